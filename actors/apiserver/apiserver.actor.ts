@@ -1,0 +1,51 @@
+// The API-server actor: binds the machine to `kubus.api.>` and gives it its effects.
+import { fromPromise } from 'xstate';
+import { unavailable } from '../../api/status.ts';
+import { API_ALL, API_QUEUE, APISERVER_STATS, unwatchSubject } from '../../bus/subjects.ts';
+import { defineActor } from '../lib/actor.ts';
+import { apiserverMachine, timingsOf, type ApiServerTimings } from './apiserver.machine.ts';
+import { ApiServer } from './server.ts';
+import type { Store } from './store/store.ts';
+
+export interface ApiServerInput extends Partial<ApiServerTimings> {
+  /** The store outlives the actor: a restarted API server finds its data where it was. */
+  store: Store;
+  /** Instance id (unwatch requests are addressed to it); default: the actor id. */
+  serverId?: string;
+}
+
+const serverIdOf = (id: string, input: ApiServerInput) => (input.serverId ?? id).replace(/[.*>\s/]/g, '_');
+
+export const apiserverActor = defineActor<ApiServerInput>({
+  kind: 'apiserver',
+  logic(deps, input) {
+    const server = new ApiServer({
+      store: input.store,
+      bus: deps.bus,
+      clock: deps.clock,
+      rng: deps.rng,
+      log: deps.log,
+      serverId: serverIdOf(deps.id, input),
+      heartbeatMs: timingsOf(input).heartbeatMs,
+    });
+    deps.onStop(() => server.close());
+    return apiserverMachine.provide({
+      actions: {
+        handle: (_, { msg }) => void server.handle(msg),
+        refuse: (_, { msg, why }) => deps.bus.respond(msg, unavailable(why).status),
+        unwatch: (_, { msg }) => server.unwatch(msg),
+        stats: (_, { msg }) => deps.bus.respond(msg, server.stats()),
+        heartbeat: () => server.ctx.hub.heartbeat(),
+        bookmark: () => server.ctx.hub.bookmark(),
+        compact: () => server.compact(),
+        reportFailure: (_, { error }) => deps.log.error({ err: error }, 'API server failed to start'),
+      },
+      actors: { bootstrap: fromPromise(() => server.bootstrap()) },
+    });
+  },
+  bindings: (deps, input) => [
+    { subject: API_ALL, queue: API_QUEUE, event: (msg) => ({ type: 'api.requested', msg }) },
+    { subject: unwatchSubject(serverIdOf(deps.id, input)), event: (msg) => ({ type: 'watch.stop.requested', msg }) },
+    { subject: APISERVER_STATS, event: (msg) => ({ type: 'stats.requested', msg }) },
+  ],
+});

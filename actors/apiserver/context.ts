@@ -1,0 +1,21 @@
+// What every request handler of the API server works with.
+import type { ResourceDef } from '../../api/resource.ts';
+import type { Clock } from '../../bus/clock.ts';
+import type { Rng } from '../../bus/random.ts';
+import type { Logger } from '../../bus/types.ts';
+import type { ServiceAllocator } from './service-alloc.ts';
+import type { Store } from './store/store.ts';
+import type { WatchHub } from './watch-hub.ts';
+
+export interface ServerContext {
+  serverId: string;
+  store: Store;
+  hub: WatchHub;
+  clock: Clock;
+  rng: Rng;
+  log: Logger;
+  services: ServiceAllocator;
+}
+
+/** Returns the resource as upstream names it in messages: `pods`, `deployments.apps`. */
+export const qualified = (def: ResourceDef) => (def.group ? `${def.plural}.${def.group}` : def.plural);

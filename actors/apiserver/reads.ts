@@ -1,0 +1,114 @@
+// get and list: reads from the store, with selectors and limit/continue paging at a stable revision.
+import type { KubeList, KubeObject } from '../../api/meta.ts';
+import type { ApiRequest } from '../../api/protocol.ts';
+import type { ResourceDef } from '../../api/resource.ts';
+import { badRequest, expired, notFound, timeout } from '../../api/status.ts';
+import { qualified, type ServerContext } from './context.ts';
+import { buildFilter } from './filters.ts';
+import { objectKey, resourcePrefix } from './keys.ts';
+import { fromKV, parseRV } from './objects.ts';
+import { nameOf, namespaceOf, scopeOf } from './request.ts';
+import { CompactedError, type KeyValue } from './store/store.ts';
+
+/** Returns the stored object a request addresses, or throws 404. */
+export function getKV(ctx: ServerContext, def: ResourceDef, namespace: string | undefined, name: string): KeyValue {
+  const kv = ctx.store.get(objectKey(def, namespace, name));
+  if (!kv) throw notFound(qualified(def), name);
+  return kv;
+}
+
+export function get(ctx: ServerContext, def: ResourceDef, req: ApiRequest): KubeObject {
+  return fromKV(getKV(ctx, def, namespaceOf(def, req), nameOf(req)));
+}
+
+interface Continue {
+  rv: number;
+  start: string;
+}
+
+const encodeContinue = (c: Continue) => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+function decodeContinue(token: string, prefix: string): Continue {
+  try {
+    const c = JSON.parse(Buffer.from(token, 'base64url').toString()) as Continue;
+    if (typeof c.rv === 'number' && typeof c.start === 'string' && c.start.startsWith(prefix)) return c;
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest('invalid continue token: use the token from the previous list response of the same request');
+}
+
+const TOO_OLD =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
+
+export function list(ctx: ServerContext, def: ResourceDef, req: ApiRequest): KubeList {
+  const opts = req.list ?? {};
+  const namespace = scopeOf(def, req);
+  const filter = buildFilter(def, opts.labelSelector, opts.fieldSelector);
+  // One object by name (cluster-scoped, or in one namespace): only its key is read.
+  const exact = filter.name !== undefined && (!def.namespaced || namespace !== undefined);
+  const prefix = resourcePrefix(def, namespace) + (exact ? filter.name : '');
+  const limit = opts.limit ?? 0;
+  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit must be a non-negative integer, got ${String(limit)}`);
+  const rv = parseRV(opts.resourceVersion);
+  if (Number.isNaN(rv)) throw badRequest(`invalid resourceVersion "${opts.resourceVersion}"`);
+  if (rv !== undefined && rv > ctx.store.revision)
+    throw timeout(`Too large resource version: ${rv}, current: ${ctx.store.revision}`);
+
+  // A node's pods come from the index, not from a scan of every pod in the cluster.
+  const byNode = def.plural === 'pods' && filter.nodeName !== undefined && !opts.continue;
+  if (byNode) {
+    const items: KubeObject[] = [];
+    for (const key of ctx.hub.podsByNode.get(filter.nodeName!) ?? []) {
+      if (!key.startsWith(prefix)) continue;
+      const kv = ctx.store.get(key);
+      if (kv) {
+        const obj = fromKV(kv);
+        if (filter.matches(obj)) items.push(obj);
+      }
+    }
+    items.sort((a, b) => (keyOf(def, a) < keyOf(def, b) ? -1 : 1));
+    return page(def, items, String(ctx.store.revision), undefined);
+  }
+
+  let at = ctx.store.revision;
+  let startAfter: string | undefined;
+  if (opts.continue) {
+    const c = decodeContinue(opts.continue, prefix);
+    if (c.rv < ctx.store.compactedRevision) throw expired(TOO_OLD);
+    at = c.rv;
+    startAfter = c.start;
+  }
+  const items: KubeObject[] = [];
+  let last: string | undefined;
+  let more = false;
+  try {
+    for (;;) {
+      const chunk = limit ? Math.max(limit * 2, 256) : undefined;
+      const r = ctx.store.range(prefix, { revision: at, startAfter, limit: chunk });
+      for (const kv of r.kvs) {
+        if (limit && items.length === limit) {
+          more = true;
+          break;
+        }
+        const obj = fromKV(kv);
+        last = kv.key;
+        if (filter.matches(obj)) items.push(obj);
+      }
+      if (more || !r.more) break;
+      startAfter = r.kvs[r.kvs.length - 1].key;
+    }
+  } catch (err) {
+    if (err instanceof CompactedError) throw expired(TOO_OLD);
+    throw err;
+  }
+  return page(def, items, String(at), more && last ? encodeContinue({ rv: at, start: last }) : undefined);
+}
+
+const keyOf = (def: ResourceDef, o: KubeObject) => objectKey(def, o.metadata.namespace, o.metadata.name ?? '');
+
+function page(def: ResourceDef, items: KubeObject[], resourceVersion: string, cont: string | undefined): KubeList {
+  const metadata: KubeList['metadata'] = { resourceVersion };
+  if (cont) metadata.continue = cont;
+  return { kind: def.listKind, apiVersion: def.apiVersion, metadata, items };
+}

@@ -1,0 +1,54 @@
+// Checks of a request's shape before any handler trusts it (bad input → 400, never a crash).
+import type { KubeObject } from '../../api/meta.ts';
+import type { ApiRequest } from '../../api/protocol.ts';
+import type { ResourceDef } from '../../api/resource.ts';
+import { badRequest } from '../../api/status.ts';
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Returns the request body as an ApiRequest; throws 400 when it is not an object. */
+export function asRequest(data: unknown): ApiRequest {
+  if (data === undefined || data === null) return {};
+  if (!isObj(data)) throw badRequest(`the request body must be an object, got ${Array.isArray(data) ? 'an array' : typeof data}`);
+  for (const f of ['namespace', 'name'] as const)
+    if (data[f] !== undefined && typeof data[f] !== 'string') throw badRequest(`${f} must be a string`);
+  for (const f of ['list', 'delete', 'watch'] as const)
+    if (data[f] !== undefined && !isObj(data[f])) throw badRequest(`${f} options must be an object`);
+  return data as ApiRequest;
+}
+
+/** Returns the namespace the request addresses: required for namespaced kinds, ignored otherwise. */
+export function namespaceOf(def: ResourceDef, req: ApiRequest, fromBody?: KubeObject): string | undefined {
+  if (!def.namespaced) return undefined;
+  const ns = req.namespace || fromBody?.metadata?.namespace;
+  if (!ns) throw badRequest(`a namespace is required for ${def.plural}`);
+  return ns;
+}
+
+/** Returns the namespace of a list or watch: undefined means all namespaces. */
+export const scopeOf = (def: ResourceDef, req: ApiRequest) => (def.namespaced && req.namespace ? req.namespace : undefined);
+
+/** Returns the name the request addresses; throws 400 when missing. */
+export function nameOf(req: ApiRequest): string {
+  if (!req.name) throw badRequest('a resource name is required for this request');
+  return req.name;
+}
+
+/** Returns the request's object; throws 400 unless it is an object with object metadata. */
+export function bodyOf(req: ApiRequest): KubeObject {
+  const b = req.body as unknown;
+  if (!isObj(b)) throw badRequest('the request must carry an object (body)');
+  if (b.metadata === undefined) b.metadata = {};
+  if (!isObj(b.metadata)) throw badRequest('metadata must be an object');
+  return b as unknown as KubeObject;
+}
+
+/** Checks kind/apiVersion of a body against the resource (filling them when absent). */
+export function checkKind(def: ResourceDef, obj: KubeObject): void {
+  if (obj.kind === undefined || obj.kind === '') obj.kind = def.kind;
+  if (obj.apiVersion === undefined || obj.apiVersion === '') obj.apiVersion = def.apiVersion;
+  if (obj.kind !== def.kind)
+    throw badRequest(`the kind of the object (${String(obj.kind)}) does not match the resource ${def.plural} (${def.kind})`);
+  if (obj.apiVersion !== def.apiVersion)
+    throw badRequest(`the API version of the object (${String(obj.apiVersion)}) does not match ${def.apiVersion}`);
+}

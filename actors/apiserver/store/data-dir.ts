@@ -1,0 +1,78 @@
+// The data directory: file names of log segments and snapshots, directory fsync, and the LOCK file.
+import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreLockedError } from './errors.ts';
+
+const pad = (n: number) => String(n).padStart(16, '0');
+
+/** Returns the file name of the log segment whose first record has revision `start` (or later). */
+export const segmentName = (start: number) => `wal-${pad(start)}.log`;
+/** Returns the file name of the snapshot of the state at `revision`. */
+export const snapshotName = (revision: number) => `snap-${pad(revision)}.snap`;
+
+/** What a data directory holds, each list ascending by revision. */
+export interface DirListing {
+  segments: number[];
+  snapshots: number[];
+  /** Leftover temporary files from an interrupted snapshot. */
+  temps: string[];
+}
+
+/** Returns the segments, snapshots and temp files in dir. */
+export async function listDir(dir: string): Promise<DirListing> {
+  const out: DirListing = { segments: [], snapshots: [], temps: [] };
+  for (const name of await readdir(dir)) {
+    const m = /^(wal|snap)-(\d{16})\.(log|snap)$/.exec(name);
+    if (m && m[1] === 'wal' && m[3] === 'log') out.segments.push(Number(m[2]));
+    else if (m && m[1] === 'snap' && m[3] === 'snap') out.snapshots.push(Number(m[2]));
+    else if (name.endsWith('.tmp')) out.temps.push(name);
+  }
+  out.segments.sort((a, b) => a - b);
+  out.snapshots.sort((a, b) => a - b);
+  return out;
+}
+
+/** Makes renames, creations and deletions in dir durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Creates dir/LOCK holding our pid, exclusively; returns its release function. Throws StoreLockedError
+ * when a live process (this one included) holds it; a lock left by a dead process is taken over.
+ */
+export async function acquireLock(dir: string, onWarn: (message: string) => void): Promise<() => Promise<void>> {
+  const path = join(dir, 'LOCK');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open(path, 'wx');
+      try {
+        await fh.writeFile(`${process.pid}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      return () => rm(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+      if ((Number.isInteger(pid) && pid > 0 && isAlive(pid)) || attempt > 0) throw new StoreLockedError(dir, pid);
+      onWarn(`taking over stale lock ${path} of pid ${Number.isNaN(pid) ? '?' : pid} (process is gone)`);
+      await rm(path, { force: true });
+    }
+  }
+}

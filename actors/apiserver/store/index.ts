@@ -1,0 +1,7 @@
+// The store: interface, memory and file backends, and their errors.
+export * from './store.ts';
+export * from './errors.ts';
+export { MemoryStore } from './memory-store.ts';
+export type { MemoryStoreOptions } from './memory-store.ts';
+export { FileStore } from './file-store.ts';
+export type { FileStoreOptions } from './file-store.ts';

@@ -1,0 +1,253 @@
+// MemoryStore: the MVCC store in memory (a B-tree of keys, each with its versions since the last compaction).
+import btree from 'sorted-btree';
+import { CompactedError } from './store.ts';
+import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
+import { FutureRevisionError } from './errors.ts';
+import { WatcherRegistry } from './watchers.ts';
+
+// sorted-btree is CommonJS: its class is the `default` export of the module object.
+const BTree = btree.default;
+
+/** A key's state from one revision on: the KeyValue written, or the revision of a delete (a tombstone). */
+type Version = KeyValue | number;
+
+const revOf = (v: Version) => (typeof v === 'number' ? v : v.modRevision);
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Returns the smallest key above every key that starts with prefix, or undefined when there is none. */
+export function prefixEnd(prefix: string): string | undefined {
+  let p = prefix;
+  while (p.length > 0 && p.charCodeAt(p.length - 1) === 0xffff) p = p.slice(0, -1);
+  if (p.length === 0) return undefined;
+  return p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1);
+}
+
+/** Returns the index of the newest version at or below rev, or -1 (versions ascend by revision). */
+function indexAt(vs: Version[], rev: number): number {
+  let lo = 0;
+  let hi = vs.length - 1;
+  if (revOf(vs[hi]) <= rev) return hi;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (revOf(vs[mid]) <= rev) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return hi;
+}
+
+/** Options of a MemoryStore. */
+export interface MemoryStoreOptions {
+  /** When true, watchers get events only after markDurable (the file store's fsync); otherwise at once. */
+  deferDurability?: boolean;
+  /** Reports problems that must not break the store, e.g. a watch callback that threw (default console.warn). */
+  onWarn?: (message: string, err?: unknown) => void;
+}
+
+/**
+ * The in-memory backend. Writes apply synchronously; watch events are delivered asynchronously,
+ * in a microtask after the write (or after markDurable when durability is deferred).
+ */
+export class MemoryStore implements Store {
+  private readonly tree = new BTree<string, Version[]>(undefined, compareKeys);
+  private rev = 0;
+  private compacted = 0;
+  /** Events with revisions (compacted, rev]: log[logHead + i] has revision compacted + 1 + i. */
+  private log: StoreEvent[] = [];
+  private logHead = 0;
+  private durable = 0;
+  /** Events written but not yet durable (deferred durability only), in revision order. */
+  private pending: StoreEvent[] = [];
+  private readonly deferred: boolean;
+  private readonly watchers: WatcherRegistry;
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.deferred = opts.deferDurability ?? false;
+    const warn = opts.onWarn ?? ((m: string, e?: unknown) => console.warn(`store: ${m}`, e ?? ''));
+    this.watchers = new WatcherRegistry(warn);
+  }
+
+  /** Returns a store holding kvs (any order) at `revision`, with history compacted up to it (snapshot load). */
+  static restore(kvs: Iterable<KeyValue>, revision: number, opts: MemoryStoreOptions = {}): MemoryStore {
+    const s = new MemoryStore(opts);
+    for (const kv of kvs) {
+      if (kv.modRevision > revision) throw new RangeError(`key ${kv.key} has modRevision ${kv.modRevision} > ${revision}`);
+      s.tree.set(kv.key, [kv]);
+    }
+    s.rev = s.compacted = s.durable = revision;
+    return s;
+  }
+
+  get revision(): number {
+    return this.rev;
+  }
+
+  get compactedRevision(): number {
+    return this.compacted;
+  }
+
+  /** The last revision whose event has been handed to watchers. */
+  get durableRevision(): number {
+    return this.durable;
+  }
+
+  /** Returns how many keys (live or tombstoned) the tree holds. */
+  get keyCount(): number {
+    return this.tree.size;
+  }
+
+  get(key: string): KeyValue | undefined {
+    const vs = this.tree.get(key);
+    const v = vs?.[vs.length - 1];
+    return typeof v === 'object' ? v : undefined;
+  }
+
+  range(prefix: string, opts: RangeOptions = {}): RangeResult {
+    const at = opts.revision ? opts.revision : this.rev;
+    if (at < this.compacted) throw new CompactedError(at, this.compacted);
+    if (at > this.rev) throw new FutureRevisionError(at, this.rev);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const after = opts.startAfter;
+    const low = after !== undefined && after > prefix ? after : prefix;
+    const end = prefixEnd(prefix);
+    const high = end ?? this.tree.maxKey();
+    const kvs: KeyValue[] = [];
+    let more = false;
+    if (high === undefined || low > high) return { kvs, revision: at, more };
+    const latest = at === this.rev;
+    this.tree.forRange(low, high, end === undefined, (k, vs) => {
+      if (k === after) return;
+      const v = latest ? vs[vs.length - 1] : vs[indexAt(vs, at)];
+      if (v === undefined || typeof v === 'number') return;
+      if (kvs.length === limit) {
+        more = true;
+        return { break: true };
+      }
+      kvs.push(v);
+    });
+    return { kvs, revision: at, more };
+  }
+
+  txn(op: TxnOp): Promise<TxnResult> {
+    try {
+      return Promise.resolve(this.apply(op));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Applies a transaction synchronously and returns its result (the file store logs it afterwards). */
+  apply(op: TxnOp): TxnResult {
+    if (typeof op?.key !== 'string' || op.key === '') throw new TypeError(`txn key must be a non-empty string`);
+    const vs = this.tree.get(op.key);
+    const last = vs?.[vs.length - 1];
+    const current = typeof last === 'object' ? last : undefined;
+    if (op.op === 'create') {
+      if (current) return { ok: false, reason: 'exists', current };
+      const rev = this.rev + 1;
+      const kv: KeyValue = { key: op.key, value: op.value, createRevision: rev, modRevision: rev, version: 1 };
+      this.write(vs, kv, { type: 'put', revision: rev, kv });
+      return { ok: true, revision: rev, kv };
+    }
+    if (op.op !== 'update' && op.op !== 'delete') throw new TypeError(`unknown txn op ${(op as { op: unknown }).op}`);
+    if (!current) return { ok: false, reason: 'not-found' };
+    if (op.ifModRevision !== undefined && op.ifModRevision !== current.modRevision) {
+      return { ok: false, reason: 'conflict', current };
+    }
+    const rev = this.rev + 1;
+    if (op.op === 'delete') {
+      const kv = { ...current, modRevision: rev };
+      this.write(vs, rev, { type: 'delete', revision: rev, kv, prev: current });
+      return { ok: true, revision: rev, prev: current };
+    }
+    const kv: KeyValue = {
+      key: op.key,
+      value: op.value,
+      createRevision: current.createRevision,
+      modRevision: rev,
+      version: current.version + 1,
+    };
+    this.write(vs, kv, { type: 'put', revision: rev, kv, prev: current });
+    return { ok: true, revision: rev, kv, prev: current };
+  }
+
+  private write(vs: Version[] | undefined, v: Version, ev: StoreEvent): void {
+    if (vs) vs.push(v);
+    else this.tree.set(ev.kv.key, [v]);
+    this.rev = ev.revision;
+    this.log.push(ev);
+    if (this.deferred) this.pending.push(ev);
+    else {
+      this.durable = ev.revision;
+      this.watchers.route(ev);
+    }
+  }
+
+  /** Hands events up to `revision` to watchers; the file store calls it once they are fsynced. */
+  markDurable(revision: number): void {
+    if (revision <= this.durable) return;
+    let i = 0;
+    while (i < this.pending.length && this.pending[i].revision <= revision) this.watchers.route(this.pending[i++]);
+    this.pending = i === this.pending.length ? [] : this.pending.slice(i);
+    this.durable = Math.min(revision, this.rev);
+  }
+
+  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void {
+    if (!Number.isInteger(fromRevision) || fromRevision < 0) throw new TypeError(`bad fromRevision ${fromRevision}`);
+    if (fromRevision < this.compacted) throw new CompactedError(fromRevision, this.compacted);
+    return this.watchers.add(prefix, fromRevision, this.history(prefix, fromRevision, this.durable), onEvent);
+  }
+
+  /** Returns the logged events under prefix in (afterRevision, upToRevision], upToRevision capped at the current revision. */
+  history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[] {
+    if (afterRevision < this.compacted) throw new CompactedError(afterRevision, this.compacted);
+    const out: StoreEvent[] = [];
+    const base = this.logHead - this.compacted - 1;
+    const last = Math.min(upToRevision, this.rev);
+    for (let r = afterRevision + 1; r <= last; r++) {
+      const ev = this.log[base + r];
+      if (ev.kv.key.startsWith(prefix)) out.push(ev);
+    }
+    return out;
+  }
+
+  /** Returns how many watchers are registered. */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  compact(revision: number): void {
+    if (!Number.isInteger(revision)) throw new TypeError(`bad compact revision ${revision}`);
+    if (revision <= this.compacted) return;
+    if (revision > this.rev) throw new FutureRevisionError(revision, this.rev);
+    // Only keys written since the last compaction can hold history: the dropped events name them.
+    const end = this.logHead + (revision - this.compacted);
+    const seen = new Set<string>();
+    for (let i = this.logHead; i < end; i++) {
+      const key = this.log[i].kv.key;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      this.trim(key, revision);
+    }
+    this.logHead = end;
+    this.compacted = revision;
+    if (this.logHead > 1024 && this.logHead * 2 > this.log.length) {
+      this.log = this.log.slice(this.logHead);
+      this.logHead = 0;
+    }
+  }
+
+  /** Drops a key's versions hidden by the one visible at `revision` (and that one too if it is a tombstone). */
+  private trim(key: string, revision: number): void {
+    const vs = this.tree.get(key);
+    if (!vs) return;
+    const i = indexAt(vs, revision);
+    if (i < 0) return;
+    const drop = typeof vs[i] === 'number' ? i + 1 : i;
+    if (drop === vs.length) this.tree.delete(key);
+    else if (drop > 0) vs.splice(0, drop);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,81 @@
+// The store interface (etcd semantics) that every backend implements; the API server owns it.
+
+/** One key's current state. `value` is a plain object the store never mutates. */
+export interface KeyValue {
+  key: string;
+  value: unknown;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+}
+
+/** A single-key transaction: create-if-absent, update-if-modRevision, delete-if-modRevision. */
+export type TxnOp =
+  | { op: 'create'; key: string; value: unknown }
+  | { op: 'update'; key: string; value: unknown; ifModRevision?: number }
+  | { op: 'delete'; key: string; ifModRevision?: number };
+
+export type TxnResult =
+  | { ok: true; revision: number; kv?: KeyValue; prev?: KeyValue }
+  | { ok: false; reason: 'exists' | 'not-found' | 'conflict'; current?: KeyValue };
+
+/** A change, as watch delivers it. For delete, `kv` is the last state with modRevision = the delete's revision. */
+export interface StoreEvent {
+  type: 'put' | 'delete';
+  revision: number;
+  kv: KeyValue;
+  prev?: KeyValue;
+}
+
+export interface RangeOptions {
+  /** Read at this revision (0/undefined = latest). Throws CompactedError when compacted. */
+  revision?: number;
+  limit?: number;
+  /** Return keys strictly after this one (for paging). */
+  startAfter?: string;
+}
+
+export interface RangeResult {
+  kvs: KeyValue[];
+  /** The revision the read was made at. */
+  revision: number;
+  /** True when keys remain after the last one returned. */
+  more: boolean;
+}
+
+export interface Store {
+  /** The current global revision (the last write's revision). */
+  readonly revision: number;
+  /** Revisions at or below this are gone from history. */
+  readonly compactedRevision: number;
+  get(key: string): KeyValue | undefined;
+  range(prefix: string, opts?: RangeOptions): RangeResult;
+  /** Applies at once (reads see it); resolves when durable. */
+  txn(op: TxnOp): Promise<TxnResult>;
+  /**
+   * Calls `onEvent` for every change under prefix with revision > fromRevision, first from
+   * history, then live, in revision order; events reach watchers only once durable.
+   * Throws CompactedError when fromRevision < compactedRevision. Returns a cancel function.
+   */
+  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void;
+  /**
+   * Returns the events under prefix with afterRevision < revision <= upToRevision, in order
+   * (a watch that starts from an old revision replays these). Throws CompactedError.
+   */
+  history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[];
+  /** Drops history at or below `revision`. */
+  compact(revision: number): void;
+  /** Flushes pending writes and releases files. */
+  close(): Promise<void>;
+}
+
+/** Thrown when a read or watch asks for a revision that compaction removed. */
+export class CompactedError extends Error {
+  override name = 'CompactedError';
+  constructor(
+    readonly requested: number,
+    readonly compacted: number,
+  ) {
+    super(`required revision ${requested} has been compacted (compacted revision ${compacted})`);
+  }
+}

@@ -1,0 +1,197 @@
+// create, update, patch, the status subresource and pods/binding.
+import { isDeepStrictEqual } from 'node:util';
+import fastJsonPatch from 'fast-json-patch';
+import mergePatch from 'json-merge-patch';
+import type { KubeObject } from '../../api/meta.ts';
+import { generateName, rfc3339 } from '../../api/names.ts';
+import type { ApiRequest } from '../../api/protocol.ts';
+import type { ResourceDef } from '../../api/resource.ts';
+import {
+  MODIFIED_MESSAGE,
+  StatusError,
+  alreadyExists,
+  badRequest,
+  conflict,
+  invalid,
+  type FieldError,
+} from '../../api/status.ts';
+import { admitCreate } from './admission.ts';
+import { qualified, type ServerContext } from './context.ts';
+import { finishDeletion, pendingFinalizers } from './deletion.ts';
+import { objectKey } from './keys.ts';
+import { fromKV, sameStored, specOf, toStored } from './objects.ts';
+import { getKV } from './reads.ts';
+import { bodyOf, checkKind, nameOf, namespaceOf } from './request.ts';
+import type { KeyValue } from './store/store.ts';
+
+const GENERATE_ATTEMPTS = 8;
+
+/** Returns an object's field errors; update rules run only on an object that is valid by itself. */
+function validationErrors(def: ResourceDef, obj: KubeObject, old?: KubeObject): FieldError[] {
+  const errs = def.validate(obj);
+  if (errs.length === 0 && old && def.validateUpdate) errs.push(...def.validateUpdate(obj, old));
+  return errs;
+}
+
+export async function create(ctx: ServerContext, def: ResourceDef, req: ApiRequest): Promise<KubeObject> {
+  const obj = bodyOf(req);
+  checkKind(def, obj);
+  const meta = obj.metadata;
+  const namespace = namespaceOf(def, req, obj);
+  if (def.namespaced) {
+    if (meta.namespace && meta.namespace !== namespace)
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    meta.namespace = namespace;
+  } else delete meta.namespace;
+  if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+  const generated = !meta.name && typeof meta.generateName === 'string' && meta.generateName !== '';
+  if (generated) meta.name = generateName(meta.generateName!, (n) => ctx.rng.int(n));
+
+  // System fields are the server's: uid, creation time, generation; deletion fields are cleared.
+  meta.uid = ctx.rng.uuid();
+  meta.creationTimestamp = rfc3339(ctx.clock.now());
+  meta.generation = 1;
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  def.defaults?.(obj);
+  def.prepareForCreate?.(obj);
+  admitCreate(ctx, def, obj);
+  const errs = validationErrors(def, obj);
+  if (errs.length) throw invalid(def.kind, meta.name ?? '', errs);
+  if (req.dryRun) return obj;
+
+  for (let attempt = 1; ; attempt++) {
+    const key = objectKey(def, namespace, meta.name!);
+    const r = await ctx.store.txn({ op: 'create', key, value: toStored(obj) });
+    if (r.ok) return fromKV(r.kv!);
+    if (!generated || attempt >= GENERATE_ATTEMPTS) {
+      if (def.plural === 'services') ctx.services.release(obj as never);
+      throw alreadyExists(qualified(def), meta.name!);
+    }
+    meta.name = generateName(meta.generateName!, (n) => ctx.rng.int(n));
+  }
+}
+
+/** What a write may change: the whole object, or only its status. */
+type Part = 'main' | 'status';
+
+/**
+ * Writes `next` over the stored `kv` with upstream's update rules: system metadata kept,
+ * status or spec ignored depending on `part`, generation bumped on spec change, validation,
+ * a precondition on resourceVersion, no write when nothing changed, and deletion when the
+ * last finalizer of an object being deleted goes.
+ */
+export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: KeyValue, next: KubeObject, part: Part): Promise<KubeObject> {
+  const old = fromKV(kv);
+  const name = old.metadata.name!;
+  checkKind(def, next);
+  const m = next.metadata;
+  if (m.name !== undefined && m.name !== name)
+    throw badRequest(`the name of the object (${m.name}) does not match the name on the request (${name})`);
+  if (def.namespaced && m.namespace !== undefined && m.namespace !== old.metadata.namespace)
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  if (m.uid && m.uid !== old.metadata.uid)
+    throw conflict(qualified(def), name, `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${old.metadata.uid}`);
+  if (m.resourceVersion && m.resourceVersion !== old.metadata.resourceVersion)
+    throw conflict(qualified(def), name, MODIFIED_MESSAGE);
+
+  let obj: KubeObject;
+  if (part === 'status') obj = { ...old, status: next.status };
+  else {
+    obj = { ...next, metadata: { ...m } };
+    if (def.hasStatus) obj.status = old.status;
+    for (const f of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+      if (old.metadata[f] === undefined) delete obj.metadata[f];
+      else (obj.metadata as Record<string, unknown>)[f] = old.metadata[f];
+    }
+    def.prepareForUpdate?.(obj, old);
+    def.defaults?.(obj);
+    if (changedSpec(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+  }
+  const errs = validationErrors(def, obj, old);
+  if (errs.length) throw invalid(def.kind, name, errs);
+  if (sameStored(obj, old)) return old;
+  if (obj.metadata.deletionTimestamp && pendingFinalizers(obj) === 0 && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0)
+    return finishDeletion(ctx, def, kv, obj);
+  const r = await ctx.store.txn({ op: 'update', key: kv.key, value: toStored(obj), ifModRevision: kv.modRevision });
+  if (!r.ok) throw conflict(qualified(def), name, MODIFIED_MESSAGE);
+  return fromKV(r.kv!);
+}
+
+const changedSpec = (a: KubeObject, b: KubeObject) => !isDeepStrictEqual(specOf(a), specOf(b));
+
+export async function update(ctx: ServerContext, def: ResourceDef, req: ApiRequest, part: Part = 'main'): Promise<KubeObject> {
+  if (part === 'status' && !def.hasStatus) throw notAllowed(def, 'status');
+  const next = bodyOf(req);
+  const name = req.name || next.metadata.name;
+  if (!name) throw badRequest('a resource name is required for this request');
+  const kv = getKV(ctx, def, namespaceOf(def, req, next), name);
+  return commitUpdate(ctx, def, kv, next, part);
+}
+
+export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiRequest, part: Part = 'main'): Promise<KubeObject> {
+  if (part === 'status' && !def.hasStatus) throw notAllowed(def, 'status');
+  const kv = getKV(ctx, def, namespaceOf(def, req), nameOf(req));
+  const current = structuredClone(fromKV(kv));
+  const currentRV = current.metadata.resourceVersion;
+  const next = applyPatch(current, req); // may change `current` in place
+  if (typeof next !== 'object' || next === null || Array.isArray(next))
+    throw badRequest('the patch must leave an object');
+  const obj = next as KubeObject;
+  if (typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('the patch must leave metadata an object');
+  // The resourceVersion is a precondition only when the patch itself changed it.
+  if (obj.metadata.resourceVersion === currentRV) delete obj.metadata.resourceVersion;
+  return commitUpdate(ctx, def, kv, obj, part);
+}
+
+function applyPatch(current: KubeObject, req: ApiRequest): unknown {
+  const type = req.patchType ?? 'merge';
+  if (type === 'json') {
+    if (!Array.isArray(req.patch)) throw badRequest('a JSON patch must be an array of operations');
+    try {
+      return fastJsonPatch.applyPatch(current, req.patch as fastJsonPatch.Operation[], true, true).newDocument;
+    } catch (err) {
+      const e = err as Error & { name?: string };
+      if (e.name === 'TEST_OPERATION_FAILED') throw new StatusError(422, 'Invalid', `the test operation of the JSON patch failed: ${e.message.split('\n')[0]}`);
+      throw badRequest(`invalid JSON patch: ${e.message.split('\n')[0]}`);
+    }
+  }
+  if (type !== 'merge' && type !== 'strategic') throw badRequest(`unsupported patch type "${String(type)}": use merge, strategic or json`);
+  if (typeof req.patch !== 'object' || req.patch === null || Array.isArray(req.patch))
+    throw badRequest('a merge patch must be an object');
+  return mergePatch.apply(current, req.patch);
+}
+
+const notAllowed = (def: ResourceDef, sub: string) =>
+  new StatusError(405, 'MethodNotAllowed', `${qualified(def)} has no ${sub} subresource`);
+
+interface Binding {
+  target?: { kind?: string; name?: string };
+}
+
+/** pods/binding: assigns a node, sets PodScheduled=True; 409 if the pod is already bound. */
+export async function bind(ctx: ServerContext, def: ResourceDef, req: ApiRequest): Promise<unknown> {
+  if (def.plural !== 'pods') throw notAllowed(def, 'binding');
+  const binding = bodyOf(req) as unknown as Binding & KubeObject;
+  const name = req.name || binding.metadata.name;
+  if (!name) throw badRequest('a resource name is required for this request');
+  const target = binding.target?.name;
+  if (!target || typeof target !== 'string')
+    throw invalid('Binding', name, [{ field: 'target.name', type: 'FieldValueRequired', message: 'Required value' }]);
+  const kv = getKV(ctx, def, namespaceOf(def, req, binding), name);
+  const pod = structuredClone(fromKV(kv)) as KubeObject & {
+    spec: { nodeName?: string };
+    status?: { conditions?: Array<{ type: string; status: string; lastTransitionTime?: string; lastProbeTime?: null }> };
+  };
+  const res = `${qualified(def)}/binding`;
+  if (pod.metadata.deletionTimestamp) throw conflict(res, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+  if (pod.spec.nodeName) throw conflict(res, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+  pod.spec.nodeName = target;
+  const status = (pod.status ??= {});
+  const conds = (status.conditions ??= []).filter((c) => c.type !== 'PodScheduled');
+  conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(ctx.clock.now()) });
+  status.conditions = conds;
+  const r = await ctx.store.txn({ op: 'update', key: kv.key, value: toStored(pod), ifModRevision: kv.modRevision });
+  if (!r.ok) throw conflict(res, name, MODIFIED_MESSAGE);
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+}

@@ -1,0 +1,116 @@
+// The garbage collector: deletes objects whose owners are gone (Background), deletes an owner's
+// dependents before it (Foreground, foregroundDeletion finalizer), or strips the owner from its
+// dependents (Orphan, orphan finalizer). Upstream pkg/controller/garbagecollector.
+//
+// Built on defineController (one queue, one reconcile at a time, the one backoff policy), but
+// its informer events feed the owner graph incrementally rather than enqueueing object keys:
+// `started` hooks the graph builder onto every shared informer. Queue keys are work items,
+// `delete:<uid>` (upstream attemptToDelete) and `orphan:<uid>` (attemptToOrphan).
+import { allResources } from '../../../api/resources.ts';
+import type { KubeObject } from '../../../api/meta.ts';
+import { backoffDelay, type BackoffPolicy } from '../../../bus/backoff.ts';
+import { defineController, type ControllerContext } from '../../lib/controller.ts';
+import { AbsentOwnerCache } from './absent-owner-cache.ts';
+import { NamespacedOwnerOfClusterScopedError, attemptToDelete, attemptToOrphan, type Collector } from './attempts.ts';
+import { CollectorApi } from './collector-api.ts';
+import { GraphBuilder, type GraphEvent } from './graph-builder.ts';
+import { OwnerGraph, describe, type GraphNode } from './owner-graph.ts';
+
+/** Kinds the collector does not watch: upstream ignores events; bindings are not stored. */
+const IGNORED = new Set(['events', 'bindings']);
+
+/** Returns the resources whose objects the collector tracks. */
+export const collectedResources = () => allResources().filter((d) => !IGNORED.has(d.plural));
+
+/** Kinds that usually own others, replayed first at start so their dependents find them observed (no virtual owners to verify). */
+const OWNERS_FIRST = ['namespaces', 'nodes', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets'];
+const replayRank = (plural: string) => (OWNERS_FIRST.includes(plural) ? OWNERS_FIRST.indexOf(plural) : OWNERS_FIRST.length + (plural === 'pods' ? 1 : 0));
+
+const DELETE = 'delete:';
+const ORPHAN = 'orphan:';
+
+/** How long to wait before looking again at an owner the API server has but no informer has shown yet. */
+const UNOBSERVED_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 30_000, factor: 2 };
+
+interface GcState extends Collector {
+  graph: OwnerGraph;
+  /** Consecutive requeues of virtual (not yet observed) items, for their backoff. */
+  unobserved: Map<string, number>;
+}
+
+const states = new WeakMap<ControllerContext, GcState>();
+
+/** Builds the graph from the synced caches and keeps it current from their events. */
+function startGraph(ctx: ControllerContext): GcState {
+  const { deps } = ctx;
+  const log = deps.log;
+  const graph = new OwnerGraph();
+  const absent = new AbsentOwnerCache();
+  const builder = new GraphBuilder(graph, absent, {
+    attemptToDelete: (n, rateLimited) => (rateLimited ? ctx.queue.addRateLimited(DELETE + n.identity.uid) : ctx.queue.add(DELETE + n.identity.uid)),
+    attemptToOrphan: (n) => ctx.queue.add(ORPHAN + n.identity.uid),
+    invalidNamespaceOwnerRef: (dep, ownerUid) => {
+      const ref = dep.owners.find((o) => o.uid === ownerUid);
+      const obj: KubeObject = { apiVersion: dep.identity.apiVersion, kind: dep.identity.kind, metadata: { name: dep.identity.name, namespace: dep.identity.namespace, uid: dep.identity.uid } };
+      ctx.events.record(obj, 'Warning', 'OwnerRefInvalidNamespace', `ownerRef [${ref?.apiVersion}/${ref?.kind}, namespace: ${dep.identity.namespace}, name: ${ref?.name}, uid: ${ownerUid}] does not exist in namespace "${dep.identity.namespace}"`);
+    },
+  }, log);
+  const state: GcState = {
+    graph,
+    builder,
+    absent,
+    api: new CollectorApi(deps.client),
+    log,
+    unobserved: new Map(),
+    enqueueDelete: (n: GraphNode) => ctx.queue.add(DELETE + n.identity.uid),
+  };
+  const replay: Array<{ rank: number; run: () => void }> = [];
+  for (const def of collectedResources()) {
+    const inf = ctx.cache(def.plural);
+    const ev = (type: GraphEvent['type'], obj: KubeObject, old?: KubeObject): GraphEvent => ({ type, obj, old, apiVersion: def.apiVersion, kind: def.kind });
+    const h = {
+      add: (o: KubeObject) => builder.process(ev('add', o)),
+      update: (old: KubeObject, o: KubeObject) => builder.process(ev('update', o, old)),
+      delete: (o: KubeObject) => builder.process(ev('delete', o)),
+    };
+    inf.on(h);
+    deps.onStop(() => inf.off(h));
+    replay.push({ rank: replayRank(def.plural), run: () => inf.list().forEach(h.add) });
+  }
+  for (const r of replay.sort((a, b) => a.rank - b.rank)) r.run();
+  log.info({ nodes: graph.size }, 'garbage collector graph built');
+  return state;
+}
+
+/** The garbage collector's actor definition (input: none). */
+export const garbageCollectorController = defineController({
+  name: 'garbage-collector',
+  // Registering every resource makes the framework wait for all caches before the first attempt;
+  // the graph (not the framework) turns their events into work.
+  watches: collectedResources().map((d) => ({ resource: d.plural, keys: () => [] })),
+  started(ctx) {
+    states.set(ctx, startGraph(ctx));
+  },
+  async reconcile(key, ctx) {
+    const st = states.get(ctx);
+    if (!st) throw new Error('garbage collector graph not built yet');
+    const orphan = key.startsWith(ORPHAN);
+    const node = st.graph.get(key.slice(orphan ? ORPHAN.length : DELETE.length));
+    if (!node) return; // gone from the graph meanwhile: nothing left to do
+    if (orphan) return attemptToOrphan(st, node);
+    try {
+      if ((await attemptToDelete(st, node)) === 'virtual-delete') return;
+    } catch (err) {
+      if (!(err instanceof NamespacedOwnerOfClusterScopedError)) throw err;
+      st.log.warn({ item: describe(node.identity), err: err.message }, 'not collecting: invalid owner reference');
+      return;
+    }
+    // An owner the API server has but no informer has shown yet: look again until one does.
+    if (node.virtual && st.graph.get(node.identity.uid) === node) {
+      const n = (st.unobserved.get(key) ?? 0) + 1;
+      st.unobserved.set(key, n);
+      return { requeueAfterMs: backoffDelay(n, UNOBSERVED_BACKOFF) };
+    }
+    st.unobserved.delete(key);
+  },
+});

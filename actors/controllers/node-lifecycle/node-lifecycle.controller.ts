@@ -1,0 +1,126 @@
+// The node lifecycle controller: marks silent nodes Unknown after the grace period, taints nodes
+// by condition (NoSchedule at once; NoExecute rate-limited per zone), marks the pods of a node
+// that stopped being Ready not ready, and removes the taints when the node comes back.
+import type { Lease } from '../../../api/kinds/lease.ts';
+import type { Node } from '../../../api/kinds/node.ts';
+import type { Pod } from '../../../api/kinds/pod.ts';
+import { rfc3339 } from '../../../api/names.ts';
+import { runAsRoot } from '../../../bus/trace.ts';
+import { defineController, type ControllerContext } from '../../lib/controller.ts';
+import { withDefaults } from '../../lib/options.ts';
+import { DEFAULT_LIFECYCLE, deadline, observe, unknownConditions, type LifecycleTimings, type NodeHealth } from './node-health.ts';
+import { conditionTaints, currentNoExecute, mergeTaints, noExecuteKey, readyStatus, sameTaints } from './node-taints.ts';
+import { DEFAULT_RATES, Zones, zoneOf, type EvictionRates } from './zones.ts';
+
+export type NodeLifecycleInput = Partial<LifecycleTimings & EvictionRates> | void;
+
+const LEASE_NS = 'kube-node-lease';
+
+/** State the controller keeps in memory, as upstream's nodeHealthMap (rebuilt after a restart). */
+interface Memory {
+  health: Map<string, NodeHealth>;
+  zones: Zones;
+}
+
+const memories = new WeakMap<ControllerContext, Memory>();
+const timingsOf = (input: NodeLifecycleInput): LifecycleTimings => withDefaults(DEFAULT_LIFECYCLE, input);
+
+function memoryOf(ctx: ControllerContext, input: NodeLifecycleInput): Memory {
+  let m = memories.get(ctx);
+  if (!m) memories.set(ctx, (m = { health: new Map(), zones: new Zones(withDefaults(DEFAULT_RATES, input)) }));
+  return m;
+}
+
+/** Sets the pods of a node that stopped being Ready to Ready=False (upstream MarkPodsNotReady). */
+async function markPodsNotReady(ctx: ControllerContext, nodeName: string, now: number): Promise<void> {
+  for (const pod of ctx.cache<Pod>('pods').list()) {
+    if (pod.spec.nodeName !== nodeName || pod.metadata.deletionTimestamp) continue;
+    const conditions = pod.status?.conditions ?? [];
+    if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+    const next = conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
+    await ctx.deps.client.updateStatus('pods', { ...pod, status: { ...pod.status, conditions: next } }).catch((err: Error) =>
+      ctx.deps.log.warn({ pod: pod.metadata.name, err: err.message }, 'could not mark pod not ready'),
+    );
+    ctx.events.record(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
+  }
+}
+
+/** Returns true when a node's health or taints call for a reconcile (cheap: most nodes are Ready and untainted). */
+function needsAction(node: Node, health: NodeHealth, now: number, t: LifecycleTimings): boolean {
+  const ready = readyStatus(node);
+  if (now > deadline(health, node, t) && ready !== 'Unknown') return true;
+  if (ready === 'True' && !node.spec?.taints?.length && !node.spec?.unschedulable) return false;
+  return !sameTaints(mergeTaints(node.spec?.taints, conditionTaints(node), noExecuteKey(ready) ?? undefined, now), node.spec?.taints);
+}
+
+export const nodeLifecycleController = defineController<NodeLifecycleInput>({
+  name: 'node-lifecycle',
+  // Lease renewals (500/s at 5,000 nodes) only refresh the cache; the monitor pass below reads
+  // them every monitor period, as upstream's monitorNodeHealth does, and queues the nodes that
+  // need something done. A reconcile per renewal cost ~3x the whole heartbeat budget.
+  watches: [{ resource: 'nodes' }, { resource: 'leases', opts: { namespace: LEASE_NS }, keys: () => [] }],
+  started(ctx, input) {
+    const t = timingsOf(input);
+    const mem = memoryOf(ctx, input);
+    const tick = () =>
+      runAsRoot(ctx.deps.id, () => {
+        const now = ctx.deps.clock.now();
+        const nodes = ctx.cache<Node>('nodes').list();
+        const leases = ctx.cache<Lease>('leases', { namespace: LEASE_NS });
+        const was = mem.zones.allFullyDisrupted;
+        mem.zones.update(nodes, now);
+        const modeChanged = was !== mem.zones.allFullyDisrupted;
+        if (modeChanged) ctx.deps.log.warn({ allFullyDisrupted: mem.zones.allFullyDisrupted }, 'cluster disruption mode changed');
+        for (const node of nodes) {
+          const name = node.metadata.name!;
+          const health = observe(mem.health.get(name), node, leases.get(`${LEASE_NS}/${name}`), now);
+          mem.health.set(name, health);
+          if (modeChanged || needsAction(node, health, now, t)) ctx.queue.add(name);
+        }
+        timer = ctx.deps.clock.setTimeout(tick, t.monitorPeriodMs);
+      });
+    let timer = ctx.deps.clock.setTimeout(tick, 0);
+    ctx.deps.onStop(() => ctx.deps.clock.clearTimeout(timer));
+  },
+  async reconcile(name, ctx, input) {
+    const t = timingsOf(input);
+    const mem = memoryOf(ctx, input);
+    const now = ctx.deps.clock.now();
+    let node = ctx.cache<Node>('nodes').get(name);
+    if (!node) {
+      mem.health.delete(name);
+      return;
+    }
+    const lease = ctx.cache<Lease>('leases', { namespace: LEASE_NS }).get(`${LEASE_NS}/${name}`);
+    const health = observe(mem.health.get(name), node, lease, now);
+    mem.health.set(name, health);
+    const before = readyStatus(node);
+
+    if (now > deadline(health, node, t)) {
+      const conditions = unknownConditions(node, now);
+      if (conditions) {
+        node = await ctx.deps.client.updateStatus<Node>('nodes', { ...node, status: { ...node.status, conditions } });
+        ctx.events.record(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+      }
+    }
+    const ready = readyStatus(node);
+    if (before === 'True' && ready !== 'True') await markPodsNotReady(ctx, name, now);
+
+    // NoExecute: swap at once between not-ready and unreachable; a new one waits for the zone's token.
+    let noExecute = mem.zones.allFullyDisrupted ? undefined : noExecuteKey(ready);
+    let waitMs = 0;
+    const has = currentNoExecute(node);
+    if (noExecute && !has) {
+      waitMs = mem.zones.take(zoneOf(node), now);
+      if (waitMs > 0) noExecute = undefined;
+    }
+    const taints = mergeTaints(node.spec?.taints, conditionTaints(node), noExecute, now);
+    if (!sameTaints(taints, node.spec?.taints)) {
+      node = await ctx.deps.client.update<Node>('nodes', { ...node, spec: { ...node.spec, taints } });
+      if (noExecute && !has) ctx.events.record(node, 'Normal', 'TaintManagerEviction', `Node ${name} tainted ${noExecute}:NoExecute`);
+    }
+
+    // A NoExecute taint waiting for its zone's token is retried when the token is due.
+    if (waitMs > 0 && Number.isFinite(waitMs)) return { requeueAfterMs: waitMs };
+  },
+});

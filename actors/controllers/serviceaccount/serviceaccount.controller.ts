@@ -1,0 +1,38 @@
+// The service account controller: every active namespace has a `default` ServiceAccount,
+// re-created when deleted; none is made in a terminating namespace (upstream
+// pkg/controller/serviceaccount/serviceaccounts_controller.go). Keyed by namespace.
+import type { Namespace } from '../../../api/kinds/namespace.ts';
+import type { KubeObject } from '../../../api/meta.ts';
+import { StatusError } from '../../../api/status.ts';
+import { defineController } from '../../lib/controller.ts';
+import { namespaceTerminating } from '../shared/namespace-terminating.ts';
+
+/** The ServiceAccounts every namespace gets (upstream serviceAccountsToEnsure). */
+export const SERVICE_ACCOUNTS_TO_ENSURE = ['default'];
+
+/** The service account controller's actor definition (input: none). */
+export const serviceAccountController = defineController({
+  name: 'serviceaccount',
+  watches: [{ resource: 'namespaces' }, { resource: 'serviceaccounts', keys: (sa) => [sa.metadata.namespace!] }],
+  async reconcile(namespace, ctx) {
+    const ns = ctx.cache<Namespace>('namespaces').get(namespace);
+    // Only active namespaces: nothing is created in one that is going away.
+    if (!ns || ns.status?.phase !== 'Active') return;
+    const failures: string[] = [];
+    for (const name of SERVICE_ACCOUNTS_TO_ENSURE) {
+      if (ctx.cache('serviceaccounts').get(`${namespace}/${name}`)) continue;
+      const sa: KubeObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } };
+      try {
+        await ctx.deps.client.create('serviceaccounts', sa);
+      } catch (err) {
+        if (err instanceof StatusError && err.code === 409) continue; // already there (the cache lags)
+        if (namespaceTerminating(err)) {
+          ctx.deps.log.debug({ namespace }, 'namespace is terminating; no service account created');
+          continue;
+        }
+        failures.push((err as Error).message);
+      }
+    }
+    if (failures.length) throw new Error(failures.join('; '));
+  },
+});

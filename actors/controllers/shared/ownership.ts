@@ -1,0 +1,67 @@
+// Controller references as upstream's ControllerRefManager: who controls an object, whether a
+// controller should own, adopt or release it, and pods stamped from a template. Pure.
+import type { Pod, PodTemplateSpec } from '../../../api/kinds/pod.ts';
+import type { KubeObject, OwnerReference } from '../../../api/meta.ts';
+
+/** A controlling object (DaemonSet, StatefulSet, Job...) as far as ownership is concerned. */
+export type Owner = Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>;
+
+/** Returns the controller reference of an object (the owner reference with controller: true), if any. */
+export const controllerRefOf = (obj: Pick<KubeObject, 'metadata'>): OwnerReference | undefined =>
+  obj.metadata.ownerReferences?.find((r) => r.controller === true);
+
+/** Returns a controller reference to `owner` (metav1.NewControllerRef: controller and blockOwnerDeletion true). */
+export const newControllerRef = (owner: Owner, apiVersion: string, kind: string): OwnerReference => ({
+  apiVersion,
+  kind,
+  name: owner.metadata.name!,
+  uid: owner.metadata.uid!,
+  controller: true,
+  blockOwnerDeletion: true,
+});
+
+/** Returns the `namespace/name` key of the controller of kind `kind` referenced by an object, or undefined. */
+export function controllerKeyOf(obj: Pick<KubeObject, 'metadata'>, kind: string): string | undefined {
+  const ref = controllerRefOf(obj);
+  return ref && ref.kind === kind ? `${obj.metadata.namespace}/${ref.name}` : undefined;
+}
+
+/** What a controller does with a candidate object (upstream ClaimObject). */
+export type Claim = 'own' | 'adopt' | 'release' | 'ignore';
+
+/**
+ * Returns whether `owner` keeps, adopts, releases or ignores `obj`, given whether the owner's
+ * selector (and membership filter) matches it. A controller being deleted neither adopts nor releases.
+ */
+export function claimOf(owner: Owner, obj: Pick<KubeObject, 'metadata'>, matches: boolean): Claim {
+  const ref = controllerRefOf(obj);
+  const ownerDeleting = !!owner.metadata.deletionTimestamp;
+  if (ref) {
+    if (ref.uid !== owner.metadata.uid) return 'ignore';
+    if (matches) return 'own';
+    return ownerDeleting ? 'ignore' : 'release';
+  }
+  if (ownerDeleting || !matches || obj.metadata.deletionTimestamp) return 'ignore';
+  if (owner.metadata.namespace && owner.metadata.namespace !== obj.metadata.namespace) return 'ignore';
+  return 'adopt';
+}
+
+/** Returns a pod stamped from a template for `owner` (controller.GetPodFromTemplate): generateName `<owner>-`. */
+export function podFromTemplate(template: PodTemplateSpec, owner: Owner, ref: OwnerReference): Pod {
+  const t = structuredClone(template);
+  const meta = t.metadata ?? {};
+  const pod: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      namespace: owner.metadata.namespace,
+      generateName: `${owner.metadata.name}-`,
+      labels: { ...(meta.labels ?? {}) },
+      ownerReferences: [ref],
+    },
+    spec: t.spec,
+  };
+  if (meta.annotations && Object.keys(meta.annotations).length) pod.metadata.annotations = { ...meta.annotations };
+  if (meta.finalizers?.length) pod.metadata.finalizers = [...meta.finalizers];
+  return pod;
+}

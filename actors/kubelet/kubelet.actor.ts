@@ -1,0 +1,147 @@
+// The kubelet actor: one per node. Wires the pure kubelet and pod worker machines to their
+// effects: the API (node, lease, pod statuses, Events), the node's own pod informer (filtered by
+// spec.nodeName on the server) and the container runtime.
+import { fromCallback, fromPromise } from 'xstate';
+import type { Lease } from '../../api/kinds/lease.ts';
+import type { Node } from '../../api/kinds/node.ts';
+import type { Pod } from '../../api/kinds/pod.ts';
+import { backoffDelay } from '../../bus/backoff.ts';
+import { Informer } from '../../bus/informer.ts';
+import { runAsRoot } from '../../bus/trace.ts';
+import { defineActor } from '../lib/actor.ts';
+import { EventRecorder } from '../lib/events.ts';
+import { resolveConfig, type KubeletInput } from './kubelet.config.ts';
+import { kubeletMachine, type KubeletEvent, type NodeCommand } from './kubelet.machine.ts';
+import { NodeEffects } from './node-effects.ts';
+import { PodEffects } from './pod-effects.ts';
+import { podWorkerMachine } from './pod-worker.machine.ts';
+import type { PodWorkerEvent } from './pod-worker.types.ts';
+import { createRuntime } from './runtimes/create.ts';
+import { StatusManager } from './status-manager.ts';
+
+/** The kubelet's input (node name, capacity, labels, taints, runtime, timing knobs). */
+export type { KubeletInput } from './kubelet.config.ts';
+
+/** Worker events caused by time passing, not by a message: their effects start new traces. */
+const TIMER_EVENTS = new Set<PodWorkerEvent['type']>(['backoff.done', 'probe.tick', 'deadline', 'sandbox.retry', 'container.exited', 'probe.result']);
+
+/** Returns whether a pod change matters to its worker (its own status writes come back as updates too). */
+export function podChangeMatters(old: Pod, pod: Pod): boolean {
+  const a = old.metadata;
+  const b = pod.metadata;
+  return (
+    a.uid !== b.uid ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    a.deletionGracePeriodSeconds !== b.deletionGracePeriodSeconds ||
+    a.generation !== b.generation ||
+    (!!pod.spec.readinessGates?.length && JSON.stringify(old.status?.conditions) !== JSON.stringify(pod.status?.conditions))
+  );
+}
+
+/** The kubelet of node `input.nodeName`. */
+export const kubeletActor = defineActor<KubeletInput>({
+  kind: 'kubelet',
+  logic(deps, input) {
+    const cfg = resolveConfig(input);
+    const { clock, rng } = deps;
+    const log = deps.log.child({ node: cfg.nodeName });
+    const runtime = createRuntime(cfg.runtime, { clock, rng: rng.fork('runtime'), log, podCIDR: cfg.podCIDR, hostIP: cfg.internalIP });
+    const informer = new Informer<Pod>(deps.client, 'pods', { fieldSelector: `spec.nodeName=${cfg.nodeName}`, clock, log });
+    const status = new StatusManager(deps.client, clock, log, (ns, name) => informer.get(`${ns}/${name}`), cfg.statusRetry);
+    const events = cfg.events ? new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName }, clock, rng.fork('events'), log) : undefined;
+    const pods = new PodEffects({ runtime, status, events, clock, log });
+    const identity = { machineID: rng.hex(16), systemUUID: rng.uuid(), bootID: rng.uuid(), runtimeVersion: `${runtime.name}://${runtime.version}` };
+    const node = new NodeEffects({ id: deps.id, client: deps.client, clock, rng: rng.fork('lease'), log, events }, cfg, identity);
+    deps.onStop(() => {
+      informer.stop();
+      status.close();
+      return runtime.close();
+    });
+
+    let started = false;
+    const worker = podWorkerMachine.provide({
+      actions: {
+        exec: ({ context, event, self }, cmd) => {
+          const run = () => pods.run(cmd, context.pod, self);
+          if (TIMER_EVENTS.has(event.type)) runAsRoot(deps.id, run);
+          else run();
+        },
+      },
+    });
+
+    return kubeletMachine.provide({
+      actors: {
+        podWorker: worker,
+        registerNode: fromPromise(({ input: { conditions } }) => node.register(conditions)),
+        node: fromCallback<NodeCommand>(({ sendBack, receive }) => {
+          let live = true;
+          let timer: unknown;
+          // The lease loop: renew, wait ~10 s (or back off after a failure), again; tell the
+          // machine only when renewals start failing or recover.
+          const renewLoop = (lease: Lease | undefined, nodeUid: string | undefined, failures: number) => {
+            node.renewLease(lease, nodeUid).then(
+              (r) => {
+                if (!live) return;
+                if (failures > 0) sendBack({ type: 'lease.recovered' });
+                timer = clock.setTimeout(() => renewLoop(r.lease, nodeUid, 0), r.nextRenewMs);
+              },
+              () => {
+                if (!live) return;
+                if (failures === 0) sendBack({ type: 'lease.failing' });
+                timer = clock.setTimeout(() => renewLoop(lease, nodeUid, failures + 1), backoffDelay(failures + 1, cfg.leaseRetry));
+              },
+            );
+          };
+          // Its own Node, as the server has it: when someone else wrote its Ready condition (the
+          // node lifecycle controller's Unknown after a cut the kubelet never noticed), write status
+          // again at once, as upstream's kubelet does when it finds the server's status differs.
+          const self = new Informer<Node>(deps.client, 'nodes', { fieldSelector: `metadata.name=${cfg.nodeName}`, clock, log });
+          const check = (n: Node) => {
+            const reason = n.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? '';
+            if (live && !reason.startsWith('Kubelet')) sendBack({ type: 'node.status.dirty' });
+          };
+          self.on({ add: check, update: (_, n) => check(n) });
+          void self.start();
+          receive((cmd) => {
+            if (cmd.type === 'lease.start') {
+              clock.clearTimeout(timer);
+              renewLoop(undefined, cmd.nodeUid, 0);
+            } else
+              node.writeStatus(cmd.conditions).then(
+                () => live && sendBack({ type: 'node.status.written' }),
+                () => live && sendBack({ type: 'node.status.failed' }),
+              );
+          });
+          return () => {
+            live = false;
+            clock.clearTimeout(timer);
+            self.stop();
+          };
+        }),
+        pods: fromCallback<KubeletEvent>(({ sendBack }) => {
+          const handlers = {
+            add: (pod: Pod) => sendBack({ type: 'pod.upserted', pod, now: clock.now() }),
+            update: (old: Pod, pod: Pod) => {
+              status.observed(pod);
+              if (podChangeMatters(old, pod)) sendBack({ type: 'pod.upserted', pod, now: clock.now() });
+            },
+            delete: (pod: Pod) => sendBack({ type: 'pod.deleted', pod, now: clock.now() }),
+          };
+          informer.on(handlers);
+          for (const pod of informer.list()) handlers.add(pod);
+          if (!started) void informer.start();
+          started = true;
+          const off = runtime.onContainerExit((exit) => runAsRoot(deps.id, () => sendBack({ type: 'container.exited', exit, now: clock.now() })));
+          return () => {
+            informer.off(handlers);
+            off();
+          };
+        }),
+      },
+      actions: {
+        forget: (_, { uid }) => status.forget(uid),
+        workerFailed: (_, { id, error }) => log.error({ worker: id, err: (error as Error)?.stack ?? error }, 'pod worker failed'),
+      },
+    });
+  },
+});

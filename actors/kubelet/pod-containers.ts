@@ -1,0 +1,140 @@
+// Which containers to start, restart (after the crash-loop backoff) or stop: upstream's
+// computePodActions and doBackOff, as pure functions over a step.
+import { formatGoDuration } from './runtimes/duration.ts';
+import { cancelTimer, containerConfig, emit, podGraceMs, podRef, record, sandboxConfig, setTimer, type Step } from './pod-step.ts';
+import { PROBE_KINDS, specOf, type Ctr } from './pod-worker.types.ts';
+
+/** Returns whether an exited container runs again (restartPolicy, sidecars, probe kills). */
+export function shouldRestart(c: Ctr, policy: string): boolean {
+  if (c.kind === 'sidecar') return true;
+  if (c.kill) return c.kill.restart;
+  const code = c.exited?.exitCode ?? 0;
+  if (c.kind === 'init') return code !== 0 && policy !== 'Never';
+  return policy === 'Always' || (policy === 'OnFailure' && code !== 0);
+}
+
+/** Starts the container's next instance (the previous one becomes lastState). */
+export function start(s: Step, c: Ctr): void {
+  // A first start shows no change (waiting either way); a restart does (restartCount, lastState).
+  if (c.phase === 'exited' && c.exited) {
+    c.last = c.exited;
+    c.attempt++;
+    s.dirty = true;
+  }
+  Object.assign(c, { phase: 'starting', id: undefined, exited: undefined, waiting: undefined, inBackoff: false, kill: undefined, started: false, ready: false, probes: undefined, startedAt: undefined });
+  const pod = s.ctx.pod;
+  const spec = specOf(pod, c)!;
+  c.specImage = spec.image;
+  emit(s, {
+    type: 'container.start',
+    sandboxId: s.ctx.sandboxId!,
+    sandbox: sandboxConfig(pod),
+    config: containerConfig(pod, c),
+    pullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
+  });
+}
+
+/**
+ * Restarts an exited container unless it is in backoff (upstream doBackOff + flowcontrol.Backoff):
+ * the first restart is immediate, then 10 s, 20 s, 40 s … capped; a container that ran longer
+ * than resetMs since the last step starts over.
+ */
+export function restart(s: Step, c: Ctr): void {
+  if (c.inBackoff) return;
+  const { initialMs, maxMs, resetMs } = s.ctx.backoff;
+  const now = s.ctx.now;
+  const finished = c.exited?.finishedAt ?? now;
+  const entry = c.backoff;
+  const expired = !entry || finished - entry.at > resetMs;
+  if (!expired && now - finished < entry.ms) {
+    const pod = s.ctx.pod;
+    c.inBackoff = true;
+    c.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${formatGoDuration(entry.ms)} restarting failed container=${c.name} pod=${podRef(pod)}` };
+    setTimer(s, `backoff:${c.name}`, finished + entry.ms - now, { type: 'backoff.done', name: c.name, now: finished + entry.ms });
+    record(s, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podRef(pod)}`, c.name);
+    s.dirty = true;
+    return;
+  }
+  c.backoff = { ms: expired ? initialMs : Math.min(entry.ms * 2, maxMs), at: now };
+  start(s, c);
+}
+
+/** Retries a start that failed (image pull, config error) after the backoff, showing why meanwhile (ImagePullBackOff …). */
+export function startFailed(s: Step, c: Ctr, reason: string, message: string): void {
+  const { initialMs, maxMs, resetMs } = s.ctx.backoff;
+  const now = s.ctx.now;
+  const entry = c.backoff;
+  const ms = !entry || now - entry.at > resetMs ? initialMs : Math.min(entry.ms * 2, maxMs);
+  c.backoff = { ms, at: now };
+  c.phase = 'none';
+  c.id = undefined;
+  c.waiting = { reason, message };
+  s.dirty = true;
+  if (s.ctx.termination) return;
+  c.inBackoff = true;
+  setTimer(s, `backoff:${c.name}`, ms, { type: 'backoff.done', name: c.name, now: now + ms });
+  if (reason === 'ErrImagePull') {
+    const image = specOf(s.ctx.pod, c)?.image ?? '';
+    c.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ErrImagePull: ${message}` };
+    record(s, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, c.name);
+  }
+}
+
+/** Stops a running (or created) container: `restart` says whether it runs again afterwards. */
+export function kill(s: Step, c: Ctr, graceMs: number, message: string, restart?: boolean): void {
+  for (const k of PROBE_KINDS) cancelTimer(s, `probe:${c.name}:${k}`);
+  if (restart !== undefined) c.kill = { restart };
+  c.phase = 'stopping';
+  emit(s, { type: 'container.stop', id: c.id!, name: c.name, graceMs });
+  record(s, 'Normal', 'Killing', message, c.name);
+}
+
+/** Starts what should run now: init containers one at a time in order, then every app container. */
+export function syncContainers(s: Step): void {
+  const policy = s.ctx.pod.spec.restartPolicy ?? 'Always';
+  for (const c of s.ctx.ctrs) {
+    if (c.kind === 'app') continue;
+    if (c.phase === 'none' && !c.inBackoff) return start(s, c);
+    if (c.kind === 'sidecar') {
+      if (c.phase === 'exited') restart(s, c);
+      if (!c.started) return;
+      continue;
+    }
+    if (c.phase !== 'exited') return;
+    if (c.exited!.exitCode === 0) continue;
+    if (shouldRestart(c, policy)) restart(s, c);
+    return;
+  }
+  for (const c of s.ctx.ctrs) {
+    if (c.kind !== 'app') continue;
+    if (c.phase === 'none' && !c.inBackoff) start(s, c);
+    else if (c.phase === 'exited' && shouldRestart(c, policy)) restart(s, c);
+    else if (c.phase === 'running' && specOf(s.ctx.pod, c)?.image !== c.specImage) {
+      // The image was updated (the one pod spec field that may change): restart whatever the policy.
+      kill(s, c, podGraceMs(s.ctx.pod), `Container ${c.name} definition changed, will be restarted`, true);
+    }
+  }
+}
+
+/** Stops every container still running or being created, with the termination's grace period. */
+export function killAll(s: Step): void {
+  const graceMs = Math.max(0, s.ctx.termination!.deadline - s.ctx.now);
+  for (const c of s.ctx.ctrs) {
+    if (c.phase === 'running' || (c.phase === 'starting' && c.id)) kill(s, c, graceMs, `Stopping container ${c.name}`);
+  }
+}
+
+/** Cancels every pending restart and probe (the pod is terminating). */
+export function cancelAll(s: Step): void {
+  for (const c of s.ctx.ctrs) {
+    if (c.inBackoff) {
+      c.inBackoff = false;
+      c.waiting = c.phase === 'exited' ? undefined : c.waiting;
+      s.dirty = true;
+    }
+    cancelTimer(s, `backoff:${c.name}`);
+    for (const k of PROBE_KINDS) cancelTimer(s, `probe:${c.name}:${k}`);
+  }
+  cancelTimer(s, 'deadline');
+  cancelTimer(s, 'sandbox.retry');
+}

@@ -1,0 +1,149 @@
+// The side of a pod worker that touches the world: runtime calls (sandbox, image, containers,
+// probes), pod Events and status writes. Each command's result goes back to the worker as an
+// event stamped with the clock's time.
+import type { Probe } from '../../api/kinds/container.ts';
+import type { Pod } from '../../api/kinds/pod.ts';
+import type { EventRecorder } from '../lib/events.ts';
+import type { Clock } from '../../bus/clock.ts';
+import type { Logger } from '../../bus/types.ts';
+import type { PodCommand, PodWorkerEvent } from './pod-worker.types.ts';
+import { formatGoDuration } from './runtimes/duration.ts';
+import { RuntimeError, type ContainerRuntime, type ProbeKind, type ProbeOutcome } from './runtimes/runtime.ts';
+import type { StatusManager } from './status-manager.ts';
+
+/** Something that takes a worker's events (its actor ref). */
+export interface WorkerRef {
+  send(ev: PodWorkerEvent): void;
+  getSnapshot(): { status: string };
+}
+
+/** What pod effects use: the runtime, the status manager, Events (optional), clock, log. */
+export interface PodEffectsDeps {
+  runtime: ContainerRuntime;
+  status: StatusManager;
+  /** Undefined when the kubelet records no Events (benchmarks). */
+  events?: EventRecorder;
+  clock: Clock;
+  log: Logger;
+}
+
+const errReason = (err: unknown, fallback: string) => (err instanceof RuntimeError ? err.reason : fallback);
+const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Runs pod worker commands against the runtime and the API. */
+export class PodEffects {
+  constructor(private readonly d: PodEffectsDeps) {}
+
+  /** Carries out `cmd` for the worker `self` of `pod`; never throws (failures come back as events or logs). */
+  run(cmd: PodCommand, pod: Pod, self: WorkerRef): void {
+    const { runtime, clock, log } = this.d;
+    const send = (ev: PodWorkerEvent) => {
+      if (self.getSnapshot().status === 'active') self.send(ev);
+    };
+    const now = () => clock.now();
+    const failed = (what: string) => (err: unknown) => log.error({ pod: pod.metadata.name, err: errMessage(err) }, `${what} failed`);
+    switch (cmd.type) {
+      case 'sandbox.run':
+        runtime.runPodSandbox(cmd.sandbox).then(
+          ({ id, ip }) => send({ type: 'sandbox.ready', id, ip, now: now() }),
+          (err) => send({ type: 'sandbox.failed', reason: errReason(err, 'FailedCreatePodSandBox'), message: errMessage(err), now: now() }),
+        );
+        return;
+      case 'sandbox.stop':
+        runtime.stopPodSandbox(cmd.id).then(() => send({ type: 'sandbox.stopped', now: now() }), (err) => {
+          failed('stopping the pod sandbox')(err);
+          send({ type: 'sandbox.stopped', now: now() });
+        });
+        return;
+      case 'sandbox.remove':
+        runtime.removePodSandbox(cmd.id).then(() => send({ type: 'sandbox.removed', now: now() }), (err) => {
+          failed('removing the pod sandbox')(err);
+          send({ type: 'sandbox.removed', now: now() });
+        });
+        return;
+      case 'container.start':
+        void this.startContainer(cmd, pod, send);
+        return;
+      case 'container.stop':
+        // The exit normally arrives through onContainerExit; this also covers a container the runtime lost.
+        runtime
+          .stopContainer(cmd.id, cmd.graceMs)
+          .then(() => runtime.containerStatus(cmd.id))
+          .then((info) => {
+            const at = now();
+            if (info?.state === 'exited')
+              send({ type: 'container.exited', name: cmd.name, id: cmd.id, exitCode: info.exitCode ?? 0, reason: info.reason ?? 'Completed', message: info.message, startedAt: info.startedAt ?? at, finishedAt: info.finishedAt ?? at, now: at });
+            else if (!info)
+              send({ type: 'container.exited', name: cmd.name, id: cmd.id, exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', startedAt: at, finishedAt: at, now: at });
+          })
+          .catch(failed(`stopping container ${cmd.name}`));
+        return;
+      case 'probe.run':
+        void this.probe(cmd.id, cmd.kind, cmd.probe).then((r) =>
+          send({ type: 'probe.result', name: cmd.name, id: cmd.id, kind: cmd.kind, result: r.result, output: r.output, now: now() }),
+        );
+        return;
+      case 'event':
+        this.d.events?.record(pod, cmd.eventType, cmd.reason, cmd.message);
+        return;
+      case 'status':
+        this.d.status.set(pod, cmd.status, cmd.deleteWhenWritten);
+        return;
+      case 'pod.delete':
+        this.d.status.delete(pod);
+        return;
+    }
+  }
+
+  /** EnsureImageExists, CreateContainer, StartContainer, with upstream's Events. */
+  private async startContainer(cmd: Extract<PodCommand, { type: 'container.start' }>, pod: Pod, send: (ev: PodWorkerEvent) => void): Promise<void> {
+    const { runtime, clock, events } = this.d;
+    const { name, attempt, image } = cmd.config;
+    let step = 'ErrImagePull';
+    try {
+      const pulled = await runtime.ensureImage(image, cmd.pullPolicy, cmd.sandbox, name, () => events?.record(pod, 'Normal', 'Pulling', `Pulling image "${image}"`));
+      if (pulled.pulled) {
+        const took = formatGoDuration(pulled.durationMs);
+        events?.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${pulled.sizeBytes} bytes.`);
+      } else events?.record(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      step = 'CreateContainerError';
+      const id = await runtime.createContainer(cmd.sandboxId, cmd.config, cmd.sandbox);
+      const info = await runtime.containerStatus(id);
+      send({ type: 'container.created', name, attempt, id, image: info?.image ?? image, imageRef: info?.imageRef ?? pulled.imageRef, now: clock.now() });
+      events?.record(pod, 'Normal', 'Created', `Created container: ${name}`);
+      step = 'RunContainerError';
+      await runtime.startContainer(id);
+      send({ type: 'container.started', name, attempt, id, now: clock.now() });
+      events?.record(pod, 'Normal', 'Started', `Started container ${name}`);
+    } catch (err) {
+      const reason = errReason(err, step);
+      if (reason !== 'RunContainerError') events?.record(pod, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
+      send({ type: 'container.failed', name, attempt, reason, message: errMessage(err), now: clock.now() });
+    }
+  }
+
+  /** Runs one probe with its timeout; exec probes go through the runtime when it has no prober of its own. */
+  private async probe(id: string, kind: ProbeKind, probe: Probe): Promise<ProbeOutcome> {
+    const { runtime, clock } = this.d;
+    const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
+    let timer: unknown;
+    const timeout = new Promise<ProbeOutcome>((resolve) => {
+      timer = clock.setTimeout(() => resolve({ result: 'failure', output: `probe timed out after ${formatGoDuration(timeoutMs)}` }), timeoutMs);
+    });
+    const run = async (): Promise<ProbeOutcome> => {
+      if (runtime.probe) return runtime.probe(id, kind, probe, timeoutMs);
+      if (probe.exec) {
+        const r = await runtime.exec(id, probe.exec.command ?? [], timeoutMs);
+        return { result: r.exitCode === 0 ? 'success' : 'failure', output: r.stdout || r.stderr };
+      }
+      return { result: 'failure', output: `the ${runtime.name} runtime cannot run this probe (only exec)` };
+    };
+    try {
+      return await Promise.race([run(), timeout]);
+    } catch (err) {
+      return { result: 'failure', output: errMessage(err) };
+    } finally {
+      clock.clearTimeout(timer);
+    }
+  }
+}

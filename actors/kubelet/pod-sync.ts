@@ -1,0 +1,197 @@
+// A pod worker's reaction to one event: record what happened, then bring the pod towards what
+// it should be (sandbox, containers, termination, cleanup) — level-based, like upstream SyncPod.
+// Pure: returns the new context, the commands for the effects and the timers to set.
+import { parseRfc3339 } from '../../api/names.ts';
+import { cancelAll, killAll, kill, shouldRestart, startFailed, syncContainers } from './pod-containers.ts';
+import { onContainerStarted, onProbeResult, onProbeTick } from './pod-probes.ts';
+import { begin, cancelTimer, emit, finish, podGraceMs, record, sandboxConfig, setTimer, type Step } from './pod-step.ts';
+import { PROBE_KINDS, type PodOutput, type PodWorkerContext, type PodWorkerEvent, type Termination } from './pod-worker.types.ts';
+
+/** The first event a worker handles (when it starts). */
+export type StartEvent = { type: 'worker.start' };
+
+const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
+/** Returns the worker's next context and outputs after `ev`. */
+export function react(ctx: PodWorkerContext, ev: PodWorkerEvent | StartEvent): { ctx: PodWorkerContext; out: PodOutput[] } {
+  const s = begin(ctx);
+  if ('now' in ev) s.ctx.now = Math.max(s.ctx.now, ev.now);
+  apply(s, ev);
+  plan(s);
+  return finish(s);
+}
+
+function armDeadline(s: Step): void {
+  const ads = s.ctx.pod.spec.activeDeadlineSeconds;
+  if (ads === undefined || s.ctx.termination) return;
+  const at = s.ctx.startTime + ads * 1000;
+  setTimer(s, 'deadline', at - s.ctx.now, { type: 'deadline', now: at });
+}
+
+/** Starts (or shortens) the pod's termination; stops already under way get the shorter grace. */
+function terminate(s: Step, cause: Termination['cause'], deadline: number): void {
+  const t = s.ctx.termination;
+  if (!t) {
+    s.ctx.termination = { cause, deadline };
+    cancelAll(s);
+    s.dirty = true;
+    return;
+  }
+  if (deadline >= t.deadline) return;
+  s.ctx.termination = { cause: cause === 'removed' ? cause : t.cause, deadline };
+  const graceMs = Math.max(0, deadline - s.ctx.now);
+  for (const c of s.ctx.ctrs) if (c.phase === 'stopping' && c.id) kill(s, c, graceMs, `Stopping container ${c.name}`);
+}
+
+function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
+  const ctx = s.ctx;
+  const byName = (name: string) => ctx.ctrs.find((c) => c.name === name);
+  switch (ev.type) {
+    case 'worker.start':
+      if (ctx.terminal?.message?.startsWith('Pod was rejected: ')) record(s, 'Warning', ctx.terminal.reason!, ctx.terminal.message);
+      return armDeadline(s);
+    case 'pod.updated': {
+      const old = ctx.pod;
+      ctx.pod = ev.pod;
+      if (old.spec.activeDeadlineSeconds !== ev.pod.spec.activeDeadlineSeconds) armDeadline(s);
+      if (ev.pod.spec.readinessGates?.length && JSON.stringify(old.status?.conditions) !== JSON.stringify(ev.pod.status?.conditions)) s.dirty = true;
+      return;
+    }
+    case 'pod.removed':
+      ctx.removed = true;
+      return;
+    case 'sandbox.ready':
+      // Not a status change of its own: the pod IP shows with the containers' start, as upstream.
+      Object.assign(ctx, { sandbox: 'ready', sandboxId: ev.id, podIP: ev.ip });
+      return;
+    case 'sandbox.failed':
+      ctx.sandbox = 'failed';
+      record(s, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${ev.message}`);
+      setTimer(s, 'sandbox.retry', ctx.backoff.initialMs, { type: 'sandbox.retry', now: ctx.now + ctx.backoff.initialMs });
+      return;
+    case 'sandbox.retry':
+      if (ctx.sandbox === 'failed') ctx.sandbox = 'none';
+      return;
+    case 'sandbox.stopped':
+      ctx.sandbox = 'stopped';
+      s.dirty = true;
+      return;
+    case 'sandbox.removed':
+      ctx.sandbox = 'removed';
+      return;
+    case 'container.created': {
+      const c = byName(ev.name);
+      if (c && (c.phase === 'starting' || c.phase === 'stopping') && c.attempt === ev.attempt && !c.id)
+        Object.assign(c, { id: ev.id, image: ev.image, imageRef: ev.imageRef });
+      return;
+    }
+    case 'container.started': {
+      const c = byName(ev.name);
+      if (!c || c.id !== ev.id) return;
+      if (c.phase === 'stopping') c.startedAt ??= ev.now;
+      if (c.phase !== 'starting') return;
+      c.phase = 'running';
+      c.startedAt = ev.now;
+      onContainerStarted(s, c);
+      s.dirty = true;
+      return;
+    }
+    case 'container.failed': {
+      const c = byName(ev.name);
+      if (c && (c.phase === 'starting' || c.phase === 'stopping') && c.attempt === ev.attempt) startFailed(s, c, ev.reason, ev.message);
+      return;
+    }
+    case 'container.exited': {
+      const c = ctx.ctrs.find((x) => x.id === ev.id);
+      if (!c || c.phase === 'exited') return;
+      c.startedAt ??= ev.startedAt;
+      c.exited = { id: ev.id, exitCode: ev.exitCode, reason: ev.reason, message: ev.message, startedAt: c.startedAt, finishedAt: ev.finishedAt };
+      Object.assign(c, { phase: 'exited', started: false, ready: false });
+      for (const k of PROBE_KINDS) cancelTimer(s, `probe:${c.name}:${k}`);
+      s.dirty = true;
+      return;
+    }
+    case 'probe.tick':
+      return onProbeTick(s, ev);
+    case 'probe.result':
+      return onProbeResult(s, ev);
+    case 'backoff.done': {
+      const c = byName(ev.name);
+      if (c) c.inBackoff = false;
+      return;
+    }
+    case 'deadline': {
+      const ads = ctx.pod.spec.activeDeadlineSeconds;
+      if (ads === undefined || ctx.terminal || ctx.termination || ev.now < ctx.startTime + ads * 1000) return;
+      ctx.terminal = { phase: 'Failed', reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE };
+      record(s, 'Warning', 'DeadlineExceeded', DEADLINE_MESSAGE);
+      terminate(s, 'deadline', ctx.now + podGraceMs(ctx.pod));
+      return;
+    }
+  }
+}
+
+/** Returns the phase the pod ends in once nothing will run again, or undefined while something may. */
+function finalPhase(ctx: PodWorkerContext): 'Succeeded' | 'Failed' | undefined {
+  const policy = ctx.pod.spec.restartPolicy ?? 'Always';
+  if (policy === 'Never' && ctx.ctrs.some((c) => c.kind === 'init' && c.phase === 'exited' && c.exited!.exitCode !== 0)) return 'Failed';
+  const apps = ctx.ctrs.filter((c) => c.kind === 'app');
+  if (!apps.every((c) => c.phase === 'exited' && !shouldRestart(c, policy))) return undefined;
+  return apps.every((c) => c.exited!.exitCode === 0) ? 'Succeeded' : 'Failed';
+}
+
+function deletionDeadline(ctx: PodWorkerContext): number | undefined {
+  const ts = ctx.pod.metadata.deletionTimestamp;
+  if (!ts) return undefined;
+  const grace = (ctx.pod.metadata.deletionGracePeriodSeconds ?? ctx.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+  const due = parseRfc3339(ts);
+  return Math.min(ctx.now + grace, Number.isNaN(due) ? Infinity : Math.max(ctx.now, due));
+}
+
+function plan(s: Step): void {
+  const ctx = s.ctx;
+  if (ctx.adopted) {
+    if (ctx.removed) ctx.sandbox = 'removed';
+    else if (ctx.pod.metadata.deletionTimestamp && !ctx.deleteRequested) {
+      ctx.deleteRequested = true;
+      emit(s, { type: 'pod.delete' });
+    }
+    return;
+  }
+  if (ctx.removed) terminate(s, 'removed', ctx.now);
+  else {
+    const due = deletionDeadline(ctx);
+    if (due !== undefined) terminate(s, 'deleted', due);
+  }
+  if (!ctx.termination) {
+    if (ctx.sandbox === 'none') {
+      ctx.sandbox = 'creating';
+      emit(s, { type: 'sandbox.run', sandbox: sandboxConfig(ctx.pod) });
+      s.dirty = true;
+    }
+    if (ctx.sandbox !== 'ready') return;
+    syncContainers(s);
+    const phase = finalPhase(ctx);
+    if (phase) {
+      ctx.terminal = { phase };
+      terminate(s, 'terminal', ctx.now + podGraceMs(ctx.pod));
+    } else return;
+  }
+  killAll(s);
+  if (ctx.ctrs.some((c) => c.phase === 'starting' || c.phase === 'running' || c.phase === 'stopping')) return;
+  if (ctx.sandbox === 'ready') {
+    ctx.sandbox = 'stopping';
+    emit(s, { type: 'sandbox.stop', id: ctx.sandboxId! });
+    return;
+  }
+  if (ctx.sandbox === 'creating' || ctx.sandbox === 'stopping') return;
+  if (ctx.removed) {
+    if (ctx.sandbox === 'stopped' && ctx.sandboxId) {
+      ctx.sandbox = 'removing';
+      emit(s, { type: 'sandbox.remove', id: ctx.sandboxId });
+    } else if (ctx.sandbox !== 'removing') ctx.sandbox = 'removed';
+  } else if (ctx.pod.metadata.deletionTimestamp && !ctx.deleteRequested) {
+    ctx.deleteRequested = true;
+    s.dirty = true;
+  }
+}

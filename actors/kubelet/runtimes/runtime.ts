@@ -1,0 +1,147 @@
+// The container runtime interface the kubelet talks to: CRI-like (sandboxes, containers, images,
+// exec, logs) and asynchronous. Implementations: `sim` (no processes; behaviour from
+// annotations) and, later, `process` (real OS processes). Imports nothing of ours.
+
+/** What a runtime needs to run one pod's sandbox (CRI PodSandboxConfig). */
+export interface SandboxConfig {
+  podUid: string;
+  name: string;
+  namespace: string;
+  /** The pod's annotations: the sim runtime reads its behaviour here. */
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  hostname?: string;
+  /** The pod shares the node's network namespace: its IP is the node's. */
+  hostNetwork?: boolean;
+}
+
+/** What a runtime needs to create one container (CRI ContainerConfig). */
+export interface ContainerConfig {
+  name: string;
+  image: string;
+  /** Which restart of this container this is (0 for the first run). */
+  attempt: number;
+  /** An init container (it runs to completion before the app containers). */
+  init: boolean;
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+}
+
+/** CRI container states. */
+export type ContainerRunState = 'created' | 'running' | 'exited' | 'unknown';
+
+/** One container as the runtime reports it (CRI ContainerStatus). */
+export interface ContainerInfo {
+  id: string;
+  sandboxId: string;
+  podUid: string;
+  name: string;
+  attempt: number;
+  state: ContainerRunState;
+  image: string;
+  imageRef: string;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number;
+  /** `Completed`, `Error`, `OOMKilled` … for exited containers. */
+  reason?: string;
+  message?: string;
+}
+
+/** A container that stopped on its own or was stopped (what PLEG / CRI container events report). */
+export interface ContainerExit {
+  id: string;
+  podUid: string;
+  name: string;
+  exitCode: number;
+  reason: string;
+  message?: string;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** Result of EnsureImageExists: the image's digest reference and what the pull cost. */
+export interface PulledImage {
+  imageRef: string;
+  /** False when the image was already present and not pulled again. */
+  pulled: boolean;
+  /** How long the pull took (0 when not pulled). */
+  durationMs: number;
+  sizeBytes: number;
+}
+
+/** What a probe handler (exec, httpGet, tcpSocket, grpc) answered. */
+export interface ProbeOutcome {
+  result: 'success' | 'failure';
+  /** Shown in the Unhealthy event, e.g. `HTTP probe failed with statuscode: 500`. */
+  output: string;
+}
+
+/** The three container probes. */
+export type ProbeKind = 'startup' | 'liveness' | 'readiness';
+
+/** The handler part of a container probe (api Probe, without the timing fields). */
+export interface ProbeHandler {
+  exec?: { command?: string[] };
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: string };
+  tcpSocket?: { port: number | string; host?: string };
+  grpc?: { port: number; service?: string };
+}
+
+/** Thrown by runtime calls; `reason` becomes the waiting reason (CreateContainerError, ErrImagePull …). */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A container runtime, as the kubelet sees it through CRI (RuntimeService + ImageService). */
+export interface ContainerRuntime {
+  /** Runtime name and version, reported as node.status.nodeInfo.containerRuntimeVersion `name://version`. */
+  readonly name: string;
+  readonly version: string;
+
+  /**
+   * Pulls an image if the policy asks for it (Always, IfNotPresent, Never), calling `onPull` as a
+   * pull begins; throws RuntimeError ErrImagePull / ErrImageNeverPull.
+   */
+  ensureImage(image: string, policy: string, sandbox: SandboxConfig, container: string, onPull?: () => void): Promise<PulledImage>;
+
+  /** Creates the pod's sandbox (network namespace and IP); returns its id and IP. */
+  runPodSandbox(config: SandboxConfig): Promise<{ id: string; ip: string }>;
+  /** Stops every container of the sandbox at once and tears its network down. */
+  stopPodSandbox(id: string): Promise<void>;
+  /** Forgets the sandbox and its containers; frees its IP. */
+  removePodSandbox(id: string): Promise<void>;
+
+  createContainer(sandboxId: string, config: ContainerConfig, sandbox: SandboxConfig): Promise<string>;
+  /** Starts a created container; resolves once it runs. */
+  startContainer(id: string): Promise<void>;
+  /** Asks the container to stop (SIGTERM), kills it after `timeoutMs` (SIGKILL); resolves once it exited. */
+  stopContainer(id: string, timeoutMs: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+
+  containerStatus(id: string): Promise<ContainerInfo | undefined>;
+  listContainers(filter?: { podUid?: string; state?: ContainerRunState }): Promise<ContainerInfo[]>;
+  /** The container's output so far (last `tail` lines when given). */
+  logs(id: string, opts?: { tail?: number }): Promise<string>;
+  /** Runs a command in a running container (CRI ExecSync). */
+  exec(id: string, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /**
+   * Answers a probe itself. Optional: runtimes without it get exec probes through `exec` and
+   * network probes from the kubelet; the sim runtime has no network, so it answers all kinds.
+   */
+  probe?(id: string, kind: ProbeKind, handler: ProbeHandler, timeoutMs: number): Promise<ProbeOutcome>;
+
+  /** Calls `fn` for every container exit (its own or a stop); returns an unsubscribe function. */
+  onContainerExit(fn: (exit: ContainerExit) => void): () => void;
+  /** Stops every container and timer; the runtime is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,311 @@
+// The `sim` container runtime: no processes. Containers start, become ready, exit and answer
+// probes as their pod's `sim.kubus.io/*` annotations say, on the injected clock. Cheap enough
+// for thousands of nodes in one process: one timer per container only when it will exit.
+import type { Clock } from '../../../bus/clock.ts';
+import type { Rng } from '../../../bus/random.ts';
+import type { Logger } from '../../../bus/types.ts';
+import { imageRef, normalizeImage } from './images.ts';
+import { IpExhaustedError, IpPool } from './ip-pool.ts';
+import {
+  RuntimeError,
+  type ContainerConfig,
+  type ContainerExit,
+  type ContainerInfo,
+  type ContainerRunState,
+  type ContainerRuntime,
+  type ProbeHandler,
+  type ProbeKind,
+  type ProbeOutcome,
+  type PulledImage,
+  type SandboxConfig,
+} from './runtime.ts';
+import { simBehaviour, SimAnnotationError, type SimBehaviour } from './sim-behaviour.ts';
+
+/** What the sim runtime is made with. */
+export interface SimRuntimeOptions {
+  clock: Clock;
+  rng: Rng;
+  log: Logger;
+  /** Pod IPs come from here (e.g. `10.244.3.0/24`). */
+  podCIDR: string;
+  /** The node's IP: hostNetwork pods get it. */
+  hostIP: string;
+}
+
+interface Sandbox {
+  id: string;
+  podUid: string;
+  ip: string;
+  ownIp: boolean;
+  containers: Set<string>;
+}
+
+interface SimContainer {
+  info: ContainerInfo;
+  behaviour: SimBehaviour;
+  timer?: unknown;
+  /** While stopping: when it will have exited. */
+  exitAt?: number;
+  stopWaiters?: Array<() => void>;
+}
+
+/** Runs pods without processes; see docs/sim-runtime.md for the annotations. */
+export class SimRuntime implements ContainerRuntime {
+  readonly name = 'sim';
+  readonly version = '1.0';
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly containers = new Map<string, SimContainer>();
+  private readonly images = new Map<string, string>(); // image → imageRef, once pulled
+  private readonly pulls = new Map<string, Promise<PulledImage>>();
+  private readonly pullFailures = new Map<string, number>(); // podUid/container → failed pulls
+  private readonly listeners = new Set<(e: ContainerExit) => void>();
+  private readonly ips: IpPool;
+  private closed = false;
+
+  constructor(private readonly opts: SimRuntimeOptions) {
+    this.ips = new IpPool(opts.podCIDR);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return ms > 0 ? new Promise((r) => this.opts.clock.setTimeout(r, ms)) : Promise.resolve();
+  }
+
+  private newId(): string {
+    return this.opts.rng.hex(32);
+  }
+
+  async ensureImage(image: string, policy: string, sandbox: SandboxConfig, container: string, onPull?: () => void): Promise<PulledImage> {
+    const present = this.images.get(image);
+    if (policy === 'Never') {
+      if (present) return { imageRef: present, pulled: false, durationMs: 0, sizeBytes: 0 };
+      throw new RuntimeError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
+    }
+    if (present && policy !== 'Always') return { imageRef: present, pulled: false, durationMs: 0, sizeBytes: 0 };
+    const b = this.behaviourOf(sandbox, container);
+    const key = `${sandbox.podUid}/${container}`;
+    const failures = this.pullFailures.get(key) ?? 0;
+    onPull?.();
+    if (failures < b.pullError) {
+      this.pullFailures.set(key, failures + 1);
+      await this.sleep(b.pullDelayMs);
+      throw new RuntimeError('ErrImagePull', `failed to pull and unpack image "${normalizeImage(image)}": ${normalizeImage(image)}: not found`);
+    }
+    // Pulls are serialized per image, as the kubelet's default serial image puller does.
+    const inflight = this.pulls.get(image);
+    if (inflight) return inflight;
+    const start = this.opts.clock.now();
+    const delay = present ? 0 : b.pullDelayMs;
+    const p = this.sleep(delay).then(() => {
+      this.pulls.delete(image);
+      const ref = imageRef(image);
+      this.images.set(image, ref);
+      return { imageRef: ref, pulled: true, durationMs: this.opts.clock.now() - start, sizeBytes: 0 };
+    });
+    this.pulls.set(image, p);
+    return p;
+  }
+
+  private behaviourOf(sandbox: SandboxConfig, container: string, init = false): SimBehaviour {
+    try {
+      return simBehaviour(sandbox.annotations, container, init ? 'init' : 'app');
+    } catch (err) {
+      if (err instanceof SimAnnotationError) throw new RuntimeError('CreateContainerConfigError', err.message);
+      throw err;
+    }
+  }
+
+  async runPodSandbox(config: SandboxConfig): Promise<{ id: string; ip: string }> {
+    let ip = this.opts.hostIP;
+    if (!config.hostNetwork) {
+      try {
+        ip = this.ips.allocate();
+      } catch (err) {
+        if (err instanceof IpExhaustedError) throw new RuntimeError('FailedCreatePodSandBox', `plugin type="sim" failed (add): ${err.message}`);
+        throw err;
+      }
+    }
+    const sb: Sandbox = { id: this.newId(), podUid: config.podUid, ip, ownIp: !config.hostNetwork, containers: new Set() };
+    this.sandboxes.set(sb.id, sb);
+    return { id: sb.id, ip };
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const sb = this.sandboxes.get(id);
+    if (!sb) return;
+    for (const cid of sb.containers) {
+      const c = this.containers.get(cid);
+      if (c && c.info.state === 'running') this.exit(c, 137, 'Error');
+    }
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const sb = this.sandboxes.get(id);
+    if (!sb) return;
+    await this.stopPodSandbox(id);
+    for (const cid of sb.containers) this.drop(cid);
+    for (const k of this.pullFailures.keys()) if (k.startsWith(`${sb.podUid}/`)) this.pullFailures.delete(k);
+    if (sb.ownIp) this.ips.release(sb.ip);
+    this.sandboxes.delete(id);
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig, sandbox: SandboxConfig): Promise<string> {
+    const sb = this.sandboxes.get(sandboxId);
+    if (!sb) throw new RuntimeError('CreateContainerError', `pod sandbox ${sandboxId} not found`);
+    const behaviour = this.behaviourOf(sandbox, config.name, config.init);
+    const id = this.newId();
+    const info: ContainerInfo = {
+      id,
+      sandboxId,
+      podUid: sb.podUid,
+      name: config.name,
+      attempt: config.attempt,
+      state: 'created',
+      image: normalizeImage(config.image),
+      imageRef: this.images.get(config.image) ?? imageRef(config.image),
+      createdAt: this.opts.clock.now(),
+    };
+    this.containers.set(id, { info, behaviour });
+    sb.containers.add(id);
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c || c.info.state !== 'created') throw new RuntimeError('RunContainerError', `container ${id} is not in created state`);
+    await this.sleep(c.behaviour.startDelayMs);
+    if (this.closed || c.info.state !== 'created' || !this.containers.has(id))
+      throw new RuntimeError('RunContainerError', `container ${id} was removed while starting`);
+    c.info.state = 'running';
+    c.info.startedAt = this.opts.clock.now();
+    const b = c.behaviour;
+    if (c.info.attempt < b.crashLoop) c.timer = this.opts.clock.setTimeout(() => this.exit(c, 1, 'Error'), 0);
+    else if (b.exitAfterMs !== undefined) {
+      c.timer = this.opts.clock.setTimeout(() => this.exit(c, b.exitCode, b.exitCode === 0 ? 'Completed' : 'Error'), b.exitAfterMs);
+    }
+  }
+
+  async stopContainer(id: string, timeoutMs: number): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c || c.info.state === 'exited') return;
+    if (c.info.state === 'created') {
+      this.exit(c, 0, 'Completed');
+      return;
+    }
+    const done = new Promise<void>((resolve) => (c.stopWaiters ??= []).push(resolve));
+    const now = this.opts.clock.now();
+    const killAt = now + Math.max(0, timeoutMs);
+    if (c.stopWaiters!.length === 1) {
+      // SIGTERM: the container exits after its stop delay, or is killed when the grace period ends.
+      this.opts.clock.clearTimeout(c.timer);
+      const { stopDelayMs, stopExitCode } = c.behaviour;
+      const graceful = stopDelayMs <= timeoutMs;
+      const code = graceful ? stopExitCode : 137;
+      c.exitAt = graceful ? now + stopDelayMs : killAt;
+      c.timer = this.opts.clock.setTimeout(() => this.exit(c, code, code === 0 ? 'Completed' : 'Error'), c.exitAt - now);
+    } else if (killAt < c.exitAt!) {
+      // Asked again with a shorter grace period (a force delete): killed sooner.
+      this.opts.clock.clearTimeout(c.timer);
+      c.exitAt = killAt;
+      c.timer = this.opts.clock.setTimeout(() => this.exit(c, 137, 'Error'), killAt - now);
+    }
+    return done;
+  }
+
+  private exit(c: SimContainer, exitCode: number, reason: string): void {
+    if (c.info.state === 'exited') return;
+    this.opts.clock.clearTimeout(c.timer);
+    c.timer = undefined;
+    const now = this.opts.clock.now();
+    const wasCreated = c.info.state === 'created';
+    Object.assign(c.info, { state: 'exited' as const, exitCode, reason, finishedAt: now });
+    c.info.startedAt ??= now;
+    const waiters = c.stopWaiters ?? [];
+    c.stopWaiters = undefined;
+    for (const w of waiters) w();
+    if (wasCreated || this.closed) return;
+    const e: ContainerExit = { id: c.info.id, podUid: c.info.podUid, name: c.info.name, exitCode, reason, startedAt: c.info.startedAt, finishedAt: now };
+    for (const fn of this.listeners) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.opts.log.error({ err, container: c.info.id }, 'container exit listener threw');
+      }
+    }
+  }
+
+  private drop(id: string): void {
+    const c = this.containers.get(id);
+    if (!c) return;
+    this.opts.clock.clearTimeout(c.timer);
+    this.containers.delete(id);
+    this.sandboxes.get(c.info.sandboxId)?.containers.delete(id);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (c && c.info.state === 'running') throw new RuntimeError('RemoveContainerError', `container ${id} is running; stop it first`);
+    this.drop(id);
+  }
+
+  async containerStatus(id: string): Promise<ContainerInfo | undefined> {
+    const c = this.containers.get(id);
+    return c && { ...c.info };
+  }
+
+  async listContainers(filter: { podUid?: string; state?: ContainerRunState } = {}): Promise<ContainerInfo[]> {
+    const out: ContainerInfo[] = [];
+    for (const c of this.containers.values())
+      if ((!filter.podUid || c.info.podUid === filter.podUid) && (!filter.state || c.info.state === filter.state)) out.push({ ...c.info });
+    return out;
+  }
+
+  async logs(id: string, opts: { tail?: number } = {}): Promise<string> {
+    const c = this.containers.get(id);
+    if (!c) throw new RuntimeError('NotFound', `container ${id} not found`);
+    const i = c.info;
+    const lines: string[] = [];
+    if (i.startedAt !== undefined) lines.push(`[sim] ${new Date(i.startedAt).toISOString()} ${i.name} started (attempt ${i.attempt})`);
+    if (i.state === 'exited') lines.push(`[sim] ${new Date(i.finishedAt!).toISOString()} ${i.name} exited with code ${i.exitCode}`);
+    const tail = opts.tail !== undefined ? lines.slice(-opts.tail) : lines;
+    return tail.map((l) => `${l}\n`).join('');
+  }
+
+  async exec(id: string, cmd: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const c = this.containers.get(id);
+    if (!c || c.info.state !== 'running') throw new RuntimeError('ExecError', `container ${id} is not running`);
+    return { exitCode: 0, stdout: '', stderr: cmd.length ? '' : 'no command' };
+  }
+
+  async probe(id: string, kind: ProbeKind, handler: ProbeHandler): Promise<ProbeOutcome> {
+    const c = this.containers.get(id);
+    if (!c || c.info.state !== 'running') return { result: 'failure', output: 'container is not running' };
+    const up = this.opts.clock.now() - c.info.startedAt!;
+    const b = c.behaviour;
+    let ok: boolean;
+    if (kind === 'startup') ok = up >= b.startupDelayMs;
+    else if (kind === 'readiness') ok = up >= b.readyDelayMs && (b.readinessFailAfterMs === undefined || up < b.readinessFailAfterMs);
+    else ok = b.livenessFailAfterMs === undefined || up < b.livenessFailAfterMs;
+    return ok ? { result: 'success', output: '' } : { result: 'failure', output: failureOutput(handler, this.sandboxes.get(c.info.sandboxId)?.ip ?? '') };
+  }
+
+  onContainerExit(fn: (exit: ContainerExit) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.containers.values()) this.opts.clock.clearTimeout(c.timer);
+    this.containers.clear();
+    this.sandboxes.clear();
+    this.listeners.clear();
+  }
+}
+
+/** Returns what a failed probe of this handler prints, as the upstream probers word it. */
+function failureOutput(h: ProbeHandler, ip: string): string {
+  if (h.httpGet) return 'HTTP probe failed with statuscode: 503';
+  if (h.tcpSocket) return `dial tcp ${h.tcpSocket.host || ip}:${h.tcpSocket.port}: connect: connection refused`;
+  if (h.grpc) return `timeout: failed to connect service "${ip}:${h.grpc.port}" within 1s`;
+  return `command ${JSON.stringify((h.exec?.command ?? []).join(' '))} exited with 1`;
+}

@@ -1,0 +1,170 @@
+// Writes pod statuses to the API server as upstream's status manager: only when changed, one
+// request per pod at a time (later changes coalesce), condition transition times kept, other
+// components' conditions merged in, retries with backoff; then deletes pods whose containers
+// have stopped (grace period 0, uid precondition).
+import { isDeepStrictEqual } from 'node:util';
+import type { Condition } from '../../api/kinds/common.ts';
+import type { Pod, PodStatus } from '../../api/kinds/pod.ts';
+import { rfc3339 } from '../../api/names.ts';
+import { StatusError } from '../../api/status.ts';
+import { backoffDelay, type BackoffPolicy } from '../../bus/backoff.ts';
+import type { ApiClient } from '../../bus/client.ts';
+import type { Clock } from '../../bus/clock.ts';
+import type { Logger } from '../../bus/types.ts';
+import { KUBELET_CONDITIONS } from './pod-status.ts';
+
+interface Entry {
+  uid: string;
+  name: string;
+  namespace: string;
+  /** The status last written (with times), or the pod's status as first seen. */
+  last?: PodStatus;
+  pending?: PodStatus;
+  delete: boolean;
+  deleted: boolean;
+  inflight: boolean;
+  failures: number;
+  timer?: unknown;
+}
+
+/** Counters for tests and benchmarks. */
+export interface StatusStats {
+  writes: number;
+  skipped: number;
+  deletes: number;
+  failures: number;
+}
+
+/** Returns `next` with lastTransitionTime kept from `prev` where a condition's status did not change. */
+export function withTransitionTimes(next: PodStatus, prev: PodStatus | undefined, now: number): PodStatus {
+  const conditions = (next.conditions ?? []).map((c): Condition => {
+    if (c.lastTransitionTime) return c;
+    const old = prev?.conditions?.find((o) => o.type === c.type);
+    return { ...c, lastTransitionTime: old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : rfc3339(now) };
+  });
+  return { ...next, conditions };
+}
+
+/** The kubelet's writer of pod statuses. */
+export class StatusManager {
+  private readonly pods = new Map<string, Entry>();
+  readonly stats: StatusStats = { writes: 0, skipped: 0, deletes: 0, failures: 0 };
+  private closed = false;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    /** The latest copy of a pod (the kubelet's informer cache), for conditions others own. */
+    private readonly latest: (namespace: string, name: string) => Pod | undefined,
+    private readonly retry: BackoffPolicy,
+  ) {}
+
+  private entry(pod: Pod): Entry {
+    const uid = pod.metadata.uid!;
+    let e = this.pods.get(uid);
+    if (!e) {
+      e = { uid, name: pod.metadata.name!, namespace: pod.metadata.namespace ?? 'default', last: pod.status, delete: false, deleted: false, inflight: false, failures: 0 };
+      this.pods.set(uid, e);
+    }
+    return e;
+  }
+
+  /** Asks for `status` to be written; with `deleteAfter`, the pod is deleted once it is. */
+  set(pod: Pod, status: PodStatus, deleteAfter: boolean): void {
+    const e = this.entry(pod);
+    e.pending = status;
+    e.delete ||= deleteAfter;
+    this.kick(e);
+  }
+
+  /** Asks for the pod to be deleted (its containers have stopped). */
+  delete(pod: Pod): void {
+    const e = this.entry(pod);
+    e.delete = true;
+    this.kick(e);
+  }
+
+  /**
+   * Sees the pod as the API server has it now: if the kubelet's own conditions there differ from
+   * what it last wrote (e.g. the node controller marked the pod not ready while the node was
+   * unreachable), writes its status again, as upstream's status manager reconciles.
+   */
+  observed(pod: Pod): void {
+    const e = this.pods.get(pod.metadata.uid!);
+    if (!e?.last || e.pending || e.inflight || e.deleted || e.timer !== undefined) return;
+    const own = (s: PodStatus | undefined) => (s?.conditions ?? []).filter((c) => KUBELET_CONDITIONS.has(c.type)).map((c) => `${c.type}=${c.status}`).sort().join(',');
+    if (own(pod.status) === own(e.last) && pod.status?.phase === e.last.phase) return;
+    this.log.debug({ pod: `${e.namespace}/${e.name}` }, 'pod status changed on the server; writing it again');
+    e.pending = e.last;
+    e.last = undefined;
+    this.kick(e);
+  }
+
+  /** Forgets a pod whose worker is gone. */
+  forget(uid: string): void {
+    const e = this.pods.get(uid);
+    if (e) this.clock.clearTimeout(e.timer);
+    this.pods.delete(uid);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const e of this.pods.values()) this.clock.clearTimeout(e.timer);
+    this.pods.clear();
+  }
+
+  private kick(e: Entry): void {
+    if (e.inflight || e.timer !== undefined || this.closed) return;
+    void this.flush(e);
+  }
+
+  private async flush(e: Entry): Promise<void> {
+    e.inflight = true;
+    const pending = e.pending;
+    e.pending = undefined;
+    try {
+      if (pending) await this.write(e, pending);
+      if (e.delete && !e.deleted && !e.pending) {
+        await this.client.delete('pods', e.name, { namespace: e.namespace, gracePeriodSeconds: 0, preconditions: { uid: e.uid } });
+        e.deleted = true;
+        this.stats.deletes++;
+      }
+      e.failures = 0;
+    } catch (err) {
+      if (err instanceof StatusError && (err.code === 404 || err.code === 409)) {
+        // The pod is gone or was replaced (another uid): nothing left to write for this one.
+        this.log.debug({ pod: `${e.namespace}/${e.name}`, code: err.code }, 'pod status not written: pod gone');
+        e.deleted = true;
+        e.pending = undefined;
+      } else {
+        e.pending ??= pending;
+        e.failures++;
+        this.stats.failures++;
+        const delay = backoffDelay(e.failures, this.retry);
+        this.log.warn({ pod: `${e.namespace}/${e.name}`, err: (err as Error).message, retryInMs: delay }, 'pod status write failed; will retry');
+        e.timer = this.clock.setTimeout(() => {
+          e.timer = undefined;
+          this.kick(e);
+        }, delay);
+      }
+    } finally {
+      e.inflight = false;
+    }
+    if (this.pods.get(e.uid) === e && (e.pending || (e.delete && !e.deleted))) this.kick(e);
+  }
+
+  private async write(e: Entry, status: PodStatus): Promise<void> {
+    const cur = this.latest(e.namespace, e.name);
+    const others = cur?.metadata.uid === e.uid ? (cur.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)) : [];
+    const own = (status.conditions ?? []).filter((c) => KUBELET_CONDITIONS.has(c.type));
+    const next = withTransitionTimes({ ...status, conditions: [...others, ...own] }, e.last, this.clock.now());
+    if (e.last && isDeepStrictEqual(next, e.last)) {
+      this.stats.skipped++;
+      return;
+    }
+    await this.client.updateStatus('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: e.name, namespace: e.namespace, uid: e.uid }, status: next });
+    e.last = next;
+    this.stats.writes++;
+  }
+}

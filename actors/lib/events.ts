@@ -1,0 +1,77 @@
+// Kubernetes Events (what `kubus describe` shows under "Events"), recorded as upstream's
+// EventRecorder does: one Event per (object, reason, message), its count bumped on repeats.
+import type { KubeObject } from '../../api/meta.ts';
+import { rfc3339 } from '../../api/names.ts';
+import { StatusError } from '../../api/status.ts';
+import type { ApiClient } from '../../bus/client.ts';
+import type { Clock } from '../../bus/clock.ts';
+import type { Rng } from '../../bus/random.ts';
+import type { Logger } from '../../bus/types.ts';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventSource {
+  component: string;
+  host?: string;
+}
+
+/** Records Events about objects; failures are logged, never thrown (events are best effort). */
+export class EventRecorder {
+  private readonly seen = new Map<string, { name: string; namespace: string; count: number }>();
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly source: EventSource,
+    private readonly clock: Clock,
+    private readonly rng: Rng,
+    private readonly log: Logger,
+  ) {}
+
+  /** Records that `reason` happened to `obj` (type Normal or Warning), with a human message. */
+  record(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    void this.write(obj, type, reason, message).catch((err: Error) =>
+      this.log.debug({ err: err.message, reason }, 'could not record event'),
+    );
+  }
+
+  private async write(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+    const namespace = obj.metadata.namespace || 'default';
+    const now = this.clock.now();
+    const key = `${obj.metadata.uid}|${type}|${reason}|${message}`;
+    const prev = this.seen.get(key);
+    if (prev) {
+      prev.count++;
+      try {
+        await this.client.patch('events', prev.name, { count: prev.count, lastTimestamp: rfc3339(now) }, { namespace: prev.namespace });
+        return;
+      } catch (err) {
+        if (!(err instanceof StatusError && err.code === 404)) throw err;
+      }
+    }
+    const name = `${obj.metadata.name}.${this.rng.hex(8)}`;
+    if (this.seen.size > 4096) this.seen.clear();
+    this.seen.set(key, { name, namespace, count: 1 });
+    await this.client.create('events', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject: {
+        kind: obj.kind,
+        apiVersion: obj.apiVersion,
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+      },
+      reason,
+      message,
+      type,
+      count: 1,
+      source: this.source,
+      firstTimestamp: rfc3339(now),
+      lastTimestamp: rfc3339(now),
+      reportingComponent: this.source.component,
+      reportingInstance: this.source.host ?? '',
+    });
+  }
+}

@@ -1,0 +1,97 @@
+// The scheduler actor: informers on pods, nodes and namespaces feed its cache and queue; the
+// machine runs batches of scheduling cycles; bindings go out through pods/binding; `kubus explain`
+// requests are answered on SCHEDULER_EXPLAIN.
+import { fromCallback, fromPromise } from 'xstate';
+import type { KubeObject } from '../../api/meta.ts';
+import { SCHEDULER_EXPLAIN } from '../../bus/subjects.ts';
+import type { InformerHandlers } from '../../bus/informer.ts';
+import { defineActor } from '../lib/actor.ts';
+import type { ExplainRequest } from './explain.ts';
+import { schedulerMachine, type BatchResult, type BinderCommand, type SchedulerTimings } from './scheduler.machine.ts';
+import { SchedulerRuntime, type SchedulerConfig } from './scheduler.runtime.ts';
+
+/** What a process asks of its scheduler; every number has the upstream default. */
+export interface SchedulerInput extends Partial<SchedulerTimings>, Partial<SchedulerConfig> {}
+
+/** Returns the configuration asked for, with upstream defaults for the rest. */
+export function schedulerConfigOf(input: SchedulerInput = {}): SchedulerConfig {
+  return {
+    schedulerName: input.schedulerName ?? 'default-scheduler',
+    percentageOfNodesToScore: input.percentageOfNodesToScore ?? 0,
+    podInitialBackoffMs: input.podInitialBackoffMs ?? 1_000,
+    podMaxBackoffMs: input.podMaxBackoffMs ?? 10_000,
+    podMaxInUnschedulableMs: input.podMaxInUnschedulableMs ?? 5 * 60_000,
+    assumedPodTtlMs: input.assumedPodTtlMs ?? 30_000,
+    batchMaxPods: input.batchMaxPods ?? 128,
+    batchBudgetMs: input.batchBudgetMs ?? 20,
+  };
+}
+
+/** The scheduler actor (kind "scheduler"); input: SchedulerInput. */
+export const schedulerActor = defineActor<SchedulerInput | undefined>({
+  kind: 'scheduler',
+  logic(deps, input) {
+    const rt = new SchedulerRuntime(deps, schedulerConfigOf(input ?? {}));
+    return schedulerMachine.provide({
+      actors: {
+        informers: fromCallback(({ sendBack }) => {
+          const wire = <T extends KubeObject>(inf: { on(h: InformerHandlers<T>): unknown; off(h: InformerHandlers<T>): void; list(): T[] }, h: InformerHandlers<T>) => {
+            inf.on(h);
+            for (const o of inf.list()) h.add?.(o); // a shared informer may have listed already
+            return () => inf.off(h);
+          };
+          const offs = [
+            wire(rt.nodes, { add: (n) => rt.onNodeAdd(n), update: (o, n) => rt.onNodeUpdate(o, n), delete: (n) => rt.onNodeDelete(n) }),
+            wire(rt.pods, { add: (p) => rt.onPodAdd(p), update: (o, p) => rt.onPodUpdate(o, p), delete: (p) => rt.onPodDelete(p) }),
+          ];
+          let live = true;
+          void Promise.all([rt.nodes.waitForSync(), rt.pods.waitForSync(), rt.namespaces.waitForSync()]).then(() => {
+            if (live) sendBack({ type: 'informers.synced' });
+          });
+          return () => {
+            live = false;
+            for (const off of offs) off();
+          };
+        }),
+        queue: fromCallback<{ type: 'next' }>(({ sendBack, receive }) => {
+          let live = true;
+          receive(() => rt.queue.whenReady(() => live && sendBack({ type: 'queue.ready' })));
+          return () => {
+            live = false;
+          };
+        }),
+        binder: fromCallback<BinderCommand>(({ sendBack, receive }) => {
+          let live = true;
+          receive(({ bindings }) => {
+            for (const b of bindings)
+              deps.client.bind(b.namespace, b.name, b.node).then(
+                () => live && sendBack({ type: 'pod.bound', key: b.key, node: b.node }),
+                (error: unknown) => live && sendBack({ type: 'pod.bind.failed', key: b.key, node: b.node, error }),
+              );
+          });
+          return () => {
+            live = false;
+          };
+        }),
+        scheduleBatch: fromPromise<BatchResult>(async () => rt.runBatch()),
+      },
+      actions: {
+        report: (_, { failures }) => rt.report(failures),
+        bindSucceeded: (_, { key, node }) => rt.bindSucceeded(key, node),
+        bindFailed: (_, { key, node, error }) => rt.bindFailed(key, node, error),
+        explain: (_, { msg }) => {
+          try {
+            deps.bus.respond(msg, rt.explain(msg.data as ExplainRequest));
+          } catch (err) {
+            deps.log.error({ err }, 'explain failed');
+            deps.bus.respond(msg, { error: (err as Error).message });
+          }
+        },
+        flushBackoff: () => rt.flushBackoff(),
+        flushUnschedulable: () => rt.flushUnschedulable(),
+        batchFailed: (_, { error }) => deps.log.error({ err: error }, 'scheduling batch failed'),
+      },
+    });
+  },
+  bindings: () => [{ subject: SCHEDULER_EXPLAIN, event: (msg) => ({ type: 'explain.requested', msg }) }],
+});

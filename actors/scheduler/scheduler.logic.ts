@@ -1,0 +1,107 @@
+// One scheduling cycle, pure: prefilter, filter (sampling as percentageOfNodesToScore), score,
+// normalize, weigh, pick the best node with seeded tie-breaks (upstream schedule_one.go).
+import type { Rng } from '../../bus/random.ts';
+import { fitErrorMessage, NO_NODES_AVAILABLE } from './fit-error.ts';
+import { findFeasibleNodes, prepareFilters } from './filtering.ts';
+import { DEFAULT_SCORES } from './plugins.ts';
+import { preemptionMessage } from './preemption.ts';
+import { SKIP, type ClusterView, type NodeInfo, type PodInfo, type ScorePlugin } from './types.ts';
+
+/** Upstream minFeasibleNodesToFind and minFeasibleNodesPercentageToFind. */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+export const MIN_FEASIBLE_NODES_PERCENTAGE = 5;
+
+/** Returns how many feasible nodes to look for: all below 100 nodes; else percentage (0 = adaptive 50 − n/125, ≥ 5) of them, at least 100. */
+export function numFeasibleNodesToFind(percentage: number, numAllNodes: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND) return numAllNodes;
+  let pct = percentage;
+  if (pct <= 0) pct = Math.max(MIN_FEASIBLE_NODES_PERCENTAGE, 50 - Math.trunc(numAllNodes / 125));
+  if (pct >= 100) return numAllNodes;
+  const n = Math.trunc((numAllNodes * pct) / 100);
+  return Math.max(MIN_FEASIBLE_NODES_TO_FIND, n);
+}
+
+/** One score plugin's normalized scores for the feasible nodes (explain shows them). */
+export interface PluginScores {
+  name: string;
+  weight: number;
+  /** Normalized, before weighting; undefined when the plugin skipped this pod. */
+  scores: number[] | undefined;
+}
+
+/** Returns each feasible node's weighted total, and per plugin the normalized scores when `detail`. */
+export function prioritize(pod: PodInfo, feasible: readonly NodeInfo[], view: ClusterView, detail = false, plugins: readonly ScorePlugin<any>[] = DEFAULT_SCORES): { totals: number[]; plugins: PluginScores[] } {
+  const totals = new Array<number>(feasible.length).fill(0);
+  const out: PluginScores[] = [];
+  for (const p of plugins) {
+    const state = p.preScore ? p.preScore(pod, feasible, view) : undefined;
+    if (state === SKIP) {
+      if (detail) out.push({ name: p.name, weight: p.weight, scores: undefined });
+      continue;
+    }
+    const scores = new Array<number>(feasible.length);
+    for (let i = 0; i < feasible.length; i++) scores[i] = p.score(pod, feasible[i], state);
+    p.normalize?.(scores, feasible, state);
+    for (let i = 0; i < feasible.length; i++) totals[i] += scores[i] * p.weight;
+    if (detail) out.push({ name: p.name, weight: p.weight, scores });
+  }
+  return { totals, plugins: out };
+}
+
+/** Returns the index of a highest total, ties broken uniformly by reservoir sampling (upstream selectHost). */
+export function selectHost(totals: readonly number[], rng: Rng): number {
+  let best = 0;
+  let ties = 1;
+  for (let i = 1; i < totals.length; i++) {
+    if (totals[i] > totals[best]) {
+      best = i;
+      ties = 1;
+    } else if (totals[i] === totals[best]) {
+      ties++;
+      if (rng.int(ties) === 0) best = i;
+    }
+  }
+  return best;
+}
+
+/** What one cycle decided. `rejectedBy` names the plugins that turned nodes down (the queue's hints use it). */
+export type CycleResult =
+  | { kind: 'scheduled'; node: string; evaluated: number; feasible: number; score?: number }
+  | { kind: 'unschedulable'; message: string; rejectedBy: Set<string> }
+  | { kind: 'error'; message: string };
+
+/** Knobs of the algorithm. */
+export interface AlgorithmOptions {
+  /** 0 = adaptive, as upstream's default. */
+  percentageOfNodesToScore: number;
+}
+
+/** The scheduling algorithm with its one piece of state: where the next node search starts. */
+export class SchedulingAlgorithm {
+  nextStartNodeIndex = 0;
+
+  constructor(private readonly opts: AlgorithmOptions) {}
+
+  /** Decides a node for the pod against the view (no side effects besides the start index). */
+  schedule(pod: PodInfo, view: ClusterView, rng: Rng): CycleResult {
+    const nodes = view.nodes();
+    // Upstream treats an empty cluster as UnschedulableAndUnresolvable with no plugin to blame: any event retries it.
+    if (nodes.length === 0) return { kind: 'unschedulable', message: NO_NODES_AVAILABLE, rejectedBy: new Set() };
+    const prepared = prepareFilters(pod, view);
+    const limit = numFeasibleNodesToFind(this.opts.percentageOfNodesToScore, nodes.length);
+    const r = findFeasibleNodes(pod, nodes, prepared, this.nextStartNodeIndex % nodes.length, limit);
+    this.nextStartNodeIndex = (this.nextStartNodeIndex + r.processed) % nodes.length;
+    if (r.feasible.length === 0) {
+      const post = preemptionMessage(pod, view, r.failed, nodes.length, prepared);
+      return {
+        kind: 'unschedulable',
+        message: fitErrorMessage(nodes.length, r.failed.map((f) => f.status), undefined, post),
+        rejectedBy: new Set(r.failed.map((f) => f.status.plugin)),
+      };
+    }
+    if (r.feasible.length === 1) return { kind: 'scheduled', node: r.feasible[0].name, evaluated: 1 + r.failed.length, feasible: 1 };
+    const { totals } = prioritize(pod, r.feasible, view);
+    const i = selectHost(totals, rng);
+    return { kind: 'scheduled', node: r.feasible[i].name, evaluated: r.processed, feasible: r.feasible.length, score: totals[i] };
+  }
+}

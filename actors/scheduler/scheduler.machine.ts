@@ -1,0 +1,171 @@
+// The scheduler's lifecycle: syncing (informers list) → idle ⇄ scheduling batches of pods, with
+// bindings handed to the binder and housekeeping on timers (backoff flush, assumed-pod expiry,
+// unschedulable leftovers). Pure: the cache, queue, binder and reports are effects provided by
+// scheduler.actor.ts.
+import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import type { BusMessage } from '../../bus/types.ts';
+import { withDefaults } from '../lib/options.ts';
+
+/** Timers of the scheduler machine. */
+export interface SchedulerTimings {
+  /** Pause between batches so that watch events and replies are handled (0 = next timer turn). */
+  yieldMs: number;
+  /** How often pods whose backoff ended move to the active queue and expired assumptions are dropped (upstream 1 s). */
+  backoffFlushMs: number;
+  /** How often pods unschedulable for podMaxInUnschedulableMs are retried anyway (upstream 30 s). */
+  unschedulableFlushMs: number;
+}
+
+/** Upstream defaults; yieldMs 0 lets I/O in between batches without waiting. */
+export const DEFAULT_SCHEDULER_TIMINGS: SchedulerTimings = { yieldMs: 0, backoffFlushMs: 1_000, unschedulableFlushMs: 30_000 };
+
+/** A decision to bind: the pod was assumed on the node. */
+export interface Binding {
+  key: string;
+  namespace: string;
+  name: string;
+  node: string;
+}
+
+/** A failed attempt to report on the pod (condition PodScheduled=False and a FailedScheduling event). */
+export interface Failure {
+  key: string;
+  reason: 'Unschedulable' | 'SchedulerError';
+  message: string;
+}
+
+/** What one batch did. */
+export interface BatchResult {
+  bindings: Binding[];
+  failures: Failure[];
+  /** Pods are still waiting in the active queue. */
+  more: boolean;
+}
+
+/** What the machine sends its binder. */
+export type BinderCommand = { type: 'bind'; bindings: Binding[] };
+
+/** Events of the scheduler machine: facts from effects and requests from the bus. */
+export type SchedulerEvent =
+  | { type: 'informers.synced' }
+  | { type: 'queue.ready' }
+  | { type: 'pod.bound'; key: string; node: string }
+  | { type: 'pod.bind.failed'; key: string; node: string; error: unknown }
+  | { type: 'explain.requested'; msg: BusMessage };
+
+/** Counters kept in the machine context (inspection, benchmarks, tests). */
+export interface SchedulerStats {
+  scheduled: number;
+  failed: number;
+  bound: number;
+  bindFailures: number;
+  batches: number;
+}
+
+/** The scheduler's pure lifecycle; effects are given with `.provide` by scheduler.actor.ts. */
+export const schedulerMachine = setup({
+  types: {
+    context: {} as { timings: SchedulerTimings; stats: SchedulerStats; more: boolean },
+    input: {} as Partial<SchedulerTimings>,
+    events: {} as SchedulerEvent,
+  },
+  actions: {
+    report: (_, _params: { failures: Failure[] }) => {},
+    bindSucceeded: (_, _params: { key: string; node: string }) => {},
+    bindFailed: (_, _params: { key: string; node: string; error: unknown }) => {},
+    explain: (_, _params: { msg: BusMessage }) => {},
+    flushBackoff: () => {},
+    flushUnschedulable: () => {},
+    batchFailed: (_, _params: { error: unknown }) => {},
+  },
+  actors: {
+    informers: fromCallback(() => {}),
+    queue: fromCallback<{ type: 'next' }>(() => {}),
+    binder: fromCallback<BinderCommand>(() => {}),
+    scheduleBatch: fromPromise<BatchResult>(async () => ({ bindings: [], failures: [], more: false })),
+  },
+  delays: {
+    yield: ({ context }) => context.timings.yieldMs,
+    backoffFlush: ({ context }) => context.timings.backoffFlushMs,
+    unschedulableFlush: ({ context }) => context.timings.unschedulableFlushMs,
+  },
+}).createMachine({
+  id: 'scheduler',
+  context: ({ input }) => ({
+    timings: withDefaults(DEFAULT_SCHEDULER_TIMINGS, input as Partial<typeof DEFAULT_SCHEDULER_TIMINGS> | undefined),
+    stats: { scheduled: 0, failed: 0, bound: 0, bindFailures: 0, batches: 0 },
+    more: false,
+  }),
+  invoke: [
+    { id: 'queue', src: 'queue' },
+    { id: 'binder', src: 'binder' },
+    { id: 'informers', src: 'informers' },
+  ],
+  on: {
+    'pod.bound': {
+      actions: [
+        { type: 'bindSucceeded', params: ({ event }) => ({ key: event.key, node: event.node }) },
+        assign({ stats: ({ context }) => ({ ...context.stats, bound: context.stats.bound + 1 }) }),
+      ],
+    },
+    'pod.bind.failed': {
+      actions: [
+        { type: 'bindFailed', params: ({ event }) => ({ key: event.key, node: event.node, error: event.error }) },
+        assign({ stats: ({ context }) => ({ ...context.stats, bindFailures: context.stats.bindFailures + 1 }) }),
+      ],
+    },
+    'explain.requested': { actions: { type: 'explain', params: ({ event }) => ({ msg: event.msg }) } },
+  },
+  type: 'parallel',
+  states: {
+    lifecycle: {
+      initial: 'syncing',
+      states: {
+        syncing: { on: { 'informers.synced': 'idle' } },
+        idle: {
+          entry: sendTo('queue', { type: 'next' }),
+          on: { 'queue.ready': 'waking' },
+        },
+        // Lets pending watch events and replies in before the batch (a timer turn of the injected clock).
+        waking: { after: { yield: 'scheduling' } },
+        scheduling: {
+          invoke: {
+            src: 'scheduleBatch',
+            onDone: {
+              target: 'batched',
+              actions: [
+                sendTo('binder', ({ event }) => ({ type: 'bind' as const, bindings: event.output.bindings })),
+                { type: 'report', params: ({ event }) => ({ failures: event.output.failures }) },
+                assign({
+                  more: ({ event }) => event.output.more,
+                  stats: ({ context, event }) => ({
+                    ...context.stats,
+                    scheduled: context.stats.scheduled + event.output.bindings.length,
+                    failed: context.stats.failed + event.output.failures.length,
+                    batches: context.stats.batches + 1,
+                  }),
+                }),
+              ],
+            },
+            onError: { target: 'idle', actions: { type: 'batchFailed', params: ({ event }) => ({ error: event.error }) } },
+          },
+        },
+        batched: { always: [{ guard: ({ context }) => context.more, target: 'waking' }, { target: 'idle' }] },
+      },
+    },
+    housekeeping: {
+      type: 'parallel',
+      states: {
+        // Each timer loops inside its own region (re-entering a region's child restarts only that timer).
+        backoff: {
+          initial: 'waiting',
+          states: { waiting: { after: { backoffFlush: { target: 'waiting', reenter: true, actions: 'flushBackoff' } } } },
+        },
+        leftovers: {
+          initial: 'waiting',
+          states: { waiting: { after: { unschedulableFlush: { target: 'waiting', reenter: true, actions: 'flushUnschedulable' } } } },
+        },
+      },
+    },
+  },
+});

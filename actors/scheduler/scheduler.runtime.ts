@@ -1,0 +1,239 @@
+// The scheduler's stateful side, used by the actor's effects: informer events into the cache and
+// queue, a batch of scheduling cycles, binding outcomes, status reports and explain replies.
+import type { Condition } from '../../api/kinds/common.ts';
+import type { Namespace } from '../../api/kinds/namespace.ts';
+import type { Node } from '../../api/kinds/node.ts';
+import type { Pod } from '../../api/kinds/pod.ts';
+import { rfc3339 } from '../../api/names.ts';
+import { StatusError } from '../../api/status.ts';
+import type { Informer } from '../../bus/informer.ts';
+import { seededRng, type Rng } from '../../bus/random.ts';
+import type { ActorDeps } from '../lib/actor.ts';
+import { EventRecorder } from '../lib/events.ts';
+import { SchedulerCache } from './cache.ts';
+import { explainPod, type ExplainReply, type ExplainRequest, type LastAttempt } from './explain.ts';
+import { mayBecomeSchedulable, nodeChanges, type ClusterEvent } from './hints.ts';
+import { podInfoOf, podKey } from './pod-info.ts';
+import { SchedulingQueue } from './queue.ts';
+import type { BatchResult, Binding, Failure } from './scheduler.machine.ts';
+import { SchedulingAlgorithm } from './scheduler.logic.ts';
+
+/** What the scheduler is configured with (see schedulerConfigOf for defaults). */
+export interface SchedulerConfig {
+  schedulerName: string;
+  percentageOfNodesToScore: number;
+  podInitialBackoffMs: number;
+  podMaxBackoffMs: number;
+  podMaxInUnschedulableMs: number;
+  assumedPodTtlMs: number;
+  batchMaxPods: number;
+  batchBudgetMs: number;
+}
+
+const assigned = (p: Pod) => !!p.spec?.nodeName;
+const sameLabels = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+const schedulingFields = (p: Pod) => JSON.stringify([p.metadata.labels, p.metadata.annotations, p.spec]);
+
+/** Returns an event note cut to the API's 1 KiB limit as upstream's truncateMessage does (the condition keeps it whole). */
+export const truncateMessage = (m: string, max = 1024) => (m.length <= max ? m : `${m.slice(0, max - 4)} ...`);
+
+/** The state the effects share: cache, queue, algorithm, informers, event recorder. */
+export class SchedulerRuntime {
+  readonly cache: SchedulerCache;
+  readonly queue: SchedulingQueue<ClusterEvent>;
+  readonly algo: SchedulingAlgorithm;
+  readonly pods: Informer<Pod>;
+  readonly nodes: Informer<Node>;
+  readonly namespaces: Informer<Namespace>;
+  private readonly events: EventRecorder;
+  private readonly last = new Map<string, Omit<LastAttempt, 'at'> & { at: number }>();
+  /** Tie-breaks draw often: a fast generator seeded from the injected one (deterministic when that is). */
+  private readonly tieRng: Rng;
+
+  constructor(
+    private readonly deps: ActorDeps,
+    private readonly cfg: SchedulerConfig,
+  ) {
+    this.pods = deps.informers.get<Pod>('pods');
+    this.nodes = deps.informers.get<Node>('nodes');
+    this.namespaces = deps.informers.get<Namespace>('namespaces');
+    this.cache = new SchedulerCache(cfg.assumedPodTtlMs, (ns) => this.namespaces.get(ns)?.metadata.labels);
+    this.queue = new SchedulingQueue<ClusterEvent>(
+      { backoff: { initialMs: cfg.podInitialBackoffMs, maxMs: cfg.podMaxBackoffMs, factor: 2 }, maxInUnschedulableMs: cfg.podMaxInUnschedulableMs },
+      mayBecomeSchedulable,
+    );
+    this.algo = new SchedulingAlgorithm({ percentageOfNodesToScore: cfg.percentageOfNodesToScore });
+    this.tieRng = seededRng(deps.rng.int(0x7fffffff));
+    this.events = new EventRecorder(deps.client, { component: cfg.schedulerName, host: deps.id }, deps.clock, deps.rng.fork('events'), deps.log);
+  }
+
+  private now = () => this.deps.clock.now();
+
+  /** Returns whether this scheduler places the pod: its schedulerName, no node yet, not being deleted. */
+  responsible(p: Pod): boolean {
+    return (p.spec?.schedulerName || 'default-scheduler') === this.cfg.schedulerName && !assigned(p) && !p.metadata.deletionTimestamp;
+  }
+
+  // --- informer events -----------------------------------------------------------------------
+
+  onPodAdd(p: Pod): void {
+    if (assigned(p)) {
+      const pod = this.cache.upsertBoundPod(p);
+      this.queue.delete(pod.key);
+      this.queue.onEvent({ kind: 'AssignedPodAdd', pod }, this.now());
+    } else if (this.responsible(p)) this.queue.add(podInfoOf(p), this.now());
+  }
+
+  onPodUpdate(old: Pod, p: Pod): void {
+    const key = podKey(p);
+    if (assigned(p)) {
+      if (!assigned(old)) return this.onPodAdd(p);
+      const relevant =
+        old.metadata.generation !== p.metadata.generation ||
+        !sameLabels(old.metadata.labels, p.metadata.labels) ||
+        old.metadata.deletionTimestamp !== p.metadata.deletionTimestamp ||
+        old.status?.phase !== p.status?.phase;
+      if (!relevant) return;
+      const info = this.cache.upsertBoundPod(p);
+      const gone = p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+      this.queue.onEvent(gone ? { kind: 'AssignedPodDelete', pod: info } : { kind: 'AssignedPodUpdate', pod: info }, this.now());
+      return;
+    }
+    if (!this.responsible(p)) return this.queue.delete(key);
+    // Status-only writes (our own PodScheduled condition among them) do not change the pod's chances.
+    if (schedulingFields(old) !== schedulingFields(p) || !this.queue.where(key)) this.queue.update(podInfoOf(p), this.now());
+  }
+
+  onPodDelete(p: Pod): void {
+    const key = podKey(p);
+    this.last.delete(key);
+    if (assigned(p)) {
+      this.cache.removePod(key);
+      this.queue.onEvent({ kind: 'AssignedPodDelete', pod: podInfoOf(p) }, this.now());
+    } else this.queue.delete(key);
+  }
+
+  onNodeAdd(n: Node): void {
+    this.queue.onEvent({ kind: 'NodeAdd', node: this.cache.setNode(n) }, this.now());
+  }
+
+  onNodeUpdate(old: Node, n: Node): void {
+    const node = this.cache.setNode(n);
+    const changes = nodeChanges(old, n);
+    if (changes) this.queue.onEvent({ kind: 'NodeUpdate', node, changes }, this.now());
+  }
+
+  onNodeDelete(n: Node): void {
+    this.cache.removeNode(n.metadata.name!);
+  }
+
+  // --- scheduling ----------------------------------------------------------------------------
+
+  /** Runs scheduling cycles until the active queue is empty, batchMaxPods were tried, or batchBudgetMs passed. */
+  runBatch(): BatchResult {
+    const start = this.now();
+    const bindings: Binding[] = [];
+    const failures: Failure[] = [];
+    for (let n = 0; n < this.cfg.batchMaxPods && (n === 0 || this.now() - start < this.cfg.batchBudgetMs); n++) {
+      const qp = this.queue.pop();
+      if (!qp) break;
+      const { key } = qp;
+      const pod = qp.info.pod;
+      const r = this.algo.schedule(qp.info, this.cache, this.tieRng);
+      const at = this.now();
+      if (r.kind === 'scheduled') {
+        try {
+          this.cache.assume(qp.info, r.node);
+        } catch (err) {
+          this.deps.log.warn({ pod: key, err: (err as Error).message }, 'could not assume pod; dropping it from the queue');
+          this.queue.delete(key);
+          continue;
+        }
+        bindings.push({ key, namespace: qp.info.namespace, name: pod.metadata.name!, node: r.node });
+        this.last.set(key, { at, result: 'scheduled', node: r.node, feasibleNodes: r.feasible, evaluatedNodes: r.evaluated });
+        continue;
+      }
+      const unschedulable = r.kind === 'unschedulable';
+      this.queue.requeue(key, unschedulable ? { rejectedBy: r.rejectedBy } : {}, this.now());
+      failures.push({ key, reason: unschedulable ? 'Unschedulable' : 'SchedulerError', message: r.message });
+      this.last.set(key, { at, result: unschedulable ? 'unschedulable' : 'error', message: r.message });
+      this.deps.log.debug({ pod: key, message: r.message }, 'unable to schedule pod');
+    }
+    return { bindings, failures, more: this.queue.activeCount > 0 };
+  }
+
+  /** The binding went through: start the assumption's expiry clock and record the Scheduled event. */
+  bindSucceeded(key: string, node: string): void {
+    this.cache.finishBinding(key, this.now());
+    this.queue.done(key);
+    const pod = this.pods.get(key);
+    const [namespace, name] = key.split('/');
+    if (pod) this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
+  }
+
+  /** The binding failed: forget the assumption and retry after backoff (unless the pod is gone or bound meanwhile). */
+  bindFailed(key: string, node: string, error: unknown): void {
+    this.cache.forget(key, node);
+    const conflict = error instanceof StatusError && error.code === 409;
+    const pod = this.pods.get(key);
+    if (!pod || assigned(pod) || pod.metadata.deletionTimestamp) {
+      this.deps.log.info({ pod: key, node, err: (error as Error)?.message }, 'binding failed; the pod is gone or already bound');
+      this.queue.delete(key);
+      return;
+    }
+    this.queue.requeue(key, {}, this.now());
+    this.deps.log.warn({ pod: key, node, err: (error as Error)?.message }, 'binding failed; will retry after backoff');
+    if (!conflict) this.report([{ key, reason: 'SchedulerError', message: `running Bind plugin "DefaultBinder": ${(error as Error)?.message ?? error}` }]);
+  }
+
+  /** Records FailedScheduling events and sets PodScheduled=False (only when the condition changes), fire and forget. */
+  report(failures: Failure[]): void {
+    for (const f of failures) {
+      const pod = this.pods.get(f.key);
+      if (!pod || assigned(pod)) continue;
+      this.events.record(pod, 'Warning', 'FailedScheduling', truncateMessage(f.message));
+      const conds = pod.status?.conditions ?? [];
+      const cur = conds.find((c) => c.type === 'PodScheduled');
+      if (cur && cur.status === 'False' && cur.reason === f.reason && cur.message === f.message) continue;
+      const now = rfc3339(this.now());
+      const next: Condition = {
+        type: 'PodScheduled',
+        status: 'False',
+        reason: f.reason,
+        message: f.message,
+        lastTransitionTime: cur?.status === 'False' && cur.lastTransitionTime ? cur.lastTransitionTime : now,
+      };
+      const conditions = [...conds.filter((c) => c.type !== 'PodScheduled'), next];
+      const [namespace, name] = f.key.split('/');
+      void this.deps.client
+        .patch('pods', name, { status: { conditions } }, { namespace, status: true })
+        .catch((err: Error) => this.deps.log.warn({ pod: f.key, err: err.message }, 'could not update the PodScheduled condition'));
+    }
+  }
+
+  /** Moves pods out of backoff and drops expired assumptions (their pods back off again if still unbound). */
+  flushBackoff(): void {
+    const now = this.now();
+    for (const key of this.cache.cleanupExpired(now)) {
+      const pod = this.pods.get(key);
+      this.deps.log.warn({ pod: key }, 'assumed pod expired before the watch confirmed its binding');
+      if (pod && this.responsible(pod)) this.queue.readmit(podInfoOf(pod), now);
+    }
+    this.queue.flushBackoffCompleted(now);
+  }
+
+  flushUnschedulable(): void {
+    this.queue.flushUnschedulableLeftover(this.now());
+  }
+
+  /** Answers `kubus explain pod`: filter verdicts and scores against the current cache. */
+  explain(req: ExplainRequest): ExplainReply {
+    const namespace = req.namespace || 'default';
+    const key = `${namespace}/${req.name}`;
+    const pod = this.pods.get(key);
+    const l = this.last.get(key);
+    const base = { namespace, name: req.name, scheduler: this.cfg.schedulerName, last: l && { ...l, at: rfc3339(l.at) } };
+    if (!pod) return { ...base, found: false, plugins: [], nodes: [] };
+    return { ...base, found: true, nodeName: pod.spec.nodeName, ...explainPod(podInfoOf(pod), this.cache) };
+  }
+}

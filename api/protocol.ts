@@ -1,0 +1,87 @@
+// The request/reply protocol between API clients and the API server (bodies of `kubus.api.*`).
+import type { KubeObject } from './meta.ts';
+import type { Status } from './status.ts';
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  /** Unset or "0": the latest state. */
+  resourceVersion?: string;
+}
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: PropagationPolicy;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** merge: RFC 7386 JSON merge patch; json: RFC 6902 JSON patch; strategic is treated as merge. */
+export type PatchType = 'merge' | 'json' | 'strategic';
+
+export interface WatchOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Changes after this revision; unset: ADDED for every current object first, then changes. */
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+  /** The client connection (inbox) and its id for this watch: events go to kubus.watch.<conn>.<id>. */
+  conn: string;
+  id: string;
+}
+
+/** The body of every API request; which fields matter depends on the verb. */
+export interface ApiRequest {
+  namespace?: string;
+  name?: string;
+  /** create, update, update-status; for bind, the Binding. */
+  body?: KubeObject;
+  patch?: unknown;
+  patchType?: PatchType;
+  list?: ListOptions;
+  delete?: DeleteOptions;
+  watch?: WatchOptions;
+  dryRun?: boolean;
+}
+
+/** The reply to a successful watch request. */
+export interface WatchStarted {
+  kind: 'WatchStarted';
+  /** Where to send unwatch (the API server instance holding the watch). */
+  server: string;
+  heartbeatMs: number;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchEvent<T = KubeObject> {
+  type: WatchEventType;
+  object: T | Status;
+  /** Per-watch sequence number, from 1; a jump means events were lost. */
+  seq: number;
+}
+
+/** One message on a watch's subject: events in order. */
+export interface WatchBatch {
+  events: WatchEvent[];
+}
+
+/** Sent (as a request) to a connection's heartbeat subject; the client replies with WatchHeartbeatReply. */
+export interface WatchHeartbeat {
+  server: string;
+  /** [watch id, last sequence number sent] for each watch of this connection. */
+  watches: Array<[string, number]>;
+}
+
+export interface WatchHeartbeatReply {
+  /** Watch ids the client no longer has: the server drops them. */
+  unknown: string[];
+}
+
+export interface UnwatchRequest {
+  conn: string;
+  id: string;
+}

@@ -1,0 +1,35 @@
+// The shape of one entry in the resource table: how the API server treats a kind.
+import type { TSchema } from '@sinclair/typebox';
+import type { KubeObject } from './meta.ts';
+import type { FieldError } from './status.ts';
+
+/** Everything the API server needs to know about one kind. */
+export interface ResourceDef<T extends KubeObject = KubeObject> {
+  kind: string; // 'Pod'
+  listKind: string; // 'PodList'
+  plural: string; // 'pods' (also the subject token and the store key segment)
+  singular: string; // 'pod'
+  shortNames: string[]; // ['po']
+  group: string; // '' for core, 'apps', 'batch', 'coordination.k8s.io'
+  version: string; // 'v1'
+  apiVersion: string; // 'v1' or 'apps/v1'
+  namespaced: boolean;
+  /** Has a status subresource: writes to the main resource ignore status and vice versa. */
+  hasStatus: boolean;
+  schema: TSchema;
+  /** Fills defaults in place, as upstream's SetDefaults_* functions do. */
+  defaults?(obj: T): void;
+  /** Resets server-owned fields on create (e.g. a pod's status to phase Pending). */
+  prepareForCreate?(obj: T): void;
+  /** Carries server-assigned values over from the stored object when an update leaves them unset (e.g. a Service's clusterIP). */
+  prepareForUpdate?(obj: T, old: T): void;
+  /** Returns the field errors of an object about to be created (defaults already applied). */
+  validate(obj: T): FieldError[];
+  /**
+   * Returns the extra field errors of an update (metadata update rules, immutable fields); `old` is the
+   * stored object. The API server calls validate() on the new object as well and reports both lists.
+   */
+  validateUpdate?(obj: T, old: T): FieldError[];
+  /** Field-selector labels beyond metadata.name/metadata.namespace, with their getters. */
+  fields?: Record<string, (obj: T) => string | undefined>;
+}

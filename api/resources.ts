@@ -1,0 +1,156 @@
+// The resource table: one ResourceDef per kind (names as kubectl knows them), and lookups by any of its names.
+import type { TSchema } from '@sinclair/typebox';
+import type { KubeObject } from './meta.ts';
+import type { ResourceDef } from './resource.ts';
+import type { FieldError } from './status.ts';
+import { dropNulls, structural, structuralUpdate } from './validation/structural.ts';
+import { BindingSchema, validateBinding } from './kinds/binding.ts';
+import { ConfigMapSchema, defaultConfigMap, defaultSecret, SecretSchema, secretFields, validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './kinds/configmap.ts';
+import { ControllerRevisionSchema, validateControllerRevision, validateControllerRevisionUpdate } from './kinds/controllerrevision.ts';
+import { DaemonSetSchema, defaultDaemonSet, validateDaemonSet, validateDaemonSetUpdate } from './kinds/daemonset.ts';
+import { defaultDeployment, DeploymentSchema, validateDeployment, validateDeploymentUpdate } from './kinds/deployment.ts';
+import { defaultEndpoints, EndpointsSchema, validateEndpoints, validateEndpointsUpdate } from './kinds/endpoints.ts';
+import { eventFields, EventSchema, validateEvent, validateEventUpdate } from './kinds/event.ts';
+import { defaultJob, JobSchema, prepareJobForCreate, validateJob, validateJobUpdate } from './kinds/job.ts';
+import { LeaseSchema, validateLease, validateLeaseUpdate } from './kinds/lease.ts';
+import { defaultNamespace, namespaceFields, NamespaceSchema, prepareNamespaceForCreate, validateNamespace, validateNamespaceUpdate } from './kinds/namespace.ts';
+import { defaultNode, nodeFields, NodeSchema, validateNode, validateNodeUpdate } from './kinds/node.ts';
+import { defaultPod, podFields, PodSchema, preparePodForCreate } from './kinds/pod.ts';
+import { validatePodUpdate } from './kinds/pod-update.ts';
+import { validatePod } from './kinds/pod-validation.ts';
+import { defaultReplicaSet, ReplicaSetSchema, validateReplicaSet, validateReplicaSetUpdate } from './kinds/replicaset.ts';
+import { defaultService, keepAllocatedServiceValues, prepareServiceForCreate, ServiceSchema, validateService, validateServiceUpdate } from './kinds/service.ts';
+import { ServiceAccountSchema, validateServiceAccount, validateServiceAccountUpdate } from './kinds/serviceaccount.ts';
+import { defaultStatefulSet, StatefulSetSchema, validateStatefulSet, validateStatefulSetUpdate } from './kinds/statefulset.ts';
+import { resetStatus } from './kinds/workload-common.ts';
+
+interface Names {
+  kind: string;
+  plural: string;
+  shortNames?: string[];
+  group?: string;
+  namespaced?: boolean;
+  hasStatus?: boolean;
+  singular?: string;
+}
+
+interface Behavior<T> {
+  schema: TSchema;
+  validate: (obj: T) => FieldError[];
+  validateUpdate?: (obj: T, old: T) => FieldError[];
+  defaults?: (obj: T) => void;
+  prepareForCreate?: (obj: T) => void;
+  prepareForUpdate?: (obj: T, old: T) => void;
+  fields?: Record<string, (obj: T) => string | undefined>;
+}
+
+function def<T>(n: Names, b: Behavior<T>): ResourceDef {
+  const group = n.group ?? '';
+  const d: ResourceDef<KubeObject> = {
+    kind: n.kind,
+    listKind: `${n.kind}List`,
+    plural: n.plural,
+    singular: n.singular ?? n.kind.toLowerCase(),
+    shortNames: n.shortNames ?? [],
+    group,
+    version: 'v1',
+    apiVersion: group ? `${group}/v1` : 'v1',
+    namespaced: n.namespaced ?? true,
+    hasStatus: n.hasStatus ?? false,
+    schema: b.schema,
+    validate: structural(b.schema, b.validate) as unknown as ResourceDef['validate'],
+  };
+  if (b.validateUpdate) d.validateUpdate = structuralUpdate(b.schema, b.validateUpdate) as unknown as ResourceDef['validateUpdate'];
+  const defaults = b.defaults;
+  if (defaults)
+    d.defaults = (obj) => {
+      dropNulls(obj);
+      defaults(obj as T);
+    };
+  if (b.prepareForCreate) d.prepareForCreate = b.prepareForCreate as unknown as ResourceDef['prepareForCreate'];
+  if (b.prepareForUpdate) d.prepareForUpdate = b.prepareForUpdate as unknown as ResourceDef['prepareForUpdate'];
+  if (b.fields) d.fields = b.fields as unknown as ResourceDef['fields'];
+  return Object.freeze(d);
+}
+
+const APPS = 'apps';
+
+const TABLE: readonly ResourceDef[] = [
+  def({ kind: 'Pod', plural: 'pods', shortNames: ['po'], hasStatus: true }, {
+    schema: PodSchema, defaults: defaultPod, prepareForCreate: preparePodForCreate, validate: validatePod, validateUpdate: validatePodUpdate, fields: podFields,
+  }),
+  def({ kind: 'Node', plural: 'nodes', shortNames: ['no'], namespaced: false, hasStatus: true }, {
+    schema: NodeSchema, defaults: defaultNode, validate: validateNode, validateUpdate: validateNodeUpdate, fields: nodeFields,
+  }),
+  def({ kind: 'Namespace', plural: 'namespaces', shortNames: ['ns'], namespaced: false, hasStatus: true }, {
+    schema: NamespaceSchema, defaults: defaultNamespace, prepareForCreate: prepareNamespaceForCreate, validate: validateNamespace,
+    validateUpdate: validateNamespaceUpdate, fields: namespaceFields,
+  }),
+  def({ kind: 'Service', plural: 'services', shortNames: ['svc'], hasStatus: true }, {
+    schema: ServiceSchema, defaults: defaultService, prepareForCreate: prepareServiceForCreate, prepareForUpdate: keepAllocatedServiceValues,
+    validate: validateService, validateUpdate: validateServiceUpdate,
+  }),
+  def({ kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', shortNames: ['ep'] }, {
+    schema: EndpointsSchema, defaults: defaultEndpoints, validate: validateEndpoints, validateUpdate: validateEndpointsUpdate,
+  }),
+  def({ kind: 'ConfigMap', plural: 'configmaps', shortNames: ['cm'] }, {
+    schema: ConfigMapSchema, defaults: defaultConfigMap, validate: validateConfigMap, validateUpdate: validateConfigMapUpdate,
+  }),
+  def({ kind: 'Secret', plural: 'secrets' }, {
+    schema: SecretSchema, defaults: defaultSecret, validate: validateSecret, validateUpdate: validateSecretUpdate, fields: secretFields,
+  }),
+  def({ kind: 'Event', plural: 'events', shortNames: ['ev'] }, {
+    schema: EventSchema, validate: validateEvent, validateUpdate: validateEventUpdate, fields: eventFields,
+  }),
+  def({ kind: 'ServiceAccount', plural: 'serviceaccounts', shortNames: ['sa'] }, {
+    schema: ServiceAccountSchema, validate: validateServiceAccount, validateUpdate: validateServiceAccountUpdate,
+  }),
+  def({ kind: 'Binding', plural: 'bindings' }, { schema: BindingSchema, validate: validateBinding }),
+  def({ kind: 'Lease', plural: 'leases', group: 'coordination.k8s.io' }, {
+    schema: LeaseSchema, validate: validateLease, validateUpdate: validateLeaseUpdate,
+  }),
+  def({ kind: 'ReplicaSet', plural: 'replicasets', shortNames: ['rs'], group: APPS, hasStatus: true }, {
+    schema: ReplicaSetSchema, defaults: defaultReplicaSet, prepareForCreate: resetStatus, validate: validateReplicaSet, validateUpdate: validateReplicaSetUpdate,
+  }),
+  def({ kind: 'Deployment', plural: 'deployments', shortNames: ['deploy'], group: APPS, hasStatus: true }, {
+    schema: DeploymentSchema, defaults: defaultDeployment, prepareForCreate: resetStatus, validate: validateDeployment, validateUpdate: validateDeploymentUpdate,
+  }),
+  def({ kind: 'DaemonSet', plural: 'daemonsets', shortNames: ['ds'], group: APPS, hasStatus: true }, {
+    schema: DaemonSetSchema, defaults: defaultDaemonSet, prepareForCreate: resetStatus, validate: validateDaemonSet, validateUpdate: validateDaemonSetUpdate,
+  }),
+  def({ kind: 'StatefulSet', plural: 'statefulsets', shortNames: ['sts'], group: APPS, hasStatus: true }, {
+    schema: StatefulSetSchema, defaults: defaultStatefulSet, prepareForCreate: resetStatus, validate: validateStatefulSet, validateUpdate: validateStatefulSetUpdate,
+  }),
+  def({ kind: 'ControllerRevision', plural: 'controllerrevisions', group: APPS }, {
+    schema: ControllerRevisionSchema, validate: validateControllerRevision, validateUpdate: validateControllerRevisionUpdate,
+  }),
+  def({ kind: 'Job', plural: 'jobs', group: 'batch', hasStatus: true }, {
+    schema: JobSchema, defaults: defaultJob, prepareForCreate: prepareJobForCreate, validate: validateJob, validateUpdate: validateJobUpdate,
+  }),
+];
+
+const byName = new Map<string, ResourceDef>();
+const byKind = new Map<string, ResourceDef>();
+for (const d of TABLE) {
+  const names = [d.plural, d.singular, d.kind.toLowerCase(), ...d.shortNames];
+  for (const n of names) {
+    if (!byName.has(n)) byName.set(n, d);
+    if (d.group) {
+      byName.set(`${n}.${d.group}`, d);
+      byName.set(`${n}.${d.version}.${d.group}`, d);
+    }
+  }
+  byKind.set(d.kind.toLowerCase(), d);
+}
+
+/** Returns every ResourceDef, in table order. */
+export const allResources = (): readonly ResourceDef[] => TABLE;
+
+/** Returns the ResourceDef for a plural, singular, short name, Kind or `name.group` (`deployments.apps`), case-insensitive. */
+export const resourceFor = (name: string): ResourceDef | undefined => byName.get(name.toLowerCase());
+
+/** Returns the ResourceDef of a Kind (case-insensitive); with an apiVersion, only if it belongs to that group/version. */
+export function resourceByKind(kind: string, apiVersion?: string): ResourceDef | undefined {
+  const d = byKind.get(kind.toLowerCase());
+  return d && (apiVersion === undefined || d.apiVersion === apiVersion) ? d : undefined;
+}

@@ -1,0 +1,116 @@
+// Kubernetes Status objects and the error classes that carry them.
+
+export type StatusReason =
+  | 'BadRequest'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Expired'
+  | 'Invalid'
+  | 'MethodNotAllowed'
+  | 'Timeout'
+  | 'TooManyRequests'
+  | 'InternalError'
+  | 'ServiceUnavailable';
+
+export interface StatusCause {
+  reason?: string;
+  message: string;
+  field?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+export interface Status {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure' | 'Success';
+  message: string;
+  reason: StatusReason | '';
+  details?: StatusDetails;
+  code: number;
+}
+
+/** Returns true when a value is a Kubernetes Status object. */
+export function isStatus(v: unknown): v is Status {
+  return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'Status';
+}
+
+/** Thrown for any API failure; carries the Kubernetes Status that travels on the wire. */
+export class StatusError extends Error {
+  override name = 'StatusError';
+  readonly status: Status;
+  constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails) {
+    super(message);
+    this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+    if (details) this.status.details = details;
+  }
+  get code(): number {
+    return this.status.code;
+  }
+  get reason(): StatusReason | '' {
+    return this.status.reason;
+  }
+  /** Returns the StatusError for a Status received from the wire. */
+  static from(s: Status): StatusError {
+    const e = new StatusError(s.code, (s.reason || 'InternalError') as StatusReason, s.message, s.details);
+    return e;
+  }
+}
+
+/** A field-level validation failure, as upstream's field.Error. */
+export interface FieldError {
+  field: string;
+  /** FieldValueInvalid, FieldValueRequired, FieldValueNotSupported, FieldValueForbidden, FieldValueDuplicate, FieldValueTooLong */
+  type: string;
+  message: string;
+}
+
+export const badRequest = (message: string, causes?: StatusCause[]) =>
+  new StatusError(400, 'BadRequest', message, causes ? { causes } : undefined);
+
+export const forbidden = (resource: string, name: string, why: string) =>
+  new StatusError(403, 'Forbidden', `${resource} "${name}" is forbidden: ${why}`, { name, kind: resource });
+
+export const notFound = (resource: string, name: string) =>
+  new StatusError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+
+export const alreadyExists = (resource: string, name: string) =>
+  new StatusError(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });
+
+export const conflict = (resource: string, name: string, why: string) =>
+  new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, {
+    name,
+    kind: resource,
+  });
+
+export const MODIFIED_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
+
+export const expired = (message: string) => new StatusError(410, 'Expired', message);
+
+export const internalError = (message: string) =>
+  new StatusError(500, 'InternalError', `Internal error occurred: ${message}`);
+
+export const unavailable = (message: string) => new StatusError(503, 'ServiceUnavailable', message);
+
+export const timeout = (message: string) => new StatusError(504, 'Timeout', message);
+
+/** Returns the 422 Invalid error for a kind/name and its field errors, worded as upstream. */
+export function invalid(kind: string, name: string, errors: FieldError[]): StatusError {
+  const parts = errors.map((e) => `${e.field}: ${e.message}`);
+  const summary = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  return new StatusError(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
+    name,
+    kind,
+    causes: errors.map((e) => ({ reason: e.type, message: e.message, field: e.field })),
+  });
+}

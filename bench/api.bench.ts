@@ -1,0 +1,116 @@
+// API benchmark: create and get over a real nats-server (latency at concurrency 1, throughput and
+// latency at 64), beside raw NATS request/reply measured in the same run as the floor (DESIGN §8).
+// Run: npm run bench -- api [--runs N] [--ops N]
+import hdr from 'hdr-histogram-js';
+import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
+import { MemoryStore } from '../actors/apiserver/store/index.ts';
+import { realClock } from '../bus/clock.ts';
+import { ApiClient } from '../bus/client.ts';
+import { NatsBus } from '../bus/nats-bus.ts';
+import { cryptoRng } from '../bus/random.ts';
+import { silentLogger, type Bus } from '../bus/types.ts';
+import { serving } from '../runtime/control-plane.ts';
+import { Host } from '../runtime/host.ts';
+import { startNatsServer } from '../runtime/nats-server.ts';
+import { median, report, type Figure } from './report.ts';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const RUNS = arg('runs', 3);
+const OPS = arg('ops', 3000);
+const log = (m: string) => console.log(`[api bench] ${m}`);
+
+interface Result {
+  p50: number; // ms
+  p99: number; // ms
+  perSec: number;
+}
+
+/** Runs `ops` calls of `op` from `conc` concurrent callers; returns latency percentiles and throughput. */
+async function measure(ops: number, conc: number, op: (i: number) => Promise<unknown>): Promise<Result> {
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: conc }, async () => {
+      while (next < ops) {
+        const i = next++;
+        const t0 = performance.now();
+        await op(i);
+        h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      }
+    }),
+  );
+  const ms = performance.now() - start;
+  const r = { p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, perSec: (ops * 1000) / ms };
+  h.destroy();
+  return r;
+}
+
+const pod = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', labels: { app: 'bench' } },
+  spec: { containers: [{ name: 'main', image: 'registry.example/app:1.0', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
+});
+
+async function oneRun(run: number): Promise<Record<string, Result>> {
+  const nats = await startNatsServer();
+  const buses: Bus[] = [];
+  const connect = async (name: string) => {
+    const b = await NatsBus.connect({ servers: nats.url, name });
+    buses.push(b);
+    return b;
+  };
+  const serverBus = await connect('control-plane');
+  const host = new Host({ bus: serverBus, clock: realClock, rng: cryptoRng(), log: silentLogger });
+  await serving(host.start(apiserverActor, 'apiserver', { store: new MemoryStore() }));
+  await serverBus.flush();
+  const echoBus = await connect('echo');
+  echoBus.subscribe('bench.echo', (m) => echoBus.respond(m, m.data));
+  await echoBus.flush();
+  const clientBus = await connect('client');
+  const client = new ApiClient(clientBus);
+  const body = pod('x');
+  const out: Record<string, Result> = {};
+  try {
+    log(`run ${run}: raw NATS request/reply ...`);
+    await measure(500, 1, () => clientBus.request('bench.echo', body)); // warm-up
+    out['nats c1'] = await measure(OPS, 1, () => clientBus.request('bench.echo', body));
+    out['nats c64'] = await measure(OPS * 4, 64, () => clientBus.request('bench.echo', body));
+    log(`run ${run}: API create/get at concurrency 1 ...`);
+    await measure(500, 1, (i) => client.create('pods', pod(`warm-${run}-${i}`)));
+    out['create c1'] = await measure(OPS, 1, (i) => client.create('pods', pod(`a-${i}`)));
+    out['get c1'] = await measure(OPS, 1, (i) => client.get('pods', `a-${i % OPS}`, { namespace: 'default' }));
+    log(`run ${run}: API create/get at concurrency 64 ...`);
+    out['create c64'] = await measure(OPS * 4, 64, (i) => client.create('pods', pod(`b-${i}`)));
+    out['get c64'] = await measure(OPS * 4, 64, (i) => client.get('pods', `b-${i}`, { namespace: 'default' }));
+  } finally {
+    await host.stopAll();
+    for (const b of buses) await b.close();
+    await nats.stop();
+  }
+  return out;
+}
+
+const runs: Array<Record<string, Result>> = [];
+for (let r = 1; r <= RUNS; r++) runs.push(await oneRun(r));
+const med = (key: string, f: keyof Result) => median(runs.map((r) => r[key][f]));
+
+const SLO = 'Kubernetes API mutating-call SLO p99 ≤ 1 s';
+const figures: Figure[] = [
+  { name: 'raw NATS req/reply p50 (c=1)', value: med('nats c1', 'p50'), unit: 'ms', higherIsBetter: false, anchor: 'floor, same run' },
+  { name: 'raw NATS req/reply p99 (c=1)', value: med('nats c1', 'p99'), unit: 'ms', higherIsBetter: false, anchor: 'floor, same run' },
+  { name: 'raw NATS req/reply (c=64)', value: med('nats c64', 'perSec'), unit: 'req/s', higherIsBetter: true, anchor: 'floor, same run' },
+  { name: 'API create p50 (c=1)', value: med('create c1', 'p50'), unit: 'ms', budget: 0.5, higherIsBetter: false, anchor: SLO },
+  { name: 'API create p99 (c=1)', value: med('create c1', 'p99'), unit: 'ms', budget: 5, higherIsBetter: false, anchor: SLO },
+  { name: 'API get p50 (c=1)', value: med('get c1', 'p50'), unit: 'ms', budget: 0.5, higherIsBetter: false },
+  { name: 'API get p99 (c=1)', value: med('get c1', 'p99'), unit: 'ms', budget: 5, higherIsBetter: false },
+  { name: 'API create throughput (c=64)', value: med('create c64', 'perSec'), unit: 'ops/s', higherIsBetter: true },
+  { name: 'API create p99 (c=64)', value: med('create c64', 'p99'), unit: 'ms', higherIsBetter: false, anchor: SLO },
+  { name: 'API get throughput (c=64)', value: med('get c64', 'perSec'), unit: 'ops/s', higherIsBetter: true },
+  { name: 'API get p99 (c=64)', value: med('get c64', 'p99'), unit: 'ms', higherIsBetter: false },
+];
+report(`API over NATS (memory store; medians of ${RUNS} runs, ${OPS} ops at c=1, ${OPS * 4} at c=64)`, figures);

@@ -1,0 +1,125 @@
+// The typed API client: every verb of the API server as a request over the bus.
+import type { KubeList, KubeObject } from '../api/meta.ts';
+import type { ApiRequest, DeleteOptions, ListOptions, PatchType, WatchOptions } from '../api/protocol.ts';
+import { StatusError, isStatus } from '../api/status.ts';
+import type { Clock } from './clock.ts';
+import { NoRespondersError, RequestTimeoutError } from './errors.ts';
+import { apiSubject, type ApiVerb } from './subjects.ts';
+import type { Bus } from './types.ts';
+import { watchManager, type ClientWatch, type WatchHandlers } from './watch-client.ts';
+
+export interface ClientOptions {
+  /** Per-request timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Clock for watch silence detection (virtual in simulations). */
+  clock?: Clock;
+}
+
+export interface Scope {
+  namespace?: string;
+}
+
+/** Items per page when a list asks for everything (kubectl's default --chunk-size). */
+const CHUNK = 500;
+
+/** Thrown (as a StatusError 503) when no API server answers. */
+export const noApiServer = (subject: string) =>
+  new StatusError(
+    503,
+    'ServiceUnavailable',
+    `no API server is answering (no responders on ${subject}): start one with \`kubus up\` or \`kubus control-plane\``,
+  );
+
+/** Talks to the API server; throws StatusError for every failure (404, 409, 422, 503, ...). */
+export class ApiClient {
+  constructor(
+    readonly bus: Bus,
+    private readonly opts: ClientOptions = {},
+  ) {}
+
+  /** Sends one request and returns the reply, or throws its Status as a StatusError. */
+  async call<R>(resource: string, verb: ApiVerb, req: ApiRequest): Promise<R> {
+    const subject = apiSubject(resource, verb);
+    let data: unknown;
+    try {
+      data = (await this.bus.request(subject, req, { timeoutMs: this.opts.timeoutMs ?? 10_000 })).data;
+    } catch (err) {
+      if (err instanceof NoRespondersError) throw noApiServer(subject);
+      if (err instanceof RequestTimeoutError) throw new StatusError(504, 'Timeout', err.message);
+      throw err;
+    }
+    if (isStatus(data) && data.status === 'Failure') throw StatusError.from(data);
+    return data as R;
+  }
+
+  get<T extends KubeObject = KubeObject>(resource: string, name: string, scope: Scope = {}): Promise<T> {
+    return this.call(resource, 'get', { namespace: scope.namespace, name });
+  }
+
+  /**
+   * Lists objects. Without a `limit` it fetches pages of 500 and joins them, as kubectl's
+   * --chunk-size does, so a large collection never becomes one oversized message.
+   */
+  async list<T extends KubeObject = KubeObject>(resource: string, opts: ListOptions & Scope = {}): Promise<KubeList<T>> {
+    const { namespace, ...list } = opts;
+    if (list.limit !== undefined) return this.call(resource, 'list', { namespace, list });
+    const first = await this.call<KubeList<T>>(resource, 'list', { namespace, list: { ...list, limit: CHUNK } });
+    let cont = first.metadata.continue;
+    while (cont) {
+      const page = await this.call<KubeList<T>>(resource, 'list', { namespace, list: { ...list, limit: CHUNK, continue: cont } });
+      first.items.push(...page.items);
+      cont = page.metadata.continue;
+    }
+    delete first.metadata.continue;
+    return first;
+  }
+
+  create<T extends KubeObject = KubeObject>(resource: string, obj: KubeObject, opts: Scope & { dryRun?: boolean } = {}): Promise<T> {
+    return this.call(resource, 'create', { namespace: opts.namespace ?? obj.metadata.namespace, body: obj, dryRun: opts.dryRun });
+  }
+
+  update<T extends KubeObject = KubeObject>(resource: string, obj: KubeObject): Promise<T> {
+    return this.call(resource, 'update', { namespace: obj.metadata.namespace, name: obj.metadata.name, body: obj });
+  }
+
+  updateStatus<T extends KubeObject = KubeObject>(resource: string, obj: KubeObject): Promise<T> {
+    return this.call(resource, 'update-status', { namespace: obj.metadata.namespace, name: obj.metadata.name, body: obj });
+  }
+
+  patch<T extends KubeObject = KubeObject>(
+    resource: string,
+    name: string,
+    patch: unknown,
+    opts: Scope & { type?: PatchType; status?: boolean } = {},
+  ): Promise<T> {
+    return this.call(resource, opts.status ? 'patch-status' : 'patch', {
+      namespace: opts.namespace,
+      name,
+      patch,
+      patchType: opts.type ?? 'merge',
+    });
+  }
+
+  delete<T extends KubeObject = KubeObject>(resource: string, name: string, opts: Scope & DeleteOptions = {}): Promise<T> {
+    const { namespace, ...del } = opts;
+    return this.call(resource, 'delete', { namespace, name, delete: del });
+  }
+
+  /** pods/binding: assigns a pod to a node. */
+  bind(namespace: string, pod: string, node: string): Promise<unknown> {
+    return this.call('pods', 'bind', {
+      namespace,
+      name: pod,
+      body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
+    });
+  }
+
+  /** Starts a watch stream; events arrive in order with gap detection (see watch-client.ts). */
+  watch(
+    resource: string,
+    opts: Omit<WatchOptions, 'conn' | 'id'> & Scope,
+    handlers: WatchHandlers,
+  ): Promise<ClientWatch> {
+    return watchManager(this.bus, this.opts.clock).start(this, resource, opts, handlers);
+  }
+}

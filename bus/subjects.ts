@@ -1,0 +1,66 @@
+// Every subject kubus uses is spelled here, and only here.
+
+/** API verbs: each resource has one request subject per verb. */
+export const API_VERBS = [
+  'get',
+  'list',
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'watch',
+  'update-status',
+  'patch-status',
+  'bind',
+] as const;
+export type ApiVerb = (typeof API_VERBS)[number];
+
+/** Request subject of one verb on one resource, e.g. `kubus.api.pods.create`. */
+export const apiSubject = (resource: string, verb: ApiVerb) => `kubus.api.${resource}.${verb}`;
+
+/** What the API server subscribes to (in queue group API_QUEUE). */
+export const API_ALL = 'kubus.api.>';
+export const API_QUEUE = 'apiserver';
+
+/** Returns resource and verb of an API request subject, or undefined when it is not one. */
+export function parseApiSubject(subject: string): { resource: string; verb: string } | undefined {
+  const t = subject.split('.');
+  if (t.length !== 4 || t[0] !== 'kubus' || t[1] !== 'api') return undefined;
+  return { resource: t[2], verb: t[3] };
+}
+
+/** Prefix of the inbox subjects of one client connection: its watch events and heartbeats. */
+export const watchInbox = (conn: string) => `kubus.watch.${conn}`;
+/** Subject of one watch's events. */
+export const watchEvents = (conn: string, watchId: string) => `kubus.watch.${conn}.${watchId}`;
+/** Subject of the heartbeat requests an API server sends to a client connection for its watches. */
+export const watchHeartbeat = (conn: string) => `kubus.watch.${conn}.hb`;
+/** Returns the connection id of a watch-inbox subject. */
+export const watchConnOf = (subject: string) => subject.split('.')[2];
+
+/** Where a client tells the API server that served a watch to stop it. */
+export const unwatchSubject = (serverId: string) => `kubus.apiserver.${serverId}.unwatch`;
+
+/** Where API servers answer with their statistics (revision, watches): every instance replies. */
+export const APISERVER_STATS = 'kubus.apiserver.stats';
+
+/** Where the scheduler answers "why was this pod placed there / why is it pending" (kubus explain). */
+export const SCHEDULER_EXPLAIN = 'kubus.scheduler.explain';
+
+/** Request inboxes of one bus connection (MemoryBus; NatsBus uses the client's own). */
+export const requestInbox = (conn: string) => `_INBOX.${conn}`;
+
+/** Spans published by processes for a trace recorder. */
+export const TRACE_SPANS = 'kubus.trace.spans';
+/** Where a trace recorder answers queries (a TraceQuery → a Trace). */
+export const TRACE_QUERY = 'kubus.trace.query';
+/** Returns true for the trace recorder's own subjects (never recorded themselves). */
+export const isTraceSubject = (subject: string) => subject.startsWith('kubus.trace.');
+
+/** Status subjects of one component (`kubus.status.<component>`), and all of them. */
+export const componentStatus = (component: string) => `kubus.status.${component}`;
+export const COMPONENT_STATUS_ALL = 'kubus.status.>';
+
+/** Every kubus process answers here with what it runs (`kubus status`); replies go to statusReplies. */
+export const STATUS_QUERY = 'kubus.status.query';
+export const statusReplies = (conn: string) => `kubus.status.replies.${conn}`;

@@ -1,0 +1,61 @@
+// Trace context: W3C traceparent headers and the span of the message being handled.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export const TRACEPARENT = 'traceparent';
+export const ACTOR_HEADER = 'kubus-actor';
+
+export interface SpanContext {
+  traceId: string; // 32 hex
+  spanId: string; // 16 hex
+}
+
+/** What is being handled right now: the message's span and the actor handling it. */
+export interface HandlingContext {
+  span?: SpanContext;
+  actor?: string;
+}
+
+const storage = new AsyncLocalStorage<HandlingContext>();
+
+/** Returns the context of the message being handled (follows awaits), if any. */
+export const currentContext = (): HandlingContext | undefined => storage.getStore();
+
+/** Runs fn as the handling of a message: what it publishes (even after awaits) is a child of `span`. */
+export function runHandling<T>(ctx: HandlingContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+/** Runs fn outside any message: what it publishes starts a new trace (periodic loops use this). */
+export function runAsRoot<T>(actor: string | undefined, fn: () => T): T {
+  return storage.run({ actor }, fn);
+}
+
+const TP = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+let lastHeader = '';
+let lastSpan: SpanContext | undefined;
+
+/** Returns the span context of a traceparent header, or undefined when malformed. */
+export function parseTraceparent(header: string | undefined): SpanContext | undefined {
+  if (!header) return undefined;
+  // A message reaching several subscribers is parsed once.
+  if (header === lastHeader) return lastSpan;
+  lastHeader = header;
+  lastSpan = TP.test(header) ? { traceId: header.slice(3, 35), spanId: header.slice(36, 52) } : undefined;
+  return lastSpan;
+}
+
+/** Returns the traceparent header of a span context (sampled). */
+export function formatTraceparent(ctx: SpanContext): string {
+  return `00-${ctx.traceId}-${ctx.spanId}-01`;
+}
+
+/** Returns outgoing headers: `base` plus a traceparent that is a child of the current span, and the sender. */
+export function stampHeaders(base: Record<string, string> | undefined, hex: (bytes: number) => string, sender: string) {
+  const h: Record<string, string> = base ? { ...base } : {};
+  if (!h[TRACEPARENT]) {
+    const ctx = storage.getStore();
+    h[TRACEPARENT] = formatTraceparent({ traceId: ctx?.span?.traceId ?? hex(16), spanId: hex(8) });
+  }
+  if (!h[ACTOR_HEADER]) h[ACTOR_HEADER] = storage.getStore()?.actor ?? sender;
+  return h;
+}

@@ -1,0 +1,173 @@
+// Client side of watch streams: one inbox subscription per connection, per-watch sequence
+// checks, heartbeat replies, and silence detection. A watch that loses an event ends with a
+// reason; the caller (an informer) resumes from its last revision or lists again.
+import type { WatchBatch, WatchEvent, WatchHeartbeat, WatchHeartbeatReply, WatchOptions, WatchStarted } from '../api/protocol.ts';
+import type { Status } from '../api/status.ts';
+import { realClock, type Clock } from './clock.ts';
+import type { ApiClient, Scope } from './client.ts';
+import { unwatchSubject, watchHeartbeat, watchInbox } from './subjects.ts';
+import { currentContext, parseTraceparent, runAsRoot, runHandling, TRACEPARENT } from './trace.ts';
+import type { Bus, BusMessage, Subscription } from './types.ts';
+
+/** Why a watch ended: events were lost (gap, silence, reconnect), the server ended it, or the caller did. */
+export type WatchEndReason = 'gap' | 'silence' | 'reconnect' | 'expired' | 'error' | 'stopped';
+
+export interface WatchHandlers {
+  /** ADDED, MODIFIED, DELETED or BOOKMARK, in order, each exactly once. */
+  event(ev: WatchEvent): void;
+  /** Called once when the watch ends; no events follow. */
+  end(reason: WatchEndReason, status?: Status): void;
+}
+
+export interface ClientWatch {
+  readonly id: string;
+  stop(): void;
+}
+
+interface Watch {
+  id: string;
+  handlers: WatchHandlers;
+  lastSeq: number;
+  lastHeard: number;
+  server?: string;
+  heartbeatMs: number;
+  actor?: string;
+  ended: boolean;
+}
+
+/** All watches of one bus connection. */
+class WatchManager {
+  readonly conn: string;
+  private readonly watches = new Map<string, Watch>();
+  private readonly sub: Subscription;
+  private nextId = 0;
+  private silenceTimer: unknown;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly clock: Clock,
+  ) {
+    this.conn = bus.id;
+    const inbox = watchInbox(this.conn);
+    const hb = watchHeartbeat(this.conn);
+    this.sub = runAsRoot(undefined, () =>
+      bus.subscribe(`${inbox}.>`, (msg) => (msg.subject === hb ? this.onHeartbeat(msg) : this.onEvents(msg))),
+    );
+    bus.onStatus((s) => {
+      if (s === 'reconnected') for (const w of [...this.watches.values()]) this.end(w, 'reconnect');
+    });
+  }
+
+  async start(client: ApiClient, resource: string, opts: Omit<WatchOptions, 'conn' | 'id'> & Scope, handlers: WatchHandlers): Promise<ClientWatch> {
+    const id = String(++this.nextId);
+    const w: Watch = {
+      id,
+      handlers,
+      lastSeq: 0,
+      lastHeard: this.clock.now(),
+      heartbeatMs: 10_000,
+      actor: currentContext()?.actor,
+      ended: false,
+    };
+    this.watches.set(id, w); // before the request: events may arrive before its reply
+    const { namespace, ...watch } = opts;
+    try {
+      const r = await client.call<WatchStarted>(resource, 'watch', { namespace, watch: { ...watch, conn: this.conn, id } });
+      w.server = r.server;
+      w.heartbeatMs = r.heartbeatMs;
+      this.armSilenceCheck(r.heartbeatMs);
+    } catch (err) {
+      this.watches.delete(id);
+      throw err;
+    }
+    return { id, stop: () => this.end(w, 'stopped') };
+  }
+
+  private onEvents(msg: BusMessage): void {
+    const id = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+    const w = this.watches.get(id);
+    if (!w) return;
+    const batch = msg.data as WatchBatch;
+    if (!batch || !Array.isArray(batch.events)) return;
+    w.lastHeard = this.clock.now();
+    runHandling({ span: parseTraceparent(msg.headers[TRACEPARENT]), actor: w.actor }, () => {
+      for (const ev of batch.events) {
+        if (w.ended) return;
+        if (ev.seq !== w.lastSeq + 1) return this.end(w, 'gap');
+        w.lastSeq = ev.seq;
+        if (ev.type === 'ERROR') {
+          const status = ev.object as Status;
+          return this.end(w, status.code === 410 ? 'expired' : 'error', status, false);
+        }
+        try {
+          w.handlers.event(ev);
+        } catch (err) {
+          // A handler bug must not kill the stream for others; the informer logs its own errors.
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
+    });
+  }
+
+  private onHeartbeat(msg: BusMessage): void {
+    const hb = msg.data as WatchHeartbeat;
+    const unknown: string[] = [];
+    const now = this.clock.now();
+    for (const [id, seq] of hb?.watches ?? []) {
+      const w = this.watches.get(id);
+      if (!w) {
+        unknown.push(id);
+        continue;
+      }
+      w.lastHeard = now;
+      if (seq > w.lastSeq) runHandling({ actor: w.actor }, () => this.end(w, 'gap'));
+    }
+    const reply: WatchHeartbeatReply = { unknown };
+    this.bus.respond(msg, reply);
+  }
+
+  /** Ends watches that heard nothing (events or heartbeats) for three heartbeat periods. */
+  private armSilenceCheck(periodMs: number): void {
+    if (this.silenceTimer !== undefined) return;
+    this.silenceTimer = this.clock.setTimeout(() => {
+      this.silenceTimer = undefined;
+      const now = this.clock.now();
+      for (const w of [...this.watches.values()])
+        if (now - w.lastHeard > 3 * w.heartbeatMs) runHandling({ actor: w.actor }, () => this.end(w, 'silence'));
+      if (this.watches.size) this.armSilenceCheck(periodMs);
+    }, periodMs);
+  }
+
+  private end(w: Watch, reason: WatchEndReason, status?: Status, tellServer = true): void {
+    if (w.ended) return;
+    w.ended = true;
+    this.watches.delete(w.id);
+    if (tellServer && w.server) {
+      try {
+        this.bus.publish(unwatchSubject(w.server), { conn: this.conn, id: w.id });
+      } catch {
+        // the bus is closed: the server drops the watch at its next heartbeat
+      }
+    }
+    if (this.watches.size === 0 && this.silenceTimer !== undefined) {
+      this.clock.clearTimeout(this.silenceTimer);
+      this.silenceTimer = undefined;
+    }
+    w.handlers.end(reason, status);
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+  }
+}
+
+const managers = new WeakMap<Bus, WatchManager>();
+
+/** Returns the watch manager of a bus connection (one inbox subscription for all its watches). */
+export function watchManager(bus: Bus, clock: Clock = realClock): WatchManager {
+  let m = managers.get(bus);
+  if (!m) managers.set(bus, (m = new WatchManager(bus, clock)));
+  return m;
+}

@@ -1,0 +1,34 @@
+// `kubus create -f` and `kubus replace -f`: the plain create and update verbs (replace sends the
+// manifest's resourceVersion, so a stale one gets 409 Conflict, as kubectl replace does).
+import type { Command } from 'commander';
+import { UsageError, errorLine, withSession, type GlobalOptions } from '../context.ts';
+import { readManifests } from '../manifests.ts';
+import { namespaceFor, refName, resourceOfObject } from '../resources.ts';
+
+export function createCommands(program: Command): void {
+  for (const verb of ['create', 'replace'] as const) {
+    program
+      .command(verb)
+      .description(verb === 'create' ? 'Create objects from manifests (409 if they exist)' : 'Replace objects with the manifests (update; a stale resourceVersion is 409 Conflict)')
+      .requiredOption('-f, --filename <path...>', 'file, folder, or - for stdin (repeatable)')
+      .option('-n, --namespace <ns>', 'namespace for objects that do not name one (default: default)')
+      .action(async (opts: { filename: string[]; namespace?: string }) => {
+        const manifests = readManifests(opts.filename);
+        if (manifests.length === 0) throw new UsageError(`no objects passed to ${verb}`);
+        await withSession(program.opts<GlobalOptions>(), async ({ client }) => {
+          for (const { obj, source } of manifests) {
+            try {
+              const def = resourceOfObject(obj, source);
+              const namespace = namespaceFor(def, obj, opts.namespace);
+              if (namespace) obj.metadata.namespace = namespace;
+              const done = verb === 'create' ? await client.create(def.plural, obj, { namespace }) : await client.update(def.plural, obj);
+              console.log(`${refName(def, done.metadata.name!)} ${verb === 'create' ? 'created' : 'replaced'}`);
+            } catch (err) {
+              process.exitCode = 1;
+              console.error(errorLine(err));
+            }
+          }
+        });
+      });
+  }
+}

@@ -1,0 +1,102 @@
+// `kubus scenario run FILE...` and `kubus scenario list [DIR]`: scripted cluster lives, simulated
+// (deterministic, seeded) or real (nats-server and kubus processes, time-scaled).
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { listScenarios, loadScenario } from '../../scenarios/load.ts';
+import { jsonReport, progressLine, runHeader, summary } from '../../scenarios/report.ts';
+import { DEFAULT_TIME_SCALE, runScenario } from '../../scenarios/runner/run.ts';
+import { TraceOutput } from '../../scenarios/trace-output.ts';
+import type { RunReport } from '../../scenarios/types.ts';
+import type { LogLevel } from '../../runtime/logger.ts';
+import { UsageError } from '../context.ts';
+import { countFlag } from '../flags.ts';
+import { GET_TABWRITER, tabify } from '../printers/tabwriter.ts';
+
+interface RunFlags {
+  seed?: number;
+  real?: boolean;
+  trace?: string;
+  report?: string;
+  timeScale?: number;
+  logLevel: LogLevel;
+}
+
+/** The library shipped with kubus: `<repo>/scenarios` (this file is bundled into .cache/, or run from cli/commands/). */
+function libraryDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  for (const up of ['..', join('..', '..')]) {
+    const d = join(here, up, 'scenarios');
+    if (existsSync(join(d, 'dsl.ts'))) return d;
+  }
+  return 'scenarios';
+}
+
+const positive = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1) throw new UsageError(`invalid value "${v}" for --time-scale: expected a number ≥ 1`);
+  return n;
+};
+
+/** Writes to stdout and resolves once it is flushed (the process exits right after). */
+const out = (text: string) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+
+async function runFiles(files: string[], f: RunFlags): Promise<number> {
+  if (f.report !== undefined && f.report !== 'json') throw new UsageError(`unknown --report format "${f.report}": only json`);
+  // With --report json, stdout carries the JSON alone; progress and summaries go to stderr.
+  const say = (s: string) => (f.report ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
+  const runs: RunReport[] = [];
+  for (const file of files) {
+    const { def } = await loadScenario(file);
+    const mode = f.real ? 'real' : 'simulated';
+    const seed = f.seed ?? def.options.seed ?? 1;
+    const trace = f.trace ? new TraceOutput() : undefined;
+    const timeScale = f.timeScale ?? def.options.timeScale ?? DEFAULT_TIME_SCALE;
+    say(runHeader(def.name, file, mode, seed, timeScale));
+    const report = await runScenario(def, {
+      file,
+      mode,
+      seed,
+      timeScale: f.timeScale,
+      trace,
+      progress: (e) => say(progressLine(e)),
+      logLevel: f.logLevel,
+    });
+    if (trace && f.trace) report.traceFiles = trace.write(f.trace, def.name);
+    say(summary(report) + '\n');
+    runs.push(report);
+  }
+  if (f.report) await out(jsonReport(runs));
+  return runs.every((r) => r.ok) ? 0 : 1;
+}
+
+/** Registers `kubus scenario run|list`. */
+export function scenarioCommand(program: Command): void {
+  const cmd = program.command('scenario').description('Run scripted scenarios (a cluster, workloads, faults, expectations) — simulated by default, or real with --real');
+  cmd
+    .command('run')
+    .description('Run scenario files (*.scenario.ts); exit code 1 when an expectation fails')
+    .argument('<file...>', 'scenario files')
+    .option('--seed <n>', 'seed of the simulated run (a failing run prints its seed; this replays it)', countFlag('--seed'))
+    .option('--real', 'run against a real nats-server with one kubus process per component and node (wall clock, time-scaled)')
+    .option('--time-scale <x>', `real mode: divide the cluster's periods by X (default: the script's timeScale, else ${DEFAULT_TIME_SCALE})`, positive)
+    .option('--trace <dir>', "write the run's trace files into DIR")
+    .option('--report <format>', 'print a machine-readable report on stdout (json); progress goes to stderr')
+    .option('--log-level <level>', 'log level of the cluster components (debug, info, warn, error, silent)', 'error')
+    .action(async (files: string[], f: RunFlags) => {
+      const code = await runFiles(files, f);
+      process.exit(code);
+    });
+  cmd
+    .command('list')
+    .description('List the scenarios in DIR (default: the library shipped with kubus)')
+    .argument('[dir]', 'folder of *.scenario.ts files')
+    .action(async (dir: string | undefined) => {
+      const d = dir ?? libraryDir();
+      const rows = await listScenarios(d);
+      const lines = [['NAME', 'FILE', 'TAGS', 'DESCRIPTION'], ...rows.map((r) => [r.name, relative(process.cwd(), r.file) || r.file, r.tags.join(',') || '-', r.description])];
+      await out(tabify(lines.map((l) => l.join('\t')).join('\n') + '\n', GET_TABWRITER));
+      process.exit(0);
+    });
+}

@@ -1,0 +1,146 @@
+// Long-running processes: `kubus up` (a whole local cluster), `kubus control-plane`, `kubus node`.
+import type { Command } from 'commander';
+import type { KubeletInput } from '../../actors/kubelet/kubelet.actor.ts';
+import { resolveNats } from '../../runtime/connection.ts';
+import { CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlaneActor } from '../../runtime/control-plane.ts';
+import { createLogger, type LogLevel } from '../../runtime/logger.ts';
+import { startNodes } from '../../runtime/node.ts';
+import { up } from '../../runtime/up.ts';
+import { UsageError, type GlobalOptions } from '../context.ts';
+import { countFlag, durationFlag, mapFlag, taintsFlag } from '../flags.ts';
+
+/** Resolves on the first Ctrl-C / SIGTERM. */
+const untilSignal = () =>
+  new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+
+interface ElectionFlags {
+  leaderElect: string;
+  leaderElectLeaseDuration?: number;
+  leaderElectRenewDeadline?: number;
+  leaderElectRetryPeriod?: number;
+}
+
+interface LifecycleFlags {
+  nodeMonitorGracePeriod?: number;
+  nodeMonitorPeriod?: number;
+  nodeStartupGracePeriod?: number;
+  nodeEvictionRate?: string;
+}
+
+/** Adds kube-controller-manager's node lifecycle flags to a command. */
+function lifecycleOptions(cmd: Command): Command {
+  return cmd
+    .option('--node-monitor-grace-period <duration>', 'silence after which a node goes Unknown (default 50s)', durationFlag('--node-monitor-grace-period'))
+    .option('--node-monitor-period <duration>', 'how often node health is checked (default 5s)', durationFlag('--node-monitor-period'))
+    .option('--node-startup-grace-period <duration>', 'grace for a node that never posted status (default 1m)', durationFlag('--node-startup-grace-period'))
+    .option('--node-eviction-rate <nodes/s>', 'nodes tainted NoExecute per second per zone (default 0.1)');
+}
+
+const lifecycleInput = (f: LifecycleFlags) => ({
+  gracePeriodMs: f.nodeMonitorGracePeriod,
+  monitorPeriodMs: f.nodeMonitorPeriod,
+  startupGracePeriodMs: f.nodeStartupGracePeriod,
+  evictionQPS: f.nodeEvictionRate === undefined ? undefined : Number(f.nodeEvictionRate),
+});
+
+export function upCommand(program: Command): void {
+  program
+    .command('up')
+    .description('Start a local cluster: nats-server (child process, loopback), the control plane and sim nodes; Ctrl-C stops it')
+    .option('--data <dir>', 'data folder of the file-backed store (default: ~/.kubus/data, or $KUBUS_HOME/data)')
+    .option('--memory', 'keep cluster state in memory only (nothing survives a restart)')
+    .option('--port <port>', 'NATS client port (default: 4222 when free, else a free port)', countFlag('--port'))
+    .option('--nodes <count>', 'sim nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .action(async (opts: { data?: string; memory?: boolean; port?: number; nodes: number; logLevel: LogLevel }) => {
+      const log = createLogger(opts.logLevel);
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, nodes: opts.nodes, log });
+      console.log(`kubus is up: NATS at ${cluster.nats.url}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : 'in memory'}; ${opts.nodes} sim node(s).`);
+      console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
+      const sig = await untilSignal();
+      console.log(`\n${sig}: stopping ...`);
+      await cluster.stop();
+      console.log('stopped.');
+      process.exit(0);
+    });
+
+  lifecycleOptions(
+    program
+      .command('control-plane')
+      .description('Run control-plane components against an existing NATS (for clusters spread over machines)')
+      .option('--data <dir>', 'data folder of the file-backed store (default: in memory)')
+      .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, CONTROL_PLANE_ACTORS.join(','))
+      .option('--leader-elect <bool>', 'run the scheduler and controller manager only while leading their Lease (several replicas may run)', 'true')
+      .option('--leader-elect-lease-duration <duration>', 'how long others wait before taking a lease over (default 15s)', durationFlag('--leader-elect-lease-duration'))
+      .option('--leader-elect-renew-deadline <duration>', 'a leader that cannot renew for this long stops (default 10s)', durationFlag('--leader-elect-renew-deadline'))
+      .option('--leader-elect-retry-period <duration>', 'how often to try to acquire or renew (default 2s)', durationFlag('--leader-elect-retry-period'))
+      .option('--log-level <level>', 'debug, info, warn or error', 'info'),
+  ).action(async (opts: LifecycleFlags & ElectionFlags & { data?: string; actors: string; logLevel: LogLevel }) => {
+    const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
+    const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
+    if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
+    const nats = resolveNats(program.opts<GlobalOptions>().nats);
+    const log = createLogger(opts.logLevel);
+    const cp = await startControlPlane({
+      nats,
+      dataDir: opts.data,
+      actors,
+      log,
+      controllers: { nodeLifecycle: lifecycleInput(opts) },
+      leaderElect: opts.leaderElect !== 'false',
+      election: { leaseDurationMs: opts.leaderElectLeaseDuration, renewDeadlineMs: opts.leaderElectRenewDeadline, retryPeriodMs: opts.leaderElectRetryPeriod },
+    });
+    console.log(`control plane (${actors.join(', ')}) running against ${nats}; Ctrl-C stops it`);
+    await untilSignal();
+    await cp.stop();
+    process.exit(0);
+  });
+
+  program
+    .command('node')
+    .description('Run sim kubelets against an existing NATS: one node, or --count nodes named NAME-0 … NAME-(K-1)')
+    .requiredOption('--name <name>', 'node name (or name prefix with --count)')
+    .option('--count <k>', 'run K nodes in this process', countFlag('--count'))
+    .option('--first-index <n>', 'number of the first node: picks pod CIDRs and addresses, so node processes do not clash', countFlag('--first-index'))
+    .option('--runtime <runtime>', 'container runtime (sim)', 'sim')
+    .option('--capacity <list>', 'node capacity, e.g. cpu=4,memory=16Gi,pods=110', mapFlag('--capacity'))
+    .option('--labels <list>', 'extra node labels, e.g. topology.kubernetes.io/zone=a', mapFlag('--labels'))
+    .option('--register-with-taints <list>', 'taints at registration, e.g. dedicated=gpu:NoSchedule', taintsFlag)
+    .option('--node-lease-duration <duration>', 'lease duration (default 40s; renewed every quarter of it)', durationFlag('--node-lease-duration'))
+    .option('--node-status-report-frequency <duration>', 'node status written at least this often (default 5m)', durationFlag('--node-status-report-frequency'))
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .action(
+      async (opts: {
+        name: string;
+        count?: number;
+        firstIndex?: number;
+        runtime: string;
+        capacity?: Record<string, string>;
+        labels?: Record<string, string>;
+        registerWithTaints?: KubeletInput['taints'];
+        nodeLeaseDuration?: number;
+        nodeStatusReportFrequency?: number;
+        logLevel: LogLevel;
+      }) => {
+        if (opts.runtime !== 'sim') throw new UsageError(`unknown runtime "${opts.runtime}": only sim so far`);
+        const nats = resolveNats(program.opts<GlobalOptions>().nats);
+        const log = createLogger(opts.logLevel);
+        const kubelet: Omit<KubeletInput, 'nodeName' | 'index'> = {
+          runtime: 'sim',
+          capacity: opts.capacity,
+          labels: opts.labels,
+          taints: opts.registerWithTaints,
+          leaseDurationSeconds: opts.nodeLeaseDuration === undefined ? undefined : opts.nodeLeaseDuration / 1000,
+          nodeStatusReportMs: opts.nodeStatusReportFrequency,
+        };
+        const nodes = await startNodes({ nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, log });
+        console.log(`${nodes.names.length} node(s) (${nodes.names.length > 3 ? `${nodes.names[0]} … ${nodes.names.at(-1)}` : nodes.names.join(', ')}) running against ${nats}; Ctrl-C stops them`);
+        await untilSignal();
+        await nodes.stop();
+        process.exit(0);
+      },
+    );
+}

@@ -1,0 +1,45 @@
+// `kubectl describe`: one entry point that picks the describer of a resource (generic for the rest).
+import type { CoreContext } from './describe-core.ts';
+import { describeConfigMap, describeEndpoints, describeNamespace, describeSecret, describeService, describeServiceAccount } from './describe-core.ts';
+import { describeGeneric } from './describe-generic.ts';
+import { describeNode, type NodeContext } from './describe-node.ts';
+import { describePod } from './describe-pod.ts';
+import { describeDaemonSet, describeDeployment, describeJob, describeReplicaSet, describeStatefulSet, type WorkloadContext } from './describe-workloads.ts';
+import { normalizeResource } from './resources.ts';
+
+/** Related objects some describers show; each is optional (a section then prints as with none). */
+export type DescribeContext = NodeContext & WorkloadContext & CoreContext;
+
+/** Returns `kubectl describe <resource>` output for one object; events are those about it, now is when ages are measured. */
+export function describe(resource: string, obj: unknown, events: readonly unknown[], now: number, ctx: DescribeContext = {}): string {
+  switch (normalizeResource(resource)) {
+    case 'pods':
+      return describePod(obj, events, now);
+    case 'nodes':
+      return describeNode(obj, events, now, ctx);
+    case 'deployments':
+      return describeDeployment(obj, events, now, ctx);
+    case 'replicasets':
+      return describeReplicaSet(obj, events, now, ctx);
+    case 'daemonsets':
+      return describeDaemonSet(obj, events, now, ctx);
+    case 'statefulsets':
+      return describeStatefulSet(obj, events, now, ctx);
+    case 'jobs':
+      return describeJob(obj, events, now);
+    case 'services':
+      return describeService(obj, events, now, ctx);
+    case 'namespaces':
+      return describeNamespace(obj, ctx);
+    case 'configmaps':
+      return describeConfigMap(obj, events, now);
+    case 'secrets':
+      return describeSecret(obj);
+    case 'serviceaccounts':
+      return describeServiceAccount(obj, events, now, ctx);
+    case 'endpoints':
+      return describeEndpoints(obj, events, now);
+    default:
+      return describeGeneric(obj, events, now);
+  }
+}

@@ -1,0 +1,54 @@
+// `kubectl get` tables: columns per resource, NAMESPACE with -A, wide columns with -o wide, tabwriter alignment.
+import { appsPrinters } from './columns-apps.ts';
+import { corePrinters, defaultPrinter } from './columns-core.ts';
+import { rec, str } from './loose.ts';
+import { normalizeResource } from './resources.ts';
+import { GET_TABWRITER, TabWriter } from './tabwriter.ts';
+import type { KindPrinter, TableOptions } from './types.ts';
+
+const PRINTERS: Record<string, KindPrinter> = { ...corePrinters, ...appsPrinters };
+
+/** A resource's table: upper-case headers and a function from object to cells (both with NAMESPACE first under -A). */
+export interface Table {
+  headers: string[];
+  row(obj: unknown): string[];
+}
+
+/** Returns the printer of a resource (plural, singular or short name); NAME AGE for anything unknown. */
+export const printerFor = (resource: string): KindPrinter => PRINTERS[normalizeResource(resource)] ?? defaultPrinter;
+
+/** Returns the table of a resource as `kubectl get` v1.32 prints it. */
+export function tableFor(resource: string, opts: TableOptions): Table {
+  const p = printerFor(resource);
+  const headers = p.columns.filter((c) => opts.wide || !c.wide).map((c) => c.name.toUpperCase());
+  if (opts.allNamespaces) headers.unshift('NAMESPACE');
+  return {
+    headers,
+    row: (obj) => {
+      const cells = p.cells(obj, opts);
+      return opts.allNamespaces ? [str(rec(rec(obj).metadata).namespace), ...cells] : cells;
+    },
+  };
+}
+
+/** Returns a cell as the table printer writes it: cut at the first line break (then "..."), ESC shown as "^[". */
+export function sanitizeCell(cell: string): string {
+  const br = cell.search(/[\f\n\r]/);
+  const text = br >= 0 ? `${cell.slice(0, br)}...` : cell;
+  return text.replaceAll('\x1b', '^[').replaceAll('\t', ' ');
+}
+
+/** Returns tab-joined lines (header first) of a table, before alignment. */
+export const tableText = (headers: string[] | undefined, rows: string[][]): string =>
+  [...(headers ? [headers.join('\t')] : []), ...rows.map((r) => r.map(sanitizeCell).join('\t'))].map((l) => `${l}\n`).join('');
+
+/** Returns a table aligned as kubectl aligns it (3 spaces between columns, min width 6, last column unpadded). */
+export function renderTable(headers: string[], rows: string[][]): string {
+  const w = new TabWriter(GET_TABWRITER);
+  w.write(tableText(headers, rows));
+  return w.flush();
+}
+
+/** Returns kubectl's message (on stderr) for an empty list: "No resources found in <ns> namespace." or "No resources found". */
+export const noResourcesMessage = (namespace?: string): string =>
+  namespace ? `No resources found in ${namespace} namespace.` : 'No resources found';

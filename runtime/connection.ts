@@ -1,0 +1,53 @@
+// Where a running `kubus up` cluster listens, so other kubus commands find it.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
+
+export interface ClusterInfo {
+  nats: string;
+  pid: number;
+  dataDir?: string;
+  startedAt: string;
+}
+
+/** Returns kubus's home folder: KUBUS_HOME, else ~/.kubus. */
+export const kubusHome = () => process.env.KUBUS_HOME ?? join(homedir(), '.kubus');
+const infoPath = () => join(kubusHome(), 'cluster.json');
+
+/** Records the running cluster (written by `kubus up`). */
+export function writeClusterInfo(info: ClusterInfo): void {
+  const p = infoPath();
+  mkdirSync(dirname(p), { recursive: true });
+  writeFileSync(p, JSON.stringify(info, null, 2) + '\n');
+}
+
+/** Removes the record, if it is ours. */
+export function clearClusterInfo(pid = process.pid): void {
+  if (readClusterInfo()?.pid === pid) rmSync(infoPath(), { force: true });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Returns the running cluster's record, or undefined when none (or its process is gone). */
+export function readClusterInfo(): ClusterInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(infoPath(), 'utf8')) as ClusterInfo;
+    return alive(info.pid) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Returns the NATS URL(s) to use: the flag, else KUBUS_NATS, else what `kubus up` wrote, else localhost:4222. */
+export function resolveNats(flag?: string): string {
+  return flag || process.env.KUBUS_NATS || readClusterInfo()?.nats || DEFAULT_NATS;
+}

@@ -1,0 +1,103 @@
+// The control-plane process: connects to NATS, opens the store, and hosts the API server
+// and the scheduler and controller manager — each behind leader election unless told otherwise.
+import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
+import { FileStore, MemoryStore, type Store } from '../actors/apiserver/store/index.ts';
+import { realClock } from '../bus/clock.ts';
+import { NatsBus } from '../bus/nats-bus.ts';
+import { cryptoRng } from '../bus/random.ts';
+import type { Bus, Logger } from '../bus/types.ts';
+import type { ApiServerTimings } from '../actors/apiserver/apiserver.machine.ts';
+import { schedulerActor, type SchedulerInput } from '../actors/scheduler/scheduler.actor.ts';
+import type { ElectionTimings } from '../actors/lib/leader-election/leader-election.machine.ts';
+import { controllers, type ControllerManagerOptions } from './controller-manager.ts';
+import { runElected, type ElectedComponent, type Leadership } from './leader.ts';
+import { serveStatus } from './status.ts';
+import { Host, type HostedActor } from './host.ts';
+import { startTracing, type TracingOptions } from './trace-feed.ts';
+
+export const CONTROL_PLANE_ACTORS = ['apiserver', 'scheduler', 'controller-manager'] as const;
+export type ControlPlaneActor = (typeof CONTROL_PLANE_ACTORS)[number];
+
+export interface ControlPlaneOptions {
+  nats: string;
+  /** File-backed store in this folder; memory when unset. */
+  dataDir?: string;
+  actors?: ControlPlaneActor[];
+  log: Logger;
+  /** Timing knobs (shortened in tests and scenarios; defaults are upstream's). */
+  apiserver?: Partial<ApiServerTimings>;
+  scheduler?: SchedulerInput;
+  controllers?: ControllerManagerOptions;
+  /** Trace this process's messages and state changes for a recorder (and run one, when asked). */
+  trace?: TracingOptions;
+  /** Run the scheduler and controller manager only while leading their Lease (default true, as upstream). */
+  leaderElect?: boolean;
+  election?: Partial<ElectionTimings>;
+}
+
+export interface ControlPlane {
+  bus: Bus;
+  host: Host;
+  store?: Store;
+  /** Leadership of the elected components of this process. */
+  leadership: Leadership[];
+  stop(): Promise<void>;
+}
+
+/** Resolves when the API server is serving; rejects when it failed to start. */
+export function serving(api: HostedActor): Promise<void> {
+  return new Promise((resolve, reject) => {
+    void api.waitFor((s) => s.matches?.('serving') || s.status === 'done').then(() => {
+      if (api.snapshot()?.status === 'done') reject(new Error('the API server failed to start (see the log above)'));
+      else resolve();
+    });
+  });
+}
+
+/** Starts the control-plane actors of this process. */
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const actors = opts.actors ?? [...CONTROL_PLANE_ACTORS];
+  let store: Store | undefined;
+  if (actors.includes('apiserver')) {
+    store = opts.dataDir
+      ? await FileStore.open(opts.dataDir, { onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) })
+      : new MemoryStore();
+  }
+  const bus = await NatsBus.connect({ servers: opts.nats, name: 'control-plane', log: opts.log });
+  const host = new Host({ bus, clock: realClock, rng: cryptoRng(), log: opts.log });
+  const feed = opts.trace ? await startTracing(bus, host, { ...opts.trace, feed: { log: opts.log, ...opts.trace.feed } }) : undefined;
+  if (store) {
+    const api = host.start(apiserverActor, 'apiserver', { store, ...opts.apiserver });
+    await serving(api);
+  }
+  const leadership: Leadership[] = [];
+  const components: ElectedComponent[] = [];
+  if (actors.includes('scheduler')) components.push({ name: 'kube-scheduler', actors: [[schedulerActor, 'scheduler', opts.scheduler]] });
+  if (actors.includes('controller-manager'))
+    components.push({ name: 'kube-controller-manager', actors: controllers(opts.controllers).map(([n, def, input]) => [def, `controller/${n}`, input]) });
+  for (const c of components) {
+    if (opts.leaderElect === false) for (const [def, id, input] of c.actors) host.start(def, id, input);
+    else leadership.push(runElected(host, { ...c, timings: opts.election }));
+  }
+  serveStatus(bus, 'control-plane', () => [
+    ...(store ? [{ name: 'apiserver' }] : []),
+    ...components.map((c) => {
+      const l = leadership.find((x) => x.component === c.name);
+      return l ? { name: c.name, leader: l.leading, identity: l.identity } : { name: c.name };
+    }),
+  ]);
+  // The server has seen our subscriptions once flush returns: requests can't meet "no responders".
+  await bus.flush();
+  return {
+    bus,
+    host,
+    store,
+    leadership,
+    async stop() {
+      await host.stopAll();
+      feed?.stop();
+      await bus.drain().catch(() => bus.close());
+      await store?.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// The controller manager: every controller, each its own actor, sharing one process's informers.
+import type { ActorDefinition } from '../actors/lib/actor.ts';
+import { nodeLifecycleController, type NodeLifecycleInput } from '../actors/controllers/node-lifecycle/node-lifecycle.controller.ts';
+import { taintEvictionController } from '../actors/controllers/taint-eviction/taint-eviction.controller.ts';
+import { endpointsController } from '../actors/controllers/endpoints/endpoints.controller.ts';
+import { garbageCollectorController } from '../actors/controllers/garbage-collector/garbage-collector.controller.ts';
+import { namespaceController, type NamespaceControllerInput } from '../actors/controllers/namespace/namespace.controller.ts';
+import { serviceAccountController } from '../actors/controllers/serviceaccount/serviceaccount.controller.ts';
+import { daemonSetController, type DaemonSetControllerInput } from '../actors/controllers/daemonset/daemonset.controller.ts';
+import { jobController } from '../actors/controllers/job/job.controller.ts';
+import { ttlAfterFinishedController, type TtlAfterFinishedInput } from '../actors/controllers/job/ttl-after-finished.controller.ts';
+import { statefulSetController } from '../actors/controllers/statefulset/statefulset.controller.ts';
+import { deploymentController } from '../actors/controllers/deployment/deployment.controller.ts';
+import { replicaSetController } from '../actors/controllers/replicaset/replicaset.controller.ts';
+import type { Host } from './host.ts';
+
+/** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
+export interface ControllerManagerOptions {
+  nodeLifecycle?: NodeLifecycleInput;
+  namespace?: NamespaceControllerInput;
+  daemonSet?: DaemonSetControllerInput;
+  ttlAfterFinished?: TtlAfterFinishedInput;
+}
+
+/** The controllers, by name, with the input each gets. */
+export function controllers(opts: ControllerManagerOptions = {}): Array<[string, ActorDefinition<any>, unknown]> {
+  return [
+    ['node-lifecycle', nodeLifecycleController, opts.nodeLifecycle],
+    ['taint-eviction', taintEvictionController, undefined],
+    ['replicaset', replicaSetController, undefined],
+    ['deployment', deploymentController, undefined],
+    ['garbage-collector', garbageCollectorController, undefined],
+    ['namespace', namespaceController, opts.namespace],
+    ['endpoints', endpointsController, undefined],
+    ['serviceaccount', serviceAccountController, undefined],
+    ['daemonset', daemonSetController, opts.daemonSet],
+    ['statefulset', statefulSetController, undefined],
+    ['job', jobController, undefined],
+    ['ttl-after-finished', ttlAfterFinishedController, opts.ttlAfterFinished],
+  ];
+}
+
+/** Starts every controller in the host; actor ids are `controller/<name>`. */
+export function startControllerManager(host: Host, opts: ControllerManagerOptions = {}): void {
+  for (const [name, def, input] of controllers(opts)) host.start(def, `controller/${name}`, input);
+}

@@ -1,0 +1,55 @@
+// The node process: K kubelets (sim runtime) in one process, on one bus connection, for
+// clusters whose nodes run on other machines than the control plane.
+import { kubeletActor, type KubeletInput } from '../actors/kubelet/kubelet.actor.ts';
+import { realClock } from '../bus/clock.ts';
+import { NatsBus } from '../bus/nats-bus.ts';
+import { cryptoRng } from '../bus/random.ts';
+import type { Bus, Logger } from '../bus/types.ts';
+import { Host } from './host.ts';
+import { serveStatus } from './status.ts';
+
+export interface NodesOptions {
+  nats: string;
+  /** One node of this name, or with `count`, nodes `<name>-0 … <name>-<count-1>`. */
+  name: string;
+  count?: number;
+  /** Everything else a kubelet takes (capacity, labels, taints, timings). */
+  kubelet?: Omit<KubeletInput, 'nodeName' | 'index'>;
+  /** Number of the first node (picks its pod CIDR and address): lets several node processes not clash. */
+  firstIndex?: number;
+  log: Logger;
+}
+
+export interface NodeProcess {
+  bus: Bus;
+  host: Host;
+  names: string[];
+  stop(): Promise<void>;
+}
+
+/** Returns the node names `kubus node --name N [--count K]` runs. */
+export const nodeNames = (name: string, count?: number) =>
+  count === undefined ? [name] : Array.from({ length: count }, (_, i) => `${name}-${i}`);
+
+/** Starts the kubelets of this process on an existing bus (in `kubus up`) or a new NATS connection. */
+export async function startNodes(opts: NodesOptions, bus?: Bus): Promise<NodeProcess> {
+  const names = nodeNames(opts.name, opts.count);
+  const own = !bus;
+  const b = bus ?? (await NatsBus.connect({ servers: opts.nats, name: `node/${opts.name}`, log: opts.log }));
+  const host = new Host({ bus: b, clock: realClock, rng: cryptoRng(), log: opts.log });
+  names.forEach((nodeName, i) => {
+    const input: KubeletInput = { ...opts.kubelet, nodeName };
+    if (opts.firstIndex !== undefined) input.index = opts.firstIndex + i;
+    host.start(kubeletActor, `kubelet/${nodeName}`, input);
+  });
+  serveStatus(b, 'node', () => [{ name: 'kubelet', count: names.length, nodes: names }]);
+  return {
+    bus: b,
+    host,
+    names,
+    async stop() {
+      await host.stopAll();
+      if (own) await b.drain().catch(() => b.close());
+    },
+  };
+}

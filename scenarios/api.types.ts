@@ -1,0 +1,158 @@
+// What a scenario body gets as `s`: topology, workloads, waiting, faults, time, expectations.
+import type { Event } from '../api/kinds/event.ts';
+import type { Node } from '../api/kinds/node.ts';
+import type { Pod } from '../api/kinds/pod.ts';
+import type { KubeObject } from '../api/meta.ts';
+import type { ApiClient } from '../bus/client.ts';
+import type { Duration, Manifest, Mode, NodeSpec } from './types.ts';
+import type { NodeSet, ObjectSet, PodSet } from './view/sets.ts';
+
+/** What a condition returns: pass/fail, optionally with what it saw. */
+export type CheckResult = boolean | { ok: boolean; seen?: string };
+
+/** A condition: reads the runner's caches (`s.pods()` …) or the API (`s.api`), sync or async. */
+export type Condition = () => CheckResult | Promise<CheckResult>;
+
+/** The control-plane components a fault can hit. */
+export type Component = 'apiserver' | 'scheduler' | 'controller-manager';
+
+export interface WaitOptions {
+  /** Deadline in cluster time (default 1m). */
+  within?: Duration;
+  /** How often an async condition is polled (default 1s of cluster time; sync ones are checked on every change). */
+  every?: Duration;
+}
+
+export interface ObjectFilter {
+  namespace?: string;
+  /** Label selector, e.g. `app=web,tier!=db`. */
+  labels?: string;
+  /** Names starting with this. */
+  name?: string;
+}
+
+export interface PodFilter extends ObjectFilter {
+  /** Pods bound to this node. */
+  node?: string;
+}
+
+/** Handlers for changes the runner's informers see. */
+export interface ChangeHandlers<T extends KubeObject = KubeObject> {
+  add?(obj: T): void;
+  update?(old: T, obj: T): void;
+  delete?(obj: T): void;
+}
+
+/** Options for message faults. */
+export interface MessageFaultOptions {
+  /** Only messages sent by this node or component. */
+  from?: string;
+  /** Only deliveries to this node or component. */
+  to?: string;
+}
+
+/** A fault that can be lifted. */
+export interface FaultHandle {
+  stop(): void;
+}
+
+/** The API of a scenario body. Durations are cluster time, in Go syntax (`'30s'`, `'5m'`). */
+export interface ScenarioApi {
+  readonly name: string;
+  readonly mode: Mode;
+  readonly seed: number;
+  /** 1 in simulated mode; the factor periods are divided by in real mode. */
+  readonly timeScale: number;
+
+  // ---- progress and figures
+  /** Starts a named step (shown as progress; results are grouped by step). */
+  step(name: string): void;
+  /** Prints a line of progress. */
+  log(text: string): void;
+  /** Records a figure for the report. */
+  metric(name: string, value: number, unit: string): void;
+
+  // ---- time
+  /** Cluster time since the start of the run (ms). */
+  now(): number;
+  /** Real time since the start of the run (ms); for reports only, never for decisions. */
+  realElapsed(): number;
+  /** Returns seconds as the cluster sees them: `n` simulated, `n / timeScale` (whole, ≥ 1) real. For tolerationSeconds and the like. */
+  seconds(n: number): number;
+  /** Returns a duration in ms as the cluster sees it (divided by timeScale in real mode). */
+  ms(d: Duration): number;
+  /** Lets `d` of cluster time pass: the virtual clock (simulated), or d / timeScale of wall-clock time (real). */
+  advance(d: Duration): Promise<void>;
+  /** Waits `d` of wall-clock time, unscaled (real); in simulated mode the same as advance(d). */
+  sleep(d: Duration): Promise<void>;
+
+  // ---- topology
+  /** Starts a node (kubelet) that registers and joins. */
+  addNode(name: string, spec?: Omit<NodeSpec, 'name' | 'prefix' | 'count'>): Promise<void>;
+  /** Stops a node's kubelet gracefully and deletes its Node object (a planned removal). */
+  removeNode(name: string): Promise<void>;
+
+  // ---- workloads
+  /** Creates or updates objects: one object, a list, a YAML/JSON string, or a path to a manifest file. */
+  apply(what: Manifest | Manifest[] | string): Promise<KubeObject[]>;
+  /** Merge-patches an object (`kind` as kubectl takes it: pod, deploy, deployments …). */
+  patch(kind: string, name: string, patch: Record<string, unknown>, opts?: { namespace?: string }): Promise<KubeObject>;
+  /** Sets replicas of a Deployment, ReplicaSet or StatefulSet. */
+  scale(kind: string, name: string, replicas: number, opts?: { namespace?: string }): Promise<void>;
+  /** Deletes an object. */
+  delete(kind: string, name: string, opts?: { namespace?: string; gracePeriodSeconds?: number; propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' }): Promise<void>;
+  /** The API, for plain conditions and anything the helpers don't cover (driven by the runner). */
+  readonly api: ApiClient;
+
+  // ---- reading state (the runner's informer caches: always current as of the last event)
+  pods(filter?: PodFilter): PodSet;
+  nodes(filter?: ObjectFilter): NodeSet;
+  /** Objects of a kind the runner watches (pods, nodes, deployments, replicasets, daemonsets, events …). */
+  list<T extends KubeObject = KubeObject>(kind: string, filter?: ObjectFilter): ObjectSet<T>;
+  events(filter?: ObjectFilter & { reason?: string }): ObjectSet<Event>;
+  get<T extends KubeObject = KubeObject>(kind: string, name: string, namespace?: string): T | undefined;
+  /** Returns the status of a node's Ready condition ('True', 'False', 'Unknown', or undefined). */
+  nodeReady(name: string): string | undefined;
+  /** Returns a node's taints as `key:Effect`. */
+  nodeTaints(name: string): string[];
+  /** Calls handlers on every change of a kind (until the run ends, or the returned function is called). */
+  on<T extends KubeObject = KubeObject>(kind: string, handlers: ChangeHandlers<T>): () => void;
+
+  // ---- waiting and expectations
+  /** Waits until `cond` holds; at the deadline the run fails here, naming the condition and what it saw last. */
+  until(description: string, cond: Condition, opts?: WaitOptions): Promise<void>;
+  /** An expectation checked now; a failure is reported and the run goes on. */
+  expect(description: string, check: Condition): Promise<boolean>;
+  /** An expectation that must come true within the deadline; a failure is reported and the run goes on. */
+  eventually(description: string, cond: Condition, opts?: WaitOptions): Promise<boolean>;
+  /** An invariant checked after every watch event from now on (to the end, or until stopped); must be synchronous. */
+  always(description: string, invariant: () => CheckResult): FaultHandle;
+
+  // ---- faults
+  /** The node's process (real) or kubelet actor (simulated) dies; its Node object stays. */
+  killNode(name: string): Promise<void>;
+  /** The node's lease renewals and status updates are dropped; everything else goes on. */
+  stopHeartbeats(name: string): Promise<void>;
+  resumeHeartbeats(name: string): Promise<void>;
+  /** Cuts a node or component off the bus: its messages are dropped both ways. */
+  partition(target: string): Promise<void>;
+  heal(target: string): Promise<void>;
+  /** A control-plane component's process dies (the API server's store survives, as on disk). */
+  crash(component: Component): Promise<void>;
+  restart(component: Component): Promise<void>;
+  /** Drops a fraction (0–1) of the deliveries on subjects matching a NATS pattern (`*`, `>`). */
+  dropMessages(pattern: string, fraction: number, opts?: MessageFaultOptions): FaultHandle;
+  /** Delays deliveries on subjects matching a pattern by `d`. */
+  delayMessages(pattern: string, d: Duration, opts?: MessageFaultOptions): FaultHandle;
+  /** Subject patterns for the message faults. */
+  readonly subjects: {
+    /** API requests on a resource (all verbs, or one): `api('pods', 'bind')`. */
+    api(resource: string, verb?: string): string;
+    /** Watch events and heartbeats to every client. */
+    watches: string;
+    /** Everything. */
+    all: string;
+  };
+}
+
+export type { Event, Node, Pod };

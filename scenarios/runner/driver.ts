@@ -1,0 +1,83 @@
+// What a runner mode provides to the scenario API: the cluster, its clock, and its faults.
+import type { Taint } from '../../api/kinds/scheduling.ts';
+import type { Clock } from '../../bus/clock.ts';
+import type { ApiClient } from '../../bus/client.ts';
+import type { Logger } from '../../bus/types.ts';
+import type { Component } from '../api.types.ts';
+import type { FaultPlan } from '../faults.ts';
+import type { TraceSink } from '../trace-output.ts';
+import type { Mode } from '../types.ts';
+
+/** A node ready to start: every option resolved. */
+export interface ResolvedNode {
+  name: string;
+  /** Its number in the fleet: picks its pod CIDR and address. */
+  index: number;
+  capacity?: Record<string, string>;
+  labels?: Record<string, string>;
+  taints?: Taint[];
+}
+
+/** Cluster timings after scaling (ms), as the components are started with them. */
+export interface ClusterTimings {
+  leaseDurationSeconds: number;
+  nodeStatusReportMs: number;
+  events: boolean;
+  gracePeriodMs: number;
+  monitorPeriodMs: number;
+  startupGracePeriodMs: number;
+  evictionQPS: number;
+}
+
+export interface DriverOptions {
+  seed: number;
+  timeScale: number;
+  timings: ClusterTimings;
+  log: Logger;
+  /** Records messages and state changes (simulated: all of them; real: the runner's own connection). */
+  trace?: TraceSink;
+}
+
+/** One mode's cluster. All times are cluster time in ms since the start of the run. */
+export interface Driver {
+  readonly mode: Mode;
+  /** The runner's own connection (never faulted). */
+  readonly client: ApiClient;
+  /** The clock informers and request timeouts use. */
+  readonly clock: Clock;
+  readonly faults: FaultPlan;
+  /** Starts the control plane and the first nodes; resolves when they have registered. */
+  start(nodes: ResolvedNode[]): Promise<void>;
+  now(): number;
+  /** Lets the cluster run until `p` settles (simulated: drives the virtual clock). */
+  drive<T>(p: Promise<T>): Promise<T>;
+  /** Lets the cluster run until `changed()` holds or cluster time reaches `until`. */
+  runUntil(changed: () => boolean, until: number): Promise<void>;
+  /** Tells a waiting runUntil to look at `changed()` again (real mode; simulated checks after every timer). */
+  wake(): void;
+  /** Lets cluster time pass. */
+  advance(ms: number): Promise<void>;
+  /** Waits wall-clock time (real); simulated: advance. */
+  sleep(ms: number): Promise<void>;
+  addNode(node: ResolvedNode): Promise<void>;
+  /** Stops a node: gracefully (planned removal) or as a crash. */
+  stopNode(name: string, graceful: boolean): Promise<void>;
+  heartbeats(name: string, on: boolean): void;
+  /** Cuts (true) or restores a node's or component's connection. */
+  cut(target: string, cut: boolean): Promise<void>;
+  crash(component: Component): Promise<void>;
+  restart(component: Component): Promise<void>;
+  /** Returns true when `target` names a node or component of this cluster. */
+  knows(target: string): boolean;
+  /** Messages delivered so far (simulated), for the report. */
+  messages(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Thrown when a step names a node or component the cluster doesn't have. */
+export class UnknownTargetError extends Error {
+  override name = 'UnknownTargetError';
+}
+
+/** The control-plane components, in start order. */
+export const COMPONENTS: readonly Component[] = ['apiserver', 'scheduler', 'controller-manager'];

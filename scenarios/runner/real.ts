@@ -1,0 +1,205 @@
+// Real mode: a nats-server child process, one `kubus control-plane --actors X` process per
+// component and one `kubus node` process per node, each reaching NATS through its own relay (so
+// a partition is a real cut). Wall-clock time; the cluster's periods are divided by timeScale,
+// and cluster time is reported as wall time × timeScale.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FeedBatch } from '../../actors/tracer/types.ts';
+import { realClock } from '../../bus/clock.ts';
+import { ApiClient } from '../../bus/client.ts';
+import { NatsBus } from '../../bus/nats-bus.ts';
+import { seededRng } from '../../bus/random.ts';
+import { TRACE_SPANS } from '../../bus/subjects.ts';
+import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
+import type { Component, FaultHandle } from '../api.types.ts';
+import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
+import type { TraceSink } from '../trace-output.ts';
+import { COMPONENTS, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
+import { KubusProcess } from './processes.ts';
+import { Relay } from './relay.ts';
+
+const START_TIMEOUT_MS = 30_000;
+const RUNNING = /running against/;
+const goMs = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
+
+interface Member {
+  relay: Relay;
+  proc?: KubusProcess;
+  args: string[];
+}
+
+/** The real cluster, driven by the wall clock. */
+export class RealDriver implements Driver {
+  readonly mode = 'real' as const;
+  readonly clock = realClock;
+  readonly faults: FaultPlan;
+  private nats: NatsServer | undefined;
+  private bus: NatsBus | undefined;
+  private api: ApiClient | undefined;
+  private readonly members = new Map<string, Member>();
+  private readonly heartbeatFaults = new Map<string, FaultHandle[]>();
+  private readonly dataDir = mkdtempSync(join(tmpdir(), 'kubus-scenario-'));
+  private t0 = performance.now();
+  private waker: (() => void) | undefined;
+
+  constructor(private readonly opts: DriverOptions) {
+    // Which messages a fault drops is seeded (--seed); the timing of a real run is not.
+    this.faults = new FaultPlan(seededRng(opts.seed).fork('faults'));
+  }
+
+  get client(): ApiClient {
+    if (!this.api) throw new Error('the real cluster has not started');
+    return this.api;
+  }
+
+  async start(nodes: ResolvedNode[]): Promise<void> {
+    this.t0 = performance.now();
+    this.nats = await startNatsServer();
+    this.bus = await NatsBus.connect({ servers: this.nats.url, name: 'scenario', log: this.opts.log });
+    if (this.opts.trace) this.record(this.opts.trace);
+    this.api = new ApiClient(this.bus);
+    const t = this.opts.timings;
+    const cp = ['control-plane', '--leader-elect', 'false', '--log-level', 'warn', '--actors'];
+    const args: Record<Component, string[]> = {
+      apiserver: [...cp, 'apiserver', '--data', this.dataDir],
+      scheduler: [...cp, 'scheduler'],
+      'controller-manager': [
+        ...cp,
+        'controller-manager',
+        ...['--node-monitor-grace-period', goMs(t.gracePeriodMs), '--node-monitor-period', goMs(t.monitorPeriodMs)],
+        ...['--node-startup-grace-period', goMs(t.startupGracePeriodMs), '--node-eviction-rate', String(t.evictionQPS)],
+      ],
+    };
+    await this.launch('apiserver', args.apiserver);
+    await Promise.all([this.launch('scheduler', args.scheduler), this.launch('controller-manager', args['controller-manager'])]);
+    await Promise.all(nodes.map((n) => this.addNode(n)));
+  }
+
+  /**
+   * Traces the runner's own connection, and records the span batches processes publish on
+   * TRACE_SPANS (`kubus control-plane` and `kubus node` publish them when their tracing is on).
+   */
+  private record(trace: TraceSink): void {
+    this.bus!.tap = trace;
+    this.bus!.subscribe(TRACE_SPANS, (msg) => {
+      const b = msg.data as FeedBatch;
+      if (Array.isArray(b?.records) && Array.isArray(b?.notes)) trace.ingest(b);
+      else this.opts.log.warn({ subject: msg.subject }, 'scenario: dropped a malformed span batch');
+    });
+  }
+
+  /** Starts a member's process behind its relay and waits until it says it is running. */
+  private async launch(target: string, args: string[]): Promise<void> {
+    let m = this.members.get(target);
+    if (!m) {
+      const relay = new Relay(target, this.nats!.port, this.faults, this.opts.log);
+      await relay.listen();
+      m = { relay, args };
+      this.members.set(target, m);
+    }
+    const proc = new KubusProcess(target, ['--nats', m.relay.url, ...args]);
+    m.proc = proc;
+    await proc.waitFor(RUNNING, START_TIMEOUT_MS);
+  }
+
+  now(): number {
+    return (performance.now() - this.t0) * this.opts.timeScale;
+  }
+
+  drive<T>(p: Promise<T>): Promise<T> {
+    return p;
+  }
+
+  async runUntil(changed: () => boolean, until: number): Promise<void> {
+    while (!changed() && this.now() < until) {
+      const wallMs = Math.max(1, (until - this.now()) / this.opts.timeScale);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wallMs);
+        this.waker = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waker = undefined;
+    }
+  }
+
+  wake(): void {
+    this.waker?.();
+  }
+
+  advance(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms / this.opts.timeScale));
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  async addNode(n: ResolvedNode): Promise<void> {
+    if (this.members.get(n.name)?.proc) throw new UnknownTargetError(`node ${n.name} is already running`);
+    if ((COMPONENTS as string[]).includes(n.name)) throw new UnknownTargetError(`a node can't be named ${n.name}`);
+    const t = this.opts.timings;
+    const args = ['node', '--name', n.name, '--first-index', String(n.index), '--log-level', 'warn'];
+    args.push('--node-lease-duration', `${t.leaseDurationSeconds}s`, '--node-status-report-frequency', goMs(t.nodeStatusReportMs));
+    if (n.capacity) args.push('--capacity', Object.entries(n.capacity).map(([k, v]) => `${k}=${v}`).join(','));
+    if (n.labels) args.push('--labels', Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','));
+    if (n.taints?.length) args.push('--register-with-taints', n.taints.map((x) => `${x.key}${x.value ? `=${x.value}` : ''}:${x.effect}`).join(','));
+    await this.launch(n.name, args);
+  }
+
+  private member(target: string): Member & { proc: KubusProcess } {
+    const m = this.members.get(target);
+    if (!m?.proc) throw new UnknownTargetError(`no running node or component ${target}`);
+    return m as Member & { proc: KubusProcess };
+  }
+
+  async stopNode(name: string, graceful: boolean): Promise<void> {
+    const m = this.member(name);
+    await m.proc.stop(graceful ? 'SIGTERM' : 'SIGKILL');
+    delete (m as Member).proc;
+  }
+
+  heartbeats(name: string, on: boolean): void {
+    this.member(name);
+    for (const h of this.heartbeatFaults.get(name) ?? []) h.stop();
+    this.heartbeatFaults.delete(name);
+    if (!on) this.heartbeatFaults.set(name, HEARTBEAT_PATTERNS.map((pattern) => this.faults.add({ pattern, action: 'drop', fraction: 1, from: name })));
+  }
+
+  async cut(target: string, cut: boolean): Promise<void> {
+    const m = this.member(target);
+    if (cut) m.relay.cut();
+    else m.relay.heal();
+  }
+
+  async crash(c: Component): Promise<void> {
+    await this.stopNode(c, false);
+  }
+
+  async restart(c: Component): Promise<void> {
+    const m = this.members.get(c);
+    if (!m) throw new UnknownTargetError(`no component ${c}`);
+    if (m.proc) await m.proc.stop('SIGKILL');
+    await this.launch(c, m.args);
+  }
+
+  knows(target: string): boolean {
+    return !!this.members.get(target)?.proc;
+  }
+
+  messages(): undefined {
+    return undefined;
+  }
+
+  async stop(): Promise<void> {
+    const order = [...this.members.entries()].reverse();
+    await Promise.all(order.filter(([t]) => !(COMPONENTS as string[]).includes(t)).map(([, m]) => m.proc?.stop('SIGTERM', 3_000)));
+    for (const c of [...COMPONENTS].reverse()) await this.members.get(c)?.proc?.stop('SIGTERM', 3_000);
+    for (const m of this.members.values()) await m.relay.close();
+    await this.bus?.close();
+    await this.nats?.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

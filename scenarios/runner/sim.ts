@@ -1,0 +1,206 @@
+// Simulated mode: the whole cluster in this process on a deterministic MemoryBroker and a
+// VirtualClock, everything seeded. Each component and each node has its own connection, so a
+// fault can cut, crash or kill one of them.
+import { apiserverActor } from '../../actors/apiserver/apiserver.actor.ts';
+import { MemoryStore } from '../../actors/apiserver/store/index.ts';
+import { kubeletActor, type KubeletInput } from '../../actors/kubelet/kubelet.actor.ts';
+import { schedulerActor } from '../../actors/scheduler/scheduler.actor.ts';
+import { VirtualClock } from '../../bus/clock.ts';
+import { ApiClient } from '../../bus/client.ts';
+import { MemoryBroker, type MemoryBus } from '../../bus/memory-bus.ts';
+import { seededRng, type Rng } from '../../bus/random.ts';
+import { serving } from '../../runtime/control-plane.ts';
+import { startControllerManager } from '../../runtime/controller-manager.ts';
+import { Host } from '../../runtime/host.ts';
+import type { Component } from '../api.types.ts';
+import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
+import type { FaultHandle } from '../api.types.ts';
+import { COMPONENTS, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
+
+/** Cluster time zero of every simulated run (a fixed instant: runs are comparable byte for byte). */
+export const SIM_EPOCH = Date.UTC(2026, 0, 1, 9, 0, 0);
+
+/** The longest a single request may take in cluster time before the run gives up on it. */
+const DRIVE_LIMIT_MS = 10 * 60_000;
+
+interface Proc {
+  host: Host;
+  bus: MemoryBus;
+}
+
+const nodeConn = (name: string) => `node/${name}`;
+const targetOf = (conn: string) => (conn.startsWith('node/') ? conn.slice(5) : conn);
+
+/** The simulated cluster. */
+export class SimDriver implements Driver {
+  readonly mode = 'simulated' as const;
+  readonly clock = new VirtualClock(SIM_EPOCH);
+  readonly broker: MemoryBroker;
+  readonly faults: FaultPlan;
+  readonly client: ApiClient;
+  private readonly rng: Rng;
+  private readonly store = new MemoryStore();
+  private readonly comps = new Map<Component, Proc>();
+  private readonly nodes = new Map<string, Proc & { node: ResolvedNode }>();
+  private readonly heartbeatFaults = new Map<string, FaultHandle[]>();
+  private readonly runnerBus: MemoryBus;
+  private restarts = 0;
+  private delivered = 0;
+
+  constructor(private readonly opts: DriverOptions) {
+    this.rng = seededRng(opts.seed);
+    this.clock.onError = (err) => opts.log.error({ err }, 'a timer callback threw');
+    this.broker = new MemoryBroker({ clock: this.clock, deterministic: true, rng: this.rng.fork('broker'), log: opts.log });
+    this.faults = new FaultPlan(this.rng.fork('faults'));
+    const plan = this.faults;
+    this.broker.faults = {
+      drop: (env, to) => !plan.empty && plan.drop(env.subject, targetOf(env.from), targetOf(to)),
+      delayMs: (env, to) => (plan.empty ? 0 : plan.delayMs(env.subject, targetOf(env.from), targetOf(to))),
+    };
+    const tap = opts.trace;
+    this.broker.tap = {
+      sent: (r) => tap?.sent(r),
+      delivered: (r) => {
+        this.delivered++;
+        tap?.delivered(r);
+      },
+    };
+    this.runnerBus = this.broker.connect('scenario', this.rng.fork('scenario'));
+    this.client = new ApiClient(this.runnerBus, { clock: this.clock });
+  }
+
+  async start(nodes: ResolvedNode[]): Promise<void> {
+    for (const c of COMPONENTS) await this.startComponent(c);
+    for (const n of nodes) await this.addNode(n);
+  }
+
+  now(): number {
+    return this.clock.now() - SIM_EPOCH;
+  }
+
+  async drive<T>(p: Promise<T>): Promise<T> {
+    let done = false;
+    p.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await this.clock.runUntil(() => done, this.clock.now() + DRIVE_LIMIT_MS);
+    if (!done) throw new Error(`the cluster did not answer within ${DRIVE_LIMIT_MS / 60_000} minutes of cluster time`);
+    return p;
+  }
+
+  async runUntil(changed: () => boolean, until: number): Promise<void> {
+    const deadline = SIM_EPOCH + until;
+    if (await this.clock.runUntil(changed, deadline)) return;
+    if (this.clock.now() < deadline) await this.clock.advance(deadline - this.clock.now());
+  }
+
+  wake(): void {
+    // The virtual clock checks `changed` after every timer: nothing to do.
+  }
+
+  advance(ms: number): Promise<void> {
+    return this.clock.advance(ms);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.clock.advance(ms);
+  }
+
+  private proc(conn: string): Proc {
+    const bus = this.broker.connect(conn, this.rng.fork(`${conn}#${this.restarts++}`));
+    const host = new Host({ bus, clock: this.clock, rng: this.rng.fork(`host/${conn}`), log: this.opts.log, inspect: this.opts.trace?.inspect });
+    return { host, bus };
+  }
+
+  private async startComponent(c: Component): Promise<void> {
+    const p = this.proc(c);
+    this.comps.set(c, p);
+    const t = this.opts.timings;
+    if (c === 'apiserver') await this.drive(serving(p.host.start(apiserverActor, 'apiserver', { store: this.store })));
+    else if (c === 'scheduler') p.host.start(schedulerActor, 'scheduler', undefined);
+    else
+      startControllerManager(p.host, {
+        nodeLifecycle: { gracePeriodMs: t.gracePeriodMs, monitorPeriodMs: t.monitorPeriodMs, startupGracePeriodMs: t.startupGracePeriodMs, evictionQPS: t.evictionQPS },
+      });
+  }
+
+  async addNode(node: ResolvedNode): Promise<void> {
+    if (this.nodes.has(node.name)) throw new UnknownTargetError(`node ${node.name} is already running`);
+    if ((COMPONENTS as string[]).includes(node.name)) throw new UnknownTargetError(`a node can't be named ${node.name}`);
+    const p = this.proc(nodeConn(node.name));
+    const t = this.opts.timings;
+    const input: KubeletInput = {
+      nodeName: node.name,
+      index: node.index,
+      capacity: node.capacity,
+      labels: node.labels,
+      taints: node.taints,
+      leaseDurationSeconds: t.leaseDurationSeconds,
+      nodeStatusReportMs: t.nodeStatusReportMs,
+      events: t.events,
+    };
+    p.host.start(kubeletActor, `kubelet/${node.name}`, input);
+    this.nodes.set(node.name, { ...p, node });
+  }
+
+  async stopNode(name: string, graceful: boolean): Promise<void> {
+    const n = this.nodes.get(name);
+    if (!n) throw new UnknownTargetError(`no running node ${name}`);
+    this.nodes.delete(name);
+    await this.down(n, graceful);
+  }
+
+  /** Stops a process: a crash first cuts its connection, so nothing it does while stopping gets out. */
+  private async down(p: Proc, graceful: boolean): Promise<void> {
+    if (!graceful) p.bus.setDown(true);
+    await this.drive(p.host.stopAll());
+    await p.bus.close();
+  }
+
+  heartbeats(name: string, on: boolean): void {
+    if (!this.nodes.has(name)) throw new UnknownTargetError(`no running node ${name}`);
+    for (const h of this.heartbeatFaults.get(name) ?? []) h.stop();
+    this.heartbeatFaults.delete(name);
+    if (!on) this.heartbeatFaults.set(name, HEARTBEAT_PATTERNS.map((pattern) => this.faults.add({ pattern, action: 'drop', fraction: 1, from: name })));
+  }
+
+  async cut(target: string, cut: boolean): Promise<void> {
+    const p = this.nodes.get(target) ?? this.comps.get(target as Component);
+    if (!p) throw new UnknownTargetError(`no running node or component ${target}`);
+    p.bus.setDown(cut);
+  }
+
+  async crash(c: Component): Promise<void> {
+    const p = this.comps.get(c);
+    if (!p) throw new UnknownTargetError(`${c} is not running`);
+    this.comps.delete(c);
+    await this.down(p, false);
+  }
+
+  async restart(c: Component): Promise<void> {
+    if (this.comps.has(c)) await this.crash(c);
+    await this.startComponent(c);
+  }
+
+  knows(target: string): boolean {
+    return this.nodes.has(target) || this.comps.has(target as Component);
+  }
+
+  messages(): number {
+    return this.delivered;
+  }
+
+  async stop(): Promise<void> {
+    for (const p of [...this.nodes.values(), ...this.comps.values()].reverse()) {
+      try {
+        await this.down(p, true);
+      } catch (err) {
+        this.opts.log.warn({ err }, 'stopping a simulated process failed');
+      }
+    }
+    this.nodes.clear();
+    this.comps.clear();
+    await this.runnerBus.close();
+  }
+}

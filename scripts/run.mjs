@@ -1,0 +1,81 @@
+// Entry of the npm scripts (start, test, test:hosts, typecheck, bench) on a fresh clone: installs what is
+// missing first (see ensure.mjs), then runs the real thing.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ensureDeps, ensureNatsServer, ROOT } from './ensure.mjs';
+
+const [cmd, ...args] = process.argv.slice(2);
+const node = process.execPath;
+
+function runInherit(argv) {
+  // Ctrl-C reaches the child through the terminal's process group; we wait for it to finish.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
+  const r = spawnSync(node, argv, { cwd: ROOT, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
+/** Runs ava with TAP output, passes it through, and ends with the plain `N passed, N failed`. */
+async function test(files, avaArgs = []) {
+  const ava = join(ROOT, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
+  const child = spawn(node, [ava, '--tap', ...avaArgs, ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for await (const line of createInterface({ input: child.stdout })) {
+    console.log(line);
+    const m = /^(not ok|ok) \d+ - (.*)$/.exec(line);
+    if (!m) continue;
+    if (/# (SKIP|TODO)\b/i.test(m[2])) skipped++;
+    else if (m[1] === 'ok') passed++;
+    else failed++;
+  }
+  const code = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  if (code !== 0 && failed === 0) {
+    console.log(`# ava exited with code ${code} without a failing test; counting that as one failure`);
+    failed = 1;
+  }
+  if (skipped) console.log(`# ${skipped} skipped or todo (not counted as passed)`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+switch (cmd) {
+  case 'up':
+    ensureDeps();
+    if (!ensureNatsServer()) process.exit(1);
+    runInherit([join(ROOT, 'bin', 'kubus'), 'up', ...args]);
+    break;
+  case 'test':
+    ensureDeps();
+    ensureNatsServer();
+    await test(args);
+    break;
+  case 'test:hosts':
+    // The multi-host tests (network namespaces; need root): test/hosts/ava.config.mjs picks them.
+    ensureDeps();
+    ensureNatsServer();
+    await test(args, ['--config', join(ROOT, 'test', 'hosts', 'ava.config.mjs')]);
+    break;
+  case 'typecheck':
+    ensureDeps();
+    runInherit([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', ROOT]);
+    break;
+  case 'bench': {
+    ensureDeps();
+    const benches = readdirSync(join(ROOT, 'bench')).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace('.bench.ts', ''));
+    const name = args[0];
+    if (!name || !benches.includes(name)) {
+      console.error(`usage: npm run bench -- <name> [options]; benchmarks: ${benches.join(', ')}`);
+      process.exit(name ? 1 : 0);
+    }
+    if (!existsSync(join(ROOT, 'bench', `${name}.bench.ts`))) process.exit(1);
+    runInherit(['--import', 'tsx', join(ROOT, 'bench', `${name}.bench.ts`), ...args.slice(1)]);
+    break;
+  }
+  default:
+    console.error('usage: node scripts/run.mjs up|test|test:hosts|typecheck|bench [args]');
+    process.exit(2);
+}

@@ -1,0 +1,80 @@
+// An API server on a MemoryBus for one test: real clock by default, or a virtual one.
+import type { ExecutionContext } from 'ava';
+import type { KubeObject } from '../../api/meta.ts';
+import { apiserverActor } from '../../actors/apiserver/apiserver.actor.ts';
+import type { ApiServerTimings } from '../../actors/apiserver/apiserver.machine.ts';
+import { MemoryStore, type Store } from '../../actors/apiserver/store/index.ts';
+import { realClock, type VirtualClock } from '../../bus/clock.ts';
+import { ApiClient } from '../../bus/client.ts';
+import { MemoryBroker, type Faults } from '../../bus/memory-bus.ts';
+import { seededRng } from '../../bus/random.ts';
+import { silentLogger, type Logger } from '../../bus/types.ts';
+import { serving } from '../../runtime/control-plane.ts';
+import { Host } from '../../runtime/host.ts';
+
+export interface ApiEnv {
+  broker: MemoryBroker;
+  store: Store;
+  host: Host;
+  client: ApiClient;
+  /** A second client on its own connection. */
+  connect(name: string): ApiClient;
+  /** A new "process": a Host on its own connection (same clock), stopped in teardown. */
+  process(name: string): Host;
+}
+
+export interface ApiEnvOptions extends Partial<ApiServerTimings> {
+  clock?: VirtualClock;
+  store?: Store;
+  log?: Logger;
+  faults?: Faults;
+  seed?: number;
+}
+
+/** Starts an API server for this test; everything stops in teardown. */
+export async function startApi(t: ExecutionContext, opts: ApiEnvOptions = {}): Promise<ApiEnv> {
+  const clock = opts.clock ?? realClock;
+  const seed = opts.seed ?? 1;
+  const broker = new MemoryBroker({ clock, deterministic: !!opts.clock, rng: seededRng(seed), faults: opts.faults, log: opts.log });
+  const store = opts.store ?? new MemoryStore();
+  const host = new Host({ bus: broker.connect('control-plane'), clock, rng: seededRng(seed + 1), log: opts.log ?? silentLogger });
+  const { heartbeatMs, bookmarkMs, compactMs } = opts;
+  const api = host.start(apiserverActor, 'apiserver', { store, heartbeatMs, bookmarkMs, compactMs });
+  const ready = serving(api);
+  if (opts.clock) await opts.clock.runUntil(() => api.snapshot()?.matches('serving'));
+  await ready;
+  const buses = [broker.connect('client')];
+  const hosts: Host[] = [];
+  t.teardown(async () => {
+    // Stopping may send messages (a leader releasing its Lease): on a virtual clock, time must move meanwhile.
+    let stopped = false;
+    const stopping = (async () => {
+      for (const h of hosts.reverse()) await h.stopAll();
+      for (const b of buses) await b.close();
+      await host.stopAll();
+    })().finally(() => (stopped = true));
+    if (opts.clock) await opts.clock.runUntil(() => stopped, opts.clock.now() + 60_000);
+    await stopping;
+  });
+  const process = (name: string) => {
+    const bus = broker.connect(name);
+    buses.push(bus);
+    const h = new Host({ bus, clock, rng: seededRng(seed + 2 + hosts.length), log: opts.log ?? silentLogger });
+    hosts.push(h);
+    return h;
+  };
+  const connect = (name: string) => {
+    const b = broker.connect(name);
+    buses.push(b);
+    return new ApiClient(b, { clock });
+  };
+  return { broker, store, host, client: new ApiClient(buses[0], { clock }), connect, process };
+}
+
+/** A minimal valid pod. */
+export const pod = (name: string, extra: Record<string, unknown> = {}, labels: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', labels },
+  spec: { containers: [{ name: 'c', image: 'nginx:1.27' }], ...extra },
+});

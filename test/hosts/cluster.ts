@@ -1,0 +1,120 @@
+// The topology of the fault tests: a 3-server NATS cluster on hosts 1-3, the API server (file
+// store) and the controller manager on host 1, scheduler replicas on hosts 2 and 3, node
+// processes on hosts 4+. Every process gets `--nats` with all three URLs. Periods are shortened.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import type { Lease } from '../../api/kinds/lease.ts';
+import type { Node } from '../../api/kinds/node.ts';
+import { ApiClient } from '../../bus/client.ts';
+import { NatsBus } from '../../bus/nats-bus.ts';
+import { isReady } from '../helpers/cluster.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { hosts, ROOT, type Hosts, type TestHost } from './harness.ts';
+import type { HostProc } from './host-proc.ts';
+import { natsCluster, type NatsCluster } from './nats-cluster.ts';
+
+/** The shortened periods (upstream: lease 40 s, grace 50 s, monitor 5 s; election 15/10/2 s). */
+export const PERIODS = {
+  nodeLeaseMs: 2000,
+  graceMs: 3000,
+  monitorMs: 500,
+  electionLeaseMs: 4000,
+  electionRenewMs: 3000,
+  electionRetryMs: 500,
+} as const;
+
+const s = (ms: number) => `${ms}ms`;
+const LOG = ['--log-level', 'info'];
+const ELECTION_FLAGS = [
+  ...['--leader-elect-lease-duration', s(PERIODS.electionLeaseMs)],
+  ...['--leader-elect-renew-deadline', s(PERIODS.electionRenewMs)],
+  ...['--leader-elect-retry-period', s(PERIODS.electionRetryMs)],
+];
+const LIFECYCLE = ['--node-monitor-grace-period', s(PERIODS.graceMs), '--node-monitor-period', s(PERIODS.monitorMs), '--node-eviction-rate', '100'];
+
+export interface HostsClusterOptions {
+  /** Hosts running node processes (default 2), each with `nodesPerHost` kubelets (default 2). */
+  nodeHosts?: number;
+  nodesPerHost?: number;
+}
+
+export interface HostsCluster {
+  hosts: Hosts;
+  nats: NatsCluster;
+  dataDir: string;
+  apiserver: HostProc;
+  controllerManager: HostProc;
+  /** The scheduler replicas, on hosts 2 and 3. */
+  schedulers: HostProc[];
+  nodeHosts: TestHost[];
+  /** Node names per node host. */
+  nodeNames: Map<TestHost, string[]>;
+  /** Whether this build has leader election (`--leader-elect-*` flags). */
+  leaderElection: boolean;
+  /** The test's own connection (all three servers) and client. */
+  bus: NatsBus;
+  client: ApiClient;
+  /** Starts the API server (again) on host 1 and waits until it serves. */
+  startApiserver(): Promise<HostProc>;
+  /** Another connection of the test, closed in teardown. */
+  connect(name: string, servers?: string): Promise<{ bus: NatsBus; client: ApiClient }>;
+  /** The host whose process holds Lease kube-system/<name> (identities are `<hostname>_<uuid>`). */
+  leaderHost(lease: string): Promise<TestHost | undefined>;
+}
+
+/** Builds the whole topology for this test and waits until every node is Ready. */
+export async function hostsCluster(t: ExecutionContext, opts: HostsClusterOptions = {}): Promise<HostsCluster> {
+  const nodeHostCount = opts.nodeHosts ?? 2;
+  const perHost = opts.nodesPerHost ?? 2;
+  // Builds the CLI bundle (when sources changed) once here, not in every process at once.
+  const help = execFileSync(process.execPath, [join(ROOT, 'bin', 'kubus'), 'control-plane', '--help'], { encoding: 'utf8' });
+  // Scheduler replicas without leader election would both schedule; with it, one does.
+  const leaderElection = help.includes('--leader-elect-lease-duration');
+  const ELECTION = leaderElection ? ELECTION_FLAGS : [];
+  const hs = await hosts(t, 3 + nodeHostCount);
+  const nats = await natsCluster(t, hs.slice(0, 3));
+  const at = ['--nats', nats.urls];
+  const dataDir = mkdtempSync(join(tmpdir(), 'kubus-hosts-data-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const buses: NatsBus[] = [];
+  t.teardown(() => Promise.all(buses.map((b) => b.close())));
+  const connect = async (name: string, servers = nats.urls) => {
+    const bus = await NatsBus.connect({ servers, name });
+    buses.push(bus);
+    return { bus, client: new ApiClient(bus, { timeoutMs: 3000 }) };
+  };
+
+  const startApiserver = async () => {
+    const p = hs[0].kubus([...at, 'control-plane', '--actors', 'apiserver', '--data', dataDir, ...LOG], 'apiserver');
+    await p.waitFor(/control plane .* running/);
+    return p;
+  };
+  const apiserver = await startApiserver();
+  const controllerManager = hs[0].kubus([...at, 'control-plane', '--actors', 'controller-manager', ...ELECTION, ...LIFECYCLE, ...LOG], 'controller-manager');
+  const schedulers = [1, 2].map((i) => hs[i].kubus([...at, 'control-plane', '--actors', 'scheduler', ...ELECTION, ...LOG], 'scheduler'));
+  const nodeHosts = hs.slice(3);
+  const nodeNames = new Map<TestHost, string[]>();
+  const nodes = nodeHosts.map((h, i) => {
+    const name = `n${h.index}`;
+    nodeNames.set(h, Array.from({ length: perHost }, (_, k) => `${name}-${k}`));
+    const args = ['node', '--name', name, '--count', String(perHost), '--first-index', String(i * perHost)];
+    return h.kubus([...at, ...args, '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG], 'node');
+  });
+  await Promise.all([controllerManager, ...schedulers].map((p) => p.waitFor(/control plane .* running/)));
+  await Promise.all(nodes.map((p) => p.waitFor(/node\(s\) .* running/)));
+
+  const { bus, client } = await connect('hosts-test');
+  const total = nodeHostCount * perHost;
+  await waitFor(async () => (await client.list<Node>('nodes')).items.filter(isReady).length === total, `${total} Ready nodes`, 30_000, 100);
+
+  const leaderHost = async (lease: string) => {
+    const l = await client.get<Lease>('leases', lease, { namespace: 'kube-system' }).catch(() => undefined);
+    const holder = l?.spec?.holderIdentity ?? '';
+    return hs.find((h) => holder.startsWith(`${h.name}_`));
+  };
+  return { leaderElection, hosts: hs, nats, dataDir, apiserver, controllerManager, schedulers, nodeHosts, nodeNames, bus, client, startApiserver, connect, leaderHost };
+}

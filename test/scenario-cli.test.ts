@@ -1,0 +1,78 @@
+// `kubus scenario run|list` as a user runs them: progress, the summary, exit codes, --report json,
+// --trace files, and the library listing.
+import test from 'ava';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunReport } from '../scenarios/types.ts';
+import { runKubus } from './helpers/proc.ts';
+
+const tmp = (t: { teardown(fn: () => void): void }) => {
+  const d = mkdtempSync(join(tmpdir(), 'kubus-scenario-cli-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+};
+
+test('scenario cli - list shows the library: name, file, tags, description; not the failing one', async (t) => {
+  const r = await runKubus(['scenario', 'list']);
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.regex(lines[0], /^NAME\s+FILE\s+TAGS\s+DESCRIPTION$/);
+  t.regex(r.stdout, /node failure\s+scenarios\/node-failure\.scenario\.ts\s+faults,nodes\s+a node dies/);
+  t.regex(r.stdout, /crash-loop backoff/);
+  t.notRegex(r.stdout, /on purpose/);
+  const failing = await runKubus(['scenario', 'list', 'scenarios/failing']);
+  t.regex(failing.stdout, /expectation fails on purpose\s+\S+\s+failing-on-purpose/);
+});
+
+test('scenario cli - node-failure passes in simulated mode, with progress, a summary and trace files', async (t) => {
+  const dir = tmp(t);
+  const started = Date.now();
+  const r = await runKubus(['scenario', 'run', 'scenarios/node-failure.scenario.ts', '--trace', dir]);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.true(Date.now() - started < 20_000, 'a few seconds');
+  t.regex(r.stdout, /▸ kill node-1/);
+  t.regex(r.stdout, /✓ until node-1 Ready=Unknown \(after/);
+  t.regex(r.stdout, /^PASSED: node failure — \S+ of cluster time in \S+ real; simulated, seed 1/m);
+  t.deepEqual(readdirSync(dir).sort(), ['node-failure.chrome.json', 'node-failure.mmd', 'node-failure.otlp.json', 'node-failure.trace.txt']);
+  const mmd = readFileSync(join(dir, 'node-failure.mmd'), 'utf8');
+  t.regex(mmd, /^sequenceDiagram/);
+  t.regex(mmd, /elided: .*leases/, 'lease renewals');
+  t.regex(mmd, /Note over scenario: step kill node-1/);
+  t.regex(mmd, /controller_node_lifecycle->>apiserver: update-status nodes node\/node-1 \(Ready=Unknown\)/, 'the node goes Unknown');
+  t.regex(mmd, /->>apiserver: (update|patch) nodes node\/node-1/, 'it is tainted');
+  t.regex(mmd, /->>apiserver: delete pods pod\/default\/web-/, 'eviction');
+  t.regex(mmd, /->>apiserver: create pods pod\/default\/web-[\s\S]*scheduler->>apiserver: bind pods pod\/default\/web-\S+ \(to node-[02]\)/, 'replacements created and bound');
+  JSON.parse(readFileSync(join(dir, 'node-failure.chrome.json'), 'utf8'));
+});
+
+test('scenario cli - a failing expectation exits 1 and says which, when and the seed; --report json', async (t) => {
+  const r = await runKubus(['scenario', 'run', 'scenarios/failing/expectation-fails.scenario.ts', '--seed', '42', '--report', 'json']);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /^FAILED: expectation fails on purpose — .* seed 42/m);
+  t.regex(r.stderr, /✗ expect\s+4 web pods Running\s+at 10s\s+\[expect one too many\]/);
+  t.regex(r.stderr, /why: false when checked; saw pods app=web Running: 3/);
+  t.regex(r.stderr, /✗ always\s+at most 2 web pods\s+broken at 10s/);
+  t.regex(r.stderr, /"5 web pods Running" not met within 30s .*last seen: pods app=web Running: 3/);
+  t.regex(r.stderr, /replay: kubus scenario run scenarios\/failing\/expectation-fails\.scenario\.ts --seed 42/);
+  const report = JSON.parse(r.stdout) as { ok: boolean; runs: RunReport[] };
+  t.false(report.ok);
+  const run = report.runs[0];
+  t.is(run.seed, 42);
+  const e = run.expectations.find((x) => x.description === '4 web pods Running')!;
+  t.like(e, { kind: 'expect', ok: false, step: 'expect one too many' });
+  t.true(e.at >= 10_000 && e.at < 11_000, `checked 10 s after the pods ran (${e.at} ms)`);
+  t.like(run.error, { step: 'expect one too many', at: e.at + 30_000 });
+});
+
+test('scenario cli - a bad file or flag is a one-line error with exit code 1', async (t) => {
+  const missing = await runKubus(['scenario', 'run', 'nope.scenario.ts']);
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /scenario file "nope.scenario.ts" not found/);
+  const notAScenario = await runKubus(['scenario', 'run', 'scenarios/dsl.ts']);
+  t.is(notAScenario.code, 1);
+  t.regex(notAScenario.stderr, /does not export a scenario/);
+  const scaleReal = await runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--real']);
+  t.is(scaleReal.code, 1);
+  t.regex(scaleReal.stdout, /does not run in real mode/);
+});
