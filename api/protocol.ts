@@ -52,7 +52,19 @@ export interface WatchStarted {
   kind: 'WatchStarted';
   /** Where to send unwatch (the API server instance holding the watch). */
   server: string;
+  /** This run of the API server; a restarted one has another (see ApiServerStarted). */
+  instance: string;
   heartbeatMs: number;
+}
+
+/**
+ * Published by an API server once it serves. Its watches live in the process, so a client holding
+ * watches of another instance knows at once that they are gone (as upstream's watches break with
+ * their connection), instead of after three missed heartbeats.
+ */
+export interface ApiServerStarted {
+  server: string;
+  instance: string;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';

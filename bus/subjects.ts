@@ -43,6 +43,8 @@ export const unwatchSubject = (serverId: string) => `kubus.apiserver.${serverId}
 
 /** Where API servers answer with their statistics (revision, watches): every instance replies. */
 export const APISERVER_STATS = 'kubus.apiserver.stats';
+/** Where an API server announces that it serves (ApiServerStarted): clients drop watches of older runs. */
+export const APISERVER_STARTED = 'kubus.apiserver.started';
 
 /** Where the scheduler answers "why was this pod placed there / why is it pending" (kubus explain). */
 export const SCHEDULER_EXPLAIN = 'kubus.scheduler.explain';

@@ -1,11 +1,11 @@
 // Client side of watch streams: one inbox subscription per connection, per-watch sequence
 // checks, heartbeat replies, and silence detection. A watch that loses an event ends with a
 // reason; the caller (an informer) resumes from its last revision or lists again.
-import type { WatchBatch, WatchEvent, WatchHeartbeat, WatchHeartbeatReply, WatchOptions, WatchStarted } from '../api/protocol.ts';
+import type { ApiServerStarted, WatchBatch, WatchEvent, WatchHeartbeat, WatchHeartbeatReply, WatchOptions, WatchStarted } from '../api/protocol.ts';
 import type { Status } from '../api/status.ts';
 import { realClock, type Clock } from './clock.ts';
 import type { ApiClient, Scope } from './client.ts';
-import { unwatchSubject, watchHeartbeat, watchInbox } from './subjects.ts';
+import { APISERVER_STARTED, unwatchSubject, watchHeartbeat, watchInbox } from './subjects.ts';
 import { currentContext, parseTraceparent, runAsRoot, runHandling, TRACEPARENT } from './trace.ts';
 import type { Bus, BusMessage, Subscription } from './types.ts';
 
@@ -30,6 +30,7 @@ interface Watch {
   lastSeq: number;
   lastHeard: number;
   server?: string;
+  instance?: string;
   heartbeatMs: number;
   actor?: string;
   ended: boolean;
@@ -39,7 +40,7 @@ interface Watch {
 class WatchManager {
   readonly conn: string;
   private readonly watches = new Map<string, Watch>();
-  private readonly sub: Subscription;
+  private readonly subs: Subscription[];
   private nextId = 0;
   private silenceTimer: unknown;
 
@@ -50,9 +51,10 @@ class WatchManager {
     this.conn = bus.id;
     const inbox = watchInbox(this.conn);
     const hb = watchHeartbeat(this.conn);
-    this.sub = runAsRoot(undefined, () =>
+    this.subs = runAsRoot(undefined, () => [
       bus.subscribe(`${inbox}.>`, (msg) => (msg.subject === hb ? this.onHeartbeat(msg) : this.onEvents(msg))),
-    );
+      bus.subscribe(APISERVER_STARTED, (msg) => this.onServerStarted(msg)),
+    ]);
     bus.onStatus((s) => {
       if (s === 'reconnected') for (const w of [...this.watches.values()]) this.end(w, 'reconnect');
     });
@@ -74,6 +76,7 @@ class WatchManager {
     try {
       const r = await client.call<WatchStarted>(resource, 'watch', { namespace, watch: { ...watch, conn: this.conn, id } });
       w.server = r.server;
+      w.instance = r.instance;
       w.heartbeatMs = r.heartbeatMs;
       this.armSilenceCheck(r.heartbeatMs);
     } catch (err) {
@@ -128,6 +131,14 @@ class WatchManager {
     this.bus.respond(msg, reply);
   }
 
+  /** One API server owns the store: when a new run serves, the watches of any other are gone. */
+  private onServerStarted(msg: BusMessage): void {
+    const started = msg.data as ApiServerStarted;
+    for (const w of [...this.watches.values()])
+      if (w.instance !== undefined && w.instance !== started?.instance)
+        runHandling({ span: parseTraceparent(msg.headers[TRACEPARENT]), actor: w.actor }, () => this.end(w, 'reconnect', undefined, false));
+  }
+
   /** Ends watches that heard nothing (events or heartbeats) for three heartbeat periods. */
   private armSilenceCheck(periodMs: number): void {
     if (this.silenceTimer !== undefined) return;
@@ -159,7 +170,7 @@ class WatchManager {
   }
 
   close(): void {
-    this.sub.unsubscribe();
+    for (const sub of this.subs) sub.unsubscribe();
   }
 }
 

@@ -41,6 +41,8 @@ export class HostedActor {
     private readonly def: ActorDefinition<any>,
     readonly id: string,
     private readonly input: unknown,
+    /** How many actors of this id the host ran before (a stopped one started again is a new run). */
+    private readonly incarnation = 0,
   ) {}
 
   /** @internal */
@@ -53,7 +55,7 @@ export class HostedActor {
       client: env.client!,
       informers: env.informers!,
       clock: env.clock,
-      rng: env.rng.fork(this.restarts ? `${id}#${this.restarts}` : id),
+      rng: env.rng.fork(`${this.incarnation ? `${id}@${this.incarnation}` : id}${this.restarts ? `#${this.restarts}` : ''}`),
       log,
       onStop: (fn) => this.stoppers.push(fn),
     };
@@ -149,6 +151,7 @@ export class HostedActor {
 /** Runs actors in one process on one bus. */
 export class Host {
   private readonly actors = new Map<string, HostedActor>();
+  private readonly runs = new Map<string, number>();
   constructor(readonly env: HostEnv) {
     env.client ??= new ApiClient(env.bus, { clock: env.clock });
     env.informers ??= new SharedInformers(env.client, { clock: env.clock, log: env.log });
@@ -157,7 +160,9 @@ export class Host {
   /** Starts an actor under supervision; ids must be unique in the host. */
   start<I>(def: ActorDefinition<I>, id: string, input: I): HostedActor {
     if (this.actors.has(id)) throw new Error(`actor "${id}" is already running in this process`);
-    const h = new HostedActor(this.env, def, id, input);
+    const runs = this.runs.get(id) ?? 0;
+    this.runs.set(id, runs + 1);
+    const h = new HostedActor(this.env, def, id, input, runs);
     this.actors.set(id, h);
     h.run();
     return h;

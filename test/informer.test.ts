@@ -6,6 +6,8 @@ import { seededRng } from '../bus/random.ts';
 import { Informer, keyOf } from '../bus/informer.ts';
 import type { ApiClient } from '../bus/client.ts';
 import type { MemoryBus } from '../bus/memory-bus.ts';
+import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
+import { serving } from '../runtime/control-plane.ts';
 import { startApi } from './helpers/api.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -96,4 +98,18 @@ test('informer - when the history it needs was compacted, it lists again (410) a
   await waitFor(() => cached(inf) === want, 'cache equal to the store', 10_000);
   t.true(inf.relists > relists, 'listed again after 410');
   t.true(deleted.includes('gone-soon'), 'a delete missed while away is reported after the relist');
+});
+
+test('informer - when the API server restarts, its watches resume at once (not after the 30 s silence check)', async (t) => {
+  const { client, connect, host, store } = await startApi(t); // heartbeats every 10 s: silence is noticed after 30 s
+  const inf = new Informer(connect('informer'), 'configmaps', { namespace: 'default' });
+  await inf.start();
+  t.teardown(() => inf.stop());
+  await churn(client, 30, 5);
+  await host.stop('apiserver');
+  await serving(host.start(apiserverActor, 'apiserver', { store }));
+  await churn(client, 30, 6);
+  const want = await truth(client);
+  await waitFor(() => cached(inf) === want, 'cache equal to the store', 5_000);
+  t.true(inf.resumes >= 1, 'resumed from its last revision on the new API server');
 });

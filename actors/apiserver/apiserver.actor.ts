@@ -1,7 +1,8 @@
 // The API-server actor: binds the machine to `kubus.api.>` and gives it its effects.
 import { fromPromise } from 'xstate';
 import { unavailable } from '../../api/status.ts';
-import { API_ALL, API_QUEUE, APISERVER_STATS, unwatchSubject } from '../../bus/subjects.ts';
+import type { ApiServerStarted } from '../../api/protocol.ts';
+import { API_ALL, API_QUEUE, APISERVER_STARTED, APISERVER_STATS, unwatchSubject } from '../../bus/subjects.ts';
 import { defineActor } from '../lib/actor.ts';
 import { apiserverMachine, timingsOf, type ApiServerTimings } from './apiserver.machine.ts';
 import { ApiServer } from './server.ts';
@@ -19,13 +20,16 @@ const serverIdOf = (id: string, input: ApiServerInput) => (input.serverId ?? id)
 export const apiserverActor = defineActor<ApiServerInput>({
   kind: 'apiserver',
   logic(deps, input) {
+    const serverId = serverIdOf(deps.id, input);
+    const instance = deps.rng.hex(6);
     const server = new ApiServer({
       store: input.store,
       bus: deps.bus,
       clock: deps.clock,
       rng: deps.rng,
       log: deps.log,
-      serverId: serverIdOf(deps.id, input),
+      serverId,
+      instance,
       heartbeatMs: timingsOf(input).heartbeatMs,
     });
     deps.onStop(() => server.close());
@@ -35,6 +39,7 @@ export const apiserverActor = defineActor<ApiServerInput>({
         refuse: (_, { msg, why }) => deps.bus.respond(msg, unavailable(why).status),
         unwatch: (_, { msg }) => server.unwatch(msg),
         stats: (_, { msg }) => deps.bus.respond(msg, server.stats()),
+        announce: () => deps.bus.publish(APISERVER_STARTED, { server: serverId, instance } satisfies ApiServerStarted),
         heartbeat: () => server.ctx.hub.heartbeat(),
         bookmark: () => server.ctx.hub.bookmark(),
         compact: () => server.compact(),

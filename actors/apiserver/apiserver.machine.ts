@@ -37,6 +37,7 @@ export const apiserverMachine = setup({
     refuse: (_, _params: { msg: BusMessage; why: string }) => {},
     unwatch: (_, _params: { msg: BusMessage }) => {},
     stats: (_, _params: { msg: BusMessage }) => {},
+    announce: () => {},
     heartbeat: () => {},
     bookmark: () => {},
     compact: () => {},
@@ -69,6 +70,7 @@ export const apiserverMachine = setup({
     },
     serving: {
       type: 'parallel',
+      entry: 'announce',
       on: {
         'api.requested': { actions: { type: 'handle', params: ({ event }) => ({ msg: event.msg }) } },
         'watch.stop.requested': { actions: { type: 'unwatch', params: ({ event }) => ({ msg: event.msg }) } },

@@ -9,6 +9,7 @@ import type { WatchHub } from './watch-hub.ts';
 
 export interface ServerContext {
   serverId: string;
+  instance: string;
   store: Store;
   hub: WatchHub;
   clock: Clock;

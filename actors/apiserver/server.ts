@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   rng: Rng;
   log: Logger;
   serverId: string;
+  /** This run's id: WatchStarted and the ApiServerStarted announcement carry it. */
+  instance: string;
   heartbeatMs: number;
 }
 
@@ -63,7 +65,7 @@ function startWatch(ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof
   const rv = parseRV(w.resourceVersion);
   if (Number.isNaN(rv)) throw badRequest(`invalid resourceVersion "${w.resourceVersion}"`);
   ctx.hub.start(def, scopeOf(def, req), w, filter, rv === 0 ? undefined : rv);
-  return { kind: 'WatchStarted', server: ctx.serverId, heartbeatMs: ctx.hub.heartbeatMs };
+  return { kind: 'WatchStarted', server: ctx.serverId, instance: ctx.instance, heartbeatMs: ctx.hub.heartbeatMs };
 }
 
 /** One API server instance: owns the store while it runs. */
