@@ -12,6 +12,7 @@ import { scaleCommand } from './commands/scale.ts';
 import { scenarioCommand } from './commands/scenario.ts';
 import { setImageCommand } from './commands/set-image.ts';
 import { statusCommand } from './commands/status.ts';
+import { traceCommand } from './commands/trace.ts';
 import { upCommand } from './commands/up.ts';
 import { errorLine } from './context.ts';
 
@@ -38,6 +39,7 @@ setImageCommand(program);
 statusCommand(program);
 apiResourcesCommand(program);
 scenarioCommand(program);
+traceCommand(program);
 
 program.parseAsync(process.argv).then(
   () => {

@@ -9,6 +9,7 @@ import { VirtualClock } from '../bus/clock.ts';
 import { APISERVER_STATS } from '../bus/subjects.ts';
 import type { ApiClient } from '../bus/client.ts';
 import type { WatchEndReason } from '../bus/watch-client.ts';
+import { runHandling } from '../bus/trace.ts';
 import { pod, startApi } from './helpers/api.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -176,4 +177,28 @@ test('watch - a watch of one object by name gets only that object, through the n
   await client.delete('configmaps', 'b', { namespace: 'default' });
   await waitFor(() => one.events.length === 3);
   t.deepEqual(one.summary(), ['ADDED b', 'MODIFIED b', 'DELETED b']);
+});
+
+test('watch - a quiet watch sends the events of writes with different causes apart, each in the trace of its write', async (t) => {
+  const clock = new VirtualClock(0);
+  const { client, broker } = await startApi(t, { clock });
+  const sent: string[] = [];
+  broker.tap = {
+    sent: (r) => {
+      const events = (r.data as { events?: WatchEvent[] })?.events;
+      if (/^kubus\.watch\.[^.]+\.1$/.test(r.subject) && events) sent.push(`${r.traceId[0]}: ${events.map((e) => (e.object as KubeObject).metadata.name).join(',')}`);
+    },
+    delivered: () => {},
+  };
+  const p = watch(client, 'configmaps', { namespace: 'default', resourceVersion: '1' });
+  await clock.advance(1);
+  const w = await p;
+  const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' } }) as KubeObject;
+  const span = (c: string) => ({ traceId: c.repeat(32), spanId: c.repeat(16) });
+  // Both requests reach the API server in the same delivery round: their events fall in one turn.
+  const writes = [runHandling({ span: span('a') }, () => client.create('configmaps', cm('x'))), runHandling({ span: span('b') }, () => client.create('configmaps', cm('y')))];
+  await clock.advance(100);
+  await Promise.all(writes);
+  t.deepEqual(w.summary(), ['ADDED x', 'ADDED y']);
+  t.deepEqual(sent, ['a: x', 'b: y']);
 });

@@ -68,7 +68,7 @@ test('trace render - text: one line per message with relative and absolute time,
   const lines = out.trimEnd().split('\n');
   t.regex(lines[0], /^8 message\(s\) in 1 trace\(s\), 1 state change\(s\); 2026-11-23 09:00:01.000 → 09:00:13.400 UTC$/);
   t.true(lines.includes('   +0.000s  09:00:01.000  ababab  client → apiserver: create pods pod/default/web'));
-  t.true(lines.includes('   +0.002s  09:00:01.002  ababab    apiserver ⇠ client: reply 201 pod/default/web'), 'a reply, indented under its request');
+  t.true(lines.includes('   +0.002s  09:00:01.002  ababab    apiserver ⇢ client: reply 201 pod/default/web'), 'a reply, indented under its request');
   t.true(lines.some((l) => l.includes('apiserver → scheduler, controller/replicaset: watch ADDED pod/default/web (Pending, rv 13)')));
   t.true(lines.some((l) => l.startsWith('  +12.345s  09:00:13.345') && l.includes('      scheduler → apiserver: bind pods')));
   t.true(lines.some((l) => l.includes('apiserver → (untraced): watch MODIFIED pod/default/web (+1 more)')));

@@ -8,7 +8,7 @@ import { expired, timeout, type Status } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
 import { NoRespondersError } from '../../bus/errors.ts';
 import { watchEvents, watchHeartbeat } from '../../bus/subjects.ts';
-import { runAsRoot } from '../../bus/trace.ts';
+import { currentContext, runAsRoot, runHandling, type HandlingContext } from '../../bus/trace.ts';
 import type { Bus, Logger } from '../../bus/types.ts';
 import type { ObjectFilter } from './filters.ts';
 import { REGISTRY_PREFIX, resourceOfKey, resourcePrefix } from './keys.ts';
@@ -39,6 +39,8 @@ interface ServerWatch {
   bookmarks: boolean;
   seq: number;
   pending: WatchEvent[];
+  /** The trace context of the first pending event: the batch is sent as its child. */
+  pendingCtx?: HandlingContext;
   misses: number;
   /** When this watch last sent a message, and its timer while it collects a batch. */
   sentAt: number;
@@ -254,6 +256,11 @@ export class WatchHub {
    * reach the node controller in ~100 messages, not 500.
    */
   private push(w: ServerWatch, type: WatchEvent['type'], object: KubeObject | Status): void {
+    const ctx = currentContext();
+    // A quiet watch sends events with different causes (writes of one turn) apart, each as the
+    // child of its own write; a busy one batches them under the first.
+    if (w.pending.length && w.batchTimer === undefined && w.pendingCtx?.span?.spanId !== ctx?.span?.spanId) this.flushOne(w);
+    if (!w.pending.length) w.pendingCtx = ctx;
     w.pending.push({ type, object, seq: ++w.seq });
     if (w.batchTimer !== undefined) return;
     const batchMs = this.opts.batchMs ?? 10;
@@ -280,6 +287,12 @@ export class WatchHub {
 
   private flushOne(w: ServerWatch): void {
     if (!w.pending.length) return;
+    const ctx = w.pendingCtx ?? {};
+    if (ctx !== currentContext()) return runHandling(ctx, () => this.send(w));
+    this.send(w);
+  }
+
+  private send(w: ServerWatch): void {
     w.sentAt = this.opts.clock.now();
     w.sentSeq = w.pending[w.pending.length - 1].seq;
     const batch: WatchBatch = { events: w.pending };

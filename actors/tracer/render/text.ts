@@ -30,7 +30,7 @@ export function renderText(trace: Trace, opts: RenderOptions = {}): string {
     if (it.t === 'span') {
       shown++;
       const s = it.span;
-      const arrow = s.reply ? '⇠' : '→';
+      const arrow = s.reply ? '⇢' : '→';
       lines.push(`${head}  ${s.traceId.slice(0, 6)}  ${'  '.repeat(it.depth)}${s.from} ${arrow} ${receivers(s).join(', ')}: ${spanLabel(s)}`);
     } else if (it.t === 'note') {
       const n = it.note;
