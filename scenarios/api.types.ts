@@ -16,6 +16,12 @@ export type Condition = () => CheckResult | Promise<CheckResult>;
 /** The control-plane components a fault can hit. */
 export type Component = 'apiserver' | 'scheduler' | 'controller-manager';
 
+/** The components that can run as several replicas behind leader election (option `replicas`). */
+export type ElectedComponent = 'scheduler' | 'controller-manager';
+
+/** A component (all its replicas), or one replica of a replicated one: `scheduler-0`, `controller-manager-1` … */
+export type ControlPlaneTarget = Component | `${ElectedComponent}-${number}`;
+
 export interface WaitOptions {
   /** Deadline in cluster time (default 1m). */
   within?: Duration;
@@ -137,9 +143,27 @@ export interface ScenarioApi {
   /** Cuts a node or component off the bus: its messages are dropped both ways. */
   partition(target: string): Promise<void>;
   heal(target: string): Promise<void>;
-  /** A control-plane component's process dies (the API server's store survives, as on disk). */
-  crash(component: Component): Promise<void>;
-  restart(component: Component): Promise<void>;
+  /**
+   * A control-plane process dies, as kill -9 (the API server's store survives, as on disk). A
+   * replicated component's name hits every replica; `scheduler-1` only that one.
+   */
+  crash(target: ControlPlaneTarget): Promise<void>;
+  /** Starts a crashed member again (a running one is killed first); a component's name restarts every replica. */
+  restart(target: ControlPlaneTarget): Promise<void>;
+  /** The replicas of a component (`['scheduler-0', 'scheduler-1']`; `['scheduler']` when it has one). */
+  replicas(component: Component): string[];
+  /**
+   * The replica the component's Lease (kube-system/kube-scheduler …) names as holder, from the
+   * runner's cache; undefined before anyone holds it. A killed leader stays named until another takes over.
+   */
+  leader(component: ElectedComponent): ControlPlaneTarget | undefined;
+  /**
+   * The bus dies: nats-server killed with SIGKILL (real), every connection of the broker down
+   * (simulated). Every process loses its connection; nothing can be started until restartBus().
+   */
+  crashBus(): Promise<void>;
+  /** The bus comes back (real: nats-server on the same port); resolves once the runner's own connection is back; the others reconnect on their own. */
+  restartBus(): Promise<void>;
   /** Drops a fraction (0–1) of the deliveries on subjects matching a NATS pattern (`*`, `>`). */
   dropMessages(pattern: string, fraction: number, opts?: MessageFaultOptions): FaultHandle;
   /** Delays deliveries on subjects matching a pattern by `d`. */

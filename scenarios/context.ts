@@ -6,12 +6,28 @@ import { nodeCondition } from '../api/kinds/pod-helpers.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { ApiClient } from '../bus/client.ts';
 import { API_VERBS, apiSubject, watchInbox } from '../bus/subjects.ts';
-import type { ChangeHandlers, CheckResult, Component, Condition, FaultHandle, MessageFaultOptions, ObjectFilter, PodFilter, ScenarioApi, WaitOptions } from './api.types.ts';
+import type { Lease } from '../api/kinds/lease.ts';
+import type {
+  ChangeHandlers,
+  CheckResult,
+  Component,
+  Condition,
+  ControlPlaneTarget,
+  ElectedComponent,
+  FaultHandle,
+  MessageFaultOptions,
+  ObjectFilter,
+  PodFilter,
+  ScenarioApi,
+  WaitOptions,
+} from './api.types.ts';
 import { formatDuration, toMs } from './duration.ts';
 import type { Expectations } from './expectations.ts';
 import { toObjects } from './manifests.ts';
+import { FaultSpecError } from './faults.ts';
 import { nodeFromSpec } from './nodes.ts';
-import { COMPONENTS, UnknownTargetError, type Driver } from './runner/driver.ts';
+import { componentOf, LEASE_OF, replicaNames, type Replicas } from './replicas.ts';
+import { COMPONENTS, members, UnknownTargetError, type Driver } from './runner/driver.ts';
 import type { Duration, Manifest, Metric, Mode, NodeSpec } from './types.ts';
 import type { ClusterView } from './view/cluster-view.ts';
 import { NodeSet, ObjectSet, PodSet } from './view/sets.ts';
@@ -29,6 +45,7 @@ export interface ContextOptions {
   baseDir: string;
   /** Shortest wait in cluster time (real mode: a floor for process and network latency). */
   minWaitMs: number;
+  replicas: Replicas;
   /** Next free node number (names and addresses of added nodes). */
   nextIndex: number;
   realNow(): number;
@@ -53,6 +70,7 @@ export class ScenarioContext implements ScenarioApi {
   private queue: Promise<unknown> = Promise.resolve();
   private evaluating = 0;
   private nextIndex: number;
+  private busDown = false;
 
   constructor(private readonly o: ContextOptions) {
     this.name = o.name;
@@ -133,7 +151,7 @@ export class ScenarioContext implements ScenarioApi {
 
   // ---- topology
   addNode(name: string, spec: Omit<NodeSpec, 'name' | 'prefix' | 'count'> = {}): Promise<void> {
-    return this.act(`add node ${name}`, () => this.d.addNode(nodeFromSpec(name, this.nextIndex++, spec)));
+    return this.act(`add node ${name}`, () => (this.busUp(`add node ${name}`), this.d.addNode(nodeFromSpec(name, this.nextIndex++, spec))));
   }
   removeNode(name: string): Promise<void> {
     return this.act(`remove node ${name}`, async () => {
@@ -231,8 +249,23 @@ export class ScenarioContext implements ScenarioApi {
 
   // ---- faults
   private target(t: string): string {
-    if (!this.d.knows(t)) throw new UnknownTargetError(`no running node or component named "${t}" (components: ${COMPONENTS.join(', ')})`);
+    if (!this.d.knows(t)) throw new UnknownTargetError(`no running node or component named "${t}" (control plane: ${this.allMembers().join(', ')})`);
     return t;
+  }
+  private allMembers(): string[] {
+    return members(this.o.replicas).map(([, t]) => t);
+  }
+  /** Returns the members a control-plane target names: one replica, or every replica of a component. */
+  private controlPlane(t: string): string[] {
+    const c = componentOf(t);
+    const names = c ? replicaNames(c, this.o.replicas[c]) : [];
+    if (t === c) return names;
+    if (!names.includes(t)) throw new UnknownTargetError(`"${t}" is not a control-plane component or replica (${this.allMembers().join(', ')})`);
+    return [t];
+  }
+  /** Throws when the bus is down: a process started then could not connect (real mode), so neither mode allows it. */
+  private busUp(what: string): void {
+    if (this.busDown) throw new FaultSpecError(`can't ${what} while the bus is down: call s.restartBus() first`);
   }
   killNode(name: string): Promise<void> {
     return this.act(`kill node ${name}`, () => this.d.stopNode(this.target(name), false));
@@ -249,12 +282,44 @@ export class ScenarioContext implements ScenarioApi {
   heal(target: string): Promise<void> {
     return this.act(`heal ${target}`, () => this.d.cut(this.target(target), false));
   }
-  crash(c: Component): Promise<void> {
-    return this.act(`crash ${c}`, () => this.d.crash(this.target(c) as Component));
+  crash(t: ControlPlaneTarget): Promise<void> {
+    const targets = this.controlPlane(t).filter((x) => this.d.knows(x));
+    if (!targets.length) throw new UnknownTargetError(`${t} is not running`);
+    return this.act(`crash ${t}`, async () => {
+      for (const x of targets) await this.d.crash(x);
+    });
   }
-  restart(c: Component): Promise<void> {
+  restart(t: ControlPlaneTarget): Promise<void> {
+    const targets = this.controlPlane(t);
+    return this.act(`restart ${t}`, async () => {
+      this.busUp(`restart ${t}`);
+      for (const x of targets) await this.d.restart(x);
+    });
+  }
+  replicas(c: Component): string[] {
     if (!COMPONENTS.includes(c)) throw new UnknownTargetError(`"${c}" is not a component (${COMPONENTS.join(', ')})`);
-    return this.act(`restart ${c}`, () => this.d.restart(c));
+    return replicaNames(c, this.o.replicas[c]);
+  }
+  leader(c: ElectedComponent): ControlPlaneTarget | undefined {
+    if (!(c in LEASE_OF)) throw new UnknownTargetError(`"${c}" has no leader (elected: ${Object.keys(LEASE_OF).join(', ')})`);
+    if (this.o.replicas[c] < 2) throw new FaultSpecError(`${c} runs one replica, without leader election: set { replicas: { '${c}': 2 } }`);
+    const lease = this.view.get<Lease>('leases', LEASE_OF[c], 'kube-system');
+    const holder = lease?.spec?.holderIdentity;
+    const replica = holder ? this.d.replicaOf(holder) : undefined;
+    this.x.observe(`lease ${LEASE_OF[c]}: ${holder ? `held by ${replica ?? `${holder} (not a replica of this run)`}` : 'no holder'}`);
+    return replica as ControlPlaneTarget | undefined;
+  }
+  crashBus(): Promise<void> {
+    return this.act('crash the bus', async () => {
+      this.busDown = true;
+      await this.d.setBusDown(true);
+    });
+  }
+  restartBus(): Promise<void> {
+    return this.act('restart the bus', async () => {
+      await this.d.setBusDown(false);
+      this.busDown = false;
+    });
   }
   dropMessages(pattern: string, fraction: number, opts: MessageFaultOptions = {}): FaultHandle {
     const h = this.d.faults.add({ pattern, action: 'drop', fraction, ...opts });

@@ -46,6 +46,16 @@ export interface LifecycleTimings {
   nodeEvictionRate?: number;
 }
 
+/** Leader election of replicated components (upstream defaults; scaled down in real mode). */
+export interface ElectionTimingOptions {
+  /** How long the others wait on a lease before taking it over (default 15s). */
+  leaseDuration?: Duration;
+  /** A leader that could not renew for this long stops leading (default 10s). */
+  renewDeadline?: Duration;
+  /** How often replicas try to acquire or renew (default 2s). */
+  retryPeriod?: Duration;
+}
+
 /** What a scenario declares besides its body. */
 export interface ScenarioOptions {
   /** Nodes at the start: a count (`node-0 …`) or specs per node or per group. */
@@ -61,6 +71,12 @@ export interface ScenarioOptions {
   modes?: Mode[];
   kubelet?: KubeletTimings;
   controllers?: LifecycleTimings;
+  /**
+   * Replicas of the scheduler and controller manager (default 1 each, without leader election).
+   * Two or more run behind leader election on their Lease, named `<component>-0 …`.
+   */
+  replicas?: { scheduler?: number; 'controller-manager'?: number };
+  leaderElection?: ElectionTimingOptions;
 }
 
 /** A scenario: `export default scenario(name, options, body)`. Plain data, so a script loaded by tsx works with any runner. */

@@ -1,10 +1,12 @@
 // What a runner mode provides to the scenario API: the cluster, its clock, and its faults.
 import type { Taint } from '../../api/kinds/scheduling.ts';
+import type { ElectionTimings } from '../../actors/lib/leader-election/leader-election.machine.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { Component } from '../api.types.ts';
 import type { FaultPlan } from '../faults.ts';
+import { replicaNames, type Replicas } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
 import type { Mode } from '../types.ts';
 
@@ -27,12 +29,16 @@ export interface ClusterTimings {
   monitorPeriodMs: number;
   startupGracePeriodMs: number;
   evictionQPS: number;
+  /** Leader election of replicated components. */
+  election: ElectionTimings;
 }
 
 export interface DriverOptions {
   seed: number;
   timeScale: number;
   timings: ClusterTimings;
+  /** Replicas per component (more than one: behind leader election). */
+  replicas: Replicas;
   log: Logger;
   /** Records messages and state changes (simulated: all of them; real: the runner's own connection). */
   trace?: TraceSink;
@@ -65,9 +71,15 @@ export interface Driver {
   heartbeats(name: string, on: boolean): void;
   /** Cuts (true) or restores a node's or component's connection. */
   cut(target: string, cut: boolean): Promise<void>;
-  crash(component: Component): Promise<void>;
-  restart(component: Component): Promise<void>;
-  /** Returns true when `target` names a node or component of this cluster. */
+  /** Kills one control-plane member (a component, or one replica of it), as kill -9. */
+  crash(target: string): Promise<void>;
+  /** Starts a member again (killing it first if it runs). */
+  restart(target: string): Promise<void>;
+  /** Returns the replica (target name) whose leader-election identity this is, if it is one of ours. */
+  replicaOf(identity: string): string | undefined;
+  /** Takes the bus down (the NATS server dies: every connection drops) or brings it back up. */
+  setBusDown(down: boolean): Promise<void>;
+  /** Returns true when `target` names a running node or control-plane member of this cluster. */
   knows(target: string): boolean;
   /** Messages delivered so far (simulated), for the report. */
   messages(): number | undefined;
@@ -81,3 +93,8 @@ export class UnknownTargetError extends Error {
 
 /** The control-plane components, in start order. */
 export const COMPONENTS: readonly Component[] = ['apiserver', 'scheduler', 'controller-manager'];
+
+/** Returns every control-plane member (target name) in start order: components, or their replicas. */
+export function members(r: Replicas): Array<[Component, string]> {
+  return COMPONENTS.flatMap((c) => replicaNames(c, r[c]).map((t): [Component, string] => [c, t]));
+}

@@ -1,7 +1,8 @@
 // Real mode: a nats-server child process, one `kubus control-plane --actors X` process per
-// component and one `kubus node` process per node, each reaching NATS through its own relay (so
-// a partition is a real cut). Wall-clock time; the cluster's periods are divided by timeScale,
-// and cluster time is reported as wall time × timeScale.
+// component (per replica, behind leader election, when replicated) and one `kubus node` process
+// per node, each reaching NATS through its own relay (so a partition is a real cut). Wall-clock
+// time; the cluster's periods are divided by timeScale, and cluster time is reported as wall
+// time × timeScale.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +11,16 @@ import { realClock } from '../../bus/clock.ts';
 import { ApiClient } from '../../bus/client.ts';
 import { NatsBus } from '../../bus/nats-bus.ts';
 import { seededRng } from '../../bus/random.ts';
-import { TRACE_SPANS } from '../../bus/subjects.ts';
+import { STATUS_QUERY, statusReplies, TRACE_SPANS } from '../../bus/subjects.ts';
+import type { BusStatus } from '../../bus/types.ts';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
+import type { ProcessStatus } from '../../runtime/status.ts';
 import type { Component, FaultHandle } from '../api.types.ts';
 import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
+import { componentOf, elected, LEASE_OF } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
-import { COMPONENTS, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
-import { KubusProcess } from './processes.ts';
+import { members, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
+import { KubusProcess, ProcessStartError } from './processes.ts';
 import { Relay } from './relay.ts';
 
 const START_TIMEOUT_MS = 30_000;
@@ -27,6 +31,14 @@ interface Member {
   relay: Relay;
   proc?: KubusProcess;
   args: string[];
+  /** A replica of an elected component: the Lease it competes for, and the identity its process chose. */
+  lease?: string;
+  identity?: string;
+}
+
+/** Thrown when the runner's own connection does not see the NATS server go or come back. */
+export class BusRestartError extends Error {
+  override name = 'BusRestartError';
 }
 
 /** The real cluster, driven by the wall clock. */
@@ -42,6 +54,9 @@ export class RealDriver implements Driver {
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'kubus-scenario-'));
   private t0 = performance.now();
   private waker: (() => void) | undefined;
+  /** The runner's own connection, as its status events say; waiters are told of every change. */
+  private connected = true;
+  private readonly statusWaiters = new Set<() => void>();
 
   constructor(private readonly opts: DriverOptions) {
     // Which messages a fault drops is seeded (--seed); the timing of a real run is not.
@@ -57,22 +72,33 @@ export class RealDriver implements Driver {
     this.t0 = performance.now();
     this.nats = await startNatsServer();
     this.bus = await NatsBus.connect({ servers: this.nats.url, name: 'scenario', log: this.opts.log });
+    this.bus.onStatus((st: BusStatus) => {
+      if (st === 'closed') return;
+      this.connected = st === 'reconnected';
+      for (const w of [...this.statusWaiters]) w();
+    });
     if (this.opts.trace) this.record(this.opts.trace);
     this.api = new ApiClient(this.bus);
     const t = this.opts.timings;
-    const cp = ['control-plane', '--leader-elect', 'false', '--log-level', 'warn', '--actors'];
+    const r = this.opts.replicas;
+    const cp = (c: Component) => {
+      const head = ['control-plane', '--log-level', 'warn', '--actors', c];
+      if (!elected(c, r)) return [...head, '--leader-elect', 'false'];
+      const e = t.election;
+      return [...head, '--leader-elect', 'true', '--leader-elect-lease-duration', goMs(e.leaseDurationMs), '--leader-elect-renew-deadline', goMs(e.renewDeadlineMs), '--leader-elect-retry-period', goMs(e.retryPeriodMs)];
+    };
     const args: Record<Component, string[]> = {
-      apiserver: [...cp, 'apiserver', '--data', this.dataDir],
-      scheduler: [...cp, 'scheduler'],
+      apiserver: [...cp('apiserver'), '--data', this.dataDir],
+      scheduler: cp('scheduler'),
       'controller-manager': [
-        ...cp,
-        'controller-manager',
+        ...cp('controller-manager'),
         ...['--node-monitor-grace-period', goMs(t.gracePeriodMs), '--node-monitor-period', goMs(t.monitorPeriodMs)],
         ...['--node-startup-grace-period', goMs(t.startupGracePeriodMs), '--node-eviction-rate', String(t.evictionQPS)],
       ],
     };
+    const all = members(r);
     await this.launch('apiserver', args.apiserver);
-    await Promise.all([this.launch('scheduler', args.scheduler), this.launch('controller-manager', args['controller-manager'])]);
+    await Promise.all(all.filter(([c]) => c !== 'apiserver').map(([c, target]) => this.launch(target, args[c], elected(c, r) ? LEASE_OF[c] : undefined)));
     await Promise.all(nodes.map((n) => this.addNode(n)));
   }
 
@@ -89,18 +115,47 @@ export class RealDriver implements Driver {
     });
   }
 
-  /** Starts a member's process behind its relay and waits until it says it is running. */
-  private async launch(target: string, args: string[]): Promise<void> {
+  /** Starts a member's process behind its relay and waits until it says it is running (and, for a replica, who it is). */
+  private async launch(target: string, args: string[], lease?: string): Promise<void> {
     let m = this.members.get(target);
     if (!m) {
       const relay = new Relay(target, this.nats!.port, this.faults, this.opts.log);
       await relay.listen();
-      m = { relay, args };
+      m = { relay, args, lease };
       this.members.set(target, m);
     }
     const proc = new KubusProcess(target, ['--nats', m.relay.url, ...args]);
     m.proc = proc;
+    delete m.identity;
     await proc.waitFor(RUNNING, START_TIMEOUT_MS);
+    if (m.lease) m.identity = await this.identity(target, proc, m.lease);
+  }
+
+  /**
+   * Returns the leader-election identity a replica's process chose (hostname_<uuid>, as upstream),
+   * from its answer to the status query every kubus process serves (matched by pid).
+   */
+  private identity(target: string, proc: KubusProcess, lease: string): Promise<string> {
+    const bus = this.bus!;
+    const inbox = `${statusReplies(bus.id)}.${target}`;
+    return new Promise((resolve, reject) => {
+      const sub = bus.subscribe<ProcessStatus>(inbox, (msg) => {
+        const id = msg.data?.pid === proc.child.pid ? msg.data.components?.find((c) => c.name === lease)?.identity : undefined;
+        if (id) done(undefined, id);
+      });
+      const ask = () => bus.publish(STATUS_QUERY, {}, { reply: inbox });
+      // Asked again until it answers: a status query is fire-and-forget, and faults may drop it.
+      const again = setInterval(ask, 250);
+      const timer = setTimeout(() => done(new ProcessStartError(`${target} did not say its leader-election identity within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      const done = (err?: Error, id?: string) => {
+        clearInterval(again);
+        clearTimeout(timer);
+        sub.unsubscribe();
+        if (err) reject(err);
+        else resolve(id!);
+      };
+      ask();
+    });
   }
 
   now(): number {
@@ -139,7 +194,7 @@ export class RealDriver implements Driver {
 
   async addNode(n: ResolvedNode): Promise<void> {
     if (this.members.get(n.name)?.proc) throw new UnknownTargetError(`node ${n.name} is already running`);
-    if ((COMPONENTS as string[]).includes(n.name)) throw new UnknownTargetError(`a node can't be named ${n.name}`);
+    if (componentOf(n.name)) throw new UnknownTargetError(`a node can't be named ${n.name} (a control-plane name)`);
     const t = this.opts.timings;
     const args = ['node', '--name', n.name, '--first-index', String(n.index), '--log-level', 'warn'];
     args.push('--node-lease-duration', `${t.leaseDurationSeconds}s`, '--node-status-report-frequency', goMs(t.nodeStatusReportMs));
@@ -174,15 +229,51 @@ export class RealDriver implements Driver {
     else m.relay.heal();
   }
 
-  async crash(c: Component): Promise<void> {
-    await this.stopNode(c, false);
+  async crash(target: string): Promise<void> {
+    if (!componentOf(target)) throw new UnknownTargetError(`${target} is not a control-plane member`);
+    await this.stopNode(target, false);
   }
 
-  async restart(c: Component): Promise<void> {
-    const m = this.members.get(c);
-    if (!m) throw new UnknownTargetError(`no component ${c}`);
+  async restart(target: string): Promise<void> {
+    const m = this.members.get(target);
+    if (!m || !componentOf(target)) throw new UnknownTargetError(`no control-plane member ${target}`);
     if (m.proc) await m.proc.stop('SIGKILL');
-    await this.launch(c, m.args);
+    await this.launch(target, m.args);
+  }
+
+  replicaOf(identity: string): string | undefined {
+    for (const [target, m] of this.members) if (m.identity === identity) return target;
+    return undefined;
+  }
+
+  /**
+   * Kills nats-server with SIGKILL, or starts it again on the same port; resolves when the
+   * runner's own connection has seen it go, or come back (every other process reconnects on its own).
+   */
+  async setBusDown(down: boolean): Promise<void> {
+    if (down) await this.nats!.stop('SIGKILL');
+    else await this.nats!.restart();
+    await this.untilConnected(!down);
+  }
+
+  private untilConnected(want: boolean, timeoutMs = 10_000): Promise<void> {
+    if (this.connected === want) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.connected !== want) return;
+        finish();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new BusRestartError(`the runner's NATS connection did not ${want ? 'reconnect' : 'see the server go'} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.statusWaiters.delete(check);
+      };
+      this.statusWaiters.add(check);
+    });
   }
 
   knows(target: string): boolean {
@@ -195,8 +286,8 @@ export class RealDriver implements Driver {
 
   async stop(): Promise<void> {
     const order = [...this.members.entries()].reverse();
-    await Promise.all(order.filter(([t]) => !(COMPONENTS as string[]).includes(t)).map(([, m]) => m.proc?.stop('SIGTERM', 3_000)));
-    for (const c of [...COMPONENTS].reverse()) await this.members.get(c)?.proc?.stop('SIGTERM', 3_000);
+    await Promise.all(order.filter(([t]) => !componentOf(t)).map(([, m]) => m.proc?.stop('SIGTERM', 3_000)));
+    for (const [, t] of members(this.opts.replicas).reverse()) await this.members.get(t)?.proc?.stop('SIGTERM', 3_000);
     for (const m of this.members.values()) await m.relay.close();
     await this.bus?.close();
     await this.nats?.stop();

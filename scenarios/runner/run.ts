@@ -9,6 +9,7 @@ import { ScenarioContext } from '../context.ts';
 import { toMs } from '../duration.ts';
 import { Expectations } from '../expectations.ts';
 import { resolveNodes } from '../nodes.ts';
+import { resolveReplicas, type Replicas } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
 import type { Mode, ProgressEvent, RunReport, ScenarioDefinition, ScenarioOptions } from '../types.ts';
 import { ClusterView } from '../view/cluster-view.ts';
@@ -37,6 +38,7 @@ export const DEFAULT_TIME_SCALE = 10;
 /** Returns the cluster's timings: upstream defaults or the script's, divided by `k`. */
 export function clusterTimings(o: ScenarioOptions, k: number): ClusterTimings {
   const c = o.controllers ?? {};
+  const e = o.leaderElection ?? {};
   return {
     leaseDurationSeconds: Math.max(1, Math.round(toMs(o.kubelet?.leaseDuration ?? '40s') / 1000 / k)),
     nodeStatusReportMs: toMs(o.kubelet?.nodeStatusReport ?? '5m') / k,
@@ -45,6 +47,11 @@ export function clusterTimings(o: ScenarioOptions, k: number): ClusterTimings {
     monitorPeriodMs: toMs(c.nodeMonitorPeriod ?? '5s') / k,
     startupGracePeriodMs: toMs(c.nodeStartupGracePeriod ?? '1m') / k,
     evictionQPS: (c.nodeEvictionRate ?? 0.1) * k,
+    election: {
+      leaseDurationMs: toMs(e.leaseDuration ?? '15s') / k,
+      renewDeadlineMs: toMs(e.renewDeadline ?? '10s') / k,
+      retryPeriodMs: toMs(e.retryPeriod ?? '2s') / k,
+    },
   };
 }
 
@@ -62,7 +69,14 @@ export async function runScenario(def: ScenarioDefinition, opts: RunOptions = {}
     report.error = { message: `"${def.name}" does not run in ${mode} mode (it runs in: ${def.options.modes.join(', ')})`, step: 'start', at: 0 };
     return report;
   }
-  const dopts: DriverOptions = { seed, timeScale, timings: clusterTimings(def.options, timeScale), log, trace: opts.trace };
+  let replicas: Replicas;
+  try {
+    replicas = resolveReplicas(def.options.replicas);
+  } catch (err) {
+    report.error = { message: `${(err as Error).name}: ${(err as Error).message}`, step: 'start', at: 0 };
+    return report;
+  }
+  const dopts: DriverOptions = { seed, timeScale, timings: clusterTimings(def.options, timeScale), replicas, log, trace: opts.trace };
   const driver: Driver = mode === 'simulated' ? new SimDriver(dopts) : new RealDriver(dopts);
   const progress = (e: ProgressEvent) => {
     if (e.kind === 'step') opts.trace?.step(e.text, driver.clock.now());
@@ -95,6 +109,7 @@ export async function runScenario(def: ScenarioDefinition, opts: RunOptions = {}
       expectations: x,
       baseDir: opts.file ? dirname(opts.file) : process.cwd(),
       minWaitMs,
+      replicas,
       nextIndex: nodes.length,
       realNow,
     });

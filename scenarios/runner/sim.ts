@@ -10,12 +10,13 @@ import { ApiClient } from '../../bus/client.ts';
 import { MemoryBroker, type MemoryBus } from '../../bus/memory-bus.ts';
 import { seededRng, type Rng } from '../../bus/random.ts';
 import { serving } from '../../runtime/control-plane.ts';
-import { startControllerManager } from '../../runtime/controller-manager.ts';
+import { controllers } from '../../runtime/controller-manager.ts';
 import { Host } from '../../runtime/host.ts';
-import type { Component } from '../api.types.ts';
+import { runElected, type ElectedActor } from '../../runtime/leader.ts';
+import type { Component, FaultHandle } from '../api.types.ts';
 import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
-import type { FaultHandle } from '../api.types.ts';
-import { COMPONENTS, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
+import { componentOf, elected, LEASE_OF } from '../replicas.ts';
+import { members, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
 
 /** Cluster time zero of every simulated run (a fixed instant: runs are comparable byte for byte). */
 export const SIM_EPOCH = Date.UTC(2026, 0, 1, 9, 0, 0);
@@ -40,7 +41,11 @@ export class SimDriver implements Driver {
   readonly client: ApiClient;
   private readonly rng: Rng;
   private readonly store = new MemoryStore();
-  private readonly comps = new Map<Component, Proc>();
+  /** Control-plane members by target name (`scheduler`, or `scheduler-0` … when replicated). */
+  private readonly comps = new Map<string, Proc>();
+  /** Targets cut off by partition(): they stay cut when the bus comes back. */
+  private readonly cutOff = new Set<string>();
+  private busDown = false;
   private readonly nodes = new Map<string, Proc & { node: ResolvedNode }>();
   private readonly heartbeatFaults = new Map<string, FaultHandle[]>();
   private readonly runnerBus: MemoryBus;
@@ -70,7 +75,7 @@ export class SimDriver implements Driver {
   }
 
   async start(nodes: ResolvedNode[]): Promise<void> {
-    for (const c of COMPONENTS) await this.startComponent(c);
+    for (const [c, target] of members(this.opts.replicas)) await this.startMember(c, target);
     for (const n of nodes) await this.addNode(n);
   }
 
@@ -113,21 +118,26 @@ export class SimDriver implements Driver {
     return { host, bus };
   }
 
-  private async startComponent(c: Component): Promise<void> {
-    const p = this.proc(c);
-    this.comps.set(c, p);
+  /** Starts one control-plane member on its own connection: replicas of an elected component behind leader election. */
+  private async startMember(c: Component, target: string): Promise<void> {
+    const p = this.proc(target);
+    this.comps.set(target, p);
     const t = this.opts.timings;
-    if (c === 'apiserver') await this.drive(serving(p.host.start(apiserverActor, 'apiserver', { store: this.store })));
-    else if (c === 'scheduler') p.host.start(schedulerActor, 'scheduler', undefined);
-    else
-      startControllerManager(p.host, {
-        nodeLifecycle: { gracePeriodMs: t.gracePeriodMs, monitorPeriodMs: t.monitorPeriodMs, startupGracePeriodMs: t.startupGracePeriodMs, evictionQPS: t.evictionQPS },
-      });
+    if (c === 'apiserver') {
+      await this.drive(serving(p.host.start(apiserverActor, 'apiserver', { store: this.store })));
+      return;
+    }
+    const nodeLifecycle = { gracePeriodMs: t.gracePeriodMs, monitorPeriodMs: t.monitorPeriodMs, startupGracePeriodMs: t.startupGracePeriodMs, evictionQPS: t.evictionQPS };
+    const actors: ElectedActor[] =
+      c === 'scheduler' ? [[schedulerActor, 'scheduler', undefined]] : controllers({ nodeLifecycle }).map(([n, def, input]) => [def, `controller/${n}`, input]);
+    // The identity is the target's name, so the Lease's holderIdentity names the replica.
+    if (elected(c, this.opts.replicas)) runElected(p.host, { name: LEASE_OF[c], identity: target, actors, timings: t.election });
+    else for (const [def, id, input] of actors) p.host.start(def, id, input);
   }
 
   async addNode(node: ResolvedNode): Promise<void> {
     if (this.nodes.has(node.name)) throw new UnknownTargetError(`node ${node.name} is already running`);
-    if ((COMPONENTS as string[]).includes(node.name)) throw new UnknownTargetError(`a node can't be named ${node.name}`);
+    if (componentOf(node.name)) throw new UnknownTargetError(`a node can't be named ${node.name} (a control-plane name)`);
     const p = this.proc(nodeConn(node.name));
     const t = this.opts.timings;
     const input: KubeletInput = {
@@ -148,6 +158,7 @@ export class SimDriver implements Driver {
     const n = this.nodes.get(name);
     if (!n) throw new UnknownTargetError(`no running node ${name}`);
     this.nodes.delete(name);
+    this.cutOff.delete(name);
     await this.down(n, graceful);
   }
 
@@ -166,25 +177,45 @@ export class SimDriver implements Driver {
   }
 
   async cut(target: string, cut: boolean): Promise<void> {
-    const p = this.nodes.get(target) ?? this.comps.get(target as Component);
+    const p = this.nodes.get(target) ?? this.comps.get(target);
     if (!p) throw new UnknownTargetError(`no running node or component ${target}`);
-    p.bus.setDown(cut);
+    if (cut) this.cutOff.add(target);
+    else this.cutOff.delete(target);
+    if (!this.busDown) p.bus.setDown(cut);
   }
 
-  async crash(c: Component): Promise<void> {
-    const p = this.comps.get(c);
-    if (!p) throw new UnknownTargetError(`${c} is not running`);
-    this.comps.delete(c);
+  async crash(target: string): Promise<void> {
+    const p = this.comps.get(target);
+    if (!p) throw new UnknownTargetError(`${target} is not running`);
+    this.comps.delete(target);
+    this.cutOff.delete(target);
     await this.down(p, false);
   }
 
-  async restart(c: Component): Promise<void> {
-    if (this.comps.has(c)) await this.crash(c);
-    await this.startComponent(c);
+  async restart(target: string): Promise<void> {
+    const c = componentOf(target);
+    if (!c || !members(this.opts.replicas).some(([, t]) => t === target)) throw new UnknownTargetError(`no control-plane member ${target}`);
+    if (this.comps.has(target)) await this.crash(target);
+    await this.startMember(c, target);
+  }
+
+  replicaOf(identity: string): string | undefined {
+    return members(this.opts.replicas).some(([, t]) => t === identity) ? identity : undefined;
+  }
+
+  /** Every connection goes down at once (as when nats-server dies), the runner's too; up again, each reconnects. */
+  async setBusDown(down: boolean): Promise<void> {
+    this.busDown = down;
+    const conns: Array<[string, MemoryBus]> = [
+      ...[...this.comps].map(([t, p]): [string, MemoryBus] => [t, p.bus]),
+      ...[...this.nodes].map(([t, p]): [string, MemoryBus] => [t, p.bus]),
+      ['scenario', this.runnerBus],
+    ];
+    for (const [t, bus] of conns) bus.setDown(down || this.cutOff.has(t));
   }
 
   knows(target: string): boolean {
-    return this.nodes.has(target) || this.comps.has(target as Component);
+    return this.nodes.has(target) || this.comps.has(target);
   }
 
   messages(): number {
