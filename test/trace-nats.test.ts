@@ -1,8 +1,7 @@
-// Tracing over a real nats-server with the control plane and a node in their own processes (each
-// with its feed; the recorder in the control plane): the trace of one pod's creation names every
+// Tracing over a real nats-server with `kubus control-plane --trace-recorder` and `kubus node --trace`
+// in their own processes (each with its feed; the recorder in the control plane): the trace of one pod's creation names every
 // component it passes through, in causal order, and every span's parent is the message that caused it.
 import test, { type ExecutionContext } from 'ava';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,36 +15,8 @@ import { NO_RECORDER, queryRecorder, traceCommand } from '../cli/commands/trace.
 import { pod } from './helpers/api.ts';
 import { isReady } from './helpers/cluster.ts';
 import { natsServer } from './helpers/nats.ts';
-import { ROOT } from './helpers/proc.ts';
+import { startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
-
-/** Starts a Node process running `code` (ESM, TypeScript imports through tsx); killed in teardown. */
-function startProcess(t: ExecutionContext, code: string, env: Record<string, string>): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => void child.kill('SIGKILL'));
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('ready')) resolve();
-    });
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (c) => reject(new Error(`process exited (${c}) before it was ready:\n${out}`)));
-  });
-}
-
-const CONTROL_PLANE = `
-import { startControlPlane } from './runtime/control-plane.ts';
-import { createLogger } from './runtime/logger.ts';
-// Without leader election: no lease renewal every 2 s beside the pod's messages (see the note on batching below).
-await startControlPlane({ nats: process.env.NATS, log: createLogger('warn'), trace: { recorder: true }, leaderElect: false });
-console.log('ready');`;
-
-const NODE = `
-import { startTracedNodes } from './runtime/trace-feed.ts';
-import { createLogger } from './runtime/logger.ts';
-await startTracedNodes({ nats: process.env.NATS, name: 'node', count: 2, log: createLogger('warn') });
-console.log('ready');`;
 
 /** Returns the first span matching, after index `from`; fails the test when there is none. */
 function expectSpan(t: ExecutionContext, spans: Span[], what: string, pred: (s: Span) => boolean, from = -1): number {
@@ -56,15 +27,28 @@ function expectSpan(t: ExecutionContext, spans: Span[], what: string, pred: (s: 
 
 test('trace nats - one pod over real NATS and processes: every component in causal order, every parent resolved', async (t) => {
   const nats = await natsServer(t);
-  await startProcess(t, CONTROL_PLANE, { NATS: nats.url });
-  await startProcess(t, NODE, { NATS: nats.url });
+  // Without leader election: no lease renewal every 2 s beside the pod's messages.
+  const cp = startKubus(t, ['control-plane', '--nats', nats.url, '--trace-recorder', '--leader-elect', 'false', '--log-level', 'warn']);
+  const nodes = startKubus(t, ['node', '--nats', nats.url, '--name', 'node', '--count', '2', '--trace', '--log-level', 'warn']);
+  await Promise.all([cp.waitFor(/running against/), nodes.waitFor(/running against/)]);
   const bus = await NatsBus.connect({ servers: nats.url, name: 'kubus-cli' });
   t.teardown(() => bus.close());
   const client = new ApiClient(bus);
   await waitFor(async () => (await client.list('nodes')).items.filter(isReady).length === 2, 'two Ready nodes', 20_000, 100);
-  // The API server sends the watch events of one event-loop turn in the context of the first
-  // (actors/apiserver/watch-hub.ts): start once the nodes' leases are written, so no other write shares the pod's turns.
-  await waitFor(async () => (await client.list('leases', { namespace: 'kube-node-lease' })).items.length === 2, 'node leases', 20_000, 100);
+  // A kubelet starts its pod watch once registered: wait until both are answered (as the recorder saw them),
+  // so the pod reaches its kubelet as a watch event, not in the initial state of a watch started later.
+  await waitFor(
+    async () => {
+      const spans = (await queryRecorder(bus, { actor: 'kubelet/' })).spans;
+      return ['node-0', 'node-1'].every((n) => {
+        const asked = new Set(spans.filter((s) => s.kind === 'watch pods' && s.from === `kubelet/${n}`).map((s) => s.spanId));
+        return spans.some((s) => s.reply && asked.has(s.parentSpanId ?? ''));
+      });
+    },
+    "both kubelets' pod watches",
+    20_000,
+    100,
+  );
   await client.create('pods', pod('web'));
   await waitFor(async () => isReady(await client.get<Pod>('pods', 'web', { namespace: 'default' })), 'web Running and Ready', 20_000, 50);
 

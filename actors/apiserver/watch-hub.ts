@@ -198,7 +198,13 @@ export class WatchHub {
     }
   }
 
+  /** The store hands events over in a later microtask: each goes out in the context of its own write. */
   private onStoreEvent(ev: StoreEvent): void {
+    if (ev.cause !== currentContext()) runHandling(ev.cause ?? {}, () => this.dispatch(ev));
+    else this.dispatch(ev);
+  }
+
+  private dispatch(ev: StoreEvent): void {
     this.position = ev.revision;
     const resource = resourceOfKey(ev.kv.key);
     if (resource === PODS) {

@@ -15,7 +15,7 @@ import { countFlag, durationFlag } from '../flags.ts';
 
 /** Printed when no recorder answers. */
 export const NO_RECORDER =
-  'no trace recorder is running: start the cluster with `kubus up` (it records), or run the control plane with --trace';
+  'no trace recorder is running: start the cluster with `kubus up` (it records), or run `kubus control-plane --trace-recorder` (and --trace on the other kubus processes)';
 
 interface TraceFlags {
   namespace?: string;

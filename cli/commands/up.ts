@@ -5,6 +5,7 @@ import { resolveNats } from '../../runtime/connection.ts';
 import { CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlaneActor } from '../../runtime/control-plane.ts';
 import { createLogger, type LogLevel } from '../../runtime/logger.ts';
 import { startNodes } from '../../runtime/node.ts';
+import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, mapFlag, taintsFlag } from '../flags.ts';
@@ -15,6 +16,11 @@ const untilSignal = () =>
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+
+interface TraceFlags {
+  trace?: boolean;
+  traceRecorder?: boolean;
+}
 
 interface ElectionFlags {
   leaderElect: string;
@@ -54,10 +60,11 @@ export function upCommand(program: Command): void {
     .option('--memory', 'keep cluster state in memory only (nothing survives a restart)')
     .option('--port <port>', 'NATS client port (default: 4222 when free, else a free port)', countFlag('--port'))
     .option('--nodes <count>', 'sim nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
+    .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
-    .action(async (opts: { data?: string; memory?: boolean; port?: number; nodes: number; logLevel: LogLevel }) => {
+    .action(async (opts: { data?: string; memory?: boolean; port?: number; nodes: number; trace: boolean; logLevel: LogLevel }) => {
       const log = createLogger(opts.logLevel);
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, nodes: opts.nodes, log });
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, nodes: opts.nodes, trace: opts.trace, log });
       console.log(`kubus is up: NATS at ${cluster.nats.url}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : 'in memory'}; ${opts.nodes} sim node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       const sig = await untilSignal();
@@ -77,8 +84,10 @@ export function upCommand(program: Command): void {
       .option('--leader-elect-lease-duration <duration>', 'how long others wait before taking a lease over (default 15s)', durationFlag('--leader-elect-lease-duration'))
       .option('--leader-elect-renew-deadline <duration>', 'a leader that cannot renew for this long stops (default 10s)', durationFlag('--leader-elect-renew-deadline'))
       .option('--leader-elect-retry-period <duration>', 'how often to try to acquire or renew (default 2s)', durationFlag('--leader-elect-retry-period'))
+      .option('--trace', "publish this process's messages and state changes to the cluster's trace recorder")
+      .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
       .option('--log-level <level>', 'debug, info, warn or error', 'info'),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & { data?: string; actors: string; logLevel: LogLevel }) => {
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & { data?: string; actors: string; logLevel: LogLevel }) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
@@ -92,6 +101,7 @@ export function upCommand(program: Command): void {
       controllers: { nodeLifecycle: lifecycleInput(opts) },
       leaderElect: opts.leaderElect !== 'false',
       election: { leaseDurationMs: opts.leaderElectLeaseDuration, renewDeadlineMs: opts.leaderElectRenewDeadline, retryPeriodMs: opts.leaderElectRetryPeriod },
+      trace: opts.traceRecorder ? { recorder: true } : opts.trace ? {} : undefined,
     });
     console.log(`control plane (${actors.join(', ')}) running against ${nats}; Ctrl-C stops it`);
     await untilSignal();
@@ -111,6 +121,7 @@ export function upCommand(program: Command): void {
     .option('--register-with-taints <list>', 'taints at registration, e.g. dedicated=gpu:NoSchedule', taintsFlag)
     .option('--node-lease-duration <duration>', 'lease duration (default 40s; renewed every quarter of it)', durationFlag('--node-lease-duration'))
     .option('--node-status-report-frequency <duration>', 'node status written at least this often (default 5m)', durationFlag('--node-status-report-frequency'))
+    .option('--trace', "publish these nodes' messages and state changes to the cluster's trace recorder")
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .action(
       async (opts: {
@@ -123,6 +134,7 @@ export function upCommand(program: Command): void {
         registerWithTaints?: KubeletInput['taints'];
         nodeLeaseDuration?: number;
         nodeStatusReportFrequency?: number;
+        trace?: boolean;
         logLevel: LogLevel;
       }) => {
         if (opts.runtime !== 'sim') throw new UsageError(`unknown runtime "${opts.runtime}": only sim so far`);
@@ -136,7 +148,8 @@ export function upCommand(program: Command): void {
           leaseDurationSeconds: opts.nodeLeaseDuration === undefined ? undefined : opts.nodeLeaseDuration / 1000,
           nodeStatusReportMs: opts.nodeStatusReportFrequency,
         };
-        const nodes = await startNodes({ nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, log });
+        const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, log };
+        const nodes = await (opts.trace ? startTracedNodes(nodeOpts) : startNodes(nodeOpts));
         console.log(`${nodes.names.length} node(s) (${nodes.names.length > 3 ? `${nodes.names[0]} … ${nodes.names.at(-1)}` : nodes.names.join(', ')}) running against ${nats}; Ctrl-C stops them`);
         await untilSignal();
         await nodes.stop();

@@ -1,5 +1,6 @@
 // MemoryStore: the MVCC store in memory (a B-tree of keys, each with its versions since the last compaction).
 import btree from 'sorted-btree';
+import { currentContext } from '../../../bus/trace.ts';
 import { CompactedError } from './store.ts';
 import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { FutureRevisionError } from './errors.ts';
@@ -174,6 +175,8 @@ export class MemoryStore implements Store {
     if (vs) vs.push(v);
     else this.tree.set(ev.kv.key, [v]);
     this.rev = ev.revision;
+    const cause = currentContext();
+    if (cause) ev.cause = cause;
     this.log.push(ev);
     if (this.deferred) this.pending.push(ev);
     else {

@@ -1,4 +1,5 @@
 // The store interface (etcd semantics) that every backend implements; the API server owns it.
+import type { HandlingContext } from '../../../bus/trace.ts';
 
 /** One key's current state. `value` is a plain object the store never mutates. */
 export interface KeyValue {
@@ -25,6 +26,8 @@ export interface StoreEvent {
   revision: number;
   kv: KeyValue;
   prev?: KeyValue;
+  /** The trace context of the write (the request being handled): watchers send its events as its children. */
+  cause?: HandlingContext;
 }
 
 export interface RangeOptions {
