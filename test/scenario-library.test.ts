@@ -12,7 +12,7 @@ const library = (await listScenarios(DIR)).filter((s) => !s.tags.includes('scale
 
 test('scenario library - the library holds the scenarios the issue asks for, none broken', (t) => {
   const names = library.map((s) => s.name);
-  for (const n of ['pod lifecycle', 'crash-loop backoff', 'unschedulable until a node joins', 'node failure', 'rolling update under a node failure', 'daemonset on joining nodes'])
+  for (const n of ['pod lifecycle', 'crash-loop backoff', 'unschedulable until a node joins', 'node failure', 'rolling update under a node failure', 'daemonset on joining nodes', 'control-plane failover'])
     t.true(names.includes(n), n);
   t.deepEqual(library.filter((s) => s.tags.includes('broken')), []);
 });

@@ -1,7 +1,14 @@
 // Real mode: the node-failure script against a real nats-server, with `kubus control-plane` per
-// component and `kubus node` per node (time-scaled ×20); and a partition that is a real TCP cut.
+// component and `kubus node` per node (time-scaled ×20); a partition that is a real TCP cut; and
+// control-plane failover: scheduler replicas behind leader election, nats-server killed and
+// restarted behind the relays, the API server killed -9.
 import test from 'ava';
-import { findNatsServer } from '../runtime/nats-server.ts';
+import { NatsBus } from '../bus/nats-bus.ts';
+import { seededRng } from '../bus/random.ts';
+import { silentLogger, type BusStatus } from '../bus/types.ts';
+import { findNatsServer, startNatsServer } from '../runtime/nats-server.ts';
+import { FaultPlan } from '../scenarios/faults.ts';
+import { Relay } from '../scenarios/runner/relay.ts';
 import { runKubus } from './helpers/proc.ts';
 
 const nats = findNatsServer() ? test : test.skip;
@@ -23,4 +30,51 @@ nats('scenario real - partition and heal over a relay that cuts the node process
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /· partition node-2/);
   t.regex(r.stdout, /✓ until node-2 Ready again/);
+});
+
+/** Resolves at the next `want` status of a bus (rejects after 10 s). */
+const next = (bus: NatsBus, want: BusStatus) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${want} within 10 s`)), 10_000);
+    const off = bus.onStatus((st) => st === want && (clearTimeout(timer), off(), resolve()));
+  });
+
+nats('scenario real - a client behind a relay reconnects when nats-server is killed -9 and restarted on its port', async (t) => {
+  const server = await startNatsServer();
+  t.teardown(() => server.stop('SIGKILL'));
+  const relay = new Relay('client', server.port, new FaultPlan(seededRng(1)), silentLogger);
+  await relay.listen();
+  t.teardown(() => relay.close());
+  const responder = await NatsBus.connect({ servers: server.url, name: 'responder' });
+  const client = await NatsBus.connect({ servers: relay.url, name: 'client' });
+  t.teardown(() => Promise.all([client.close(), responder.close()]).then(() => undefined));
+  responder.subscribe('echo', (m) => responder.respond(m, m.data));
+  await responder.flush();
+  t.is((await client.request('echo', 1, { timeoutMs: 2_000 })).data, 1);
+
+  const lost = Promise.all([next(client, 'disconnected'), next(responder, 'disconnected')]);
+  await server.stop('SIGKILL');
+  await lost;
+  const back = Promise.all([next(client, 'reconnected'), next(responder, 'reconnected')]);
+  await server.restart();
+  await back;
+  await responder.flush();
+  t.is((await client.request('echo', 2, { timeoutMs: 2_000 })).data, 2, 'the relay connects the client to the new server; its requests are answered');
+});
+
+nats('scenario real - control-plane failover with --real: scheduler replica killed, nats-server killed and restarted, API server killed -9', async (t) => {
+  const started = Date.now();
+  const r = await runKubus(['scenario', 'run', 'scenarios/control-plane-failover.scenario.ts', '--real']);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, /^PASSED: control-plane failover — .* real ×15/m);
+  t.regex(r.stdout, /· crash scheduler-[01]/);
+  t.regex(r.stdout, /✓ until another replica holds the Lease/);
+  t.regex(r.stdout, /✓ expect bound within the lease duration \(15 s\)/);
+  t.regex(r.stdout, /· crash the bus[\s\S]*· restart the bus[\s\S]*✓ until no watch lost an event/);
+  t.regex(r.stdout, /✓ expect every object the script created is still there \(13\)/);
+  for (const m of ['scheduler failover: new pods bound after', 'bus restart: scale-up to 6 Running after', 'API server restart: scale-down converged after'])
+    t.regex(r.stdout, new RegExp(`${m} \\(cluster\\):\\s+[\\d.]+ s`), m);
+  t.log(r.stdout.split('figures:')[1]?.trim());
+  t.log(`${Date.now() - started} ms`);
+  t.true(Date.now() - started < 60_000);
 });

@@ -1,5 +1,5 @@
 // The scenario runner's small parts: durations, subject patterns, fault rules, node specs,
-// manifests, NATS frame splitting (the real-mode relay), and the DSL's errors.
+// manifests, NATS frame splitting (the real-mode relay), replicas, cache comparison, and the DSL's errors.
 import test from 'ava';
 import { seededRng } from '../bus/random.ts';
 import { scenario, isScenario } from '../scenarios/dsl.ts';
@@ -9,6 +9,10 @@ import { toObjects } from '../scenarios/manifests.ts';
 import { parseTaint, resolveNodes } from '../scenarios/nodes.ts';
 import { FrameSplitter } from '../scenarios/runner/relay.ts';
 import { clusterTimings } from '../scenarios/runner/run.ts';
+import { componentOf, replicaNames, resolveReplicas } from '../scenarios/replicas.ts';
+import { members } from '../scenarios/runner/driver.ts';
+import { cacheDiff } from '../scenarios/consistency.ts';
+import type { KubeObject } from '../api/meta.ts';
 
 test('scenario units - durations in Go syntax', (t) => {
   t.is(toMs('30s'), 30_000);
@@ -87,4 +91,36 @@ test('scenario units - scenario() needs a body; isScenario checks the shape', (t
   t.deepEqual(d.options, {});
   t.false(isScenario({ name: 'x' }));
   t.throws(() => scenario('x', {} as never), { name: 'TypeError' });
+});
+
+test('scenario units - replicas: counts checked, names per replica, components from names', (t) => {
+  const r = resolveReplicas({ scheduler: 2 });
+  t.deepEqual(r, { apiserver: 1, scheduler: 2, 'controller-manager': 1 });
+  t.deepEqual(members(r).map(([, n]) => n), ['apiserver', 'scheduler-0', 'scheduler-1', 'controller-manager']);
+  t.deepEqual(replicaNames('controller-manager', 3), ['controller-manager-0', 'controller-manager-1', 'controller-manager-2']);
+  t.deepEqual(replicaNames('scheduler', 1), ['scheduler'], 'one replica keeps the component name');
+  t.is(componentOf('scheduler-1'), 'scheduler');
+  t.is(componentOf('controller-manager'), 'controller-manager');
+  t.is(componentOf('apiserver-0'), undefined, 'the API server is not replicated');
+  t.is(componentOf('node-1'), undefined);
+  t.throws(() => resolveReplicas({ scheduler: 0 }), { name: 'ReplicaSpecError', message: /from 1 to 5/ });
+  t.throws(() => resolveReplicas({ scheduler: 1.5 }), { name: 'ReplicaSpecError' });
+  t.throws(() => resolveReplicas({ apiserver: 2 } as never), { name: 'ReplicaSpecError', message: /can't be replicated/ });
+});
+
+test('scenario units - leader election timings are upstream defaults divided by the time scale', (t) => {
+  t.deepEqual(clusterTimings({}, 1).election, { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
+  t.deepEqual(clusterTimings({}, 10).election, { leaseDurationMs: 1_500, renewDeadlineMs: 1_000, retryPeriodMs: 200 });
+  t.deepEqual(clusterTimings({ leaderElection: { leaseDuration: '30s' } }, 15).election, { leaseDurationMs: 2_000, renewDeadlineMs: 10_000 / 15, retryPeriodMs: 2_000 / 15 });
+});
+
+test('scenario units - cacheDiff names objects missing, stale or gone', (t) => {
+  const o = (name: string, rv: string, namespace = 'default') => ({ kind: 'Pod', metadata: { name, namespace, resourceVersion: rv } }) as KubeObject;
+  t.deepEqual(cacheDiff([o('a', '5'), o('b', '7')], [o('a', '5'), o('b', '7')]), []);
+  t.deepEqual(cacheDiff([o('a', '5'), o('gone', '3')], [o('a', '6'), o('new', '9')]), [
+    'default/a cached at rv 5, listed at 6',
+    'default/new missing from the cache',
+    'default/gone cached but gone from the API',
+  ]);
+  t.deepEqual(cacheDiff([o('a', '1', 'x')], [o('a', '1', 'y')]).length, 2, 'the namespace is part of the key');
 });
