@@ -7,20 +7,7 @@ import type { KubeObject } from '../api/meta.ts';
 import { ApiClient } from '../bus/client.ts';
 import { API_VERBS, apiSubject, watchInbox } from '../bus/subjects.ts';
 import type { Lease } from '../api/kinds/lease.ts';
-import type {
-  ChangeHandlers,
-  CheckResult,
-  Component,
-  Condition,
-  ControlPlaneTarget,
-  ElectedComponent,
-  FaultHandle,
-  MessageFaultOptions,
-  ObjectFilter,
-  PodFilter,
-  ScenarioApi,
-  WaitOptions,
-} from './api.types.ts';
+import type { ChangeHandlers, CheckResult, Component, Condition, ControlPlaneTarget, ElectedComponent, FaultHandle, MessageFaultOptions, ObjectFilter, PodFilter, ScenarioApi, WaitOptions } from './api.types.ts';
 import { formatDuration, toMs } from './duration.ts';
 import type { Expectations } from './expectations.ts';
 import { toObjects } from './manifests.ts';

@@ -12,6 +12,7 @@ import { Relay } from '../scenarios/runner/relay.ts';
 import { runKubus } from './helpers/proc.ts';
 
 const nats = findNatsServer() ? test : test.skip;
+const natsSerial = findNatsServer() ? test.serial : test.serial.skip;
 
 nats('scenario real - node-failure passes with --real: kill -9 of a node process, Unknown, taint, eviction, replacements', async (t) => {
   const started = Date.now();
@@ -62,7 +63,8 @@ nats('scenario real - a client behind a relay reconnects when nats-server is kil
   t.is((await client.request('echo', 2, { timeoutMs: 2_000 })).data, 2, 'the relay connects the client to the new server; its requests are answered');
 });
 
-nats('scenario real - control-plane failover with --real: scheduler replica killed, nats-server killed and restarted, API server killed -9', async (t) => {
+// Serial: its nine processes run before the other real scenarios start, not on top of them (2 cores).
+natsSerial('scenario real - control-plane failover with --real: scheduler replica killed, nats-server killed and restarted, API server killed -9', async (t) => {
   const started = Date.now();
   const r = await runKubus(['scenario', 'run', 'scenarios/control-plane-failover.scenario.ts', '--real']);
   t.is(r.code, 0, r.stdout + r.stderr);
