@@ -3,7 +3,7 @@ import type { KubeList, KubeObject } from '../api/meta.ts';
 import type { ApiRequest, DeleteOptions, ListOptions, PatchType, WatchOptions } from '../api/protocol.ts';
 import { StatusError, isStatus } from '../api/status.ts';
 import type { Clock } from './clock.ts';
-import { NoRespondersError, RequestTimeoutError } from './errors.ts';
+import { ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import { apiSubject, type ApiVerb } from './subjects.ts';
 import type { Bus } from './types.ts';
 import { watchManager, type ClientWatch, type WatchHandlers } from './watch-client.ts';
@@ -46,6 +46,7 @@ export class ApiClient {
     } catch (err) {
       if (err instanceof NoRespondersError) throw noApiServer(subject);
       if (err instanceof RequestTimeoutError) throw new StatusError(504, 'Timeout', err.message);
+      if (err instanceof ConnectionLostError) throw new StatusError(503, 'ServiceUnavailable', err.message);
       throw err;
     }
     if (isStatus(data) && data.status === 'Failure') throw StatusError.from(data);

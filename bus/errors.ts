@@ -19,6 +19,27 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+/**
+ * Thrown by `request` at once when the connection drops while it waits for the reply (as a broken
+ * HTTP connection fails its requests: the request may or may not have been handled), or when the
+ * connection is down (as a refused HTTP connection). A reply to a request buffered while down could
+ * be lost, so requests are never buffered: callers retry with their backoff.
+ */
+export class ConnectionLostError extends Error {
+  override name = 'ConnectionLostError';
+  constructor(
+    readonly subject: string,
+    /** False when the connection was already down: the request was not sent at all. */
+    readonly sent = true,
+  ) {
+    super(
+      sent
+        ? `the connection to NATS was lost while waiting for the reply on "${subject}" (the request may or may not have been applied)`
+        : `not connected to NATS (reconnecting): the request on "${subject}" was not sent; try again`,
+    );
+  }
+}
+
 /** Thrown when using a bus that has been closed. */
 export class BusClosedError extends Error {
   override name = 'BusClosedError';

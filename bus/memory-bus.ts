@@ -1,7 +1,7 @@
 // The in-process bus: a MemoryBroker (the "server") and MemoryBus connections to it.
 import { decode, encode } from './codec.ts';
 import { realClock, type Clock, type VirtualClock } from './clock.ts';
-import { BusClosedError, NoRespondersError, RequestTimeoutError } from './errors.ts';
+import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import { cryptoRng, type Rng } from './random.ts';
 import { Sublist, checkSubject } from './sublist.ts';
 import { requestInbox } from './subjects.ts';
@@ -243,6 +243,8 @@ export class MemoryBus implements Bus {
   private readonly inbox: string;
   private replies: Subscription | undefined;
   private readonly pending = new Map<string, (msg: BusMessage) => void>();
+  /** Fails each request waiting for its reply (when the connection goes down). */
+  private readonly inflight = new Map<string, () => void>();
   readonly id: string;
 
   constructor(
@@ -263,6 +265,7 @@ export class MemoryBus implements Bus {
   setDown(down: boolean): void {
     if (this.down === down || this.closed) return;
     this.down = down;
+    if (down) for (const lost of [...this.inflight.values()]) lost();
     this.emitStatus(down ? 'disconnected' : 'reconnected');
   }
 
@@ -318,9 +321,13 @@ export class MemoryBus implements Bus {
       const reply = `${this.inbox}.${this.inboxSeq++}`;
       const clock = this.broker.clock;
       let timer: unknown;
-      this.pending.set(reply, (msg) => {
+      const settle = () => {
         this.pending.delete(reply);
+        this.inflight.delete(reply);
         clock.clearTimeout(timer);
+      };
+      this.pending.set(reply, (msg) => {
+        settle();
         resolve(msg as BusMessage<T>);
       });
       let routed: number;
@@ -331,14 +338,23 @@ export class MemoryBus implements Bus {
         reject(err);
         return;
       }
-      if (routed === 0 && !this.down) {
+      if (this.down) {
+        this.pending.delete(reply);
+        queueMicrotask(() => reject(new ConnectionLostError(subject, false)));
+        return;
+      }
+      if (routed === 0) {
         this.pending.delete(reply);
         // NATS answers "no responders" right away; keep it asynchronous like the server's reply.
         queueMicrotask(() => reject(new NoRespondersError(subject)));
         return;
       }
+      this.inflight.set(reply, () => {
+        settle();
+        reject(new ConnectionLostError(subject));
+      });
       timer = clock.setTimeout(() => {
-        this.pending.delete(reply);
+        settle();
         reject(new RequestTimeoutError(subject, timeoutMs));
       }, timeoutMs);
     });

@@ -9,7 +9,7 @@ import {
   type Subscription as NatsSub,
 } from '@nats-io/transport-node';
 import { decode, encode } from './codec.ts';
-import { BusClosedError, NoRespondersError, RequestTimeoutError } from './errors.ts';
+import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import { cryptoRng, type Rng } from './random.ts';
 import { requestInbox } from './subjects.ts';
 import { deliveredRecord, sentRecord, untapped, type BusTap } from './tap.ts';
@@ -64,6 +64,9 @@ function toNatsHeaders(h: Headers): MsgHdrs {
 /** A Bus over a real NATS connection; reconnects forever and resubscribes on its own. */
 export class NatsBus implements Bus {
   private readonly statusCbs = new Set<(s: BusStatus) => void>();
+  /** Fails each request waiting for its reply (when the connection drops). */
+  private readonly inflight = new Set<() => void>();
+  private down = false;
   private closed = false;
   readonly id: string;
   /** Sees every message this connection sends and receives (a process's trace recorder feed). */
@@ -113,9 +116,12 @@ export class NatsBus implements Bus {
     for await (const s of this.nc.status()) {
       if (s.type === 'disconnect') {
         this.log.warn({ server: s.server }, 'NATS disconnected; reconnecting');
+        this.down = true;
+        for (const lost of [...this.inflight]) lost();
         this.emit('disconnected');
       } else if (s.type === 'reconnect') {
         this.log.info({ server: s.server }, 'NATS reconnected');
+        this.down = false;
         this.emit('reconnected');
       } else if (s.type === 'error') {
         this.log.warn({ err: s.error.message }, 'NATS error');
@@ -197,14 +203,22 @@ export class NatsBus implements Bus {
 
   async request<T = unknown>(subject: string, data: unknown, opts?: RequestOptions): Promise<BusMessage<T>> {
     this.guard();
+    if (this.down) throw new ConnectionLostError(subject, false);
     const timeoutMs = opts?.timeoutMs ?? 5000;
     const h = stampHeaders(opts?.headers, this.rng.hex, this.name);
     this.recordSent(h, subject, data, requestInbox(this.id));
     let m: Msg;
+    let lost!: () => void;
+    const dropped = new Promise<never>((_, reject) => (lost = () => reject(new ConnectionLostError(subject))));
+    this.inflight.add(lost);
     try {
-      m = await this.nc.request(subject, encode(data), { timeout: timeoutMs, headers: toNatsHeaders(h) });
+      const replied = this.nc.request(subject, encode(data), { timeout: timeoutMs, headers: toNatsHeaders(h) });
+      replied.catch(() => {}); // when the connection drops first, its later timeout is nobody's business
+      m = await Promise.race([replied, dropped]);
     } catch (err) {
-      throw mapRequestError(err, subject, timeoutMs);
+      throw err instanceof ConnectionLostError ? err : mapRequestError(err, subject, timeoutMs);
+    } finally {
+      this.inflight.delete(lost);
     }
     const headers = fromNatsHeaders(m.headers);
     this.recordDelivered(headers, m.subject, currentContext()?.actor);

@@ -2,7 +2,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { MemoryBroker } from '../bus/memory-bus.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
-import { NoRespondersError, RequestTimeoutError } from '../bus/errors.ts';
+import { ConnectionLostError, NoRespondersError, RequestTimeoutError } from '../bus/errors.ts';
 import { currentContext, parseTraceparent, runHandling } from '../bus/trace.ts';
 import type { Bus, BusMessage, Logger } from '../bus/types.ts';
 import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
@@ -198,4 +198,53 @@ test('bus (nats) - kill -9 the server and start it again: subscriptions and requ
   srv.publish('after.restart', 'still subscribed');
   await waitFor(() => got.length === 1, 'subscription resumed');
   t.is(got[0].data, 'still subscribed');
+});
+
+// A request waiting for its reply when the connection drops fails at once, as a broken HTTP
+// connection fails its requests, instead of waiting out its timeout (its reply is lost); one made
+// while the connection is down is refused at once (never buffered: a buffered request's reply can
+// be lost too), and requests work again once it is back.
+test('bus (nats) - a request in flight when the connection drops fails at once; one made while down is not sent', async (t) => {
+  const own = await startNatsServer();
+  t.teardown(() => own.stop('SIGKILL'));
+  const [srv, cli] = await Promise.all([NatsBus.connect({ servers: own.url, name: 'srv' }), NatsBus.connect({ servers: own.url, name: 'cli' })]);
+  t.teardown(() => Promise.all([srv.close(), cli.close()]).then(() => undefined));
+  const events: string[] = [];
+  cli.onStatus((s) => events.push(s));
+  let asked = 0;
+  srv.subscribe<number>('slow', (m) => void (asked++ && srv.respond(m, m.data + 1))); // the first is never answered
+  await srv.flush();
+  const started = Date.now();
+  const r = cli.request('slow', 1, { timeoutMs: 30_000 });
+  await waitFor(() => asked === 1, 'the request reached the server');
+  await own.stop('SIGKILL');
+  const err = await t.throwsAsync(r, { instanceOf: ConnectionLostError });
+  t.true(err!.sent);
+  t.regex(err!.message, /may or may not have been applied/);
+  t.true(Date.now() - started < 10_000, `failed after ${Date.now() - started} ms, not at the 30 s timeout`);
+  await waitFor(() => events.includes('disconnected'), 'the client knows it is down');
+  const refused = await t.throwsAsync(cli.request('slow', 2), { instanceOf: ConnectionLostError });
+  t.false(refused!.sent);
+  await own.restart();
+  await waitFor(() => events.includes('reconnected'), 'client reconnect', 15_000);
+  const again = await waitFor(() => cli.request<number>('slow', 41, { timeoutMs: 500 }).catch(() => undefined), 'a request answered again', 15_000);
+  t.is(again.data, 42);
+});
+
+test('bus (memory) - a request in flight when the connection goes down fails at once; one made while down is not sent', async (t) => {
+  const broker = new MemoryBroker();
+  const [srv, cli] = [broker.connect('srv'), broker.connect('cli')];
+  t.teardown(() => Promise.all([srv.close(), cli.close()]).then(() => undefined));
+  let asked = 0;
+  srv.subscribe('slow', () => void asked++);
+  const r = cli.request('slow', 1, { timeoutMs: 30_000 });
+  await waitFor(() => asked === 1, 'the request reached the server');
+  cli.setDown(true);
+  const err = await t.throwsAsync(r, { instanceOf: ConnectionLostError });
+  t.true(err!.sent);
+  const refused = await t.throwsAsync(cli.request('slow', 2), { instanceOf: ConnectionLostError });
+  t.false(refused!.sent);
+  cli.setDown(false);
+  await srv.flush();
+  t.is(asked, 1, 'the refused request never reached the server');
 });

@@ -23,6 +23,10 @@ interface Entry {
   delete: boolean;
   deleted: boolean;
   inflight: boolean;
+  /** The server's copy changed while a write was pending or in flight: compare again after it. */
+  recheck?: boolean;
+  /** resourceVersion of the kubelet's last write: copies up to it are not news. */
+  writtenRV?: number;
   failures: number;
   timer?: unknown;
 }
@@ -43,6 +47,12 @@ export function withTransitionTimes(next: PodStatus, prev: PodStatus | undefined
     return { ...c, lastTransitionTime: old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : rfc3339(now) };
   });
   return { ...next, conditions };
+}
+
+/** Whether the kubelet's own conditions and the phase are the same in both. */
+function sameOwnStatus(a: PodStatus | undefined, b: PodStatus): boolean {
+  const own = (s: PodStatus | undefined) => (s?.conditions ?? []).filter((c) => KUBELET_CONDITIONS.has(c.type)).map((c) => `${c.type}=${c.status}`).sort().join(',');
+  return own(a) === own(b) && a?.phase === b.phase;
 }
 
 /** The kubelet's writer of pod statuses. */
@@ -92,9 +102,12 @@ export class StatusManager {
    */
   observed(pod: Pod): void {
     const e = this.pods.get(pod.metadata.uid!);
-    if (!e?.last || e.pending || e.inflight || e.deleted || e.timer !== undefined) return;
-    const own = (s: PodStatus | undefined) => (s?.conditions ?? []).filter((c) => KUBELET_CONDITIONS.has(c.type)).map((c) => `${c.type}=${c.status}`).sort().join(',');
-    if (own(pod.status) === own(e.last) && pod.status?.phase === e.last.phase) return;
+    if (!e || e.deleted) return;
+    if (e.pending || e.inflight || e.timer !== undefined) {
+      e.recheck = true; // compared with the latest copy once the write is done (flush)
+      return;
+    }
+    if (!e.last || Number(pod.metadata.resourceVersion) <= (e.writtenRV ?? 0) || sameOwnStatus(pod.status, e.last)) return;
     this.log.debug({ pod: `${e.namespace}/${e.name}` }, 'pod status changed on the server; writing it again');
     e.pending = e.last;
     e.last = undefined;
@@ -151,7 +164,13 @@ export class StatusManager {
     } finally {
       e.inflight = false;
     }
-    if (this.pods.get(e.uid) === e && (e.pending || (e.delete && !e.deleted))) this.kick(e);
+    if (this.pods.get(e.uid) !== e) return;
+    if (e.pending || (e.delete && !e.deleted)) return this.kick(e);
+    if (e.recheck && e.timer === undefined) {
+      e.recheck = false;
+      const cur = this.latest(e.namespace, e.name);
+      if (cur?.metadata.uid === e.uid) this.observed(cur);
+    }
   }
 
   private async write(e: Entry, status: PodStatus): Promise<void> {
@@ -163,8 +182,9 @@ export class StatusManager {
       this.stats.skipped++;
       return;
     }
-    await this.client.updateStatus('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: e.name, namespace: e.namespace, uid: e.uid }, status: next });
+    const written = await this.client.updateStatus('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: e.name, namespace: e.namespace, uid: e.uid }, status: next });
     e.last = next;
+    e.writtenRV = Number(written.metadata.resourceVersion);
     this.stats.writes++;
   }
 }
