@@ -3,6 +3,9 @@
 // control-plane failover: scheduler replicas behind leader election, nats-server killed and
 // restarted behind the relays, the API server killed -9.
 import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NatsBus } from '../bus/nats-bus.ts';
 import { seededRng } from '../bus/random.ts';
 import { silentLogger, type BusStatus } from '../bus/types.ts';
@@ -14,9 +17,11 @@ import { runKubus } from './helpers/proc.ts';
 const nats = findNatsServer() ? test : test.skip;
 const natsSerial = findNatsServer() ? test.serial : test.serial.skip;
 
-nats('scenario real - node-failure passes with --real: kill -9 of a node process, Unknown, taint, eviction, replacements', async (t) => {
+nats('scenario real - node-failure passes with --real: kill -9 of a node process, Unknown, taint, eviction, replacements, all in its trace', async (t) => {
   const started = Date.now();
-  const r = await runKubus(['scenario', 'run', 'scenarios/node-failure.scenario.ts', '--real']);
+  const dir = mkdtempSync(join(tmpdir(), 'kubus-real-trace-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const r = await runKubus(['scenario', 'run', 'scenarios/node-failure.scenario.ts', '--real', '--trace', dir]);
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /— real \(time scale 20\)/);
   t.regex(r.stdout, /^PASSED: node failure — .* real ×20/m);
@@ -24,6 +29,12 @@ nats('scenario real - node-failure passes with --real: kill -9 of a node process
   t.regex(r.stdout, /✓ until 6 web pods Running on the other nodes/);
   t.log(`${Date.now() - started} ms`);
   t.true(Date.now() - started < 40_000);
+  // Every process fed the runner's recorder (kubus control-plane/node --trace): the whole story is in the diagram.
+  const mmd = readFileSync(join(dir, 'node-failure.mmd'), 'utf8');
+  t.regex(mmd, /kubelet_node_1->>apiserver: update leases lease\/kube-node-lease\/node-1/, "node-1's lease renewals (until they stop)");
+  t.regex(mmd, /controller_node_lifecycle->>apiserver: update-status nodes node\/node-1 \(Ready=Unknown\)/, 'the node goes Unknown');
+  t.regex(mmd, /->>apiserver: delete pods pod\/default\/web-/, 'eviction');
+  t.regex(mmd, /controller_replicaset->>apiserver: create pods pod\/default\/web-[\s\S]*scheduler->>apiserver: bind pods pod\/default\/web-\S+ \(to node-[02]\)/, 'replacements created and bound');
 });
 
 nats('scenario real - partition and heal over a relay that cuts the node process off NATS', async (t) => {

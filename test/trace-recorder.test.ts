@@ -192,3 +192,19 @@ test('trace recorder - normalizer names the receiver of a MemoryBus reply: the a
   t.is(n.delivered(delivered(2, undefined, 'node/node-1', '_INBOX.node.4', 2)).to, 'kubelet/node-1');
   t.is(n.delivered(delivered(3, undefined, 'node/node-1', '_INBOX.node.5', 2)).to, 'node/node-1', 'unknown: the connection');
 });
+
+test('trace recorder - without a clock, a state note made before any message is dated with the first message', (t) => {
+  const r = new TraceRecorder();
+  const m = createMachine({ id: 'm', initial: 'starting', states: { starting: { on: { go: 'serving' } }, serving: {} } });
+  const a = createActor(m, { id: 'apiserver', inspect: r.inspect }).start(); // xstate.init: nothing recorded yet
+  r.sent(sent(1, 'apiserver', apiSubject('pods', 'list'), {}, 7000));
+  a.send({ type: 'go' });
+  a.stop();
+  t.deepEqual(
+    r.trace({}).notes.map((n) => [n.state, n.at]),
+    [
+      ['starting', 7000],
+      ['serving', 7000],
+    ],
+  );
+});

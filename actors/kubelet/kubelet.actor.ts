@@ -6,6 +6,7 @@ import type { Lease } from '../../api/kinds/lease.ts';
 import type { Node } from '../../api/kinds/node.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
 import { backoffDelay } from '../../bus/backoff.ts';
+import { ApiClient } from '../../bus/client.ts';
 import { Informer } from '../../bus/informer.ts';
 import { runAsRoot } from '../../bus/trace.ts';
 import { defineActor } from '../lib/actor.ts';
@@ -38,6 +39,9 @@ export function podChangeMatters(old: Pod, pod: Pod): boolean {
   );
 }
 
+/** Upstream's nodeStatusUpdateFrequency, the heartbeat client's timeout unless the lease is shorter. */
+const HEARTBEAT_TIMEOUT_MS = 10_000;
+
 /** The kubelet of node `input.nodeName`. */
 export const kubeletActor = defineActor<KubeletInput>({
   kind: 'kubelet',
@@ -51,7 +55,10 @@ export const kubeletActor = defineActor<KubeletInput>({
     const events = cfg.events ? new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName }, clock, rng.fork('events'), log) : undefined;
     const pods = new PodEffects({ runtime, status, events, clock, log });
     const identity = { machineID: rng.hex(16), systemUUID: rng.uuid(), bootID: rng.uuid(), runtimeVersion: `${runtime.name}://${runtime.version}` };
-    const node = new NodeEffects({ id: deps.id, client: deps.client, clock, rng: rng.fork('lease'), log, events }, cfg, identity);
+    // Lease and node status go through a client with upstream's heartbeat timeout, min(10 s, lease
+    // duration): a renewal whose reply never comes (an API server killed mid-request) is retried in time.
+    const heartbeats = new ApiClient(deps.bus, { clock, timeoutMs: Math.min(HEARTBEAT_TIMEOUT_MS, cfg.leaseDurationSeconds * 1000) });
+    const node = new NodeEffects({ id: deps.id, client: heartbeats, clock, rng: rng.fork('lease'), log, events }, cfg, identity);
     deps.onStop(() => {
       informer.stop();
       status.close();

@@ -39,24 +39,35 @@ export class TraceRecorder implements BusTap {
   private notesEvicted = 0;
   private droppedByFeeds = 0;
   private lastAt = 0;
+  /** Notes made (on the default clock) before any message was recorded: dated with the first one. */
+  private undated: StateNote[] = [];
+  private readonly dated: boolean;
 
   constructor(opts: TraceRecorderOptions = {}) {
     const capacity = opts.capacity ?? 200_000;
     this.store = new SpanStore(capacity);
     this.noteCapacity = opts.noteCapacity ?? Math.max(1, Math.floor(capacity / 4));
     this.inspector = new StateInspector(opts.now ?? (() => this.lastAt));
+    this.dated = opts.now !== undefined;
+  }
+
+  private seen(at: number): void {
+    this.lastAt = at;
+    if (!this.undated.length) return;
+    for (const n of this.undated) n.at = at;
+    this.undated = [];
   }
 
   /** BusTap: a message was sent. */
   sent(r: SentRecord): void {
-    this.lastAt = r.at;
+    this.seen(r.at);
     const s = this.normalizer.sent(r);
     if (s) this.store.addSent(s);
   }
 
   /** BusTap: a message was delivered. */
   delivered(r: DeliveredRecord): void {
-    this.lastAt = r.at;
+    this.seen(r.at);
     this.store.addDelivered(this.normalizer.delivered(r));
   }
 
@@ -86,7 +97,9 @@ export class TraceRecorder implements BusTap {
   /** XState inspection hook (HostEnv.inspect): a note when an actor's state value changes. */
   inspect = (ev: InspectionEvent): void => {
     const n = this.inspector.inspect(ev);
-    if (n) this.note(n);
+    if (!n) return;
+    if (!this.dated && this.lastAt === 0) this.undated.push(n);
+    this.note(n);
   };
 
   /** Returns the spans and notes a query asks for, in causal order. */

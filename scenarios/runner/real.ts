@@ -82,7 +82,7 @@ export class RealDriver implements Driver {
     const t = this.opts.timings;
     const r = this.opts.replicas;
     const cp = (c: Component) => {
-      const head = ['control-plane', '--log-level', 'warn', '--actors', c];
+      const head = ['control-plane', '--log-level', 'warn', '--actors', c, ...this.traceFlag()];
       if (!elected(c, r)) return [...head, '--leader-elect', 'false'];
       const e = t.election;
       return [...head, '--leader-elect', 'true', '--leader-elect-lease-duration', goMs(e.leaseDurationMs), '--leader-elect-renew-deadline', goMs(e.renewDeadlineMs), '--leader-elect-retry-period', goMs(e.retryPeriodMs)];
@@ -102,9 +102,14 @@ export class RealDriver implements Driver {
     await Promise.all(nodes.map((n) => this.addNode(n)));
   }
 
+  /** With --trace, every process publishes its messages and state changes (the runner records them). */
+  private traceFlag(): string[] {
+    return this.opts.trace ? ['--trace'] : [];
+  }
+
   /**
    * Traces the runner's own connection, and records the span batches processes publish on
-   * TRACE_SPANS (`kubus control-plane` and `kubus node` publish them when their tracing is on).
+   * TRACE_SPANS (`kubus control-plane` and `kubus node` publish them with --trace).
    */
   private record(trace: TraceSink): void {
     this.bus!.tap = trace;
@@ -196,7 +201,7 @@ export class RealDriver implements Driver {
     if (this.members.get(n.name)?.proc) throw new UnknownTargetError(`node ${n.name} is already running`);
     if (componentOf(n.name)) throw new UnknownTargetError(`a node can't be named ${n.name} (a control-plane name)`);
     const t = this.opts.timings;
-    const args = ['node', '--name', n.name, '--first-index', String(n.index), '--log-level', 'warn'];
+    const args = ['node', '--name', n.name, '--first-index', String(n.index), '--log-level', 'warn', ...this.traceFlag()];
     args.push('--node-lease-duration', `${t.leaseDurationSeconds}s`, '--node-status-report-frequency', goMs(t.nodeStatusReportMs));
     if (n.capacity) args.push('--capacity', Object.entries(n.capacity).map(([k, v]) => `${k}=${v}`).join(','));
     if (n.labels) args.push('--labels', Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','));
