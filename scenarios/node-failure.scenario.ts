@@ -12,6 +12,7 @@ export default scenario(
     await s.apply(deployment('web', 6, { tolerations: tolerateNodeLoss(s.seconds(60)) }));
     await s.until('6 web pods Running', () => s.pods({ labels: 'app=web' }).running().count() === 6, { within: '1m' });
     s.always('never more than 6 web pods alive', () => s.pods({ labels: 'app=web' }).alive().count() <= 6);
+    await s.advance('20s'); // a steady cluster: every kubelet renews its lease every 10 s (the trace shows node-1's stop)
 
     s.step('kill node-1');
     const victim = 'node-1';

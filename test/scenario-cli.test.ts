@@ -38,6 +38,11 @@ test('scenario cli - node-failure passes in simulated mode, with progress, a sum
   const mmd = readFileSync(join(dir, 'node-failure.mmd'), 'utf8');
   t.regex(mmd, /^sequenceDiagram/);
   t.regex(mmd, /elided: .*leases/, 'lease renewals');
+  const text = readFileSync(join(dir, 'node-failure.trace.txt'), 'utf8');
+  const kill = text.indexOf('step kill node-1');
+  const renewals = [...text.matchAll(/kubelet\/node-1 → apiserver: update leases lease\/kube-node-lease\/node-1/g)].map((m) => m.index);
+  t.true(kill > 0 && renewals.some((i) => i < kill), "node-1's lease renewals before the kill");
+  t.false(renewals.some((i) => i > kill), '... and none after it');
   t.regex(mmd, /Note over scenario: step kill node-1/);
   t.regex(mmd, /controller_node_lifecycle->>apiserver: update-status nodes node\/node-1 \(Ready=Unknown\)/, 'the node goes Unknown');
   t.regex(mmd, /->>apiserver: (update|patch) nodes node\/node-1/, 'it is tainted');
