@@ -1,5 +1,5 @@
 // Latency distributions for scenario figures (pod startup p50/p99), on hdr-histogram-js.
-import hdr from 'hdr-histogram-js';
+import * as hdr from 'hdr-histogram-js';
 
 /** Records durations (ms, kept to the microsecond) and answers percentiles. */
 export class Latencies {

@@ -1,11 +1,11 @@
 // `kubus scenario run|list` as a user runs them: progress, the summary, exit codes, --report json,
 // --trace files, and the library listing.
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunReport } from '../scenarios/types.ts';
-import { runKubus } from './helpers/proc.ts';
+import { ROOT, runKubus } from './helpers/proc.ts';
 
 const tmp = (t: { teardown(fn: () => void): void }) => {
   const d = mkdtempSync(join(tmpdir(), 'kubus-scenario-cli-'));
@@ -80,4 +80,13 @@ test('scenario cli - a bad file or flag is a one-line error with exit code 1', a
   const scaleReal = await runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--real']);
   t.is(scaleReal.code, 1);
   t.regex(scaleReal.stdout, /does not run in real mode/);
+});
+
+test("scenario cli - a user's scenario outside the repo, importing kubus's scenario modules, runs", async (t) => {
+  const file = join(tmp(t), 'mine.scenario.ts');
+  writeFileSync(file, `import { scaleOut } from '${join(ROOT, 'scenarios', 'scale-out.scenario.ts')}';\nexport default scaleOut(10, 50);\n`);
+  const r = await runKubus(['scenario', 'run', file]);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, /^PASSED: scale-out to 10 nodes and 50 pods/m);
+  t.regex(r.stdout, /pod startup p99 \(cluster\)\s+\d/);
 });
