@@ -16,6 +16,9 @@ interface Evaluation {
   seen: string[];
 }
 
+/** A wait that takes long says how it is going this often (real time). */
+const PROGRESS_EVERY_MS = 10_000;
+
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as Promise<unknown>)?.then === 'function';
 
 /** Keeps the results of a run's expectations and reports progress. */
@@ -103,10 +106,15 @@ export class Expectations {
   async wait(kind: 'until' | 'eventually', description: string, cond: Condition, withinMs: number, everyMs: number): Promise<boolean> {
     const start = this.driver.now();
     const deadline = start + withinMs;
+    let said = this.realNow();
     for (;;) {
       const version = this.view.version;
       const e = await this.evaluate(cond);
       const now = this.driver.now();
+      if (!e.ok && this.realNow() - said >= PROGRESS_EVERY_MS) {
+        said = this.realNow();
+        this.emit('info', `… still waiting: ${description}; now ${e.seen.join('; ') || 'false'}`);
+      }
       if (e.ok) {
         this.record({ kind, description, ok: true, seen: e.seen, message: `after ${formatDuration(now - start)}` });
         this.emit('wait', `✓ ${kind} ${description} (after ${formatDuration(now - start)})`, true);
