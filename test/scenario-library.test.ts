@@ -37,3 +37,11 @@ test('scenario library - scale-out, scaled down to 100 nodes and 3,000 pods, rep
   t.true(figure('pod startup p99 (real)')! >= figure('pod startup p50 (real)')!);
   t.log(r.metrics.map((m) => `${m.name}: ${m.value.toFixed(3)} ${m.unit}`).join('\n'));
 });
+
+test('scenario library - steady hour: 100 nodes and 300 pods for an hour of cluster time, nothing drifts', async (t) => {
+  const { def } = await loadScenario(join(DIR, 'steady-hour.scenario.ts'));
+  const r = await runScenario(def);
+  t.true(r.ok, summary(r));
+  t.is(r.clusterMs >= 3_600_000, true, 'an hour of cluster time passed');
+  t.log(summary(r).split('\n')[0]);
+});
