@@ -48,6 +48,8 @@ test('scenario cli - node-failure passes in simulated mode, with progress, a sum
   t.regex(mmd, /->>apiserver: (update|patch) nodes node\/node-1/, 'it is tainted');
   t.regex(mmd, /->>apiserver: delete pods pod\/default\/web-/, 'eviction');
   t.regex(mmd, /->>apiserver: create pods pod\/default\/web-[\s\S]*scheduler->>apiserver: bind pods pod\/default\/web-\S+ \(to node-[02]\)/, 'replacements created and bound');
+  const creates = mmd.match(/->>apiserver: create pods pod\/default\/web-/g)?.length ?? 0;
+  t.true(creates > 6 && (mmd.match(/controller_replicaset->>apiserver: create pods/g)?.length ?? 0) === creates, 'every create, replacements too, is the ReplicaSet controller\'s');
   JSON.parse(readFileSync(join(dir, 'node-failure.chrome.json'), 'utf8'));
 });
 

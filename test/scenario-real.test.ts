@@ -39,6 +39,8 @@ nats('scenario real - node-failure passes with --real: kill -9 of a node process
   t.regex(mmd, /controller_node_lifecycle->>apiserver: update-status nodes node\/node-1 \(Ready=Unknown\)/, 'the node goes Unknown');
   t.regex(mmd, /->>apiserver: delete pods pod\/default\/web-/, 'eviction');
   t.regex(mmd, /controller_replicaset->>apiserver: create pods pod\/default\/web-[\s\S]*scheduler->>apiserver: bind pods pod\/default\/web-\S+ \(to node-[02]\)/, 'replacements created and bound');
+  const creates = mmd.match(/->>apiserver: create pods pod\/default\/web-/g)?.length ?? 0;
+  t.true(creates > 6 && (mmd.match(/controller_replicaset->>apiserver: create pods/g)?.length ?? 0) === creates, 'every create, replacements too, is the ReplicaSet controller\'s');
 });
 
 nats('scenario real - partition and heal over a relay that cuts the node process off NATS', async (t) => {

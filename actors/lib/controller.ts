@@ -5,6 +5,7 @@ import { fromCallback, fromPromise } from 'xstate';
 import type { KubeObject } from '../../api/meta.ts';
 import type { Informer } from '../../bus/informer.ts';
 import { keyOf } from '../../bus/informer.ts';
+import { currentContext, runHandling } from '../../bus/trace.ts';
 import type { SharedOptions } from '../../bus/informer-factory.ts';
 import { defineActor, type ActorDefinition, type ActorDeps } from './actor.ts';
 import { controllerMachine, type QueueCommand, type ReconcileResult } from './controller.machine.ts';
@@ -72,10 +73,13 @@ export function defineController<Input = void>(spec: ControllerSpec<Input>): Act
           informers: fromCallback(({ sendBack }) => {
             const regs = spec.watches.map((w) => {
               const inf = ctx.cache(w.resource, w.opts);
+              // A shared informer delivers in the context of the actor that started its watch: what
+              // this controller does about an event is its own (the event's span stays the cause).
+              const own = (fn: () => void) => runHandling({ span: currentContext()?.span, actor: deps.id }, fn);
               const h = {
-                add: (o: KubeObject) => enqueue(w, o),
-                update: (old: KubeObject, o: KubeObject) => enqueue(w, old, o),
-                delete: (o: KubeObject) => enqueue(w, o),
+                add: (o: KubeObject) => own(() => enqueue(w, o)),
+                update: (old: KubeObject, o: KubeObject) => own(() => enqueue(w, old, o)),
+                delete: (o: KubeObject) => own(() => enqueue(w, o)),
               };
               inf.on(h);
               for (const o of inf.list()) enqueue(w, o); // a shared informer may have synced already

@@ -83,6 +83,8 @@ export interface Driver {
   knows(target: string): boolean;
   /** Messages delivered so far (simulated), for the report. */
   messages(): number | undefined;
+  /** Waits until what the cluster did so far has reached the trace (real mode: the processes' feeds). */
+  settleTrace?(): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -24,6 +24,8 @@ import { KubusProcess, ProcessStartError } from './processes.ts';
 import { Relay } from './relay.ts';
 
 const START_TIMEOUT_MS = 30_000;
+/** Five feed intervals (runtime/trace-feed.ts publishes every 100 ms). */
+const FEED_SETTLE_MS = 500;
 const RUNNING = /running against/;
 const goMs = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
 
@@ -105,6 +107,12 @@ export class RealDriver implements Driver {
   /** With --trace, every process publishes its messages and state changes (the runner records them). */
   private traceFlag(): string[] {
     return this.opts.trace ? ['--trace'] : [];
+  }
+
+  /** The processes' feeds publish every 100 ms: waits for the batches that hold the run's last messages. */
+  async settleTrace(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, FEED_SETTLE_MS));
+    await this.bus?.flush();
   }
 
   /**

@@ -125,6 +125,7 @@ export async function runScenario(def: ScenarioDefinition, opts: RunOptions = {}
     report.clusterMs = driver.now();
     report.realMs = realNow();
     report.messages = driver.messages();
+    if (opts.trace) await driver.settleTrace?.().catch(() => undefined);
     opts.trace?.close();
     view?.stop();
     try {
