@@ -6,7 +6,7 @@ import type { ResourceDef } from '../../api/resource.ts';
 import type { WatchBatch, WatchEvent, WatchHeartbeat, WatchHeartbeatReply, WatchOptions } from '../../api/protocol.ts';
 import { expired, timeout, type Status } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
-import { NoRespondersError } from '../../bus/errors.ts';
+import { BusClosedError, NoRespondersError } from '../../bus/errors.ts';
 import { watchEvents, watchHeartbeat } from '../../bus/subjects.ts';
 import { currentContext, runAsRoot, runHandling, type HandlingContext } from '../../bus/trace.ts';
 import type { Bus, Logger } from '../../bus/types.ts';
@@ -306,7 +306,9 @@ export class WatchHub {
     try {
       this.opts.bus.publish(w.subject, batch);
     } catch (err) {
-      this.opts.log.warn({ watch: w.subject, err: (err as Error).message }, 'could not send watch events');
+      // On the way down (the bus closed before the last batch went out) this is expected.
+      const level = err instanceof BusClosedError ? 'debug' : 'warn';
+      this.opts.log[level]({ watch: w.subject, err: (err as Error).message }, 'could not send watch events');
     }
   }
 
