@@ -12,6 +12,7 @@ import { ttlAfterFinishedController, type TtlAfterFinishedInput } from '../actor
 import { statefulSetController } from '../actors/controllers/statefulset/statefulset.controller.ts';
 import { deploymentController } from '../actors/controllers/deployment/deployment.controller.ts';
 import { replicaSetController } from '../actors/controllers/replicaset/replicaset.controller.ts';
+import { podGcController, type PodGcInput } from '../actors/controllers/podgc/podgc.controller.ts';
 import type { Host } from './host.ts';
 
 /** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
@@ -20,6 +21,7 @@ export interface ControllerManagerOptions {
   namespace?: NamespaceControllerInput;
   daemonSet?: DaemonSetControllerInput;
   ttlAfterFinished?: TtlAfterFinishedInput;
+  podGc?: PodGcInput;
 }
 
 /** The controllers, by name, with the input each gets. */
@@ -37,6 +39,7 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['statefulset', statefulSetController, undefined],
     ['job', jobController, undefined],
     ['ttl-after-finished', ttlAfterFinishedController, opts.ttlAfterFinished],
+    ['podgc', podGcController, opts.podGc],
   ];
 }
 
