@@ -4,7 +4,8 @@ import type { ExecutionContext } from 'ava';
 import { CompactedError } from '../actors/apiserver/store/store.ts';
 import type { Store } from '../actors/apiserver/store/store.ts';
 import { FutureRevisionError } from '../actors/apiserver/store/errors.ts';
-import { prefixEnd } from '../actors/apiserver/store/memory-store.ts';
+import { MemoryStore, prefixEnd } from '../actors/apiserver/store/memory-store.ts';
+import { seededRng } from '../bus/random.ts';
 import { collect, fileBackend, memoryBackend, settle } from './fixtures/store-helpers.ts';
 import type { Backend } from './fixtures/store-helpers.ts';
 
@@ -195,3 +196,28 @@ test('store - prefixEnd bounds every key with the prefix', (t) => {
 for (const backend of [memoryBackend, fileBackend]) {
   for (const [behaviour, body] of Object.entries(cases)) test(behaviour, contract, backend, body);
 }
+
+test('store - history of one resource (indexed by /registry/<resource>/) equals a scan of everything, across compactions', async (t) => {
+  const s = new MemoryStore();
+  const rng = seededRng(7);
+  const keys = ['/registry/pods/default/a', '/registry/pods/kube-system/b', '/registry/leases/kube-node-lease/n1', '/registry/pods/default/c', '/registry/nodes/n1', '/x/y'];
+  const exists = new Set<string>();
+  const prefixes = ['/registry/pods/', '/registry/pods/default/', '/registry/leases/', '/registry/nodes/', '/registry/nodes/n1', '/registry/secrets/'];
+  const scan = (prefix: string, after: number) => s.history('', after, s.revision).filter((e) => e.kv.key.startsWith(prefix));
+  for (let i = 0; i < 400; i++) {
+    const key = keys[rng.int(keys.length)];
+    if (exists.has(key) && rng.int(4) === 0) {
+      await s.txn({ op: 'delete', key });
+      exists.delete(key);
+    } else {
+      await s.txn(exists.has(key) ? { op: 'update', key, value: i } : { op: 'create', key, value: i });
+      exists.add(key);
+    }
+    if (i % 97 === 96) s.compact(s.revision - 20);
+    if (i % 10 === 9)
+      for (const prefix of prefixes) {
+        const after = s.compactedRevision + rng.int(s.revision - s.compactedRevision + 1);
+        t.deepEqual(s.history(prefix, after, s.revision), scan(prefix, after), `${prefix} after ${after}`);
+      }
+  }
+});
