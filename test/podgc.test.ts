@@ -1,7 +1,7 @@
 // The pod garbage collector on the virtual clock: pods of a node that is gone are marked Failed
 // (DisruptionTarget) and deleted after the 40 s quarantine; terminated pods over the threshold go,
 // evicted and oldest first; pods of existing nodes stay.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { KubeObject } from '../api/meta.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import { podGcController } from '../actors/controllers/podgc/podgc.controller.ts';
@@ -12,11 +12,16 @@ import { pod, startApi } from './helpers/api.ts';
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const node = (name: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name } }) as KubeObject;
 
-test('podgc - pods of a node that is gone are marked Failed and deleted after the quarantine; others stay', async (t) => {
+/** An API server on a virtual clock; `run` lets the clock move while a request is answered. */
+async function virtualApi(t: ExecutionContext) {
   const clock = new VirtualClock(T0);
   const env = await startApi(t, { clock });
-  const { client } = env;
   const run = <T>(p: Promise<T>) => clock.runUntil(() => false, clock.now() + 1).then(() => p);
+  return { clock, env, client: env.client, run };
+}
+
+test('podgc - pods of a node that is gone are marked Failed and deleted after the quarantine; others stay', async (t) => {
+  const { clock, env, client, run } = await virtualApi(t);
   await run(client.create('nodes', node('here')));
   await run(client.create('nodes', node('gone-soon')));
   await run(client.create('pods', pod('on-here', { nodeName: 'here' })));
@@ -40,10 +45,7 @@ test('podgc - pods of a node that is gone are marked Failed and deleted after th
 });
 
 test('podgc - terminated pods over the threshold are deleted, evicted and oldest first', async (t) => {
-  const clock = new VirtualClock(T0);
-  const env = await startApi(t, { clock });
-  const { client } = env;
-  const run = <T>(p: Promise<T>) => clock.runUntil(() => false, clock.now() + 1).then(() => p);
+  const { clock, env, client, run } = await virtualApi(t);
   await run(client.create('nodes', node('n')));
   for (const [i, name] of ['old', 'mid', 'new', 'evicted', 'running'].entries()) {
     await clock.advance(1_000 * (i + 1));
