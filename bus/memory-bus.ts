@@ -318,6 +318,11 @@ export class MemoryBus implements Bus {
       this.subscribe(`${this.inbox}.*`, (msg) => this.pending.get(msg.subject)?.(msg)),
     );
     return new Promise((resolve, reject) => {
+      if (this.down && !this.closed) {
+        // As a NATS connection that is reconnecting: refused at once, never sent.
+        queueMicrotask(() => reject(new ConnectionLostError(subject, false)));
+        return;
+      }
       const reply = `${this.inbox}.${this.inboxSeq++}`;
       const clock = this.broker.clock;
       let timer: unknown;
@@ -336,11 +341,6 @@ export class MemoryBus implements Bus {
       } catch (err) {
         this.pending.delete(reply);
         reject(err);
-        return;
-      }
-      if (this.down) {
-        this.pending.delete(reply);
-        queueMicrotask(() => reject(new ConnectionLostError(subject, false)));
         return;
       }
       if (routed === 0) {

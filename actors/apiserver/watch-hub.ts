@@ -71,12 +71,15 @@ export class WatchHub {
   /** Keys of pods per spec.nodeName ('' = unscheduled), so node-filtered lists and watches skip other nodes. */
   readonly podsByNode = new Map<string, Set<string>>();
   private readonly cancel: () => void;
+  /** What events of a write made outside any request are sent as: new traces from the API server. */
+  private readonly root: HandlingContext;
 
   constructor(
     private readonly store: Store,
     private readonly opts: HubOptions,
   ) {
     this.position = store.revision;
+    this.root = { actor: opts.serverId };
     for (const kv of store.range(`${REGISTRY_PREFIX}${PODS}/`).kvs) this.indexPod(kv.key, undefined, nodeOf(kv.value as KubeObject));
     this.cancel = store.watch(REGISTRY_PREFIX, this.position, (ev) => this.onStoreEvent(ev));
   }
@@ -200,7 +203,8 @@ export class WatchHub {
 
   /** The store hands events over in a later microtask: each goes out in the context of its own write. */
   private onStoreEvent(ev: StoreEvent): void {
-    if (ev.cause !== currentContext()) runHandling(ev.cause ?? {}, () => this.dispatch(ev));
+    const ctx = ev.cause ?? this.root;
+    if (ctx !== currentContext()) runHandling(ctx, () => this.dispatch(ev));
     else this.dispatch(ev);
   }
 
@@ -293,7 +297,7 @@ export class WatchHub {
 
   private flushOne(w: ServerWatch): void {
     if (!w.pending.length) return;
-    const ctx = w.pendingCtx ?? {};
+    const ctx = w.pendingCtx ?? this.root;
     if (ctx !== currentContext()) return runHandling(ctx, () => this.send(w));
     this.send(w);
   }
