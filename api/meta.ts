@@ -62,6 +62,10 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/** Returns the controller reference of an object (the owner reference with controller: true), if any. */
+export const controllerRefOf = (obj: Pick<KubeObject, 'metadata'>): OwnerReference | undefined =>
+  obj.metadata.ownerReferences?.find((r) => r.controller === true);
+
 /** A list as returned by `list`: items plus the store revision of the read. */
 export interface KubeList<T extends KubeObject = KubeObject> {
   apiVersion: string;

@@ -265,6 +265,10 @@ export function compileRequirements(reqs: readonly Requirement[]): LabelMatcher 
 }
 
 /** Returns a matcher for a LabelSelector: absent (null) matches nothing, empty matches everything (upstream LabelSelectorAsSelector). */
+/** Returns true for a LabelSelector with no requirement (it selects everything; workload controllers treat it as nothing). */
+export const isEmptySelector = (sel: LabelSelector | undefined | null): boolean =>
+  !sel || Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions?.length ?? 0) === 0;
+
 export function labelSelectorMatcher(sel: LabelSelector | undefined | null): LabelMatcher {
   if (!sel) return () => false;
   return compileRequirements(labelSelectorRequirements(sel));

@@ -67,6 +67,19 @@ export class StatusError extends Error {
   }
 }
 
+/** Returns the HTTP code of an API error (undefined for anything else), as apierrors' ReasonForError. */
+export const statusCodeOf = (err: unknown): number | undefined => (err instanceof StatusError ? err.code : undefined);
+/** Returns true for a 404 NotFound (apierrors.IsNotFound). */
+export const isNotFound = (err: unknown) => statusCodeOf(err) === 404;
+/** Returns true for any 409: AlreadyExists or Conflict. */
+export const isConflict = (err: unknown) => statusCodeOf(err) === 409;
+/** Returns true for a 409 AlreadyExists (apierrors.IsAlreadyExists). */
+export const isAlreadyExists = (err: unknown) => err instanceof StatusError && err.code === 409 && err.reason === 'AlreadyExists';
+/** Returns true for a 410 Expired / Gone (apierrors.IsResourceExpired). */
+export const isExpired = (err: unknown) => statusCodeOf(err) === 410;
+/** Returns true for a 404 or a 409: the object is gone or changed meanwhile (a delete or update to give up on). */
+export const isGoneOrChanged = (err: unknown) => isNotFound(err) || isConflict(err);
+
 /** A field-level validation failure, as upstream's field.Error. */
 export interface FieldError {
   field: string;

@@ -1,8 +1,10 @@
-// An informer: list, then watch from the list's revision; a local cache; add/update/delete
-// handlers; resume after a gap, silence or reconnect; list again after 410 Expired.
+// An informer: list, then watch from the list's revision; a local cache with secondary indexes;
+// add/update/delete handlers (a late one gets the cache replayed as adds, as client-go's
+// AddEventHandler); resume after a gap, silence or reconnect; list again after 410 Expired.
 import type { KubeObject } from '../api/meta.ts';
 import type { WatchEvent } from '../api/protocol.ts';
 import { StatusError, type Status } from '../api/status.ts';
+import { IndexedStore, type Indexers, type Lister } from './indexer.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { realClock, type Clock } from './clock.ts';
 import type { ApiClient } from './client.ts';
@@ -31,7 +33,9 @@ export const keyOf = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.na
 
 /** Keeps a local, eventually-equal copy of one resource (optionally filtered) and reports changes. */
 export class Informer<T extends KubeObject = KubeObject> {
-  readonly cache = new Map<string, T>();
+  private readonly store = new IndexedStore<T>();
+  /** The cached objects by key (read-only: the informer alone writes it). */
+  readonly cache: ReadonlyMap<string, T> = this.store.items;
   lastRV = '';
   synced = false;
   /** Counters for tests and `kubus status`: full lists, and watches resumed from a revision. */
@@ -55,10 +59,27 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.log = (opts.log ?? silentLogger).child({ informer: resource });
   }
 
-  /** Adds handlers (call before start to see the initial adds). */
+  /** Adds handlers; the objects already cached are delivered to them at once as adds. */
   on(h: InformerHandlers<T>): this {
     this.handlers.push(h);
+    if (h.add) for (const obj of this.store.list()) this.deliver(h, 'add', obj);
     return this;
+  }
+
+  /** Adds index functions (indexing what is cached already); re-adding the same function is a no-op. */
+  addIndexers(indexers: Indexers<T>): this {
+    this.store.addIndexers(indexers);
+    return this;
+  }
+
+  /** Returns the cached objects whose index `name` has `value`. */
+  byIndex(name: string, value: string): T[] {
+    return this.store.byIndex(name, value);
+  }
+
+  /** Returns a read-only view of the cache, for reconcilers. */
+  lister(): Lister<T> {
+    return this.store;
   }
 
   /** Removes handlers added with `on`. */
@@ -79,11 +100,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   get(key: string): T | undefined {
-    return this.cache.get(key);
+    return this.store.get(key);
   }
 
   list(): T[] {
-    return [...this.cache.values()];
+    return this.store.list();
   }
 
   stop(): void {
@@ -134,14 +155,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const obj of items) {
       const key = keyOf(obj);
       seen.add(key);
-      const old = this.cache.get(key);
-      this.cache.set(key, obj);
+      const old = this.store.set(key, obj);
       if (!old) this.dispatch('add', obj);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.dispatch('update', obj, old);
     }
-    for (const [key, old] of [...this.cache]) {
+    for (const [key, old] of [...this.store.items]) {
       if (seen.has(key)) continue;
-      this.cache.delete(key);
+      this.store.delete(key);
       this.dispatch('delete', old);
     }
     this.lastRV = rv;
@@ -176,13 +196,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (rv) this.lastRV = rv;
     if (ev.type === 'BOOKMARK') return;
     const key = keyOf(obj);
-    const old = this.cache.get(key);
     if (ev.type === 'DELETED') {
-      this.cache.delete(key);
-      if (old) this.dispatch('delete', obj);
+      if (this.store.delete(key)) this.dispatch('delete', obj);
       return;
     }
-    this.cache.set(key, obj);
+    const old = this.store.set(key, obj);
     if (old) this.dispatch('update', obj, old);
     else this.dispatch('add', obj);
   }
@@ -198,14 +216,16 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private dispatch(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
-    for (const h of this.handlers) {
-      try {
-        if (kind === 'add') h.add?.(obj);
-        else if (kind === 'update') h.update?.(old!, obj);
-        else h.delete?.(obj);
-      } catch (err) {
-        this.log.error({ err, key: keyOf(obj) }, `informer ${kind} handler threw`);
-      }
+    for (const h of [...this.handlers]) this.deliver(h, kind, obj, old); // a handler may register another
+  }
+
+  private deliver(h: InformerHandlers<T>, kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
+    try {
+      if (kind === 'add') h.add?.(obj);
+      else if (kind === 'update') h.update?.(old!, obj);
+      else h.delete?.(obj);
+    } catch (err) {
+      this.log.error({ err, key: keyOf(obj) }, `informer ${kind} handler threw`);
     }
   }
 }

@@ -134,8 +134,7 @@ export const kubeletActor = defineActor<KubeletInput>({
             },
             delete: (pod: Pod) => sendBack({ type: 'pod.deleted', pod, now: clock.now() }),
           };
-          informer.on(handlers);
-          for (const pod of informer.list()) handlers.add(pod);
+          informer.on(handlers); // replays the pods already cached
           if (!started) void informer.start();
           started = true;
           const off = runtime.onContainerExit((exit) => runAsRoot(deps.id, () => sendBack({ type: 'container.exited', exit, now: clock.now() })));

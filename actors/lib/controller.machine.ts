@@ -1,60 +1,59 @@
-// The lifecycle every controller shares: wait for its informers to sync, then take one key at a
-// time from the work queue and reconcile it. Pure: the informers, the queue and the reconcile
-// step are effects given by controller.ts.
-import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+// The lifecycle every controller shares: wait for its informers to sync, then run `workers`
+// workers, each taking one key at a time from the work queue and reconciling it. Pure: the
+// informers, the queue and the reconcile step are effects given by controller.ts.
+import { assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
 
 export interface ReconcileResult {
   /** Reconcile this key again after this long (e.g. waiting for a timeout to run out). */
   requeueAfterMs?: number;
 }
 
-/** What the machine tells its queue. */
-export type QueueCommand =
-  | { type: 'next' }
-  | { type: 'done'; key: string; requeueAfterMs?: number }
-  | { type: 'failed'; key: string; error: unknown };
-
-export const controllerMachine = setup({
-  types: {
-    context: {} as { key?: string },
-    events: {} as { type: 'informers.synced' } | { type: 'key.ready'; key: string },
-  },
+/** One worker: waits for a key, reconciles it, reports the outcome, and waits again. */
+export const workerMachine = setup({
+  types: { context: {} as { key?: string } },
   actors: {
-    informers: fromCallback(() => {}),
-    queue: fromCallback<QueueCommand>(() => {}),
+    /** Resolves with the next key the queue hands this worker. */
+    next: fromPromise<string>(async () => ''),
     reconcile: fromPromise<ReconcileResult | void, { key: string }>(async () => {}),
   },
+  actions: {
+    succeeded: (_, _params: { key: string; result: ReconcileResult | void }) => {},
+    failed: (_, _params: { key: string; error: unknown }) => {},
+  },
 }).createMachine({
-  id: 'controller',
+  id: 'worker',
   context: {},
-  invoke: [
-    { id: 'queue', src: 'queue' },
-    { id: 'informers', src: 'informers' },
-  ],
-  initial: 'syncing',
+  initial: 'waiting',
   states: {
-    syncing: { on: { 'informers.synced': 'idle' } },
-    idle: {
-      entry: sendTo('queue', { type: 'next' }),
-      on: { 'key.ready': { target: 'working', actions: assign({ key: ({ event }) => event.key }) } },
+    waiting: {
+      invoke: { src: 'next', onDone: { target: 'working', actions: assign({ key: ({ event }) => event.output }) } },
     },
     working: {
       invoke: {
         src: 'reconcile',
         input: ({ context }) => ({ key: context.key! }),
-        onDone: {
-          target: 'idle',
-          actions: sendTo('queue', ({ context, event }) => ({
-            type: 'done' as const,
-            key: context.key!,
-            requeueAfterMs: event.output?.requeueAfterMs,
-          })),
-        },
-        onError: {
-          target: 'idle',
-          actions: sendTo('queue', ({ context, event }) => ({ type: 'failed' as const, key: context.key!, error: event.error })),
-        },
+        onDone: { target: 'waiting', actions: { type: 'succeeded', params: ({ context, event }) => ({ key: context.key!, result: event.output }) } },
+        onError: { target: 'waiting', actions: { type: 'failed', params: ({ context, event }) => ({ key: context.key!, error: event.error }) } },
       },
     },
   },
 });
+
+/** Returns the controller machine with `workers` workers (upstream's --concurrent-*-syncs). */
+export const controllerMachine = (workers: number) =>
+  setup({
+    types: { events: {} as { type: 'informers.synced' } },
+    actors: { informers: fromCallback(() => {}), worker: workerMachine },
+  }).createMachine({
+    id: 'controller',
+    invoke: { id: 'informers', src: 'informers' },
+    initial: 'syncing',
+    states: {
+      syncing: { on: { 'informers.synced': 'running' } },
+      running: {
+        entry: enqueueActions(({ enqueue }) => {
+          for (let i = 0; i < workers; i++) enqueue.spawnChild('worker', { id: `worker-${i}` });
+        }),
+      },
+    },
+  });

@@ -1,76 +1,100 @@
-// Builds a controller actor from a spec, as controller-runtime does: informer events enqueue
-// object keys; one reconcile at a time reads the caches and acts on current state; failures are
-// retried with backoff by the work queue. Each controller then only writes `reconcile`.
+// Builds a controller actor from a spec, as controller-runtime does: informer events map to object
+// keys (resolved when the event arrives, with the caches at hand) and enqueue them; `workers`
+// workers reconcile keys from current state, never one key in two workers at once; failures are
+// retried by the queue's rate limiter, and a reconcile may ask to run again later. State that a
+// controller keeps between reconciles is built once by `init` and owned by the framework.
 import { fromCallback, fromPromise } from 'xstate';
 import type { KubeObject } from '../../api/meta.ts';
+import type { Indexers } from '../../bus/indexer.ts';
 import type { Informer } from '../../bus/informer.ts';
 import { keyOf } from '../../bus/informer.ts';
 import { currentContext, runHandling } from '../../bus/trace.ts';
 import type { SharedOptions } from '../../bus/informer-factory.ts';
 import { defineActor, type ActorDefinition, type ActorDeps } from './actor.ts';
-import { controllerMachine, type QueueCommand, type ReconcileResult } from './controller.machine.ts';
+import { controllerMachine, workerMachine, type ReconcileResult } from './controller.machine.ts';
 import { EventRecorder } from './events.ts';
 import { WorkQueue } from './workqueue.ts';
 
-export interface WatchSpec {
+export type { ReconcileResult } from './controller.machine.ts';
+
+export interface WatchSpec<S = unknown> {
   resource: string;
   opts?: SharedOptions;
+  /** Indexes this controller reads on the shared informer (see bus/indexers.ts). */
+  indexers?: Indexers;
   /** Keys to reconcile when an object of this resource changes (default: the object's own key). */
-  keys?(obj: KubeObject): string[];
+  keys?(obj: KubeObject, ctx: ControllerContext<S>): Iterable<string>;
 }
 
-export interface ControllerContext {
+export interface ControllerContext<S = undefined> {
   deps: ActorDeps;
   /** The shared informer (cache) of a resource: read current state here, never from events. */
   cache<T extends KubeObject = KubeObject>(resource: string, opts?: SharedOptions): Informer<T>;
   queue: WorkQueue;
   events: EventRecorder;
+  /** What `init` built: the controller's memory between reconciles. */
+  state: S;
 }
 
-export interface ControllerSpec<Input = void> {
+export interface ControllerSpec<Input = void, S = undefined> {
   /** e.g. `node-lifecycle`; the actor kind is `controller/<name>`. */
   name: string;
-  watches: WatchSpec[];
+  watches: WatchSpec<S>[];
+  /** Workers reconciling at once (upstream's --concurrent-*-syncs; default 1). */
+  workers?: number | ((input: Input) => number);
+  /** Builds the controller's state once, before its informers deliver (register cleanups with deps.onStop). */
+  init?(ctx: Omit<ControllerContext<S>, 'state'>, input: Input): S;
   /** Brings the object of `key` to its desired state; throw to retry with backoff. */
-  reconcile(key: string, ctx: ControllerContext, input: Input): Promise<ReconcileResult | void>;
+  reconcile(key: string, ctx: ControllerContext<S>, input: Input): Promise<ReconcileResult | void>;
   /** Runs once when the caches are first synced (e.g. to start a periodic check). */
-  started?(ctx: ControllerContext, input: Input): void;
+  started?(ctx: ControllerContext<S>, input: Input): void;
 }
 
 /** Returns the actor definition of a controller. */
-export function defineController<Input = void>(spec: ControllerSpec<Input>): ActorDefinition<Input> {
+export function defineController<Input = void, S = undefined>(spec: ControllerSpec<Input, S>): ActorDefinition<Input> {
   return defineActor<Input>({
     kind: `controller/${spec.name}`,
     logic(deps, input) {
       const queue = new WorkQueue(deps.clock);
       deps.onStop(() => queue.close());
-      const ctx: ControllerContext = {
+      const base: Omit<ControllerContext<S>, 'state'> = {
         deps,
         cache: (resource, opts) => deps.informers.get(resource, opts),
         queue,
         events: new EventRecorder(deps.client, { component: spec.name }, deps.clock, deps.rng, deps.log),
       };
-      const keysOf = (w: WatchSpec, obj: KubeObject) => (w.keys ? w.keys(obj) : [keyOf(obj)]);
+      const ctx: ControllerContext<S> = { ...base, state: spec.init ? spec.init(base, input) : (undefined as S) };
+      const workers = typeof spec.workers === 'function' ? spec.workers(input) : (spec.workers ?? 1);
       // One event adds each key once: a second add while it is being reconciled would mean "changed again".
-      const enqueue = (w: WatchSpec, ...objs: KubeObject[]) => {
-        for (const k of new Set(objs.flatMap((o) => keysOf(w, o)))) queue.add(k);
+      const enqueue = (w: WatchSpec<S>, ...objs: KubeObject[]) => {
+        const keys = new Set<string>();
+        for (const o of objs) for (const k of w.keys ? w.keys(o, ctx) : [keyOf(o)]) keys.add(k);
+        for (const k of keys) queue.add(k);
       };
-      return controllerMachine.provide({
+      const worker = workerMachine.provide({
         actors: {
-          queue: fromCallback<QueueCommand>(({ sendBack, receive }) => {
-            receive((cmd) => {
-              if (cmd.type === 'next') return queue.next((key) => sendBack({ type: 'key.ready', key }));
-              queue.done(cmd.key);
-              if (cmd.type === 'done') {
-                queue.forget(cmd.key);
-                if (cmd.requeueAfterMs !== undefined) queue.addAfter(cmd.key, cmd.requeueAfterMs);
-              } else {
-                deps.log.warn({ key: cmd.key, err: (cmd.error as Error)?.message ?? cmd.error, retries: queue.retries(cmd.key) + 1 }, 'reconcile failed; will retry');
-                queue.addRateLimited(cmd.key);
-              }
-            });
-          }),
+          next: fromPromise(() => new Promise<string>((resolve) => queue.next(resolve))),
+          reconcile: fromPromise<ReconcileResult | void, { key: string }>(({ input: { key } }) => spec.reconcile(key, ctx, input)),
+        },
+        actions: {
+          succeeded: (_, { key, result }) => {
+            queue.done(key);
+            queue.forget(key);
+            if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
+          },
+          failed: (_, { key, error }) => {
+            queue.done(key);
+            deps.log.warn({ key, err: (error as Error)?.message ?? error, retries: queue.retries(key) + 1 }, 'reconcile failed; will retry');
+            queue.addRateLimited(key);
+          },
+        },
+      });
+      return controllerMachine(workers).provide({
+        actors: {
+          worker,
           informers: fromCallback(({ sendBack }) => {
+            // Every index first: a key mapper may read another watch's index during the replay.
+            for (const w of spec.watches) if (w.indexers) ctx.cache(w.resource, w.opts).addIndexers(w.indexers);
             const regs = spec.watches.map((w) => {
               const inf = ctx.cache(w.resource, w.opts);
               // A shared informer delivers in the context of the actor that started its watch: what
@@ -81,8 +105,7 @@ export function defineController<Input = void>(spec: ControllerSpec<Input>): Act
                 update: (old: KubeObject, o: KubeObject) => own(() => enqueue(w, old, o)),
                 delete: (o: KubeObject) => own(() => enqueue(w, o)),
               };
-              inf.on(h);
-              for (const o of inf.list()) enqueue(w, o); // a shared informer may have synced already
+              inf.on(h); // replays what a shared informer has synced already
               return { inf, h };
             });
             let live = true;
@@ -96,7 +119,6 @@ export function defineController<Input = void>(spec: ControllerSpec<Input>): Act
               for (const r of regs) r.inf.off(r.h);
             };
           }),
-          reconcile: fromPromise<ReconcileResult | void, { key: string }>(({ input: { key } }) => spec.reconcile(key, ctx, input)),
         },
       });
     },

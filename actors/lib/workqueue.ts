@@ -1,23 +1,25 @@
-// A work queue of object keys, as client-go's: a key is queued at most once, never processed by
-// two workers at once, re-queued if it changed while being processed, and retried with the one
-// backoff policy (bus/backoff.ts) when its reconcile fails.
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../bus/backoff.ts';
+// A work queue of object keys, as client-go's: a key is queued at most once, never handed to two
+// workers at once, queued again if it was added while being processed, delayed with the soonest
+// of its pending delays, and retried after failures by a rate limiter (client-go's default).
 import type { Clock } from '../../bus/clock.ts';
+import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
-  private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, { handle: unknown; at: number }>();
-  private waiter: ((key: string) => void) | undefined;
+  private readonly waiters: Array<(key: string) => void> = [];
   private handing = false;
   private closed = false;
+  readonly limiter: RateLimiter;
 
   constructor(
     private readonly clock: Clock,
-    private readonly policy: BackoffPolicy = DEFAULT_BACKOFF,
-  ) {}
+    limiter?: RateLimiter,
+  ) {
+    this.limiter = limiter ?? defaultControllerRateLimiter(clock);
+  }
 
   get length(): number {
     return this.queue.length;
@@ -29,21 +31,19 @@ export class WorkQueue {
     this.dirty.add(key);
     if (this.processing.has(key)) return; // queued again by done()
     this.queue.push(key);
-    // Hand it over after the current event: other handlers of the same change must see it first.
-    if (this.waiter && !this.handing) {
+    // Hand keys over after the current event: other handlers of the same change must see it first.
+    if (this.waiters.length > 0 && !this.handing) {
       this.handing = true;
       queueMicrotask(() => {
         this.handing = false;
-        const w = this.waiter;
-        if (!w || this.queue.length === 0) return;
-        this.waiter = undefined;
-        this.next(w);
+        while (this.waiters.length > 0 && this.queue.length > 0) this.next(this.waiters.shift()!);
       });
     }
   }
 
   /** Queues a key after `ms`; of several pending delays for one key, the soonest wins. */
   addAfter(key: string, ms: number): void {
+    if (this.closed) return;
     if (ms <= 0) return this.add(key);
     const at = this.clock.now() + ms;
     const pending = this.timers.get(key);
@@ -58,35 +58,36 @@ export class WorkQueue {
     this.timers.set(key, { handle, at });
   }
 
-  /** Queues a key after its backoff delay, which doubles with each failure until `forget`. */
+  /** Queues a key after the rate limiter's delay (a failure: the key's backoff grows until `forget`). */
   addRateLimited(key: string): void {
-    const n = (this.failures.get(key) ?? 0) + 1;
-    this.failures.set(key, n);
-    this.addAfter(key, backoffDelay(n, this.policy));
+    this.addAfter(key, this.limiter.when(key));
   }
 
   /** Resets a key's failure count (after a successful reconcile). */
   forget(key: string): void {
-    this.failures.delete(key);
+    this.limiter.forget(key);
   }
 
   /** Returns how many times a key has failed in a row. */
   retries(key: string): number {
-    return this.failures.get(key) ?? 0;
+    return this.limiter.retries(key);
   }
 
-  /** Calls back once with the next key (at once if one is waiting). */
+  /** Calls back once with the next key: at once if one is waiting, else when one is added. */
   next(cb: (key: string) => void): void {
     const key = this.queue.shift();
-    if (key !== undefined) {
-      this.take(key);
-      cb(key);
-    } else this.waiter = cb;
-  }
-
-  private take(key: string): void {
+    if (key === undefined) {
+      if (!this.closed) this.waiters.push(cb);
+      return;
+    }
     this.dirty.delete(key);
     this.processing.add(key);
+    cb(key);
+  }
+
+  /** Returns whether a worker holds this key now. */
+  isProcessing(key: string): boolean {
+    return this.processing.has(key);
   }
 
   /** Marks a key processed; if it was added meanwhile it is queued again. */
@@ -100,7 +101,7 @@ export class WorkQueue {
 
   close(): void {
     this.closed = true;
-    this.waiter = undefined;
+    this.waiters.length = 0;
     for (const t of this.timers.values()) this.clock.clearTimeout(t.handle);
     this.timers.clear();
   }

@@ -36,8 +36,7 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
       actors: {
         informers: fromCallback(({ sendBack }) => {
           const wire = <T extends KubeObject>(inf: { on(h: InformerHandlers<T>): unknown; off(h: InformerHandlers<T>): void; list(): T[] }, h: InformerHandlers<T>) => {
-            inf.on(h);
-            for (const o of inf.list()) h.add?.(o); // a shared informer may have listed already
+            inf.on(h); // replays what a shared informer has listed already
             return () => inf.off(h);
           };
           const offs = [

@@ -4,6 +4,7 @@ import { LabelSelector, objectSchema } from '../meta.ts';
 import { GoRepr, goQuote, immutable, invalidValue, nonNegative, notSupported, required, type FieldError } from '../validation/field.ts';
 import { labelSelectorRepr, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { nameIsDNSSubdomain } from '../validation/strings.ts';
+import { isEmptySelector } from '../selectors.ts';
 import { Condition, ensureObj, IntOrString, obj, opt, type Kube } from './common.ts';
 import { PodTemplateSpec } from './pod.ts';
 import {
@@ -99,7 +100,7 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
   const s = ds.spec;
   validateLabelSelector(s.selector, 'spec.selector', errs);
   validateSelectorMatchesTemplate(s.selector, s.template, 'spec.template', errs);
-  if (s.selector && Object.keys(s.selector.matchLabels ?? {}).length + (s.selector.matchExpressions?.length ?? 0) === 0)
+  if (s.selector && isEmptySelector(s.selector))
     errs.push(invalidValue('spec.selector', labelSelectorRepr(s.selector), 'empty selector is invalid for daemonset'));
   validateControllerTemplate(s.template, 'DaemonSet', 'spec.template', errs);
   nonNegative(s.minReadySeconds, 'spec.minReadySeconds', errs);

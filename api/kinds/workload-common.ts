@@ -1,7 +1,7 @@
 // What the workload kinds (ReplicaSet, Deployment, DaemonSet, StatefulSet, Job) share: selector and template checks,
 // int-or-percent rules, template defaults, and the status reset on create.
 import type { LabelSelector } from '../meta.ts';
-import { labelSelectorMatcher } from '../selectors.ts';
+import { isEmptySelector, labelSelectorMatcher } from '../selectors.ts';
 import { child, forbiddenField, goStringMap, GoRepr, invalidValue, nonNegative, notSupported, required, type FieldError } from '../validation/field.ts';
 import { labelSelectorRepr, validateLabelSelector } from '../validation/meta.ts';
 import { isValidPercent } from '../validation/strings.ts';
@@ -41,7 +41,7 @@ export function validateWorkloadSelector(sel: LabelSelector | undefined, what: s
     return;
   }
   validateLabelSelector(sel, field, errs);
-  if (Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions?.length ?? 0) === 0)
+  if (isEmptySelector(sel))
     errs.push(invalidValue(field, labelSelectorRepr(sel), `empty selector is invalid for ${what}`));
 }
 

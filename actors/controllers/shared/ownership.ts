@@ -1,14 +1,12 @@
 // Controller references as upstream's ControllerRefManager: who controls an object, whether a
 // controller should own, adopt or release it, and pods stamped from a template. Pure.
 import type { Pod, PodTemplateSpec } from '../../../api/kinds/pod.ts';
-import type { KubeObject, OwnerReference } from '../../../api/meta.ts';
+import { controllerRefOf, type KubeObject, type OwnerReference } from '../../../api/meta.ts';
 
 /** A controlling object (DaemonSet, StatefulSet, Job...) as far as ownership is concerned. */
 export type Owner = Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>;
 
-/** Returns the controller reference of an object (the owner reference with controller: true), if any. */
-export const controllerRefOf = (obj: Pick<KubeObject, 'metadata'>): OwnerReference | undefined =>
-  obj.metadata.ownerReferences?.find((r) => r.controller === true);
+export { controllerRefOf } from '../../../api/meta.ts';
 
 /** Returns a controller reference to `owner` (metav1.NewControllerRef: controller and blockOwnerDeletion true). */
 export const newControllerRef = (owner: Owner, apiVersion: string, kind: string): OwnerReference => ({
