@@ -1,0 +1,168 @@
+// One connection to a MemoryBroker: publish, subscribe, request/reply (one inbox per connection,
+// as nats.js muxes its requests), and cuts that fault injection makes.
+import { encode } from './codec.ts';
+import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
+import type { Envelope, MemoryBroker, Sub } from './memory-bus.ts';
+import type { Rng } from './random.ts';
+import { checkSubject } from './sublist.ts';
+import { requestInbox } from './subjects.ts';
+import { currentContext, runAsRoot, stampHeaders } from './trace.ts';
+import type { Bus, BusMessage, BusStatus, Handler, Headers, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './types.ts';
+
+/** One connection to a MemoryBroker; behaves as a NatsBus does. */
+export class MemoryBus implements Bus {
+  private readonly subs = new Set<Sub>();
+  private readonly statusCbs = new Set<(s: BusStatus) => void>();
+  private closed = false;
+  private down = false;
+  private inboxSeq = 0;
+  private readonly inbox: string;
+  private replies: Subscription | undefined;
+  private readonly pending = new Map<string, (msg: BusMessage) => void>();
+  /** Fails each request waiting for its reply (when the connection goes down). */
+  private readonly inflight = new Map<string, () => void>();
+  readonly id: string;
+
+  constructor(
+    readonly broker: MemoryBroker,
+    readonly name: string,
+    private readonly rng: Rng,
+  ) {
+    this.id = name.replace(/[^A-Za-z0-9_-]/g, '_') + '_' + rng.hex(4);
+    this.inbox = requestInbox(this.id);
+  }
+
+  /** True while the connection is cut (fault injection); messages both ways are dropped. */
+  get isDown(): boolean {
+    return this.down || this.closed;
+  }
+
+  /** Cuts (true) or restores (false) the connection, as a network partition would. */
+  setDown(down: boolean): void {
+    if (this.down === down || this.closed) return;
+    this.down = down;
+    if (down) for (const lost of [...this.inflight.values()]) lost();
+    this.emitStatus(down ? 'disconnected' : 'reconnected');
+  }
+
+  publish(subject: string, data: unknown, opts?: PublishOptions): void {
+    this.send(subject, encode(data), opts, data);
+  }
+
+  publishRaw(subject: string, bytes: Uint8Array, opts?: PublishOptions): void {
+    this.send(subject, bytes, opts);
+  }
+
+  private send(subject: string, bytes: Uint8Array, opts?: PublishOptions, data?: unknown): number {
+    if (this.closed) throw new BusClosedError(this.name);
+    checkSubject(subject, false);
+    if (this.down) return 0;
+    const env: Envelope = {
+      subject,
+      bytes,
+      headers: stampHeaders(opts?.headers, this.rng.hex, this.name),
+      from: this.name,
+    };
+    if (opts?.reply) env.reply = opts.reply;
+    return this.broker.route(env, data);
+  }
+
+  subscribe<T = unknown>(subject: string, handler: Handler<T>, opts?: SubscribeOptions): Subscription {
+    if (this.closed) throw new BusClosedError(this.name);
+    checkSubject(subject, true);
+    const sub = this.broker.addSub({
+      subject,
+      queue: opts?.queue,
+      conn: this,
+      handler: handler as Handler,
+      actor: currentContext()?.actor,
+    });
+    this.subs.add(sub);
+    return {
+      subject,
+      unsubscribe: () => {
+        this.subs.delete(sub);
+        this.broker.removeSub(sub);
+      },
+    };
+  }
+
+  request<T = unknown>(subject: string, data: unknown, opts?: RequestOptions): Promise<BusMessage<T>> {
+    const timeoutMs = opts?.timeoutMs ?? 5000;
+    // One subscription carries every reply of this connection, as nats.js muxes its requests.
+    this.replies ??= runAsRoot(undefined, () =>
+      this.subscribe(`${this.inbox}.*`, (msg) => this.pending.get(msg.subject)?.(msg)),
+    );
+    return new Promise((resolve, reject) => {
+      if (this.down && !this.closed) {
+        // As a NATS connection that is reconnecting: refused at once, never sent.
+        queueMicrotask(() => reject(new ConnectionLostError(subject, false)));
+        return;
+      }
+      const reply = `${this.inbox}.${this.inboxSeq++}`;
+      const clock = this.broker.clock;
+      let timer: unknown;
+      const settle = () => {
+        this.pending.delete(reply);
+        this.inflight.delete(reply);
+        clock.clearTimeout(timer);
+      };
+      this.pending.set(reply, (msg) => {
+        settle();
+        resolve(msg as BusMessage<T>);
+      });
+      let routed: number;
+      try {
+        routed = this.send(subject, encode(data), { headers: opts?.headers, reply }, data);
+      } catch (err) {
+        this.pending.delete(reply);
+        reject(err);
+        return;
+      }
+      if (routed === 0) {
+        this.pending.delete(reply);
+        // NATS answers "no responders" right away; keep it asynchronous like the server's reply.
+        queueMicrotask(() => reject(new NoRespondersError(subject)));
+        return;
+      }
+      this.inflight.set(reply, () => {
+        settle();
+        reject(new ConnectionLostError(subject));
+      });
+      timer = clock.setTimeout(() => {
+        settle();
+        reject(new RequestTimeoutError(subject, timeoutMs));
+      }, timeoutMs);
+    });
+  }
+
+  respond(msg: BusMessage, data: unknown, headers?: Headers): void {
+    if (msg.reply) this.publish(msg.reply, data, { headers });
+  }
+
+  flush(): Promise<void> {
+    return this.broker.idle();
+  }
+
+  onStatus(cb: (s: BusStatus) => void): () => void {
+    this.statusCbs.add(cb);
+    return () => this.statusCbs.delete(cb);
+  }
+
+  private emitStatus(s: BusStatus): void {
+    for (const cb of this.statusCbs) cb(s);
+  }
+
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const s of this.subs) this.broker.removeSub(s);
+    this.subs.clear();
+    this.closed = true;
+    this.emitStatus('closed');
+  }
+}
