@@ -1,7 +1,14 @@
 // Parsing of the flag values kubus shares with Kubernetes' own components.
-import { parseGoDuration } from '../actors/kubelet/runtimes/duration.ts';
+import { Option } from 'commander';
+import { parseGoDuration } from '../api/duration.ts';
 import type { Taint } from '../api/kinds/scheduling.ts';
+import { LOG_FORMATS } from '../runtime/logger.ts';
 import { UsageError } from './context.ts';
+
+/** Returns the --log-format option of the commands that start components. */
+export function logFormatOption(): Option {
+  return new Option('--log-format <format>', 'log lines: pretty (readable) or json (default: $KUBUS_LOG_FORMAT, else pretty on a terminal, json otherwise)').choices(LOG_FORMATS);
+}
 
 /** Returns milliseconds of a Go duration flag (`40s`, `5m`, `500ms`); throws a usage error otherwise. */
 export function durationFlag(flag: string) {

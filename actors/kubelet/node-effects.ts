@@ -2,7 +2,7 @@
 // as the root of a new trace (they are periodic, not caused by a message).
 import type { Lease } from '../../api/kinds/lease.ts';
 import type { Node, NodeStatus } from '../../api/kinds/node.ts';
-import { StatusError } from '../../api/status.ts';
+import { isConflict, isGoneOrChanged, isNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
@@ -27,11 +27,11 @@ export interface NodeEffectsDeps {
   client: ApiClient;
   clock: Clock;
   rng: Rng;
+  /** The kubelet's logger, already bound to `node`: lines here must not add it again. */
   log: Logger;
   events?: EventRecorder;
 }
 
-const isCode = (err: unknown, ...codes: number[]) => err instanceof StatusError && codes.includes(err.code);
 
 /** Registers the node, renews its lease and writes its status. */
 export class NodeEffects {
@@ -64,10 +64,10 @@ export class NodeEffects {
         const node = await client.create<Node>('nodes', initialNode(this.cfg, status));
         this.d.events?.record(node, 'Normal', 'Starting', 'Starting kubelet.');
         this.recordConditions(node, conditions, undefined);
-        log.info({ node: this.cfg.nodeName }, 'node registered');
+        log.info('node registered');
         return { uid: node.metadata.uid!, status: node.status };
       } catch (err) {
-        if (!isCode(err, 409)) {
+        if (!isConflict(err)) {
           log.warn({ err: (err as Error).message }, 'node registration failed; will retry');
           throw err;
         }
@@ -77,7 +77,7 @@ export class NodeEffects {
       if (updated) await client.update('nodes', updated);
       this.d.events?.record(existing, 'Normal', 'Starting', 'Starting kubelet.');
       const written = await this.writeStatusNow(conditions);
-      log.info({ node: this.cfg.nodeName }, 'node already registered; updated');
+      log.info('node already registered; updated');
       return { uid: existing.metadata.uid!, status: written };
     });
   }
@@ -96,14 +96,14 @@ export class NodeEffects {
           try {
             return next(await client.update<Lease>('leases', renewedLease(latest, nodeName, nodeUid, dur, clock.now())));
           } catch (err) {
-            if (!isCode(err, 404, 409)) throw err;
+            if (!isGoneOrChanged(err)) throw err;
           }
         }
         let cur: Lease;
         try {
           cur = await client.get<Lease>('leases', nodeName, { namespace: NODE_LEASE_NAMESPACE });
         } catch (err) {
-          if (!isCode(err, 404)) throw err;
+          if (!isNotFound(err)) throw err;
           return next(await client.create<Lease>('leases', nodeLease(nodeName, nodeUid, dur, clock.now())));
         }
         return next(await client.update<Lease>('leases', renewedLease(cur, nodeName, nodeUid, dur, clock.now())));
@@ -127,9 +127,9 @@ export class NodeEffects {
       try {
         cur = await client.get<Node>('nodes', this.cfg.nodeName);
       } catch (err) {
-        if (!isCode(err, 404)) throw err;
+        if (!isNotFound(err)) throw err;
         // The Node is gone (deleted, or the API server lost its data): register it again.
-        log.warn({ node: this.cfg.nodeName }, 'node object missing; registering again');
+        log.warn('node object missing; registering again');
         return (await this.register(conditions)).status;
       }
       const prev = cur.status?.conditions;

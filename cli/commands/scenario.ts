@@ -9,9 +9,9 @@ import { jsonReport, progressLine, runHeader, summary } from '../../scenarios/re
 import { DEFAULT_TIME_SCALE, runScenario } from '../../scenarios/runner/run.ts';
 import { TraceOutput } from '../../scenarios/trace-output.ts';
 import type { RunReport } from '../../scenarios/types.ts';
-import type { LogLevel } from '../../runtime/logger.ts';
+import type { LogFormat, LogLevel } from '../../runtime/logger.ts';
 import { UsageError } from '../context.ts';
-import { countFlag } from '../flags.ts';
+import { countFlag, logFormatOption } from '../flags.ts';
 import { GET_TABWRITER, tabify } from '../printers/tabwriter.ts';
 
 interface RunFlags {
@@ -21,6 +21,7 @@ interface RunFlags {
   report?: string;
   timeScale?: number;
   logLevel: LogLevel;
+  logFormat?: LogFormat;
 }
 
 /** The library shipped with kubus: `<repo>/scenarios` (this file is bundled into .cache/, or run from cli/commands/). */
@@ -62,6 +63,7 @@ async function runFiles(files: string[], f: RunFlags): Promise<number> {
       trace,
       progress: (e) => say(progressLine(e)),
       logLevel: f.logLevel,
+      logFormat: f.logFormat,
     });
     if (trace && f.trace) report.traceFiles = trace.write(f.trace, def.name);
     say(summary(report) + '\n');
@@ -84,6 +86,7 @@ export function scenarioCommand(program: Command): void {
     .option('--trace <dir>', "write the run's trace files into DIR")
     .option('--report <format>', 'print a machine-readable report on stdout (json); progress goes to stderr')
     .option('--log-level <level>', 'log level of the cluster components (debug, info, warn, error, silent)', 'error')
+    .addOption(logFormatOption())
     .action(async (files: string[], f: RunFlags) => {
       const code = await runFiles(files, f);
       process.exit(code);

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import type { KubeletInput } from '../../actors/kubelet/kubelet.actor.ts';
 import { resolveNats } from '../../runtime/connection.ts';
 import { CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlaneActor } from '../../runtime/control-plane.ts';
-import { createLogger, type LogLevel } from '../../runtime/logger.ts';
+import { createLogger, type LogFormat, type LogLevel } from '../../runtime/logger.ts';
 import { startNodes } from '../../runtime/node.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
-import { countFlag, durationFlag, mapFlag, taintsFlag } from '../flags.ts';
+import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
 
 /** Resolves on the first Ctrl-C / SIGTERM. */
 const untilSignal = () =>
@@ -16,6 +16,14 @@ const untilSignal = () =>
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+
+interface LogFlags {
+  logLevel: LogLevel;
+  logFormat?: LogFormat;
+}
+
+/** Returns the process logger the log flags ask for. */
+const logger = (f: LogFlags) => createLogger(f.logLevel, {}, { format: f.logFormat });
 
 interface TraceFlags {
   trace?: boolean;
@@ -62,8 +70,9 @@ export function upCommand(program: Command): void {
     .option('--nodes <count>', 'sim nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
-    .action(async (opts: { data?: string; memory?: boolean; port?: number; nodes: number; trace: boolean; logLevel: LogLevel }) => {
-      const log = createLogger(opts.logLevel);
+    .addOption(logFormatOption())
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; port?: number; nodes: number; trace: boolean }) => {
+      const log = logger(opts);
       const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, nodes: opts.nodes, trace: opts.trace, log });
       console.log(`kubus is up: NATS at ${cluster.nats.url}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : 'in memory'}; ${opts.nodes} sim node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
@@ -86,13 +95,14 @@ export function upCommand(program: Command): void {
       .option('--leader-elect-retry-period <duration>', 'how often to try to acquire or renew (default 2s)', durationFlag('--leader-elect-retry-period'))
       .option('--trace', "publish this process's messages and state changes to the cluster's trace recorder")
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
-      .option('--log-level <level>', 'debug, info, warn or error', 'info'),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & { data?: string; actors: string; logLevel: LogLevel }) => {
+      .option('--log-level <level>', 'debug, info, warn or error', 'info')
+      .addOption(logFormatOption()),
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; actors: string }) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
     const nats = resolveNats(program.opts<GlobalOptions>().nats);
-    const log = createLogger(opts.logLevel);
+    const log = logger(opts);
     const cp = await startControlPlane({
       nats,
       dataDir: opts.data,
@@ -123,8 +133,9 @@ export function upCommand(program: Command): void {
     .option('--node-status-report-frequency <duration>', 'node status written at least this often (default 5m)', durationFlag('--node-status-report-frequency'))
     .option('--trace', "publish these nodes' messages and state changes to the cluster's trace recorder")
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .addOption(logFormatOption())
     .action(
-      async (opts: {
+      async (opts: LogFlags & {
         name: string;
         count?: number;
         firstIndex?: number;
@@ -135,11 +146,10 @@ export function upCommand(program: Command): void {
         nodeLeaseDuration?: number;
         nodeStatusReportFrequency?: number;
         trace?: boolean;
-        logLevel: LogLevel;
       }) => {
         if (opts.runtime !== 'sim') throw new UsageError(`unknown runtime "${opts.runtime}": only sim so far`);
         const nats = resolveNats(program.opts<GlobalOptions>().nats);
-        const log = createLogger(opts.logLevel);
+        const log = logger(opts);
         const kubelet: Omit<KubeletInput, 'nodeName' | 'index'> = {
           runtime: 'sim',
           capacity: opts.capacity,

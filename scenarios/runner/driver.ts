@@ -4,6 +4,7 @@ import type { ElectionTimings } from '../../actors/lib/leader-election/leader-el
 import type { Clock } from '../../bus/clock.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Logger } from '../../bus/types.ts';
+import type { LogFormat } from '../../runtime/logger.ts';
 import type { Component } from '../api.types.ts';
 import type { FaultPlan } from '../faults.ts';
 import { replicaNames, type Replicas } from '../replicas.ts';
@@ -40,6 +41,8 @@ export interface DriverOptions {
   /** Replicas per component (more than one: behind leader election). */
   replicas: Replicas;
   log: Logger;
+  /** Real mode: the processes' log format (their stderr is a pipe, so they would pick JSON themselves). */
+  logFormat?: LogFormat;
   /** Records messages and state changes (simulated: all of them; real: the runner's own connection). */
   trace?: TraceSink;
 }

@@ -137,7 +137,7 @@ export class RealDriver implements Driver {
       m = { relay, args, lease };
       this.members.set(target, m);
     }
-    const proc = new KubusProcess(target, ['--nats', m.relay.url, ...args]);
+    const proc = new KubusProcess(target, ['--nats', m.relay.url, ...args, ...(this.opts.logFormat ? ['--log-format', this.opts.logFormat] : [])]);
     m.proc = proc;
     delete m.identity;
     await proc.waitFor(RUNNING, START_TIMEOUT_MS);

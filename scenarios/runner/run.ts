@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { isNodeReady } from '../../api/kinds/pod-helpers.ts';
 import type { Node } from '../../api/kinds/node.ts';
 import type { Logger } from '../../bus/types.ts';
-import { createLogger, type LogLevel } from '../../runtime/logger.ts';
+import { createLogger, logFormat, type LogFormat, type LogLevel } from '../../runtime/logger.ts';
 import { ScenarioContext } from '../context.ts';
 import { toMs } from '../duration.ts';
 import { Expectations } from '../expectations.ts';
@@ -30,6 +30,8 @@ export interface RunOptions {
   trace?: TraceSink;
   log?: Logger;
   logLevel?: LogLevel;
+  /** Default: KUBUS_LOG_FORMAT, else pretty on a terminal and JSON otherwise; real mode's processes get the same. */
+  logFormat?: LogFormat;
 }
 
 /** The default time scale of real mode, when a script says nothing. */
@@ -60,7 +62,8 @@ export async function runScenario(def: ScenarioDefinition, opts: RunOptions = {}
   const mode = opts.mode ?? 'simulated';
   const seed = opts.seed ?? def.options.seed ?? 1;
   const timeScale = mode === 'real' ? (opts.timeScale ?? def.options.timeScale ?? DEFAULT_TIME_SCALE) : 1;
-  const log = opts.log ?? createLogger(opts.logLevel ?? 'error');
+  const format = logFormat(opts.logFormat);
+  const log = opts.log ?? createLogger(opts.logLevel ?? 'error', {}, { format });
   const realStart = performance.now();
   const realNow = () => performance.now() - realStart;
   const report: RunReport = { name: def.name, mode, seed, timeScale, ok: false, clusterMs: 0, realMs: 0, expectations: [], metrics: [] };
@@ -76,7 +79,7 @@ export async function runScenario(def: ScenarioDefinition, opts: RunOptions = {}
     report.error = { message: `${(err as Error).name}: ${(err as Error).message}`, step: 'start', at: 0 };
     return report;
   }
-  const dopts: DriverOptions = { seed, timeScale, timings: clusterTimings(def.options, timeScale), replicas, log, trace: opts.trace };
+  const dopts: DriverOptions = { seed, timeScale, timings: clusterTimings(def.options, timeScale), replicas, log, logFormat: format, trace: opts.trace };
   const driver: Driver = mode === 'simulated' ? new SimDriver(dopts) : new RealDriver(dopts);
   const progress = (e: ProgressEvent) => {
     if (e.kind === 'step') opts.trace?.step(e.text, driver.clock.now());
