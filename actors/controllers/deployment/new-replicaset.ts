@@ -4,9 +4,10 @@
 import type { ReplicaSet } from '../../../api/kinds/replicaset.ts';
 import type { LabelSelector } from '../../../api/meta.ts';
 import { keyOf } from '../../../bus/informer.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isAlreadyExists } from '../../../api/status.ts';
 import { computeHash } from '../shared/controller-history.ts';
 import { controllerRefOf, newControllerRef } from '../shared/ownership.ts';
+import { namespaceTerminating } from '../shared/pod-control.ts';
 import { setNewReplicaSetAnnotations } from './annotations.ts';
 import { getCondition, newCondition, setCondition } from './conditions.ts';
 import { FAILED_RS_CREATE, FOUND_NEW_RS, HASH_LABEL, NEW_RS_CREATED, REVISION } from './constants.ts';
@@ -73,7 +74,7 @@ export async function getNewReplicaSet(s: DeploymentSync, oldRSs: readonly Repli
   try {
     created = await s.client.create<ReplicaSet>('replicasets', rs);
   } catch (err) {
-    if (err instanceof StatusError && err.code === 409 && err.reason === 'AlreadyExists') {
+    if (isAlreadyExists(err)) {
       // A slow cache, or a hash collision with a ReplicaSet of another template.
       const found = s.ctx.cache<ReplicaSet>('replicasets').get(keyOf(rs));
       if (!found) throw err;
@@ -86,7 +87,7 @@ export async function getNewReplicaSet(s: DeploymentSync, oldRSs: readonly Repli
         s.ctx.deps.log.info({ deployment: keyOf(d), collisionCount: status.collisionCount }, 'hash collision; bumped collisionCount');
         throw err;
       }
-    } else if (err instanceof StatusError && err.status.details?.causes?.some((c) => c.reason === 'NamespaceTerminating')) {
+    } else if (namespaceTerminating(err)) {
       throw err;
     } else {
       const msg = `Failed to create new replica set "${rs.metadata.name}": ${(err as Error).message}`;

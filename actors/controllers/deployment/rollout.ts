@@ -1,6 +1,7 @@
 // One sync of a Deployment (upstream deployment_controller.go syncDeployment, sync.go sync,
 // rolling.go rolloutRolling, recreate.go rolloutRecreate): paused and scaling Deployments are only
 // scaled; otherwise the strategy takes one step and the status is written.
+import { isEmptySelector } from '../../../api/selectors.ts';
 import { getCondition, newCondition, setCondition } from './conditions.ts';
 import { PAUSED, RESUMED, TIMED_OUT } from './constants.ts';
 import { activeReplicaSets, deploymentComplete, desiredReplicasAnnotation, hasProgressDeadline, replicas } from './deployment.util.ts';
@@ -70,8 +71,7 @@ async function rolloutRecreate(s: DeploymentSync): Promise<void> {
 
 /** Brings a Deployment one step closer to its spec (syncDeployment after the ReplicaSets are claimed). */
 export async function syncDeployment(s: DeploymentSync): Promise<void> {
-  const sel = s.d.spec.selector;
-  if (!sel || Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions?.length ?? 0) === 0) {
+  if (isEmptySelector(s.d.spec.selector)) {
     s.ctx.events.record(s.d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
     if ((s.d.status?.observedGeneration ?? 0) < (s.d.metadata.generation ?? 0)) await s.writeStatus({ ...s.d.status, observedGeneration: s.d.metadata.generation });
     return;

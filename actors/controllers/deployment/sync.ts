@@ -4,7 +4,7 @@
 import type { Deployment, DeploymentStatus } from '../../../api/kinds/deployment.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { ReplicaSet } from '../../../api/kinds/replicaset.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isNotFound } from '../../../api/status.ts';
 import type { ControllerContext } from '../../lib/controller.ts';
 import { replicasAnnotationsNeedUpdate, setReplicasAnnotationsFor } from './annotations.ts';
 import { REVISION } from './constants.ts';
@@ -98,7 +98,7 @@ export class DeploymentSync {
         await this.client.delete('replicasets', rs.metadata.name!, { namespace: rs.metadata.namespace });
         this.rsList = this.rsList.filter((x) => x.metadata.uid !== rs.metadata.uid);
       } catch (err) {
-        if (!(err instanceof StatusError && err.code === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
     }
   }
