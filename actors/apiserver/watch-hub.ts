@@ -1,12 +1,12 @@
 // Server side of watches: one store watch fans out to every client watch, filtered on the
-// server (pods by node through an index), with per-watch sequence numbers, batching,
-// bookmarks, and heartbeats that drop watches whose client is gone.
+// server (pods by node through an index), with bookmarks, and heartbeats that drop watches
+// whose client is gone. Sequence numbers and batching are watch-sender.ts's.
 import type { KubeObject } from '../../api/meta.ts';
 import type { ResourceDef } from '../../api/resource.ts';
-import type { WatchBatch, WatchEvent, WatchHeartbeat, WatchHeartbeatReply, WatchOptions } from '../../api/protocol.ts';
+import type { WatchHeartbeat, WatchHeartbeatReply, WatchOptions } from '../../api/protocol.ts';
 import { expired, timeout, type Status } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
-import { BusClosedError, NoRespondersError } from '../../bus/errors.ts';
+import { NoRespondersError } from '../../bus/errors.ts';
 import { watchEvents, watchHeartbeat } from '../../bus/subjects.ts';
 import { currentContext, runAsRoot, runHandling, type HandlingContext } from '../../bus/trace.ts';
 import type { Bus, Logger } from '../../bus/types.ts';
@@ -14,6 +14,7 @@ import type { ObjectFilter } from './filters.ts';
 import { REGISTRY_PREFIX, resourceOfKey, resourcePrefix } from './keys.ts';
 import { fromKV } from './objects.ts';
 import { CompactedError, type Store, type StoreEvent } from './store/store.ts';
+import { WatchSender, type ServerWatch } from './watch-sender.ts';
 
 export interface HubOptions {
   bus: Bus;
@@ -27,26 +28,6 @@ export interface HubOptions {
   initialBatch?: number;
   /** A busy watch sends at most one message per this many ms (default 10). */
   batchMs?: number;
-}
-
-interface ServerWatch {
-  conn: string;
-  id: string;
-  subject: string;
-  def: ResourceDef;
-  prefix: string;
-  filter: ObjectFilter;
-  bookmarks: boolean;
-  seq: number;
-  pending: WatchEvent[];
-  /** The trace context of the first pending event: the batch is sent as its child. */
-  pendingCtx?: HandlingContext;
-  misses: number;
-  /** When this watch last sent a message, and its timer while it collects a batch. */
-  sentAt: number;
-  batchTimer?: unknown;
-  /** Sequence number of the last event sent (heartbeats report this, not events still queued). */
-  sentSeq: number;
 }
 
 interface ResourceWatches {
@@ -65,14 +46,13 @@ export class WatchHub {
   position: number;
   private readonly byResource = new Map<string, ResourceWatches>();
   private readonly byConn = new Map<string, Map<string, ServerWatch>>();
-  private readonly dirty = new Set<ServerWatch>();
-  private flushQueued = false;
   private readonly waiting: Array<{ until: number; run: () => void; fail: () => void; timer: unknown }> = [];
   /** Keys of pods per spec.nodeName ('' = unscheduled), so node-filtered lists and watches skip other nodes. */
   readonly podsByNode = new Map<string, Set<string>>();
   private readonly cancel: () => void;
   /** What events of a write made outside any request are sent as: new traces from the API server. */
   private readonly root: HandlingContext;
+  private readonly sender: WatchSender;
 
   constructor(
     private readonly store: Store,
@@ -80,6 +60,7 @@ export class WatchHub {
   ) {
     this.position = store.revision;
     this.root = { actor: opts.serverId };
+    this.sender = new WatchSender({ ...opts, root: this.root });
     for (const kv of store.range(`${REGISTRY_PREFIX}${PODS}/`).kvs) this.indexPod(kv.key, undefined, nodeOf(kv.value as KubeObject));
     this.cancel = store.watch(REGISTRY_PREFIX, this.position, (ev) => this.onStoreEvent(ev));
   }
@@ -145,13 +126,12 @@ export class WatchHub {
     const w = this.byConn.get(conn)?.get(id);
     if (!w) return;
     this.byConn.get(conn)!.delete(id);
-    if (w.batchTimer !== undefined) this.opts.clock.clearTimeout(w.batchTimer);
     if (this.byConn.get(conn)!.size === 0) this.byConn.delete(conn);
     const rw = this.byResource.get(w.def.plural);
     rw?.all.delete(w);
     if (w.filter.nodeName !== undefined) rw?.byNode.get(w.filter.nodeName)?.delete(w);
     if (w.filter.name !== undefined) rw?.byName.get(w.filter.name)?.delete(w);
-    this.dirty.delete(w);
+    this.sender.forget(w);
   }
 
   private register(w: ServerWatch): void {
@@ -174,8 +154,8 @@ export class WatchHub {
     const batch = this.opts.initialBatch ?? 500;
     const emit = (obj: KubeObject) => {
       if (!w.filter.matches(obj)) return;
-      this.push(w, 'ADDED', obj);
-      if (w.pending.length >= batch) this.flushOne(w);
+      this.sender.push(w, 'ADDED', obj);
+      if (w.pending.length >= batch) this.sender.flushOne(w);
     };
     if (w.def.plural === PODS && w.filter.nodeName !== undefined) {
       // A node's pods come from the index, not from a scan of every pod.
@@ -255,70 +235,14 @@ export class WatchHub {
     const was = prev !== undefined && w.filter.matches(prev);
     const is = cur !== undefined && w.filter.matches(cur);
     if (ev.type === 'delete') {
-      if (was) this.push(w, 'DELETED', fromKV(ev.kv));
-    } else if (is) this.push(w, was ? 'MODIFIED' : 'ADDED', cur!);
-    else if (was) this.push(w, 'DELETED', cur!);
-  }
-
-  /**
-   * Queues an event. A watch that sent nothing for `batchMs` sends at the end of this turn (low
-   * latency); a busy one collects events for up to `batchMs` per message, so 500 lease renewals/s
-   * reach the node controller in ~100 messages, not 500.
-   */
-  private push(w: ServerWatch, type: WatchEvent['type'], object: KubeObject | Status): void {
-    const ctx = currentContext();
-    // A quiet watch sends events with different causes (writes of one turn) apart, each as the
-    // child of its own write; a busy one batches them under the first.
-    if (w.pending.length && w.batchTimer === undefined && w.pendingCtx?.span?.spanId !== ctx?.span?.spanId) this.flushOne(w);
-    if (!w.pending.length) w.pendingCtx = ctx;
-    w.pending.push({ type, object, seq: ++w.seq });
-    if (w.batchTimer !== undefined) return;
-    const batchMs = this.opts.batchMs ?? 10;
-    const wait = w.sentAt + batchMs - this.opts.clock.now();
-    if (wait > 0 && type !== 'ERROR') {
-      w.batchTimer = this.opts.clock.setTimeout(() => {
-        w.batchTimer = undefined;
-        this.flushOne(w);
-      }, wait);
-      return;
-    }
-    this.dirty.add(w);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushQueued = false;
-    for (const w of this.dirty) this.flushOne(w);
-    this.dirty.clear();
-  }
-
-  private flushOne(w: ServerWatch): void {
-    if (!w.pending.length) return;
-    const ctx = w.pendingCtx ?? this.root;
-    if (ctx !== currentContext()) return runHandling(ctx, () => this.send(w));
-    this.send(w);
-  }
-
-  private send(w: ServerWatch): void {
-    w.sentAt = this.opts.clock.now();
-    w.sentSeq = w.pending[w.pending.length - 1].seq;
-    const batch: WatchBatch = { events: w.pending };
-    w.pending = [];
-    try {
-      this.opts.bus.publish(w.subject, batch);
-    } catch (err) {
-      // On the way down (the bus closed before the last batch went out) this is expected.
-      const level = err instanceof BusClosedError ? 'debug' : 'warn';
-      this.opts.log[level]({ watch: w.subject, err: (err as Error).message }, 'could not send watch events');
-    }
+      if (was) this.sender.push(w, 'DELETED', fromKV(ev.kv));
+    } else if (is) this.sender.push(w, was ? 'MODIFIED' : 'ADDED', cur!);
+    else if (was) this.sender.push(w, 'DELETED', cur!);
   }
 
   private fail(w: ServerWatch, status: Status): void {
-    this.push(w, 'ERROR', status);
-    this.flushOne(w);
+    this.sender.push(w, 'ERROR', status);
+    this.sender.flushOne(w);
     this.stop(w.conn, w.id);
   }
 
@@ -329,7 +253,7 @@ export class WatchHub {
         for (const w of m.values()) {
           if (!w.bookmarks) continue;
           const kind = w.def.kind;
-          this.push(w, 'BOOKMARK', {
+          this.sender.push(w, 'BOOKMARK', {
             kind,
             apiVersion: w.def.apiVersion,
             metadata: { resourceVersion: String(this.position) },
