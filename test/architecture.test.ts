@@ -79,7 +79,7 @@ test('architecture - NATS, msgpackr and pino each have one home', (t) => {
   const homes: Array<[RegExp, RegExp]> = [
     [/^@nats-io\/|^nats$/, /^bus\/nats-bus\.ts$/],
     [/^msgpackr$/, /^bus\/codec\.ts$/],
-    [/^pino$/, /^runtime\/logger\.ts$/],
+    [/^pino(-pretty)?$/, /^runtime\/logger\.ts$/],
   ];
   const broken: string[] = [];
   for (const f of sources)
