@@ -4,6 +4,7 @@ import { currentContext } from '../../../bus/trace.ts';
 import { CompactedError } from './store.ts';
 import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { FutureRevisionError } from './errors.ts';
+import { EventLog } from './event-log.ts';
 import { WatcherRegistry } from './watchers.ts';
 
 // sorted-btree is CommonJS: its class is the `default` export of the module object.
@@ -44,28 +45,6 @@ export interface MemoryStoreOptions {
   onWarn?: (message: string, err?: unknown) => void;
 }
 
-/** The history bucket of a key or prefix: up to its third `/` (`/registry/pods/`); '' when it has fewer. */
-export function bucketOf(key: string): string {
-  let at = -1;
-  for (let n = 0; n < 3; n++) {
-    at = key.indexOf('/', at + 1);
-    if (at < 0) return '';
-  }
-  return key.slice(0, at + 1);
-}
-
-/** Returns the index of the first revision above `rev` in an ascending array. */
-function firstAbove(revs: number[], rev: number): number {
-  let lo = 0;
-  let hi = revs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (revs[mid] <= rev) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * The in-memory backend. Writes apply synchronously; watch events are delivered asynchronously,
  * in a microtask after the write (or after markDurable when durability is deferred).
@@ -73,16 +52,8 @@ function firstAbove(revs: number[], rev: number): number {
 export class MemoryStore implements Store {
   private readonly tree = new BTree<string, Version[]>(undefined, compareKeys);
   private rev = 0;
-  private compacted = 0;
-  /** Events with revisions (compacted, rev]: log[logHead + i] has revision compacted + 1 + i. */
-  private log: StoreEvent[] = [];
-  private logHead = 0;
-  /**
-   * Revisions in the log per bucket (`/registry/<resource>/`), ascending: a watch of one resource
-   * resumes by looking at that resource's events only, not at everything written since (at 5,000
-   * nodes, mostly lease renewals).
-   */
-  private readonly byBucket = new Map<string, number[]>();
+  /** Events with revisions (compacted, rev]. */
+  private events = new EventLog();
   private durable = 0;
   /** Events written but not yet durable (deferred durability only), in revision order. */
   private pending: StoreEvent[] = [];
@@ -102,7 +73,8 @@ export class MemoryStore implements Store {
       if (kv.modRevision > revision) throw new RangeError(`key ${kv.key} has modRevision ${kv.modRevision} > ${revision}`);
       s.tree.set(kv.key, [kv]);
     }
-    s.rev = s.compacted = s.durable = revision;
+    s.rev = s.durable = revision;
+    s.events = new EventLog(revision);
     return s;
   }
 
@@ -111,7 +83,7 @@ export class MemoryStore implements Store {
   }
 
   get compactedRevision(): number {
-    return this.compacted;
+    return this.events.compacted;
   }
 
   /** The last revision whose event has been handed to watchers. */
@@ -132,7 +104,7 @@ export class MemoryStore implements Store {
 
   range(prefix: string, opts: RangeOptions = {}): RangeResult {
     const at = opts.revision ? opts.revision : this.rev;
-    if (at < this.compacted) throw new CompactedError(at, this.compacted);
+    if (at < this.events.compacted) throw new CompactedError(at, this.events.compacted);
     if (at > this.rev) throw new FutureRevisionError(at, this.rev);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const after = opts.startAfter;
@@ -205,11 +177,7 @@ export class MemoryStore implements Store {
     this.rev = ev.revision;
     const cause = currentContext();
     if (cause) ev.cause = cause;
-    this.log.push(ev);
-    const b = bucketOf(ev.kv.key);
-    const revs = this.byBucket.get(b);
-    if (revs) revs.push(ev.revision);
-    else this.byBucket.set(b, [ev.revision]);
+    this.events.append(ev);
     if (this.deferred) this.pending.push(ev);
     else {
       this.durable = ev.revision;
@@ -228,31 +196,14 @@ export class MemoryStore implements Store {
 
   watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void {
     if (!Number.isInteger(fromRevision) || fromRevision < 0) throw new TypeError(`bad fromRevision ${fromRevision}`);
-    if (fromRevision < this.compacted) throw new CompactedError(fromRevision, this.compacted);
+    if (fromRevision < this.events.compacted) throw new CompactedError(fromRevision, this.events.compacted);
     return this.watchers.add(prefix, fromRevision, this.history(prefix, fromRevision, this.durable), onEvent);
   }
 
   /** Returns the logged events under prefix in (afterRevision, upToRevision], upToRevision capped at the current revision. */
   history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[] {
-    if (afterRevision < this.compacted) throw new CompactedError(afterRevision, this.compacted);
-    const out: StoreEvent[] = [];
-    const base = this.logHead - this.compacted - 1;
-    const last = Math.min(upToRevision, this.rev);
-    const b = bucketOf(prefix);
-    if (b) {
-      // Every key under the prefix is in this bucket: only its revisions need looking at.
-      const revs = this.byBucket.get(b) ?? [];
-      for (let i = firstAbove(revs, afterRevision); i < revs.length && revs[i] <= last; i++) {
-        const ev = this.log[base + revs[i]];
-        if (ev.kv.key.startsWith(prefix)) out.push(ev);
-      }
-      return out;
-    }
-    for (let r = afterRevision + 1; r <= last; r++) {
-      const ev = this.log[base + r];
-      if (ev.kv.key.startsWith(prefix)) out.push(ev);
-    }
-    return out;
+    if (afterRevision < this.events.compacted) throw new CompactedError(afterRevision, this.events.compacted);
+    return this.events.range(prefix, afterRevision, Math.min(upToRevision, this.rev));
   }
 
   /** Returns how many watchers are registered. */
@@ -262,28 +213,10 @@ export class MemoryStore implements Store {
 
   compact(revision: number): void {
     if (!Number.isInteger(revision)) throw new TypeError(`bad compact revision ${revision}`);
-    if (revision <= this.compacted) return;
+    if (revision <= this.events.compacted) return;
     if (revision > this.rev) throw new FutureRevisionError(revision, this.rev);
     // Only keys written since the last compaction can hold history: the dropped events name them.
-    const end = this.logHead + (revision - this.compacted);
-    const seen = new Set<string>();
-    for (let i = this.logHead; i < end; i++) {
-      const key = this.log[i].kv.key;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      this.trim(key, revision);
-    }
-    this.logHead = end;
-    this.compacted = revision;
-    for (const [b, revs] of this.byBucket) {
-      const keep = firstAbove(revs, revision);
-      if (keep === revs.length) this.byBucket.delete(b);
-      else if (keep > 0) revs.splice(0, keep);
-    }
-    if (this.logHead > 1024 && this.logHead * 2 > this.log.length) {
-      this.log = this.log.slice(this.logHead);
-      this.logHead = 0;
-    }
+    for (const key of this.events.compact(revision)) this.trim(key, revision);
   }
 
   /** Drops a key's versions hidden by the one visible at `revision` (and that one too if it is a tombstone). */
