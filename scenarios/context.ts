@@ -4,13 +4,14 @@ import type { Node } from '../api/kinds/node.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import { nodeCondition } from '../api/kinds/pod-helpers.ts';
 import type { KubeObject } from '../api/meta.ts';
-import { ApiClient } from '../bus/client.ts';
+import type { ApiClient } from '../bus/client.ts';
 import { API_VERBS, apiSubject, watchInbox } from '../bus/subjects.ts';
 import type { Lease } from '../api/kinds/lease.ts';
 import type { ChangeHandlers, CheckResult, Component, Condition, ControlPlaneTarget, ElectedComponent, FaultHandle, MessageFaultOptions, ObjectFilter, PodFilter, ScenarioApi, WaitOptions } from './api.types.ts';
 import { formatDuration, toMs } from './duration.ts';
 import type { Expectations } from './expectations.ts';
 import { toObjects } from './manifests.ts';
+import { StepQueue } from './step-queue.ts';
 import { FaultSpecError } from './faults.ts';
 import { nodeFromSpec } from './nodes.ts';
 import { componentOf, LEASE_OF, replicaNames, type Replicas } from './replicas.ts';
@@ -54,8 +55,7 @@ export class ScenarioContext implements ScenarioApi {
   private readonly d: Driver;
   private readonly x: Expectations;
   private readonly view: ClusterView;
-  private queue: Promise<unknown> = Promise.resolve();
-  private evaluating = 0;
+  private readonly steps = new StepQueue();
   private nextIndex: number;
   private busDown = false;
 
@@ -68,34 +68,11 @@ export class ScenarioContext implements ScenarioApi {
     this.x = o.expectations;
     this.view = o.view;
     this.nextIndex = o.nextIndex;
-    this.api = this.drivenClient();
-  }
-
-  /** Runs steps one at a time (a script that forgets an await still gets them in order). */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /** An ApiClient whose requests are driven (simulated mode), unless a condition is being evaluated (its wait drives them). */
-  private drivenClient(): ApiClient {
-    const base = this.d.client;
-    const self = this;
-    return new Proxy(base, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver);
-        if (typeof v !== 'function') return v;
-        return (...args: unknown[]) => {
-          const call = () => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          return self.evaluating > 0 ? call() : self.serial(() => self.d.drive(call()));
-        };
-      },
-    });
+    this.api = this.steps.driven(this.d.client, (p) => this.d.drive(p));
   }
 
   private act<T>(text: string, fn: () => Promise<T>): Promise<T> {
-    return this.serial(async () => {
+    return this.steps.serial(async () => {
       this.x.emit('action', text);
       return fn();
     });
@@ -211,24 +188,14 @@ export class ScenarioContext implements ScenarioApi {
   private waitArgs(opts: WaitOptions): [number, number] {
     return [Math.max(toMs(opts.within ?? '1m'), this.o.minWaitMs), toMs(opts.every ?? '1s')];
   }
-  private evaluatingWith<T>(fn: () => Promise<T>): Promise<T> {
-    return this.serial(async () => {
-      this.evaluating++;
-      try {
-        return await fn();
-      } finally {
-        this.evaluating--;
-      }
-    });
-  }
   until(description: string, cond: Condition, opts: WaitOptions = {}): Promise<void> {
-    return this.evaluatingWith(async () => void (await this.x.wait('until', description, cond, ...this.waitArgs(opts))));
+    return this.steps.evaluate(async () => void (await this.x.wait('until', description, cond, ...this.waitArgs(opts))));
   }
   eventually(description: string, cond: Condition, opts: WaitOptions = {}): Promise<boolean> {
-    return this.evaluatingWith(() => this.x.wait('eventually', description, cond, ...this.waitArgs(opts)));
+    return this.steps.evaluate(() => this.x.wait('eventually', description, cond, ...this.waitArgs(opts)));
   }
   expect(description: string, check: Condition): Promise<boolean> {
-    return this.evaluatingWith(() => this.x.expect(description, check));
+    return this.steps.evaluate(() => this.x.expect(description, check));
   }
   always(description: string, invariant: () => CheckResult): FaultHandle {
     return this.x.always(description, invariant);
