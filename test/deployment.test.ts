@@ -450,3 +450,18 @@ test('deployment - records ScalingReplicaSet events with upstream messages', asy
   const events = (await c.run(c.env.client.list('events', { namespace: NS }))).items as Array<KubeObject & { reason: string; message: string }>;
   t.true(events.some((e) => e.reason === 'ScalingReplicaSet' && e.message === `Scaled up replica set ${rs.metadata.name} to 3`));
 });
+
+test('deployment - an orphan ReplicaSet created later wakes the Deployment selecting it, which adopts it (and no other does)', async (t) => {
+  const c = await cluster(t);
+  const web = await createAndWait(c, deploymentObj(1));
+  const api = { ...deploymentObj(1), metadata: { name: 'api', namespace: NS } } as KubeObject;
+  (api.spec as { selector: unknown }).selector = { matchLabels: { app: 'api' } };
+  (api.spec as { template: { metadata: unknown } }).template.metadata = { labels: { app: 'api' } };
+  await c.run(c.env.client.create('deployments', api));
+  await c.until('api rolled out', async () => rolledOut(await c.deployment('api')));
+  const stray = { ...deploymentObj(0, {}, 'nginx:0.1'), kind: 'ReplicaSet', metadata: { name: 'stray', namespace: NS, labels: { app: 'web' } } } as KubeObject;
+  await c.run(c.env.client.create('replicasets', stray));
+  await c.clock.advance(2_000);
+  const rs = await c.run(c.env.client.get<ReplicaSet>('replicasets', 'stray', { namespace: NS }));
+  t.deepEqual(rs.metadata.ownerReferences?.map((r) => `${r.kind}/${r.name}/${r.uid}`), [`Deployment/web/${web.metadata.uid}`]);
+});

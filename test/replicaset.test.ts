@@ -358,3 +358,30 @@ test('replicaset - expectations: a burst of events while its own creates are not
   t.is((await c.pods()).length, 2, 'exactly three deleted');
   t.is(lagging.creates, 5, 'and nothing re-created');
 });
+
+/** Returns a ReplicaSet `name` in `namespace` selecting and stamping pods labelled app=`app`. */
+const replicaSetOf = (name: string, app: string, namespace = NS): KubeObject => {
+  const rs = replicaSet(1) as ReplicaSet;
+  return { ...rs, metadata: { name, namespace }, spec: { ...rs.spec, selector: { matchLabels: { app } }, template: { ...rs.spec.template, metadata: { labels: { app } } } } } as KubeObject;
+};
+
+test('replicaset - an orphan pod created later wakes only the ReplicaSets selecting it, and the right one adopts it', async (t) => {
+  let flaky!: FlakyClient;
+  const c = await cluster(t, (bus, clock) => (flaky = new FlakyClient(bus, { clock })));
+  flaky.failFrom = 1; // no pod create succeeds: only an adoption can satisfy a ReplicaSet
+  await c.run(c.env.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } } as KubeObject));
+  for (const rs of [replicaSetOf('web', 'web'), replicaSetOf('api', 'api'), replicaSetOf('web', 'web', 'other')]) await c.run(c.env.client.create('replicasets', rs));
+  // Every ReplicaSet fails its creates and backs off: at 50 s, the next retries are ~30 s away.
+  await c.clock.advance(50_000);
+  const attempts = flaky.attempts;
+  t.true(attempts >= 3, 'each ReplicaSet tried');
+  const orphan = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', namespace: NS, labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } };
+  await c.run(c.env.client.create('pods', orphan as KubeObject));
+  await c.clock.advance(1_000);
+  const web = await c.rs('web');
+  const stray = await c.run(c.env.client.get<Pod>('pods', 'stray', { namespace: NS }));
+  t.deepEqual(stray.metadata.ownerReferences?.map((r) => r.uid), [web.metadata.uid], 'adopted by default/web alone');
+  t.like(web.status, { replicas: 1 });
+  t.is(web.status?.conditions, undefined, 'its ReplicaFailure is cleared');
+  t.is(flaky.attempts, attempts, 'default/api and other/web were not woken (each would have tried a create)');
+});
