@@ -4,7 +4,7 @@
 import type { Clock } from '../../../bus/clock.ts';
 import type { Rng } from '../../../bus/random.ts';
 import type { Logger } from '../../../bus/types.ts';
-import { imageRef, normalizeImage } from './images.ts';
+import { normalizeImage } from './images.ts';
 import { IpExhaustedError, IpPool } from './ip-pool.ts';
 import {
   RuntimeError,
@@ -20,6 +20,8 @@ import {
   type SandboxConfig,
 } from './runtime.ts';
 import { simBehaviour, SimAnnotationError, type SimBehaviour } from './sim-behaviour.ts';
+import { SimImages } from './sim-images.ts';
+import { simProbe } from './sim-probes.ts';
 
 /** What the sim runtime is made with. */
 export interface SimRuntimeOptions {
@@ -55,15 +57,14 @@ export class SimRuntime implements ContainerRuntime {
   readonly version = '1.0';
   private readonly sandboxes = new Map<string, Sandbox>();
   private readonly containers = new Map<string, SimContainer>();
-  private readonly images = new Map<string, string>(); // image → imageRef, once pulled
-  private readonly pulls = new Map<string, Promise<PulledImage>>();
-  private readonly pullFailures = new Map<string, number>(); // podUid/container → failed pulls
+  private readonly images: SimImages;
   private readonly listeners = new Set<(e: ContainerExit) => void>();
   private readonly ips: IpPool;
   private closed = false;
 
   constructor(private readonly opts: SimRuntimeOptions) {
     this.ips = new IpPool(opts.podCIDR);
+    this.images = new SimImages(opts.clock);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -74,35 +75,8 @@ export class SimRuntime implements ContainerRuntime {
     return this.opts.rng.hex(32);
   }
 
-  async ensureImage(image: string, policy: string, sandbox: SandboxConfig, container: string, onPull?: () => void): Promise<PulledImage> {
-    const present = this.images.get(image);
-    if (policy === 'Never') {
-      if (present) return { imageRef: present, pulled: false, durationMs: 0, sizeBytes: 0 };
-      throw new RuntimeError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
-    }
-    if (present && policy !== 'Always') return { imageRef: present, pulled: false, durationMs: 0, sizeBytes: 0 };
-    const b = this.behaviourOf(sandbox, container);
-    const key = `${sandbox.podUid}/${container}`;
-    const failures = this.pullFailures.get(key) ?? 0;
-    onPull?.();
-    if (failures < b.pullError) {
-      this.pullFailures.set(key, failures + 1);
-      await this.sleep(b.pullDelayMs);
-      throw new RuntimeError('ErrImagePull', `failed to pull and unpack image "${normalizeImage(image)}": ${normalizeImage(image)}: not found`);
-    }
-    // Pulls are serialized per image, as the kubelet's default serial image puller does.
-    const inflight = this.pulls.get(image);
-    if (inflight) return inflight;
-    const start = this.opts.clock.now();
-    const delay = present ? 0 : b.pullDelayMs;
-    const p = this.sleep(delay).then(() => {
-      this.pulls.delete(image);
-      const ref = imageRef(image);
-      this.images.set(image, ref);
-      return { imageRef: ref, pulled: true, durationMs: this.opts.clock.now() - start, sizeBytes: 0 };
-    });
-    this.pulls.set(image, p);
-    return p;
+  ensureImage(image: string, policy: string, sandbox: SandboxConfig, container: string, onPull?: () => void): Promise<PulledImage> {
+    return this.images.ensure(image, policy, sandbox.podUid, container, () => this.behaviourOf(sandbox, container), onPull);
   }
 
   private behaviourOf(sandbox: SandboxConfig, container: string, init = false): SimBehaviour {
@@ -143,7 +117,7 @@ export class SimRuntime implements ContainerRuntime {
     if (!sb) return;
     await this.stopPodSandbox(id);
     for (const cid of sb.containers) this.drop(cid);
-    for (const k of this.pullFailures.keys()) if (k.startsWith(`${sb.podUid}/`)) this.pullFailures.delete(k);
+    this.images.forgetPod(sb.podUid);
     if (sb.ownIp) this.ips.release(sb.ip);
     this.sandboxes.delete(id);
   }
@@ -161,7 +135,7 @@ export class SimRuntime implements ContainerRuntime {
       attempt: config.attempt,
       state: 'created',
       image: normalizeImage(config.image),
-      imageRef: this.images.get(config.image) ?? imageRef(config.image),
+      imageRef: this.images.refOf(config.image),
       createdAt: this.opts.clock.now(),
     };
     this.containers.set(id, { info, behaviour });
@@ -279,13 +253,7 @@ export class SimRuntime implements ContainerRuntime {
   async probe(id: string, kind: ProbeKind, handler: ProbeHandler): Promise<ProbeOutcome> {
     const c = this.containers.get(id);
     if (!c || c.info.state !== 'running') return { result: 'failure', output: 'container is not running' };
-    const up = this.opts.clock.now() - c.info.startedAt!;
-    const b = c.behaviour;
-    let ok: boolean;
-    if (kind === 'startup') ok = up >= b.startupDelayMs;
-    else if (kind === 'readiness') ok = up >= b.readyDelayMs && (b.readinessFailAfterMs === undefined || up < b.readinessFailAfterMs);
-    else ok = b.livenessFailAfterMs === undefined || up < b.livenessFailAfterMs;
-    return ok ? { result: 'success', output: '' } : { result: 'failure', output: failureOutput(handler, this.sandboxes.get(c.info.sandboxId)?.ip ?? '') };
+    return simProbe(c.behaviour, kind, this.opts.clock.now() - c.info.startedAt!, handler, this.sandboxes.get(c.info.sandboxId)?.ip ?? '');
   }
 
   onContainerExit(fn: (exit: ContainerExit) => void): () => void {
@@ -300,12 +268,4 @@ export class SimRuntime implements ContainerRuntime {
     this.sandboxes.clear();
     this.listeners.clear();
   }
-}
-
-/** Returns what a failed probe of this handler prints, as the upstream probers word it. */
-function failureOutput(h: ProbeHandler, ip: string): string {
-  if (h.httpGet) return 'HTTP probe failed with statuscode: 503';
-  if (h.tcpSocket) return `dial tcp ${h.tcpSocket.host || ip}:${h.tcpSocket.port}: connect: connection refused`;
-  if (h.grpc) return `timeout: failed to connect service "${ip}:${h.grpc.port}" within 1s`;
-  return `command ${JSON.stringify((h.exec?.command ?? []).join(' '))} exited with 1`;
 }
