@@ -15,19 +15,19 @@ import { STATUS_QUERY, statusReplies, TRACE_SPANS } from '../../bus/subjects.ts'
 import type { BusStatus } from '../../bus/types.ts';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
 import type { ProcessStatus } from '../../runtime/status.ts';
-import type { Component, FaultHandle } from '../api.types.ts';
+import type { FaultHandle } from '../api.types.ts';
 import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
 import { componentOf, elected, LEASE_OF } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
 import { members, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
 import { KubusProcess, ProcessStartError } from './processes.ts';
+import { controlPlaneArgs, nodeArgs, type ArgsContext } from './real-args.ts';
 import { Relay } from './relay.ts';
 
 const START_TIMEOUT_MS = 30_000;
 /** Five feed intervals (runtime/trace-feed.ts publishes every 100 ms). */
 const FEED_SETTLE_MS = 500;
 const RUNNING = /running against/;
-const goMs = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
 
 interface Member {
   relay: Relay;
@@ -81,32 +81,15 @@ export class RealDriver implements Driver {
     });
     if (this.opts.trace) this.record(this.opts.trace);
     this.api = new ApiClient(this.bus);
-    const t = this.opts.timings;
     const r = this.opts.replicas;
-    const cp = (c: Component) => {
-      const head = ['control-plane', '--log-level', 'warn', '--actors', c, ...this.traceFlag()];
-      if (!elected(c, r)) return [...head, '--leader-elect', 'false'];
-      const e = t.election;
-      return [...head, '--leader-elect', 'true', '--leader-elect-lease-duration', goMs(e.leaseDurationMs), '--leader-elect-renew-deadline', goMs(e.renewDeadlineMs), '--leader-elect-retry-period', goMs(e.retryPeriodMs)];
-    };
-    const args: Record<Component, string[]> = {
-      apiserver: [...cp('apiserver'), '--data', this.dataDir],
-      scheduler: cp('scheduler'),
-      'controller-manager': [
-        ...cp('controller-manager'),
-        ...['--node-monitor-grace-period', goMs(t.gracePeriodMs), '--node-monitor-period', goMs(t.monitorPeriodMs)],
-        ...['--node-startup-grace-period', goMs(t.startupGracePeriodMs), '--node-eviction-rate', String(t.evictionQPS)],
-      ],
-    };
     const all = members(r);
-    await this.launch('apiserver', args.apiserver);
-    await Promise.all(all.filter(([c]) => c !== 'apiserver').map(([c, target]) => this.launch(target, args[c], elected(c, r) ? LEASE_OF[c] : undefined)));
+    await this.launch('apiserver', controlPlaneArgs('apiserver', this.argsContext()));
+    await Promise.all(all.filter(([c]) => c !== 'apiserver').map(([c, target]) => this.launch(target, controlPlaneArgs(c, this.argsContext()), elected(c, r) ? LEASE_OF[c] : undefined)));
     await Promise.all(nodes.map((n) => this.addNode(n)));
   }
 
-  /** With --trace, every process publishes its messages and state changes (the runner records them). */
-  private traceFlag(): string[] {
-    return this.opts.trace ? ['--trace'] : [];
+  private argsContext(): ArgsContext {
+    return { timings: this.opts.timings, replicas: this.opts.replicas, trace: !!this.opts.trace, dataDir: this.dataDir };
   }
 
   /** The processes' feeds publish every 100 ms: waits for the batches that hold the run's last messages. */
@@ -208,13 +191,7 @@ export class RealDriver implements Driver {
   async addNode(n: ResolvedNode): Promise<void> {
     if (this.members.get(n.name)?.proc) throw new UnknownTargetError(`node ${n.name} is already running`);
     if (componentOf(n.name)) throw new UnknownTargetError(`a node can't be named ${n.name} (a control-plane name)`);
-    const t = this.opts.timings;
-    const args = ['node', '--name', n.name, '--first-index', String(n.index), '--log-level', 'warn', ...this.traceFlag()];
-    args.push('--node-lease-duration', `${t.leaseDurationSeconds}s`, '--node-status-report-frequency', goMs(t.nodeStatusReportMs));
-    if (n.capacity) args.push('--capacity', Object.entries(n.capacity).map(([k, v]) => `${k}=${v}`).join(','));
-    if (n.labels) args.push('--labels', Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','));
-    if (n.taints?.length) args.push('--register-with-taints', n.taints.map((x) => `${x.key}${x.value ? `=${x.value}` : ''}:${x.effect}`).join(','));
-    await this.launch(n.name, args);
+    await this.launch(n.name, nodeArgs(n, this.argsContext()));
   }
 
   private member(target: string): Member & { proc: KubusProcess } {

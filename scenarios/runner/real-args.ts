@@ -1,0 +1,48 @@
+// The command lines of real mode's processes: `kubus control-plane` per control-plane member and
+// `kubus node` per node, with the cluster's timings (already scaled) as flags.
+import type { Component } from '../api.types.ts';
+import { elected, type Replicas } from '../replicas.ts';
+import type { ClusterTimings, ResolvedNode } from './driver.ts';
+
+/** What every process's command line depends on. */
+export interface ArgsContext {
+  timings: ClusterTimings;
+  replicas: Replicas;
+  /** With --trace, every process publishes its messages and state changes (the runner records them). */
+  trace: boolean;
+  /** The API server's data directory. */
+  dataDir: string;
+}
+
+/** A flag value in Go's duration syntax, at least 1 ms (a scaled period may round to 0). */
+const goMs = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
+const traceFlag = (x: ArgsContext) => (x.trace ? ['--trace'] : []);
+
+/** Returns the arguments of a component's control-plane process (the same for each of its replicas). */
+export function controlPlaneArgs(c: Component, x: ArgsContext): string[] {
+  const t = x.timings;
+  const head = ['control-plane', '--log-level', 'warn', '--actors', c, ...traceFlag(x)];
+  const e = t.election;
+  const election = elected(c, x.replicas)
+    ? ['--leader-elect', 'true', '--leader-elect-lease-duration', goMs(e.leaseDurationMs), '--leader-elect-renew-deadline', goMs(e.renewDeadlineMs), '--leader-elect-retry-period', goMs(e.retryPeriodMs)]
+    : ['--leader-elect', 'false'];
+  if (c === 'apiserver') return [...head, ...election, '--data', x.dataDir];
+  if (c === 'scheduler') return [...head, ...election];
+  return [
+    ...head,
+    ...election,
+    ...['--node-monitor-grace-period', goMs(t.gracePeriodMs), '--node-monitor-period', goMs(t.monitorPeriodMs)],
+    ...['--node-startup-grace-period', goMs(t.startupGracePeriodMs), '--node-eviction-rate', String(t.evictionQPS)],
+  ];
+}
+
+/** Returns the arguments of a node's `kubus node` process. */
+export function nodeArgs(n: ResolvedNode, x: ArgsContext): string[] {
+  const t = x.timings;
+  const args = ['node', '--name', n.name, '--first-index', String(n.index), '--log-level', 'warn', ...traceFlag(x)];
+  args.push('--node-lease-duration', `${t.leaseDurationSeconds}s`, '--node-status-report-frequency', goMs(t.nodeStatusReportMs));
+  if (n.capacity) args.push('--capacity', Object.entries(n.capacity).map(([k, v]) => `${k}=${v}`).join(','));
+  if (n.labels) args.push('--labels', Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','));
+  if (n.taints?.length) args.push('--register-with-taints', n.taints.map((x) => `${x.key}${x.value ? `=${x.value}` : ''}:${x.effect}`).join(','));
+  return args;
+}
