@@ -33,7 +33,7 @@ async function cluster(t: Parameters<typeof startApi>[0]) {
     await settle();
     return run(api.get<Endpoints>('endpoints', name, { namespace: NS }).catch((e: StatusError) => (e.code === 404 ? undefined : Promise.reject(e))));
   };
-  return { clock, api, run, endpoints, settle };
+  return { clock, env, api, run, endpoints, settle };
 }
 
 type Cluster = Awaited<ReturnType<typeof cluster>>;
@@ -163,6 +163,48 @@ test('endpoints - last-change-trigger-time: service creation first, then the pod
   const readyAt = rfc3339(c.clock.now());
   await setStatus(c, 'web-1', '10.0.0.1', true);
   t.is((await c.endpoints())!.metadata.annotations?.['endpoints.kubernetes.io/last-change-trigger-time'], readyAt);
+});
+
+test('endpoints - a pod is mapped to the services of its namespace that select it, before and after a label change', async (t) => {
+  const c = await cluster(t);
+  await c.run(c.api.create('services', service({})));
+  await c.run(c.api.create('services', service({ selector: { app: 'api' } }, 'api')));
+  await c.run(c.api.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } }));
+  await c.run(c.api.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-x', namespace: 'other', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i' }] } }));
+  await c.run(c.api.bind('other', 'web-x', 'n1'));
+  const px = await c.run(c.api.get<Pod>('pods', 'web-x', { namespace: 'other' }));
+  await c.run(c.api.updateStatus('pods', { ...px, status: { phase: 'Running', podIP: '10.0.9.9', conditions: [{ type: 'Ready', status: 'True' }] } } as KubeObject));
+  await startPod(c, 'p', 'n1');
+  await setStatus(c, 'p', '10.0.0.1', true);
+  t.deepEqual(summary(await c.endpoints('web')), [{ ready: ['10.0.0.1'], notReady: [], ports: ['http:8080'] }], 'a pod of another namespace with the same labels is not listed');
+  t.deepEqual(summary(await c.endpoints('api')), []);
+  const p = await c.run(c.api.get<Pod>('pods', 'p', { namespace: NS }));
+  await c.run(c.api.update('pods', { ...p, metadata: { ...p.metadata, labels: { app: 'api' } } } as KubeObject));
+  t.deepEqual(summary(await c.endpoints('web')), [], 'left the service it no longer matches');
+  t.deepEqual(summary(await c.endpoints('api')), [{ ready: ['10.0.0.1'], notReady: [], ports: ['http:8080'] }], 'joined the one it matches now');
+});
+
+test('endpoints - Endpoints deleted by hand come back; leftovers of services deleted while the controller was away go at start', async (t) => {
+  const c = await cluster(t);
+  await c.run(c.api.create('services', service({})));
+  await startPod(c, 'web-1', 'n1');
+  await setStatus(c, 'web-1', '10.0.0.1', true);
+  const before = await c.endpoints();
+  await c.run(c.api.delete('endpoints', 'web', { namespace: NS }));
+  const after = await c.endpoints();
+  t.not(after?.metadata.uid, before?.metadata.uid, 're-created');
+  t.deepEqual(summary(after), [{ ready: ['10.0.0.1'], notReady: [], ports: ['http:8080'] }]);
+
+  const ep = (name: string, annotations?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace: NS, ...(annotations ? { annotations } : {}) } }) as KubeObject;
+  await c.run(c.api.create('endpoints', ep('leftover')));
+  await c.run(c.api.create('endpoints', ep('leader', { 'control-plane.alpha.kubernetes.io/leader': '{}' })));
+  await c.settle();
+  t.truthy(await c.endpoints('leftover'), 'an Endpoints without a service is not touched while the controller runs (upstream)');
+  // A second controller starts (as after a restart): it finds the leftover.
+  c.env.process('controller-manager-2').start(endpointsController, 'controller/endpoints-2', undefined);
+  await c.clock.advance(1_000);
+  t.is(await c.endpoints('leftover'), undefined, 'the leftover is deleted at start');
+  t.truthy(await c.endpoints('leader'), 'leader-election Endpoints are kept');
 });
 
 test('endpoints - repack: an address not ready on one port is not ready there; headless subsets without ports keep their addresses', (t) => {

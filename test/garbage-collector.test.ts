@@ -221,3 +221,25 @@ test('gc - work follows the change, not the cluster: deleting one owner among ma
   t.true(gets <= 40 + 10, `${gets} pod reads (one per dependent)`);
   t.is(requests.get('kubus.api.replicasets.get') ?? 0, 0, 'the absent-owner cache answers for the deleted owner');
 });
+
+test('gc - at start, owners are hooked before their dependents: no owner is read to build the graph, nothing is collected', async (t) => {
+  const clock = new VirtualClock(T0);
+  const env = await startApi(t, { clock });
+  const run = async <R>(p: Promise<R>) => {
+    await clock.advance(10);
+    return p;
+  };
+  const pods = ['a', 'b', 'c'].flatMap((o) => ['1', '2'].map((i) => [o, `${o}-${i}`]));
+  const owners = new Map<string, KubeObject>();
+  for (const name of ['a', 'b', 'c']) owners.set(name, await run(env.client.create('replicasets', rs(name))));
+  for (const [o, name] of pods)
+    await run(env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, ownerReferences: [ownerRef(owners.get(o)!)] }, spec: { containers: [{ name: 'c', image: 'i' }] } } as KubeObject));
+  const requests = new Map<string, number>();
+  const sub = env.client.bus.subscribe(API_ALL, (msg) => requests.set(msg.subject, (requests.get(msg.subject) ?? 0) + 1));
+  t.teardown(() => sub.unsubscribe());
+  env.process('controller-manager').start(garbageCollectorController, 'controller/garbage-collector', undefined);
+  await clock.advance(5_000);
+  t.is(requests.get('kubus.api.replicasets.get') ?? 0, 0, 'the owners were in the graph before their pods');
+  t.is(requests.get('kubus.api.pods.get') ?? 0, 0, 'no dependent needed a check');
+  t.is((await run(env.client.list('pods', { namespace: NS }))).items.length, pods.length);
+});

@@ -153,6 +153,36 @@ test('node lifecycle - when every node is down (full disruption) nothing is tain
   }
 });
 
+test('node lifecycle - only the pods of the node that stopped being Ready are marked not ready', async (t) => {
+  const { clock, env, kubelets, run } = await cluster(t, 3);
+  await pod(env, run, 'on-n1', 'n1');
+  await pod(env, run, 'on-n2', 'n2');
+  kubelets[2].stop();
+  await clock.advance(61_000);
+  const readyOf = async (name: string) => (await run(env.client.get<Pod>('pods', name, { namespace: 'default' }))).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  t.is(await readyOf('on-n2'), 'False');
+  t.is(await readyOf('on-n1'), 'True', 'a pod of a Ready node is left alone');
+});
+
+test('taint eviction - a pod bound to a node already tainted NoExecute goes when its toleration runs out; other nodes are left alone', async (t) => {
+  const { clock, env, run } = await cluster(t, 2);
+  const n1 = await get(env, run, 'n1');
+  const maintenance = { key: 'example.com/maintenance', effect: 'NoExecute', timeAdded: rfc3339(clock.now()) };
+  await run(env.client.update('nodes', { ...n1, spec: { ...n1.spec, taints: [maintenance] } } as KubeObject));
+  await clock.advance(1_000);
+  const tolerate = (seconds: number) => [{ key: 'example.com/maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds }];
+  await pod(env, run, 'intolerant', 'n1');
+  await pod(env, run, 'patient', 'n1', tolerate(30));
+  await pod(env, run, 'elsewhere', 'n0');
+  await clock.advance(1_000);
+  const deleting = async (name: string) => !!(await run(env.client.get<Pod>('pods', name, { namespace: 'default' }))).metadata.deletionTimestamp;
+  t.true(await deleting('intolerant'), 'no toleration: evicted as soon as it is bound');
+  t.false(await deleting('patient'), 'tolerates for 30 s from the taint');
+  await clock.advance(30_000);
+  t.true(await deleting('patient'), 'evicted when its toleration ran out');
+  t.false(await deleting('elsewhere'), 'pods of untainted nodes stay');
+});
+
 test('taint eviction - eviction time is the taint time plus the smallest tolerationSeconds', (t) => {
   const taints = [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: '2026-11-23T10:00:00Z' }];
   const p = (tolerations: unknown[]) => ({ metadata: {}, spec: { containers: [], tolerations } }) as unknown as Pod;

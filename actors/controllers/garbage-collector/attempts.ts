@@ -1,10 +1,11 @@
 // The collector's two kinds of work (upstream attemptToDeleteItem and attemptToOrphanWorker):
 // read the live object and its owners, plan (deletion-plan.ts), and act through the API.
 import type { KubeObject, OwnerReference } from '../../../api/meta.ts';
+import { isNotFound } from '../../../api/status.ts';
 import type { Logger } from '../../../bus/types.ts';
 import { forEachBounded } from '../shared/bounded-parallel.ts';
 import type { AbsentOwnerCache } from './absent-owner-cache.ts';
-import { isStatus, resourceOf, type CollectorApi } from './collector-api.ts';
+import { resourceOf, type CollectorApi } from './collector-api.ts';
 import { classify, planDeletion, unblocked, withoutOwners, type OwnerLookup } from './deletion-plan.ts';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type GraphBuilder } from './graph-builder.ts';
 import { describe, identityOfRef, type GraphNode, type Identity } from './owner-graph.ts';
@@ -49,7 +50,7 @@ async function lookupOwner(c: Collector, ref: OwnerReference, item: GraphNode): 
   try {
     owner = await c.api.get(key);
   } catch (err) {
-    if (!isStatus(err, 404)) throw err;
+    if (!isNotFound(err)) throw err;
     c.absent.add(key);
     return { ref, dangling: true };
   }
@@ -78,7 +79,7 @@ export async function attemptToDelete(c: Collector, item: GraphNode): Promise<Ou
   try {
     latest = await c.api.get(item.identity);
   } catch (err) {
-    if (isStatus(err, 404)) return virtualDelete(c, item.identity);
+    if (isNotFound(err)) return virtualDelete(c, item.identity);
     throw err;
   }
   if (latest.metadata.uid !== item.identity.uid) return virtualDelete(c, item.identity);
@@ -106,7 +107,7 @@ export async function attemptToDelete(c: Collector, item: GraphNode): Promise<Ou
       try {
         await c.api.delete(item.identity, latest.metadata.resourceVersion, latest.metadata.ownerReferences, plan.policy);
       } catch (err) {
-        if (isStatus(err, 404)) return virtualDelete(c, item.identity);
+        if (isNotFound(err)) return virtualDelete(c, item.identity);
         throw err;
       }
       return 'done';
@@ -120,7 +121,7 @@ export async function attemptToOrphan(c: Collector, owner: GraphNode): Promise<v
     try {
       await c.api.editOwnerRefs(dep.identity, (r) => withoutOwners(r, [owner.identity.uid]));
     } catch (err) {
-      if (!isStatus(err, 404)) throw err;
+      if (!isNotFound(err)) throw err;
     }
   });
   if (errors.length)

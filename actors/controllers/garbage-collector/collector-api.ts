@@ -4,7 +4,7 @@ import type { KubeObject, OwnerReference } from '../../../api/meta.ts';
 import type { PropagationPolicy } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { resourceByKind } from '../../../api/resources.ts';
-import { StatusError } from '../../../api/status.ts';
+import { StatusError, isConflict, isNotFound } from '../../../api/status.ts';
 import type { ApiClient } from '../../../bus/client.ts';
 import type { Identity } from './owner-graph.ts';
 
@@ -18,9 +18,6 @@ export class RestMappingError extends Error {
 
 /** How often a read-modify-write is retried on 409 Conflict (client-go retry.DefaultRetry steps). */
 const CONFLICT_RETRIES = 5;
-
-/** Returns whether an error is a StatusError with this code. */
-export const isStatus = (err: unknown, code: number) => err instanceof StatusError && err.code === code;
 
 /** Returns the resource of an apiVersion/kind, or throws RestMappingError. */
 export function resourceOf(apiVersion: string, kind: string): ResourceDef {
@@ -38,7 +35,7 @@ async function retryOnConflict(fn: () => Promise<void>): Promise<void> {
     try {
       return await fn();
     } catch (err) {
-      if (!isStatus(err, 409) || attempt >= CONFLICT_RETRIES) throw err;
+      if (!isConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
     }
   }
 }
@@ -64,13 +61,13 @@ export class CollectorApi {
       await this.client.delete(def.plural, id.name, { ...opts, preconditions: { uid: id.uid, resourceVersion } });
       return;
     } catch (err) {
-      if (!isStatus(err, 409) || !resourceVersion) throw err;
+      if (!isConflict(err) || !resourceVersion) throw err;
     }
     let live: KubeObject;
     try {
       live = await this.client.get(def.plural, id.name, scope(def, id.namespace));
     } catch (err) {
-      if (isStatus(err, 404)) return;
+      if (isNotFound(err)) return;
       throw err;
     }
     const sameOwners = JSON.stringify(live.metadata.ownerReferences ?? []) === JSON.stringify(owners ?? []);
@@ -98,7 +95,7 @@ export class CollectorApi {
       try {
         live = await this.client.get(def.plural, id.name, scope(def, id.namespace));
       } catch (err) {
-        if (isStatus(err, 404)) return;
+        if (isNotFound(err)) return;
         throw err;
       }
       const finalizers = live.metadata.finalizers ?? [];

@@ -2,10 +2,11 @@
 // dependents before it (Foreground, foregroundDeletion finalizer), or strips the owner from its
 // dependents (Orphan, orphan finalizer). Upstream pkg/controller/garbagecollector.
 //
-// Built on defineController (one queue, one reconcile at a time, the one backoff policy), but
-// its informer events feed the owner graph incrementally rather than enqueueing object keys:
-// `started` hooks the graph builder onto every shared informer. Queue keys are work items,
-// `delete:<uid>` (upstream attemptToDelete) and `orphan:<uid>` (attemptToOrphan).
+// Built on defineController (one queue, the one backoff policy), but its informer events feed the
+// owner graph incrementally rather than enqueueing object keys: `started` hooks the graph builder
+// onto every shared informer. Queue keys are work items on real identities, `delete:<uid>`
+// (upstream's attemptToDelete queue) and `orphan:<uid>` (its attemptToOrphan queue): upstream
+// has two queues, we have one queue with two kinds of key.
 import { allResources } from '../../../api/resources.ts';
 import type { KubeObject } from '../../../api/meta.ts';
 import { backoffDelay, type BackoffPolicy } from '../../../bus/backoff.ts';
@@ -22,26 +23,32 @@ const IGNORED = new Set(['events', 'bindings']);
 /** Returns the resources whose objects the collector tracks. */
 export const collectedResources = () => allResources().filter((d) => !IGNORED.has(d.plural));
 
-/** Kinds that usually own others, replayed first at start so their dependents find them observed (no virtual owners to verify). */
+/** Kinds that usually own others, hooked (and so replayed) first at start so their dependents find them observed (no virtual owners to verify). */
 const OWNERS_FIRST = ['namespaces', 'nodes', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets'];
-const replayRank = (plural: string) => (OWNERS_FIRST.includes(plural) ? OWNERS_FIRST.indexOf(plural) : OWNERS_FIRST.length + (plural === 'pods' ? 1 : 0));
+const hookRank = (plural: string) => (OWNERS_FIRST.includes(plural) ? OWNERS_FIRST.indexOf(plural) : OWNERS_FIRST.length + (plural === 'pods' ? 1 : 0));
 
 const DELETE = 'delete:';
 const ORPHAN = 'orphan:';
+
+/**
+ * Upstream --concurrent-gc-syncs. Attempts on different uids may interleave: the graph is written
+ * only by the builder, synchronously (informer events and virtual deletes), never across an await;
+ * an attempt re-reads the live object and its owners from the API before acting, as upstream's
+ * workers do under the graph's lock.
+ */
+const WORKERS = 20;
 
 /** How long to wait before looking again at an owner the API server has but no informer has shown yet. */
 const UNOBSERVED_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 30_000, factor: 2 };
 
 interface GcState extends Collector {
   graph: OwnerGraph;
-  /** Consecutive requeues of virtual (not yet observed) items, for their backoff. */
+  /** Consecutive requeues of virtual (not yet observed) items, for their backoff (by key: one worker each). */
   unobserved: Map<string, number>;
 }
 
-const states = new WeakMap<ControllerContext, GcState>();
-
-/** Builds the graph from the synced caches and keeps it current from their events. */
-function startGraph(ctx: ControllerContext): GcState {
+/** Builds the (empty) graph and its builder, which queues work on the controller's queue. */
+function initGraph(ctx: Omit<ControllerContext<GcState>, 'state'>): GcState {
   const { deps } = ctx;
   const log = deps.log;
   const graph = new OwnerGraph();
@@ -55,7 +62,7 @@ function startGraph(ctx: ControllerContext): GcState {
       ctx.events.record(obj, 'Warning', 'OwnerRefInvalidNamespace', `ownerRef [${ref?.apiVersion}/${ref?.kind}, namespace: ${dep.identity.namespace}, name: ${ref?.name}, uid: ${ownerUid}] does not exist in namespace "${dep.identity.namespace}"`);
     },
   }, log);
-  const state: GcState = {
+  return {
     graph,
     builder,
     absent,
@@ -64,8 +71,15 @@ function startGraph(ctx: ControllerContext): GcState {
     unobserved: new Map(),
     enqueueDelete: (n: GraphNode) => ctx.queue.add(DELETE + n.identity.uid),
   };
-  const replay: Array<{ rank: number; run: () => void }> = [];
-  for (const def of collectedResources()) {
+}
+
+/**
+ * Hooks the graph builder onto every (synced) informer, owners' kinds first: each informer
+ * replays its cache to a new handler, so the graph is built in that order, then kept current.
+ */
+function hookGraph(ctx: ControllerContext<GcState>): void {
+  const { builder } = ctx.state;
+  for (const def of collectedResources().sort((a, b) => hookRank(a.plural) - hookRank(b.plural))) {
     const inf = ctx.cache(def.plural);
     const ev = (type: GraphEvent['type'], obj: KubeObject, old?: KubeObject): GraphEvent => ({ type, obj, old, apiVersion: def.apiVersion, kind: def.kind });
     const h = {
@@ -74,29 +88,28 @@ function startGraph(ctx: ControllerContext): GcState {
       delete: (o: KubeObject) => builder.process(ev('delete', o)),
     };
     inf.on(h);
-    deps.onStop(() => inf.off(h));
-    replay.push({ rank: replayRank(def.plural), run: () => inf.list().forEach(h.add) });
+    ctx.deps.onStop(() => inf.off(h));
   }
-  for (const r of replay.sort((a, b) => a.rank - b.rank)) r.run();
-  log.info({ nodes: graph.size }, 'garbage collector graph built');
-  return state;
+  ctx.deps.log.info({ nodes: ctx.state.graph.size }, 'garbage collector graph built');
 }
 
 /** The garbage collector's actor definition (input: none). */
-export const garbageCollectorController = defineController({
+export const garbageCollectorController = defineController<void, GcState>({
   name: 'garbage-collector',
+  workers: WORKERS,
   // Registering every resource makes the framework wait for all caches before the first attempt;
   // the graph (not the framework) turns their events into work.
   watches: collectedResources().map((d) => ({ resource: d.plural, keys: () => [] })),
-  started(ctx) {
-    states.set(ctx, startGraph(ctx));
-  },
+  init: initGraph,
+  started: hookGraph,
   async reconcile(key, ctx) {
-    const st = states.get(ctx);
-    if (!st) throw new Error('garbage collector graph not built yet');
+    const st = ctx.state;
     const orphan = key.startsWith(ORPHAN);
     const node = st.graph.get(key.slice(orphan ? ORPHAN.length : DELETE.length));
-    if (!node) return; // gone from the graph meanwhile: nothing left to do
+    if (!node) {
+      st.unobserved.delete(key);
+      return; // gone from the graph meanwhile: nothing left to do
+    }
     if (orphan) return attemptToOrphan(st, node);
     try {
       if ((await attemptToDelete(st, node)) === 'virtual-delete') return;

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../../api/meta.ts';
 import { parseRfc3339 } from '../../../api/names.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { allResources } from '../../../api/resources.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isNotFound, statusCodeOf } from '../../../api/status.ts';
 import type { ApiClient } from '../../../bus/client.ts';
 import { forEachBounded } from '../shared/bounded-parallel.ts';
 import type { ContentTotals } from './namespace-conditions.ts';
@@ -18,7 +18,8 @@ const DELETE_PARALLELISM = 16;
 /** Returns the namespaced resources that can hold content (bindings are not stored). */
 export const namespacedResources = () => allResources().filter((d) => d.namespaced && d.plural !== 'bindings');
 
-const ignorable = (err: unknown) => err instanceof StatusError && (err.code === 404 || err.code === 405);
+/** Gone already, or a resource that cannot be deleted (405 MethodNotAllowed). */
+const ignorable = (err: unknown) => isNotFound(err) || statusCodeOf(err) === 405;
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** The outcome of one pass: the longest wait estimated, and what remains for the conditions. */

@@ -5,7 +5,7 @@
 import type { Namespace } from '../../../api/kinds/namespace.ts';
 import type { KubeObject } from '../../../api/meta.ts';
 import { parseRfc3339 } from '../../../api/names.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isConflict, isNotFound } from '../../../api/status.ts';
 import type { ApiClient } from '../../../bus/client.ts';
 import { defineController } from '../../lib/controller.ts';
 import { deleteAllContent } from './content-deleter.ts';
@@ -18,11 +18,13 @@ export const KUBERNETES_FINALIZER = 'kubernetes';
 export interface NamespaceControllerOptions {
   /** Delay after a namespace is deleted before its content is (upstream namespaceDeletionGracePeriod, 5 s). */
   deletionGracePeriodMs?: number;
+  /** Namespaces emptied at once (upstream --concurrent-namespace-syncs, 10). */
+  workers?: number;
 }
 export type NamespaceControllerInput = NamespaceControllerOptions | void;
 
 const CONFLICT_RETRIES = 5;
-const is = (err: unknown, code: number) => err instanceof StatusError && err.code === code;
+const DEFAULT_WORKERS = 10;
 
 /** Applies `fn` to the latest namespace, again on 409 Conflict; returns its result, or undefined when the namespace is gone. */
 async function retryOnConflict(client: ApiClient, ns: Namespace, fn: (ns: Namespace) => Promise<Namespace>): Promise<Namespace | undefined> {
@@ -31,8 +33,8 @@ async function retryOnConflict(client: ApiClient, ns: Namespace, fn: (ns: Namesp
     try {
       return await fn(latest);
     } catch (err) {
-      if (is(err, 404)) return undefined;
-      if (!is(err, 409) || attempt >= CONFLICT_RETRIES) throw err;
+      if (isNotFound(err)) return undefined;
+      if (!isConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
       const next = await client.get<Namespace>('namespaces', ns.metadata.name!);
       if (next.metadata.uid !== ns.metadata.uid) throw new Error('namespace uid has changed across retries');
       latest = next;
@@ -53,6 +55,8 @@ const finalize = (client: ApiClient) => async (ns: Namespace) => {
 /** The namespace controller's actor definition (input: options or nothing). */
 export const namespaceController = defineController<NamespaceControllerInput>({
   name: 'namespace',
+  // Each reconcile works on its own namespace only: nothing is shared between workers.
+  workers: (input) => (input && input.workers) || DEFAULT_WORKERS,
   // Only namespaces being deleted are work.
   watches: [{ resource: 'namespaces', keys: (ns) => (ns.metadata.deletionTimestamp ? [ns.metadata.name!] : []) }],
   async reconcile(name, ctx, input) {
@@ -62,7 +66,7 @@ export const namespaceController = defineController<NamespaceControllerInput>({
     try {
       ns = await client.get<Namespace>('namespaces', name);
     } catch (err) {
-      if (is(err, 404)) return;
+      if (isNotFound(err)) return;
       throw err;
     }
     const deletedAt = ns.metadata.deletionTimestamp;

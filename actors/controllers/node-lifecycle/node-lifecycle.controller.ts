@@ -5,6 +5,7 @@ import type { Lease } from '../../../api/kinds/lease.ts';
 import type { Node } from '../../../api/kinds/node.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import { rfc3339 } from '../../../api/names.ts';
+import { NODE_NAME_INDEX, nodeNameIndexers } from '../../../bus/indexers.ts';
 import { runAsRoot } from '../../../bus/trace.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { withDefaults } from '../../lib/options.ts';
@@ -12,29 +13,32 @@ import { DEFAULT_LIFECYCLE, deadline, observe, unknownConditions, type Lifecycle
 import { conditionTaints, currentNoExecute, mergeTaints, noExecuteKey, readyStatus, sameTaints } from './node-taints.ts';
 import { DEFAULT_RATES, Zones, zoneOf, type EvictionRates } from './zones.ts';
 
-export type NodeLifecycleInput = Partial<LifecycleTimings & EvictionRates> | void;
+export type NodeLifecycleOptions = Partial<LifecycleTimings & EvictionRates> & {
+  /** Nodes reconciled at once (upstream nodeUpdateWorkerSize, 8). */
+  workers?: number;
+};
+export type NodeLifecycleInput = NodeLifecycleOptions | void;
 
 const LEASE_NS = 'kube-node-lease';
+const DEFAULT_WORKERS = 8;
 
-/** State the controller keeps in memory, as upstream's nodeHealthMap (rebuilt after a restart). */
+/**
+ * What the controller keeps in memory, as upstream's nodeHealthMap (rebuilt after a restart).
+ * Safe with several workers: a node's health is only touched by its own reconcile and by the
+ * monitor pass (synchronous); the zones' token buckets are taken synchronously.
+ */
 interface Memory {
   health: Map<string, NodeHealth>;
   zones: Zones;
+  timings: LifecycleTimings;
 }
 
-const memories = new WeakMap<ControllerContext, Memory>();
-const timingsOf = (input: NodeLifecycleInput): LifecycleTimings => withDefaults(DEFAULT_LIFECYCLE, input);
-
-function memoryOf(ctx: ControllerContext, input: NodeLifecycleInput): Memory {
-  let m = memories.get(ctx);
-  if (!m) memories.set(ctx, (m = { health: new Map(), zones: new Zones(withDefaults(DEFAULT_RATES, input)) }));
-  return m;
-}
+type Ctx = ControllerContext<Memory>;
 
 /** Sets the pods of a node that stopped being Ready to Ready=False (upstream MarkPodsNotReady). */
-async function markPodsNotReady(ctx: ControllerContext, nodeName: string, now: number): Promise<void> {
-  for (const pod of ctx.cache<Pod>('pods').list()) {
-    if (pod.spec.nodeName !== nodeName || pod.metadata.deletionTimestamp) continue;
+async function markPodsNotReady(ctx: Ctx, nodeName: string, now: number): Promise<void> {
+  for (const pod of ctx.cache<Pod>('pods').byIndex(NODE_NAME_INDEX, nodeName)) {
+    if (pod.metadata.deletionTimestamp) continue;
     const conditions = pod.status?.conditions ?? [];
     if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
     const next = conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
@@ -53,15 +57,27 @@ function needsAction(node: Node, health: NodeHealth, now: number, t: LifecycleTi
   return !sameTaints(mergeTaints(node.spec?.taints, conditionTaints(node), noExecuteKey(ready) ?? undefined, now), node.spec?.taints);
 }
 
-export const nodeLifecycleController = defineController<NodeLifecycleInput>({
+/** The node lifecycle controller's actor definition (input: timings, eviction rates, workers). */
+export const nodeLifecycleController = defineController<NodeLifecycleInput, Memory>({
   name: 'node-lifecycle',
+  workers: (input) => (input && input.workers) || DEFAULT_WORKERS,
   // Lease renewals (500/s at 5,000 nodes) only refresh the cache; the monitor pass below reads
   // them every monitor period, as upstream's monitorNodeHealth does, and queues the nodes that
-  // need something done. A reconcile per renewal cost ~3x the whole heartbeat budget.
-  watches: [{ resource: 'nodes' }, { resource: 'leases', opts: { namespace: LEASE_NS }, keys: () => [] }],
-  started(ctx, input) {
-    const t = timingsOf(input);
-    const mem = memoryOf(ctx, input);
+  // need something done. A reconcile per renewal cost ~3x the whole heartbeat budget. Pods are
+  // only read (by node, when one stops being Ready).
+  watches: [
+    { resource: 'nodes' },
+    { resource: 'leases', opts: { namespace: LEASE_NS }, keys: () => [] },
+    { resource: 'pods', indexers: nodeNameIndexers, keys: () => [] },
+  ],
+  init: (_ctx, input) => ({
+    health: new Map(),
+    zones: new Zones(withDefaults(DEFAULT_RATES, input)),
+    timings: withDefaults(DEFAULT_LIFECYCLE, input),
+  }),
+  started(ctx) {
+    const mem = ctx.state;
+    const t = mem.timings;
     const tick = () =>
       runAsRoot(ctx.deps.id, () => {
         const now = ctx.deps.clock.now();
@@ -82,9 +98,9 @@ export const nodeLifecycleController = defineController<NodeLifecycleInput>({
     let timer = ctx.deps.clock.setTimeout(tick, 0);
     ctx.deps.onStop(() => ctx.deps.clock.clearTimeout(timer));
   },
-  async reconcile(name, ctx, input) {
-    const t = timingsOf(input);
-    const mem = memoryOf(ctx, input);
+  async reconcile(name, ctx) {
+    const mem = ctx.state;
+    const t = mem.timings;
     const now = ctx.deps.clock.now();
     let node = ctx.cache<Node>('nodes').get(name);
     if (!node) {

@@ -6,7 +6,8 @@
 import type { Node } from '../../../api/kinds/node.ts';
 import type { Pod, PodStatus } from '../../../api/kinds/pod.ts';
 import { rfc3339 } from '../../../api/names.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isGoneOrChanged, isNotFound } from '../../../api/status.ts';
+import { NODE_NAME_INDEX, nodeNameIndexers } from '../../../bus/indexers.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { isTerminated, missingNodes, terminatedOverThreshold } from './podgc.reconcile.ts';
 
@@ -19,24 +20,31 @@ export interface PodGcInput {
   quarantineMs?: number;
 }
 
+/**
+ * The one work item: a whole collection pass (upstream runs gc() on a timer, with no queue); it
+ * requeues itself every period, so one worker is all it can use.
+ */
 const GC_KEY = 'gc';
-/** First time each missing node was seen missing, per controller. */
-const missingSince = new WeakMap<ControllerContext, Map<string, number>>();
 
-const isGone = (err: unknown) => err instanceof StatusError && (err.code === 404 || err.code === 409);
+interface GcState {
+  /** First time each missing node was seen missing. */
+  missingSince: Map<string, number>;
+}
+
+type Ctx = ControllerContext<GcState>;
 
 /** Deletes a pod at once (grace 0, uid precondition); already gone is fine. */
-async function forceDelete(ctx: ControllerContext, pod: Pod, why: string): Promise<void> {
+async function forceDelete(ctx: Ctx, pod: Pod, why: string): Promise<void> {
   ctx.deps.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, why }, 'pod garbage collector: deleting pod');
   try {
     await ctx.deps.client.delete('pods', pod.metadata.name!, { namespace: pod.metadata.namespace, gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
   } catch (err) {
-    if (!isGone(err)) throw err;
+    if (!isGoneOrChanged(err)) throw err;
   }
 }
 
 /** Upstream markFailedAndDeletePodWithCondition: Failed with a DisruptionTarget condition, then deleted. */
-async function failAndDelete(ctx: ControllerContext, pod: Pod, message: string): Promise<void> {
+async function failAndDelete(ctx: Ctx, pod: Pod, message: string): Promise<void> {
   if (!isTerminated(pod)) {
     const now = rfc3339(ctx.deps.clock.now());
     const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
@@ -45,16 +53,15 @@ async function failAndDelete(ctx: ControllerContext, pod: Pod, message: string):
     try {
       await ctx.deps.client.updateStatus('pods', { ...pod, status });
     } catch (err) {
-      if (!isGone(err)) throw err;
+      if (!isGoneOrChanged(err)) throw err;
     }
   }
   await forceDelete(ctx, pod, message);
 }
 
 /** Returns the missing nodes whose quarantine is over and that a fresh read confirms are gone. */
-async function deletedNodes(ctx: ControllerContext, missing: Set<string>, quarantineMs: number): Promise<Set<string>> {
-  let since = missingSince.get(ctx);
-  if (!since) missingSince.set(ctx, (since = new Map()));
+async function deletedNodes(ctx: Ctx, missing: Set<string>, quarantineMs: number): Promise<Set<string>> {
+  const since = ctx.state.missingSince;
   const now = ctx.deps.clock.now();
   for (const name of [...since.keys()]) if (!missing.has(name)) since.delete(name);
   const gone = new Set<string>();
@@ -66,7 +73,7 @@ async function deletedNodes(ctx: ControllerContext, missing: Set<string>, quaran
       await ctx.deps.client.get('nodes', name);
       since.delete(name); // it exists after all (the cache was behind)
     } catch (err) {
-      if (!(err instanceof StatusError && err.code === 404)) throw err;
+      if (!isNotFound(err)) throw err;
       gone.add(name);
     }
   }
@@ -74,13 +81,14 @@ async function deletedNodes(ctx: ControllerContext, missing: Set<string>, quaran
 }
 
 /** The pod garbage collector actor (kind `controller/podgc`). */
-export const podGcController = defineController<PodGcInput | undefined>({
+export const podGcController = defineController<PodGcInput | undefined, GcState>({
   name: 'podgc',
   // Caches only: the collector runs on its period, not per event.
   watches: [
-    { resource: 'pods', keys: () => [] },
+    { resource: 'pods', indexers: nodeNameIndexers, keys: () => [] },
     { resource: 'nodes', keys: () => [] },
   ],
+  init: () => ({ missingSince: new Map() }),
   started(ctx) {
     ctx.queue.add(GC_KEY);
   },
@@ -90,7 +98,7 @@ export const podGcController = defineController<PodGcInput | undefined>({
     for (const pod of terminatedOverThreshold(pods, input?.terminatedPodThreshold ?? 12_500)) await forceDelete(ctx, pod, 'terminated pods over the threshold');
     const nodes = new Set(ctx.cache<Node>('nodes').list().map((n) => n.metadata.name!));
     const gone = await deletedNodes(ctx, missingNodes(pods, nodes), input?.quarantineMs ?? 40_000);
-    for (const pod of pods) if (pod.spec.nodeName && gone.has(pod.spec.nodeName)) await failAndDelete(ctx, pod, 'PodGC: node no longer exists');
+    for (const node of gone) for (const pod of ctx.cache<Pod>('pods').byIndex(NODE_NAME_INDEX, node)) await failAndDelete(ctx, pod, 'PodGC: node no longer exists');
     for (const pod of pods) if (!pod.spec.nodeName && pod.metadata.deletionTimestamp) await forceDelete(ctx, pod, 'unscheduled and terminating');
     return { requeueAfterMs: periodMs };
   },

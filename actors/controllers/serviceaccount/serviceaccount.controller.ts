@@ -3,7 +3,7 @@
 // pkg/controller/serviceaccount/serviceaccounts_controller.go). Keyed by namespace.
 import type { Namespace } from '../../../api/kinds/namespace.ts';
 import type { KubeObject } from '../../../api/meta.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isAlreadyExists } from '../../../api/status.ts';
 import { defineController } from '../../lib/controller.ts';
 import { namespaceTerminating } from '../shared/namespace-terminating.ts';
 
@@ -13,6 +13,9 @@ export const SERVICE_ACCOUNTS_TO_ENSURE = ['default'];
 /** The service account controller's actor definition (input: none). */
 export const serviceAccountController = defineController({
   name: 'serviceaccount',
+  // Upstream runs this controller with one worker.
+  workers: 1,
+  // A ServiceAccount's change is work for its namespace (upstream serviceAccountDeleted).
   watches: [{ resource: 'namespaces' }, { resource: 'serviceaccounts', keys: (sa) => [sa.metadata.namespace!] }],
   async reconcile(namespace, ctx) {
     const ns = ctx.cache<Namespace>('namespaces').get(namespace);
@@ -25,7 +28,7 @@ export const serviceAccountController = defineController({
       try {
         await ctx.deps.client.create('serviceaccounts', sa);
       } catch (err) {
-        if (err instanceof StatusError && err.code === 409) continue; // already there (the cache lags)
+        if (isAlreadyExists(err)) continue; // the cache lags
         if (namespaceTerminating(err)) {
           ctx.deps.log.debug({ namespace }, 'namespace is terminating; no service account created');
           continue;
