@@ -8,6 +8,7 @@ import { cryptoRng, type Rng } from './random.ts';
 import { Sublist } from './sublist.ts';
 import { deliveredRecord, sentRecord, untapped, type BusTap } from './tap.ts';
 import { parseTraceparent, runHandling, TRACEPARENT } from './trace.ts';
+import { refuseUndecodable } from './undecodable.ts';
 import type { BusMessage, Handler, Headers, Logger } from './types.ts';
 import { silentLogger } from './types.ts';
 
@@ -150,11 +151,12 @@ export class MemoryBroker {
 
   private deliver(env: Envelope, sub: Sub): void {
     if (sub.closed || sub.conn.isDown) return;
+    const handling = { span: parseTraceparent(env.headers[TRACEPARENT]), actor: sub.actor };
     let data: unknown;
     try {
       data = decode(env.bytes);
     } catch (err) {
-      this.log.warn({ subject: env.subject, from: env.from, err: (err as Error).message }, 'dropped undecodable message');
+      runHandling(handling, () => refuseUndecodable(env, err as Error, this.log, (to, status) => sub.conn.publish(to, status)));
       return;
     }
     const msg: BusMessage = { subject: env.subject, data, headers: { ...env.headers } };
@@ -163,7 +165,7 @@ export class MemoryBroker {
       const r = deliveredRecord(env.headers, env.subject, sub.conn.name, sub.actor, this.clock.now());
       if (r) this.tap.delivered(r);
     }
-    runHandling({ span: parseTraceparent(env.headers[TRACEPARENT]), actor: sub.actor }, () => {
+    runHandling(handling, () => {
       try {
         sub.handler(msg);
       } catch (err) {

@@ -14,6 +14,7 @@ import { cryptoRng, type Rng } from './random.ts';
 import { requestInbox } from './subjects.ts';
 import { deliveredRecord, sentRecord, untapped, type BusTap } from './tap.ts';
 import { currentContext, parseTraceparent, runHandling, stampHeaders, TRACEPARENT } from './trace.ts';
+import { refuseUndecodable } from './undecodable.ts';
 import type {
   Bus,
   BusMessage,
@@ -181,18 +182,20 @@ export class NatsBus implements Bus {
   }
 
   private deliver(m: Msg, handler: Handler, actor: string | undefined): void {
+    const headers = fromNatsHeaders(m.headers);
+    const handling = { span: parseTraceparent(headers[TRACEPARENT]), actor };
     let data: unknown;
     try {
       data = decode(m.data);
     } catch (err) {
-      this.log.warn({ subject: m.subject, err: (err as Error).message }, 'dropped undecodable message');
+      const bad = { subject: m.subject, reply: m.reply || undefined, headers };
+      runHandling(handling, () => refuseUndecodable(bad, err as Error, this.log, (to, status) => this.publish(to, status)));
       return;
     }
-    const headers = fromNatsHeaders(m.headers);
     const msg: BusMessage = { subject: m.subject, data, headers };
     if (m.reply) msg.reply = m.reply;
     this.recordDelivered(headers, m.subject, actor);
-    runHandling({ span: parseTraceparent(headers[TRACEPARENT]), actor }, () => {
+    runHandling(handling, () => {
       try {
         handler(msg);
       } catch (err) {

@@ -29,6 +29,9 @@ export function parseApiSubject(subject: string): { resource: string; verb: stri
   return { resource: t[2], verb: t[3] };
 }
 
+/** Returns true when a string can be one token of a subject: no dots, wildcards, whitespace or control characters. */
+export const isSubjectToken = (s: unknown): s is string => typeof s === 'string' && /^[^.*>\s\x00-\x1f\x7f]+$/.test(s);
+
 /** Prefix of the inbox subjects of one client connection: its watch events and heartbeats. */
 export const watchInbox = (conn: string) => `kubus.watch.${conn}`;
 /** Subject of one watch's events. */

@@ -47,6 +47,10 @@ export interface Bus {
   publish(subject: string, data: unknown, opts?: PublishOptions): void;
   /** Sends already-encoded bytes (tests of undecodable payloads, relays). */
   publishRaw(subject: string, bytes: Uint8Array, opts?: PublishOptions): void;
+  /**
+   * Calls `handler` with each matching message. One whose body does not decode never reaches it:
+   * a request is answered with a 400 Status, anything else is dropped with a warn line.
+   */
   subscribe<T = unknown>(subject: string, handler: Handler<T>, opts?: SubscribeOptions): Subscription;
   /** Sends a request and resolves with the first reply; rejects with NoRespondersError or RequestTimeoutError. */
   request<T = unknown>(subject: string, data: unknown, opts?: RequestOptions): Promise<BusMessage<T>>;

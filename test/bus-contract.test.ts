@@ -2,6 +2,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { MemoryBroker } from '../bus/memory-bus.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
+import { StatusError, type Status } from '../api/status.ts';
 import { ConnectionLostError, NoRespondersError, RequestTimeoutError } from '../bus/errors.ts';
 import { currentContext, parseTraceparent, runHandling } from '../bus/trace.ts';
 import type { Bus, BusMessage, Logger } from '../bus/types.ts';
@@ -163,6 +164,30 @@ for (const [kind, connect] of Object.entries(transports)) {
       ['fine'],
     );
     t.true(log.entries.some((e) => e.level === 'warn' && /undecodable/.test(e.msg)));
+  });
+
+  test(`bus (${kind}) - an undecodable request is answered with a 400 Status at once; the handler never sees it`, async (t) => {
+    const log = recordingLogger();
+    const [srv, cli] = [await connect(t, 'srv', log), await connect(t, 'cli', log)];
+    const got = collect(srv, 'svc.echo');
+    const replies = collect(cli, 'replies.>');
+    await srv.flush();
+    await cli.flush();
+    const traceparent = `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`;
+    cli.publishRaw('svc.echo', Uint8Array.of(0xc1), { reply: 'replies.1', headers: { traceparent } });
+    cli.publishRaw('svc.echo', Uint8Array.of(0x92, 0x01), { reply: 'replies.2' }); // an array of 2 with 1 item
+    cli.publish('svc.echo', 'fine', { reply: 'replies.3' }); // reaches the handler, which does not answer
+    await waitFor(() => replies.length === 2 && got.length === 1, 'two 400s and one delivery');
+    t.deepEqual(got.map((m) => m.data), ['fine']);
+    t.deepEqual(replies.map((m) => m.subject).sort(), ['replies.1', 'replies.2']);
+    for (const r of replies) {
+      const err = StatusError.from(r.data as Status);
+      t.like(err.status, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 400, reason: 'BadRequest' });
+      t.regex(err.message, /^the request body could not be decoded: not MessagePack/);
+    }
+    const first = replies.find((m) => m.subject === 'replies.1')!;
+    t.is(parseTraceparent(first.headers.traceparent)?.traceId, 'c'.repeat(32), 'the 400 is a child span of the request');
+    t.false(log.entries.some((e) => e.level === 'warn'), 'answered, not dropped');
   });
 
   test(`bus (${kind}) - a subscription made while handling for an actor delivers as that actor`, async (t) => {

@@ -7,7 +7,7 @@ import { allResources, resourceFor } from '../../api/resources.ts';
 import { StatusError, badRequest, internalError, isStatus, type Status } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
-import { parseApiSubject } from '../../bus/subjects.ts';
+import { isSubjectToken, parseApiSubject } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import type { ServerContext } from './context.ts';
 import { remove } from './deletion.ts';
@@ -59,8 +59,9 @@ const VERBS: Record<string, Verb> = {
 
 function startWatch(ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof asRequest>): WatchStarted {
   const w = req.watch;
-  if (!w || typeof w.conn !== 'string' || typeof w.id !== 'string' || !w.conn || !w.id)
-    throw badRequest('a watch needs watch.conn and watch.id (the client inbox)');
+  // They name the subject the events go to: a dot or a wildcard would send them elsewhere.
+  if (!w || !isSubjectToken(w.conn) || !isSubjectToken(w.id))
+    throw badRequest('a watch needs watch.conn and watch.id (the client inbox), each one subject token');
   const filter = buildFilter(def, w.labelSelector, w.fieldSelector);
   const rv = parseRV(w.resourceVersion);
   if (Number.isNaN(rv)) throw badRequest(`invalid resourceVersion "${w.resourceVersion}"`);
