@@ -91,3 +91,28 @@ test('controller - reconciles from current state, collapses bursts, and retries 
   await clock.advance(10);
   t.is(seen.length, before + 2, 'retried after 5 ms and the reconcile itself');
 });
+
+test('controller - updateKeys decides what an update wakes (upstream filters updates that cannot matter)', async (t) => {
+  const clock = new VirtualClock(0);
+  const env = await startApi(t, { clock });
+  const seen: string[] = [];
+  const ctl = defineController({
+    name: 'filtered',
+    watches: [{ resource: 'configmaps', updateKeys: (old, now) => ((old.data as { v: string }).v === (now.data as { v: string }).v ? [] : [`default/${now.metadata.name}`]) }],
+    async reconcile(key) {
+      seen.push(key);
+    },
+  });
+  env.process('controller-manager').start(ctl, 'controller/filtered', undefined);
+  const step = async (p: Promise<unknown>) => {
+    await clock.advance(10);
+    await p;
+    await clock.advance(10);
+  };
+  await step(env.client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: { v: '0' } } as KubeObject));
+  t.deepEqual(seen, ['default/c'], 'adds use the default key');
+  await step(env.client.patch('configmaps', 'c', { metadata: { labels: { x: 'y' } } }, { namespace: 'default' }));
+  t.deepEqual(seen, ['default/c'], 'an update that changes nothing that matters wakes nothing');
+  await step(env.client.patch('configmaps', 'c', { data: { v: '1' } }, { namespace: 'default' }));
+  t.deepEqual(seen, ['default/c', 'default/c']);
+});

@@ -24,6 +24,8 @@ export interface WatchSpec<S = unknown> {
   indexers?: Indexers;
   /** Keys to reconcile when an object of this resource changes (default: the object's own key). */
   keys?(obj: KubeObject, ctx: ControllerContext<S>): Iterable<string>;
+  /** Keys to reconcile on an update, when they depend on what changed (default: keys of old and new). */
+  updateKeys?(old: KubeObject, obj: KubeObject, ctx: ControllerContext<S>): Iterable<string>;
 }
 
 export interface ControllerContext<S = undefined> {
@@ -71,6 +73,10 @@ export function defineController<Input = void, S = undefined>(spec: ControllerSp
         for (const o of objs) for (const k of w.keys ? w.keys(o, ctx) : [keyOf(o)]) keys.add(k);
         for (const k of keys) queue.add(k);
       };
+      const enqueueUpdate = (w: WatchSpec<S>, old: KubeObject, obj: KubeObject) => {
+        if (!w.updateKeys) return enqueue(w, old, obj);
+        for (const k of new Set(w.updateKeys(old, obj, ctx))) queue.add(k);
+      };
       const worker = workerMachine.provide({
         actors: {
           next: fromPromise(() => new Promise<string>((resolve) => queue.next(resolve))),
@@ -102,7 +108,7 @@ export function defineController<Input = void, S = undefined>(spec: ControllerSp
               const own = (fn: () => void) => runHandling({ span: currentContext()?.span, actor: deps.id }, fn);
               const h = {
                 add: (o: KubeObject) => own(() => enqueue(w, o)),
-                update: (old: KubeObject, o: KubeObject) => own(() => enqueue(w, old, o)),
+                update: (old: KubeObject, o: KubeObject) => own(() => enqueueUpdate(w, old, o)),
                 delete: (o: KubeObject) => own(() => enqueue(w, o)),
               };
               inf.on(h); // replays what a shared informer has synced already

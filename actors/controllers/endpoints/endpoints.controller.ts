@@ -15,7 +15,7 @@ import { keyOf } from '../../../bus/informer.ts';
 import { defineController } from '../../lib/controller.ts';
 import { namespaceTerminating } from '../shared/namespace-terminating.ts';
 import { desiredSubsets, planEndpoints } from './endpoints.reconcile.ts';
-import { selects, servicesOf } from './pod-services.ts';
+import { selects, servicesOf, servicesToUpdate } from './pod-services.ts';
 import { TriggerTimeTracker } from './trigger-time.ts';
 
 /** Endpoints kept by leader election have no service and must not be deleted. */
@@ -38,7 +38,12 @@ export const endpointsController = defineController<void, EndpointsState>({
   workers: WORKERS,
   watches: [
     { resource: 'services', indexers: namespaceIndexers },
-    { resource: 'pods', indexers: namespaceIndexers, keys: (pod, ctx) => servicesOf(pod as Pod, ctx.cache<Service>('services').lister()) },
+    {
+      resource: 'pods',
+      indexers: namespaceIndexers,
+      keys: (pod, ctx) => servicesOf(pod as Pod, ctx.cache<Service>('services').lister()),
+      updateKeys: (old, pod, ctx) => servicesToUpdate(old as Pod, pod as Pod, ctx.cache<Service>('services').lister()),
+    },
     // Gone from the cache: it was deleted (upstream onEndpointsDelete); adds and updates are ours or hand-made.
     { resource: 'endpoints', keys: (ep, ctx) => (ctx.cache('endpoints').get(keyOf(ep)) ? [] : [keyOf(ep)]) },
   ],

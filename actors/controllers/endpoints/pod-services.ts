@@ -1,5 +1,7 @@
-// Which services a pod belongs to (upstream endpointsliceutil GetPodServiceMemberships): those of
-// its namespace, read through the services informer's namespace index, whose selector matches it.
+// Which services a pod change concerns (upstream endpointsliceutil GetPodServiceMemberships and
+// GetServicesToUpdateOnPodChange): those of its namespace, read through the services informer's
+// namespace index, whose selector matches the pod; on an update only when an endpoint may move.
+import { isPodReady } from '../../../api/kinds/pod-helpers.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { Service } from '../../../api/kinds/service.ts';
 import type { Lister } from '../../../bus/indexer.ts';
@@ -17,4 +19,33 @@ export function servicesOf(pod: Pod, services: Lister<Service>): string[] {
     if (sel && selects(sel, pod.metadata.labels)) out.push(keyOf(svc));
   }
   return out;
+}
+
+const ips = (p: Pod) => (p.status?.podIPs ?? []).map((x) => x.ip).join(',') + `|${p.status?.podIP ?? ''}`;
+const sameLabels = (a: Pod, b: Pod) => JSON.stringify(Object.entries(a.metadata.labels ?? {}).sort()) === JSON.stringify(Object.entries(b.metadata.labels ?? {}).sort());
+
+/**
+ * Returns [podChanged, labelsChanged] (upstream podEndpointsChanged): whether the pod's endpoint
+ * may have moved (deletion, readiness, IPs, phase), and whether its service memberships may have.
+ */
+export function podEndpointsChanged(old: Pod, now: Pod): [boolean, boolean] {
+  const labelsChanged = !sameLabels(old, now) || old.spec.hostname !== now.spec.hostname || old.spec.subdomain !== now.spec.subdomain;
+  const podChanged =
+    old.metadata.deletionTimestamp !== now.metadata.deletionTimestamp ||
+    isPodReady(old) !== isPodReady(now) ||
+    ips(old) !== ips(now) ||
+    old.status?.phase !== now.status?.phase;
+  return [podChanged, labelsChanged];
+}
+
+/** Returns the services to sync after a pod update: none if nothing an endpoint shows changed; on a label change only those whose membership moved, unless the pod changed too. */
+export function servicesToUpdate(old: Pod, now: Pod, services: Lister<Service>): string[] {
+  if (old.metadata.resourceVersion === now.metadata.resourceVersion) return [];
+  const [podChanged, labelsChanged] = podEndpointsChanged(old, now);
+  if (!podChanged && !labelsChanged) return [];
+  const current = servicesOf(now, services);
+  if (!labelsChanged) return current;
+  const before = servicesOf(old, services);
+  if (podChanged) return [...new Set([...current, ...before])];
+  return [...current.filter((k) => !before.includes(k)), ...before.filter((k) => !current.includes(k))];
 }
