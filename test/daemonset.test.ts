@@ -202,6 +202,30 @@ test('daemonset - maxSurge starts the new pod beside the old one and removes the
   t.deepEqual(revs.map((r) => r.revision).sort(), [2, 3], 'revisionHistoryLimit 1: the current revision and one old one');
 });
 
+test('daemonset - a node added wakes every DaemonSet that should run there; an orphan pod is adopted by the DaemonSet that selects it, no other', async (t) => {
+  const { clock, env, run, pods, nodesOf } = await cluster(t, [node('n1', { zone: 'a' })]);
+  await run(env.client.create('daemonsets', daemonSet('agent')));
+  await run(env.client.create('daemonsets', daemonSet('zone-b', { template: { metadata: { labels: { app: 'zone-b' } }, spec: { nodeSelector: { zone: 'b' }, containers: [{ name: 'z', image: 'z:1' }] } } })));
+  await run(env.client.create('daemonsets', { ...daemonSet('agent'), metadata: { name: 'agent', namespace: 'kube-system' } }));
+  await clock.advance(10_000);
+  t.deepEqual(await nodesOf('agent'), ['n1']);
+  t.deepEqual(await nodesOf('zone-b'), []);
+
+  await run(env.client.create('nodes', node('n2', { zone: 'b' })));
+  await clock.advance(10_000);
+  t.deepEqual(await nodesOf('agent'), ['n1', 'n2']);
+  t.deepEqual(await nodesOf('zone-b'), ['n2']);
+  const system = (await run(env.client.list<Pod>('pods', { namespace: 'kube-system' }))).items;
+  t.deepEqual(system.map((p) => targetNodeName(p)).sort(), ['n1', 'n2'], 'the DaemonSet of another namespace is woken too');
+
+  // A bare pod with the labels of both `agent`s, aimed at no node: only the one of its namespace adopts it (and keeps it: it is on no node).
+  await run(env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', namespace: 'default', labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'i' }] } }));
+  await clock.advance(5_000);
+  const stray = (await pods('agent')).find((p) => p.metadata.name === 'stray')!;
+  const owner = await run(env.client.get<DaemonSet>('daemonsets', 'agent', { namespace: 'default' }));
+  t.deepEqual(stray.metadata.ownerReferences?.map((r) => [r.kind, r.uid, r.controller]), [['DaemonSet', owner.metadata.uid, true]]);
+});
+
 test('daemonset - pure: FNV hashes as Go computes them, safe-encoded revision hashes, node eligibility', (t) => {
   const bytes = (s: string) => new TextEncoder().encode(s);
   t.is(fnv32a(bytes('')), 0x811c9dc5);

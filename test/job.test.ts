@@ -212,6 +212,36 @@ test('job - Indexed: one succeeded pod per index (a failed index is retried), wi
   t.deepEqual(p.spec.containers[0].env, [{ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['batch.kubernetes.io/job-completion-index']" } } }]);
 });
 
+test('job - an orphan holding the tracking finalizer loses it, so do the pods of a deleted Job; an orphan its selector matches is adopted by that Job only', async (t) => {
+  const { env, run, pods, get, watch } = await cluster(t, () => undefined);
+  const F = 'batch.kubernetes.io/job-tracking';
+  await run(env.client.create('jobs', job('keeper', { parallelism: 1, completions: 1 })));
+  await run(env.client.create('jobs', job('bystander', { parallelism: 1, completions: 1 })));
+  await run(env.client.create('jobs', job('doomed', { parallelism: 1, completions: 1 })));
+  await watch(5);
+  const doomed = (await pods()).find((p) => p.metadata.ownerReferences?.[0].name === 'doomed')!;
+  t.true(doomed.metadata.finalizers?.includes(F));
+  await run(env.client.delete('jobs', 'doomed', { namespace: 'default' })); // no garbage collector here: the pod stays
+  const keeper = await get('keeper');
+  const pod = (name: string, labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels, finalizers: [F] }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+  // Every owner the pods ever had (the adopted one is then deleted as one too many for parallelism 1).
+  const owners = new Map<string, Set<string>>();
+  const w = await run(
+    env.client.watch('pods', { namespace: 'default' }, {
+      event: (ev) => (ev.object as Pod).metadata.ownerReferences?.forEach((r) => owners.set(ev.object.metadata.name!, (owners.get(ev.object.metadata.name!) ?? new Set()).add(r.uid))),
+      end: () => {},
+    }),
+  );
+  t.teardown(() => w.stop());
+  await run(env.client.create('pods', pod('stray', { app: 'none' })));
+  await run(env.client.create('pods', pod('foundling', { 'batch.kubernetes.io/controller-uid': keeper.metadata.uid! })));
+  await watch(5);
+  const byName = new Map((await pods()).map((p) => [p.metadata.name!, p]));
+  t.deepEqual(byName.get('stray')?.metadata.finalizers ?? [], [], 'an orphan that no Job selects: its finalizer goes');
+  t.deepEqual(byName.get(doomed.metadata.name!)?.metadata.finalizers ?? [], [], "the deleted Job's pod: its finalizer goes");
+  t.deepEqual([...(owners.get('foundling') ?? [])], [keeper.metadata.uid], 'adopted by the Job whose selector matches it, and no other');
+});
+
 test('job - pure: completed-index intervals and the failure backoff record', (t) => {
   t.deepEqual([...parseIndexes('0-2,5,7-8,x,12', 10)], [0, 1, 2, 5, 7, 8]);
   t.is(formatIndexes([5, 0, 1, 2, 8, 7]), '0-2,5,7-8');

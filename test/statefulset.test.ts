@@ -191,6 +191,30 @@ test('statefulset - a rolling update with a partition updates from the highest o
   t.deepEqual(revs.map((r) => r.revision).sort(), [1, 2]);
 });
 
+test('statefulset - an orphan pod is adopted by the set it belongs to, not by another set selecting the same labels', async (t) => {
+  const { env, run, names, get, watch } = await cluster(t);
+  await run(env.client.create('statefulsets', statefulSet('web', { replicas: 1 })));
+  const other = statefulSet('other', { replicas: 1 }) as KubeObject & { spec: { selector: unknown; template: { metadata: unknown } } };
+  other.spec.selector = { matchLabels: { app: 'web' } };
+  other.spec.template.metadata = { labels: { app: 'web' } };
+  await run(env.client.create('statefulsets', other));
+  await watch(20, () => {});
+  t.deepEqual(await names(), ['other-0', 'web-0']);
+  const owners = new Map<string, Set<string>>();
+  const w = await run(
+    env.client.watch('pods', { namespace: 'default' }, {
+      event: (ev) => (ev.object as Pod).metadata.ownerReferences?.forEach((r) => owners.set(ev.object.metadata.name!, (owners.get(ev.object.metadata.name!) ?? new Set()).add(r.uid))),
+      end: () => {},
+    }),
+  );
+  t.teardown(() => w.stop());
+  // web-1 is beyond web's one replica: once adopted, it is condemned and deleted.
+  await run(env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'db', image: 'db:1' }] } }));
+  await watch(10, () => {});
+  t.deepEqual([...(owners.get('web-1') ?? [])], [(await get('web')).metadata.uid]);
+  t.deepEqual(await names(), ['other-0', 'web-0']);
+});
+
 test('statefulset - OnDelete: pods keep their revision until deleted, then come back at the update revision', async (t) => {
   const { env, run, all, get, update, watch } = await cluster(t);
   await run(env.client.create('statefulsets', statefulSet('od', { replicas: 2, updateStrategy: { type: 'OnDelete' } })));

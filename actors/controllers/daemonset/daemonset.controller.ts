@@ -1,53 +1,41 @@
 // The DaemonSet controller (upstream pkg/controller/daemon syncDaemonSet): one pod per eligible
 // node, created aimed at its node through required node affinity; rolling updates through
-// ControllerRevisions; status counts. Node and orphan-pod changes wake every DaemonSet concerned.
+// ControllerRevisions; status counts. Node and orphan changes wake the DaemonSets they concern.
 import type { ControllerRevision } from '../../../api/kinds/controllerrevision.ts';
 import type { DaemonSet } from '../../../api/kinds/daemonset.ts';
 import type { Node } from '../../../api/kinds/node.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { KubeObject } from '../../../api/meta.ts';
-import { labelSelectorMatcher } from '../../../api/selectors.ts';
-import { keyOf } from '../../../bus/informer.ts';
+import { isEmptySelector, labelSelectorMatcher } from '../../../api/selectors.ts';
+import { CONTROLLER_INDEX, controllerIndexers, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { CacheFence } from '../shared/cache-fence.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
-import { controllerRefOf, newControllerRef, podFromTemplate } from '../shared/ownership.ts';
+import { newControllerRef, podFromTemplate } from '../shared/ownership.ts';
 import { createPod, deletePod } from '../shared/pod-control.ts';
 import { slowStart, throwIfAny } from '../shared/slow-start.ts';
-import { Wakeups } from '../shared/wakeups.ts';
-import { cleanupHistory, constructHistory, daemonSetKeyOf, DS_API_VERSION, DS_KIND } from './daemonset.history.ts';
+import { cleanupHistory, constructHistory, DS_API_VERSION, DS_KIND, stateless } from './daemonset.history.ts';
+import { daemonSetKeysOf, daemonSetKeysOfNode } from './daemonset.keys.ts';
 import { affinityForNode, daemonPodTemplate } from './daemonset.nodes.ts';
 import { daemonStatus, FailedPodBackoff, manage, podsByNode } from './daemonset.reconcile.ts';
 import { rollingUpdate } from './daemonset.rolling.ts';
 
-/** Timing knobs (upstream defaults when omitted). */
-export type DaemonSetControllerInput = { failedPodBackoff?: { initialMs: number; maxMs: number } } | void;
+/** Timing knobs and workers (upstream defaults when omitted: --concurrent-daemonset-syncs 2). */
+export type DaemonSetControllerInput = { failedPodBackoff?: { initialMs: number; maxMs: number }; workers?: number } | void;
 
-/** Work-queue keys that stand for "every DaemonSet" (a node changed) or "every DaemonSet of a namespace" (an orphan pod changed). */
-const ALL = '~all';
-const inNamespace = (ns: string) => `~ns/${ns}`;
-
-interface Memory {
+/** What the controller keeps between reconciles: write fences per DaemonSet and the failed-pod backoff per node. */
+interface State {
   fence: CacheFence;
   backoff: FailedPodBackoff;
-  wakeups: Wakeups;
 }
-const memories = new WeakMap<ControllerContext, Memory>();
-function memoryOf(ctx: ControllerContext, input: DaemonSetControllerInput): Memory {
-  let m = memories.get(ctx);
-  if (!m) {
-    const wakeups = new Wakeups(ctx.deps.clock, (k) => ctx.queue.add(k));
-    ctx.deps.onStop(() => wakeups.clear());
-    memories.set(ctx, (m = { fence: new CacheFence(), backoff: new FailedPodBackoff(input?.failedPodBackoff), wakeups }));
-  }
-  return m;
-}
+type Ctx = ControllerContext<State>;
 
-/** Returns the pods of the DaemonSet's namespace it controls, adopting and releasing as needed. */
-async function claimPods(ctx: ControllerContext, ds: DaemonSet, wrote: (o: KubeObject) => void): Promise<Pod[]> {
+/** Returns the pods the DaemonSet controls, adopting matching orphans of its namespace and releasing pods that stopped matching. */
+async function claimPods(ctx: Ctx, ds: DaemonSet, wrote: (o: KubeObject) => void): Promise<Pod[]> {
   const match = labelSelectorMatcher(ds.spec.selector ?? {});
-  const pods = ctx.cache<Pod>('pods').list().filter((p) => p.metadata.namespace === ds.metadata.namespace);
-  return claimObjects(ctx, pods, {
+  const cache = ctx.cache<Pod>('pods');
+  const pods = [...cache.byIndex(CONTROLLER_INDEX, ds.metadata.uid!), ...cache.byIndex(CONTROLLER_INDEX, orphansIn(ds.metadata.namespace))];
+  return claimObjects(stateless(ctx), pods, {
     owner: ds,
     ownerResource: 'daemonsets',
     resource: 'pods',
@@ -58,20 +46,20 @@ async function claimPods(ctx: ControllerContext, ds: DaemonSet, wrote: (o: KubeO
 }
 
 /** Creates daemon pods on the nodes and deletes the pods (upstream syncNodes); throws the first failing batch's errors. */
-async function syncNodes(ctx: ControllerContext, ds: DaemonSet, create: string[], del: Pod[], hash: string, wrote: (o: KubeObject) => void): Promise<void> {
+async function syncNodes(ctx: Ctx, ds: DaemonSet, create: string[], del: Pod[], hash: string, wrote: (o: KubeObject) => void): Promise<void> {
   const template = daemonPodTemplate(ds.spec.template, hash);
   const ref = newControllerRef(ds, DS_API_VERSION, DS_KIND);
   const errors = await slowStart(create, async (node) => {
     const pod = podFromTemplate(template, ds, ref);
     pod.spec.affinity = affinityForNode(pod.spec.affinity, node);
-    await createPod(ctx, ds, pod, wrote);
+    await createPod(stateless(ctx), ds, pod, wrote);
   });
-  const results = await Promise.allSettled(del.map((p) => deletePod(ctx, ds, p, wrote)));
+  const results = await Promise.allSettled(del.map((p) => deletePod(stateless(ctx), ds, p, wrote)));
   throwIfAny([...errors, ...results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))], `syncing daemon set ${ds.metadata.name}`);
 }
 
 /** Writes the status when a count changed or the generation is new (upstream storeDaemonSetStatus). */
-async function storeStatus(ctx: ControllerContext, ds: DaemonSet, nodes: Node[], pods: Pod[], hash: string, wrote: (o: KubeObject) => void): Promise<{ ready: number; available: number }> {
+async function storeStatus(ctx: Ctx, ds: DaemonSet, nodes: Node[], pods: Pod[], hash: string, wrote: (o: KubeObject) => void): Promise<{ ready: number; available: number }> {
   const s = daemonStatus(ds, nodes, podsByNode(pods), hash, ctx.deps.clock.now());
   const cur = ds.status ?? {};
   const same = (Object.keys(s) as (keyof typeof s)[]).every((k) => (cur[k] ?? 0) === s[k]) && (cur.observedGeneration ?? 0) >= (ds.metadata.generation ?? 0);
@@ -80,33 +68,29 @@ async function storeStatus(ctx: ControllerContext, ds: DaemonSet, nodes: Node[],
 }
 
 /** The DaemonSet controller actor (kind `controller/daemonset`). */
-export const daemonSetController = defineController<DaemonSetControllerInput>({
+export const daemonSetController = defineController<DaemonSetControllerInput, State>({
   name: 'daemonset',
   watches: [
-    { resource: 'daemonsets' },
-    { resource: 'nodes', keys: () => [ALL] },
-    { resource: 'controllerrevisions', keys: daemonSetKeyOf },
-    { resource: 'pods', keys: (p) => (controllerRefOf(p) ? daemonSetKeyOf(p) : [inNamespace(p.metadata.namespace ?? '')]) },
+    { resource: 'daemonsets', indexers: namespaceIndexers },
+    { resource: 'nodes', keys: daemonSetKeysOfNode },
+    { resource: 'controllerrevisions', indexers: controllerIndexers, keys: daemonSetKeysOf },
+    { resource: 'pods', indexers: controllerIndexers, keys: daemonSetKeysOf },
   ],
-  async reconcile(key, ctx, input) {
+  workers: (input) => input?.workers ?? 2,
+  init: (_ctx, input) => ({ fence: new CacheFence(), backoff: new FailedPodBackoff(input?.failedPodBackoff) }),
+  async reconcile(key, ctx) {
+    const { fence, backoff } = ctx.state;
     const sets = ctx.cache<DaemonSet>('daemonsets');
-    if (key === ALL || key.startsWith('~ns/')) {
-      const ns = key === ALL ? undefined : key.slice(4);
-      for (const ds of sets.list()) if (ns === undefined || ds.metadata.namespace === ns) ctx.queue.add(keyOf(ds));
-      return;
-    }
-    const mem = memoryOf(ctx, input);
     const ds = sets.get(key);
-    if (!ds) return void mem.fence.forget(key);
-    const sel = ds.spec.selector ?? {};
-    if (Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions?.length ?? 0) === 0) {
+    if (!ds) return void fence.forget(key);
+    if (isEmptySelector(ds.spec.selector)) {
       ctx.events.record(ds, 'Warning', 'SelectingAll', 'This daemon set is selecting all pods. A non-empty selector is required.');
       return;
     }
     if (ds.metadata.deletionTimestamp) return;
     const caches = { pods: ctx.cache<Pod>('pods'), controllerrevisions: ctx.cache<ControllerRevision>('controllerrevisions'), daemonsets: sets };
-    if (!mem.fence.caughtUp(key, caches)) return void mem.wakeups.after(key, 1_000); // its write events will wake it sooner
-    const wrote = (o: KubeObject) => mem.fence.wrote(key, (o.kind === 'Pod' ? 'pods' : o.kind === 'ControllerRevision' ? 'controllerrevisions' : 'daemonsets'), o.metadata.resourceVersion);
+    if (!fence.caughtUp(key, caches)) return { requeueAfterMs: 1_000 }; // its write events will wake it sooner
+    const wrote = (o: KubeObject) => fence.wrote(key, (o.kind === 'Pod' ? 'pods' : o.kind === 'ControllerRevision' ? 'controllerrevisions' : 'daemonsets'), o.metadata.resourceVersion);
 
     const nodes = ctx.cache<Node>('nodes').list().sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
     const pods = await claimPods(ctx, ds, wrote);
@@ -116,7 +100,7 @@ export const daemonSetController = defineController<DaemonSetControllerInput>({
     const byNode = podsByNode(pods);
 
     let err: unknown;
-    const plan = manage(ds, nodes, byNode, hash, now, mem.backoff);
+    const plan = manage(ds, nodes, byNode, hash, now, backoff);
     for (const e of plan.events) ctx.events.record(ds, e.type, e.reason, e.message);
     try {
       if (plan.create.length || plan.delete.length) await syncNodes(ctx, ds, plan.create, plan.delete, hash, wrote);
@@ -135,8 +119,9 @@ export const daemonSetController = defineController<DaemonSetControllerInput>({
       return { ready: 0, available: 0 };
     });
     if (err) throw err;
+    // Of several delays the queue keeps the soonest: a failed pod's backoff, or minReadySeconds for availability.
     const min = ds.spec.minReadySeconds ?? 0;
-    if (min > 0 && ready !== available) mem.wakeups.after(key, min * 1000);
-    if (plan.requeueAfterMs !== undefined) mem.wakeups.after(key, plan.requeueAfterMs);
+    if (min > 0 && ready !== available) ctx.queue.addAfter(key, min * 1000);
+    if (plan.requeueAfterMs !== undefined) ctx.queue.addAfter(key, plan.requeueAfterMs);
   },
 });

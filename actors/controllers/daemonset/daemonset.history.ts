@@ -6,15 +6,19 @@ import type { DaemonSet } from '../../../api/kinds/daemonset.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { KubeObject } from '../../../api/meta.ts';
 import { labelSelectorMatcher } from '../../../api/selectors.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isConflict, isNotFound } from '../../../api/status.ts';
+import { CONTROLLER_INDEX, orphansIn } from '../../../bus/indexers.ts';
 import type { ControllerContext } from '../../lib/controller.ts';
 import { CONTROLLER_REVISION_HASH_LABEL, computeHash, revisionName, stableStringify, templatePatch } from '../shared/controller-history.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
-import { controllerRefOf, newControllerRef } from '../shared/ownership.ts';
+import { newControllerRef } from '../shared/ownership.ts';
 
 /** The DaemonSet kind as owner references name it. */
 export const DS_API_VERSION = 'apps/v1';
 export const DS_KIND = 'DaemonSet';
+
+/** Returns the context as the shared helpers take it (they never read the controller's state). */
+export const stateless = (ctx: ControllerContext<unknown>): ControllerContext => ctx as ControllerContext;
 
 /** Returns whether a revision stores the DaemonSet's current template (upstream Match). */
 export const matchesTemplate = (ds: DaemonSet, rev: ControllerRevision): boolean => stableStringify(templatePatch(ds.spec.template)) === stableStringify(rev.data);
@@ -26,11 +30,11 @@ export interface History {
 }
 
 /** Returns the DaemonSet's revisions after adopting/releasing them; `wrote` notes each write. */
-async function controlledHistories(ctx: ControllerContext, ds: DaemonSet, wrote: (o: KubeObject) => void): Promise<ControllerRevision[]> {
+async function controlledHistories(ctx: ControllerContext<unknown>, ds: DaemonSet, wrote: (o: KubeObject) => void): Promise<ControllerRevision[]> {
   const match = labelSelectorMatcher(ds.spec.selector ?? {});
-  const ns = ds.metadata.namespace;
-  const revs = ctx.cache<ControllerRevision>('controllerrevisions').list().filter((r) => r.metadata.namespace === ns);
-  return claimObjects(ctx, revs, {
+  const cache = ctx.cache<ControllerRevision>('controllerrevisions');
+  const revs = [...cache.byIndex(CONTROLLER_INDEX, ds.metadata.uid!), ...cache.byIndex(CONTROLLER_INDEX, orphansIn(ds.metadata.namespace))];
+  return claimObjects(stateless(ctx), revs, {
     owner: ds,
     ownerResource: 'daemonsets',
     resource: 'controllerrevisions',
@@ -41,7 +45,7 @@ async function controlledHistories(ctx: ControllerContext, ds: DaemonSet, wrote:
 }
 
 /** Creates the revision of the current template; on a name clash with other data, bumps collisionCount and throws (upstream snapshot). */
-async function snapshot(ctx: ControllerContext, ds: DaemonSet, revision: number, wrote: (o: KubeObject) => void): Promise<ControllerRevision> {
+async function snapshot(ctx: ControllerContext<unknown>, ds: DaemonSet, revision: number, wrote: (o: KubeObject) => void): Promise<ControllerRevision> {
   const hash = computeHash(ds.spec.template, ds.status?.collisionCount);
   const name = revisionName(ds.metadata.name!, hash);
   const rev: ControllerRevision = {
@@ -62,7 +66,7 @@ async function snapshot(ctx: ControllerContext, ds: DaemonSet, revision: number,
     wrote(created);
     return created;
   } catch (err) {
-    if (!(err instanceof StatusError && err.code === 409)) throw err;
+    if (!isConflict(err)) throw err;
     const existing = await ctx.deps.client.get<ControllerRevision>('controllerrevisions', name, { namespace: ds.metadata.namespace });
     if (matchesTemplate(ds, existing)) return existing;
     const fresh = await ctx.deps.client.get<DaemonSet>('daemonsets', ds.metadata.name!, { namespace: ds.metadata.namespace });
@@ -76,7 +80,7 @@ async function snapshot(ctx: ControllerContext, ds: DaemonSet, revision: number,
 }
 
 /** Returns the current and old revisions, creating, relabelling, deduplicating and renumbering as needed (upstream constructHistory). */
-export async function constructHistory(ctx: ControllerContext, ds: DaemonSet, pods: readonly Pod[], wrote: (o: KubeObject) => void): Promise<History> {
+export async function constructHistory(ctx: ControllerContext<unknown>, ds: DaemonSet, pods: readonly Pod[], wrote: (o: KubeObject) => void): Promise<History> {
   const current: ControllerRevision[] = [];
   const old: ControllerRevision[] = [];
   for (let rev of await controlledHistories(ctx, ds, wrote)) {
@@ -106,7 +110,7 @@ export async function constructHistory(ctx: ControllerContext, ds: DaemonSet, po
 }
 
 /** Deletes the oldest revisions no live pod uses, beyond revisionHistoryLimit (upstream cleanupHistory). */
-export async function cleanupHistory(ctx: ControllerContext, ds: DaemonSet, old: ControllerRevision[], pods: readonly Pod[], wrote: (o: KubeObject) => void): Promise<void> {
+export async function cleanupHistory(ctx: ControllerContext<unknown>, ds: DaemonSet, old: ControllerRevision[], pods: readonly Pod[], wrote: (o: KubeObject) => void): Promise<void> {
   let toKill = old.length - (ds.spec.revisionHistoryLimit ?? 10);
   if (toKill <= 0) return;
   const live = new Set(pods.map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL]).filter(Boolean));
@@ -116,14 +120,8 @@ export async function cleanupHistory(ctx: ControllerContext, ds: DaemonSet, old:
     try {
       wrote(await ctx.deps.client.delete('controllerrevisions', rev.metadata.name!, { namespace: rev.metadata.namespace }));
     } catch (err) {
-      if (!(err instanceof StatusError && err.code === 404)) throw err;
+      if (!isNotFound(err)) throw err;
     }
     toKill--;
   }
 }
-
-/** Returns the DaemonSet key a ControllerRevision or pod belongs to (through its controller reference). */
-export const daemonSetKeyOf = (o: KubeObject): string[] => {
-  const ref = controllerRefOf(o);
-  return ref && ref.kind === DS_KIND ? [`${o.metadata.namespace}/${ref.name}`] : [];
-};

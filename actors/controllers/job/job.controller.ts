@@ -7,55 +7,49 @@ import type { Pod } from '../../../api/kinds/pod.ts';
 import type { KubeObject } from '../../../api/meta.ts';
 import { rfc3339 } from '../../../api/names.ts';
 import { labelSelectorMatcher } from '../../../api/selectors.ts';
-import { StatusError } from '../../../api/status.ts';
-import { keyOf } from '../../../bus/informer.ts';
+import { isNotFound } from '../../../api/status.ts';
+import { CONTROLLER_INDEX, controllerIndexers, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { CacheFence } from '../shared/cache-fence.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
-import { controllerKeyOf, controllerRefOf, newControllerRef, podFromTemplate } from '../shared/ownership.ts';
+import { controllerRefOf, newControllerRef, podFromTemplate } from '../shared/ownership.ts';
 import { createPod, deletePod } from '../shared/pod-control.ts';
 import { slowStart } from '../shared/slow-start.ts';
-import { Wakeups } from '../shared/wakeups.ts';
 import { nextBackoffRecord, type BackoffRecord } from './job.backoff.ts';
 import { indexedTemplate } from './job.indexed.ts';
+import { jobKeysOfJob, jobKeysOfPod, podKeyOfOrphanItem } from './job.keys.ts';
 import { hasTrackingFinalizer, JOB_API_VERSION, JOB_KIND, JOB_TRACKING_FINALIZER } from './job.pods.ts';
 import { ensureCondition, isComplete, isJobFinished, isSuspended, JOB_COMPLETE, manageJob, observe, successCondition, terminalDecision, JOB_SUSPENDED, type TrackedJobStatus } from './job.reconcile.ts';
 import { cleanUncounted, enactFinished, trackPods, uidsWithFinalizer } from './job.tracking.ts';
 
-interface Memory {
+/** Workers (upstream default: --concurrent-job-syncs 5). */
+export type JobControllerInput = { workers?: number } | void;
+
+/** What the controller keeps between reconciles: write fences and the failure backoff record per Job. */
+interface State {
   fence: CacheFence;
-  wakeups: Wakeups;
   backoff: Map<string, BackoffRecord>;
 }
-const memories = new WeakMap<ControllerContext, Memory>();
-function memoryOf(ctx: ControllerContext): Memory {
-  let m = memories.get(ctx);
-  if (!m) {
-    const wakeups = new Wakeups(ctx.deps.clock, (k) => ctx.queue.add(k));
-    ctx.deps.onStop(() => wakeups.clear());
-    memories.set(ctx, (m = { fence: new CacheFence(), wakeups, backoff: new Map() }));
-  }
-  return m;
-}
+type Ctx = ControllerContext<State>;
 
-/** Orphan pods wake the Jobs of their namespace (`~ns/<ns>`, to adopt them) and, holding the finalizer, `~pod/<ns>/<name>` (to remove it). */
-const keysOf = (p: KubeObject): string[] => {
-  const key = controllerKeyOf(p, JOB_KIND);
-  if (key) return [key];
-  if (controllerRefOf(p)) return [];
-  return (p.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER) ? [`~ns/${p.metadata.namespace}`, `~pod/${keyOf(p)}`] : [`~ns/${p.metadata.namespace}`];
-};
+/** Returns the context as the shared helpers take it (they never read the controller's state). */
+const stateless = (ctx: ControllerContext<unknown>): ControllerContext => ctx as ControllerContext;
 
-/** Removes the tracking finalizer with a JSON patch that tests its position (upstream's $deleteFromPrimitiveList); true when gone. */
-async function removeFinalizer(ctx: ControllerContext, pod: Pod, wrote: (o: KubeObject) => void): Promise<boolean> {
+/**
+ * Removes the tracking finalizer with a JSON patch that tests its position (upstream's
+ * $deleteFromPrimitiveList); true when gone. `unchanged` also tests the cached resourceVersion, so
+ * an orphan's cleanup fails (and is retried from a fresh cache) if a Job adopted the pod meanwhile.
+ */
+async function removeFinalizer(ctx: ControllerContext<unknown>, pod: Pod, wrote: (o: KubeObject) => void, unchanged = false): Promise<boolean> {
   const i = pod.metadata.finalizers?.indexOf(JOB_TRACKING_FINALIZER) ?? -1;
   if (i < 0) return true;
   const path = `/metadata/finalizers/${i}`;
+  const rv = unchanged ? [{ op: 'test', path: '/metadata/resourceVersion', value: pod.metadata.resourceVersion }] : [];
   try {
-    wrote(await ctx.deps.client.patch('pods', pod.metadata.name!, [{ op: 'test', path, value: JOB_TRACKING_FINALIZER }, { op: 'remove', path }], { namespace: pod.metadata.namespace, type: 'json' }));
+    wrote(await ctx.deps.client.patch('pods', pod.metadata.name!, [...rv, { op: 'test', path, value: JOB_TRACKING_FINALIZER }, { op: 'remove', path }], { namespace: pod.metadata.namespace, type: 'json' }));
     return true;
   } catch (err) {
-    if (err instanceof StatusError && err.code === 404) return true;
+    if (isNotFound(err)) return true;
     throw err;
   }
 }
@@ -69,7 +63,7 @@ async function each<T>(items: readonly T[], fn: (x: T) => Promise<unknown>): Pro
 }
 
 /** Writes the Job's status and returns the stored Job; zero counters are left out, as Go's omitempty does. */
-async function flush(ctx: ControllerContext, job: Job, status: TrackedJobStatus, wrote: (o: KubeObject) => void): Promise<Job> {
+async function flush(ctx: Ctx, job: Job, status: TrackedJobStatus, wrote: (o: KubeObject) => void): Promise<Job> {
   const body: TrackedJobStatus = { ...status };
   for (const k of ['active', 'succeeded', 'failed'] as const) if (!body[k]) delete body[k];
   const next = await ctx.deps.client.updateStatus<Job>('jobs', { ...job, status: body } as KubeObject);
@@ -77,13 +71,17 @@ async function flush(ctx: ControllerContext, job: Job, status: TrackedJobStatus,
   return next;
 }
 
-async function syncJob(ctx: ControllerContext, key: string, job: Job, mem: Memory): Promise<void> {
+/** Runs one pass of the Job's sync (upstream syncJob); returns when to look again, if a deadline or backoff is pending. */
+async function syncJob(ctx: Ctx, key: string, job: Job): Promise<number | undefined> {
+  const mem = ctx.state;
   const now = ctx.deps.clock.now();
   const wrote = (o: KubeObject) => mem.fence.wrote(key, o.kind === 'Pod' ? 'pods' : 'jobs', o.metadata.resourceVersion);
   const match = labelSelectorMatcher(job.spec.selector ?? {});
   const ref = newControllerRef(job, JOB_API_VERSION, JOB_KIND);
-  const candidates = ctx.cache<Pod>('pods').list().filter((p) => p.metadata.namespace === job.metadata.namespace);
-  const pods = await claimObjects(ctx, candidates, { owner: job, ownerResource: 'jobs', resource: 'pods', ref, matches: (p) => match(p.metadata.labels ?? {}), finalizer: JOB_TRACKING_FINALIZER, wrote });
+  // Its own pods and the orphans of its namespace (upstream FilterPodsByOwner with orphans).
+  const cache = ctx.cache<Pod>('pods');
+  const candidates = [...cache.byIndex(CONTROLLER_INDEX, job.metadata.uid!), ...cache.byIndex(CONTROLLER_INDEX, orphansIn(job.metadata.namespace))];
+  const pods = await claimObjects(stateless(ctx), candidates, { owner: job, ownerResource: 'jobs', resource: 'pods', ref, matches: (p) => match(p.metadata.labels ?? {}), finalizer: JOB_TRACKING_FINALIZER, wrote });
   const view = observe(job, pods);
   const status: TrackedJobStatus = structuredClone(job.status ?? {});
   status.uncountedTerminatedPods ??= {};
@@ -99,7 +97,7 @@ async function syncJob(ctx: ControllerContext, key: string, job: Job, mem: Memor
   const wasReady = (ps: Pod[]) => ps.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
   if (finished) {
     // The Job is over: delete what still runs (keeping finalizers, so those pods are counted as failed).
-    const r = await each(view.active, (p) => deletePod(ctx, job, p, wrote));
+    const r = await each(view.active, (p) => deletePod(stateless(ctx), job, p, wrote));
     if (r.ok.length !== active) finished = undefined;
     active -= r.ok.length;
     terminating += r.ok.length;
@@ -113,7 +111,7 @@ async function syncJob(ctx: ControllerContext, key: string, job: Job, mem: Memor
         // Excess or suspended pods are not failures: their finalizer goes before the delete.
         const r = await each(m.remove, async (p) => {
           await removeFinalizer(ctx, p, wrote);
-          await deletePod(ctx, job, p, wrote);
+          await deletePod(stateless(ctx), job, p, wrote);
         });
         active -= r.ok.length;
         terminating += r.ok.length;
@@ -126,7 +124,7 @@ async function syncJob(ctx: ControllerContext, key: string, job: Job, mem: Memor
         const errors = await slowStart(m.indexes ?? Array.from({ length: m.create }, () => -1), async (ix) => {
           const pod = ix < 0 ? podFromTemplate(template, job, ref) : podFromTemplate(indexedTemplate(job, template, ix), job, ref);
           if (ix >= 0) pod.metadata.generateName = `${job.metadata.name}-${ix}-`;
-          if (await createPod(ctx, job, pod, wrote)) created++;
+          if (await createPod(stateless(ctx), job, pod, wrote)) created++;
         });
         active += created;
         err = errors[0];
@@ -173,51 +171,46 @@ async function syncJob(ctx: ControllerContext, key: string, job: Job, mem: Memor
     } else ctx.events.record(job, 'Warning', final.reason ?? 'Failed', final.message ?? '');
   }
   if (err) throw err;
-  if (requeueAfterMs !== undefined) mem.wakeups.after(key, requeueAfterMs);
+  return requeueAfterMs;
 }
 
-/** Removes the tracking finalizer from pods whose Job is gone or finished (upstream syncOrphanPod). */
-async function releaseOrphans(ctx: ControllerContext, pods: Pod[], jobs: (ns: string, name: string) => Job | undefined): Promise<void> {
-  for (const pod of pods) {
-    if (!hasTrackingFinalizer(pod)) continue;
-    const ref = controllerRefOf(pod);
-    if (ref && (ref.kind !== JOB_KIND || ref.apiVersion !== JOB_API_VERSION)) continue;
-    const job = ref && jobs(pod.metadata.namespace!, ref.name);
-    if (job && job.metadata.uid === ref!.uid && !isJobFinished(job)) continue;
-    await removeFinalizer(ctx, pod, () => undefined);
-  }
+/** Removes the tracking finalizer from a pod whose Job is gone or finished, or that has none (upstream syncOrphanPod). */
+async function syncOrphanPod(ctx: Ctx, podKey: string): Promise<void> {
+  const pod = ctx.cache<Pod>('pods').get(podKey);
+  if (!pod || !hasTrackingFinalizer(pod)) return;
+  const ref = controllerRefOf(pod);
+  if (ref && (ref.kind !== JOB_KIND || ref.apiVersion !== JOB_API_VERSION)) return;
+  const job = ref && ctx.cache<Job>('jobs').get(`${pod.metadata.namespace}/${ref.name}`);
+  if (job && job.metadata.uid === ref!.uid && !isJobFinished(job)) return; // adopted meanwhile
+  await removeFinalizer(ctx, pod, () => undefined, true);
 }
 
 /** The Job controller actor (kind `controller/job`). */
-export const jobController = defineController({
+export const jobController = defineController<JobControllerInput, State>({
   name: 'job',
-  watches: [{ resource: 'jobs' }, { resource: 'pods', keys: keysOf }],
+  watches: [
+    { resource: 'jobs', indexers: namespaceIndexers, keys: jobKeysOfJob },
+    { resource: 'pods', indexers: controllerIndexers, keys: jobKeysOfPod },
+  ],
+  workers: (input) => input?.workers ?? 5,
+  init: () => ({ fence: new CacheFence(), backoff: new Map() }),
   async reconcile(key, ctx) {
+    const podKey = podKeyOfOrphanItem(key);
+    if (podKey) return syncOrphanPod(ctx, podKey);
+    const { fence, backoff } = ctx.state;
     const jobs = ctx.cache<Job>('jobs');
-    const pods$ = ctx.cache<Pod>('pods');
-    const jobOf = (ns: string, name: string) => jobs.get(`${ns}/${name}`);
-    if (key.startsWith('~ns/')) {
-      for (const j of jobs.list()) if (j.metadata.namespace === key.slice(4) && !isJobFinished(j)) ctx.queue.add(keyOf(j));
-      return;
-    }
-    if (key.startsWith('~pod/')) {
-      const pod = pods$.get(key.slice(5));
-      return void (pod && (await releaseOrphans(ctx, [pod], jobOf)));
-    }
-    const mem = memoryOf(ctx);
     const job = jobs.get(key);
     if (!job) {
-      mem.fence.forget(key);
-      mem.backoff.delete(key);
-      const [ns, name] = key.split('/');
-      return releaseOrphans(ctx, pods$.list().filter((p) => p.metadata.namespace === ns && controllerRefOf(p)?.kind === JOB_KIND && controllerRefOf(p)?.name === name), jobOf);
+      fence.forget(key);
+      return void backoff.delete(key);
     }
-    if (isJobFinished(job)) return void mem.backoff.delete(key);
+    if (isJobFinished(job)) return void backoff.delete(key);
     if (job.spec.completionMode && job.spec.completionMode !== 'NonIndexed' && job.spec.completionMode !== 'Indexed') {
       ctx.events.record(job, 'Warning', 'UnknownCompletionMode', 'Skipped Job sync because completion mode is unknown');
       return;
     }
-    if (!mem.fence.caughtUp(key, { pods: pods$, jobs })) return void mem.wakeups.after(key, 1_000);
-    await syncJob(ctx, key, job, mem);
+    if (!fence.caughtUp(key, { pods: ctx.cache<Pod>('pods'), jobs })) return { requeueAfterMs: 1_000 }; // its write events will wake it sooner
+    const requeueAfterMs = await syncJob(ctx, key, job);
+    if (requeueAfterMs !== undefined) return { requeueAfterMs };
   },
 });

@@ -4,47 +4,56 @@
 import type { ControllerRevision } from '../../../api/kinds/controllerrevision.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { StatefulSet } from '../../../api/kinds/statefulset.ts';
-import type { KubeObject } from '../../../api/meta.ts';
-import { labelSelectorMatcher } from '../../../api/selectors.ts';
-import { StatusError } from '../../../api/status.ts';
+import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
+import { isEmptySelector, labelSelectorMatcher } from '../../../api/selectors.ts';
+import { isNotFound } from '../../../api/status.ts';
+import { CONTROLLER_INDEX, controllerIndexers, NAMESPACE_INDEX, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { CacheFence } from '../shared/cache-fence.ts';
 import { sortRevisions, templateOfRevision } from '../shared/controller-history.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
-import { controllerKeyOf, controllerRefOf, newControllerRef } from '../shared/ownership.ts';
+import { newControllerRef } from '../shared/ownership.ts';
 import { namespaceTerminating } from '../shared/pod-control.ts';
 import { slowStart, throwIfAny } from '../shared/slow-start.ts';
-import { Wakeups } from '../shared/wakeups.ts';
 import { identityLabels, isMemberOf, ordinalOf, STS_API_VERSION, STS_KIND } from './statefulset.pods.ts';
 import { completeRollingUpdate, planStatefulSet, statusChanged, type SetAction } from './statefulset.reconcile.ts';
 import { statefulSetRevisions, truncateHistory } from './statefulset.revisions.ts';
 
-interface Memory {
+/** Workers (upstream default: --concurrent-statefulset-syncs 5). */
+export type StatefulSetControllerInput = { workers?: number } | void;
+
+/** What the controller keeps between reconciles: write fences per StatefulSet. */
+interface State {
   fence: CacheFence;
-  wakeups: Wakeups;
 }
-const memories = new WeakMap<ControllerContext, Memory>();
-function memoryOf(ctx: ControllerContext): Memory {
-  let m = memories.get(ctx);
-  if (!m) {
-    const wakeups = new Wakeups(ctx.deps.clock, (k) => ctx.queue.add(k));
-    ctx.deps.onStop(() => wakeups.clear());
-    memories.set(ctx, (m = { fence: new CacheFence(), wakeups }));
-  }
-  return m;
+type Ctx = ControllerContext<State>;
+
+/** Returns the context as the shared helpers take it (they never read the controller's state). */
+const stateless = (ctx: ControllerContext<unknown>): ControllerContext => ctx as ControllerContext;
+
+/** Returns the StatefulSet a pod or revision belongs to, or for an orphan every set of its namespace that selects it (upstream GetPodStatefulSets). */
+function statefulSetKeysOf(o: KubeObject, ctx: ControllerContext<unknown>): string[] {
+  const ref = controllerRefOf(o);
+  if (ref) return ref.kind === STS_KIND ? [`${o.metadata.namespace}/${ref.name}`] : [];
+  const labels = o.metadata.labels ?? {};
+  return ctx
+    .cache<StatefulSet>('statefulsets')
+    .byIndex(NAMESPACE_INDEX, o.metadata.namespace ?? '')
+    .filter((s) => !isEmptySelector(s.spec.selector) && labelSelectorMatcher(s.spec.selector)(labels))
+    .map(keyOf);
 }
 
-const keysOf = (o: KubeObject): string[] => {
-  const key = controllerKeyOf(o, STS_KIND);
-  if (key) return [key];
-  return controllerRefOf(o) ? [] : [`~ns/${o.metadata.namespace}`];
-};
+/** Returns the objects of a cache the set controls, then the orphans of its namespace (what a claim looks at). */
+function candidates<T extends KubeObject>(ctx: Ctx, resource: string, set: StatefulSet): T[] {
+  const cache = ctx.cache<T>(resource);
+  return [...cache.byIndex(CONTROLLER_INDEX, set.metadata.uid!), ...cache.byIndex(CONTROLLER_INDEX, orphansIn(set.metadata.namespace))];
+}
 
 const resourceOf = (o: KubeObject) => (o.kind === 'Pod' ? 'pods' : o.kind === 'ControllerRevision' ? 'controllerrevisions' : 'statefulsets');
 
 /** Runs one write of the plan with upstream's StatefulPodControl events ("create Pod web-0 in StatefulSet web successful"). */
-async function apply(ctx: ControllerContext, set: StatefulSet, a: SetAction, wrote: (o: KubeObject) => void): Promise<void> {
+async function apply(ctx: Ctx, set: StatefulSet, a: SetAction, wrote: (o: KubeObject) => void): Promise<void> {
   const verb = a.op === 'create' ? 'Create' : a.op === 'delete' ? 'Delete' : 'Update';
   const { name, namespace } = a.pod.metadata;
   try {
@@ -53,7 +62,7 @@ async function apply(ctx: ControllerContext, set: StatefulSet, a: SetAction, wro
     else wrote(await ctx.deps.client.patch('pods', name!, { metadata: { labels: identityLabels(set, ordinalOf(a.pod)), resourceVersion: a.pod.metadata.resourceVersion } }, { namespace }));
   } catch (err) {
     if (a.op === 'create' && namespaceTerminating(err)) return;
-    if (a.op === 'delete' && err instanceof StatusError && err.code === 404) return;
+    if (a.op === 'delete' && isNotFound(err)) return;
     ctx.events.record(set, 'Warning', `Failed${verb}`, `${verb.toLowerCase()} Pod ${name} in StatefulSet ${set.metadata.name} failed error: ${(err as Error).message}`);
     throw err;
   }
@@ -61,7 +70,7 @@ async function apply(ctx: ControllerContext, set: StatefulSet, a: SetAction, wro
 }
 
 /** Runs the plan's groups in order: one write at a time for OrderedReady, slow-start batches for Parallel. */
-async function run(ctx: ControllerContext, set: StatefulSet, groups: SetAction[][], monotonic: boolean, wrote: (o: KubeObject) => void): Promise<void> {
+async function run(ctx: Ctx, set: StatefulSet, groups: SetAction[][], monotonic: boolean, wrote: (o: KubeObject) => void): Promise<void> {
   for (const g of groups) {
     if (monotonic) for (const a of g) await apply(ctx, set, a, wrote);
     else throwIfAny(await slowStart(g, (a) => apply(ctx, set, a, wrote)), `syncing stateful set ${set.metadata.name}`);
@@ -69,34 +78,30 @@ async function run(ctx: ControllerContext, set: StatefulSet, groups: SetAction[]
 }
 
 /** The StatefulSet controller actor (kind `controller/statefulset`). */
-export const statefulSetController = defineController({
+export const statefulSetController = defineController<StatefulSetControllerInput, State>({
   name: 'statefulset',
   watches: [
-    { resource: 'statefulsets' },
-    { resource: 'pods', keys: keysOf },
-    { resource: 'controllerrevisions', keys: keysOf },
+    { resource: 'statefulsets', indexers: namespaceIndexers },
+    { resource: 'pods', indexers: controllerIndexers, keys: statefulSetKeysOf },
+    { resource: 'controllerrevisions', indexers: controllerIndexers, keys: statefulSetKeysOf },
   ],
+  workers: (input) => input?.workers ?? 5,
+  init: () => ({ fence: new CacheFence() }),
   async reconcile(key, ctx) {
+    const { fence } = ctx.state;
     const sets = ctx.cache<StatefulSet>('statefulsets');
-    if (key.startsWith('~ns/')) {
-      for (const s of sets.list()) if (s.metadata.namespace === key.slice(4)) ctx.queue.add(keyOf(s));
-      return;
-    }
-    const mem = memoryOf(ctx);
     const set = sets.get(key);
-    if (!set) return void mem.fence.forget(key);
-    const pods$ = ctx.cache<Pod>('pods');
-    const revs$ = ctx.cache<ControllerRevision>('controllerrevisions');
-    if (!mem.fence.caughtUp(key, { pods: pods$, controllerrevisions: revs$, statefulsets: sets })) return void mem.wakeups.after(key, 1_000);
-    const wrote = (o: KubeObject) => mem.fence.wrote(key, resourceOf(o), o.metadata.resourceVersion);
+    if (!set) return void fence.forget(key);
+    const caches = { pods: ctx.cache<Pod>('pods'), controllerrevisions: ctx.cache<ControllerRevision>('controllerrevisions'), statefulsets: sets };
+    if (!fence.caughtUp(key, caches)) return { requeueAfterMs: 1_000 }; // its write events will wake it sooner
+    const wrote = (o: KubeObject) => fence.wrote(key, resourceOf(o), o.metadata.resourceVersion);
 
     const match = labelSelectorMatcher(set.spec.selector ?? {});
-    const ns = set.metadata.namespace;
     const claim = { owner: set, ownerResource: 'statefulsets', ref: newControllerRef(set, STS_API_VERSION, STS_KIND), wrote };
     const revisions = sortRevisions(
-      await claimObjects(ctx, revs$.list().filter((r) => r.metadata.namespace === ns), { ...claim, resource: 'controllerrevisions', matches: (r) => match(r.metadata.labels ?? {}) }),
+      await claimObjects(stateless(ctx), candidates<ControllerRevision>(ctx, 'controllerrevisions', set), { ...claim, resource: 'controllerrevisions', matches: (r) => match(r.metadata.labels ?? {}) }),
     );
-    const pods = await claimObjects(ctx, pods$.list().filter((p) => p.metadata.namespace === ns), {
+    const pods = await claimObjects(stateless(ctx), candidates<Pod>(ctx, 'pods', set), {
       ...claim,
       resource: 'pods',
       matches: (p) => match(p.metadata.labels ?? {}) && isMemberOf(set, p),
@@ -126,6 +131,6 @@ export const statefulSetController = defineController({
     });
     if (err) throw err;
     const min = set.spec.minReadySeconds ?? 0;
-    if (min > 0 && status.availableReplicas !== (set.spec.replicas ?? 1)) mem.wakeups.after(key, min * 1000);
+    if (min > 0 && status.availableReplicas !== (set.spec.replicas ?? 1)) return { requeueAfterMs: min * 1000 };
   },
 });

@@ -5,7 +5,7 @@ import type { ControllerRevision } from '../../../api/kinds/controllerrevision.t
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { StatefulSet } from '../../../api/kinds/statefulset.ts';
 import type { KubeObject } from '../../../api/meta.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isConflict, isNotFound } from '../../../api/status.ts';
 import type { ControllerContext } from '../../lib/controller.ts';
 import {
   CONTROLLER_REVISION_HASH_LABEL,
@@ -39,7 +39,7 @@ export function newRevision(set: StatefulSet, revision: number, collisionCount: 
 }
 
 /** Creates a revision, probing further names while an unequal one holds the name (realHistory.CreateControllerRevision). */
-async function createRevision(ctx: ControllerContext, set: StatefulSet, rev: ControllerRevision, collision: { count: number }, wrote: (o: KubeObject) => void): Promise<ControllerRevision> {
+async function createRevision(ctx: ControllerContext<unknown>, set: StatefulSet, rev: ControllerRevision, collision: { count: number }, wrote: (o: KubeObject) => void): Promise<ControllerRevision> {
   for (;;) {
     const name = revisionName(set.metadata.name!, hashRevisionData(rev.data, collision.count));
     try {
@@ -47,7 +47,7 @@ async function createRevision(ctx: ControllerContext, set: StatefulSet, rev: Con
       wrote(created);
       return created;
     } catch (err) {
-      if (!(err instanceof StatusError && err.code === 409)) throw err;
+      if (!isConflict(err)) throw err;
       const existing = await ctx.deps.client.get<ControllerRevision>('controllerrevisions', name, { namespace: set.metadata.namespace });
       if (equalRevision(existing, rev)) return existing;
       collision.count++;
@@ -63,7 +63,7 @@ export interface SetRevisions {
 }
 
 /** Returns the current and update revisions, creating or renumbering the update revision as needed; `sorted` is sorted by revision. */
-export async function statefulSetRevisions(ctx: ControllerContext, set: StatefulSet, sorted: ControllerRevision[], wrote: (o: KubeObject) => void): Promise<SetRevisions> {
+export async function statefulSetRevisions(ctx: ControllerContext<unknown>, set: StatefulSet, sorted: ControllerRevision[], wrote: (o: KubeObject) => void): Promise<SetRevisions> {
   const collision = { count: set.status?.collisionCount ?? 0 };
   const candidate = newRevision(set, nextRevision(sorted), collision.count);
   const equal = findEqualRevisions(sorted, candidate);
@@ -79,7 +79,7 @@ export async function statefulSetRevisions(ctx: ControllerContext, set: Stateful
 }
 
 /** Deletes the oldest revisions that neither the status nor any pod uses, beyond revisionHistoryLimit (truncateHistory). */
-export async function truncateHistory(ctx: ControllerContext, set: StatefulSet, pods: readonly Pod[], sorted: ControllerRevision[], revs: SetRevisions | undefined, wrote: (o: KubeObject) => void): Promise<void> {
+export async function truncateHistory(ctx: ControllerContext<unknown>, set: StatefulSet, pods: readonly Pod[], sorted: ControllerRevision[], revs: SetRevisions | undefined, wrote: (o: KubeObject) => void): Promise<void> {
   const live = new Set<string>(pods.map(podRevision));
   if (revs) live.add(revs.current.metadata.name!).add(revs.update.metadata.name!);
   const history = sorted.filter((r) => !live.has(r.metadata.name!));
@@ -88,7 +88,7 @@ export async function truncateHistory(ctx: ControllerContext, set: StatefulSet, 
     try {
       wrote(await ctx.deps.client.delete('controllerrevisions', r.metadata.name!, { namespace: r.metadata.namespace }));
     } catch (err) {
-      if (!(err instanceof StatusError && err.code === 404)) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
 }
