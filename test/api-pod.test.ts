@@ -274,15 +274,8 @@ test('api - node allocatable defaults to capacity and parses', (t) => {
   t.deepEqual(nodeAllocatable(n), { cpu: 4000, memory: 8 * 1024 ** 3, pods: 110 });
 });
 
-// Budgets are measured by benchmarks (DESIGN §8); this only catches a pathological slowdown (typically ~20 µs).
-test('api - validating a typical pod is not pathologically slow', (t) => {
-  const d = defOf('pods');
+// How long validation takes is a figure of `npm run bench -- validation` (the same pod).
+test('api - a typical pod (port, limits, readiness probe) is valid', (t) => {
   const p = defaulted(pod({ spec: { containers: [{ name: 'a', image: 'nginx:1', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1', memory: '1Gi' } }, readinessProbe: { httpGet: { port: 80 } } }] } }));
-  for (let i = 0; i < 2000; i++) d.validate(p);
-  const n = 10000;
-  const start = performance.now();
-  for (let i = 0; i < n; i++) d.validate(p);
-  const micros = ((performance.now() - start) * 1000) / n;
-  t.log(`${micros.toFixed(1)} µs per pod`);
-  t.true(micros < 1000);
+  t.deepEqual(defOf('pods').validate(p), []);
 });

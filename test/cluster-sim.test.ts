@@ -18,7 +18,6 @@ const deployment = (name: string, replicas: number) =>
   }) as KubeObject;
 
 test('cluster - a stopped node goes Unknown with the unreachable taint; its pods are evicted after 300 s and replaced elsewhere', async (t) => {
-  const started = performance.now();
   const c = await startSimCluster(t, { nodes: 3 });
   await c.run(c.client.create('deployments', deployment('web', 6)));
   await c.until(async () => (await c.list<Pod>('pods')).filter(isReady).length === 6, 60_000, '6 web pods Ready');
@@ -44,9 +43,8 @@ test('cluster - a stopped node goes Unknown with the unreachable taint; its pods
   );
   const d = (await c.list('deployments'))[0] as KubeObject & { status: { availableReplicas: number } };
   await c.until(async () => ((await c.list('deployments'))[0] as typeof d).status.availableReplicas === 6, 30_000, 'Deployment available');
-  const realMs = performance.now() - started;
-  t.log(`${((c.clock.now() - Date.UTC(2026, 10, 23, 9, 0, 0)) / 1000).toFixed(0)} s of cluster time in ${realMs.toFixed(0)} ms`);
-  t.true(realMs < 15_000, `took ${realMs} ms`);
+  // How fast the simulation runs is a figure of `npm run bench -- scenarios` (node failure), not a check here.
+  t.log(`${((c.clock.now() - Date.UTC(2026, 10, 23, 9, 0, 0)) / 1000).toFixed(0)} s of cluster time`);
 });
 
 test('cluster - a node cut off from the bus and healed is Ready again, its taints removed and its pods Ready again', async (t) => {

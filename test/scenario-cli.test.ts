@@ -27,10 +27,8 @@ test('scenario cli - list shows the library: name, file, tags, description; not 
 
 test('scenario cli - node-failure passes in simulated mode, with progress, a summary and trace files', async (t) => {
   const dir = tmp(t);
-  const started = Date.now();
   const r = await runKubus(['scenario', 'run', 'scenarios/node-failure.scenario.ts', '--trace', dir]);
   t.is(r.code, 0, r.stdout + r.stderr);
-  t.true(Date.now() - started < 20_000, 'a few seconds');
   t.regex(r.stdout, /▸ kill node-1/);
   t.regex(r.stdout, /✓ until node-1 Ready=Unknown \(after/);
   t.regex(r.stdout, /^PASSED: node failure — \S+ of cluster time in \S+ real; simulated, seed 1/m);

@@ -1,4 +1,5 @@
 // The scenario library: every script in scenarios/ passes in simulated mode (scale-out scaled down).
+// How long each takes is a figure of `npm run bench -- scenarios`, not a check here.
 import test from 'ava';
 import { join } from 'node:path';
 import { listScenarios, loadScenario } from '../scenarios/load.ts';
@@ -24,7 +25,6 @@ for (const entry of library) {
     t.log(summary(r).split('\n')[0]);
     t.true(r.ok, summary(r));
     t.true(r.expectations.length >= 3, 'it checks something');
-    t.true(r.realMs < 20_000, `took ${r.realMs} ms`);
   });
 }
 

@@ -108,14 +108,12 @@ test('trace recorder - the ring keeps the latest spans and the object index foll
   t.is(r.stats().spans, 0);
 });
 
-test('trace recorder - the object query is fast on a full ring', (t) => {
+// How fast the query is on a full ring is a figure of `npm run bench -- trace`.
+test('trace recorder - the object query finds the spans of a pod on a full ring', (t) => {
   const r = new TraceRecorder({ capacity: 200_000 });
   for (let i = 1; i <= 200_000; i++) r.sent(sent(i, 'c', apiSubject('pods', 'get'), { namespace: 'default', name: `p${i % 5000}` }, i, undefined, (i % 20_000).toString(16).padStart(32, '0')));
-  const t0 = performance.now();
   const tr = r.trace({ object: 'pod/default/p42', exact: true });
-  const ms = performance.now() - t0;
   t.true(tr.spans.length >= 40);
-  t.true(ms < 500, `${ms.toFixed(1)} ms`);
 });
 
 test('trace recorder - feed batches (summaries published by processes) are recorded as the raw records are', (t) => {
