@@ -1,7 +1,8 @@
-// Hosts XState actors in a process: binds them to bus subjects, publishes what they emit,
-// and supervises them (an actor whose logic throws is logged and restarted with backoff).
+// Hosts XState actors in a process: binds them to bus subjects (their effects publish through
+// deps.bus) and supervises them (an actor whose logic throws is logged and restarted with backoff).
 import { createActor, type AnyActorRef, type InspectionEvent } from 'xstate';
-import type { ActorDefinition, ActorDeps, BusEmitted } from '../actors/lib/actor.ts';
+import type { ActorDefinition, ActorDeps } from '../actors/lib/actor.ts';
+import { backoffDelay } from '../bus/backoff.ts';
 import type { Clock } from '../bus/clock.ts';
 import type { Rng } from '../bus/random.ts';
 import { runAsRoot } from '../bus/trace.ts';
@@ -69,7 +70,6 @@ export class HostedActor {
         logger: (...args: unknown[]) => log.info({ xstate: args }, 'log action'),
       });
       this.ref = ref;
-      ref.on('*', (e: BusEmitted | { type: string }) => this.emitted(e as BusEmitted));
       ref.subscribe({
         next: () => this.notify(),
         error: (err) => this.crashed(err),
@@ -82,16 +82,11 @@ export class HostedActor {
     });
   }
 
-  private emitted(e: BusEmitted): void {
-    if (e.type === 'bus.publish') this.env.bus.publish(e.subject, e.data);
-    else if (e.type === 'bus.reply') this.env.bus.respond(e.to, e.data);
-  }
-
   private crashed(err: unknown): void {
     const { env } = this;
-    if (env.clock.now() - this.startedAt >= (env.backoff ?? DEFAULT_BACKOFF).resetAfterMs) this.restarts = 0;
     const b = env.backoff ?? DEFAULT_BACKOFF;
-    const delay = Math.min(b.maxMs, b.initialMs * 2 ** this.restarts);
+    if (env.clock.now() - this.startedAt >= b.resetAfterMs) this.restarts = 0;
+    const delay = backoffDelay(this.restarts + 1, b);
     env.log.error({ actor: this.id, err, restartInMs: delay, restarts: this.restarts }, 'actor crashed; restarting');
     void this.release();
     this.restarts++;

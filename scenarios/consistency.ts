@@ -2,7 +2,7 @@
 // fresh list from the API holds (a watch that lost an event keeps a stale or missing object), and
 // every object the script created is still there.
 import type { KubeObject } from '../api/meta.ts';
-import { StatusError } from '../api/status.ts';
+import { isNotFound } from '../api/status.ts';
 import type { CheckResult, ScenarioApi } from './api.types.ts';
 import { resourceOf } from './workloads.ts';
 
@@ -59,7 +59,7 @@ export class CreatedObjects {
       for (const [key, [kind, namespace, name, uid]] of this.uids) {
         // 404 is a lost object; any other error fails the check with its own message.
         const got = await s.api.get(resourceOf(kind).plural, name, { namespace }).catch((err: unknown) => {
-          if (err instanceof StatusError && err.code === 404) return undefined;
+          if (isNotFound(err)) return undefined;
           throw err;
         });
         if (got?.metadata.uid !== uid) lost.push(got ? `${key} replaced (uid ${got.metadata.uid})` : `${key} missing`);

@@ -1,5 +1,5 @@
 // Durations in scripts: Go syntax (`'30s'`, `'5m'`, `'1h30m'`) or milliseconds.
-import { formatGoDuration, parseGoDuration } from '../actors/kubelet/runtimes/duration.ts';
+import { formatGoDuration, parseGoDuration } from '../api/duration.ts';
 import type { Duration } from './types.ts';
 
 /** Thrown for a duration a script spelled wrong. */

@@ -2,7 +2,7 @@
 import type { KubeObject } from '../api/meta.ts';
 import type { ResourceDef } from '../api/resource.ts';
 import { resourceByKind, resourceFor } from '../api/resources.ts';
-import { StatusError } from '../api/status.ts';
+import { isAlreadyExists } from '../api/status.ts';
 import type { ApiClient } from '../bus/client.ts';
 
 /** Thrown for a kind the API does not serve. */
@@ -27,7 +27,7 @@ export async function applyObject(client: ApiClient, obj: KubeObject): Promise<K
   try {
     return await client.create(def.plural, body, { namespace });
   } catch (err) {
-    if (!(err instanceof StatusError && err.code === 409 && err.reason === 'AlreadyExists')) throw err;
+    if (!isAlreadyExists(err)) throw err;
   }
   const { status: _status, ...rest } = body as KubeObject & { status?: unknown };
   const { resourceVersion: _rv, ...metadata } = rest.metadata;

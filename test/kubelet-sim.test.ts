@@ -1,7 +1,7 @@
 // The sim runtime on its own: annotation parsing (docs/sim-runtime.md), Go durations, pod IPs,
 // image pulls, container exits and stops on a virtual clock.
 import test from 'ava';
-import { formatGoDuration, parseGoDuration } from '../actors/kubelet/runtimes/duration.ts';
+import { formatGoDuration, parseGoDuration } from '../api/duration.ts';
 import { IpPool } from '../actors/kubelet/runtimes/ip-pool.ts';
 import type { ContainerExit, SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
 import { simBehaviour } from '../actors/kubelet/runtimes/sim-behaviour.ts';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { assign, emit, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { defineActor } from '../actors/lib/actor.ts';
 import { VirtualClock, realClock } from '../bus/clock.ts';
 import { MemoryBroker } from '../bus/memory-bus.ts';
@@ -10,15 +10,17 @@ import { Host } from '../runtime/host.ts';
 import { recordingLogger } from './helpers/log.ts';
 
 // A tiny actor: answers pings, counts them, goes "late" after 10 s, and throws on "boom".
+// Its reply is an effect given through setup, as real actors' are.
 const pinger = defineActor<{ greeting: string }>({
   kind: 'pinger',
-  logic: (_deps, input) =>
+  logic: (deps, input) =>
     setup({
       types: {
         context: {} as { count: number; greeting: string },
         events: {} as { type: 'ping.received'; msg: BusMessage } | { type: 'boom.received' },
       },
       actions: {
+        reply: (_, { to, data }: { to: BusMessage; data: string }) => deps.bus.respond(to, data),
         explode: () => {
           throw new Error('kaboom');
         },
@@ -30,11 +32,7 @@ const pinger = defineActor<{ greeting: string }>({
         'ping.received': {
           actions: [
             assign({ count: ({ context }) => context.count + 1 }),
-            emit(({ context, event }) => ({
-              type: 'bus.reply' as const,
-              to: event.msg,
-              data: `${context.greeting} #${context.count}`,
-            })),
+            { type: 'reply', params: ({ context, event }) => ({ to: event.msg, data: `${context.greeting} #${context.count}` }) },
           ],
         },
         'boom.received': { actions: 'explode' },
@@ -47,7 +45,7 @@ const pinger = defineActor<{ greeting: string }>({
   ],
 });
 
-test('runtime - binds an actor to subjects and publishes what it emits, as a child span', async (t) => {
+test('runtime - binds an actor to subjects; its replies go out as child spans of the request', async (t) => {
   const broker = new MemoryBroker();
   const host = new Host({ bus: broker.connect('host'), clock: realClock, rng: seededRng(1), log: recordingLogger() });
   t.teardown(() => host.stopAll());

@@ -1,6 +1,7 @@
 // Which containers to start, restart (after the crash-loop backoff) or stop: upstream's
 // computePodActions and doBackOff, as pure functions over a step.
-import { formatGoDuration } from './runtimes/duration.ts';
+import { formatGoDuration } from '../../api/duration.ts';
+import { backoffDelay } from '../../bus/backoff.ts';
 import { cancelTimer, containerConfig, emit, podGraceMs, podRef, record, sandboxConfig, setTimer, type Step } from './pod-step.ts';
 import { PROBE_KINDS, specOf, type Ctr } from './pod-worker.types.ts';
 
@@ -41,31 +42,38 @@ export function start(s: Step, c: Ctr): void {
  */
 export function restart(s: Step, c: Ctr): void {
   if (c.inBackoff) return;
-  const { initialMs, maxMs, resetMs } = s.ctx.backoff;
   const now = s.ctx.now;
   const finished = c.exited?.finishedAt ?? now;
-  const entry = c.backoff;
-  const expired = !entry || finished - entry.at > resetMs;
-  if (!expired && now - finished < entry.ms) {
+  const live = c.backoff && !stale(s, c.backoff, finished) ? c.backoff : undefined;
+  const ms = live ? backoffDelay(live.steps, s.ctx.backoff) : 0;
+  if (live && now - finished < ms) {
     const pod = s.ctx.pod;
     c.inBackoff = true;
-    c.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${formatGoDuration(entry.ms)} restarting failed container=${c.name} pod=${podRef(pod)}` };
-    setTimer(s, `backoff:${c.name}`, finished + entry.ms - now, { type: 'backoff.done', name: c.name, now: finished + entry.ms });
+    c.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${formatGoDuration(ms)} restarting failed container=${c.name} pod=${podRef(pod)}` };
+    setTimer(s, `backoff:${c.name}`, finished + ms - now, { type: 'backoff.done', name: c.name, now: finished + ms });
     record(s, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podRef(pod)}`, c.name);
     s.dirty = true;
     return;
   }
-  c.backoff = { ms: expired ? initialMs : Math.min(entry.ms * 2, maxMs), at: now };
+  step(s, c, finished);
   start(s, c);
+}
+
+/** Whether a backoff entry starts over: not stepped for resetMs before `since` (upstream's IsExpired / GC). */
+const stale = (s: Step, entry: NonNullable<Ctr['backoff']>, since: number) => since - entry.at > s.ctx.backoff.resetMs;
+
+/** Steps a container's backoff entry (upstream flowcontrol.Backoff.Next); returns its new delay. */
+function step(s: Step, c: Ctr, since: number): number {
+  const entry = c.backoff;
+  const steps = !entry || stale(s, entry, since) ? 1 : entry.steps + 1;
+  c.backoff = { steps, at: s.ctx.now };
+  return backoffDelay(steps, s.ctx.backoff);
 }
 
 /** Retries a start that failed (image pull, config error) after the backoff, showing why meanwhile (ImagePullBackOff …). */
 export function startFailed(s: Step, c: Ctr, reason: string, message: string): void {
-  const { initialMs, maxMs, resetMs } = s.ctx.backoff;
   const now = s.ctx.now;
-  const entry = c.backoff;
-  const ms = !entry || now - entry.at > resetMs ? initialMs : Math.min(entry.ms * 2, maxMs);
-  c.backoff = { ms, at: now };
+  const ms = step(s, c, now);
   c.phase = 'none';
   c.id = undefined;
   c.waiting = { reason, message };

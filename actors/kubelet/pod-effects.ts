@@ -7,7 +7,7 @@ import type { EventRecorder } from '../lib/events.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { PodCommand, PodWorkerEvent } from './pod-worker.types.ts';
-import { formatGoDuration } from './runtimes/duration.ts';
+import { formatGoDuration } from '../../api/duration.ts';
 import { RuntimeError, type ContainerRuntime, type ProbeKind, type ProbeOutcome } from './runtimes/runtime.ts';
 import type { StatusManager } from './status-manager.ts';
 

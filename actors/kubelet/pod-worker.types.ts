@@ -51,8 +51,8 @@ export interface Ctr {
   last?: Terminated;
   /** Why the container is not running (CrashLoopBackOff, CreateContainerConfigError …). */
   waiting?: { reason: string; message?: string };
-  /** Backoff entry as upstream's flowcontrol.Backoff: current delay and when it was last stepped. */
-  backoff?: { ms: number; at: number };
+  /** Backoff entry as upstream's flowcontrol.Backoff: steps taken (delay = backoffDelay(steps)) and when it was last stepped. */
+  backoff?: { steps: number; at: number };
   /** A restart waits for the `backoff.done` timer. */
   inBackoff?: boolean;
   /** The current instance is being stopped because of a failed probe (restart after) or the pod. */

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Condition } from '../../api/kinds/common.ts';
 import type { Pod, PodStatus } from '../../api/kinds/pod.ts';
 import { rfc3339 } from '../../api/names.ts';
-import { StatusError } from '../../api/status.ts';
+import { isGoneOrChanged, statusCodeOf } from '../../api/status.ts';
 import { backoffDelay, type BackoffPolicy } from '../../bus/backoff.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
@@ -145,9 +145,9 @@ export class StatusManager {
       }
       e.failures = 0;
     } catch (err) {
-      if (err instanceof StatusError && (err.code === 404 || err.code === 409)) {
+      if (isGoneOrChanged(err)) {
         // The pod is gone or was replaced (another uid): nothing left to write for this one.
-        this.log.debug({ pod: `${e.namespace}/${e.name}`, code: err.code }, 'pod status not written: pod gone');
+        this.log.debug({ pod: `${e.namespace}/${e.name}`, code: statusCodeOf(err) }, 'pod status not written: pod gone');
         e.deleted = true;
         e.pending = undefined;
       } else {

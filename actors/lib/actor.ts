@@ -29,11 +29,6 @@ export interface Binding {
   event(msg: BusMessage): EventObject;
 }
 
-/** Events an actor emits (XState `emit`) that the runtime turns into bus messages. */
-export type BusEmitted =
-  | { type: 'bus.publish'; subject: string; data: unknown }
-  | { type: 'bus.reply'; to: BusMessage; data: unknown };
-
 /** How to build and bind one kind of actor; `input` is what the process was asked to run. */
 export interface ActorDefinition<Input = void> {
   kind: string;

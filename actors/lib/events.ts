@@ -2,7 +2,7 @@
 // EventRecorder does: one Event per (object, reason, message), its count bumped on repeats.
 import type { KubeObject } from '../../api/meta.ts';
 import { rfc3339 } from '../../api/names.ts';
-import { StatusError } from '../../api/status.ts';
+import { isNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
@@ -45,7 +45,7 @@ export class EventRecorder {
         await this.client.patch('events', prev.name, { count: prev.count, lastTimestamp: rfc3339(now) }, { namespace: prev.namespace });
         return;
       } catch (err) {
-        if (!(err instanceof StatusError && err.code === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
     }
     const name = `${obj.metadata.name}.${this.rng.hex(8)}`;

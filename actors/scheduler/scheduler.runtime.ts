@@ -5,7 +5,7 @@ import type { Namespace } from '../../api/kinds/namespace.ts';
 import type { Node } from '../../api/kinds/node.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
 import { rfc3339 } from '../../api/names.ts';
-import { StatusError } from '../../api/status.ts';
+import { isConflict } from '../../api/status.ts';
 import type { Informer } from '../../bus/informer.ts';
 import { seededRng, type Rng } from '../../bus/random.ts';
 import type { ActorDeps } from '../lib/actor.ts';
@@ -174,7 +174,7 @@ export class SchedulerRuntime {
   /** The binding failed: forget the assumption and retry after backoff (unless the pod is gone or bound meanwhile). */
   bindFailed(key: string, node: string, error: unknown): void {
     this.cache.forget(key, node);
-    const conflict = error instanceof StatusError && error.code === 409;
+    const conflict = isConflict(error);
     const pod = this.pods.get(key);
     if (!pod || assigned(pod) || pod.metadata.deletionTimestamp) {
       this.deps.log.info({ pod: key, node, err: (error as Error)?.message }, 'binding failed; the pod is gone or already bound');

@@ -1,9 +1,11 @@
 // The trace recorder actor (kind "tracer"): collects the span batches that processes publish on
 // TRACE_SPANS and answers TraceQuery requests on TRACE_QUERY with a Trace. Any process may run it.
+// A callback actor: it has no lifecycle, only two kinds of message, each handled as it comes.
+import { fromCallback } from 'xstate';
 import { TRACE_QUERY, TRACE_SPANS } from '../../bus/subjects.ts';
+import type { BusMessage } from '../../bus/types.ts';
 import { defineActor } from '../lib/actor.ts';
 import { TraceRecorder } from './recorder.ts';
-import { tracerMachine } from './tracer.machine.ts';
 import type { FeedBatch, Trace, TraceQuery } from './types.ts';
 
 export interface TracerInput {
@@ -14,6 +16,9 @@ export interface TracerInput {
   /** Receives the recorder (tests, or a process that renders traces itself). */
   onRecorder?: (r: TraceRecorder) => void;
 }
+
+/** Events of the recorder: a feed's batch arrived, a query arrived. */
+export type TracerEvent = { type: 'spans.received'; msg: BusMessage } | { type: 'query.received'; msg: BusMessage };
 
 /** Returns true for something shaped as a FeedBatch. */
 const isBatch = (d: unknown): d is FeedBatch =>
@@ -26,28 +31,27 @@ export const tracerActor = defineActor<TracerInput | undefined>({
     const recorder = new TraceRecorder({ capacity: input?.capacity });
     input?.onRecorder?.(recorder);
     const maxReply = input?.maxReplySpans ?? 5_000;
-    return tracerMachine.provide({
-      actions: {
-        record: (_, { msg }) => {
-          if (!isBatch(msg.data)) return void deps.log.warn({ subject: msg.subject }, 'tracer: dropped a malformed span batch');
-          try {
-            recorder.ingest(msg.data);
-          } catch (err) {
-            deps.log.warn({ err, source: msg.data.source }, 'tracer: a span batch could not be recorded');
-          }
-        },
-        answer: (_, { msg }) => {
-          let reply: Trace | { error: string };
-          try {
-            const q = (msg.data ?? {}) as TraceQuery;
-            reply = recorder.trace({ ...q, limit: Math.min(q.limit ?? maxReply, maxReply) });
-          } catch (err) {
-            deps.log.error({ err }, 'tracer: query failed');
-            reply = { error: (err as Error).message };
-          }
-          deps.bus.respond(msg, reply);
-        },
-      },
+    const record = (msg: BusMessage) => {
+      if (!isBatch(msg.data)) return void deps.log.warn({ subject: msg.subject }, 'tracer: dropped a malformed span batch');
+      try {
+        recorder.ingest(msg.data);
+      } catch (err) {
+        deps.log.warn({ err, source: msg.data.source }, 'tracer: a span batch could not be recorded');
+      }
+    };
+    const answer = (msg: BusMessage) => {
+      let reply: Trace | { error: string };
+      try {
+        const q = (msg.data ?? {}) as TraceQuery;
+        reply = recorder.trace({ ...q, limit: Math.min(q.limit ?? maxReply, maxReply) });
+      } catch (err) {
+        deps.log.error({ err }, 'tracer: query failed');
+        reply = { error: (err as Error).message };
+      }
+      deps.bus.respond(msg, reply);
+    };
+    return fromCallback<TracerEvent>(({ receive }) => {
+      receive((ev) => (ev.type === 'spans.received' ? record(ev.msg) : answer(ev.msg)));
     });
   },
   bindings: () => [

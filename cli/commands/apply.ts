@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/meta.ts';
-import { StatusError } from '../../api/status.ts';
+import { isNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import { UsageError, errorLine, withSession, type GlobalOptions } from '../context.ts';
 import { readManifests } from '../manifests.ts';
@@ -50,7 +50,7 @@ export async function applyOne(client: ApiClient, obj: KubeObject, source: strin
   try {
     live = await client.get(def.plural, name, { namespace });
   } catch (err) {
-    if (!(err instanceof StatusError && err.code === 404)) throw err;
+    if (!isNotFound(err)) throw err;
   }
   if (!live) {
     await client.create(def.plural, withAnnotation(desired), { namespace });

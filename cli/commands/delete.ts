@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { KubeObject } from '../../api/meta.ts';
 import type { PropagationPolicy } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
-import { StatusError } from '../../api/status.ts';
+import { isNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import { UsageError, errorLine, withSession, type GlobalOptions } from '../context.ts';
 import { readManifests } from '../manifests.ts';
@@ -22,7 +22,7 @@ export async function waitGone(client: ApiClient, def: ResourceDef, name: string
   );
   const timer = setTimeout(() => done(false), timeoutMs);
   // The watch starts with ADDED for what exists now: if nothing is there, it is already gone.
-  client.get(def.plural, name, { namespace }).catch((err) => err instanceof StatusError && err.code === 404 && done(true));
+  client.get(def.plural, name, { namespace }).catch((err) => isNotFound(err) && done(true));
   const result = await gone;
   clearTimeout(timer);
   w.stop();

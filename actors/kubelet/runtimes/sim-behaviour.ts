@@ -1,6 +1,6 @@
 // How a simulated container behaves, read from its pod's `sim.kubus.io/*` annotations
 // (docs/sim-runtime.md). Pure: no clock, no state.
-import { parseGoDuration } from './duration.ts';
+import { parseGoDuration } from '../../../api/duration.ts';
 
 /** Annotation prefix of the sim runtime. */
 export const SIM_PREFIX = 'sim.kubus.io/';

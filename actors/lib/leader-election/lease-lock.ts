@@ -3,7 +3,7 @@
 // observation, not its timestamps) wait; otherwise write ourselves as holder.
 import type { Lease } from '../../../api/kinds/lease.ts';
 import { rfc3339Micro } from '../../../api/names.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isNotFound } from '../../../api/status.ts';
 import type { ApiClient } from '../../../bus/client.ts';
 import type { Clock } from '../../../bus/clock.ts';
 
@@ -47,7 +47,7 @@ export class LeaseLock {
     try {
       cur = await this.client.get<Lease>('leases', name, { namespace });
     } catch (err) {
-      if (!(err instanceof StatusError && err.code === 404)) return (this.leader = false);
+      if (!isNotFound(err)) return (this.leader = false);
       try {
         await this.client.create('leases', leaseFor(this.ref, this.identity, durationS, at, at, 0));
         this.remember(this.identity + at, now);
