@@ -67,7 +67,8 @@ function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
     case 'sandbox.failed':
       ctx.sandbox = 'failed';
       record(s, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${ev.message}`);
-      setTimer(s, 'sandbox.retry', ctx.backoff.initialMs, { type: 'sandbox.retry', now: ctx.now + ctx.backoff.initialMs });
+      // A pod already terminating wants no sandbox: no retry.
+      if (!ctx.termination) setTimer(s, 'sandbox.retry', ctx.backoff.initialMs, { type: 'sandbox.retry', now: ctx.now + ctx.backoff.initialMs });
       return;
     case 'sandbox.retry':
       if (ctx.sandbox === 'failed') ctx.sandbox = 'none';

@@ -1,7 +1,9 @@
 // One pod's lifecycle on its node: Pending → ContainerCreating → Running (Active or
-// CrashLoopBackOff) → Terminating → Terminated → Done. Pure: what to do is decided by
-// pod-sync.ts; runtime calls and API writes go out through the `exec` action, which the
-// kubelet provides; timers are XState delayed events on the injected clock.
+// CrashLoopBackOff) → Terminating → Terminated → Done. Each state takes only the events that mean
+// something there (TAKES); what an event it takes does is decided by pod-sync.ts, level-based like
+// upstream SyncPod, and the state follows from the result. Pure: runtime calls and API writes go
+// out through the `exec` action, which the kubelet provides; timers are XState delayed events on
+// the injected clock.
 import { sendParent, setup } from 'xstate';
 import { podIsTerminal } from './pod-status.ts';
 import { initialContext, type PodWorkerInput } from './pod-step.ts';
@@ -11,23 +13,33 @@ import type { PodCommand, PodWorkerContext, PodWorkerEvent } from './pod-worker.
 /** What a worker tells the kubelet: its pod's containers stopped for good (terminated), or the pod is gone and cleaned up (done). */
 export type PodWorkerDone = { type: 'worker.done'; uid: string } | { type: 'worker.terminated'; uid: string };
 
-const EVENTS: PodWorkerEvent['type'][] = [
-  'pod.updated',
-  'pod.removed',
-  'sandbox.ready',
-  'sandbox.failed',
-  'sandbox.retry',
-  'sandbox.stopped',
-  'sandbox.removed',
-  'container.created',
-  'container.started',
-  'container.failed',
-  'container.exited',
-  'probe.tick',
-  'probe.result',
-  'backoff.done',
-  'deadline',
-];
+type EventType = PodWorkerEvent['type'];
+
+/** The pod may change (spec, deletion) or go from the API in every state until Done. */
+const POD: EventType[] = ['pod.updated', 'pod.removed'];
+/** Replies to a container start, and exits (a container stop's reply, or one the runtime reported). */
+const CONTAINER: EventType[] = ['container.created', 'container.started', 'container.failed', 'container.exited'];
+/** Replies to the sandbox run. */
+const SANDBOX_RUN: EventType[] = ['sandbox.ready', 'sandbox.failed'];
+
+/**
+ * The events each resting state takes. Any other is dropped unseen, as it can mean nothing there:
+ * the timers a state does not list were cancelled when termination began (one that fired just
+ * then is stale), a probe result after that finds no running container, and an exit the runtime
+ * reports in Terminated was already counted from the reply to the container's stop.
+ */
+export const TAKES = {
+  /** Waiting for the sandbox (retrying it after a failure); the active deadline may run out. */
+  ContainerCreating: [...POD, ...SANDBOX_RUN, 'sandbox.retry', 'deadline'],
+  /** Containers start, exit, restart after their backoff and are probed. */
+  Running: [...POD, ...CONTAINER, 'probe.tick', 'probe.result', 'backoff.done', 'deadline'],
+  /** Stopping everything: replies to the stops, and to a sandbox run or container start still under way. */
+  Terminating: [...POD, ...SANDBOX_RUN, ...CONTAINER, 'sandbox.stopped'],
+  /** Nothing runs: the pod may still be deleted (final status, then delete) and removed (sandbox cleanup). */
+  Terminated: [...POD, 'sandbox.removed'],
+} satisfies Record<string, EventType[]>;
+
+const take = (types: EventType[]) => Object.fromEntries(types.map((t) => [t, { actions: 'react' as const }]));
 
 const base = setup({
   types: {
@@ -62,31 +74,39 @@ export const podWorkerMachine = base.extend({
     terminated: ({ context }) => podIsTerminal(context),
     sandboxReady: ({ context }) => context.sandbox === 'ready',
     crashLooping: ({ context }) => context.ctrs.some((c) => c.inBackoff && c.waiting?.reason === 'CrashLoopBackOff'),
+    backedOff: ({ context }) => !context.ctrs.some((c) => c.inBackoff),
     gone: ({ context }) => context.sandbox === 'removed',
   },
 }).createMachine({
   id: 'podWorker',
   context: ({ input }) => initialContext(input),
-  on: Object.fromEntries(EVENTS.map((t) => [t, { actions: 'react' }])),
   initial: 'Pending',
   states: {
+    // Passed through at once: the first step decides where the pod starts (an adopted or rejected
+    // pod goes straight to Terminated).
     Pending: {
       entry: 'react',
       always: [{ guard: 'terminated', target: 'Terminated' }, { guard: 'terminating', target: 'Terminating' }, { target: 'ContainerCreating' }],
     },
     ContainerCreating: {
+      on: take(TAKES.ContainerCreating),
       always: [{ guard: 'terminating', target: 'Terminating' }, { guard: 'sandboxReady', target: 'Running' }],
     },
     Running: {
+      on: take(TAKES.Running),
       always: { guard: 'terminating', target: 'Terminating' },
       initial: 'Active',
       states: {
         Active: { always: { guard: 'crashLooping', target: 'CrashLoopBackOff' } },
-        CrashLoopBackOff: { always: { guard: ({ context }) => !context.ctrs.some((c) => c.inBackoff), target: 'Active' } },
+        CrashLoopBackOff: { always: { guard: 'backedOff', target: 'Active' } },
       },
     },
-    Terminating: { always: { guard: 'terminated', target: 'Terminated' } },
+    Terminating: {
+      on: take(TAKES.Terminating),
+      always: { guard: 'terminated', target: 'Terminated' },
+    },
     Terminated: {
+      on: take(TAKES.Terminated),
       entry: sendParent(({ context }): PodWorkerDone => ({ type: 'worker.terminated', uid: context.uid })),
       always: { guard: 'gone', target: 'Done' },
     },

@@ -1,0 +1,148 @@
+// The pod worker's statechart on its own, on the virtual clock: which events each state takes,
+// and that one a state does not take changes nothing (no command, no timer, same context).
+import test, { type ExecutionContext } from 'ava';
+import { createActor, setup } from 'xstate';
+import type { Pod } from '../api/kinds/pod.ts';
+import { rfc3339 } from '../api/names.ts';
+import { podWorkerMachine, TAKES, type PodWorkerDone } from '../actors/kubelet/pod-worker.machine.ts';
+import type { PodWorkerInput } from '../actors/kubelet/pod-step.ts';
+import type { PodCommand, PodWorkerEvent } from '../actors/kubelet/pod-worker.types.ts';
+import { VirtualClock } from '../bus/clock.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const ALL: PodWorkerEvent['type'][] = [
+  'pod.updated', 'pod.removed', 'sandbox.ready', 'sandbox.failed', 'sandbox.retry', 'sandbox.stopped', 'sandbox.removed',
+  'container.created', 'container.started', 'container.failed', 'container.exited', 'probe.tick', 'probe.result', 'backoff.done', 'deadline',
+];
+
+const basePod = (): Pod =>
+  ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'default', uid: 'uid-1' },
+    spec: { nodeName: 'n', containers: [{ name: 'c', image: 'nginx:1.27', readinessProbe: { exec: { command: ['true'] }, periodSeconds: 10 } }] },
+  }) as Pod;
+
+/** Starts a worker under a parent that records what it is told; commands are recorded, not run. */
+function worker(t: ExecutionContext, pod = basePod()) {
+  const clock = new VirtualClock(T0);
+  const cmds: PodCommand[] = [];
+  const told: PodWorkerDone[] = [];
+  const input: PodWorkerInput = { pod, now: clock.now(), nodeName: 'n', hostIP: '10.0.0.1', runtime: 'sim', backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 } };
+  const parent = createActor(
+    setup({
+      types: { events: {} as PodWorkerDone },
+      actors: { worker: podWorkerMachine.provide({ actions: { exec: (_, cmd) => void cmds.push(cmd) } }) },
+    }).createMachine({
+      invoke: { id: 'worker', src: 'worker', input },
+      on: { 'worker.*': { actions: ({ event }) => void told.push(event) } },
+    }),
+    { clock },
+  ).start();
+  t.teardown(() => parent.stop());
+  const actor = parent.getSnapshot().children.worker!;
+  /** Sends an event stamped with the clock; returns the commands it produced. */
+  const send = (ev: Record<string, unknown> & { type: PodWorkerEvent['type'] }): PodCommand[] => {
+    const from = cmds.length;
+    actor.send({ now: clock.now(), ...ev } as PodWorkerEvent);
+    return cmds.slice(from);
+  };
+  const state = () => actor.getSnapshot().value;
+  return { clock, cmds, told, actor, send, state };
+}
+
+const types = (cmds: PodCommand[]) => cmds.map((c) => c.type);
+const ctr = { name: 'c', attempt: 0, id: 'ctr-1' };
+const deleting = (): Pod => ({ ...basePod(), metadata: { ...basePod().metadata, deletionTimestamp: rfc3339(T0), deletionGracePeriodSeconds: 30 } });
+
+/** Brings a worker to Running with its container started. */
+function running(t: ExecutionContext) {
+  const w = worker(t);
+  w.send({ type: 'sandbox.ready', id: 'sb-1', ip: '10.244.0.5' });
+  w.send({ type: 'container.created', ...ctr, image: 'nginx:1.27', imageRef: 'sha256:1' });
+  w.send({ type: 'container.started', ...ctr });
+  return w;
+}
+
+test('pod worker - each resting state takes exactly the events of its TAKES row', (t) => {
+  const w = worker(t);
+  const takes = () => {
+    const s = w.actor.getSnapshot();
+    return ALL.filter((type) => s.can({ type } as PodWorkerEvent));
+  };
+  t.is(w.state(), 'ContainerCreating');
+  t.deepEqual(takes(), ALL.filter((e) => TAKES.ContainerCreating.includes(e)));
+  w.send({ type: 'sandbox.ready', id: 'sb-1', ip: '10.244.0.5' });
+  t.deepEqual(w.state(), { Running: 'Active' });
+  t.deepEqual(takes(), ALL.filter((e) => TAKES.Running.includes(e)));
+  t.false(takes().includes('sandbox.stopped'), 'Running has no sandbox stop under way');
+  w.send({ type: 'container.created', ...ctr, image: 'nginx:1.27', imageRef: 'sha256:1' });
+  w.send({ type: 'container.started', ...ctr });
+  w.send({ type: 'pod.updated', pod: deleting() });
+  t.is(w.state(), 'Terminating');
+  t.deepEqual(takes(), ALL.filter((e) => TAKES.Terminating.includes(e)));
+  for (const e of ['probe.tick', 'probe.result', 'backoff.done', 'deadline'] as const) t.false(takes().includes(e), `Terminating drops ${e}`);
+  w.send({ type: 'container.exited', name: 'c', id: 'ctr-1', exitCode: 0, reason: 'Completed', startedAt: T0, finishedAt: T0 });
+  w.send({ type: 'sandbox.stopped' });
+  t.is(w.state(), 'Terminated');
+  t.deepEqual(takes(), ['pod.updated', 'pod.removed', 'sandbox.removed']);
+  t.deepEqual(w.told, [{ type: 'worker.terminated', uid: 'uid-1' }]);
+  t.deepEqual(types(w.send({ type: 'pod.removed' })), ['sandbox.remove']);
+  w.send({ type: 'sandbox.removed' });
+  t.is(w.actor.getSnapshot().status, 'done');
+  t.deepEqual(w.told.at(-1), { type: 'worker.done', uid: 'uid-1' });
+});
+
+test('pod worker - a probe result that comes back after termination began is dropped: no command, same context', async (t) => {
+  const w = running(t);
+  await w.clock.advance(0);
+  t.like(w.cmds.at(-1), { type: 'probe.run', kind: 'readiness', id: 'ctr-1' }, 'the readiness probe ran at once');
+  t.deepEqual(types(w.send({ type: 'pod.updated', pod: deleting() })), ['container.stop', 'event', 'status']);
+  t.is(w.state(), 'Terminating');
+  const before = w.actor.getSnapshot();
+  t.deepEqual(w.send({ type: 'probe.result', name: 'c', id: 'ctr-1', kind: 'readiness', result: 'success', output: '' }), []);
+  t.is(w.actor.getSnapshot().context, before.context, 'the chart did not even run the logic');
+  t.deepEqual(w.send({ type: 'deadline' }), []);
+  t.deepEqual(w.send({ type: 'backoff.done', name: 'c' }), []);
+  t.is(w.actor.getSnapshot().context, before.context);
+});
+
+test('pod worker - a container exit reported again in Terminated changes nothing', (t) => {
+  const w = running(t);
+  w.send({ type: 'pod.updated', pod: deleting() });
+  const exit = { type: 'container.exited', name: 'c', id: 'ctr-1', exitCode: 0, reason: 'Completed', startedAt: T0, finishedAt: T0 } as const;
+  w.send(exit);
+  w.send({ type: 'sandbox.stopped' });
+  t.is(w.state(), 'Terminated');
+  const before = w.actor.getSnapshot();
+  t.deepEqual(w.send(exit), [], 'the runtime reports the exit the stop already answered');
+  t.is(w.actor.getSnapshot(), before);
+});
+
+test('pod worker - a sandbox that fails while the pod is terminating is not retried', async (t) => {
+  const w = worker(t);
+  t.deepEqual(types(w.cmds), ['sandbox.run', 'status']);
+  w.send({ type: 'pod.updated', pod: deleting() });
+  t.is(w.state(), 'Terminating', 'the sandbox run is still under way');
+  const out = w.send({ type: 'sandbox.failed', reason: 'FailedCreatePodSandBox', message: 'no IP left' });
+  t.like(out[0], { type: 'event', reason: 'FailedCreatePodSandBox' });
+  t.is(w.state(), 'Terminated');
+  t.is(w.clock.pending, 0, 'no retry timer');
+  await w.clock.advance(60_000);
+  t.false(w.cmds.slice(2).some((c) => c.type === 'sandbox.run'));
+});
+
+test('pod worker - CrashLoopBackOff is a sub-state of Running, left when the backoff ends', async (t) => {
+  const w = running(t);
+  const exit = (id: string) => ({ type: 'container.exited', name: 'c', id, exitCode: 1, reason: 'Error', startedAt: w.clock.now(), finishedAt: w.clock.now() }) as const;
+  t.like(w.send(exit('ctr-1')), [{ type: 'container.start' }], 'the first restart is at once');
+  w.send({ type: 'container.created', name: 'c', attempt: 1, id: 'ctr-2', image: 'nginx:1.27', imageRef: 'sha256:1' });
+  w.send({ type: 'container.started', name: 'c', attempt: 1, id: 'ctr-2' });
+  w.send(exit('ctr-2'));
+  t.deepEqual(w.state(), { Running: 'CrashLoopBackOff' });
+  await w.clock.advance(9_999);
+  t.deepEqual(w.state(), { Running: 'CrashLoopBackOff' });
+  await w.clock.advance(1);
+  t.deepEqual(w.state(), { Running: 'Active' });
+  t.like(w.cmds.filter((c) => c.type === 'container.start').at(-1), { config: { attempt: 2 } });
+});
