@@ -72,9 +72,8 @@ const base = setup({
   },
   delays: {
     registerRetry: ({ context }) => backoffDelay(context.registerFailures, context.cfg.registerRetry),
-
     report: ({ context }) => context.cfg.nodeStatusReportMs,
-    statusRetry: ({ context }) => backoffDelay(context.statusFailures, context.cfg.registerRetry),
+    nodeStatusRetry: ({ context }) => backoffDelay(context.statusFailures, context.cfg.registerRetry), // node status retries as registration
   },
 });
 
@@ -215,7 +214,7 @@ export const kubeletMachine = base.extend({
               },
             },
             retrying: {
-              after: { statusRetry: 'writing' },
+              after: { nodeStatusRetry: 'writing' },
             },
           },
         },
