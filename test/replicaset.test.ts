@@ -384,4 +384,12 @@ test('replicaset - an orphan pod created later wakes only the ReplicaSets select
   t.like(web.status, { replicas: 1 });
   t.is(web.status?.conditions, undefined, 'its ReplicaFailure is cleared');
   t.is(flaky.attempts, attempts, 'default/api and other/web were not woken (each would have tried a create)');
+  // An orphan that starts matching through a label change wakes the ReplicaSet that selects it now.
+  await c.run(c.env.client.create('pods', { ...orphan, metadata: { name: 'relabeled', namespace: NS, labels: { app: 'none' } } } as KubeObject));
+  await c.clock.advance(1_000);
+  await c.run(c.env.client.patch('pods', 'relabeled', { metadata: { labels: { app: 'api' } } }, { namespace: NS }));
+  await c.clock.advance(1_000);
+  const relabeled = await c.run(c.env.client.get<Pod>('pods', 'relabeled', { namespace: NS }));
+  t.deepEqual(relabeled.metadata.ownerReferences?.map((r) => r.uid), [(await c.rs('api')).metadata.uid], 'adopted by default/api');
+  t.is(flaky.attempts, attempts, 'still no create');
 });

@@ -35,10 +35,30 @@ function selectorOf(d: Deployment, log: Logger): LabelMatcher | undefined {
   }
 }
 
-/** Returns the keys a ReplicaSet change wakes: its Deployment, or for a live orphan the Deployments selecting it (getDeploymentsForReplicaSet). */
-function replicaSetKeys(rs: KubeObject, ctx: ControllerContext): string[] {
+/** Returns the key of the Deployment that controls a ReplicaSet, if one does. */
+function ownerKeys(rs: KubeObject): string[] {
   const ref = controllerRefOf(rs);
-  if (ref) return ref.kind === 'Deployment' ? [`${rs.metadata.namespace}/${ref.name}`] : [];
+  return ref?.kind === 'Deployment' ? [`${rs.metadata.namespace}/${ref.name}`] : [];
+}
+
+/** Returns whether two label maps are equal. */
+function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const [ka, kb] = [Object.keys(a ?? {}), Object.keys(b ?? {})];
+  return ka.length === kb.length && ka.every((k) => a![k] === b?.[k]);
+}
+
+/** Returns the keys a ReplicaSet update wakes: old and new controller; the selecting Deployments only when an orphan's labels or controller changed (upstream updateReplicaSet). */
+function replicaSetUpdateKeys(old: KubeObject, rs: KubeObject, ctx: ControllerContext): string[] {
+  const [oldRef, ref] = [controllerRefOf(old), controllerRefOf(rs)];
+  const keys = oldRef && oldRef.uid !== ref?.uid ? ownerKeys(old) : [];
+  if (ref) return [...keys, ...ownerKeys(rs)];
+  const changed = oldRef !== undefined || !sameLabels(old.metadata.labels, rs.metadata.labels);
+  return changed ? [...keys, ...replicaSetKeys(rs, ctx)] : keys;
+}
+
+/** Returns the keys a ReplicaSet added or deleted wakes: its Deployment, or for a live orphan the Deployments selecting it (getDeploymentsForReplicaSet). */
+function replicaSetKeys(rs: KubeObject, ctx: ControllerContext): string[] {
+  if (controllerRefOf(rs)) return ownerKeys(rs);
   if (rs.metadata.deletionTimestamp) return []; // a ReplicaSet going away is never adopted
   const deployments = ctx.cache<Deployment>('deployments').byIndex(NAMESPACE_INDEX, rs.metadata.namespace ?? '');
   return deployments.filter((d) => selectorOf(d, ctx.deps.log)?.(rs.metadata.labels)).map(keyOf);
@@ -60,7 +80,7 @@ export const deploymentController = defineController<DeploymentControllerOptions
   name: 'deployment',
   watches: [
     { resource: 'deployments', indexers: namespaceIndexers },
-    { resource: 'replicasets', indexers: controllerIndexers, keys: replicaSetKeys },
+    { resource: 'replicasets', indexers: controllerIndexers, keys: replicaSetKeys, updateKeys: replicaSetUpdateKeys },
     { resource: 'pods', indexers: controllerIndexers, keys: podKeys },
   ],
   workers: (input) => (input && input.workers) || DEPLOYMENT_WORKERS,

@@ -51,12 +51,32 @@ function podReplicaSets(pod: KubeObject, ctx: Ctx): ReplicaSet[] {
   return sets.filter((rs) => selectorOf(rs, ctx.deps.log)?.(pod.metadata.labels));
 }
 
-/** Returns the keys a pod change wakes: its ReplicaSet, or for a live orphan every ReplicaSet that may adopt it. */
-function podKeys(pod: KubeObject, ctx: Ctx): string[] {
+/** Returns the key of the ReplicaSet that controls a pod, if one does. */
+function ownerKeys(pod: KubeObject): string[] {
   const ref = controllerRefOf(pod);
-  if (ref) return ref.kind === 'ReplicaSet' ? [`${pod.metadata.namespace}/${ref.name}`] : [];
+  return ref?.kind === 'ReplicaSet' ? [`${pod.metadata.namespace}/${ref.name}`] : [];
+}
+
+/** Returns the keys a pod added or deleted wakes: its ReplicaSet, or for a live orphan every ReplicaSet that may adopt it. */
+function podKeys(pod: KubeObject, ctx: Ctx): string[] {
+  if (controllerRefOf(pod)) return ownerKeys(pod);
   if (pod.metadata.deletionTimestamp) return []; // a pod going away is never adopted
   return podReplicaSets(pod, ctx).map(keyOf);
+}
+
+/** Returns the keys a pod update wakes: old and new controller; the selecting ReplicaSets only when an orphan's labels or controller changed (upstream updatePod). */
+function podUpdateKeys(old: KubeObject, pod: KubeObject, ctx: Ctx): string[] {
+  const [oldRef, ref] = [controllerRefOf(old), controllerRefOf(pod)];
+  const keys = oldRef && oldRef.uid !== ref?.uid ? ownerKeys(old) : [];
+  if (ref) return [...keys, ...ownerKeys(pod)];
+  const changed = oldRef !== undefined || !sameLabels(old.metadata.labels, pod.metadata.labels);
+  return changed ? [...keys, ...podKeys(pod, ctx)] : keys;
+}
+
+/** Returns whether two label maps are equal. */
+function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const [ka, kb] = [Object.keys(a ?? {}), Object.keys(b ?? {})];
+  return ka.length === kb.length && ka.every((k) => a![k] === b?.[k]);
 }
 
 /** Returns the pods of the ReplicaSets that share this one's controller (getIndirectlyRelatedPods). */
@@ -71,7 +91,7 @@ export const replicaSetController = defineController<ReplicaSetControllerOptions
   name: 'replicaset',
   watches: [
     { resource: 'replicasets', indexers: { ...namespaceIndexers, ...controllerIndexers } },
-    { resource: 'pods', indexers: controllerIndexers, keys: podKeys },
+    { resource: 'pods', indexers: controllerIndexers, keys: podKeys, updateKeys: podUpdateKeys },
   ],
   workers: (input) => (input && input.workers) || REPLICASET_WORKERS,
   init: () => ({ fence: new CacheFence() }),
