@@ -269,6 +269,12 @@ export function compileRequirements(reqs: readonly Requirement[]): LabelMatcher 
 export const isEmptySelector = (sel: LabelSelector | undefined | null): boolean =>
   !sel || Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions?.length ?? 0) === 0;
 
+/** Returns whether two label maps hold the same pairs (absent = empty). */
+export function sameLabels(a: Labels, b: Labels): boolean {
+  const ka = Object.keys(a ?? {});
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => a![k] === b?.[k]);
+}
+
 export function labelSelectorMatcher(sel: LabelSelector | undefined | null): LabelMatcher {
   if (!sel) return () => false;
   return compileRequirements(labelSelectorRequirements(sel));

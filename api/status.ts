@@ -77,6 +77,9 @@ export const isConflict = (err: unknown) => statusCodeOf(err) === 409;
 export const isAlreadyExists = (err: unknown) => err instanceof StatusError && err.code === 409 && err.reason === 'AlreadyExists';
 /** Returns true for a 410 Expired / Gone (apierrors.IsResourceExpired). */
 export const isExpired = (err: unknown) => statusCodeOf(err) === 410;
+/** Returns true when a create failed only because its namespace is being deleted (upstream's NamespaceTerminatingCause). */
+export const isNamespaceTerminating = (err: unknown) =>
+  err instanceof StatusError && (err.status.details?.causes ?? []).some((c) => (c as { reason?: string }).reason === 'NamespaceTerminating');
 /** Returns true for a 404 or a 409: the object is gone or changed meanwhile (a delete or update to give up on). */
 export const isGoneOrChanged = (err: unknown) => isNotFound(err) || isConflict(err);
 

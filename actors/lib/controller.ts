@@ -28,7 +28,7 @@ export interface WatchSpec<S = unknown> {
   updateKeys?(old: KubeObject, obj: KubeObject, ctx: ControllerContext<S>): Iterable<string>;
 }
 
-export interface ControllerContext<S = undefined> {
+export interface ControllerContext<S = unknown> {
   deps: ActorDeps;
   /** The shared informer (cache) of a resource: read current state here, never from events. */
   cache<T extends KubeObject = KubeObject>(resource: string, opts?: SharedOptions): Informer<T>;

@@ -14,7 +14,7 @@ import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef, podFromTemplate } from '../shared/ownership.ts';
 import { createPod, deletePod } from '../shared/pod-control.ts';
 import { slowStart, throwIfAny } from '../shared/slow-start.ts';
-import { cleanupHistory, constructHistory, DS_API_VERSION, DS_KIND, stateless } from './daemonset.history.ts';
+import { cleanupHistory, constructHistory, DS_API_VERSION, DS_KIND } from './daemonset.history.ts';
 import { daemonSetKeysOf, daemonSetKeysOfNode } from './daemonset.keys.ts';
 import { affinityForNode, daemonPodTemplate } from './daemonset.nodes.ts';
 import { daemonStatus, FailedPodBackoff, manage, podsByNode } from './daemonset.reconcile.ts';
@@ -35,7 +35,7 @@ async function claimPods(ctx: Ctx, ds: DaemonSet, wrote: (o: KubeObject) => void
   const match = labelSelectorMatcher(ds.spec.selector ?? {});
   const cache = ctx.cache<Pod>('pods');
   const pods = [...cache.byIndex(CONTROLLER_INDEX, ds.metadata.uid!), ...cache.byIndex(CONTROLLER_INDEX, orphansIn(ds.metadata.namespace))];
-  return claimObjects(stateless(ctx), pods, {
+  return claimObjects(ctx, pods, {
     owner: ds,
     ownerResource: 'daemonsets',
     resource: 'pods',
@@ -52,9 +52,9 @@ async function syncNodes(ctx: Ctx, ds: DaemonSet, create: string[], del: Pod[], 
   const errors = await slowStart(create, async (node) => {
     const pod = podFromTemplate(template, ds, ref);
     pod.spec.affinity = affinityForNode(pod.spec.affinity, node);
-    await createPod(stateless(ctx), ds, pod, wrote);
+    await createPod(ctx, ds, pod, wrote);
   });
-  const results = await Promise.allSettled(del.map((p) => deletePod(stateless(ctx), ds, p, wrote)));
+  const results = await Promise.allSettled(del.map((p) => deletePod(ctx, ds, p, wrote)));
   throwIfAny([...errors, ...results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))], `syncing daemon set ${ds.metadata.name}`);
 }
 

@@ -18,7 +18,6 @@ export const DS_API_VERSION = 'apps/v1';
 export const DS_KIND = 'DaemonSet';
 
 /** Returns the context as the shared helpers take it (they never read the controller's state). */
-export const stateless = (ctx: ControllerContext<unknown>): ControllerContext => ctx as ControllerContext;
 
 /** Returns whether a revision stores the DaemonSet's current template (upstream Match). */
 export const matchesTemplate = (ds: DaemonSet, rev: ControllerRevision): boolean => stableStringify(templatePatch(ds.spec.template)) === stableStringify(rev.data);
@@ -34,7 +33,7 @@ async function controlledHistories(ctx: ControllerContext<unknown>, ds: DaemonSe
   const match = labelSelectorMatcher(ds.spec.selector ?? {});
   const cache = ctx.cache<ControllerRevision>('controllerrevisions');
   const revs = [...cache.byIndex(CONTROLLER_INDEX, ds.metadata.uid!), ...cache.byIndex(CONTROLLER_INDEX, orphansIn(ds.metadata.namespace))];
-  return claimObjects(stateless(ctx), revs, {
+  return claimObjects(ctx, revs, {
     owner: ds,
     ownerResource: 'daemonsets',
     resource: 'controllerrevisions',

@@ -6,7 +6,7 @@ import type { Pod } from '../../../api/kinds/pod.ts';
 import { isPodTerminal } from '../../../api/kinds/pod-helpers.ts';
 import type { ReplicaSet } from '../../../api/kinds/replicaset.ts';
 import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
-import { isEmptySelector, labelSelectorMatcher, type LabelMatcher } from '../../../api/selectors.ts';
+import { isEmptySelector, labelSelectorMatcher, sameLabels, type LabelMatcher } from '../../../api/selectors.ts';
 import { CONTROLLER_INDEX, controllerIndexers, NAMESPACE_INDEX, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import type { Logger } from '../../../bus/types.ts';
@@ -39,12 +39,6 @@ function selectorOf(d: Deployment, log: Logger): LabelMatcher | undefined {
 function ownerKeys(rs: KubeObject): string[] {
   const ref = controllerRefOf(rs);
   return ref?.kind === 'Deployment' ? [`${rs.metadata.namespace}/${ref.name}`] : [];
-}
-
-/** Returns whether two label maps are equal. */
-function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  const [ka, kb] = [Object.keys(a ?? {}), Object.keys(b ?? {})];
-  return ka.length === kb.length && ka.every((k) => a![k] === b?.[k]);
 }
 
 /** Returns the keys a ReplicaSet update wakes: old and new controller; the selecting Deployments only when an orphan's labels or controller changed (upstream updateReplicaSet). */

@@ -2,12 +2,11 @@
 // `<deployment>-<pod-template-hash>`, with the revision after the highest old one, replicas for
 // this rollout step, and hash collisions resolved by bumping status.collisionCount.
 import type { ReplicaSet } from '../../../api/kinds/replicaset.ts';
-import type { LabelSelector } from '../../../api/meta.ts';
+import { controllerRefOf, type LabelSelector } from '../../../api/meta.ts';
 import { keyOf } from '../../../bus/informer.ts';
-import { isAlreadyExists } from '../../../api/status.ts';
+import { isAlreadyExists, isNamespaceTerminating } from '../../../api/status.ts';
 import { computeHash } from '../shared/controller-history.ts';
-import { controllerRefOf, newControllerRef } from '../shared/ownership.ts';
-import { namespaceTerminating } from '../shared/pod-control.ts';
+import { newControllerRef } from '../shared/ownership.ts';
 import { setNewReplicaSetAnnotations } from './annotations.ts';
 import { getCondition, newCondition, setCondition } from './conditions.ts';
 import { FAILED_RS_CREATE, FOUND_NEW_RS, HASH_LABEL, NEW_RS_CREATED, REVISION } from './constants.ts';
@@ -87,7 +86,7 @@ export async function getNewReplicaSet(s: DeploymentSync, oldRSs: readonly Repli
         s.ctx.deps.log.info({ deployment: keyOf(d), collisionCount: status.collisionCount }, 'hash collision; bumped collisionCount');
         throw err;
       }
-    } else if (namespaceTerminating(err)) {
+    } else if (isNamespaceTerminating(err)) {
       throw err;
     } else {
       const msg = `Failed to create new replica set "${rs.metadata.name}": ${(err as Error).message}`;

@@ -9,11 +9,10 @@ import type { Endpoints } from '../../../api/kinds/endpoints.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { Service } from '../../../api/kinds/service.ts';
 import type { KubeObject } from '../../../api/meta.ts';
-import { isNotFound } from '../../../api/status.ts';
+import { isNamespaceTerminating, isNotFound } from '../../../api/status.ts';
 import { NAMESPACE_INDEX, namespaceIndexers } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import { defineController } from '../../lib/controller.ts';
-import { namespaceTerminating } from '../shared/namespace-terminating.ts';
 import { desiredSubsets, planEndpoints } from './endpoints.reconcile.ts';
 import { selects, servicesOf, servicesToUpdate } from './pod-services.ts';
 import { TriggerTimeTracker } from './trigger-time.ts';
@@ -86,7 +85,7 @@ export const endpointsController = defineController<void, EndpointsState>({
       }
     } catch (err) {
       // Nothing can be created in a terminating namespace: drop the work.
-      if (plan.type === 'create' && namespaceTerminating(err)) {
+      if (plan.type === 'create' && isNamespaceTerminating(err)) {
         log.debug({ service: key }, 'namespace is terminating; Endpoints not created');
         return;
       }

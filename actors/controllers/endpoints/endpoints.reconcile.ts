@@ -6,6 +6,7 @@ import { isPodReady } from '../../../api/kinds/pod-helpers.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { Service, ServicePort } from '../../../api/kinds/service.ts';
 import { ipFamily } from '../../../api/validation/strings.ts';
+import { sameLabels } from '../../../api/selectors.ts';
 import { repackSubsets } from './repack-subsets.ts';
 import { LAST_CHANGE_TRIGGER_TIME, rfc3339Nano } from './trigger-time.ts';
 
@@ -118,7 +119,6 @@ export function truncateSubsets(subsets: EndpointSubset[]): EndpointSubset[] | u
 
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v ?? null)) as unknown;
 const sameSubsets = (a: EndpointSubset[] | undefined, b: EndpointSubset[]) => isDeepStrictEqual(plain(a ?? []), plain(b));
-const sameLabels = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) => isDeepStrictEqual(a ?? {}, b ?? {});
 
 /** Returns whether the over-capacity annotation is right for these subsets (upstream capacityAnnotationSetCorrectly). */
 function capacityAnnotationOk(ep: Endpoints): boolean {

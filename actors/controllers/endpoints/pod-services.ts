@@ -5,6 +5,7 @@ import { isPodReady } from '../../../api/kinds/pod-helpers.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { Service } from '../../../api/kinds/service.ts';
 import type { Lister } from '../../../bus/indexer.ts';
+import { sameLabels } from '../../../api/selectors.ts';
 import { NAMESPACE_INDEX } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 
@@ -22,14 +23,13 @@ export function servicesOf(pod: Pod, services: Lister<Service>): string[] {
 }
 
 const ips = (p: Pod) => (p.status?.podIPs ?? []).map((x) => x.ip).join(',') + `|${p.status?.podIP ?? ''}`;
-const sameLabels = (a: Pod, b: Pod) => JSON.stringify(Object.entries(a.metadata.labels ?? {}).sort()) === JSON.stringify(Object.entries(b.metadata.labels ?? {}).sort());
 
 /**
  * Returns [podChanged, labelsChanged] (upstream podEndpointsChanged): whether the pod's endpoint
  * may have moved (deletion, readiness, IPs, phase), and whether its service memberships may have.
  */
 export function podEndpointsChanged(old: Pod, now: Pod): [boolean, boolean] {
-  const labelsChanged = !sameLabels(old, now) || old.spec.hostname !== now.spec.hostname || old.spec.subdomain !== now.spec.subdomain;
+  const labelsChanged = !sameLabels(old.metadata.labels, now.metadata.labels) || old.spec.hostname !== now.spec.hostname || old.spec.subdomain !== now.spec.subdomain;
   const podChanged =
     old.metadata.deletionTimestamp !== now.metadata.deletionTimestamp ||
     isPodReady(old) !== isPodReady(now) ||

@@ -4,7 +4,7 @@
 // and counts every pod exactly once through the tracking finalizer.
 import type { Job } from '../../../api/kinds/job.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
-import type { KubeObject } from '../../../api/meta.ts';
+import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
 import { rfc3339 } from '../../../api/names.ts';
 import { labelSelectorMatcher } from '../../../api/selectors.ts';
 import { isNotFound } from '../../../api/status.ts';
@@ -12,7 +12,7 @@ import { CONTROLLER_INDEX, controllerIndexers, namespaceIndexers, orphansIn } fr
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { CacheFence } from '../shared/cache-fence.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
-import { controllerRefOf, newControllerRef, podFromTemplate } from '../shared/ownership.ts';
+import { newControllerRef, podFromTemplate } from '../shared/ownership.ts';
 import { createPod, deletePod } from '../shared/pod-control.ts';
 import { slowStart } from '../shared/slow-start.ts';
 import { nextBackoffRecord, type BackoffRecord } from './job.backoff.ts';
@@ -33,7 +33,6 @@ interface State {
 type Ctx = ControllerContext<State>;
 
 /** Returns the context as the shared helpers take it (they never read the controller's state). */
-const stateless = (ctx: ControllerContext<unknown>): ControllerContext => ctx as ControllerContext;
 
 /**
  * Removes the tracking finalizer with a JSON patch that tests its position (upstream's
@@ -81,7 +80,7 @@ async function syncJob(ctx: Ctx, key: string, job: Job): Promise<number | undefi
   // Its own pods and the orphans of its namespace (upstream FilterPodsByOwner with orphans).
   const cache = ctx.cache<Pod>('pods');
   const candidates = [...cache.byIndex(CONTROLLER_INDEX, job.metadata.uid!), ...cache.byIndex(CONTROLLER_INDEX, orphansIn(job.metadata.namespace))];
-  const pods = await claimObjects(stateless(ctx), candidates, { owner: job, ownerResource: 'jobs', resource: 'pods', ref, matches: (p) => match(p.metadata.labels ?? {}), finalizer: JOB_TRACKING_FINALIZER, wrote });
+  const pods = await claimObjects(ctx, candidates, { owner: job, ownerResource: 'jobs', resource: 'pods', ref, matches: (p) => match(p.metadata.labels ?? {}), finalizer: JOB_TRACKING_FINALIZER, wrote });
   const view = observe(job, pods);
   const status: TrackedJobStatus = structuredClone(job.status ?? {});
   status.uncountedTerminatedPods ??= {};
@@ -97,7 +96,7 @@ async function syncJob(ctx: Ctx, key: string, job: Job): Promise<number | undefi
   const wasReady = (ps: Pod[]) => ps.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
   if (finished) {
     // The Job is over: delete what still runs (keeping finalizers, so those pods are counted as failed).
-    const r = await each(view.active, (p) => deletePod(stateless(ctx), job, p, wrote));
+    const r = await each(view.active, (p) => deletePod(ctx, job, p, wrote));
     if (r.ok.length !== active) finished = undefined;
     active -= r.ok.length;
     terminating += r.ok.length;
@@ -111,7 +110,7 @@ async function syncJob(ctx: Ctx, key: string, job: Job): Promise<number | undefi
         // Excess or suspended pods are not failures: their finalizer goes before the delete.
         const r = await each(m.remove, async (p) => {
           await removeFinalizer(ctx, p, wrote);
-          await deletePod(stateless(ctx), job, p, wrote);
+          await deletePod(ctx, job, p, wrote);
         });
         active -= r.ok.length;
         terminating += r.ok.length;
@@ -124,7 +123,7 @@ async function syncJob(ctx: Ctx, key: string, job: Job): Promise<number | undefi
         const errors = await slowStart(m.indexes ?? Array.from({ length: m.create }, () => -1), async (ix) => {
           const pod = ix < 0 ? podFromTemplate(template, job, ref) : podFromTemplate(indexedTemplate(job, template, ix), job, ref);
           if (ix >= 0) pod.metadata.generateName = `${job.metadata.name}-${ix}-`;
-          if (await createPod(stateless(ctx), job, pod, wrote)) created++;
+          if (await createPod(ctx, job, pod, wrote)) created++;
         });
         active += created;
         err = errors[0];

@@ -10,7 +10,6 @@ import { slowStart } from '../shared/slow-start.ts';
 import { statusUnchanged } from './replicaset.reconcile.ts';
 
 /** Returns the context the shared helpers take: they read deps and events, never a controller's state. */
-export const stateless = (ctx: ControllerContext<unknown>): ControllerContext => ctx as ControllerContext;
 
 /** Called with the resourceVersion of every pod write, so the next sync waits for the cache to see it. */
 export type WroteFn = (resourceVersion: string | undefined) => void;
@@ -18,7 +17,7 @@ export type WroteFn = (resourceVersion: string | undefined) => void;
 /** Creates `count` pods from the ReplicaSet's template in batches of 1, 2, 4, ...; throws the first failure. */
 export async function createPods(ctx: ControllerContext<unknown>, rs: ReplicaSet, count: number, wrote: WroteFn): Promise<void> {
   const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
-  const create = async () => void (await createPod(stateless(ctx), rs, podFromTemplate(rs.spec.template, rs, ref), (o) => wrote(o.metadata.resourceVersion)));
+  const create = async () => void (await createPod(ctx, rs, podFromTemplate(rs.spec.template, rs, ref), (o) => wrote(o.metadata.resourceVersion)));
   // Upstream reports the first failure of the failing batch (they are likely all the same).
   const errors = await slowStart(Array.from({ length: count }, (_, i) => i), create);
   if (errors.length) throw errors[0];
@@ -26,7 +25,7 @@ export async function createPods(ctx: ControllerContext<unknown>, rs: ReplicaSet
 
 /** Deletes the chosen pods (a pod already gone is not an error); throws the first failure. */
 export async function deletePods(ctx: ControllerContext<unknown>, rs: ReplicaSet, pods: readonly Pod[], wrote: WroteFn): Promise<void> {
-  const errors = await forEachBounded(pods, 64, (pod) => deletePod(stateless(ctx), rs, pod, (o) => wrote(o.metadata.resourceVersion)));
+  const errors = await forEachBounded(pods, 64, (pod) => deletePod(ctx, rs, pod, (o) => wrote(o.metadata.resourceVersion)));
   if (errors.length) throw errors[0];
 }
 

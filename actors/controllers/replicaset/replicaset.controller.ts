@@ -5,7 +5,7 @@ import type { Pod } from '../../../api/kinds/pod.ts';
 import { isPodActive } from '../../../api/kinds/pod-helpers.ts';
 import type { ReplicaSet } from '../../../api/kinds/replicaset.ts';
 import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
-import { isEmptySelector, labelSelectorMatcher, type LabelMatcher } from '../../../api/selectors.ts';
+import { isEmptySelector, labelSelectorMatcher, sameLabels, type LabelMatcher } from '../../../api/selectors.ts';
 import { CONTROLLER_INDEX, controllerIndexers, NAMESPACE_INDEX, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import type { Logger } from '../../../bus/types.ts';
@@ -13,7 +13,7 @@ import { defineController, type ControllerContext } from '../../lib/controller.t
 import { CacheFence } from '../shared/cache-fence.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef } from '../shared/ownership.ts';
-import { createPods, deletePods, stateless, writeStatus } from './pod-control.ts';
+import { createPods, deletePods, writeStatus } from './pod-control.ts';
 import { BURST_REPLICAS, calculateStatus, nextAvailableAt, planReplicas, replicasOf } from './replicaset.reconcile.ts';
 
 export interface ReplicaSetControllerOptions {
@@ -73,12 +73,6 @@ function podUpdateKeys(old: KubeObject, pod: KubeObject, ctx: Ctx): string[] {
   return changed ? [...keys, ...podKeys(pod, ctx)] : keys;
 }
 
-/** Returns whether two label maps are equal. */
-function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  const [ka, kb] = [Object.keys(a ?? {}), Object.keys(b ?? {})];
-  return ka.length === kb.length && ka.every((k) => a![k] === b?.[k]);
-}
-
 /** Returns the pods of the ReplicaSets that share this one's controller (getIndirectlyRelatedPods). */
 function relatedPods(ctx: Ctx, rs: ReplicaSet): Pod[] {
   const owner = controllerRefOf(rs);
@@ -106,7 +100,7 @@ export const replicaSetController = defineController<ReplicaSetControllerOptions
     const needsSync = fence.caughtUp(key, { pods });
     const matches = selectorOf(rs, ctx.deps.log);
     const candidates = [...pods.byIndex(CONTROLLER_INDEX, rs.metadata.uid!), ...pods.byIndex(CONTROLLER_INDEX, orphansIn(rs.metadata.namespace))].filter(isPodActive);
-    const owned = await claimObjects(stateless(ctx), candidates, {
+    const owned = await claimObjects(ctx, candidates, {
       owner: rs,
       ownerResource: 'replicasets',
       resource: 'pods',

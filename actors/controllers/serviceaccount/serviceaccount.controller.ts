@@ -3,9 +3,8 @@
 // pkg/controller/serviceaccount/serviceaccounts_controller.go). Keyed by namespace.
 import type { Namespace } from '../../../api/kinds/namespace.ts';
 import type { KubeObject } from '../../../api/meta.ts';
-import { isAlreadyExists } from '../../../api/status.ts';
+import { isAlreadyExists, isNamespaceTerminating } from '../../../api/status.ts';
 import { defineController } from '../../lib/controller.ts';
-import { namespaceTerminating } from '../shared/namespace-terminating.ts';
 
 /** The ServiceAccounts every namespace gets (upstream serviceAccountsToEnsure). */
 export const SERVICE_ACCOUNTS_TO_ENSURE = ['default'];
@@ -29,7 +28,7 @@ export const serviceAccountController = defineController({
         await ctx.deps.client.create('serviceaccounts', sa);
       } catch (err) {
         if (isAlreadyExists(err)) continue; // the cache lags
-        if (namespaceTerminating(err)) {
+        if (isNamespaceTerminating(err)) {
           ctx.deps.log.debug({ namespace }, 'namespace is terminating; no service account created');
           continue;
         }

@@ -6,8 +6,6 @@ import { controllerRefOf, type KubeObject, type OwnerReference } from '../../../
 /** A controlling object (DaemonSet, StatefulSet, Job...) as far as ownership is concerned. */
 export type Owner = Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>;
 
-export { controllerRefOf } from '../../../api/meta.ts';
-
 /** Returns a controller reference to `owner` (metav1.NewControllerRef: controller and blockOwnerDeletion true). */
 export const newControllerRef = (owner: Owner, apiVersion: string, kind: string): OwnerReference => ({
   apiVersion,

@@ -2,12 +2,9 @@
 // (SuccessfulCreate "Created pod: x", FailedCreate "Error creating: ...", and the delete pair).
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { KubeObject } from '../../../api/meta.ts';
-import { StatusError } from '../../../api/status.ts';
+import { isNamespaceTerminating, isNotFound } from '../../../api/status.ts';
 import type { ControllerContext } from '../../lib/controller.ts';
 
-/** Returns whether a create failed because the namespace is being torn down (nothing to retry). */
-export const namespaceTerminating = (err: unknown): boolean =>
-  err instanceof StatusError && (err.status.details?.causes ?? []).some((c) => (c as { reason?: string }).reason === 'NamespaceTerminating');
 
 /** Creates a pod for `owner`; returns it, or undefined when its namespace is terminating; throws other failures. */
 export async function createPod(ctx: ControllerContext, owner: KubeObject, pod: Pod, wrote: (o: KubeObject) => void): Promise<Pod | undefined> {
@@ -17,7 +14,7 @@ export async function createPod(ctx: ControllerContext, owner: KubeObject, pod: 
     ctx.events.record(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
     return created;
   } catch (err) {
-    if (namespaceTerminating(err)) {
+    if (isNamespaceTerminating(err)) {
       ctx.deps.log.debug({ owner: owner.metadata.name }, 'namespace terminating; not creating pods');
       return undefined;
     }
@@ -32,7 +29,7 @@ export async function deletePod(ctx: ControllerContext, owner: KubeObject, pod: 
     wrote(await ctx.deps.client.delete('pods', pod.metadata.name!, { namespace: pod.metadata.namespace }));
     ctx.events.record(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
   } catch (err) {
-    if (err instanceof StatusError && err.code === 404) return;
+    if (isNotFound(err)) return;
     ctx.events.record(owner, 'Warning', 'FailedDelete', `Error deleting: ${(err as Error).message}`);
     throw err;
   }

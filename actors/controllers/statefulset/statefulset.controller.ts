@@ -6,7 +6,7 @@ import type { Pod } from '../../../api/kinds/pod.ts';
 import type { StatefulSet } from '../../../api/kinds/statefulset.ts';
 import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
 import { isEmptySelector, labelSelectorMatcher } from '../../../api/selectors.ts';
-import { isNotFound } from '../../../api/status.ts';
+import { isNamespaceTerminating, isNotFound } from '../../../api/status.ts';
 import { CONTROLLER_INDEX, controllerIndexers, NAMESPACE_INDEX, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
@@ -14,7 +14,6 @@ import { CacheFence } from '../shared/cache-fence.ts';
 import { sortRevisions, templateOfRevision } from '../shared/controller-history.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef } from '../shared/ownership.ts';
-import { namespaceTerminating } from '../shared/pod-control.ts';
 import { slowStart, throwIfAny } from '../shared/slow-start.ts';
 import { identityLabels, isMemberOf, ordinalOf, STS_API_VERSION, STS_KIND } from './statefulset.pods.ts';
 import { completeRollingUpdate, planStatefulSet, statusChanged, type SetAction } from './statefulset.reconcile.ts';
@@ -30,7 +29,6 @@ interface State {
 type Ctx = ControllerContext<State>;
 
 /** Returns the context as the shared helpers take it (they never read the controller's state). */
-const stateless = (ctx: ControllerContext<unknown>): ControllerContext => ctx as ControllerContext;
 
 /** Returns the StatefulSet a pod or revision belongs to, or for an orphan every set of its namespace that selects it (upstream GetPodStatefulSets). */
 function statefulSetKeysOf(o: KubeObject, ctx: ControllerContext<unknown>): string[] {
@@ -61,7 +59,7 @@ async function apply(ctx: Ctx, set: StatefulSet, a: SetAction, wrote: (o: KubeOb
     else if (a.op === 'delete') wrote(await ctx.deps.client.delete('pods', name!, { namespace }));
     else wrote(await ctx.deps.client.patch('pods', name!, { metadata: { labels: identityLabels(set, ordinalOf(a.pod)), resourceVersion: a.pod.metadata.resourceVersion } }, { namespace }));
   } catch (err) {
-    if (a.op === 'create' && namespaceTerminating(err)) return;
+    if (a.op === 'create' && isNamespaceTerminating(err)) return;
     if (a.op === 'delete' && isNotFound(err)) return;
     ctx.events.record(set, 'Warning', `Failed${verb}`, `${verb.toLowerCase()} Pod ${name} in StatefulSet ${set.metadata.name} failed error: ${(err as Error).message}`);
     throw err;
@@ -99,9 +97,9 @@ export const statefulSetController = defineController<StatefulSetControllerInput
     const match = labelSelectorMatcher(set.spec.selector ?? {});
     const claim = { owner: set, ownerResource: 'statefulsets', ref: newControllerRef(set, STS_API_VERSION, STS_KIND), wrote };
     const revisions = sortRevisions(
-      await claimObjects(stateless(ctx), candidates<ControllerRevision>(ctx, 'controllerrevisions', set), { ...claim, resource: 'controllerrevisions', matches: (r) => match(r.metadata.labels ?? {}) }),
+      await claimObjects(ctx, candidates<ControllerRevision>(ctx, 'controllerrevisions', set), { ...claim, resource: 'controllerrevisions', matches: (r) => match(r.metadata.labels ?? {}) }),
     );
-    const pods = await claimObjects(stateless(ctx), candidates<Pod>(ctx, 'pods', set), {
+    const pods = await claimObjects(ctx, candidates<Pod>(ctx, 'pods', set), {
       ...claim,
       resource: 'pods',
       matches: (p) => match(p.metadata.labels ?? {}) && isMemberOf(set, p),
