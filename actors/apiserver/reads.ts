@@ -55,20 +55,28 @@ export function list(ctx: ServerContext, def: ResourceDef, req: ApiRequest): Kub
   if (rv !== undefined && rv > ctx.store.revision)
     throw timeout(`Too large resource version: ${rv}, current: ${ctx.store.revision}`);
 
-  // A node's pods come from the index, not from a scan of every pod in the cluster.
-  const byNode = def.plural === 'pods' && filter.nodeName !== undefined && !opts.continue;
+  // A node's pods come from the index, not from a scan of every pod in the cluster. The index is
+  // the watch hub's: it shows the store at hub.position, and writes after that (applied, but still
+  // waiting for fsync) are not in it. So the list is a snapshot at hub.position and says so: a
+  // kubelet's watch from store.revision would skip a pod bound in that window, and never run it.
+  const position = ctx.hub.position;
+  const byNode = def.plural === 'pods' && filter.nodeName !== undefined && !opts.continue && (rv ?? 0) <= position;
   if (byNode) {
     const items: KubeObject[] = [];
-    for (const key of ctx.hub.podsByNode.get(filter.nodeName!) ?? []) {
-      if (!key.startsWith(prefix)) continue;
-      const kv = ctx.store.get(key);
-      if (kv) {
+    try {
+      for (const key of ctx.hub.podsByNode.get(filter.nodeName!) ?? []) {
+        if (!key.startsWith(prefix)) continue;
+        const kv = ctx.store.range(key, { revision: position, limit: 1 }).kvs[0];
+        if (kv?.key !== key) continue;
         const obj = fromKV(kv);
         if (filter.matches(obj)) items.push(obj);
       }
+    } catch (err) {
+      if (err instanceof CompactedError) throw expired(TOO_OLD);
+      throw err;
     }
     items.sort((a, b) => (keyOf(def, a) < keyOf(def, b) ? -1 : 1));
-    return page(def, items, String(ctx.store.revision), undefined);
+    return page(def, items, String(position), undefined);
   }
 
   let at = ctx.store.revision;
