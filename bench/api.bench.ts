@@ -12,12 +12,8 @@ import { silentLogger, type Bus } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
-import { median, report, type Figure } from './report.ts';
+import { arg, median, report, type Figure } from './report.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const RUNS = arg('runs', 3);
 const OPS = arg('ops', 3000);
 const log = (m: string) => console.log(`[api bench] ${m}`);

@@ -16,12 +16,8 @@ import { cryptoRng } from '../bus/random.ts';
 import { silentLogger } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
-import { median, report } from './report.ts';
+import { arg, median, report } from './report.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const PODS = arg('pods', 10_000);
 const RUNS = arg('runs', 3);
 const log = (m: string) => console.error(`[informer bench] ${m}`);

@@ -16,12 +16,8 @@ import { cryptoRng } from '../bus/random.ts';
 import { silentLogger, type Bus } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
-import { median, report, type Figure } from './report.ts';
+import { arg, median, report, type Figure } from './report.ts';
 
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const RUNS = Number(arg('runs', '3'));
 const PODS = Number(arg('pods', '10000'));
 const WORKERS = arg('workers', '1,5').split(',').map(Number);

@@ -47,3 +47,12 @@ export function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** Returns the value after `--name` on the command line (a number when `def` is one), or `def`. */
+export function arg(name: string, def: number): number;
+export function arg(name: string, def: string): string;
+export function arg(name: string, def: number | string): number | string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i <= 0) return def;
+  return typeof def === 'number' ? Number(process.argv[i + 1]) : process.argv[i + 1];
+}

@@ -17,12 +17,8 @@ import { silentLogger, type Bus } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
-import { median, report, type Figure } from './report.ts';
+import { arg, median, report, type Figure } from './report.ts';
 
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const RUNS = Number(arg('runs', '3'));
 const PODS = Number(arg('pods', '5000'));
 const NODES = arg('nodes', '1000,5000').split(',').map(Number);

@@ -4,12 +4,8 @@
 import { TraceRecorder } from '../actors/tracer/recorder.ts';
 import { apiSubject } from '../bus/subjects.ts';
 import type { SentRecord } from '../bus/tap.ts';
-import { median, report } from './report.ts';
+import { arg, median, report } from './report.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const RUNS = arg('runs', 5);
 const SPANS = arg('spans', 200_000);
 const QUERIES = 50;

@@ -3,12 +3,8 @@
 // Run: npm run bench -- validation [--runs N] [--calls N]
 import type { KubeObject } from '../api/meta.ts';
 import { resourceFor } from '../api/resources.ts';
-import { median, report } from './report.ts';
+import { arg, median, report } from './report.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const RUNS = arg('runs', 5);
 const N = arg('calls', 10_000);
 
