@@ -17,8 +17,6 @@ import { newControllerRef } from '../shared/ownership.ts';
 export const DS_API_VERSION = 'apps/v1';
 export const DS_KIND = 'DaemonSet';
 
-/** Returns the context as the shared helpers take it (they never read the controller's state). */
-
 /** Returns whether a revision stores the DaemonSet's current template (upstream Match). */
 export const matchesTemplate = (ds: DaemonSet, rev: ControllerRevision): boolean => stableStringify(templatePatch(ds.spec.template)) === stableStringify(rev.data);
 

@@ -3,21 +3,15 @@
 import type { DaemonSet } from '../../../api/kinds/daemonset.ts';
 import type { Node } from '../../../api/kinds/node.ts';
 import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
-import { isEmptySelector, labelSelectorMatcher } from '../../../api/selectors.ts';
-import { NAMESPACE_INDEX } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import type { ControllerContext } from '../../lib/controller.ts';
+import { selectingOwners } from '../shared/owner-keys.ts';
 import { DS_KIND } from './daemonset.history.ts';
 import { nodeShouldRunDaemonPod } from './daemonset.nodes.ts';
 
 /** Returns the keys of the DaemonSets of the object's namespace whose selector matches its labels (GetPodDaemonSets / GetHistoryDaemonSets). */
 function selectingDaemonSets(o: KubeObject, ctx: ControllerContext<unknown>): string[] {
-  const labels = o.metadata.labels ?? {};
-  return ctx
-    .cache<DaemonSet>('daemonsets')
-    .byIndex(NAMESPACE_INDEX, o.metadata.namespace ?? '')
-    .filter((ds) => !isEmptySelector(ds.spec.selector) && labelSelectorMatcher(ds.spec.selector)(labels))
-    .map(keyOf);
+  return selectingOwners(ctx.cache<DaemonSet>('daemonsets').lister(), o, ctx.deps.log);
 }
 
 /** Returns the DaemonSet a pod or revision belongs to, or for an orphan every DaemonSet that may adopt it. */

@@ -6,11 +6,12 @@ import type { Pod } from '../../../api/kinds/pod.ts';
 import { isPodTerminal } from '../../../api/kinds/pod-helpers.ts';
 import type { ReplicaSet } from '../../../api/kinds/replicaset.ts';
 import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
-import { isEmptySelector, labelSelectorMatcher, sameLabels, type LabelMatcher } from '../../../api/selectors.ts';
-import { CONTROLLER_INDEX, controllerIndexers, NAMESPACE_INDEX, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
+import { isEmptySelector, labelSelectorMatcher, type LabelMatcher } from '../../../api/selectors.ts';
+import { CONTROLLER_INDEX, controllerIndexers, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import type { Logger } from '../../../bus/types.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
+import { ownerOrAdopters, ownerUpdateKeys, selectingOwners } from '../shared/owner-keys.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef } from '../shared/ownership.ts';
 import { syncDeployment } from './rollout.ts';
@@ -35,28 +36,8 @@ function selectorOf(d: Deployment, log: Logger): LabelMatcher | undefined {
   }
 }
 
-/** Returns the key of the Deployment that controls a ReplicaSet, if one does. */
-function ownerKeys(rs: KubeObject): string[] {
-  const ref = controllerRefOf(rs);
-  return ref?.kind === 'Deployment' ? [`${rs.metadata.namespace}/${ref.name}`] : [];
-}
-
-/** Returns the keys a ReplicaSet update wakes: old and new controller; the selecting Deployments only when an orphan's labels or controller changed (upstream updateReplicaSet). */
-function replicaSetUpdateKeys(old: KubeObject, rs: KubeObject, ctx: ControllerContext): string[] {
-  const [oldRef, ref] = [controllerRefOf(old), controllerRefOf(rs)];
-  const keys = oldRef && oldRef.uid !== ref?.uid ? ownerKeys(old) : [];
-  if (ref) return [...keys, ...ownerKeys(rs)];
-  const changed = oldRef !== undefined || !sameLabels(old.metadata.labels, rs.metadata.labels);
-  return changed ? [...keys, ...replicaSetKeys(rs, ctx)] : keys;
-}
-
-/** Returns the keys a ReplicaSet added or deleted wakes: its Deployment, or for a live orphan the Deployments selecting it (getDeploymentsForReplicaSet). */
-function replicaSetKeys(rs: KubeObject, ctx: ControllerContext): string[] {
-  if (controllerRefOf(rs)) return ownerKeys(rs);
-  if (rs.metadata.deletionTimestamp) return []; // a ReplicaSet going away is never adopted
-  const deployments = ctx.cache<Deployment>('deployments').byIndex(NAMESPACE_INDEX, rs.metadata.namespace ?? '');
-  return deployments.filter((d) => selectorOf(d, ctx.deps.log)?.(rs.metadata.labels)).map(keyOf);
-}
+/** Returns the Deployments that may adopt an orphan ReplicaSet (getDeploymentsForReplicaSet). */
+const adopters = (ctx: ControllerContext) => (rs: KubeObject) => selectingOwners(ctx.cache<Deployment>('deployments').lister(), rs, ctx.deps.log);
 
 /** Returns the keys a pod change wakes: the Recreate Deployment of a pod going away (it waits for old pods to be gone). */
 function podKeys(pod: KubeObject, ctx: ControllerContext): string[] {
@@ -74,7 +55,7 @@ export const deploymentController = defineController<DeploymentControllerOptions
   name: 'deployment',
   watches: [
     { resource: 'deployments', indexers: namespaceIndexers },
-    { resource: 'replicasets', indexers: controllerIndexers, keys: replicaSetKeys, updateKeys: replicaSetUpdateKeys },
+    { resource: 'replicasets', indexers: controllerIndexers, keys: (rs, ctx) => ownerOrAdopters(rs, 'Deployment', adopters(ctx)), updateKeys: (old, rs, ctx) => ownerUpdateKeys(old, rs, 'Deployment', adopters(ctx)) },
     { resource: 'pods', indexers: controllerIndexers, keys: podKeys },
   ],
   workers: (input) => (input && input.workers) || DEPLOYMENT_WORKERS,

@@ -32,8 +32,6 @@ interface State {
 }
 type Ctx = ControllerContext<State>;
 
-/** Returns the context as the shared helpers take it (they never read the controller's state). */
-
 /**
  * Removes the tracking finalizer with a JSON patch that tests its position (upstream's
  * $deleteFromPrimitiveList); true when gone. `unchanged` also tests the cached resourceVersion, so

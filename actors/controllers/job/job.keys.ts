@@ -4,10 +4,10 @@
 import type { Job } from '../../../api/kinds/job.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
-import { isEmptySelector, labelSelectorMatcher } from '../../../api/selectors.ts';
-import { CONTROLLER_INDEX, NAMESPACE_INDEX } from '../../../bus/indexers.ts';
+import { CONTROLLER_INDEX } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import type { ControllerContext } from '../../lib/controller.ts';
+import { selectingOwners } from '../shared/owner-keys.ts';
 import { hasTrackingFinalizer, JOB_KIND } from './job.pods.ts';
 import { isJobFinished } from './job.reconcile.ts';
 
@@ -24,12 +24,7 @@ export const podKeyOfOrphanItem = (key: string): string | undefined => (key.star
 
 /** Returns the unfinished Jobs of the pod's namespace whose selector matches its labels (upstream getPodJobs). */
 function selectingJobs(pod: KubeObject, ctx: ControllerContext<unknown>): string[] {
-  const labels = pod.metadata.labels ?? {};
-  return ctx
-    .cache<Job>('jobs')
-    .byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '')
-    .filter((j) => !isJobFinished(j) && !isEmptySelector(j.spec.selector) && labelSelectorMatcher(j.spec.selector)(labels))
-    .map(keyOf);
+  return selectingOwners(ctx.cache<Job>('jobs').lister(), pod, ctx.deps.log, (j) => !isJobFinished(j));
 }
 
 /** Returns what a pod event concerns: its live Job; else, holding the finalizer, the pod itself; and for an orphan the Jobs that may adopt it. */

@@ -5,12 +5,13 @@ import type { Pod } from '../../../api/kinds/pod.ts';
 import { isPodActive } from '../../../api/kinds/pod-helpers.ts';
 import type { ReplicaSet } from '../../../api/kinds/replicaset.ts';
 import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
-import { isEmptySelector, labelSelectorMatcher, sameLabels, type LabelMatcher } from '../../../api/selectors.ts';
-import { CONTROLLER_INDEX, controllerIndexers, NAMESPACE_INDEX, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
+import { isEmptySelector, labelSelectorMatcher, type LabelMatcher } from '../../../api/selectors.ts';
+import { CONTROLLER_INDEX, controllerIndexers, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import type { Logger } from '../../../bus/types.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { CacheFence } from '../shared/cache-fence.ts';
+import { ownerOrAdopters, ownerUpdateKeys, selectingOwners } from '../shared/owner-keys.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef } from '../shared/ownership.ts';
 import { createPods, deletePods, writeStatus } from './pod-control.ts';
@@ -45,33 +46,8 @@ function selectorOf(rs: ReplicaSet, log: Logger): LabelMatcher | undefined {
   }
 }
 
-/** Returns the ReplicaSets of the pod's namespace whose selector matches it (upstream getPodReplicaSets). */
-function podReplicaSets(pod: KubeObject, ctx: Ctx): ReplicaSet[] {
-  const sets = ctx.cache<ReplicaSet>('replicasets').byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '');
-  return sets.filter((rs) => selectorOf(rs, ctx.deps.log)?.(pod.metadata.labels));
-}
-
-/** Returns the key of the ReplicaSet that controls a pod, if one does. */
-function ownerKeys(pod: KubeObject): string[] {
-  const ref = controllerRefOf(pod);
-  return ref?.kind === 'ReplicaSet' ? [`${pod.metadata.namespace}/${ref.name}`] : [];
-}
-
-/** Returns the keys a pod added or deleted wakes: its ReplicaSet, or for a live orphan every ReplicaSet that may adopt it. */
-function podKeys(pod: KubeObject, ctx: Ctx): string[] {
-  if (controllerRefOf(pod)) return ownerKeys(pod);
-  if (pod.metadata.deletionTimestamp) return []; // a pod going away is never adopted
-  return podReplicaSets(pod, ctx).map(keyOf);
-}
-
-/** Returns the keys a pod update wakes: old and new controller; the selecting ReplicaSets only when an orphan's labels or controller changed (upstream updatePod). */
-function podUpdateKeys(old: KubeObject, pod: KubeObject, ctx: Ctx): string[] {
-  const [oldRef, ref] = [controllerRefOf(old), controllerRefOf(pod)];
-  const keys = oldRef && oldRef.uid !== ref?.uid ? ownerKeys(old) : [];
-  if (ref) return [...keys, ...ownerKeys(pod)];
-  const changed = oldRef !== undefined || !sameLabels(old.metadata.labels, pod.metadata.labels);
-  return changed ? [...keys, ...podKeys(pod, ctx)] : keys;
-}
+/** Returns the ReplicaSets that may adopt an orphan pod (upstream getPodReplicaSets). */
+const adopters = (ctx: Ctx) => (pod: KubeObject) => selectingOwners(ctx.cache<ReplicaSet>('replicasets').lister(), pod, ctx.deps.log);
 
 /** Returns the pods of the ReplicaSets that share this one's controller (getIndirectlyRelatedPods). */
 function relatedPods(ctx: Ctx, rs: ReplicaSet): Pod[] {
@@ -85,7 +61,7 @@ export const replicaSetController = defineController<ReplicaSetControllerOptions
   name: 'replicaset',
   watches: [
     { resource: 'replicasets', indexers: { ...namespaceIndexers, ...controllerIndexers } },
-    { resource: 'pods', indexers: controllerIndexers, keys: podKeys, updateKeys: podUpdateKeys },
+    { resource: 'pods', indexers: controllerIndexers, keys: (pod, ctx) => ownerOrAdopters(pod, 'ReplicaSet', adopters(ctx)), updateKeys: (old, pod, ctx) => ownerUpdateKeys(old, pod, 'ReplicaSet', adopters(ctx)) },
   ],
   workers: (input) => (input && input.workers) || REPLICASET_WORKERS,
   init: () => ({ fence: new CacheFence() }),

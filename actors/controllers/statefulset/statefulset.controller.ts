@@ -4,14 +4,14 @@
 import type { ControllerRevision } from '../../../api/kinds/controllerrevision.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { StatefulSet } from '../../../api/kinds/statefulset.ts';
-import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
-import { isEmptySelector, labelSelectorMatcher } from '../../../api/selectors.ts';
+import type { KubeObject } from '../../../api/meta.ts';
+import { labelSelectorMatcher } from '../../../api/selectors.ts';
 import { isNamespaceTerminating, isNotFound } from '../../../api/status.ts';
-import { CONTROLLER_INDEX, controllerIndexers, NAMESPACE_INDEX, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
-import { keyOf } from '../../../bus/informer.ts';
+import { CONTROLLER_INDEX, controllerIndexers, namespaceIndexers, orphansIn } from '../../../bus/indexers.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { CacheFence } from '../shared/cache-fence.ts';
 import { sortRevisions, templateOfRevision } from '../shared/controller-history.ts';
+import { ownerOrAdopters, selectingOwners } from '../shared/owner-keys.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef } from '../shared/ownership.ts';
 import { slowStart, throwIfAny } from '../shared/slow-start.ts';
@@ -28,18 +28,9 @@ interface State {
 }
 type Ctx = ControllerContext<State>;
 
-/** Returns the context as the shared helpers take it (they never read the controller's state). */
-
 /** Returns the StatefulSet a pod or revision belongs to, or for an orphan every set of its namespace that selects it (upstream GetPodStatefulSets). */
 function statefulSetKeysOf(o: KubeObject, ctx: ControllerContext<unknown>): string[] {
-  const ref = controllerRefOf(o);
-  if (ref) return ref.kind === STS_KIND ? [`${o.metadata.namespace}/${ref.name}`] : [];
-  const labels = o.metadata.labels ?? {};
-  return ctx
-    .cache<StatefulSet>('statefulsets')
-    .byIndex(NAMESPACE_INDEX, o.metadata.namespace ?? '')
-    .filter((s) => !isEmptySelector(s.spec.selector) && labelSelectorMatcher(s.spec.selector)(labels))
-    .map(keyOf);
+  return ownerOrAdopters(o, STS_KIND, (orphan) => selectingOwners(ctx.cache<StatefulSet>('statefulsets').lister(), orphan, ctx.deps.log));
 }
 
 /** Returns the objects of a cache the set controls, then the orphans of its namespace (what a claim looks at). */
