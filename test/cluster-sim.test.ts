@@ -3,19 +3,9 @@ import test from 'ava';
 import type { Node } from '../api/kinds/node.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeObject } from '../api/meta.ts';
+import { deployment } from '../scenarios/objects.ts';
 import { isReady, readyOf, startSimCluster } from './helpers/cluster.ts';
 
-const deployment = (name: string, replicas: number) =>
-  ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: 'default' },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
-    },
-  }) as KubeObject;
 
 test('cluster - a stopped node goes Unknown with the unreachable taint; its pods are evicted after 300 s and replaced elsewhere', async (t) => {
   const c = await startSimCluster(t, { nodes: 3 });

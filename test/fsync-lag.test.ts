@@ -5,7 +5,7 @@
 import test from 'ava';
 import type { Deployment } from '../api/kinds/deployment.ts';
 import type { Pod } from '../api/kinds/pod.ts';
-import type { KubeObject } from '../api/meta.ts';
+import { deployment } from '../scenarios/objects.ts';
 import type { WatchEvent } from '../api/protocol.ts';
 import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
 import { schedulerActor } from '../actors/scheduler/scheduler.actor.ts';
@@ -56,16 +56,6 @@ test("apiserver - a node's pod list taken while a binding waits for fsync is a s
   t.true(seen.includes('web'), `node-0 sees its pod in the list (rv ${list.metadata.resourceVersion}: [${list.items.map((p) => p.metadata.name)}]) or the watch (${events.map((e) => e.type)})`);
 });
 
-const deployment = (name: string, replicas: number): KubeObject => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, namespace: 'default' },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
-  },
-});
 
 // Seeds choose the delivery order; before the fix, seeds 5 and 11 left one pod bound but never run.
 for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
