@@ -16,6 +16,7 @@ import { cryptoRng } from '../bus/random.ts';
 import { silentLogger, type Bus } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
+import { countPods } from './pod-counter.ts';
 import { arg, median, report, type Figure } from './report.ts';
 
 const RUNS = Number(arg('runs', '3'));
@@ -34,27 +35,6 @@ const replicaSet = (i: number, replicas: number): KubeObject => ({
     template: { metadata: { labels: { app: `bench-${i}` } }, spec: { containers: [{ name: 'main', image: 'registry.example/app:1.0' }] } },
   },
 });
-
-/** Counts pods seen created through a watch; `all` resolves at `pods`, `last` is when the last one was seen. */
-async function createdWatcher(client: ApiClient, pods: number) {
-  const r = { created: 0, last: 0, all: undefined as unknown as Promise<void>, stop: () => {} };
-  let done!: () => void;
-  r.all = new Promise<void>((res) => (done = res));
-  const w = await client.watch(
-    'pods',
-    { namespace: 'default' },
-    {
-      event: (ev) => {
-        if (ev.type !== 'ADDED') return;
-        r.last = performance.now();
-        if (++r.created === pods) done();
-      },
-      end: (reason) => reason !== 'stopped' && log(`watch ended: ${reason}`),
-    },
-  );
-  r.stop = () => w.stop();
-  return r;
-}
 
 interface RunResult {
   rate: number;
@@ -81,8 +61,8 @@ async function oneRun(workers: number, pods: number, sets: number, run: number):
     for (let i = 0; i < sets; i++) await client.create('replicasets', replicaSet(i, 0));
     const rs = host('controller-manager').start(replicaSetController, 'controller/replicaset', { workers });
     await rs.waitFor((s) => s.matches?.('running'));
-    const watcher = await createdWatcher(client, pods);
-    const progress = setInterval(() => log(`  ... ${watcher.created}/${pods} created`), 2_000);
+    const watcher = await countPods(client, pods, (ev) => ev.type === 'ADDED', log);
+    const progress = setInterval(() => log(`  ... ${watcher.count}/${pods} created`), 2_000);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const share = (i: number) => Math.floor(pods / sets) + (i < pods % sets ? 1 : 0);

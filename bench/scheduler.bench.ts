@@ -17,6 +17,7 @@ import { silentLogger, type Bus } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
+import { countPods } from './pod-counter.ts';
 import { arg, median, report, type Figure } from './report.ts';
 
 const RUNS = Number(arg('runs', '3'));
@@ -100,31 +101,6 @@ interface RunResult {
   cpuPerPod: number;
 }
 
-/** Counts pods seen bound through a watch; `all` resolves at `pods`, `last` is when the last one was seen. */
-async function boundWatcher(client: ApiClient, pods: number) {
-  const seen = new Set<string>();
-  const r = { bound: 0, last: 0, all: undefined as unknown as Promise<void>, stop: () => {} };
-  let done!: () => void;
-  r.all = new Promise<void>((res) => (done = res));
-  const w = await client.watch(
-    'pods',
-    { namespace: 'default' },
-    {
-      event: (ev) => {
-        const p = ev.object as KubeObject & { spec?: { nodeName?: string } };
-        if (!p.spec?.nodeName || seen.has(p.metadata.name!)) return;
-        seen.add(p.metadata.name!);
-        r.bound++;
-        r.last = performance.now();
-        if (r.bound === pods) done();
-      },
-      end: (reason) => reason !== 'stopped' && log(`watch ended: ${reason}`),
-    },
-  );
-  r.stop = () => w.stop();
-  return r;
-}
-
 /**
  * One measurement on a fresh API server with `nodes` nodes. live: from the first pod created to the
  * last bound, the scheduler running all along. backlog: the pods exist before the scheduler starts;
@@ -146,10 +122,10 @@ async function oneRun(kind: 'memory' | 'nats', mode: Mode, nodes: number, pods: 
     await pool(nodes, 64, (i) => client.create('nodes', node(i)));
     const createPods = () => pool(pods, 64, (i) => client.create('pods', pod(String(run), i)));
     if (mode === 'backlog') await createPods();
-    const watcher = await boundWatcher(client, pods);
+    const watcher = await countPods(client, pods, (ev) => !!(ev.object as KubeObject & { spec?: { nodeName?: string } }).spec?.nodeName, log);
     const sched = (await host('scheduler')).start(schedulerActor, 'scheduler', {});
     await sched.waitFor((s) => !s.matches?.({ lifecycle: 'syncing' }));
-    const progress = setInterval(() => log(`  ... ${watcher.bound}/${pods} bound`), 2_000);
+    const progress = setInterval(() => log(`  ... ${watcher.count}/${pods} bound`), 2_000);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     if (mode === 'live') await createPods();
