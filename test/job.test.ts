@@ -13,6 +13,7 @@ import { ttlAfterFinishedController } from '../actors/controllers/job/ttl-after-
 import { VirtualClock } from '../bus/clock.ts';
 import type { ApiClient } from '../bus/client.ts';
 import { startApi } from './helpers/api.ts';
+import { recordPodOwners } from './helpers/owners.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
@@ -225,14 +226,8 @@ test('job - an orphan holding the tracking finalizer loses it, so do the pods of
   const keeper = await get('keeper');
   const pod = (name: string, labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels, finalizers: [F] }, spec: { containers: [{ name: 'c', image: 'i' }] } });
   // Every owner the pods ever had (the adopted one is then deleted as one too many for parallelism 1).
-  const owners = new Map<string, Set<string>>();
-  const w = await run(
-    env.client.watch('pods', { namespace: 'default' }, {
-      event: (ev) => (ev.object as Pod).metadata.ownerReferences?.forEach((r) => owners.set(ev.object.metadata.name!, (owners.get(ev.object.metadata.name!) ?? new Set()).add(r.uid))),
-      end: () => {},
-    }),
-  );
-  t.teardown(() => w.stop());
+  const { owners, stop } = await run(recordPodOwners(env.client));
+  t.teardown(stop);
   await run(env.client.create('pods', pod('stray', { app: 'none' })));
   await run(env.client.create('pods', pod('foundling', { 'batch.kubernetes.io/controller-uid': keeper.metadata.uid! })));
   await watch(5);

@@ -10,6 +10,7 @@ import { statefulSetController } from '../actors/controllers/statefulset/statefu
 import { VirtualClock } from '../bus/clock.ts';
 import type { ApiClient } from '../bus/client.ts';
 import { startApi } from './helpers/api.ts';
+import { recordPodOwners } from './helpers/owners.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
@@ -200,14 +201,8 @@ test('statefulset - an orphan pod is adopted by the set it belongs to, not by an
   await run(env.client.create('statefulsets', other));
   await watch(20, () => {});
   t.deepEqual(await names(), ['other-0', 'web-0']);
-  const owners = new Map<string, Set<string>>();
-  const w = await run(
-    env.client.watch('pods', { namespace: 'default' }, {
-      event: (ev) => (ev.object as Pod).metadata.ownerReferences?.forEach((r) => owners.set(ev.object.metadata.name!, (owners.get(ev.object.metadata.name!) ?? new Set()).add(r.uid))),
-      end: () => {},
-    }),
-  );
-  t.teardown(() => w.stop());
+  const { owners, stop } = await run(recordPodOwners(env.client));
+  t.teardown(stop);
   // web-1 is beyond web's one replica: once adopted, it is condemned and deleted.
   await run(env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'db', image: 'db:1' }] } }));
   await watch(10, () => {});
