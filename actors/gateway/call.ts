@@ -1,0 +1,30 @@
+// What a verb handler gets for one HTTP request, and what it answers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiClient } from '../../bus/client.ts';
+import type { Clock } from '../../bus/clock.ts';
+import type { Logger } from '../../bus/types.ts';
+import type { ResourceTarget } from './routes.ts';
+
+/** One request to a resource path, with the effects a handler may use. */
+export interface Call {
+  client: ApiClient;
+  clock: Clock;
+  log: Logger;
+  target: ResourceTarget;
+  query: URLSearchParams;
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The body as media type and bytes (read once, size-limited). */
+  body(): Promise<{ type: string; bytes: Buffer }>;
+}
+
+/** A JSON answer with its HTTP code; `undefined` when the handler streamed its own (watch). */
+export type Reply = { code: number; body: unknown } | undefined;
+
+/** One row of the verb table: method, what the path names, and the handler. */
+export interface VerbRoute {
+  method: string;
+  /** collection: no name in the path; object: a name; or the subresource's name. */
+  on: 'collection' | 'object' | string;
+  run(call: Call): Promise<Reply>;
+}

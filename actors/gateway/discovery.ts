@@ -1,0 +1,106 @@
+// Discovery as upstream serves it (legacy format): /api, /apis, /api/v1, /apis/<group>/<version>,
+// built from the resource table plus the facts below (verbs, categories, subresources).
+import { allResources } from '../../api/resources.ts';
+import type { ResourceDef } from '../../api/resource.ts';
+
+/** Verbs of an ordinary resource, as upstream lists them. */
+const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+/** Verbs of a status or scale subresource. */
+const SUB = ['get', 'patch', 'update'];
+
+/** Resources that upstream puts in the `all` category (what `kubectl get all` shows). */
+const IN_ALL = new Set(['pods', 'services', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'replicationcontrollers', 'cronjobs', 'horizontalpodautoscalers']);
+
+/** Resources served as write-only (create) collections. */
+const CREATE_ONLY = new Set(['bindings']);
+
+/** Resources with a scale subresource (autoscaling/v1 Scale). */
+export const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets']);
+
+/** Returns the verbs of a resource. */
+export const verbsOf = (d: ResourceDef) => (CREATE_ONLY.has(d.plural) ? ['create'] : CRUD);
+
+/** Returns the subresources served for a resource: name → verbs (and the Scale kind for scale). */
+export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: string[]; kind: string; group?: string; version?: string }> {
+  const out: Array<{ name: string; verbs: string[]; kind: string; group?: string; version?: string }> = [];
+  if (d.hasStatus) out.push({ name: 'status', verbs: SUB, kind: d.kind });
+  if (SCALABLE.has(d.plural)) out.push({ name: 'scale', verbs: SUB, kind: 'Scale', group: 'autoscaling', version: 'v1' });
+  if (d.plural === 'pods') out.push({ name: 'binding', verbs: ['create'], kind: 'Binding' });
+  return out;
+}
+
+/** Returns the group/versions served: '' is the core group (v1 at /api/v1). */
+export function groups(): Map<string, ResourceDef[]> {
+  const m = new Map<string, ResourceDef[]>();
+  for (const d of allResources()) m.set(d.group, [...(m.get(d.group) ?? []), d]);
+  return m;
+}
+
+/** Returns the resource def served at a group/version and plural, if any. */
+export function servedResource(group: string, version: string, plural: string): ResourceDef | undefined {
+  return allResources().find((d) => d.group === group && d.version === version && d.plural === plural);
+}
+
+/** Returns true when a group/version is served. */
+export const servesGroupVersion = (group: string, version: string) => allResources().some((d) => d.group === group && d.version === version);
+
+/** /api: the core group's versions. */
+export const apiVersions = (serverAddress: string) => ({
+  kind: 'APIVersions',
+  versions: ['v1'],
+  serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+});
+
+/** One APIGroup entry (named groups only). */
+function apiGroup(name: string, defs: ResourceDef[]) {
+  const versions = [...new Set(defs.map((d) => d.version))].map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+  return { name, versions, preferredVersion: versions[0] };
+}
+
+/** /apis: every named group. */
+export function apiGroupList() {
+  const out = [...groups()].filter(([g]) => g !== '').map(([g, defs]) => apiGroup(g, defs));
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
+}
+
+/** /apis/<group>: one group, or undefined. */
+export function apiGroupDoc(group: string) {
+  const defs = groups().get(group);
+  return group && defs ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, defs) } : undefined;
+}
+
+/** /api/v1 or /apis/<group>/<version>: the resources and subresources of one group/version. */
+export function apiResourceList(group: string, version: string) {
+  const defs = allResources().filter((d) => d.group === group && d.version === version);
+  const resources: unknown[] = [];
+  for (const d of defs) {
+    resources.push({
+      name: d.plural,
+      singularName: d.singular,
+      namespaced: d.namespaced,
+      kind: d.kind,
+      verbs: verbsOf(d),
+      ...(d.shortNames.length ? { shortNames: d.shortNames } : {}),
+      ...(IN_ALL.has(d.plural) ? { categories: ['all'] } : {}),
+    });
+    for (const s of subresourcesOf(d))
+      resources.push({ name: `${d.plural}/${s.name}`, singularName: '', namespaced: d.namespaced, kind: s.kind, verbs: s.verbs, ...(s.group ? { group: s.group, version: s.version } : {}) });
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+}
+
+/** Go's names for node's platform values. */
+const GOARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' };
+
+/** /version: minor "32" (kubectl picks its client version from it), a gitVersion that says kubus. */
+export const versionInfo = () => ({
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-kubus',
+  gitCommit: '',
+  gitTreeState: 'clean',
+  buildDate: '',
+  goVersion: `node${process.versions.node}`,
+  compiler: 'kubus',
+  platform: `${process.platform}/${GOARCH[process.arch] ?? process.arch}`,
+});

@@ -1,0 +1,26 @@
+// The HTTP gateway actor: serves the Kubernetes REST API on an HTTP address and turns each call
+// into a bus request through the process's ApiClient. Stateless: any number may run.
+import { fromPromise } from 'xstate';
+import { defineActor } from '../lib/actor.ts';
+import { gatewayMachine } from './gateway.machine.ts';
+import { close, createGatewayServer, listen } from './server.ts';
+
+export interface GatewayInput {
+  /** HOST:PORT to listen on; port 0 picks a free one (the URL is in the snapshot's context). */
+  address: string;
+}
+
+export const gatewayActor = defineActor<GatewayInput>({
+  kind: 'gateway',
+  logic(deps, input) {
+    const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log });
+    deps.onStop(() => close(server));
+    return gatewayMachine.provide({
+      actors: { listen: fromPromise(({ input: i }: { input: { address: string } }) => listen(server, i.address)) },
+      actions: {
+        listening: (_, { url }) => deps.log.info({ url, address: input.address }, 'gateway listening'),
+        failed: (_, { error }) => deps.log.error({ address: input.address, err: error }, 'gateway could not listen'),
+      },
+    });
+  },
+});

@@ -1,0 +1,73 @@
+// The gateway's route table: fixed paths (version, health, discovery) and the resource paths
+// `/api/v1/...` and `/apis/<group>/<version>/...`, parsed into what a verb handler needs.
+import type { ResourceDef } from '../../api/resource.ts';
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, servedResource, servesGroupVersion, subresourcesOf, versionInfo } from './discovery.ts';
+import { notServed } from './http.ts';
+
+/** What a fixed path answers: a JSON document, or plain text (health checks). */
+export type Fixed = { json: unknown } | { text: string };
+
+/** A request for a resource: which one, where, and which part of it. */
+export interface ResourceTarget {
+  def: ResourceDef;
+  /** The namespace in the path; undefined for cluster-scoped resources and all-namespace lists. */
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+const HEALTH: Fixed = { text: 'ok' };
+
+/** Fixed GET paths: path → answer (the host is the address clients reached us on). */
+const FIXED: Record<string, (host: string) => Fixed> = {
+  '/version': () => ({ json: versionInfo() }),
+  '/healthz': () => HEALTH,
+  '/livez': () => HEALTH,
+  '/readyz': () => HEALTH,
+  '/api': (host) => ({ json: apiVersions(host) }),
+  '/apis': () => ({ json: apiGroupList() }),
+  '/api/v1': () => ({ json: apiResourceList('', 'v1') }),
+};
+
+/** Namespace subresources that share the shape of a namespaced collection path. */
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+/** Returns the answer of a fixed path (incl. /apis/<group>[/<version>]), or undefined for resource paths. */
+export function fixedRoute(path: string, host: string): Fixed | undefined {
+  const f = FIXED[path] ?? FIXED[path.replace(/\/+$/, '')];
+  if (f) return f(host);
+  const m = /^\/apis\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
+  if (!m) return undefined;
+  const [, group, version] = m;
+  if (version === undefined) {
+    const doc = apiGroupDoc(group);
+    if (!doc) throw notServed();
+    return { json: doc };
+  }
+  if (!servesGroupVersion(group, version)) throw notServed();
+  return { json: apiResourceList(group, version) };
+}
+
+/** Returns the resource a path names; 404 (as upstream) for anything not served. */
+export function resourceRoute(path: string): ResourceTarget {
+  const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs.length >= 3) [group, version, rest] = ['', segs[1], segs.slice(2)];
+  else if (segs[0] === 'apis' && segs.length >= 4) [group, version, rest] = [segs[1], segs[2], segs.slice(3)];
+  else throw notServed();
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && NAMESPACE_SUBRESOURCES.has(rest[2]))) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, subresource, ...extra] = rest;
+  const def = servedResource(group, version, plural);
+  if (!def || extra.length) throw notServed();
+  // A namespaced object is only reachable under its namespace; a cluster-scoped one never is.
+  if (namespace !== undefined && !def.namespaced) throw notServed();
+  if (namespace === undefined && def.namespaced && name !== undefined) throw notServed();
+  if (subresource !== undefined && !subresourcesOf(def).some((s) => s.name === subresource)) throw notServed();
+  return { def, namespace, name, subresource };
+}

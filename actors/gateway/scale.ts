@@ -1,0 +1,81 @@
+// The scale subresource (autoscaling/v1 Scale) of deployments, replicasets and statefulsets:
+// read from and written to the object's spec.replicas, as upstream's scale REST storage does.
+import fastJsonPatch, { type Operation } from 'fast-json-patch';
+import mergePatch from 'json-merge-patch';
+import type { KubeObject, LabelSelector } from '../../api/meta.ts';
+import { labelSelectorRequirements, selectorToString } from '../../api/selectors.ts';
+import { StatusError } from '../../api/status.ts';
+import type { Call, Reply } from './call.ts';
+
+interface Scale {
+  apiVersion: 'autoscaling/v1';
+  kind: 'Scale';
+  metadata: KubeObject['metadata'];
+  spec: { replicas?: number };
+  status: { replicas: number; selector?: string };
+}
+
+type Scalable = KubeObject & { spec?: { replicas?: number; selector?: LabelSelector }; status?: { replicas?: number } };
+
+/** Returns the Scale view of a workload. */
+export function scaleOf(obj: Scalable): Scale {
+  const { name, namespace, uid, resourceVersion, creationTimestamp } = obj.metadata;
+  const selector = obj.spec?.selector ? selectorToString(labelSelectorRequirements(obj.spec.selector)) : undefined;
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+    spec: { replicas: obj.spec?.replicas ?? 0 },
+    status: { replicas: obj.status?.replicas ?? 0, ...(selector ? { selector } : {}) },
+  };
+}
+
+/** Returns spec.replicas of a Scale body, or 422 as upstream's scale validation. */
+function replicasOf(scale: Partial<Scale>, name: string): number {
+  const r = scale.spec?.replicas ?? 0;
+  if (!Number.isInteger(r) || r < 0)
+    throw new StatusError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${r}: must be greater than or equal to 0`, {
+      name,
+      group: 'autoscaling',
+      kind: 'Scale',
+      causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${r}: must be greater than or equal to 0`, field: 'spec.replicas' }],
+    });
+  return r;
+}
+
+/** Writes `replicas` into the object; a Scale carrying a resourceVersion must match the object's. */
+async function writeReplicas(call: Call, obj: Scalable, replicas: number, resourceVersion?: string): Promise<Reply> {
+  const { def, namespace } = call.target;
+  const next: Scalable = { ...obj, metadata: { ...obj.metadata, ...(resourceVersion ? { resourceVersion } : {}) }, spec: { ...obj.spec, replicas } };
+  const written = await call.client.call<Scalable>(def.plural, 'update', { namespace, name: obj.metadata.name, body: next });
+  return { code: 200, body: scaleOf(written) };
+}
+
+/** GET …/scale. */
+export async function getScale(call: Call): Promise<Reply> {
+  const { def, namespace, name } = call.target;
+  return { code: 200, body: scaleOf(await call.client.call<Scalable>(def.plural, 'get', { namespace, name })) };
+}
+
+/** PUT …/scale with a Scale body. */
+export async function putScale(call: Call, scale: Partial<Scale>): Promise<Reply> {
+  const { def, namespace, name } = call.target;
+  const obj = await call.client.call<Scalable>(def.plural, 'get', { namespace, name });
+  return writeReplicas(call, obj, replicasOf(scale, name!), scale.metadata?.resourceVersion);
+}
+
+/** PATCH …/scale: the patch applies to the Scale view, then its replicas go to the object. */
+export async function patchScale(call: Call, patch: unknown, type: 'json' | 'merge' | 'strategic'): Promise<Reply> {
+  const { def, namespace, name } = call.target;
+  const obj = await call.client.call<Scalable>(def.plural, 'get', { namespace, name });
+  const current = scaleOf(obj);
+  let patched: Partial<Scale>;
+  try {
+    // A Scale has no lists: a strategic merge patch of it is a merge patch.
+    patched = type === 'json' ? (fastJsonPatch.applyPatch(structuredClone(current), patch as Operation[], true, false).newDocument as Scale) : (mergePatch.apply(structuredClone(current), patch) as Scale);
+  } catch (err) {
+    throw new StatusError(422, 'Invalid', `the patch could not be applied to the Scale: ${(err as Error).message}`);
+  }
+  const rv = patched.metadata?.resourceVersion !== current.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
+  return writeReplicas(call, obj, replicasOf(patched, name!), rv);
+}

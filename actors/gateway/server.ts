@@ -1,0 +1,82 @@
+// The gateway's HTTP server: one request → fixed route or resource verb → bus call → JSON
+// answer; every failure becomes a Kubernetes Status with its HTTP code.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApiClient } from '../../bus/client.ts';
+import type { Clock } from '../../bus/clock.ts';
+import type { Logger } from '../../bus/types.ts';
+import type { Call } from './call.ts';
+import { mediaType, methodNotAllowed, readBody, sendJson, sendText, statusOf } from './http.ts';
+import { fixedRoute, resourceRoute } from './routes.ts';
+import { verbFor } from './verbs.ts';
+
+export interface GatewayDeps {
+  client: ApiClient;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Serves one request; never throws (failures are answered as Status). */
+export async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  const method = req.method ?? 'GET';
+  try {
+    const fixed = fixedRoute(url.pathname, req.headers.host ?? '');
+    if (fixed) {
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method);
+      if ('text' in fixed) sendText(res, 200, fixed.text);
+      else sendJson(res, 200, fixed.json);
+      return;
+    }
+    const target = resourceRoute(url.pathname);
+    let body: Promise<{ type: string; bytes: Buffer }> | undefined;
+    const call: Call = {
+      ...deps,
+      target,
+      query: url.searchParams,
+      req,
+      res,
+      body: () => (body ??= readBody(req).then((bytes) => ({ type: mediaType(req.headers['content-type']), bytes }))),
+    };
+    const run = verbFor(method, target.subresource ?? (target.name === undefined ? 'collection' : 'object'));
+    const reply = await run(call);
+    if (reply) sendJson(res, reply.code, reply.body);
+  } catch (err) {
+    const { status, expected } = statusOf(err);
+    if (!expected) deps.log.error({ err, method, path: url.pathname }, 'gateway request failed');
+    if (res.headersSent) res.end();
+    else sendJson(res, status.code, status);
+  }
+}
+
+/** Returns an HTTP server for the gateway (not yet listening). */
+export function createGatewayServer(deps: GatewayDeps): Server {
+  const server = createServer((req, res) => void handle(deps, req, res));
+  // Watches are long-lived: no request timeout of node's own (timeoutSeconds ends them).
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 60_000;
+  return server;
+}
+
+/** Starts listening on HOST:PORT (port 0: any free one); resolves with the URL. */
+export function listen(server: Server, address: string): Promise<string> {
+  const i = address.lastIndexOf(':');
+  const host = (i < 0 ? '127.0.0.1' : address.slice(0, i)).replace(/^\[|\]$/g, '');
+  const port = Number(i < 0 ? address : address.slice(i + 1));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+    });
+  });
+}
+
+/** Stops accepting, ends open streams (watches), and resolves once closed. */
+export function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,184 @@
+// The verb table: (HTTP method, what the path names) → one bus call, with upstream's query and
+// body options mapped onto the ApiRequest fields.
+import type { KubeList, KubeObject } from '../../api/meta.ts';
+import type { DeleteOptions, ListOptions, PatchType, PropagationPolicy } from '../../api/protocol.ts';
+import { StatusError } from '../../api/status.ts';
+import type { Call, Reply, VerbRoute } from './call.ts';
+import { asObject, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
+import { asRequested } from './output.ts';
+import { getScale, patchScale, putScale } from './scale.ts';
+import { streamWatch } from './watch.ts';
+
+/** Patch media types → the bus's patch types (server-side apply is not served yet). */
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+};
+
+/** Verbs whose bus request honours dryRun (the others refuse it rather than write). */
+const DRY_RUN_VERBS = new Set(['create']);
+
+/** Returns true for `dryRun=All`; 400 for other values, or a verb the bus cannot dry-run. */
+function dryRun(call: Call, verb: string): boolean | undefined {
+  const v = call.query.getAll('dryRun');
+  if (!v.length) return undefined;
+  if (v.some((x) => x !== 'All')) throw new StatusError(400, 'BadRequest', `Invalid dry run value: ${JSON.stringify(v)}: supported values: "All"`);
+  if (!DRY_RUN_VERBS.has(verb)) throw new StatusError(400, 'BadRequest', `dryRun is not supported by kubus for ${verb} yet`);
+  return true;
+}
+
+/** Returns the request body as an object, its namespace and name checked against the path. */
+async function objectBody(call: Call): Promise<KubeObject> {
+  const { type, bytes } = await call.body();
+  const obj = asObject(decodeObject(type, bytes)) as unknown as KubeObject;
+  obj.metadata ??= {} as KubeObject['metadata'];
+  const { namespace, name } = call.target;
+  if (namespace !== undefined) {
+    if (obj.metadata.namespace && obj.metadata.namespace !== namespace)
+      throw new StatusError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+    obj.metadata.namespace = namespace;
+  }
+  if (name !== undefined) {
+    if (obj.metadata.name && obj.metadata.name !== name)
+      throw new StatusError(400, 'BadRequest', `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    obj.metadata.name = name;
+  }
+  return obj;
+}
+
+/** Returns the patch body and its type. */
+async function patchBody(call: Call): Promise<{ patch: unknown; type: PatchType }> {
+  const { type, bytes } = await call.body();
+  const patchType = PATCH_TYPES[type];
+  if (!patchType) throw unsupportedMedia(type, Object.keys(PATCH_TYPES));
+  return { patch: decodeObject('application/json', bytes), type: patchType };
+}
+
+/** Returns the list options of the query. */
+function listOptions(q: URLSearchParams): ListOptions {
+  const o: ListOptions = {};
+  for (const k of ['labelSelector', 'fieldSelector', 'continue', 'resourceVersion'] as const) {
+    const v = q.get(k);
+    if (v) o[k] = v;
+  }
+  const limit = intParam(q, 'limit');
+  if (limit !== undefined && limit > 0) o.limit = limit;
+  return o;
+}
+
+/** Returns DeleteOptions from the body (if any) and the query, as upstream merges them. */
+async function deleteOptions(call: Call): Promise<DeleteOptions> {
+  const { type, bytes } = await call.body();
+  const body = bytes.length ? (asObject(decodeObject(type, bytes)) as DeleteOptions & { orphanDependents?: boolean; dryRun?: string[] }) : {};
+  const q = call.query;
+  const o: DeleteOptions = {};
+  const grace = intParam(q, 'gracePeriodSeconds') ?? body.gracePeriodSeconds;
+  if (grace !== undefined) o.gracePeriodSeconds = grace;
+  const orphan = q.get('orphanDependents') ?? body.orphanDependents;
+  const policy = (q.get('propagationPolicy') ?? body.propagationPolicy ?? (orphan === undefined ? undefined : String(orphan) === 'true' ? 'Orphan' : 'Background')) as PropagationPolicy | undefined;
+  if (policy !== undefined) o.propagationPolicy = policy;
+  if (body.preconditions) o.preconditions = body.preconditions;
+  if (body.dryRun?.length) call.query.set('dryRun', body.dryRun[0]);
+  dryRun(call, 'delete');
+  return o;
+}
+
+const list = async (call: Call): Promise<Reply> => {
+  if (['true', '1'].includes(call.query.get('watch') ?? '')) return streamWatch(call);
+  const { def, namespace } = call.target;
+  const opts = listOptions(call.query);
+  // Without a limit the client fetches pages and joins them, so no single bus message grows unbounded.
+  const out = opts.limit ? await call.client.call<KubeList>(def.plural, 'list', { namespace, list: opts }) : await call.client.list(def.plural, { ...opts, namespace });
+  return { code: 200, body: asRequested(call, out) };
+};
+
+const get = async (call: Call): Promise<Reply> => {
+  if (['true', '1'].includes(call.query.get('watch') ?? '')) return streamWatch(call);
+  const { def, namespace, name } = call.target;
+  return { code: 200, body: asRequested(call, await call.client.call(def.plural, 'get', { namespace, name })) };
+};
+
+const create = async (call: Call): Promise<Reply> => {
+  const { def, namespace } = call.target;
+  const body = await objectBody(call);
+  return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create') }) };
+};
+
+/** PUT of the object or of its status. */
+const update = (verb: 'update' | 'update-status') => async (call: Call): Promise<Reply> => {
+  const { def, namespace, name } = call.target;
+  const body = await objectBody(call);
+  dryRun(call, verb);
+  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body }) };
+};
+
+/** PATCH of the object or of its status. */
+const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Reply> => {
+  const { def, namespace, name } = call.target;
+  const { patch: p, type } = await patchBody(call);
+  dryRun(call, verb);
+  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type }) };
+};
+
+const remove = async (call: Call): Promise<Reply> => {
+  const { def, namespace, name } = call.target;
+  const del = await deleteOptions(call);
+  return { code: 200, body: await call.client.call(def.plural, 'delete', { namespace, name, delete: del }) };
+};
+
+/** DELETE on a collection: every object the selectors match, one delete each; the answer lists them. */
+const deleteCollection = async (call: Call): Promise<Reply> => {
+  const { def, namespace } = call.target;
+  const del = await deleteOptions(call);
+  const { labelSelector, fieldSelector } = listOptions(call.query);
+  const found = await call.client.list(def.plural, { namespace, labelSelector, fieldSelector });
+  const items: KubeObject[] = [];
+  for (const o of found.items) {
+    try {
+      items.push(await call.client.call(def.plural, 'delete', { namespace: o.metadata.namespace, name: o.metadata.name, delete: del }));
+    } catch (err) {
+      // Gone meanwhile: deleted by someone else, which is what was asked.
+      if (!(err instanceof StatusError && err.code === 404)) throw err;
+    }
+  }
+  return { code: 200, body: { ...found, items } };
+};
+
+const bind = async (call: Call): Promise<Reply> => {
+  const { def, namespace, name } = call.target;
+  const body = await objectBody(call);
+  await call.client.call(def.plural, 'bind', { namespace, name, body });
+  return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+};
+
+const scaleBody = async (call: Call) => {
+  const { type, bytes } = await call.body();
+  dryRun(call, 'update');
+  return asObject(decodeObject(type, bytes));
+};
+
+/** Behaviour as a table: method and path shape → handler. */
+export const VERBS: readonly VerbRoute[] = [
+  { method: 'GET', on: 'collection', run: list },
+  { method: 'POST', on: 'collection', run: create },
+  { method: 'DELETE', on: 'collection', run: deleteCollection },
+  { method: 'GET', on: 'object', run: get },
+  { method: 'PUT', on: 'object', run: update('update') },
+  { method: 'PATCH', on: 'object', run: patch('patch') },
+  { method: 'DELETE', on: 'object', run: remove },
+  { method: 'GET', on: 'status', run: get },
+  { method: 'PUT', on: 'status', run: update('update-status') },
+  { method: 'PATCH', on: 'status', run: patch('patch-status') },
+  { method: 'GET', on: 'scale', run: getScale },
+  { method: 'PUT', on: 'scale', run: async (call) => putScale(call, await scaleBody(call)) },
+  { method: 'PATCH', on: 'scale', run: async (call) => (dryRun(call, 'patch'), patchScale(call, ...Object.values(await patchBody(call)) as [unknown, PatchType])) },
+  { method: 'POST', on: 'binding', run: bind },
+];
+
+/** Returns the handler of a method on a path shape; 405 when the path takes no such method. */
+export function verbFor(method: string, on: string): VerbRoute['run'] {
+  const v = VERBS.find((r) => r.method === method && r.on === on);
+  if (!v) throw methodNotAllowed(method);
+  return v.run;
+}

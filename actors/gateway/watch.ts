@@ -1,0 +1,76 @@
+// `?watch=true`: one bus watch streamed as chunked newline-delimited JSON, one line per event,
+// flushed as it comes; ends on timeoutSeconds, on the client leaving, or with an ERROR event.
+import type { WatchEvent } from '../../api/protocol.ts';
+import { isExpired, StatusError, type Status } from '../../api/status.ts';
+import type { ClientWatch } from '../../bus/watch-client.ts';
+import type { Call, Reply } from './call.ts';
+import { boolParam, intParam } from './http.ts';
+import { asRequested } from './output.ts';
+
+/** Streams a watch until it ends; answers nothing itself (the stream is the answer). */
+export async function streamWatch(call: Call): Promise<Reply> {
+  const { client, clock, query, req, res, target, log } = call;
+  const timeoutSeconds = intParam(query, 'timeoutSeconds');
+  const opts = {
+    namespace: target.namespace,
+    labelSelector: query.get('labelSelector') || undefined,
+    fieldSelector: field(query, target.name),
+    resourceVersion: query.get('resourceVersion') || undefined,
+    allowWatchBookmarks: boolParam(query, 'allowWatchBookmarks'),
+  };
+  let open = true;
+  let timer: unknown;
+  let watch: ClientWatch | undefined;
+  // Events may arrive before the watch's reply: they wait until the headers are out.
+  let pending: string[] | undefined = [];
+  const line = (type: string, object: unknown) => {
+    if (!open) return;
+    const text = JSON.stringify({ type, object }) + '\n';
+    if (pending) pending.push(text);
+    else res.write(text);
+  };
+  const finish = (status?: Status) => {
+    if (!open) return;
+    if (status) line('ERROR', status);
+    open = false;
+    if (pending) start();
+    clock.clearTimeout(timer);
+    watch?.stop();
+    res.end();
+  };
+  const start = () => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    for (const text of pending ?? []) res.write(text);
+    pending = undefined;
+  };
+  try {
+    watch = await client.watch(target.def.plural, opts, {
+      event: (ev: WatchEvent) => line(ev.type, ev.type === 'BOOKMARK' ? ev.object : asRequested(call, ev.object)),
+      end: (reason, status) => {
+        // Events were lost or the server went away: the client must list again, as after a broken upstream watch.
+        if (reason !== 'stopped') log.debug({ reason }, 'watch ended');
+        finish(status);
+      },
+    });
+  } catch (err) {
+    // Upstream's watch cache answers a too-old resourceVersion with 200 and an ERROR event (410).
+    if (!isExpired(err)) throw err;
+    start();
+    finish((err as StatusError).status);
+    return undefined;
+  }
+  start();
+  req.on('close', () => finish());
+  res.on('close', () => finish());
+  if (timeoutSeconds !== undefined && timeoutSeconds > 0) timer = clock.setTimeout(() => finish(), timeoutSeconds * 1000);
+  return undefined;
+}
+
+/** A watch of one object (`/pods/x?watch=1`, old style) is a watch with a name field selector. */
+function field(query: URLSearchParams, name?: string): string | undefined {
+  const fs = query.get('fieldSelector') || undefined;
+  if (name === undefined) return fs;
+  const byName = `metadata.name=${name}`;
+  return fs ? `${fs},${byName}` : byName;
+}

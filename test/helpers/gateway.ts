@@ -1,0 +1,51 @@
+// A gateway over an in-process API server, and the real kubectl pointed at it through a kubeconfig in a temp dir.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { gatewayActor } from '../../actors/gateway/gateway.actor.ts';
+import { writeKubeconfig } from '../../runtime/kubeconfig.ts';
+import { startApi, type ApiEnv, type ApiEnvOptions } from './api.ts';
+
+export const KUBECTL = '/usr/bin/kubectl';
+
+export interface GatewayEnv extends ApiEnv {
+  /** The gateway's base URL, e.g. http://127.0.0.1:41234. */
+  url: string;
+  dir: string;
+  kubeconfig: string;
+  /** Runs kubectl to the end; never rejects (exit code and output are the result). */
+  kubectl(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Starts a long-running kubectl (e.g. get -w); killed in teardown. */
+  spawnKubectl(args: string[]): ChildProcess;
+}
+
+/** Starts an API server and a gateway on a free loopback port; everything stops in teardown. */
+export async function startGateway(t: ExecutionContext, opts: ApiEnvOptions = {}): Promise<GatewayEnv> {
+  const env = await startApi(t, opts);
+  const host = env.process('gateway');
+  const gw = host.start(gatewayActor, 'gateway', { address: '127.0.0.1:0' });
+  await gw.waitFor((s) => s.matches('listening') || s.status === 'done');
+  const url = gw.snapshot()?.context.url as string | undefined;
+  if (!url) throw new Error(`gateway did not listen: ${gw.snapshot()?.context.error}`);
+  const dir = mkdtempSync(join(tmpdir(), 'kubus-gw-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const kubeconfig = writeKubeconfig(url, join(dir, 'kubeconfig'));
+  const base = ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache')];
+  const kubectl = (args: string[], stdin?: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(KUBECTL, [...base, ...args], { env: { PATH: process.env.PATH, HOME: dir }, timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+      if (stdin !== undefined) child.stdin!.end(stdin);
+    });
+  const spawnKubectl = (args: string[]) => {
+    const child = spawn(KUBECTL, [...base, ...args], { env: { PATH: process.env.PATH, HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.teardown(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    return child;
+  };
+  return { ...env, url, dir, kubeconfig, kubectl, spawnKubectl };
+}
