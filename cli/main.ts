@@ -7,6 +7,7 @@ import { createCommands } from './commands/create.ts';
 import { deleteCommand } from './commands/delete.ts';
 import { explainCommand } from './commands/explain.ts';
 import { getCommand } from './commands/get.ts';
+import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { rolloutCommand } from './commands/rollout.ts';
 import { scaleCommand } from './commands/scale.ts';
 import { scenarioCommand } from './commands/scenario.ts';
@@ -38,6 +39,7 @@ rolloutCommand(program);
 setImageCommand(program);
 statusCommand(program);
 apiResourcesCommand(program);
+kubeconfigCommand(program);
 scenarioCommand(program);
 traceCommand(program);
 

@@ -9,6 +9,8 @@ export interface ClusterInfo {
   nats: string;
   pid: number;
   dataDir?: string;
+  /** The HTTP gateway's URL (what the kubeconfig points at). */
+  gateway?: string;
   startedAt: string;
 }
 

@@ -1,6 +1,8 @@
 // The control-plane process: connects to NATS, opens the store, and hosts the API server
-// and the scheduler and controller manager — each behind leader election unless told otherwise.
+// and the scheduler and controller manager — each behind leader election unless told otherwise —
+// and, when asked, the HTTP gateway (stateless, so never elected).
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
+import { gatewayActor } from '../actors/gateway/gateway.actor.ts';
 import { FileStore, MemoryStore, type Store } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
@@ -15,14 +17,22 @@ import { serveStatus } from './status.ts';
 import { Host, type HostedActor } from './host.ts';
 import { startTracing, type TracingOptions } from './trace-feed.ts';
 
-export const CONTROL_PLANE_ACTORS = ['apiserver', 'scheduler', 'controller-manager'] as const;
+export const CONTROL_PLANE_ACTORS = ['apiserver', 'scheduler', 'controller-manager', 'gateway'] as const;
 export type ControlPlaneActor = (typeof CONTROL_PLANE_ACTORS)[number];
+/** What a control plane runs when not told: everything but the gateway (it needs an HTTP address). */
+export const DEFAULT_CONTROL_PLANE_ACTORS: readonly ControlPlaneActor[] = ['apiserver', 'scheduler', 'controller-manager'];
+/** Where the gateway listens unless told (kube-apiserver's old insecure port, where kubectl looks by default). */
+export const DEFAULT_HTTP_ADDRESS = '127.0.0.1:8080';
 
 export interface ControlPlaneOptions {
   nats: string;
   /** File-backed store in this folder; memory when unset. */
   dataDir?: string;
   actors?: ControlPlaneActor[];
+  /** HOST:PORT of the HTTP gateway, when `actors` has it (default 127.0.0.1:8080; port 0: any free port). */
+  httpAddress?: string;
+  /** Let the gateway take any free port when httpAddress's is in use. */
+  httpAnyPortIfTaken?: boolean;
   log: Logger;
   /** Timing knobs (shortened in tests and scenarios; defaults are upstream's). */
   apiserver?: Partial<ApiServerTimings>;
@@ -39,6 +49,8 @@ export interface ControlPlane {
   bus: Bus;
   host: Host;
   store?: Store;
+  /** The HTTP gateway's URL, when this process runs one. */
+  gatewayUrl?: string;
   /** Leadership of the elected components of this process. */
   leadership: Leadership[];
   stop(): Promise<void>;
@@ -54,9 +66,17 @@ export function serving(api: HostedActor): Promise<void> {
   });
 }
 
+/** Resolves with the gateway's URL once it listens; rejects when it could not (address in use). */
+async function listening(gw: HostedActor): Promise<string> {
+  await gw.waitFor((s) => s.matches?.('listening') || s.status === 'done');
+  const ctx = gw.snapshot()?.context as { url?: string; address: string; error?: string };
+  if (!ctx.url) throw new Error(`the HTTP gateway could not listen on ${ctx.address}: ${ctx.error}`);
+  return ctx.url;
+}
+
 /** Starts the control-plane actors of this process. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
-  const actors = opts.actors ?? [...CONTROL_PLANE_ACTORS];
+  const actors = opts.actors ?? [...DEFAULT_CONTROL_PLANE_ACTORS];
   let store: Store | undefined;
   if (actors.includes('apiserver')) {
     store = opts.dataDir
@@ -70,6 +90,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const api = host.start(apiserverActor, 'apiserver', { store, ...opts.apiserver });
     await serving(api);
   }
+  let gatewayUrl: string | undefined;
+  if (actors.includes('gateway')) {
+    try {
+      gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken }));
+    } catch (err) {
+      await host.stopAll();
+      feed?.stop();
+      await bus.drain().catch(() => bus.close());
+      await store?.close();
+      throw err;
+    }
+  }
   const leadership: Leadership[] = [];
   const components: ElectedComponent[] = [];
   if (actors.includes('scheduler')) components.push({ name: 'kube-scheduler', actors: [[schedulerActor, 'scheduler', opts.scheduler]] });
@@ -81,6 +113,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
   serveStatus(bus, 'control-plane', () => [
     ...(store ? [{ name: 'apiserver' }] : []),
+    ...(gatewayUrl ? [{ name: `gateway (${gatewayUrl})` }] : []),
     ...components.map((c) => {
       const l = leadership.find((x) => x.component === c.name);
       return l ? { name: c.name, leader: l.leading, identity: l.identity } : { name: c.name };
@@ -92,6 +125,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     bus,
     host,
     store,
+    gatewayUrl,
     leadership,
     async stop() {
       await host.stopAll();

@@ -1,10 +1,13 @@
 // `kubus up`: a whole local cluster from one command: nats-server as a child process on
-// loopback, and the control plane, with connection info written for other commands.
+// loopback, the control plane and the HTTP gateway, with connection info and a kubeconfig
+// written for other commands (and kubectl).
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '../bus/types.ts';
 import { clearClusterInfo, kubusHome, writeClusterInfo } from './connection.ts';
-import { startControlPlane, type ControlPlane } from './control-plane.ts';
+import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } from './control-plane.ts';
+import { kubeconfigPath, writeKubeconfig } from './kubeconfig.ts';
 import { startNatsServer, type NatsServer } from './nats-server.ts';
 import { startNodes, type NodeProcess } from './node.ts';
 import { startTracedNodes } from './trace-feed.ts';
@@ -15,6 +18,8 @@ export interface UpOptions {
   memory?: boolean;
   /** NATS client port (default 4222 when free, else any free port). */
   port?: number;
+  /** HTTP gateway port on loopback (default 8080 when free, else any free port). */
+  httpPort?: number;
   /** Sim nodes started with the cluster, named node-0 … (default 3). */
   nodes?: number;
   /** Record message flows: the control plane and nodes feed a recorder in the control plane (default true). */
@@ -27,6 +32,9 @@ export interface Cluster {
   controlPlane: ControlPlane;
   nodes?: NodeProcess;
   dataDir?: string;
+  /** The HTTP gateway's URL and the kubeconfig that points at it. */
+  gatewayUrl: string;
+  kubeconfig: string;
   stop(): Promise<void>;
 }
 
@@ -46,7 +54,16 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   const dataDir = opts.memory ? undefined : (opts.dataDir ?? join(kubusHome(), 'data'));
   let controlPlane: ControlPlane;
   try {
-    controlPlane = await startControlPlane({ nats: nats.url, dataDir, log: opts.log, trace: opts.trace === false ? undefined : { recorder: true } });
+    controlPlane = await startControlPlane({
+      nats: nats.url,
+      dataDir,
+      log: opts.log,
+      actors: [...DEFAULT_CONTROL_PLANE_ACTORS, 'gateway'],
+      // 8080 is where kubectl looks with no kubeconfig; taken (or taken meanwhile), any free port.
+      httpAddress: `127.0.0.1:${opts.httpPort ?? 8080}`,
+      httpAnyPortIfTaken: opts.httpPort === undefined,
+      trace: opts.trace === false ? undefined : { recorder: true },
+    });
   } catch (err) {
     await nats.stop();
     throw err;
@@ -54,14 +71,19 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   const count = opts.nodes ?? 3;
   const start = opts.trace === false ? startNodes : startTracedNodes;
   const nodes = count > 0 ? await start({ nats: nats.url, name: 'node', count, log: opts.log }) : undefined;
-  writeClusterInfo({ nats: nats.url, pid: process.pid, dataDir, startedAt: new Date().toISOString() });
+  const gatewayUrl = controlPlane.gatewayUrl!;
+  const kubeconfig = writeKubeconfig(gatewayUrl);
+  writeClusterInfo({ nats: nats.url, pid: process.pid, dataDir, gateway: gatewayUrl, startedAt: new Date().toISOString() });
   return {
     nats,
     controlPlane,
     nodes,
     dataDir,
+    gatewayUrl,
+    kubeconfig,
     async stop() {
       clearClusterInfo();
+      rmSync(kubeconfigPath(), { force: true });
       await nodes?.stop();
       await controlPlane.stop();
       await nats.stop();

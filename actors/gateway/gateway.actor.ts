@@ -8,6 +8,8 @@ import { close, createGatewayServer, listen } from './server.ts';
 export interface GatewayInput {
   /** HOST:PORT to listen on; port 0 picks a free one (the URL is in the snapshot's context). */
   address: string;
+  /** Listen on any free port of the host when the asked one is in use (what `kubus up` wants). */
+  anyPortIfTaken?: boolean;
 }
 
 export const gatewayActor = defineActor<GatewayInput>({
@@ -16,7 +18,7 @@ export const gatewayActor = defineActor<GatewayInput>({
     const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log });
     deps.onStop(() => close(server));
     return gatewayMachine.provide({
-      actors: { listen: fromPromise(({ input: i }: { input: { address: string } }) => listen(server, i.address)) },
+      actors: { listen: fromPromise(({ input: i }: { input: { address: string } }) => listen(server, i.address, input.anyPortIfTaken)) },
       actions: {
         listening: (_, { url }) => deps.log.info({ url, address: input.address }, 'gateway listening'),
         failed: (_, { error }) => deps.log.error({ address: input.address, err: error }, 'gateway could not listen'),

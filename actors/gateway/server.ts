@@ -58,11 +58,21 @@ export function createGatewayServer(deps: GatewayDeps): Server {
   return server;
 }
 
-/** Starts listening on HOST:PORT (port 0: any free one); resolves with the URL. */
-export function listen(server: Server, address: string): Promise<string> {
+/** Starts listening on HOST:PORT (port 0: any free one; `anyPortIfTaken`: that too when PORT is in use); resolves with the URL. */
+export async function listen(server: Server, address: string, anyPortIfTaken = false): Promise<string> {
   const i = address.lastIndexOf(':');
   const host = (i < 0 ? '127.0.0.1' : address.slice(0, i)).replace(/^\[|\]$/g, '');
   const port = Number(i < 0 ? address : address.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid HTTP address ${JSON.stringify(address)}: want HOST:PORT`);
+  try {
+    return await listenOn(server, host, port);
+  } catch (err) {
+    if (!anyPortIfTaken || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    return listenOn(server, host, 0);
+  }
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { KubeletInput } from '../../actors/kubelet/kubelet.actor.ts';
 import { resolveNats } from '../../runtime/connection.ts';
-import { CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlaneActor } from '../../runtime/control-plane.ts';
+import { CONTROL_PLANE_ACTORS, DEFAULT_CONTROL_PLANE_ACTORS, DEFAULT_HTTP_ADDRESS, startControlPlane, type ControlPlaneActor } from '../../runtime/control-plane.ts';
 import { createLogger, type LogFormat, type LogLevel } from '../../runtime/logger.ts';
 import { startNodes } from '../../runtime/node.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
@@ -67,15 +67,17 @@ export function upCommand(program: Command): void {
     .option('--data <dir>', 'data folder of the file-backed store (default: ~/.kubus/data, or $KUBUS_HOME/data)')
     .option('--memory', 'keep cluster state in memory only (nothing survives a restart)')
     .option('--port <port>', 'NATS client port (default: 4222 when free, else a free port)', countFlag('--port'))
+    .option('--http-port <port>', 'HTTP gateway port on 127.0.0.1, for kubectl (default: 8080 when free, else a free port)', countFlag('--http-port'))
     .option('--nodes <count>', 'sim nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
-    .action(async (opts: LogFlags & { data?: string; memory?: boolean; port?: number; nodes: number; trace: boolean }) => {
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; port?: number; httpPort?: number; nodes: number; trace: boolean }) => {
       const log = logger(opts);
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, nodes: opts.nodes, trace: opts.trace, log });
-      console.log(`kubus is up: NATS at ${cluster.nats.url}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : 'in memory'}; ${opts.nodes} sim node(s).`);
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, httpPort: opts.httpPort, nodes: opts.nodes, trace: opts.trace, log });
+      console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : 'in memory'}; ${opts.nodes} sim node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
+      console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
       const sig = await untilSignal();
       console.log(`\n${sig}: stopping ...`);
       await cluster.stop();
@@ -88,7 +90,8 @@ export function upCommand(program: Command): void {
       .command('control-plane')
       .description('Run control-plane components against an existing NATS (for clusters spread over machines)')
       .option('--data <dir>', 'data folder of the file-backed store (default: in memory)')
-      .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, CONTROL_PLANE_ACTORS.join(','))
+      .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, DEFAULT_CONTROL_PLANE_ACTORS.join(','))
+      .option('--http-address <host:port>', `where the gateway actor serves the Kubernetes HTTP API (default ${DEFAULT_HTTP_ADDRESS}; port 0: any free port)`)
       .option('--leader-elect <bool>', 'run the scheduler and controller manager only while leading their Lease (several replicas may run)', 'true')
       .option('--leader-elect-lease-duration <duration>', 'how long others wait before taking a lease over (default 15s)', durationFlag('--leader-elect-lease-duration'))
       .option('--leader-elect-renew-deadline <duration>', 'a leader that cannot renew for this long stops (default 10s)', durationFlag('--leader-elect-renew-deadline'))
@@ -97,7 +100,7 @@ export function upCommand(program: Command): void {
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .addOption(logFormatOption()),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; actors: string }) => {
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; actors: string; httpAddress?: string }) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
@@ -107,13 +110,14 @@ export function upCommand(program: Command): void {
       nats,
       dataDir: opts.data,
       actors,
+      httpAddress: opts.httpAddress,
       log,
       controllers: { nodeLifecycle: lifecycleInput(opts) },
       leaderElect: opts.leaderElect !== 'false',
       election: { leaseDurationMs: opts.leaderElectLeaseDuration, renewDeadlineMs: opts.leaderElectRenewDeadline, retryPeriodMs: opts.leaderElectRetryPeriod },
       trace: opts.traceRecorder ? { recorder: true } : opts.trace ? {} : undefined,
     });
-    console.log(`control plane (${actors.join(', ')}) running against ${nats}; Ctrl-C stops it`);
+    console.log(`control plane (${actors.join(', ')}) running against ${nats}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}; Ctrl-C stops it`);
     await untilSignal();
     await cp.stop();
     process.exit(0);
