@@ -1,7 +1,7 @@
 // describe's Containers, Volumes and Pod Template sections (describeContainers, describeVolumes, DescribePodTemplate).
 import { rfc1123z } from './duration.ts';
 import { orNone, printLabels, printAnnotations, printTolerations, type DescribeWriter } from './describe-writer.ts';
-import { arr, byString, int, rec, recs, str, strMap, type Obj } from './loose.ts';
+import { arr, byString, int, rec, recs, str, strMap, type Obj } from '../../api/table/loose.ts';
 import { milli, quantity, quantityString, sortedNames, whole } from './quantities.ts';
 
 /** Resolves an env var's fieldRef against the pod (undefined for pod templates, which print nothing). */

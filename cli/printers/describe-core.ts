@@ -1,8 +1,8 @@
 // `kubectl describe` of Services, Namespaces, ConfigMaps, Secrets, ServiceAccounts and Endpoints.
-import { formatEndpoints } from './columns-core.ts';
+import { formatEndpoints } from '../../api/table/columns-core.ts';
 import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
 import { rfc1123z } from './duration.ts';
-import { arr, byString, formatLabels, int, rec, recs, sortedKeys, str, strMap, type Obj } from './loose.ts';
+import { arr, byString, formatLabels, int, rec, recs, sortedKeys, str, strMap, type Obj } from '../../api/table/loose.ts';
 import { quantityString, sortedNames } from './quantities.ts';
 
 /** Extra objects core describers show: a service's endpoint slices or Endpoints, a namespace's quotas and limit ranges. */

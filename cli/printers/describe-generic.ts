@@ -1,6 +1,6 @@
 // kubectl's generic describer for kinds without their own: Name, Namespace, Labels, Annotations, then every other field.
 import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
-import { rec, str } from './loose.ts';
+import { rec, str } from '../../api/table/loose.ts';
 
 type Cls = 'lower' | 'upper' | 'digit' | 'other';
 const cls = (ch: string): Cls => (/\p{Ll}/u.test(ch) ? 'lower' : /\p{Lu}/u.test(ch) ? 'upper' : /\p{Nd}/u.test(ch) ? 'digit' : 'other');

@@ -1,8 +1,8 @@
 // `kubectl describe node` (describeNode), including its lease, non-terminated pods and allocated resources.
-import { nodeRoles } from './columns-core.ts';
+import { nodeRoles } from '../../api/table/columns-core.ts';
 import { describeEvents, DescribeWriter, printAnnotations, printLabels, printTaints } from './describe-writer.ts';
 import { rfc1123z, since } from './duration.ts';
-import { arr, rec, recs, str } from './loose.ts';
+import { arr, rec, recs, str } from '../../api/table/loose.ts';
 import { addInto, milli, percent, podRequestsAndLimits, quantityString, resources, sortedNames, totalString, whole, type Resources } from './quantities.ts';
 
 function describeLease(w: DescribeWriter, nodeName: string, lease: unknown): void {

@@ -4,8 +4,8 @@ import type { Pod } from '../../api/kinds/pod.ts';
 import { describeContainers, describeVolumes, type EnvResolver } from './describe-containers.ts';
 import { controlledBy, describeEvents, DescribeWriter, printAnnotations, printLabels, printTolerations } from './describe-writer.ts';
 import { rfc1123z, since } from './duration.ts';
-import { arr, byString, int, rec, recs, str, strMap } from './loose.ts';
-import { formatSelector } from './selector.ts';
+import { arr, byString, int, rec, recs, str, strMap } from '../../api/table/loose.ts';
+import { formatSelector } from '../../api/table/selector.ts';
 
 // ExtractFieldPathAsString for the field paths pods support in env fieldRefs.
 function podFieldResolver(pod: unknown): EnvResolver {

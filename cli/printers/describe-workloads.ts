@@ -2,8 +2,8 @@
 import { describePodTemplate } from './describe-containers.ts';
 import { controlledBy, describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
 import { humanDuration, rfc1123z, timeOf } from './duration.ts';
-import { arr, formatLabels, int, rec, recs, str, type Obj } from './loose.ts';
-import { formatSelector, selectorString } from './selector.ts';
+import { arr, formatLabels, int, rec, recs, str, type Obj } from '../../api/table/loose.ts';
+import { formatSelector, selectorString } from '../../api/table/selector.ts';
 
 /** Extra objects workload describers show: pods (for Pods Status counts) and replica sets (a deployment's old and new). */
 export interface WorkloadContext {

@@ -1,6 +1,6 @@
 // kubectl describe's PrefixWriter over a tabwriter (minwidth 0, padding 2) and the shared multi-line field printers.
 import { since, timeOf } from './duration.ts';
-import { byString, int, rec, recs, str, strMap, type Obj } from './loose.ts';
+import { byString, int, rec, recs, str, strMap, type Obj } from '../../api/table/loose.ts';
 import { DESCRIBE_TABWRITER, TabWriter } from './tabwriter.ts';
 
 // printers.WriteEscaped: terminal escape characters are shown, never sent.

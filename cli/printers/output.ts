@@ -1,6 +1,6 @@
 // `kubectl get -o name|json|yaml|wide` and watch output (`get -w`), as pure functions of objects and time.
 import { stringify } from 'yaml';
-import { rec, str } from './loose.ts';
+import { rec, str } from '../../api/table/loose.ts';
 import { resourceKind } from './resources.ts';
 import { renderTable, tableFor, tableText } from './table.ts';
 import { GET_TABWRITER, TabWriter } from './tabwriter.ts';

@@ -1,6 +1,6 @@
 // Resource quantities as describe prints and sums them (resource.Quantity String/Add, kubectl's PodRequestsAndLimits).
 import { addQuantities, formatQuantity, parseQuantity, type Quantity } from '../../api/quantity.ts';
-import { byString, rec, recs, type Obj } from './loose.ts';
+import { byString, rec, recs, type Obj } from '../../api/table/loose.ts';
 
 /** A resource list of parsed quantities. */
 export type Resources = Map<string, Quantity>;

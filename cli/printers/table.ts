@@ -1,12 +1,10 @@
-// `kubectl get` tables: columns per resource, NAMESPACE with -A, wide columns with -o wide, tabwriter alignment.
-import { appsPrinters } from './columns-apps.ts';
-import { corePrinters, defaultPrinter } from './columns-core.ts';
-import { rec, str } from './loose.ts';
+// `kubectl get` tables: columns per resource (api/table), NAMESPACE with -A, wide columns with -o wide, tabwriter alignment.
+import { columnsFor } from '../../api/table/columns.ts';
+import { rec, str } from '../../api/table/loose.ts';
+import type { Cell, KindColumns } from '../../api/table/types.ts';
 import { normalizeResource } from './resources.ts';
 import { GET_TABWRITER, TabWriter } from './tabwriter.ts';
-import type { KindPrinter, TableOptions } from './types.ts';
-
-const PRINTERS: Record<string, KindPrinter> = { ...corePrinters, ...appsPrinters };
+import type { TableOptions } from './types.ts';
 
 /** A resource's table: upper-case headers and a function from object to cells (both with NAMESPACE first under -A). */
 export interface Table {
@@ -14,18 +12,24 @@ export interface Table {
   row(obj: unknown): string[];
 }
 
-/** Returns the printer of a resource (plural, singular or short name); NAME AGE for anything unknown. */
-export const printerFor = (resource: string): KindPrinter => PRINTERS[normalizeResource(resource)] ?? defaultPrinter;
+/** Returns the columns of a resource (plural, singular or short name); NAME AGE for anything unknown. */
+export const printerFor = (resource: string): KindColumns => columnsFor(normalizeResource(resource));
 
-/** Returns the table of a resource as `kubectl get` v1.32 prints it. */
+// kubectl prints a typed cell with %v: integers as decimal.
+const cellText = (c: Cell): string => (typeof c === 'string' ? c : String(c));
+
+/** Returns the table of a resource as `kubectl get` v1.32 prints it: priority-0 columns, and priority-1 ones with -o wide. */
 export function tableFor(resource: string, opts: TableOptions): Table {
   const p = printerFor(resource);
-  const headers = p.columns.filter((c) => opts.wide || !c.wide).map((c) => c.name.toUpperCase());
+  const shown = p.columns.map((c) => opts.wide || c.priority === 0);
+  const headers = p.columns.filter((_, i) => shown[i]).map((c) => c.name.toUpperCase());
   if (opts.allNamespaces) headers.unshift('NAMESPACE');
   return {
     headers,
     row: (obj) => {
-      const cells = p.cells(obj, opts);
+      const cells = p.cells(obj, { now: opts.now, wide: opts.wide })
+        .filter((_, i) => shown[i])
+        .map(cellText);
       return opts.allNamespaces ? [str(rec(rec(obj).metadata).namespace), ...cells] : cells;
     },
   };

@@ -7,21 +7,6 @@ export interface TableOptions {
   now: number;
 }
 
-/** A column as the server-side printers define it; `wide` columns (priority 1) show only with -o wide. */
-export interface ColumnDef {
-  name: string;
-  wide?: boolean;
-}
-
-/** Turns an object into the cells of the visible columns (wide ones only when opts.wide). */
-export type CellsFn = (obj: unknown, opts: TableOptions) => string[];
-
-/** The table printer of one resource. */
-export interface KindPrinter {
-  columns: ColumnDef[];
-  cells: CellsFn;
-}
-
 /** Output formats of `get`. */
 export type OutputFormat = 'table' | 'wide' | 'name' | 'json' | 'yaml';
 

@@ -1,5 +1,5 @@
 // A pod's READY, STATUS and RESTARTS cells as kubectl 1.32 computes them (printers.go printPod).
-import { humanDuration, timeOf } from './duration.ts';
+import { humanDuration, timeOf } from './age.ts';
 import { arr, bool, int, rec, recs, str, type Obj } from './loose.ts';
 
 /** The summary kubectl prints for a pod. */

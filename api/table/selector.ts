@@ -1,6 +1,6 @@
 // Label selectors as the printers show them; invalid selectors never throw.
-import { formatLabelSelector } from '../../api/selectors.ts';
-import type { LabelSelector } from '../../api/meta.ts';
+import { formatLabelSelector } from '../selectors.ts';
+import type { LabelSelector } from '../meta.ts';
 import { rec } from './loose.ts';
 
 /** Returns metav1.FormatLabelSelector: the selector string, `<none>` when empty, `<error>` when invalid. */

@@ -1,0 +1,31 @@
+// One table of columns per resource: the home both `kubus get` and the gateway's Table output read.
+import { AGE_DATE, ageOf, NAME, nameOf } from './column.ts';
+import { appsColumns } from './columns-apps.ts';
+import { configColumns } from './columns-config.ts';
+import { coreColumns } from './columns-core.ts';
+import type { KindColumns } from './types.ts';
+
+/** The columns of kinds without their own (and of custom resources): Name and Age. */
+export const DEFAULT_COLUMNS: KindColumns = {
+  columns: [NAME, AGE_DATE],
+  cells: (o, { now }) => [nameOf(o), ageOf(o, now)],
+};
+
+const GROUPS: Record<string, string> = {
+  leases: 'coordination.k8s.io',
+  replicasets: 'apps',
+  deployments: 'apps',
+  daemonsets: 'apps',
+  statefulsets: 'apps',
+  controllerrevisions: 'apps',
+  jobs: 'batch',
+};
+
+const COLUMNS: Record<string, KindColumns> = { ...coreColumns, ...configColumns, ...appsColumns };
+
+/** Returns the columns of a resource by plural name; given a group, only that group's resource matches; else Name and Age. */
+export function columnsFor(resource: string, group?: string): KindColumns {
+  if (!Object.hasOwn(COLUMNS, resource)) return DEFAULT_COLUMNS;
+  if (group !== undefined && group !== (GROUPS[resource] ?? '')) return DEFAULT_COLUMNS;
+  return COLUMNS[resource];
+}
