@@ -19,7 +19,7 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
-/** merge: RFC 7386 JSON merge patch; json: RFC 6902 JSON patch; strategic is treated as merge. */
+/** merge: RFC 7386 JSON merge patch; json: RFC 6902 JSON patch; strategic: upstream's strategic merge patch (api/patch/). */
 export type PatchType = 'merge' | 'json' | 'strategic';
 
 export interface WatchOptions {

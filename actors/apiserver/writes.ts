@@ -4,6 +4,7 @@ import fastJsonPatch from 'fast-json-patch';
 import mergePatch from 'json-merge-patch';
 import type { KubeObject } from '../../api/meta.ts';
 import { generateName, rfc3339 } from '../../api/names.ts';
+import { strategicMergePatch } from '../../api/patch/index.ts';
 import type { ApiRequest } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import {
@@ -134,7 +135,7 @@ export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiReques
   const kv = getKV(ctx, def, namespaceOf(def, req), nameOf(req));
   const current = structuredClone(fromKV(kv));
   const currentRV = current.metadata.resourceVersion;
-  const next = applyPatch(current, req); // may change `current` in place
+  const next = applyPatch(def, current, req); // may change `current` in place
   if (typeof next !== 'object' || next === null || Array.isArray(next))
     throw badRequest('the patch must leave an object');
   const obj = next as KubeObject;
@@ -144,7 +145,7 @@ export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiReques
   return commitUpdate(ctx, def, kv, obj, part);
 }
 
-function applyPatch(current: KubeObject, req: ApiRequest): unknown {
+function applyPatch(def: ResourceDef, current: KubeObject, req: ApiRequest): unknown {
   const type = req.patchType ?? 'merge';
   if (type === 'json') {
     if (!Array.isArray(req.patch)) throw badRequest('a JSON patch must be an array of operations');
@@ -159,6 +160,7 @@ function applyPatch(current: KubeObject, req: ApiRequest): unknown {
   if (type !== 'merge' && type !== 'strategic') throw badRequest(`unsupported patch type "${String(type)}": use merge, strategic or json`);
   if (typeof req.patch !== 'object' || req.patch === null || Array.isArray(req.patch))
     throw badRequest('a merge patch must be an object');
+  if (type === 'strategic') return strategicMergePatch(current, req.patch, def.kind); // throws upstream's Status
   return mergePatch.apply(current, req.patch);
 }
 
