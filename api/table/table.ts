@@ -68,10 +68,8 @@ export function toTable(source: unknown, resource: TableResource, opts: ToTableO
   const cellOpts = { now: opts.now, wide: true };
   const rows = items.map((o): TableRow => {
     const conditions = kind.conditions?.(o) ?? [];
-    const row: TableRow = { cells: kind.cells(o, cellOpts), object: undefined };
-    if (conditions.length > 0) row.conditions = conditions;
-    row.object = rowObject(o, include, version);
-    return row;
+    // Key order as upstream writes a row: cells, conditions (only when set), object.
+    return { cells: kind.cells(o, cellOpts), ...(conditions.length > 0 ? { conditions } : {}), object: rowObject(o, include, version) };
   });
   return {
     kind: 'Table',
