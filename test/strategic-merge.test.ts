@@ -3,7 +3,7 @@
 // (kubernetes/community, contributors/devel/sig-api-machinery/strategic-merge-patch.md).
 import test from 'ava';
 import type { KubeObject } from '../api/meta.ts';
-import { strategicMergePatch, type PatchTypeDef } from '../api/patch/index.ts';
+import { fieldOf, openApiExtensions, strategicMergePatch, typeNamed, type PatchTypeDef } from '../api/patch/index.ts';
 import { StatusError } from '../api/status.ts';
 import { workload } from './api-fixtures.ts';
 import { startApi } from './helpers/api.ts';
@@ -227,4 +227,13 @@ test('strategic merge - a "__proto__" key is data like any other key', (t) => {
   t.true(Object.hasOwn(out.metadata.labels, '__proto__'));
   t.is(Object.getPrototypeOf(out.metadata.labels), Object.prototype);
   t.is(({} as { polluted?: string }).polluted, undefined);
+});
+
+test('strategic merge - the table gives upstream\'s OpenAPI extensions for a field', (t) => {
+  const ext = (type: string, field: string) => openApiExtensions(fieldOf(typeNamed(type), field).tags);
+  t.deepEqual(ext('PodSpec', 'containers'), { 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-patch-merge-key': 'name' });
+  t.deepEqual(ext('PodSpec', 'volumes'), { 'x-kubernetes-patch-strategy': 'merge,retainKeys', 'x-kubernetes-patch-merge-key': 'name' });
+  t.deepEqual(ext('DeploymentSpec', 'strategy'), { 'x-kubernetes-patch-strategy': 'retainKeys' });
+  t.deepEqual(ext('ObjectMeta', 'finalizers'), { 'x-kubernetes-patch-strategy': 'merge' });
+  t.deepEqual(ext('PodSpec', 'tolerations'), {});
 });

@@ -103,3 +103,12 @@ export function fieldOf(type: PatchTypeDef, field: string): { tags: FieldStrateg
   const sub = tags.type === undefined ? NONE : typeof tags.type === 'string' ? typeNamed(tags.type) : tags.type;
   return { tags, type: sub };
 }
+
+/** Returns a field's tags as upstream's OpenAPI extensions (for the gateway's /openapi documents). */
+export function openApiExtensions(tags: FieldStrategy): Record<string, string> {
+  const strategy = [tags.strategy, tags.retainKeys ? 'retainKeys' : undefined].filter(Boolean).join(',');
+  const out: Record<string, string> = {};
+  if (strategy) out['x-kubernetes-patch-strategy'] = strategy;
+  if (tags.mergeKey) out['x-kubernetes-patch-merge-key'] = tags.mergeKey;
+  return out;
+}
