@@ -2,6 +2,8 @@
 // ("Update API Objects in Place Using kubectl patch") and the strategic-merge-patch design doc
 // (kubernetes/community, contributors/devel/sig-api-machinery/strategic-merge-patch.md).
 import test from 'ava';
+import fc from 'fast-check';
+import mergePatch from 'json-merge-patch';
 import type { KubeObject } from '../api/meta.ts';
 import { fieldOf, openApiExtensions, strategicMergePatch, typeNamed, type PatchTypeDef } from '../api/patch/index.ts';
 import { StatusError } from '../api/status.ts';
@@ -236,4 +238,24 @@ test('strategic merge - the table gives upstream\'s OpenAPI extensions for a fie
   t.deepEqual(ext('DeploymentSpec', 'strategy'), { 'x-kubernetes-patch-strategy': 'retainKeys' });
   t.deepEqual(ext('ObjectMeta', 'finalizers'), { 'x-kubernetes-patch-strategy': 'merge' });
   t.deepEqual(ext('PodSpec', 'tolerations'), {});
+});
+
+// Nulls stay out of lists (upstream's typed decoding drops them there; RFC 7386 keeps them).
+const noNullsInLists = (v: unknown, inList = false): unknown => {
+  if (Array.isArray(v)) return v.map((x) => noNullsInLists(x, true));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, noNullsInLists(x, inList)]));
+  return v === null && inList ? 0 : v;
+};
+const plainJson = fc
+  .object({ key: fc.string({ maxLength: 4 }).filter((k) => !k.startsWith('$') && k !== '__proto__'), values: [fc.string({ maxLength: 3 }), fc.integer(), fc.boolean(), fc.constant(null)], maxDepth: 3 })
+  .map((o) => noNullsInLists(o) as J);
+
+test('strategic merge - with no tags and no directives it is a JSON merge patch (RFC 7386)', (t) => {
+  fc.assert(
+    fc.property(plainJson, plainJson, (original, patch) => {
+      const clean = noNullsInLists(JSON.parse(JSON.stringify(original)), true) as J;
+      t.deepEqual(strategicMergePatch(clean, patch, 'NoSuchKind'), mergePatch.apply(structuredClone(clean), patch));
+    }),
+    { numRuns: 300, seed: 7 },
+  );
 });
