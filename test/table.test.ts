@@ -216,4 +216,6 @@ test('table - renderOutput: the negotiated form, and upstream 406 when list and 
   });
   const partial = renderOutput(pods[0], 'pods', { as: 'PartialObjectMetadata', version: 'v1' }, opts);
   t.deepEqual(partial, { ok: true, body: toPartialObjectMetadata(pods[0]) });
+  const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 410, reason: 'Expired', message: 'too old resource version' };
+  t.deepEqual(renderOutput(status, 'pods', { as: 'Table', version: 'v1' }, opts), { ok: true, body: status }, "a watch's ERROR Status is never converted");
 });

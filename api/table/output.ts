@@ -29,8 +29,10 @@ function goType(obj: unknown, resource: TableResource): string {
 
 const notAcceptable = (message: string): Rendered => ({ ok: false, code: 406, reason: 'NotAcceptable', message });
 
-/** Returns the body for an object or a list in the negotiated form: itself, a Table, PartialObjectMetadata, or PartialObjectMetadataList. */
+/** Returns the body for an object or a list in the negotiated form: itself, a Table, PartialObjectMetadata, or PartialObjectMetadataList; a Status unchanged. */
 export function renderOutput(source: unknown, resource: TableResource, out: Pick<NegotiatedOutput, 'as' | 'version'>, opts: RenderOptions): Rendered {
+  // A Status (a watch's ERROR event) goes out as it is, in every form, as upstream's doTransformObject.
+  if (rec(source).kind === 'Status') return { ok: true, body: source };
   switch (out.as) {
     case 'Object':
       return { ok: true, body: source };
