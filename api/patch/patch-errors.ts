@@ -31,8 +31,6 @@ export function goFormat(v: unknown): string {
 
 // 400 BadRequest in upstream's API server.
 export const badPatchFormatForRetainKeys = () => badRequest('invalid patch format of retainKeys');
-export const badPatchFormatForPrimitiveList = () => badRequest('invalid patch format of primitive list');
-export const badPatchFormatForSetElementOrder = () => badRequest('invalid patch format of setElementOrder list');
 export const badJSONDoc = () => badRequest('invalid JSON document');
 
 // 422 in upstream's API server.

@@ -6,9 +6,7 @@ import { checkOrderList, normalizeElementOrder, partition } from './element-orde
 import {
   badArgType,
   badJSONDoc,
-  badPatchFormatForPrimitiveList,
   badPatchFormatForRetainKeys,
-  badPatchFormatForSetElementOrder,
   badPatchType,
   goFormat,
   isMap,
@@ -51,9 +49,8 @@ function mergeMap(original: JsonMap, patch: JsonMap, type: PatchTypeDef): JsonMa
   applyRetainKeys(original, patch);
   applyElementOrders(original, patch, type);
   for (const [rawKey, value] of Object.entries(patch)) {
-    let key = rawKey;
     const deleteList = rawKey.startsWith(DELETE_FROM);
-    if (deleteList) key = keyAfter(rawKey, DELETE_FROM, badPatchFormatForPrimitiveList);
+    const key = deleteList ? rawKey.slice(DELETE_FROM.length) : rawKey;
     if (value === null) {
       delete original[key];
       continue;
@@ -90,12 +87,6 @@ const withoutNulls = (m: JsonMap): JsonMap =>
 /** Returns Go's distinction that decides merging: map, list or anything else. */
 const shape = (v: Json) => (Array.isArray(v) ? 'list' : isMap(v) ? 'map' : 'scalar');
 
-/** Returns what follows a directive prefix (`$setElementOrder/containers` → `containers`). */
-function keyAfter(key: string, prefix: string, error: () => Error): string {
-  if (!key.slice(prefix.length - 1).includes('/')) throw error();
-  return key.slice(prefix.length);
-}
-
 /** $retainKeys: drops the original's keys not listed; every key the patch sets must be listed. */
 function applyRetainKeys(original: JsonMap, patch: JsonMap): void {
   if (!Object.hasOwn(patch, RETAIN_KEYS)) return;
@@ -116,7 +107,7 @@ function applyElementOrders(original: JsonMap, patch: JsonMap, type: PatchTypeDe
     if (!key.startsWith(SET_ORDER)) continue;
     delete patch[key];
     if (!Array.isArray(order)) throw badArgType('slice', order);
-    const name = keyAfter(key, SET_ORDER, badPatchFormatForSetElementOrder);
+    const name = key.slice(SET_ORDER.length);
     const inOriginal = Object.hasOwn(original, name);
     const inPatch = Object.hasOwn(patch, name);
     const current = inOriginal ? original[name] : [];
