@@ -190,6 +190,14 @@ test('gateway - watch: newline-delimited events flushed one by one; timeoutSecon
   t.is(w.code(), 200);
 });
 
+test('gateway - a watch-list request (sendInitialEvents) gets the 422 client-go falls back from', async (t) => {
+  const g = await startGateway(t);
+  const r = await json(g, '/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true');
+  t.is(r.code, 422);
+  t.like(r.body, { kind: 'Status', reason: 'Invalid' });
+  t.regex(r.body.message, /sendInitialEvents: Forbidden/);
+});
+
 test('gateway - watch from a compacted resourceVersion: 200 and one ERROR event with a 410 Status', async (t) => {
   const g = await startGateway(t);
   for (const n of ['c1', 'c2', 'c3']) await g.client.create('pods', pod(n));

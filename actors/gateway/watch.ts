@@ -10,6 +10,13 @@ import { asRequested } from './output.ts';
 /** Streams a watch until it ends; answers nothing itself (the stream is the answer). */
 export async function streamWatch(call: Call): Promise<Reply> {
   const { client, clock, query, req, res, target, log } = call;
+  // Watch-list streams are not served: this is upstream's answer with the feature off, which client-go falls back from.
+  if (query.has('sendInitialEvents'))
+    throw new StatusError(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled', {
+      kind: 'ListOptions',
+      group: 'meta.k8s.io',
+      causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled', field: 'sendInitialEvents' }],
+    });
   const timeoutSeconds = intParam(query, 'timeoutSeconds');
   const opts = {
     namespace: target.namespace,
