@@ -219,3 +219,26 @@ test('table - renderOutput: the negotiated form, and upstream 406 when list and 
   const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 410, reason: 'Expired', message: 'too old resource version' };
   t.deepEqual(renderOutput(status, 'pods', { as: 'Table', version: 'v1' }, opts), { ok: true, body: status }, "a watch's ERROR Status is never converted");
 });
+
+// One object of every other kind with columns: the Table, printed as kubectl prints it, is `kubus get`'s text.
+const others: [string, unknown][] = [
+  ['namespaces', { metadata: { name: 'ns', creationTimestamp: at(-M) }, status: { phase: 'Active' } }],
+  ['endpoints', { metadata: { name: 'web', creationTimestamp: at(-M) }, subsets: [{ addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }], ports: [{ port: 80 }] }] }],
+  ['configmaps', { metadata: { name: 'cm', creationTimestamp: at(-M) }, data: { a: '1' }, binaryData: { b: 'AA==' } }],
+  ['secrets', { metadata: { name: 's', creationTimestamp: at(-M) }, type: 'Opaque', data: { k: 'dg==' } }],
+  ['serviceaccounts', { metadata: { name: 'default', creationTimestamp: at(-M) }, secrets: [{ name: 'x' }] }],
+  ['events', { metadata: { name: 'e1' }, involvedObject: { kind: 'Pod', name: 'web-1', fieldPath: 'spec.containers{c}' }, source: { component: 'kubelet', host: 'node-1' }, reason: 'Pulled', message: 'ok', type: 'Normal', firstTimestamp: at(-9 * M), lastTimestamp: at(-M), count: 4 }],
+  ['leases', { metadata: { name: 'kube-scheduler', creationTimestamp: at(-M) }, spec: { holderIdentity: 'cp-0' } }],
+  ['replicasets', { metadata: { name: 'web-abc', creationTimestamp: at(-M) }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template }, status: { replicas: 3, readyReplicas: 1 } }],
+  ['daemonsets', { metadata: { name: 'agent', creationTimestamp: at(-M) }, spec: { selector: { matchLabels: { app: 'a' } }, template: { spec: { ...template.spec, nodeSelector: { os: 'linux' } } } }, status: { desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 1, updatedNumberScheduled: 2, numberAvailable: 1 } }],
+  ['statefulsets', { metadata: { name: 'db', creationTimestamp: at(-M) }, spec: { replicas: 2, template }, status: { readyReplicas: 2 } }],
+  ['jobs', { metadata: { name: 'pi', creationTimestamp: at(-9 * M) }, spec: { completions: 1, template, selector: { matchLabels: { job: 'pi' } } }, status: { succeeded: 1, startTime: at(-9 * M), completionTime: at(-7 * M), conditions: [{ type: 'Complete', status: 'True' }] } }],
+  ['controllerrevisions', { metadata: { name: 'agent-1', creationTimestamp: at(-M), ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', controller: true }] }, revision: 1 }],
+];
+for (const [resource, obj] of others)
+  test(`table - ${resource}: printed as kubectl prints a Table, the same text as \`kubus get\`, plain and -o wide`, (t) => {
+    const table = toTable([obj], resource, { now: NOW });
+    t.is(table.rows[0].cells.length, table.columnDefinitions?.length);
+    t.is(printAsKubectl(table, false), formatOutput(resource, [obj], 'table', { allNamespaces: false, now: NOW }));
+    t.is(printAsKubectl(table, true), formatOutput(resource, [obj], 'wide', { allNamespaces: false, now: NOW }));
+  });
