@@ -238,7 +238,7 @@ const others: [string, unknown][] = [
 for (const [resource, obj] of others)
   test(`table - ${resource}: printed as kubectl prints a Table, the same text as \`kubus get\`, plain and -o wide`, (t) => {
     const table = toTable([obj], resource, { now: NOW });
-    t.is(table.rows[0].cells.length, table.columnDefinitions?.length);
+    t.is(table.rows[0].cells.length, table.columnDefinitions?.length ?? -1);
     t.is(printAsKubectl(table, false), formatOutput(resource, [obj], 'table', { allNamespaces: false, now: NOW }));
     t.is(printAsKubectl(table, true), formatOutput(resource, [obj], 'wide', { allNamespaces: false, now: NOW }));
   });
