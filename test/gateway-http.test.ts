@@ -143,6 +143,15 @@ test('gateway - status and scale subresources; delete with a body; deletecollect
   t.is(coll.code, 200);
   t.deepEqual(coll.body.items.map((p: KubeObject) => p.metadata.name).sort(), ['a', 'b']);
   await waitFor(async () => (await g.client.list('pods')).items.length === 1, 'only c left');
+
+  // A delete that finishes at once answers a Success Status naming the object; pods answer with the object.
+  const gone = await json(g, '/apis/apps/v1/namespaces/default/deployments/web', { method: 'DELETE' });
+  t.like(gone.body, { kind: 'Status', status: 'Success', details: { name: 'web', group: 'apps', kind: 'deployments' } });
+  t.like((await json(g, '/api/v1/namespaces/default/pods/c', { method: 'DELETE' })).body, { kind: 'Pod', metadata: { name: 'c' } });
+  await g.client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] } });
+  const held = await json(g, '/api/v1/namespaces/default/configmaps/held', { method: 'DELETE' });
+  t.like(held.body, { kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/hold'] } }, 'held by a finalizer: the object');
+  t.truthy(held.body.metadata.deletionTimestamp);
 });
 
 /** Opens a watch and collects its lines; `done` resolves when the server ends the stream. */

@@ -121,10 +121,17 @@ const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Re
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type }) };
 };
 
+/** Resources whose storage answers a finished delete with the object (upstream's ReturnDeletedObject). */
+const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
+
 const remove = async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const del = await deleteOptions(call);
-  return { code: 200, body: await call.client.call(def.plural, 'delete', { namespace, name, delete: del }) };
+  const out = await call.client.call<KubeObject>(def.plural, 'delete', { namespace, name, delete: del });
+  // Still there (grace period, finalizers): the object; gone: a Success Status naming it, as upstream.
+  if (out.metadata.deletionTimestamp || RETURNS_DELETED_OBJECT.has(def.plural)) return { code: 200, body: out };
+  const details = { name: out.metadata.name, group: def.group, kind: def.plural, uid: out.metadata.uid };
+  return { code: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details } };
 };
 
 /** DELETE on a collection: every object the selectors match, one delete each; the answer lists them. */
