@@ -50,6 +50,24 @@ test('gateway - discovery: /api, /apis, resource lists with verbs, short names, 
   t.is((await json(g, '/apis/nope.example.com/v1')).code, 404);
 });
 
+test('gateway - aggregated discovery (apidiscovery.k8s.io/v2) when Accept asks for it', async (t) => {
+  const g = await startGateway(t);
+  const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+  const apis = await json(g, '/apis', { headers: { Accept: accept } });
+  t.is(apis.type, 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+  t.like(apis.body, { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2' });
+  const apps = apis.body.items.find((i: { metadata: { name: string } }) => i.metadata.name === 'apps');
+  t.like(apps.versions[0], { version: 'v1', freshness: 'Current' });
+  const deployments = apps.versions[0].resources.find((r: { resource: string }) => r.resource === 'deployments');
+  t.like(deployments, { responseKind: { group: 'apps', version: 'v1', kind: 'Deployment' }, scope: 'Namespaced', singularResource: 'deployment', shortNames: ['deploy'], categories: ['all'] });
+  t.deepEqual(deployments.subresources.map((s: { subresource: string }) => s.subresource), ['status', 'scale']);
+  t.like(deployments.subresources[1], { responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' } });
+  const core = await json(g, '/api', { headers: { Accept: accept } });
+  t.is(core.body.items.length, 1);
+  t.like(core.body.items[0].versions[0].resources.find((r: { resource: string }) => r.resource === 'nodes'), { scope: 'Cluster', responseKind: { group: '', kind: 'Node' } });
+  t.is((await json(g, '/apis')).body.kind, 'APIGroupList', 'without the Accept: the legacy format');
+});
+
 test('gateway - unknown resources and paths are 404 Status, as upstream', async (t) => {
   const g = await startGateway(t);
   for (const p of ['/api/v1/widgets', '/apis/apps/v1/pods', '/api/v1/deployments', '/api/v1/pods/x', '/api/v1/namespaces/default/nodes', '/nope']) {

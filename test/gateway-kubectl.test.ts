@@ -20,8 +20,10 @@ test('gateway kubectl - version and api-resources', async (t) => {
   t.is(v.code, 0, v.stderr);
   t.regex(v.stdout, /^Server Version: v1\.32\.0-kubus$/m);
   t.notRegex(v.stderr, /WARNING/);
-  const r = await g.kubectl(['api-resources']);
+  const r = await g.kubectl(['api-resources', '-v=6']);
   t.is(r.code, 0, r.stderr);
+  // kubectl took the aggregated discovery: two requests, no per-group-version ones.
+  t.deepEqual(r.stderr.match(/GET http:\/\/\S+/g)?.map((u) => new URL(u.slice(4)).pathname), ['/api', '/apis']);
   t.regex(r.stdout, /^NAME\s+SHORTNAMES\s+APIVERSION\s+NAMESPACED\s+KIND$/m);
   t.regex(r.stdout, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
   t.regex(r.stdout, /^nodes\s+no\s+v1\s+false\s+Node$/m);

@@ -17,6 +17,9 @@ const CREATE_ONLY = new Set(['bindings']);
 /** Resources with a scale subresource (autoscaling/v1 Scale). */
 export const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets']);
 
+/** Returns the categories of a resource, if any. */
+export const categoriesOf = (d: ResourceDef) => (IN_ALL.has(d.plural) ? ['all'] : undefined);
+
 /** Returns the verbs of a resource. */
 export const verbsOf = (d: ResourceDef) => (CREATE_ONLY.has(d.plural) ? ['create'] : CRUD);
 
@@ -81,7 +84,7 @@ export function apiResourceList(group: string, version: string) {
       kind: d.kind,
       verbs: verbsOf(d),
       ...(d.shortNames.length ? { shortNames: d.shortNames } : {}),
-      ...(IN_ALL.has(d.plural) ? { categories: ['all'] } : {}),
+      ...(categoriesOf(d) ? { categories: categoriesOf(d) } : {}),
     });
     for (const s of subresourcesOf(d))
       resources.push({ name: `${d.plural}/${s.name}`, singularName: '', namespaced: d.namespaced, kind: s.kind, verbs: s.verbs, ...(s.group ? { group: s.group, version: s.version } : {}) });

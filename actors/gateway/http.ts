@@ -94,9 +94,9 @@ export function intParam(q: URLSearchParams, name: string): number | undefined {
 export const boolParam = (q: URLSearchParams, name: string) => ['true', '1'].includes(q.get(name) ?? '');
 
 /** Writes one JSON reply. */
-export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 }
 

@@ -1,11 +1,12 @@
 // The gateway's route table: fixed paths (version, health, discovery) and the resource paths
 // `/api/v1/...` and `/apis/<group>/<version>/...`, parsed into what a verb handler needs.
 import type { ResourceDef } from '../../api/resource.ts';
+import { AGGREGATED, aggregatedDiscovery, wantsAggregated } from './aggregated.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, servedResource, servesGroupVersion, subresourcesOf, versionInfo } from './discovery.ts';
 import { notServed } from './http.ts';
 
-/** What a fixed path answers: a JSON document, or plain text (health checks). */
-export type Fixed = { json: unknown } | { text: string };
+/** What a fixed path answers: a JSON document (of a media type other than application/json if named), or plain text (health checks). */
+export type Fixed = { json: unknown; contentType?: string } | { text: string };
 
 /** A request for a resource: which one, where, and which part of it. */
 export interface ResourceTarget {
@@ -18,14 +19,18 @@ export interface ResourceTarget {
 
 const HEALTH: Fixed = { text: 'ok' };
 
+/** /api or /apis: aggregated discovery when the client asks for it, else the legacy document. */
+const discovery = (core: boolean, legacy: () => unknown) => (_host: string, accept?: string): Fixed =>
+  wantsAggregated(accept) ? { json: aggregatedDiscovery(core), contentType: AGGREGATED } : { json: legacy() };
+
 /** Fixed GET paths: path → answer (the host is the address clients reached us on). */
-const FIXED: Record<string, (host: string) => Fixed> = {
+const FIXED: Record<string, (host: string, accept?: string) => Fixed> = {
   '/version': () => ({ json: versionInfo() }),
   '/healthz': () => HEALTH,
   '/livez': () => HEALTH,
   '/readyz': () => HEALTH,
-  '/api': (host) => ({ json: apiVersions(host) }),
-  '/apis': () => ({ json: apiGroupList() }),
+  '/api': (host, accept) => discovery(true, () => apiVersions(host))(host, accept),
+  '/apis': discovery(false, apiGroupList),
   '/api/v1': () => ({ json: apiResourceList('', 'v1') }),
 };
 
@@ -33,9 +38,9 @@ const FIXED: Record<string, (host: string) => Fixed> = {
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 /** Returns the answer of a fixed path (incl. /apis/<group>[/<version>]), or undefined for resource paths. */
-export function fixedRoute(path: string, host: string): Fixed | undefined {
+export function fixedRoute(path: string, host: string, accept?: string): Fixed | undefined {
   const f = FIXED[path] ?? FIXED[path.replace(/\/+$/, '')];
-  if (f) return f(host);
+  if (f) return f(host, accept);
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
   if (!m) return undefined;
   const [, group, version] = m;

@@ -21,11 +21,11 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
   const url = new URL(req.url ?? '/', 'http://gateway');
   const method = req.method ?? 'GET';
   try {
-    const fixed = fixedRoute(url.pathname, req.headers.host ?? '');
+    const fixed = fixedRoute(url.pathname, req.headers.host ?? '', req.headers.accept);
     if (fixed) {
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method);
       if ('text' in fixed) sendText(res, 200, fixed.text);
-      else sendJson(res, 200, fixed.json);
+      else sendJson(res, 200, fixed.json, fixed.contentType);
       return;
     }
     const target = resourceRoute(url.pathname);
