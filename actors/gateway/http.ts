@@ -60,7 +60,9 @@ export function decodeObject(type: string, body: Buffer, accepted = ['applicatio
     throw new HttpStatusError(
       415,
       'UnsupportedMediaType',
-      `kubus speaks JSON only: protobuf bodies are not accepted; set ContentType: "application/json" on the client's rest.Config (accepted media types include: ${accepted.join(', ')})`,
+      `kubus speaks JSON only: protobuf bodies are not accepted; set ContentType: "application/json" on the client's rest.Config ` +
+        `(kubectl's generators such as create configmap send protobuf: pipe their --dry-run=client -o yaml output to kubectl create -f -) ` +
+        `(accepted media types include: ${accepted.join(', ')})`,
     );
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return parseText(body, (s) => parseYaml(s) as unknown, 'yaml');
   if (type === '' || type === 'application/json' || type.endsWith('+json')) return parseText(body, (s) => JSON.parse(s) as unknown, 'json');
