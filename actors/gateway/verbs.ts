@@ -165,6 +165,12 @@ const scaleBody = async (call: Call) => {
   return asObject(decodeObject(type, bytes));
 };
 
+const scalePatch = async (call: Call): Promise<Reply> => {
+  const { patch: p, type } = await patchBody(call);
+  dryRun(call, 'patch');
+  return patchScale(call, p, type);
+};
+
 /** Behaviour as a table: method and path shape → handler. */
 export const VERBS: readonly VerbRoute[] = [
   { method: 'GET', on: 'collection', run: list },
@@ -179,7 +185,7 @@ export const VERBS: readonly VerbRoute[] = [
   { method: 'PATCH', on: 'status', run: patch('patch-status') },
   { method: 'GET', on: 'scale', run: getScale },
   { method: 'PUT', on: 'scale', run: async (call) => putScale(call, await scaleBody(call)) },
-  { method: 'PATCH', on: 'scale', run: async (call) => (dryRun(call, 'patch'), patchScale(call, ...Object.values(await patchBody(call)) as [unknown, PatchType])) },
+  { method: 'PATCH', on: 'scale', run: scalePatch },
   { method: 'POST', on: 'binding', run: bind },
 ];
 
