@@ -2,7 +2,9 @@
 // and the same answers as the bus.
 import test from 'ava';
 import { request } from 'node:http';
+import type { ApiServerStats } from '../actors/apiserver/server.ts';
 import type { KubeObject } from '../api/meta.ts';
+import { APISERVER_STATS } from '../bus/subjects.ts';
 import { pod } from './helpers/api.ts';
 import { startGateway, type GatewayEnv } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -246,4 +248,16 @@ test('gateway - watch with allowWatchBookmarks passes BOOKMARK events on', async
   t.teardown(w.stop);
   await waitFor(() => w.lines.some((l) => l.type === 'BOOKMARK'), 'a BOOKMARK', 5000);
   t.like(w.lines.find((l) => l.type === 'BOOKMARK'), { object: { kind: 'Pod', metadata: { resourceVersion: rv } } });
+});
+
+test('gateway - a client that leaves a watch ends its bus watch', async (t) => {
+  const g = await startGateway(t);
+  const watches = async () => (await g.client.bus.request<ApiServerStats>(APISERVER_STATS, {})).data.watches;
+  const w = watchLines(g, '/api/v1/pods?watch=1');
+  await g.client.create('pods', pod('seen'));
+  await waitFor(() => w.lines.length === 1, 'the first event');
+  t.is(await watches(), 1);
+  w.stop();
+  await waitFor(async () => (await watches()) === 0, 'the bus watch gone');
+  t.pass();
 });

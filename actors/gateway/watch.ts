@@ -9,7 +9,7 @@ import { asRequested } from './output.ts';
 
 /** Streams a watch until it ends; answers nothing itself (the stream is the answer). */
 export async function streamWatch(call: Call): Promise<Reply> {
-  const { client, clock, query, req, res, target, log } = call;
+  const { client, clock, query, res, target, log } = call;
   // Watch-list streams are not served: this is upstream's answer with the feature off, which client-go falls back from.
   if (query.has('sendInitialEvents'))
     throw new StatusError(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled', {
@@ -40,7 +40,7 @@ export async function streamWatch(call: Call): Promise<Reply> {
     if (!open) return;
     if (status) line('ERROR', status);
     open = false;
-    if (pending) start();
+    if (pending && !res.destroyed) start();
     clock.clearTimeout(timer);
     watch?.stop();
     res.end();
@@ -51,6 +51,8 @@ export async function streamWatch(call: Call): Promise<Reply> {
     for (const text of pending ?? []) res.write(text);
     pending = undefined;
   };
+  // The response closes when the client leaves (or the stream ended): the bus watch goes too.
+  res.on('close', () => finish());
   try {
     watch = await client.watch(target.def.plural, opts, {
       event: (ev: WatchEvent) => line(ev.type, ev.type === 'BOOKMARK' ? ev.object : asRequested(call, ev.object)),
@@ -63,13 +65,15 @@ export async function streamWatch(call: Call): Promise<Reply> {
   } catch (err) {
     // Upstream's watch cache answers a too-old resourceVersion with 200 and an ERROR event (410).
     if (!isExpired(err)) throw err;
-    start();
     finish((err as StatusError).status);
     return undefined;
   }
+  // Ended while starting (the client left, or an ERROR came first): nothing more to send.
+  if (!open) {
+    watch.stop();
+    return undefined;
+  }
   start();
-  req.on('close', () => finish());
-  res.on('close', () => finish());
   if (timeoutSeconds !== undefined && timeoutSeconds > 0) timer = clock.setTimeout(() => finish(), timeoutSeconds * 1000);
   return undefined;
 }
