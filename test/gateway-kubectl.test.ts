@@ -45,6 +45,10 @@ test('gateway kubectl - get: nodes, pods -A in wide, json, yaml and jsonpath, la
   t.is(wide.code, 0, wide.stderr);
   t.regex(wide.stdout, /^default\s+a\s/m);
   t.regex(wide.stdout, /^other\s+b\s/m);
+  // The columns are the server's Table (kubectl prints only NAME and AGE without one), wide ones included.
+  t.regex((await g.kubectl(['get', 'pods'])).stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\na\s+0\/1\s+Pending\s+0\s+\d+s\n$/);
+  t.regex(wide.stdout, /^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\n/);
+  t.regex(nodes.stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n/);
   const list = JSON.parse((await g.kubectl(['get', 'pods', '-A', '-o', 'json'])).stdout);
   t.is(list.kind, 'List');
   t.deepEqual(list.items.map((p: { metadata: { name: string } }) => p.metadata.name).sort(), ['a', 'b']);
@@ -98,6 +102,21 @@ test('gateway kubectl - get -w prints the current pods, then changes as they com
   await waitFor(() => out.includes('pod/second'), 'the watched pod', 10_000);
   t.is(out, 'pod/first\npod/second\n');
   w.kill('SIGKILL');
+});
+
+test('gateway kubectl - get -w in table form prints the header once, then one row per change', async (t) => {
+  const g = await startGateway(t);
+  await g.client.create('pods', pod('first'));
+  const w = g.spawnKubectl(['get', 'pods', '-w']);
+  let out = '';
+  w.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  w.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  t.teardown(() => void w.kill('SIGKILL'));
+  await waitFor(() => /^first\s/m.test(out), 'the listed pod', 10_000);
+  await g.client.create('pods', pod('second'));
+  await waitFor(() => /^second\s/m.test(out), 'the watched pod', 10_000);
+  t.is(out.match(/^NAME\s+READY\s+STATUS/gm)?.length, 1, out);
+  t.regex(out, /^second\s+0\/1\s+Pending\s+0\s+\d+s$/m);
 });
 
 test("gateway kubectl - NotFound, AlreadyExists, Conflict and Invalid errors print upstream's text", async (t) => {

@@ -5,7 +5,7 @@ import { isExpired, StatusError, type Status } from '../../api/status.ts';
 import type { ClientWatch } from '../../bus/watch-client.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
-import { asRequested } from './output.ts';
+import { render, requestedOutput } from './output.ts';
 
 /** Streams a watch until it ends; answers nothing itself (the stream is the answer). */
 export async function streamWatch(call: Call): Promise<Reply> {
@@ -17,6 +17,10 @@ export async function streamWatch(call: Call): Promise<Reply> {
       group: 'meta.k8s.io',
       causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled', field: 'sendInitialEvents' }],
     });
+  // A 406 comes before the stream starts; each event of a metadata-list watch is one PartialObjectMetadata.
+  const asked = requestedOutput(call);
+  const output = asked.form.as === 'PartialObjectMetadataList' ? { ...asked, form: { ...asked.form, as: 'PartialObjectMetadata' as const } } : asked;
+  let events = 0;
   const timeoutSeconds = intParam(query, 'timeoutSeconds');
   const opts = {
     namespace: target.namespace,
@@ -55,7 +59,7 @@ export async function streamWatch(call: Call): Promise<Reply> {
   res.on('close', () => finish());
   try {
     watch = await client.watch(target.def.plural, opts, {
-      event: (ev: WatchEvent) => line(ev.type, ev.type === 'BOOKMARK' ? ev.object : asRequested(call, ev.object)),
+      event: (ev: WatchEvent) => line(ev.type, ev.type === 'BOOKMARK' ? ev.object : render(call, output, ev.object, events++ > 0)),
       end: (reason, status) => {
         // Events were lost or the server went away: the client must list again, as after a broken upstream watch.
         if (reason !== 'stopped') log.debug({ reason }, 'watch ended');
