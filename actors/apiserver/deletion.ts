@@ -64,30 +64,34 @@ export async function remove(ctx: ServerContext, def: ResourceDef, req: ApiReque
   if (finalizers.length) meta.finalizers = finalizers;
   else delete meta.finalizers;
 
+  // A dry run answers what would be stored (or the last state, when it would be gone), writing nothing.
+  const dry = req.dryRun === true;
+  const write = (o: KubeObject) => (dry ? o : writeObject(ctx, def, kv, o));
+  const finish = (o: KubeObject) => (dry ? o : finishDeletion(ctx, def, kv, o));
   const grace = gracePeriod(def, obj, asked);
   const now = ctx.clock.now();
   if (meta.deletionTimestamp) {
     // Already being deleted: a delete may only shorten the grace period.
     const due = Date.parse(meta.deletionTimestamp);
-    if (grace === 0 && pendingFinalizers(obj) === 0) return finishDeletion(ctx, def, kv, obj);
+    if (grace === 0 && pendingFinalizers(obj) === 0) return finish(obj);
     if (now + grace * 1000 < due) {
       meta.deletionTimestamp = rfc3339(now + grace * 1000);
       meta.deletionGracePeriodSeconds = grace;
     } else if (sameFinalizers(cur, obj)) return cur;
-    return write(ctx, def, kv, obj);
+    return write(obj);
   }
-  if (grace === 0 && pendingFinalizers(obj) === 0) return finishDeletion(ctx, def, kv, obj);
+  if (grace === 0 && pendingFinalizers(obj) === 0) return finish(obj);
   meta.deletionTimestamp = rfc3339(now + grace * 1000);
   meta.deletionGracePeriodSeconds = grace;
   meta.generation = (meta.generation ?? 0) + 1;
   if (def.plural === 'namespaces') obj.status = { ...(obj.status as object), phase: 'Terminating' };
-  return write(ctx, def, kv, obj);
+  return write(obj);
 }
 
 const sameFinalizers = (a: KubeObject, b: KubeObject) =>
   (a.metadata.finalizers ?? []).join('\u0000') === (b.metadata.finalizers ?? []).join('\u0000');
 
-async function write(ctx: ServerContext, def: ResourceDef, kv: KeyValue, obj: KubeObject): Promise<KubeObject> {
+async function writeObject(ctx: ServerContext, def: ResourceDef, kv: KeyValue, obj: KubeObject): Promise<KubeObject> {
   const r = await ctx.store.txn({ op: 'update', key: kv.key, value: toStored(obj), ifModRevision: kv.modRevision });
   if (!r.ok) throw conflict(qualified(def), obj.metadata.name ?? '', MODIFIED_MESSAGE);
   return fromKV(r.kv!);

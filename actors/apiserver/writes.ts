@@ -59,7 +59,11 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   admitCreate(ctx, def, obj);
   const errs = validationErrors(def, obj);
   if (errs.length) throw invalid(def.kind, meta.name ?? '', errs);
-  if (req.dryRun) return obj;
+  if (req.dryRun) {
+    // The addresses it was given stay free: a dry run holds nothing.
+    if (def.plural === 'services') ctx.services.release(obj as never);
+    return obj;
+  }
 
   for (let attempt = 1; ; attempt++) {
     const key = objectKey(def, namespace, meta.name!);
@@ -80,9 +84,10 @@ type Part = 'main' | 'status';
  * Writes `next` over the stored `kv` with upstream's update rules: system metadata kept,
  * status or spec ignored depending on `part`, generation bumped on spec change, validation,
  * a precondition on resourceVersion, no write when nothing changed, and deletion when the
- * last finalizer of an object being deleted goes.
+ * last finalizer of an object being deleted goes. A dry run stops before the store: it answers what
+ * would be stored, with the current resourceVersion, as upstream.
  */
-export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: KeyValue, next: KubeObject, part: Part): Promise<KubeObject> {
+export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: KeyValue, next: KubeObject, part: Part, dryRun = false): Promise<KubeObject> {
   const old = fromKV(kv);
   const name = old.metadata.name!;
   checkKind(def, next);
@@ -112,6 +117,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
   const errs = validationErrors(def, obj, old);
   if (errs.length) throw invalid(def.kind, name, errs);
   if (sameStored(obj, old)) return old;
+  if (dryRun) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
   if (obj.metadata.deletionTimestamp && pendingFinalizers(obj) === 0 && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0)
     return finishDeletion(ctx, def, kv, obj);
   const r = await ctx.store.txn({ op: 'update', key: kv.key, value: toStored(obj), ifModRevision: kv.modRevision });
@@ -127,7 +133,7 @@ export async function update(ctx: ServerContext, def: ResourceDef, req: ApiReque
   const name = req.name || next.metadata.name;
   if (!name) throw badRequest('a resource name is required for this request');
   const kv = getKV(ctx, def, namespaceOf(def, req, next), name);
-  return commitUpdate(ctx, def, kv, next, part);
+  return commitUpdate(ctx, def, kv, next, part, req.dryRun === true);
 }
 
 export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiRequest, part: Part = 'main'): Promise<KubeObject> {
@@ -142,7 +148,7 @@ export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiReques
   if (typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('the patch must leave metadata an object');
   // The resourceVersion is a precondition only when the patch itself changed it.
   if (obj.metadata.resourceVersion === currentRV) delete obj.metadata.resourceVersion;
-  return commitUpdate(ctx, def, kv, obj, part);
+  return commitUpdate(ctx, def, kv, obj, part, req.dryRun === true);
 }
 
 function applyPatch(def: ResourceDef, current: KubeObject, req: ApiRequest): unknown {

@@ -47,7 +47,9 @@ function replicasOf(scale: Partial<Scale>, name: string): number {
 async function writeReplicas(call: Call, obj: Scalable, replicas: number, resourceVersion?: string): Promise<Reply> {
   const { def, namespace } = call.target;
   const next: Scalable = { ...obj, metadata: { ...obj.metadata, ...(resourceVersion ? { resourceVersion } : {}) }, spec: { ...obj.spec, replicas } };
-  const written = await call.client.call<Scalable>(def.plural, 'update', { namespace, name: obj.metadata.name, body: next });
+  // dryRun was checked with the body: only `All` gets here.
+  const dryRun = call.query.get('dryRun') === 'All' || undefined;
+  const written = await call.client.call<Scalable>(def.plural, 'update', { namespace, name: obj.metadata.name, body: next, dryRun });
   return { code: 200, body: scaleOf(written) };
 }
 

@@ -17,7 +17,7 @@ const PATCH_TYPES: Record<string, PatchType> = {
 };
 
 /** Verbs whose bus request honours dryRun (the others refuse it rather than write). */
-const DRY_RUN_VERBS = new Set(['create']);
+const DRY_RUN_VERBS = new Set(['create', 'update', 'update-status', 'patch', 'patch-status', 'delete']);
 
 /** Returns true for `dryRun=All`; 400 for other values, or a verb the bus cannot dry-run. */
 function dryRun(call: Call, verb: string): boolean | undefined {
@@ -109,16 +109,14 @@ const create = async (call: Call): Promise<Reply> => {
 const update = (verb: 'update' | 'update-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const body = await objectBody(call);
-  dryRun(call, verb);
-  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body }) };
+  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb) }) };
 };
 
 /** PATCH of the object or of its status. */
 const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const { patch: p, type } = await patchBody(call);
-  dryRun(call, verb);
-  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type }) };
+  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, dryRun: dryRun(call, verb) }) };
 };
 
 /** Resources whose storage answers a finished delete with the object (upstream's ReturnDeletedObject). */
@@ -127,7 +125,7 @@ const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
 const remove = async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const del = await deleteOptions(call);
-  const out = await call.client.call<KubeObject>(def.plural, 'delete', { namespace, name, delete: del });
+  const out = await call.client.call<KubeObject>(def.plural, 'delete', { namespace, name, delete: del, dryRun: dryRun(call, 'delete') });
   // Still there (grace period, finalizers): the object; gone: a Success Status naming it, as upstream.
   if (out.metadata.deletionTimestamp || RETURNS_DELETED_OBJECT.has(def.plural)) return { code: 200, body: out };
   const details = { name: out.metadata.name, group: def.group, kind: def.plural, uid: out.metadata.uid };
@@ -143,7 +141,7 @@ const deleteCollection = async (call: Call): Promise<Reply> => {
   const items: KubeObject[] = [];
   for (const o of found.items) {
     try {
-      items.push(await call.client.call(def.plural, 'delete', { namespace: o.metadata.namespace, name: o.metadata.name, delete: del }));
+      items.push(await call.client.call(def.plural, 'delete', { namespace: o.metadata.namespace, name: o.metadata.name, delete: del, dryRun: dryRun(call, 'delete') }));
     } catch (err) {
       // Gone meanwhile: deleted by someone else, which is what was asked.
       if (!(err instanceof StatusError && err.code === 404)) throw err;
