@@ -1,5 +1,6 @@
-// Makes a fresh clone runnable: installs npm dependencies when missing, and nats-server from the
-// OS packages when we may (root with apt-get); otherwise says in one line how to install it.
+// Makes a fresh clone runnable: installs npm dependencies when missing, and nats-server (and, for
+// the tests, python3-kubernetes) from the OS packages when we may (root with apt-get); otherwise
+// says in one line how to install it.
 // Plain JavaScript with no dependencies: it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -40,18 +41,39 @@ export function findNatsServer() {
 /** Installs nats-server with apt-get when missing and we are root; returns whether it is there. */
 export function ensureNatsServer({ install = true } = {}) {
   if (findNatsServer()) return true;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
-  if (install && root && apt) {
-    console.error('kubus: nats-server is missing; installing it (apt-get install -y nats-server) ...');
-    try {
-      execFileSync('sh', ['-c', 'apt-get install -y nats-server >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y nats-server >/dev/null 2>&1)'], { stdio: 'inherit' });
-    } catch {
-      // reported below
-    }
-  }
+  if (install) aptInstall('nats-server');
   if (findNatsServer()) return true;
   console.error(`kubus: ${NATS_HINT}`);
+  return false;
+}
+
+/** Installs a Debian package with apt-get when we are root and have apt-get (quietly; the caller checks the result). */
+function aptInstall(pkg) {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
+  if (!root || !apt) return;
+  console.error(`kubus: ${pkg} is missing; installing it (apt-get install -y ${pkg}) ...`);
+  try {
+    execFileSync('sh', ['-c', `apt-get install -y ${pkg} >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y ${pkg} >/dev/null 2>&1)`], { stdio: 'inherit' });
+  } catch {
+    // the caller reports it
+  }
+}
+
+export const PYTHON_KUBERNETES_HINT = 'the Python Kubernetes client is not installed; install it with: apt-get install -y python3-kubernetes';
+
+/** Debian's own Python, the one its python3-kubernetes installs into (a python3 earlier on PATH, e.g. pyenv's, does not see it). */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/** Whether Debian's Python can import the official Kubernetes client (test/clientpython.test.ts needs it). */
+const hasPythonKubernetes = () => spawnSync(DEBIAN_PYTHON, ['-c', 'import kubernetes'], { stdio: 'ignore' }).status === 0;
+
+/** Installs Debian's python3-kubernetes when missing and we may; returns whether it is there. */
+export function ensurePythonKubernetes({ install = true } = {}) {
+  if (hasPythonKubernetes()) return true;
+  if (install) aptInstall('python3-kubernetes');
+  if (hasPythonKubernetes()) return true;
+  console.error(`kubus: ${PYTHON_KUBERNETES_HINT}`);
   return false;
 }
 

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ensureDeps, ensureNatsServer, ROOT } from './ensure.mjs';
+import { ensureDeps, ensureNatsServer, ensurePythonKubernetes, ROOT } from './ensure.mjs';
 
 const [cmd, ...args] = process.argv.slice(2);
 const node = process.execPath;
@@ -51,6 +51,7 @@ switch (cmd) {
   case 'test':
     ensureDeps();
     ensureNatsServer();
+    ensurePythonKubernetes();
     await test(args);
     break;
   case 'test:hosts':

@@ -92,8 +92,8 @@ export function intParam(q: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
-/** Returns a boolean query option (`true`/`1`). */
-export const boolParam = (q: URLSearchParams, name: string) => ['true', '1'].includes(q.get(name) ?? '');
+/** Returns a boolean query option, true as Go's ParseBool reads it (the Python client sends `watch=True`). */
+export const boolParam = (q: URLSearchParams, name: string) => ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(q.get(name) ?? '');
 
 /** Writes one JSON reply. */
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {

@@ -4,7 +4,8 @@ import type { KubeList, KubeObject } from '../../api/meta.ts';
 import type { DeleteOptions, ListOptions, PatchType, PropagationPolicy } from '../../api/protocol.ts';
 import { StatusError } from '../../api/status.ts';
 import type { Call, Reply, VerbRoute } from './call.ts';
-import { asObject, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
+import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
+import { validateFields } from './field-validation.ts';
 import { asRequested } from './output.ts';
 import { getScale, patchScale, putScale } from './scale.ts';
 import { streamWatch } from './watch.ts';
@@ -85,7 +86,7 @@ async function deleteOptions(call: Call): Promise<DeleteOptions> {
 }
 
 const list = async (call: Call): Promise<Reply> => {
-  if (['true', '1'].includes(call.query.get('watch') ?? '')) return streamWatch(call);
+  if (boolParam(call.query, 'watch')) return streamWatch(call);
   const { def, namespace } = call.target;
   const opts = listOptions(call.query);
   // Without a limit the client fetches pages and joins them, so no single bus message grows unbounded.
@@ -94,7 +95,7 @@ const list = async (call: Call): Promise<Reply> => {
 };
 
 const get = async (call: Call): Promise<Reply> => {
-  if (['true', '1'].includes(call.query.get('watch') ?? '')) return streamWatch(call);
+  if (boolParam(call.query, 'watch')) return streamWatch(call);
   const { def, namespace, name } = call.target;
   return { code: 200, body: asRequested(call, await call.client.call(def.plural, 'get', { namespace, name })) };
 };
@@ -102,6 +103,7 @@ const get = async (call: Call): Promise<Reply> => {
 const create = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
   const body = await objectBody(call);
+  await validateFields(call, { object: body });
   return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create') }) };
 };
 
@@ -109,6 +111,7 @@ const create = async (call: Call): Promise<Reply> => {
 const update = (verb: 'update' | 'update-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const body = await objectBody(call);
+  await validateFields(call, { object: body });
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb) }) };
 };
 
@@ -116,6 +119,7 @@ const update = (verb: 'update' | 'update-status') => async (call: Call): Promise
 const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const { patch: p, type } = await patchBody(call);
+  await validateFields(call, { patch: p, type });
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, dryRun: dryRun(call, verb) }) };
 };
 
