@@ -5,7 +5,6 @@ import type { DeleteOptions, ListOptions, PatchType, PropagationPolicy } from '.
 import { StatusError } from '../../api/status.ts';
 import type { Call, Reply, VerbRoute } from './call.ts';
 import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
-import { validateFields } from './field-validation.ts';
 import { asRequested } from './output.ts';
 import { getScale, patchScale, putScale } from './scale.ts';
 import { streamWatch } from './watch.ts';
@@ -103,7 +102,6 @@ const get = async (call: Call): Promise<Reply> => {
 const create = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
   const body = await objectBody(call);
-  await validateFields(call, { object: body });
   return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create') }) };
 };
 
@@ -111,7 +109,6 @@ const create = async (call: Call): Promise<Reply> => {
 const update = (verb: 'update' | 'update-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const body = await objectBody(call);
-  await validateFields(call, { object: body });
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb) }) };
 };
 
@@ -119,7 +116,6 @@ const update = (verb: 'update' | 'update-status') => async (call: Call): Promise
 const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const { patch: p, type } = await patchBody(call);
-  await validateFields(call, { patch: p, type });
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, dryRun: dryRun(call, verb) }) };
 };
 
