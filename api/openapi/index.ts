@@ -1,0 +1,4 @@
+// OpenAPI documents built from the kinds' schemas, and the unknown/duplicate field checks they imply.
+export { openApiDocument, openApiGroupVersions } from './document.ts';
+export { duplicateFields, unknownFields, unknownFieldsOfJsonPatch, type BodyKind } from './fields.ts';
+export { kindTypeName, namedType } from './names.ts';

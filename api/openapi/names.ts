@@ -1,0 +1,102 @@
+// Upstream's names for kubus's schemas (io.k8s.api.apps.v1.Deployment ...), and which of them are
+// closed: a closed type lists the upstream fields kubus does not model, so any other field is unknown.
+import type { TObject, TSchema } from '@sinclair/typebox';
+import * as K from '../kinds/index.ts';
+import { LabelSelector, LabelSelectorRequirement, ObjectMeta, OwnerReference } from '../meta.ts';
+import type { ResourceDef } from '../resource.ts';
+import { allResources } from '../resources.ts';
+
+/** One named type: its upstream name, its strategic-merge type (api/patch), and, when closed, upstream's fields kubus lacks. */
+export interface NamedType {
+  name: string;
+  /** The api/patch TYPES key; defaults to the last segment of the name. */
+  patch?: string;
+  /** Present: unknown fields are detected here; these are upstream's fields kubus does not model (accepted as is). */
+  closed?: readonly string[];
+  /** A kind's own type (it carries apiVersion, kind, metadata). */
+  kind?: boolean;
+}
+
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
+const CORE = 'io.k8s.api.core.v1.';
+const APPS = 'io.k8s.api.apps.v1.';
+const BATCH = 'io.k8s.api.batch.v1.';
+
+/** Upstream's name of the int-or-string and quantity types (both travel as strings or numbers). */
+export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+
+const prop = (s: TSchema, k: string) => (s as TObject).properties[k] as TObject;
+
+/** The named types other than the kinds themselves, as [schema, type]. */
+const TYPES: Array<[TSchema, NamedType]> = [
+  [ObjectMeta, { name: `${META}ObjectMeta`, closed: ['selfLink', 'managedFields'] }],
+  [OwnerReference, { name: `${META}OwnerReference`, closed: [] }],
+  [LabelSelector, { name: `${META}LabelSelector`, closed: [] }],
+  [LabelSelectorRequirement, { name: `${META}LabelSelectorRequirement`, closed: [] }],
+  [K.PodTemplateSpec, { name: `${CORE}PodTemplateSpec`, closed: [] }],
+  [K.PodSpec, {
+    name: `${CORE}PodSpec`,
+    closed: ['ephemeralContainers', 'shareProcessNamespace', 'hostAliases', 'dnsConfig', 'setHostnameAsFQDN', 'os', 'hostUsers', 'resourceClaims', 'resources'],
+  }],
+  [K.PodStatus, { name: `${CORE}PodStatus` }],
+  [K.Container, { name: `${CORE}Container`, closed: ['resizePolicy', 'volumeDevices', 'stdinOnce'] }],
+  [K.ContainerPort, { name: `${CORE}ContainerPort`, closed: [] }],
+  [K.EnvVar, { name: `${CORE}EnvVar`, closed: [] }],
+  [K.ResourceRequirements, { name: `${CORE}ResourceRequirements`, closed: [] }],
+  [K.Probe, { name: `${CORE}Probe`, closed: [] }],
+  [K.ExecAction, { name: `${CORE}ExecAction`, closed: [] }],
+  [K.HTTPGetAction, { name: `${CORE}HTTPGetAction`, closed: [] }],
+  [K.TCPSocketAction, { name: `${CORE}TCPSocketAction`, closed: [] }],
+  [K.GRPCAction, { name: `${CORE}GRPCAction`, closed: [] }],
+  [K.Lifecycle, { name: `${CORE}Lifecycle`, closed: [] }],
+  [K.LifecycleHandler, { name: `${CORE}LifecycleHandler`, closed: [] }],
+  [K.VolumeMount, { name: `${CORE}VolumeMount`, closed: ['recursiveReadOnly', 'mountPropagation', 'subPathExpr'] }],
+  [K.Volume, { name: `${CORE}Volume` }],
+  [K.ContainerStatus, { name: `${CORE}ContainerStatus` }],
+  [K.ContainerState, { name: `${CORE}ContainerState` }],
+  [K.Affinity, { name: `${CORE}Affinity` }],
+  [K.Toleration, { name: `${CORE}Toleration` }],
+  [K.TopologySpreadConstraint, { name: `${CORE}TopologySpreadConstraint` }],
+  [K.Taint, { name: `${CORE}Taint` }],
+  [K.ObjectReference, { name: `${CORE}ObjectReference` }],
+  [K.NodeSpec, { name: `${CORE}NodeSpec` }],
+  [K.NodeStatus, { name: `${CORE}NodeStatus` }],
+  [K.NamespaceSpec, { name: `${CORE}NamespaceSpec` }],
+  [K.NamespaceStatus, { name: `${CORE}NamespaceStatus` }],
+  [K.ServiceSpec, { name: `${CORE}ServiceSpec` }],
+  [K.ServiceStatus, { name: `${CORE}ServiceStatus` }],
+  [K.ServicePort, { name: `${CORE}ServicePort` }],
+  [K.EndpointSubset, { name: `${CORE}EndpointSubset` }],
+  [K.DeploymentSpec, { name: `${APPS}DeploymentSpec`, closed: [] }],
+  [K.DeploymentStrategy, { name: `${APPS}DeploymentStrategy`, closed: [] }],
+  [prop(K.DeploymentStrategy, 'rollingUpdate'), { name: `${APPS}RollingUpdateDeployment`, closed: [] }],
+  [K.DeploymentStatus, { name: `${APPS}DeploymentStatus`, patch: 'WorkloadStatus', closed: [] }],
+  [K.ReplicaSetSpec, { name: `${APPS}ReplicaSetSpec` }],
+  [K.ReplicaSetStatus, { name: `${APPS}ReplicaSetStatus`, patch: 'WorkloadStatus' }],
+  [K.DaemonSetSpec, { name: `${APPS}DaemonSetSpec` }],
+  [K.DaemonSetStatus, { name: `${APPS}DaemonSetStatus`, patch: 'WorkloadStatus' }],
+  [K.DaemonSetUpdateStrategy, { name: `${APPS}DaemonSetUpdateStrategy` }],
+  [K.StatefulSetSpec, { name: `${APPS}StatefulSetSpec` }],
+  [K.StatefulSetStatus, { name: `${APPS}StatefulSetStatus`, patch: 'WorkloadStatus' }],
+  [K.JobSpec, { name: `${BATCH}JobSpec` }],
+  [K.JobStatus, { name: `${BATCH}JobStatus`, patch: 'WorkloadStatus' }],
+];
+
+/** Upstream's Go package of an API group ('' is core). */
+const PACKAGE: Record<string, string> = { '': 'core', 'coordination.k8s.io': 'coordination' };
+
+/** Returns upstream's schema name of a kind (io.k8s.api.apps.v1.Deployment). */
+export const kindTypeName = (d: Pick<ResourceDef, 'group' | 'version' | 'kind'>) => `io.k8s.api.${PACKAGE[d.group] ?? d.group}.${d.version}.${d.kind}`;
+
+// Keyed by the properties object: TypeBox's Optional copies a schema but shares its properties.
+const byProps = new Map<unknown, NamedType>();
+for (const [s, t] of TYPES) byProps.set((s as TObject).properties, t);
+// Every kind's own fields are upstream's full list (checked against k8s.io/api), so each kind is closed.
+for (const d of allResources()) byProps.set((d.schema as TObject).properties, { name: kindTypeName(d), patch: d.kind, closed: [], kind: true });
+
+/** Returns the named type of an object schema, if it has one. */
+export const namedType = (s: TSchema): NamedType | undefined => (s.type === 'object' && s.properties ? byProps.get(s.properties) : undefined);
+
+/** Returns the api/patch TYPES key of a named type (its Go name unless given). */
+export const patchKey = (t: NamedType) => t.patch ?? t.name.slice(t.name.lastIndexOf('.') + 1);
