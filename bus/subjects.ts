@@ -69,3 +69,12 @@ export const COMPONENT_STATUS_ALL = 'kubus.status.>';
 /** Every kubus process answers here with what it runs (`kubus status`); replies go to statusReplies. */
 export const STATUS_QUERY = 'kubus.status.query';
 export const statusReplies = (conn: string) => `kubus.status.replies.${conn}`;
+
+/** Where the kubelet of a node reads its pods' container logs (`kubectl logs`): a LogRequest → a LogReply. */
+export const nodeLogs = (node: string) => `kubus.node.${node}.logs`;
+/** Where a log follower tells the kubelet to stop sending (a LogStop naming its stream). */
+export const nodeLogsStop = (node: string) => `kubus.node.${node}.logs.stop`;
+/** Where the kubelet of a node runs a command in a container (`kubectl exec`): an ExecRequest → an ExecReply. */
+export const nodeExec = (node: string) => `kubus.node.${node}.exec`;
+/** Where one followed log's new lines go (LogChunks), on the follower's connection. */
+export const logStream = (conn: string, id: string) => `kubus.logs.${conn}.${id}`;

@@ -14,6 +14,7 @@ import { EventRecorder } from '../lib/events.ts';
 import { resolveConfig, type KubeletInput } from './kubelet.config.ts';
 import { kubeletMachine, type KubeletEvent, type NodeCommand } from './kubelet.machine.ts';
 import { NodeEffects } from './node-effects.ts';
+import { serveNode } from './node-server.ts';
 import { PodEffects } from './pod-effects.ts';
 import { podWorkerMachine } from './pod-worker.machine.ts';
 import type { PodWorkerEvent } from './pod-worker.types.ts';
@@ -59,7 +60,10 @@ export const kubeletActor = defineActor<KubeletInput>({
     // duration): a renewal whose reply never comes (an API server killed mid-request) is retried in time.
     const heartbeats = new ApiClient(deps.bus, { clock, timeoutMs: Math.min(HEARTBEAT_TIMEOUT_MS, cfg.leaseDurationSeconds * 1000) });
     const node = new NodeEffects({ id: deps.id, client: heartbeats, clock, rng: rng.fork('lease'), log, events }, cfg, identity);
+    // Logs and exec for `kubectl logs` / `kubectl exec`, asked by the gateway over the bus.
+    const stopServing = serveNode({ bus: deps.bus, runtime, nodeName: cfg.nodeName, pod: (ns, name) => informer.get(`${ns}/${name}`), log });
     deps.onStop(() => {
+      stopServing();
       informer.stop();
       status.close();
       return runtime.close();

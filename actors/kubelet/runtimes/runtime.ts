@@ -91,6 +91,19 @@ export interface ProbeHandler {
   grpc?: { port: number; service?: string };
 }
 
+/** One line of a container's output, with when it was written (CRI log line). */
+export interface LogLine {
+  at: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Which lines of a container's log to read: from `sinceMs` (absolute) on, the last `tail`. */
+export interface LogQuery {
+  tail?: number;
+  sinceMs?: number;
+}
+
 /** Thrown by runtime calls; `reason` becomes the waiting reason (CreateContainerError, ErrImagePull …). */
 export class RuntimeError extends Error {
   override name = 'RuntimeError';
@@ -130,8 +143,10 @@ export interface ContainerRuntime {
 
   containerStatus(id: string): Promise<ContainerInfo | undefined>;
   listContainers(filter?: { podUid?: string; state?: ContainerRunState }): Promise<ContainerInfo[]>;
-  /** The container's output so far (last `tail` lines when given). */
-  logs(id: string, opts?: { tail?: number }): Promise<string>;
+  /** The container's output so far, as the query asks. */
+  logs(id: string, opts?: LogQuery): Promise<LogLine[]>;
+  /** Calls `line` for each new line of the container and `end` once it exited; returns a stop function. */
+  followLogs(id: string, line: (l: LogLine) => void, end: () => void): () => void;
   /** Runs a command in a running container (CRI ExecSync). */
   exec(id: string, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /**

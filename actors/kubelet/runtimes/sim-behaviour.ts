@@ -23,6 +23,9 @@ export interface SimBehaviour {
   /** Time from SIGTERM to exit; longer than the grace period means SIGKILL (137) at the deadline. */
   stopDelayMs: number;
   stopExitCode: number;
+  /** Lines the container writes to its log (all at start, or one every `logEveryMs`, round and round). */
+  logLines: readonly string[];
+  logEveryMs?: number;
 }
 
 type Key =
@@ -37,10 +40,12 @@ type Key =
   | 'liveness-fail-after'
   | 'readiness-fail-after'
   | 'stop-delay'
-  | 'stop-exit-code';
+  | 'stop-exit-code'
+  | 'log-lines'
+  | 'log-every';
 
 /** Every key the sim understands, with how its value parses. */
-export const SIM_KEYS: Record<Key, 'duration' | 'int' | 'count'> = {
+export const SIM_KEYS: Record<Key, 'duration' | 'int' | 'count' | 'text'> = {
   'pull-delay': 'duration',
   'pull-error': 'count',
   'start-delay': 'duration',
@@ -53,6 +58,8 @@ export const SIM_KEYS: Record<Key, 'duration' | 'int' | 'count'> = {
   'readiness-fail-after': 'duration',
   'stop-delay': 'duration',
   'stop-exit-code': 'int',
+  'log-lines': 'text',
+  'log-every': 'duration',
 };
 
 const DEFAULTS: SimBehaviour = Object.freeze({
@@ -65,6 +72,7 @@ const DEFAULTS: SimBehaviour = Object.freeze({
   crashLoop: 0,
   stopDelayMs: 0,
   stopExitCode: 0,
+  logLines: [],
 });
 
 /** Thrown for an annotation the sim cannot read; the kubelet shows it as CreateContainerConfigError. */
@@ -72,7 +80,8 @@ export class SimAnnotationError extends Error {
   override name = 'SimAnnotationError';
 }
 
-function parseValue(key: string, kind: 'duration' | 'int' | 'count', raw: string): number {
+function parseValue(key: string, kind: 'duration' | 'int' | 'count' | 'text', raw: string): number | string[] {
+  if (kind === 'text') return raw.replace(/\r?\n$/, '').split(/\r?\n/);
   const v = raw.trim();
   const fail = (why: string) => new SimAnnotationError(`invalid annotation ${SIM_PREFIX}${key}: ${JSON.stringify(raw)}: ${why}`);
   if (kind === 'duration') {
@@ -108,6 +117,8 @@ const FIELD: Record<Key, keyof SimBehaviour> = {
   'readiness-fail-after': 'readinessFailAfterMs',
   'stop-delay': 'stopDelayMs',
   'stop-exit-code': 'stopExitCode',
+  'log-lines': 'logLines',
+  'log-every': 'logEveryMs',
 };
 
 /**
@@ -119,7 +130,7 @@ export function simBehaviour(annotations: Record<string, string> | undefined, na
   let out: SimBehaviour | undefined;
   const set = (key: Key, raw: string) => {
     out ??= { ...DEFAULTS };
-    (out as unknown as Record<string, number>)[FIELD[key]] = parseValue(key, SIM_KEYS[key], raw);
+    (out as unknown as Record<string, unknown>)[FIELD[key]] = parseValue(key, SIM_KEYS[key], raw);
   };
   if (kind === 'init') set('exit-after', '0s');
   if (annotations) {

@@ -13,6 +13,8 @@ import {
   type ContainerInfo,
   type ContainerRunState,
   type ContainerRuntime,
+  type LogLine,
+  type LogQuery,
   type ProbeHandler,
   type ProbeKind,
   type ProbeOutcome,
@@ -20,7 +22,9 @@ import {
   type SandboxConfig,
 } from './runtime.ts';
 import { simBehaviour, SimAnnotationError, type SimBehaviour } from './sim-behaviour.ts';
+import { simExec } from './sim-exec.ts';
 import { SimImages } from './sim-images.ts';
+import { ContainerLog } from './sim-logs.ts';
 import { simProbe } from './sim-probes.ts';
 
 /** What the sim runtime is made with. */
@@ -46,6 +50,9 @@ interface SimContainer {
   info: ContainerInfo;
   behaviour: SimBehaviour;
   timer?: unknown;
+  log: ContainerLog;
+  hostname: string;
+  env: Record<string, string>;
   /** While stopping: when it will have exited. */
   exitAt?: number;
   stopWaiters?: Array<() => void>;
@@ -127,18 +134,11 @@ export class SimRuntime implements ContainerRuntime {
     if (!sb) throw new RuntimeError('CreateContainerError', `pod sandbox ${sandboxId} not found`);
     const behaviour = this.behaviourOf(sandbox, config.name, config.init);
     const id = this.newId();
-    const info: ContainerInfo = {
-      id,
-      sandboxId,
-      podUid: sb.podUid,
-      name: config.name,
-      attempt: config.attempt,
-      state: 'created',
-      image: normalizeImage(config.image),
-      imageRef: this.images.refOf(config.image),
-      createdAt: this.opts.clock.now(),
-    };
-    this.containers.set(id, { info, behaviour });
+    const { name, attempt } = config;
+    const image = normalizeImage(config.image);
+    const info: ContainerInfo = { id, sandboxId, podUid: sb.podUid, name, attempt, state: 'created', image, imageRef: this.images.refOf(config.image), createdAt: this.opts.clock.now() };
+    const hostname = sandbox.hostname ?? sandbox.name;
+    this.containers.set(id, { info, behaviour, log: new ContainerLog(), hostname, env: config.env ?? {} });
     sb.containers.add(id);
     return id;
   }
@@ -152,6 +152,8 @@ export class SimRuntime implements ContainerRuntime {
     c.info.state = 'running';
     c.info.startedAt = this.opts.clock.now();
     const b = c.behaviour;
+    this.writeLog(c, `[sim] container ${c.info.name} started (attempt ${c.info.attempt})`);
+    c.log.play(b.logLines, b.logEveryMs, this.opts.clock);
     if (c.info.attempt < b.crashLoop) c.timer = this.opts.clock.setTimeout(() => this.exit(c, 1, 'Error'), 0);
     else if (b.exitAfterMs !== undefined) {
       c.timer = this.opts.clock.setTimeout(() => this.exit(c, b.exitCode, b.exitCode === 0 ? 'Completed' : 'Error'), b.exitAfterMs);
@@ -171,6 +173,7 @@ export class SimRuntime implements ContainerRuntime {
     if (c.stopWaiters!.length === 1) {
       // SIGTERM: the container exits after its stop delay, or is killed when the grace period ends.
       this.opts.clock.clearTimeout(c.timer);
+      this.writeLog(c, `[sim] container ${c.info.name} received SIGTERM`);
       const { stopDelayMs, stopExitCode } = c.behaviour;
       const graceful = stopDelayMs <= timeoutMs;
       const code = graceful ? stopExitCode : 137;
@@ -191,6 +194,8 @@ export class SimRuntime implements ContainerRuntime {
     c.timer = undefined;
     const now = this.opts.clock.now();
     const wasCreated = c.info.state === 'created';
+    if (!wasCreated) this.writeLog(c, `[sim] container ${c.info.name} exited with code ${exitCode} (${reason})`);
+    c.log.end();
     Object.assign(c.info, { state: 'exited' as const, exitCode, reason, finishedAt: now });
     c.info.startedAt ??= now;
     const waiters = c.stopWaiters ?? [];
@@ -211,6 +216,7 @@ export class SimRuntime implements ContainerRuntime {
     const c = this.containers.get(id);
     if (!c) return;
     this.opts.clock.clearTimeout(c.timer);
+    c.log.end();
     this.containers.delete(id);
     this.sandboxes.get(c.info.sandboxId)?.containers.delete(id);
   }
@@ -233,27 +239,37 @@ export class SimRuntime implements ContainerRuntime {
     return out;
   }
 
-  async logs(id: string, opts: { tail?: number } = {}): Promise<string> {
-    const c = this.containers.get(id);
-    if (!c) throw new RuntimeError('NotFound', `container ${id} not found`);
-    const i = c.info;
-    const lines: string[] = [];
-    if (i.startedAt !== undefined) lines.push(`[sim] ${new Date(i.startedAt).toISOString()} ${i.name} started (attempt ${i.attempt})`);
-    if (i.state === 'exited') lines.push(`[sim] ${new Date(i.finishedAt!).toISOString()} ${i.name} exited with code ${i.exitCode}`);
-    const tail = opts.tail !== undefined ? lines.slice(-opts.tail) : lines;
-    return tail.map((l) => `${l}\n`).join('');
+  private writeLog(c: SimContainer, text: string): void {
+    c.log.write(this.opts.clock.now(), text);
   }
 
+  private logOf(id: string): ContainerLog {
+    const c = this.containers.get(id);
+    if (!c) throw new RuntimeError('NotFound', `container ${id} not found`);
+    return c.log;
+  }
+
+  async logs(id: string, opts: LogQuery = {}): Promise<LogLine[]> {
+    return this.logOf(id).read(opts);
+  }
+
+  followLogs(id: string, line: (l: LogLine) => void, end: () => void): () => void {
+    return this.logOf(id).follow(line, end);
+  }
+
+  /** Runs one of the commands of sim-exec.ts; see docs/sim-runtime.md. */
   async exec(id: string, cmd: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const c = this.containers.get(id);
     if (!c || c.info.state !== 'running') throw new RuntimeError('ExecError', `container ${id} is not running`);
-    return { exitCode: 0, stdout: '', stderr: cmd.length ? '' : 'no command' };
+    return simExec(cmd, { hostname: c.hostname, env: c.env, now: this.opts.clock.now() });
   }
 
   async probe(id: string, kind: ProbeKind, handler: ProbeHandler): Promise<ProbeOutcome> {
     const c = this.containers.get(id);
     if (!c || c.info.state !== 'running') return { result: 'failure', output: 'container is not running' };
-    return simProbe(c.behaviour, kind, this.opts.clock.now() - c.info.startedAt!, handler, this.sandboxes.get(c.info.sandboxId)?.ip ?? '');
+    const out = simProbe(c.behaviour, kind, this.opts.clock.now() - c.info.startedAt!, handler, this.sandboxes.get(c.info.sandboxId)?.ip ?? '');
+    if (out.result === 'failure') this.writeLog(c, `[sim] ${kind} probe failed: ${out.output}`);
+    return out;
   }
 
   onContainerExit(fn: (exit: ContainerExit) => void): () => void {
@@ -263,7 +279,10 @@ export class SimRuntime implements ContainerRuntime {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const c of this.containers.values()) this.opts.clock.clearTimeout(c.timer);
+    for (const c of this.containers.values()) {
+      this.opts.clock.clearTimeout(c.timer);
+      c.log.end();
+    }
     this.containers.clear();
     this.sandboxes.clear();
     this.listeners.clear();

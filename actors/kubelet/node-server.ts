@@ -1,0 +1,104 @@
+// The kubelet's own server, over the bus: container logs (read and follow) and exec for the pods
+// of its node, as upstream's kubelet serves /containerLogs and /exec to the API server.
+import type { Pod } from '../../api/kinds/pod.ts';
+import type { ExecReply, ExecRequest, LogChunk, LogReply, LogRequest, LogStop, NodeLogLine } from '../../api/node-protocol.ts';
+import { StatusError } from '../../api/status.ts';
+import { nodeExec, nodeLogs, nodeLogsStop } from '../../bus/subjects.ts';
+import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
+import { RuntimeError, type ContainerInfo, type ContainerRuntime } from './runtimes/runtime.ts';
+
+export interface NodeServerDeps {
+  bus: Bus;
+  runtime: ContainerRuntime;
+  nodeName: string;
+  /** The pod as the kubelet's informer has it. */
+  pod(namespace: string, name: string): Pod | undefined;
+  log: Logger;
+}
+
+const badRequest = (message: string) => new StatusError(400, 'BadRequest', message);
+
+/** Returns the container instance a request names: the newest of that name, or the one before it. */
+async function findContainer(d: NodeServerDeps, req: { namespace: string; name: string; uid?: string; container: string }, previous = false): Promise<ContainerInfo> {
+  const pod = d.pod(req.namespace, req.name);
+  if (!pod || (req.uid && pod.metadata.uid !== req.uid)) throw new StatusError(404, 'NotFound', `pods "${req.name}" not found`, { name: req.name, kind: 'pods' });
+  const all = (await d.runtime.listContainers({ podUid: pod.metadata.uid })).filter((c) => c.name === req.container);
+  all.sort((a, b) => b.attempt - a.attempt || b.createdAt - a.createdAt);
+  const found = all[previous ? 1 : 0];
+  if (found) return found;
+  if (previous) throw badRequest(`previous terminated container "${req.container}" in pod "${req.name}" not found`);
+  throw badRequest(`container "${req.container}" in pod "${req.name}" is waiting to start: ContainerCreating`);
+}
+
+/** Answers a request with the handler's result, or with its failure as a Status. */
+function answer<T>(d: NodeServerDeps, msg: BusMessage, run: () => Promise<T>): void {
+  run().then(
+    (out) => d.bus.respond(msg, out),
+    (err: unknown) => {
+      const status =
+        err instanceof StatusError ? err.status : new StatusError(err instanceof RuntimeError ? 400 : 500, err instanceof RuntimeError ? 'BadRequest' : 'InternalError', (err as Error)?.message ?? String(err)).status;
+      if (!(err instanceof StatusError || err instanceof RuntimeError)) d.log.error({ err, subject: msg.subject }, 'kubelet request failed');
+      d.bus.respond(msg, status);
+    },
+  );
+}
+
+/** Serves logs and exec for the node's pods until the returned function is called. */
+export function serveNode(d: NodeServerDeps): () => void {
+  const follows = new Map<string, () => void>();
+
+  const logs = async (req: LogRequest): Promise<LogReply> => {
+    const c = await findContainer(d, req, req.previous);
+    const query = { tail: req.tailLines, sinceMs: req.sinceMs };
+    if (!req.follow || req.previous) return { lines: await d.runtime.logs(c.id, query) };
+    const subject = req.follow;
+    // Lines written while the snapshot is read are sent after it, once (the snapshot may hold them too).
+    let early: NodeLogLine[] | undefined = [];
+    let ended = false;
+    const send = (chunk: LogChunk) => d.bus.publish(subject, chunk);
+    const finish = () => {
+      if (!follows.delete(subject)) return;
+      stop();
+      send({ lines: [], end: true });
+    };
+    const stop = d.runtime.followLogs(
+      c.id,
+      (l) => (early ? early.push(l) : send({ lines: [l] })),
+      () => (early ? (ended = true) : finish()),
+    );
+    follows.set(subject, stop);
+    const lines = await d.runtime.logs(c.id, query);
+    const seen = new Set(lines);
+    const later = early.filter((l) => !seen.has(l));
+    early = undefined;
+    // The follower holds stream chunks until it has the reply, so these may go out before it.
+    if (later.length) send({ lines: later });
+    if (ended) finish();
+    return { lines };
+  };
+
+  const exec = async (req: ExecRequest): Promise<ExecReply> => {
+    const c = await findContainer(d, req);
+    if (c.state !== 'running') throw badRequest(`container "${req.container}" in pod "${req.name}" is not running`);
+    return d.runtime.exec(c.id, req.command, 60_000);
+  };
+
+  const subs = [
+    d.bus.subscribe<LogRequest>(nodeLogs(d.nodeName), (msg) => answer(d, msg, () => logs(msg.data))),
+    d.bus.subscribe<LogStop>(nodeLogsStop(d.nodeName), (msg) => {
+      const stop = follows.get(msg.data?.follow);
+      if (!stop) return;
+      follows.delete(msg.data.follow);
+      stop();
+    }),
+    d.bus.subscribe<ExecRequest>(nodeExec(d.nodeName), (msg) => answer(d, msg, () => exec(msg.data))),
+  ];
+  return () => {
+    for (const s of subs) s.unsubscribe();
+    for (const [subject, stop] of follows) {
+      stop();
+      d.bus.publish(subject, { lines: [], end: true } satisfies LogChunk);
+    }
+    follows.clear();
+  };
+}

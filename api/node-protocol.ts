@@ -1,0 +1,57 @@
+// Messages between a client (the gateway) and the kubelet of a pod's node: container logs and
+// exec, as upstream's API server proxies them to the kubelet's /containerLogs and /exec.
+
+/** One line of a container's log, with when it was written (ms since the epoch). */
+export interface NodeLogLine {
+  at: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Which container's log to read, and which lines (PodLogOptions, resolved to one container). */
+export interface LogRequest {
+  namespace: string;
+  name: string;
+  /** The pod's uid, when the caller read the pod: a pod of the same name made since does not answer. */
+  uid?: string;
+  container: string;
+  /** The container's previous instance (the one before a restart). */
+  previous?: boolean;
+  tailLines?: number;
+  /** Only lines written at or after this time (ms since the epoch). */
+  sinceMs?: number;
+  /** Follow: lines written later go to this subject as LogChunks, the last one with `end`. */
+  follow?: string;
+}
+
+/** The lines there are now (a Status instead when the pod or container is not there). */
+export interface LogReply {
+  lines: NodeLogLine[];
+}
+
+/** Lines of a followed log written since; `end` when the container exited or the follow was stopped. */
+export interface LogChunk {
+  lines: NodeLogLine[];
+  end?: boolean;
+}
+
+/** Ends a follow (the client left). */
+export interface LogStop {
+  follow: string;
+}
+
+/** A command to run in a container (PodExecOptions, resolved to one container). */
+export interface ExecRequest {
+  namespace: string;
+  name: string;
+  uid?: string;
+  container: string;
+  command: string[];
+}
+
+/** How the command ended and what it printed. */
+export interface ExecReply {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}

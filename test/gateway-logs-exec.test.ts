@@ -1,0 +1,97 @@
+// The real kubectl's logs and exec against sim pods, through the gateway and the bus to the
+// kubelet of the pod's node (a sim kubelet on the real clock in this process).
+import test from 'ava';
+import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
+import type { Pod } from '../api/kinds/pod.ts';
+import type { KubeObject } from '../api/meta.ts';
+import { nodeLogsStop } from '../bus/subjects.ts';
+import { startGateway, type GatewayEnv } from './helpers/gateway.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/** A gateway plus one sim node `n1` whose kubelet runs in its own "process". */
+async function cluster(t: Parameters<typeof startGateway>[0]): Promise<GatewayEnv> {
+  const g = await startGateway(t);
+  g.process('node/n1').start(kubeletActor, 'kubelet/n1', { nodeName: 'n1', events: false });
+  await waitFor(() => g.client.get('nodes', 'n1').catch(() => undefined), 'node n1 registered');
+  return g;
+}
+
+const simPod = (name: string, annotations: Record<string, string>, containers = [{ name: 'c', image: 'app:1' }]): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', annotations },
+  spec: { nodeName: 'n1', containers },
+});
+
+const running = (g: GatewayEnv, name: string, restarts = 0) =>
+  waitFor(async () => {
+    const p = await g.client.get<Pod>('pods', name, { namespace: 'default' });
+    return p.status?.containerStatuses?.every((s) => s.state?.running && (s.restartCount ?? 0) >= restarts);
+  }, `pod ${name} running`);
+
+test('gateway logs - kubectl logs: start line, user lines, --tail, --timestamps, -c and the several-containers error', async (t) => {
+  const g = await cluster(t);
+  await g.client.create('pods', simPod('p', { 'sim.kubus.io/log-lines': 'hello\nworld\n' }));
+  await running(g, 'p');
+  const all = await g.kubectl(['logs', 'p']);
+  t.is(all.code, 0, all.stderr);
+  t.is(all.stdout, '[sim] container c started (attempt 0)\nhello\nworld\n');
+  const tail = await g.kubectl(['logs', 'p', '--tail', '2']);
+  t.is(tail.stdout, 'hello\nworld\n');
+  const ts = await g.kubectl(['logs', 'p', '--timestamps', '--tail=1']);
+  t.regex(ts.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z world\n$/);
+
+  await g.client.create('pods', simPod('two', { 'sim.kubus.io/b.log-lines': 'from b' }, [{ name: 'a', image: 'app:1' }, { name: 'b', image: 'app:1' }]));
+  await running(g, 'two');
+  const b = await g.kubectl(['logs', 'two', '-c', 'b']);
+  t.is(b.stdout, '[sim] container b started (attempt 0)\nfrom b\n');
+  // kubectl itself defaults to the first container; the API's own answer names them all.
+  const raw = await g.kubectl(['get', '--raw', '/api/v1/namespaces/default/pods/two/log']);
+  t.not(raw.code, 0);
+  t.regex(raw.stderr, /a container name must be specified for pod two, choose one of: \[a b\]/);
+  const bad = await g.kubectl(['logs', 'two', '-c', 'zz']);
+  t.regex(bad.stderr, /container zz is not valid for pod two/);
+  const missing = await g.kubectl(['logs', 'nope']);
+  t.regex(missing.stderr, /pods "nope" not found/);
+});
+
+test('gateway logs - kubectl logs -f sees lines written later and ends when the container exits', async (t) => {
+  const g = await cluster(t);
+  await g.client.create('pods', { ...simPod('f', { 'sim.kubus.io/log-lines': 'tick\ntock', 'sim.kubus.io/log-every': '300ms', 'sim.kubus.io/exit-after': '2s' }), spec: { nodeName: 'n1', restartPolicy: 'Never', containers: [{ name: 'c', image: 'app:1' }] } });
+  await running(g, 'f');
+  const child = g.spawnKubectl(['logs', '-f', 'f']);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor(() => out.includes('tock\ntick\n'), 'lines written after the follow began', 5000);
+  t.is(await exited, 0, 'kubectl logs -f ends when the container exits');
+  t.regex(out, /^\[sim\] container c started \(attempt 0\)\ntick\ntock\ntick\n/);
+  t.regex(out, /\[sim\] container c exited with code 0 \(Completed\)\n$/);
+});
+
+test('gateway logs - kubectl logs -f ends when kubectl is killed; --previous shows the run before a restart', async (t) => {
+  const g = await cluster(t);
+  await g.client.create('pods', simPod('r', { 'sim.kubus.io/crash-loop': '1' }));
+  await running(g, 'r', 1);
+  const prev = await g.kubectl(['logs', 'r', '--previous']);
+  t.is(prev.code, 0, prev.stderr);
+  t.is(prev.stdout, '[sim] container r started (attempt 0)\n[sim] container r exited with code 1 (Error)\n'.replaceAll('container r', 'container c'));
+  const cur = await g.kubectl(['logs', 'r']);
+  t.is(cur.stdout, '[sim] container c started (attempt 1)\n');
+
+  await g.client.create('pods', simPod('q', {}));
+  await running(g, 'q');
+  const none = await g.kubectl(['logs', 'q', '-p']);
+  t.regex(none.stderr, /previous terminated container "c" in pod "q" not found/);
+  const child = g.spawnKubectl(['logs', '-f', 'q']);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await waitFor(() => out.includes('started'), 'the follow began');
+  // The gateway tells the kubelet to stop sending when the client leaves.
+  const stops: unknown[] = [];
+  g.client.bus.subscribe(nodeLogsStop('n1'), (m) => stops.push(m.data));
+  await g.client.bus.flush();
+  child.kill('SIGTERM');
+  await waitFor(() => stops.length === 1, 'the follow stopped at the kubelet');
+  t.regex((stops[0] as { follow: string }).follow, /^kubus\.logs\./);
+});
