@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { StatusError, type Status } from '../../api/status.ts';
+import { checkDepth, checkTextDepth } from './limits.ts';
 
 /** Upstream's limit on a request body (apiserver MaxRequestBodyBytes: 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -70,11 +71,16 @@ export function decodeObject(type: string, body: Buffer, accepted = ['applicatio
 }
 
 function parseText(body: Buffer, parse: (s: string) => unknown, what: string): unknown {
+  const text = body.toString('utf8');
+  checkTextDepth(text);
+  let v: unknown;
   try {
-    return parse(body.toString('utf8'));
+    v = parse(text);
   } catch (err) {
     throw new StatusError(400, 'BadRequest', `the body of the request could not be decoded as ${what}: ${(err as Error).message}`);
   }
+  checkDepth(v);
+  return v;
 }
 
 /** Returns the body as a JSON object (a Kubernetes object), or 400. */

@@ -1,10 +1,10 @@
 // The gateway's route table: fixed paths (version, health, discovery) and the resource paths
 // `/api/v1/...` and `/apis/<group>/<version>/...`, parsed into what a verb handler needs.
 import type { ResourceDef } from '../../api/resource.ts';
+import { StatusError } from '../../api/status.ts';
 import { AGGREGATED, aggregatedDiscovery, wantsAggregated } from './aggregated.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, servedResource, servesGroupVersion, subresourcesOf, versionInfo } from './discovery.ts';
 import { notServed } from './http.ts';
-import { openApiRoute } from './openapi.ts';
 
 /** What a fixed path answers: a JSON document (of a media type other than application/json if named), or plain text (health checks). */
 export type Fixed = { json: unknown; contentType?: string } | { text: string };
@@ -42,7 +42,6 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 export function fixedRoute(path: string, host: string, accept?: string): Fixed | undefined {
   const f = FIXED[path] ?? FIXED[path.replace(/\/+$/, '')];
   if (f) return f(host, accept);
-  if (path.startsWith('/openapi/')) return openApiRoute(path);
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
   if (!m) return undefined;
   const [, group, version] = m;
@@ -55,9 +54,18 @@ export function fixedRoute(path: string, host: string, accept?: string): Fixed |
   return { json: apiResourceList(group, version) };
 }
 
+/** Returns a path segment percent-decoded; 400 for a malformed escape (`%zz`), which would otherwise throw. */
+function decodeSegment(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    throw new StatusError(400, 'BadRequest', `invalid escape in the request path: ${JSON.stringify(seg)}`);
+  }
+}
+
 /** Returns the resource a path names; 404 (as upstream) for anything not served. */
 export function resourceRoute(path: string): ResourceTarget {
-  const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const segs = path.split('/').filter(Boolean).map(decodeSegment);
   let group: string;
   let version: string;
   let rest: string[];

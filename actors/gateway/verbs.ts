@@ -5,9 +5,7 @@ import type { DeleteOptions, ListOptions, PatchType, PropagationPolicy } from '.
 import { StatusError } from '../../api/status.ts';
 import type { Call, Reply, VerbRoute } from './call.ts';
 import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
-import { validateFields } from './field-validation.ts';
 import { asRequested } from './output.ts';
-import { podLogs } from './logs.ts';
 import { getScale, patchScale, putScale } from './scale.ts';
 import { streamWatch } from './watch.ts';
 
@@ -35,6 +33,8 @@ async function objectBody(call: Call): Promise<KubeObject> {
   const { type, bytes } = await call.body();
   const obj = asObject(decodeObject(type, bytes)) as unknown as KubeObject;
   obj.metadata ??= {} as KubeObject['metadata'];
+  if (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata))
+    throw new StatusError(400, 'BadRequest', `json: cannot unmarshal ${Array.isArray(obj.metadata) ? 'array' : typeof obj.metadata} into Go struct field ObjectMeta.metadata of type v1.ObjectMeta`);
   const { namespace, name } = call.target;
   if (namespace !== undefined) {
     if (obj.metadata.namespace && obj.metadata.namespace !== namespace)
@@ -104,7 +104,6 @@ const get = async (call: Call): Promise<Reply> => {
 const create = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
   const body = await objectBody(call);
-  await validateFields(call, { object: body });
   return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create') }) };
 };
 
@@ -112,7 +111,6 @@ const create = async (call: Call): Promise<Reply> => {
 const update = (verb: 'update' | 'update-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const body = await objectBody(call);
-  await validateFields(call, { object: body });
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb) }) };
 };
 
@@ -120,7 +118,6 @@ const update = (verb: 'update' | 'update-status') => async (call: Call): Promise
 const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const { patch: p, type } = await patchBody(call);
-  await validateFields(call, { patch: p, type });
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, dryRun: dryRun(call, verb) }) };
 };
 
@@ -190,7 +187,6 @@ export const VERBS: readonly VerbRoute[] = [
   { method: 'PUT', on: 'scale', run: async (call) => putScale(call, await scaleBody(call)) },
   { method: 'PATCH', on: 'scale', run: scalePatch },
   { method: 'POST', on: 'binding', run: bind },
-  { method: 'GET', on: 'log', run: podLogs },
 ];
 
 /** Returns the handler of a method on a path shape; 405 when the path takes no such method. */
