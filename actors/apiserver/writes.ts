@@ -132,6 +132,9 @@ export async function update(ctx: ServerContext, def: ResourceDef, req: ApiReque
   const next = bodyOf(req);
   const name = req.name || next.metadata.name;
   if (!name) throw badRequest('a resource name is required for this request');
+  // Checked before the lookup, as upstream's handler does: a mismatch is a 400 even when nothing is there.
+  if (def.namespaced && req.namespace && next.metadata.namespace && next.metadata.namespace !== req.namespace)
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   const kv = getKV(ctx, def, namespaceOf(def, req, next), name);
   return commitUpdate(ctx, def, kv, next, part, req.dryRun === true);
 }
