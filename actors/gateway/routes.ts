@@ -5,6 +5,7 @@ import { StatusError } from '../../api/status.ts';
 import { AGGREGATED, aggregatedDiscovery, wantsAggregated } from './aggregated.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, servedResource, servesGroupVersion, subresourcesOf, versionInfo } from './discovery.ts';
 import { notServed } from './http.ts';
+import { openApiRoute } from './openapi.ts';
 
 /** What a fixed path answers: a JSON document (of a media type other than application/json if named), or plain text (health checks). */
 export type Fixed = { json: unknown; contentType?: string } | { text: string };
@@ -42,6 +43,7 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 export function fixedRoute(path: string, host: string, accept?: string): Fixed | undefined {
   const f = FIXED[path] ?? FIXED[path.replace(/\/+$/, '')];
   if (f) return f(host, accept);
+  if (path.startsWith('/openapi/')) return openApiRoute(path);
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
   if (!m) return undefined;
   const [, group, version] = m;

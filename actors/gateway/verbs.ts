@@ -5,7 +5,9 @@ import type { DeleteOptions, ListOptions, PatchType, PropagationPolicy } from '.
 import { StatusError } from '../../api/status.ts';
 import type { Call, Reply, VerbRoute } from './call.ts';
 import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
+import { validateFields } from './field-validation.ts';
 import { asRequested } from './output.ts';
+import { podLogs } from './logs.ts';
 import { getScale, patchScale, putScale } from './scale.ts';
 import { streamWatch } from './watch.ts';
 
@@ -104,6 +106,7 @@ const get = async (call: Call): Promise<Reply> => {
 const create = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
   const body = await objectBody(call);
+  await validateFields(call, { object: body });
   return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create') }) };
 };
 
@@ -111,6 +114,7 @@ const create = async (call: Call): Promise<Reply> => {
 const update = (verb: 'update' | 'update-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const body = await objectBody(call);
+  await validateFields(call, { object: body });
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb) }) };
 };
 
@@ -118,6 +122,7 @@ const update = (verb: 'update' | 'update-status') => async (call: Call): Promise
 const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const { patch: p, type } = await patchBody(call);
+  await validateFields(call, { patch: p, type });
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, dryRun: dryRun(call, verb) }) };
 };
 
@@ -187,6 +192,7 @@ export const VERBS: readonly VerbRoute[] = [
   { method: 'PUT', on: 'scale', run: async (call) => putScale(call, await scaleBody(call)) },
   { method: 'PATCH', on: 'scale', run: scalePatch },
   { method: 'POST', on: 'binding', run: bind },
+  { method: 'GET', on: 'log', run: podLogs },
 ];
 
 /** Returns the handler of a method on a path shape; 405 when the path takes no such method. */
