@@ -99,8 +99,27 @@ const DOCS: Record<string, [string, Record<string, string>]> = {
   }],
 };
 
+/** One line for each kind without a longer entry above (keyed by Go name). */
+const KINDS: Record<string, string> = {
+  Node: 'A worker machine in the cluster, with its capacity, conditions and addresses.',
+  Namespace: 'A scope for names: most objects live in exactly one namespace.',
+  Service: 'A stable virtual IP and DNS name in front of the pods its selector matches.',
+  Endpoints: 'The addresses and ports of the ready and not-ready pods behind a Service.',
+  ConfigMap: 'Non-confidential configuration data as key/value pairs, for pods to consume.',
+  Secret: 'A small amount of confidential data (passwords, tokens, keys), base64-encoded in data.',
+  Event: 'A report of something that happened to an object (scheduling, pulls, failures).',
+  ServiceAccount: 'An identity for processes that run in pods.',
+  Binding: 'Ties a pod to a node; the scheduler creates it (pods/binding).',
+  Lease: 'A lock with a holder and a renewal time: node heartbeats and leader election.',
+  ReplicaSet: 'Keeps a stable number of replica pods running from its template.',
+  DaemonSet: 'Runs one copy of a pod on each eligible node.',
+  StatefulSet: 'Manages pods with stable names (ordinals) and stable storage, created and updated in order.',
+  ControllerRevision: 'An immutable snapshot of a controller template, kept for rollbacks.',
+  Job: 'Runs pods until a number of them complete successfully.',
+};
+
 /** Returns the description of a type, if written. */
-export const describeType = (typeName: string): string | undefined => DOCS[typeName]?.[0];
+export const describeType = (typeName: string): string | undefined => DOCS[typeName]?.[0] ?? KINDS[typeName.slice(typeName.lastIndexOf('.') + 1)];
 
 /** Returns the description of a field of a type, if written (for a kind's own type, the fields every kind has too). */
 export const describeField = (typeName: string, field: string, isKind = false): string | undefined =>

@@ -49,7 +49,7 @@ const TYPES: Array<[TSchema, NamedType]> = [
   [K.HTTPGetAction, { name: `${CORE}HTTPGetAction`, closed: [] }],
   [K.TCPSocketAction, { name: `${CORE}TCPSocketAction`, closed: [] }],
   [K.GRPCAction, { name: `${CORE}GRPCAction`, closed: [] }],
-  [K.Lifecycle, { name: `${CORE}Lifecycle`, closed: [] }],
+  [K.Lifecycle, { name: `${CORE}Lifecycle`, closed: ['stopSignal'] }],
   [K.LifecycleHandler, { name: `${CORE}LifecycleHandler`, closed: [] }],
   [K.VolumeMount, { name: `${CORE}VolumeMount`, closed: ['recursiveReadOnly', 'mountPropagation', 'subPathExpr'] }],
   [K.Volume, { name: `${CORE}Volume` }],

@@ -61,7 +61,9 @@ export class Components {
       if (props[k].$ref === undefined) delete props[k].$ref;
     }
     if (Object.keys(props).length) out.properties = props;
-    if (Array.isArray(s.required) && s.required.length) out.required = [...(s.required as string[])];
+    // A kind's metadata is optional upstream (kubus's schemas require it after decoding).
+    const required = ((s.required ?? []) as string[]).filter((k) => !(isKind && k === 'metadata'));
+    if (required.length) out.required = required;
     return out;
   }
 
