@@ -95,3 +95,29 @@ test('gateway logs - kubectl logs -f ends when kubectl is killed; --previous sho
   await waitFor(() => stops.length === 1, 'the follow stopped at the kubelet');
   t.regex((stops[0] as { follow: string }).follow, /^kubus\.logs\./);
 });
+
+test('gateway exec - kubectl exec runs the sim commands over WebSocket; a missing binary fails as under runc', async (t) => {
+  const g = await cluster(t);
+  await g.client.create('pods', { ...simPod('e', {}), spec: { nodeName: 'n1', hostname: 'box', containers: [{ name: 'c', image: 'app:1', env: [{ name: 'GREETING', value: 'hi' }] }] } });
+  await running(g, 'e');
+  const echo = await g.kubectl(['exec', '-v=6', 'e', '--', 'echo', 'hi', 'there']);
+  t.is(echo.code, 0, echo.stderr);
+  t.is(echo.stdout, 'hi there\n');
+  t.regex(echo.stderr, /GET http:\/\/\S+\/api\/v1\/namespaces\/default\/pods\/e\/exec\?command=echo&command=hi&command=there&container=c&stderr=true&stdout=true 101 Switching Protocols/);
+  t.is((await g.kubectl(['exec', 'e', '--', 'hostname'])).stdout, 'box\n');
+  t.is((await g.kubectl(['exec', 'e', '--', 'cat', '/etc/hostname'])).stdout, 'box\n');
+  t.regex((await g.kubectl(['exec', 'e', '--', 'env'])).stdout, /^GREETING=hi$/m);
+  t.is((await g.kubectl(['exec', 'e', '--', 'sh', '-c', 'echo "a  b"'])).stdout, 'a  b\n');
+  const no = await g.kubectl(['exec', 'e', '--', 'false']);
+  t.is(no.code, 1);
+  t.regex(no.stderr, /command terminated with exit code 1/);
+  const nope = await g.kubectl(['exec', 'e', '--', 'nope']);
+  t.is(nope.code, 127);
+  t.regex(nope.stderr, /exec: "nope": executable file not found in \$PATH/);
+  t.regex(nope.stderr, /command terminated with exit code 127/);
+  const sh = await g.kubectl(['exec', 'e', '--', 'sh', '-c', 'exit 3']);
+  t.is(sh.code, 3);
+  const gone = await g.kubectl(['exec', 'ghost', '--', 'true']);
+  t.not(gone.code, 0);
+  t.regex(gone.stderr, /pods "ghost" not found/);
+});

@@ -29,7 +29,7 @@ export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: str
   if (d.hasStatus) out.push({ name: 'status', verbs: SUB, kind: d.kind });
   if (SCALABLE.has(d.plural)) out.push({ name: 'scale', verbs: SUB, kind: 'Scale', group: 'autoscaling', version: 'v1' });
   if (d.plural === 'pods') out.push({ name: 'binding', verbs: ['create'], kind: 'Binding' });
-  if (d.plural === 'pods') out.push({ name: 'log', verbs: ['get'], kind: 'Pod' });
+  if (d.plural === 'pods') out.push({ name: 'log', verbs: ['get'], kind: 'Pod' }, { name: 'exec', verbs: ['create', 'get'], kind: 'PodExecOptions' });
   return out;
 }
 

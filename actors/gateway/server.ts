@@ -7,6 +7,7 @@ import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { Call } from './call.ts';
 import { mediaType, methodNotAllowed, readBody, sendJson, sendText, statusOf } from './http.ts';
+import { execUpgrades } from './exec.ts';
 import { fixedRoute, resourceRoute } from './routes.ts';
 import { verbFor } from './verbs.ts';
 
@@ -52,6 +53,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
 /** Returns an HTTP server for the gateway (not yet listening). */
 export function createGatewayServer(deps: GatewayDeps): Server {
   const server = createServer((req, res) => void handle(deps, req, res));
+  server.on('upgrade', execUpgrades(deps.client, deps.log));
   // Watches are long-lived: no request timeout of node's own (timeoutSeconds ends them).
   server.requestTimeout = 0;
   server.keepAliveTimeout = 60_000;

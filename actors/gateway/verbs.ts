@@ -7,6 +7,7 @@ import type { Call, Reply, VerbRoute } from './call.ts';
 import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
 import { validateFields } from './field-validation.ts';
 import { asRequested } from './output.ts';
+import { execWithoutUpgrade } from './exec.ts';
 import { podLogs } from './logs.ts';
 import { getScale, patchScale, putScale } from './scale.ts';
 import { streamWatch } from './watch.ts';
@@ -193,6 +194,8 @@ export const VERBS: readonly VerbRoute[] = [
   { method: 'PATCH', on: 'scale', run: scalePatch },
   { method: 'POST', on: 'binding', run: bind },
   { method: 'GET', on: 'log', run: podLogs },
+  { method: 'GET', on: 'exec', run: execWithoutUpgrade },
+  { method: 'POST', on: 'exec', run: execWithoutUpgrade },
 ];
 
 /** Returns the handler of a method on a path shape; 405 when the path takes no such method. */

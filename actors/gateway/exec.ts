@@ -1,0 +1,115 @@
+// pods/{name}/exec over WebSocket (v5.channel.k8s.io, v4 as fallback): the command goes over the
+// bus to the kubelet of the pod's node; its output and its exit come back on the channels
+// (1 stdout, 2 stderr, 3 the closing Status), as upstream's kubelet streams them.
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ExecReply, ExecRequest } from '../../api/node-protocol.ts';
+import { StatusError } from '../../api/status.ts';
+import type { ApiClient } from '../../bus/client.ts';
+import { nodeExec } from '../../bus/subjects.ts';
+import type { Logger } from '../../bus/types.ts';
+import type { Call, Reply } from './call.ts';
+import { boolParam, statusOf } from './http.ts';
+import { askKubelet, getPod, validateContainer } from './node-proxy.ts';
+import { resourceRoute, type ResourceTarget } from './routes.ts';
+
+/** The channel protocols served, best first (kubectl 1.30+ offers v5 and v4). */
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+/** Channel numbers of the k8s channel protocols. */
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+
+/** One exec, checked: where it runs and which streams the client wants. */
+interface ExecPlan {
+  node: string;
+  req: ExecRequest;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** Returns the exec a request asks for, checked as upstream's ExecLocation checks it. */
+async function plan(client: ApiClient, target: ResourceTarget, q: URLSearchParams): Promise<ExecPlan> {
+  const command = q.getAll('command');
+  const pod = await getPod(client, target.namespace, target.name);
+  const container = validateContainer(q.get('container') ?? '', pod);
+  const [stdin, stdout, stderr, tty] = ['stdin', 'stdout', 'stderr', 'tty'].map((k) => boolParam(q, k));
+  if (!command.length) throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command');
+  if (!stdin && !stdout && !stderr) throw new StatusError(400, 'BadRequest', 'you must specify at least one of stdin, stdout, stderr');
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') throw new StatusError(400, 'BadRequest', `cannot exec into a container in a completed pod; current phase is ${phase}`);
+  const node = pod.spec.nodeName;
+  if (!node) throw new StatusError(400, 'BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
+  const req: ExecRequest = { namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid, container, command };
+  return { node, req, stdout, stderr, tty };
+}
+
+/** Returns the Status the kubelet sends on channel 3 when the command has ended. */
+export function exitStatus(command: string[], exitCode: number): object {
+  if (exitCode === 0) return { metadata: {}, status: 'Success' };
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: command '${command.join(' ')}' exited with ${exitCode}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
+  };
+}
+
+/** Runs the planned exec and streams its result on the WebSocket, then closes it. */
+async function run(client: ApiClient, log: Logger, ws: WebSocket, p: ExecPlan): Promise<void> {
+  const send = (channel: number, data: string) => ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
+  let status: object;
+  try {
+    const r = await askKubelet<ExecReply>(client, p.node, nodeExec(p.node), p.req, 60_000);
+    // A terminal has one output stream, with carriage returns as a tty writes them.
+    const out = p.tty ? (r.stdout + r.stderr).replace(/\r?\n/g, '\r\n') : r.stdout;
+    if (p.stdout && out) send(STDOUT, out);
+    if (p.stderr && !p.tty && r.stderr) send(STDERR, r.stderr);
+    status = exitStatus(p.req.command, r.exitCode);
+  } catch (err) {
+    const s = statusOf(err);
+    if (!s.expected) log.error({ err, pod: p.req.name }, 'exec failed');
+    status = s.status;
+  }
+  send(ERROR, JSON.stringify(status));
+  ws.close(1000);
+}
+
+/** Writes a Status as the HTTP answer to an upgrade request that is refused. */
+function refuse(socket: Duplex, err: unknown): void {
+  const { status } = statusOf(err);
+  const body = JSON.stringify(status);
+  const head = `HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  socket.end(head + body);
+}
+
+/** Returns a handler for the HTTP server's `upgrade` event: pods/exec over WebSocket; anything else is refused with a Status. */
+export function execUpgrades(client: ApiClient, log: Logger): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
+  return (req, socket, head) => {
+    socket.on('error', (err) => log.debug({ err }, 'exec connection error'));
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://gateway');
+      const target = resourceRoute(url.pathname);
+      if (target.def.plural !== 'pods' || target.subresource !== 'exec') throw new StatusError(400, 'BadRequest', 'the server serves upgrades only for pods/exec');
+      const p = await plan(client, target, url.searchParams);
+      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
+        throw new StatusError(400, 'BadRequest', `kubus serves exec over WebSocket only (${EXEC_PROTOCOLS.join(', ')}), not ${req.headers.upgrade}`);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', (err) => log.debug({ err }, 'exec WebSocket error'));
+        void run(client, log, ws, p);
+      });
+    })().catch((err: unknown) => refuse(socket, err));
+  };
+}
+
+/** GET or POST on pods/exec without an upgrade: checked like an exec, then upstream's 400. */
+export async function execWithoutUpgrade(call: Call): Promise<Reply> {
+  await plan(call.client, call.target, call.query);
+  throw new StatusError(400, 'BadRequest', 'Upgrade request required');
+}
