@@ -63,3 +63,38 @@ test('kubectl - diff: exit 1 with the change shown; exit 0 when nothing would ch
   t.is(same.stdout, '');
   t.deepEqual(await dataOf(g), { a: '1' });
 });
+
+test('gateway - dryRun=All over HTTP on PUT, PATCH, status, scale, DELETE (query or DeleteOptions body) and deletecollection writes nothing', async (t) => {
+  const g = await startGateway(t);
+  const dep = {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  };
+  const created = await g.client.create('deployments', dep as never);
+  await g.client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', labels: { x: 'y' } } } as never);
+  const base = `${g.url}/apis/apps/v1/namespaces/default/deployments/web`;
+  const send = async (method: string, url: string, body?: unknown, type = 'application/json') => {
+    const r = await fetch(url, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'Content-Type': type } });
+    return { code: r.status, body: (await r.json()) as Record<string, any> };
+  };
+  const revision = g.store.revision;
+  const cases: Array<[string, Promise<{ code: number; body: Record<string, any> }>, (b: Record<string, any>) => unknown]> = [
+    ['PUT', send('PUT', `${base}?dryRun=All`, { ...created, spec: { ...created.spec as object, replicas: 5 } }), (b) => b.spec.replicas === 5],
+    ['PATCH', send('PATCH', `${base}?dryRun=All`, { spec: { replicas: 6 } }, 'application/merge-patch+json'), (b) => b.spec.replicas === 6],
+    ['PUT status', send('PUT', `${base}/status?dryRun=All`, { ...created, status: { replicas: 9 } }), (b) => b.status.replicas === 9],
+    ['PATCH status', send('PATCH', `${base}/status?dryRun=All`, { status: { replicas: 8 } }, 'application/merge-patch+json'), (b) => b.status.replicas === 8],
+    ['PUT scale', send('PUT', `${base}/scale?dryRun=All`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 7 } }), (b) => b.spec.replicas === 7],
+    ['PATCH scale', send('PATCH', `${base}/scale?dryRun=All`, { spec: { replicas: 4 } }, 'application/merge-patch+json'), (b) => b.spec.replicas === 4],
+    ['DELETE', send('DELETE', `${base}?dryRun=All`), (b) => b.status === 'Success'],
+    ['DELETE with DeleteOptions', send('DELETE', base, { apiVersion: 'v1', kind: 'DeleteOptions', dryRun: ['All'] }), (b) => b.status === 'Success'],
+    ['deletecollection', send('DELETE', `${g.url}/api/v1/namespaces/default/configmaps?dryRun=All&labelSelector=x%3Dy`), (b) => b.items.length === 1],
+  ];
+  for (const [what, reply, ok] of cases) {
+    const r = await reply;
+    t.is(r.code, 200, `${what}: ${JSON.stringify(r.body).slice(0, 300)}`);
+    t.true(!!ok(r.body), `${what}: ${JSON.stringify(r.body).slice(0, 300)}`);
+  }
+  t.is(g.store.revision, revision, 'nothing written');
+  t.is((await g.client.get('deployments', 'web', { namespace: 'default' })).metadata.resourceVersion, created.metadata.resourceVersion);
+  t.is((await send('PATCH', `${base}?dryRun=Some`, { spec: { replicas: 2 } }, 'application/merge-patch+json')).code, 400, 'only All is a dry run value');
+});
