@@ -67,6 +67,12 @@ test('gateway openapi - fieldValidation: Strict fails with upstream texts, Warn 
   t.is(((await p.json()) as { message: string }).message, 'strict decoding error: unknown field "spec.template.spec.containers[0].bogus"');
   const jp = await send(`${url}/web?fieldValidation=Strict`, 'PATCH', JSON.stringify([{ op: 'add', path: '/spec/foo', value: 1 }]), 'application/json-patch+json');
   t.is(((await jp.json()) as { message: string }).message, 'strict decoding error: unknown field "spec.foo"');
+  const jpWarn = await send(`${url}/web`, 'PATCH', JSON.stringify([{ op: 'add', path: '/spec/foo', value: 1 }, { op: 'replace', path: '/spec/replicas', value: 4 }]), 'application/json-patch+json');
+  t.is(jpWarn.status, 200);
+  t.is(jpWarn.headers.get('warning'), '299 - "unknown field \\"spec.foo\\""');
+  const jpAfter = (await jpWarn.json()) as { spec: Record<string, unknown> };
+  t.is(jpAfter.spec.replicas, 4);
+  t.false('foo' in jpAfter.spec);
   const ignored = await send(`${url}/web?fieldValidation=Ignore`, 'PATCH', JSON.stringify({ spec: { paused: true, foo: 2 } }), 'application/merge-patch+json');
   t.is(ignored.status, 200);
   t.is(ignored.headers.get('warning'), null);

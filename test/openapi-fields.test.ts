@@ -36,6 +36,10 @@ test('openapi fields - patches: directives and nulls are not fields; JSON patch 
     { op: 'remove', path: '/spec/bar' },
   ];
   t.deepEqual(unknownFieldsOfJsonPatch(schema('deployments'), ops), ['spec.foo', 'spec.template.spec.containers[0].zz']);
+  t.is(ops.length, 5, 'nothing pruned unless asked');
+  t.deepEqual(unknownFieldsOfJsonPatch(schema('deployments'), ops, { prune: true }), ['spec.foo', 'spec.template.spec.containers[0].zz']);
+  t.deepEqual(ops.map((o) => o.path), ['/spec/template/spec/containers/0', '/metadata/labels/x~1y', '/spec/template/spec/volumes/-', '/spec/bar']);
+  t.deepEqual(ops[0].value, { name: 'a' });
 });
 
 test('openapi fields - duplicate keys of a JSON text, nested, in arrays, escaped, and deep', (t) => {

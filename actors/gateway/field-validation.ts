@@ -29,7 +29,7 @@ export async function validateFields(call: Call, body: Checked): Promise<void> {
   const prune = directive !== 'Strict';
   let unknown: string[];
   if ('object' in body) unknown = unknownFields(def.schema, body.object, { prune });
-  else if (body.type === 'json') unknown = unknownFieldsOfJsonPatch(def.schema, body.patch);
+  else if (body.type === 'json') unknown = unknownFieldsOfJsonPatch(def.schema, body.patch, { prune });
   else unknown = unknownFields(def.schema, body.patch, { prune, kind: 'patch' });
   if (directive === 'Ignore') return;
   const { type, bytes } = await call.body();

@@ -68,17 +68,23 @@ export function schemaAt(schema: TSchema, pointer: string): { schema?: TSchema; 
   return { schema: s };
 }
 
-/** Returns the unknown fields a JSON patch would write (add, replace, copy and move targets with their values). */
-export function unknownFieldsOfJsonPatch(schema: TSchema, ops: unknown): string[] {
+/**
+ * Returns the unknown fields the add and replace operations of a JSON patch would write (their
+ * targets and values); with `prune`, drops those operations and fields from the patch in place.
+ */
+export function unknownFieldsOfJsonPatch(schema: TSchema, ops: unknown, opts: { prune?: boolean } = {}): string[] {
   if (!Array.isArray(ops)) return [];
   const out: string[] = [];
-  for (const op of ops) {
+  for (let i = 0; i < ops.length; i++) {
+    const op: unknown = ops[i];
     if (!isObj(op) || typeof op.path !== 'string' || !['add', 'replace'].includes(op.op as string)) continue;
     const at = schemaAt(schema, op.path);
-    if (at.unknown) out.push(at.unknown);
-    else if (at.schema) {
+    if (at.unknown) {
+      out.push(at.unknown);
+      if (opts.prune) ops.splice(i--, 1);
+    } else if (at.schema) {
       const prefix = at.schema.type === 'object' || at.schema.type === 'array' ? pointerPath(op.path) : '';
-      for (const f of unknownFields(at.schema, op.value)) out.push(prefix ? (f.startsWith('[') ? prefix + f : `${prefix}.${f}`) : f);
+      for (const f of unknownFields(at.schema, op.value, opts)) out.push(prefix ? (f.startsWith('[') ? prefix + f : `${prefix}.${f}`) : f);
     }
   }
   return out;
