@@ -2,6 +2,7 @@
 // never a hang), a failing request changes nothing stored, and the gateway keeps serving.
 import test from 'ava';
 import fc from 'fast-check';
+import { request } from 'node:http';
 import type { KubeObject } from '../api/meta.ts';
 import { MAX_BODY_DEPTH } from '../actors/gateway/limits.ts';
 import { pod } from './helpers/api.ts';
@@ -192,5 +193,38 @@ test('gateway - the bad inputs of the issue: upstream code and Status, nothing s
   t.is(a.code, 413, a.text.slice(0, 200));
   t.is(problem(a), undefined);
   t.is(g.store.revision, before);
+  // The same without a Content-Length (chunked): cut off once past the limit, not read to the end.
+  const chunked = await sendChunked(g, '/api/v1/namespaces/default/configmaps', 5 * 1024 * 1024);
+  t.is(chunked.code, 413, chunked.text.slice(0, 200));
+  t.is(problem(chunked), undefined);
+  t.is(g.store.revision, before);
   await stillServing(t, g);
 });
+
+/** POSTs `size` bytes as a chunked body (no Content-Length); resolves with the answer. */
+function sendChunked(g: GatewayEnv, path: string, size: number): Promise<Answer> {
+  const u = new URL(g.url + path);
+  return new Promise((resolve, reject) => {
+    const headers = { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' };
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers, timeout: DEADLINE_MS }, (r) => {
+      let text = '';
+      r.on('data', (c: Buffer) => (text += c.toString()));
+      r.on('end', () => resolve({ code: r.statusCode!, type: r.headers['content-type'] ?? null, text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${DEADLINE_MS} ms`)));
+    req.on('error', reject);
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < size) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      req.end();
+    };
+    pump();
+  });
+}
