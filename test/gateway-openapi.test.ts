@@ -42,7 +42,11 @@ test('gateway openapi - /openapi/v3 indexes one document per group-version; a do
   const core = (await (await fetch(`${g.url}/openapi/v3/api/v1`)).json()) as typeof doc;
   t.truthy(core.components.schemas['io.k8s.api.core.v1.Pod']);
   t.is((await fetch(`${g.url}/openapi/v3/apis/nope/v1`)).status, 404);
-  t.is((await fetch(`${g.url}/openapi/v2`)).status, 404);
+  // v2 has no definitions: JSON, or gnostic's protobuf Document when asked for it as kubectl does.
+  t.deepEqual(await (await fetch(`${g.url}/openapi/v2`)).json(), { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0-kubus' }, paths: {}, definitions: {} });
+  const pb = await fetch(`${g.url}/openapi/v2`, { headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+  t.is(pb.headers.get('content-type'), 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+  t.is(Buffer.from(await pb.arrayBuffer()).toString('hex'), '0a03322e30121b0a0a4b756265726e65746573120d76312e33322e302d6b75627573');
 });
 
 test('gateway openapi - fieldValidation: Strict fails with upstream texts, Warn answers Warning headers, Ignore drops silently; both drop the field', async (t) => {
@@ -103,6 +107,14 @@ test('gateway openapi - kubectl apply validates on the server (no --validate=fal
     bad.stderr,
     'Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"\n',
   );
+  // A `kind: List` is validated on the client from /openapi/v2, which defines no kinds: the server checks each item.
+  const list = stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { x: '1' } }] });
+  const listed = await g.kubectl(['apply', '-f', '-'], list);
+  t.is(listed.code, 0, listed.stderr);
+  t.is(listed.stdout, 'configmap/a created\n');
+  const badList = await g.kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, junk: 1 }] }));
+  t.is(badList.code, 1);
+  t.regex(badList.stderr, /ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "junk"/);
   const warned = await g.kubectl(['create', '--validate=warn', '-f', '-'], stringify(other));
   t.is(warned.code, 0, warned.stderr);
   t.is(warned.stderr, 'Warning: unknown field "spec.foo"\n');

@@ -7,8 +7,8 @@ import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, servedResource
 import { notServed } from './http.ts';
 import { openApiRoute } from './openapi.ts';
 
-/** What a fixed path answers: a JSON document (of a media type other than application/json if named), or plain text (health checks). */
-export type Fixed = { json: unknown; contentType?: string } | { text: string };
+/** What a fixed path answers: a JSON document (of a media type other than application/json if named), plain text (health checks), or bytes (protobuf). */
+export type Fixed = { json: unknown; contentType?: string } | { text: string } | { bytes: Buffer; contentType: string };
 
 /** A request for a resource: which one, where, and which part of it. */
 export interface ResourceTarget {
@@ -43,7 +43,7 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 export function fixedRoute(path: string, host: string, accept?: string): Fixed | undefined {
   const f = FIXED[path] ?? FIXED[path.replace(/\/+$/, '')];
   if (f) return f(host, accept);
-  if (path.startsWith('/openapi/')) return openApiRoute(path);
+  if (path.startsWith('/openapi/')) return openApiRoute(path, accept);
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
   if (!m) return undefined;
   const [, group, version] = m;

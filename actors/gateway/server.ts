@@ -26,6 +26,10 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
     if (fixed) {
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method);
       if ('text' in fixed) sendText(res, 200, fixed.text);
+      else if ('bytes' in fixed) {
+        res.writeHead(200, { 'Content-Type': fixed.contentType, 'Content-Length': fixed.bytes.length });
+        res.end(fixed.bytes);
+      }
       else sendJson(res, 200, fixed.json, fixed.contentType);
       return;
     }
