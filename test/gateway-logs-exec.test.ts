@@ -121,3 +121,20 @@ test('gateway exec - kubectl exec runs the sim commands over WebSocket; a missin
   t.not(gone.code, 0);
   t.regex(gone.stderr, /pods "ghost" not found/);
 });
+
+test('gateway attach - kubectl attach shows what the container writes from then on, and ends when it exits', async (t) => {
+  const g = await cluster(t);
+  const annotations = { 'sim.kubus.io/log-lines': 'first\nnext', 'sim.kubus.io/log-every': '300ms', 'sim.kubus.io/exit-after': '4s', 'sim.kubus.io/exit-code': '0' };
+  await g.client.create('pods', { ...simPod('a', annotations), spec: { nodeName: 'n1', restartPolicy: 'Never', containers: [{ name: 'c', image: 'app:1' }] } });
+  await running(g, 'a');
+  const raw = await g.kubectl(['get', '--raw', '/api/v1/namespaces/default/pods/a/attach?stdout=true']);
+  t.regex(raw.stderr, /\(BadRequest\): Upgrade request required/, 'without a WebSocket upgrade: 400, as upstream');
+  const r = await g.kubectl(['attach', 'a']);
+  t.is(r.code, 0, r.stderr);
+  t.notRegex(r.stdout, /started/, 'what was written before the attach is not shown');
+  t.regex(r.stdout, /(first|next)\n/);
+  t.regex(r.stdout, /\[sim\] container c exited with code 0 \(Completed\)\n$/);
+  await waitFor(async () => (await g.client.get<Pod>('pods', 'a', { namespace: 'default' })).status?.phase === 'Succeeded', 'pod a Succeeded');
+  const done = await g.kubectl(['get', '--raw', '/api/v1/namespaces/default/pods/a/exec?command=true&stdout=true']);
+  t.regex(done.stderr, /cannot exec into a container in a completed pod; current phase is Succeeded/);
+});

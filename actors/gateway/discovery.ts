@@ -30,6 +30,7 @@ export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: str
   if (SCALABLE.has(d.plural)) out.push({ name: 'scale', verbs: SUB, kind: 'Scale', group: 'autoscaling', version: 'v1' });
   if (d.plural === 'pods') out.push({ name: 'binding', verbs: ['create'], kind: 'Binding' });
   if (d.plural === 'pods') out.push({ name: 'log', verbs: ['get'], kind: 'Pod' }, { name: 'exec', verbs: ['create', 'get'], kind: 'PodExecOptions' });
+  if (d.plural === 'pods') out.push({ name: 'attach', verbs: ['create', 'get'], kind: 'PodAttachOptions' });
   return out;
 }
 

@@ -12,6 +12,7 @@ import { nodeExec } from '../../bus/subjects.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, statusOf } from './http.ts';
+import { runAttach } from './attach.ts';
 import { askKubelet, getPod, validateContainer } from './node-proxy.ts';
 import { resourceRoute, type ResourceTarget } from './routes.ts';
 
@@ -19,12 +20,15 @@ import { resourceRoute, type ResourceTarget } from './routes.ts';
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
 /** Channel numbers of the k8s channel protocols. */
-const STDOUT = 1;
-const STDERR = 2;
-const ERROR = 3;
+export const STDOUT = 1;
+export const STDERR = 2;
+export const ERROR = 3;
+
+/** Sends `data` on a channel: one binary message, the channel number first. */
+export const sendOn = (ws: WebSocket, channel: number, data: string) => ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
 
 /** One exec, checked: where it runs and which streams the client wants. */
-interface ExecPlan {
+export interface ExecPlan {
   node: string;
   req: ExecRequest;
   stdout: boolean;
@@ -32,13 +36,13 @@ interface ExecPlan {
   tty: boolean;
 }
 
-/** Returns the exec a request asks for, checked as upstream's ExecLocation checks it. */
-async function plan(client: ApiClient, target: ResourceTarget, q: URLSearchParams): Promise<ExecPlan> {
+/** Returns the exec (or attach) a request asks for, checked as upstream's ExecLocation checks it. */
+export async function plan(client: ApiClient, target: ResourceTarget, q: URLSearchParams): Promise<ExecPlan> {
   const command = q.getAll('command');
   const pod = await getPod(client, target.namespace, target.name);
   const container = validateContainer(q.get('container') ?? '', pod);
   const [stdin, stdout, stderr, tty] = ['stdin', 'stdout', 'stderr', 'tty'].map((k) => boolParam(q, k));
-  if (!command.length) throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command');
+  if (!command.length && target.subresource === 'exec') throw new StatusError(400, 'BadRequest', 'you must specify at least 1 command');
   if (!stdin && !stdout && !stderr) throw new StatusError(400, 'BadRequest', 'you must specify at least one of stdin, stdout, stderr');
   const phase = pod.status?.phase;
   if (phase === 'Succeeded' || phase === 'Failed') throw new StatusError(400, 'BadRequest', `cannot exec into a container in a completed pod; current phase is ${phase}`);
@@ -62,7 +66,7 @@ export function exitStatus(command: string[], exitCode: number): object {
 
 /** Runs the planned exec and streams its result on the WebSocket, then closes it. */
 async function run(client: ApiClient, log: Logger, ws: WebSocket, p: ExecPlan): Promise<void> {
-  const send = (channel: number, data: string) => ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
+  const send = (channel: number, data: string) => sendOn(ws, channel, data);
   let status: object;
   try {
     const r = await askKubelet<ExecReply>(client, p.node, nodeExec(p.node), p.req, 60_000);
@@ -88,7 +92,7 @@ function refuse(socket: Duplex, err: unknown): void {
   socket.end(head + body);
 }
 
-/** Returns a handler for the HTTP server's `upgrade` event: pods/exec over WebSocket; anything else is refused with a Status. */
+/** Returns a handler for the HTTP server's `upgrade` event: pods/exec and pods/attach over WebSocket; anything else is refused with a Status. */
 export function execUpgrades(client: ApiClient, log: Logger): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
   return (req, socket, head) => {
@@ -96,19 +100,20 @@ export function execUpgrades(client: ApiClient, log: Logger): (req: IncomingMess
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://gateway');
       const target = resourceRoute(url.pathname);
-      if (target.def.plural !== 'pods' || target.subresource !== 'exec') throw new StatusError(400, 'BadRequest', 'the server serves upgrades only for pods/exec');
+      const attach = target.subresource === 'attach';
+      if (target.def.plural !== 'pods' || !(attach || target.subresource === 'exec')) throw new StatusError(400, 'BadRequest', 'the server serves upgrades only for pods/exec and pods/attach');
       const p = await plan(client, target, url.searchParams);
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
         throw new StatusError(400, 'BadRequest', `kubus serves exec over WebSocket only (${EXEC_PROTOCOLS.join(', ')}), not ${req.headers.upgrade}`);
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('error', (err) => log.debug({ err }, 'exec WebSocket error'));
-        void run(client, log, ws, p);
+        void (attach ? runAttach(client, log, ws, p) : run(client, log, ws, p));
       });
     })().catch((err: unknown) => refuse(socket, err));
   };
 }
 
-/** GET or POST on pods/exec without an upgrade: checked like an exec, then upstream's 400. */
+/** GET or POST on pods/exec or pods/attach without an upgrade: checked as one, then upstream's 400. */
 export async function execWithoutUpgrade(call: Call): Promise<Reply> {
   await plan(call.client, call.target, call.query);
   throw new StatusError(400, 'BadRequest', 'Upgrade request required');

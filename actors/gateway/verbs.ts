@@ -196,6 +196,8 @@ export const VERBS: readonly VerbRoute[] = [
   { method: 'GET', on: 'log', run: podLogs },
   { method: 'GET', on: 'exec', run: execWithoutUpgrade },
   { method: 'POST', on: 'exec', run: execWithoutUpgrade },
+  { method: 'GET', on: 'attach', run: execWithoutUpgrade },
+  { method: 'POST', on: 'attach', run: execWithoutUpgrade },
 ];
 
 /** Returns the handler of a method on a path shape; 405 when the path takes no such method. */
