@@ -19,15 +19,28 @@ type Op =
   | { verb: 'patch'; res: Res; name: string; patch: 'label' | 'content' | 'badLabel' | 'staleRv' | 'notObject'; value: string };
 
 const res = fc.constantFrom<Res>('configmaps', 'pods');
-const name = fc.constantFrom('a', 'b', 'Bad_Name');
+// Mostly one name, so sequences often meet an object they made (updates, conflicts, AlreadyExists).
+const name = fc.constantFrom('a', 'a', 'a', 'b', 'Bad_Name');
 const value = fc.constantFrom('x', 'y');
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ verb: fc.constant('create' as const), res, name, variant: fc.constantFrom<Variant>('ok', 'ok', 'ok', 'badLabel', 'invalid', 'otherNamespace', 'wrongKind'), value, rv: fc.constantFrom<Rv>('none', 'bogus') }) },
+  { weight: 6, arbitrary: fc.record({ verb: fc.constant('create' as const), res, name, variant: fc.constantFrom<Variant>('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'badLabel', 'invalid', 'otherNamespace', 'wrongKind'), value, rv: fc.constantFrom<Rv>('none', 'none', 'none', 'none', 'bogus') }) },
   { weight: 3, arbitrary: fc.record({ verb: fc.constant('update' as const), res, name, variant: fc.constantFrom<Variant>('ok', 'ok', 'badLabel', 'invalid', 'otherNamespace'), value, rv: fc.constantFrom<Rv>('fresh', 'fresh', 'stale', 'none', 'bogus') }) },
   { weight: 2, arbitrary: fc.record({ verb: fc.constantFrom('get' as const, 'delete' as const), res, name }) },
   { weight: 1, arbitrary: fc.record({ verb: fc.constant('list' as const), res, selector: fc.constantFrom('', 'app=x', 'app in (x,y)', 'app!=x', 'app in (x') }) },
   { weight: 3, arbitrary: fc.record({ verb: fc.constant('patch' as const), res, name, patch: fc.constantFrom('label', 'content', 'badLabel', 'staleRv', 'notObject'), value }) },
 );
+
+/** One fixed sequence that meets every answer (201, 200, 400, 404, 409, 422), run before the random ones. */
+const EVERY_ANSWER: Op[] = [
+  { verb: 'create', res: 'configmaps', name: 'a', variant: 'ok', value: 'x', rv: 'none' },
+  { verb: 'create', res: 'configmaps', name: 'a', variant: 'ok', value: 'y', rv: 'none' },
+  { verb: 'update', res: 'configmaps', name: 'a', variant: 'ok', value: 'y', rv: 'fresh' },
+  { verb: 'update', res: 'configmaps', name: 'a', variant: 'ok', value: 'x', rv: 'stale' },
+  { verb: 'patch', res: 'pods', name: 'a', patch: 'label', value: 'x' },
+  { verb: 'create', res: 'pods', name: 'b', variant: 'invalid', value: 'x', rv: 'none' },
+  { verb: 'list', res: 'configmaps', selector: 'app in (x' },
+  { verb: 'delete', res: 'configmaps', name: 'a' },
+];
 
 /** The object an op sends; `ns` is the run's namespace. */
 function body(o: Extract<Op, { verb: 'create' | 'update' }>, ns: string, rv: string | undefined): KubeObject {
@@ -146,7 +159,7 @@ test('bus and HTTP agree: random create/get/list/update/patch/delete sequences o
   const http = httpSide(gw.url);
   const bus = busSide(other.client);
   let runs = 0;
-  const codes = new Set<number>();
+  const codes = new Map<number, number>();
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
       // A fresh namespace per run, the same name on both sides: each run starts from nothing.
@@ -159,7 +172,7 @@ test('bus and HTTP agree: random create/get/list/update/patch/delete sequences o
       for (const [i, o] of ops.entries()) {
         const h = await http.run(o, ns, rvFor(o, seenHttp));
         const b = await bus.run(o, ns, rvFor(o, seenBus));
-        codes.add(h.code);
+        codes.set(h.code, (codes.get(h.code) ?? 0) + 1);
         remember(o, h, seenHttp);
         remember(o, b, seenBus);
         const [nh, nb] = [normalise(o.verb, h), normalise(o.verb, b)];
@@ -171,9 +184,10 @@ test('bus and HTTP agree: random create/get/list/update/patch/delete sequences o
       return true;
     }),
     // FC_SEED replays a failure fast-check reported.
-    { numRuns: 100, ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) },
+    { numRuns: 60, examples: [[EVERY_ANSWER]], ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) },
   );
-  t.true(runs >= 100);
+  t.true(runs >= 60);
   // The sequences reached successes and every kind of refusal, not just 404s.
-  t.deepEqual([...codes].sort(), [200, 201, 400, 404, 409, 422]);
+  t.log(Object.fromEntries(codes));
+  t.deepEqual([...codes.keys()].sort(), [200, 201, 400, 404, 409, 422]);
 });
