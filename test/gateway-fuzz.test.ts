@@ -155,6 +155,8 @@ test('gateway - the bad inputs of the issue: upstream code and Status, nothing s
     ['patch that does not apply', 'PATCH', '/api/v1/namespaces/default/configmaps/c', '[{"op":"test","path":"/data/a","value":"no"}]', [422]],
     ['patch of a missing path', 'PATCH', '/api/v1/namespaces/default/configmaps/c', '[{"op":"remove","path":"/nope/deeper"}]', [400, 422]],
     ['unknown resource', 'GET', '/api/v1/namespaces/default/widgets', '', [404]],
+    ['a path starting with //', 'GET', '//%2F', '', [404]],
+    ['a malformed escape in the path', 'GET', '/api/v1/namespaces/%zz/pods', '', [400]],
     ['watch from a malformed resourceVersion', 'GET', '/api/v1/namespaces/default/pods?watch=true&resourceVersion=abc', '', [400]],
   ];
   for (const [what, m, p, bodyOrType, codes] of cases) {

@@ -17,9 +17,18 @@ export interface GatewayDeps {
   log: Logger;
 }
 
+/** Returns the request target as a URL: a path stays a path (`//x` names no host), and nothing throws. */
+function requestUrl(target = '/'): URL {
+  try {
+    return new URL(target.startsWith('/') ? `http://gateway${target}` : target, 'http://gateway');
+  } catch {
+    return new URL('http://gateway/');
+  }
+}
+
 /** Serves one request; never throws (failures are answered as Status). */
 export async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://gateway');
+  const url = requestUrl(req.url);
   const method = req.method ?? 'GET';
   try {
     const fixed = fixedRoute(url.pathname, req.headers.host ?? '', req.headers.accept);
