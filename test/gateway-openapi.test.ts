@@ -3,6 +3,7 @@
 import test from 'ava';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../api/meta.ts';
+import { allResources } from '../api/resources.ts';
 import { startGateway } from './helpers/gateway.ts';
 
 const deployment = (extra: Record<string, unknown> = {}, image = 'nginx:1.27') => ({
@@ -136,4 +137,10 @@ test('gateway openapi - kubectl explain walks the documents and prints their des
   const top = await g.kubectl(['explain', 'deployments', '--recursive']);
   t.is(top.code, 0, top.stderr);
   t.regex(top.stdout, /^ {8}maxSurge\t<\w+>$/m);
+  // Every kind's document walks to the end (an empty schema would fail kubectl's templates).
+  for (const d of allResources()) {
+    const all = await g.kubectl(['explain', `${d.plural}${d.group ? `.${d.group}` : ''}`, '--recursive']);
+    t.is(all.code, 0, `${d.plural}: ${all.stderr}`);
+    t.regex(all.stdout, new RegExp(`^KIND:\\s+${d.kind}$`, 'm'));
+  }
 });
