@@ -4,6 +4,7 @@
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
 const CORE = 'io.k8s.api.core.v1.';
 const APPS = 'io.k8s.api.apps.v1.';
+const BATCH = 'io.k8s.api.batch.v1.';
 
 /** Fields every kind has: type metadata and the usual spec/status split. */
 const KIND_FIELDS: Record<string, string> = {
@@ -83,6 +84,35 @@ const DOCS: Record<string, [string, Record<string, string>]> = {
     startupProbe: 'Probe that must succeed before the other probes start; the container is restarted if it fails.',
     imagePullPolicy: 'Always, Never or IfNotPresent. Defaults to Always for the :latest tag, else IfNotPresent.',
   }],
+  [`${CORE}ServiceSpec`]: ['The desired behaviour of a Service.', {
+    type: 'How the Service is exposed: ClusterIP (the default: a virtual IP inside the cluster), NodePort (also a port on every node), LoadBalancer, or ExternalName (a DNS alias).',
+    selector: 'Labels of the pods that receive the traffic. Without a selector, endpoints are managed by hand.',
+    ports: 'The ports the Service exposes, each mapped to a targetPort on the pods.',
+    clusterIP: 'The virtual IP of the Service, allocated by the server unless given; "None" makes a headless Service. Cannot change once set.',
+    sessionAffinity: 'ClientIP keeps each client on one pod; None (the default) spreads connections.',
+    externalName: 'The DNS name an ExternalName Service is an alias for.',
+  }],
+  [`${CORE}ServicePort`]: ['One port a Service exposes.', {
+    name: 'Name of the port, unique within the Service; required when there are several ports.',
+    protocol: 'TCP (the default), UDP or SCTP.',
+    port: 'The port the Service listens on.',
+    targetPort: "The pods' port (a number, or the name of a container port). Defaults to port.",
+    nodePort: 'The port opened on every node for NodePort and LoadBalancer Services, allocated unless given.',
+  }],
+  [`${CORE}ConfigMap`]: ['Non-confidential configuration data as key/value pairs, for pods to consume.', {
+    data: 'The configuration data: UTF-8 strings keyed by names of dots, dashes, underscores and alphanumerics.',
+    binaryData: 'Binary data, base64-encoded, with keys distinct from those of data.',
+    immutable: 'When true, data and binaryData cannot change; only the metadata can.',
+  }],
+  [`${BATCH}JobSpec`]: ['The desired behaviour of a Job.', {
+    parallelism: 'The most pods the job runs at once. Defaults to 1.',
+    completions: 'The number of successfully finished pods the job needs. Unset: any one success ends the job.',
+    backoffLimit: 'Retries before the job is marked failed. Defaults to 6.',
+    activeDeadlineSeconds: 'Seconds the job may be active before the system tries to terminate it.',
+    template: 'The pods the job runs; restartPolicy must be Never or OnFailure.',
+    ttlSecondsAfterFinished: 'Seconds after the job finishes before it is deleted automatically.',
+    suspend: 'When true, the job creates no pods, and its running pods are terminated.',
+  }],
   [`${META}ObjectMeta`]: ['Metadata that every persisted resource has.', {
     name: 'Name of the object, unique within its namespace. Cannot be updated.',
     generateName: 'Prefix from which the server generates a unique name when name is empty.',
@@ -105,7 +135,6 @@ const KINDS: Record<string, string> = {
   Namespace: 'A scope for names: most objects live in exactly one namespace.',
   Service: 'A stable virtual IP and DNS name in front of the pods its selector matches.',
   Endpoints: 'The addresses and ports of the ready and not-ready pods behind a Service.',
-  ConfigMap: 'Non-confidential configuration data as key/value pairs, for pods to consume.',
   Secret: 'A small amount of confidential data (passwords, tokens, keys), base64-encoded in data.',
   Event: 'A report of something that happened to an object (scheduling, pulls, failures).',
   ServiceAccount: 'An identity for processes that run in pods.',
