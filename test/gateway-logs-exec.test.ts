@@ -53,6 +53,14 @@ test('gateway logs - kubectl logs: start line, user lines, --tail, --timestamps,
   t.regex(bad.stderr, /container zz is not valid for pod two/);
   const missing = await g.kubectl(['logs', 'nope']);
   t.regex(missing.stderr, /pods "nope" not found/);
+  t.is((await g.kubectl(['logs', 'p', '--since=1h'])).stdout, all.stdout);
+  t.is((await g.kubectl(['logs', 'p', '--since-time=2099-01-01T00:00:00Z'])).stdout, '');
+  t.is((await g.kubectl(['logs', 'p', '--limit-bytes=5'])).stdout, '[sim]');
+
+  await g.client.create('pods', simPod('slow', { 'sim.kubus.io/start-delay': '1h' }));
+  await waitFor(async () => (await g.client.get<Pod>('pods', 'slow', { namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting, 'pod slow waiting');
+  const waiting = await g.kubectl(['logs', 'slow']);
+  t.regex(waiting.stderr, /Error from server \(BadRequest\): container "c" in pod "slow" is waiting to start: ContainerCreating/);
 });
 
 test('gateway logs - kubectl logs -f sees lines written later and ends when the container exits', async (t) => {

@@ -25,9 +25,18 @@ async function findContainer(d: NodeServerDeps, req: { namespace: string; name: 
   const all = (await d.runtime.listContainers({ podUid: pod.metadata.uid })).filter((c) => c.name === req.container);
   all.sort((a, b) => b.attempt - a.attempt || b.createdAt - a.createdAt);
   const found = all[previous ? 1 : 0];
-  if (found) return found;
+  if (found && (previous || found.state !== 'created')) return found;
   if (previous) throw badRequest(`previous terminated container "${req.container}" in pod "${req.name}" not found`);
-  throw badRequest(`container "${req.container}" in pod "${req.name}" is waiting to start: ContainerCreating`);
+  throw badRequest(`container "${req.container}" in pod "${req.name}" is waiting to start: ${waitingReason(pod, req.container)}`);
+}
+
+/** Returns why a container has not started, worded as upstream's kubelet words it for logs. */
+function waitingReason(pod: Pod, container: string): string {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const reason = statuses.find((s) => s.name === container)?.state?.waiting?.reason ?? 'ContainerCreating';
+  if (reason === 'ErrImagePull') return "image can't be pulled";
+  if (reason === 'ImagePullBackOff') return 'trying and failing to pull image';
+  return reason;
 }
 
 /** Answers a request with the handler's result, or with its failure as a Status. */

@@ -68,14 +68,20 @@ export class SimRuntime implements ContainerRuntime {
   private readonly listeners = new Set<(e: ContainerExit) => void>();
   private readonly ips: IpPool;
   private closed = false;
+  private readonly sleeps = new Set<unknown>();
 
   constructor(private readonly opts: SimRuntimeOptions) {
     this.ips = new IpPool(opts.podCIDR);
     this.images = new SimImages(opts.clock);
   }
 
+  /** Waits on the clock; close() clears the timers of waits still pending (a 1 h start delay must not hold the process). */
   private sleep(ms: number): Promise<void> {
-    return ms > 0 ? new Promise((r) => this.opts.clock.setTimeout(r, ms)) : Promise.resolve();
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = this.opts.clock.setTimeout(() => this.sleeps.delete(t) && resolve(), ms);
+      this.sleeps.add(t);
+    });
   }
 
   private newId(): string {
@@ -279,6 +285,7 @@ export class SimRuntime implements ContainerRuntime {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const t of this.sleeps) this.opts.clock.clearTimeout(t);
     for (const c of this.containers.values()) {
       this.opts.clock.clearTimeout(c.timer);
       c.log.end();
