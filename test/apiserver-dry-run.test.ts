@@ -153,3 +153,16 @@ test('dry run - a dry-run Service create holds no cluster IP', async (t) => {
   const real = await client.create('services', svc('b', '10.96.0.50'));
   t.is((real.spec as { clusterIP: string }).clusterIP, '10.96.0.50', 'the address was still free');
 });
+
+test('dry run - binding: checked as a real one (409 when bound) and nothing written', async (t) => {
+  const { client, store } = await startApi(t);
+  await client.create('pods', pod('p'));
+  const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p', namespace: 'default' }, target: { kind: 'Node', name: 'n1' } } as never;
+  const revision = store.revision;
+  t.like(await client.call('pods', 'bind', { namespace: 'default', name: 'p', body: binding, dryRun: true }), { status: 'Success', code: 201 });
+  t.is(store.revision, revision);
+  t.is((await client.get<KubeObject & { spec: { nodeName?: string } }>('pods', 'p', { namespace: 'default' })).spec.nodeName, undefined);
+  await client.bind('default', 'p', 'n1');
+  const again = await client.call('pods', 'bind', { namespace: 'default', name: 'p', body: binding, dryRun: true }).then(() => 200, (e: StatusError) => e.code);
+  t.is(again, 409);
+});

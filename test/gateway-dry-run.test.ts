@@ -64,7 +64,7 @@ test('kubectl - diff: exit 1 with the change shown; exit 0 when nothing would ch
   t.deepEqual(await dataOf(g), { a: '1' });
 });
 
-test('gateway - dryRun=All over HTTP on PUT, PATCH, status, scale, DELETE (query or DeleteOptions body) and deletecollection writes nothing', async (t) => {
+test('gateway - dryRun=All over HTTP on PUT, PATCH, status, scale, DELETE (query or DeleteOptions body), deletecollection and binding writes nothing', async (t) => {
   const g = await startGateway(t);
   const dep = {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
@@ -72,6 +72,7 @@ test('gateway - dryRun=All over HTTP on PUT, PATCH, status, scale, DELETE (query
   };
   const created = await g.client.create('deployments', dep as never);
   await g.client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', labels: { x: 'y' } } } as never);
+  await g.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } as never);
   const base = `${g.url}/apis/apps/v1/namespaces/default/deployments/web`;
   const send = async (method: string, url: string, body?: unknown, type = 'application/json') => {
     const r = await fetch(url, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'Content-Type': type } });
@@ -88,10 +89,11 @@ test('gateway - dryRun=All over HTTP on PUT, PATCH, status, scale, DELETE (query
     ['DELETE', send('DELETE', `${base}?dryRun=All`), (b) => b.status === 'Success'],
     ['DELETE with DeleteOptions', send('DELETE', base, { apiVersion: 'v1', kind: 'DeleteOptions', dryRun: ['All'] }), (b) => b.status === 'Success'],
     ['deletecollection', send('DELETE', `${g.url}/api/v1/namespaces/default/configmaps?dryRun=All&labelSelector=x%3Dy`), (b) => b.items.length === 1],
+    ['binding', send('POST', `${g.url}/api/v1/namespaces/default/pods/p/binding?dryRun=All`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { kind: 'Node', name: 'n1' } }), (b) => b.status === 'Success'],
   ];
   for (const [what, reply, ok] of cases) {
     const r = await reply;
-    t.is(r.code, 200, `${what}: ${JSON.stringify(r.body).slice(0, 300)}`);
+    t.is(r.code, what === 'binding' ? 201 : 200, `${what}: ${JSON.stringify(r.body).slice(0, 300)}`);
     t.true(!!ok(r.body), `${what}: ${JSON.stringify(r.body).slice(0, 300)}`);
   }
   t.is(g.store.revision, revision, 'nothing written');

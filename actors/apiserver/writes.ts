@@ -180,7 +180,7 @@ interface Binding {
   target?: { kind?: string; name?: string };
 }
 
-/** pods/binding: assigns a node, sets PodScheduled=True; 409 if the pod is already bound. */
+/** pods/binding: assigns a node, sets PodScheduled=True; 409 if the pod is already bound; a dry run checks and writes nothing. */
 export async function bind(ctx: ServerContext, def: ResourceDef, req: ApiRequest): Promise<unknown> {
   if (def.plural !== 'pods') throw notAllowed(def, 'binding');
   const binding = bodyOf(req) as unknown as Binding & KubeObject;
@@ -202,7 +202,9 @@ export async function bind(ctx: ServerContext, def: ResourceDef, req: ApiRequest
   const conds = (status.conditions ??= []).filter((c) => c.type !== 'PodScheduled');
   conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(ctx.clock.now()) });
   status.conditions = conds;
+  const done = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+  if (req.dryRun) return done;
   const r = await ctx.store.txn({ op: 'update', key: kv.key, value: toStored(pod), ifModRevision: kv.modRevision });
   if (!r.ok) throw conflict(res, name, MODIFIED_MESSAGE);
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+  return done;
 }

@@ -20,7 +20,7 @@ const PATCH_TYPES: Record<string, PatchType> = {
 };
 
 /** Verbs whose bus request honours dryRun (the others refuse it rather than write). */
-const DRY_RUN_VERBS = new Set(['create', 'update', 'update-status', 'patch', 'patch-status', 'delete']);
+const DRY_RUN_VERBS = new Set(['create', 'update', 'update-status', 'patch', 'patch-status', 'delete', 'bind']);
 
 /** Returns true for `dryRun=All`; 400 for other values, or a verb the bus cannot dry-run. */
 function dryRun(call: Call, verb: string): boolean | undefined {
@@ -161,7 +161,7 @@ const deleteCollection = async (call: Call): Promise<Reply> => {
 const bind = async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const body = await objectBody(call);
-  await call.client.call(def.plural, 'bind', { namespace, name, body });
+  await call.client.call(def.plural, 'bind', { namespace, name, body, dryRun: dryRun(call, 'bind') });
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 };
 
