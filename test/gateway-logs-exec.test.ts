@@ -5,6 +5,7 @@ import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { nodeLogsStop } from '../bus/subjects.ts';
+import { WebSocket } from 'ws';
 import { startGateway, type GatewayEnv } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -145,4 +146,29 @@ test('gateway attach - kubectl attach shows what the container writes from then 
   await waitFor(async () => (await g.client.get<Pod>('pods', 'a', { namespace: 'default' })).status?.phase === 'Succeeded', 'pod a Succeeded');
   const done = await g.kubectl(['get', '--raw', '/api/v1/namespaces/default/pods/a/exec?command=true&stdout=true']);
   t.regex(done.stderr, /cannot exec into a container in a completed pod; current phase is Succeeded/);
+});
+
+/** Opens an exec WebSocket offering `protocols`; resolves with the protocol chosen and the messages by channel. */
+function wsExec(url: string, path: string, protocols: string[]): Promise<{ protocol: string; channels: Record<number, string> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + path, protocols);
+    const channels: Record<number, string> = {};
+    ws.on('message', (data: Buffer) => (channels[data[0]] = (channels[data[0]] ?? '') + data.subarray(1).toString()));
+    ws.on('close', () => resolve({ protocol: ws.protocol, channels }));
+    ws.on('error', reject);
+  });
+}
+
+test('gateway exec - v5.channel.k8s.io is preferred, v4.channel.k8s.io served to clients that offer only it', async (t) => {
+  const g = await cluster(t);
+  await g.client.create('pods', simPod('w', {}));
+  await running(g, 'w');
+  const path = '/api/v1/namespaces/default/pods/w/exec?command=echo&command=hi&stdout=true&stderr=true';
+  const v5 = await wsExec(g.url, path, ['v4.channel.k8s.io', 'v5.channel.k8s.io']);
+  t.is(v5.protocol, 'v5.channel.k8s.io');
+  t.deepEqual(v5.channels, { 1: 'hi\n', 3: '{"metadata":{},"status":"Success"}' });
+  const v4 = await wsExec(g.url, path.replace('echo&command=hi', 'nope'), ['v4.channel.k8s.io']);
+  t.is(v4.protocol, 'v4.channel.k8s.io');
+  t.regex(v4.channels[2], /executable file not found/);
+  t.like(JSON.parse(v4.channels[3]), { status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '127' }] } });
 });

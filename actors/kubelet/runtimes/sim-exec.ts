@@ -86,7 +86,8 @@ function shell(shellName: string, line: string, ctx: SimExecContext): SimExecRes
 export function simExec(argv: string[], ctx: SimExecContext): SimExecResult {
   const [cmd, ...args] = argv;
   const name = (cmd ?? '').replace(BIN_DIRS, '');
-  if (SHELLS.has(name) && args[0] === '-c') return shell(name, args[1] ?? '', ctx);
+  // A shell without -c reads its commands from stdin, which the sim does not read: it ends at once.
+  if (SHELLS.has(name)) return args[0] === '-c' ? shell(name, args[1] ?? '', ctx) : ok();
   const run = SIM_COMMANDS[name];
   if (run) return run(args, ctx);
   return { exitCode: 127, stdout: '', stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: ${JSON.stringify(cmd ?? '')}: executable file not found in $PATH: unknown\n` };
