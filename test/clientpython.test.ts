@@ -2,7 +2,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startGateway, type GatewayEnv } from './helpers/gateway.ts';
 import { pod } from './helpers/api.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -14,7 +14,8 @@ const PYTHON = '/usr/bin/python3';
 
 /** Installs python3-kubernetes through the project's own scripts when missing; fails the test (never skips) when it cannot. */
 function ensurePythonClient(): string | undefined {
-  const code = "import('./scripts/ensure.mjs').then((m) => process.exit(m.ensurePythonKubernetes() ? 0 : 1))";
+  const ensure = pathToFileURL(join(ROOT, 'scripts', 'ensure.mjs')).href;
+  const code = `import(${JSON.stringify(ensure)}).then((m) => process.exit(m.ensurePythonKubernetes() ? 0 : 1))`;
   const r = spawnSync(process.execPath, ['-e', code], { cwd: ROOT, encoding: 'utf8' });
   return r.status === 0 ? undefined : `python3-kubernetes is needed and could not be installed (run as root with apt-get, or: apt-get install -y python3-kubernetes): ${r.stderr.trim()}`;
 }
