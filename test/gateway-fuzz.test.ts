@@ -173,7 +173,9 @@ test('gateway - the bad inputs of the issue: upstream code and Status, nothing s
     t.is(problem(a), undefined, what);
     t.is(g.store.revision, before, `${what}: nothing written`);
   }
-  // Nesting: refused before it reaches the parser (a deep flow YAML could abort the process) or anything recursive.
+  // Nesting and aliases: refused before they reach the parser (a deep flow YAML could abort the process) or anything recursive.
+  let bomb = 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]\n';
+  for (let i = 1; i < 10; i++) bomb += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(',')}]\n`;
   let block = '';
   for (let i = 0; i < 1500; i++) block += `${' '.repeat(i)}a:\n`;
   for (const [what, type, text] of [
@@ -181,6 +183,7 @@ test('gateway - the bad inputs of the issue: upstream code and Status, nothing s
     ['deep flow YAML', 'application/yaml', 'DEEP_OBJECT'],
     ['deep JSON array', 'application/merge-patch+json', 'DEEP_ARRAY'],
     ['deep block YAML', 'application/yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n${block.replace(/^/gm, '  ')}`],
+    ['YAML alias bomb (10^10 nodes)', 'application/yaml', bomb],
   ]) {
     const before = g.store.revision;
     const m = type.includes('patch') ? 'PATCH' : 'PUT';
