@@ -35,9 +35,17 @@ export interface LogChunk {
   end?: boolean;
 }
 
-/** Ends a follow (the client left). */
+/** Ends a follow (the client left), or says it is still wanted (a keepalive). */
 export interface LogStop {
   follow: string;
+}
+
+/** How often a follower says it is still there; the kubelet drops follows silent for three times as long. */
+export const FOLLOW_KEEPALIVE_MS = 30_000;
+
+/** The kubelet's answer to a keepalive: false when it no longer follows that stream (restarted, or ended it). */
+export interface LogAlive {
+  known: boolean;
 }
 
 /** A command to run in a container (PodExecOptions, resolved to one container). */

@@ -78,3 +78,5 @@ export const nodeLogsStop = (node: string) => `kubus.node.${node}.logs.stop`;
 export const nodeExec = (node: string) => `kubus.node.${node}.exec`;
 /** Where one followed log's new lines go (LogChunks), on the follower's connection. */
 export const logStream = (conn: string, id: string) => `kubus.logs.${conn}.${id}`;
+/** Where a log follower says it is still there (a LogStop naming its stream; the reply says whether the follow is known). */
+export const nodeLogsAlive = (node: string) => `kubus.node.${node}.logs.alive`;

@@ -6,7 +6,12 @@ import { simBehaviour } from '../actors/kubelet/runtimes/sim-behaviour.ts';
 import { formatDate, shellWords, simExec } from '../actors/kubelet/runtimes/sim-exec.ts';
 import { ContainerLog } from '../actors/kubelet/runtimes/sim-logs.ts';
 import { SimRuntime } from '../actors/kubelet/runtimes/sim.ts';
+import { serveNode } from '../actors/kubelet/node-server.ts';
+import type { Pod } from '../api/kinds/pod.ts';
+import { FOLLOW_KEEPALIVE_MS, type LogChunk, type LogReply } from '../api/node-protocol.ts';
 import { VirtualClock } from '../bus/clock.ts';
+import { MemoryBroker } from '../bus/memory-bus.ts';
+import { logStream, nodeLogs, nodeLogsAlive } from '../bus/subjects.ts';
 import { seededRng } from '../bus/random.ts';
 import { silentLogger } from '../bus/types.ts';
 
@@ -104,4 +109,45 @@ test('sim exec - a missing binary', run, ['nope', 'x'], { exitCode: 127, stdout:
 test('sim exec - shell words and dates', (t) => {
   t.deepEqual(shellWords(`a 'b c' "d \\" e"  f`), ['a', 'b c', 'd " e', 'f']);
   t.is(formatDate(Date.UTC(2027, 0, 10, 1, 2, 3)), 'Sun Jan 10 01:02:03 UTC 2027');
+});
+
+test('sim logs - the kubelet server follows a log over the bus and drops a follower that stopped saying it is there', async (t) => {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const broker = new MemoryBroker({ clock, deterministic: true, rng: seededRng(2) });
+  const kubelet = broker.connect('kubelet');
+  const client = broker.connect('gateway');
+  const rt = new SimRuntime({ clock, rng: seededRng(1), log: silentLogger, podCIDR: '10.128.0.0/24', hostIP: '10.0.0.2' });
+  const sb = sandbox({ 'sim.kubus.io/log-lines': 'tick', 'sim.kubus.io/log-every': '10s' });
+  const { id: sid } = await rt.runPodSandbox(sb);
+  await rt.startContainer(await rt.createContainer(sid, { name: 'c', image: 'app:1', attempt: 0, init: false }, sb));
+  const pod = { metadata: { name: 'p', namespace: 'default', uid: 'u1' }, spec: { containers: [{ name: 'c', image: 'app:1' }] } } as Pod;
+  const stop = serveNode({ bus: kubelet, clock, runtime: rt, nodeName: 'n', pod: () => pod, log: silentLogger });
+  t.teardown(async () => {
+    stop();
+    await rt.close();
+    await kubelet.close();
+    await client.close();
+  });
+  const chunks: LogChunk[] = [];
+  const follow = logStream(client.id, '1');
+  client.subscribe<LogChunk>(follow, (m) => chunks.push(m.data));
+  const req = async (data: unknown, subject = nodeLogs('n')) => {
+    let done = false;
+    const p = client.request(subject, data).finally(() => (done = true));
+    await clock.runUntil(() => done, clock.now() + 5000);
+    return p;
+  };
+  const first = await req({ namespace: 'default', name: 'p', container: 'c', follow });
+  t.deepEqual((first.data as LogReply).lines.map((l) => l.text), ['[sim] container c started (attempt 0)', 'tick']);
+  await clock.advance(20_000);
+  t.deepEqual(chunks.map((c) => c.lines.map((l) => l.text)), [['tick'], ['tick']]);
+  t.deepEqual((await req({ follow }, nodeLogsAlive('n'))).data, { known: true });
+  t.deepEqual((await req({ follow: 'other' }, nodeLogsAlive('n'))).data, { known: false });
+  // No keepalive for three periods: the follower is taken for gone and its follow ends.
+  await clock.advance(3 * FOLLOW_KEEPALIVE_MS + 20_000);
+  t.true(chunks.at(-1)?.end);
+  const count = chunks.length;
+  await clock.advance(60_000);
+  t.is(chunks.length, count, 'nothing sent after the end');
+  t.deepEqual((await req({ follow }, nodeLogsAlive('n'))).data, { known: false });
 });

@@ -3,21 +3,23 @@
 // output is its log, so this is a follow of the log from its end, over the bus.
 import type { LogChunk, LogReply, LogRequest, LogStop } from '../../api/node-protocol.ts';
 import type { ApiClient } from '../../bus/client.ts';
+import type { Clock } from '../../bus/clock.ts';
 import { logStream, nodeLogs, nodeLogsStop } from '../../bus/subjects.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { WebSocket } from 'ws';
 import { ERROR, sendOn, STDERR, STDOUT, type ExecPlan } from './exec.ts';
 import { statusOf } from './http.ts';
-import { askKubelet } from './node-proxy.ts';
+import { askKubelet, keepFollowing } from './node-proxy.ts';
 
 /** Attaches served by this process: names each one's stream subject. */
 let attaches = 0;
 
 /** Streams the container's output to the WebSocket until it exits or the client leaves. */
-export async function runAttach(client: ApiClient, log: Logger, ws: WebSocket, p: ExecPlan): Promise<void> {
+export async function runAttach(client: ApiClient, clock: Clock, log: Logger, ws: WebSocket, p: ExecPlan): Promise<void> {
   const bus = client.bus;
   const subject = logStream(bus.id, `attach-${++attaches}`);
   let open = true;
+  let stopAlive = () => {};
   const stopFollow = () => {
     try {
       bus.publish(nodeLogsStop(p.node), { follow: subject } satisfies LogStop);
@@ -29,6 +31,7 @@ export async function runAttach(client: ApiClient, log: Logger, ws: WebSocket, p
   const close = (status: object | undefined, stop: boolean) => {
     if (!open) return;
     open = false;
+    stopAlive();
     sub.unsubscribe();
     if (stop) stopFollow();
     if (status) sendOn(ws, ERROR, JSON.stringify(status));
@@ -53,4 +56,5 @@ export async function runAttach(client: ApiClient, log: Logger, ws: WebSocket, p
   }
   // The client left while the attach started: the kubelet may have seen the stop before the follow.
   if (!open) stopFollow();
+  else stopAlive = keepFollowing(client, clock, p.node, subject, () => close({ metadata: {}, status: 'Success' }, false));
 }

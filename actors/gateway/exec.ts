@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ExecReply, ExecRequest } from '../../api/node-protocol.ts';
 import { StatusError } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
+import type { Clock } from '../../bus/clock.ts';
 import { nodeExec } from '../../bus/subjects.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { Call, Reply } from './call.ts';
@@ -93,7 +94,7 @@ function refuse(socket: Duplex, err: unknown): void {
 }
 
 /** Returns a handler for the HTTP server's `upgrade` event: pods/exec and pods/attach over WebSocket; anything else is refused with a Status. */
-export function execUpgrades(client: ApiClient, log: Logger): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function execUpgrades(client: ApiClient, clock: Clock, log: Logger): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
   return (req, socket, head) => {
     socket.on('error', (err) => log.debug({ err }, 'exec connection error'));
@@ -107,7 +108,7 @@ export function execUpgrades(client: ApiClient, log: Logger): (req: IncomingMess
         throw new StatusError(400, 'BadRequest', `kubus serves exec over WebSocket only (${EXEC_PROTOCOLS.join(', ')}), not ${req.headers.upgrade}`);
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('error', (err) => log.debug({ err }, 'exec WebSocket error'));
-        void (attach ? runAttach(client, log, ws, p) : run(client, log, ws, p));
+        void (attach ? runAttach(client, clock, log, ws, p) : run(client, log, ws, p));
       });
     })().catch((err: unknown) => refuse(socket, err));
   };

@@ -5,7 +5,7 @@ import { StatusError } from '../../api/status.ts';
 import { logStream, nodeLogs, nodeLogsStop } from '../../bus/subjects.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
-import { askKubelet, getPod, validateContainer } from './node-proxy.ts';
+import { askKubelet, getPod, keepFollowing, validateContainer } from './node-proxy.ts';
 
 /** Follows served by this process: names each one's stream subject. */
 let follows = 0;
@@ -76,6 +76,7 @@ export async function podLogs(call: Call): Promise<Reply> {
   const subject = logStream(bus.id, String(++follows));
   let pending: LogChunk[] | undefined = [];
   let open = true;
+  let stopAlive = () => {};
   const stopFollow = () => {
     try {
       bus.publish(nodeLogsStop(node), { follow: subject } satisfies LogStop);
@@ -87,6 +88,7 @@ export async function podLogs(call: Call): Promise<Reply> {
   const finish = (stop: boolean) => {
     if (!open) return;
     open = false;
+    stopAlive();
     sub.unsubscribe();
     if (stop) stopFollow();
     res.end();
@@ -115,6 +117,8 @@ export async function podLogs(call: Call): Promise<Reply> {
   const early = pending;
   pending = undefined;
   for (const chunk of early) write(chunk);
+  // A kubelet that died or restarted sends no end: the stream ends when it stops answering keepalives.
+  if (open) stopAlive = keepFollowing(client, call.clock, node, subject, () => finish(false));
   log.debug({ pod: pod.metadata.name, container, node }, 'following a container log');
   return undefined;
 }

@@ -1,9 +1,12 @@
 // What pods/log and pods/exec share: the pod and container a request names (upstream's
 // ValidateContainer), and a request to the kubelet of the pod's node over the bus.
 import type { Pod } from '../../api/kinds/pod.ts';
+import { FOLLOW_KEEPALIVE_MS, type LogAlive, type LogStop } from '../../api/node-protocol.ts';
 import { isStatus, StatusError } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
+import type { Clock } from '../../bus/clock.ts';
 import { NoRespondersError, RequestTimeoutError } from '../../bus/errors.ts';
+import { nodeLogsAlive } from '../../bus/subjects.ts';
 
 /** Returns the container a request names: the `container` option, or the pod's only one; 400 as upstream otherwise. */
 export function validateContainer(container: string, pod: Pod): string {
@@ -34,4 +37,28 @@ export async function askKubelet<R>(client: ApiClient, node: string, subject: st
   }
   if (isStatus(reply) && reply.status === 'Failure') throw StatusError.from(reply);
   return reply as R;
+}
+
+/**
+ * Tells the kubelet every FOLLOW_KEEPALIVE_MS that a log follow is still wanted; calls `gone` when
+ * the kubelet no longer knows it (it restarted) or does not answer (it died). Returns a stop function.
+ */
+export function keepFollowing(client: ApiClient, clock: Clock, node: string, follow: string, gone: () => void): () => void {
+  let live = true;
+  let timer: unknown;
+  const tick = () => {
+    client.bus.request<LogAlive>(nodeLogsAlive(node), { follow } satisfies LogStop, { timeoutMs: 10_000 }).then(
+      (r) => {
+        if (!live) return;
+        if (r.data?.known) timer = clock.setTimeout(tick, FOLLOW_KEEPALIVE_MS);
+        else gone();
+      },
+      () => live && gone(),
+    );
+  };
+  timer = clock.setTimeout(tick, FOLLOW_KEEPALIVE_MS);
+  return () => {
+    live = false;
+    clock.clearTimeout(timer);
+  };
 }

@@ -66,7 +66,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
 /** Returns an HTTP server for the gateway (not yet listening). */
 export function createGatewayServer(deps: GatewayDeps): Server {
   const server = createServer((req, res) => void handle(deps, req, res));
-  server.on('upgrade', execUpgrades(deps.client, deps.log));
+  server.on('upgrade', execUpgrades(deps.client, deps.clock, deps.log));
   // Watches are long-lived: no request timeout of node's own (timeoutSeconds ends them).
   server.requestTimeout = 0;
   server.keepAliveTimeout = 60_000;

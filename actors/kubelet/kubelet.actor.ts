@@ -61,7 +61,7 @@ export const kubeletActor = defineActor<KubeletInput>({
     const heartbeats = new ApiClient(deps.bus, { clock, timeoutMs: Math.min(HEARTBEAT_TIMEOUT_MS, cfg.leaseDurationSeconds * 1000) });
     const node = new NodeEffects({ id: deps.id, client: heartbeats, clock, rng: rng.fork('lease'), log, events }, cfg, identity);
     // Logs and exec for `kubectl logs` / `kubectl exec`, asked by the gateway over the bus.
-    const stopServing = serveNode({ bus: deps.bus, runtime, nodeName: cfg.nodeName, pod: (ns, name) => informer.get(`${ns}/${name}`), log });
+    const stopServing = serveNode({ bus: deps.bus, clock, runtime, nodeName: cfg.nodeName, pod: (ns, name) => informer.get(`${ns}/${name}`), log });
     deps.onStop(() => {
       stopServing();
       informer.stop();

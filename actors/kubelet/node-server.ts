@@ -1,9 +1,10 @@
 // The kubelet's own server, over the bus: container logs (read and follow) and exec for the pods
 // of its node, as upstream's kubelet serves /containerLogs and /exec to the API server.
 import type { Pod } from '../../api/kinds/pod.ts';
-import type { ExecReply, ExecRequest, LogChunk, LogReply, LogRequest, LogStop, NodeLogLine } from '../../api/node-protocol.ts';
+import { FOLLOW_KEEPALIVE_MS, type ExecReply, type ExecRequest, type LogAlive, type LogChunk, type LogReply, type LogRequest, type LogStop, type NodeLogLine } from '../../api/node-protocol.ts';
 import { StatusError } from '../../api/status.ts';
-import { nodeExec, nodeLogs, nodeLogsStop } from '../../bus/subjects.ts';
+import type { Clock } from '../../bus/clock.ts';
+import { nodeExec, nodeLogs, nodeLogsAlive, nodeLogsStop } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import { RuntimeError, type ContainerInfo, type ContainerRuntime } from './runtimes/runtime.ts';
 
@@ -11,6 +12,7 @@ export interface NodeServerDeps {
   bus: Bus;
   runtime: ContainerRuntime;
   nodeName: string;
+  clock: Clock;
   /** The pod as the kubelet's informer has it. */
   pod(namespace: string, name: string): Pod | undefined;
   log: Logger;
@@ -54,7 +56,23 @@ function answer<T>(d: NodeServerDeps, msg: BusMessage, run: () => Promise<T>): v
 
 /** Serves logs and exec for the node's pods until the returned function is called. */
 export function serveNode(d: NodeServerDeps): () => void {
-  const follows = new Map<string, () => void>();
+  const follows = new Map<string, { stop(): void; seen: number }>();
+  // Followers that went away without a stop (their process died) are dropped after three silent keepalive periods.
+  let sweeper: unknown;
+  const sweep = () => {
+    sweeper = undefined;
+    const now = d.clock.now();
+    for (const [subject, f] of follows) if (now - f.seen > 3 * FOLLOW_KEEPALIVE_MS) end(subject);
+    if (follows.size) sweeper = d.clock.setTimeout(sweep, FOLLOW_KEEPALIVE_MS);
+  };
+  /** Stops following `subject`; tells the follower with a last chunk when `tell`. */
+  const end = (subject: string, tell = true) => {
+    const f = follows.get(subject);
+    if (!f) return;
+    follows.delete(subject);
+    f.stop();
+    if (tell) d.bus.publish(subject, { lines: [], end: true } satisfies LogChunk);
+  };
 
   const logs = async (req: LogRequest): Promise<LogReply> => {
     const c = await findContainer(d, req, req.previous);
@@ -65,17 +83,14 @@ export function serveNode(d: NodeServerDeps): () => void {
     let early: NodeLogLine[] | undefined = [];
     let ended = false;
     const send = (chunk: LogChunk) => d.bus.publish(subject, chunk);
-    const finish = () => {
-      if (!follows.delete(subject)) return;
-      stop();
-      send({ lines: [], end: true });
-    };
+    const finish = () => end(subject);
     const stop = d.runtime.followLogs(
       c.id,
       (l) => (early ? early.push(l) : send({ lines: [l] })),
       () => (early ? (ended = true) : finish()),
     );
-    follows.set(subject, stop);
+    follows.set(subject, { stop, seen: d.clock.now() });
+    sweeper ??= d.clock.setTimeout(sweep, FOLLOW_KEEPALIVE_MS);
     const lines = await d.runtime.logs(c.id, query);
     const seen = new Set(lines);
     const later = early.filter((l) => !seen.has(l));
@@ -94,20 +109,17 @@ export function serveNode(d: NodeServerDeps): () => void {
 
   const subs = [
     d.bus.subscribe<LogRequest>(nodeLogs(d.nodeName), (msg) => answer(d, msg, () => logs(msg.data))),
-    d.bus.subscribe<LogStop>(nodeLogsStop(d.nodeName), (msg) => {
-      const stop = follows.get(msg.data?.follow);
-      if (!stop) return;
-      follows.delete(msg.data.follow);
-      stop();
+    d.bus.subscribe<LogStop>(nodeLogsStop(d.nodeName), (msg) => end(msg.data?.follow, false)),
+    d.bus.subscribe<LogStop>(nodeLogsAlive(d.nodeName), (msg) => {
+      const f = follows.get(msg.data?.follow);
+      if (f) f.seen = d.clock.now();
+      d.bus.respond(msg, { known: !!f } satisfies LogAlive);
     }),
     d.bus.subscribe<ExecRequest>(nodeExec(d.nodeName), (msg) => answer(d, msg, () => exec(msg.data))),
   ];
   return () => {
     for (const s of subs) s.unsubscribe();
-    for (const [subject, stop] of follows) {
-      stop();
-      d.bus.publish(subject, { lines: [], end: true } satisfies LogChunk);
-    }
-    follows.clear();
+    d.clock.clearTimeout(sweeper);
+    for (const subject of [...follows.keys()]) end(subject);
   };
 }
