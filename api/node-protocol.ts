@@ -55,6 +55,8 @@ export interface ExecRequest {
   uid?: string;
   container: string;
   command: string[];
+  /** Everything the client sent on stdin, when it asked to send any and closed it (v5.channel.k8s.io). */
+  stdin?: string;
 }
 
 /** How the command ended and what it printed. */

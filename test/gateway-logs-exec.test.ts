@@ -126,6 +126,11 @@ test('gateway exec - kubectl exec runs the sim commands over WebSocket; a missin
   t.regex(nope.stderr, /command terminated with exit code 127/);
   const sh = await g.kubectl(['exec', 'e', '--', 'sh', '-c', 'exit 3']);
   t.is(sh.code, 3);
+  // stdin: kubectl (v5) closes it at its end; the command then runs with all of it.
+  t.is((await g.kubectl(['exec', '-i', 'e', '--', 'cat'], 'input\nlines\n')).stdout, 'input\nlines\n');
+  const script = await g.kubectl(['exec', '-i', 'e', '--', 'sh'], 'hostname\necho hi\nexit 4\necho never\n');
+  t.is(script.stdout, 'box\nhi\n');
+  t.is(script.code, 4);
   const gone = await g.kubectl(['exec', 'ghost', '--', 'true']);
   t.not(gone.code, 0);
   t.regex(gone.stderr, /pods "ghost" not found/);

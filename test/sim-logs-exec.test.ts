@@ -105,7 +105,11 @@ test('sim exec - date', run, ['date'], { exitCode: 0, stdout: 'Fri Dec  4 21:31:
 test('sim exec - sh -c runs one command', run, ['sh', '-c', 'echo "a  b" \'c\''], { exitCode: 0, stdout: 'a  b c\n' });
 test('sim exec - sh -c exit', run, ['/bin/sh', '-c', 'exit 3'], { exitCode: 3 });
 test('sim exec - sh -c of an unknown command', run, ['sh', '-c', 'nope --x'], { exitCode: 127, stderr: 'sh: 1: nope: not found\n' });
-test('sim exec - a shell without -c ends at once', run, ['bash'], { exitCode: 0, stdout: '', stderr: '' });
+test('sim exec - a shell without -c and without stdin ends at once', run, ['bash'], { exitCode: 0, stdout: '', stderr: '' });
+test('sim exec - cat without a file prints stdin', (t) => t.is(simExec(['cat'], { ...ctx, stdin: 'a\nb\n' }).stdout, 'a\nb\n'));
+test('sim exec - a shell without -c runs its stdin line by line until exit', (t) => {
+  t.deepEqual(simExec(['sh'], { ...ctx, stdin: 'echo 1\nnope\n\nexit 5\necho 2\n' }), { exitCode: 5, stdout: '1\n', stderr: 'sh: 1: nope: not found\n' });
+});
 test('sim exec - a missing binary', run, ['nope', 'x'], { exitCode: 127, stdout: '', stderr: /^OCI runtime exec failed: exec failed: unable to start container process: exec: "nope": executable file not found in \$PATH: unknown\n$/ });
 
 test('sim exec - shell words and dates', (t) => {

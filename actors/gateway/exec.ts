@@ -12,7 +12,7 @@ import type { Clock } from '../../bus/clock.ts';
 import { nodeExec } from '../../bus/subjects.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { Call, Reply } from './call.ts';
-import { boolParam, statusOf } from './http.ts';
+import { boolParam, MAX_BODY_BYTES, statusOf } from './http.ts';
 import { runAttach } from './attach.ts';
 import { askKubelet, getPod, validateContainer } from './node-proxy.ts';
 import { resourceRoute, type ResourceTarget } from './routes.ts';
@@ -20,7 +20,9 @@ import { resourceRoute, type ResourceTarget } from './routes.ts';
 /** The channel protocols served, best first (kubectl 1.30+ offers v5 and v4). */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
-/** Channel numbers of the k8s channel protocols. */
+/** Channel numbers of the k8s channel protocols (CLOSE, then a channel number: v5 only). */
+const STDIN = 0;
+const CLOSE = 255;
 export const STDOUT = 1;
 export const STDERR = 2;
 export const ERROR = 3;
@@ -32,6 +34,7 @@ export const sendOn = (ws: WebSocket, channel: number, data: string) => ws.send(
 export interface ExecPlan {
   node: string;
   req: ExecRequest;
+  stdin: boolean;
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
@@ -50,7 +53,7 @@ export async function plan(client: ApiClient, target: ResourceTarget, q: URLSear
   const node = pod.spec.nodeName;
   if (!node) throw new StatusError(400, 'BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
   const req: ExecRequest = { namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid, container, command };
-  return { node, req, stdout, stderr, tty };
+  return { node, req, stdin, stdout, stderr, tty };
 }
 
 /** Returns the Status the kubelet sends on channel 3 when the command has ended. */
@@ -65,12 +68,28 @@ export function exitStatus(command: string[], exitCode: number): object {
   };
 }
 
+/** Resolves with what the client sends on stdin until it closes it (v5's CLOSE signal); undefined if it leaves first. */
+function readStdin(ws: WebSocket): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    ws.on('message', (data: Buffer) => {
+      if (data[0] === STDIN && (size += data.length) <= MAX_BODY_BYTES) chunks.push(data.subarray(1));
+      else if (data[0] === CLOSE && data[1] === STDIN) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    ws.on('close', () => resolve(undefined));
+  });
+}
+
 /** Runs the planned exec and streams its result on the WebSocket, then closes it. */
 async function run(client: ApiClient, log: Logger, ws: WebSocket, p: ExecPlan): Promise<void> {
   const send = (channel: number, data: string) => sendOn(ws, channel, data);
   let status: object;
+  // The sim runs a command to completion: with stdin it waits for all of it. v4 cannot close stdin, so it gets none.
+  const stdin = p.stdin && ws.protocol === EXEC_PROTOCOLS[0] ? await readStdin(ws) : undefined;
+  if (ws.readyState !== ws.OPEN) return;
   try {
-    const r = await askKubelet<ExecReply>(client, p.node, nodeExec(p.node), p.req, 60_000);
+    const r = await askKubelet<ExecReply>(client, p.node, nodeExec(p.node), { ...p.req, stdin }, 60_000);
     // A terminal has one output stream, with carriage returns as a tty writes them.
     const out = p.tty ? (r.stdout + r.stderr).replace(/\r?\n/g, '\r\n') : r.stdout;
     if (p.stdout && out) send(STDOUT, out);

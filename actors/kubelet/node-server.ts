@@ -104,7 +104,7 @@ export function serveNode(d: NodeServerDeps): () => void {
   const exec = async (req: ExecRequest): Promise<ExecReply> => {
     const c = await findContainer(d, req);
     if (c.state !== 'running') throw badRequest(`container "${req.container}" in pod "${req.name}" is not running`);
-    return d.runtime.exec(c.id, req.command, 60_000);
+    return d.runtime.exec(c.id, req.command, 60_000, req.stdin);
   };
 
   const subs = [

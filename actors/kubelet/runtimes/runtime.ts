@@ -147,8 +147,8 @@ export interface ContainerRuntime {
   logs(id: string, opts?: LogQuery): Promise<LogLine[]>;
   /** Calls `line` for each new line of the container and `end` once it exited; returns a stop function. */
   followLogs(id: string, line: (l: LogLine) => void, end: () => void): () => void;
-  /** Runs a command in a running container (CRI ExecSync). */
-  exec(id: string, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** Runs a command in a running container (CRI ExecSync), with `stdin` as its input when given. */
+  exec(id: string, cmd: string[], timeoutMs: number, stdin?: string): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /**
    * Answers a probe itself. Optional: runtimes without it get exec probes through `exec` and
    * network probes from the kubelet; the sim runtime has no network, so it answers all kinds.

@@ -7,6 +7,8 @@ export interface SimExecContext {
   hostname: string;
   env: Record<string, string>;
   now: number;
+  /** What the client sent on stdin ('' when nothing). */
+  stdin?: string;
 }
 
 /** What a command printed and how it ended. */
@@ -51,6 +53,7 @@ export const SIM_COMMANDS: Record<string, Command> = {
     return { exitCode: found.length === args.length ? 0 : 1, stdout: found.map((a) => `${env[a]}\n`).join(''), stderr: '' };
   },
   cat: (args, ctx) => {
+    if (!args.length || (args.length === 1 && args[0] === '-')) return ok(ctx.stdin ?? '');
     const missing = args.filter((a) => a !== '/etc/hostname');
     const stdout = args.filter((a) => a === '/etc/hostname').map(() => `${ctx.hostname}\n`).join('');
     return { exitCode: missing.length ? 1 : 0, stdout, stderr: missing.map((a) => `cat: ${a}: No such file or directory\n`).join('') };
@@ -82,12 +85,23 @@ function shell(shellName: string, line: string, ctx: SimExecContext): SimExecRes
   return { exitCode: 127, stdout: '', stderr: `${shellName}: 1: ${cmd}: not found\n` };
 }
 
+/** A shell without -c runs the lines of its stdin, one command each, until `exit` or the end. */
+function script(shellName: string, ctx: SimExecContext): SimExecResult {
+  const out: SimExecResult = { exitCode: 0, stdout: '', stderr: '' };
+  for (const line of (ctx.stdin ?? '').split('\n')) {
+    if (!line.trim()) continue;
+    const r = shell(shellName, line, { ...ctx, stdin: '' });
+    Object.assign(out, { exitCode: r.exitCode, stdout: out.stdout + r.stdout, stderr: out.stderr + r.stderr });
+    if (shellWords(line)[0] === 'exit') break;
+  }
+  return out;
+}
+
 /** Runs `argv` in a sim container; a program it does not know fails as runc fails a missing binary (exit 127). */
 export function simExec(argv: string[], ctx: SimExecContext): SimExecResult {
   const [cmd, ...args] = argv;
   const name = (cmd ?? '').replace(BIN_DIRS, '');
-  // A shell without -c reads its commands from stdin, which the sim does not read: it ends at once.
-  if (SHELLS.has(name)) return args[0] === '-c' ? shell(name, args[1] ?? '', ctx) : ok();
+  if (SHELLS.has(name)) return args[0] === '-c' ? shell(name, args[1] ?? '', { ...ctx, stdin: '' }) : script(name, ctx);
   const run = SIM_COMMANDS[name];
   if (run) return run(args, ctx);
   return { exitCode: 127, stdout: '', stderr: `OCI runtime exec failed: exec failed: unable to start container process: exec: ${JSON.stringify(cmd ?? '')}: executable file not found in $PATH: unknown\n` };

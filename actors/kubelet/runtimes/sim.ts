@@ -264,10 +264,10 @@ export class SimRuntime implements ContainerRuntime {
   }
 
   /** Runs one of the commands of sim-exec.ts; see docs/sim-runtime.md. */
-  async exec(id: string, cmd: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  async exec(id: string, cmd: string[], _timeoutMs?: number, stdin = ''): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const c = this.containers.get(id);
     if (!c || c.info.state !== 'running') throw new RuntimeError('ExecError', `container ${id} is not running`);
-    return simExec(cmd, { hostname: c.hostname, env: c.env, now: this.opts.clock.now() });
+    return simExec(cmd, { hostname: c.hostname, env: c.env, now: this.opts.clock.now(), stdin });
   }
 
   async probe(id: string, kind: ProbeKind, handler: ProbeHandler): Promise<ProbeOutcome> {
