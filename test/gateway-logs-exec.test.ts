@@ -1,6 +1,7 @@
 // The real kubectl's logs and exec against sim pods, through the gateway and the bus to the
 // kubelet of the pod's node (a sim kubelet on the real clock in this process).
 import test from 'ava';
+import { gatewayActor } from '../actors/gateway/gateway.actor.ts';
 import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeObject } from '../api/meta.ts';
@@ -176,4 +177,22 @@ test('gateway exec - v5.channel.k8s.io is preferred, v4.channel.k8s.io served to
   t.is(v4.protocol, 'v4.channel.k8s.io');
   t.regex(v4.channels[2], /executable file not found/);
   t.like(JSON.parse(v4.channels[3]), { status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '127' }] } });
+});
+
+test('gateway attach - a gateway that stops ends the attach sessions it serves', async (t) => {
+  const g = await cluster(t);
+  await g.client.create('pods', simPod('s', { 'sim.kubus.io/log-lines': 'beat', 'sim.kubus.io/log-every': '200ms' }));
+  await running(g, 's');
+  const host = g.process('gateway-2');
+  const gw = host.start(gatewayActor, 'gateway', { address: '127.0.0.1:0' });
+  await gw.waitFor((s) => s.matches('listening'));
+  const url = gw.snapshot()?.context.url as string;
+  const child = g.spawnKubectl(['--server', url, 'attach', 's']);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await waitFor(() => out.includes('beat\nbeat\n'), 'the attach streams');
+  await host.stopAll();
+  await exited;
+  t.pass('kubectl attach ended with the gateway');
 });

@@ -1,7 +1,7 @@
 // pods/{name}/exec over WebSocket (v5.channel.k8s.io, v4 as fallback): the command goes over the
 // bus to the kubelet of the pod's node; its output and its exit come back on the channels
 // (1 stdout, 2 stderr, 3 the closing Status), as upstream's kubelet streams them.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -112,10 +112,17 @@ function refuse(socket: Duplex, err: unknown): void {
   socket.end(head + body);
 }
 
-/** Returns a handler for the HTTP server's `upgrade` event: pods/exec and pods/attach over WebSocket; anything else is refused with a Status. */
-export function execUpgrades(client: ApiClient, clock: Clock, log: Logger): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+/** The WebSocket sessions of each server: upgraded sockets are no longer closed by the HTTP server's closeAllConnections. */
+const sessions = new WeakMap<Server, WebSocketServer>();
+
+/** Ends the server's exec and attach sessions (the server is closing: its close waits for them). */
+export const endExecSessions = (server: Server) => sessions.get(server)?.clients.forEach((ws) => ws.terminate());
+
+/** Serves pods/exec and pods/attach over WebSocket on the server's upgrades (others are refused with a Status). */
+export function serveExec(server: Server, client: ApiClient, clock: Clock, log: Logger): void {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
-  return (req, socket, head) => {
+  sessions.set(server, wss);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err }, 'exec connection error'));
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://gateway');
@@ -130,7 +137,7 @@ export function execUpgrades(client: ApiClient, clock: Clock, log: Logger): (req
         void (attach ? runAttach(client, clock, log, ws, p) : run(client, log, ws, p));
       });
     })().catch((err: unknown) => refuse(socket, err));
-  };
+  });
 }
 
 /** GET or POST on pods/exec or pods/attach without an upgrade: checked as one, then upstream's 400. */

@@ -7,7 +7,7 @@ import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { Call } from './call.ts';
 import { mediaType, methodNotAllowed, readBody, sendJson, sendText, statusOf } from './http.ts';
-import { execUpgrades } from './exec.ts';
+import { endExecSessions, serveExec } from './exec.ts';
 import { fixedRoute, resourceRoute } from './routes.ts';
 import { verbFor } from './verbs.ts';
 
@@ -66,7 +66,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
 /** Returns an HTTP server for the gateway (not yet listening). */
 export function createGatewayServer(deps: GatewayDeps): Server {
   const server = createServer((req, res) => void handle(deps, req, res));
-  server.on('upgrade', execUpgrades(deps.client, deps.clock, deps.log));
+  serveExec(server, deps.client, deps.clock, deps.log);
   // Watches are long-lived: no request timeout of node's own (timeoutSeconds ends them).
   server.requestTimeout = 0;
   server.keepAliveTimeout = 60_000;
@@ -98,10 +98,11 @@ function listenOn(server: Server, host: string, port: number): Promise<string> {
   });
 }
 
-/** Stops accepting, ends open streams (watches), and resolves once closed. */
+/** Stops accepting, ends open streams (watches, exec and attach sessions), and resolves once closed. */
 export function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
+    endExecSessions(server);
   });
 }
