@@ -1,7 +1,6 @@
 // API benchmark: create and get over a real nats-server (latency at concurrency 1, throughput and
 // latency at 64), beside raw NATS request/reply measured in the same run as the floor (DESIGN §8).
 // Run: npm run bench -- api [--runs N] [--ops N]
-import hdr from 'hdr-histogram-js';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
@@ -12,47 +11,15 @@ import { silentLogger, type Bus } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
+import { benchPod, measure, type Latency } from './latency.ts';
 import { arg, median, report, type Figure } from './report.ts';
 
 const RUNS = arg('runs', 3);
 const OPS = arg('ops', 3000);
 const log = (m: string) => console.log(`[api bench] ${m}`);
 
-interface Result {
-  p50: number; // ms
-  p99: number; // ms
-  perSec: number;
-}
 
-/** Runs `ops` calls of `op` from `conc` concurrent callers; returns latency percentiles and throughput. */
-async function measure(ops: number, conc: number, op: (i: number) => Promise<unknown>): Promise<Result> {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: conc }, async () => {
-      while (next < ops) {
-        const i = next++;
-        const t0 = performance.now();
-        await op(i);
-        h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-      }
-    }),
-  );
-  const ms = performance.now() - start;
-  const r = { p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, perSec: (ops * 1000) / ms };
-  h.destroy();
-  return r;
-}
-
-const pod = (name: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace: 'default', labels: { app: 'bench' } },
-  spec: { containers: [{ name: 'main', image: 'registry.example/app:1.0', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
-});
-
-async function oneRun(run: number): Promise<Record<string, Result>> {
+async function oneRun(run: number): Promise<Record<string, Latency>> {
   const nats = await startNatsServer();
   const buses: Bus[] = [];
   const connect = async (name: string) => {
@@ -69,19 +36,19 @@ async function oneRun(run: number): Promise<Record<string, Result>> {
   await echoBus.flush();
   const clientBus = await connect('client');
   const client = new ApiClient(clientBus);
-  const body = pod('x');
-  const out: Record<string, Result> = {};
+  const body = benchPod('x');
+  const out: Record<string, Latency> = {};
   try {
     log(`run ${run}: raw NATS request/reply ...`);
     await measure(500, 1, () => clientBus.request('bench.echo', body)); // warm-up
     out['nats c1'] = await measure(OPS, 1, () => clientBus.request('bench.echo', body));
     out['nats c64'] = await measure(OPS * 4, 64, () => clientBus.request('bench.echo', body));
     log(`run ${run}: API create/get at concurrency 1 ...`);
-    await measure(500, 1, (i) => client.create('pods', pod(`warm-${run}-${i}`)));
-    out['create c1'] = await measure(OPS, 1, (i) => client.create('pods', pod(`a-${i}`)));
+    await measure(500, 1, (i) => client.create('pods', benchPod(`warm-${run}-${i}`)));
+    out['create c1'] = await measure(OPS, 1, (i) => client.create('pods', benchPod(`a-${i}`)));
     out['get c1'] = await measure(OPS, 1, (i) => client.get('pods', `a-${i % OPS}`, { namespace: 'default' }));
     log(`run ${run}: API create/get at concurrency 64 ...`);
-    out['create c64'] = await measure(OPS * 4, 64, (i) => client.create('pods', pod(`b-${i}`)));
+    out['create c64'] = await measure(OPS * 4, 64, (i) => client.create('pods', benchPod(`b-${i}`)));
     out['get c64'] = await measure(OPS * 4, 64, (i) => client.get('pods', `b-${i}`, { namespace: 'default' }));
   } finally {
     await host.stopAll();
@@ -91,9 +58,9 @@ async function oneRun(run: number): Promise<Record<string, Result>> {
   return out;
 }
 
-const runs: Array<Record<string, Result>> = [];
+const runs: Array<Record<string, Latency>> = [];
 for (let r = 1; r <= RUNS; r++) runs.push(await oneRun(r));
-const med = (key: string, f: keyof Result) => median(runs.map((r) => r[key][f]));
+const med = (key: string, f: keyof Latency) => median(runs.map((r) => r[key][f]));
 
 const SLO = 'Kubernetes API mutating-call SLO p99 ≤ 1 s';
 const figures: Figure[] = [

@@ -1,8 +1,9 @@
 // Gateway benchmark: get and create over HTTP (keep-alive, as kubectl and client-go) beside the
-// same calls over the bus, on one real nats-server; the budget is the added p50 (DESIGN §5).
+// same calls over the bus, on one real nats-server, and a bare node:http echo as the floor of HTTP
+// itself; latency at concurrency 1 (the budget is the added p50, DESIGN §8) and throughput at 64.
 // Run: npm run bench -- gateway [--runs N] [--ops N]
-import { Agent, request } from 'node:http';
-import hdr from 'hdr-histogram-js';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { gatewayActor } from '../actors/gateway/gateway.actor.ts';
@@ -14,36 +15,13 @@ import { silentLogger, type Bus } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
+import { benchPod as pod, measure, type Latency as Result } from './latency.ts';
 import { arg, median, report, type Figure } from './report.ts';
 
 const RUNS = arg('runs', 3);
 const OPS = arg('ops', 2000);
 const log = (m: string) => console.log(`[gateway bench] ${m}`);
 
-interface Result {
-  p50: number; // ms
-  p99: number; // ms
-}
-
-/** Runs `ops` calls one after another; returns latency percentiles. */
-async function measure(ops: number, op: (i: number) => Promise<unknown>): Promise<Result> {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  for (let i = 0; i < ops; i++) {
-    const t0 = performance.now();
-    await op(i);
-    h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-  }
-  const r = { p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 };
-  h.destroy();
-  return r;
-}
-
-const pod = (name: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace: 'default', labels: { app: 'bench' } },
-  spec: { containers: [{ name: 'main', image: 'registry.example/app:1.0', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
-});
 
 /** One HTTP call on a keep-alive connection; rejects on a status other than `want`. */
 function http(agent: Agent, url: string, method: string, want: number, body?: unknown): Promise<unknown> {
@@ -63,6 +41,22 @@ function http(agent: Agent, url: string, method: string, want: number, body?: un
   });
 }
 
+/** A bare node:http server that answers every request with its body: the floor of HTTP itself. */
+async function echoServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 async function oneRun(run: number): Promise<Record<string, Result>> {
   const nats = await startNatsServer();
   const buses: Bus[] = [];
@@ -77,20 +71,31 @@ async function oneRun(run: number): Promise<Record<string, Result>> {
   await gw.waitFor((s) => s.matches('listening') || s.status === 'done');
   const base = `${(gw.snapshot()?.context as { url: string }).url}/api/v1/namespaces/default/pods`;
   const client = new ApiClient(await connect('client'));
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const one = new Agent({ keepAlive: true, maxSockets: 1 });
+  const many = new Agent({ keepAlive: true, maxSockets: 64 });
+  const echo = await echoServer();
   const out: Record<string, Result> = {};
   try {
     log(`run ${run}: warm-up ...`);
-    await measure(300, (i) => client.create('pods', pod(`warm-bus-${i}`)));
-    await measure(300, (i) => http(agent, base, 'POST', 201, pod(`warm-http-${i}`)));
+    await measure(300, 1, (i) => client.create('pods', pod(`warm-bus-${i}`)));
+    await measure(300, 1, (i) => http(one, base, 'POST', 201, pod(`warm-http-${i}`)));
+    log(`run ${run}: node:http echo ...`);
+    out['echo c1'] = await measure(OPS, 1, () => http(one, echo.url, 'POST', 200, pod('echo')));
+    out['echo c64'] = await measure(OPS * 4, 64, () => http(many, echo.url, 'POST', 200, pod('echo')));
     log(`run ${run}: create and get over the bus ...`);
-    out['bus create'] = await measure(OPS, (i) => client.create('pods', pod(`bus-${i}`)));
-    out['bus get'] = await measure(OPS, (i) => client.get('pods', `bus-${i}`, { namespace: 'default' }));
+    out['bus create'] = await measure(OPS, 1, (i) => client.create('pods', pod(`bus-${i}`)));
+    out['bus get'] = await measure(OPS, 1, (i) => client.get('pods', `bus-${i}`, { namespace: 'default' }));
+    out['bus create c64'] = await measure(OPS * 4, 64, (i) => client.create('pods', pod(`bus64-${i}`)));
+    out['bus get c64'] = await measure(OPS * 4, 64, (i) => client.get('pods', `bus64-${i}`, { namespace: 'default' }));
     log(`run ${run}: create and get over HTTP ...`);
-    out['http create'] = await measure(OPS, (i) => http(agent, base, 'POST', 201, pod(`http-${i}`)));
-    out['http get'] = await measure(OPS, (i) => http(agent, `${base}/http-${i}`, 'GET', 200));
+    out['http create'] = await measure(OPS, 1, (i) => http(one, base, 'POST', 201, pod(`http-${i}`)));
+    out['http get'] = await measure(OPS, 1, (i) => http(one, `${base}/http-${i}`, 'GET', 200));
+    out['http create c64'] = await measure(OPS * 4, 64, (i) => http(many, base, 'POST', 201, pod(`http64-${i}`)));
+    out['http get c64'] = await measure(OPS * 4, 64, (i) => http(many, `${base}/http64-${i}`, 'GET', 200));
   } finally {
-    agent.destroy();
+    one.destroy();
+    many.destroy();
+    await echo.close();
     await host.stopAll();
     for (const b of buses) await b.close();
     await nats.stop();
@@ -102,8 +107,10 @@ const runs: Array<Record<string, Result>> = [];
 for (let r = 1; r <= RUNS; r++) runs.push(await oneRun(r));
 const med = (key: string, f: keyof Result) => median(runs.map((r) => r[key][f]));
 
-const BUDGET = 'DESIGN §5: ≤ 0.3 ms p50 over the bus';
-const figures: Figure[] = [];
+const BUDGET = 'DESIGN §8: ≤ 0.3 ms p50 over the bus';
+const figures: Figure[] = [
+  { name: 'node:http echo p50', value: med('echo c1', 'p50'), unit: 'ms', higherIsBetter: false, anchor: 'floor of HTTP itself, same run' },
+];
 for (const verb of ['get', 'create']) {
   figures.push(
     { name: `bus ${verb} p50`, value: med(`bus ${verb}`, 'p50'), unit: 'ms', higherIsBetter: false, anchor: 'same run' },
@@ -113,4 +120,11 @@ for (const verb of ['get', 'create']) {
     { name: `HTTP ${verb} p50 added`, value: Math.max(0.001, med(`http ${verb}`, 'p50') - med(`bus ${verb}`, 'p50')), unit: 'ms', budget: 0.3, higherIsBetter: false, anchor: BUDGET },
   );
 }
-report(`Gateway: HTTP beside the bus (memory store, one nats-server; medians of ${RUNS} runs, ${OPS} ops each, concurrency 1)`, figures);
+report(`Gateway at concurrency 1 (memory store, one nats-server; medians of ${RUNS} runs, ${OPS} ops each)`, figures);
+report(`Gateway throughput at concurrency 64 (${OPS * 4} ops each)`, [
+  { name: 'node:http echo', value: med('echo c64', 'perSec'), unit: 'req/s', higherIsBetter: true, anchor: 'floor of HTTP itself, same run' },
+  ...['get', 'create'].flatMap((verb): Figure[] => [
+    { name: `bus ${verb}`, value: med(`bus ${verb} c64`, 'perSec'), unit: 'req/s', higherIsBetter: true, anchor: 'same run' },
+    { name: `HTTP ${verb}`, value: med(`http ${verb} c64`, 'perSec'), unit: 'req/s', higherIsBetter: true },
+  ]),
+]);
