@@ -1,0 +1,62 @@
+// The real kubectl's everyday commands against the gateway, over a cluster in this process on the
+// real clock: scheduler, controller manager and one sim node, so Deployments actually roll out.
+import { execFile } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'ava';
+import { stringify } from 'yaml';
+import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
+import { schedulerActor } from '../actors/scheduler/scheduler.actor.ts';
+import { startControllerManager } from '../runtime/controller-manager.ts';
+import { KUBECTL, startGateway, type GatewayEnv } from './helpers/gateway.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/** A gateway plus scheduler, controllers and one sim node `n1`. */
+async function cluster(t: Parameters<typeof startGateway>[0]): Promise<GatewayEnv> {
+  const g = await startGateway(t);
+  const cp = g.process('control-plane');
+  cp.start(schedulerActor, 'scheduler', undefined);
+  startControllerManager(cp);
+  g.process('node/n1').start(kubeletActor, 'kubelet/n1', { nodeName: 'n1' });
+  await waitFor(() => g.client.get('nodes', 'n1').catch(() => undefined), 'node n1 registered');
+  return g;
+}
+
+const deployment = (image = 'app:1') => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
+  spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image }] } } },
+});
+
+/** Applies the Deployment `web` and waits (with kubectl rollout status) until it rolled out. */
+async function rolledOut(t: Parameters<typeof startGateway>[0], g: GatewayEnv) {
+  t.is((await g.kubectl(['apply', '--validate=false', '-f', '-'], stringify(deployment()))).stdout, 'deployment.apps/web created\n');
+  const status = await g.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s']);
+  t.is(status.code, 0, status.stderr);
+  t.regex(status.stdout, /deployment "web" successfully rolled out\n$/);
+}
+
+const image = async (g: GatewayEnv) => (await g.client.get<any>('deployments', 'web', { namespace: 'default' })).spec.template.spec.containers[0].image;
+const webPods = async (g: GatewayEnv) => (await g.client.list<any>('pods', { namespace: 'default', labelSelector: 'app=web' })).items;
+
+test('gateway kubectl daily - describe pod and deployment print fields and Events', async (t) => {
+  const g = await cluster(t);
+  await rolledOut(t, g);
+  const d = await g.kubectl(['describe', 'deployment', 'web']);
+  t.is(d.code, 0, d.stderr);
+  t.regex(d.stdout, /^Name:\s+web$/m);
+  t.regex(d.stdout, /^Replicas:\s+1 desired \| 1 updated \| 1 total \| 1 available \| 0 unavailable$/m);
+  t.regex(d.stdout, /^\s+Image:\s+app:1$/m);
+  t.regex(d.stdout, /^NewReplicaSet:\s+web-\w+ \(1\/1 replicas created\)$/m);
+  t.regex(d.stdout, /^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n(.|\n)*Normal\s+ScalingReplicaSet\s+\S+\s+deployment\s+Scaled up replica set web-\w+ to 1$/m);
+  const p = await g.kubectl(['describe', 'pod', '-l', 'app=web']);
+  t.is(p.code, 0, p.stderr);
+  t.regex(p.stdout, /^Name:\s+web-\w+-\w+$/m);
+  t.regex(p.stdout, /^Node:\s+n1\//m);
+  t.regex(p.stdout, /^Status:\s+Running$/m);
+  t.regex(p.stdout, /^Controlled By:\s+ReplicaSet\/web-\w+$/m);
+  t.regex(p.stdout, /^\s+Ready\s+True\s*$/m);
+  t.regex(p.stdout, /^Events:(.|\n)*Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/web-\S+ to n1$/m);
+  t.regex(p.stdout, /Normal\s+Started\s+\S+\s+kubelet\s+Started container c$/m);
+});
