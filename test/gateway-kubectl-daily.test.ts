@@ -60,3 +60,30 @@ test('gateway kubectl daily - describe pod and deployment print fields and Event
   t.regex(p.stdout, /^Events:(.|\n)*Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/web-\S+ to n1$/m);
   t.regex(p.stdout, /Normal\s+Started\s+\S+\s+kubelet\s+Started container c$/m);
 });
+
+test('gateway kubectl daily - replace -f, patch (strategic by default) and edit with EDITOR', async (t) => {
+  const g = await cluster(t);
+  await rolledOut(t, g);
+  const withArgs = deployment('app:2');
+  (withArgs.spec.template.spec.containers[0] as { args?: string[] }).args = ['serve'];
+  const replaced = await g.kubectl(['replace', '--validate=false', '-f', '-'], stringify(withArgs));
+  t.is(replaced.stdout, 'deployment.apps/web replaced\n', replaced.stderr);
+  t.is(await image(g), 'app:2');
+  // Strategic merge: the containers list merges by name, so the other fields of `c` stay.
+  const patched = await g.kubectl(['patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"app:3"}]}}}}']);
+  t.is(patched.stdout, 'deployment.apps/web patched\n', patched.stderr);
+  const c = (await g.client.get<any>('deployments', 'web', { namespace: 'default' })).spec.template.spec.containers;
+  t.deepEqual([c.length, c[0].image, c[0].args], [1, 'app:3', ['serve']]);
+  t.is((await g.kubectl(['patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"app:3"}]}}}}'])).stdout, 'deployment.apps/web patched (no change)\n');
+
+  const editor = join(g.dir, 'editor.sh');
+  writeFileSync(editor, "#!/bin/sh\nsed -i 's/image: app:3/image: app:4/' \"$1\"\n");
+  chmodSync(editor, 0o755);
+  const edited = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(KUBECTL, ['--kubeconfig', g.kubeconfig, '--cache-dir', join(g.dir, 'cache'), 'edit', 'deployment/web'], { env: { PATH: process.env.PATH, HOME: g.dir, EDITOR: editor }, timeout: 20_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? 1 : 0, stdout, stderr }),
+    ),
+  );
+  t.is(edited.stdout, 'deployment.apps/web edited\n', edited.stderr);
+  t.is(await image(g), 'app:4');
+});
