@@ -87,3 +87,29 @@ test('gateway kubectl daily - replace -f, patch (strategic by default) and edit 
   t.is(edited.stdout, 'deployment.apps/web edited\n', edited.stderr);
   t.is(await image(g), 'app:4');
 });
+
+test('gateway kubectl daily - delete -l, delete --cascade=orphan and delete --wait', async (t) => {
+  const g = await cluster(t);
+  await rolledOut(t, g);
+  const pod = (name: string, app: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app } }, spec: { containers: [{ name: 'c', image: 'app:1' }] } });
+  for (const [n, app] of [['x1', 'x'], ['x2', 'x'], ['y1', 'y']]) await g.client.create('pods', pod(n, app));
+  const byLabel = await g.kubectl(['delete', 'pods', '-l', 'app=x']);
+  t.is(byLabel.stdout, 'pod "x1" deleted\npod "x2" deleted\n', byLabel.stderr);
+  // --wait (the default) returns only once the pods are gone, after the kubelet stopped them.
+  t.deepEqual((await g.client.list<any>('pods', { namespace: 'default', labelSelector: 'app in (x,y)' })).items.map((p) => p.metadata.name), ['y1']);
+
+  const [running] = await webPods(g);
+  await waitFor(async () => (await g.client.get<any>('pods', 'y1', { namespace: 'default' })).status?.phase === 'Running', 'pod y1 running');
+  const waited = await g.kubectl(['delete', 'pod', 'y1', '--wait']);
+  t.is(waited.stdout, 'pod "y1" deleted\n', waited.stderr);
+  t.is(await g.client.get('pods', 'y1', { namespace: 'default' }).catch((e: { code?: number }) => e.code), 404);
+
+  const orphan = await g.kubectl(['delete', '--cascade=orphan', 'deployment', 'web']);
+  t.is(orphan.stdout, 'deployment.apps "web" deleted\n', orphan.stderr);
+  // The ReplicaSet and its pod stay, no longer owned.
+  const [rs] = (await g.client.list<any>('replicasets', { namespace: 'default' })).items;
+  t.truthy(rs);
+  t.deepEqual(rs.metadata.ownerReferences ?? [], []);
+  t.deepEqual((await webPods(g)).map((p) => p.metadata.name), [running.metadata.name]);
+  t.is((await g.kubectl(['get', 'deployments'])).stderr, 'No resources found in default namespace.\n');
+});
