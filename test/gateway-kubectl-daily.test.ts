@@ -113,3 +113,34 @@ test('gateway kubectl daily - delete -l, delete --cascade=orphan and delete --wa
   t.deepEqual((await webPods(g)).map((p) => p.metadata.name), [running.metadata.name]);
   t.is((await g.kubectl(['get', 'deployments'])).stderr, 'No resources found in default namespace.\n');
 });
+
+test('gateway kubectl daily - rollout status, history, restart, undo, pause and resume', async (t) => {
+  const g = await cluster(t);
+  await rolledOut(t, g);
+  await g.kubectl(['patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"app:2"}]}}}}']);
+  t.regex((await g.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s'])).stdout, /deployment "web" successfully rolled out\n$/);
+  const history = await g.kubectl(['rollout', 'history', 'deployment/web']);
+  t.is(history.code, 0, history.stderr);
+  t.regex(history.stdout, /^deployment\.apps\/web *\nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/);
+  t.regex((await g.kubectl(['rollout', 'history', 'deployment/web', '--revision=1'])).stdout, /^\s+Image:\s+app:1$/m);
+
+  t.is((await g.kubectl(['rollout', 'undo', 'deployment/web'])).stdout, 'deployment.apps/web rolled back\n');
+  t.is(await image(g), 'app:1');
+  t.regex((await g.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s'])).stdout, /successfully rolled out\n$/);
+
+  const before = new Set((await webPods(g)).map((p) => p.metadata.name));
+  t.is((await g.kubectl(['rollout', 'restart', 'deployment/web'])).stdout, 'deployment.apps/web restarted\n');
+  const d = await g.client.get<any>('deployments', 'web', { namespace: 'default' });
+  t.truthy(d.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']);
+  t.regex((await g.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s'])).stdout, /successfully rolled out\n$/);
+  // Restarted: the running pod is a new one.
+  await waitFor(async () => {
+    const pods = (await webPods(g)).filter((p) => !p.metadata.deletionTimestamp);
+    return pods.length === 1 && !before.has(pods[0].metadata.name);
+  }, 'a new pod after the restart');
+
+  t.is((await g.kubectl(['rollout', 'pause', 'deployment/web'])).stdout, 'deployment.apps/web paused\n');
+  t.true((await g.client.get<any>('deployments', 'web', { namespace: 'default' })).spec.paused);
+  t.is((await g.kubectl(['rollout', 'resume', 'deployment/web'])).stdout, 'deployment.apps/web resumed\n');
+  t.falsy((await g.client.get<any>('deployments', 'web', { namespace: 'default' })).spec.paused);
+});
