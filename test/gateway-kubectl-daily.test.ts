@@ -144,3 +144,30 @@ test('gateway kubectl daily - rollout status, history, restart, undo, pause and 
   t.is((await g.kubectl(['rollout', 'resume', 'deployment/web'])).stdout, 'deployment.apps/web resumed\n');
   t.falsy((await g.client.get<any>('deployments', 'web', { namespace: 'default' })).spec.paused);
 });
+
+test('gateway kubectl daily - set image, set env, set resources roll the Deployment out', async (t) => {
+  const g = await cluster(t);
+  await rolledOut(t, g);
+  t.is((await g.kubectl(['set', 'image', 'deployment/web', 'c=app:2'])).stdout, 'deployment.apps/web image updated\n');
+  t.is((await g.kubectl(['set', 'env', 'deployment/web', 'MODE=fast'])).stdout, 'deployment.apps/web env updated\n');
+  t.is((await g.kubectl(['set', 'resources', 'deployment/web', '-c', 'c', '--limits=cpu=200m,memory=64Mi'])).stdout, 'deployment.apps/web resource requirements updated\n');
+  t.regex((await g.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s'])).stdout, /successfully rolled out\n$/);
+  const c = (await g.client.get<any>('deployments', 'web', { namespace: 'default' })).spec.template.spec.containers[0];
+  t.deepEqual([c.image, c.env, c.resources], ['app:2', [{ name: 'MODE', value: 'fast' }], { limits: { cpu: '200m', memory: '64Mi' } }]);
+  t.is((await g.kubectl(['set', 'env', 'deployment/web', '--list'])).stdout, '# Deployment web, container c\nMODE=fast\n');
+  await waitFor(async () => (await webPods(g)).some((p) => !p.metadata.deletionTimestamp && p.spec.containers[0].image === 'app:2' && p.status?.phase === 'Running'), 'a running pod of app:2');
+});
+
+test('gateway kubectl daily - cordon, uncordon and taint a node', async (t) => {
+  const g = await cluster(t);
+  const node = () => g.client.get<any>('nodes', 'n1');
+  t.is((await g.kubectl(['cordon', 'n1'])).stdout, 'node/n1 cordoned\n');
+  t.true((await node()).spec.unschedulable);
+  t.regex((await g.kubectl(['get', 'nodes'])).stdout, /^n1\s+Ready,SchedulingDisabled\s/m);
+  t.is((await g.kubectl(['uncordon', 'n1'])).stdout, 'node/n1 uncordoned\n');
+  t.falsy((await node()).spec.unschedulable);
+  t.is((await g.kubectl(['taint', 'nodes', 'n1', 'k=v:NoSchedule'])).stdout, 'node/n1 tainted\n');
+  t.deepEqual((await node()).spec.taints.filter((x: { key: string }) => x.key === 'k'), [{ key: 'k', value: 'v', effect: 'NoSchedule' }]);
+  t.is((await g.kubectl(['taint', 'nodes', 'n1', 'k=v:NoSchedule-'])).stdout, 'node/n1 untainted\n');
+  t.deepEqual(((await node()).spec.taints ?? []).filter((x: { key: string }) => x.key === 'k'), []);
+});
