@@ -171,3 +171,50 @@ test('gateway kubectl daily - cordon, uncordon and taint a node', async (t) => {
   t.is((await g.kubectl(['taint', 'nodes', 'n1', 'k=v:NoSchedule-'])).stdout, 'node/n1 untainted\n');
   t.deepEqual(((await node()).spec.taints ?? []).filter((x: { key: string }) => x.key === 'k'), []);
 });
+
+test('gateway kubectl daily - wait --for=condition=Ready, --for=delete, and get events', async (t) => {
+  const g = await cluster(t);
+  await g.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'app:1' }] } });
+  const ready = await g.kubectl(['wait', '--for=condition=Ready', 'pod/p', '--timeout=20s']);
+  t.is(ready.stdout, 'pod/p condition met\n', ready.stderr);
+  t.is((await g.client.get<any>('pods', 'p', { namespace: 'default' })).status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'True');
+  const timedOut = await g.kubectl(['wait', '--for=condition=Nope', 'pod/p', '--timeout=1s']);
+  t.is(timedOut.code, 1);
+  t.is(timedOut.stderr, 'error: timed out waiting for the condition on pods/p\n');
+
+  const events = await g.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=p']);
+  t.is(events.code, 0, events.stderr);
+  t.regex(events.stdout, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);
+  t.regex(events.stdout, /^\S+\s+Normal\s+Scheduled\s+pod\/p\s+Successfully assigned default\/p to n1$/m);
+  t.regex(events.stdout, /^\S+\s+Normal\s+Started\s+pod\/p\s+Started container c$/m);
+
+  await g.client.delete('pods', 'p', { namespace: 'default' });
+  const gone = await g.kubectl(['wait', '--for=delete', 'pod/p', '--timeout=20s']);
+  t.is(gone.code, 0, gone.stderr);
+  t.is(await g.client.get('pods', 'p', { namespace: 'default' }).catch((e: { code?: number }) => e.code), 404);
+});
+
+test('gateway kubectl daily - api-versions, get all, --show-labels, --sort-by and custom-columns', async (t) => {
+  const g = await cluster(t);
+  await rolledOut(t, g);
+  const versions = await g.kubectl(['api-versions']);
+  t.is(versions.code, 0, versions.stderr);
+  t.deepEqual(versions.stdout.trim().split('\n').filter((v) => ['v1', 'apps/v1', 'batch/v1'].includes(v)), ['apps/v1', 'batch/v1', 'v1']);
+
+  const all = await g.kubectl(['get', 'all']);
+  t.is(all.code, 0, all.stderr);
+  t.regex(all.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\npod\/web-\w+-\w+\s+1\/1\s+Running\s/m);
+  t.regex(all.stdout, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\nreplicaset\.apps\/web-\w+\s+1\s+1\s+1\s/m);
+  t.regex(all.stdout, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\ndeployment\.apps\/web\s+1\/1\s+1\s+1\s/m);
+
+  const labels = await g.kubectl(['get', 'deployments', '--show-labels']);
+  t.regex(labels.stdout, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+LABELS\nweb\s+1\/1\s+1\s+1\s+\S+\s+app=web\n$/);
+
+  for (const name of ['b', 'c', 'a']) await g.client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { k: name } });
+  const sorted = await g.kubectl(['get', 'configmaps', '--sort-by=.metadata.name', '-o', 'name']);
+  t.is(sorted.stdout, 'configmap/a\nconfigmap/b\nconfigmap/c\n', sorted.stderr);
+  const sortedTable = await g.kubectl(['get', 'configmaps', '--sort-by=.data.k']);
+  t.deepEqual(sortedTable.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]), ['NAME', 'a', 'b', 'c'], sortedTable.stderr);
+  const columns = await g.kubectl(['get', 'configmaps', '-o', 'custom-columns=NAME:.metadata.name,K:.data.k', '--sort-by=.metadata.name']);
+  t.regex(columns.stdout, /^NAME\s+K\na\s+a\nb\s+b\nc\s+c\n$/);
+});
