@@ -74,6 +74,8 @@ test('gateway kubectl daily - replace -f, patch (strategic by default) and edit 
   t.is(patched.stdout, 'deployment.apps/web patched\n', patched.stderr);
   const c = (await g.client.get<any>('deployments', 'web', { namespace: 'default' })).spec.template.spec.containers;
   t.deepEqual([c.length, c[0].image, c[0].args], [1, 'app:3', ['serve']]);
+  // kubectl says "no change" when the answer equals what it read first: wait until the controllers are done writing status.
+  t.regex((await g.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s'])).stdout, /successfully rolled out\n$/);
   t.is((await g.kubectl(['patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"app:3"}]}}}}'])).stdout, 'deployment.apps/web patched (no change)\n');
 
   const editor = join(g.dir, 'editor.sh');
