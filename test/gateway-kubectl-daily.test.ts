@@ -5,6 +5,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { stringify } from 'yaml';
+import { decodeDeleteOptions } from '../actors/gateway/protobuf-options.ts';
 import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
 import { schedulerActor } from '../actors/scheduler/scheduler.actor.ts';
 import { startControllerManager } from '../runtime/controller-manager.ts';
@@ -219,4 +220,33 @@ test('gateway kubectl daily - api-versions, get all, --show-labels, --sort-by an
   t.deepEqual(sortedTable.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]), ['NAME', 'a', 'b', 'c'], sortedTable.stderr);
   const columns = await g.kubectl(['get', 'configmaps', '-o', 'custom-columns=NAME:.metadata.name,K:.data.k', '--sort-by=.metadata.name']);
   t.regex(columns.stdout, /^NAME\s+K\na\s+a\nb\s+b\nc\s+c\n$/);
+});
+
+test('gateway kubectl daily - drain cordons the node and deletes its pods (a protobuf DeleteOptions); the ReplicaSet makes a Pending one', async (t) => {
+  const g = await cluster(t);
+  await rolledOut(t, g);
+  const [before] = await webPods(g);
+  const drained = await g.kubectl(['drain', 'n1', '--ignore-daemonsets', '--grace-period=1', '--timeout=20s']);
+  t.is(drained.code, 0, drained.stderr);
+  t.is(drained.stdout, `node/n1 cordoned\npod/${before.metadata.name} deleted\nnode/n1 drained\n`);
+  t.true((await g.client.get<any>('nodes', 'n1')).spec.unschedulable);
+  t.is(await g.client.get('pods', before.metadata.name, { namespace: 'default' }).catch((e: { code?: number }) => e.code), 404);
+  // The replacement cannot be scheduled onto the cordoned node.
+  await waitFor(async () => (await webPods(g)).some((p) => p.metadata.name !== before.metadata.name), 'a replacement pod');
+  t.true((await webPods(g)).every((p) => !p.spec.nodeName));
+});
+
+test('gateway kubectl daily - a protobuf DeleteOptions decodes to its JSON form; anything else is 400', (t) => {
+  const ld = (no: number, b: Buffer) => Buffer.concat([Buffer.from([(no << 3) | 2, b.length]), b]);
+  const s = (x: string) => Buffer.from(x);
+  const typeMeta = (kind: string) => ld(1, Buffer.concat([ld(1, s('v1')), ld(2, s(kind))]));
+  const raw = Buffer.concat([Buffer.from([0x08, 0x05]), ld(2, ld(1, s('u-1'))), ld(4, s('Orphan')), ld(5, s('All'))]);
+  t.deepEqual(decodeDeleteOptions(Buffer.concat([s('k8s\0'), typeMeta('DeleteOptions'), ld(2, raw)])), {
+    gracePeriodSeconds: 5,
+    preconditions: { uid: 'u-1' },
+    propagationPolicy: 'Orphan',
+    dryRun: ['All'],
+  });
+  t.is(t.throws(() => decodeDeleteOptions(Buffer.concat([s('k8s\0'), typeMeta('Pod'), ld(2, raw)])))?.message, 'the body of the request could not be decoded as protobuf: expected a DeleteOptions, got "Pod"');
+  t.is((t.throws(() => decodeDeleteOptions(s('{"kind":"DeleteOptions"}'))) as { code?: number } | undefined)?.code, 400);
 });

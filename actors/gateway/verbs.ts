@@ -9,6 +9,7 @@ import { validateFields } from './field-validation.ts';
 import { asRequested } from './output.ts';
 import { execWithoutUpgrade } from './exec.ts';
 import { podLogs } from './logs.ts';
+import { decodeDeleteOptions } from './protobuf-options.ts';
 import { getScale, patchScale, putScale } from './scale.ts';
 import { streamWatch } from './watch.ts';
 
@@ -75,7 +76,9 @@ function listOptions(q: URLSearchParams): ListOptions {
 /** Returns DeleteOptions from the body (if any) and the query, as upstream merges them. */
 async function deleteOptions(call: Call): Promise<DeleteOptions> {
   const { type, bytes } = await call.body();
-  const body = bytes.length ? (asObject(decodeObject(type, bytes)) as DeleteOptions & { orphanDependents?: boolean; dryRun?: string[] }) : {};
+  // kubectl drain deletes pods with a protobuf DeleteOptions: the one protobuf body read.
+  const decode = () => (type === 'application/vnd.kubernetes.protobuf' ? decodeDeleteOptions(bytes) : decodeObject(type, bytes));
+  const body = bytes.length ? (asObject(decode()) as DeleteOptions & { orphanDependents?: boolean; dryRun?: string[] }) : {};
   const q = call.query;
   const o: DeleteOptions = {};
   const grace = intParam(q, 'gracePeriodSeconds') ?? body.gracePeriodSeconds;
