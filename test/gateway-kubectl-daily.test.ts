@@ -5,7 +5,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { stringify } from 'yaml';
-import { decodeDeleteOptions } from '../actors/gateway/protobuf-options.ts';
+import { decodeDeleteOptions, decodeEviction } from '../actors/gateway/protobuf-options.ts';
 import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
 import { schedulerActor } from '../actors/scheduler/scheduler.actor.ts';
 import { startControllerManager } from '../runtime/controller-manager.ts';
@@ -222,21 +222,28 @@ test('gateway kubectl daily - api-versions, get all, --show-labels, --sort-by an
   t.regex(columns.stdout, /^NAME\s+K\na\s+a\nb\s+b\nc\s+c\n$/);
 });
 
-test('gateway kubectl daily - drain cordons the node and deletes its pods (a protobuf DeleteOptions); the ReplicaSet makes a Pending one', async (t) => {
+test('gateway kubectl daily - drain evicts (pods/eviction) or, with --disable-eviction, deletes (a protobuf DeleteOptions) the node\'s pods', async (t) => {
   const g = await cluster(t);
   await rolledOut(t, g);
-  const [before] = await webPods(g);
+  const [first] = await webPods(g);
   const drained = await g.kubectl(['drain', 'n1', '--ignore-daemonsets', '--grace-period=1', '--timeout=20s']);
   t.is(drained.code, 0, drained.stderr);
-  t.is(drained.stdout, `node/n1 cordoned\npod/${before.metadata.name} deleted\nnode/n1 drained\n`);
+  t.is(drained.stdout, `node/n1 cordoned\nevicting pod default/${first.metadata.name}\npod/${first.metadata.name} evicted\nnode/n1 drained\n`);
   t.true((await g.client.get<any>('nodes', 'n1')).spec.unschedulable);
-  t.is(await g.client.get('pods', before.metadata.name, { namespace: 'default' }).catch((e: { code?: number }) => e.code), 404);
-  // The replacement cannot be scheduled onto the cordoned node.
-  await waitFor(async () => (await webPods(g)).some((p) => p.metadata.name !== before.metadata.name), 'a replacement pod');
+  t.is(await g.client.get('pods', first.metadata.name, { namespace: 'default' }).catch((e: { code?: number }) => e.code), 404);
+  // The replacement cannot be scheduled onto the cordoned node; once uncordoned, it runs there.
+  await waitFor(async () => (await webPods(g)).some((p) => p.metadata.name !== first.metadata.name), 'a replacement pod');
   t.true((await webPods(g)).every((p) => !p.spec.nodeName));
+  t.is((await g.kubectl(['uncordon', 'n1'])).stdout, 'node/n1 uncordoned\n');
+  t.regex((await g.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s'])).stdout, /successfully rolled out\n$/);
+
+  const [second] = await webPods(g);
+  const deleted = await g.kubectl(['drain', 'n1', '--disable-eviction', '--grace-period=1', '--timeout=20s']);
+  t.is(deleted.stdout, `node/n1 cordoned\npod/${second.metadata.name} deleted\nnode/n1 drained\n`, deleted.stderr);
+  t.is(await g.client.get('pods', second.metadata.name, { namespace: 'default' }).catch((e: { code?: number }) => e.code), 404);
 });
 
-test('gateway kubectl daily - a protobuf DeleteOptions decodes to its JSON form; anything else is 400', (t) => {
+test('gateway kubectl daily - a protobuf DeleteOptions or Eviction decodes to its JSON form; anything else is 400', (t) => {
   const ld = (no: number, b: Buffer) => Buffer.concat([Buffer.from([(no << 3) | 2, b.length]), b]);
   const s = (x: string) => Buffer.from(x);
   const typeMeta = (kind: string) => ld(1, Buffer.concat([ld(1, s('v1')), ld(2, s(kind))]));
@@ -249,4 +256,31 @@ test('gateway kubectl daily - a protobuf DeleteOptions decodes to its JSON form;
   });
   t.is(t.throws(() => decodeDeleteOptions(Buffer.concat([s('k8s\0'), typeMeta('Pod'), ld(2, raw)])))?.message, 'the body of the request could not be decoded as protobuf: expected a DeleteOptions, got "Pod"');
   t.is((t.throws(() => decodeDeleteOptions(s('{"kind":"DeleteOptions"}'))) as { code?: number } | undefined)?.code, 400);
+  const eviction = Buffer.concat([ld(1, Buffer.concat([ld(1, s('p')), ld(3, s('default'))])), ld(2, Buffer.from([0x08, 0x01]))]);
+  t.deepEqual(decodeEviction(Buffer.concat([s('k8s\0'), typeMeta('Eviction'), ld(2, eviction)])), {
+    apiVersion: 'policy/v1',
+    kind: 'Eviction',
+    metadata: { name: 'p', namespace: 'default' },
+    deleteOptions: { gracePeriodSeconds: 1 },
+  });
+});
+
+test('gateway kubectl daily - pods/eviction over HTTP: 201 Success, a name mismatch 400, a missing pod 404, served in discovery', async (t) => {
+  const g = await startGateway(t);
+  await g.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'app:1' }] } });
+  const post = (pod: string, name: string) =>
+    fetch(`${g.url}/api/v1/namespaces/default/pods/${pod}/eviction`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'default' } }),
+    }).then(async (r) => ({ code: r.status, body: (await r.json()) as { status?: string; message?: string; code?: number } }));
+  const mismatch = await post('p', 'q');
+  t.deepEqual([mismatch.code, mismatch.body.message], [400, 'name in URL does not match name in Eviction object']);
+  t.is((await post('nope', 'nope')).code, 404);
+  const ok = await post('p', 'p');
+  t.deepEqual([ok.code, ok.body.status, ok.body.code], [201, 'Success', 201]);
+  // Not on a node: deleted at once.
+  t.is(await g.client.get('pods', 'p', { namespace: 'default' }).catch((e: { code?: number }) => e.code), 404);
+  const v1 = (await (await fetch(`${g.url}/api/v1`)).json()) as { resources: Array<{ name: string; kind: string; group?: string; version?: string }> };
+  t.deepEqual(v1.resources.find((r) => r.name === 'pods/eviction'), { name: 'pods/eviction', singularName: '', namespaced: true, kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' } as never);
 });

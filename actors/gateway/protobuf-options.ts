@@ -1,5 +1,5 @@
-// Decodes the one protobuf body kubectl sends that kubus must read: DeleteOptions (kubectl drain's
-// DELETE of a pod, when no eviction is served), inside the `k8s\0` runtime.Unknown envelope.
+// Decodes the protobuf bodies kubectl drain sends (its typed client speaks protobuf): DeleteOptions
+// and policy/v1 Eviction, inside the `k8s\0` runtime.Unknown envelope.
 import { StatusError } from '../../api/status.ts';
 
 const MAGIC = Buffer.from('k8s\0', 'latin1');
@@ -39,15 +39,20 @@ function fields(buf: Buffer): Field[] {
 
 const str = (f: Field) => f.bytes?.toString('utf8') ?? '';
 
-/** Returns the JSON form of a protobuf-encoded DeleteOptions (fields as in meta/v1 generated.proto); 400 if it is anything else. */
-export function decodeDeleteOptions(body: Buffer): Record<string, unknown> {
+/** Returns the `raw` bytes of a `k8s\0` envelope holding the given kind; 400 otherwise. */
+function unwrap(body: Buffer, want: string): Buffer {
   if (!body.subarray(0, 4).equals(MAGIC)) throw bad('missing the k8s envelope');
   const unknown = fields(body.subarray(4));
   const typeMeta = fields(unknown.find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
   const kind = str(typeMeta.find((f) => f.no === 2) ?? { no: 2 });
-  if (kind !== 'DeleteOptions') throw bad(`expected a DeleteOptions, got ${JSON.stringify(kind)}`);
+  if (kind !== want) throw bad(`expected a ${want}, got ${JSON.stringify(kind)}`);
+  return unknown.find((f) => f.no === 2)?.bytes ?? Buffer.alloc(0);
+}
+
+/** DeleteOptions' fields (meta/v1 generated.proto) as JSON. */
+function deleteOptions(raw: Buffer): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const f of fields(unknown.find((f) => f.no === 2)?.bytes ?? Buffer.alloc(0))) {
+  for (const f of fields(raw)) {
     if (f.no === 1 && f.varint !== undefined) o.gracePeriodSeconds = Number(BigInt.asIntN(64, f.varint));
     else if (f.no === 2 && f.bytes) {
       const pre: Record<string, string> = {};
@@ -61,4 +66,22 @@ export function decodeDeleteOptions(body: Buffer): Record<string, unknown> {
     else if (f.no === 5) o.dryRun = [...((o.dryRun as string[]) ?? []), str(f)];
   }
   return o;
+}
+
+/** Returns the JSON form of a protobuf-encoded DeleteOptions; 400 if it is anything else. */
+export const decodeDeleteOptions = (body: Buffer) => deleteOptions(unwrap(body, 'DeleteOptions'));
+
+/** Returns the JSON form of a protobuf-encoded policy/v1 Eviction (metadata name and namespace, deleteOptions); 400 if it is anything else. */
+export function decodeEviction(body: Buffer): Record<string, unknown> {
+  const metadata: Record<string, string> = {};
+  const out: Record<string, unknown> = { apiVersion: 'policy/v1', kind: 'Eviction', metadata };
+  for (const f of fields(unwrap(body, 'Eviction'))) {
+    if (f.no === 1 && f.bytes)
+      for (const m of fields(f.bytes)) {
+        if (m.no === 1) metadata.name = str(m);
+        else if (m.no === 3) metadata.namespace = str(m);
+      }
+    else if (f.no === 2 && f.bytes) out.deleteOptions = deleteOptions(f.bytes);
+  }
+  return out;
 }

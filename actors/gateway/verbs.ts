@@ -7,6 +7,7 @@ import type { Call, Reply, VerbRoute } from './call.ts';
 import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
 import { validateFields } from './field-validation.ts';
 import { asRequested } from './output.ts';
+import { evict } from './eviction.ts';
 import { execWithoutUpgrade } from './exec.ts';
 import { podLogs } from './logs.ts';
 import { decodeDeleteOptions } from './protobuf-options.ts';
@@ -201,6 +202,7 @@ export const VERBS: readonly VerbRoute[] = [
   { method: 'POST', on: 'exec', run: execWithoutUpgrade },
   { method: 'GET', on: 'attach', run: execWithoutUpgrade },
   { method: 'POST', on: 'attach', run: execWithoutUpgrade },
+  { method: 'POST', on: 'eviction', run: evict },
 ];
 
 /** Returns the handler of a method on a path shape; 405 when the path takes no such method. */
