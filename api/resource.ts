@@ -32,4 +32,24 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   validateUpdate?(obj: T, old: T): FieldError[];
   /** Field-selector labels beyond metadata.name/metadata.namespace, with their getters. */
   fields?: Record<string, (obj: T) => string | undefined>;
+  /** Extra `kubectl get` columns (a CRD's additionalPrinterColumns); the Table has NAME plus these. */
+  printerColumns?: PrinterColumn[];
+  /** The scale subresource's paths (a CRD's subresources.scale). */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** Categories the kind belongs to (`kubectl get all`). */
+  categories?: string[];
+  /** Set for a custom resource: the CRD that serves it (strategic merge patch answers 415 for these). */
+  custom?: { crd: string };
+}
+
+/** One extra column of a kind's Table (upstream's CustomResourceColumnDefinition). */
+export interface PrinterColumn {
+  name: string;
+  /** integer, number, string, boolean or date (shown as an age). */
+  type: string;
+  jsonPath: string;
+  description?: string;
+  /** 0 in the default view; more only with -o wide. */
+  priority: number;
+  format?: string;
 }
