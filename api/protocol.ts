@@ -9,6 +9,8 @@ export interface ListOptions {
   continue?: string;
   /** Unset or "0": the latest state. */
   resourceVersion?: string;
+  /** How resourceVersion applies (upstream's table): Exact lists at that revision, NotOlderThan at least as new. */
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
 }
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';

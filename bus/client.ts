@@ -64,10 +64,14 @@ export class ApiClient {
   async list<T extends KubeObject = KubeObject>(resource: string, opts: ListOptions & Scope = {}): Promise<KubeList<T>> {
     const { namespace, ...list } = opts;
     if (list.limit !== undefined) return this.call(resource, 'list', { namespace, list });
-    const first = await this.call<KubeList<T>>(resource, 'list', { namespace, list: { ...list, limit: CHUNK } });
+    // A resourceVersion without a limit means "not older than"; with the chunk's limit it would mean Exact.
+    const match = list.resourceVersion && !list.resourceVersionMatch ? { resourceVersionMatch: 'NotOlderThan' as const } : {};
+    const first = await this.call<KubeList<T>>(resource, 'list', { namespace, list: { ...list, ...match, limit: CHUNK } });
+    // Later pages carry only the selectors: the token holds the revision (upstream refuses both with continue).
+    const { labelSelector, fieldSelector } = list;
     let cont = first.metadata.continue;
     while (cont) {
-      const page = await this.call<KubeList<T>>(resource, 'list', { namespace, list: { ...list, limit: CHUNK, continue: cont } });
+      const page = await this.call<KubeList<T>>(resource, 'list', { namespace, list: { labelSelector, fieldSelector, limit: CHUNK, continue: cont } });
       first.items.push(...page.items);
       cont = page.metadata.continue;
     }

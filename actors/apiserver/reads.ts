@@ -2,9 +2,10 @@
 import type { KubeList, KubeObject } from '../../api/meta.ts';
 import type { ApiRequest } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
-import { badRequest, expired, notFound, timeout } from '../../api/status.ts';
+import { badRequest, expired, notFound } from '../../api/status.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { buildFilter } from './filters.ts';
+import { listRead } from './list-revision.ts';
 import { objectKey, resourcePrefix } from './keys.ts';
 import { fromKV, parseRV } from './objects.ts';
 import { nameOf, namespaceOf, scopeOf } from './request.ts';
@@ -38,6 +39,9 @@ function decodeContinue(token: string, prefix: string): Continue {
   throw badRequest('invalid continue token: use the token from the previous list response of the same request');
 }
 
+/** Upstream's 410 for an exact list at a compacted revision (etcd3's "expired"). */
+const TOO_OLD_RV = 'The resourceVersion for the provided list is too old.';
+
 const TOO_OLD =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
 
@@ -50,17 +54,15 @@ export function list(ctx: ServerContext, def: ResourceDef, req: ApiRequest): Kub
   const prefix = resourcePrefix(def, namespace) + (exact ? filter.name : '');
   const limit = opts.limit ?? 0;
   if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit must be a non-negative integer, got ${String(limit)}`);
-  const rv = parseRV(opts.resourceVersion);
-  if (Number.isNaN(rv)) throw badRequest(`invalid resourceVersion "${opts.resourceVersion}"`);
-  if (rv !== undefined && rv > ctx.store.revision)
-    throw timeout(`Too large resource version: ${rv}, current: ${ctx.store.revision}`);
+  const read = listRead(opts, ctx.store.revision);
 
   // A node's pods come from the index, not from a scan of every pod in the cluster. The index is
   // the watch hub's: it shows the store at hub.position, and writes after that (applied, but still
   // waiting for fsync) are not in it. So the list is a snapshot at hub.position and says so: a
   // kubelet's watch from store.revision would skip a pod bound in that window, and never run it.
   const position = ctx.hub.position;
-  const byNode = def.plural === 'pods' && filter.nodeName !== undefined && !opts.continue && (rv ?? 0) <= position;
+  const byNode =
+    def.plural === 'pods' && filter.nodeName !== undefined && !opts.continue && read.kind === 'latest' && (parseRV(opts.resourceVersion) ?? 0) <= position;
   if (byNode) {
     const items: KubeObject[] = [];
     try {
@@ -79,7 +81,8 @@ export function list(ctx: ServerContext, def: ResourceDef, req: ApiRequest): Kub
     return page(def, items, String(position), undefined);
   }
 
-  let at = ctx.store.revision;
+  let at = read.kind === 'exact' ? read.rv : ctx.store.revision;
+  if (at < ctx.store.compactedRevision) throw expired(TOO_OLD_RV);
   let startAfter: string | undefined;
   if (opts.continue) {
     const c = decodeContinue(opts.continue, prefix);
@@ -107,7 +110,7 @@ export function list(ctx: ServerContext, def: ResourceDef, req: ApiRequest): Kub
       startAfter = r.kvs[r.kvs.length - 1].key;
     }
   } catch (err) {
-    if (err instanceof CompactedError) throw expired(TOO_OLD);
+    if (err instanceof CompactedError) throw expired(opts.continue ? TOO_OLD : TOO_OLD_RV);
     throw err;
   }
   return page(def, items, String(at), more && last ? encodeContinue({ rv: at, start: last }) : undefined);

@@ -58,7 +58,9 @@ async function objectBody(call: Call): Promise<KubeObject> {
 async function patchBody(call: Call): Promise<{ patch: unknown; type: PatchType }> {
   const { type, bytes } = await call.body();
   const patchType = PATCH_TYPES[type];
-  if (!patchType) throw unsupportedMedia(type, Object.keys(PATCH_TYPES));
+  // Custom resources have no patch strategies: upstream refuses strategic merge for them.
+  const accepted = call.target.def.custom ? Object.keys(PATCH_TYPES).filter((t) => PATCH_TYPES[t] !== 'strategic') : Object.keys(PATCH_TYPES);
+  if (!patchType || !accepted.includes(type)) throw unsupportedMedia(type, accepted);
   return { patch: decodeObject('application/json', bytes), type: patchType };
 }
 
@@ -69,6 +71,9 @@ function listOptions(q: URLSearchParams): ListOptions {
     const v = q.get(k);
     if (v) o[k] = v;
   }
+  // Passed as given: the API server answers upstream's 422 for a value it does not know.
+  const match = q.get('resourceVersionMatch');
+  if (match) o.resourceVersionMatch = match as ListOptions['resourceVersionMatch'];
   const limit = intParam(q, 'limit');
   if (limit !== undefined && limit > 0) o.limit = limit;
   return o;
