@@ -4,6 +4,7 @@ import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { ResourceTarget } from './routes.ts';
+import type { WatchCache } from './watch-cache.ts';
 
 /** One request to a resource path, with the effects a handler may use. */
 export interface Call {
@@ -14,6 +15,8 @@ export interface Call {
   query: URLSearchParams;
   req: IncomingMessage;
   res: ServerResponse;
+  /** The gateway's shared watches; without it every watch opens its own bus watch. */
+  watches?: WatchCache;
   /** The body as media type and bytes (read once, size-limited). */
   body(): Promise<{ type: string; bytes: Buffer }>;
 }

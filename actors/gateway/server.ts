@@ -10,11 +10,14 @@ import { mediaType, methodNotAllowed, readBody, sendJson, sendText, statusOf } f
 import { endExecSessions, serveExec } from './exec.ts';
 import { fixedRoute, resourceRoute } from './routes.ts';
 import { verbFor } from './verbs.ts';
+import { WatchCache, type WatchCacheOptions } from './watch-cache.ts';
 
 export interface GatewayDeps {
   client: ApiClient;
   clock: Clock;
   log: Logger;
+  /** Shared watches (made by createGatewayServer when not given). */
+  watches?: WatchCache;
 }
 
 /** Returns the request target as a URL: a path stays a path (`//x` names no host), and nothing throws. */
@@ -64,7 +67,8 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
 }
 
 /** Returns an HTTP server for the gateway (not yet listening). */
-export function createGatewayServer(deps: GatewayDeps): Server {
+export function createGatewayServer(given: GatewayDeps, watchOptions?: WatchCacheOptions): Server {
+  const deps = { ...given, watches: given.watches ?? new WatchCache(given.log, watchOptions) };
   const server = createServer((req, res) => void handle(deps, req, res));
   serveExec(server, deps.client, deps.clock, deps.log);
   // Watches are long-lived: no request timeout of node's own (timeoutSeconds ends them).

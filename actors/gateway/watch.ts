@@ -1,15 +1,21 @@
-// `?watch=true`: one bus watch streamed as chunked newline-delimited JSON, one line per event,
-// flushed as it comes; ends on timeoutSeconds, on the client leaving, or with an ERROR event.
+// `?watch=true`: a watch streamed as newline-delimited JSON (watch-response.ts). A watch from a
+// resourceVersion rides the gateway's shared watch of the same resource, namespace and selectors
+// (watch-cache.ts); one without (the initial state first), or older than the shared watch's ring,
+// opens a bus watch of its own.
 import type { WatchEvent } from '../../api/protocol.ts';
-import { isExpired, StatusError, type Status } from '../../api/status.ts';
-import type { ClientWatch } from '../../bus/watch-client.ts';
+import { isExpired, StatusError } from '../../api/status.ts';
+import type { WatchHandlers } from '../../bus/watch-client.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
-import { render, requestedOutput } from './output.ts';
+import { requestedOutput } from './output.ts';
+import type { CachedEvent, Joined } from './watch-cache.ts';
+import { outputKey, WatchResponse } from './watch-response.ts';
+
+const DEFAULT_MAX_BUFFERED = 8 * 1024 * 1024;
 
 /** Streams a watch until it ends; answers nothing itself (the stream is the answer). */
 export async function streamWatch(call: Call): Promise<Reply> {
-  const { client, clock, query, res, target, log } = call;
+  const { client, query, target, log, watches } = call;
   // Watch-list streams are not served: this is upstream's answer with the feature off, which client-go falls back from.
   if (query.has('sendInitialEvents'))
     throw new StatusError(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled', {
@@ -20,7 +26,6 @@ export async function streamWatch(call: Call): Promise<Reply> {
   // A 406 comes before the stream starts; each event of a metadata-list watch is one PartialObjectMetadata.
   const asked = requestedOutput(call);
   const output = asked.form.as === 'PartialObjectMetadataList' ? { ...asked, form: { ...asked.form, as: 'PartialObjectMetadata' as const } } : asked;
-  let events = 0;
   const timeoutSeconds = intParam(query, 'timeoutSeconds');
   const opts = {
     namespace: target.namespace,
@@ -29,56 +34,47 @@ export async function streamWatch(call: Call): Promise<Reply> {
     resourceVersion: query.get('resourceVersion') || undefined,
     allowWatchBookmarks: boolParam(query, 'allowWatchBookmarks'),
   };
-  let open = true;
-  let timer: unknown;
-  let watch: ClientWatch | undefined;
-  // Events may arrive before the watch's reply: they wait until the headers are out.
-  let pending: string[] | undefined = [];
-  const line = (type: string, object: unknown) => {
-    if (!open) return;
-    const text = JSON.stringify({ type, object }) + '\n';
-    if (pending) pending.push(text);
-    else res.write(text);
-  };
-  const finish = (status?: Status) => {
-    if (!open) return;
-    if (status) line('ERROR', status);
-    open = false;
-    if (pending && !res.destroyed) start();
-    clock.clearTimeout(timer);
-    watch?.stop();
-    res.end();
-  };
-  const start = () => {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-    res.flushHeaders();
-    for (const text of pending ?? []) res.write(text);
-    pending = undefined;
-  };
-  // The response closes when the client leaves (or the stream ended): the bus watch goes too.
-  res.on('close', () => finish());
+  const out = new WatchResponse(call, output, watches?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED);
+  const from = /^\d+$/.test(opts.resourceVersion ?? '') ? Number(opts.resourceVersion) : 0;
   try {
-    watch = await client.watch(target.def.plural, opts, {
-      event: (ev: WatchEvent) => line(ev.type, ev.type === 'BOOKMARK' ? ev.object : render(call, output, ev.object, events++ > 0)),
+    if (watches && from > 0) {
+      const key = JSON.stringify([target.def.plural, opts.namespace ?? '', opts.labelSelector ?? '', opts.fieldSelector ?? '']);
+      const open = (h: WatchHandlers) => client.watch(target.def.plural, { ...opts, allowWatchBookmarks: true }, h);
+      const joined: Joined = await watches.join(key, from, open, {
+        event: (e: CachedEvent) => {
+          const bookmark = e.ev.type === 'BOOKMARK';
+          if (bookmark ? !opts.allowWatchBookmarks || e.rv < from : e.rv <= from) return;
+          out.sendEvent(e.ev.type, (noHeaders) => e.line(bookmark ? 'BOOKMARK' : outputKey(output, noHeaders), () => out.renderLine(e.ev.type, e.ev.object, noHeaders)));
+        },
+        end: (status) => out.finish(status),
+      });
+      if (joined) return begin(out, joined, timeoutSeconds);
+    }
+    const own = await client.watch(target.def.plural, opts, {
+      event: (ev: WatchEvent) => out.sendEvent(ev.type, (noHeaders) => Buffer.from(out.renderLine(ev.type, ev.object, noHeaders))),
       end: (reason, status) => {
         // Events were lost or the server went away: the client must list again, as after a broken upstream watch.
         if (reason !== 'stopped') log.debug({ reason }, 'watch ended');
-        finish(status);
+        out.finish(status);
       },
     });
+    return begin(out, own, timeoutSeconds);
   } catch (err) {
     // Upstream's watch cache answers a too-old resourceVersion with 200 and an ERROR event (410).
     if (!isExpired(err)) throw err;
-    finish((err as StatusError).status);
+    out.finish((err as StatusError).status);
     return undefined;
   }
-  // Ended while starting (the client left, or an ERROR came first): nothing more to send.
-  if (!open) {
-    watch.stop();
+}
+
+/** Starts streaming once the watch is on; one that ended while starting (the client left, an ERROR came) is stopped. */
+function begin(out: WatchResponse, source: { stop(): void }, timeoutSeconds: number | undefined): Reply {
+  if (!out.open) {
+    source.stop();
     return undefined;
   }
-  start();
-  if (timeoutSeconds !== undefined && timeoutSeconds > 0) timer = clock.setTimeout(() => finish(), timeoutSeconds * 1000);
+  out.source = source;
+  out.start(timeoutSeconds);
   return undefined;
 }
 
