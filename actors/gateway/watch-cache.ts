@@ -12,7 +12,7 @@ import type { ClientWatch, WatchEndReason, WatchHandlers } from '../../bus/watch
 export interface WatchCacheOptions {
   /** Recent events kept per shared watch for watchers that start from a recent resourceVersion (default 1,000). */
   ringSize?: number;
-  /** A response holding more unsent bytes than this is a slow client: its watch is cut (default 8 MiB). */
+  /** A response still holding more unsent bytes than this when the next event comes is a slow client: its watch is cut (default 8 MiB). */
   maxBufferedBytes?: number;
 }
 
@@ -82,6 +82,13 @@ export class WatchCache {
   /** Shared watches open now (for tests and status). */
   get size(): number {
     return this.feeds.size;
+  }
+
+  /** HTTP watches on shared watches now. */
+  get watching(): number {
+    let n = 0;
+    for (const f of this.feeds.values()) n += f.watchers.size;
+    return n;
   }
 
   /**

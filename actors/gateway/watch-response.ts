@@ -64,14 +64,16 @@ export class WatchResponse {
   private send(line: Buffer): void {
     const { res, log } = this.call;
     if (res.destroyed) return;
-    res.write(line);
+    // Still holding too much from earlier events when the next comes (one big event alone is no sign).
     if (this.open && res.writableLength > this.maxBufferedBytes) {
       log.warn({ path: this.call.req.url, buffered: res.writableLength }, 'watch client too slow: watch closed');
       this.open = false;
       this.stopTimer();
       this.source?.stop();
       res.destroy();
+      return;
     }
+    res.write(line);
   }
 
   /** Sends the headers and what waited for them; arms timeoutSeconds. */
