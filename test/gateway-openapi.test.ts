@@ -1,8 +1,9 @@
 // /openapi/v3 and fieldValidation through the gateway: the documents over HTTP, and the real kubectl
 // (apply without --validate=false, upstream's strict-decoding error, explain with documentation).
 import test from 'ava';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { KubeObject } from '../api/meta.ts';
+import { GnosticDocument } from '../api/openapi/gnostic.ts';
 import { allResources } from '../api/resources.ts';
 import { startGateway } from './helpers/gateway.ts';
 
@@ -43,11 +44,60 @@ test('gateway openapi - /openapi/v3 indexes one document per group-version; a do
   const core = (await (await fetch(`${g.url}/openapi/v3/api/v1`)).json()) as typeof doc;
   t.truthy(core.components.schemas['io.k8s.api.core.v1.Pod']);
   t.is((await fetch(`${g.url}/openapi/v3/apis/nope/v1`)).status, 404);
-  // v2 has no definitions: JSON, or gnostic's protobuf Document when asked for it as kubectl does.
-  t.deepEqual(await (await fetch(`${g.url}/openapi/v2`)).json(), { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0-kubus' }, paths: {}, definitions: {} });
+});
+
+test('gateway openapi - /openapi/v2 is Swagger 2.0 with every definition, in JSON and as gnostic protobuf with the same content', async (t) => {
+  const g = await startGateway(t);
+  const v2 = (await (await fetch(`${g.url}/openapi/v2`)).json()) as { swagger: string; paths: Record<string, Record<string, any>>; definitions: Record<string, any> };
+  t.is(v2.swagger, '2.0');
+  const d = v2.definitions;
+  t.deepEqual(d['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind'], [{ group: 'apps', version: 'v1', kind: 'Deployment' }]);
+  // v2 writes a described reference as $ref beside its description (v3 needs allOf).
+  t.like(d['io.k8s.api.apps.v1.Deployment'].properties.metadata, { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
+  t.like(d['io.k8s.api.core.v1.PodSpec'].properties.containers, { 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-patch-merge-key': 'name', items: { $ref: '#/definitions/io.k8s.api.core.v1.Container' } });
+  t.is(d['io.k8s.api.apps.v1.DeploymentSpec'].properties.strategy['x-kubernetes-patch-strategy'], 'retainKeys');
+  const refs = JSON.stringify(v2).match(/"#\/definitions\/[^"]+"/g)!;
+  t.deepEqual(refs.map((r) => r.slice(15, -1)).filter((n) => !d[n]), []);
+  t.false(JSON.stringify(v2).includes('#/components/'));
+  const post = v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments'].post;
+  t.like(post.parameters.find((p: { in: string }) => p.in === 'body'), { name: 'body', required: true, schema: { $ref: '#/definitions/io.k8s.api.apps.v1.Deployment' } });
+  t.like(post.parameters.find((p: { name: string }) => p.name === 'namespace'), { in: 'path', type: 'string', required: true });
+  t.like(post.responses['200'], { schema: { $ref: '#/definitions/io.k8s.api.apps.v1.Deployment' } });
+  t.true(v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch.consumes.includes('application/strategic-merge-patch+json'));
+  // The protobuf form decodes (with gnostic's field numbers) to the same definitions.
   const pb = await fetch(`${g.url}/openapi/v2`, { headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
   t.is(pb.headers.get('content-type'), 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
-  t.is(Buffer.from(await pb.arrayBuffer()).toString('hex'), '0a03322e30121b0a0a4b756265726e65746573120d76312e33322e302d6b75627573');
+  const doc = GnosticDocument.toObject(GnosticDocument.decode(Buffer.from(await pb.arrayBuffer()))) as any;
+  t.is(doc.swagger, '2.0');
+  const defs = new Map<string, any>(doc.definitions.additional_properties.map((n: { name: string; value: unknown }) => [n.name, n.value]));
+  t.deepEqual([...defs.keys()], Object.keys(d));
+  const dep = defs.get('io.k8s.api.apps.v1.Deployment');
+  t.deepEqual(dep.type.value, ['object']);
+  t.deepEqual(parse(dep.vendor_extension[0].value.yaml), [{ group: 'apps', version: 'v1', kind: 'Deployment' }]);
+  const meta = dep.properties.additional_properties.find((p: { name: string }) => p.name === 'metadata').value;
+  t.is(meta._ref, '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
+  t.truthy(meta.description);
+  t.is(doc.paths.path.length, Object.keys(v2.paths).length);
+});
+
+test('gateway openapi - kubectl explain --output=plaintext-openapiv2 reads /openapi/v2 and prints its documentation', async (t) => {
+  const g = await startGateway(t);
+  const r = await g.kubectl(['explain', 'deployment.spec.strategy', '--output=plaintext-openapiv2']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^KIND:\s+Deployment$/m);
+  t.regex(r.stdout, /^VERSION:\s+apps\/v1$/m);
+  t.regex(r.stdout, /^RESOURCE: strategy <Object>$/m);
+  t.regex(r.stdout, /replace existing pods with new ones/);
+  t.regex(r.stdout, /^ {3}rollingUpdate\t<Object>$/m);
+  t.regex(r.stdout, /^ {3}type\t<string>$/m);
+  const containers = await g.kubectl(['explain', 'pods.spec.containers.image', '--output=plaintext-openapiv2']);
+  t.is(containers.code, 0, containers.stderr);
+  t.regex(containers.stdout, /Container image name/);
+  for (const d of allResources()) {
+    const all = await g.kubectl(['explain', `${d.plural}${d.group ? `.${d.group}` : ''}`, '--recursive', '--output=plaintext-openapiv2']);
+    t.is(all.code, 0, `${d.plural}: ${all.stderr}`);
+    t.regex(all.stdout, new RegExp(`^KIND:\\s+${d.kind}$`, 'm'));
+  }
 });
 
 test('gateway openapi - fieldValidation: Strict fails with upstream texts, Warn answers Warning headers, Ignore drops silently; both drop the field', async (t) => {
@@ -108,14 +158,18 @@ test('gateway openapi - kubectl apply validates on the server (no --validate=fal
     bad.stderr,
     'Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"\n',
   );
-  // A `kind: List` is validated on the client from /openapi/v2, which defines no kinds: the server checks each item.
+  // A `kind: List` is validated on the client from /openapi/v2, as against upstream.
   const list = stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { x: '1' } }] });
   const listed = await g.kubectl(['apply', '-f', '-'], list);
   t.is(listed.code, 0, listed.stderr);
   t.is(listed.stdout, 'configmap/a created\n');
   const badList = await g.kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, junk: 1 }] }));
   t.is(badList.code, 1);
-  t.regex(badList.stderr, /ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "junk"/);
+  t.regex(badList.stderr, /error validating data: ValidationError\(ConfigMap\): unknown field "junk" in io\.k8s\.api\.core\.v1\.ConfigMap/);
+  // An upstream field kubus accepts without modelling it passes the client's check too.
+  const item = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x', stdinOnce: true }] } };
+  const unmodelled = await g.kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'List', items: [item] }));
+  t.is(unmodelled.code, 0, unmodelled.stderr);
   const warned = await g.kubectl(['create', '--validate=warn', '-f', '-'], stringify(other));
   t.is(warned.code, 0, warned.stderr);
   t.is(warned.stderr, 'Warning: unknown field "spec.foo"\n');

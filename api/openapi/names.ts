@@ -103,6 +103,9 @@ for (const [s, t] of TYPES) byProps.set((s as TObject).properties, t);
 // Every kind's own fields are upstream's full list (checked against k8s.io/api), so each kind is closed.
 for (const d of allResources()) byProps.set((d.schema as TObject).properties, { name: kindTypeName(d), patch: d.kind, closed: [], kind: true });
 
+/** Returns the upstream fields a named type (by its upstream name) does not model, or undefined when it is open or unknown. */
+export const unmodelledFields = (name: string): readonly string[] | undefined => TYPES.find(([, t]) => t.name === name)?.[1].closed;
+
 /** Returns the named type of an object schema, if it has one. */
 export const namedType = (s: TSchema): NamedType | undefined => (s.type === 'object' && s.properties ? byProps.get(s.properties) : undefined);
 
