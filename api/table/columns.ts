@@ -3,6 +3,8 @@ import { AGE_DATE, ageOf, NAME, nameOf } from './column.ts';
 import { appsColumns } from './columns-apps.ts';
 import { configColumns } from './columns-config.ts';
 import { coreColumns } from './columns-core.ts';
+import { customColumns } from './columns-custom.ts';
+import type { PrinterColumn } from '../resource.ts';
 import type { KindColumns } from './types.ts';
 
 /** The columns of kinds without their own (and of custom resources): Name and Age. */
@@ -28,4 +30,9 @@ export function columnsFor(resource: string, group?: string): KindColumns {
   if (!Object.hasOwn(COLUMNS, resource)) return DEFAULT_COLUMNS;
   if (group !== undefined && group !== (GROUPS[resource] ?? '')) return DEFAULT_COLUMNS;
   return COLUMNS[resource];
+}
+
+/** Returns the columns of a ResourceDef-like resource: a custom resource's printer columns when it has any, else by plural and group. */
+export function columnsOf(r: { plural: string; group?: string; printerColumns?: readonly PrinterColumn[] }): KindColumns {
+  return r.printerColumns?.length ? customColumns(r.printerColumns) : columnsFor(r.plural, r.group);
 }

@@ -1,10 +1,11 @@
 // Server-side output forms (meta.k8s.io Table, PartialObjectMetadata, PartialObjectMetadataList) as pure functions of objects and `now`.
-import { columnsFor } from './columns.ts';
+import type { PrinterColumn } from '../resource.ts';
+import { columnsFor, columnsOf } from './columns.ts';
 import { rec, str } from './loose.ts';
 import type { IncludeObject, ListMeta, PartialObjectMetadata, PartialObjectMetadataList, Table, TableRow } from './types.ts';
 
-/** Which resource's columns: its plural name, or a ResourceDef-like { plural, group }. */
-export type TableResource = string | { plural: string; group?: string };
+/** Which resource's columns: its plural name, or a ResourceDef-like { plural, group, printerColumns } (a custom resource's columns). */
+export type TableResource = string | { plural: string; group?: string; printerColumns?: readonly PrinterColumn[] };
 
 /** The meta.k8s.io version a client asked for; both are served, as upstream does. */
 export type MetaVersion = 'v1' | 'v1beta1';
@@ -55,7 +56,7 @@ const rowObject = (o: unknown, include: IncludeObject, version: MetaVersion): un
 export function toTable(source: unknown, resource: TableResource, opts: ToTableOptions): Table {
   const version = opts.version ?? 'v1';
   const include = opts.includeObject ?? 'Metadata';
-  const kind = typeof resource === 'string' ? columnsFor(resource) : columnsFor(resource.plural, resource.group);
+  const kind = typeof resource === 'string' ? columnsFor(resource) : columnsOf(resource);
   let items: unknown[];
   let metadata: ListMeta;
   if (Array.isArray(source)) [items, metadata] = [source, {}];

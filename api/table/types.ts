@@ -9,8 +9,8 @@ export interface ColumnDefinition {
   priority: number;
 }
 
-/** One cell: strings and integers (int64 on the wire), as upstream's printers emit them. */
-export type Cell = string | number | boolean;
+/** One cell: strings and integers (int64 on the wire), as upstream's printers emit them; null when a custom resource's column finds nothing (kubectl prints it blank). */
+export type Cell = string | number | boolean | null;
 
 /** How cells are computed: ages against `now` (ms); `wide` only undoes the legacy 16-byte clip of load-balancer IPs. */
 export interface CellOptions {
