@@ -21,8 +21,8 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
-/** merge: RFC 7386 JSON merge patch; json: RFC 6902 JSON patch; strategic: upstream's strategic merge patch (api/patch/). */
-export type PatchType = 'merge' | 'json' | 'strategic';
+/** merge: RFC 7386 JSON merge patch; json: RFC 6902 JSON patch; strategic: upstream's strategic merge patch (api/patch/); apply: server-side apply (api/apply/). */
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
 export interface WatchOptions {
   labelSelector?: string;
@@ -47,6 +47,10 @@ export interface ApiRequest {
   delete?: DeleteOptions;
   watch?: WatchOptions;
   dryRun?: boolean;
+  /** Who writes: create, update and patch record an Update entry in managedFields for it; required for apply. */
+  fieldManager?: string;
+  /** apply only: take the fields other managers own instead of failing with a conflict. */
+  force?: boolean;
 }
 
 /** The reply to a successful watch request. */

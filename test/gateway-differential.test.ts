@@ -53,7 +53,7 @@ function body(o: Extract<Op, { verb: 'create' | 'update' }>, ns: string, rv: str
   return { apiVersion: 'v1', kind: o.variant === 'wrongKind' ? 'Service' : 'Pod', metadata, spec: { containers: [{ name: 'c', image }] } } as KubeObject;
 }
 
-const CONTENT_TYPES: Record<PatchType, string> = { merge: 'application/merge-patch+json', json: 'application/json-patch+json', strategic: 'application/strategic-merge-patch+json' };
+const CONTENT_TYPES: Record<PatchType, string> = { merge: 'application/merge-patch+json', json: 'application/json-patch+json', strategic: 'application/strategic-merge-patch+json', apply: 'application/apply-patch+yaml' };
 
 function patchOf(o: Extract<Op, { verb: 'patch' }>): unknown {
   if (o.type === 'json') return jsonPatchOf(o);
@@ -129,13 +129,13 @@ function busSide(client: ApiClient): Side {
   };
 }
 
-/** Drops what differs between two clusters by nature (identity and time), keeps everything else. */
+/** Drops what differs between two clusters by nature (identity and time), keeps everything else; managedFields too (HTTP names a manager from its User-Agent, the bus client none). */
 function strip(v: any): any {
   if (Array.isArray(v)) return v.map(strip);
   if (!v || typeof v !== 'object') return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (['uid', 'creationTimestamp', 'deletionTimestamp', 'resourceVersion', 'time'].includes(k)) continue;
+    if (['uid', 'creationTimestamp', 'deletionTimestamp', 'resourceVersion', 'time', 'managedFields'].includes(k)) continue;
     out[k] = strip(x);
   }
   return out;

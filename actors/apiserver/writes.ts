@@ -17,6 +17,7 @@ import {
   type FieldError,
 } from '../../api/status.ts';
 import { admitCreate } from './admission.ts';
+import { applyPatch as serverSideApply, recordManaged, recordingOf, type Recording } from './apply.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { finishDeletion, pendingFinalizers } from './deletion.ts';
 import { objectKey } from './keys.ts';
@@ -35,6 +36,7 @@ function validationErrors(def: ResourceDef, obj: KubeObject, old?: KubeObject): 
 }
 
 export async function create(ctx: ServerContext, def: ResourceDef, req: ApiRequest): Promise<KubeObject> {
+  const rec = recordingOf(req, 'CreateOptions');
   const obj = bodyOf(req);
   checkKind(def, obj);
   const meta = obj.metadata;
@@ -57,6 +59,7 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   def.defaults?.(obj);
   def.prepareForCreate?.(obj);
   admitCreate(ctx, def, obj);
+  recordManaged(ctx, def, undefined, obj, 'main', rec);
   const errs = validationErrors(def, obj);
   if (errs.length) throw invalid(def.kind, meta.name ?? '', errs);
   if (req.dryRun) {
@@ -87,7 +90,7 @@ type Part = 'main' | 'status';
  * last finalizer of an object being deleted goes. A dry run stops before the store: it answers what
  * would be stored, with the current resourceVersion, as upstream.
  */
-export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: KeyValue, next: KubeObject, part: Part, dryRun = false): Promise<KubeObject> {
+export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: KeyValue, next: KubeObject, part: Part, dryRun = false, rec?: Recording): Promise<KubeObject> {
   const old = fromKV(kv);
   const name = old.metadata.name!;
   checkKind(def, next);
@@ -102,7 +105,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
     throw conflict(qualified(def), name, MODIFIED_MESSAGE);
 
   let obj: KubeObject;
-  if (part === 'status') obj = { ...old, status: next.status };
+  if (part === 'status') obj = { ...old, metadata: { ...old.metadata }, status: next.status };
   else {
     obj = { ...next, metadata: { ...m } };
     if (def.hasStatus) obj.status = old.status;
@@ -114,6 +117,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
     def.defaults?.(obj);
     if (changedSpec(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
   }
+  recordManaged(ctx, def, old, obj, part, rec);
   const errs = validationErrors(def, obj, old);
   if (errs.length) throw invalid(def.kind, name, errs);
   if (sameStored(obj, old)) return old;
@@ -136,11 +140,15 @@ export async function update(ctx: ServerContext, def: ResourceDef, req: ApiReque
   if (def.namespaced && req.namespace && next.metadata.namespace && next.metadata.namespace !== req.namespace)
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   const kv = getKV(ctx, def, namespaceOf(def, req, next), name);
-  return commitUpdate(ctx, def, kv, next, part, req.dryRun === true);
+  return commitUpdate(ctx, def, kv, next, part, req.dryRun === true, recordingOf(req, 'UpdateOptions'));
 }
 
 export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiRequest, part: Part = 'main'): Promise<KubeObject> {
   if (part === 'status' && !def.hasStatus) throw notAllowed(def, 'status');
+  const dryRun = req.dryRun === true;
+  if (req.patchType === 'apply')
+    return serverSideApply(ctx, def, req, part, { create: (r) => create(ctx, def, r), update: (kv, next, rec) => commitUpdate(ctx, def, kv, next, part, dryRun, rec) });
+  const rec = recordingOf(req, 'PatchOptions');
   const kv = getKV(ctx, def, namespaceOf(def, req), nameOf(req));
   const current = structuredClone(fromKV(kv));
   const currentRV = current.metadata.resourceVersion;
@@ -151,7 +159,7 @@ export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiReques
   if (typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('the patch must leave metadata an object');
   // The resourceVersion is a precondition only when the patch itself changed it.
   if (obj.metadata.resourceVersion === currentRV) delete obj.metadata.resourceVersion;
-  return commitUpdate(ctx, def, kv, obj, part, req.dryRun === true);
+  return commitUpdate(ctx, def, kv, obj, part, dryRun, rec);
 }
 
 function applyPatch(def: ResourceDef, current: KubeObject, req: ApiRequest): unknown {

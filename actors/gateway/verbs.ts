@@ -14,12 +14,24 @@ import { decodeDeleteOptions } from './protobuf-options.ts';
 import { getScale, patchScale, putScale } from './scale.ts';
 import { streamWatch } from './watch.ts';
 
-/** Patch media types → the bus's patch types (server-side apply is not served yet). */
+/** Patch media types → the bus's patch types. */
 const PATCH_TYPES: Record<string, PatchType> = {
   'application/json-patch+json': 'json',
   'application/merge-patch+json': 'merge',
   'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
 };
+
+/**
+ * Returns the write's fieldManager and force: the query's fieldManager, else (not for apply, which
+ * requires one) the User-Agent up to its first '/', as upstream's managerOrUserAgent.
+ */
+function writer(call: Call, apply = false): { fieldManager?: string; force?: boolean } {
+  const q = call.query;
+  const ua = [...(call.req.headers['user-agent'] ?? '').split('/')[0]!].filter((c) => !/\p{C}/u.test(c)).join('');
+  const fieldManager = q.get('fieldManager') || (apply ? undefined : Buffer.from(ua).subarray(0, 128).toString() || undefined);
+  return { ...(fieldManager ? { fieldManager } : {}), ...(q.has('force') ? { force: boolParam(q, 'force') } : {}) };
+}
 
 /** Verbs whose bus request honours dryRun (the others refuse it rather than write). */
 const DRY_RUN_VERBS = new Set(['create', 'update', 'update-status', 'patch', 'patch-status', 'delete', 'bind']);
@@ -61,7 +73,8 @@ async function patchBody(call: Call): Promise<{ patch: unknown; type: PatchType 
   // Custom resources have no patch strategies: upstream refuses strategic merge for them.
   const accepted = call.target.def.custom ? Object.keys(PATCH_TYPES).filter((t) => PATCH_TYPES[t] !== 'strategic') : Object.keys(PATCH_TYPES);
   if (!patchType || !accepted.includes(type)) throw unsupportedMedia(type, accepted);
-  return { patch: decodeObject('application/json', bytes), type: patchType };
+  // An applied configuration may be YAML (or JSON, which is YAML); every other patch is JSON.
+  return { patch: decodeObject(patchType === 'apply' ? type : 'application/json', bytes), type: patchType };
 }
 
 /** Returns the list options of the query. */
@@ -117,7 +130,7 @@ const create = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
   const body = await objectBody(call);
   await validateFields(call, { object: body });
-  return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create') }) };
+  return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create'), ...writer(call) }) };
 };
 
 /** PUT of the object or of its status. */
@@ -125,7 +138,7 @@ const update = (verb: 'update' | 'update-status') => async (call: Call): Promise
   const { def, namespace, name } = call.target;
   const body = await objectBody(call);
   await validateFields(call, { object: body });
-  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb) }) };
+  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb), ...writer(call) }) };
 };
 
 /** PATCH of the object or of its status. */
@@ -133,7 +146,8 @@ const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Re
   const { def, namespace, name } = call.target;
   const { patch: p, type } = await patchBody(call);
   await validateFields(call, { patch: p, type });
-  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, dryRun: dryRun(call, verb) }) };
+  const options = { dryRun: dryRun(call, verb), ...writer(call, type === 'apply') };
+  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, ...options }) };
 };
 
 /** Resources whose storage answers a finished delete with the object (upstream's ReturnDeletedObject). */
@@ -183,6 +197,7 @@ const scaleBody = async (call: Call) => {
 const scalePatch = async (call: Call): Promise<Reply> => {
   const { patch: p, type } = await patchBody(call);
   dryRun(call, 'patch');
+  if (type === 'apply') throw unsupportedMedia('application/apply-patch+yaml', Object.keys(PATCH_TYPES).filter((t) => PATCH_TYPES[t] !== 'apply'));
   return patchScale(call, p, type);
 };
 
