@@ -4,6 +4,7 @@ import type { KubeObject } from './meta.ts';
 import type { ResourceDef } from './resource.ts';
 import type { FieldError } from './status.ts';
 import { dropNulls, structural, structuralUpdate } from './validation/structural.ts';
+import { crdResourceDef } from './apiextensions/crd.ts';
 import { BindingSchema, validateBinding } from './kinds/binding.ts';
 import { ConfigMapSchema, defaultConfigMap, defaultSecret, SecretSchema, secretFields, validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './kinds/configmap.ts';
 import { ControllerRevisionSchema, validateControllerRevision, validateControllerRevisionUpdate } from './kinds/controllerrevision.ts';
@@ -127,6 +128,7 @@ const TABLE: readonly ResourceDef[] = [
   def({ kind: 'Job', plural: 'jobs', group: 'batch', hasStatus: true }, {
     schema: JobSchema, defaults: defaultJob, prepareForCreate: prepareJobForCreate, validate: validateJob, validateUpdate: validateJobUpdate,
   }),
+  crdResourceDef,
 ];
 
 const byName = new Map<string, ResourceDef>();
@@ -143,14 +145,75 @@ for (const d of TABLE) {
   byKind.set(d.kind.toLowerCase(), d);
 }
 
-/** Returns every ResourceDef, in table order. */
-export const allResources = (): readonly ResourceDef[] => TABLE;
+/**
+ * Custom resources (CustomResourceDefinitions) served in this process: CRD name → its defs, the
+ * storage version first. Every component that serves or reads them keeps this current from the
+ * CRDs it sees (the API server on each CRD write, others through a CRD informer).
+ */
+const custom = new Map<string, readonly ResourceDef[]>();
+let customByName = new Map<string, ResourceDef>();
+let storageDefs: readonly ResourceDef[] = TABLE;
+let servedDefs: readonly ResourceDef[] = TABLE;
+
+function reindexCustom(): void {
+  customByName = new Map();
+  for (const defs of custom.values()) {
+    const d = defs[0];
+    for (const n of [d.plural, d.singular, d.kind.toLowerCase(), ...d.shortNames, `${d.plural}.${d.group}`, ...defs.map((v) => `${d.plural}.${v.version}.${d.group}`)])
+      if (!byName.has(n) && !customByName.has(n)) customByName.set(n, d);
+  }
+  storageDefs = [...TABLE, ...[...custom.values()].map((defs) => defs[0])];
+  servedDefs = [...TABLE, ...[...custom.values()].flat()];
+}
+
+/** Serves (or re-serves, after a change) the custom resource of one CRD: its defs, storage version first. */
+export function registerCustomResource(crdName: string, defs: readonly ResourceDef[]): void {
+  if (!defs.length) return unregisterCustomResource(crdName);
+  custom.set(crdName, defs);
+  reindexCustom();
+}
+
+/** Stops serving the custom resource of one CRD. */
+export function unregisterCustomResource(crdName: string): void {
+  if (custom.delete(crdName)) reindexCustom();
+}
+
+/** Returns the CRD name whose resource is served under a plural, if any. */
+export function customResourceOwner(plural: string): string | undefined {
+  for (const [name, defs] of custom) if (defs[0].plural === plural) return name;
+  return undefined;
+}
+
+/**
+ * Returns true when a CRD may not take these names: its plural is served already (by a built-in
+ * or another CRD; kubus's bus subjects name resources by plural alone, so plurals are unique
+ * across groups), or its kind is taken in its own group.
+ */
+export function nameTaken(crdName: string, group: string, plural: string, kind: string): boolean {
+  const owner = (d: ResourceDef) => d.custom?.crd ?? customResourceOwner(d.plural);
+  const byPlural = storageDefs.find((d) => d.plural === plural);
+  if (byPlural && owner(byPlural) !== crdName) return true;
+  return storageDefs.some((d) => d.group === group && d.kind === kind && owner(d) !== crdName);
+}
+
+/** Returns every ResourceDef, in table order, then the custom resources (their storage versions). */
+export const allResources = (): readonly ResourceDef[] => storageDefs;
+
+/** Returns every served group/version of every resource (custom resources may serve several versions). */
+export const servedResources = (): readonly ResourceDef[] => servedDefs;
 
 /** Returns the ResourceDef for a plural, singular, short name, Kind or `name.group` (`deployments.apps`), case-insensitive. */
-export const resourceFor = (name: string): ResourceDef | undefined => byName.get(name.toLowerCase());
+export const resourceFor = (name: string): ResourceDef | undefined => byName.get(name.toLowerCase()) ?? customByName.get(name.toLowerCase());
 
 /** Returns the ResourceDef of a Kind (case-insensitive); with an apiVersion, only if it belongs to that group/version. */
 export function resourceByKind(kind: string, apiVersion?: string): ResourceDef | undefined {
-  const d = byKind.get(kind.toLowerCase());
-  return d && (apiVersion === undefined || d.apiVersion === apiVersion) ? d : undefined;
+  const k = kind.toLowerCase();
+  const d = byKind.get(k);
+  if (d) return apiVersion === undefined || d.apiVersion === apiVersion ? d : undefined;
+  for (const defs of custom.values()) {
+    if (defs[0].kind.toLowerCase() !== k) continue;
+    const v = apiVersion === undefined ? defs[0] : defs.find((x) => x.apiVersion === apiVersion);
+    if (v) return v;
+  }
+  return undefined;
 }

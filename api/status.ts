@@ -9,6 +9,7 @@ export type StatusReason =
   | 'Expired'
   | 'Invalid'
   | 'MethodNotAllowed'
+  | 'UnsupportedMediaType'
   | 'Timeout'
   | 'TooManyRequests'
   | 'InternalError'

@@ -16,6 +16,7 @@ import { statusCommand } from './commands/status.ts';
 import { traceCommand } from './commands/trace.ts';
 import { upCommand } from './commands/up.ts';
 import { errorLine } from './context.ts';
+import { withCustomResources } from './custom-resources.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -28,6 +29,7 @@ const program = new Command('kubus')
   )
   .showHelpAfterError('(run kubus --help for usage)');
 
+withCustomResources(program);
 upCommand(program);
 applyCommand(program);
 createCommands(program);

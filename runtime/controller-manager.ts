@@ -13,6 +13,7 @@ import { statefulSetController } from '../actors/controllers/statefulset/statefu
 import { deploymentController } from '../actors/controllers/deployment/deployment.controller.ts';
 import { replicaSetController } from '../actors/controllers/replicaset/replicaset.controller.ts';
 import { podGcController, type PodGcInput } from '../actors/controllers/podgc/podgc.controller.ts';
+import { crdCleanupController } from '../actors/controllers/crd-cleanup/crd-cleanup.controller.ts';
 import type { Host } from './host.ts';
 
 /** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
@@ -40,6 +41,7 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['job', jobController, undefined],
     ['ttl-after-finished', ttlAfterFinishedController, opts.ttlAfterFinished],
     ['podgc', podGcController, opts.podGc],
+    ['crd-cleanup', crdCleanupController, undefined],
   ];
 }
 

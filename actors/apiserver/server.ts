@@ -10,6 +10,7 @@ import type { Rng } from '../../bus/random.ts';
 import { isSubjectToken, parseApiSubject } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import type { ServerContext } from './context.ts';
+import { CRD_PLURAL, checkCustomCreate, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
 import { remove } from './deletion.ts';
 import { buildFilter } from './filters.ts';
 import { objectKey } from './keys.ts';
@@ -41,6 +42,8 @@ export interface ApiServerStats {
   compactedRevision: number;
   watches: number;
 }
+
+const READS = new Set(['get', 'list', 'watch']);
 
 type Verb = (ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof asRequest>) => unknown;
 
@@ -94,7 +97,8 @@ export class ApiServer {
     }
     const svcDef = resourceFor('services')!;
     for (const kv of this.opts.store.range(`/registry/${svcDef.plural}/`).kvs) this.ctx.services.adopt(kv.value as never);
-    this.opts.log.info({ revision: this.opts.store.revision, resources: allResources().length }, 'API server ready');
+    const crds = await loadCustomResources(this.ctx);
+    this.opts.log.info({ revision: this.opts.store.revision, resources: allResources().length, crds }, 'API server ready');
   }
 
   /** Handles one request message and replies (never throws). */
@@ -127,7 +131,17 @@ export class ApiServer {
       }
       const verb = VERBS[route.verb];
       if (!verb) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow the verb "${route.verb}" on ${def.plural}`);
-      return await verb(this.ctx, def, asRequest(msg.data));
+      const req = asRequest(msg.data);
+      if (route.verb === 'create' && def.custom) checkCustomCreate(this.ctx, def);
+      if (def.plural !== CRD_PLURAL || READS.has(route.verb)) return await verb(this.ctx, def, req);
+      // A CRD write changes what is served: the table follows the store before the caller hears back.
+      const name = req.name || (req.body as { metadata?: { name?: string } } | undefined)?.metadata?.name;
+      try {
+        if (route.verb === 'delete' && !req.dryRun) await holdForCleanup(this.ctx, name);
+        return await verb(this.ctx, def, req);
+      } finally {
+        if (name && !req.dryRun) await syncCustomResource(this.ctx, name);
+      }
     } catch (err) {
       return this.toStatus(err, msg.subject);
     }

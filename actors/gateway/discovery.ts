@@ -1,6 +1,6 @@
 // Discovery as upstream serves it (legacy format): /api, /apis, /api/v1, /apis/<group>/<version>,
 // built from the resource table plus the facts below (verbs, categories, subresources).
-import { allResources } from '../../api/resources.ts';
+import { servedResources } from '../../api/resources.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 
 /** Verbs of an ordinary resource, as upstream lists them. */
@@ -18,7 +18,7 @@ const CREATE_ONLY = new Set(['bindings']);
 export const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets']);
 
 /** Returns the categories of a resource, if any. */
-export const categoriesOf = (d: ResourceDef) => (IN_ALL.has(d.plural) ? ['all'] : undefined);
+export const categoriesOf = (d: ResourceDef) => (d.categories?.length ? d.categories : IN_ALL.has(d.plural) ? ['all'] : undefined);
 
 /** Returns the verbs of a resource. */
 export const verbsOf = (d: ResourceDef) => (CREATE_ONLY.has(d.plural) ? ['create'] : CRUD);
@@ -27,7 +27,8 @@ export const verbsOf = (d: ResourceDef) => (CREATE_ONLY.has(d.plural) ? ['create
 export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: string[]; kind: string; group?: string; version?: string }> {
   const out: Array<{ name: string; verbs: string[]; kind: string; group?: string; version?: string }> = [];
   if (d.hasStatus) out.push({ name: 'status', verbs: SUB, kind: d.kind });
-  if (SCALABLE.has(d.plural)) out.push({ name: 'scale', verbs: SUB, kind: 'Scale', group: 'autoscaling', version: 'v1' });
+  if (d.custom ? d.scale : SCALABLE.has(d.plural)) out.push({ name: 'scale', verbs: SUB, kind: 'Scale', group: 'autoscaling', version: 'v1' });
+  if (d.custom) return out;
   if (d.plural === 'pods') out.push({ name: 'binding', verbs: ['create'], kind: 'Binding' });
   if (d.plural === 'pods') out.push({ name: 'log', verbs: ['get'], kind: 'Pod' }, { name: 'exec', verbs: ['create', 'get'], kind: 'PodExecOptions' });
   if (d.plural === 'pods') out.push({ name: 'attach', verbs: ['create', 'get'], kind: 'PodAttachOptions' });
@@ -38,17 +39,17 @@ export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: str
 /** Returns the group/versions served: '' is the core group (v1 at /api/v1). */
 export function groups(): Map<string, ResourceDef[]> {
   const m = new Map<string, ResourceDef[]>();
-  for (const d of allResources()) m.set(d.group, [...(m.get(d.group) ?? []), d]);
+  for (const d of servedResources()) m.set(d.group, [...(m.get(d.group) ?? []), d]);
   return m;
 }
 
 /** Returns the resource def served at a group/version and plural, if any. */
 export function servedResource(group: string, version: string, plural: string): ResourceDef | undefined {
-  return allResources().find((d) => d.group === group && d.version === version && d.plural === plural);
+  return servedResources().find((d) => d.group === group && d.version === version && d.plural === plural);
 }
 
 /** Returns true when a group/version is served. */
-export const servesGroupVersion = (group: string, version: string) => allResources().some((d) => d.group === group && d.version === version);
+export const servesGroupVersion = (group: string, version: string) => servedResources().some((d) => d.group === group && d.version === version);
 
 /** /api: the core group's versions. */
 export const apiVersions = (serverAddress: string) => ({
@@ -77,7 +78,7 @@ export function apiGroupDoc(group: string) {
 
 /** /api/v1 or /apis/<group>/<version>: the resources and subresources of one group/version. */
 export function apiResourceList(group: string, version: string) {
-  const defs = allResources().filter((d) => d.group === group && d.version === version);
+  const defs = servedResources().filter((d) => d.group === group && d.version === version);
   const resources: unknown[] = [];
   for (const d of defs) {
     resources.push({

@@ -2,6 +2,7 @@
 // into a bus request through the process's ApiClient. Stateless: any number may run.
 import { fromPromise } from 'xstate';
 import { defineActor } from '../lib/actor.ts';
+import { followCustomResources } from '../lib/custom-resources.ts';
 import { gatewayMachine } from './gateway.machine.ts';
 import { close, createGatewayServer, listen } from './server.ts';
 
@@ -17,6 +18,8 @@ export const gatewayActor = defineActor<GatewayInput>({
   logic(deps, input) {
     const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log });
     deps.onStop(() => close(server));
+    // Custom resources are served from the CRDs the gateway sees, wherever the API server runs.
+    followCustomResources(deps.informers, deps.log);
     return gatewayMachine.provide({
       actors: { listen: fromPromise(({ input: i }: { input: { address: string } }) => listen(server, i.address, input.anyPortIfTaken)) },
       actions: {

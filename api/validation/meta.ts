@@ -20,7 +20,8 @@ import { isLabelValue, isQualifiedName, nameIsDNSLabel, type NameFn } from './st
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
 /** Finalizer names that need no domain prefix (upstream helper.IsStandardFinalizerName). */
-const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+// The last is the CRD cleanup finalizer, which upstream's apiextensions server validates apart (it has no slash).
+const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion', 'customresourcecleanup.apiextensions.k8s.io']);
 
 /** Validates a label key (upstream ValidateLabelName). */
 export function validateLabelName(name: string, field: string, errs: FieldError[]): void {

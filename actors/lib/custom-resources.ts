@@ -1,0 +1,33 @@
+// Follows the CustomResourceDefinitions of the cluster so that this process serves and reads their
+// resources: every process that is not the API server (gateway, controller manager, CLI) keeps its
+// resource table current from a CRD informer, as upstream clients refresh discovery.
+import { isEstablished } from '../../api/apiextensions/crd-validation.ts';
+import { customResourceDefs } from '../../api/apiextensions/custom-resource.ts';
+import type { CustomResourceDefinition } from '../../api/apiextensions/types.ts';
+import type { KubeObject } from '../../api/meta.ts';
+import { registerCustomResource, unregisterCustomResource } from '../../api/resources.ts';
+import type { SharedInformers } from '../../bus/informer-factory.ts';
+import type { Logger } from '../../bus/types.ts';
+
+const CRDS = 'customresourcedefinitions';
+
+/** Serves (or stops serving) one CRD's resource in this process's table, from the CRD as seen. */
+export function followCrd(crd: KubeObject, log: Logger): void {
+  const name = crd.metadata.name!;
+  if (!isEstablished(crd as unknown as CustomResourceDefinition)) return unregisterCustomResource(name);
+  try {
+    registerCustomResource(name, customResourceDefs(crd as unknown as CustomResourceDefinition));
+  } catch (err) {
+    log.error({ crd: name, err: (err as Error).message }, 'cannot serve custom resource');
+    unregisterCustomResource(name);
+  }
+}
+
+/** Keeps this process's resource table following the cluster's CRDs. */
+export function followCustomResources(informers: SharedInformers, log: Logger): void {
+  informers.get(CRDS).on({
+    add: (crd) => followCrd(crd, log),
+    update: (_old, crd) => followCrd(crd, log),
+    delete: (crd) => unregisterCustomResource(crd.metadata.name!),
+  });
+}
