@@ -177,7 +177,11 @@ function applyPatch(def: ResourceDef, current: KubeObject, req: ApiRequest): unk
   if (type !== 'merge' && type !== 'strategic') throw badRequest(`unsupported patch type "${String(type)}": use merge, strategic or json`);
   if (typeof req.patch !== 'object' || req.patch === null || Array.isArray(req.patch))
     throw badRequest('a merge patch must be an object');
-  if (type === 'strategic') return strategicMergePatch(current, req.patch, def.kind); // throws upstream's Status
+  if (type === 'strategic') {
+    // Custom resources carry no patch strategies: upstream answers 415 for them.
+    if (def.custom) throw new StatusError(415, 'UnsupportedMediaType', 'strategic merge patch is not supported for custom resources: use a merge or JSON patch');
+    return strategicMergePatch(current, req.patch, def.kind); // throws upstream's Status
+  }
   return mergePatch.apply(current, req.patch);
 }
 
