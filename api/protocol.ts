@@ -51,6 +51,8 @@ export interface ApiRequest {
   fieldManager?: string;
   /** apply only: take the fields other managers own instead of failing with a conflict. */
   force?: boolean;
+  /** The subresource a write of the whole object came through (`scale`), recorded in its managedFields entry. */
+  subresource?: string;
 }
 
 /** The reply to a successful watch request. */

@@ -27,7 +27,7 @@ type Meta = KubeObject['metadata'] & { managedFields?: unknown };
 const metaOf = (o: KubeObject) => o.metadata as Meta;
 
 /** What a write records in managedFields: Update for a manager, or entries an apply computed. */
-export type Recording = { fieldManager: string } | { managedFields: ManagedFieldsEntry[] };
+export type Recording = { fieldManager: string; subresource?: string } | { managedFields: ManagedFieldsEntry[] };
 
 /** Returns the schema field ownership follows: the kind's patch tags; custom resources have none. */
 const schemaOf = (def: ResourceDef): string | PatchTypeDef => (def.custom ? {} : def.kind);
@@ -35,7 +35,8 @@ const schemaOf = (def: ResourceDef): string | PatchTypeDef => (def.custom ? {} :
 /** Returns the write's Recording from its request (checked as upstream's Create/Update/PatchOptions). */
 export function recordingOf(req: ApiRequest, options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): Recording | undefined {
   fieldManagerErrors(options, req.fieldManager, { apply: req.patchType === 'apply', force: req.force });
-  return req.fieldManager ? { fieldManager: req.fieldManager } : undefined;
+  if (!req.fieldManager) return undefined;
+  return typeof req.subresource === 'string' && req.subresource ? { fieldManager: req.fieldManager, subresource: req.subresource } : { fieldManager: req.fieldManager };
 }
 
 /**
@@ -49,7 +50,8 @@ export function recordManaged(ctx: ServerContext, def: ResourceDef, old: KubeObj
     const given = part === 'main' ? metaOf(obj).managedFields : undefined;
     entries = given !== undefined ? given : old && metaOf(old).managedFields;
     if (rec) {
-      const w: Writer = { manager: rec.fieldManager, apiVersion: def.apiVersion, time: rfc3339(ctx.clock.now()), ...(part === 'status' ? { subresource: 'status' } : {}) };
+      const subresource = part === 'status' ? 'status' : rec.subresource;
+      const w: Writer = { manager: rec.fieldManager, apiVersion: def.apiVersion, time: rfc3339(ctx.clock.now()), ...(subresource ? { subresource } : {}) };
       entries = encodeOwners(recordUpdate(decodeOwners(entries), old, obj, schemaOf(def), w));
     }
   }

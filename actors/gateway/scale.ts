@@ -8,6 +8,7 @@ import type { ResourceDef } from '../../api/resource.ts';
 import { labelSelectorRequirements, selectorToString } from '../../api/selectors.ts';
 import { StatusError } from '../../api/status.ts';
 import type { Call, Reply } from './call.ts';
+import { writerOf } from './field-manager.ts';
 
 interface Scale {
   apiVersion: 'autoscaling/v1';
@@ -72,7 +73,7 @@ async function writeReplicas(call: Call, obj: Scalable, replicas: number, resour
   const next: Scalable = withValue({ ...obj, metadata: { ...obj.metadata, ...(resourceVersion ? { resourceVersion } : {}) } }, pathsOf(def).specReplicasPath, replicas);
   // dryRun was checked with the body: only `All` gets here.
   const dryRun = call.query.get('dryRun') === 'All' || undefined;
-  const written = await call.client.call<Scalable>(def.plural, 'update', { namespace, name: obj.metadata.name, body: next, dryRun });
+  const written = await call.client.call<Scalable>(def.plural, 'update', { namespace, name: obj.metadata.name, body: next, dryRun, ...writerOf(call), subresource: 'scale' });
   return { code: 200, body: scaleOf(written, def) };
 }
 

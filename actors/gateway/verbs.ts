@@ -5,6 +5,7 @@ import type { DeleteOptions, ListOptions, PatchType, PropagationPolicy } from '.
 import { StatusError } from '../../api/status.ts';
 import type { Call, Reply, VerbRoute } from './call.ts';
 import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
+import { writerOf } from './field-manager.ts';
 import { validateFields } from './field-validation.ts';
 import { asRequested } from './output.ts';
 import { evict } from './eviction.ts';
@@ -21,17 +22,6 @@ const PATCH_TYPES: Record<string, PatchType> = {
   'application/strategic-merge-patch+json': 'strategic',
   'application/apply-patch+yaml': 'apply',
 };
-
-/**
- * Returns the write's fieldManager and force: the query's fieldManager, else (not for apply, which
- * requires one) the User-Agent up to its first '/', as upstream's managerOrUserAgent.
- */
-function writer(call: Call, apply = false): { fieldManager?: string; force?: boolean } {
-  const q = call.query;
-  const ua = [...(call.req.headers['user-agent'] ?? '').split('/')[0]!].filter((c) => !/\p{C}/u.test(c)).join('');
-  const fieldManager = q.get('fieldManager') || (apply ? undefined : Buffer.from(ua).subarray(0, 128).toString() || undefined);
-  return { ...(fieldManager ? { fieldManager } : {}), ...(q.has('force') ? { force: boolParam(q, 'force') } : {}) };
-}
 
 /** Verbs whose bus request honours dryRun (the others refuse it rather than write). */
 const DRY_RUN_VERBS = new Set(['create', 'update', 'update-status', 'patch', 'patch-status', 'delete', 'bind']);
@@ -130,7 +120,7 @@ const create = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
   const body = await objectBody(call);
   await validateFields(call, { object: body });
-  return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create'), ...writer(call) }) };
+  return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create'), ...writerOf(call) }) };
 };
 
 /** PUT of the object or of its status. */
@@ -138,7 +128,7 @@ const update = (verb: 'update' | 'update-status') => async (call: Call): Promise
   const { def, namespace, name } = call.target;
   const body = await objectBody(call);
   await validateFields(call, { object: body });
-  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb), ...writer(call) }) };
+  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb), ...writerOf(call) }) };
 };
 
 /** PATCH of the object or of its status. */
@@ -146,7 +136,7 @@ const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Re
   const { def, namespace, name } = call.target;
   const { patch: p, type } = await patchBody(call);
   await validateFields(call, { patch: p, type });
-  const options = { dryRun: dryRun(call, verb), ...writer(call, type === 'apply') };
+  const options = { dryRun: dryRun(call, verb), ...writerOf(call, type === 'apply') };
   return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, ...options }) };
 };
 
