@@ -18,7 +18,10 @@ export interface WatchCacheOptions {
 
 /** One event of a shared watch, with its JSON line per output form, rendered on first use. */
 export class CachedEvent {
-  private readonly lines = new Map<string, Buffer>();
+  /** The first form asked for (most watchers of a resource ask the same), then any others. */
+  private firstKey?: string;
+  private first?: Buffer;
+  private others?: Map<string, Buffer>;
 
   constructor(
     readonly ev: WatchEvent,
@@ -27,8 +30,14 @@ export class CachedEvent {
 
   /** Returns the event's line in the form `key` names; `make` renders it the first time only. */
   line(key: string, make: () => string): Buffer {
-    let b = this.lines.get(key);
-    if (!b) this.lines.set(key, (b = Buffer.from(make())));
+    if (key === this.firstKey) return this.first!;
+    if (this.firstKey === undefined) {
+      this.first = Buffer.from(make());
+      this.firstKey = key;
+      return this.first;
+    }
+    let b = (this.others ??= new Map()).get(key);
+    if (!b) this.others.set(key, (b = Buffer.from(make())));
     return b;
   }
 }

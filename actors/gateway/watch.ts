@@ -40,11 +40,12 @@ export async function streamWatch(call: Call): Promise<Reply> {
     if (watches && from > 0) {
       const key = JSON.stringify([target.def.plural, opts.namespace ?? '', opts.labelSelector ?? '', opts.fieldSelector ?? '']);
       const open = (h: WatchHandlers) => client.watch(target.def.plural, { ...opts, allowWatchBookmarks: true }, h);
+      const forms = [outputKey(output, false), outputKey(output, true)];
       const joined: Joined = await watches.join(key, from, open, {
         event: (e: CachedEvent) => {
           const bookmark = e.ev.type === 'BOOKMARK';
           if (bookmark ? !opts.allowWatchBookmarks || e.rv < from : e.rv <= from) return;
-          out.sendEvent(e.ev.type, (noHeaders) => e.line(bookmark ? 'BOOKMARK' : outputKey(output, noHeaders), () => out.renderLine(e.ev.type, e.ev.object, noHeaders)));
+          out.sendEvent(e.ev.type, (noHeaders) => e.line(bookmark ? 'BOOKMARK' : forms[+noHeaders], () => out.renderLine(e.ev.type, e.ev.object, noHeaders)));
         },
         end: (status) => out.finish(status),
       });
