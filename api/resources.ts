@@ -154,6 +154,7 @@ const custom = new Map<string, readonly ResourceDef[]>();
 let customByName = new Map<string, ResourceDef>();
 let storageDefs: readonly ResourceDef[] = TABLE;
 let servedDefs: readonly ResourceDef[] = TABLE;
+let generation = 0;
 
 function reindexCustom(): void {
   customByName = new Map();
@@ -164,7 +165,11 @@ function reindexCustom(): void {
   }
   storageDefs = [...TABLE, ...[...custom.values()].map((defs) => defs[0])];
   servedDefs = [...TABLE, ...[...custom.values()].flat()];
+  generation++;
 }
+
+/** Returns a number that changes whenever the served resources do (for what is built from them once). */
+export const resourcesGeneration = () => generation;
 
 /** Serves (or re-serves, after a change) the custom resource of one CRD: its defs, storage version first. */
 export function registerCustomResource(crdName: string, defs: readonly ResourceDef[]): void {

@@ -58,3 +58,23 @@ test('gateway crd - kubectl applies a CRD, then creates, gets, patches, scales, 
   t.regex(gone.stderr, /the server doesn't have a resource type "widgets"|the server could not find the requested resource/);
   t.is((await g.client.list('customresourcedefinitions')).items.length, 0);
 });
+
+test('gateway crd - explain from the CRD schema; unknown fields refused under Strict, preserved where the schema says so', async (t) => {
+  const g = await startGateway(t);
+  t.is((await g.kubectl(['apply', '-f', '-'], stringify(widgetCrd()))).code, 0);
+  const explain = await g.kubectl(['explain', 'widgets.spec']);
+  t.is(explain.code, 0, explain.stderr);
+  t.regex(explain.stdout, /^KIND:\s+Widget$/m);
+  t.regex(explain.stdout, /^\s+size\s+<string> -required-$/m);
+  const strict = await g.kubectl(['apply', '-f', '-'], stringify(widget('a', { size: 'small', junk: 1 })));
+  t.not(strict.code, 0);
+  t.regex(strict.stderr, /strict decoding error: unknown field "spec\.junk"/);
+  const kept = await g.kubectl(['apply', '-f', '-'], stringify(widget('a', { size: 'small', extra: { any: { thing: 1 } } })));
+  t.is(kept.code, 0, kept.stderr);
+  t.is((await g.kubectl(['get', 'widget', 'a', '-o', 'jsonpath={.spec.extra.any.thing}'])).stdout, '1');
+  // Without Strict the unknown field is dropped (pruned), with a warning.
+  const warned = await g.kubectl(['apply', '--validate=warn', '-f', '-'], stringify(widget('b', { size: 'small', junk: 1 })));
+  t.is(warned.code, 0, warned.stderr);
+  t.regex(warned.stderr, /unknown field "spec\.junk"/);
+  t.is((await g.kubectl(['get', 'widget', 'b', '-o', 'jsonpath={.spec}'])).stdout, '{"replicas":1,"size":"small"}');
+});

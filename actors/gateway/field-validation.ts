@@ -1,6 +1,7 @@
 // fieldValidation=Strict|Warn|Ignore on create, update and patch bodies: unknown fields (against the
 // kinds' schemas) and duplicate JSON keys fail the request, become Warning headers, or are dropped.
 import { duplicateFields, unknownFields, unknownFieldsOfJsonPatch } from '../../api/openapi/index.ts';
+import { unknownCustomFields } from '../../api/openapi/custom-fields.ts';
 import type { PatchType } from '../../api/protocol.ts';
 import { StatusError } from '../../api/status.ts';
 import type { Call } from './call.ts';
@@ -28,7 +29,8 @@ export async function validateFields(call: Call, body: Checked): Promise<void> {
   const { def } = call.target;
   const prune = directive !== 'Strict';
   let unknown: string[];
-  if ('object' in body) unknown = unknownFields(def.schema, body.object, { prune });
+  if (def.custom) unknown = 'object' in body ? unknownCustomFields(def.schema, body.object, { prune }) : body.type === 'json' ? [] : unknownCustomFields(def.schema, body.patch, { prune, patch: true });
+  else if ('object' in body) unknown = unknownFields(def.schema, body.object, { prune });
   else if (body.type === 'json') unknown = unknownFieldsOfJsonPatch(def.schema, body.patch, { prune });
   else unknown = unknownFields(def.schema, body.patch, { prune, kind: 'patch' });
   if (directive === 'Ignore') return;

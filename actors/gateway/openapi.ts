@@ -3,6 +3,7 @@
 // (kubectl reads v2 for `explain --output=plaintext-openapiv2` and to validate a `kind: List`).
 import { createHash } from 'node:crypto';
 import { encodeGnostic, openApiDocument, openApiGroupVersions, swaggerDocument } from '../../api/openapi/index.ts';
+import { resourcesGeneration } from '../../api/resources.ts';
 import { notServed } from './http.ts';
 import type { Fixed } from './routes.ts';
 
@@ -12,8 +13,10 @@ interface Served {
 }
 
 let served: Served | undefined;
+/** The resource table's generation the documents were built from: a CRD change rebuilds them. */
+let builtAt = -1;
 
-/** Builds every document once: the kinds are fixed for the life of the process. */
+/** Builds every document once per set of served resources (custom resources come and go). */
 function build(): Served {
   const docs = new Map<string, Fixed>();
   const paths: Record<string, { serverRelativeURL: string }> = {};
@@ -42,6 +45,11 @@ function openApiV2(accept = ''): Fixed {
 
 /** Returns the answer of an /openapi path; 404 for group-versions not served. */
 export function openApiRoute(path: string, accept?: string): Fixed {
+  if (builtAt !== resourcesGeneration()) {
+    builtAt = resourcesGeneration();
+    served = build();
+    v2 = undefined;
+  }
   served ??= build();
   const p = path.replace(/\/+$/, '');
   if (p === '/openapi/v2') return openApiV2(accept);

@@ -1,5 +1,6 @@
 // The OpenAPI v3 documents upstream serves under /openapi/v3: one per group-version, with paths
 // per resource (operations tagged x-kubernetes-group-version-kind) and the kinds' schemas.
+import { ObjectMeta } from '../meta.ts';
 import type { ResourceDef } from '../resource.ts';
 import { allResources } from '../resources.ts';
 import { kindTypeName } from './names.ts';
@@ -88,6 +89,28 @@ function objectOps(d: ResourceDef, kind: string, kindName: string, params: unkno
   };
 }
 
+/**
+ * Adds a custom resource's schema as upstream publishes a CRD's: its openAPIV3Schema as written,
+ * with apiVersion, kind and metadata (ObjectMeta) added, named by reversed group (`com.example.v1.Widget`).
+ */
+function addCustom(c: Components, d: ResourceDef, gvk: unknown[]): string {
+  const name = `${d.group.split('.').reverse().join('.')}.${d.version}.${d.kind}`;
+  const schema = d.schema as unknown as OpenApiSchema & { properties?: Record<string, unknown> };
+  const meta = c.add(ObjectMeta);
+  c.schemas[name] = {
+    ...schema,
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+      kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+      metadata: { allOf: [ref(meta)], description: "Standard object's metadata." },
+      ...schema.properties,
+    },
+    'x-kubernetes-group-version-kind': gvk,
+  };
+  return name;
+}
+
 /** Returns the OpenAPI v3 document of one group-version (`api/v1`, `apis/apps/v1`), or undefined when not served. */
 export function openApiDocument(gv: string): Record<string, unknown> | undefined {
   const defs = allResources().filter((d) => gvPath(d) === gv);
@@ -97,7 +120,7 @@ export function openApiDocument(gv: string): Record<string, unknown> | undefined
   let paths: Record<string, unknown> = {};
   for (const d of defs) {
     const gvk = [{ group: d.group, version: d.version, kind: d.kind }];
-    const kindName = c.add(d.schema, { 'x-kubernetes-group-version-kind': gvk });
+    const kindName = d.custom ? addCustom(c, d, gvk) : c.add(d.schema, { 'x-kubernetes-group-version-kind': gvk });
     const listName = `${kindTypeName(d)}List`;
     c.schemas[listName] = {
       type: 'object',
