@@ -217,3 +217,31 @@ test('crd validation - the ResourceDef of customresourcedefinitions', (t) => {
   t.notThrows(() => crdResourceDef.validate(bad));
   t.true(crdResourceDef.validate(bad).some((e) => e.field === 'spec.versions'));
 });
+
+test('crd validation - defaults must be valid and pruned; patterns must compile', (t) => {
+  const schema: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          replicas: { type: 'integer', default: 'one' },
+          color: { type: 'string', enum: ['red'], default: 'blue' },
+          box: { type: 'object', properties: { a: { type: 'string' } }, default: { a: 'x', b: 1 } },
+          name: { type: 'string', pattern: '(' },
+        },
+      },
+    },
+  };
+  const errs = createErrors(crd({ versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema } }] }));
+  const p = 'spec.validation.openAPIV3Schema.properties[spec].properties';
+  t.is(errs.length, 1, 'defaults are judged only once the structural schema is sound');
+  t.true(errs[0].startsWith(`${p}[name].pattern: Invalid value: "(": must be a valid regular expression, but isn't:`));
+  delete schema.properties!.spec.properties!.name;
+  const defaults = createErrors(crd({ versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema } }] }));
+  t.deepEqual(defaults, [
+    `${p}[replicas].default: Invalid value: "string": ${p}[replicas].default in body must be of type integer: "string"`,
+    `${p}[color].default: Unsupported value: "blue": supported values: "red"`,
+    `${p}[box].default: Invalid value: {"a":"x","b":1}: must not have unknown fields`,
+  ]);
+});

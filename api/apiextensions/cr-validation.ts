@@ -64,8 +64,9 @@ function at(root: unknown, pointer: string): unknown {
 const enumText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** Returns one ajv error as upstream's field error (kube-openapi's wording, "<path> in body ..."). */
-function toFieldError(e: ErrorObject, root: unknown): FieldError | undefined {
-  const field = pointerToPath(e.instancePath);
+function toFieldError(e: ErrorObject, root: unknown, base: string): FieldError | undefined {
+  const sub = pointerToPath(e.instancePath);
+  const field = !base ? sub : !sub ? base : sub.startsWith('[') ? base + sub : `${base}.${sub}`;
   const value = at(root, e.instancePath);
   const p = e.params as Record<string, unknown>;
   const body = `${field || 'body'} in body`;
@@ -128,18 +129,24 @@ const insideJunctor = (e: ErrorObject) => /\/(anyOf|oneOf)\/\d+\/|\/not\//.test(
 /** A compiled custom-resource validator: the object's field errors against its version's schema. */
 export type CRValidator = (obj: unknown) => FieldError[];
 
-/** Returns a validator for a CRD version's openAPIV3Schema, compiled once; never throws (a bad schema reports itself). */
-export function compileCRValidator(schema: JSONSchemaProps | undefined): CRValidator {
+/**
+ * Returns a validator for a CRD version's openAPIV3Schema, compiled once; never throws (a bad schema reports
+ * itself). `base` prefixes the reported paths (a default's `...default`); `resource` leaves metadata to the ObjectMeta rules.
+ */
+export function compileCRValidator(schema: JSONSchemaProps | undefined, base = '', resource = true): CRValidator {
   if (!schema) return () => [];
   const root = toAjvSchema(schema);
   // Metadata is checked by the ObjectMeta rules, not by the CRD's schema (which may only narrow name and generateName).
-  if (isObj(root.properties)) root.properties = Object.fromEntries(Object.entries(root.properties).filter(([k]) => k !== 'metadata'));
+  if (resource && isObj(root.properties)) root.properties = Object.fromEntries(Object.entries(root.properties).filter(([k]) => k !== 'metadata'));
   let check: ValidateFunction;
   try {
     check = ajv.compile(root);
   } catch (err) {
     const msg = `error building validator: ${(err as Error).message}`;
-    return () => [invalidValue('', '', msg)];
+    return () => [invalidValue(base, '', msg)];
+  } finally {
+    // ajv caches every schema object it compiles; the validator lives on without it, so CRD updates do not pile up.
+    ajv.removeSchema(root);
   }
   return (obj) => {
     if (check(obj)) return [];
@@ -147,7 +154,7 @@ export function compileCRValidator(schema: JSONSchemaProps | undefined): CRValid
     const seen = new Set<string>();
     for (const e of check.errors ?? []) {
       if (insideJunctor(e)) continue;
-      const fe = toFieldError(e, obj);
+      const fe = toFieldError(e, obj, base);
       if (!fe) continue;
       const k = `${fe.field}\u0000${fe.message}`;
       if (!seen.has(k)) errs.push(fe), seen.add(k);

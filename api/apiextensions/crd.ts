@@ -99,9 +99,6 @@ export function prepareCRDForUpdate(crd: CustomResourceDefinition, old: CustomRe
   crd.status.storedVersions = storedVersionsFor(crd, old.status?.storedVersions);
 }
 
-type Fn<A extends unknown[]> = (...a: A) => void;
-const asDef = <A extends unknown[]>(f: Fn<A>) => f as unknown as Fn<[KubeObject, KubeObject]>;
-
 /** The ResourceDef of customresourcedefinitions (cluster-scoped, with a status subresource). */
 export const crdResourceDef: ResourceDef = Object.freeze({
   kind: 'CustomResourceDefinition',
@@ -119,8 +116,8 @@ export const crdResourceDef: ResourceDef = Object.freeze({
     dropNulls(o);
     defaultCRD(o as unknown as CustomResourceDefinition);
   },
-  prepareForCreate: asDef(prepareCRDForCreate),
-  prepareForUpdate: asDef(prepareCRDForUpdate),
+  prepareForCreate: prepareCRDForCreate as unknown as ResourceDef['prepareForCreate'],
+  prepareForUpdate: prepareCRDForUpdate as unknown as ResourceDef['prepareForUpdate'],
   validate: structural(CRDSchema, validateCRD) as unknown as ResourceDef['validate'],
   validateUpdate: validateCRDUpdate as unknown as ResourceDef['validateUpdate'],
   categories: ['api-extensions'],

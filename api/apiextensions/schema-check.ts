@@ -1,6 +1,7 @@
 // Static checks of a CRD's openAPIV3Schema: upstream's OpenAPI subset (ValidateCustomResourceDefinitionOpenAPISchema)
 // and the structural-schema invariants (apiserver/schema ValidateStructural), with upstream's paths and messages.
 import { child, forbiddenField, invalidValue, key, notSupported, required, type FieldError } from '../validation/field.ts';
+import { checkDefaults } from './default-check.ts';
 import type { JSONSchemaProps } from './types.ts';
 
 const TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
@@ -27,6 +28,8 @@ export function checkSchema(schema: JSONSchemaProps, path: string, statusEnabled
   // Upstream sorts the structural errors by their text (its schemas are maps, iterated at random).
   structural.sort((a, b) => (fmt(a) < fmt(b) ? -1 : fmt(a) > fmt(b) ? 1 : 0));
   errs.push(...structural);
+  // Defaults are judged only against a sound structural schema, as upstream does.
+  if (structural.length === 0) checkDefaults(schema, path, errs);
   openAPINode(schema, path, true, {}, errs);
   return errs;
 }
@@ -102,6 +105,13 @@ function listAndMapTypes(s: JSONSchemaProps, path: string, errs: FieldError[]): 
 function structuralNode(s: JSONSchemaProps, lvl: Level, path: string, errs: FieldError[]): void {
   if (!isObj(s)) return;
   if (s.type === 'array' && !isObj(s.items)) errs.push(required(child(path, 'items'), 'must be specified'));
+  if (typeof s.pattern === 'string') {
+    try {
+      new RegExp(s.pattern, 'u');
+    } catch (err) {
+      errs.push(invalidValue(child(path, 'pattern'), s.pattern, `must be a valid regular expression, but isn't: ${(err as Error).message}`));
+    }
+  }
   if (isObj(s.items)) structuralNode(s.items, 'items', child(path, 'items'), errs);
   const props = isObj(s.properties) ? s.properties : {};
   for (const [name, p] of Object.entries(props)) structuralNode(p, 'field', key(child(path, 'properties'), name), errs);
@@ -157,7 +167,7 @@ function nestedValueValidations(s: JSONSchemaProps, path: string, skipAnyOf: boo
   if (isObj(s.not)) nested(s.not, child(path, 'not'), false, errs);
 }
 
-const NESTED_FORBIDDEN: [keyof JSONSchemaProps, string][] = [
+const NESTED_FORBIDDEN: [string, string][] = [
   ['type', 'must be empty to be structural'],
   ['additionalProperties', 'must be undefined to be structural'],
   ['default', 'must be undefined to be structural'],
