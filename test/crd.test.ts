@@ -6,6 +6,7 @@ import type { KubeObject } from '../api/meta.ts';
 import { resourceFor } from '../api/resources.ts';
 import { isNotFound, StatusError } from '../api/status.ts';
 import { crdCleanupController } from '../actors/controllers/crd-cleanup/crd-cleanup.controller.ts';
+import { garbageCollectorController } from '../actors/controllers/garbage-collector/garbage-collector.controller.ts';
 import { startApi } from './helpers/api.ts';
 import { waitFor } from './helpers/wait.ts';
 import { widget, widgetCrd } from './fixtures/crd-widget.ts';
@@ -70,4 +71,17 @@ test('crd - deleting a CRD deletes its objects, then the CRD (cleanup finalizer)
   t.is(resourceFor('widgets'), undefined);
   const gone = await client.list('widgets').catch((e) => e);
   t.is((gone as StatusError).status.code, 404);
+});
+
+test('crd - the garbage collector deletes what a custom object owns once it is gone', async (t) => {
+  const env = await startApi(t);
+  const { client } = env;
+  env.process('controller-manager').start(garbageCollectorController, 'controller/garbage-collector', undefined);
+  await client.create('customresourcedefinitions', widgetCrd() as KubeObject);
+  const owner = await client.create('widgets', widget('a') as KubeObject);
+  const ownerReferences = [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'a', uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true }];
+  await client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a-config', namespace: 'default', ownerReferences }, data: { k: 'v' } });
+  await client.delete('widgets', 'a', { namespace: 'default' });
+  await waitFor(async () => isNotFound(await client.get('configmaps', 'a-config', { namespace: 'default' }).catch((e) => e)), 'the owned ConfigMap to be collected');
+  t.pass();
 });

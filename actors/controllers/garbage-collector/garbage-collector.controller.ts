@@ -7,10 +7,15 @@
 // onto every shared informer. Queue keys are work items on real identities, `delete:<uid>`
 // (upstream's attemptToDelete queue) and `orphan:<uid>` (its attemptToOrphan queue): upstream
 // has two queues, we have one queue with two kinds of key.
+import { isEstablished } from '../../../api/apiextensions/crd-validation.ts';
+import { customResourceDefs } from '../../../api/apiextensions/custom-resource.ts';
+import type { CustomResourceDefinition } from '../../../api/apiextensions/types.ts';
+import type { ResourceDef } from '../../../api/resource.ts';
 import { allResources } from '../../../api/resources.ts';
 import type { KubeObject } from '../../../api/meta.ts';
 import { backoffDelay, type BackoffPolicy } from '../../../bus/backoff.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
+import { followCustomResources as followCrds } from '../../lib/custom-resources.ts';
 import { AbsentOwnerCache } from './absent-owner-cache.ts';
 import { NamespacedOwnerOfClusterScopedError, attemptToDelete, attemptToOrphan, type Collector } from './attempts.ts';
 import { CollectorApi } from './collector-api.ts';
@@ -20,8 +25,8 @@ import { OwnerGraph, describe, type GraphNode } from './owner-graph.ts';
 /** Kinds the collector does not watch: upstream ignores events; bindings are not stored. */
 const IGNORED = new Set(['events', 'bindings']);
 
-/** Returns the resources whose objects the collector tracks. */
-export const collectedResources = () => allResources().filter((d) => !IGNORED.has(d.plural));
+/** Returns the built-in resources whose objects the collector tracks (custom ones follow their CRDs). */
+export const collectedResources = () => allResources().filter((d) => !IGNORED.has(d.plural) && !d.custom);
 
 /** Kinds that usually own others, hooked (and so replayed) first at start so their dependents find them observed (no virtual owners to verify). */
 const OWNERS_FIRST = ['namespaces', 'nodes', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets'];
@@ -78,19 +83,50 @@ function initGraph(ctx: Omit<ControllerContext<GcState>, 'state'>): GcState {
  * replays its cache to a new handler, so the graph is built in that order, then kept current.
  */
 function hookGraph(ctx: ControllerContext<GcState>): void {
-  const { builder } = ctx.state;
-  for (const def of collectedResources().sort((a, b) => hookRank(a.plural) - hookRank(b.plural))) {
-    const inf = ctx.cache(def.plural);
-    const ev = (type: GraphEvent['type'], obj: KubeObject, old?: KubeObject): GraphEvent => ({ type, obj, old, apiVersion: def.apiVersion, kind: def.kind });
-    const h = {
-      add: (o: KubeObject) => builder.process(ev('add', o)),
-      update: (old: KubeObject, o: KubeObject) => builder.process(ev('update', o, old)),
-      delete: (o: KubeObject) => builder.process(ev('delete', o)),
-    };
-    inf.on(h);
-    ctx.deps.onStop(() => inf.off(h));
-  }
+  for (const def of collectedResources().sort((a, b) => hookRank(a.plural) - hookRank(b.plural))) hookResource(ctx, def);
   ctx.deps.log.info({ nodes: ctx.state.graph.size }, 'garbage collector graph built');
+  followCustomResources(ctx);
+}
+
+/** Feeds one resource's informer events to the graph builder; returns the unhook. */
+function hookResource(ctx: ControllerContext<GcState>, def: Pick<ResourceDef, 'plural' | 'apiVersion' | 'kind'>): () => void {
+  const { builder } = ctx.state;
+  const inf = ctx.cache(def.plural);
+  const ev = (type: GraphEvent['type'], obj: KubeObject, old?: KubeObject): GraphEvent => ({ type, obj, old, apiVersion: def.apiVersion, kind: def.kind });
+  const h = {
+    add: (o: KubeObject) => builder.process(ev('add', o)),
+    update: (old: KubeObject, o: KubeObject) => builder.process(ev('update', o, old)),
+    delete: (o: KubeObject) => builder.process(ev('delete', o)),
+  };
+  inf.on(h);
+  const off = () => inf.off(h);
+  ctx.deps.onStop(off);
+  return off;
+}
+
+/**
+ * Custom objects own and are owned like any others: the graph follows each established CRD's
+ * resource from when it is served (upstream's collector resyncs its monitors from discovery).
+ */
+function followCustomResources(ctx: ControllerContext<GcState>): void {
+  // Owners are looked up by kind: this process's resource table must know the custom kinds too.
+  followCrds(ctx.deps.informers, ctx.deps.log);
+  const hooked = new Map<string, () => void>();
+  const follow = (o: KubeObject) => {
+    const crd = o as unknown as CustomResourceDefinition;
+    const name = crd.metadata.name!;
+    if (hooked.has(name) || !isEstablished(crd)) return;
+    const [def] = customResourceDefs(crd);
+    if (def) hooked.set(name, hookResource(ctx, def));
+  };
+  ctx.cache('customresourcedefinitions').on({
+    add: follow,
+    update: (_old, o) => follow(o),
+    delete: (o) => {
+      hooked.get(o.metadata.name!)?.();
+      hooked.delete(o.metadata.name!);
+    },
+  });
 }
 
 /** The garbage collector's actor definition (input: none). */
