@@ -1,16 +1,14 @@
 // The Swagger 2.0 document as gnostic's openapi_v2.Document in protobuf: the form kubectl asks
 // /openapi/v2 for. Maps become ordered (name, value) lists and vendor extensions carry their value
-// as YAML text, as gnostic writes them; protobufjs encodes the messages of openapi-v2.proto.
-import { readFileSync } from 'node:fs';
+// as YAML text, as gnostic writes them; protobufjs encodes the messages of openapi-v2.proto.ts.
 import protobuf from 'protobufjs';
 import { stringify } from 'yaml';
+import { OPENAPI_V2_PROTO } from './openapi-v2.proto.ts';
 
 type Json = Record<string, any>;
 
-const root = protobuf.parse(readFileSync(new URL('./openapi-v2.proto', import.meta.url), 'utf8'), { keepCase: true }).root;
-
 /** gnostic's openapi_v2.Document message type. */
-export const GnosticDocument = root.lookupType('openapi.v2.Document');
+export const GnosticDocument = protobuf.parse(OPENAPI_V2_PROTO, { keepCase: true }).root.lookupType('openapi.v2.Document');
 
 const named = (o: Json | undefined, f: (v: any) => unknown) => Object.entries(o ?? {}).map(([name, v]) => ({ name, value: f(v) }));
 

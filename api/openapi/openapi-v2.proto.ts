@@ -16,8 +16,10 @@
 // WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 // See the License for the specific language governing permissions and
 // limitations under the License.
+// (Kept as a string, not a .proto file: the CLI runs from a bundle, where no file sits beside the module.)
 
-syntax = "proto3";
+/** gnostic's openapi_v2 messages that /openapi/v2 uses, as protobufjs parses them. */
+export const OPENAPI_V2_PROTO = `syntax = "proto3";
 
 package openapi.v2;
 
@@ -204,3 +206,4 @@ message SchemaItem {
 }
 
 message TypeItem { repeated string value = 1; }
+`;
