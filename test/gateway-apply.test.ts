@@ -3,6 +3,8 @@
 // and --show-managed-fields shows the entries (kubectl hides them otherwise).
 import test from 'ava';
 import { parse, stringify } from 'yaml';
+import type { KubeObject } from '../api/meta.ts';
+import { widget, widgetCrd } from './fixtures/crd-widget.ts';
 import { startGateway } from './helpers/gateway.ts';
 
 const deployment = (replicas: number, image = 'nginx:1.27') => ({
@@ -69,4 +71,22 @@ test('gateway apply - a YAML body over HTTP, fieldManager required, and a confli
     details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "tool"', field: '.spec.replicas' }] },
   });
   t.is((await patch('fieldManager=other&force=true', stringify(deployment(4)))).status, 200);
+});
+
+test('gateway apply - custom resources apply too: lists are atomic, a kubectl patch by another manager conflicts', async (t) => {
+  const g = await startGateway(t);
+  await g.client.create('customresourcedefinitions', widgetCrd() as KubeObject);
+  const apply = (spec: Record<string, unknown>, ...flags: string[]) => g.kubectl(['apply', '--server-side', '--validate=false', ...flags, '-f', '-'], stringify(widget('a', spec)));
+  const created = await apply({ size: 'small', color: 'red', extra: { tags: ['x', 'y'] } });
+  t.is(created.stdout, 'widget.example.com/a serverside-applied\n', created.stderr);
+  const patched = await g.kubectl(['patch', 'widget', 'a', '--type', 'merge', '-p', '{"spec":{"color":"blue"}}']);
+  t.is(patched.code, 0, patched.stderr);
+  const conflict = await apply({ size: 'small', color: 'green', extra: { tags: ['z'] } });
+  t.regex(conflict.stderr, /^error: Apply failed with 1 conflict: conflict with "kubectl-patch" using example\.com\/v1: \.spec\.color$/m);
+  const forced = await apply({ size: 'small', color: 'green', extra: { tags: ['z'] } }, '--force-conflicts');
+  t.is(forced.code, 0, forced.stderr);
+  const got = await g.client.get<any>('widgets', 'a', { namespace: 'default' });
+  t.deepEqual(got.spec, { size: 'small', color: 'green', extra: { tags: ['z'] }, replicas: 1 });
+  const entry = got.metadata.managedFields.find((e: { manager: string }) => e.manager === 'kubectl');
+  t.deepEqual(entry.fieldsV1, { 'f:spec': { 'f:color': {}, 'f:extra': { 'f:tags': {} }, 'f:size': {} } });
 });
