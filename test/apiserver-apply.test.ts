@@ -123,6 +123,12 @@ test('apiserver apply - bad options and configurations are upstream Statuses', a
   t.is(otherName.message, 'the name of the object (other) does not match the name on the URL (web)');
   const statusOfNothing = await failure(call('patch-status', { patch: { status: {} }, patchType: 'apply', fieldManager: 'x' }));
   t.is(statusOfNothing.code, 404);
+  const otherNamespace = await failure(apply({ ...deployment(), metadata: { name: 'web', namespace: 'elsewhere' } }));
+  t.is(otherNamespace.code, 400);
+  await apply(deployment());
+  const badEntries = await failure(call('patch', { patch: { metadata: { managedFields: [{ manager: 'm', operation: 'Bogus' }] } }, patchType: 'merge' }));
+  t.is(badEntries.code, 400);
+  t.regex(badEntries.message, /^metadata\.managedFields: entry 0: operation must be Apply or Update$/);
 });
 
 test('apiserver apply - status apply owns status fields only, under the status subresource; dry run stores nothing', async (t) => {

@@ -48,6 +48,7 @@ export function recordManaged(ctx: ServerContext, def: ResourceDef, old: KubeObj
   if (rec && 'managedFields' in rec) entries = rec.managedFields;
   else {
     const given = part === 'main' ? metaOf(obj).managedFields : undefined;
+    if (given !== undefined && given !== null) decodeOwners(given); // a 400 when they are not upstream's shape
     entries = given !== undefined ? given : old && metaOf(old).managedFields;
     if (rec) {
       const subresource = part === 'status' ? 'status' : rec.subresource;
@@ -90,7 +91,7 @@ export async function applyPatch(ctx: ServerContext, def: ResourceDef, req: ApiR
   const { object, owners } = recordApply(decodeOwners(live && metaOf(live).managedFields), live, applied, schemaOf(def), w, req.force === true);
   const managedFields = encodeOwners(owners);
   if (!kv) {
-    const body = { ...object, apiVersion: def.apiVersion, kind: def.kind, metadata: { ...object.metadata, name, ...(namespace ? { namespace } : {}), managedFields } } as KubeObject;
+    const body = { ...object, apiVersion: def.apiVersion, kind: def.kind, metadata: { ...object.metadata, name, ...(namespace && !object.metadata?.namespace ? { namespace } : {}), managedFields } } as KubeObject;
     return writes.create({ ...req, body, patch: undefined, patchType: undefined, fieldManager: undefined, force: undefined });
   }
   // The live resourceVersion is no precondition; one the configuration sets is.
