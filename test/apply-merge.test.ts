@@ -120,3 +120,11 @@ test('apply merge - sets merge as unions and null removes a field', (t) => {
   t.deepEqual(out, { metadata: { finalizers: ['a', 'b'] }, spec: { replicas: 1 } });
   t.deepEqual(live.spec, { paused: true, replicas: 1 });
 });
+
+test('apply merge - a __proto__ key is data: merged, compared and owned without touching prototypes', (t) => {
+  const cfg = JSON.parse('{"metadata":{"labels":{"__proto__":{"polluted":"yes"}}},"spec":{"replicas":1}}');
+  const { obj, entries } = apply(new Map(), { spec: { replicas: 1 } }, cfg, 'mgr', true);
+  t.is(({} as Record<string, unknown>).polluted, undefined);
+  t.true(Object.hasOwn(obj.metadata.labels, '__proto__'));
+  t.deepEqual(entries.find((e) => e.manager === 'mgr')!.fieldsV1, { 'f:metadata': { 'f:labels': { 'f:__proto__': { 'f:polluted': {} } } }, 'f:spec': { 'f:replicas': {} } });
+});

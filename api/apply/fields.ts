@@ -135,10 +135,13 @@ const subtree = (v: unknown, tags: FieldStrategy, type: PatchTypeDef, path: Fiel
   return out;
 };
 
+/** Returns an own property (a JSON key such as `__proto__` is data, never the prototype). */
+const own = (m: Map, k: string) => (Object.hasOwn(m, k) ? m[k] : undefined);
+
 function compareMaps(a: Map, b: Map, type: PatchTypeDef, path: FieldPath, acc: Acc): void {
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
     const f = fieldOf(type, k);
-    compareValues(a[k], b[k], f.tags, f.type, [...path, fieldElement(k)], acc);
+    compareValues(own(a, k), own(b, k), f.tags, f.type, [...path, fieldElement(k)], acc);
   }
 }
 

@@ -24,7 +24,7 @@ function mergeMaps(live: Map, config: Map, type: PatchTypeDef): Map {
       continue;
     }
     const f = fieldOf(type, k);
-    put(live, k, mergeValues(live[k], v, f.tags, f.type));
+    put(live, k, mergeValues(Object.hasOwn(live, k) ? live[k] : undefined, v, f.tags, f.type));
   }
   return live;
 }
