@@ -169,3 +169,16 @@ test('custom resource - a schema ajv cannot compile reports itself, never throws
   t.is(errs.length, 1);
   t.true(errs[0].includes('error building validator'));
 });
+
+test('custom resource - formats upstream checks (date-time, byte, ...) are checked; others are not', (t) => {
+  const schema: JSONSchemaProps = {
+    type: 'object',
+    properties: { spec: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, data: { type: 'string', format: 'byte' }, n: { type: 'integer', format: 'int32' } } } },
+  };
+  const [d] = customResourceDefs(widgetCrd([{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema } }]));
+  t.deepEqual(create(d, widget({ at: '2024-05-01T12:00:00Z', data: 'aGk=', n: 5 })), []);
+  t.deepEqual(create(d, widget({ at: 'yesterday', data: '%%' })), [
+    'spec.at: Invalid value: "yesterday": spec.at in body must be of type date-time: "yesterday"',
+    'spec.data: Invalid value: "%%": spec.data in body must be of type byte: "%%"',
+  ]);
+});

@@ -1,24 +1,33 @@
 // JSON Schema validation of custom resources with ajv, reported as upstream's CR validation reports it
 // (kube-openapi's validator behind apiextensions' ValidateCustomResource): paths and messages alike.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import { goValue, invalidValue, notSupported, required, tooLong, tooMany, typeInvalid, type FieldError } from '../validation/field.ts';
 import { pointerToPath } from '../validation/structural.ts';
 import type { JSONSchemaProps } from './types.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Formats upstream checks that ajv-formats knows alike; other formats (int32, Go durations, ...) are not checked. */
+const FORMATS = ['date-time', 'date', 'email', 'hostname', 'ipv4', 'ipv6', 'uri', 'uuid', 'byte'] as const;
 const isIntOrStringPair = (xs: unknown) =>
   Array.isArray(xs) && xs.length === 2 && xs.every((x, i) => isObj(x) && Object.keys(x).length === 1 && x.type === ['integer', 'string'][i]);
 
 /**
  * Returns a CRD schema node rewritten for ajv (draft-07): int-or-string becomes `type: [integer, string]`
  * (as upstream's converter does), nullable adds `null` to the type (and enum), OpenAPI 3.0's boolean
- * exclusiveMinimum/Maximum become numeric bounds, and `default` is dropped (defaulting is a separate step).
+ * exclusiveMinimum/Maximum become numeric bounds, formats ajv cannot check as upstream does are dropped,
+ * and `default` is dropped (defaulting is a separate step).
  */
 export function toAjvSchema(s: JSONSchemaProps): Record<string, unknown> {
   if (!isObj(s)) return {};
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) {
     if (k === 'default' || k === 'nullable' || k.startsWith('x-kubernetes-')) continue;
+    if (k === 'format') {
+      const f = v === 'datetime' ? 'date-time' : v;
+      if ((FORMATS as readonly unknown[]).includes(f)) out.format = f;
+      continue;
+    }
     if (k === 'properties' && isObj(v)) out.properties = Object.fromEntries(Object.entries(v).map(([p, ps]) => [p, toAjvSchema(ps as JSONSchemaProps)]));
     else if ((k === 'items' || k === 'not') && isObj(v)) out[k] = toAjvSchema(v as JSONSchemaProps);
     else if (k === 'additionalProperties') out[k] = isObj(v) ? toAjvSchema(v as JSONSchemaProps) : v;
@@ -45,7 +54,8 @@ export function toAjvSchema(s: JSONSchemaProps): Record<string, unknown> {
   return out;
 }
 
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+const ajv = new Ajv({ strict: false, allErrors: true });
+addFormats.default(ajv, [...FORMATS]);
 
 /** Go's names of JSON value types, as the validator reports a mismatch. */
 const jsonType = (v: unknown): string =>
@@ -81,6 +91,8 @@ function toFieldError(e: ErrorObject, root: unknown, base: string): FieldError |
       const missing = String(p.missingProperty);
       return required(field ? `${field}.${missing}` : missing);
     }
+    case 'format':
+      return typeInvalid(field, value, `${body} must be of type ${String(p.format)}: ${JSON.stringify(value)}`);
     case 'enum':
       return notSupported(field, value, (p.allowedValues as unknown[]).filter((x) => x !== null).map(enumText));
     case 'maxLength':
