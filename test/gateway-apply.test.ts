@@ -90,3 +90,22 @@ test('gateway apply - custom resources apply too: lists are atomic, a kubectl pa
   const entry = got.metadata.managedFields.find((e: { manager: string }) => e.manager === 'kubectl');
   t.deepEqual(entry.fieldsV1, { 'f:spec': { 'f:color': {}, 'f:extra': { 'f:tags': {} }, 'f:size': {} } });
 });
+
+test('gateway apply - server-side apply over a client-side applied object conflicts with kubectl-client-side-apply, as upstream; diff --server-side', async (t) => {
+  const g = await startGateway(t);
+  const csa = await g.kubectl(['apply', '--validate=false', '-f', '-'], stringify(deployment(2)));
+  t.is(csa.stdout, 'deployment.apps/web created\n', csa.stderr);
+  const before = await g.client.get<any>('deployments', 'web', { namespace: 'default' });
+  t.like(before.metadata.managedFields, [{ manager: 'kubectl-client-side-apply', operation: 'Update' }]);
+  const ssa = await g.kubectl(['apply', '--server-side', '--validate=false', '-f', '-'], stringify(deployment(4, 'nginx:1.28')));
+  t.regex(
+    ssa.stderr,
+    /^error: Apply failed with 2 conflicts: conflicts with "kubectl-client-side-apply" using apps\/v1:\n- \.spec\.replicas\n- \.spec\.template\.spec\.containers\[name="web"\]\.image\nPlease review the fields above/m,
+  );
+  // The same values: co-owned, no conflict.
+  t.is((await g.kubectl(['apply', '--server-side', '--validate=false', '-f', '-'], stringify(deployment(2)))).stdout, 'deployment.apps/web serverside-applied\n');
+  const diff = await g.kubectl(['diff', '--server-side', '--force-conflicts', '-f', '-'], stringify(deployment(4, 'nginx:1.29')));
+  t.is(diff.code, 1, diff.stderr);
+  t.regex(diff.stdout, /^\+\s+- image: nginx:1\.29$/m);
+  t.is((await g.client.get<any>('deployments', 'web', { namespace: 'default' })).spec.replicas, 2, 'diff wrote nothing');
+});
