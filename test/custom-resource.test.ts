@@ -182,3 +182,29 @@ test('custom resource - formats upstream checks (date-time, byte, ...) are check
     'spec.data: Invalid value: "%%": spec.data in body must be of type byte: "%%"',
   ]);
 });
+
+test('custom resource - set and map lists may not repeat an item or a key', (t) => {
+  const schema: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+          ports: {
+            type: 'array',
+            'x-kubernetes-list-type': 'map',
+            'x-kubernetes-list-map-keys': ['name'],
+            items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer' } } },
+          },
+        },
+      },
+    },
+  };
+  const [d] = customResourceDefs(widgetCrd([{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: schema } }]));
+  t.deepEqual(create(d, widget({ tags: ['a', 'b'], ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] })), []);
+  t.deepEqual(create(d, widget({ tags: ['a', 'b', 'a'], ports: [{ name: 'http', port: 80 }, { name: 'http', port: 81 }] })), [
+    'spec.tags[2]: Duplicate value: "a"',
+    'spec.ports[1]: Duplicate value: map[string]interface {}{"name":"http"}',
+  ]);
+});

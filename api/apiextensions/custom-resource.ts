@@ -6,6 +6,7 @@ import type { FieldError } from '../status.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { nameIsDNSSubdomain } from '../validation/strings.ts';
 import { compileCRValidator } from './cr-validation.ts';
+import { checkListTypes } from './list-types.ts';
 import { pruneAndDefault } from './prune-default.ts';
 import type { CRDVersion, CustomResourceDefinition } from './types.ts';
 
@@ -50,7 +51,7 @@ function versionDef(crd: CustomResourceDefinition, v: CRDVersion): ResourceDef {
     validate: (obj: KubeObject): FieldError[] => {
       const errs: FieldError[] = [];
       validateObjectMeta(obj.metadata ?? {}, { nameFn: nameIsDNSSubdomain, namespaced }, errs);
-      errs.push(...check(obj));
+      errs.push(...check(obj), ...checkListTypes(obj, schema));
       return errs;
     },
     validateUpdate: (obj: KubeObject, old: KubeObject): FieldError[] => {
