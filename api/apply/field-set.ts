@@ -44,9 +44,13 @@ const keyOf = (p: FieldPath) => JSON.stringify(p);
 export class FieldSet {
   private readonly members: ReadonlyMap<string, FieldPath>;
 
-  constructor(paths: Iterable<FieldPath> = []) {
+  constructor(paths: Iterable<FieldPath> | ReadonlyMap<string, FieldPath> = []) {
+    if (paths instanceof Map) {
+      this.members = paths;
+      return;
+    }
     const m = new Map<string, FieldPath>();
-    for (const p of paths) m.set(keyOf(p), p);
+    for (const p of paths as Iterable<FieldPath>) m.set(keyOf(p), p);
     this.members = m;
   }
 
@@ -74,19 +78,26 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.members.values(), ...other.members.values()]);
+    if (other.empty) return this;
+    if (this.empty) return other;
+    const m = new Map(this.members);
+    for (const [k, p] of other.members) m.set(k, p);
+    return new FieldSet(m);
   }
 
   difference(other: FieldSet): FieldSet {
-    return new FieldSet([...this.members.values()].filter((p) => !other.has(p)));
+    if (other.empty || this.empty) return this;
+    return new FieldSet(new Map([...this.members].filter(([k]) => !other.members.has(k))));
   }
 
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet([...this.members.values()].filter((p) => other.has(p)));
+    return new FieldSet(new Map([...this.members].filter(([k]) => other.members.has(k))));
   }
 
   equals(other: FieldSet): boolean {
-    return this.size === other.size && this.difference(other).empty;
+    if (this.size !== other.size) return false;
+    for (const k of this.members.keys()) if (!other.members.has(k)) return false;
+    return true;
   }
 
   /** Returns the FieldsV1 tree of the set. */
