@@ -159,3 +159,16 @@ test('gateway watch cache - an API server restart ends every watcher of the shar
   t.deepEqual(names(again.lines), ['ADDED r1']);
   t.is(env.cache.size, 1);
 });
+
+test('gateway watch cache - a bad selector on a watch from a resourceVersion is a 400 Status; nothing shared is left', async (t) => {
+  const env = await start(t);
+  const rv = await rvOf(env);
+  const r = await fetch(`${env.url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=${rv}&labelSelector=${encodeURIComponent('a in (')}`);
+  t.is(r.status, 400);
+  t.like(await r.json(), { kind: 'Status', code: 400, reason: 'BadRequest' });
+  t.is(env.cache.size, 0);
+  const ok = watchLines(t, env.url, `/api/v1/namespaces/default/pods?watch=1&resourceVersion=${rv}`);
+  await env.client.create('pods', pod('after-400'));
+  await waitFor(() => ok.lines.length === 1, 'the gateway still serves watches');
+  t.deepEqual(names(ok.lines), ['ADDED after-400']);
+});

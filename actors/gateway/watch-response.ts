@@ -93,7 +93,8 @@ export class WatchResponse {
     if (status) this.write(Buffer.from(JSON.stringify({ type: 'ERROR', object: status }) + '\n'));
     this.open = false;
     const { res } = this.call;
-    if (this.pending && !res.destroyed) this.start(undefined);
+    // Headers sent already: the request failed before the stream began (its Status was the answer).
+    if (this.pending && !res.destroyed && !res.headersSent) this.start(undefined);
     this.stopTimer();
     this.source?.stop();
     res.end();
