@@ -57,6 +57,33 @@ export interface MessageFaultOptions {
   to?: string;
 }
 
+/** A process of the user's own that a real scenario runs against its gateway (KUBECONFIG points at it). */
+export interface ExternalSpec {
+  /** The executable (looked up on PATH), e.g. `process.execPath`, `kubectl`, `python3`. */
+  command: string;
+  args?: string[];
+  /** Added to the runner's environment; KUBECONFIG is set by the runner. */
+  env?: Record<string, string>;
+  /** Working directory (default: the script's folder). */
+  cwd?: string;
+  /** Labels its output lines in the log (default: the command's base name). */
+  name?: string;
+}
+
+/** A started external process; the runner ends its process group when the run ends, pass or fail. */
+export interface ExternalHandle {
+  readonly name: string;
+  readonly pid: number;
+  /** The exit code, null when a signal ended it, undefined while it runs (usable in a sync condition). */
+  readonly exitCode: number | null | undefined;
+  /** Resolves when it exits. */
+  readonly exited: Promise<number | null>;
+  /** Its last 20 KB of output (stdout and stderr). */
+  output(): string;
+  /** Ends it (SIGTERM to its process group, SIGKILL after 3 s). */
+  stop(): Promise<void>;
+}
+
 /** A fault that can be lifted. */
 export interface FaultHandle {
   stop(): void;
@@ -109,6 +136,14 @@ export interface ScenarioApi {
   delete(kind: string, name: string, opts?: { namespace?: string; gracePeriodSeconds?: number; propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' }): Promise<void>;
   /** The API, for plain conditions and anything the helpers don't cover (driven by the runner). */
   readonly api: ApiClient;
+  /**
+   * Real mode only: starts a process of your own (an operator, a client-library script, kubectl)
+   * with KUBECONFIG pointing at the scenario's HTTP gateway (started on first use), its output in
+   * the run's log; it is stopped (its process group) when the run ends, even on failure.
+   * Simulated mode refuses it (time there is virtual and no HTTP gateway runs): give such a
+   * scenario `modes: ['real']`.
+   */
+  external(spec: ExternalSpec): Promise<ExternalHandle>;
 
   // ---- reading state (the runner's informer caches: always current as of the last event)
   pods(filter?: PodFilter): PodSet;

@@ -7,9 +7,10 @@ import type { KubeObject } from '../api/meta.ts';
 import type { ApiClient } from '../bus/client.ts';
 import { API_VERBS, apiSubject, watchInbox } from '../bus/subjects.ts';
 import type { Lease } from '../api/kinds/lease.ts';
-import type { ChangeHandlers, CheckResult, Component, Condition, ControlPlaneTarget, ElectedComponent, FaultHandle, MessageFaultOptions, ObjectFilter, PodFilter, ScenarioApi, WaitOptions } from './api.types.ts';
+import type { ChangeHandlers, CheckResult, Component, Condition, ControlPlaneTarget, ElectedComponent, ExternalHandle, ExternalSpec, FaultHandle, MessageFaultOptions, ObjectFilter, PodFilter, ScenarioApi, WaitOptions } from './api.types.ts';
 import { formatDuration, toMs } from './duration.ts';
 import type { Expectations } from './expectations.ts';
+import { externalName, startExternal } from './external-step.ts';
 import { toObjects } from './manifests.ts';
 import { StepQueue } from './step-queue.ts';
 import { FaultSpecError } from './faults.ts';
@@ -141,6 +142,11 @@ export class ScenarioContext implements ScenarioApi {
   }
   delete(kind: string, name: string, opts: Parameters<ScenarioApi['delete']>[2] = {}): Promise<void> {
     return this.act(`delete ${kind}/${name}`, () => this.d.drive(deleteObject(this.d.client, kind, name, opts)));
+  }
+
+  external(spec: ExternalSpec): Promise<ExternalHandle> {
+    return this.act(`start external ${externalName(spec)}: ${[spec.command, ...(spec.args ?? [])].join(' ')}`, () =>
+      (this.busUp(`start external ${externalName(spec)}`), startExternal(this.d, spec, this.o.baseDir, (text) => this.x.emit('info', text), (text, fn) => this.act(text, fn))));
   }
 
   // ---- reading state

@@ -5,10 +5,11 @@ import type { Clock } from '../../bus/clock.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { LogFormat } from '../../runtime/logger.ts';
-import type { Component } from '../api.types.ts';
+import type { Component, ExternalSpec } from '../api.types.ts';
 import type { FaultPlan } from '../faults.ts';
 import { replicaNames, type Replicas } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
+import type { ExternalProcess } from './external.ts';
 import type { Mode } from '../types.ts';
 
 /** A node ready to start: every option resolved. */
@@ -86,6 +87,11 @@ export interface Driver {
   knows(target: string): boolean;
   /** Messages delivered so far (simulated), for the report. */
   messages(): number | undefined;
+  /**
+   * Real mode: starts a user's process with KUBECONFIG pointing at the cluster's HTTP gateway (started
+   * on first use); it is ended with the cluster. Simulated mode has none (the context refuses the step).
+   */
+  external?(spec: ExternalSpec & { name: string }, cwd: string, onLine: (line: string) => void): Promise<ExternalProcess>;
   /** Waits until what the cluster did so far has reached the trace (real mode: the processes' feeds). */
   settleTrace?(): Promise<void>;
   stop(): Promise<void>;

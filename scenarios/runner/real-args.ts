@@ -36,6 +36,11 @@ export function controlPlaneArgs(c: Component, x: ArgsContext): string[] {
   ];
 }
 
+/** Returns the arguments of the scenario's HTTP gateway (a control-plane process with only the gateway, on a free loopback port). */
+export function gatewayArgs(x: ArgsContext): string[] {
+  return ['control-plane', '--log-level', 'warn', '--actors', 'gateway', ...traceFlag(x), '--http-address', '127.0.0.1:0', '--leader-elect', 'false'];
+}
+
 /** Returns the arguments of a node's `kubus node` process. */
 export function nodeArgs(n: ResolvedNode, x: ArgsContext): string[] {
   const t = x.timings;

@@ -15,19 +15,22 @@ import { STATUS_QUERY, statusReplies, TRACE_SPANS } from '../../bus/subjects.ts'
 import type { BusStatus } from '../../bus/types.ts';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
 import type { ProcessStatus } from '../../runtime/status.ts';
-import type { FaultHandle } from '../api.types.ts';
+import type { ExternalSpec, FaultHandle } from '../api.types.ts';
 import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
 import { componentOf, elected, LEASE_OF } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
 import { members, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
+import { Externals, type ExternalProcess } from './external.ts';
 import { KubusProcess, ProcessStartError } from './processes.ts';
-import { controlPlaneArgs, nodeArgs, type ArgsContext } from './real-args.ts';
+import { controlPlaneArgs, gatewayArgs, nodeArgs, type ArgsContext } from './real-args.ts';
 import { Relay } from './relay.ts';
 
 const START_TIMEOUT_MS = 30_000;
 /** Five feed intervals (runtime/trace-feed.ts publishes every 100 ms). */
 const FEED_SETTLE_MS = 500;
 const RUNNING = /running against/;
+/** The member name of the scenario's gateway process (a fault target like any other). */
+const GATEWAY = 'gateway';
 
 interface Member {
   relay: Relay;
@@ -54,6 +57,11 @@ export class RealDriver implements Driver {
   private readonly members = new Map<string, Member>();
   private readonly heartbeatFaults = new Map<string, FaultHandle[]>();
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'kubus-scenario-'));
+  /** The users' processes, and the gateway they reach (a member like any other, started on first use). */
+  private readonly externals = new Externals(async () => {
+    await this.launch(GATEWAY, gatewayArgs(this.argsContext()));
+    return this.members.get(GATEWAY)!.proc!.output();
+  });
   private t0 = performance.now();
   private waker: (() => void) | undefined;
   /** The runner's own connection, as its status events say; waiters are told of every change. */
@@ -266,6 +274,10 @@ export class RealDriver implements Driver {
     });
   }
 
+  external(spec: ExternalSpec & { name: string }, cwd: string, onLine: (line: string) => void): Promise<ExternalProcess> {
+    return this.externals.start(spec, cwd, onLine);
+  }
+
   knows(target: string): boolean {
     return !!this.members.get(target)?.proc;
   }
@@ -275,6 +287,7 @@ export class RealDriver implements Driver {
   }
 
   async stop(): Promise<void> {
+    await this.externals.stop(); // first: the cluster still answers their last calls
     const order = [...this.members.entries()].reverse();
     await Promise.all(order.filter(([t]) => !componentOf(t)).map(([, m]) => m.proc?.stop('SIGTERM', 3_000)));
     for (const [, t] of members(this.opts.replicas).reverse()) await this.members.get(t)?.proc?.stop('SIGTERM', 3_000);
