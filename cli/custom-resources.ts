@@ -9,7 +9,7 @@ import { createLogger } from '../runtime/logger.ts';
 import { withSession, type GlobalOptions } from './context.ts';
 
 /** Commands whose first argument is a resource (TYPE, TYPE,TYPE or TYPE/NAME). */
-const NAMING = new Set(['get', 'describe', 'delete', 'scale', 'explain']);
+const NAMING = new Set(['get', 'describe', 'delete', 'scale', 'explain', 'trace']);
 /** Commands that read manifests, which may hold custom kinds. */
 const MANIFESTS = new Set(['apply', 'delete']);
 

@@ -8,7 +8,7 @@ import type { KubeObject } from '../../api/meta.ts';
 import type { Indexers } from '../../bus/indexer.ts';
 import type { Informer } from '../../bus/informer.ts';
 import { keyOf } from '../../bus/informer.ts';
-import { currentContext, runHandling } from '../../bus/trace.ts';
+import { currentContext, runHandling, type HandlingContext } from '../../bus/trace.ts';
 import type { SharedOptions } from '../../bus/informer-factory.ts';
 import { defineActor, type ActorDefinition, type ActorDeps } from './actor.ts';
 import { controllerMachine, workerMachine, type ReconcileResult } from './controller.machine.ts';
@@ -67,20 +67,31 @@ export function defineController<Input = void, S = undefined>(spec: ControllerSp
       };
       const ctx: ControllerContext<S> = { ...base, state: spec.init ? spec.init(base, input) : (undefined as S) };
       const workers = typeof spec.workers === 'function' ? spec.workers(input) : (spec.workers ?? 1);
+      // What first caused each queued key (an event's span): its reconcile runs as that event's
+      // handling, so what it writes joins the event's trace. Requeues (retries, requeueAfter) have none.
+      const causes = new Map<string, HandlingContext>();
+      const add = (k: string) => {
+        if (!causes.has(k)) causes.set(k, currentContext() ?? { actor: deps.id });
+        queue.add(k);
+      };
       // One event adds each key once: a second add while it is being reconciled would mean "changed again".
       const enqueue = (w: WatchSpec<S>, ...objs: KubeObject[]) => {
         const keys = new Set<string>();
         for (const o of objs) for (const k of w.keys ? w.keys(o, ctx) : [keyOf(o)]) keys.add(k);
-        for (const k of keys) queue.add(k);
+        for (const k of keys) add(k);
       };
       const enqueueUpdate = (w: WatchSpec<S>, old: KubeObject, obj: KubeObject) => {
         if (!w.updateKeys) return enqueue(w, old, obj);
-        for (const k of new Set(w.updateKeys(old, obj, ctx))) queue.add(k);
+        for (const k of new Set(w.updateKeys(old, obj, ctx))) add(k);
       };
       const worker = workerMachine.provide({
         actors: {
           next: fromPromise(() => new Promise<string>((resolve) => queue.next(resolve))),
-          reconcile: fromPromise<ReconcileResult | void, { key: string }>(({ input: { key } }) => spec.reconcile(key, ctx, input)),
+          reconcile: fromPromise<ReconcileResult | void, { key: string }>(({ input: { key } }) => {
+            const cause = causes.get(key) ?? { actor: deps.id };
+            causes.delete(key);
+            return runHandling(cause, () => spec.reconcile(key, ctx, input));
+          }),
         },
         actions: {
           succeeded: (_, { key, result }) => {

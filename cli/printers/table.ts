@@ -1,5 +1,6 @@
 // `kubectl get` tables: columns per resource (api/table), NAMESPACE with -A, wide columns with -o wide, tabwriter alignment.
-import { columnsFor } from '../../api/table/columns.ts';
+import { resourceFor } from '../../api/resources.ts';
+import { columnsFor, columnsOf } from '../../api/table/columns.ts';
 import { rec, str } from '../../api/table/loose.ts';
 import type { Cell, KindColumns } from '../../api/table/types.ts';
 import { normalizeResource } from './resources.ts';
@@ -12,11 +13,14 @@ export interface Table {
   row(obj: unknown): string[];
 }
 
-/** Returns the columns of a resource (plural, singular or short name); NAME AGE for anything unknown. */
-export const printerFor = (resource: string): KindColumns => columnsFor(normalizeResource(resource));
+/** Returns the columns of a resource (plural, singular or short name): a custom resource's printer columns; NAME AGE for anything unknown. */
+export function printerFor(resource: string): KindColumns {
+  const def = resourceFor(resource);
+  return def?.custom ? columnsOf(def) : columnsFor(normalizeResource(resource));
+}
 
-// kubectl prints a typed cell with %v: integers as decimal.
-const cellText = (c: Cell): string => (typeof c === 'string' ? c : String(c));
+// kubectl prints a typed cell with %v (integers as decimal), and nothing for a null one (a printer column that found nothing).
+const cellText = (c: Cell): string => (c === null ? '' : typeof c === 'string' ? c : String(c));
 
 /** Returns the table of a resource as `kubectl get` v1.32 prints it: priority-0 columns, and priority-1 ones with -o wide. */
 export function tableFor(resource: string, opts: TableOptions): Table {

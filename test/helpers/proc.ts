@@ -17,8 +17,11 @@ export interface Proc {
 }
 
 /** Starts `kubus ARGS...` in the background; it is killed in teardown. */
-export function startKubus(t: ExecutionContext, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [KUBUS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export const startKubus = (t: ExecutionContext, args: string[], env: Record<string, string> = {}): Proc => startNode(t, [KUBUS, ...args], env);
+
+/** Starts `node ARGS...` (a script and its arguments; TypeScript through tsx) in the background; it is killed in teardown. */
+export function startNode(t: ExecutionContext, args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, args[0].endsWith('.ts') ? ['--import', 'tsx', ...args] : args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -46,12 +49,12 @@ export function startKubus(t: ExecutionContext, args: string[], env: Record<stri
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`timed out waiting for ${re} in output of kubus ${args.join(' ')}:\n${out}`));
+          reject(new Error(`timed out waiting for ${re} in output of ${args.join(' ')}:\n${out}`));
         }, timeoutMs);
         const onExit = () => {
           check();
           cleanup();
-          reject(new Error(`kubus ${args.join(' ')} exited before printing ${re}:\n${out}`));
+          reject(new Error(`${args.join(' ')} exited before printing ${re}:\n${out}`));
         };
         const cleanup = () => {
           clearTimeout(timer);
