@@ -1,5 +1,7 @@
 // Server-side apply as pure functions: merge with ownership, pruning, conflicts, force, and Update entries (api/apply/).
 import test from 'ava';
+import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
 import { decodeOwners, encodeOwners, mergeApplied, recordApply, recordUpdate, type Owners, type Writer } from '../api/apply/index.ts';
 import { StatusError } from '../api/status.ts';
 
@@ -127,4 +129,31 @@ test('apply merge - a __proto__ key is data: merged, compared and owned without 
   t.is(({} as Record<string, unknown>).polluted, undefined);
   t.true(Object.hasOwn(obj.metadata.labels, '__proto__'));
   t.deepEqual(entries.find((e) => e.manager === 'mgr')!.fieldsV1, { 'f:metadata': { 'f:labels': { 'f:__proto__': { 'f:polluted': {} } } }, 'f:spec': { 'f:replicas': {} } });
+});
+
+test('apply merge - random configurations over random live objects: a result or a Status, never a crash; re-applying is a no-op', (t) => {
+  const scalar = fc.oneof(fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 3 }), fc.boolean(), fc.constant(null));
+  const container = fc.record({ name: fc.constantFrom('a', 'b', 'c'), image: fc.option(fc.string({ maxLength: 2 }), { nil: undefined }), ports: fc.option(fc.array(fc.record({ containerPort: fc.integer({ min: 1, max: 3 }) }), { maxLength: 2 }), { nil: undefined }) }, { requiredKeys: [] });
+  const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('v'), { maxLength: 2 }), fc.dictionary(fc.constantFrom('x', 'y', '__proto__'), tie('v'), { maxKeys: 2 })),
+  })).v;
+  const obj = fc.record({
+    metadata: fc.record({ labels: fc.dictionary(fc.constantFrom('a', 'b'), fc.string({ maxLength: 2 }), { maxKeys: 2 }), finalizers: fc.array(fc.constantFrom('f', 'g'), { maxLength: 2 }) }, { requiredKeys: [] }),
+    spec: fc.record({ replicas: scalar, template: fc.record({ spec: fc.record({ containers: fc.array(container, { maxLength: 3 }) }) }), extra: value }, { requiredKeys: [] }),
+  }, { requiredKeys: [] });
+  fc.assert(
+    fc.property(obj, obj, fc.boolean(), (live, cfg, force) => {
+      let first;
+      try {
+        first = recordApply(new Map(), live, cfg, 'Deployment', w('m'), force);
+      } catch (err) {
+        if (!(err instanceof StatusError)) throw err;
+        return;
+      }
+      const again = recordApply(first.owners, first.object, cfg, 'Deployment', w('m', '2027-01-01T00:00:00Z'), false);
+      return isDeepStrictEqual(again.object, first.object) && isDeepStrictEqual(encodeOwners(again.owners), encodeOwners(first.owners));
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
 });

@@ -48,7 +48,14 @@ function mergeValues(live: unknown, config: unknown, tags: FieldStrategy, type: 
       }
     }
   }
-  return structuredClone(config);
+  return fresh(config, type);
+}
+
+/** Returns a configuration value for a field the live object lacks: nulls dropped, as a merge into nothing. */
+function fresh(config: unknown, type: PatchTypeDef): unknown {
+  if (isMap(config)) return mergeMaps({}, config, type);
+  if (Array.isArray(config)) return config.map((v) => fresh(v, type));
+  return config;
 }
 
 /**
