@@ -243,7 +243,7 @@ report(`Gateway: ${WATCHES} concurrent HTTP watches on pods, ${RATE} writes/s fo
   { name: 'gateway CPU', value: w.gatewayCpu, unit: '% of a core', higherIsBetter: false, anchor: 'its own process, /proc/<pid>/stat' },
   { name: 'gateway CPU per 1,000 events', value: (w.gatewayCpuSec * 1e6) / Math.max(1, w.delivered), unit: 'ms', higherIsBetter: false, anchor: 'CPU time / events written to HTTP streams: what one core can carry, whatever the machine load' },
   { name: 'bench process CPU', value: w.benchCpu, unit: '% of a core', higherIsBetter: false, anchor: 'API server + writer + all HTTP watch clients' },
-  { name: 'bench CPU per 1,000 events', value: (w.benchCpuSec * 1e6) / Math.max(1, w.delivered), unit: 'ms', higherIsBetter: false, anchor: 'API server (one bus watch per HTTP watch) + HTTP clients' },
+  { name: 'bench CPU per 1,000 events', value: (w.benchCpuSec * 1e6) / Math.max(1, w.delivered), unit: 'ms', higherIsBetter: false, anchor: 'API server (one bus watch: the gateway shares it among watches from one resourceVersion) + HTTP clients' },
   { name: 'nats-server CPU', value: w.natsCpu, unit: '% of a core', higherIsBetter: false },
   { name: 'bus patch p99', value: w.writeP99, unit: 'ms', higherIsBetter: false, anchor: `the writes themselves, same run; ${w.failed} of ${RATE * SECONDS} failed` },
 ]);
