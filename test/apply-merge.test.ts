@@ -157,3 +157,19 @@ test('apply merge - random configurations over random live objects: a result or 
   );
   t.pass();
 });
+
+test('apply merge - more than 10 Update managers: the oldest merge into "ancient-changes", as upstream caps them', (t) => {
+  let owners: Owners = new Map();
+  let obj: Obj = { metadata: { labels: {} } };
+  for (let i = 0; i < 12; i++) {
+    const next = structuredClone(obj);
+    next.metadata.labels[`l${i}`] = 'x';
+    owners = recordUpdate(owners, obj, next, 'Deployment', w(`m${String(i).padStart(2, '0')}`, `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`));
+    obj = next;
+  }
+  const entries = encodeOwners(owners);
+  t.is(entries.length, 10);
+  const ancient = entries.find((e) => e.manager === 'ancient-changes')!;
+  t.deepEqual(ancient.fieldsV1, { 'f:metadata': { 'f:labels': { 'f:l0': {}, 'f:l1': {}, 'f:l2': {} } } });
+  t.false(entries.some((e) => ['m00', 'm01', 'm02'].includes(e.manager)));
+});

@@ -101,6 +101,32 @@ export function recordUpdate(owners: Owners, before: unknown, after: unknown, ki
   const set = (prior?.set ?? new FieldSet()).difference(c.removed).union(changed);
   out.delete(key);
   if (!set.empty) out.set(key, { ...me, set, time: changed.empty && c.removed.empty && prior?.time ? prior.time : w.time });
+  return capUpdates(out);
+}
+
+/** Upstream's cap on Update entries; the oldest beyond it merge into one "ancient-changes" entry per API version. */
+export const MAX_UPDATE_MANAGERS = 10;
+
+function capUpdates(owners: Owners): Owners {
+  const updaters = [...owners].filter(([, o]) => o.operation === 'Update');
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return owners;
+  updaters.sort(([ka, a], [kb, b]) => cmp(a.time ?? '', b.time ?? '') || cmp(ka, kb));
+  const out = new Map(owners);
+  let count = updaters.length;
+  for (const [k, o] of updaters) {
+    if (count <= MAX_UPDATE_MANAGERS) break;
+    const bucket: Owner = { manager: 'ancient-changes', operation: 'Update', apiVersion: o.apiVersion, set: o.set };
+    const bk = ownerKey(bucket);
+    if (bk === k) continue;
+    const prior = out.get(bk);
+    out.delete(k);
+    count--;
+    if (prior) out.set(bk, { ...prior, set: prior.set.union(o.set), ...(o.time && o.time > (prior.time ?? '') ? { time: o.time } : {}) });
+    else {
+      out.set(bk, { ...bucket, ...(o.time ? { time: o.time } : {}) });
+      count++;
+    }
+  }
   return out;
 }
 
