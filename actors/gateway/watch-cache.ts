@@ -9,6 +9,9 @@ import type { Status } from '../../api/status.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { ClientWatch, WatchEndReason, WatchHandlers } from '../../bus/watch-client.ts';
 
+/** How many unsent bytes a watch response may hold when its next event comes (upstream too cuts watchers that fall behind). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
 export interface WatchCacheOptions {
   /** Recent events kept per shared watch for watchers that start from a recent resourceVersion (default 1,000). */
   ringSize?: number;
@@ -85,7 +88,7 @@ export class WatchCache {
     opts: WatchCacheOptions = {},
   ) {
     this.ringSize = opts.ringSize ?? 1000;
-    this.maxBufferedBytes = opts.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   }
 
   /** Shared watches open now (for tests and status). */

@@ -8,10 +8,8 @@ import type { WatchHandlers } from '../../bus/watch-client.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
 import { requestedOutput } from './output.ts';
-import type { CachedEvent, Joined } from './watch-cache.ts';
+import { DEFAULT_MAX_BUFFERED_BYTES, type CachedEvent, type Joined } from './watch-cache.ts';
 import { outputKey, WatchResponse } from './watch-response.ts';
-
-const DEFAULT_MAX_BUFFERED = 8 * 1024 * 1024;
 
 /** Streams a watch until it ends; answers nothing itself (the stream is the answer). */
 export async function streamWatch(call: Call): Promise<Reply> {
@@ -34,7 +32,7 @@ export async function streamWatch(call: Call): Promise<Reply> {
     resourceVersion: query.get('resourceVersion') || undefined,
     allowWatchBookmarks: boolParam(query, 'allowWatchBookmarks'),
   };
-  const out = new WatchResponse(call, output, watches?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED);
+  const out = new WatchResponse(call, output, watches?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
   const from = /^\d+$/.test(opts.resourceVersion ?? '') ? Number(opts.resourceVersion) : 0;
   try {
     if (watches && from > 0) {
