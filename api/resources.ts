@@ -183,6 +183,22 @@ export function unregisterCustomResource(crdName: string): void {
   if (custom.delete(crdName)) reindexCustom();
 }
 
+/** Returns every served version of a custom resource (the storage version first); a built-in's own def. */
+export const servedVersionsOf = (def: ResourceDef): readonly ResourceDef[] => (def.custom ? (custom.get(def.custom.crd) ?? [def]) : [def]);
+
+/**
+ * Returns an object, or a list's items, in the version a client asked for: for custom resources
+ * without a conversion webhook (strategy None), as upstream, only apiVersion changes.
+ */
+export function inServedVersion(def: ResourceDef, body: unknown): unknown {
+  if (!def.custom || !body || typeof body !== 'object') return body;
+  const storage = servedVersionsOf(def)[0];
+  if (storage.apiVersion === def.apiVersion) return body;
+  const one = (o: unknown) => (o && typeof o === 'object' && (o as KubeObject).apiVersion === storage.apiVersion ? { ...(o as KubeObject), apiVersion: def.apiVersion } : o);
+  const b = body as { items?: unknown[] };
+  return Array.isArray(b.items) ? { ...b, items: b.items.map(one) } : one(body);
+}
+
 /** Returns the CRD name whose resource is served under a plural, if any. */
 export function customResourceOwner(plural: string): string | undefined {
   for (const [name, defs] of custom) if (defs[0].plural === plural) return name;

@@ -78,3 +78,19 @@ test('gateway crd - explain from the CRD schema; unknown fields refused under St
   t.regex(warned.stderr, /unknown field "spec\.junk"/);
   t.is((await g.kubectl(['get', 'widget', 'b', '-o', 'jsonpath={.spec}'])).stdout, '{"replicas":1,"size":"small"}');
 });
+
+test('gateway crd - a second served version: objects written and read in either, stored in the storage version', async (t) => {
+  const g = await startGateway(t);
+  const crd = widgetCrd();
+  const v1 = crd.spec.versions[0];
+  crd.spec.versions = [{ ...v1, name: 'v1beta1', storage: false }, v1];
+  t.is((await g.kubectl(['apply', '-f', '-'], stringify(crd))).code, 0);
+  const made = await g.kubectl(['create', '-f', '-'], stringify({ ...widget('old'), apiVersion: 'example.com/v1beta1' }));
+  t.is(made.code, 0, made.stderr);
+  t.is((await g.client.get('widgets', 'old', { namespace: 'default' })).apiVersion, 'example.com/v1');
+  t.is((await g.kubectl(['get', 'widgets.v1beta1.example.com', 'old', '-o', 'jsonpath={.apiVersion}'])).stdout, 'example.com/v1beta1');
+  t.is((await g.kubectl(['get', 'widgets.v1.example.com', 'old', '-o', 'jsonpath={.apiVersion}'])).stdout, 'example.com/v1');
+  const versions = JSON.parse((await g.kubectl(['get', '--raw', '/apis/example.com'])).stdout);
+  t.deepEqual(versions.versions.map((v: { version: string }) => v.version).sort(), ['v1', 'v1beta1']);
+  t.is(versions.preferredVersion.version, 'v1');
+});

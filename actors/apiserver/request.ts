@@ -2,6 +2,7 @@
 import type { KubeObject } from '../../api/meta.ts';
 import type { ApiRequest } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
+import { servedVersionsOf } from '../../api/resources.ts';
 import { badRequest } from '../../api/status.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -49,6 +50,8 @@ export function checkKind(def: ResourceDef, obj: KubeObject): void {
   if (obj.apiVersion === undefined || obj.apiVersion === '') obj.apiVersion = def.apiVersion;
   if (obj.kind !== def.kind)
     throw badRequest(`the kind of the object (${String(obj.kind)}) does not match the resource ${def.plural} (${def.kind})`);
+  // A custom object may come in any served version: with no conversion webhook (strategy None) only its apiVersion changes.
+  if (def.custom && obj.apiVersion !== def.apiVersion && servedVersionsOf(def).some((d) => d.apiVersion === obj.apiVersion)) obj.apiVersion = def.apiVersion;
   if (obj.apiVersion !== def.apiVersion)
     throw badRequest(`the API version of the object (${String(obj.apiVersion)}) does not match ${def.apiVersion}`);
 }

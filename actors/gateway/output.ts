@@ -1,6 +1,7 @@
 // The one place where a get, list or watch answer takes the form the client's Accept asks for:
 // plain JSON, a meta.k8s.io Table (kubectl get), or PartialObjectMetadata(List) (metadata informers).
 import { negotiateOutput, notAcceptableMessage, parseIncludeObject, renderOutput, type NegotiatedOutput } from '../../api/table/index.ts';
+import { inServedVersion } from '../../api/resources.ts';
 import { StatusError } from '../../api/status.ts';
 import type { Call } from './call.ts';
 import { HttpStatusError } from './http.ts';
@@ -22,7 +23,7 @@ export function requestedOutput(call: Call): Output {
 
 /** Returns `body` in the requested form; a watch passes `noHeaders` for every event after the first (upstream sends the columns once). */
 export function render(call: Call, out: Output, body: unknown, noHeaders = false): unknown {
-  const r = renderOutput(body, call.target.def, out.form, { now: call.clock.now(), includeObject: out.includeObject, noHeaders });
+  const r = renderOutput(inServedVersion(call.target.def, body), call.target.def, out.form, { now: call.clock.now(), includeObject: out.includeObject, noHeaders });
   if (!r.ok) throw new HttpStatusError(r.code, r.reason, r.message);
   return r.body;
 }

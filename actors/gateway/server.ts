@@ -2,6 +2,7 @@
 // answer; every failure becomes a Kubernetes Status with its HTTP code.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inServedVersion } from '../../api/resources.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
@@ -57,7 +58,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
     };
     const run = verbFor(method, target.subresource ?? (target.name === undefined ? 'collection' : 'object'));
     const reply = await run(call);
-    if (reply) sendJson(res, reply.code, reply.body);
+    if (reply) sendJson(res, reply.code, inServedVersion(target.def, reply.body));
   } catch (err) {
     const { status, expected } = statusOf(err);
     if (!expected) deps.log.error({ err, method, path: url.pathname }, 'gateway request failed');
