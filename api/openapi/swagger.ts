@@ -26,7 +26,25 @@ export function schemaV2(s: Json): Json {
     out.$ref = out.allOf[0].$ref;
     delete out.allOf;
   }
-  return out;
+  return structuralV2(out);
+}
+
+/**
+ * Drops what kubectl's v2 model cannot hold, as upstream's ToStructuralOpenAPIV2 does for a CRD's
+ * schema: logic junctors; a nullable value's type and fields; the fields of a value that keeps
+ * unknown fields (or kubectl would refuse the unknown ones); an array's type once it has no items.
+ */
+function structuralV2(s: Json): Json {
+  for (const k of ['allOf', 'anyOf', 'oneOf', 'not']) delete s[k];
+  if (s.nullable) {
+    for (const k of ['nullable', 'type', 'items', 'properties']) delete s[k];
+  }
+  if (s['x-kubernetes-preserve-unknown-fields']) {
+    delete s.items;
+    delete s.properties;
+  }
+  if (s.type === 'array' && !s.items) delete s.type;
+  return s;
 }
 
 /**
