@@ -12,6 +12,8 @@ import { withSession, type GlobalOptions } from './context.ts';
 const NAMING = new Set(['get', 'describe', 'delete', 'scale', 'explain', 'trace']);
 /** Commands that read manifests, which may hold custom kinds. */
 const MANIFESTS = new Set(['apply', 'delete']);
+/** Commands that list every resource. */
+const LISTING = new Set(['api-resources']);
 
 /** Returns true when the command names a resource that is not built in, or reads manifests. */
 function needsCustomResources(cmd: Command): boolean {
@@ -35,5 +37,7 @@ export async function loadCustomResources(opts: GlobalOptions): Promise<void> {
 export function withCustomResources(program: Command): void {
   program.hook('preAction', async (root, cmd) => {
     if (needsCustomResources(cmd)) await loadCustomResources(root.opts<GlobalOptions>());
+    // Listing works without a cluster too: then it shows the built-in kinds only.
+    else if (LISTING.has(cmd.name())) await loadCustomResources(root.opts<GlobalOptions>()).catch(() => undefined);
   });
 }
