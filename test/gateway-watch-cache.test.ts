@@ -14,6 +14,7 @@ import { silentLogger } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { pod, startApi, type ApiEnv } from './helpers/api.ts';
 import { waitFor } from './helpers/wait.ts';
+import { widget, widgetCrd } from './fixtures/crd-widget.ts';
 
 interface Env extends ApiEnv {
   url: string;
@@ -171,4 +172,21 @@ test('gateway watch cache - a bad selector on a watch from a resourceVersion is 
   await env.client.create('pods', pod('after-400'));
   await waitFor(() => ok.lines.length === 1, 'the gateway still serves watches');
   t.deepEqual(names(ok.lines), ['ADDED after-400']);
+});
+
+test('gateway watch cache - watches of two served versions of a custom resource are not shared: each gets its own version', async (t) => {
+  const env = await start(t);
+  const crd = widgetCrd();
+  crd.spec.versions = [{ ...crd.spec.versions[0], name: 'v1beta1', storage: false }, crd.spec.versions[0]];
+  await env.client.create('customresourcedefinitions', crd);
+  await waitFor(async () => (await fetch(`${env.url}/apis/example.com/v1beta1/namespaces/default/widgets`)).status === 200, 'both versions served');
+  const rv = (await env.client.list('widgets', { namespace: 'default' })).metadata.resourceVersion!;
+  const beta = watchLines(t, env.url, `/apis/example.com/v1beta1/namespaces/default/widgets?watch=1&resourceVersion=${rv}`);
+  const v1 = watchLines(t, env.url, `/apis/example.com/v1/namespaces/default/widgets?watch=1&resourceVersion=${rv}`);
+  await waitFor(() => env.cache.watching === 2, 'both watchers on');
+  t.is(env.cache.size, 2, 'one shared watch per version');
+  await env.client.create('widgets', widget('w'));
+  await waitFor(() => beta.lines.length === 1 && v1.lines.length === 1, 'both got the event');
+  t.is(beta.lines[0].object.apiVersion, 'example.com/v1beta1');
+  t.is(v1.lines[0].object.apiVersion, 'example.com/v1');
 });

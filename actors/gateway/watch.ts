@@ -36,7 +36,8 @@ export async function streamWatch(call: Call): Promise<Reply> {
   const from = /^\d+$/.test(opts.resourceVersion ?? '') ? Number(opts.resourceVersion) : 0;
   try {
     if (watches && from > 0) {
-      const key = JSON.stringify([target.def.plural, opts.namespace ?? '', opts.labelSelector ?? '', opts.fieldSelector ?? '']);
+      // The version asked is in the key: a custom resource's events are rendered in it.
+      const key = JSON.stringify([target.def.apiVersion, target.def.plural, opts.namespace ?? '', opts.labelSelector ?? '', opts.fieldSelector ?? '']);
       const open = (h: WatchHandlers) => client.watch(target.def.plural, { ...opts, allowWatchBookmarks: true }, h);
       const forms = [outputKey(output, false), outputKey(output, true)];
       const joined: Joined = await watches.join(key, from, open, {
