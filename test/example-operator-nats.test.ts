@@ -32,12 +32,12 @@ test('example operator nats - the operator process reconciles a Website, and kub
   await waitFor(async () => (await runKubus(['--nats', nats.url, 'get', 'deployment', 'hello'])).code === 0, 'the Deployment', 20_000, 200);
   const get = await waitFor(async () => {
     const r = await runKubus(['--nats', nats.url, 'get', 'websites']);
-    return /^hello\s+2\s+0\s+\d+s$/m.test(r.stdout) && r;
+    return /^hello\s+2\s+0\s+\d+s$/m.test(r.stdout) ? r : undefined;
   }, 'the Website with its printer columns', 20_000, 200);
   t.regex(get.stdout, /^NAME\s+REPLICAS\s+READY\s+AGE$/m);
   const trace = await waitFor(async () => {
     const r = await runKubus(['--nats', nats.url, 'trace', 'website', 'hello']);
-    return /controller\/website/.test(r.stdout) && /create deployments/.test(r.stdout) && r;
+    return /controller\/website/.test(r.stdout) && /create deployments/.test(r.stdout) ? r : undefined;
   }, "the operator's messages in the trace", 20_000, 300);
   t.regex(trace.stdout, /create websites/);
   t.true(op.child.exitCode === null, op.output());
