@@ -69,4 +69,8 @@ test('microservices demo - kubectl apply of Online Boutique: every Deployment ro
   }
   const frontend = await g.client.get<any>('endpoints', 'frontend-external', { namespace: 'default' });
   t.is(frontend.subsets[0].ports[0].port, 8080);
+  // Applying it again changes nothing: kubectl's three-way merge finds no difference.
+  const again = await kubectl(g, ['apply', '-f', MANIFEST], 30_000);
+  t.is(again.code, 0, again.stderr);
+  t.deepEqual(again.stdout.trim().split('\n').filter((l) => !l.endsWith(' unchanged')), []);
 });
