@@ -1,12 +1,11 @@
 // Gateway at scale (DESIGN §8): N concurrent HTTP watches on pods while the bus writes 100 pod
 // updates/s (delivery lag p50/p99, the gateway's own CPU), and the real `kubectl get pods -A`
 // over 10,000 pods (Table, pages of 500). The gateway runs as its own `kubus control-plane
-// --actors gateway` process, so its CPU is read from /proc; the API server, the writer and the
-// HTTP watch clients share this process.
+// --actors gateway` process, so its CPU is read from /proc; the HTTP watch clients run in a
+// process of their own (bench/watch-clients.ts); the API server and the writer share this one.
 // Run: npm run bench -- gateway-scale [--watches N] [--writes-per-sec N] [--seconds N] [--pods N]
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, get, type ClientRequest } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hdr from 'hdr-histogram-js';
@@ -29,7 +28,7 @@ const RATE = arg('writes-per-sec', 100);
 const SECONDS = arg('seconds', 10);
 const PODS = arg('pods', 10_000);
 const WATCHED_PODS = 100; // the writes go round-robin over these, in namespace `watch`
-const SENT = 'bench.kubus.io/sent'; // annotation carrying the write's performance.now()
+const SENT = 'bench.kubus.io/sent'; // annotation carrying the write's time (epoch ms, sub-millisecond; read in the clients' process)
 const ROOT = join(import.meta.dirname, '..');
 const log = (m: string) => console.log(`[gateway-scale bench] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -61,6 +60,25 @@ function startGatewayProcess(natsUrl: string, home: string): Promise<{ child: Ch
   });
 }
 
+/** The watch clients' process (bench/watch-clients.ts): opens the watches, then answers over IPC. */
+async function startClients(url: string) {
+  const child = fork(join(import.meta.dirname, 'watch-clients.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  process.on('exit', () => child.kill('SIGKILL'));
+  const ask = <T>(msg: unknown, key: string) =>
+    new Promise<T>((resolve, reject) => {
+      const on = (m: Record<string, unknown>) => {
+        if (m.error) reject(new Error(String(m.error)));
+        else if (key in m) resolve(m[key] as T);
+        else return;
+        child.off('message', on);
+      };
+      child.on('message', on);
+      child.send(msg as never);
+    });
+  await ask({ open: { url, count: WATCHES } }, 'opened');
+  return { ask, send: (msg: unknown) => child.send(msg as never) };
+}
+
 interface WatchResult {
   lagP50: number;
   lagP99: number;
@@ -69,6 +87,7 @@ interface WatchResult {
   expected: number;
   gatewayCpu: number; // % of one core
   benchCpu: number; // % of one core
+  clientsCpu: number; // % of one core
   natsCpu: number; // % of one core
   writeP99: number;
   failed: number;
@@ -82,43 +101,9 @@ async function watchScale(client: ApiClient, url: string, gatewayPid: number, na
   await measure(WATCHED_PODS, 16, (i) => client.create('pods', { ...benchPod(`w-${i}`), metadata: { ...benchPod(`w-${i}`).metadata, namespace: 'watch' } }));
   const rv = (await client.list('pods', { namespace: 'watch', limit: 1 })).metadata.resourceVersion!;
 
-  const lag = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
-  const agent = new Agent({ keepAlive: true, maxSockets: WATCHES + 10 });
-  const reqs: ClientRequest[] = [];
-  let delivered = 0;
-  let open = 0;
+  log(`opening ${WATCHES} watches (in their own process) ...`);
+  const clients = await startClients(`${url}/api/v1/namespaces/watch/pods?watch=true&resourceVersion=${rv}`);
   let failed = 0;
-  let t0 = Infinity; // events of writes sent before the measured window (the warm-up) are not counted
-  const sentRe = new RegExp(`"${SENT.replace(/\./g, '\\.')}":"([0-9.]+)"`);
-  log(`opening ${WATCHES} watches ...`);
-  const opened = new Promise<void>((resolve, reject) => {
-    for (let i = 0; i < WATCHES; i++) {
-      const req = get(`${url}/api/v1/namespaces/watch/pods?watch=true&resourceVersion=${rv}`, { agent }, (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`watch: HTTP ${res.statusCode}`));
-        if (++open === WATCHES) resolve();
-        res.setEncoding('utf8');
-        let buf = '';
-        res.on('data', (chunk: string) => {
-          const now = performance.now();
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            const m = sentRe.exec(line); // a regexp, not JSON.parse: the clients must not be the bottleneck
-            if (!m || Number(m[1]) < t0) continue;
-            delivered++;
-            lag.recordValue(Math.max(1, Math.round((now - Number(m[1])) * 1000)));
-          }
-        });
-      });
-      req.on('error', (err) => {
-        if (open < WATCHES) reject(err);
-      });
-      reqs.push(req);
-    }
-  });
-  await opened;
   log(`${WATCHES} watches open; writing ${RATE}/s for 1 s of warm-up, then ${SECONDS} s measured ...`);
 
   const writeLat = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
@@ -128,7 +113,7 @@ async function watchScale(client: ApiClient, url: string, gatewayPid: number, na
     for (let i = 0; i < count; i++) {
       await sleep(start + (i * 1000) / RATE - performance.now()); // pacing the writer, open loop
       const sent = performance.now();
-      const patch = { metadata: { annotations: { [SENT]: String(sent) } } };
+      const patch = { metadata: { annotations: { [SENT]: String(performance.timeOrigin + sent) } } };
       writes.push(
         client.patch('pods', `w-${i % WATCHED_PODS}`, patch, { namespace: 'watch' }).then(
           () => record && writeLat.recordValue(Math.max(1, Math.round((performance.now() - sent) * 1000))),
@@ -143,33 +128,33 @@ async function watchScale(client: ApiClient, url: string, gatewayPid: number, na
   const cpu0 = process.cpuUsage();
   const gw0 = procCpuSeconds(gatewayPid);
   const nats0 = natsPid ? procCpuSeconds(natsPid) : 0;
-  t0 = performance.now();
+  const t0 = performance.now();
+  clients.send({ measureFrom: performance.timeOrigin + t0 });
   await writeFor(total, true);
   const expected = (total - failed) * WATCHES;
   const drainBy = performance.now() + 15_000; // then what has not arrived counts as undelivered
-  while (delivered < expected && performance.now() < drainBy) await sleep(20);
+  while ((await clients.ask<number>({ count: true }, 'count')) < expected && performance.now() < drainBy) await sleep(50);
   const wallSec = (performance.now() - t0) / 1000; // CPU % is over the writes and the drain after them
   const cpu = process.cpuUsage(cpu0);
   const gatewayCpuSec = procCpuSeconds(gatewayPid) - gw0;
   const benchCpuSec = (cpu.user + cpu.system) / 1e6;
+  const r = await clients.ask<{ p50: number; p99: number; max: number; delivered: number; cpuSec: number }>({ report: true }, 'result');
   const result: WatchResult = {
-    lagP50: lag.getValueAtPercentile(50) / 1000,
-    lagP99: lag.getValueAtPercentile(99) / 1000,
-    lagMax: lag.maxValue / 1000,
-    delivered,
+    lagP50: r.p50,
+    lagP99: r.p99,
+    lagMax: r.max,
+    delivered: r.delivered,
     expected,
     gatewayCpu: (gatewayCpuSec / wallSec) * 100,
     benchCpu: (benchCpuSec / wallSec) * 100,
+    clientsCpu: (r.cpuSec / wallSec) * 100,
     gatewayCpuSec,
     benchCpuSec,
     natsCpu: natsPid ? ((procCpuSeconds(natsPid) - nats0) / wallSec) * 100 : 0,
     writeP99: writeLat.getValueAtPercentile(99) / 1000,
     failed,
   };
-  lag.destroy();
   writeLat.destroy();
-  for (const r of reqs) r.destroy();
-  agent.destroy();
   return result;
 }
 
@@ -235,15 +220,15 @@ try {
 }
 
 console.log(`\nmachine: ${availableParallelism()} cores, 1-minute load average ${load.toFixed(1)} at the start (a shared machine inflates lags)`);
-report(`Gateway: ${WATCHES} concurrent HTTP watches on pods, ${RATE} writes/s for ${SECONDS} s (gateway in its own process; API server, writer and watch clients in the bench process)`, [
+report(`Gateway: ${WATCHES} concurrent HTTP watches on pods, ${RATE} writes/s for ${SECONDS} s (gateway, watch clients and the bench's API server + writer each in their own process)`, [
   { name: 'delivery lag p50', value: w.lagP50, unit: 'ms', higherIsBetter: false, anchor: 'bus write sent → event line read by the HTTP client' },
   { name: 'delivery lag p99', value: w.lagP99, unit: 'ms', budget: 50, higherIsBetter: false, anchor: 'DESIGN §8: ≤ 50 ms p99 at 1,000 watches, 100 writes/s' },
   { name: 'delivery lag max', value: w.lagMax, unit: 'ms', higherIsBetter: false },
   { name: 'events delivered', value: (w.delivered / w.expected) * 100, unit: `% of ${w.expected.toLocaleString('en-US')}`, higherIsBetter: true, anchor: 'by 15 s after the last write; lags count delivered events only' },
   { name: 'gateway CPU', value: w.gatewayCpu, unit: '% of a core', higherIsBetter: false, anchor: 'its own process, /proc/<pid>/stat' },
   { name: 'gateway CPU per 1,000 events', value: (w.gatewayCpuSec * 1e6) / Math.max(1, w.delivered), unit: 'ms', higherIsBetter: false, anchor: 'CPU time / events written to HTTP streams: what one core can carry, whatever the machine load' },
-  { name: 'bench process CPU', value: w.benchCpu, unit: '% of a core', higherIsBetter: false, anchor: 'API server + writer + all HTTP watch clients' },
-  { name: 'bench CPU per 1,000 events', value: (w.benchCpuSec * 1e6) / Math.max(1, w.delivered), unit: 'ms', higherIsBetter: false, anchor: 'API server (one bus watch: the gateway shares it among watches from one resourceVersion) + HTTP clients' },
+  { name: 'bench process CPU', value: w.benchCpu, unit: '% of a core', higherIsBetter: false, anchor: 'API server (one bus watch: the gateway shares it among watches from one resourceVersion) + writer' },
+  { name: 'watch clients CPU', value: w.clientsCpu, unit: '% of a core', higherIsBetter: false, anchor: `the ${WATCHES} HTTP clients, their own process (bench/watch-clients.ts)` },
   { name: 'nats-server CPU', value: w.natsCpu, unit: '% of a core', higherIsBetter: false },
   { name: 'bus patch p99', value: w.writeP99, unit: 'ms', higherIsBetter: false, anchor: `the writes themselves, same run; ${w.failed} of ${RATE * SECONDS} failed` },
 ]);
