@@ -1,8 +1,9 @@
-// The HTTP side of the gateway: request bodies (size limit, JSON/YAML, refused formats), query
+// The HTTP side of the gateway: request bodies (size limit, JSON/YAML/protobuf, refused formats), query
 // options, and replies (JSON objects and Kubernetes Status with the HTTP code they carry).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { StatusError, type Status } from '../../api/status.ts';
+import { decodeProtobufObject, ProtobufNotReadableError } from '../../api/protobuf/decode.ts';
 import { checkDepth, checkTextDepth } from './limits.ts';
 
 /** Upstream's limit on a request body (apiserver MaxRequestBodyBytes: 3 MiB). */
@@ -55,16 +56,23 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
 
 const tooLarge = (limit: number) => new HttpStatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 
-/** Parses a body in one of the formats upstream reads for objects: JSON or YAML; protobuf is refused with advice. */
+/** Upstream's 415, with the way round, for a protobuf body kubus cannot read (a kind or a field outside api/protobuf's tables). */
+const protobufRefused = (why: string, accepted: string[]) =>
+  new HttpStatusError(
+    415,
+    'UnsupportedMediaType',
+    `kubus reads protobuf bodies only for the built-in kinds kubectl's generators send (${why}); set ContentType: "application/json" on the client's rest.Config ` +
+      `(kubectl: pipe --dry-run=client -o yaml output to kubectl create -f -) (accepted media types include: ${accepted.join(', ')})`,
+  );
+
+/** Parses a body in one of the formats upstream reads for objects: JSON, YAML, or protobuf for the kinds in api/protobuf's tables. */
 export function decodeObject(type: string, body: Buffer, accepted = ['application/json', 'application/yaml']): unknown {
   if (type === PROTOBUF)
-    throw new HttpStatusError(
-      415,
-      'UnsupportedMediaType',
-      `kubus speaks JSON only: protobuf bodies are not accepted; set ContentType: "application/json" on the client's rest.Config ` +
-        `(kubectl's generators such as create configmap send protobuf: pipe their --dry-run=client -o yaml output to kubectl create -f -) ` +
-        `(accepted media types include: ${accepted.join(', ')})`,
-    );
+    try {
+      return decodeProtobufObject(body);
+    } catch (err) {
+      throw err instanceof ProtobufNotReadableError ? protobufRefused(err.message, accepted) : err;
+    }
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return parseText(body, (s) => parseYaml(s) as unknown, 'yaml');
   if (type === '' || type === 'application/json' || type.endsWith('+json')) return parseText(body, (s) => JSON.parse(s) as unknown, 'json');
   throw unsupportedMedia(type, accepted);

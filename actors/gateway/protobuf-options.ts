@@ -1,53 +1,6 @@
 // Decodes the protobuf bodies kubectl drain sends (its typed client speaks protobuf): DeleteOptions
 // and policy/v1 Eviction, inside the `k8s\0` runtime.Unknown envelope.
-import { StatusError } from '../../api/status.ts';
-
-const MAGIC = Buffer.from('k8s\0', 'latin1');
-
-const bad = (why: string) => new StatusError(400, 'BadRequest', `the body of the request could not be decoded as protobuf: ${why}`);
-
-type Field = { no: number; varint?: bigint; bytes?: Buffer };
-
-/** Returns the fields of one protobuf message (varint and length-delimited wire types only). */
-function fields(buf: Buffer): Field[] {
-  const out: Field[] = [];
-  let i = 0;
-  const varint = (): bigint => {
-    let v = 0n;
-    for (let shift = 0n; shift < 70n; shift += 7n) {
-      if (i >= buf.length) throw bad('truncated varint');
-      const b = buf[i++];
-      v |= BigInt(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
-    }
-    throw bad('varint too long');
-  };
-  while (i < buf.length) {
-    const key = varint();
-    const no = Number(key >> 3n);
-    const wire = Number(key & 7n);
-    if (wire === 0) out.push({ no, varint: varint() });
-    else if (wire === 2) {
-      const len = Number(varint());
-      if (i + len > buf.length) throw bad('truncated field');
-      out.push({ no, bytes: buf.subarray(i, i + len) });
-      i += len;
-    } else throw bad(`unexpected wire type ${wire}`);
-  }
-  return out;
-}
-
-const str = (f: Field) => f.bytes?.toString('utf8') ?? '';
-
-/** Returns the `raw` bytes of a `k8s\0` envelope holding the given kind; 400 otherwise. */
-function unwrap(body: Buffer, want: string): Buffer {
-  if (!body.subarray(0, 4).equals(MAGIC)) throw bad('missing the k8s envelope');
-  const unknown = fields(body.subarray(4));
-  const typeMeta = fields(unknown.find((f) => f.no === 1)?.bytes ?? Buffer.alloc(0));
-  const kind = str(typeMeta.find((f) => f.no === 2) ?? { no: 2 });
-  if (kind !== want) throw bad(`expected a ${want}, got ${JSON.stringify(kind)}`);
-  return unknown.find((f) => f.no === 2)?.bytes ?? Buffer.alloc(0);
-}
+import { fields, str, unwrap } from '../../api/protobuf/wire.ts';
 
 /** DeleteOptions' fields (meta/v1 generated.proto) as JSON. */
 function deleteOptions(raw: Buffer): Record<string, unknown> {

@@ -1,0 +1,57 @@
+// The real kubectl's generators against the gateway: they send their object as protobuf (the
+// `k8s\0` envelope), which api/protobuf decodes (kubectl 1.32's run and expose send JSON); what is stored holds everything the same command's
+// `--dry-run=client -o json` prints (server-set fields and defaults come on top).
+import test from 'ava';
+import { startGateway, type GatewayEnv } from './helpers/gateway.ts';
+
+/** Returns where `actual` lacks or differs from what `expected` holds (a null or an empty object in `expected` asks for nothing). */
+function missing(expected: unknown, actual: unknown, path = ''): string[] {
+  if (expected === null || (typeof expected === 'object' && !Array.isArray(expected) && Object.keys(expected).length === 0)) return [];
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return [`${path}: ${JSON.stringify(actual)} is not ${JSON.stringify(expected)}`];
+    return expected.flatMap((e, i) => missing(e, actual[i], `${path}[${i}]`));
+  }
+  if (typeof expected === 'object') {
+    if (typeof actual !== 'object' || actual === null) return [`${path}: missing`];
+    return Object.entries(expected).flatMap(([k, v]) => missing(v, (actual as Record<string, unknown>)[k], `${path}.${k}`));
+  }
+  return expected === actual ? [] : [`${path}: ${JSON.stringify(actual)} is not ${JSON.stringify(expected)}`];
+}
+
+/** Runs a generator for real and checks the stored object against its client-side dry run. */
+async function generated(t: Parameters<typeof startGateway>[0], g: GatewayEnv, args: string[], resource: string, name: string, namespace?: string, sends = 'protobuf') {
+  const dry = await g.kubectl([...args, '--dry-run=client', '-o', 'json']);
+  t.is(dry.code, 0, dry.stderr);
+  const expected = JSON.parse(dry.stdout) as Record<string, unknown>;
+  const made = await g.kubectl([...args, '-v=8']);
+  t.is(made.code, 0, `${args.join(' ')}: ${made.stderr.split('\n').filter((l) => !l.includes(']')).join('\n') || made.stderr.slice(-2000)}`);
+  t.is(/POST [^\n]*\n(?:[^\n]*\n)*?[^\n]*Content-Type: application\/(\S+)/.exec(made.stderr)?.[1], sends === 'protobuf' ? 'vnd.kubernetes.protobuf' : sends, `${args.join(' ')} sends ${sends}`);
+  const stored = await g.client.get<Record<string, unknown>>(resource, name, namespace ? { namespace } : {});
+  t.deepEqual(missing(expected, stored), [], args.join(' '));
+  return stored;
+}
+
+test('gateway kubectl protobuf - create configmap, secret generic, namespace and serviceaccount store what the dry run prints', async (t) => {
+  const g = await startGateway(t);
+  const cm = await generated(t, g, ['create', 'configmap', 'c', '--from-literal=a=1', '--from-literal=b=two'], 'configmaps', 'c', 'default');
+  t.deepEqual(cm.data, { a: '1', b: 'two' });
+  const secret = await generated(t, g, ['create', 'secret', 'generic', 's', '--from-literal=k=v'], 'secrets', 's', 'default');
+  t.deepEqual(secret.data, { k: Buffer.from('v').toString('base64') });
+  t.is(secret.type, 'Opaque');
+  await generated(t, g, ['create', 'namespace', 'n'], 'namespaces', 'n');
+  await generated(t, g, ['create', 'serviceaccount', 'sa'], 'serviceaccounts', 'sa', 'default');
+});
+
+test('gateway kubectl protobuf - create deployment, service clusterip, job; run; expose store what the dry run prints', async (t) => {
+  const g = await startGateway(t);
+  const d = await generated(t, g, ['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=2'], 'deployments', 'web', 'default');
+  t.like(d, { spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }] } } } });
+  const svc = await generated(t, g, ['create', 'service', 'clusterip', 'svc', '--tcp=80:8080'], 'services', 'svc', 'default');
+  t.like(svc, { spec: { type: 'ClusterIP', ports: [{ name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' }] } });
+  const job = await generated(t, g, ['create', 'job', 'j', '--image=busybox'], 'jobs', 'j', 'default');
+  t.like(job, { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'j', image: 'busybox' }] } } } });
+  const pod = await generated(t, g, ['run', 'p', '--image=nginx', '--labels=a=b', '--env=X=1', '--port=80'], 'pods', 'p', 'default', 'json');
+  t.like(pod, { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'p', image: 'nginx', env: [{ name: 'X', value: '1' }], ports: [{ containerPort: 80 }] }] } });
+  const exposed = await generated(t, g, ['expose', 'deployment', 'web', '--port=80'], 'services', 'web', 'default', 'json');
+  t.like(exposed, { spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 80, protocol: 'TCP' }] } });
+});
