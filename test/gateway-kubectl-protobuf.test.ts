@@ -1,6 +1,7 @@
-// The real kubectl's generators against the gateway: they send their object as protobuf (the
-// `k8s\0` envelope), which api/protobuf decodes (kubectl 1.32's run and expose send JSON); what is stored holds everything the same command's
-// `--dry-run=client -o json` prints (server-set fields and defaults come on top).
+// The real kubectl's generators against the gateway: most send their object as protobuf (the
+// `k8s\0` envelope), which api/protobuf decodes (kubectl 1.32's run and expose send JSON); what is
+// stored holds everything the same command's `--dry-run=client -o json` prints (server-set fields
+// and defaults come on top).
 import test from 'ava';
 import { startGateway, type GatewayEnv } from './helpers/gateway.ts';
 
@@ -26,7 +27,7 @@ async function generated(t: Parameters<typeof startGateway>[0], g: GatewayEnv, a
   const made = await g.kubectl([...args, '-v=8']);
   t.is(made.code, 0, `${args.join(' ')}: ${made.stderr.split('\n').filter((l) => !l.includes(']')).join('\n') || made.stderr.slice(-2000)}`);
   t.is(/POST [^\n]*\n(?:[^\n]*\n)*?[^\n]*Content-Type: application\/(\S+)/.exec(made.stderr)?.[1], sends === 'protobuf' ? 'vnd.kubernetes.protobuf' : sends, `${args.join(' ')} sends ${sends}`);
-  const stored = await g.client.get<Record<string, unknown>>(resource, name, namespace ? { namespace } : {});
+  const stored = await g.client.get<any>(resource, name, namespace ? { namespace } : {});
   t.deepEqual(missing(expected, stored), [], args.join(' '));
   return stored;
 }

@@ -103,9 +103,9 @@ function message(name: string, buf: Buffer, path: string): Record<string, unknow
     if (s.map) {
       if (!f.bytes) throw bad(`${at}: expected a map entry`);
       const kv = fields(f.bytes);
-      const key = kv.filter((x) => x.no === 1).map((x) => scalar('string', x, at)).pop() ?? '';
+      const key = String(kv.filter((x) => x.no === 1).map((x) => scalar('string', x, at)).pop() ?? '');
       // An entry without a value holds the zero value (sent as empty bytes, which reads as '', 0 or an empty message).
-      const v = kv.filter((x) => x.no === 2).pop() ?? { no: 2, wire: 2, varint: 0n, bytes: Buffer.alloc(0) };
+      const v: Field = kv.filter((x) => x.no === 2).pop() ?? { no: 2, wire: 2, varint: 0n, bytes: Buffer.alloc(0) };
       if (kv.some((x) => x.no !== 1 && x.no !== 2)) throw bad(`${at}: a map entry with a field other than key and value`);
       const entries = (out[s.json] ??= {}) as Record<string, unknown>;
       entries[key] = value(s.type, v, `${at}[${key}]`);
