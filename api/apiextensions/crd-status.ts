@@ -10,13 +10,15 @@ export type NameTaken = (plural: string, kind: string) => boolean;
 
 /** Returns the storage version's name, if exactly one is marked. */
 export function storageVersion(crd: CustomResourceDefinition): string | undefined {
-  const s = (crd.spec.versions ?? []).filter((v) => v.storage);
-  return s.length === 1 ? s[0].name : undefined;
+  // Called before validation too (on create): any shape must do.
+  const versions: unknown = crd?.spec?.versions;
+  const s = (Array.isArray(versions) ? versions : []).filter((v) => typeof v === 'object' && v !== null && v.storage === true);
+  return s.length === 1 && typeof s[0].name === 'string' ? s[0].name : undefined;
 }
 
 /** Returns status.storedVersions with the current storage version added (never removed: that is a storage migration's job). */
 export function storedVersionsFor(crd: CustomResourceDefinition, old?: string[]): string[] {
-  const out = [...(old ?? [])];
+  const out = Array.isArray(old) ? old.filter((v) => typeof v === 'string') : [];
   const storage = storageVersion(crd);
   if (storage && !out.includes(storage)) out.push(storage);
   return out;

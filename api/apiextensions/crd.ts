@@ -90,11 +90,13 @@ export function defaultCRD(crd: CustomResourceDefinition): void {
 
 /** Resets the status on create (PrepareForCreate): only the storage version is recorded as stored. */
 export function prepareCRDForCreate(crd: CustomResourceDefinition): void {
+  if (!isObj(crd)) return; // validation reports it
   crd.status = { acceptedNames: { plural: '', kind: '' }, storedVersions: storedVersionsFor(crd) };
 }
 
 /** Keeps the stored status on update and records a new storage version (PrepareForUpdate). */
 export function prepareCRDForUpdate(crd: CustomResourceDefinition, old: CustomResourceDefinition): void {
+  if (!isObj(crd)) return; // validation reports it
   crd.status = structuredClone(old.status ?? {});
   crd.status.storedVersions = storedVersionsFor(crd, old.status?.storedVersions);
 }

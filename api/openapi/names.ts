@@ -94,8 +94,12 @@ const TYPES: Array<[TSchema, NamedType]> = [
 /** Upstream's Go package of an API group ('' is core). */
 const PACKAGE: Record<string, string> = { '': 'core', 'coordination.k8s.io': 'coordination' };
 
+/** Groups whose Go packages live outside k8s.io/api: their schema names' prefixes. */
+const PREFIX: Record<string, string> = { 'apiextensions.k8s.io': 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions' };
+
 /** Returns upstream's schema name of a kind (io.k8s.api.apps.v1.Deployment). */
-export const kindTypeName = (d: Pick<ResourceDef, 'group' | 'version' | 'kind'>) => `io.k8s.api.${PACKAGE[d.group] ?? d.group}.${d.version}.${d.kind}`;
+export const kindTypeName = (d: Pick<ResourceDef, 'group' | 'version' | 'kind'>) =>
+  `${PREFIX[d.group] ?? `io.k8s.api.${PACKAGE[d.group] ?? d.group}`}.${d.version}.${d.kind}`;
 
 // Keyed by the properties object: TypeBox's Optional copies a schema but shares its properties.
 const byProps = new Map<unknown, NamedType>();
