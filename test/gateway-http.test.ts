@@ -1,12 +1,11 @@
 // The gateway over plain HTTP (fetch): fixed paths, discovery, bodies and errors, watch streams,
 // and the same answers as the bus.
 import test from 'ava';
-import { request } from 'node:http';
 import type { ApiServerStats } from '../actors/apiserver/server.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { APISERVER_STATS } from '../bus/subjects.ts';
 import { pod } from './helpers/api.ts';
-import { startGateway, type GatewayEnv } from './helpers/gateway.ts';
+import { startGateway, watchLines, type GatewayEnv } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const json = async (g: GatewayEnv, path: string, init: RequestInit = {}) => {
@@ -177,39 +176,10 @@ test('gateway - status and scale subresources; delete with a body; deletecollect
   t.truthy(held.body.metadata.deletionTimestamp);
 });
 
-/** Opens a watch and collects its lines; `done` resolves when the server ends the stream. */
-function watchLines(g: GatewayEnv, path: string) {
-  const lines: any[] = [];
-  const chunks: string[] = [];
-  let statusCode = 0;
-  let buf = '';
-  let stop = () => {};
-  const done = new Promise<void>((resolve, reject) => {
-    const req = request(g.url + path, (res) => {
-      statusCode = res.statusCode!;
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        chunks.push(d);
-        buf += d;
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          lines.push(JSON.parse(buf.slice(0, i)));
-          buf = buf.slice(i + 1);
-        }
-      });
-      res.on('end', () => resolve());
-    });
-    req.on('error', reject);
-    req.end();
-    stop = () => req.destroy();
-  });
-  return { lines, chunks, done, code: () => statusCode, stop: () => stop() };
-}
-
 test('gateway - watch: newline-delimited events flushed one by one; timeoutSeconds ends the stream', async (t) => {
   const g = await startGateway(t);
   await g.client.create('pods', pod('w1'));
-  const w = watchLines(g, '/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=2');
+  const w = watchLines(t, g.url, '/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=2');
   t.teardown(w.stop);
   await waitFor(() => w.lines.length === 1, 'the initial ADDED');
   t.like(w.lines[0], { type: 'ADDED', object: { metadata: { name: 'w1' } } });
@@ -235,7 +205,7 @@ test('gateway - watch from a compacted resourceVersion: 200 and one ERROR event 
   for (const n of ['c1', 'c2', 'c3']) await g.client.create('pods', pod(n));
   const rv = Number((await g.client.list('pods')).metadata.resourceVersion);
   g.store.compact(rv);
-  const w = watchLines(g, '/api/v1/pods?watch=1&resourceVersion=1');
+  const w = watchLines(t, g.url, '/api/v1/pods?watch=1&resourceVersion=1');
   t.teardown(w.stop);
   await w.done;
   t.is(w.code(), 200);
@@ -247,7 +217,7 @@ test('gateway - watch with allowWatchBookmarks passes BOOKMARK events on', async
   const g = await startGateway(t, { bookmarkMs: 100 });
   await g.client.create('pods', pod('b1'));
   const rv = (await g.client.list('pods')).metadata.resourceVersion;
-  const w = watchLines(g, `/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`);
+  const w = watchLines(t, g.url, `/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`);
   t.teardown(w.stop);
   await waitFor(() => w.lines.some((l) => l.type === 'BOOKMARK'), 'a BOOKMARK', 5000);
   t.like(w.lines.find((l) => l.type === 'BOOKMARK'), { object: { kind: 'Pod', metadata: { resourceVersion: rv } } });
@@ -258,7 +228,7 @@ test('gateway - a client that leaves a watch ends its bus watch', async (t) => {
   const watches = async () => (await g.client.bus.request<ApiServerStats>(APISERVER_STATS, {})).data.watches;
   // The gateway keeps one watch of its own: the CRDs it serves.
   await waitFor(async () => (await watches()) === 1, "the gateway's CRD watch");
-  const w = watchLines(g, '/api/v1/pods?watch=1');
+  const w = watchLines(t, g.url, '/api/v1/pods?watch=1');
   await g.client.create('pods', pod('seen'));
   await waitFor(() => w.lines.length === 1, 'the first event');
   t.is(await watches(), 2);

@@ -2,7 +2,6 @@
 // ring (or from a bus watch of their own when older than it), one render per output form, slow
 // clients cut off, and every watcher ended when the API server restarts.
 import test, { type ExecutionContext } from 'ava';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import type { ApiServerStats } from '../actors/apiserver/server.ts';
@@ -13,6 +12,7 @@ import { APISERVER_STATS } from '../bus/subjects.ts';
 import { silentLogger } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { pod, startApi, type ApiEnv } from './helpers/api.ts';
+import { watchLines } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 import { widget, widgetCrd } from './fixtures/crd-widget.ts';
 
@@ -32,33 +32,6 @@ async function start(t: ExecutionContext, opts: WatchCacheOptions = {}): Promise
   t.teardown(() => close(server));
   const busWatches = async () => (await env.client.bus.request<ApiServerStats>(APISERVER_STATS, {})).data.watches;
   return { ...env, url, cache, busWatches };
-}
-
-/** Opens a watch and collects its parsed lines; `done` resolves when the server ends the stream. */
-function watchLines(t: ExecutionContext, url: string, path: string, headers: Record<string, string> = {}) {
-  const lines: any[] = [];
-  let buf = '';
-  let stop = () => {};
-  const done = new Promise<void>((resolve, reject) => {
-    const req = request(url + path, { headers }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          lines.push(JSON.parse(buf.slice(0, i)));
-          buf = buf.slice(i + 1);
-        }
-      });
-      res.on('end', () => resolve());
-    });
-    req.on('error', reject);
-    req.end();
-    stop = () => req.destroy();
-  });
-  done.catch(() => {});
-  t.teardown(() => stop());
-  return { lines, done, stop: () => stop() };
 }
 
 const names = (lines: any[]) => lines.map((l) => `${l.type} ${l.object.metadata?.name ?? l.object.rows?.[0]?.object?.metadata?.name}`);

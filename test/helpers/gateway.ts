@@ -1,6 +1,7 @@
 // A gateway over an in-process API server, and the real kubectl pointed at it through a kubeconfig in a temp dir.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
@@ -48,4 +49,38 @@ export async function startGateway(t: ExecutionContext, opts: ApiEnvOptions = {}
     return child;
   };
   return { ...env, url, dir, kubeconfig, kubectl, spawnKubectl };
+}
+
+/**
+ * Opens an HTTP watch and collects its parsed lines (and raw chunks); `done` resolves when the
+ * server ends the stream. The request is destroyed in teardown.
+ */
+export function watchLines(t: ExecutionContext, url: string, path: string, headers: Record<string, string> = {}) {
+  const lines: any[] = [];
+  const chunks: string[] = [];
+  let statusCode = 0;
+  let buf = '';
+  let stop = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    const req = request(url + path, { headers }, (res) => {
+      statusCode = res.statusCode!;
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        chunks.push(d);
+        buf += d;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          lines.push(JSON.parse(buf.slice(0, i)));
+          buf = buf.slice(i + 1);
+        }
+      });
+      res.on('end', () => resolve());
+    });
+    req.on('error', reject);
+    req.end();
+    stop = () => req.destroy();
+  });
+  done.catch(() => {});
+  t.teardown(() => stop());
+  return { lines, chunks, done, code: () => statusCode, stop: () => stop() };
 }
