@@ -128,6 +128,28 @@ test('protobuf - bytes become base64, embedded references inline, packed and neg
   });
 });
 
+test('protobuf - probes (handler inlined), lifecycle hooks and node affinity in a pod', (t) => {
+  const probe = cat(ld(1, ld(2, cat(ld(1, '/healthz'), ld(2, intOrString('http')), ld(3, ''), ld(4, 'HTTP')))), n(2, 5), n(3, 0), n(4, 0), n(5, 0), n(6, 3));
+  const lifecycle = ld(2, ld(4, n(1, 2)));
+  const container = cat(ld(1, 'c'), ld(2, 'app'), ld(8, ''), ld(10, probe), ld(12, lifecycle));
+  const term = ld(1, ld(1, cat(ld(1, 'zone'), ld(2, 'In'), ld(3, 'a'))));
+  const affinity = ld(18, ld(1, ld(1, term)));
+  const pod = envelope('v1', 'Pod', cat(meta('p'), ld(2, cat(ld(2, container), affinity, ld(28, ld(1, 'ready-x'))))));
+  t.deepEqual((decodeProtobufObject(pod) as { spec: unknown }).spec, {
+    containers: [
+      {
+        name: 'c',
+        image: 'app',
+        resources: {},
+        livenessProbe: { httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, initialDelaySeconds: 5, failureThreshold: 3 },
+        lifecycle: { preStop: { sleep: { seconds: 2 } } },
+      },
+    ],
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } },
+    readinessGates: [{ conditionType: 'ready-x' }],
+  });
+});
+
 test('protobuf - a Service with a named and a numbered targetPort, and its empty load balancer status', (t) => {
   const port = (name: string, target: number | string) => ld(1, cat(ld(1, name), ld(2, 'TCP'), n(3, 80), ld(4, intOrString(target)), n(5, 0)));
   const svc = envelope('v1', 'Service', cat(meta('svc'), ld(2, cat(port('a', 8080), port('b', 'http'), entry(2, 'app', 'web'), ld(3, ''), ld(4, 'ClusterIP'), ld(7, ''), n(12, 0), n(13, false))), ld(3, ld(1, ''))));
@@ -148,8 +170,8 @@ test('protobuf - a Service with a named and a numbered targetPort, and its empty
 });
 
 test('protobuf - an unknown field or kind is not readable (never dropped); broken bytes are a 400', (t) => {
-  const unknownField = envelope('v1', 'Pod', cat(meta('p'), ld(2, ld(2, cat(ld(1, 'c'), ld(10, ''))))));
-  t.is(t.throws(() => decodeProtobufObject(unknownField), { instanceOf: ProtobufNotReadableError })?.message, 'field 10 of Container at spec.containers[0] is not known to kubus');
+  const unknownField = envelope('v1', 'Pod', cat(meta('p'), ld(2, ld(2, cat(ld(1, 'c'), ld(99, ''))))));
+  t.is(t.throws(() => decodeProtobufObject(unknownField), { instanceOf: ProtobufNotReadableError })?.message, 'field 99 of Container at spec.containers[0] is not known to kubus');
   t.regex(t.throws(() => decodeProtobufObject(envelope('v1', 'Node', meta('n'))), { instanceOf: ProtobufNotReadableError })?.message ?? '', /not v1\/Node$/);
   t.throws(() => decodeProtobufObject(Buffer.from('{"kind":"Pod"}')), { instanceOf: ProtobufNotReadableError });
   const truncated = envelope('v1', 'ConfigMap', cat(meta('c'), Buffer.from([0x12, 0x05, 0x0a]))).subarray(0, -1);
@@ -163,10 +185,10 @@ test('protobuf - the gateway answers 415 with the way round for a field outside 
   const post = (body: Buffer) =>
     fetch(`${g.url}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' }, body }).then(async (r) => ({ code: r.status, body: (await r.json()) as { reason: string; message: string } }));
   const before = g.store.revision;
-  const refused = await post(envelope('v1', 'Pod', cat(meta('p'), ld(2, ld(2, cat(ld(1, 'c'), ld(10, '')))))));
+  const refused = await post(envelope('v1', 'Pod', cat(meta('p'), ld(2, ld(2, cat(ld(1, 'c'), ld(99, '')))))));
   t.is(refused.code, 415);
   t.is(refused.body.reason, 'UnsupportedMediaType');
-  t.regex(refused.body.message, /field 10 of Container at spec\.containers\[0\] is not known to kubus.*ContentType: "application\/json"/);
+  t.regex(refused.body.message, /field 99 of Container at spec\.containers\[0\] is not known to kubus.*ContentType: "application\/json"/);
   const broken = await post(envelope('v1', 'Pod', cat(meta('p'), Buffer.from([0x12, 0x09]))));
   t.is(broken.code, 400);
   t.is(g.store.revision, before);

@@ -1,7 +1,8 @@
 // k8s.io/api/core/v1 messages that kubectl's generators fill (create configmap|secret|service|
 // namespace|serviceaccount, run, expose, and the pod templates of create deployment|job), as field
-// tables (see tables.ts). Messages left out (probes, lifecycle, affinity, most volume sources, a
-// pod's container statuses) are refused with a 415 when sent, never dropped.
+// tables (see tables.ts; probes, affinity and other pod extras are in pod-extras.tables.ts). Messages
+// left out (most volume sources, ephemeral containers, a pod's container statuses) are refused with
+// a 415 when sent, never dropped.
 import type { Tables } from './tables.ts';
 
 const ref = { 1: '... LocalObjectReference' } as const;
@@ -50,14 +51,19 @@ export const CORE: Tables = {
     15: 'imagePullSecrets []LocalObjectReference',
     16: 'hostname',
     17: 'subdomain',
+    18: 'affinity Affinity',
     19: 'schedulerName',
     22: 'tolerations []Toleration',
+    23: 'hostAliases []HostAlias',
     24: 'priorityClassName',
     25: 'priority *int32',
+    26: 'dnsConfig PodDNSConfig',
+    28: 'readinessGates []PodReadinessGate',
     29: 'runtimeClassName *string',
     30: 'enableServiceLinks *bool',
     31: 'preemptionPolicy *string',
     32: 'overhead {}Quantity',
+    33: 'topologySpreadConstraints []TopologySpreadConstraint',
     35: 'setHostnameAsFQDN *bool',
     36: 'os PodOS',
     37: 'hostUsers *bool',
@@ -94,6 +100,10 @@ export const CORE: Tables = {
     24: 'restartPolicy *string',
     9: 'volumeMounts []VolumeMount',
     21: 'volumeDevices []VolumeDevice',
+    10: 'livenessProbe Probe',
+    11: 'readinessProbe Probe',
+    22: 'startupProbe Probe',
+    12: 'lifecycle Lifecycle',
     13: 'terminationMessagePath',
     20: 'terminationMessagePolicy',
     14: 'imagePullPolicy',
