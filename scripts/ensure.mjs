@@ -77,6 +77,29 @@ export function ensurePythonKubernetes({ install = true } = {}) {
   return false;
 }
 
+/** What running real workloads needs (issue 11): Debian package → a file it installs. */
+const CONTAINERD_PACKAGES = {
+  containerd: '/usr/bin/containerd',
+  runc: '/usr/sbin/runc',
+  'containernetworking-plugins': '/usr/lib/cni/bridge',
+  'busybox-static': '/bin/busybox',
+  nftables: '/usr/sbin/nft',
+  iproute2: '/usr/sbin/ip',
+};
+
+/** Debian packages of CONTAINERD_PACKAGES still missing. */
+const missingContainerd = () => Object.entries(CONTAINERD_PACKAGES).filter(([, f]) => !existsSync(f)).map(([p]) => p);
+
+/** Installs containerd, runc, the CNI plugins, busybox-static, nftables and iproute2 when missing and we may; returns whether all are there. */
+export function ensureContainerd({ install = true } = {}) {
+  if (missingContainerd().length === 0) return true;
+  if (install) aptInstall(missingContainerd().join(' '));
+  const missing = missingContainerd();
+  if (missing.length === 0) return true;
+  console.error(`kubus: real workloads need ${missing.join(', ')}; install with: apt-get install -y ${missing.join(' ')}`);
+  return false;
+}
+
 const SOURCE_DIRS = ['api', 'bus', 'actors', 'runtime', 'scenarios', 'cli'];
 
 function newestSource(dir, newest = 0) {

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ensureDeps, ensureNatsServer, ensurePythonKubernetes, ROOT } from './ensure.mjs';
+import { ensureContainerd, ensureDeps, ensureNatsServer, ensurePythonKubernetes, ROOT } from './ensure.mjs';
 
 const [cmd, ...args] = process.argv.slice(2);
 const node = process.execPath;
@@ -52,6 +52,7 @@ switch (cmd) {
     ensureDeps();
     ensureNatsServer();
     ensurePythonKubernetes();
+    ensureContainerd();
     await test(args);
     break;
   case 'test:hosts':
