@@ -23,8 +23,13 @@ export function followCrd(crd: KubeObject, log: Logger): void {
   }
 }
 
+/** The informer sets that follow CRDs already: several actors of one process ask, one handler does. */
+const following = new WeakSet<SharedInformers>();
+
 /** Keeps this process's resource table following the cluster's CRDs. */
 export function followCustomResources(informers: SharedInformers, log: Logger): void {
+  if (following.has(informers)) return;
+  following.add(informers);
   informers.get(CRDS).on({
     add: (crd) => followCrd(crd, log),
     update: (_old, crd) => followCrd(crd, log),
