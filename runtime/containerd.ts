@@ -1,0 +1,203 @@
+// Starts and supervises one containerd per node process (issue 11): its own root, state, socket and
+// config under `dir`, restarted with backoff when it dies; stop() leaves no process, mount or file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Logger } from '../bus/types.ts';
+import { containerdConfig, containerdPaths, PAUSE_IMAGE, probeSnapshotter, type Snapshotter } from './containerd-config.ts';
+import { alive, deleteRuncContainers, killAll, removeFiles, shimPids, shimSockets, unmountAll, withDescendants } from './containerd-cleanup.ts';
+
+export const CONTAINERD_BIN = '/usr/bin/containerd';
+export const CONTAINERD_INSTALL_HINT = 'containerd is not installed; install it with: apt-get install -y containerd runc containernetworking-plugins';
+
+/** Thrown when the containerd binary is missing. */
+export class ContainerdMissingError extends Error {
+  override name = 'ContainerdMissingError';
+  constructor() {
+    super(CONTAINERD_INSTALL_HINT);
+  }
+}
+
+/** Thrown when containerd does not serve its socket in time; the message ends with its log's tail. */
+export class ContainerdStartError extends Error {
+  override name = 'ContainerdStartError';
+}
+
+export interface ContainerdOptions {
+  /** Its own directory (created; removed by stop()). Keep it short: the socket path must fit in 107 bytes. */
+  dir: string;
+  log: Logger;
+  /** Default PAUSE_IMAGE, the one runtime/images builds. */
+  sandboxImage?: string;
+  /** Time for the socket to answer after each start (default 20 s). */
+  readyTimeoutMs?: number;
+  bin?: string;
+}
+
+export interface Containerd {
+  /** The unix socket path of its gRPC API (CRI and containerd's own). */
+  readonly socket: string;
+  /** `unix://` + socket, as CRI clients take it. */
+  readonly endpoint: string;
+  readonly dir: string;
+  readonly snapshotter: Snapshotter;
+  /** The running containerd's pid (undefined between a death and its restart). */
+  readonly pid: number | undefined;
+  /** How many times the supervisor has started it again after it died. */
+  readonly restarts: number;
+  /** 'exit' (code, signal) when it dies on its own; 'restart' (count) once it serves again. */
+  on(event: 'exit', fn: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  on(event: 'restart', fn: (restarts: number) => void): this;
+  /** Resolves once it serves again after a restart (at once if it runs now). */
+  ready(): Promise<void>;
+  /** Stops containerd, its shims and containers; unmounts and removes `dir`. */
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+const BACKOFF_MS = [100, 500, 1_000, 2_000, 5_000, 10_000];
+/** A containerd that ran this long before dying starts again at the first backoff step. */
+const STABLE_MS = 30_000;
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `socket` accepts a connection, or throws after `timeoutMs` (or when `died()` turns true). */
+async function waitForSocket(socket: string, timeoutMs: number, died: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !died()) {
+    if (existsSync(socket)) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const c = connect(socket, () => {
+          c.destroy();
+          resolve(true);
+        });
+        c.on('error', () => resolve(false));
+      });
+      if (ok) return;
+    }
+    await delay(50);
+  }
+  throw new Error(died() ? 'containerd exited' : `no answer on ${socket} within ${timeoutMs} ms`);
+}
+
+const tail = (file: string, lines = 20) => {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+};
+
+/** Starts containerd under `dir` and resolves once its socket answers; supervises it until stop(). */
+export async function startContainerd(opts: ContainerdOptions): Promise<Containerd> {
+  const bin = opts.bin ?? CONTAINERD_BIN;
+  if (!existsSync(bin)) throw new ContainerdMissingError();
+  const p = containerdPaths(opts.dir);
+  mkdirSync(opts.dir, { recursive: true });
+  mkdirSync(p.cni, { recursive: true });
+  const snapshotter = probeSnapshotter(opts.dir);
+  writeFileSync(p.config, containerdConfig({ dir: opts.dir, sandboxImage: opts.sandboxImage ?? PAUSE_IMAGE, snapshotter }));
+  const log = opts.log.child({ containerd: opts.dir });
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
+  const events = new EventEmitter();
+
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  let restarts = 0;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+  let serving: Promise<void> = Promise.resolve();
+
+  const spawnOnce = async (): Promise<void> => {
+    const out = openSync(p.log, 'a');
+    const c = spawn(bin, ['--config', p.config], { stdio: ['ignore', out, out] });
+    closeSync(out);
+    child = c;
+    live.add(c);
+    const started = Date.now();
+    let exited = false;
+    c.once('exit', (code, signal) => {
+      exited = true;
+      live.delete(c);
+      if (child === c) child = undefined;
+      if (stopping) return;
+      failures = Date.now() - started > STABLE_MS ? 0 : failures + 1;
+      const wait = BACKOFF_MS[Math.min(failures, BACKOFF_MS.length) - 1] ?? BACKOFF_MS[0]!;
+      log.warn({ code, signal, restartInMs: wait }, 'containerd exited; restarting it');
+      events.emit('exit', code, signal);
+      serving = new Promise<void>((resolve) => {
+        retry = setTimeout(() => {
+          retry = undefined;
+          if (stopping) return resolve();
+          restarts++;
+          spawnOnce().then(
+            () => {
+              events.emit('restart', restarts);
+              resolve();
+            },
+            (err: Error) => {
+              log.error({ err: err.message }, 'containerd did not come back');
+              resolve();
+            },
+          );
+        }, wait);
+      });
+    });
+    try {
+      await waitForSocket(p.socket, readyTimeoutMs, () => exited);
+    } catch (err) {
+      if (!exited) c.kill('SIGKILL');
+      throw new ContainerdStartError(`containerd under ${opts.dir} did not start: ${(err as Error).message}; its log ends:\n${tail(p.log)}`);
+    }
+    log.debug({ pid: c.pid, snapshotter }, 'containerd serving');
+  };
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    if (retry) clearTimeout(retry);
+    const sockets = shimSockets(p.state);
+    const c = child;
+    if (c && c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      const killer = setTimeout(() => c.kill('SIGKILL'), 5_000);
+      await gone;
+      clearTimeout(killer);
+    }
+    deleteRuncContainers(p.runc);
+    const left = withDescendants(shimPids(p.socket));
+    killAll(left);
+    const deadline = Date.now() + 5_000;
+    while (left.some(alive) && Date.now() < deadline) await delay(20);
+    removeFiles(sockets);
+    const mounted = unmountAll(opts.dir);
+    if (mounted.length) log.error({ mounted }, 'still mounted after stopping containerd; leaving its dir');
+    else rmSync(opts.dir, { recursive: true, force: true });
+  };
+
+  try {
+    await spawnOnce();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  // defineProperties, not Object.assign: assign would copy the getters' values once.
+  const handle = Object.defineProperties(events, {
+    socket: { value: p.socket },
+    endpoint: { value: `unix://${p.socket}` },
+    dir: { value: opts.dir },
+    snapshotter: { value: snapshotter },
+    pid: { get: () => child?.pid },
+    restarts: { get: () => restarts },
+    ready: { value: () => serving },
+    stop: { value: stop },
+  });
+  return handle as unknown as Containerd;
+}
