@@ -14,6 +14,7 @@ import { deploymentController } from '../actors/controllers/deployment/deploymen
 import { replicaSetController } from '../actors/controllers/replicaset/replicaset.controller.ts';
 import { podGcController, type PodGcInput } from '../actors/controllers/podgc/podgc.controller.ts';
 import { crdCleanupController } from '../actors/controllers/crd-cleanup/crd-cleanup.controller.ts';
+import { nodeIpamController, type NodeIpamInput } from '../actors/controllers/node-ipam/node-ipam.controller.ts';
 import type { Host } from './host.ts';
 
 /** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
@@ -23,6 +24,8 @@ export interface ControllerManagerOptions {
   daemonSet?: DaemonSetControllerInput;
   ttlAfterFinished?: TtlAfterFinishedInput;
   podGc?: PodGcInput;
+  /** Cluster CIDR and node mask size of the node IPAM controller (default 10.244.0.0/16, /24s). */
+  nodeIpam?: NodeIpamInput;
 }
 
 /** The controllers, by name, with the input each gets. */
@@ -42,6 +45,7 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['ttl-after-finished', ttlAfterFinishedController, opts.ttlAfterFinished],
     ['podgc', podGcController, opts.podGc],
     ['crd-cleanup', crdCleanupController, undefined],
+    ['node-ipam', nodeIpamController, opts.nodeIpam],
   ];
 }
 

@@ -55,12 +55,14 @@ export const NodeSchema = obj({
 });
 export type Node = Kube<{ spec?: NodeSpec; status?: NodeStatus }>;
 
-/** Fills node defaults in place: allocatable copies capacity when absent (SetDefaults_NodeStatus). */
+/** Fills node defaults in place: allocatable copies capacity when absent (SetDefaults_NodeStatus); podCIDR and podCIDRs agree. */
 export function defaultNode(node: Node): void {
   if (!isObj(node)) return;
   const st = node.status;
   if (isObj(st) && isObj(st.capacity) && st.allocatable == null) st.allocatable = { ...st.capacity };
-  if (isObj(node.spec) && node.spec.podCIDR && !node.spec.podCIDRs) node.spec.podCIDRs = [node.spec.podCIDR];
+  if (isObj(node.spec) && node.spec.podCIDR && !node.spec.podCIDRs?.length) node.spec.podCIDRs = [node.spec.podCIDR];
+  // Upstream keeps podCIDRs only and serves podCIDR as its first entry (v1 conversion).
+  if (isObj(node.spec) && Array.isArray(node.spec.podCIDRs) && typeof node.spec.podCIDRs[0] === 'string') node.spec.podCIDR = node.spec.podCIDRs[0];
 }
 
 function validateNodeCommon(node: Node, errs: FieldError[]): void {
