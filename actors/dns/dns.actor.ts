@@ -1,0 +1,87 @@
+// The cluster DNS actor (an addon, as CoreDNS with its kubernetes plugin): answers cluster names
+// over UDP and TCP from informers of services, endpoints, pods and namespaces, forwards other
+// names to the host's resolvers, and keeps the kube-dns Service and its Endpoints pointing here.
+import { networkInterfaces } from 'node:os';
+import { fromCallback, fromPromise } from 'xstate';
+import { defineActor } from '../lib/actor.ts';
+import { DNS_CLUSTER_IP, DNS_NAMESPACE, DNS_SERVICE, ensureAddon } from './dns.addon.ts';
+import { hostUpstreams, type Upstream } from './dns.forward.ts';
+import { queryHandler, type DnsStats } from './dns.handler.ts';
+import { dnsMachine, type DnsTimings, type Listening } from './dns.machine.ts';
+import { DEFAULT_TTL, DEFAULT_ZONE } from './dns.records.ts';
+import { startDnsServer } from './dns.server.ts';
+import { InformerView } from './dns.view.ts';
+
+export interface DnsInput extends Partial<DnsTimings> {
+  /** IP:PORT to serve on (UDP and TCP); port 0 picks a free one (it is in the snapshot's context). */
+  address: string;
+  /** The IP the kube-dns Endpoints give (default: the listen IP, or the host's first non-loopback IPv4 for 0.0.0.0). */
+  advertiseIP?: string;
+  /** Cluster domain (default cluster.local). */
+  zone?: string;
+  ttl?: number;
+  /** Where names outside the cluster go (default: /etc/resolv.conf's nameservers); [] refuses them. */
+  upstreams?: Upstream[];
+  /** Receives the server's counters once it runs (tests, the bench). */
+  onStats?(stats: DnsStats): void;
+}
+
+/** Returns the host's first non-internal IPv4 address (127.0.0.1 when it has none). */
+function hostIPv4(): string {
+  for (const addrs of Object.values(networkInterfaces()))
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
+
+export const dnsActor = defineActor<DnsInput>({
+  kind: 'dns',
+  logic(deps, input) {
+    const zone = (input.zone ?? DEFAULT_ZONE).replace(/\.$/, '').toLowerCase();
+    const view = new InformerView(deps.informers, () => deps.clock.now());
+    let listening: Listening | undefined;
+    const upstreams = () => input.upstreams ?? hostUpstreams(listening ? [listening] : []);
+    const { handle, stats } = queryHandler({
+      view,
+      zone,
+      ttl: input.ttl ?? DEFAULT_TTL,
+      nameserverIP: DNS_CLUSTER_IP,
+      serial: () => Math.floor(view.changedAt / 1000),
+      upstreams,
+      clock: deps.clock,
+      log: deps.log,
+    });
+    input.onStats?.(stats);
+    return dnsMachine.provide({
+      actors: {
+        sync: fromPromise(() => view.synced()),
+        listen: fromPromise(async ({ input: i }: { input: { address: string } }) => {
+          const server = await startDnsServer(i.address, handle, deps.log);
+          deps.onStop(() => server.close());
+          listening = { host: server.host, port: server.port };
+          return listening;
+        }),
+        ensureAddon: fromPromise(({ input: at }: { input: Listening }) => {
+          const unspecified = at.host === '0.0.0.0' || at.host === '::';
+          return ensureAddon(deps.client, { ip: input.advertiseIP ?? (unspecified ? hostIPv4() : at.host), port: at.port });
+        }),
+        // Someone else changing or deleting the addon's objects makes the actor look again at once.
+        watchAddon: fromCallback(({ sendBack }) => {
+          const ours = (o: { metadata: { namespace?: string; name?: string } }) => o.metadata.namespace === DNS_NAMESPACE && o.metadata.name === DNS_SERVICE;
+          const changed = (o: { metadata: { namespace?: string; name?: string } }) => ours(o) && sendBack({ type: 'addon.changed' });
+          const h = { update: (_: unknown, o: { metadata: { namespace?: string; name?: string } }) => changed(o), delete: changed };
+          view.services.on(h);
+          view.endpointsInf.on(h);
+          return () => {
+            view.services.off(h);
+            view.endpointsInf.off(h);
+          };
+        }),
+      },
+      actions: {
+        listening: (_, at) => deps.log.info({ address: `${at.host}:${at.port}`, zone }, 'cluster DNS serving'),
+        failed: (_, { error }) => deps.log.error({ address: input.address, err: error }, 'cluster DNS could not listen'),
+        addonFailed: (_, { error }) => deps.log.warn({ err: error }, `could not write the ${DNS_NAMESPACE}/${DNS_SERVICE} Service or Endpoints; retrying`),
+      },
+    });
+  },
+});
