@@ -7,6 +7,7 @@ import { createCommands } from './commands/create.ts';
 import { deleteCommand } from './commands/delete.ts';
 import { explainCommand } from './commands/explain.ts';
 import { getCommand } from './commands/get.ts';
+import { imageCommand } from './commands/image.ts';
 import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { rolloutCommand } from './commands/rollout.ts';
 import { scaleCommand } from './commands/scale.ts';
@@ -44,6 +45,7 @@ apiResourcesCommand(program);
 kubeconfigCommand(program);
 scenarioCommand(program);
 traceCommand(program);
+imageCommand(program);
 
 program.parseAsync(process.argv).then(
   () => {

@@ -6,6 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { connect } from 'node:net';
 import type { Logger } from '../bus/types.ts';
 import { containerdConfig, containerdPaths, PAUSE_IMAGE, probeSnapshotter, type Snapshotter } from './containerd-config.ts';
+import { clearContainerdRecord, writeContainerdRecord } from './containerd-record.ts';
 import { alive, deleteRuncContainers, killAll, removeFiles, shimPids, shimSockets, unmountAll, withDescendants } from './containerd-cleanup.ts';
 
 export const CONTAINERD_BIN = '/usr/bin/containerd';
@@ -33,6 +34,8 @@ export interface ContainerdOptions {
   /** Time for the socket to answer after each start (default 20 s). */
   readyTimeoutMs?: number;
   bin?: string;
+  /** The nodes it serves: recorded (runtime/containerd-record.ts) while it runs, so `kubus image import` finds it. */
+  nodes?: string[];
 }
 
 export interface Containerd {
@@ -161,6 +164,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     if (stopping) return;
     stopping = true;
     if (retry) clearTimeout(retry);
+    for (const node of opts.nodes ?? []) clearContainerdRecord(node);
     const sockets = shimSockets(p.state);
     const c = child;
     if (c && c.exitCode === null && c.signalCode === null) {
@@ -187,6 +191,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     await stop();
     throw err;
   }
+  for (const node of opts.nodes ?? []) writeContainerdRecord(node, `unix://${p.socket}`);
 
   // defineProperties, not Object.assign: assign would copy the getters' values once.
   const handle = Object.defineProperties(events, {
