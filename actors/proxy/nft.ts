@@ -1,6 +1,10 @@
 // Runs nft: a script on stdin (`nft -f -`), in the host's namespace or in a named network
 // namespace (`ip netns exec NS nft ...`, how tests keep their rules off the host).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** nft's path: the system's own first, since npm's bin dir on PATH holds an unrelated `nft` (@vercel/nft). */
+export const NFT = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((p) => existsSync(p)) ?? 'nft';
 
 /** Where nft runs: a named network namespace, or the process's own when unset. */
 export interface NftTarget {
@@ -21,7 +25,7 @@ export class NftError extends Error {
 /** Runs `nft [-c] -f -` with the script on stdin; resolves when nft accepted it. */
 export function runNft(script: string, target: NftTarget = {}, opts: { check?: boolean } = {}): Promise<void> {
   const nftArgs = [...(opts.check ? ['-c'] : []), '-f', '-'];
-  const [cmd, args] = target.netns ? ['ip', ['netns', 'exec', target.netns, 'nft', ...nftArgs]] : ['nft', nftArgs];
+  const [cmd, args] = target.netns ? ['ip', ['netns', 'exec', target.netns, NFT, ...nftArgs]] : [NFT, nftArgs];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
