@@ -78,37 +78,46 @@ export function killAll(list: number[]): void {
   }
 }
 
-/** Runs `runc delete --force` on every container runc knows under `runcRoot` (per namespace): kills its processes, removes its cgroups. */
-export function deleteRuncContainers(runcRoot: string): void {
-  if (!existsSync(runcRoot)) return;
-  for (const ns of readdirSync(runcRoot)) {
-    const root = join(runcRoot, ns);
-    for (const id of readdirSync(root)) {
-      try {
-        execFileSync('runc', ['--root', root, 'delete', '--force', id], { stdio: 'ignore', timeout: 10_000 });
-      } catch {
-        // already deleted by its shim; what is left is unmounted and removed with the dir
-      }
+/** Where the runc v2 shim keeps runc's state when the runtime options name no root. */
+export const DEFAULT_RUNC_ROOT = '/run/containerd/runc';
+
+/** The task bundles (one per container a shim runs) under a containerd's state dir. */
+function taskBundles(stateDir: string): { ns: string; id: string; bundle: string }[] {
+  const tasks = join(stateDir, 'io.containerd.runtime.v2.task');
+  if (!existsSync(tasks)) return [];
+  return readdirSync(tasks).flatMap((ns) => readdirSync(join(tasks, ns)).map((id) => ({ ns, id, bundle: join(tasks, ns, id) })));
+}
+
+const readOr = <T>(file: string, parse: (s: string) => T, fallback: T): T => {
+  try {
+    return parse(readFileSync(file, 'utf8'));
+  } catch {
+    return fallback;
+  }
+};
+
+/**
+ * Runs `runc delete --force` on each container with a task bundle under `stateDir`: kills its
+ * processes and removes its cgroups and runc state. runc's root is the one in the bundle's runtime
+ * options (the CRI plugin's, under our dir) or the shim's default (containers `ctr run` made).
+ */
+export function deleteRuncContainers(stateDir: string): void {
+  for (const { ns, id, bundle } of taskBundles(stateDir)) {
+    const options = readOr(join(bundle, 'options.json'), (s) => JSON.parse(s) as { root?: string; Root?: string }, {});
+    const root = join(options.root || options.Root || DEFAULT_RUNC_ROOT, ns);
+    try {
+      execFileSync('runc', ['--root', root, 'delete', '--force', id], { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      // already deleted by its shim; what is left is unmounted and removed with the dir
     }
   }
 }
 
 /** Returns the shim sockets (unix paths, outside `stateDir`) named by the `address` files of the task bundles under `stateDir`. */
 export function shimSockets(stateDir: string): string[] {
-  const tasks = join(stateDir, 'io.containerd.runtime.v2.task');
-  if (!existsSync(tasks)) return [];
-  const out: string[] = [];
-  for (const ns of readdirSync(tasks)) {
-    for (const id of readdirSync(join(tasks, ns))) {
-      try {
-        const address = readFileSync(join(tasks, ns, id, 'address'), 'utf8').trim();
-        out.push(address.replace(/^unix:\/\//, ''));
-      } catch {
-        // no address file: the shim never started
-      }
-    }
-  }
-  return out;
+  return taskBundles(stateDir)
+    .map(({ bundle }) => readOr(join(bundle, 'address'), (s) => s.trim().replace(/^unix:\/\//, ''), ''))
+    .filter(Boolean);
 }
 
 /** Removes each file, ignoring those already gone. */
@@ -129,16 +138,18 @@ export function mountsUnder(dir: string): string[] {
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }
 
-/** Unmounts everything under `dir`, deepest first (lazily when busy); returns what is still mounted. */
+/** Unmounts everything under `dir`, deepest first (lazily when busy; again for mounts stacked on one point); returns what is still mounted. */
 export function unmountAll(dir: string): string[] {
-  for (const point of mountsUnder(dir)) {
-    try {
-      execFileSync('umount', [point], { stdio: 'ignore' });
-    } catch {
+  for (let round = 0; round < 3 && mountsUnder(dir).length; round++) {
+    for (const point of mountsUnder(dir)) {
       try {
-        execFileSync('umount', ['-l', point], { stdio: 'ignore' });
+        execFileSync('umount', [point], { stdio: 'ignore' });
       } catch {
-        // reported by the caller through what is still mounted
+        try {
+          execFileSync('umount', ['-l', point], { stdio: 'ignore' });
+        } catch {
+          // reported by the caller through what is still mounted
+        }
       }
     }
   }

@@ -144,7 +144,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
               resolve();
             },
             (err: Error) => {
-              log.error({ err: err.message }, 'containerd did not come back');
+              if (!stopping) log.error({ err: err.message }, 'containerd did not come back');
               resolve();
             },
           );
@@ -174,7 +174,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
       await gone;
       clearTimeout(killer);
     }
-    deleteRuncContainers(p.runc);
+    deleteRuncContainers(p.state);
     const left = withDescendants(shimPids(p.socket));
     killAll(left);
     const deadline = Date.now() + 5_000;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { silentLogger } from '../bus/types.ts';
-import { alive, mountsUnder, shimPids } from '../runtime/containerd-cleanup.ts';
+import { alive, DEFAULT_RUNC_ROOT, mountsUnder, shimPids } from '../runtime/containerd-cleanup.ts';
 import { PAUSE_IMAGE } from '../runtime/containerd-config.ts';
 import { startContainerd, ContainerdStartError, type Containerd } from '../runtime/containerd.ts';
 import { BUSYBOX_IMAGES, buildBusyboxImage, buildPauseImage } from '../runtime/images/busybox-image.ts';
@@ -49,8 +49,13 @@ const processesNaming = (dir: string) =>
       }
     });
 
-/** Asserts that a stopped containerd left no process, shim, mount or file. */
-function assertGone(t: ExecutionContext, c: Containerd, pid: number) {
+/** Whether runc state or a cgroup (v1's pids controller or v2) of container `id` is left. */
+const containerLeft = (id: string) =>
+  [join(DEFAULT_RUNC_ROOT, 'k8s.io', id), `/sys/fs/cgroup/pids/k8s.io/${id}`, `/sys/fs/cgroup/k8s.io/${id}`].some((p) => existsSync(p));
+
+/** Asserts that a stopped containerd left no process, shim, container, mount or file. */
+function assertGone(t: ExecutionContext, c: Containerd, pid: number, containers: string[]) {
+  for (const id of containers) t.false(containerLeft(id), `no runc state or cgroup of ${id} left`);
   t.false(alive(pid), 'containerd is gone');
   t.deepEqual(shimPids(c.socket), [], 'no shim left');
   t.deepEqual(processesNaming(c.dir), [], 'no process names its dir');
@@ -95,12 +100,14 @@ test('containerd - the supervisor starts a killed containerd again, and its imag
 test('containerd - stop ends containerd, its shims and containers, unmounts and removes its dir', async (t) => {
   const c = await start(t);
   await importImage(c.socket, pause);
-  await ctr(c, 'run', '-d', PAUSE_IMAGE, `p-${process.pid}`);
+  const id = `p-${process.pid}`;
+  await ctr(c, 'run', '-d', PAUSE_IMAGE, id);
+  t.true(containerLeft(id), 'runc knows the container');
   t.is(shimPids(c.socket).length, 1, 'a shim runs the task');
   t.true(mountsUnder(c.dir).length > 0, 'its rootfs is mounted');
   const pid = c.pid!;
   await c.stop();
-  assertGone(t, c, pid);
+  assertGone(t, c, pid, [id]);
 });
 
 test('containerd - two run at once, each with its own socket, images and cleanup', async (t) => {
@@ -112,10 +119,10 @@ test('containerd - two run at once, each with its own socket, images and cleanup
   t.false((await listImages(b.socket)).includes(BUSYBOX_IMAGES[0]!));
   const [pa, pb] = [a.pid!, b.pid!];
   await a.stop();
-  assertGone(t, a, pa);
+  assertGone(t, a, pa, [`a-${process.pid}`]);
   t.is(shimPids(b.socket).length, 1, 'the other one’s container still runs');
   await b.stop();
-  assertGone(t, b, pb);
+  assertGone(t, b, pb, [`b-${process.pid}`]);
 });
 
 test('containerd - one that cannot start says so with its log, and leaves no dir', async (t) => {
