@@ -9,7 +9,7 @@ export type Rcode = keyof typeof RCODE;
 
 /** The largest UDP reply without EDNS (RFC 1035 §4.2.1). */
 const CLASSIC_UDP_SIZE = 512;
-/** The EDNS buffer size we advertise (DNS flag day 2020's recommendation, as CoreDNS). */
+/** The largest EDNS reply we send, whatever a client offers (the DNS flag day 2020 size, against fragmentation). */
 const EDNS_SIZE = 1232;
 
 /** The parts of an answer a reply carries. */
