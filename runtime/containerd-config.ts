@@ -69,6 +69,9 @@ export function containerdConfig({ dir, sandboxImage, snapshotter }: ContainerdC
     '  stream_server_port = "0"',
     '  enable_selinux = false',
     '  disable_apparmor = true',
+    // Sandboxes ask for oom_score_adj -998; where this process may not lower its own (a container
+    // without CAP_SYS_RESOURCE), runc fails every sandbox. Capped at containerd's own value instead.
+    '  restrict_oom_score_adj = true',
     '',
     `[${cri}.containerd]`,
     `  snapshotter = ${q(snapshotter)}`,
