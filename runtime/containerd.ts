@@ -118,7 +118,8 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
 
   const spawnOnce = async (): Promise<void> => {
     const out = openSync(p.log, 'a');
-    const c = spawn(bin, ['--config', p.config], { stdio: ['ignore', out, out] });
+    // A process group of its own: a Ctrl-C at the terminal reaches the node process, whose stop() ends containerd in order.
+    const c = spawn(bin, ['--config', p.config], { stdio: ['ignore', out, out], detached: true });
     closeSync(out);
     child = c;
     live.add(c);
@@ -131,7 +132,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
       if (stopping) return;
       failures = Date.now() - started > STABLE_MS ? 0 : failures + 1;
       const wait = BACKOFF_MS[Math.min(failures, BACKOFF_MS.length) - 1] ?? BACKOFF_MS[0]!;
-      log.warn({ code, signal, restartInMs: wait }, 'containerd exited; restarting it');
+      log.warn({ code, signal, restartInMs: wait, logTail: tail(p.log, 5) }, 'containerd exited; restarting it');
       events.emit('exit', code, signal);
       serving = new Promise<void>((resolve) => {
         retry = setTimeout(() => {
