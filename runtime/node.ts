@@ -1,6 +1,7 @@
 // The node process: K kubelets (sim runtime) in one process, on one bus connection, for
 // clusters whose nodes run on other machines than the control plane.
 import { kubeletActor, type KubeletInput } from '../actors/kubelet/kubelet.actor.ts';
+import { proxyActor } from '../actors/proxy/proxy.actor.ts';
 import { realClock } from '../bus/clock.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
 import { cryptoRng } from '../bus/random.ts';
@@ -17,8 +18,16 @@ export interface NodesOptions {
   kubelet?: Omit<KubeletInput, 'nodeName' | 'index'>;
   /** Number of the first node (picks its pod CIDR and address): lets several node processes not clash. */
   firstIndex?: number;
+  /** kube-proxy per node: `nftables` programs this host's nftables (a table per node); default none. */
+  proxy?: ProxyMode;
   log: Logger;
 }
+
+export const PROXY_MODES = ['nftables', 'none'] as const;
+export type ProxyMode = (typeof PROXY_MODES)[number];
+
+/** Returns the kube-proxy mode a runtime gets by default: real containers need real Service routing; sim pods have nothing to route. */
+export const defaultProxyMode = (runtime: string): ProxyMode => (runtime === 'containerd' ? 'nftables' : 'none');
 
 export interface NodeProcess {
   bus: Bus;
@@ -41,8 +50,12 @@ export async function startNodes(opts: NodesOptions, bus?: Bus): Promise<NodePro
     const input: KubeletInput = { ...opts.kubelet, nodeName };
     if (opts.firstIndex !== undefined) input.index = opts.firstIndex + i;
     host.start(kubeletActor, `kubelet/${nodeName}`, input);
+    if (opts.proxy === 'nftables') host.start(proxyActor, `kube-proxy/${nodeName}`, { nodeName });
   });
-  serveStatus(b, 'node', () => [{ name: 'kubelet', count: names.length, nodes: names }]);
+  serveStatus(b, 'node', () => [
+    { name: 'kubelet', count: names.length, nodes: names },
+    ...(opts.proxy === 'nftables' ? [{ name: 'kube-proxy', count: names.length, nodes: names }] : []),
+  ]);
   return {
     bus: b,
     host,

@@ -1,10 +1,11 @@
 // Long-running processes: `kubus up` (a whole local cluster), `kubus control-plane`, `kubus node`.
 import type { Command } from 'commander';
 import type { KubeletInput } from '../../actors/kubelet/kubelet.actor.ts';
+import { NFT } from '../../actors/proxy/nft.ts';
 import { resolveNats } from '../../runtime/connection.ts';
 import { CONTROL_PLANE_ACTORS, DEFAULT_CONTROL_PLANE_ACTORS, DEFAULT_HTTP_ADDRESS, startControlPlane, type ControlPlaneActor } from '../../runtime/control-plane.ts';
 import { createLogger, type LogFormat, type LogLevel } from '../../runtime/logger.ts';
-import { startNodes } from '../../runtime/node.ts';
+import { defaultProxyMode, PROXY_MODES, startNodes, type ProxyMode } from '../../runtime/node.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
@@ -68,14 +69,15 @@ export function upCommand(program: Command): void {
     .option('--memory', 'keep cluster state in memory only (nothing survives a restart)')
     .option('--port <port>', 'NATS client port (default: 4222 when free, else a free port)', countFlag('--port'))
     .option('--http-port <port>', 'HTTP gateway port on 127.0.0.1, for kubectl (default: 8080 when free, else a free port)', countFlag('--http-port'))
+    .option('--dns-address <ip:port>', "where the cluster DNS answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
     .option('--nodes <count>', 'sim nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
-    .action(async (opts: LogFlags & { data?: string; memory?: boolean; port?: number; httpPort?: number; nodes: number; trace: boolean }) => {
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; trace: boolean }) => {
       const log = logger(opts);
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, httpPort: opts.httpPort, nodes: opts.nodes, trace: opts.trace, log });
-      console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : 'in memory'}; ${opts.nodes} sim node(s).`);
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, httpPort: opts.httpPort, dnsAddress: opts.dnsAddress, nodes: opts.nodes, trace: opts.trace, log });
+      console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : 'in memory'}; ${opts.nodes} sim node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
       const sig = await untilSignal();
@@ -92,6 +94,7 @@ export function upCommand(program: Command): void {
       .option('--data <dir>', 'data folder of the file-backed store (default: in memory)')
       .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, DEFAULT_CONTROL_PLANE_ACTORS.join(','))
       .option('--http-address <host:port>', `where the gateway actor serves the Kubernetes HTTP API (default ${DEFAULT_HTTP_ADDRESS}; port 0: any free port)`)
+      .option('--dns-address <ip:port>', "where the dns actor answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
       .option('--leader-elect <bool>', 'run the scheduler and controller manager only while leading their Lease (several replicas may run)', 'true')
       .option('--leader-elect-lease-duration <duration>', 'how long others wait before taking a lease over (default 15s)', durationFlag('--leader-elect-lease-duration'))
       .option('--leader-elect-renew-deadline <duration>', 'a leader that cannot renew for this long stops (default 10s)', durationFlag('--leader-elect-renew-deadline'))
@@ -100,7 +103,7 @@ export function upCommand(program: Command): void {
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .addOption(logFormatOption()),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; actors: string; httpAddress?: string }) => {
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; actors: string; httpAddress?: string; dnsAddress?: string }) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
@@ -111,13 +114,14 @@ export function upCommand(program: Command): void {
       dataDir: opts.data,
       actors,
       httpAddress: opts.httpAddress,
+      dnsAddress: opts.dnsAddress,
       log,
       controllers: { nodeLifecycle: lifecycleInput(opts) },
       leaderElect: opts.leaderElect !== 'false',
       election: { leaseDurationMs: opts.leaderElectLeaseDuration, renewDeadlineMs: opts.leaderElectRenewDeadline, retryPeriodMs: opts.leaderElectRetryPeriod },
       trace: opts.traceRecorder ? { recorder: true } : opts.trace ? {} : undefined,
     });
-    console.log(`control plane (${actors.join(', ')}) running against ${nats}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}; Ctrl-C stops it`);
+    console.log(`control plane (${actors.join(', ')}) running against ${nats}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}${cp.dnsAddress ? `; cluster DNS at ${cp.dnsAddress}` : ''}; Ctrl-C stops it`);
     await untilSignal();
     await cp.stop();
     process.exit(0);
@@ -130,6 +134,7 @@ export function upCommand(program: Command): void {
     .option('--count <k>', 'run K nodes in this process', countFlag('--count'))
     .option('--first-index <n>', 'number of the first node: picks pod CIDRs and addresses, so node processes do not clash', countFlag('--first-index'))
     .option('--runtime <runtime>', 'container runtime (sim)', 'sim')
+    .option('--proxy <mode>', 'kube-proxy per node: nftables (rules in this host\'s nftables, needs root) or none (default: none with the sim runtime, nftables with containerd)')
     .option('--capacity <list>', 'node capacity, e.g. cpu=4,memory=16Gi,pods=110', mapFlag('--capacity'))
     .option('--labels <list>', 'extra node labels, e.g. topology.kubernetes.io/zone=a', mapFlag('--labels'))
     .option('--register-with-taints <list>', 'taints at registration, e.g. dedicated=gpu:NoSchedule', taintsFlag)
@@ -144,6 +149,7 @@ export function upCommand(program: Command): void {
         count?: number;
         firstIndex?: number;
         runtime: string;
+        proxy?: string;
         capacity?: Record<string, string>;
         labels?: Record<string, string>;
         registerWithTaints?: KubeletInput['taints'];
@@ -152,6 +158,9 @@ export function upCommand(program: Command): void {
         trace?: boolean;
       }) => {
         if (opts.runtime !== 'sim') throw new UsageError(`unknown runtime "${opts.runtime}": only sim so far`);
+        const proxy = (opts.proxy ?? defaultProxyMode(opts.runtime)) as ProxyMode;
+        if (!PROXY_MODES.includes(proxy)) throw new UsageError(`unknown proxy mode "${proxy}"; choose from ${PROXY_MODES.join(', ')}`);
+        if (proxy === 'nftables' && !NFT.startsWith('/')) throw new UsageError('--proxy nftables needs nft; install it with: apt-get install -y nftables (or use --proxy none)');
         const nats = resolveNats(program.opts<GlobalOptions>().nats);
         const log = logger(opts);
         const kubelet: Omit<KubeletInput, 'nodeName' | 'index'> = {
@@ -162,7 +171,7 @@ export function upCommand(program: Command): void {
           leaseDurationSeconds: opts.nodeLeaseDuration === undefined ? undefined : opts.nodeLeaseDuration / 1000,
           nodeStatusReportMs: opts.nodeStatusReportFrequency,
         };
-        const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, log };
+        const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, proxy, log };
         const nodes = await (opts.trace ? startTracedNodes(nodeOpts) : startNodes(nodeOpts));
         console.log(`${nodes.names.length} node(s) (${nodes.names.length > 3 ? `${nodes.names[0]} … ${nodes.names.at(-1)}` : nodes.names.join(', ')}) running against ${nats}; Ctrl-C stops them`);
         await untilSignal();
