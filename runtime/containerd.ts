@@ -34,6 +34,8 @@ export interface ContainerdOptions {
   /** Time for the socket to answer after each start (default 20 s). */
   readyTimeoutMs?: number;
   bin?: string;
+  /** Default: overlayfs when an overlay mounts under `dir`, else native. */
+  snapshotter?: Snapshotter;
   /** The nodes it serves: recorded (runtime/containerd-record.ts) while it runs, so `kubus image import` finds it. */
   nodes?: string[];
 }
@@ -103,7 +105,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   const p = containerdPaths(opts.dir);
   mkdirSync(opts.dir, { recursive: true });
   mkdirSync(p.cni, { recursive: true });
-  const snapshotter = probeSnapshotter(opts.dir);
+  const snapshotter = opts.snapshotter ?? probeSnapshotter(opts.dir);
   writeFileSync(p.config, containerdConfig({ dir: opts.dir, sandboxImage: opts.sandboxImage ?? PAUSE_IMAGE, snapshotter }));
   const log = opts.log.child({ containerd: opts.dir });
   const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;

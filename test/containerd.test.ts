@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { silentLogger } from '../bus/types.ts';
 import { alive, DEFAULT_RUNC_ROOT, mountsUnder, shimPids } from '../runtime/containerd-cleanup.ts';
 import { PAUSE_IMAGE } from '../runtime/containerd-config.ts';
-import { startContainerd, ContainerdStartError, type Containerd } from '../runtime/containerd.ts';
+import { ContainerdStartError, startContainerd, type Containerd, type ContainerdOptions } from '../runtime/containerd.ts';
 import { BUSYBOX_IMAGES, buildBusyboxImage, buildPauseImage } from '../runtime/images/busybox-image.ts';
 import { importImage, listImages } from '../runtime/images/import-image.ts';
 import { ROOT } from './helpers/proc.ts';
@@ -27,10 +27,10 @@ test.before(() => {
 test.after.always(() => rmSync(images, { recursive: true, force: true }));
 
 /** A containerd in a temp dir of its own (short: the socket path must fit), stopped in teardown. */
-async function start(t: ExecutionContext, nodes?: string[]): Promise<Containerd> {
+async function start(t: ExecutionContext, opts: Partial<ContainerdOptions> = {}): Promise<Containerd> {
   const dir = mkdtempSync(join(tmpdir(), 'kcd-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const c = await startContainerd({ dir, log: silentLogger, nodes });
+  const c = await startContainerd({ dir, log: silentLogger, ...opts });
   t.teardown(() => c.stop());
   return c;
 }
@@ -73,9 +73,26 @@ test('images - the busybox and pause archives build offline, byte for byte the s
   t.is(index.manifests[0]!.annotations['org.opencontainers.image.ref.name'], '3.9');
 });
 
-test('containerd - imported busybox and pause images are listed and busybox runs', async (t) => {
+test('containerd - its config loads: the CRI plugin and the snapshotter it uses are up', async (t) => {
   const c = await start(t);
   t.regex(c.endpoint, /^unix:\/\/\/.*containerd\.sock$/);
+  const { stdout } = await ctr(c, 'plugins', 'ls');
+  const status = (type: string, id: string) => new RegExp(`^${type.replaceAll('.', '\\.')}\\s+${id}\\s+.*\\s(\\w+)\\s*$`, 'm').exec(stdout)?.[1];
+  t.is(status('io.containerd.grpc.v1', 'cri'), 'ok');
+  t.is(status('io.containerd.snapshotter.v1', c.snapshotter), 'ok');
+  t.is(status('io.containerd.snapshotter.v1', 'btrfs'), undefined, 'disabled plugins are not loaded');
+});
+
+test('containerd - images import and run on the native snapshotter too (where overlayfs does not mount)', async (t) => {
+  const c = await start(t, { snapshotter: 'native' });
+  t.is(c.snapshotter, 'native');
+  await importImage(c.socket, busybox);
+  const { stdout } = await ctr(c, 'run', '--rm', '--snapshotter', 'native', BUSYBOX_IMAGES[0]!, `n-${process.pid}`, 'echo', 'native ok');
+  t.is(stdout.trim(), 'native ok');
+});
+
+test('containerd - imported busybox and pause images are listed and busybox runs', async (t) => {
+  const c = await start(t);
   t.deepEqual((await importImage(c.socket, busybox)).sort(), [...BUSYBOX_IMAGES].sort());
   t.deepEqual(await importImage(c.socket, pause), [PAUSE_IMAGE]);
   const listed = await listImages(c.socket);
@@ -140,7 +157,7 @@ test('image - kubus image import loads an archive into the containerd recorded f
   process.env.KUBUS_HOME = home;
   t.teardown(() => (saved === undefined ? delete process.env.KUBUS_HOME : (process.env.KUBUS_HOME = saved)));
   const node = `node-${process.pid}`;
-  const c = await start(t, [node]);
+  const c = await start(t, { nodes: [node] });
   const kubus = (...args: string[]) => run(process.execPath, [join(ROOT, 'bin', 'kubus'), 'image', ...args], { env: { ...process.env, KUBUS_HOME: home } });
   const { stdout } = await kubus('import', '--node', node, pause);
   t.is(stdout.trim(), `${node}: imported ${PAUSE_IMAGE}`);
