@@ -13,6 +13,10 @@ export interface SandboxConfig {
   hostname?: string;
   /** The pod shares the node's network namespace: its IP is the node's. */
   hostNetwork?: boolean;
+  /** The pod's resolv.conf (CRI DNSConfig); runtimes without processes ignore it. */
+  dnsConfig?: { servers?: string[]; searches?: string[]; options?: string[] };
+  /** hostPort mappings of the pod's containers (CRI PortMapping). */
+  portMappings?: Array<{ protocol?: 'TCP' | 'UDP' | 'SCTP'; containerPort: number; hostPort?: number; hostIP?: string }>;
 }
 
 /** What a runtime needs to create one container (CRI ContainerConfig). */
@@ -27,6 +31,8 @@ export interface ContainerConfig {
   args?: string[];
   env?: Record<string, string>;
   workingDir?: string;
+  /** Host paths the kubelet prepared for the container's volumes (CRI Mount). */
+  mounts?: Array<{ containerPath: string; hostPath: string; readOnly?: boolean }>;
 }
 
 /** CRI container states. */
