@@ -163,8 +163,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     log.debug({ pid: c.pid, snapshotter }, 'containerd serving');
   };
 
-  const stop = async () => {
-    if (stopping) return;
+  const halt = async () => {
     stopping = true;
     if (retry) clearTimeout(retry);
     for (const node of opts.nodes ?? []) clearContainerdRecord(node);
@@ -187,6 +186,9 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     if (mounted.length) log.error({ mounted }, 'still mounted after stopping containerd; leaving its dir');
     else rmSync(opts.dir, { recursive: true, force: true });
   };
+  // Every caller of stop() waits for the one cleanup.
+  let halted: Promise<void> | undefined;
+  const stop = () => (halted ??= halt());
 
   try {
     await spawnOnce();
