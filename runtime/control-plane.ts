@@ -1,8 +1,9 @@
 // The control-plane process: connects to NATS, opens the store, and hosts the API server
 // and the scheduler and controller manager — each behind leader election unless told otherwise —
-// and, when asked, the HTTP gateway (stateless, so never elected).
+// and, when asked, the HTTP gateway and the cluster DNS (stateless, so never elected).
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { gatewayActor } from '../actors/gateway/gateway.actor.ts';
+import { defaultDnsAddress, dnsActor } from '../actors/dns/dns.actor.ts';
 import { FileStore, MemoryStore, type Store } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
@@ -17,7 +18,7 @@ import { serveStatus } from './status.ts';
 import { Host, type HostedActor } from './host.ts';
 import { startTracing, type TracingOptions } from './trace-feed.ts';
 
-export const CONTROL_PLANE_ACTORS = ['apiserver', 'scheduler', 'controller-manager', 'gateway'] as const;
+export const CONTROL_PLANE_ACTORS = ['apiserver', 'scheduler', 'controller-manager', 'gateway', 'dns'] as const;
 export type ControlPlaneActor = (typeof CONTROL_PLANE_ACTORS)[number];
 /** What a control plane runs when not told: everything but the gateway (it needs an HTTP address). */
 export const DEFAULT_CONTROL_PLANE_ACTORS: readonly ControlPlaneActor[] = ['apiserver', 'scheduler', 'controller-manager'];
@@ -33,6 +34,8 @@ export interface ControlPlaneOptions {
   httpAddress?: string;
   /** Let the gateway take any free port when httpAddress's is in use. */
   httpAnyPortIfTaken?: boolean;
+  /** IP:PORT of the cluster DNS server, when `actors` has dns (default: the host's IPv4, any free port). */
+  dnsAddress?: string;
   log: Logger;
   /** Timing knobs (shortened in tests and scenarios; defaults are upstream's). */
   apiserver?: Partial<ApiServerTimings>;
@@ -51,6 +54,8 @@ export interface ControlPlane {
   store?: Store;
   /** The HTTP gateway's URL, when this process runs one. */
   gatewayUrl?: string;
+  /** IP:PORT the cluster DNS server answers on, when this process runs one. */
+  dnsAddress?: string;
   /** Leadership of the elected components of this process. */
   leadership: Leadership[];
   stop(): Promise<void>;
@@ -74,6 +79,14 @@ async function listening(gw: HostedActor): Promise<string> {
   return ctx.url;
 }
 
+/** Resolves with the DNS server's IP:PORT once it serves; rejects when it could not listen. */
+async function dnsServing(dns: HostedActor): Promise<string> {
+  await dns.waitFor((s) => s.matches?.('serving') || s.status === 'done');
+  const ctx = dns.snapshot()?.context as { host?: string; port?: number; address: string; error?: string };
+  if (!ctx.port) throw new Error(`the cluster DNS could not listen on ${ctx.address}: ${ctx.error}`);
+  return `${ctx.host}:${ctx.port}`;
+}
+
 /** Starts the control-plane actors of this process. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const actors = opts.actors ?? [...DEFAULT_CONTROL_PLANE_ACTORS];
@@ -91,9 +104,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await serving(api);
   }
   let gatewayUrl: string | undefined;
-  if (actors.includes('gateway')) {
+  let dnsAddress: string | undefined;
+  if (actors.includes('gateway') || actors.includes('dns')) {
     try {
-      gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken }));
+      if (actors.includes('gateway'))
+        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken }));
+      if (actors.includes('dns')) dnsAddress = await dnsServing(host.start(dnsActor, 'dns', { address: opts.dnsAddress ?? defaultDnsAddress() }));
     } catch (err) {
       await host.stopAll();
       feed?.stop();
@@ -114,6 +130,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   serveStatus(bus, 'control-plane', () => [
     ...(store ? [{ name: 'apiserver' }] : []),
     ...(gatewayUrl ? [{ name: `gateway (${gatewayUrl})` }] : []),
+    ...(dnsAddress ? [{ name: `dns (${dnsAddress})` }] : []),
     ...components.map((c) => {
       const l = leadership.find((x) => x.component === c.name);
       return l ? { name: c.name, leader: l.leading, identity: l.identity } : { name: c.name };
@@ -126,6 +143,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     host,
     store,
     gatewayUrl,
+    dnsAddress,
     leadership,
     async stop() {
       await host.stopAll();

@@ -1,5 +1,5 @@
 // `kubus up`: a whole local cluster from one command: nats-server as a child process on
-// loopback, the control plane and the HTTP gateway, with connection info and a kubeconfig
+// loopback, the control plane, the HTTP gateway and the cluster DNS, with connection info and a kubeconfig
 // written for other commands (and kubectl).
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -20,6 +20,8 @@ export interface UpOptions {
   port?: number;
   /** HTTP gateway port on loopback (default 8080 when free, else any free port). */
   httpPort?: number;
+  /** IP:PORT of the cluster DNS server (default: the host's IPv4, any free port). */
+  dnsAddress?: string;
   /** Sim nodes started with the cluster, named node-0 … (default 3). */
   nodes?: number;
   /** Record message flows: the control plane and nodes feed a recorder in the control plane (default true). */
@@ -35,6 +37,8 @@ export interface Cluster {
   /** The HTTP gateway's URL and the kubeconfig that points at it. */
   gatewayUrl: string;
   kubeconfig: string;
+  /** IP:PORT the cluster DNS answers on (the kube-dns Service's Endpoints). */
+  dnsAddress?: string;
   stop(): Promise<void>;
 }
 
@@ -58,7 +62,8 @@ export async function up(opts: UpOptions): Promise<Cluster> {
       nats: nats.url,
       dataDir,
       log: opts.log,
-      actors: [...DEFAULT_CONTROL_PLANE_ACTORS, 'gateway'],
+      actors: [...DEFAULT_CONTROL_PLANE_ACTORS, 'gateway', 'dns'],
+      dnsAddress: opts.dnsAddress,
       // 8080 is where kubectl looks with no kubeconfig; taken (or taken meanwhile), any free port.
       httpAddress: `127.0.0.1:${opts.httpPort ?? 8080}`,
       httpAnyPortIfTaken: opts.httpPort === undefined,
@@ -81,6 +86,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
     dataDir,
     gatewayUrl,
     kubeconfig,
+    dnsAddress: controlPlane.dnsAddress,
     async stop() {
       clearClusterInfo();
       rmSync(kubeconfigPath(), { force: true });

@@ -33,6 +33,9 @@ function hostIPv4(): string {
   return '127.0.0.1';
 }
 
+/** Returns where the DNS server listens unless told: the host's own IPv4 (pods reach it; the world's other interfaces do not), any free port. */
+export const defaultDnsAddress = () => `${hostIPv4()}:0`;
+
 export const dnsActor = defineActor<DnsInput>({
   kind: 'dns',
   logic(deps, input) {

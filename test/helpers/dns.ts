@@ -4,6 +4,12 @@ import { connect } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { DecodedPacket, Packet, RecordType } from 'dns-packet';
 
+/** A decoded reply with the fields dns-packet decodes but its types leave out. */
+export type Reply = DecodedPacket & { rcode: string; flag_aa?: boolean; flag_tc?: boolean };
+
+/** Decodes a reply's bytes. */
+export const decodeReply = (bytes: Buffer) => dnsPacket.decode(bytes) as Reply;
+
 let nextId = 1;
 
 /** Returns the query packet for one question (RD set, as stub resolvers send). */
@@ -60,9 +66,9 @@ export function tcpRaw(port: number, bytes: Buffer, timeoutMs = 3000, host = '12
 }
 
 /** Asks one question over `transport`; resolves with the decoded reply. */
-export async function ask(port: number, name: string, type: RecordType, transport: 'udp' | 'tcp' = 'udp', extra: Partial<Packet> = {}): Promise<DecodedPacket> {
+export async function ask(port: number, name: string, type: RecordType, transport: 'udp' | 'tcp' = 'udp', extra: Partial<Packet> = {}): Promise<Reply> {
   const bytes = dnsPacket.encode(question(name, type, extra));
-  return dnsPacket.decode(await (transport === 'udp' ? udpRaw : tcpRaw)(port, bytes));
+  return decodeReply(await (transport === 'udp' ? udpRaw : tcpRaw)(port, bytes));
 }
 
 /** Returns the data of the answers of one type. */
