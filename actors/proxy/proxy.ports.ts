@@ -1,6 +1,7 @@
 // What kube-proxy programs, as data: one entry per (Service, port) with its ready endpoints,
 // worked out from Services and Endpoints as upstream's ServiceChangeTracker and
 // EndpointsChangeTracker do (EndpointSlices do not exist yet in kubus).
+import { isIPv4 as isIPv4Text } from 'node:net';
 import type { Endpoints } from '../../api/kinds/endpoints.ts';
 import type { Service } from '../../api/kinds/service.ts';
 
@@ -35,7 +36,7 @@ const PROTOCOLS = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' } as const;
 
 const keyOf = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
 
-const isIPv4 = (ip: unknown): ip is string => typeof ip === 'string' && /^\d{1,3}(\.\d{1,3}){3}$/.test(ip);
+const isIPv4 = (ip: unknown): ip is string => typeof ip === 'string' && isIPv4Text(ip);
 
 const compareTargets = (a: EndpointTarget, b: EndpointTarget) => {
   const pa = a.ip.split('.').map(Number);
