@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import type { Logger } from '../bus/types.ts';
 import { containerdConfig, containerdPaths, PAUSE_IMAGE, probeSnapshotter, type Snapshotter } from './containerd-config.ts';
 import { clearContainerdRecord, writeContainerdRecord } from './containerd-record.ts';
+import { preloadImages } from './images/preload.ts';
 import { alive, deleteRuncContainers, killAll, removeFiles, shimPids, shimSockets, unmountAll, withDescendants } from './containerd-cleanup.ts';
 
 export const CONTAINERD_BIN = '/usr/bin/containerd';
@@ -34,6 +35,8 @@ export interface ContainerdOptions {
   /** Time for the socket to answer after each start (default 20 s). */
   readyTimeoutMs?: number;
   bin?: string;
+  /** Build and import the pause and busybox images when missing, so pods run offline (default true). */
+  preload?: boolean;
   /** Default: overlayfs when an overlay mounts under `dir`, else native. */
   snapshotter?: Snapshotter;
   /** The nodes it serves: recorded (runtime/containerd-record.ts) while it runs, so `kubus image import` finds it. */
@@ -106,7 +109,8 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   mkdirSync(opts.dir, { recursive: true });
   mkdirSync(p.cni, { recursive: true });
   const snapshotter = opts.snapshotter ?? probeSnapshotter(opts.dir);
-  writeFileSync(p.config, containerdConfig({ dir: opts.dir, sandboxImage: opts.sandboxImage ?? PAUSE_IMAGE, snapshotter }));
+  const sandboxImage = opts.sandboxImage ?? PAUSE_IMAGE;
+  writeFileSync(p.config, containerdConfig({ dir: opts.dir, sandboxImage, snapshotter }));
   const log = opts.log.child({ containerd: opts.dir });
   const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
   const events = new EventEmitter();
@@ -192,6 +196,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
 
   try {
     await spawnOnce();
+    if (opts.preload !== false) await preloadImages(p.socket, { workDir: opts.dir, sandboxImage, snapshotter });
   } catch (err) {
     await stop();
     throw err;

@@ -30,7 +30,7 @@ test.after.always(() => rmSync(images, { recursive: true, force: true }));
 async function start(t: ExecutionContext, opts: Partial<ContainerdOptions> = {}): Promise<Containerd> {
   const dir = mkdtempSync(join(tmpdir(), 'kcd-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const c = await startContainerd({ dir, log: silentLogger, ...opts });
+  const c = await startContainerd({ dir, log: silentLogger, preload: false, ...opts });
   t.teardown(() => c.stop());
   return c;
 }
@@ -81,6 +81,11 @@ test('containerd - its config loads: the CRI plugin and the snapshotter it uses 
   t.is(status('io.containerd.grpc.v1', 'cri'), 'ok');
   t.is(status('io.containerd.snapshotter.v1', c.snapshotter), 'ok');
   t.is(status('io.containerd.snapshotter.v1', 'btrfs'), undefined, 'disabled plugins are not loaded');
+});
+
+test('containerd - by default it starts with the pause and busybox images, so pods run offline', async (t) => {
+  const c = await start(t, { preload: true });
+  t.deepEqual((await listImages(c.socket)).filter((n) => !n.startsWith('sha256:')).sort(), [...BUSYBOX_IMAGES, PAUSE_IMAGE].sort());
 });
 
 test('containerd - images import and run on the native snapshotter too (where overlayfs does not mount)', async (t) => {
