@@ -169,6 +169,8 @@ test('image - kubus image import loads an archive into the containerd recorded f
   t.true((await listImages(c.socket)).includes(PAUSE_IMAGE));
   const missing = await t.throwsAsync(kubus('import', '--node', 'nowhere', pause));
   t.regex((missing as Error & { stderr: string }).stderr, /no running containerd recorded for node nowhere \(recorded: node-\d+\)/);
+  const direct = await kubus('import', '--cri-endpoint', c.endpoint, busybox);
+  t.is(direct.stdout.trim(), `${c.endpoint}: imported ${BUSYBOX_IMAGES.join(', ')}`);
   await c.stop();
   const none = await t.throwsAsync(kubus('import', pause));
   t.regex((none as Error & { stderr: string }).stderr, /pass --cri-endpoint/);
