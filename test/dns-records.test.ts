@@ -1,0 +1,127 @@
+// The cluster DNS resolver as a pure function: questions against a fixed view of the caches, as
+// tables of cases (what CoreDNS's kubernetes plugin answers for each).
+import test from 'ava';
+import type { Answer } from 'dns-packet';
+import type { Endpoints } from '../api/kinds/endpoints.ts';
+import type { Pod } from '../api/kinds/pod.ts';
+import type { Service } from '../api/kinds/service.ts';
+import { parseName } from '../actors/dns/dns.names.ts';
+import { resolve, type DnsView, type Resolution } from '../actors/dns/dns.records.ts';
+import { planAddon, desiredEndpoints, desiredService } from '../actors/dns/dns.addon.ts';
+
+const Z = 'cluster.local';
+const svc = (name: string, spec: Service['spec'], namespace = 'default') => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec }) as Service;
+const eps = (name: string, subsets: Endpoints['subsets'], namespace = 'default') => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace }, subsets }) as Endpoints;
+
+const services = [
+  svc('web', { clusterIP: '10.96.0.20', ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'metrics', port: 9090, protocol: 'TCP' }] }),
+  svc('db', { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] }),
+  svc('empty', { clusterIP: 'None', ports: [{ port: 80 }] }),
+  svc('search', { type: 'ExternalName', externalName: 'www.example.org.', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] }),
+];
+const endpoints = [
+  eps('db', [{ addresses: [{ ip: '10.244.0.11', hostname: 'db-0' }, { ip: '10.244.0.12' }, { ip: '10.244.0.13', hostname: 'db-2' }], notReadyAddresses: [{ ip: '10.244.0.14' }], ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] }]),
+  eps('web', [{ addresses: [{ ip: '10.244.1.1' }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }]),
+];
+const pods = [{ metadata: { name: 'p', namespace: 'default' }, status: { podIP: '10.244.2.2' } } as unknown as Pod];
+
+const view: DnsView = {
+  service: (ns, name) => services.find((s) => s.metadata.namespace === ns && s.metadata.name === name),
+  endpoints: (ns, name) => endpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === name),
+  namespaceExists: (ns) => ['default', 'kube-system'].includes(ns),
+  servicesWithIP: (ip) => services.filter((s) => s.spec.clusterIP === ip),
+  endpointsWithIP: (ip) => endpoints.filter((e) => (e.subsets ?? []).some((ss) => (ss.addresses ?? []).some((a) => a.ip === ip))),
+  podsWithIP: (ip) => pods.filter((p) => p.status?.podIP === ip),
+};
+const ask = (name: string, type: string): Resolution => resolve({ name, type }, view, { zone: Z, ttl: 30, serial: 1700000000, nameserverIP: '10.96.0.10' });
+/** Returns `rcode type:data …` of the answers, sorted: a compact line to compare. */
+function summary(r: Resolution): string {
+  if (r.forward) return 'forward';
+  const data = (a: Answer) => {
+    const d = (a as { data: unknown }).data;
+    if (typeof d === 'object' && d && 'mname' in d) return String(d.mname);
+    return typeof d === 'object' && d && 'target' in d ? `${(d as { priority: number }).priority}/${(d as { weight: number }).weight}/${(d as { port: number }).port}/${(d as { target: string }).target}` : String(d);
+  };
+  const answers = r.answers.map((a) => `${a.type}:${data(a)}`).sort();
+  return [r.rcode, ...answers, ...(r.authorities.length ? [`auth:${r.authorities.map((a) => a.type).join(',')}`] : [])].join(' ');
+}
+
+const cases: Array<[string, string, string]> = [
+  [`web.default.svc.${Z}`, 'A', 'NOERROR A:10.96.0.20'],
+  [`web.default.svc.${Z}.`, 'A', 'NOERROR A:10.96.0.20'],
+  [`web.default.svc.${Z}`, 'AAAA', 'NOERROR auth:SOA'],
+  [`web.default.svc.${Z}`, 'SRV', `NOERROR SRV:0/50/80/web.default.svc.${Z} SRV:0/50/9090/web.default.svc.${Z}`],
+  [`_http._tcp.web.default.svc.${Z}`, 'SRV', `NOERROR SRV:0/100/80/web.default.svc.${Z}`],
+  [`_http._tcp.web.default.svc.${Z}`, 'A', 'NOERROR A:10.96.0.20'],
+  [`_http._udp.web.default.svc.${Z}`, 'SRV', 'NXDOMAIN auth:SOA'],
+  [`10-244-1-1.web.default.svc.${Z}`, 'A', 'NOERROR A:10.244.1.1'],
+  [`db.default.svc.${Z}`, 'A', 'NOERROR A:10.244.0.11 A:10.244.0.12 A:10.244.0.13'],
+  [`db-0.db.default.svc.${Z}`, 'A', 'NOERROR A:10.244.0.11'],
+  [`10-244-0-12.db.default.svc.${Z}`, 'A', 'NOERROR A:10.244.0.12'],
+  [`10-244-0-14.db.default.svc.${Z}`, 'A', 'NXDOMAIN auth:SOA'],
+  [`_pg._tcp.db.default.svc.${Z}`, 'SRV', `NOERROR SRV:0/33/5432/10-244-0-12.db.default.svc.${Z} SRV:0/33/5432/db-0.db.default.svc.${Z} SRV:0/33/5432/db-2.db.default.svc.${Z}`],
+  [`empty.default.svc.${Z}`, 'A', 'NOERROR auth:SOA'],
+  [`search.default.svc.${Z}`, 'A', 'NOERROR CNAME:www.example.org'],
+  [`search.default.svc.${Z}`, 'TXT', 'NOERROR auth:SOA'],
+  [`_https._tcp.search.default.svc.${Z}`, 'SRV', 'NOERROR SRV:0/100/443/www.example.org'],
+  [`10-244-2-2.default.pod.${Z}`, 'A', 'NOERROR A:10.244.2.2'],
+  [`10-244-2-2.kube-system.pod.${Z}`, 'A', 'NXDOMAIN auth:SOA'],
+  [`10-244-2-3.default.pod.${Z}`, 'A', 'NXDOMAIN auth:SOA'],
+  [`nope.default.svc.${Z}`, 'A', 'NXDOMAIN auth:SOA'],
+  [`web.nons.svc.${Z}`, 'A', 'NXDOMAIN auth:SOA'],
+  [`default.svc.${Z}`, 'A', 'NOERROR auth:SOA'],
+  [`nons.svc.${Z}`, 'A', 'NXDOMAIN auth:SOA'],
+  [`svc.${Z}`, 'A', 'NOERROR auth:SOA'],
+  [`foo.${Z}`, 'A', 'NXDOMAIN auth:SOA'],
+  [Z, 'NS', `NOERROR NS:ns.dns.${Z}`],
+  [Z, 'SOA', `NOERROR SOA:ns.dns.${Z}`],
+  [`ns.dns.${Z}`, 'A', 'NOERROR A:10.96.0.10'],
+  [`dns-version.${Z}`, 'TXT', 'NOERROR TXT:1.1.0'],
+  ['20.0.96.10.in-addr.arpa', 'PTR', `NOERROR PTR:web.default.svc.${Z}`],
+  ['11.0.244.10.in-addr.arpa', 'PTR', `NOERROR PTR:db-0.db.default.svc.${Z}`],
+  ['12.0.244.10.in-addr.arpa', 'PTR', `NOERROR PTR:10-244-0-12.db.default.svc.${Z}`],
+  ['1.1.1.1.in-addr.arpa', 'PTR', 'forward'],
+  ['www.example.org', 'A', 'forward'],
+];
+
+for (const [name, type, want] of cases) test(`dns records - ${type} ${name}`, (t) => t.is(summary(ask(name, type)), want));
+
+test('dns records - negative answers carry the zone SOA as CoreDNS writes it', (t) => {
+  const r = ask(`nope.default.svc.${Z}`, 'A');
+  if (r.forward) return t.fail();
+  t.deepEqual(r.authorities, [
+    { name: Z, type: 'SOA', ttl: 30, class: 'IN', data: { mname: `ns.dns.${Z}`, rname: `hostmaster.${Z}`, serial: 1700000000, refresh: 7200, retry: 1800, expire: 86400, minimum: 30 } },
+  ]);
+});
+
+test('dns records - SRV answers carry the targets addresses in the additional section', (t) => {
+  const r = ask(`_pg._tcp.db.default.svc.${Z}`, 'SRV');
+  if (r.forward) return t.fail();
+  t.deepEqual(r.additionals.map((a) => `${a.name} ${(a as { data: string }).data}`).sort(), [
+    `10-244-0-12.db.default.svc.${Z} 10.244.0.12`,
+    `db-0.db.default.svc.${Z} 10.244.0.11`,
+    `db-2.db.default.svc.${Z} 10.244.0.13`,
+  ]);
+});
+
+test('dns records - names parse as the plugin reads them', (t) => {
+  t.deepEqual(parseName(`a.b.svc.${Z}`, Z), { kind: 'service', namespace: 'b', service: 'a' });
+  t.deepEqual(parseName(`_p._udp.a.b.svc.${Z}`, Z), { kind: 'service', namespace: 'b', service: 'a', port: 'p', protocol: 'udp' });
+  t.deepEqual(parseName(`h.a.b.svc.${Z}`, Z), { kind: 'service', namespace: 'b', service: 'a', endpoint: 'h' });
+  t.deepEqual(parseName(`1-2-3-4.b.pod.${Z}`, Z), { kind: 'pod', namespace: 'b', ip: '1.2.3.4' });
+  t.deepEqual(parseName(`1-2-3-400.b.pod.${Z}`, Z), { kind: 'none' });
+  t.deepEqual(parseName(`a.b.c.d.e.f.svc.${Z}`, Z), { kind: 'none' });
+});
+
+test('dns records - the addon plan creates, repairs, and then leaves alone', (t) => {
+  const at = { ip: '192.0.2.5', port: 10053 };
+  t.deepEqual(planAddon(at, undefined, undefined).map((s) => `${s.verb} ${s.resource}`), ['create services', 'create endpoints']);
+  const svcNow = desiredService(at);
+  const epNow = desiredEndpoints(at);
+  t.deepEqual(planAddon(at, svcNow, epNow), []);
+  const moved = planAddon({ ...at, port: 10054 }, svcNow, epNow);
+  t.deepEqual(moved.map((s) => `${s.verb} ${s.resource}`), ['update services', 'update endpoints']);
+  const selected = planAddon(at, { ...svcNow, spec: { ...svcNow.spec, selector: { 'k8s-app': 'kube-dns' } } }, epNow);
+  t.deepEqual(selected.map((s) => `${s.verb} ${s.resource}`), ['update services'], 'a selector would let the endpoints controller empty our Endpoints');
+  t.false('selector' in (selected[0].object as Service).spec);
+});
