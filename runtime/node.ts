@@ -7,6 +7,7 @@ import { NatsBus } from '../bus/nats-bus.ts';
 import { cryptoRng } from '../bus/random.ts';
 import type { Bus, Logger } from '../bus/types.ts';
 import { Host } from './host.ts';
+import { hostAddress, startNodeCri } from './node-cri.ts';
 import { serveStatus } from './status.ts';
 
 export interface NodesOptions {
@@ -18,6 +19,8 @@ export interface NodesOptions {
   kubelet?: Omit<KubeletInput, 'nodeName' | 'index'>;
   /** Number of the first node (picks its pod CIDR and address): lets several node processes not clash. */
   firstIndex?: number;
+  /** Runtime `containerd`: use this CRI endpoint instead of starting a containerd of our own. */
+  criEndpoint?: string;
   /** kube-proxy per node: `nftables` programs this host's nftables (a table per node); default none. */
   proxy?: ProxyMode;
   log: Logger;
@@ -44,10 +47,16 @@ export const nodeNames = (name: string, count?: number) =>
 export async function startNodes(opts: NodesOptions, bus?: Bus): Promise<NodeProcess> {
   const names = nodeNames(opts.name, opts.count);
   const own = !bus;
-  const b = bus ?? (await NatsBus.connect({ servers: opts.nats, name: `node/${opts.name}`, log: opts.log }));
+  // Real containers: a containerd (ours, or the endpoint given) before any kubelet starts.
+  const cri = opts.kubelet?.runtime === 'containerd' && !opts.kubelet.cri ? await startNodeCri({ name: opts.name, nodes: names, endpoint: opts.criEndpoint, log: opts.log }) : undefined;
+  const kubelet = cri ? { ...opts.kubelet, cri: cri.settings, internalIP: opts.kubelet?.internalIP ?? hostAddress() } : opts.kubelet;
+  const b = bus ?? (await NatsBus.connect({ servers: opts.nats, name: `node/${opts.name}`, log: opts.log }).catch(async (err) => {
+    await cri?.stop();
+    throw err;
+  }));
   const host = new Host({ bus: b, clock: realClock, rng: cryptoRng(), log: opts.log });
   names.forEach((nodeName, i) => {
-    const input: KubeletInput = { ...opts.kubelet, nodeName };
+    const input: KubeletInput = { ...kubelet, nodeName };
     if (opts.firstIndex !== undefined) input.index = opts.firstIndex + i;
     host.start(kubeletActor, `kubelet/${nodeName}`, input);
     if (opts.proxy === 'nftables') host.start(proxyActor, `kube-proxy/${nodeName}`, { nodeName });
@@ -62,6 +71,7 @@ export async function startNodes(opts: NodesOptions, bus?: Bus): Promise<NodePro
     names,
     async stop() {
       await host.stopAll();
+      await cri?.stop();
       if (own) await b.drain().catch(() => b.close());
     },
   };

@@ -5,6 +5,7 @@ import { fromCallback, fromPromise } from 'xstate';
 import type { Lease } from '../../api/kinds/lease.ts';
 import type { Node } from '../../api/kinds/node.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
+import type { Service } from '../../api/kinds/service.ts';
 import { backoffDelay } from '../../bus/backoff.ts';
 import { ApiClient } from '../../bus/client.ts';
 import { Informer } from '../../bus/informer.ts';
@@ -13,6 +14,7 @@ import { defineActor } from '../lib/actor.ts';
 import { EventRecorder } from '../lib/events.ts';
 import { resolveConfig, type KubeletInput } from './kubelet.config.ts';
 import { kubeletMachine, type KubeletEvent, type NodeCommand } from './kubelet.machine.ts';
+import { EnvProvider } from './env-provider.ts';
 import { NodeEffects } from './node-effects.ts';
 import { serveNode } from './node-server.ts';
 import { PodEffects } from './pod-effects.ts';
@@ -50,11 +52,13 @@ export const kubeletActor = defineActor<KubeletInput>({
     const cfg = resolveConfig(input);
     const { clock, rng } = deps;
     const log = deps.log.child({ node: cfg.nodeName });
-    const runtime = createRuntime(cfg.runtime, { clock, rng: rng.fork('runtime'), log, podCIDR: cfg.podCIDR, hostIP: cfg.internalIP });
+    const runtime = createRuntime(cfg.runtime, { clock, rng: rng.fork('runtime'), log, podCIDR: cfg.podCIDR, hostIP: cfg.internalIP, nodeName: cfg.nodeName, cri: cfg.cri });
     const informer = new Informer<Pod>(deps.client, 'pods', { fieldSelector: `spec.nodeName=${cfg.nodeName}`, clock, log });
     const status = new StatusManager(deps.client, clock, log, (ns, name) => informer.get(`${ns}/${name}`), cfg.statusRetry);
     const events = cfg.events ? new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName }, clock, rng.fork('events'), log) : undefined;
-    const pods = new PodEffects({ runtime, status, events, clock, log });
+    // Containers' environments: the ConfigMaps, Secrets and Services they read (env-provider.ts).
+    const env = new EnvProvider({ client: deps.client, services: () => deps.informers.get<Service>('services'), hostIPs: [cfg.internalIP], allocatable: cfg.allocatable });
+    const pods = new PodEffects({ runtime, status, events, clock, log, env });
     const identity = { machineID: rng.hex(16), systemUUID: rng.uuid(), bootID: rng.uuid(), runtimeVersion: `${runtime.name}://${runtime.version}` };
     // Lease and node status go through a client with upstream's heartbeat timeout, min(10 s, lease
     // duration): a renewal whose reply never comes (an API server killed mid-request) is retried in time.

@@ -8,8 +8,10 @@ import type { RestartBackoff } from './pod-worker.types.ts';
 /** The kubelet actor's input; everything but `nodeName` has a default. */
 export interface KubeletInput {
   nodeName: string;
-  /** Container runtime: only `sim` so far. */
-  runtime?: 'sim';
+  /** Container runtime: `sim` (default) or `containerd` (CRI v1, with `cri` saying where). */
+  runtime?: 'sim' | 'containerd';
+  /** The CRI runtime's endpoint and where pod logs and cgroups go (runtime `containerd`). */
+  cri?: CriSettings;
   /** Node capacity; default cpu 4, memory 16Gi, pods 110, ephemeral-storage 100Gi. */
   capacity?: ResourceList;
   /** Allocatable; default = capacity. */
@@ -50,8 +52,21 @@ export interface KubeletInput {
   events?: boolean;
 }
 
+/** Where a kubelet finds its CRI runtime (serializable: actor inputs cross the bus). */
+export interface CriSettings {
+  /** `unix:///…/containerd.sock`. */
+  endpoint: string;
+  /** The runtime's version, asked with CRI Version before the kubelet starts (reported in nodeInfo). */
+  runtimeVersion?: string;
+  /** Pod log directories go under here (upstream: /var/log/pods). */
+  logRoot: string;
+  /** cgroupfs parent of this node's pods (e.g. /kubus/node-1). */
+  cgroupRoot?: string;
+}
+
 /** The resolved configuration: every knob set. */
-export type KubeletConfig = Required<Omit<KubeletInput, 'instanceType' | 'taints' | 'restartBackoff'>> & {
+export type KubeletConfig = Required<Omit<KubeletInput, 'instanceType' | 'taints' | 'restartBackoff' | 'cri'>> & {
+  cri?: CriSettings;
   instanceType?: string;
   taints: Taint[];
   restartBackoff: RestartBackoff;
@@ -81,6 +96,7 @@ export function resolveConfig(input: KubeletInput): KubeletConfig {
   return {
     nodeName: input.nodeName,
     runtime: input.runtime ?? 'sim',
+    cri: input.cri,
     capacity: input.capacity ?? DEFAULT_CAPACITY,
     allocatable: input.allocatable ?? input.capacity ?? DEFAULT_CAPACITY,
     labels: input.labels ?? {},

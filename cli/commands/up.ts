@@ -6,6 +6,7 @@ import { resolveNats } from '../../runtime/connection.ts';
 import { CONTROL_PLANE_ACTORS, DEFAULT_CONTROL_PLANE_ACTORS, DEFAULT_HTTP_ADDRESS, startControlPlane, type ControlPlaneActor } from '../../runtime/control-plane.ts';
 import { createLogger, type LogFormat, type LogLevel } from '../../runtime/logger.ts';
 import { defaultProxyMode, PROXY_MODES, startNodes, type ProxyMode } from '../../runtime/node.ts';
+import { NotRootError } from '../../runtime/node-cri.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
@@ -129,11 +130,12 @@ export function upCommand(program: Command): void {
 
   program
     .command('node')
-    .description('Run sim kubelets against an existing NATS: one node, or --count nodes named NAME-0 … NAME-(K-1)')
+    .description('Run kubelets (sim, or containerd for real containers) against an existing NATS: one node, or --count nodes named NAME-0 … NAME-(K-1)')
     .requiredOption('--name <name>', 'node name (or name prefix with --count)')
     .option('--count <k>', 'run K nodes in this process', countFlag('--count'))
     .option('--first-index <n>', 'number of the first node: picks pod CIDRs and addresses, so node processes do not clash', countFlag('--first-index'))
-    .option('--runtime <runtime>', 'container runtime (sim)', 'sim')
+    .option('--runtime <runtime>', 'container runtime: sim, or containerd (real containers over CRI; needs root)', 'sim')
+    .option('--cri-endpoint <endpoint>', 'with --runtime containerd: use this containerd (unix:///path.sock) instead of starting one')
     .option('--proxy <mode>', 'kube-proxy per node: nftables (rules in this host\'s nftables, needs root) or none (default: none with the sim runtime, nftables with containerd)')
     .option('--capacity <list>', 'node capacity, e.g. cpu=4,memory=16Gi,pods=110', mapFlag('--capacity'))
     .option('--labels <list>', 'extra node labels, e.g. topology.kubernetes.io/zone=a', mapFlag('--labels'))
@@ -149,6 +151,7 @@ export function upCommand(program: Command): void {
         count?: number;
         firstIndex?: number;
         runtime: string;
+        criEndpoint?: string;
         proxy?: string;
         capacity?: Record<string, string>;
         labels?: Record<string, string>;
@@ -157,21 +160,23 @@ export function upCommand(program: Command): void {
         nodeStatusReportFrequency?: number;
         trace?: boolean;
       }) => {
-        if (opts.runtime !== 'sim') throw new UsageError(`unknown runtime "${opts.runtime}": only sim so far`);
+        if (opts.runtime !== 'sim' && opts.runtime !== 'containerd') throw new UsageError(`unknown runtime "${opts.runtime}"; choose sim or containerd`);
+        if (opts.criEndpoint && opts.runtime !== 'containerd') throw new UsageError('--cri-endpoint needs --runtime containerd');
+        if (opts.runtime === 'containerd' && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError(new NotRootError().message);
         const proxy = (opts.proxy ?? defaultProxyMode(opts.runtime)) as ProxyMode;
         if (!PROXY_MODES.includes(proxy)) throw new UsageError(`unknown proxy mode "${proxy}"; choose from ${PROXY_MODES.join(', ')}`);
         if (proxy === 'nftables' && !NFT.startsWith('/')) throw new UsageError('--proxy nftables needs nft; install it with: apt-get install -y nftables (or use --proxy none)');
         const nats = resolveNats(program.opts<GlobalOptions>().nats);
         const log = logger(opts);
         const kubelet: Omit<KubeletInput, 'nodeName' | 'index'> = {
-          runtime: 'sim',
+          runtime: opts.runtime as 'sim' | 'containerd',
           capacity: opts.capacity,
           labels: opts.labels,
           taints: opts.registerWithTaints,
           leaseDurationSeconds: opts.nodeLeaseDuration === undefined ? undefined : opts.nodeLeaseDuration / 1000,
           nodeStatusReportMs: opts.nodeStatusReportFrequency,
         };
-        const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, proxy, log };
+        const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, proxy, log, criEndpoint: opts.criEndpoint };
         const nodes = await (opts.trace ? startTracedNodes(nodeOpts) : startNodes(nodeOpts));
         console.log(`${nodes.names.length} node(s) (${nodes.names.length > 3 ? `${nodes.names[0]} … ${nodes.names.at(-1)}` : nodes.names.join(', ')}) running against ${nats}; Ctrl-C stops them`);
         await untilSignal();

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { realClock } from '../../../../bus/clock.ts';
 
 const PROTO = fileURLToPath(new URL('./cri-api.proto', import.meta.url));
 
@@ -91,7 +92,8 @@ function wrap(client: grpc.Client, service: string, rpc: string, defaultDeadline
   const Rpc = rpc[0].toUpperCase() + rpc.slice(1);
   return (req = {}, opts = {}) =>
     new Promise((resolve, reject) => {
-      const deadline = new Date(Date.now() + (opts.deadlineMs ?? defaultDeadlineMs));
+      // grpc-js takes the deadline as wall time in ms: a CRI call waits on real I/O, so the real clock.
+      const deadline = realClock.now() + (opts.deadlineMs ?? defaultDeadlineMs);
       method(req, { deadline }, (err: grpc.ServiceError | null, res: CriMessage) => {
         if (err) reject(new CriError(`${service}/${Rpc}`, err.code, err.details || err.message));
         else resolve(res);

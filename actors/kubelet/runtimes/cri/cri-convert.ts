@@ -11,10 +11,10 @@ export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
 export const POD_UID_LABEL = 'io.kubernetes.pod.uid';
 export const CONTAINER_NAME_LABEL = 'io.kubernetes.container.name';
 /** Ours: marks what this kubus kubelet made, so a shared containerd's other pods are left alone. */
-export const KUBUS_NODE_LABEL = 'kubus.io/node';
+export const KUBUS_NODE_LABEL = 'io.kubus.node';
 
 /** The image as the pod names it: containerd reports an image by its first tag, which may be another of the same image's tags. */
-export const IMAGE_ANNOTATION = 'kubus.io/image';
+export const IMAGE_ANNOTATION = 'io.kubus.image';
 
 /** Where a pod's container logs live under the log root: `<ns>_<name>_<uid>` (upstream's BuildPodLogsDirectory). */
 export const podLogDir = (logRoot: string, s: Pick<SandboxConfig, 'namespace' | 'name' | 'podUid'>) => `${logRoot}/${s.namespace}_${s.name}_${s.podUid}`;
