@@ -32,6 +32,8 @@ export function start(s: Step, c: Ctr): void {
     sandbox: sandboxConfig(pod),
     config: containerConfig(pod, c),
     pullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
+    // status.podIP(s) for the environment's fieldRefs.
+    podIPs: s.ctx.podIP ? [s.ctx.podIP] : [],
   });
 }
 

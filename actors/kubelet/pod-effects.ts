@@ -8,8 +8,9 @@ import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { PodCommand, PodWorkerEvent } from './pod-worker.types.ts';
 import { formatGoDuration } from '../../api/duration.ts';
-import { RuntimeError, type ContainerRuntime, type ProbeKind, type ProbeOutcome } from './runtimes/runtime.ts';
+import { RuntimeError, type ContainerConfig, type ContainerRuntime, type ProbeKind, type ProbeOutcome } from './runtimes/runtime.ts';
 import type { StatusManager } from './status-manager.ts';
+import type { EnvProvider } from './env-provider.ts';
 
 /** Something that takes a worker's events (its actor ref). */
 export interface WorkerRef {
@@ -25,6 +26,8 @@ export interface PodEffectsDeps {
   events?: EventRecorder;
   clock: Clock;
   log: Logger;
+  /** Resolves containers' environments (valueFrom, envFrom, Service variables); without it, only env values. */
+  env?: EnvProvider;
 }
 
 const errReason = (err: unknown, fallback: string) => (err instanceof RuntimeError ? err.reason : fallback);
@@ -106,8 +109,10 @@ export class PodEffects {
         const took = formatGoDuration(pulled.durationMs);
         events?.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${pulled.sizeBytes} bytes.`);
       } else events?.record(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      step = 'CreateContainerConfigError';
+      const config = await this.withEnv(cmd, pod);
       step = 'CreateContainerError';
-      const id = await runtime.createContainer(cmd.sandboxId, cmd.config, cmd.sandbox);
+      const id = await runtime.createContainer(cmd.sandboxId, config, cmd.sandbox);
       const info = await runtime.containerStatus(id);
       send({ type: 'container.created', name, attempt, id, image: info?.image ?? image, imageRef: info?.imageRef ?? pulled.imageRef, now: clock.now() });
       events?.record(pod, 'Normal', 'Created', `Created container: ${name}`);
@@ -120,6 +125,14 @@ export class PodEffects {
       if (reason !== 'RunContainerError') events?.record(pod, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
       send({ type: 'container.failed', name, attempt, reason, message: errMessage(err), now: clock.now() });
     }
+  }
+
+  /** The container's config with its environment resolved and $(VAR) in command and args expanded (upstream generateContainerConfig). */
+  private async withEnv(cmd: Extract<PodCommand, { type: 'container.start' }>, pod: Pod): Promise<ContainerConfig> {
+    if (!this.d.env) return cmd.config;
+    const r = await this.d.env.resolve(pod, cmd.config.name, cmd.podIPs ?? []);
+    for (const e of r.events) this.d.events?.record(pod, e.type, e.reason, e.message);
+    return { ...cmd.config, env: r.env, ...(r.command && { command: r.command }), ...(r.args && { args: r.args }) };
   }
 
   /** Runs one probe with its timeout; exec probes go through the runtime when it has no prober of its own. */

@@ -122,7 +122,7 @@ export type PodCommand =
   | { type: 'sandbox.run'; sandbox: SandboxConfig }
   | { type: 'sandbox.stop'; id: string }
   | { type: 'sandbox.remove'; id: string }
-  | { type: 'container.start'; sandboxId: string; sandbox: SandboxConfig; config: ContainerConfig; pullPolicy: string }
+  | { type: 'container.start'; sandboxId: string; sandbox: SandboxConfig; config: ContainerConfig; pullPolicy: string; podIPs?: string[] }
   | { type: 'container.stop'; id: string; name: string; graceMs: number }
   | { type: 'probe.run'; id: string; name: string; kind: ProbeKind; probe: Probe }
   | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string; container?: string }

@@ -1,0 +1,69 @@
+// The side of container environments that reads the cluster: the ConfigMaps and Secrets a
+// container names (fetched at each start, as upstream's kubelet does), the Services (a shared
+// informer, waited for once as upstream waits for its service lister), then env.ts decides.
+import type { ResourceList } from '../../api/kinds/common.ts';
+import type { ConfigMap, Secret } from '../../api/kinds/configmap.ts';
+import type { Pod } from '../../api/kinds/pod.ts';
+import type { Service } from '../../api/kinds/service.ts';
+import type { KubeObject } from '../../api/meta.ts';
+import { isNotFound } from '../../api/status.ts';
+import type { ApiClient } from '../../bus/client.ts';
+import type { Informer } from '../../bus/informer.ts';
+import { containerEnv, EnvConfigError, envReferences, expandCommand, type EnvEvent } from './env.ts';
+
+export interface EnvProviderDeps {
+  client: ApiClient;
+  /** The Service informer (started on first use). */
+  services(): Informer<Service>;
+  hostIPs: string[];
+  allocatable: ResourceList;
+}
+
+/** A container's resolved environment, with its command and args expanded. */
+export interface ResolvedEnv {
+  env: Record<string, string>;
+  command?: string[];
+  args?: string[];
+  events: EnvEvent[];
+}
+
+/** Builds containers' environments for the kubelet's pod effects. */
+export class EnvProvider {
+  constructor(private readonly d: EnvProviderDeps) {}
+
+  /** Returns the environment of `container` of `pod`; throws EnvConfigError (CreateContainerConfigError). */
+  async resolve(pod: Pod, container: string, podIPs: string[]): Promise<ResolvedEnv> {
+    const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === container);
+    if (!spec) throw new EnvConfigError(`container ${container} not found in pod spec`);
+    const ns = pod.metadata.namespace ?? 'default';
+    const refs = envReferences(spec);
+    const fetch = async <T extends KubeObject>(resource: string, name: string): Promise<[string, T | null]> => {
+      try {
+        return [name, await this.d.client.get<T>(resource, name, { namespace: ns })];
+      } catch (err) {
+        if (isNotFound(err)) return [name, null];
+        throw new EnvConfigError((err as Error).message);
+      }
+    };
+    const services = this.d.services();
+    const [configMaps, secrets] = await Promise.all([
+      Promise.all(refs.configMaps.map((n) => fetch<ConfigMap>('configmaps', n))),
+      Promise.all(refs.secrets.map((n) => fetch<Secret>('secrets', n))),
+      services.waitForSync(),
+    ]);
+    const { env, events } = containerEnv(pod, spec, {
+      configMaps: new Map(configMaps),
+      secrets: new Map(secrets),
+      services: services.list(),
+      hostIPs: this.d.hostIPs,
+      podIPs,
+      nodeAllocatable: this.d.allocatable,
+    });
+    return {
+      env: Object.fromEntries(env.map((e) => [e.name, e.value])),
+      command: expandCommand(spec.command, env),
+      args: expandCommand(spec.args, env),
+      events,
+    };
+  }
+}
