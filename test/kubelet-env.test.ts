@@ -29,7 +29,7 @@ const pod = (c: Partial<Container>, spec: Record<string, unknown> = {}): [Pod, C
   const p = {
     metadata: { name: 'web-0', namespace: 'shop', uid: 'uid-1', labels: { app: 'web', tier: 'front' }, annotations: { note: 'a "quoted" value' } },
     spec: { nodeName: 'node-1', serviceAccountName: 'default', containers: [container, { name: 'side', image: 'x', resources: { limits: { memory: '64Mi' } } }], ...spec },
-  } as Pod;
+  } as unknown as Pod;
   return [p, container];
 };
 
@@ -107,7 +107,7 @@ test('env - resourceFieldRef: limits and requests with divisors, rounded up; uns
 
 test('env - envFrom with prefix; env overrides it; invalid names are skipped with an event', (t) => {
   const [p, c] = pod({
-    envFrom: [{ configMapRef: { name: 'cfg' } }, { prefix: 'S_', secretRef: { name: 'creds' } }, { configMapRef: { name: 'gone', optional: true } }] as Container['envFrom'],
+    envFrom: [{ configMapRef: { name: 'cfg' } }, { prefix: 'S_', secretRef: { name: 'creds' } }, { configMapRef: { name: 'gone', optional: true } }] as unknown as Container['envFrom'],
     env: [{ name: 'LEVEL', value: 'info' }],
   });
   const { env, events } = containerEnv(p, c, sources());
@@ -115,7 +115,7 @@ test('env - envFrom with prefix; env overrides it; invalid names are skipped wit
   t.like(m, { MODE: 'prod', LEVEL: 'info', S_password: 's3cret', 'S_user-name': 'admin' });
   t.false('bad key' in m);
   t.deepEqual(events, [{ type: 'Warning', reason: 'InvalidEnvironmentVariableNames', message: 'Keys [1st, bad key] from the EnvFrom configMap shop/cfg were skipped since they are considered invalid environment variable names.' }]);
-  t.throws(() => containerEnv(p, { ...c, envFrom: [{ configMapRef: { name: 'gone' } }] as Container['envFrom'] }, sources()), { message: 'configmap "gone" not found' });
+  t.throws(() => containerEnv(p, { ...c, envFrom: [{ configMapRef: { name: 'gone' } }] as unknown as Container['envFrom'] }, sources()), { message: 'configmap "gone" not found' });
 });
 
 test('env - Service variables for the namespace and kubernetes, not with enableServiceLinks false', (t) => {
