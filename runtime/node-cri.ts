@@ -83,6 +83,7 @@ export async function startNodeCri(opts: { name: string; nodes: string[]; endpoi
       containerd,
       async stop() {
         await containerd?.stop();
+        if (containerd) rmdirQuietly(NODE_STATE_DIR);
         for (const dir of cgroupDirs(cgroupRoot)) removeCgroupTree(dir);
         // The shared parent goes too once the last node process has left it.
         for (const dir of cgroupDirs('/kubus')) rmdirQuietly(dir);

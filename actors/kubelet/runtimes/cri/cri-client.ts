@@ -1,12 +1,16 @@
 // A CRI v1 gRPC client: RuntimeService and ImageService over a unix socket, one promise per RPC,
 // each with a deadline. Loaded from our cri-api.proto with proto-loader, so requests and
 // responses are plain objects with proto-loader's camelCase field names (int64 as strings).
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { realClock } from '../../../../bus/clock.ts';
 
-const PROTO = fileURLToPath(new URL('./cri-api.proto', import.meta.url));
+// Beside this file when run from source; from the CLI's bundle (.cache/kubus.mjs) it is found by its repo path.
+const PROTO = [new URL('./cri-api.proto', import.meta.url), new URL('../actors/kubelet/runtimes/cri/cri-api.proto', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => existsSync(p))!;
 
 /** How proto-loader reads the CRI messages (shared with whoever decodes CRI objects by hand). */
 export const LOADER_OPTIONS: protoLoader.Options = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };

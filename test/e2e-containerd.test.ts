@@ -1,0 +1,92 @@
+// `kubus node --runtime containerd` as a real process: it starts its own containerd, joins a control
+// plane over a real nats-server, and runs a hostNetwork busybox pod (no CNI needed) whose logs,
+// exec and deletion go through CRI. Root (CI runs as root; scripts/ensure.mjs installs containerd).
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri.ts';
+import { killAll, shimPids, unmountAll, withDescendants } from '../runtime/containerd-cleanup.ts';
+import { NODE_STATE_DIR } from '../runtime/node-cri.ts';
+import { KUBECTL } from './helpers/gateway.ts';
+import { natsServer } from './helpers/nats.ts';
+import { runKubus, startKubus } from './helpers/proc.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/** Removes a cgroup and its children, deepest first. */
+function removeCgroupTree(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
+  rmdirSync(dir);
+}
+
+test('e2e containerd - a node process runs a hostNetwork busybox pod through CRI: Running, kubectl logs and exec, deleted', async (t) => {
+  const nats = await natsServer(t);
+  const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-cri-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const env = { KUBUS_HOME: home };
+  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,scheduler,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
+  const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
+  const name = `cri-e2e-${process.pid}`;
+  // Registered before the node process, so it runs after that is killed: a node killed mid-test
+  // leaves its containerd (a process group of its own), shims, containers, mounts and cgroups.
+  t.teardown(() => {
+    const dir = `${NODE_STATE_DIR}/${name}`;
+    const socket = `${dir}/containerd.sock`;
+    const containerd = readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+        } catch {
+          return false;
+        }
+      });
+    killAll(withDescendants([...containerd, ...shimPids(socket)]));
+    if (existsSync(dir)) {
+      unmountAll(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    for (const cg of cgroupDirs(`/kubus/${name}`)) removeCgroupTree(cg);
+  });
+  const node = startKubus(t, ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--proxy', 'none', '--log-level', 'warn'], env);
+  await node.waitFor(/node\(s\) .* running/, 60_000);
+  const archive = join(home, 'busybox.tar');
+  t.is((await runKubus(['image', 'build', 'busybox', '-o', archive])).code, 0);
+  const imported = await runKubus(['image', 'import', '--node', name, archive], { env });
+  t.is(imported.code, 0, imported.stderr);
+
+  const kubectl = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  await waitFor(async () => (await kubectl(['get', 'node', name, '-o', 'jsonpath={.status.nodeInfo.containerRuntimeVersion}'])).stdout.startsWith('containerd://'), 'the node reports containerd', 30_000, 200);
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'echo', namespace: 'default' },
+    spec: {
+      nodeName: name,
+      hostNetwork: true,
+      terminationGracePeriodSeconds: 2,
+      containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Never', command: ['sh', '-c', 'echo hello from containerd; exec sleep 3600'] }],
+    },
+  };
+  writeFileSync(join(home, 'pod.yaml'), stringify(pod));
+  t.is((await kubectl(['create', '-f', join(home, 'pod.yaml')])).code, 0);
+  await waitFor(async () => (await kubectl(['get', 'pod', 'echo', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running', 'pod echo Running', 60_000, 200);
+  const id = (await kubectl(['get', 'pod', 'echo', '-o', 'jsonpath={.status.containerStatuses[0].containerID}'])).stdout;
+  t.regex(id, /^containerd:\/\/[0-9a-f]{64}$/);
+  await waitFor(async () => (await kubectl(['logs', 'echo'])).stdout === 'hello from containerd\n', 'the log line over kubectl logs', 20_000, 200);
+  const exec = await kubectl(['exec', 'echo', '--', 'sh', '-c', 'echo $((6*7))']);
+  t.is(exec.stdout, '42\n', exec.stderr);
+  t.is((await kubectl(['delete', 'pod', 'echo', '--wait=true', '--timeout=30s'])).code, 0);
+
+  await node.kill('SIGTERM');
+  await waitFor(() => !existsSync(`${NODE_STATE_DIR}/${name}`), 'the node process removed its containerd dir', 30_000, 100);
+});
