@@ -40,7 +40,9 @@ function summary(r: Resolution): string {
   const data = (a: Answer) => {
     const d = (a as { data: unknown }).data;
     if (typeof d === 'object' && d && 'mname' in d) return String(d.mname);
-    return typeof d === 'object' && d && 'target' in d ? `${(d as { priority: number }).priority}/${(d as { weight: number }).weight}/${(d as { port: number }).port}/${(d as { target: string }).target}` : String(d);
+    if (typeof d !== 'object' || !d || !('target' in d)) return String(d);
+    const srv = d as { priority: number; weight: number; port: number; target: string };
+    return `${srv.priority}/${srv.weight}/${srv.port}/${srv.target}`;
   };
   const answers = r.answers.map((a) => `${a.type}:${data(a)}`).sort();
   return [r.rcode, ...answers, ...(r.authorities.length ? [`auth:${r.authorities.map((a) => a.type).join(',')}`] : [])].join(' ');

@@ -201,12 +201,19 @@ test('dns - names outside the zone go to the upstream resolver; without one they
   });
   await new Promise<void>((resolve) => upstream.bind(0, '127.0.0.1', resolve));
   const up: Upstream = { host: '127.0.0.1', port: upstream.address().port };
-  const { port } = await cluster(t, { upstreams: [up] });
+  const { api, port } = await cluster(t, { upstreams: [up] });
   const r = await ask(port, 'www.example.org', 'A');
   t.is(r.rcode, 'NOERROR');
   t.deepEqual(dataOf(r, 'A'), ['192.0.2.7']);
   const overTcp = await ask(port, 'www.example.org', 'A', 'tcp');
   t.deepEqual(dataOf(overTcp, 'A'), ['192.0.2.7']);
+  // An ExternalName's target is looked up upstream too, so stub resolvers get an address.
+  await api.create('services', service('search', { type: 'ExternalName', externalName: 'www.example.org' }));
+  const chased = await until(port, `search.default.svc.${Z}`, 'A', (x) => x.answers?.length === 2);
+  t.deepEqual(chased.answers?.map((a) => [a.type, a.name, (a as { data: string }).data]), [
+    ['CNAME', `search.default.svc.${Z}`, 'www.example.org'],
+    ['A', 'www.example.org', '192.0.2.7'],
+  ]);
   const dead = await cluster(t, { upstreams: [] });
   t.is((await ask(dead.port, 'www.example.org', 'A')).rcode, 'REFUSED');
 });

@@ -1,10 +1,11 @@
 // One query in, one reply out: decode with dns-packet, answer names of our zones from the
 // resolver, send other names to the upstreams, and turn anything malformed into an error reply.
 import * as dnsPacket from 'dns-packet';
-import type { DecodedPacket } from 'dns-packet';
+import type { Answer, DecodedPacket } from 'dns-packet';
 import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
 import { forward, type Upstream } from './dns.forward.ts';
+import { canonical, inZone } from './dns.names.ts';
 import { resolve, type DnsView, type ResolverOptions } from './dns.records.ts';
 import { encodeError, encodeReply, headerOf } from './dns.reply.ts';
 import type { QueryHandler } from './dns.server.ts';
@@ -24,6 +25,28 @@ export interface DnsStats {
   queries: number;
   forwarded: number;
   errors: number;
+}
+
+let chaseId = 0;
+
+/**
+ * Returns the upstream's answers for the target of an ExternalName's CNAME, when an A or AAAA
+ * question got only that CNAME (CoreDNS looks the target up too: stub resolvers expect addresses).
+ */
+async function chaseCname(answers: Answer[], qtype: string, o: HandlerOptions): Promise<Answer[]> {
+  if ((qtype !== 'A' && qtype !== 'AAAA') || answers.length !== 1 || answers[0].type !== 'CNAME') return [];
+  const target = answers[0].data;
+  const upstreams = o.upstreams();
+  if (inZone(canonical(target), o.zone) || !upstreams.length) return [];
+  chaseId = (chaseId + 1) & 0xffff;
+  const sub = dnsPacket.encode({ type: 'query', id: chaseId, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: target, type: qtype, class: 'IN' }] });
+  const reply = await forward(upstreams, sub, o.clock);
+  try {
+    return reply ? (dnsPacket.decode(reply).answers ?? []) : [];
+  } catch (err) {
+    o.log.debug({ err: (err as Error).message, target }, 'dns: an upstream reply that does not decode');
+    return [];
+  }
 }
 
 /** Returns the query handler of the DNS server, and its counters. */
@@ -47,7 +70,10 @@ export function queryHandler(o: HandlerOptions): { handle: QueryHandler; stats: 
       if (query.questions?.length !== 1) return encodeError(query, 'FORMERR');
       const q = query.questions[0];
       const res = resolve({ name: q.name, type: q.type }, o.view, { ...o, serial: o.serial() });
-      if (!res.forward) return encodeReply(query, { ...res, authoritative: true }, transport);
+      if (!res.forward) {
+        const chased = await chaseCname(res.answers, q.type, o);
+        return encodeReply(query, { ...res, answers: [...res.answers, ...chased], authoritative: true }, transport);
+      }
       const upstreams = o.upstreams();
       if (!upstreams.length) return encodeError(query, 'REFUSED');
       stats.forwarded++;

@@ -7,7 +7,7 @@ import { assign, fromCallback, fromPromise, setup } from 'xstate';
 export interface DnsTimings {
   /** How often the addon objects are checked even when nothing was seen to change. */
   resyncMs: number;
-  /** How soon a failed addon write is tried again. */
+  /** How soon a failed addon write is tried again (doubling per failure, up to the resync period). */
   retryMs: number;
 }
 
@@ -21,7 +21,7 @@ export interface Listening {
 
 export const dnsMachine = setup({
   types: {
-    context: {} as DnsTimings & { address: string; host?: string; port?: number; error?: string; addonWrites: number },
+    context: {} as DnsTimings & { address: string; host?: string; port?: number; error?: string; addonWrites: number; addonFailures: number },
     input: {} as Partial<DnsTimings> & { address: string },
     events: {} as { type: 'addon.changed' },
   },
@@ -38,7 +38,7 @@ export const dnsMachine = setup({
   },
   delays: {
     resync: ({ context }) => context.resyncMs,
-    retry: ({ context }) => context.retryMs,
+    retry: ({ context }) => Math.min(context.resyncMs, context.retryMs * 2 ** Math.max(0, context.addonFailures - 1)),
   },
 }).createMachine({
   id: 'dns',
@@ -47,6 +47,7 @@ export const dnsMachine = setup({
     resyncMs: input.resyncMs ?? DEFAULT_DNS_TIMINGS.resyncMs,
     retryMs: input.retryMs ?? DEFAULT_DNS_TIMINGS.retryMs,
     addonWrites: 0,
+    addonFailures: 0,
   }),
   initial: 'syncing',
   states: {
@@ -79,10 +80,13 @@ export const dnsMachine = setup({
           invoke: {
             src: 'ensureAddon',
             input: ({ context }) => ({ host: context.host!, port: context.port! }),
-            onDone: { target: 'idle', actions: assign({ addonWrites: ({ context, event }) => context.addonWrites + event.output }) },
+            onDone: { target: 'idle', actions: assign({ addonWrites: ({ context, event }) => context.addonWrites + event.output, addonFailures: 0 }) },
             onError: {
               target: 'backingOff',
-              actions: { type: 'addonFailed', params: ({ event }) => ({ error: String((event.error as Error)?.message ?? event.error) }) },
+              actions: [
+                assign({ addonFailures: ({ context }) => context.addonFailures + 1 }),
+                { type: 'addonFailed', params: ({ event }) => ({ error: String((event.error as Error)?.message ?? event.error) }) },
+              ],
             },
           },
         },
