@@ -92,8 +92,10 @@ export function serveNode(d: NodeServerDeps): () => void {
     follows.set(subject, { stop, seen: d.clock.now() });
     sweeper ??= d.clock.setTimeout(sweep, FOLLOW_KEEPALIVE_MS);
     const lines = await d.runtime.logs(c.id, query);
-    const seen = new Set(lines);
-    const later = early.filter((l) => !seen.has(l));
+    // Compared by value: a runtime that reads its log files (CRI) gives new objects for the same lines.
+    const key = (l: NodeLogLine) => `${l.at} ${l.stream} ${l.text}`;
+    const seen = new Set(lines.map(key));
+    const later = early.filter((l) => !seen.has(key(l)));
     early = undefined;
     // The follower holds stream chunks until it has the reply, so these may go out before it.
     if (later.length) send({ lines: later });

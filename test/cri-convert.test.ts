@@ -1,0 +1,115 @@
+// The pure parts of the containerd runtime: the CRI log format and the translations between the
+// kubelet's runtime types and CRI messages. No containerd needed.
+import test from 'ava';
+import { codeName } from '../actors/kubelet/runtimes/cri/cri-client.ts';
+import { containerInfo, criContainerConfig, criSandboxConfig, nsToMs, POD_UID_LABEL } from '../actors/kubelet/runtimes/cri/cri-convert.ts';
+import { parseCriLog, parseCriTime, queryLines } from '../actors/kubelet/runtimes/cri/cri-logs.ts';
+import type { SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
+
+const sandbox: SandboxConfig = { podUid: 'u1', name: 'web', namespace: 'shop', annotations: { a: '1' }, labels: { app: 'web' } };
+const ctx = { nodeName: 'n1', logRoot: '/var/log/pods', cgroupRoot: '/kubus/n1' };
+
+test('cri logs - lines parse into stream, time and text; partial entries join the next of their stream', (t) => {
+  const text = [
+    '2026-12-04T23:22:33.106550699Z stdout P hel',
+    '2026-12-04T23:22:33.106560000Z stderr F oops',
+    '2026-12-04T23:22:33.106587173Z stdout F lo world',
+    '2026-12-04T23:22:34.000000001Z stdout F ',
+    '',
+  ].join('\n');
+  const lines = parseCriLog(text);
+  t.deepEqual(lines, [
+    { at: Date.parse('2026-12-04T23:22:33.106Z'), stream: 'stderr', text: 'oops' },
+    { at: Date.parse('2026-12-04T23:22:33.106Z'), stream: 'stdout', text: 'hello world' },
+    { at: Date.parse('2026-12-04T23:22:34.000Z'), stream: 'stdout', text: '' },
+  ]);
+  t.is(parseCriTime('2026-12-04T23:22:33.1Z'), Date.parse('2026-12-04T23:22:33.1Z'));
+});
+
+test('cri logs - a partial entry left open is kept for the next read', (t) => {
+  const pending = new Map();
+  t.deepEqual(parseCriLog('2026-12-04T00:00:00.000000000Z stdout P abc\n', pending), []);
+  t.deepEqual(parseCriLog('2026-12-04T00:00:01.000000000Z stdout F def\n', pending), [{ at: Date.parse('2026-12-04T00:00:00Z'), stream: 'stdout', text: 'abcdef' }]);
+});
+
+test('cri logs - tail and since select lines as kubectl logs asks', (t) => {
+  const lines = [1000, 2000, 3000].map((at) => ({ at, stream: 'stdout' as const, text: String(at) }));
+  t.deepEqual(queryLines(lines, { tail: 2 }).map((l) => l.text), ['2000', '3000']);
+  t.deepEqual(queryLines(lines, { tail: 0 }), []);
+  t.deepEqual(queryLines(lines, { sinceMs: 2000 }).map((l) => l.text), ['2000', '3000']);
+  t.deepEqual(queryLines(lines, { sinceMs: 2000, tail: 1 }).map((l) => l.text), ['3000']);
+});
+
+test('cri convert - a pod sandbox: metadata, hostname, log directory, labels, cgroup parent, namespaces', (t) => {
+  const cfg = criSandboxConfig({ ...sandbox, dnsConfig: { servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local'], options: ['ndots:5'] }, portMappings: [{ containerPort: 80, hostPort: 8080 }] }, ctx);
+  t.like(cfg, {
+    metadata: { name: 'web', uid: 'u1', namespace: 'shop', attempt: 0 },
+    hostname: 'web',
+    logDirectory: '/var/log/pods/shop_web_u1',
+    dnsConfig: { servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local'], options: ['ndots:5'] },
+    annotations: { a: '1' },
+    linux: { cgroupParent: '/kubus/n1/podu1', securityContext: { namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
+  });
+  t.deepEqual(cfg.portMappings, [{ protocol: 'TCP', containerPort: 80, hostPort: 8080, hostIp: '' }]);
+  t.like(cfg.labels, { app: 'web', 'io.kubernetes.pod.name': 'web', 'io.kubernetes.pod.namespace': 'shop', [POD_UID_LABEL]: 'u1' });
+  const host = criSandboxConfig({ ...sandbox, hostNetwork: true, hostname: 'x' }, ctx);
+  t.is(host.hostname, '', "a hostNetwork pod keeps the node's hostname (runc cannot set one without a UTS namespace)");
+  t.is(host.linux.securityContext.namespaceOptions.network, 'NODE');
+});
+
+test('cri convert - a container: image, command, args, env, mounts, log path, labels', (t) => {
+  const cfg = criContainerConfig(
+    { name: 'app', image: 'busybox', attempt: 2, init: false, command: ['sh'], args: ['-c', 'true'], env: { A: '1' }, workingDir: '/w', mounts: [{ containerPath: '/data', hostPath: '/h', readOnly: true }] },
+    sandbox,
+    'n1',
+  );
+  t.like(cfg, { metadata: { name: 'app', attempt: 2 }, image: { image: 'busybox' }, command: ['sh'], args: ['-c', 'true'], workingDir: '/w', logPath: 'app/2.log' });
+  t.deepEqual(cfg.envs, [{ key: 'A', value: '1' }]);
+  t.deepEqual(cfg.mounts, [{ containerPath: '/data', hostPath: '/h', readonly: true }]);
+  t.like(cfg.labels, { 'io.kubernetes.container.name': 'app', [POD_UID_LABEL]: 'u1' });
+});
+
+test('cri convert - a ContainerStatus becomes ContainerInfo: times in ms, reasons, the image the pod named', (t) => {
+  const info = containerInfo(
+    {
+      id: 'c1',
+      metadata: { name: 'app', attempt: 1 },
+      state: 'CONTAINER_EXITED',
+      createdAt: '1796426553034925989',
+      startedAt: '1796426553103341827',
+      finishedAt: '1796426553100000000',
+      exitCode: 137,
+      reason: 'OOMKilled',
+      image: { image: 'docker.io/library/busybox:1.35' },
+      imageRef: 'sha256:ab',
+      labels: { [POD_UID_LABEL]: 'u1' },
+      annotations: { 'io.kubus.image': 'busybox' },
+    },
+    'sb1',
+  );
+  t.deepEqual(info, {
+    id: 'c1',
+    sandboxId: 'sb1',
+    podUid: 'u1',
+    name: 'app',
+    attempt: 1,
+    state: 'exited',
+    image: 'docker.io/library/busybox:latest',
+    imageRef: 'sha256:ab',
+    createdAt: 1796426553034,
+    startedAt: 1796426553103,
+    finishedAt: 1796426553103,
+    exitCode: 137,
+    reason: 'OOMKilled',
+  });
+  t.is(nsToMs('0'), undefined);
+  t.is(containerInfo({ id: 'c', state: 'CONTAINER_EXITED', exitCode: 2, createdAt: '1000000' }, 's').reason, 'Error');
+  t.is(containerInfo({ id: 'c', state: 'CONTAINER_RUNNING', createdAt: '1000000' }, 's').exitCode, undefined);
+});
+
+test('cri client - gRPC codes are named as grpc-go prints them', (t) => {
+  t.is(codeName(5), 'NotFound');
+  t.is(codeName(4), 'DeadlineExceeded');
+  t.is(codeName(2), 'Unknown');
+  t.is(codeName(0), 'OK');
+});
