@@ -3,6 +3,7 @@
 import test from 'ava';
 import type { Pod } from '../api/kinds/pod.ts';
 import { formatResolvConf, parseResolvConf, podDnsConfig } from '../actors/kubelet/dns-config.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const HOST = parseResolvConf('# host\nnameserver 192.168.1.1\nnameserver 192.168.1.2 ; second\nsearch corp.example. lab.example .\noptions timeout:2 rotate\n');
 
@@ -61,4 +62,19 @@ test('dns-config - ClusterFirst without a cluster DNS falls back to Default with
   t.deepEqual(config, HOST);
   t.deepEqual(warnings.map((w) => [w.reason, !!w.onNode]), [['MissingClusterDNS', true], ['MissingClusterDNS', false]]);
   t.is(warnings[1].message, 'pod: "p_shop(u1)". kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.');
+});
+
+test('dns-config - the kubelet hands RunPodSandbox the pod DNS config (pod effects)', async (t) => {
+  const { PodEffects } = await import('../actors/kubelet/pod-effects.ts');
+  const { VirtualClock } = await import('../bus/clock.ts');
+  const { silentLogger } = await import('../bus/types.ts');
+  let seen: unknown;
+  const runtime = { runPodSandbox: async (s: unknown) => ((seen = s), { id: 'sb', ip: '10.244.0.5' }) };
+  const effects = new PodEffects({ runtime: runtime as never, status: {} as never, clock: new VirtualClock(0), log: silentLogger, dns: (p) => podDnsConfig(p, { host: HOST }) });
+  const events: unknown[] = [];
+  const self = { send: (e: unknown) => events.push(e), getSnapshot: () => ({ status: 'active' }) };
+  effects.run({ type: 'sandbox.run', sandbox: { podUid: 'u1', name: 'p', namespace: 'shop', annotations: {}, labels: {} } }, pod(), self);
+  await waitFor(() => events.length > 0, 'sandbox.ready');
+  t.like(seen, { name: 'p', dnsConfig: { servers: ['10.96.0.10'], options: ['ndots:5'] } });
+  t.like(events[0], { type: 'sandbox.ready', id: 'sb' });
 });

@@ -14,6 +14,8 @@ import { defineActor } from '../lib/actor.ts';
 import { EventRecorder } from '../lib/events.ts';
 import { resolveConfig, type KubeletInput } from './kubelet.config.ts';
 import { kubeletMachine, type KubeletEvent, type NodeCommand } from './kubelet.machine.ts';
+import { podDnsConfig } from './dns-config.ts';
+import { readHostResolvConf } from './dns-host.ts';
 import { EnvProvider } from './env-provider.ts';
 import { NodeEffects } from './node-effects.ts';
 import { serveNode } from './node-server.ts';
@@ -58,7 +60,9 @@ export const kubeletActor = defineActor<KubeletInput>({
     const events = cfg.events ? new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName }, clock, rng.fork('events'), log) : undefined;
     // Containers' environments: the ConfigMaps, Secrets and Services they read (env-provider.ts).
     const env = new EnvProvider({ client: deps.client, services: () => deps.informers.get<Service>('services'), hostIPs: [cfg.internalIP], allocatable: cfg.allocatable });
-    const pods = new PodEffects({ runtime, status, events, clock, log, env });
+    // Pods' resolv.conf by dnsPolicy (dns-config.ts), over the node's own read once.
+    const dnsSettings = { clusterDNS: cfg.clusterDNS, clusterDomain: cfg.clusterDomain, host: readHostResolvConf(cfg.resolvConf, log), nodeIPs: [cfg.internalIP] };
+    const pods = new PodEffects({ runtime, status, events, clock, log, env, dns: (pod) => podDnsConfig(pod, dnsSettings) });
     const identity = { machineID: rng.hex(16), systemUUID: rng.uuid(), bootID: rng.uuid(), runtimeVersion: `${runtime.name}://${runtime.version}` };
     // Lease and node status go through a client with upstream's heartbeat timeout, min(10 s, lease
     // duration): a renewal whose reply never comes (an API server killed mid-request) is retried in time.

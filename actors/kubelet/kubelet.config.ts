@@ -50,6 +50,12 @@ export interface KubeletInput {
   statusRetry?: BackoffPolicy;
   /** Record Kubernetes Events (default true; benchmarks turn them off). */
   events?: boolean;
+  /** DNS servers of ClusterFirst pods (--cluster-dns; default 10.96.0.10, the kube-dns Service). */
+  clusterDNS?: string[];
+  /** --cluster-domain (default cluster.local). */
+  clusterDomain?: string;
+  /** The node's resolv.conf for dnsPolicy Default (--resolv-conf; default /etc/resolv.conf, '' for none). */
+  resolvConf?: string;
 }
 
 /** Where a kubelet finds its CRI runtime (serializable: actor inputs cross the bus). */
@@ -117,5 +123,8 @@ export function resolveConfig(input: KubeletInput): KubeletConfig {
     restartBackoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000, ...input.restartBackoff },
     statusRetry: input.statusRetry ?? { initialMs: 200, maxMs: 7000 },
     events: input.events ?? true,
+    clusterDNS: input.clusterDNS ?? ['10.96.0.10'],
+    clusterDomain: input.clusterDomain ?? 'cluster.local',
+    resolvConf: input.resolvConf ?? '/etc/resolv.conf',
   };
 }

@@ -8,8 +8,9 @@ import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { PodCommand, PodWorkerEvent } from './pod-worker.types.ts';
 import { formatGoDuration } from '../../api/duration.ts';
-import { RuntimeError, type ContainerConfig, type ContainerRuntime, type ProbeKind, type ProbeOutcome } from './runtimes/runtime.ts';
+import { RuntimeError, type ContainerConfig, type ContainerRuntime, type ProbeKind, type ProbeOutcome, type SandboxConfig } from './runtimes/runtime.ts';
 import type { StatusManager } from './status-manager.ts';
+import type { CriDnsConfig, DnsWarning } from './dns-config.ts';
 import type { EnvProvider } from './env-provider.ts';
 
 /** Something that takes a worker's events (its actor ref). */
@@ -28,6 +29,8 @@ export interface PodEffectsDeps {
   log: Logger;
   /** Resolves containers' environments (valueFrom, envFrom, Service variables); without it, only env values. */
   env?: EnvProvider;
+  /** A pod's resolv.conf by its dnsPolicy (dns-config.ts) and the Events about it; without it, none. */
+  dns?: (pod: Pod) => { config: CriDnsConfig; warnings: DnsWarning[] };
 }
 
 const errReason = (err: unknown, fallback: string) => (err instanceof RuntimeError ? err.reason : fallback);
@@ -47,7 +50,7 @@ export class PodEffects {
     const failed = (what: string) => (err: unknown) => log.error({ pod: pod.metadata.name, err: errMessage(err) }, `${what} failed`);
     switch (cmd.type) {
       case 'sandbox.run':
-        runtime.runPodSandbox(cmd.sandbox).then(
+        runtime.runPodSandbox(this.withDns(cmd.sandbox, pod)).then(
           ({ id, ip }) => send({ type: 'sandbox.ready', id, ip, now: now() }),
           (err) => send({ type: 'sandbox.failed', reason: errReason(err, 'FailedCreatePodSandBox'), message: errMessage(err), now: now() }),
         );
@@ -125,6 +128,17 @@ export class PodEffects {
       if (reason !== 'RunContainerError') events?.record(pod, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
       send({ type: 'container.failed', name, attempt, reason, message: errMessage(err), now: clock.now() });
     }
+  }
+
+  /** The sandbox config with the pod's DNS config; DNSConfigForming and MissingClusterDNS become pod Events. */
+  private withDns(sandbox: SandboxConfig, pod: Pod): SandboxConfig {
+    if (!this.d.dns) return sandbox;
+    const { config, warnings } = this.d.dns(pod);
+    for (const w of warnings) {
+      if (w.onNode) this.d.log.warn({ pod: pod.metadata.name }, w.message);
+      else this.d.events?.record(pod, 'Warning', w.reason, w.message);
+    }
+    return { ...sandbox, dnsConfig: config };
   }
 
   /** The container's config with its environment resolved and $(VAR) in command and args expanded (upstream generateContainerConfig). */
