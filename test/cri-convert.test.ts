@@ -5,6 +5,8 @@ import { codeName } from '../actors/kubelet/runtimes/cri/cri-client.ts';
 import { containerInfo, criContainerConfig, criSandboxConfig, nsToMs, POD_UID_LABEL } from '../actors/kubelet/runtimes/cri/cri-convert.ts';
 import { parseCriLog, parseCriTime, queryLines } from '../actors/kubelet/runtimes/cri/cri-logs.ts';
 import type { SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
+import { sandboxConfig } from '../actors/kubelet/pod-step.ts';
+import type { Pod } from '../api/kinds/pod.ts';
 
 const sandbox: SandboxConfig = { podUid: 'u1', name: 'web', namespace: 'shop', annotations: { a: '1' }, labels: { app: 'web' } };
 const ctx = { nodeName: 'n1', logRoot: '/var/log/pods', cgroupRoot: '/kubus/n1' };
@@ -112,4 +114,15 @@ test('cri client - gRPC codes are named as grpc-go prints them', (t) => {
   t.is(codeName(4), 'DeadlineExceeded');
   t.is(codeName(2), 'Unknown');
   t.is(codeName(0), 'OK');
+});
+
+test('cri convert - the kubelet hands a pod’s hostPorts to the runtime as port mappings', (t) => {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'default', uid: 'u' },
+    spec: { containers: [{ name: 'c', image: 'busybox', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 53, protocol: 'UDP' }] }] },
+  } as Pod;
+  t.deepEqual(sandboxConfig(pod).portMappings, [{ protocol: 'TCP', containerPort: 80, hostPort: 8080, hostIP: undefined }]);
+  t.is(sandboxConfig({ ...pod, spec: { containers: [{ name: 'c', image: 'busybox' }] } } as Pod).portMappings, undefined);
 });

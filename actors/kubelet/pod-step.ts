@@ -73,7 +73,17 @@ export function sandboxConfig(pod: Pod): SandboxConfig {
     labels: pod.metadata.labels ?? {},
     hostname: pod.spec.hostname,
     hostNetwork: pod.spec.hostNetwork,
+    portMappings: hostPorts(pod),
   };
+}
+
+/** The pod's hostPorts, as upstream's kubelet hands them to the runtime (CRI PortMapping). */
+function hostPorts(pod: Pod): SandboxConfig['portMappings'] {
+  const out: NonNullable<SandboxConfig['portMappings']> = [];
+  for (const c of pod.spec.containers)
+    for (const p of c.ports ?? [])
+      if (p.hostPort) out.push({ protocol: (p.protocol ?? 'TCP') as 'TCP' | 'UDP' | 'SCTP', containerPort: p.containerPort, hostPort: p.hostPort, hostIP: p.hostIP });
+  return out.length ? out : undefined;
 }
 
 /** Returns the runtime config of a container's next instance. */
