@@ -1,13 +1,18 @@
 // The cluster DNS resolver as a pure function: questions against a fixed view of the caches, as
 // tables of cases (what CoreDNS's kubernetes plugin answers for each).
 import test from 'ava';
+import * as dnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
+import fc from 'fast-check';
 import type { Endpoints } from '../api/kinds/endpoints.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { Service } from '../api/kinds/service.ts';
 import { parseName } from '../actors/dns/dns.names.ts';
 import { resolve, type DnsView, type Resolution } from '../actors/dns/dns.records.ts';
 import { planAddon, desiredEndpoints, desiredService } from '../actors/dns/dns.addon.ts';
+import { queryHandler } from '../actors/dns/dns.handler.ts';
+import { realClock } from '../bus/clock.ts';
+import { silentLogger } from '../bus/types.ts';
 
 const Z = 'cluster.local';
 const svc = (name: string, spec: Service['spec'], namespace = 'default') => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec }) as Service;
@@ -126,4 +131,19 @@ test('dns records - the addon plan creates, repairs, and then leaves alone', (t)
   const selected = planAddon(at, { ...svcNow, spec: { ...svcNow.spec, selector: { 'k8s-app': 'kube-dns' } } }, epNow);
   t.deepEqual(selected.map((s) => `${s.verb} ${s.resource}`), ['update services'], 'a selector would let the endpoints controller empty our Endpoints');
   t.false('selector' in (selected[0].object as Service).spec);
+});
+
+test('dns handler - random bytes and mangled queries get an error reply or none, never a throw', async (t) => {
+  const { handle, stats } = queryHandler({ view, zone: Z, ttl: 30, serial: () => 1, upstreams: () => [], clock: realClock, log: silentLogger });
+  const valid = dnsPacket.encode({ type: 'query', id: 7, questions: [{ name: `web.default.svc.${Z}`, type: 'A' }] });
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.nat(valid.length), async (bytes, cut) => {
+      for (const input of [Buffer.from(bytes), valid.subarray(0, cut), Buffer.concat([valid, Buffer.from(bytes)])]) {
+        const reply = await handle(input, 'udp');
+        if (reply) t.true(dnsPacket.decode(reply).type === 'response');
+      }
+    }),
+    { numRuns: 300 },
+  );
+  t.true(stats.queries >= 900);
 });

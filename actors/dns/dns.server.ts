@@ -56,13 +56,15 @@ function serveConnection(conn: TcpSocket, handle: QueryHandler, log: Logger): vo
     while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
       const query = buf.subarray(2, 2 + buf.readUInt16BE(0));
       buf = buf.subarray(2 + query.length);
-      chain = chain.then(async () => {
-        const reply = await handle(query, 'tcp');
-        if (!reply || conn.destroyed) return;
-        const len = Buffer.alloc(2);
-        len.writeUInt16BE(reply.length);
-        conn.write(Buffer.concat([len, reply]));
-      });
+      chain = chain
+        .then(async () => {
+          const reply = await handle(query, 'tcp');
+          if (!reply || conn.destroyed) return;
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(reply.length);
+          conn.write(Buffer.concat([len, reply]));
+        })
+        .catch((err: Error) => log.warn({ err: err.message }, 'dns: no reply to a TCP query'));
     }
   });
 }
@@ -89,9 +91,9 @@ export async function startDnsServer(address: string, handle: QueryHandler, log:
     }
     udp.on('error', (err) => log.warn({ err: err.message }, 'dns udp socket error'));
     udp.on('message', (msg, rinfo) => {
-      void handle(msg, 'udp').then((reply) => {
-        if (reply) udp.send(reply, rinfo.port, rinfo.address);
-      });
+      handle(msg, 'udp')
+        .then((reply) => reply && udp.send(reply, rinfo.port, rinfo.address))
+        .catch((err: Error) => log.warn({ err: err.message }, 'dns: no reply to a UDP query'));
     });
     return {
       host,
