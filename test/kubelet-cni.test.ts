@@ -3,7 +3,7 @@
 // purely, then applied with iproute2 inside a network namespace the test creates and removes).
 import test, { type ExecutionContext } from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,10 @@ import type { Node } from '../api/kinds/node.ts';
 import { bridgeName, CNI_BIN_DIR, cniConfList, NoPodCidrError, type CniConfList } from '../actors/kubelet/cni/cni-config.ts';
 import { HostGwRoutes, ipRunner } from '../actors/kubelet/cni/host-gw.effects.ts';
 import { desiredRoutes, parseIpRoutes, planRoutes } from '../actors/kubelet/cni/host-gw.plan.ts';
+import { PodNetwork, type NodeSource } from '../actors/kubelet/cni/pod-network.ts';
+import type { InformerHandlers } from '../bus/informer.ts';
+import { silentLogger } from '../bus/types.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const run = promisify(execFile);
 
@@ -128,4 +132,59 @@ test('cni - Debian’s bridge, host-local and portmap plugins accept the conflis
   t.true(bridge[0].addr_info.some((a) => a.local === '10.244.7.1'));
   const ping = await run('ip', ['netns', 'exec', podNs, '/bin/busybox', 'ping', '-c', '1', '-W', '2', '10.244.7.1']).then(() => true, () => false);
   t.true(ping, 'the pod reaches its gateway');
+});
+
+/** Nodes held in memory with informer-style handlers (the pod network's NodeSource). */
+function fakeNodes(): NodeSource & { put(n: Node): void; remove(name: string): void } {
+  const items = new Map<string, Node>();
+  const hs: InformerHandlers<Node>[] = [];
+  return {
+    get: (k) => items.get(k),
+    list: () => [...items.values()],
+    byIndex: () => [],
+    get size() {
+      return items.size;
+    },
+    on: (h) => hs.push(h),
+    off: (h) => void hs.splice(hs.indexOf(h), 1),
+    put(n) {
+      const old = items.get(n.metadata.name!);
+      items.set(n.metadata.name!, n);
+      for (const h of hs) (old ? h.update?.(old, n) : h.add?.(n));
+    },
+    remove(name) {
+      const old = items.get(name);
+      items.delete(name);
+      if (old) for (const h of hs) h.delete?.(old);
+    },
+  };
+}
+
+test('cni - the pod network writes the conflist once the node has a CIDR and routes follow the other nodes', async (t) => {
+  const ns = await netns(t, 'pn');
+  const ip = ipRunner(ns);
+  await ip(['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  for (const l of ['v0', 'v1']) await ip(['link', 'set', l, 'up']);
+  await ip(['addr', 'add', '10.0.0.1/24', 'dev', 'v0']);
+  const confDir = mkdtempSync(join(tmpdir(), 'kubus-cni-conf-'));
+  t.teardown(() => rmSync(confDir, { recursive: true, force: true }));
+  const nodes = fakeNodes();
+  nodes.put(node('self', '10.0.0.1', []));
+  const routes = new HostGwRoutes({ netns: ns });
+  const net = new PodNetwork({ nodeName: 'self', confDir, nodes, routes, log: silentLogger });
+  net.start();
+  t.teardown(() => net.stop());
+  const file = join(confDir, '10-kubus.conflist');
+  nodes.put(node('b', '10.0.0.2', ['10.244.1.0/24']));
+  await waitFor(async () => (await routes.routes()).some((r) => r.dst === '10.244.1.0/24'), 'the route to b');
+  t.false(existsSync(file), 'no conflist before the node has a CIDR');
+  nodes.put(node('self', '10.0.0.1', ['10.244.0.0/24']));
+  await net.ready();
+  t.deepEqual(JSON.parse(readFileSync(file, 'utf8')).plugins[0].ipam.ranges, [[{ subnet: '10.244.0.0/24' }]]);
+  nodes.remove('b');
+  await waitFor(async () => !(await routes.routes()).some((r) => r.dst === '10.244.1.0/24'), 'the route to b gone');
+  nodes.put(node('c', '10.0.0.3', ['10.244.2.0/24']));
+  await waitFor(async () => (await routes.routes()).some((r) => r.dst === '10.244.2.0/24' && r.gateway === '10.0.0.3'), 'the route to c');
+  await net.stop();
+  t.deepEqual((await routes.routes()).filter((r) => r.protocol === '75'), [], 'stop removes our routes');
 });
