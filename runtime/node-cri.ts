@@ -7,6 +7,7 @@ import { CriClient } from '../actors/kubelet/runtimes/cri/cri-client.ts';
 import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri.ts';
 import type { CriSettings } from '../actors/kubelet/kubelet.config.ts';
 import type { Logger } from '../bus/types.ts';
+import { containerdPaths } from './containerd-config.ts';
 import { startContainerd, type Containerd } from './containerd.ts';
 
 /** Where node processes keep their containerd (short: a unix socket path must fit in 107 bytes). */
@@ -79,7 +80,7 @@ export async function startNodeCri(opts: { name: string; nodes: string[]; endpoi
     const v = await criVersion(endpoint);
     opts.log.info({ endpoint, runtime: `${v.name}://${v.version}` }, 'CRI runtime answers');
     return {
-      settings: { endpoint, runtimeVersion: v.version, logRoot, cgroupRoot },
+      settings: { endpoint, runtimeVersion: v.version, logRoot, cgroupRoot, ...(containerd ? { cniConfDir: containerdPaths(containerd.dir).cni } : {}) },
       containerd,
       async stop() {
         await containerd?.stop();

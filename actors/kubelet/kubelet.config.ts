@@ -68,6 +68,8 @@ export interface CriSettings {
   logRoot: string;
   /** cgroupfs parent of this node's pods (e.g. /kubus/node-1). */
   cgroupRoot?: string;
+  /** The CNI conf dir this containerd reads (its own under its dir; unknown for a --cri-endpoint one). */
+  cniConfDir?: string;
 }
 
 /** The resolved configuration: every knob set. */
