@@ -7,6 +7,8 @@ import type { KubeObject } from '../api/meta.ts';
 import { CidrExhaustedError, CidrSet, NO_CIDRS_REMAINING } from '../actors/controllers/node-ipam/cidr-set.ts';
 import { nodeIpamController, type NodeIpamInput } from '../actors/controllers/node-ipam/node-ipam.controller.ts';
 import { VirtualClock } from '../bus/clock.ts';
+import { resolveConfig } from '../actors/kubelet/kubelet.config.ts';
+import { initialNode } from '../actors/kubelet/node-status.ts';
 import { startApi } from './helpers/api.ts';
 
 async function cluster(t: Parameters<typeof startApi>[0], input?: NodeIpamInput) {
@@ -97,4 +99,10 @@ test('node-ipam - the CIDR set hands out blocks round robin and frees ranges', (
   svc.occupy('10.96.0.0/12');
   t.is(svc.size, 4096);
   t.is(svc.allocateNext(), '10.112.0.0/24');
+});
+
+test('node-ipam - a containerd kubelet registers without a pod CIDR (the controller gives it); a sim one keeps its own', (t) => {
+  t.deepEqual(initialNode(resolveConfig({ nodeName: 'real-1', runtime: 'containerd' }), {}).spec, {});
+  t.deepEqual(initialNode(resolveConfig({ nodeName: 'real-1', runtime: 'containerd', podCIDR: '10.244.9.0/24' }), {}).spec, { podCIDR: '10.244.9.0/24', podCIDRs: ['10.244.9.0/24'] });
+  t.is(initialNode(resolveConfig({ nodeName: 'sim-3' }), {}).spec?.podCIDR, '10.128.3.0/24');
 });

@@ -26,7 +26,7 @@ export interface KubeletInput {
   index?: number;
   /** Default: 10.0.x.y from `index` (or a hash of the name). */
   internalIP?: string;
-  /** Default: 10.(128+x).y.0/24 from `index` (or a hash of the name). */
+  /** Default (sim runtime): 10.(128+x).y.0/24 from `index` (or a hash of the name); other runtimes: none, the node IPAM controller's. */
   podCIDR?: string;
   /** Default amd64 / linux. */
   architecture?: string;
@@ -112,7 +112,8 @@ export function resolveConfig(input: KubeletInput): KubeletConfig {
     instanceType: input.instanceType,
     index: n,
     internalIP: input.internalIP ?? `10.0.${((n + 2) >> 8) & 255}.${(n + 2) & 255}`,
-    podCIDR: input.podCIDR ?? `10.${128 + ((n >> 8) & 127)}.${n & 255}.0/24`,
+    // A real runtime's node gets its CIDR from the node IPAM controller, as upstream (no --pod-cidr).
+    podCIDR: input.podCIDR ?? ((input.runtime ?? 'sim') === 'sim' ? `10.${128 + ((n >> 8) & 127)}.${n & 255}.0/24` : ''),
     architecture: input.architecture ?? 'amd64',
     operatingSystem: input.operatingSystem ?? 'linux',
     kubeletVersion: input.kubeletVersion ?? 'v1.32.0-kubus',

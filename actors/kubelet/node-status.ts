@@ -89,7 +89,7 @@ export function nodeStatus(cfg: KubeletConfig, id: NodeIdentity, conditions: Nod
 
 /** Returns the Node the kubelet creates when it registers (labels, taints, pod CIDR, status). */
 export function initialNode(cfg: KubeletConfig, status: NodeStatus): Node {
-  const spec: Node['spec'] = { podCIDR: cfg.podCIDR, podCIDRs: [cfg.podCIDR] };
+  const spec: Node['spec'] = cfg.podCIDR ? { podCIDR: cfg.podCIDR, podCIDRs: [cfg.podCIDR] } : {};
   if (cfg.taints.length) spec.taints = cfg.taints;
   return {
     apiVersion: 'v1',
@@ -104,7 +104,7 @@ export function initialNode(cfg: KubeletConfig, status: NodeStatus): Node {
 export function reconcileExistingNode(cfg: KubeletConfig, node: Node): Node | undefined {
   const labels = { ...node.metadata.labels, ...nodeLabels(cfg) };
   const spec = { ...node.spec };
-  if (!spec.podCIDR) Object.assign(spec, { podCIDR: cfg.podCIDR, podCIDRs: [cfg.podCIDR] });
+  if (!spec.podCIDR && cfg.podCIDR) Object.assign(spec, { podCIDR: cfg.podCIDR, podCIDRs: [cfg.podCIDR] });
   if (isDeepStrictEqual(labels, node.metadata.labels ?? {}) && isDeepStrictEqual(spec, node.spec ?? {})) return undefined;
   return { ...node, metadata: { ...node.metadata, labels }, spec };
 }
