@@ -4,7 +4,7 @@ import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { CriClient } from '../actors/kubelet/runtimes/cri/cri-client.ts';
-import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri.ts';
+import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri-cgroups.ts';
 import type { CriSettings } from '../actors/kubelet/kubelet.config.ts';
 import type { Logger } from '../bus/types.ts';
 import { containerdPaths } from './containerd-config.ts';

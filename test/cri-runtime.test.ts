@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { realClock } from '../bus/clock.ts';
 import { silentLogger } from '../bus/types.ts';
 import { CriClient, CriError } from '../actors/kubelet/runtimes/cri/cri-client.ts';
-import { cgroupDirs, CriRuntime } from '../actors/kubelet/runtimes/cri/cri.ts';
+import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri-cgroups.ts';
+import { CriRuntime } from '../actors/kubelet/runtimes/cri/cri.ts';
 import { RuntimeError, type ContainerConfig, type ContainerExit, type SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
 import { startContainerd, type Containerd } from '../runtime/containerd.ts';
 import { buildBusyboxImage, buildPauseImage } from '../runtime/images/busybox-image.ts';
@@ -203,4 +204,15 @@ test('cri - a missing image: Never gives ErrImageNeverPull, IfNotPresent tries a
   const present = await rt.ensureImage('busybox', 'Never', sb, 'c');
   t.false(present.pulled);
   t.regex(present.imageRef, /^sha256:[0-9a-f]{64}$/);
+});
+
+test('cri - a command that does not exist: RunContainerError with the runtime message, the container exited 128', async (t) => {
+  const rt = runtime(t);
+  const sb = await sandbox(t, rt, 'nocmd');
+  const c: ContainerConfig = { name: 'nocmd', image: 'busybox', attempt: 0, init: false, command: ['/no/such/cmd'] };
+  const id = await rt.createContainer(sb.id, c, sb.config);
+  const err = await t.throwsAsync(rt.startContainer(id), { instanceOf: RuntimeError });
+  t.is(err!.reason, 'RunContainerError');
+  t.regex(err!.message, /^failed to create containerd task: .*no such file or directory/);
+  t.like(await rt.containerStatus(id), { state: 'exited', exitCode: 128, reason: 'StartError' });
 });

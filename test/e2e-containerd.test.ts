@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri.ts';
+import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri-cgroups.ts';
 import { killAll, shimPids, unmountAll, withDescendants } from '../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../runtime/node-cri.ts';
 import { KUBECTL } from './helpers/gateway.ts';

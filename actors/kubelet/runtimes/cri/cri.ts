@@ -1,7 +1,7 @@
 // The `containerd` container runtime: the kubelet's ContainerRuntime over CRI v1 (gRPC on a unix
 // socket), as upstream's kuberuntime manager drives it. Container exits are found by relisting
 // (a PLEG-like poll); logs are read from the CRI log files the runtime writes.
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, rmdirSync } from 'node:fs';
 import type { Clock } from '../../../../bus/clock.ts';
 import type { Logger } from '../../../../bus/types.ts';
 import {
@@ -16,6 +16,7 @@ import {
   type PulledImage,
   type SandboxConfig,
 } from '../runtime.ts';
+import { cgroupDirs } from './cri-cgroups.ts';
 import { CriClient, CriError } from './cri-client.ts';
 import { KUBUS_NODE_LABEL, POD_UID_LABEL, containerInfo, criContainerConfig, criSandboxConfig, criState, podCgroup, podLogDir, type SandboxContext } from './cri-convert.ts';
 import { followCriLog, readCriLog } from './cri-logs.ts';
@@ -41,6 +42,11 @@ export interface CriRuntimeOptions extends SandboxContext {
 /** Wraps a failed CRI call as a RuntimeError of `reason` with upstream's gRPC error text. */
 function fail(reason: string, err: unknown): RuntimeError {
   return new RuntimeError(reason, err instanceof Error ? err.message : String(err));
+}
+
+/** As fail, with the runtime's own words only: upstream's kubelet shows the gRPC status message for create/start errors. */
+function failBare(reason: string, err: unknown): RuntimeError {
+  return err instanceof CriError ? new RuntimeError(reason, err.details) : fail(reason, err);
 }
 
 /** Runs pods through a CRI runtime (containerd). */
@@ -151,7 +157,7 @@ export class CriRuntime implements ContainerRuntime {
       this.known.set(containerId, { sandboxId, logPath: `${podLogDir(this.opts.logRoot, sandbox)}/${config.name}/${config.attempt}.log` });
       return containerId;
     } catch (err) {
-      throw fail('CreateContainerError', err);
+      throw failBare('CreateContainerError', err);
     }
   }
 
@@ -160,7 +166,7 @@ export class CriRuntime implements ContainerRuntime {
       await this.client.runtime.startContainer({ containerId: id });
     } catch (err) {
       this.pleg.kick();
-      throw fail('RunContainerError', err);
+      throw failBare('RunContainerError', err);
     }
     this.pleg.started(id);
   }
@@ -278,21 +284,5 @@ export class CriRuntime implements ContainerRuntime {
   async close(): Promise<void> {
     this.pleg.stop();
     this.client.close();
-  }
-}
-
-/** Returns the directories of a cgroupfs path under every mounted hierarchy (cgroup v1 or v2). */
-export function cgroupDirs(path: string, root = '/sys/fs/cgroup'): string[] {
-  return cgroupHierarchies(root).map((h) => `${h}${path}`);
-}
-
-function cgroupHierarchies(root: string): string[] {
-  if (existsSync(`${root}/cgroup.controllers`)) return [root];
-  try {
-    return readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => `${root}/${d.name}`);
-  } catch {
-    return [];
   }
 }
