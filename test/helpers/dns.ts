@@ -66,9 +66,9 @@ export function tcpRaw(port: number, bytes: Buffer, timeoutMs = 3000, host = '12
 }
 
 /** Asks one question over `transport`; resolves with the decoded reply. */
-export async function ask(port: number, name: string, type: RecordType, transport: 'udp' | 'tcp' = 'udp', extra: Partial<Packet> = {}): Promise<Reply> {
+export async function ask(port: number, name: string, type: RecordType, transport: 'udp' | 'tcp' = 'udp', extra: Partial<Packet> = {}, host = '127.0.0.1'): Promise<Reply> {
   const bytes = dnsPacket.encode(question(name, type, extra));
-  return decodeReply(await (transport === 'udp' ? udpRaw : tcpRaw)(port, bytes));
+  return decodeReply(await (transport === 'udp' ? udpRaw : tcpRaw)(port, bytes, 3000, host));
 }
 
 /** Returns the data of the answers of one type. */
