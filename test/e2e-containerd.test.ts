@@ -22,7 +22,7 @@ function removeCgroupTree(dir: string): void {
   rmdirSync(dir);
 }
 
-test('e2e containerd - a node process runs a hostNetwork busybox pod through CRI: Running, kubectl logs and exec, deleted', async (t) => {
+test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; one exiting 3 fails with its code', async (t) => {
   const nats = await natsServer(t);
   const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-cri-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
@@ -86,6 +86,15 @@ test('e2e containerd - a node process runs a hostNetwork busybox pod through CRI
   const exec = await kubectl(['exec', 'echo', '--', 'sh', '-c', 'echo $((6*7))']);
   t.is(exec.stdout, '42\n', exec.stderr);
   t.is((await kubectl(['delete', 'pod', 'echo', '--wait=true', '--timeout=30s'])).code, 0);
+
+  // A container that exits on its own: the relist finds it, the pod fails with its exit code.
+  const crash = { ...pod, metadata: { name: 'crash', namespace: 'default' }, spec: { ...pod.spec, restartPolicy: 'Never', containers: [{ ...pod.spec.containers[0], command: ['sh', '-c', 'echo bye; exit 3'] }] } };
+  writeFileSync(join(home, 'crash.yaml'), stringify(crash));
+  t.is((await kubectl(['create', '-f', join(home, 'crash.yaml')])).code, 0);
+  await waitFor(async () => (await kubectl(['get', 'pod', 'crash', '-o', 'jsonpath={.status.phase}'])).stdout === 'Failed', 'pod crash Failed', 30_000, 200);
+  const term = JSON.parse((await kubectl(['get', 'pod', 'crash', '-o', 'jsonpath={.status.containerStatuses[0].state.terminated}'])).stdout);
+  t.like(term, { exitCode: 3, reason: 'Error' });
+  t.is((await kubectl(['logs', 'crash'])).stdout, 'bye\n');
 
   await node.kill('SIGTERM');
   await waitFor(() => !existsSync(`${NODE_STATE_DIR}/${name}`), 'the node process removed its containerd dir', 30_000, 100);
