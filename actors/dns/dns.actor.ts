@@ -42,7 +42,8 @@ export const dnsActor = defineActor<DnsInput>({
     const zone = (input.zone ?? DEFAULT_ZONE).replace(/\.$/, '').toLowerCase();
     const view = new InformerView(deps.informers, () => deps.clock.now());
     let listening: Listening | undefined;
-    const upstreams = () => input.upstreams ?? hostUpstreams(listening ? [listening] : []);
+    // Never forward to ourselves: not to our own address, nor to the kube-dns Service (a host using the cluster DNS).
+    const upstreams = () => input.upstreams ?? hostUpstreams([...(listening ? [listening] : []), { host: DNS_CLUSTER_IP, port: 53 }]);
     const { handle, stats } = queryHandler({
       view,
       zone,
