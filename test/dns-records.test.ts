@@ -10,6 +10,7 @@ import type { Service } from '../api/kinds/service.ts';
 import { parseName } from '../actors/dns/dns.names.ts';
 import { resolve, type DnsView, type Resolution } from '../actors/dns/dns.records.ts';
 import { planAddon, desiredEndpoints, desiredService } from '../actors/dns/dns.addon.ts';
+import { parseResolvConf } from '../actors/dns/dns.forward.ts';
 import { queryHandler } from '../actors/dns/dns.handler.ts';
 import { realClock } from '../bus/clock.ts';
 import { silentLogger } from '../bus/types.ts';
@@ -146,4 +147,13 @@ test('dns handler - random bytes and mangled queries get an error reply or none,
     { numRuns: 300 },
   );
   t.true(stats.queries >= 900);
+});
+
+test('dns forward - upstreams are the nameservers of resolv.conf, in order, without our own addresses', (t) => {
+  const conf = '# generated\nsearch example.org\nnameserver 192.0.2.53\nnameserver not-an-ip\n  nameserver 10.96.0.10\nnameserver 2001:db8::53\noptions ndots:2\n';
+  t.deepEqual(parseResolvConf(conf, [{ host: '10.96.0.10', port: 53 }]), [
+    { host: '192.0.2.53', port: 53 },
+    { host: '2001:db8::53', port: 53 },
+  ]);
+  t.deepEqual(parseResolvConf(''), []);
 });
