@@ -41,6 +41,7 @@ export const dnsActor = defineActor<DnsInput>({
   logic(deps, input) {
     const zone = (input.zone ?? DEFAULT_ZONE).replace(/\.$/, '').toLowerCase();
     const view = new InformerView(deps.informers, () => deps.clock.now());
+    deps.onStop(() => view.close());
     let listening: Listening | undefined;
     // Never forward to ourselves: not to our own address, nor to the kube-dns Service (a host using the cluster DNS).
     const upstreams = () => input.upstreams ?? hostUpstreams([...(listening ? [listening] : []), { host: DNS_CLUSTER_IP, port: 53 }]);

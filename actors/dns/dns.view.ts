@@ -42,12 +42,21 @@ export class InformerView implements DnsView {
     this.namespaces = informers.get<Namespace>('namespaces');
     this.changedAt = now();
     const touch = () => (this.changedAt = now());
-    for (const inf of [this.services, this.endpointsInf, this.pods, this.namespaces] as Informer[]) inf.on({ add: touch, update: touch, delete: touch });
+    const handlers = { add: touch, update: touch, delete: touch };
+    for (const inf of this.all()) inf.on(handlers);
+    this.close = () => this.all().forEach((inf) => inf.off(handlers));
+  }
+
+  /** Stops following the caches (the informers are shared: they go on for the other actors). */
+  readonly close: () => void;
+
+  private all(): Informer[] {
+    return [this.services, this.endpointsInf, this.pods, this.namespaces] as Informer[];
   }
 
   /** Resolves once every cache holds its first full list. */
   synced(): Promise<void> {
-    return Promise.all([this.services, this.endpointsInf, this.pods, this.namespaces].map((i) => (i as Informer).waitForSync())).then(() => {});
+    return Promise.all(this.all().map((i) => i.waitForSync())).then(() => {});
   }
 
   service(namespace: string, name: string) {
