@@ -12,6 +12,7 @@ import { DEFAULT_TTL, DEFAULT_ZONE } from './dns.records.ts';
 import { startDnsServer } from './dns.server.ts';
 import { InformerView } from './dns.view.ts';
 
+/** What a process asks of its dns actor. */
 export interface DnsInput extends Partial<DnsTimings> {
   /** IP:PORT to serve on (UDP and TCP); port 0 picks a free one (it is in the snapshot's context). */
   address: string;
@@ -36,6 +37,7 @@ function hostIPv4(): string {
 /** Returns where the DNS server listens unless told: the host's own IPv4 (pods reach it; the world's other interfaces do not), any free port. */
 export const defaultDnsAddress = () => `${hostIPv4()}:0`;
 
+/** The cluster DNS actor's definition (one per control-plane process that runs `dns`). */
 export const dnsActor = defineActor<DnsInput>({
   kind: 'dns',
   logic(deps, input) {

@@ -8,6 +8,7 @@ import type { KubeObject } from '../../api/meta.ts';
 import { isNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 
+/** Where the addon's Service and Endpoints live, and their name (upstream's). */
 export const DNS_NAMESPACE = 'kube-system';
 export const DNS_SERVICE = 'kube-dns';
 /** The cluster DNS Service IP (kubeadm's: the tenth address of 10.96.0.0/12; the kubelet's clusterDNS default). */

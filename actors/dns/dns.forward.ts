@@ -8,6 +8,7 @@ import type { Clock } from '../../bus/clock.ts';
 /** How long one upstream gets before the next is tried (CoreDNS forward's read timeout is 2 s). */
 export const UPSTREAM_TIMEOUT_MS = 2000;
 
+/** A resolver names outside the cluster go to. */
 export interface Upstream {
   host: string;
   port: number;

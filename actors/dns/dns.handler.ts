@@ -10,6 +10,7 @@ import { resolve, type DnsView, type ResolverOptions } from './dns.records.ts';
 import { encodeError, encodeReply, headerOf } from './dns.reply.ts';
 import type { QueryHandler } from './dns.server.ts';
 
+/** What the query handler answers from and forwards to. */
 export interface HandlerOptions extends Omit<ResolverOptions, 'serial'> {
   view: DnsView;
   /** The SOA serial now (Unix seconds of the caches' last change). */

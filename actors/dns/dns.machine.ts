@@ -4,6 +4,7 @@
 // Pure: the effects are provided by dns.actor.ts.
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
 
+/** The addon-keeping periods (shortened in tests). */
 export interface DnsTimings {
   /** How often the addon objects are checked even when nothing was seen to change. */
   resyncMs: number;
@@ -11,6 +12,7 @@ export interface DnsTimings {
   retryMs: number;
 }
 
+/** Resync every minute; first retry after a second. */
 export const DEFAULT_DNS_TIMINGS: DnsTimings = { resyncMs: 60_000, retryMs: 1_000 };
 
 /** Where the server listens, once bound. */
@@ -19,6 +21,7 @@ export interface Listening {
   port: number;
 }
 
+/** The dns actor's lifecycle; effects (sync, listen, ensureAddon, watchAddon) are provided by dns.actor.ts. */
 export const dnsMachine = setup({
   types: {
     context: {} as DnsTimings & { address: string; host?: string; port?: number; error?: string; addonWrites: number; addonFailures: number },

@@ -17,6 +17,7 @@ export interface DnsView {
   podsWithIP(ip: string): Pod[];
 }
 
+/** The zone and the numbers answers carry. */
 export interface ResolverOptions {
   /** The cluster domain (default `cluster.local`). */
   zone: string;
@@ -28,11 +29,13 @@ export interface ResolverOptions {
   nameserverIP?: string;
 }
 
+/** The cluster domain and answer TTL unless told (kubeadm's Corefile). */
 export const DEFAULT_ZONE = 'cluster.local';
 export const DEFAULT_TTL = 30;
 /** The schema version of the DNS spec implemented, served as TXT at `dns-version.<zone>`. */
 export const SPEC_VERSION = '1.1.0';
 
+/** One DNS question: a name and a record type (dns-packet's spelling, e.g. `A`, `SRV`). */
 export interface Question {
   name: string;
   type: string;

@@ -7,6 +7,7 @@ import type { Logger } from '../../bus/types.ts';
 /** Returns the reply to one query, or undefined to send none. */
 export type QueryHandler = (query: Buffer, transport: 'udp' | 'tcp') => Promise<Buffer | undefined>;
 
+/** A running server: where it listens, and how to stop it. */
 export interface DnsServer {
   host: string;
   /** The port both sockets listen on (the one picked when asked for 0). */
