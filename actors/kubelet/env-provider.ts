@@ -29,7 +29,10 @@ export interface ResolvedEnv {
 
 /** Builds containers' environments for the kubelet's pod effects. */
 export class EnvProvider {
-  constructor(private readonly d: EnvProviderDeps) {}
+  constructor(private readonly d: EnvProviderDeps) {
+    // Watch Services from the start, as upstream's kubelet does (not from inside a pod's first start).
+    d.services();
+  }
 
   /** Returns the environment of `container` of `pod`; throws EnvConfigError (CreateContainerConfigError). */
   async resolve(pod: Pod, container: string, podIPs: string[]): Promise<ResolvedEnv> {
