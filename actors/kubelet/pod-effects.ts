@@ -9,6 +9,7 @@ import type { Logger } from '../../bus/types.ts';
 import type { PodCommand, PodWorkerEvent } from './pod-worker.types.ts';
 import { formatGoDuration } from '../../api/duration.ts';
 import { RuntimeError, type ContainerConfig, type ContainerRuntime, type ProbeKind, type ProbeOutcome, type SandboxConfig } from './runtimes/runtime.ts';
+import { httpProbe, tcpProbe } from './net-probe.ts';
 import type { StatusManager } from './status-manager.ts';
 import type { CriDnsConfig, DnsWarning } from './dns-config.ts';
 import type { EnvProvider } from './env-provider.ts';
@@ -32,6 +33,12 @@ export interface PodEffectsDeps {
   /** A pod's resolv.conf by its dnsPolicy (dns-config.ts) and the Events about it; without it, none. */
   dns?: (pod: Pod) => { config: CriDnsConfig; warnings: DnsWarning[] };
 }
+
+/** Returns the named ports of a pod's container (for probes that name their port). */
+const namedPorts = (pod: Pod, container: string): Record<string, number> =>
+  Object.fromEntries(
+    [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === container)?.ports?.flatMap((p) => (p.name ? [[p.name, p.containerPort]] : [])) ?? [],
+  );
 
 const errReason = (err: unknown, fallback: string) => (err instanceof RuntimeError ? err.reason : fallback);
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -85,7 +92,7 @@ export class PodEffects {
           .catch(failed(`stopping container ${cmd.name}`));
         return;
       case 'probe.run':
-        void this.probe(cmd.id, cmd.kind, cmd.probe).then((r) =>
+        void this.probe(cmd.id, cmd.kind, cmd.probe, cmd.podIP ?? pod.status?.podIP ?? '', namedPorts(pod, cmd.name)).then((r) =>
           send({ type: 'probe.result', name: cmd.name, id: cmd.id, kind: cmd.kind, result: r.result, output: r.output, now: now() }),
         );
         return;
@@ -150,7 +157,7 @@ export class PodEffects {
   }
 
   /** Runs one probe with its timeout; exec probes go through the runtime when it has no prober of its own. */
-  private async probe(id: string, kind: ProbeKind, probe: Probe): Promise<ProbeOutcome> {
+  private async probe(id: string, kind: ProbeKind, probe: Probe, podIP: string, ports: Record<string, number>): Promise<ProbeOutcome> {
     const { runtime, clock } = this.d;
     const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
     let timer: unknown;
@@ -163,7 +170,10 @@ export class PodEffects {
         const r = await runtime.exec(id, probe.exec.command ?? [], timeoutMs);
         return { result: r.exitCode === 0 ? 'success' : 'failure', output: r.stdout || r.stderr };
       }
-      return { result: 'failure', output: `the ${runtime.name} runtime cannot run this probe (only exec)` };
+      // Network probes: the kubelet itself dials the pod IP, as upstream's prober.
+      if (probe.httpGet) return httpProbe(probe.httpGet, podIP, ports, timeoutMs);
+      if (probe.tcpSocket) return tcpProbe(probe.tcpSocket, podIP, ports, timeoutMs);
+      return { result: 'failure', output: `the ${runtime.name} runtime cannot run this probe (only exec, httpGet and tcpSocket)` };
     };
     try {
       return await Promise.race([run(), timeout]);

@@ -49,7 +49,7 @@ export function onProbeTick(s: Step, ev: Extract<PodWorkerEvent, { type: 'probe.
   if (!c || c.id !== ev.id || c.phase !== 'running') return;
   const probe = probeOf(specOf(s.ctx.pod, c), ev.kind);
   if (!probe) return;
-  emit(s, { type: 'probe.run', id: c.id, name: c.name, kind: ev.kind, probe });
+  emit(s, { type: 'probe.run', id: c.id, name: c.name, kind: ev.kind, probe, podIP: s.ctx.podIP });
   const period = (probe.periodSeconds ?? 10) * 1000;
   setTimer(s, timerId(c, ev.kind), period, { ...ev, now: ev.now + period });
 }

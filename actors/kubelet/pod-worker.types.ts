@@ -124,7 +124,7 @@ export type PodCommand =
   | { type: 'sandbox.remove'; id: string }
   | { type: 'container.start'; sandboxId: string; sandbox: SandboxConfig; config: ContainerConfig; pullPolicy: string; podIPs?: string[] }
   | { type: 'container.stop'; id: string; name: string; graceMs: number }
-  | { type: 'probe.run'; id: string; name: string; kind: ProbeKind; probe: Probe }
+  | { type: 'probe.run'; id: string; name: string; kind: ProbeKind; probe: Probe; podIP?: string }
   | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string; container?: string }
   | { type: 'status'; status: PodStatus; deleteWhenWritten: boolean }
   | { type: 'pod.delete' };
