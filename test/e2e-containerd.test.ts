@@ -4,6 +4,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -15,6 +16,15 @@ import { natsServer } from './helpers/nats.ts';
 import { runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
+/** A TCP port nothing listens on now (one just closed). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 /** Removes a cgroup and its children, deepest first. */
 function removeCgroupTree(dir: string): void {
   if (!existsSync(dir)) return;
@@ -22,7 +32,7 @@ function removeCgroupTree(dir: string): void {
   rmdirSync(dir);
 }
 
-test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; one exiting 3 fails with its code', async (t) => {
+test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code', async (t) => {
   const nats = await natsServer(t);
   const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-cri-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
@@ -86,6 +96,15 @@ test('e2e containerd - a node process runs hostNetwork busybox pods through CRI:
   const exec = await kubectl(['exec', 'echo', '--', 'sh', '-c', 'echo $((6*7))']);
   t.is(exec.stdout, '42\n', exec.stderr);
   t.is((await kubectl(['delete', 'pod', 'echo', '--wait=true', '--timeout=30s'])).code, 0);
+
+  // busybox httpd on the node's network, Ready once the kubelet's httpGet probe reaches the pod IP.
+  const port = await freePort();
+  const script = `mkdir -p /www && echo ready > /www/index.html && exec httpd -f -p ${port} -h /www`;
+  const web = { ...pod, metadata: { name: 'web', namespace: 'default' }, spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0], command: ['sh', '-c', script], readinessProbe: { httpGet: { path: '/', port }, periodSeconds: 1 } }] } };
+  writeFileSync(join(home, 'web.yaml'), stringify(web));
+  t.is((await kubectl(['create', '-f', join(home, 'web.yaml')])).code, 0);
+  await waitFor(async () => (await kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True', 'pod web Ready', 30_000, 200);
+  t.is((await kubectl(['delete', 'pod', 'web', '--wait=true', '--timeout=30s'])).code, 0);
 
   // A container that exits on its own: the relist finds it, the pod fails with its exit code.
   const crash = { ...pod, metadata: { name: 'crash', namespace: 'default' }, spec: { ...pod.spec, restartPolicy: 'Never', containers: [{ ...pod.spec.containers[0], command: ['sh', '-c', 'echo bye; exit 3'] }] } };
