@@ -1,10 +1,15 @@
-// The pure parts of the containerd runtime: the CRI log format and the translations between the
-// kubelet's runtime types and CRI messages. No containerd needed.
+// The parts of the containerd runtime that need no containerd: the CRI log format, the translations
+// between the kubelet's runtime types and CRI messages, and the runtime health as the Ready condition.
 import test from 'ava';
+import { RUNTIME_HEALTH_PERIOD_MS, watchRuntimeHealth } from '../actors/kubelet/runtime-health.ts';
 import { codeName } from '../actors/kubelet/runtimes/cri/cri-client.ts';
+import { CriRuntime } from '../actors/kubelet/runtimes/cri/cri.ts';
 import { containerInfo, criContainerConfig, criSandboxConfig, nsToMs, POD_UID_LABEL } from '../actors/kubelet/runtimes/cri/cri-convert.ts';
 import { parseCriLog, parseCriTime, queryLines } from '../actors/kubelet/runtimes/cri/cri-logs.ts';
-import type { SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
+import type { ContainerRuntime, SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
+import { VirtualClock } from '../bus/clock.ts';
+import { silentLogger } from '../bus/types.ts';
+import { waitFor } from './helpers/wait.ts';
 import { sandboxConfig } from '../actors/kubelet/pod-step.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 
@@ -125,4 +130,25 @@ test('cri convert - the kubelet hands a pod’s hostPorts to the runtime as port
   } as Pod;
   t.deepEqual(sandboxConfig(pod).portMappings, [{ protocol: 'TCP', containerPort: 80, hostPort: 8080, hostIP: undefined }]);
   t.is(sandboxConfig({ ...pod, spec: { containers: [{ name: 'c', image: 'busybox' }] } } as Pod).portMappings, undefined);
+});
+
+test('runtime health - the node goes NotReady when the runtime stops answering and Ready when it is back', async (t) => {
+  const clock = new VirtualClock();
+  let answer: () => Promise<{ ready: boolean; message?: string }> = async () => ({ ready: true });
+  const runtime = { status: () => answer() } as unknown as ContainerRuntime;
+  const seen: Array<[string, string, string]> = [];
+  const stop = watchRuntimeHealth(runtime, clock, (c) => seen.push([c.status, c.reason, c.message]));
+  t.teardown(stop);
+  await clock.advance(RUNTIME_HEALTH_PERIOD_MS);
+  t.deepEqual(seen, [], 'no change while it stays ready');
+  const down = new CriRuntime({ endpoint: 'unix:///nonexistent/kubus-health.sock', clock, log: silentLogger, hostIP: '127.0.0.1', nodeName: 'n', logRoot: '/tmp', deadlineMs: 1000 });
+  t.teardown(() => down.close());
+  answer = () => down.status();
+  await clock.advance(RUNTIME_HEALTH_PERIOD_MS);
+  await waitFor(() => seen.length === 1, 'NotReady', 5_000);
+  t.deepEqual(seen[0], ['False', 'KubeletNotReady', 'container runtime is down']);
+  answer = async () => ({ ready: true });
+  await clock.advance(RUNTIME_HEALTH_PERIOD_MS);
+  await waitFor(() => seen.length === 2, 'Ready again', 5_000);
+  t.deepEqual(seen[1], ['True', 'KubeletReady', 'kubelet is posting ready status']);
 });

@@ -277,6 +277,18 @@ export class CriRuntime implements ContainerRuntime {
     }
   }
 
+  /** CRI Status: RuntimeReady, with upstream's Ready message when it is not; a runtime that does not answer is down. */
+  async status(): Promise<{ ready: boolean; message?: string }> {
+    try {
+      const st = await this.client.runtime.status({}, { deadlineMs: 4_000 });
+      const c = (st.status?.conditions ?? []).find((x: { type: string }) => x.type === 'RuntimeReady');
+      if (c?.status) return { ready: true };
+      return { ready: false, message: `container runtime not ready: RuntimeReady=false reason:${c?.reason ?? ''} message:${c?.message ?? ''}` };
+    } catch {
+      return { ready: false, message: 'container runtime is down' };
+    }
+  }
+
   onContainerExit(fn: (exit: ContainerExit) => void): () => void {
     return this.pleg.subscribe(fn);
   }
