@@ -23,6 +23,7 @@ import { PodEffects } from './pod-effects.ts';
 import { podWorkerMachine } from './pod-worker.machine.ts';
 import type { PodWorkerEvent } from './pod-worker.types.ts';
 import { createRuntime } from './runtimes/create.ts';
+import { watchRuntimeHealth } from './runtime-health.ts';
 import { StatusManager } from './status-manager.ts';
 
 /** The kubelet's input (node name, capacity, labels, taints, runtime, timing knobs). */
@@ -150,9 +151,12 @@ export const kubeletActor = defineActor<KubeletInput>({
           if (!started) void informer.start();
           started = true;
           const off = runtime.onContainerExit((exit) => runAsRoot(deps.id, () => sendBack({ type: 'container.exited', exit, now: clock.now() })));
+          // A runtime that stops answering makes the node NotReady (runtime-health.ts).
+          const offHealth = watchRuntimeHealth(runtime, clock, (condition) => runAsRoot(deps.id, () => sendBack({ type: 'node.condition', condition })));
           return () => {
             informer.off(handlers);
             off();
+            offHealth();
           };
         }),
       },
