@@ -141,10 +141,6 @@ function fakeNodes(): NodeSource & { put(n: Node): void; remove(name: string): v
   return {
     get: (k) => items.get(k),
     list: () => [...items.values()],
-    byIndex: () => [],
-    get size() {
-      return items.size;
-    },
     on: (h) => hs.push(h),
     off: (h) => void hs.splice(hs.indexOf(h), 1),
     put(n) {

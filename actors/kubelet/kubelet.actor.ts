@@ -14,6 +14,8 @@ import { defineActor } from '../lib/actor.ts';
 import { EventRecorder } from '../lib/events.ts';
 import { resolveConfig, type KubeletInput } from './kubelet.config.ts';
 import { kubeletMachine, type KubeletEvent, type NodeCommand } from './kubelet.machine.ts';
+import { HostGwRoutes } from './cni/host-gw.effects.ts';
+import { PodNetwork } from './cni/pod-network.ts';
 import { podDnsConfig } from './dns-config.ts';
 import { readHostResolvConf } from './dns-host.ts';
 import { EnvProvider } from './env-provider.ts';
@@ -71,6 +73,10 @@ export const kubeletActor = defineActor<KubeletInput>({
     const node = new NodeEffects({ id: deps.id, client: heartbeats, clock, rng: rng.fork('lease'), log, events }, cfg, identity);
     // Logs and exec for `kubectl logs` / `kubectl exec`, asked by the gateway over the bus.
     const stopServing = serveNode({ bus: deps.bus, clock, runtime, nodeName: cfg.nodeName, pod: (ns, name) => informer.get(`${ns}/${name}`), log });
+    // A real runtime's pod network: the node's CNI conflist once it has a pod CIDR, host-gw routes to the other nodes.
+    const network = cfg.cri?.cniConfDir ? new PodNetwork({ nodeName: cfg.nodeName, confDir: cfg.cri.cniConfDir, nodes: deps.informers.get<Node>('nodes'), routes: new HostGwRoutes({ log }), log }) : undefined;
+    network?.start();
+    if (network) deps.onStop(() => network.stop());
     deps.onStop(() => {
       stopServing();
       informer.stop();

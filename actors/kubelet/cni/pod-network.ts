@@ -12,7 +12,7 @@ import { CNI_CONF_FILE, cniConfList, type CniNodeConfig } from './cni-config.ts'
 import type { HostGwRoutes } from './host-gw.effects.ts';
 
 /** The Node informer as the pod network uses it. */
-export interface NodeSource extends Lister<Node> {
+export interface NodeSource extends Pick<Lister<Node>, 'get' | 'list'> {
   on(h: InformerHandlers<Node>): unknown;
   off(h: InformerHandlers<Node>): void;
 }
