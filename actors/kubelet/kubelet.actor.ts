@@ -74,7 +74,7 @@ export const kubeletActor = defineActor<KubeletInput>({
     // Logs and exec for `kubectl logs` / `kubectl exec`, asked by the gateway over the bus.
     const stopServing = serveNode({ bus: deps.bus, clock, runtime, nodeName: cfg.nodeName, pod: (ns, name) => informer.get(`${ns}/${name}`), log });
     // A real runtime's pod network: the node's CNI conflist once it has a pod CIDR, host-gw routes to the other nodes.
-    const network = cfg.cri?.cniConfDir ? new PodNetwork({ nodeName: cfg.nodeName, confDir: cfg.cri.cniConfDir, nodes: deps.informers.get<Node>('nodes'), routes: new HostGwRoutes({ log }), log }) : undefined;
+    const network = cfg.cri?.cniConfDir ? new PodNetwork({ nodeName: cfg.nodeName, confDir: cfg.cri.cniConfDir, nodes: deps.informers.get<Node>('nodes'), routes: new HostGwRoutes({ log }), cni: { dataDir: `${cfg.cri.cniConfDir}-ipam` }, log }) : undefined;
     network?.start();
     if (network) deps.onStop(() => network.stop());
     deps.onStop(() => {

@@ -36,6 +36,8 @@ export interface CniNodeConfig {
   /** Masquerade pod traffic leaving the pod CIDR (default true). */
   ipMasq?: boolean;
   mtu?: number;
+  /** host-local's lease store (default /var/lib/cni/networks/kubus, shared by every node of the host). */
+  dataDir?: string;
 }
 
 /** A CNI network configuration list (the CNI spec's conflist). */
@@ -65,6 +67,7 @@ export function cniConfList(cfg: CniNodeConfig): CniConfList {
       type: 'host-local',
       ranges: cfg.podCIDRs.map((subnet) => [{ subnet }]),
       routes: cfg.podCIDRs.map((c) => ({ dst: v6(c) ? '::/0' : '0.0.0.0/0' })),
+      ...(cfg.dataDir && { dataDir: cfg.dataDir }),
     },
   };
   if (cfg.mtu) bridge.mtu = cfg.mtu;
