@@ -5,11 +5,13 @@ import * as dnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
 import fc from 'fast-check';
 import type { Endpoints } from '../api/kinds/endpoints.ts';
+import type { Lease } from '../api/kinds/lease.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { Service } from '../api/kinds/service.ts';
 import { parseName } from '../actors/dns/dns.names.ts';
 import { resolve, type DnsView, type Resolution } from '../actors/dns/dns.records.ts';
-import { planAddon, desiredEndpoints, desiredService } from '../actors/dns/dns.addon.ts';
+import { planAddon, desiredEndpoints, desiredService, desiredSubsets } from '../actors/dns/dns.addon.ts';
+import { livePeers, peerLeaseName } from '../actors/dns/dns.peers.ts';
 import { parseResolvConf } from '../actors/dns/dns.forward.ts';
 import { queryHandler } from '../actors/dns/dns.handler.ts';
 import { realClock } from '../bus/clock.ts';
@@ -122,16 +124,49 @@ test('dns records - names parse as the plugin reads them', (t) => {
 });
 
 test('dns records - the addon plan creates, repairs, and then leaves alone', (t) => {
-  const at = { ip: '192.0.2.5', port: 10053 };
+  const at = [{ ip: '192.0.2.5', port: 10053 }];
   t.deepEqual(planAddon(at, undefined, undefined).map((s) => `${s.verb} ${s.resource}`), ['create services', 'create endpoints']);
-  const svcNow = desiredService(at);
+  const svcNow = desiredService();
   const epNow = desiredEndpoints(at);
   t.deepEqual(planAddon(at, svcNow, epNow), []);
-  const moved = planAddon({ ...at, port: 10054 }, svcNow, epNow);
-  t.deepEqual(moved.map((s) => `${s.verb} ${s.resource}`), ['update services', 'update endpoints']);
+  const moved = planAddon([{ ...at[0], port: 10054 }], svcNow, epNow);
+  t.deepEqual(moved.map((s) => `${s.verb} ${s.resource}`), ['update endpoints'], 'the Service stays: its targetPort is 53 whatever the servers listen on');
   const selected = planAddon(at, { ...svcNow, spec: { ...svcNow.spec, selector: { 'k8s-app': 'kube-dns' } } }, epNow);
   t.deepEqual(selected.map((s) => `${s.verb} ${s.resource}`), ['update services'], 'a selector would let the endpoints controller empty our Endpoints');
   t.false('selector' in (selected[0].object as Service).spec);
+});
+
+test('dns records - several servers: one Endpoints subset per port, addresses sorted', (t) => {
+  const subsets = desiredSubsets([
+    { ip: '192.0.2.9', port: 53 },
+    { ip: '192.0.2.5', port: 10053 },
+    { ip: '192.0.2.1', port: 53 },
+  ]);
+  t.deepEqual(
+    subsets.map((s) => [s.addresses?.map((a) => a.ip), s.ports?.map((p) => `${p.name}/${p.port}/${p.protocol}`)]),
+    [
+      [['192.0.2.1', '192.0.2.9'], ['dns/53/UDP', 'dns-tcp/53/TCP']],
+      [['192.0.2.5'], ['dns/10053/UDP', 'dns-tcp/10053/TCP']],
+    ],
+  );
+  t.deepEqual(desiredSubsets([]), []);
+});
+
+test('dns peers - live Leases name the servers; run-out and malformed ones are expired', (t) => {
+  const now = Date.UTC(2026, 0, 1, 0, 1, 0);
+  const lease = (name: string, holder: string, renewedAgoS: number, durationS = 30) =>
+    ({ metadata: { name, namespace: 'kube-system' }, spec: { holderIdentity: holder, leaseDurationSeconds: durationS, renewTime: new Date(now - renewedAgoS * 1000).toISOString() } }) as Lease;
+  const { live, expired } = livePeers(
+    [lease('a', '192.0.2.9:53', 5), lease('b', '[2001:db8::1]:53', 29), lease('c', '192.0.2.1:10053', 31), lease('d', 'nonsense', 1), lease('e', '192.0.2.2:53', 0)],
+    now,
+  );
+  t.deepEqual(live, [
+    { ip: '192.0.2.2', port: 53 },
+    { ip: '192.0.2.9', port: 53 },
+    { ip: '2001:db8::1', port: 53 },
+  ]);
+  t.deepEqual(expired.map((l) => l.metadata.name), ['c', 'd']);
+  t.is(peerLeaseName({ ip: '192.0.2.9', port: 53 }), 'kube-dns-192-0-2-9-53');
 });
 
 test('dns handler - random bytes and mangled queries get an error reply or none, never a throw', async (t) => {

@@ -63,6 +63,24 @@ test('dns - creates the kube-dns Service at 10.96.0.10 and keeps its Endpoints p
   t.deepEqual(again.subsets?.[0].addresses?.map((a) => a.ip), ['127.0.0.1']);
 });
 
+test('dns - several DNS servers: the kube-dns Endpoints list each live one; a stopped one leaves them', async (t) => {
+  const { env, api, port } = await cluster(t);
+  const second = env.process('dns-2');
+  const other = second.start(dnsActor, 'dns', { address: '127.0.0.1:0', upstreams: [], resyncMs: 200 });
+  await other.waitFor((s) => s.matches?.('serving'));
+  const port2 = (other.snapshot()?.context as { port: number }).port;
+  const ports = async () => {
+    const ep = await api.get<Endpoints>('endpoints', 'kube-dns', { namespace: 'kube-system' }).catch(() => undefined);
+    return (ep?.subsets ?? []).map((s) => s.ports?.[0].port).join();
+  };
+  await waitFor(async () => (await ports()) === [port, port2].sort((a, b) => a - b).join(), 'both servers in the Endpoints', 5000, 20);
+  const leases = await api.list('leases', { namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' });
+  t.is(leases.items.length, 2);
+  await second.stopAll();
+  await waitFor(async () => (await ports()) === String(port), 'the stopped server gone from the Endpoints', 5000, 20);
+  t.is((await api.list('leases', { namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' })).items.length, 1);
+});
+
 test('dns - A for a ClusterIP Service over UDP and TCP, authoritative, TTL 30', async (t) => {
   const { api, port } = await cluster(t);
   const svc = await api.create<Service>('services', service('web', { ports: [{ name: 'http', port: 80 }] }));

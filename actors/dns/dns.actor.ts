@@ -1,13 +1,15 @@
 // The cluster DNS actor (an addon, as CoreDNS with its kubernetes plugin): answers cluster names
 // over UDP and TCP from informers of services, endpoints, pods and namespaces, forwards other
-// names to the host's resolvers, and keeps the kube-dns Service and its Endpoints pointing here.
+// names to the host's resolvers, and keeps the kube-dns Service and its Endpoints pointing at every
+// live DNS server (each renews a Lease of its own; see dns.peers.ts).
 import { networkInterfaces } from 'node:os';
 import { fromCallback, fromPromise } from 'xstate';
 import { defineActor } from '../lib/actor.ts';
-import { DNS_CLUSTER_IP, DNS_NAMESPACE, DNS_SERVICE, ensureAddon } from './dns.addon.ts';
+import { DNS_CLUSTER_IP, DNS_NAMESPACE, DNS_SERVICE, type DnsBackend } from './dns.addon.ts';
+import { ensureAddon, leaveAddon } from './dns.addon-sync.ts';
 import { hostUpstreams, type Upstream } from './dns.forward.ts';
 import { queryHandler, type DnsStats } from './dns.handler.ts';
-import { dnsMachine, type DnsTimings, type Listening } from './dns.machine.ts';
+import { DEFAULT_DNS_TIMINGS, dnsMachine, type DnsTimings, type Listening } from './dns.machine.ts';
 import { DEFAULT_TTL, DEFAULT_ZONE } from './dns.records.ts';
 import { startDnsServer } from './dns.server.ts';
 import { InformerView } from './dns.view.ts';
@@ -45,6 +47,13 @@ export const dnsActor = defineActor<DnsInput>({
     const view = new InformerView(deps.informers, () => deps.clock.now());
     deps.onStop(() => view.close());
     let listening: Listening | undefined;
+    // A server's Lease outlives three missed renewals (renewed each resync).
+    const leaseDurationS = Math.max(1, Math.ceil((3 * (input.resyncMs ?? DEFAULT_DNS_TIMINGS.resyncMs)) / 1000));
+    /** Returns where the Endpoints point for this server. */
+    const backend = (at: Listening): DnsBackend => {
+      const unspecified = at.host === '0.0.0.0' || at.host === '::';
+      return { ip: input.advertiseIP ?? (unspecified ? hostIPv4() : at.host), port: at.port };
+    };
     // Never forward to ourselves: not to our own address, nor to the kube-dns Service (a host using the cluster DNS).
     const upstreams = () => input.upstreams ?? hostUpstreams([...(listening ? [listening] : []), { host: DNS_CLUSTER_IP, port: 53 }]);
     const { handle, stats } = queryHandler({
@@ -65,12 +74,14 @@ export const dnsActor = defineActor<DnsInput>({
           const server = await startDnsServer(i.address, handle, deps.log);
           deps.onStop(() => server.close());
           listening = { host: server.host, port: server.port };
+          const self = backend(listening);
+          // Runs before the server closes (stop hooks run last-first): the others drop us from the Endpoints at once.
+          deps.onStop(() =>
+            leaveAddon(deps.client, self, deps.clock.now()).catch((err: Error) => deps.log.warn({ err: err.message }, 'could not take this DNS server out of the kube-dns Endpoints')),
+          );
           return listening;
         }),
-        ensureAddon: fromPromise(({ input: at }: { input: Listening }) => {
-          const unspecified = at.host === '0.0.0.0' || at.host === '::';
-          return ensureAddon(deps.client, { ip: input.advertiseIP ?? (unspecified ? hostIPv4() : at.host), port: at.port });
-        }),
+        ensureAddon: fromPromise(({ input: at }: { input: Listening }) => ensureAddon(deps.client, backend(at), deps.clock.now(), leaseDurationS)),
         // Someone else changing or deleting the addon's objects makes the actor look again at once.
         watchAddon: fromCallback(({ sendBack }) => {
           const ours = (o: { metadata: { namespace?: string; name?: string } }) => o.metadata.namespace === DNS_NAMESPACE && o.metadata.name === DNS_SERVICE;

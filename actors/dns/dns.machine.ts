@@ -6,14 +6,14 @@ import { assign, fromCallback, fromPromise, setup } from 'xstate';
 
 /** The addon-keeping periods (shortened in tests). */
 export interface DnsTimings {
-  /** How often the addon objects are checked even when nothing was seen to change. */
+  /** How often this server's Lease is renewed and the addon objects checked, even when nothing was seen to change. */
   resyncMs: number;
   /** How soon a failed addon write is tried again (doubling per failure, up to the resync period). */
   retryMs: number;
 }
 
-/** Resync every minute; first retry after a second. */
-export const DEFAULT_DNS_TIMINGS: DnsTimings = { resyncMs: 60_000, retryMs: 1_000 };
+/** Resync every 10 s (the Lease lives 30 s); first retry after a second. */
+export const DEFAULT_DNS_TIMINGS: DnsTimings = { resyncMs: 10_000, retryMs: 1_000 };
 
 /** Where the server listens, once bound. */
 export interface Listening {
