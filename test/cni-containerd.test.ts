@@ -47,9 +47,18 @@ test('cni containerd - a pod gets an IP of the node CIDR from the conflist and s
   // A CIDR of this test's own (outside the cluster default, one per pid).
   const cidr = `10.251.${process.pid % 250}.0/24`;
   const prefix = cidr.split('.').slice(0, 3).join('.');
+  // libcni (in containerd) caches results under /var/lib/cni: what it creates empty goes too.
+  const cniCache = ['/var/lib/cni/results', '/var/lib/cni'].filter((d) => !existsSync(d));
   const containerd = await startContainerd({ dir: join(work, 'ctd'), log: silentLogger });
   t.teardown(async () => {
     await containerd.stop();
+    for (const d of cniCache) {
+      try {
+        rmdirSync(d); // only when empty: another user's entries stay
+      } catch {
+        /* not empty or gone */
+      }
+    }
     await run('ip', ['link', 'del', bridgeName(nodeName)]).catch(() => undefined);
     for (const dir of cgroupDirs(cgroupRoot)) removeCgroupTree(dir);
     rmSync(work, { recursive: true, force: true });
