@@ -16,6 +16,20 @@ import { natsServer } from './helpers/nats.ts';
 import { runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
+/** The pid of the containerd whose config lies under `dir`. */
+function containerdPid(dir: string): number | undefined {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+      if (argv[0].endsWith('containerd') && argv.includes(`${dir}/config.toml`)) return Number(e);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
 /** A TCP port nothing listens on now (one just closed). */
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -32,7 +46,7 @@ function removeCgroupTree(dir: string): void {
   rmdirSync(dir);
 }
 
-test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code', async (t) => {
+test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code; containerd not answering: NotReady, then Ready', async (t) => {
   const nats = await natsServer(t);
   const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-cri-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
@@ -114,6 +128,23 @@ test('e2e containerd - a node process runs hostNetwork busybox pods through CRI:
   const term = JSON.parse((await kubectl(['get', 'pod', 'crash', '-o', 'jsonpath={.status.containerStatuses[0].state.terminated}'])).stdout);
   t.like(term, { exitCode: 3, reason: 'Error' });
   t.is((await kubectl(['logs', 'crash'])).stdout, 'bye\n');
+
+  // containerd frozen (it does not answer, as when it is down): the node goes NotReady with upstream's
+  // message, and Ready once it answers again. (Killed, the supervisor has it back within a second.)
+  const ready = async () => JSON.parse((await kubectl(['get', 'node', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")]}'])).stdout || '{}');
+  const pid = containerdPid(`${NODE_STATE_DIR}/${name}`)!;
+  process.kill(pid, 'SIGSTOP');
+  t.teardown(() => {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // gone
+    }
+  });
+  await waitFor(async () => (await ready()).status === 'False', 'node NotReady', 20_000, 200);
+  t.like(await ready(), { reason: 'KubeletNotReady', message: 'container runtime is down' });
+  process.kill(pid, 'SIGCONT');
+  await waitFor(async () => (await ready()).status === 'True', 'node Ready again', 30_000, 200);
 
   await node.kill('SIGTERM');
   await waitFor(() => !existsSync(`${NODE_STATE_DIR}/${name}`), 'the node process removed its containerd dir', 30_000, 100);
