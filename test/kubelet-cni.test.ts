@@ -184,3 +184,28 @@ test('cni - the pod network writes the conflist once the node has a CIDR and rou
   await net.stop();
   t.deepEqual((await routes.routes()).filter((r) => r.protocol === '75'), [], 'stop removes our routes');
 });
+
+test('cni - host-gw: a pod on one node reaches a pod on another by its IP (two node netns joined by a link)', async (t) => {
+  const [nodeA, nodeB, podA, podB] = [await netns(t, 'na'), await netns(t, 'nb'), await netns(t, 'pa'), await netns(t, 'pb')];
+  // The nodes' own network: one link between them, 10.0.0.1 and 10.0.0.2.
+  await ipRunner(nodeA)(['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', nodeB]);
+  for (const [ns, ip] of [[nodeA, '10.0.0.1'], [nodeB, '10.0.0.2']]) {
+    await ipRunner(ns)(['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+    await ipRunner(ns)(['link', 'set', 'eth0', 'up']);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'kubus-cni-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const nodes = [node(`a-${process.pid}`, '10.0.0.1', ['10.244.10.0/24']), node(`b-${process.pid}`, '10.0.0.2', ['10.244.11.0/24'])];
+  const ips: string[] = [];
+  for (const [i, [nodeNs, podNs]] of [[nodeA, podA], [nodeB, podB]].entries()) {
+    const n = nodes[i];
+    const conf = cniConfList({ nodeName: n.metadata.name!, podCIDRs: n.spec!.podCIDRs!, dataDir: join(dataDir, String(i)) });
+    const result = await cniAdd(conf, nodeNs, podNs, `pod-${i}-${process.pid}`);
+    ips.push((result.ips as Array<{ address: string }>)[0].address.split('/')[0]);
+    await new HostGwRoutes({ netns: nodeNs }).sync(nodes, n.metadata.name!);
+  }
+  t.deepEqual(ips, ['10.244.10.2', '10.244.11.2']);
+  const ping = (from: string, to: string) => run('ip', ['netns', 'exec', from, '/bin/busybox', 'ping', '-c', '1', '-W', '2', to]).then(() => true, () => false);
+  t.true(await ping(podA, ips[1]), 'pod A reaches pod B');
+  t.true(await ping(podB, ips[0]), 'pod B reaches pod A');
+});
