@@ -15,13 +15,18 @@ export class ServiceAllocator {
   private readonly size: number;
   private readonly usedIPs = new Set<number>();
   private readonly usedPorts = new Set<number>();
-  private nextIP = 10; // upstream reserves the first addresses (.1 is the kubernetes service)
+  /**
+   * Where dynamic allocation starts: after the range's low band, which upstream keeps for IPs asked
+   * for by name (min(max(16, size/16), 256) addresses: the kubernetes Service's .1, kube-dns's .10).
+   */
+  private nextIP: number;
   private nextPort = 30000;
 
   constructor(cidr = '10.96.0.0/12') {
     const [ip, bits] = cidr.split('/');
     this.base = ipToInt(ip);
     this.size = 2 ** (32 - Number(bits));
+    this.nextIP = Math.min(Math.max(16, Math.floor(this.size / 16)), 256);
   }
 
   /** Records what an existing Service holds (at startup). */
