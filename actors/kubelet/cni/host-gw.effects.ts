@@ -35,10 +35,12 @@ export interface HostGwOptions {
   ip?: IpRunner;
 }
 
-/** One node's host-gw routes: sync them to the cluster's nodes, clear them on stop. */
+/** One node's host-gw routes: sync them to the cluster's nodes, clear its own on stop. */
 export class HostGwRoutes {
   private readonly ip: IpRunner;
   private readonly proto: number;
+  /** The CIDRs this instance keeps routed: clear() removes only these (another node process of the host keeps its own). */
+  private kept = new Set<string>();
 
   constructor(private readonly opts: HostGwOptions = {}) {
     this.ip = opts.ip ?? ipRunner(opts.netns);
@@ -60,18 +62,24 @@ export class HostGwRoutes {
   /** Brings the routes to what `nodes` need for node `self`; returns what it did. Routes that fail are logged and left for the next sync. */
   async sync(nodes: Node[], self: string): Promise<RoutePlan> {
     const [current, local] = await Promise.all([this.routes(), this.localAddresses()]);
-    const plan = planRoutes(desiredRoutes(nodes, self, local), current, this.proto);
+    const desired = desiredRoutes(nodes, self, local);
+    const plan = planRoutes(desired, current, this.proto);
     for (const c of plan.conflicts) this.opts.log?.warn({ dst: c.route.dst, node: c.route.node, existing: c.existing }, 'pod CIDR already routed by someone else; not replaced');
     for (const r of plan.remove) await this.run(['route', 'del', r.dst, 'proto', String(this.proto)]);
     for (const r of plan.replace) await this.run(['route', 'replace', r.dst, 'via', r.via, 'proto', String(this.proto)]);
+    const conflicted = new Set(plan.conflicts.map((c) => c.route.dst));
+    this.kept = new Set(desired.filter((d) => !conflicted.has(d.dst)).map((d) => d.dst));
     return plan;
   }
 
-  /** Removes every route kubus added. */
+  /** Removes the kubus routes this instance keeps. */
   async clear(): Promise<void> {
-    for (const r of (await this.routes()).filter((x) => x.protocol === String(this.proto))) await this.run(['route', 'del', r.dst, 'proto', String(this.proto)]);
+    const ours = (await this.routes()).filter((x) => x.protocol === String(this.proto) && this.kept.has(x.dst));
+    for (const r of ours) await this.run(['route', 'del', r.dst, 'proto', String(this.proto)]);
+    this.kept.clear();
   }
 
+  /** Runs a route change; a failure is logged and left for the next sync. */
   private async run(args: string[]): Promise<void> {
     try {
       await this.ip(args);
