@@ -85,12 +85,14 @@ const CONTAINERD_PACKAGES = {
   'busybox-static': '/bin/busybox',
   nftables: '/usr/sbin/nft',
   iproute2: '/usr/sbin/ip',
+  // The bridge plugin's ipMasq and portmap's hostPort rules go through iptables.
+  iptables: '/usr/sbin/iptables',
 };
 
 /** Debian packages of CONTAINERD_PACKAGES still missing. */
 const missingContainerd = () => Object.entries(CONTAINERD_PACKAGES).filter(([, f]) => !existsSync(f)).map(([p]) => p);
 
-/** Installs containerd, runc, the CNI plugins, busybox-static, nftables and iproute2 when missing and we may; returns whether all are there. */
+/** Installs containerd, runc, the CNI plugins, busybox-static, nftables, iproute2 and iptables when missing and we may; returns whether all are there. */
 export function ensureContainerd({ install = true } = {}) {
   if (missingContainerd().length === 0) return true;
   if (install) aptInstall(missingContainerd().join(' '));
