@@ -53,6 +53,25 @@ function rmdirQuietly(dir: string): void {
   }
 }
 
+/**
+ * Stops and removes every pod sandbox of our own containerd before it goes: StopPodSandbox runs the
+ * CNI DEL that removes each pod's veth, address and NAT rules, which killing containerd would leave.
+ */
+async function removeSandboxes(endpoint: string, log: Logger): Promise<void> {
+  const c = new CriClient(endpoint, { deadlineMs: 30_000 });
+  try {
+    const { items } = await c.runtime.listPodSandbox({});
+    for (const sb of items) {
+      await c.runtime.stopPodSandbox({ podSandboxId: sb.id }).catch((err: Error) => log.warn({ sandbox: sb.id, err: err.message }, 'pod sandbox not stopped'));
+      await c.runtime.removePodSandbox({ podSandboxId: sb.id }).catch((err: Error) => log.warn({ sandbox: sb.id, err: err.message }, 'pod sandbox not removed'));
+    }
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'pod sandboxes not listed; containerd removes their containers anyway');
+  } finally {
+    c.close();
+  }
+}
+
 /** Removes a cgroup and its children, deepest first, where empty (pods still running keep theirs). */
 function removeCgroupTree(dir: string): void {
   if (!existsSync(dir)) return;
@@ -83,6 +102,7 @@ export async function startNodeCri(opts: { name: string; nodes: string[]; endpoi
       settings: { endpoint, runtimeVersion: v.version, logRoot, cgroupRoot, ...(containerd ? { cniConfDir: containerdPaths(containerd.dir).cni } : {}) },
       containerd,
       async stop() {
+        if (containerd) await removeSandboxes(endpoint!, opts.log);
         await containerd?.stop();
         if (containerd) rmdirQuietly(NODE_STATE_DIR);
         for (const dir of cgroupDirs(cgroupRoot)) removeCgroupTree(dir);

@@ -9,7 +9,7 @@ import { clearClusterInfo, kubusHome, writeClusterInfo } from './connection.ts';
 import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } from './control-plane.ts';
 import { kubeconfigPath, writeKubeconfig } from './kubeconfig.ts';
 import { startNatsServer, type NatsServer } from './nats-server.ts';
-import { startNodes, type NodeProcess } from './node.ts';
+import { startNodes, type NodeProcess, type NodesOptions } from './node.ts';
 import { startTracedNodes } from './trace-feed.ts';
 
 export interface UpOptions {
@@ -22,8 +22,10 @@ export interface UpOptions {
   httpPort?: number;
   /** IP:PORT of the cluster DNS server (default: the host's IPv4, any free port). */
   dnsAddress?: string;
-  /** Sim nodes started with the cluster, named node-0 … (default 3). */
+  /** Nodes started with the cluster, named node-0 … (default 3). */
   nodes?: number;
+  /** Their container runtime: `sim` (default, all in one node process) or `containerd` (root; one node process and containerd each). */
+  runtime?: 'sim' | 'containerd';
   /** Record message flows: the control plane and nodes feed a recorder in the control plane (default true). */
   trace?: boolean;
   log: Logger;
@@ -51,6 +53,28 @@ export function portFree(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Starts `count` real nodes, each a node process of its own with its own containerd (so each has
+ * its own CNI conf dir, bridge and pod CIDR), and kube-proxy; returns them as one NodeProcess.
+ */
+async function startContainerdNodes(start: (o: NodesOptions) => Promise<NodeProcess>, nats: string, count: number, log: Logger): Promise<NodeProcess> {
+  const all: NodeProcess[] = [];
+  try {
+    for (let i = 0; i < count; i++) all.push(await start({ nats, name: `node-${i}`, firstIndex: i, kubelet: { runtime: 'containerd' }, proxy: 'nftables', log }));
+  } catch (err) {
+    await Promise.all(all.map((n) => n.stop()));
+    throw err;
+  }
+  return {
+    bus: all[0]!.bus,
+    host: all[0]!.host,
+    names: all.flatMap((n) => n.names),
+    async stop() {
+      await Promise.all(all.map((n) => n.stop()));
+    },
+  };
+}
+
 /** Starts NATS and the control plane; `stop()` takes both down and removes the connection info. */
 export async function up(opts: UpOptions): Promise<Cluster> {
   const port = opts.port ?? ((await portFree(4222)) ? 4222 : 0);
@@ -75,7 +99,14 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   }
   const count = opts.nodes ?? 3;
   const start = opts.trace === false ? startNodes : startTracedNodes;
-  const nodes = count > 0 ? await start({ nats: nats.url, name: 'node', count, log: opts.log }) : undefined;
+  let nodes: NodeProcess | undefined;
+  try {
+    nodes = count === 0 ? undefined : opts.runtime === 'containerd' ? await startContainerdNodes(start, nats.url, count, opts.log) : await start({ nats: nats.url, name: 'node', count, log: opts.log });
+  } catch (err) {
+    await controlPlane.stop();
+    await nats.stop();
+    throw err;
+  }
   const gatewayUrl = controlPlane.gatewayUrl!;
   const kubeconfig = writeKubeconfig(gatewayUrl);
   writeClusterInfo({ nats: nats.url, pid: process.pid, dataDir, gateway: gatewayUrl, startedAt: new Date().toISOString() });
