@@ -16,6 +16,28 @@ import { natsServer } from './helpers/nats.ts';
 import { runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
+/** What a node process killed mid-test leaves: its containerd (a process group of its own), shims, containers, mounts and cgroups. */
+function cleanUpNode(name: string): void {
+  const dir = `${NODE_STATE_DIR}/${name}`;
+  const socket = `${dir}/containerd.sock`;
+  const containerd = readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+      } catch {
+        return false;
+      }
+    });
+  killAll(withDescendants([...containerd, ...shimPids(socket)]));
+  if (existsSync(dir)) {
+    unmountAll(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  for (const cg of cgroupDirs(`/kubus/${name}`)) removeCgroupTree(cg);
+}
+
 /** The pid of the containerd whose config lies under `dir`. */
 function containerdPid(dir: string): number | undefined {
   for (const e of readdirSync('/proc')) {
@@ -54,28 +76,8 @@ test('e2e containerd - a node process runs hostNetwork busybox pods through CRI:
   const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,scheduler,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
   const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
   const name = `cri-e2e-${process.pid}`;
-  // Registered before the node process, so it runs after that is killed: a node killed mid-test
-  // leaves its containerd (a process group of its own), shims, containers, mounts and cgroups.
-  t.teardown(() => {
-    const dir = `${NODE_STATE_DIR}/${name}`;
-    const socket = `${dir}/containerd.sock`;
-    const containerd = readdirSync('/proc')
-      .filter((e) => /^\d+$/.test(e))
-      .map(Number)
-      .filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
-        } catch {
-          return false;
-        }
-      });
-    killAll(withDescendants([...containerd, ...shimPids(socket)]));
-    if (existsSync(dir)) {
-      unmountAll(dir);
-      rmSync(dir, { recursive: true, force: true });
-    }
-    for (const cg of cgroupDirs(`/kubus/${name}`)) removeCgroupTree(cg);
-  });
+  // Registered before the node process, so it runs after that is killed.
+  t.teardown(() => cleanUpNode(name));
   const node = startKubus(t, ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--proxy', 'none', '--log-level', 'warn'], env);
   await node.waitFor(/node\(s\) .* running/, 60_000);
   const archive = join(home, 'busybox.tar');
@@ -148,4 +150,28 @@ test('e2e containerd - a node process runs hostNetwork busybox pods through CRI:
 
   await node.kill('SIGTERM');
   await waitFor(() => !existsSync(`${NODE_STATE_DIR}/${name}`), 'the node process removed its containerd dir', 30_000, 100);
+});
+
+test('e2e containerd - kubus up --runtime containerd --nodes 2: two real nodes, a pod runs, Ctrl-C removes their containerds', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-up-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  t.teardown(() => ['node-0', 'node-1'].forEach(cleanUpNode));
+  const up = startKubus(t, ['up', '--runtime', 'containerd', '--nodes', '2', '--memory', '--port', '0', '--log-level', 'warn'], { KUBUS_HOME: home, HOME: home });
+  const [, url] = await up.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);.* 2 containerd node\(s\)/, 90_000);
+  const kubectl = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const runtimes = async () => (await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.nodeInfo.containerRuntimeVersion} {end}'])).stdout.trim();
+  await waitFor(async () => /^node-0=containerd:\/\/\S+ node-1=containerd:\/\/\S+$/.test(await runtimes()), 'two containerd nodes', 30_000, 200);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hi', namespace: 'default' }, spec: { hostNetwork: true, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Never', command: ['sh', '-c', 'echo hi; exec sleep 3600'] }] } };
+  writeFileSync(join(home, 'hi.yaml'), stringify(pod));
+  t.is((await kubectl(['create', '-f', join(home, 'hi.yaml')])).code, 0);
+  await waitFor(async () => (await kubectl(['logs', 'hi'])).stdout === 'hi\n', 'the pod runs and logs', 60_000, 200);
+  up.child.kill('SIGINT');
+  await up.waitFor(/stopped\./, 60_000);
+  t.is(await up.exited, 0);
+  t.false(existsSync(`${NODE_STATE_DIR}/node-0`) || existsSync(`${NODE_STATE_DIR}/node-1`), 'their containerds are gone');
 });
