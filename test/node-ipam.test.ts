@@ -10,6 +10,7 @@ import { VirtualClock } from '../bus/clock.ts';
 import { resolveConfig } from '../actors/kubelet/kubelet.config.ts';
 import { initialNode } from '../actors/kubelet/node-status.ts';
 import { startApi } from './helpers/api.ts';
+import { runKubus } from './helpers/proc.ts';
 
 async function cluster(t: Parameters<typeof startApi>[0], input?: NodeIpamInput) {
   const clock = new VirtualClock(Date.UTC(2026, 11, 4, 10, 0, 0));
@@ -105,4 +106,10 @@ test('node-ipam - a containerd kubelet registers without a pod CIDR (the control
   t.deepEqual(initialNode(resolveConfig({ nodeName: 'real-1', runtime: 'containerd' }), {}).spec, {});
   t.deepEqual(initialNode(resolveConfig({ nodeName: 'real-1', runtime: 'containerd', podCIDR: '10.244.9.0/24' }), {}).spec, { podCIDR: '10.244.9.0/24', podCIDRs: ['10.244.9.0/24'] });
   t.is(initialNode(resolveConfig({ nodeName: 'sim-3' }), {}).spec?.podCIDR, '10.128.3.0/24');
+});
+
+test('node-ipam - kubus control-plane refuses a cluster CIDR it cannot cut, in one line', async (t) => {
+  const bad = await runKubus(['--nats', 'nats://127.0.0.1:1', 'control-plane', '--cluster-cidr', '10.1.0.0/16', '--node-cidr-mask-size', '8']);
+  t.is(bad.code, 1);
+  t.is(bad.stderr.trim(), 'error: --cluster-cidr/--node-cidr-mask-size: node CIDR mask size 8 does not fit cluster CIDR 10.1.0.0/16');
 });

@@ -1,5 +1,6 @@
 // Long-running processes: `kubus up` (a whole local cluster), `kubus control-plane`, `kubus node`.
 import type { Command } from 'commander';
+import { cidrSets, type NodeIpamInput } from '../../actors/controllers/node-ipam/node-ipam.controller.ts';
 import type { KubeletInput } from '../../actors/kubelet/kubelet.actor.ts';
 import { NFT } from '../../actors/proxy/nft.ts';
 import { resolveNats } from '../../runtime/connection.ts';
@@ -62,6 +63,17 @@ const lifecycleInput = (f: LifecycleFlags) => ({
   evictionQPS: f.nodeEvictionRate === undefined ? undefined : Number(f.nodeEvictionRate),
 });
 
+/** The node IPAM controller's input from --cluster-cidr and --node-cidr-mask-size; a range that cannot be cut is a usage error. */
+function nodeIpamInput(f: { clusterCidr?: string; nodeCidrMaskSize?: number }): NodeIpamInput {
+  const input: NodeIpamInput = { clusterCIDRs: f.clusterCidr ? [f.clusterCidr] : undefined, nodeCIDRMaskSize: f.nodeCidrMaskSize };
+  try {
+    cidrSets(input);
+  } catch (err) {
+    throw new UsageError(`--cluster-cidr/--node-cidr-mask-size: ${(err as Error).message}`);
+  }
+  return input;
+}
+
 export function upCommand(program: Command): void {
   program
     .command('up')
@@ -100,6 +112,8 @@ export function upCommand(program: Command): void {
       .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, DEFAULT_CONTROL_PLANE_ACTORS.join(','))
       .option('--http-address <host:port>', `where the gateway actor serves the Kubernetes HTTP API (default ${DEFAULT_HTTP_ADDRESS}; port 0: any free port)`)
       .option('--dns-address <ip:port>', "where the dns actor answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
+      .option('--cluster-cidr <cidr>', "the node IPAM controller's cluster CIDR, cut into node pod CIDRs (default 10.244.0.0/16)")
+      .option('--node-cidr-mask-size <bits>', 'the prefix length of each node pod CIDR (default 24)', countFlag('--node-cidr-mask-size'))
       .option('--leader-elect <bool>', 'run the scheduler and controller manager only while leading their Lease (several replicas may run)', 'true')
       .option('--leader-elect-lease-duration <duration>', 'how long others wait before taking a lease over (default 15s)', durationFlag('--leader-elect-lease-duration'))
       .option('--leader-elect-renew-deadline <duration>', 'a leader that cannot renew for this long stops (default 10s)', durationFlag('--leader-elect-renew-deadline'))
@@ -108,7 +122,7 @@ export function upCommand(program: Command): void {
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .addOption(logFormatOption()),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; actors: string; httpAddress?: string; dnsAddress?: string }) => {
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; actors: string; httpAddress?: string; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number }) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
@@ -121,7 +135,7 @@ export function upCommand(program: Command): void {
       httpAddress: opts.httpAddress,
       dnsAddress: opts.dnsAddress,
       log,
-      controllers: { nodeLifecycle: lifecycleInput(opts) },
+      controllers: { nodeLifecycle: lifecycleInput(opts), nodeIpam: nodeIpamInput(opts) },
       leaderElect: opts.leaderElect !== 'false',
       election: { leaseDurationMs: opts.leaderElectLeaseDuration, renewDeadlineMs: opts.leaderElectRenewDeadline, retryPeriodMs: opts.leaderElectRetryPeriod },
       trace: opts.traceRecorder ? { recorder: true } : opts.trace ? {} : undefined,
