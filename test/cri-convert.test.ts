@@ -3,10 +3,11 @@
 import test from 'ava';
 import { RUNTIME_HEALTH_PERIOD_MS, watchRuntimeHealth } from '../actors/kubelet/runtime-health.ts';
 import { codeName } from '../actors/kubelet/runtimes/cri/cri-client.ts';
+import { Pleg } from '../actors/kubelet/runtimes/cri/cri-pleg.ts';
 import { CriRuntime } from '../actors/kubelet/runtimes/cri/cri.ts';
 import { containerInfo, criContainerConfig, criSandboxConfig, nsToMs, POD_UID_LABEL } from '../actors/kubelet/runtimes/cri/cri-convert.ts';
 import { parseCriLog, parseCriTime, queryLines } from '../actors/kubelet/runtimes/cri/cri-logs.ts';
-import type { ContainerRuntime, SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
+import type { ContainerInfo, ContainerRuntime, SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { silentLogger } from '../bus/types.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -151,4 +152,30 @@ test('runtime health - the node goes NotReady when the runtime stops answering a
   await clock.advance(RUNTIME_HEALTH_PERIOD_MS);
   await waitFor(() => seen.length === 2, 'Ready again', 5_000);
   t.deepEqual(seen[1], ['True', 'KubeletReady', 'kubelet is posting ready status']);
+});
+
+test('cri pleg - relisting reports running→exited once, not containers already exited at the first relist; a started container exiting before a relist is still seen', async (t) => {
+  const clock = new VirtualClock();
+  let listed: Array<{ id: string; state: string }> = [
+    { id: 'old', state: 'CONTAINER_EXITED' },
+    { id: 'a', state: 'CONTAINER_RUNNING' },
+  ];
+  const info = (id: string): ContainerInfo => ({ id, sandboxId: 's', podUid: 'u', name: id, attempt: 0, state: 'exited', image: 'i', imageRef: 'r', createdAt: 1, startedAt: 2, finishedAt: 3, exitCode: 1, reason: 'Error' });
+  const pleg = new Pleg({ clock, log: silentLogger, periodMs: 1000, list: async () => listed, status: async (id) => info(id) });
+  const exits: string[] = [];
+  const off = pleg.subscribe((e) => exits.push(e.id));
+  t.teardown(() => pleg.stop());
+  await clock.advance(0);
+  t.deepEqual(exits, [], 'an exited container found at the first relist is adopted, not reported');
+  listed = [{ id: 'a', state: 'CONTAINER_EXITED' }];
+  await clock.advance(1000);
+  t.deepEqual(exits, ['a']);
+  await clock.advance(1000);
+  t.deepEqual(exits, ['a'], 'reported once');
+  pleg.started('b');
+  listed = [{ id: 'b', state: 'CONTAINER_EXITED' }];
+  pleg.kick();
+  await clock.advance(0);
+  t.deepEqual(exits, ['a', 'b']);
+  off();
 });
