@@ -11,6 +11,9 @@ import { stringify } from 'yaml';
 import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri-cgroups.ts';
 import { killAll, shimPids, unmountAll, withDescendants } from '../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../runtime/node-cri.ts';
+import { CriClient } from '../actors/kubelet/runtimes/cri/cri-client.ts';
+import { silentLogger } from '../bus/types.ts';
+import { startContainerd } from '../runtime/containerd.ts';
 import { KUBECTL } from './helpers/gateway.ts';
 import { natsServer } from './helpers/nats.ts';
 import { runKubus, startKubus } from './helpers/proc.ts';
@@ -174,4 +177,48 @@ test('e2e containerd - kubus up --runtime containerd --nodes 2: two real nodes, 
   await up.waitFor(/stopped\./, 60_000);
   t.is(await up.exited, 0);
   t.false(existsSync(`${NODE_STATE_DIR}/node-0`) || existsSync(`${NODE_STATE_DIR}/node-1`), 'their containerds are gone');
+});
+
+test('e2e containerd - a node process killed -9 and started again adopts its running container (same id, no restart)', async (t) => {
+  const nats = await natsServer(t);
+  const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-adopt-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const env = { KUBUS_HOME: home };
+  const name = `cri-adopt-${process.pid}`;
+  // A containerd of the test's own, so it outlives the node processes.
+  const containerd = await startContainerd({ dir: join(home, 'ctd'), log: silentLogger, nodes: [name] });
+  t.teardown(() => containerd.stop());
+  for (const cg of cgroupDirs(`/kubus/${name}`)) t.teardown(() => removeCgroupTree(cg));
+  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
+  const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
+  const nodeArgs = ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--cri-endpoint', containerd.endpoint, '--proxy', 'none', '--log-level', 'warn'];
+  const first = startKubus(t, nodeArgs, env);
+  await first.waitFor(/node\(s\) .* running/, 60_000);
+  const kubectl = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'keep', namespace: 'default' }, spec: { nodeName: name, hostNetwork: true, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Never', command: ['sleep', '3600'] }] } };
+  writeFileSync(join(home, 'keep.yaml'), stringify(pod));
+  t.is((await kubectl(['create', '-f', join(home, 'keep.yaml')])).code, 0);
+  const status = async () => JSON.parse((await kubectl(['get', 'pod', 'keep', '-o', 'jsonpath={.status.containerStatuses[0]}'])).stdout || '{}');
+  await waitFor(async () => (await status()).ready === true, 'pod keep ready', 60_000, 200);
+  const before = await status();
+  await first.kill('SIGKILL');
+  const second = startKubus(t, nodeArgs, env);
+  await second.waitFor(/node\(s\) .* running/, 60_000);
+  // The new kubelet writes the pod's status once it has adopted it: a fresh heartbeat of the same container.
+  const cri = new CriClient(containerd.endpoint, { deadlineMs: 10_000 });
+  t.teardown(() => cri.close());
+  const containers = async () => (await cri.runtime.listContainers({ filter: { labelSelector: { 'io.kubernetes.pod.name': 'keep' } } })).containers;
+  await waitFor(async () => (await kubectl(['get', 'pod', 'keep', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True', 'pod keep Ready after the restart', 30_000, 200);
+  const after = await status();
+  t.is(after.containerID, before.containerID, 'the same container');
+  t.is(after.restartCount, 0);
+  t.like(after.state, { running: { startedAt: before.state.running.startedAt } });
+  t.is((await containers()).length, 1, 'no second container in the runtime');
+  t.is((await kubectl(['delete', 'pod', 'keep', '--wait=true', '--timeout=30s'])).code, 0);
+  await waitFor(async () => (await containers()).length === 0, 'its container removed with the pod', 30_000, 200);
 });

@@ -25,6 +25,7 @@ import { PodEffects } from './pod-effects.ts';
 import { podWorkerMachine } from './pod-worker.machine.ts';
 import type { PodWorkerEvent } from './pod-worker.types.ts';
 import { createRuntime } from './runtimes/create.ts';
+import type { ContainerInfo } from './runtimes/runtime.ts';
 import { watchRuntimeHealth } from './runtime-health.ts';
 import { StatusManager } from './status-manager.ts';
 
@@ -145,8 +146,14 @@ export const kubeletActor = defineActor<KubeletInput>({
           };
         }),
         pods: fromCallback<KubeletEvent>(({ sendBack }) => {
+          const adoptable = new Map<string, ContainerInfo[]>();
           const handlers = {
-            add: (pod: Pod) => sendBack({ type: 'pod.upserted', pod, now: clock.now() }),
+            add: (pod: Pod) => {
+              // A pod's containers still in the runtime from before a restart go to its new worker, once.
+              const containers = adoptable.get(pod.metadata.uid!);
+              adoptable.delete(pod.metadata.uid!);
+              sendBack({ type: 'pod.upserted', pod, now: clock.now(), containers });
+            },
             update: (old: Pod, pod: Pod) => {
               status.observed(pod);
               if (podChangeMatters(old, pod)) sendBack({ type: 'pod.upserted', pod, now: clock.now() });
@@ -154,7 +161,15 @@ export const kubeletActor = defineActor<KubeletInput>({
             delete: (pod: Pod) => sendBack({ type: 'pod.deleted', pod, now: clock.now() }),
           };
           informer.on(handlers); // replays the pods already cached
-          if (!started) void informer.start();
+          // The runtime is listed before the first pod arrives, so a restarted kubelet adopts what runs.
+          if (!started)
+            void runtime
+              .listContainers()
+              .catch((err: Error) => (log.warn({ err: err.message }, 'runtime containers not listed; pods start afresh'), []))
+              .then((list) => {
+                for (const c of list) adoptable.set(c.podUid, [...(adoptable.get(c.podUid) ?? []), c]);
+                return informer.start();
+              });
           started = true;
           const off = runtime.onContainerExit((exit) => runAsRoot(deps.id, () => sendBack({ type: 'container.exited', exit, now: clock.now() })));
           // A runtime that stops answering makes the node NotReady (runtime-health.ts).

@@ -12,7 +12,7 @@ import { admit, admittedRequests } from './admission.ts';
 import { HEALTHY, type NodeConditionState } from './node-status.ts';
 import type { PodWorkerInput } from './pod-step.ts';
 import { podWorkerMachine, type PodWorkerDone } from './pod-worker.machine.ts';
-import type { ContainerExit } from './runtimes/runtime.ts';
+import type { ContainerExit, ContainerInfo } from './runtimes/runtime.ts';
 
 /** What the kubelet machine knows: its config, node identity, heartbeat bookkeeping and its pods. */
 export interface KubeletContext {
@@ -33,7 +33,7 @@ export interface KubeletContext {
 
 /** Events the kubelet handles (from its effects, its workers, and scenarios). */
 export type KubeletEvent =
-  | { type: 'pod.upserted'; pod: Pod; now: number }
+  | { type: 'pod.upserted'; pod: Pod; now: number; containers?: ContainerInfo[] }
   | { type: 'pod.deleted'; pod: Pod; now: number }
   | { type: 'container.exited'; exit: ContainerExit; now: number }
   /** Sets a node condition (a scenario simulating pressure or a sick runtime). */
@@ -100,6 +100,7 @@ export const kubeletMachine = base.extend({
         runtime: context.runtimeName,
         backoff: context.cfg.restartBackoff,
         rejected,
+        containers: event.containers,
       };
       enqueue.spawnChild('podWorker', { id: uid, input });
       enqueue.assign({

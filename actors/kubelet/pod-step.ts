@@ -6,7 +6,8 @@ import { parseRfc3339 } from '../../api/names.ts';
 import { generatePodStatus } from './pod-status.ts';
 import type { Ctr, PodCommand, PodOutput, PodWorkerContext, PodWorkerEvent, RestartBackoff } from './pod-worker.types.ts';
 import { specOf } from './pod-worker.types.ts';
-import type { ContainerConfig, SandboxConfig } from './runtimes/runtime.ts';
+import type { ContainerConfig, ContainerInfo, SandboxConfig } from './runtimes/runtime.ts';
+import { adoptContainers } from './pod-adopt.ts';
 
 /** What the kubelet gives a new pod worker. */
 export interface PodWorkerInput {
@@ -18,6 +19,8 @@ export interface PodWorkerInput {
   backoff: RestartBackoff;
   /** Admission refused the pod: it fails at once without running anything. */
   rejected?: { reason: string; message: string };
+  /** What the runtime still runs for this pod when the kubelet (re)starts: adopted, not started again. */
+  containers?: ContainerInfo[];
 }
 
 /** A step in progress: `ctx` is this step's own copy (containers copied too), safe to change. */
@@ -137,6 +140,6 @@ export function initialContext(input: PodWorkerInput): PodWorkerContext {
     ctx.adopted = true;
     ctx.terminal = { phase, reason: pod.status?.reason, message: pod.status?.message };
     ctx.termination = { cause: 'terminal', deadline: now };
-  }
+  } else adoptContainers(ctx, input.containers);
   return ctx;
 }

@@ -49,6 +49,9 @@ function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
   switch (ev.type) {
     case 'worker.start':
       if (ctx.terminal?.message?.startsWith('Pod was rejected: ')) record(s, 'Warning', ctx.terminal.reason!, ctx.terminal.message);
+      // Containers adopted running (a kubelet restart) are probed as if just started.
+      for (const c of ctx.ctrs) if (c.phase === 'running') onContainerStarted(s, c);
+      if (ctx.ctrs.some((c) => c.phase === 'running')) s.dirty = true;
       return armDeadline(s);
     case 'pod.updated': {
       const old = ctx.pod;
