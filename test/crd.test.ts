@@ -14,7 +14,8 @@ import { widget, widgetCrd } from './fixtures/crd-widget.ts';
 type Crd = KubeObject & { status?: { conditions?: Array<{ type: string; status: string; reason?: string }>; acceptedNames?: { kind?: string }; storedVersions?: string[] } };
 const condition = (crd: Crd, type: string) => crd.status?.conditions?.find((c) => c.type === type);
 
-test('crd - creating a CRD establishes it and serves its resource at once', async (t) => {
+// Serial: a process serves custom resources from one table, and these tests create and delete the same CRD.
+test.serial('crd - creating a CRD establishes it and serves its resource at once', async (t) => {
   const { client } = await startApi(t);
   await client.create('customresourcedefinitions', widgetCrd() as KubeObject);
   const crd = await client.get<Crd>('customresourcedefinitions', 'widgets.example.com');
@@ -34,7 +35,7 @@ test('crd - creating a CRD establishes it and serves its resource at once', asyn
   t.is((err as StatusError).status.code, 415);
 });
 
-test('crd - custom objects are validated against the schema, with field paths', async (t) => {
+test.serial('crd - custom objects are validated against the schema, with field paths', async (t) => {
   const { client } = await startApi(t);
   await client.create('customresourcedefinitions', widgetCrd() as KubeObject);
   const bad = await t.throwsAsync(client.create('widgets', widget('b', { size: 'medium', replicas: -1 }) as KubeObject));
@@ -48,7 +49,7 @@ test('crd - custom objects are validated against the schema, with field paths', 
   t.true(isNotFound(await client.get('widgets', 'b', { namespace: 'default' }).catch((e) => e)));
 });
 
-test('crd - a plural already served is not accepted, and nothing is served for it', async (t) => {
+test.serial('crd - a plural already served is not accepted, and nothing is served for it', async (t) => {
   const { client } = await startApi(t);
   await client.create('customresourcedefinitions', widgetCrd({ plural: 'pods', group: 'example.com' }) as KubeObject);
   const crd = await client.get<Crd>('customresourcedefinitions', 'pods.example.com');
@@ -57,7 +58,7 @@ test('crd - a plural already served is not accepted, and nothing is served for i
   t.is(resourceFor('pods')?.kind, 'Pod');
 });
 
-test('crd - deleting a CRD deletes its objects, then the CRD (cleanup finalizer)', async (t) => {
+test.serial('crd - deleting a CRD deletes its objects, then the CRD (cleanup finalizer)', async (t) => {
   const env = await startApi(t);
   const { client } = env;
   env.process('controller-manager').start(crdCleanupController, 'controller/crd-cleanup', undefined);
@@ -73,7 +74,7 @@ test('crd - deleting a CRD deletes its objects, then the CRD (cleanup finalizer)
   t.is((gone as StatusError).status.code, 404);
 });
 
-test('crd - the garbage collector deletes what a custom object owns once it is gone', async (t) => {
+test.serial('crd - the garbage collector deletes what a custom object owns once it is gone', async (t) => {
   const env = await startApi(t);
   const { client } = env;
   env.process('controller-manager').start(garbageCollectorController, 'controller/garbage-collector', undefined);

@@ -8,7 +8,8 @@ import { startGateway } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 import { widget, widgetCrd } from './fixtures/crd-widget.ts';
 
-test('gateway crd - kubectl applies a CRD, then creates, gets, patches, scales, watches and deletes custom objects', async (t) => {
+// Serial: a process serves custom resources from one table, and these tests create and delete the same CRD.
+test.serial('gateway crd - kubectl applies a CRD, then creates, gets, patches, scales, watches and deletes custom objects', async (t) => {
   const g = await startGateway(t);
   g.process('controller-manager').start(crdCleanupController, 'controller/crd-cleanup', undefined);
   const applied = await g.kubectl(['apply', '-f', '-'], stringify(widgetCrd()));
@@ -59,7 +60,7 @@ test('gateway crd - kubectl applies a CRD, then creates, gets, patches, scales, 
   t.is((await g.client.list('customresourcedefinitions')).items.length, 0);
 });
 
-test('gateway crd - explain from the CRD schema; unknown fields refused under Strict, preserved where the schema says so', async (t) => {
+test.serial('gateway crd - explain from the CRD schema; unknown fields refused under Strict, preserved where the schema says so', async (t) => {
   const g = await startGateway(t);
   t.is((await g.kubectl(['apply', '-f', '-'], stringify(widgetCrd()))).code, 0);
   const explain = await g.kubectl(['explain', 'widgets.spec']);
@@ -79,7 +80,7 @@ test('gateway crd - explain from the CRD schema; unknown fields refused under St
   t.is((await g.kubectl(['get', 'widget', 'b', '-o', 'jsonpath={.spec}'])).stdout, '{"replicas":1,"size":"small"}');
 });
 
-test('gateway crd - a second served version: objects written and read in either, stored in the storage version', async (t) => {
+test.serial('gateway crd - a second served version: objects written and read in either, stored in the storage version', async (t) => {
   const g = await startGateway(t);
   const crd = widgetCrd();
   const v1 = crd.spec.versions[0];

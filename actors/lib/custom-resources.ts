@@ -26,13 +26,27 @@ export function followCrd(crd: KubeObject, log: Logger): void {
 /** The informer sets that follow CRDs already: several actors of one process ask, one handler does. */
 const following = new WeakSet<SharedInformers>();
 
-/** Keeps this process's resource table following the cluster's CRDs. */
+/**
+ * Keeps this process's resource table following the cluster's CRDs. A follower only takes back
+ * what it served itself: an informer's stale state (a CRD as created, before it was established)
+ * must not unserve what the API server of this same process has just served.
+ */
 export function followCustomResources(informers: SharedInformers, log: Logger): void {
   if (following.has(informers)) return;
   following.add(informers);
+  const served = new Set<string>();
+  const follow = (crd: KubeObject) => {
+    const name = crd.metadata.name!;
+    if (isEstablished(crd as unknown as CustomResourceDefinition)) served.add(name);
+    else if (!served.has(name)) return;
+    else served.delete(name);
+    followCrd(crd, log);
+  };
   informers.get(CRDS).on({
-    add: (crd) => followCrd(crd, log),
-    update: (_old, crd) => followCrd(crd, log),
-    delete: (crd) => unregisterCustomResource(crd.metadata.name!),
+    add: follow,
+    update: (_old, crd) => follow(crd),
+    delete: (crd) => {
+      if (served.delete(crd.metadata.name!)) unregisterCustomResource(crd.metadata.name!);
+    },
   });
 }
