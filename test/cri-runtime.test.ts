@@ -216,3 +216,17 @@ test('cri - a command that does not exist: RunContainerError with the runtime me
   t.regex(err!.message, /^failed to create containerd task: .*no such file or directory/);
   t.like(await rt.containerStatus(id), { state: 'exited', exitCode: 128, reason: 'StartError' });
 });
+
+test('cri - of a restarted container only the previous dead instance stays (for logs --previous)', async (t) => {
+  const rt = runtime(t);
+  const sb = await sandbox(t, rt, 'gc');
+  const ids: string[] = [];
+  for (const attempt of [0, 1, 2]) {
+    const id = await run(rt, sb, busybox('gc', `echo run ${attempt}`, attempt));
+    ids.push(id);
+    await waitFor(async () => (await rt.containerStatus(id))?.state === 'exited', `attempt ${attempt} exited`, 20_000, 100);
+  }
+  await waitFor(async () => (await rt.listContainers({ podUid: sb.config.podUid })).length === 2, 'attempt 0 removed', 10_000, 100);
+  t.deepEqual((await rt.listContainers({ podUid: sb.config.podUid })).map((c) => c.attempt).sort(), [1, 2]);
+  t.deepEqual((await rt.logs(ids[1])).map((l) => l.text), ['run 1']);
+});

@@ -1,7 +1,7 @@
 // The `containerd` container runtime: the kubelet's ContainerRuntime over CRI v1 (gRPC on a unix
 // socket), as upstream's kuberuntime manager drives it. Container exits are found by relisting
 // (a PLEG-like poll); logs are read from the CRI log files the runtime writes.
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Clock } from '../../../../bus/clock.ts';
 import type { Logger } from '../../../../bus/types.ts';
 import {
@@ -16,10 +16,11 @@ import {
   type PulledImage,
   type SandboxConfig,
 } from '../runtime.ts';
-import { cgroupDirs } from './cri-cgroups.ts';
+import { removeCgroup } from './cri-cgroups.ts';
 import { CriClient, CriError } from './cri-client.ts';
 import { KUBUS_NODE_LABEL, POD_UID_LABEL, containerInfo, criContainerConfig, criSandboxConfig, criState, podCgroup, podLogDir, type SandboxContext } from './cri-convert.ts';
 import { followCriLog, readCriLog } from './cri-logs.ts';
+import { removeOlderInstances } from './cri-gc.ts';
 import { Pleg } from './cri-pleg.ts';
 
 /** What the CRI runtime is made with. */
@@ -130,21 +131,9 @@ export class CriRuntime implements ContainerRuntime {
       if (!(err instanceof CriError && err.notFound)) throw fail('RemovePodSandboxError', err);
     }
     for (const [cid, k] of this.known) if (k.sandboxId === id) this.known.delete(cid);
-    if (podUid) this.removePodCgroup(podUid);
-  }
-
-  /** Removes the pod's cgroup directories (the kubelet's pod cgroup manager owns them, not containerd). */
-  private removePodCgroup(podUid: string): void {
-    const parent = podCgroup(this.opts, podUid);
-    if (!parent) return;
-    for (const dir of cgroupDirs(parent)) {
-      try {
-        rmdirSync(dir);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT') this.opts.log.warn({ dir, code }, 'pod cgroup not removed');
-      }
-    }
+    // The pod's cgroup is the kubelet's (upstream's pod cgroup manager), not containerd's.
+    const parent = podUid && podCgroup(this.opts, podUid);
+    if (parent) removeCgroup(parent, this.opts.log);
   }
 
   async createContainer(sandboxId: string, config: ContainerConfig, sandbox: SandboxConfig): Promise<string> {
@@ -155,6 +144,8 @@ export class CriRuntime implements ContainerRuntime {
         sandboxConfig: criSandboxConfig(sandbox, this.opts),
       });
       this.known.set(containerId, { sandboxId, logPath: `${podLogDir(this.opts.logRoot, sandbox)}/${config.name}/${config.attempt}.log` });
+      // Dead instances older than the previous one go, as upstream's container GC keeps one per container (for --previous).
+      void removeOlderInstances(this.client, sandboxId, config.name, config.attempt - 1, this.opts.log);
       return containerId;
     } catch (err) {
       throw failBare('CreateContainerError', err);
