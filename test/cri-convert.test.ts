@@ -4,6 +4,7 @@ import test from 'ava';
 import { RUNTIME_HEALTH_PERIOD_MS, watchRuntimeHealth } from '../actors/kubelet/runtime-health.ts';
 import { codeName } from '../actors/kubelet/runtimes/cri/cri-client.ts';
 import { Pleg } from '../actors/kubelet/runtimes/cri/cri-pleg.ts';
+import { containerResources, milliCPUToQuota, milliCPUToShares } from '../actors/kubelet/container-resources.ts';
 import { CriRuntime } from '../actors/kubelet/runtimes/cri/cri.ts';
 import { containerInfo, criContainerConfig, criSandboxConfig, nsToMs, POD_UID_LABEL } from '../actors/kubelet/runtimes/cri/cri-convert.ts';
 import { parseCriLog, parseCriTime, queryLines } from '../actors/kubelet/runtimes/cri/cri-logs.ts';
@@ -178,4 +179,17 @@ test('cri pleg - relisting reports running→exited once, not containers already
   await clock.advance(0);
   t.deepEqual(exits, ['a', 'b']);
   off();
+});
+
+test('container resources - requests and limits become shares, CFS quota and memory limit as upstream computes them', (t) => {
+  t.is(milliCPUToShares(0), 2);
+  t.is(milliCPUToShares(1), 2);
+  t.is(milliCPUToShares(1000), 1024);
+  t.is(milliCPUToQuota(0), 0);
+  t.is(milliCPUToQuota(5), 1000, 'at least 1 ms per period');
+  t.is(milliCPUToQuota(1500), 150_000);
+  t.deepEqual(containerResources({ resources: { limits: { cpu: '2', memory: '1Gi' } } }), { cpuShares: 2048, cpuQuota: 200_000, cpuPeriod: 100_000, memoryLimitBytes: 1024 ** 3 });
+  t.deepEqual(containerResources({}), { cpuShares: 2, cpuQuota: 0, cpuPeriod: 0, memoryLimitBytes: 0 });
+  const cfg = criContainerConfig({ name: 'c', image: 'busybox', attempt: 0, init: false, resources: containerResources({ resources: { limits: { memory: '64Mi' } } }) }, sandbox, 'n1');
+  t.like(cfg.linux.resources, { cpuShares: '2', cpuQuota: '0', memoryLimitInBytes: String(64 * 1024 * 1024) });
 });

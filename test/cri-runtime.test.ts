@@ -10,6 +10,7 @@ import { silentLogger } from '../bus/types.ts';
 import { CriClient, CriError } from '../actors/kubelet/runtimes/cri/cri-client.ts';
 import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri-cgroups.ts';
 import { CriRuntime } from '../actors/kubelet/runtimes/cri/cri.ts';
+import { containerResources } from '../actors/kubelet/container-resources.ts';
 import { RuntimeError, type ContainerConfig, type ContainerExit, type SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
 import { startContainerd, type Containerd } from '../runtime/containerd.ts';
 import { buildBusyboxImage, buildPauseImage } from '../runtime/images/busybox-image.ts';
@@ -229,4 +230,17 @@ test('cri - of a restarted container only the previous dead instance stays (for 
   await waitFor(async () => (await rt.listContainers({ podUid: sb.config.podUid })).length === 2, 'attempt 0 removed', 10_000, 100);
   t.deepEqual((await rt.listContainers({ podUid: sb.config.podUid })).map((c) => c.attempt).sort(), [1, 2]);
   t.deepEqual((await rt.logs(ids[1])).map((l) => l.text), ['run 1']);
+});
+
+test('cri - limits become cgroup settings: a container over its memory limit is OOMKilled (137); the CPU quota is set', async (t) => {
+  const rt = runtime(t);
+  const sb = await sandbox(t, rt, 'limits');
+  const resources = containerResources({ resources: { requests: { cpu: '100m' }, limits: { cpu: '250m', memory: '16Mi' } } });
+  t.deepEqual(resources, { cpuShares: 102, cpuQuota: 25_000, cpuPeriod: 100_000, memoryLimitBytes: 16 * 1024 * 1024 });
+  const cfs = await run(rt, sb, { ...busybox('cfs', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu.max 2>/dev/null; sleep 3600'), resources });
+  await waitFor(async () => (await rt.logs(cfs)).length > 0, 'the quota printed', 10_000, 100);
+  t.regex((await rt.logs(cfs))[0].text, /^25000\b/);
+  const hog = await run(rt, sb, { ...busybox('hog', 'tail /dev/zero'), resources });
+  await waitFor(async () => (await rt.containerStatus(hog))?.state === 'exited', 'the hog killed', 30_000, 100);
+  t.like(await rt.containerStatus(hog), { exitCode: 137, reason: 'OOMKilled' });
 });

@@ -7,6 +7,7 @@ import { generatePodStatus } from './pod-status.ts';
 import type { Ctr, PodCommand, PodOutput, PodWorkerContext, PodWorkerEvent, RestartBackoff } from './pod-worker.types.ts';
 import { specOf } from './pod-worker.types.ts';
 import type { ContainerConfig, ContainerInfo, SandboxConfig } from './runtimes/runtime.ts';
+import { containerResources } from './container-resources.ts';
 import { adoptContainers } from './pod-adopt.ts';
 
 /** What the kubelet gives a new pod worker. */
@@ -97,6 +98,7 @@ export function containerConfig(pod: Pod, c: Ctr): ContainerConfig {
   if (spec.args) cfg.args = spec.args;
   if (spec.env) cfg.env = envMap(spec);
   if (spec.workingDir) cfg.workingDir = spec.workingDir;
+  if (spec.resources?.requests || spec.resources?.limits) cfg.resources = containerResources(spec);
   return cfg;
 }
 

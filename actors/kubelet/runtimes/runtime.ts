@@ -33,6 +33,8 @@ export interface ContainerConfig {
   workingDir?: string;
   /** Host paths the kubelet prepared for the container's volumes (CRI Mount). */
   mounts?: Array<{ containerPath: string; hostPath: string; readOnly?: boolean }>;
+  /** cgroup limits from requests and limits (CRI LinuxContainerResources); 0 means unset. */
+  resources?: { cpuShares: number; cpuQuota: number; cpuPeriod: number; memoryLimitBytes: number };
 }
 
 /** CRI container states. */

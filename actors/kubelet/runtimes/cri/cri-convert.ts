@@ -65,9 +65,17 @@ export function criContainerConfig(c: ContainerConfig, s: SandboxConfig, nodeNam
     labels: { [POD_NAME_LABEL]: s.name, [POD_NAMESPACE_LABEL]: s.namespace, [POD_UID_LABEL]: s.podUid, [CONTAINER_NAME_LABEL]: c.name, [KUBUS_NODE_LABEL]: nodeName },
     annotations: { 'io.kubernetes.container.restartCount': String(c.attempt), [IMAGE_ANNOTATION]: c.image },
     logPath: containerLogPath(c),
-    linux: { securityContext: { namespaceOptions: nsMode(s.hostNetwork) } },
+    linux: { resources: c.resources && criResources(c.resources), securityContext: { namespaceOptions: nsMode(s.hostNetwork) } },
   };
 }
+
+/** Returns CRI LinuxContainerResources (int64 fields as strings, as proto-loader keeps them). */
+const criResources = (r: NonNullable<ContainerConfig['resources']>) => ({
+  cpuShares: String(r.cpuShares),
+  cpuQuota: String(r.cpuQuota),
+  cpuPeriod: String(r.cpuPeriod),
+  memoryLimitInBytes: String(r.memoryLimitBytes),
+});
 
 /** Returns milliseconds from a CRI nanosecond timestamp (int64 as a string); undefined for 0. */
 export function nsToMs(ns: string | number | undefined): number | undefined {
