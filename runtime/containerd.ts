@@ -41,6 +41,11 @@ export interface ContainerdOptions {
   snapshotter?: Snapshotter;
   /** The nodes it serves: recorded (runtime/containerd-record.ts) while it runs, so `kubus image import` finds it. */
   nodes?: string[];
+  /**
+   * A named network namespace (`ip netns add`) to run it in: the CNI plugins it runs then make the
+   * node's bridge, routes and NAT rules there, not in the host's namespace (tests; several nodes on one host).
+   */
+  netns?: string;
 }
 
 export interface Containerd {
@@ -125,7 +130,9 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   const spawnOnce = async (): Promise<void> => {
     const out = openSync(p.log, 'a');
     // A process group of its own: a Ctrl-C at the terminal reaches the node process, whose stop() ends containerd in order.
-    const c = spawn(bin, ['--config', p.config], { stdio: ['ignore', out, out], detached: true });
+    // nsenter switches the network namespace only (`ip netns exec` would give it a mount namespace of its own too).
+    const [cmd, args] = opts.netns ? ['nsenter', [`--net=/run/netns/${opts.netns}`, bin, '--config', p.config]] : [bin, ['--config', p.config]];
+    const c = spawn(cmd, args as string[], { stdio: ['ignore', out, out], detached: true });
     closeSync(out);
     child = c;
     live.add(c);
