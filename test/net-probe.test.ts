@@ -32,6 +32,8 @@ test('net probe - httpGet: 2xx and 3xx succeed, other codes fail with upstream t
   t.is((await httpProbe({ port, path: '/moved' }, '127.0.0.1', {}, 2000)).result, 'success');
   t.deepEqual(await httpProbe({ port, path: '/bad' }, '127.0.0.1', {}, 2000), { result: 'failure', output: 'HTTP probe failed with statuscode: 500' });
   t.is(agents[0], PROBE_USER_AGENT);
+  await httpProbe({ port, path: '/healthz', httpHeaders: [{ name: 'User-Agent', value: 'mine' }] }, '127.0.0.1', {}, 2000);
+  t.is(agents.at(-1), 'mine', "the probe's headers win");
   const closed = await closedPort();
   t.deepEqual(await httpProbe({ port: closed, path: 'healthz' }, '127.0.0.1', {}, 2000), {
     result: 'failure',

@@ -26,7 +26,7 @@ export function probePort(port: number | string, named: Record<string, number>):
 }
 
 /** Runs an httpGet probe: success for a status in [200, 400). */
-export function httpProbe(h: NonNullable<ProbeHandler['httpGet']>, podIP: string, named: Record<string, number>, timeoutMs: number): Promise<ProbeOutcome> {
+export function httpProbe(h: NonNullable<ProbeHandler['httpGet']> & { httpHeaders?: Array<{ name: string; value: string }> }, podIP: string, named: Record<string, number>, timeoutMs: number): Promise<ProbeOutcome> {
   const port = probePort(h.port, named);
   if (typeof port === 'string') return Promise.resolve({ result: 'failure', output: port });
   const host = h.host || podIP;
@@ -34,7 +34,10 @@ export function httpProbe(h: NonNullable<ProbeHandler['httpGet']>, podIP: string
   const path = h.path ? (h.path.startsWith('/') ? h.path : `/${h.path}`) : '/';
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
   return new Promise((resolve) => {
-    const opts = { method: 'GET', timeout: timeoutMs, headers: { 'User-Agent': PROBE_USER_AGENT, Accept: '*/*' }, rejectUnauthorized: false };
+    // The probe's own headers win over the defaults (a Host header included), as upstream.
+    const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT, Accept: '*/*' };
+    for (const { name, value } of h.httpHeaders ?? []) headers[name] = value;
+    const opts = { method: 'GET', timeout: timeoutMs, headers, rejectUnauthorized: false };
     const req = (scheme === 'https' ? httpsRequest : request)(url, opts, (res) => {
       let body = '';
       res.setEncoding('utf8');
