@@ -71,7 +71,7 @@ function removeCgroupTree(dir: string): void {
   rmdirSync(dir);
 }
 
-test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code; containerd not answering: NotReady, then Ready', async (t) => {
+test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code; containerd not answering or killed: NotReady, then Ready', async (t) => {
   const nats = await natsServer(t);
   const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-cri-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
@@ -150,6 +150,11 @@ test('e2e containerd - a node process runs hostNetwork busybox pods through CRI:
   t.like(await ready(), { reason: 'KubeletNotReady', message: 'container runtime is down' });
   process.kill(pid, 'SIGCONT');
   await waitFor(async () => (await ready()).status === 'True', 'node Ready again', 30_000, 200);
+  // Killed: its supervisor has it back within a second, and the node still says it went down, then Ready.
+  process.kill(containerdPid(`${NODE_STATE_DIR}/${name}`)!, 'SIGKILL');
+  await waitFor(async () => (await ready()).status === 'False', 'node NotReady after kill -9', 20_000, 200);
+  t.like(await ready(), { reason: 'KubeletNotReady', message: 'container runtime is down' });
+  await waitFor(async () => (await ready()).status === 'True', 'node Ready after the restart', 30_000, 200);
 
   await node.kill('SIGTERM');
   await waitFor(() => !existsSync(`${NODE_STATE_DIR}/${name}`), 'the node process removed its containerd dir', 30_000, 100);

@@ -58,6 +58,8 @@ export class CriRuntime implements ContainerRuntime {
   private readonly pleg: Pleg;
   /** Container id → its sandbox id and log file (ContainerStatus carries neither the sandbox nor a stable cache). */
   private readonly known = new Map<string, { sandboxId: string; logPath?: string }>();
+  private dropped = false;
+  private readonly offDrop: () => void;
 
   constructor(private readonly opts: CriRuntimeOptions) {
     this.name = opts.runtimeName ?? 'containerd';
@@ -71,6 +73,7 @@ export class CriRuntime implements ContainerRuntime {
       list: async () => (await this.client.runtime.listContainers({ filter: { labelSelector: selector } })).containers,
       status: (id) => this.containerStatus(id),
     });
+    this.offDrop = this.client.onDrop(() => (this.dropped = true));
   }
 
   async ensureImage(image: string, policy: string, sandbox: SandboxConfig, _container: string, onPull?: () => void): Promise<PulledImage> {
@@ -268,8 +271,13 @@ export class CriRuntime implements ContainerRuntime {
     }
   }
 
-  /** CRI Status: RuntimeReady, with upstream's Ready message when it is not; a runtime that does not answer is down. */
+  /** CRI Status: RuntimeReady, with upstream's Ready message when it is not; a runtime that does not answer, or went away since the last ask, is down. */
   async status(): Promise<{ ready: boolean; message?: string }> {
+    // A containerd killed and restarted by its supervisor within a second is still reported, once.
+    if (this.dropped) {
+      this.dropped = false;
+      return { ready: false, message: 'container runtime is down' };
+    }
     try {
       const st = await this.client.runtime.status({}, { deadlineMs: 4_000 });
       const c = (st.status?.conditions ?? []).find((x: { type: string }) => x.type === 'RuntimeReady');
@@ -286,6 +294,7 @@ export class CriRuntime implements ContainerRuntime {
 
   async close(): Promise<void> {
     this.pleg.stop();
+    this.offDrop();
     this.client.close();
   }
 }
