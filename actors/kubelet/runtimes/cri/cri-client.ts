@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { realClock } from '../../../../bus/clock.ts';
+import { RuntimeError } from '../runtime.ts';
 
 // Beside this file when run from source; from the CLI's bundle (.cache/kubus.mjs) it is found by its repo path.
 const PROTO = [new URL('./cri-api.proto', import.meta.url), new URL('../actors/kubelet/runtimes/cri/cri-api.proto', import.meta.url)]
@@ -39,6 +40,16 @@ export class CriError extends Error {
   get notFound(): boolean {
     return this.code === grpc.status.NOT_FOUND;
   }
+}
+
+/** Wraps a failed CRI call as the kubelet's RuntimeError of `reason`, with upstream's gRPC error text. */
+export function fail(reason: string, err: unknown): RuntimeError {
+  return new RuntimeError(reason, err instanceof Error ? err.message : String(err));
+}
+
+/** As fail, with the runtime's own words only: upstream's kubelet shows the gRPC status message for create/start errors. */
+export function failBare(reason: string, err: unknown): RuntimeError {
+  return err instanceof CriError ? new RuntimeError(reason, err.details) : fail(reason, err);
 }
 
 /** One CRI message as proto-loader gives it. */

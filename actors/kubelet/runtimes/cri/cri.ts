@@ -17,7 +17,7 @@ import {
   type SandboxConfig,
 } from '../runtime.ts';
 import { removeCgroup } from './cri-cgroups.ts';
-import { CriClient, CriError } from './cri-client.ts';
+import { CriClient, CriError, fail, failBare } from './cri-client.ts';
 import { KUBUS_NODE_LABEL, POD_UID_LABEL, containerInfo, criContainerConfig, criSandboxConfig, criState, podCgroup, podLogDir, type SandboxContext } from './cri-convert.ts';
 import { followCriLog, readCriLog } from './cri-logs.ts';
 import { removeOlderInstances } from './cri-gc.ts';
@@ -38,16 +38,6 @@ export interface CriRuntimeOptions extends SandboxContext {
   relistMs?: number;
   /** Deadline of one CRI call (default 2 min, upstream's runtime-request-timeout). */
   deadlineMs?: number;
-}
-
-/** Wraps a failed CRI call as a RuntimeError of `reason` with upstream's gRPC error text. */
-function fail(reason: string, err: unknown): RuntimeError {
-  return new RuntimeError(reason, err instanceof Error ? err.message : String(err));
-}
-
-/** As fail, with the runtime's own words only: upstream's kubelet shows the gRPC status message for create/start errors. */
-function failBare(reason: string, err: unknown): RuntimeError {
-  return err instanceof CriError ? new RuntimeError(reason, err.details) : fail(reason, err);
 }
 
 /** Runs pods through a CRI runtime (containerd). */
