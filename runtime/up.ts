@@ -24,6 +24,8 @@ export interface UpOptions {
   dnsAddress?: string;
   /** Nodes started with the cluster, named node-0 … (default 3). */
   nodes?: number;
+  /** Their names' prefix (default `node`): clusters sharing a host (tests) keep apart containerd dirs and cgroups. */
+  nodePrefix?: string;
   /** Their container runtime: `sim` (default, all in one node process) or `containerd` (root; one node process and containerd each). */
   runtime?: 'sim' | 'containerd';
   /** Record message flows: the control plane and nodes feed a recorder in the control plane (default true). */
@@ -57,10 +59,10 @@ export function portFree(port: number): Promise<boolean> {
  * Starts `count` real nodes, each a node process of its own with its own containerd (so each has
  * its own CNI conf dir, bridge and pod CIDR), and kube-proxy; returns them as one NodeProcess.
  */
-async function startContainerdNodes(start: (o: NodesOptions) => Promise<NodeProcess>, nats: string, count: number, log: Logger): Promise<NodeProcess> {
+async function startContainerdNodes(start: (o: NodesOptions) => Promise<NodeProcess>, nats: string, count: number, prefix: string, log: Logger): Promise<NodeProcess> {
   const all: NodeProcess[] = [];
   try {
-    for (let i = 0; i < count; i++) all.push(await start({ nats, name: `node-${i}`, firstIndex: i, kubelet: { runtime: 'containerd' }, proxy: 'nftables', log }));
+    for (let i = 0; i < count; i++) all.push(await start({ nats, name: `${prefix}-${i}`, firstIndex: i, kubelet: { runtime: 'containerd' }, proxy: 'nftables', log }));
   } catch (err) {
     await Promise.all(all.map((n) => n.stop()));
     throw err;
@@ -99,9 +101,10 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   }
   const count = opts.nodes ?? 3;
   const start = opts.trace === false ? startNodes : startTracedNodes;
+  const prefix = opts.nodePrefix ?? 'node';
   let nodes: NodeProcess | undefined;
   try {
-    nodes = count === 0 ? undefined : opts.runtime === 'containerd' ? await startContainerdNodes(start, nats.url, count, opts.log) : await start({ nats: nats.url, name: 'node', count, log: opts.log });
+    nodes = count === 0 ? undefined : opts.runtime === 'containerd' ? await startContainerdNodes(start, nats.url, count, prefix, opts.log) : await start({ nats: nats.url, name: prefix, count, log: opts.log });
   } catch (err) {
     await controlPlane.stop();
     await nats.stop();

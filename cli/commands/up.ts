@@ -84,16 +84,17 @@ export function upCommand(program: Command): void {
     .option('--http-port <port>', 'HTTP gateway port on 127.0.0.1, for kubectl (default: 8080 when free, else a free port)', countFlag('--http-port'))
     .option('--dns-address <ip:port>', "where the cluster DNS answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
     .option('--nodes <count>', 'nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
+    .option('--node-prefix <prefix>', "their names' prefix (PREFIX-0, PREFIX-1, ...)", 'node')
     .option('--runtime <runtime>', 'their container runtime: sim, or containerd (real containers; needs root; a containerd per node)', 'sim')
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
-    .action(async (opts: LogFlags & { data?: string; memory?: boolean; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; runtime: string; trace: boolean }) => {
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean }) => {
       if (opts.runtime !== 'sim' && opts.runtime !== 'containerd') throw new UsageError(`unknown runtime "${opts.runtime}"; choose sim or containerd`);
       if (opts.runtime === 'containerd' && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError(new NotRootError().message);
       const log = logger(opts);
       const runtime = opts.runtime;
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, httpPort: opts.httpPort, dnsAddress: opts.dnsAddress, nodes: opts.nodes, runtime, trace: opts.trace, log });
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, httpPort: opts.httpPort, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, log });
       console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
