@@ -1,6 +1,7 @@
 // The kubelet actor: one per node. Wires the pure kubelet and pod worker machines to their
 // effects: the API (node, lease, pod statuses, Events), the node's own pod informer (filtered by
 // spec.nodeName on the server) and the container runtime.
+import { dirname, join } from 'node:path';
 import { fromCallback, fromPromise } from 'xstate';
 import type { Lease } from '../../api/kinds/lease.ts';
 import type { Node } from '../../api/kinds/node.ts';
@@ -28,6 +29,7 @@ import { createRuntime } from './runtimes/create.ts';
 import type { ContainerInfo } from './runtimes/runtime.ts';
 import { watchRuntimeHealth } from './runtime-health.ts';
 import { StatusManager } from './status-manager.ts';
+import { VolumeManager } from './volumes/volume-manager.ts';
 
 /** The kubelet's input (node name, capacity, labels, taints, runtime, timing knobs). */
 export type { KubeletInput } from './kubelet.config.ts';
@@ -66,7 +68,10 @@ export const kubeletActor = defineActor<KubeletInput>({
     const env = new EnvProvider({ client: deps.client, services: () => deps.informers.get<Service>('services'), hostIPs: [cfg.internalIP], allocatable: cfg.allocatable });
     // Pods' resolv.conf by dnsPolicy (dns-config.ts), over the node's own read once.
     const dnsSettings = { clusterDNS: cfg.clusterDNS, clusterDomain: cfg.clusterDomain, host: readHostResolvConf(cfg.resolvConf, log), nodeIPs: [cfg.internalIP] };
-    const pods = new PodEffects({ runtime, status, events, clock, log, env, dns: (pod) => podDnsConfig(pod, dnsSettings) });
+    // A real runtime's pod volumes on the host (volumes/); the sim runtime has no files to mount.
+    const volumes = cfg.cri ? new VolumeManager({ root: cfg.cri.podsDir ?? join(dirname(cfg.cri.logRoot), 'kubelet-pods'), client: deps.client, clock, log, hostIPs: [cfg.internalIP], allocatable: cfg.allocatable, resyncMs: cfg.cri.volumeResyncMs }) : undefined;
+    if (volumes) deps.onStop(() => volumes.close());
+    const pods = new PodEffects({ runtime, status, events, clock, log, env, dns: (pod) => podDnsConfig(pod, dnsSettings), volumes });
     const identity = { machineID: rng.hex(16), systemUUID: rng.uuid(), bootID: rng.uuid(), runtimeVersion: `${runtime.name}://${runtime.version}` };
     // Lease and node status go through a client with upstream's heartbeat timeout, min(10 s, lease
     // duration): a renewal whose reply never comes (an API server killed mid-request) is retried in time.

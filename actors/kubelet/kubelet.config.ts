@@ -70,6 +70,10 @@ export interface CriSettings {
   cgroupRoot?: string;
   /** The CNI conf dir this containerd reads (its own under its dir; unknown for a --cri-endpoint one). */
   cniConfDir?: string;
+  /** Pods' volume dirs go under here (upstream /var/lib/kubelet/pods; default kubelet-pods next to logRoot). */
+  podsDir?: string;
+  /** How often mounted ConfigMap, Secret and downward API files are brought up to date (default 5 s). */
+  volumeResyncMs?: number;
 }
 
 /** The resolved configuration: every knob set. */

@@ -13,11 +13,13 @@ import { httpProbe, tcpProbe } from './net-probe.ts';
 import type { StatusManager } from './status-manager.ts';
 import type { CriDnsConfig, DnsWarning } from './dns-config.ts';
 import type { EnvProvider } from './env-provider.ts';
+import { VolumeSetupError } from './volumes/volume-plan.ts';
+import type { VolumeManager } from './volumes/volume-manager.ts';
 
 /** Something that takes a worker's events (its actor ref). */
 export interface WorkerRef {
   send(ev: PodWorkerEvent): void;
-  getSnapshot(): { status: string };
+  getSnapshot(): { status: string; context?: { pod: Pod; podIP?: string; termination?: unknown } };
 }
 
 /** What pod effects use: the runtime, the status manager, Events (optional), clock, log. */
@@ -32,7 +34,12 @@ export interface PodEffectsDeps {
   env?: EnvProvider;
   /** A pod's resolv.conf by its dnsPolicy (dns-config.ts) and the Events about it; without it, none. */
   dns?: (pod: Pod) => { config: CriDnsConfig; warnings: DnsWarning[] };
+  /** Pods' volumes on the host (a real runtime); without it, containers get no mounts. */
+  volumes?: VolumeManager;
 }
+
+/** Upstream's volume mount retry (durationBeforeRetry 500 ms, doubling to 2 m 2 s). */
+const MOUNT_RETRY = { initialMs: 500, maxMs: 122_000 };
 
 /** Returns the named ports of a pod's container (for probes that name their port). */
 const namedPorts = (pod: Pod, container: string): Record<string, number> =>
@@ -57,10 +64,7 @@ export class PodEffects {
     const failed = (what: string) => (err: unknown) => log.error({ pod: pod.metadata.name, err: errMessage(err) }, `${what} failed`);
     switch (cmd.type) {
       case 'sandbox.run':
-        runtime.runPodSandbox(this.withDns(cmd.sandbox, pod)).then(
-          ({ id, ip }) => send({ type: 'sandbox.ready', id, ip, now: now() }),
-          (err) => send({ type: 'sandbox.failed', reason: errReason(err, 'FailedCreatePodSandBox'), message: errMessage(err), now: now() }),
-        );
+        void this.runSandbox(cmd.sandbox, pod, self, send);
         return;
       case 'sandbox.stop':
         runtime.stopPodSandbox(cmd.id).then(() => send({ type: 'sandbox.stopped', now: now() }), (err) => {
@@ -69,9 +73,9 @@ export class PodEffects {
         });
         return;
       case 'sandbox.remove':
-        runtime.removePodSandbox(cmd.id).then(() => send({ type: 'sandbox.removed', now: now() }), (err) => {
+        runtime.removePodSandbox(cmd.id).then(() => this.removed(pod, send), (err) => {
           failed('removing the pod sandbox')(err);
-          send({ type: 'sandbox.removed', now: now() });
+          this.removed(pod, send);
         });
         return;
       case 'container.start':
@@ -113,6 +117,7 @@ export class PodEffects {
     const { runtime, clock, events } = this.d;
     const { name, attempt, image } = cmd.config;
     let step = 'ErrImagePull';
+    let created: string | undefined;
     try {
       const pulled = await runtime.ensureImage(image, cmd.pullPolicy, cmd.sandbox, name, () => events?.record(pod, 'Normal', 'Pulling', `Pulling image "${image}"`));
       if (pulled.pulled) {
@@ -121,8 +126,9 @@ export class PodEffects {
       } else events?.record(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
       step = 'CreateContainerConfigError';
       const config = await this.withEnv(cmd, pod);
+      if (this.d.volumes) config.mounts = this.d.volumes.mounts(pod, name);
       step = 'CreateContainerError';
-      const id = await runtime.createContainer(cmd.sandboxId, config, cmd.sandbox);
+      const id = (created = await runtime.createContainer(cmd.sandboxId, config, cmd.sandbox));
       const info = await runtime.containerStatus(id);
       send({ type: 'container.created', name, attempt, id, image: info?.image ?? image, imageRef: info?.imageRef ?? pulled.imageRef, now: clock.now() });
       events?.record(pod, 'Normal', 'Created', `Created container: ${name}`);
@@ -132,9 +138,56 @@ export class PodEffects {
       events?.record(pod, 'Normal', 'Started', `Started container ${name}`);
     } catch (err) {
       const reason = errReason(err, step);
-      if (reason !== 'RunContainerError') events?.record(pod, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
-      send({ type: 'container.failed', name, attempt, reason, message: errMessage(err), now: clock.now() });
+      if (reason === 'ErrImagePull') events?.record(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${errMessage(err)}`);
+      // A start the runtime refused (no such command) leaves an exited instance (StartError, 128): it is an exit, restarted with the crash-loop backoff.
+      const info = created && reason === 'RunContainerError' ? await runtime.containerStatus(created).catch(() => undefined) : undefined;
+      // Upstream records the gRPC message, which for a failed pull is the error's name alone; a start that lost a race (the sim's) records nothing.
+      if (reason !== 'RunContainerError' || info?.state === 'exited') events?.record(pod, 'Warning', 'Failed', `Error: ${reason === 'ErrImagePull' ? reason : errMessage(err)}`);
+      if (info?.state === 'exited') {
+        const at = clock.now();
+        send({ type: 'container.exited', name, id: info.id, exitCode: info.exitCode ?? 128, reason: info.reason ?? 'StartError', message: info.message ?? errMessage(err), startedAt: info.startedAt ?? 0, finishedAt: info.finishedAt ?? at, now: at });
+      } else send({ type: 'container.failed', name, attempt, reason, message: errMessage(err), now: clock.now() });
     }
+  }
+
+  /**
+   * Sets the pod's volumes up, then runs its sandbox (upstream WaitForAttachAndMount before
+   * SyncPod): a volume that cannot be set up yet is a FailedMount Event and a retry with backoff
+   * while the pod waits; a pod that ends meanwhile gets its volumes removed and no sandbox.
+   */
+  private async runSandbox(sandbox: SandboxConfig, pod: Pod, self: WorkerRef, send: (ev: PodWorkerEvent) => void): Promise<void> {
+    const { runtime, clock, volumes, events } = this.d;
+    const latest = () => self.getSnapshot().context?.pod ?? pod;
+    for (let delay = MOUNT_RETRY.initialMs; volumes; delay = Math.min(delay * 2, MOUNT_RETRY.maxMs)) {
+      const snap = self.getSnapshot();
+      if (snap.status !== 'active' || snap.context?.termination) {
+        await volumes.tearDown(pod.metadata.uid!).catch((err) => this.d.log.warn({ pod: pod.metadata.name, err: errMessage(err) }, 'volume teardown failed'));
+        send({ type: 'sandbox.failed', reason: 'FailedMount', message: 'the pod ended before its volumes were set up', now: clock.now() });
+        return;
+      }
+      try {
+        await volumes.setUp(latest(), () => (self.getSnapshot().context?.podIP ? [self.getSnapshot().context!.podIP!] : []), latest);
+        break;
+      } catch (err) {
+        const message = err instanceof VolumeSetupError ? err.message : `MountVolume.SetUp failed : ${errMessage(err)}`;
+        events?.record(latest(), 'Warning', 'FailedMount', message);
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, delay));
+      }
+    }
+    runtime.runPodSandbox(this.withDns(sandbox, pod)).then(
+      ({ id, ip }) => send({ type: 'sandbox.ready', id, ip, now: clock.now() }),
+      (err) => send({ type: 'sandbox.failed', reason: errReason(err, 'FailedCreatePodSandBox'), message: errMessage(err), now: clock.now() }),
+    );
+  }
+
+  /** The sandbox is gone: so are the pod's volumes (tmpfs unmounted, pod dir removed). */
+  private removed(pod: Pod, send: (ev: PodWorkerEvent) => void): void {
+    const done = () => send({ type: 'sandbox.removed', now: this.d.clock.now() });
+    if (!this.d.volumes) return done();
+    this.d.volumes.tearDown(pod.metadata.uid!).then(done, (err) => {
+      this.d.log.warn({ pod: pod.metadata.name, err: errMessage(err) }, 'volume teardown failed');
+      done();
+    });
   }
 
   /** The sandbox config with the pod's DNS config; DNSConfigForming and MissingClusterDNS become pod Events. */

@@ -1,0 +1,134 @@
+// The kubelet's volume manager on a real runtime: sets a pod's volumes up under its pod dir before
+// the sandbox (fetching the ConfigMaps and Secrets they name), keeps configMap, secret, downwardAPI
+// and projected files in step with the API by a periodic resync (AtomicWriter swaps, so running
+// containers see updates as a whole), and removes the pod dir, unmounting tmpfs, once the pod is gone.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResourceList } from '../../../api/kinds/common.ts';
+import type { ConfigMap, Secret } from '../../../api/kinds/configmap.ts';
+import type { Pod } from '../../../api/kinds/pod.ts';
+import type { KubeObject } from '../../../api/meta.ts';
+import { isNotFound } from '../../../api/status.ts';
+import type { ApiClient } from '../../../bus/client.ts';
+import type { Clock } from '../../../bus/clock.ts';
+import type { Logger } from '../../../bus/types.ts';
+import type { ContainerConfig } from '../runtimes/runtime.ts';
+import { writeAtomically } from './atomic-writer.ts';
+import { checkHostPath, mountTmpfs, unmountUnder } from './host-mounts.ts';
+import { containerMounts, planVolumes, volumeHostPath, volumeReferences, VolumeSetupError, type VolumePlan } from './volume-plan.ts';
+
+export interface VolumeManagerDeps {
+  /** Pod dirs go under here (upstream /var/lib/kubelet/pods). */
+  root: string;
+  client: ApiClient;
+  clock: Clock;
+  log: Logger;
+  hostIPs: string[];
+  allocatable: ResourceList;
+  /** How often mounted API data is compared with the API (default 5 s). */
+  resyncMs?: number;
+}
+
+/** What the manager keeps of a pod it set up: its latest spec and IPs, for the resync. */
+interface Tracked {
+  pod: () => Pod;
+  podIPs: () => string[];
+}
+
+/** Sets up, refreshes and removes pods' volumes. */
+export class VolumeManager {
+  private readonly pods = new Map<string, Tracked>();
+  private timer: unknown;
+  private closed = false;
+
+  constructor(private readonly d: VolumeManagerDeps) {
+    this.schedule();
+  }
+
+  /** The pod's own dir (upstream pods/<uid>). */
+  podDir = (uid: string) => join(this.d.root, uid);
+
+  /** Sets up every volume of the pod; throws VolumeSetupError (FailedMount) for one that cannot be set up yet. */
+  async setUp(pod: Pod, podIPs: () => string[], latest?: () => Pod): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const plans = planVolumes(pod, await this.fetch(pod, podIPs()));
+    const dir = this.podDir(uid);
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    this.pods.set(uid, { pod: latest ?? (() => pod), podIPs });
+    for (const v of plans) await this.apply(dir, v);
+  }
+
+  /** The CRI mounts of a container's volumeMounts. */
+  mounts(pod: Pod, container: string): NonNullable<ContainerConfig['mounts']> {
+    return containerMounts(pod, container, this.podDir(pod.metadata.uid!));
+  }
+
+  /** Unmounts and removes the pod's dir; the resync forgets it. */
+  async tearDown(uid: string): Promise<void> {
+    this.pods.delete(uid);
+    const dir = this.podDir(uid);
+    await unmountUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Stops the resync (volumes stay: a restarted kubelet finds them). */
+  close(): void {
+    this.closed = true;
+    this.d.clock.clearTimeout(this.timer);
+  }
+
+  private async apply(dir: string, v: VolumePlan): Promise<void> {
+    const path = volumeHostPath(dir, v);
+    switch (v.kind) {
+      case 'emptyDir':
+        if (v.memory) await mountTmpfs(path, v.sizeLimit);
+        else mkdirSync(path, { recursive: true, mode: 0o777 });
+        return;
+      case 'hostPath': {
+        const err = checkHostPath(v.path, v.type);
+        if (err) throw new VolumeSetupError(v.name, err);
+        return;
+      }
+      case 'files':
+        if (writeAtomically(path, v.files)) this.d.log.debug({ volume: v.name, path }, 'volume files written');
+        return;
+      case 'unsupported':
+        throw new VolumeSetupError(v.name, v.message);
+    }
+  }
+
+  /** The ConfigMaps and Secrets the pod's volumes name (null: not found), and the node facts. */
+  private async fetch(pod: Pod, podIPs: string[]) {
+    const ns = pod.metadata.namespace ?? 'default';
+    const get = async <T extends KubeObject>(resource: string, name: string): Promise<[string, T | null]> => {
+      try {
+        return [name, await this.d.client.get<T>(resource, name, { namespace: ns })];
+      } catch (err) {
+        if (isNotFound(err)) return [name, null];
+        throw err;
+      }
+    };
+    const refs = volumeReferences(pod);
+    const [configMaps, secrets] = await Promise.all([Promise.all(refs.configMaps.map((n) => get<ConfigMap>('configmaps', n))), Promise.all(refs.secrets.map((n) => get<Secret>('secrets', n)))]);
+    return { configMaps: new Map(configMaps), secrets: new Map(secrets), hostIPs: this.d.hostIPs, podIPs, allocatable: this.d.allocatable };
+  }
+
+  /** Rewrites every tracked pod's API-data volumes that changed; a failure keeps the old files (as upstream). */
+  private async resync(): Promise<void> {
+    for (const [uid, t] of [...this.pods]) {
+      const pod = t.pod();
+      try {
+        const plans = planVolumes(pod, await this.fetch(pod, t.podIPs()));
+        if (!this.pods.has(uid)) continue;
+        for (const v of plans) if (v.kind === 'files') await this.apply(this.podDir(uid), v);
+      } catch (err) {
+        this.d.log.warn({ pod: pod.metadata.name, err: (err as Error).message }, 'volume resync failed');
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = this.d.clock.setTimeout(() => void this.resync().finally(() => this.schedule()), this.d.resyncMs ?? 5000);
+  }
+}
