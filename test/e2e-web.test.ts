@@ -1,0 +1,162 @@
+// The web service end to end, as issue 11's "Done when" tries it: `kubus up --runtime containerd
+// --nodes 2` with real containerds, CNI, kube-proxy (nftables) and cluster DNS, a Deployment of 3
+// busybox httpd replicas, their Service, and a Job that fetches the page by the Service's DNS name.
+// The whole cluster runs in a network namespace of the test's own (the processes join it with
+// nsenter, the network only, so containerd still sees the host's cgroups and mounts): bridges,
+// veths, routes and nft tables never touch the host's namespace and go with it.
+import test, { type ExecutionContext } from 'ava';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { cleanUpNode } from './helpers/containerd-node.ts';
+import { KUBECTL } from './helpers/gateway.ts';
+import { ROOT } from './helpers/proc.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const run = promisify(execFile);
+const KUBUS = join(ROOT, 'bin', 'kubus');
+/** The nodes' address in the namespace (its own, so any private address does): the InternalIP, and where kube-dns answers. */
+const NODE_IP = '192.168.77.1';
+
+/** A namespace with loopback and a veth pair (the kernel here has no dummy links) carrying NODE_IP; deleted in teardown. */
+async function netns(t: ExecutionContext, name: string): Promise<void> {
+  await run('ip', ['netns', 'add', name]);
+  t.teardown(() => run('ip', ['netns', 'del', name]).catch(() => {}));
+  const ip = (...args: string[]) => run('ip', ['-n', name, ...args]);
+  await ip('link', 'set', 'lo', 'up');
+  await ip('link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1');
+  await ip('addr', 'add', `${NODE_IP}/24`, 'dev', 'eth0');
+  await ip('link', 'set', 'eth0', 'up');
+  await ip('link', 'set', 'eth1', 'up');
+}
+
+const web = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: {
+    replicas: 3,
+    selector: { matchLabels: { app: 'web' } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'httpd',
+            image: 'busybox',
+            imagePullPolicy: 'Never',
+            command: ['sh', '-c', 'mkdir -p /www && echo "<h1>hello from $(hostname)</h1>" > /www/index.html && exec httpd -f -p 8080 -h /www'],
+            ports: [{ containerPort: 8080 }],
+            readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+          },
+        ],
+      },
+    },
+  },
+};
+const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } };
+// Selected by the Service and serving, but its readiness probe asks for a page it does not have.
+const sick = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'sick', namespace: 'default', labels: { app: 'web' } },
+  spec: {
+    terminationGracePeriodSeconds: 1,
+    containers: [{ ...web.spec.template.spec.containers[0], command: ['sh', '-c', 'mkdir -p /www && echo sick > /www/index.html && exec httpd -f -p 8080 -h /www'], readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }],
+  },
+};
+const job = (name: string, script: string) => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name, namespace: 'default' },
+  spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'wget', image: 'busybox', imagePullPolicy: 'Never', command: ['sh', '-c', script] }] } } },
+});
+
+test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd replicas behind a Service, a Job fetches the page by its DNS name; a pod never ready is left out of the endpoints and gets no traffic', async (t) => {
+  const started = Date.now();
+  const ns = `w3e${process.pid}`;
+  await netns(t, ns);
+  const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-web-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const prefix = `web${process.pid}`;
+  const nodes = [`${prefix}-0`, `${prefix}-1`];
+  // Registered before the cluster, so it runs after the cluster's own stop (or its kill).
+  t.teardown(() => nodes.forEach(cleanUpNode));
+  const env = { ...process.env, KUBUS_HOME: home, HOME: home };
+  const inNs = ['nsenter', `--net=/run/netns/${ns}`];
+
+  const up = spawn(inNs[0], [...inNs.slice(1), process.execPath, KUBUS, 'up', '--runtime', 'containerd', '--nodes', '2', '--node-prefix', prefix, '--memory', '--port', '0', '--log-level', 'warn'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  up.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  up.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => up.once('exit', (code) => r(code)));
+  t.teardown(async () => {
+    if (up.exitCode !== null || up.signalCode !== null) return;
+    // Ctrl-C: the nodes stop their pod sandboxes (CNI DEL) and containerds; killed if it hangs.
+    up.kill('SIGINT');
+    const timer = setTimeout(() => up.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  });
+  const [, url, dns] = await waitFor(() => {
+    if (up.exitCode !== null) throw new Error(`kubus up exited: ${out}`);
+    return /Kubernetes API at (http:\/\/127\.0\.0\.1:\d+); cluster DNS at (\S+);.* 2 containerd node\(s\)/.exec(out);
+  }, 'kubus up', 60_000, 100).catch((err: Error) => Promise.reject(new Error(`${err.message}\n${out}`)));
+  const upMs = Date.now() - started;
+  t.true(dns.startsWith(`${NODE_IP}:`), `the cluster DNS answers where pods reach it: ${dns}`);
+
+  const kubectl = async (args: string[]) => {
+    const r = await run(inNs[0], [...inNs.slice(1), KUBECTL, '--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }).catch((err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? String(err) }));
+    return r.stdout;
+  };
+  const archive = join(home, 'busybox.tar');
+  await run(process.execPath, [KUBUS, 'image', 'build', 'busybox', '-o', archive], { cwd: ROOT, env });
+  await run(inNs[0], [...inNs.slice(1), process.execPath, KUBUS, 'image', 'import', archive], { cwd: ROOT, env });
+
+  const apply = async (name: string, docs: object[]) => {
+    const file = join(home, `${name}.yaml`);
+    writeFileSync(file, docs.map((d) => stringify(d)).join('---\n'));
+    t.regex(await kubectl(['apply', '-f', file]), /created/);
+  };
+  const applied = Date.now();
+  await apply('web', [web, service, sick]);
+  const ready = async () => (await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}'])).trim().split(' ');
+  await waitFor(async () => (await ready()).filter((p) => p.startsWith('web-') && p.endsWith('=True')).length === 3, '3 web replicas Ready', 45_000, 200);
+  const readyMs = Date.now() - applied;
+
+  // Pod IPs come from their node's CIDR; the Service's endpoints are the 3 ready ones, the sick pod is listed not ready.
+  const cidrs = Object.fromEntries((await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR} {end}'])).trim().split(' ').map((kv) => kv.split('=')));
+  const pods = (await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.nodeName}={.status.podIP} {end}'])).trim().split(' ').map((s) => s.split('='));
+  t.is(pods.length, 4);
+  for (const [pod, node, ip] of pods) t.is(`${ip.split('.').slice(0, 3).join('.')}.0/24`, cidrs[node], `${pod}'s IP ${ip} is of ${node}'s CIDR`);
+  const sickIP = pods.find(([pod]) => pod === 'sick')![2];
+  const endpoints = async () => JSON.parse((await kubectl(['get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0]}'])) || '{}');
+  await waitFor(async () => (await endpoints()).addresses?.length === 3, 'three ready endpoints', 10_000, 200);
+  const subset = await endpoints();
+  t.deepEqual(subset.notReadyAddresses?.map((a: { ip: string }) => a.ip), [sickIP], 'the sick pod is not ready');
+  t.false(subset.addresses.some((a: { ip: string }) => a.ip === sickIP));
+
+  // The Job: by the Service's DNS name (the pod's resolv.conf search path, kube-dns's VIP, the Service's VIP).
+  const jobStarted = Date.now();
+  await apply('fetch', [job('fetch', 'wget -qO- http://web.default.svc.cluster.local/')]);
+  await waitFor(async () => (await kubectl(['get', 'job', 'fetch', '-o', 'jsonpath={.status.succeeded}'])) === '1', 'the Job completes', 30_000, 200);
+  const jobMs = Date.now() - jobStarted;
+  t.regex(await kubectl(['logs', 'job/fetch']), /^<h1>hello from web-[a-z0-9]+-[a-z0-9]+<\/h1>\n$/, 'the page');
+
+  // 30 requests by the short name never reach the sick pod, though it serves when asked directly.
+  await apply('spread', [job('spread', `for i in $(seq 30); do wget -qO- http://web/ || echo failed; done; wget -qO- http://${sickIP}:8080/`)]);
+  await waitFor(async () => (await kubectl(['get', 'job', 'spread', '-o', 'jsonpath={.status.succeeded}'])) === '1', 'the spread Job completes', 30_000, 200);
+  const lines = (await kubectl(['logs', 'job/spread'])).trim().split('\n');
+  t.is(lines.pop(), 'sick', 'the sick pod serves by its IP');
+  t.is(lines.length, 30);
+  t.true(lines.every((l) => /^<h1>hello from web-/.test(l)), lines.join('\n'));
+  t.true(new Set(lines).size > 1, 'spread over more than one replica');
+
+  t.log(`kubus up: ${upMs} ms; apply → 3 replicas Ready: ${readyMs} ms; Job create → complete: ${jobMs} ms; whole test so far: ${Date.now() - started} ms`);
+  up.kill('SIGINT');
+  t.is(await exited, 0, out);
+});
