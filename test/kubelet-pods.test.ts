@@ -380,9 +380,13 @@ test("kubelet - status writes keep other components' conditions (DisruptionTarge
   t.like(cond(after, 'Initialized'), { lastTransitionTime: '2026-01-01T00:00:00Z' });
 });
 
-test('kubelet - an image that fails to pull shows ImagePullBackOff and is retried with backoff', async (t) => {
+test('kubelet - an image that fails to pull shows ErrImagePull, then ImagePullBackOff, and is retried with backoff', async (t) => {
   const env = await cluster(t);
   await env.run(env.client.create('pods', simPod('pull', { 'sim.kubus.io/pull-error': '2' }, { containers: [{ name: 'c', image: 'private/app:1' }] })));
+  await env.clock.advance(500);
+  t.deepEqual(cs(current(env, 'pull'))!.state, {
+    waiting: { reason: 'ErrImagePull', message: 'failed to pull and unpack image "docker.io/private/app:1": docker.io/private/app:1: not found' },
+  });
   await env.clock.advance(1000);
   t.deepEqual(cs(current(env, 'pull'))!.state, {
     waiting: {
@@ -390,8 +394,10 @@ test('kubelet - an image that fails to pull shows ImagePullBackOff and is retrie
       message: 'Back-off pulling image "private/app:1": ErrImagePull: failed to pull and unpack image "docker.io/private/app:1": docker.io/private/app:1: not found',
     },
   });
-  await env.clock.advance(10_000);
-  t.is(cs(current(env, 'pull'))!.state!.waiting!.reason, 'ImagePullBackOff', 'the second pull (at 10 s) fails too');
+  await env.clock.advance(9_000);
+  t.is(cs(current(env, 'pull'))!.state!.waiting!.reason, 'ErrImagePull', 'the second pull (at 10 s) fails too');
+  await env.clock.advance(1_000);
+  t.is(cs(current(env, 'pull'))!.state!.waiting!.reason, 'ImagePullBackOff', 'in backoff for 20 s');
   await env.clock.advance(20_000);
   t.like(cs(current(env, 'pull')), { ready: true, restartCount: 0 }, 'the third pull (at 30 s) works');
 });

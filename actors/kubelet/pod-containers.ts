@@ -5,6 +5,9 @@ import { backoffDelay } from '../../bus/backoff.ts';
 import { cancelTimer, containerConfig, emit, podGraceMs, podRef, record, sandboxConfig, setTimer, type Step } from './pod-step.ts';
 import { PROBE_KINDS, specOf, type Ctr } from './pod-worker.types.ts';
 
+/** How long a start error shows before the next sync acts on it (upstream's PLEG relist period wakes the pod worker). */
+export const RESYNC_MS = 1000;
+
 /** Returns whether an exited container runs again (restartPolicy, sidecars, probe kills). */
 export function shouldRestart(c: Ctr, policy: string): boolean {
   if (c.kind === 'sidecar') return true;
@@ -22,7 +25,7 @@ export function start(s: Step, c: Ctr): void {
     c.attempt++;
     s.dirty = true;
   }
-  Object.assign(c, { phase: 'starting', id: undefined, exited: undefined, waiting: undefined, inBackoff: false, kill: undefined, started: false, ready: false, probes: undefined, startedAt: undefined });
+  Object.assign(c, { phase: 'starting', id: undefined, exited: undefined, waiting: undefined, inBackoff: false, pullRetryAt: undefined, kill: undefined, started: false, ready: false, probes: undefined, startedAt: undefined });
   const pod = s.ctx.pod;
   const spec = specOf(pod, c)!;
   c.specImage = spec.image;
@@ -82,12 +85,25 @@ export function startFailed(s: Step, c: Ctr, reason: string, message: string): v
   s.dirty = true;
   if (s.ctx.termination) return;
   c.inBackoff = true;
-  setTimer(s, `backoff:${c.name}`, ms, { type: 'backoff.done', name: c.name, now: now + ms });
-  if (reason === 'ErrImagePull') {
-    const image = specOf(s.ctx.pod, c)?.image ?? '';
-    c.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ErrImagePull: ${message}` };
-    record(s, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, c.name);
-  }
+  // A failed pull shows ErrImagePull until the next sync, which finds the image in its backoff.
+  const wait = reason === 'ErrImagePull' ? Math.min(RESYNC_MS, ms) : ms;
+  if (reason === 'ErrImagePull') c.pullRetryAt = now + ms;
+  setTimer(s, `backoff:${c.name}`, wait, { type: 'backoff.done', name: c.name, now: now + wait });
+}
+
+/**
+ * The sync after a failed pull: while the image is in its backoff the container waits in
+ * ImagePullBackOff (upstream EnsureImageExists); returns whether it still waits.
+ */
+export function pullBackoff(s: Step, c: Ctr): boolean {
+  if (c.pullRetryAt === undefined || s.ctx.now >= c.pullRetryAt || c.waiting?.reason !== 'ErrImagePull') return false;
+  const image = specOf(s.ctx.pod, c)?.image ?? '';
+  c.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ErrImagePull: ${c.waiting.message ?? ''}` };
+  record(s, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, c.name);
+  record(s, 'Warning', 'Failed', 'Error: ImagePullBackOff', c.name);
+  setTimer(s, `backoff:${c.name}`, c.pullRetryAt - s.ctx.now, { type: 'backoff.done', name: c.name, now: c.pullRetryAt });
+  s.dirty = true;
+  return true;
 }
 
 /** Stops a running (or created) container: `restart` says whether it runs again afterwards. */
@@ -137,6 +153,7 @@ export function killAll(s: Step): void {
 /** Cancels every pending restart and probe (the pod is terminating). */
 export function cancelAll(s: Step): void {
   for (const c of s.ctx.ctrs) {
+    c.pullRetryAt = undefined;
     if (c.inBackoff) {
       c.inBackoff = false;
       c.waiting = c.phase === 'exited' ? undefined : c.waiting;

@@ -2,7 +2,7 @@
 // it should be (sandbox, containers, termination, cleanup) — level-based, like upstream SyncPod.
 // Pure: returns the new context, the commands for the effects and the timers to set.
 import { parseRfc3339 } from '../../api/names.ts';
-import { cancelAll, killAll, kill, shouldRestart, startFailed, syncContainers } from './pod-containers.ts';
+import { RESYNC_MS, cancelAll, killAll, kill, pullBackoff, shouldRestart, startFailed, syncContainers } from './pod-containers.ts';
 import { onContainerStarted, onProbeResult, onProbeTick } from './pod-probes.ts';
 import { begin, cancelTimer, emit, finish, podGraceMs, record, sandboxConfig, setTimer, type Step } from './pod-step.ts';
 import { PROBE_KINDS, type PodOutput, type PodWorkerContext, type PodWorkerEvent, type Termination } from './pod-worker.types.ts';
@@ -113,6 +113,11 @@ function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
       Object.assign(c, { phase: 'exited', started: false, ready: false });
       for (const k of PROBE_KINDS) cancelTimer(s, `probe:${c.name}:${k}`);
       s.dirty = true;
+      // A start the runtime refused: RunContainerError until the next sync restarts it (or backs off), as upstream's reason cache.
+      if (ev.reason === 'StartError' && !ctx.termination && shouldRestart(c, ctx.pod.spec.restartPolicy ?? 'Always')) {
+        Object.assign(c, { waiting: { reason: 'RunContainerError', message: ev.message }, inBackoff: true });
+        setTimer(s, `backoff:${c.name}`, RESYNC_MS, { type: 'backoff.done', name: c.name, now: ctx.now + RESYNC_MS });
+      }
       return;
     }
     case 'probe.tick':
@@ -121,7 +126,7 @@ function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
       return onProbeResult(s, ev);
     case 'backoff.done': {
       const c = byName(ev.name);
-      if (c) c.inBackoff = false;
+      if (c && !pullBackoff(s, c)) c.inBackoff = false;
       return;
     }
     case 'deadline': {

@@ -55,6 +55,8 @@ export interface Ctr {
   backoff?: { steps: number; at: number };
   /** A restart waits for the `backoff.done` timer. */
   inBackoff?: boolean;
+  /** After a failed pull: when the image's backoff ends and the next pull may begin. */
+  pullRetryAt?: number;
   /** The current instance is being stopped because of a failed probe (restart after) or the pod. */
   kill?: { restart: boolean };
   started: boolean;
