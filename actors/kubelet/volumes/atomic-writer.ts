@@ -34,8 +34,8 @@ function unchanged(target: string, files: VolumeFile[]): boolean {
   });
 }
 
-/** Makes `target` hold exactly `files`; returns whether anything was written. */
-export function writeAtomically(target: string, files: VolumeFile[], now = new Date()): boolean {
+/** Makes `target` hold exactly `files` (a new dir stamped `now`); returns whether anything was written. */
+export function writeAtomically(target: string, files: VolumeFile[], now: Date): boolean {
   mkdirSync(target, { recursive: true });
   if (unchanged(target, files)) return false;
   const old = existsSync(join(target, DATA)) ? readlinkSync(join(target, DATA)) : undefined;

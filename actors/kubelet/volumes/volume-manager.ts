@@ -90,7 +90,7 @@ export class VolumeManager {
         return;
       }
       case 'files':
-        if (writeAtomically(path, v.files)) this.d.log.debug({ volume: v.name, path }, 'volume files written');
+        if (writeAtomically(path, v.files, new Date(this.d.clock.now()))) this.d.log.debug({ volume: v.name, path }, 'volume files written');
         return;
       case 'unsupported':
         throw new VolumeSetupError(v.name, v.message);
