@@ -132,17 +132,18 @@ test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd repl
   await waitFor(async () => (await ready()).filter((p) => p.startsWith('web-') && p.endsWith('=True')).length === 3, '3 web replicas Ready', 45_000, 200);
   const readyMs = Date.now() - applied;
 
-  // Pod IPs come from their node's CIDR; the Service's endpoints are the 3 ready ones, the sick pod is listed not ready.
+  // The Service's endpoints: the 3 ready replicas; the sick pod (running, with its IP) listed not ready.
+  const endpoints = async () => JSON.parse((await kubectl(['get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0]}'])) || '{}');
+  await waitFor(async () => ((s) => s.addresses?.length === 3 && s.notReadyAddresses?.length === 1)(await endpoints()), 'three ready endpoints and one not', 20_000, 200);
+  const subset = await endpoints();
+  const sickIP = (await kubectl(['get', 'pod', 'sick', '-o', 'jsonpath={.status.podIP}'], true)).trim();
+  t.deepEqual(subset.notReadyAddresses.map((a: { ip: string }) => a.ip), [sickIP], 'the sick pod is not ready');
+  t.false(subset.addresses.some((a: { ip: string }) => a.ip === sickIP));
+  // Pod IPs come from their node's CIDR (the node IPAM controller's /24s).
   const cidrs = Object.fromEntries((await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR} {end}'])).trim().split(' ').map((kv) => kv.split('=')));
   const pods = (await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.nodeName}={.status.podIP} {end}'])).trim().split(' ').map((s) => s.split('='));
   t.is(pods.length, 4);
   for (const [pod, node, ip] of pods) t.is(`${ip.split('.').slice(0, 3).join('.')}.0/24`, cidrs[node], `${pod}'s IP ${ip} is of ${node}'s CIDR`);
-  const sickIP = pods.find(([pod]) => pod === 'sick')![2];
-  const endpoints = async () => JSON.parse((await kubectl(['get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0]}'])) || '{}');
-  await waitFor(async () => (await endpoints()).addresses?.length === 3, 'three ready endpoints', 10_000, 200);
-  const subset = await endpoints();
-  t.deepEqual(subset.notReadyAddresses?.map((a: { ip: string }) => a.ip), [sickIP], 'the sick pod is not ready');
-  t.false(subset.addresses.some((a: { ip: string }) => a.ip === sickIP));
 
   // The Job: by the Service's DNS name (the pod's resolv.conf search path, kube-dns's VIP, the Service's VIP).
   const jobStarted = Date.now();
