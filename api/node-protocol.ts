@@ -65,3 +65,38 @@ export interface ExecReply {
   stdout: string;
   stderr: string;
 }
+
+/**
+ * An interactive exec or attach (CRI Exec/Attach streaming): the kubelet opens the runtime's stream
+ * and relays its channels as StreamFrames to `toClient`; the reply names where the client sends its own.
+ */
+export interface StreamRequest {
+  kind: 'exec' | 'attach';
+  namespace: string;
+  name: string;
+  uid?: string;
+  container: string;
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+  /** The subject the kubelet sends the session's frames to. */
+  toClient: string;
+}
+
+/** Where the client sends its frames (stdin, resize, close) for the session. */
+export interface StreamReply {
+  toKubelet: string;
+}
+
+/**
+ * One message of a session, channels numbered as the k8s channel protocols: 0 stdin, 1 stdout,
+ * 2 stderr, 3 the closing Status (JSON), 4 resize (JSON {Width, Height}); `end` closes the session.
+ */
+export interface StreamFrame {
+  ch?: number;
+  /** The bytes, base64. */
+  data?: string;
+  end?: boolean;
+}

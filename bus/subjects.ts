@@ -76,6 +76,10 @@ export const nodeLogs = (node: string) => `kubus.node.${node}.logs`;
 export const nodeLogsStop = (node: string) => `kubus.node.${node}.logs.stop`;
 /** Where the kubelet of a node runs a command in a container (`kubectl exec`): an ExecRequest → an ExecReply. */
 export const nodeExec = (node: string) => `kubus.node.${node}.exec`;
+/** Where the kubelet of a node opens an interactive exec or attach (a StreamRequest → a StreamReply). */
+export const nodeStream = (node: string) => `kubus.node.${node}.stream`;
+/** One side of a streaming session: frames for `conn`'s session `id`. */
+export const streamSession = (conn: string, id: string) => `kubus.stream.${conn}.${id}`;
 /** Where one followed log's new lines go (LogChunks), on the follower's connection. */
 export const logStream = (conn: string, id: string) => `kubus.logs.${conn}.${id}`;
 /** Where a log follower says it is still there (a LogStop naming its stream; the reply says whether the follow is known). */

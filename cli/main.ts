@@ -6,9 +6,11 @@ import { applyCommand } from './commands/apply.ts';
 import { createCommands } from './commands/create.ts';
 import { deleteCommand } from './commands/delete.ts';
 import { explainCommand } from './commands/explain.ts';
+import { execCommand } from './commands/exec.ts';
 import { getCommand } from './commands/get.ts';
 import { imageCommand } from './commands/image.ts';
 import { kubeconfigCommand } from './commands/kubeconfig.ts';
+import { logsCommand } from './commands/logs.ts';
 import { rolloutCommand } from './commands/rollout.ts';
 import { scaleCommand } from './commands/scale.ts';
 import { scenarioCommand } from './commands/scenario.ts';
@@ -46,6 +48,8 @@ kubeconfigCommand(program);
 scenarioCommand(program);
 traceCommand(program);
 imageCommand(program);
+execCommand(program);
+logsCommand(program);
 
 program.parseAsync(process.argv).then(
   () => {

@@ -14,6 +14,7 @@ import type { Logger } from '../../bus/types.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, MAX_BODY_BYTES, statusOf } from './http.ts';
 import { runAttach } from './attach.ts';
+import { openRelay } from './stream-relay.ts';
 import { askKubelet, getPod, validateContainer } from './node-proxy.ts';
 import { resourceRoute, type ResourceTarget } from './routes.ts';
 
@@ -132,9 +133,12 @@ export function serveExec(server: Server, client: ApiClient, clock: Clock, log: 
       const p = await plan(client, target, url.searchParams);
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
         throw new StatusError(400, 'BadRequest', `kubus serves exec over WebSocket only (${EXEC_PROTOCOLS.join(', ')}), not ${req.headers.upgrade}`);
+      // A runtime that streams (CRI) gets the channels relayed; the sim runs the command to completion.
+      const relay = await openRelay(client, p, attach ? 'attach' : 'exec');
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('error', (err) => log.debug({ err }, 'exec WebSocket error'));
-        void (attach ? runAttach(client, clock, log, ws, p) : run(client, log, ws, p));
+        if (relay) relay(ws);
+        else void (attach ? runAttach(client, clock, log, ws, p) : run(client, log, ws, p));
       });
     })().catch((err: unknown) => refuse(socket, err));
   });

@@ -1,12 +1,13 @@
 // The kubelet's own server, over the bus: container logs (read and follow) and exec for the pods
 // of its node, as upstream's kubelet serves /containerLogs and /exec to the API server.
 import type { Pod } from '../../api/kinds/pod.ts';
-import { FOLLOW_KEEPALIVE_MS, type ExecReply, type ExecRequest, type LogAlive, type LogChunk, type LogReply, type LogRequest, type LogStop, type NodeLogLine } from '../../api/node-protocol.ts';
+import { FOLLOW_KEEPALIVE_MS, type ExecReply, type ExecRequest, type LogAlive, type LogChunk, type LogReply, type LogRequest, type LogStop, type NodeLogLine, type StreamRequest } from '../../api/node-protocol.ts';
 import { StatusError } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
-import { nodeExec, nodeLogs, nodeLogsAlive, nodeLogsStop } from '../../bus/subjects.ts';
+import { nodeExec, nodeLogs, nodeLogsAlive, nodeLogsStop, nodeStream } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import { RuntimeError, type ContainerInfo, type ContainerRuntime } from './runtimes/runtime.ts';
+import { streamSessions } from './node-stream.ts';
 
 export interface NodeServerDeps {
   bus: Bus;
@@ -109,6 +110,7 @@ export function serveNode(d: NodeServerDeps): () => void {
     return d.runtime.exec(c.id, req.command, 60_000, req.stdin);
   };
 
+  const streams = streamSessions(d);
   const subs = [
     d.bus.subscribe<LogRequest>(nodeLogs(d.nodeName), (msg) => answer(d, msg, () => logs(msg.data))),
     d.bus.subscribe<LogStop>(nodeLogsStop(d.nodeName), (msg) => end(msg.data?.follow, false)),
@@ -118,9 +120,11 @@ export function serveNode(d: NodeServerDeps): () => void {
       d.bus.respond(msg, { known: !!f } satisfies LogAlive);
     }),
     d.bus.subscribe<ExecRequest>(nodeExec(d.nodeName), (msg) => answer(d, msg, () => exec(msg.data))),
+    d.bus.subscribe<StreamRequest>(nodeStream(d.nodeName), (msg) => answer(d, msg, async () => streams.start(msg.data, await findContainer(d, msg.data)))),
   ];
   return () => {
     for (const s of subs) s.unsubscribe();
+    streams.closeAll();
     d.clock.clearTimeout(sweeper);
     for (const subject of [...follows.keys()]) end(subject);
   };

@@ -18,6 +18,7 @@ import {
 } from '../runtime.ts';
 import { removeCgroup } from './cri-cgroups.ts';
 import { CriClient, CriError, fail, failBare } from './cri-client.ts';
+import { criStreamUrl, type StreamOptions } from './cri-stream.ts';
 import { KUBUS_NODE_LABEL, POD_UID_LABEL, containerInfo, criContainerConfig, criSandboxConfig, criState, podCgroup, podLogDir, type SandboxContext } from './cri-convert.ts';
 import { followCriLog, readCriLog } from './cri-logs.ts';
 import { removeOlderInstances } from './cri-gc.ts';
@@ -259,6 +260,10 @@ export class CriRuntime implements ContainerRuntime {
     } catch (err) {
       throw fail('ExecError', err);
     }
+  }
+
+  streamUrl(kind: 'exec' | 'attach', id: string, o: StreamOptions): Promise<string> {
+    return criStreamUrl(this.client, kind, id, o);
   }
 
   /** CRI Status: RuntimeReady, with upstream's Ready message when it is not; a runtime that does not answer, or went away since the last ask, is down. */

@@ -1,0 +1,91 @@
+// Streaming exec against a real containerd (CRI Exec's streaming server, relayed by the kubelet over
+// the bus): kubectl exec with stdin and exit codes, `kubus exec` (also -it, driven through a pipe:
+// the test has no pty), and `kubus logs` for a pod, a deployment and a job. hostNetwork pods, no CNI.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { cleanUpNode } from './helpers/containerd-node.ts';
+import { KUBECTL } from './helpers/gateway.ts';
+import { natsServer } from './helpers/nats.ts';
+import { runKubus, startKubus } from './helpers/proc.ts';
+import { waitFor } from './helpers/wait.ts';
+
+test('e2e containerd exec - kubectl exec -i and exit codes, kubus exec (-i, -it), kubus logs pod/deploy/job', async (t) => {
+  const nats = await natsServer(t);
+  const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-exec-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const env = { KUBUS_HOME: home };
+  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,scheduler,controller-manager,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
+  const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
+  const name = `cri-exec-${process.pid}`;
+  t.teardown(() => cleanUpNode(name));
+  const node = startKubus(t, ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--proxy', 'none', '--log-level', 'warn'], env);
+  await node.waitFor(/node\(s\) .* running/, 60_000);
+  const archive = join(home, 'busybox.tar');
+  t.is((await runKubus(['image', 'build', 'busybox', '-o', archive])).code, 0);
+  const imported = await runKubus(['image', 'import', '--node', name, archive], { env });
+  t.is(imported.code, 0, imported.stderr);
+
+  const kubectl = (args: string[], input?: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+      child.stdin!.end(input ?? '');
+    });
+  const kubus = (args: string[], input?: string) => runKubus(['--nats', nats.url, ...args], { input, env });
+  const apply = async (obj: object, file: string) => {
+    writeFileSync(join(home, file), stringify(obj));
+    const r = await kubectl(['apply', '-f', join(home, file)]);
+    t.is(r.code, 0, r.stderr);
+  };
+  const spec = (command: string) => ({ hostNetwork: true, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Never', command: ['sh', '-c', command] }] });
+
+  await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shell', namespace: 'default' }, spec: { ...spec('echo one; echo two; echo three; exec sleep 3600'), nodeName: name } }, 'shell.yaml');
+  await waitFor(async () => (await kubectl(['get', 'pod', 'shell', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running', 'pod shell Running', 60_000, 200);
+
+  // kubectl exec: stdin piped in reaches the command; exit codes come back from the error channel.
+  const read = await kubectl(['exec', '-i', 'shell', '--', 'sh', '-c', 'read a; read b; echo "got $a $b"; echo oops >&2'], 'hello\nworld\n');
+  t.is(read.stdout, 'got hello world\n', read.stderr);
+  t.is(read.stderr, 'oops\n');
+  const failed = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'exit 7']);
+  t.is(failed.code, 7);
+  t.regex(failed.stderr, /command terminated with exit code 7/);
+  const missing = await kubectl(['exec', 'shell', '--', 'no-such-binary']);
+  t.not(missing.code, 0);
+  t.regex(missing.stderr, /no-such-binary/);
+
+  // kubus exec over the bus.
+  const hi = await kubus(['exec', 'shell', '--', 'echo', 'hi']);
+  t.deepEqual([hi.code, hi.stdout], [0, 'hi\n'], hi.stderr);
+  const three = await kubus(['exec', 'shell', '--', 'sh', '-c', 'echo err >&2; exit 3']);
+  t.deepEqual([three.code, three.stderr], [3, 'err\n']);
+  const piped = await kubus(['exec', '-i', 'shell', '--', 'sh', '-c', 'read l; echo "got $l"'], 'line\n');
+  t.deepEqual([piped.code, piped.stdout], [0, 'got line\n'], piped.stderr);
+  // -it with a pipe for stdin (no pty here): the shell gets a terminal, its end of input is ^D.
+  const it = await kubus(['exec', '-it', 'shell', '--', 'sh'], 'echo $((6*7))\nexit 5\n');
+  t.is(it.code, 5, it.stderr);
+  t.regex(it.stdout, /\r\n42\r\n/);
+  const eof = await kubus(['exec', '-it', 'shell', '--', 'sh'], 'echo bye\n');
+  t.is(eof.code, 0, 'the end of the piped input ends the shell (^D)');
+  t.regex(eof.stdout, /bye\r\n/);
+
+  // kubus logs: a pod (--tail), a deployment's pod and a job's pod.
+  const tail = await kubus(['logs', 'shell', '--tail', '2']);
+  t.deepEqual([tail.code, tail.stdout], [0, 'two\nthree\n'], tail.stderr);
+  t.is((await kubus(['logs', 'pod/shell'])).stdout, 'one\ntwo\nthree\n');
+  const labels = { app: 'web' };
+  await apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: spec('echo from deploy; exec sleep 3600') } } }, 'web.yaml');
+  await waitFor(async () => (await kubus(['logs', 'deploy/web'])).stdout === 'from deploy\n', 'kubus logs deploy/web', 60_000, 300);
+  await apply({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once', namespace: 'default' }, spec: { backoffLimit: 0, template: { spec: { ...spec('echo job done'), restartPolicy: 'Never' } } } }, 'job.yaml');
+  await waitFor(async () => (await kubus(['logs', 'job/once'])).stdout === 'job done\n', 'kubus logs job/once', 60_000, 300);
+  const none = await kubus(['logs', 'job/nope']);
+  t.is(none.code, 1);
+  t.regex(none.stderr, /jobs.* "nope" not found/);
+
+  for (const [kind, n] of [['deployment', 'web'], ['job', 'once'], ['pod', 'shell']]) await kubectl(['delete', kind, n, '--wait=false']);
+  await node.kill('SIGTERM');
+});
