@@ -38,16 +38,23 @@ async function netns(t: ExecutionContext, name: string): Promise<void> {
 const WEB = join(ROOT, 'examples', 'web.yaml');
 const FETCH = join(ROOT, 'examples', 'web-job.yaml');
 const httpd = (parseAllDocuments(readFileSync(WEB, 'utf8')).map((d) => d.toJSON()).find((d) => d.kind === 'Deployment') as { spec: { template: { spec: { containers: object[] } } } }).spec.template.spec.containers[0];
-// Selected by the Service and serving, but its readiness probe asks for a page it does not have.
-const sick = {
+/** A pod the Service selects, serving its name; its readiness probe asks for /healthz, which only a `healthy` one has at first. */
+const probed = (name: string, healthy: boolean) => ({
   apiVersion: 'v1',
   kind: 'Pod',
-  metadata: { name: 'sick', namespace: 'default', labels: { app: 'web' } },
+  metadata: { name, namespace: 'default', labels: { app: 'web' } },
   spec: {
     terminationGracePeriodSeconds: 1,
-    containers: [{ ...httpd, command: ['sh', '-c', 'mkdir -p /sick && echo sick > /sick/index.html && exec httpd -f -p 8080 -h /sick'], readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 }, volumeMounts: [] }],
+    containers: [
+      {
+        ...httpd,
+        command: ['sh', '-c', `mkdir -p /w && echo ${name} > /w/index.html && ${healthy ? 'echo ok > /w/healthz && ' : ''}exec httpd -f -p 8080 -h /w`],
+        readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+        volumeMounts: [],
+      },
+    ],
   },
-};
+});
 const job = (name: string, script: string) => ({
   apiVersion: 'batch/v1',
   kind: 'Job',
@@ -55,7 +62,7 @@ const job = (name: string, script: string) => ({
   spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'wget', image: 'busybox', imagePullPolicy: 'Never', command: ['sh', '-c', script] }] } } },
 });
 
-test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd replicas behind a Service, a Job fetches the page by its DNS name; a pod never ready is left out of the endpoints and gets no traffic', async (t) => {
+test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd replicas behind a Service, a Job fetches the page by its DNS name; a pod never ready, and one that stops being ready, are left out of the endpoints and get no traffic', async (t) => {
   const started = Date.now();
   const ns = `w3e${process.pid}`;
   await netns(t, ns);
@@ -93,10 +100,7 @@ test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd repl
     const r = run(inNs[0], [...inNs.slice(1), KUBECTL, '--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 });
     return (await (strict ? r : r.catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' })))).stdout;
   };
-  const archive = join(home, 'busybox.tar');
-  await run(process.execPath, [KUBUS, 'image', 'build', 'busybox', '-o', archive], { cwd: ROOT, env });
-  await run(inNs[0], [...inNs.slice(1), process.execPath, KUBUS, 'image', 'import', archive], { cwd: ROOT, env });
-
+  // No image import: a node's containerd starts with busybox (and pause) imported.
   /** Applies a manifest file (or objects, written to one): every object in it created. */
   const apply = async (name: string, docs: object[] | string) => {
     const file = typeof docs === 'string' ? docs : join(home, `${name}.yaml`);
@@ -106,22 +110,31 @@ test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd repl
   };
   const applied = Date.now();
   await apply('web', WEB);
-  await apply('sick', [sick]);
+  await apply('probed', [probed('sick', false), probed('tired', true)]);
   const ready = async () => (await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}'])).trim().split(' ');
   await waitFor(async () => (await ready()).filter((p) => p.startsWith('web-') && p.endsWith('=True')).length === 3, '3 web replicas Ready', 45_000, 200);
   const readyMs = Date.now() - applied;
 
-  // The Service's endpoints: the 3 ready replicas; the sick pod (running, with its IP) listed not ready.
-  const endpoints = async () => JSON.parse((await kubectl(['get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0]}'])) || '{}');
-  await waitFor(async () => ((s) => s.addresses?.length === 3 && s.notReadyAddresses?.length === 1)(await endpoints()), 'three ready endpoints and one not', 20_000, 200);
+  // The Service's endpoints: the ready pods; the sick one (running, with its IP) listed not ready.
+  const ipOf = async (pod: string) => (await kubectl(['get', 'pod', pod, '-o', 'jsonpath={.status.podIP}'], true)).trim();
+  const endpoints = async () => JSON.parse((await kubectl(['get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0]}'])) || '{}') as { addresses?: Array<{ ip: string }>; notReadyAddresses?: Array<{ ip: string }> };
+  const ips = (list?: Array<{ ip: string }>) => (list ?? []).map((a) => a.ip).sort();
+  await waitFor(async () => ((s) => s.addresses?.length === 4 && s.notReadyAddresses?.length === 1)(await endpoints()), 'four ready endpoints and one not', 20_000, 200);
+  const [sickIP, tiredIP] = [await ipOf('sick'), await ipOf('tired')];
+  t.deepEqual(ips((await endpoints()).notReadyAddresses), [sickIP], 'the sick pod is not ready');
+  t.true(ips((await endpoints()).addresses).includes(tiredIP), 'the tired pod is, at first');
+  // The tired pod loses its health page: after 3 failed probes (upstream's failureThreshold) it leaves the ready addresses.
+  const unready = Date.now();
+  await kubectl(['exec', 'tired', '--', 'rm', '/w/healthz'], true);
+  await waitFor(async () => ips((await endpoints()).notReadyAddresses).length === 2, 'the tired pod not ready', 20_000, 200);
+  const unreadyMs = Date.now() - unready;
   const subset = await endpoints();
-  const sickIP = (await kubectl(['get', 'pod', 'sick', '-o', 'jsonpath={.status.podIP}'], true)).trim();
-  t.deepEqual(subset.notReadyAddresses.map((a: { ip: string }) => a.ip), [sickIP], 'the sick pod is not ready');
-  t.false(subset.addresses.some((a: { ip: string }) => a.ip === sickIP));
+  t.deepEqual(ips(subset.notReadyAddresses), [sickIP, tiredIP].sort());
+  t.is(subset.addresses?.length, 3);
   // Pod IPs come from their node's CIDR (the node IPAM controller's /24s).
   const cidrs = Object.fromEntries((await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR} {end}'])).trim().split(' ').map((kv) => kv.split('=')));
   const pods = (await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.nodeName}={.status.podIP} {end}'])).trim().split(' ').map((s) => s.split('='));
-  t.is(pods.length, 4);
+  t.is(pods.length, 5);
   for (const [pod, node, ip] of pods) t.is(`${ip.split('.').slice(0, 3).join('.')}.0/24`, cidrs[node], `${pod}'s IP ${ip} is of ${node}'s CIDR`);
 
   // The Job: by the Service's DNS name (the pod's resolv.conf search path, kube-dns's VIP, the Service's VIP).
@@ -132,15 +145,14 @@ test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd repl
   const jobMs = Date.now() - jobStarted;
   t.is(await kubectl(['logs', 'job/fetch']), '<h1>hello from kubus</h1>\n', 'the page, from the ConfigMap');
 
-  // 30 requests by the short name never reach the sick pod, though it serves when asked directly.
-  await apply('spread', [job('spread', `for i in $(seq 30); do wget -qO- http://web/ || echo failed; done; wget -qO- http://${sickIP}:8080/`)]);
+  // 30 requests by the short name reach neither pod out of the endpoints, though both serve when asked directly.
+  await apply('spread', [job('spread', `for i in $(seq 30); do wget -qO- http://web/ || echo failed; done; wget -qO- http://${sickIP}:8080/; wget -qO- http://${tiredIP}:8080/`)]);
   await waitFor(async () => (await kubectl(['get', 'job', 'spread', '-o', 'jsonpath={.status.succeeded}'])) === '1', 'the spread Job completes', 30_000, 200);
   const lines = (await kubectl(['logs', 'job/spread'])).trim().split('\n');
-  t.is(lines.pop(), 'sick', 'the sick pod serves by its IP');
-  t.is(lines.length, 30);
+  t.deepEqual(lines.splice(30), ['sick', 'tired'], 'both serve by their IPs');
   t.true(lines.every((l) => l === '<h1>hello from kubus</h1>'), lines.join('\n'));
 
-  t.log(`kubus up: ${upMs} ms; apply → 3 replicas Ready: ${readyMs} ms; Job create → complete: ${jobMs} ms; whole test so far: ${Date.now() - started} ms`);
+  t.log(`kubus up: ${upMs} ms; apply → 3 replicas Ready: ${readyMs} ms; Job create → complete: ${jobMs} ms; probe failing → out of the endpoints: ${unreadyMs} ms; whole test so far: ${Date.now() - started} ms`);
   up.kill('SIGINT');
   t.is(await exited, 0, out);
 });
