@@ -2,7 +2,7 @@
 // the bus): kubectl exec with stdin and exit codes, `kubus exec` (also -it, driven through a pipe:
 // the test has no pty), and `kubus logs` for a pod, a deployment and a job. hostNetwork pods, no CNI.
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,19 @@ test('e2e containerd exec - kubectl exec -i and exit codes, kubus exec (-i, -it)
   const eof = await kubus(['exec', '-it', 'shell', '--', 'sh'], 'echo bye\n');
   t.is(eof.code, 0, 'the end of the piped input ends the shell (^D)');
   t.regex(eof.stdout, /bye\r\n/);
+
+  // kubectl attach -i to a container that keeps its stdin open: what is typed reaches its process, its output comes back.
+  const reader = { ...spec('while read l; do echo "got $l"; done'), nodeName: name };
+  reader.containers[0] = { ...reader.containers[0], stdin: true } as (typeof reader.containers)[0];
+  await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reader', namespace: 'default' }, spec: reader }, 'reader.yaml');
+  await waitFor(async () => (await kubectl(['get', 'pod', 'reader', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running', 'pod reader Running', 60_000, 200);
+  const attach = spawn(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), 'attach', '-i', 'reader'], { env: { PATH: process.env.PATH, HOME: home } });
+  t.teardown(() => attach.kill('SIGKILL'));
+  let attached = '';
+  attach.stdout.on('data', (d: Buffer) => (attached += d.toString()));
+  attach.stdin.write('ping\n');
+  await waitFor(() => attached.includes('got ping\n'), 'the attached container answers', 20_000, 100);
+  attach.kill('SIGKILL');
 
   // kubus logs: a pod (--tail), a deployment's pod and a job's pod.
   const tail = await kubus(['logs', 'shell', '--tail', '2']);

@@ -98,6 +98,7 @@ export function containerConfig(pod: Pod, c: Ctr): ContainerConfig {
   if (spec.args) cfg.args = spec.args;
   if (spec.env) cfg.env = envMap(spec);
   if (spec.workingDir) cfg.workingDir = spec.workingDir;
+  if (spec.stdin || spec.tty) cfg.stdio = { stdin: !!spec.stdin, stdinOnce: !!spec.stdinOnce, tty: !!spec.tty };
   if (spec.resources?.requests || spec.resources?.limits) cfg.resources = containerResources(spec);
   return cfg;
 }

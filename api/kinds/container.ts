@@ -93,6 +93,7 @@ export const Container = obj({
   imagePullPolicy: opt(Type.String()),
   securityContext: opt(obj({})),
   stdin: opt(Type.Boolean()),
+  stdinOnce: opt(Type.Boolean()),
   tty: opt(Type.Boolean()),
 });
 export type Container = Static<typeof Container>;

@@ -31,6 +31,8 @@ export interface ContainerConfig {
   args?: string[];
   env?: Record<string, string>;
   workingDir?: string;
+  /** The container keeps a stdin open (for attach), once (closed after the first attach ends), and a terminal (CRI stdin, stdin_once, tty). */
+  stdio?: { stdin: boolean; stdinOnce: boolean; tty: boolean };
   /** Host paths the kubelet prepared for the container's volumes (CRI Mount). */
   mounts?: Array<{ containerPath: string; hostPath: string; readOnly?: boolean }>;
   /** cgroup limits from requests and limits (CRI LinuxContainerResources); 0 means unset. */

@@ -65,6 +65,7 @@ export function criContainerConfig(c: ContainerConfig, s: SandboxConfig, nodeNam
     labels: { [POD_NAME_LABEL]: s.name, [POD_NAMESPACE_LABEL]: s.namespace, [POD_UID_LABEL]: s.podUid, [CONTAINER_NAME_LABEL]: c.name, [KUBUS_NODE_LABEL]: nodeName },
     annotations: { 'io.kubernetes.container.restartCount': String(c.attempt), [IMAGE_ANNOTATION]: c.image },
     logPath: containerLogPath(c),
+    ...c.stdio,
     linux: { resources: c.resources && criResources(c.resources), securityContext: { namespaceOptions: nsMode(s.hostNetwork) } },
   };
 }
