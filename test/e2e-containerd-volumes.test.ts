@@ -119,7 +119,7 @@ test('e2e containerd volumes - FailedMount until the ConfigMap exists; configMap
   t.is(await exec('reader', 'cat /sec/password; stat -L -c %a /sec/password'), 's3cret400\n');
   t.is(await exec('reader', 'cat /info/labels'), 'app="vol"');
   await waitFor(async () => (await exec('reader', 'cat /shared/x 2>/dev/null')) === 'from-writer\n', 'the reader sees the writer\'s emptyDir file', 20_000, 200);
-  t.regex(await exec('reader', 'grep " /mem " /proc/mounts'), /^tmpfs \/mem tmpfs /);
+  t.regex(await exec('reader', 'grep " /mem " /proc/mounts'), /^tmpfs \/mem tmpfs .*size=16384k/);
   t.regex(await exec('reader', 'echo nope > /cfg/x 2>&1; echo $?'), /1\n$/, 'configMap volumes are read-only');
 
   // The pod's tmpfs on the host, under the node's pod dirs.
@@ -134,6 +134,18 @@ test('e2e containerd volumes - FailedMount until the ConfigMap exists; configMap
   t.is((await kubectl(['delete', 'pod', 'vol', '--wait=true', '--timeout=30s'])).code, 0);
   await waitFor(() => !existsSync(podDir), 'the pod dir removed', 20_000, 100);
   t.deepEqual(mountsUnder(podDir), [], 'the tmpfs is unmounted');
+
+  // A pod waiting for a Secret that never comes is deleted: it goes, and so does its pod dir.
+  const stuck = { ...pod, metadata: { name: 'stuck', namespace: 'default' }, spec: { ...pod.spec, volumes: [{ name: 's', secret: { secretName: 'never' } }, { name: 'm', emptyDir: { medium: 'Memory' } }], containers: [{ ...pod.spec.containers[1], volumeMounts: [{ name: 's', mountPath: '/s' }] }] } };
+  await apply('stuck.yaml', stuck);
+  const stuckUid = (await kubectl(['get', 'pod', 'stuck', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+  await waitFor(async () => (await kubectl(['get', 'events', '-o', 'jsonpath={.items[?(@.involvedObject.name=="stuck")].message}'])).stdout.includes('secret "never" not found'), 'FailedMount for the missing Secret', 30_000, 200);
+  // Its other volume is set up meanwhile (each volume on its own, as upstream).
+  const stuckDir = join(NODE_STATE_DIR, name, 'kubelet-pods', stuckUid);
+  t.deepEqual(mountsUnder(stuckDir), [join(stuckDir, 'volumes/kubernetes.io~empty-dir/m')]);
+  t.is((await kubectl(['delete', 'pod', 'stuck', '--wait=true', '--timeout=30s'])).code, 0);
+  await waitFor(() => !existsSync(stuckDir), 'the waiting pod\'s dir removed', 20_000, 100);
+  t.deepEqual(mountsUnder(stuckDir), []);
 
   await node.kill('SIGTERM');
   await waitFor(() => !existsSync(`${NODE_STATE_DIR}/${name}`), 'the node process removed its state dir', 30_000, 100);

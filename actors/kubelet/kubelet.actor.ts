@@ -187,7 +187,11 @@ export const kubeletActor = defineActor<KubeletInput>({
         }),
       },
       actions: {
-        forget: (_, { uid }) => status.forget(uid),
+        forget: (_, { uid }) => {
+          status.forget(uid);
+          // Also covers a pod that never got a sandbox (its volumes set up, then deleted while it waited).
+          volumes?.tearDown(uid).catch((err: Error) => log.warn({ pod: uid, err: err.message }, 'volume teardown failed'));
+        },
         workerFailed: (_, { id, error }) => log.error({ worker: id, err: (error as Error)?.stack ?? error }, 'pod worker failed'),
       },
     });

@@ -126,7 +126,12 @@ export class PodEffects {
       } else events?.record(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
       step = 'CreateContainerConfigError';
       const config = await this.withEnv(cmd, pod);
-      if (this.d.volumes) config.mounts = this.d.volumes.mounts(pod, name);
+      if (this.d.volumes) {
+        // A pod adopted after a kubelet restart never ran the sandbox step: its volumes are set up (and resynced) from here.
+        const volumes = this.d.volumes;
+        if (!volumes.tracks(pod.metadata.uid!)) await volumes.setUp(pod, () => cmd.podIPs ?? []);
+        config.mounts = volumes.mounts(pod, name);
+      }
       step = 'CreateContainerError';
       const id = (created = await runtime.createContainer(cmd.sandboxId, config, cmd.sandbox));
       const info = await runtime.containerStatus(id);

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
+import { parseQuantity } from '../../../api/quantity.ts';
 
 const run = promisify(execFile);
 
@@ -50,7 +51,9 @@ export function mountsUnder(dir: string): string[] {
 export async function mountTmpfs(dir: string, sizeLimit?: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   if (mountsUnder(dir).includes(dir)) return;
-  const opts = ['-t', 'tmpfs', ...(sizeLimit ? ['-o', `size=${sizeLimit.replace(/i$/, '').toLowerCase()}`] : []), 'tmpfs', dir];
+  // The size in bytes, rounded up (a quantity such as 64Mi or 1G).
+  const bytes = sizeLimit ? (parseQuantity(sizeLimit).nanos + 999_999_999n) / 1_000_000_000n : 0n;
+  const opts = ['-t', 'tmpfs', ...(bytes > 0n ? ['-o', `size=${bytes}`] : []), 'tmpfs', dir];
   await run('mount', opts);
 }
 

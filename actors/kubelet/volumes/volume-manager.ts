@@ -15,7 +15,7 @@ import type { Logger } from '../../../bus/types.ts';
 import type { ContainerConfig } from '../runtimes/runtime.ts';
 import { writeAtomically } from './atomic-writer.ts';
 import { checkHostPath, mountTmpfs, unmountUnder } from './host-mounts.ts';
-import { containerMounts, planVolumes, volumeHostPath, volumeReferences, VolumeSetupError, type VolumePlan } from './volume-plan.ts';
+import { containerMounts, planVolume, volumeHostPath, volumeReferences, VolumeSetupError, type AnyVolume, type VolumePlan } from './volume-plan.ts';
 
 export interface VolumeManagerDeps {
   /** Pod dirs go under here (upstream /var/lib/kubelet/pods). */
@@ -51,17 +51,29 @@ export class VolumeManager {
   /** Sets up every volume of the pod; throws VolumeSetupError (FailedMount) for one that cannot be set up yet. */
   async setUp(pod: Pod, podIPs: () => string[], latest?: () => Pod): Promise<void> {
     const uid = pod.metadata.uid!;
-    const plans = planVolumes(pod, await this.fetch(pod, podIPs()));
+    const input = await this.fetch(pod, podIPs());
     const dir = this.podDir(uid);
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     this.pods.set(uid, { pod: latest ?? (() => pod), podIPs });
-    for (const v of plans) await this.apply(dir, v);
+    // Each volume on its own, as upstream's reconciler: one that fails leaves the others set up.
+    let failure: unknown;
+    for (const v of (pod.spec.volumes ?? []) as AnyVolume[]) {
+      try {
+        await this.apply(dir, planVolume(pod, v, input));
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure) throw failure;
   }
 
   /** The CRI mounts of a container's volumeMounts. */
   mounts(pod: Pod, container: string): NonNullable<ContainerConfig['mounts']> {
     return containerMounts(pod, container, this.podDir(pod.metadata.uid!));
   }
+
+  /** Whether the pod's volumes were set up by this manager (and are resynced). */
+  tracks = (uid: string) => this.pods.has(uid);
 
   /** Unmounts and removes the pod's dir; the resync forgets it. */
   async tearDown(uid: string): Promise<void> {
@@ -117,12 +129,15 @@ export class VolumeManager {
   private async resync(): Promise<void> {
     for (const [uid, t] of [...this.pods]) {
       const pod = t.pod();
-      try {
-        const plans = planVolumes(pod, await this.fetch(pod, t.podIPs()));
-        if (!this.pods.has(uid)) continue;
-        for (const v of plans) if (v.kind === 'files') await this.apply(this.podDir(uid), v);
-      } catch (err) {
-        this.d.log.warn({ pod: pod.metadata.name, err: (err as Error).message }, 'volume resync failed');
+      const input = await this.fetch(pod, t.podIPs()).catch((err: Error) => void this.d.log.warn({ pod: pod.metadata.name, err: err.message }, 'volume resync: objects not read'));
+      for (const v of input ? ((pod.spec.volumes ?? []) as AnyVolume[]) : []) {
+        if (!this.pods.has(uid)) break;
+        try {
+          const plan = planVolume(pod, v, input!);
+          if (plan.kind === 'files') await this.apply(this.podDir(uid), plan);
+        } catch (err) {
+          this.d.log.warn({ pod: pod.metadata.name, volume: v.name, err: (err as Error).message }, 'volume resync failed');
+        }
       }
     }
   }

@@ -47,7 +47,8 @@ export class VolumeSetupError extends Error {
 }
 
 type Items = Array<{ key: string; path: string; mode?: number }> | undefined;
-type AnyVolume = Record<string, any> & { name: string };
+/** A pod volume as it comes (the schema keeps only its name typed). */
+export type AnyVolume = Record<string, any> & { name: string };
 
 /** The ConfigMaps and Secrets a pod's volumes name (fetched before planning). */
 export function volumeReferences(pod: Pod): { configMaps: string[]; secrets: string[] } {
@@ -103,23 +104,24 @@ function downwardFiles(pod: Pod, items: AnyVolume['items'], defaultMode: number,
 }
 
 /** Returns the plan of each of the pod's volumes; throws VolumeSetupError for the first that cannot be set up. */
-export function planVolumes(pod: Pod, input: PlanInput): VolumePlan[] {
-  return ((pod.spec.volumes ?? []) as AnyVolume[]).map((v): VolumePlan => {
-    const name = v.name;
-    if (v.emptyDir) return { name, kind: 'emptyDir', memory: v.emptyDir.medium === 'Memory', sizeLimit: v.emptyDir.sizeLimit };
-    if (v.hostPath) return { name, kind: 'hostPath', path: v.hostPath.path, type: v.hostPath.type ?? '' };
-    if (v.configMap) {
-      const c = v.configMap;
-      return { name, kind: 'files', files: payload('configmap', name, c.name, configMapData(input.configMaps.get(c.name)), c.items, c.defaultMode ?? DEFAULT_MODE, !!c.optional) };
-    }
-    if (v.secret) {
-      const s = v.secret;
-      return { name, kind: 'files', files: payload('secret', name, s.secretName, secretData(input.secrets.get(s.secretName)), s.items, s.defaultMode ?? DEFAULT_MODE, !!s.optional) };
-    }
-    if (v.downwardAPI) return { name, kind: 'files', files: downwardFiles(pod, v.downwardAPI.items, v.downwardAPI.defaultMode ?? DEFAULT_MODE, input, name) };
-    if (v.projected) return { name, kind: 'files', files: projectedFiles(pod, v, input) };
-    return { name, kind: 'unsupported', message: `volume type of "${name}" is not supported by kubus (${Object.keys(v).filter((k) => k !== 'name').join(', ') || 'none'})` };
-  });
+export const planVolumes = (pod: Pod, input: PlanInput): VolumePlan[] => ((pod.spec.volumes ?? []) as AnyVolume[]).map((v) => planVolume(pod, v, input));
+
+/** Returns the plan of one of the pod's volumes; throws VolumeSetupError when it cannot be set up. */
+export function planVolume(pod: Pod, v: AnyVolume, input: PlanInput): VolumePlan {
+  const name = v.name;
+  if (v.emptyDir) return { name, kind: 'emptyDir', memory: v.emptyDir.medium === 'Memory', sizeLimit: v.emptyDir.sizeLimit };
+  if (v.hostPath) return { name, kind: 'hostPath', path: v.hostPath.path, type: v.hostPath.type ?? '' };
+  if (v.configMap) {
+    const c = v.configMap;
+    return { name, kind: 'files', files: payload('configmap', name, c.name, configMapData(input.configMaps.get(c.name)), c.items, c.defaultMode ?? DEFAULT_MODE, !!c.optional) };
+  }
+  if (v.secret) {
+    const s = v.secret;
+    return { name, kind: 'files', files: payload('secret', name, s.secretName, secretData(input.secrets.get(s.secretName)), s.items, s.defaultMode ?? DEFAULT_MODE, !!s.optional) };
+  }
+  if (v.downwardAPI) return { name, kind: 'files', files: downwardFiles(pod, v.downwardAPI.items, v.downwardAPI.defaultMode ?? DEFAULT_MODE, input, name) };
+  if (v.projected) return { name, kind: 'files', files: projectedFiles(pod, v, input) };
+  return { name, kind: 'unsupported', message: `volume type of "${name}" is not supported by kubus (${Object.keys(v).filter((k) => k !== 'name').join(', ') || 'none'})` };
 }
 
 /** Files of a projected volume: its sources' files in order; the service account token is a placeholder until the security issue. */
