@@ -88,23 +88,28 @@ export async function startNodeCri(opts: { name: string; nodes: string[]; endpoi
   let containerd: Containerd | undefined;
   let endpoint = opts.endpoint;
   let logRoot = join('/var/log/kubus', opts.name);
+  // Pods' volume dirs (upstream /var/lib/kubelet/pods): with its own containerd, under its dir (removed with it).
+  let podsDir = join('/var/lib/kubus', opts.name, 'pods');
   if (!endpoint) {
     const dir = join(NODE_STATE_DIR, opts.name);
     containerd = await startContainerd({ dir, log: opts.log, nodes: opts.nodes });
     endpoint = containerd.endpoint;
     logRoot = join(dir, 'pods');
+    podsDir = join(dir, 'kubelet-pods');
   }
   const cgroupRoot = `/kubus/${opts.name}`;
   try {
     const v = await criVersion(endpoint);
     opts.log.info({ endpoint, runtime: `${v.name}://${v.version}` }, 'CRI runtime answers');
     return {
-      settings: { endpoint, runtimeVersion: v.version, logRoot, cgroupRoot, ...(containerd ? { cniConfDir: containerdPaths(containerd.dir).cni } : {}) },
+      settings: { endpoint, runtimeVersion: v.version, logRoot, podsDir, cgroupRoot, ...(containerd ? { cniConfDir: containerdPaths(containerd.dir).cni } : {}) },
       containerd,
       async stop() {
         if (containerd) await removeSandboxes(endpoint!, opts.log);
         await containerd?.stop();
         if (containerd) rmdirQuietly(NODE_STATE_DIR);
+        // An existing containerd's node keeps pod volume dirs in /var/lib/kubus/<name>/pods: those left empty go.
+        else for (const dir of [podsDir, join(podsDir, '..'), join(podsDir, '..', '..')]) rmdirQuietly(dir);
         for (const dir of cgroupDirs(cgroupRoot)) removeCgroupTree(dir);
         // The shared parent goes too once the last node process has left it.
         for (const dir of cgroupDirs('/kubus')) rmdirQuietly(dir);
