@@ -101,6 +101,8 @@ test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd repl
     return (await (strict ? r : r.catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' })))).stdout;
   };
   // No image import: a node's containerd starts with busybox (and pause) imported.
+  /** `kubus ARGS` in the namespace, on this cluster (KUBUS_HOME's connection info). */
+  const kubus = (args: string[]) => run(inNs[0], [...inNs.slice(1), process.execPath, KUBUS, ...args], { cwd: ROOT, env, timeout: 30_000 });
   /** Applies a manifest file (or objects, written to one): every object in it created. */
   const apply = async (name: string, docs: object[] | string) => {
     const file = typeof docs === 'string' ? docs : join(home, `${name}.yaml`);
@@ -144,6 +146,12 @@ test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd repl
   t.is(await kubectl(['get', 'job', 'fetch', '-o', 'jsonpath={.status.failed}']), '', 'at its first try');
   const jobMs = Date.now() - jobStarted;
   t.is(await kubectl(['logs', 'job/fetch']), '<h1>hello from kubus</h1>\n', 'the page, from the ConfigMap');
+  t.is((await kubus(['logs', 'job/fetch'])).stdout, '<h1>hello from kubus</h1>\n', 'kubus logs too');
+  // The pods' resolv.conf: the cluster DNS, upstream's search path and ndots.
+  const resolv = (await kubus(['exec', 'tired', '--', 'cat', '/etc/resolv.conf'])).stdout;
+  t.regex(resolv, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m);
+  t.regex(resolv, /^nameserver 10\.96\.0\.10$/m);
+  t.regex(resolv, /^options ndots:5$/m);
 
   // 30 requests by the short name reach neither pod out of the endpoints, though both serve when asked directly.
   await apply('spread', [job('spread', `for i in $(seq 30); do wget -qO- http://web/ || echo failed; done; wget -qO- http://${sickIP}:8080/; wget -qO- http://${tiredIP}:8080/`)]);
