@@ -146,3 +146,30 @@ test('pod worker - CrashLoopBackOff is a sub-state of Running, left when the bac
   t.deepEqual(w.state(), { Running: 'Active' });
   t.like(w.cmds.filter((c) => c.type === 'container.start').at(-1), { config: { attempt: 2 } });
 });
+
+test('pod worker - a start the runtime refused (exited StartError) shows RunContainerError for a relist period, restarts, then backs off in CrashLoopBackOff', async (t) => {
+  const w = worker(t);
+  w.send({ type: 'sandbox.ready', id: 'sb-1', ip: '10.244.0.5' });
+  const refused = (id: string, attempt: number) => {
+    w.send({ type: 'container.created', name: 'c', attempt, id, image: 'nginx:1.27', imageRef: 'sha256:1' });
+    return w.send({ type: 'container.exited', name: 'c', id, exitCode: 128, reason: 'StartError', message: 'exec: "nope": executable file not found in $PATH', startedAt: 0, finishedAt: w.clock.now() });
+  };
+  const status = () => (w.cmds.filter((c) => c.type === 'status').at(-1) as Extract<PodCommand, { type: 'status' }>).status.containerStatuses![0];
+  t.false(types(refused('ctr-1', 0)).includes('container.start'), 'no restart before the next sync');
+  t.like(status(), {
+    state: { waiting: { reason: 'RunContainerError', message: 'exec: "nope": executable file not found in $PATH' } },
+    lastState: { terminated: { exitCode: 128, reason: 'StartError', startedAt: '1970-01-01T00:00:00Z' } },
+    restartCount: 0,
+  });
+  await w.clock.advance(1_000);
+  t.like(w.cmds.at(-2), { type: 'container.start', config: { attempt: 1 } }, 'the first restart is at the next sync');
+  refused('ctr-2', 1);
+  t.is(status().state!.waiting!.reason, 'RunContainerError');
+  await w.clock.advance(1_000);
+  t.like(status(), { state: { waiting: { reason: 'CrashLoopBackOff' } }, restartCount: 1 });
+  t.deepEqual(w.state(), { Running: 'CrashLoopBackOff' });
+  await w.clock.advance(8_999);
+  t.deepEqual(w.state(), { Running: 'CrashLoopBackOff' });
+  await w.clock.advance(1);
+  t.like(w.cmds.filter((c) => c.type === 'container.start').at(-1), { config: { attempt: 2 } }, 'restarted 10 s after the exit');
+});
