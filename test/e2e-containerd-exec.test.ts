@@ -69,6 +69,9 @@ test('e2e containerd exec - kubectl exec -i and exit codes, kubus exec (-i, -it)
   const it = await kubus(['exec', '-it', 'shell', '--', 'sh'], 'echo $((6*7))\nexit 5\n');
   t.is(it.code, 5, it.stderr);
   t.regex(it.stdout, /\r\n42\r\n/);
+  // The terminal's size reaches the container's pty (a pipe has none: 80x24, as sent on the resize channel).
+  const size = await kubus(['exec', '-it', 'shell', '--', 'sh'], 'stty size\nexit\n');
+  t.regex(size.stdout, /\r\n24 80\r\n/, size.stderr);
   const eof = await kubus(['exec', '-it', 'shell', '--', 'sh'], 'echo bye\n');
   t.is(eof.code, 0, 'the end of the piped input ends the shell (^D)');
   t.regex(eof.stdout, /bye\r\n/);
