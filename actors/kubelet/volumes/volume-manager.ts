@@ -51,10 +51,12 @@ export class VolumeManager {
   /** Sets up every volume of the pod; throws VolumeSetupError (FailedMount) for one that cannot be set up yet. */
   async setUp(pod: Pod, podIPs: () => string[], latest?: () => Pod): Promise<void> {
     const uid = pod.metadata.uid!;
+    this.pods.set(uid, { pod: latest ?? (() => pod), podIPs });
+    // A pod without volumes leaves nothing on the host.
+    if (!pod.spec.volumes?.length) return;
     const input = await this.fetch(pod, podIPs());
     const dir = this.podDir(uid);
     mkdirSync(dir, { recursive: true, mode: 0o750 });
-    this.pods.set(uid, { pod: latest ?? (() => pod), podIPs });
     // Each volume on its own, as upstream's reconciler: one that fails leaves the others set up.
     let failure: unknown;
     for (const v of (pod.spec.volumes ?? []) as AnyVolume[]) {
