@@ -244,3 +244,18 @@ test('cri - limits become cgroup settings: a container over its memory limit is 
   await waitFor(async () => (await rt.containerStatus(hog))?.state === 'exited', 'the hog killed', 30_000, 100);
   t.like(await rt.containerStatus(hog), { exitCode: 137, reason: 'OOMKilled' });
 });
+
+test('cri - a sandbox name still held by an earlier attempt of the pod (a failed network setup leaves one): it is removed and the run retried', async (t) => {
+  const rt = runtime(t);
+  const config = sandboxOf('held');
+  const first = await rt.runPodSandbox(config);
+  t.teardown(() => rt.removePodSandbox(first.id).catch(() => undefined));
+  const second = await rt.runPodSandbox(config);
+  t.teardown(async () => {
+    await rt.stopPodSandbox(second.id).catch(() => undefined);
+    await rt.removePodSandbox(second.id).catch(() => undefined);
+  });
+  t.not(second.id, first.id);
+  const { items } = await rt.client.runtime.listPodSandbox({ filter: { labelSelector: { 'io.kubernetes.pod.uid': config.podUid } } });
+  t.deepEqual(items.map((s: { id: string }) => s.id), [second.id], 'only the new sandbox is left');
+});

@@ -23,6 +23,7 @@ import { KUBUS_NODE_LABEL, POD_UID_LABEL, containerInfo, criContainerConfig, cri
 import { followCriLog, readCriLog } from './cri-logs.ts';
 import { removeOlderInstances } from './cri-gc.ts';
 import { Pleg } from './cri-pleg.ts';
+import { runSandbox } from './cri-sandbox.ts';
 
 /** What the CRI runtime is made with. */
 export interface CriRuntimeOptions extends SandboxContext {
@@ -97,7 +98,7 @@ export class CriRuntime implements ContainerRuntime {
     // The kubelet makes the log directory; the runtime only writes files in it.
     mkdirSync(cfg.logDirectory, { recursive: true, mode: 0o755 });
     try {
-      const { podSandboxId: id } = await this.client.runtime.runPodSandbox({ config: cfg });
+      const id = await runSandbox(this.client, cfg);
       if (config.hostNetwork) return { id, ip: this.opts.hostIP };
       const st = await this.client.runtime.podSandboxStatus({ podSandboxId: id });
       return { id, ip: st.status?.network?.ip ?? '' };
