@@ -130,6 +130,8 @@ test('e2e containerd volumes - FailedMount until the ConfigMap exists; configMap
   await apply('cm.yaml', { ...cm, data: { 'index.html': 'version two' } }, 'replace');
   await waitFor(async () => (await exec('reader', 'cat /cfg/index.html')) === 'version two', 'the ConfigMap update reaches the mounted file', 30_000, 300);
   t.is((await kubectl(['get', 'pod', 'vol', '-o', 'jsonpath={.status.containerStatuses[*].restartCount}'])).stdout, '0 0');
+  t.is((await kubectl(['label', 'pod', 'vol', 'tier=web'])).code, 0);
+  await waitFor(async () => (await exec('reader', 'cat /info/labels')) === 'app="vol"\ntier="web"', 'a label change reaches the downwardAPI file', 30_000, 300);
 
   t.is((await kubectl(['delete', 'pod', 'vol', '--wait=true', '--timeout=30s'])).code, 0);
   await waitFor(() => !existsSync(podDir), 'the pod dir removed', 20_000, 100);

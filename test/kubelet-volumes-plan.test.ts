@@ -1,12 +1,16 @@
 // The volume planner (files, modes, items, optional, downward API values, projected sources,
 // CRI mounts with subPath) and the AtomicWriter-style file swap, on a temp dir.
 import test from 'ava';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigMap, Secret } from '../api/kinds/configmap.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import { writeAtomically } from '../actors/kubelet/volumes/atomic-writer.ts';
+import { VolumeManager } from '../actors/kubelet/volumes/volume-manager.ts';
+import type { ApiClient } from '../bus/client.ts';
+import { VirtualClock } from '../bus/clock.ts';
+import { silentLogger } from '../bus/types.ts';
 import { checkHostPath } from '../actors/kubelet/volumes/host-mounts.ts';
 import { containerMounts, planVolumes, volumeReferences, VolumeSetupError, type PlanInput, type VolumePlan } from '../actors/kubelet/volumes/volume-plan.ts';
 
@@ -147,4 +151,17 @@ test('volume hostPath - type checks as upstream: Directory, DirectoryOrCreate, F
   t.is(checkHostPath(join(dir, 'f/x.txt'), 'File'), undefined);
   t.is(checkHostPath(join(dir, 'f/x.txt'), 'Socket'), `hostPath type check failed: ${join(dir, 'f/x.txt')} is not a socket file`);
   t.is(checkHostPath('/anything', ''), undefined);
+});
+
+test('volume manager - orphaned pod dirs go at start unless the pod is known or still has containers; a pod without volumes gets no dir', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'kvm-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const vm = new VolumeManager({ root, client: {} as ApiClient, clock: new VirtualClock(), log: silentLogger, hostIPs: [], allocatable: {} });
+  t.teardown(() => vm.close());
+  for (const uid of ['known', 'running', 'gone']) mkdirSync(join(root, uid, 'volumes'), { recursive: true });
+  await vm.cleanupOrphans(new Set(['known']), async (uid) => uid === 'running');
+  t.deepEqual(readdirSync(root).sort(), ['known', 'running']);
+  await vm.setUp(pod([]), () => []);
+  t.false(existsSync(join(root, 'u1')));
+  t.true(vm.tracks('u1'));
 });

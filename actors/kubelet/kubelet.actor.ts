@@ -69,7 +69,7 @@ export const kubeletActor = defineActor<KubeletInput>({
     // Pods' resolv.conf by dnsPolicy (dns-config.ts), over the node's own read once.
     const dnsSettings = { clusterDNS: cfg.clusterDNS, clusterDomain: cfg.clusterDomain, host: readHostResolvConf(cfg.resolvConf, log), nodeIPs: [cfg.internalIP] };
     // A real runtime's pod volumes on the host (volumes/); the sim runtime has no files to mount.
-    const volumes = cfg.cri ? new VolumeManager({ root: cfg.cri.podsDir ?? join(dirname(cfg.cri.logRoot), 'kubelet-pods'), client: deps.client, clock, log, hostIPs: [cfg.internalIP], allocatable: cfg.allocatable, resyncMs: cfg.cri.volumeResyncMs }) : undefined;
+    const volumes = cfg.cri ? new VolumeManager({ root: cfg.cri.podsDir ?? join(dirname(cfg.cri.logRoot), 'kubelet-pods'), client: deps.client, clock, log, hostIPs: [cfg.internalIP], allocatable: cfg.allocatable, resyncMs: cfg.cri.volumeResyncMs, current: (p) => informer.get(`${p.metadata.namespace}/${p.metadata.name}`) }) : undefined;
     if (volumes) deps.onStop(() => volumes.close());
     const pods = new PodEffects({ runtime, status, events, clock, log, env, dns: (pod) => podDnsConfig(pod, dnsSettings), volumes });
     const identity = { machineID: rng.hex(16), systemUUID: rng.uuid(), bootID: rng.uuid(), runtimeVersion: `${runtime.name}://${runtime.version}` };
@@ -174,7 +174,10 @@ export const kubeletActor = defineActor<KubeletInput>({
               .then((list) => {
                 for (const c of list) adoptable.set(c.podUid, [...(adoptable.get(c.podUid) ?? []), c]);
                 return informer.start();
-              });
+              })
+              // Volumes of pods deleted while the kubelet was down, once it knows its pods and what still runs.
+              .then(() => volumes?.cleanupOrphans(new Set(informer.list().map((p) => p.metadata.uid!)), async (uid) => (await runtime.listContainers({ podUid: uid })).length > 0))
+              .catch((err: Error) => log.warn({ err: err.message }, 'orphaned pod volumes not cleaned up'));
           started = true;
           const off = runtime.onContainerExit((exit) => runAsRoot(deps.id, () => sendBack({ type: 'container.exited', exit, now: clock.now() })));
           // A runtime that stops answering makes the node NotReady (runtime-health.ts).

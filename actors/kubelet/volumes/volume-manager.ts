@@ -2,7 +2,7 @@
 // the sandbox (fetching the ConfigMaps and Secrets they name), keeps configMap, secret, downwardAPI
 // and projected files in step with the API by a periodic resync (AtomicWriter swaps, so running
 // containers see updates as a whole), and removes the pod dir, unmounting tmpfs, once the pod is gone.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceList } from '../../../api/kinds/common.ts';
 import type { ConfigMap, Secret } from '../../../api/kinds/configmap.ts';
@@ -27,6 +27,8 @@ export interface VolumeManagerDeps {
   allocatable: ResourceList;
   /** How often mounted API data is compared with the API (default 5 s). */
   resyncMs?: number;
+  /** The pod as the kubelet's informer has it now (labels and annotations for downwardAPI files follow it). */
+  current?: (pod: Pod) => Pod | undefined;
 }
 
 /** What the manager keeps of a pod it set up: its latest spec and IPs, for the resync. */
@@ -85,6 +87,19 @@ export class VolumeManager {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  /**
+   * Removes the dirs of pods that are neither known (`keep`) nor running (upstream
+   * cleanupOrphanedPodDirs): what pods deleted while the kubelet was down left.
+   */
+  async cleanupOrphans(keep: Set<string>, running: (uid: string) => Promise<boolean>): Promise<void> {
+    const uids = existsSync(this.d.root) ? readdirSync(this.d.root) : [];
+    for (const uid of uids) {
+      if (keep.has(uid) || this.pods.has(uid) || (await running(uid))) continue;
+      this.d.log.info({ uid }, 'removing the volumes of an orphaned pod');
+      await this.tearDown(uid);
+    }
+  }
+
   /** Stops the resync (volumes stay: a restarted kubelet finds them). */
   close(): void {
     this.closed = true;
@@ -130,7 +145,9 @@ export class VolumeManager {
   /** Rewrites every tracked pod's API-data volumes that changed; a failure keeps the old files (as upstream). */
   private async resync(): Promise<void> {
     for (const [uid, t] of [...this.pods]) {
-      const pod = t.pod();
+      const seen = t.pod();
+      const now = this.d.current?.(seen);
+      const pod = now?.metadata.uid === uid ? now : seen;
       const input = await this.fetch(pod, t.podIPs()).catch((err: Error) => void this.d.log.warn({ pod: pod.metadata.name, err: err.message }, 'volume resync: objects not read'));
       for (const v of input ? ((pod.spec.volumes ?? []) as AnyVolume[]) : []) {
         if (!this.pods.has(uid)) break;
