@@ -16,6 +16,7 @@ import { EventRecorder } from '../lib/events.ts';
 import { resolveConfig, type KubeletInput } from './kubelet.config.ts';
 import { kubeletMachine, type KubeletEvent, type NodeCommand } from './kubelet.machine.ts';
 import { HostGwRoutes } from './cni/host-gw.effects.ts';
+import { PodMasquerade } from './cni/pod-masq.ts';
 import { PodNetwork } from './cni/pod-network.ts';
 import { podDnsConfig } from './dns-config.ts';
 import { readHostResolvConf } from './dns-host.ts';
@@ -80,7 +81,7 @@ export const kubeletActor = defineActor<KubeletInput>({
     // Logs and exec for `kubectl logs` / `kubectl exec`, asked by the gateway over the bus.
     const stopServing = serveNode({ bus: deps.bus, clock, runtime, nodeName: cfg.nodeName, pod: (ns, name) => informer.get(`${ns}/${name}`), log });
     // A real runtime's pod network: the node's CNI conflist once it has a pod CIDR, host-gw routes to the other nodes.
-    const network = cfg.cri?.cniConfDir ? new PodNetwork({ nodeName: cfg.nodeName, confDir: cfg.cri.cniConfDir, nodes: deps.informers.get<Node>('nodes'), routes: new HostGwRoutes({ log }), cni: { dataDir: `${cfg.cri.cniConfDir}-ipam` }, log }) : undefined;
+    const network = cfg.cri?.cniConfDir ? new PodNetwork({ nodeName: cfg.nodeName, confDir: cfg.cri.cniConfDir, nodes: deps.informers.get<Node>('nodes'), routes: new HostGwRoutes({ log }), masquerade: new PodMasquerade({ nodeName: cfg.nodeName, log }), cni: { dataDir: `${cfg.cri.cniConfDir}-ipam` }, log }) : undefined;
     network?.start();
     if (network) deps.onStop(() => network.stop());
     deps.onStop(() => {
@@ -157,6 +158,8 @@ export const kubeletActor = defineActor<KubeletInput>({
               // A pod's containers still in the runtime from before a restart go to its new worker, once.
               const containers = adoptable.get(pod.metadata.uid!);
               adoptable.delete(pod.metadata.uid!);
+              // An adopted pod's volumes are resynced again (its files brought up to date, as after any kubelet restart).
+              if (containers?.length) volumes?.setUp(pod, () => (pod.status?.podIP ? [pod.status.podIP] : []), () => informer.get(`${pod.metadata.namespace}/${pod.metadata.name}`) ?? pod).catch((err: Error) => log.warn({ pod: pod.metadata.name, err: err.message }, 'adopted pod volumes not set up'));
               sendBack({ type: 'pod.upserted', pod, now: clock.now(), containers });
             },
             update: (old: Pod, pod: Pod) => {
