@@ -10,6 +10,7 @@ import type { InformerHandlers } from '../../../bus/informer.ts';
 import type { Logger } from '../../../bus/types.ts';
 import { CNI_CONF_FILE, cniConfList, type CniNodeConfig } from './cni-config.ts';
 import type { HostGwRoutes } from './host-gw.effects.ts';
+import type { PodMasquerade } from './pod-masq.ts';
 
 /** The Node informer as the pod network uses it. */
 export interface NodeSource extends Pick<Lister<Node>, 'get' | 'list'> {
@@ -24,6 +25,8 @@ export interface PodNetworkOptions {
   nodes: NodeSource;
   /** host-gw routes; undefined: none (one node, or routes made elsewhere). */
   routes?: HostGwRoutes;
+  /** Masquerades pod traffic leaving the cluster's pod CIDRs (the conflist's own ipMasq is then off); undefined: the bridge plugin's ipMasq. */
+  masquerade?: PodMasquerade;
   /** Extra conflist settings (bridge name, ipMasq, MTU). */
   cni?: Omit<CniNodeConfig, 'nodeName' | 'podCIDRs'>;
   log: Logger;
@@ -63,6 +66,7 @@ export class PodNetwork {
     this.o.nodes.off(this.handlers);
     await this.running;
     await this.o.routes?.clear().catch((err: Error) => this.o.log.error({ err: err.message }, 'removing host-gw routes failed'));
+    await this.o.masquerade?.clear().catch((err: Error) => this.o.log.error({ err: err.message }, 'removing the masquerade table failed'));
   }
 
   /** Asks for a sync: one at a time, and one more if something changed meanwhile. */
@@ -86,8 +90,11 @@ export class PodNetwork {
   private async sync(): Promise<void> {
     const self = this.o.nodes.get(this.o.nodeName);
     const cidrs = cidrsOf(self);
+    // Before the conflist, so no pod's traffic ever leaves unmasqueraded.
+    await this.o.masquerade?.sync(cidrs, this.o.nodes.list().flatMap(cidrsOf));
     if (cidrs.length && cidrs.join(',') !== this.written) {
-      await this.writeConf(JSON.stringify(cniConfList({ ...this.o.cni, nodeName: this.o.nodeName, podCIDRs: cidrs }), null, 2) + '\n');
+      const ipMasq = this.o.masquerade ? false : this.o.cni?.ipMasq;
+      await this.writeConf(JSON.stringify(cniConfList({ ...this.o.cni, ipMasq, nodeName: this.o.nodeName, podCIDRs: cidrs }), null, 2) + '\n');
       this.written = cidrs.join(',');
       this.o.log.info({ podCIDRs: cidrs }, 'CNI configuration written');
       for (const r of this.readyWaiters.splice(0)) r();
