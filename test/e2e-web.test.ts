@@ -48,7 +48,7 @@ const probed = (name: string, healthy: boolean) => ({
     containers: [
       {
         ...httpd,
-        command: ['sh', '-c', `mkdir -p /w && echo ${name} > /w/index.html && ${healthy ? 'echo ok > /w/healthz && ' : ''}exec httpd -f -p 8080 -h /w`],
+        command: ['sh', '-c', `mkdir -p /w && echo ${name} > /w/index.html && ${healthy ? 'echo ok > /w/healthz && ' : ''}exec httpd -f -v -p 8080 -h /w`],
         readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
         volumeMounts: [],
       },
@@ -154,11 +154,20 @@ test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd repl
   t.regex(resolv, /^options ndots:5$/m);
 
   // 30 requests by the short name reach neither pod out of the endpoints, though both serve when asked directly.
-  await apply('spread', [job('spread', `for i in $(seq 30); do wget -qO- http://web/ || echo failed; done; wget -qO- http://${sickIP}:8080/; wget -qO- http://${tiredIP}:8080/`)]);
+  const script = `ip -4 -o addr show eth0; for i in $(seq 30); do wget -qO- http://web/ || echo failed; done; wget -qO- http://${sickIP}:8080/; wget -qO- http://${tiredIP}:8080/`;
+  await apply('spread', [job('spread', script)]);
   await waitFor(async () => (await kubectl(['get', 'job', 'spread', '-o', 'jsonpath={.status.succeeded}'])) === '1', 'the spread Job completes', 30_000, 200);
   const lines = (await kubectl(['logs', 'job/spread'])).trim().split('\n');
+  const client = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(lines.shift() ?? '')?.[1];
   t.deepEqual(lines.splice(30), ['sick', 'tired'], 'both serve by their IPs');
   t.true(lines.every((l) => l === '<h1>hello from kubus</h1>'), lines.join('\n'));
+  // httpd -v logs each request's client: the Job's pod reached every replica (on both nodes), and the two others once each (directly).
+  const served = async (pod: string) => (await kubectl(['logs', pod], true)).split('\n').filter((l) => l.startsWith(`[::ffff:${client}]:`)).length; // it listens on IPv6 too
+  const hits = Object.fromEntries(await Promise.all(pods.map(async ([pod]) => [pod, await served(pod)] as const)));
+  t.like(hits, { sick: 1, tired: 1 }, JSON.stringify(hits));
+  const replicas = pods.filter(([pod]) => pod.startsWith('web-')).map(([pod]) => hits[pod]);
+  t.true(replicas.every((n) => n > 0), JSON.stringify(hits));
+  t.is(replicas.reduce((a, b) => a + b, 0), 30);
 
   t.log(`kubus up: ${upMs} ms; apply → 3 replicas Ready: ${readyMs} ms; Job create → complete: ${jobMs} ms; probe failing → out of the endpoints: ${unreadyMs} ms; whole test so far: ${Date.now() - started} ms`);
   up.kill('SIGINT');
