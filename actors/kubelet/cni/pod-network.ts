@@ -90,8 +90,9 @@ export class PodNetwork {
   private async sync(): Promise<void> {
     const self = this.o.nodes.get(this.o.nodeName);
     const cidrs = cidrsOf(self);
-    // Before the conflist, so no pod's traffic ever leaves unmasqueraded.
-    await this.o.masquerade?.sync(cidrs, this.o.nodes.list().flatMap(cidrsOf));
+    // Before the conflist, so pods' traffic leaves masqueraded from the start. A failure (no nft?) costs
+    // pods only their way out of the cluster: logged, retried at the next sync, and the conflist still goes.
+    await this.o.masquerade?.sync(cidrs, this.o.nodes.list().flatMap(cidrsOf)).catch((err: Error) => this.o.log.error({ err: err.message }, 'pod masquerade table not written'));
     if (cidrs.length && cidrs.join(',') !== this.written) {
       const ipMasq = this.o.masquerade ? false : this.o.cni?.ipMasq;
       await this.writeConf(JSON.stringify(cniConfList({ ...this.o.cni, ipMasq, nodeName: this.o.nodeName, podCIDRs: cidrs }), null, 2) + '\n');
