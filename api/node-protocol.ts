@@ -71,7 +71,9 @@ export interface ExecReply {
  * and relays its channels as StreamFrames to `toClient`; the reply names where the client sends its own.
  */
 export interface StreamRequest {
-  kind: 'exec' | 'attach';
+  /** portforward: a TCP connection to `port` in the pod's network (CRI PortForward): channel 0 data both ways, 1 errors. */
+  kind: 'exec' | 'attach' | 'portforward';
+  port?: number;
   namespace: string;
   name: string;
   uid?: string;

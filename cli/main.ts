@@ -11,6 +11,7 @@ import { getCommand } from './commands/get.ts';
 import { imageCommand } from './commands/image.ts';
 import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { logsCommand } from './commands/logs.ts';
+import { portForwardCommand } from './commands/port-forward.ts';
 import { rolloutCommand } from './commands/rollout.ts';
 import { scaleCommand } from './commands/scale.ts';
 import { scenarioCommand } from './commands/scenario.ts';
@@ -50,6 +51,7 @@ traceCommand(program);
 imageCommand(program);
 execCommand(program);
 logsCommand(program);
+portForwardCommand(program);
 
 program.parseAsync(process.argv).then(
   () => {

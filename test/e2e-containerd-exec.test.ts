@@ -1,9 +1,11 @@
 // Streaming exec against a real containerd (CRI Exec's streaming server, relayed by the kubelet over
-// the bus): kubectl exec with stdin and exit codes, `kubus exec` (also -it, driven through a pipe:
-// the test has no pty), and `kubus logs` for a pod, a deployment and a job. hostNetwork pods, no CNI.
+// the bus): kubectl exec with stdin and exit codes, kubectl attach, `kubus exec` (also -it, driven
+// through a pipe: the test has no pty), `kubus logs` for a pod, a deployment and a job, and
+// `kubus port-forward` (CRI PortForward). hostNetwork pods, no CNI.
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -13,7 +15,16 @@ import { natsServer } from './helpers/nats.ts';
 import { runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
-test('e2e containerd exec - kubectl exec -i and exit codes, kubus exec (-i, -it), kubus logs pod/deploy/job', async (t) => {
+/** A TCP port nothing listens on now (one just closed). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+test('e2e containerd exec - kubectl exec -i and exit codes, kubectl attach -i, kubus exec (-i, -it, resize), kubus logs pod/deploy/job, kubus port-forward', async (t) => {
   const nats = await natsServer(t);
   const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-exec-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
@@ -101,6 +112,15 @@ test('e2e containerd exec - kubectl exec -i and exit codes, kubus exec (-i, -it)
   const none = await kubus(['logs', 'job/nope']);
   t.is(none.code, 1);
   t.regex(none.stderr, /jobs.* "nope" not found/);
+
+  // kubus port-forward: a local port reaches busybox httpd listening on the pod's loopback, through CRI PortForward.
+  const remote = await freePort();
+  const started = await kubus(['exec', 'shell', '--', 'sh', '-c', `mkdir -p /www && echo forwarded > /www/index.html && httpd -p 127.0.0.1:${remote} -h /www`]);
+  t.is(started.code, 0, started.stderr);
+  const pf = startKubus(t, ['--nats', nats.url, 'port-forward', 'shell', `:${remote}`], env);
+  const [, local] = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> /);
+  for (let i = 0; i < 2; i++) t.is(await (await fetch(`http://127.0.0.1:${local}/`)).text(), 'forwarded\n', 'each connection its own stream');
+  await pf.kill('SIGINT');
 
   for (const [kind, n] of [['deployment', 'web'], ['job', 'once'], ['pod', 'shell']]) await kubectl(['delete', kind, n, '--wait=false']);
   await node.kill('SIGTERM');

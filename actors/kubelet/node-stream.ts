@@ -19,10 +19,12 @@ export interface StreamDeps {
   log: Logger;
 }
 
-/** Connects to the runtime's stream URL; resolves once it is open. */
-function connect(url: string): Promise<WebSocket> {
+/** Connects to the runtime's stream URL, `ws` set up by `setup` before anything arrives; resolves once it is open. */
+function connect(url: string, setup: (ws: WebSocket) => void): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, [RUNTIME_PROTOCOL]);
+    // Frames that come with the handshake's answer are emitted at once: the listeners must be there first.
+    setup(ws);
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`the runtime's streaming server answered ${res.statusCode}`)));
@@ -37,27 +39,36 @@ export function streamSessions(d: StreamDeps) {
   /** Opens the runtime's stream for `c` and relays it; returns where the client sends its frames. */
   const start = async (req: StreamRequest, c: ContainerInfo): Promise<StreamReply> => {
     if (!d.runtime.streamUrl) throw new StatusError(405, 'MethodNotAllowed', `the ${d.runtime.name} runtime has no streaming exec or attach`);
-    if (c.state !== 'running') throw new StatusError(400, 'BadRequest', `container "${req.container}" in pod "${req.name}" is not running`);
-    const url = await d.runtime.streamUrl(req.kind, c.id, req);
-    const ws = await connect(url);
-    open.add(ws);
+    const forward = req.kind === 'portforward';
+    if (forward && !(Number.isInteger(req.port) && req.port! > 0 && req.port! < 65536)) throw new StatusError(400, 'BadRequest', `invalid port ${req.port}`);
+    if (!forward && c.state !== 'running') throw new StatusError(400, 'BadRequest', `container "${req.container}" in pod "${req.name}" is not running`);
+    // A port-forward reaches the pod's sandbox (its network), found through one of its containers.
+    const url = await d.runtime.streamUrl(req.kind, forward ? c.sandboxId : c.id, req);
     const toKubelet = streamSession(d.bus.id, `s${++seq}`);
     const send = (frame: StreamFrame) => d.bus.publish(req.toClient, frame);
-    ws.on('message', (data: Buffer) => {
-      // An empty message per channel opens it (the protocol's handshake); nothing to relay.
-      if (data.length > 1) send({ ch: data[0], data: data.subarray(1).toString('base64') });
-    });
-    const sub = d.bus.subscribe<StreamFrame>(toKubelet, (msg) => {
-      const f = msg.data ?? {};
-      if (f.end) ws.close(1000);
-      else if ((f.ch === STDIN || f.ch === RESIZE) && f.data && ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([f.ch]), Buffer.from(f.data, 'base64')]));
-    });
-    ws.on('error', (err) => d.log.debug({ err }, 'runtime stream error'));
-    ws.on('close', () => {
-      open.delete(ws);
-      sub.unsubscribe();
-      send({ end: true });
-    });
+    // A port-forward's stream starts each channel with its port (2 bytes, little-endian): not data.
+    const prefixed = new Set(forward ? [0, 1] : []);
+    const relay = (ws: WebSocket) => {
+      open.add(ws);
+      ws.on('message', (data: Buffer) => {
+        let body = data.subarray(1);
+        if (prefixed.delete(data[0])) body = body.subarray(2);
+        // An empty message per channel opens it (the protocol's handshake); nothing to relay.
+        if (body.length) send({ ch: data[0], data: body.toString('base64') });
+      });
+      const sub = d.bus.subscribe<StreamFrame>(toKubelet, (msg) => {
+        const f = msg.data ?? {};
+        if (f.end) ws.close(1000);
+        else if ((f.ch === STDIN || f.ch === RESIZE) && f.data && ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([f.ch]), Buffer.from(f.data, 'base64')]));
+      });
+      ws.on('error', (err) => d.log.debug({ err }, 'runtime stream error'));
+      ws.on('close', () => {
+        open.delete(ws);
+        sub.unsubscribe();
+        send({ end: true });
+      });
+    };
+    await connect(url, relay);
     return { toKubelet };
   };
 

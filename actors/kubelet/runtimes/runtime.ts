@@ -163,7 +163,7 @@ export interface ContainerRuntime {
    * Opens an interactive exec or attach (CRI Exec/Attach) and returns the URL of the runtime's
    * streaming server to connect to (k8s channel protocol). Optional: runtimes without it run exec to completion.
    */
-  streamUrl?(kind: 'exec' | 'attach', id: string, o: { command: string[]; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
+  streamUrl?(kind: 'exec' | 'attach' | 'portforward', id: string, o: { command: string[]; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean; port?: number }): Promise<string>;
   /**
    * Answers a probe itself. Optional: runtimes without it get exec probes through `exec` and
    * network probes from the kubelet; the sim runtime has no network, so it answers all kinds.

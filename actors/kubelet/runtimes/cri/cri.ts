@@ -263,7 +263,7 @@ export class CriRuntime implements ContainerRuntime {
     }
   }
 
-  streamUrl(kind: 'exec' | 'attach', id: string, o: StreamOptions): Promise<string> {
+  streamUrl(kind: 'exec' | 'attach' | 'portforward', id: string, o: StreamOptions): Promise<string> {
     return criStreamUrl(this.client, kind, id, o);
   }
 
