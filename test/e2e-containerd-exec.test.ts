@@ -121,6 +121,16 @@ test('e2e containerd exec - kubectl exec -i and exit codes, kubectl attach -i, k
   const [, local] = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> /);
   for (let i = 0; i < 2; i++) t.is(await (await fetch(`http://127.0.0.1:${local}/`)).text(), 'forwarded\n', 'each connection its own stream');
   await pf.kill('SIGINT');
+  // kubectl port-forward: its WebSocket tunnel is refused, it falls back to SPDY/3.1, which the gateway serves.
+  const kpf = spawn(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), 'port-forward', 'pod/shell', `:${remote}`], { env: { PATH: process.env.PATH, HOME: home } });
+  t.teardown(() => kpf.kill('SIGKILL'));
+  let kpfOut = '';
+  kpf.stdout.on('data', (d: Buffer) => (kpfOut += d.toString()));
+  kpf.stderr.on('data', (d: Buffer) => (kpfOut += d.toString()));
+  await waitFor(() => /Forwarding from 127\.0\.0\.1:\d+ -> /.test(kpfOut), 'kubectl port-forward listening', 20_000, 100);
+  const kLocal = /Forwarding from 127\.0\.0\.1:(\d+) -> /.exec(kpfOut)![1];
+  for (let i = 0; i < 2; i++) t.is(await (await fetch(`http://127.0.0.1:${kLocal}/`)).text(), 'forwarded\n', kpfOut);
+  kpf.kill('SIGINT');
 
   for (const [kind, n] of [['deployment', 'web'], ['job', 'once'], ['pod', 'shell']]) await kubectl(['delete', kind, n, '--wait=false']);
   await node.kill('SIGTERM');

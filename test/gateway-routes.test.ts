@@ -12,7 +12,8 @@ test('gateway routes - core collection across namespaces', names, '/api/v1/pods'
 test('gateway routes - core collection in a namespace', names, '/api/v1/namespaces/default/pods', { plural: 'pods', namespace: 'default' });
 test('gateway routes - one object', names, '/api/v1/namespaces/default/pods/web', { plural: 'pods', namespace: 'default', name: 'web' });
 test('gateway routes - a subresource', names, '/apis/apps/v1/namespaces/d/deployments/web/scale', { plural: 'deployments', namespace: 'd', name: 'web', subresource: 'scale' });
-test('gateway routes - pods/log, pods/exec and pods/attach', (t) => {
+test('gateway routes - pods/log, pods/exec, pods/attach and pods/portforward', (t) => {
+  t.is(resourceRoute('/api/v1/namespaces/default/pods/web/portforward').subresource, 'portforward');
   t.is(resourceRoute('/api/v1/namespaces/default/pods/web/attach').subresource, 'attach');
   t.is(resourceRoute('/api/v1/namespaces/default/pods/web/log').subresource, 'log');
   t.is(resourceRoute('/api/v1/namespaces/default/pods/web/exec').subresource, 'exec');
@@ -35,7 +36,7 @@ for (const p of [
   '/api/v1/pods/web',
   '/api/v1/namespaces/default/nodes',
   '/api/v1/namespaces/default/configmaps/x/status',
-  '/api/v1/namespaces/default/pods/x/portforward',
+  '/api/v1/namespaces/default/pods/x/proxy',
   '/api/v1/namespaces/default/configmaps/x/log',
   '/api/v1/namespaces/default/pods/x/status/extra',
   '/api/v1/namespaces/x/finalize',

@@ -32,6 +32,7 @@ export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: str
   if (d.plural === 'pods') out.push({ name: 'binding', verbs: ['create'], kind: 'Binding' });
   if (d.plural === 'pods') out.push({ name: 'log', verbs: ['get'], kind: 'Pod' }, { name: 'exec', verbs: ['create', 'get'], kind: 'PodExecOptions' });
   if (d.plural === 'pods') out.push({ name: 'attach', verbs: ['create', 'get'], kind: 'PodAttachOptions' });
+  if (d.plural === 'pods') out.push({ name: 'portforward', verbs: ['create', 'get'], kind: 'PodPortForwardOptions' });
   if (d.plural === 'pods') out.push({ name: 'eviction', verbs: ['create'], kind: 'Eviction', group: 'policy', version: 'v1' });
   return out;
 }
