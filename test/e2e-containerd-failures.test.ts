@@ -90,6 +90,14 @@ test('e2e containerd failures - ErrImagePull then ImagePullBackOff and a pull ag
     t.true(pullEvents.includes(want), `event ${want} in ${pullEvents.join(' | ')}`);
   t.true(pullEvents.some((e: string) => e.startsWith(`Failed: Failed to pull image "${image}": rpc error:`)));
 
+  // Not present, and the policy says never pull: ErrImageNeverPull with upstream's texts.
+  await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'never', namespace: 'default' }, spec: { ...base, containers: [{ name: 'c', image, imagePullPolicy: 'Never', command: ['true'] }] } }, 'never.yaml');
+  const neverMessage = `Container image "${image}" is not present with pull policy of Never`;
+  await waitFor(async () => (await status('never')).state?.waiting?.reason === 'ErrImageNeverPull', 'never in ErrImageNeverPull', 30_000, 200);
+  t.is((await status('never')).state.waiting.message, neverMessage);
+  await waitFor(async () => (await events('never')).some((e: { reason: string; message: string }) => e.reason === 'ErrImageNeverPull' && e.message === neverMessage), 'the ErrImageNeverPull event', 10_000, 200);
+  t.true((await events('never')).some((e: { reason: string; message: string }) => e.reason === 'Failed' && e.message === 'Error: ErrImageNeverPull'));
+
   // A command that does not exist: the runtime's start error, then the crash-loop backoff.
   const startReasons = watchReasons('nocmd');
   await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nocmd', namespace: 'default' }, spec: { ...base, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Never', command: ['/no/such/cmd'] }] } }, 'nocmd.yaml');
@@ -129,6 +137,6 @@ test('e2e containerd failures - ErrImagePull then ImagePullBackOff and a pull ag
   await waitFor(async () => (await status('port-b')).ready === true, 'port-b ready once port-a is gone', 60_000, 200);
 
   t.like(await status('healthy'), { ready: true, restartCount: 0 });
-  for (const p of ['nopull', 'nocmd', 'port-b', 'healthy']) t.is((await kubectl(['delete', 'pod', p, '--wait=true', '--timeout=30s'])).code, 0);
+  for (const p of ['nopull', 'never', 'nocmd', 'port-b', 'healthy']) t.is((await kubectl(['delete', 'pod', p, '--wait=true', '--timeout=30s'])).code, 0);
   await node.kill('SIGTERM');
 });

@@ -144,10 +144,12 @@ export class PodEffects {
     } catch (err) {
       const reason = errReason(err, step);
       if (reason === 'ErrImagePull') events?.record(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${errMessage(err)}`);
+      if (reason === 'ErrImageNeverPull') events?.record(pod, 'Warning', reason, errMessage(err));
       // A start the runtime refused (no such command) leaves an exited instance (StartError, 128): it is an exit, restarted with the crash-loop backoff.
       const info = created && reason === 'RunContainerError' ? await runtime.containerStatus(created).catch(() => undefined) : undefined;
-      // Upstream records the gRPC message, which for a failed pull is the error's name alone; a start that lost a race (the sim's) records nothing.
-      if (reason !== 'RunContainerError' || info?.state === 'exited') events?.record(pod, 'Warning', 'Failed', `Error: ${reason === 'ErrImagePull' ? reason : errMessage(err)}`);
+      // Upstream records the gRPC message, which for an image error is the error's name alone; a start that lost a race (the sim's) records nothing.
+      const named = reason === 'ErrImagePull' || reason === 'ErrImageNeverPull';
+      if (reason !== 'RunContainerError' || info?.state === 'exited') events?.record(pod, 'Warning', 'Failed', `Error: ${named ? reason : errMessage(err)}`);
       if (info?.state === 'exited') {
         const at = clock.now();
         send({ type: 'container.exited', name, id: info.id, exitCode: info.exitCode ?? 128, reason: info.reason ?? 'StartError', message: info.message ?? errMessage(err), startedAt: info.startedAt ?? 0, finishedAt: info.finishedAt ?? at, now: at });
