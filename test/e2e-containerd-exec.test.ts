@@ -1,6 +1,6 @@
 // Streaming exec against a real containerd (CRI Exec's streaming server, relayed by the kubelet over
 // the bus): kubectl exec with stdin and exit codes, kubectl attach, `kubus exec` (also -it, driven
-// through a pipe: the test has no pty), `kubus logs` for a pod, a deployment and a job, and
+// through a pipe, and in a real pty made by util-linux script), `kubus logs` for a pod, a deployment and a job, and
 // `kubus port-forward` (CRI PortForward). hostNetwork pods, no CNI.
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { cleanUpNode } from './helpers/containerd-node.ts';
 import { KUBECTL } from './helpers/gateway.ts';
 import { natsServer } from './helpers/nats.ts';
-import { runKubus, startKubus } from './helpers/proc.ts';
+import { ROOT, runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** A TCP port nothing listens on now (one just closed). */
@@ -83,6 +83,23 @@ test('e2e containerd exec - kubectl exec -i and exit codes, kubectl attach -i, k
   // The terminal's size reaches the container's pty (a pipe has none: 80x24, as sent on the resize channel).
   const size = await kubus(['exec', '-it', 'shell', '--', 'sh'], 'stty size\nexit\n');
   t.regex(size.stdout, /\r\n24 80\r\n/, size.stderr);
+  // A real pty (util-linux script): kubectl exec -it and kubus exec -it put it in raw mode; the shell's exit code comes back.
+  const inPty = (cmd: string[], input: string) =>
+    new Promise<{ code: number; stdout: string }>((resolve) => {
+      const child = execFile('script', ['-qfec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], { env: { PATH: process.env.PATH, HOME: home, KUBUS_HOME: home }, timeout: 30_000 }, (err, stdout) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+      child.stdin!.end(input);
+    });
+  for (const cmd of [
+    [KUBECTL, '--server', url, '--cache-dir', join(home, 'cache'), 'exec', '-it', 'shell', '--', 'sh'],
+    [process.execPath, join(ROOT, 'bin', 'kubus'), '--nats', nats.url, 'exec', '-it', 'shell', '--', 'sh'],
+  ]) {
+    const r = await inPty(cmd, 'echo $((6*7)); tty\nexit 3\n');
+    t.is(r.code, 3, r.stdout);
+    // The outer pty turns the container's \r\n into \r\r\n.
+    t.regex(r.stdout, /\n42\r+\n\/dev\/pts\/\d+\r+\n/, 'the command ran with a terminal of its own');
+  }
   const eof = await kubus(['exec', '-it', 'shell', '--', 'sh'], 'echo bye\n');
   t.is(eof.code, 0, 'the end of the piped input ends the shell (^D)');
   t.regex(eof.stdout, /bye\r\n/);
