@@ -34,6 +34,8 @@ export async function openNodeStream(bus: Bus, node: string, req: Omit<StreamReq
     on.end();
   };
   const sub = bus.subscribe<StreamFrame>(toClient, (msg) => {
+    // The kubelet's keepalive: a request, answered while the session is wanted.
+    if (msg.reply) return bus.respond(msg, {});
     const f = msg.data ?? {};
     if (f.end) finish();
     else if (typeof f.ch === 'number' && !done) on.frame(f.ch, Buffer.from(f.data ?? '', 'base64'));

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import type { StreamFrame, StreamReply, StreamRequest } from '../../api/node-protocol.ts';
 import { StatusError } from '../../api/status.ts';
 import { streamSession } from '../../bus/subjects.ts';
+import type { Clock } from '../../bus/clock.ts';
 import type { Bus, Logger } from '../../bus/types.ts';
 import type { ContainerInfo, ContainerRuntime } from './runtimes/runtime.ts';
 
@@ -13,10 +14,16 @@ const RUNTIME_PROTOCOL = 'v4.channel.k8s.io';
 const STDIN = 0;
 const RESIZE = 4;
 
+/** How often the kubelet asks a session's client whether it is still there; one gone (killed) ends the session. */
+export const STREAM_KEEPALIVE_MS = 30_000;
+
 export interface StreamDeps {
   bus: Bus;
   runtime: ContainerRuntime;
+  clock: Clock;
   log: Logger;
+  /** STREAM_KEEPALIVE_MS unless told (tests). */
+  keepaliveMs?: number;
 }
 
 /** Connects to the runtime's stream URL, `ws` set up by `setup` before anything arrives; resolves once it is open. */
@@ -62,7 +69,17 @@ export function streamSessions(d: StreamDeps) {
         else if ((f.ch === STDIN || f.ch === RESIZE) && f.data && ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([f.ch]), Buffer.from(f.data, 'base64')]));
       });
       ws.on('error', (err) => d.log.debug({ err }, 'runtime stream error'));
+      // A client that died without saying so (kill -9) answers no keepalive: its session ends.
+      let timer: unknown;
+      const alive = () => {
+        if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) return;
+        timer = d.clock.setTimeout(() => {
+          d.bus.request(req.toClient, { alive: true }, { timeoutMs: 10_000 }).then(alive, () => ws.close(1000));
+        }, d.keepaliveMs ?? STREAM_KEEPALIVE_MS);
+      };
+      alive();
       ws.on('close', () => {
+        d.clock.clearTimeout(timer);
         open.delete(ws);
         sub.unsubscribe();
         send({ end: true });
