@@ -15,7 +15,7 @@ import type { Call, Reply } from './call.ts';
 import { boolParam, MAX_BODY_BYTES, statusOf } from './http.ts';
 import { runAttach } from './attach.ts';
 import { openRelay } from './stream-relay.ts';
-import { servePortForward } from './port-forward.ts';
+import { endPortForwards, servePortForward } from './port-forward.ts';
 import { askKubelet, getPod, validateContainer } from './node-proxy.ts';
 import { resourceRoute, type ResourceTarget } from './routes.ts';
 
@@ -118,7 +118,10 @@ function refuse(socket: Duplex, err: unknown): void {
 const sessions = new WeakMap<Server, WebSocketServer>();
 
 /** Ends the server's exec and attach sessions (the server is closing: its close waits for them). */
-export const endExecSessions = (server: Server) => sessions.get(server)?.clients.forEach((ws) => ws.terminate());
+export const endExecSessions = (server: Server) => {
+  sessions.get(server)?.clients.forEach((ws) => ws.terminate());
+  endPortForwards(server);
+};
 
 /** Serves pods/exec and pods/attach over WebSocket on the server's upgrades (others are refused with a Status). */
 export function serveExec(server: Server, client: ApiClient, clock: Clock, log: Logger): void {
@@ -130,7 +133,7 @@ export function serveExec(server: Server, client: ApiClient, clock: Clock, log: 
       const url = new URL(req.url ?? '/', 'http://gateway');
       const target = resourceRoute(url.pathname);
       const attach = target.subresource === 'attach';
-      if (target.def.plural === 'pods' && target.subresource === 'portforward') return await servePortForward(client, log, target, req, socket);
+      if (target.def.plural === 'pods' && target.subresource === 'portforward') return await servePortForward(server, client, log, target, req, socket);
       if (target.def.plural !== 'pods' || !(attach || target.subresource === 'exec')) throw new StatusError(400, 'BadRequest', 'the server serves upgrades only for pods/exec and pods/attach');
       const p = await plan(client, target, url.searchParams);
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')

@@ -2,7 +2,7 @@
 // SPDY tunnelled in a WebSocket, `SPDY/3.1+portforward.k8s.io`; refused, it falls back to plain
 // SPDY). Each forwarded connection is a pair of SPDY streams (error, data) with one requestID; the
 // pair becomes one port-forward session with the kubelet of the pod's node (CRI PortForward).
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import transport, { type SpdyStream } from 'spdy-transport';
 import { StatusError } from '../../api/status.ts';
@@ -29,12 +29,21 @@ Parser.prototype.parseKVs = function (this: unknown, buf: unknown, cb: (err: Err
 /** Whether an upgrade is kubectl's plain SPDY one (the one served). */
 export const isSpdyUpgrade = (req: IncomingMessage) => /^SPDY\/3\.1$/i.test(req.headers.upgrade ?? '');
 
+/** The SPDY connections of each server (upgraded sockets escape the server's closeAllConnections). */
+const connections = new WeakMap<Server, Set<Duplex>>();
+
+/** Ends the server's port-forward connections (it is closing). */
+export const endPortForwards = (server: Server) => connections.get(server)?.forEach((s) => s.destroy());
+
 /** Serves one port-forward upgrade: checks the pod, switches to SPDY and relays each stream pair. */
-export async function servePortForward(client: ApiClient, log: Logger, target: ResourceTarget, req: IncomingMessage, socket: Duplex): Promise<void> {
+export async function servePortForward(server: Server, client: ApiClient, log: Logger, target: ResourceTarget, req: IncomingMessage, socket: Duplex): Promise<void> {
   if (!isSpdyUpgrade(req)) throw new StatusError(400, 'BadRequest', `kubus serves port-forward over SPDY/3.1 only, not ${req.headers.upgrade}`);
   const pod = await getPod(client, target.namespace, target.name);
   if (pod.status?.phase !== 'Running') throw new StatusError(400, 'BadRequest', `unable to forward port because pod is not running. Current status=${pod.status?.phase ?? 'Pending'}`);
   const node = pod.spec.nodeName!;
+  const open = connections.get(server) ?? new Set();
+  connections.set(server, open.add(socket));
+  socket.once('close', () => open.delete(socket));
   socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n');
   const conn = transport.connection.create(socket, { protocol: 'spdy', isServer: true });
   conn.start(3.1);
