@@ -148,6 +148,8 @@ test('e2e containerd exec - kubectl exec -i and exit codes, kubectl attach -i, k
   const kLocal = /Forwarding from 127\.0\.0\.1:(\d+) -> /.exec(kpfOut)![1];
   for (let i = 0; i < 2; i++) t.is(await (await fetch(`http://127.0.0.1:${kLocal}/`)).text(), 'forwarded\n', kpfOut);
   kpf.kill('SIGINT');
+  const plain = await fetch(`${url}/api/v1/namespaces/default/pods/shell/portforward`, { method: 'POST' });
+  t.like(await plain.json(), { code: 400, reason: 'BadRequest', message: 'Upgrade request required' });
 
   for (const [kind, n] of [['deployment', 'web'], ['job', 'once'], ['pod', 'shell']]) await kubectl(['delete', kind, n, '--wait=false']);
   await node.kill('SIGTERM');

@@ -9,6 +9,7 @@ import { StatusError } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import { openNodeStream } from '../../bus/stream-client.ts';
 import type { Logger } from '../../bus/types.ts';
+import type { Call, Reply } from './call.ts';
 import { getPod } from './node-proxy.ts';
 import type { ResourceTarget } from './routes.ts';
 
@@ -82,4 +83,10 @@ async function relay(client: ApiClient, node: string, pod: Awaited<ReturnType<ty
   data.on('data', (b: Buffer) => session.send(0, b));
   data.on('close', () => session.end());
   data.resume();
+}
+
+/** GET or POST on pods/portforward without an upgrade: the pod is checked, then upstream's 400. */
+export async function portForwardWithoutUpgrade(call: Call): Promise<Reply> {
+  await getPod(call.client, call.target.namespace, call.target.name);
+  throw new StatusError(400, 'BadRequest', 'Upgrade request required');
 }

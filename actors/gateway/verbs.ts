@@ -10,6 +10,7 @@ import { validateFields } from './field-validation.ts';
 import { asRequested } from './output.ts';
 import { evict } from './eviction.ts';
 import { execWithoutUpgrade } from './exec.ts';
+import { portForwardWithoutUpgrade } from './port-forward.ts';
 import { podLogs } from './logs.ts';
 import { decodeDeleteOptions } from './protobuf-options.ts';
 import { getScale, patchScale, putScale } from './scale.ts';
@@ -212,6 +213,8 @@ export const VERBS: readonly VerbRoute[] = [
   { method: 'POST', on: 'exec', run: execWithoutUpgrade },
   { method: 'GET', on: 'attach', run: execWithoutUpgrade },
   { method: 'POST', on: 'attach', run: execWithoutUpgrade },
+  { method: 'GET', on: 'portforward', run: portForwardWithoutUpgrade },
+  { method: 'POST', on: 'portforward', run: portForwardWithoutUpgrade },
   { method: 'POST', on: 'eviction', run: evict },
 ];
 
