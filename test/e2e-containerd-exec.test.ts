@@ -4,50 +4,17 @@
 // `kubus port-forward` (CRI PortForward). hostNetwork pods, no CNI.
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { cleanUpNode } from './helpers/containerd-node.ts';
+import { freePort, startContainerdCluster } from './helpers/containerd-node.ts';
 import { KUBECTL } from './helpers/gateway.ts';
-import { natsServer } from './helpers/nats.ts';
 import { ROOT, runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
-/** A TCP port nothing listens on now (one just closed). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 test('e2e containerd exec - kubectl exec -i and exit codes, kubectl attach -i, kubus exec (-i, -it, resize), kubus logs pod/deploy/job, kubus port-forward', async (t) => {
-  const nats = await natsServer(t);
-  const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-exec-'));
-  t.teardown(() => rmSync(home, { recursive: true, force: true }));
-  const env = { KUBUS_HOME: home };
-  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,scheduler,controller-manager,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
-  const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
-  const name = `cri-exec-${process.pid}`;
-  t.teardown(() => cleanUpNode(name));
-  const node = startKubus(t, ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--proxy', 'none', '--log-level', 'warn'], env);
-  await node.waitFor(/node\(s\) .* running/, 60_000);
-  const archive = join(home, 'busybox.tar');
-  t.is((await runKubus(['image', 'build', 'busybox', '-o', archive])).code, 0);
-  const imported = await runKubus(['image', 'import', '--node', name, archive], { env });
-  t.is(imported.code, 0, imported.stderr);
-
-  const kubectl = (args: string[], input?: string) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-      child.stdin!.end(input ?? '');
-    });
-  const kubus = (args: string[], input?: string) => runKubus(['--nats', nats.url, ...args], { input, env });
+  const { natsUrl, home, env, url, name, node, kubectl } = await startContainerdCluster(t, 'cri-exec', 'apiserver,scheduler,controller-manager,gateway');
+  const kubus = (args: string[], input?: string) => runKubus(['--nats', natsUrl, ...args], { input, env });
   const apply = async (obj: object, file: string) => {
     writeFileSync(join(home, file), stringify(obj));
     const r = await kubectl(['apply', '-f', join(home, file)]);
@@ -93,7 +60,7 @@ test('e2e containerd exec - kubectl exec -i and exit codes, kubectl attach -i, k
     });
   for (const cmd of [
     [KUBECTL, '--server', url, '--cache-dir', join(home, 'cache'), 'exec', '-it', 'shell', '--', 'sh'],
-    [process.execPath, join(ROOT, 'bin', 'kubus'), '--nats', nats.url, 'exec', '-it', 'shell', '--', 'sh'],
+    [process.execPath, join(ROOT, 'bin', 'kubus'), '--nats', natsUrl, 'exec', '-it', 'shell', '--', 'sh'],
   ]) {
     const r = await inPty(cmd, 'echo $((6*7)); tty\nexit 3\n');
     t.is(r.code, 3, r.stdout);
@@ -134,7 +101,7 @@ test('e2e containerd exec - kubectl exec -i and exit codes, kubectl attach -i, k
   const remote = await freePort();
   const started = await kubus(['exec', 'shell', '--', 'sh', '-c', `mkdir -p /www && echo forwarded > /www/index.html && httpd -p 127.0.0.1:${remote} -h /www`]);
   t.is(started.code, 0, started.stderr);
-  const pf = startKubus(t, ['--nats', nats.url, 'port-forward', 'shell', `:${remote}`], env);
+  const pf = startKubus(t, ['--nats', natsUrl, 'port-forward', 'shell', `:${remote}`], env);
   const [, local] = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> /);
   for (let i = 0; i < 2; i++) t.is(await (await fetch(`http://127.0.0.1:${local}/`)).text(), 'forwarded\n', 'each connection its own stream');
   await pf.kill('SIGINT');

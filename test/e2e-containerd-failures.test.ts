@@ -5,50 +5,17 @@
 // the node leaves the next pod that wants it unscheduled with the NodePorts message. The rest of the
 // cluster is not disturbed: a healthy pod keeps running with no restart.
 import test from 'ava';
-import { execFile, spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { cleanUpNode } from './helpers/containerd-node.ts';
+import { freePort, startContainerdCluster } from './helpers/containerd-node.ts';
 import { KUBECTL } from './helpers/gateway.ts';
-import { natsServer } from './helpers/nats.ts';
-import { runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
-/** A TCP port nothing listens on now (one just closed). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 test('e2e containerd failures - ErrImagePull then ImagePullBackOff and a pull again after 10 s; a missing command: RunContainerError (StartError 128) then CrashLoopBackOff; a taken hostPort: not scheduled; a healthy pod undisturbed', async (t) => {
-  const nats = await natsServer(t);
-  const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-fail-'));
-  t.teardown(() => rmSync(home, { recursive: true, force: true }));
-  const env = { KUBUS_HOME: home };
-  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,scheduler,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
-  const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
-  const name = `cri-fail-${process.pid}`;
-  // Registered before the node process, so it runs after that is stopped.
-  t.teardown(() => cleanUpNode(name));
-  const node = startKubus(t, ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--proxy', 'none', '--log-level', 'warn'], env);
-  await node.waitFor(/node\(s\) .* running/, 60_000);
-  const archive = join(home, 'busybox.tar');
-  t.is((await runKubus(['image', 'build', 'busybox', '-o', archive])).code, 0);
-  const imported = await runKubus(['image', 'import', '--node', name, archive], { env });
-  t.is(imported.code, 0, imported.stderr);
+  const { home, url, node, kubectl } = await startContainerdCluster(t, 'cri-fail', 'apiserver,scheduler,gateway');
   const kubectlArgs = ['--server', url, '--cache-dir', join(home, 'cache')];
-  const kubectl = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(KUBECTL, [...kubectlArgs, ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
   const apply = async (obj: object, file: string) => {
     writeFileSync(join(home, file), stringify(obj));
     const r = await kubectl(['create', '-f', join(home, file)]);

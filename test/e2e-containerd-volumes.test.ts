@@ -4,70 +4,16 @@
 // containers are seen inside; an update of the ConfigMap reaches the file without a restart; the
 // tmpfs of a `medium: Memory` emptyDir and the pod's dir are gone after deletion.
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri-cgroups.ts';
 import { mountsUnder } from '../actors/kubelet/volumes/host-mounts.ts';
-import { killAll, shimPids, unmountAll, withDescendants } from '../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../runtime/node-cri.ts';
-import { KUBECTL } from './helpers/gateway.ts';
-import { natsServer } from './helpers/nats.ts';
-import { runKubus, startKubus } from './helpers/proc.ts';
+import { startContainerdCluster } from './helpers/containerd-node.ts';
 import { waitFor } from './helpers/wait.ts';
 
-/** Removes a cgroup and its children, deepest first. */
-function removeCgroupTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
-  rmdirSync(dir);
-}
-
-/** What a node process that died mid-test leaves: its containerd, shims, mounts (tmpfs volumes too) and cgroups. */
-function cleanUpNode(name: string): void {
-  const dir = `${NODE_STATE_DIR}/${name}`;
-  const pids = readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
-      } catch {
-        return false;
-      }
-    });
-  killAll(withDescendants([...pids, ...shimPids(`${dir}/containerd.sock`)]));
-  if (existsSync(dir)) {
-    unmountAll(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  for (const cg of cgroupDirs(`/kubus/${name}`)) removeCgroupTree(cg);
-}
-
 test('e2e containerd volumes - FailedMount until the ConfigMap exists; configMap, secret, downwardAPI and a shared emptyDir inside; a ConfigMap update reaches the file without a restart; tmpfs unmounted and pod dir removed on deletion', async (t) => {
-  const nats = await natsServer(t);
-  const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-vol-'));
-  t.teardown(() => rmSync(home, { recursive: true, force: true }));
-  const env = { KUBUS_HOME: home };
-  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
-  const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
-  const name = `cri-vol-${process.pid}`;
-  // Registered before the node process, so it runs after that is stopped.
-  t.teardown(() => cleanUpNode(name));
-  const node = startKubus(t, ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--proxy', 'none', '--log-level', 'warn'], env);
-  await node.waitFor(/node\(s\) .* running/, 60_000);
-  const archive = join(home, 'busybox.tar');
-  t.is((await runKubus(['image', 'build', 'busybox', '-o', archive])).code, 0);
-  const imported = await runKubus(['image', 'import', '--node', name, archive], { env });
-  t.is(imported.code, 0, imported.stderr);
-  const kubectl = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const { home, name, node, kubectl } = await startContainerdCluster(t, 'cri-vol', 'apiserver,gateway');
   const apply = async (file: string, obj: unknown, verb = 'create') => {
     writeFileSync(join(home, file), stringify(obj));
     const r = await kubectl([verb, '-f', join(home, file)]);

@@ -3,43 +3,20 @@
 // exec and deletion go through CRI. Root (CI runs as root; scripts/ensure.mjs installs containerd).
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri-cgroups.ts';
-import { killAll, shimPids, unmountAll, withDescendants } from '../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../runtime/node-cri.ts';
 import { CriClient } from '../actors/kubelet/runtimes/cri/cri-client.ts';
 import { silentLogger } from '../bus/types.ts';
 import { startContainerd } from '../runtime/containerd.ts';
 import { KUBECTL } from './helpers/gateway.ts';
 import { natsServer } from './helpers/nats.ts';
-import { runKubus, startKubus } from './helpers/proc.ts';
+import { startKubus } from './helpers/proc.ts';
+import { cleanUpNode, freePort, removeCgroupTree, startContainerdCluster } from './helpers/containerd-node.ts';
 import { waitFor } from './helpers/wait.ts';
-
-/** What a node process killed mid-test leaves: its containerd (a process group of its own), shims, containers, mounts and cgroups. */
-function cleanUpNode(name: string): void {
-  const dir = `${NODE_STATE_DIR}/${name}`;
-  const socket = `${dir}/containerd.sock`;
-  const containerd = readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
-      } catch {
-        return false;
-      }
-    });
-  killAll(withDescendants([...containerd, ...shimPids(socket)]));
-  if (existsSync(dir)) {
-    unmountAll(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  for (const cg of cgroupDirs(`/kubus/${name}`)) removeCgroupTree(cg);
-}
 
 /** The pid of the containerd whose config lies under `dir`. */
 function containerdPid(dir: string): number | undefined {
@@ -55,45 +32,8 @@ function containerdPid(dir: string): number | undefined {
   return undefined;
 }
 
-/** A TCP port nothing listens on now (one just closed). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** Removes a cgroup and its children, deepest first. */
-function removeCgroupTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeCgroupTree(join(dir, e.name));
-  rmdirSync(dir);
-}
-
 test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code; containerd not answering or killed: NotReady, then Ready', async (t) => {
-  const nats = await natsServer(t);
-  const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-cri-'));
-  t.teardown(() => rmSync(home, { recursive: true, force: true }));
-  const env = { KUBUS_HOME: home };
-  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,scheduler,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
-  const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
-  const name = `cri-e2e-${process.pid}`;
-  // Registered before the node process, so it runs after that is killed.
-  t.teardown(() => cleanUpNode(name));
-  const node = startKubus(t, ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--proxy', 'none', '--log-level', 'warn'], env);
-  await node.waitFor(/node\(s\) .* running/, 60_000);
-  const archive = join(home, 'busybox.tar');
-  t.is((await runKubus(['image', 'build', 'busybox', '-o', archive])).code, 0);
-  const imported = await runKubus(['image', 'import', '--node', name, archive], { env });
-  t.is(imported.code, 0, imported.stderr);
-
-  const kubectl = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const { home, name, node, kubectl } = await startContainerdCluster(t, 'cri-e2e', 'apiserver,scheduler,gateway');
   await waitFor(async () => (await kubectl(['get', 'node', name, '-o', 'jsonpath={.status.nodeInfo.containerRuntimeVersion}'])).stdout.startsWith('containerd://'), 'the node reports containerd', 30_000, 200);
   const pod = {
     apiVersion: 'v1',

@@ -1,11 +1,18 @@
-// Cleaning up after a containerd node process that a test killed or that died mid-test.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+// A test's cluster of one real containerd node, and cleaning up after a node process that a test
+// killed or that died mid-test.
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
 import { masqTable } from '../../actors/kubelet/cni/pod-masq.ts';
 import { cgroupDirs } from '../../actors/kubelet/runtimes/cri/cri-cgroups.ts';
 import { killAll, shimPids, unmountAll, withDescendants } from '../../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../../runtime/node-cri.ts';
+import { KUBECTL } from './gateway.ts';
+import { natsServer } from './nats.ts';
+import { runKubus, startKubus, type Proc } from './proc.ts';
 
 /** Removes a cgroup and its children, deepest first. */
 export function removeCgroupTree(dir: string): void {
@@ -38,4 +45,61 @@ export function cleanUpNode(name: string): void {
   } catch {
     // none: the node stopped cleanly, or never had a pod CIDR
   }
+}
+
+/** A TCP port nothing listens on now (one just closed). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** What kubectl printed and how it ended. */
+export type KubectlResult = { code: number; stdout: string; stderr: string };
+
+export interface ContainerdCluster {
+  natsUrl: string;
+  /** KUBUS_HOME of the test's processes (removed in teardown). */
+  home: string;
+  env: Record<string, string>;
+  /** The gateway's URL. */
+  url: string;
+  /** The containerd node's name. */
+  name: string;
+  node: Proc;
+  /** Runs the real kubectl against the gateway (stdin when given); never rejects. */
+  kubectl(args: string[], input?: string): Promise<KubectlResult>;
+}
+
+/**
+ * Starts a test's cluster of one real node: nats-server, `kubus control-plane` with `actors` and a
+ * gateway, and `kubus node --runtime containerd` named `<prefix>-<pid>` with busybox imported.
+ * Everything, the node's containerd state included, is removed in teardown.
+ */
+export async function startContainerdCluster(t: ExecutionContext, prefix: string, actors = 'apiserver,scheduler,gateway'): Promise<ContainerdCluster> {
+  const nats = await natsServer(t);
+  const home = mkdtempSync(join(tmpdir(), `kubus-${prefix}-`));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const env = { KUBUS_HOME: home };
+  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', actors, '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
+  const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
+  const name = `${prefix}-${process.pid}`;
+  // Registered before the node process, so it runs after that is stopped.
+  t.teardown(() => cleanUpNode(name));
+  const node = startKubus(t, ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--proxy', 'none', '--log-level', 'warn'], env);
+  await node.waitFor(/node\(s\) .* running/, 60_000);
+  const archive = join(home, 'busybox.tar');
+  t.is((await runKubus(['image', 'build', 'busybox', '-o', archive])).code, 0);
+  const imported = await runKubus(['image', 'import', '--node', name, archive], { env });
+  t.is(imported.code, 0, imported.stderr);
+  const kubectl = (args: string[], input?: string) =>
+    new Promise<KubectlResult>((resolve) => {
+      const child = execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+      child.stdin!.end(input ?? '');
+    });
+  return { natsUrl: nats.url, home, env, url, name, node, kubectl };
 }
