@@ -11,6 +11,7 @@ import { ControllerRevisionSchema, validateControllerRevision, validateControlle
 import { DaemonSetSchema, defaultDaemonSet, validateDaemonSet, validateDaemonSetUpdate } from './kinds/daemonset.ts';
 import { defaultDeployment, DeploymentSchema, validateDeployment, validateDeploymentUpdate } from './kinds/deployment.ts';
 import { defaultEndpoints, EndpointsSchema, validateEndpoints, validateEndpointsUpdate } from './kinds/endpoints.ts';
+import { defaultEndpointSlice, EndpointSliceSchema, validateEndpointSlice, validateEndpointSliceUpdate } from './kinds/endpointslice.ts';
 import { eventFields, EventSchema, validateEvent, validateEventUpdate } from './kinds/event.ts';
 import { defaultJob, JobSchema, prepareJobForCreate, validateJob, validateJobUpdate } from './kinds/job.ts';
 import { LeaseSchema, validateLease, validateLeaseUpdate } from './kinds/lease.ts';
@@ -24,6 +25,17 @@ import { defaultService, keepAllocatedServiceValues, prepareServiceForCreate, Se
 import { ServiceAccountSchema, validateServiceAccount, validateServiceAccountUpdate } from './kinds/serviceaccount.ts';
 import { defaultStatefulSet, StatefulSetSchema, validateStatefulSet, validateStatefulSetUpdate } from './kinds/statefulset.ts';
 import { resetStatus } from './kinds/workload-common.ts';
+import { PodDisruptionBudgetSchema, validatePodDisruptionBudget, validatePodDisruptionBudgetUpdate } from './kinds/poddisruptionbudget.ts';
+import { defaultPriorityClass, PriorityClassSchema, validatePriorityClass, validatePriorityClassUpdate } from './kinds/priorityclass.ts';
+import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass, PersistentVolumeClaimSchema, PersistentVolumeSchema, StorageClassSchema } from './kinds/storage.ts';
+import {
+  validatePersistentVolume,
+  validatePersistentVolumeClaim,
+  validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeUpdate,
+  validateStorageClass,
+  validateStorageClassUpdate,
+} from './kinds/storage-validation.ts';
 
 interface Names {
   kind: string;
@@ -107,6 +119,9 @@ const TABLE: readonly ResourceDef[] = [
     schema: ServiceAccountSchema, validate: validateServiceAccount, validateUpdate: validateServiceAccountUpdate,
   }),
   def({ kind: 'Binding', plural: 'bindings' }, { schema: BindingSchema, validate: validateBinding }),
+  def({ kind: 'EndpointSlice', plural: 'endpointslices', group: 'discovery.k8s.io' }, {
+    schema: EndpointSliceSchema, defaults: defaultEndpointSlice, validate: validateEndpointSlice, validateUpdate: validateEndpointSliceUpdate,
+  }),
   def({ kind: 'Lease', plural: 'leases', group: 'coordination.k8s.io' }, {
     schema: LeaseSchema, validate: validateLease, validateUpdate: validateLeaseUpdate,
   }),
@@ -127,6 +142,21 @@ const TABLE: readonly ResourceDef[] = [
   }),
   def({ kind: 'Job', plural: 'jobs', group: 'batch', hasStatus: true }, {
     schema: JobSchema, defaults: defaultJob, prepareForCreate: prepareJobForCreate, validate: validateJob, validateUpdate: validateJobUpdate,
+  }),
+  def({ kind: 'PersistentVolume', plural: 'persistentvolumes', shortNames: ['pv'], namespaced: false, hasStatus: true }, {
+    schema: PersistentVolumeSchema, defaults: defaultPersistentVolume, validate: validatePersistentVolume, validateUpdate: validatePersistentVolumeUpdate,
+  }),
+  def({ kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', shortNames: ['pvc'], hasStatus: true }, {
+    schema: PersistentVolumeClaimSchema, defaults: defaultPersistentVolumeClaim, validate: validatePersistentVolumeClaim, validateUpdate: validatePersistentVolumeClaimUpdate,
+  }),
+  def({ kind: 'StorageClass', plural: 'storageclasses', shortNames: ['sc'], group: 'storage.k8s.io', namespaced: false }, {
+    schema: StorageClassSchema, defaults: defaultStorageClass, validate: validateStorageClass, validateUpdate: validateStorageClassUpdate,
+  }),
+  def({ kind: 'PriorityClass', plural: 'priorityclasses', shortNames: ['pc'], group: 'scheduling.k8s.io', namespaced: false }, {
+    schema: PriorityClassSchema, defaults: defaultPriorityClass, validate: validatePriorityClass, validateUpdate: validatePriorityClassUpdate,
+  }),
+  def({ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', shortNames: ['pdb'], group: 'policy', hasStatus: true }, {
+    schema: PodDisruptionBudgetSchema, prepareForCreate: resetStatus, validate: validatePodDisruptionBudget, validateUpdate: validatePodDisruptionBudgetUpdate,
   }),
   crdResourceDef,
 ];

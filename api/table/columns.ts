@@ -4,6 +4,10 @@ import { appsColumns } from './columns-apps.ts';
 import { configColumns } from './columns-config.ts';
 import { coreColumns } from './columns-core.ts';
 import { customColumns } from './columns-custom.ts';
+import { policyColumns } from './columns-policy.ts';
+import { storageColumns } from './columns-storage.ts';
+import { discoveryColumns } from './columns-discovery.ts';
+import { schedulingColumns } from './columns-scheduling.ts';
 import type { PrinterColumn } from '../resource.ts';
 import type { KindColumns } from './types.ts';
 
@@ -15,15 +19,19 @@ export const DEFAULT_COLUMNS: KindColumns = {
 
 const GROUPS: Record<string, string> = {
   leases: 'coordination.k8s.io',
+  endpointslices: 'discovery.k8s.io',
   replicasets: 'apps',
   deployments: 'apps',
   daemonsets: 'apps',
   statefulsets: 'apps',
   controllerrevisions: 'apps',
   jobs: 'batch',
+  poddisruptionbudgets: 'policy',
+  storageclasses: 'storage.k8s.io',
+  priorityclasses: 'scheduling.k8s.io',
 };
 
-const COLUMNS: Record<string, KindColumns> = { ...coreColumns, ...configColumns, ...appsColumns };
+const COLUMNS: Record<string, KindColumns> = { ...coreColumns, ...configColumns, ...appsColumns, ...policyColumns, ...storageColumns, ...discoveryColumns, ...schedulingColumns };
 
 /** Returns the columns of a resource by plural name; given a group, only that group's resource matches; else Name and Age. */
 export function columnsFor(resource: string, group?: string): KindColumns {

@@ -1,9 +1,11 @@
 // `kubectl describe`: one entry point that picks the describer of a resource (generic for the rest).
 import type { CoreContext } from './describe-core.ts';
 import { describeConfigMap, describeEndpoints, describeNamespace, describeSecret, describeService, describeServiceAccount } from './describe-core.ts';
+import { describeEndpointSlice } from './describe-discovery.ts';
 import { describeGeneric } from './describe-generic.ts';
 import { describeNode, type NodeContext } from './describe-node.ts';
 import { describePod } from './describe-pod.ts';
+import { describePriorityClass } from './describe-scheduling.ts';
 import { describeDaemonSet, describeDeployment, describeJob, describeReplicaSet, describeStatefulSet, type WorkloadContext } from './describe-workloads.ts';
 import { normalizeResource } from './resources.ts';
 
@@ -39,6 +41,10 @@ export function describe(resource: string, obj: unknown, events: readonly unknow
       return describeServiceAccount(obj, events, now, ctx);
     case 'endpoints':
       return describeEndpoints(obj, events, now);
+    case 'endpointslices':
+      return describeEndpointSlice(obj, events, now);
+    case 'priorityclasses':
+      return describePriorityClass(obj, events, now);
     default:
       return describeGeneric(obj, events, now);
   }

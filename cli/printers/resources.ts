@@ -12,6 +12,7 @@ const RESOURCES: Record<string, ResourceInfo> = {
   namespaces: { kind: 'Namespace', group: '', aliases: ['namespace', 'ns'] },
   services: { kind: 'Service', group: '', aliases: ['service', 'svc'] },
   endpoints: { kind: 'Endpoints', group: '', aliases: ['ep'] },
+  endpointslices: { kind: 'EndpointSlice', group: 'discovery.k8s.io', aliases: ['endpointslice'] },
   configmaps: { kind: 'ConfigMap', group: '', aliases: ['configmap', 'cm'] },
   secrets: { kind: 'Secret', group: '', aliases: ['secret'] },
   serviceaccounts: { kind: 'ServiceAccount', group: '', aliases: ['serviceaccount', 'sa'] },
@@ -23,6 +24,7 @@ const RESOURCES: Record<string, ResourceInfo> = {
   statefulsets: { kind: 'StatefulSet', group: 'apps', aliases: ['statefulset', 'sts'] },
   controllerrevisions: { kind: 'ControllerRevision', group: 'apps', aliases: ['controllerrevision'] },
   jobs: { kind: 'Job', group: 'batch', aliases: ['job'] },
+  priorityclasses: { kind: 'PriorityClass', group: 'scheduling.k8s.io', aliases: ['priorityclass', 'pc'] },
 };
 
 const BY_ALIAS = new Map<string, string>();
