@@ -26,14 +26,16 @@ export const PERIODS = {
   electionRetryMs: 500,
 } as const;
 
-const s = (ms: number) => `${ms}ms`;
-const LOG = ['--log-level', 'info'];
+/** A duration flag's value. */
+export const s = (ms: number) => `${ms}ms`;
+export const LOG = ['--log-level', 'info'];
 const ELECTION_FLAGS = [
   ...['--leader-elect-lease-duration', s(PERIODS.electionLeaseMs)],
   ...['--leader-elect-renew-deadline', s(PERIODS.electionRenewMs)],
   ...['--leader-elect-retry-period', s(PERIODS.electionRetryMs)],
 ];
-const LIFECYCLE = ['--node-monitor-grace-period', s(PERIODS.graceMs), '--node-monitor-period', s(PERIODS.monitorMs), '--node-eviction-rate', '100'];
+/** The node lifecycle controller's flags for PERIODS. */
+export const LIFECYCLE = ['--node-monitor-grace-period', s(PERIODS.graceMs), '--node-monitor-period', s(PERIODS.monitorMs), '--node-eviction-rate', '100'];
 
 export interface HostsClusterOptions {
   /** Hosts running node processes (default 2), each with `nodesPerHost` kubelets (default 2). */

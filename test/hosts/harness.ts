@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { addHost, claimNet, ip, killNamespace, removeNet, requireNetns, sweepStale, type Net } from './netns.ts';
-import { spawnIn, type HostProc } from './host-proc.ts';
+import { spawnIn, type HostProc, type SpawnIn } from './host-proc.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const KUBUS = join(ROOT, 'bin', 'kubus');
@@ -23,15 +23,18 @@ export interface TestHost {
   /** Every process started here. */
   readonly procs: HostProc[];
   /** Starts `kubus ARGS...` here. */
-  kubus(args: string[], name?: string): HostProc;
+  kubus(args: string[], name?: string, opts?: SpawnOptions): HostProc;
   /** Starts any command here. */
-  spawn(name: string, cmd: string, args: string[]): HostProc;
+  spawn(name: string, cmd: string, args: string[], opts?: SpawnOptions): HostProc;
   /** Pulls its cable (the bridge side of its veth goes down): nothing in or out. */
   linkDown(): void;
   linkUp(): void;
-  /** Kills every process on this host (default SIGKILL: the machine dies) and waits until they are gone. */
+  /** Kills every process on this host (default SIGKILL: the machine dies, its containers too) and waits until they are gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
+
+/** How a process joins its host: `netOnly` for containerd nodes (see SpawnIn). */
+export type SpawnOptions = Pick<SpawnIn, 'netOnly'>;
 
 export interface Hosts extends Array<TestHost> {
   readonly net: Net;
@@ -90,14 +93,14 @@ export async function hosts(t: ExecutionContext, n: number): Promise<Hosts> {
       ip: h.ip,
       veth: h.veth,
       procs,
-      spawn(name, cmd, args) {
+      spawn(name, cmd, args, opts = {}) {
         const logFile = join(logDir, `${i}-${name.replace(/[^\w.-]+/g, '_')}.log`);
-        const p = spawnIn({ ns: h.ns, hostname: h.ns, logFile, cwd: ROOT }, `${name}@${h.ns}`, cmd, args);
+        const p = spawnIn({ ns: h.ns, hostname: h.ns, logFile, cwd: ROOT, ...opts }, `${name}@${h.ns}`, cmd, args);
         procs.push(p);
         return p;
       },
-      kubus(args, name = args.find((a) => !a.startsWith('-') && !a.includes('://')) ?? 'kubus') {
-        return host.spawn(name, process.execPath, [KUBUS, ...args]);
+      kubus(args, name = args.find((a) => !a.startsWith('-') && !a.includes('://')) ?? 'kubus', opts = {}) {
+        return host.spawn(name, process.execPath, [KUBUS, ...args], opts);
       },
       linkDown: () => void ip('link', 'set', h.veth, 'down'),
       linkUp: () => void ip('link', 'set', h.veth, 'up'),

@@ -25,15 +25,21 @@ export interface SpawnIn {
   logFile: string;
   env?: Record<string, string>;
   cwd?: string;
+  /**
+   * Join the namespace's network only (nsenter), not `ip netns exec`'s mount namespace with its own
+   * /sys (no /sys/fs/cgroup there): what containerd and runc need, and its mounts stay visible to cleanup.
+   */
+  netOnly?: boolean;
 }
 
 /** The last `n` characters of a process's output, for error messages. */
 const tail = (s: string, n = 4000) => (s.length > n ? `…${s.slice(-n)}` : s);
 
-/** Starts `cmd ARGS...` inside a namespace; `ip netns exec`, `unshare` and `sh` all exec, so the pid is the command's. */
+/** Starts `cmd ARGS...` inside a namespace; `ip netns exec` (or nsenter), `unshare` and `sh` all exec, so the pid is the command's. */
 export function spawnIn(where: SpawnIn, name: string, cmd: string, args: string[]): HostProc {
-  const argv = ['netns', 'exec', where.ns, 'unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', where.hostname, cmd, ...args];
-  const child = spawn('ip', argv, { cwd: where.cwd, env: { ...process.env, ...where.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const inHost = ['unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', where.hostname, cmd, ...args];
+  const [enter, ...argv] = where.netOnly ? ['nsenter', `--net=/run/netns/${where.ns}`, ...inHost] : ['ip', 'netns', 'exec', where.ns, ...inHost];
+  const child = spawn(enter!, argv, { cwd: where.cwd, env: { ...process.env, ...where.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(where.logFile, { flags: 'a' });
   let out = '';
   /** Characters dropped from the front of `out` (it keeps the last megabyte or two). */

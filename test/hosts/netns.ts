@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { killAll, withDescendants } from '../../runtime/containerd-cleanup.ts';
 
 /** Claims of running harnesses: `<id>` holds the owner's pid and start time. */
 const CLAIMS = '/run/kubus-hosts';
@@ -118,21 +119,18 @@ export function addHost(net: Net, i: number) {
   return h;
 }
 
-/** Kills every process inside namespace `ns` (SIGKILL). */
+/**
+ * Kills every process inside namespace `ns` and their descendants elsewhere (SIGKILL): the
+ * containers of a containerd node run in pod namespaces of their own, as children of its shims.
+ */
 export function killNamespace(ns: string): void {
-  let pids: string[] = [];
+  let pids: number[] = [];
   try {
-    pids = ip('netns', 'pids', ns).split('\n').filter(Boolean);
+    pids = ip('netns', 'pids', ns).split('\n').filter(Boolean).map(Number);
   } catch {
     return; // no such namespace
   }
-  for (const pid of pids) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // exited meanwhile
-    }
-  }
+  killAll(withDescendants(pids));
 }
 
 const namespacesOf = (id: number) =>

@@ -1,0 +1,73 @@
+// The topology of the real-node tests: a nats-server and the whole control plane (API server,
+// scheduler, controller manager with node IPAM and node lifecycle, cluster DNS) on host 1, and a
+// `kubus node --runtime containerd` on each further host: its own containerd, node IP (the host's),
+// pod CIDR, bridge, host-gw routes to the other nodes' CIDRs and kube-proxy tables, all inside that
+// host's namespace. Teardown kills each node host and removes what its containerd left.
+import type { ExecutionContext } from 'ava';
+import type { Node } from '../../api/kinds/node.ts';
+import { ApiClient } from '../../bus/client.ts';
+import { NatsBus } from '../../bus/nats-bus.ts';
+import { startNatsServer } from '../../runtime/nats-server.ts';
+import { isReady } from '../helpers/cluster.ts';
+import { cleanUpNode } from '../helpers/containerd-node.ts';
+import { runKubus } from '../helpers/proc.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { LIFECYCLE, LOG, PERIODS, s } from './cluster.ts';
+import { hosts, type Hosts, type TestHost } from './harness.ts';
+import type { HostProc } from './host-proc.ts';
+
+/** A node host: one containerd node named as the host (so its dirs, cgroups and tables are this run's own). */
+export interface RealNode {
+  host: TestHost;
+  name: string;
+  proc: HostProc;
+}
+
+export interface RealCluster {
+  hosts: Hosts;
+  natsUrl: string;
+  controlPlane: HostProc;
+  nodes: RealNode[];
+  bus: NatsBus;
+  client: ApiClient;
+  /** `kubus exec POD -- sh -c SCRIPT` from the test process (over the bus, then CRI streaming on the pod's node). */
+  exec(pod: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Builds the cluster (1 + `nodeHosts` hosts, default 2 node hosts) and waits until every node is Ready with a pod CIDR. */
+export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): Promise<RealCluster> {
+  const hs = await hosts(t, 1 + nodeHosts);
+  const [cp, ...nodeHs] = hs;
+  const nats = await startNatsServer({ netns: cp!.name, host: cp!.ip, port: 4222 });
+  t.teardown(() => nats.stop('SIGKILL'));
+  const at = ['--nats', nats.url];
+  const actors = 'apiserver,scheduler,controller-manager,dns';
+  const controlPlane = cp!.kubus([...at, 'control-plane', '--actors', actors, '--leader-elect', 'false', ...LIFECYCLE, ...LOG], 'control-plane');
+
+  const nodes = nodeHs.map((host): RealNode => {
+    const name = host.name;
+    // Whatever a killed run of this id left (the harness sweeps its namespaces, not containerd's dirs).
+    cleanUpNode(name);
+    // Runs before the harness's own teardown: the host's processes die first, then what they left goes.
+    t.teardown(async () => {
+      await host.kill('SIGKILL');
+      cleanUpNode(name);
+    });
+    const args = [...at, 'node', '--name', name, '--runtime', 'containerd', '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG];
+    return { host, name, proc: host.kubus(args, 'node', { netOnly: true }) };
+  });
+  await controlPlane.waitFor(/control plane .* running/, 30_000);
+  await Promise.all(nodes.map((n) => n.proc.waitFor(/node\(s\) .* running/, 90_000)));
+
+  const bus = await NatsBus.connect({ servers: nats.url, name: 'real-nodes-test' });
+  t.teardown(() => bus.close());
+  const client = new ApiClient(bus, { timeoutMs: 5000 });
+  await waitFor(
+    async () => (await client.list<Node>('nodes')).items.filter((n) => isReady(n) && n.spec?.podCIDR).length === nodes.length,
+    `${nodes.length} Ready nodes with pod CIDRs`,
+    30_000,
+    200,
+  );
+  const exec = (pod: string, script: string) => runKubus([...at, 'exec', pod, '--', 'sh', '-c', script]);
+  return { hosts: hs, natsUrl: nats.url, controlPlane, nodes, bus, client, exec };
+}
