@@ -5,7 +5,9 @@ import { describeEndpointSlice } from './describe-discovery.ts';
 import { describeGeneric } from './describe-generic.ts';
 import { describeNode, type NodeContext } from './describe-node.ts';
 import { describePod } from './describe-pod.ts';
+import { describePodDisruptionBudget } from './describe-policy.ts';
 import { describePriorityClass } from './describe-scheduling.ts';
+import { describePersistentVolume, describePersistentVolumeClaim, describeStorageClass } from './describe-storage.ts';
 import { describeDaemonSet, describeDeployment, describeJob, describeReplicaSet, describeStatefulSet, type WorkloadContext } from './describe-workloads.ts';
 import { normalizeResource } from './resources.ts';
 
@@ -45,6 +47,14 @@ export function describe(resource: string, obj: unknown, events: readonly unknow
       return describeEndpointSlice(obj, events, now);
     case 'priorityclasses':
       return describePriorityClass(obj, events, now);
+    case 'poddisruptionbudgets':
+      return describePodDisruptionBudget(obj, events, now);
+    case 'persistentvolumes':
+      return describePersistentVolume(obj, events, now);
+    case 'persistentvolumeclaims':
+      return describePersistentVolumeClaim(obj, events, now, ctx);
+    case 'storageclasses':
+      return describeStorageClass(obj, events, now);
     default:
       return describeGeneric(obj, events, now);
   }

@@ -24,6 +24,10 @@ const RESOURCES: Record<string, ResourceInfo> = {
   statefulsets: { kind: 'StatefulSet', group: 'apps', aliases: ['statefulset', 'sts'] },
   controllerrevisions: { kind: 'ControllerRevision', group: 'apps', aliases: ['controllerrevision'] },
   jobs: { kind: 'Job', group: 'batch', aliases: ['job'] },
+  persistentvolumes: { kind: 'PersistentVolume', group: '', aliases: ['persistentvolume', 'pv'] },
+  persistentvolumeclaims: { kind: 'PersistentVolumeClaim', group: '', aliases: ['persistentvolumeclaim', 'pvc'] },
+  storageclasses: { kind: 'StorageClass', group: 'storage.k8s.io', aliases: ['storageclass', 'sc'] },
+  poddisruptionbudgets: { kind: 'PodDisruptionBudget', group: 'policy', aliases: ['poddisruptionbudget', 'pdb'] },
   priorityclasses: { kind: 'PriorityClass', group: 'scheduling.k8s.io', aliases: ['priorityclass', 'pc'] },
 };
 
