@@ -14,6 +14,7 @@ import { defaultEndpoints, EndpointsSchema, validateEndpoints, validateEndpoints
 import { defaultEndpointSlice, EndpointSliceSchema, validateEndpointSlice, validateEndpointSliceUpdate } from './kinds/endpointslice.ts';
 import { eventFields, EventSchema, validateEvent, validateEventUpdate } from './kinds/event.ts';
 import { defaultJob, JobSchema, prepareJobForCreate, validateJob, validateJobUpdate } from './kinds/job.ts';
+import { CronJobSchema, defaultCronJob, prepareCronJobForCreate, validateCronJob, validateCronJobUpdate } from './kinds/cronjob.ts';
 import { LeaseSchema, validateLease, validateLeaseUpdate } from './kinds/lease.ts';
 import { defaultNamespace, namespaceFields, NamespaceSchema, prepareNamespaceForCreate, validateNamespace, validateNamespaceUpdate } from './kinds/namespace.ts';
 import { defaultNode, nodeFields, NodeSchema, validateNode, validateNodeUpdate } from './kinds/node.ts';
@@ -142,6 +143,9 @@ const TABLE: readonly ResourceDef[] = [
   }),
   def({ kind: 'Job', plural: 'jobs', group: 'batch', hasStatus: true }, {
     schema: JobSchema, defaults: defaultJob, prepareForCreate: prepareJobForCreate, validate: validateJob, validateUpdate: validateJobUpdate,
+  }),
+  def({ kind: 'CronJob', plural: 'cronjobs', shortNames: ['cj'], group: 'batch', hasStatus: true }, {
+    schema: CronJobSchema, defaults: defaultCronJob, prepareForCreate: prepareCronJobForCreate, validate: validateCronJob, validateUpdate: validateCronJobUpdate,
   }),
   def({ kind: 'PersistentVolume', plural: 'persistentvolumes', shortNames: ['pv'], namespaced: false, hasStatus: true }, {
     schema: PersistentVolumeSchema, defaults: defaultPersistentVolume, validate: validatePersistentVolume, validateUpdate: validatePersistentVolumeUpdate,

@@ -22,6 +22,8 @@ export * from './deployment.ts';
 export * from './daemonset.ts';
 export * from './statefulset.ts';
 export * from './job.ts';
+export * from './cronjob.ts';
+export * from './cron-schedule.ts';
 export * from './poddisruptionbudget.ts';
 export * from './storage.ts';
 export * from './storage-validation.ts';

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { LabelSelector, objectSchema } from '../meta.ts';
 import { labelSelectorMatcher } from '../selectors.ts';
-import { immutable, invalidValue, nonNegative, notSupported, required, type FieldError } from '../validation/field.ts';
+import { child, immutable, invalidValue, nonNegative, notSupported, required, type FieldError } from '../validation/field.ts';
 import { labelSelectorRepr, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { nameIsDNSSubdomain } from '../validation/strings.ts';
 import { Condition, isObj, obj, opt, type Kube } from './common.ts';
@@ -108,6 +108,18 @@ function validateGeneratedSelector(job: Job, errs: FieldError[]): void {
     errs.push(invalidValue('spec.selector', labelSelectorRepr(job.spec.selector), '`selector` not auto-generated'));
 }
 
+/** Validates a job spec without its selector (upstream validateJobSpec), at `field`; CronJob templates share it. */
+export function validateJobSpecFields(s: JobSpec, field: string, errs: FieldError[]): void {
+  for (const k of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished'] as const)
+    nonNegative(s[k], child(field, k), errs);
+  const mode = s.completionMode;
+  if (mode !== undefined && mode !== 'NonIndexed' && mode !== 'Indexed') errs.push(notSupported(child(field, 'completionMode'), mode, ['Indexed', 'NonIndexed']));
+  if (mode === 'Indexed' && s.completions === undefined) errs.push(required(child(field, 'completions'), 'when completion mode is Indexed'));
+  validatePodTemplateSpec(s.template, child(field, 'template'), errs);
+  const rp = s.template.spec.restartPolicy ?? '';
+  if (rp !== 'OnFailure' && rp !== 'Never') errs.push(notSupported(child(field, 'template.spec.restartPolicy'), rp, ['OnFailure', 'Never']));
+}
+
 /** Returns the field errors of a job; like upstream's job strategy it first generates the selector when the job has a uid. */
 export function validateJob(job: Job): FieldError[] {
   const errs: FieldError[] = [];
@@ -115,14 +127,7 @@ export function validateJob(job: Job): FieldError[] {
   validateObjectMeta(job.metadata, { nameFn: nameIsDNSSubdomain, namespaced: true }, errs);
   validateGeneratedSelector(job, errs);
   const s = job.spec;
-  for (const k of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished'] as const)
-    nonNegative(s[k], `spec.${k}`, errs);
-  const mode = s.completionMode ?? '';
-  if (mode !== 'NonIndexed' && mode !== 'Indexed') errs.push(notSupported('spec.completionMode', mode, ['Indexed', 'NonIndexed']));
-  if (mode === 'Indexed' && s.completions === undefined) errs.push(required('spec.completions', 'when completion mode is Indexed'));
-  validatePodTemplateSpec(s.template, 'spec.template', errs);
-  const rp = s.template.spec.restartPolicy ?? '';
-  if (rp !== 'OnFailure' && rp !== 'Never') errs.push(notSupported('spec.template.spec.restartPolicy', rp, ['OnFailure', 'Never']));
+  validateJobSpecFields(s, 'spec', errs);
   if (!s.selector) errs.push(required('spec.selector'));
   else validateLabelSelector(s.selector, 'spec.selector', errs);
   validateSelectorMatchesTemplate(s.selector, s.template, 'spec.template', errs);
