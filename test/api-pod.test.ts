@@ -39,7 +39,7 @@ test('api - pod defaults as SetDefaults_PodSpec/_Container/_Pod', (t) => {
   t.is(s.terminationGracePeriodSeconds, 30);
   t.deepEqual(s.securityContext, {});
   t.is(s.enableServiceLinks, true);
-  t.is(s.priority, 0);
+  t.is(s.priority, undefined, 'priority is the Priority admission\'s, not a default');
   const [a, b, c] = s.containers;
   t.is(a.imagePullPolicy, 'Always');
   t.is(b.imagePullPolicy, 'IfNotPresent');

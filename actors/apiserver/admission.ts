@@ -3,6 +3,8 @@
 import type { KubeObject } from '../../api/meta.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { forbidden, notFound } from '../../api/status.ts';
+import { setDefaultStorageClass } from './admission-storage.ts';
+import { admitPodPriority, admitPriorityClass, keepPodPriority } from './admission-priority.ts';
 import { qualified, type ServerContext } from './context.ts';
 
 /** Seconds a pod tolerates a not-ready or unreachable node before eviction (upstream default). */
@@ -22,7 +24,16 @@ interface Toleration {
 export function admitCreate(ctx: ServerContext, def: ResourceDef, obj: KubeObject): void {
   if (def.namespaced) checkNamespace(ctx, def, obj);
   if (def.plural === 'pods') addDefaultTolerations(obj);
+  if (def.plural === 'pods') admitPodPriority(ctx, def, obj);
+  if (def.plural === 'priorityclasses') admitPriorityClass(ctx, def, obj);
   if (def.plural === 'services') ctx.services.allocate(obj as never);
+  if (def.plural === 'persistentvolumeclaims') setDefaultStorageClass(ctx, obj);
+}
+
+/** Runs the admission steps for an update of the whole object (not status); throws a StatusError to refuse it. */
+export function admitUpdate(ctx: ServerContext, def: ResourceDef, obj: KubeObject, old: KubeObject): void {
+  if (def.plural === 'pods') keepPodPriority(obj, old);
+  if (def.plural === 'priorityclasses') admitPriorityClass(ctx, def, obj, old);
 }
 
 function checkNamespace(ctx: ServerContext, def: ResourceDef, obj: KubeObject): void {

@@ -10,6 +10,7 @@ import type { Rng } from '../../bus/random.ts';
 import { isSubjectToken, parseApiSubject } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import type { ServerContext } from './context.ts';
+import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
 import { remove } from './deletion.ts';
 import { buildFilter } from './filters.ts';
@@ -88,13 +89,14 @@ export class ApiServer {
     this.ctx = { ...opts, hub, services: new ServiceAllocator() };
   }
 
-  /** Creates what a new cluster starts with (the built-in namespaces) and loads allocations. */
+  /** Creates what a new cluster starts with (the built-in namespaces, the system priority classes) and loads allocations. */
   async bootstrap(): Promise<void> {
     const nsDef = resourceFor('namespaces')!;
     for (const name of BUILTIN_NAMESPACES) {
       if (this.opts.store.get(objectKey(nsDef, undefined, name))) continue;
       await create(this.ctx, nsDef, { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
     }
+    await bootstrapPriorityClasses(this.ctx, (def, body) => create(this.ctx, def, { body }));
     const svcDef = resourceFor('services')!;
     for (const kv of this.opts.store.range(`/registry/${svcDef.plural}/`).kvs) this.ctx.services.adopt(kv.value as never);
     const crds = await loadCustomResources(this.ctx);

@@ -16,7 +16,7 @@ import {
   invalid,
   type FieldError,
 } from '../../api/status.ts';
-import { admitCreate } from './admission.ts';
+import { admitCreate, admitUpdate } from './admission.ts';
 import { applyPatch as serverSideApply, recordManaged, recordingOf, type Recording } from './apply.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { finishDeletion, pendingFinalizers } from './deletion.ts';
@@ -115,6 +115,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
     }
     def.prepareForUpdate?.(obj, old);
     def.defaults?.(obj);
+    admitUpdate(ctx, def, obj, old);
     if (changedSpec(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
   }
   recordManaged(ctx, def, old, obj, part, rec);

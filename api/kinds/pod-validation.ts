@@ -66,7 +66,8 @@ function validateInitContainers(spec: PodSpec, volumes: Set<string>, field: stri
   });
 }
 
-function validateEnum(value: string | undefined, valid: string[], field: string, errs: FieldError[]): void {
+/** Appends Required when the value is empty, NotSupported when it is not one of `valid`. */
+export function validateEnum(value: string | undefined, valid: string[], field: string, errs: FieldError[]): void {
   if (!value) errs.push(required(field));
   else if (!valid.includes(value)) errs.push(notSupported(field, value, valid));
 }

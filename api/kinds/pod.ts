@@ -1,4 +1,4 @@
-// Pods: schemas, types, defaults (SetDefaults_PodSpec/_Pod and the Priority admission's priority 0), create-time status.
+// Pods: schemas, types, defaults (SetDefaults_PodSpec/_Pod; priority comes from the Priority admission), create-time status.
 import { Type, type Static } from '@sinclair/typebox';
 import { ObjectMeta } from '../meta.ts';
 import { Condition, ensureObj, isObj, obj, objItems, opt, ResourceList, StringMap, type Kube } from './common.ts';
@@ -129,8 +129,6 @@ export function defaultPodSpec(spec: Record<string, unknown>, forPod: boolean): 
   if (spec.enableServiceLinks == null) spec.enableServiceLinks = true;
   if (spec.hostNetwork === true)
     for (const c of all) for (const p of objItems(c.ports)) if (!p.hostPort) p.hostPort = p.containerPort;
-  if (!spec.priorityClassName && spec.priority == null) spec.priority = 0;
-  if (!spec.priorityClassName) spec.preemptionPolicy ||= 'PreemptLowerPriority';
 }
 
 /** Fills a pod's defaults in place; safe on malformed input (the structural check reports it later). */
