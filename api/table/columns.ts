@@ -1,6 +1,7 @@
 // One table of columns per resource: the home both `kubus get` and the gateway's Table output read.
 import { AGE_DATE, ageOf, NAME, nameOf } from './column.ts';
 import { appsColumns } from './columns-apps.ts';
+import { batchColumns } from './columns-batch.ts';
 import { configColumns } from './columns-config.ts';
 import { coreColumns } from './columns-core.ts';
 import { customColumns } from './columns-custom.ts';
@@ -26,12 +27,13 @@ const GROUPS: Record<string, string> = {
   statefulsets: 'apps',
   controllerrevisions: 'apps',
   jobs: 'batch',
+  cronjobs: 'batch',
   poddisruptionbudgets: 'policy',
   storageclasses: 'storage.k8s.io',
   priorityclasses: 'scheduling.k8s.io',
 };
 
-const COLUMNS: Record<string, KindColumns> = { ...coreColumns, ...configColumns, ...appsColumns, ...policyColumns, ...storageColumns, ...discoveryColumns, ...schedulingColumns };
+const COLUMNS: Record<string, KindColumns> = { ...coreColumns, ...configColumns, ...appsColumns, ...batchColumns, ...policyColumns, ...storageColumns, ...discoveryColumns, ...schedulingColumns };
 
 /** Returns the columns of a resource by plural name; given a group, only that group's resource matches; else Name and Age. */
 export function columnsFor(resource: string, group?: string): KindColumns {

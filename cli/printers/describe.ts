@@ -2,6 +2,7 @@
 import type { CoreContext } from './describe-core.ts';
 import { describeConfigMap, describeEndpoints, describeNamespace, describeSecret, describeService, describeServiceAccount } from './describe-core.ts';
 import { describeEndpointSlice } from './describe-discovery.ts';
+import { describeCronJob } from './describe-batch.ts';
 import { describeGeneric } from './describe-generic.ts';
 import { describeNode, type NodeContext } from './describe-node.ts';
 import { describePod } from './describe-pod.ts';
@@ -31,6 +32,8 @@ export function describe(resource: string, obj: unknown, events: readonly unknow
       return describeStatefulSet(obj, events, now, ctx);
     case 'jobs':
       return describeJob(obj, events, now);
+    case 'cronjobs':
+      return describeCronJob(obj, events, now);
     case 'services':
       return describeService(obj, events, now, ctx);
     case 'namespaces':

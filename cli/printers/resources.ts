@@ -24,6 +24,7 @@ const RESOURCES: Record<string, ResourceInfo> = {
   statefulsets: { kind: 'StatefulSet', group: 'apps', aliases: ['statefulset', 'sts'] },
   controllerrevisions: { kind: 'ControllerRevision', group: 'apps', aliases: ['controllerrevision'] },
   jobs: { kind: 'Job', group: 'batch', aliases: ['job'] },
+  cronjobs: { kind: 'CronJob', group: 'batch', aliases: ['cronjob', 'cj'] },
   persistentvolumes: { kind: 'PersistentVolume', group: '', aliases: ['persistentvolume', 'pv'] },
   persistentvolumeclaims: { kind: 'PersistentVolumeClaim', group: '', aliases: ['persistentvolumeclaim', 'pvc'] },
   storageclasses: { kind: 'StorageClass', group: 'storage.k8s.io', aliases: ['storageclass', 'sc'] },
