@@ -73,7 +73,8 @@ function validateNodeSelectorRequirement(r: NodeSelectorRequirement, checkValues
     });
 }
 
-function validateNodeSelectorTerm(term: NodeSelectorTerm, checkValues: boolean, field: string, errs: FieldError[]): void {
+/** Validates one node selector term (upstream ValidateNodeSelectorTerm); values are label values when checkValues. */
+export function validateNodeSelectorTerm(term: NodeSelectorTerm, checkValues: boolean, field: string, errs: FieldError[]): void {
   (term.matchExpressions ?? []).forEach((r, j) => validateNodeSelectorRequirement(r, checkValues, index(child(field, 'matchExpressions'), j), errs));
   (term.matchFields ?? []).forEach((r, j) => {
     const p = index(child(field, 'matchFields'), j);
