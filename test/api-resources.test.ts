@@ -44,6 +44,7 @@ test('api - the table matches upstream names, groups and scopes', (t) => {
     'StatefulSet|StatefulSetList|statefulsets|statefulset|sts|apps/v1|ns|status',
     'ControllerRevision|ControllerRevisionList|controllerrevisions|controllerrevision||apps/v1|ns|',
     'Job|JobList|jobs|job||batch/v1|ns|status',
+    'PriorityClass|PriorityClassList|priorityclasses|priorityclass|pc|scheduling.k8s.io/v1|cluster|',
     'CustomResourceDefinition|CustomResourceDefinitionList|customresourcedefinitions|customresourcedefinition|crd,crds|apiextensions.k8s.io/v1|cluster|status',
   ]);
 });
