@@ -1,13 +1,15 @@
-// Reading manifests for apply/delete -f: files, folders and stdin; YAML (several documents) or JSON.
+// Reading manifests for apply/create/replace/delete -f: files, folders and stdin (the text read by api/manifests.ts).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { ManifestError, manifestObjects } from '../api/manifests.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { UsageError } from './context.ts';
 
 export interface Manifest {
   obj: KubeObject;
   source: string;
+  /** Keys the text gave twice (strict field validation refuses them). */
+  duplicates: string[];
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
@@ -38,23 +40,10 @@ export function readManifests(paths: string[]): Manifest[] {
 }
 
 function parse(text: string, source: string): Manifest[] {
-  const out: Manifest[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length) {
-      const e = doc.errors[0];
-      throw new UsageError(`error parsing ${source}: ${e.message.split('\n')[0]}`);
-    }
-    const v = doc.toJS() as unknown;
-    if (v === null || v === undefined) continue;
-    if (typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`${source}: a manifest must be an object, got ${Array.isArray(v) ? 'a list' : typeof v}`);
-    const o = v as KubeObject & { items?: KubeObject[] };
-    if (typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
-      for (const item of o.items) out.push({ obj: item, source });
-    } else {
-      if (typeof o.kind !== 'string' || !o.kind) throw new UsageError(`${source}: Object 'Kind' is missing in '${JSON.stringify(o).slice(0, 80)}'`);
-      o.metadata ??= {};
-      out.push({ obj: o, source });
-    }
+  try {
+    return manifestObjects(text, source).map((m) => ({ ...m, source }));
+  } catch (err) {
+    if (err instanceof ManifestError) throw new UsageError(err.message);
+    throw err;
   }
-  return out;
 }

@@ -1,7 +1,7 @@
 // Resolving what the user typed (pods, po, Pod, deployments.apps) to a resource, with kubectl's errors.
 import type { KubeObject } from '../api/meta.ts';
 import type { ResourceDef } from '../api/resource.ts';
-import { resourceFor } from '../api/resources.ts';
+import { resourceByKind, resourceFor } from '../api/resources.ts';
 import { UsageError } from './context.ts';
 
 /** Returns the resource for a name the user typed; throws kubectl's error when unknown. */
@@ -11,9 +11,9 @@ export function resolveResource(name: string): ResourceDef {
   return def;
 }
 
-/** Returns the resource of an object from a manifest, by its kind. */
+/** Returns the resource of an object from a manifest, by its kind and apiVersion (both must be served, as upstream's REST mapping). */
 export function resourceOfObject(obj: KubeObject, source: string): ResourceDef {
-  const def = resourceFor(obj.kind);
+  const def = resourceByKind(obj.kind, obj.apiVersion ?? '');
   if (!def || def.kind !== obj.kind)
     throw new UsageError(
       `resource mapping not found for name: "${obj.metadata?.name ?? ''}" namespace: "${obj.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion ?? ''}"`,

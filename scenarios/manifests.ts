@@ -1,14 +1,11 @@
 // What `s.apply` takes: objects, YAML/JSON text (several documents), or a manifest file's path.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { ManifestError, manifestObjects } from '../api/manifests.ts';
 import type { KubeObject } from '../api/meta.ts';
 import type { Manifest } from './types.ts';
 
-/** Thrown for a manifest that is not an object with a kind. */
-export class ManifestError extends Error {
-  override name = 'ManifestError';
-}
+export { ManifestError };
 
 const FILE = /^[^\n]+\.(ya?ml|json)$/i;
 
@@ -26,16 +23,7 @@ export function toObjects(what: Manifest | Manifest[] | string, baseDir = proces
 }
 
 function parse(text: string, source: string): KubeObject[] {
-  const out: KubeObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length) throw new ManifestError(`error parsing ${source}: ${doc.errors[0].message.split('\n')[0]}`);
-    const v = doc.toJS() as unknown;
-    if (v === null || v === undefined) continue;
-    const o = v as KubeObject & { items?: KubeObject[] };
-    if (typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) out.push(...o.items.map((i) => checked(i, source)));
-    else out.push(checked(o, source));
-  }
-  return out;
+  return manifestObjects(text, source).map((m) => m.obj);
 }
 
 function checked(o: KubeObject, source: string): KubeObject {

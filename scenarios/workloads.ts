@@ -19,9 +19,10 @@ export function resourceOf(kind: string): ResourceDef {
 
 const nsOf = (def: ResourceDef, ns: string | undefined) => (def.namespaced ? (ns ?? 'default') : undefined);
 
-/** Creates the object, or merge-patches the existing one with it (status and resourceVersion left out). */
+/** Creates the object (its kind served under its apiVersion, when it names one), or merge-patches the existing one with it (status and resourceVersion left out). */
 export async function applyObject(client: ApiClient, obj: KubeObject): Promise<KubeObject> {
-  const def = resourceByKind(obj.kind, obj.apiVersion) ?? resourceOf(obj.kind);
+  const def = obj.apiVersion ? resourceByKind(obj.kind, obj.apiVersion) : resourceOf(obj.kind);
+  if (!def) throw new UnknownKindError(`no matches for kind ${JSON.stringify(obj.kind)} in version ${JSON.stringify(obj.apiVersion)}`);
   const namespace = nsOf(def, obj.metadata.namespace);
   const body: KubeObject = { ...obj, metadata: { ...obj.metadata, ...(namespace ? { namespace } : {}) } };
   try {

@@ -6,8 +6,9 @@ import type { KubeObject } from '../../api/meta.ts';
 import { isNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import { UsageError, errorLine, withSession, type GlobalOptions } from '../context.ts';
-import { readManifests } from '../manifests.ts';
+import { readManifests, type Manifest } from '../manifests.ts';
 import { namespaceFor, refName, resourceOfObject } from '../resources.ts';
+import { checkFields, validateOption, validationDirective, type FieldValidation } from '../validate.ts';
 
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -32,9 +33,11 @@ export function threeWayMergePatch(original: Json, modified: Json, current: Json
   return patch;
 }
 
-/** Returns the outcome word kubectl prints for one object. */
-export async function applyOne(client: ApiClient, obj: KubeObject, source: string, nsFlag?: string): Promise<string> {
+/** Returns the outcome word kubectl prints for one object (its fields checked as --validate says first). */
+export async function applyOne(client: ApiClient, m: Manifest, nsFlag?: string, validation: FieldValidation = 'Strict'): Promise<string> {
+  const { obj, source } = m;
   const def = resourceOfObject(obj, source);
+  checkFields(def, m, validation);
   const namespace = namespaceFor(def, obj, nsFlag);
   const name = obj.metadata.name;
   if (!name) throw new UsageError(`${source}: metadata.name is required for apply`);
@@ -69,14 +72,16 @@ export function applyCommand(program: Command): void {
     .description('Create or update objects from manifests (YAML with several documents, or JSON)')
     .requiredOption('-f, --filename <path...>', 'file, folder, or - for stdin (repeatable)')
     .option('-n, --namespace <ns>', 'namespace for objects that do not name one (default: default)')
-    .action(async (opts: { filename: string[]; namespace?: string }) => {
+    .addOption(validateOption())
+    .action(async (opts: { filename: string[]; namespace?: string; validate: string | boolean }) => {
+      const validation = validationDirective(opts.validate);
       const manifests = readManifests(opts.filename);
       if (manifests.length === 0) throw new UsageError('no objects passed to apply');
       await withSession(program.opts<GlobalOptions>(), async ({ client }) => {
         let failed = 0;
         for (const m of manifests) {
           try {
-            console.log(await applyOne(client, m.obj, m.source, opts.namespace));
+            console.log(await applyOne(client, m, opts.namespace, validation));
           } catch (err) {
             failed++;
             console.error(errorLine(err));

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError, errorLine, withSession, type GlobalOptions } from '../context.ts';
 import { readManifests } from '../manifests.ts';
 import { namespaceFor, refName, resourceOfObject } from '../resources.ts';
+import { checkFields, validateOption, validationDirective } from '../validate.ts';
 
 export function createCommands(program: Command): void {
   for (const verb of ['create', 'replace'] as const) {
@@ -12,13 +13,17 @@ export function createCommands(program: Command): void {
       .description(verb === 'create' ? 'Create objects from manifests (409 if they exist)' : 'Replace objects with the manifests (update; a stale resourceVersion is 409 Conflict)')
       .requiredOption('-f, --filename <path...>', 'file, folder, or - for stdin (repeatable)')
       .option('-n, --namespace <ns>', 'namespace for objects that do not name one (default: default)')
-      .action(async (opts: { filename: string[]; namespace?: string }) => {
+      .addOption(validateOption())
+      .action(async (opts: { filename: string[]; namespace?: string; validate: string | boolean }) => {
+        const validation = validationDirective(opts.validate);
         const manifests = readManifests(opts.filename);
         if (manifests.length === 0) throw new UsageError(`no objects passed to ${verb}`);
         await withSession(program.opts<GlobalOptions>(), async ({ client }) => {
-          for (const { obj, source } of manifests) {
+          for (const m of manifests) {
+            const { obj, source } = m;
             try {
               const def = resourceOfObject(obj, source);
+              checkFields(def, m, validation);
               const namespace = namespaceFor(def, obj, opts.namespace);
               if (namespace) obj.metadata.namespace = namespace;
               const done = verb === 'create' ? await client.create(def.plural, obj, { namespace }) : await client.update(def.plural, obj);

@@ -1,0 +1,36 @@
+// kubectl's --validate for apply/create/replace: strict (the default, or true), warn, ignore (or false).
+// Unknown and duplicate fields of each manifest are found as the API server's fieldValidation finds them.
+import { Option } from 'commander';
+import { fieldProblems, strictDecodingError, unknownFieldsOf } from '../api/openapi/field-validation.ts';
+import type { ResourceDef } from '../api/resource.ts';
+import { UsageError } from './context.ts';
+import type { Manifest } from './manifests.ts';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+const MODES: Record<string, FieldValidation> = { strict: 'Strict', true: 'Strict', warn: 'Warn', ignore: 'Ignore', false: 'Ignore' };
+
+/** Returns the --validate option; `--validate` alone means strict, as kubectl's. */
+export const validateOption = () =>
+  new Option('--validate [mode]', 'unknown or duplicate fields: strict (or true) refuses the object, warn prints a warning, ignore (or false) drops them').default('strict');
+
+/** Returns the directive of a --validate value; throws kubectl's usage error for anything else. */
+export function validationDirective(flag: string | boolean): FieldValidation {
+  const mode = MODES[String(flag).toLowerCase()];
+  if (!mode) throw new UsageError(`invalid - validate option ${JSON.stringify(String(flag))}; must be one of: strict (or true), warn, ignore (or false)`);
+  return mode;
+}
+
+/**
+ * Applies a directive to one manifest's object before it is sent: under Strict throws upstream's 400
+ * (`strict decoding error: unknown field "spec.ipFamily"`), under Warn prints kubectl's warnings;
+ * unless Strict, unknown fields are dropped as the API server would drop them.
+ */
+export function checkFields(def: ResourceDef, m: Manifest, directive: FieldValidation, warn: (line: string) => void = (l) => console.error(l)): void {
+  const unknown = unknownFieldsOf(def, { object: m.obj }, directive !== 'Strict');
+  if (directive === 'Ignore') return;
+  const problems = fieldProblems(unknown, m.duplicates);
+  if (!problems.length) return;
+  if (directive === 'Strict') throw strictDecodingError(def, problems, true);
+  for (const p of problems) warn(`Warning: ${p}`);
+}
