@@ -119,6 +119,12 @@ export class ApiClient {
     });
   }
 
+  /** pods/eviction: deletes the pod unless a PodDisruptionBudget forbids it now (429 TooManyRequests: try again later). */
+  evict(namespace: string, pod: string, opts: DeleteOptions & { dryRun?: boolean } = {}): Promise<unknown> {
+    const { dryRun, ...del } = opts;
+    return this.call('pods', 'evict', { namespace, name: pod, delete: del, dryRun });
+  }
+
   /** Starts a watch stream; events arrive in order with gap detection (see watch-client.ts). */
   watch(
     resource: string,

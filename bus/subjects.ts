@@ -12,6 +12,7 @@ export const API_VERBS = [
   'update-status',
   'patch-status',
   'bind',
+  'evict',
 ] as const;
 export type ApiVerb = (typeof API_VERBS)[number];
 

@@ -13,6 +13,7 @@ import type { ServerContext } from './context.ts';
 import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
 import { remove } from './deletion.ts';
+import { evict } from './eviction.ts';
 import { buildFilter } from './filters.ts';
 import { objectKey } from './keys.ts';
 import { parseRV } from './objects.ts';
@@ -58,6 +59,7 @@ const VERBS: Record<string, Verb> = {
   'patch-status': (c, d, r) => patch(c, d, r, 'status'),
   delete: remove,
   bind,
+  evict,
   watch: startWatch,
 };
 

@@ -1,6 +1,5 @@
-// pods/eviction (policy/v1 Eviction): deletes the pod with the eviction's DeleteOptions. kubus has
-// no PodDisruptionBudgets yet, so no eviction is refused with 429.
-import type { KubeObject } from '../../api/meta.ts';
+// pods/eviction (policy/v1 Eviction): decodes the Eviction and hands it to the API server's evict verb,
+// which honours PodDisruptionBudgets (429 TooManyRequests when one allows no disruption now).
 import type { DeleteOptions, PropagationPolicy } from '../../api/protocol.ts';
 import { StatusError } from '../../api/status.ts';
 import type { Call, Reply } from './call.ts';
@@ -9,7 +8,7 @@ import { decodeEviction } from './protobuf-options.ts';
 
 type EvictionBody = { metadata?: { name?: string; namespace?: string }; deleteOptions?: DeleteOptions & { dryRun?: string[] } };
 
-/** POST pods/<name>/eviction: 201 and a Success Status once the pod is deleted (or marked for it). */
+/** POST pods/<name>/eviction: 201 and a Success Status once the pod is deleted (or marked for it); 429 while a budget forbids it. */
 export async function evict(call: Call): Promise<Reply> {
   const { namespace, name } = call.target;
   const { type, bytes } = await call.body();
@@ -23,6 +22,6 @@ export async function evict(call: Call): Promise<Reply> {
   if (o.propagationPolicy) del.propagationPolicy = o.propagationPolicy as PropagationPolicy;
   const dryRun = [...call.query.getAll('dryRun'), ...(o.dryRun ?? [])];
   if (dryRun.some((x) => x !== 'All')) throw new StatusError(400, 'BadRequest', `Invalid dry run value: ${JSON.stringify(dryRun)}: supported values: "All"`);
-  await call.client.call<KubeObject>('pods', 'delete', { namespace, name, delete: del, dryRun: dryRun.length ? true : undefined });
+  await call.client.evict(namespace!, name!, { ...del, dryRun: dryRun.length ? true : undefined });
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 }
