@@ -4,7 +4,7 @@
 // and deleted. Terminal, pending and already-deleting pods ignore budgets.
 import { isPodReady } from '../../api/kinds/pod-helpers.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
-import { withDisruptionAllowedCondition, type PodDisruptionBudget } from '../../api/kinds/poddisruptionbudget.ts';
+import { withDisruptionAllowedCondition, type PodDisruptionBudget, type PodDisruptionBudgetStatus } from '../../api/kinds/poddisruptionbudget.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { rfc3339 } from '../../api/names.ts';
 import type { ApiRequest, DeleteOptions } from '../../api/protocol.ts';
@@ -63,7 +63,7 @@ async function checkAndDecrement(ctx: ServerContext, pdbDef: ResourceDef, pdb: P
     throw tooManyRequests(`The disruption budget ${name} needs ${st.desiredHealthy ?? 0} healthy pods and has ${st.currentHealthy ?? 0} currently`);
   if (dryRun) return;
   const now = rfc3339(ctx.clock.now());
-  let next = { ...st, disruptionsAllowed: allowed - 1, disruptedPods: { ...st.disruptedPods, [podName]: now } };
+  let next: PodDisruptionBudgetStatus = { ...st, disruptionsAllowed: allowed - 1, disruptedPods: { ...st.disruptedPods, [podName]: now } };
   if (next.disruptionsAllowed === 0) next = withDisruptionAllowedCondition(next, now);
   const kv = getKV(ctx, pdbDef, pdb.metadata.namespace, name);
   await commitUpdate(ctx, pdbDef, kv, { ...pdb, status: next } as KubeObject, 'status');
