@@ -170,7 +170,7 @@ export interface ContainerRuntime {
    */
   probe?(id: string, kind: ProbeKind, handler: ProbeHandler, timeoutMs: number): Promise<ProbeOutcome>;
 
-  /** Whether the runtime is up and ready (CRI Status); optional: runtimes without it are always ready. */
+  /** Whether the runtime is up and ready (CRI Status); rejects when it does not answer. Optional: runtimes without it are always ready. */
   status?(): Promise<{ ready: boolean; message?: string }>;
 
   /** Calls `fn` for every container exit (its own or a stop); returns an unsubscribe function. */

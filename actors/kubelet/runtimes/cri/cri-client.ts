@@ -139,29 +139,6 @@ export class CriClient {
     this.image = Object.fromEntries(IMAGE_RPCS.map((r) => [r, wrap(is, 'runtime.v1.ImageService', r, d)])) as ImageRpcs;
   }
 
-  /**
-   * Calls `fn` each time the runtime connection drops from ready: the runtime went away (killed,
-   * restarted). Regular calls (the relist) keep the channel from idling, so a drop means the socket closed.
-   */
-  onDrop(fn: () => void): () => void {
-    const ch = this.clients[0].getChannel();
-    const { READY, SHUTDOWN } = grpc.connectivityState;
-    let stopped = false;
-    const watch = (state: grpc.connectivityState) => {
-      if (stopped || state === SHUTDOWN) return;
-      ch.watchConnectivityState(state, Infinity, (err) => {
-        if (stopped || err) return;
-        const next = ch.getConnectivityState(false);
-        if (state === READY && next !== READY) fn();
-        watch(next);
-      });
-    };
-    watch(ch.getConnectivityState(false));
-    return () => {
-      stopped = true;
-    };
-  }
-
   /** Closes the channels; calls after this fail. */
   close(): void {
     for (const c of this.clients) c.close();

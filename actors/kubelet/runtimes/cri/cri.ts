@@ -50,8 +50,6 @@ export class CriRuntime implements ContainerRuntime {
   private readonly pleg: Pleg;
   /** Container id → its sandbox id and log file (ContainerStatus carries neither the sandbox nor a stable cache). */
   private readonly known = new Map<string, { sandboxId: string; logPath?: string }>();
-  private dropped = false;
-  private readonly offDrop: () => void;
 
   constructor(private readonly opts: CriRuntimeOptions) {
     this.name = opts.runtimeName ?? 'containerd';
@@ -65,7 +63,6 @@ export class CriRuntime implements ContainerRuntime {
       list: async () => (await this.client.runtime.listContainers({ filter: { labelSelector: selector } })).containers,
       status: (id) => this.containerStatus(id),
     });
-    this.offDrop = this.client.onDrop(() => (this.dropped = true));
   }
 
   async ensureImage(image: string, policy: string, sandbox: SandboxConfig, _container: string, onPull?: () => void): Promise<PulledImage> {
@@ -267,21 +264,12 @@ export class CriRuntime implements ContainerRuntime {
     return criStreamUrl(this.client, kind, id, o);
   }
 
-  /** CRI Status: RuntimeReady, with upstream's Ready message when it is not; a runtime that does not answer, or went away since the last ask, is down. */
+  /** CRI Status: RuntimeReady, with upstream's Ready message when it is not; rejects when the runtime does not answer (runtime-health.ts decides when that makes it down). */
   async status(): Promise<{ ready: boolean; message?: string }> {
-    // A containerd killed and restarted by its supervisor within a second is still reported, once.
-    if (this.dropped) {
-      this.dropped = false;
-      return { ready: false, message: 'container runtime is down' };
-    }
-    try {
-      const st = await this.client.runtime.status({}, { deadlineMs: 4_000 });
-      const c = (st.status?.conditions ?? []).find((x: { type: string }) => x.type === 'RuntimeReady');
-      if (c?.status) return { ready: true };
-      return { ready: false, message: `container runtime not ready: RuntimeReady=false reason:${c?.reason ?? ''} message:${c?.message ?? ''}` };
-    } catch {
-      return { ready: false, message: 'container runtime is down' };
-    }
+    const st = await this.client.runtime.status({}, { deadlineMs: 4_000 });
+    const c = (st.status?.conditions ?? []).find((x: { type: string }) => x.type === 'RuntimeReady');
+    if (c?.status) return { ready: true };
+    return { ready: false, message: `container runtime not ready: RuntimeReady=false reason:${c?.reason ?? ''} message:${c?.message ?? ''}` };
   }
 
   onContainerExit(fn: (exit: ContainerExit) => void): () => void {
@@ -290,7 +278,6 @@ export class CriRuntime implements ContainerRuntime {
 
   async close(): Promise<void> {
     this.pleg.stop();
-    this.offDrop();
     this.client.close();
   }
 }
