@@ -3,18 +3,22 @@ import type { ActorDefinition } from '../actors/lib/actor.ts';
 import { nodeLifecycleController, type NodeLifecycleInput } from '../actors/controllers/node-lifecycle/node-lifecycle.controller.ts';
 import { taintEvictionController } from '../actors/controllers/taint-eviction/taint-eviction.controller.ts';
 import { endpointsController } from '../actors/controllers/endpoints/endpoints.controller.ts';
+import { endpointSliceController } from '../actors/controllers/endpointslice/endpointslice.controller.ts';
+import { endpointSliceMirroringController } from '../actors/controllers/endpointslice/endpointslice-mirroring.controller.ts';
 import { garbageCollectorController } from '../actors/controllers/garbage-collector/garbage-collector.controller.ts';
 import { namespaceController, type NamespaceControllerInput } from '../actors/controllers/namespace/namespace.controller.ts';
 import { serviceAccountController } from '../actors/controllers/serviceaccount/serviceaccount.controller.ts';
 import { daemonSetController, type DaemonSetControllerInput } from '../actors/controllers/daemonset/daemonset.controller.ts';
 import { jobController } from '../actors/controllers/job/job.controller.ts';
 import { ttlAfterFinishedController, type TtlAfterFinishedInput } from '../actors/controllers/job/ttl-after-finished.controller.ts';
+import { cronJobController } from '../actors/controllers/cronjob/cronjob.controller.ts';
 import { statefulSetController } from '../actors/controllers/statefulset/statefulset.controller.ts';
 import { deploymentController } from '../actors/controllers/deployment/deployment.controller.ts';
 import { replicaSetController } from '../actors/controllers/replicaset/replicaset.controller.ts';
 import { podGcController, type PodGcInput } from '../actors/controllers/podgc/podgc.controller.ts';
 import { crdCleanupController } from '../actors/controllers/crd-cleanup/crd-cleanup.controller.ts';
 import { nodeIpamController, type NodeIpamInput } from '../actors/controllers/node-ipam/node-ipam.controller.ts';
+import { persistentVolumeController } from '../actors/controllers/persistentvolume/persistentvolume.controller.ts';
 import type { Host } from './host.ts';
 
 /** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
@@ -38,14 +42,18 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['garbage-collector', garbageCollectorController, undefined],
     ['namespace', namespaceController, opts.namespace],
     ['endpoints', endpointsController, undefined],
+    ['endpointslice', endpointSliceController, undefined],
+    ['endpointslicemirroring', endpointSliceMirroringController, undefined],
     ['serviceaccount', serviceAccountController, undefined],
     ['daemonset', daemonSetController, opts.daemonSet],
     ['statefulset', statefulSetController, undefined],
     ['job', jobController, undefined],
     ['ttl-after-finished', ttlAfterFinishedController, opts.ttlAfterFinished],
+    ['cronjob', cronJobController, undefined],
     ['podgc', podGcController, opts.podGc],
     ['crd-cleanup', crdCleanupController, undefined],
     ['node-ipam', nodeIpamController, opts.nodeIpam],
+    ['persistentvolume-binder', persistentVolumeController, undefined],
   ];
 }
 

@@ -69,7 +69,7 @@ test('endpointslice - bad input is a 422 and nothing is stored; addressType is i
 });
 
 test('endpointslice - kubectl columns and describe', (t) => {
-  const table = tableFor('endpointslices', { now: NOW });
+  const table = tableFor('endpointslices', { now: NOW, wide: false, allNamespaces: false });
   t.deepEqual(table.headers, ['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']);
   t.deepEqual(table.row(slice()), ['web-abc', 'IPv4', '8080', '10.244.1.5', '5m']);
   const four = slice({ endpoints: [{ addresses: ['10.0.0.1', '10.0.0.2'] }, { addresses: ['10.0.0.3', '10.0.0.4'] }], ports: [] });

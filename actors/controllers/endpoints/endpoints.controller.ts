@@ -14,8 +14,8 @@ import { NAMESPACE_INDEX, namespaceIndexers } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import { defineController } from '../../lib/controller.ts';
 import { desiredSubsets, planEndpoints } from './endpoints.reconcile.ts';
-import { selects, servicesOf, servicesToUpdate } from './pod-services.ts';
-import { TriggerTimeTracker } from './trigger-time.ts';
+import { selects, servicesOf, servicesToUpdate } from '../shared/pod-services.ts';
+import { TriggerTimeTracker } from '../shared/trigger-time.ts';
 
 /** Endpoints kept by leader election have no service and must not be deleted. */
 const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';

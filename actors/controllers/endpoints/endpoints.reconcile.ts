@@ -4,11 +4,12 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from '../../../api/kinds/endpoints.ts';
 import { isPodReady } from '../../../api/kinds/pod-helpers.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
-import type { Service, ServicePort } from '../../../api/kinds/service.ts';
+import type { Service } from '../../../api/kinds/service.ts';
 import { ipFamily } from '../../../api/validation/strings.ts';
 import { sameLabels } from '../../../api/selectors.ts';
 import { repackSubsets } from './repack-subsets.ts';
-import { LAST_CHANGE_TRIGGER_TIME, rfc3339Nano } from './trigger-time.ts';
+import { findPort, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from '../shared/endpoint-pods.ts';
+import { LAST_CHANGE_TRIGGER_TIME, rfc3339Nano } from '../shared/trigger-time.ts';
 
 /** Label upstream puts on the Endpoints of a headless service. */
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
@@ -16,27 +17,6 @@ export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 export const OVER_CAPACITY = 'endpoints.kubernetes.io/over-capacity';
 /** Most addresses one Endpoints object holds; beyond, it is truncated and annotated (upstream maxCapacity). */
 export const MAX_CAPACITY = 1000;
-
-/** Returns whether a pod belongs in Endpoints at all: it has an IP, is not terminal, and (unless asked) not terminating. */
-export function shouldPodBeInEndpoints(pod: Pod, includeTerminating: boolean): boolean {
-  const phase = pod.status?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed') return false;
-  if (!pod.status?.podIP && !pod.status?.podIPs?.length) return false;
-  return includeTerminating || !pod.metadata.deletionTimestamp;
-}
-
-/** Returns the container port a service port targets on this pod: a number as is, a name looked up in the pod (upstream FindPort). */
-export function findPort(pod: Pod, sp: ServicePort): number | undefined {
-  const target = sp.targetPort ?? sp.port;
-  if (typeof target === 'number') return target;
-  const protocol = sp.protocol ?? 'TCP';
-  const sidecars = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always');
-  for (const c of [...(pod.spec.containers ?? []), ...sidecars])
-    for (const p of c.ports ?? []) if (p.name === target && (p.protocol ?? 'TCP') === protocol) return p.containerPort;
-  return undefined;
-}
-
-const podIPs = (pod: Pod) => (pod.status?.podIPs?.length ? pod.status.podIPs.map((p) => p.ip) : pod.status?.podIP ? [pod.status.podIP] : []);
 
 /** Returns the pod's address for this service (the IP of the service's family), or undefined when it has none. */
 export function podAddress(svc: Service, pod: Pod): EndpointAddress | undefined {
@@ -50,7 +30,7 @@ export function podAddress(svc: Service, pod: Pod): EndpointAddress | undefined 
   const addr: EndpointAddress = { ip };
   if (pod.spec.nodeName) addr.nodeName = pod.spec.nodeName;
   addr.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid };
-  if (pod.spec.hostname && pod.spec.subdomain === svc.metadata.name && pod.metadata.namespace === svc.metadata.namespace) addr.hostname = pod.spec.hostname;
+  if (shouldSetHostname(pod, svc)) addr.hostname = pod.spec.hostname;
   return addr;
 }
 
