@@ -10,6 +10,7 @@ import type { Pod } from '../api/kinds/pod.ts';
 import type { Service } from '../api/kinds/service.ts';
 import { parseName } from '../actors/dns/dns.names.ts';
 import { resolve, type DnsView, type Resolution } from '../actors/dns/dns.records.ts';
+import { slicesOf } from './helpers/slices.ts';
 import { planAddon, desiredEndpoints, desiredService, desiredSubsets } from '../actors/dns/dns.addon.ts';
 import { livePeers, peerLeaseName } from '../actors/dns/dns.peers.ts';
 import { parseResolvConf } from '../actors/dns/dns.forward.ts';
@@ -33,12 +34,14 @@ const endpoints = [
 ];
 const pods = [{ metadata: { name: 'p', namespace: 'default' }, status: { podIP: '10.244.2.2' } } as unknown as Pod];
 
+// The resolver reads EndpointSlices: those the mirroring controller makes of these Endpoints.
+const slices = endpoints.flatMap(slicesOf);
 const view: DnsView = {
   service: (ns, name) => services.find((s) => s.metadata.namespace === ns && s.metadata.name === name),
-  endpoints: (ns, name) => endpoints.find((e) => e.metadata.namespace === ns && e.metadata.name === name),
+  endpointSlices: (ns, name) => slices.filter((s) => s.metadata.namespace === ns && s.metadata.labels?.['kubernetes.io/service-name'] === name),
   namespaceExists: (ns) => ['default', 'kube-system'].includes(ns),
   servicesWithIP: (ip) => services.filter((s) => s.spec.clusterIP === ip),
-  endpointsWithIP: (ip) => endpoints.filter((e) => (e.subsets ?? []).some((ss) => (ss.addresses ?? []).some((a) => a.ip === ip))),
+  slicesWithIP: (ip) => slices.filter((s) => (s.endpoints ?? []).some((e) => e.conditions?.ready !== false && e.addresses.includes(ip))),
   podsWithIP: (ip) => pods.filter((p) => p.status?.podIP === ip),
 };
 const ask = (name: string, type: string): Resolution => resolve({ name, type }, view, { zone: Z, ttl: 30, serial: 1700000000, nameserverIP: '10.96.0.10' });

@@ -7,6 +7,7 @@ import type { Endpoints } from '../api/kinds/endpoints.ts';
 import type { Service } from '../api/kinds/service.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { dnsActor, type DnsInput } from '../actors/dns/dns.actor.ts';
+import { endpointSliceMirroringController } from '../actors/controllers/endpointslice/endpointslice-mirroring.controller.ts';
 import { DNS_CLUSTER_IP } from '../actors/dns/dns.addon.ts';
 import type { Upstream } from '../actors/dns/dns.forward.ts';
 import { startApi, pod } from './helpers/api.ts';
@@ -18,6 +19,8 @@ const Z = 'cluster.local';
 /** Starts an API server and the DNS actor on a free port; returns the port and a client. */
 async function cluster(t: ExecutionContext, input: Partial<DnsInput> = {}) {
   const env = await startApi(t);
+  // The resolver reads EndpointSlices: the mirroring controller makes them of the Endpoints written here.
+  env.process('controller-manager').start(endpointSliceMirroringController, 'controller/endpointslicemirroring', undefined);
   const dns = env.process('dns').start(dnsActor, 'dns', { address: '127.0.0.1:0', upstreams: [], resyncMs: 200, ...input });
   await dns.waitFor((s) => s.matches?.('serving') || s.status === 'done');
   const port = (dns.snapshot()?.context as { port?: number }).port;

@@ -12,6 +12,7 @@ import type { Service } from '../api/kinds/service.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { NFT } from '../actors/proxy/nft.ts';
 import { proxyActor } from '../actors/proxy/proxy.actor.ts';
+import { endpointSliceMirroringController } from '../actors/controllers/endpointslice/endpointslice-mirroring.controller.ts';
 import { startApi } from './helpers/api.ts';
 import { startNetnsLab, type NetnsLab } from './helpers/netns.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -35,9 +36,11 @@ async function answers(lab: NetnsLab, host: string, port: number, n: number): Pr
   return out;
 }
 
-/** Starts an API server with Service web (NodePort 30080) and its Endpoints (the `ready` addresses). */
+/** Starts an API server with Service web (NodePort 30080), its Endpoints (the `ready` addresses) and their mirroring into slices. */
 async function cluster(t: Parameters<typeof startApi>[0], ready: string[]) {
   const env = await startApi(t);
+  // kube-proxy reads EndpointSlices: the mirroring controller makes them of the hand-written Endpoints.
+  env.process('controller-manager').start(endpointSliceMirroringController, 'controller/endpointslicemirroring', undefined);
   const svc = await env.client.create<Service>('services', {
     apiVersion: 'v1',
     kind: 'Service',

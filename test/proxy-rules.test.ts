@@ -7,13 +7,15 @@ import { servicePorts } from '../actors/proxy/proxy.ports.ts';
 import { deleteTableScript, nameHash, planRules, proxyTableName } from '../actors/proxy/proxy.rules.ts';
 import { CASES, type Case } from './proxy-rules.cases.ts';
 import { netnsList } from './helpers/netns.ts';
+import { slicesOf } from './helpers/slices.ts';
+import type { EndpointSlice } from '../api/kinds/endpointslice.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const T = 'ip kubus-proxy-n1';
 const plan = (c: Case) =>
-  planRules({ table: 'kubus-proxy-n1', ports: servicePorts(c.services, c.endpoints), nodeIPs: ['192.168.5.1', '127.0.0.1'], clusterCIDR: '10.244.0.0/16' });
+  planRules({ table: 'kubus-proxy-n1', ports: servicePorts(c.services, c.endpoints.flatMap(slicesOf)), nodeIPs: ['192.168.5.1', '127.0.0.1'], clusterCIDR: '10.244.0.0/16' });
 const SKELETON = new Set(plan({ services: [], endpoints: [] }).split('\n'));
 /** Returns the lines a case adds to the skeleton. */
 const specific = (c: Case) => plan(c).split('\n').filter((l) => l && !SKELETON.has(l));
@@ -130,6 +132,28 @@ test('proxy rules - the order of Services and Endpoints does not change the text
   const all: Case = { services: Object.values(CASES).flatMap((c) => c.services), endpoints: Object.values(CASES).flatMap((c) => c.endpoints) };
   const reversed: Case = { services: [...all.services].reverse(), endpoints: [...all.endpoints].reverse() };
   t.is(plan(reversed), plan(all));
+});
+
+test('proxy rules - endpoints come from every slice of the service; with none ready, serving terminating ones are used', (t) => {
+  const svc = CASES['ClusterIP with 2 ready endpoints (and 1 not ready)']!.services[0]!;
+  const slice = (name: string, endpoints: EndpointSlice['endpoints']): EndpointSlice => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: 'ns1', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    endpoints,
+  });
+  const targets = (slices: EndpointSlice[]) => servicePorts([svc], slices)[0]!.endpoints.map((e) => e.ip);
+  const a = slice('web-a', [{ addresses: ['10.244.0.2'], conditions: { ready: true } }, { addresses: ['10.244.0.3'], conditions: { ready: false, serving: true, terminating: true } }]);
+  const b = slice('web-b', [{ addresses: ['10.244.0.4'] }]);
+  t.deepEqual(targets([a, b]), ['10.244.0.2', '10.244.0.4'], 'ready (or unset) endpoints of both slices');
+  const going = slice('web-a', [
+    { addresses: ['10.244.0.3'], conditions: { ready: false, serving: true, terminating: true } },
+    { addresses: ['10.244.0.5'], conditions: { ready: false, serving: false, terminating: true } },
+  ]);
+  t.deepEqual(targets([going]), ['10.244.0.3'], 'no ready endpoint: the serving terminating one');
+  t.deepEqual(targets([{ ...b, metadata: { ...b.metadata, labels: {} } }]), [], 'a slice without the service-name label is no endpoint of it');
 });
 
 test('proxy rules - nft -c accepts every ruleset; applied in a netns it replaces itself and deletes cleanly', async (t) => {

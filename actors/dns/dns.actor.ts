@@ -1,5 +1,5 @@
 // The cluster DNS actor (an addon, as CoreDNS with its kubernetes plugin): answers cluster names
-// over UDP and TCP from informers of services, endpoints, pods and namespaces, forwards other
+// over UDP and TCP from informers of services, EndpointSlices, pods and namespaces, forwards other
 // names to the host's resolvers, and keeps the kube-dns Service and its Endpoints pointing at every
 // live DNS server (each renews a Lease of its own; see dns.peers.ts).
 import { networkInterfaces } from 'node:os';
@@ -87,11 +87,13 @@ export const dnsActor = defineActor<DnsInput>({
           const ours = (o: { metadata: { namespace?: string; name?: string } }) => o.metadata.namespace === DNS_NAMESPACE && o.metadata.name === DNS_SERVICE;
           const changed = (o: { metadata: { namespace?: string; name?: string } }) => ours(o) && sendBack({ type: 'addon.changed' });
           const h = { update: (_: unknown, o: { metadata: { namespace?: string; name?: string } }) => changed(o), delete: changed };
+          // The resolver reads slices; the addon's own Endpoints are followed on a cache of kube-system's.
+          const addonEndpoints = deps.informers.get('endpoints', { namespace: DNS_NAMESPACE });
           view.services.on(h);
-          view.endpointsInf.on(h);
+          addonEndpoints.on(h);
           return () => {
             view.services.off(h);
-            view.endpointsInf.off(h);
+            addonEndpoints.off(h);
           };
         }),
       },

@@ -2,7 +2,7 @@
 // kubernetes plugin does (DNS-based service discovery spec 1.1.0 with `pods verified`). Pure:
 // the caches come in as a DnsView, the answer goes out as records for dns-packet to encode.
 import type { Answer } from 'dns-packet';
-import type { Endpoints } from '../../api/kinds/endpoints.ts';
+import { LABEL_SERVICE_NAME, type Endpoint, type EndpointSlice } from '../../api/kinds/endpointslice.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
 import type { Service, ServicePort } from '../../api/kinds/service.ts';
 import { canonical, dashed, inZone, parseName, reverseIPv4, serviceName, type ParsedName } from './dns.names.ts';
@@ -10,10 +10,12 @@ import { canonical, dashed, inZone, parseName, reverseIPv4, serviceName, type Pa
 /** What the resolver reads: lookups on the informer caches. */
 export interface DnsView {
   service(namespace: string, name: string): Service | undefined;
-  endpoints(namespace: string, name: string): Endpoints | undefined;
+  /** The EndpointSlices of a service (those labelled with its name). */
+  endpointSlices(namespace: string, name: string): EndpointSlice[];
   namespaceExists(name: string): boolean;
   servicesWithIP(ip: string): Service[];
-  endpointsWithIP(ip: string): Endpoints[];
+  /** The EndpointSlices with a ready endpoint at this address. */
+  slicesWithIP(ip: string): EndpointSlice[];
   podsWithIP(ip: string): Pod[];
 }
 
@@ -128,7 +130,7 @@ function serviceAnswer(
     if (qtype === 'SRV') return found(srvRecords([{ ip: '', target, ports }], rr));
     return found(['A', 'AAAA', 'CNAME'].includes(qtype) ? [rr('CNAME', target)] : []);
   }
-  const backends = backendsOf(svc, view.endpoints(p.namespace, p.service), p, fqdn);
+  const backends = backendsOf(svc, view.endpointSlices(p.namespace, p.service), p, fqdn);
   if ((p.endpoint || p.port) && !backends.length) return nxdomain;
   if (qtype === 'A') return found(unique(backends.map((b) => b.ip)).map((ip) => rr('A', ip)));
   if (qtype === 'SRV') {
@@ -143,7 +145,7 @@ function serviceAnswer(
 }
 
 /** Returns the addresses behind a service name: its ClusterIP, or its ready endpoints when headless or one is named. */
-function backendsOf(svc: Service, ep: Endpoints | undefined, p: ServiceQuery, fqdn: string): Backend[] {
+function backendsOf(svc: Service, slices: EndpointSlice[], p: ServiceQuery, fqdn: string): Backend[] {
   const spec = svc.spec ?? {};
   const headless = spec.clusterIP === 'None';
   if (!headless && !p.endpoint) {
@@ -152,17 +154,23 @@ function backendsOf(svc: Service, ep: Endpoints | undefined, p: ServiceQuery, fq
     return spec.clusterIP ? [{ ip: spec.clusterIP, target: fqdn, ports }] : [];
   }
   const out: Backend[] = [];
-  for (const subset of ep?.subsets ?? []) {
-    const ports = matching(subset.ports ?? [], p);
+  for (const slice of slices) {
+    const ports = matching((slice.ports ?? []).filter((x): x is typeof x & { port: number } => typeof x.port === 'number'), p);
     if (p.port && !ports.length) continue;
-    for (const addr of subset.addresses ?? []) {
-      const host = endpointHostname(addr);
-      if (p.endpoint && host !== p.endpoint) continue;
-      out.push({ ip: addr.ip, target: `${host}.${fqdn}`, ports });
+    for (const e of slice.endpoints ?? []) {
+      if (!isReady(e)) continue;
+      for (const ip of e.addresses ?? []) {
+        const host = endpointHostname({ ip, hostname: e.hostname });
+        if (p.endpoint && host !== p.endpoint) continue;
+        out.push({ ip, target: `${host}.${fqdn}`, ports });
+      }
     }
   }
   return out;
 }
+
+/** Returns whether an endpoint answers: CoreDNS keeps those whose ready condition is unset or true. */
+export const isReady = (e: Endpoint): boolean => e.conditions?.ready !== false;
 
 /** Returns the ports a `_port._proto` query names (all ports when it names none); names compare case-insensitively. */
 function matching<P extends Pick<ServicePort, 'name' | 'protocol' | 'port'>>(ports: P[], p: ServiceQuery): P[] {
@@ -193,10 +201,12 @@ function srvRecords(backends: Backend[], rr: RecordMaker): Answer[] {
 function ptrTargets(ip: string, view: DnsView, zone: string): string[] {
   const names: string[] = [];
   for (const svc of view.servicesWithIP(ip)) names.push(serviceName(svc.metadata.name!, svc.metadata.namespace!, zone));
-  for (const ep of view.endpointsWithIP(ip))
-    for (const subset of ep.subsets ?? [])
-      for (const addr of subset.addresses ?? [])
-        if (addr.ip === ip) names.push(`${endpointHostname(addr)}.${serviceName(ep.metadata.name!, ep.metadata.namespace!, zone)}`);
+  for (const slice of view.slicesWithIP(ip)) {
+    const svc = slice.metadata.labels?.[LABEL_SERVICE_NAME];
+    if (!svc) continue;
+    for (const e of slice.endpoints ?? [])
+      if (isReady(e) && e.addresses?.includes(ip)) names.push(`${endpointHostname({ ip, hostname: e.hostname })}.${serviceName(svc, slice.metadata.namespace!, zone)}`);
+  }
   return unique(names);
 }
 

@@ -1,13 +1,14 @@
-// The resolver's view of the cluster: the shared informers of services, endpoints, pods and
+// The resolver's view of the cluster: the shared informers of services, EndpointSlices, pods and
 // namespaces, indexed by IP for reverse and pod lookups, and when any of them last changed.
-import type { Endpoints } from '../../api/kinds/endpoints.ts';
+import type { EndpointSlice } from '../../api/kinds/endpointslice.ts';
 import type { Namespace } from '../../api/kinds/namespace.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
 import type { Service } from '../../api/kinds/service.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import type { SharedInformers } from '../../bus/informer-factory.ts';
 import type { Informer } from '../../bus/informer.ts';
-import type { DnsView } from './dns.records.ts';
+import { SERVICE_NAME_INDEX, serviceNameIndexers } from '../../bus/indexers.ts';
+import { isReady, type DnsView } from './dns.records.ts';
 
 const IP_INDEX = 'dns.ip';
 
@@ -17,8 +18,8 @@ const serviceIPs = (o: KubeObject) => {
   const ips = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
   return ips.filter((ip) => ip !== 'None');
 };
-/** Endpoints by each ready address. */
-const endpointIPs = (o: KubeObject) => [...new Set(((o as Endpoints).subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)))];
+/** EndpointSlices by each address of a ready endpoint. */
+const sliceIPs = (o: KubeObject) => [...new Set(((o as EndpointSlice).endpoints ?? []).filter(isReady).flatMap((e) => e.addresses ?? []))];
 /** Pods by their IPs (hostNetwork pods too: CoreDNS answers for them as well). */
 const podIPs = (o: KubeObject) => {
   const st = (o as Pod).status ?? {};
@@ -29,7 +30,7 @@ const podIPs = (o: KubeObject) => {
 /** The informers the DNS server answers from, and a DnsView over them. */
 export class InformerView implements DnsView {
   readonly services: Informer<Service>;
-  readonly endpointsInf: Informer<Endpoints>;
+  readonly slices: Informer<EndpointSlice>;
   readonly pods: Informer<Pod>;
   readonly namespaces: Informer<Namespace>;
   /** When any cache last changed (ms on the actor's clock): the SOA serial, as CoreDNS's Modified(). */
@@ -37,7 +38,7 @@ export class InformerView implements DnsView {
 
   constructor(informers: SharedInformers, now: () => number) {
     this.services = informers.get<Service>('services').addIndexers({ [IP_INDEX]: serviceIPs });
-    this.endpointsInf = informers.get<Endpoints>('endpoints').addIndexers({ [IP_INDEX]: endpointIPs });
+    this.slices = informers.get<EndpointSlice>('endpointslices').addIndexers({ [IP_INDEX]: sliceIPs, ...serviceNameIndexers });
     this.pods = informers.get<Pod>('pods').addIndexers({ [IP_INDEX]: podIPs });
     this.namespaces = informers.get<Namespace>('namespaces');
     this.changedAt = now();
@@ -51,7 +52,7 @@ export class InformerView implements DnsView {
   readonly close: () => void;
 
   private all(): Informer[] {
-    return [this.services, this.endpointsInf, this.pods, this.namespaces] as Informer[];
+    return [this.services, this.slices, this.pods, this.namespaces] as Informer[];
   }
 
   /** Resolves once every cache holds its first full list. */
@@ -62,8 +63,8 @@ export class InformerView implements DnsView {
   service(namespace: string, name: string) {
     return this.services.get(`${namespace}/${name}`);
   }
-  endpoints(namespace: string, name: string) {
-    return this.endpointsInf.get(`${namespace}/${name}`);
+  endpointSlices(namespace: string, name: string) {
+    return this.slices.byIndex(SERVICE_NAME_INDEX, `${namespace}/${name}`);
   }
   namespaceExists(name: string) {
     return !!this.namespaces.get(name);
@@ -71,8 +72,8 @@ export class InformerView implements DnsView {
   servicesWithIP(ip: string) {
     return this.services.byIndex(IP_INDEX, ip);
   }
-  endpointsWithIP(ip: string) {
-    return this.endpointsInf.byIndex(IP_INDEX, ip);
+  slicesWithIP(ip: string) {
+    return this.slices.byIndex(IP_INDEX, ip);
   }
   podsWithIP(ip: string) {
     return this.pods.byIndex(IP_INDEX, ip);

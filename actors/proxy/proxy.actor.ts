@@ -1,9 +1,9 @@
-// The kube-proxy actor (one per node): informers on Services, Endpoints and its own Node feed
+// The kube-proxy actor (one per node): informers on Services, EndpointSlices and its own Node feed
 // the machine; its apply effect plans the whole table from the caches (proxy.ports.ts +
 // proxy.rules.ts) and hands it to `nft -f -` when it differs from what was applied last. On
 // stop it waits for an apply in flight and deletes its table.
 import { fromCallback, fromPromise } from 'xstate';
-import type { Endpoints } from '../../api/kinds/endpoints.ts';
+import type { EndpointSlice } from '../../api/kinds/endpointslice.ts';
 import type { Service } from '../../api/kinds/service.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import type { Informer } from '../../bus/informer.ts';
@@ -34,7 +34,7 @@ export const proxyActor = defineActor<ProxyInput>({
   logic(deps, input) {
     const table = input.table ?? proxyTableName(input.nodeName);
     const services = deps.informers.get<Service>('services');
-    const endpoints = deps.informers.get<Endpoints>('endpoints');
+    const endpoints = deps.informers.get<EndpointSlice>('endpointslices');
     const nodes = input.nodeIPs ? undefined : deps.informers.get<NodeLike>('nodes', { fieldSelector: `metadata.name=${input.nodeName}` });
     const nodeIPs = () =>
       input.nodeIPs ??

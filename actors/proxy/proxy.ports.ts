@@ -1,8 +1,8 @@
 // What kube-proxy programs, as data: one entry per (Service, port) with its ready endpoints,
-// worked out from Services and Endpoints as upstream's ServiceChangeTracker and
-// EndpointsChangeTracker do (EndpointSlices do not exist yet in kubus).
+// worked out from Services and their EndpointSlices as upstream's ServiceChangeTracker and
+// EndpointsChangeTracker (endpointslicecache.go) do.
 import { isIPv4 as isIPv4Text } from 'node:net';
-import type { Endpoints } from '../../api/kinds/endpoints.ts';
+import { LABEL_SERVICE_NAME, type Endpoint, type EndpointSlice } from '../../api/kinds/endpointslice.ts';
 import type { Service } from '../../api/kinds/service.ts';
 
 /** One endpoint of a service port: a ready address and the port its subset names. */
@@ -45,31 +45,49 @@ const compareTargets = (a: EndpointTarget, b: EndpointTarget) => {
   return a.port - b.port;
 };
 
-/** Returns the ready endpoints of one service port: subset ports are matched by name and protocol, as upstream. */
-function readyTargets(ep: Endpoints | undefined, portName: string, protocol: string): EndpointTarget[] {
+// An unset condition counts as true (upstream: nil ready/serving means ready/serving).
+const isReady = (e: Endpoint) => e.conditions?.ready !== false;
+const isServingTerminating = (e: Endpoint) => e.conditions?.serving !== false && e.conditions?.terminating === true;
+
+/**
+ * Returns the endpoints of one service port from its IPv4 slices (slice ports matched by name and
+ * protocol, as upstream): the ready ones, or when none is ready the serving terminating ones
+ * (upstream's ProxyTerminatingEndpoints fallback).
+ */
+function portTargets(slices: readonly EndpointSlice[], portName: string, protocol: string): EndpointTarget[] {
+  const ready: EndpointTarget[] = [];
+  const terminating: EndpointTarget[] = [];
   const seen = new Set<string>();
-  const out: EndpointTarget[] = [];
-  for (const subset of ep?.subsets ?? []) {
-    const port = (subset.ports ?? []).find((p) => (p.name ?? '') === portName && (p.protocol ?? 'TCP') === protocol);
-    if (!port) continue;
-    for (const a of subset.addresses ?? []) {
-      // kube-proxy here programs IPv4 only (one table of family ip).
-      if (!isIPv4(a.ip) || seen.has(`${a.ip}:${port.port}`)) continue;
-      seen.add(`${a.ip}:${port.port}`);
-      out.push({ ip: a.ip, port: port.port });
+  for (const slice of slices) {
+    // kube-proxy here programs IPv4 only (one table of family ip).
+    if (slice.addressType !== 'IPv4') continue;
+    const port = (slice.ports ?? []).find((p) => (p.name ?? '') === portName && (p.protocol ?? 'TCP') === protocol);
+    if (!port || typeof port.port !== 'number') continue;
+    for (const e of slice.endpoints ?? []) {
+      const ip = e.addresses?.[0];
+      if (!isIPv4(ip) || seen.has(`${ip}:${port.port}`)) continue;
+      seen.add(`${ip}:${port.port}`);
+      if (isReady(e)) ready.push({ ip, port: port.port });
+      else if (isServingTerminating(e)) terminating.push({ ip, port: port.port });
     }
   }
-  return out.sort(compareTargets);
+  return (ready.length ? ready : terminating).sort(compareTargets);
 }
 
 /** Returns every service port kube-proxy handles (headless, ExternalName and IPv6-only Services have none), sorted by name. */
-export function servicePorts(services: readonly Service[], endpoints: readonly Endpoints[]): ServicePortPlan[] {
-  const eps = new Map(endpoints.map((e) => [keyOf(e.metadata.namespace, e.metadata.name), e]));
+export function servicePorts(services: readonly Service[], slices: readonly EndpointSlice[]): ServicePortPlan[] {
+  const byService = new Map<string, EndpointSlice[]>();
+  for (const s of slices) {
+    const name = s.metadata.labels?.[LABEL_SERVICE_NAME];
+    if (!name) continue;
+    const k = keyOf(s.metadata.namespace, name);
+    byService.set(k, [...(byService.get(k) ?? []), s]);
+  }
   const out: ServicePortPlan[] = [];
   for (const svc of services) {
     const spec = svc.spec ?? {};
     if (spec.type === 'ExternalName' || !isIPv4(spec.clusterIP)) continue;
-    const ep = eps.get(keyOf(svc.metadata.namespace, svc.metadata.name));
+    const own = byService.get(keyOf(svc.metadata.namespace, svc.metadata.name)) ?? [];
     const external = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
     for (const p of spec.ports ?? []) {
       const protocol = PROTOCOLS[(p.protocol ?? 'TCP') as keyof typeof PROTOCOLS];
@@ -82,7 +100,7 @@ export function servicePorts(services: readonly Service[], endpoints: readonly E
         clusterIP: spec.clusterIP,
         port: p.port,
         externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
-        endpoints: readyTargets(ep, p.name ?? '', p.protocol ?? 'TCP'),
+        endpoints: portTargets(own, p.name ?? '', p.protocol ?? 'TCP'),
       };
       if (external && p.nodePort) plan.nodePort = p.nodePort;
       if (spec.sessionAffinity === 'ClientIP') plan.affinitySeconds = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS;
