@@ -26,7 +26,11 @@ import { defaultService, keepAllocatedServiceValues, prepareServiceForCreate, Se
 import { ServiceAccountSchema, validateServiceAccount, validateServiceAccountUpdate } from './kinds/serviceaccount.ts';
 import { defaultStatefulSet, StatefulSetSchema, validateStatefulSet, validateStatefulSetUpdate } from './kinds/statefulset.ts';
 import { resetStatus } from './kinds/workload-common.ts';
+import { defaultLimitRange, LimitRangeSchema, validateLimitRange, validateLimitRangeUpdate } from './kinds/limitrange.ts';
+import { ResourceQuotaSchema, validateResourceQuota, validateResourceQuotaUpdate } from './kinds/resourcequota.ts';
 import { PodDisruptionBudgetSchema, validatePodDisruptionBudget, validatePodDisruptionBudgetUpdate } from './kinds/poddisruptionbudget.ts';
+import { defaultReplicationController, ReplicationControllerSchema, validateReplicationController, validateReplicationControllerUpdate } from './kinds/replicationcontroller.ts';
+import { defaultPodTemplate, PodTemplateSchema, validatePodTemplate, validatePodTemplateUpdate } from './kinds/podtemplate.ts';
 import { defaultPriorityClass, PriorityClassSchema, validatePriorityClass, validatePriorityClassUpdate } from './kinds/priorityclass.ts';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass, PersistentVolumeClaimSchema, PersistentVolumeSchema, StorageClassSchema } from './kinds/storage.ts';
 import {
@@ -37,6 +41,13 @@ import {
   validateStorageClass,
   validateStorageClassUpdate,
 } from './kinds/storage-validation.ts';
+import { defaultIngressClass, defaultNetworkPolicy, IngressClassSchema, IngressSchema, NetworkPolicySchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networking.ts';
+import { defaultHPA, HorizontalPodAutoscalerSchema, validateHPA, validateHPAUpdate } from './kinds/autoscaling.ts';
+import { ClusterRoleSchema, defaultRoleBinding, RoleBindingSchema, RoleSchema, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate, RBAC_GROUP } from './kinds/rbac.ts';
+import { RuntimeClassSchema, validateRuntimeClass, validateRuntimeClassUpdate } from './kinds/runtimeclass.ts';
+import { defaultWebhookConfiguration, validateWebhookConfigurationUpdate, WebhookConfigurationSchema, webhookConfigurationValidator } from './kinds/webhook-config.ts';
+import { defaultValidatingAdmissionPolicy, defaultValidatingAdmissionPolicyBinding, validateAdmissionPolicyUpdate, ValidatingAdmissionPolicyBindingSchema, ValidatingAdmissionPolicySchema, validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './kinds/admission-policy.ts';
+import { defaultFlowSchema, defaultPriorityLevel, FlowSchemaSchema, PriorityLevelConfigurationSchema, validateFlowcontrolUpdate, validateFlowSchema, validatePriorityLevel } from './kinds/flowcontrol.ts';
 
 interface Names {
   kind: string;
@@ -46,6 +57,8 @@ interface Names {
   namespaced?: boolean;
   hasStatus?: boolean;
   singular?: string;
+  /** The served version when it is not v1 (autoscaling/v2). */
+  version?: string;
 }
 
 interface Behavior<T> {
@@ -67,8 +80,8 @@ function def<T>(n: Names, b: Behavior<T>): ResourceDef {
     singular: n.singular ?? n.kind.toLowerCase(),
     shortNames: n.shortNames ?? [],
     group,
-    version: 'v1',
-    apiVersion: group ? `${group}/v1` : 'v1',
+    version: n.version ?? 'v1',
+    apiVersion: group ? `${group}/${n.version ?? 'v1'}` : (n.version ?? 'v1'),
     namespaced: n.namespaced ?? true,
     hasStatus: n.hasStatus ?? false,
     schema: b.schema,
@@ -88,6 +101,9 @@ function def<T>(n: Names, b: Behavior<T>): ResourceDef {
 }
 
 const APPS = 'apps';
+const NETWORKING = 'networking.k8s.io';
+const ADMISSION = 'admissionregistration.k8s.io';
+const FLOWCONTROL = 'flowcontrol.apiserver.k8s.io';
 
 const TABLE: readonly ResourceDef[] = [
   def({ kind: 'Pod', plural: 'pods', shortNames: ['po'], hasStatus: true }, {
@@ -159,8 +175,64 @@ const TABLE: readonly ResourceDef[] = [
   def({ kind: 'PriorityClass', plural: 'priorityclasses', shortNames: ['pc'], group: 'scheduling.k8s.io', namespaced: false }, {
     schema: PriorityClassSchema, defaults: defaultPriorityClass, validate: validatePriorityClass, validateUpdate: validatePriorityClassUpdate,
   }),
+  def({ kind: 'ReplicationController', plural: 'replicationcontrollers', shortNames: ['rc'], hasStatus: true }, {
+    schema: ReplicationControllerSchema, defaults: defaultReplicationController, prepareForCreate: resetStatus, validate: validateReplicationController,
+    validateUpdate: validateReplicationControllerUpdate,
+  }),
+  def({ kind: 'PodTemplate', plural: 'podtemplates' }, {
+    schema: PodTemplateSchema, defaults: defaultPodTemplate, validate: validatePodTemplate, validateUpdate: validatePodTemplateUpdate,
+  }),
   def({ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', shortNames: ['pdb'], group: 'policy', hasStatus: true }, {
     schema: PodDisruptionBudgetSchema, prepareForCreate: resetStatus, validate: validatePodDisruptionBudget, validateUpdate: validatePodDisruptionBudgetUpdate,
+  }),
+  def({ kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], group: NETWORKING, hasStatus: true }, {
+    schema: IngressSchema, prepareForCreate: resetStatus, validate: validateIngress, validateUpdate: validateIngressUpdate,
+  }),
+  def({ kind: 'IngressClass', plural: 'ingressclasses', group: NETWORKING, namespaced: false }, {
+    schema: IngressClassSchema, defaults: defaultIngressClass, validate: validateIngressClass, validateUpdate: validateIngressClassUpdate,
+  }),
+  def({ kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'], group: NETWORKING }, {
+    schema: NetworkPolicySchema, defaults: defaultNetworkPolicy, validate: validateNetworkPolicy, validateUpdate: validateNetworkPolicyUpdate,
+  }),
+  def({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], group: 'autoscaling', version: 'v2', hasStatus: true }, {
+    schema: HorizontalPodAutoscalerSchema, defaults: defaultHPA, prepareForCreate: resetStatus, validate: validateHPA, validateUpdate: validateHPAUpdate,
+  }),
+  def({ kind: 'Role', plural: 'roles', group: RBAC_GROUP }, { schema: RoleSchema, validate: validateRole, validateUpdate: validateRoleUpdate }),
+  def({ kind: 'ClusterRole', plural: 'clusterroles', group: RBAC_GROUP, namespaced: false }, {
+    schema: ClusterRoleSchema, validate: validateClusterRole, validateUpdate: validateRoleUpdate,
+  }),
+  def({ kind: 'RoleBinding', plural: 'rolebindings', group: RBAC_GROUP }, {
+    schema: RoleBindingSchema, defaults: defaultRoleBinding, validate: validateRoleBinding, validateUpdate: validateRoleBindingUpdate,
+  }),
+  def({ kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', group: RBAC_GROUP, namespaced: false }, {
+    schema: RoleBindingSchema, defaults: defaultRoleBinding, validate: validateClusterRoleBinding, validateUpdate: validateRoleBindingUpdate,
+  }),
+  def({ kind: 'RuntimeClass', plural: 'runtimeclasses', group: 'node.k8s.io', namespaced: false }, {
+    schema: RuntimeClassSchema, validate: validateRuntimeClass, validateUpdate: validateRuntimeClassUpdate,
+  }),
+  def({ kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
+    schema: WebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, false), validate: webhookConfigurationValidator(false), validateUpdate: validateWebhookConfigurationUpdate,
+  }),
+  def({ kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
+    schema: WebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, true), validate: webhookConfigurationValidator(true), validateUpdate: validateWebhookConfigurationUpdate,
+  }),
+  def({ kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', group: ADMISSION, namespaced: false, hasStatus: true }, {
+    schema: ValidatingAdmissionPolicySchema, defaults: defaultValidatingAdmissionPolicy, prepareForCreate: resetStatus, validate: validateValidatingAdmissionPolicy, validateUpdate: validateAdmissionPolicyUpdate,
+  }),
+  def({ kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', group: ADMISSION, namespaced: false }, {
+    schema: ValidatingAdmissionPolicyBindingSchema, defaults: defaultValidatingAdmissionPolicyBinding, validate: validateValidatingAdmissionPolicyBinding, validateUpdate: validateAdmissionPolicyUpdate,
+  }),
+  def({ kind: 'FlowSchema', plural: 'flowschemas', group: FLOWCONTROL, namespaced: false, hasStatus: true }, {
+    schema: FlowSchemaSchema, defaults: defaultFlowSchema, validate: validateFlowSchema, validateUpdate: validateFlowcontrolUpdate,
+  }),
+  def({ kind: 'PriorityLevelConfiguration', plural: 'prioritylevelconfigurations', group: FLOWCONTROL, namespaced: false, hasStatus: true }, {
+    schema: PriorityLevelConfigurationSchema, defaults: defaultPriorityLevel, validate: validatePriorityLevel, validateUpdate: validateFlowcontrolUpdate,
+  }),
+  def({ kind: 'ResourceQuota', plural: 'resourcequotas', shortNames: ['quota'], hasStatus: true }, {
+    schema: ResourceQuotaSchema, validate: validateResourceQuota, validateUpdate: validateResourceQuotaUpdate,
+  }),
+  def({ kind: 'LimitRange', plural: 'limitranges', shortNames: ['limits'] }, {
+    schema: LimitRangeSchema, defaults: defaultLimitRange, validate: validateLimitRange, validateUpdate: validateLimitRangeUpdate,
   }),
   crdResourceDef,
 ];

@@ -45,6 +45,24 @@ export function isDNS1123Subdomain(v: string): string[] {
   return errs;
 }
 
+const WILDCARD_DNS1123_FMT = `\\*\\.${DNS1123_SUBDOMAIN_FMT}`;
+const WILDCARD_DNS1123_RE = new RegExp(`^${WILDCARD_DNS1123_FMT}$`);
+
+/** Checks a wildcard DNS-1123 subdomain (`*.example.com`): ingress hosts. */
+export function isWildcardDNS1123Subdomain(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > 253) errs.push(maxLenError(253));
+  if (!WILDCARD_DNS1123_RE.test(v))
+    errs.push(
+      regexError(
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+        WILDCARD_DNS1123_FMT,
+        '*.example.com',
+      ),
+    );
+  return errs;
+}
+
 /** Checks a DNS-1035 label (≤ 63, starts with a letter): service names. */
 export function isDNS1035Label(v: string): string[] {
   const errs: string[] = [];
