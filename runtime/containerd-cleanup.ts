@@ -39,6 +39,14 @@ export function shimPids(socket: string): number[] {
   });
 }
 
+/** Returns the pids of the containerd processes running with config file `config` (`containerd --config FILE`). */
+export function containerdPids(config: string): number[] {
+  return pids().filter((pid) => {
+    const a = argv(pid);
+    return !!a?.[0]?.endsWith('containerd') && a[a.indexOf('--config') + 1] === config;
+  });
+}
+
 /** Returns `roots` and all their descendants. */
 export function withDescendants(roots: number[]): number[] {
   const children = new Map<number, number[]>();

@@ -8,7 +8,7 @@ import type { Logger } from '../bus/types.ts';
 import { containerdConfig, containerdPaths, PAUSE_IMAGE, probeSnapshotter, type Snapshotter } from './containerd-config.ts';
 import { clearContainerdRecord, writeContainerdRecord } from './containerd-record.ts';
 import { preloadImages } from './images/preload.ts';
-import { alive, deleteRuncContainers, killAll, removeFiles, shimPids, shimSockets, unmountAll, withDescendants } from './containerd-cleanup.ts';
+import { alive, containerdPids, deleteRuncContainers, killAll, removeFiles, shimPids, shimSockets, unmountAll, withDescendants } from './containerd-cleanup.ts';
 
 export const CONTAINERD_BIN = '/usr/bin/containerd';
 export const CONTAINERD_INSTALL_HINT = 'containerd is not installed; install it with: apt-get install -y containerd runc containernetworking-plugins';
@@ -106,6 +106,20 @@ const tail = (file: string, lines = 20) => {
   }
 };
 
+/**
+ * Stops a containerd still running on this config from a previous run (its node process was killed
+ * -9; containerd, in a process group of its own, outlived it). Ours then starts on the same root and
+ * state and reconnects to the shims, so the containers that still run are adopted, not restarted.
+ */
+async function stopPrevious(config: string, log: Logger): Promise<void> {
+  const previous = containerdPids(config);
+  if (!previous.length) return;
+  killAll(previous);
+  const deadline = Date.now() + 5_000;
+  while (previous.some(alive) && Date.now() < deadline) await delay(20);
+  log.info({ pids: previous }, "stopped the previous run's containerd; its running containers are adopted");
+}
+
 /** Starts containerd under `dir` and resolves once its socket answers; supervises it until stop(). */
 export async function startContainerd(opts: ContainerdOptions): Promise<Containerd> {
   const bin = opts.bin ?? CONTAINERD_BIN;
@@ -202,6 +216,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   const stop = () => (halted ??= halt());
 
   try {
+    await stopPrevious(p.config, log);
     await spawnOnce();
     if (opts.preload !== false) await preloadImages(p.socket, { workDir: opts.dir, sandboxImage, snapshotter });
   } catch (err) {

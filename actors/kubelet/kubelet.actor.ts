@@ -28,6 +28,7 @@ import { podWorkerMachine } from './pod-worker.machine.ts';
 import type { PodWorkerEvent } from './pod-worker.types.ts';
 import { createRuntime } from './runtimes/create.ts';
 import type { ContainerInfo } from './runtimes/runtime.ts';
+import { removeOrphanedSandboxes } from './pod-orphans.ts';
 import { watchRuntimeHealth } from './runtime-health.ts';
 import { StatusManager } from './status-manager.ts';
 import { VolumeManager } from './volumes/volume-manager.ts';
@@ -178,7 +179,8 @@ export const kubeletActor = defineActor<KubeletInput>({
                 for (const c of list) adoptable.set(c.podUid, [...(adoptable.get(c.podUid) ?? []), c]);
                 return informer.start();
               })
-              // Volumes of pods deleted while the kubelet was down, once it knows its pods and what still runs.
+              // Sandboxes, then volumes, of pods deleted while the kubelet was down, once it knows its pods and what still runs.
+              .then(() => removeOrphanedSandboxes(runtime, () => new Set(informer.list().map((p) => p.metadata.uid!)), log).catch((err: Error) => log.warn({ err: err.message }, 'orphaned pod sandboxes not listed')))
               .then(() => volumes?.cleanupOrphans(new Set(informer.list().map((p) => p.metadata.uid!)), async (uid) => (await runtime.listContainers({ podUid: uid })).length > 0))
               .catch((err: Error) => log.warn({ err: err.message }, 'orphaned pod volumes not cleaned up'));
           started = true;

@@ -30,6 +30,8 @@ export interface RealCluster {
   nodes: RealNode[];
   bus: NatsBus;
   client: ApiClient;
+  /** Starts node `n`'s process again (after it was killed), with the same flags; waits until it runs. */
+  restartNode(n: RealNode): Promise<HostProc>;
   /** `kubus exec POD -- sh -c SCRIPT` from the test process (over the bus, then CRI streaming on the pod's node). */
   exec(pod: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
@@ -44,6 +46,8 @@ export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): 
   const actors = 'apiserver,scheduler,controller-manager,dns';
   const controlPlane = cp!.kubus([...at, 'control-plane', '--actors', actors, '--leader-elect', 'false', ...LIFECYCLE, ...LOG], 'control-plane');
 
+  const startNode = (host: TestHost, name: string) =>
+    host.kubus([...at, 'node', '--name', name, '--runtime', 'containerd', '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG], 'node', { netOnly: true });
   const nodes = nodeHs.map((host): RealNode => {
     const name = host.name;
     // Whatever a killed run of this id left (the harness sweeps its namespaces, not containerd's dirs).
@@ -53,8 +57,7 @@ export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): 
       await host.kill('SIGKILL');
       cleanUpNode(name);
     });
-    const args = [...at, 'node', '--name', name, '--runtime', 'containerd', '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG];
-    return { host, name, proc: host.kubus(args, 'node', { netOnly: true }) };
+    return { host, name, proc: startNode(host, name) };
   });
   await controlPlane.waitFor(/control plane .* running/, 30_000);
   await Promise.all(nodes.map((n) => n.proc.waitFor(/node\(s\) .* running/, 90_000)));
@@ -69,5 +72,10 @@ export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): 
     200,
   );
   const exec = (pod: string, script: string) => runKubus([...at, 'exec', pod, '--', 'sh', '-c', script]);
-  return { hosts: hs, natsUrl: nats.url, controlPlane, nodes, bus, client, exec };
+  const restartNode = async (n: RealNode) => {
+    n.proc = startNode(n.host, n.name);
+    await n.proc.waitFor(/node\(s\) .* running/, 90_000);
+    return n.proc;
+  };
+  return { hosts: hs, natsUrl: nats.url, controlPlane, nodes, bus, client, restartNode, exec };
 }

@@ -143,6 +143,8 @@ export interface ContainerRuntime {
   stopPodSandbox(id: string): Promise<void>;
   /** Forgets the sandbox and its containers; frees its IP. */
   removePodSandbox(id: string): Promise<void>;
+  /** The node's sandboxes with their pod's uid (CRI ListPodSandbox). Optional: runtimes whose pods end with the kubelet have none to find. */
+  listPodSandboxes?(): Promise<Array<{ id: string; podUid: string }>>;
 
   createContainer(sandboxId: string, config: ContainerConfig, sandbox: SandboxConfig): Promise<string>;
   /** Starts a created container; resolves once it runs. */

@@ -128,6 +128,11 @@ export class CriRuntime implements ContainerRuntime {
     if (parent) removeCgroup(parent, this.opts.log);
   }
 
+  async listPodSandboxes(): Promise<Array<{ id: string; podUid: string }>> {
+    const { items } = await this.client.runtime.listPodSandbox({ filter: { labelSelector: { [KUBUS_NODE_LABEL]: this.opts.nodeName } } });
+    return items.map((sb: { id: string; labels?: Record<string, string>; metadata?: { uid?: string } }) => ({ id: sb.id, podUid: sb.labels?.[POD_UID_LABEL] ?? sb.metadata?.uid ?? '' }));
+  }
+
   async createContainer(sandboxId: string, config: ContainerConfig, sandbox: SandboxConfig): Promise<string> {
     try {
       const { containerId } = await this.client.runtime.createContainer({
