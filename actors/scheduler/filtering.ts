@@ -1,5 +1,6 @@
 // Running the filters over nodes: per-pod preparation (prefilters), the first rejecting filter
 // per node, and the round-robin search for feasible nodes (upstream findNodesThatPassFilters).
+import type { Nominator } from './nominator.ts';
 import { DEFAULT_FILTERS } from './plugins.ts';
 import { SKIP, type ClusterView, type FilterPlugin, type NodeInfo, type PodInfo, type Status } from './types.ts';
 
@@ -42,15 +43,15 @@ export interface FilterResult {
   processed: number;
 }
 
-/** Checks nodes round-robin from `start` until `limit` feasible ones are found or all were seen. */
-export function findFeasibleNodes(pod: PodInfo, nodes: readonly NodeInfo[], prepared: readonly PreparedFilter[], start: number, limit: number): FilterResult {
+/** Checks nodes round-robin from `start` until `limit` feasible ones are found or all were seen; nominated pods of higher or equal priority count on their nodes. */
+export function findFeasibleNodes(pod: PodInfo, nodes: readonly NodeInfo[], prepared: readonly PreparedFilter[], start: number, limit: number, nominator?: Nominator): FilterResult {
   const feasible: NodeInfo[] = [];
   const failed: FailedNode[] = [];
   const n = nodes.length;
   let i = 0;
   for (; i < n && feasible.length < limit; i++) {
     const node = nodes[(start + i) % n];
-    const status = runFilters(prepared, pod, node);
+    const status = runFilters(prepared, pod, nominator?.size ? nominator.withNominated(node, pod) : node);
     if (status) failed.push({ node, status });
     else feasible.push(node);
   }

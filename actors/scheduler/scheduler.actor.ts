@@ -42,9 +42,10 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
           const offs = [
             wire(rt.nodes, { add: (n) => rt.onNodeAdd(n), update: (o, n) => rt.onNodeUpdate(o, n), delete: (n) => rt.onNodeDelete(n) }),
             wire(rt.pods, { add: (p) => rt.onPodAdd(p), update: (o, p) => rt.onPodUpdate(o, p), delete: (p) => rt.onPodDelete(p) }),
+            ...rt.volumeBinder.informers().map((inf) => wire<KubeObject>(inf, { add: () => rt.onStorageChange(), update: () => rt.onStorageChange() })),
           ];
           let live = true;
-          void Promise.all([rt.nodes.waitForSync(), rt.pods.waitForSync(), rt.namespaces.waitForSync()]).then(() => {
+          void Promise.all([rt.nodes.waitForSync(), rt.pods.waitForSync(), rt.namespaces.waitForSync(), rt.pdbs.waitForSync()]).then(() => {
             if (live) sendBack({ type: 'informers.synced' });
           });
           return () => {
@@ -63,7 +64,10 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
           let live = true;
           receive(({ bindings }) => {
             for (const b of bindings)
-              deps.client.bind(b.namespace, b.name, b.node).then(
+              rt.volumeBinder
+                .preBind(rt.pods.get(b.key) ?? { metadata: { namespace: b.namespace, name: b.name }, spec: {} } as never, rt.nodes.get(b.node), b.node)
+                .then(() => deps.client.bind(b.namespace, b.name, b.node))
+                .then(
                 () => live && sendBack({ type: 'pod.bound', key: b.key, node: b.node }),
                 (error: unknown) => live && sendBack({ type: 'pod.bind.failed', key: b.key, node: b.node, error }),
               );
@@ -76,6 +80,7 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
       },
       actions: {
         report: (_, { failures }) => rt.report(failures),
+        preempt: (_, { preemptions }) => rt.preempt(preemptions),
         bindSucceeded: (_, { key, node }) => rt.bindSucceeded(key, node),
         bindFailed: (_, { key, node, error }) => rt.bindFailed(key, node, error),
         explain: (_, { msg }) => {

@@ -4,7 +4,9 @@ import type { Rng } from '../../bus/random.ts';
 import { fitErrorMessage, NO_NODES_AVAILABLE } from './fit-error.ts';
 import { findFeasibleNodes, prepareFilters } from './filtering.ts';
 import { DEFAULT_SCORES } from './plugins.ts';
-import { preemptionMessage } from './preemption.ts';
+import type { Nominator } from './nominator.ts';
+import { preempt } from './preemption.ts';
+import type { PdbInfo } from './victims.ts';
 import { SKIP, type ClusterView, type NodeInfo, type PodInfo, type ScorePlugin } from './types.ts';
 
 /** Upstream minFeasibleNodesToFind and minFeasibleNodesPercentageToFind. */
@@ -67,8 +69,22 @@ export function selectHost(totals: readonly number[], rng: Rng): number {
 /** What one cycle decided. `rejectedBy` names the plugins that turned nodes down (the queue's hints use it). */
 export type CycleResult =
   | { kind: 'scheduled'; node: string; evaluated: number; feasible: number; score?: number }
-  | { kind: 'unschedulable'; message: string; rejectedBy: Set<string> }
+  | { kind: 'unschedulable'; message: string; rejectedBy: Set<string>; nominate?: Nomination }
   | { kind: 'error'; message: string };
+
+/** Preemption's outcome: the node the pod is nominated to and the pods to evict there. */
+export interface Nomination {
+  node: string;
+  victims: PodInfo[];
+}
+
+/** What a cycle reads besides the pod and the cache: nominations, disruption budgets, and now (start times). */
+export interface CycleContext {
+  nominator?: Nominator;
+  /** Called only when a pod may preempt: budgets are compiled then. */
+  pdbs?: () => readonly PdbInfo[];
+  now?: number;
+}
 
 /** Knobs of the algorithm. */
 export interface AlgorithmOptions {
@@ -83,20 +99,27 @@ export class SchedulingAlgorithm {
   constructor(private readonly opts: AlgorithmOptions) {}
 
   /** Decides a node for the pod against the view (no side effects besides the start index). */
-  schedule(pod: PodInfo, view: ClusterView, rng: Rng): CycleResult {
+  schedule(pod: PodInfo, view: ClusterView, rng: Rng, cx: CycleContext = {}): CycleResult {
     const nodes = view.nodes();
     // Upstream treats an empty cluster as UnschedulableAndUnresolvable with no plugin to blame: any event retries it.
     if (nodes.length === 0) return { kind: 'unschedulable', message: NO_NODES_AVAILABLE, rejectedBy: new Set() };
     const prepared = prepareFilters(pod, view);
+    // A pod nominated by an earlier preemption tries that node first (upstream evaluateNominatedNode).
+    const nominated = cx.nominator?.nominatedNode(pod.key) ?? pod.pod.status?.nominatedNodeName;
+    const nominatedNode = nominated ? view.get(nominated) : undefined;
+    if (nominatedNode && findFeasibleNodes(pod, [nominatedNode], prepared, 0, 1, cx.nominator).feasible.length === 1)
+      return { kind: 'scheduled', node: nominatedNode.name, evaluated: 1, feasible: 1 };
     const limit = numFeasibleNodesToFind(this.opts.percentageOfNodesToScore, nodes.length);
-    const r = findFeasibleNodes(pod, nodes, prepared, this.nextStartNodeIndex % nodes.length, limit);
+    const r = findFeasibleNodes(pod, nodes, prepared, this.nextStartNodeIndex % nodes.length, limit, cx.nominator);
     this.nextStartNodeIndex = (this.nextStartNodeIndex + r.processed) % nodes.length;
     if (r.feasible.length === 0) {
-      const post = preemptionMessage(pod, view, r.failed, nodes.length, prepared);
+      const post = preempt(pod, r.failed, nodes.length, { view, prepared, pdbs: cx.pdbs?.() ?? [], nominator: cx.nominator, now: cx.now ?? 0 }, rng);
+      // Upstream prints no post-filter part when preemption succeeded.
       return {
         kind: 'unschedulable',
-        message: fitErrorMessage(nodes.length, r.failed.map((f) => f.status), undefined, post),
+        message: fitErrorMessage(nodes.length, r.failed.map((f) => f.status), undefined, post.kind === 'failed' ? post.message : undefined),
         rejectedBy: new Set(r.failed.map((f) => f.status.plugin)),
+        ...(post.kind === 'nominated' ? { nominate: { node: post.node, victims: post.victims } } : {}),
       };
     }
     if (r.feasible.length === 1) return { kind: 'scheduled', node: r.feasible[0].name, evaluated: 1 + r.failed.length, feasible: 1 };

@@ -32,12 +32,24 @@ export interface Failure {
   key: string;
   reason: 'Unschedulable' | 'SchedulerError';
   message: string;
+  /** Set when preemption nominated a node for the pod (status.nominatedNodeName). */
+  nominatedNodeName?: string;
+}
+
+/** A decision to preempt: the victims to evict gracefully so the preemptor fits on the node. */
+export interface Preemption {
+  preemptor: { key: string; uid: string };
+  node: string;
+  victims: Array<{ key: string; namespace: string; name: string }>;
+  /** Lower-priority pods nominated to the node before, whose nominations are cleared. */
+  unnominated: string[];
 }
 
 /** What one batch did. */
 export interface BatchResult {
   bindings: Binding[];
   failures: Failure[];
+  preemptions?: Preemption[];
   /** Pods are still waiting in the active queue. */
   more: boolean;
 }
@@ -71,6 +83,7 @@ export const schedulerMachine = setup({
   },
   actions: {
     report: (_, _params: { failures: Failure[] }) => {},
+    preempt: (_, _params: { preemptions: Preemption[] }) => {},
     bindSucceeded: (_, _params: { key: string; node: string }) => {},
     bindFailed: (_, _params: { key: string; node: string; error: unknown }) => {},
     explain: (_, _params: { msg: BusMessage }) => {},
@@ -135,6 +148,7 @@ export const schedulerMachine = setup({
               target: 'batched',
               actions: [
                 sendTo('binder', ({ event }) => ({ type: 'bind' as const, bindings: event.output.bindings })),
+                { type: 'preempt', params: ({ event }) => ({ preemptions: event.output.preemptions ?? [] }) },
                 { type: 'report', params: ({ event }) => ({ failures: event.output.failures }) },
                 assign({
                   more: ({ event }) => event.output.more,

@@ -4,6 +4,7 @@ import type { Condition } from '../../api/kinds/common.ts';
 import type { Namespace } from '../../api/kinds/namespace.ts';
 import type { Node } from '../../api/kinds/node.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
+import type { PodDisruptionBudget } from '../../api/kinds/poddisruptionbudget.ts';
 import { rfc3339 } from '../../api/names.ts';
 import { isConflict } from '../../api/status.ts';
 import type { Informer } from '../../bus/informer.ts';
@@ -13,10 +14,15 @@ import { EventRecorder } from '../lib/events.ts';
 import { SchedulerCache } from './cache.ts';
 import { explainPod, type ExplainReply, type ExplainRequest, type LastAttempt } from './explain.ts';
 import { mayBecomeSchedulable, nodeChanges, type ClusterEvent } from './hints.ts';
+import { Nominator } from './nominator.ts';
 import { podInfoOf, podKey } from './pod-info.ts';
 import { SchedulingQueue } from './queue.ts';
-import type { BatchResult, Binding, Failure } from './scheduler.machine.ts';
-import { SchedulingAlgorithm } from './scheduler.logic.ts';
+import type { PodInfo } from './types.ts';
+import type { BatchResult, Binding, Failure, Preemption } from './scheduler.machine.ts';
+import { SchedulingAlgorithm, type CycleContext } from './scheduler.logic.ts';
+import { evictVictims } from './preemption-effects.ts';
+import { pdbInfos } from './victims.ts';
+import { VolumeBinder } from './volume-binder.ts';
 
 /** What the scheduler is configured with (see schedulerConfigOf for defaults). */
 export interface SchedulerConfig {
@@ -45,6 +51,11 @@ export class SchedulerRuntime {
   readonly pods: Informer<Pod>;
   readonly nodes: Informer<Node>;
   readonly namespaces: Informer<Namespace>;
+  readonly pdbs: Informer<PodDisruptionBudget>;
+  /** Claims, volumes and classes for VolumeBinding, and its PreBind. */
+  readonly volumeBinder: VolumeBinder;
+  /** Pods preemption nominated to a node; their room there is kept from lower-priority pods. */
+  readonly nominator = new Nominator();
   private readonly events: EventRecorder;
   private readonly last = new Map<string, Omit<LastAttempt, 'at'> & { at: number }>();
   /** Tie-breaks draw often: a fast generator seeded from the injected one (deterministic when that is). */
@@ -57,7 +68,10 @@ export class SchedulerRuntime {
     this.pods = deps.informers.get<Pod>('pods');
     this.nodes = deps.informers.get<Node>('nodes');
     this.namespaces = deps.informers.get<Namespace>('namespaces');
+    this.pdbs = deps.informers.get<PodDisruptionBudget>('poddisruptionbudgets');
     this.cache = new SchedulerCache(cfg.assumedPodTtlMs, (ns) => this.namespaces.get(ns)?.metadata.labels);
+    this.volumeBinder = new VolumeBinder(deps);
+    this.cache.volumes = this.volumeBinder.lister;
     this.queue = new SchedulingQueue<ClusterEvent>(
       { backoff: { initialMs: cfg.podInitialBackoffMs, maxMs: cfg.podMaxBackoffMs, factor: 2 }, maxInUnschedulableMs: cfg.podMaxInUnschedulableMs },
       mayBecomeSchedulable,
@@ -76,7 +90,16 @@ export class SchedulerRuntime {
 
   // --- informer events -----------------------------------------------------------------------
 
+  /** Keeps the nominator in step with a pod: bound or gone pods lose their nomination; a nominatedNodeName seen in status is kept. */
+  private nominate(p: Pod): void {
+    const key = podKey(p);
+    if (assigned(p) || !this.responsible(p)) return this.nominator.delete(key);
+    const node = p.status?.nominatedNodeName;
+    if (node && this.nominator.nominatedNode(key) !== node) this.nominator.add(podInfoOf(p), node);
+  }
+
   onPodAdd(p: Pod): void {
+    this.nominate(p);
     if (assigned(p)) {
       const pod = this.cache.upsertBoundPod(p);
       this.queue.delete(pod.key);
@@ -86,6 +109,7 @@ export class SchedulerRuntime {
 
   onPodUpdate(old: Pod, p: Pod): void {
     const key = podKey(p);
+    this.nominate(p);
     if (assigned(p)) {
       if (!assigned(old)) return this.onPodAdd(p);
       const relevant =
@@ -107,6 +131,7 @@ export class SchedulerRuntime {
   onPodDelete(p: Pod): void {
     const key = podKey(p);
     this.last.delete(key);
+    this.nominator.delete(key);
     if (assigned(p)) {
       this.cache.removePod(key);
       this.queue.onEvent({ kind: 'AssignedPodDelete', pod: podInfoOf(p) }, this.now());
@@ -123,6 +148,11 @@ export class SchedulerRuntime {
     if (changes) this.queue.onEvent({ kind: 'NodeUpdate', node, changes }, this.now());
   }
 
+  /** A claim, volume or class changed: pods VolumeBinding rejected may fit now. */
+  onStorageChange(): void {
+    this.queue.onEvent({ kind: 'StorageChange' }, this.now());
+  }
+
   onNodeDelete(n: Node): void {
     this.cache.removeNode(n.metadata.name!);
   }
@@ -134,12 +164,14 @@ export class SchedulerRuntime {
     const start = this.now();
     const bindings: Binding[] = [];
     const failures: Failure[] = [];
+    const preemptions: Preemption[] = [];
+    const cx: CycleContext = { nominator: this.nominator, pdbs: () => pdbInfos(this.pdbs.list()), now: start };
     for (let n = 0; n < this.cfg.batchMaxPods && (n === 0 || this.now() - start < this.cfg.batchBudgetMs); n++) {
       const qp = this.queue.pop();
       if (!qp) break;
       const { key } = qp;
       const pod = qp.info.pod;
-      const r = this.algo.schedule(qp.info, this.cache, this.tieRng);
+      const r = this.algo.schedule(qp.info, this.cache, this.tieRng, cx);
       const at = this.now();
       if (r.kind === 'scheduled') {
         try {
@@ -149,17 +181,41 @@ export class SchedulerRuntime {
           this.queue.delete(key);
           continue;
         }
+        this.nominator.delete(key);
         bindings.push({ key, namespace: qp.info.namespace, name: pod.metadata.name!, node: r.node });
         this.last.set(key, { at, result: 'scheduled', node: r.node, feasibleNodes: r.feasible, evaluatedNodes: r.evaluated });
         continue;
       }
       const unschedulable = r.kind === 'unschedulable';
+      const nominate = unschedulable ? r.nominate : undefined;
+      if (nominate) preemptions.push(this.planPreemption(qp.info, nominate.node, nominate.victims));
       this.queue.requeue(key, unschedulable ? { rejectedBy: r.rejectedBy } : {}, this.now());
-      failures.push({ key, reason: unschedulable ? 'Unschedulable' : 'SchedulerError', message: r.message });
+      failures.push({ key, reason: unschedulable ? 'Unschedulable' : 'SchedulerError', message: r.message, ...(nominate ? { nominatedNodeName: nominate.node } : {}) });
       this.last.set(key, { at, result: unschedulable ? 'unschedulable' : 'error', message: r.message });
       this.deps.log.debug({ pod: key, message: r.message }, 'unable to schedule pod');
     }
-    return { bindings, failures, more: this.queue.activeCount > 0 };
+    return { bindings, failures, preemptions, more: this.queue.activeCount > 0 };
+  }
+
+  /** Nominates the preemptor to the node (taking the nomination from lower-priority pods there) and names the victims. */
+  private planPreemption(pod: PodInfo, node: string, victims: readonly PodInfo[]): Preemption {
+    const unnominated = this.nominator
+      .podsOn(node)
+      .filter((p) => p.key !== pod.key && p.priority < pod.priority)
+      .map((p) => p.key);
+    for (const key of unnominated) this.nominator.delete(key);
+    this.nominator.add(pod, node);
+    return {
+      preemptor: { key: pod.key, uid: pod.uid },
+      node,
+      victims: victims.map((v) => ({ key: v.key, namespace: v.namespace, name: v.pod.metadata.name! })),
+      unnominated,
+    };
+  }
+
+  /** Evicts the victims of each preemption gracefully and clears the nominations it took over (fire and forget). */
+  preempt(preemptions: readonly Preemption[]): void {
+    for (const p of preemptions) evictVictims(p, { client: this.deps.client, log: this.deps.log, events: this.events, pods: this.pods, now: this.now, schedulerName: this.cfg.schedulerName });
   }
 
   /** The binding went through: start the assumption's expiry clock and record the Scheduled event. */
@@ -194,7 +250,8 @@ export class SchedulerRuntime {
       this.events.record(pod, 'Warning', 'FailedScheduling', truncateMessage(f.message));
       const conds = pod.status?.conditions ?? [];
       const cur = conds.find((c) => c.type === 'PodScheduled');
-      if (cur && cur.status === 'False' && cur.reason === f.reason && cur.message === f.message) continue;
+      const nominating = f.nominatedNodeName !== undefined && f.nominatedNodeName !== pod.status?.nominatedNodeName;
+      if (!nominating && cur && cur.status === 'False' && cur.reason === f.reason && cur.message === f.message) continue;
       const now = rfc3339(this.now());
       const next: Condition = {
         type: 'PodScheduled',
@@ -206,7 +263,7 @@ export class SchedulerRuntime {
       const conditions = [...conds.filter((c) => c.type !== 'PodScheduled'), next];
       const [namespace, name] = f.key.split('/');
       void this.deps.client
-        .patch('pods', name, { status: { conditions } }, { namespace, status: true })
+        .patch('pods', name, { status: { conditions, ...(f.nominatedNodeName ? { nominatedNodeName: f.nominatedNodeName } : {}) } }, { namespace, status: true })
         .catch((err: Error) => this.deps.log.warn({ pod: f.key, err: err.message }, 'could not update the PodScheduled condition'));
     }
   }

@@ -130,12 +130,27 @@ export async function schedEnv(t: ExecutionContext, seed = 1): Promise<SchedEnv>
     delete c.metadata.uid;
     return c;
   };
+  // Priority admission sets spec.priority: a pod built with one names a class of that value instead.
+  const classes = new Set<number>();
+  const withClass = async (o: KubeObject): Promise<KubeObject> => {
+    const spec = o.spec as { priority?: number; priorityClassName?: string };
+    if (spec.priority == null || spec.priorityClassName) return o;
+    const value = spec.priority;
+    if (!classes.has(value)) {
+      classes.add(value);
+      const pc = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: `priority-${value}` }, value } as KubeObject;
+      await run(env.client.create('priorityclasses', pc));
+    }
+    delete spec.priority;
+    spec.priorityClassName = `priority-${value}`;
+    return o;
+  };
   return {
     clock,
     env,
     run,
     createNode: async (n) => void (await run(env.client.create('nodes', strip(n)))),
-    createPod: (p) => run(env.client.create<Pod>('pods', strip(p))),
+    createPod: async (p) => run(env.client.create<Pod>('pods', await withClass(strip(p)))),
     startScheduler: (input = {}) => env.process('scheduler').start(schedulerActor, 'scheduler', input),
     getPod: (name, namespace = 'default') => run(env.client.get<Pod>('pods', name, { namespace })),
     listPods: async (namespace = 'default') => (await run(env.client.list<Pod>('pods', { namespace }))).items,
