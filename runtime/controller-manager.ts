@@ -8,17 +8,20 @@ import { endpointSliceMirroringController } from '../actors/controllers/endpoint
 import { garbageCollectorController } from '../actors/controllers/garbage-collector/garbage-collector.controller.ts';
 import { namespaceController, type NamespaceControllerInput } from '../actors/controllers/namespace/namespace.controller.ts';
 import { serviceAccountController } from '../actors/controllers/serviceaccount/serviceaccount.controller.ts';
+import { resourceQuotaController } from '../actors/controllers/resourcequota/resourcequota.controller.ts';
 import { daemonSetController, type DaemonSetControllerInput } from '../actors/controllers/daemonset/daemonset.controller.ts';
 import { jobController } from '../actors/controllers/job/job.controller.ts';
 import { ttlAfterFinishedController, type TtlAfterFinishedInput } from '../actors/controllers/job/ttl-after-finished.controller.ts';
 import { cronJobController } from '../actors/controllers/cronjob/cronjob.controller.ts';
 import { statefulSetController } from '../actors/controllers/statefulset/statefulset.controller.ts';
 import { deploymentController } from '../actors/controllers/deployment/deployment.controller.ts';
-import { replicaSetController } from '../actors/controllers/replicaset/replicaset.controller.ts';
+import { replicaSetController, replicationControllerController } from '../actors/controllers/replicaset/replicaset.controller.ts';
+import { disruptionController } from '../actors/controllers/disruption/disruption.controller.ts';
 import { podGcController, type PodGcInput } from '../actors/controllers/podgc/podgc.controller.ts';
 import { crdCleanupController } from '../actors/controllers/crd-cleanup/crd-cleanup.controller.ts';
 import { nodeIpamController, type NodeIpamInput } from '../actors/controllers/node-ipam/node-ipam.controller.ts';
 import { persistentVolumeController } from '../actors/controllers/persistentvolume/persistentvolume.controller.ts';
+import { localPathProvisioner } from '../actors/controllers/local-path/local-path.controller.ts';
 import type { Host } from './host.ts';
 
 /** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
@@ -38,6 +41,8 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['node-lifecycle', nodeLifecycleController, opts.nodeLifecycle],
     ['taint-eviction', taintEvictionController, undefined],
     ['replicaset', replicaSetController, undefined],
+    ['replicationcontroller', replicationControllerController, undefined],
+    ['disruption', disruptionController, undefined],
     ['deployment', deploymentController, undefined],
     ['garbage-collector', garbageCollectorController, undefined],
     ['namespace', namespaceController, opts.namespace],
@@ -45,6 +50,7 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['endpointslice', endpointSliceController, undefined],
     ['endpointslicemirroring', endpointSliceMirroringController, undefined],
     ['serviceaccount', serviceAccountController, undefined],
+    ['resourcequota', resourceQuotaController, undefined],
     ['daemonset', daemonSetController, opts.daemonSet],
     ['statefulset', statefulSetController, undefined],
     ['job', jobController, undefined],
@@ -54,6 +60,7 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['crd-cleanup', crdCleanupController, undefined],
     ['node-ipam', nodeIpamController, opts.nodeIpam],
     ['persistentvolume-binder', persistentVolumeController, undefined],
+    ['local-path-provisioner', localPathProvisioner, undefined],
   ];
 }
 

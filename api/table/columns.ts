@@ -6,9 +6,11 @@ import { configColumns } from './columns-config.ts';
 import { coreColumns } from './columns-core.ts';
 import { customColumns } from './columns-custom.ts';
 import { policyColumns } from './columns-policy.ts';
+import { coreWorkloadColumns } from './columns-core-workloads.ts';
 import { storageColumns } from './columns-storage.ts';
 import { discoveryColumns } from './columns-discovery.ts';
 import { schedulingColumns } from './columns-scheduling.ts';
+import { quotaColumns } from './columns-quota.ts';
 import type { PrinterColumn } from '../resource.ts';
 import type { KindColumns } from './types.ts';
 
@@ -33,7 +35,7 @@ const GROUPS: Record<string, string> = {
   priorityclasses: 'scheduling.k8s.io',
 };
 
-const COLUMNS: Record<string, KindColumns> = { ...coreColumns, ...configColumns, ...appsColumns, ...batchColumns, ...policyColumns, ...storageColumns, ...discoveryColumns, ...schedulingColumns };
+const COLUMNS: Record<string, KindColumns> = { ...coreColumns, ...configColumns, ...appsColumns, ...batchColumns, ...policyColumns, ...coreWorkloadColumns, ...storageColumns, ...discoveryColumns, ...schedulingColumns, ...quotaColumns };
 
 /** Returns the columns of a resource by plural name; given a group, only that group's resource matches; else Name and Age. */
 export function columnsFor(resource: string, group?: string): KindColumns {

@@ -149,7 +149,7 @@ export function getCommand(program: Command): void {
           ctx.lease = await client.get('leases', name, { namespace: 'kube-node-lease' }).catch(() => undefined);
         } else if (def.plural === 'deployments') ctx.replicaSets = (await client.list('replicasets', { namespace })).items;
         else if (def.plural === 'services') ctx.endpoints = await client.get('endpoints', name, { namespace }).catch(() => undefined);
-        if (['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'persistentvolumeclaims'].includes(def.plural))
+        if (['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'persistentvolumeclaims', 'replicationcontrollers'].includes(def.plural))
           ctx.pods = (await client.list('pods', { namespace })).items;
         process.stdout.write(describe(def.plural, obj, events, Date.now(), ctx));
       });

@@ -104,6 +104,38 @@ export function describeReplicaSet(rs: unknown, events: readonly unknown[], now:
   return w.toString();
 }
 
+/** Returns `kubectl describe replicationcontroller` output (as a ReplicaSet's, with the selector as a label map). */
+export function describeReplicationController(rc: unknown, events: readonly unknown[], now: number, ctx: WorkloadContext = {}): string {
+  const m = meta(rc);
+  const spec = rec(rec(rc).spec);
+  const w = new DescribeWriter();
+  w.write(0, `Name:\t${str(m.name)}\n`);
+  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
+  w.write(0, `Selector:\t${formatLabels(spec.selector)}\n`);
+  printLabels(w, 'Labels', m.labels);
+  printAnnotations(w, 'Annotations', m.annotations);
+  w.write(0, `Replicas:\t${int(rec(rec(rc).status).replicas)} current / ${int(spec.replicas)} desired\n`);
+  w.write(0, `Pods Status:\t${podsStatus(rc, ctx.pods)}\n`);
+  describePodTemplate(w, spec.template);
+  conditionsTable(w, recs(rec(rec(rc).status).conditions));
+  describeEvents(w, events, now);
+  return w.toString();
+}
+
+/** Returns `kubectl describe podtemplate` output. */
+export function describePodTemplateObject(pt: unknown, events: readonly unknown[], now: number): string {
+  const m = meta(pt);
+  const w = new DescribeWriter();
+  w.write(0, `Name:\t${str(m.name)}\n`);
+  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
+  printLabels(w, 'Labels', m.labels);
+  printAnnotations(w, 'Annotations', m.annotations);
+  w.write(0, '\n');
+  describePodTemplate(w, rec(pt).template);
+  describeEvents(w, events, now);
+  return w.toString();
+}
+
 /** Returns `kubectl describe daemonset` output. */
 export function describeDaemonSet(ds: unknown, events: readonly unknown[], now: number, ctx: WorkloadContext = {}): string {
   const m = meta(ds);

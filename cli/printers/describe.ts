@@ -8,8 +8,18 @@ import { describeNode, type NodeContext } from './describe-node.ts';
 import { describePod } from './describe-pod.ts';
 import { describePodDisruptionBudget } from './describe-policy.ts';
 import { describePriorityClass } from './describe-scheduling.ts';
+import { describeLimitRange, describeResourceQuota } from './describe-quota.ts';
 import { describePersistentVolume, describePersistentVolumeClaim, describeStorageClass } from './describe-storage.ts';
-import { describeDaemonSet, describeDeployment, describeJob, describeReplicaSet, describeStatefulSet, type WorkloadContext } from './describe-workloads.ts';
+import {
+  describeDaemonSet,
+  describeDeployment,
+  describeJob,
+  describePodTemplateObject,
+  describeReplicaSet,
+  describeReplicationController,
+  describeStatefulSet,
+  type WorkloadContext,
+} from './describe-workloads.ts';
 import { normalizeResource } from './resources.ts';
 
 /** Related objects some describers show; each is optional (a section then prints as with none). */
@@ -50,6 +60,14 @@ export function describe(resource: string, obj: unknown, events: readonly unknow
       return describeEndpointSlice(obj, events, now);
     case 'priorityclasses':
       return describePriorityClass(obj, events, now);
+    case 'resourcequotas':
+      return describeResourceQuota(obj);
+    case 'limitranges':
+      return describeLimitRange(obj);
+    case 'replicationcontrollers':
+      return describeReplicationController(obj, events, now, ctx);
+    case 'podtemplates':
+      return describePodTemplateObject(obj, events, now);
     case 'poddisruptionbudgets':
       return describePodDisruptionBudget(obj, events, now);
     case 'persistentvolumes':

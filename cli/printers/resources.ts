@@ -29,7 +29,11 @@ const RESOURCES: Record<string, ResourceInfo> = {
   persistentvolumeclaims: { kind: 'PersistentVolumeClaim', group: '', aliases: ['persistentvolumeclaim', 'pvc'] },
   storageclasses: { kind: 'StorageClass', group: 'storage.k8s.io', aliases: ['storageclass', 'sc'] },
   poddisruptionbudgets: { kind: 'PodDisruptionBudget', group: 'policy', aliases: ['poddisruptionbudget', 'pdb'] },
+  replicationcontrollers: { kind: 'ReplicationController', group: '', aliases: ['replicationcontroller', 'rc'] },
+  podtemplates: { kind: 'PodTemplate', group: '', aliases: ['podtemplate'] },
   priorityclasses: { kind: 'PriorityClass', group: 'scheduling.k8s.io', aliases: ['priorityclass', 'pc'] },
+  resourcequotas: { kind: 'ResourceQuota', group: '', aliases: ['resourcequota', 'quota'] },
+  limitranges: { kind: 'LimitRange', group: '', aliases: ['limitrange', 'limits'] },
 };
 
 const BY_ALIAS = new Map<string, string>();

@@ -7,6 +7,7 @@ import { forEachBounded } from '../shared/bounded-parallel.ts';
 import { newControllerRef, podFromTemplate } from '../shared/ownership.ts';
 import { createPod, deletePod } from '../shared/pod-control.ts';
 import { slowStart } from '../shared/slow-start.ts';
+import type { ReplicaKind } from './replica-kinds.ts';
 import { statusUnchanged } from './replicaset.reconcile.ts';
 
 /** Returns the context the shared helpers take: they read deps and events, never a controller's state. */
@@ -15,8 +16,8 @@ import { statusUnchanged } from './replicaset.reconcile.ts';
 export type WroteFn = (resourceVersion: string | undefined) => void;
 
 /** Creates `count` pods from the ReplicaSet's template in batches of 1, 2, 4, ...; throws the first failure. */
-export async function createPods(ctx: ControllerContext<unknown>, rs: ReplicaSet, count: number, wrote: WroteFn): Promise<void> {
-  const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
+export async function createPods(ctx: ControllerContext<unknown>, k: ReplicaKind, rs: ReplicaSet, count: number, wrote: WroteFn): Promise<void> {
+  const ref = newControllerRef(rs, k.apiVersion, k.kind);
   const create = async () => void (await createPod(ctx, rs, podFromTemplate(rs.spec.template, rs, ref), (o) => wrote(o.metadata.resourceVersion)));
   // Upstream reports the first failure of the failing batch (they are likely all the same).
   const errors = await slowStart(Array.from({ length: count }, (_, i) => i), create);
@@ -30,14 +31,14 @@ export async function deletePods(ctx: ControllerContext<unknown>, rs: ReplicaSet
 }
 
 /** Writes the status when it changed (with observedGeneration), retrying once on a fresh copy; returns the ReplicaSet. */
-export async function writeStatus(ctx: ControllerContext<unknown>, rs: ReplicaSet, status: ReplicaSetStatus): Promise<ReplicaSet> {
+export async function writeStatus(ctx: ControllerContext<unknown>, k: ReplicaKind, rs: ReplicaSet, status: ReplicaSetStatus): Promise<ReplicaSet> {
   if (statusUnchanged(rs, status)) return rs;
   const next = { ...status, observedGeneration: rs.metadata.generation };
   try {
-    return await ctx.deps.client.updateStatus<ReplicaSet>('replicasets', { ...rs, status: next });
+    return await ctx.deps.client.updateStatus<ReplicaSet>(k.resource, { ...rs, status: next });
   } catch (err) {
     ctx.deps.log.debug({ rs: rs.metadata.name, err: (err as Error).message }, 'status update failed; retrying on a fresh copy');
-    const fresh = await ctx.deps.client.get<ReplicaSet>('replicasets', rs.metadata.name!, { namespace: rs.metadata.namespace });
-    return ctx.deps.client.updateStatus<ReplicaSet>('replicasets', { ...fresh, status: next });
+    const fresh = await ctx.deps.client.get<ReplicaSet>(k.resource, rs.metadata.name!, { namespace: rs.metadata.namespace });
+    return ctx.deps.client.updateStatus<ReplicaSet>(k.resource, { ...fresh, status: next });
   }
 }

@@ -1,6 +1,7 @@
 // The ReplicaSet controller: keeps `replicas` active pods per ReplicaSet. It claims pods (adopts
 // matching orphans, releases owned pods that stopped matching), creates or deletes the difference
 // once its caches have seen its own earlier writes (upstream's expectations), and writes status.
+// The same logic, given REPLICATION_CONTROLLER, is the ReplicationController controller.
 import type { Pod } from '../../../api/kinds/pod.ts';
 import { isPodActive } from '../../../api/kinds/pod-helpers.ts';
 import type { ReplicaSet } from '../../../api/kinds/replicaset.ts';
@@ -15,6 +16,7 @@ import { ownerOrAdopters, ownerUpdateKeys, selectingOwners } from '../shared/own
 import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef } from '../shared/ownership.ts';
 import { createPods, deletePods, writeStatus } from './pod-control.ts';
+import { REPLICA_SET, REPLICATION_CONTROLLER, type ReplicaKind } from './replica-kinds.ts';
 import { BURST_REPLICAS, calculateStatus, nextAvailableAt, planReplicas, replicasOf } from './replicaset.reconcile.ts';
 
 export interface ReplicaSetControllerOptions {
@@ -36,69 +38,79 @@ interface State {
 type Ctx = ControllerContext<State>;
 
 /** Returns a matcher for a ReplicaSet's selector; an empty or broken selector matches nothing (as upstream). */
-function selectorOf(rs: ReplicaSet, log: Logger): LabelMatcher | undefined {
-  if (isEmptySelector(rs.spec.selector)) return undefined;
+function selectorOf(k: ReplicaKind, rs: ReplicaSet, log: Logger): LabelMatcher | undefined {
+  const sel = k.selector(rs);
+  if (!sel || isEmptySelector(sel)) return undefined;
   try {
-    return labelSelectorMatcher(rs.spec.selector);
+    return labelSelectorMatcher(sel);
   } catch (err) {
-    log.warn({ rs: keyOf(rs), err: (err as Error).message }, 'invalid selector; the ReplicaSet selects nothing');
+    log.warn({ [k.resource]: keyOf(rs), err: (err as Error).message }, 'invalid selector; it selects nothing');
     return undefined;
   }
 }
 
-/** Returns the ReplicaSets that may adopt an orphan pod (upstream getPodReplicaSets). */
-const adopters = (ctx: Ctx) => (pod: KubeObject) => selectingOwners(ctx.cache<ReplicaSet>('replicasets').lister(), pod, ctx.deps.log);
+/** Returns the owners of this kind that may adopt an orphan pod (upstream getPodReplicaSets / getPodControllers). */
+const adopters = (k: ReplicaKind, ctx: Ctx) => (pod: KubeObject) =>
+  selectingOwners(ctx.cache<ReplicaSet>(k.resource).lister(), pod, ctx.deps.log, undefined, (o) => k.selector(o));
 
-/** Returns the pods of the ReplicaSets that share this one's controller (getIndirectlyRelatedPods). */
-function relatedPods(ctx: Ctx, rs: ReplicaSet): Pod[] {
+/** Returns the pods of the owners that share this one's controller (getIndirectlyRelatedPods). */
+function relatedPods(k: ReplicaKind, ctx: Ctx, rs: ReplicaSet): Pod[] {
   const owner = controllerRefOf(rs);
   if (!owner) return [];
   const pods = ctx.cache<Pod>('pods');
-  return ctx.cache<ReplicaSet>('replicasets').byIndex(CONTROLLER_INDEX, owner.uid).flatMap((sibling) => pods.byIndex(CONTROLLER_INDEX, sibling.metadata.uid!));
+  return ctx.cache<ReplicaSet>(k.resource).byIndex(CONTROLLER_INDEX, owner.uid).flatMap((sibling) => pods.byIndex(CONTROLLER_INDEX, sibling.metadata.uid!));
 }
 
-export const replicaSetController = defineController<ReplicaSetControllerOptions | void, State>({
-  name: 'replicaset',
-  watches: [
-    { resource: 'replicasets', indexers: { ...namespaceIndexers, ...controllerIndexers } },
-    { resource: 'pods', indexers: controllerIndexers, keys: (pod, ctx) => ownerOrAdopters(pod, 'ReplicaSet', adopters(ctx)), updateKeys: (old, pod, ctx) => ownerUpdateKeys(old, pod, 'ReplicaSet', adopters(ctx)) },
-  ],
-  workers: (input) => (input && input.workers) || REPLICASET_WORKERS,
-  init: () => ({ fence: new CacheFence() }),
-  async reconcile(key, ctx, input) {
-    const { fence } = ctx.state;
-    const rs = ctx.cache<ReplicaSet>('replicasets').get(key);
-    if (!rs) return fence.forget(key);
-    const now = ctx.deps.clock.now();
-    const wrote = (rv: string | undefined) => fence.wrote(key, 'pods', rv);
-    // Act on the pod count only once the cache shows every pod this controller created or deleted.
-    const pods = ctx.cache<Pod>('pods');
-    const needsSync = fence.caughtUp(key, { pods });
-    const matches = selectorOf(rs, ctx.deps.log);
-    const candidates = [...pods.byIndex(CONTROLLER_INDEX, rs.metadata.uid!), ...pods.byIndex(CONTROLLER_INDEX, orphansIn(rs.metadata.namespace))].filter(isPodActive);
-    const owned = await claimObjects(ctx, candidates, {
-      owner: rs,
-      ownerResource: 'replicasets',
-      resource: 'pods',
-      ref: newControllerRef(rs, 'apps/v1', 'ReplicaSet'),
-      matches: (p) => !!matches?.(p.metadata.labels),
-      wrote: (o) => wrote(o.metadata.resourceVersion),
-    });
-    let manageError: Error | undefined;
-    if (needsSync && !rs.metadata.deletionTimestamp && matches) {
-      const related = owned.length > replicasOf(rs) ? relatedPods(ctx, rs) : []; // only a scale-down ranks by siblings
-      const plan = planReplicas(rs, owned, related, now, (input && input.burstReplicas) || BURST_REPLICAS);
-      try {
-        if (plan.create > 0) await createPods(ctx, rs, plan.create, wrote);
-        if (plan.delete.length > 0) await deletePods(ctx, rs, plan.delete, wrote);
-      } catch (err) {
-        manageError = err as Error;
+/** Returns the replica manager of one kind (ReplicaSets, or ReplicationControllers). */
+export function replicaManager(k: ReplicaKind) {
+  return defineController<ReplicaSetControllerOptions | void, State>({
+    name: k.name,
+    watches: [
+      { resource: k.resource, indexers: { ...namespaceIndexers, ...controllerIndexers } },
+      { resource: 'pods', indexers: controllerIndexers, keys: (pod, ctx) => ownerOrAdopters(pod, k.kind, adopters(k, ctx)), updateKeys: (old, pod, ctx) => ownerUpdateKeys(old, pod, k.kind, adopters(k, ctx)) },
+    ],
+    workers: (input) => (input && input.workers) || REPLICASET_WORKERS,
+    init: () => ({ fence: new CacheFence() }),
+    async reconcile(key, ctx, input) {
+      const { fence } = ctx.state;
+      const rs = ctx.cache<ReplicaSet>(k.resource).get(key);
+      if (!rs) return fence.forget(key);
+      const now = ctx.deps.clock.now();
+      const wrote = (rv: string | undefined) => fence.wrote(key, 'pods', rv);
+      // Act on the pod count only once the cache shows every pod this controller created or deleted.
+      const pods = ctx.cache<Pod>('pods');
+      const needsSync = fence.caughtUp(key, { pods });
+      const matches = selectorOf(k, rs, ctx.deps.log);
+      const candidates = [...pods.byIndex(CONTROLLER_INDEX, rs.metadata.uid!), ...pods.byIndex(CONTROLLER_INDEX, orphansIn(rs.metadata.namespace))].filter(isPodActive);
+      const owned = await claimObjects(ctx, candidates, {
+        owner: rs,
+        ownerResource: k.resource,
+        resource: 'pods',
+        ref: newControllerRef(rs, k.apiVersion, k.kind),
+        matches: (p) => !!matches?.(p.metadata.labels),
+        wrote: (o) => wrote(o.metadata.resourceVersion),
+      });
+      let manageError: Error | undefined;
+      if (needsSync && !rs.metadata.deletionTimestamp && matches) {
+        const related = owned.length > replicasOf(rs) ? relatedPods(k, ctx, rs) : []; // only a scale-down ranks by siblings
+        const plan = planReplicas(rs, owned, related, now, (input && input.burstReplicas) || BURST_REPLICAS);
+        try {
+          if (plan.create > 0) await createPods(ctx, k, rs, plan.create, wrote);
+          if (plan.delete.length > 0) await deletePods(ctx, rs, plan.delete, wrote);
+        } catch (err) {
+          manageError = err as Error;
+        }
       }
-    }
-    await writeStatus(ctx, rs, calculateStatus(rs, owned, manageError, now));
-    // A ready pod turns available minReadySeconds later, with no event to say so (upstream AddAfter).
-    const availableAt = nextAvailableAt(rs, owned, now);
-    if (availableAt !== undefined) ctx.queue.addAfter(key, Math.max(1, availableAt - now));
-    if (manageError) throw manageError;
-  },
-});
+      await writeStatus(ctx, k, rs, calculateStatus(rs, owned, manageError, now));
+      // A ready pod turns available minReadySeconds later, with no event to say so (upstream AddAfter).
+      const availableAt = nextAvailableAt(rs, owned, now);
+      if (availableAt !== undefined) ctx.queue.addAfter(key, Math.max(1, availableAt - now));
+      if (manageError) throw manageError;
+    },
+  });
+}
+
+export const replicaSetController = replicaManager(REPLICA_SET);
+
+/** The ReplicationController controller: the replica manager on RCs (upstream pkg/controller/replication). */
+export const replicationControllerController = replicaManager(REPLICATION_CONTROLLER);

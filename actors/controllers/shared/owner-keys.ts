@@ -16,13 +16,23 @@ export function controllerKeys(obj: KubeObject, kind: string): string[] {
   return ref?.kind === kind ? [`${obj.metadata.namespace}/${ref.name}`] : [];
 }
 
-/** Returns the keys of the owners in the object's namespace (read through their NAMESPACE_INDEX) whose selector matches it; an empty or broken selector matches nothing. */
-export function selectingOwners<O extends Selecting>(owners: Lister<O>, obj: KubeObject, log: Logger, also: (owner: O) => boolean = () => true): string[] {
+/**
+ * Returns the keys of the owners in the object's namespace (read through their NAMESPACE_INDEX) whose selector matches it; an empty or broken
+ * selector matches nothing. `selectorOf` reads an owner's selector (a ReplicationController's label map as a LabelSelector).
+ */
+export function selectingOwners<O extends Selecting>(
+  owners: Lister<O>,
+  obj: KubeObject,
+  log: Logger,
+  also: (owner: O) => boolean = () => true,
+  selectorOf: (owner: O) => LabelSelector | undefined = (o) => o.spec.selector,
+): string[] {
   const out: string[] = [];
   for (const owner of owners.byIndex(NAMESPACE_INDEX, obj.metadata.namespace ?? '')) {
-    if (isEmptySelector(owner.spec.selector) || !also(owner)) continue;
+    const sel = selectorOf(owner);
+    if (!sel || isEmptySelector(sel) || !also(owner)) continue;
     try {
-      if (labelSelectorMatcher(owner.spec.selector)(obj.metadata.labels)) out.push(keyOf(owner));
+      if (labelSelectorMatcher(sel)(obj.metadata.labels)) out.push(keyOf(owner));
     } catch (err) {
       log.warn({ owner: keyOf(owner), err: (err as Error).message }, 'invalid selector; it selects nothing');
     }
