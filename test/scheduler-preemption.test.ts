@@ -163,3 +163,15 @@ test('preemption - e2e on the virtual clock: nominated, victims marked and delet
   await until(s, async () => (await s.getPod('high')).spec.nodeName === 'only');
   t.is((await s.getPod('high')).status?.nominatedNodeName, 'only');
 });
+
+test('preemption - a pod preemption cannot help loses its earlier nomination', async (t) => {
+  const s = await schedEnv(t);
+  await s.createNode(mkNode('only', { cpu: '1' }));
+  await s.createPod(mkPod('top', { cpu: '1', priority: 100, nodeName: 'only' }));
+  await s.createPod(mkPod('p', { cpu: '1', priority: 5 }));
+  await s.run(s.env.client.patch('pods', 'p', { status: { nominatedNodeName: 'only' } }, { namespace: 'default', status: true }));
+  s.startScheduler();
+  await until(s, async () => !!(await s.getPod('p')).status?.conditions?.some((c) => c.type === 'PodScheduled'));
+  await until(s, async () => (await s.getPod('p')).status?.nominatedNodeName === undefined);
+  t.is((await s.getPod('p')).status?.conditions?.find((c) => c.type === 'PodScheduled')?.message, '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.');
+});

@@ -29,7 +29,10 @@ export interface Candidate {
 }
 
 /** What the post-filter decided: a node to nominate and the pods to evict there, or why not (the "preemption: ..." text). */
-export type PreemptionResult = { kind: 'nominated'; node: string; victims: PodInfo[] } | { kind: 'failed'; message: string };
+export type PreemptionResult =
+  | { kind: 'nominated'; node: string; victims: PodInfo[] }
+  /** `clear`: preemption cannot help anywhere, so an earlier nomination is dropped (upstream ClearNominatedNodeName). */
+  | { kind: 'failed'; message: string; clear?: true };
 
 /** Returns whether a pod is being deleted because the scheduler preempted it. */
 export function terminatingByPreemption(p: Pod): boolean {
@@ -124,12 +127,12 @@ export function preempt(pod: PodInfo, failed: readonly FailedNode[], numAllNodes
   if (why) return { kind: 'failed', message: `preemption: ${why}` };
   // Only nodes rejected as Unschedulable (not ...AndUnresolvable) might be helped by removing pods.
   const potential = failed.filter((f) => f.status.code === 'Unschedulable').map((f) => f.node);
-  if (potential.length === 0) return { kind: 'failed', message: `preemption: ${fitErrorMessage(numAllNodes, [], PREEMPTION_NOT_HELPFUL)}` };
+  if (potential.length === 0) return { kind: 'failed', message: `preemption: ${fitErrorMessage(numAllNodes, [], PREEMPTION_NOT_HELPFUL)}`, clear: true };
   const offset = rng && potential.length > 1 ? rng.int(potential.length) : 0;
   const { candidates, statuses } = dryRunPreemption(pod, potential, ctx, offset, numCandidates(potential.length));
   const best = pickOneNodeForPreemption(candidates, ctx.now);
   if (best) return { kind: 'nominated', node: best.node, victims: best.victims.pods };
-  return { kind: 'failed', message: `preemption: ${fitErrorMessage(numAllNodes, statuses, PREEMPTION_NOT_HELPFUL)}` };
+  return { kind: 'failed', message: `preemption: ${fitErrorMessage(numAllNodes, statuses, PREEMPTION_NOT_HELPFUL)}`, clear: true };
 }
 
 /**

@@ -69,7 +69,7 @@ export function selectHost(totals: readonly number[], rng: Rng): number {
 /** What one cycle decided. `rejectedBy` names the plugins that turned nodes down (the queue's hints use it). */
 export type CycleResult =
   | { kind: 'scheduled'; node: string; evaluated: number; feasible: number; score?: number }
-  | { kind: 'unschedulable'; message: string; rejectedBy: Set<string>; nominate?: Nomination }
+  | { kind: 'unschedulable'; message: string; rejectedBy: Set<string>; nominate?: Nomination; clearNomination?: true }
   | { kind: 'error'; message: string };
 
 /** Preemption's outcome: the node the pod is nominated to and the pods to evict there. */
@@ -120,6 +120,7 @@ export class SchedulingAlgorithm {
         message: fitErrorMessage(nodes.length, r.failed.map((f) => f.status), undefined, post.kind === 'failed' ? post.message : undefined),
         rejectedBy: new Set(r.failed.map((f) => f.status.plugin)),
         ...(post.kind === 'nominated' ? { nominate: { node: post.node, victims: post.victims } } : {}),
+        ...(post.kind === 'failed' && post.clear ? { clearNomination: true as const } : {}),
       };
     }
     if (r.feasible.length === 1) return { kind: 'scheduled', node: r.feasible[0].name, evaluated: 1 + r.failed.length, feasible: 1 };

@@ -32,7 +32,7 @@ export interface Failure {
   key: string;
   reason: 'Unschedulable' | 'SchedulerError';
   message: string;
-  /** Set when preemption nominated a node for the pod (status.nominatedNodeName). */
+  /** Set when preemption nominated a node for the pod (status.nominatedNodeName); '' clears an earlier nomination. */
   nominatedNodeName?: string;
 }
 

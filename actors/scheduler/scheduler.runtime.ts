@@ -189,8 +189,10 @@ export class SchedulerRuntime {
       const unschedulable = r.kind === 'unschedulable';
       const nominate = unschedulable ? r.nominate : undefined;
       if (nominate) preemptions.push(this.planPreemption(qp.info, nominate.node, nominate.victims));
+      const clear = unschedulable && r.clearNomination && (this.nominator.nominatedNode(key) !== undefined || !!pod.status?.nominatedNodeName);
+      if (clear) this.nominator.delete(key);
       this.queue.requeue(key, unschedulable ? { rejectedBy: r.rejectedBy } : {}, this.now());
-      failures.push({ key, reason: unschedulable ? 'Unschedulable' : 'SchedulerError', message: r.message, ...(nominate ? { nominatedNodeName: nominate.node } : {}) });
+      failures.push({ key, reason: unschedulable ? 'Unschedulable' : 'SchedulerError', message: r.message, ...(nominate ? { nominatedNodeName: nominate.node } : clear ? { nominatedNodeName: '' } : {}) });
       this.last.set(key, { at, result: unschedulable ? 'unschedulable' : 'error', message: r.message });
       this.deps.log.debug({ pod: key, message: r.message }, 'unable to schedule pod');
     }
@@ -250,7 +252,7 @@ export class SchedulerRuntime {
       this.events.record(pod, 'Warning', 'FailedScheduling', truncateMessage(f.message));
       const conds = pod.status?.conditions ?? [];
       const cur = conds.find((c) => c.type === 'PodScheduled');
-      const nominating = f.nominatedNodeName !== undefined && f.nominatedNodeName !== pod.status?.nominatedNodeName;
+      const nominating = f.nominatedNodeName !== undefined && f.nominatedNodeName !== (pod.status?.nominatedNodeName ?? '');
       if (!nominating && cur && cur.status === 'False' && cur.reason === f.reason && cur.message === f.message) continue;
       const now = rfc3339(this.now());
       const next: Condition = {
@@ -263,7 +265,7 @@ export class SchedulerRuntime {
       const conditions = [...conds.filter((c) => c.type !== 'PodScheduled'), next];
       const [namespace, name] = f.key.split('/');
       void this.deps.client
-        .patch('pods', name, { status: { conditions, ...(f.nominatedNodeName ? { nominatedNodeName: f.nominatedNodeName } : {}) } }, { namespace, status: true })
+        .patch('pods', name, { status: { conditions, ...(f.nominatedNodeName !== undefined ? { nominatedNodeName: f.nominatedNodeName || null } : {}) } }, { namespace, status: true })
         .catch((err: Error) => this.deps.log.warn({ pod: f.key, err: err.message }, 'could not update the PodScheduled condition'));
     }
   }
