@@ -5,7 +5,7 @@ import type { Pod } from '../../api/kinds/pod.ts';
 import { addPodToNode, newNodeInfo, removePodFromNode, setNode } from './node-info.ts';
 import { NodeTree } from './node-tree.ts';
 import { podInfoOf, podKey } from './pod-info.ts';
-import type { ClusterView, Labels, NodeInfo, PodInfo } from './types.ts';
+import type { ClusterView, Labels, NodeInfo, PodInfo, VolumeLister } from './types.ts';
 
 interface PodState {
   info: PodInfo;
@@ -39,6 +39,8 @@ export class SchedulerCache implements ClusterView {
   private ordered: NodeInfo[] | undefined;
   private readonly withAffinity = new Set<NodeInfo>();
   private readonly withAnti = new Set<NodeInfo>();
+  /** Claims, volumes and classes for VolumeBinding (set by the runtime from its informers). */
+  volumes?: VolumeLister;
 
   /**
    * @param ttlMs how long an assumed pod counts after its binding finished without the watch

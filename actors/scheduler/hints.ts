@@ -25,7 +25,8 @@ export type ClusterEvent =
   | { kind: 'NodeUpdate'; node: NodeInfo; changes: NodeChanges }
   | { kind: 'AssignedPodAdd'; pod: PodInfo }
   | { kind: 'AssignedPodUpdate'; pod: PodInfo }
-  | { kind: 'AssignedPodDelete'; pod: PodInfo };
+  | { kind: 'AssignedPodDelete'; pod: PodInfo }
+  | { kind: 'StorageChange' };
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 

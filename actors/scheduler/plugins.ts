@@ -8,6 +8,7 @@ import { nodeResourcesFitFilter } from './filters/node-resources-fit.ts';
 import { nodeUnschedulableFilter } from './filters/node-unschedulable.ts';
 import { podTopologySpreadFilter } from './filters/pod-topology-spread.ts';
 import { taintTolerationFilter } from './filters/taint-toleration.ts';
+import { volumeBindingFilter } from './filters/volume-binding.ts';
 import { balancedAllocationScore } from './scores/balanced-allocation.ts';
 import { interPodAffinityScore } from './scores/inter-pod-affinity.ts';
 import { leastAllocatedScore } from './scores/least-allocated.ts';
@@ -24,6 +25,7 @@ export const DEFAULT_FILTERS: readonly FilterPlugin<any>[] = [
   nodeAffinityFilter,
   nodePortsFilter,
   nodeResourcesFitFilter,
+  volumeBindingFilter,
   podTopologySpreadFilter,
   interPodAffinityFilter,
 ];

@@ -3,6 +3,7 @@
 import type { Node } from '../../api/kinds/node.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
 import type { Taint, Toleration, TopologySpreadConstraint } from '../../api/kinds/scheduling.ts';
+import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../api/kinds/storage.ts';
 import type { LabelMatcher } from '../../api/selectors.ts';
 
 /** Highest score a plugin gives a node after normalization (upstream MaxNodeScore). */
@@ -114,6 +115,16 @@ export interface ClusterView {
   nodesWithAffinityPods(): Iterable<NodeInfo>;
   nodesWithRequiredAntiAffinityPods(): Iterable<NodeInfo>;
   namespaceLabels(namespace: string): Labels | undefined;
+  /** Claims, volumes and classes (VolumeBinding); absent where the scheduler runs without them. */
+  volumes?: VolumeLister;
+}
+
+/** Claims, volumes and storage classes as the VolumeBinding plugin reads them (informer caches). */
+export interface VolumeLister {
+  claim(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  volume(name: string): PersistentVolume | undefined;
+  volumes(): Iterable<PersistentVolume>;
+  storageClass(name: string): StorageClass | undefined;
 }
 
 /** A filter plugin: an optional per-pod precomputation, then a check per node. */

@@ -1,6 +1,7 @@
 // The StatefulSet controller (upstream pkg/controller/statefulset): claims the set's pods and
 // revisions, works out the current and update revisions, runs one pass of the core loop
-// (statefulset.reconcile.ts) and writes the status. volumeClaimTemplates are not provisioned.
+// (statefulset.reconcile.ts) and writes the status. Each pod's volumeClaimTemplates claims are
+// created before it (statefulset.claims.ts).
 import type { ControllerRevision } from '../../../api/kinds/controllerrevision.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { StatefulSet } from '../../../api/kinds/statefulset.ts';
@@ -15,6 +16,7 @@ import { ownerOrAdopters, selectingOwners } from '../shared/owner-keys.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef } from '../shared/ownership.ts';
 import { slowStart, throwIfAny } from '../shared/slow-start.ts';
+import { createMissingClaims } from './statefulset.claims.ts';
 import { identityLabels, isMemberOf, ordinalOf, STS_API_VERSION, STS_KIND } from './statefulset.pods.ts';
 import { completeRollingUpdate, planStatefulSet, statusChanged, type SetAction } from './statefulset.reconcile.ts';
 import { statefulSetRevisions, truncateHistory } from './statefulset.revisions.ts';
@@ -46,7 +48,10 @@ async function apply(ctx: Ctx, set: StatefulSet, a: SetAction, wrote: (o: KubeOb
   const verb = a.op === 'create' ? 'Create' : a.op === 'delete' ? 'Delete' : 'Update';
   const { name, namespace } = a.pod.metadata;
   try {
-    if (a.op === 'create') wrote(await ctx.deps.client.create('pods', a.pod));
+    if (a.op === 'create') {
+      await createMissingClaims(ctx, set, a.pod);
+      wrote(await ctx.deps.client.create('pods', a.pod));
+    }
     else if (a.op === 'delete') wrote(await ctx.deps.client.delete('pods', name!, { namespace }));
     else wrote(await ctx.deps.client.patch('pods', name!, { metadata: { labels: identityLabels(set, ordinalOf(a.pod)), resourceVersion: a.pod.metadata.resourceVersion } }, { namespace }));
   } catch (err) {

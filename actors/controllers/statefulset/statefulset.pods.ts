@@ -5,6 +5,7 @@ import type { Pod, PodTemplateSpec } from '../../../api/kinds/pod.ts';
 import type { StatefulSet } from '../../../api/kinds/statefulset.ts';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../shared/controller-history.ts';
 import { newControllerRef, podFromTemplate } from '../shared/ownership.ts';
+import { withClaimVolumes } from './statefulset.claims.ts';
 
 /** Labels every StatefulSet pod carries: its own name and its ordinal. */
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -74,6 +75,7 @@ export function newStatefulSetPod(set: StatefulSet, template: PodTemplateSpec, r
   pod.metadata.labels = { ...pod.metadata.labels, ...identityLabels(set, ordinal), [CONTROLLER_REVISION_HASH_LABEL]: revision };
   pod.spec.hostname = pod.metadata.name;
   if (set.spec.serviceName) pod.spec.subdomain = set.spec.serviceName;
+  withClaimVolumes(set, pod, ordinal);
   return pod;
 }
 
