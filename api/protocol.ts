@@ -105,3 +105,6 @@ export interface UnwatchRequest {
   conn: string;
   id: string;
 }
+
+/** The reply header that carries an API request's warnings (a JSON array of strings), as upstream's Warning headers. */
+export const WARNINGS_HEADER = 'kubus-warnings';

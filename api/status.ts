@@ -13,7 +13,9 @@ export type StatusReason =
   | 'Timeout'
   | 'TooManyRequests'
   | 'InternalError'
-  | 'ServiceUnavailable';
+  | 'ServiceUnavailable'
+  | 'Unauthorized'
+  | 'RequestEntityTooLarge';
 
 export interface StatusCause {
   reason?: string;

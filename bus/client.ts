@@ -1,6 +1,6 @@
 // The typed API client: every verb of the API server as a request over the bus.
 import type { KubeList, KubeObject } from '../api/meta.ts';
-import type { ApiRequest, DeleteOptions, ListOptions, PatchType, WatchOptions } from '../api/protocol.ts';
+import { WARNINGS_HEADER, type ApiRequest, type DeleteOptions, type ListOptions, type PatchType, type WatchOptions } from '../api/protocol.ts';
 import { StatusError, isStatus } from '../api/status.ts';
 import type { Clock } from './clock.ts';
 import { ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
@@ -30,6 +30,16 @@ export const noApiServer = (subject: string) =>
     `no API server is answering (no responders on ${subject}): start one with \`kubus up\` or \`kubus control-plane\``,
   );
 
+/** Returns the warnings a reply header carries (a JSON array of strings); none when it is malformed. */
+function warningsOf(header: string): string[] {
+  try {
+    const v: unknown = JSON.parse(header);
+    return Array.isArray(v) ? v.filter((w): w is string => typeof w === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Talks to the API server; throws StatusError for every failure (404, 409, 422, 503, ...). */
 export class ApiClient {
   constructor(
@@ -37,12 +47,14 @@ export class ApiClient {
     private readonly opts: ClientOptions = {},
   ) {}
 
-  /** Sends one request and returns the reply, or throws its Status as a StatusError. */
-  async call<R>(resource: string, verb: ApiVerb, req: ApiRequest): Promise<R> {
+  /** Sends one request and returns the reply, or throws its Status as a StatusError; the server's warnings go to `warnings`. */
+  async call<R>(resource: string, verb: ApiVerb, req: ApiRequest, warnings?: string[]): Promise<R> {
     const subject = apiSubject(resource, verb);
     let data: unknown;
     try {
-      data = (await this.bus.request(subject, req, { timeoutMs: this.opts.timeoutMs ?? 10_000 })).data;
+      const reply = await this.bus.request(subject, req, { timeoutMs: this.opts.timeoutMs ?? 10_000 });
+      data = reply.data;
+      if (warnings && reply.headers?.[WARNINGS_HEADER]) warnings.push(...warningsOf(reply.headers[WARNINGS_HEADER]));
     } catch (err) {
       if (err instanceof NoRespondersError) throw noApiServer(subject);
       if (err instanceof RequestTimeoutError) throw new StatusError(504, 'Timeout', err.message);

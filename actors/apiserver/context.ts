@@ -3,6 +3,7 @@ import type { ResourceDef } from '../../api/resource.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import type { Logger } from '../../bus/types.ts';
+import type { PolicyCache } from './admission-policy.ts';
 import type { ServiceAllocator } from './service-alloc.ts';
 import type { Store } from './store/store.ts';
 import type { WatchHub } from './watch-hub.ts';
@@ -16,6 +17,10 @@ export interface ServerContext {
   rng: Rng;
   log: Logger;
   services: ServiceAllocator;
+  /** ValidatingAdmissionPolicies with their CEL compiled. */
+  policies: PolicyCache;
+  /** Warnings for the client of the request being served (admission adds them; the reply carries them). */
+  warnings?: string[];
 }
 
 /** Returns the resource as upstream names it in messages: `pods`, `deployments.apps`. */

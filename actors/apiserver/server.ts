@@ -1,7 +1,7 @@
 // The API server's request handling: routes `kubus.api.<resource>.<verb>` to the verbs, turns
 // every failure into a Status reply, bootstraps the built-in namespaces, and compacts history.
 import { rfc3339 } from '../../api/names.ts';
-import type { UnwatchRequest, WatchStarted } from '../../api/protocol.ts';
+import { WARNINGS_HEADER, type UnwatchRequest, type WatchStarted } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { allResources, resourceFor } from '../../api/resources.ts';
 import { StatusError, badRequest, internalError, isStatus, type Status } from '../../api/status.ts';
@@ -9,6 +9,7 @@ import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import { isSubjectToken, parseApiSubject } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
+import { PolicyCache } from './admission-policy.ts';
 import type { ServerContext } from './context.ts';
 import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
@@ -88,7 +89,7 @@ export class ApiServer {
       serverId: opts.serverId,
       heartbeatMs: opts.heartbeatMs,
     });
-    this.ctx = { ...opts, hub, services: new ServiceAllocator() };
+    this.ctx = { ...opts, hub, services: new ServiceAllocator(), policies: new PolicyCache() };
   }
 
   /** Creates what a new cluster starts with (the built-in namespaces, the system priority classes) and loads allocations. */
@@ -107,9 +108,10 @@ export class ApiServer {
 
   /** Handles one request message and replies (never throws). */
   async handle(msg: BusMessage): Promise<void> {
-    const reply = await this.answer(msg);
+    const warnings: string[] = [];
+    const reply = await this.answer(msg, { ...this.ctx, warnings });
     try {
-      this.opts.bus.respond(msg, reply);
+      this.opts.bus.respond(msg, reply, warnings.length ? { [WARNINGS_HEADER]: JSON.stringify(warnings) } : undefined);
     } catch (err) {
       // Most likely larger than the bus allows: say so, rather than letting the client time out.
       const why = (err as Error).message;
@@ -122,7 +124,8 @@ export class ApiServer {
     }
   }
 
-  private async answer(msg: BusMessage): Promise<unknown> {
+  /** Serves one request with `ctx`, this server's context with the request's own warnings. */
+  private async answer(msg: BusMessage, ctx: ServerContext): Promise<unknown> {
     try {
       const route = parseApiSubject(msg.subject);
       const def = route && resourceFor(route.resource);
@@ -131,20 +134,20 @@ export class ApiServer {
       // Binding is not stored: creating one binds its pod, as upstream's bindings resource does.
       if (def.plural === 'bindings') {
         if (route.verb !== 'create') throw new StatusError(405, 'MethodNotAllowed', 'bindings can only be created');
-        return await bind(this.ctx, resourceFor('pods')!, asRequest(msg.data));
+        return await bind(ctx, resourceFor('pods')!, asRequest(msg.data));
       }
       const verb = VERBS[route.verb];
       if (!verb) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow the verb "${route.verb}" on ${def.plural}`);
       const req = asRequest(msg.data);
-      if (route.verb === 'create' && def.custom) checkCustomCreate(this.ctx, def);
-      if (def.plural !== CRD_PLURAL || READS.has(route.verb)) return await verb(this.ctx, def, req);
+      if (route.verb === 'create' && def.custom) checkCustomCreate(ctx, def);
+      if (def.plural !== CRD_PLURAL || READS.has(route.verb)) return await verb(ctx, def, req);
       // A CRD write changes what is served: the table follows the store before the caller hears back.
       const name = req.name || (req.body as { metadata?: { name?: string } } | undefined)?.metadata?.name;
       try {
-        if (route.verb === 'delete' && !req.dryRun) await holdForCleanup(this.ctx, name);
-        return await verb(this.ctx, def, req);
+        if (route.verb === 'delete' && !req.dryRun) await holdForCleanup(ctx, name);
+        return await verb(ctx, def, req);
       } finally {
-        if (name && !req.dryRun) await syncCustomResource(this.ctx, name);
+        if (name && !req.dryRun) await syncCustomResource(ctx, name);
       }
     } catch (err) {
       return this.toStatus(err, msg.subject);

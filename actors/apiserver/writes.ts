@@ -17,6 +17,7 @@ import {
   type FieldError,
 } from '../../api/status.ts';
 import { admitCreate, admitUpdate } from './admission.ts';
+import { admitPolicies } from './admission-policy.ts';
 import { applyPatch as serverSideApply, recordManaged, recordingOf, type Recording } from './apply.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { finishDeletion, pendingFinalizers } from './deletion.ts';
@@ -62,6 +63,7 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   recordManaged(ctx, def, undefined, obj, 'main', rec);
   const errs = validationErrors(def, obj);
   if (errs.length) throw invalid(def.kind, meta.name ?? '', errs);
+  admitPolicies(ctx, { def, operation: 'CREATE', subresource: '', name: meta.name ?? '', namespace: meta.namespace ?? '', object: obj, oldObject: null, dryRun: !!req.dryRun });
   if (req.dryRun) {
     // The addresses it was given stay free: a dry run holds nothing.
     if (def.plural === 'services') ctx.services.release(obj as never);
@@ -121,6 +123,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
   recordManaged(ctx, def, old, obj, part, rec);
   const errs = validationErrors(def, obj, old);
   if (errs.length) throw invalid(def.kind, name, errs);
+  admitPolicies(ctx, { def, operation: 'UPDATE', subresource: part === 'status' ? 'status' : '', name, namespace: old.metadata.namespace ?? '', object: obj, oldObject: old, dryRun });
   if (sameStored(obj, old)) return old;
   if (dryRun) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
   if (obj.metadata.deletionTimestamp && pendingFinalizers(obj) === 0 && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0)

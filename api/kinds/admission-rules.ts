@@ -89,12 +89,12 @@ const hit = (list: readonly string[] | undefined, v: string) => (list ?? []).som
 /** Returns true when a rule matches a request (upstream's rules.Matcher: operation, group, version, resource, scope). */
 export function ruleMatches(r: RuleWithOperations, req: RuleRequest): boolean {
   if (!hit(r.operations, req.operation) || !hit(r.apiGroups, req.group) || !hit(r.apiVersions, req.version)) return false;
-  const full = req.subresource ? `${req.resource}/${req.subresource}` : req.resource;
+  // As upstream's rules.Matcher: "pods" names no subresource, "*" any resource without one, "pods/*" every one of pods.
   const resOk = (r.resources ?? []).some((x) => {
-    if (x === '*/*' || x === full) return true;
-    const [res, sub = ''] = x.split('/', 2);
-    if (x.includes('/')) return (res === '*' || res === req.resource) && (sub === '*' || sub === req.subresource) && req.subresource !== '';
-    return res === '*' && req.subresource === '';
+    const slash = x.indexOf('/');
+    const res = slash < 0 ? x : x.slice(0, slash);
+    const sub = slash < 0 ? '' : x.slice(slash + 1);
+    return (res === '*' || res === req.resource) && (sub === '*' || sub === req.subresource);
   });
   if (!resOk) return false;
   const scope = r.scope ?? '*';
