@@ -11,7 +11,7 @@ import type { ApiRequest, DeleteOptions } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { resourceFor } from '../../api/resources.ts';
 import { labelSelectorMatcher } from '../../api/selectors.ts';
-import { forbidden, internalError, StatusError, type Status } from '../../api/status.ts';
+import { forbidden, internalError, isConflict, StatusError, type Status } from '../../api/status.ts';
 import type { ServerContext } from './context.ts';
 import { remove } from './deletion.ts';
 import { resourcePrefix } from './keys.ts';
@@ -28,8 +28,6 @@ const VIOLATION = "Cannot evict pod as it would violate the pod's disruption bud
 
 /** The 429 of a budget that allows no disruption now, with upstream's DisruptionBudget cause. */
 const tooManyRequests = (cause: string) => new StatusError(429, 'TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: cause }] });
-
-const isConflict = (err: unknown) => err instanceof StatusError && err.code === 409;
 
 // canIgnorePDB: the pod already disrupted its application (terminal), never ran (Pending), or is going anyway.
 const canIgnorePDB = (pod: Pod) =>
