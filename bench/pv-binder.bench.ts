@@ -45,7 +45,7 @@ async function watchUntil(client: ApiClient, resource: string, n: number, done: 
   const w = await client.watch(resource, resource === 'persistentvolumes' ? {} : { namespace: 'default' }, {
     event: (ev) => {
       const name = ev.object.metadata?.name;
-      if (!name || at.has(name) || ev.type === 'DELETED' || !done(ev.object)) return;
+      if (!name || at.has(name) || ev.type === 'DELETED' || !done(ev.object as KubeObject)) return;
       at.set(name, performance.now());
       if (at.size === n) finish();
     },

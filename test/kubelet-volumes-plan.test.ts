@@ -94,7 +94,19 @@ test('volume plan - secret values are decoded; downwardAPI fieldRef and resource
     files(p).map((f) => f.path),
     ['b', 'password', 'ns', 'token'],
   );
-  t.deepEqual(volumeReferences(pod([{ name: 'p', projected: { sources: [{ configMap: { name: 'c1' } }, { secret: { name: 's1' } }] } }, { name: 'q', secret: { secretName: 's2' } }])), { configMaps: ['c1'], secrets: ['s1', 's2'] });
+  t.deepEqual(volumeReferences(pod([{ name: 'p', projected: { sources: [{ configMap: { name: 'c1' } }, { secret: { name: 's1' } }] } }, { name: 'q', secret: { secretName: 's2' } }])), { configMaps: ['c1'], secrets: ['s1', 's2'], claims: [] });
+});
+
+test('volume plan - a persistentVolumeClaim mounts its bound volume\'s host directory; an unbound one waits with upstream\'s message', (t) => {
+  const p = pod([{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }]);
+  t.deepEqual(volumeReferences(p).claims, ['data-db-0']);
+  const dir = '/var/lib/kubus/n1/local-path/pvc-1_ns_data-db-0';
+  const [plan] = planVolumes(p, input({ claims: new Map([['data-db-0', { path: dir, type: 'DirectoryOrCreate' }]]) }));
+  t.deepEqual(plan, { name: 'data', kind: 'hostPath', path: dir, type: 'DirectoryOrCreate' });
+  (p.spec.containers[0] as any).volumeMounts = [{ name: 'data', mountPath: '/data' }]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  t.deepEqual(containerMounts(p, p.spec.containers[0].name, '/pods/u', new Map([['data', dir]])), [{ containerPath: '/data', hostPath: dir, readOnly: false }]);
+  const err = t.throws(() => planVolumes(p, input({ claims: new Map([['data-db-0', 'error processing PVC ns/data-db-0: PVC is not bound']]) })));
+  t.is(err!.message, 'MountVolume.SetUp failed for volume "data" : error processing PVC ns/data-db-0: PVC is not bound');
 });
 
 test('volume plan - container mounts: emptyDir and hostPath paths, subPath joined, API-data volumes read-only, a subPath leaving the volume refused', (t) => {

@@ -1,5 +1,6 @@
 // The kubelet's volume manager on a real runtime: sets a pod's volumes up under its pod dir before
-// the sandbox (fetching the ConfigMaps and Secrets they name), keeps configMap, secret, downwardAPI
+// the sandbox (fetching the ConfigMaps and Secrets they name; a persistentVolumeClaim resolves to
+// its bound volume's host directory), keeps configMap, secret, downwardAPI
 // and projected files in step with the API by a periodic resync (AtomicWriter swaps, so running
 // containers see updates as a whole), and removes the pod dir, unmounting tmpfs, once the pod is gone.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -15,7 +16,8 @@ import type { Logger } from '../../../bus/types.ts';
 import type { ContainerConfig } from '../runtimes/runtime.ts';
 import { writeAtomically } from './atomic-writer.ts';
 import { checkHostPath, mountTmpfs, unmountUnder } from './host-mounts.ts';
-import { containerMounts, planVolume, volumeHostPath, volumeReferences, VolumeSetupError, type AnyVolume, type VolumePlan } from './volume-plan.ts';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../../api/kinds/storage.ts';
+import { containerMounts, planVolume, volumeHostPath, volumeReferences, VolumeSetupError, type AnyVolume, type ClaimSource, type VolumePlan } from './volume-plan.ts';
 
 export interface VolumeManagerDeps {
   /** Pod dirs go under here (upstream /var/lib/kubelet/pods). */
@@ -35,6 +37,8 @@ export interface VolumeManagerDeps {
 interface Tracked {
   pod: () => Pod;
   podIPs: () => string[];
+  /** Volume name → the host path of its claim's volume (persistentVolumeClaim volumes). */
+  claimPaths: Map<string, string>;
 }
 
 /** Sets up, refreshes and removes pods' volumes. */
@@ -53,7 +57,8 @@ export class VolumeManager {
   /** Sets up every volume of the pod; throws VolumeSetupError (FailedMount) for one that cannot be set up yet. */
   async setUp(pod: Pod, podIPs: () => string[], latest?: () => Pod): Promise<void> {
     const uid = pod.metadata.uid!;
-    this.pods.set(uid, { pod: latest ?? (() => pod), podIPs });
+    const claimPaths = new Map<string, string>();
+    this.pods.set(uid, { pod: latest ?? (() => pod), podIPs, claimPaths });
     // A pod without volumes leaves nothing on the host.
     if (!pod.spec.volumes?.length) return;
     const input = await this.fetch(pod, podIPs());
@@ -63,7 +68,9 @@ export class VolumeManager {
     let failure: unknown;
     for (const v of (pod.spec.volumes ?? []) as AnyVolume[]) {
       try {
-        await this.apply(dir, planVolume(pod, v, input));
+        const plan = planVolume(pod, v, input);
+        await this.apply(dir, plan);
+        if (v.persistentVolumeClaim && plan.kind === 'hostPath') claimPaths.set(v.name, plan.path);
       } catch (err) {
         failure ??= err;
       }
@@ -73,7 +80,7 @@ export class VolumeManager {
 
   /** The CRI mounts of a container's volumeMounts. */
   mounts(pod: Pod, container: string): NonNullable<ContainerConfig['mounts']> {
-    return containerMounts(pod, container, this.podDir(pod.metadata.uid!));
+    return containerMounts(pod, container, this.podDir(pod.metadata.uid!), this.pods.get(pod.metadata.uid!)?.claimPaths);
   }
 
   /** Whether the pod's volumes were set up by this manager (and are resynced). */
@@ -138,8 +145,30 @@ export class VolumeManager {
       }
     };
     const refs = volumeReferences(pod);
-    const [configMaps, secrets] = await Promise.all([Promise.all(refs.configMaps.map((n) => get<ConfigMap>('configmaps', n))), Promise.all(refs.secrets.map((n) => get<Secret>('secrets', n)))]);
-    return { configMaps: new Map(configMaps), secrets: new Map(secrets), hostIPs: this.d.hostIPs, podIPs, allocatable: this.d.allocatable };
+    const [configMaps, secrets, claims] = await Promise.all([
+      Promise.all(refs.configMaps.map((n) => get<ConfigMap>('configmaps', n))),
+      Promise.all(refs.secrets.map((n) => get<Secret>('secrets', n))),
+      Promise.all(refs.claims.map(async (n) => [n, await this.claimSource(ns, n)] as const)),
+    ]);
+    return { configMaps: new Map(configMaps), secrets: new Map(secrets), claims: new Map(claims), hostIPs: this.d.hostIPs, podIPs, allocatable: this.d.allocatable };
+  }
+
+  /** Resolves a claim to its bound volume's path on this node, or upstream's reason it cannot be used yet. */
+  private async claimSource(ns: string, name: string): Promise<ClaimSource | string> {
+    let pvc: PersistentVolumeClaim;
+    try {
+      pvc = await this.d.client.get<PersistentVolumeClaim>('persistentvolumeclaims', name, { namespace: ns });
+    } catch (err) {
+      if (isNotFound(err)) return `error processing PVC ${ns}/${name}: failed to fetch PVC from API server: persistentvolumeclaims "${name}" not found`;
+      throw err;
+    }
+    if (pvc.metadata.deletionTimestamp) return `can't start pod because PVC ${ns}/${name} is being deleted`;
+    const volumeName = pvc.spec?.volumeName;
+    if (!volumeName || pvc.status?.phase !== 'Bound') return `error processing PVC ${ns}/${name}: PVC is not bound`;
+    const pv = await this.d.client.get<PersistentVolume>('persistentvolumes', volumeName);
+    if (pv.spec?.hostPath) return { path: pv.spec.hostPath.path, type: pv.spec.hostPath.type ?? '' };
+    if (pv.spec?.local) return { path: pv.spec.local.path, type: 'Directory' };
+    return `persistent volume ${volumeName} has no volume source this node can mount (hostPath or local)`;
   }
 
   /** Rewrites every tracked pod's API-data volumes that changed; a failure keeps the old files (as upstream). */

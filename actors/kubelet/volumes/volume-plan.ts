@@ -33,6 +33,14 @@ export interface PlanInput {
   hostIPs: string[];
   podIPs: string[];
   allocatable: ResourceList;
+  /** Each claim a volume names: its volume's path on this node, or why it cannot be used yet. */
+  claims?: Map<string, ClaimSource | string>;
+}
+
+/** Where a bound claim's volume is on the node (a hostPath or local PersistentVolume). */
+export interface ClaimSource {
+  path: string;
+  type: string;
 }
 
 /** A volume that cannot be set up now (the pod waits; upstream's FailedMount). */
@@ -51,18 +59,20 @@ type Items = Array<{ key: string; path: string; mode?: number }> | undefined;
 export type AnyVolume = Record<string, any> & { name: string };
 
 /** The ConfigMaps and Secrets a pod's volumes name (fetched before planning). */
-export function volumeReferences(pod: Pod): { configMaps: string[]; secrets: string[] } {
+export function volumeReferences(pod: Pod): { configMaps: string[]; secrets: string[]; claims: string[] } {
+  const claims = new Set<string>();
   const cms = new Set<string>();
   const secrets = new Set<string>();
   for (const v of (pod.spec.volumes ?? []) as AnyVolume[]) {
     if (v.configMap?.name) cms.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
+    if (v.persistentVolumeClaim?.claimName) claims.add(v.persistentVolumeClaim.claimName);
     for (const s of v.projected?.sources ?? []) {
       if (s.configMap?.name) cms.add(s.configMap.name);
       if (s.secret?.name) secrets.add(s.secret.name);
     }
   }
-  return { configMaps: [...cms], secrets: [...secrets] };
+  return { configMaps: [...cms], secrets: [...secrets], claims: [...claims] };
 }
 
 /** Files from a key→bytes map as upstream's MakePayload: every key, or only `items` (each must exist unless optional). */
@@ -111,6 +121,12 @@ export function planVolume(pod: Pod, v: AnyVolume, input: PlanInput): VolumePlan
   const name = v.name;
   if (v.emptyDir) return { name, kind: 'emptyDir', memory: v.emptyDir.medium === 'Memory', sizeLimit: v.emptyDir.sizeLimit };
   if (v.hostPath) return { name, kind: 'hostPath', path: v.hostPath.path, type: v.hostPath.type ?? '' };
+  if (v.persistentVolumeClaim) {
+    const src = input.claims?.get(v.persistentVolumeClaim.claimName);
+    if (!src) throw new VolumeSetupError(name, `persistentvolumeclaim "${v.persistentVolumeClaim.claimName}" not resolved`);
+    if (typeof src === 'string') throw new VolumeSetupError(name, src);
+    return { name, kind: 'hostPath', path: src.path, type: src.type };
+  }
   if (v.configMap) {
     const c = v.configMap;
     return { name, kind: 'files', files: payload('configmap', name, c.name, configMapData(input.configMaps.get(c.name)), c.items, c.defaultMode ?? DEFAULT_MODE, !!c.optional) };
@@ -144,17 +160,18 @@ export function volumeHostPath(podDir: string, v: VolumePlan): string {
 }
 
 /** Returns the CRI mounts of a container's volumeMounts (subPath joined to the volume's host path, never leaving it). */
-export function containerMounts(pod: Pod, container: string, podDir: string): NonNullable<ContainerConfig['mounts']> {
+export function containerMounts(pod: Pod, container: string, podDir: string, claimPaths?: ReadonlyMap<string, string>): NonNullable<ContainerConfig['mounts']> {
   const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === container);
   const volumes = new Map(((pod.spec.volumes ?? []) as AnyVolume[]).map((v) => [v.name, v]));
   return (spec?.volumeMounts ?? []).flatMap((m) => {
     const v = volumes.get(m.name);
     if (!v) return [];
-    const base = v.hostPath ? v.hostPath.path : volumeHostPath(podDir, { name: v.name, kind: v.emptyDir ? 'emptyDir' : 'files', files: [] } as VolumePlan);
+    if (v.persistentVolumeClaim && !claimPaths?.has(v.name)) throw new VolumeSetupError(v.name, 'its claim is not set up');
+    const base = v.hostPath ? v.hostPath.path : v.persistentVolumeClaim ? claimPaths!.get(v.name)! : volumeHostPath(podDir, { name: v.name, kind: v.emptyDir ? 'emptyDir' : 'files', files: [] } as VolumePlan);
     const sub = m.subPath ? posix.normalize(m.subPath) : '';
     if (sub.startsWith('..') || posix.isAbsolute(sub)) throw new VolumeSetupError(v.name, `subPath "${m.subPath}" must not leave the volume`);
     // Upstream: files volumes read-only always (the AtomicWriter owns them).
-    const readOnly = !!m.readOnly || !!(v.configMap || v.secret || v.downwardAPI || v.projected);
+    const readOnly = !!m.readOnly || !!v.persistentVolumeClaim?.readOnly || !!(v.configMap || v.secret || v.downwardAPI || v.projected);
     return [{ containerPath: m.mountPath, hostPath: sub ? posix.join(base, sub) : base, readOnly }];
   });
 }
