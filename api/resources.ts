@@ -229,7 +229,7 @@ const TABLE: readonly ResourceDef[] = [
     schema: PriorityLevelConfigurationSchema, defaults: defaultPriorityLevel, validate: validatePriorityLevel, validateUpdate: validateFlowcontrolUpdate,
   }),
   def({ kind: 'ResourceQuota', plural: 'resourcequotas', shortNames: ['quota'], hasStatus: true }, {
-    schema: ResourceQuotaSchema, validate: validateResourceQuota, validateUpdate: validateResourceQuotaUpdate,
+    schema: ResourceQuotaSchema, prepareForCreate: resetStatus, validate: validateResourceQuota, validateUpdate: validateResourceQuotaUpdate,
   }),
   def({ kind: 'LimitRange', plural: 'limitranges', shortNames: ['limits'] }, {
     schema: LimitRangeSchema, defaults: defaultLimitRange, validate: validateLimitRange, validateUpdate: validateLimitRangeUpdate,

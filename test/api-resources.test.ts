@@ -60,6 +60,8 @@ test('api - the table matches upstream names, groups and scopes', (t) => {
     'ValidatingAdmissionPolicyBinding|ValidatingAdmissionPolicyBindingList|validatingadmissionpolicybindings|validatingadmissionpolicybinding||admissionregistration.k8s.io/v1|cluster|',
     'FlowSchema|FlowSchemaList|flowschemas|flowschema||flowcontrol.apiserver.k8s.io/v1|cluster|status',
     'PriorityLevelConfiguration|PriorityLevelConfigurationList|prioritylevelconfigurations|prioritylevelconfiguration||flowcontrol.apiserver.k8s.io/v1|cluster|status',
+    'ResourceQuota|ResourceQuotaList|resourcequotas|resourcequota|quota|v1|ns|status',
+    'LimitRange|LimitRangeList|limitranges|limitrange|limits|v1|ns|',
     'CustomResourceDefinition|CustomResourceDefinitionList|customresourcedefinitions|customresourcedefinition|crd,crds|apiextensions.k8s.io/v1|cluster|status',
   ]);
 });

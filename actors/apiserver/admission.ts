@@ -6,6 +6,7 @@ import { forbidden, notFound } from '../../api/status.ts';
 import { setDefaultStorageClass } from './admission-storage.ts';
 import { admitPodPriority, admitPriorityClass, keepPodPriority } from './admission-priority.ts';
 import { qualified, type ServerContext } from './context.ts';
+import { applyLimitRangeDefaults } from './limit-range.ts';
 
 /** Seconds a pod tolerates a not-ready or unreachable node before eviction (upstream default). */
 export const DEFAULT_TOLERATION_SECONDS = 300;
@@ -25,6 +26,7 @@ export function admitCreate(ctx: ServerContext, def: ResourceDef, obj: KubeObjec
   if (def.namespaced) checkNamespace(ctx, def, obj);
   if (def.plural === 'pods') addDefaultTolerations(obj);
   if (def.plural === 'pods') admitPodPriority(ctx, def, obj);
+  if (def.plural === 'pods') applyLimitRangeDefaults(ctx, obj);
   if (def.plural === 'priorityclasses') admitPriorityClass(ctx, def, obj);
   if (def.plural === 'services') ctx.services.allocate(obj as never);
   if (def.plural === 'persistentvolumeclaims') setDefaultStorageClass(ctx, obj);

@@ -18,6 +18,8 @@ import {
 } from '../../api/status.ts';
 import { admitCreate, admitUpdate } from './admission.ts';
 import { admitPolicies } from './admission-policy.ts';
+import { validateLimitRanges } from './limit-range.ts';
+import { chargeQuota } from './quota.ts';
 import { applyPatch as serverSideApply, recordManaged, recordingOf, type Recording } from './apply.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { finishDeletion, pendingFinalizers } from './deletion.ts';
@@ -64,6 +66,13 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   const errs = validationErrors(def, obj);
   if (errs.length) throw invalid(def.kind, meta.name ?? '', errs);
   admitPolicies(ctx, { def, operation: 'CREATE', subresource: '', name: meta.name ?? '', namespace: meta.namespace ?? '', object: obj, oldObject: null, dryRun: !!req.dryRun });
+  try {
+    validateLimitRanges(ctx, def, obj);
+    await chargeQuota(ctx, def, obj, !!req.dryRun);
+  } catch (err) {
+    if (def.plural === 'services') ctx.services.release(obj as never);
+    throw err;
+  }
   if (req.dryRun) {
     // The addresses it was given stay free: a dry run holds nothing.
     if (def.plural === 'services') ctx.services.release(obj as never);
@@ -123,7 +132,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
   recordManaged(ctx, def, old, obj, part, rec);
   const errs = validationErrors(def, obj, old);
   if (errs.length) throw invalid(def.kind, name, errs);
-  admitPolicies(ctx, { def, operation: 'UPDATE', subresource: part === 'status' ? 'status' : '', name, namespace: old.metadata.namespace ?? '', object: obj, oldObject: old, dryRun });
+  admitPolicies(ctx, { def, operation: 'UPDATE', subresource: part === 'status' ? 'status' : rec && 'fieldManager' in rec ? (rec.subresource ?? '') : '', name, namespace: old.metadata.namespace ?? '', object: obj, oldObject: old, dryRun });
   if (sameStored(obj, old)) return old;
   if (dryRun) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
   if (obj.metadata.deletionTimestamp && pendingFinalizers(obj) === 0 && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0)

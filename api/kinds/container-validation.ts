@@ -85,7 +85,7 @@ const isNative = (name: string) => !name.includes('/') || name.includes('kuberne
 /** Returns true for resources that may be over-committed (requests < limits): native ones except hugepages. */
 export const isOvercommitAllowed = (name: string): boolean => isNative(name) && !name.startsWith('hugepages-');
 
-function validateResourceName(name: string, field: string, errs: FieldError[]): boolean {
+export function validateResourceName(name: string, field: string, errs: FieldError[]): boolean {
   const msgs = isQualifiedName(name);
   for (const m of msgs) errs.push(invalidValue(field, name, m));
   if (msgs.length) return false;

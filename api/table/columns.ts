@@ -11,6 +11,8 @@ import { storageColumns } from './columns-storage.ts';
 import { discoveryColumns } from './columns-discovery.ts';
 import { schedulingColumns } from './columns-scheduling.ts';
 import { quotaColumns } from './columns-quota.ts';
+import { networkingColumns } from './columns-networking.ts';
+import { rbacColumns } from './columns-rbac.ts';
 import type { PrinterColumn } from '../resource.ts';
 import type { KindColumns } from './types.ts';
 
@@ -33,9 +35,24 @@ const GROUPS: Record<string, string> = {
   poddisruptionbudgets: 'policy',
   storageclasses: 'storage.k8s.io',
   priorityclasses: 'scheduling.k8s.io',
+  ingresses: 'networking.k8s.io',
+  ingressclasses: 'networking.k8s.io',
+  networkpolicies: 'networking.k8s.io',
+  horizontalpodautoscalers: 'autoscaling',
+  roles: 'rbac.authorization.k8s.io',
+  clusterroles: 'rbac.authorization.k8s.io',
+  rolebindings: 'rbac.authorization.k8s.io',
+  clusterrolebindings: 'rbac.authorization.k8s.io',
+  runtimeclasses: 'node.k8s.io',
+  validatingwebhookconfigurations: 'admissionregistration.k8s.io',
+  mutatingwebhookconfigurations: 'admissionregistration.k8s.io',
+  validatingadmissionpolicies: 'admissionregistration.k8s.io',
+  validatingadmissionpolicybindings: 'admissionregistration.k8s.io',
+  flowschemas: 'flowcontrol.apiserver.k8s.io',
+  prioritylevelconfigurations: 'flowcontrol.apiserver.k8s.io',
 };
 
-const COLUMNS: Record<string, KindColumns> = { ...coreColumns, ...configColumns, ...appsColumns, ...batchColumns, ...policyColumns, ...coreWorkloadColumns, ...storageColumns, ...discoveryColumns, ...schedulingColumns, ...quotaColumns };
+const COLUMNS: Record<string, KindColumns> = { ...coreColumns, ...configColumns, ...appsColumns, ...batchColumns, ...policyColumns, ...coreWorkloadColumns, ...storageColumns, ...discoveryColumns, ...schedulingColumns, ...quotaColumns, ...networkingColumns, ...rbacColumns };
 
 /** Returns the columns of a resource by plural name; given a group, only that group's resource matches; else Name and Age. */
 export function columnsFor(resource: string, group?: string): KindColumns {

@@ -3,7 +3,7 @@ import { formatEndpoints } from '../../api/table/columns-core.ts';
 import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
 import { rfc1123z } from './duration.ts';
 import { arr, byString, formatLabels, int, rec, recs, sortedKeys, str, strMap, type Obj } from '../../api/table/loose.ts';
-import { quantityString, sortedNames } from './quantities.ts';
+import { LIMIT_RANGE_HEADER, LIMIT_RANGE_RULE, writeLimitRangeRows, writeQuotaTable } from './describe-quota.ts';
 
 /** Extra objects core describers show: a service's endpoint slices or Endpoints, a namespace's quotas and limit ranges. */
 export interface CoreContext {
@@ -87,24 +87,16 @@ function describeQuotas(w: DescribeWriter, quotas: readonly unknown[]): void {
   if (quotas.length === 0) return w.write(0, 'No resource quota.\n');
   w.write(0, 'Resource Quotas\n');
   for (const q of [...quotas.map(rec)].sort((a, b) => byString(str(rec(a.metadata).name), str(rec(b.metadata).name)))) {
-    const st = rec(q.status);
     w.write(1, `Name:\t${str(rec(q.metadata).name)}\n`);
-    w.write(1, 'Resource\tUsed\tHard\n');
-    w.write(1, '--------\t---\t---\n');
-    for (const r of sortedNames(st.hard)) w.write(1, `${r}\t${quantityString(rec(st.used)[r] ?? '0')}\t${quantityString(rec(st.hard)[r])}\n`);
+    writeQuotaTable(w, q, 1);
   }
 }
 
 function describeLimitRanges(w: DescribeWriter, ranges: readonly unknown[]): void {
   if (ranges.length === 0) return w.write(0, 'No LimitRange resource.\n');
-  w.write(0, 'Resource Limits\n Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n');
-  w.write(0, ' ----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n');
-  for (const lr of ranges)
-    for (const item of recs(rec(rec(lr).spec).limits)) {
-      const fields = ['min', 'max', 'defaultRequest', 'default', 'maxLimitRequestRatio'].map((f) => rec(item[f]));
-      const names = [...new Set(fields.flatMap((f) => Object.keys(f)))].sort(byString);
-      for (const n of names) w.write(0, ` ${str(item.type)}\t${n}\t${fields.map((f) => (f[n] != null ? quantityString(f[n]) : '-')).join('\t')}\n`);
-    }
+  w.write(0, `Resource Limits\n ${LIMIT_RANGE_HEADER}`);
+  w.write(0, ` ${LIMIT_RANGE_RULE}`);
+  for (const lr of ranges) writeLimitRangeRows(w, lr, ' ');
 }
 
 /** Returns `kubectl describe namespace` output (quotas and limit ranges from ctx; none when absent). */
