@@ -28,12 +28,24 @@ export interface NodeCri {
   stop(): Promise<void>;
 }
 
-/** Returns the CRI runtime's version (`1.6.20~ds1`); throws a CriError when it does not answer. */
+/**
+ * Returns the CRI runtime's version (`1.6.20~ds1`); throws a CriError when it does not answer. A
+ * containerd whose CRI plugin is still starting (restoring the sandboxes of a previous run) says
+ * `server is not initialized yet`: asked again until the deadline.
+ */
 export async function criVersion(endpoint: string, deadlineMs = 10_000): Promise<{ name: string; version: string }> {
   const c = new CriClient(endpoint, { deadlineMs });
+  const deadline = Date.now() + deadlineMs;
   try {
-    const v = await c.runtime.version({ version: 'v1' });
-    return { name: v.runtimeName, version: v.runtimeVersion };
+    for (;;) {
+      try {
+        const v = await c.runtime.version({ version: 'v1' });
+        return { name: v.runtimeName, version: v.runtimeVersion };
+      } catch (err) {
+        if (!/server is not initialized yet/.test((err as Error).message) || Date.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   } finally {
     c.close();
   }

@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
+import { alive } from '../../runtime/containerd-cleanup.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { addHost, claimNet, ip, killNamespace, removeNet, requireNetns, sweepStale, type Net } from './netns.ts';
 import { spawnIn, type HostProc, type SpawnIn } from './host-proc.ts';
 
@@ -106,7 +108,18 @@ export async function hosts(t: ExecutionContext, n: number): Promise<Hosts> {
       linkUp: () => void ip('link', 'set', h.veth, 'up'),
       async kill(signal = 'SIGKILL') {
         await Promise.all(procs.map((p) => p.kill(signal)));
-        if (signal === 'SIGKILL') killNamespace(h.ns);
+        if (signal !== 'SIGKILL') return;
+        // Again while anything is left: a process may have forked one (containerd a shim) meanwhile.
+        await waitFor(
+          async () => {
+            const killed = killNamespace(h.ns);
+            await waitFor(() => !killed.some(alive), `the processes of ${h.ns} gone`, 5_000, 20);
+            return killed.length === 0;
+          },
+          `nothing left running on ${h.ns}`,
+          10_000,
+          0,
+        );
       },
     };
     list.push(host);

@@ -122,15 +122,18 @@ export function addHost(net: Net, i: number) {
 /**
  * Kills every process inside namespace `ns` and their descendants elsewhere (SIGKILL): the
  * containers of a containerd node run in pod namespaces of their own, as children of its shims.
+ * Returns the pids signalled (they may take a moment to be gone).
  */
-export function killNamespace(ns: string): void {
+export function killNamespace(ns: string): number[] {
   let pids: number[] = [];
   try {
     pids = ip('netns', 'pids', ns).split('\n').filter(Boolean).map(Number);
   } catch {
-    return; // no such namespace
+    return []; // no such namespace
   }
-  killAll(withDescendants(pids));
+  const all = withDescendants(pids);
+  killAll(all);
+  return all;
 }
 
 const namespacesOf = (id: number) =>
