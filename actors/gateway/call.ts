@@ -31,3 +31,11 @@ export interface VerbRoute {
   on: 'collection' | 'object' | string;
   run(call: Call): Promise<Reply>;
 }
+
+/** Adds warnings to the response as upstream's `Warning: 299 - "<text>"` headers, after any already set. */
+export function addWarnings(call: Call, texts: readonly string[]): void {
+  if (!texts.length) return;
+  const prior = call.res.getHeader('Warning');
+  const before = prior === undefined ? [] : Array.isArray(prior) ? prior : [String(prior)];
+  call.res.setHeader('Warning', [...before, ...texts.map((w) => `299 - ${JSON.stringify(w)}`)]);
+}

@@ -3,7 +3,7 @@
 import type { KubeList, KubeObject } from '../../api/meta.ts';
 import type { DeleteOptions, ListOptions, PatchType, PropagationPolicy } from '../../api/protocol.ts';
 import { StatusError } from '../../api/status.ts';
-import type { Call, Reply, VerbRoute } from './call.ts';
+import { addWarnings, type Call, type Reply, type VerbRoute } from './call.ts';
 import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
 import { writerOf } from './field-manager.ts';
 import { validateFields } from './field-validation.ts';
@@ -121,7 +121,10 @@ const create = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
   const body = await objectBody(call);
   await validateFields(call, { object: body });
-  return { code: 201, body: await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create'), ...writerOf(call) }) };
+  const warnings: string[] = [];
+  const out = await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create'), ...writerOf(call) }, warnings);
+  addWarnings(call, warnings);
+  return { code: 201, body: out };
 };
 
 /** PUT of the object or of its status. */
@@ -129,7 +132,10 @@ const update = (verb: 'update' | 'update-status') => async (call: Call): Promise
   const { def, namespace, name } = call.target;
   const body = await objectBody(call);
   await validateFields(call, { object: body });
-  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb), ...writerOf(call) }) };
+  const warnings: string[] = [];
+  const out = await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb), ...writerOf(call) }, warnings);
+  addWarnings(call, warnings);
+  return { code: 200, body: out };
 };
 
 /** PATCH of the object or of its status. */
@@ -138,7 +144,10 @@ const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Re
   const { patch: p, type } = await patchBody(call);
   await validateFields(call, { patch: p, type });
   const options = { dryRun: dryRun(call, verb), ...writerOf(call, type === 'apply') };
-  return { code: 200, body: await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, ...options }) };
+  const warnings: string[] = [];
+  const out = await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, ...options }, warnings);
+  addWarnings(call, warnings);
+  return { code: 200, body: out };
 };
 
 /** Resources whose storage answers a finished delete with the object (upstream's ReturnDeletedObject). */
@@ -147,7 +156,9 @@ const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
 const remove = async (call: Call): Promise<Reply> => {
   const { def, namespace, name } = call.target;
   const del = await deleteOptions(call);
-  const out = await call.client.call<KubeObject>(def.plural, 'delete', { namespace, name, delete: del, dryRun: dryRun(call, 'delete') });
+  const warnings: string[] = [];
+  const out = await call.client.call<KubeObject>(def.plural, 'delete', { namespace, name, delete: del, dryRun: dryRun(call, 'delete') }, warnings);
+  addWarnings(call, warnings);
   // Still there (grace period, finalizers): the object; gone: a Success Status naming it, as upstream.
   if (out.metadata.deletionTimestamp || RETURNS_DELETED_OBJECT.has(def.plural)) return { code: 200, body: out };
   const details = { name: out.metadata.name, group: def.group, kind: def.plural, uid: out.metadata.uid };
