@@ -5,7 +5,7 @@ import type { PodDisruptionBudget } from '../../api/kinds/poddisruptionbudget.ts
 import { labelSelectorMatcher, type LabelMatcher } from '../../api/selectors.ts';
 import { runFilters, type PreparedFilter } from './filtering.ts';
 import type { Nominator } from './nominator.ts';
-import { nodeInfoWithout } from './node-info.ts';
+import { addPodToNode, nodeInfoWithout, removePodFromNode } from './node-info.ts';
 import type { ClusterView, NodeInfo, PodInfo, Status } from './types.ts';
 
 /** Upstream's status when a node has no lower-priority pod to evict. */
@@ -83,14 +83,18 @@ export function selectVictimsOnNode(pod: PodInfo, node: NodeInfo, ctx: Preemptio
   const potential = [...node.pods.values()].filter((p) => p.priority < pod.priority);
   if (potential.length === 0) return { plugin: 'DefaultPreemption', code: 'UnschedulableAndUnresolvable', reasons: [NO_VICTIMS] };
   const removed = new Set(potential.map((p) => p.key));
+  // One working copy of the node: reprieves add a pod back, and take it out again when it must go.
+  const work = nodeInfoWithout(node, removed);
+  const adjusts = ctx.prepared.some(({ plugin }) => plugin.withoutPod);
   const fits = () => {
-    const without = nodeInfoWithout(node, removed);
-    const states = ctx.prepared.map(({ plugin, state }) => {
-      let s = state;
-      if (plugin.withoutPod) for (const p of potential) if (removed.has(p.key)) s = plugin.withoutPod(s, pod, p, node, ctx.view);
-      return { plugin, state: s };
-    });
-    return runFilters(states, pod, ctx.nominator ? ctx.nominator.withNominated(without, pod) : without);
+    const states = !adjusts
+      ? ctx.prepared
+      : ctx.prepared.map(({ plugin, state }) => {
+          let s = state;
+          if (plugin.withoutPod) for (const p of potential) if (removed.has(p.key)) s = plugin.withoutPod(s, pod, p, node, ctx.view);
+          return { plugin, state: s };
+        });
+    return runFilters(states, pod, ctx.nominator ? ctx.nominator.withNominated(work, pod) : work);
   };
   const status = fits();
   if (status) return status;
@@ -101,8 +105,10 @@ export function selectVictimsOnNode(pod: PodInfo, node: NodeInfo, ctx: Preemptio
   // Puts a pod back; it stays a victim when the preemptor no longer fits with it.
   const reprieve = (p: PodInfo): boolean => {
     removed.delete(p.key);
+    addPodToNode(work, p);
     if (!fits()) return true;
     removed.add(p.key);
+    removePodFromNode(work, p.key);
     victims.push(p);
     return false;
   };
