@@ -50,6 +50,7 @@ test('bad schedule: @every duration', invalid, { schedule: '@every soon' }, ['sp
 test('TZ in schedule is refused', invalid, { schedule: 'TZ=UTC 0 * * * *' }, ['spec.schedule: Invalid value: "TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']);
 test('CRON_TZ in schedule is refused', invalid, { schedule: 'CRON_TZ=Europe/Paris @daily' }, ['spec.schedule: Invalid value: "CRON_TZ=Europe/Paris @daily": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']);
 test('unknown timeZone', invalid, { timeZone: 'Mars/Olympus' }, ['spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus']);
+test('timeZone names are case-sensitive, as zone files', invalid, { timeZone: 'europe/paris' }, ['spec.timeZone: Invalid value: "europe/paris": unknown time zone europe/paris']);
 test('timeZone with a bad component', invalid, { timeZone: 'Europe/../Paris' }, ['spec.timeZone: Invalid value: "Europe/../Paris": unknown time zone Europe/../Paris']);
 test('timeZone Local', invalid, { timeZone: 'Local' }, ['spec.timeZone: Invalid value: "Local": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones']);
 test('empty timeZone', invalid, { timeZone: '' }, ['spec.timeZone: Invalid value: "": timeZone must be nil or non-empty string']);

@@ -163,8 +163,9 @@ export function cronScheduleError(schedule: string): string | undefined {
 export function isKnownTimeZone(tz: string): boolean {
   if (tz === '' || tz === 'UTC' || tz === 'Local') return true;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    // Intl ignores case; Go reads the zone file by its exact name.
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+    return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
   } catch {
     return false;
   }
