@@ -3,19 +3,8 @@
 import test from 'ava';
 import type { PodDisruptionBudget } from '../api/kinds/poddisruptionbudget.ts';
 import type { KubeObject } from '../api/meta.ts';
-import { StatusError } from '../api/status.ts';
 import type { ApiClient } from '../bus/client.ts';
-import { pod, startApi } from './helpers/api.ts';
-
-const statusOf = async (p: Promise<unknown>): Promise<StatusError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a Status error, got success');
-};
+import { pod, startApi, statusOf } from './helpers/api.ts';
 
 /** A bound pod, Running, Ready or not. */
 async function runningPod(client: ApiClient, name: string, ready = true): Promise<KubeObject> {

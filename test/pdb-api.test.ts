@@ -1,9 +1,8 @@
 // PodDisruptionBudget (policy/v1): validation as upstream, the bad-input Status, columns and describe.
 import test from 'ava';
-import { StatusError } from '../api/status.ts';
 import { columnsFor } from '../api/table/columns.ts';
 import { describe } from '../cli/printers/describe.ts';
-import { startApi } from './helpers/api.ts';
+import { startApi, statusOf } from './helpers/api.ts';
 
 const pdb = (spec: Record<string, unknown>, name = 'web-pdb') => ({
   apiVersion: 'policy/v1',
@@ -11,16 +10,6 @@ const pdb = (spec: Record<string, unknown>, name = 'web-pdb') => ({
   metadata: { name, namespace: 'default' },
   spec: { selector: { matchLabels: { app: 'web' } }, ...spec },
 });
-
-const statusOf = async (p: Promise<unknown>): Promise<StatusError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a Status error, got success');
-};
 
 test('pdb - both minAvailable and maxUnavailable: 422 with upstream wording, nothing stored', async (t) => {
   const { client } = await startApi(t);

@@ -1,21 +1,10 @@
 // ReplicationController and PodTemplate (core/v1): defaults, validation as upstream, columns and describe.
 import test from 'ava';
-import { StatusError } from '../api/status.ts';
 import { columnsFor } from '../api/table/columns.ts';
 import { describe } from '../cli/printers/describe.ts';
-import { startApi } from './helpers/api.ts';
+import { startApi, statusOf } from './helpers/api.ts';
 
 const template = (labels: Record<string, string>) => ({ metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
-
-const statusOf = async (p: Promise<unknown>): Promise<StatusError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a Status error, got success');
-};
 
 test('rc api - bad input: no template, selector not matching, restartPolicy Never; nothing stored', async (t) => {
   const { client } = await startApi(t);

@@ -1,6 +1,7 @@
 // An API server on a MemoryBus for one test: real clock by default, or a virtual one.
 import type { ExecutionContext } from 'ava';
 import type { KubeObject } from '../../api/meta.ts';
+import { StatusError } from '../../api/status.ts';
 import { apiserverActor } from '../../actors/apiserver/apiserver.actor.ts';
 import type { ApiServerTimings } from '../../actors/apiserver/apiserver.machine.ts';
 import { MemoryStore, type Store } from '../../actors/apiserver/store/index.ts';
@@ -78,3 +79,14 @@ export const pod = (name: string, extra: Record<string, unknown> = {}, labels: R
   metadata: { name, namespace: 'default', labels },
   spec: { containers: [{ name: 'c', image: 'nginx:1.27' }], ...extra },
 });
+
+/** Returns the StatusError a request fails with; fails the test (throws) when it succeeds or fails otherwise. */
+export async function statusOf(p: Promise<unknown>): Promise<StatusError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof StatusError) return err;
+    throw err;
+  }
+  throw new Error('expected a Status error, got success');
+}
