@@ -101,17 +101,19 @@ function podUsage(pod: Pod, nowMs: number): Usage {
 const COMPUTE_CONSTRAINED = new Set(['cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory']);
 
 /**
- * Returns upstream's `must specify …` when a quota limits cpu or memory and a container does not
- * request (or limit) it, else undefined (podEvaluator.Constraints).
+ * Returns upstream's `must specify requests.cpu for: a,b; …` when a quota limits cpu or memory and
+ * containers do not request (or limit) it, else undefined (podEvaluator.Constraints).
  */
 export function podConstraints(pod: Pod, restricted: string[]): string | undefined {
   const required = restricted.filter((r) => COMPUTE_CONSTRAINED.has(r));
-  const missing = new Set<string>();
+  const missing = new Map<string, Set<string>>();
   for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
     const has = computeUsage(usageOf(c.resources?.requests as Record<string, unknown>), usageOf(c.resources?.limits as Record<string, unknown>));
-    for (const r of required) if (!has.has(r)) missing.add(r);
+    for (const r of required) if (!has.has(r)) missing.set(r, (missing.get(r) ?? new Set()).add(c.name));
   }
-  return missing.size ? `must specify ${[...missing].sort().join(',')}` : undefined;
+  if (!missing.size) return undefined;
+  const parts = [...missing.keys()].sort().map((r) => `${r} for: ${[...missing.get(r)!].sort().join(',')}`);
+  return `must specify ${parts.join('; ')}`;
 }
 
 /** Returns whether a pod is in a quota's scope (scopes and scopeSelector all match; none matches all). */
@@ -125,7 +127,8 @@ export function podInScope(quota: ResourceQuota, pod: Pod): boolean {
       case 'NotTerminating': return !terminating;
       case 'BestEffort': return bestEffort;
       case 'NotBestEffort': return !bestEffort;
-      case 'PriorityClass': return op === 'Exists' || (op === 'In' ? values.includes(pc) : op === 'NotIn' ? !values.includes(pc) : false);
+      // The class as a label `PriorityClass=<name>`, absent when the pod names none.
+      case 'PriorityClass': return op === 'Exists' ? pc !== '' : op === 'DoesNotExist' ? pc === '' : op === 'In' ? pc !== '' && values.includes(pc) : op === 'NotIn' ? pc === '' || !values.includes(pc) : false;
       default: return false;
     }
   };

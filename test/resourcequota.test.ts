@@ -85,7 +85,10 @@ test('resourcequota - admission: cpu quotas need requests, usage unknown is refu
   const { client } = await startApi(t);
   await quotaWithStatus(client, quota('compute', { 'requests.cpu': '1', 'limits.memory': '1Gi' }), { 'requests.cpu': '0', 'limits.memory': '0' });
   const err = await t.throwsAsync(client.create('pods', pod('bare')), { instanceOf: StatusError });
-  t.is(err.message, 'pods "bare" is forbidden: failed quota: compute: must specify limits.memory,requests.cpu');
+  t.is(err.message, 'pods "bare" is forbidden: failed quota: compute: must specify limits.memory for: c; requests.cpu for: c');
+  const two = pod('two', { containers: [{ name: 'b', image: 'x', resources: { requests: { cpu: '1m' } } }, { name: 'a', image: 'x' }], initContainers: [{ name: 'init', image: 'x' }] });
+  const both = await t.throwsAsync(client.create('pods', two), { instanceOf: StatusError });
+  t.is(both.message, 'pods "two" is forbidden: failed quota: compute: must specify limits.memory for: a,b,init; requests.cpu for: a,init');
   await client.create('pods', withResources('a', { cpu: '600m' }, { memory: '512Mi' }));
   const over = await t.throwsAsync(client.create('pods', withResources('b', { cpu: '500m' }, { memory: '256Mi' })), { instanceOf: StatusError });
   t.is(over.message, 'pods "b" is forbidden: exceeded quota: compute, requested: requests.cpu=500m, used: requests.cpu=600m, limited: requests.cpu=1');
@@ -152,7 +155,7 @@ test('resourcequota - controller: status.hard from spec, used recomputed as pods
     'Name:             q',
     'Namespace:        default',
     'Resource          Used  Hard',
-    '--------          ---   ---',
+    '--------          ----  ----',
     'count/configmaps  1     5',
     'pods              0     3',
     'requests.cpu      0     2',
@@ -167,6 +170,7 @@ test('resourcequota - columns and describe: REQUEST/LIMIT split, limit range row
   t.deepEqual(cols.cells(q, { now: Date.UTC(2026, 11, 5, 1, 5) } as never), ['q', '5m', 'pods: 1/4, requests.memory: 0/1Gi', 'limits.cpu: 500m/2']);
   t.deepEqual(columnsFor('limitranges').columns.map((c) => c.name), ['Name', 'Created At']);
   t.deepEqual(columnsFor('limitranges').cells(q, { now: 0 } as never), ['q', '2026-12-05T01:00:00Z']);
+  t.regex(describeObj('quota', { ...q, status: { hard: { 'requests.memory': '1Gi' }, used: { 'requests.memory': '536870912' } } }, [], 0), /^requests\.memory\s+512Mi\s+1Gi$/m);
   t.regex(describeObj('quota', q, [], 0), /^Scopes:\s+NotTerminating\n \* Matches all pods that do not have an active deadline\. These pods usually include long running pods whose container command is not expected to terminate\.\n/m);
   const lr = { metadata: { name: 'limits', namespace: NS }, spec: { limits: [{ type: 'Container', max: { cpu: '1' }, default: { cpu: '500m' }, defaultRequest: { cpu: '250m' } }, { type: 'Pod', max: { memory: '1Gi' } }] } };
   t.is(describeObj('limits', lr, [], 0), [

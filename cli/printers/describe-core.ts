@@ -88,7 +88,7 @@ function describeQuotas(w: DescribeWriter, quotas: readonly unknown[]): void {
   w.write(0, 'Resource Quotas\n');
   for (const q of [...quotas.map(rec)].sort((a, b) => byString(str(rec(a.metadata).name), str(rec(b.metadata).name)))) {
     w.write(1, `Name:\t${str(rec(q.metadata).name)}\n`);
-    writeQuotaTable(w, q, 1);
+    writeQuotaTable(w, q, 1, '--------\t---\t---\n');
   }
 }
 

@@ -2,7 +2,8 @@
 // tables also make the Resource Quotas and Resource Limits sections of `describe namespace`.
 import { byString, rec, recs, str } from '../../api/table/loose.ts';
 import { DescribeWriter } from './describe-writer.ts';
-import { quantityString, sortedNames } from './quantities.ts';
+import { formatQuantity } from '../../api/quantity.ts';
+import { quantity, quantityString, sortedNames } from './quantities.ts';
 
 /** Upstream's helpTextForResourceQuotaScope. */
 const SCOPE_HELP: Record<string, string> = {
@@ -12,12 +13,20 @@ const SCOPE_HELP: Record<string, string> = {
   NotBestEffort: 'Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.',
 };
 
-/** Writes a quota's Resource/Used/Hard table (status.hard's resources, sorted) at an indent level. */
-export function writeQuotaTable(w: DescribeWriter, quota: unknown, level: number): void {
+/** Returns a used amount as describe prints it: in the hard limit's format when the two differ (a whole value). */
+function usedText(used: unknown, hard: unknown): string {
+  const u = quantity(used ?? '0');
+  const h = quantity(hard);
+  if (!u || !h || u.format === h.format) return quantityString(used ?? '0');
+  return formatQuantity({ nanos: ((u.nanos + 999_999_999n) / 1_000_000_000n) * 1_000_000_000n, format: h.format });
+}
+
+/** Writes a quota's Resource/Used/Hard table (status.hard's resources, sorted); `rule` is the dashes line (namespace describe has shorter ones). */
+export function writeQuotaTable(w: DescribeWriter, quota: unknown, level: number, rule = '--------\t----\t----\n'): void {
   const st = rec(rec(quota).status);
   w.write(level, 'Resource\tUsed\tHard\n');
-  w.write(level, '--------\t---\t---\n');
-  for (const r of sortedNames(st.hard)) w.write(level, `${r}\t${quantityString(rec(st.used)[r] ?? '0')}\t${quantityString(rec(st.hard)[r])}\n`);
+  w.write(level, rule);
+  for (const r of sortedNames(st.hard)) w.write(level, `${r}\t${usedText(rec(st.used)[r], rec(st.hard)[r])}\t${quantityString(rec(st.hard)[r])}\n`);
 }
 
 /** Writes a limit range's rows (Type, Resource, Min, Max, Default Request, Default Limit, Max Limit/Request Ratio; `-` when unset). */
