@@ -4,7 +4,7 @@
 // Needs root (network namespaces); touches nothing in the host's root namespace.
 //   npm run bench -- proxy [--connections 1000] [--rounds 5] [--services 100]
 import hdr from 'hdr-histogram-js';
-import type { Endpoints } from '../api/kinds/endpoints.ts';
+import type { EndpointSlice } from '../api/kinds/endpointslice.ts';
 import type { Service } from '../api/kinds/service.ts';
 import { runNft } from '../actors/proxy/nft.ts';
 import { servicePorts } from '../actors/proxy/proxy.ports.ts';
@@ -22,11 +22,13 @@ const svc = (name: string, clusterIP: string): Service => ({
   metadata: { name, namespace: 'bench' },
   spec: { clusterIP, ports: [{ name: 'http', port: 80 }] },
 });
-const eps = (name: string, ip: string, port: number): Endpoints => ({
-  apiVersion: 'v1',
-  kind: 'Endpoints',
-  metadata: { name, namespace: 'bench' },
-  subsets: [{ addresses: [{ ip }], ports: [{ name: 'http', port, protocol: 'TCP' }] }],
+const eps = (name: string, ip: string, port: number): EndpointSlice => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { name: `${name}-1`, namespace: 'bench', labels: { 'kubernetes.io/service-name': name } },
+  addressType: 'IPv4',
+  endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+  ports: [{ name: 'http', port, protocol: 'TCP' }],
 });
 
 /** Returns p50 and p99 (ms) of connection times. */

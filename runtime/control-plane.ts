@@ -108,7 +108,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   if (actors.includes('gateway') || actors.includes('dns')) {
     try {
       if (actors.includes('gateway'))
-        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken }));
+        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true }));
       if (actors.includes('dns')) dnsAddress = await dnsServing(host.start(dnsActor, 'dns', { address: opts.dnsAddress ?? defaultDnsAddress() }));
     } catch (err) {
       await host.stopAll();

@@ -1,5 +1,7 @@
 // The API server's request handling: routes `kubus.api.<resource>.<verb>` to the verbs, turns
-// every failure into a Status reply, bootstraps the built-in namespaces, and compacts history.
+// every failure into a Status reply, bootstraps the built-in namespaces and the `kubernetes`
+// Service, and compacts history.
+import { KUBERNETES_NAMESPACE, KUBERNETES_SERVICE, kubernetesService } from '../../api/kubernetes-service.ts';
 import { rfc3339 } from '../../api/names.ts';
 import { WARNINGS_HEADER, type UnwatchRequest, type WatchStarted } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
@@ -102,8 +104,19 @@ export class ApiServer {
     await bootstrapPriorityClasses(this.ctx, (def, body) => create(this.ctx, def, { body }));
     const svcDef = resourceFor('services')!;
     for (const kv of this.opts.store.range(`/registry/${svcDef.plural}/`).kvs) this.ctx.services.adopt(kv.value as never);
+    await this.ensureKubernetesService(svcDef);
     const crds = await loadCustomResources(this.ctx);
     this.opts.log.info({ revision: this.opts.store.revision, resources: allResources().length, crds }, 'API server ready');
+  }
+
+  /** Creates the `kubernetes` Service when it is missing (upstream's bootstrap controller); a clash is logged, never fatal. */
+  private async ensureKubernetesService(svcDef: ResourceDef): Promise<void> {
+    if (this.opts.store.get(objectKey(svcDef, KUBERNETES_NAMESPACE, KUBERNETES_SERVICE))) return;
+    try {
+      await create(this.ctx, svcDef, { body: kubernetesService(this.ctx.services.firstIP()) });
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'could not create the kubernetes Service');
+    }
   }
 
   /** Handles one request message and replies (never throws). */

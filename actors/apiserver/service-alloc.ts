@@ -29,6 +29,11 @@ export class ServiceAllocator {
     this.nextIP = Math.min(Math.max(16, Math.floor(this.size / 16)), 256);
   }
 
+  /** Returns the range's first address, the `kubernetes` Service's (10.96.0.1 by default). */
+  firstIP(): string {
+    return intToIp(this.base + 1);
+  }
+
   /** Records what an existing Service holds (at startup). */
   adopt(svc: ServiceLike): void {
     const ip = svc.spec?.clusterIP;

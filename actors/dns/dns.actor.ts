@@ -2,9 +2,9 @@
 // over UDP and TCP from informers of services, EndpointSlices, pods and namespaces, forwards other
 // names to the host's resolvers, and keeps the kube-dns Service and its Endpoints pointing at every
 // live DNS server (each renews a Lease of its own; see dns.peers.ts).
-import { networkInterfaces } from 'node:os';
 import { fromCallback, fromPromise } from 'xstate';
 import { defineActor } from '../lib/actor.ts';
+import { hostIPv4 } from '../lib/host-address.ts';
 import { DNS_CLUSTER_IP, DNS_NAMESPACE, DNS_SERVICE, type DnsBackend } from './dns.addon.ts';
 import { ensureAddon, leaveAddon } from './dns.addon-sync.ts';
 import { hostUpstreams, type Upstream } from './dns.forward.ts';
@@ -27,13 +27,6 @@ export interface DnsInput extends Partial<DnsTimings> {
   upstreams?: Upstream[];
   /** Receives the server's counters once it runs (tests, the bench). */
   onStats?(stats: DnsStats): void;
-}
-
-/** Returns the host's first non-internal IPv4 address (127.0.0.1 when it has none). */
-function hostIPv4(): string {
-  for (const addrs of Object.values(networkInterfaces()))
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return '127.0.0.1';
 }
 
 /** Returns where the DNS server listens unless told: the host's own IPv4 (pods reach it; the world's other interfaces do not), any free port. */

@@ -1,16 +1,24 @@
 // The HTTP gateway actor: serves the Kubernetes REST API on an HTTP address and turns each call
-// into a bus request through the process's ApiClient. Stateless: any number may run.
+// into a bus request through the process's ApiClient. Stateless: any number may run. One that
+// advertises itself is listed in the `kubernetes` Service's endpoints (kubernetes-endpoints.ts).
 import { fromPromise } from 'xstate';
+import type { ApiEndpoint } from '../../api/kubernetes-service.ts';
 import { defineActor } from '../lib/actor.ts';
 import { followCustomResources } from '../lib/custom-resources.ts';
-import { gatewayMachine } from './gateway.machine.ts';
+import { hostIPv4 } from '../lib/host-address.ts';
+import { gatewayMachine, type AnnounceTimings } from './gateway.machine.ts';
+import { announceGateway, leaveGateway } from './kubernetes-endpoints.ts';
 import { close, createGatewayServer, listen } from './server.ts';
 
-export interface GatewayInput {
+export interface GatewayInput extends Partial<AnnounceTimings> {
   /** HOST:PORT to listen on; port 0 picks a free one (the URL is in the snapshot's context). */
   address: string;
   /** Listen on any free port of the host when the asked one is in use (what `kubus up` wants). */
   anyPortIfTaken?: boolean;
+  /** Announce this gateway as an endpoint of the `kubernetes` Service (what the runtime's gateways do). */
+  advertise?: boolean;
+  /** The address to announce (default: the one listened on; the host's IPv4 when that is 0.0.0.0 or ::). */
+  advertiseIP?: string;
 }
 
 export const gatewayActor = defineActor<GatewayInput>({
@@ -20,11 +28,40 @@ export const gatewayActor = defineActor<GatewayInput>({
     deps.onStop(() => close(server));
     // Custom resources are served from the CRDs the gateway sees, wherever the API server runs.
     followCustomResources(deps.informers, deps.log);
+    let announced: ApiEndpoint | undefined;
+    let stopping = false;
+    // An announcement still in flight when the gateway stops would renew the Lease after it was dropped.
+    let inflight: Promise<unknown> = Promise.resolve();
+    /** Returns where this gateway is reached, from the URL it listens on. */
+    const selfOf = (url: string): ApiEndpoint => {
+      const u = new URL(url);
+      const host = u.hostname.replace(/^\[|\]$/g, '');
+      return { ip: input.advertiseIP ?? (host === '0.0.0.0' || host === '::' ? hostIPv4() : host), port: Number(u.port) };
+    };
     return gatewayMachine.provide({
-      actors: { listen: fromPromise(({ input: i }: { input: { address: string } }) => listen(server, i.address, input.anyPortIfTaken)) },
+      actors: {
+        listen: fromPromise(({ input: i }: { input: { address: string } }) => listen(server, i.address, input.anyPortIfTaken)),
+        announce: fromPromise(({ input: { url } }: { input: { url: string } }) => {
+          const self = selfOf(url);
+          if (!announced) {
+            announced = self;
+            // Runs before the server closes (stop hooks run last-first): the others drop us at once.
+            deps.onStop(async () => {
+              stopping = true;
+              await inflight.catch(() => {});
+              await leaveGateway(deps.client, self, deps.clock.now()).catch((err: Error) => deps.log.warn({ err: err.message }, 'could not take this gateway out of the kubernetes Endpoints'));
+            });
+          }
+          if (stopping) return Promise.resolve(0);
+          const run = announceGateway(deps.client, self, deps.clock.now());
+          inflight = run;
+          return run;
+        }),
+      },
       actions: {
         listening: (_, { url }) => deps.log.info({ url, address: input.address }, 'gateway listening'),
         failed: (_, { error }) => deps.log.error({ address: input.address, err: error }, 'gateway could not listen'),
+        announceFailed: (_, { error }) => deps.log.warn({ err: error }, 'could not announce this gateway in the kubernetes Endpoints; retrying'),
       },
     });
   },
