@@ -20,7 +20,7 @@ export const DEFAULT_PRIORITY_WHEN_NO_DEFAULT_CLASS_EXISTS = 0;
 export const PREEMPTION_POLICIES = ['PreemptLowerPriority', 'Never'];
 
 export const PriorityClassSchema = objectSchema({
-  value: Type.Integer({ minimum: -2147483648, maximum: 2147483647 }),
+  value: Type.Integer(),
   globalDefault: opt(Type.Boolean()),
   description: opt(Type.String()),
   preemptionPolicy: opt(Type.String()),
