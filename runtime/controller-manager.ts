@@ -8,6 +8,7 @@ import { endpointSliceMirroringController } from '../actors/controllers/endpoint
 import { garbageCollectorController } from '../actors/controllers/garbage-collector/garbage-collector.controller.ts';
 import { namespaceController, type NamespaceControllerInput } from '../actors/controllers/namespace/namespace.controller.ts';
 import { serviceAccountController } from '../actors/controllers/serviceaccount/serviceaccount.controller.ts';
+import { clusterRoleAggregationController } from '../actors/controllers/clusterrole-aggregation/clusterrole-aggregation.controller.ts';
 import { resourceQuotaController } from '../actors/controllers/resourcequota/resourcequota.controller.ts';
 import { daemonSetController, type DaemonSetControllerInput } from '../actors/controllers/daemonset/daemonset.controller.ts';
 import { jobController } from '../actors/controllers/job/job.controller.ts';
@@ -50,6 +51,7 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['endpointslice', endpointSliceController, undefined],
     ['endpointslicemirroring', endpointSliceMirroringController, undefined],
     ['serviceaccount', serviceAccountController, undefined],
+    ['clusterrole-aggregation', clusterRoleAggregationController, undefined],
     ['resourcequota', resourceQuotaController, undefined],
     ['daemonset', daemonSetController, opts.daemonSet],
     ['statefulset', statefulSetController, undefined],
