@@ -9,6 +9,8 @@ import { columnsFor } from '../api/table/columns.ts';
 import { resourceQuotaController } from '../actors/controllers/resourcequota/resourcequota.controller.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { describe as describeObj } from '../cli/printers/describe.ts';
+import { unknownFieldsOf } from '../api/openapi/field-validation.ts';
+import { resourceFor } from '../api/resources.ts';
 import { pod, startApi } from './helpers/api.ts';
 
 const NS = 'default';
@@ -182,4 +184,11 @@ test('resourcequota - columns and describe: REQUEST/LIMIT split, limit range row
     'Pod         memory    -    1Gi  -                -              -',
     '',
   ].join('\n'));
+});
+
+test('resourcequota - strict field validation knows the quota and limit range types', (t) => {
+  const lr = { ...limitRange([{ type: 'Container', maxx: { cpu: '1' } }]), spec: { limits: [{ type: 'Container', maxx: { cpu: '1' } }], other: 1 } };
+  t.deepEqual(unknownFieldsOf(resourceFor('limitranges')!, { object: lr }, false), ['spec.limits[0].maxx', 'spec.other']);
+  const q = quota('q', { pods: '1' }, { scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['x'], op: 'In' }] }, hardd: {} });
+  t.deepEqual(unknownFieldsOf(resourceFor('quota')!, { object: q }, false), ['spec.scopeSelector.matchExpressions[0].op', 'spec.hardd']);
 });

@@ -89,6 +89,11 @@ const TYPES: Array<[TSchema, NamedType]> = [
   [K.StatefulSetStatus, { name: `${APPS}StatefulSetStatus`, patch: 'WorkloadStatus' }],
   [K.JobSpec, { name: `${BATCH}JobSpec`, closed: ['podFailurePolicy', 'successPolicy', 'maxFailedIndexes', 'managedBy'] }],
   [K.JobStatus, { name: `${BATCH}JobStatus`, patch: 'WorkloadStatus' }],
+  [K.ResourceQuotaSpec, { name: `${CORE}ResourceQuotaSpec`, closed: [] }],
+  [K.ScopeSelector, { name: `${CORE}ScopeSelector`, closed: [] }],
+  [K.ScopedResourceSelectorRequirement, { name: `${CORE}ScopedResourceSelectorRequirement`, closed: [] }],
+  [K.LimitRangeSpec, { name: `${CORE}LimitRangeSpec`, closed: [] }],
+  [K.LimitRangeItem, { name: `${CORE}LimitRangeItem`, closed: [] }],
 ];
 
 /** Upstream's Go package of an API group ('' is core). */
