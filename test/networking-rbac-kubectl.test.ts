@@ -1,0 +1,36 @@
+// The real kubectl with the kinds stored and validated now: apply, get columns (autoscaling/v2 HPAs included),
+// and a bad object refused with upstream's message.
+import test from 'ava';
+import { stringify } from 'yaml';
+import { startGateway } from './helpers/gateway.ts';
+
+const docs = [
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'default' }, spec: { ingressClassName: 'nginx', rules: [{ host: 'foo.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'db', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'fe' } } }] }] } },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'default' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 10 } },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pod-reader', namespace: 'default' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'read-pods', namespace: 'default' }, subjects: [{ kind: 'User', name: 'jane', apiGroup: 'rbac.authorization.k8s.io' }, { kind: 'ServiceAccount', name: 'default', namespace: 'default' }], roleRef: { kind: 'Role', name: 'pod-reader', apiGroup: 'rbac.authorization.k8s.io' } },
+];
+
+test('kinds kubectl - apply, get columns, and a refused RoleBinding', async (t) => {
+  const g = await startGateway(t);
+  const applied = await g.kubectl(['apply', '--validate=false', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
+  t.is(applied.code, 0, applied.stderr);
+  t.is(applied.stdout, [
+    'ingress.networking.k8s.io/web created',
+    'networkpolicy.networking.k8s.io/db created',
+    'horizontalpodautoscaler.autoscaling/web created',
+    'role.rbac.authorization.k8s.io/pod-reader created',
+    'rolebinding.rbac.authorization.k8s.io/read-pods created',
+    '',
+  ].join('\n'));
+  t.regex((await g.kubectl(['get', 'ing'])).stdout, /^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\nweb\s+nginx\s+foo\.example\.com\s+80\s+\d+s\n$/);
+  t.regex((await g.kubectl(['get', 'netpol'])).stdout, /^NAME\s+POD-SELECTOR\s+AGE\ndb\s+app=db\s+\d+s\n$/);
+  t.regex((await g.kubectl(['get', 'hpa'])).stdout, /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nweb\s+Deployment\/web\s+cpu: <unknown>\/80%\s+2\s+10\s+0\s+\d+s\n$/);
+  t.is(JSON.parse((await g.kubectl(['get', 'hpa', 'web', '-o', 'json'])).stdout).apiVersion, 'autoscaling/v2');
+  t.regex((await g.kubectl(['get', 'rolebinding', '-o', 'wide'])).stdout, /^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\nread-pods\s+Role\/pod-reader\s+\d+s\s+jane\s+default\/default\n$/);
+  t.regex((await g.kubectl(['get', 'roles'])).stdout, /^NAME\s+CREATED AT\npod-reader\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
+  const bad = await g.kubectl(['apply', '--validate=false', '-f', '-'], stringify({ ...docs[4], metadata: { name: 'bad', namespace: 'default' }, roleRef: { kind: 'Pod', name: 'x', apiGroup: 'rbac.authorization.k8s.io' } }));
+  t.is(bad.code, 1);
+  t.is(bad.stderr, 'The RoleBinding "bad" is invalid: roleRef.kind: Unsupported value: "Pod": supported values: "Role", "ClusterRole"\n');
+});
