@@ -1,23 +1,12 @@
 // PriorityClass (scheduling.k8s.io/v1): validation, the system classes, and the Priority admission plugin.
 import test from 'ava';
 import type { KubeObject } from '../api/meta.ts';
-import { StatusError } from '../api/status.ts';
 import { describe } from '../cli/printers/describe.ts';
 import { tableFor } from '../cli/printers/table.ts';
-import { pod, startApi } from './helpers/api.ts';
+import { pod, startApi, statusOf } from './helpers/api.ts';
 
 const pc = (name: string, value: number, extra: Record<string, unknown> = {}): KubeObject =>
   ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, ...extra }) as KubeObject;
-
-const statusOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a Status error, got success');
-};
 
 type PodSpec = { priority?: number; preemptionPolicy?: string; priorityClassName?: string };
 const specOf = (o: KubeObject) => o.spec as PodSpec;
