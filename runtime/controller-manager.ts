@@ -18,6 +18,7 @@ import { statefulSetController } from '../actors/controllers/statefulset/statefu
 import { deploymentController } from '../actors/controllers/deployment/deployment.controller.ts';
 import { replicaSetController, replicationControllerController } from '../actors/controllers/replicaset/replicaset.controller.ts';
 import { disruptionController } from '../actors/controllers/disruption/disruption.controller.ts';
+import { staleDisruptionController } from '../actors/controllers/disruption/stale-disruption.controller.ts';
 import { podGcController, type PodGcInput } from '../actors/controllers/podgc/podgc.controller.ts';
 import { crdCleanupController } from '../actors/controllers/crd-cleanup/crd-cleanup.controller.ts';
 import { nodeIpamController, type NodeIpamInput } from '../actors/controllers/node-ipam/node-ipam.controller.ts';
@@ -44,6 +45,7 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['replicaset', replicaSetController, undefined],
     ['replicationcontroller', replicationControllerController, undefined],
     ['disruption', disruptionController, undefined],
+    ['disruption-stale-pods', staleDisruptionController, undefined],
     ['deployment', deploymentController, undefined],
     ['garbage-collector', garbageCollectorController, undefined],
     ['namespace', namespaceController, opts.namespace],

@@ -5,6 +5,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { disruptionController } from '../actors/controllers/disruption/disruption.controller.ts';
 import { countHealthyPods, disruptedPodMap, expectedPodCount } from '../actors/controllers/disruption/disruption.reconcile.ts';
+import { staleAt, staleDisruptionController } from '../actors/controllers/disruption/stale-disruption.controller.ts';
 import { replicationControllerController } from '../actors/controllers/replicaset/replicaset.controller.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { PodDisruptionBudget } from '../api/kinds/poddisruptionbudget.ts';
@@ -159,4 +160,17 @@ test('replicationcontroller - defaults from the template, pods controlled by the
   t.is(pods.length, 2);
   for (const p of pods) t.like(p.metadata.ownerReferences?.[0], { apiVersion: 'v1', kind: 'ReplicationController', name: 'nginx', uid: rc.metadata.uid, controller: true });
   t.truthy(pods.find((p) => p.metadata.name === 'stray'));
+});
+
+test('disruption - a DisruptionTarget condition on a pod not deleted 2 minutes later is reset to False', async (t) => {
+  const s = await sim(t);
+  s.env.process('stale').start(staleDisruptionController, 'controller/disruption-stale-pods', undefined);
+  const p = await s.run(s.env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: NS }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] } }));
+  const marked = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: rfc3339(s.clock.now()) };
+  await s.run(s.env.client.updateStatus('pods', { ...p, status: { phase: 'Running', conditions: [marked] } }));
+  const cond = async () => (await s.run(s.env.client.get<Pod>('pods', 'p', { namespace: NS }))).status?.conditions?.find((c) => c.type === 'DisruptionTarget');
+  const at = s.clock.now();
+  await s.until('the condition reset', async () => (await cond())?.status === 'False', 180_000);
+  t.true(s.clock.now() - at >= 119_000, 'not before stalePodDisruptionTimeout');
+  t.is(staleAt((await s.run(s.env.client.get<Pod>('pods', 'p', { namespace: NS })))), undefined);
 });
