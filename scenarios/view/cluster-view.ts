@@ -23,6 +23,8 @@ export const WATCHED = [
   'services',
   'endpoints',
   'events',
+  'persistentvolumeclaims',
+  'persistentvolumes',
 ] as const;
 
 /** One change the informers saw. */
