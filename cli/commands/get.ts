@@ -148,7 +148,12 @@ export function getCommand(program: Command): void {
           ctx.pods = (await client.list('pods', { fieldSelector: `spec.nodeName=${name}` })).items;
           ctx.lease = await client.get('leases', name, { namespace: 'kube-node-lease' }).catch(() => undefined);
         } else if (def.plural === 'deployments') ctx.replicaSets = (await client.list('replicasets', { namespace })).items;
-        else if (def.plural === 'services') ctx.endpoints = await client.get('endpoints', name, { namespace }).catch(() => undefined);
+        // kubectl describe service reads the service's EndpointSlices.
+        else if (def.plural === 'services') ctx.endpointSlices = (await client.list('endpointslices', { namespace, labelSelector: `kubernetes.io/service-name=${name}` })).items;
+        else if (def.plural === 'namespaces') {
+          ctx.resourceQuotas = (await client.list('resourcequotas', { namespace: name })).items;
+          ctx.limitRanges = (await client.list('limitranges', { namespace: name })).items;
+        }
         if (['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'persistentvolumeclaims', 'replicationcontrollers'].includes(def.plural))
           ctx.pods = (await client.list('pods', { namespace })).items;
         process.stdout.write(describe(def.plural, obj, events, Date.now(), ctx));
