@@ -13,7 +13,7 @@ import { SchedulingAlgorithm } from '../actors/scheduler/scheduler.logic.ts';
 import type { PodInfo } from '../actors/scheduler/types.ts';
 import { pdbInfos, selectVictimsOnNode } from '../actors/scheduler/victims.ts';
 import { seededRng } from '../bus/random.ts';
-import { clusterOf, info, mkNode, mkPod, schedEnv, type SchedEnv } from './helpers/scheduler.ts';
+import { clusterOf, info, mkNode, mkPod, schedEnv, until } from './helpers/scheduler.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
 const started = (p: Pod, minutesAgo: number): Pod => ({ ...p, status: { ...p.status, startTime: new Date(NOW - minutesAgo * 60_000).toISOString() } });
@@ -123,13 +123,6 @@ test('preemption - a nominated pod keeps its room from lower-priority pods, not 
   t.like(algo.schedule(info(mkPod('nominee', { cpu: '3', priority: 50 })), view, seededRng(1), { nominator, now: NOW }), { kind: 'scheduled', node: 'n' }, 'a pod does not compete with its own nomination');
 });
 
-async function until(s: SchedEnv, cond: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = s.clock.now() + ms;
-  while (!(await cond())) {
-    if (s.clock.now() >= deadline) throw new Error('condition not met in virtual time');
-    await s.clock.advance(100);
-  }
-}
 
 test('preemption - e2e on the virtual clock: nominated, victims marked and deleted gracefully with a Preempted event, then bound there', async (t) => {
   const s = await schedEnv(t);

@@ -10,7 +10,7 @@ import { podRequests, nodeAllocatable } from '../api/kinds/pod-helpers.ts';
 import { labelSelectorMatcher } from '../api/selectors.ts';
 import type { ExplainReply } from '../actors/scheduler/explain.ts';
 import { apiSubject, SCHEDULER_EXPLAIN, watchInbox } from '../bus/subjects.ts';
-import { mkNode, mkPod, schedEnv, type SchedEnv } from './helpers/scheduler.ts';
+import { mkNode, mkPod, schedEnv, until, type SchedEnv } from './helpers/scheduler.ts';
 
 /** Returns every constraint the placement breaks (checked independently of the scheduler's code). */
 function violations(nodes: Node[], pods: Pod[]): string[] {
@@ -56,13 +56,6 @@ function violations(nodes: Node[], pods: Pod[]): string[] {
 
 const boundCount = (pods: Pod[]) => pods.filter((p) => p.spec.nodeName).length;
 
-async function until(s: SchedEnv, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = s.clock.now() + ms;
-  while (!(await cond())) {
-    if (s.clock.now() >= deadline) throw new Error('condition not met in virtual time');
-    await s.clock.advance(100);
-  }
-}
 
 const events = async (s: SchedEnv, pod: string) =>
   (await s.run(s.env.client.list<Event & { involvedObject: { name: string } }>('events', { namespace: 'default' }))).items.filter((e) => e.involvedObject.name === pod);

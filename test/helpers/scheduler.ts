@@ -156,3 +156,12 @@ export async function schedEnv(t: ExecutionContext, seed = 1): Promise<SchedEnv>
     listPods: async (namespace = 'default') => (await run(env.client.list<Pod>('pods', { namespace }))).items,
   };
 }
+
+/** Advances the virtual clock in 100 ms steps until `cond` holds; throws after `ms` of virtual time. */
+export async function until(s: SchedEnv, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = s.clock.now() + ms;
+  while (!(await cond())) {
+    if (s.clock.now() >= deadline) throw new Error('condition not met in virtual time');
+    await s.clock.advance(100);
+  }
+}
