@@ -33,14 +33,7 @@ import { defaultReplicationController, ReplicationControllerSchema, validateRepl
 import { defaultPodTemplate, PodTemplateSchema, validatePodTemplate, validatePodTemplateUpdate } from './kinds/podtemplate.ts';
 import { defaultPriorityClass, PriorityClassSchema, validatePriorityClass, validatePriorityClassUpdate } from './kinds/priorityclass.ts';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass, PersistentVolumeClaimSchema, PersistentVolumeSchema, StorageClassSchema } from './kinds/storage.ts';
-import {
-  validatePersistentVolume,
-  validatePersistentVolumeClaim,
-  validatePersistentVolumeClaimUpdate,
-  validatePersistentVolumeUpdate,
-  validateStorageClass,
-  validateStorageClassUpdate,
-} from './kinds/storage-validation.ts';
+import * as storageValidation from './kinds/storage-validation.ts';
 import { defaultIngressClass, defaultNetworkPolicy, IngressClassSchema, IngressSchema, NetworkPolicySchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networking.ts';
 import { defaultHPA, HorizontalPodAutoscalerSchema, validateHPA, validateHPAUpdate } from './kinds/autoscaling.ts';
 import { ClusterRoleSchema, defaultRoleBinding, RoleBindingSchema, RoleSchema, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate, RBAC_GROUP } from './kinds/rbac.ts';
@@ -164,13 +157,13 @@ const TABLE: readonly ResourceDef[] = [
     schema: CronJobSchema, defaults: defaultCronJob, prepareForCreate: prepareCronJobForCreate, validate: validateCronJob, validateUpdate: validateCronJobUpdate,
   }),
   def({ kind: 'PersistentVolume', plural: 'persistentvolumes', shortNames: ['pv'], namespaced: false, hasStatus: true }, {
-    schema: PersistentVolumeSchema, defaults: defaultPersistentVolume, validate: validatePersistentVolume, validateUpdate: validatePersistentVolumeUpdate,
+    schema: PersistentVolumeSchema, defaults: defaultPersistentVolume, validate: storageValidation.validatePersistentVolume, validateUpdate: storageValidation.validatePersistentVolumeUpdate,
   }),
   def({ kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', shortNames: ['pvc'], hasStatus: true }, {
-    schema: PersistentVolumeClaimSchema, defaults: defaultPersistentVolumeClaim, validate: validatePersistentVolumeClaim, validateUpdate: validatePersistentVolumeClaimUpdate,
+    schema: PersistentVolumeClaimSchema, defaults: defaultPersistentVolumeClaim, validate: storageValidation.validatePersistentVolumeClaim, validateUpdate: storageValidation.validatePersistentVolumeClaimUpdate,
   }),
   def({ kind: 'StorageClass', plural: 'storageclasses', shortNames: ['sc'], group: 'storage.k8s.io', namespaced: false }, {
-    schema: StorageClassSchema, defaults: defaultStorageClass, validate: validateStorageClass, validateUpdate: validateStorageClassUpdate,
+    schema: StorageClassSchema, defaults: defaultStorageClass, validate: storageValidation.validateStorageClass, validateUpdate: storageValidation.validateStorageClassUpdate,
   }),
   def({ kind: 'PriorityClass', plural: 'priorityclasses', shortNames: ['pc'], group: 'scheduling.k8s.io', namespaced: false }, {
     schema: PriorityClassSchema, defaults: defaultPriorityClass, validate: validatePriorityClass, validateUpdate: validatePriorityClassUpdate,
