@@ -128,6 +128,20 @@ export function shimSockets(stateDir: string): string[] {
     .filter(Boolean);
 }
 
+/** Where libcni (in containerd's CRI plugin) caches each sandbox's network results: CNI DEL removes them, a killed node leaves them. */
+export const CNI_CACHE_DIR = '/var/lib/cni/results';
+
+/** Removes libcni's cached results (`<network>-<sandbox id>-<ifname>`) of the sandboxes the containerd with root `rootDir` has. */
+export function removeCniResults(rootDir: string, cacheDir = CNI_CACHE_DIR): void {
+  const sandboxes = join(rootDir, 'io.containerd.grpc.v1.cri', 'sandboxes');
+  if (!existsSync(sandboxes) || !existsSync(cacheDir)) return;
+  const ids = new Set(readdirSync(sandboxes));
+  for (const f of readdirSync(cacheDir)) {
+    const id = /-([0-9a-f]{64})-[^-]+$/.exec(f)?.[1];
+    if (id && ids.has(id)) rmSync(join(cacheDir, f), { force: true });
+  }
+}
+
 /** Removes each file, ignoring those already gone. */
 export function removeFiles(paths: string[]): void {
   for (const p of paths) rmSync(p, { force: true });

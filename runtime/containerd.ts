@@ -8,7 +8,7 @@ import type { Logger } from '../bus/types.ts';
 import { containerdConfig, containerdPaths, PAUSE_IMAGE, probeSnapshotter, type Snapshotter } from './containerd-config.ts';
 import { clearContainerdRecord, writeContainerdRecord } from './containerd-record.ts';
 import { preloadImages } from './images/preload.ts';
-import { alive, containerdPids, deleteRuncContainers, killAll, removeFiles, shimPids, shimSockets, unmountAll, withDescendants } from './containerd-cleanup.ts';
+import { alive, containerdPids, deleteRuncContainers, killAll, removeCniResults, removeFiles, shimPids, shimSockets, unmountAll, withDescendants } from './containerd-cleanup.ts';
 
 export const CONTAINERD_BIN = '/usr/bin/containerd';
 export const CONTAINERD_INSTALL_HINT = 'containerd is not installed; install it with: apt-get install -y containerd runc containernetworking-plugins';
@@ -207,6 +207,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     const deadline = Date.now() + 5_000;
     while (left.some(alive) && Date.now() < deadline) await delay(20);
     removeFiles(sockets);
+    removeCniResults(p.root);
     const mounted = unmountAll(opts.dir);
     if (mounted.length) log.error({ mounted }, 'still mounted after stopping containerd; leaving its dir');
     else rmSync(opts.dir, { recursive: true, force: true });

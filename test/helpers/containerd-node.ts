@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { masqTable } from '../../actors/kubelet/cni/pod-masq.ts';
 import { cgroupDirs } from '../../actors/kubelet/runtimes/cri/cri-cgroups.ts';
-import { killAll, shimPids, unmountAll, withDescendants } from '../../runtime/containerd-cleanup.ts';
+import { containerdPaths } from '../../runtime/containerd-config.ts';
+import { killAll, removeCniResults, shimPids, unmountAll, withDescendants } from '../../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../../runtime/node-cri.ts';
 import { KUBECTL } from './gateway.ts';
 import { natsServer } from './nats.ts';
@@ -21,7 +22,7 @@ export function removeCgroupTree(dir: string): void {
   rmdirSync(dir);
 }
 
-/** What a node process killed mid-test leaves: its containerd (a process group of its own), shims, containers, mounts, cgroups and pod masquerade table. */
+/** What a node process killed mid-test leaves: its containerd (a process group of its own), shims, containers, mounts, libcni's cached results, cgroups and pod masquerade table. */
 export function cleanUpNode(name: string): void {
   const dir = `${NODE_STATE_DIR}/${name}`;
   const containerd = readdirSync('/proc')
@@ -36,6 +37,7 @@ export function cleanUpNode(name: string): void {
     });
   killAll(withDescendants([...containerd, ...shimPids(`${dir}/containerd.sock`)]));
   if (existsSync(dir)) {
+    removeCniResults(containerdPaths(dir).root);
     unmountAll(dir);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,8 @@ import type { Pod } from '../../api/kinds/pod.ts';
 import type { Service } from '../../api/kinds/service.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { cgroupDirs } from '../../actors/kubelet/runtimes/cri/cri-cgroups.ts';
-import { mountsUnder, shimPids } from '../../runtime/containerd-cleanup.ts';
+import { containerdPaths } from '../../runtime/containerd-config.ts';
+import { CNI_CACHE_DIR, mountsUnder, shimPids } from '../../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../../runtime/node-cri.ts';
 import { isReady, readyOf } from '../helpers/cluster.ts';
 import { cleanUpNode } from '../helpers/containerd-node.ts';
@@ -152,6 +153,8 @@ test('hosts - real containerd nodes on two hosts: pods reach each other by pod I
   );
 
   // What the dead host left goes with teardown; checked here, after doing it.
+  const sandboxIds = c.nodes.flatMap((n) => readdirSync(join(containerdPaths(`${NODE_STATE_DIR}/${n.name}`).root, 'io.containerd.grpc.v1.cri', 'sandboxes')));
+  t.true(sandboxIds.length >= 6, `the sandboxes of both nodes: ${sandboxIds.length}`);
   await c.hosts.remove();
   for (const n of c.nodes) {
     cleanUpNode(n.name);
@@ -161,4 +164,6 @@ test('hosts - real containerd nodes on two hosts: pods reach each other by pod I
     t.false(existsSync(dir), `${dir} removed`);
     t.deepEqual(cgroupDirs(`/kubus/${n.name}`).filter(existsSync), [], `no cgroup of ${n.name} left`);
   }
+  const cached = existsSync(CNI_CACHE_DIR) ? readdirSync(CNI_CACHE_DIR) : [];
+  t.deepEqual(cached.filter((f) => sandboxIds.some((id) => f.includes(id))), [], "no libcni result of the nodes' sandboxes left");
 });
