@@ -212,11 +212,11 @@ export function quotaUsage(quota: ResourceQuota, objects: Array<{ plural: string
 export type QuotaCheck = { error: string } | { charge: Array<{ quota: ResourceQuota; used: Record<string, string> }> };
 
 /**
- * Checks a new object against the quotas of its namespace as upstream's CheckRequest: returns the first
- * refusal's text (`failed quota: …`, `status unknown for quota: …`, `exceeded quota: …`), or each covering
- * quota's new status.used.
+ * Checks a new object (or an update of `old`) against the quotas of its namespace as upstream's
+ * CheckRequest: returns the first refusal's text (`failed quota: …`, `status unknown for quota: …`,
+ * `exceeded quota: …`), or each covering quota's new status.used. An update is charged only what it adds.
  */
-export function checkQuotas(quotas: ResourceQuota[], plural: string, group: string, obj: KubeObject, nowMs: number): QuotaCheck {
+export function checkQuotas(quotas: ResourceQuota[], plural: string, group: string, obj: KubeObject, nowMs: number, old?: KubeObject): QuotaCheck {
   const covering: ResourceQuota[] = [];
   for (const q of quotas) {
     if (!quotaMatches(q, plural, group, obj)) continue;
@@ -228,7 +228,12 @@ export function checkQuotas(quotas: ResourceQuota[], plural: string, group: stri
     if (restricted.some((r) => !(r in used))) return { error: `status unknown for quota: ${name}, resources: ${[...restricted].sort().join(',')}` };
     covering.push(q);
   }
-  const delta = new Map([...objectUsage(plural, group, obj, nowMs)].filter(([, q]) => q.nanos !== 0n));
+  const before = old ? objectUsage(plural, group, old, nowMs) : new Map<string, Quantity>();
+  const delta: Usage = new Map();
+  for (const [k, q] of objectUsage(plural, group, obj, nowMs)) {
+    const grown = q.nanos - (before.get(k)?.nanos ?? 0n);
+    if (grown > 0n) delta.set(k, { nanos: grown, format: q.format });
+  }
   if (!delta.size) return { charge: [] };
   const charge: Array<{ quota: ResourceQuota; used: Record<string, string> }> = [];
   for (const q of covering) {

@@ -192,3 +192,17 @@ test('resourcequota - strict field validation knows the quota and limit range ty
   const q = quota('q', { pods: '1' }, { scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['x'], op: 'In' }] }, hardd: {} });
   t.deepEqual(unknownFieldsOf(resourceFor('quota')!, { object: q }, false), ['spec.scopeSelector.matchExpressions[0].op', 'spec.hardd']);
 });
+
+test('resourcequota - admission on update: a Service turned NodePort is charged its node ports, over the quota is 403 and unchanged', async (t) => {
+  const { client } = await startApi(t);
+  await quotaWithStatus(client, quota('np', { 'services.nodeports': '1' }), { 'services.nodeports': '0' });
+  const svc = await client.create<KubeObject>('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: NS }, spec: { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 81 }] } });
+  const spec = svc.spec as Record<string, unknown>;
+  const err = await t.throwsAsync(client.update('services', { ...svc, spec: { ...spec, type: 'NodePort' } }), { instanceOf: StatusError });
+  t.is(err.code, 403);
+  t.is(err.message, 'services "s" is forbidden: exceeded quota: np, requested: services.nodeports=2, used: services.nodeports=0, limited: services.nodeports=1');
+  t.is(((await client.get<KubeObject>('services', 's', { namespace: NS })).spec as { type: string }).type, 'ClusterIP');
+  const one = { ...spec, type: 'NodePort', ports: [{ name: 'a', port: 80 }] };
+  await client.update('services', { ...svc, spec: one });
+  t.deepEqual((await client.get<ResourceQuota>('resourcequotas', 'np', { namespace: NS })).status?.used, { 'services.nodeports': '1' });
+});

@@ -17,17 +17,21 @@ function quotasOf(ctx: ServerContext, namespace: string): Array<{ quota: Resourc
   return ctx.store.range(`/registry/resourcequotas/${namespace}/`).kvs.map((kv) => ({ quota: kv.value as ResourceQuota, rev: kv.modRevision, key: kv.key }));
 }
 
+/** Resources whose updates may use more (a Service turned NodePort or LoadBalancer, a claim that grows); upstream's evaluators handle no other updates. */
+const CHARGED_ON_UPDATE = new Set(['services', 'persistentvolumeclaims']);
+
 /**
- * Checks a namespaced object about to be created against its namespace's quotas and charges them
- * (not on a dry run); throws upstream's 403 when one refuses it.
+ * Checks a namespaced object about to be created (or an update of `old`) against its namespace's
+ * quotas and charges them (not on a dry run); throws upstream's 403 when one refuses it.
  */
-export async function chargeQuota(ctx: ServerContext, def: ResourceDef, obj: KubeObject, dryRun: boolean): Promise<void> {
+export async function chargeQuota(ctx: ServerContext, def: ResourceDef, obj: KubeObject, dryRun: boolean, old?: KubeObject): Promise<void> {
   if (!def.namespaced || def.plural === 'resourcequotas') return;
+  if (old && (def.group || !CHARGED_ON_UPDATE.has(def.plural))) return;
   const namespace = obj.metadata.namespace!;
   for (let attempt = 1; ; attempt++) {
     const found = quotasOf(ctx, namespace);
     if (!found.length) return;
-    const result = checkQuotas(found.map((f) => f.quota), def.plural, def.group, obj, ctx.clock.now());
+    const result = checkQuotas(found.map((f) => f.quota), def.plural, def.group, obj, ctx.clock.now(), old);
     if ('error' in result) throw forbidden(qualified(def), obj.metadata.name ?? '', result.error);
     if (dryRun || !result.charge.length) return;
     // Every write starts before the first await: no other request runs between the check and the charge.

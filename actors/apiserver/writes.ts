@@ -134,6 +134,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
   if (errs.length) throw invalid(def.kind, name, errs);
   admitPolicies(ctx, { def, operation: 'UPDATE', subresource: part === 'status' ? 'status' : rec && 'fieldManager' in rec ? (rec.subresource ?? '') : '', name, namespace: old.metadata.namespace ?? '', object: obj, oldObject: old, dryRun });
   if (sameStored(obj, old)) return old;
+  if (part === 'main') await chargeQuota(ctx, def, obj, dryRun, old);
   if (dryRun) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
   if (obj.metadata.deletionTimestamp && pendingFinalizers(obj) === 0 && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0)
     return finishDeletion(ctx, def, kv, obj);
