@@ -37,6 +37,7 @@ test('api - the table matches upstream names, groups and scopes', (t) => {
     'Event|EventList|events|event|ev|v1|ns|',
     'ServiceAccount|ServiceAccountList|serviceaccounts|serviceaccount|sa|v1|ns|',
     'Binding|BindingList|bindings|binding||v1|ns|',
+    'EndpointSlice|EndpointSliceList|endpointslices|endpointslice||discovery.k8s.io/v1|ns|',
     'Lease|LeaseList|leases|lease||coordination.k8s.io/v1|ns|',
     'ReplicaSet|ReplicaSetList|replicasets|replicaset|rs|apps/v1|ns|status',
     'Deployment|DeploymentList|deployments|deployment|deploy|apps/v1|ns|status',

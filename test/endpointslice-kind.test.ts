@@ -100,3 +100,20 @@ test('endpointslice - kubectl columns and describe', (t) => {
     ].join('\n'),
   );
 });
+
+test('endpointslice - real kubectl lists them with the same columns and describes them as kubus does', async (t) => {
+  const { startGateway } = await import('./helpers/gateway.ts');
+  const env = await startGateway(t);
+  const made = slice();
+  delete made.metadata.creationTimestamp;
+  await env.client.create('endpointslices', made as unknown as KubeObject);
+  const got = await env.kubectl(['get', 'endpointslices', '-n', 'default']);
+  t.is(got.code, 0, got.stderr);
+  const lines = got.stdout.trim().split('\n');
+  t.regex(lines[0], /^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE$/);
+  t.regex(lines[1], /^web-abc\s+IPv4\s+8080\s+10\.244\.1\.5\s+\d+s$/);
+  const described = await env.kubectl(['describe', 'endpointslice', 'web-abc', '-n', 'default']);
+  t.is(described.code, 0, described.stderr);
+  const stored = await env.client.get('endpointslices', 'web-abc', { namespace: 'default' });
+  t.is(described.stdout, describe('endpointslices', stored, [], Date.now()));
+});
