@@ -4,6 +4,8 @@ import { describeConfigMap, describeEndpoints, describeNamespace, describeSecret
 import { describeEndpointSlice } from './describe-discovery.ts';
 import { describeCronJob } from './describe-batch.ts';
 import { describeGeneric } from './describe-generic.ts';
+import { describeHPA, describeIngressClass, describeNetworkPolicy } from './describe-networking.ts';
+import { describeRole, describeRoleBinding } from './describe-rbac.ts';
 import { describeNode, type NodeContext } from './describe-node.ts';
 import { describePod } from './describe-pod.ts';
 import { describePodDisruptionBudget } from './describe-policy.ts';
@@ -76,6 +78,18 @@ export function describe(resource: string, obj: unknown, events: readonly unknow
       return describePersistentVolumeClaim(obj, events, now, ctx);
     case 'storageclasses':
       return describeStorageClass(obj, events, now);
+    case 'roles':
+    case 'clusterroles':
+      return describeRole(obj);
+    case 'rolebindings':
+    case 'clusterrolebindings':
+      return describeRoleBinding(obj);
+    case 'networkpolicies':
+      return describeNetworkPolicy(obj);
+    case 'ingressclasses':
+      return describeIngressClass(obj, events, now);
+    case 'horizontalpodautoscalers':
+      return describeHPA(obj, events, now);
     default:
       return describeGeneric(obj, events, now);
   }

@@ -16,3 +16,10 @@ export function rfc1123z(ts: unknown): string {
   const time = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
   return `${DAYS[d.getUTCDay()]}, ${date} ${time} +0000`;
 }
+
+/** Returns a timestamp as Go's time.Time String() prints a UTC time ("2006-01-02 15:04:05 +0000 UTC"); Go's zero time when unset. */
+export function goTimeString(ts: unknown): string {
+  const t = timeOf(ts);
+  if (t === undefined) return '0001-01-01 00:00:00 +0000 UTC';
+  return `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+}

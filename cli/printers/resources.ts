@@ -34,6 +34,14 @@ const RESOURCES: Record<string, ResourceInfo> = {
   priorityclasses: { kind: 'PriorityClass', group: 'scheduling.k8s.io', aliases: ['priorityclass', 'pc'] },
   resourcequotas: { kind: 'ResourceQuota', group: '', aliases: ['resourcequota', 'quota'] },
   limitranges: { kind: 'LimitRange', group: '', aliases: ['limitrange', 'limits'] },
+  ingresses: { kind: 'Ingress', group: 'networking.k8s.io', aliases: ['ingress', 'ing'] },
+  ingressclasses: { kind: 'IngressClass', group: 'networking.k8s.io', aliases: ['ingressclass'] },
+  networkpolicies: { kind: 'NetworkPolicy', group: 'networking.k8s.io', aliases: ['networkpolicy', 'netpol'] },
+  horizontalpodautoscalers: { kind: 'HorizontalPodAutoscaler', group: 'autoscaling', aliases: ['horizontalpodautoscaler', 'hpa'] },
+  roles: { kind: 'Role', group: 'rbac.authorization.k8s.io', aliases: ['role'] },
+  clusterroles: { kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', aliases: ['clusterrole'] },
+  rolebindings: { kind: 'RoleBinding', group: 'rbac.authorization.k8s.io', aliases: ['rolebinding'] },
+  clusterrolebindings: { kind: 'ClusterRoleBinding', group: 'rbac.authorization.k8s.io', aliases: ['clusterrolebinding'] },
 };
 
 const BY_ALIAS = new Map<string, string>();
