@@ -11,12 +11,19 @@ const priorityClass = (name: string, value: number, extra: Record<string, unknow
 
 const CRITICAL = ['critical-0', 'critical-1'];
 
+const pdb = {
+  apiVersion: 'policy/v1',
+  kind: 'PodDisruptionBudget',
+  metadata: { name: 'guarded', namespace: 'default' },
+  spec: { minAvailable: 3, selector: { matchLabels: { app: 'guarded' } } },
+} as KubeObject;
+
 export default scenario(
   'preemption on a full cluster',
   {
     nodes: [{ count: 3, capacity: { cpu: '4', memory: '16Gi', pods: '110' } }],
     tags: ['scheduling', 'priority'],
-    description: 'six 2-cpu low-priority pods fill three 4-cpu nodes; two 2-cpu high-priority pods preempt one each and run',
+    description: 'six 2-cpu low-priority pods (three under a PDB) fill three 4-cpu nodes; two 2-cpu high-priority pods preempt one unguarded pod each and run',
   },
   async (s) => {
     const scheduled = (name: string) => s.get<Pod>('pod', name)?.status?.conditions?.find((c) => c.type === 'PodScheduled');
@@ -36,11 +43,16 @@ export default scenario(
       },
     });
 
-    s.step('priority classes and a full cluster of low-priority pods');
+    s.step('priority classes and a full cluster of low-priority pods, half of them under a PDB');
     await s.apply([priorityClass('batch-low', 100), priorityClass('critical', 1_000_000), priorityClass('critical-never', 1_000_000, { preemptionPolicy: 'Never' })]);
-    await s.apply(deployment('batch', 6, { requests: { cpu: '2' }, spec: { priorityClassName: 'batch-low' } }));
-    await s.until('6 batch pods Running', () => s.pods({ labels: 'app=batch' }).running().count() === 6, { within: '2m' });
-    await s.expect('the admission gave them priority 100', () => s.pods({ labels: 'app=batch' }).items().every((p) => p.spec.priority === 100));
+    const low = { requests: { cpu: '2' }, spec: { priorityClassName: 'batch-low' } };
+    await s.apply([deployment('batch', 3, low), deployment('guarded', 3, low), pdb]);
+    await s.until('6 low-priority pods Running', () => s.pods({ labels: 'app in (batch,guarded)' }).running().count() === 6, { within: '2m' });
+    await s.expect('the admission gave them priority 100', () => s.pods({ labels: 'app in (batch,guarded)' }).items().every((p) => p.spec.priority === 100));
+    await s.until('the PDB allows no disruption', async () => {
+      const b = await s.api.get<KubeObject & { status?: { disruptionsAllowed?: number; currentHealthy?: number } }>('poddisruptionbudgets', 'guarded', { namespace: 'default' });
+      return { ok: b.status?.currentHealthy === 3 && b.status.disruptionsAllowed === 0, seen: JSON.stringify(b.status ?? {}) };
+    }, { within: '1m' });
 
     s.step('a high-priority pod that may not preempt waits');
     await s.apply(pod('patient', { requests: { cpu: '2' }, spec: { priorityClassName: 'critical-never' } }));
@@ -64,6 +76,8 @@ export default scenario(
     s.metric('created → last victim gone (cluster)', victimsGoneAt - created, 'ms');
     await s.expect('on two different nodes', () => new Set(CRITICAL.map((n) => s.get<Pod>('pod', n)?.spec.nodeName)).size === 2);
     await s.expect('exactly two victims, each with DisruptionTarget=PreemptionByScheduler', () => ({ ok: disrupted.size === 2, seen: [...disrupted].join(',') }));
+    await s.expect('both from the unguarded deployment: the PDB is respected', () => ({ ok: [...disrupted].every((n) => n.startsWith('batch-')), seen: [...disrupted].join(',') }));
+    await s.expect('the 3 guarded pods still Running', () => s.pods({ labels: 'app=guarded' }).running().count() === 3);
     await s.eventually('a Preempted event per victim, naming the preemptor and node', () => {
       const evs = s.events({ reason: 'Preempted' }).items();
       const uids = new Set(CRITICAL.map((n) => s.get<Pod>('pod', n)?.metadata.uid));
@@ -72,7 +86,7 @@ export default scenario(
     });
 
     s.step('the victims come back but find no room');
-    await s.until('4 batch pods Running, 2 Pending', () => s.pods({ labels: 'app=batch' }).running().count() === 4 && s.pods({ labels: 'app=batch' }).pending().count() === 2, { within: '1m' });
+    await s.until('1 batch pod Running, 2 Pending', () => s.pods({ labels: 'app=batch' }).running().count() === 1 && s.pods({ labels: 'app=batch' }).pending().count() === 2, { within: '1m' });
     const pendingMsg = () => s.pods({ labels: 'app=batch' }).pending().items().map((p) => p.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message);
     await s.eventually('they may not preempt their peers or the critical pods', () => ({
       ok: pendingMsg().every((m) => m === '0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.'),
