@@ -82,7 +82,7 @@ test('class without provisioner, bad policy and mode', has, 'storageclasses', sc
   'volumeBindingMode: Unsupported value: "Later": supported values: "Immediate", "WaitForFirstConsumer"',
 ]);
 
-test('storage api - a claim gets the default class; its spec is immutable but for storage growth once bound', async (t) => {
+test('storage api - a claim gets the default class; its spec is immutable but for storage growth once bound, when its class allows expansion', async (t) => {
   const { client } = await startApi(t);
   // No default class: the claim keeps no class.
   const plain = await client.create('persistentvolumeclaims', pvc({}, 'plain'));
@@ -100,7 +100,12 @@ test('storage api - a claim gets the default class; its spec is immutable but fo
   const grow = { ...c, spec: { ...c.spec, resources: { requests: { storage: '2Gi' } } } };
   await t.throwsAsync(client.update('persistentvolumeclaims', grow), { message: /spec is immutable/ }, 'an unbound claim may not grow');
   const bound = await client.updateStatus<any>('persistentvolumeclaims', { ...c, status: { phase: 'Bound' } }); // eslint-disable-line @typescript-eslint/no-explicit-any
-  const grown = await client.update<any>('persistentvolumeclaims', { ...bound, spec: { ...bound.spec, resources: { requests: { storage: '2Gi' } } } }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const bigger = { ...bound, spec: { ...bound.spec, resources: { requests: { storage: '2Gi' } } } };
+  const noExpansion = await t.throwsAsync<StatusError>(client.update('persistentvolumeclaims', bigger));
+  t.is(noExpansion.code, 403);
+  t.is(noExpansion.message, 'persistentvolumeclaims "data" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
+  await client.patch('storageclasses', 'slow', { allowVolumeExpansion: true });
+  const grown = await client.update<any>('persistentvolumeclaims', bigger); // eslint-disable-line @typescript-eslint/no-explicit-any
   t.is(grown.spec.resources.requests.storage, '2Gi');
   const shrink = await t.throwsAsync<StatusError>(client.update('persistentvolumeclaims', { ...grown, spec: { ...grown.spec, resources: { requests: { storage: '1Gi' } } } }));
   t.regex(shrink.message, /spec.resources.requests.storage: Forbidden: field can not be less than previous value/);

@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../api/meta.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { forbidden, notFound } from '../../api/status.ts';
-import { setDefaultStorageClass } from './admission-storage.ts';
+import { admitClaimResize, setDefaultStorageClass } from './admission-storage.ts';
 import { admitPodPriority, admitPriorityClass, keepPodPriority } from './admission-priority.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { applyLimitRangeDefaults } from './limit-range.ts';
@@ -36,6 +36,7 @@ export function admitCreate(ctx: ServerContext, def: ResourceDef, obj: KubeObjec
 export function admitUpdate(ctx: ServerContext, def: ResourceDef, obj: KubeObject, old: KubeObject): void {
   if (def.plural === 'pods') keepPodPriority(obj, old);
   if (def.plural === 'priorityclasses') admitPriorityClass(ctx, def, obj, old);
+  if (def.plural === 'persistentvolumeclaims') admitClaimResize(ctx, def, obj, old);
 }
 
 function checkNamespace(ctx: ServerContext, def: ResourceDef, obj: KubeObject): void {
