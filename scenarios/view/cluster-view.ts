@@ -22,6 +22,7 @@ export const WATCHED = [
   'jobs',
   'services',
   'endpoints',
+  'endpointslices',
   'events',
   'persistentvolumeclaims',
   'persistentvolumes',
