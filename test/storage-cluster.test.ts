@@ -105,3 +105,26 @@ test('storage cluster - VolumeBinding: unbound Immediate claims, volume node aff
   t.is((await c.run(c.client.get<Pod>('pods', 'c', ns))).spec.nodeName, 'node-1');
   t.is((await c.run(c.client.get<PersistentVolumeClaim>('persistentvolumeclaims', 'nothing', ns))).spec.volumeName, 'near');
 });
+
+test('storage cluster - a claim over its class\'s maxSize is refused by the provisioner with upstream\'s event; nothing else is disturbed', async (t) => {
+  const c = await startSimCluster(t, { nodes: 2 });
+  const ns = { namespace: 'default' };
+  await c.run(c.client.create('storageclasses', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'small' }, provisioner: 'kubus.io/local-path', parameters: { maxSize: '1Gi' }, volumeBindingMode: 'WaitForFirstConsumer' } as KubeObject));
+  const claim = (name: string, size: string) =>
+    c.run(c.client.create('persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } }, storageClassName: 'small' } } as KubeObject));
+  const pod = (name: string, claimName: string) =>
+    c.run(c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] } } as KubeObject));
+  await claim('huge', '5Gi');
+  await claim('fine', '512Mi');
+  await pod('big', 'huge');
+  await pod('ok', 'fine');
+  const events = async (name: string) => (await c.list('events', { namespace: 'default', fieldSelector: `involvedObject.name=${name}` })).map((e: any) => `${e.type} ${e.reason} ${e.message}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+  await c.until(async () => (await events('huge')).some((e) => e.includes('ProvisioningFailed')) && isReady(await c.run(c.client.get<Pod>('pods', 'ok', ns))), 60_000, 'refused, and the other pod Ready');
+  t.true((await events('huge')).includes('Warning ProvisioningFailed failed to provision volume with StorageClass "small": requested storage 5Gi is more than the class\'s maxSize 1Gi'));
+  const huge = await c.run(c.client.get<PersistentVolumeClaim>('persistentvolumeclaims', 'huge', ns));
+  t.is(huge.status?.phase, 'Pending');
+  t.is(huge.spec.volumeName, undefined);
+  t.is((await c.run(c.client.get<Pod>('pods', 'big', ns))).spec.nodeName, undefined, 'the pod waits for its volume');
+  const pvs = await c.list<PersistentVolume>('persistentvolumes');
+  t.deepEqual(pvs.map((v) => v.spec.claimRef?.name), ['fine'], 'one volume, for the claim that fits');
+});
