@@ -130,3 +130,24 @@ test('admission policy - a policy whose CEL does not compile is refused with 422
   t.regex(e.status.message, /^ValidatingAdmissionPolicy "bad" is invalid: spec.validations\[0\].expression: Invalid value: "object.spec.replicas <": compilation failed: ERROR: <input>: Syntax error: /);
   t.is((await client.list('validatingadmissionpolicies')).items.length, 0);
 });
+
+test('admission policy - variables (one built on another) serve validations and messageExpression; objectSelector and excludeResourceRules leave objects out', async (t) => {
+  const { client } = await startApi(t);
+  await policy(
+    client,
+    'images',
+    {
+      matchConstraints: { ...deploymentRules, objectSelector: { matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] }, excludeResourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['deployments'], resourceNames: ['legacy'] }] },
+      variables: [{ name: 'containers', expression: 'object.spec.template.spec.containers' }, { name: 'untagged', expression: 'variables.containers.filter(c, !c.image.contains(":"))' }],
+      validations: [{ expression: 'size(variables.untagged) == 0', messageExpression: '"untagged images: " + variables.untagged.map(c, c.name).join(", ")' }],
+    },
+    { validationActions: ['Deny'] },
+  );
+  const e = await statusOf(client.create('deployments', deployment('web', 1)));
+  t.regex(e.status.message, /denied request: untagged images: c$/);
+  const tagged = deployment('web', 1);
+  (tagged.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image = 'nginx:1.27';
+  t.truthy(await client.create('deployments', tagged));
+  t.truthy(await client.create('deployments', deployment('skipped', 1, { skip: 'yes' })), 'the object selector leaves it out');
+  t.truthy(await client.create('deployments', deployment('legacy', 1)), 'excluded by name');
+});

@@ -92,6 +92,7 @@ export function admitPolicies(ctx: ServerContext, a: AdmissionAttributes): void 
   const bindings = ctx.store.range(BINDINGS).kvs;
   if (bindings.length === 0) return;
   const nsObject = a.def.namespaced && a.namespace ? ((ctx.store.get(`/registry/namespaces/${a.namespace}`)?.value as KubeObject | undefined) ?? null) : null;
+  let base: Record<string, unknown> | undefined; // the request's CEL values, made once for every binding that matches
   for (const kv of bindings) {
     const binding = kv.value as ValidatingAdmissionPolicyBinding;
     const compiled = binding.spec?.policyName ? ctx.policies.get(ctx, binding.spec.policyName) : undefined;
@@ -103,7 +104,8 @@ export function admitPolicies(ctx: ServerContext, a: AdmissionAttributes): void 
     const bindingName = binding.metadata.name!;
     let failures: Failure[];
     try {
-      failures = evaluate(ctx, compiled, binding, a, nsObject);
+      base ??= { object: toCel(a.object), oldObject: toCel(a.oldObject), request: toCel(requestOf(a)), namespaceObject: toCel(nsObject) };
+      failures = evaluate(ctx, compiled, binding, a, base);
     } catch (err) {
       if (spec.failurePolicy === 'Ignore') continue;
       failures = [{ message: (err as Error).message, reason: 'Invalid' }];
@@ -123,14 +125,8 @@ function decide(ctx: ServerContext, a: AdmissionAttributes, policy: string, bind
 }
 
 /** Returns the failures of one binding's policy on the request (for each of its params); throws PolicyError. */
-function evaluate(ctx: ServerContext, c: CompiledPolicy, binding: ValidatingAdmissionPolicyBinding, a: AdmissionAttributes, nsObject: KubeObject | null): Failure[] {
+function evaluate(ctx: ServerContext, c: CompiledPolicy, binding: ValidatingAdmissionPolicyBinding, a: AdmissionAttributes, base: Record<string, unknown>): Failure[] {
   const params = paramsFor(ctx, c.policy, binding.spec.paramRef, a);
-  const base = {
-    object: toCel(a.object),
-    oldObject: toCel(a.oldObject),
-    request: toCel(requestOf(a)),
-    namespaceObject: toCel(nsObject),
-  };
   const failures: Failure[] = [];
   for (const param of params) {
     const activation: Record<string, unknown> = { ...base, params: toCel(param) };
