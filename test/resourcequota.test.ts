@@ -12,6 +12,7 @@ import { describe as describeObj } from '../cli/printers/describe.ts';
 import { unknownFieldsOf } from '../api/openapi/field-validation.ts';
 import { resourceFor } from '../api/resources.ts';
 import { pod, startApi } from './helpers/api.ts';
+import { settle } from './helpers/wait.ts';
 
 const NS = 'default';
 const quota = (name: string, hard: Record<string, string>, extra: Record<string, unknown> = {}): KubeObject => ({
@@ -130,12 +131,7 @@ test('resourcequota - limit ranges: container defaults with the annotation, then
 test('resourcequota - controller: status.hard from spec, used recomputed as pods come and end', async (t) => {
   const clock = new VirtualClock(Date.UTC(2026, 11, 5, 1, 0, 0));
   const env = await startApi(t, { clock });
-  const run = async <R>(p: Promise<R>): Promise<R> => {
-    let done = false;
-    void p.then(() => (done = true), () => (done = true));
-    await clock.runUntil(() => done, clock.now() + 10_000);
-    return p;
-  };
+  const run = <R>(p: Promise<R>) => settle(clock, p);
   env.process('controller-manager').start(resourceQuotaController, 'controller/resourcequota', undefined);
   const get = () => run(env.client.get<ResourceQuota>('resourcequotas', 'q', { namespace: NS }));
   await run(env.client.create('resourcequotas', quota('q', { pods: '3', 'requests.cpu': '2', 'count/configmaps': '5' })));
