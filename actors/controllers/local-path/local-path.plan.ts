@@ -96,6 +96,8 @@ export function helperPod(pv: PersistentVolume, node: string): Pod {
     metadata: { name: helperPodName(pv), namespace: HELPER_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'local-path-provisioner' }, annotations: { 'sim.kubus.io/exit-after': '1s' } },
     spec: {
       nodeName: node,
+      // It needs no network: nothing waits for the node's pod network to remove a directory.
+      hostNetwork: true,
       restartPolicy: 'Never',
       tolerations: [{ operator: 'Exists' }],
       containers: [{ name: 'helper-pod', image: HELPER_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['rm', '-rf', dir], volumeMounts: [{ name: 'data', mountPath: parent }] }],
