@@ -4,6 +4,7 @@
 import { CORE } from './core.tables.ts';
 import { META } from './meta.tables.ts';
 import { POD_EXTRAS } from './pod-extras.tables.ts';
+import { SCHEDULING } from './scheduling.tables.ts';
 import type { Table, Tables } from './tables.ts';
 import { bad, envelope, fields, packed, type Field } from './wire.ts';
 import { WORKLOADS } from './workloads.tables.ts';
@@ -23,6 +24,7 @@ const KINDS: Readonly<Record<string, string>> = {
   'v1/ServiceAccount': 'ServiceAccount',
   'apps/v1/Deployment': 'Deployment',
   'batch/v1/Job': 'Job',
+  'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
 };
 
 /** apimachinery's messages whose JSON is not an object: each is read with its table, then given its JSON form. */
@@ -37,7 +39,7 @@ const SPECIAL: Readonly<Record<string, { table: Table; json: (m: Record<string, 
   FieldsV1: { table: { 1: 'raw *bytes' }, json: (m) => parseJson(Buffer.from((m.raw as string | undefined) ?? '', 'base64')) },
 };
 
-const TABLES: Tables = { ...META, ...CORE, ...POD_EXTRAS, ...WORKLOADS, ...Object.fromEntries(Object.entries(SPECIAL).map(([k, v]) => [k, v.table])) };
+const TABLES: Tables = { ...META, ...CORE, ...POD_EXTRAS, ...WORKLOADS, ...SCHEDULING, ...Object.fromEntries(Object.entries(SPECIAL).map(([k, v]) => [k, v.table])) };
 
 type Spec = { json: string; type: string; repeated: boolean; map: boolean; ptr: boolean };
 
