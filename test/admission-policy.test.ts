@@ -2,21 +2,10 @@
 // namespaceObject, messageExpression and reasons, DELETE, failurePolicy; on a MemoryBus API server.
 import test from 'ava';
 import type { KubeObject } from '../api/meta.ts';
-import { StatusError } from '../api/status.ts';
 import type { ApiClient } from '../bus/client.ts';
-import { startApi } from './helpers/api.ts';
+import { startApi, statusOf } from './helpers/api.ts';
 
 const ADM = 'admissionregistration.k8s.io/v1';
-
-const statusOf = async (p: Promise<unknown>): Promise<StatusError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a Status error, got success');
-};
 
 const deployment = (name: string, replicas: number, labels: Record<string, string> = {}, namespace = 'default'): KubeObject => ({
   apiVersion: 'apps/v1',
