@@ -13,6 +13,7 @@ import { NODE_STATE_DIR } from '../../runtime/node-cri.ts';
 import { isReady } from '../helpers/cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { realCluster } from './real-cluster.ts';
+import { httpd } from './workloads.ts';
 
 const pod = (name: string, nodeName: string): KubeObject => ({
   apiVersion: 'v1',
@@ -21,15 +22,7 @@ const pod = (name: string, nodeName: string): KubeObject => ({
   spec: {
     nodeName,
     terminationGracePeriodSeconds: 1,
-    containers: [
-      {
-        name: 'httpd',
-        image: 'busybox',
-        imagePullPolicy: 'Never',
-        command: ['sh', '-c', 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 8080 -h /w'],
-        readinessProbe: { httpGet: { path: '/index.html', port: 8080 }, periodSeconds: 1 },
-      },
-    ],
+    containers: [httpd],
   },
 });
 

@@ -18,9 +18,9 @@ import { cleanUpNode } from '../helpers/containerd-node.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { PERIODS } from './cluster.ts';
 import { realCluster } from './real-cluster.ts';
-import { nodesByName, podsOf, since, tolerateDownFor } from './workloads.ts';
+import { httpd, nodesByName, podsOf, since, tolerateDownFor } from './workloads.ts';
 
-/** busybox httpd on 8080 answering with its pod's name; Ready once it serves. */
+/** `replicas` busybox httpds spread over the nodes. */
 const web = (replicas: number): KubeObject => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
@@ -34,15 +34,7 @@ const web = (replicas: number): KubeObject => ({
         terminationGracePeriodSeconds: 1,
         tolerations: tolerateDownFor(1),
         topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'web' } } }],
-        containers: [
-          {
-            name: 'httpd',
-            image: 'busybox',
-            imagePullPolicy: 'Never',
-            command: ['sh', '-c', 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 8080 -h /w'],
-            readinessProbe: { httpGet: { path: '/index.html', port: 8080 }, periodSeconds: 1 },
-          },
-        ],
+        containers: [httpd],
       },
     },
   },

@@ -32,6 +32,15 @@ export const statefulSet = (name: string, replicas: number, tolerationSeconds?: 
   spec: { replicas, serviceName: name, selector: { matchLabels: { app: name } }, template: template(name, tolerationSeconds) },
 });
 
+/** A real container (busybox, imported on every containerd node): httpd on 8080 answering with its pod's name, Ready once it serves. */
+export const httpd = {
+  name: 'httpd',
+  image: 'busybox',
+  imagePullPolicy: 'Never',
+  command: ['sh', '-c', 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 8080 -h /w'],
+  readinessProbe: { httpGet: { path: '/index.html', port: 8080 }, periodSeconds: 1 },
+};
+
 /** The pods of app=<app> in default, optionally without those being deleted. */
 export async function podsOf(client: ApiClient, app: string, { live = false } = {}): Promise<Pod[]> {
   const items = (await client.list<Pod>('pods', { namespace: 'default', labelSelector: `app=${app}` })).items;
