@@ -42,6 +42,15 @@ nats('scenario real - node-failure passes with --real: kill -9 of a node process
   t.true(creates > 6 && (mmd.match(/controller_replicaset->>apiserver: create pods/g)?.length ?? 0) === creates, 'every create, replacements too, is the ReplicaSet controller\'s');
 });
 
+nats('scenario real - a PDB-protected Deployment drained node by node with --real: evictions refused with 429, never below minAvailable', async (t) => {
+  // Three drains of two pods each, every refused eviction retried 5 s (1 s real) later: about a minute of real time.
+  const r = await runKubus(['scenario', 'run', 'scenarios/pdb-drain.scenario.ts', '--real'], { timeoutMs: 240_000 });
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, /^PASSED: PDB-protected Deployment drained node by node — .* real ×5/m);
+  t.regex(r.stdout, /✓ always +never fewer than 5 Ready pods not being deleted/);
+  t.regex(r.stdout, /Cannot evict pod as it would violate the pod's disruption budget\./);
+});
+
 nats('scenario real - partition and heal over a relay that cuts the node process off NATS', async (t) => {
   const r = await runKubus(['scenario', 'run', 'scenarios/partition-heal.scenario.ts', '--real', '--time-scale', '20']);
   t.is(r.code, 0, r.stdout + r.stderr);
