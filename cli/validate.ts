@@ -10,9 +10,11 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 const MODES: Record<string, FieldValidation> = { strict: 'Strict', true: 'Strict', warn: 'Warn', ignore: 'Ignore', false: 'Ignore' };
 
-/** Returns the --validate option; `--validate` alone means strict, as kubectl's. */
+/** Returns the --validate option, checked as it is parsed (before any connection); `--validate` alone means strict, as kubectl's. */
 export const validateOption = () =>
-  new Option('--validate [mode]', 'unknown or duplicate fields: strict (or true) refuses the object, warn prints a warning, ignore (or false) drops them').default('strict');
+  new Option('--validate [mode]', 'unknown or duplicate fields: strict (or true) refuses the object, warn prints a warning, ignore (or false) drops them')
+    .default('strict')
+    .argParser((v: string) => validationDirective(v));
 
 /** Returns the directive of a --validate value; throws kubectl's usage error for anything else. */
 export function validationDirective(flag: string | boolean): FieldValidation {
