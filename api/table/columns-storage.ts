@@ -5,9 +5,9 @@ import { AGE, ageOf, col, meta, NAME, nameOf, wideCol } from './column.ts';
 import { arr, rec, str } from './loose.ts';
 import type { KindColumns } from './types.ts';
 
-/** Returns a quantity as Go's Quantity.String() prints it; '' for none, the raw text when it does not parse. */
-function quantity(v: unknown): string {
-  if (v === undefined || v === null || v === '') return '';
+/** Returns a quantity as Go's Quantity.String() prints it: "0" for none, the raw text when it does not parse. */
+export function quantity(v: unknown): string {
+  if (v === undefined || v === null || v === '') return '0';
   try {
     return canonicalQuantity(v as string);
   } catch {

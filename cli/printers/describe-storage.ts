@@ -1,22 +1,13 @@
 // `kubectl describe` of persistent volumes, claims and storage classes (upstream
 // PersistentVolumeDescriber, PersistentVolumeClaimDescriber, StorageClassDescriber).
 import { accessModesString, ANN_DEFAULT_CLASS } from '../../api/kinds/storage.ts';
-import { canonicalQuantity } from '../../api/quantity.ts';
+import { quantity } from '../../api/table/columns-storage.ts';
 import { arr, formatLabels, rec, recs, str, type Obj } from '../../api/table/loose.ts';
 import { since } from './duration.ts';
 import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
 
 const meta = (o: unknown): Obj => rec(rec(o).metadata);
 const modes = (v: unknown) => accessModesString(arr(v).map((m) => str(m)));
-
-function quantity(v: unknown): string {
-  if (v === undefined || v === null || v === '') return '0';
-  try {
-    return canonicalQuantity(v as string);
-  } catch {
-    return String(v);
-  }
-}
 
 function writeStatus(w: DescribeWriter, o: unknown, now: number): void {
   const del = meta(o).deletionTimestamp;
