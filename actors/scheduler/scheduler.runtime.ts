@@ -21,7 +21,7 @@ import type { PodInfo } from './types.ts';
 import type { BatchResult, Binding, Failure, Preemption } from './scheduler.machine.ts';
 import { SchedulingAlgorithm, type CycleContext } from './scheduler.logic.ts';
 import { evictVictims } from './preemption-effects.ts';
-import { pdbInfos } from './victims.ts';
+import { pdbInfos, type PdbInfo } from './victims.ts';
 import { VolumeBinder } from './volume-binder.ts';
 
 /** What the scheduler is configured with (see schedulerConfigOf for defaults). */
@@ -165,7 +165,9 @@ export class SchedulerRuntime {
     const bindings: Binding[] = [];
     const failures: Failure[] = [];
     const preemptions: Preemption[] = [];
-    const cx: CycleContext = { nominator: this.nominator, pdbs: () => pdbInfos(this.pdbs.list()), now: start };
+    // Budgets are compiled at most once a batch, and only when a pod may preempt.
+    let budgets: PdbInfo[] | undefined;
+    const cx: CycleContext = { nominator: this.nominator, pdbs: () => (budgets ??= pdbInfos(this.pdbs.list())), now: start };
     for (let n = 0; n < this.cfg.batchMaxPods && (n === 0 || this.now() - start < this.cfg.batchBudgetMs); n++) {
       const qp = this.queue.pop();
       if (!qp) break;
