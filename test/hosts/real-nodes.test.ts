@@ -102,8 +102,8 @@ test('hosts - real containerd nodes on two hosts: pods reach each other by pod I
   // The Service's ClusterIP, and its DNS names: answered by replicas on both hosts.
   const svc = await c.client.get<Service>('services', 'web', { namespace: 'default' });
   const names = new Set(pods.map((p) => p.metadata.name!));
-  const viaVip = (await c.exec('client', fetchLoop(`http://${svc.spec!.clusterIP}/`, 20))).stdout.trim().split('\n');
-  t.true(viaVip.every((l) => names.has(l)), `every request through ${svc.spec!.clusterIP} answered by a replica: ${viaVip.join(' ')}`);
+  const viaVip = (await c.exec('client', fetchLoop(`http://${svc.spec!.clusterIP}/`, 30))).stdout.trim().split('\n');
+  t.true(viaVip.length === 30 && viaVip.every((l) => names.has(l)), `every request through ${svc.spec!.clusterIP} answered by a replica: ${viaVip.join(' ')}`);
   t.true(on(victim).some((p) => viaVip.includes(p.metadata.name!)) && on(keep).some((p) => viaVip.includes(p.metadata.name!)), `replicas on both hosts answered: ${viaVip.join(' ')}`);
   const viaDns = (await c.exec('client', `${fetchLoop('http://web/', 3)}; ${fetchLoop('http://web.default.svc.cluster.local/', 3)}`)).stdout.trim().split('\n');
   t.true(viaDns.length === 6 && viaDns.every((l) => names.has(l)), `by DNS name: ${viaDns.join(' ')}`);
