@@ -9,6 +9,7 @@ import { rfc3339 } from '../api/names.ts';
 import { cronJobController } from '../actors/controllers/cronjob/cronjob.controller.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { startApi } from './helpers/api.ts';
+import { settle } from './helpers/wait.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 30); // half a minute past an activation of "* * * * *"
 const ns = { namespace: 'default' };
@@ -27,12 +28,7 @@ const cronJob = (name: string, spec: Record<string, unknown> = {}): KubeObject =
 async function cluster(t: ExecutionContext) {
   const clock = new VirtualClock(T0);
   const env = await startApi(t, { clock });
-  const run = async <R>(p: Promise<R>): Promise<R> => {
-    let done = false;
-    void p.finally(() => (done = true)).catch(() => undefined);
-    await clock.runUntil(() => done, clock.now() + 10_000);
-    return p;
-  };
+  const run = <R>(p: Promise<R>): Promise<R> => settle(clock, p);
   env.process('controller-manager').start(cronJobController, 'controller/cronjob', undefined);
   const jobs = async () => (await run(env.client.list<Job>('jobs', ns))).items.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
   const get = (name: string) => run(env.client.get<CronJob>('cronjobs', name, ns));

@@ -22,3 +22,14 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Moves a virtual clock until `p` settles (at most `withinMs` of virtual time), then returns `p`: a request on the virtual clock. */
+export async function settle<T>(clock: { now(): number; runUntil(done: () => boolean, deadline?: number): Promise<boolean> }, p: Promise<T>, withinMs = 10_000): Promise<T> {
+  let done = false;
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await clock.runUntil(() => done, clock.now() + withinMs);
+  return p;
+}
