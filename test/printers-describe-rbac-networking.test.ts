@@ -136,3 +136,39 @@ test('printers - describe ingressclass and hpa', (t) => {
     '',
   ].join('\n'));
 });
+
+test('printers - describe ingress: class, TLS, rules with their backends and endpoints', (t) => {
+  const ing = {
+    kind: 'Ingress',
+    metadata: meta('web', 'default'),
+    spec: {
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['foo.example.com'], secretName: 'tls' }],
+      rules: [{ host: 'foo.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }, { path: '/api', pathType: 'Prefix', backend: { service: { name: 'api', port: { name: 'http' } } } }] } }],
+    },
+    status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } },
+  };
+  const ctx = {
+    services: [{ metadata: { name: 'web', namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80 }] } }],
+    endpointSlices: [{ metadata: { name: 'web-abc', labels: { 'kubernetes.io/service-name': 'web' } }, ports: [{ name: 'http', port: 8080 }], endpoints: [{ addresses: ['10.244.0.5'], conditions: { ready: true } }] }],
+  };
+  t.is(describe('ing', ing, [], NOW, ctx), [
+    'Name:             web',
+    'Labels:           <none>',
+    'Namespace:        default',
+    'Address:          192.0.2.10',
+    'Ingress Class:    nginx',
+    'Default backend:  <default>',
+    'TLS:',
+    '  tls terminates foo.example.com',
+    'Rules:',
+    '  Host             Path  Backends',
+    '  ----             ----  --------',
+    '  foo.example.com  ',
+    '                   /      web:80 (10.244.0.5:8080)',
+    '                   /api   api:http (<error: services "api" not found>)',
+    'Annotations:       <none>',
+    'Events:            <none>',
+    '',
+  ].join('\n'));
+});

@@ -18,8 +18,8 @@ function formatHosts(rules: Record<string, unknown>[]): string {
   return more ? `${list.join(',')} + ${rules.length - 3} more...` : list.join(',');
 }
 
-/** Returns the load balancer addresses of an ingress, cut to 16 characters outside -o wide. */
-function ingressAddress(o: unknown, wide: boolean): string {
+/** Returns the load balancer addresses of an ingress, cut to 16 characters outside -o wide (upstream ingressLoadBalancerStatusStringer). */
+export function ingressAddress(o: unknown, wide: boolean): string {
   const s = recs(rec(rec(rec(o).status).loadBalancer).ingress)
     .map((i) => str(i.ip) || str(i.hostname))
     .filter(Boolean)

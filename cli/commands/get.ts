@@ -150,7 +150,11 @@ export function getCommand(program: Command): void {
         } else if (def.plural === 'deployments') ctx.replicaSets = (await client.list('replicasets', { namespace })).items;
         // kubectl describe service reads the service's EndpointSlices.
         else if (def.plural === 'services') ctx.endpointSlices = (await client.list('endpointslices', { namespace, labelSelector: `kubernetes.io/service-name=${name}` })).items;
-        else if (def.plural === 'namespaces') {
+        // kubectl describe ingress reads its backends' Services and their EndpointSlices.
+        else if (def.plural === 'ingresses') {
+          ctx.services = (await client.list('services', { namespace })).items;
+          ctx.endpointSlices = (await client.list('endpointslices', { namespace })).items;
+        } else if (def.plural === 'namespaces') {
           ctx.resourceQuotas = (await client.list('resourcequotas', { namespace: name })).items;
           ctx.limitRanges = (await client.list('limitranges', { namespace: name })).items;
         }

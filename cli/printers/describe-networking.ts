@@ -1,8 +1,10 @@
-// `kubectl describe` of NetworkPolicies, IngressClasses and HorizontalPodAutoscalers (autoscaling/v2), as kubectl's
-// describe.go (v1.32).
+// `kubectl describe` of Ingresses, NetworkPolicies, IngressClasses and HorizontalPodAutoscalers (autoscaling/v2), as
+// kubectl's describe.go (v1.32).
+import { ingressAddress } from '../../api/table/columns-networking.ts';
 import { formatSelector } from '../../api/table/selector.ts';
 import { arr, int, rec, recs, str, type Obj } from '../../api/table/loose.ts';
 import { goTimeString, rfc1123z } from './duration.ts';
+import { formatEndpointSlices } from './describe-core.ts';
 import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
 
 const INDENT = '    ';
@@ -157,6 +159,72 @@ export function describeHPA(obj: unknown, events: readonly unknown[], now: numbe
     w.write(1, '----\t------\t------\t-------\n');
     for (const c of conds) w.write(1, `${str(c.type)}\t${str(c.status)}\t${str(c.reason)}\t${str(c.message)}\n`);
   }
+  describeEvents(w, events, now);
+  return w.toString();
+}
+
+/** What describing an Ingress reads besides it: the Services and EndpointSlices of its namespace. */
+export interface IngressContext {
+  services?: readonly unknown[];
+  endpointSlices?: readonly unknown[];
+}
+
+/** Returns a backend as describe shows it: `svc:port (endpoints)`, or the resource it names (describeBackendV1). */
+function describeBackend(backend: unknown, ctx: IngressContext): string {
+  const b = rec(backend);
+  if (b.service) {
+    const svc = rec(b.service);
+    const port = rec(svc.port);
+    const name = str(svc.name);
+    const sb = `${name}:${int(port.number) ? int(port.number) : str(port.name)}`;
+    const service = (ctx.services ?? []).map(rec).find((s) => str(rec(s.metadata).name) === name);
+    if (!service) return `${sb} (<error: services "${name}" not found>)`;
+    let spName = '';
+    for (const sp of recs(rec(service.spec).ports)) {
+      if (int(port.number) !== 0 && int(port.number) === int(sp.port)) spName = str(sp.name);
+      else if (str(port.name) && str(port.name) === str(sp.name)) spName = str(sp.name);
+    }
+    const slices = (ctx.endpointSlices ?? []).filter((sl) => rec(rec(rec(sl).metadata).labels)['kubernetes.io/service-name'] === name);
+    return `${sb} (${formatEndpointSlices(slices, spName)})`;
+  }
+  if (b.resource) {
+    const r = rec(b.resource);
+    return `APIGroup: ${r.apiGroup === undefined ? '<none>' : str(r.apiGroup)}, Kind: ${str(r.kind)}, Name: ${str(r.name)}`;
+  }
+  return '';
+}
+
+/** Returns `kubectl describe ingress` output (networking.k8s.io/v1). */
+export function describeIngress(obj: unknown, events: readonly unknown[], now: number, ctx: IngressContext = {}): string {
+  const o = rec(obj);
+  const m = rec(o.metadata);
+  const spec = rec(o.spec);
+  const w = new DescribeWriter();
+  w.write(0, `Name:\t${str(m.name)}\n`);
+  printLabels(w, 'Labels', m.labels);
+  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
+  w.write(0, `Address:\t${ingressAddress(o, true)}\n`);
+  w.write(0, `Ingress Class:\t${str(spec.ingressClassName) || '<none>'}\n`);
+  w.write(0, `Default backend:\t${spec.defaultBackend ? describeBackend(spec.defaultBackend, ctx) : '<default>'}\n`);
+  const tls = recs(spec.tls);
+  if (tls.length) {
+    w.write(0, 'TLS:\n');
+    for (const t of tls) {
+      const hosts = arr(t.hosts).map(str).join(',');
+      w.write(1, str(t.secretName) ? `${str(t.secretName)} terminates ${hosts}\n` : `SNI routes ${hosts}\n`);
+    }
+  }
+  w.write(0, 'Rules:\n  Host\tPath\tBackends\n');
+  w.write(1, '----\t----\t--------\n');
+  let count = 0;
+  for (const r of recs(spec.rules)) {
+    if (!r.http) continue;
+    count++;
+    w.write(1, `${str(r.host) || '*'}\t\n`);
+    for (const p of recs(rec(r.http).paths)) w.write(2, `\t${str(p.path)} \t${describeBackend(p.backend, ctx)}\n`);
+  }
+  if (count === 0) w.write(1, `*\t*\t${describeBackend(spec.defaultBackend, ctx)}\n`);
+  printAnnotations(w, 'Annotations', m.annotations);
   describeEvents(w, events, now);
   return w.toString();
 }

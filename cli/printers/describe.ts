@@ -4,7 +4,7 @@ import { describeConfigMap, describeEndpoints, describeNamespace, describeSecret
 import { describeEndpointSlice } from './describe-discovery.ts';
 import { describeCronJob } from './describe-batch.ts';
 import { describeGeneric } from './describe-generic.ts';
-import { describeHPA, describeIngressClass, describeNetworkPolicy } from './describe-networking.ts';
+import { describeHPA, describeIngress, describeIngressClass, describeNetworkPolicy, type IngressContext } from './describe-networking.ts';
 import { describeRole, describeRoleBinding } from './describe-rbac.ts';
 import { describeNode, type NodeContext } from './describe-node.ts';
 import { describePod } from './describe-pod.ts';
@@ -25,7 +25,7 @@ import {
 import { normalizeResource } from './resources.ts';
 
 /** Related objects some describers show; each is optional (a section then prints as with none). */
-export type DescribeContext = NodeContext & WorkloadContext & CoreContext;
+export type DescribeContext = NodeContext & WorkloadContext & CoreContext & IngressContext;
 
 /** Returns `kubectl describe <resource>` output for one object; events are those about it, now is when ages are measured. */
 export function describe(resource: string, obj: unknown, events: readonly unknown[], now: number, ctx: DescribeContext = {}): string {
@@ -84,6 +84,8 @@ export function describe(resource: string, obj: unknown, events: readonly unknow
     case 'rolebindings':
     case 'clusterrolebindings':
       return describeRoleBinding(obj);
+    case 'ingresses':
+      return describeIngress(obj, events, now, ctx);
     case 'networkpolicies':
       return describeNetworkPolicy(obj);
     case 'ingressclasses':
