@@ -51,3 +51,22 @@ test('gateway kubectl pdb - get, describe, a bad budget refused, drain held back
   t.regex(partly.stdout, /pod\/web-[a-z0-9-]+ evicted\n/);
   t.regex(partly.stderr, /Cannot evict pod as it would violate the pod's disruption budget\./);
 });
+
+test('gateway kubectl pdb - a ReplicationController: apply, scale (its scale subresource), get rc, and a percentage budget counting its scale', async (t) => {
+  const g = await cluster(t);
+  const rc = {
+    apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'nginx', namespace: 'default' },
+    spec: { replicas: 2, template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } } },
+  };
+  t.is((await g.kubectl(['apply', '-f', '-'], stringify(rc))).stdout, 'replicationcontroller/nginx created\n');
+  t.is((await g.kubectl(['scale', 'rc', 'nginx', '--replicas=3'])).stdout, 'replicationcontroller/nginx scaled\n');
+  const scale = await g.kubectl(['get', '--raw', '/api/v1/namespaces/default/replicationcontrollers/nginx/scale']);
+  t.like(JSON.parse(scale.stdout), { kind: 'Scale', spec: { replicas: 3 } });
+  await waitFor(async () => (await g.client.get<any>('replicationcontrollers', 'nginx', { namespace: 'default' })).status?.readyReplicas === 3, '3 ready replicas', 20_000);
+  t.regex((await g.kubectl(['get', 'rc'])).stdout, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\nnginx\s+3\s+3\s+3\s+\d+s\n$/);
+  const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'nginx', namespace: 'default' }, spec: { maxUnavailable: '34%', selector: { matchLabels: { app: 'nginx' } } } };
+  t.is((await g.kubectl(['apply', '-f', '-'], stringify(pdb))).code, 0);
+  await waitFor(async () => (await g.client.get<any>('poddisruptionbudgets', 'nginx', { namespace: 'default' })).status?.expectedPods === 3, 'the budget counted', 20_000);
+  // maxUnavailable 34% of 3 rounds up to 2: 1 pod needed healthy, 2 disruptions allowed.
+  t.regex((await g.kubectl(['get', 'pdb', 'nginx'])).stdout, /\nnginx\s+N\/A\s+34%\s+2\s+\d+s\n$/);
+});

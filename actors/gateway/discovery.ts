@@ -15,7 +15,7 @@ const IN_ALL = new Set(['pods', 'services', 'deployments', 'replicasets', 'state
 const CREATE_ONLY = new Set(['bindings']);
 
 /** Resources with a scale subresource (autoscaling/v1 Scale). */
-export const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets']);
+export const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets', 'replicationcontrollers']);
 
 /** Returns the categories of a resource, if any. */
 export const categoriesOf = (d: ResourceDef) => (d.categories?.length ? d.categories : IN_ALL.has(d.plural) ? ['all'] : undefined);

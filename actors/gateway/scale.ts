@@ -43,7 +43,11 @@ export function scaleOf(obj: Scalable, def: ResourceDef): Scale {
   const paths = pathsOf(def);
   let selector: string | undefined;
   if (def.scale) selector = def.scale.labelSelectorPath ? (at(obj, def.scale.labelSelectorPath) as string | undefined) : undefined;
-  else if (obj.spec?.selector) selector = selectorToString(labelSelectorRequirements(obj.spec.selector));
+  else if (obj.spec?.selector) {
+    // A ReplicationController's selector is a label map (labels.SelectorFromSet).
+    const sel = def.plural === 'replicationcontrollers' ? { matchLabels: obj.spec.selector as unknown as Record<string, string> } : obj.spec.selector;
+    selector = selectorToString(labelSelectorRequirements(sel));
+  }
   const num = (v: unknown) => (typeof v === 'number' ? v : 0);
   return {
     apiVersion: 'autoscaling/v1',
