@@ -5,6 +5,7 @@ const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
 const CORE = 'io.k8s.api.core.v1.';
 const APPS = 'io.k8s.api.apps.v1.';
 const BATCH = 'io.k8s.api.batch.v1.';
+const SCHEDULING = 'io.k8s.api.scheduling.v1.';
 
 /** Fields every kind has: type metadata and the usual spec/status split. */
 const KIND_FIELDS: Record<string, string> = {
@@ -17,6 +18,12 @@ const KIND_FIELDS: Record<string, string> = {
 
 /** type name → [description of the type, { field → description }]. */
 const DOCS: Record<string, [string, Record<string, string>]> = {
+  [`${SCHEDULING}PriorityClass`]: ['Names a priority: pods that give this name in priorityClassName get its value as their priority, which orders the scheduling queue and decides who may preempt whom.', {
+    value: 'The priority pods of this class get; higher is more important. User classes go up to 1000000000; larger values belong to the system classes. Cannot change.',
+    globalDefault: 'Whether pods that name no class get this one. At most one class may be the default.',
+    description: 'Free text saying when to use this class.',
+    preemptionPolicy: 'PreemptLowerPriority (the default) lets pending pods of this class evict lower-priority pods to make room; Never makes them wait. Cannot change.',
+  }],
   [`${APPS}Deployment`]: ['A Deployment manages a set of identical pods through ReplicaSets and rolls out changes to their template declaratively.', {}],
   [`${APPS}DeploymentSpec`]: ['The desired behaviour of a Deployment.', {
     replicas: 'Number of desired pods. Defaults to 1.',

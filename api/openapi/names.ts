@@ -102,9 +102,9 @@ const PACKAGE: Record<string, string> = { '': 'core', 'coordination.k8s.io': 'co
 /** Groups whose Go packages live outside k8s.io/api: their schema names' prefixes. */
 const PREFIX: Record<string, string> = { 'apiextensions.k8s.io': 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions' };
 
-/** Returns upstream's schema name of a kind (io.k8s.api.apps.v1.Deployment). */
+/** Returns upstream's schema name of a kind (io.k8s.api.apps.v1.Deployment; a dotted group's package is its first label: scheduling.k8s.io → scheduling). */
 export const kindTypeName = (d: Pick<ResourceDef, 'group' | 'version' | 'kind'>) =>
-  `${PREFIX[d.group] ?? `io.k8s.api.${PACKAGE[d.group] ?? d.group}`}.${d.version}.${d.kind}`;
+  `${PREFIX[d.group] ?? `io.k8s.api.${PACKAGE[d.group] ?? d.group.split('.')[0]}`}.${d.version}.${d.kind}`;
 
 // Keyed by the properties object: TypeBox's Optional copies a schema but shares its properties.
 const byProps = new Map<unknown, NamedType>();
