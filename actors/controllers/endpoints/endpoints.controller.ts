@@ -14,7 +14,7 @@ import { NAMESPACE_INDEX, namespaceIndexers } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import { defineController } from '../../lib/controller.ts';
 import { desiredSubsets, planEndpoints } from './endpoints.reconcile.ts';
-import { selects, servicesOf, servicesToUpdate } from '../shared/pod-services.ts';
+import { podsByService, selects } from '../shared/pod-services.ts';
 import { TriggerTimeTracker } from '../shared/trigger-time.ts';
 
 /** Endpoints kept by leader election have no service and must not be deleted. */
@@ -37,12 +37,7 @@ export const endpointsController = defineController<void, EndpointsState>({
   workers: WORKERS,
   watches: [
     { resource: 'services', indexers: namespaceIndexers },
-    {
-      resource: 'pods',
-      indexers: namespaceIndexers,
-      keys: (pod, ctx) => servicesOf(pod as Pod, ctx.cache<Service>('services').lister()),
-      updateKeys: (old, pod, ctx) => servicesToUpdate(old as Pod, pod as Pod, ctx.cache<Service>('services').lister()),
-    },
+    podsByService,
     // Gone from the cache: it was deleted (upstream onEndpointsDelete); adds and updates are ours or hand-made.
     { resource: 'endpoints', keys: (ep, ctx) => (ctx.cache('endpoints').get(keyOf(ep)) ? [] : [keyOf(ep)]) },
   ],

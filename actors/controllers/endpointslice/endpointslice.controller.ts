@@ -7,7 +7,7 @@ import type { Pod } from '../../../api/kinds/pod.ts';
 import type { Service } from '../../../api/kinds/service.ts';
 import { NAMESPACE_INDEX, namespaceIndexers, SERVICE_NAME_INDEX, serviceNameIndexers } from '../../../bus/indexers.ts';
 import { CacheFence } from '../shared/cache-fence.ts';
-import { selects, servicesOf, servicesToUpdate } from '../shared/pod-services.ts';
+import { podsByService, selects } from '../shared/pod-services.ts';
 import { TriggerTimeTracker } from '../shared/trigger-time.ts';
 import { defineController } from '../../lib/controller.ts';
 import { addressTypesOf, CONTROLLER_NAME, desiredFromPods, MAX_ENDPOINTS_PER_SLICE, newServiceSlice, sliceLabels, ZONE_LABEL } from './endpointslice.reconcile.ts';
@@ -34,12 +34,7 @@ export const endpointSliceController = defineController<EndpointSliceControllerI
   workers: 5,
   watches: [
     { resource: 'services', indexers: namespaceIndexers },
-    {
-      resource: 'pods',
-      indexers: namespaceIndexers,
-      keys: (pod, ctx) => servicesOf(pod as Pod, ctx.cache<Service>('services').lister()),
-      updateKeys: (old, pod, ctx) => servicesToUpdate(old as Pod, pod as Pod, ctx.cache<Service>('services').lister()),
-    },
+    podsByService,
     // A slice of ours changed or went (by hand, or the cache caught up): look at its service again.
     {
       resource: 'endpointslices',

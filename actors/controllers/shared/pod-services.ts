@@ -6,8 +6,9 @@ import type { Pod } from '../../../api/kinds/pod.ts';
 import type { Service } from '../../../api/kinds/service.ts';
 import type { Lister } from '../../../bus/indexer.ts';
 import { sameLabels } from '../../../api/selectors.ts';
-import { NAMESPACE_INDEX } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
+import { NAMESPACE_INDEX, namespaceIndexers } from '../../../bus/indexers.ts';
+import type { WatchSpec } from '../../lib/controller.ts';
 
 /** Returns whether a service's selector (a plain label map) selects these labels. */
 export const selects = (sel: Record<string, string>, labels: Record<string, string> | undefined) => Object.entries(sel).every(([k, v]) => labels?.[k] === v);
@@ -49,3 +50,11 @@ export function servicesToUpdate(old: Pod, now: Pod, services: Lister<Service>):
   if (podChanged) return [...new Set([...current, ...before])];
   return [...current.filter((k) => !before.includes(k)), ...before.filter((k) => !current.includes(k))];
 }
+
+/** The pods watch of a controller keyed by service (endpoints, endpointslice): a pod's change is work for the services that select it. */
+export const podsByService: WatchSpec<any> = {
+  resource: 'pods',
+  indexers: namespaceIndexers,
+  keys: (pod, ctx) => servicesOf(pod as Pod, ctx.cache<Service>('services').lister()),
+  updateKeys: (old, pod, ctx) => servicesToUpdate(old as Pod, pod as Pod, ctx.cache<Service>('services').lister()),
+};
