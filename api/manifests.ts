@@ -29,11 +29,11 @@ const composer = () =>
  * `\'` (libyaml's escape for `'`), rewritten here to a plain `'` (its meaning there) in those scalars'
  * source only, and it refuses `\/`, as kubectl does.
  */
-function goEscapes(token: CST.Token, text: string, source: string): void {
+function goEscapes(token: CST.Token, text: string): void {
   const fix = (n: CST.Token | null | undefined) => {
     if (n?.type !== 'double-quoted-scalar' || !/\\['/]/.test(n.source)) return;
     n.source = n.source.replace(/\\(.)/gs, (m, c: string, at: number) => {
-      if (c === '/') throw new ManifestError(`error parsing ${source}: error converting YAML to JSON: yaml: line ${lineAt(text, n.offset + at)}: found unknown escape character`);
+      if (c === '/') throw new ManifestError(`error converting YAML to JSON: yaml: line ${lineAt(text, n.offset + at)}: found unknown escape character`);
       return c === "'" ? c : m;
     });
   };
@@ -65,26 +65,32 @@ function duplicateKeys(node: unknown, path: string, out: string[]): string[] {
 }
 
 /** Returns the documents of a text with their duplicate keys; throws ManifestError on the first syntax error. */
-function documents(text: string, source: string): Array<{ value: unknown; duplicates: string[] }> {
+function documents(text: string): Array<{ value: unknown; duplicates: string[] }> {
   // kubectl decodes a text that starts with `{` as JSON (its escapes, not YAML's).
   if (/^\s*\{/.test(text)) {
     try {
       return [{ value: JSON.parse(text) as unknown, duplicates: duplicateFields(text) }];
     } catch (err) {
-      throw new ManifestError(`error parsing ${source}: ${(err as Error).message}`);
+      throw new ManifestError((err as Error).message);
     }
   }
   const tokens = [...new Parser().parse(text)];
-  for (const t of tokens) goEscapes(t, text, source);
+  for (const t of tokens) goEscapes(t, text);
   const docs: Document[] = [...composer().compose(tokens)];
-  for (const d of docs) if (d.errors.length) throw new ManifestError(`error parsing ${source}: ${d.errors[0].message.split('\n')[0]}`);
+  for (const d of docs) if (d.errors.length) throw new ManifestError(d.errors[0].message.split('\n')[0]);
   return docs.map((d) => ({ value: d.toJS() as unknown, duplicates: duplicateKeys(d.contents as Node, '', []) }));
 }
 
 /** Returns every object of a manifest text in order (a `List`'s items one by one); empty documents are skipped. */
 export function manifestObjects(text: string, source: string): ManifestObject[] {
   const out: ManifestObject[] = [];
-  for (const { value: v, duplicates } of documents(text, source)) {
+  let docs;
+  try {
+    docs = documents(text);
+  } catch (err) {
+    throw new ManifestError(`error parsing ${source}: ${(err as Error).message}`);
+  }
+  for (const { value: v, duplicates } of docs) {
     if (v === null || v === undefined) continue;
     if (typeof v !== 'object' || Array.isArray(v)) throw new ManifestError(`${source}: a manifest must be an object, got ${Array.isArray(v) ? 'a list' : typeof v}`);
     const o = v as KubeObject & { items?: KubeObject[] };
