@@ -42,6 +42,8 @@ test('pdb - int-or-percent and unhealthyPodEvictionPolicy checks', async (t) => 
   const spec = { ...(ok.spec as object), minAvailable: undefined, maxUnavailable: 1 };
   const updated = await client.update('poddisruptionbudgets', { ...ok, spec });
   t.is(updated.metadata.generation, 2, 'the spec is mutable and bumps the generation');
+  const negative = await statusOf(client.updateStatus('poddisruptionbudgets', { ...updated, status: { disruptionsAllowed: -1 } }));
+  t.deepEqual(negative.status.details?.causes?.map((c) => [c.field, c.message]), [['status.disruptionsAllowed', 'Invalid value: -1: must be greater than or equal to 0']]);
 });
 
 test('pdb - kubectl columns and describe', (t) => {

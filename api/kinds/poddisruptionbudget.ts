@@ -2,7 +2,7 @@
 // DisruptionAllowed condition helpers the disruption controller and the eviction subresource share.
 import { Type, type Static } from '@sinclair/typebox';
 import { LabelSelector, objectSchema } from '../meta.ts';
-import { GoRepr, invalidValue, notSupported, type FieldError } from '../validation/field.ts';
+import { GoRepr, invalidValue, nonNegative, notSupported, type FieldError } from '../validation/field.ts';
 import { validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { nameIsPathSegment } from '../validation/strings.ts';
 import { Condition, IntOrString, obj, opt, StringMap, type Kube } from './common.ts';
@@ -77,10 +77,15 @@ export function validatePodDisruptionBudget(pdb: PodDisruptionBudget): FieldErro
   return errs;
 }
 
-/** Returns the update-only field errors of a PDB: the spec is mutable (since v1.15), so only metadata rules. */
+/**
+ * Returns the update-only field errors of a PDB: the spec is mutable (since v1.15), so metadata rules, and the
+ * status counts must not be negative (upstream ValidatePodDisruptionBudgetStatusUpdate; a main-resource write keeps the stored status).
+ */
 export function validatePodDisruptionBudgetUpdate(pdb: PodDisruptionBudget, old: PodDisruptionBudget): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMetaUpdate(pdb.metadata, old.metadata, errs);
+  const st = pdb.status ?? {};
+  for (const k of ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods'] as const) nonNegative(st[k], `status.${k}`, errs);
   return errs;
 }
 
