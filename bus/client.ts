@@ -91,12 +91,13 @@ export class ApiClient {
     return first;
   }
 
-  create<T extends KubeObject = KubeObject>(resource: string, obj: KubeObject, opts: Scope & { dryRun?: boolean } = {}): Promise<T> {
-    return this.call(resource, 'create', { namespace: opts.namespace ?? obj.metadata.namespace, body: obj, dryRun: opts.dryRun });
+  /** Creates an object; the server's warnings (admission policies' Warn) go to `opts.warnings`. */
+  create<T extends KubeObject = KubeObject>(resource: string, obj: KubeObject, opts: Scope & { dryRun?: boolean; warnings?: string[] } = {}): Promise<T> {
+    return this.call(resource, 'create', { namespace: opts.namespace ?? obj.metadata.namespace, body: obj, dryRun: opts.dryRun }, opts.warnings);
   }
 
-  update<T extends KubeObject = KubeObject>(resource: string, obj: KubeObject): Promise<T> {
-    return this.call(resource, 'update', { namespace: obj.metadata.namespace, name: obj.metadata.name, body: obj });
+  update<T extends KubeObject = KubeObject>(resource: string, obj: KubeObject, opts: { warnings?: string[] } = {}): Promise<T> {
+    return this.call(resource, 'update', { namespace: obj.metadata.namespace, name: obj.metadata.name, body: obj }, opts.warnings);
   }
 
   updateStatus<T extends KubeObject = KubeObject>(resource: string, obj: KubeObject): Promise<T> {
@@ -107,14 +108,14 @@ export class ApiClient {
     resource: string,
     name: string,
     patch: unknown,
-    opts: Scope & { type?: PatchType; status?: boolean } = {},
+    opts: Scope & { type?: PatchType; status?: boolean; warnings?: string[] } = {},
   ): Promise<T> {
-    return this.call(resource, opts.status ? 'patch-status' : 'patch', {
-      namespace: opts.namespace,
-      name,
-      patch,
-      patchType: opts.type ?? 'merge',
-    });
+    return this.call(
+      resource,
+      opts.status ? 'patch-status' : 'patch',
+      { namespace: opts.namespace, name, patch, patchType: opts.type ?? 'merge' },
+      opts.warnings,
+    );
   }
 
   delete<T extends KubeObject = KubeObject>(resource: string, name: string, opts: Scope & DeleteOptions = {}): Promise<T> {

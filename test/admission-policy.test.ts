@@ -3,6 +3,7 @@
 import test from 'ava';
 import type { KubeObject } from '../api/meta.ts';
 import type { ApiClient } from '../bus/client.ts';
+import { applyOne } from '../cli/commands/apply.ts';
 import { startApi, statusOf } from './helpers/api.ts';
 
 const ADM = 'admissionregistration.k8s.io/v1';
@@ -139,4 +140,17 @@ test('admission policy - variables (one built on another) serve validations and 
   t.truthy(await client.create('deployments', tagged));
   t.truthy(await client.create('deployments', deployment('skipped', 1, { skip: 'yes' })), 'the object selector leaves it out');
   t.truthy(await client.create('deployments', deployment('legacy', 1)), 'excluded by name');
+});
+
+test('admission policy - kubus apply prints a Warn binding\'s warnings as kubectl does, on create and on update', async (t) => {
+  const { client } = await startApi(t);
+  await policy(client, 'replicas', { validations: [{ expression: 'object.spec.replicas <= 2', message: 'too many replicas' }] }, { validationActions: ['Warn'] });
+  const lines: string[] = [];
+  const warning = "Warning: Validation failed for ValidatingAdmissionPolicy 'replicas' with binding 'replicas-binding': too many replicas";
+  t.is(await applyOne(client, { obj: deployment('web', 3), source: 'web.yaml', duplicates: [] }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web created');
+  t.deepEqual(lines, [warning]);
+  t.is(await applyOne(client, { obj: deployment('web', 1), source: 'web.yaml', duplicates: [] }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web configured');
+  t.deepEqual(lines, [warning], 'no warning once it passes');
+  t.is(await applyOne(client, { obj: deployment('web', 4), source: 'web.yaml', duplicates: [] }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web configured');
+  t.deepEqual(lines, [warning, warning]);
 });

@@ -33,11 +33,14 @@ export function threeWayMergePatch(original: Json, modified: Json, current: Json
   return patch;
 }
 
-/** Returns the outcome word kubectl prints for one object (its fields checked as --validate says first). */
-export async function applyOne(client: ApiClient, m: Manifest, nsFlag?: string, validation: FieldValidation = 'Strict'): Promise<string> {
+/**
+ * Returns the outcome word kubectl prints for one object (its fields checked as --validate says first);
+ * warnings (--validate=warn, admission policies' Warn) go to `warn` as kubectl's `Warning: ...` lines.
+ */
+export async function applyOne(client: ApiClient, m: Manifest, nsFlag?: string, validation: FieldValidation = 'Strict', warn: (line: string) => void = (l) => console.error(l)): Promise<string> {
   const { obj, source } = m;
   const def = resourceOfObject(obj, source);
-  checkFields(def, m, validation);
+  checkFields(def, m, validation, warn);
   const namespace = namespaceFor(def, obj, nsFlag);
   const name = obj.metadata.name;
   if (!name) throw new UsageError(`${source}: metadata.name is required for apply`);
@@ -49,6 +52,8 @@ export async function applyOne(client: ApiClient, m: Manifest, nsFlag?: string, 
     metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [LAST_APPLIED]: applied } },
   });
 
+  const warnings: string[] = [];
+  const flush = () => warnings.splice(0).forEach((w) => warn(`Warning: ${w}`));
   let live: KubeObject | undefined;
   try {
     live = await client.get(def.plural, name, { namespace });
@@ -56,13 +61,13 @@ export async function applyOne(client: ApiClient, m: Manifest, nsFlag?: string, 
     if (!isNotFound(err)) throw err;
   }
   if (!live) {
-    await client.create(def.plural, withAnnotation(desired), { namespace });
+    await client.create(def.plural, withAnnotation(desired), { namespace, warnings }).finally(flush);
     return `${refName(def, name)} created`;
   }
   const last = live.metadata.annotations?.[LAST_APPLIED];
   const original = last ? (JSON.parse(last) as Json) : {};
   const patch = threeWayMergePatch(original, withAnnotation(desired) as unknown as Json, live as unknown as Json);
-  const updated = await client.patch(def.plural, name, patch, { namespace, type: 'merge' });
+  const updated = await client.patch(def.plural, name, patch, { namespace, type: 'merge', warnings }).finally(flush);
   return `${refName(def, name)} ${updated.metadata.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured'}`;
 }
 

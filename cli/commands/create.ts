@@ -26,7 +26,9 @@ export function createCommands(program: Command): void {
               checkFields(def, m, validation);
               const namespace = namespaceFor(def, obj, opts.namespace);
               if (namespace) obj.metadata.namespace = namespace;
-              const done = verb === 'create' ? await client.create(def.plural, obj, { namespace }) : await client.update(def.plural, obj);
+              const warnings: string[] = [];
+              const done = await (verb === 'create' ? client.create(def.plural, obj, { namespace, warnings }) : client.update(def.plural, obj, { warnings }));
+              for (const w of warnings) console.error(`Warning: ${w}`);
               console.log(`${refName(def, done.metadata.name!)} ${verb === 'create' ? 'created' : 'replaced'}`);
             } catch (err) {
               process.exitCode = 1;
