@@ -24,6 +24,8 @@ import { crdCleanupController } from '../actors/controllers/crd-cleanup/crd-clea
 import { nodeIpamController, type NodeIpamInput } from '../actors/controllers/node-ipam/node-ipam.controller.ts';
 import { persistentVolumeController } from '../actors/controllers/persistentvolume/persistentvolume.controller.ts';
 import { localPathProvisioner } from '../actors/controllers/local-path/local-path.controller.ts';
+import { pvcProtectionController } from '../actors/controllers/volume-protection/pvc-protection.controller.ts';
+import { pvProtectionController } from '../actors/controllers/volume-protection/pv-protection.controller.ts';
 import type { Host } from './host.ts';
 
 /** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
@@ -65,6 +67,8 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['node-ipam', nodeIpamController, opts.nodeIpam],
     ['persistentvolume-binder', persistentVolumeController, undefined],
     ['local-path-provisioner', localPathProvisioner, undefined],
+    ['pvc-protection', pvcProtectionController, undefined],
+    ['pv-protection', pvProtectionController, undefined],
   ];
 }
 

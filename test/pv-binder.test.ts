@@ -4,6 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import type { PersistentVolume, PersistentVolumeClaim } from '../api/kinds/storage.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { persistentVolumeController } from '../actors/controllers/persistentvolume/persistentvolume.controller.ts';
+import { pvcProtectionController } from '../actors/controllers/volume-protection/pvc-protection.controller.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { startApi } from './helpers/api.ts';
 
@@ -16,7 +17,9 @@ async function cluster(t: ExecutionContext) {
     await clock.runUntil(() => done, clock.now() + 10_000);
     return p;
   };
-  env.process('controller-manager').start(persistentVolumeController, 'controller/persistentvolume-binder', undefined);
+  const cm = env.process('controller-manager');
+  cm.start(persistentVolumeController, 'controller/persistentvolume-binder', undefined);
+  cm.start(pvcProtectionController, 'controller/pvc-protection', undefined);
   await clock.advance(1_000);
   const api = env.client;
   const until = async (pred: () => Promise<boolean>, what: string, withinMs = 30_000) => {

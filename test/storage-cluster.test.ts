@@ -128,3 +128,23 @@ test('storage cluster - a claim over its class\'s maxSize is refused by the prov
   const pvs = await c.list<PersistentVolume>('persistentvolumes');
   t.deepEqual(pvs.map((v) => v.spec.claimRef?.name), ['fine'], 'one volume, for the claim that fits');
 });
+
+test('storage cluster - a claim in use is protected: deleting it waits for its pod to go (kubernetes.io/pvc-protection), then its volume is released', async (t) => {
+  const c = await startSimCluster(t, { nodes: 1 });
+  const ns = { namespace: 'default' };
+  await c.run(c.client.create('persistentvolumes', { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'disk' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'manual', hostPath: { path: '/mnt/disk' } } } as KubeObject));
+  await c.run(c.client.create('persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'manual' } } as KubeObject));
+  await c.run(c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'user', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] } } as KubeObject));
+  await c.until(async () => isReady(await c.run(c.client.get<Pod>('pods', 'user', ns))), 60_000, 'user Ready');
+  const claim = await c.run(c.client.get<PersistentVolumeClaim>('persistentvolumeclaims', 'data', ns));
+  t.deepEqual(claim.metadata.finalizers, ['kubernetes.io/pvc-protection']);
+  t.deepEqual((await c.run(c.client.get<PersistentVolume>('persistentvolumes', 'disk'))).metadata.finalizers, ['kubernetes.io/pv-protection']);
+  await c.run(c.client.delete('persistentvolumeclaims', 'data', ns));
+  await c.clock.advance(10_000);
+  const held = await c.run(c.client.get<PersistentVolumeClaim>('persistentvolumeclaims', 'data', ns));
+  t.truthy(held.metadata.deletionTimestamp, 'Terminating while the pod uses it');
+  t.is((await c.run(c.client.get<PersistentVolume>('persistentvolumes', 'disk'))).status?.phase, 'Bound');
+  await c.run(c.client.delete('pods', 'user', { ...ns, gracePeriodSeconds: 0 }));
+  await c.until(async () => (await c.list('persistentvolumeclaims', ns)).length === 0, 60_000, 'the claim gone once its pod is');
+  await c.until(async () => (await c.run(c.client.get<PersistentVolume>('persistentvolumes', 'disk'))).status?.phase === 'Released', 30_000, 'the volume Released');
+});

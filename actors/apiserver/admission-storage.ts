@@ -1,8 +1,9 @@
-// Storage admission plugins: DefaultStorageClass (a claim created without storageClassName gets the
+// Storage admission plugins: StorageObjectInUseProtection (the protection finalizers on new claims
+// and volumes), DefaultStorageClass (a claim created without storageClassName gets the
 // cluster's default class, upstream plugin/pkg/admission/storage/storageclass/setdefault) and
 // PersistentVolumeClaimResize (plugin/pkg/admission/storage/persistentvolume/resize).
 import type { KubeObject } from '../../api/meta.ts';
-import { claimClass, isDefaultClass, type PersistentVolumeClaim, type StorageClass } from '../../api/kinds/storage.ts';
+import { claimClass, isDefaultClass, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER, type PersistentVolumeClaim, type StorageClass } from '../../api/kinds/storage.ts';
 import { compareQuantities, parseQuantity } from '../../api/quantity.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { forbidden } from '../../api/status.ts';
@@ -50,4 +51,11 @@ export function admitClaimResize(ctx: ServerContext, def: ResourceDef, obj: Kube
   const sc = cls ? (ctx.store.get(`/registry/storageclasses/${cls}`)?.value as StorageClass | undefined) : undefined;
   if (sc?.allowVolumeExpansion !== true)
     throw forbidden(qualified(def), name, 'only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
+}
+
+/** StorageObjectInUseProtection: a new claim or volume gets its protection finalizer. */
+export function addProtectionFinalizer(obj: KubeObject, plural: string): void {
+  const f = plural === 'persistentvolumes' ? PV_PROTECTION_FINALIZER : PVC_PROTECTION_FINALIZER;
+  const have = obj.metadata.finalizers ?? [];
+  if (!have.includes(f)) obj.metadata.finalizers = [...have, f];
 }

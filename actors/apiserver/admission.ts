@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../api/meta.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { forbidden, notFound } from '../../api/status.ts';
-import { admitClaimResize, setDefaultStorageClass } from './admission-storage.ts';
+import { addProtectionFinalizer, admitClaimResize, setDefaultStorageClass } from './admission-storage.ts';
 import { admitPodPriority, admitPriorityClass, keepPodPriority } from './admission-priority.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { applyLimitRangeDefaults } from './limit-range.ts';
@@ -30,6 +30,7 @@ export function admitCreate(ctx: ServerContext, def: ResourceDef, obj: KubeObjec
   if (def.plural === 'priorityclasses') admitPriorityClass(ctx, def, obj);
   if (def.plural === 'services') ctx.services.allocate(obj as never);
   if (def.plural === 'persistentvolumeclaims') setDefaultStorageClass(ctx, obj);
+  if (def.plural === 'persistentvolumeclaims' || def.plural === 'persistentvolumes') addProtectionFinalizer(obj, def.plural);
 }
 
 /** Runs the admission steps for an update of the whole object (not status); throws a StatusError to refuse it. */

@@ -11,6 +11,9 @@ export const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', '
 /** kubectl's short spelling of each access mode (GetAccessModesAsString). */
 export const ACCESS_MODE_SHORT: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
 
+/** The finalizers of StorageObjectInUseProtection: a claim used by a pod, a volume bound to a claim, stays while in use. */
+export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 /** The storage class annotation that marks the cluster's default class. */
 export const ANN_DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
 /** Set on a claim once the binder has bound it (value "yes"). */
