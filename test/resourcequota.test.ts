@@ -202,3 +202,23 @@ test('resourcequota - admission on update: a Service turned NodePort is charged 
   await client.update('services', { ...svc, spec: one });
   t.deepEqual((await client.get<ResourceQuota>('resourcequotas', 'np', { namespace: NS })).status?.used, { 'services.nodeports': '1' });
 });
+
+test('resourcequota - limit ranges: a claim outside the PersistentVolumeClaim bounds and a pod over the Pod maximum are 403', async (t) => {
+  const { client } = await startApi(t);
+  await client.create('limitranges', limitRange([{ type: 'PersistentVolumeClaim', min: { storage: '1Gi' }, max: { storage: '2Gi' } }, { type: 'Pod', max: { memory: '1Gi' } }]));
+  const claim = (name: string, storage: string): KubeObject => ({
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: NS }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+  });
+  const big = await t.throwsAsync(client.create('persistentvolumeclaims', claim('big', '5Gi')), { instanceOf: StatusError });
+  t.is(big.message, 'persistentvolumeclaims "big" is forbidden: maximum storage usage per PersistentVolumeClaim is 2Gi, but request is 5Gi');
+  const small = await t.throwsAsync(client.create('persistentvolumeclaims', claim('small', '500Mi')), { instanceOf: StatusError });
+  t.is(small.message, 'persistentvolumeclaims "small" is forbidden: minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 500Mi');
+  await client.create('persistentvolumeclaims', claim('ok', '1Gi'));
+  const twoContainers = pod('wide', { containers: [
+    { name: 'a', image: 'x', resources: { limits: { memory: '768Mi' } } },
+    { name: 'b', image: 'x', resources: { limits: { memory: '768Mi' } } },
+  ] });
+  const wide = await t.throwsAsync(client.create('pods', twoContainers), { instanceOf: StatusError });
+  t.is(wide.message, 'pods "wide" is forbidden: maximum memory usage per Pod is 1Gi, but limit is 1536Mi');
+  t.deepEqual((await client.list('persistentvolumeclaims', { namespace: NS })).items.map((c) => c.metadata.name), ['ok']);
+});
