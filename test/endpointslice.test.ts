@@ -7,13 +7,16 @@ import type { KubeObject } from '../api/meta.ts';
 import { rfc3339 } from '../api/names.ts';
 import { endpointSliceController } from '../actors/controllers/endpointslice/endpointslice.controller.ts';
 import { endpointSliceMirroringController } from '../actors/controllers/endpointslice/endpointslice-mirroring.controller.ts';
+import { garbageCollectorController } from '../actors/controllers/garbage-collector/garbage-collector.controller.ts';
+import { planSlices, portsKey } from '../actors/controllers/endpointslice/slices.plan.ts';
+import { MAX_ENDPOINTS_PER_SLICE } from '../actors/controllers/endpointslice/endpointslice.reconcile.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { startApi } from './helpers/api.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const NS = 'default';
 
-async function cluster(t: Parameters<typeof startApi>[0], maxEndpointsPerSlice?: number) {
+async function cluster(t: Parameters<typeof startApi>[0], maxEndpointsPerSlice?: number, gc = false) {
   const clock = new VirtualClock(T0);
   const env = await startApi(t, { clock });
   const run = async <R>(p: Promise<R>): Promise<R> => {
@@ -25,6 +28,7 @@ async function cluster(t: Parameters<typeof startApi>[0], maxEndpointsPerSlice?:
   const cm = env.process('controller-manager');
   cm.start(endpointSliceController, 'controller/endpointslice', { maxEndpointsPerSlice });
   cm.start(endpointSliceMirroringController, 'controller/endpointslicemirroring', undefined);
+  if (gc) cm.start(garbageCollectorController, 'controller/garbage-collector', undefined);
   await clock.advance(1_000);
   const api = env.client;
   /** The slices of a service (sorted by their first address), after the controllers settle. */
@@ -158,4 +162,39 @@ test('endpointslice mirroring - Endpoints of a service with a selector are not m
   );
   const got = await c.slices();
   t.deepEqual(got.map((s) => s.metadata.labels?.['endpointslice.kubernetes.io/managed-by']), ['endpointslice-controller.k8s.io']);
+});
+
+test('endpointslice - slices go with their service (garbage collector, by owner reference); a selector-less service gets none from the controller', async (t) => {
+  const c = await cluster(t, undefined, true);
+  await c.run(c.api.create('services', service({})));
+  await runningPod(c, 'web-1', 'n1', '10.0.0.1', true);
+  t.is((await c.slices()).length, 1);
+  await c.run(c.api.delete('services', 'web', { namespace: NS }));
+  await c.clock.advance(5_000);
+  t.deepEqual(await c.slices(), [], 'deleted with the service');
+  await c.run(c.api.create('services', service({ selector: undefined }, 'manual')));
+  t.deepEqual(await c.slices('manual'), [], 'no selector, no Endpoints: no slices');
+});
+
+test('endpointslice plan - 250 endpoints make slices of 100, 100 and 50; a port change reuses the slices instead of deleting and creating', (t) => {
+  const ports = [{ name: 'http', port: 8080, protocol: 'TCP' }];
+  const owner = {
+    addressTypes: ['IPv4'],
+    labels: { 'kubernetes.io/service-name': 'web' },
+    placeholder: true,
+    triggerTime: 0,
+    newSlice: (addressType: string, p: EndpointSlice['ports']): EndpointSlice => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { generateName: 'web-', namespace: NS }, addressType, endpoints: [], ports: p }),
+  };
+  const eps: Endpoint[] = Array.from({ length: 250 }, (_, i) => ({ addresses: [`10.0.${i >> 8}.${i & 255}`], conditions: { ready: true } }));
+  t.is(MAX_ENDPOINTS_PER_SLICE, 100);
+  const first = planSlices(owner, [], new Map([[portsKey('IPv4', ports), { ports, endpoints: eps }]]), MAX_ENDPOINTS_PER_SLICE);
+  t.deepEqual(first.create.map((s) => s.endpoints!.length), [100, 100, 50]);
+  t.deepEqual([first.update.length, first.delete.length], [0, 0]);
+  const existing = first.create.map((s, i) => ({ ...s, metadata: { ...s.metadata, name: `web-${i}`, labels: owner.labels } }));
+  const again = planSlices(owner, existing, new Map([[portsKey('IPv4', ports), { ports, endpoints: eps }]]), MAX_ENDPOINTS_PER_SLICE);
+  t.deepEqual([again.create.length, again.update.length, again.delete.length], [0, 0, 0], 'nothing changed: no writes');
+  const moved = [{ name: 'http', port: 9090, protocol: 'TCP' }];
+  const ported = planSlices(owner, existing, new Map([[portsKey('IPv4', moved), { ports: moved, endpoints: eps }]]), MAX_ENDPOINTS_PER_SLICE);
+  t.deepEqual([ported.create.length, ported.delete.length], [0, 0]);
+  t.deepEqual(ported.update.map((s) => [s.metadata.name, s.ports![0].port, s.endpoints!.length]).sort(), [['web-0', 9090, 50], ['web-1', 9090, 100], ['web-2', 9090, 100]]);
 });
