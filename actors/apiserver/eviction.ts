@@ -11,7 +11,7 @@ import type { ApiRequest, DeleteOptions } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { resourceFor } from '../../api/resources.ts';
 import { labelSelectorMatcher } from '../../api/selectors.ts';
-import { forbidden, internalError, isConflict, StatusError, type Status } from '../../api/status.ts';
+import { conflict, forbidden, internalError, isConflict, MODIFIED_MESSAGE, StatusError, type Status } from '../../api/status.ts';
 import type { ServerContext } from './context.ts';
 import { remove } from './deletion.ts';
 import { resourcePrefix } from './keys.ts';
@@ -74,9 +74,9 @@ async function addConditionAndDelete(ctx: ServerContext, podDef: ResourceDef, re
     const kv = getKV(ctx, podDef, req.namespace, req.name!);
     const pod = fromKV(kv) as Pod;
     const pre = opts.preconditions;
-    if (pre?.uid && pre.uid !== pod.metadata.uid) throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods "${req.name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${pod.metadata.uid}`);
-    if (pre?.resourceVersion && pre.resourceVersion !== pod.metadata.resourceVersion)
-      throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods "${req.name}": the object has been modified; please apply your changes to the latest version and try again`);
+    // The preconditions hold against the pod the condition is written to (upstream's getLatestPod).
+    if (pre?.uid && pre.uid !== pod.metadata.uid) throw conflict('pods', req.name!, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${pod.metadata.uid}`);
+    if (pre?.resourceVersion && pre.resourceVersion !== pod.metadata.resourceVersion) throw conflict('pods', req.name!, MODIFIED_MESSAGE);
     const conds = (pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
     const old = pod.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
     const cond = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: old?.status === 'True' ? old.lastTransitionTime : rfc3339(ctx.clock.now()) };
