@@ -1,9 +1,8 @@
 // The resource table: one ResourceDef per kind (names as kubectl knows them), and lookups by any of its names.
-import type { TSchema } from '@sinclair/typebox';
 import type { KubeObject } from './meta.ts';
 import type { ResourceDef } from './resource.ts';
-import type { FieldError } from './status.ts';
-import { dropNulls, structural, structuralUpdate } from './validation/structural.ts';
+import { def } from './resource-def.ts';
+import { POLICY_RESOURCES } from './resources-policy.ts';
 import { crdResourceDef } from './apiextensions/crd.ts';
 import { BindingSchema, validateBinding } from './kinds/binding.ts';
 import { ConfigMapSchema, defaultConfigMap, defaultSecret, SecretSchema, secretFields, validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './kinds/configmap.ts';
@@ -34,69 +33,8 @@ import { defaultPodTemplate, PodTemplateSchema, validatePodTemplate, validatePod
 import { defaultPriorityClass, PriorityClassSchema, validatePriorityClass, validatePriorityClassUpdate } from './kinds/priorityclass.ts';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass, PersistentVolumeClaimSchema, PersistentVolumeSchema, StorageClassSchema } from './kinds/storage.ts';
 import * as storageValidation from './kinds/storage-validation.ts';
-import { defaultIngressClass, defaultNetworkPolicy, IngressClassSchema, IngressSchema, NetworkPolicySchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networking.ts';
-import { defaultHPA, HorizontalPodAutoscalerSchema, validateHPA, validateHPAUpdate } from './kinds/autoscaling.ts';
-import { ClusterRoleSchema, defaultRoleBinding, RoleBindingSchema, RoleSchema, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate, RBAC_GROUP } from './kinds/rbac.ts';
-import { RuntimeClassSchema, validateRuntimeClass, validateRuntimeClassUpdate } from './kinds/runtimeclass.ts';
-import { defaultWebhookConfiguration, validateWebhookConfigurationUpdate, WebhookConfigurationSchema, webhookConfigurationValidator } from './kinds/webhook-config.ts';
-import { defaultValidatingAdmissionPolicy, defaultValidatingAdmissionPolicyBinding, validateAdmissionPolicyUpdate, ValidatingAdmissionPolicyBindingSchema, ValidatingAdmissionPolicySchema, validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './kinds/admission-policy.ts';
-import { defaultFlowSchema, defaultPriorityLevel, FlowSchemaSchema, PriorityLevelConfigurationSchema, validateFlowcontrolUpdate, validateFlowSchema, validatePriorityLevel } from './kinds/flowcontrol.ts';
-
-interface Names {
-  kind: string;
-  plural: string;
-  shortNames?: string[];
-  group?: string;
-  namespaced?: boolean;
-  hasStatus?: boolean;
-  singular?: string;
-  /** The served version when it is not v1 (autoscaling/v2). */
-  version?: string;
-}
-
-interface Behavior<T> {
-  schema: TSchema;
-  validate: (obj: T) => FieldError[];
-  validateUpdate?: (obj: T, old: T) => FieldError[];
-  defaults?: (obj: T) => void;
-  prepareForCreate?: (obj: T) => void;
-  prepareForUpdate?: (obj: T, old: T) => void;
-  fields?: Record<string, (obj: T) => string | undefined>;
-}
-
-function def<T>(n: Names, b: Behavior<T>): ResourceDef {
-  const group = n.group ?? '';
-  const d: ResourceDef<KubeObject> = {
-    kind: n.kind,
-    listKind: `${n.kind}List`,
-    plural: n.plural,
-    singular: n.singular ?? n.kind.toLowerCase(),
-    shortNames: n.shortNames ?? [],
-    group,
-    version: n.version ?? 'v1',
-    apiVersion: group ? `${group}/${n.version ?? 'v1'}` : (n.version ?? 'v1'),
-    namespaced: n.namespaced ?? true,
-    hasStatus: n.hasStatus ?? false,
-    schema: b.schema,
-    validate: structural(b.schema, b.validate) as unknown as ResourceDef['validate'],
-  };
-  if (b.validateUpdate) d.validateUpdate = structuralUpdate(b.schema, b.validateUpdate) as unknown as ResourceDef['validateUpdate'];
-  const defaults = b.defaults;
-  if (defaults)
-    d.defaults = (obj) => {
-      dropNulls(obj);
-      defaults(obj as T);
-    };
-  if (b.prepareForCreate) d.prepareForCreate = b.prepareForCreate as unknown as ResourceDef['prepareForCreate'];
-  if (b.prepareForUpdate) d.prepareForUpdate = b.prepareForUpdate as unknown as ResourceDef['prepareForUpdate'];
-  if (b.fields) d.fields = b.fields as unknown as ResourceDef['fields'];
-  return Object.freeze(d);
-}
 
 const APPS = 'apps';
-const NETWORKING = 'networking.k8s.io';
-const ADMISSION = 'admissionregistration.k8s.io';
-const FLOWCONTROL = 'flowcontrol.apiserver.k8s.io';
 
 const TABLE: readonly ResourceDef[] = [
   def({ kind: 'Pod', plural: 'pods', shortNames: ['po'], hasStatus: true }, {
@@ -178,49 +116,7 @@ const TABLE: readonly ResourceDef[] = [
   def({ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', shortNames: ['pdb'], group: 'policy', hasStatus: true }, {
     schema: PodDisruptionBudgetSchema, prepareForCreate: resetStatus, validate: validatePodDisruptionBudget, validateUpdate: validatePodDisruptionBudgetUpdate,
   }),
-  def({ kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], group: NETWORKING, hasStatus: true }, {
-    schema: IngressSchema, prepareForCreate: resetStatus, validate: validateIngress, validateUpdate: validateIngressUpdate,
-  }),
-  def({ kind: 'IngressClass', plural: 'ingressclasses', group: NETWORKING, namespaced: false }, {
-    schema: IngressClassSchema, defaults: defaultIngressClass, validate: validateIngressClass, validateUpdate: validateIngressClassUpdate,
-  }),
-  def({ kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'], group: NETWORKING }, {
-    schema: NetworkPolicySchema, defaults: defaultNetworkPolicy, validate: validateNetworkPolicy, validateUpdate: validateNetworkPolicyUpdate,
-  }),
-  def({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], group: 'autoscaling', version: 'v2', hasStatus: true }, {
-    schema: HorizontalPodAutoscalerSchema, defaults: defaultHPA, prepareForCreate: resetStatus, validate: validateHPA, validateUpdate: validateHPAUpdate,
-  }),
-  def({ kind: 'Role', plural: 'roles', group: RBAC_GROUP }, { schema: RoleSchema, validate: validateRole, validateUpdate: validateRoleUpdate }),
-  def({ kind: 'ClusterRole', plural: 'clusterroles', group: RBAC_GROUP, namespaced: false }, {
-    schema: ClusterRoleSchema, validate: validateClusterRole, validateUpdate: validateRoleUpdate,
-  }),
-  def({ kind: 'RoleBinding', plural: 'rolebindings', group: RBAC_GROUP }, {
-    schema: RoleBindingSchema, defaults: defaultRoleBinding, validate: validateRoleBinding, validateUpdate: validateRoleBindingUpdate,
-  }),
-  def({ kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', group: RBAC_GROUP, namespaced: false }, {
-    schema: RoleBindingSchema, defaults: defaultRoleBinding, validate: validateClusterRoleBinding, validateUpdate: validateRoleBindingUpdate,
-  }),
-  def({ kind: 'RuntimeClass', plural: 'runtimeclasses', group: 'node.k8s.io', namespaced: false }, {
-    schema: RuntimeClassSchema, validate: validateRuntimeClass, validateUpdate: validateRuntimeClassUpdate,
-  }),
-  def({ kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
-    schema: WebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, false), validate: webhookConfigurationValidator(false), validateUpdate: validateWebhookConfigurationUpdate,
-  }),
-  def({ kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
-    schema: WebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, true), validate: webhookConfigurationValidator(true), validateUpdate: validateWebhookConfigurationUpdate,
-  }),
-  def({ kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', group: ADMISSION, namespaced: false, hasStatus: true }, {
-    schema: ValidatingAdmissionPolicySchema, defaults: defaultValidatingAdmissionPolicy, prepareForCreate: resetStatus, validate: validateValidatingAdmissionPolicy, validateUpdate: validateAdmissionPolicyUpdate,
-  }),
-  def({ kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', group: ADMISSION, namespaced: false }, {
-    schema: ValidatingAdmissionPolicyBindingSchema, defaults: defaultValidatingAdmissionPolicyBinding, validate: validateValidatingAdmissionPolicyBinding, validateUpdate: validateAdmissionPolicyUpdate,
-  }),
-  def({ kind: 'FlowSchema', plural: 'flowschemas', group: FLOWCONTROL, namespaced: false, hasStatus: true }, {
-    schema: FlowSchemaSchema, defaults: defaultFlowSchema, validate: validateFlowSchema, validateUpdate: validateFlowcontrolUpdate,
-  }),
-  def({ kind: 'PriorityLevelConfiguration', plural: 'prioritylevelconfigurations', group: FLOWCONTROL, namespaced: false, hasStatus: true }, {
-    schema: PriorityLevelConfigurationSchema, defaults: defaultPriorityLevel, validate: validatePriorityLevel, validateUpdate: validateFlowcontrolUpdate,
-  }),
+  ...POLICY_RESOURCES,
   def({ kind: 'ResourceQuota', plural: 'resourcequotas', shortNames: ['quota'], hasStatus: true }, {
     schema: ResourceQuotaSchema, prepareForCreate: resetStatus, validate: validateResourceQuota, validateUpdate: validateResourceQuotaUpdate,
   }),

@@ -1,0 +1,63 @@
+// The resource table's networking, autoscaling, RBAC, RuntimeClass, admission and flowcontrol kinds (stored and
+// validated; admission policies enforced by the API server, ClusterRoles aggregated by their controller).
+import type { ResourceDef } from './resource.ts';
+import { def } from './resource-def.ts';
+import { defaultIngressClass, defaultNetworkPolicy, IngressClassSchema, IngressSchema, NetworkPolicySchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networking.ts';
+import { defaultHPA, HorizontalPodAutoscalerSchema, validateHPA, validateHPAUpdate } from './kinds/autoscaling.ts';
+import { ClusterRoleSchema, defaultRoleBinding, RoleBindingSchema, RoleSchema, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate, RBAC_GROUP } from './kinds/rbac.ts';
+import { RuntimeClassSchema, validateRuntimeClass, validateRuntimeClassUpdate } from './kinds/runtimeclass.ts';
+import { defaultWebhookConfiguration, validateWebhookConfigurationUpdate, WebhookConfigurationSchema, webhookConfigurationValidator } from './kinds/webhook-config.ts';
+import { defaultValidatingAdmissionPolicy, defaultValidatingAdmissionPolicyBinding, validateAdmissionPolicyUpdate, ValidatingAdmissionPolicyBindingSchema, ValidatingAdmissionPolicySchema, validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './kinds/admission-policy.ts';
+import { defaultFlowSchema, defaultPriorityLevel, FlowSchemaSchema, PriorityLevelConfigurationSchema, validateFlowcontrolUpdate, validateFlowSchema, validatePriorityLevel } from './kinds/flowcontrol.ts';
+import { resetStatus } from './kinds/workload-common.ts';
+
+const NETWORKING = 'networking.k8s.io';
+const ADMISSION = 'admissionregistration.k8s.io';
+const FLOWCONTROL = 'flowcontrol.apiserver.k8s.io';
+
+/** The ResourceDefs of these kinds, in table order. */
+export const POLICY_RESOURCES: readonly ResourceDef[] = [
+  def({ kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], group: NETWORKING, hasStatus: true }, {
+    schema: IngressSchema, prepareForCreate: resetStatus, validate: validateIngress, validateUpdate: validateIngressUpdate,
+  }),
+  def({ kind: 'IngressClass', plural: 'ingressclasses', group: NETWORKING, namespaced: false }, {
+    schema: IngressClassSchema, defaults: defaultIngressClass, validate: validateIngressClass, validateUpdate: validateIngressClassUpdate,
+  }),
+  def({ kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'], group: NETWORKING }, {
+    schema: NetworkPolicySchema, defaults: defaultNetworkPolicy, validate: validateNetworkPolicy, validateUpdate: validateNetworkPolicyUpdate,
+  }),
+  def({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], group: 'autoscaling', version: 'v2', hasStatus: true }, {
+    schema: HorizontalPodAutoscalerSchema, defaults: defaultHPA, prepareForCreate: resetStatus, validate: validateHPA, validateUpdate: validateHPAUpdate,
+  }),
+  def({ kind: 'Role', plural: 'roles', group: RBAC_GROUP }, { schema: RoleSchema, validate: validateRole, validateUpdate: validateRoleUpdate }),
+  def({ kind: 'ClusterRole', plural: 'clusterroles', group: RBAC_GROUP, namespaced: false }, {
+    schema: ClusterRoleSchema, validate: validateClusterRole, validateUpdate: validateRoleUpdate,
+  }),
+  def({ kind: 'RoleBinding', plural: 'rolebindings', group: RBAC_GROUP }, {
+    schema: RoleBindingSchema, defaults: defaultRoleBinding, validate: validateRoleBinding, validateUpdate: validateRoleBindingUpdate,
+  }),
+  def({ kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', group: RBAC_GROUP, namespaced: false }, {
+    schema: RoleBindingSchema, defaults: defaultRoleBinding, validate: validateClusterRoleBinding, validateUpdate: validateRoleBindingUpdate,
+  }),
+  def({ kind: 'RuntimeClass', plural: 'runtimeclasses', group: 'node.k8s.io', namespaced: false }, {
+    schema: RuntimeClassSchema, validate: validateRuntimeClass, validateUpdate: validateRuntimeClassUpdate,
+  }),
+  def({ kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
+    schema: WebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, false), validate: webhookConfigurationValidator(false), validateUpdate: validateWebhookConfigurationUpdate,
+  }),
+  def({ kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
+    schema: WebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, true), validate: webhookConfigurationValidator(true), validateUpdate: validateWebhookConfigurationUpdate,
+  }),
+  def({ kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', group: ADMISSION, namespaced: false, hasStatus: true }, {
+    schema: ValidatingAdmissionPolicySchema, defaults: defaultValidatingAdmissionPolicy, prepareForCreate: resetStatus, validate: validateValidatingAdmissionPolicy, validateUpdate: validateAdmissionPolicyUpdate,
+  }),
+  def({ kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', group: ADMISSION, namespaced: false }, {
+    schema: ValidatingAdmissionPolicyBindingSchema, defaults: defaultValidatingAdmissionPolicyBinding, validate: validateValidatingAdmissionPolicyBinding, validateUpdate: validateAdmissionPolicyUpdate,
+  }),
+  def({ kind: 'FlowSchema', plural: 'flowschemas', group: FLOWCONTROL, namespaced: false, hasStatus: true }, {
+    schema: FlowSchemaSchema, defaults: defaultFlowSchema, validate: validateFlowSchema, validateUpdate: validateFlowcontrolUpdate,
+  }),
+  def({ kind: 'PriorityLevelConfiguration', plural: 'prioritylevelconfigurations', group: FLOWCONTROL, namespaced: false, hasStatus: true }, {
+    schema: PriorityLevelConfigurationSchema, defaults: defaultPriorityLevel, validate: validatePriorityLevel, validateUpdate: validateFlowcontrolUpdate,
+  }),
+];
