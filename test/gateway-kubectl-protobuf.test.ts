@@ -78,3 +78,15 @@ test('gateway kubectl protobuf - create deployment, service clusterip|nodeport|e
   const exposed = await generated(t, g, ['expose', 'deployment', 'web', '--port=80'], 'services', 'web', 'default', 'json');
   t.like(exposed, { spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 80, protocol: 'TCP' }] } });
 });
+
+test('gateway kubectl protobuf - create cronjob: the body decodes to the dry run and is stored; a bad schedule is refused as upstream; get cj columns', async (t) => {
+  const g = await startGateway(t);
+  const cj = await generated(t, g, ['create', 'cronjob', 'nightly', '--image=busybox', '--schedule=0 3 * * *'], 'cronjobs', 'nightly', 'default');
+  t.like(cj.spec, { schedule: '0 3 * * *', concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
+  const bad = await g.kubectl(['create', 'cronjob', 'bad', '--image=busybox', '--schedule=0 3 * *']);
+  t.is(bad.stderr, 'error: failed to create cronjob: CronJob "bad" is invalid: spec.schedule: Invalid value: "0 3 * *": expected exactly 5 fields, found 4: [0 3 * *]\n');
+  const get = await g.kubectl(['get', 'cj']);
+  const rows = get.stdout.trimEnd().split('\n').map((l) => l.split(/ {2,}/));
+  t.deepEqual(rows[0], ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE']);
+  t.deepEqual(rows[1].slice(0, 6), ['nightly', '0 3 * * *', '<none>', 'False', '0', '<none>']);
+});

@@ -24,6 +24,7 @@ const KINDS: Readonly<Record<string, string>> = {
   'v1/ServiceAccount': 'ServiceAccount',
   'apps/v1/Deployment': 'Deployment',
   'batch/v1/Job': 'Job',
+  'batch/v1/CronJob': 'CronJob',
   'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
 };
 

@@ -1,9 +1,9 @@
-// k8s.io/api apps/v1 Deployment and batch/v1 Job (what `kubectl create deployment|job` send), as
+// k8s.io/api apps/v1 Deployment and batch/v1 Job and CronJob (what `kubectl create deployment|job|cronjob` send), as
 // field tables (see tables.ts). A Job's podFailurePolicy and successPolicy are left out: refused
 // with a 415 when sent.
 import type { Tables } from './tables.ts';
 
-/** Deployment and Job with the messages under them. */
+/** Deployment, Job and CronJob with the messages under them. */
 export const WORKLOADS: Tables = {
   Deployment: { 1: 'metadata ObjectMeta', 2: 'spec DeploymentSpec', 3: 'status DeploymentStatus' },
   DeploymentSpec: {
@@ -64,4 +64,19 @@ export const WORKLOADS: Tables = {
   },
   JobCondition: { 1: 'type', 2: 'status', 3: 'lastProbeTime Time', 4: 'lastTransitionTime Time', 5: 'reason', 6: 'message' },
   UncountedTerminatedPods: { 1: 'succeeded []string', 2: 'failed []string' },
+
+  CronJob: { 1: 'metadata ObjectMeta', 2: 'spec CronJobSpec', 3: 'status CronJobStatus' },
+  CronJobSpec: {
+    1: 'schedule',
+    8: 'timeZone *string',
+    2: 'startingDeadlineSeconds *int64',
+    3: 'concurrencyPolicy',
+    4: 'suspend *bool',
+    5: 'jobTemplate JobTemplateSpec',
+    6: 'successfulJobsHistoryLimit *int32',
+    7: 'failedJobsHistoryLimit *int32',
+  },
+  JobTemplateSpec: { 1: 'metadata ObjectMeta', 2: 'spec JobSpec' },
+  CronJobStatus: { 1: 'active []ObjectReference', 4: 'lastScheduleTime Time', 5: 'lastSuccessfulTime Time' },
+  ObjectReference: { 1: 'kind', 2: 'namespace', 3: 'name', 4: 'uid', 5: 'apiVersion', 6: 'resourceVersion', 7: 'fieldPath' },
 };
