@@ -148,3 +148,19 @@ test('storage cluster - a claim in use is protected: deleting it waits for its p
   await c.until(async () => (await c.list('persistentvolumeclaims', ns)).length === 0, 60_000, 'the claim gone once its pod is');
   await c.until(async () => (await c.run(c.client.get<PersistentVolume>('persistentvolumes', 'disk'))).status?.phase === 'Released', 30_000, 'the volume Released');
 });
+
+test('storage cluster - persistentVolumeClaimRetentionPolicy: whenScaled Delete removes a condemned pod\'s claims, whenDeleted Delete the rest with the set', async (t) => {
+  const c = await startSimCluster(t, { nodes: 2 });
+  const set = sts(2) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  set.spec.persistentVolumeClaimRetentionPolicy = { whenScaled: 'Delete', whenDeleted: 'Delete' };
+  await c.run(c.client.create('statefulsets', set));
+  const claims = async () => (await c.list('persistentvolumeclaims', { namespace: 'default' })).map((x) => x.metadata.name).sort();
+  await c.until(async () => (await c.list<Pod>('pods', { namespace: 'default' })).filter(isReady).length === 2, 120_000, '2 pods Ready');
+  t.deepEqual(await claims(), ['data-db-0', 'data-db-1']);
+  await c.run(c.client.patch('statefulsets', 'db', { spec: { replicas: 1 } }, { namespace: 'default' }));
+  await c.until(async () => (await claims()).length === 1, 120_000, 'the condemned pod\'s claim deleted');
+  t.deepEqual(await claims(), ['data-db-0']);
+  await c.run(c.client.delete('statefulsets', 'db', { namespace: 'default' }));
+  await c.until(async () => (await claims()).length === 0, 120_000, 'the rest deleted with the set');
+  t.pass();
+});

@@ -1,7 +1,7 @@
 // A StatefulSet's volumeClaimTemplates (upstream stateful_set_utils.go getPersistentVolumeClaims,
 // updateStorage, and StatefulPodControl.createPersistentVolumeClaims): claim `<template>-<set>-<ordinal>`
-// per template, made before the pod and kept when the pod goes (whenDeleted Delete gives the
-// claims the set as owner, so the garbage collector removes them with it).
+// per template, made before the pod and kept when the pod goes; with whenDeleted Delete the set
+// owns them, with whenScaled Delete a condemned pod does, so the garbage collector removes them.
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { PersistentVolumeClaim } from '../../../api/kinds/storage.ts';
 import type { StatefulSet } from '../../../api/kinds/statefulset.ts';
@@ -63,5 +63,26 @@ export async function createMissingClaims(ctx: ControllerContext<unknown>, set: 
       event(err);
       throw err;
     }
+  }
+}
+
+/** whenScaled Delete: a condemned pod's claims get the pod as owner, so the garbage collector removes them after it (upstream updateClaimOwnerRefForSetAndPod). */
+export async function giveClaimsToCondemnedPod(ctx: ControllerContext<unknown>, set: StatefulSet, pod: Pod): Promise<void> {
+  if (set.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') return;
+  for (const claim of claimsFor(set, ordinalOf(pod))) {
+    const ns = { namespace: set.metadata.namespace };
+    let have: PersistentVolumeClaim;
+    try {
+      have = await ctx.deps.client.get<PersistentVolumeClaim>('persistentvolumeclaims', claim.metadata.name!, ns);
+    } catch (err) {
+      if (isNotFound(err)) continue;
+      throw err;
+    }
+    // The set lets go (whenDeleted Delete made it an owner): the garbage collector waits for every owner.
+    const refs = have.metadata.ownerReferences ?? [];
+    const ownerReferences = refs.filter((r) => r.uid !== set.metadata.uid);
+    if (!ownerReferences.some((r) => r.uid === pod.metadata.uid)) ownerReferences.push({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, uid: pod.metadata.uid! });
+    if (ownerReferences.length === refs.length && ownerReferences.every((r, i) => r.uid === refs[i].uid)) continue;
+    await ctx.deps.client.patch('persistentvolumeclaims', have.metadata.name!, { metadata: { resourceVersion: have.metadata.resourceVersion, ownerReferences } }, ns);
   }
 }

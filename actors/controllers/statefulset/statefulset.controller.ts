@@ -16,8 +16,8 @@ import { ownerOrAdopters, selectingOwners } from '../shared/owner-keys.ts';
 import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef } from '../shared/ownership.ts';
 import { slowStart, throwIfAny } from '../shared/slow-start.ts';
-import { createMissingClaims } from './statefulset.claims.ts';
-import { identityLabels, isMemberOf, ordinalOf, STS_API_VERSION, STS_KIND } from './statefulset.pods.ts';
+import { createMissingClaims, giveClaimsToCondemnedPod } from './statefulset.claims.ts';
+import { identityLabels, inOrdinalRange, isMemberOf, ordinalOf, STS_API_VERSION, STS_KIND } from './statefulset.pods.ts';
 import { completeRollingUpdate, planStatefulSet, statusChanged, type SetAction } from './statefulset.reconcile.ts';
 import { statefulSetRevisions, truncateHistory } from './statefulset.revisions.ts';
 
@@ -51,8 +51,10 @@ async function apply(ctx: Ctx, set: StatefulSet, a: SetAction, wrote: (o: KubeOb
     if (a.op === 'create') {
       await createMissingClaims(ctx, set, a.pod);
       wrote(await ctx.deps.client.create('pods', a.pod));
+    } else if (a.op === 'delete') {
+      if (!inOrdinalRange(set, a.pod)) await giveClaimsToCondemnedPod(ctx, set, a.pod);
+      wrote(await ctx.deps.client.delete('pods', name!, { namespace }));
     }
-    else if (a.op === 'delete') wrote(await ctx.deps.client.delete('pods', name!, { namespace }));
     else wrote(await ctx.deps.client.patch('pods', name!, { metadata: { labels: identityLabels(set, ordinalOf(a.pod)), resourceVersion: a.pod.metadata.resourceVersion } }, { namespace }));
   } catch (err) {
     if (a.op === 'create' && isNamespaceTerminating(err)) return;
