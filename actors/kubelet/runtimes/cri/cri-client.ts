@@ -89,7 +89,8 @@ export type RuntimeRpcs = Record<(typeof RUNTIME_RPCS)[number], Rpc>;
 export type ImageRpcs = Record<(typeof IMAGE_RPCS)[number], Rpc>;
 
 let loaded: grpc.GrpcObject | undefined;
-function criPackage(): grpc.GrpcObject {
+/** The `runtime.v1` package of our CRI proto (its services, for clients and test servers). */
+export function criPackage(): grpc.GrpcObject {
   loaded ??= grpc.loadPackageDefinition(protoLoader.loadSync(PROTO, LOADER_OPTIONS));
   return (loaded.runtime as grpc.GrpcObject).v1 as grpc.GrpcObject;
 }
