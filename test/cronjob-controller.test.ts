@@ -63,6 +63,8 @@ test('cronjob - Allow: one Job per minute named <cronjob>-<minutes>, annotated, 
   t.like(st?.active?.[0], { kind: 'Job', apiVersion: 'batch/v1', namespace: 'default', uid: js[0].metadata.uid });
   t.is(st?.lastScheduleTime, rfc3339(starts[2]));
   t.deepEqual((await reasons('tick')).filter((r) => r.startsWith('SuccessfulCreate')), js.map((j) => `SuccessfulCreate: Created job ${j.metadata.name}`));
+  const sources = (await run(env.client.list<KubeObject & { source?: { component?: string } }>('events', ns))).items.map((e) => e.source?.component);
+  t.deepEqual([...new Set(sources)], ['cronjob-controller']);
 });
 
 test('cronjob - Forbid: no second Job while one runs (JobAlreadyActive); once it completes (SawCompletedJob) the missed activation starts late', async (t) => {

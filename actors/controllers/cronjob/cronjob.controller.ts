@@ -6,6 +6,7 @@ import type { Job } from '../../../api/kinds/job.ts';
 import { controllerRefOf } from '../../../api/meta.ts';
 import { CONTROLLER_INDEX, controllerIndexers, namespaceIndexers } from '../../../bus/indexers.ts';
 import { defineController } from '../../lib/controller.ts';
+import { EventRecorder } from '../../lib/events.ts';
 import { controllerKeys } from '../shared/owner-keys.ts';
 import { CRONJOB_KIND } from './cronjob.jobs.ts';
 import { cleanupFinishedJobs, syncCronJob } from './cronjob.sync.ts';
@@ -14,7 +15,7 @@ import { cleanupFinishedJobs, syncCronJob } from './cronjob.sync.ts';
 export type CronJobControllerInput = { workers?: number } | void;
 
 /** The CronJob controller actor (kind `controller/cronjob`). */
-export const cronJobController = defineController<CronJobControllerInput>({
+export const cronJobController = defineController<CronJobControllerInput, { events: EventRecorder }>({
   name: 'cronjob',
   watches: [
     { resource: 'cronjobs', indexers: namespaceIndexers },
@@ -22,7 +23,10 @@ export const cronJobController = defineController<CronJobControllerInput>({
     { resource: 'jobs', indexers: controllerIndexers, keys: (job) => controllerKeys(job, CRONJOB_KIND) },
   ],
   workers: (input) => input?.workers ?? 5,
-  async reconcile(key, ctx) {
+  // Its Events come from "cronjob-controller", as upstream's recorder names it.
+  init: (ctx) => ({ events: new EventRecorder(ctx.deps.client, { component: 'cronjob-controller' }, ctx.deps.clock, ctx.deps.rng.fork('cronjob-events'), ctx.deps.log) }),
+  async reconcile(key, base) {
+    const ctx = { ...base, events: base.state.events };
     const cached = ctx.cache<CronJob>('cronjobs').get(key);
     if (!cached) return;
     // Its Jobs: those it controls (upstream getJobsToBeReconciled matches the controller's name; the uid is stricter).
