@@ -3,10 +3,17 @@
 import { Environment } from '@marcbachmann/cel-js';
 
 /** The variables every admission expression may name (upstream's OptionalVariableDeclarations, authorizer aside). */
-export const ADMISSION_VARIABLES = ['object', 'oldObject', 'params', 'request', 'namespaceObject', 'variables'] as const;
+export const ADMISSION_VARIABLES = ['object', 'oldObject', 'request', 'namespaceObject', 'variables'] as const;
 
-const env = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true });
-for (const v of ADMISSION_VARIABLES) env.registerVariable(v, 'dyn');
+/** Returns an environment with the admission variables, and `params` when the policy has a paramKind (as upstream's HasParams). */
+function environment(params: boolean): Environment {
+  const e = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true });
+  for (const v of ADMISSION_VARIABLES) e.registerVariable(v, 'dyn');
+  if (params) e.registerVariable('params', 'dyn');
+  return e;
+}
+const withParams = environment(true);
+const withoutParams = environment(false);
 
 /** A compiled expression: call it with the activation (variable → CEL value). */
 export type CelProgram = (activation: Record<string, unknown>) => unknown;
@@ -23,8 +30,9 @@ export class CelEvalError extends Error {
 
 const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0];
 
-/** Returns the program of an expression, type-checked; throws CelCompileError. */
-export function compileCel(expression: string): CelProgram {
+/** Returns the program of an expression, type-checked (`params` declared only when asked); throws CelCompileError. */
+export function compileCel(expression: string, opts: { params?: boolean } = {}): CelProgram {
+  const env = opts.params === false ? withoutParams : withParams;
   let parsed: ReturnType<typeof env.parse>;
   try {
     parsed = env.parse(expression);
@@ -43,9 +51,9 @@ export function compileCel(expression: string): CelProgram {
 }
 
 /** Returns the field error detail of an expression that does not compile, or undefined when it does. */
-export function celCompileProblem(expression: string): string | undefined {
+export function celCompileProblem(expression: string, opts: { params?: boolean } = {}): string | undefined {
   try {
-    compileCel(expression);
+    compileCel(expression, opts);
     return undefined;
   } catch (err) {
     return `compilation failed: ${(err as Error).message}`;

@@ -157,6 +157,14 @@ test('policy expressions compile; rules, reasons and validations are required', 
   'spec.validations[0].reason: Unsupported value: "Teapot": supported values: "Forbidden", "Invalid", "RequestEntityTooLarge", "Unauthorized"',
   'spec.validations[0].message: Invalid value: "a\\nb": message must not contain line breaks',
 ]);
+test('api - validatingadmissionpolicies: params may be named only by a policy with a paramKind', (t) => {
+  const spec = { matchConstraints: constraints, validations: [{ expression: 'object.spec.replicas <= params.max' }] };
+  const errs = createErrors('validatingadmissionpolicies', vap(spec));
+  t.deepEqual(errs.map((e) => e.field), ['spec.validations[0].expression']);
+  t.regex(errs[0].message, /compilation failed: ERROR: <input>: .*params/);
+  t.deepEqual(createErrors('validatingadmissionpolicies', vap({ ...spec, paramKind: { apiVersion: 'v1', kind: 'ConfigMap' } })), []);
+});
+
 test('api - validatingadmissionpolicies: a CEL expression that does not compile is an Invalid value at its path', (t) => {
   const errs = createErrors('validatingadmissionpolicies', vap({ matchConstraints: constraints, validations: [{ expression: 'nosuch > 1' }, { expression: '' }] }));
   const e = errs.find((x) => x.field === 'spec.validations[0].expression');

@@ -32,9 +32,9 @@ interface CompiledPolicy {
   validations: CompiledValidation[];
 }
 
-const tryCompile = (e: string): CelProgram | undefined => {
+const tryCompile = (e: string, params: boolean): CelProgram | undefined => {
   try {
-    return compileCel(e);
+    return compileCel(e, { params });
   } catch {
     return undefined; // reported where it runs, as an error under the policy's failurePolicy
   }
@@ -53,15 +53,16 @@ export class PolicyCache {
     if (hit?.revision === kv.modRevision) return hit;
     const policy = kv.value as ValidatingAdmissionPolicy;
     const s = policy.spec ?? {};
+    const params = !!s.paramKind;
     const c: CompiledPolicy = {
       revision: kv.modRevision,
       policy,
-      conditions: (s.matchConditions ?? []).map((m) => ({ ...m, program: tryCompile(m.expression) })),
-      variables: (s.variables ?? []).map((v) => ({ ...v, program: tryCompile(v.expression) })),
+      conditions: (s.matchConditions ?? []).map((m) => ({ ...m, program: tryCompile(m.expression, params) })),
+      variables: (s.variables ?? []).map((v) => ({ ...v, program: tryCompile(v.expression, params) })),
       validations: (s.validations ?? []).map((v) => ({
         expression: v.expression,
-        program: tryCompile(v.expression),
-        messageProgram: v.messageExpression ? tryCompile(v.messageExpression) : undefined,
+        program: tryCompile(v.expression, params),
+        messageProgram: v.messageExpression ? tryCompile(v.messageExpression, params) : undefined,
         message: v.message,
         reason: v.reason,
       })),

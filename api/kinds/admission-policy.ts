@@ -98,9 +98,9 @@ function validateMatchResources(m: MatchResources | undefined, field: string, er
     });
 }
 
-function validateExpression(expr: string, field: string, errs: FieldError[], what = ''): void {
+function validateExpression(expr: string, params: boolean, field: string, errs: FieldError[], what = ''): void {
   if (!expr.trim()) return void errs.push(required(field, what));
-  const problem = celCompileProblem(expr);
+  const problem = celCompileProblem(expr, { params });
   if (problem) errs.push(invalidValue(field, expr, problem));
 }
 
@@ -121,11 +121,11 @@ function validateParamKind(pk: { apiVersion?: string; kind?: string }, errs: Fie
     errs.push(invalidValue(child(f, 'kind'), kind, `may have mixed case, but should otherwise match: ${isDNS1035Label(kind.toLowerCase()).join(',')}`));
 }
 
-function validateValidation(v: Validation, field: string, errs: FieldError[]): void {
-  validateExpression(v.expression ?? '', child(field, 'expression'), errs, 'expression is not specified');
+function validateValidation(v: Validation, params: boolean, field: string, errs: FieldError[]): void {
+  validateExpression(v.expression ?? '', params, child(field, 'expression'), errs, 'expression is not specified');
   const me = v.messageExpression;
   if (me !== undefined && me.length > 0 && !me.trim()) errs.push(invalidValue(child(field, 'messageExpression'), me, 'must be non-empty if specified'));
-  else if (me?.trim()) validateExpression(me, child(field, 'messageExpression'), errs);
+  else if (me?.trim()) validateExpression(me, params, child(field, 'messageExpression'), errs);
   const msg = v.message ?? '';
   if (msg.length > 0 && !msg.trim()) errs.push(invalidValue(child(field, 'message'), msg, 'message must be non-empty if specified'));
   else if (/[\n\r]/.test(msg.trim())) errs.push(invalidValue(child(field, 'message'), msg, 'message must not contain line breaks'));
@@ -137,6 +137,7 @@ export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy):
   const errs: FieldError[] = [];
   validateObjectMeta(p.metadata, { nameFn: nameIsDNSSubdomain, namespaced: false }, errs);
   const s = p.spec;
+  const params = !!s.paramKind;
   if (s.failurePolicy === undefined) errs.push(required('spec.failurePolicy'));
   else if (!['Fail', 'Ignore'].includes(s.failurePolicy)) errs.push(notSupported('spec.failurePolicy', s.failurePolicy, ['Fail', 'Ignore']));
   if (s.paramKind) validateParamKind(s.paramKind, errs);
@@ -150,7 +151,7 @@ export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy):
   const names = new Set<string>();
   conds.forEach((c, i) => {
     const f = index('spec.matchConditions', i);
-    validateExpression(c.expression ?? '', child(f, 'expression'), errs);
+    validateExpression(c.expression ?? '', params, child(f, 'expression'), errs);
     if (!c.name) errs.push(required(child(f, 'name')));
     else for (const m of isQualifiedName(c.name)) errs.push(invalidValue(child(f, 'name'), c.name, m));
     if (c.name && names.has(c.name)) errs.push(duplicate(child(f, 'name'), c.name));
@@ -160,12 +161,12 @@ export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy):
     const f = index('spec.variables', i);
     if (!v.name?.trim()) errs.push(required(child(f, 'name'), 'name is not specified'));
     else if (!CEL_IDENTIFIER.test(v.name)) errs.push(invalidValue(child(f, 'name'), v.name, 'name is not a valid CEL identifier'));
-    validateExpression(v.expression ?? '', child(f, 'expression'), errs, 'expression is not specified');
+    validateExpression(v.expression ?? '', params, child(f, 'expression'), errs, 'expression is not specified');
   });
   if (!s.validations?.length && !s.auditAnnotations?.length) {
     errs.push(required('spec.validations', 'validations or auditAnnotations must contain at least one item'));
     errs.push(required('spec.auditAnnotations', 'validations or auditAnnotations must contain at least one item'));
-  } else (s.validations ?? []).forEach((v, i) => validateValidation(v, index('spec.validations', i), errs));
+  } else (s.validations ?? []).forEach((v, i) => validateValidation(v, params, index('spec.validations', i), errs));
   return errs;
 }
 
