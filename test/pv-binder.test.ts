@@ -117,3 +117,14 @@ test('pv binder - a deleted claim releases its volume: Retain keeps it Released,
   t.is((await c.volume('drop')).status?.message, 'error getting deleter volume plugin for volume "drop": no deletable volume plugin matched');
   t.true((await c.events('drop')).includes('Warning VolumeFailedDelete error getting deleter volume plugin for volume "drop": no deletable volume plugin matched'));
 });
+
+test('pv binder - a claim made before any default class gets the default class once one exists (retroactive default)', async (t) => {
+  const c = await cluster(t);
+  await c.run(c.api.create('persistentvolumeclaims', pvc('early', '1Gi', ['ReadWriteOnce'], { storageClassName: undefined })));
+  await c.run(c.api.create('persistentvolumeclaims', pvc('none', '1Gi', ['ReadWriteOnce'], { storageClassName: '' })));
+  await c.until(async () => (await c.claim('early')).status?.phase === 'Pending' && (await c.events('early')).length > 0, 'looked at');
+  t.is((await c.claim('early')).spec.storageClassName, undefined);
+  await c.run(c.api.create('storageclasses', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'std', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'example.com/x' }));
+  await c.until(async () => (await c.claim('early')).spec.storageClassName === 'std', 'the default class assigned', 60_000);
+  t.is((await c.claim('none')).spec.storageClassName, '', 'an explicit "" keeps no class');
+});

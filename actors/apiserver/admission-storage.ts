@@ -3,21 +3,14 @@
 // cluster's default class, upstream plugin/pkg/admission/storage/storageclass/setdefault) and
 // PersistentVolumeClaimResize (plugin/pkg/admission/storage/persistentvolume/resize).
 import type { KubeObject } from '../../api/meta.ts';
-import { claimClass, isDefaultClass, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER, type PersistentVolumeClaim, type StorageClass } from '../../api/kinds/storage.ts';
+import { claimClass, defaultClassOf, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER, type PersistentVolumeClaim, type StorageClass } from '../../api/kinds/storage.ts';
 import { compareQuantities, parseQuantity } from '../../api/quantity.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { forbidden } from '../../api/status.ts';
 import { qualified, type ServerContext } from './context.ts';
 
-/** Returns the default class: of several, the newest, then the first by name (upstream GetDefaultClass). */
-export function defaultStorageClass(ctx: ServerContext): StorageClass | undefined {
-  const classes = ctx.store
-    .range('/registry/storageclasses/')
-    .kvs.map((kv) => kv.value as StorageClass)
-    .filter(isDefaultClass);
-  classes.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
-  return classes[0];
-}
+/** Returns the cluster's default class, if any. */
+export const defaultStorageClass = (ctx: ServerContext): StorageClass | undefined => defaultClassOf(ctx.store.range('/registry/storageclasses/').kvs.map((kv) => kv.value as StorageClass));
 
 /** Sets a new claim's storageClassName to the default class when it names none (an explicit "" stays). */
 export function setDefaultStorageClass(ctx: ServerContext, obj: KubeObject): void {

@@ -128,6 +128,13 @@ export function defaultStorageClass(sc: StorageClass): void {
 /** Returns true when a class is marked default (upstream IsDefaultAnnotation: only the exact "true"). */
 export const isDefaultClass = (sc: StorageClass): boolean => sc.metadata.annotations?.[ANN_DEFAULT_CLASS] === 'true';
 
+/** Returns the default class: of several, the newest, then the first by name (upstream GetDefaultClass). */
+export function defaultClassOf(classes: Iterable<StorageClass>): StorageClass | undefined {
+  const defaults = [...classes].filter(isDefaultClass);
+  defaults.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
+  return defaults[0];
+}
+
 /** Returns the class a claim asks for ("" = none; upstream GetPersistentVolumeClaimClass). */
 export const claimClass = (pvc: PersistentVolumeClaim): string => pvc.spec?.storageClassName ?? '';
 

@@ -4,7 +4,7 @@
 // hands claims of a class to its (external) provisioner, keeps phases and annotations, and
 // reclaims released volumes. Keys: a claim's `namespace/name`, a volume's `name`.
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../../api/kinds/storage.ts';
-import { ANN_BETA_STORAGE_PROVISIONER, ANN_STORAGE_PROVISIONER } from '../../../api/kinds/storage.ts';
+import { ANN_BETA_STORAGE_PROVISIONER, ANN_STORAGE_PROVISIONER, defaultClassOf } from '../../../api/kinds/storage.ts';
 import type { KubeObject } from '../../../api/meta.ts';
 import { keyOf } from '../../../bus/informer.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
@@ -31,9 +31,12 @@ async function syncClaim(key: string, ctx: Ctx) {
   const claim = ctx.state.claims.newest(key, ctx.cache<PersistentVolumeClaim>('persistentvolumeclaims').get(key));
   if (!claim) return void ctx.state.claims.forget(key);
   const classes = ctx.cache<StorageClass>('storageclasses');
-  const step = planClaim(claim, volumesOf(ctx), (n) => classes.get(n));
+  const step = planClaim(claim, volumesOf(ctx), (n) => classes.get(n), defaultClassOf(classes.list()));
   switch (step.op) {
     case 'none':
+      return;
+    case 'assignClass':
+      ctx.state.claims.wrote(await ctx.deps.client.update<PersistentVolumeClaim>('persistentvolumeclaims', { ...claim, spec: { ...claim.spec, storageClassName: step.storageClassName } }));
       return;
     case 'bind':
       return bind(ctx, step.volume, claim);

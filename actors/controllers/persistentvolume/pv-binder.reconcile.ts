@@ -22,6 +22,7 @@ export interface Note {
 export type ClaimStep =
   | { op: 'none' }
   | { op: 'pending'; note?: Note }
+  | { op: 'assignClass'; storageClassName: string }
   | { op: 'bind'; volume: PersistentVolume }
   | { op: 'provision'; provisioner: string; note: Note }
   | { op: 'bound'; volume: PersistentVolume }
@@ -58,10 +59,13 @@ export function planClaim(
   pvc: PersistentVolumeClaim,
   volumes: { get(name: string): PersistentVolume | undefined; all(): Iterable<PersistentVolume> },
   classOf: (name: string) => StorageClass | undefined,
+  defaultClass?: StorageClass,
 ): ClaimStep {
   const name = pvc.spec?.volumeName ?? '';
   if (ann(pvc, ANN_BIND_COMPLETED) !== 'yes') {
     if (!name) {
+      // A claim made before any default class existed gets it now (upstream's retroactive default class).
+      if (pvc.spec?.storageClassName === undefined && defaultClass) return { op: 'assignClass', storageClassName: defaultClass.metadata.name! };
       const cls = claimClass(pvc);
       const sc = cls ? classOf(cls) : undefined;
       const delay = isDelayBinding(sc);
