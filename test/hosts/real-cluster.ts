@@ -32,7 +32,9 @@ export interface RealCluster {
   client: ApiClient;
   /** Starts node `n`'s process again (after it was killed), with the same flags; waits until it runs. */
   restartNode(n: RealNode): Promise<HostProc>;
-  /** `kubus exec POD -- sh -c SCRIPT` from the test process (over the bus, then CRI streaming on the pod's node). */
+  /** `kubus ARGS...` from the test process, against this cluster. */
+  kubus(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** `kubus exec POD -- sh -c SCRIPT` (over the bus, then CRI streaming on the pod's node). */
   exec(pod: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
@@ -71,11 +73,12 @@ export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): 
     30_000,
     200,
   );
-  const exec = (pod: string, script: string) => runKubus([...at, 'exec', pod, '--', 'sh', '-c', script]);
+  const kubus = (args: string[]) => runKubus([...at, ...args]);
+  const exec = (pod: string, script: string) => kubus(['exec', pod, '--', 'sh', '-c', script]);
   const restartNode = async (n: RealNode) => {
     n.proc = startNode(n.host, n.name);
     await n.proc.waitFor(/node\(s\) .* running/, 90_000);
     return n.proc;
   };
-  return { hosts: hs, natsUrl: nats.url, controlPlane, nodes, bus, client, restartNode, exec };
+  return { hosts: hs, natsUrl: nats.url, controlPlane, nodes, bus, client, restartNode, kubus, exec };
 }

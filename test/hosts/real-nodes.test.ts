@@ -92,10 +92,13 @@ test('hosts - real containerd nodes on two hosts: pods reach each other by pod I
     t.true(p.status?.podIP?.startsWith(`${prefix}.`), `${p.metadata.name}'s IP ${p.status?.podIP} is of ${p.spec.nodeName}'s CIDR ${cidr.get(p.spec.nodeName!)}`);
   }
 
-  // Pod IP to pod IP across the hosts, both ways (no NAT between pods: the page is the pod's name).
+  // Pod IP to pod IP across the hosts, both ways (the page is the serving pod's name).
   const [far, near] = [on(victim)[0]!, on(keep)[0]!];
   const there = await c.exec('client', `wget -qO- http://${far.status!.podIP}:8080/`);
   t.is(there.stdout.trim(), far.metadata.name!, `client on ${keep.name} → ${far.metadata.name} on ${victim.name}: ${there.stderr}`);
+  // No NAT between pods: httpd -v logs the client pod's own IP (it listens on IPv6 too, hence ::ffff:).
+  const clientIP = (await c.client.get<Pod>('pods', 'client', { namespace: 'default' })).status!.podIP!;
+  t.true((await c.kubus(['logs', far.metadata.name!])).stdout.includes(`[::ffff:${clientIP}]:`), `${far.metadata.name} saw the client pod's IP ${clientIP}`);
   const back = await c.exec(far.metadata.name!, `wget -qO- http://${near.status!.podIP}:8080/`);
   t.is(back.stdout.trim(), near.metadata.name!, `${far.metadata.name} on ${victim.name} → ${near.metadata.name} on ${keep.name}: ${back.stderr}`);
 

@@ -32,12 +32,12 @@ export const statefulSet = (name: string, replicas: number, tolerationSeconds?: 
   spec: { replicas, serviceName: name, selector: { matchLabels: { app: name } }, template: template(name, tolerationSeconds) },
 });
 
-/** A real container (busybox, imported on every containerd node): httpd on 8080 answering with its pod's name, Ready once it serves. */
+/** A real container (busybox, imported on every containerd node): httpd on 8080 answering with its pod's name and logging each client, Ready once it serves. */
 export const httpd = {
   name: 'httpd',
   image: 'busybox',
   imagePullPolicy: 'Never',
-  command: ['sh', '-c', 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 8080 -h /w'],
+  command: ['sh', '-c', 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -v -p 8080 -h /w'],
   readinessProbe: { httpGet: { path: '/index.html', port: 8080 }, periodSeconds: 1 },
 };
 
