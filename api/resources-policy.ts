@@ -2,8 +2,8 @@
 // validated; admission policies enforced by the API server, ClusterRoles aggregated by their controller).
 import type { ResourceDef } from './resource.ts';
 import { def } from './resource-def.ts';
-import { defaultIngressClass, defaultNetworkPolicy, IngressClassSchema, IngressSchema, NetworkPolicySchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networking.ts';
-import { defaultHPA, HorizontalPodAutoscalerSchema, validateHPA, validateHPAUpdate } from './kinds/autoscaling.ts';
+import { defaultIngressClass, defaultNetworkPolicy, prepareIngressForCreate, IngressClassSchema, IngressSchema, NetworkPolicySchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networking.ts';
+import { defaultHPA, HorizontalPodAutoscalerSchema, prepareHPAForCreate, validateHPA, validateHPAUpdate } from './kinds/autoscaling.ts';
 import { ClusterRoleSchema, defaultRoleBinding, RoleBindingSchema, RoleSchema, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate, RBAC_GROUP } from './kinds/rbac.ts';
 import { RuntimeClassSchema, validateRuntimeClass, validateRuntimeClassUpdate } from './kinds/runtimeclass.ts';
 import { defaultWebhookConfiguration, validateWebhookConfigurationUpdate, WebhookConfigurationSchema, webhookConfigurationValidator } from './kinds/webhook-config.ts';
@@ -18,7 +18,7 @@ const FLOWCONTROL = 'flowcontrol.apiserver.k8s.io';
 /** The ResourceDefs of these kinds, in table order. */
 export const POLICY_RESOURCES: readonly ResourceDef[] = [
   def({ kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], group: NETWORKING, hasStatus: true }, {
-    schema: IngressSchema, prepareForCreate: resetStatus, validate: validateIngress, validateUpdate: validateIngressUpdate,
+    schema: IngressSchema, prepareForCreate: prepareIngressForCreate, validate: validateIngress, validateUpdate: validateIngressUpdate,
   }),
   def({ kind: 'IngressClass', plural: 'ingressclasses', group: NETWORKING, namespaced: false }, {
     schema: IngressClassSchema, defaults: defaultIngressClass, validate: validateIngressClass, validateUpdate: validateIngressClassUpdate,
@@ -27,7 +27,7 @@ export const POLICY_RESOURCES: readonly ResourceDef[] = [
     schema: NetworkPolicySchema, defaults: defaultNetworkPolicy, validate: validateNetworkPolicy, validateUpdate: validateNetworkPolicyUpdate,
   }),
   def({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], group: 'autoscaling', version: 'v2', hasStatus: true }, {
-    schema: HorizontalPodAutoscalerSchema, defaults: defaultHPA, prepareForCreate: resetStatus, validate: validateHPA, validateUpdate: validateHPAUpdate,
+    schema: HorizontalPodAutoscalerSchema, defaults: defaultHPA, prepareForCreate: prepareHPAForCreate, validate: validateHPA, validateUpdate: validateHPAUpdate,
   }),
   def({ kind: 'Role', plural: 'roles', group: RBAC_GROUP }, { schema: RoleSchema, validate: validateRole, validateUpdate: validateRoleUpdate }),
   def({ kind: 'ClusterRole', plural: 'clusterroles', group: RBAC_GROUP, namespaced: false }, {

@@ -34,3 +34,34 @@ test('kinds kubectl - apply, get columns, and a refused RoleBinding', async (t) 
   t.is(bad.code, 1);
   t.is(bad.stderr, 'The RoleBinding "bad" is invalid: roleRef.kind: Unsupported value: "Pod": supported values: "Role", "ClusterRole"\n');
 });
+
+test('kinds kubectl - create role, clusterrole (aggregated), rolebinding, clusterrolebinding and ingress: their protobuf bodies are read', async (t) => {
+  const g = await startGateway(t);
+  const run = async (args: string[]) => {
+    const r = await g.kubectl(args);
+    t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  t.is(await run(['create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods,deployments.apps']), 'role.rbac.authorization.k8s.io/pod-reader created\n');
+  t.is(await run(['create', 'clusterrole', 'monitoring', '--aggregation-rule=rbac.example.com/aggregate-to-monitoring=true']), 'clusterrole.rbac.authorization.k8s.io/monitoring created\n');
+  t.is(await run(['create', 'rolebinding', 'rb', '--role=pod-reader', '--user=jane', '--serviceaccount=default:default']), 'rolebinding.rbac.authorization.k8s.io/rb created\n');
+  t.is(await run(['create', 'clusterrolebinding', 'crb', '--clusterrole=monitoring', '--group=devs']), 'clusterrolebinding.rbac.authorization.k8s.io/crb created\n');
+  t.is(await run(['create', 'ingress', 'simple', '--class=nginx', '--rule=foo.com/bar=svc1:8080,tls=my-cert']), 'ingress.networking.k8s.io/simple created\n');
+  const role = JSON.parse(await run(['get', 'role', 'pod-reader', '-o', 'json']));
+  t.deepEqual(role.rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }, { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] }]);
+  const cr = JSON.parse(await run(['get', 'clusterrole', 'monitoring', '-o', 'json']));
+  t.deepEqual(cr.aggregationRule, { clusterRoleSelectors: [{ matchLabels: { 'rbac.example.com/aggregate-to-monitoring': 'true' } }] });
+  const rb = JSON.parse(await run(['get', 'rolebinding', 'rb', '-o', 'json']));
+  t.deepEqual(rb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' });
+  t.deepEqual(rb.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'jane' }, { kind: 'ServiceAccount', name: 'default', namespace: 'default' }]);
+  t.deepEqual(JSON.parse(await run(['get', 'clusterrolebinding', 'crb', '-o', 'json'])).subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'devs' }]);
+  const ing = JSON.parse(await run(['get', 'ingress', 'simple', '-o', 'json']));
+  t.deepEqual(ing.spec, {
+    ingressClassName: 'nginx',
+    rules: [{ host: 'foo.com', http: { paths: [{ path: '/bar', pathType: 'Exact', backend: { service: { name: 'svc1', port: { number: 8080 } } } }] } }],
+    tls: [{ hosts: ['foo.com'], secretName: 'my-cert' }],
+  });
+  t.deepEqual(ing.status, { loadBalancer: {} });
+  const described = await run(['describe', 'role', 'pod-reader']);
+  t.regex(described, /^PolicyRule:\n  Resources +Non-Resource URLs +Resource Names +Verbs\n  -+ +-+ +-+ +-+\n  pods +\[\] +\[\] +\[get list\]\n  deployments\.apps +\[\] +\[\] +\[get list\]\n$/m);
+});

@@ -158,6 +158,11 @@ export function validateHPA(hpa: HorizontalPodAutoscaler): FieldError[] {
   return errs;
 }
 
+/** Resets an HPA's status on create, as upstream's strategy (desiredReplicas has no omitempty). */
+export function prepareHPAForCreate(hpa: HorizontalPodAutoscaler): void {
+  if (isObj(hpa)) hpa.status = { desiredReplicas: 0 };
+}
+
 /** Returns the update-only field errors of an HPA. */
 export function validateHPAUpdate(hpa: HorizontalPodAutoscaler, old: HorizontalPodAutoscaler): FieldError[] {
   const errs: FieldError[] = [];

@@ -127,6 +127,11 @@ export function validateIngress(ing: Ingress): FieldError[] {
   return errs;
 }
 
+/** Resets an Ingress's status on create, as upstream's strategy: an empty load balancer status. */
+export function prepareIngressForCreate(ing: Ingress): void {
+  if (isObj(ing)) ing.status = { loadBalancer: {} };
+}
+
 /** Returns the update-only field errors of an Ingress. */
 export function validateIngressUpdate(ing: Ingress, old: Ingress): FieldError[] {
   const errs: FieldError[] = [];

@@ -4,6 +4,7 @@
 import { CORE } from './core.tables.ts';
 import { META } from './meta.tables.ts';
 import { POD_EXTRAS } from './pod-extras.tables.ts';
+import { RBAC_NETWORKING } from './rbac-networking.tables.ts';
 import { SCHEDULING } from './scheduling.tables.ts';
 import type { Table, Tables } from './tables.ts';
 import { bad, envelope, fields, packed, type Field } from './wire.ts';
@@ -26,6 +27,11 @@ const KINDS: Readonly<Record<string, string>> = {
   'batch/v1/Job': 'Job',
   'batch/v1/CronJob': 'CronJob',
   'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
+  'networking.k8s.io/v1/Ingress': 'Ingress',
 };
 
 /** apimachinery's messages whose JSON is not an object: each is read with its table, then given its JSON form. */
@@ -40,7 +46,7 @@ const SPECIAL: Readonly<Record<string, { table: Table; json: (m: Record<string, 
   FieldsV1: { table: { 1: 'raw *bytes' }, json: (m) => parseJson(Buffer.from((m.raw as string | undefined) ?? '', 'base64')) },
 };
 
-const TABLES: Tables = { ...META, ...CORE, ...POD_EXTRAS, ...WORKLOADS, ...SCHEDULING, ...Object.fromEntries(Object.entries(SPECIAL).map(([k, v]) => [k, v.table])) };
+const TABLES: Tables = { ...META, ...CORE, ...POD_EXTRAS, ...WORKLOADS, ...SCHEDULING, ...RBAC_NETWORKING, ...Object.fromEntries(Object.entries(SPECIAL).map(([k, v]) => [k, v.table])) };
 
 type Spec = { json: string; type: string; repeated: boolean; map: boolean; ptr: boolean };
 
