@@ -1,7 +1,7 @@
 // The `ip` commands of the hosts harness: a bridge per run, a network namespace per host with a
 // veth on that bridge, and the sweep of what a killed run left behind.
 import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killAll, withDescendants } from '../../runtime/containerd-cleanup.ts';
 
@@ -153,6 +153,9 @@ export function removeNet(id: number): void {
   ipQuiet('link', 'del', `kbr-${id}`);
   rmSync(join(CLAIMS, String(id)), { force: true });
 }
+
+/** Whether run `id` is claimed (by a live run: sweepStale removes the claims of dead ones). */
+export const claimed = (id: number) => existsSync(join(CLAIMS, String(id)));
 
 /** Removes the runs whose owner process is gone (a runner killed before its cleanup); returns their ids. */
 export function sweepStale(): number[] {

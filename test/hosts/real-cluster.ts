@@ -4,10 +4,12 @@
 // pod CIDR, bridge, host-gw routes to the other nodes' CIDRs and kube-proxy tables, all inside that
 // host's namespace. Teardown kills each node host and removes what its containerd left.
 import type { ExecutionContext } from 'ava';
+import { existsSync, readdirSync } from 'node:fs';
 import type { Node } from '../../api/kinds/node.ts';
 import { ApiClient } from '../../bus/client.ts';
 import { NatsBus } from '../../bus/nats-bus.ts';
 import { startNatsServer } from '../../runtime/nats-server.ts';
+import { NODE_STATE_DIR } from '../../runtime/node-cri.ts';
 import { isReady } from '../helpers/cluster.ts';
 import { cleanUpNode } from '../helpers/containerd-node.ts';
 import { runKubus } from '../helpers/proc.ts';
@@ -15,6 +17,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { LIFECYCLE, LOG, PERIODS, s } from './cluster.ts';
 import { hosts, type Hosts, type TestHost } from './harness.ts';
 import type { HostProc } from './host-proc.ts';
+import { claimed } from './netns.ts';
 
 /** A node host: one containerd node named as the host (so its dirs, cgroups and tables are this run's own). */
 export interface RealNode {
@@ -38,9 +41,19 @@ export interface RealCluster {
   exec(pod: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
+/** Removes what containerd nodes of dead runs left (the harness's sweep removes their namespaces, not their containerd's dirs, shims, mounts and cgroups). */
+function sweepStaleNodes(): void {
+  if (!existsSync(NODE_STATE_DIR)) return;
+  for (const name of readdirSync(NODE_STATE_DIR)) {
+    const id = /^kh-(\d+)-\d+$/.exec(name)?.[1];
+    if (id && !claimed(Number(id))) cleanUpNode(name);
+  }
+}
+
 /** Builds the cluster (1 + `nodeHosts` hosts, default 2 node hosts) and waits until every node is Ready with a pod CIDR. */
 export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): Promise<RealCluster> {
   const hs = await hosts(t, 1 + nodeHosts);
+  sweepStaleNodes();
   const [cp, ...nodeHs] = hs;
   const nats = await startNatsServer({ netns: cp!.name, host: cp!.ip, port: 4222 });
   t.teardown(() => nats.stop('SIGKILL'));
