@@ -9,7 +9,7 @@ import { endpointSliceController } from '../actors/controllers/endpointslice/end
 import { endpointSliceMirroringController } from '../actors/controllers/endpointslice/endpointslice-mirroring.controller.ts';
 import { garbageCollectorController } from '../actors/controllers/garbage-collector/garbage-collector.controller.ts';
 import { planSlices, portsKey } from '../actors/controllers/endpointslice/slices.plan.ts';
-import { MAX_ENDPOINTS_PER_SLICE } from '../actors/controllers/endpointslice/endpointslice.reconcile.ts';
+import { desiredFromPods, MAX_ENDPOINTS_PER_SLICE } from '../actors/controllers/endpointslice/endpointslice.reconcile.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { startApi } from './helpers/api.ts';
 
@@ -197,4 +197,12 @@ test('endpointslice plan - 250 endpoints make slices of 100, 100 and 50; a port 
   const ported = planSlices(owner, existing, new Map([[portsKey('IPv4', moved), { ports: moved, endpoints: eps }]]), MAX_ENDPOINTS_PER_SLICE);
   t.deepEqual([ported.create.length, ported.delete.length], [0, 0]);
   t.deepEqual(ported.update.map((s) => [s.metadata.name, s.ports![0].port, s.endpoints!.length]).sort(), [['web-0', 9090, 50], ['web-1', 9090, 100], ['web-2', 9090, 100]]);
+});
+
+test('endpointslice reconcile - a pod address that is no IP is left out instead of failing the slice', (t) => {
+  const svc = { ...service({}), metadata: { name: 'web', namespace: NS, uid: 'u' } } as unknown as Parameters<typeof desiredFromPods>[0];
+  const pod = (name: string, ip: string) =>
+    ({ metadata: { name, namespace: NS, labels: { app: 'web' } }, spec: { containers: [] }, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] } }) as unknown as Pod;
+  const { groups } = desiredFromPods(svc, [pod('a', '10.0.0.256'), pod('b', '10.0.0.2')], () => undefined);
+  t.deepEqual([...groups.values()].flatMap((g) => g.endpoints.map((e) => e.addresses[0])), ['10.0.0.2']);
 });

@@ -18,14 +18,15 @@ export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 /** The node label an endpoint's zone comes from. */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
-const familyType = (ip: string) => (ipFamily(ip) === 6 ? 'IPv6' : 'IPv4');
+/** Returns an IP's address type, or undefined for what is no IP (such a pod address is left out rather than failing the whole slice). */
+const familyType = (ip: string) => ({ 4: 'IPv4', 6: 'IPv6' } as Record<number, string>)[ipFamily(ip)];
 
 /** Returns the address types of a service's slices: its IP families, else its cluster IP's, else IPv4 (upstream getAddressTypesForService). */
 export function addressTypesOf(svc: Service): string[] {
   const fams = svc.spec.ipFamilies ?? [];
   if (fams.length) return fams.map((f) => (f === 'IPv6' ? 'IPv6' : 'IPv4'));
   const ip = svc.spec.clusterIP;
-  return [ip && ip !== 'None' && ipFamily(ip) ? familyType(ip) : 'IPv4'];
+  return [(ip && ip !== 'None' && familyType(ip)) || 'IPv4'];
 }
 
 /** Returns the labels every slice of the service carries: the service's own, the service name, the manager, and headless when it is. */
