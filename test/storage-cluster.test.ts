@@ -6,6 +6,9 @@ import test from 'ava';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { PersistentVolume, PersistentVolumeClaim } from '../api/kinds/storage.ts';
 import type { KubeObject } from '../api/meta.ts';
+import type { ExplainReply } from '../actors/scheduler/explain.ts';
+import { SCHEDULER_EXPLAIN } from '../bus/subjects.ts';
+import { renderExplain } from '../cli/commands/explain.ts';
 import { isReady, startSimCluster } from './helpers/cluster.ts';
 
 const sts = (replicas: number): KubeObject => ({
@@ -50,6 +53,12 @@ test('storage cluster - StatefulSet claims are provisioned on the pods\' nodes, 
   t.true(events.includes('SuccessfulCreate create Claim data-db-0 Pod db-0 in StatefulSet db success'));
   t.true(events.some((e) => e.startsWith('ProvisioningSucceeded Successfully provisioned volume pvc-')));
   t.true(events.includes('WaitForFirstConsumer waiting for first consumer to be created before binding'));
+
+  // `kubus explain`: the other nodes fail VolumeBinding for a pod whose volume is pinned to its node.
+  const reply = (await c.run(c.client.bus.request<ExplainReply>(SCHEDULER_EXPLAIN, { namespace: 'default', name: 'db-0' }))).data;
+  const text = renderExplain(reply);
+  for (const n of ['node-0', 'node-1', 'node-2'].filter((x) => x !== nodeOf.get('db-0')))
+    t.regex(text, new RegExp(`^${n}\\s+VolumeBinding: node\\(s\\) had volume node affinity conflict`, 'm'), text);
 
   // A deleted pod comes back on the node that holds its volume, with the same claim.
   const uid = (await pods()).find((p) => p.metadata.name === 'db-1')!.metadata.uid;

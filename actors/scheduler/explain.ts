@@ -64,6 +64,7 @@ function viewWithout(view: ClusterView, key: string, nodeName: string): ClusterV
       for (const n of view.nodesWithRequiredAntiAffinityPods()) if (n !== orig || copy.podsWithRequiredAntiAffinity > 0) yield swap(n);
     },
     namespaceLabels: (ns) => view.namespaceLabels(ns),
+    volumes: view.volumes,
   };
 }
 
