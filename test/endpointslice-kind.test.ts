@@ -116,4 +116,9 @@ test('endpointslice - real kubectl lists them with the same columns and describe
   t.is(described.code, 0, described.stderr);
   const stored = await env.client.get('endpointslices', 'web-abc', { namespace: 'default' });
   t.is(described.stdout, describe('endpointslices', stored, [], Date.now()));
+  // kubectl describe service reads the service's slices through the gateway.
+  await env.client.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } } as KubeObject);
+  const svc = await env.kubectl(['describe', 'service', 'web', '-n', 'default']);
+  t.is(svc.code, 0, svc.stderr);
+  t.regex(svc.stdout, /^Endpoints:\s+10\.244\.1\.5:8080$/m);
 });
