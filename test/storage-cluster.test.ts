@@ -104,7 +104,7 @@ test('storage cluster - VolumeBinding: unbound Immediate claims, volume node aff
   await pod('c', 'nothing');
   const msg = async (name: string) => condition(await c.run(c.client.get<Pod>('pods', name, ns)))?.message;
   await c.until(async () => !!(await msg('a')) && !!(await msg('b')) && !!(await msg('c')), 60_000, 'all three unschedulable');
-  t.is(await msg('a'), '0/2 nodes are available: 2 pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
+  t.is(await msg('a'), '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
   t.is(await msg('b'), '0/2 nodes are available: 2 node(s) had volume node affinity conflict. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
   t.is(await msg('c'), "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.");
 

@@ -7,6 +7,8 @@ export function fitErrorMessage(numAllNodes: number, statuses: Iterable<Status |
   const counts = new Map<string, number>();
   let explicit = 0;
   for (const s of statuses) {
+    // A PreFilter rejection is the same for every node: upstream prints its reasons once, uncounted.
+    if (!Array.isArray(s) && (s as Status).preFilter) return `0/${numAllNodes} nodes are available: ${(s as Status).reasons.join(', ')}.${postFilter ? ` ${postFilter}` : ''}`;
     explicit++;
     for (const r of Array.isArray(s) ? s : (s as Status).reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
   }

@@ -99,6 +99,8 @@ export interface Status {
   plugin: string;
   code: StatusCode;
   reasons: readonly string[];
+  /** Set when the pod failed the plugin's PreFilter: every node gets this status, and the message names it once. */
+  preFilter?: boolean;
 }
 
 /** Returned by preFilter/preScore when the plugin has nothing to do for this pod (upstream Skip). */

@@ -14,7 +14,7 @@ export const ERR_UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolume
 /** The provisioner name that means "static volumes only" (upstream NotSupportedProvisioner). */
 export const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
 
-const status = (reason: string): Status => ({ plugin: 'VolumeBinding', code: 'UnschedulableAndUnresolvable', reasons: [reason] });
+const status = (reason: string, preFilter = false): Status => ({ plugin: 'VolumeBinding', code: 'UnschedulableAndUnresolvable', reasons: [reason], ...(preFilter ? { preFilter } : {}) });
 const NODE_CONFLICT = status(ERR_REASON_NODE_CONFLICT);
 const BIND_CONFLICT = status(ERR_REASON_BIND_CONFLICT);
 
@@ -38,18 +38,18 @@ export function podVolumeClaims(pod: Pod, lister: VolumeLister): VolumeBindingSt
   const ns = pod.metadata.namespace ?? 'default';
   for (const name of claimNames(pod)) {
     const pvc = lister.claim(ns, name);
-    if (!pvc) return { ...s, reject: status(`persistentvolumeclaim "${name}" not found`) };
-    if (pvc.metadata.deletionTimestamp) return { ...s, reject: status(`persistentvolumeclaim "${name}" is being deleted`) };
+    if (!pvc) return { ...s, reject: status(`persistentvolumeclaim "${name}" not found`, true) };
+    if (pvc.metadata.deletionTimestamp) return { ...s, reject: status(`persistentvolumeclaim "${name}" is being deleted`, true) };
     const volumeName = pvc.spec?.volumeName;
     if (volumeName) {
       const pv = lister.volume(volumeName);
-      if (!pv) return { ...s, reject: status(`pvc ${ns}/${name} bound to non-existent pv ${volumeName}`) };
+      if (!pv) return { ...s, reject: status(`pvc ${ns}/${name} bound to non-existent pv ${volumeName}`, true) };
       s.bound.push(pv);
       continue;
     }
     const cls = claimClass(pvc);
     const sc = cls ? lister.storageClass(cls) : undefined;
-    if (sc?.volumeBindingMode !== 'WaitForFirstConsumer') return { ...s, reject: status(ERR_UNBOUND_IMMEDIATE) };
+    if (sc?.volumeBindingMode !== 'WaitForFirstConsumer') return { ...s, reject: status(ERR_UNBOUND_IMMEDIATE, true) };
     s.toBind.push(pvc);
   }
   return s;
