@@ -15,7 +15,7 @@ export class Assumed<T extends { metadata: { name?: string; namespace?: string; 
     this.m.set(this.key(o), o);
     return o;
   }
-  /** Returns the newer of the cache's object and the one written, by resourceVersion. */
+  /** Returns the newer of the cache's object and the one written, by resourceVersion; nothing once the cache has none (deleted: the binder only updates). */
   newest(key: string, cached: T | undefined): T | undefined {
     const mine = this.m.get(key);
     if (!mine) return cached;
@@ -28,10 +28,6 @@ export class Assumed<T extends { metadata: { name?: string; namespace?: string; 
   /** Forgets an object (deleted). */
   forget(key: string): void {
     this.m.delete(key);
-  }
-  /** Returns the remembered objects. */
-  values(): IterableIterator<T> {
-    return this.m.values();
   }
 }
 
