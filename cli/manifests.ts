@@ -3,13 +3,13 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestError, manifestObjects } from '../api/manifests.ts';
 import type { KubeObject } from '../api/meta.ts';
+import { StatusError } from '../api/status.ts';
 import { UsageError } from './context.ts';
 
 export interface Manifest {
   obj: KubeObject;
+  /** The file as the user named it, or STDIN (kubectl's name for it). */
   source: string;
-  /** Keys the text gave twice (strict field validation refuses them). */
-  duplicates: string[];
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
@@ -19,7 +19,7 @@ export function readManifests(paths: string[]): Manifest[] {
   const out: Manifest[] = [];
   for (const p of paths) {
     if (p === '-') {
-      out.push(...parse(readFileSync(0, 'utf8'), 'stdin'));
+      out.push(...parse(readFileSync(0, 'utf8'), 'STDIN'));
       continue;
     }
     let st;
@@ -41,9 +41,18 @@ export function readManifests(paths: string[]): Manifest[] {
 
 function parse(text: string, source: string): Manifest[] {
   try {
-    return manifestObjects(text, source).map((m) => ({ ...m, source }));
+    return manifestObjects(text, source).map((obj) => ({ obj, source }));
   } catch (err) {
     if (err instanceof ManifestError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/**
+ * Returns an API error as kubectl reports it for a manifest (cmdutil.AddSourceToErr): the server's
+ * message after `error when <verb> "<source>": `; an Invalid error stays as it is (printed from its causes).
+ */
+export function withSource(err: unknown, verb: string, source: string): unknown {
+  if (!(err instanceof StatusError) || err.reason === 'Invalid') return err;
+  return new StatusError(err.code, err.reason || 'InternalError', `error when ${verb} ${JSON.stringify(source)}: ${err.message}`, err.status.details);
 }

@@ -16,7 +16,7 @@ export function resourceOfObject(obj: KubeObject, source: string): ResourceDef {
   const def = resourceByKind(obj.kind, obj.apiVersion ?? '');
   if (!def || def.kind !== obj.kind)
     throw new UsageError(
-      `resource mapping not found for name: "${obj.metadata?.name ?? ''}" namespace: "${obj.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion ?? ''}"`,
+      `resource mapping not found for name: "${obj.metadata?.name ?? ''}" namespace: "${obj.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion ?? ''}"\nensure CRDs are installed first`,
     );
   return def;
 }

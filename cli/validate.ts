@@ -1,10 +1,11 @@
 // kubectl's --validate for apply/create/replace: strict (the default, or true), warn, ignore (or false).
-// Unknown and duplicate fields of each manifest are found as the API server's fieldValidation finds them.
+// Unknown fields of each manifest are found as the API server's fieldValidation finds them (keys given
+// twice never reach it: kubectl, like the manifest reader, keeps the last one).
 import { Option } from 'commander';
 import { fieldProblems, strictDecodingError, unknownFieldsOf } from '../api/openapi/field-validation.ts';
+import type { KubeObject } from '../api/meta.ts';
 import type { ResourceDef } from '../api/resource.ts';
 import { UsageError } from './context.ts';
-import type { Manifest } from './manifests.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -12,7 +13,7 @@ const MODES: Record<string, FieldValidation> = { strict: 'Strict', true: 'Strict
 
 /** Returns the --validate option, checked as it is parsed (before any connection); `--validate` alone means strict, as kubectl's. */
 export const validateOption = () =>
-  new Option('--validate [mode]', 'unknown or duplicate fields: strict (or true) refuses the object, warn prints a warning, ignore (or false) drops them')
+  new Option('--validate [mode]', 'unknown fields: strict (or true) refuses the object, warn prints a warning, ignore (or false) drops them')
     .default('strict')
     .argParser((v: string) => validationDirective(v));
 
@@ -28,11 +29,10 @@ export function validationDirective(flag: string | boolean): FieldValidation {
  * (`strict decoding error: unknown field "spec.ipFamily"`), under Warn prints kubectl's warnings;
  * unless Strict, unknown fields are dropped as the API server would drop them.
  */
-export function checkFields(def: ResourceDef, m: Manifest, directive: FieldValidation, warn: (line: string) => void = (l) => console.error(l)): void {
-  const unknown = unknownFieldsOf(def, { object: m.obj }, directive !== 'Strict');
-  if (directive === 'Ignore') return;
-  const problems = fieldProblems(unknown, m.duplicates);
-  if (!problems.length) return;
+export function checkFields(def: ResourceDef, obj: KubeObject, directive: FieldValidation, warn: (line: string) => void = (l) => console.error(l)): void {
+  const unknown = unknownFieldsOf(def, { object: obj }, directive !== 'Strict');
+  if (directive === 'Ignore' || !unknown.length) return;
+  const problems = fieldProblems(unknown, []);
   if (directive === 'Strict') throw strictDecodingError(def, problems, true);
   for (const p of problems) warn(`Warning: ${p}`);
 }

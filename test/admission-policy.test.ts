@@ -147,10 +147,10 @@ test('admission policy - kubus apply prints a Warn binding\'s warnings as kubect
   await policy(client, 'replicas', { validations: [{ expression: 'object.spec.replicas <= 2', message: 'too many replicas' }] }, { validationActions: ['Warn'] });
   const lines: string[] = [];
   const warning = "Warning: Validation failed for ValidatingAdmissionPolicy 'replicas' with binding 'replicas-binding': too many replicas";
-  t.is(await applyOne(client, { obj: deployment('web', 3), source: 'web.yaml', duplicates: [] }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web created');
+  t.is(await applyOne(client, { obj: deployment('web', 3), source: 'web.yaml' }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web created');
   t.deepEqual(lines, [warning]);
-  t.is(await applyOne(client, { obj: deployment('web', 1), source: 'web.yaml', duplicates: [] }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web configured');
+  t.is(await applyOne(client, { obj: deployment('web', 1), source: 'web.yaml' }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web configured');
   t.deepEqual(lines, [warning], 'no warning once it passes');
-  t.is(await applyOne(client, { obj: deployment('web', 4), source: 'web.yaml', duplicates: [] }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web configured');
+  t.is(await applyOne(client, { obj: deployment('web', 4), source: 'web.yaml' }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web configured');
   t.deepEqual(lines, [warning, warning]);
 });

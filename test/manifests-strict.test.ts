@@ -1,10 +1,13 @@
-// Manifests read as kubectl reads them (goyaml.v2's YAML 1.1 and escapes, duplicate keys kept last and
-// reported), kubectl's --validate (strict by default) and "no matches for kind" for unserved versions.
+// Manifests read as kubectl 1.32 reads them (goyaml.v2's YAML 1.1 and escapes, duplicate keys kept last
+// silently), kubectl's --validate (strict by default) and "no matches for kind" for unserved versions.
+// The behaviours were checked against kubectl v1.32.4 itself.
 import test from 'ava';
 import { manifestObjects } from '../api/manifests.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { StatusError } from '../api/status.ts';
 import { applyOne } from '../cli/commands/apply.ts';
+import { createOne } from '../cli/commands/create.ts';
+import { errorLine } from '../cli/context.ts';
 import type { Manifest } from '../cli/manifests.ts';
 import { resourceOfObject } from '../cli/resources.ts';
 import { checkFields, validationDirective } from '../cli/validate.ts';
@@ -13,7 +16,7 @@ import { applyObject } from '../scenarios/workloads.ts';
 import { startApi } from './helpers/api.ts';
 
 const one = (text: string) => manifestObjects(text, 'm.yaml')[0];
-const data = (text: string) => (one(`kind: ConfigMap\ndata:\n${text}`).obj as KubeObject & { data: Record<string, unknown> }).data;
+const data = (text: string) => (one(`kind: ConfigMap\ndata:\n${text}`) as KubeObject & { data: Record<string, unknown> }).data;
 
 test('manifests - a \\\' escape in a double-quoted scalar is a quote, as goyaml.v2 reads it', (t) => {
   t.deepEqual(data(`  a: "it\\'s"\n  "k\\'ey": "x"\n  b: [ "\\'" ]\n`), { a: "it's", "k'ey": 'x', b: ["'"] });
@@ -34,30 +37,28 @@ test('manifests - goyaml.v2 escapes in double-quoted scalars', (t) => {
     name: 'ManifestError',
     message: 'error parsing m.yaml: error converting YAML to JSON: yaml: line 4: found unknown escape character',
   });
-  t.deepEqual((one('{"kind": "ConfigMap", "data": {"v": "a\\/b"}}').obj as unknown as { data: unknown }).data, { v: 'a/b' });
+  t.deepEqual((one('{"kind": "ConfigMap", "data": {"v": "a\\/b"}}') as unknown as { data: unknown }).data, { v: 'a/b' });
 });
 
-test('manifests - scalars resolve as YAML 1.1 in goyaml.v2: yes/on booleans, 0755 octal, times and timestamps stay strings', (t) => {
-  t.deepEqual(data('  a: yes\n  b: on\n  c: Off\n  d: 0755\n  e: 22:22\n  f: 2001-12-14\n  g: "yes"\n  h: ~\n'), {
-    a: true, b: true, c: false, d: 493, e: '22:22', f: '2001-12-14', g: 'yes', h: null,
+test('manifests - scalars resolve as YAML 1.1 in goyaml.v2: y/yes/on booleans (keys too), 0755 octal, times and timestamps stay strings', (t) => {
+  t.deepEqual(data('  a: yes\n  b: on\n  c: Off\n  d: 0755\n  e: 22:22\n  f: 2001-12-14\n  g: "yes"\n  h: ~\n  i: y\n  n: "2"\n  "on": "1"\n'), {
+    a: true, b: true, c: false, d: 493, e: '22:22', f: '2001-12-14', g: 'yes', h: null, i: true, false: '2', on: '1',
   });
 });
 
-test('manifests - duplicate keys keep the last value and are reported with their paths; List items get their own', (t) => {
+test('manifests - duplicate keys keep the last value silently, in YAML, JSON and List items (kubectl sends the decoded object)', (t) => {
   const m = one('kind: Service\nmetadata: {name: a}\nspec:\n  ports:\n  - port: 1\n    port: 2\n  type: A\n  type: B\nmetadata: {name: b}\n');
-  t.is((m.obj.spec as { type: string }).type, 'B');
-  t.is(m.obj.metadata.name, 'b');
-  t.deepEqual(m.duplicates, ['spec.ports[0].port', 'spec.type', 'metadata']);
+  t.deepEqual(m.spec, { ports: [{ port: 2 }], type: 'B' });
+  t.is(m.metadata.name, 'b');
   const list = manifestObjects('{"kind": "List", "items": [{"kind": "Pod", "a": 1}, {"kind": "Pod", "a": 1, "a": 2}]}', 'l.json');
-  t.deepEqual(list.map((x) => x.duplicates), [[], ['a']]);
-  t.is((list[1].obj as unknown as { a: number }).a, 2);
+  t.deepEqual(list.map((x) => (x as unknown as { a: number }).a), [1, 2]);
   t.throws(() => manifestObjects('apiVersion: v1\nmetadata: {}\n', 'k.yaml'), { message: /Object 'Kind' is missing/ });
 });
 
-const manifest = (obj: KubeObject, duplicates: string[] = []): Manifest => ({ obj, source: 's.yaml', duplicates });
+const manifest = (obj: KubeObject): Manifest => ({ obj, source: 's.yaml' });
 const svc = (): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ipFamily: 'IPv4', ports: [{ port: 80, bogus: 1 }] } });
 
-test('manifests - --validate: strict (default, true) refuses unknown and duplicate fields with upstream\'s text', (t) => {
+test('manifests - --validate: strict (default, true) refuses unknown fields with upstream\'s text', (t) => {
   t.is(validationDirective('strict'), 'Strict');
   t.is(validationDirective(true), 'Strict');
   t.is(validationDirective('true'), 'Strict');
@@ -65,35 +66,35 @@ test('manifests - --validate: strict (default, true) refuses unknown and duplica
   t.is(validationDirective('false'), 'Ignore');
   t.is(validationDirective('ignore'), 'Ignore');
   t.throws(() => validationDirective('maybe'), { message: 'invalid - validate option "maybe"; must be one of: strict (or true), warn, ignore (or false)' });
-  const m = manifest(svc(), ['metadata.name']);
+  const m = manifest(svc());
   const def = resourceOfObject(m.obj, m.source);
-  const err = t.throws(() => checkFields(def, m, 'Strict'), { instanceOf: StatusError });
+  const err = t.throws(() => checkFields(def, m.obj, 'Strict'), { instanceOf: StatusError });
   t.is(err.code, 400);
   t.is(err.reason, 'BadRequest');
-  t.is(err.message, 'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.ipFamily", unknown field "spec.ports[0].bogus", duplicate field "metadata.name"');
+  t.is(err.message, 'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.ipFamily", unknown field "spec.ports[0].bogus"');
   t.is((m.obj.spec as { ipFamily?: string }).ipFamily, 'IPv4', 'strict leaves the object alone');
 });
 
 test('manifests - --validate=warn prints kubectl warnings and drops the fields; ignore drops them silently', (t) => {
   const warned: string[] = [];
-  const m = manifest(svc(), ['spec.type']);
+  const m = manifest(svc());
   const def = resourceOfObject(m.obj, m.source);
-  checkFields(def, m, 'Warn', (l) => warned.push(l));
-  t.deepEqual(warned, ['Warning: unknown field "spec.ipFamily"', 'Warning: unknown field "spec.ports[0].bogus"', 'Warning: duplicate field "spec.type"']);
+  checkFields(def, m.obj, 'Warn', (l) => warned.push(l));
+  t.deepEqual(warned, ['Warning: unknown field "spec.ipFamily"', 'Warning: unknown field "spec.ports[0].bogus"']);
   t.deepEqual(m.obj.spec, { ports: [{ port: 80 }] });
-  const quiet = manifest(svc(), ['spec.type']);
-  checkFields(def, quiet, 'Ignore', (l) => warned.push(l));
-  t.is(warned.length, 3);
+  const quiet = manifest(svc());
+  checkFields(def, quiet.obj, 'Ignore', (l) => warned.push(l));
+  t.is(warned.length, 2);
   t.deepEqual(quiet.obj.spec, { ports: [{ port: 80 }] });
 });
 
 test('manifests - a kind under a version upstream does not serve is "no matches for kind", in the CLI and scenarios', async (t) => {
   const dep: KubeObject = { apiVersion: 'apps/v1beta1', kind: 'Deployment', metadata: { name: 'web' } };
   t.throws(() => resourceOfObject(dep, 'd.yaml'), {
-    message: 'resource mapping not found for name: "web" namespace: "" from "d.yaml": no matches for kind "Deployment" in version "apps/v1beta1"',
+    message: 'resource mapping not found for name: "web" namespace: "" from "d.yaml": no matches for kind "Deployment" in version "apps/v1beta1"\nensure CRDs are installed first',
   });
   t.is(resourceOfObject({ ...dep, apiVersion: 'apps/v1' }, 'd.yaml').plural, 'deployments');
-  t.throws(() => resourceOfObject({ ...dep, apiVersion: 'v1' }, 'd.yaml'), { message: /no matches for kind "Deployment" in version "v1"$/ });
+  t.throws(() => resourceOfObject({ ...dep, apiVersion: 'v1' }, 'd.yaml'), { message: /no matches for kind "Deployment" in version "v1"\n/ });
   t.is(resourceOf('deploy').plural, 'deployments');
   await t.throwsAsync(applyObject(undefined as never, dep), { name: 'UnknownKindError', message: 'no matches for kind "Deployment" in version "apps/v1beta1"' });
 });
@@ -102,9 +103,25 @@ test('manifests - kubus apply refuses a Service with spec.ipFamily under the def
   const { client } = await startApi(t);
   const m = manifest(svc());
   const err = await t.throwsAsync(applyOne(client, m, 'default'), { instanceOf: StatusError });
-  t.regex(err.message, /strict decoding error: unknown field "spec.ipFamily"/);
+  t.is(errorLine(err), 'Error from server (BadRequest): error when creating "s.yaml": Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.ipFamily", unknown field "spec.ports[0].bogus"');
   await t.throwsAsync(client.get('services', 's', { namespace: 'default' }), { message: 'services "s" not found' });
   t.is(await applyOne(client, manifest(svc()), 'default', 'Ignore'), 'service/s created');
   const stored = await client.get<KubeObject>('services', 's', { namespace: 'default' });
   t.is((stored.spec as { ipFamily?: string }).ipFamily, undefined);
+});
+
+test('manifests - kubus create/replace: strict refusal and API errors name the file as kubectl does; warn creates with warnings', async (t) => {
+  const { client } = await startApi(t);
+  const cm = (extra: Record<string, unknown> = {}): Manifest => ({ obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { x: '1' }, ...extra } as KubeObject, source: 'STDIN' });
+  const refused = await t.throwsAsync(createOne(client, 'create', cm({ bogus: 1 }), 'default'));
+  t.is(errorLine(refused), 'Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"');
+  const warned: string[] = [];
+  t.is(await createOne(client, 'create', cm({ bogus: 1 }), 'default', 'Warn', (l) => warned.push(l)), 'configmap/a created');
+  t.deepEqual(warned, ['Warning: unknown field "bogus"']);
+  const exists = await t.throwsAsync(createOne(client, 'create', cm(), 'default'));
+  t.is(errorLine(exists), 'Error from server (AlreadyExists): error when creating "STDIN": configmaps "a" already exists');
+  const stale = await t.throwsAsync(createOne(client, 'replace', { ...cm(), obj: { ...cm().obj, metadata: { name: 'a', resourceVersion: '1' } } as KubeObject }, 'default'));
+  t.is(errorLine(stale), 'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "a": the object has been modified; please apply your changes to the latest version and try again');
+  const invalid = await t.throwsAsync(createOne(client, 'replace', { ...cm(), obj: { ...cm().obj, data: { 'bad key': '1' } } as KubeObject }, 'default'));
+  t.regex(errorLine(invalid), /^The ConfigMap "a" is invalid: data\[bad key\]: /, 'Invalid errors print from their causes, without the file');
 });

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../api/meta.ts';
 import { isNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import { UsageError, errorLine, withSession, type GlobalOptions } from '../context.ts';
-import { readManifests, type Manifest } from '../manifests.ts';
+import { readManifests, withSource, type Manifest } from '../manifests.ts';
 import { namespaceFor, refName, resourceOfObject } from '../resources.ts';
 import { checkFields, validateOption, validationDirective, type FieldValidation } from '../validate.ts';
 
@@ -40,7 +40,12 @@ export function threeWayMergePatch(original: Json, modified: Json, current: Json
 export async function applyOne(client: ApiClient, m: Manifest, nsFlag?: string, validation: FieldValidation = 'Strict', warn: (line: string) => void = (l) => console.error(l)): Promise<string> {
   const { obj, source } = m;
   const def = resourceOfObject(obj, source);
-  checkFields(def, m, validation, warn);
+  let refused: unknown;
+  try {
+    checkFields(def, obj, validation, warn);
+  } catch (err) {
+    refused = err; // reported once it is known whether the object would be created
+  }
   const namespace = namespaceFor(def, obj, nsFlag);
   const name = obj.metadata.name;
   if (!name) throw new UsageError(`${source}: metadata.name is required for apply`);
@@ -61,9 +66,15 @@ export async function applyOne(client: ApiClient, m: Manifest, nsFlag?: string, 
     if (!isNotFound(err)) throw err;
   }
   if (!live) {
-    await client.create(def.plural, withAnnotation(desired), { namespace, warnings }).finally(flush);
+    try {
+      if (refused) throw refused;
+      await client.create(def.plural, withAnnotation(desired), { namespace, warnings }).finally(flush);
+    } catch (err) {
+      throw withSource(err, 'creating', source);
+    }
     return `${refName(def, name)} created`;
   }
+  if (refused) throw refused;
   const last = live.metadata.annotations?.[LAST_APPLIED];
   const original = last ? (JSON.parse(last) as Json) : {};
   const patch = threeWayMergePatch(original, withAnnotation(desired) as unknown as Json, live as unknown as Json);

@@ -1,10 +1,37 @@
 // `kubus create -f` and `kubus replace -f`: the plain create and update verbs (replace sends the
 // manifest's resourceVersion, so a stale one gets 409 Conflict, as kubectl replace does).
 import type { Command } from 'commander';
+import type { ApiClient } from '../../bus/client.ts';
 import { UsageError, errorLine, withSession, type GlobalOptions } from '../context.ts';
-import { readManifests } from '../manifests.ts';
+import { readManifests, withSource, type Manifest } from '../manifests.ts';
 import { namespaceFor, refName, resourceOfObject } from '../resources.ts';
-import { checkFields, validateOption, validationDirective } from '../validate.ts';
+import { checkFields, validateOption, validationDirective, type FieldValidation } from '../validate.ts';
+
+/**
+ * Creates or replaces one manifest's object and returns kubectl's line for it; its fields are checked
+ * as --validate says first, warnings go to `warn`, API errors name the file as kubectl's do.
+ */
+export async function createOne(
+  client: ApiClient,
+  verb: 'create' | 'replace',
+  { obj, source }: Manifest,
+  nsFlag?: string,
+  validation: FieldValidation = 'Strict',
+  warn: (line: string) => void = (l) => console.error(l),
+): Promise<string> {
+  const def = resourceOfObject(obj, source);
+  const namespace = namespaceFor(def, obj, nsFlag);
+  if (namespace) obj.metadata.namespace = namespace;
+  const warnings: string[] = [];
+  const flush = () => warnings.splice(0).forEach((w) => warn(`Warning: ${w}`));
+  try {
+    checkFields(def, obj, validation, warn);
+    const done = await (verb === 'create' ? client.create(def.plural, obj, { namespace, warnings }) : client.update(def.plural, obj, { warnings })).finally(flush);
+    return `${refName(def, done.metadata.name!)} ${verb === 'create' ? 'created' : 'replaced'}`;
+  } catch (err) {
+    throw withSource(err, verb === 'create' ? 'creating' : 'replacing', source);
+  }
+}
 
 export function createCommands(program: Command): void {
   for (const verb of ['create', 'replace'] as const) {
@@ -20,16 +47,8 @@ export function createCommands(program: Command): void {
         if (manifests.length === 0) throw new UsageError(`no objects passed to ${verb}`);
         await withSession(program.opts<GlobalOptions>(), async ({ client }) => {
           for (const m of manifests) {
-            const { obj, source } = m;
             try {
-              const def = resourceOfObject(obj, source);
-              checkFields(def, m, validation);
-              const namespace = namespaceFor(def, obj, opts.namespace);
-              if (namespace) obj.metadata.namespace = namespace;
-              const warnings: string[] = [];
-              const done = await (verb === 'create' ? client.create(def.plural, obj, { namespace, warnings }) : client.update(def.plural, obj, { warnings }));
-              for (const w of warnings) console.error(`Warning: ${w}`);
-              console.log(`${refName(def, done.metadata.name!)} ${verb === 'create' ? 'created' : 'replaced'}`);
+              console.log(await createOne(client, verb, m, opts.namespace, validation));
             } catch (err) {
               process.exitCode = 1;
               console.error(errorLine(err));
