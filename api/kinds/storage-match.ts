@@ -16,6 +16,13 @@ function quantity(v: string | number): Quantity | undefined {
   }
 }
 
+/** Parsed capacities of volume objects seen (cache objects are replaced, never changed, on update): matching a claim reads every volume. */
+const capacities = new WeakMap<PersistentVolume, Quantity | undefined>();
+function capacityOf(pv: PersistentVolume): Quantity | undefined {
+  if (!capacities.has(pv)) capacities.set(pv, quantity(volumeCapacity(pv)));
+  return capacities.get(pv);
+}
+
 /** Returns true when a volume's claimRef names this claim (and, once set, its uid). */
 export function isVolumeBoundToClaim(pv: PersistentVolume, pvc: PersistentVolumeClaim): boolean {
   const ref = pv.spec?.claimRef;
@@ -67,7 +74,7 @@ export function findMatchingVolume(pvc: PersistentVolumeClaim, volumes: Iterable
     if ((pv.spec?.storageClassName ?? '') !== cls) continue;
     if (opts.node && !volumeFitsNode(pv, opts.node)) continue;
     if (!hasAccessModes(pv, pvc)) continue;
-    const have = quantity(volumeCapacity(pv));
+    const have = capacityOf(pv);
     if (!have || compareQuantities(have, want) < 0) continue;
     if (!bestQty || compareQuantities(bestQty, have) > 0) {
       best = pv;
