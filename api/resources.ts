@@ -31,7 +31,7 @@ import { PodDisruptionBudgetSchema, validatePodDisruptionBudget, validatePodDisr
 import { defaultReplicationController, ReplicationControllerSchema, validateReplicationController, validateReplicationControllerUpdate } from './kinds/replicationcontroller.ts';
 import { defaultPodTemplate, PodTemplateSchema, validatePodTemplate, validatePodTemplateUpdate } from './kinds/podtemplate.ts';
 import { defaultPriorityClass, PriorityClassSchema, validatePriorityClass, validatePriorityClassUpdate } from './kinds/priorityclass.ts';
-import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass, PersistentVolumeClaimSchema, PersistentVolumeSchema, StorageClassSchema } from './kinds/storage.ts';
+import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass, PersistentVolumeClaimSchema, PersistentVolumeSchema, resetStorageStatus, StorageClassSchema } from './kinds/storage.ts';
 import * as storageValidation from './kinds/storage-validation.ts';
 
 const APPS = 'apps';
@@ -95,10 +95,10 @@ const TABLE: readonly ResourceDef[] = [
     schema: CronJobSchema, defaults: defaultCronJob, prepareForCreate: prepareCronJobForCreate, validate: validateCronJob, validateUpdate: validateCronJobUpdate,
   }),
   def({ kind: 'PersistentVolume', plural: 'persistentvolumes', shortNames: ['pv'], namespaced: false, hasStatus: true }, {
-    schema: PersistentVolumeSchema, defaults: defaultPersistentVolume, validate: storageValidation.validatePersistentVolume, validateUpdate: storageValidation.validatePersistentVolumeUpdate,
+    schema: PersistentVolumeSchema, defaults: defaultPersistentVolume, prepareForCreate: resetStorageStatus, validate: storageValidation.validatePersistentVolume, validateUpdate: storageValidation.validatePersistentVolumeUpdate,
   }),
   def({ kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', shortNames: ['pvc'], hasStatus: true }, {
-    schema: PersistentVolumeClaimSchema, defaults: defaultPersistentVolumeClaim, validate: storageValidation.validatePersistentVolumeClaim, validateUpdate: storageValidation.validatePersistentVolumeClaimUpdate,
+    schema: PersistentVolumeClaimSchema, defaults: defaultPersistentVolumeClaim, prepareForCreate: resetStorageStatus, validate: storageValidation.validatePersistentVolumeClaim, validateUpdate: storageValidation.validatePersistentVolumeClaimUpdate,
   }),
   def({ kind: 'StorageClass', plural: 'storageclasses', shortNames: ['sc'], group: 'storage.k8s.io', namespaced: false }, {
     schema: StorageClassSchema, defaults: defaultStorageClass, validate: storageValidation.validateStorageClass, validateUpdate: storageValidation.validateStorageClassUpdate,

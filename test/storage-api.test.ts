@@ -93,6 +93,8 @@ test('storage api - a claim gets the default class; its spec is immutable but fo
   t.is(c.spec.storageClassName, 'slow');
   const none = await client.create<any>('persistentvolumeclaims', pvc({ storageClassName: '' }, 'none')); // eslint-disable-line @typescript-eslint/no-explicit-any
   t.is(none.spec.storageClassName, '', 'an explicit "" asks for no class');
+  const claimed = await client.create<any>('persistentvolumeclaims', { ...pvc({}, 'sneaky'), status: { phase: 'Bound', capacity: { storage: '1Ti' } } }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  t.deepEqual(claimed.status, { phase: 'Pending' }, 'a new claim starts Pending whatever status it was sent with');
 
   const err = await t.throwsAsync<StatusError>(client.update('persistentvolumeclaims', { ...c, spec: { ...c.spec, accessModes: ['ReadWriteMany'] } }));
   t.is(err.code, 422);

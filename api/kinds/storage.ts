@@ -118,6 +118,11 @@ export function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): void {
   if (st) st.phase ||= 'Pending';
 }
 
+/** Clears the status a new volume or claim was sent with: it starts Pending (upstream PrepareForCreate). */
+export function resetStorageStatus(o: PersistentVolume | PersistentVolumeClaim): void {
+  if (isObj(o)) o.status = { phase: 'Pending' };
+}
+
 /** Fills class defaults in place: reclaimPolicy Delete, volumeBindingMode Immediate (SetDefaults_StorageClass). */
 export function defaultStorageClass(sc: StorageClass): void {
   if (!isObj(sc)) return;
