@@ -9,12 +9,13 @@ export class ManifestError extends Error {
   override name = 'ManifestError';
 }
 
-// goyaml.v2 keeps timestamps as strings when decoding into interface{}, and has no sexagesimal numbers.
+// YAML 1.1 as goyaml.v2 resolves it: timestamps stay strings when decoding into interface{}, no
+// sexagesimal numbers, and YAML 1.2's 0o17 octal is read too.
 const composer = () =>
   new Composer({
     version: '1.1',
     uniqueKeys: false,
-    customTags: (tags) => tags.filter((t) => typeof t === 'object' && t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp'),
+    customTags: (tags) => [...tags.filter((t) => typeof t === 'object' && t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp'), 'intOct'],
   });
 
 /**
@@ -54,7 +55,15 @@ function documents(text: string): unknown[] {
   for (const t of tokens) goEscapes(t, text);
   const docs: Document[] = [...composer().compose(tokens)];
   for (const d of docs) if (d.errors.length) throw new ManifestError(d.errors[0].message.split('\n')[0]);
-  return docs.map((d) => d.toJS() as unknown);
+  return docs.map((d) => {
+    const v = d.toJS() as unknown;
+    // JSON has no infinities or NaN (.inf, .nan): sigs.k8s.io/yaml fails converting them.
+    JSON.stringify(v, (_k, x: unknown) => {
+      if (typeof x === 'number' && !Number.isFinite(x)) throw new ManifestError(`error converting YAML to JSON: json: unsupported value: ${Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf'}`);
+      return x;
+    });
+    return v;
+  });
 }
 
 /** Returns every object of a manifest text in order (a `List`'s items one by one); empty documents are skipped. */

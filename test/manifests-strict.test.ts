@@ -46,6 +46,11 @@ test('manifests - scalars resolve as YAML 1.1 in goyaml.v2: y/yes/on booleans (k
   });
 });
 
+test('manifests - infinities and NaN do not convert to JSON, as sigs.k8s.io/yaml says', (t) => {
+  t.throws(() => one('kind: ConfigMap\ndata:\n  a: .inf\n'), { message: 'error parsing m.yaml: error converting YAML to JSON: json: unsupported value: +Inf' });
+  t.throws(() => one('kind: ConfigMap\ndata:\n  a: -.Inf\n'), { message: /unsupported value: -Inf$/ });
+});
+
 test('manifests - duplicate keys keep the last value silently, in YAML, JSON and List items (kubectl sends the decoded object)', (t) => {
   const m = one('kind: Service\nmetadata: {name: a}\nspec:\n  ports:\n  - port: 1\n    port: 2\n  type: A\n  type: B\nmetadata: {name: b}\n');
   t.deepEqual(m.spec, { ports: [{ port: 2 }], type: 'B' });
