@@ -25,7 +25,8 @@ const CHARGED_ON_UPDATE = new Set(['services', 'persistentvolumeclaims']);
  * quotas and charges them (not on a dry run); throws upstream's 403 when one refuses it.
  */
 export async function chargeQuota(ctx: ServerContext, def: ResourceDef, obj: KubeObject, dryRun: boolean, old?: KubeObject): Promise<void> {
-  if (!def.namespaced || def.plural === 'resourcequotas') return;
+  // Upstream's quota configuration ignores events (DefaultIgnoredResources).
+  if (!def.namespaced || def.plural === 'resourcequotas' || (def.plural === 'events' && !def.group)) return;
   if (old && (def.group || !CHARGED_ON_UPDATE.has(def.plural))) return;
   const namespace = obj.metadata.namespace!;
   for (let attempt = 1; ; attempt++) {
