@@ -64,6 +64,7 @@ test('pv binder - a claim binds the smallest volume of its class with its access
   const v = await c.volume('pv-10');
   t.like(v.spec.claimRef, { kind: 'PersistentVolumeClaim', namespace: 'default', name: 'data', uid: data.metadata.uid });
   t.is(v.status?.phase, 'Bound');
+  t.regex(v.status?.lastPhaseTransitionTime ?? '', /^2026-11-23T10:00:\d\dZ$/, 'phase changes are stamped');
   t.is(v.metadata.annotations?.['pv.kubernetes.io/bound-by-controller'], 'yes');
   t.is((await c.claim('shared')).spec.volumeName, 'pv-20', 'only pv-20 is ReadWriteMany');
   t.is((await c.volume('pv-5')).status?.phase, 'Available');

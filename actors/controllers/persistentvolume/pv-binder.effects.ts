@@ -1,6 +1,7 @@
 // The PV binder's writes (upstream pv_controller.go bind, unbindVolume, updateClaimStatus,
 // updateVolumePhase, reclaimVolume). Every written object is remembered, so the next decision
 // sees it before the informer does (upstream's assume cache).
+import { rfc3339 } from '../../../api/names.ts';
 import { isNotFound } from '../../../api/status.ts';
 import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, type PersistentVolume, type PersistentVolumeClaim } from '../../../api/kinds/storage.ts';
 import type { ControllerContext } from '../../lib/controller.ts';
@@ -47,6 +48,8 @@ export async function setVolumePhase(ctx: Ctx, pv: PersistentVolume, phase: stri
   if (pv.status?.phase === phase && (message === undefined || pv.status.message === message)) return pv;
   const status = { ...pv.status, phase, ...(message !== undefined ? { message } : {}) };
   if (message === undefined) delete status.message;
+  // Upstream (PersistentVolumeLastPhaseTransitionTime, GA in 1.31) stamps every phase change.
+  if (pv.status?.phase !== phase) status.lastPhaseTransitionTime = rfc3339(ctx.deps.clock.now());
   return ctx.state.volumes.wrote(await ctx.deps.client.updateStatus<PersistentVolume>('persistentvolumes', { ...pv, status }));
 }
 
