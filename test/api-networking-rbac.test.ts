@@ -220,3 +220,22 @@ test('api - these kinds never throw in defaults or validation on arbitrary JSON 
   );
   t.pass();
 });
+
+test('api - absent Go value fields read as their zero values, so upstream\'s checks word the errors', (t) => {
+  t.deepEqual(lines(createErrors('hpa', hpa({ scaleTargetRef: { kind: 'Deployment', name: 'web' } }))), [
+    'spec.maxReplicas: Invalid value: 0: must be greater than 0',
+    'spec.maxReplicas: Invalid value: 0: must be greater than or equal to `minReplicas`',
+  ]);
+  t.deepEqual(lines(createErrors('rolebindings', o('RoleBinding', RBAC, 'b', 'default', {}))), [
+    'roleRef.kind: Unsupported value: "": supported values: "Role", "ClusterRole"',
+    'roleRef.name: Required value',
+  ]);
+  t.deepEqual(lines(createErrors('validatingadmissionpolicies', o('ValidatingAdmissionPolicy', ADM, 'p', undefined, {}))), [
+    'spec.matchConstraints: Required value',
+    'spec.validations: Required value: validations or auditAnnotations must contain at least one item',
+    'spec.auditAnnotations: Required value: validations or auditAnnotations must contain at least one item',
+  ]);
+  t.deepEqual(lines(createErrors('runtimeclasses', o('RuntimeClass', 'node.k8s.io/v1', 'r', undefined, {}))), [
+    "handler: Invalid value: \"\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+  ]);
+});

@@ -40,6 +40,8 @@ const tryCompile = (e: string, params: boolean): CelProgram | undefined => {
   }
 };
 
+const named = (name: string | undefined, expression: string | undefined, params: boolean) => ({ name: name ?? '', expression: expression ?? '', program: tryCompile(expression ?? '', params) });
+
 /** Holds each policy's compiled expressions until the policy changes. */
 export class PolicyCache {
   private readonly compiled = new Map<string, CompiledPolicy>();
@@ -57,11 +59,11 @@ export class PolicyCache {
     const c: CompiledPolicy = {
       revision: kv.modRevision,
       policy,
-      conditions: (s.matchConditions ?? []).map((m) => ({ ...m, program: tryCompile(m.expression, params) })),
-      variables: (s.variables ?? []).map((v) => ({ ...v, program: tryCompile(v.expression, params) })),
+      conditions: (s.matchConditions ?? []).map((m) => named(m.name, m.expression, params)),
+      variables: (s.variables ?? []).map((v) => named(v.name, v.expression, params)),
       validations: (s.validations ?? []).map((v) => ({
-        expression: v.expression,
-        program: tryCompile(v.expression, params),
+        expression: v.expression ?? '',
+        program: tryCompile(v.expression ?? '', params),
         messageProgram: v.messageExpression ? tryCompile(v.messageExpression, params) : undefined,
         message: v.message,
         reason: v.reason,
@@ -98,9 +100,9 @@ export function admitPolicies(ctx: ServerContext, a: AdmissionAttributes): void 
     const binding = kv.value as ValidatingAdmissionPolicyBinding;
     const compiled = binding.spec?.policyName ? ctx.policies.get(ctx, binding.spec.policyName) : undefined;
     if (!compiled) continue;
-    const spec = compiled.policy.spec;
+    const spec = compiled.policy.spec ?? {};
     const nsLabels = nsObject?.metadata.labels;
-    if (!matchesResources(spec.matchConstraints, a, nsLabels) || !matchesResources(binding.spec.matchResources, a, nsLabels)) continue;
+    if (!matchesResources(spec.matchConstraints, a, nsLabels) || !matchesResources(binding.spec?.matchResources, a, nsLabels)) continue;
     const policyName = compiled.policy.metadata.name!;
     const bindingName = binding.metadata.name!;
     let failures: Failure[];
@@ -111,7 +113,7 @@ export function admitPolicies(ctx: ServerContext, a: AdmissionAttributes): void 
       if (spec.failurePolicy === 'Ignore') continue;
       failures = [{ message: (err as Error).message, reason: 'Invalid' }];
     }
-    for (const f of failures) decide(ctx, a, policyName, bindingName, binding.spec.validationActions ?? [], f);
+    for (const f of failures) decide(ctx, a, policyName, bindingName, binding.spec?.validationActions ?? [], f);
   }
 }
 
@@ -127,7 +129,7 @@ function decide(ctx: ServerContext, a: AdmissionAttributes, policy: string, bind
 
 /** Returns the failures of one binding's policy on the request (for each of its params); throws PolicyError. */
 function evaluate(ctx: ServerContext, c: CompiledPolicy, binding: ValidatingAdmissionPolicyBinding, a: AdmissionAttributes, base: Record<string, unknown>): Failure[] {
-  const params = paramsFor(ctx, c.policy, binding.spec.paramRef, a);
+  const params = paramsFor(ctx, c.policy, binding.spec?.paramRef, a);
   const failures: Failure[] = [];
   for (const param of params) {
     const activation: Record<string, unknown> = { ...base, params: toCel(param) };
@@ -201,7 +203,7 @@ function requestOf(a: AdmissionAttributes): Record<string, unknown> {
 
 /** Returns the params a binding gives its policy ([null] without a paramKind); throws PolicyError; [] to skip. */
 function paramsFor(ctx: ServerContext, policy: ValidatingAdmissionPolicy, ref: ParamRef | undefined, a: AdmissionAttributes): unknown[] {
-  const kind = policy.spec.paramKind;
+  const kind = policy.spec?.paramKind;
   if (!kind) return [null];
   const def = resourceByKind(kind.kind ?? '', kind.apiVersion);
   if (!def) throw new PolicyError(`failed to configure policy: failed to find resource referenced by paramKind: '${kind.apiVersion}, Kind=${kind.kind}'`);

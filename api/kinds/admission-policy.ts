@@ -7,7 +7,7 @@ import { child, duplicate, forbiddenField, index, invalidValue, notSupported, re
 import { validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName, nameIsDNSSubdomain, nameIsPathSegment } from '../validation/strings.ts';
 import { defaultRules, defaultSelectors, RuleWithOperations, validateRuleWithOperations } from './admission-rules.ts';
-import { isObj, obj, opt, type Kube } from './common.ts';
+import { ensureObj, isObj, obj, opt, type Kube } from './common.ts';
 
 const strings = Type.Array(Type.String());
 const NamedRule = Type.Intersect([RuleWithOperations, obj({ resourceNames: opt(strings) })]);
@@ -20,22 +20,22 @@ export const MatchResources = obj({
   matchPolicy: opt(Type.String()),
 });
 export type MatchResources = Static<typeof MatchResources>;
-const Validation = obj({ expression: Type.String(), message: opt(Type.String()), reason: opt(Type.String()), messageExpression: opt(Type.String()) });
+const Validation = obj({ expression: opt(Type.String()), message: opt(Type.String()), reason: opt(Type.String()), messageExpression: opt(Type.String()) });
 export type Validation = Static<typeof Validation>;
-const Expression = obj({ name: Type.String(), expression: Type.String() });
+const Expression = obj({ name: opt(Type.String()), expression: opt(Type.String()) });
 
 export const ValidatingAdmissionPolicySpec = obj({
   paramKind: opt(obj({ apiVersion: opt(Type.String()), kind: opt(Type.String()) })),
   matchConstraints: opt(MatchResources),
   validations: opt(Type.Array(Validation)),
   failurePolicy: opt(Type.String()),
-  auditAnnotations: opt(Type.Array(obj({ key: Type.String(), valueExpression: Type.String() }))),
+  auditAnnotations: opt(Type.Array(obj({ key: opt(Type.String()), valueExpression: opt(Type.String()) }))),
   matchConditions: opt(Type.Array(Expression)),
   variables: opt(Type.Array(Expression)),
 });
 export type ValidatingAdmissionPolicySpec = Static<typeof ValidatingAdmissionPolicySpec>;
-export const ValidatingAdmissionPolicySchema = objectSchema({ spec: ValidatingAdmissionPolicySpec, status: opt(Type.Unknown()) });
-export type ValidatingAdmissionPolicy = Kube<{ spec: ValidatingAdmissionPolicySpec; status?: unknown }>;
+export const ValidatingAdmissionPolicySchema = objectSchema({ spec: opt(ValidatingAdmissionPolicySpec), status: opt(Type.Unknown()) });
+export type ValidatingAdmissionPolicy = Kube<{ spec?: ValidatingAdmissionPolicySpec; status?: unknown }>;
 
 export const ParamRef = obj({ name: opt(Type.String()), namespace: opt(Type.String()), selector: opt(LabelSelector), parameterNotFoundAction: opt(Type.String()) });
 export type ParamRef = Static<typeof ParamRef>;
@@ -45,8 +45,8 @@ export const BindingSpec = obj({
   matchResources: opt(MatchResources),
   validationActions: opt(strings),
 });
-export const ValidatingAdmissionPolicyBindingSchema = objectSchema({ spec: BindingSpec });
-export type ValidatingAdmissionPolicyBinding = Kube<{ spec: Static<typeof BindingSpec> }>;
+export const ValidatingAdmissionPolicyBindingSchema = objectSchema({ spec: opt(BindingSpec) });
+export type ValidatingAdmissionPolicyBinding = Kube<{ spec?: Static<typeof BindingSpec> }>;
 
 const REASONS = ['Forbidden', 'Invalid', 'RequestEntityTooLarge', 'Unauthorized'];
 const ACTIONS = ['Audit', 'Deny', 'Warn'];
@@ -63,9 +63,10 @@ function defaultMatchResources(m: unknown): void {
 /** Fills a policy's v1 defaults: failurePolicy Fail, matchPolicy Equivalent, {} selectors, rule scope "*". */
 export function defaultValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy): void {
   if (!isObj(p)) return;
-  if (!isObj(p.spec)) return;
-  p.spec.failurePolicy ??= 'Fail';
-  defaultMatchResources(p.spec.matchConstraints);
+  const spec = ensureObj(p as Record<string, unknown>, 'spec');
+  if (!spec) return;
+  spec.failurePolicy ??= 'Fail';
+  defaultMatchResources(spec.matchConstraints);
 }
 
 /** Fills a binding's v1 defaults: paramRef.parameterNotFoundAction Deny, and its matchResources as a policy's. */
@@ -136,7 +137,7 @@ function validateValidation(v: Validation, params: boolean, field: string, errs:
 export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMeta(p.metadata, { nameFn: nameIsDNSSubdomain, namespaced: false }, errs);
-  const s = p.spec;
+  const s = p.spec ?? {};
   const params = !!s.paramKind;
   if (s.failurePolicy === undefined) errs.push(required('spec.failurePolicy'));
   else if (!['Fail', 'Ignore'].includes(s.failurePolicy)) errs.push(notSupported('spec.failurePolicy', s.failurePolicy, ['Fail', 'Ignore']));
@@ -155,7 +156,7 @@ export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy):
     if (!c.name) errs.push(required(child(f, 'name')));
     else for (const m of isQualifiedName(c.name)) errs.push(invalidValue(child(f, 'name'), c.name, m));
     if (c.name && names.has(c.name)) errs.push(duplicate(child(f, 'name'), c.name));
-    names.add(c.name);
+    names.add(c.name ?? '');
   });
   (s.variables ?? []).forEach((v, i) => {
     const f = index('spec.variables', i);
@@ -191,7 +192,7 @@ function validateParamRef(pr: ParamRef | undefined, errs: FieldError[]): void {
 export function validateValidatingAdmissionPolicyBinding(b: ValidatingAdmissionPolicyBinding): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMeta(b.metadata, { nameFn: nameIsDNSSubdomain, namespaced: false }, errs);
-  const s = b.spec;
+  const s = b.spec ?? {};
   if (!s.policyName) errs.push(required('spec.policyName'));
   else for (const m of nameIsDNSSubdomain(s.policyName, false)) errs.push(invalidValue('spec.policyName', s.policyName, m));
   validateParamRef(s.paramRef, errs);

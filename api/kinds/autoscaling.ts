@@ -8,30 +8,31 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta
 import { nameIsDNSSubdomain, nameIsPathSegment } from '../validation/strings.ts';
 import { ensureObj, isObj, obj, opt, QuantitySchema, type Kube } from './common.ts';
 
-const Target = obj({ type: Type.String(), value: opt(QuantitySchema), averageValue: opt(QuantitySchema), averageUtilization: opt(Type.Integer()) });
-const Identifier = obj({ name: Type.String(), selector: opt(LabelSelector) });
-const CrossVersionRef = obj({ kind: Type.String(), name: Type.String(), apiVersion: opt(Type.String()) });
+const Target = obj({ type: opt(Type.String()), value: opt(QuantitySchema), averageValue: opt(QuantitySchema), averageUtilization: opt(Type.Integer()) });
+const Identifier = obj({ name: opt(Type.String()), selector: opt(LabelSelector) });
+const CrossVersionRef = obj({ kind: opt(Type.String()), name: opt(Type.String()), apiVersion: opt(Type.String()) });
 const Metric = obj({
-  type: Type.String(),
-  resource: opt(obj({ name: Type.String(), target: Target })),
-  containerResource: opt(obj({ name: Type.String(), container: Type.String(), target: Target })),
-  pods: opt(obj({ metric: Identifier, target: Target })),
-  object: opt(obj({ describedObject: CrossVersionRef, metric: Identifier, target: Target })),
-  external: opt(obj({ metric: Identifier, target: Target })),
+  type: opt(Type.String()),
+  resource: opt(obj({ name: opt(Type.String()), target: opt(Target) })),
+  containerResource: opt(obj({ name: opt(Type.String()), container: opt(Type.String()), target: opt(Target) })),
+  pods: opt(obj({ metric: opt(Identifier), target: opt(Target) })),
+  object: opt(obj({ describedObject: opt(CrossVersionRef), metric: opt(Identifier), target: opt(Target) })),
+  external: opt(obj({ metric: opt(Identifier), target: opt(Target) })),
 });
-const Policy = obj({ type: Type.String(), value: Type.Integer(), periodSeconds: Type.Integer() });
+const Policy = obj({ type: opt(Type.String()), value: opt(Type.Integer()), periodSeconds: opt(Type.Integer()) });
 const Rules = obj({ stabilizationWindowSeconds: opt(Type.Integer()), selectPolicy: opt(Type.String()), policies: opt(Type.Array(Policy)) });
 
+// Go value fields are optional here: an absent one is its zero value, and upstream's checks word the error.
 export const HPASpec = obj({
-  scaleTargetRef: CrossVersionRef,
+  scaleTargetRef: opt(CrossVersionRef),
   minReplicas: opt(Type.Integer()),
-  maxReplicas: Type.Integer(),
+  maxReplicas: opt(Type.Integer()),
   metrics: opt(Type.Array(Metric)),
   behavior: opt(obj({ scaleUp: opt(Rules), scaleDown: opt(Rules) })),
 });
 export type HPASpec = Static<typeof HPASpec>;
-export const HorizontalPodAutoscalerSchema = objectSchema({ spec: HPASpec, status: opt(Type.Unknown()) });
-export type HorizontalPodAutoscaler = Kube<{ spec: HPASpec; status?: Record<string, unknown> }>;
+export const HorizontalPodAutoscalerSchema = objectSchema({ spec: opt(HPASpec), status: opt(Type.Unknown()) });
+export type HorizontalPodAutoscaler = Kube<{ spec?: HPASpec; status?: Record<string, unknown> }>;
 type Target = Static<typeof Target>;
 
 const SOURCES = ['Object', 'Pods', 'Resource', 'External', 'ContainerResource'] as const;
@@ -40,8 +41,8 @@ const FIELD_OF: Record<string, string> = { Object: 'object', Pods: 'pods', Resou
 /** Fills an HPA's defaults: minReplicas 1, a CPU 80% metric, and upstream's scaling rules where behavior is given. */
 export function defaultHPA(hpa: HorizontalPodAutoscaler): void {
   if (!isObj(hpa)) return;
-  if (!isObj(hpa.spec)) return;
-  const spec = hpa.spec as Record<string, unknown>;
+  const spec = ensureObj(hpa as Record<string, unknown>, 'spec');
+  if (!spec) return;
   spec.minReplicas ??= 1;
   if (!Array.isArray(spec.metrics) || spec.metrics.length === 0)
     spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
@@ -79,8 +80,9 @@ function validateTarget(t: Target, field: string, errs: FieldError[]): void {
 
 function validateRef(ref: Static<typeof CrossVersionRef>, field: string, errs: FieldError[]): void {
   for (const k of ['kind', 'name'] as const) {
-    if (!ref[k]) errs.push(required(child(field, k)));
-    else for (const m of nameIsPathSegment(ref[k], false)) errs.push(invalidValue(child(field, k), ref[k], m));
+    const v = ref[k] ?? '';
+    if (!v) errs.push(required(child(field, k)));
+    else for (const m of nameIsPathSegment(v, false)) errs.push(invalidValue(child(field, k), v, m));
   }
 }
 
@@ -98,31 +100,32 @@ function validateResourceTarget(t: Target, field: string, errs: FieldError[]): v
 }
 
 function validateMetric(m: Static<typeof Metric>, field: string, errs: FieldError[]): void {
-  if (!m.type) errs.push(required(child(field, 'type'), 'must specify a metric source type'));
-  const expected = FIELD_OF[m.type];
-  if (!expected) errs.push(notSupported(child(field, 'type'), m.type, SOURCES));
+  const type = m.type ?? '';
+  if (!type) errs.push(required(child(field, 'type'), 'must specify a metric source type'));
+  const expected = FIELD_OF[type];
+  if (!expected) errs.push(notSupported(child(field, 'type'), type, SOURCES));
   else if (m[expected as keyof typeof m] === undefined) errs.push(required(child(field, expected), 'must populate information for the given metric source'));
   const present = Object.values(FIELD_OF).filter((f) => m[f as keyof typeof m] !== undefined);
   if (present.length !== 1)
     for (const f of present.filter((f) => f !== expected).sort()) errs.push(forbiddenField(child(field, f), 'must populate the given metric source only'));
   if (m.type === 'Resource' && m.resource) {
     if (!m.resource.name) errs.push(required(child(field, 'resource.name'), 'must specify a resource name'));
-    validateResourceTarget(m.resource.target, child(field, 'resource.target'), errs);
+    validateResourceTarget(m.resource.target ?? {}, child(field, 'resource.target'), errs);
   } else if (m.type === 'ContainerResource' && m.containerResource) {
     const c = m.containerResource;
     if (!c.name) errs.push(required(child(field, 'containerResource.name'), 'must specify a resource name'));
     if (!c.container) errs.push(required(child(field, 'containerResource.container'), 'must specify a container'));
-    validateResourceTarget(c.target, child(field, 'containerResource.target'), errs);
+    validateResourceTarget(c.target ?? {}, child(field, 'containerResource.target'), errs);
   } else if (m.type === 'Pods' && m.pods) {
-    validateIdentifier(m.pods.metric, child(field, 'pods.metric'), errs);
-    validateTarget(m.pods.target, child(field, 'pods.target'), errs);
+    validateIdentifier(m.pods.metric ?? {}, child(field, 'pods.metric'), errs);
+    validateTarget(m.pods.target ?? {}, child(field, 'pods.target'), errs);
   } else if (m.type === 'Object' && m.object) {
-    validateRef(m.object.describedObject, child(field, 'object.describedObject'), errs);
-    validateIdentifier(m.object.metric, child(field, 'object.metric'), errs);
-    validateTarget(m.object.target, child(field, 'object.target'), errs);
+    validateRef(m.object.describedObject ?? {}, child(field, 'object.describedObject'), errs);
+    validateIdentifier(m.object.metric ?? {}, child(field, 'object.metric'), errs);
+    validateTarget(m.object.target ?? {}, child(field, 'object.target'), errs);
   } else if (m.type === 'External' && m.external) {
-    validateIdentifier(m.external.metric, child(field, 'external.metric'), errs);
-    validateTarget(m.external.target, child(field, 'external.target'), errs);
+    validateIdentifier(m.external.metric ?? {}, child(field, 'external.metric'), errs);
+    validateTarget(m.external.target ?? {}, child(field, 'external.target'), errs);
   }
 }
 
@@ -136,10 +139,12 @@ function validateRules(r: Static<typeof Rules> | undefined, field: string, errs:
   if (!r.policies?.length) errs.push(required(child(field, 'policies'), 'must specify at least one Policy'));
   (r.policies ?? []).forEach((p, i) => {
     const f = index(child(field, 'policies'), i);
-    if (p.type !== 'Pods' && p.type !== 'Percent') errs.push(notSupported(child(f, 'type'), p.type, ['Percent', 'Pods']));
-    if (p.value <= 0) errs.push(invalidValue(child(f, 'value'), p.value, 'must be greater than zero'));
-    if (p.periodSeconds <= 0) errs.push(invalidValue(child(f, 'periodSeconds'), p.periodSeconds, 'must be greater than zero'));
-    if (p.periodSeconds > 1800) errs.push(invalidValue(child(f, 'periodSeconds'), p.periodSeconds, 'must be less than or equal to 1800'));
+    const value = p.value ?? 0;
+    const period = p.periodSeconds ?? 0;
+    if (p.type !== 'Pods' && p.type !== 'Percent') errs.push(notSupported(child(f, 'type'), p.type ?? '', ['Percent', 'Pods']));
+    if (value <= 0) errs.push(invalidValue(child(f, 'value'), value, 'must be greater than zero'));
+    if (period <= 0) errs.push(invalidValue(child(f, 'periodSeconds'), period, 'must be greater than zero'));
+    if (period > 1800) errs.push(invalidValue(child(f, 'periodSeconds'), period, 'must be less than or equal to 1800'));
   });
 }
 
@@ -147,11 +152,12 @@ function validateRules(r: Static<typeof Rules> | undefined, field: string, errs:
 export function validateHPA(hpa: HorizontalPodAutoscaler): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMeta(hpa.metadata, { nameFn: nameIsDNSSubdomain, namespaced: true }, errs);
-  const s = hpa.spec;
+  const s = hpa.spec ?? {};
+  const max = s.maxReplicas ?? 0;
   if (s.minReplicas !== undefined && s.minReplicas < 1) errs.push(invalidValue('spec.minReplicas', s.minReplicas, 'must be greater than or equal to 1'));
-  if (s.maxReplicas < 1) errs.push(invalidValue('spec.maxReplicas', s.maxReplicas, 'must be greater than 0'));
-  if (s.minReplicas !== undefined && s.maxReplicas < s.minReplicas) errs.push(invalidValue('spec.maxReplicas', s.maxReplicas, 'must be greater than or equal to `minReplicas`'));
-  validateRef(s.scaleTargetRef, 'spec.scaleTargetRef', errs);
+  if (max < 1) errs.push(invalidValue('spec.maxReplicas', max, 'must be greater than 0'));
+  if (s.minReplicas !== undefined && max < s.minReplicas) errs.push(invalidValue('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  validateRef(s.scaleTargetRef ?? {}, 'spec.scaleTargetRef', errs);
   (s.metrics ?? []).forEach((m, i) => validateMetric(m, index('spec.metrics', i), errs));
   validateRules(s.behavior?.scaleUp, 'spec.behavior.scaleUp', errs);
   validateRules(s.behavior?.scaleDown, 'spec.behavior.scaleDown', errs);

@@ -9,41 +9,42 @@ import { ensureObj, isObj, obj, opt, type Kube } from './common.ts';
 
 const Rule = obj({ subjects: opt(Type.Array(Type.Unknown())), resourceRules: opt(Type.Array(Type.Unknown())), nonResourceRules: opt(Type.Array(Type.Unknown())) });
 export const FlowSchemaSpec = obj({
-  priorityLevelConfiguration: obj({ name: Type.String() }),
+  priorityLevelConfiguration: opt(obj({ name: opt(Type.String()) })),
   matchingPrecedence: opt(Type.Integer()),
-  distinguisherMethod: opt(obj({ type: Type.String() })),
+  distinguisherMethod: opt(obj({ type: opt(Type.String()) })),
   rules: opt(Type.Array(Rule)),
 });
-export const FlowSchemaSchema = objectSchema({ spec: FlowSchemaSpec, status: opt(Type.Unknown()) });
-export type FlowSchema = Kube<{ spec: Static<typeof FlowSchemaSpec>; status?: unknown }>;
+export const FlowSchemaSchema = objectSchema({ spec: opt(FlowSchemaSpec), status: opt(Type.Unknown()) });
+export type FlowSchema = Kube<{ spec?: Static<typeof FlowSchemaSpec>; status?: unknown }>;
 
 const Queuing = obj({ queues: opt(Type.Integer()), handSize: opt(Type.Integer()), queueLengthLimit: opt(Type.Integer()) });
 const Limited = obj({
   nominalConcurrencyShares: opt(Type.Integer()),
   lendablePercent: opt(Type.Integer()),
   borrowingLimitPercent: opt(Type.Integer()),
-  limitResponse: opt(obj({ type: Type.String(), queuing: opt(Queuing) })),
+  limitResponse: opt(obj({ type: opt(Type.String()), queuing: opt(Queuing) })),
 });
 const Exempt = obj({ nominalConcurrencyShares: opt(Type.Integer()), lendablePercent: opt(Type.Integer()) });
-export const PriorityLevelSpec = obj({ type: Type.String(), limited: opt(Limited), exempt: opt(Exempt) });
-export const PriorityLevelConfigurationSchema = objectSchema({ spec: PriorityLevelSpec, status: opt(Type.Unknown()) });
-export type PriorityLevelConfiguration = Kube<{ spec: Static<typeof PriorityLevelSpec>; status?: unknown }>;
+export const PriorityLevelSpec = obj({ type: opt(Type.String()), limited: opt(Limited), exempt: opt(Exempt) });
+export const PriorityLevelConfigurationSchema = objectSchema({ spec: opt(PriorityLevelSpec), status: opt(Type.Unknown()) });
+export type PriorityLevelConfiguration = Kube<{ spec?: Static<typeof PriorityLevelSpec>; status?: unknown }>;
 
 /** Sets a FlowSchema's matchingPrecedence to 1000 when unset. */
 export function defaultFlowSchema(fs: FlowSchema): void {
   if (!isObj(fs)) return;
-  if (isObj(fs.spec) && !fs.spec.matchingPrecedence) fs.spec.matchingPrecedence = 1000;
+  const spec = ensureObj(fs as Record<string, unknown>, 'spec');
+  if (spec && !spec.matchingPrecedence) spec.matchingPrecedence = 1000;
 }
 
 /** Returns the field errors of a FlowSchema. */
 export function validateFlowSchema(fs: FlowSchema): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMeta(fs.metadata, { nameFn: nameIsDNSSubdomain, namespaced: false }, errs);
-  const s = fs.spec;
+  const s = fs.spec ?? {};
   const mp = s.matchingPrecedence ?? 0;
   if (mp <= 0) errs.push(invalidValue('spec.matchingPrecedence', mp, 'must be a positive value'));
   if (mp > 10000) errs.push(invalidValue('spec.matchingPrecedence', mp, 'must not be greater than 10000'));
-  if (!s.priorityLevelConfiguration.name) errs.push(required('spec.priorityLevelConfiguration.name', 'must reference a priority level'));
+  if (!s.priorityLevelConfiguration?.name) errs.push(required('spec.priorityLevelConfiguration.name', 'must reference a priority level'));
   const dm = s.distinguisherMethod?.type;
   if (dm !== undefined && dm !== 'ByUser' && dm !== 'ByNamespace') errs.push(notSupported('spec.distinguisherMethod.type', dm, ['ByNamespace', 'ByUser']));
   (s.rules ?? []).forEach((r, i) => {
@@ -80,13 +81,13 @@ export function defaultPriorityLevel(pl: PriorityLevelConfiguration): void {
 export function validatePriorityLevel(pl: PriorityLevelConfiguration): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMeta(pl.metadata, { nameFn: nameIsDNSSubdomain, namespaced: false }, errs);
-  const s = pl.spec;
+  const s = pl.spec ?? {};
   if (s.type === 'Limited') {
     if (!s.limited) errs.push(required('spec.limited', 'must not be empty when type is Limited'));
     if (s.exempt) errs.push(forbiddenField('spec.exempt', 'must be nil if the type is Limited'));
   } else if (s.type === 'Exempt') {
     if (s.limited) errs.push(forbiddenField('spec.limited', 'must be nil if the type is not Limited'));
-  } else errs.push(notSupported('spec.type', s.type, ['Exempt', 'Limited']));
+  } else errs.push(notSupported('spec.type', s.type ?? '', ['Exempt', 'Limited']));
   const l = s.limited;
   if (!l) return errs;
   if ((l.nominalConcurrencyShares ?? 0) < 0) errs.push(invalidValue('spec.limited.nominalConcurrencyShares', l.nominalConcurrencyShares, 'must be a non-negative integer'));
@@ -94,7 +95,7 @@ export function validatePriorityLevel(pl: PriorityLevelConfiguration): FieldErro
   if (lp < 0 || lp > 100) errs.push(invalidValue('spec.limited.lendablePercent', lp, 'must be between 0 and 100, inclusive'));
   const lr = l.limitResponse;
   if (!lr) return errs;
-  if (lr.type !== 'Queue' && lr.type !== 'Reject') errs.push(notSupported('spec.limited.limitResponse.type', lr.type, ['Queue', 'Reject']));
+  if (lr.type !== 'Queue' && lr.type !== 'Reject') errs.push(notSupported('spec.limited.limitResponse.type', lr.type ?? '', ['Queue', 'Reject']));
   const q = lr.queuing;
   if (lr.type === 'Reject' && q) errs.push(forbiddenField('spec.limited.limitResponse.queuing', 'must be nil if limited.limitResponse.type is not Limited'));
   if (lr.type === 'Queue' && q) {

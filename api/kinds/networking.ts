@@ -12,11 +12,11 @@ import {
 import { IntOrString, isObj, obj, objItems, opt, type Kube } from './common.ts';
 
 const strings = Type.Array(Type.String());
-const TypedLocalRef = obj({ apiGroup: opt(Type.String()), kind: Type.String(), name: Type.String() });
-const ServiceBackend = obj({ name: Type.String(), port: opt(obj({ name: opt(Type.String()), number: opt(Type.Integer()) })) });
+const TypedLocalRef = obj({ apiGroup: opt(Type.String()), kind: opt(Type.String()), name: opt(Type.String()) });
+const ServiceBackend = obj({ name: opt(Type.String()), port: opt(obj({ name: opt(Type.String()), number: opt(Type.Integer()) })) });
 const Backend = obj({ service: opt(ServiceBackend), resource: opt(TypedLocalRef) });
-const HTTPPath = obj({ path: opt(Type.String()), pathType: opt(Type.String()), backend: Backend });
-const Rule = obj({ host: opt(Type.String()), http: opt(obj({ paths: Type.Array(HTTPPath) })) });
+const HTTPPath = obj({ path: opt(Type.String()), pathType: opt(Type.String()), backend: opt(Backend) });
+const Rule = obj({ host: opt(Type.String()), http: opt(obj({ paths: opt(Type.Array(HTTPPath)) })) });
 const TLS = obj({ hosts: opt(strings), secretName: opt(Type.String()) });
 
 export const IngressSpec = obj({
@@ -29,11 +29,11 @@ export const IngressSchema = objectSchema({ spec: opt(IngressSpec), status: opt(
 export type Ingress = Kube<{ spec?: Static<typeof IngressSpec>; status?: unknown }>;
 type Backend = Static<typeof Backend>;
 
-const ClassParams = obj({ apiGroup: opt(Type.String()), kind: Type.String(), name: Type.String(), scope: opt(Type.String()), namespace: opt(Type.String()) });
+const ClassParams = obj({ apiGroup: opt(Type.String()), kind: opt(Type.String()), name: opt(Type.String()), scope: opt(Type.String()), namespace: opt(Type.String()) });
 export const IngressClassSchema = objectSchema({ spec: opt(obj({ controller: opt(Type.String()), parameters: opt(ClassParams) })) });
 export type IngressClass = Kube<{ spec?: { controller?: string; parameters?: Static<typeof ClassParams> } }>;
 
-const IPBlock = obj({ cidr: Type.String(), except: opt(strings) });
+const IPBlock = obj({ cidr: opt(Type.String()), except: opt(strings) });
 const Peer = obj({ podSelector: opt(LabelSelector), namespaceSelector: opt(LabelSelector), ipBlock: opt(IPBlock) });
 const NPPort = obj({ protocol: opt(Type.String()), port: opt(IntOrString), endPort: opt(Type.Integer()) });
 export const NetworkPolicySpec = obj({
@@ -96,7 +96,7 @@ function validatePath(p: Static<typeof HTTPPath>, field: string, errs: FieldErro
       for (const s of INVALID_SUFFIXES) if (path.endsWith(s)) errs.push(invalidValue(child(field, 'path'), path, `cannot end with '${s}'`));
     }
   }
-  validateBackend(p.backend, child(field, 'backend'), errs);
+  validateBackend(p.backend ?? {}, child(field, 'backend'), errs);
 }
 
 /** Returns the field errors of an Ingress (upstream ValidateIngressCreate). */
@@ -217,15 +217,16 @@ function validatePort(p: Static<typeof NPPort>, field: string, errs: FieldError[
 
 /** Checks an ipBlock: a CIDR, and excepts that are strict subsets of it (upstream ValidateIPBlock). */
 function validateIPBlock(b: Static<typeof IPBlock>, field: string, errs: FieldError[]): void {
-  if (!b.cidr) return void errs.push(required(child(field, 'cidr')));
-  const bad = isValidCIDR(b.cidr);
-  for (const m of bad) errs.push(invalidValue(child(field, 'cidr'), b.cidr, m));
+  const cidr = b.cidr ?? '';
+  if (!cidr) return void errs.push(required(child(field, 'cidr')));
+  const bad = isValidCIDR(cidr);
+  for (const m of bad) errs.push(invalidValue(child(field, 'cidr'), cidr, m));
   if (bad.length) return;
   (b.except ?? []).forEach((e, i) => {
     const f = index(child(field, 'except'), i);
     const m = isValidCIDR(e);
     if (m.length) return void errs.push(invalidValue(f, e, m[0]));
-    if (!cidrStrictlyContains(b.cidr, e)) errs.push(invalidValue(f, e, 'must be a strict subset of `cidr`'));
+    if (!cidrStrictlyContains(cidr, e)) errs.push(invalidValue(f, e, 'must be a strict subset of `cidr`'));
   });
 }
 

@@ -5,13 +5,13 @@ import { LabelSelector, objectSchema } from '../meta.ts';
 import { child, GoRepr, goQuote, index, invalidValue, notSupported, required, type FieldError } from '../validation/field.ts';
 import { validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { nameIsDNSSubdomain, nameIsPathSegment } from '../validation/strings.ts';
-import { isObj, obj, opt, type Kube } from './common.ts';
+import { ensureObj, isObj, obj, opt, type Kube } from './common.ts';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const strings = Type.Array(Type.String());
 
 export const PolicyRule = obj({
-  verbs: strings,
+  verbs: opt(strings),
   apiGroups: opt(strings),
   resources: opt(strings),
   resourceNames: opt(strings),
@@ -20,18 +20,18 @@ export const PolicyRule = obj({
 export type PolicyRule = Static<typeof PolicyRule>;
 
 export const AggregationRule = obj({ clusterRoleSelectors: opt(Type.Array(LabelSelector)) });
-export const RoleRef = obj({ apiGroup: Type.String(), kind: Type.String(), name: Type.String() });
+export const RoleRef = obj({ apiGroup: opt(Type.String()), kind: opt(Type.String()), name: opt(Type.String()) });
 export type RoleRef = Static<typeof RoleRef>;
-export const Subject = obj({ kind: Type.String(), apiGroup: opt(Type.String()), name: Type.String(), namespace: opt(Type.String()) });
+export const Subject = obj({ kind: opt(Type.String()), apiGroup: opt(Type.String()), name: opt(Type.String()), namespace: opt(Type.String()) });
 export type Subject = Static<typeof Subject>;
 
 export const RoleSchema = objectSchema({ rules: opt(Type.Array(PolicyRule)) });
 export const ClusterRoleSchema = objectSchema({ rules: opt(Type.Array(PolicyRule)), aggregationRule: opt(AggregationRule) });
-export const RoleBindingSchema = objectSchema({ roleRef: RoleRef, subjects: opt(Type.Array(Subject)) });
+export const RoleBindingSchema = objectSchema({ roleRef: opt(RoleRef), subjects: opt(Type.Array(Subject)) });
 
 export type Role = Kube<{ rules?: PolicyRule[] }>;
 export type ClusterRole = Kube<{ rules?: PolicyRule[]; aggregationRule?: Static<typeof AggregationRule> }>;
-export type RoleBinding = Kube<{ roleRef: RoleRef; subjects?: Subject[] }>;
+export type RoleBinding = Kube<{ roleRef?: RoleRef; subjects?: Subject[] }>;
 
 /** Upstream's ValidateRBACName: a path segment name. */
 const rbacName = nameIsPathSegment;
@@ -39,7 +39,8 @@ const rbacName = nameIsPathSegment;
 /** Sets the rbac group on a binding's roleRef and on User/Group subjects (SetDefaults_RoleBinding, SetDefaults_Subject). */
 export function defaultRoleBinding(b: RoleBinding): void {
   if (!isObj(b)) return;
-  if (b.roleRef && typeof b.roleRef === 'object' && !b.roleRef.apiGroup) b.roleRef.apiGroup = RBAC_GROUP;
+  const ref = ensureObj(b as Record<string, unknown>, 'roleRef');
+  if (ref && !ref.apiGroup) ref.apiGroup = RBAC_GROUP;
   for (const s of Array.isArray(b.subjects) ? b.subjects : [])
     if (s && typeof s === 'object' && !s.apiGroup && (s.kind === 'User' || s.kind === 'Group')) s.apiGroup = RBAC_GROUP;
 }
@@ -102,16 +103,16 @@ function validateSubject(s: Subject, namespaced: boolean, field: string, errs: F
       if (s.apiGroup !== RBAC_GROUP) errs.push(notSupported(child(field, 'apiGroup'), s.apiGroup ?? '', [RBAC_GROUP]));
       break;
     default:
-      errs.push(notSupported(child(field, 'kind'), s.kind, ['ServiceAccount', 'User', 'Group']));
+      errs.push(notSupported(child(field, 'kind'), s.kind ?? '', ['ServiceAccount', 'User', 'Group']));
   }
 }
 
 function validateBinding(b: RoleBinding, namespaced: boolean, errs: FieldError[]): void {
   validateObjectMeta(b.metadata, { nameFn: rbacName, namespaced }, errs);
-  const ref = b.roleRef;
-  if (ref.apiGroup !== RBAC_GROUP) errs.push(notSupported('roleRef.apiGroup', ref.apiGroup, [RBAC_GROUP]));
+  const ref = b.roleRef ?? {};
+  if (ref.apiGroup !== RBAC_GROUP) errs.push(notSupported('roleRef.apiGroup', ref.apiGroup ?? '', [RBAC_GROUP]));
   const kinds = namespaced ? ['Role', 'ClusterRole'] : ['ClusterRole'];
-  if (!kinds.includes(ref.kind)) errs.push(notSupported('roleRef.kind', ref.kind, kinds));
+  if (!kinds.includes(ref.kind ?? '')) errs.push(notSupported('roleRef.kind', ref.kind ?? '', kinds));
   if (!ref.name) errs.push(required('roleRef.name'));
   else for (const m of rbacName(ref.name, false)) errs.push(invalidValue('roleRef.name', ref.name, m));
   (b.subjects ?? []).forEach((s, i) => validateSubject(s, namespaced, index('subjects', i), errs));
@@ -135,9 +136,9 @@ export function validateClusterRoleBinding(b: RoleBinding): FieldError[] {
 export function validateRoleBindingUpdate(b: RoleBinding, old: RoleBinding): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMetaUpdate(b.metadata, old.metadata, errs);
-  const r = b.roleRef;
-  const o = old.roleRef;
+  const r = b.roleRef ?? {};
+  const o = old.roleRef ?? {};
   if (r.apiGroup !== o.apiGroup || r.kind !== o.kind || r.name !== o.name)
-    errs.push(invalidValue('roleRef', new GoRepr(`rbac.RoleRef{APIGroup:${goQuote(r.apiGroup)}, Kind:${goQuote(r.kind)}, Name:${goQuote(r.name)}}`), 'cannot change roleRef'));
+    errs.push(invalidValue('roleRef', new GoRepr(`rbac.RoleRef{APIGroup:${goQuote(r.apiGroup ?? '')}, Kind:${goQuote(r.kind ?? '')}, Name:${goQuote(r.name ?? '')}}`), 'cannot change roleRef'));
   return errs;
 }

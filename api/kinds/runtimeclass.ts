@@ -10,12 +10,12 @@ import { Toleration } from './scheduling.ts';
 import { validateTolerations } from './scheduling-validation.ts';
 
 export const RuntimeClassSchema = objectSchema({
-  handler: Type.String(),
+  handler: opt(Type.String()),
   overhead: opt(obj({ podFixed: opt(ResourceList) })),
   scheduling: opt(obj({ nodeSelector: opt(StringMap), tolerations: opt(Type.Array(Toleration)) })),
 });
 export type RuntimeClass = Kube<{
-  handler: string;
+  handler?: string;
   overhead?: { podFixed?: ResourceList };
   scheduling?: { nodeSelector?: Record<string, string>; tolerations?: Toleration[] };
 }>;
@@ -24,7 +24,7 @@ export type RuntimeClass = Kube<{
 export function validateRuntimeClass(rc: RuntimeClass): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMeta(rc.metadata, { nameFn: nameIsDNSSubdomain, namespaced: false }, errs);
-  for (const m of nameIsDNSLabel(rc.handler, false)) errs.push(invalidValue('handler', rc.handler, m));
+  for (const m of nameIsDNSLabel(rc.handler ?? '', false)) errs.push(invalidValue('handler', rc.handler ?? '', m));
   validateResourceList(rc.overhead?.podFixed, 'overhead.podFixed', errs);
   validateLabels(rc.scheduling?.nodeSelector, 'scheduling.nodeSelector', errs);
   validateTolerations(rc.scheduling?.tolerations, 'scheduling.tolerations', errs);
@@ -35,6 +35,6 @@ export function validateRuntimeClass(rc: RuntimeClass): FieldError[] {
 export function validateRuntimeClassUpdate(rc: RuntimeClass, old: RuntimeClass): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMetaUpdate(rc.metadata, old.metadata, errs);
-  immutable(rc.handler, old.handler, 'handler', errs);
+  immutable(rc.handler ?? '', old.handler ?? '', 'handler', errs);
   return errs;
 }

@@ -11,13 +11,13 @@ import { isObj, obj, objItems, opt, type Kube } from './common.ts';
 const strings = Type.Array(Type.String());
 const ClientConfig = obj({
   url: opt(Type.String()),
-  service: opt(obj({ namespace: Type.String(), name: Type.String(), path: opt(Type.String()), port: opt(Type.Integer()) })),
+  service: opt(obj({ namespace: opt(Type.String()), name: opt(Type.String()), path: opt(Type.String()), port: opt(Type.Integer()) })),
   caBundle: opt(Type.String()),
 });
-export const MatchCondition = obj({ name: Type.String(), expression: Type.String() });
+export const MatchCondition = obj({ name: opt(Type.String()), expression: opt(Type.String()) });
 const Webhook = obj({
-  name: Type.String(),
-  clientConfig: ClientConfig,
+  name: opt(Type.String()),
+  clientConfig: opt(ClientConfig),
   rules: opt(Type.Array(RuleWithOperations)),
   failurePolicy: opt(Type.String()),
   matchPolicy: opt(Type.String()),
@@ -132,7 +132,7 @@ export function validateMatchConditionNames(conds: Static<typeof MatchCondition>
     const f = child(index(field, i), 'name');
     if (!c.name) errs.push(required(f));
     else if (seen.has(c.name)) errs.push(duplicate(f, c.name));
-    seen.add(c.name);
+    seen.add(c.name ?? '');
     if (!c.expression) errs.push(required(child(index(field, i), 'expression')));
   });
   if (conds.length > 64) errs.push(tooMany(field, conds.length, 64));
