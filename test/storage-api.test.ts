@@ -50,6 +50,8 @@ test('storage api - defaults as SetDefaults_PersistentVolume(Claim) and SetDefau
 });
 
 test('a typical volume is valid', has, 'persistentvolumes', pv(), []);
+test('a volume of another upstream source (gcePersistentDisk) is valid', has, 'persistentvolumes', pv({ hostPath: undefined, gcePersistentDisk: { pdName: 'disk-1', fsType: 'ext4' } }), []);
+test('a volume with two sources', has, 'persistentvolumes', pv({ nfs: { server: 'nfs.example', path: '/x' } }), ['spec.nfs: Forbidden: may not specify more than 1 volume type']);
 test('volume without capacity, modes or source', has, 'persistentvolumes', pv({ capacity: undefined, accessModes: [], hostPath: undefined }), [
   'spec.accessModes: Required value',
   'spec.capacity: Required value',

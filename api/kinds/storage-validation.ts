@@ -12,8 +12,11 @@ const VOLUME_MODES = ['Block', 'Filesystem'];
 const PV_RECLAIM = ['Delete', 'Recycle', 'Retain'];
 const SC_RECLAIM = ['Delete', 'Retain'];
 const BINDING_MODES = ['Immediate', 'WaitForFirstConsumer'];
-/** The volume sources kubus knows on a PV (upstream has many more; one must be set). */
-const PV_SOURCES = ['hostPath', 'local', 'nfs', 'csi'] as const;
+/** Upstream's PersistentVolumeSource fields: exactly one must be set (kubus mounts hostPath and local ones). */
+const PV_SOURCES = [
+  'gcePersistentDisk', 'awsElasticBlockStore', 'hostPath', 'glusterfs', 'nfs', 'rbd', 'iscsi', 'cinder', 'cephfs', 'fc', 'flocker', 'flexVolume',
+  'azureFile', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'portworxVolume', 'scaleIO', 'local', 'storageos', 'csi',
+] as const;
 const GREATER_THAN_ZERO = 'must be greater than zero';
 
 function validateAccessModes(modes: string[] | undefined, emptyDetail: string, field: string, errs: FieldError[]): void {
@@ -71,7 +74,7 @@ export function validatePersistentVolume(pv: PersistentVolume): FieldError[] {
   validateClassName(s.storageClassName, 'spec.storageClassName', errs);
   validateVolumeMode(s.volumeMode, 'spec.volumeMode', errs);
   const hasAffinity = validateVolumeNodeAffinity(s.nodeAffinity, 'spec.nodeAffinity', errs);
-  const set = PV_SOURCES.filter((k) => s[k] != null);
+  const set = PV_SOURCES.filter((k) => (s as Record<string, unknown>)[k] != null);
   if (set.length === 0) errs.push(required('spec', 'must specify a volume type'));
   for (const k of set.slice(1)) errs.push(forbiddenField(child('spec', k), 'may not specify more than 1 volume type'));
   if (s.hostPath && !s.hostPath.path) errs.push(required('spec.hostPath.path'));
@@ -82,7 +85,7 @@ export function validatePersistentVolume(pv: PersistentVolume): FieldError[] {
   return errs;
 }
 
-const sourceOf = (pv: PersistentVolume) => Object.fromEntries(PV_SOURCES.map((k) => [k, pv.spec?.[k]]));
+const sourceOf = (pv: PersistentVolume) => Object.fromEntries(PV_SOURCES.map((k) => [k, (pv.spec as Record<string, unknown> | undefined)?.[k]]));
 
 /** Returns the update-only field errors of a persistent volume: its source, volumeMode and a set nodeAffinity are immutable. */
 export function validatePersistentVolumeUpdate(pv: PersistentVolume, old: PersistentVolume): FieldError[] {
