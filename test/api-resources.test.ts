@@ -45,6 +45,7 @@ test('api - the table matches upstream names, groups and scopes', (t) => {
     'StatefulSet|StatefulSetList|statefulsets|statefulset|sts|apps/v1|ns|status',
     'ControllerRevision|ControllerRevisionList|controllerrevisions|controllerrevision||apps/v1|ns|',
     'Job|JobList|jobs|job||batch/v1|ns|status',
+    'CronJob|CronJobList|cronjobs|cronjob|cj|batch/v1|ns|status',
     'PersistentVolume|PersistentVolumeList|persistentvolumes|persistentvolume|pv|v1|cluster|status',
     'PersistentVolumeClaim|PersistentVolumeClaimList|persistentvolumeclaims|persistentvolumeclaim|pvc|v1|ns|status',
     'StorageClass|StorageClassList|storageclasses|storageclass|sc|storage.k8s.io/v1|cluster|',
