@@ -90,3 +90,11 @@ test('gateway kubectl protobuf - create cronjob: the body decodes to the dry run
   t.deepEqual(rows[0], ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE']);
   t.deepEqual(rows[1].slice(0, 6), ['nightly', '0 3 * * *', '<none>', 'False', '0', '<none>']);
 });
+
+test('gateway kubectl protobuf - create quota: the body decodes to the dry run and is stored; a bad resource name is refused as upstream', async (t) => {
+  const g = await startGateway(t);
+  const q = await generated(t, g, ['create', 'quota', 'q', '--hard=pods=2,requests.cpu=1,count/deployments.apps=3', '--scopes=NotTerminating'], 'resourcequotas', 'q', 'default');
+  t.deepEqual(q.spec, { hard: { pods: '2', 'requests.cpu': '1', 'count/deployments.apps': '3' }, scopes: ['NotTerminating'] });
+  const bad = await g.kubectl(['create', 'quota', 'bad', '--hard=foo=1']);
+  t.is(bad.stderr, 'error: failed to create quota: ResourceQuota "bad" is invalid: spec.hard[foo]: Invalid value: "foo": must be a standard resource for quota\n');
+});

@@ -4,6 +4,7 @@
 import { CORE } from './core.tables.ts';
 import { META } from './meta.tables.ts';
 import { POD_EXTRAS } from './pod-extras.tables.ts';
+import { QUOTA } from './quota.tables.ts';
 import { RBAC_NETWORKING } from './rbac-networking.tables.ts';
 import { SCHEDULING } from './scheduling.tables.ts';
 import type { Table, Tables } from './tables.ts';
@@ -23,6 +24,7 @@ const KINDS: Readonly<Record<string, string>> = {
   'v1/Secret': 'Secret',
   'v1/Namespace': 'Namespace',
   'v1/ServiceAccount': 'ServiceAccount',
+  'v1/ResourceQuota': 'ResourceQuota',
   'apps/v1/Deployment': 'Deployment',
   'batch/v1/Job': 'Job',
   'batch/v1/CronJob': 'CronJob',
@@ -46,7 +48,7 @@ const SPECIAL: Readonly<Record<string, { table: Table; json: (m: Record<string, 
   FieldsV1: { table: { 1: 'raw *bytes' }, json: (m) => parseJson(Buffer.from((m.raw as string | undefined) ?? '', 'base64')) },
 };
 
-const TABLES: Tables = { ...META, ...CORE, ...POD_EXTRAS, ...WORKLOADS, ...SCHEDULING, ...RBAC_NETWORKING, ...Object.fromEntries(Object.entries(SPECIAL).map(([k, v]) => [k, v.table])) };
+const TABLES: Tables = { ...META, ...CORE, ...POD_EXTRAS, ...WORKLOADS, ...SCHEDULING, ...RBAC_NETWORKING, ...QUOTA, ...Object.fromEntries(Object.entries(SPECIAL).map(([k, v]) => [k, v.table])) };
 
 type Spec = { json: string; type: string; repeated: boolean; map: boolean; ptr: boolean };
 
