@@ -65,3 +65,15 @@ test('kinds kubectl - create role, clusterrole (aggregated), rolebinding, cluste
   const described = await run(['describe', 'role', 'pod-reader']);
   t.regex(described, /^PolicyRule:\n  Resources +Non-Resource URLs +Resource Names +Verbs\n  -+ +-+ +-+ +-+\n  pods +\[\] +\[\] +\[get list\]\n  deployments\.apps +\[\] +\[\] +\[get list\]\n$/m);
 });
+
+test('kinds kubectl - apply again merges a webhook configuration\'s webhooks by name (strategic merge patch)', async (t) => {
+  const g = await startGateway(t);
+  const hook = (name: string, timeoutSeconds: number) => ({ name, clientConfig: { url: 'https://hooks.example.com/validate' }, rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }], sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds });
+  const config = (hooks: unknown[]) => stringify({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'pods' }, webhooks: hooks });
+  t.is((await g.kubectl(['apply', '--validate=false', '-f', '-'], config([hook('a.hooks.example.com', 5), hook('b.hooks.example.com', 5)]))).code, 0);
+  const again = await g.kubectl(['apply', '--validate=false', '-f', '-'], config([hook('a.hooks.example.com', 5), hook('b.hooks.example.com', 7)]));
+  t.is(again.stdout, 'validatingwebhookconfiguration.admissionregistration.k8s.io/pods configured\n', again.stderr);
+  const got = JSON.parse((await g.kubectl(['get', 'validatingwebhookconfiguration', 'pods', '-o', 'json'])).stdout);
+  t.deepEqual(got.webhooks.map((w: { name: string; timeoutSeconds: number; failurePolicy: string }) => [w.name, w.timeoutSeconds, w.failurePolicy]), [['a.hooks.example.com', 5, 'Fail'], ['b.hooks.example.com', 7, 'Fail']]);
+  t.regex((await g.kubectl(['get', 'validatingwebhookconfigurations'])).stdout, /^NAME\s+WEBHOOKS\s+AGE\npods\s+2\s+\d+s\n$/);
+});

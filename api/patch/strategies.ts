@@ -89,6 +89,23 @@ export const TYPES: Readonly<Record<string, PatchTypeDef>> = {
   DaemonSet: { metadata: meta, spec: { type: 'DaemonSetSpec' }, status: { type: 'WorkloadStatus' } },
   StatefulSet: { metadata: meta, spec: { type: 'StatefulSetSpec' }, status: { type: 'WorkloadStatus' } },
   Job: { metadata: meta, spec: { type: 'JobSpec' }, status: { type: 'WorkloadStatus' } },
+  // networking/v1, autoscaling/v2, rbac/v1, node/v1, admissionregistration/v1, flowcontrol/v1: their lists are
+  // atomic (replaced) but for the webhooks (merged by name) and status conditions (by type).
+  Ingress: { metadata: meta },
+  IngressClass: { metadata: meta },
+  NetworkPolicy: { metadata: meta },
+  HorizontalPodAutoscaler: { metadata: meta, status: { type: 'WorkloadStatus' } },
+  Role: { metadata: meta },
+  ClusterRole: { metadata: meta },
+  RoleBinding: { metadata: meta },
+  ClusterRoleBinding: { metadata: meta },
+  RuntimeClass: { metadata: meta },
+  ValidatingWebhookConfiguration: { metadata: meta, webhooks: merge('name') },
+  MutatingWebhookConfiguration: { metadata: meta, webhooks: merge('name') },
+  ValidatingAdmissionPolicy: { metadata: meta },
+  ValidatingAdmissionPolicyBinding: { metadata: meta },
+  FlowSchema: { metadata: meta, status: { type: 'WorkloadStatus' } },
+  PriorityLevelConfiguration: { metadata: meta, status: { type: 'WorkloadStatus' } },
 };
 
 const NONE: PatchTypeDef = {};
