@@ -45,7 +45,9 @@ export function compileCel(expression: string, opts: { params?: boolean } = {}):
     try {
       return parsed(activation);
     } catch (err) {
-      throw new CelEvalError(firstLine(err));
+      // cel-go words its runtime errors in lower case ("no such key: x"), and upstream passes them on.
+      const m = firstLine(err);
+      throw new CelEvalError(m.charAt(0).toLowerCase() + m.slice(1));
     }
   };
 }

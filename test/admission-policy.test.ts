@@ -105,7 +105,7 @@ test('admission policy - DELETE sees oldObject; failurePolicy Fail denies an exp
   t.is(e.status.message, `configmaps "keep" is forbidden: ValidatingAdmissionPolicy 'protect' with binding 'protect' denied request: locked`);
   await client.delete('configmaps', 'free', { namespace: 'default' });
   const err = await statusOf(client.delete('configmaps', 'odd', { namespace: 'default' }));
-  t.regex(err.status.message, /denied request: expression '.*' resulted in error: No such key: locked$/);
+  t.regex(err.status.message, /denied request: expression '.*' resulted in error: no such key: locked$/);
   const p = await client.get('validatingadmissionpolicies', 'protect');
   await client.update('validatingadmissionpolicies', { ...p, spec: { ...(p.spec as object), failurePolicy: 'Ignore' } });
   await client.delete('configmaps', 'odd', { namespace: 'default' });
