@@ -222,3 +222,15 @@ test('resourcequota - limit ranges: a claim outside the PersistentVolumeClaim bo
   t.is(wide.message, 'pods "wide" is forbidden: maximum memory usage per Pod is 1Gi, but limit is 1536Mi');
   t.deepEqual((await client.list('persistentvolumeclaims', { namespace: NS })).items.map((c) => c.metadata.name), ['ok']);
 });
+
+test('resourcequota - quotas count themselves: a namespace limited to one quota refuses a second, and the controller counts the first', async (t) => {
+  const clock = new VirtualClock(Date.UTC(2026, 11, 5, 2, 0, 0));
+  const env = await startApi(t, { clock });
+  const run = <R>(p: Promise<R>) => settle(clock, p);
+  env.process('controller-manager').start(resourceQuotaController, 'controller/resourcequota', undefined);
+  await run(env.client.create('resourcequotas', quota('only', { resourcequotas: '1' })));
+  await clock.advance(1_000);
+  t.deepEqual((await run(env.client.get<ResourceQuota>('resourcequotas', 'only', { namespace: NS }))).status?.used, { resourcequotas: '1' });
+  const err = await t.throwsAsync(run(env.client.create('resourcequotas', quota('second', { pods: '1' }))), { instanceOf: StatusError });
+  t.is(err.message, 'resourcequotas "second" is forbidden: exceeded quota: only, requested: resourcequotas=1, used: resourcequotas=1, limited: resourcequotas=1');
+});

@@ -26,7 +26,7 @@ const CHARGED_ON_UPDATE = new Set(['services', 'persistentvolumeclaims']);
  */
 export async function chargeQuota(ctx: ServerContext, def: ResourceDef, obj: KubeObject, dryRun: boolean, old?: KubeObject): Promise<void> {
   // Upstream's quota configuration ignores events (DefaultIgnoredResources).
-  if (!def.namespaced || def.plural === 'resourcequotas' || (def.plural === 'events' && !def.group)) return;
+  if (!def.namespaced || (def.plural === 'events' && !def.group)) return;
   if (old && (def.group || !CHARGED_ON_UPDATE.has(def.plural))) return;
   const namespace = obj.metadata.namespace!;
   for (let attempt = 1; ; attempt++) {

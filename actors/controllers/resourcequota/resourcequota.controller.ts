@@ -15,7 +15,7 @@ import { defineController, type ControllerContext } from '../../lib/controller.t
 export const QUOTA_RESYNC_MS = 5 * 60_000;
 
 /** Core resources whose objects are watched (their usage beyond an object count is evaluated). */
-const WATCHED = ['pods', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims'];
+const WATCHED = ['pods', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims', 'replicationcontrollers'];
 
 const quotasIn = (namespace: string | undefined, ctx: ControllerContext) =>
   ctx.cache<ResourceQuota>('resourcequotas').byIndex(NAMESPACE_INDEX, namespace ?? '').map((q) => `${q.metadata.namespace}/${q.metadata.name}`);
@@ -34,11 +34,11 @@ const watched = (resource: string) => ({
 /** Returns the namespace's objects a quota counts: watched kinds from the caches, other `count/…` kinds listed. */
 async function objectsFor(quota: ResourceQuota, ctx: ControllerContext): Promise<Array<{ plural: string; group: string; obj: KubeObject }>> {
   const ns = quota.metadata.namespace!;
-  const out = WATCHED.flatMap((plural) => ctx.cache(plural).byIndex(NAMESPACE_INDEX, ns).map((obj) => ({ plural, group: '', obj })));
+  const out = [...WATCHED, 'resourcequotas'].flatMap((plural) => ctx.cache(plural).byIndex(NAMESPACE_INDEX, ns).map((obj) => ({ plural, group: '', obj })));
   for (const name of Object.keys(quota.spec?.hard ?? {})) {
     if (!name.startsWith('count/')) continue;
     const def = resourceFor(name.slice('count/'.length));
-    if (!def || !def.namespaced || (!def.group && WATCHED.includes(def.plural))) continue;
+    if (!def || !def.namespaced || (!def.group && [...WATCHED, 'resourcequotas'].includes(def.plural))) continue;
     const items = (await ctx.deps.client.list(def.plural, { namespace: ns })).items;
     out.push(...items.map((obj) => ({ plural: def.plural, group: def.group, obj })));
   }
@@ -50,7 +50,11 @@ export const resourceQuotaController = defineController({
   name: 'resourcequota',
   // Upstream's --concurrent-resource-quota-syncs default.
   workers: 5,
-  watches: [{ resource: 'resourcequotas', indexers: namespaceIndexers }, ...WATCHED.map(watched)],
+  watches: [
+    // A quota that comes or goes changes its namespace's `resourcequotas` count; its own status writes concern only itself.
+    { resource: 'resourcequotas', indexers: namespaceIndexers, keys: (q, ctx) => quotasIn(q.metadata.namespace, ctx), updateKeys: (_old, q) => [`${q.metadata.namespace}/${q.metadata.name}`] },
+    ...WATCHED.map(watched),
+  ],
   async reconcile(key, ctx) {
     const quota = ctx.cache<ResourceQuota>('resourcequotas').get(key);
     if (!quota) return;
