@@ -164,3 +164,11 @@ test('cronjob - an active Job deleted behind its back leaves the active list (Mi
   t.is((await get('gone')).status?.active, undefined);
   t.true((await reasons('gone')).includes(`MissingJob: Active job went missing: ${j.metadata.name}`));
 });
+
+test('cronjob - a schedule that never comes (30 February) starts nothing and says so (InvalidSchedule)', async (t) => {
+  const { clock, env, run, jobs, reasons } = await cluster(t);
+  await run(env.client.create('cronjobs', cronJob('never', { schedule: '0 0 30 2 *' })));
+  await clock.advance(60_000);
+  t.is((await jobs()).length, 0);
+  t.deepEqual(await reasons('never'), ['InvalidSchedule: invalid schedule: 0 0 30 2 * : time difference between two schedules is less than 1 second']);
+});
