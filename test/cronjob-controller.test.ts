@@ -172,3 +172,14 @@ test('cronjob - a schedule that never comes (30 February) starts nothing and say
   t.is((await jobs()).length, 0);
   t.deepEqual(await reasons('never'), ['InvalidSchedule: invalid schedule: 0 0 30 2 * : time difference between two schedules is less than 1 second']);
 });
+
+test('cronjob - a running Job it controls but did not start is reported (UnexpectedJob) and left alone', async (t) => {
+  const { clock, env, run, jobs, reasons } = await cluster(t);
+  const cj = await run(env.client.create<CronJob>('cronjobs', cronJob('adopt', { schedule: '0 0 * * *' })));
+  const ref = { apiVersion: 'batch/v1', kind: 'CronJob', name: 'adopt', uid: cj.metadata.uid, controller: true };
+  const manual = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'adopt-manual', namespace: 'default', ownerReferences: [ref] }, spec: cj.spec.jobTemplate.spec } as unknown as KubeObject;
+  await run(env.client.create('jobs', manual));
+  await clock.advance(1_000);
+  t.true((await reasons('adopt')).includes('UnexpectedJob: Saw a job that the controller did not create or forgot: adopt-manual'));
+  t.deepEqual((await jobs()).map((j) => j.metadata.name), ['adopt-manual']);
+});
