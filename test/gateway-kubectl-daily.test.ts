@@ -6,22 +6,10 @@ import { join } from 'node:path';
 import test from 'ava';
 import { stringify } from 'yaml';
 import { decodeDeleteOptions, decodeEviction } from '../actors/gateway/protobuf-options.ts';
-import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
-import { schedulerActor } from '../actors/scheduler/scheduler.actor.ts';
-import { startControllerManager } from '../runtime/controller-manager.ts';
-import { KUBECTL, startGateway, type GatewayEnv } from './helpers/gateway.ts';
+import { KUBECTL, startGateway, startGatewayCluster, type GatewayEnv } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 
-/** A gateway plus scheduler, controllers and one sim node `n1`. */
-async function cluster(t: Parameters<typeof startGateway>[0]): Promise<GatewayEnv> {
-  const g = await startGateway(t);
-  const cp = g.process('control-plane');
-  cp.start(schedulerActor, 'scheduler', undefined);
-  startControllerManager(cp);
-  g.process('node/n1').start(kubeletActor, 'kubelet/n1', { nodeName: 'n1' });
-  await waitFor(() => g.client.get('nodes', 'n1').catch(() => undefined), 'node n1 registered');
-  return g;
-}
+const cluster = startGatewayCluster;
 
 const deployment = (image = 'app:1') => ({
   apiVersion: 'apps/v1',

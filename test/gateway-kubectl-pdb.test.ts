@@ -3,21 +3,10 @@
 // budget that allows no disruption, then goes through once the budget allows it.
 import test from 'ava';
 import { stringify } from 'yaml';
-import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
-import { schedulerActor } from '../actors/scheduler/scheduler.actor.ts';
-import { startControllerManager } from '../runtime/controller-manager.ts';
-import { startGateway, type GatewayEnv } from './helpers/gateway.ts';
+import { startGatewayCluster } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 
-async function cluster(t: Parameters<typeof startGateway>[0]): Promise<GatewayEnv> {
-  const g = await startGateway(t);
-  const cp = g.process('control-plane');
-  cp.start(schedulerActor, 'scheduler', undefined);
-  startControllerManager(cp);
-  g.process('node/n1').start(kubeletActor, 'kubelet/n1', { nodeName: 'n1' });
-  await waitFor(() => g.client.get('nodes', 'n1').catch(() => undefined), 'node n1 registered');
-  return g;
-}
+const cluster = startGatewayCluster;
 
 const manifests = (minAvailable: number) => [
   {

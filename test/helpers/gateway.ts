@@ -6,8 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { gatewayActor } from '../../actors/gateway/gateway.actor.ts';
+import { kubeletActor } from '../../actors/kubelet/kubelet.actor.ts';
+import { schedulerActor } from '../../actors/scheduler/scheduler.actor.ts';
+import { startControllerManager } from '../../runtime/controller-manager.ts';
 import { writeKubeconfig } from '../../runtime/kubeconfig.ts';
 import { startApi, type ApiEnv, type ApiEnvOptions } from './api.ts';
+import { waitFor } from './wait.ts';
 
 export const KUBECTL = '/usr/bin/kubectl';
 
@@ -83,4 +87,15 @@ export function watchLines(t: ExecutionContext, url: string, path: string, heade
   done.catch(() => {});
   t.teardown(() => stop());
   return { lines, chunks, done, code: () => statusCode, stop: () => stop() };
+}
+
+/** A gateway plus scheduler, controller manager and one sim node `n1`, each its own "process" (real clock). */
+export async function startGatewayCluster(t: ExecutionContext): Promise<GatewayEnv> {
+  const g = await startGateway(t);
+  const cp = g.process('control-plane');
+  cp.start(schedulerActor, 'scheduler', undefined);
+  startControllerManager(cp);
+  g.process('node/n1').start(kubeletActor, 'kubelet/n1', { nodeName: 'n1' });
+  await waitFor(() => g.client.get('nodes', 'n1').catch(() => undefined), 'node n1 registered');
+  return g;
 }
