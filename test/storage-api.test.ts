@@ -7,6 +7,7 @@ import { tableFor } from '../cli/printers/table.ts';
 import { createErrors, defOf, lines } from './api-fixtures.ts';
 import { describe } from '../cli/printers/describe.ts';
 import { startApi } from './helpers/api.ts';
+import { unknownFieldsOf } from '../api/openapi/field-validation.ts';
 
 const pv = (spec: Record<string, unknown> = {}, name = 'pv1'): KubeObject => ({
   apiVersion: 'v1',
@@ -147,4 +148,12 @@ test('storage api - kubectl columns and describe', (t) => {
   const ds = describe('sc', s, [], now);
   t.regex(ds, /IsDefaultClass:\s+Yes\n/);
   t.regex(ds, /VolumeBindingMode:\s+WaitForFirstConsumer\n/);
+});
+
+test('storage api - strict field validation knows the storage types: typos are unknown fields, unmodelled upstream sources are not', (t) => {
+  const body = (o: KubeObject) => ({ object: o });
+  t.deepEqual(unknownFieldsOf(defOf('pv'), body(pv({ capacty: { storage: '1Gi' }, nodeAffinity: { requred: {} } })), false), ['spec.capacty', 'spec.nodeAffinity.requred']);
+  t.deepEqual(unknownFieldsOf(defOf('pv'), body(pv({ hostPath: undefined, iscsi: { targetPortal: '10.0.0.1:3260', iqn: 'iqn.x', lun: 0 } })), false), []);
+  t.deepEqual(unknownFieldsOf(defOf('pvc'), body(pvc({ storageClass: 'fast' })), false), ['spec.storageClass']);
+  t.deepEqual(unknownFieldsOf(defOf('sc'), body(sc('fast', { bindingMode: 'Immediate' })), false), ['bindingMode']);
 });

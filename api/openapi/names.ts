@@ -94,6 +94,17 @@ const TYPES: Array<[TSchema, NamedType]> = [
   [K.ScopedResourceSelectorRequirement, { name: `${CORE}ScopedResourceSelectorRequirement`, closed: [] }],
   [K.LimitRangeSpec, { name: `${CORE}LimitRangeSpec`, closed: [] }],
   [K.LimitRangeItem, { name: `${CORE}LimitRangeItem`, closed: [] }],
+  [
+    K.PersistentVolumeSpec,
+    {
+      name: `${CORE}PersistentVolumeSpec`,
+      closed: ['gcePersistentDisk', 'awsElasticBlockStore', 'glusterfs', 'rbd', 'iscsi', 'cinder', 'cephfs', 'fc', 'flocker', 'flexVolume', 'azureFile', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'portworxVolume', 'scaleIO', 'storageos'],
+    },
+  ],
+  [K.PersistentVolumeStatus, { name: `${CORE}PersistentVolumeStatus` }],
+  [K.VolumeNodeAffinity, { name: `${CORE}VolumeNodeAffinity`, closed: [] }],
+  [K.PersistentVolumeClaimSpec, { name: `${CORE}PersistentVolumeClaimSpec`, closed: [] }],
+  [K.PersistentVolumeClaimStatus, { name: `${CORE}PersistentVolumeClaimStatus` }],
 ];
 
 /** Upstream's Go package of an API group ('' is core). */
