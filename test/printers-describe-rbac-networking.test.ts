@@ -1,6 +1,7 @@
 // `kubectl describe` of roles, bindings, network policies, ingress classes and HPAs: expectations written from
 // kubectl's describe.go format strings and Go tabwriter rules (padding 2).
 import test from 'ava';
+import { formatHPAMetrics } from '../api/table/columns-networking.ts';
 import { describe } from '../cli/printers/describe.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 10, 5, 0);
@@ -171,4 +172,18 @@ test('printers - describe ingress: class, TLS, rules with their backends and end
     'Events:            <none>',
     '',
   ].join('\n'));
+});
+
+test('printers - hpa TARGETS pairs status metrics by index, names resource metrics, shows two then "+ N more..."', (t) => {
+  const spec = {
+    metrics: [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+      { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '500Mi' } } },
+      { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1k' } } },
+    ],
+  };
+  const status = { currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 12, averageValue: '60m' } } }] };
+  t.is(formatHPAMetrics(spec, status), 'cpu: 12%/50%, memory: <unknown>/500Mi + 1 more...');
+  t.is(formatHPAMetrics({ metrics: spec.metrics.slice(2) }, {}), '<unknown>/1k');
+  t.is(formatHPAMetrics({}, {}), '<none>');
 });

@@ -60,38 +60,31 @@ const networkpolicies: KindColumns = {
 /** Returns the field of a metric that holds its source (Resource → resource, ContainerResource → containerResource ...). */
 const sourceField = (type: string) => type.charAt(0).toLowerCase() + type.slice(1);
 
-/** Returns the current value of a metric from the HPA's status, matched by type and name, as the TARGETS cell shows it. */
-function currentOf(status: Record<string, unknown>, type: string, name: string, key: 'averageUtilization' | 'averageValue' | 'value'): string | undefined {
-  const field = sourceField(type);
-  for (const m of recs(status.currentMetrics)) {
-    if (str(m.type) !== type) continue;
-    const src = rec(m[field]);
-    if ((str(src.name) || str(rec(src.metric).name)) !== name) continue;
-    const v = rec(src.current)[key];
-    if (v !== undefined) return key === 'averageUtilization' ? `${int(v)}%` : String(v);
-  }
-  return undefined;
+/** Returns the current value of the i-th metric from the HPA's status (upstream pairs them by index), as the TARGETS cell shows it. */
+function currentOf(status: Record<string, unknown>, i: number, type: string, key: 'averageUtilization' | 'averageValue' | 'value'): string | undefined {
+  const cur = recs(status.currentMetrics)[i];
+  const v = cur ? rec(rec(cur[sourceField(type)]).current)[key] : undefined;
+  if (v === undefined) return undefined;
+  return key === 'averageUtilization' ? `${int(v)}%` : String(v);
 }
 
-/** Returns an HPA's TARGETS cell: "<current>/<target>" per metric, resource ones named (upstream formatHPAMetrics). */
+/** Returns an HPA's TARGETS cell: "<current>/<target>" per metric, resource ones named, two at most then "+ N more..." (upstream formatHPAMetrics). */
 export function formatHPAMetrics(spec: Record<string, unknown>, status: Record<string, unknown>): string {
   const metrics = recs(spec.metrics);
   if (metrics.length === 0) return '<none>';
-  const list = metrics.slice(0, 3).map((m) => {
+  const list = metrics.slice(0, 2).map((m, i) => {
     const type = str(m.type);
-    const field = sourceField(type);
-    const src = rec(m[field]);
+    const src = rec(m[sourceField(type)]);
     const t = rec(src.target);
     const name = str(src.name) || str(rec(src.metric).name);
     const key = t.averageUtilization !== undefined ? 'averageUtilization' : t.averageValue !== undefined ? 'averageValue' : 'value';
-    const target = key === 'averageUtilization' ? `${int(t.averageUtilization)}%` : String(t[key] ?? '<unset>');
-    const cur = currentOf(status, type, name, key) ?? '<unknown>';
-    const pair = `${cur}/${target}`;
+    const target = key === 'averageUtilization' ? `${int(t.averageUtilization)}%` : String(t[key] ?? '<auto>');
+    const pair = `${currentOf(status, i, type, key) ?? '<unknown>'}/${target}`;
     if (type === 'Resource') return `${name}: ${pair}`;
     if (type === 'ContainerResource') return `${name} (container ${str(src.container)}): ${pair}`;
     return pair;
   });
-  return metrics.length > 3 ? `${list.join(', ')} + ${metrics.length - 3} more...` : list.join(', ');
+  return metrics.length > 2 ? `${list.join(', ')} + ${metrics.length - 2} more...` : list.join(', ');
 }
 
 const horizontalpodautoscalers: KindColumns = {
