@@ -28,6 +28,10 @@ test('gateway kubectl pdb - get, describe, a bad budget refused, drain held back
   const described = await g.kubectl(['describe', 'pdb', 'web']);
   t.regex(described.stdout, /Min available:\s+2\nSelector:\s+app=web\nStatus:\n\s+Allowed disruptions:\s+0\n\s+Current:\s+2\n\s+Desired:\s+2\n\s+Total:\s+2\n/);
 
+  const explained = await g.kubectl(['explain', 'pdb.spec.unhealthyPodEvictionPolicy']);
+  t.is(explained.code, 0, explained.stderr);
+  t.regex(explained.stdout, /^GROUP:\s+policy\nKIND:\s+PodDisruptionBudget\nVERSION:\s+v1\n/);
+
   const held = await g.kubectl(['drain', 'n1', '--ignore-daemonsets', '--grace-period=1', '--timeout=7s']);
   t.not(held.code, 0);
   t.regex(held.stderr, /error when evicting pods\/"web-[a-z0-9-]+" -n "default" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\./);
