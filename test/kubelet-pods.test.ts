@@ -401,3 +401,19 @@ test('kubelet - an image that fails to pull shows ErrImagePull, then ImagePullBa
   await env.clock.advance(20_000);
   t.like(cs(current(env, 'pull')), { ready: true, restartCount: 0 }, 'the third pull (at 30 s) works');
 });
+
+test('kubelet - the image pull backoff is apart from the crash-loop backoff', async (t) => {
+  const env = await cluster(t);
+  // Two failed pulls (backoff 10 s, then 20 s: the pull works at 30 s), then the container exits after 1 s, every time.
+  const p0 = await env.run(env.client.create('pods', simPod('both', { 'sim.kubus.io/pull-error': '2', 'sim.kubus.io/exit-after': '1s', 'sim.kubus.io/exit-code': '1' })));
+  await env.clock.advance(5 * 60_000);
+  const restartedAt: number[] = [];
+  for (const h of env.history.get('both')!) {
+    const n = cs(h.pod)?.restartCount ?? 0;
+    if (n > 0 && restartedAt[n - 1] === undefined) restartedAt[n - 1] = Math.round(h.at);
+  }
+  // The pulls' two backoff steps do not count for the crash loop: its first restart is at once, then 10 s.
+  t.deepEqual(restartedAt.slice(0, 3), [31, 42, 63], 'first restart at once after the 31 s exit, then after 10 s, 20 s');
+  const first = env.history.get('both')!.find((h) => cs(h.pod)?.state?.waiting?.reason === 'CrashLoopBackOff')!;
+  t.is(cs(first.pod)!.state!.waiting!.message, `back-off 10s restarting failed container=c pod=both_default(${p0.metadata.uid})`);
+});

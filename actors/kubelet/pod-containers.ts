@@ -64,30 +64,45 @@ export function restart(s: Step, c: Ctr): void {
   start(s, c);
 }
 
-/** Whether a backoff entry starts over: not stepped for resetMs before `since` (upstream's IsExpired / GC). */
-const stale = (s: Step, entry: NonNullable<Ctr['backoff']>, since: number) => since - entry.at > s.ctx.backoff.resetMs;
+/** A backoff entry as upstream's flowcontrol.Backoff keeps it: steps taken (delay = backoffDelay(steps)) and when last stepped. */
+type BackoffEntry = NonNullable<Ctr['backoff']>;
 
-/** Steps a container's backoff entry (upstream flowcontrol.Backoff.Next); returns its new delay. */
+/** Whether a backoff entry starts over: not stepped for resetMs before `since` (upstream's IsExpired / GC). */
+const stale = (s: Step, entry: BackoffEntry, since: number) => since - entry.at > s.ctx.backoff.resetMs;
+
+/** Steps a backoff entry (upstream flowcontrol.Backoff.Next): a missing or stale one starts over at one step. */
+const next = (s: Step, entry: BackoffEntry | undefined, since: number): BackoffEntry => ({ steps: !entry || stale(s, entry, since) ? 1 : entry.steps + 1, at: s.ctx.now });
+
+/** Steps a container's crash-loop backoff entry; returns its new delay. */
 function step(s: Step, c: Ctr, since: number): number {
-  const entry = c.backoff;
-  const steps = !entry || stale(s, entry, since) ? 1 : entry.steps + 1;
-  c.backoff = { steps, at: s.ctx.now };
-  return backoffDelay(steps, s.ctx.backoff);
+  c.backoff = next(s, c.backoff, since);
+  return backoffDelay(c.backoff.steps, s.ctx.backoff);
 }
 
-/** Retries a start that failed (image pull, config error) after the backoff, showing why meanwhile (ImagePullBackOff …). */
+/**
+ * Retries a start that failed, showing why meanwhile. A failed pull steps the image's own backoff
+ * (upstream's imageBackOff, keyed by pod, container and image; the crash-loop entry is untouched);
+ * any other start error (CreateContainerConfigError …) is retried by the next pod sync, which
+ * upstream's pod worker requeues after its fixed backOffPeriod (10 s).
+ */
 export function startFailed(s: Step, c: Ctr, reason: string, message: string): void {
   const now = s.ctx.now;
-  const ms = step(s, c, now);
   c.phase = 'none';
   c.id = undefined;
   c.waiting = { reason, message };
   s.dirty = true;
   if (s.ctx.termination) return;
   c.inBackoff = true;
-  // A failed pull shows ErrImagePull until the next sync, which finds the image in its backoff.
-  const wait = reason === 'ErrImagePull' ? Math.min(RESYNC_MS, ms) : ms;
-  if (reason === 'ErrImagePull') c.pullRetryAt = now + ms;
+  let wait = s.ctx.backoff.initialMs;
+  if (reason === 'ErrImagePull') {
+    const image = specOf(s.ctx.pod, c)?.image ?? '';
+    const entry = next(s, c.pullBackoff?.image === image ? c.pullBackoff : undefined, now);
+    c.pullBackoff = { image, ...entry };
+    const ms = backoffDelay(entry.steps, s.ctx.backoff);
+    c.pullRetryAt = now + ms;
+    // ErrImagePull shows until the next sync, which finds the image in its backoff.
+    wait = Math.min(RESYNC_MS, ms);
+  }
   setTimer(s, `backoff:${c.name}`, wait, { type: 'backoff.done', name: c.name, now: now + wait });
 }
 

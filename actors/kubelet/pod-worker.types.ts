@@ -51,8 +51,10 @@ export interface Ctr {
   last?: Terminated;
   /** Why the container is not running (CrashLoopBackOff, CreateContainerConfigError …). */
   waiting?: { reason: string; message?: string };
-  /** Backoff entry as upstream's flowcontrol.Backoff: steps taken (delay = backoffDelay(steps)) and when it was last stepped. */
+  /** Crash-loop backoff entry as upstream's flowcontrol.Backoff: steps taken (delay = backoffDelay(steps)) and when it was last stepped. */
   backoff?: { steps: number; at: number };
+  /** The image pull backoff entry (upstream's imageBackOff), apart from the crash loop's: for this image only. */
+  pullBackoff?: { image: string; steps: number; at: number };
   /** A restart waits for the `backoff.done` timer. */
   inBackoff?: boolean;
   /** After a failed pull: when the image's backoff ends and the next pull may begin. */
