@@ -66,28 +66,36 @@ function documents(text: string): unknown[] {
   });
 }
 
-/** Returns every object of a manifest text in order (a `List`'s items one by one); empty documents are skipped. */
-export function manifestObjects(text: string, source: string): KubeObject[] {
-  const out: KubeObject[] = [];
+/**
+ * Returns every object of a manifest text in order (a `List`'s items one by one); empty documents are
+ * skipped. With `validate` (kubectl's --validate other than ignore), an object without apiVersion or
+ * kind is refused with kubectl's `error validating` text; without, only a missing kind is.
+ */
+export function manifestObjects(text: string, source: string, opts: { validate?: boolean } = {}): KubeObject[] {
   let docs;
   try {
     docs = documents(text);
   } catch (err) {
     throw new ManifestError(`error parsing ${source}: ${(err as Error).message}`);
   }
+  const out: KubeObject[] = [];
   for (const v of docs) {
     if (v === null || v === undefined) continue;
-    if (typeof v !== 'object' || Array.isArray(v)) throw new ManifestError(`${source}: a manifest must be an object, got ${Array.isArray(v) ? 'a list' : typeof v}`);
-    const o = v as KubeObject & { items?: KubeObject[] };
-    if (typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) out.push(...o.items.map((item) => checked(item, source)));
-    else out.push(checked(o, source));
+    const o = v as KubeObject & { items?: unknown[] };
+    const list = typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items);
+    for (const item of list ? o.items! : [v]) out.push(checked(item, source, opts.validate ?? false));
   }
   return out;
 }
 
-function checked(o: KubeObject, source: string): KubeObject {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ManifestError(`${source}: a manifest must be an object`);
-  if (typeof o.kind !== 'string' || !o.kind) throw new ManifestError(`${source}: Object 'Kind' is missing in '${JSON.stringify(o).slice(0, 80)}'`);
+const notValid = (source: string, why: string) =>
+  new ManifestError(`error validating ${JSON.stringify(source)}: error validating data: ${why}; if you choose to ignore these errors, turn validation off with --validate=false`);
+
+function checked(v: unknown, source: string, validate: boolean): KubeObject {
+  const o = v as KubeObject;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw validate ? notValid(source, 'invalid object to validate') : new ManifestError(`${source}: a manifest must be an object`);
+  if (validate && (o.apiVersion === undefined || o.apiVersion === null)) throw notValid(source, 'apiVersion not set');
+  if (typeof o.kind !== 'string' || !o.kind) throw validate ? notValid(source, 'kind not set') : new ManifestError(`${source}: Object 'Kind' is missing in '${JSON.stringify(o).slice(0, 80)}'`);
   o.metadata ??= {};
   return o;
 }

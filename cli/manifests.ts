@@ -14,12 +14,12 @@ export interface Manifest {
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-/** Returns every object in the given files/folders ('-' = stdin), in order; `List` kinds are expanded. */
-export function readManifests(paths: string[]): Manifest[] {
+/** Returns every object in the given files/folders ('-' = stdin), in order; `List` kinds are expanded; `validate` as manifestObjects. */
+export function readManifests(paths: string[], validate = false): Manifest[] {
   const out: Manifest[] = [];
   for (const p of paths) {
     if (p === '-') {
-      out.push(...parse(readFileSync(0, 'utf8'), 'STDIN'));
+      out.push(...parse(readFileSync(0, 'utf8'), 'STDIN', validate));
       continue;
     }
     let st;
@@ -34,14 +34,14 @@ export function readManifests(paths: string[]): Manifest[] {
           .sort()
           .map((f) => join(p, f))
       : [p];
-    for (const f of files) out.push(...parse(readFileSync(f, 'utf8'), f));
+    for (const f of files) out.push(...parse(readFileSync(f, 'utf8'), f, validate));
   }
   return out;
 }
 
-function parse(text: string, source: string): Manifest[] {
+function parse(text: string, source: string, validate: boolean): Manifest[] {
   try {
-    return manifestObjects(text, source).map((obj) => ({ obj, source }));
+    return manifestObjects(text, source, { validate }).map((obj) => ({ obj, source }));
   } catch (err) {
     if (err instanceof ManifestError) throw new UsageError(err.message);
     throw err;

@@ -23,7 +23,7 @@ export function toObjects(what: Manifest | Manifest[] | string, baseDir = proces
 }
 
 function parse(text: string, source: string): KubeObject[] {
-  return manifestObjects(text, source);
+  return manifestObjects(text, source).map((o) => checked(o, source));
 }
 
 function checked(o: KubeObject, source: string): KubeObject {

@@ -60,6 +60,20 @@ test('manifests - duplicate keys keep the last value silently, in YAML, JSON and
   t.throws(() => manifestObjects('apiVersion: v1\nmetadata: {}\n', 'k.yaml'), { message: /Object 'Kind' is missing/ });
 });
 
+test('manifests - under validation an object without apiVersion or kind is refused with kubectl\'s text', (t) => {
+  const refused = (text: string, why: string) =>
+    t.throws(() => manifestObjects(text, 'STDIN', { validate: true }), {
+      name: 'ManifestError',
+      message: `error validating "STDIN": error validating data: ${why}; if you choose to ignore these errors, turn validation off with --validate=false`,
+    });
+  refused('kind: ConfigMap\nmetadata: {name: a}\n', 'apiVersion not set');
+  refused('apiVersion: v1\nmetadata: {name: a}\n', 'kind not set');
+  refused('metadata: {name: a}\n', 'apiVersion not set');
+  refused('- a\n- b\n', 'invalid object to validate');
+  refused('apiVersion: v1\nkind: List\nitems:\n- kind: ConfigMap\n', 'apiVersion not set');
+  t.is(manifestObjects('kind: ConfigMap\nmetadata: {name: a}\n', 'STDIN').length, 1, 'without validation only the kind is needed');
+});
+
 const manifest = (obj: KubeObject): Manifest => ({ obj, source: 's.yaml' });
 const svc = (): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ipFamily: 'IPv4', ports: [{ port: 80, bogus: 1 }] } });
 

@@ -91,7 +91,7 @@ export function applyCommand(program: Command): void {
     .addOption(validateOption())
     .action(async (opts: { filename: string[]; namespace?: string; validate: string | boolean }) => {
       const validation = validationDirective(opts.validate);
-      const manifests = readManifests(opts.filename);
+      const manifests = readManifests(opts.filename, validation !== 'Ignore');
       if (manifests.length === 0) throw new UsageError('no objects passed to apply');
       await withSession(program.opts<GlobalOptions>(), async ({ client }) => {
         let failed = 0;
