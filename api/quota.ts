@@ -13,7 +13,6 @@ export type Usage = Map<string, Quantity>;
 
 const one = (): Quantity => parseQuantity(1);
 const zero = (): Quantity => parseQuantity(0);
-const q0: Quantity = { nanos: 0n, format: 'DecimalSI' };
 
 /** Returns a resource list parsed (malformed quantities left out: they never pass validation). */
 export function usageOf(list: Record<string, unknown> | undefined): Usage {
@@ -34,7 +33,10 @@ export const listOf = (u: Usage): Record<string, string> => Object.fromEntries([
 /** Returns a + b per resource: a's format where both have it, b's where a's is zero (as Quantity.Add). */
 export function addUsage(a: Usage, b: Usage): Usage {
   const out = new Map(a);
-  for (const [k, q] of b) out.set(k, out.has(k) && out.get(k)!.nanos !== 0n ? addQuantities(out.get(k)!, q) : addQuantities(q, out.get(k) ?? q0));
+  for (const [k, q] of b) {
+    const cur = out.get(k);
+    out.set(k, cur && cur.nanos !== 0n ? addQuantities(cur, q) : q);
+  }
   return out;
 }
 
