@@ -174,3 +174,26 @@ test('disruption - a DisruptionTarget condition on a pod not deleted 2 minutes l
   t.true(s.clock.now() - at >= 119_000, 'not before stalePodDisruptionTimeout');
   t.is(staleAt((await s.run(s.env.client.get<Pod>('pods', 'p', { namespace: NS })))), undefined);
 });
+
+test('disruption - a pod of a custom resource with a scale subresource counts its specReplicasPath', async (t) => {
+  const s = await sim(t);
+  await s.run(s.env.client.create('customresourcedefinitions', {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'pools.example.com' },
+    spec: {
+      group: 'example.com', scope: 'Namespaced', names: { plural: 'pools', singular: 'pool', kind: 'Pool', listKind: 'PoolList' },
+      versions: [{
+        name: 'v1', served: true, storage: true,
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } }, status: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+        subresources: { scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.size' } },
+      }],
+    },
+  } as KubeObject));
+  const pool = await s.run(s.env.client.create('pools', { apiVersion: 'example.com/v1', kind: 'Pool', metadata: { name: 'p', namespace: NS }, spec: { size: 4 } }));
+  const ownerReferences = [{ apiVersion: 'example.com/v1', kind: 'Pool', name: 'p', uid: pool.metadata.uid!, controller: true }];
+  const p = await s.run(s.env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p-0', namespace: NS, labels: { app: 'web' }, ownerReferences }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] } }));
+  await s.run(s.env.client.updateStatus('pods', { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }));
+  await s.run(s.env.client.create('poddisruptionbudgets', budget({ minAvailable: '50%' })));
+  // The pools informer starts on first use: the first sync may fail-safe, a retry then counts.
+  await s.until('the budget counted', async () => (await s.pdb()).status?.expectedPods === 4);
+  t.like((await s.pdb()).status, { expectedPods: 4, desiredHealthy: 2, currentHealthy: 1, disruptionsAllowed: 0 });
+});
