@@ -94,3 +94,15 @@ test('eviction - two budgets: 500; a Pending pod and an unready pod of a healthy
   t.truthy((await client.get('pods', 'sick', { namespace: 'default' })).metadata.deletionTimestamp);
   t.is((await client.get<PodDisruptionBudget>('poddisruptionbudgets', 'one', { namespace: 'default' })).status?.disruptionsAllowed, 0, 'nothing taken for an unready pod');
 });
+
+test('eviction - an unready pod of an unhealthy application: 429 under IfHealthyBudget, evicted under AlwaysAllow', async (t) => {
+  const { client } = await startApi(t);
+  await runningPod(client, 'sick', false);
+  const pdb = await budget(client, 'web-pdb', { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 }, { minAvailable: 2, unhealthyPodEvictionPolicy: 'IfHealthyBudget' });
+  t.is((await statusOf(client.evict('default', 'sick'))).status.code, 429);
+  const spec = { ...(pdb.spec as object), unhealthyPodEvictionPolicy: 'AlwaysAllow' };
+  const updated = await client.update<PodDisruptionBudget>('poddisruptionbudgets', { ...pdb, spec } as KubeObject);
+  await client.updateStatus('poddisruptionbudgets', { ...updated, status: { ...updated.status, observedGeneration: updated.metadata.generation } } as KubeObject);
+  await client.evict('default', 'sick');
+  t.truthy((await client.get('pods', 'sick', { namespace: 'default' })).metadata.deletionTimestamp);
+});
