@@ -144,3 +144,11 @@ test('manifests - kubus create/replace: strict refusal and API errors name the f
   const invalid = await t.throwsAsync(createOne(client, 'replace', { ...cm(), obj: { ...cm().obj, data: { 'bad key': '1' } } as KubeObject }, 'default'));
   t.regex(errorLine(invalid), /^The ConfigMap "a" is invalid: data\[bad key\]: /, 'Invalid errors print from their causes, without the file');
 });
+
+test('manifests - the API refuses a body under another apiVersion than the resource\'s with upstream\'s 400', async (t) => {
+  const { client } = await startApi(t);
+  const err = await t.throwsAsync(client.create('deployments', { apiVersion: 'apps/v1beta1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' } }), { instanceOf: StatusError });
+  t.is(err.code, 400);
+  t.is(err.message, 'the API version in the data (apps/v1beta1) does not match the expected API version (apps/v1)');
+  await t.throwsAsync(client.get('deployments', 'd', { namespace: 'default' }), { message: 'deployments.apps "d" not found' });
+});

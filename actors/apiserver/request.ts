@@ -53,5 +53,5 @@ export function checkKind(def: ResourceDef, obj: KubeObject): void {
   // A custom object may come in any served version: with no conversion webhook (strategy None) only its apiVersion changes.
   if (def.custom && obj.apiVersion !== def.apiVersion && servedVersionsOf(def).some((d) => d.apiVersion === obj.apiVersion)) obj.apiVersion = def.apiVersion;
   if (obj.apiVersion !== def.apiVersion)
-    throw badRequest(`the API version of the object (${String(obj.apiVersion)}) does not match ${def.apiVersion}`);
+    throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${def.apiVersion})`);
 }
