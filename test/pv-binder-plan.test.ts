@@ -71,4 +71,11 @@ test('asks for a volume bound to another claim by the user', claimCase, pvc({ vo
 test('bound, but its volume is gone: Lost', claimCase, pvc({ volumeName: 'a' }, done, 'Bound'), [], 'lost', 'Bound claim has lost its PersistentVolume. Data on the volume is lost!');
 test('bound, but its volumeName was cleared: Lost', claimCase, pvc({}, done, 'Bound'), [], 'lost', 'Bound claim has lost reference to PersistentVolume. Data on the volume is lost!');
 test('bound, its volume bound to another claim: misbound', claimCase, pvc({ volumeName: 'a' }, done, 'Bound'), [pv('a', '1Gi', { claimRef: ref('x') }, {}, 'Bound')], 'lost', 'Two claims are bound to the same volume, this one is bound incorrectly');
+test('a static class (kubernetes.io/no-provisioner), no volume fits: no plugin', (t) => {
+  const sc = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'manual' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'Immediate' };
+  const step = planClaim(pvc({ resources: { requests: { storage: '100Gi' } } }), { get: () => undefined, all: () => [pv('a', '1Gi')] }, () => sc);
+  t.deepEqual(step, { op: 'pending', note: { type: 'Warning', reason: 'ProvisioningFailed', message: 'no volume plugin matched name: kubernetes.io/no-provisioner' } });
+  const ebs = planClaim(pvc(), { get: () => undefined, all: () => [] }, () => ({ ...sc, provisioner: 'kubernetes.io/aws-ebs' }));
+  t.like(ebs, { op: 'provision', provisioner: 'ebs.csi.aws.com' }, 'a migrated in-tree provisioner waits for its CSI driver');
+});
 test('bound both ways: nothing to do', claimCase, pvc({ volumeName: 'a' }, done, 'Bound'), [pv('a', '1Gi', { claimRef: ref() }, {}, 'Bound')], 'none');

@@ -43,10 +43,22 @@ export const MSG = {
   external: (p: string) =>
     `Waiting for a volume to be created either by the external provisioner '${p}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
   classNotFound: (c: string) => `storageclass.storage.k8s.io "${c}" not found`,
+  noPlugin: (p: string) => `no volume plugin matched name: ${p}`,
   lostReference: 'Bound claim has lost reference to PersistentVolume. Data on the volume is lost!',
   lostVolume: 'Bound claim has lost its PersistentVolume. Data on the volume is lost!',
   misbound: 'Two claims are bound to the same volume, this one is bound incorrectly',
   takenByOther: (v: string) => `volume "${v}" already bound to a different claim.`,
+};
+
+/** In-tree provisioners migrated to CSI: claims of their classes wait for the CSI driver (upstream's CSI translation). */
+const MIGRATED: Record<string, string> = {
+  'kubernetes.io/aws-ebs': 'ebs.csi.aws.com',
+  'kubernetes.io/gce-pd': 'pd.csi.storage.gke.io',
+  'kubernetes.io/cinder': 'cinder.csi.openstack.org',
+  'kubernetes.io/azure-disk': 'disk.csi.azure.com',
+  'kubernetes.io/azure-file': 'file.csi.azure.com',
+  'kubernetes.io/vsphere-volume': 'csi.vsphere.vmware.com',
+  'kubernetes.io/portworx-volume': 'pxd.portworx.com',
 };
 
 const ann = (o: { metadata: { annotations?: Record<string, string> } }, k: string) => o.metadata.annotations?.[k];
@@ -74,7 +86,10 @@ export function planClaim(
       if (delay && !ann(pvc, ANN_SELECTED_NODE)) return { op: 'pending', note: { type: 'Normal', reason: 'WaitForFirstConsumer', message: MSG.waitForFirstConsumer } };
       if (!cls) return { op: 'pending', note: { type: 'Normal', reason: 'FailedBinding', message: MSG.noClass } };
       if (!sc) return { op: 'pending', note: { type: 'Warning', reason: 'ProvisioningFailed', message: MSG.classNotFound(cls) } };
-      return { op: 'provision', provisioner: sc.provisioner, note: { type: 'Normal', reason: 'ExternalProvisioning', message: MSG.external(sc.provisioner) } };
+      const provisioner = MIGRATED[sc.provisioner] ?? sc.provisioner;
+      // kubus has no in-tree volume plugins: an in-tree name that is not migrated to CSI matches none (kubernetes.io/no-provisioner).
+      if (provisioner.startsWith('kubernetes.io/')) return { op: 'pending', note: { type: 'Warning', reason: 'ProvisioningFailed', message: MSG.noPlugin(provisioner) } };
+      return { op: 'provision', provisioner, note: { type: 'Normal', reason: 'ExternalProvisioning', message: MSG.external(provisioner) } };
     }
     const pv = volumes.get(name);
     if (!pv) return { op: 'pending' }; // asked for a volume that is not there (yet)
