@@ -24,10 +24,10 @@ function firstAbove(revs: number[], rev: number): number {
   return lo;
 }
 
-/** Events with revisions (compacted, last appended], one per revision, without gaps. */
+/** Events with revisions (compacted, last appended], one per revision; a replica of etcd may leave holes. */
 export class EventLog {
-  /** log[head + i] has revision compacted + 1 + i. */
-  private log: StoreEvent[] = [];
+  /** log[head + i] has revision compacted + 1 + i (undefined: a revision that wrote none of this store's keys). */
+  private log: (StoreEvent | undefined)[] = [];
   private head = 0;
   /**
    * Revisions in the log per bucket (`/registry/<resource>/`), ascending: a watch of one resource
@@ -46,6 +46,8 @@ export class EventLog {
 
   /** Appends the event of the next revision. */
   append(ev: StoreEvent): void {
+    // A replica of etcd skips revisions that wrote other keys (or unreadable values): they stay holes.
+    while (this.compactedAt + this.log.length - this.head + 1 < ev.revision) this.log.push(undefined);
     this.log.push(ev);
     const b = bucketOf(ev.kv.key);
     const revs = this.byBucket.get(b);
@@ -62,14 +64,14 @@ export class EventLog {
       // Every key under the prefix is in this bucket: only its revisions need looking at.
       const revs = this.byBucket.get(b) ?? [];
       for (let i = firstAbove(revs, after); i < revs.length && revs[i] <= last; i++) {
-        const ev = this.log[base + revs[i]];
+        const ev = this.log[base + revs[i]]!;
         if (ev.kv.key.startsWith(prefix)) out.push(ev);
       }
       return out;
     }
     for (let r = after + 1; r <= last; r++) {
       const ev = this.log[base + r];
-      if (ev.kv.key.startsWith(prefix)) out.push(ev);
+      if (ev?.kv.key.startsWith(prefix)) out.push(ev);
     }
     return out;
   }
@@ -79,7 +81,10 @@ export class EventLog {
     if (revision <= this.compactedAt) return new Set();
     const end = this.head + (revision - this.compactedAt);
     const keys = new Set<string>();
-    for (let i = this.head; i < end; i++) keys.add(this.log[i].kv.key);
+    for (let i = this.head; i < end; i++) {
+      const ev = this.log[i];
+      if (ev) keys.add(ev.kv.key);
+    }
     this.head = end;
     this.compactedAt = revision;
     for (const [b, revs] of this.byBucket) {

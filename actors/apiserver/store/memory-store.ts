@@ -102,6 +102,12 @@ export class MemoryStore implements Store {
     return typeof v === 'object' ? v : undefined;
   }
 
+  /** Returns the revision of the key's last write, a delete included, still in history (0 when none): what a log keyed by key holds last. */
+  lastWriteRevision(key: string): number {
+    const vs = this.tree.get(key);
+    return vs ? revOf(vs[vs.length - 1]) : 0;
+  }
+
   range(prefix: string, opts: RangeOptions = {}): RangeResult {
     const at = opts.revision ? opts.revision : this.rev;
     if (at < this.events.compacted) throw new CompactedError(at, this.events.compacted);
@@ -183,6 +189,12 @@ export class MemoryStore implements Store {
       this.durable = ev.revision;
       this.watchers.route(ev);
     }
+  }
+
+  /** Records a change another store made at its own revision (above this one): the replica of a remote backend (etcd) follows its feed so. */
+  replicate(ev: StoreEvent): void {
+    if (ev.revision <= this.rev) throw new RangeError(`replicated revision ${ev.revision} is not above ${this.rev}`);
+    this.write(this.tree.get(ev.kv.key), ev.type === 'delete' ? ev.revision : ev.kv, ev);
   }
 
   /** Hands events up to `revision` to watchers; the file store calls it once they are fsynced. */

@@ -1,0 +1,247 @@
+// EtcdStore: the store on a real etcd (v3 API through the etcd3 client), with a local replica fed by etcd's watch.
+import { Etcd3 } from 'etcd3';
+import type { IKeyValue, IRangeResponse, ITxnResponse, IWatchResponse, Watcher } from 'etcd3';
+import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
+import { StoreClosedError } from './errors.ts';
+import { MemoryStore, prefixEnd } from './memory-store.ts';
+
+/** Options of an EtcdStore. */
+export interface EtcdStoreOptions {
+  /**
+   * Prepended to every key in etcd (default '': kubus's keys already are upstream's
+   * `/registry/<resource>/[<namespace>/]<name>`). Only keys under it are this store's.
+   */
+  keyPrefix?: string;
+  /** Keys per range request while loading (default 1,000; etcd's responses stay well under gRPC's 4 MiB). */
+  pageSize?: number;
+  /** Hears what must not crash the store: an unreadable value under a key, a failed compaction (default console.warn). */
+  onWarn?: (message: string, err?: unknown) => void;
+}
+
+const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
+const rev = (s: string | number | undefined) => Number(s ?? 0);
+
+/**
+ * The etcd backend. etcd holds the data and orders every write (store revision = etcd revision,
+ * CAS = a Txn comparing the key's mod_revision); reads, history and watches are served from a
+ * replica, loaded by a paged range and then fed by one etcd watch from the next revision — as
+ * kube-apiserver's watch cache is fed. txn resolves once the replica has caught up to the write,
+ * so a caller reads its own writes. Values are JSON; one etcd cannot parse is skipped with a warning.
+ */
+export class EtcdStore implements Store {
+  private closed = false;
+  /** The highest etcd revision the watch has reported (events or progress). */
+  private seen: number;
+  /** Txns waiting for the replica to reach their revision, in no particular order. */
+  private waiting: { revision: number; resolve: () => void }[] = [];
+  private readonly prefix: Buffer;
+  private readonly warn: (message: string, err?: unknown) => void;
+
+  private constructor(
+    private readonly client: Etcd3,
+    private readonly mem: MemoryStore,
+    private readonly keyPrefix: string,
+    private watcher: Watcher | undefined,
+    warn: (message: string, err?: unknown) => void,
+  ) {
+    this.prefix = Buffer.from(keyPrefix);
+    this.warn = warn;
+    this.seen = mem.revision;
+  }
+
+  /** Connects to etcd at `endpoints` (URLs), loads the keys under the prefix and follows them; rejects when etcd cannot be reached. */
+  static async open(endpoints: string[], opts: EtcdStoreOptions = {}): Promise<EtcdStore> {
+    const warn = opts.onWarn ?? defaultWarn;
+    const keyPrefix = opts.keyPrefix ?? '';
+    const client = new Etcd3({
+      hosts: endpoints,
+      dialTimeout: 5000,
+      grpcOptions: { 'grpc.max_receive_message_length': -1 },
+    });
+    try {
+      const { kvs, revision } = await loadAll(client, keyPrefix, opts.pageSize ?? 1000, warn);
+      const mem = MemoryStore.restore(kvs, revision, { onWarn: warn });
+      const store = new EtcdStore(client, mem, keyPrefix, undefined, warn);
+      await store.follow(revision + 1);
+      return store;
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+  }
+
+  get revision(): number {
+    return this.mem.revision;
+  }
+
+  get compactedRevision(): number {
+    return this.mem.compactedRevision;
+  }
+
+  get(key: string): KeyValue | undefined {
+    return this.mem.get(key);
+  }
+
+  range(prefix: string, opts?: RangeOptions): RangeResult {
+    return this.mem.range(prefix, opts);
+  }
+
+  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void {
+    return this.mem.watch(prefix, fromRevision, onEvent);
+  }
+
+  history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[] {
+    return this.mem.history(prefix, afterRevision, upToRevision);
+  }
+
+  async txn(op: TxnOp): Promise<TxnResult> {
+    if (this.closed) throw new StoreClosedError();
+    if (typeof op?.key !== 'string' || op.key === '') throw new TypeError(`txn key must be a non-empty string`);
+    if (op.op !== 'create' && op.op !== 'update' && op.op !== 'delete') throw new TypeError(`unknown txn op ${(op as { op: unknown }).op}`);
+    const key = Buffer.from(this.keyPrefix + op.key);
+    // Encode before sending, so a value JSON cannot hold never reaches etcd.
+    const value = op.op === 'delete' ? undefined : Buffer.from(JSON.stringify(op.value));
+    // etcd reports an absent key's mod_revision as 0: create needs 0, update/delete need the given one or any.
+    const want = op.op === 'create' ? 0 : op.ifModRevision;
+    const compare =
+      want === undefined
+        ? { key, target: 'Mod' as const, result: 'Greater' as const, mod_revision: 0 }
+        : { key, target: 'Mod' as const, result: 'Equal' as const, mod_revision: want };
+    const res: ITxnResponse = await this.client.kv.txn({
+      compare: [compare],
+      success: [value ? { request_put: { key, value, prev_kv: true } } : { request_delete_range: { key, prev_kv: true } }],
+      failure: [{ request_range: { key } }],
+    });
+    const revision = rev(res.header.revision);
+    if (!res.succeeded) {
+      const current = this.decode(res.responses[0]?.response_range?.kvs?.[0]);
+      if (!current) return op.op === 'create' ? { ok: false, reason: 'exists' } : { ok: false, reason: 'not-found' };
+      return op.op === 'create' ? { ok: false, reason: 'exists', current } : { ok: false, reason: 'conflict', current };
+    }
+    await this.caughtUp(revision);
+    const r = res.responses[0];
+    const prevKv = r.response_put?.prev_kv ?? r.response_delete_range?.prev_kvs?.[0];
+    const prev = prevKv ? this.decode(prevKv) : undefined;
+    if (op.op === 'delete') return prev ? { ok: true, revision, prev } : { ok: true, revision };
+    const kv: KeyValue = {
+      key: op.key,
+      value: op.value,
+      createRevision: prevKv ? rev(prevKv.create_revision) : revision,
+      modRevision: revision,
+      version: prevKv ? rev(prevKv.version) + 1 : 1,
+    };
+    return prev ? { ok: true, revision, kv, prev } : { ok: true, revision, kv };
+  }
+
+  /** Compacts the replica's history and etcd's (kube-apiserver's compactor does the same every 5 minutes). */
+  compact(revision: number): void {
+    if (this.closed) throw new StoreClosedError();
+    const before = this.mem.compactedRevision;
+    this.mem.compact(revision);
+    if (this.mem.compactedRevision <= before) return;
+    // Another API server may have compacted etcd further already: etcd then says so, which is fine.
+    this.client.kv.compact({ revision }).catch((err: Error) => {
+      if (!/compacted/.test(err.message)) this.warn(`etcd compaction to revision ${revision} failed: ${err.message}`, err);
+    });
+  }
+
+  /** Stops following etcd and closes the connection; pending txns' own requests finish or fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.watcher?.cancel().catch(() => undefined);
+    this.client.close();
+  }
+
+  /** Starts the watch feeding the replica, from `fromRevision`, with previous values (for deletes). */
+  private async follow(fromRevision: number): Promise<void> {
+    const end = prefixEnd(this.keyPrefix);
+    const builder = this.client.watch().withPreviousKV().startRevision(String(fromRevision));
+    const w = end === undefined ? builder.inRange({ start: this.prefix, end: Buffer.from([0]) }) : builder.prefix(this.prefix);
+    this.watcher = await w.create();
+    this.watcher.on('data', (res) => this.apply(res));
+    this.watcher.on('error', (err) => this.warn(`etcd watch failed, the store no longer follows etcd: ${err.message}`, err));
+  }
+
+  /** Applies one watch response to the replica: its events in order, then its header's progress. */
+  private apply(res: IWatchResponse): void {
+    for (const e of res.events ?? []) {
+      const revision = rev(e.kv.mod_revision);
+      const key = e.kv.key.toString().slice(this.keyPrefix.length);
+      if (revision <= this.mem.revision) {
+        // A foreign multi-key Txn writes several keys at one revision: the replica keeps the first.
+        this.warn(`etcd key ${e.kv.key.toString()}: a second change at revision ${revision} is not replicated`);
+        continue;
+      }
+      if (e.type === 'Delete') {
+        const last = this.decode(e.prev_kv) ?? this.mem.get(key);
+        if (last) this.mem.replicate({ type: 'delete', revision, kv: { ...last, modRevision: revision }, prev: last });
+        continue;
+      }
+      const kv = this.decode(e.kv);
+      const prev = this.mem.get(key);
+      if (kv) this.mem.replicate(prev ? { type: 'put', revision, kv, prev } : { type: 'put', revision, kv });
+      // An unreadable value hides the object (as a delete) rather than leaving a stale one visible.
+      else if (prev) this.mem.replicate({ type: 'delete', revision, kv: { ...prev, modRevision: revision }, prev });
+    }
+    this.seen = Math.max(this.seen, rev(res.header.revision), this.mem.revision);
+    if (this.waiting.length === 0) return;
+    const still = [];
+    for (const w of this.waiting) if (w.revision <= this.seen) w.resolve();
+    else still.push(w);
+    this.waiting = still;
+  }
+
+  /** Resolves once the watch has delivered revision `revision` into the replica. */
+  private caughtUp(revision: number): Promise<void> {
+    if (revision <= this.seen) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ revision, resolve }));
+  }
+
+  /** Returns an etcd KeyValue as the store's, or undefined (with a warning naming the key) when its value is not JSON. */
+  private decode(kv: IKeyValue | undefined): KeyValue | undefined {
+    return kv ? decodeKv(kv, this.keyPrefix, this.warn) : undefined;
+  }
+}
+
+function decodeKv(kv: IKeyValue, keyPrefix: string, warn: (message: string, err?: unknown) => void): KeyValue | undefined {
+  const raw = kv.key.toString();
+  let value: unknown;
+  try {
+    value = JSON.parse(kv.value.toString());
+  } catch (err) {
+    warn(`etcd key ${raw}: value at revision ${kv.mod_revision} is not JSON, skipped (${(err as Error).message})`, err);
+    return undefined;
+  }
+  return {
+    key: raw.slice(keyPrefix.length),
+    value,
+    createRevision: rev(kv.create_revision),
+    modRevision: rev(kv.mod_revision),
+    version: rev(kv.version),
+  };
+}
+
+/** Reads every key under keyPrefix at one revision, page by page; returns them with that revision. */
+async function loadAll(
+  client: Etcd3,
+  keyPrefix: string,
+  pageSize: number,
+  warn: (message: string, err?: unknown) => void,
+): Promise<{ kvs: KeyValue[]; revision: number }> {
+  const end = prefixEnd(keyPrefix);
+  const rangeEnd = end === undefined ? Buffer.from([0]) : Buffer.from(end);
+  const kvs: KeyValue[] = [];
+  let start = Buffer.from(keyPrefix === '' ? '\0' : keyPrefix);
+  let revision = 0;
+  for (;;) {
+    const res: IRangeResponse = await client.kv.range({ key: start, range_end: rangeEnd, limit: pageSize, revision });
+    revision ||= rev(res.header.revision);
+    for (const kv of res.kvs) {
+      const decoded = decodeKv(kv, keyPrefix, warn);
+      if (decoded) kvs.push(decoded);
+    }
+    if (!res.more || res.kvs.length === 0) return { kvs, revision };
+    start = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
+  }
+}
