@@ -1,0 +1,159 @@
+// The etcd backend on a real etcd: upstream's key layout, revisions, CAS against other writers,
+// unreadable values, replicas following each other's writes, compaction in etcd, a 3-member cluster.
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { EtcdStore } from '../actors/apiserver/store/etcd-store.ts';
+import type { EtcdStoreOptions } from '../actors/apiserver/store/etcd-store.ts';
+import { collect } from './fixtures/store-helpers.ts';
+import { ETCD_INSTALL_HINT, hasEtcd, startEtcd } from './helpers/etcd.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const etcdTest = hasEtcd() ? test.serial : test.skip;
+if (!hasEtcd()) console.warn(ETCD_INSTALL_HINT);
+
+async function open(t: ExecutionContext, endpoints: string[], warnings: string[] = [], opts: EtcdStoreOptions = {}) {
+  const s = await EtcdStore.open(endpoints, { onWarn: (m) => warnings.push(m), ...opts });
+  t.teardown(() => s.close());
+  return s;
+}
+
+const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' } });
+/** The etcd revision etcd itself reports. */
+const etcdRevision = (json: string) => Number((JSON.parse(json) as { header: { revision: number } }).header.revision);
+
+etcdTest('etcd store - objects sit under /registry/<resource>/<namespace>/<name> as JSON and the store revision is etcd\'s', async (t) => {
+  const etcd = await startEtcd(t);
+  const s = await open(t, etcd.endpoints);
+  const r = await s.txn({ op: 'create', key: '/registry/pods/default/web', value: pod('web') });
+  await s.txn({ op: 'create', key: '/registry/namespaces/default', value: { kind: 'Namespace', metadata: { name: 'default' } } });
+  t.deepEqual(etcd.etcdctl('get', '--prefix', '/registry/pods').trim().split('\n'), ['/registry/pods/default/web', JSON.stringify(pod('web'))]);
+  t.is(etcd.etcdctl('get', '--print-value-only', '/registry/namespaces/default').trim(), '{"kind":"Namespace","metadata":{"name":"default"}}');
+  const got = JSON.parse(etcd.etcdctl('get', '/registry/pods/default/web', '-w', 'json')) as { kvs: { mod_revision: number }[] };
+  t.true(r.ok && r.revision === got.kvs[0].mod_revision);
+  t.is(s.revision, etcdRevision(etcd.etcdctl('get', '/x', '-w', 'json')));
+});
+
+etcdTest('etcd store - CAS is decided by etcd: a write by another client makes an update at the old revision conflict', async (t) => {
+  const etcd = await startEtcd(t);
+  const s = await open(t, etcd.endpoints);
+  const key = '/registry/pods/default/a';
+  const r = await s.txn({ op: 'create', key, value: pod('a') });
+  if (!r.ok) return t.fail('create failed');
+  etcd.etcdctl('put', key, JSON.stringify({ ...pod('a'), by: 'etcdctl' }));
+  const res = await s.txn({ op: 'update', key, value: pod('a'), ifModRevision: r.revision });
+  t.like(res, { ok: false, reason: 'conflict', current: { value: { by: 'etcdctl' }, modRevision: r.revision + 1, version: 2 } });
+  t.like(await s.txn({ op: 'create', key, value: pod('a') }), { ok: false, reason: 'exists' });
+  t.like(await s.txn({ op: 'delete', key: '/registry/pods/default/none' }), { ok: false, reason: 'not-found' });
+  // The replica followed etcdctl's write, so a retry at the current revision succeeds.
+  await waitFor(() => s.get(key)?.modRevision === r.revision + 1, 'the replica to see etcdctl\'s write');
+  t.like(await s.txn({ op: 'update', key, value: pod('a'), ifModRevision: r.revision + 1 }), { ok: true, kv: { version: 3, createRevision: r.revision } });
+  t.like(await s.txn({ op: 'delete', key }), { ok: true, prev: { version: 3 } });
+  t.is(s.get(key), undefined);
+  t.is(etcd.etcdctl('get', '--prefix', '/registry/pods').trim(), '');
+});
+
+etcdTest('etcd store - a value that is not JSON is skipped with an error naming its key, at load and live, never hiding the others', async (t) => {
+  const etcd = await startEtcd(t);
+  etcd.etcdctl('put', '/registry/pods/default/good', JSON.stringify(pod('good')));
+  etcd.etcdctl('put', '/registry/pods/default/bad', 'not json {');
+  const warnings: string[] = [];
+  const s = await open(t, etcd.endpoints, warnings);
+  t.deepEqual(
+    s.range('/registry/pods/').kvs.map((kv) => kv.key),
+    ['/registry/pods/default/good'],
+  );
+  t.true(warnings.some((w) => w.includes('/registry/pods/default/bad') && w.includes('not JSON')), warnings.join('\n'));
+
+  // Live: a foreign write corrupts an object the store had; it disappears (as a delete), the rest stays.
+  const w = collect(s, '/registry/pods/', s.revision);
+  await s.txn({ op: 'create', key: '/registry/pods/default/later', value: pod('later') });
+  etcd.etcdctl('put', '/registry/pods/default/later', '\x01garbage {');
+  await s.txn({ op: 'create', key: '/registry/pods/default/after', value: pod('after') });
+  const evs = await w.until(3);
+  t.deepEqual(
+    evs.map((e) => [e.type, e.kv.key]),
+    [
+      ['put', '/registry/pods/default/later'],
+      ['delete', '/registry/pods/default/later'],
+      ['put', '/registry/pods/default/after'],
+    ],
+  );
+  t.deepEqual(
+    s.range('/registry/pods/').kvs.map((kv) => kv.key),
+    ['/registry/pods/default/after', '/registry/pods/default/good'],
+  );
+  t.true(warnings.some((w) => w.includes('/registry/pods/default/later') && w.includes('not JSON')), warnings.join('\n'));
+  // History across the holes the skipped revisions left stays in order.
+  t.deepEqual(
+    s.history('/registry/', s.compactedRevision, s.revision).map((e) => e.kv.key),
+    ['/registry/pods/default/later', '/registry/pods/default/later', '/registry/pods/default/after'],
+  );
+});
+
+etcdTest('etcd store - two stores on one etcd (two API servers) each see the other\'s writes, in etcd\'s order, from their watch', async (t) => {
+  const etcd = await startEtcd(t);
+  const a = await open(t, etcd.endpoints);
+  const b = await open(t, etcd.endpoints);
+  const wb = collect(b, '/registry/pods/', b.revision);
+  const ra = await a.txn({ op: 'create', key: '/registry/pods/default/x', value: pod('x') });
+  if (!ra.ok) return t.fail('create failed');
+  const rb = await b.txn({ op: 'update', key: '/registry/pods/default/x', value: { ...pod('x'), v: 2 }, ifModRevision: ra.revision });
+  t.like(rb, { ok: true, revision: ra.revision + 1, kv: { version: 2 } });
+  const evs = await wb.until(2);
+  t.deepEqual(evs.map((e) => e.revision), [ra.revision, ra.revision + 1]);
+  await waitFor(() => a.revision === ra.revision + 1, 'store a to follow b');
+  t.like(a.get('/registry/pods/default/x'), { value: { v: 2 }, version: 2 });
+  // A third store opened now loads the same state at the same revision.
+  const c = await open(t, etcd.endpoints);
+  t.is(c.revision, a.revision);
+  t.deepEqual(c.range('/registry/').kvs, a.range('/registry/').kvs);
+});
+
+etcdTest('etcd store - compact compacts etcd too: etcd refuses reads below the revision', async (t) => {
+  const etcd = await startEtcd(t);
+  const s = await open(t, etcd.endpoints);
+  const key = '/registry/configmaps/default/c';
+  await s.txn({ op: 'create', key, value: { n: 1 } });
+  const r2 = await s.txn({ op: 'update', key, value: { n: 2 } });
+  await s.txn({ op: 'update', key, value: { n: 3 } });
+  if (!r2.ok) return t.fail('update failed');
+  t.is(etcd.etcdctl('get', '--print-value-only', `--rev=${r2.revision - 1}`, key).trim(), '{"n":1}');
+  s.compact(r2.revision);
+  t.is(s.compactedRevision, r2.revision);
+  await waitFor(() => {
+    try {
+      etcd.etcdctl('get', `--rev=${r2.revision - 1}`, key);
+      return false;
+    } catch (err) {
+      return /compacted/.test((err as Error).message);
+    }
+  }, 'etcd to be compacted', 10_000, 50);
+  t.is(etcd.etcdctl('get', '--print-value-only', `--rev=${r2.revision}`, key).trim(), '{"n":2}');
+  t.like(s.range('/registry/configmaps/', { revision: r2.revision }).kvs[0], { value: { n: 2 } });
+});
+
+etcdTest('etcd store - keyPrefix puts the store\'s keys under another root, and foreign keys outside it are not the store\'s', async (t) => {
+  const etcd = await startEtcd(t);
+  etcd.etcdctl('put', '/elsewhere', 'not ours');
+  const s = await open(t, etcd.endpoints, [], { keyPrefix: '/kubus-a' });
+  await s.txn({ op: 'create', key: '/registry/pods/default/p', value: pod('p') });
+  t.deepEqual(s.range('').kvs.map((kv) => kv.key), ['/registry/pods/default/p']);
+  t.is(etcd.etcdctl('get', '--keys-only', '--prefix', '/kubus-a/').trim(), '/kubus-a/registry/pods/default/p');
+});
+
+etcdTest('etcd store - opening on an etcd that is not there rejects (no hang, no crash)', async (t) => {
+  const etcd = await startEtcd(t);
+  etcd.kill(0);
+  const started = Date.now();
+  await t.throwsAsync(EtcdStore.open(etcd.endpoints, { onWarn: () => {} }));
+  t.true(Date.now() - started < 30_000);
+});
+
+etcdTest('etcd store - on a 3-member cluster writes go on when one member dies', async (t) => {
+  const etcd = await startEtcd(t, 3);
+  const s = await open(t, etcd.endpoints);
+  await s.txn({ op: 'create', key: '/registry/pods/default/one', value: pod('one') });
+  etcd.kill(2);
+  t.like(await s.txn({ op: 'create', key: '/registry/pods/default/two', value: pod('two') }), { ok: true });
+  t.deepEqual(s.range('/registry/pods/').kvs.map((kv) => kv.key), ['/registry/pods/default/one', '/registry/pods/default/two']);
+});
