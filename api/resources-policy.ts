@@ -4,9 +4,9 @@ import type { ResourceDef } from './resource.ts';
 import { def } from './resource-def.ts';
 import { defaultIngressClass, defaultNetworkPolicy, prepareIngressForCreate, IngressClassSchema, IngressSchema, NetworkPolicySchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networking.ts';
 import { defaultHPA, HorizontalPodAutoscalerSchema, prepareHPAForCreate, validateHPA, validateHPAUpdate } from './kinds/autoscaling.ts';
-import { ClusterRoleSchema, defaultRoleBinding, RoleBindingSchema, RoleSchema, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate, RBAC_GROUP } from './kinds/rbac.ts';
+import { ClusterRoleBindingSchema, ClusterRoleSchema, defaultRoleBinding, RoleBindingSchema, RoleSchema, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate, RBAC_GROUP } from './kinds/rbac.ts';
 import { RuntimeClassSchema, validateRuntimeClass, validateRuntimeClassUpdate } from './kinds/runtimeclass.ts';
-import { defaultWebhookConfiguration, validateWebhookConfigurationUpdate, WebhookConfigurationSchema, webhookConfigurationValidator } from './kinds/webhook-config.ts';
+import { defaultWebhookConfiguration, MutatingWebhookConfigurationSchema, ValidatingWebhookConfigurationSchema, validateWebhookConfigurationUpdate, webhookConfigurationValidator } from './kinds/webhook-config.ts';
 import { defaultValidatingAdmissionPolicy, defaultValidatingAdmissionPolicyBinding, validateAdmissionPolicyUpdate, ValidatingAdmissionPolicyBindingSchema, ValidatingAdmissionPolicySchema, validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './kinds/admission-policy.ts';
 import { defaultFlowSchema, defaultPriorityLevel, FlowSchemaSchema, PriorityLevelConfigurationSchema, validateFlowcontrolUpdate, validateFlowSchema, validatePriorityLevel } from './kinds/flowcontrol.ts';
 import { resetStatus } from './kinds/workload-common.ts';
@@ -37,16 +37,16 @@ export const POLICY_RESOURCES: readonly ResourceDef[] = [
     schema: RoleBindingSchema, defaults: defaultRoleBinding, validate: validateRoleBinding, validateUpdate: validateRoleBindingUpdate,
   }),
   def({ kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', group: RBAC_GROUP, namespaced: false }, {
-    schema: RoleBindingSchema, defaults: defaultRoleBinding, validate: validateClusterRoleBinding, validateUpdate: validateRoleBindingUpdate,
+    schema: ClusterRoleBindingSchema, defaults: defaultRoleBinding, validate: validateClusterRoleBinding, validateUpdate: validateRoleBindingUpdate,
   }),
   def({ kind: 'RuntimeClass', plural: 'runtimeclasses', group: 'node.k8s.io', namespaced: false }, {
     schema: RuntimeClassSchema, validate: validateRuntimeClass, validateUpdate: validateRuntimeClassUpdate,
   }),
   def({ kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
-    schema: WebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, false), validate: webhookConfigurationValidator(false), validateUpdate: validateWebhookConfigurationUpdate,
+    schema: ValidatingWebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, false), validate: webhookConfigurationValidator(false), validateUpdate: validateWebhookConfigurationUpdate,
   }),
   def({ kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
-    schema: WebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, true), validate: webhookConfigurationValidator(true), validateUpdate: validateWebhookConfigurationUpdate,
+    schema: MutatingWebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, true), validate: webhookConfigurationValidator(true), validateUpdate: validateWebhookConfigurationUpdate,
   }),
   def({ kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', group: ADMISSION, namespaced: false, hasStatus: true }, {
     schema: ValidatingAdmissionPolicySchema, defaults: defaultValidatingAdmissionPolicy, prepareForCreate: resetStatus, validate: validateValidatingAdmissionPolicy, validateUpdate: validateAdmissionPolicyUpdate,

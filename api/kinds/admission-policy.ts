@@ -216,3 +216,13 @@ export function validateAdmissionPolicyUpdate(p: ValidatingAdmissionPolicy | Val
   validateObjectMetaUpdate(p.metadata, old.metadata, errs);
   return errs;
 }
+
+/** The nested types by upstream's names (admissionregistration/v1), for strict field validation and the OpenAPI documents. */
+export const ADMISSION_POLICY_TYPES = {
+  ValidatingAdmissionPolicySpec,
+  MatchResources,
+  Validation,
+  Variable: Expression,
+  ValidatingAdmissionPolicyBindingSpec: BindingSpec,
+  ParamRef,
+};

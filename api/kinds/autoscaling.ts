@@ -175,3 +175,14 @@ export function validateHPAUpdate(hpa: HorizontalPodAutoscaler, old: HorizontalP
   validateObjectMetaUpdate(hpa.metadata, old.metadata, errs);
   return errs;
 }
+
+/** The nested types by upstream's names (autoscaling/v2), for strict field validation and the OpenAPI documents. */
+export const AUTOSCALING_TYPES = {
+  HorizontalPodAutoscalerSpec: HPASpec,
+  MetricSpec: Metric,
+  MetricTarget: Target,
+  MetricIdentifier: Identifier,
+  CrossVersionObjectReference: CrossVersionRef,
+  HPAScalingRules: Rules,
+  HPAScalingPolicy: Policy,
+};

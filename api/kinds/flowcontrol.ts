@@ -113,3 +113,13 @@ export function validateFlowcontrolUpdate(o: FlowSchema | PriorityLevelConfigura
   validateObjectMetaUpdate(o.metadata, old.metadata, errs);
   return errs;
 }
+
+/** The nested types by upstream's names (flowcontrol/v1), for strict field validation and the OpenAPI documents. */
+export const FLOWCONTROL_TYPES = {
+  FlowSchemaSpec,
+  PolicyRulesWithSubjects: Rule,
+  PriorityLevelConfigurationSpec: PriorityLevelSpec,
+  LimitedPriorityLevelConfiguration: Limited,
+  ExemptPriorityLevelConfiguration: Exempt,
+  QueuingConfiguration: Queuing,
+};

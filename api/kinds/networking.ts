@@ -30,16 +30,19 @@ export type Ingress = Kube<{ spec?: Static<typeof IngressSpec>; status?: unknown
 type Backend = Static<typeof Backend>;
 
 const ClassParams = obj({ apiGroup: opt(Type.String()), kind: opt(Type.String()), name: opt(Type.String()), scope: opt(Type.String()), namespace: opt(Type.String()) });
-export const IngressClassSchema = objectSchema({ spec: opt(obj({ controller: opt(Type.String()), parameters: opt(ClassParams) })) });
+const IngressClassSpec = obj({ controller: opt(Type.String()), parameters: opt(ClassParams) });
+export const IngressClassSchema = objectSchema({ spec: opt(IngressClassSpec) });
 export type IngressClass = Kube<{ spec?: { controller?: string; parameters?: Static<typeof ClassParams> } }>;
 
 const IPBlock = obj({ cidr: opt(Type.String()), except: opt(strings) });
 const Peer = obj({ podSelector: opt(LabelSelector), namespaceSelector: opt(LabelSelector), ipBlock: opt(IPBlock) });
 const NPPort = obj({ protocol: opt(Type.String()), port: opt(IntOrString), endPort: opt(Type.Integer()) });
+const IngressRuleNP = obj({ ports: opt(Type.Array(NPPort)), from: opt(Type.Array(Peer)) });
+const EgressRuleNP = obj({ ports: opt(Type.Array(NPPort)), to: opt(Type.Array(Peer)) });
 export const NetworkPolicySpec = obj({
   podSelector: opt(LabelSelector),
-  ingress: opt(Type.Array(obj({ ports: opt(Type.Array(NPPort)), from: opt(Type.Array(Peer)) }))),
-  egress: opt(Type.Array(obj({ ports: opt(Type.Array(NPPort)), to: opt(Type.Array(Peer)) }))),
+  ingress: opt(Type.Array(IngressRuleNP)),
+  egress: opt(Type.Array(EgressRuleNP)),
   policyTypes: opt(strings),
 });
 export const NetworkPolicySchema = objectSchema({ spec: opt(NetworkPolicySpec) });
@@ -286,3 +289,21 @@ function ipBits(ip: string): string {
   const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
   return groups.map((g) => parseInt(g || '0', 16).toString(2).padStart(16, '0')).join('');
 }
+
+/** The nested types by upstream's names (networking/v1), for strict field validation and the OpenAPI documents. */
+export const NETWORKING_TYPES = {
+  IngressSpec,
+  IngressBackend: Backend,
+  IngressServiceBackend: ServiceBackend,
+  HTTPIngressPath: HTTPPath,
+  IngressRule: Rule,
+  IngressTLS: TLS,
+  IngressClassSpec,
+  IngressClassParametersReference: ClassParams,
+  NetworkPolicySpec,
+  NetworkPolicyIngressRule: IngressRuleNP,
+  NetworkPolicyEgressRule: EgressRuleNP,
+  NetworkPolicyPort: NPPort,
+  NetworkPolicyPeer: Peer,
+  IPBlock,
+};

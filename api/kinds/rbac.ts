@@ -28,6 +28,8 @@ export type Subject = Static<typeof Subject>;
 export const RoleSchema = objectSchema({ rules: opt(Type.Array(PolicyRule)) });
 export const ClusterRoleSchema = objectSchema({ rules: opt(Type.Array(PolicyRule)), aggregationRule: opt(AggregationRule) });
 export const RoleBindingSchema = objectSchema({ roleRef: opt(RoleRef), subjects: opt(Type.Array(Subject)) });
+// Its own schema object: the OpenAPI documents name each kind by its schema.
+export const ClusterRoleBindingSchema = objectSchema({ roleRef: opt(RoleRef), subjects: opt(Type.Array(Subject)) });
 
 export type Role = Kube<{ rules?: PolicyRule[] }>;
 export type ClusterRole = Kube<{ rules?: PolicyRule[]; aggregationRule?: Static<typeof AggregationRule> }>;
@@ -142,3 +144,6 @@ export function validateRoleBindingUpdate(b: RoleBinding, old: RoleBinding): Fie
     errs.push(invalidValue('roleRef', new GoRepr(`rbac.RoleRef{APIGroup:${goQuote(r.apiGroup ?? '')}, Kind:${goQuote(r.kind ?? '')}, Name:${goQuote(r.name ?? '')}}`), 'cannot change roleRef'));
   return errs;
 }
+
+/** The nested types by upstream's names (rbac/v1), for strict field validation and the OpenAPI documents. */
+export const RBAC_TYPES = { PolicyRule, AggregationRule, RoleRef, Subject };

@@ -31,7 +31,10 @@ const Webhook = obj({
 });
 type Webhook = Static<typeof Webhook>;
 
-export const WebhookConfigurationSchema = objectSchema({ webhooks: opt(Type.Array(Webhook)) });
+// Each kind and webhook type its own schema object: the OpenAPI documents name types by their schemas.
+const MutatingWebhook = obj({ ...Webhook.properties });
+export const ValidatingWebhookConfigurationSchema = objectSchema({ webhooks: opt(Type.Array(Webhook)) });
+export const MutatingWebhookConfigurationSchema = objectSchema({ webhooks: opt(Type.Array(MutatingWebhook)) });
 export type WebhookConfiguration = Kube<{ webhooks?: Webhook[] }>;
 
 const REVIEW_VERSIONS = ['v1', 'v1beta1'];
@@ -160,3 +163,6 @@ export function validateWebhookConfigurationUpdate(c: WebhookConfiguration, old:
   validateObjectMetaUpdate(c.metadata, old.metadata, errs);
   return errs;
 }
+
+/** The nested types by upstream's names (admissionregistration/v1), for strict field validation and the OpenAPI documents. */
+export const WEBHOOK_TYPES = { ValidatingWebhook: Webhook, MutatingWebhook, WebhookClientConfig: ClientConfig, MatchCondition, RuleWithOperations };

@@ -28,6 +28,10 @@ export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 
 const prop = (s: TSchema, k: string) => (s as TObject).properties[k] as TObject;
 
+/** Returns closed named types from a record of upstream type names → schemas, under a package prefix. */
+const closedTypes = (prefix: string, types: Record<string, TSchema>): Array<[TSchema, NamedType]> =>
+  Object.entries(types).map(([n, s]) => [s, { name: `${prefix}${n}`, closed: [] }]);
+
 /** The named types other than the kinds themselves, as [schema, type]. */
 const TYPES: Array<[TSchema, NamedType]> = [
   [ObjectMeta, { name: `${META}ObjectMeta`, closed: ['selfLink', 'managedFields'] }],
@@ -105,6 +109,11 @@ const TYPES: Array<[TSchema, NamedType]> = [
   [K.VolumeNodeAffinity, { name: `${CORE}VolumeNodeAffinity`, closed: [] }],
   [K.PersistentVolumeClaimSpec, { name: `${CORE}PersistentVolumeClaimSpec`, closed: [] }],
   [K.PersistentVolumeClaimStatus, { name: `${CORE}PersistentVolumeClaimStatus` }],
+  ...closedTypes('io.k8s.api.networking.v1.', K.NETWORKING_TYPES),
+  ...closedTypes('io.k8s.api.autoscaling.v2.', K.AUTOSCALING_TYPES),
+  ...closedTypes('io.k8s.api.rbac.v1.', K.RBAC_TYPES),
+  ...closedTypes('io.k8s.api.admissionregistration.v1.', { ...K.WEBHOOK_TYPES, ...K.ADMISSION_POLICY_TYPES }),
+  ...closedTypes('io.k8s.api.flowcontrol.v1.', K.FLOWCONTROL_TYPES),
 ];
 
 /** Upstream's Go package of an API group ('' is core). */
