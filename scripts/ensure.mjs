@@ -102,6 +102,20 @@ export function ensureContainerd({ install = true } = {}) {
   return false;
 }
 
+/** The etcd store backend's tests and bench run a real etcd (issue 13): Debian package → a file it installs. */
+const ETCD_PACKAGES = { 'etcd-server': '/usr/bin/etcd', 'etcd-client': '/usr/bin/etcdctl' };
+
+/** Installs etcd-server and etcd-client when missing and we may; returns whether both are there. */
+export function ensureEtcd({ install = true } = {}) {
+  const missing = () => Object.entries(ETCD_PACKAGES).filter(([, f]) => !existsSync(f)).map(([p]) => p);
+  if (missing().length === 0) return true;
+  if (install) aptInstall(missing().join(' '));
+  const still = missing();
+  if (still.length === 0) return true;
+  console.error(`kubus: the etcd store needs ${still.join(', ')}; install with: apt-get install -y ${still.join(' ')}`);
+  return false;
+}
+
 const SOURCE_DIRS = ['api', 'bus', 'actors', 'runtime', 'scenarios', 'cli'];
 
 function newestSource(dir, newest = 0) {

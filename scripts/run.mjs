@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ensureContainerd, ensureDeps, ensureNatsServer, ensurePythonKubernetes, ROOT } from './ensure.mjs';
+import { ensureContainerd, ensureDeps, ensureEtcd, ensureNatsServer, ensurePythonKubernetes, ROOT } from './ensure.mjs';
 
 const [cmd, ...args] = process.argv.slice(2);
 const node = process.execPath;
@@ -53,6 +53,7 @@ switch (cmd) {
     ensureNatsServer();
     ensurePythonKubernetes();
     ensureContainerd();
+    ensureEtcd();
     await test(args);
     break;
   case 'test:hosts':
