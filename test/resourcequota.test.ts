@@ -10,6 +10,7 @@ import { resourceQuotaController } from '../actors/controllers/resourcequota/res
 import { VirtualClock } from '../bus/clock.ts';
 import { describe as describeObj } from '../cli/printers/describe.ts';
 import { unknownFieldsOf } from '../api/openapi/field-validation.ts';
+import { goQuantity } from '../api/validation/go-quantity.ts';
 import { resourceFor } from '../api/resources.ts';
 import { pod, startApi } from './helpers/api.ts';
 import { settle } from './helpers/wait.ts';
@@ -34,7 +35,7 @@ test('resourcequota - validation: quota resource names, integer counts, scopes',
   t.is(err.code, 422);
   t.deepEqual(err.status.details?.causes?.map((c) => `${c.field}: ${c.message}`), [
     'spec.hard[foo]: Invalid value: "foo": must be a standard resource for quota',
-    'spec.hard[pods]: Invalid value: "1.5": must be an integer',
+    'spec.hard[pods]: Invalid value: resource.Quantity{i:resource.int64Amount{value:15, scale:-1}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"", Format:"DecimalSI"}: must be an integer',
     'spec.hard[requests.cpu]: Invalid value: "-1": must be greater than or equal to 0',
     'spec.scopes: Invalid value: []string{"BestEffort", "NotBestEffort"}: unsupported scope applied to resource',
     'spec.scopes: Invalid value: []string{"BestEffort", "NotBestEffort"}: conflicting scopes',
@@ -53,9 +54,9 @@ test('resourcequota - validation: limit range bounds and types, and defaults fro
     { type: 'Container' },
   ])), { instanceOf: StatusError });
   t.deepEqual(err.status.details?.causes?.map((c) => `${c.field}: ${c.message}`), [
-    'spec.limits[0].min[cpu]: Invalid value: "2": min value 2 is greater than max value 1',
-    'spec.limits[0].defaultRequest[cpu]: Invalid value: "1": min value 2 is greater than default request value 1',
-    'spec.limits[0].default[cpu]: Invalid value: "2": min value 2 is greater than default value 1',
+    'spec.limits[0].min[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:2, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"2", Format:"DecimalSI"}: min value 2 is greater than max value 1',
+    'spec.limits[0].defaultRequest[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:1, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"1", Format:"DecimalSI"}: min value 2 is greater than default request value 1',
+    'spec.limits[0].default[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:2, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"2", Format:"DecimalSI"}: min value 2 is greater than default value 1',
     'spec.limits[1].default: Forbidden: may not be specified when `type` is \'Pod\'',
     'spec.limits[2].limits: Required value: either minimum or maximum storage value is required, but neither was provided',
     'spec.limits[3].type: Duplicate value: "Container"',
@@ -233,4 +234,19 @@ test('resourcequota - quotas count themselves: a namespace limited to one quota 
   t.deepEqual((await run(env.client.get<ResourceQuota>('resourcequotas', 'only', { namespace: NS }))).status?.used, { resourcequotas: '1' });
   const err = await t.throwsAsync(run(env.client.create('resourcequotas', quota('second', { pods: '1' }))), { instanceOf: StatusError });
   t.is(err.message, 'resourcequotas "second" is forbidden: exceeded quota: only, requested: resourcequotas=1, used: resourcequotas=1, limited: resourcequotas=1');
+});
+
+test('resourcequota - a Quantity in a field error prints as Go\'s %#v of what ParseQuantity made (int64 fast path)', (t) => {
+  const text = (raw: unknown) => String((goQuantity(raw) as { text?: string }).text ?? goQuantity(raw));
+  const q = (value: string, scale: number, s: string, format: string) =>
+    `resource.Quantity{i:resource.int64Amount{value:${value}, scale:${scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"${s}", Format:"${format}"}`;
+  // The two forms seen in upstream error reports: "1Gi" and "0".
+  t.is(text('1Gi'), q('1073741824', 0, '1Gi', 'BinarySI'));
+  t.is(text('0'), q('0', 0, '0', 'DecimalSI'));
+  t.is(text('500m'), q('500', -3, '500m', 'DecimalSI'));
+  t.is(text('1000m'), q('1000', -3, '', 'DecimalSI'), 'not canonical: no cached string');
+  t.is(text('1.5'), q('15', -1, '', 'DecimalSI'));
+  t.is(text(2), q('2', 0, '2', 'DecimalSI'));
+  t.is(text('1e3'), q('1', 3, '1e3', 'DecimalExponent'));
+  t.is(goQuantity('1.5Gi'), '1.5Gi', 'the inf.Dec path prints a pointer: the text instead');
 });

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { objectSchema } from '../meta.ts';
 import { compareQuantities, formatQuantity, milliValue, parseQuantity, type Quantity } from '../quantity.ts';
 import { child, duplicate, forbiddenField, index, invalidValue, key, required, type FieldError } from '../validation/field.ts';
+import { goQuantity } from '../validation/go-quantity.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { isQualifiedName, nameIsDNSSubdomain } from '../validation/strings.ts';
 import { isObj, obj, objItems, opt, ResourceList, type Kube } from './common.ts';
@@ -55,25 +56,27 @@ function validateResourceName(name: string, field: string, errs: FieldError[]): 
 const str = (q: Quantity) => formatQuantity(q);
 
 /** Returns the field errors of one item's quantities against each other, per resource. */
-function validateBounds(lists: Record<'min' | 'max' | 'default' | 'defaultRequest' | 'maxLimitRequestRatio', Record<string, Quantity>>, p: string, errs: FieldError[]): void {
+function validateBounds(item: LimitRangeItem, lists: Record<'min' | 'max' | 'default' | 'defaultRequest' | 'maxLimitRequestRatio', Record<string, Quantity>>, p: string, errs: FieldError[]): void {
   const { min, max, default: dflt, defaultRequest: dreq, maxLimitRequestRatio: ratio } = lists;
   const names = new Set(Object.values(lists).flatMap((l) => Object.keys(l)));
   for (const k of [...names].sort()) {
     const [mn, mx, d, dr, r] = [min[k], max[k], dflt[k], dreq[k], ratio[k]];
+    // The bad value upstream names is the Quantity itself (printed with Go's %#v).
+    const bad = (list: keyof typeof lists) => goQuantity(item[list]?.[k]);
     const gt = (a?: Quantity, b?: Quantity) => a !== undefined && b !== undefined && compareQuantities(a, b) > 0;
-    if (gt(mn, mx)) errs.push(invalidValue(key(child(p, 'min'), k), str(mn), `min value ${str(mn)} is greater than max value ${str(mx)}`));
-    if (gt(mn, dr)) errs.push(invalidValue(key(child(p, 'defaultRequest'), k), str(dr), `min value ${str(mn)} is greater than default request value ${str(dr)}`));
-    if (gt(dr, mx)) errs.push(invalidValue(key(child(p, 'defaultRequest'), k), str(dr), `default request value ${str(dr)} is greater than max value ${str(mx)}`));
-    if (gt(dr, d)) errs.push(invalidValue(key(child(p, 'defaultRequest'), k), str(dr), `default request value ${str(dr)} is greater than default limit value ${str(d)}`));
-    if (gt(mn, d)) errs.push(invalidValue(key(child(p, 'default'), k), str(mn), `min value ${str(mn)} is greater than default value ${str(d)}`));
-    if (gt(d, mx)) errs.push(invalidValue(key(child(p, 'default'), k), str(mx), `default value ${str(d)} is greater than max value ${str(mx)}`));
-    if (r && r.nanos < 1_000_000_000n) errs.push(invalidValue(key(child(p, 'maxLimitRequestRatio'), k), str(r), `ratio ${str(r)} is less than 1`));
+    if (gt(mn, mx)) errs.push(invalidValue(key(child(p, 'min'), k), bad('min'), `min value ${str(mn)} is greater than max value ${str(mx)}`));
+    if (gt(mn, dr)) errs.push(invalidValue(key(child(p, 'defaultRequest'), k), bad('defaultRequest'), `min value ${str(mn)} is greater than default request value ${str(dr)}`));
+    if (gt(dr, mx)) errs.push(invalidValue(key(child(p, 'defaultRequest'), k), bad('defaultRequest'), `default request value ${str(dr)} is greater than max value ${str(mx)}`));
+    if (gt(dr, d)) errs.push(invalidValue(key(child(p, 'defaultRequest'), k), bad('defaultRequest'), `default request value ${str(dr)} is greater than default limit value ${str(d)}`));
+    if (gt(mn, d)) errs.push(invalidValue(key(child(p, 'default'), k), bad('min'), `min value ${str(mn)} is greater than default value ${str(d)}`));
+    if (gt(d, mx)) errs.push(invalidValue(key(child(p, 'default'), k), bad('max'), `default value ${str(d)} is greater than max value ${str(mx)}`));
+    if (r && r.nanos < 1_000_000_000n) errs.push(invalidValue(key(child(p, 'maxLimitRequestRatio'), k), bad('maxLimitRequestRatio'), `ratio ${str(r)} is less than 1`));
     if (r && mn && mx) {
       const limit = milliValue(mx) / milliValue(mn);
-      if (milliValue(r) / 1000 > limit) errs.push(invalidValue(key(child(p, 'maxLimitRequestRatio'), k), str(r), `ratio ${str(r)} is greater than max/min = ${limit.toFixed(6)}`));
+      if (milliValue(r) / 1000 > limit) errs.push(invalidValue(key(child(p, 'maxLimitRequestRatio'), k), bad('maxLimitRequestRatio'), `ratio ${str(r)} is greater than max/min = ${limit.toFixed(6)}`));
     }
     if (!isOvercommitAllowed(k) && d && dr && compareQuantities(d, dr) !== 0)
-      errs.push(invalidValue(key(child(p, 'defaultRequest'), k), str(dr), `default value ${str(d)} must equal to defaultRequest value ${str(dr)} in ${k}`));
+      errs.push(invalidValue(key(child(p, 'defaultRequest'), k), bad('defaultRequest'), `default value ${str(d)} must equal to defaultRequest value ${str(dr)} in ${k}`));
   }
 }
 
@@ -118,7 +121,7 @@ export function validateLimitRange(lr: LimitRange): FieldError[] {
     if (type === 'PersistentVolumeClaim' && !('storage' in (item.min ?? {})) && !('storage' in (item.max ?? {})))
       errs.push(required(child(p, 'limits'), 'either minimum or maximum storage value is required, but neither was provided'));
     read('maxLimitRequestRatio');
-    validateBounds(lists, p, errs);
+    validateBounds(item, lists, p, errs);
   });
   return errs;
 }

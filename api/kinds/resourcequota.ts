@@ -2,8 +2,9 @@
 // non-negative and integer quantities, scopes valid for the limited resources, no conflicting scopes).
 import { Type, type Static } from '@sinclair/typebox';
 import { objectSchema } from '../meta.ts';
-import { parseQuantity } from '../quantity.ts';
+import { formatQuantity, parseQuantity } from '../quantity.ts';
 import { child, IMMUTABLE, invalidValue, IS_NEGATIVE, key, notSupported, required, type FieldError } from '../validation/field.ts';
+import { goQuantity } from '../validation/go-quantity.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { isQualifiedName, nameIsDNSSubdomain } from '../validation/strings.ts';
 import { obj, opt, ResourceList, type Kube } from './common.ts';
@@ -54,8 +55,9 @@ function validateEntry(name: string, raw: unknown, field: string, errs: FieldErr
     errs.push(invalidValue(field, raw, (e as Error).message));
     return;
   }
-  if (q.nanos < 0n) errs.push(invalidValue(field, String(raw), IS_NEGATIVE));
-  if ((INTEGER.has(name) || isExtended(name)) && q.nanos % 1_000_000_000n !== 0n) errs.push(invalidValue(field, String(raw), 'must be an integer'));
+  // As upstream: the negative check names the quantity's text, the integer check the Quantity itself.
+  if (q.nanos < 0n) errs.push(invalidValue(field, formatQuantity(q), IS_NEGATIVE));
+  if ((INTEGER.has(name) || isExtended(name)) && q.nanos % 1_000_000_000n !== 0n) errs.push(invalidValue(field, goQuantity(raw), 'must be an integer'));
 }
 
 function validateList(list: Record<string, unknown> | undefined, field: string, errs: FieldError[]): void {
