@@ -1,12 +1,12 @@
 // The parts of the containerd runtime that need no containerd: the CRI log format, the translations
 // between the kubelet's runtime types and CRI messages, and the runtime health as the Ready condition.
 import test from 'ava';
-import { RUNTIME_DOWN_THRESHOLD_MS, RUNTIME_HEALTH_PERIOD_MS, watchRuntimeHealth } from '../actors/kubelet/runtime-health.ts';
+import { RUNTIME_DOWN_THRESHOLD_MS, RUNTIME_HEALTH_PERIOD_MS, readyCondition, watchRuntimeHealth } from '../actors/kubelet/runtime-health.ts';
 import { codeName } from '../actors/kubelet/runtimes/cri/cri-client.ts';
 import { Pleg } from '../actors/kubelet/runtimes/cri/cri-pleg.ts';
 import { containerResources, milliCPUToQuota, milliCPUToShares } from '../actors/kubelet/container-resources.ts';
 import { CriRuntime } from '../actors/kubelet/runtimes/cri/cri.ts';
-import { containerInfo, criContainerConfig, criSandboxConfig, nsToMs, POD_UID_LABEL } from '../actors/kubelet/runtimes/cri/cri-convert.ts';
+import { containerInfo, criContainerConfig, criSandboxConfig, nsToMs, POD_UID_LABEL, runtimeHealth } from '../actors/kubelet/runtimes/cri/cri-convert.ts';
 import { parseCriLog, parseCriTime, queryLines } from '../actors/kubelet/runtimes/cri/cri-logs.ts';
 import type { ContainerInfo, ContainerRuntime, SandboxConfig } from '../actors/kubelet/runtimes/runtime.ts';
 import { VirtualClock } from '../bus/clock.ts';
@@ -214,4 +214,44 @@ test('container resources - requests and limits become shares, CFS quota and mem
   t.deepEqual(containerResources({}), { cpuShares: 2, cpuQuota: 0, cpuPeriod: 0, memoryLimitBytes: 0 });
   const cfg = criContainerConfig({ name: 'c', image: 'busybox', attempt: 0, init: false, resources: containerResources({ resources: { limits: { memory: '64Mi' } } }) }, sandbox, 'n1');
   t.like(cfg.linux.resources, { cpuShares: '2', cpuQuota: '0', memoryLimitInBytes: String(64 * 1024 * 1024) });
+});
+
+test('cri status - NetworkReady=false is the network error, worded as upstream; the Ready condition joins it with a runtime error', (t) => {
+  const runtimeOk = { type: 'RuntimeReady', status: true, reason: '', message: '' };
+  const netDown = { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: cni plugin not initialized' };
+  const netError = 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
+  t.deepEqual(runtimeHealth([runtimeOk, netDown]), { ready: true, networkError: netError });
+  t.deepEqual(runtimeHealth([runtimeOk, { ...netDown, status: true, reason: '', message: '' }]), { ready: true });
+  t.deepEqual(runtimeHealth([]), { ready: false, message: 'container runtime not ready: <nil>', networkError: 'container runtime network not ready: <nil>' });
+  t.like(readyCondition({ ready: true, networkError: netError }), { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: netError });
+  t.like(readyCondition({ ready: false, message: 'container runtime is down', networkError: netError }), { status: 'False', message: `[container runtime is down, ${netError}]` });
+  t.like(readyCondition({ ready: true }), { status: 'True', reason: 'KubeletReady' });
+});
+
+test('runtime health - the network is reported on the first answer and on each change, and the node is NotReady meanwhile', async (t) => {
+  const clock = new VirtualClock();
+  const netError = 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
+  let answer: { ready: boolean; networkError?: string } = { ready: true, networkError: netError };
+  let asked = 0;
+  const runtime = { status: async () => (asked++, answer) } as unknown as ContainerRuntime;
+  const ready: Array<[string, string]> = [];
+  const network: Array<string | undefined> = [];
+  const stop = watchRuntimeHealth(runtime, clock, (c) => ready.push([c.status, c.message]), { firstCheckMs: 0, network: (e) => network.push(e) });
+  t.teardown(stop);
+  /** Runs the check due at `ms` from now and lets its answer arrive. */
+  const check = async (ms: number) => {
+    const before = asked;
+    await clock.advance(ms);
+    await waitFor(() => asked > before, 'the health check', 1000);
+    await new Promise((r) => setImmediate(r));
+  };
+  await check(0);
+  t.deepEqual(network, [netError], 'asked at once; the first answer is reported');
+  t.deepEqual(ready, [['False', netError]]);
+  await check(RUNTIME_HEALTH_PERIOD_MS);
+  t.deepEqual(network, [netError], 'unchanged: not reported again');
+  answer = { ready: true };
+  await check(RUNTIME_HEALTH_PERIOD_MS);
+  t.deepEqual(network, [netError, undefined], 'ready');
+  t.deepEqual(ready.at(-1), ['True', 'kubelet is posting ready status']);
 });

@@ -11,7 +11,7 @@ import { VirtualClock } from '../bus/clock.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const ALL: PodWorkerEvent['type'][] = [
-  'pod.updated', 'pod.removed', 'sandbox.ready', 'sandbox.failed', 'sandbox.retry', 'sandbox.stopped', 'sandbox.removed',
+  'pod.updated', 'pod.removed', 'sandbox.ready', 'sandbox.failed', 'sandbox.retry', 'network.changed', 'sandbox.stopped', 'sandbox.removed',
   'container.created', 'container.started', 'container.failed', 'container.exited', 'probe.tick', 'probe.result', 'backoff.done', 'deadline',
 ];
 
@@ -24,11 +24,11 @@ const basePod = (): Pod =>
   }) as Pod;
 
 /** Starts a worker under a parent that records what it is told; commands are recorded, not run. */
-function worker(t: ExecutionContext, pod = basePod()) {
+function worker(t: ExecutionContext, pod = basePod(), extra: Partial<PodWorkerInput> = {}) {
   const clock = new VirtualClock(T0);
   const cmds: PodCommand[] = [];
   const told: PodWorkerDone[] = [];
-  const input: PodWorkerInput = { pod, now: clock.now(), nodeName: 'n', hostIP: '10.0.0.1', runtime: 'sim', backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 } };
+  const input: PodWorkerInput = { pod, now: clock.now(), nodeName: 'n', hostIP: '10.0.0.1', runtime: 'sim', backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 }, ...extra };
   const parent = createActor(
     setup({
       types: { events: {} as PodWorkerDone },
@@ -172,4 +172,26 @@ test('pod worker - a start the runtime refused (exited StartError) shows RunCont
   t.deepEqual(w.state(), { Running: 'CrashLoopBackOff' });
   await w.clock.advance(1);
   t.like(w.cmds.filter((c) => c.type === 'container.start').at(-1), { config: { attempt: 2 } }, 'restarted 10 s after the exit');
+});
+
+const NETWORK_ERROR = 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
+
+test('pod worker - a pod waits for the pod network, then starts its sandbox as soon as the network is ready', async (t) => {
+  const w = worker(t, basePod(), { networkError: NETWORK_ERROR });
+  t.deepEqual(types(w.cmds), ['event', 'status'], 'no sandbox while the network is not ready');
+  t.like(w.cmds[0], { type: 'event', eventType: 'Warning', reason: 'NetworkNotReady', message: `network is not ready: ${NETWORK_ERROR}` });
+  t.like(w.cmds[1], { type: 'status', status: { phase: 'Pending' } });
+  t.is(w.state(), 'ContainerCreating');
+  t.is(w.clock.pending, 0, 'no retry timer: the network change wakes the pod');
+  await w.clock.advance(60_000);
+  t.deepEqual(types(w.cmds), ['event', 'status'], 'nothing happens while it waits');
+  t.deepEqual(w.send({ type: 'network.changed', error: NETWORK_ERROR }), [], 'the same error again: no second Event');
+  t.deepEqual(types(w.send({ type: 'network.changed' })).slice(0, 1), ['sandbox.run'], 'ready: the sandbox at once');
+});
+
+test('pod worker - a hostNetwork pod starts while the pod network is not ready', (t) => {
+  const pod = basePod();
+  pod.spec.hostNetwork = true;
+  const w = worker(t, pod, { networkError: NETWORK_ERROR });
+  t.deepEqual(types(w.cmds), ['sandbox.run', 'status']);
 });

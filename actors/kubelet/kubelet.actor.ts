@@ -37,7 +37,7 @@ import { VolumeManager } from './volumes/volume-manager.ts';
 export type { KubeletInput } from './kubelet.config.ts';
 
 /** Worker events caused by time passing, not by a message: their effects start new traces. */
-const TIMER_EVENTS = new Set<PodWorkerEvent['type']>(['backoff.done', 'probe.tick', 'deadline', 'sandbox.retry', 'container.exited', 'probe.result']);
+const TIMER_EVENTS = new Set<PodWorkerEvent['type']>(['backoff.done', 'probe.tick', 'deadline', 'sandbox.retry', 'container.exited', 'probe.result', 'network.changed']);
 
 /** Returns whether a pod change matters to its worker (its own status writes come back as updates too). */
 export function podChangeMatters(old: Pod, pod: Pod): boolean {
@@ -185,8 +185,12 @@ export const kubeletActor = defineActor<KubeletInput>({
               .catch((err: Error) => log.warn({ err: err.message }, 'orphaned pod volumes not cleaned up'));
           started = true;
           const off = runtime.onContainerExit((exit) => runAsRoot(deps.id, () => sendBack({ type: 'container.exited', exit, now: clock.now() })));
-          // A runtime that stops answering makes the node NotReady (runtime-health.ts).
-          const offHealth = watchRuntimeHealth(runtime, clock, (condition) => runAsRoot(deps.id, () => sendBack({ type: 'node.condition', condition })));
+          // A runtime that stops answering, or whose network is not ready, makes the node NotReady;
+          // pods wait for the network (runtime-health.ts). Asked at once, as upstream's first updateRuntimeUp.
+          const offHealth = watchRuntimeHealth(runtime, clock, (condition) => runAsRoot(deps.id, () => sendBack({ type: 'node.condition', condition })), {
+            firstCheckMs: 0,
+            network: (error) => runAsRoot(deps.id, () => sendBack({ type: 'network.status', error, now: clock.now() })),
+          });
           return () => {
             informer.off(handlers);
             off();

@@ -10,6 +10,7 @@ import { backoffDelay } from '../../bus/backoff.ts';
 import { resolveConfig, type KubeletConfig, type KubeletInput } from './kubelet.config.ts';
 import { admit, admittedRequests } from './admission.ts';
 import { HEALTHY, type NodeConditionState } from './node-status.ts';
+import { NETWORK_UNKNOWN } from './runtime-health.ts';
 import type { PodWorkerInput } from './pod-step.ts';
 import { podWorkerMachine, type PodWorkerDone } from './pod-worker.machine.ts';
 import type { ContainerExit, ContainerInfo } from './runtimes/runtime.ts';
@@ -29,6 +30,8 @@ export interface KubeletContext {
   workers: Record<string, string>;
   /** Requests of the admitted pods that still run (uid → requests), for admission. */
   admitted: Record<string, Resources>;
+  /** Why the pod network is not ready (upstream's runtimeState network error); unset when it is. */
+  networkError?: string;
 }
 
 /** Events the kubelet handles (from its effects, its workers, and scenarios). */
@@ -38,6 +41,8 @@ export type KubeletEvent =
   | { type: 'container.exited'; exit: ContainerExit; now: number }
   /** Sets a node condition (a scenario simulating pressure or a sick runtime). */
   | { type: 'node.condition'; condition: NodeConditionState }
+  /** The runtime's pod network became ready (no error) or not ready: pods waiting for it are told. */
+  | { type: 'network.status'; error?: string; now: number }
   | { type: 'node.status.dirty' }
   | { type: 'lease.failing' }
   | { type: 'lease.recovered' }
@@ -101,6 +106,7 @@ export const kubeletMachine = base.extend({
         backoff: context.cfg.restartBackoff,
         rejected,
         containers: event.containers,
+        networkError: context.networkError,
       };
       enqueue.spawnChild('podWorker', { id: uid, input });
       enqueue.assign({
@@ -124,6 +130,8 @@ export const kubeletMachine = base.extend({
       pods: {},
       workers: {},
       admitted: {},
+      // A real runtime's network is unknown until it first answers (the sim runtime's is always ready).
+      networkError: cfg.cri ? NETWORK_UNKNOWN : undefined,
     };
   },
   initial: 'registering',
@@ -148,6 +156,13 @@ export const kubeletMachine = base.extend({
         'pod.deleted': {
           guard: ({ context, event }) => context.pods[keyOf(event.pod)] === event.pod.metadata.uid,
           actions: enqueueActions(({ event, enqueue }) => enqueue.sendTo(event.pod.metadata.uid!, { type: 'pod.removed', now: event.now })),
+        },
+        'network.status': {
+          guard: ({ context, event }) => context.networkError !== event.error,
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            enqueue.assign({ networkError: event.error });
+            for (const uid of Object.keys(context.workers)) enqueue.sendTo(uid, { type: 'network.changed', error: event.error, now: event.now });
+          }),
         },
         'container.exited': {
           guard: ({ context, event }) => event.exit.podUid in context.workers,

@@ -22,6 +22,8 @@ export interface PodWorkerInput {
   rejected?: { reason: string; message: string };
   /** What the runtime still runs for this pod when the kubelet (re)starts: adopted, not started again. */
   containers?: ContainerInfo[];
+  /** Why the node's pod network is not ready, if it is not. */
+  networkError?: string;
 }
 
 /** A step in progress: `ctx` is this step's own copy (containers copied too), safe to change. */
@@ -128,6 +130,7 @@ export function initialContext(input: PodWorkerInput): PodWorkerContext {
     hostIP: input.hostIP,
     runtime: input.runtime,
     backoff: input.backoff,
+    networkError: input.networkError,
     now,
     startTime: Number.isNaN(start) ? now : start,
     sandbox: 'none',

@@ -11,6 +11,8 @@ import { PROBE_KINDS, type PodOutput, type PodWorkerContext, type PodWorkerEvent
 export type StartEvent = { type: 'worker.start' };
 
 const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+/** Upstream's NetworkNotReadyErrorMsg. */
+const NETWORK_NOT_READY = 'network is not ready';
 
 /** Returns the worker's next context and outputs after `ev`. */
 export function react(ctx: PodWorkerContext, ev: PodWorkerEvent | StartEvent): { ctx: PodWorkerContext; out: PodOutput[] } {
@@ -75,6 +77,10 @@ function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
       return;
     case 'sandbox.retry':
       if (ctx.sandbox === 'failed') ctx.sandbox = 'none';
+      return;
+    case 'network.changed':
+      ctx.networkError = ev.error;
+      if (!ev.error) ctx.networkWait = undefined;
       return;
     case 'sandbox.stopped':
       ctx.sandbox = 'stopped';
@@ -157,6 +163,16 @@ function deletionDeadline(ctx: PodWorkerContext): number | undefined {
   return Math.min(ctx.now + grace, Number.isNaN(due) ? Infinity : Math.max(ctx.now, due));
 }
 
+/**
+ * A pod that needs the pod network waits while it is not ready (upstream syncPod's
+ * NetworkNotReady): no sandbox yet; the network's next change syncs the pod again.
+ */
+function waitForNetwork(s: Step, error: string): void {
+  if (s.ctx.networkWait === error) return;
+  s.ctx.networkWait = error;
+  record(s, 'Warning', 'NetworkNotReady', `${NETWORK_NOT_READY}: ${error}`);
+}
+
 function plan(s: Step): void {
   const ctx = s.ctx;
   if (ctx.adopted) {
@@ -173,6 +189,7 @@ function plan(s: Step): void {
     if (due !== undefined) terminate(s, 'deleted', due);
   }
   if (!ctx.termination) {
+    if (ctx.sandbox === 'none' && ctx.networkError && !ctx.pod.spec.hostNetwork) return waitForNetwork(s, ctx.networkError);
     if (ctx.sandbox === 'none') {
       ctx.sandbox = 'creating';
       emit(s, { type: 'sandbox.run', sandbox: sandboxConfig(ctx.pod) });

@@ -29,8 +29,8 @@ const SANDBOX_RUN: EventType[] = ['sandbox.ready', 'sandbox.failed'];
  * reports in Terminated was already counted from the reply to the container's stop.
  */
 export const TAKES = {
-  /** Waiting for the sandbox (retrying it after a failure); the active deadline may run out. */
-  ContainerCreating: [...POD, ...SANDBOX_RUN, 'sandbox.retry', 'deadline'],
+  /** Waiting for the pod network, then the sandbox (retrying it after a failure); the active deadline may run out. */
+  ContainerCreating: [...POD, ...SANDBOX_RUN, 'sandbox.retry', 'network.changed', 'deadline'],
   /** Containers start, exit, restart after their backoff and are probed. */
   Running: [...POD, ...CONTAINER, 'probe.tick', 'probe.result', 'backoff.done', 'deadline'],
   /** Stopping everything: replies to the stops, and to a sandbox run or container start still under way. */

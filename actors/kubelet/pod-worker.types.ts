@@ -101,6 +101,10 @@ export interface PodWorkerContext {
   adopted?: boolean;
   /** The final status was sent with a request to delete the pod. */
   deleteRequested?: boolean;
+  /** Why the node's pod network is not ready (upstream's runtimeState.networkErrors); unset when it is. */
+  networkError?: string;
+  /** The network error a NetworkNotReady Event was recorded for (the pod waits for the network). */
+  networkWait?: string;
 }
 
 /** Events a pod worker receives: from the kubelet, its effects, and its own timers. */
@@ -119,6 +123,8 @@ export type PodWorkerEvent =
   | { type: 'backoff.done'; name: string; now: number }
   | { type: 'probe.tick'; name: string; id: string; kind: ProbeKind; now: number }
   | { type: 'sandbox.retry'; now: number }
+  /** The node's pod network became ready (no error) or not ready. */
+  | { type: 'network.changed'; error?: string; now: number }
   | { type: 'deadline'; now: number };
 
 /** What a pod worker asks its effects to do (runtime calls, API writes, Events). */

@@ -2,18 +2,34 @@
 // runtime state's errors): a runtime that answers not ready makes the node NotReady at once; one
 // that does not answer only once its last good answer is older than upstream's 30 s threshold, so
 // a containerd its supervisor restarts within a second does not flap the node. Ready again once it answers.
+// The network's readiness (CRI NetworkReady) goes into the same condition, and to the pod workers:
+// pods that need the pod network wait for it (upstream's runtimeState.networkErrors).
 import type { Clock } from '../../bus/clock.ts';
 import { nodeConditionState, type NodeConditionState } from './node-status.ts';
-import type { ContainerRuntime } from './runtimes/runtime.ts';
+import type { ContainerRuntime, RuntimeHealth } from './runtimes/runtime.ts';
 
 /** How often the runtime is asked (upstream: every 5 s). */
 export const RUNTIME_HEALTH_PERIOD_MS = 5_000;
 /** How long a runtime may go without a good answer before it is down (upstream's maxWaitForContainerRuntime). */
 export const RUNTIME_DOWN_THRESHOLD_MS = 30_000;
+/** The network error before the runtime first answered (upstream's ErrNetworkUnknown). */
+export const NETWORK_UNKNOWN = 'network state unknown';
 
-/** Returns the Ready condition for a runtime health answer. */
-export function readyCondition(health: { ready: boolean; message?: string }): NodeConditionState {
-  return health.ready ? nodeConditionState('Ready', 'True') : nodeConditionState('Ready', 'False', health.message);
+/** Returns the Ready condition for a runtime health answer: its errors joined as upstream's error aggregate. */
+export function readyCondition(health: RuntimeHealth): NodeConditionState {
+  const errors = [health.ready ? undefined : health.message, health.networkError].filter((e): e is string => !!e);
+  if (!errors.length) return nodeConditionState('Ready', 'True');
+  return nodeConditionState('Ready', 'False', errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
+}
+
+/** The watch's timing, and who hears of the network's changes. */
+export interface HealthWatchOptions {
+  periodMs?: number;
+  downAfterMs?: number;
+  /** When the first check runs (upstream checks at once; default one period). */
+  firstCheckMs?: number;
+  /** Called with the network's error (undefined: ready) on the first answer and whenever it changes. */
+  network?: (error: string | undefined) => void;
 }
 
 /** Asks the runtime its status every period; calls `changed` when the Ready condition changes. Returns a stop function. */
@@ -21,10 +37,12 @@ export function watchRuntimeHealth(
   runtime: ContainerRuntime,
   clock: Clock,
   changed: (c: NodeConditionState) => void,
-  { periodMs = RUNTIME_HEALTH_PERIOD_MS, downAfterMs = RUNTIME_DOWN_THRESHOLD_MS } = {},
+  { periodMs = RUNTIME_HEALTH_PERIOD_MS, downAfterMs = RUNTIME_DOWN_THRESHOLD_MS, firstCheckMs = periodMs, network }: HealthWatchOptions = {},
 ): () => void {
   if (!runtime.status) return () => undefined;
   let last = 'ready';
+  /** The network's last known error: kept while the runtime does not answer, as upstream's runtime state. */
+  let networkError: string | undefined | null = null;
   /** The last good answer (the start counts as one: the node registered after its runtime answered). */
   let lastSync = clock.now();
   let stopped = false;
@@ -33,17 +51,23 @@ export function watchRuntimeHealth(
     const answer = await runtime.status!().catch(() => undefined);
     if (stopped) return;
     const now = clock.now();
-    if (answer) lastSync = now;
+    if (answer) {
+      lastSync = now;
+      if (answer.networkError !== networkError) network?.(answer.networkError);
+      networkError = answer.networkError;
+    }
+    const knownNetwork = networkError ?? undefined;
     // No answer: still the last state until the threshold has passed since the last good one.
-    const health = answer ?? (now - lastSync >= downAfterMs ? { ready: false, message: 'container runtime is down' } : undefined);
-    const key = health && (health.ready ? 'ready' : (health.message ?? 'not ready'));
-    if (health && key !== last) {
+    const health = answer ?? (now - lastSync >= downAfterMs ? { ready: false, message: 'container runtime is down', networkError: knownNetwork } : undefined);
+    const condition = health && readyCondition(health);
+    const key = condition && (condition.status === 'True' ? 'ready' : condition.message);
+    if (condition && key !== last) {
       last = key!;
-      changed(readyCondition(health));
+      changed(condition);
     }
     timer = clock.setTimeout(() => void tick(), periodMs);
   };
-  timer = clock.setTimeout(() => void tick(), periodMs);
+  timer = clock.setTimeout(() => void tick(), firstCheckMs);
   return () => {
     stopped = true;
     clock.clearTimeout(timer);

@@ -125,6 +125,15 @@ export class RuntimeError extends Error {
   }
 }
 
+/** A runtime's CRI Status as the kubelet keeps it: runtime readiness, and the network's error while NetworkReady is false. */
+export interface RuntimeHealth {
+  ready: boolean;
+  /** Why the runtime is not ready (upstream: `container runtime not ready: RuntimeReady=false reason:… message:…`). */
+  message?: string;
+  /** Why the pod network is not ready (upstream: `container runtime network not ready: NetworkReady=false reason:… message:…`). */
+  networkError?: string;
+}
+
 /** A container runtime, as the kubelet sees it through CRI (RuntimeService + ImageService). */
 export interface ContainerRuntime {
   /** Runtime name and version, reported as node.status.nodeInfo.containerRuntimeVersion `name://version`. */
@@ -173,7 +182,7 @@ export interface ContainerRuntime {
   probe?(id: string, kind: ProbeKind, handler: ProbeHandler, timeoutMs: number): Promise<ProbeOutcome>;
 
   /** Whether the runtime is up and ready (CRI Status); rejects when it does not answer. Optional: runtimes without it are always ready. */
-  status?(): Promise<{ ready: boolean; message?: string }>;
+  status?(): Promise<RuntimeHealth>;
 
   /** Calls `fn` for every container exit (its own or a stop); returns an unsubscribe function. */
   onContainerExit(fn: (exit: ContainerExit) => void): () => void;

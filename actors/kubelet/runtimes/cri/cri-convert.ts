@@ -2,7 +2,7 @@
 // the labels upstream's kubelet puts on sandboxes and containers so a restarted kubelet (or
 // `crictl ps`) can tell whose they are.
 import { normalizeImage } from '../images.ts';
-import type { ContainerConfig, ContainerInfo, ContainerRunState, SandboxConfig } from '../runtime.ts';
+import type { ContainerConfig, ContainerInfo, ContainerRunState, RuntimeHealth, SandboxConfig } from '../runtime.ts';
 import type { CriMessage } from './cri-client.ts';
 
 /** Upstream's kubelet labels (pkg/kubelet/types/labels.go). */
@@ -124,4 +124,25 @@ export function containerInfo(st: CriMessage, sandboxId: string): ContainerInfo 
     if (st.message) info.message = st.message;
   }
   return info;
+}
+
+/** A CRI RuntimeCondition (RuntimeReady, NetworkReady). */
+export interface CriRuntimeCondition {
+  type: string;
+  status?: boolean;
+  reason?: string;
+  message?: string;
+}
+
+/** A condition as upstream's RuntimeCondition.String prints it (`<nil>` when the runtime did not report it). */
+const conditionText = (c: CriRuntimeCondition | undefined) => (c ? `${c.type}=${!!c.status} reason:${c.reason ?? ''} message:${c.message ?? ''}` : '<nil>');
+
+/** Returns the runtime's health from its CRI Status conditions, worded as upstream's kubelet (updateRuntimeUp). */
+export function runtimeHealth(conditions: CriRuntimeCondition[]): RuntimeHealth {
+  const find = (type: string) => conditions.find((c) => c.type === type);
+  const runtime = find('RuntimeReady');
+  const network = find('NetworkReady');
+  const health: RuntimeHealth = runtime?.status ? { ready: true } : { ready: false, message: `container runtime not ready: ${conditionText(runtime)}` };
+  if (!network?.status) health.networkError = `container runtime network not ready: ${conditionText(network)}`;
+  return health;
 }

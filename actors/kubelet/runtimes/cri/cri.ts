@@ -14,12 +14,13 @@ import {
   type LogLine,
   type LogQuery,
   type PulledImage,
+  type RuntimeHealth,
   type SandboxConfig,
 } from '../runtime.ts';
 import { removeCgroup } from './cri-cgroups.ts';
 import { CriClient, CriError, fail, failBare } from './cri-client.ts';
 import { criStreamUrl, type StreamOptions } from './cri-stream.ts';
-import { KUBUS_NODE_LABEL, POD_UID_LABEL, containerInfo, criContainerConfig, criSandboxConfig, criState, podCgroup, podLogDir, type SandboxContext } from './cri-convert.ts';
+import { KUBUS_NODE_LABEL, POD_UID_LABEL, containerInfo, criContainerConfig, criSandboxConfig, criState, podCgroup, podLogDir, runtimeHealth, type SandboxContext } from './cri-convert.ts';
 import { followCriLog, readCriLog } from './cri-logs.ts';
 import { removeOlderInstances } from './cri-gc.ts';
 import { Pleg } from './cri-pleg.ts';
@@ -270,11 +271,9 @@ export class CriRuntime implements ContainerRuntime {
   }
 
   /** CRI Status: RuntimeReady, with upstream's Ready message when it is not; rejects when the runtime does not answer (runtime-health.ts decides when that makes it down). */
-  async status(): Promise<{ ready: boolean; message?: string }> {
+  async status(): Promise<RuntimeHealth> {
     const st = await this.client.runtime.status({}, { deadlineMs: 4_000 });
-    const c = (st.status?.conditions ?? []).find((x: { type: string }) => x.type === 'RuntimeReady');
-    if (c?.status) return { ready: true };
-    return { ready: false, message: `container runtime not ready: RuntimeReady=false reason:${c?.reason ?? ''} message:${c?.message ?? ''}` };
+    return runtimeHealth(st.status?.conditions ?? []);
   }
 
   onContainerExit(fn: (exit: ContainerExit) => void): () => void {
