@@ -2,6 +2,7 @@
 // RuntimeClass, webhook configurations, ValidatingAdmissionPolicy (+Binding) and flowcontrol; a good and a bad example each.
 import test from 'ava';
 import fc from 'fast-check';
+import { unknownFieldsOf } from '../api/openapi/field-validation.ts';
 import { resourceFor } from '../api/resources.ts';
 import { createErrors, defOf, edited, lines } from './api-fixtures.ts';
 
@@ -238,4 +239,12 @@ test('api - absent Go value fields read as their zero values, so upstream\'s che
   t.deepEqual(lines(createErrors('runtimeclasses', o('RuntimeClass', 'node.k8s.io/v1', 'r', undefined, {}))), [
     "handler: Invalid value: \"\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
   ]);
+});
+
+test('api - strict field validation finds unknown fields inside these kinds at upstream paths', (t) => {
+  const policy = vap({ matchConstraints: { ...constraints, bogus: 1 }, validations: [{ expression: 'true', messsage: 'typo' }] });
+  t.deepEqual(unknownFieldsOf(resourceFor('validatingadmissionpolicies')!, { object: policy }, false), ['spec.matchConstraints.bogus', 'spec.validations[0].messsage']);
+  const ing = ingress({ rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { numbr: 80 } } } }] } }] });
+  t.deepEqual(unknownFieldsOf(resourceFor('ingresses')!, { object: ing }, false), ['spec.rules[0].http.paths[0].backend.service.port.numbr']);
+  t.deepEqual(unknownFieldsOf(resourceFor('rolebindings')!, { object: o('RoleBinding', RBAC, 'b', 'default', { roleRef: { kind: 'Role', name: 'r', namespace: 'x' } }) }, false), ['roleRef.namespace']);
 });

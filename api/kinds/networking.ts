@@ -13,10 +13,12 @@ import { IntOrString, isObj, obj, objItems, opt, type Kube } from './common.ts';
 
 const strings = Type.Array(Type.String());
 const TypedLocalRef = obj({ apiGroup: opt(Type.String()), kind: opt(Type.String()), name: opt(Type.String()) });
-const ServiceBackend = obj({ name: opt(Type.String()), port: opt(obj({ name: opt(Type.String()), number: opt(Type.Integer()) })) });
+const ServiceBackendPort = obj({ name: opt(Type.String()), number: opt(Type.Integer()) });
+const ServiceBackend = obj({ name: opt(Type.String()), port: opt(ServiceBackendPort) });
 const Backend = obj({ service: opt(ServiceBackend), resource: opt(TypedLocalRef) });
 const HTTPPath = obj({ path: opt(Type.String()), pathType: opt(Type.String()), backend: opt(Backend) });
-const Rule = obj({ host: opt(Type.String()), http: opt(obj({ paths: opt(Type.Array(HTTPPath)) })) });
+const HTTPRuleValue = obj({ paths: opt(Type.Array(HTTPPath)) });
+const Rule = obj({ host: opt(Type.String()), http: opt(HTTPRuleValue) });
 const TLS = obj({ hosts: opt(strings), secretName: opt(Type.String()) });
 
 export const IngressSpec = obj({
@@ -295,6 +297,8 @@ export const NETWORKING_TYPES = {
   IngressSpec,
   IngressBackend: Backend,
   IngressServiceBackend: ServiceBackend,
+  ServiceBackendPort,
+  HTTPIngressRuleValue: HTTPRuleValue,
   HTTPIngressPath: HTTPPath,
   IngressRule: Rule,
   IngressTLS: TLS,
