@@ -97,20 +97,25 @@ export interface FieldError {
 export const badRequest = (message: string, causes?: StatusCause[]) =>
   new StatusError(400, 'BadRequest', message, causes ? { causes } : undefined);
 
+/** Returns upstream's Status details for a qualified resource ("deployments.apps"): group apart, kind = the resource. */
+function resourceDetails(resource: string, name: string): StatusDetails {
+  const dot = resource.indexOf('.');
+  if (dot < 0) return { name, kind: resource };
+  return { name, group: resource.slice(dot + 1), kind: resource.slice(0, dot) };
+}
+
+/** Upstream's NewForbidden: the message leaves out an empty name. */
 export const forbidden = (resource: string, name: string, why: string) =>
-  new StatusError(403, 'Forbidden', `${resource} "${name}" is forbidden: ${why}`, { name, kind: resource });
+  new StatusError(403, 'Forbidden', name ? `${resource} "${name}" is forbidden: ${why}` : `${resource} is forbidden: ${why}`, resourceDetails(resource, name));
 
 export const notFound = (resource: string, name: string) =>
-  new StatusError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+  new StatusError(404, 'NotFound', `${resource} "${name}" not found`, resourceDetails(resource, name));
 
 export const alreadyExists = (resource: string, name: string) =>
-  new StatusError(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });
+  new StatusError(409, 'AlreadyExists', `${resource} "${name}" already exists`, resourceDetails(resource, name));
 
 export const conflict = (resource: string, name: string, why: string) =>
-  new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, {
-    name,
-    kind: resource,
-  });
+  new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, resourceDetails(resource, name));
 
 export const MODIFIED_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
 
@@ -123,12 +128,17 @@ export const unavailable = (message: string) => new StatusError(503, 'ServiceUna
 
 export const timeout = (message: string) => new StatusError(504, 'Timeout', message);
 
-/** Returns the 422 Invalid error for a kind/name and its field errors, worded as upstream. */
-export function invalid(kind: string, name: string, errors: FieldError[]): StatusError {
+/**
+ * Returns the 422 Invalid error for a kind/name and its field errors, worded as upstream's NewInvalid: the message
+ * names the qualified kind (`CronJob.batch "x" is invalid: ...`), the details carry group and kind apart.
+ */
+export function invalid(kind: string, name: string, errors: FieldError[], group = ''): StatusError {
   const parts = errors.map((e) => `${e.field}: ${e.message}`);
   const summary = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
-  return new StatusError(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
+  const qualifiedKind = group ? `${kind}.${group}` : kind;
+  return new StatusError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid${parts.length ? `: ${summary}` : ''}`, {
     name,
+    ...(group ? { group } : {}),
     kind,
     causes: errors.map((e) => ({ reason: e.type, message: e.message, field: e.field })),
   });

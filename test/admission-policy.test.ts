@@ -117,7 +117,7 @@ test('admission policy - a policy whose CEL does not compile is refused with 422
   const e = await statusOf(client.create('validatingadmissionpolicies', { apiVersion: ADM, kind: 'ValidatingAdmissionPolicy', metadata: { name: 'bad' }, spec: { matchConstraints: deploymentRules, validations: [{ expression: 'object.spec.replicas <' }] } } as KubeObject));
   t.is(e.status.code, 422);
   t.is(e.status.details?.causes?.[0]?.field, 'spec.validations[0].expression');
-  t.regex(e.status.message, /^ValidatingAdmissionPolicy "bad" is invalid: spec.validations\[0\].expression: Invalid value: "object.spec.replicas <": compilation failed: ERROR: <input>: Syntax error: /);
+  t.regex(e.status.message, /^ValidatingAdmissionPolicy\.admissionregistration\.k8s\.io "bad" is invalid: spec.validations\[0\].expression: Invalid value: "object.spec.replicas <": compilation failed: ERROR: <input>: Syntax error: /);
   t.is((await client.list('validatingadmissionpolicies')).items.length, 0);
 });
 

@@ -93,7 +93,20 @@ test('apiserver - uppercase names and negative replicas are 422 Invalid naming t
   const e2 = await statusOf(client.create('deployments', deploy));
   t.is(e2.code, 422);
   t.deepEqual(e2.status.details!.causes!.map((c) => c.field), ['spec.replicas']);
-  t.regex(e2.message, /spec.replicas: Invalid value: -1: must be greater than or equal to 0/);
+  t.is(e2.message, 'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+  t.like(e2.status.details, { name: 'web', group: 'apps', kind: 'Deployment' });
+});
+
+test('apiserver - NotFound, AlreadyExists and Conflict name the qualified resource, with group and resource apart in the details', async (t) => {
+  const { client } = await startApi(t);
+  const missing = await statusOf(client.get('deployments', 'web', { namespace: 'default' }));
+  t.is(missing.message, 'deployments.apps "web" not found');
+  t.deepEqual(missing.status.details, { name: 'web', group: 'apps', kind: 'deployments' });
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' } };
+  await client.create('configmaps', cm);
+  const dup = await statusOf(client.create('configmaps', cm));
+  t.is(dup.message, 'configmaps "cfg" already exists');
+  t.deepEqual(dup.status.details, { name: 'cfg', kind: 'configmaps' });
 });
 
 test('apiserver - spec changes bump generation, status writes do not; each write path ignores the other part', async (t) => {

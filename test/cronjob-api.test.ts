@@ -151,8 +151,8 @@ test('cronjob api - a bad schedule gets 422 Invalid with upstream\'s message and
   const err = await t.throwsAsync(env.client.create('cronjobs', cronJob({ schedule: '*/5 * * *' }, 'bad') as never), { instanceOf: StatusError });
   t.like(err, { code: 422, reason: 'Invalid' });
   // Upstream qualifies the kind with its group ("CronJob.batch"); kubus's API server names the kind alone for every kind.
-  t.is(err?.message, 'CronJob "bad" is invalid: spec.schedule: Invalid value: "*/5 * * *": expected exactly 5 fields, found 4: [*/5 * * *]');
-  t.like((err as StatusError).status.details, { name: 'bad', kind: 'CronJob' });
+  t.is(err?.message, 'CronJob.batch "bad" is invalid: spec.schedule: Invalid value: "*/5 * * *": expected exactly 5 fields, found 4: [*/5 * * *]');
+  t.like((err as StatusError).status.details, { name: 'bad', group: 'batch', kind: 'CronJob' });
   t.deepEqual((err as StatusError).status.details?.causes, [{ reason: 'FieldValueInvalid', field: 'spec.schedule', message: 'Invalid value: "*/5 * * *": expected exactly 5 fields, found 4: [*/5 * * *]' }]);
   t.deepEqual((await env.client.list('cronjobs', { namespace: 'default' })).items, []);
 });

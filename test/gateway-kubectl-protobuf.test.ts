@@ -84,7 +84,7 @@ test('gateway kubectl protobuf - create cronjob: the body decodes to the dry run
   const cj = await generated(t, g, ['create', 'cronjob', 'nightly', '--image=busybox', '--schedule=0 3 * * *'], 'cronjobs', 'nightly', 'default');
   t.like(cj.spec, { schedule: '0 3 * * *', concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
   const bad = await g.kubectl(['create', 'cronjob', 'bad', '--image=busybox', '--schedule=0 3 * *']);
-  t.is(bad.stderr, 'error: failed to create cronjob: CronJob "bad" is invalid: spec.schedule: Invalid value: "0 3 * *": expected exactly 5 fields, found 4: [0 3 * *]\n');
+  t.is(bad.stderr, 'error: failed to create cronjob: CronJob.batch "bad" is invalid: spec.schedule: Invalid value: "0 3 * *": expected exactly 5 fields, found 4: [0 3 * *]\n');
   const get = await g.kubectl(['get', 'cj']);
   const rows = get.stdout.trimEnd().split('\n').map((l) => l.split(/ {2,}/));
   t.deepEqual(rows[0], ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE']);

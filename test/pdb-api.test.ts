@@ -23,7 +23,7 @@ test('pdb - both minAvailable and maxUnavailable: 422 with upstream wording, not
     'Invalid value: policy.PodDisruptionBudgetSpec{MinAvailable:(*intstr.IntOrString)(0xc000a10000), MaxUnavailable:(*intstr.IntOrString)(0xc000a10020), ' +
       'Selector:(*v1.LabelSelector)(0xc000a10040), UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(nil)}: minAvailable and maxUnavailable cannot be both set',
   );
-  t.regex(err.status.message, /^PodDisruptionBudget "web-pdb" is invalid: spec: Invalid value: .*cannot be both set$/);
+  t.regex(err.status.message, /^PodDisruptionBudget\.policy "web-pdb" is invalid: spec: Invalid value: .*cannot be both set$/);
   t.is((await client.list('poddisruptionbudgets', { namespace: 'default' })).items.length, 0);
 });
 

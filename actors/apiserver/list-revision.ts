@@ -24,9 +24,7 @@ export function listOptionErrors(opts: ListOptions): FieldError[] {
 
 /** Returns the 422 upstream answers for invalid ListOptions. */
 function invalidListOptions(errs: FieldError[]): StatusError {
-  const e = invalid('ListOptions.meta.k8s.io', '', errs);
-  e.status.details = { ...e.status.details, kind: 'ListOptions', group: 'meta.k8s.io' };
-  return e;
+  return invalid('ListOptions', '', errs, 'meta.k8s.io');
 }
 
 /**

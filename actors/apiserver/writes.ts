@@ -64,7 +64,7 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   admitCreate(ctx, def, obj);
   recordManaged(ctx, def, undefined, obj, 'main', rec);
   const errs = validationErrors(def, obj);
-  if (errs.length) throw invalid(def.kind, meta.name ?? '', errs);
+  if (errs.length) throw invalid(def.kind, meta.name ?? '', errs, def.group);
   admitPolicies(ctx, { def, operation: 'CREATE', subresource: '', name: meta.name ?? '', namespace: meta.namespace ?? '', object: obj, oldObject: null, dryRun: !!req.dryRun });
   try {
     validateLimitRanges(ctx, def, obj);
@@ -131,7 +131,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
   }
   recordManaged(ctx, def, old, obj, part, rec);
   const errs = validationErrors(def, obj, old);
-  if (errs.length) throw invalid(def.kind, name, errs);
+  if (errs.length) throw invalid(def.kind, name, errs, def.group);
   admitPolicies(ctx, { def, operation: 'UPDATE', subresource: part === 'status' ? 'status' : rec && 'fieldManager' in rec ? (rec.subresource ?? '') : '', name, namespace: old.metadata.namespace ?? '', object: obj, oldObject: old, dryRun });
   if (sameStored(obj, old)) return old;
   if (part === 'main') await chargeQuota(ctx, def, obj, dryRun, old);
