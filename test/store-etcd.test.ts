@@ -2,6 +2,7 @@
 // unreadable values, replicas following each other's writes, compaction in etcd, a 3-member cluster.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
+import { runHandling } from '../bus/trace.ts';
 import { EtcdStore } from '../actors/apiserver/store/etcd-store.ts';
 import type { EtcdStoreOptions } from '../actors/apiserver/store/etcd-store.ts';
 import { collect } from './fixtures/store-helpers.ts';
@@ -107,6 +108,18 @@ etcdTest('etcd store - two stores on one etcd (two API servers) each see the oth
   const c = await open(t, etcd.endpoints);
   t.is(c.revision, a.revision);
   t.deepEqual(c.range('/registry/').kvs, a.range('/registry/').kvs);
+});
+
+etcdTest('etcd store - a write\'s event carries the trace context of the request that made it, as the other backends\' do', async (t) => {
+  const etcd = await startEtcd(t);
+  const s = await open(t, etcd.endpoints);
+  const w = collect(s, '/registry/pods/', s.revision);
+  const ctx = { actor: 'apiserver-test' };
+  await runHandling(ctx, () => s.txn({ op: 'create', key: '/registry/pods/default/traced', value: pod('traced') }));
+  etcd.etcdctl('put', '/registry/pods/default/foreign', JSON.stringify(pod('foreign')));
+  const [mine, foreign] = await w.until(2);
+  t.is(mine.cause, ctx);
+  t.is(foreign.cause, undefined);
 });
 
 etcdTest('etcd store - compact compacts etcd too: etcd refuses reads below the revision', async (t) => {

@@ -1,6 +1,8 @@
 // EtcdStore: the store on a real etcd (v3 API through the etcd3 client), with a local replica fed by etcd's watch.
 import { Etcd3 } from 'etcd3';
 import type { IKeyValue, IRangeResponse, ITxnResponse, IWatchResponse, Watcher } from 'etcd3';
+import { currentContext } from '../../../bus/trace.ts';
+import type { HandlingContext } from '../../../bus/trace.ts';
 import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { StoreClosedError } from './errors.ts';
 import { MemoryStore, prefixEnd } from './memory-store.ts';
@@ -18,6 +20,14 @@ export interface EtcdStoreOptions {
   onWarn?: (message: string, err?: unknown) => void;
 }
 
+/** Rejects txns once the watch feeding the replica has ended (e.g. etcd compacted past it): the API server must restart to reload. */
+export class EtcdFollowError extends Error {
+  override name = 'EtcdFollowError';
+  constructor(reason: string) {
+    super(`the etcd store stopped following etcd (${reason}); restart the API server to reload from etcd`);
+  }
+}
+
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
 const rev = (s: string | number | undefined) => Number(s ?? 0);
 
@@ -33,7 +43,11 @@ export class EtcdStore implements Store {
   /** The highest etcd revision the watch has reported (events or progress). */
   private seen: number;
   /** Txns waiting for the replica to reach their revision, in no particular order. */
-  private waiting: { revision: number; resolve: () => void }[] = [];
+  private waiting: { revision: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** Set once the watch has ended: the replica no longer follows etcd. */
+  private failure: EtcdFollowError | undefined;
+  /** The trace context of each key's write in flight, so watchers send its event as the request's child. */
+  private readonly causes = new Map<string, HandlingContext>();
   private readonly prefix: Buffer;
   private readonly warn: (message: string, err?: unknown) => void;
 
@@ -96,6 +110,7 @@ export class EtcdStore implements Store {
 
   async txn(op: TxnOp): Promise<TxnResult> {
     if (this.closed) throw new StoreClosedError();
+    if (this.failure) throw this.failure;
     if (typeof op?.key !== 'string' || op.key === '') throw new TypeError(`txn key must be a non-empty string`);
     if (op.op !== 'create' && op.op !== 'update' && op.op !== 'delete') throw new TypeError(`unknown txn op ${(op as { op: unknown }).op}`);
     const key = Buffer.from(this.keyPrefix + op.key);
@@ -107,18 +122,25 @@ export class EtcdStore implements Store {
       want === undefined
         ? { key, target: 'Mod' as const, result: 'Greater' as const, mod_revision: 0 }
         : { key, target: 'Mod' as const, result: 'Equal' as const, mod_revision: want };
-    const res: ITxnResponse = await this.client.kv.txn({
-      compare: [compare],
-      success: [value ? { request_put: { key, value, prev_kv: true } } : { request_delete_range: { key, prev_kv: true } }],
-      failure: [{ request_range: { key } }],
-    });
+    const cause = currentContext();
+    if (cause) this.causes.set(op.key, cause);
+    let res: ITxnResponse;
+    try {
+      res = await this.client.kv.txn({
+        compare: [compare],
+        success: [value ? { request_put: { key, value, prev_kv: true } } : { request_delete_range: { key, prev_kv: true } }],
+        failure: [{ request_range: { key } }],
+      });
+      if (res.succeeded) await this.caughtUp(rev(res.header.revision));
+    } finally {
+      if (cause && this.causes.get(op.key) === cause) this.causes.delete(op.key);
+    }
     const revision = rev(res.header.revision);
     if (!res.succeeded) {
       const current = this.decode(res.responses[0]?.response_range?.kvs?.[0]);
       if (!current) return op.op === 'create' ? { ok: false, reason: 'exists' } : { ok: false, reason: 'not-found' };
       return op.op === 'create' ? { ok: false, reason: 'exists', current } : { ok: false, reason: 'conflict', current };
     }
-    await this.caughtUp(revision);
     const r = res.responses[0];
     const prevKv = r.response_put?.prev_kv ?? r.response_delete_range?.prev_kvs?.[0];
     const prev = prevKv ? this.decode(prevKv) : undefined;
@@ -159,8 +181,24 @@ export class EtcdStore implements Store {
     const builder = this.client.watch().withPreviousKV().startRevision(String(fromRevision));
     const w = end === undefined ? builder.inRange({ start: this.prefix, end: Buffer.from([0]) }) : builder.prefix(this.prefix);
     this.watcher = await w.create();
-    this.watcher.on('data', (res) => this.apply(res));
-    this.watcher.on('error', (err) => this.warn(`etcd watch failed, the store no longer follows etcd: ${err.message}`, err));
+    this.watcher.on('data', (res) => {
+      try {
+        this.apply(res);
+      } catch (err) {
+        // Never out of the client's event handler (it would crash the process): stop following instead.
+        this.fail(`applying a change failed: ${(err as Error).message}`, err);
+      }
+    });
+    this.watcher.on('error', (err) => this.fail(`its watch ended: ${err.message}`, err));
+  }
+
+  /** Stops taking writes once the replica can no longer follow etcd; waiting txns reject. */
+  private fail(reason: string, err: unknown): void {
+    if (this.failure || this.closed) return;
+    this.failure = new EtcdFollowError(reason);
+    this.warn(this.failure.message, err);
+    for (const w of this.waiting) w.reject(this.failure);
+    this.waiting = [];
   }
 
   /** Applies one watch response to the replica: its events in order, then its header's progress. */
@@ -173,16 +211,18 @@ export class EtcdStore implements Store {
         this.warn(`etcd key ${e.kv.key.toString()}: a second change at revision ${revision} is not replicated`);
         continue;
       }
+      const cause = this.causes.get(key);
+      const withCause = (ev: StoreEvent) => this.mem.replicate(cause ? { ...ev, cause } : ev);
       if (e.type === 'Delete') {
         const last = this.decode(e.prev_kv) ?? this.mem.get(key);
-        if (last) this.mem.replicate({ type: 'delete', revision, kv: { ...last, modRevision: revision }, prev: last });
+        if (last) withCause({ type: 'delete', revision, kv: { ...last, modRevision: revision }, prev: last });
         continue;
       }
       const kv = this.decode(e.kv);
       const prev = this.mem.get(key);
-      if (kv) this.mem.replicate(prev ? { type: 'put', revision, kv, prev } : { type: 'put', revision, kv });
+      if (kv) withCause(prev ? { type: 'put', revision, kv, prev } : { type: 'put', revision, kv });
       // An unreadable value hides the object (as a delete) rather than leaving a stale one visible.
-      else if (prev) this.mem.replicate({ type: 'delete', revision, kv: { ...prev, modRevision: revision }, prev });
+      else if (prev) withCause({ type: 'delete', revision, kv: { ...prev, modRevision: revision }, prev });
     }
     this.seen = Math.max(this.seen, rev(res.header.revision), this.mem.revision);
     if (this.waiting.length === 0) return;
@@ -195,7 +235,8 @@ export class EtcdStore implements Store {
   /** Resolves once the watch has delivered revision `revision` into the replica. */
   private caughtUp(revision: number): Promise<void> {
     if (revision <= this.seen) return Promise.resolve();
-    return new Promise((resolve) => this.waiting.push({ revision, resolve }));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiting.push({ revision, resolve, reject }));
   }
 
   /** Returns an etcd KeyValue as the store's, or undefined (with a warning naming the key) when its value is not JSON. */
