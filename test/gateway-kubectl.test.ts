@@ -28,7 +28,9 @@ test('gateway kubectl - version and api-resources', async (t) => {
   t.regex(r.stdout, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
   t.regex(r.stdout, /^nodes\s+no\s+v1\s+false\s+Node$/m);
   const all = await g.kubectl(['api-resources', '--categories', 'all', '-o', 'name']);
-  t.deepEqual(all.stdout.trim().split('\n').sort(), ['daemonsets.apps', 'deployments.apps', 'jobs.batch', 'pods', 'replicasets.apps', 'services', 'statefulsets.apps']);
+  // Upstream's `all` category (kubectl get all): workloads, pods, services and HPAs; not e.g. endpointslices or PDBs.
+  const upstreamAll = ['cronjobs.batch', 'daemonsets.apps', 'deployments.apps', 'horizontalpodautoscalers.autoscaling', 'jobs.batch', 'pods', 'replicasets.apps', 'replicationcontrollers', 'services', 'statefulsets.apps'];
+  t.deepEqual(all.stdout.trim().split('\n').sort(), upstreamAll);
 });
 
 test('gateway kubectl - get: nodes, pods -A in wide, json, yaml and jsonpath, label and field selectors', async (t) => {
