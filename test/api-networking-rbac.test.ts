@@ -248,3 +248,15 @@ test('api - strict field validation finds unknown fields inside these kinds at u
   t.deepEqual(unknownFieldsOf(resourceFor('ingresses')!, { object: ing }, false), ['spec.rules[0].http.paths[0].backend.service.port.numbr']);
   t.deepEqual(unknownFieldsOf(resourceFor('rolebindings')!, { object: o('RoleBinding', RBAC, 'b', 'default', { roleRef: { kind: 'Role', name: 'r', namespace: 'x' } }) }, false), ['roleRef.namespace']);
 });
+
+test('a typical cluster role binding is valid', has, 'clusterrolebindings', o('ClusterRoleBinding', RBAC, 'read-secrets-global', undefined, { subjects: [{ kind: 'Group', name: 'manager', apiGroup: 'rbac.authorization.k8s.io' }, { kind: 'ServiceAccount', name: 'ci', namespace: 'build' }], roleRef: { kind: 'ClusterRole', name: 'secret-reader', apiGroup: 'rbac.authorization.k8s.io' } }), []);
+test('a typical mutating webhook configuration is valid', has, 'mutatingwebhookconfigurations', o('MutatingWebhookConfiguration', ADM, 'inject', undefined, { webhooks: [webhook({ name: 'inject.sidecar.example.com', reinvocationPolicy: 'IfNeeded', matchConditions: [{ name: 'not-system', expression: '!object.metadata.namespace.startsWith("kube-")' }] })] }), []);
+test('validating webhook rules and service reference', has, 'validatingwebhookconfigurations', o('ValidatingWebhookConfiguration', ADM, 'v', undefined, { webhooks: [webhook({ rules: [{ operations: ['PATCH'], apiGroups: [], apiVersions: ['v1'], resources: ['*', 'pods'], scope: 'Everywhere' }], clientConfig: { service: { namespace: '', name: 'hook', port: 0, path: 'validate' } } })] }), [
+  'webhooks[0].rules[0].operations[0]: Unsupported value: "PATCH": supported values: "*", "CONNECT", "CREATE", "DELETE", "UPDATE"',
+  'webhooks[0].rules[0].apiGroups: Required value',
+  'webhooks[0].rules[0].resources: Invalid value: []string{"*", "pods"}: if \'*\' is present, must not specify other resources without subresources',
+  'webhooks[0].rules[0].scope: Unsupported value: "Everywhere": supported values: "*", "Cluster", "Namespaced"',
+  'webhooks[0].clientConfig.service.namespace: Required value: service namespace is required',
+  'webhooks[0].clientConfig.service.port: Invalid value: 0: port is not valid: must be between 1 and 65535, inclusive',
+  "webhooks[0].clientConfig.service.path: Invalid value: \"validate\": must start with a '/'",
+]);
