@@ -173,3 +173,20 @@ test('storage cluster - persistentVolumeClaimRetentionPolicy: whenScaled Delete 
   await c.until(async () => (await claims()).length === 0, 120_000, 'the rest deleted with the set');
   t.pass();
 });
+
+test('storage cluster - a StatefulSet pod left Pending gets its deleted claim made again', async (t) => {
+  const c = await startSimCluster(t, { nodes: 1 });
+  const ns = { namespace: 'default' };
+  // A cordoned node: the pod stays Pending, its claim unbound (WaitForFirstConsumer).
+  await c.run(c.client.patch('nodes', 'node-0', { spec: { unschedulable: true } }));
+  await c.run(c.client.create('statefulsets', sts(1)));
+  await c.until(async () => (await c.list('persistentvolumeclaims', ns)).length === 1, 60_000, 'claim made');
+  const first = (await c.list('persistentvolumeclaims', ns))[0];
+  await c.run(c.client.delete('persistentvolumeclaims', 'data-db-0', ns));
+  await c.until(async () => (await c.list('persistentvolumeclaims', ns)).length === 0, 60_000, 'claim gone (its pod is not scheduled)');
+  // The node comes back: the scheduler finds the claim missing, the pod's status changes, the set makes the claim again.
+  await c.run(c.client.patch('nodes', 'node-0', { spec: { unschedulable: false } }));
+  await c.until(async () => (await c.list('persistentvolumeclaims', ns)).some((x) => x.metadata.uid !== first.metadata.uid), 60_000, 'claim made again');
+  await c.until(async () => isReady(await c.run(c.client.get<Pod>('pods', 'db-0', ns))), 120_000, 'db-0 Ready with its new claim');
+  t.is((await c.run(c.client.get<PersistentVolumeClaim>('persistentvolumeclaims', 'data-db-0', ns))).status?.phase, 'Bound');
+});

@@ -109,6 +109,9 @@ export const statefulSetController = defineController<StatefulSetControllerInput
     let err: unknown;
     try {
       await run(ctx, set, plan.groups, plan.monotonic, wrote);
+      // A pod left Pending may be waiting for a claim deleted meanwhile: upstream makes missing claims again.
+      if (set.spec.volumeClaimTemplates?.length)
+        for (const p of pods) if (p.status?.phase === 'Pending' && !p.metadata.deletionTimestamp) await createMissingClaims(ctx, set, p);
     } catch (e) {
       err = e;
     }
