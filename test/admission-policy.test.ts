@@ -154,3 +154,17 @@ test('admission policy - kubus apply prints a Warn binding\'s warnings as kubect
   t.is(await applyOne(client, { obj: deployment('web', 4), source: 'web.yaml' }, 'default', 'Strict', (l) => lines.push(l)), 'deployment.apps/web configured');
   t.deepEqual(lines, [warning, warning]);
 });
+
+test('admission policy - a Service it denies holds no cluster IP', async (t) => {
+  const { client } = await startApi(t);
+  await client.create('validatingadmissionpolicies', {
+    apiVersion: ADM, kind: 'ValidatingAdmissionPolicy', metadata: { name: 'no-nodeports' },
+    spec: { matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['services'] }] }, validations: [{ expression: 'object.spec.type != "NodePort"' }] },
+  } as KubeObject);
+  await client.create('validatingadmissionpolicybindings', { apiVersion: ADM, kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'no-nodeports' }, spec: { policyName: 'no-nodeports', validationActions: ['Deny'] } } as KubeObject);
+  const svc = (name: string, type: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { type, clusterIP: '10.96.0.50', ports: [{ port: 80 }] } }) as KubeObject;
+  const e = await statusOf(client.create('services', svc('a', 'NodePort')));
+  t.is(e.status.code, 422);
+  const ok = await client.create('services', svc('b', 'ClusterIP'));
+  t.is((ok.spec as { clusterIP: string }).clusterIP, '10.96.0.50', 'the denied Service released the address it asked for');
+});

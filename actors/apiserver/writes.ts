@@ -65,9 +65,10 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   recordManaged(ctx, def, undefined, obj, 'main', rec);
   const errs = validationErrors(def, obj);
   if (errs.length) throw invalid(def.kind, meta.name ?? '', errs, def.group);
-  admitPolicies(ctx, { def, operation: 'CREATE', subresource: '', name: meta.name ?? '', namespace: meta.namespace ?? '', object: obj, oldObject: null, dryRun: !!req.dryRun });
   try {
+    // Validating admission in upstream's plugin order: LimitRanger, ValidatingAdmissionPolicy, ResourceQuota.
     validateLimitRanges(ctx, def, obj);
+    admitPolicies(ctx, { def, operation: 'CREATE', subresource: '', name: meta.name ?? '', namespace: meta.namespace ?? '', object: obj, oldObject: null, dryRun: !!req.dryRun });
     await chargeQuota(ctx, def, obj, !!req.dryRun);
   } catch (err) {
     if (def.plural === 'services') ctx.services.release(obj as never);
