@@ -7,6 +7,7 @@ import type { ClusterRole } from '../api/kinds/rbac.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { startApi } from './helpers/api.ts';
+import { settle } from './helpers/wait.ts';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 const role = (name: string, labels: Record<string, string>, rules: unknown[], aggregate?: Record<string, string>[]) =>
@@ -25,12 +26,7 @@ test('clusterrole aggregation - the planner takes each selector in turn, roles b
 test('clusterrole aggregation - the controller fills and follows an aggregated role', async (t) => {
   const clock = new VirtualClock(Date.UTC(2026, 10, 23, 10, 0, 0));
   const env = await startApi(t, { clock });
-  const run = async <R>(p: Promise<R>): Promise<R> => {
-    let done = false;
-    void p.then(() => (done = true), () => (done = true));
-    await clock.runUntil(() => done, clock.now() + 10_000);
-    return p;
-  };
+  const run = <R>(p: Promise<R>) => settle(clock, p);
   const rulesOf = async (name: string) => ((await run(env.client.get('clusterroles', name))) as unknown as ClusterRole).rules ?? [];
   const settle = async (name: string, expected: unknown[]) => {
     for (let i = 0; i < 50; i++) {
