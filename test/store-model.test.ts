@@ -9,7 +9,8 @@ import { CompactedError } from '../actors/apiserver/store/store.ts';
 import type { KeyValue, Store, StoreEvent, TxnOp, TxnResult } from '../actors/apiserver/store/store.ts';
 import { MemoryStore } from '../actors/apiserver/store/memory-store.ts';
 import { FileStore } from '../actors/apiserver/store/file-store.ts';
-import { settle } from './fixtures/store-helpers.ts';
+import { JetStreamStore } from '../actors/apiserver/store/jetstream-store.ts';
+import { freshStream, jetstreamUrl, settle, stopJetStreamServer } from './fixtures/store-helpers.ts';
 
 /** Throws msg unless cond (node:assert's ok() without a message re-parses the TS source, which can hang). */
 function check(cond: boolean, msg: string): void {
@@ -91,8 +92,8 @@ interface Watch {
   cancel: () => void;
 }
 
-/** Runs ops on a store and on the model; throws on the first difference. */
-async function run(open: () => Promise<Store>, ops: Op[]): Promise<void> {
+/** Runs ops on a store and on the model; throws on the first difference. `reopen` ops close and reopen a durable store. */
+async function run(open: () => Promise<Store>, ops: Op[], durable: boolean): Promise<void> {
   let s = await open();
   const m = new Model();
   const watches: Watch[] = [];
@@ -133,7 +134,7 @@ async function run(open: () => Promise<Store>, ops: Op[]): Promise<void> {
         const w: Watch = { prefix: op.prefix, from: pick(op.at), upTo: Infinity, got: [], cancel: () => {} };
         w.cancel = s.watch(w.prefix, w.from, (ev) => w.got.push(ev));
         watches.push(w);
-      } else if (s instanceof FileStore) {
+      } else if (durable) {
         await settle();
         for (const w of watches) {
           w.cancel();
@@ -163,7 +164,7 @@ async function run(open: () => Promise<Store>, ops: Op[]): Promise<void> {
 
 test('store - memory backend matches the model', async (t) => {
   await fc.assert(
-    fc.asyncProperty(fc.array(opArb, { maxLength: 80, size: 'max' }), (ops) => run(async () => new MemoryStore(), ops)),
+    fc.asyncProperty(fc.array(opArb, { maxLength: 80, size: 'max' }), (ops) => run(async () => new MemoryStore(), ops, false)),
     { numRuns: 300 },
   );
   t.pass();
@@ -175,13 +176,29 @@ test('store - file backend matches the model, across reopens and snapshots', asy
       const dir = await mkdtemp(join(tmpdir(), 'kubus-store-model-'));
       const warnings: string[] = [];
       try {
-        await run(() => FileStore.open(dir, { snapshotEveryRecords: every, onWarn: (msg) => warnings.push(msg) }), ops);
+        await run(() => FileStore.open(dir, { snapshotEveryRecords: every, onWarn: (msg) => warnings.push(msg) }), ops, true);
         deepStrictEqual(warnings, []);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     }),
     { numRuns: 60 },
+  );
+  t.pass();
+});
+
+test.after.always(stopJetStreamServer);
+
+test('store - jetstream backend matches the model, across reopens (rebuilt from the stream)', async (t) => {
+  const servers = await jetstreamUrl();
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { maxLength: 60, size: 'max' }), async (ops) => {
+      const stream = freshStream();
+      const warnings: string[] = [];
+      await run(() => JetStreamStore.open({ servers, stream, onWarn: (msg) => warnings.push(msg) }), ops, true);
+      deepStrictEqual(warnings, []);
+    }),
+    { numRuns: 100 },
   );
   t.pass();
 });

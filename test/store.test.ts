@@ -1,4 +1,4 @@
-// The store contract, run on both backends (memory and file).
+// The store contract, run on every backend (memory, file, jetstream).
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { CompactedError } from '../actors/apiserver/store/store.ts';
@@ -6,7 +6,7 @@ import type { Store } from '../actors/apiserver/store/store.ts';
 import { FutureRevisionError } from '../actors/apiserver/store/errors.ts';
 import { MemoryStore, prefixEnd } from '../actors/apiserver/store/memory-store.ts';
 import { seededRng } from '../bus/random.ts';
-import { collect, fileBackend, memoryBackend, settle } from './fixtures/store-helpers.ts';
+import { collect, fileBackend, jetstreamBackend, memoryBackend, settle, stopJetStreamServer } from './fixtures/store-helpers.ts';
 import type { Backend } from './fixtures/store-helpers.ts';
 
 const put = (s: Store, key: string, value: unknown) => s.txn({ op: 'create', key, value });
@@ -193,7 +193,11 @@ test('store - prefixEnd bounds every key with the prefix', (t) => {
   t.is(prefixEnd('\uffff\uffff'), undefined);
 });
 
-for (const backend of [memoryBackend, fileBackend]) {
+/** Every backend the contract runs on. */
+const backends: Backend[] = [memoryBackend, fileBackend, jetstreamBackend];
+test.after.always(stopJetStreamServer);
+
+for (const backend of backends) {
   for (const [behaviour, body] of Object.entries(cases)) test(behaviour, contract, backend, body);
 }
 

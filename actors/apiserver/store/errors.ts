@@ -42,3 +42,13 @@ export class StoreFailedError extends Error {
 export class StoreCorruptError extends Error {
   override name = 'StoreCorruptError';
 }
+
+/** A `--store` value that names no backend; the message says what to write instead. */
+export class StoreSpecError extends Error {
+  override name = 'StoreSpecError';
+}
+
+/** A backend that could not be opened (not reachable, not set up); the message says what to do. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}

@@ -1,7 +1,10 @@
-// The store: interface, memory and file backends, and their errors.
+// The store: interface, backends (memory, file, jetstream), choosing one, and their errors.
 export * from './store.ts';
 export * from './errors.ts';
 export { MemoryStore } from './memory-store.ts';
 export type { MemoryStoreOptions } from './memory-store.ts';
 export { FileStore } from './file-store.ts';
 export type { FileStoreOptions } from './file-store.ts';
+export { JetStreamStore } from './jetstream-store.ts';
+export type { JetStreamStoreOptions } from './jetstream-store.ts';
+export * from './open.ts';
