@@ -28,7 +28,7 @@ test('clusterrole aggregation - the controller fills and follows an aggregated r
   const env = await startApi(t, { clock });
   const run = <R>(p: Promise<R>) => settle(clock, p);
   const rulesOf = async (name: string) => ((await run(env.client.get('clusterroles', name))) as unknown as ClusterRole).rules ?? [];
-  const settle = async (name: string, expected: unknown[]) => {
+  const converges = async (name: string, expected: unknown[]) => {
     for (let i = 0; i < 50; i++) {
       if (JSON.stringify(await rulesOf(name)) === JSON.stringify(expected)) return true;
       await clock.advance(200);
@@ -40,14 +40,14 @@ test('clusterrole aggregation - the controller fills and follows an aggregated r
   const create = (r: ClusterRole) => run(env.client.create('clusterroles', r as unknown as KubeObject));
   await create(role('monitoring', {}, [], [{ 'rbac.example.com/aggregate-to-monitoring': 'true' }]));
   await create(role('monitoring-endpoints', { 'rbac.example.com/aggregate-to-monitoring': 'true' }, [read]));
-  t.true(await settle('monitoring', [read]), 'a matching role is aggregated');
+  t.true(await converges('monitoring', [read]), 'a matching role is aggregated');
   await create(role('monitoring-deploy', { 'rbac.example.com/aggregate-to-monitoring': 'true' }, [write]));
-  t.true(await settle('monitoring', [write, read]), 'a new matching role adds its rules, roles taken by name');
+  t.true(await converges('monitoring', [write, read]), 'a new matching role adds its rules, roles taken by name');
   const ep = await run(env.client.get('clusterroles', 'monitoring-endpoints'));
   await run(env.client.update('clusterroles', { ...ep, rules: [metrics] } as KubeObject));
-  t.true(await settle('monitoring', [write, metrics]), 'a changed role changes the aggregate');
+  t.true(await converges('monitoring', [write, metrics]), 'a changed role changes the aggregate');
   await run(env.client.patch('clusterroles', 'monitoring-deploy', { metadata: { labels: { 'rbac.example.com/aggregate-to-monitoring': null } } }));
-  t.true(await settle('monitoring', [metrics]), 'a role that stops matching leaves');
+  t.true(await converges('monitoring', [metrics]), 'a role that stops matching leaves');
   await run(env.client.delete('clusterroles', 'monitoring-endpoints'));
-  t.true(await settle('monitoring', []), 'a deleted role leaves');
+  t.true(await converges('monitoring', []), 'a deleted role leaves');
 });
