@@ -45,6 +45,9 @@ etcdTest('etcd store - CAS is decided by etcd: a write by another client makes a
   t.like(res, { ok: false, reason: 'conflict', current: { value: { by: 'etcdctl' }, modRevision: r.revision + 1, version: 2 } });
   t.like(await s.txn({ op: 'create', key, value: pod('a') }), { ok: false, reason: 'exists' });
   t.like(await s.txn({ op: 'delete', key: '/registry/pods/default/none' }), { ok: false, reason: 'not-found' });
+  // etcd's mod_revision of an absent key is 0: an update "at 0" must still not create it.
+  t.like(await s.txn({ op: 'update', key: '/registry/pods/default/none', value: pod('none'), ifModRevision: 0 }), { ok: false, reason: 'not-found' });
+  t.is(etcd.etcdctl('get', '/registry/pods/default/none').trim(), '');
   // The replica followed etcdctl's write, so a retry at the current revision succeeds.
   await waitFor(() => s.get(key)?.modRevision === r.revision + 1, 'the replica to see etcdctl\'s write');
   t.like(await s.txn({ op: 'update', key, value: pod('a'), ifModRevision: r.revision + 1 }), { ok: true, kv: { version: 3, createRevision: r.revision } });

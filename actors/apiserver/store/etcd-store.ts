@@ -40,6 +40,8 @@ const rev = (s: string | number | undefined) => Number(s ?? 0);
  */
 export class EtcdStore implements Store {
   private closed = false;
+  /** etcd compactions in flight (close waits for them). */
+  private readonly compacting = new Set<Promise<void>>();
   /** The highest etcd revision the watch has reported (events or progress). */
   private seen: number;
   /** Txns waiting for the replica to reach their revision, in no particular order. */
@@ -116,18 +118,16 @@ export class EtcdStore implements Store {
     const key = Buffer.from(this.keyPrefix + op.key);
     // Encode before sending, so a value JSON cannot hold never reaches etcd.
     const value = op.op === 'delete' ? undefined : Buffer.from(JSON.stringify(op.value));
-    // etcd reports an absent key's mod_revision as 0: create needs 0, update/delete need the given one or any.
-    const want = op.op === 'create' ? 0 : op.ifModRevision;
+    // etcd reports an absent key's mod_revision as 0: create needs 0; update/delete need the key, at the given revision if any.
+    const modIs = (result: 'Equal' | 'Greater', mod_revision: number) => ({ key, target: 'Mod' as const, result, mod_revision });
     const compare =
-      want === undefined
-        ? { key, target: 'Mod' as const, result: 'Greater' as const, mod_revision: 0 }
-        : { key, target: 'Mod' as const, result: 'Equal' as const, mod_revision: want };
+      op.op === 'create' ? [modIs('Equal', 0)] : op.ifModRevision === undefined ? [modIs('Greater', 0)] : [modIs('Greater', 0), modIs('Equal', op.ifModRevision)];
     const cause = currentContext();
     if (cause) this.causes.set(op.key, cause);
     let res: ITxnResponse;
     try {
       res = await this.client.kv.txn({
-        compare: [compare],
+        compare,
         success: [value ? { request_put: { key, value, prev_kv: true } } : { request_delete_range: { key, prev_kv: true } }],
         failure: [{ request_range: { key } }],
       });
@@ -162,15 +162,21 @@ export class EtcdStore implements Store {
     this.mem.compact(revision);
     if (this.mem.compactedRevision <= before) return;
     // Another API server may have compacted etcd further already: etcd then says so, which is fine.
-    this.client.kv.compact({ revision }).catch((err: Error) => {
-      if (!/compacted/.test(err.message)) this.warn(`etcd compaction to revision ${revision} failed: ${err.message}`, err);
-    });
+    const p: Promise<void> = this.client.kv
+      .compact({ revision })
+      .then(() => undefined)
+      .catch((err: Error) => {
+        if (!/compacted/.test(err.message)) this.warn(`etcd compaction to revision ${revision} failed: ${err.message}`, err);
+      })
+      .finally(() => this.compacting.delete(p));
+    this.compacting.add(p);
   }
 
   /** Stops following etcd and closes the connection; pending txns' own requests finish or fail. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all(this.compacting);
     await this.watcher?.cancel().catch(() => undefined);
     this.client.close();
   }
