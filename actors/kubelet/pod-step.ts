@@ -9,6 +9,7 @@ import { specOf } from './pod-worker.types.ts';
 import type { ContainerConfig, ContainerInfo, SandboxConfig } from './runtimes/runtime.ts';
 import { containerResources } from './container-resources.ts';
 import { adoptContainers } from './pod-adopt.ts';
+import { containerIdentity, sandboxIdentity } from './security-context.ts';
 
 /** What the kubelet gives a new pod worker. */
 export interface PodWorkerInput {
@@ -71,6 +72,7 @@ export const podRef = (pod: Pod) => `${pod.metadata.name}_${pod.metadata.namespa
 
 /** Returns the sandbox config of a pod. */
 export function sandboxConfig(pod: Pod): SandboxConfig {
+  const identity = sandboxIdentity(pod);
   return {
     podUid: pod.metadata.uid!,
     name: pod.metadata.name!,
@@ -80,6 +82,7 @@ export function sandboxConfig(pod: Pod): SandboxConfig {
     hostname: pod.spec.hostname,
     hostNetwork: pod.spec.hostNetwork,
     portMappings: hostPorts(pod),
+    ...(identity ? { identity } : {}),
   };
 }
 
@@ -102,6 +105,8 @@ export function containerConfig(pod: Pod, c: Ctr): ContainerConfig {
   if (spec.workingDir) cfg.workingDir = spec.workingDir;
   if (spec.stdin || spec.tty) cfg.stdio = { stdin: !!spec.stdin, stdinOnce: !!spec.stdinOnce, tty: !!spec.tty };
   if (spec.resources?.requests || spec.resources?.limits) cfg.resources = containerResources(spec);
+  const identity = containerIdentity(pod, spec);
+  if (identity) cfg.identity = identity;
   return cfg;
 }
 

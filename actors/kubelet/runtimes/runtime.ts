@@ -2,6 +2,13 @@
 // exec, logs) and asynchronous. Implementations: `sim` (no processes; behaviour from
 // annotations) and, later, `process` (real OS processes). Imports nothing of ours.
 
+/** The user, group and supplemental groups a pod's process runs with (CRI Linux*SecurityContext). */
+export interface ProcessIdentity {
+  runAsUser?: number;
+  runAsGroup?: number;
+  supplementalGroups?: number[];
+}
+
 /** What a runtime needs to run one pod's sandbox (CRI PodSandboxConfig). */
 export interface SandboxConfig {
   podUid: string;
@@ -17,6 +24,8 @@ export interface SandboxConfig {
   dnsConfig?: { servers?: string[]; searches?: string[]; options?: string[] };
   /** hostPort mappings of the pod's containers (CRI PortMapping). */
   portMappings?: Array<{ protocol?: 'TCP' | 'UDP' | 'SCTP'; containerPort: number; hostPort?: number; hostIP?: string }>;
+  /** User, group and supplemental groups of the sandbox (CRI LinuxSandboxSecurityContext). */
+  identity?: ProcessIdentity;
 }
 
 /** What a runtime needs to create one container (CRI ContainerConfig). */
@@ -37,6 +46,8 @@ export interface ContainerConfig {
   mounts?: Array<{ containerPath: string; hostPath: string; readOnly?: boolean }>;
   /** cgroup limits from requests and limits (CRI LinuxContainerResources); 0 means unset. */
   resources?: { cpuShares: number; cpuQuota: number; cpuPeriod: number; memoryLimitBytes: number };
+  /** User, group and supplemental groups (fsGroup among them) of the container's processes (CRI LinuxContainerSecurityContext). */
+  identity?: ProcessIdentity;
 }
 
 /** CRI container states. */

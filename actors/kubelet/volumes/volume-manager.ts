@@ -3,7 +3,7 @@
 // its bound volume's host directory), keeps configMap, secret, downwardAPI
 // and projected files in step with the API by a periodic resync (AtomicWriter swaps, so running
 // containers see updates as a whole), and removes the pod dir, unmounting tmpfs, once the pod is gone.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceList } from '../../../api/kinds/common.ts';
 import type { ConfigMap, Secret } from '../../../api/kinds/configmap.ts';
@@ -15,6 +15,8 @@ import type { Clock } from '../../../bus/clock.ts';
 import type { Logger } from '../../../bus/types.ts';
 import type { ContainerConfig } from '../runtimes/runtime.ts';
 import { writeAtomically } from './atomic-writer.ts';
+import { groupMode, setVolumeOwnership } from './volume-ownership.ts';
+import { podFsGroup, type FsGroup } from '../security-context.ts';
 import { checkHostPath, mountTmpfs, unmountUnder } from './host-mounts.ts';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../../api/kinds/storage.ts';
 import { containerMounts, planVolume, volumeHostPath, volumeReferences, VolumeSetupError, type AnyVolume, type ClaimSource, type VolumePlan } from './volume-plan.ts';
@@ -69,7 +71,7 @@ export class VolumeManager {
     for (const v of (pod.spec.volumes ?? []) as AnyVolume[]) {
       try {
         const plan = planVolume(pod, v, input);
-        await this.apply(dir, plan);
+        await this.apply(dir, plan, podFsGroup(pod));
         if (v.persistentVolumeClaim && plan.kind === 'hostPath') claimPaths.set(v.name, plan.path);
       } catch (err) {
         failure ??= err;
@@ -113,21 +115,38 @@ export class VolumeManager {
     this.d.clock.clearTimeout(this.timer);
   }
 
-  private async apply(dir: string, v: VolumePlan): Promise<void> {
+  /**
+   * Sets one volume up. With the pod's fsGroup, the volumes whose plugins manage ownership get it
+   * (upstream: emptyDir and the API-data volumes always, read-only for the latter; a local volume
+   * by the pod's fsGroupChangePolicy; hostPath never).
+   */
+  private async apply(dir: string, v: VolumePlan, fsGroup?: FsGroup): Promise<void> {
     const path = volumeHostPath(dir, v);
+    const always = fsGroup && { gid: fsGroup.gid };
     switch (v.kind) {
       case 'emptyDir':
         if (v.memory) await mountTmpfs(path, v.sizeLimit);
-        else mkdirSync(path, { recursive: true, mode: 0o777 });
+        else {
+          mkdirSync(path, { recursive: true });
+          // 0777 whatever the umask, as upstream's setupDir.
+          chmodSync(path, 0o777);
+        }
+        if (always) setVolumeOwnership(path, always, false);
         return;
       case 'hostPath': {
         const err = checkHostPath(v.path, v.type);
         if (err) throw new VolumeSetupError(v.name, err);
+        if (fsGroup && v.fsGroupOwned) setVolumeOwnership(v.path, fsGroup, false);
         return;
       }
-      case 'files':
-        if (writeAtomically(path, v.files, new Date(this.d.clock.now()))) this.d.log.debug({ volume: v.name, path }, 'volume files written');
+      case 'files': {
+        // The files' modes as ownership leaves them, so an unchanged volume compares equal and is not rewritten.
+        const files = always ? v.files.map((f) => ({ ...f, mode: groupMode(f.mode, true) })) : v.files;
+        if (!writeAtomically(path, files, new Date(this.d.clock.now()))) return;
+        if (always) setVolumeOwnership(path, always, true);
+        this.d.log.debug({ volume: v.name, path }, 'volume files written');
         return;
+      }
       case 'unsupported':
         throw new VolumeSetupError(v.name, v.message);
     }
@@ -167,7 +186,7 @@ export class VolumeManager {
     if (!volumeName || pvc.status?.phase !== 'Bound') return `error processing PVC ${ns}/${name}: PVC is not bound`;
     const pv = await this.d.client.get<PersistentVolume>('persistentvolumes', volumeName);
     if (pv.spec?.hostPath) return { path: pv.spec.hostPath.path, type: pv.spec.hostPath.type ?? '' };
-    if (pv.spec?.local) return { path: pv.spec.local.path, type: 'Directory' };
+    if (pv.spec?.local) return { path: pv.spec.local.path, type: 'Directory', local: true };
     return `persistent volume ${volumeName} has no volume source this node can mount (hostPath or local)`;
   }
 
@@ -182,7 +201,7 @@ export class VolumeManager {
         if (!this.pods.has(uid)) break;
         try {
           const plan = planVolume(pod, v, input!);
-          if (plan.kind === 'files') await this.apply(this.podDir(uid), plan);
+          if (plan.kind === 'files') await this.apply(this.podDir(uid), plan, podFsGroup(pod));
         } catch (err) {
           this.d.log.warn({ pod: pod.metadata.name, volume: v.name, err: (err as Error).message }, 'volume resync failed');
         }

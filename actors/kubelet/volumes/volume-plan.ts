@@ -22,7 +22,7 @@ export interface VolumeFile {
 /** What one volume is on the host. */
 export type VolumePlan =
   | { name: string; kind: 'emptyDir'; memory: boolean; sizeLimit?: string }
-  | { name: string; kind: 'hostPath'; path: string; type: string }
+  | { name: string; kind: 'hostPath'; path: string; type: string; /** fsGroup ownership applies (a local volume mounted read-write, as upstream's local plugin). */ fsGroupOwned?: boolean }
   | { name: string; kind: 'files'; files: VolumeFile[] }
   | { name: string; kind: 'unsupported'; message: string };
 
@@ -41,6 +41,8 @@ export interface PlanInput {
 export interface ClaimSource {
   path: string;
   type: string;
+  /** A local PersistentVolume: its plugin manages ownership (fsGroup), a hostPath one's does not. */
+  local?: boolean;
 }
 
 /** A volume that cannot be set up now (the pod waits; upstream's FailedMount). */
@@ -125,7 +127,8 @@ export function planVolume(pod: Pod, v: AnyVolume, input: PlanInput): VolumePlan
     const src = input.claims?.get(v.persistentVolumeClaim.claimName);
     if (!src) throw new VolumeSetupError(name, `persistentvolumeclaim "${v.persistentVolumeClaim.claimName}" not resolved`);
     if (typeof src === 'string') throw new VolumeSetupError(name, src);
-    return { name, kind: 'hostPath', path: src.path, type: src.type };
+    const plan: VolumePlan = { name, kind: 'hostPath', path: src.path, type: src.type };
+    return src.local && !v.persistentVolumeClaim.readOnly ? { ...plan, fsGroupOwned: true } : plan;
   }
   if (v.configMap) {
     const c = v.configMap;

@@ -2,7 +2,7 @@
 // the labels upstream's kubelet puts on sandboxes and containers so a restarted kubelet (or
 // `crictl ps`) can tell whose they are.
 import { normalizeImage } from '../images.ts';
-import type { ContainerConfig, ContainerInfo, ContainerRunState, RuntimeHealth, SandboxConfig } from '../runtime.ts';
+import type { ContainerConfig, ContainerInfo, ContainerRunState, ProcessIdentity, RuntimeHealth, SandboxConfig } from '../runtime.ts';
 import type { CriMessage } from './cri-client.ts';
 
 /** Upstream's kubelet labels (pkg/kubelet/types/labels.go). */
@@ -48,7 +48,7 @@ export function criSandboxConfig(s: SandboxConfig, ctx: SandboxContext): CriMess
     portMappings: (s.portMappings ?? []).map((p) => ({ protocol: p.protocol ?? 'TCP', containerPort: p.containerPort, hostPort: p.hostPort ?? 0, hostIp: p.hostIP ?? '' })),
     labels,
     annotations: s.annotations,
-    linux: { ...(cgroupParent ? { cgroupParent } : {}), securityContext: { namespaceOptions: nsMode(s.hostNetwork) } },
+    linux: { ...(cgroupParent ? { cgroupParent } : {}), securityContext: { namespaceOptions: nsMode(s.hostNetwork), ...criIdentity(s.identity) } },
   };
 }
 
@@ -66,8 +66,18 @@ export function criContainerConfig(c: ContainerConfig, s: SandboxConfig, nodeNam
     annotations: { 'io.kubernetes.container.restartCount': String(c.attempt), [IMAGE_ANNOTATION]: c.image },
     logPath: containerLogPath(c),
     ...c.stdio,
-    linux: { resources: c.resources && criResources(c.resources), securityContext: { namespaceOptions: nsMode(s.hostNetwork) } },
+    linux: { resources: c.resources && criResources(c.resources), securityContext: { namespaceOptions: nsMode(s.hostNetwork), ...criIdentity(c.identity) } },
   };
+}
+
+/** Returns the CRI security context fields of a process identity (int64 as strings, Int64Value wrappers). */
+function criIdentity(id: ProcessIdentity | undefined): CriMessage {
+  if (!id) return {};
+  const out: CriMessage = {};
+  if (id.runAsUser !== undefined) out.runAsUser = { value: String(id.runAsUser) };
+  if (id.runAsGroup !== undefined) out.runAsGroup = { value: String(id.runAsGroup) };
+  if (id.supplementalGroups?.length) out.supplementalGroups = id.supplementalGroups.map(String);
+  return out;
 }
 
 /** Returns CRI LinuxContainerResources (int64 fields as strings, as proto-loader keeps them). */
