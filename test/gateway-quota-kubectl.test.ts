@@ -43,7 +43,9 @@ test('gateway quota kubectl - describe quota and limitrange as kubectl prints th
   t.is(dq.stdout, describeObj('resourcequotas', q, [], Date.now()));
   const dl = await g.kubectl(['describe', 'limitrange', 'limits']);
   t.is(dl.code, 0, dl.stderr);
-  t.is(dl.stdout, describeObj('limitranges', await g.client.get('limitranges', 'limits', { namespace: 'default' }), [], Date.now()));
+  // kubectl walks each item's resources in Go map order (random): the same lines, in any order within an item.
+  const lines = (text: string) => text.split('\n').sort();
+  t.deepEqual(lines(dl.stdout), lines(describeObj('limitranges', await g.client.get('limitranges', 'limits', { namespace: 'default' }), [], Date.now())));
   const get = await g.kubectl(['get', 'quota']);
   t.regex(get.stdout, /^NAME\s+AGE\s+REQUEST\s+LIMIT\nq\s+\S+\s+pods: 1\/1, requests\.cpu: 250m\/1\s+limits\.memory: 256Mi\/1Gi\n$/);
 });

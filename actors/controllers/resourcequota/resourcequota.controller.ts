@@ -1,7 +1,9 @@
 // The resource quota controller (upstream pkg/controller/resourcequota): each quota's status.hard is its
 // spec.hard and status.used what its namespace's objects use now, every hard resource listed (zero when
-// unused). A quota is recomputed when it changes, when an object in its namespace changes what it uses
-// (replenishment: a pod ends, a claim or service goes), and every 5 minutes (the full resync).
+// unused). As upstream, a quota is recomputed when it is created or its spec changes, when an object of
+// its namespace gives usage back (replenishment: it is deleted, or what it uses changes, as a pod that
+// ends), and every 5 minutes (the full resync) — not on new objects or on status writes: admission
+// charges those, and a recount from caches that have not seen the newest objects would undo its charge.
 import { isDeepStrictEqual } from 'node:util';
 import type { ResourceQuota } from '../../../api/kinds/resourcequota.ts';
 import type { KubeObject } from '../../../api/meta.ts';
@@ -9,6 +11,7 @@ import { listOf, objectUsage, quotaUsage, usageOf } from '../../../api/quota.ts'
 import { resourceFor } from '../../../api/resources.ts';
 import { isNotFound } from '../../../api/status.ts';
 import { NAMESPACE_INDEX, namespaceIndexers } from '../../../bus/indexers.ts';
+import { keyOf } from '../../../bus/informer.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 
 /** Upstream's default --resource-quota-sync-period. */
@@ -20,10 +23,13 @@ const WATCHED = ['pods', 'services', 'configmaps', 'secrets', 'persistentvolumec
 const quotasIn = (namespace: string | undefined, ctx: ControllerContext) =>
   ctx.cache<ResourceQuota>('resourcequotas').byIndex(NAMESPACE_INDEX, namespace ?? '').map((q) => `${q.metadata.namespace}/${q.metadata.name}`);
 
+/** True when an informer event is a delete: the cache no longer holds the object (it is updated before handlers run). */
+const gone = (resource: string, o: KubeObject, ctx: ControllerContext) => !ctx.cache(resource).get(keyOf(o));
+
 const watched = (resource: string) => ({
   resource,
   indexers: namespaceIndexers,
-  keys: (o: KubeObject, ctx: ControllerContext) => quotasIn(o.metadata.namespace, ctx),
+  keys: (o: KubeObject, ctx: ControllerContext) => (gone(resource, o, ctx) ? quotasIn(o.metadata.namespace, ctx) : []),
   // Only a change in what the object uses matters (a pod's status churn does not).
   updateKeys: (old: KubeObject, obj: KubeObject, ctx: ControllerContext) => {
     const now = ctx.deps.clock.now();
@@ -51,8 +57,13 @@ export const resourceQuotaController = defineController({
   // Upstream's --concurrent-resource-quota-syncs default.
   workers: 5,
   watches: [
-    // A quota that comes or goes changes its namespace's `resourcequotas` count; its own status writes concern only itself.
-    { resource: 'resourcequotas', indexers: namespaceIndexers, keys: (q, ctx) => quotasIn(q.metadata.namespace, ctx), updateKeys: (_old, q) => [`${q.metadata.namespace}/${q.metadata.name}`] },
+    // A new quota is computed; one that goes gives back its namespace's `resourcequotas` count; status writes are ignored.
+    {
+      resource: 'resourcequotas',
+      indexers: namespaceIndexers,
+      keys: (q, ctx) => (gone('resourcequotas', q, ctx) ? quotasIn(q.metadata.namespace, ctx) : [keyOf(q)]),
+      updateKeys: (old, q) => (isDeepStrictEqual(old.spec, q.spec) ? [] : [keyOf(q)]),
+    },
     ...WATCHED.map(watched),
   ],
   async reconcile(key, ctx) {
