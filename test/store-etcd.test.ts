@@ -5,7 +5,7 @@ import type { ExecutionContext } from 'ava';
 import { runHandling } from '../bus/trace.ts';
 import { EtcdStore } from '../actors/apiserver/store/etcd-store.ts';
 import type { EtcdStoreOptions } from '../actors/apiserver/store/etcd-store.ts';
-import { collect } from './fixtures/store-helpers.ts';
+import { collect, settle } from './fixtures/store-helpers.ts';
 import { ETCD_INSTALL_HINT, hasEtcd, startEtcd } from './helpers/etcd.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -163,6 +163,27 @@ etcdTest('etcd store - opening on an etcd that is not there rejects (no hang, no
   const started = Date.now();
   await t.throwsAsync(EtcdStore.open(etcd.endpoints, { onWarn: () => {} }));
   t.true(Date.now() - started < 30_000);
+});
+
+etcdTest('etcd store - when etcd restarts, the replica resumes from its last revision: no event lost or repeated', async (t) => {
+  const etcd = await startEtcd(t);
+  const warnings: string[] = [];
+  const s = await open(t, etcd.endpoints, warnings);
+  const w = collect(s, '/registry/pods/', s.revision);
+  await s.txn({ op: 'create', key: '/registry/pods/default/before', value: pod('before') });
+  await etcd.restart(0);
+  // Written while the store's watch is still reconnecting.
+  etcd.etcdctl('put', '/registry/pods/default/during', JSON.stringify(pod('during')));
+  await waitFor(() => s.get('/registry/pods/default/during'), 'the replica to resume after the restart', 40_000, 20);
+  const r = await s.txn({ op: 'create', key: '/registry/pods/default/after', value: pod('after') });
+  t.like(r, { ok: true });
+  const evs = await w.until(3);
+  await settle();
+  t.deepEqual(
+    evs.map((e) => e.kv.key),
+    ['/registry/pods/default/before', '/registry/pods/default/during', '/registry/pods/default/after'],
+  );
+  t.deepEqual(warnings, []);
 });
 
 etcdTest('etcd store - on a 3-member cluster writes go on when one member dies', async (t) => {

@@ -20,6 +20,8 @@ export interface EtcdCluster {
   etcdctl(...args: string[]): string;
   /** Kills member i (SIGKILL). */
   kill(i: number): void;
+  /** Kills member i if it runs and starts it again on its data dir and ports; resolves once the cluster answers. */
+  restart(i: number): Promise<void>;
 }
 
 /** Starts `members` etcd members (1 or 3) and resolves once the cluster answers; teardown kills them and deletes their data. */
@@ -36,6 +38,17 @@ export async function startEtcd(t: ExecutionContext, members = 1): Promise<EtcdC
   const peer = (i: number) => `http://127.0.0.1:${ports[2 * i + 1]}`;
   const initial = Array.from({ length: members }, (_, i) => `m${i}=${peer(i)}`).join(',');
   const logs: string[] = [];
+  const argv: string[][] = [];
+  const launch = (i: number) => {
+    const c = spawn('etcd', argv[i], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let out = '';
+    c.stderr!.setEncoding('utf8').on('data', (s: string) => {
+      if (out.length < 20_000) out += s;
+    });
+    logs[i] = '';
+    c.once('exit', () => (logs[i] = out));
+    children[i] = c;
+  };
   for (let i = 0; i < members; i++) {
     const args = [
       `--name=m${i}`,
@@ -48,14 +61,8 @@ export async function startEtcd(t: ExecutionContext, members = 1): Promise<EtcdC
       '--initial-cluster-state=new',
       '--initial-cluster-token=kubus-test',
     ];
-    const c = spawn('etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let out = '';
-    c.stderr!.setEncoding('utf8').on('data', (s: string) => {
-      if (out.length < 20_000) out += s;
-    });
-    logs[i] = '';
-    c.once('exit', () => (logs[i] = out));
-    children.push(c);
+    argv[i] = args;
+    launch(i);
   }
   const endpoints = Array.from({ length: members }, (_, i) => client(i));
   const etcdctl = (...args: string[]) => {
@@ -63,15 +70,33 @@ export async function startEtcd(t: ExecutionContext, members = 1): Promise<EtcdC
     if (r.status !== 0) throw new Error(`etcdctl ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
-  await waitFor(
-    () => {
-      const dead = children.findIndex((c) => c.exitCode !== null);
-      if (dead >= 0) throw new Error(`etcd member m${dead} exited: ${logs[dead]}`);
-      return spawnSync('etcdctl', [`--endpoints=${endpoints.join(',')}`, 'endpoint', 'health'], { env: { ...process.env, ETCDCTL_API: '3' } }).status === 0;
+  const ready = () =>
+    waitFor(
+      () => {
+        const dead = children.findIndex((c) => c.exitCode !== null);
+        if (dead >= 0) throw new Error(`etcd member m${dead} exited: ${logs[dead]}`);
+        return spawnSync('etcdctl', [`--endpoints=${endpoints.join(',')}`, 'endpoint', 'health'], { env: { ...process.env, ETCDCTL_API: '3' } }).status === 0;
+      },
+      'etcd to answer',
+      20_000,
+      100,
+    );
+  await ready();
+  const stop = async (i: number) => {
+    const c = children[i];
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  };
+  return {
+    endpoints,
+    etcdctl,
+    kill: (i) => void stop(i),
+    restart: async (i) => {
+      await stop(i);
+      launch(i);
+      await ready();
     },
-    'etcd to answer',
-    20_000,
-    100,
-  );
-  return { endpoints, etcdctl, kill: (i) => children[i].kill('SIGKILL') };
+  };
 }
