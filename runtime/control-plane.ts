@@ -4,7 +4,7 @@
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { gatewayActor } from '../actors/gateway/gateway.actor.ts';
 import { defaultDnsAddress, dnsActor } from '../actors/dns/dns.actor.ts';
-import { FileStore, MemoryStore, type Store } from '../actors/apiserver/store/index.ts';
+import { openStore, type Store, type StoreSpec } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
 import { cryptoRng } from '../bus/random.ts';
@@ -27,8 +27,10 @@ export const DEFAULT_HTTP_ADDRESS = '127.0.0.1:8080';
 
 export interface ControlPlaneOptions {
   nats: string;
-  /** File-backed store in this folder; memory when unset. */
+  /** File-backed store in this folder; memory when unset (and `store` is unset). */
   dataDir?: string;
+  /** The store backend (`--store`); overrides dataDir. */
+  store?: StoreSpec;
   actors?: ControlPlaneActor[];
   /** HOST:PORT of the HTTP gateway, when `actors` has it (default 127.0.0.1:8080; port 0: any free port). */
   httpAddress?: string;
@@ -92,9 +94,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const actors = opts.actors ?? [...DEFAULT_CONTROL_PLANE_ACTORS];
   let store: Store | undefined;
   if (actors.includes('apiserver')) {
-    store = opts.dataDir
-      ? await FileStore.open(opts.dataDir, { onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) })
-      : new MemoryStore();
+    const spec: StoreSpec = opts.store ?? (opts.dataDir ? { kind: 'file', dir: opts.dataDir } : { kind: 'memory' });
+    store = await openStore(spec, { nats: opts.nats, onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) });
   }
   const bus = await NatsBus.connect({ servers: opts.nats, name: 'control-plane', log: opts.log });
   const host = new Host({ bus, clock: realClock, rng: cryptoRng(), log: opts.log });

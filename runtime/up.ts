@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { StoreSpec } from '../actors/apiserver/store/index.ts';
 import type { Logger } from '../bus/types.ts';
 import { clearClusterInfo, kubusHome, writeClusterInfo } from './connection.ts';
 import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } from './control-plane.ts';
@@ -16,6 +17,8 @@ export interface UpOptions {
   /** Data folder of the file store (default ~/.kubus/data); ignored with `memory`. */
   dataDir?: string;
   memory?: boolean;
+  /** The store backend (`--store`); overrides dataDir and memory. jetstream runs the nats-server with JetStream (data in ~/.kubus/jetstream). */
+  store?: StoreSpec;
   /** NATS client port (default 4222 when free, else any free port). */
   port?: number;
   /** HTTP gateway port on loopback (default 8080 when free, else any free port). */
@@ -80,13 +83,15 @@ async function startContainerdNodes(start: (o: NodesOptions) => Promise<NodeProc
 /** Starts NATS and the control plane; `stop()` takes both down and removes the connection info. */
 export async function up(opts: UpOptions): Promise<Cluster> {
   const port = opts.port ?? ((await portFree(4222)) ? 4222 : 0);
-  const nats = await startNatsServer({ port });
-  const dataDir = opts.memory ? undefined : (opts.dataDir ?? join(kubusHome(), 'data'));
+  const jetstreamDir = join(kubusHome(), 'jetstream');
+  const nats = await startNatsServer({ port, config: opts.store?.kind === 'jetstream' ? [`jetstream { store_dir: ${JSON.stringify(jetstreamDir)} }`] : [] });
+  const store: StoreSpec = opts.store ?? (opts.memory ? { kind: 'memory' } : { kind: 'file', dir: opts.dataDir ?? join(kubusHome(), 'data') });
+  const dataDir = store.kind === 'file' ? store.dir : undefined;
   let controlPlane: ControlPlane;
   try {
     controlPlane = await startControlPlane({
       nats: nats.url,
-      dataDir,
+      store,
       log: opts.log,
       actors: [...DEFAULT_CONTROL_PLANE_ACTORS, 'gateway', 'dns'],
       dnsAddress: opts.dnsAddress,

@@ -10,6 +10,7 @@ import { defaultProxyMode, PROXY_MODES, startNodes, type ProxyMode } from '../..
 import { NotRootError } from '../../runtime/node-cri.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
+import { parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type StoreSpec } from '../../actors/apiserver/store/index.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
 
@@ -74,12 +75,26 @@ function nodeIpamInput(f: { clusterCidr?: string; nodeCidrMaskSize?: number }): 
   return input;
 }
 
+/** The store spec `--store` names (a bad value is a usage error); undefined when the flag is absent. */
+function storeFlag(value: string | undefined, conflicts: Record<string, unknown>): StoreSpec | undefined {
+  if (value === undefined) return undefined;
+  const clash = Object.keys(conflicts).filter((k) => conflicts[k] !== undefined);
+  if (clash.length) throw new UsageError(`--store cannot be combined with ${clash.join(', ')}; use --store alone`);
+  try {
+    return parseStoreSpec(value);
+  } catch (err) {
+    if (err instanceof StoreSpecError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 export function upCommand(program: Command): void {
   program
     .command('up')
     .description('Start a local cluster: nats-server (child process, loopback), the control plane and sim nodes; Ctrl-C stops it')
     .option('--data <dir>', 'data folder of the file-backed store (default: ~/.kubus/data, or $KUBUS_HOME/data)')
     .option('--memory', 'keep cluster state in memory only (nothing survives a restart)')
+    .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: file:~/.kubus/data; jetstream runs NATS with JetStream, one server so 1 replica)`)
     .option('--port <port>', 'NATS client port (default: 4222 when free, else a free port)', countFlag('--port'))
     .option('--http-port <port>', 'HTTP gateway port on 127.0.0.1, for kubectl (default: 8080 when free, else a free port)', countFlag('--http-port'))
     .option('--dns-address <ip:port>', "where the cluster DNS answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
@@ -89,13 +104,15 @@ export function upCommand(program: Command): void {
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
-    .action(async (opts: LogFlags & { data?: string; memory?: boolean; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean }) => {
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean }) => {
       if (opts.runtime !== 'sim' && opts.runtime !== 'containerd') throw new UsageError(`unknown runtime "${opts.runtime}"; choose sim or containerd`);
       if (opts.runtime === 'containerd' && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError(new NotRootError().message);
+      const store = storeFlag(opts.store, { '--data': opts.data, '--memory': opts.memory });
+      if (store?.kind === 'jetstream' && store.replicas > 1) throw new UsageError(`--store jetstream:${store.replicas}: kubus up runs one nats-server, so 1 replica; for more, run a NATS cluster and kubus control-plane --store jetstream:${store.replicas}`);
       const log = logger(opts);
       const runtime = opts.runtime;
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, port: opts.port, httpPort: opts.httpPort, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, log });
-      console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, log });
+      console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : store?.kind === 'jetstream' ? 'in JetStream' : store?.kind === 'etcd' ? `in etcd (${store.endpoints.join(',')})` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
       const sig = await untilSignal();
@@ -110,6 +127,7 @@ export function upCommand(program: Command): void {
       .command('control-plane')
       .description('Run control-plane components against an existing NATS (for clusters spread over machines)')
       .option('--data <dir>', 'data folder of the file-backed store (default: in memory)')
+      .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: memory, or file:DIR with --data); jetstream uses the --nats servers`)
       .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, DEFAULT_CONTROL_PLANE_ACTORS.join(','))
       .option('--http-address <host:port>', `where the gateway actor serves the Kubernetes HTTP API (default ${DEFAULT_HTTP_ADDRESS}; port 0: any free port)`)
       .option('--dns-address <ip:port>', "where the dns actor answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
@@ -123,15 +141,17 @@ export function upCommand(program: Command): void {
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .addOption(logFormatOption()),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; actors: string; httpAddress?: string; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number }) => {
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number }) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
+    const store = storeFlag(opts.store, { '--data': opts.data });
     const nats = resolveNats(program.opts<GlobalOptions>().nats);
     const log = logger(opts);
     const cp = await startControlPlane({
       nats,
       dataDir: opts.data,
+      store,
       actors,
       httpAddress: opts.httpAddress,
       dnsAddress: opts.dnsAddress,

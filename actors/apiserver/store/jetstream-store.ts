@@ -112,7 +112,7 @@ export class JetStreamStore implements Store {
       return store;
     } catch (err) {
       if (!opts.nc) await nc.close().catch(() => undefined);
-      if (err instanceof JetStreamApiError) throw new StoreUnavailableError(`the jetstream store's stream ${stream} could not be set up: ${err.message}`);
+      if (err instanceof JetStreamApiError) throw new StoreUnavailableError(`the jetstream store's stream ${stream} could not be set up (${err.message}); check that JetStream is enabled with room to store, on at least REPLICAS clustered servers for jetstream:REPLICAS`);
       throw err;
     }
   }
