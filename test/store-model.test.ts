@@ -11,6 +11,8 @@ import { MemoryStore } from '../actors/apiserver/store/memory-store.ts';
 import { FileStore } from '../actors/apiserver/store/file-store.ts';
 import { JetStreamStore } from '../actors/apiserver/store/jetstream-store.ts';
 import { freshStream, jetstreamUrl, settle, stopJetStreamServer } from './fixtures/store-helpers.ts';
+import { etcdOpener } from './fixtures/etcd-backend.ts';
+import { startEtcd } from './helpers/etcd.ts';
 
 /** Throws msg unless cond (node:assert's ok() without a message re-parses the TS source, which can hang). */
 function check(cond: boolean, msg: string): void {
@@ -199,6 +201,19 @@ test('store - jetstream backend matches the model, across reopens (rebuilt from 
       deepStrictEqual(warnings, []);
     }),
     { numRuns: 100 },
+  );
+  t.pass();
+});
+
+test('store - etcd backend matches the model, across reopens (reloaded from etcd)', async (t) => {
+  const etcd = await startEtcd(t);
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { maxLength: 60, size: 'max' }), async (ops) => {
+      const warnings: string[] = [];
+      await run(etcdOpener(etcd.endpoints, warnings), ops, true);
+      deepStrictEqual(warnings, []);
+    }),
+    { numRuns: 60 },
   );
   t.pass();
 });

@@ -1,4 +1,4 @@
-// The store: interface, backends (memory, file, jetstream), choosing one, and their errors.
+// The store: interface, backends (memory, file, jetstream, etcd), choosing one, and their errors.
 export * from './store.ts';
 export * from './errors.ts';
 export { MemoryStore } from './memory-store.ts';
@@ -7,4 +7,6 @@ export { FileStore } from './file-store.ts';
 export type { FileStoreOptions } from './file-store.ts';
 export { JetStreamStore } from './jetstream-store.ts';
 export type { JetStreamStoreOptions } from './jetstream-store.ts';
+export { EtcdStore } from './etcd-store.ts';
+export type { EtcdStoreOptions } from './etcd-store.ts';
 export * from './open.ts';
