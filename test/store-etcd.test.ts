@@ -34,6 +34,18 @@ etcdTest('etcd store - objects sit under /registry/<resource>/<namespace>/<name>
   t.is(s.revision, etcdRevision(etcd.etcdctl('get', '/x', '-w', 'json')));
 });
 
+etcdTest('etcd store - reads see a write once its txn resolves (etcd orders it first), with the store at its revision', async (t) => {
+  const etcd = await startEtcd(t);
+  const s = await open(t, etcd.endpoints);
+  const key = '/registry/pods/default/p';
+  const pending = s.txn({ op: 'create', key, value: pod('p') });
+  t.is(s.get(key), undefined);
+  const r = await pending;
+  if (!r.ok) return t.fail('create failed');
+  t.like(s.get(key), { modRevision: r.revision, version: 1 });
+  t.true(s.revision >= r.revision);
+});
+
 etcdTest('etcd store - CAS is decided by etcd: a write by another client makes an update at the old revision conflict', async (t) => {
   const etcd = await startEtcd(t);
   const s = await open(t, etcd.endpoints);
