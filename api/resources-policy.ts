@@ -2,7 +2,8 @@
 // validated; admission policies enforced by the API server, ClusterRoles aggregated by their controller).
 import type { ResourceDef } from './resource.ts';
 import { def } from './resource-def.ts';
-import { defaultIngressClass, defaultNetworkPolicy, prepareIngressForCreate, IngressClassSchema, IngressSchema, NetworkPolicySchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networking.ts';
+import { defaultIngressClass, prepareIngressForCreate, IngressClassSchema, IngressSchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate } from './kinds/networking.ts';
+import { defaultNetworkPolicy, NetworkPolicySchema, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networkpolicy.ts';
 import { defaultHPA, HorizontalPodAutoscalerSchema, prepareHPAForCreate, validateHPA, validateHPAUpdate } from './kinds/autoscaling.ts';
 import { ClusterRoleBindingSchema, ClusterRoleSchema, defaultRoleBinding, RoleBindingSchema, RoleSchema, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate, RBAC_GROUP } from './kinds/rbac.ts';
 import { RuntimeClassSchema, validateRuntimeClass, validateRuntimeClassUpdate } from './kinds/runtimeclass.ts';

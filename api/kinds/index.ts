@@ -33,6 +33,7 @@ export * from './priorityclass.ts';
 export * from './resourcequota.ts';
 export * from './limitrange.ts';
 export * from './networking.ts';
+export * from './networkpolicy.ts';
 export * from './autoscaling.ts';
 export * from './rbac.ts';
 export * from './runtimeclass.ts';
