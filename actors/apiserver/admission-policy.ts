@@ -40,6 +40,7 @@ const tryCompile = (e: string, params: boolean): CelProgram | undefined => {
   }
 };
 
+/** Returns a named expression (match condition, variable) with its program. */
 const named = (name: string | undefined, expression: string | undefined, params: boolean) => ({ name: name ?? '', expression: expression ?? '', program: tryCompile(expression ?? '', params) });
 
 /** Holds each policy's compiled expressions until the policy changes. */
