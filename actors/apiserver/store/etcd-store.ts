@@ -42,7 +42,7 @@ export class EtcdStore implements Store {
   private closed = false;
   /** etcd compactions in flight (close waits for them). */
   private readonly compacting = new Set<Promise<void>>();
-  /** The highest etcd revision the watch has reported (events or progress). */
+  /** The etcd revision up to which the watch has delivered every event (its events, or a progress notification). */
   private seen: number;
   /** Txns waiting for the replica to reach their revision, in no particular order. */
   private waiting: { revision: number; resolve: () => void; reject: (err: Error) => void }[] = [];
@@ -230,7 +230,11 @@ export class EtcdStore implements Store {
       // An unreadable value hides the object (as a delete) rather than leaving a stale one visible.
       else if (prev) withCause({ type: 'delete', revision, kv: { ...prev, modRevision: revision }, prev });
     }
-    this.seen = Math.max(this.seen, rev(res.header.revision), this.mem.revision);
+    // An events response's header may run ahead of events still to come (a watch catching up sends its
+    // batches with the current revision); only a response without events promises nothing older follows.
+    const events = res.events ?? [];
+    const upTo = events.length > 0 ? rev(events[events.length - 1].kv.mod_revision) : rev(res.header.revision);
+    this.seen = Math.max(this.seen, upTo, this.mem.revision);
     if (this.waiting.length === 0) return;
     const still = [];
     for (const w of this.waiting) if (w.revision <= this.seen) w.resolve();
