@@ -39,8 +39,7 @@ test('docs examples - each file applied with kubectl gets its verdict, and the r
   t.is(by['pods/bad-name.yaml'].verdict, 'rejected by kubus');
   t.regex(by['pods/bad-name.yaml'].error, /^The Pod "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
   const report = formatReport(results);
-  t.regex(report, /^files: 4; accepted 1 \(25\.0 %\); not an API object 1; rejected by upstream too 1; rejected by kubus 1$/m);
-  t.regex(report, /^accepted of the files a v1\.32 cluster accepts: 1 of 2 \(50\.0 %\)$/m);
+  t.regex(report, /^files: 4; kubus accepts 1 \(25\.0 %\)\nnot an API object 1; rejected by upstream too 1; rejected by kubus 1\na v1\.32 cluster accepts 2 files; kubus accepts 1 of them \(50\.0 %\)$/m);
 });
 
 test('docs examples - a kind v1.32 serves but kubus does not is kubus\'s gap; one in an unserved version is not', (t) => {
@@ -56,4 +55,15 @@ test('docs examples - a kind v1.32 serves but kubus does not is kubus\'s gap; on
     'error: error when retrieving current configuration of:\nResource: "admissionregistration.k8s.io/v1, Resource=validatingwebhookconfigurations"\nName: "", Namespace: ""\nfrom server for: "z.yaml": resource name may not be empty\n');
   t.is(unnamed.verdict, 'rejected by upstream too');
   t.regex(unnamed.error, /resource name may not be empty$/);
+  const tab = classify('t.yaml', [{ apiVersion: 'batch/v1', kind: 'Job' }], 1, 'error: error parsing t.yaml: error converting YAML to JSON: yaml: line 24: found a tab character that violates indentation\n');
+  t.is(tab.verdict, 'rejected by upstream too');
+});
+
+test('docs examples - a docs file v1.32 refuses for its content is flagged when kubus accepts it', (t) => {
+  const pod = [{ apiVersion: 'v1', kind: 'Pod' }];
+  const lenient = classify('examples/pods/security/seccomp/fields.yaml', pod, 0, '');
+  t.is(lenient.verdict, 'accepted, but upstream refuses it');
+  t.regex(lenient.reason, /ephemeralContainers: Forbidden: cannot be set on create/);
+  t.is(classify('examples/pods/other.yaml', pod, 0, '').verdict, 'accepted');
+  t.is(classify('pods/security/seccomp/fields.yaml', pod, 1, 'The Pod "pod" is invalid: spec.ephemeralContainers: Forbidden: cannot be set on create\n').verdict, 'rejected by upstream too');
 });
