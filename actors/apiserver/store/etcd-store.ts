@@ -3,8 +3,9 @@ import { Etcd3 } from 'etcd3';
 import type { IKeyValue, IRangeResponse, ITxnResponse, IWatchResponse, Watcher } from 'etcd3';
 import { currentContext } from '../../../bus/trace.ts';
 import type { HandlingContext } from '../../../bus/trace.ts';
-import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
+import type { KeyValue, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { StoreClosedError } from './errors.ts';
+import { MemoryBackedStore } from './memory-backed.ts';
 import { MemoryStore, prefixEnd } from './memory-store.ts';
 
 /** Options of an EtcdStore. */
@@ -38,7 +39,7 @@ const rev = (s: string | number | undefined) => Number(s ?? 0);
  * kube-apiserver's watch cache is fed. txn resolves once the replica has caught up to the write,
  * so a caller reads its own writes. Values are JSON; one etcd cannot parse is skipped with a warning.
  */
-export class EtcdStore implements Store {
+export class EtcdStore extends MemoryBackedStore {
   private closed = false;
   /** etcd compactions in flight (close waits for them). */
   private readonly compacting = new Set<Promise<void>>();
@@ -55,11 +56,12 @@ export class EtcdStore implements Store {
 
   private constructor(
     private readonly client: Etcd3,
-    private readonly mem: MemoryStore,
+    mem: MemoryStore,
     private readonly keyPrefix: string,
     private watcher: Watcher | undefined,
     warn: (message: string, err?: unknown) => void,
   ) {
+    super(mem);
     this.prefix = Buffer.from(keyPrefix);
     this.warn = warn;
     this.seen = mem.revision;
@@ -84,30 +86,6 @@ export class EtcdStore implements Store {
       client.close();
       throw err;
     }
-  }
-
-  get revision(): number {
-    return this.mem.revision;
-  }
-
-  get compactedRevision(): number {
-    return this.mem.compactedRevision;
-  }
-
-  get(key: string): KeyValue | undefined {
-    return this.mem.get(key);
-  }
-
-  range(prefix: string, opts?: RangeOptions): RangeResult {
-    return this.mem.range(prefix, opts);
-  }
-
-  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void {
-    return this.mem.watch(prefix, fromRevision, onEvent);
-  }
-
-  history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[] {
-    return this.mem.history(prefix, afterRevision, upToRevision);
   }
 
   async txn(op: TxnOp): Promise<TxnResult> {

@@ -1,9 +1,10 @@
 // FileStore: the memory store made durable in a data directory (group-committed log + periodic snapshots).
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
+import type { KeyValue, TxnOp, TxnResult } from './store.ts';
 import { StoreClosedError, StoreFailedError } from './errors.ts';
-import { MemoryStore } from './memory-store.ts';
+import { MemoryBackedStore } from './memory-backed.ts';
+import type { MemoryStore } from './memory-store.ts';
 import { acquireLock, listDir, segmentName, snapshotName } from './data-dir.ts';
 import { GroupCommit } from './group-commit.ts';
 import { recover } from './recovery.ts';
@@ -28,7 +29,7 @@ const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${m
  * log record is fsynced (batched with every other write that arrived meanwhile), and watchers get
  * events only then (asynchronously, in revision order).
  */
-export class FileStore implements Store {
+export class FileStore extends MemoryBackedStore {
   /** Counters since open: fsynced batches, records written, snapshots completed (batching = records / syncs). */
   readonly stats = { syncs: 0, records: 0, snapshots: 0 };
   private closed = false;
@@ -45,12 +46,13 @@ export class FileStore implements Store {
   private constructor(
     /** The data directory. */
     readonly dir: string,
-    private readonly mem: MemoryStore,
+    mem: MemoryStore,
     private readonly writer: SegmentWriter,
     private readonly release: () => Promise<void>,
     opts: FileStoreOptions,
     since: { records: number; bytes: number },
   ) {
+    super(mem);
     this.everyRecords = opts.snapshotEveryRecords ?? 100_000;
     this.everyBytes = opts.snapshotEveryBytes ?? 64 * 1024 * 1024;
     this.warn = opts.onWarn ?? defaultWarn;
@@ -80,30 +82,6 @@ export class FileStore implements Store {
       await release();
       throw err;
     }
-  }
-
-  get revision(): number {
-    return this.mem.revision;
-  }
-
-  get compactedRevision(): number {
-    return this.mem.compactedRevision;
-  }
-
-  get(key: string): KeyValue | undefined {
-    return this.mem.get(key);
-  }
-
-  range(prefix: string, opts?: RangeOptions): RangeResult {
-    return this.mem.range(prefix, opts);
-  }
-
-  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void {
-    return this.mem.watch(prefix, fromRevision, onEvent);
-  }
-
-  history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[] {
-    return this.mem.history(prefix, afterRevision, upToRevision);
   }
 
   txn(op: TxnOp): Promise<TxnResult> {
