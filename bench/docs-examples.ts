@@ -84,6 +84,7 @@ const UPSTREAM_TOO: Array<[RegExp, string]> = [
  */
 const DOCS_REFUSED_UPSTREAM: Record<string, string> = {
   'secret/tls-auth-secret.yaml': 'placeholders in data are not base64: upstream fails to decode the Secret (400 BadRequest)',
+  'access/manifest-admission-control/validating-webhook.yaml': 'caBundle "<base64-encoded-CA-bundle>" is not base64: upstream fails to decode it (400 BadRequest)',
   'pods/emptydir-volume-mode.yaml': 'emptyDir.mode is no field of v1.32: strict decoding error: unknown field "spec.volumes[0].emptyDir.mode"',
   'pods/inject/envars-file-container.yaml': 'valueFrom.fileKeyRef is no field of v1.32: strict decoding error: unknown field "spec.containers[0].env[0].valueFrom.fileKeyRef"',
   'pods/restart-policy/restart-all-containers.yaml': 'restartPolicyRules is no field of v1.32: strict decoding error: unknown field "spec.initContainers[1].restartPolicyRules"',
