@@ -260,3 +260,14 @@ test('validating webhook rules and service reference', has, 'validatingwebhookco
   'webhooks[0].clientConfig.service.port: Invalid value: 0: port is not valid: must be between 1 and 65535, inclusive',
   "webhooks[0].clientConfig.service.path: Invalid value: \"validate\": must start with a '/'",
 ]);
+
+test('api - validatingadmissionpolicies: audit annotations alone make a policy; their keys and value expressions are checked', (t) => {
+  const good = vap({ matchConstraints: constraints, auditAnnotations: [{ key: 'high-replica-count', valueExpression: '"Deployment spec.replicas set to " + string(object.spec.replicas)' }] });
+  t.deepEqual(createErrors('validatingadmissionpolicies', good), []);
+  const bad = vap({ matchConstraints: constraints, auditAnnotations: [{ key: 'a b', valueExpression: 'object.spec.replicas >' }, { key: 'a b', valueExpression: ' ' }] });
+  const got = lines(createErrors('validatingadmissionpolicies', bad));
+  t.true(got.some((l) => l.startsWith('spec.auditAnnotations[0].key: Invalid value: "demo-policy.example.com/a b": name part must consist of alphanumeric characters')), got.join('\n'));
+  t.true(got.some((l) => /^spec\.auditAnnotations\[0\]\.valueExpression: Invalid value: "object\.spec\.replicas >": compilation failed: /.test(l)), got.join('\n'));
+  t.true(got.includes('spec.auditAnnotations[1].valueExpression: Required value: valueExpression is not specified'), got.join('\n'));
+  t.true(got.includes('spec.auditAnnotations[1].key: Duplicate value: "a b"'), got.join('\n'));
+});

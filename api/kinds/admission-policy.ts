@@ -167,8 +167,36 @@ export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy):
   if (!s.validations?.length && !s.auditAnnotations?.length) {
     errs.push(required('spec.validations', 'validations or auditAnnotations must contain at least one item'));
     errs.push(required('spec.auditAnnotations', 'validations or auditAnnotations must contain at least one item'));
-  } else (s.validations ?? []).forEach((v, i) => validateValidation(v, params, index('spec.validations', i), errs));
+  } else {
+    (s.validations ?? []).forEach((v, i) => validateValidation(v, params, index('spec.validations', i), errs));
+    validateAuditAnnotations(s.auditAnnotations, p.metadata.name ?? '', params, errs);
+  }
   return errs;
+}
+
+const MAX_AUDIT_ANNOTATIONS = 20;
+const MAX_VALUE_EXPRESSION = 5 * 1024;
+
+/** Checks audit annotations as upstream (keys qualified under the policy's name, unique; value expressions compile). */
+function validateAuditAnnotations(list: ValidatingAdmissionPolicySpec['auditAnnotations'], policy: string, params: boolean, errs: FieldError[]): void {
+  if (!list) return;
+  if (list.length > MAX_AUDIT_ANNOTATIONS) errs.push(invalidValue('spec.auditAnnotations', list, `must not have more than ${MAX_AUDIT_ANNOTATIONS} auditAnnotations`));
+  const keys = new Set<string>();
+  list.forEach((a, i) => {
+    const f = index('spec.auditAnnotations', i);
+    const key = a.key ?? '';
+    if (policy) for (const m of isQualifiedName(`${policy}/${key}`)) errs.push(invalidValue(child(f, 'key'), `${policy}/${key}`, m));
+    else errs.push(invalidValue(child(f, 'key'), key, 'requires metadata.name be non-empty'));
+    const ve = (a.valueExpression ?? '').trim();
+    if (!ve) errs.push(required(child(f, 'valueExpression'), 'valueExpression is not specified'));
+    else if (ve.length > MAX_VALUE_EXPRESSION) errs.push(required(child(f, 'valueExpression'), `must not exceed ${MAX_VALUE_EXPRESSION} bytes in length`));
+    else {
+      const problem = celCompileProblem(ve, { params });
+      if (problem) errs.push(invalidValue(child(f, 'valueExpression'), a.valueExpression, problem));
+    }
+    if (keys.has(key)) errs.push(duplicate(child(f, 'key'), key));
+    keys.add(key);
+  });
 }
 
 function validateParamRef(pr: ParamRef | undefined, errs: FieldError[]): void {
