@@ -16,6 +16,7 @@ import { seededRng } from '../bus/random.ts';
 import { silentLogger } from '../bus/types.ts';
 import { Host } from '../runtime/host.ts';
 import { startApi, type ApiEnv } from './helpers/api.ts';
+import { settle } from './helpers/wait.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const NS = 'default';
@@ -34,12 +35,7 @@ async function sim(t: ExecutionContext): Promise<Sim> {
   const host = env.process('controller-manager');
   host.start(disruptionController, 'controller/disruption', undefined);
   host.start(replicationControllerController, 'controller/replicationcontroller', undefined);
-  const run = async <R>(p: Promise<R>): Promise<R> => {
-    let done = false;
-    void p.then(() => (done = true), () => (done = true));
-    await clock.runUntil(() => done, clock.now() + 10_000);
-    return p;
-  };
+  const run = <R>(p: Promise<R>): Promise<R> => settle(clock, p);
   const until = async (what: string, ok: () => Promise<boolean>, withinMs = 60_000) => {
     const deadline = clock.now() + withinMs;
     while (!(await ok())) {

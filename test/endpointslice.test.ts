@@ -12,6 +12,7 @@ import { planSlices, portsKey } from '../actors/controllers/endpointslice/slices
 import { desiredFromPods, MAX_ENDPOINTS_PER_SLICE } from '../actors/controllers/endpointslice/endpointslice.reconcile.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { startApi } from './helpers/api.ts';
+import { settle } from './helpers/wait.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const NS = 'default';
@@ -19,12 +20,7 @@ const NS = 'default';
 async function cluster(t: Parameters<typeof startApi>[0], maxEndpointsPerSlice?: number, gc = false) {
   const clock = new VirtualClock(T0);
   const env = await startApi(t, { clock });
-  const run = async <R>(p: Promise<R>): Promise<R> => {
-    let done = false;
-    void p.then(() => (done = true), () => (done = true));
-    await clock.runUntil(() => done, clock.now() + 10_000);
-    return p;
-  };
+  const run = <R>(p: Promise<R>): Promise<R> => settle(clock, p);
   const cm = env.process('controller-manager');
   cm.start(endpointSliceController, 'controller/endpointslice', { maxEndpointsPerSlice });
   cm.start(endpointSliceMirroringController, 'controller/endpointslicemirroring', undefined);

@@ -7,16 +7,12 @@ import { persistentVolumeController } from '../actors/controllers/persistentvolu
 import { pvcProtectionController } from '../actors/controllers/volume-protection/pvc-protection.controller.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { startApi } from './helpers/api.ts';
+import { settle } from './helpers/wait.ts';
 
 async function cluster(t: ExecutionContext) {
   const clock = new VirtualClock(Date.UTC(2026, 10, 23, 10, 0, 0));
   const env = await startApi(t, { clock });
-  const run = async <R>(p: Promise<R>): Promise<R> => {
-    let done = false;
-    void p.then(() => (done = true), () => (done = true));
-    await clock.runUntil(() => done, clock.now() + 10_000);
-    return p;
-  };
+  const run = <R>(p: Promise<R>): Promise<R> => settle(clock, p);
   const cm = env.process('controller-manager');
   cm.start(persistentVolumeController, 'controller/persistentvolume-binder', undefined);
   cm.start(pvcProtectionController, 'controller/pvc-protection', undefined);
