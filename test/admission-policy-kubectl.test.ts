@@ -29,6 +29,11 @@ test('admission policy kubectl - Deny and Warn as upstream prints them; get show
   const denied = await g.kubectl(['create', 'deployment', 'nginx', '--image=nginx', '--replicas=7']);
   t.is(denied.code, 1);
   t.is(denied.stderr, `error: failed to create deployment: deployments.apps "nginx" is forbidden: ValidatingAdmissionPolicy 'demo-policy.example.com' with binding 'demo-binding-test.example.com' denied request: failed expression: object.spec.replicas <= 5\n`);
+  // kubectl apply prints the documentation's text: a 422 with one cause and no field.
+  const nginx = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nginx' }, spec: { replicas: 7, selector: { matchLabels: { app: 'nginx' } }, template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } } } };
+  const applied7 = await g.kubectl(['apply', '--validate=false', '-f', '-'], stringify(nginx));
+  t.is(applied7.code, 1);
+  t.is(applied7.stderr, `The deployments "nginx" is invalid: : ValidatingAdmissionPolicy 'demo-policy.example.com' with binding 'demo-binding-test.example.com' denied request: failed expression: object.spec.replicas <= 5\n`);
   t.is((await g.kubectl(['create', 'deployment', 'nginx', '--image=nginx', '--replicas=2'])).code, 0);
 
   t.is((await g.kubectl(['delete', 'validatingadmissionpolicybinding', 'demo-binding-test.example.com'])).code, 0);
