@@ -6,20 +6,13 @@
 // Anchor (ours: upstream has no SLO here): the controller's --endpoint-updates-batch-period 0 and
 // the programming-latency SLI of the network SIG, "p99 ≤ 30 s from a pod change to its endpoints".
 // Run: npm run bench -- endpointslice [--runs 3] [--pods 1000] [--flips 50]
-import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
-import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { endpointSliceController } from '../actors/controllers/endpointslice/endpointslice.controller.ts';
 import type { EndpointSlice } from '../api/kinds/endpointslice.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { rfc3339 } from '../api/names.ts';
-import { realClock } from '../bus/clock.ts';
-import { ApiClient } from '../bus/client.ts';
-import { MemoryBroker } from '../bus/memory-bus.ts';
-import { cryptoRng } from '../bus/random.ts';
-import { silentLogger, type Bus } from '../bus/types.ts';
-import { serving } from '../runtime/control-plane.ts';
-import { Host } from '../runtime/host.ts';
+import type { ApiClient } from '../bus/client.ts';
+import { memoryCluster } from './memory-cluster.ts';
 import { arg, median, report, type Figure } from './report.ts';
 
 const RUNS = arg('runs', 3);
@@ -60,21 +53,8 @@ interface RunResult {
 }
 
 async function oneRun(pods: number, flips: number, run: number): Promise<RunResult> {
-  const broker = new MemoryBroker({ clock: realClock });
-  const buses: Bus[] = [];
-  const hosts: Host[] = [];
-  const host = (name: string) => {
-    const bus = broker.connect(name);
-    buses.push(bus);
-    const h = new Host({ bus, clock: realClock, rng: cryptoRng(), log: silentLogger });
-    hosts.push(h);
-    return h;
-  };
+  const { client, host, close } = await memoryCluster();
   try {
-    await serving(host('control-plane').start(apiserverActor, 'apiserver', { store: new MemoryStore() }));
-    const bus = broker.connect('bench');
-    buses.push(bus);
-    const client = new ApiClient(bus, { timeoutMs: 60_000 });
     for (let n = 0; n < 10; n++) await client.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: `n${n}`, labels: { 'topology.kubernetes.io/zone': `z${n % 3}` } } });
     await client.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
     const made: Pod[] = [];
@@ -106,8 +86,7 @@ async function oneRun(pods: number, flips: number, run: number): Promise<RunResu
     log(`run ${run}: ${pods} endpoints in ${slices} slices ${Math.round(r.syncMs)} ms after the start; readiness flip → slice p50 ${r.flipP50.toFixed(1)} ms, p99 ${r.flipP99.toFixed(1)} ms`);
     return r;
   } finally {
-    for (const h of hosts.reverse()) await h.stopAll();
-    for (const b of buses) await b.close();
+    await close();
   }
 }
 

@@ -6,17 +6,10 @@
 // Anchor (chosen by us, there is no upstream SLO for binding): kube-controller-manager's default
 // client rate limit, --kube-api-qps 20, over upstream's 4 writes per bind = 5 claims/s.
 // Run: npm run bench -- pv-binder [--runs 3] [--claims 1000]
-import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
-import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { persistentVolumeController } from '../actors/controllers/persistentvolume/persistentvolume.controller.ts';
 import type { KubeObject } from '../api/meta.ts';
-import { realClock } from '../bus/clock.ts';
-import { ApiClient } from '../bus/client.ts';
-import { MemoryBroker } from '../bus/memory-bus.ts';
-import { cryptoRng } from '../bus/random.ts';
-import { silentLogger, type Bus } from '../bus/types.ts';
-import { serving } from '../runtime/control-plane.ts';
-import { Host } from '../runtime/host.ts';
+import type { ApiClient } from '../bus/client.ts';
+import { memoryCluster } from './memory-cluster.ts';
 import { arg, median, report, type Figure } from './report.ts';
 
 const RUNS = Number(arg('runs', '3'));
@@ -62,21 +55,8 @@ interface RunResult {
 }
 
 async function oneRun(claims: number, run: number): Promise<RunResult> {
-  const broker = new MemoryBroker({ clock: realClock });
-  const buses: Bus[] = [];
-  const hosts: Host[] = [];
-  const host = (name: string) => {
-    const bus = broker.connect(name);
-    buses.push(bus);
-    const h = new Host({ bus, clock: realClock, rng: cryptoRng(), log: silentLogger });
-    hosts.push(h);
-    return h;
-  };
+  const { client, host, close } = await memoryCluster();
   try {
-    await serving(host('control-plane').start(apiserverActor, 'apiserver', { store: new MemoryStore() }));
-    const bus = broker.connect('bench');
-    buses.push(bus);
-    const client = new ApiClient(bus, { timeoutMs: 60_000 });
     const phase = (o: KubeObject) => (o.status as { phase?: string } | undefined)?.phase;
     const available = await watchUntil(client, 'persistentvolumes', claims, (o) => phase(o) === 'Available');
     const binder = host('controller-manager').start(persistentVolumeController, 'controller/persistentvolume-binder', undefined);
@@ -98,8 +78,7 @@ async function oneRun(claims: number, run: number): Promise<RunResult> {
     log(`run ${run}: ${claims} claims bound in ${Math.round(r.totalMs)} ms (${Math.round(r.rate)} claims/s; create→Bound p50 ${Math.round(r.p50)} ms, p99 ${Math.round(r.p99)} ms)`);
     return r;
   } finally {
-    for (const h of hosts.reverse()) await h.stopAll();
-    for (const b of buses) await b.close();
+    await close();
   }
 }
 
