@@ -168,3 +168,23 @@ test('admission policy - a Service it denies holds no cluster IP', async (t) => 
   const ok = await client.create('services', svc('b', 'ClusterIP'));
   t.is((ok.spec as { clusterIP: string }).clusterIP, '10.96.0.50', 'the denied Service released the address it asked for');
 });
+
+test('admission policy - a paramRef selector evaluates the policy once per matching param; none matching with Allow admits', async (t) => {
+  const { client } = await startApi(t);
+  const cm = (name: string, max: string, labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels }, data: { max } }) as KubeObject;
+  await client.create('configmaps', cm('loose', '10', { limits: 'replicas' }));
+  await client.create('configmaps', cm('strict', '3', { limits: 'replicas' }));
+  await client.create('configmaps', cm('other', '1', {}));
+  await policy(
+    client,
+    'max',
+    { paramKind: { apiVersion: 'v1', kind: 'ConfigMap' }, validations: [{ expression: 'object.spec.replicas <= int(params.data.max)', messageExpression: '"at most " + params.data.max + " (" + params.metadata.name + ")"' }] },
+    { validationActions: ['Deny'], paramRef: { selector: { matchLabels: { limits: 'replicas' } }, parameterNotFoundAction: 'Allow' } },
+  );
+  const e = await statusOf(client.create('deployments', deployment('a', 5)));
+  t.regex(e.status.message, /denied request: at most 3 \(strict\)$/);
+  t.truthy(await client.create('deployments', deployment('a', 3)));
+  await client.delete('configmaps', 'strict', { namespace: 'default' });
+  await client.delete('configmaps', 'loose', { namespace: 'default' });
+  t.truthy(await client.create('deployments', deployment('b', 50)), 'no params and Allow: admitted');
+});
