@@ -1,5 +1,6 @@
 // JetStreamStore: the store's keys and history in a NATS JetStream stream (one message per write,
 // the stream sequence is the revision), served from a MemoryStore rebuilt from the stream on open.
+import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { headers as natsHeaders } from '@nats-io/transport-node';
@@ -32,6 +33,13 @@ const CREATED = 'Kubus-Create-Revision';
 const VERSION = 'Kubus-Version';
 /** Tombstone and superseded-version purges sent at once during compaction. */
 const PURGE_CONCURRENCY = 32;
+/** A publish is retried on timeouts and no responders (a stream leader election) this often, each waiting this long. */
+const PUBLISH_RETRIES = 15;
+const PUBLISH_TIMEOUT_MS = 2000;
+/** JetStream's error code for a failed expected-last-sequence check. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+const wrongLastSequence = (err: unknown) => err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE;
 
 /** A write read back from the stream. */
 interface Entry {
@@ -66,6 +74,8 @@ export class JetStreamStore implements Store {
   private gate: Promise<void> | undefined;
   private background: Promise<void> = Promise.resolve();
   private readonly warn: (message: string, err?: unknown) => void;
+  /** Tells this open's message IDs from another's, so deduplication only ever merges retries of one write. */
+  private readonly session = randomUUID();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -101,7 +111,7 @@ export class JetStreamStore implements Store {
       try {
         jsm = await jetstreamManager(nc);
       } catch (err) {
-        throw new StoreUnavailableError(`NATS at ${nc.getServer()} has no JetStream (${(err as Error).message}); run nats-server with -js (or a jetstream {} block in its config)`);
+        throw new StoreUnavailableError(`NATS at ${nc.getServer()} has no JetStream ready (${(err as Error).message}); run nats-server with -js (or a jetstream {} block in its config), and in a cluster let it elect a JetStream leader`);
       }
       await ensureStream(jsm, stream, prefix, replicas);
       const meta = await new Kvm(nc).create(`${stream}_META`, { replicas, history: 1 });
@@ -162,7 +172,20 @@ export class JetStreamStore implements Store {
         h.set(VERSION, String(res.kv.version));
       }
       const payload = put ?? encodeRecord({ t: 'del', rev, key: op.key });
-      const send = () => this.js.publish(this.subjectOf(op.key), payload, { headers: h, expect: { lastSequence: rev - 1, lastSubjectSequence } });
+      const subject = this.subjectOf(op.key);
+      // The message ID makes a retry after a lost ack a duplicate the server answers with the first ack.
+      const opts = { headers: h, msgID: `${this.session}-${rev}`, retries: PUBLISH_RETRIES, timeout: PUBLISH_TIMEOUT_MS, expect: { lastSequence: rev - 1, lastSubjectSequence } };
+      const send = async () => {
+        for (;;) {
+          try {
+            return await this.js.publish(subject, payload, opts);
+          } catch (err) {
+            // A write ahead of this one is still being retried (a stream leader change): once it lands, this one's expectation holds again.
+            if (!wrongLastSequence(err) || !(this.unacked[0]?.rev < rev)) throw err;
+            await this.whenDurable(rev - 1);
+          }
+        }
+      };
       const entry = { rev, acked: false };
       this.unacked.push(entry);
       const p = (this.gate ? this.gate.then(send) : send()).then(
