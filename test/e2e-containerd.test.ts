@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { RUNTIME_DOWN_THRESHOLD_MS, RUNTIME_HEALTH_PERIOD_MS } from '../actors/kubelet/runtime-health.ts';
 import { cgroupDirs } from '../actors/kubelet/runtimes/cri/cri-cgroups.ts';
 import { NODE_STATE_DIR } from '../runtime/node-cri.ts';
+import { containerdPaths } from '../runtime/containerd-config.ts';
 import { CriClient } from '../actors/kubelet/runtimes/cri/cri-client.ts';
 import { silentLogger } from '../bus/types.ts';
 import { startContainerd } from '../runtime/containerd.ts';
@@ -33,7 +34,7 @@ function containerdPid(dir: string): number | undefined {
   return undefined;
 }
 
-test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code; containerd killed and restarted at once: still Ready; not answering for 30 s: NotReady, then Ready', async (t) => {
+test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code; no CNI config: node NotReady with upstream's network message, a pod-network pod waits (NetworkNotReady), a conflist makes it Ready; containerd killed and restarted at once: still Ready; not answering for 30 s: NotReady, then Ready', async (t) => {
   const { home, name, node, kubectl } = await startContainerdCluster(t, 'cri-e2e', 'apiserver,scheduler,gateway');
   await waitFor(async () => (await kubectl(['get', 'node', name, '-o', 'jsonpath={.status.nodeInfo.containerRuntimeVersion}'])).stdout.startsWith('containerd://'), 'the node reports containerd', 30_000, 200);
   const pod = {
@@ -78,6 +79,19 @@ test('e2e containerd - a node process runs hostNetwork busybox pods through CRI:
   // Killed: its supervisor has it back within a second, well within upstream's 30 s without an
   // answer that makes a runtime down, so the node stays Ready through the health checks that follow.
   const ready = async () => JSON.parse((await kubectl(['get', 'node', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")]}'])).stdout || '{}');
+  // No pod CIDR here (no controller manager), so no CNI config: the runtime's network is not ready,
+  // nor the node; a pod that needs the pod network waits for it (its sandbox is not even tried).
+  t.like(await ready(), { status: 'False', reason: 'KubeletNotReady', message: 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized' });
+  writeFileSync(join(home, 'waits.yaml'), stringify({ ...pod, metadata: { name: 'waits', namespace: 'default' }, spec: { ...pod.spec, hostNetwork: false } }));
+  t.is((await kubectl(['create', '-f', join(home, 'waits.yaml')])).code, 0);
+  const waitEvents = async () => (JSON.parse((await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=waits', '-o', 'json'])).stdout || '{"items":[]}') as { items: Array<{ reason: string; message: string }> }).items;
+  await waitFor(async () => (await waitEvents()).some((e) => e.reason === 'NetworkNotReady'), 'a NetworkNotReady event', 30_000, 200);
+  t.is((await waitEvents()).find((e) => e.reason === 'NetworkNotReady')!.message, 'network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized');
+  t.false((await waitEvents()).some((e) => e.reason === 'FailedCreatePodSandBox'), 'no sandbox was tried');
+  t.is((await kubectl(['delete', 'pod', 'waits', '--wait=true', '--timeout=30s'])).code, 0);
+  // A loopback-only conflist (nothing made on the host) makes the network ready.
+  writeFileSync(join(containerdPaths(join(NODE_STATE_DIR, name)).cni, '99-loopback.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'lo-only', plugins: [{ type: 'loopback' }] }));
+  await waitFor(async () => (await ready()).status === 'True', 'node Ready (its pod network ready)', 30_000, 200);
   const killed = containerdPid(`${NODE_STATE_DIR}/${name}`)!;
   process.kill(killed, 'SIGKILL');
   const restarted = await waitFor(() => ((p) => p !== undefined && p !== killed && p)(containerdPid(`${NODE_STATE_DIR}/${name}`)), 'containerd started again', 10_000, 50);
