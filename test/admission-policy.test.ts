@@ -4,6 +4,7 @@ import test from 'ava';
 import type { KubeObject } from '../api/meta.ts';
 import type { ApiClient } from '../bus/client.ts';
 import { applyOne } from '../cli/commands/apply.ts';
+import { widget, widgetCrd } from './fixtures/crd-widget.ts';
 import { startApi, statusOf } from './helpers/api.ts';
 
 const ADM = 'admissionregistration.k8s.io/v1';
@@ -187,4 +188,26 @@ test('admission policy - a paramRef selector evaluates the policy once per match
   await client.delete('configmaps', 'strict', { namespace: 'default' });
   await client.delete('configmaps', 'loose', { namespace: 'default' });
   t.truthy(await client.create('deployments', deployment('b', 50)), 'no params and Allow: admitted');
+});
+
+test('admission policy - custom resources: a CRD kind as paramKind, and policies on custom objects', async (t) => {
+  const { client } = await startApi(t);
+  await client.create('customresourcedefinitions', widgetCrd() as KubeObject);
+  await client.create('widgets', widget('limits', { size: 'small', replicas: 4 }) as KubeObject);
+  await policy(
+    client,
+    'widget-max',
+    { paramKind: { apiVersion: 'example.com/v1', kind: 'Widget' }, validations: [{ expression: 'object.spec.replicas <= params.spec.replicas' }] },
+    { validationActions: ['Deny'], paramRef: { name: 'limits', namespace: 'default' } },
+  );
+  t.regex((await statusOf(client.create('deployments', deployment('a', 5)))).status.message, /denied request: failed expression: object\.spec\.replicas <= params\.spec\.replicas$/);
+  t.truthy(await client.create('deployments', deployment('a', 4)));
+  await client.create('validatingadmissionpolicies', {
+    apiVersion: ADM, kind: 'ValidatingAdmissionPolicy', metadata: { name: 'no-large' },
+    spec: { matchConstraints: { resourceRules: [{ apiGroups: ['example.com'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['widgets'] }] }, validations: [{ expression: 'object.spec.size != "large"', reason: 'Forbidden', message: 'no large widgets' }] },
+  } as KubeObject);
+  await client.create('validatingadmissionpolicybindings', { apiVersion: ADM, kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'no-large' }, spec: { policyName: 'no-large', validationActions: ['Deny'] } } as KubeObject);
+  const e = await statusOf(client.create('widgets', widget('big', { size: 'large' }) as KubeObject));
+  t.is(e.status.code, 403);
+  t.is(e.status.message, `widgets.example.com "big" is forbidden: ValidatingAdmissionPolicy 'no-large' with binding 'no-large' denied request: no large widgets`);
 });
