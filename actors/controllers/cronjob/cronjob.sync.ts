@@ -115,6 +115,50 @@ function usableSchedule(ctx: ControllerContext, cj: CronJob): Schedule | undefin
   }
 }
 
+// Concurrency policy Replace: every active Job is deleted before the new one starts; stops at the first failure.
+async function replaceActive(ctx: ControllerContext, cj: CronJob): Promise<{ replaced: boolean; err?: unknown }> {
+  let replaced = false;
+  for (const ref of [...(cj.status?.active ?? [])]) {
+    let job: Job;
+    try {
+      job = await ctx.deps.client.get<Job>('jobs', ref.name!, { namespace: ref.namespace ?? cj.metadata.namespace });
+    } catch (err) {
+      ctx.events.record(cj, 'Warning', 'FailedGet', `Get job: ${(err as Error).message}`);
+      return { replaced, err };
+    }
+    if (!(await deleteJob(ctx, cj, job))) return { replaced, err: new Error(`could not replace job ${job.metadata.namespace}/${job.metadata.name}`) };
+    replaced = true;
+  }
+  return { replaced };
+}
+
+// Creates the Job of the activation at `at`. No Job back (and no error) when one of that name exists
+// that is not ours or already in the active list.
+async function createJob(ctx: ControllerContext, cj: CronJob, at: number): Promise<{ created?: Job; err?: unknown }> {
+  const req = jobFromTemplate(cj, at);
+  try {
+    const created = await ctx.deps.client.create<Job>('jobs', req);
+    ctx.events.record(cj, 'Normal', 'SuccessfulCreate', `Created job ${created.metadata.name}`);
+    return { created };
+  } catch (err) {
+    if (isNamespaceTerminating(err)) return { err };
+    if (!isAlreadyExists(err)) {
+      ctx.events.record(cj, 'Warning', 'FailedCreate', `Error creating job: ${(err as Error).message}`);
+      return { err };
+    }
+  }
+  // Made before (the status write that should have followed failed) or by someone else.
+  let created: Job;
+  try {
+    created = await ctx.deps.client.get<Job>('jobs', req.metadata.name!, { namespace: cj.metadata.namespace });
+  } catch (err) {
+    return { err };
+  }
+  if (controllerRefOf(created)?.uid !== cj.metadata.uid || inActiveList(cj, created.metadata.uid)) return {};
+  ctx.deps.log.info({ cronjob: cj.metadata.name, job: created.metadata.name }, 'Job already exists');
+  return { created };
+}
+
 /** Upstream syncCronJob on `cj` (a copy the caller writes back when updateStatus); `jobs` are the Jobs it controls. */
 export async function syncCronJob(ctx: ControllerContext, input: CronJob, jobs: readonly Job[]): Promise<SyncOutcome & { cj: CronJob }> {
   let cj = input;
@@ -146,44 +190,17 @@ export async function syncCronJob(ctx: ControllerContext, input: CronJob, jobs: 
   }
   const last = cj.status?.lastScheduleTime;
   if (inActiveListByName(cj, jobNameFor(cj.metadata.name!, at)) || (last !== undefined && Date.parse(last) === at)) return done({ requeueAfterMs: requeue() });
-  const active = cj.status?.active ?? [];
-  if (cj.spec.concurrencyPolicy === 'Forbid' && active.length > 0) {
+  if (cj.spec.concurrencyPolicy === 'Forbid' && (cj.status?.active?.length ?? 0) > 0) {
     ctx.events.record(cj, 'Normal', 'JobAlreadyActive', 'Not starting job because prior execution is running and concurrency policy is Forbid');
     return done({ requeueAfterMs: requeue() });
   }
   if (cj.spec.concurrencyPolicy === 'Replace') {
-    for (const ref of [...active]) {
-      let job: Job;
-      try {
-        job = await ctx.deps.client.get<Job>('jobs', ref.name!, { namespace: ref.namespace ?? cj.metadata.namespace });
-      } catch (err) {
-        ctx.events.record(cj, 'Warning', 'FailedGet', `Get job: ${(err as Error).message}`);
-        return done({ err });
-      }
-      if (!(await deleteJob(ctx, cj, job))) return done({ err: new Error(`could not replace job ${job.metadata.namespace}/${job.metadata.name}`) });
-      updateStatus = true;
-    }
+    const replace = await replaceActive(ctx, cj);
+    if (replace.replaced) updateStatus = true;
+    if (replace.err) return done({ err: replace.err });
   }
-  const req = jobFromTemplate(cj, at);
-  let created: Job;
-  try {
-    created = await ctx.deps.client.create<Job>('jobs', req);
-    ctx.events.record(cj, 'Normal', 'SuccessfulCreate', `Created job ${created.metadata.name}`);
-  } catch (err) {
-    if (isNamespaceTerminating(err)) return done({ err });
-    if (!isAlreadyExists(err)) {
-      ctx.events.record(cj, 'Warning', 'FailedCreate', `Error creating job: ${(err as Error).message}`);
-      return done({ err });
-    }
-    // Made before (the status write that should have followed failed) or by someone else.
-    try {
-      created = await ctx.deps.client.get<Job>('jobs', req.metadata.name!, { namespace: cj.metadata.namespace });
-    } catch (getErr) {
-      return done({ err: getErr });
-    }
-    if (controllerRefOf(created)?.uid !== cj.metadata.uid || inActiveList(cj, created.metadata.uid)) return done();
-    ctx.deps.log.info({ cronjob: cj.metadata.name, job: created.metadata.name }, 'Job already exists');
-  }
+  const { created, err } = await createJob(ctx, cj, at);
+  if (!created) return done({ err });
   (cj.status ??= {}).active = [...(cj.status.active ?? []), jobRef(created)];
   cj.status.lastScheduleTime = rfc3339(at);
   updateStatus = true;
