@@ -1,5 +1,5 @@
 // What one-shot CLI commands share: the connection to the cluster and error printing.
-import { StatusError } from '../api/status.ts';
+import { StatusError, type Status } from '../api/status.ts';
 import { ApiClient } from '../bus/client.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
 import { resolveNats } from '../runtime/connection.ts';
@@ -36,10 +36,26 @@ export async function withSession<T>(opts: GlobalOptions, fn: (s: CliSession) =>
   }
 }
 
+/**
+ * Returns kubectl's line for an Invalid Status (cmdutil's checkErr): kind and name from the details (the
+ * unqualified kind), then each distinct cause, inline when there is one, else one `* ` line each.
+ */
+function invalidLine(s: Status): string {
+  const d = s.details;
+  if (!d) return s.message ? `The request is invalid: ${s.message}` : 'The request is invalid';
+  const causes = [...new Set((d.causes ?? []).map((c) => `${c.field ?? ''}: ${c.message}`))];
+  let head = 'The request is invalid';
+  if (d.kind || d.name) head = `The ${d.kind ?? ''} ${JSON.stringify(d.name ?? '')} is invalid`;
+  else if (s.message && !causes.length) head += `: ${s.message}`;
+  if (causes.length === 0) return head;
+  if (causes.length === 1) return `${head}: ${causes[0]}`;
+  return `${head}: \n${causes.map((c) => `* ${c}`).join('\n')}`;
+}
+
 /** Returns the message kubectl would print for an error. */
 export function errorLine(err: unknown): string {
   if (err instanceof StatusError) {
-    if (err.reason === 'Invalid') return `The ${err.message}`;
+    if (err.reason === 'Invalid') return invalidLine(err.status);
     return `Error from server (${err.reason || err.code}): ${err.message}`;
   }
   return `error: ${(err as Error)?.message ?? String(err)}`;
