@@ -63,59 +63,71 @@ export function planSlices(owner: SliceOwner, existing: EndpointSlice[], desired
   const plan: SlicePlan = { create: [], update: [], delete: [] };
   const byKey = new Map<string, EndpointSlice[]>();
   for (const s of existing) {
+    const key = portsKey(s.addressType, s.ports);
     if (!owner.addressTypes.includes(s.addressType)) plan.delete.push(s);
-    else byKey.set(portsKey(s.addressType, s.ports), [...(byKey.get(portsKey(s.addressType, s.ports)) ?? []), s]);
+    else byKey.set(key, [...(byKey.get(key) ?? []), s]);
   }
   for (const [key, slices] of byKey) if (!desired.has(key) || !desired.get(key)!.endpoints.length) plan.delete.push(...slices);
-  for (const [key, group] of desired) {
-    if (!group.endpoints.length) continue;
-    const addressType = key.slice(0, key.indexOf('|'));
-    const wanted = new Map(group.endpoints.map((e) => [endpointKey(e), e]));
-    const updating: EndpointSlice[] = [];
-    const unchanged: EndpointSlice[] = [];
-    for (const slice of byKey.get(key) ?? []) {
-      const kept: Endpoint[] = [];
-      let changed = !sameLabels(slice.metadata.labels, owner.labels);
-      for (const e of slice.endpoints ?? []) {
-        const want = wanted.get(endpointKey(e));
-        if (!want) changed = true;
-        else {
-          if (!sameEndpoint(e, want)) changed = true;
-          kept.push(want);
-          wanted.delete(endpointKey(e));
-        }
-      }
-      if (!kept.length) plan.delete.push(slice);
-      else if (changed) updating.push(rewrite(slice, owner, kept));
-      else unchanged.push(slice);
-    }
-    let rest = [...wanted.values()];
-    // Fill the slices being written anyway, fullest first.
-    for (const s of [...updating].sort((a, b) => b.endpoints!.length - a.endpoints!.length)) {
-      const room = maxPerSlice - s.endpoints!.length;
-      if (room > 0 && rest.length) {
-        s.endpoints!.push(...rest.slice(0, room));
-        rest = rest.slice(room);
+  for (const [key, group] of desired)
+    if (group.endpoints.length) planGroup(plan, owner, key.slice(0, key.indexOf('|')), group, byKey.get(key) ?? [], maxPerSlice);
+  keepPlaceholder(plan, owner, existing);
+  reuseDeleted(plan);
+  return plan;
+}
+
+// One port set (upstream reconcileByPortMapping): its slices keep the endpoints still wanted; the new
+// ones fill the slices being written anyway, then one unchanged slice that takes them all, then new slices.
+function planGroup(plan: SlicePlan, owner: SliceOwner, addressType: string, group: DesiredGroup, slices: EndpointSlice[], maxPerSlice: number): void {
+  const wanted = new Map(group.endpoints.map((e) => [endpointKey(e), e]));
+  const updating: EndpointSlice[] = [];
+  const unchanged: EndpointSlice[] = [];
+  for (const slice of slices) {
+    const kept: Endpoint[] = [];
+    let changed = !sameLabels(slice.metadata.labels, owner.labels);
+    for (const e of slice.endpoints ?? []) {
+      const want = wanted.get(endpointKey(e));
+      if (!want) changed = true;
+      else {
+        if (!sameEndpoint(e, want)) changed = true;
+        kept.push(want);
+        wanted.delete(endpointKey(e));
       }
     }
-    // An unchanged slice that can take every remaining endpoint saves a new slice: the fullest that fits.
-    if (rest.length) {
-      const fit = unchanged.filter((s) => (s.endpoints?.length ?? 0) + rest.length <= maxPerSlice).sort((a, b) => (b.endpoints?.length ?? 0) - (a.endpoints?.length ?? 0))[0];
-      if (fit) {
-        updating.push(rewrite(fit, owner, [...(fit.endpoints ?? []), ...rest]));
-        rest = [];
-      }
-    }
-    for (let i = 0; i < rest.length; i += maxPerSlice) plan.create.push(rewrite(owner.newSlice(addressType, group.ports), owner, rest.slice(i, i + maxPerSlice)));
-    plan.update.push(...updating);
+    if (!kept.length) plan.delete.push(slice);
+    else if (changed) updating.push(rewrite(slice, owner, kept));
+    else unchanged.push(slice);
   }
-  // No slice would be left: keep (or make) the placeholder instead.
-  if (owner.placeholder && plan.delete.length === existing.length && plan.create.length === 0) {
-    const keep = plan.delete.length === 1 && isPlaceholder(plan.delete[0]) && sameLabels(plan.delete[0].metadata.labels, owner.labels) && plan.delete[0].addressType === owner.addressTypes[0];
-    if (keep) plan.delete = [];
-    else plan.create.push(rewrite(owner.newSlice(owner.addressTypes[0] ?? 'IPv4', []), owner, []));
+  let rest = [...wanted.values()];
+  // Fill the slices being written anyway, fullest first.
+  for (const s of [...updating].sort((a, b) => b.endpoints!.length - a.endpoints!.length)) {
+    const room = maxPerSlice - s.endpoints!.length;
+    if (room > 0 && rest.length) {
+      s.endpoints!.push(...rest.slice(0, room));
+      rest = rest.slice(room);
+    }
   }
-  // A slice about to go is given to a slice about to be made, instead of a delete and a create.
+  // An unchanged slice that can take every remaining endpoint saves a new slice: the fullest that fits.
+  if (rest.length) {
+    const fit = unchanged.filter((s) => (s.endpoints?.length ?? 0) + rest.length <= maxPerSlice).sort((a, b) => (b.endpoints?.length ?? 0) - (a.endpoints?.length ?? 0))[0];
+    if (fit) {
+      updating.push(rewrite(fit, owner, [...(fit.endpoints ?? []), ...rest]));
+      rest = [];
+    }
+  }
+  for (let i = 0; i < rest.length; i += maxPerSlice) plan.create.push(rewrite(owner.newSlice(addressType, group.ports), owner, rest.slice(i, i + maxPerSlice)));
+  plan.update.push(...updating);
+}
+
+// No slice would be left: keep (or make) the placeholder instead.
+function keepPlaceholder(plan: SlicePlan, owner: SliceOwner, existing: EndpointSlice[]): void {
+  if (!owner.placeholder || plan.delete.length !== existing.length || plan.create.length !== 0) return;
+  const keep = plan.delete.length === 1 && isPlaceholder(plan.delete[0]) && sameLabels(plan.delete[0].metadata.labels, owner.labels) && plan.delete[0].addressType === owner.addressTypes[0];
+  if (keep) plan.delete = [];
+  else plan.create.push(rewrite(owner.newSlice(owner.addressTypes[0] ?? 'IPv4', []), owner, []));
+}
+
+// A slice about to go is given to a slice about to be made, instead of a delete and a create.
+function reuseDeleted(plan: SlicePlan): void {
   for (let i = 0; i < plan.delete.length && plan.create.length; ) {
     const gone = plan.delete[i];
     const made = plan.create[plan.create.length - 1];
@@ -129,5 +141,4 @@ export function planSlices(owner: SliceOwner, existing: EndpointSlice[], desired
     if (!metadata.annotations) delete metadata.annotations;
     plan.update.push({ ...gone, metadata, ports: made.ports, endpoints: made.endpoints });
   }
-  return plan;
 }
