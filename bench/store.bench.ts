@@ -1,11 +1,16 @@
 // Store benchmark: memory and file backend writes/s, range over 150,000 keys, watch fan-out (DESIGN §8).
 // Run: node --import tsx bench/store.bench.ts   (or: npm run bench -- store)
+// Other backends: npm run bench -- store --store jetstream[:REPLICAS] [--nats URL] [--keys N]
+//                 npm run bench -- store --store etcd:URL[,URL...] [--keys N]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore } from '../actors/apiserver/store/memory-store.ts';
 import { FileStore } from '../actors/apiserver/store/file-store.ts';
 import type { Store } from '../actors/apiserver/store/store.ts';
+import { parseStoreSpec } from '../actors/apiserver/store/open.ts';
+import { etcdFigures } from './store-etcd.ts';
+import { jetstreamFigures } from './store-jetstream.ts';
 import { median, report } from './report.ts';
 import type { Figure } from './report.ts';
 
@@ -172,4 +177,27 @@ async function fileRuns(conc: number, writes: number): Promise<number> {
   return v;
 }
 
-await main();
+/** The value of `--name VALUE` (or `--name=VALUE`) among the bench's arguments. */
+function arg(name: string): string | undefined {
+  const argv = process.argv.slice(2);
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+}
+
+/** `--store jetstream…` or `--store etcd:…`: that backend's figures instead of the memory and file phases. */
+async function remoteBackend(spec: string): Promise<void> {
+  const store = parseStoreSpec(spec);
+  const keys = arg('keys') === undefined ? undefined : Number(arg('keys'));
+  const t0 = performance.now();
+  let figures: Figure[];
+  if (store.kind === 'jetstream') figures = await jetstreamFigures({ servers: arg('nats'), replicas: store.replicas, keys, object, log });
+  else if (store.kind === 'etcd') figures = await etcdFigures({ endpoints: store.endpoints, keys, object, log });
+  else return main();
+  const ok = report(`store --store ${spec} (DESIGN §8)`, figures);
+  log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${ok ? 'all within budget' : 'SOME FIGURES MISS THEIR BUDGET'}`);
+  process.exitCode = ok ? 0 : 1;
+}
+
+const storeArg = arg('store');
+await (storeArg ? remoteBackend(storeArg) : main());
