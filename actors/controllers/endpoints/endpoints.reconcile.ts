@@ -1,6 +1,5 @@
 // The Endpoints a Service with a selector should have, from its pods (upstream
 // endpoints_controller.go syncService, without the API calls). Pure.
-import { isDeepStrictEqual } from 'node:util';
 import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from '../../../api/kinds/endpoints.ts';
 import { isPodReady } from '../../../api/kinds/pod-helpers.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
@@ -9,6 +8,7 @@ import { ipFamily } from '../../../api/validation/strings.ts';
 import { sameLabels } from '../../../api/selectors.ts';
 import { repackSubsets } from './repack-subsets.ts';
 import { findPort, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from '../shared/endpoint-pods.ts';
+import { semanticEqual } from '../shared/semantic-equal.ts';
 import { LAST_CHANGE_TRIGGER_TIME, rfc3339Nano } from '../shared/trigger-time.ts';
 
 /** Label upstream puts on the Endpoints of a headless service. */
@@ -97,8 +97,7 @@ export function truncateSubsets(subsets: EndpointSubset[]): EndpointSubset[] | u
   });
 }
 
-const plain = (v: unknown) => JSON.parse(JSON.stringify(v ?? null)) as unknown;
-const sameSubsets = (a: EndpointSubset[] | undefined, b: EndpointSubset[]) => isDeepStrictEqual(plain(a ?? []), plain(b));
+const sameSubsets = (a: EndpointSubset[] | undefined, b: EndpointSubset[]) => semanticEqual(a ?? [], b);
 
 /** Returns whether the over-capacity annotation is right for these subsets (upstream capacityAnnotationSetCorrectly). */
 function capacityAnnotationOk(ep: Endpoints): boolean {

@@ -4,9 +4,9 @@
 // first to slices being updated anyway, then into one unchanged slice that can take them all,
 // then into new slices of at most `maxPerSlice`; slices about to be deleted are reused for
 // creations; a service with no endpoints keeps one empty placeholder. Pure: no client calls.
-import { isDeepStrictEqual } from 'node:util';
 import type { Endpoint, EndpointSlice, EndpointSlicePort } from '../../../api/kinds/endpointslice.ts';
 import { sameLabels } from '../../../api/selectors.ts';
+import { semanticEqual } from '../shared/semantic-equal.ts';
 import { LAST_CHANGE_TRIGGER_TIME, rfc3339Nano } from '../shared/trigger-time.ts';
 
 /** The endpoints wanted behind one port set (upstream's endpointMeta + EndpointSet). */
@@ -33,8 +33,6 @@ export interface SlicePlan {
   delete: EndpointSlice[];
 }
 
-const plain = (v: unknown) => JSON.parse(JSON.stringify(v ?? null)) as unknown;
-
 /** Returns the key of a port set: ports sorted by name, so order does not matter (upstream's hash of endpointMeta). */
 export const portsKey = (addressType: string, ports: EndpointSlicePort[] = []): string =>
   `${addressType}|${JSON.stringify([...ports].map((p) => [p.name ?? '', p.port ?? null, p.protocol ?? 'TCP', p.appProtocol ?? '']).sort())}`;
@@ -42,8 +40,6 @@ export const portsKey = (addressType: string, ports: EndpointSlicePort[] = []): 
 /** Returns an endpoint's identity: its addresses, hostname and target (upstream hashEndpoint). */
 export const endpointKey = (e: Endpoint): string =>
   JSON.stringify([e.addresses, e.hostname ?? '', e.targetRef?.namespace ?? '', e.targetRef?.name ?? '']);
-
-const sameEndpoint = (a: Endpoint, b: Endpoint) => isDeepStrictEqual(plain(a), plain(b));
 
 /** Returns the slice with these endpoints, the owner's labels and the trigger time (a copy). */
 function rewrite(slice: EndpointSlice, owner: SliceOwner, endpoints: Endpoint[]): EndpointSlice {
@@ -88,7 +84,7 @@ function planGroup(plan: SlicePlan, owner: SliceOwner, addressType: string, grou
       const want = wanted.get(endpointKey(e));
       if (!want) changed = true;
       else {
-        if (!sameEndpoint(e, want)) changed = true;
+        if (!semanticEqual(e, want)) changed = true;
         kept.push(want);
         wanted.delete(endpointKey(e));
       }
