@@ -76,6 +76,7 @@ const UPSTREAM_TOO: Array<[RegExp, string]> = [
   [/no PriorityClass with name .* was found/, 'needs a PriorityClass that another docs step creates'],
   [/resource name may not be empty/, 'an object without metadata.name: kubectl refuses it before any request'],
   [/error converting YAML to JSON/, 'kubectl cannot parse the YAML: no request reaches any server'],
+  [/^error: unable to decode /, 'kubectl cannot decode the object (e.g. annotations given as a list): no request reaches any server'],
 ];
 
 /**
@@ -85,6 +86,7 @@ const UPSTREAM_TOO: Array<[RegExp, string]> = [
 const DOCS_REFUSED_UPSTREAM: Record<string, string> = {
   'secret/tls-auth-secret.yaml': 'placeholders in data are not base64: upstream fails to decode the Secret (400 BadRequest)',
   'access/manifest-admission-control/validating-webhook.yaml': 'caBundle "<base64-encoded-CA-bundle>" is not base64: upstream fails to decode it (400 BadRequest)',
+  'application/job/job-tmpl.yaml': 'a template: the name "process-item-$ITEM" is no RFC 1123 subdomain until the docs\' sed replaces $ITEM',
   'pods/emptydir-volume-mode.yaml': 'emptyDir.mode is no field of v1.32: strict decoding error: unknown field "spec.volumes[0].emptyDir.mode"',
   'pods/inject/envars-file-container.yaml': 'valueFrom.fileKeyRef is no field of v1.32: strict decoding error: unknown field "spec.containers[0].env[0].valueFrom.fileKeyRef"',
   'pods/storage/projected-podcertificate.yaml': 'podCertificate projections came in v1.34: strict decoding error: unknown field "spec.volumes[0].projected.sources[0].podCertificate"',
