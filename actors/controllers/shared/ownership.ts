@@ -16,12 +16,6 @@ export const newControllerRef = (owner: Owner, apiVersion: string, kind: string)
   blockOwnerDeletion: true,
 });
 
-/** Returns the `namespace/name` key of the controller of kind `kind` referenced by an object, or undefined. */
-export function controllerKeyOf(obj: Pick<KubeObject, 'metadata'>, kind: string): string | undefined {
-  const ref = controllerRefOf(obj);
-  return ref && ref.kind === kind ? `${obj.metadata.namespace}/${ref.name}` : undefined;
-}
-
 /** What a controller does with a candidate object (upstream ClaimObject). */
 export type Claim = 'own' | 'adopt' | 'release' | 'ignore';
 
