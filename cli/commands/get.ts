@@ -19,8 +19,8 @@ interface GetOptions {
   watchOnly?: boolean;
 }
 
-/** What `kubectl get all` shows (its "all" category, for the kinds kubus serves). */
-const ALL = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets', 'jobs'];
+/** What `kubectl get all` shows: upstream's "all" category in discovery order (core, apps, autoscaling, batch; each by resource name). */
+export const ALL = ['pods', 'replicationcontrollers', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets', 'horizontalpodautoscalers', 'cronjobs', 'jobs'];
 
 /** `get a,b,c` (or `all`): one table per kind that has objects, names as `kind/name`; one List for -o json|yaml. */
 async function getMany(program: Command, defs: ResourceDef[], names: string[], o: GetOptions): Promise<void> {
