@@ -55,8 +55,10 @@ function validateResourceName(name: string, field: string, errs: FieldError[]): 
 
 const str = (q: Quantity) => formatQuantity(q);
 
+type ListName = 'min' | 'max' | 'default' | 'defaultRequest' | 'maxLimitRequestRatio';
+
 /** Returns the field errors of one item's quantities against each other, per resource. */
-function validateBounds(item: LimitRangeItem, lists: Record<'min' | 'max' | 'default' | 'defaultRequest' | 'maxLimitRequestRatio', Record<string, Quantity>>, p: string, errs: FieldError[]): void {
+function validateBounds(item: LimitRangeItem, lists: Record<ListName, Record<string, Quantity>>, p: string, errs: FieldError[]): void {
   const { min, max, default: dflt, defaultRequest: dreq, maxLimitRequestRatio: ratio } = lists;
   const names = new Set(Object.values(lists).flatMap((l) => Object.keys(l)));
   for (const k of [...names].sort()) {
@@ -85,45 +87,46 @@ export function validateLimitRange(lr: LimitRange): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMeta(lr.metadata, { nameFn: nameIsDNSSubdomain, namespaced: true }, errs);
   const seen = new Set<string>();
-  (lr.spec?.limits ?? []).forEach((item, i) => {
-    const p = index('spec.limits', i);
-    const type = item.type ?? '';
-    const msgs = isQualifiedName(type);
-    for (const m of msgs) errs.push(invalidValue(child(p, 'type'), type, m));
-    if (!msgs.length && !type.includes('/') && !(LIMIT_TYPES as readonly string[]).includes(type)) errs.push(invalidValue(child(p, 'type'), type, 'must be a standard limit type or fully qualified'));
-    if (seen.has(type)) errs.push(duplicate(child(p, 'type'), type));
-    seen.add(type);
-    const container = type === 'Pod' || type === 'Container';
-    type ListName = 'min' | 'max' | 'default' | 'defaultRequest' | 'maxLimitRequestRatio';
-    const lists: Record<ListName, Record<string, Quantity>> = { min: {}, max: {}, default: {}, defaultRequest: {}, maxLimitRequestRatio: {} };
-    const read = (name: ListName) => {
-      const list = item[name] ?? {};
-      for (const k of Object.keys(list).sort()) {
-        const f = key(child(p, name), k);
-        if (container) validateContainerResourceName(k, f, errs);
-        else validateResourceName(k, f, errs);
-        try {
-          lists[name][k] = parseQuantity(list[k]);
-        } catch (e) {
-          errs.push(invalidValue(f, list[k], (e as Error).message));
-        }
-      }
-    };
-    read('max');
-    read('min');
-    if (type === 'Pod') {
-      if (Object.keys(item.default ?? {}).length) errs.push(forbiddenField(child(p, 'default'), "may not be specified when `type` is 'Pod'"));
-      if (Object.keys(item.defaultRequest ?? {}).length) errs.push(forbiddenField(child(p, 'defaultRequest'), "may not be specified when `type` is 'Pod'"));
-    } else {
-      read('default');
-      read('defaultRequest');
-    }
-    if (type === 'PersistentVolumeClaim' && !('storage' in (item.min ?? {})) && !('storage' in (item.max ?? {})))
-      errs.push(required(child(p, 'limits'), 'either minimum or maximum storage value is required, but neither was provided'));
-    read('maxLimitRequestRatio');
-    validateBounds(item, lists, p, errs);
-  });
+  (lr.spec?.limits ?? []).forEach((item, i) => validateItem(item, index('spec.limits', i), seen, errs));
   return errs;
+}
+
+// One entry of spec.limits: its type (once per range), its resource names and quantities, then their bounds.
+function validateItem(item: LimitRangeItem, p: string, seen: Set<string>, errs: FieldError[]): void {
+  const type = item.type ?? '';
+  const msgs = isQualifiedName(type);
+  for (const m of msgs) errs.push(invalidValue(child(p, 'type'), type, m));
+  if (!msgs.length && !type.includes('/') && !(LIMIT_TYPES as readonly string[]).includes(type)) errs.push(invalidValue(child(p, 'type'), type, 'must be a standard limit type or fully qualified'));
+  if (seen.has(type)) errs.push(duplicate(child(p, 'type'), type));
+  seen.add(type);
+  const container = type === 'Pod' || type === 'Container';
+  const lists: Record<ListName, Record<string, Quantity>> = { min: {}, max: {}, default: {}, defaultRequest: {}, maxLimitRequestRatio: {} };
+  const read = (name: ListName) => {
+    const list = item[name] ?? {};
+    for (const k of Object.keys(list).sort()) {
+      const f = key(child(p, name), k);
+      if (container) validateContainerResourceName(k, f, errs);
+      else validateResourceName(k, f, errs);
+      try {
+        lists[name][k] = parseQuantity(list[k]);
+      } catch (e) {
+        errs.push(invalidValue(f, list[k], (e as Error).message));
+      }
+    }
+  };
+  read('max');
+  read('min');
+  if (type === 'Pod') {
+    if (Object.keys(item.default ?? {}).length) errs.push(forbiddenField(child(p, 'default'), "may not be specified when `type` is 'Pod'"));
+    if (Object.keys(item.defaultRequest ?? {}).length) errs.push(forbiddenField(child(p, 'defaultRequest'), "may not be specified when `type` is 'Pod'"));
+  } else {
+    read('default');
+    read('defaultRequest');
+  }
+  if (type === 'PersistentVolumeClaim' && !('storage' in (item.min ?? {})) && !('storage' in (item.max ?? {})))
+    errs.push(required(child(p, 'limits'), 'either minimum or maximum storage value is required, but neither was provided'));
+  read('maxLimitRequestRatio');
+  validateBounds(item, lists, p, errs);
 }
 
 /** Returns the update-only field errors of a limit range (its spec may change). */
