@@ -1,7 +1,7 @@
 // ResourceQuota and LimitRange: validation, quota admission (403 with upstream's texts, nothing stored,
 // usage charged), LimitRanger defaults and limits, the quota controller on the virtual clock, columns
 // and describe.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { ResourceQuota } from '../api/kinds/resourcequota.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { StatusError } from '../api/status.ts';
@@ -27,6 +27,14 @@ const withResources = (name: string, requests?: Record<string, string>, limits?:
 async function quotaWithStatus(client: Awaited<ReturnType<typeof startApi>>['client'], q: KubeObject, used: Record<string, string>) {
   const made = await client.create<ResourceQuota>('resourcequotas', q);
   return client.updateStatus<ResourceQuota>('resourcequotas', { ...made, status: { hard: made.spec!.hard, used } });
+}
+
+/** An API server on a virtual clock from `at`, with the quota controller running; `run` settles a request on that clock. */
+async function withController(t: ExecutionContext, at: number) {
+  const clock = new VirtualClock(at);
+  const env = await startApi(t, { clock });
+  env.process('controller-manager').start(resourceQuotaController, 'controller/resourcequota', undefined);
+  return { clock, env, run: <R>(p: Promise<R>) => settle(clock, p) };
 }
 
 test('resourcequota - validation: quota resource names, integer counts, scopes', async (t) => {
@@ -130,10 +138,7 @@ test('resourcequota - limit ranges: container defaults with the annotation, then
 });
 
 test('resourcequota - controller: status.hard from spec, used recomputed as pods come and end', async (t) => {
-  const clock = new VirtualClock(Date.UTC(2026, 11, 5, 1, 0, 0));
-  const env = await startApi(t, { clock });
-  const run = <R>(p: Promise<R>) => settle(clock, p);
-  env.process('controller-manager').start(resourceQuotaController, 'controller/resourcequota', undefined);
+  const { clock, env, run } = await withController(t, Date.UTC(2026, 11, 5, 1, 0, 0));
   const get = () => run(env.client.get<ResourceQuota>('resourcequotas', 'q', { namespace: NS }));
   await run(env.client.create('resourcequotas', quota('q', { pods: '3', 'requests.cpu': '2', 'count/configmaps': '5' })));
   await clock.advance(1_000);
@@ -225,10 +230,7 @@ test('resourcequota - limit ranges: a claim outside the PersistentVolumeClaim bo
 });
 
 test('resourcequota - quotas count themselves: a namespace limited to one quota refuses a second, and the controller counts the first', async (t) => {
-  const clock = new VirtualClock(Date.UTC(2026, 11, 5, 2, 0, 0));
-  const env = await startApi(t, { clock });
-  const run = <R>(p: Promise<R>) => settle(clock, p);
-  env.process('controller-manager').start(resourceQuotaController, 'controller/resourcequota', undefined);
+  const { clock, env, run } = await withController(t, Date.UTC(2026, 11, 5, 2, 0, 0));
   await run(env.client.create('resourcequotas', quota('only', { resourcequotas: '1' })));
   await clock.advance(1_000);
   t.deepEqual((await run(env.client.get<ResourceQuota>('resourcequotas', 'only', { namespace: NS }))).status?.used, { resourcequotas: '1' });
