@@ -91,6 +91,7 @@ const DOCS_REFUSED_UPSTREAM: Record<string, string> = {
   'pods/inject/envars-file-container.yaml': 'valueFrom.fileKeyRef is no field of v1.32: strict decoding error: unknown field "spec.containers[0].env[0].valueFrom.fileKeyRef"',
   'pods/storage/projected-podcertificate.yaml': 'podCertificate projections came in v1.34: strict decoding error: unknown field "spec.volumes[0].projected.sources[0].podCertificate"',
   'pods/restart-policy/restart-all-containers.yaml': 'restartPolicyRules is no field of v1.32: strict decoding error: unknown field "spec.initContainers[1].restartPolicyRules"',
+  'pods/pod-with-node-affinity.yaml': 'requiredDuringSchedulingIgnoredDuringExecution is written as a list: upstream cannot decode it into a NodeSelector (400 BadRequest)',
   'pods/pod-with-numeric-toleration.yaml': 'toleration operator Gt needs TaintTolerationComparisonOperators (v1.35 alpha): v1.32 supports only Equal and Exists',
   'pods/security/seccomp/fields.yaml': 'spec.ephemeralContainers: Forbidden: cannot be set on create (ValidatePodCreate)',
   'storage/test-crd.yaml': 'caBundle is not base64, conversionReviewVersions sits outside webhook, and the names are not lower case: upstream refuses it too',
