@@ -16,7 +16,7 @@ import { seededRng } from '../bus/random.ts';
 import { silentLogger } from '../bus/types.ts';
 import { Host } from '../runtime/host.ts';
 import { startApi, type ApiEnv } from './helpers/api.ts';
-import { settle } from './helpers/wait.ts';
+import { advanceUntil, settle } from './helpers/wait.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const NS = 'default';
@@ -36,13 +36,7 @@ async function sim(t: ExecutionContext): Promise<Sim> {
   host.start(disruptionController, 'controller/disruption', undefined);
   host.start(replicationControllerController, 'controller/replicationcontroller', undefined);
   const run = <R>(p: Promise<R>): Promise<R> => settle(clock, p);
-  const until = async (what: string, ok: () => Promise<boolean>, withinMs = 60_000) => {
-    const deadline = clock.now() + withinMs;
-    while (!(await ok())) {
-      if (clock.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await clock.advance(100);
-    }
-  };
+  const until = (what: string, ok: () => Promise<boolean>, withinMs = 60_000) => advanceUntil(clock, ok, what, { withinMs });
   await clock.advance(100);
   return { clock, env, run, until, pdb: () => run(env.client.get<PodDisruptionBudget>('poddisruptionbudgets', 'web', { namespace: NS })) };
 }

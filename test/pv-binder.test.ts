@@ -7,7 +7,7 @@ import { persistentVolumeController } from '../actors/controllers/persistentvolu
 import { pvcProtectionController } from '../actors/controllers/volume-protection/pvc-protection.controller.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { startApi } from './helpers/api.ts';
-import { settle } from './helpers/wait.ts';
+import { advanceUntil, settle } from './helpers/wait.ts';
 
 async function cluster(t: ExecutionContext) {
   const clock = new VirtualClock(Date.UTC(2026, 10, 23, 10, 0, 0));
@@ -18,13 +18,7 @@ async function cluster(t: ExecutionContext) {
   cm.start(pvcProtectionController, 'controller/pvc-protection', undefined);
   await clock.advance(1_000);
   const api = env.client;
-  const until = async (pred: () => Promise<boolean>, what: string, withinMs = 30_000) => {
-    const end = clock.now() + withinMs;
-    while (!(await pred())) {
-      if (clock.now() > end) throw new Error(`not within ${withinMs} ms: ${what}`);
-      await clock.advance(500);
-    }
-  };
+  const until = (pred: () => Promise<boolean>, what: string, withinMs = 30_000) => advanceUntil(clock, pred, what, { withinMs, stepMs: 500 });
   const claim = (name: string) => run(api.get<PersistentVolumeClaim>('persistentvolumeclaims', name, { namespace: 'default' }));
   const volume = (name: string) => run(api.get<PersistentVolume>('persistentvolumes', name));
   const events = async (name: string) =>

@@ -33,3 +33,17 @@ export async function settle<T>(clock: { now(): number; runUntil(done: () => boo
   await clock.runUntil(() => done, clock.now() + withinMs);
   return p;
 }
+
+/** Advances a virtual clock in `stepMs` steps until `cond()` holds; throws after `withinMs` of virtual time. */
+export async function advanceUntil(
+  clock: { now(): number; advance(ms: number): Promise<unknown> },
+  cond: () => Promise<boolean>,
+  what: string,
+  { withinMs = 60_000, stepMs = 100 }: { withinMs?: number; stepMs?: number } = {},
+): Promise<void> {
+  const deadline = clock.now() + withinMs;
+  while (!(await cond())) {
+    if (clock.now() > deadline) throw new Error(`timed out after ${withinMs} ms of virtual time waiting for ${what}`);
+    await clock.advance(stepMs);
+  }
+}
