@@ -94,6 +94,7 @@ const DOCS_REFUSED_UPSTREAM: Record<string, string> = {
   'pods/pod-with-node-affinity.yaml': 'requiredDuringSchedulingIgnoredDuringExecution is written as a list: upstream cannot decode it into a NodeSelector (400 BadRequest)',
   'pods/pod-with-numeric-toleration.yaml': 'toleration operator Gt needs TaintTolerationComparisonOperators (v1.35 alpha): v1.32 supports only Equal and Exists',
   'pods/security/seccomp/fields.yaml': 'spec.ephemeralContainers: Forbidden: cannot be set on create (ValidatePodCreate)',
+  'service/networking/dual-stack-ipv6-lb-svc.yaml': 'spec.ipFamily was removed in v1.20: strict decoding error: unknown field "spec.ipFamily"',
   'storage/test-crd.yaml': 'caBundle is not base64, conversionReviewVersions sits outside webhook, and the names are not lower case: upstream refuses it too',
 };
 
