@@ -4,13 +4,12 @@
 // and deleted. Terminal, pending and already-deleting pods ignore budgets.
 import { isPodReady } from '../../api/kinds/pod-helpers.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
-import { withDisruptionAllowedCondition, type PodDisruptionBudget, type PodDisruptionBudgetStatus } from '../../api/kinds/poddisruptionbudget.ts';
+import { pdbSelects, withDisruptionAllowedCondition, type PodDisruptionBudget, type PodDisruptionBudgetStatus } from '../../api/kinds/poddisruptionbudget.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { rfc3339 } from '../../api/names.ts';
 import type { ApiRequest, DeleteOptions } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { resourceFor } from '../../api/resources.ts';
-import { labelSelectorMatcher } from '../../api/selectors.ts';
 import { conflict, forbidden, internalError, isConflict, MODIFIED_MESSAGE, StatusError, type Status } from '../../api/status.ts';
 import type { ServerContext } from './context.ts';
 import { remove } from './deletion.ts';
@@ -38,12 +37,7 @@ function budgetsOf(ctx: ServerContext, pdbDef: ResourceDef, pod: Pod): PodDisrup
   const out: PodDisruptionBudget[] = [];
   for (const kv of ctx.store.range(resourcePrefix(pdbDef, pod.metadata.namespace)).kvs) {
     const pdb = fromKV(kv) as PodDisruptionBudget;
-    if (!pdb.spec?.selector) continue;
-    try {
-      if (labelSelectorMatcher(pdb.spec.selector)(pod.metadata.labels)) out.push(pdb);
-    } catch {
-      // An invalid selector matches nothing, as upstream's LabelSelectorAsSelector error.
-    }
+    if (pdbSelects(pdb, pod.metadata.labels)) out.push(pdb);
   }
   return out;
 }

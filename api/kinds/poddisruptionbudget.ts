@@ -2,6 +2,7 @@
 // DisruptionAllowed condition helpers the disruption controller and the eviction subresource share.
 import { Type, type Static } from '@sinclair/typebox';
 import { LabelSelector, objectSchema } from '../meta.ts';
+import { labelSelectorMatcher, type Labels } from '../selectors.ts';
 import { GoRepr, invalidValue, nonNegative, notSupported, type FieldError } from '../validation/field.ts';
 import { validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { nameIsPathSegment } from '../validation/strings.ts';
@@ -118,4 +119,13 @@ export function withDisruptionAllowedCondition(st: PodDisruptionBudgetStatus, no
     observedGeneration: st.observedGeneration ?? 0,
   };
   return { ...st, conditions: setStatusCondition(st.conditions ?? [], cond, now) };
+}
+
+/** Returns whether a budget selects a pod with these labels (policy/v1): a nil or malformed selector selects none, an empty one every pod. */
+export function pdbSelects(pdb: PodDisruptionBudget, labels: Labels): boolean {
+  try {
+    return labelSelectorMatcher(pdb.spec?.selector)(labels);
+  } catch {
+    return false;
+  }
 }

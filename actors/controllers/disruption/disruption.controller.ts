@@ -3,9 +3,8 @@
 // not recently evicted), needed healthy, disruptions allowed — so the eviction subresource can decide.
 // A failed sync leaves the budget allowing nothing (DisruptionAllowed False, SyncFailed).
 import type { Pod } from '../../../api/kinds/pod.ts';
-import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from '../../../api/kinds/poddisruptionbudget.ts';
+import { pdbSelects, type PodDisruptionBudget, type PodDisruptionBudgetStatus } from '../../../api/kinds/poddisruptionbudget.ts';
 import type { KubeObject, LabelSelector } from '../../../api/meta.ts';
-import { labelSelectorMatcher } from '../../../api/selectors.ts';
 import { isConflict } from '../../../api/status.ts';
 import { NAMESPACE_INDEX, namespaceIndexers } from '../../../bus/indexers.ts';
 import { keyOf } from '../../../bus/informer.ts';
@@ -18,16 +17,7 @@ type Ctx = ControllerContext<undefined>;
 /** The workload caches the finders read; their changes wake nothing (upstream registers no handlers on them). */
 export const SCALE_SOURCES = ['replicasets', 'deployments', 'statefulsets', 'replicationcontrollers'];
 
-/** Returns whether a budget's selector selects the pod: a nil selector selects nothing, an empty one every pod (policy/v1). */
-function selects(pdb: PodDisruptionBudget, pod: KubeObject): boolean {
-  const sel = pdb.spec?.selector;
-  if (!sel) return false;
-  try {
-    return labelSelectorMatcher(sel)(pod.metadata.labels);
-  } catch {
-    return false;
-  }
-}
+const selects = (pdb: PodDisruptionBudget, pod: KubeObject): boolean => pdbSelects(pdb, pod.metadata.labels);
 
 /** Returns the keys of the budgets in the pod's namespace that select it. */
 const budgetKeys = (pod: KubeObject, ctx: Ctx): string[] =>
