@@ -34,7 +34,7 @@ function containerdPid(dir: string): number | undefined {
   return undefined;
 }
 
-test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code; no CNI config: node NotReady with upstream's network message, a pod-network pod waits (NetworkNotReady), a conflist makes it Ready; containerd killed and restarted at once: still Ready; not answering for 30 s: NotReady, then Ready', async (t) => {
+test('e2e containerd - a node process runs hostNetwork busybox pods through CRI: Running, kubectl logs and exec, deleted; an httpd Ready by its httpGet probe; one exiting 3 fails with its code; no CNI config: node NotReady with the upstream network message, a pod-network pod waits (NetworkNotReady), a conflist makes it Ready; containerd killed and restarted at once: still Ready; not answering for 30 s: NotReady, then Ready', async (t) => {
   const { home, name, node, kubectl } = await startContainerdCluster(t, 'cri-e2e', 'apiserver,scheduler,gateway');
   await waitFor(async () => (await kubectl(['get', 'node', name, '-o', 'jsonpath={.status.nodeInfo.containerRuntimeVersion}'])).stdout.startsWith('containerd://'), 'the node reports containerd', 30_000, 200);
   const pod = {
