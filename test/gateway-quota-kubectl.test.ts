@@ -6,6 +6,7 @@ import { resourceQuotaController } from '../actors/controllers/resourcequota/res
 import type { ResourceQuota } from '../api/kinds/resourcequota.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { describe as describeObj } from '../cli/printers/describe.ts';
+import { pod } from './helpers/api.ts';
 import { startGateway } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -14,7 +15,6 @@ const limits = {
   apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits', namespace: 'default' },
   spec: { limits: [{ type: 'Container', max: { cpu: '1' }, default: { cpu: '500m', memory: '256Mi' }, defaultRequest: { cpu: '250m' } }, { type: 'Pod', max: { memory: '1Gi' } }] },
 };
-const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
 
 test('gateway quota kubectl - describe quota and limitrange as kubectl prints them; a pod over the quota is refused with upstream\'s text', async (t) => {
   const g = await startGateway(t);
