@@ -45,6 +45,8 @@ test('gateway - discovery: /api, /apis, resource lists with verbs, short names, 
   t.like(byName.get('pods/status'), { kind: 'Pod', verbs: ['get', 'patch', 'update'] });
   t.like(byName.get('nodes'), { namespaced: false });
   t.is(byName.get('configmaps').categories, undefined);
+  t.deepEqual(core.body.resources.slice(0, 3).map((r: { name: string }) => r.name), ['bindings', 'configmaps', 'endpoints'], 'resources and subresources by name, as upstream');
+  t.deepEqual(core.body.resources.filter((r: { name: string }) => r.name.startsWith('pods/')).map((r: { name: string }) => r.name), ['pods/attach', 'pods/binding', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/status']);
   const apps = new Map<string, any>((await json(g, '/apis/apps/v1')).body.resources.map((r: { name: string }) => [r.name, r]));
   t.like(apps.get('deployments/scale'), { kind: 'Scale', group: 'autoscaling', version: 'v1' });
   t.like(apps.get('deployments'), { categories: ['all'], shortNames: ['deploy'] });
@@ -61,11 +63,15 @@ test('gateway - aggregated discovery (apidiscovery.k8s.io/v2) when Accept asks f
   t.like(apps.versions[0], { version: 'v1', freshness: 'Current' });
   const deployments = apps.versions[0].resources.find((r: { resource: string }) => r.resource === 'deployments');
   t.like(deployments, { responseKind: { group: 'apps', version: 'v1', kind: 'Deployment' }, scope: 'Namespaced', singularResource: 'deployment', shortNames: ['deploy'], categories: ['all'] });
-  t.deepEqual(deployments.subresources.map((s: { subresource: string }) => s.subresource), ['status', 'scale']);
-  t.like(deployments.subresources[1], { responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' } });
+  t.deepEqual(deployments.subresources.map((s: { subresource: string }) => s.subresource), ['scale', 'status']);
+  t.like(deployments.subresources[0], { responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' } });
+  // Each version's resources by name, as upstream registers them.
+  const names = apps.versions[0].resources.map((r: { resource: string }) => r.resource);
+  t.deepEqual(names, names.toSorted());
   const core = await json(g, '/api', { headers: { Accept: accept } });
   t.is(core.body.items.length, 1);
   t.like(core.body.items[0].versions[0].resources.find((r: { resource: string }) => r.resource === 'nodes'), { scope: 'Cluster', responseKind: { group: '', kind: 'Node' } });
+  t.deepEqual(core.body.items[0].versions[0].resources.slice(0, 3).map((r: { resource: string }) => r.resource), ['bindings', 'configmaps', 'endpoints']);
   t.is((await json(g, '/apis')).body.kind, 'APIGroupList', 'without the Accept: the legacy format');
 });
 

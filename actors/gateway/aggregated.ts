@@ -27,7 +27,8 @@ function resource(d: ResourceDef) {
     ...(categories ? { categories } : {}),
     ...(subresourcesOf(d).length
       ? {
-          subresources: subresourcesOf(d).map((s) => ({
+          // By name, as upstream's paths are registered (deployments/scale before deployments/status).
+          subresources: subresourcesOf(d).toSorted((a, b) => (a.name < b.name ? -1 : 1)).map((s) => ({
             subresource: s.name,
             responseKind: { group: s.group ?? d.group, version: s.version ?? d.version, kind: s.kind },
             verbs: s.verbs,

@@ -37,10 +37,17 @@ export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: str
   return out;
 }
 
-/** Returns the group/versions served: '' is the core group (v1 at /api/v1). */
+/** Orders by name as upstream's API installer registers a group-version's paths (sorted), which discovery keeps. */
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Returns the group/versions served: '' is the core group (v1 at /api/v1); in a group, versions in table order, each version's resources by name. */
 export function groups(): Map<string, ResourceDef[]> {
   const m = new Map<string, ResourceDef[]>();
   for (const d of servedResources()) m.set(d.group, [...(m.get(d.group) ?? []), d]);
+  for (const [g, defs] of m) {
+    const versions = [...new Set(defs.map((d) => d.version))];
+    m.set(g, defs.toSorted((a, b) => versions.indexOf(a.version) - versions.indexOf(b.version) || byName(a.plural, b.plural)));
+  }
   return m;
 }
 
@@ -80,7 +87,7 @@ export function apiGroupDoc(group: string) {
 /** /api/v1 or /apis/<group>/<version>: the resources and subresources of one group/version. */
 export function apiResourceList(group: string, version: string) {
   const defs = servedResources().filter((d) => d.group === group && d.version === version);
-  const resources: unknown[] = [];
+  const resources: Array<{ name: string; [field: string]: unknown }> = [];
   for (const d of defs) {
     resources.push({
       name: d.plural,
@@ -94,6 +101,7 @@ export function apiResourceList(group: string, version: string) {
     for (const s of subresourcesOf(d))
       resources.push({ name: `${d.plural}/${s.name}`, singularName: '', namespaced: d.namespaced, kind: s.kind, verbs: s.verbs, ...(s.group ? { group: s.group, version: s.version } : {}) });
   }
+  resources.sort((a, b) => byName(a.name, b.name));
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
 
