@@ -117,6 +117,16 @@ export const quantityOf = (value: number | bigint, format: QuantityFormat = 'Dec
 /** Returns a DecimalSI quantity of `milli` milli-units (e.g. CPU millicores). */
 export const milliQuantity = (milli: number | bigint): Quantity => ({ nanos: BigInt(milli) * 1_000_000n, format: 'DecimalSI' });
 
+/** Returns the quantity `input` spells, or undefined when it spells none (a value that never passed validation). */
+export function tryParseQuantity(input: unknown): Quantity | undefined {
+  if (typeof input !== 'string' && typeof input !== 'number') return undefined;
+  try {
+    return parseQuantity(input);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Returns the sum of two quantities, keeping the first one's format. */
 export const addQuantities = (a: Quantity, b: Quantity): Quantity => ({ nanos: a.nanos + b.nanos, format: a.format });
 

@@ -6,7 +6,7 @@ import { qosClass } from './kinds/pod-helpers.ts';
 import type { Pod } from './kinds/pod.ts';
 import type { ResourceQuota } from './kinds/resourcequota.ts';
 import type { KubeObject } from './meta.ts';
-import { addQuantities, compareQuantities, formatQuantity, parseQuantity, type Quantity } from './quantity.ts';
+import { addQuantities, compareQuantities, formatQuantity, parseQuantity, tryParseQuantity, type Quantity } from './quantity.ts';
 
 /** Amounts per resource name (`pods`, `requests.cpu`, `count/deployments.apps` …). */
 export type Usage = Map<string, Quantity>;
@@ -18,11 +18,8 @@ const zero = (): Quantity => parseQuantity(0);
 export function usageOf(list: Record<string, unknown> | undefined): Usage {
   const out: Usage = new Map();
   for (const [k, v] of Object.entries(list ?? {})) {
-    try {
-      out.set(k, parseQuantity(v as string | number));
-    } catch {
-      // skipped: see above
-    }
+    const q = tryParseQuantity(v);
+    if (q) out.set(k, q);
   }
   return out;
 }

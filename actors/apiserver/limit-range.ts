@@ -6,7 +6,7 @@ import type { Container } from '../../api/kinds/container.ts';
 import type { LimitRange, LimitRangeItem } from '../../api/kinds/limitrange.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
 import type { KubeObject } from '../../api/meta.ts';
-import { formatQuantity, milliValue, parseQuantity, type Quantity } from '../../api/quantity.ts';
+import { formatQuantity, milliValue, tryParseQuantity, type Quantity } from '../../api/quantity.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { forbidden } from '../../api/status.ts';
 import { qualified, type ServerContext } from './context.ts';
@@ -59,15 +59,7 @@ export function applyLimitRangeDefaults(ctx: ServerContext, pod: KubeObject): vo
   }
 }
 
-const parse = (list: ResourceList | undefined, k: string): Quantity | undefined => {
-  const v = list?.[k];
-  if (v === undefined) return undefined;
-  try {
-    return parseQuantity(v);
-  } catch {
-    return undefined;
-  }
-};
+const parse = (list: ResourceList | undefined, k: string): Quantity | undefined => tryParseQuantity(list?.[k]);
 const text = formatQuantity;
 
 /** Checks request and limit against one bound kind; pushes upstream's message when they break it. */

@@ -2,24 +2,17 @@
 // persistentvolume/util): pre-bound first, else the smallest Available volume of the claim's class
 // with its access modes, selector, volume mode and (given a node) node affinity. Shared by the PV
 // binder and the scheduler's VolumeBinding plugin.
-import { compareQuantities, parseQuantity, type Quantity } from '../quantity.ts';
+import { compareQuantities, tryParseQuantity, type Quantity } from '../quantity.ts';
 import { labelSelectorMatcher } from '../selectors.ts';
 import type { Node } from './node.ts';
 import { nodeSelectorTermMatches } from './scheduling.ts';
 import { claimClass, claimRequest, volumeCapacity, type PersistentVolume, type PersistentVolumeClaim } from './storage.ts';
 
-function quantity(v: string | number): Quantity | undefined {
-  try {
-    return parseQuantity(v);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Parsed capacities of volume objects seen (cache objects are replaced, never changed, on update): matching a claim reads every volume. */
 const capacities = new WeakMap<PersistentVolume, Quantity | undefined>();
 function capacityOf(pv: PersistentVolume): Quantity | undefined {
-  if (!capacities.has(pv)) capacities.set(pv, quantity(volumeCapacity(pv)));
+  if (!capacities.has(pv)) capacities.set(pv, tryParseQuantity(volumeCapacity(pv)));
   return capacities.get(pv);
 }
 
@@ -52,7 +45,7 @@ export interface MatchOptions {
 
 /** Returns the volume a claim should bind to, or undefined. */
 export function findMatchingVolume(pvc: PersistentVolumeClaim, volumes: Iterable<PersistentVolume>, opts: MatchOptions = {}): PersistentVolume | undefined {
-  const want = quantity(claimRequest(pvc));
+  const want = tryParseQuantity(claimRequest(pvc));
   if (!want) return undefined;
   const cls = claimClass(pvc);
   const mode = pvc.spec?.volumeMode ?? 'Filesystem';
