@@ -8,6 +8,7 @@ import {
   formatQuantity,
   milliQuantity,
   parseQuantity,
+  tryParseQuantity,
   QUANTITY_FORMAT_ERROR,
   QUANTITY_SUFFIX_ERROR,
   quantityError,
@@ -119,4 +120,10 @@ test('api - parsing never throws anything but a QuantityError (property)', (t) =
     }),
   );
   t.pass();
+});
+
+test('api - tryParseQuantity: the quantity a string or number spells, undefined for anything else', (t) => {
+  t.is(formatQuantity(tryParseQuantity('1.5Gi')!), '1536Mi');
+  t.is(formatQuantity(tryParseQuantity(2)!), '2');
+  for (const bad of ['1.5.5', 'ten', '', undefined, null, {}, true]) t.is(tryParseQuantity(bad), undefined, String(bad));
 });
