@@ -35,6 +35,9 @@ test('gateway - discovery: /api, /apis, resource lists with verbs, short names, 
   t.deepEqual((await json(g, '/api')).body.versions, ['v1']);
   const groups = (await json(g, '/apis')).body.groups.map((x: { name: string }) => x.name);
   t.true(groups.includes('apps') && groups.includes('batch') && groups.includes('coordination.k8s.io'));
+  // In upstream's group priority order (apps first, flowcontrol last; equal priorities by name).
+  const known = ['apps', 'autoscaling', 'batch', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'flowcontrol.apiserver.k8s.io'];
+  t.deepEqual(groups.filter((x: string) => known.includes(x)), known);
   t.like((await json(g, '/apis/apps')).body, { kind: 'APIGroup', name: 'apps', preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } });
   // kubectl asks for aggregated discovery first; plain application/json makes it fall back to this format.
   const core = await json(g, '/api/v1', { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });

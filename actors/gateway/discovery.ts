@@ -37,6 +37,18 @@ export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: str
   return out;
 }
 
+/**
+ * Upstream's group priorities (kube-apiserver's apiVersionPriorities, GroupPriorityMinimum): /apis lists groups
+ * by them, highest first, ties by name; a CRD's group gets 1000 (crdregistration).
+ */
+const GROUP_PRIORITY: Record<string, number> = {
+  '': 18000, apps: 17800, 'events.k8s.io': 17750, 'authentication.k8s.io': 17700, 'authorization.k8s.io': 17600, autoscaling: 17500, batch: 17400,
+  'certificates.k8s.io': 17300, 'networking.k8s.io': 17200, policy: 17100, 'rbac.authorization.k8s.io': 17000, 'storage.k8s.io': 16800,
+  'apiextensions.k8s.io': 16700, 'admissionregistration.k8s.io': 16700, 'scheduling.k8s.io': 16600, 'coordination.k8s.io': 16500, 'node.k8s.io': 16300,
+  'discovery.k8s.io': 16200, 'flowcontrol.apiserver.k8s.io': 16100, 'resource.k8s.io': 15900,
+};
+const CRD_GROUP_PRIORITY = 1000;
+
 /** Orders by name as upstream's API installer registers a group-version's paths (sorted), which discovery keeps. */
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -48,7 +60,8 @@ export function groups(): Map<string, ResourceDef[]> {
     const versions = [...new Set(defs.map((d) => d.version))];
     m.set(g, defs.toSorted((a, b) => versions.indexOf(a.version) - versions.indexOf(b.version) || byName(a.plural, b.plural)));
   }
-  return m;
+  const priority = (g: string) => GROUP_PRIORITY[g] ?? CRD_GROUP_PRIORITY;
+  return new Map([...m].sort(([a], [b]) => priority(b) - priority(a) || byName(a, b)));
 }
 
 /** Returns the resource def served at a group/version and plural, if any. */
