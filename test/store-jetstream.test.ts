@@ -12,6 +12,8 @@ import { JetStreamStore } from '../actors/apiserver/store/jetstream-store.ts';
 import { StoreFailedError, StoreSpecError, StoreUnavailableError } from '../actors/apiserver/store/errors.ts';
 import { openStore, parseStoreSpec } from '../actors/apiserver/store/open.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
+import { startControlPlane } from '../runtime/control-plane.ts';
+import { silentLogger } from '../bus/types.ts';
 import { collect, freshStream, jetstreamUrl, stopJetStreamServer } from './fixtures/store-helpers.ts';
 import { natsServer } from './helpers/nats.ts';
 import { freePort } from './helpers/containerd-node.ts';
@@ -132,7 +134,7 @@ test('jetstream store - unreachable NATS, or NATS without JetStream, is one line
   const plain = await natsServer(t);
   const e2 = await t.throwsAsync(openStore({ kind: 'jetstream', replicas: 1 }, { nats: plain.url }), { instanceOf: StoreUnavailableError });
   t.regex(e2!.message, /has no JetStream .*run nats-server with -js/);
-  const e3 = await t.throwsAsync(openStore({ kind: 'jetstream', replicas: 3 }, { nats: await jetstreamUrl() }), { instanceOf: StoreUnavailableError });
+  const e3 = await t.throwsAsync(JetStreamStore.open({ servers: await jetstreamUrl(), stream: freshStream(), replicas: 3 }), { instanceOf: StoreUnavailableError });
   t.regex(e3!.message, /could not be set up/);
 });
 
@@ -174,4 +176,20 @@ test('jetstream store - R3 on a 3-server cluster keeps serving writes when one s
   const other = await openWhenElected(t, servers.slice(1).map((s) => s.url).join(','), stream);
   t.is(other.revision, 11);
   t.deepEqual(other.range('/r3/').kvs.length, 11);
+});
+
+test('jetstream store - a control plane with store jetstream keeps its state in the stream across a restart', async (t) => {
+  const nats = await jetstreamUrl();
+  const start = () => startControlPlane({ nats, actors: ['apiserver'], store: { kind: 'jetstream', replicas: 1 }, log: silentLogger });
+  const first = await start();
+  t.teardown(() => first.stop());
+  t.true(first.store instanceof JetStreamStore);
+  const before = first.store!.range('/registry/namespaces/');
+  t.true(before.kvs.some((kv) => kv.key.endsWith('/kube-system')));
+  t.deepEqual((await streamState('KUBUS_STORE')).last, before.revision);
+  await first.stop();
+  const second = await start();
+  t.teardown(() => second.stop());
+  // The same objects at the same revisions, read back from the stream (nothing re-created).
+  t.deepEqual(second.store!.range('/registry/namespaces/', { revision: before.revision }), before);
 });
