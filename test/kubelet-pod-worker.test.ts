@@ -195,3 +195,39 @@ test('pod worker - a hostNetwork pod starts while the pod network is not ready',
   const w = worker(t, pod, { networkError: NETWORK_ERROR });
   t.deepEqual(types(w.cmds), ['sandbox.run', 'status']);
 });
+
+test('pod worker - a start error other than a pull (CreateContainerConfigError) is retried every 10 s, without stepping the crash-loop backoff', async (t) => {
+  const w = worker(t);
+  w.send({ type: 'sandbox.ready', id: 'sb-1', ip: '10.244.0.5' });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    w.send({ type: 'container.failed', name: 'c', attempt: 0, reason: 'CreateContainerConfigError', message: 'configmap "x" not found' });
+    const starts = w.cmds.filter((c) => c.type === 'container.start').length;
+    await w.clock.advance(9_999);
+    t.is(w.cmds.filter((c) => c.type === 'container.start').length, starts, 'not before 10 s');
+    await w.clock.advance(1);
+    t.is(w.cmds.filter((c) => c.type === 'container.start').length, starts + 1, `retry ${attempt + 1} after 10 s`);
+  }
+  t.is(w.actor.getSnapshot().context.ctrs[0].backoff, undefined, 'the crash-loop entry is untouched');
+});
+
+test('pod worker - the image pull backoff is per image: 10 s, 20 s for one image, 10 s again for the next', async (t) => {
+  const w = worker(t);
+  w.send({ type: 'sandbox.ready', id: 'sb-1', ip: '10.244.0.5' });
+  /** Fails the pull under way; returns the ms until the next container.start. */
+  const failAndWait = async () => {
+    w.send({ type: 'container.failed', name: 'c', attempt: 0, reason: 'ErrImagePull', message: 'not found' });
+    const starts = w.cmds.filter((c) => c.type === 'container.start').length;
+    let ms = 0;
+    while (w.cmds.filter((c) => c.type === 'container.start').length === starts && ms < 600_000) {
+      await w.clock.advance(1_000);
+      ms += 1_000;
+    }
+    return ms;
+  };
+  t.is(await failAndWait(), 10_000);
+  t.is(await failAndWait(), 20_000);
+  const pod = basePod();
+  pod.spec.containers[0].image = 'nginx:1.28';
+  w.send({ type: 'pod.updated', pod });
+  t.is(await failAndWait(), 10_000, 'another image: its own backoff');
+});
