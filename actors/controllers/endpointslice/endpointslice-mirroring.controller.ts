@@ -6,10 +6,11 @@
 import { LABEL_MANAGED_BY, type EndpointSlice } from '../../../api/kinds/endpointslice.ts';
 import type { Endpoints } from '../../../api/kinds/endpoints.ts';
 import type { Service } from '../../../api/kinds/service.ts';
-import { SERVICE_NAME_INDEX, serviceNameIndexers } from '../../../bus/indexers.ts';
+import { SERVICE_NAME_INDEX } from '../../../bus/indexers.ts';
 import { CacheFence } from '../shared/cache-fence.ts';
 import { defineController } from '../../lib/controller.ts';
 import { desiredFromEndpoints, endpointsTriggerTime, MAX_ENDPOINTS_PER_SUBSET, MIRRORING_CONTROLLER_NAME, mirroredLabels, newMirroredSlice, shouldMirror } from './mirroring.reconcile.ts';
+import { managedSlicesWatch } from './slice-ownership.ts';
 import { planSlices, type SlicePlan } from './slices.plan.ts';
 import { writeSlices } from './slices.write.ts';
 
@@ -21,11 +22,7 @@ export const endpointSliceMirroringController = defineController<void, CacheFenc
   watches: [
     { resource: 'endpoints' },
     { resource: 'services' },
-    {
-      resource: 'endpointslices',
-      indexers: serviceNameIndexers,
-      keys: (s) => (s.metadata.labels?.[LABEL_MANAGED_BY] === MIRRORING_CONTROLLER_NAME ? [`${s.metadata.namespace}/${s.metadata.labels['kubernetes.io/service-name']}`] : []),
-    },
+    managedSlicesWatch(MIRRORING_CONTROLLER_NAME),
   ],
   init: () => new CacheFence(),
   async reconcile(key, ctx) {

@@ -5,12 +5,13 @@
 import { LABEL_MANAGED_BY, type EndpointSlice } from '../../../api/kinds/endpointslice.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { Service } from '../../../api/kinds/service.ts';
-import { NAMESPACE_INDEX, namespaceIndexers, SERVICE_NAME_INDEX, serviceNameIndexers } from '../../../bus/indexers.ts';
+import { NAMESPACE_INDEX, namespaceIndexers, SERVICE_NAME_INDEX } from '../../../bus/indexers.ts';
 import { CacheFence } from '../shared/cache-fence.ts';
 import { podsByService, selects } from '../shared/pod-services.ts';
 import { TriggerTimeTracker } from '../shared/trigger-time.ts';
 import { defineController } from '../../lib/controller.ts';
 import { addressTypesOf, CONTROLLER_NAME, desiredFromPods, MAX_ENDPOINTS_PER_SLICE, newServiceSlice, sliceLabels, ZONE_LABEL } from './endpointslice.reconcile.ts';
+import { managedSlicesWatch } from './slice-ownership.ts';
 import { writeSlices } from './slices.write.ts';
 import { planSlices } from './slices.plan.ts';
 
@@ -36,11 +37,7 @@ export const endpointSliceController = defineController<EndpointSliceControllerI
     { resource: 'services', indexers: namespaceIndexers },
     podsByService,
     // A slice of ours changed or went (by hand, or the cache caught up): look at its service again.
-    {
-      resource: 'endpointslices',
-      indexers: serviceNameIndexers,
-      keys: (s) => (s.metadata.labels?.[LABEL_MANAGED_BY] === CONTROLLER_NAME ? [`${s.metadata.namespace}/${s.metadata.labels['kubernetes.io/service-name']}`] : []),
-    },
+    managedSlicesWatch(CONTROLLER_NAME),
     // Nodes are read for their zone; a pod on a node not yet seen is retried.
     { resource: 'nodes', keys: () => [] },
   ],

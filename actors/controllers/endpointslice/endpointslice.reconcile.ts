@@ -1,12 +1,13 @@
 // The EndpointSlices a Service with a selector should have, from its pods (upstream
 // staging/src/k8s.io/endpointslice reconciler.go and utils.go: podToEndpoint, getEndpointPorts,
 // setEndpointSliceLabels, ownerRef). Pure.
-import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type Endpoint, type EndpointSlice, type EndpointSlicePort } from '../../../api/kinds/endpointslice.ts';
+import type { Endpoint, EndpointSlice, EndpointSlicePort } from '../../../api/kinds/endpointslice.ts';
 import { isPodReady } from '../../../api/kinds/pod-helpers.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import type { Service } from '../../../api/kinds/service.ts';
 import { ipFamily, nameIsDNSSubdomain } from '../../../api/validation/strings.ts';
 import { findPort, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from '../shared/endpoint-pods.ts';
+import { ownedSliceLabels } from './slice-ownership.ts';
 import { portsKey, type DesiredGroup } from './slices.plan.ts';
 
 /** The managed-by value of this controller's slices. */
@@ -31,10 +32,7 @@ export function addressTypesOf(svc: Service): string[] {
 
 /** Returns the labels every slice of the service carries: the service's own, the service name, the manager, and headless when it is. */
 export function sliceLabels(svc: Service, managedBy: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(svc.metadata.labels ?? {})) if (k !== LABEL_SERVICE_NAME && k !== LABEL_MANAGED_BY) labels[k] = v;
-  labels[LABEL_SERVICE_NAME] = svc.metadata.name!;
-  labels[LABEL_MANAGED_BY] = managedBy;
+  const labels = ownedSliceLabels(svc.metadata.labels, svc.metadata.name!, managedBy);
   if (!svc.spec.clusterIP || svc.spec.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
   return labels;
 }

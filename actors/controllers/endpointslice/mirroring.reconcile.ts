@@ -2,11 +2,12 @@
 // pkg/controller/endpointslicemirroring reconciler.go and utils.go): each subset's addresses as
 // endpoints (ready or not), grouped by the subset's ports and address family, in slices owned by
 // the Endpoints and labelled managed-by endpointslicemirroring-controller.k8s.io. Pure.
-import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SKIP_MIRROR, type Endpoint, type EndpointSlice, type EndpointSlicePort } from '../../../api/kinds/endpointslice.ts';
+import { LABEL_SKIP_MIRROR, type Endpoint, type EndpointSlice, type EndpointSlicePort } from '../../../api/kinds/endpointslice.ts';
 import type { EndpointAddress, Endpoints } from '../../../api/kinds/endpoints.ts';
 import { parseRfc3339 } from '../../../api/names.ts';
 import { ipFamily } from '../../../api/validation/strings.ts';
 import { LAST_CHANGE_TRIGGER_TIME } from '../shared/trigger-time.ts';
+import { ownedSliceLabels } from './slice-ownership.ts';
 import { portsKey, type DesiredGroup } from './slices.plan.ts';
 
 /** The managed-by value of mirrored slices. */
@@ -23,11 +24,7 @@ export const shouldMirror = (ep: Endpoints | undefined): ep is Endpoints =>
 
 /** Returns the labels of mirrored slices: the Endpoints' own, the service name and the manager. */
 export function mirroredLabels(ep: Endpoints): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ep.metadata.labels ?? {})) if (k !== LABEL_SERVICE_NAME && k !== LABEL_MANAGED_BY) labels[k] = v;
-  labels[LABEL_SERVICE_NAME] = ep.metadata.name!;
-  labels[LABEL_MANAGED_BY] = MIRRORING_CONTROLLER_NAME;
-  return labels;
+  return ownedSliceLabels(ep.metadata.labels, ep.metadata.name!, MIRRORING_CONTROLLER_NAME);
 }
 
 /** Returns the trigger time the Endpoints carry (0 when none). */
