@@ -47,13 +47,7 @@ async function workload(s: Sim, replicas: number, ready: number): Promise<void> 
     apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: NS },
     spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
   }));
-  for (let i = 0; i < ready; i++) {
-    const ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid!, controller: true }];
-    const p = await s.run(s.env.client.create('pods', {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: `web-${i}`, namespace: NS, labels: { app: 'web' }, ownerReferences }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] },
-    }));
-    await s.run(s.env.client.updateStatus('pods', { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }));
-  }
+  for (let i = 0; i < ready; i++) await workloadPod(s, i, rs.metadata.uid!);
 }
 
 const budget = (spec: Record<string, unknown>): KubeObject => ({
@@ -77,9 +71,10 @@ test('disruption - maxUnavailable counts expected pods from the ReplicaSet scale
   t.like((await s.pdb()).status, { disruptionsAllowed: 0, desiredHealthy: 3 });
 });
 
-async function workloadPod(s: Sim, i: number): Promise<void> {
-  const rs = await s.run(s.env.client.get('replicasets', 'web', { namespace: NS }));
-  const ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid!, controller: true }];
+/** Pod `web-<i>` of the ReplicaSet `web` (its uid read when not given), Running and Ready. */
+async function workloadPod(s: Sim, i: number, uid?: string): Promise<void> {
+  uid ??= (await s.run(s.env.client.get('replicasets', 'web', { namespace: NS }))).metadata.uid!;
+  const ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid, controller: true }];
   const p = await s.run(s.env.client.create('pods', {
     apiVersion: 'v1', kind: 'Pod', metadata: { name: `web-${i}`, namespace: NS, labels: { app: 'web' }, ownerReferences }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] },
   }));
