@@ -10,6 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { JetStreamStore } from '../actors/apiserver/store/jetstream-store.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
+import { pool } from './pool.ts';
 import { median } from './report.ts';
 import type { Figure } from './report.ts';
 
@@ -31,18 +32,6 @@ const rate = (n: number, ms: number) => (n * 1000) / ms;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 let streamSeq = 0;
 const freshStream = () => `BENCH_${process.pid}_${streamSeq++}`;
-
-/** Runs `conc` workers until `total` operations are issued; returns operations/s. */
-async function pool(conc: number, total: number, op: (n: number) => Promise<void>): Promise<number> {
-  let issued = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: conc }, async () => {
-      while (issued < total) await op(issued++);
-    }),
-  );
-  return rate(total, performance.now() - start);
-}
 
 /** Opens a store on a fresh stream, runs fn, then closes it and deletes the stream and its meta bucket. */
 async function withStore<T>(o: JetStreamBenchOptions & { servers: string }, fn: (s: JetStreamStore, stream: string) => Promise<T>): Promise<T> {
