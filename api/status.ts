@@ -137,7 +137,7 @@ export function invalid(kind: string, name: string, errors: FieldError[], group 
   const summary = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   const qualifiedKind = group ? `${kind}.${group}` : kind;
   return new StatusError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid${parts.length ? `: ${summary}` : ''}`, {
-    name,
+    ...(name ? { name } : {}),
     ...(group ? { group } : {}),
     kind,
     causes: errors.map((e) => ({ reason: e.type, message: e.message, field: e.field })),

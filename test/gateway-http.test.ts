@@ -163,6 +163,12 @@ test('gateway - status and scale subresources; delete with a body; deletecollect
   const patched = await post(g, '/apis/apps/v1/namespaces/default/deployments/web/scale', '{"spec":{"replicas":4}}', 'application/merge-patch+json', 'PATCH');
   t.like(patched.body, { kind: 'Scale', spec: { replicas: 4 } });
   t.is((await g.client.get<any>('deployments', 'web', { namespace: 'default' })).spec.replicas, 4);
+  const negative = await post(g, '/apis/apps/v1/namespaces/default/deployments/web/scale', '{"spec":{"replicas":-1}}', 'application/merge-patch+json', 'PATCH');
+  t.like(negative.body, {
+    code: 422,
+    message: 'Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    details: { name: 'web', group: 'autoscaling', kind: 'Scale', causes: [{ reason: 'FieldValueInvalid', field: 'spec.replicas' }] },
+  });
   const st = await post(g, '/apis/apps/v1/namespaces/default/deployments/web/status', '{"status":{"replicas":2}}', 'application/merge-patch+json', 'PATCH');
   t.is(st.code, 200);
   t.is(st.body.status.replicas, 2);

@@ -1,7 +1,7 @@
 // GET pods/{name}/log: the container's log as text/plain, read from the kubelet of the pod's node
 // over the bus; with follow=true a chunked stream until the container ends or the client leaves.
 import type { LogChunk, LogReply, LogRequest, LogStop, NodeLogLine } from '../../api/node-protocol.ts';
-import { StatusError } from '../../api/status.ts';
+import { invalid, StatusError } from '../../api/status.ts';
 import { logStream, nodeLogs, nodeLogsStop } from '../../bus/subjects.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
@@ -15,23 +15,19 @@ export function rfc3339Nano(ms: number): string {
   return new Date(ms).toISOString().replace(/\.?0+Z$/, 'Z');
 }
 
-const invalid = (name: string, field: string, value: unknown, why: string) =>
-  new StatusError(422, 'Invalid', `PodLogOptions "${name}" is invalid: ${field}: Invalid value: ${value}: ${why}`, {
-    name,
-    kind: 'PodLogOptions',
-    causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${why}`, field }],
-  });
+const invalidOption = (name: string, field: string, value: unknown, why: string) =>
+  invalid('PodLogOptions', name, [{ type: 'FieldValueInvalid', message: `Invalid value: ${value}: ${why}`, field }]);
 
 /** Returns the log options of the query, checked as upstream's PodLogOptions validation does. */
 function options(call: Call): { tailLines?: number; sinceMs?: number; limitBytes?: number; timestamps: boolean; follow: boolean; previous: boolean } {
   const q = call.query;
   const name = call.target.name!;
   const tailLines = intParam(q, 'tailLines');
-  if (tailLines !== undefined && tailLines < 0) throw invalid(name, 'tailLines', tailLines, 'must be greater than or equal to 0');
+  if (tailLines !== undefined && tailLines < 0) throw invalidOption(name, 'tailLines', tailLines, 'must be greater than or equal to 0');
   const limitBytes = intParam(q, 'limitBytes');
-  if (limitBytes !== undefined && limitBytes < 1) throw invalid(name, 'limitBytes', limitBytes, 'must be greater than 0');
+  if (limitBytes !== undefined && limitBytes < 1) throw invalidOption(name, 'limitBytes', limitBytes, 'must be greater than 0');
   const sinceSeconds = intParam(q, 'sinceSeconds');
-  if (sinceSeconds !== undefined && sinceSeconds < 1) throw invalid(name, 'sinceSeconds', sinceSeconds, 'must be greater than 0');
+  if (sinceSeconds !== undefined && sinceSeconds < 1) throw invalidOption(name, 'sinceSeconds', sinceSeconds, 'must be greater than 0');
   const sinceTime = q.get('sinceTime');
   if (sinceSeconds !== undefined && sinceTime) throw new StatusError(400, 'BadRequest', 'at most one of `sinceTime` or `sinceSeconds` may be specified');
   let sinceMs = sinceSeconds !== undefined ? call.clock.now() - sinceSeconds * 1000 : undefined;

@@ -6,7 +6,7 @@ import mergePatch from 'json-merge-patch';
 import type { KubeObject, LabelSelector } from '../../api/meta.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { labelSelectorRequirements, selectorToString } from '../../api/selectors.ts';
-import { StatusError } from '../../api/status.ts';
+import { invalid, StatusError } from '../../api/status.ts';
 import type { Call, Reply } from './call.ts';
 import { writerOf } from './field-manager.ts';
 
@@ -62,12 +62,7 @@ export function scaleOf(obj: Scalable, def: ResourceDef): Scale {
 function replicasOf(scale: Partial<Scale>, name: string): number {
   const r = scale.spec?.replicas ?? 0;
   if (!Number.isInteger(r) || r < 0)
-    throw new StatusError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${r}: must be greater than or equal to 0`, {
-      name,
-      group: 'autoscaling',
-      kind: 'Scale',
-      causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${r}: must be greater than or equal to 0`, field: 'spec.replicas' }],
-    });
+    throw invalid('Scale', name, [{ type: 'FieldValueInvalid', message: `Invalid value: ${r}: must be greater than or equal to 0`, field: 'spec.replicas' }], 'autoscaling');
   return r;
 }
 

@@ -3,7 +3,7 @@
 // (watch-cache.ts); one without (the initial state first), or older than the shared watch's ring,
 // opens a bus watch of its own.
 import type { WatchEvent } from '../../api/protocol.ts';
-import { isExpired, StatusError } from '../../api/status.ts';
+import { invalid, isExpired, StatusError } from '../../api/status.ts';
 import type { WatchHandlers } from '../../bus/watch-client.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
@@ -16,11 +16,7 @@ export async function streamWatch(call: Call): Promise<Reply> {
   const { client, query, target, log, watches } = call;
   // Watch-list streams are not served: this is upstream's answer with the feature off, which client-go falls back from.
   if (query.has('sendInitialEvents'))
-    throw new StatusError(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled', {
-      kind: 'ListOptions',
-      group: 'meta.k8s.io',
-      causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled', field: 'sendInitialEvents' }],
-    });
+    throw invalid('ListOptions', '', [{ type: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled', field: 'sendInitialEvents' }], 'meta.k8s.io');
   // A 406 comes before the stream starts; each event of a metadata-list watch is one PartialObjectMetadata.
   const asked = requestedOutput(call);
   const output = asked.form.as === 'PartialObjectMetadataList' ? { ...asked, form: { ...asked.form, as: 'PartialObjectMetadata' as const } } : asked;

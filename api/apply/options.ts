@@ -1,6 +1,6 @@
 // The fieldManager and force options of writes, checked as upstream's ValidatePatchOptions,
 // ValidateCreateOptions and ValidateUpdateOptions do.
-import { StatusError, type StatusCause } from '../status.ts';
+import { invalid, type FieldError } from '../status.ts';
 
 /** Upstream's FieldManagerMaxLength. */
 export const FIELD_MANAGER_MAX = 128;
@@ -9,24 +9,21 @@ export type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions';
 
 /** Throws upstream's 422 for a bad fieldManager, a missing one on apply, or force on anything but apply. */
 export function fieldManagerErrors(kind: OptionsKind, fieldManager: unknown, opts: { apply?: boolean; force?: unknown } = {}): void {
-  const causes: StatusCause[] = [];
+  const causes: FieldError[] = [];
   const fm = fieldManager === undefined || fieldManager === null ? '' : fieldManager;
-  if (typeof fm !== 'string') causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a string', field: 'fieldManager' });
+  if (typeof fm !== 'string') causes.push({ type: 'FieldValueInvalid', message: 'Invalid value: must be a string', field: 'fieldManager' });
   else {
-    if (opts.apply && fm === '') causes.push({ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' });
+    if (opts.apply && fm === '') causes.push({ type: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' });
     if (Buffer.byteLength(fm) > FIELD_MANAGER_MAX)
-      causes.push({ reason: 'FieldValueTooLong', message: `Too long: may not be more than ${FIELD_MANAGER_MAX} bytes`, field: 'fieldManager' });
+      causes.push({ type: 'FieldValueTooLong', message: `Too long: may not be more than ${FIELD_MANAGER_MAX} bytes`, field: 'fieldManager' });
     let at = 0;
     for (const ch of fm) {
       if (/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u.test(ch) || (/\s/u.test(ch) && ch !== ' '))
-        causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(fm)}: invalid character U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} (at position ${at})`, field: 'fieldManager' });
+        causes.push({ type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(fm)}: invalid character U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} (at position ${at})`, field: 'fieldManager' });
       at += Buffer.byteLength(ch);
     }
   }
   if (!opts.apply && opts.force !== undefined && kind === 'PatchOptions')
-    causes.push({ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' });
-  if (!causes.length) return;
-  const parts = causes.map((c) => `${c.field}: ${c.message}`);
-  const summary = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
-  throw new StatusError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${summary}`, { group: 'meta.k8s.io', kind, causes });
+    causes.push({ type: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' });
+  if (causes.length) throw invalid(kind, '', causes, 'meta.k8s.io');
 }
