@@ -85,6 +85,12 @@ export const isNamespaceTerminating = (err: unknown) =>
   err instanceof StatusError && (err.status.details?.causes ?? []).some((c) => (c as { reason?: string }).reason === 'NamespaceTerminating');
 /** Returns true for a 404 or a 409: the object is gone or changed meanwhile (a delete or update to give up on). */
 export const isGoneOrChanged = (err: unknown) => isNotFound(err) || isConflict(err);
+/** Resolves with the request's result, or undefined when it failed with 404 NotFound (any other error is thrown). */
+export const unlessNotFound = <T>(request: Promise<T>): Promise<T | undefined> =>
+  request.catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
 
 /** A field-level validation failure, as upstream's field.Error. */
 export interface FieldError {
@@ -100,8 +106,9 @@ export const badRequest = (message: string, causes?: StatusCause[]) =>
 /** Returns upstream's Status details for a qualified resource ("deployments.apps"): group apart, kind = the resource. */
 function resourceDetails(resource: string, name: string): StatusDetails {
   const dot = resource.indexOf('.');
-  if (dot < 0) return { name, kind: resource };
-  return { name, group: resource.slice(dot + 1), kind: resource.slice(0, dot) };
+  const named = name ? { name } : {};
+  if (dot < 0) return { ...named, kind: resource };
+  return { ...named, group: resource.slice(dot + 1), kind: resource.slice(0, dot) };
 }
 
 /** Upstream's NewForbidden: the message leaves out an empty name. */
