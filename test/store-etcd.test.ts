@@ -106,6 +106,22 @@ etcdTest('etcd store - a value that is not JSON is skipped with an error naming 
   );
 });
 
+etcdTest('etcd store - open loads page by page (a page size of 2 over 5 keys and a foreign one) to the same state', async (t) => {
+  const etcd = await startEtcd(t);
+  for (const n of ['a', 'b', 'c', 'd', 'e']) etcd.etcdctl('put', `/registry/pods/default/${n}`, JSON.stringify(pod(n)));
+  etcd.etcdctl('put', '/registry/pods/default/bb', 'foreign');
+  const warnings: string[] = [];
+  const paged = await open(t, etcd.endpoints, warnings, { pageSize: 2 });
+  const whole = await open(t, etcd.endpoints, []);
+  t.deepEqual(
+    paged.range('/registry/').kvs.map((kv) => kv.key),
+    ['a', 'b', 'c', 'd', 'e'].map((n) => `/registry/pods/default/${n}`),
+  );
+  t.deepEqual(paged.range('/registry/').kvs, whole.range('/registry/').kvs);
+  t.is(paged.revision, whole.revision);
+  t.is(warnings.length, 1);
+});
+
 etcdTest('etcd store - two stores on one etcd (two API servers) each see the other\'s writes, in etcd\'s order, from their watch', async (t) => {
   const etcd = await startEtcd(t);
   const a = await open(t, etcd.endpoints);

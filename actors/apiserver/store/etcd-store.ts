@@ -15,7 +15,7 @@ export interface EtcdStoreOptions {
    * `/registry/<resource>/[<namespace>/]<name>`). Only keys under it are this store's.
    */
   keyPrefix?: string;
-  /** Keys per range request while loading (default 1,000; etcd's responses stay well under gRPC's 4 MiB). */
+  /** Keys per range request while loading (default 10,000, the page kube-apiserver's watch cache lists etcd with). */
   pageSize?: number;
   /** Hears what must not crash the store: an unreadable value under a key, a failed compaction (default console.warn). */
   onWarn?: (message: string, err?: unknown) => void;
@@ -74,10 +74,11 @@ export class EtcdStore extends MemoryBackedStore {
     const client = new Etcd3({
       hosts: endpoints,
       dialTimeout: 5000,
+      // A page of 10,000 objects is more than gRPC's default 4 MiB.
       grpcOptions: { 'grpc.max_receive_message_length': -1 },
     });
     try {
-      const { kvs, revision } = await loadAll(client, keyPrefix, opts.pageSize ?? 1000, warn);
+      const { kvs, revision } = await loadAll(client, keyPrefix, opts.pageSize ?? 10_000, warn);
       const mem = MemoryStore.restore(kvs, revision, { onWarn: warn });
       const store = new EtcdStore(client, mem, keyPrefix, undefined, warn);
       await store.follow(revision + 1);
