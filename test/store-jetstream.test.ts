@@ -154,6 +154,7 @@ async function openWhenElected(t: ExecutionContext, servers: string, stream: str
 }
 
 test('jetstream store - R3 on a 3-server cluster keeps serving writes when one server dies, and the data is on the others', async (t) => {
+  t.timeout(120_000); // JetStream elections: the cluster's, then the stream's after a server dies
   const root = await mkdtemp(join(tmpdir(), 'kubus-js3-'));
   t.teardown(() => rm(root, { recursive: true, force: true }));
   const routes = [await freePort(), await freePort(), await freePort()];

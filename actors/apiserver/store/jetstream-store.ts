@@ -8,9 +8,10 @@ import { DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, Retentio
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
-import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
+import type { KeyValue, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { StoreClosedError, StoreCorruptError, StoreFailedError, StoreUnavailableError } from './errors.ts';
 import { MemoryStore } from './memory-store.ts';
+import { MemoryBackedStore } from './memory-backed.ts';
 import { decodeRecord, encodeRecord } from './wal.ts';
 
 /** Options of a JetStreamStore. */
@@ -62,7 +63,7 @@ interface Entry {
  * server (another process wrote the stream) fails the store: it is read-only until reopened, when it
  * is rebuilt from the stream.
  */
-export class JetStreamStore implements Store {
+export class JetStreamStore extends MemoryBackedStore {
   private closed = false;
   private closing: Promise<void> | undefined;
   private failure: StoreFailedError | undefined;
@@ -86,9 +87,10 @@ export class JetStreamStore implements Store {
     /** The stream's name. */
     readonly stream: string,
     private readonly prefix: string,
-    private readonly mem: MemoryStore,
+    mem: MemoryStore,
     warn: (message: string, err?: unknown) => void,
   ) {
+    super(mem);
     this.warn = warn;
   }
 
@@ -125,30 +127,6 @@ export class JetStreamStore implements Store {
       if (err instanceof JetStreamApiError) throw new StoreUnavailableError(`the jetstream store's stream ${stream} could not be set up (${err.message}); check that JetStream is enabled with room to store, on at least REPLICAS clustered servers for jetstream:REPLICAS`);
       throw err;
     }
-  }
-
-  get revision(): number {
-    return this.mem.revision;
-  }
-
-  get compactedRevision(): number {
-    return this.mem.compactedRevision;
-  }
-
-  get(key: string): KeyValue | undefined {
-    return this.mem.get(key);
-  }
-
-  range(prefix: string, opts?: RangeOptions): RangeResult {
-    return this.mem.range(prefix, opts);
-  }
-
-  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void {
-    return this.mem.watch(prefix, fromRevision, onEvent);
-  }
-
-  history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[] {
-    return this.mem.history(prefix, afterRevision, upToRevision);
   }
 
   /** The subject a key's writes go to: base64url keeps any key a single valid subject token. */
