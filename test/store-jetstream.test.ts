@@ -89,6 +89,20 @@ test('jetstream store - compaction purges superseded versions and tombstones fro
   t.deepEqual(warnings, []);
 });
 
+test('jetstream store - reopens when compaction purged the last messages of the stream', async (t) => {
+  const stream = freshStream();
+  const s = await open(t, stream);
+  await s.txn({ op: 'create', key: '/keep', value: 1 });
+  await s.txn({ op: 'create', key: '/gone', value: 1 });
+  await s.txn({ op: 'delete', key: '/gone' });
+  s.compact(3);
+  await s.close();
+  t.deepEqual(await streamState(stream), { messages: 1, first: 1, last: 3 });
+  const again = await open(t, stream);
+  t.deepEqual([again.revision, again.compactedRevision, again.range('').kvs.map((kv) => kv.key)], [3, 3, ['/keep']]);
+  t.like(await again.txn({ op: 'create', key: '/gone', value: 2 }), { ok: true, revision: 4 });
+});
+
 test('jetstream store - a second writer on the same stream fails the stale store instead of forking history', async (t) => {
   const stream = freshStream();
   const warnings: string[] = [];

@@ -354,7 +354,8 @@ async function load(js: JetStreamClient, jsm: JetStreamManager, meta: KV, stream
     const msgs = await consumer.consume({ max_messages: 4096 });
     for await (const m of msgs) {
       entries.push(entryOf(m));
-      if (m.seq >= lastSeq) break;
+      // The last sequence may be a purged message (a tombstone compaction removed): stop at the last one there is.
+      if (m.seq >= lastSeq || m.info.pending === 0) break;
     }
     await msgs.close();
   }
