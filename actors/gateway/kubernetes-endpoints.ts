@@ -8,7 +8,7 @@ import type { Endpoints } from '../../api/kinds/endpoints.ts';
 import type { Service } from '../../api/kinds/service.ts';
 import { KUBERNETES_NAMESPACE, KUBERNETES_SERVICE, kubernetesEndpoints, kubernetesEndpointSlice, type ApiEndpoint } from '../../api/kubernetes-service.ts';
 import type { KubeObject } from '../../api/meta.ts';
-import { isNotFound } from '../../api/status.ts';
+import { unlessNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import { dropPeer, peers, renewPeer, type PeerGroup } from '../lib/peer-leases.ts';
 
@@ -44,11 +44,7 @@ export function planKubernetes(servers: ApiEndpoint[], port: number, svc: Servic
   return steps;
 }
 
-const read = <T extends KubeObject>(client: ApiClient, resource: string) =>
-  client.get<T>(resource, KUBERNETES_SERVICE, { namespace: KUBERNETES_NAMESPACE }).catch((err: unknown) => {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  });
+const read = <T extends KubeObject>(client: ApiClient, resource: string) => unlessNotFound(client.get<T>(resource, KUBERNETES_SERVICE, { namespace: KUBERNETES_NAMESPACE }));
 
 async function apply(client: ApiClient, servers: ApiEndpoint[], port: number): Promise<number> {
   const [svc, ep, slice] = await Promise.all([read<Service>(client, 'services'), read<Endpoints>(client, 'endpoints'), read<EndpointSlice>(client, 'endpointslices')]);

@@ -4,7 +4,7 @@
 // cluster DNS (kube-dns) and the HTTP gateway (the `kubernetes` Service).
 import type { Lease } from '../../api/kinds/lease.ts';
 import { rfc3339Micro } from '../../api/names.ts';
-import { isNotFound } from '../../api/status.ts';
+import { isNotFound, unlessNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 
 /** One server: the address others reach it at, and its port. */
@@ -47,11 +47,7 @@ export function livePeers(leases: Lease[], now: number): { live: Peer[]; expired
   return { live, expired };
 }
 
-const getLease = (client: ApiClient, g: PeerGroup, name: string) =>
-  client.get<Lease>('leases', name, { namespace: g.namespace }).catch((err: unknown) => {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  });
+const getLease = (client: ApiClient, g: PeerGroup, name: string) => unlessNotFound(client.get<Lease>('leases', name, { namespace: g.namespace }));
 
 /** Creates or renews this server's Lease. */
 export async function renewPeer(client: ApiClient, g: PeerGroup, self: Peer, now: number, durationS: number): Promise<void> {

@@ -2,7 +2,7 @@
 // updateVolumePhase, reclaimVolume). Every written object is remembered, so the next decision
 // sees it before the informer does (upstream's assume cache).
 import { rfc3339 } from '../../../api/names.ts';
-import { isNotFound } from '../../../api/status.ts';
+import { unlessNotFound } from '../../../api/status.ts';
 import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, type PersistentVolume, type PersistentVolumeClaim } from '../../../api/kinds/storage.ts';
 import type { ControllerContext } from '../../lib/controller.ts';
 import type { Note } from './pv-binder.reconcile.ts';
@@ -119,11 +119,5 @@ export async function reclaim(ctx: Ctx, pv: PersistentVolume, policy: string): P
 }
 
 /** Returns a claim from the API server (the cache may not have it yet); undefined when it is gone. */
-export async function liveClaim(ctx: Ctx, namespace: string, name: string): Promise<PersistentVolumeClaim | undefined> {
-  try {
-    return await ctx.deps.client.get<PersistentVolumeClaim>('persistentvolumeclaims', name, { namespace });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
+export const liveClaim = (ctx: Ctx, namespace: string, name: string): Promise<PersistentVolumeClaim | undefined> =>
+  unlessNotFound(ctx.deps.client.get<PersistentVolumeClaim>('persistentvolumeclaims', name, { namespace }));
