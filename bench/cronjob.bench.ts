@@ -8,7 +8,6 @@
 // a core that heartbeats may take at 5,000 nodes.
 // Run: npm run bench -- cronjob [--cronjobs 1000] [--warmup 4] [--windows 3]
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { cronJobController } from '../actors/controllers/cronjob/cronjob.controller.ts';
@@ -23,6 +22,7 @@ import { silentLogger } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
+import { usage } from './real-nodes.ts';
 import { arg, median, report } from './report.ts';
 
 const CRONJOBS = Number(arg('cronjobs', '1000'));
@@ -32,11 +32,7 @@ const log = (m: string) => console.log(`[cronjob bench] ${m}`);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Returns CPU seconds (user + system) a process has used, from /proc. */
-function procCpu(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(parts[11]) + Number(parts[12])) / 100;
-}
+const procCpu = (pid: number): number => usage(pid).cpuMs / 1000;
 
 if (process.argv.includes('--child')) {
   // The controller alone, on its own NATS connection.
