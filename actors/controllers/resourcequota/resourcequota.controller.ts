@@ -19,9 +19,11 @@ export const QUOTA_RESYNC_MS = 5 * 60_000;
 
 /** Core resources whose objects are watched (their usage beyond an object count is evaluated). */
 const WATCHED = ['pods', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims', 'replicationcontrollers'];
+/** Core resources a quota counts from the caches (the watched ones and the quotas themselves). */
+const CACHED = [...WATCHED, 'resourcequotas'];
 
 const quotasIn = (namespace: string | undefined, ctx: ControllerContext) =>
-  ctx.cache<ResourceQuota>('resourcequotas').byIndex(NAMESPACE_INDEX, namespace ?? '').map((q) => `${q.metadata.namespace}/${q.metadata.name}`);
+  ctx.cache<ResourceQuota>('resourcequotas').byIndex(NAMESPACE_INDEX, namespace ?? '').map(keyOf);
 
 /** True when an informer event is a delete: the cache no longer holds the object (it is updated before handlers run). */
 const gone = (resource: string, o: KubeObject, ctx: ControllerContext) => !ctx.cache(resource).get(keyOf(o));
@@ -40,11 +42,11 @@ const watched = (resource: string) => ({
 /** Returns the namespace's objects a quota counts: watched kinds from the caches, other `count/…` kinds listed. */
 async function objectsFor(quota: ResourceQuota, ctx: ControllerContext): Promise<Array<{ plural: string; group: string; obj: KubeObject }>> {
   const ns = quota.metadata.namespace!;
-  const out = [...WATCHED, 'resourcequotas'].flatMap((plural) => ctx.cache(plural).byIndex(NAMESPACE_INDEX, ns).map((obj) => ({ plural, group: '', obj })));
+  const out = CACHED.flatMap((plural) => ctx.cache(plural).byIndex(NAMESPACE_INDEX, ns).map((obj) => ({ plural, group: '', obj })));
   for (const name of Object.keys(quota.spec?.hard ?? {})) {
     if (!name.startsWith('count/')) continue;
     const def = resourceFor(name.slice('count/'.length));
-    if (!def || !def.namespaced || (!def.group && [...WATCHED, 'resourcequotas'].includes(def.plural))) continue;
+    if (!def || !def.namespaced || (!def.group && CACHED.includes(def.plural))) continue;
     const items = (await ctx.deps.client.list(def.plural, { namespace: ns })).items;
     out.push(...items.map((obj) => ({ plural: def.plural, group: def.group, obj })));
   }
