@@ -200,7 +200,7 @@ test('store - jetstream backend matches the model, across reopens (rebuilt from 
       await run(() => JetStreamStore.open({ servers, stream, onWarn: (msg) => warnings.push(msg) }), ops, true);
       deepStrictEqual(warnings, []);
     }),
-    { numRuns: 100 },
+    { numRuns: 200 },
   );
   t.pass();
 });
