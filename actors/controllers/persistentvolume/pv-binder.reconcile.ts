@@ -66,37 +66,45 @@ const ann = (o: { metadata: { annotations?: Record<string, string> } }, k: strin
 /** Returns the class's binding mode is WaitForFirstConsumer (upstream IsDelayBindingMode). */
 export const isDelayBinding = (sc: StorageClass | undefined) => sc?.volumeBindingMode === 'WaitForFirstConsumer';
 
+type Volumes = { get(name: string): PersistentVolume | undefined; all(): Iterable<PersistentVolume> };
+
 /** Decides a claim's next step (syncUnboundClaim / syncBoundClaim). */
-export function planClaim(
-  pvc: PersistentVolumeClaim,
-  volumes: { get(name: string): PersistentVolume | undefined; all(): Iterable<PersistentVolume> },
-  classOf: (name: string) => StorageClass | undefined,
-  defaultClass?: StorageClass,
-): ClaimStep {
+export function planClaim(pvc: PersistentVolumeClaim, volumes: Volumes, classOf: (name: string) => StorageClass | undefined, defaultClass?: StorageClass): ClaimStep {
   const name = pvc.spec?.volumeName ?? '';
-  if (ann(pvc, ANN_BIND_COMPLETED) !== 'yes') {
-    if (!name) {
-      // A claim made before any default class existed gets it now (upstream's retroactive default class).
-      if (pvc.spec?.storageClassName === undefined && defaultClass) return { op: 'assignClass', storageClassName: defaultClass.metadata.name! };
-      const cls = claimClass(pvc);
-      const sc = cls ? classOf(cls) : undefined;
-      const delay = isDelayBinding(sc);
-      const pv = findMatchingVolume(pvc, volumes.all(), { delayBinding: delay });
-      if (pv) return { op: 'bind', volume: pv };
-      if (delay && !ann(pvc, ANN_SELECTED_NODE)) return { op: 'pending', note: { type: 'Normal', reason: 'WaitForFirstConsumer', message: MSG.waitForFirstConsumer } };
-      if (!cls) return { op: 'pending', note: { type: 'Normal', reason: 'FailedBinding', message: MSG.noClass } };
-      if (!sc) return { op: 'pending', note: { type: 'Warning', reason: 'ProvisioningFailed', message: MSG.classNotFound(cls) } };
-      const provisioner = MIGRATED[sc.provisioner] ?? sc.provisioner;
-      // kubus has no in-tree volume plugins: an in-tree name that is not migrated to CSI matches none (kubernetes.io/no-provisioner).
-      if (provisioner.startsWith('kubernetes.io/')) return { op: 'pending', note: { type: 'Warning', reason: 'ProvisioningFailed', message: MSG.noPlugin(provisioner) } };
-      return { op: 'provision', provisioner, note: { type: 'Normal', reason: 'ExternalProvisioning', message: MSG.external(provisioner) } };
-    }
-    const pv = volumes.get(name);
-    if (!pv) return { op: 'pending' }; // asked for a volume that is not there (yet)
-    if (!pv.spec?.claimRef || isVolumeBoundToClaim(pv, pvc)) return { op: 'bind', volume: pv };
-    if (ann(pvc, ANN_BOUND_BY_CONTROLLER)) return { op: 'pending' };
-    return { op: 'pending', note: { type: 'Warning', reason: 'FailedBinding', message: MSG.takenByOther(name) } };
-  }
+  if (ann(pvc, ANN_BIND_COMPLETED) === 'yes') return planBoundClaim(pvc, name, volumes);
+  if (name) return planRequestedVolume(pvc, name, volumes);
+  return planUnboundClaim(pvc, volumes, classOf, defaultClass);
+}
+
+// syncUnboundClaim for a claim that names no volume: a matching one, else wait for a consumer, or provision.
+function planUnboundClaim(pvc: PersistentVolumeClaim, volumes: Volumes, classOf: (name: string) => StorageClass | undefined, defaultClass?: StorageClass): ClaimStep {
+  // A claim made before any default class existed gets it now (upstream's retroactive default class).
+  if (pvc.spec?.storageClassName === undefined && defaultClass) return { op: 'assignClass', storageClassName: defaultClass.metadata.name! };
+  const cls = claimClass(pvc);
+  const sc = cls ? classOf(cls) : undefined;
+  const delay = isDelayBinding(sc);
+  const pv = findMatchingVolume(pvc, volumes.all(), { delayBinding: delay });
+  if (pv) return { op: 'bind', volume: pv };
+  if (delay && !ann(pvc, ANN_SELECTED_NODE)) return { op: 'pending', note: { type: 'Normal', reason: 'WaitForFirstConsumer', message: MSG.waitForFirstConsumer } };
+  if (!cls) return { op: 'pending', note: { type: 'Normal', reason: 'FailedBinding', message: MSG.noClass } };
+  if (!sc) return { op: 'pending', note: { type: 'Warning', reason: 'ProvisioningFailed', message: MSG.classNotFound(cls) } };
+  const provisioner = MIGRATED[sc.provisioner] ?? sc.provisioner;
+  // kubus has no in-tree volume plugins: an in-tree name that is not migrated to CSI matches none (kubernetes.io/no-provisioner).
+  if (provisioner.startsWith('kubernetes.io/')) return { op: 'pending', note: { type: 'Warning', reason: 'ProvisioningFailed', message: MSG.noPlugin(provisioner) } };
+  return { op: 'provision', provisioner, note: { type: 'Normal', reason: 'ExternalProvisioning', message: MSG.external(provisioner) } };
+}
+
+// syncUnboundClaim for a claim that names its volume: bind to it unless another claim holds it.
+function planRequestedVolume(pvc: PersistentVolumeClaim, name: string, volumes: Volumes): ClaimStep {
+  const pv = volumes.get(name);
+  if (!pv) return { op: 'pending' }; // asked for a volume that is not there (yet)
+  if (!pv.spec?.claimRef || isVolumeBoundToClaim(pv, pvc)) return { op: 'bind', volume: pv };
+  if (ann(pvc, ANN_BOUND_BY_CONTROLLER)) return { op: 'pending' };
+  return { op: 'pending', note: { type: 'Warning', reason: 'FailedBinding', message: MSG.takenByOther(name) } };
+}
+
+// syncBoundClaim: the volume is still there and still ours, or the claim is lost.
+function planBoundClaim(pvc: PersistentVolumeClaim, name: string, volumes: Volumes): ClaimStep {
   if (!name) return { op: 'lost', note: { type: 'Warning', reason: 'ClaimLost', message: MSG.lostReference } };
   const pv = volumes.get(name);
   if (!pv) return { op: 'lost', note: { type: 'Warning', reason: 'ClaimLost', message: MSG.lostVolume } };
