@@ -167,6 +167,15 @@ async function openWhenElected(t: ExecutionContext, servers: string, stream: str
   }
 }
 
+test('jetstream store - an existing stream that would drop history is refused, naming what is wrong', async (t) => {
+  const stream = freshStream();
+  const nc = await connect({ servers: await jetstreamUrl() });
+  t.teardown(() => nc.close());
+  await (await jetstreamManager(nc)).streams.add({ name: stream, subjects: [`kubus.store.${stream.toLowerCase()}.>`], max_msgs_per_subject: 64 });
+  const err = await t.throwsAsync(JetStreamStore.open({ servers: await jetstreamUrl(), stream }), { instanceOf: StoreUnavailableError });
+  t.is(err!.message, `stream ${stream} exists with max_msgs_per_subject 64: it cannot hold the store's history; delete it or use another stream`);
+});
+
 test('jetstream store - R3 on a 3-server cluster keeps serving writes when one server dies, and the data is on the others', async (t) => {
   t.timeout(120_000); // JetStream elections: the cluster's, then the stream's after a server dies
   const root = await mkdtemp(join(tmpdir(), 'kubus-js3-'));

@@ -302,7 +302,19 @@ async function ensureStream(jsm: JetStreamManager, stream: string, prefix: strin
   const subjects = [`${prefix}.>`];
   try {
     const info = await jsm.streams.info(stream);
-    if (info.config.num_replicas !== replicas) await jsm.streams.update(stream, { ...info.config, num_replicas: replicas });
+    const c = info.config;
+    // A stream that drops messages on its own would lose history (or revisions) behind the store's back.
+    const wrong = [
+      !c.subjects?.includes(subjects[0]) && `subjects ${JSON.stringify(c.subjects)} (want ${subjects[0]})`,
+      c.max_msgs_per_subject > 0 && `max_msgs_per_subject ${c.max_msgs_per_subject}`,
+      c.max_msgs > 0 && `max_msgs ${c.max_msgs}`,
+      c.max_bytes > 0 && `max_bytes ${c.max_bytes}`,
+      c.max_age > 0 && `max_age ${c.max_age}`,
+      c.deny_purge && 'deny_purge',
+      c.retention !== RetentionPolicy.Limits && `retention ${c.retention}`,
+    ].filter(Boolean);
+    if (wrong.length > 0) throw new StoreUnavailableError(`stream ${stream} exists with ${wrong.join(', ')}: it cannot hold the store's history; delete it or use another stream`);
+    if (c.num_replicas !== replicas) await jsm.streams.update(stream, { ...c, num_replicas: replicas });
     return;
   } catch (err) {
     if (!(err instanceof JetStreamApiError) || err.code !== 10059) throw err; // 10059: stream not found
