@@ -7,6 +7,7 @@ import type { Pod } from '../../../api/kinds/pod.ts';
 import type { Service } from '../../../api/kinds/service.ts';
 import { ipFamily, nameIsDNSSubdomain } from '../../../api/validation/strings.ts';
 import { findPort, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from '../shared/endpoint-pods.ts';
+import { newControllerRef } from '../shared/ownership.ts';
 import { ownedSliceLabels } from './slice-ownership.ts';
 import { portsKey, type DesiredGroup } from './slices.plan.ts';
 
@@ -47,7 +48,7 @@ export function newServiceSlice(svc: Service, labels: Record<string, string>, ad
       generateName: prefix,
       namespace: svc.metadata.namespace,
       labels: { ...labels },
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name!, uid: svc.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [newControllerRef(svc, 'v1', 'Service')],
     },
     addressType,
     endpoints: [],

@@ -6,6 +6,7 @@ import { LABEL_SKIP_MIRROR, type Endpoint, type EndpointSlice, type EndpointSlic
 import type { EndpointAddress, Endpoints } from '../../../api/kinds/endpoints.ts';
 import { parseRfc3339 } from '../../../api/names.ts';
 import { ipFamily } from '../../../api/validation/strings.ts';
+import { newControllerRef } from '../shared/ownership.ts';
 import { LAST_CHANGE_TRIGGER_TIME } from '../shared/trigger-time.ts';
 import { ownedSliceLabels } from './slice-ownership.ts';
 import { portsKey, type DesiredGroup } from './slices.plan.ts';
@@ -45,7 +46,7 @@ export function newMirroredSlice(ep: Endpoints, labels: Record<string, string>, 
       namespace: ep.metadata.namespace,
       labels: { ...labels },
       ...(Object.keys(annotations).length ? { annotations } : {}),
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Endpoints', name: ep.metadata.name!, uid: ep.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [newControllerRef(ep, 'v1', 'Endpoints')],
     },
     addressType,
     endpoints: [],
