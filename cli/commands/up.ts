@@ -10,7 +10,7 @@ import { defaultProxyMode, PROXY_MODES, startNodes, type ProxyMode } from '../..
 import { NotRootError } from '../../runtime/node-cri.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
-import { parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type StoreSpec } from '../../actors/apiserver/store/index.ts';
+import { formatStoreSpec, parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type StoreSpec } from '../../actors/apiserver/store/index.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
 
@@ -161,7 +161,8 @@ export function upCommand(program: Command): void {
       election: { leaseDurationMs: opts.leaderElectLeaseDuration, renewDeadlineMs: opts.leaderElectRenewDeadline, retryPeriodMs: opts.leaderElectRetryPeriod },
       trace: opts.traceRecorder ? { recorder: true } : opts.trace ? {} : undefined,
     });
-    console.log(`control plane (${actors.join(', ')}) running against ${nats}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}${cp.dnsAddress ? `; cluster DNS at ${cp.dnsAddress}` : ''}; Ctrl-C stops it`);
+    const storeNote = cp.store ? `; state ${formatStoreSpec(store ?? (opts.data ? { kind: 'file', dir: opts.data } : { kind: 'memory' }))}` : '';
+    console.log(`control plane (${actors.join(', ')}) running against ${nats}${storeNote}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}${cp.dnsAddress ? `; cluster DNS at ${cp.dnsAddress}` : ''}; Ctrl-C stops it`);
     await untilSignal();
     await cp.stop();
     process.exit(0);
