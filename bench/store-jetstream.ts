@@ -75,7 +75,8 @@ async function storeWrites(o: JetStreamBenchOptions & { servers: string }, conc:
 /** Times `writes` plain JetStream publishes (no expectations) of the same payload size from `conc` writers. */
 async function rawPublishes(o: JetStreamBenchOptions & { servers: string }, conc: number, writes: number): Promise<number> {
   const stream = freshStream();
-  const nc = await connect({ servers: o.servers.split(',') });
+  // The same connection options as the store's own.
+  const nc = await connect({ servers: o.servers.split(','), noAsyncTraces: true });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: stream, subjects: [`bench.raw.${stream}.>`], num_replicas: o.replicas });

@@ -103,7 +103,8 @@ export class JetStreamStore extends MemoryBackedStore {
     let nc = opts.nc;
     if (!nc) {
       try {
-        nc = await connect({ servers: (opts.servers ?? '127.0.0.1:4222').split(','), name: 'kubus-store', maxReconnectAttempts: -1 });
+        // noAsyncTraces: a request otherwise builds two Errors (for stack traces) up front, a fifth of the CPU of a write.
+        nc = await connect({ servers: (opts.servers ?? '127.0.0.1:4222').split(','), name: 'kubus-store', maxReconnectAttempts: -1, noAsyncTraces: true });
       } catch (err) {
         throw new StoreUnavailableError(`cannot reach NATS at ${opts.servers} for the jetstream store (${(err as Error).message}); start nats-server with JetStream (nats-server -js) or point --nats at one`);
       }
