@@ -47,3 +47,20 @@ export class BusClosedError extends Error {
     super(`bus "${name}" is closed`);
   }
 }
+
+/**
+ * Thrown by `JetStreamLog.open` when the log cannot be had: NATS unreachable, no JetStream ready,
+ * an existing stream whose limits would drop messages (`unfit`, `detail` names them), or the stream
+ * or its bucket refused (`setup`). `detail` is the underlying reason; callers word the advice.
+ */
+export class JetStreamLogError extends Error {
+  override name = 'JetStreamLogError';
+  constructor(
+    readonly kind: 'unreachable' | 'no-jetstream' | 'unfit' | 'setup',
+    readonly detail: string,
+    /** The server the connection reached (empty when unreachable). */
+    readonly server = '',
+  ) {
+    super(`jetstream log ${kind}: ${detail}`);
+  }
+}

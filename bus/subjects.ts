@@ -85,3 +85,7 @@ export const streamSession = (conn: string, id: string) => `kubus.stream.${conn}
 export const logStream = (conn: string, id: string) => `kubus.logs.${conn}.${id}`;
 /** Where a log follower says it is still there (a LogStop naming its stream; the reply says whether the follow is known). */
 export const nodeLogsAlive = (node: string) => `kubus.node.${node}.logs.alive`;
+/** Subject prefix of the keys of one store stream (the jetstream store backend). */
+export const storeSubjects = (stream: string) => `kubus.store.${stream.toLowerCase()}`;
+/** Subject of one key's writes in a store stream: base64url keeps any key a single valid subject token. */
+export const storeKeySubject = (stream: string, key: string) => `${storeSubjects(stream)}.${Buffer.from(key).toString('base64url')}`;

@@ -1,0 +1,196 @@
+// JetStreamLog: an append-only log on one NATS JetStream stream (plus a one-value-per-key KV bucket
+// beside it), the transport under the jetstream store backend. It knows streams, sequences and
+// headers; what the messages mean is the caller's.
+import { connect, headers as natsHeaders } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
+import { JetStreamLogError } from './errors.ts';
+
+/** A NATS connection a caller may hand to `JetStreamLog.open` (left open on close). */
+export type JetStreamConnection = NatsConnection;
+
+/** Options of `JetStreamLog.open`. */
+export interface JetStreamLogOptions {
+  /** NATS server URLs, comma-separated (the log opens its own connection), unless `nc` is given. */
+  servers?: string;
+  nc?: JetStreamConnection;
+  /** The connection's name as the server shows it. */
+  name: string;
+  /** The stream's name; its bucket is `<stream>_META`. */
+  stream: string;
+  /** The stream's subjects: `<prefix>.>`. */
+  prefix: string;
+  /** Stream and bucket replicas. */
+  replicas: number;
+}
+
+/** What `append` asks the server to check and record. */
+export interface AppendOptions {
+  headers: Record<string, string>;
+  /** Makes a retry after a lost ack a duplicate the server answers with the first ack. */
+  msgID: string;
+  /** The stream's last sequence must be this. */
+  lastSequence: number;
+  /** The subject's last sequence must be this (0: the subject has no message). */
+  lastSubjectSequence: number;
+}
+
+/** A message read back from the log. */
+export interface LogMessage {
+  seq: number;
+  data: Uint8Array;
+  header(name: string): string | undefined;
+}
+
+/** A publish is retried on timeouts and no responders (a stream leader election) this often, each waiting this long. */
+const PUBLISH_RETRIES = 15;
+const PUBLISH_TIMEOUT_MS = 2000;
+/** JetStream's error codes: a failed expected-last-sequence check; no such stream. */
+const WRONG_LAST_SEQUENCE = 10071;
+const STREAM_NOT_FOUND = 10059;
+
+/** Returns true when an append failed because the stream's last sequence was not the expected one. */
+export const isWrongLastSequence = (err: unknown) => err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE;
+/** Returns true when JetStream's API refused a request (as opposed to a transport failure). */
+export const isJetStreamApiError = (err: unknown) => err instanceof JetStreamApiError;
+
+/**
+ * One stream that keeps every message until purged (no per-subject, count, byte or age limits), and
+ * a KV bucket of history 1 beside it.
+ */
+export class JetStreamLog {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly ownConnection: boolean,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly meta: KV,
+    readonly stream: string,
+  ) {}
+
+  /** Connects, creates the stream (or checks the existing one keeps everything) and the bucket; throws JetStreamLogError. */
+  static async open(opts: JetStreamLogOptions): Promise<JetStreamLog> {
+    let nc = opts.nc;
+    if (!nc) {
+      try {
+        // noAsyncTraces: a request otherwise builds two Errors (for stack traces) up front, a fifth of the CPU of a write.
+        nc = await connect({ servers: (opts.servers ?? '127.0.0.1:4222').split(','), name: opts.name, maxReconnectAttempts: -1, noAsyncTraces: true });
+      } catch (err) {
+        throw new JetStreamLogError('unreachable', (err as Error).message);
+      }
+    }
+    try {
+      let jsm: JetStreamManager;
+      try {
+        jsm = await jetstreamManager(nc);
+      } catch (err) {
+        throw new JetStreamLogError('no-jetstream', (err as Error).message, nc.getServer());
+      }
+      await ensureStream(jsm, opts.stream, `${opts.prefix}.>`, opts.replicas);
+      const meta = await new Kvm(nc).create(`${opts.stream}_META`, { replicas: opts.replicas, history: 1 });
+      return new JetStreamLog(nc, !opts.nc, jetstream(nc), jsm, meta, opts.stream);
+    } catch (err) {
+      if (!opts.nc) await nc.close().catch(() => undefined);
+      if (err instanceof JetStreamApiError) throw new JetStreamLogError('setup', err.message, nc.getServer());
+      throw err;
+    }
+  }
+
+  /** Publishes one message if the server's checks hold; resolves to its sequence once stored. */
+  async append(subject: string, data: Uint8Array, o: AppendOptions): Promise<number> {
+    const h = natsHeaders();
+    for (const [name, value] of Object.entries(o.headers)) h.set(name, value);
+    const ack = await this.js.publish(subject, data, {
+      headers: h,
+      msgID: o.msgID,
+      retries: PUBLISH_RETRIES,
+      timeout: PUBLISH_TIMEOUT_MS,
+      expect: { lastSequence: o.lastSequence, lastSubjectSequence: o.lastSubjectSequence },
+    });
+    return ack.seq;
+  }
+
+  /**
+   * Reads the stream in order with an ordered consumer, handing each message to `each`; returns the
+   * stream's last sequence (which a purge may have removed, so it may be past the last message read).
+   */
+  async scan(each: (m: LogMessage) => void): Promise<number> {
+    const info = await this.jsm.streams.info(this.stream);
+    const lastSeq = info.state.last_seq;
+    if (info.state.messages === 0) return lastSeq;
+    const consumer = await this.js.consumers.get(this.stream);
+    const msgs = await consumer.consume({ max_messages: 4096 });
+    try {
+      for await (const m of msgs) {
+        each({ seq: m.seq, data: m.data, header: (name) => m.headers?.get(name) });
+        // The last sequence may be a purged message: stop at the last one there is.
+        if (m.seq >= lastSeq || m.info.pending === 0) break;
+      }
+    } finally {
+      await msgs.close();
+    }
+    return lastSeq;
+  }
+
+  /** Purges a subject's messages below the given sequence. */
+  async purge(subject: string, seq: number): Promise<void> {
+    await this.jsm.streams.purge(this.stream, { filter: subject, seq });
+  }
+
+  /** Returns a value of the bucket, or undefined. */
+  async getMeta(key: string): Promise<string | undefined> {
+    return (await this.meta.get(key))?.string() || undefined;
+  }
+
+  async putMeta(key: string, value: string): Promise<void> {
+    await this.meta.put(key, value);
+  }
+
+  /** Drains and closes the connection when the log opened it; abort closes it at once. */
+  async close(abort = false): Promise<void> {
+    if (!this.ownConnection) return;
+    if (abort) await this.nc.close().catch(() => undefined);
+    else await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+/** Creates the stream, or checks the existing one takes these subjects and drops nothing on its own. */
+async function ensureStream(jsm: JetStreamManager, stream: string, subject: string, replicas: number): Promise<void> {
+  try {
+    const info = await jsm.streams.info(stream);
+    const c = info.config;
+    const wrong = [
+      !c.subjects?.includes(subject) && `subjects ${JSON.stringify(c.subjects)} (want ${subject})`,
+      c.max_msgs_per_subject > 0 && `max_msgs_per_subject ${c.max_msgs_per_subject}`,
+      c.max_msgs > 0 && `max_msgs ${c.max_msgs}`,
+      c.max_bytes > 0 && `max_bytes ${c.max_bytes}`,
+      c.max_age > 0 && `max_age ${c.max_age}`,
+      c.deny_purge && 'deny_purge',
+      c.retention !== RetentionPolicy.Limits && `retention ${c.retention}`,
+    ].filter(Boolean);
+    if (wrong.length > 0) throw new JetStreamLogError('unfit', wrong.join(', '));
+    if (c.num_replicas !== replicas) await jsm.streams.update(stream, { ...c, num_replicas: replicas });
+    return;
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError) || err.code !== STREAM_NOT_FOUND) throw err;
+  }
+  await jsm.streams.add({
+    name: stream,
+    subjects: [subject],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    num_replicas: replicas,
+    // Every message is kept until purged (a KV bucket caps this at 64).
+    max_msgs_per_subject: -1,
+    max_msgs: -1,
+    max_bytes: -1,
+    max_age: 0,
+    deny_delete: true,
+    deny_purge: false,
+    allow_rollup_hdrs: false,
+  });
+}
