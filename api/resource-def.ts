@@ -23,6 +23,7 @@ export interface Behavior<T> {
   schema: TSchema;
   validate: (obj: T) => FieldError[];
   validateUpdate?: (obj: T, old: T) => FieldError[];
+  validateCreate?: (obj: T) => FieldError[];
   defaults?: (obj: T) => void;
   prepareForCreate?: (obj: T) => void;
   prepareForUpdate?: (obj: T, old: T) => void;
@@ -47,6 +48,7 @@ export function def<T>(n: Names, b: Behavior<T>): ResourceDef {
     validate: structural(b.schema, b.validate) as unknown as ResourceDef['validate'],
   };
   if (b.validateUpdate) d.validateUpdate = structuralUpdate(b.schema, b.validateUpdate) as unknown as ResourceDef['validateUpdate'];
+  if (b.validateCreate) d.validateCreate = b.validateCreate as unknown as ResourceDef['validateCreate'];
   const defaults = b.defaults;
   if (defaults)
     d.defaults = (obj) => {

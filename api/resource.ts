@@ -25,6 +25,8 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   prepareForUpdate?(obj: T, old: T): void;
   /** Returns the field errors of an object about to be created (defaults already applied). */
   validate(obj: T): FieldError[];
+  /** Returns the field errors only a create has (upstream's ValidateXCreate extras, e.g. a pod's ephemeralContainers). */
+  validateCreate?(obj: T): FieldError[];
   /**
    * Returns the extra field errors of an update (metadata update rules, immutable fields); `old` is the
    * stored object. The API server calls validate() on the new object as well and reports both lists.
@@ -40,6 +42,11 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   categories?: string[];
   /** Set for a custom resource: the CRD that serves it (strategic merge patch answers 415 for these). */
   custom?: { crd: string };
+  /**
+   * Set for a built-in's version served beside its storage version (autoscaling/v1 HPAs, stored as v2):
+   * how an object of this version becomes the stored one and back. The gateway converts at its edge.
+   */
+  conversion?: { toStorage(obj: KubeObject): KubeObject; fromStorage(obj: KubeObject): KubeObject };
 }
 
 /** One extra column of a kind's Table (upstream's CustomResourceColumnDefinition). */

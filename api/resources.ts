@@ -2,7 +2,7 @@
 import type { KubeObject } from './meta.ts';
 import type { ResourceDef } from './resource.ts';
 import { def } from './resource-def.ts';
-import { POLICY_RESOURCES } from './resources-policy.ts';
+import { ALSO_SERVED, POLICY_RESOURCES } from './resources-policy.ts';
 import { crdResourceDef } from './apiextensions/crd.ts';
 import { BindingSchema, validateBinding } from './kinds/binding.ts';
 import { ConfigMapSchema, defaultConfigMap, defaultSecret, SecretSchema, secretFields, validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './kinds/configmap.ts';
@@ -19,7 +19,7 @@ import { defaultNamespace, namespaceFields, NamespaceSchema, prepareNamespaceFor
 import { defaultNode, nodeFields, NodeSchema, validateNode, validateNodeUpdate } from './kinds/node.ts';
 import { defaultPod, podFields, PodSchema, preparePodForCreate } from './kinds/pod.ts';
 import { validatePodUpdate } from './kinds/pod-update.ts';
-import { validatePod } from './kinds/pod-validation.ts';
+import { validatePod, validatePodCreate } from './kinds/pod-validation.ts';
 import { defaultReplicaSet, ReplicaSetSchema, validateReplicaSet, validateReplicaSetUpdate } from './kinds/replicaset.ts';
 import { defaultService, keepAllocatedServiceValues, prepareServiceForCreate, ServiceSchema, validateService, validateServiceUpdate } from './kinds/service.ts';
 import { ServiceAccountSchema, validateServiceAccount, validateServiceAccountUpdate } from './kinds/serviceaccount.ts';
@@ -38,7 +38,7 @@ const APPS = 'apps';
 
 const TABLE: readonly ResourceDef[] = [
   def({ kind: 'Pod', plural: 'pods', shortNames: ['po'], hasStatus: true }, {
-    schema: PodSchema, defaults: defaultPod, prepareForCreate: preparePodForCreate, validate: validatePod, validateUpdate: validatePodUpdate, fields: podFields,
+    schema: PodSchema, defaults: defaultPod, prepareForCreate: preparePodForCreate, validate: validatePod, validateCreate: validatePodCreate, validateUpdate: validatePodUpdate, fields: podFields,
   }),
   def({ kind: 'Node', plural: 'nodes', shortNames: ['no'], namespaced: false, hasStatus: true }, {
     schema: NodeSchema, defaults: defaultNode, validate: validateNode, validateUpdate: validateNodeUpdate, fields: nodeFields,
@@ -148,7 +148,7 @@ for (const d of TABLE) {
 const custom = new Map<string, readonly ResourceDef[]>();
 let customByName = new Map<string, ResourceDef>();
 let storageDefs: readonly ResourceDef[] = TABLE;
-let servedDefs: readonly ResourceDef[] = TABLE;
+let servedDefs: readonly ResourceDef[] = [...TABLE, ...ALSO_SERVED];
 let generation = 0;
 
 function reindexCustom(): void {
@@ -159,7 +159,7 @@ function reindexCustom(): void {
       if (!byName.has(n) && !customByName.has(n)) customByName.set(n, d);
   }
   storageDefs = [...TABLE, ...[...custom.values()].map((defs) => defs[0])];
-  servedDefs = [...TABLE, ...[...custom.values()].flat()];
+  servedDefs = [...TABLE, ...ALSO_SERVED, ...[...custom.values()].flat()];
   generation++;
 }
 
@@ -178,20 +178,33 @@ export function unregisterCustomResource(crdName: string): void {
   if (custom.delete(crdName)) reindexCustom();
 }
 
-/** Returns every served version of a custom resource (the storage version first); a built-in's own def. */
-export const servedVersionsOf = (def: ResourceDef): readonly ResourceDef[] => (def.custom ? (custom.get(def.custom.crd) ?? [def]) : [def]);
+/** Returns every served version of a resource, the storage version first (a built-in's own def, then those ALSO_SERVED). */
+export function servedVersionsOf(def: ResourceDef): readonly ResourceDef[] {
+  if (def.custom) return custom.get(def.custom.crd) ?? [def];
+  const storage = def.conversion ? (TABLE.find((d) => d.plural === def.plural) ?? def) : def;
+  return [storage, ...ALSO_SERVED.filter((d) => d.plural === def.plural)];
+}
 
 /**
- * Returns an object, or a list's items, in the version a client asked for: for custom resources
- * without a conversion webhook (strategy None), as upstream, only apiVersion changes.
+ * Returns an object, or a list's items, in the version a client asked for: a built-in through its
+ * def's conversion; for custom resources without a conversion webhook (strategy None), as upstream,
+ * only apiVersion changes.
  */
 export function inServedVersion(def: ResourceDef, body: unknown): unknown {
+  if (def.conversion && body && typeof body === 'object') return convertedOut(def, body as KubeObject & { items?: KubeObject[] });
   if (!def.custom || !body || typeof body !== 'object') return body;
   const storage = servedVersionsOf(def)[0];
   if (storage.apiVersion === def.apiVersion) return body;
   const one = (o: unknown) => (o && typeof o === 'object' && (o as KubeObject).apiVersion === storage.apiVersion ? { ...(o as KubeObject), apiVersion: def.apiVersion } : o);
   const b = body as { items?: unknown[] };
   return Array.isArray(b.items) ? { ...b, items: b.items.map(one) } : one(body);
+}
+
+function convertedOut(def: ResourceDef, body: KubeObject & { items?: KubeObject[] }): unknown {
+  const from = def.conversion!.fromStorage;
+  if (!Array.isArray(body.items)) return from(body);
+  const storage = servedVersionsOf(def)[0];
+  return { ...body, ...(body.apiVersion === storage.apiVersion ? { apiVersion: def.apiVersion } : {}), items: body.items.map(from) };
 }
 
 /** Returns the CRD name whose resource is served under a plural, if any. */

@@ -29,6 +29,19 @@ test('apiserver - create sets uid, creationTimestamp, generation and a decimal r
   t.is((got.status as { phase: string }).phase, 'Pending');
 });
 
+test('apiserver - a pod created with ephemeralContainers is 422 Forbidden and nothing is stored', async (t) => {
+  const { client } = await startApi(t);
+  const p = pod('debug') as KubeObject & { spec: Record<string, unknown> };
+  p.spec.ephemeralContainers = [{ name: 'dbg', image: 'busybox' }];
+  const e = await statusOf(client.create('pods', p));
+  t.is(e.code, 422);
+  t.is(e.reason, 'Invalid');
+  t.is(e.message, 'Pod "debug" is invalid: spec.ephemeralContainers: Forbidden: cannot be set on create');
+  t.is((await statusOf(client.get('pods', 'debug', { namespace: 'default' }))).code, 404);
+  p.spec.ephemeralContainers = [];
+  t.is((await client.create('pods', p)).metadata.name, 'debug', 'an empty list is not set');
+});
+
 test('apiserver - the built-in namespaces exist from the start', async (t) => {
   const { client } = await startApi(t);
   const names = (await client.list('namespaces')).items.map((n) => n.metadata.name).sort();

@@ -34,6 +34,7 @@ const GENERATE_ATTEMPTS = 8;
 /** Returns an object's field errors; update rules run only on an object that is valid by itself. */
 function validationErrors(def: ResourceDef, obj: KubeObject, old?: KubeObject): FieldError[] {
   const errs = def.validate(obj);
+  if (!old && def.validateCreate) errs.push(...def.validateCreate(obj));
   if (errs.length === 0 && old && def.validateUpdate) errs.push(...def.validateUpdate(obj, old));
   return errs;
 }

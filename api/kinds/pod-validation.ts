@@ -127,6 +127,12 @@ export function validatePod(pod: Pod): FieldError[] {
   return errs;
 }
 
+/** Returns what only a pod's create refuses: ephemeral containers come through their subresource, never on create (upstream ValidatePodCreate). */
+export function validatePodCreate(pod: Pod): FieldError[] {
+  const ephemeral = (pod.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
+  return Array.isArray(ephemeral) && ephemeral.length > 0 ? [forbiddenField('spec.ephemeralContainers', 'cannot be set on create')] : [];
+}
+
 /** A pod template as workload kinds embed it. */
 export interface PodTemplateLike {
   metadata?: ObjectMeta;
