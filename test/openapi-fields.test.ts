@@ -2,6 +2,7 @@
 // and the documents' shape: every kind named, every $ref resolvable.
 import test from 'ava';
 import { duplicateFields, openApiDocument, openApiGroupVersions, unknownFields, unknownFieldsOfJsonPatch } from '../api/openapi/index.ts';
+import { fieldProblems, strictDecodingError } from '../api/openapi/field-validation.ts';
 import { resourceFor } from '../api/resources.ts';
 
 const schema = (r: string) => resourceFor(r)!.schema;
@@ -23,6 +24,28 @@ test('openapi fields - unknown fields of closed types, with upstream paths; open
   t.false('nope' in d.metadata);
   t.deepEqual(unknownFields(schema('deployments'), d), []);
   t.deepEqual(unknownFields(schema('configmaps'), { metadata: {}, data: { anyKey: 'v' }, other: 1 }), ['other']);
+});
+
+test('openapi fields - volumes have only v1.32\'s fields: emptyDir.mode and projected podCertificate are unknown', (t) => {
+  const p = {
+    metadata: { name: 'x' },
+    spec: {
+      containers: [{ name: 'a' }],
+      volumes: [
+        { name: 'e', emptyDir: { medium: 'Memory', sizeLimit: '1Gi', mode: '0755' } },
+        { name: 'p', projected: { defaultMode: 420, sources: [{ configMap: { name: 'c', anything: 1 } }, { podCertificate: { signerName: 's' } }, { serviceAccountToken: { path: 't' }, clusterTrustBundle: { path: 'b' } }] } },
+        { name: 'c', configMap: { name: 'c' }, secret: {}, csi: { driver: 'd' }, image: { reference: 'r' }, dataSource: {} },
+      ],
+    },
+  };
+  const unknown = unknownFields(schema('pods'), p);
+  t.deepEqual(unknown, ['spec.volumes[0].emptyDir.mode', 'spec.volumes[1].projected.sources[1].podCertificate', 'spec.volumes[2].dataSource']);
+  t.is(
+    strictDecodingError(resourceFor('pods')!, fieldProblems(unknown.slice(0, 1), []), true).message,
+    'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.volumes[0].emptyDir.mode"',
+  );
+  const tpl = { metadata: {}, spec: { selector: {}, template: { spec: { containers: [], volumes: [{ name: 'e', emptyDir: { mode: 1 } }] } } } };
+  t.deepEqual(unknownFields(schema('deployments'), tpl), ['spec.template.spec.volumes[0].emptyDir.mode']);
 });
 
 test('openapi fields - patches: directives and nulls are not fields; JSON patch targets and values are checked', (t) => {

@@ -1,12 +1,19 @@
 // Pods: schemas, types, defaults (SetDefaults_PodSpec/_Pod; priority comes from the Priority admission), create-time status.
 import { Type, type Static } from '@sinclair/typebox';
 import { ObjectMeta } from '../meta.ts';
-import { Condition, ensureObj, isObj, obj, objItems, opt, ResourceList, StringMap, type Kube } from './common.ts';
+import { Condition, ensureObj, isObj, obj, objItems, opt, QuantitySchema, ResourceList, StringMap, type Kube } from './common.ts';
 import { Container, defaultContainer, defaultRequestsFromLimits } from './container.ts';
 import { qosClass } from './pod-helpers.ts';
 import { Affinity, Toleration, TopologySpreadConstraint } from './scheduling.ts';
 
-export const Volume = obj({ name: Type.String() });
+/** An emptyDir volume's source: v1.32's two fields. */
+export const EmptyDirVolumeSource = obj({ medium: opt(Type.String()), sizeLimit: opt(QuantitySchema) });
+/** One source of a projected volume (its v1.32 sources are listed as unmodelled in api/openapi/names.ts). */
+export const VolumeProjection = obj({});
+/** A projected volume's source. */
+export const ProjectedVolumeSource = obj({ sources: opt(Type.Array(VolumeProjection)), defaultMode: opt(Type.Integer()) });
+/** A pod's volume: the sources kubus reads deeper are modelled; the others are v1.32's unmodelled fields (names.ts). */
+export const Volume = obj({ name: Type.String(), emptyDir: opt(EmptyDirVolumeSource), projected: opt(ProjectedVolumeSource) });
 export type Volume = Static<typeof Volume>;
 
 export const PodSpec = obj({
