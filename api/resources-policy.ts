@@ -5,6 +5,7 @@ import { def } from './resource-def.ts';
 import { defaultIngressClass, prepareIngressForCreate, IngressClassSchema, IngressSchema, validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate } from './kinds/networking.ts';
 import { defaultNetworkPolicy, NetworkPolicySchema, validateNetworkPolicy, validateNetworkPolicyUpdate } from './kinds/networkpolicy.ts';
 import { defaultHPA, HorizontalPodAutoscalerSchema, prepareHPAForCreate, validateHPA, validateHPAUpdate } from './kinds/autoscaling.ts';
+import { HorizontalPodAutoscalerV1Schema, hpaFromV1, hpaToV1 } from './kinds/autoscaling-v1.ts';
 import { ClusterRoleBindingSchema, ClusterRoleSchema, defaultRoleBinding, RoleBindingSchema, RoleSchema, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate, RBAC_GROUP } from './kinds/rbac.ts';
 import { RuntimeClassSchema, validateRuntimeClass, validateRuntimeClassUpdate } from './kinds/runtimeclass.ts';
 import { defaultWebhookConfiguration, MutatingWebhookConfigurationSchema, ValidatingWebhookConfigurationSchema, validateWebhookConfigurationUpdate, webhookConfigurationValidator } from './kinds/webhook-config.ts';
@@ -60,5 +61,15 @@ export const POLICY_RESOURCES: readonly ResourceDef[] = [
   }),
   def({ kind: 'PriorityLevelConfiguration', plural: 'prioritylevelconfigurations', group: FLOWCONTROL, namespaced: false, hasStatus: true }, {
     schema: PriorityLevelConfigurationSchema, defaults: defaultPriorityLevel, validate: validatePriorityLevel, validateUpdate: validateFlowcontrolUpdate,
+  }),
+];
+
+/** Built-in versions served beside their storage version (in the table above): the gateway converts at its edge. */
+export const ALSO_SERVED: readonly ResourceDef[] = [
+  Object.freeze({
+    ...def({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], group: 'autoscaling', hasStatus: true }, {
+      schema: HorizontalPodAutoscalerV1Schema, validate: () => [],
+    }),
+    conversion: { toStorage: hpaFromV1, fromStorage: hpaToV1 },
   }),
 ];

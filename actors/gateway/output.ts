@@ -23,7 +23,9 @@ export function requestedOutput(call: Call): Output {
 
 /** Returns `body` in the requested form; a watch passes `noHeaders` for every event after the first (upstream sends the columns once). */
 export function render(call: Call, out: Output, body: unknown, noHeaders = false): unknown {
-  const r = renderOutput(inServedVersion(call.target.def, body), call.target.def, out.form, { now: call.clock.now(), includeObject: out.includeObject, noHeaders });
+  // A Table's cells read the stored version (its columns are the storage version's), so only objects are converted.
+  const shown = out.form.as === 'Table' && call.target.def.conversion ? body : inServedVersion(call.target.def, body);
+  const r = renderOutput(shown, call.target.def, out.form, { now: call.clock.now(), includeObject: out.includeObject, noHeaders });
   if (!r.ok) throw new HttpStatusError(r.code, r.reason, r.message);
   return r.body;
 }

@@ -2,6 +2,7 @@
 // body options mapped onto the ApiRequest fields.
 import type { KubeList, KubeObject } from '../../api/meta.ts';
 import type { DeleteOptions, ListOptions, PatchType, PropagationPolicy } from '../../api/protocol.ts';
+import type { ResourceDef } from '../../api/resource.ts';
 import { StatusError } from '../../api/status.ts';
 import { addWarnings, type Call, type Reply, type VerbRoute } from './call.ts';
 import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
@@ -55,6 +56,14 @@ async function objectBody(call: Call): Promise<KubeObject> {
     obj.metadata.name = name;
   }
   return obj;
+}
+
+/** Returns a written object as its stored version when its def is a version served beside the storage one. */
+function toStorage(def: ResourceDef, obj: KubeObject): KubeObject {
+  if (!def.conversion) return obj;
+  obj.kind ||= def.kind;
+  obj.apiVersion ||= def.apiVersion;
+  return def.conversion.toStorage(obj);
 }
 
 /** Returns the patch body and its type. */
@@ -122,7 +131,7 @@ const create = async (call: Call): Promise<Reply> => {
   const body = await objectBody(call);
   await validateFields(call, { object: body });
   const warnings: string[] = [];
-  const out = await call.client.call(def.plural, 'create', { namespace, body, dryRun: dryRun(call, 'create'), ...writerOf(call) }, warnings);
+  const out = await call.client.call(def.plural, 'create', { namespace, body: toStorage(def, body), dryRun: dryRun(call, 'create'), ...writerOf(call) }, warnings);
   addWarnings(call, warnings);
   return { code: 201, body: out };
 };
@@ -133,7 +142,7 @@ const update = (verb: 'update' | 'update-status') => async (call: Call): Promise
   const body = await objectBody(call);
   await validateFields(call, { object: body });
   const warnings: string[] = [];
-  const out = await call.client.call(def.plural, verb, { namespace, name, body, dryRun: dryRun(call, verb), ...writerOf(call) }, warnings);
+  const out = await call.client.call(def.plural, verb, { namespace, name, body: toStorage(def, body), dryRun: dryRun(call, verb), ...writerOf(call) }, warnings);
   addWarnings(call, warnings);
   return { code: 200, body: out };
 };
