@@ -228,6 +228,9 @@ export function nameTaken(crdName: string, group: string, plural: string, kind: 
 /** Returns every ResourceDef, in table order, then the custom resources (their storage versions). */
 export const allResources = (): readonly ResourceDef[] => storageDefs;
 
+/** Returns every resource in its storage version, then the built-ins' other served versions (what the OpenAPI documents describe). */
+export const documentedResources = (): readonly ResourceDef[] => [...storageDefs, ...ALSO_SERVED];
+
 /** Returns every served group/version of every resource (custom resources may serve several versions). */
 export const servedResources = (): readonly ResourceDef[] => servedDefs;
 

@@ -58,6 +58,11 @@ test('gateway kubectl hpa - autoscale posts autoscaling/v1; get shows it; v1 and
   t.deepEqual(after.spec.metrics, other.spec.metrics);
   t.is(after.metadata.annotations, undefined);
 
+  const explained = await g.kubectl(['explain', 'hpa.spec.targetCPUUtilizationPercentage', '--api-version=autoscaling/v1']);
+  t.is(explained.code, 0, explained.stderr);
+  t.regex(explained.stdout, /^GROUP:\s+autoscaling\nKIND:\s+HorizontalPodAutoscaler\nVERSION:\s+v1\n\nFIELD: targetCPUUtilizationPercentage <integer>\n/);
+  t.regex((await g.kubectl(['explain', 'hpa.spec'])).stdout, /VERSION:\s+v2\n[\s\S]*metrics\t<\[\]MetricSpec>/);
+
   const groups = JSON.parse((await g.kubectl(['get', '--raw', '/apis/autoscaling'])).stdout);
   t.deepEqual(groups.versions.map((v: any) => v.groupVersion), ['autoscaling/v2', 'autoscaling/v1']);
   t.is(groups.preferredVersion.groupVersion, 'autoscaling/v2');

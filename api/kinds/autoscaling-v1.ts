@@ -31,6 +31,9 @@ export const HPAStatusV1 = obj({
 });
 export const HorizontalPodAutoscalerV1Schema = objectSchema({ spec: opt(HPASpecV1), status: opt(HPAStatusV1) });
 
+/** The nested types by upstream's names (autoscaling/v1), for strict field validation and the OpenAPI documents. */
+export const AUTOSCALING_V1_TYPES = { HorizontalPodAutoscalerSpec: HPASpecV1, HorizontalPodAutoscalerStatus: HPAStatusV1, CrossVersionObjectReference: CrossVersionRef };
+
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec => (isObj(v) ? (v as Rec) : {});
 const isCPU = (m: unknown) => rec(m).type === 'Resource' && rec(rec(m).resource).name === 'cpu';

@@ -2,7 +2,7 @@
 // per resource (operations tagged x-kubernetes-group-version-kind) and the kinds' schemas.
 import { ObjectMeta } from '../meta.ts';
 import type { ResourceDef } from '../resource.ts';
-import { allResources } from '../resources.ts';
+import { documentedResources } from '../resources.ts';
 import { kindTypeName } from './names.ts';
 import { Components, type OpenApiSchema } from './schemas.ts';
 
@@ -22,7 +22,7 @@ const META_TYPES: Record<string, OpenApiSchema> = {
 
 /** Returns the group-versions served, as upstream names their documents: api/v1, apis/apps/v1. */
 export function openApiGroupVersions(): string[] {
-  return [...new Set(allResources().map(gvPath))];
+  return [...new Set(documentedResources().map(gvPath))];
 }
 
 const gvPath = (d: Pick<ResourceDef, 'group' | 'version'>) => (d.group ? `apis/${d.group}/${d.version}` : `api/${d.version}`);
@@ -113,7 +113,7 @@ function addCustom(c: Components, d: ResourceDef, gvk: unknown[]): string {
 
 /** Returns the OpenAPI v3 document of one group-version (`api/v1`, `apis/apps/v1`), or undefined when not served. */
 export function openApiDocument(gv: string): Record<string, unknown> | undefined {
-  const defs = allResources().filter((d) => gvPath(d) === gv);
+  const defs = documentedResources().filter((d) => gvPath(d) === gv);
   if (!defs.length) return undefined;
   const c = new Components();
   Object.assign(c.schemas, META_TYPES);

@@ -4,7 +4,8 @@ import type { TObject, TSchema } from '@sinclair/typebox';
 import * as K from '../kinds/index.ts';
 import { LabelSelector, LabelSelectorRequirement, ObjectMeta, OwnerReference } from '../meta.ts';
 import type { ResourceDef } from '../resource.ts';
-import { allResources } from '../resources.ts';
+import { AUTOSCALING_V1_TYPES } from '../kinds/autoscaling-v1.ts';
+import { documentedResources } from '../resources.ts';
 
 /** One named type: its upstream name, its strategic-merge type (api/patch), and, when closed, upstream's fields kubus lacks. */
 export interface NamedType {
@@ -117,6 +118,7 @@ const TYPES: Array<[TSchema, NamedType]> = [
   [K.PersistentVolumeClaimStatus, { name: `${CORE}PersistentVolumeClaimStatus` }],
   ...closedTypes('io.k8s.api.networking.v1.', K.NETWORKING_TYPES),
   ...closedTypes('io.k8s.api.autoscaling.v2.', K.AUTOSCALING_TYPES),
+  ...closedTypes('io.k8s.api.autoscaling.v1.', AUTOSCALING_V1_TYPES),
   ...closedTypes('io.k8s.api.rbac.v1.', K.RBAC_TYPES),
   ...closedTypes('io.k8s.api.admissionregistration.v1.', { ...K.WEBHOOK_TYPES, ...K.ADMISSION_POLICY_TYPES }),
   ...closedTypes('io.k8s.api.flowcontrol.v1.', K.FLOWCONTROL_TYPES),
@@ -136,7 +138,7 @@ export const kindTypeName = (d: Pick<ResourceDef, 'group' | 'version' | 'kind'>)
 const byProps = new Map<unknown, NamedType>();
 for (const [s, t] of TYPES) byProps.set((s as TObject).properties, t);
 // Every kind's own fields are upstream's full list (checked against k8s.io/api), so each kind is closed.
-for (const d of allResources()) byProps.set((d.schema as TObject).properties, { name: kindTypeName(d), patch: d.kind, closed: [], kind: true });
+for (const d of documentedResources()) byProps.set((d.schema as TObject).properties, { name: kindTypeName(d), patch: d.kind, closed: [], kind: true });
 
 /** Returns the upstream fields a named type (by its upstream name) does not model, or undefined when it is open or unknown. */
 export const unmodelledFields = (name: string): readonly string[] | undefined => TYPES.find(([, t]) => t.name === name)?.[1].closed;
