@@ -7,6 +7,7 @@ import { generateName, rfc3339 } from '../../api/names.ts';
 import { strategicMergePatch } from '../../api/patch/index.ts';
 import type { ApiRequest } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
+import { checkByteFields } from '../../api/validation/base64.ts';
 import {
   MODIFIED_MESSAGE,
   StatusError,
@@ -43,6 +44,7 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   const rec = recordingOf(req, 'CreateOptions');
   const obj = bodyOf(req);
   checkKind(def, obj);
+  checkByteFields(def, obj);
   const meta = obj.metadata;
   const namespace = namespaceOf(def, req, obj);
   if (def.namespaced) {
@@ -107,6 +109,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
   const old = fromKV(kv);
   const name = old.metadata.name!;
   checkKind(def, next);
+  checkByteFields(def, next);
   const m = next.metadata;
   if (m.name !== undefined && m.name !== name)
     throw badRequest(`the name of the object (${m.name}) does not match the name on the request (${name})`);

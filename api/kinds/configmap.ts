@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { objectSchema } from '../meta.ts';
 import { forbiddenField, immutable, invalidValue, key, required, tooLong, type FieldError } from '../validation/field.ts';
+import { goBase64, illegalBase64 } from '../validation/base64.ts';
 import { byteLength, validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { isConfigMapKey, nameIsDNSSubdomain } from '../validation/strings.ts';
 import { isObj, opt, StringMap, type Kube } from './common.ts';
@@ -23,14 +24,10 @@ export type Secret = Kube<{ data?: Record<string, string>; stringData?: Record<s
 
 const meta = { nameFn: nameIsDNSSubdomain, namespaced: true };
 
-/** Returns the decoded length of base64 text, or an upstream-like decode error. */
+/** Returns the decoded length of base64 text, or Go's decode error (the API server refuses that earlier, with a 400). */
 function base64Length(s: string): number | string {
-  const m = /^[A-Za-z0-9+/]*={0,2}$/.exec(s);
-  if (!m || s.length % 4 !== 0) {
-    const bad = s.search(/[^A-Za-z0-9+/=]/);
-    return `illegal base64 data at input byte ${bad >= 0 ? bad : Math.max(0, s.length - (s.length % 4 || 4))}`;
-  }
-  return (s.length / 4) * 3 - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0);
+  const r = goBase64(s);
+  return 'length' in r ? r.length : illegalBase64(r.illegalAt);
 }
 
 /** Fills configmap defaults in place: data is never absent (SetDefaults_ConfigMap). */
