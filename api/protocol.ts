@@ -43,6 +43,8 @@ export interface ApiRequest {
   body?: KubeObject;
   patch?: unknown;
   patchType?: PatchType;
+  /** The apiVersion a merge/strategic/JSON patch is written against when it is not the storage version's (autoscaling/v1 HPAs). */
+  patchVersion?: string;
   list?: ListOptions;
   delete?: DeleteOptions;
   watch?: WatchOptions;

@@ -58,6 +58,20 @@ test('gateway kubectl hpa - autoscale posts autoscaling/v1; get shows it; v1 and
   t.deepEqual(after.spec.metrics, other.spec.metrics);
   t.is(after.metadata.annotations, undefined);
 
+  // Patches written against v1 apply to the object in v1: kubectl patch of the v1 resource, and a v1 manifest applied twice.
+  const patched = await g.kubectl(['patch', 'horizontalpodautoscalers.v1.autoscaling', 'web', '--type=merge', '-p', '{"spec":{"targetCPUUtilizationPercentage":60}}']);
+  t.is(patched.code, 0, patched.stderr);
+  t.deepEqual((await g.client.get<any>('horizontalpodautoscalers', 'web', { namespace: 'default' })).spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }]);
+  const manifest = (percent: number) => stringify({
+    apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'applied', namespace: 'default' },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 3, targetCPUUtilizationPercentage: percent },
+  });
+  t.is((await g.kubectl(['apply', '-f', '-'], manifest(30))).stdout, 'horizontalpodautoscaler.autoscaling/applied created\n');
+  const again = await g.kubectl(['apply', '-f', '-'], manifest(40));
+  t.is(again.stdout, 'horizontalpodautoscaler.autoscaling/applied configured\n', again.stderr);
+  const applied = await g.client.get<any>('horizontalpodautoscalers', 'applied', { namespace: 'default' });
+  t.is(applied.spec.metrics[0].resource.target.averageUtilization, 40);
+
   const explained = await g.kubectl(['explain', 'hpa.spec.targetCPUUtilizationPercentage', '--api-version=autoscaling/v1']);
   t.is(explained.code, 0, explained.stderr);
   t.regex(explained.stdout, /^GROUP:\s+autoscaling\nKIND:\s+HorizontalPodAutoscaler\nVERSION:\s+v1\n\nFIELD: targetCPUUtilizationPercentage <integer>\n/);

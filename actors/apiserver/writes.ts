@@ -7,6 +7,7 @@ import { generateName, rfc3339 } from '../../api/names.ts';
 import { strategicMergePatch } from '../../api/patch/index.ts';
 import type { ApiRequest } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
+import { servedVersionsOf } from '../../api/resources.ts';
 import { checkByteFields } from '../../api/validation/base64.ts';
 import {
   MODIFIED_MESSAGE,
@@ -169,11 +170,15 @@ export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiReques
     return serverSideApply(ctx, def, req, part, { create: (r) => create(ctx, def, r), update: (kv, next, rec) => commitUpdate(ctx, def, kv, next, part, dryRun, rec) });
   const rec = recordingOf(req, 'PatchOptions');
   const kv = getKV(ctx, def, namespaceOf(def, req), nameOf(req));
-  const current = structuredClone(fromKV(kv));
+  // A patch written against another served version applies to the object in that version, then converts back.
+  const served = req.patchVersion ? servedVersionsOf(def).find((d) => d.apiVersion === req.patchVersion && d.conversion) : undefined;
+  const stored = structuredClone(fromKV(kv));
+  const current = served ? served.conversion!.fromStorage(stored) : stored;
   const currentRV = current.metadata.resourceVersion;
-  const next = applyPatch(def, current, req); // may change `current` in place
-  if (typeof next !== 'object' || next === null || Array.isArray(next))
+  const patched = applyPatch(def, current, req); // may change `current` in place
+  if (typeof patched !== 'object' || patched === null || Array.isArray(patched))
     throw badRequest('the patch must leave an object');
+  const next = served ? served.conversion!.toStorage(patched as KubeObject) : patched;
   const obj = next as KubeObject;
   if (typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('the patch must leave metadata an object');
   // The resourceVersion is a precondition only when the patch itself changed it.

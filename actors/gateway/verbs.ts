@@ -154,7 +154,8 @@ const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Re
   await validateFields(call, { patch: p, type });
   const options = { dryRun: dryRun(call, verb), ...writerOf(call, type === 'apply') };
   const warnings: string[] = [];
-  const out = await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, ...options }, warnings);
+  const patchVersion = def.conversion && type !== 'apply' ? { patchVersion: def.apiVersion } : {};
+  const out = await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, ...patchVersion, ...options }, warnings);
   addWarnings(call, warnings);
   return { code: 200, body: out };
 };
