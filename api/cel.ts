@@ -1,6 +1,7 @@
 // CEL as Kubernetes admission uses it: one environment with the admission variables (object, oldObject, params,
 // request, namespaceObject, variables), expressions compiled once, and JSON values turned into CEL values and back.
 import { Environment } from '@marcbachmann/cel-js';
+import { registerIPLibrary } from './cel-ip.js';
 
 /** The variables every admission expression may name (upstream's OptionalVariableDeclarations, authorizer aside). */
 export const ADMISSION_VARIABLES = ['object', 'oldObject', 'request', 'namespaceObject', 'variables'] as const;
@@ -10,6 +11,7 @@ function environment(params: boolean): Environment {
   const e = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true });
   for (const v of ADMISSION_VARIABLES) e.registerVariable(v, 'dyn');
   if (params) e.registerVariable('params', 'dyn');
+  registerIPLibrary(e);
   return e;
 }
 const withParams = environment(true);
@@ -45,9 +47,10 @@ export function compileCel(expression: string, opts: { params?: boolean } = {}):
     try {
       return parsed(activation);
     } catch (err) {
-      // cel-go words its runtime errors in lower case ("no such key: x"), and upstream passes them on.
+      // cel-go words its runtime errors in lower case ("no such key: x"), and upstream passes them on; an initialism
+      // opening a library's error ("IP Address ...", "IPv4-mapped ...") stays as written.
       const m = firstLine(err);
-      throw new CelEvalError(m.charAt(0).toLowerCase() + m.slice(1));
+      throw new CelEvalError(/^[A-Z][a-z]/.test(m) ? m.charAt(0).toLowerCase() + m.slice(1) : m);
     }
   };
 }
