@@ -2,7 +2,7 @@
 // Resource metric and back, every other v2 field survives a v1 round trip through the alpha annotations, and
 // the resource table serves v1 beside v2 with v2 as the storage version.
 import test from 'ava';
-import { hpaFromV1, hpaToV1, METRICS_ANNOTATION } from '../api/kinds/autoscaling-v1.ts';
+import { CURRENT_METRICS_ANNOTATION, hpaFromV1, hpaToV1, METRICS_ANNOTATION } from '../api/kinds/autoscaling-v1.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { inServedVersion, resourceFor, servedResources, servedVersionsOf } from '../api/resources.ts';
 
@@ -44,17 +44,33 @@ test('autoscaling v1 - other metrics, current metrics, conditions and behavior s
   t.is(v1.apiVersion, 'autoscaling/v1');
   t.deepEqual(v1.spec, { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70 });
   t.deepEqual(v1.status, { currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 42 });
-  t.deepEqual(JSON.parse(v1.metadata.annotations[METRICS_ANNOTATION]), [pods]);
+  // The annotations hold upstream's v1 (alpha) forms: flat metricName/targetAverageValue, currentAverageUtilization.
+  t.deepEqual(JSON.parse(v1.metadata.annotations[METRICS_ANNOTATION]), [{ type: 'Pods', pods: { metricName: 'qps', targetAverageValue: '10' } }]);
+  t.deepEqual(JSON.parse(v1.metadata.annotations[CURRENT_METRICS_ANNOTATION]), [{ type: 'Resource', resource: { name: 'cpu', currentAverageUtilization: 42, currentAverageValue: '210m' } }]);
   t.is(v1.metadata.annotations.team, 'a');
-  t.deepEqual(hpaFromV1(v1), original);
+  // Back in v2 the annotation's metrics come first, then the CPU target (upstream's order).
+  t.deepEqual(hpaFromV1(v1), v2({ metrics: [pods, cpu(70)], behavior }, status, { team: 'a' }));
 });
 
 test('autoscaling v1 - a CPU metric by raw value is not v1 percentage: it rides in the annotation', (t) => {
   const raw = { type: 'Resource', resource: { name: 'cpu', target: { type: 'AverageValue', averageValue: '500m' } } };
   const v1 = hpaToV1(v2({ metrics: [raw] })) as any;
   t.is(v1.spec.targetCPUUtilizationPercentage, undefined);
-  t.deepEqual(JSON.parse(v1.metadata.annotations[METRICS_ANNOTATION]), [raw]);
+  t.deepEqual(JSON.parse(v1.metadata.annotations[METRICS_ANNOTATION]), [{ type: 'Resource', resource: { name: 'cpu', targetAverageValue: '500m' } }]);
   t.deepEqual((hpaFromV1(v1) as any).spec.metrics, [raw]);
+});
+
+test('autoscaling v1 - Object and External metrics round trip through their v1 forms', (t) => {
+  const ref = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'main' };
+  const object = { type: 'Object', object: { describedObject: ref, metric: { name: 'rps' }, target: { type: 'Value', value: '2k' } } };
+  const external = { type: 'External', external: { metric: { name: 'queue', selector: { matchLabels: { q: 'jobs' } } }, target: { type: 'AverageValue', averageValue: '30' } } };
+  const original = v2({ metrics: [object, external] });
+  const v1 = hpaToV1(original) as any;
+  t.deepEqual(JSON.parse(v1.metadata.annotations[METRICS_ANNOTATION]), [
+    { type: 'Object', object: { target: ref, metricName: 'rps', targetValue: '2k' } },
+    { type: 'External', external: { metricName: 'queue', metricSelector: { matchLabels: { q: 'jobs' } }, targetAverageValue: '30' } },
+  ]);
+  t.deepEqual(hpaFromV1(v1), original);
 });
 
 test('autoscaling v1 - served beside v2, v2 the storage version; inServedVersion converts objects and lists', (t) => {

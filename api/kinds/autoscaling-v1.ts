@@ -1,9 +1,11 @@
 // autoscaling/v1 HorizontalPodAutoscaler: served beside v2 (the storage version) and converted as upstream
 // pkg/apis/autoscaling/v1/conversion.go does. v1 carries one CPU utilization target; what it cannot hold
-// (other metrics, current metrics, conditions, behavior) rides in annotations so a v1 round trip loses nothing.
+// (other metrics and current metrics in their v1 forms, conditions, behavior) rides in annotations so a v1
+// round trip loses nothing.
 import { Type } from '@sinclair/typebox';
 import type { KubeObject } from '../meta.ts';
 import { objectSchema } from '../meta.ts';
+import { metricFromV1, metricStatusFromV1, metricStatusToV1, metricToV1 } from './autoscaling-v1-metrics.ts';
 import { isObj, obj, opt } from './common.ts';
 
 export const METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/metrics';
@@ -70,8 +72,8 @@ export function hpaToV1(o: KubeObject): KubeObject {
   // Every metric but the CPU utilization one v1 holds itself.
   const others = metrics.filter((m) => !(isCPU(m) && rec(rec(rec(m).resource).target).averageUtilization !== undefined));
   const annotations: Record<string, string> = { ...(o.metadata.annotations ?? {}) };
-  if (others.length) annotations[METRICS_ANNOTATION] = JSON.stringify(others);
-  if (current.length) annotations[CURRENT_METRICS_ANNOTATION] = JSON.stringify(current);
+  if (others.length) annotations[METRICS_ANNOTATION] = JSON.stringify(others.map(metricToV1));
+  if (current.length) annotations[CURRENT_METRICS_ANNOTATION] = JSON.stringify(current.map(metricStatusToV1));
   if (conditions.length) annotations[CONDITIONS_ANNOTATION] = JSON.stringify(conditions);
   if (spec.behavior !== undefined) annotations[BEHAVIOR_ANNOTATION] = JSON.stringify(spec.behavior);
   const metadata = { ...o.metadata };
@@ -100,11 +102,11 @@ export function hpaFromV1(o: KubeObject): KubeObject {
   if (Object.keys(annotations).length) metadata.annotations = annotations;
   else delete metadata.annotations;
   const v2Spec = pick(spec, ['scaleTargetRef', 'minReplicas', 'maxReplicas']);
-  const metrics: unknown[] = [];
+  // The annotation's metrics first, then the CPU target, as upstream orders them.
+  const others = parseAnnotation(given, METRICS_ANNOTATION);
+  const metrics: unknown[] = Array.isArray(others) ? others.map(metricFromV1) : [];
   if (spec.targetCPUUtilizationPercentage !== undefined)
     metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: spec.targetCPUUtilizationPercentage } } });
-  const others = parseAnnotation(given, METRICS_ANNOTATION);
-  if (Array.isArray(others)) metrics.push(...others);
   // v1's implicit default (80% CPU) is filled by the v2 defaults when no metric is left.
   if (metrics.length) v2Spec.metrics = metrics;
   const behavior = parseAnnotation(given, BEHAVIOR_ANNOTATION);
@@ -115,7 +117,7 @@ export function hpaFromV1(o: KubeObject): KubeObject {
     const v2Status = pick(status, ['observedGeneration', 'lastScaleTime', 'currentReplicas', 'desiredReplicas']);
     const current = parseAnnotation(given, CURRENT_METRICS_ANNOTATION);
     // The annotation has more than the one percentage (the raw value too): upstream prefers it.
-    if (Array.isArray(current)) v2Status.currentMetrics = current;
+    if (Array.isArray(current)) v2Status.currentMetrics = current.map(metricStatusFromV1);
     else if (status.currentCPUUtilizationPercentage !== undefined)
       v2Status.currentMetrics = [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: status.currentCPUUtilizationPercentage } } }];
     const conditions = parseAnnotation(given, CONDITIONS_ANNOTATION);
