@@ -72,6 +72,14 @@ test('gateway kubectl hpa - autoscale posts autoscaling/v1; get shows it; v1 and
   const applied = await g.client.get<any>('horizontalpodautoscalers', 'applied', { namespace: 'default' });
   t.is(applied.spec.metrics[0].resource.target.averageUtilization, 40);
 
+  // Server-side apply of a v1 manifest: created, then changed by the same manager.
+  const ssa = (percent: number) => manifest(percent).replace('name: applied', 'name: ssa');
+  for (const percent of [20, 25]) {
+    const serverSide = await g.kubectl(['apply', '--server-side', '-f', '-'], ssa(percent));
+    t.is(serverSide.code, 0, serverSide.stderr);
+    t.is((await g.client.get<any>('horizontalpodautoscalers', 'ssa', { namespace: 'default' })).spec.metrics[0].resource.target.averageUtilization, percent);
+  }
+
   const explained = await g.kubectl(['explain', 'hpa.spec.targetCPUUtilizationPercentage', '--api-version=autoscaling/v1']);
   t.is(explained.code, 0, explained.stderr);
   t.regex(explained.stdout, /^GROUP:\s+autoscaling\nKIND:\s+HorizontalPodAutoscaler\nVERSION:\s+v1\n\nFIELD: targetCPUUtilizationPercentage <integer>\n/);

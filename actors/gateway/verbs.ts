@@ -154,8 +154,11 @@ const patch = (verb: 'patch' | 'patch-status') => async (call: Call): Promise<Re
   await validateFields(call, { patch: p, type });
   const options = { dryRun: dryRun(call, verb), ...writerOf(call, type === 'apply') };
   const warnings: string[] = [];
+  // A patch against another served version applies in that version (the API server converts around it); an
+  // applied configuration is an object of that version, converted here.
   const patchVersion = def.conversion && type !== 'apply' ? { patchVersion: def.apiVersion } : {};
-  const out = await call.client.call(def.plural, verb, { namespace, name, patch: p, patchType: type, ...patchVersion, ...options }, warnings);
+  const body = def.conversion && type === 'apply' && p && typeof p === 'object' ? toStorage(def, p as KubeObject) : p;
+  const out = await call.client.call(def.plural, verb, { namespace, name, patch: body, patchType: type, ...patchVersion, ...options }, warnings);
   addWarnings(call, warnings);
   return { code: 200, body: out };
 };
