@@ -2,7 +2,8 @@
 // (stored as v2), `kubectl get hpa` shows it, a v1 GET of a v2-created HPA answers v1, and a v2 GET the v2 form.
 import test from 'ava';
 import { parse, stringify } from 'yaml';
-import { startGateway } from './helpers/gateway.ts';
+import { startGateway, watchLines } from './helpers/gateway.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const deployment = {
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
@@ -88,4 +89,18 @@ test('gateway kubectl hpa - autoscale posts autoscaling/v1; get shows it; v1 and
   const groups = JSON.parse((await g.kubectl(['get', '--raw', '/apis/autoscaling'])).stdout);
   t.deepEqual(groups.versions.map((v: any) => v.groupVersion), ['autoscaling/v2', 'autoscaling/v1']);
   t.is(groups.preferredVersion.groupVersion, 'autoscaling/v2');
+});
+
+test('gateway kubectl hpa - a watch at autoscaling/v1 sends v1 objects', async (t) => {
+  const g = await startGateway(t);
+  const w = watchLines(t, g.url, '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers?watch=true&timeoutSeconds=10');
+  await waitFor(async () => w.code() === 200, 'watch open', 5_000);
+  await g.client.create('horizontalpodautoscalers', {
+    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'w', namespace: 'default' },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 2 },
+  } as any);
+  await waitFor(async () => w.lines.some((l) => l.type === 'ADDED'), 'ADDED event', 5_000);
+  const added = w.lines.find((l) => l.type === 'ADDED');
+  t.is(added.object.apiVersion, 'autoscaling/v1');
+  t.is(added.object.spec.targetCPUUtilizationPercentage, 80, 'the v2 default metric, as v1 shows it');
 });
