@@ -2,6 +2,7 @@
 // request, namespaceObject, variables), expressions compiled once, and JSON values turned into CEL values and back.
 import { Environment } from '@marcbachmann/cel-js';
 import { registerIPLibrary } from './cel-ip.js';
+import { registerQuantityLibrary } from './cel-quantity.js';
 
 /** The variables every admission expression may name (upstream's OptionalVariableDeclarations, authorizer aside). */
 export const ADMISSION_VARIABLES = ['object', 'oldObject', 'request', 'namespaceObject', 'variables'] as const;
@@ -12,6 +13,7 @@ function environment(params: boolean): Environment {
   for (const v of ADMISSION_VARIABLES) e.registerVariable(v, 'dyn');
   if (params) e.registerVariable('params', 'dyn');
   registerIPLibrary(e);
+  registerQuantityLibrary(e);
   return e;
 }
 const withParams = environment(true);

@@ -101,3 +101,28 @@ test('cel cidr - a ValidatingAdmissionPolicy using cidr() denies a Deployment wh
   t.is(e.status.message, "deployments.apps \"outside\" is forbidden: ValidatingAdmissionPolicy 'ranges' with binding 'ranges-binding' denied request: ranges outside 10.0.0.0/8");
   await t.throwsAsync(client.get('deployments', 'outside', { namespace: 'default' }), { message: /not found/ });
 });
+
+test('cel quantity - quantity(), isQuantity, integer and float views, sign, arithmetic and comparison as upstream', (t) => {
+  t.true(run('isQuantity("20")') as boolean);
+  t.true(run('isQuantity("200M")') as boolean);
+  t.false(run('isQuantity("20Mi ")') as boolean);
+  t.false(run('isQuantity("")') as boolean);
+  t.true(run('quantity("50M").isInteger()') as boolean);
+  t.false(run('quantity("50m").isInteger()') as boolean);
+  t.is(run('quantity("50M").asInteger()'), 50_000_000n);
+  t.is(run('quantity("50.703k").asApproximateFloat()'), 50703);
+  t.is(run('quantity("50M").sign()'), 1n);
+  t.is(run('quantity("-50M").sign()'), -1n);
+  t.is(run('quantity("0").sign()'), 0n);
+  t.true(run('quantity("50k").add(quantity("20")) == quantity("50.02k")') as boolean);
+  t.true(run('quantity("50k").add(20) == quantity("50020")') as boolean);
+  t.true(run('quantity("50k").sub(quantity("20")) == quantity("49980")') as boolean);
+  t.true(run('quantity("50k").sub(20) == quantity("49980")') as boolean);
+  t.is(run('quantity("200M").compareTo(quantity("0.2G"))'), 0n);
+  t.is(run('quantity("50M").compareTo(quantity("50Mi"))'), -1n);
+  t.true(run('quantity("50Mi").isGreaterThan(quantity("50M"))') as boolean);
+  t.true(run('quantity("50M").isLessThan(quantity("50Mi"))') as boolean);
+  t.false(run('quantity("50k").isGreaterThan(quantity("50M"))') as boolean);
+  t.throws(() => run('quantity("50m").asInteger()'));
+  t.throws(() => run('quantity("bad")'));
+});
