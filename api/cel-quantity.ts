@@ -1,7 +1,7 @@
 // Upstream's CEL quantity library (k8s.io/apiserver/pkg/cel/library/quantity.go): the Quantity type over
 // api/quantity.ts, its constructor and check, integer and float views, sign, arithmetic and comparison.
 import type { Environment } from '@marcbachmann/cel-js';
-import { addQuantities, compareQuantities, parseQuantity, quantityOf, tryParseQuantity, type Quantity } from './quantity.js';
+import { addQuantities, compareQuantities, parseQuantity, quantityOf, tryParseQuantity, type Quantity } from './quantity.ts';
 
 /** A quantity as CEL holds it (a class, so cel-js can tell its type). */
 export class CelQuantity {

@@ -1,8 +1,8 @@
 // CEL as Kubernetes admission uses it: one environment with the admission variables (object, oldObject, params,
 // request, namespaceObject, variables), expressions compiled once, and JSON values turned into CEL values and back.
 import { Environment } from '@marcbachmann/cel-js';
-import { registerIPLibrary } from './cel-ip.js';
-import { registerQuantityLibrary } from './cel-quantity.js';
+import { registerIPLibrary } from './cel-ip.ts';
+import { registerQuantityLibrary } from './cel-quantity.ts';
 
 /** The variables every admission expression may name (upstream's OptionalVariableDeclarations, authorizer aside). */
 export const ADMISSION_VARIABLES = ['object', 'oldObject', 'request', 'namespaceObject', 'variables'] as const;
