@@ -3,7 +3,8 @@
 import test from 'ava';
 import { PassThrough, Readable } from 'node:stream';
 import type { KubeObject } from '../api/meta.ts';
-import { exec, exitCodeOf, type ExecIO } from '../cli/commands/exec.ts';
+import { VirtualClock } from '../bus/clock.ts';
+import { EOF_QUIET_MS, EOF_RETRY_MS, EOF_TRIES, eofWhenQuiet, exec, exitCodeOf, type ExecIO } from '../cli/commands/exec.ts';
 import { logs } from '../cli/commands/logs.ts';
 import { startSimCluster, type SimCluster } from './helpers/cluster.ts';
 
@@ -49,6 +50,26 @@ test('cli exec - the closing Status gives the exit code; another failure is thro
   t.is(exitCodeOf({ status: 'Success' }), 0);
   t.is(exitCodeOf({ status: 'Failure', reason: 'NonZeroExitCode' as never, details: { causes: [{ reason: 'ExitCode', message: '42' }] } }), 42);
   t.throws(() => exitCodeOf({ status: 'Failure', code: 500, reason: 'InternalError', message: 'boom' }), { message: 'boom' });
+});
+
+test('cli exec - the ^D of a piped stdin waits for quiet output, and is typed again while the session lasts', async (t) => {
+  const clock = new VirtualClock();
+  let sent = 0;
+  const eof = eofWhenQuiet(() => sent++, clock);
+  await clock.advance(EOF_QUIET_MS - 1);
+  eof.output(); // the shell still prints: its prompt is not there yet
+  await clock.advance(EOF_QUIET_MS - 1);
+  t.is(sent, 0, 'no ^D while output flows');
+  await clock.advance(1);
+  t.is(sent, 1, '^D once the output is quiet');
+  await clock.advance(EOF_RETRY_MS);
+  t.is(sent, 2, 'lost (the pty was still canonical): typed again');
+  await clock.advance(EOF_RETRY_MS * 10);
+  t.is(sent, EOF_TRIES, 'at most EOF_TRIES times');
+  const stopped = eofWhenQuiet(() => sent++, clock);
+  stopped.stop();
+  await clock.advance(EOF_QUIET_MS * 10);
+  t.is(sent, EOF_TRIES, 'none once the session ended');
 });
 
 test('cli logs - a pod (tail), a deployment’s pod, a missing job', async (t) => {

@@ -6,6 +6,7 @@ import type { Pod } from '../../api/kinds/pod.ts';
 import type { ExecReply, ExecRequest } from '../../api/node-protocol.ts';
 import { StatusError, type Status } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
+import { realClock, type Clock } from '../../bus/clock.ts';
 import { openNodeStream } from '../../bus/stream-client.ts';
 import { nodeExec } from '../../bus/subjects.ts';
 import { askKubelet, validateContainer } from '../../actors/gateway/node-proxy.ts';
@@ -33,6 +34,43 @@ export function exitCodeOf(s: Partial<Status> | undefined): number {
   throw StatusError.from(s as Status);
 }
 
+/** How long the terminal's output must stay quiet before the ^D of a piped stdin's end is typed, and again. */
+export const EOF_QUIET_MS = 250;
+export const EOF_RETRY_MS = 1_000;
+export const EOF_TRIES = 4;
+
+/**
+ * Types the ^D that ends a piped stdin into the container's terminal once its output has gone quiet,
+ * as util-linux script waits for the child to take its input first: a ^D that reaches the pty while it
+ * is still canonical, before the shell switches it to raw mode for its line editing, is kept as a NUL
+ * byte and the end of input is lost. So it waits for `quiet` ms without output (the shell has read what
+ * came before and waits at its prompt), and types it again after `retry` quiet ms while the session
+ * lasts, at most `tries` times. `output()` is called on each frame of output; `stop()` when the session ends.
+ */
+export function eofWhenQuiet(send: () => void, clock: Clock, quiet = EOF_QUIET_MS, retry = EOF_RETRY_MS, tries = EOF_TRIES) {
+  let timer: unknown;
+  let sent = 0;
+  let wait = quiet;
+  const arm = () => {
+    clock.clearTimeout(timer);
+    timer = sent < tries ? clock.setTimeout(fire, wait) : undefined;
+  };
+  const fire = () => {
+    sent++;
+    wait = retry;
+    send();
+    arm();
+  };
+  arm();
+  return {
+    output: () => timer !== undefined && arm(),
+    stop: () => {
+      clock.clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
 /** Reads a stream to its end. */
 async function readAll(s: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -50,6 +88,7 @@ export async function exec(client: ApiClient, podName: string, command: string[]
   const req: ExecRequest = { namespace: o.namespace, name: podName, uid: pod.metadata.uid, container, command };
   const tty = !!o.tty && !!o.stdin;
   let status: Partial<Status> | undefined;
+  let eof: ReturnType<typeof eofWhenQuiet> | undefined;
   let ended!: () => void;
   const done = new Promise<void>((r) => (ended = r));
   const session = await openNodeStream(
@@ -58,6 +97,7 @@ export async function exec(client: ApiClient, podName: string, command: string[]
     { ...req, kind: 'exec', stdin: !!o.stdin, stdout: true, stderr: !tty, tty },
     {
       frame: (ch, data) => {
+        if (ch === 1 || ch === 2) eof?.output();
         if (ch === 1) io.stdout.write(data);
         else if (ch === 2) io.stderr.write(data);
         else if (ch === 3) status = JSON.parse(data.toString('utf8')) as Status;
@@ -81,12 +121,16 @@ export async function exec(client: ApiClient, podName: string, command: string[]
     resize();
     io.stdout.on('resize', resize);
   }
-  // A terminal's end of input is ^D; a pipe's end cannot reach the command (containerd 1.6 streams v4, without half-close).
-  const onEnd = () => tty && session.send(0, Buffer.from([4]));
+  // A terminal's end of input is ^D, typed once the command has taken the input before it (eofWhenQuiet);
+  // a pipe's end cannot reach the command (containerd 1.6 streams v4, without half-close).
+  const onEnd = () => {
+    if (tty) eof = eofWhenQuiet(() => session.send(0, Buffer.from([4])), realClock);
+  };
   if (o.stdin) io.stdin.on('data', onData).once('end', onEnd);
   try {
     await done;
   } finally {
+    eof?.stop();
     if (raw) io.stdin.setRawMode!(false);
     io.stdin.removeListener('data', onData).removeListener('end', onEnd);
     io.stdin.pause();
