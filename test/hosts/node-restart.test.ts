@@ -10,6 +10,7 @@ import { CriClient } from '../../actors/kubelet/runtimes/cri/cri-client.ts';
 import { POD_UID_LABEL } from '../../actors/kubelet/runtimes/cri/cri-convert.ts';
 import { alive, containerdPids } from '../../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../../runtime/node-cri.ts';
+import { NFT } from '../../actors/proxy/nft.ts';
 import { isReady } from '../helpers/cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { realCluster } from './real-cluster.ts';
@@ -62,7 +63,8 @@ test('hosts - a containerd node killed -9 and started again: takes over its cont
   t.is(after.status?.podIP, before.status?.podIP, 'the same pod IP');
   const served = await c.exec('keep', `wget -qO- http://${after.status!.podIP}:8080/`);
   t.is(served.stdout.trim(), 'keep', `the adopted pod serves on its IP: ${served.stderr}`);
-  // Its nftables: the pod masquerade table once, rewritten by the new process.
-  const tables = execFileSync('ip', ['netns', 'exec', node.host.name, 'nft', 'list', 'tables'], { encoding: 'utf8' });
+  // Its nftables: the pod masquerade table once, rewritten by the new process. (The system nft by path: under
+  // npm, node_modules/.bin's `nft` is another program.)
+  const tables = execFileSync('ip', ['netns', 'exec', node.host.name, NFT, 'list', 'tables'], { encoding: 'utf8' });
   t.is(tables.match(new RegExp(`^table ip kubus-masq-${node.name}$`, 'gm'))?.length, 1, tables);
 });
