@@ -94,13 +94,19 @@ test('hosts - real containerd nodes on two hosts: pods reach each other by pod I
 
   // Pod IP to pod IP across the hosts, both ways (the page is the serving pod's name).
   const [far, near] = [on(victim)[0]!, on(keep)[0]!];
-  const there = await c.exec('client', `wget -qO- http://${far.status!.podIP}:8080/`);
-  t.is(there.stdout.trim(), far.metadata.name!, `client on ${keep.name} → ${far.metadata.name} on ${victim.name}: ${there.stderr}`);
+  // Each node programs its route to the other's CIDR when it sees that Node: retried until it answers, with a deadline.
+  const fetchFrom = async (from: string, url: string, want: string, what: string) => {
+    let last = { code: null as number | null, stdout: '', stderr: '' };
+    await waitFor(async () => (last = await c.exec(from, `wget -qO- ${url}`)).stdout.trim() === want, what, 20_000, 250).catch(() => undefined);
+    return last;
+  };
+  const there = await fetchFrom('client', `http://${far.status!.podIP}:8080/`, far.metadata.name!, 'client → far pod by IP');
+  t.is(there.stdout.trim(), far.metadata.name!, `client on ${keep.name} → ${far.metadata.name} on ${victim.name}: exit ${there.code} ${there.stderr}`);
   // No NAT between pods: httpd -v logs the client pod's own IP (it listens on IPv6 too, hence ::ffff:).
   const clientIP = (await c.client.get<Pod>('pods', 'client', { namespace: 'default' })).status!.podIP!;
   t.true((await c.kubus(['logs', far.metadata.name!])).stdout.includes(`[::ffff:${clientIP}]:`), `${far.metadata.name} saw the client pod's IP ${clientIP}`);
-  const back = await c.exec(far.metadata.name!, `wget -qO- http://${near.status!.podIP}:8080/`);
-  t.is(back.stdout.trim(), near.metadata.name!, `${far.metadata.name} on ${victim.name} → ${near.metadata.name} on ${keep.name}: ${back.stderr}`);
+  const back = await fetchFrom(far.metadata.name!, `http://${near.status!.podIP}:8080/`, near.metadata.name!, 'far pod → near pod by IP');
+  t.is(back.stdout.trim(), near.metadata.name!, `${far.metadata.name} on ${victim.name} → ${near.metadata.name} on ${keep.name}: exit ${back.code} ${back.stderr}`);
 
   // The Service's ClusterIP, and its DNS names: answered by replicas on both hosts.
   const svc = await c.client.get<Service>('services', 'web', { namespace: 'default' });
