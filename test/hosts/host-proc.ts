@@ -46,7 +46,8 @@ export function spawnIn(where: SpawnIn, name: string, cmd: string, args: string[
   let trimmed = 0;
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
-    log.write(d);
+    // Output can still arrive after 'exit' (pipes drain later, and descendants may hold them): the log has ended by then.
+    if (!log.writableEnded) log.write(d);
     out += d.toString();
     if (out.length > 2_000_000) {
       trimmed += out.length - 1_000_000;
