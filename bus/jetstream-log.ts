@@ -1,12 +1,8 @@
 // JetStreamLog: an append-only log on one NATS JetStream stream (plus a one-value-per-key KV bucket
 // beside it), the transport under the jetstream store backend. It knows streams, sequences and
 // headers; what the messages mean is the caller's.
-import { connect, headers as natsHeaders } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
-import type { KV } from '@nats-io/kv';
+import { connectNats, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType } from './nats-bus.ts';
+import type { JetStreamClient, JetStreamManager, KV, NatsConnection } from './nats-bus.ts';
 import { JetStreamLogError } from './errors.ts';
 
 /** A NATS connection a caller may hand to `JetStreamLog.open` (left open on close). */
@@ -77,7 +73,7 @@ export class JetStreamLog {
     if (!nc) {
       try {
         // noAsyncTraces: a request otherwise builds two Errors (for stack traces) up front, a fifth of the CPU of a write.
-        nc = await connect({ servers: (opts.servers ?? '127.0.0.1:4222').split(','), name: opts.name, maxReconnectAttempts: -1, noAsyncTraces: true });
+        nc = await connectNats({ servers: (opts.servers ?? '127.0.0.1:4222').split(','), name: opts.name, maxReconnectAttempts: -1, noAsyncTraces: true });
       } catch (err) {
         throw new JetStreamLogError('unreachable', (err as Error).message);
       }

@@ -29,6 +29,15 @@ import type {
 } from './types.ts';
 import { silentLogger } from './types.ts';
 
+// The JetStream and KV clients, for the JetStream log of the store (bus/jetstream-log.ts): the NATS
+// packages are imported here alone (DESIGN §1), which hands them on.
+export { connect as connectNats, headers as natsHeaders } from '@nats-io/transport-node';
+export type { NatsConnection } from '@nats-io/transport-node';
+export { DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+export type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+export { Kvm } from '@nats-io/kv';
+export type { KV } from '@nats-io/kv';
+
 export interface NatsBusOptions {
   /** One URL, several (a NATS cluster; the client fails over), or a comma-separated list. */
   servers: string | string[];

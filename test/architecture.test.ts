@@ -134,8 +134,7 @@ test('architecture - every package import is a node: builtin or declared in pack
 
 test('architecture - NATS, msgpackr and pino each have one home', (t) => {
   const homes: Array<[RegExp, RegExp]> = [
-    // NATS lives in the bus layer: nats-bus.ts (core NATS) and jetstream-*.ts (JetStream streams, e.g. the jetstream store's log, which NatsBus does not expose).
-    [/^@nats-io\/|^nats$/, /^bus\/(nats-bus|jetstream-[a-z-]+)\.ts$/],
+    [/^@nats-io\/|^nats$/, /^bus\/nats-bus\.ts$/],
     [/^msgpackr$/, /^bus\/codec\.ts$/],
     [/^pino(-pretty)?$/, /^runtime\/logger\.ts$/],
   ];
