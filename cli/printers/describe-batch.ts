@@ -3,7 +3,7 @@ import { arr, int, rec, recs, str, type Obj } from '../../api/table/loose.ts';
 import { boolPtrCell } from '../../api/table/columns-batch.ts';
 import { selectorString } from '../../api/table/selector.ts';
 import { describePodTemplate } from './describe-containers.ts';
-import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
+import { describeEvents, DescribeWriter, printObjectMeta } from './describe-writer.ts';
 import { rfc1123z } from './duration.ts';
 
 const intOrUnset = (v: unknown, unit = ''): string => (v != null ? `${int(v)}${unit}` : '<unset>');
@@ -23,10 +23,7 @@ export function describeCronJob(cj: unknown, events: readonly unknown[], now: nu
   const spec = rec(rec(cj).spec);
   const st = rec(rec(cj).status);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   w.write(0, `Schedule:\t${str(spec.schedule)}\n`);
   w.write(0, `Concurrency Policy:\t${str(spec.concurrencyPolicy)}\n`);
   w.write(0, `Suspend:\t${boolPtrCell(spec.suspend)}\n`);

@@ -1,6 +1,6 @@
 // `kubectl describe` of Services, Namespaces, ConfigMaps, Secrets, ServiceAccounts and Endpoints.
 import { formatEndpoints } from '../../api/table/columns-core.ts';
-import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
+import { describeEvents, DescribeWriter, printAnnotations, printLabels, printObjectMeta } from './describe-writer.ts';
 import { rfc1123z } from './duration.ts';
 import { arr, byString, formatLabels, int, rec, recs, sortedKeys, str, strMap, type Obj } from '../../api/table/loose.ts';
 import { LIMIT_RANGE_HEADER, LIMIT_RANGE_RULE, writeLimitRangeRows, writeQuotaTable } from './describe-quota.ts';
@@ -47,10 +47,7 @@ export function describeService(svc: unknown, events: readonly unknown[], now: n
   const m = rec(rec(svc).metadata);
   const spec = rec(rec(svc).spec);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   w.write(0, `Selector:\t${formatLabels(spec.selector)}\n`);
   w.write(0, `Type:\t${str(spec.type)}\n`);
   if (spec.ipFamilyPolicy != null) w.write(0, `IP Family Policy:\t${str(spec.ipFamilyPolicy)}\n`);
@@ -127,10 +124,7 @@ export function describeConfigMap(cm: unknown, events: readonly unknown[], now: 
   const o = rec(cm);
   const m = rec(o.metadata);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   w.write(0, '\nData\n====\n');
   const data = strMap(o.data);
   for (const k of sortedKeys(data)) w.write(0, `${k}:\n----\n${data[k]}\n\n`);
@@ -147,10 +141,7 @@ export function describeSecret(secret: unknown): string {
   const o = rec(secret);
   const m = rec(o.metadata);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   w.write(0, `\nType:\t${str(o.type)}\n`);
   w.write(0, '\nData\n====\n');
   const data = strMap(o.data);
@@ -167,10 +158,7 @@ export function describeServiceAccount(sa: unknown, events: readonly unknown[], 
   const o = rec(sa);
   const m = rec(o.metadata);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   const secrets = ctx.secrets?.map(rec);
   const existing = new Set(secrets?.map((s) => str(rec(s.metadata).name)));
   const tokens = (secrets ?? []).filter((s) => {
@@ -194,10 +182,7 @@ export function describeServiceAccount(sa: unknown, events: readonly unknown[], 
 export function describeEndpoints(ep: unknown, events: readonly unknown[], now: number): string {
   const m = rec(rec(ep).metadata);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   w.write(0, 'Subsets:\n');
   for (const ss of recs(rec(ep).subsets)) {
     w.write(1, `Addresses:\t${recs(ss.addresses).map((a) => str(a.ip)).join(',') || '<none>'}\n`);

@@ -1,6 +1,6 @@
 // `kubectl describe` of discovery.k8s.io EndpointSlices (upstream describeEndpointSliceV1).
 import { rec, recs, str } from '../../api/table/loose.ts';
-import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
+import { describeEvents, DescribeWriter, printObjectMeta } from './describe-writer.ts';
 
 const orUnset = (v: unknown, show: (v: unknown) => string = str): string => (v === undefined || v === null ? '<unset>' : show(v));
 
@@ -9,10 +9,7 @@ export function describeEndpointSlice(es: unknown, events: readonly unknown[], n
   const o = rec(es);
   const m = rec(o.metadata);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   w.write(0, `AddressType:\t${str(o.addressType)}\n`);
   const ports = recs(o.ports);
   if (ports.length === 0) w.write(0, 'Ports: <unset>\n');

@@ -1,5 +1,5 @@
 // kubectl's generic describer for kinds without their own: Name, Namespace, Labels, Annotations, then every other field.
-import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
+import { describeEvents, DescribeWriter, printObjectMeta } from './describe-writer.ts';
 import { rec, str } from '../../api/table/loose.ts';
 
 type Cls = 'lower' | 'upper' | 'digit' | 'other';
@@ -64,10 +64,7 @@ export function describeGeneric(obj: unknown, events: readonly unknown[], now: n
   const o = rec(obj);
   const m = rec(o.metadata);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   printContent(w, 0, o, '');
   describeEvents(w, events, now);
   return w.toString();

@@ -5,7 +5,7 @@ import { formatSelector } from '../../api/table/selector.ts';
 import { arr, int, rec, recs, str, type Obj } from '../../api/table/loose.ts';
 import { goTimeString, rfc1123z } from './duration.ts';
 import { formatEndpointSlices } from './describe-core.ts';
-import { describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
+import { describeEvents, DescribeWriter, printAnnotations, printLabels, printObjectMeta } from './describe-writer.ts';
 
 const INDENT = '    ';
 
@@ -134,10 +134,7 @@ export function describeHPA(obj: unknown, events: readonly unknown[], now: numbe
   const status = rec(o.status);
   const ref = rec(spec.scaleTargetRef);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   w.write(0, `CreationTimestamp:\t${rfc1123z(m.creationTimestamp)}\n`);
   w.write(0, `Reference:\t${str(ref.kind)}/${str(ref.name)}\n`);
   w.write(0, 'Metrics:\t( current / target )\n');

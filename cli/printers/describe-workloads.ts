@@ -1,6 +1,6 @@
 // `kubectl describe` of Deployments, ReplicaSets, DaemonSets, StatefulSets and Jobs.
 import { describePodTemplate } from './describe-containers.ts';
-import { controlledBy, describeEvents, DescribeWriter, printAnnotations, printLabels } from './describe-writer.ts';
+import { controlledBy, describeEvents, DescribeWriter, printAnnotations, printLabels, printObjectMeta } from './describe-writer.ts';
 import { humanDuration, rfc1123z, timeOf } from './duration.ts';
 import { arr, formatLabels, int, rec, recs, str, type Obj } from '../../api/table/loose.ts';
 import { formatSelector, selectorString } from '../../api/table/selector.ts';
@@ -126,10 +126,7 @@ export function describeReplicationController(rc: unknown, events: readonly unkn
 export function describePodTemplateObject(pt: unknown, events: readonly unknown[], now: number): string {
   const m = meta(pt);
   const w = new DescribeWriter();
-  w.write(0, `Name:\t${str(m.name)}\n`);
-  w.write(0, `Namespace:\t${str(m.namespace)}\n`);
-  printLabels(w, 'Labels', m.labels);
-  printAnnotations(w, 'Annotations', m.annotations);
+  printObjectMeta(w, m);
   w.write(0, '\n');
   describePodTemplate(w, rec(pt).template);
   describeEvents(w, events, now);

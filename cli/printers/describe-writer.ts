@@ -48,6 +48,14 @@ export function printLabels(w: DescribeWriter, title: string, labels: unknown, i
   });
 }
 
+/** Prints the Name, Namespace, Labels and Annotations lines most describers start with. */
+export function printObjectMeta(w: DescribeWriter, meta: Obj): void {
+  w.write(0, `Name:\t${str(meta.name)}\n`);
+  w.write(0, `Namespace:\t${str(meta.namespace)}\n`);
+  printLabels(w, 'Labels', meta.labels);
+  printAnnotations(w, 'Annotations', meta.annotations);
+}
+
 const MAX_ANNOTATION_LEN = 140;
 const SKIPPED_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration']);
 const shorten = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}...` : s);
