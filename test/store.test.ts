@@ -9,6 +9,7 @@ import { seededRng } from '../bus/random.ts';
 import { collect, fileBackend, jetstreamBackend, memoryBackend, settle, stopJetStreamServer } from './fixtures/store-helpers.ts';
 import type { Backend } from './fixtures/store-helpers.ts';
 import { etcdBackend } from './fixtures/etcd-backend.ts';
+import { sharedMemoryBackend } from './fixtures/shared-memory-backend.ts';
 
 const put = (s: Store, key: string, value: unknown) => s.txn({ op: 'create', key, value });
 const keysOf = (r: { kvs: { key: string }[] }) => r.kvs.map((kv) => kv.key);
@@ -195,13 +196,13 @@ test('store - prefixEnd bounds every key with the prefix', (t) => {
 });
 
 /** Every backend the contract runs on. */
-const backends: Backend[] = [memoryBackend, fileBackend, jetstreamBackend, etcdBackend];
+const backends: Backend[] = [memoryBackend, fileBackend, jetstreamBackend, etcdBackend, sharedMemoryBackend];
 test.after.always(stopJetStreamServer);
 
 for (const backend of backends) {
   for (const [behaviour, body] of Object.entries(cases)) {
     // etcd orders writes remotely: reads see one once its txn resolves (store-etcd.test.ts).
-    if (backend === etcdBackend && behaviour === 'reads see a write as soon as txn is called') continue;
+    if ((backend === etcdBackend || backend === sharedMemoryBackend) && behaviour === 'reads see a write as soon as txn is called') continue;
     test(behaviour, contract, backend, body);
   }
 }
