@@ -1,5 +1,6 @@
 // A 3-server NATS cluster across harness hosts: one nats-server per host (client port 4222,
-// routes on 6222, monitoring on 8222), with routes between all of them.
+// routes on 6222, monitoring on 8222), with routes between all of them; optionally with JetStream
+// (clustered: each server keeps its store in a folder of its own).
 import type { ExecutionContext } from 'ava';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -23,13 +24,19 @@ interface Connz {
   connections?: Array<{ name?: string; subscriptions_list?: string[] }>;
 }
 
-const monitor = async <T>(h: TestHost, path: string): Promise<T> => {
+/** Returns the JSON of a monitoring endpoint (`/routez`, `/jsz`...) of the nats-server on `h`. */
+export const monitor = async <T>(h: TestHost, path: string): Promise<T> => {
   const r = await fetch(`http://${h.ip}:8222${path}`, { signal: AbortSignal.timeout(2000) });
   return (await r.json()) as T;
 };
 
+export interface NatsClusterOptions {
+  /** Enables JetStream, each server storing under `<jetstream>/<host name>` (kept across restarts). */
+  jetstream?: string;
+}
+
 /** Starts one nats-server on each host and waits until the routes between them are up. */
-export async function natsCluster(t: ExecutionContext, hosts: TestHost[]): Promise<NatsCluster> {
+export async function natsCluster(t: ExecutionContext, hosts: TestHost[], opts: NatsClusterOptions = {}): Promise<NatsCluster> {
   const servers = await Promise.all(
     hosts.map((h) =>
       startNatsServer({
@@ -37,7 +44,7 @@ export async function natsCluster(t: ExecutionContext, hosts: TestHost[]): Promi
         host: h.ip,
         port: 4222,
         cluster: { name: 'kubus', port: 6222, routes: hosts.filter((o) => o !== h).map((o) => `nats-route://${o.ip}:6222`) },
-        config: [`server_name: ${h.name}`, `http: "${h.ip}:8222"`],
+        config: [`server_name: ${h.name}`, `http: "${h.ip}:8222"`, ...(opts.jetstream ? [`jetstream { store_dir: "${opts.jetstream}/${h.name}" }`] : [])],
       }),
     ),
   );
