@@ -33,8 +33,8 @@ import { silentLogger } from './types.ts';
 // packages are imported here alone (DESIGN §1), which hands them on.
 export { connect as connectNats, headers as natsHeaders } from '@nats-io/transport-node';
 export type { NatsConnection } from '@nats-io/transport-node';
-export { DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-export type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+export { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+export type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 export { Kvm } from '@nats-io/kv';
 export type { KV } from '@nats-io/kv';
 
