@@ -19,8 +19,8 @@ export type Component = 'apiserver' | 'scheduler' | 'controller-manager';
 /** The components that can run as several replicas behind leader election (option `replicas`). */
 export type ElectedComponent = 'scheduler' | 'controller-manager';
 
-/** A component (all its replicas), or one replica of a replicated one: `scheduler-0`, `controller-manager-1` … */
-export type ControlPlaneTarget = Component | `${ElectedComponent}-${number}`;
+/** A component (all its replicas), or one replica of a replicated one: `scheduler-0`, `controller-manager-1`, `apiserver-2` … */
+export type ControlPlaneTarget = Component | `${Component}-${number}`;
 
 export interface WaitOptions {
   /** Deadline in cluster time (default 1m). */
@@ -179,8 +179,9 @@ export interface ScenarioApi {
   partition(target: string): Promise<void>;
   heal(target: string): Promise<void>;
   /**
-   * A control-plane process dies, as kill -9 (the API server's store survives, as on disk). A
-   * replicated component's name hits every replica; `scheduler-1` only that one.
+   * A control-plane process dies, as kill -9 (the API server's store survives, as on disk; with
+   * API server replicas the shared store keeps the data). A replicated component's name hits every
+   * replica; `scheduler-1` or `apiserver-1` only that one.
    */
   crash(target: ControlPlaneTarget): Promise<void>;
   /** Starts a crashed member again (a running one is killed first); a component's name restarts every replica. */
