@@ -59,13 +59,17 @@ export interface Store {
    * Calls `onEvent` for every change under prefix with revision > fromRevision, first from
    * history, then live, in revision order; events reach watchers only once durable.
    * Throws CompactedError when fromRevision < compactedRevision. Returns a cancel function.
+   * `onEnd` hears (once, with a CompactedError) that the store ended the watch itself: a replica
+   * reloaded from its backend has lost the watch's position, so the watcher must list again.
    */
-  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void;
+  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void, onEnd?: (err: CompactedError) => void): () => void;
   /**
    * Returns the events under prefix with afterRevision < revision <= upToRevision, in order
    * (a watch that starts from an old revision replays these). Throws CompactedError.
    */
   history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[];
+  /** Stores shared by several API servers: resolves once this replica's cache has applied every write the backend acknowledged before the call; a consistent read's barrier. */
+  sync?(): Promise<void>;
   /** Drops history at or below `revision`. */
   compact(revision: number): void;
   /** Flushes pending writes and releases files. */
