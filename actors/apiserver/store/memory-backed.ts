@@ -1,6 +1,6 @@
 // The read side the durable backends share: reads, history and watches served from a MemoryStore
 // that the backend keeps in step with its writes (the file's log, etcd's watch).
-import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
+import type { CompactedError, KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import type { MemoryStore } from './memory-store.ts';
 
 /** A Store whose reads come from `mem`; subclasses write (txn), compact and close. */
@@ -23,8 +23,8 @@ export abstract class MemoryBackedStore implements Store {
     return this.mem.range(prefix, opts);
   }
 
-  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void {
-    return this.mem.watch(prefix, fromRevision, onEvent);
+  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void, onEnd?: (err: CompactedError) => void): () => void {
+    return this.mem.watch(prefix, fromRevision, onEvent, onEnd);
   }
 
   history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[] {

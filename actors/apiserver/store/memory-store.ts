@@ -206,10 +206,29 @@ export class MemoryStore implements Store {
     this.durable = Math.min(revision, this.rev);
   }
 
-  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void): () => void {
+  watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void, onEnd?: (err: CompactedError) => void): () => void {
     if (!Number.isInteger(fromRevision) || fromRevision < 0) throw new TypeError(`bad fromRevision ${fromRevision}`);
     if (fromRevision < this.events.compacted) throw new CompactedError(fromRevision, this.events.compacted);
-    return this.watchers.add(prefix, fromRevision, this.history(prefix, fromRevision, this.durable), onEvent);
+    return this.watchers.add(prefix, fromRevision, this.history(prefix, fromRevision, this.durable), onEvent, onEnd);
+  }
+
+  /**
+   * Replaces the whole state with kvs at `revision` (≥ the current one), history compacted up to
+   * it, as restore builds it; every watcher ends with a CompactedError (its position is lost). A
+   * replica that could not follow its backend (etcd compacted past it) reloads so.
+   */
+  reset(kvs: Iterable<KeyValue>, revision: number): void {
+    if (revision < this.rev) throw new RangeError(`reset to revision ${revision} below ${this.rev}`);
+    const before = this.rev;
+    this.tree.clear();
+    for (const kv of kvs) {
+      if (kv.modRevision > revision) throw new RangeError(`key ${kv.key} has modRevision ${kv.modRevision} > ${revision}`);
+      this.tree.set(kv.key, [kv]);
+    }
+    this.rev = this.durable = revision;
+    this.events = new EventLog(revision);
+    this.pending = [];
+    this.watchers.endAll(new CompactedError(before, revision));
   }
 
   /** Returns the logged events under prefix in (afterRevision, upToRevision], upToRevision capped at the current revision. */

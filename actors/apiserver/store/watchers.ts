@@ -1,11 +1,13 @@
 // The watcher registry, keyed by prefix, and in-order asynchronous delivery of events to watchers.
-import type { StoreEvent } from './store.ts';
+import type { CompactedError, StoreEvent } from './store.ts';
 
 interface Watcher {
   prefix: string;
   /** Only events with a revision above this reach the watcher. */
   after: number;
   onEvent: (ev: StoreEvent) => void;
+  /** Hears that the store ended the watch itself (see endAll). */
+  onEnd?: (err: CompactedError) => void;
   /** Routed but not yet delivered, in revision order. */
   queue: StoreEvent[];
   cancelled: boolean;
@@ -33,8 +35,8 @@ export class WatcherRegistry {
   }
 
   /** Registers a watcher that first gets `backlog` (events already routed), then live events; returns cancel. */
-  add(prefix: string, after: number, backlog: StoreEvent[], onEvent: (ev: StoreEvent) => void): () => void {
-    const w: Watcher = { prefix, after, onEvent, queue: backlog, cancelled: false };
+  add(prefix: string, after: number, backlog: StoreEvent[], onEvent: (ev: StoreEvent) => void, onEnd?: (err: CompactedError) => void): () => void {
+    const w: Watcher = { prefix, after, onEvent, onEnd, queue: backlog, cancelled: false };
     let set = this.byPrefix.get(prefix);
     if (!set) {
       set = new Set();
@@ -61,6 +63,24 @@ export class WatcherRegistry {
         this.markReady(w);
       }
     }
+  }
+
+  /**
+   * Ends every watcher: each is removed at once (nothing more reaches it) and hears `err` through
+   * its onEnd in a later microtask; a replica reloaded from its backend calls it, its history gone.
+   */
+  endAll(err: CompactedError): void {
+    const ended = [...this.byPrefix.values()].flatMap((set) => [...set]);
+    for (const w of ended) this.remove(w);
+    queueMicrotask(() => {
+      for (const w of ended) {
+        try {
+          w.onEnd?.(err);
+        } catch (e) {
+          this.onError(`watch end callback for prefix "${w.prefix}" threw`, e);
+        }
+      }
+    });
   }
 
   private remove(w: Watcher): void {
