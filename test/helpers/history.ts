@@ -1,0 +1,270 @@
+// A recorder of client operations and watch events during a (fault) run, for check() in history-check.ts.
+//
+// Usage:
+//   const h = new History();
+//   const r = await h.call('w1', { op: 'update', key, value, ifModRevision }, () => store.txn(op));
+//   h.watchStart('watch-a', { fromRevision: 0, keys: '/registry/' });  then h.watched(...) per event
+//   ...after the run: h.final(key, store.get(key)) for every key (or h.finalRange(prefix, kvs)),
+//   then assertHistory(t, h) or check(h).
+// Operations are ordered by when they were recorded (one counter), which is real time in one process.
+import { StatusError, isStatus } from '../../api/status.ts';
+
+/** An operation on one key, as a register with compare-and-set (the store's TxnOp plus get). */
+export type HistoryOp =
+  | { op: 'create'; key: string; value: unknown }
+  | { op: 'update'; key: string; value: unknown; ifModRevision?: number }
+  | { op: 'delete'; key: string; ifModRevision?: number }
+  | { op: 'get'; key: string };
+
+/** What an acknowledged operation returned: a write's revision, or a get's key-value (undefined = not found). */
+export type OkResult = { revision: number } | { kv: { value: unknown; modRevision: number } | undefined };
+
+/** Why an operation definitely failed: the model's outcomes, or `rejected` (it had no effect, e.g. 400/403/422). */
+export type FailReason = 'exists' | 'conflict' | 'not-found' | 'rejected';
+
+/** The outcome of an operation; `info` = failed with an unknown outcome (it may or may not have happened). */
+export type Outcome =
+  | { type: 'ok'; revision: number }
+  | { type: 'read'; kv: { value: unknown; modRevision: number } | undefined }
+  | { type: 'fail'; reason: FailReason; error?: string }
+  | { type: 'info'; error: string };
+
+/** One recorded operation. `ret` is undefined while it is open: pending, or failed with an unknown outcome. */
+export interface RecordedOp {
+  id: number;
+  client: string;
+  op: HistoryOp;
+  /** Position of the invoke in the history's order. */
+  call: number;
+  /** Position of the ok or definite fail; undefined for open operations (they stay open to the end). */
+  ret?: number;
+  /** Clock times, for messages. */
+  callAt: number;
+  retAt?: number;
+  outcome?: Outcome;
+}
+
+/** One event a watcher received. */
+export interface WatchedEvent {
+  key: string;
+  type: 'put' | 'delete';
+  revision: number;
+  /** The value carried by a put (lets the checker learn the revision of a write whose outcome was unknown). */
+  value?: unknown;
+  at: number;
+}
+
+/** A watcher: where it started, which keys it covers, what it saw, and up to where it must have seen everything. */
+export interface WatcherLog {
+  id: string;
+  fromRevision: number;
+  covers: (key: string) => boolean;
+  filter: string;
+  events: WatchedEvent[];
+  /** Set by watchEnd: events up to this revision must all have arrived (default: the last revision seen). */
+  upToRevision?: number;
+}
+
+/** The state of a key read after the run (undefined kv = absent). */
+export interface FinalRead {
+  key: string;
+  kv: { value: unknown; modRevision: number } | undefined;
+  opId: number;
+}
+
+/** What `call` resolves with: never throws; `definite: false` means the operation may or may not have happened. */
+export type CallResult<R> =
+  | { ok: true; value: R }
+  | { ok: false; definite: boolean; reason?: FailReason; error: unknown; value?: R };
+
+export interface HistoryOptions {
+  /** Time source for messages only (ordering uses a counter); default performance.now. */
+  clock?: { now(): number };
+  /** Maps a stored value to what the checker compares (e.g. `(o) => o.data.v` for API objects); default the value itself. */
+  compareBy?: (value: unknown) => unknown;
+}
+
+/** Records invokes, completions, watch events and final reads of a run. */
+export class History {
+  readonly ops: RecordedOp[] = [];
+  readonly watchers = new Map<string, WatcherLog>();
+  readonly finals = new Map<string, FinalRead>();
+  readonly compareBy: (value: unknown) => unknown;
+  private readonly clock: { now(): number };
+  private seq = 0;
+
+  constructor(opts: HistoryOptions = {}) {
+    this.clock = opts.clock ?? performance;
+    this.compareBy = opts.compareBy ?? ((v) => v);
+  }
+
+  /** Records that `client` invoked `op`; returns the id to complete it with. */
+  invoke(client: string, op: HistoryOp): number {
+    const id = this.ops.length;
+    this.ops.push({ id, client, op: { ...op }, call: this.seq++, callAt: this.clock.now() });
+    return id;
+  }
+
+  /** Records that operation `id` succeeded with `result`. */
+  ok(id: number, result: OkResult): void {
+    const o = this.open(id);
+    if (o.op.op === 'get') {
+      if (!('kv' in result)) throw new TypeError(`history: get #${id} must complete with {kv}, got ${JSON.stringify(result)}`);
+      o.outcome = { type: 'read', kv: result.kv ? { value: result.kv.value, modRevision: result.kv.modRevision } : undefined };
+    } else {
+      if (!('revision' in result) || !Number.isInteger(result.revision)) {
+        throw new TypeError(`history: ${o.op.op} #${id} must complete with {revision}, got ${JSON.stringify(result)}`);
+      }
+      o.outcome = { type: 'ok', revision: result.revision };
+    }
+    this.close(o);
+  }
+
+  /**
+   * Records that operation `id` failed. `definite`: it certainly had no effect beyond its reason (409, 404, 400 ...);
+   * otherwise (timeout, connection lost, 5xx) it stays open to the end of the history. `err` is an error, a Status,
+   * or a FailReason; a definite failure's reason is taken from it (409 AlreadyExists → exists, 409 → conflict, 404 → not-found).
+   */
+  fail(id: number, definite: boolean, err: unknown): void {
+    const o = this.open(id);
+    const error = describeError(err);
+    if (!definite) {
+      o.outcome = { type: 'info', error };
+      return;
+    }
+    o.outcome = { type: 'fail', reason: classifyError(err).reason ?? 'rejected', error };
+    this.close(o);
+  }
+
+  /**
+   * Runs `fn` as `op` by `client` and records its outcome; never throws. What `fn` returns is read by `read`
+   * (default: a store TxnResult, a store KeyValue/undefined for get, or an API object with metadata.resourceVersion);
+   * what it throws is classified by classifyError.
+   */
+  async call<R>(client: string, op: HistoryOp, fn: () => Promise<R> | R, read: (r: R, op: HistoryOp) => OkResult | FailReason = readResult): Promise<CallResult<R>> {
+    const id = this.invoke(client, op);
+    let value: R;
+    try {
+      value = await fn();
+    } catch (error) {
+      const c = classifyError(error);
+      this.fail(id, c.definite, error);
+      return { ok: false, definite: c.definite, ...(c.reason ? { reason: c.reason } : {}), error };
+    }
+    const r = read(value, op);
+    if (typeof r === 'string') {
+      this.fail(id, true, r);
+      return { ok: false, definite: true, reason: r, error: r, value };
+    }
+    this.ok(id, r);
+    return { ok: true, value };
+  }
+
+  /** Declares a watcher: it asked for changes after `fromRevision` on keys starting with `keys` (or matching it). */
+  watchStart(watcherId: string, opts: { fromRevision: number; keys: string | ((key: string) => boolean) }): void {
+    if (this.watchers.has(watcherId)) throw new Error(`history: watcher ${watcherId} declared twice`);
+    const { keys } = opts;
+    this.watchers.set(watcherId, {
+      id: watcherId,
+      fromRevision: opts.fromRevision,
+      covers: typeof keys === 'string' ? (k) => k.startsWith(keys) : keys,
+      filter: typeof keys === 'string' ? `prefix ${JSON.stringify(keys)}` : 'a key filter',
+      events: [],
+    });
+  }
+
+  /** Records an event a watcher received (ADDED/MODIFIED count as put, DELETED as delete). */
+  watched(watcherId: string, key: string, type: 'put' | 'delete' | 'ADDED' | 'MODIFIED' | 'DELETED', revision: number, value?: unknown): void {
+    const w = this.watchers.get(watcherId);
+    if (!w) throw new Error(`history: watcher ${watcherId} was not declared with watchStart`);
+    const t = type === 'DELETED' || type === 'delete' ? 'delete' : 'put';
+    const ev: WatchedEvent = { key, type: t, revision, at: this.clock.now() };
+    if (value !== undefined) ev.value = value;
+    w.events.push(ev);
+  }
+
+  /** Declares that the watcher must have seen every change up to `upToRevision` (default: the last revision it saw). */
+  watchEnd(watcherId: string, upToRevision?: number): void {
+    const w = this.watchers.get(watcherId);
+    if (!w) throw new Error(`history: watcher ${watcherId} was not declared with watchStart`);
+    if (upToRevision !== undefined) w.upToRevision = upToRevision;
+  }
+
+  /** Records a key's state read after the run (undefined = absent); it also enters the history as a last get. */
+  final(key: string, kv: { value: unknown; modRevision: number } | undefined): void {
+    const opId = this.invoke('final', { op: 'get', key });
+    this.ok(opId, { kv });
+    this.finals.set(key, { key, kv, opId });
+  }
+
+  /** Records the final state of every key under `prefix` from a list: keys that were written but are not listed are absent. */
+  finalRange(prefix: string, kvs: Iterable<{ key: string; value: unknown; modRevision: number }>): void {
+    const listed = new Map<string, { value: unknown; modRevision: number }>();
+    for (const kv of kvs) if (kv.key.startsWith(prefix)) listed.set(kv.key, kv);
+    const keys = new Set([...listed.keys(), ...this.ops.filter((o) => o.op.key.startsWith(prefix) && o.client !== 'final').map((o) => o.op.key)]);
+    for (const key of [...keys].sort()) this.final(key, listed.get(key));
+  }
+
+  private open(id: number): RecordedOp {
+    const o = this.ops[id];
+    if (!o) throw new Error(`history: no operation #${id}`);
+    if (o.outcome) throw new Error(`history: operation #${id} (${o.client} ${o.op.op} ${o.op.key}) completed twice`);
+    return o;
+  }
+
+  private close(o: RecordedOp): void {
+    o.ret = this.seq++;
+    o.retAt = this.clock.now();
+  }
+}
+
+/** Reads a store TxnResult, a store get (KeyValue | undefined) or an API object (metadata.resourceVersion) as an outcome. */
+export function readResult(r: unknown, op: HistoryOp): OkResult | FailReason {
+  if (op.op === 'get') {
+    if (r === undefined || r === null) return { kv: undefined };
+    const kv = r as { value?: unknown; modRevision?: number; metadata?: { resourceVersion?: string } };
+    if (typeof kv.modRevision === 'number') return { kv: { value: kv.value, modRevision: kv.modRevision } };
+    const rv = Number(kv.metadata?.resourceVersion);
+    if (Number.isInteger(rv)) return { kv: { value: r, modRevision: rv } };
+    throw new TypeError(`history: cannot read a get result ${JSON.stringify(r)?.slice(0, 200)}`);
+  }
+  const t = r as { ok?: boolean; revision?: number; reason?: FailReason; metadata?: { resourceVersion?: string } };
+  if (t?.ok === true && typeof t.revision === 'number') return { revision: t.revision };
+  if (t?.ok === false && t.reason) return t.reason;
+  const rv = Number(t?.metadata?.resourceVersion);
+  if (Number.isInteger(rv)) return { revision: rv };
+  throw new TypeError(`history: cannot read a ${op.op} result ${JSON.stringify(r)?.slice(0, 200)}`);
+}
+
+const DEFINITE_NAMES = new Set(['BusClosedError']);
+const FAIL_REASONS = new Set<string>(['exists', 'conflict', 'not-found', 'rejected']);
+
+/**
+ * Classifies a failure: a Kubernetes Status 409 AlreadyExists / 409 Conflict / 404 / other 4xx is definite (no effect
+ * beyond its reason); a 5xx, 408/429, a timeout, no responders, a lost connection or anything unknown is indefinite.
+ */
+export function classifyError(err: unknown): { definite: boolean; reason?: FailReason } {
+  if (typeof err === 'string' && FAIL_REASONS.has(err)) return { definite: true, reason: err as FailReason };
+  const status = err instanceof StatusError ? err.status : isStatus(err) ? err : undefined;
+  if (status) {
+    const { code, reason } = status;
+    if (code === 409) return { definite: true, reason: reason === 'AlreadyExists' ? 'exists' : 'conflict' };
+    if (code === 404) return { definite: true, reason: 'not-found' };
+    if (code >= 400 && code < 500 && code !== 408 && code !== 429 && reason !== 'Timeout') return { definite: true, reason: 'rejected' };
+    return { definite: false };
+  }
+  const e = err as { name?: string; sent?: boolean } | undefined;
+  if (e?.name === 'ConnectionLostError' && e.sent === false) return { definite: true, reason: 'rejected' };
+  if (e?.name && DEFINITE_NAMES.has(e.name)) return { definite: true, reason: 'rejected' };
+  return { definite: false };
+}
+
+function describeError(err: unknown): string {
+  if (typeof err === 'string') return err;
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  if (isStatus(err)) return `${err.code} ${err.reason}: ${err.message}`;
+  return String(err);
+}
+
+export { check, assertHistory } from './history-check.ts';
+export type { HistoryReport, CheckOptions } from './history-check.ts';
