@@ -72,10 +72,12 @@ export interface ScenarioOptions {
   kubelet?: KubeletTimings;
   controllers?: LifecycleTimings;
   /**
-   * Replicas of the scheduler and controller manager (default 1 each, without leader election).
-   * Two or more run behind leader election on their Lease, named `<component>-0 …`.
+   * Replicas of the control-plane components (default 1 each), named `<component>-0 …` when more.
+   * Two or more schedulers or controller managers run behind leader election on their Lease; two or
+   * more API servers serve at once on one shared store (simulated: a SharedMemoryBackend; real:
+   * `--store jetstream` on the scenario's nats-server), as kube-apiservers on one etcd.
    */
-  replicas?: { scheduler?: number; 'controller-manager'?: number };
+  replicas?: { apiserver?: number; scheduler?: number; 'controller-manager'?: number };
   leaderElection?: ElectionTimingOptions;
 }
 

@@ -101,11 +101,13 @@ test('scenario units - replicas: counts checked, names per replica, components f
   t.deepEqual(replicaNames('scheduler', 1), ['scheduler'], 'one replica keeps the component name');
   t.is(componentOf('scheduler-1'), 'scheduler');
   t.is(componentOf('controller-manager'), 'controller-manager');
-  t.is(componentOf('apiserver-0'), undefined, 'the API server is not replicated');
+  t.is(componentOf('apiserver-0'), 'apiserver', 'API servers are replicated on a shared store');
+  t.deepEqual(members(resolveReplicas({ apiserver: 3 })).map(([, n]) => n), ['apiserver-0', 'apiserver-1', 'apiserver-2', 'scheduler', 'controller-manager']);
   t.is(componentOf('node-1'), undefined);
   t.throws(() => resolveReplicas({ scheduler: 0 }), { name: 'ReplicaSpecError', message: /from 1 to 5/ });
   t.throws(() => resolveReplicas({ scheduler: 1.5 }), { name: 'ReplicaSpecError' });
-  t.throws(() => resolveReplicas({ apiserver: 2 } as never), { name: 'ReplicaSpecError', message: /can't be replicated/ });
+  t.throws(() => resolveReplicas({ apiserver: 6 }), { name: 'ReplicaSpecError', message: /from 1 to 5/ });
+  t.throws(() => resolveReplicas({ gateway: 2 } as never), { name: 'ReplicaSpecError', message: /can't be replicated/ });
 });
 
 test('scenario units - leader election timings are upstream defaults divided by the time scale', (t) => {

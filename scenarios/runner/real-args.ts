@@ -1,7 +1,7 @@
 // The command lines of real mode's processes: `kubus control-plane` per control-plane member and
 // `kubus node` per node, with the cluster's timings (already scaled) as flags.
 import type { Component } from '../api.types.ts';
-import { elected, type Replicas } from '../replicas.ts';
+import { elected, sharedStore, type Replicas } from '../replicas.ts';
 import type { ClusterTimings, ResolvedNode } from './driver.ts';
 
 /** What every process's command line depends on. */
@@ -10,7 +10,7 @@ export interface ArgsContext {
   replicas: Replicas;
   /** With --trace, every process publishes its messages and state changes (the runner records them). */
   trace: boolean;
-  /** The API server's data directory. */
+  /** The API server's data directory (one API server; replicas share the jetstream store instead). */
   dataDir: string;
 }
 
@@ -26,7 +26,8 @@ export function controlPlaneArgs(c: Component, x: ArgsContext): string[] {
   const election = elected(c, x.replicas)
     ? ['--leader-elect', 'true', '--leader-elect-lease-duration', goMs(e.leaseDurationMs), '--leader-elect-renew-deadline', goMs(e.renewDeadlineMs), '--leader-elect-retry-period', goMs(e.retryPeriodMs)]
     : ['--leader-elect', 'false'];
-  if (c === 'apiserver') return [...head, ...election, '--data', x.dataDir];
+  // Replicas serve at once on one JetStream stream of the scenario's nats-server (R1: it is one server).
+  if (c === 'apiserver') return [...head, ...election, ...(sharedStore(x.replicas) ? ['--store', 'jetstream'] : ['--data', x.dataDir])];
   if (c === 'scheduler') return [...head, ...election];
   return [
     ...head,

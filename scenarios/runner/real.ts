@@ -1,5 +1,6 @@
 // Real mode: a nats-server child process, one `kubus control-plane --actors X` process per
-// component (per replica, behind leader election, when replicated) and one `kubus node` process
+// component (per replica when replicated: schedulers and controller managers behind leader election,
+// API servers all serving on `--store jetstream`, the nats-server then running JetStream) and one `kubus node` process
 // per node, each reaching NATS through its own relay (so a partition is a real cut). Wall-clock
 // time; the cluster's periods are divided by timeScale, and cluster time is reported as wall
 // time × timeScale.
@@ -17,7 +18,7 @@ import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
 import type { ProcessStatus } from '../../runtime/status.ts';
 import type { ExternalSpec, FaultHandle } from '../api.types.ts';
 import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
-import { componentOf, elected, LEASE_OF } from '../replicas.ts';
+import { componentOf, elected, LEASE_OF, sharedStore } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
 import { members, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
 import { Externals, type ExternalProcess } from './external.ts';
@@ -80,7 +81,9 @@ export class RealDriver implements Driver {
 
   async start(nodes: ResolvedNode[]): Promise<void> {
     this.t0 = performance.now();
-    this.nats = await startNatsServer();
+    // API server replicas keep the cluster in JetStream: its files live in the run's folder (removed at the end).
+    const js = sharedStore(this.opts.replicas) ? [`jetstream { store_dir: ${JSON.stringify(join(this.dataDir, 'jetstream'))} }`] : [];
+    this.nats = await startNatsServer({ config: js });
     this.bus = await NatsBus.connect({ servers: this.nats.url, name: 'scenario', log: this.opts.log });
     this.bus.onStatus((st: BusStatus) => {
       if (st === 'closed') return;
@@ -91,7 +94,8 @@ export class RealDriver implements Driver {
     this.api = new ApiClient(this.bus);
     const r = this.opts.replicas;
     const all = members(r);
-    await this.launch('apiserver', controlPlaneArgs('apiserver', this.argsContext()));
+    // One API server after another: the first bootstraps the store (namespaces, priority classes), the others find it done.
+    for (const [, target] of all.filter(([c]) => c === 'apiserver')) await this.launch(target, controlPlaneArgs('apiserver', this.argsContext()));
     await Promise.all(all.filter(([c]) => c !== 'apiserver').map(([c, target]) => this.launch(target, controlPlaneArgs(c, this.argsContext()), elected(c, r) ? LEASE_OF[c] : undefined)));
     await Promise.all(nodes.map((n) => this.addNode(n)));
   }

@@ -3,6 +3,8 @@
 // fault can cut, crash or kill one of them.
 import { apiserverActor } from '../../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../../actors/apiserver/store/index.ts';
+import { SharedMemoryBackend } from '../../actors/apiserver/store/shared-memory.ts';
+import type { Store } from '../../actors/apiserver/store/store.ts';
 import { kubeletActor, type KubeletInput } from '../../actors/kubelet/kubelet.actor.ts';
 import { schedulerActor } from '../../actors/scheduler/scheduler.actor.ts';
 import { VirtualClock } from '../../bus/clock.ts';
@@ -15,7 +17,7 @@ import { Host } from '../../runtime/host.ts';
 import { runElected, type ElectedActor } from '../../runtime/leader.ts';
 import type { Component, FaultHandle } from '../api.types.ts';
 import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
-import { componentOf, elected, LEASE_OF } from '../replicas.ts';
+import { componentOf, elected, LEASE_OF, sharedStore } from '../replicas.ts';
 import { members, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
 
 /** Cluster time zero of every simulated run (a fixed instant: runs are comparable byte for byte). */
@@ -24,9 +26,14 @@ export const SIM_EPOCH = Date.UTC(2026, 0, 1, 9, 0, 0);
 /** The longest a single request may take in cluster time before the run gives up on it. */
 const DRIVE_LIMIT_MS = 10 * 60_000;
 
+/** How long (cluster time) a write takes to reach the other API server replicas' caches: a few ms, as etcd's watch. */
+export const SHARED_FEED_DELAY_MS = 3;
+
 interface Proc {
   host: Host;
   bus: MemoryBus;
+  /** An API server replica's own store (its view of the shared backend), closed when it goes down. */
+  store?: Store;
 }
 
 const nodeConn = (name: string) => `node/${name}`;
@@ -40,7 +47,9 @@ export class SimDriver implements Driver {
   readonly faults: FaultPlan;
   readonly client: ApiClient;
   private readonly rng: Rng;
-  private readonly store = new MemoryStore();
+  /** One API server: its store outlives it (as on disk). Several: each opens a replica of one shared backend. */
+  private readonly store: MemoryStore | undefined;
+  private readonly shared: SharedMemoryBackend | undefined;
   /** Control-plane members by target name (`scheduler`, or `scheduler-0` … when replicated). */
   private readonly comps = new Map<string, Proc>();
   /** Targets cut off by partition(): they stay cut when the bus comes back. */
@@ -72,6 +81,9 @@ export class SimDriver implements Driver {
     };
     this.runnerBus = this.broker.connect('scenario', this.rng.fork('scenario'));
     this.client = new ApiClient(this.runnerBus, { clock: this.clock });
+    if (sharedStore(opts.replicas))
+      this.shared = new SharedMemoryBackend({ feedDelayMs: SHARED_FEED_DELAY_MS, clock: this.clock, onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) });
+    else this.store = new MemoryStore();
   }
 
   async start(nodes: ResolvedNode[]): Promise<void> {
@@ -124,7 +136,10 @@ export class SimDriver implements Driver {
     this.comps.set(target, p);
     const t = this.opts.timings;
     if (c === 'apiserver') {
-      await this.drive(serving(p.host.start(apiserverActor, 'apiserver', { store: this.store })));
+      // A replica's store is its cache of the shared data: opened with it, closed when it dies.
+      const store = this.shared ? (p.store = this.shared.replica()) : this.store!;
+      // Each replica has its own server id (unwatch requests are addressed to it); one keeps the actor's.
+      await this.drive(serving(p.host.start(apiserverActor, 'apiserver', { store, ...(this.shared ? { serverId: target } : {}) })));
       return;
     }
     const nodeLifecycle = { gracePeriodMs: t.gracePeriodMs, monitorPeriodMs: t.monitorPeriodMs, startupGracePeriodMs: t.startupGracePeriodMs, evictionQPS: t.evictionQPS };
@@ -167,6 +182,7 @@ export class SimDriver implements Driver {
     if (!graceful) p.bus.setDown(true);
     await this.drive(p.host.stopAll());
     await p.bus.close();
+    await p.store?.close();
   }
 
   heartbeats(name: string, on: boolean): void {
