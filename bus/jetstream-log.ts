@@ -1,8 +1,8 @@
 // JetStreamLog: an append-only log on one NATS JetStream stream (plus a one-value-per-key KV bucket
 // beside it), the transport under the jetstream store backend. It knows streams, sequences and
 // headers; what the messages mean is the caller's.
-import { connectNats, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType } from './nats-bus.ts';
-import type { JetStreamClient, JetStreamManager, KV, NatsConnection } from './nats-bus.ts';
+import { connectNats, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType } from './nats-bus.ts';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, KV, NatsConnection } from './nats-bus.ts';
 import { JetStreamLogError } from './errors.ts';
 
 /** A NATS connection a caller may hand to `JetStreamLog.open` (left open on close). */
@@ -28,8 +28,6 @@ export interface AppendOptions {
   headers: Record<string, string>;
   /** Makes a retry after a lost ack a duplicate the server answers with the first ack. */
   msgID: string;
-  /** The stream's last sequence must be this. */
-  lastSequence: number;
   /** The subject's last sequence must be this (0: the subject has no message). */
   lastSubjectSequence: number;
 }
@@ -37,8 +35,20 @@ export interface AppendOptions {
 /** A message read back from the log. */
 export interface LogMessage {
   seq: number;
+  subject: string;
   data: Uint8Array;
   header(name: string): string | undefined;
+}
+
+/** A live feed of the log (`follow`): stop it with `stop()`. */
+export interface LogFeed {
+  stop(): Promise<void>;
+}
+
+/** A value of the meta bucket with the revision a compare-and-set names. */
+export interface MetaEntry {
+  value: string;
+  revision: number;
 }
 
 /** A publish is retried on timeouts and no responders (a stream leader election) this often, each waiting this long. */
@@ -46,10 +56,14 @@ const PUBLISH_RETRIES = 15;
 const PUBLISH_TIMEOUT_MS = 2000;
 /** JetStream's error codes: a failed expected-last-sequence check; no such stream. */
 const WRONG_LAST_SEQUENCE = 10071;
+const WRONG_LAST_SEQUENCE_UNKNOWN = 10164;
 const STREAM_NOT_FOUND = 10059;
+/** Messages an ordered consumer asks for at once. */
+const FOLLOW_BATCH = 4096;
 
-/** Returns true when an append failed because the stream's last sequence was not the expected one. */
-export const isWrongLastSequence = (err: unknown) => err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE;
+/** Returns true when an append failed because the subject's (or stream's) last sequence was not the expected one. */
+export const isWrongLastSequence = (err: unknown) =>
+  err instanceof JetStreamApiError && (err.code === WRONG_LAST_SEQUENCE || err.code === WRONG_LAST_SEQUENCE_UNKNOWN);
 /** Returns true when JetStream's API refused a request (as opposed to a transport failure). */
 export const isJetStreamApiError = (err: unknown) => err instanceof JetStreamApiError;
 
@@ -104,9 +118,44 @@ export class JetStreamLog {
       msgID: o.msgID,
       retries: PUBLISH_RETRIES,
       timeout: PUBLISH_TIMEOUT_MS,
-      expect: { lastSequence: o.lastSequence, lastSubjectSequence: o.lastSubjectSequence },
+      expect: { lastSubjectSequence: o.lastSubjectSequence },
     });
     return ack.seq;
+  }
+
+  /** Returns the sequence of the subject's last message as the stream's leader has it (0: none). */
+  async lastSubjectSequence(subject: string): Promise<number> {
+    const m = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+    return m?.seq ?? 0;
+  }
+
+  /** Returns the stream's last sequence (which a purge may have removed). */
+  async lastSequence(): Promise<number> {
+    return (await this.jsm.streams.info(this.stream)).state.last_seq;
+  }
+
+  /**
+   * Hands every message from sequence `from` on to `each`, in stream order, with an ordered consumer
+   * (which recreates itself from the last message it delivered when the server or the connection
+   * comes back); `onEnd` hears it stop for good on its own (not through `stop`).
+   */
+  async follow(from: number, each: (m: LogMessage) => void, onEnd: (err?: unknown) => void): Promise<LogFeed> {
+    const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, from) });
+    let stopping = false;
+    const msgs: ConsumerMessages = await consumer.consume({
+      max_messages: FOLLOW_BATCH,
+      callback: (m: JsMsg) => each({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) }),
+    });
+    void msgs.closed().then(
+      (err) => stopping || onEnd(err ?? undefined),
+      (err: unknown) => stopping || onEnd(err),
+    );
+    return {
+      stop: async () => {
+        stopping = true;
+        await msgs.close().catch(() => undefined);
+      },
+    };
   }
 
   /**
@@ -121,7 +170,7 @@ export class JetStreamLog {
     const msgs = await consumer.consume({ max_messages: 4096 });
     try {
       for await (const m of msgs) {
-        each({ seq: m.seq, data: m.data, header: (name) => m.headers?.get(name) });
+        each({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) });
         // The last sequence may be a purged message: stop at the last one there is.
         if (m.seq >= lastSeq || m.info.pending === 0) break;
       }
@@ -143,6 +192,23 @@ export class JetStreamLog {
 
   async putMeta(key: string, value: string): Promise<void> {
     await this.meta.put(key, value);
+  }
+
+  /** Returns a value of the bucket with its revision, or undefined. */
+  async getMetaEntry(key: string): Promise<MetaEntry | undefined> {
+    const e = await this.meta.get(key);
+    return e && e.operation === 'PUT' ? { value: e.string(), revision: e.revision } : undefined;
+  }
+
+  /** Sets a value of the bucket if its revision is still `revision` (0: absent); returns false when another writer moved it. */
+  async casMeta(key: string, value: string, revision: number): Promise<boolean> {
+    try {
+      await this.meta.put(key, value, { previousSeq: revision });
+      return true;
+    } catch (err) {
+      if (isWrongLastSequence(err)) return false;
+      throw err;
+    }
   }
 
   /** Drains and closes the connection when the log opened it; abort closes it at once. */

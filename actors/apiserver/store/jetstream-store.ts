@@ -1,16 +1,19 @@
 // JetStreamStore: the store's keys and history in a NATS JetStream stream (one message per write,
-// the stream sequence is the revision), served from a MemoryStore rebuilt from the stream on open.
+// the stream sequence is the revision), served from a cache that follows the stream, so any number
+// of API servers can write one stream at once.
 import { randomUUID } from 'node:crypto';
 import { isJetStreamApiError, isWrongLastSequence, JetStreamLog } from '../../../bus/jetstream-log.ts';
-import type { JetStreamConnection } from '../../../bus/jetstream-log.ts';
+import type { JetStreamConnection, LogFeed, LogMessage } from '../../../bus/jetstream-log.ts';
 import { JetStreamLogError } from '../../../bus/errors.ts';
 import { storeKeySubject, storeSubjects } from '../../../bus/subjects.ts';
-import type { StoreEvent, TxnOp, TxnResult } from './store.ts';
-import { StoreClosedError, StoreFailedError, StoreUnavailableError } from './errors.ts';
+import { currentContext } from '../../../bus/trace.ts';
+import type { HandlingContext } from '../../../bus/trace.ts';
+import type { KeyValue, StoreEvent, TxnOp, TxnResult } from './store.ts';
+import { StoreClosedError, StoreUnavailableError } from './errors.ts';
 import type { MemoryStore } from './memory-store.ts';
 import { MemoryBackedStore } from './memory-backed.ts';
 import { encodeRecord } from './wal.ts';
-import { CREATED, load, VERSION } from './jetstream-recovery.ts';
+import { applyEntry, CREATED, entryOf, load, VERSION } from './jetstream-recovery.ts';
 
 /** Options of a JetStreamStore. */
 export interface JetStreamStoreOptions {
@@ -24,50 +27,68 @@ export interface JetStreamStoreOptions {
   replicas?: number;
   /** Hears what must not crash the store (default console.warn). */
   onWarn?: (message: string, err?: unknown) => void;
+  /** How long a txn or sync waits for JetStream and for the cache before StoreUnavailableError (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** Rejects txns once the cache has missed writes (compacted away before it read them): the API server must restart to reload. */
+export class JetStreamFollowError extends Error {
+  override name = 'JetStreamFollowError';
+  constructor(stream: string, reason: string) {
+    super(`the jetstream store stopped following stream ${stream} (${reason}); restart the API server to reload from the stream`);
+  }
 }
 
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
 /** Tombstone and superseded-version purges sent at once during compaction. */
 const PURGE_CONCURRENCY = 32;
+/** A feed that ended on its own is started again after this long. */
+const REFOLLOW_MS = 1000;
 
 /**
- * The jetstream backend. Unlike a KV bucket (history capped at 64 per key), the stream keeps every
- * version of every key until compaction purges it, so range-at-revision and watch-from-revision
- * reach back to the compacted revision as etcd's do. Each write is published with two expectations
- * the server checks: the stream's last sequence is the revision before it (so its sequence is the
- * revision the local MVCC view gave it: one global revision, as etcd) and the key's subject's last
- * sequence is the key's last write (compare-and-set per key). Writes apply to the local view at once
- * and resolve, and reach watchers, once JetStream has acknowledged them. A write refused by the
- * server (another process wrote the stream) fails the store: it is read-only until reopened, when it
- * is rebuilt from the stream.
+ * The jetstream backend, a follower as EtcdStore is. Unlike a KV bucket (history capped at 64 per
+ * key), the stream keeps every version of every key until compaction purges it, so range-at-revision
+ * and watch-from-revision reach back to the compacted revision as etcd's do. A write is published
+ * with one expectation the server checks, the key's subject's last sequence (compare-and-set per
+ * key); its revision is the sequence JetStream gives it. The cache (a MemoryStore) is fed by an
+ * ordered consumer in stream order, and a txn resolves once the cache has applied its write, so a
+ * caller reads its own writes; reads, history and watches are served from the cache.
  */
 export class JetStreamStore extends MemoryBackedStore {
   private closed = false;
   private closing: Promise<void> | undefined;
-  private failure: StoreFailedError | undefined;
-  /** Revisions published and not yet acknowledged, ascending, with whether each is. */
-  private readonly unacked: { rev: number; acked: boolean }[] = [];
+  /** The stream sequence up to which the cache has applied (or skipped) every message. */
+  private applied: number;
+  /** Callers waiting for the cache to reach a sequence, ascending by it. */
+  private waiting: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private feed: LogFeed | undefined;
+  /** Set once the cache can no longer follow the stream (it missed purged writes). */
+  private failure: JetStreamFollowError | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
-  private readonly durableWaiters: { rev: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  /** While set, publishes wait for it: a compaction is purging tombstones, which changes subjects' last sequences. */
-  private gate: Promise<void> | undefined;
   private background: Promise<void> = Promise.resolve();
-  private readonly warn: (message: string, err?: unknown) => void;
+  /** The trace context of each key's write in flight, so watchers send its event as the request's child. */
+  private readonly causes = new Map<string, HandlingContext>();
   /** Tells this open's message IDs from another's, so deduplication only ever merges retries of one write. */
   private readonly session = randomUUID();
+  private writes = 0;
+  private readonly prefix: string;
 
   private constructor(
     private readonly log: JetStreamLog,
     /** The stream's name. */
     readonly stream: string,
     mem: MemoryStore,
-    warn: (message: string, err?: unknown) => void,
+    applied: number,
+    private readonly warn: (message: string, err?: unknown) => void,
+    private readonly timeoutMs: number,
+    private readonly servers: string,
   ) {
     super(mem);
-    this.warn = warn;
+    this.applied = applied;
+    this.prefix = storeSubjects(stream);
   }
 
-  /** Connects, creates the stream if missing, and rebuilds the state from it; unreachable NATS or no JetStream throw StoreUnavailableError. */
+  /** Connects, creates the stream if missing, loads the cache and follows the stream; unreachable NATS or no JetStream throw StoreUnavailableError. */
   static async open(opts: JetStreamStoreOptions): Promise<JetStreamStore> {
     const warn = opts.onWarn ?? defaultWarn;
     const stream = opts.stream ?? 'KUBUS_STORE';
@@ -78,8 +99,9 @@ export class JetStreamStore extends MemoryBackedStore {
       throw unavailable(err, opts.servers, stream);
     }
     try {
-      const { mem, leftovers } = await load(log, stream, warn);
-      const store = new JetStreamStore(log, stream, mem, warn);
+      const { mem, lastSeq, leftovers } = await load(log, stream, storeSubjects(stream), warn);
+      const store = new JetStreamStore(log, stream, mem, lastSeq, warn, opts.timeoutMs ?? 30_000, opts.servers ?? 'the given connection');
+      await store.follow();
       await store.purge(leftovers);
       return store;
     } catch (err) {
@@ -93,56 +115,95 @@ export class JetStreamStore extends MemoryBackedStore {
     return storeKeySubject(this.stream, key);
   }
 
-  txn(op: TxnOp): Promise<TxnResult> {
-    if (this.closed) return Promise.reject(new StoreClosedError());
-    if (this.failure) return Promise.reject(this.failure);
+  async txn(op: TxnOp): Promise<TxnResult> {
+    if (this.closed) throw new StoreClosedError();
+    if (this.failure) throw this.failure;
+    if (typeof op?.key !== 'string' || op.key === '') throw new TypeError(`txn key must be a non-empty string`);
+    if (op.op !== 'create' && op.op !== 'update' && op.op !== 'delete') throw new TypeError(`unknown txn op ${(op as { op: unknown }).op}`);
+    // Encode before sending, so a value the codec rejects never reaches the stream. The revision is the ack's.
+    const payload = encodeRecord(op.op === 'delete' ? { t: 'del', rev: 0, key: op.key } : { t: 'put', rev: 0, key: op.key, value: op.value });
+    const cause = currentContext();
+    if (cause) this.causes.set(op.key, cause);
+    const p = this.deadline(this.write(op, payload), () => `a ${op.op} of ${op.key} did not finish in ${this.timeoutMs} ms (it may still take effect)`);
+    this.inflight.add(p);
     try {
-      // Encode before applying, so a value the codec rejects never reaches memory.
-      const put = op.op === 'delete' ? undefined : encodeRecord({ t: 'put', rev: this.mem.revision + 1, key: op.key, value: op.value });
-      const lastSubjectSequence = typeof op?.key === 'string' ? this.mem.lastWriteRevision(op.key) : 0;
-      const res = this.mem.apply(op);
-      if (!res.ok) return Promise.resolve(res);
-      const rev = res.revision;
-      const headers: Record<string, string> = res.kv ? { [CREATED]: String(res.kv.createRevision), [VERSION]: String(res.kv.version) } : {};
-      const payload = put ?? encodeRecord({ t: 'del', rev, key: op.key });
-      const subject = this.subjectOf(op.key);
-      // The message ID makes a retry after a lost ack a duplicate the server answers with the first ack.
-      const opts = { headers, msgID: `${this.session}-${rev}`, lastSequence: rev - 1, lastSubjectSequence };
-      const send = async () => {
-        for (;;) {
-          try {
-            return await this.log.append(subject, payload, opts);
-          } catch (err) {
-            // A write ahead of this one is still being retried (a stream leader change): once it lands, this one's expectation holds again.
-            if (!isWrongLastSequence(err) || !(this.unacked[0]?.rev < rev)) throw err;
-            await this.whenDurable(rev - 1);
-          }
-        }
-      };
-      const entry = { rev, acked: false };
-      this.unacked.push(entry);
-      const p = (this.gate ? this.gate.then(send) : send()).then(
-        (seq) => {
-          if (seq !== rev) throw new Error(`stream ${this.stream} stored revision ${rev} at sequence ${seq}`);
-          entry.acked = true;
-          this.advanceDurable();
-          return res;
-        },
-        (err) => {
-          throw this.fail(err);
-        },
-      );
-      this.track(p);
-      return p;
-    } catch (err) {
-      return Promise.reject(err);
+      return await p;
+    } finally {
+      this.inflight.delete(p);
+      if (cause && this.causes.get(op.key) === cause) this.causes.delete(op.key);
     }
   }
 
+  /** Resolves once the cache has applied every write the stream had acknowledged before the call: a consistent read's barrier. */
+  async sync(): Promise<void> {
+    if (this.closed) throw new StoreClosedError();
+    const last = await this.deadline(this.log.lastSequence(), () => `reading stream ${this.stream}'s last sequence took over ${this.timeoutMs} ms`);
+    await this.deadline(this.until(last), () => `the cache did not reach revision ${last} in ${this.timeoutMs} ms`);
+  }
+
   /**
-   * Compacts the local view at once; then, in the background, purges from the stream every version
-   * of a key hidden by the one visible at `revision` (and that one too when it is a delete), and
-   * records the compacted revision so a reopen does not serve history below it.
+   * The key's compare-and-set: decides the op against the cache and publishes it expecting the key's
+   * last sequence; when the server has another (a stale cache, another writer, a purged tombstone),
+   * reads the key's last sequence from the server, waits for the cache to have it, and decides again,
+   * as etcd would on the current value. A refusal stands only once the server confirms the cache has
+   * the key's last write.
+   */
+  private async write(op: TxnOp, payload: Uint8Array): Promise<TxnResult> {
+    const subject = this.subjectOf(op.key);
+    const msgID = `${this.session}-${++this.writes}`;
+    let expect = this.mem.lastWriteRevision(op.key);
+    let confirmed = false;
+    for (;;) {
+      const current = this.mem.get(op.key);
+      const refused = refusal(op, current);
+      if (refused && confirmed) return refused;
+      if (!refused) {
+        // The version headers follow the value this CAS is made against.
+        const headers: Record<string, string> = current && op.op !== 'delete' ? { [CREATED]: String(current.createRevision), [VERSION]: String(current.version + 1) } : {};
+        try {
+          const seq = await this.reach(this.log.append(subject, payload, { headers, msgID, lastSubjectSequence: expect }));
+          await this.until(seq);
+          return this.resultAt(op.key, seq);
+        } catch (err) {
+          if (!isWrongLastSequence(err)) throw err;
+        }
+      }
+      expect = await this.reach(this.log.lastSubjectSequence(subject));
+      // Deciding again on the cache is right once it holds the key's last write.
+      await this.until(expect);
+      confirmed = true;
+    }
+  }
+
+  /** Returns `p`, its transport failures (not JetStream's refusals) as StoreUnavailableError. */
+  private async reach<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (err) {
+      if (isJetStreamApiError(err) || this.closed) throw err;
+      throw new StoreUnavailableError(`the jetstream store cannot reach JetStream at ${this.servers} (${(err as Error).message}); writes resume when NATS is back`);
+    }
+  }
+
+  /** Returns a write's result as the cache recorded it at `seq`. */
+  private resultAt(key: string, seq: number): TxnResult {
+    let ev: StoreEvent | undefined;
+    if (seq > this.mem.compactedRevision) ev = this.mem.history(key, seq - 1, seq).find((e) => e.revision === seq && e.kv.key === key);
+    if (!ev) {
+      // Compacted away already (or another API server's compaction raced it): what is left is the current value.
+      const kv = this.mem.get(key);
+      return kv?.modRevision === seq ? { ok: true, revision: seq, kv } : { ok: true, revision: seq };
+    }
+    if (ev.type === 'delete') return { ok: true, revision: seq, prev: ev.prev };
+    return ev.prev ? { ok: true, revision: seq, kv: ev.kv, prev: ev.prev } : { ok: true, revision: seq, kv: ev.kv };
+  }
+
+  /**
+   * Compacts the cache at once; then, in the background, advances the stream's recorded compacted
+   * revision with a compare-and-set, and only when this replica moved it, purges from the stream every
+   * version of a key hidden by the one visible at `revision` (and that one too when it is a delete).
+   * Every API server compacts on its own timer; one purges per compaction point. Writers that expected
+   * a purged tombstone retry on the key's fresh sequence.
    */
   compact(revision: number): void {
     if (this.closed) throw new StoreClosedError();
@@ -159,40 +220,28 @@ export class JetStreamStore extends MemoryBackedStore {
       last.set(ev.kv.key, ev);
     }
     this.mem.compact(revision);
-    const tombstones: [string, number][] = [];
-    const superseded: [string, number][] = [];
+    const cuts: [string, number][] = [];
     for (const [key, ev] of last) {
-      if (ev.type === 'delete') tombstones.push([key, ev.revision + 1]);
-      else if (ev.prev || rewritten.has(key)) superseded.push([key, ev.revision]);
+      if (ev.type === 'delete') cuts.push([key, ev.revision + 1]);
+      else if (ev.prev || rewritten.has(key)) cuts.push([key, ev.revision]);
     }
-    const sentBefore = this.mem.revision;
-    if (tombstones.length > 0) {
-      // Purging a tombstone changes its subject's last sequence: writes wait until the purge is done.
-      const prev = this.gate ?? Promise.resolve();
-      const gate: Promise<void> = prev
-        .then(() => this.whenDurable(sentBefore))
-        .then(() => this.purge(tombstones))
-        .catch((err) => {
-          throw this.fail(err);
-        });
-      this.gate = gate;
-      const open = () => {
-        if (this.gate === gate) this.gate = undefined;
-      };
-      gate.then(open, open);
-    }
-    const gate = this.gate;
     this.background = this.background
       .then(async () => {
-        if (gate) await gate;
-        await this.whenDurable(sentBefore);
-        await this.purge(superseded);
-        await this.log.putMeta('compacted', String(revision));
+        if (await this.claimCompaction(revision)) await this.purge(cuts);
       })
       .catch((err) => this.warn(`compaction at revision ${revision} did not finish in stream ${this.stream} (reopening finishes it): ${(err as Error).message}`, err));
   }
 
-  /** Waits for published writes and compaction, then closes the connection when the store opened it. */
+  /** Moves the stream's compacted revision to `revision` by compare-and-set; false when another replica has it there or beyond. */
+  private async claimCompaction(revision: number): Promise<boolean> {
+    for (;;) {
+      const cur = await this.log.getMetaEntry('compacted');
+      if (Number(cur?.value ?? 0) >= revision) return false;
+      if (await this.log.casMeta('compacted', String(revision), cur?.revision ?? 0)) return true;
+    }
+  }
+
+  /** Waits for txns in flight and compaction, stops following, and closes the connection when the store opened it. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -202,8 +251,90 @@ export class JetStreamStore extends MemoryBackedStore {
     this.closed = true;
     await Promise.allSettled([...this.inflight]);
     await this.background;
-    for (const w of this.durableWaiters.splice(0)) w.reject(new StoreClosedError());
+    await this.feed?.stop();
+    this.rejectWaiting(new StoreClosedError());
     await this.log.close();
+  }
+
+  /** Starts the ordered consumer feeding the cache from the sequence after the last one applied; restarts it if it ends on its own. */
+  private async follow(): Promise<void> {
+    this.feed = await this.log.follow(
+      this.applied + 1,
+      (m) => this.receive(m),
+      (err) => {
+        if (this.closed) return;
+        this.warn(`the feed of stream ${this.stream} ended (${(err as Error)?.message ?? 'closed'}); following again from revision ${this.applied + 1}`, err);
+        const again = () => {
+          if (this.closed || this.failure) return;
+          this.follow().catch((e) => {
+            this.warn(`following stream ${this.stream} failed (${(e as Error).message}); retrying`, e);
+            setTimeout(again, REFOLLOW_MS).unref();
+          });
+        };
+        setTimeout(again, REFOLLOW_MS).unref();
+      },
+    );
+  }
+
+  /** Applies one message of the feed to the cache; never throws (it runs in the consumer's callback). */
+  private receive(m: LogMessage): void {
+    if (m.seq <= this.applied || this.failure) return;
+    try {
+      if (m.seq > this.applied + 1) {
+        // Purged before this replica read them: deletes among them would stay visible here.
+        this.fail(`sequences ${this.applied + 1}..${m.seq - 1} were compacted away before this API server read them`);
+        return;
+      }
+      const e = entryOf(m, this.prefix, this.warn);
+      if (e) applyEntry(this.mem, e, this.causes.get(e.key));
+    } catch (err) {
+      this.fail(`applying message ${m.seq} failed: ${(err as Error).message}`);
+      return;
+    }
+    this.applied = m.seq;
+    let n = 0;
+    while (n < this.waiting.length && this.waiting[n].seq <= m.seq) this.waiting[n++].resolve();
+    if (n > 0) this.waiting.splice(0, n);
+  }
+
+  /** Resolves once the cache has applied sequence `seq`. */
+  private until(seq: number): Promise<void> {
+    if (seq <= this.applied) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      let i = this.waiting.length;
+      while (i > 0 && this.waiting[i - 1].seq > seq) i--;
+      this.waiting.splice(i, 0, { seq, resolve, reject });
+    });
+  }
+
+  /** Rejects `p` with StoreUnavailableError when it takes longer than the store's timeout. */
+  private deadline<T>(p: Promise<T>, what: () => string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreUnavailableError(`the jetstream store is unavailable: ${what()}; is NATS at ${this.servers} up?`)), this.timeoutMs);
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Stops taking writes once the cache can no longer follow the stream; waiting txns reject. */
+  private fail(reason: string): void {
+    if (this.failure || this.closed) return;
+    this.failure = new JetStreamFollowError(this.stream, reason);
+    this.warn(this.failure.message);
+    this.rejectWaiting(this.failure);
+  }
+
+  private rejectWaiting(err: unknown): void {
+    for (const w of this.waiting.splice(0)) w.reject(err);
   }
 
   /** Purges each subject's messages below the given sequence, a few at a time. */
@@ -212,44 +343,14 @@ export class JetStreamStore extends MemoryBackedStore {
       await Promise.all(cuts.slice(i, i + PURGE_CONCURRENCY).map(([key, seq]) => this.log.purge(this.subjectOf(key), seq)));
     }
   }
+}
 
-  private track(p: Promise<unknown>): void {
-    this.inflight.add(p);
-    const done = () => this.inflight.delete(p);
-    p.then(done, done);
-  }
-
-  /** Hands acknowledged writes to watchers in revision order. */
-  private advanceDurable(): void {
-    let rev = 0;
-    while (this.unacked.length > 0 && this.unacked[0].acked) rev = this.unacked.shift()!.rev;
-    if (rev === 0) return;
-    this.mem.markDurable(rev);
-    for (let i = this.durableWaiters.length - 1; i >= 0; i--) {
-      const w = this.durableWaiters[i];
-      if (w.rev <= rev) {
-        this.durableWaiters.splice(i, 1);
-        w.resolve();
-      }
-    }
-  }
-
-  private whenDurable(rev: number): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.mem.durableRevision >= rev) return Promise.resolve();
-    return new Promise((resolve, reject) => this.durableWaiters.push({ rev, resolve, reject }));
-  }
-
-  /** Marks the store failed (read-only until reopened) and returns the error to reject with. */
-  private fail(err: unknown): StoreFailedError {
-    if (err instanceof StoreFailedError) return err;
-    if (!this.failure) {
-      this.failure = new StoreFailedError(err);
-      this.warn(`${this.failure.message} (stream ${this.stream}; another writer, or JetStream refused the write)`, err);
-      for (const w of this.durableWaiters.splice(0)) w.reject(this.failure);
-    }
-    return this.failure;
-  }
+/** Returns the refusal etcd would give `op` on the key's current value, or undefined when it may go ahead. */
+function refusal(op: TxnOp, current: KeyValue | undefined): TxnResult | undefined {
+  if (op.op === 'create') return current ? { ok: false, reason: 'exists', current } : undefined;
+  if (!current) return { ok: false, reason: 'not-found' };
+  if (op.ifModRevision !== undefined && op.ifModRevision !== current.modRevision) return { ok: false, reason: 'conflict', current };
+  return undefined;
 }
 
 /** Returns the StoreUnavailableError saying what to do about a log that cannot be had; other errors as they are. */
