@@ -80,7 +80,7 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
   const unresolvedOpen = new Map<string, { put: number; delete: number }>();
   for (const o of h.ops) {
     if (!isWrite(o) || !isOpen(o)) continue;
-    if (o.op.op !== 'delete') {
+    if (o.op.op === 'create' || o.op.op === 'update') {
       const k = `${o.op.key}\u0000${canon(o.op.value)}`;
       const revs = [...(seenValues.get(k) ?? [])];
       if (writesByValue.get(k)?.length === 1 && revs.length === 1 && !known.has(revs[0])) {
