@@ -1,0 +1,213 @@
+// The HA layout of the fault tests (issue 13): hosts 1-3 each run a nats-server (clustered, with
+// JetStream for the jetstream backend), an etcd member (etcd backend) and a whole control plane
+// (API server, scheduler and controller manager, leader-elected) on the shared store; host 4 runs
+// a node process. The test process reaches every host over the bridge.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import type { Node } from '../../api/kinds/node.ts';
+import { ApiClient } from '../../bus/client.ts';
+import { NatsBus } from '../../bus/nats-bus.ts';
+import { isReady } from '../helpers/cluster.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { LIFECYCLE, LOG, PERIODS, s } from './cluster.ts';
+import { hosts, ROOT, type Hosts, type TestHost } from './harness.ts';
+import type { HostProc } from './host-proc.ts';
+import { monitor, natsCluster, type NatsCluster } from './nats-cluster.ts';
+
+/** The store backends the layout runs on. */
+export type HaBackend = 'jetstream' | 'etcd';
+
+/** The stream the jetstream store keeps its keys in (JetStreamStore's default). */
+export const STORE_STREAM = 'KUBUS_STORE';
+
+const ELECTION = [
+  ...['--leader-elect-lease-duration', s(PERIODS.electionLeaseMs)],
+  ...['--leader-elect-renew-deadline', s(PERIODS.electionRenewMs)],
+  ...['--leader-elect-retry-period', s(PERIODS.electionRetryMs)],
+];
+
+export interface HaCluster {
+  backend: HaBackend;
+  hosts: Hosts;
+  /** Hosts 1-3: a nats-server, (etcd member,) control plane each. */
+  cp: TestHost[];
+  nodeHost: TestHost;
+  nats: NatsCluster;
+  /** Client URLs of the etcd members (etcd backend). */
+  etcdEndpoints: string[];
+  /** The control-plane process of cp[i] (replaced when restarted). */
+  controlPlanes: HostProc[];
+  etcdProcs: HostProc[];
+  nodeProc: HostProc;
+  /** The test's own connection and client (all three servers). */
+  client: ApiClient;
+  /** Another connection of the test (closed in teardown). */
+  connect(name: string, servers?: string, timeoutMs?: number): Promise<{ bus: NatsBus; client: ApiClient }>;
+  /** Starts cp[i]'s control plane and waits until it serves. */
+  startControlPlane(i: number): Promise<HostProc>;
+  /** Indexes of the control planes whose API server is connected to nats-server `server`. */
+  apiServersOn(server: number): Promise<number[]>;
+  /** Index of the nats-server leading the store stream (JetStream's stream leader). */
+  streamLeader(): Promise<number>;
+  /** Index of the etcd leader. */
+  etcdLeader(): Promise<number>;
+  /** kill -9 of every process on every host, then everything started again on the same data. */
+  restartAll(): Promise<void>;
+}
+
+interface Jsz {
+  meta_cluster?: { leader?: string };
+  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }>;
+}
+interface Connz {
+  connections?: Array<{ ip?: string; name?: string; subscriptions_list?: string[] }>;
+}
+
+export interface HaOptions {
+  /** Sim nodes on the node host (default 2). */
+  nodes?: number;
+  /** Control planes running an API server, from host 1 on (default 3; the others run scheduler and controller manager only). */
+  apiservers?: number;
+}
+
+/** Builds the layout for this test (also a bench's fake context) and waits until the nodes are Ready. */
+export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: HaOptions = {}): Promise<HaCluster> {
+  const nodes = opts.nodes ?? 2;
+  const apiservers = opts.apiservers ?? 3;
+  // Builds the CLI bundle (when sources changed) once here, not in every process at once.
+  execFileSync(process.execPath, [join(ROOT, 'bin', 'kubus'), 'control-plane', '--help'], { encoding: 'utf8' });
+  const hs = await hosts(t, 4);
+  const cp = hs.slice(0, 3);
+  const nodeHost = hs[3];
+  const data = mkdtempSync(join(tmpdir(), 'kubus-ha-'));
+  t.teardown(() => rmSync(data, { recursive: true, force: true }));
+  const nats = await natsCluster(t, cp, backend === 'jetstream' ? { jetstream: join(data, 'js') } : {});
+  const at = ['--nats', nats.urls];
+
+  const etcdEndpoints = cp.map((h) => `http://${h.ip}:2379`);
+  const initial = cp.map((h) => `${h.name}=http://${h.ip}:2380`).join(',');
+  const startEtcd = (h: TestHost) =>
+    h.spawn('etcd', 'etcd', [
+      `--name=${h.name}`,
+      `--data-dir=${join(data, 'etcd', h.name)}`,
+      `--listen-client-urls=http://${h.ip}:2379`,
+      `--advertise-client-urls=http://${h.ip}:2379`,
+      `--listen-peer-urls=http://${h.ip}:2380`,
+      `--initial-advertise-peer-urls=http://${h.ip}:2380`,
+      `--initial-cluster=${initial}`,
+      '--initial-cluster-state=new',
+      '--initial-cluster-token=kubus-ha',
+    ]);
+  const etcdProcs: HostProc[] = [];
+  const etcdctl = (endpoints: string[], ...args: string[]) =>
+    spawnSync('etcdctl', [`--endpoints=${endpoints.join(',')}`, '--dial-timeout=1s', '--command-timeout=2s', ...args], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8' });
+  const etcdReady = () => waitFor(() => etcdctl(etcdEndpoints, 'endpoint', 'health').status === 0, 'every etcd member healthy', 20_000, 100);
+
+  const jsz = (h: TestHost) => monitor<Jsz>(h, '/jsz?accounts=true&streams=true');
+  const metaLeader = () => waitFor(async () => (await Promise.all(cp.map((h) => jsz(h).catch(() => ({}) as Jsz)))).some((j) => j.meta_cluster?.leader), 'a JetStream meta leader', 20_000, 100);
+  const leaderOf = async (h: TestHost) => {
+    const j = await jsz(h);
+    return j.account_details?.flatMap((a) => a.stream_detail ?? []).find((d) => d.name === STORE_STREAM)?.cluster?.leader;
+  };
+  const streamLeader = () =>
+    waitFor(
+      async () => {
+        for (const h of cp) {
+          const name = await leaderOf(h).catch(() => undefined);
+          const i = cp.findIndex((x) => x.name === name);
+          if (i >= 0 && nats.servers[i].pid !== undefined) return i + 1;
+        }
+        return 0;
+      },
+      `a leader of stream ${STORE_STREAM}`,
+      20_000,
+      100,
+    ).then((i) => i - 1);
+
+  const store = backend === 'jetstream' ? 'jetstream:3' : `etcd:${etcdEndpoints.join(',')}`;
+  const controlPlanes: HostProc[] = [];
+  const startControlPlane = async (i: number) => {
+    const role = i < apiservers ? ['--store', store] : ['--actors', 'scheduler,controller-manager'];
+    const p = cp[i].kubus([...at, 'control-plane', ...role, '--leader-elect', 'true', ...ELECTION, ...LIFECYCLE, ...LOG], 'control-plane');
+    controlPlanes[i] = p;
+    await p.waitFor(/control plane .* running/, 30_000);
+    return p;
+  };
+  const startNode = () =>
+    nodeHost.kubus([...at, 'node', '--name', 'n4', '--count', String(nodes), '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG], 'node');
+
+  const buses: NatsBus[] = [];
+  t.teardown(() => Promise.all(buses.map((b) => b.close())));
+  const connect = async (name: string, servers = nats.urls, timeoutMs = 3000) => {
+    const bus = await NatsBus.connect({ servers, name });
+    buses.push(bus);
+    return { bus, client: new ApiClient(bus, { timeoutMs }) };
+  };
+
+  const startAll = async (fresh: boolean) => {
+    if (backend === 'etcd') {
+      cp.forEach((h, i) => (etcdProcs[i] = startEtcd(h)));
+      await etcdReady();
+    } else {
+      await metaLeader();
+      if (!fresh) await streamLeader();
+    }
+    // The first opens (and creates) the store; the others join it.
+    await startControlPlane(0);
+    await Promise.all([1, 2].map(startControlPlane));
+    c.nodeProc = startNode();
+    await c.nodeProc.waitFor(/node\(s\) .* running/, 30_000);
+  };
+
+  const c: HaCluster = {
+    backend,
+    hosts: hs,
+    cp,
+    nodeHost,
+    nats,
+    etcdEndpoints,
+    controlPlanes,
+    etcdProcs,
+    nodeProc: undefined as unknown as HostProc,
+    client: undefined as unknown as ApiClient,
+    connect,
+    startControlPlane,
+    async apiServersOn(server) {
+      const z = await monitor<Connz>(cp[server], '/connz?subs=1&limit=1024');
+      const ips = (z.connections ?? []).filter((x) => x.name === 'control-plane' && (x.subscriptions_list ?? []).some((sub) => sub.startsWith('kubus.api.'))).map((x) => x.ip);
+      return cp.flatMap((h, i) => (ips.includes(h.ip) ? [i] : []));
+    },
+    streamLeader,
+    async etcdLeader() {
+      return waitFor(
+        () => {
+          for (const [i, e] of etcdEndpoints.entries()) {
+            const r = etcdctl([e], 'endpoint', 'status', '-w', 'json');
+            // Member ids are 64-bit: compared as text, JSON numbers would lose digits.
+            const member = /"member_id":(\d+)/.exec(r.stdout)?.[1];
+            const leader = /"leader":(\d+)/.exec(r.stdout)?.[1];
+            if (r.status === 0 && member && member === leader) return i + 1;
+          }
+          return 0;
+        },
+        'an etcd leader',
+        20_000,
+        100,
+      ).then((i) => i - 1);
+    },
+    async restartAll() {
+      await Promise.all(hs.map((h) => h.kill('SIGKILL')));
+      await Promise.all(nats.servers.map((x) => x.restart()));
+      await nats.waitForRoutes();
+      await startAll(false);
+    },
+  };
+  await startAll(true);
+  const { client } = await connect('ha-test');
+  c.client = client;
+  await waitFor(async () => (await client.list<Node>('nodes')).items.filter(isReady).length === nodes, `${nodes} Ready nodes`, 30_000, 100);
+  return c;
+}

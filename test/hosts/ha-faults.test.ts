@@ -1,0 +1,66 @@
+// The HA layout on the jetstream store (3 nats-servers, stream R3, 3 control planes, a node host),
+// one fault per test while writers and watchers run: every writer writes again within the
+// failover time, and the history passes the checker (no acknowledged write lost, revisions in
+// order, every watcher sees every revision once, reads and writes linearizable).
+import test from 'ava';
+import { haCluster } from './ha-cluster.ts';
+import { expectFailover } from './ha-run.ts';
+
+test.serial('hosts - HA jetstream - kill -9 the API server serving a writer: writes go on within the failover time, the history checks', async (t) => {
+  const c = await haCluster(t, 'jetstream');
+  await expectFailover(t, c, 'kill -9 an API server', {
+    async fault() {
+      // Queue groups prefer local members: writer 1 (on nats-server 1) is served by an API server connected there.
+      const onFirst = await c.apiServersOn(0);
+      const victim = onFirst[0] ?? 0;
+      t.log(`killing the control plane of ${c.cp[victim].name} (its API server ${onFirst.length ? 'serves writer 1' : 'is any one'})`);
+      await c.controlPlanes[victim].kill('SIGKILL');
+    },
+  });
+});
+
+for (const which of ['leader', 'follower'] as const) {
+  test.serial(`hosts - HA jetstream - kill -9 the nats-server of the stream ${which}: writes go on within the failover time, the history checks`, async (t) => {
+    const c = await haCluster(t, 'jetstream');
+    await expectFailover(t, c, `kill -9 the stream ${which}'s nats-server`, {
+      async fault() {
+        const leader = await c.streamLeader();
+        const victim = which === 'leader' ? leader : (leader + 1) % 3;
+        t.log(`stream leader: ${c.cp[leader].name}; killing the nats-server of ${c.cp[victim].name}`);
+        await c.nats.servers[victim].stop('SIGKILL');
+      },
+    });
+  });
+}
+
+test.serial('hosts - HA jetstream - partition the stream leader host, then heal: the others write within the failover time, the history checks', async (t) => {
+  const c = await haCluster(t, 'jetstream');
+  let victim = -1;
+  await expectFailover(t, c, 'partition of the stream leader host', {
+    async fault() {
+      victim = await c.streamLeader();
+      t.log(`cutting ${c.cp[victim].name} off (stream leader)`);
+      c.cp[victim].linkDown();
+    },
+    get cutOff() {
+      return [victim];
+    },
+    async heal() {
+      c.cp[victim].linkUp();
+    },
+  });
+});
+
+test.serial('hosts - HA jetstream - restart of everything: the data survives, writes go on, the history checks', async (t) => {
+  const c = await haCluster(t, 'jetstream');
+  await expectFailover(
+    t,
+    c,
+    'kill -9 of every process, then all started again',
+    {
+      fault: () => c.restartAll(),
+      recoverWithinMs: 60_000,
+    },
+    60_000,
+  );
+});

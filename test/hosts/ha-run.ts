@@ -1,0 +1,93 @@
+// One fault run on the HA layout: writers (one per nats-server) and two watchers run, then the
+// fault, then writes go on until every writer has written again; at the end a final list and the
+// history's check. Shared by the fault tests and `npm run bench -- failover`.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { waitFor } from '../helpers/wait.ts';
+import type { HaCluster } from './ha-cluster.ts';
+import { caughtUp, HaHistory } from './ha-history.ts';
+import { startClients } from './ha-workload.ts';
+
+/** A writer's request timeout: a request that went to a replica killed meanwhile fails after this. */
+export const WRITE_TIMEOUT_MS = 2000;
+
+export interface FaultOptions {
+  /** Does the fault; resolves once it is done (the clock starts before it). */
+  fault(): Promise<void>;
+  /** Undoes it (a partition healed) once the other writers have written again. */
+  heal?(): Promise<void>;
+  /** Writers (by nats-server index) not expected to write until the heal (on the cut host). */
+  cutOff?: number[];
+  /** How long every writer may take to write again (default 30 s: a failing test says more than a timeout). */
+  recoverWithinMs?: number;
+}
+
+export interface FaultResult {
+  /** ms from the fault to the first write acknowledged after it, and until every writer had one. */
+  first: number;
+  all: number;
+  /** After the heal, until the cut-off writers wrote again (ms). */
+  healed?: number;
+  violations: string[];
+  summary: string;
+}
+
+/** Runs the writers and watchers around one fault and checks the history. */
+export async function faultRun(c: HaCluster, o: FaultOptions): Promise<FaultResult> {
+  const urls = c.nats.urls.split(',');
+  const h = new HaHistory();
+  const writers = await Promise.all(urls.map((u, i) => c.connect(`writer-${i + 1}`, u, WRITE_TIMEOUT_MS)));
+  const watchers = await Promise.all([c.connect('watch-1', urls[0]), c.connect('watch-all', c.nats.urls)]);
+  const cl = await startClients(
+    h,
+    writers.map((w, i) => [`w${i + 1}`, w.client]),
+    watchers.map((w, i) => [`watcher-${i + 1}`, w.client]),
+  );
+  try {
+    await cl.more(30);
+    const at = Date.now();
+    await o.fault();
+    const cutOff = new Set((o.cutOff ?? []).map((i) => `w${i + 1}`));
+    const rec = await cl.recoveredAfter(at, o.recoverWithinMs ?? 30_000, (who) => !cutOff.has(who));
+    await cl.more(20);
+    let healed: number | undefined;
+    if (o.heal) {
+      const healAt = Date.now();
+      await o.heal();
+      healed = (await cl.recoveredAfter(healAt, 60_000)).all;
+      await cl.more(10);
+    }
+    await cl.stopWriters();
+    // The final list, from a replica every writer could reach at the end.
+    const l = await waitFor(() => writers[1].client.list('configmaps', { namespace: 'default', labelSelector: 'ha=1' }), 'the final list', 20_000, 100);
+    const final = new Map(l.items.map((x) => [x.metadata.name!, { rv: Number(x.metadata.resourceVersion), value: (x.data as Record<string, string>).v }]));
+    // Watchers whose replica died resume from their revision; their states must reach the list.
+    await waitFor(() => cl.watchers.every((w) => caughtUp(w, final)), 'every watcher caught up with the final list', 45_000, 50).catch(() => undefined);
+    cl.stopWatchers();
+    const violations = h.check(final, Number(l.metadata.resourceVersion));
+    const n = (outcome: string) => h.ops.filter((x) => x.f !== 'get' && x.outcome === outcome).length;
+    const summary = `${n('ok')} writes acknowledged, ${n('fail')} refused (409/404), ${n('unknown')} unknown; ${h.ops.filter((x) => x.f === 'get').length} reads; watchers saw ${cl.watchers.map((w) => w.events.length).join(' and ')} events`;
+    return { ...rec, healed, violations, summary };
+  } catch (err) {
+    // Kept with the processes' logs (the harness keeps them when the test fails).
+    writeFileSync(join(c.hosts.logDir, 'history.json'), JSON.stringify({ ops: h.ops, watches: h.watches.map((w) => ({ ...w, initial: [...w.initial] })) }, null, 1));
+    throw err;
+  } finally {
+    await cl.stopWriters();
+    cl.stopWatchers();
+  }
+}
+
+/** The failover time the tests hold the store to (DESIGN §8 asks ≤ 5 s; measured: see the t.log lines). */
+export const FAILOVER_MS = 10_000;
+
+/** Runs one fault on a fresh jetstream layout and asserts recovery and the history. */
+export async function expectFailover(t: ExecutionContext, c: HaCluster, what: string, o: FaultOptions, withinMs = FAILOVER_MS) {
+  const r = await faultRun(c, o);
+  t.log(`${what}: first write acknowledged after ${r.first} ms, every writer wrote again after ${r.all} ms${r.healed !== undefined ? `; after the heal, the cut-off writers after ${r.healed} ms` : ''}`);
+  t.log(r.summary);
+  t.deepEqual(r.violations.slice(0, 20), [], `the history passes the checker (${r.violations.length} violations)`);
+  t.true(r.all <= withinMs, `every writer wrote again within ${withinMs} ms (took ${r.all} ms)`);
+}
+
