@@ -46,5 +46,7 @@ export async function chargeQuota(ctx: ServerContext, def: ResourceDef, obj: Kub
     // Another API server charged a quota meanwhile: check again against the new usage.
     if (attempt >= ATTEMPTS) throw internalError(`unable to charge quota for ${qualified(def)} "${obj.metadata.name ?? ''}": too many conflicts`);
     ctx.log.info({ resource: def.plural, attempt }, 'quota charge conflicted; checking again');
+    // On a shared store this replica's cache may be what was stale: read the latest state next.
+    await ctx.store.sync?.();
   }
 }
