@@ -1,10 +1,11 @@
 // EtcdStore: the store on a real etcd (v3 API through the etcd3 client), with a local replica fed by etcd's watch.
 import { Etcd3 } from 'etcd3';
-import type { IKeyValue, IRangeResponse, ITxnResponse, IWatchResponse, Watcher } from 'etcd3';
+import type { IKeyValue, IRangeResponse, ITxnResponse, IWatchResponse } from 'etcd3';
 import { currentContext } from '../../../bus/trace.ts';
 import type { HandlingContext } from '../../../bus/trace.ts';
 import type { KeyValue, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { StoreClosedError } from './errors.ts';
+import { EtcdFeed } from './etcd-feed.ts';
 import { MemoryBackedStore } from './memory-backed.ts';
 import { MemoryStore, prefixEnd } from './memory-store.ts';
 
@@ -17,16 +18,8 @@ export interface EtcdStoreOptions {
   keyPrefix?: string;
   /** Keys per range request while loading (default 10,000, the page kube-apiserver's watch cache lists etcd with). */
   pageSize?: number;
-  /** Hears what must not crash the store: an unreadable value under a key, a failed compaction (default console.warn). */
+  /** Hears what must not crash the store: an unreadable value under a key, a failed compaction, a broken watch, a reload (default console.warn). */
   onWarn?: (message: string, err?: unknown) => void;
-}
-
-/** Rejects txns once the watch feeding the replica has ended (e.g. etcd compacted past it): the API server must restart to reload. */
-export class EtcdFollowError extends Error {
-  override name = 'EtcdFollowError';
-  constructor(reason: string) {
-    super(`the etcd store stopped following etcd (${reason}); restart the API server to reload from etcd`);
-  }
 }
 
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
@@ -37,7 +30,10 @@ const rev = (s: string | number | undefined) => Number(s ?? 0);
  * CAS = a Txn comparing the key's mod_revision); reads, history and watches are served from a
  * replica, loaded by a paged range and then fed by one etcd watch from the next revision — as
  * kube-apiserver's watch cache is fed. txn resolves once the replica has caught up to the write,
- * so a caller reads its own writes. Values are JSON; one etcd cannot parse is skipped with a warning.
+ * so a caller reads its own writes; sync() makes it catch up to etcd's current revision (a
+ * consistent read). A broken watch resumes from the replica's revision; when etcd has compacted
+ * past it, the replica reloads (a fresh paged range) and its watchers end as compacted ones do.
+ * Values are JSON; one etcd cannot parse is skipped with a warning.
  */
 export class EtcdStore extends MemoryBackedStore {
   private closed = false;
@@ -45,10 +41,11 @@ export class EtcdStore extends MemoryBackedStore {
   private readonly compacting = new Set<Promise<void>>();
   /** The etcd revision up to which the watch has delivered every event (its events, or a progress notification). */
   private seen: number;
-  /** Txns waiting for the replica to reach their revision, in no particular order. */
-  private waiting: { revision: number; resolve: () => void; reject: (err: Error) => void }[] = [];
-  /** Set once the watch has ended: the replica no longer follows etcd. */
-  private failure: EtcdFollowError | undefined;
+  /** Txns and syncs waiting for the replica to reach their revision, in no particular order. */
+  private waiting: Waiter[] = [];
+  /** The reload in progress (after etcd compacted past the replica, or a change it could not apply). */
+  private reloading: Promise<void> | undefined;
+  private readonly feed: EtcdFeed;
   /** The trace context of each key's write in flight, so watchers send its event as the request's child. */
   private readonly causes = new Map<string, HandlingContext>();
   private readonly prefix: Buffer;
@@ -58,13 +55,27 @@ export class EtcdStore extends MemoryBackedStore {
     private readonly client: Etcd3,
     mem: MemoryStore,
     private readonly keyPrefix: string,
-    private watcher: Watcher | undefined,
+    private readonly pageSize: number,
     warn: (message: string, err?: unknown) => void,
   ) {
     super(mem);
     this.prefix = Buffer.from(keyPrefix);
     this.warn = warn;
     this.seen = mem.revision;
+    const end = prefixEnd(keyPrefix);
+    this.feed = new EtcdFeed(
+      client,
+      // No prefix: every key (from \0 to the end of the keyspace).
+      { key: keyPrefix === '' ? Buffer.from([0]) : this.prefix, range_end: end === undefined ? Buffer.from([0]) : Buffer.from(end) },
+      () => this.seen + 1,
+      () => this.waiting.some((w) => w.sync),
+      {
+        onEvents: (res) => this.onEvents(res),
+        onProgress: (revision) => this.advance(revision),
+        onCompacted: (compacted) => void this.reload(`etcd compacted its history to revision ${compacted}, past the replica's ${this.seen}`),
+        onWarn: (m, err) => this.warn(m, err),
+      },
+    );
   }
 
   /** Connects to etcd at `endpoints` (URLs), loads the keys under the prefix and follows them; rejects when etcd cannot be reached. */
@@ -78,10 +89,11 @@ export class EtcdStore extends MemoryBackedStore {
       grpcOptions: { 'grpc.max_receive_message_length': -1 },
     });
     try {
-      const { kvs, revision } = await loadAll(client, keyPrefix, opts.pageSize ?? 10_000, warn);
+      const pageSize = opts.pageSize ?? 10_000;
+      const { kvs, revision } = await loadAll(client, keyPrefix, pageSize, warn);
       const mem = MemoryStore.restore(kvs, revision, { onWarn: warn });
-      const store = new EtcdStore(client, mem, keyPrefix, undefined, warn);
-      await store.follow(revision + 1);
+      const store = new EtcdStore(client, mem, keyPrefix, pageSize, warn);
+      store.feed.start();
       return store;
     } catch (err) {
       client.close();
@@ -91,7 +103,6 @@ export class EtcdStore extends MemoryBackedStore {
 
   async txn(op: TxnOp): Promise<TxnResult> {
     if (this.closed) throw new StoreClosedError();
-    if (this.failure) throw this.failure;
     if (typeof op?.key !== 'string' || op.key === '') throw new TypeError(`txn key must be a non-empty string`);
     if (op.op !== 'create' && op.op !== 'update' && op.op !== 'delete') throw new TypeError(`unknown txn op ${(op as { op: unknown }).op}`);
     const key = Buffer.from(this.keyPrefix + op.key);
@@ -110,7 +121,7 @@ export class EtcdStore extends MemoryBackedStore {
         success: [value ? { request_put: { key, value, prev_kv: true } } : { request_delete_range: { key, prev_kv: true } }],
         failure: [{ request_range: { key } }],
       });
-      if (res.succeeded) await this.caughtUp(rev(res.header.revision));
+      if (res.succeeded) await this.caughtUp(rev(res.header.revision), false);
     } finally {
       if (cause && this.causes.get(op.key) === cause) this.causes.delete(op.key);
     }
@@ -151,42 +162,70 @@ export class EtcdStore extends MemoryBackedStore {
     this.compacting.add(p);
   }
 
-  /** Stops following etcd and closes the connection; pending txns' own requests finish or fail. */
+  /**
+   * Resolves once the replica has applied every write etcd had made when called: a linearizable
+   * read of etcd's revision, then the replica's watch catching up to it (progress requests carry
+   * it there when the store's keys are quiet while others are written).
+   */
+  async sync(): Promise<void> {
+    if (this.closed) throw new StoreClosedError();
+    // One key's linearizable read: its header holds the store revision; ranging the prefix would cost O(keys).
+    const res = await this.client.kv.range({ key: this.prefix.length ? this.prefix : Buffer.from([0]) });
+    await this.caughtUp(rev(res.header.revision), true);
+  }
+
+  /** Stops following etcd and closes the connection; pending txns' own requests finish or fail, waiting ones reject. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.feed.close();
+    for (const w of this.waiting) w.reject(new StoreClosedError());
+    this.waiting = [];
     await Promise.all(this.compacting);
-    await this.watcher?.cancel().catch(() => undefined);
+    await this.reloading;
     this.client.close();
   }
 
-  /** Starts the watch feeding the replica, from `fromRevision`, with previous values (for deletes). */
-  private async follow(fromRevision: number): Promise<void> {
-    const end = prefixEnd(this.keyPrefix);
-    const builder = this.client.watch().withPreviousKV().startRevision(String(fromRevision));
-    const w = end === undefined ? builder.inRange({ start: this.prefix, end: Buffer.from([0]) }) : builder.prefix(this.prefix);
-    this.watcher = await w.create();
-    this.watcher.on('data', (res) => {
-      try {
-        this.apply(res);
-      } catch (err) {
-        // Never out of the client's event handler (it would crash the process): stop following instead.
-        this.fail(`applying a change failed: ${(err as Error).message}`, err);
+  /**
+   * Replaces the replica by a fresh paged range at etcd's current revision and follows on from
+   * there; the replica's watchers end (CompactedError), waiting txns and syncs resolve once reached.
+   * Retried until it succeeds or the store closes.
+   */
+  private reload(reason: string, err?: unknown): Promise<void> {
+    this.reloading ??= (async () => {
+      this.warn(`the replica lost its place in etcd (${reason}); reloading from etcd`, err);
+      for (let wait = 100; !this.closed; wait = Math.min(wait * 2, 2000)) {
+        try {
+          const { kvs, revision } = await loadAll(this.client, this.keyPrefix, this.pageSize, this.warn);
+          if (this.closed) return;
+          this.mem.reset(kvs, Math.max(revision, this.mem.revision));
+          this.seen = this.mem.revision;
+          this.warn(`reloaded ${kvs.length} keys from etcd at revision ${revision}; the store's watchers were ended as compacted`);
+          this.settle();
+          this.reloading = undefined;
+          this.feed.resume();
+          return;
+        } catch (e) {
+          this.warn(`reloading from etcd failed (${(e as Error).message}); retrying in ${wait} ms`, e);
+          await new Promise((r) => setTimeout(r, wait));
+        }
       }
-    });
-    this.watcher.on('error', (err) => this.fail(`its watch ended: ${err.message}`, err));
+    })();
+    return this.reloading;
   }
 
-  /** Stops taking writes once the replica can no longer follow etcd; waiting txns reject. */
-  private fail(reason: string, err: unknown): void {
-    if (this.failure || this.closed) return;
-    this.failure = new EtcdFollowError(reason);
-    this.warn(this.failure.message, err);
-    for (const w of this.waiting) w.reject(this.failure);
-    this.waiting = [];
+  /** Applies one events response; a change the replica cannot take makes it reload rather than diverge. */
+  private onEvents(res: IWatchResponse): void {
+    if (this.reloading) return;
+    try {
+      this.apply(res);
+    } catch (err) {
+      this.feed.stop();
+      void this.reload(`applying a change failed: ${(err as Error).message}`, err);
+    }
   }
 
-  /** Applies one watch response to the replica: its events in order, then its header's progress. */
+  /** Applies one watch response to the replica: its events in order, then its progress. */
   private apply(res: IWatchResponse): void {
     for (const e of res.events ?? []) {
       const revision = rev(e.kv.mod_revision);
@@ -210,10 +249,18 @@ export class EtcdStore extends MemoryBackedStore {
       else if (prev) withCause({ type: 'delete', revision, kv: { ...prev, modRevision: revision }, prev });
     }
     // An events response's header may run ahead of events still to come (a watch catching up sends its
-    // batches with the current revision); only a response without events promises nothing older follows.
+    // batches with the current revision): only the last event's revision is known to be complete.
     const events = res.events ?? [];
-    const upTo = events.length > 0 ? rev(events[events.length - 1].kv.mod_revision) : rev(res.header.revision);
+    this.advance(events.length > 0 ? rev(events[events.length - 1].kv.mod_revision) : rev(res.header.revision));
+  }
+
+  /** Records that every change up to `upTo` has reached the replica; wakes the waiters it satisfies. */
+  private advance(upTo: number): void {
     this.seen = Math.max(this.seen, upTo, this.mem.revision);
+    this.settle();
+  }
+
+  private settle(): void {
     if (this.waiting.length === 0) return;
     const still = [];
     for (const w of this.waiting) if (w.revision <= this.seen) w.resolve();
@@ -221,17 +268,29 @@ export class EtcdStore extends MemoryBackedStore {
     this.waiting = still;
   }
 
-  /** Resolves once the watch has delivered revision `revision` into the replica. */
-  private caughtUp(revision: number): Promise<void> {
+  /** Resolves once the watch has delivered revision `revision` into the replica (a sync asks etcd for progress meanwhile). */
+  private caughtUp(revision: number, sync: boolean): Promise<void> {
     if (revision <= this.seen) return Promise.resolve();
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiting.push({ revision, resolve, reject }));
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ revision, sync, resolve, reject });
+      if (sync) this.feed.requestProgress();
+    });
   }
 
   /** Returns an etcd KeyValue as the store's, or undefined (with a warning naming the key) when its value is not JSON. */
   private decode(kv: IKeyValue | undefined): KeyValue | undefined {
     return kv ? decodeKv(kv, this.keyPrefix, this.warn) : undefined;
   }
+}
+
+/** A txn or sync waiting for the replica to reach `revision`. */
+interface Waiter {
+  revision: number;
+  /** A sync: the feed asks etcd for progress while it waits. */
+  sync: boolean;
+  resolve: () => void;
+  reject: (err: Error) => void;
 }
 
 function decodeKv(kv: IKeyValue, keyPrefix: string, warn: (message: string, err?: unknown) => void): KeyValue | undefined {

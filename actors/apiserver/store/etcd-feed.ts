@@ -1,0 +1,191 @@
+// EtcdFeed: one etcd watch stream over a key range, resumed from the follower's own position after
+// any break, that asks etcd for progress and reports when etcd compacted past it.
+import type { Etcd3, IDuplexStream, IWatchRequest, IWatchResponse } from 'etcd3';
+
+/** What the feed hands its follower. */
+export interface FeedHandlers {
+  /** A response with events (in revision order; all events of a revision in one response). */
+  onEvents(res: IWatchResponse): void;
+  /** Every change in the range up to `revision` has been handed over (a progress notification). */
+  onProgress(revision: number): void;
+  /** etcd compacted past the position the feed resumes from: it stopped; call `resume()` after reloading. */
+  onCompacted(compactRevision: number): void;
+  /** The stream broke or was refused (the feed reconnects by itself). */
+  onWarn(message: string, err?: unknown): void;
+}
+
+/** etcd ≤ 3.4.23 / 3.5.7 may send a requested progress before events of the watch still being caught up (etcd#15220). */
+const CATCH_UP_MS = 250;
+const MIN_BACKOFF_MS = 20;
+const MAX_BACKOFF_MS = 500;
+/** Between progress requests that brought no news. */
+const PROGRESS_PACE_MS = 10;
+
+/**
+ * Follows [key, rangeEnd) from `from()` (the follower's next revision, read at every (re)connect,
+ * so no event is lost or repeated across breaks; etcd3's own Watcher resumes from the last
+ * header's revision, which skips events a watch still catching up had not sent).
+ *
+ * Requested progress is trusted only when confirmed: a progress revision counts once a later
+ * request (sent after it arrived) has been answered too, and not before CATCH_UP_MS after a watch
+ * that started in the past was created. etcd before 3.4.24/3.5.8 answers a progress request out of
+ * band of the events (etcd#15220); the confirmation round trip lets events queued meanwhile out first.
+ */
+export class EtcdFeed {
+  private stream: IDuplexStream<IWatchRequest, IWatchResponse> | undefined;
+  /** The created watch's id on the current stream, once etcd has confirmed it. */
+  private watchId: string | undefined;
+  /** When the current watch may trust progress (after a catch-up). */
+  private trustFrom = 0;
+  private stopped = false;
+  private closed = false;
+  private backoff = MIN_BACKOFF_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** A progress request is in flight on the current stream. */
+  private asking = false;
+  /** The last progress answer, trusted once a later request is answered. */
+  private unconfirmed: number | undefined;
+  private paceTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly range: { key: Buffer; range_end: Buffer },
+    private readonly from: () => number,
+    /** Whether someone waits for progress (the feed keeps asking while so). */
+    private readonly wantsProgress: () => boolean,
+    private readonly h: FeedHandlers,
+  ) {}
+
+  /** Opens the stream (resolves once it is requested; breaks are retried in the background). */
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  /** Stops following until `resume()` (the follower reloads). */
+  stop(): void {
+    this.stopped = true;
+    this.drop();
+  }
+
+  /** Starts following again from `from()` after onCompacted or stop (the follower has reloaded). */
+  resume(): void {
+    if (this.closed) return;
+    this.drop();
+    this.start();
+  }
+
+  /** Asks etcd for progress (now, or once the watch is connected). */
+  requestProgress(): void {
+    if (this.asking || this.paceTimer || !this.stream || this.watchId === undefined) return;
+    this.asking = true;
+    try {
+      this.stream.write({ progress_request: {} });
+    } catch (err) {
+      this.asking = false;
+      this.lost(this.stream, err as Error);
+    }
+  }
+
+  /** Stops for good. */
+  close(): void {
+    this.closed = true;
+    this.drop();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed || this.stopped) return;
+    let stream: IDuplexStream<IWatchRequest, IWatchResponse>;
+    try {
+      stream = await this.client.watchClient.watch();
+    } catch (err) {
+      this.retry(`etcd watch could not connect: ${(err as Error).message}`, err);
+      return;
+    }
+    stream.on('error', (err) => this.lost(stream, err));
+    if (this.closed || this.stopped) return stream.cancel();
+    this.stream = stream;
+    this.watchId = undefined;
+    this.asking = false;
+    this.unconfirmed = undefined;
+    const start = this.from();
+    stream.on('data', (res) => {
+      if (stream !== this.stream) return;
+      try {
+        this.onData(stream, res, start);
+      } catch (err) {
+        // Never out of the client's event handler (it would crash the process).
+        this.lost(stream, err as Error);
+      }
+    });
+    stream.on('end', () => this.lost(stream, new Error('etcd ended the watch stream')));
+    stream.write({ create_request: { ...this.range, start_revision: start, prev_kv: true, progress_notify: true } });
+  }
+
+  private onData(stream: IDuplexStream<IWatchRequest, IWatchResponse>, res: IWatchResponse, start: number): void {
+    if (res.canceled) {
+      const compacted = Number(res.compact_revision ?? 0);
+      if (compacted > 0) {
+        this.stop();
+        this.h.onCompacted(compacted);
+        return;
+      }
+      this.lost(stream, new Error(`etcd cancelled the watch: ${res.cancel_reason || 'no reason given'}`));
+      return;
+    }
+    if (res.created) {
+      this.watchId = res.watch_id;
+      this.backoff = MIN_BACKOFF_MS;
+      // A watch from the past is caught up by etcd in the background; a future one is in step at once.
+      this.trustFrom = start <= Number(res.header.revision) ? Date.now() + CATCH_UP_MS : 0;
+      if (this.wantsProgress()) this.requestProgress();
+      return;
+    }
+    if (res.events?.length) return this.h.onEvents(res);
+    const revision = Number(res.header.revision);
+    if (res.watch_id === this.watchId) return this.h.onProgress(revision); // etcd's periodic progress_notify: in band
+    this.asking = false;
+    const confirmed = this.unconfirmed;
+    this.unconfirmed = Date.now() >= this.trustFrom ? revision : undefined;
+    if (confirmed !== undefined) this.h.onProgress(confirmed);
+    if (!this.wantsProgress()) return;
+    // A fresh answer needs its confirmation at once; otherwise etcd has nothing new yet: pace the asking.
+    if (confirmed === undefined || revision > confirmed) return this.requestProgress();
+    this.paceTimer = setTimeout(() => {
+      this.paceTimer = undefined;
+      if (this.wantsProgress()) this.requestProgress();
+    }, PROGRESS_PACE_MS);
+  }
+
+  /** The current stream broke: reconnect from the follower's position after a backoff. */
+  private lost(stream: IDuplexStream<IWatchRequest, IWatchResponse>, err: Error): void {
+    if (stream !== this.stream || this.closed) return;
+    this.drop();
+    this.retry(`etcd watch broke (${err.message}); resuming`, err);
+  }
+
+  private retry(message: string, err: unknown): void {
+    if (this.closed || this.stopped) return;
+    // Once per outage, not at every attempt.
+    if (this.backoff === MIN_BACKOFF_MS) this.h.onWarn(message, err);
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect();
+    }, wait);
+  }
+
+  /** Cancels the current stream and timers. */
+  private drop(): void {
+    const s = this.stream;
+    this.stream = undefined;
+    this.watchId = undefined;
+    this.asking = false;
+    this.unconfirmed = undefined;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.paceTimer);
+    this.retryTimer = this.paceTimer = undefined;
+    s?.cancel();
+  }
+}
