@@ -182,6 +182,8 @@ export class SimDriver implements Driver {
     if (!graceful) p.bus.setDown(true);
     await this.drive(p.host.stopAll());
     await p.bus.close();
+    // A replica stopping gracefully lets the writes it has in flight reach its cache (they resolve then) before its store closes.
+    if (graceful && p.store) await this.clock.advance(SHARED_FEED_DELAY_MS);
     await p.store?.close();
   }
 
