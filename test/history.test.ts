@@ -1,10 +1,12 @@
 // The history checker on hand-made histories (each kind of violation) and on large random linearizable ones.
 import test from 'ava';
+import fc from 'fast-check';
+import { stringify } from 'safe-stable-stringify';
 import { StatusError } from '../api/status.ts';
 import { ConnectionLostError, NoRespondersError, RequestTimeoutError } from '../bus/errors.ts';
 import { seededRng, type Rng } from '../bus/random.ts';
 import { MemoryStore } from '../actors/apiserver/store/memory-store.ts';
-import { History, check, classifyError, type HistoryOp, type FailReason } from './helpers/history.ts';
+import { History, check, classifyError, type HistoryOp, type FailReason, type RecordedOp } from './helpers/history.ts';
 
 /** Records a complete op: invoke, then ok / definite fail (a FailReason) / unknown outcome ('info'). */
 function op(h: History, client: string, o: HistoryOp, result: number | { value: unknown; rev: number } | 'absent' | FailReason | 'info'): number {
@@ -249,7 +251,7 @@ test('history - a search over budget says unknown instead of hanging', (t) => {
 });
 
 /** A simulated atomic register store: clients invoke, take effect atomically at a random later step, then return. */
-function randomHistory(rng: Rng, { keys = 5, clients = 8, opsPerKey = 2000, infoRate = 0.005 } = {}): { h: History; flip: () => void } {
+function randomHistory(rng: Rng, { keys = 5, clients = 8, opsPerKey = 2000, infoRate = 0.005 } = {}): { h: History; flip: () => void; readIds: number[] } {
   const h = new History();
   const state = new Map<string, { value: string; rev: number }>();
   let rev = 0;
@@ -319,7 +321,7 @@ function randomHistory(rng: Rng, { keys = 5, clients = 8, opsPerKey = 2000, info
     }
     throw new Error('no read to make stale');
   };
-  return { h, flip };
+  return { h, flip, readIds };
 }
 
 test('history - 5 keys × 2,000 random concurrent ops from an atomic register pass, within seconds', (t) => {
@@ -337,4 +339,69 @@ test('history - one stale read among 10,000 random ops is found', (t) => {
   const r = check(h);
   t.log(r.text.split('\n')[0]);
   t.is(r.nonLinearizable.length, 1, r.text);
+});
+
+/** Exhaustive reference: tries every order that respects real time (open ops may be left out), on a plain sequential register. */
+function bruteForce(ops: RecordedOp[]): boolean {
+  type S = { e: boolean; v?: string; r?: number };
+  const canon = (v: unknown) => stringify(v) ?? 'undefined';
+  const steps = (s: S, o: RecordedOp): S[] => {
+    const out = o.outcome;
+    const open = !out || out.type === 'info';
+    const x = o.op;
+    if (x.op === 'get') {
+      if (open) return [s];
+      if ((out.type === 'fail' && out.reason === 'not-found') || (out.type === 'read' && !out.kv)) return s.e ? [] : [s];
+      if (out.type !== 'read' || !out.kv || !s.e || s.v !== canon(out.kv.value)) return [];
+      return s.r === undefined || s.r === out.kv.modRevision ? [{ ...s, r: out.kv.modRevision }] : [];
+    }
+    const cas = x.op === 'create' ? undefined : x.ifModRevision;
+    const can = x.op === 'create' ? !s.e : s.e && (cas === undefined || s.r === undefined || s.r === cas);
+    const canConflict = x.op !== 'create' && s.e && cas !== undefined && (s.r === undefined || s.r !== cas);
+    const rev = out?.type === 'ok' ? out.revision : undefined;
+    const after: S = x.op === 'delete' ? { e: false } : { e: true, v: canon(x.value), ...(rev !== undefined ? { r: rev } : {}) };
+    const newer = rev === undefined || s.r === undefined || rev > s.r;
+    if (open) return can ? [s, after] : [s];
+    if (out.type === 'ok') return can && newer ? [after] : [];
+    if (out.type !== 'fail') return [];
+    if (out.reason === 'exists') return x.op === 'create' && s.e ? [s] : [];
+    if (out.reason === 'not-found') return x.op !== 'create' && !s.e ? [s] : [];
+    if (out.reason === 'conflict') return canConflict ? [s] : [];
+    return [s];
+  };
+  const go = (s: S, rest: RecordedOp[]): boolean => {
+    if (rest.every((o) => o.ret === undefined)) return true;
+    return rest.some(
+      (a) =>
+        !rest.some((b) => b !== a && b.ret !== undefined && b.ret < a.call) &&
+        steps(s, a).some((n) => go(n, rest.filter((o) => o !== a))),
+    );
+  };
+  return go({ e: false }, ops);
+}
+
+test('history - the search agrees with an exhaustive one on small random histories, linearizable or mutated', (t) => {
+  let failing = 0;
+  fc.assert(
+    fc.property(fc.integer(), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 1000 }), (seed, mutation, pick) => {
+      const { h } = randomHistory(seededRng(seed), { keys: 1, clients: 3, opsPerKey: 7, infoRate: 0.2 });
+      const done = h.ops.filter((o) => o.outcome && o.outcome.type !== 'info' && o.client !== 'final');
+      const o = done[pick % Math.max(1, done.length)];
+      const writes = h.ops.filter((w) => w.outcome?.type === 'ok');
+      const other = writes[pick % Math.max(1, writes.length)];
+      // Mutations: none (0, 1), a read of another write's value and revision, a read of nothing, a made-up revision, a flipped failure.
+      if (o && mutation === 2 && other && other.op.op !== 'get' && other.op.op !== 'delete' && o.op.op === 'get') {
+        o.outcome = { type: 'read', kv: { value: other.op.value, modRevision: (other.outcome as { revision: number }).revision } };
+      } else if (o && mutation === 3 && o.op.op === 'get') o.outcome = { type: 'read', kv: undefined };
+      else if (o && mutation === 4 && o.outcome?.type === 'ok') o.outcome = { type: 'ok', revision: o.outcome.revision + 1 };
+      else if (o && mutation === 5 && o.outcome?.type === 'fail') o.outcome = { type: 'fail', reason: o.outcome.reason === 'conflict' ? 'not-found' : 'conflict' };
+      const r = check(h);
+      const expected = bruteForce(h.ops.filter((x) => !(x.outcome?.type === 'fail' && x.outcome.reason === 'rejected')));
+      if (!expected) failing++;
+      return r.unknown.length === 0 && (r.nonLinearizable.length === 0) === expected;
+    }),
+    { numRuns: 400, seed: 13 },
+  );
+  t.log(`${failing} of 400 histories were not linearizable`);
+  t.true(failing > 20 && failing < 380, `${failing} failing: both kinds must be tried`);
 });

@@ -131,6 +131,7 @@ test('store history - the checker catches stale reads from a replica that lags b
     close: () => leader.close(),
   };
   const { report } = await workload(t, [lagging]);
+  t.log(report.text);
   t.false(report.ok);
   t.true(report.nonLinearizable.length > 0, report.text);
   t.regex(report.nonLinearizable[0].message, /not linearizable[\s\S]*get → read/);
