@@ -251,12 +251,12 @@ test('history - a search over budget says unknown instead of hanging', (t) => {
 });
 
 /** A simulated atomic register store: clients invoke, take effect atomically at a random later step, then return. */
-function randomHistory(rng: Rng, { keys = 5, clients = 8, opsPerKey = 2000, infoRate = 0.005 } = {}): { h: History; flip: () => void; readIds: number[] } {
+function randomHistory(rng: Rng, { keys = 5, clients = 8, opsPerKey = 2000, infoRate = 0.005, watch = true } = {}): { h: History; flip: () => void; readIds: number[] } {
   const h = new History();
   const state = new Map<string, { value: string; rev: number }>();
   let rev = 0;
   let written = 0;
-  h.watchStart('all', { fromRevision: 0, keys: '/' });
+  if (watch) h.watchStart('all', { fromRevision: 0, keys: '/' });
   type Phase = { id: number; o: HistoryOp; result?: Parameters<typeof done>[3]; applied: boolean };
   const running = new Map<number, Phase>();
   const lastSeen = new Map<string, number>();
@@ -278,7 +278,7 @@ function randomHistory(rng: Rng, { keys = 5, clients = 8, opsPerKey = 2000, info
     p.result = rev;
     if (o.op === 'delete') state.delete(o.key);
     else state.set(o.key, { value: o.value as string, rev });
-    h.watched('all', o.key, o.op === 'delete' ? 'delete' : 'put', rev, o.op === 'delete' ? undefined : o.value);
+    if (watch) h.watched('all', o.key, o.op === 'delete' ? 'delete' : 'put', rev, o.op === 'delete' ? undefined : o.value);
   };
   while (started < total || running.size > 0) {
     const c = rng.int(clients);
@@ -307,7 +307,7 @@ function randomHistory(rng: Rng, { keys = 5, clients = 8, opsPerKey = 2000, info
     }
   }
   for (let k = 0; k < keys; k++) h.final(`/k${k}`, state.get(`/k${k}`) && { value: state.get(`/k${k}`)!.value, modRevision: state.get(`/k${k}`)!.rev });
-  h.watchEnd('all', rev);
+  if (watch) h.watchEnd('all', rev);
   // flip(): makes a read return an older value although a later write was acknowledged before the read began.
   const flip = () => {
     for (const id of readIds.slice(readIds.length >> 1)) {
@@ -405,3 +405,17 @@ test('history - the search agrees with an exhaustive one on small random histori
   t.log(`${failing} of 400 histories were not linearizable`);
   t.true(failing > 20 && failing < 380, `${failing} failing: both kinds must be tried`);
 });
+
+const manyUnknown = test.macro({
+  exec(t, watch: boolean) {
+    const { h } = randomHistory(seededRng(5), { keys: 1, clients: 10, opsPerKey: 2000, infoRate: 0.1, watch });
+    const open = h.ops.filter((o) => o.outcome?.type === 'info').length;
+    const r = check(h);
+    t.log(`${open} ops with unknown outcomes; ${r.text.split('\n')[0]}`);
+    t.true(open > 100);
+    t.true(r.ok, r.text);
+  },
+  title: (given) => `history - 2,000 ops on one key with 10% unknown outcomes (applied or not) pass within seconds, ${given}`,
+});
+test('their revisions learnt from a watcher', manyUnknown, true);
+test('their revisions learnt only from reads', manyUnknown, false);
