@@ -84,10 +84,10 @@ export default scenario(
       // Every watch that was on the dead replica (controllers', scheduler's, kubelets', the runner's) must resume elsewhere to see this through.
       await s.scale('deployment', 'web', 5);
       const scaledAt = clockNow();
-      await w.steady(3);
       await s.until('the scale-up converges: 5 web pods Running', () => s.pods({ labels: web }).running().count() === 5, { within: resumeWithin });
       s.metric(`${target} killed: scale-up converged after (${s.mode === 'real' ? 'wall clock' : 'cluster time'})`, since(scaledAt) / 1000, 's');
       await s.until('the runner\'s watches resumed on another replica: its caches equal a fresh list', cacheMatchesApi(s, SETTLED), { within: resumeWithin });
+      await w.steady(3);
 
       s.step(`restart ${target}`);
       await s.restart(target as `apiserver-${number}`);
