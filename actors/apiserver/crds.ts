@@ -1,7 +1,9 @@
 // Serving custom resources: the API server keeps this process's resource table in step with the
 // CustomResourceDefinitions it stores (at start, and after every CRD write), so a CRD's resource
-// is served as soon as the write that established it returns.
+// is served as soon as the write that established it returns; and it follows the CRDs in its store
+// cache, so a CRD written through another API server replica is served here within the feed's lag.
 import { isDeepStrictEqual } from 'node:util';
+import { isEstablished } from '../../api/apiextensions/crd-validation.ts';
 import { crdStatusFor } from '../../api/apiextensions/crd-status.ts';
 import { CRD_CLEANUP_FINALIZER } from '../../api/apiextensions/finalizer.ts';
 import type { CustomResourceDefinition } from '../../api/apiextensions/types.ts';
@@ -23,7 +25,8 @@ const crdDef = () => resourceFor(CRD_PLURAL)!;
 /**
  * Brings one CRD's status (NamesAccepted, Established, acceptedNames, storedVersions) and this
  * process's resource table in step with what the store holds: upstream's naming and establishing
- * controllers, run before the write's caller hears back.
+ * controllers, run before the write's caller hears back. A status write that loses a race with
+ * another replica's (409) leaves the status to that one: the table follows what is stored.
  */
 export async function syncCustomResource(ctx: ServerContext, name: string): Promise<void> {
   let kv = ctx.store.get(objectKey(crdDef(), undefined, name));
@@ -31,7 +34,12 @@ export async function syncCustomResource(ctx: ServerContext, name: string): Prom
     const crd = fromKV(kv) as CustomResourceDefinition;
     const status = crdStatusFor(crd, (plural, kind) => nameTaken(name, crd.spec.group, plural, kind), rfc3339(ctx.clock.now()));
     if (!isDeepStrictEqual(status, crd.status)) {
-      await commitUpdate(ctx, crdDef(), kv, { ...(crd as unknown as KubeObject), status }, 'status');
+      try {
+        await commitUpdate(ctx, crdDef(), kv, { ...(crd as unknown as KubeObject), status }, 'status');
+      } catch (err) {
+        if (!(err instanceof StatusError) || err.code !== 409) throw err;
+        ctx.log.info({ crd: name }, 'CRD status written by another API server meanwhile');
+      }
       kv = ctx.store.get(kv.key);
     }
   }
@@ -44,6 +52,44 @@ export async function loadCustomResources(ctx: ServerContext): Promise<number> {
   const { kvs } = ctx.store.range(`/registry/${CRD_PLURAL}/`);
   for (const kv of kvs) await syncCustomResource(ctx, fromKV(kv).metadata.name!);
   return kvs.length;
+}
+
+/**
+ * Follows the CRDs in this replica's store cache from `fromRevision` (on a shared store): a CRD
+ * established through any replica is served here, one deleted or no longer established is not.
+ * Level-based: on a change it syncs the cache, then serves the CRD as it is now, so a lagging
+ * replica never puts back an older state over a newer one in a table its process shares with other
+ * replicas (simulations); and it takes back only what it served itself. It never writes (status
+ * is the handling replica's), so N replicas cause no write storm. Returns a cancel function.
+ */
+export function followStoredCrds(ctx: ServerContext, fromRevision: number): () => void {
+  /** CRDs this follower serves, with the modRevision it served: at first, those established in the cache (loadCustomResources serves them). */
+  const served = new Map<string, number>();
+  for (const kv of ctx.store.range(`/registry/${CRD_PLURAL}/`).kvs)
+    if (isEstablished(fromKV(kv) as unknown as CustomResourceDefinition)) served.set(fromKV(kv).metadata.name!, kv.modRevision);
+  let stopped = false;
+  const reconcile = async (name: string) => {
+    await ctx.store.sync?.();
+    if (stopped) return;
+    const kv = ctx.store.get(objectKey(crdDef(), undefined, name));
+    const crd = kv && fromKV(kv);
+    if (kv && crd && isEstablished(crd as unknown as CustomResourceDefinition)) {
+      if (served.get(name) === kv.modRevision) return;
+      served.set(name, kv.modRevision);
+      followCrd(crd, ctx.log);
+    } else if (served.delete(name)) {
+      if (crd) followCrd(crd, ctx.log);
+      else unregisterCustomResource(name);
+    }
+  };
+  const cancel = ctx.store.watch(`/registry/${CRD_PLURAL}/`, fromRevision, (ev) => {
+    const name = (ev.kv.value as KubeObject).metadata.name!;
+    reconcile(name).catch((err) => ctx.log.warn({ crd: name, err: (err as Error).message }, 'could not follow a CRD change'));
+  });
+  return () => {
+    stopped = true;
+    cancel();
+  };
 }
 
 /** Refuses creating custom objects while their CRD is being deleted, as upstream (405). */

@@ -103,6 +103,6 @@ async function writeObject(ctx: ServerContext, def: ResourceDef, kv: KeyValue, o
 export async function finishDeletion(ctx: ServerContext, def: ResourceDef, kv: KeyValue, last: KubeObject): Promise<KubeObject> {
   const r = await ctx.store.txn({ op: 'delete', key: kv.key, ifModRevision: kv.modRevision });
   if (!r.ok) throw conflict(qualified(def), last.metadata.name ?? '', MODIFIED_MESSAGE);
-  if (def.plural === 'services') ctx.services.release(last as never);
+  if (def.plural === 'services') await ctx.services.release(last as never);
   return { ...last, metadata: { ...last.metadata, resourceVersion: String(r.revision) } };
 }

@@ -91,7 +91,7 @@ export class ApiServer {
       serverId: opts.serverId,
       heartbeatMs: opts.heartbeatMs,
     });
-    this.ctx = { ...opts, hub, services: new ServiceAllocator(), policies: new PolicyCache() };
+    this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache() };
   }
 
   /** Creates what a new cluster starts with (the built-in namespaces, the system priority classes) and loads allocations. */
@@ -103,7 +103,9 @@ export class ApiServer {
     }
     await bootstrapPriorityClasses(this.ctx, (def, body) => create(this.ctx, def, { body }));
     const svcDef = resourceFor('services')!;
-    for (const kv of this.opts.store.range(`/registry/${svcDef.plural}/`).kvs) this.ctx.services.adopt(kv.value as never);
+    // Cluster IPs and node ports: reserved in the store itself (service-alloc.ts); follow the Services, repair what is missing.
+    this.ctx.services.follow(this.opts.store.revision);
+    await this.ctx.services.repair();
     await this.ensureKubernetesService(svcDef);
     const crds = await loadCustomResources(this.ctx);
     this.opts.log.info({ revision: this.opts.store.revision, resources: allResources().length, crds }, 'API server ready');
@@ -198,9 +200,12 @@ export class ApiServer {
       this.opts.store.compact(rev);
       this.opts.log.debug({ revision: rev, at: rfc3339(this.opts.clock.now()) }, 'compacted');
     }
+    // Upstream's Service IP/port repair runs on a timer of minutes too: this one will do.
+    this.ctx.services.repair().catch((err) => this.opts.log.warn({ err: (err as Error).message }, 'Service address repair failed'));
   }
 
   close(): void {
+    this.ctx.services.close();
     this.ctx.hub.close();
   }
 }

@@ -1,29 +1,99 @@
-// Cluster IPs (10.96.0.0/12 by default) and node ports (30000-32767) for Services, as upstream allocates.
+// Cluster IPs (10.96.0.0/12 by default) and node ports (30000-32767) for Services, exclusive across
+// every API server that shares the store.
+//
+// How: as upstream's current allocator (networking.k8s.io/v1 IPAddress objects, KEP-1880), each
+// address in use is a key of its own, `/registry/ipaddresses/<ip>`, holding an IPAddress whose
+// parentRef names the Service, created with create-if-absent: whichever replica's create lands
+// owns the address; the others pick again. Node ports get the same treatment under
+// `/registry/servicenodeports/<port>` (upstream still keeps ports in one RangeAllocation bitmap
+// updated by CAS; one key per port spares replicas that single contended key). Chosen over the
+// bitmap because concurrent creates never conflict on a shared key, and the single-server path
+// pays one small extra write per Service (measured in the H6 report).
+//
+// A replica's view of what is taken is its store cache of those keys (fed by the change feed,
+// so always current), plus what it has picked for a create still in flight. Release: the
+// handler of a Service's deletion deletes its keys; a change of a Service that drops an IP or
+// node port is followed from the services prefix. A repair pass (upstream's repair controller)
+// creates keys missing for stored Services (stores from before this scheme) and deletes keys
+// whose Service never got stored or no longer holds them, after they looked orphaned in
+// LEAK_PASSES consecutive passes (upstream's numRepairsBeforeLeakCleanup).
 import { badRequest, invalid, type FieldError } from '../../api/status.ts';
+import { rfc3339 } from '../../api/names.ts';
+import type { Clock } from '../../bus/clock.ts';
+import type { Rng } from '../../bus/random.ts';
+import type { Logger } from '../../bus/types.ts';
+import type { KeyValue, Store } from './store/store.ts';
 
 const ipToInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 const intToIp = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 
+export const IP_PREFIX = '/registry/ipaddresses/';
+export const NODE_PORT_PREFIX = '/registry/servicenodeports/';
+const SERVICES_PREFIX = '/registry/services/';
+/** Which Service (by uid) a reservation belongs to: parentRef names it, the uid tells a recreated one apart. */
+export const SERVICE_UID_LABEL = 'kubus.io/service-uid';
+/** Passes a reservation must look orphaned in before it is freed: a create in flight is not a leak. */
+export const LEAK_PASSES = 3;
+/** Picks tried when other replicas keep taking the free addresses this replica's cache shows. */
+const PICK_ATTEMPTS = 32;
+const PORT_BASE = 30000;
+const PORT_COUNT = 2768;
+
 interface ServiceLike {
-  metadata: { name?: string };
+  metadata: { name?: string; namespace?: string; uid?: string };
   spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: Array<{ nodePort?: number }> };
 }
 
-/** Hands out cluster IPs and node ports, never the same one twice while in use. */
+interface Reservation {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { parentRef: { group: string; resource: string; namespace?: string; name: string } };
+}
+
+export interface ServiceAllocatorOptions {
+  store: Store;
+  clock: Clock;
+  rng: Rng;
+  log: Logger;
+  cidr?: string;
+}
+
+/** What one repair pass did. */
+export interface RepairResult {
+  created: number;
+  released: number;
+  duplicates: number;
+}
+
+const ipKey = (ip: string) => IP_PREFIX + ip;
+const portKey = (port: number) => NODE_PORT_PREFIX + port;
+const hasIP = (svc: ServiceLike) => svc.spec?.type !== 'ExternalName' && !!svc.spec?.clusterIP && svc.spec.clusterIP !== 'None';
+const nodePortsOf = (svc: ServiceLike) => (svc.spec?.ports ?? []).map((p) => p.nodePort).filter((p): p is number => !!p);
+/** Returns the reservation keys a Service holds. */
+const keysOf = (svc: ServiceLike) => [...(hasIP(svc) ? [ipKey(svc.spec!.clusterIP!)] : []), ...nodePortsOf(svc).map(portKey)];
+const belongsTo = (kv: KeyValue | undefined, svc: ServiceLike) => {
+  const r = kv?.value as Reservation | undefined;
+  return !!r && r.metadata.labels?.[SERVICE_UID_LABEL] === svc.metadata.uid;
+};
+
+/** Hands out cluster IPs and node ports, never the same one twice while in use, on any replica. */
 export class ServiceAllocator {
   private readonly base: number;
   private readonly size: number;
-  private readonly usedIPs = new Set<number>();
-  private readonly usedPorts = new Set<number>();
+  /** Picked by allocate() for a create in flight, not yet reserved in the store; true when picked by us (may be re-picked). */
+  private readonly pendingIPs = new Map<number, boolean>();
+  private readonly pendingPorts = new Map<number, boolean>();
+  /** Reservation keys that looked orphaned, with the modRevision seen and in how many passes in a row. */
+  private readonly suspects = new Map<string, { modRevision: number; passes: number }>();
   /**
    * Where dynamic allocation starts: after the range's low band, which upstream keeps for IPs asked
    * for by name (min(max(16, size/16), 256) addresses: the kubernetes Service's .1, kube-dns's .10).
    */
   private nextIP: number;
-  private nextPort = 30000;
+  private nextPort = PORT_BASE;
+  private unfollow?: () => void;
 
-  constructor(cidr = '10.96.0.0/12') {
-    const [ip, bits] = cidr.split('/');
+  constructor(private readonly opts: ServiceAllocatorOptions) {
+    const [ip, bits] = (opts.cidr ?? '10.96.0.0/12').split('/');
     this.base = ipToInt(ip);
     this.size = 2 ** (32 - Number(bits));
     this.nextIP = Math.min(Math.max(16, Math.floor(this.size / 16)), 256);
@@ -34,52 +104,210 @@ export class ServiceAllocator {
     return intToIp(this.base + 1);
   }
 
-  /** Records what an existing Service holds (at startup). */
-  adopt(svc: ServiceLike): void {
-    const ip = svc.spec?.clusterIP;
-    if (ip && ip !== 'None') this.usedIPs.add(ipToInt(ip) - this.base);
-    for (const p of svc.spec?.ports ?? []) if (p.nodePort) this.usedPorts.add(p.nodePort);
-  }
-
-  /** Fills clusterIP(s) and node ports of a Service being created; throws 422 when one asked for is taken. */
+  /**
+   * Fills clusterIP(s) and node ports of a Service being created, from what this replica sees free;
+   * throws 422 when one asked for is taken. reserve() makes the picks the store's before the Service is written.
+   */
   allocate(svc: ServiceLike): void {
     const spec = (svc.spec ??= {});
     const errs: FieldError[] = [];
+    const picked: Array<[Map<number, boolean>, number]> = [];
     if (spec.type !== 'ExternalName') {
-      if (!spec.clusterIP) spec.clusterIP = intToIp(this.base + this.freeIP());
-      else if (spec.clusterIP !== 'None') {
+      if (!spec.clusterIP) {
+        const off = this.freeIP();
+        picked.push([this.pendingIPs, off]);
+        spec.clusterIP = intToIp(this.base + off);
+      } else if (spec.clusterIP !== 'None') {
         const off = ipToInt(spec.clusterIP) - this.base;
         if (off <= 0 || off >= this.size - 1)
           errs.push({ field: 'spec.clusterIPs', type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify([spec.clusterIP])}: failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${intToIp(this.base)}/${32 - Math.log2(this.size)}` });
-        else if (this.usedIPs.has(off))
-          errs.push({ field: 'spec.clusterIPs', type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify([spec.clusterIP])}: failed to allocate IP ${spec.clusterIP}: provided IP is already allocated` });
-        else this.usedIPs.add(off);
+        else if (this.ipTaken(off)) errs.push(ipInUse(spec.clusterIP));
+        else {
+          this.pendingIPs.set(off, false);
+          picked.push([this.pendingIPs, off]);
+        }
       }
       spec.clusterIPs = [spec.clusterIP];
     }
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') {
       (spec.ports ?? []).forEach((p, i) => {
-        if (!p.nodePort) p.nodePort = this.freePort();
-        else if (this.usedPorts.has(p.nodePort))
-          errs.push({ field: `spec.ports[${i}].nodePort`, type: 'FieldValueInvalid', message: `Invalid value: ${p.nodePort}: provided port is already allocated` });
-        else this.usedPorts.add(p.nodePort);
+        if (!p.nodePort) {
+          p.nodePort = this.freePort();
+          picked.push([this.pendingPorts, p.nodePort]);
+        } else if (this.portTaken(p.nodePort)) errs.push(portInUse(i, p.nodePort));
+        else {
+          this.pendingPorts.set(p.nodePort, false);
+          picked.push([this.pendingPorts, p.nodePort]);
+        }
       });
     }
-    if (errs.length) throw invalid('Service', svc.metadata.name ?? '', errs);
+    if (errs.length) {
+      for (const [m, v] of picked) m.delete(v);
+      throw invalid('Service', svc.metadata.name ?? '', errs);
+    }
   }
 
-  /** Returns what a deleted Service held. */
-  release(svc: ServiceLike): void {
-    const ip = svc.spec?.clusterIP;
-    if (ip && ip !== 'None') this.usedIPs.delete(ipToInt(ip) - this.base);
-    for (const p of svc.spec?.ports ?? []) if (p.nodePort) this.usedPorts.delete(p.nodePort);
+  /**
+   * Reserves in the store what allocate() picked (create-if-absent per key). A pick another replica
+   * took meanwhile is picked again; an address asked for by name that is taken is 422, and
+   * nothing stays reserved.
+   */
+  async reserve(svc: ServiceLike): Promise<void> {
+    const spec = svc.spec ?? {};
+    const done: string[] = [];
+    try {
+      if (hasIP(svc)) {
+        for (let attempt = 1; ; attempt++) {
+          const off = ipToInt(spec.clusterIP!) - this.base;
+          const ours = this.pendingIPs.get(off);
+          const ok = await this.claim(ipKey(spec.clusterIP!), ipReservation(spec.clusterIP!, svc, this.now()));
+          this.pendingIPs.delete(off);
+          if (ok) {
+            done.push(ipKey(spec.clusterIP!));
+            break;
+          }
+          if (!ours || attempt >= PICK_ATTEMPTS) throw invalid('Service', svc.metadata.name ?? '', [ipInUse(spec.clusterIP!)]);
+          // Another replica got there first: its cache is ahead of ours here, so look elsewhere.
+          this.nextIP = 1 + this.opts.rng.int(this.size - 2);
+          spec.clusterIP = intToIp(this.base + this.freeIP());
+          spec.clusterIPs = [spec.clusterIP];
+        }
+      }
+      const ports = spec.ports ?? [];
+      for (let i = 0; i < ports.length; i++) {
+        const p = ports[i];
+        if (!p.nodePort || done.includes(portKey(p.nodePort))) continue;
+        for (let attempt = 1; ; attempt++) {
+          const ours = this.pendingPorts.get(p.nodePort);
+          const ok = await this.claim(portKey(p.nodePort), portReservation(p.nodePort, svc, this.now()));
+          this.pendingPorts.delete(p.nodePort);
+          if (ok) {
+            done.push(portKey(p.nodePort));
+            break;
+          }
+          if (!ours || attempt >= PICK_ATTEMPTS) throw invalid('Service', svc.metadata.name ?? '', [portInUse(i, p.nodePort)]);
+          this.nextPort = PORT_BASE + this.opts.rng.int(PORT_COUNT);
+          p.nodePort = this.freePort();
+        }
+      }
+    } catch (err) {
+      this.forget(svc);
+      await Promise.all(done.map((k) => this.drop(k, svc)));
+      throw err;
+    }
+  }
+
+  /** Frees what a Service held: picks still pending, and its reservations in the store (a deleted or refused Service). */
+  async release(svc: ServiceLike): Promise<void> {
+    this.forget(svc);
+    await Promise.all(keysOf(svc).map((k) => this.drop(k, svc)));
+  }
+
+  /**
+   * Follows the Services in this replica's cache: a change that drops an IP or node port frees it
+   * (any replica may do it: the delete is compare-and-set, and only of the Service's own key).
+   */
+  follow(fromRevision: number): void {
+    this.unfollow?.();
+    this.unfollow = this.opts.store.watch(SERVICES_PREFIX, fromRevision, (ev) => {
+      if (ev.type !== 'put' || !ev.prev) return;
+      const now = new Set(keysOf(ev.kv.value as ServiceLike));
+      const old = ev.prev.value as ServiceLike;
+      for (const k of keysOf(old)) if (!now.has(k)) void this.drop(k, old);
+    });
+  }
+
+  /**
+   * One repair pass over this replica's cache: reserves what stored Services hold without a key,
+   * logs an address two Services hold, and frees keys orphaned LEAK_PASSES passes in a row.
+   */
+  async repair(): Promise<RepairResult> {
+    const { store, log } = this.opts;
+    const result: RepairResult = { created: 0, released: 0, duplicates: 0 };
+    const held = new Map<string, ServiceLike>();
+    for (const kv of store.range(SERVICES_PREFIX).kvs) {
+      const svc = kv.value as ServiceLike;
+      for (const key of keysOf(svc)) {
+        held.set(key, svc);
+        const cur = store.get(key);
+        if (cur && belongsTo(cur, svc)) continue;
+        if (cur) {
+          result.duplicates++;
+          log.error({ key, service: `${svc.metadata.namespace}/${svc.metadata.name}`, holder: (cur.value as Reservation).spec?.parentRef }, 'a Service holds an address reserved for another');
+          continue;
+        }
+        const value = key.startsWith(IP_PREFIX) ? ipReservation(svc.spec!.clusterIP!, svc, this.now()) : portReservation(Number(key.slice(NODE_PORT_PREFIX.length)), svc, this.now());
+        if (await this.claim(key, value)) result.created++;
+      }
+    }
+    const seen = new Set<string>();
+    for (const prefix of [IP_PREFIX, NODE_PORT_PREFIX]) {
+      for (const kv of store.range(prefix).kvs) {
+        const svc = held.get(kv.key);
+        if (svc && belongsTo(kv, svc)) continue;
+        seen.add(kv.key);
+        const s = this.suspects.get(kv.key);
+        const passes = s && s.modRevision === kv.modRevision ? s.passes + 1 : 1;
+        this.suspects.set(kv.key, { modRevision: kv.modRevision, passes });
+        if (passes < LEAK_PASSES) continue;
+        const r = await store.txn({ op: 'delete', key: kv.key, ifModRevision: kv.modRevision });
+        this.suspects.delete(kv.key);
+        if (r.ok) {
+          result.released++;
+          log.info({ key: kv.key, parent: (kv.value as Reservation).spec?.parentRef }, 'released an address no Service holds');
+        }
+      }
+    }
+    for (const k of this.suspects.keys()) if (!seen.has(k)) this.suspects.delete(k);
+    return result;
+  }
+
+  /** Stops following the store. */
+  close(): void {
+    this.unfollow?.();
+    this.unfollow = undefined;
+  }
+
+  private now(): string {
+    return rfc3339(this.opts.clock.now());
+  }
+
+  /** Creates a reservation key; false when someone holds it. */
+  private async claim(key: string, value: Reservation): Promise<boolean> {
+    const r = await this.opts.store.txn({ op: 'create', key, value });
+    return r.ok;
+  }
+
+  /** Deletes a reservation key when it is the Service's (compare-and-set; a lost race is fine). */
+  private async drop(key: string, svc: ServiceLike): Promise<void> {
+    const kv = this.opts.store.get(key);
+    if (!belongsTo(kv, svc)) return;
+    try {
+      await this.opts.store.txn({ op: 'delete', key, ifModRevision: kv!.modRevision });
+    } catch (err) {
+      this.opts.log.warn({ key, err: (err as Error).message }, 'could not release a Service address; the repair pass will');
+    }
+  }
+
+  /** Forgets picks of this Service not yet reserved. */
+  private forget(svc: ServiceLike): void {
+    if (hasIP(svc)) this.pendingIPs.delete(ipToInt(svc.spec!.clusterIP!) - this.base);
+    for (const p of nodePortsOf(svc)) this.pendingPorts.delete(p);
+  }
+
+  private ipTaken(off: number): boolean {
+    return this.pendingIPs.has(off) || this.opts.store.get(ipKey(intToIp(this.base + off))) !== undefined;
+  }
+
+  private portTaken(port: number): boolean {
+    return this.pendingPorts.has(port) || this.opts.store.get(portKey(port)) !== undefined;
   }
 
   private freeIP(): number {
     for (let i = 0; i < this.size - 2; i++) {
       const off = ((this.nextIP - 1 + i) % (this.size - 2)) + 1;
-      if (!this.usedIPs.has(off)) {
-        this.usedIPs.add(off);
+      if (!this.ipTaken(off)) {
+        this.pendingIPs.set(off, true);
         this.nextIP = off + 1;
         return off;
       }
@@ -88,14 +316,43 @@ export class ServiceAllocator {
   }
 
   private freePort(): number {
-    for (let i = 0; i < 2768; i++) {
-      const p = 30000 + ((this.nextPort - 30000 + i) % 2768);
-      if (!this.usedPorts.has(p)) {
-        this.usedPorts.add(p);
+    for (let i = 0; i < PORT_COUNT; i++) {
+      const p = PORT_BASE + ((this.nextPort - PORT_BASE + i) % PORT_COUNT);
+      if (!this.portTaken(p)) {
+        this.pendingPorts.set(p, true);
         this.nextPort = p + 1;
         return p;
       }
     }
     throw badRequest('the node port range is full');
   }
+}
+
+const ipInUse = (ip: string): FieldError => ({ field: 'spec.clusterIPs', type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: provided IP is already allocated` });
+const portInUse = (i: number, port: number): FieldError => ({ field: `spec.ports[${i}].nodePort`, type: 'FieldValueInvalid', message: `Invalid value: ${port}: provided port is already allocated` });
+
+const parentRef = (svc: ServiceLike) => ({ group: '', resource: 'services', namespace: svc.metadata.namespace, name: svc.metadata.name ?? '' });
+
+/** Returns the IPAddress upstream's allocator stores for a Service's cluster IP. */
+function ipReservation(ip: string, svc: ServiceLike, now: string): Reservation {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IPAddress',
+    metadata: {
+      name: ip,
+      creationTimestamp: now,
+      labels: { 'ipaddress.kubernetes.io/ip-family': 'IPv4', 'ipaddress.kubernetes.io/managed-by': 'ipallocator.k8s.io', [SERVICE_UID_LABEL]: svc.metadata.uid ?? '' },
+    },
+    spec: { parentRef: parentRef(svc) },
+  } as Reservation;
+}
+
+/** Returns the same shape for a node port (kubus's own kind: upstream has no object per port). */
+function portReservation(port: number, svc: ServiceLike, now: string): Reservation {
+  return {
+    apiVersion: 'kubus.io/v1',
+    kind: 'ServiceNodePort',
+    metadata: { name: String(port), creationTimestamp: now, labels: { [SERVICE_UID_LABEL]: svc.metadata.uid ?? '' } },
+    spec: { parentRef: parentRef(svc) },
+  } as Reservation;
 }

@@ -68,28 +68,30 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   admitCreate(ctx, def, obj);
   recordManaged(ctx, def, undefined, obj, 'main', rec);
   const errs = validationErrors(def, obj);
-  if (errs.length) throw invalid(def.kind, meta.name ?? '', errs, def.group);
   try {
+    if (errs.length) throw invalid(def.kind, meta.name ?? '', errs, def.group);
     // Validating admission in upstream's plugin order: LimitRanger, ValidatingAdmissionPolicy, ResourceQuota.
     validateLimitRanges(ctx, def, obj);
     admitPolicies(ctx, { def, operation: 'CREATE', subresource: '', name: meta.name ?? '', namespace: meta.namespace ?? '', object: obj, oldObject: null, dryRun: !!req.dryRun });
     await chargeQuota(ctx, def, obj, !!req.dryRun);
   } catch (err) {
-    if (def.plural === 'services') ctx.services.release(obj as never);
+    if (def.plural === 'services') await ctx.services.release(obj as never);
     throw err;
   }
   if (req.dryRun) {
     // The addresses it was given stay free: a dry run holds nothing.
-    if (def.plural === 'services') ctx.services.release(obj as never);
+    if (def.plural === 'services') await ctx.services.release(obj as never);
     return obj;
   }
+  // Another API server may have taken the same address meanwhile: the store decides (service-alloc.ts).
+  if (def.plural === 'services') await ctx.services.reserve(obj as never);
 
   for (let attempt = 1; ; attempt++) {
     const key = objectKey(def, namespace, meta.name!);
     const r = await ctx.store.txn({ op: 'create', key, value: toStored(obj) });
     if (r.ok) return fromKV(r.kv!);
     if (!generated || attempt >= GENERATE_ATTEMPTS) {
-      if (def.plural === 'services') ctx.services.release(obj as never);
+      if (def.plural === 'services') await ctx.services.release(obj as never);
       throw alreadyExists(qualified(def), meta.name!);
     }
     meta.name = generateName(meta.generateName!, (n) => ctx.rng.int(n));
