@@ -1,14 +1,17 @@
-// The clients of the HA fault tests: writers that create, update (compare-and-set on the
-// resourceVersion they read) and delete ConfigMaps over a small key set, and watchers of those
-// ConfigMaps that resume from their last revision whenever a watch ends; all recorded in a HaHistory.
+// The clients of the HA fault tests: writers that read a key, then create it, update it
+// (compare-and-set on the resourceVersion read) or delete it (precondition on it), over a small
+// key set; and watchers of those ConfigMaps that resume from their last revision whenever a watch
+// ends. Everything goes into a History (test/helpers/history.ts) for check().
 import type { KubeObject } from '../../api/meta.ts';
-import { StatusError } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
+import { History, type HistoryOp } from '../helpers/history.ts';
 import { waitFor } from '../helpers/wait.ts';
-import type { HaHistory, WatchRecord } from './ha-history.ts';
 
 const NS = 'default';
-const SELECTOR = 'ha=1';
+/** Keys of the history are the ConfigMaps' names; only they carry this label. */
+export const SELECTOR = 'ha=1';
+const KEY_PREFIX = 'ha-';
+
 const cm = (name: string, v: string, rv?: string): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
@@ -16,87 +19,68 @@ const cm = (name: string, v: string, rv?: string): KubeObject => ({
   data: { v },
 });
 
-/** 404 and 409 are refusals: the write did not happen. Anything else (503, 504, a lost connection) leaves it unknown. */
-const definite = (err: unknown) => err instanceof StatusError && (err.code === 404 || err.code === 409);
+/** What the checker compares: a write's `data.v` (unique per write). */
+const valueOf = (v: unknown) => (typeof v === 'string' ? v : ((v as KubeObject | undefined)?.data as Record<string, string> | undefined)?.v);
+
+/** A history whose values compare by `data.v`, timed by the wall clock (failover times are read from it). */
+export const newHistory = () => new History({ clock: { now: () => Date.now() }, compareBy: valueOf });
+
+type State = Map<string, number>;
+
+/** One watcher as the test sees it: its first list's revision, its state (name → revision) and its relists. */
+export interface WatcherState {
+  id: string;
+  fromRV: number;
+  state: State;
+  lastRV: number;
+  /** Lists after the first (a 410 Expired: the watch could not resume from its revision). */
+  relists: number;
+}
 
 export interface Clients {
+  watchers: WatcherState[];
   /** Stops the writers (each after its current operation) and resolves once they are idle. */
   stopWriters(): Promise<void>;
-  /** Stops the watchers. */
   stopWatchers(): void;
-  watchers: WatchRecord[];
   /** Resolves once `n` more writes have been acknowledged (rejects after `timeoutMs`). */
   more(n: number, timeoutMs?: number): Promise<void>;
   /** Per writer (those `which` picks), how long after `at` its first write invoked at or after `at` was acknowledged (ms): the least and the most. */
   recoveredAfter(at: number, timeoutMs?: number, which?: (writer: string) => boolean): Promise<{ first: number; all: number }>;
 }
 
-/** Starts one writer per client of `writers` and one watcher per client of `watchers`, over `keys` keys. */
-export async function startClients(h: HaHistory, writers: Array<[string, ApiClient]>, watchers: Array<[string, ApiClient]>, keys = 6): Promise<Clients> {
+/** Whether a watcher's state equals a list's (name → revision). */
+export const caughtUp = (w: WatcherState, list: State) => w.state.size === list.size && [...list].every(([k, rv]) => w.state.get(k) === rv);
+
+/** Starts the watchers (each lists first), then one writer per client of `writers`, over `keys` keys. */
+export async function startClients(h: History, writers: Array<[string, ApiClient]>, watchers: Array<[string, ApiClient]>, keys = 6): Promise<Clients> {
   let stopped = false;
   let watching = true;
-  const names = Array.from({ length: keys }, (_, i) => `ha-${i}`);
-  const writeLoop = async (who: string, c: ApiClient) => {
-    for (let n = 0; !stopped; n++) {
-      const key = names[Math.floor(Math.random() * names.length)];
-      const value = `${who}:${n}`;
-      const get = h.invoke(who, 'get', key);
-      let cur: KubeObject | null;
-      try {
-        cur = await c.get('configmaps', key, { namespace: NS });
-        h.ok(get, Number(cur.metadata.resourceVersion), cur.data ? (cur.data as Record<string, string>).v : undefined);
-      } catch (err) {
-        if (err instanceof StatusError && err.code === 404) {
-          h.ok(get, undefined, null);
-          cur = null;
-        } else {
-          h.fail(get, false, (err as Error).message);
-          await pace();
-          continue;
-        }
-      }
-      const rv = cur?.metadata.resourceVersion;
-      const f = !cur ? 'create' : Math.random() < 0.75 ? 'update' : 'delete';
-      const op = h.invoke(who, f, key, { value: f === 'delete' ? undefined : value, expect: rv ? Number(rv) : undefined });
-      try {
-        const r =
-          f === 'create'
-            ? await c.create('configmaps', cm(key, value))
-            : f === 'update'
-              ? await c.update('configmaps', cm(key, value, rv))
-              : await c.delete('configmaps', key, { namespace: NS, preconditions: { resourceVersion: rv } });
-        h.ok(op, Number(r.metadata.resourceVersion));
-      } catch (err) {
-        h.fail(op, definite(err), (err as Error).message);
-        if (!definite(err)) await pace();
-      }
-    }
-  };
-  const writing = writers.map(([who, c]) => writeLoop(who, c));
-
   const stops: Array<() => void> = [];
-  const watch = async (name: string, c: ApiClient) => {
+
+  const watch = async (id: string, c: ApiClient): Promise<WatcherState> => {
     const list = async () => {
       const l = await c.list('configmaps', { namespace: NS, labelSelector: SELECTOR });
-      const initial = new Map(l.items.map((o) => [o.metadata.name!, { rv: Number(o.metadata.resourceVersion), value: (o.data as Record<string, string>).v }]));
-      return { rv: Number(l.metadata.resourceVersion), initial };
+      return { rv: Number(l.metadata.resourceVersion), state: new Map(l.items.map((o) => [o.metadata.name!, Number(o.metadata.resourceVersion)])) };
     };
     const first = await list();
-    const w = h.watch(name, first.rv, first.initial);
-    let last = first.rv;
-    const run = async (): Promise<void> => {
+    // The keys are new to this run: the first list is empty, so the history's initial state (absent) holds.
+    h.watchStart(id, { fromRevision: first.rv, keys: KEY_PREFIX });
+    const w: WatcherState = { id, fromRV: first.rv, state: first.state, lastRV: first.rv, relists: 0 };
+    const run = async () => {
       while (watching) {
         const ended = await new Promise<string>((resolve) => {
           c.watch(
             'configmaps',
-            { namespace: NS, labelSelector: SELECTOR, resourceVersion: String(last) },
+            { namespace: NS, labelSelector: SELECTOR, resourceVersion: String(w.lastRV) },
             {
               event: (ev) => {
                 if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
                 const o = ev.object as KubeObject;
                 const rv = Number(o.metadata.resourceVersion);
-                last = Math.max(last, rv);
-                w.events.push({ type: ev.type, key: o.metadata.name!, rv, value: ev.type === 'DELETED' ? undefined : (o.data as Record<string, string>)?.v });
+                w.lastRV = Math.max(w.lastRV, rv);
+                if (ev.type === 'DELETED') w.state.delete(o.metadata.name!);
+                else w.state.set(o.metadata.name!, rv);
+                h.watched(id, o.metadata.name!, ev.type, rv, ev.type === 'DELETED' ? undefined : valueOf(o));
               },
               end: (reason) => resolve(reason),
             },
@@ -107,9 +91,10 @@ export async function startClients(h: HaHistory, writers: Array<[string, ApiClie
         });
         if (ended === 'stopped') return;
         if (ended === 'expired') {
-          // Compacted past our revision: the stream has a hole; list again (the check counts it).
+          // Compacted past our revision: the stream has a hole, which the test counts as a failure.
           w.relists++;
-          last = (await list().catch(() => ({ rv: last }))).rv;
+          const again = await list().catch(() => undefined);
+          if (again) Object.assign(w, { lastRV: again.rv, state: again.state });
         }
         if (ended.startsWith('start failed')) await pace();
       }
@@ -117,7 +102,33 @@ export async function startClients(h: HaHistory, writers: Array<[string, ApiClie
     void run();
     return w;
   };
-  const recs = await Promise.all(watchers.map(([name, c]) => watch(name, c)));
+  const recs = await Promise.all(watchers.map(([id, c]) => watch(id, c)));
+
+  const names = Array.from({ length: keys }, (_, i) => `${KEY_PREFIX}${i}`);
+  const writeLoop = async (who: string, c: ApiClient) => {
+    for (let n = 0; !stopped; n++) {
+      const key = names[Math.floor(Math.random() * names.length)];
+      const read = await h.call(who, { op: 'get', key }, () => c.get('configmaps', key, { namespace: NS }).catch(absentOn404));
+      if (!read.ok) {
+        await pace();
+        continue;
+      }
+      const cur = read.value;
+      const rv = cur?.metadata.resourceVersion;
+      const value = `${who}:${n}`;
+      const op: HistoryOp = !cur ? { op: 'create', key, value } : Math.random() < 0.75 ? { op: 'update', key, value, ifModRevision: Number(rv) } : { op: 'delete', key, ifModRevision: Number(rv) };
+      const r = await h.call(who, op, () =>
+        op.op === 'create'
+          ? c.create('configmaps', cm(key, value))
+          : op.op === 'update'
+            ? c.update('configmaps', cm(key, value, rv))
+            : c.delete('configmaps', key, { namespace: NS, preconditions: { resourceVersion: rv } }),
+      );
+      if (!r.ok && !r.definite) await pace();
+    }
+  };
+  const writing = writers.map(([who, c]) => writeLoop(who, c));
+  const acked = () => h.ops.filter((o) => o.op.op !== 'get' && o.outcome?.type === 'ok').length;
 
   return {
     watchers: recs,
@@ -130,15 +141,15 @@ export async function startClients(h: HaHistory, writers: Array<[string, ApiClie
       for (const s of stops) s();
     },
     async more(n, timeoutMs = 20_000) {
-      const at = h.acked + n;
-      await waitFor(() => h.acked >= at, `${n} more acknowledged writes`, timeoutMs, 10);
+      const at = acked() + n;
+      await waitFor(() => acked() >= at, `${n} more acknowledged writes`, timeoutMs, 10);
     },
     async recoveredAfter(at, timeoutMs = 30_000, which = () => true) {
-      const whoWrote = (who: string) => h.ops.find((o) => o.client === who && o.f !== 'get' && o.outcome === 'ok' && o.invokedAt >= at);
+      const firstAck = (who: string) => h.ops.find((o) => o.client === who && o.op.op !== 'get' && o.outcome?.type === 'ok' && o.callAt >= at);
       const firsts = await waitFor(
         () => {
-          const f = writers.filter(([who]) => which(who)).map(([who]) => whoWrote(who));
-          return f.every(Boolean) ? f.map((o) => o!.doneAt! - at) : undefined;
+          const f = writers.filter(([who]) => which(who)).map(([who]) => firstAck(who));
+          return f.every(Boolean) ? f.map((o) => o!.retAt! - at) : undefined;
         },
         'a write acknowledged by every writer after the fault',
         timeoutMs,
@@ -148,6 +159,12 @@ export async function startClients(h: HaHistory, writers: Array<[string, ApiClie
     },
   };
 }
+
+/** A get's 404 is a read of an absent key. */
+const absentOn404 = (err: { code?: number }) => {
+  if (err?.code === 404) return undefined;
+  throw err;
+};
 
 /** Pacing retries against a replica that is down, not a wait for a condition. */
 const pace = () => new Promise((r) => setTimeout(r, 50));
