@@ -49,7 +49,7 @@ export class WatchHub {
   private readonly waiting: Array<{ until: number; run: () => void; fail: () => void; timer: unknown }> = [];
   /** Keys of pods per spec.nodeName ('' = unscheduled), so node-filtered lists and watches skip other nodes. */
   readonly podsByNode = new Map<string, Set<string>>();
-  private readonly cancel: () => void;
+  private cancel: () => void;
   /** What events of a write made outside any request are sent as: new traces from the API server. */
   private readonly root: HandlingContext;
   private readonly sender: WatchSender;
@@ -62,7 +62,33 @@ export class WatchHub {
     this.root = { actor: opts.serverId };
     this.sender = new WatchSender({ ...opts, root: this.root });
     for (const kv of store.range(`${REGISTRY_PREFIX}${PODS}/`).kvs) this.indexPod(kv.key, undefined, nodeOf(kv.value as KubeObject));
-    this.cancel = store.watch(REGISTRY_PREFIX, this.position, (ev) => this.onStoreEvent(ev));
+    this.cancel = this.follow();
+  }
+
+  /** Watches the store from position; when the store ends the watch itself, restarts. */
+  private follow(): () => void {
+    return this.store.watch(REGISTRY_PREFIX, this.position, (ev) => this.onStoreEvent(ev), (err) => this.restart(err));
+  }
+
+  /**
+   * The store ended the hub's watch (its replica was reloaded from the backend, the events between
+   * are gone): every client watch ends with 410 Expired so its informer lists again, and the hub
+   * follows the store anew from its current revision.
+   */
+  private restart(err: CompactedError): void {
+    this.opts.log.warn({ err: err.message, watches: this.size }, 'store reloaded: ending every watch with 410 Expired');
+    const status = expired(`the API server's cache was reloaded from the store (${err.message}); list again`).status;
+    for (const m of [...this.byConn.values()]) for (const w of [...m.values()]) this.fail(w, status);
+    this.podsByNode.clear();
+    for (const kv of this.store.range(`${REGISTRY_PREFIX}${PODS}/`).kvs) this.indexPod(kv.key, undefined, nodeOf(kv.value as KubeObject));
+    this.position = this.store.revision;
+    this.cancel = this.follow();
+    // Watches waiting for a revision now reached replay from it: their history is gone, so they get 410 too.
+    while (this.waiting.length && this.waiting[0].until <= this.position) {
+      const e = this.waiting.shift()!;
+      this.opts.clock.clearTimeout(e.timer);
+      e.run();
+    }
   }
 
   get heartbeatMs(): number {
