@@ -10,6 +10,10 @@ import { seededRng, type Rng } from '../bus/random.ts';
 import { History, check } from './helpers/history.ts';
 import { waitFor } from './helpers/wait.ts';
 import { freshStream, jetstreamUrl, stopJetStreamServer, tempDir } from './fixtures/store-helpers.ts';
+import { startApi } from './helpers/api.ts';
+import type { ApiClient } from '../bus/client.ts';
+import type { KubeObject } from '../api/meta.ts';
+import { isStatus, unlessNotFound } from '../api/status.ts';
 
 test.after.always(stopJetStreamServer);
 
@@ -156,6 +160,75 @@ test('store history - three JetStreamStores on one stream of a real nats-server 
     stores.push(s);
   }
   const { report } = await workload(t, stores, { writers: 6, ops: 300 });
+  t.log(report.text);
+  t.true(report.ok, report.text);
+});
+
+/** A ConfigMap whose data.v identifies the write. */
+const configMap = (name: string, v: string, resourceVersion?: number): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'default', ...(resourceVersion !== undefined ? { resourceVersion: String(resourceVersion) } : {}) },
+  data: { v },
+});
+
+/** One API client writing ConfigMaps: the same mix as `writer`, through the API server (Status errors, resourceVersions). */
+async function apiWriter(h: History, client: ApiClient, name: string, names: string[], n: number, rng: Rng): Promise<void> {
+  const seen = new Map<string, number>();
+  const rvOf = (o: unknown) => Number((o as KubeObject).metadata.resourceVersion);
+  for (let i = 0; i < n; i++) {
+    const cm = names[rng.int(names.length)];
+    const key = `configmaps/default/${cm}`;
+    const x = rng.float();
+    const rev = seen.get(cm);
+    const v = `${name}-${i}`;
+    let r;
+    if (x < 0.25) r = await h.call(name, { op: 'get', key }, () => client.get('configmaps', cm, { namespace: 'default' }));
+    else if (x < 0.4) r = await h.call(name, { op: 'create', key, value: configMap(cm, v) }, () => client.create('configmaps', configMap(cm, v)));
+    else if (x < 0.85) {
+      const obj = configMap(cm, v, x < 0.5 ? undefined : rev);
+      const ifModRevision = obj.metadata.resourceVersion ? rev : undefined;
+      r = await h.call(name, { op: 'update', key, value: obj, ...(ifModRevision !== undefined ? { ifModRevision } : {}) }, () => client.update('configmaps', obj));
+    } else {
+      const pre = rev !== undefined ? { preconditions: { resourceVersion: String(rev) } } : {};
+      r = await h.call(name, { op: 'delete', key, ...(rev !== undefined ? { ifModRevision: rev } : {}) }, () => client.delete('configmaps', cm, { namespace: 'default', ...pre }));
+      if (r.ok) seen.delete(cm);
+      continue;
+    }
+    if (r.ok) seen.set(cm, rvOf(r.value));
+    else if (r.reason === 'not-found') seen.delete(cm);
+  }
+}
+
+test('store history - through the API server (ConfigMaps, Status errors, an API watch) the history passes', async (t) => {
+  const env = await startApi(t);
+  const names = Array.from({ length: 5 }, (_, i) => `k${i}`);
+  const h = new History({ compareBy: (o) => (o as { data?: { v?: string } } | undefined)?.data?.v });
+  h.watchStart('api', { fromRevision: env.store.revision, keys: 'configmaps/default/' });
+  let last = 0;
+  const w = await env.client.watch('configmaps', { namespace: 'default', resourceVersion: String(env.store.revision) }, {
+    event(ev) {
+      if (ev.type === 'BOOKMARK' || ev.type === 'ERROR' || isStatus(ev.object)) return;
+      const rev = Number(ev.object.metadata.resourceVersion);
+      h.watched('api', `configmaps/default/${ev.object.metadata.name}`, ev.type, rev, ev.type === 'DELETED' ? undefined : ev.object);
+      last = rev;
+    },
+    end: () => {},
+  });
+  t.teardown(() => w.stop());
+  const rng = seededRng(21);
+  await Promise.all(Array.from({ length: 4 }, (_, i) => apiWriter(h, env.connect(`w${i}`), `w${i}`, names, 200, rng.fork(`w${i}`))));
+  const end = env.store.revision;
+  await waitFor(() => last >= end, `the API watch at revision ${end}`);
+  h.watchEnd('api', end);
+  for (const n of names) {
+    const obj = await unlessNotFound(env.client.get('configmaps', n, { namespace: 'default' }));
+    h.final(`configmaps/default/${n}`, obj && { value: obj, modRevision: Number(obj.metadata.resourceVersion) });
+  }
+  const outcomes = countOutcomes(h);
+  t.log(JSON.stringify(outcomes));
+  t.true(outcomes.ok > 100 && outcomes.conflict > 10 && outcomes.exists > 10 && outcomes['not-found'] > 10, JSON.stringify(outcomes));
+  const report = check(h);
   t.log(report.text);
   t.true(report.ok, report.text);
 });

@@ -2,7 +2,7 @@
 // their keys once and in order, and each key is linearizable as a register with compare-and-set.
 import type { ExecutionContext } from 'ava';
 import { stringify } from 'safe-stable-stringify';
-import type { History, RecordedOp } from './history.ts';
+import type { History, RecordedOp, WatcherLog } from './history.ts';
 import { checkKey, describeOp, type LinOp, type RegState } from './linearizable.ts';
 
 export interface CheckOptions {
@@ -17,11 +17,16 @@ export interface CheckOptions {
 /** What check() found; `ok` when every list is empty. `text` says it all for a human. */
 export interface HistoryReport {
   ok: boolean;
+  /** Acknowledged writes missing from the final state. */
   lostWrites: string[];
+  /** Revisions out of real-time order, acknowledged to two writes, or read with another write's value. */
   nonMonotonic: string[];
+  /** Watcher events missed, duplicated, out of order, outside the filter, or matching no write. */
   watchProblems: string[];
   nonLinearizable: { key: string; message: string }[];
   unknown: { key: string; message: string }[];
+  /** Not violations, worth knowing: writes without ifModRevision refused with 409 Conflict (upstream's GuaranteedUpdate retries those). */
+  notes: string[];
   stats: { ops: number; keys: number; watchers: number; events: number; ms: number; slowestKey?: { key: string; ms: number; steps: number } };
   text: string;
 }
@@ -95,7 +100,8 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
   }
 
   checkRealTimeOrder(h, describe, nonMonotonic);
-  for (const w of h.watchers.values()) checkWatcher(w, known, unresolvedOpen, watchProblems);
+  checkObservations(h, known, canon, nonMonotonic);
+  for (const w of h.watchers.values()) checkWatcher(w, known, unresolvedOpen, canon, watchProblems);
   checkFinals(h, known, unresolvedOpen, describe, canon, lostWrites);
 
   // Linearizability, key by key (P-compositionality); definite failures without effect are left out.
@@ -130,8 +136,11 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
     ms: Math.round(performance.now() - t0),
     ...(slowestKey ? { slowestKey } : {}),
   };
+  const notes: string[] = [];
+  const refused = h.ops.filter((o) => o.op.op !== 'get' && o.op.op !== 'create' && o.op.ifModRevision === undefined && o.outcome?.type === 'fail' && o.outcome.reason === 'conflict');
+  if (refused.length) notes.push(`${refused.length} write(s) without ifModRevision failed with 409 Conflict (no effect; upstream retries these), e.g. ${describe(refused[0])}`);
   const ok = !lostWrites.length && !nonMonotonic.length && !watchProblems.length && !nonLinearizable.length && !unknown.length;
-  const report = { ok, lostWrites, nonMonotonic, watchProblems, nonLinearizable, unknown, stats, text: '' };
+  const report = { ok, lostWrites, nonMonotonic, watchProblems, nonLinearizable, unknown, notes, stats, text: '' };
   report.text = formatReport(report);
   return report;
 }
@@ -163,8 +172,31 @@ function checkRealTimeOrder(h: History, describe: (o: RecordedOp) => string, out
   if (n > MAX_MESSAGES) out.push(`... and ${n - MAX_MESSAGES} more writes out of revision order`);
 }
 
+/** A value read (by a get or a final read) at a revision acknowledged to a write is that write's value, on its key. */
+function checkObservations(h: History, known: Map<number, KnownWrite>, canon: (v: unknown) => string, out: string[]): void {
+  let n = 0;
+  for (const o of h.ops) {
+    if (o.outcome?.type !== 'read' || !o.outcome.kv) continue;
+    const { value, modRevision } = o.outcome.kv;
+    const k = known.get(modRevision);
+    if (!k?.op || k.op.op.op === 'get') continue;
+    const w = k.op.op;
+    const same = w.key === o.op.key && w.op !== 'delete' && canon(w.value) === canon(value);
+    if (!same && n++ < MAX_MESSAGES) {
+      out.push(`${o.client} read ${o.op.key} = ${canon(value).slice(0, 60)} at revision ${modRevision}, but that revision is a ${w.op} of ${w.key}${w.op === 'delete' ? '' : ` = ${canon(w.value).slice(0, 60)}`} (${k.how})`);
+    }
+  }
+  if (n > MAX_MESSAGES) out.push(`... and ${n - MAX_MESSAGES} more reads that disagree with acknowledged revisions`);
+}
+
 /** A watcher sees, after its start and up to its end, each known revision of its keys once, in order, and nothing else. */
-function checkWatcher(w: History['watchers'] extends Map<string, infer W> ? W : never, known: Map<number, KnownWrite>, open: Map<string, { put: number; delete: number }>, out: string[]): void {
+function checkWatcher(
+  w: WatcherLog,
+  known: Map<number, KnownWrite>,
+  open: Map<string, { put: number; delete: number }>,
+  canon: (v: unknown) => string,
+  out: string[],
+): void {
   const name = `watcher ${w.id} (${w.filter}, from revision ${w.fromRevision})`;
   const problems: string[] = [];
   const seen = new Map<number, number>();
@@ -177,6 +209,9 @@ function checkWatcher(w: History['watchers'] extends Map<string, infer W> ? W : 
     if (!w.covers(e.key)) problems.push(`${at} is for a key outside its filter`);
     const k = known.get(e.revision);
     if (k && (k.key !== e.key || k.type !== e.type)) problems.push(`${at} does not match the write at that revision: ${k.type} ${k.key} (${k.how})`);
+    else if (k?.op && k.op.op.op !== 'delete' && k.op.op.op !== 'get' && e.value !== undefined && canon(e.value) !== canon(k.op.op.value)) {
+      problems.push(`${at} carries ${canon(e.value).slice(0, 60)}, but the write at that revision wrote ${canon(k.op.op.value).slice(0, 60)} (${k.how})`);
+    }
     if (!k && !(open.get(e.key)?.[e.type] ?? 0)) problems.push(`${at} matches no recorded write`);
     if (!seen.has(e.revision)) seen.set(e.revision, i);
     maxRev = Math.max(maxRev, e.revision);
@@ -233,10 +268,11 @@ export function formatReport(r: Omit<HistoryReport, 'text'>): string {
     if (items.length) lines.push(`${title}:`, ...items.map((m) => `  - ${m.replace(/\n/g, '\n    ')}`));
   };
   section('lost writes', r.lostWrites);
-  section('revisions out of order', r.nonMonotonic);
+  section('revisions', r.nonMonotonic);
   section('watch problems', r.watchProblems);
   section('not linearizable', r.nonLinearizable.map((x) => x.message));
   section('unknown', r.unknown.map((x) => x.message));
+  section('notes', r.notes);
   return lines.join('\n');
 }
 

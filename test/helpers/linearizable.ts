@@ -73,7 +73,9 @@ function step(s: RegState, o: LinOp): RegState[] {
   if (open) return applies && newer ? [s, after] : [s];
   if (out.type === 'ok') return applies && newer ? [after] : [];
   if (out.type === 'fail') {
-    if (out.reason === 'conflict' && s.e && op.op !== 'create' && op.ifModRevision !== undefined && s.r === undefined) return [s];
+    // 409 Conflict says "not at ifModRevision" (absent is not either: an API server that read the key before a
+    // concurrent delete answers so). Without ifModRevision it had no effect: check() lists those as notes.
+    if (out.reason === 'conflict' && op.op !== 'create') return op.ifModRevision === undefined || !s.e || s.r !== op.ifModRevision ? [s] : [];
     return out.reason === why ? [s] : [];
   }
   return [];
