@@ -170,7 +170,18 @@ export class EtcdStore extends MemoryBackedStore {
   async sync(): Promise<void> {
     if (this.closed) throw new StoreClosedError();
     // One key's linearizable read: its header holds the store revision; ranging the prefix would cost O(keys).
-    const res = await this.client.kv.range({ key: this.prefix.length ? this.prefix : Buffer.from([0]) });
+    const key = this.prefix.length ? this.prefix : Buffer.from([0]);
+    let res: IRangeResponse;
+    // During an etcd election every member refuses for a moment (and etcd3's circuit breakers open): try thrice.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await this.client.kv.range({ key });
+        break;
+      } catch (err) {
+        if (attempt === 3 || this.closed) throw err;
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
     await this.caughtUp(rev(res.header.revision), true);
   }
 
