@@ -90,6 +90,7 @@ async function oneBackend(backend: Backend, run: number): Promise<Record<'c1' | 
     const spec = parseStoreSpec(await storeSpecOf(backend, td));
     const replicas = backend === 'jetstream-x3' ? 3 : 1;
     const opened: Store[] = [];
+    const writes = Array.from({ length: replicas }, () => 0);
     const connect = async (name: string): Promise<Bus> => {
       const b = await NatsBus.connect({ servers: nats.url, name });
       td.add(`bus ${name}`, () => b.close());
@@ -97,9 +98,10 @@ async function oneBackend(backend: Backend, run: number): Promise<Record<'c1' | 
     };
     for (let i = 0; i < replicas; i++) {
       // One store per API server, as each `kubus control-plane` process opens its own.
-      const store = await openStore(spec, { nats: nats.url, onWarn: (m) => log(`${backend} replica ${i}: store: ${m}`) });
-      td.add(`store ${i}`, () => store.close());
-      opened.push(store);
+      const own = await openStore(spec, { nats: nats.url, onWarn: (m) => log(`${backend} replica ${i}: store: ${m}`) });
+      td.add(`store ${i}`, () => own.close());
+      opened.push(own);
+      const store = countingTxns(own, writes, i);
       const bus = await connect(`control-plane-${i}`);
       const host = new Host({ bus, clock: realClock, rng: cryptoRng(), log: silentLogger });
       td.add(`host ${i}`, () => host.stopAll());
@@ -111,11 +113,23 @@ async function oneBackend(backend: Backend, run: number): Promise<Record<'c1' | 
     const c1 = await measure(OPS, 1, (i) => client.create('pods', benchPod(`a-${i}`)));
     const c64 = await measure(OPS * 4, 64, (i) => client.create('pods', benchPod(`b-${i}`)));
     await expectPods(opened, WARMUP + OPS * 5, backend);
+    if (replicas > 1) log(`run ${run} ${backend}: store writes made by each API server: ${writes.join(' / ')} (the queue group spreads requests)`);
     return { c1, c64 };
   } finally {
     await td.run();
     current = undefined;
   }
+}
+
+/** The store, with each txn it is given counted in counts[i] (how many requests the queue group sent this replica). */
+function countingTxns(store: Store, counts: number[], i: number): Store {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'txn') return (op: Parameters<Store['txn']>[0]) => (counts[i]++, target.txn(op));
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
 
 /** Fails the run unless every API server's store holds every created pod (within 10 s: replicas follow the stream). */
