@@ -40,8 +40,10 @@ export interface LogMessage {
   header(name: string): string | undefined;
 }
 
-/** A live feed of the log (`follow`): stop it with `stop()`. */
+/** A live feed of the log (`follow`). */
 export interface LogFeed {
+  /** Starts a fresh consumer at sequence `from` (what the old one delivers from now on is dropped); the caller reports why. */
+  restart(from: number): void;
   stop(): Promise<void>;
 }
 
@@ -58,8 +60,11 @@ const PUBLISH_TIMEOUT_MS = 2000;
 const WRONG_LAST_SEQUENCE = 10071;
 const WRONG_LAST_SEQUENCE_UNKNOWN = 10164;
 const STREAM_NOT_FOUND = 10059;
-/** Messages an ordered consumer asks for at once. */
+/** Messages an ordered consumer asks for at once, and how long each pull lasts (its idle heartbeat is half that). */
 const FOLLOW_BATCH = 4096;
+const FOLLOW_EXPIRES_MS = 10_000;
+/** A feed whose consumer cannot be created (JetStream not back yet) tries again this often. */
+const FOLLOW_RETRY_MS = 250;
 
 /** Returns true when an append failed because the subject's (or stream's) last sequence was not the expected one. */
 export const isWrongLastSequence = (err: unknown) =>
@@ -135,25 +140,74 @@ export class JetStreamLog {
   }
 
   /**
-   * Hands every message from sequence `from` on to `each`, in stream order, with an ordered consumer
-   * (which recreates itself from the last message it delivered when the server or the connection
-   * comes back); `onEnd` hears it stop for good on its own (not through `stop`).
+   * Hands every message from sequence `from` on to `each`, in stream order, with an ordered consumer.
+   * The ordered consumer recreates itself after a gap or missed heartbeats, but after a reconnect it
+   * can take tens of seconds to notice; so on a reconnect, or if it ends, a fresh one starts from the
+   * sequence after the last message handed on (retrying every FOLLOW_RETRY_MS until JetStream answers).
+   * `each` may see a message again across such a restart; it drops what it has.
    */
-  async follow(from: number, each: (m: LogMessage) => void, onEnd: (err?: unknown) => void): Promise<LogFeed> {
-    const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, from) });
-    let stopping = false;
-    const msgs: ConsumerMessages = await consumer.consume({
-      max_messages: FOLLOW_BATCH,
-      callback: (m: JsMsg) => each({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) }),
-    });
-    void msgs.closed().then(
-      (err) => stopping || onEnd(err ?? undefined),
-      (err: unknown) => stopping || onEnd(err),
-    );
-    return {
-      stop: async () => {
-        stopping = true;
+  async follow(from: number, each: (m: LogMessage) => void, warn: (message: string, err?: unknown) => void): Promise<LogFeed> {
+    let next = Math.max(1, from);
+    let stopped = false;
+    /** The consumer in use, and whether its messages still count (one that is being replaced may still deliver). */
+    let current: ConsumerMessages | undefined;
+    let gen = { live: false };
+    let restarting = false;
+    const start = async () => {
+      const mine = { live: true };
+      gen = mine;
+      const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next });
+      const msgs: ConsumerMessages = await consumer.consume({
+        max_messages: FOLLOW_BATCH,
+        expires: FOLLOW_EXPIRES_MS,
+        callback: (m: JsMsg) => {
+          if (m.seq < next || !mine.live) return;
+          next = m.seq + 1;
+          each({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) });
+        },
+      });
+      if (stopped || !mine.live) {
         await msgs.close().catch(() => undefined);
+        return;
+      }
+      current = msgs;
+      void msgs.closed().then(
+        (err) => current === msgs && restart(`its consumer ended${err ? `: ${err.message}` : ''}`),
+        (err: unknown) => current === msgs && restart(`its consumer failed: ${(err as Error).message}`),
+      );
+    };
+    const restart = (why: string | undefined, from = next) => {
+      next = from;
+      if (stopped || restarting) return;
+      restarting = true;
+      const old = current;
+      current = undefined;
+      gen.live = false;
+      void old?.close().catch(() => undefined);
+      if (why) warn(`the feed of stream ${this.stream} restarts at sequence ${next} (${why})`);
+      const again = () => {
+        if (stopped) return;
+        start().then(
+          () => (restarting = false),
+          () => setTimeout(again, FOLLOW_RETRY_MS).unref(),
+        );
+      };
+      again();
+    };
+    await start();
+    const status = this.nc.status();
+    void (async () => {
+      for await (const s of status) if (s.type === 'reconnect') restart('reconnected to NATS');
+    })();
+    return {
+      restart: (from) => restart(undefined, from),
+      stop: async () => {
+        stopped = true;
+        status.stop();
+        const old = current;
+        current = undefined;
+        gen.live = false;
+        await old?.close().catch(() => undefined);
       },
     };
   }

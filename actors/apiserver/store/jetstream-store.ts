@@ -42,8 +42,10 @@ export class JetStreamFollowError extends Error {
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
 /** Tombstone and superseded-version purges sent at once during compaction. */
 const PURGE_CONCURRENCY = 32;
-/** A feed that ended on its own is started again after this long. */
-const REFOLLOW_MS = 1000;
+/** Fresh consumers tried at one position before a skip counts as writes purged before this replica read them. */
+const GAP_RETRIES = 3;
+/** A feed that has not moved this long while writes wait for it is restarted. */
+const STALL_MS = 2000;
 
 /**
  * The jetstream backend, a follower as EtcdStore is. Unlike a KV bucket (history capped at 64 per
@@ -62,6 +64,11 @@ export class JetStreamStore extends MemoryBackedStore {
   /** Callers waiting for the cache to reach a sequence, ascending by it. */
   private waiting: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private feed: LogFeed | undefined;
+  private stallTimer: ReturnType<typeof setInterval> | undefined;
+  /** The applied sequence at which the feed last skipped ahead, and how often it was restarted there. */
+  private regapped = { at: -1, tries: 0 };
+  /** How often the feed skipped messages that were still in the stream and was restarted before them (nats-server 2.9 after purges). */
+  skipsRecovered = 0;
   /** Set once the cache can no longer follow the stream (it missed purged writes). */
   private failure: JetStreamFollowError | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -252,28 +259,14 @@ export class JetStreamStore extends MemoryBackedStore {
     await Promise.allSettled([...this.inflight]);
     await this.background;
     await this.feed?.stop();
+    clearInterval(this.stallTimer);
     this.rejectWaiting(new StoreClosedError());
     await this.log.close();
   }
 
-  /** Starts the ordered consumer feeding the cache from the sequence after the last one applied; restarts it if it ends on its own. */
+  /** Starts the feed of the cache from the sequence after the last one applied (it restarts itself after reconnects). */
   private async follow(): Promise<void> {
-    this.feed = await this.log.follow(
-      this.applied + 1,
-      (m) => this.receive(m),
-      (err) => {
-        if (this.closed) return;
-        this.warn(`the feed of stream ${this.stream} ended (${(err as Error)?.message ?? 'closed'}); following again from revision ${this.applied + 1}`, err);
-        const again = () => {
-          if (this.closed || this.failure) return;
-          this.follow().catch((e) => {
-            this.warn(`following stream ${this.stream} failed (${(e as Error).message}); retrying`, e);
-            setTimeout(again, REFOLLOW_MS).unref();
-          });
-        };
-        setTimeout(again, REFOLLOW_MS).unref();
-      },
-    );
+    this.feed = await this.log.follow(this.applied + 1, (m) => this.receive(m), this.warn);
   }
 
   /** Applies one message of the feed to the cache; never throws (it runs in the consumer's callback). */
@@ -281,6 +274,14 @@ export class JetStreamStore extends MemoryBackedStore {
     if (m.seq <= this.applied || this.failure) return;
     try {
       if (m.seq > this.applied + 1) {
+        // nats-server 2.9 may move a consumer past messages when a subject is purged: a fresh consumer
+        // from the next sequence tells such a skip from messages purged before this replica read them.
+        if (this.regapped.at !== this.applied) this.regapped = { at: this.applied, tries: 0 };
+        if (this.regapped.tries++ < GAP_RETRIES) {
+          this.skipsRecovered++;
+          this.feed?.restart(this.applied + 1);
+          return;
+        }
         // Purged before this replica read them: deletes among them would stay visible here.
         this.fail(`sequences ${this.applied + 1}..${m.seq - 1} were compacted away before this API server read them`);
         return;
@@ -301,11 +302,33 @@ export class JetStreamStore extends MemoryBackedStore {
   private until(seq: number): Promise<void> {
     if (seq <= this.applied) return Promise.resolve();
     if (this.failure) return Promise.reject(this.failure);
+    this.watchStall();
     return new Promise((resolve, reject) => {
       let i = this.waiting.length;
       while (i > 0 && this.waiting[i - 1].seq > seq) i--;
       this.waiting.splice(i, 0, { seq, resolve, reject });
     });
+  }
+
+  /**
+   * While someone waits for a sequence the stream has acknowledged, checks every STALL_MS that the feed
+   * moves; one that does not (its consumer lost with a server, which the ordered consumer notices only
+   * after missed heartbeats and a backoff) is restarted from the next sequence.
+   */
+  private watchStall(): void {
+    if (this.stallTimer) return;
+    let seen = this.applied;
+    this.stallTimer = setInterval(() => {
+      if (this.waiting.length === 0 || this.closed || this.failure) {
+        clearInterval(this.stallTimer);
+        this.stallTimer = undefined;
+      } else if (this.applied === seen) {
+        this.warn(`the feed of stream ${this.stream} has not moved past ${this.applied} in ${STALL_MS} ms with writes waiting; restarting it`);
+        this.feed?.restart(this.applied + 1);
+      }
+      seen = this.applied;
+    }, STALL_MS);
+    this.stallTimer.unref();
   }
 
   /** Rejects `p` with StoreUnavailableError when it takes longer than the store's timeout. */
