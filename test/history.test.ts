@@ -261,7 +261,7 @@ test('history - a search over budget says unknown instead of hanging', (t) => {
   const r = check(h, { maxStepsPerKey: 50, initial: { '/k': { value: 'x', modRevision: 1 } } });
   t.false(r.ok);
   t.is(r.unknown.length, 1, r.text);
-  t.regex(r.unknown[0].message, /key \/k: unknown \(search budget exceeded after 50 steps over 14 ops/);
+  t.regex(r.unknown[0].message, /key \/k: unknown \(search budget exceeded \(steps\) after 50 steps over 14 ops/);
 });
 
 /** A simulated atomic register store: clients invoke, take effect atomically at a random later step, then return. */

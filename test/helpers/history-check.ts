@@ -46,7 +46,10 @@ const MAX_MESSAGES = 20;
 export function check(h: History, opts: CheckOptions = {}): HistoryReport {
   const t0 = performance.now();
   const canon = (v: unknown) => stringify(h.compareBy(v)) ?? 'undefined';
-  const describe = (o: RecordedOp) => describeOp(o, h.compareBy);
+  // Clock times in messages: wall-clock times of day for an epoch clock (to match logs), else ms from the first op.
+  const t0op = h.ops[0]?.callAt ?? 0;
+  const at = (t: number) => (t > 1e12 ? new Date(t).toISOString().slice(11, 23) : `+${Math.round(t - t0op)}ms`);
+  const describe = (o: RecordedOp) => describeOp(o, h.compareBy, at);
   const lostWrites: string[] = [];
   const nonMonotonic: string[] = [];
   const watchProblems: string[] = [];

@@ -87,8 +87,8 @@ function stepSet(ss: RegState[], o: LinOp): RegState[] {
   return [...out.values()];
 }
 
-/** Returns a one-line description of an op, for messages. */
-export function describeOp(o: RecordedOp, compareBy: (v: unknown) => unknown = (v) => v): string {
+/** Returns a one-line description of an op, for messages: `at` words its clock times (none by default). */
+export function describeOp(o: RecordedOp, compareBy: (v: unknown) => unknown = (v) => v, at?: (t: number) => string): string {
   const { op, outcome } = o;
   const val = (v: unknown) => short(JSON.stringify(compareBy(v)));
   let what = `${op.op}`;
@@ -100,7 +100,7 @@ export function describeOp(o: RecordedOp, compareBy: (v: unknown) => unknown = (
   else if (outcome.type === 'read') res = outcome.kv ? `read ${val(outcome.kv.value)} rev ${outcome.kv.modRevision}` : 'read not-found';
   else if (outcome.type === 'fail') res = `failed ${outcome.reason}`;
   else res = `unknown outcome (${short(outcome.error)})`;
-  const span = `[#${o.call}..${o.ret === undefined ? 'open' : `#${o.ret}`}]`;
+  const span = `[#${o.call}..${o.ret === undefined ? 'open' : `#${o.ret}`}${at ? ` ${at(o.callAt)}..${o.retAt === undefined ? '' : at(o.retAt)}` : ''}]`;
   return `${o.client} ${what} → ${res} ${span}`;
 }
 
@@ -111,12 +111,13 @@ const describeStates = (ss: RegState[]) =>
 
 /**
  * Checks that the ops of one key (all on that key) are linearizable from `initial`. Gives up with `unknown`
- * after `maxSteps` search steps or at `deadline` (a Date.now() time).
+ * after `maxSteps` search steps, when the memo would pass `maxCacheWords` 32-bit words (default 32 M, 128 MiB),
+ * or at `deadline` (a Date.now() time).
  */
 export function checkKey(
   key: string,
   ops: LinOp[],
-  opts: { initial?: RegState; maxSteps?: number; deadline?: number; describe?: (o: RecordedOp) => string } = {},
+  opts: { initial?: RegState; maxSteps?: number; maxCacheWords?: number; deadline?: number; describe?: (o: RecordedOp) => string } = {},
 ): KeyVerdict {
   const describe = opts.describe ?? ((o: RecordedOp) => describeOp(o));
   const t0 = performance.now();
@@ -172,10 +173,14 @@ export function checkKey(
     for (let i = 0; i < words; i++) h = Math.imul(h ^ bits[i], 0x01000193);
     return h >>> 0;
   };
+  // The memo holds a bitset per configuration: bound its size (maxCacheWords) as well as the steps.
+  const maxEntries = Math.max(1, Math.floor((opts.maxCacheWords ?? 32_000_000) / (words + 8)));
+  let entries = 0;
   const remember = (sk: string): boolean => {
     const h = hash();
     const bucket = cache.get(h);
     if (bucket?.some((c) => c.sk === sk && c.bits.every((w, i) => w === bits[i]))) return false;
+    entries++;
     const entry = { bits: bits.slice(), sk };
     if (bucket) bucket.push(entry);
     else cache.set(h, [entry]);
@@ -197,8 +202,9 @@ export function checkKey(
     ...(message ? { message } : {}),
   });
   while (next[HEAD] >= 0) {
-    if (++steps > maxSteps || ((steps & 1023) === 0 && Date.now() > deadline)) {
-      return verdict('unknown', `key ${key}: unknown (search budget exceeded after ${steps - 1} steps over ${n} ops; ${best.length} linearized at best)`);
+    if (++steps > maxSteps || entries >= maxEntries || ((steps & 1023) === 0 && Date.now() > deadline)) {
+      const what = steps > maxSteps ? 'steps' : entries >= maxEntries ? 'memory' : 'time';
+      return verdict('unknown', `key ${key}: unknown (search budget exceeded (${what}) after ${steps - 1} steps over ${n} ops; ${best.length} linearized at best)`);
     }
     if (isCall[entry]) {
       const o = opOf[entry];
