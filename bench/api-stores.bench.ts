@@ -44,19 +44,35 @@ if (stores.includes('etcd') && !hasEtcd()) {
 /** What is started for one backend in one run, in the order it must be stopped (last first). */
 class Teardown {
   private readonly steps: Array<[string, () => Promise<unknown>]> = [];
+  private running: Promise<void> | undefined;
   add(what: string, step: () => Promise<unknown>): void {
-    this.steps.push([what, step]);
+    // Started while the teardown runs (a signal came during a start): stopped right after it.
+    if (this.running) this.running = this.running.then(() => attempt(what, step));
+    else this.steps.push([what, step]);
   }
-  async run(): Promise<void> {
-    for (const [what, step] of this.steps.splice(0).reverse())
-      await step().catch((err) => log(`cleanup: ${what} failed: ${(err as Error).message}`));
+  /** Runs the steps once; a second caller (a signal and the run's own finally) waits for the same. */
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const [what, step] of this.steps.reverse()) await attempt(what, step);
+    })();
+    return this.running;
   }
 }
+/** Runs one cleanup step; its failure is logged, and the next steps still run. */
+const attempt = (what: string, step: () => Promise<unknown>) =>
+  step().then(
+    () => undefined,
+    (err) => log(`cleanup: ${what} failed: ${(err as Error).message}`),
+  );
 let current: Teardown | undefined;
+let interrupted = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
   process.once(sig, () => {
+    // The backend under way fails once its servers are gone; the loop below then starts no other and ends.
+    interrupted = true;
     log(`${sig}: stopping what the bench started`);
-    void (current?.run() ?? Promise.resolve()).finally(() => process.exit(130));
+    void current?.run();
+    setTimeout(() => process.exit(130), 15_000).unref();
   });
 
 /** The `--store` value of a backend (file: a fresh temp dir, etcd: a fresh temp etcd). */
@@ -148,10 +164,10 @@ async function expectPods(opened: Store[], want: number, backend: Backend): Prom
 type Run = Partial<Record<Backend, Record<'c1' | 'c64', Latency>>>;
 const runs: Run[] = [];
 const failed = new Map<Backend, string>();
-for (let r = 1; r <= RUNS; r++) {
+for (let r = 1; r <= RUNS && !interrupted; r++) {
   const out: Run = {};
   for (const b of stores) {
-    if (failed.has(b)) continue;
+    if (failed.has(b) || interrupted) continue;
     const t0 = performance.now();
     try {
       out[b] = await oneBackend(b, r);
@@ -168,6 +184,7 @@ for (let r = 1; r <= RUNS; r++) {
   }
   runs.push(out);
 }
+if (interrupted) process.exit(130);
 
 const med = (b: Backend, c: 'c1' | 'c64', f: keyof Latency) => median(runs.map((r) => r[b]![c][f]));
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
