@@ -95,6 +95,30 @@ async function bigKeyspace(o: EtcdBenchOptions, keys: number): Promise<{ openMs:
   }
 }
 
+/**
+ * sync() (a consistent read's barrier) on a replica whose keys are quiet while another prefix is
+ * written: etcd's revision read plus confirmed progress requests; returns each call's ms.
+ */
+async function syncLatency(o: EtcdBenchOptions, calls: number): Promise<number[]> {
+  const keyPrefix = runPrefix();
+  const store = await EtcdStore.open(o.endpoints, { keyPrefix });
+  const client = new Etcd3({ hosts: o.endpoints });
+  try {
+    const out: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      await client.put(`${keyPrefix}-other/k`).value(String(i));
+      const t0 = performance.now();
+      await store.sync();
+      out.push(performance.now() - t0);
+    }
+    return out.sort((a, b) => a - b);
+  } finally {
+    await store.close();
+    await client.delete().prefix(`${keyPrefix}-other/`);
+    await cleanUp(client, keyPrefix);
+  }
+}
+
 /** Returns the etcd backend's figures. */
 export async function etcdFigures(o: EtcdBenchOptions): Promise<Figure[]> {
   const figures: Figure[] = [];
@@ -110,6 +134,9 @@ export async function etcdFigures(o: EtcdBenchOptions): Promise<Figure[]> {
     figures.push({ name: `etcd raw put (floor), concurrency ${conc}`, value: median(raw), unit: 'writes/s', higherIsBetter: true, anchor: 'etcd itself, same client' });
     figures.push({ name: `etcd store writes, concurrency ${conc}`, value: median(store), unit: 'writes/s', higherIsBetter: true, anchor: UPSTREAM });
   }
+  const syncs = await syncLatency(o, 200);
+  o.log(`etcd sync() with the store's keys quiet, others written: p50 ${syncs[100].toFixed(2)} ms, p99 ${syncs[197].toFixed(2)} ms`);
+  figures.push({ name: 'etcd store sync() (quiet keys, others written), p50', value: syncs[100], unit: 'ms', higherIsBetter: false });
   const keys = o.keys ?? 150_000;
   const big = await bigKeyspace(o, keys);
   figures.push({ name: `etcd store open: paged range of ${fmt(keys)} keys`, value: median(big.map((b) => b.openMs)), unit: 'ms', higherIsBetter: false });

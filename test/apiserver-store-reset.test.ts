@@ -28,7 +28,7 @@ async function watch(client: ApiClient, opts: Parameters<ApiClient['watch']>[1])
 test('watch hub - a store reload ends every watch with 410 Expired; new watches see the reloaded state and later writes', async (t) => {
   const store = new MemoryStore();
   const { client } = await startApi(t, { store });
-  await client.create('pods', { ...pod('a'), spec: { ...pod('a').spec, nodeName: 'n1' } });
+  await client.create('pods', pod('a', { nodeName: 'n1' }));
   await client.create('pods', pod('b'));
   const all = await watch(client, { namespace: 'default' });
   const onNode = await watch(client, { fieldSelector: 'spec.nodeName=n1' });

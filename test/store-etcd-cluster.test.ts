@@ -97,7 +97,7 @@ etcdTest('etcd cluster - three stores writing CAS increments at once converge, c
     t.deepEqual(s.range(PREFIX).kvs, a.range(PREFIX).kvs);
   }
   // No lost update: each counter equals the increments acknowledged on it.
-  for (const key of KEYS) t.is((a.get(key)?.value as Counter).n, okPerKey.get(key), key);
+  for (const key of KEYS) t.is((a.get(key)?.value as Counter).n, okPerKey.get(key) ?? 0, key);
   await waitFor(() => watched.every((evs) => evs.length === 180), 'every watcher to see 180 events');
   checkWatchers(t, watched, acked);
   t.deepEqual(warnings, []);

@@ -46,6 +46,8 @@ export class EtcdFeed {
   /** The last progress answer, trusted once a later request is answered. */
   private unconfirmed: number | undefined;
   private paceTimer: NodeJS.Timeout | undefined;
+  /** Bumped by every drop: a connect that was under way meanwhile cancels its stream. */
+  private epoch = 0;
 
   constructor(
     private readonly client: Etcd3,
@@ -95,15 +97,17 @@ export class EtcdFeed {
 
   private async connect(): Promise<void> {
     if (this.closed || this.stopped) return;
+    const epoch = this.epoch;
     let stream: IDuplexStream<IWatchRequest, IWatchResponse>;
     try {
       stream = await this.client.watchClient.watch();
     } catch (err) {
+      if (epoch !== this.epoch) return;
       this.retry(`etcd watch could not connect: ${(err as Error).message}`, err);
       return;
     }
     stream.on('error', (err) => this.lost(stream, err));
-    if (this.closed || this.stopped) return stream.cancel();
+    if (this.closed || this.stopped || epoch !== this.epoch || this.stream) return stream.cancel();
     this.stream = stream;
     this.watchId = undefined;
     this.asking = false;
@@ -145,12 +149,13 @@ export class EtcdFeed {
     const revision = Number(res.header.revision);
     if (res.watch_id === this.watchId) return this.h.onProgress(revision); // etcd's periodic progress_notify: in band
     this.asking = false;
+    const trusted = Date.now() >= this.trustFrom;
     const confirmed = this.unconfirmed;
-    this.unconfirmed = Date.now() >= this.trustFrom ? revision : undefined;
+    this.unconfirmed = trusted ? revision : undefined;
     if (confirmed !== undefined) this.h.onProgress(confirmed);
     if (!this.wantsProgress()) return;
-    // A fresh answer needs its confirmation at once; otherwise etcd has nothing new yet: pace the asking.
-    if (confirmed === undefined || revision > confirmed) return this.requestProgress();
+    // A fresh answer needs its confirmation at once; otherwise (nothing new, or a catch-up) pace the asking.
+    if (trusted && (confirmed === undefined || revision > confirmed)) return this.requestProgress();
     this.paceTimer = setTimeout(() => {
       this.paceTimer = undefined;
       if (this.wantsProgress()) this.requestProgress();
@@ -179,6 +184,7 @@ export class EtcdFeed {
   /** Cancels the current stream and timers. */
   private drop(): void {
     const s = this.stream;
+    this.epoch++;
     this.stream = undefined;
     this.watchId = undefined;
     this.asking = false;

@@ -22,6 +22,9 @@ export interface EtcdStoreOptions {
   onWarn?: (message: string, err?: unknown) => void;
 }
 
+/** A sync that sees the replica stand still this long reconnects the watch (its member may be cut off, its revision behind). */
+const STALL_MS = 2000;
+
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
 const rev = (s: string | number | undefined) => Number(s ?? 0);
 
@@ -46,6 +49,7 @@ export class EtcdStore extends MemoryBackedStore {
   /** The reload in progress (after etcd compacted past the replica, or a change it could not apply). */
   private reloading: Promise<void> | undefined;
   private readonly feed: EtcdFeed;
+  private stallTimer: NodeJS.Timeout | undefined;
   /** The trace context of each key's write in flight, so watchers send its event as the request's child. */
   private readonly causes = new Map<string, HandlingContext>();
   private readonly prefix: Buffer;
@@ -190,6 +194,7 @@ export class EtcdStore extends MemoryBackedStore {
     if (this.closed) return;
     this.closed = true;
     this.feed.close();
+    clearTimeout(this.stallTimer);
     for (const w of this.waiting) w.reject(new StoreClosedError());
     this.waiting = [];
     await Promise.all(this.compacting);
@@ -285,8 +290,25 @@ export class EtcdStore extends MemoryBackedStore {
     if (this.closed) return Promise.reject(new StoreClosedError());
     return new Promise((resolve, reject) => {
       this.waiting.push({ revision, sync, resolve, reject });
-      if (sync) this.feed.requestProgress();
+      if (!sync) return;
+      this.feed.requestProgress();
+      this.watchStall(this.seen);
     });
+  }
+
+  /** While syncs wait: when the replica has not moved from `from` for STALL_MS, reconnects the watch (maybe to another member). */
+  private watchStall(from: number): void {
+    if (this.stallTimer) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.closed || this.reloading || !this.waiting.some((w) => w.sync)) return;
+      if (this.seen === from) {
+        this.warn(`a sync has waited ${STALL_MS} ms with the replica at revision ${from}, behind etcd; reconnecting its watch`);
+        this.feed.resume();
+      }
+      this.watchStall(this.seen);
+    }, STALL_MS);
+    this.stallTimer.unref();
   }
 
   /** Returns an etcd KeyValue as the store's, or undefined (with a warning naming the key) when its value is not JSON. */
