@@ -75,6 +75,11 @@ export interface WatchStarted {
 export interface ApiServerStarted {
   server: string;
   instance: string;
+  /**
+   * Set when the store is shared by several API servers (jetstream, etcd): each replica holds its own
+   * watches, so only watches of an earlier run of this same server end; the other replicas' live on.
+   */
+  shared?: boolean;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';

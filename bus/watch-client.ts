@@ -5,6 +5,7 @@ import type { ApiServerStarted, WatchBatch, WatchEvent, WatchHeartbeat, WatchHea
 import type { Status } from '../api/status.ts';
 import { realClock, type Clock } from './clock.ts';
 import type { ApiClient, Scope } from './client.ts';
+import { NoRespondersError } from './errors.ts';
 import { APISERVER_STARTED, unwatchSubject, watchHeartbeat, watchInbox } from './subjects.ts';
 import { currentContext, parseTraceparent, runAsRoot, runHandling, TRACEPARENT } from './trace.ts';
 import type { Bus, BusMessage, Subscription } from './types.ts';
@@ -43,6 +44,9 @@ class WatchManager {
   private readonly subs: Subscription[];
   private nextId = 0;
   private silenceTimer: unknown;
+  private silencePeriod = Infinity;
+  /** Servers being probed now (one probe each at a time). */
+  private readonly probing = new Set<string>();
 
   constructor(
     private readonly bus: Bus,
@@ -131,24 +135,64 @@ class WatchManager {
     this.bus.respond(msg, reply);
   }
 
-  /** One API server owns the store: when a new run serves, the watches of any other are gone. */
+  /**
+   * A new run of an API server serves. When it owns the store alone, the watches of any other run are
+   * gone. On a shared store the other replicas' watches live on: only those of an earlier run of
+   * this same server end.
+   */
   private onServerStarted(msg: BusMessage): void {
     const started = msg.data as ApiServerStarted;
-    for (const w of [...this.watches.values()])
-      if (w.instance !== undefined && w.instance !== started?.instance)
-        runHandling({ span: parseTraceparent(msg.headers[TRACEPARENT]), actor: w.actor }, () => this.end(w, 'reconnect', undefined, false));
+    for (const w of [...this.watches.values()]) {
+      if (w.instance === undefined || w.instance === started?.instance) continue;
+      if (started?.shared && w.server !== started.server) continue;
+      runHandling({ span: parseTraceparent(msg.headers[TRACEPARENT]), actor: w.actor }, () => this.end(w, 'reconnect', undefined, false));
+    }
   }
 
-  /** Ends watches that heard nothing (events or heartbeats) for three heartbeat periods. */
+  /**
+   * Every quarter heartbeat period: a server whose heartbeat is overdue (1.25 periods) is probed, and
+   * its watches end with 'reconnect' at once when nothing answers on its subject (NATS says "no
+   * responders" as soon as its process is gone), so they resume elsewhere within 1.5 periods; a probe
+   * of a server that lives costs one request. Watches that heard nothing for three periods end with
+   * 'silence' whatever the probes said.
+   */
   private armSilenceCheck(periodMs: number): void {
-    if (this.silenceTimer !== undefined) return;
+    if (this.silenceTimer !== undefined) {
+      // A server with shorter heartbeats (a shared store's) is checked at its pace.
+      if (this.silencePeriod <= periodMs) return;
+      this.clock.clearTimeout(this.silenceTimer);
+    }
+    this.silencePeriod = periodMs;
     this.silenceTimer = this.clock.setTimeout(() => {
       this.silenceTimer = undefined;
       const now = this.clock.now();
-      for (const w of [...this.watches.values()])
-        if (now - w.lastHeard > 3 * w.heartbeatMs) runHandling({ actor: w.actor }, () => this.end(w, 'silence'));
+      const overdue = new Set<string>();
+      for (const w of [...this.watches.values()]) {
+        const quiet = now - w.lastHeard;
+        if (quiet > 3 * w.heartbeatMs) runHandling({ actor: w.actor }, () => this.end(w, 'silence'));
+        else if (quiet > 1.25 * w.heartbeatMs && w.server) overdue.add(w.server);
+      }
+      for (const server of overdue) this.probe(server);
       if (this.watches.size) this.armSilenceCheck(periodMs);
-    }, periodMs);
+    }, periodMs / 4);
+  }
+
+  /** Asks a server whether it lives; on "no responders" its watches end with 'reconnect' (the caller resumes elsewhere). */
+  private probe(server: string): void {
+    if (this.probing.has(server)) return;
+    this.probing.add(server);
+    const period = Math.max(...[...this.watches.values()].filter((w) => w.server === server).map((w) => w.heartbeatMs), 1);
+    runAsRoot(undefined, () => this.bus.request(unwatchSubject(server), { probe: true }, { timeoutMs: period }))
+      .then(
+        () => {},
+        (err: unknown) => {
+          // A timeout or a lost connection proves nothing: the silence rule decides then.
+          if (!(err instanceof NoRespondersError)) return;
+          for (const w of [...this.watches.values()])
+            if (w.server === server) runHandling({ actor: w.actor }, () => this.end(w, 'reconnect', undefined, false));
+        },
+      )
+      .finally(() => this.probing.delete(server));
   }
 
   private end(w: Watch, reason: WatchEndReason, status?: Status, tellServer = true): void {

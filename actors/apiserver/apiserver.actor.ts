@@ -11,9 +11,17 @@ import type { Store } from './store/store.ts';
 export interface ApiServerInput extends Partial<ApiServerTimings> {
   /** The store outlives the actor: a restarted API server finds its data where it was. */
   store: Store;
-  /** Instance id (unwatch requests are addressed to it); default: the actor id. */
+  /** Instance id (unwatch requests are addressed to it); default: the actor id. Replicas on a shared store need one each. */
   serverId?: string;
+  /** The store as `--store` names it, for `kubus status` (default "memory"). */
+  storeName?: string;
 }
+
+/**
+ * Watch heartbeats on a store several API servers share: a client whose replica died hears none
+ * for this long and probes it, so its watches resume on another replica within a few seconds.
+ */
+export const SHARED_HEARTBEAT_MS = 2_000;
 
 const serverIdOf = (id: string, input: ApiServerInput) => (input.serverId ?? id).replace(/[.*>\s/]/g, '_');
 
@@ -22,6 +30,8 @@ export const apiserverActor = defineActor<ApiServerInput>({
   logic(deps, input) {
     const serverId = serverIdOf(deps.id, input);
     const instance = deps.rng.hex(6);
+    const shared = typeof input.store.sync === 'function';
+    const heartbeatMs = input.heartbeatMs ?? (shared ? SHARED_HEARTBEAT_MS : timingsOf(input).heartbeatMs);
     const server = new ApiServer({
       store: input.store,
       bus: deps.bus,
@@ -30,16 +40,18 @@ export const apiserverActor = defineActor<ApiServerInput>({
       log: deps.log,
       serverId,
       instance,
-      heartbeatMs: timingsOf(input).heartbeatMs,
+      heartbeatMs,
+      storeName: input.storeName,
     });
     deps.onStop(() => server.close());
     return apiserverMachine.provide({
+      delays: { heartbeat: heartbeatMs },
       actions: {
         handle: (_, { msg }) => void server.handle(msg),
         refuse: (_, { msg, why }) => deps.bus.respond(msg, unavailable(why).status),
         unwatch: (_, { msg }) => server.unwatch(msg),
         stats: (_, { msg }) => deps.bus.respond(msg, server.stats()),
-        announce: () => deps.bus.publish(APISERVER_STARTED, { server: serverId, instance } satisfies ApiServerStarted),
+        announce: () => deps.bus.publish(APISERVER_STARTED, { server: serverId, instance, ...(shared ? { shared } : {}) } satisfies ApiServerStarted),
         heartbeat: () => server.ctx.hub.heartbeat(),
         bookmark: () => server.ctx.hub.bookmark(),
         compact: () => server.compact(),

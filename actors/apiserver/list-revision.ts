@@ -1,6 +1,6 @@
 // Which revision a list reads at: upstream's resourceVersion / resourceVersionMatch / limit / continue table.
 import type { ListOptions } from '../../api/protocol.ts';
-import { badRequest, invalid, timeout, type StatusError } from '../../api/status.ts';
+import { StatusError, badRequest, invalid } from '../../api/status.ts';
 import { forbiddenField, notSupported } from '../../api/validation/field.ts';
 import type { FieldError } from '../../api/status.ts';
 
@@ -43,10 +43,31 @@ export function listRead(opts: ListOptions, current: number): ListRead {
     if (rv !== 0) throw badRequest('specifying resource version is not allowed when using continue');
     return { kind: 'latest' };
   }
-  if (rv > current) throw timeout(`Too large resource version: ${rv}, current: ${current}`);
+  if (rv > current) throw tooLargeResourceVersion(rv, current);
   if (rv === 0) return { kind: 'latest' };
   if (opts.resourceVersionMatch === 'Exact') return { kind: 'exact', rv };
   // Legacy (no match): a limit without continue reads at exactly rv; without a limit, not older than rv.
   if (opts.resourceVersionMatch === undefined && opts.limit) return { kind: 'exact', rv };
   return { kind: 'latest' };
+}
+
+/** Upstream's NewTooLargeResourceVersionError: 504 with a ResourceVersionTooLarge cause, retry after 1 s. */
+export function tooLargeResourceVersion(rv: number, current: number): StatusError {
+  return new StatusError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+}
+
+/**
+ * What a list must wait for before it reads a replica's cache (a store shared by several API
+ * servers), as upstream's consistent reads from cache: 'consistent' for an unset resourceVersion (the
+ * latest write acknowledged anywhere), a revision the cache must reach for "N" (any match), 0 for "0"
+ * (the cache as it is). A continue token names its own revision; invalid options wait for nothing.
+ */
+export function listFreshness(opts: ListOptions): 'consistent' | number {
+  const raw = opts.resourceVersion;
+  if (opts.continue) return 0;
+  if (raw === undefined || raw === '') return 'consistent';
+  return /^\d+$/.test(raw) ? Number(raw) : 0;
 }

@@ -5,7 +5,8 @@ import type { ResourceDef } from '../../api/resource.ts';
 import { badRequest, expired, notFound } from '../../api/status.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { buildFilter } from './filters.ts';
-import { listRead } from './list-revision.ts';
+import { atLeast, consistent } from './freshness.ts';
+import { listFreshness, listRead } from './list-revision.ts';
 import { objectKey, resourcePrefix } from './keys.ts';
 import { fromKV, parseRV } from './objects.ts';
 import { nameOf, namespaceOf, scopeOf } from './request.ts';
@@ -18,8 +19,11 @@ export function getKV(ctx: ServerContext, def: ResourceDef, namespace: string | 
   return kv;
 }
 
-export function get(ctx: ServerContext, def: ResourceDef, req: ApiRequest): KubeObject {
-  return fromKV(getKV(ctx, def, namespaceOf(def, req), nameOf(req)));
+/** get: a consistent read (on a shared store, once the cache holds every acknowledged write). */
+export function get(ctx: ServerContext, def: ResourceDef, req: ApiRequest): KubeObject | Promise<KubeObject> {
+  const read = () => fromKV(getKV(ctx, def, namespaceOf(def, req), nameOf(req)));
+  const fresh = consistent(ctx);
+  return fresh ? fresh.then(read) : read();
 }
 
 interface Continue {
@@ -45,7 +49,33 @@ const TOO_OLD_RV = 'The resourceVersion for the provided list is too old.';
 const TOO_OLD =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
 
-export function list(ctx: ServerContext, def: ResourceDef, req: ApiRequest): KubeList {
+/**
+ * list: on a shared store it first waits for the cache to be fresh enough, as upstream's cacher: an
+ * unset resourceVersion is a consistent read, "N" waits for revision N (504 after 3 s), "0" reads the
+ * cache as it is; a continue token waits for its own revision (another replica may have cut it).
+ */
+export function list(ctx: ServerContext, def: ResourceDef, req: ApiRequest): KubeList | Promise<KubeList> {
+  if (ctx.store.sync) {
+    const opts = req.list ?? {};
+    const need = listFreshness(opts);
+    const fresh = need === 'consistent' ? consistent(ctx) : atLeast(ctx, need || continueRevision(opts.continue));
+    if (fresh) return fresh.then(() => listNow(ctx, def, req));
+  }
+  return listNow(ctx, def, req);
+}
+
+/** Returns the revision a continue token lists at (0 for none or a bad one: listNow refuses it). */
+function continueRevision(token: string | undefined): number {
+  if (!token) return 0;
+  try {
+    const rv = (JSON.parse(Buffer.from(token, 'base64url').toString()) as Partial<Continue>).rv;
+    return typeof rv === 'number' && Number.isInteger(rv) ? rv : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function listNow(ctx: ServerContext, def: ResourceDef, req: ApiRequest): KubeList {
   const opts = req.list ?? {};
   const namespace = scopeOf(def, req);
   const filter = buildFilter(def, opts.labelSelector, opts.fieldSelector);

@@ -1,12 +1,14 @@
 // The API server's request handling: routes `kubus.api.<resource>.<verb>` to the verbs, turns
 // every failure into a Status reply, bootstraps the built-in namespaces and the `kubernetes`
 // Service, and compacts history.
+import { hostname } from 'node:os';
 import { KUBERNETES_NAMESPACE, KUBERNETES_SERVICE, kubernetesService } from '../../api/kubernetes-service.ts';
+import type { KubeObject } from '../../api/meta.ts';
 import { rfc3339 } from '../../api/names.ts';
 import { WARNINGS_HEADER, type UnwatchRequest, type WatchStarted } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { allResources, resourceFor } from '../../api/resources.ts';
-import { StatusError, badRequest, internalError, isStatus, type Status } from '../../api/status.ts';
+import { StatusError, badRequest, internalError, isAlreadyExists, isStatus, type Status } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import { isSubjectToken, parseApiSubject } from '../../bus/subjects.ts';
@@ -14,15 +16,16 @@ import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import { PolicyCache } from './admission-policy.ts';
 import type { ServerContext } from './context.ts';
 import { bootstrapPriorityClasses } from './admission-priority.ts';
-import { CRD_PLURAL, checkCustomCreate, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
+import { CRD_PLURAL, checkCustomCreate, followStoredCrds, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
 import { remove } from './deletion.ts';
+import { consistent, guaranteed } from './freshness.ts';
 import { evict } from './eviction.ts';
 import { buildFilter } from './filters.ts';
 import { objectKey } from './keys.ts';
 import { parseRV } from './objects.ts';
 import { get, list } from './reads.ts';
 import { asRequest, scopeOf } from './request.ts';
-import { ServiceAllocator } from './service-alloc.ts';
+import { IP_PREFIX, ServiceAllocator } from './service-alloc.ts';
 import type { Store } from './store/store.ts';
 import { WatchHub } from './watch-hub.ts';
 import { bind, create, patch, update } from './writes.ts';
@@ -39,16 +42,29 @@ export interface ApiServerOptions {
   /** This run's id: WatchStarted and the ApiServerStarted announcement carry it. */
   instance: string;
   heartbeatMs: number;
+  /** The store as `--store` names it (memory, file:DIR, jetstream:3, etcd:URL): `kubus status` shows it. */
+  storeName?: string;
 }
 
 export interface ApiServerStats {
   server: string;
+  /** This run of the replica (a restarted one has another). */
+  instance: string;
+  /** The store as `--store` names it; "shared" marks one that several API servers serve at once. */
+  store: string;
+  /** True when several API servers may serve this store at once (it has sync()). */
+  shared: boolean;
+  /** Where this replica runs, for `kubus status`. */
+  host: string;
+  pid: number;
   revision: number;
   compactedRevision: number;
   watches: number;
 }
 
 const READS = new Set(['get', 'list', 'watch']);
+/** Verbs whose request may carry no precondition: on a shared store a stale cache's 409/404 is retried (freshness.ts). */
+const WRITES = new Set(['create', 'update', 'update-status', 'patch', 'patch-status', 'delete', 'bind', 'evict']);
 
 type Verb = (ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof asRequest>) => unknown;
 
@@ -66,7 +82,7 @@ const VERBS: Record<string, Verb> = {
   watch: startWatch,
 };
 
-function startWatch(ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof asRequest>): WatchStarted {
+function startWatch(ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof asRequest>): WatchStarted | Promise<WatchStarted> {
   const w = req.watch;
   // They name the subject the events go to: a dot or a wildcard would send them elsewhere.
   if (!w || !isSubjectToken(w.conn) || !isSubjectToken(w.id))
@@ -74,14 +90,21 @@ function startWatch(ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof
   const filter = buildFilter(def, w.labelSelector, w.fieldSelector);
   const rv = parseRV(w.resourceVersion);
   if (Number.isNaN(rv)) throw badRequest(`invalid resourceVersion "${w.resourceVersion}"`);
-  ctx.hub.start(def, scopeOf(def, req), w, filter, rv === 0 ? undefined : rv);
-  return { kind: 'WatchStarted', server: ctx.serverId, instance: ctx.instance, heartbeatMs: ctx.hub.heartbeatMs };
+  const begin = (): WatchStarted => {
+    ctx.hub.start(def, scopeOf(def, req), w, filter, rv === 0 ? undefined : rv);
+    return { kind: 'WatchStarted', server: ctx.serverId, instance: ctx.instance, heartbeatMs: ctx.hub.heartbeatMs };
+  };
+  // No resourceVersion: the initial state is a consistent read, as upstream's watch cache serves it;
+  // "0" starts from this replica's cache as it is; "N" waits in the hub for the cache to reach N.
+  const fresh = rv === undefined ? consistent(ctx) : undefined;
+  return fresh ? fresh.then(begin) : begin();
 }
 
-/** One API server instance: owns the store while it runs. */
+/** One API server instance: owns the store while it runs, or serves it with other replicas when it is shared. */
 export class ApiServer {
   readonly ctx: ServerContext;
   private compactionMarks: number[] = [];
+  private readonly follows: Array<() => void> = [];
 
   constructor(private readonly opts: ApiServerOptions) {
     const hub = new WatchHub(opts.store, {
@@ -94,12 +117,21 @@ export class ApiServer {
     this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache() };
   }
 
+  /** True when other API servers may write the store too (it has sync()). */
+  get shared(): boolean {
+    return typeof this.opts.store.sync === 'function';
+  }
+
   /** Creates what a new cluster starts with (the built-in namespaces, the system priority classes) and loads allocations. */
   async bootstrap(): Promise<void> {
+    // On a shared store other replicas may be bootstrapping at once: start from the latest state,
+    // and take their creations as done (create-if-missing, AlreadyExists tolerated).
+    await this.opts.store.sync?.();
+    if (this.shared) this.followCrds();
     const nsDef = resourceFor('namespaces')!;
     for (const name of BUILTIN_NAMESPACES) {
       if (this.opts.store.get(objectKey(nsDef, undefined, name))) continue;
-      await create(this.ctx, nsDef, { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+      await this.createMissing(nsDef, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
     await bootstrapPriorityClasses(this.ctx, (def, body) => create(this.ctx, def, { body }));
     const svcDef = resourceFor('services')!;
@@ -111,14 +143,47 @@ export class ApiServer {
     this.opts.log.info({ revision: this.opts.store.revision, resources: allResources().length, crds }, 'API server ready');
   }
 
+  /**
+   * Creates a bootstrap object; one another replica created meanwhile is fine (returns false). On a
+   * shared store a 404 from a cache that lags (the Service's namespace, just created elsewhere) is
+   * tried again after sync().
+   */
+  private async createMissing(def: ResourceDef, body: KubeObject): Promise<boolean> {
+    try {
+      await guaranteed(this.ctx, () => create(this.ctx, def, { body: structuredClone(body) }));
+      return true;
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      this.opts.log.info({ resource: def.plural, name: body.metadata.name }, 'created by another API server meanwhile');
+      return false;
+    }
+  }
+
   /** Creates the `kubernetes` Service when it is missing (upstream's bootstrap controller); a clash is logged, never fatal. */
   private async ensureKubernetesService(svcDef: ResourceDef): Promise<void> {
     if (this.opts.store.get(objectKey(svcDef, KUBERNETES_NAMESPACE, KUBERNETES_SERVICE))) return;
+    const ip = this.ctx.services.firstIP();
     try {
-      await create(this.ctx, svcDef, { body: kubernetesService(this.ctx.services.firstIP()) });
+      await this.createMissing(svcDef, kubernetesService(ip));
     } catch (err) {
+      // Replicas bootstrapping at once: the one whose reservation of the address landed creates it.
+      await this.opts.store.sync?.();
+      const holder = (this.opts.store.get(IP_PREFIX + ip)?.value as { spec?: { parentRef?: { namespace?: string; name?: string } } } | undefined)?.spec?.parentRef;
+      if (this.shared && holder?.namespace === KUBERNETES_NAMESPACE && holder.name === KUBERNETES_SERVICE) {
+        this.opts.log.info({ ip }, 'the kubernetes Service is being created by another API server');
+        return;
+      }
       this.opts.log.warn({ err: (err as Error).message }, 'could not create the kubernetes Service');
     }
+  }
+
+  /**
+   * On a shared store the resource table follows the CRDs other replicas write too, so every
+   * replica serves a custom resource once its CRD is established (this replica's own CRD writes
+   * sync it before their caller hears back, as before).
+   */
+  private followCrds(): void {
+    this.follows.push(followStoredCrds(this.ctx, this.opts.store.revision));
   }
 
   /** Handles one request message and replies (never throws). */
@@ -155,12 +220,15 @@ export class ApiServer {
       if (!verb) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow the verb "${route.verb}" on ${def.plural}`);
       const req = asRequest(msg.data);
       if (route.verb === 'create' && def.custom) checkCustomCreate(ctx, def);
-      if (def.plural !== CRD_PLURAL || READS.has(route.verb)) return await verb(ctx, def, req);
+      if (READS.has(route.verb)) return await verb(ctx, def, req);
+      // Each attempt gets its own copy of the request: a verb may fill in the body it was given.
+      const attempt = WRITES.has(route.verb) && this.shared ? () => verb(ctx, def, structuredClone(req)) : () => verb(ctx, def, req);
+      if (def.plural !== CRD_PLURAL) return await guaranteed(ctx, attempt);
       // A CRD write changes what is served: the table follows the store before the caller hears back.
       const name = req.name || (req.body as { metadata?: { name?: string } } | undefined)?.metadata?.name;
       try {
-        if (route.verb === 'delete' && !req.dryRun) await holdForCleanup(ctx, name);
-        return await verb(ctx, def, req);
+        if (route.verb === 'delete' && !req.dryRun) await guaranteed(ctx, () => holdForCleanup(ctx, name));
+        return await guaranteed(ctx, attempt);
       } finally {
         if (name && !req.dryRun) await syncCustomResource(ctx, name);
       }
@@ -179,13 +247,24 @@ export class ApiServer {
   /** Returns what `kubus status` shows of this instance. */
   stats(): ApiServerStats {
     const { store, hub } = this.ctx;
-    return { server: this.opts.serverId, revision: store.revision, compactedRevision: store.compactedRevision, watches: hub.size };
+    return {
+      server: this.opts.serverId,
+      instance: this.opts.instance,
+      store: this.opts.storeName ?? 'memory',
+      shared: this.shared,
+      host: hostname(),
+      pid: process.pid,
+      revision: store.revision,
+      compactedRevision: store.compactedRevision,
+      watches: hub.size,
+    };
   }
 
-  /** Stops a watch at the client's request. */
+  /** Stops a watch at the client's request; a request (a client probing whether this server lives) gets a reply. */
   unwatch(msg: BusMessage): void {
     const r = msg.data as UnwatchRequest;
     if (r && typeof r.conn === 'string' && typeof r.id === 'string') this.ctx.hub.stop(r.conn, r.id);
+    if (msg.reply) this.opts.bus.respond(msg, { server: this.opts.serverId, instance: this.opts.instance });
   }
 
   /**
@@ -205,6 +284,7 @@ export class ApiServer {
   }
 
   close(): void {
+    for (const cancel of this.follows.splice(0)) cancel();
     this.ctx.services.close();
     this.ctx.hub.close();
   }

@@ -4,7 +4,7 @@
 import type { KubeObject } from '../../api/meta.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import type { WatchHeartbeat, WatchHeartbeatReply, WatchOptions } from '../../api/protocol.ts';
-import { expired, timeout, type Status } from '../../api/status.ts';
+import { expired, type Status } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
 import { NoRespondersError } from '../../bus/errors.ts';
 import { watchEvents, watchHeartbeat } from '../../bus/subjects.ts';
@@ -12,6 +12,7 @@ import { currentContext, runAsRoot, runHandling, type HandlingContext } from '..
 import type { Bus, Logger } from '../../bus/types.ts';
 import type { ObjectFilter } from './filters.ts';
 import { REGISTRY_PREFIX, resourceOfKey, resourcePrefix } from './keys.ts';
+import { tooLargeResourceVersion } from './list-revision.ts';
 import { fromKV } from './objects.ts';
 import { CompactedError, type Store, type StoreEvent } from './store/store.ts';
 import { WatchSender, type ServerWatch } from './watch-sender.ts';
@@ -46,7 +47,7 @@ export class WatchHub {
   position: number;
   private readonly byResource = new Map<string, ResourceWatches>();
   private readonly byConn = new Map<string, Map<string, ServerWatch>>();
-  private readonly waiting: Array<{ until: number; run: () => void; fail: () => void; timer: unknown }> = [];
+  private readonly waiting: Array<{ until: number; run: () => void; fail: () => void; closed?: () => void; timer: unknown }> = [];
   /** Keys of pods per spec.nodeName ('' = unscheduled), so node-filtered lists and watches skip other nodes. */
   readonly podsByNode = new Map<string, Set<string>>();
   private cancel: () => void;
@@ -132,19 +133,32 @@ export class WatchHub {
       this.register(w);
     };
     if (fromRV <= this.position) return begin();
-    // The client saw a revision this server has not dispatched yet: wait a little for it, as upstream does.
-    const entry = {
-      until: fromRV,
-      run: begin,
-      fail: () => this.fail(w, timeout(`Too large resource version: ${fromRV}, current: ${this.position}`).status),
-      timer: undefined as unknown,
-    };
+    // The client saw a revision this server has not dispatched yet (another replica wrote it, or the
+    // write is not durable here yet): wait a little for it, as upstream's cacher does.
+    this.await(fromRV, begin, () => this.fail(w, tooLargeResourceVersion(fromRV, this.position).status));
+  }
+
+  /**
+   * Resolves true once every write up to `revision` has been dispatched here (reads of the cache at
+   * hub.position then see it), or false after `catchUpMs` (upstream's 3 s): a read's freshness barrier.
+   */
+  reach(revision: number): Promise<boolean> {
+    if (revision <= this.position) return Promise.resolve(true);
+    return new Promise((resolve) => this.await(revision, () => resolve(true), () => resolve(false), () => resolve(false)));
+  }
+
+  /** Runs `run` once position reaches `until`, or `fail` after catchUpMs (`closed` when the hub closes first). */
+  private await(until: number, run: () => void, fail: () => void, closed?: () => void): void {
+    const entry = { until, run, fail, closed, timer: undefined as unknown };
     entry.timer = this.opts.clock.setTimeout(() => {
       const i = this.waiting.indexOf(entry);
       if (i >= 0) this.waiting.splice(i, 1);
       entry.fail();
     }, this.opts.catchUpMs ?? 3000);
-    this.waiting.push(entry);
+    // Kept in order of revision: dispatch runs them from the front.
+    let i = this.waiting.length;
+    while (i > 0 && this.waiting[i - 1].until > until) i--;
+    this.waiting.splice(i, 0, entry);
   }
 
   /** Stops one watch (the client asked, or went away). */
@@ -312,8 +326,10 @@ export class WatchHub {
 
   close(): void {
     this.cancel();
-    for (const e of this.waiting) this.opts.clock.clearTimeout(e.timer);
-    this.waiting.length = 0;
+    for (const e of this.waiting.splice(0)) {
+      this.opts.clock.clearTimeout(e.timer);
+      e.closed?.();
+    }
     this.byConn.clear();
     this.byResource.clear();
   }

@@ -1,0 +1,54 @@
+// Reads and writes on a store shared by several API servers: each replica serves from its own cache,
+// which another replica's write reaches a little later. What must wait for it, and how long.
+import { StatusError } from '../../api/status.ts';
+import type { ServerContext } from './context.ts';
+import { tooLargeResourceVersion } from './list-revision.ts';
+
+/** How often a write that failed on a stale cache is tried again (upstream's GuaranteedUpdate retries until it stops conflicting). */
+const WRITE_ATTEMPTS = 5;
+
+/**
+ * Resolves once this replica's cache, and its watch hub, hold every write the backend acknowledged
+ * before the call: upstream's consistent read from cache (KEP-2340). Undefined when the store has one
+ * API server, whose cache is the store: the caller reads at once, with no await.
+ */
+export function consistent(ctx: ServerContext): Promise<void> | undefined {
+  if (!ctx.store.sync) return undefined;
+  return ctx.store.sync().then(() => atLeast(ctx, ctx.store.revision));
+}
+
+/**
+ * Resolves once the cache has reached `revision` (waiting at most the hub's catch-up time, upstream's
+ * 3 s), then rejects with upstream's 504 "Too large resource version". Undefined when nothing needs to
+ * wait: the cache is there already, or the store is not shared (then listRead answers from its revision).
+ */
+export function atLeast(ctx: ServerContext, revision: number): Promise<void> | undefined {
+  if (!ctx.store.sync || revision <= ctx.hub.position) return undefined;
+  return ctx.hub.reach(revision).then((reached) => {
+    if (!reached) throw tooLargeResourceVersion(revision, ctx.hub.position);
+  });
+}
+
+/** A write's failure that a stale cache can cause: the object (or its namespace) not there yet, or an older version of it. */
+const staleAnswer = (err: unknown) => err instanceof StatusError && (err.code === 404 || (err.code === 409 && err.status.reason === 'Conflict'));
+
+/**
+ * Runs a write; on a shared store, when it failed as a stale cache would make it fail (404, 409
+ * Conflict), syncs the cache and runs it again from a fresh read, as upstream's GuaranteedUpdate does:
+ * an unconditional update, patch, delete or bind then succeeds on any replica, while a stale
+ * resourceVersion precondition still gets its 409 (the cache was current, or the retry conflicts too).
+ */
+export async function guaranteed<T>(ctx: ServerContext, write: () => T | Promise<T>): Promise<T> {
+  if (!ctx.store.sync) return write();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= WRITE_ATTEMPTS || !staleAnswer(err)) throw err;
+      const before = ctx.store.revision;
+      await consistent(ctx);
+      // Nothing new arrived: the cache was current, so the answer stands.
+      if (ctx.store.revision === before) throw err;
+    }
+  }
+}
