@@ -8,21 +8,21 @@ import { resourceFor } from '../api/resources.ts';
 import { isNotFound } from '../api/status.ts';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { IP_PREFIX, NODE_PORT_PREFIX } from '../actors/apiserver/service-alloc.ts';
-import { SharedMemoryBackend } from '../actors/apiserver/store/shared-memory.ts';
+import { SharedMemoryBackend, type MemoryReplicaStore } from '../actors/apiserver/store/shared-memory.ts';
 import { realClock } from '../bus/clock.ts';
 import { ApiClient } from '../bus/client.ts';
 import { MemoryBroker } from '../bus/memory-bus.ts';
 import { seededRng } from '../bus/random.ts';
-import { silentLogger } from '../bus/types.ts';
+import { silentLogger, type Bus } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
-import { Host } from '../runtime/host.ts';
+import { Host, type HostedActor } from '../runtime/host.ts';
 import { widget, widgetCrd } from './fixtures/crd-widget.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** Starts n replicas on one shared store (feed lag `feedDelayMs`), one broker and client each; all stop in teardown. */
 async function replicas(t: ExecutionContext, n: number, feedDelayMs: number) {
   const backend = new SharedMemoryBackend({ feedDelayMs, clock: realClock });
-  const started = [];
+  const started: Array<{ host: Host; store: MemoryReplicaStore; api: HostedActor; bus: Bus; client: ApiClient }> = [];
   for (let i = 0; i < n; i++) {
     const broker = new MemoryBroker({ clock: realClock });
     const host = new Host({ bus: broker.connect(`api-${i}`), clock: realClock, rng: seededRng(10 + i), log: silentLogger });

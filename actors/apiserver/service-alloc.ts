@@ -41,7 +41,7 @@ const PORT_COUNT = 2768;
 
 interface ServiceLike {
   metadata: { name?: string; namespace?: string; uid?: string };
-  spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: Array<{ nodePort?: number }> };
+  spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: Array<{ port?: number; nodePort?: number }> };
 }
 
 interface Reservation {
