@@ -82,7 +82,9 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
   for (const o of h.ops) {
     if (o.op.op !== 'create' && o.op.op !== 'update') continue;
     const k = `${o.op.key}\u0000${canon(o.op.value)}`;
-    writesByValue.set(k, [...(writesByValue.get(k) ?? []), o]);
+    const list = writesByValue.get(k);
+    if (list) list.push(o);
+    else writesByValue.set(k, [o]);
   }
   const resolved = new Map<number, number>();
   const unresolvedOpen = new Map<string, { put: number; delete: number }>();
@@ -116,7 +118,9 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
     const lo: LinOp = { rec: o, call: o.call, ret: o.ret ?? Infinity, value };
     const r = resolved.get(o.id);
     if (r !== undefined) lo.knownRevision = r;
-    byKey.set(o.op.key, [...(byKey.get(o.op.key) ?? []), lo]);
+    const list = byKey.get(o.op.key);
+    if (list) list.push(lo);
+    else byKey.set(o.op.key, [lo]);
   }
   const deadline = Date.now() + (opts.timeLimitMs ?? 30_000);
   const nonLinearizable: HistoryReport['nonLinearizable'] = [];
@@ -241,8 +245,9 @@ function checkFinals(
   canon: (v: unknown) => string,
   out: string[],
 ): void {
-  const laterDeletes = (key: string, rev: number) =>
-    [...known.values()].some((k) => k.key === key && k.type === 'delete' && k.rev > rev) || (open.get(key)?.delete ?? 0) > 0;
+  const lastDelete = new Map<string, number>();
+  for (const k of known.values()) if (k.type === 'delete' && k.rev > (lastDelete.get(k.key) ?? 0)) lastDelete.set(k.key, k.rev);
+  const laterDeletes = (key: string, rev: number) => (lastDelete.get(key) ?? 0) > rev || (open.get(key)?.delete ?? 0) > 0;
   for (const o of h.ops) {
     if (o.op.op === 'get' || o.outcome?.type !== 'ok') continue;
     const fin = h.finals.get(o.op.key);

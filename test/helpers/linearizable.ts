@@ -216,16 +216,17 @@ export function checkKey(
           states = ns;
           lift(entry);
           entry = next[HEAD];
-          if (calls.length > best.length) {
-            best = calls.map((c) => opOf[c.node]);
-            bestStates = states;
-          }
           continue;
         }
         bits[o >> 5] &= ~(1 << (o & 31));
       }
       entry = next[entry];
     } else {
+      // About to backtrack: keep the deepest order reached so far, to explain a failure.
+      if (calls.length > best.length) {
+        best = calls.map((c) => opOf[c.node]);
+        bestStates = states;
+      }
       const top = calls.pop();
       if (!top) return verdict('fail', explain(key, ops, best, bestStates, describe));
       entry = top.node;
