@@ -4,6 +4,8 @@
 // queue groups), so three requests in a row on one subject reach all three.
 import test from 'ava';
 import type { KubeList, KubeObject } from '../api/meta.ts';
+import type { ApiServerStarted } from '../api/protocol.ts';
+import { APISERVER_STARTED } from '../bus/subjects.ts';
 import { BUILTIN_NAMESPACES } from '../actors/apiserver/server.ts';
 import type { TxnOp } from '../actors/apiserver/store/store.ts';
 import { MemoryBroker } from '../bus/memory-bus.ts';
@@ -165,4 +167,33 @@ test('apiserver replicas - a watch whose replica is killed resumes on another fr
   t.true((await holder()) !== undefined, 'the watch lives on another replica');
   t.log(`watch down ${downMs} ms after its replica was killed (heartbeat 2 s on a shared store)`);
   t.true(downMs > 0 && downMs < 5_000);
+});
+
+test('apiserver replicas - a replica starting leaves the watches on the others alone; a restart of one ends only the watch it held', async (t) => {
+  const { client, clientBus, add, kill, replicas, stats } = await cluster(t, 0);
+  await client.create('configmaps', cm('w'));
+  const started: ApiServerStarted[] = [];
+  clientBus.subscribe(APISERVER_STARTED, (msg) => void started.push(msg.data as ApiServerStarted));
+  await clientBus.flush();
+  // Three watches at once: the queue group hands one to each replica.
+  const watches = Array.from({ length: 3 }, () => ({ events: 0, ended: undefined as string | undefined }));
+  await Promise.all(
+    watches.map((w) =>
+      client.watch('configmaps', { ...ns, resourceVersion: '0' }, { event: (ev) => void (ev.type === 'MODIFIED' && w.events++), end: (reason) => void (w.ended = reason) }),
+    ),
+  );
+  t.deepEqual((await stats(clientBus)).map((s) => s.watches), [1, 1, 1]);
+  await add('api-3');
+  await waitFor(() => started.some((s) => s.server === 'api-3'), 'api-3 announced');
+  t.true(started.find((s) => s.server === 'api-3')!.shared);
+  await client.patch('configmaps', 'w', { data: { a: '1' } }, ns);
+  await waitFor(() => watches.every((w) => w.events === 1), 'every watch to see the write');
+  t.deepEqual(watches.map((w) => w.ended), [undefined, undefined, undefined]);
+  // api-0 dies and comes back (same server id, a new run): its announcement ends the watch it held, at once.
+  await kill(replicas.find((r) => r.id === 'api-0')!);
+  const before = started.length;
+  await add('api-0');
+  await waitFor(() => started.length > before, 'api-0 announced');
+  await waitFor(() => watches.some((w) => w.ended), 'the watch api-0 held to end', 1_000);
+  t.deepEqual(watches.map((w) => w.ended).filter(Boolean), ['reconnect']);
 });

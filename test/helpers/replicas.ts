@@ -23,6 +23,8 @@ export interface Replica {
 export interface ReplicaSet {
   backend: SharedMemoryBackend;
   replicas: Replica[];
+  /** Starts one more replica (a new one, or a restart of a killed one's id); resolves once it serves. */
+  add(id: string): Promise<Replica>;
   /** Ends a replica as kill -9 would: its connection goes first (no goodbye to anyone), then its actors and cache. */
   kill(r: Replica): Promise<void>;
   /** Every live replica's stats (APISERVER_STATS is not a queue subject: each answers). */
@@ -43,15 +45,16 @@ export async function startReplicas(t: ExecutionContext, opts: ReplicaOptions): 
   const clock = realClock;
   const backend = new SharedMemoryBackend({ feedDelayMs: opts.feedDelayMs ?? 0, clock });
   const replicas: Replica[] = [];
-  for (let i = 0; i < (opts.n ?? 3); i++) {
-    const id = `api-${i}`;
+  const add = async (id: string) => {
     const bus = await opts.connect(id);
-    const host = new Host({ bus, clock, rng: seededRng(100 + i), log: opts.log ?? silentLogger });
+    const host = new Host({ bus, clock, rng: seededRng(100 + replicas.length), log: opts.log ?? silentLogger });
     const store = backend.replica();
-    replicas.push({ id, bus, host, store, alive: true });
-  }
-  const actors = replicas.map((r) => r.host.start(apiserverActor, 'apiserver', { store: r.store, serverId: r.id, storeName: 'shared-memory' }));
-  await Promise.all(actors.map((a) => serving(a)));
+    const r: Replica = { id, bus, host, store, alive: true };
+    replicas.push(r);
+    await serving(host.start(apiserverActor, 'apiserver', { store, serverId: id, storeName: 'shared-memory' }));
+    return r;
+  };
+  await Promise.all(Array.from({ length: opts.n ?? 3 }, (_, i) => add(`api-${i}`)));
   const kill = async (r: Replica) => {
     if (!r.alive) return;
     r.alive = false;
@@ -77,5 +80,5 @@ export async function startReplicas(t: ExecutionContext, opts: ReplicaOptions): 
       sub.unsubscribe();
     }
   };
-  return { backend, replicas, kill, stats };
+  return { backend, replicas, add, kill, stats };
 }
