@@ -27,7 +27,16 @@ export interface HistoryReport {
   unknown: { key: string; message: string }[];
   /** Not violations, worth knowing: writes without ifModRevision refused with 409 Conflict (upstream's GuaranteedUpdate retries those). */
   notes: string[];
-  stats: { ops: number; keys: number; watchers: number; events: number; ms: number; slowestKey?: { key: string; ms: number; steps: number } };
+  stats: {
+    ops: number;
+    /** Ops by outcome: ok (writes), read, each failure reason, info (unknown outcome), pending. */
+    outcomes: Record<string, number>;
+    keys: number;
+    watchers: number;
+    events: number;
+    ms: number;
+    slowestKey?: { key: string; ms: number; steps: number };
+  };
   text: string;
 }
 
@@ -135,8 +144,14 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
     if (v.result === 'unknown') unknown.push({ key, message: v.message! });
   }
 
+  const outcomes: Record<string, number> = {};
+  for (const o of h.ops) {
+    const k = !o.outcome ? 'pending' : o.outcome.type === 'fail' ? o.outcome.reason : o.outcome.type;
+    outcomes[k] = (outcomes[k] ?? 0) + 1;
+  }
   const stats = {
     ops: h.ops.length,
+    outcomes,
     keys: byKey.size,
     watchers: h.watchers.size,
     events: [...h.watchers.values()].reduce((n, w) => n + w.events.length, 0),
@@ -271,6 +286,7 @@ export function formatReport(r: Omit<HistoryReport, 'text'>): string {
   const lines = [
     `history: ${r.ok ? 'ok' : 'FAILED'} (${s.ops} ops on ${s.keys} keys, ${s.watchers} watchers with ${s.events} events; checked in ${s.ms} ms` +
       (s.slowestKey ? `, slowest key ${s.slowestKey.key}: ${Math.round(s.slowestKey.ms)} ms, ${s.slowestKey.steps} steps)` : ')'),
+    `  outcomes: ${Object.entries(s.outcomes).map(([k, n]) => `${n} ${k}`).join(', ')}`,
   ];
   const section = (title: string, items: string[]) => {
     if (items.length) lines.push(`${title}:`, ...items.map((m) => `  - ${m.replace(/\n/g, '\n    ')}`));
