@@ -1,6 +1,6 @@
 // The jetstream backend's figures for bench/store.bench.ts (`--store jetstream[:REPLICAS]`): writes/s
 // through JetStreamStore at concurrency 1, 64 and 256 beside raw JetStream publishes through the same
-// client (the floor JetStream itself sets), opening (rebuilding from the stream) and ranging a big
+// client (the floor JetStream itself sets), two stores writing one stream (two API servers), opening (rebuilding from the stream) and ranging a big
 // keyspace, and a watch fan-out to 100 watchers. Each run uses a stream of its own, deleted after.
 // Without --nats a nats-server with JetStream is started on a free port with a temp store dir.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -69,6 +69,31 @@ async function storeWrites(o: JetStreamBenchOptions & { servers: string }, conc:
       const r = await s.txn({ op: 'update', key, value: o.object(key, n) });
       if (!r.ok) throw new Error(`update failed: ${r.reason}`);
     });
+  });
+}
+
+/** Creates 1,000 keys, then times `writes` updates from `conc` writers spread over `n` stores on one stream (n API servers); returns writes/s. */
+async function sharedWrites(o: JetStreamBenchOptions & { servers: string }, n: number, conc: number, writes: number): Promise<number> {
+  return withStore(o, async (first, stream) => {
+    const stores = [first];
+    for (let i = 1; i < n; i++) stores.push(await JetStreamStore.open({ servers: o.servers, stream, replicas: o.replicas }));
+    try {
+      const keys = 1000;
+      await pool(64, keys, async (k) => {
+        const key = `/registry/pods/default/pod-${k}`;
+        const r = await first.txn({ op: 'create', key, value: o.object(key, k) });
+        if (!r.ok) throw new Error(`create failed: ${r.reason}`);
+      });
+      await Promise.all(stores.map((s) => s.sync()));
+      // Unconditional updates: writers on different stores race on the same keys, as API servers do.
+      return await pool(conc, writes, async (w) => {
+        const key = `/registry/pods/default/pod-${w % keys}`;
+        const r = await stores[w % n].txn({ op: 'update', key, value: o.object(key, w) });
+        if (!r.ok) throw new Error(`update failed: ${r.reason}`);
+      });
+    } finally {
+      for (const s of stores.slice(1)) await s.close();
+    }
   });
 }
 
@@ -161,6 +186,12 @@ export async function jetstreamFigures(opts: JetStreamBenchOptions): Promise<Fig
       figures.push({ name: `jetstream raw publish (floor), concurrency ${conc}`, value: median(raw), unit: 'writes/s', higherIsBetter: true, anchor: 'JetStream itself, same client' });
       figures.push({ name: `jetstream store writes, concurrency ${conc}`, value: median(store), unit: 'writes/s', higherIsBetter: true, anchor: UPSTREAM });
     }
+    const shared: number[] = [];
+    for (let i = 1; i <= RUNS; i++) {
+      shared.push(await sharedWrites(o, 2, 64, 20_000));
+      log(`2 stores on one stream, c=64 run ${i}/${RUNS}: ${fmt(shared.at(-1)!)} writes/s`);
+    }
+    figures.push({ name: 'jetstream store writes, 2 stores on one stream, concurrency 64', value: median(shared), unit: 'writes/s', higherIsBetter: true, anchor: UPSTREAM });
     const keys = opts.keys ?? 150_000;
     const big = [];
     for (let i = 1; i <= RUNS; i++) {

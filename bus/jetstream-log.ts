@@ -197,13 +197,17 @@ export class JetStreamLog {
     await start();
     const status = this.nc.status();
     void (async () => {
-      for await (const s of status) if (s.type === 'reconnect') restart('reconnected to NATS');
+      for await (const s of status) {
+        if (stopped) break;
+        if (s.type === 'reconnect') restart('reconnected to NATS');
+      }
     })();
     return {
       restart: (from) => restart(undefined, from),
       stop: async () => {
         stopped = true;
-        status.stop();
+        // The status iterator is a QueuedIterator (stop() ends it at once), typed as a plain AsyncIterable.
+        (status as { stop?: () => void }).stop?.();
         const old = current;
         current = undefined;
         gen.live = false;
@@ -242,10 +246,6 @@ export class JetStreamLog {
   /** Returns a value of the bucket, or undefined. */
   async getMeta(key: string): Promise<string | undefined> {
     return (await this.meta.get(key))?.string() || undefined;
-  }
-
-  async putMeta(key: string, value: string): Promise<void> {
-    await this.meta.put(key, value);
   }
 
   /** Returns a value of the bucket with its revision, or undefined. */

@@ -1,7 +1,8 @@
 // Several jetstream stores on one stream, as several API servers are: concurrent compare-and-set
 // decided as etcd would, caches that converge, watchers that see every write once and in order,
 // sync() as a consistent read's barrier, compaction from two replicas at once, reopening after others
-// wrote, foreign bytes on a key's subject, and NATS going away for a while.
+// wrote, foreign bytes on a key's subject, NATS going away for a while, and a replica cut off past a
+// compaction reloading.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +12,9 @@ import { connect } from '@nats-io/transport-node';
 import { JetStreamStore } from '../actors/apiserver/store/jetstream-store.ts';
 import type { JetStreamStoreOptions } from '../actors/apiserver/store/jetstream-store.ts';
 import { StoreUnavailableError } from '../actors/apiserver/store/errors.ts';
+import { CompactedError } from '../actors/apiserver/store/store.ts';
 import type { StoreEvent, TxnOp, TxnResult } from '../actors/apiserver/store/store.ts';
+import type { LogFeed } from '../bus/jetstream-log.ts';
 import { encodeRecord } from '../actors/apiserver/store/wal.ts';
 import { storeKeySubject } from '../bus/subjects.ts';
 import { seededRng } from '../bus/random.ts';
@@ -217,11 +220,39 @@ test('jetstream writers - NATS down for a while: writes fail with StoreUnavailab
   await t.throwsAsync(b.sync(), { instanceOf: StoreUnavailableError });
   await server.restart();
   // Writes go through again once the connection is back, and b's feed picks them up where it stopped.
-  const r = await waitFor(() => a.txn({ op: 'create', key: '/d/3', value: 3 }).then((x) => x.ok && x), 'a write once NATS is back', 30_000, 200);
+  const r = await waitFor(() => a.txn({ op: 'create', key: '/d/3', value: 3 }).then((x) => (x.ok ? x : undefined)), 'a write once NATS is back', 30_000, 200);
   await waitFor(() => seen.some((ev) => ev.revision === r.revision), "b's watcher to see the write made after the restart", 30_000);
   await b.sync();
   // The write that timed out may have taken effect (its publish was retried once NATS was back), as an etcd request that times out may.
   t.deepEqual(strip(seen), strip(b.history('', 0, b.revision)));
   t.deepEqual(seen.map((ev) => ev.kv.key).filter((k) => k !== '/d/2'), ['/d/1', '/d/3']);
   t.deepEqual(b.range('/d/'), a.range('/d/'));
+});
+
+test('jetstream writers - a store cut off while another compacts past it reloads from the stream, and its watchers end as compacted', async (t) => {
+  const { stores, warnings } = await replicas(t, 2);
+  const [a, b] = stores;
+  await a.txn({ op: 'create', key: '/c/keep', value: 1 });
+  await a.txn({ op: 'create', key: '/c/gone', value: 1 });
+  await b.sync();
+  let ended: unknown;
+  const got: StoreEvent[] = [];
+  b.watch('/c/', b.revision, (ev) => got.push(ev), (err) => (ended = err));
+  // b is cut off (as an API server partitioned away): its feed stops. A test-only reach into the store.
+  const inside = b as unknown as { feed: LogFeed; follow(): Promise<void> };
+  await inside.feed.stop();
+  await a.txn({ op: 'delete', key: '/c/gone' });
+  await a.txn({ op: 'update', key: '/c/keep', value: 2 });
+  await a.txn({ op: 'update', key: '/c/keep', value: 3 });
+  a.compact(a.revision);
+  const want = a.range('/c/');
+  await a.close(); // waits for the purge
+  // b comes back: what it missed is purged, so it reloads (with no reload it would still show /c/gone).
+  await inside.follow();
+  await waitFor(() => ended, "b's watch to end");
+  t.true(ended instanceof CompactedError);
+  t.deepEqual(b.range('/c/').kvs, want.kvs);
+  t.deepEqual(got, []);
+  t.regex(warnings[1].join('\n'), /reloads from the stream \(sequences 3\.\.4 were compacted away/);
+  t.like(await b.txn({ op: 'update', key: '/c/keep', value: 4, ifModRevision: want.kvs[0].modRevision }), { ok: true, kv: { version: 4 } });
 });

@@ -31,14 +31,6 @@ export interface JetStreamStoreOptions {
   timeoutMs?: number;
 }
 
-/** Rejects txns once the cache has missed writes (compacted away before it read them): the API server must restart to reload. */
-export class JetStreamFollowError extends Error {
-  override name = 'JetStreamFollowError';
-  constructor(stream: string, reason: string) {
-    super(`the jetstream store stopped following stream ${stream} (${reason}); restart the API server to reload from the stream`);
-  }
-}
-
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
 /** Tombstone and superseded-version purges sent at once during compaction. */
 const PURGE_CONCURRENCY = 32;
@@ -46,6 +38,8 @@ const PURGE_CONCURRENCY = 32;
 const GAP_RETRIES = 3;
 /** A feed that has not moved this long while writes wait for it is restarted. */
 const STALL_MS = 2000;
+/** A reload that failed (JetStream away) is tried again after this long. */
+const RELOAD_RETRY_MS = 500;
 
 /**
  * The jetstream backend, a follower as EtcdStore is. Unlike a KV bucket (history capped at 64 per
@@ -54,7 +48,9 @@ const STALL_MS = 2000;
  * with one expectation the server checks, the key's subject's last sequence (compare-and-set per
  * key); its revision is the sequence JetStream gives it. The cache (a MemoryStore) is fed by an
  * ordered consumer in stream order, and a txn resolves once the cache has applied its write, so a
- * caller reads its own writes; reads, history and watches are served from the cache.
+ * caller reads its own writes; reads, history and watches are served from the cache. A cache that
+ * missed writes purged before it read them (cut off longer than the compaction retention) reloads
+ * from the stream, its watchers ending as compacted ones do.
  */
 export class JetStreamStore extends MemoryBackedStore {
   private closed = false;
@@ -69,8 +65,8 @@ export class JetStreamStore extends MemoryBackedStore {
   private regapped = { at: -1, tries: 0 };
   /** How often the feed skipped messages that were still in the stream and was restarted before them (nats-server 2.9 after purges). */
   skipsRecovered = 0;
-  /** Set once the cache can no longer follow the stream (it missed purged writes). */
-  private failure: JetStreamFollowError | undefined;
+  /** The reload in progress (the cache missed writes compacted away before it read them). */
+  private reloading: Promise<void> | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
   private background: Promise<void> = Promise.resolve();
   /** The trace context of each key's write in flight, so watchers send its event as the request's child. */
@@ -124,7 +120,6 @@ export class JetStreamStore extends MemoryBackedStore {
 
   async txn(op: TxnOp): Promise<TxnResult> {
     if (this.closed) throw new StoreClosedError();
-    if (this.failure) throw this.failure;
     if (typeof op?.key !== 'string' || op.key === '') throw new TypeError(`txn key must be a non-empty string`);
     if (op.op !== 'create' && op.op !== 'update' && op.op !== 'delete') throw new TypeError(`unknown txn op ${(op as { op: unknown }).op}`);
     // Encode before sending, so a value the codec rejects never reaches the stream. The revision is the ack's.
@@ -258,6 +253,7 @@ export class JetStreamStore extends MemoryBackedStore {
     this.closed = true;
     await Promise.allSettled([...this.inflight]);
     await this.background;
+    await this.reloading;
     await this.feed?.stop();
     clearInterval(this.stallTimer);
     this.rejectWaiting(new StoreClosedError());
@@ -271,7 +267,7 @@ export class JetStreamStore extends MemoryBackedStore {
 
   /** Applies one message of the feed to the cache; never throws (it runs in the consumer's callback). */
   private receive(m: LogMessage): void {
-    if (m.seq <= this.applied || this.failure) return;
+    if (m.seq <= this.applied || this.reloading) return;
     try {
       if (m.seq > this.applied + 1) {
         // nats-server 2.9 may move a consumer past messages when a subject is purged: a fresh consumer
@@ -283,25 +279,55 @@ export class JetStreamStore extends MemoryBackedStore {
           return;
         }
         // Purged before this replica read them: deletes among them would stay visible here.
-        this.fail(`sequences ${this.applied + 1}..${m.seq - 1} were compacted away before this API server read them`);
+        void this.reload(`sequences ${this.applied + 1}..${m.seq - 1} were compacted away before this API server read them`);
         return;
       }
       const e = entryOf(m, this.prefix, this.warn);
       if (e) applyEntry(this.mem, e, this.causes.get(e.key));
     } catch (err) {
-      this.fail(`applying message ${m.seq} failed: ${(err as Error).message}`);
+      void this.reload(`applying message ${m.seq} failed: ${(err as Error).message}`);
       return;
     }
-    this.applied = m.seq;
+    this.advance(m.seq);
+  }
+
+  /** Records that the cache holds every write up to `seq` and wakes who waited for it. */
+  private advance(seq: number): void {
+    this.applied = seq;
     let n = 0;
-    while (n < this.waiting.length && this.waiting[n].seq <= m.seq) this.waiting[n++].resolve();
+    while (n < this.waiting.length && this.waiting[n].seq <= seq) this.waiting[n++].resolve();
     if (n > 0) this.waiting.splice(0, n);
+  }
+
+  /**
+   * Rebuilds the cache from the stream, as on open, when it can no longer follow (it missed writes
+   * compacted away before it read them: a replica cut off longer than the retention); its watchers
+   * end as compacted ones do (they list again), and txns waiting for it go on once it is back.
+   */
+  private reload(reason: string): Promise<void> {
+    this.reloading ??= (async () => {
+      this.warn(`the cache of stream ${this.stream} reloads from the stream (${reason}); its watchers end as compacted`);
+      await this.feed?.stop();
+      this.feed = undefined;
+      while (!this.closed) {
+        try {
+          const { mem, lastSeq } = await load(this.log, this.stream, this.prefix, this.warn);
+          this.mem.reset(mem.range('').kvs, Math.max(mem.revision, this.mem.revision));
+          this.advance(Math.max(lastSeq, this.applied));
+          if (!this.closed) await this.follow();
+          return;
+        } catch (err) {
+          this.warn(`reloading stream ${this.stream} failed (${(err as Error).message}); retrying`, err);
+          await new Promise((r) => setTimeout(r, RELOAD_RETRY_MS));
+        }
+      }
+    })().finally(() => (this.reloading = undefined));
+    return this.reloading;
   }
 
   /** Resolves once the cache has applied sequence `seq`. */
   private until(seq: number): Promise<void> {
     if (seq <= this.applied) return Promise.resolve();
-    if (this.failure) return Promise.reject(this.failure);
     this.watchStall();
     return new Promise((resolve, reject) => {
       let i = this.waiting.length;
@@ -319,10 +345,10 @@ export class JetStreamStore extends MemoryBackedStore {
     if (this.stallTimer) return;
     let seen = this.applied;
     this.stallTimer = setInterval(() => {
-      if (this.waiting.length === 0 || this.closed || this.failure) {
+      if (this.waiting.length === 0 || this.closed) {
         clearInterval(this.stallTimer);
         this.stallTimer = undefined;
-      } else if (this.applied === seen) {
+      } else if (this.applied === seen && !this.reloading) {
         this.warn(`the feed of stream ${this.stream} has not moved past ${this.applied} in ${STALL_MS} ms with writes waiting; restarting it`);
         this.feed?.restart(this.applied + 1);
       }
@@ -346,14 +372,6 @@ export class JetStreamStore extends MemoryBackedStore {
         },
       );
     });
-  }
-
-  /** Stops taking writes once the cache can no longer follow the stream; waiting txns reject. */
-  private fail(reason: string): void {
-    if (this.failure || this.closed) return;
-    this.failure = new JetStreamFollowError(this.stream, reason);
-    this.warn(this.failure.message);
-    this.rejectWaiting(this.failure);
   }
 
   private rejectWaiting(err: unknown): void {
