@@ -33,6 +33,8 @@ export const monitor = async <T>(h: TestHost, path: string): Promise<T> => {
 export interface NatsClusterOptions {
   /** Enables JetStream, each server storing under `<jetstream>/<host name>` (kept across restarts). */
   jetstream?: string;
+  /** More lines of every server's config. */
+  config?: string[];
 }
 
 /** Starts one nats-server on each host and waits until the routes between them are up. */
@@ -44,7 +46,7 @@ export async function natsCluster(t: ExecutionContext, hosts: TestHost[], opts: 
         host: h.ip,
         port: 4222,
         cluster: { name: 'kubus', port: 6222, routes: hosts.filter((o) => o !== h).map((o) => `nats-route://${o.ip}:6222`) },
-        config: [`server_name: ${h.name}`, `http: "${h.ip}:8222"`, ...(opts.jetstream ? [`jetstream { store_dir: "${opts.jetstream}/${h.name}" }`] : [])],
+        config: [`server_name: ${h.name}`, `http: "${h.ip}:8222"`, ...(opts.jetstream ? [`jetstream { store_dir: "${opts.jetstream}/${h.name}" }`] : []), ...(opts.config ?? [])],
       }),
     ),
   );
