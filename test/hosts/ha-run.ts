@@ -47,34 +47,46 @@ export async function faultRun(c: HaCluster, o: FaultOptions): Promise<FaultResu
     writers.map((w, i) => [`w${i + 1}`, w.client]),
     watchers.map((w, i) => [`watcher-${i + 1}`, w.client]),
   );
+  const phases: string[] = [];
+  let mark = Date.now();
+  const phase = (name: string) => {
+    phases.push(`${name} ${Date.now() - mark} ms`);
+    mark = Date.now();
+  };
   try {
     await cl.more(30);
+    phase('30 writes');
     const at = Date.now();
     await o.fault();
     const cutOff = new Set((o.cutOff ?? []).map((i) => `w${i + 1}`));
     const rec = await cl.recoveredAfter(at, o.recoverWithinMs ?? 30_000, (who) => !cutOff.has(who));
+    phase('fault and recovery');
     await cl.more(20);
+    phase('20 writes');
     let healed: number | undefined;
     if (o.heal) {
       const healAt = Date.now();
       await o.heal();
       healed = (await cl.recoveredAfter(healAt, 60_000)).all;
       await cl.more(10);
+      phase('heal and 10 writes');
     }
     await cl.stopWriters();
+    phase('writers stopped');
     // The final list, from a replica every writer could reach at the end.
     const l = await waitFor(() => writers[1].client.list('configmaps', { namespace: 'default', labelSelector: SELECTOR }), 'the final list', 20_000, 100);
     const finalRV = Number(l.metadata.resourceVersion);
     const listed = new Map(l.items.map((x) => [x.metadata.name!, Number(x.metadata.resourceVersion)]));
     // Watchers whose replica died resume from their revision; their states must reach the list.
     await waitFor(() => cl.watchers.every((w) => caughtUp(w, listed)), 'every watcher caught up with the final list', 45_000, 50).catch(() => undefined);
+    phase('final list and watchers caught up');
     cl.stopWatchers();
     for (const w of cl.watchers) h.watchEnd(w.id, finalRV);
     h.finalRange('ha-', l.items.map((x) => ({ key: x.metadata.name!, value: x, modRevision: Number(x.metadata.resourceVersion) })));
     const report = check(h);
     const relists = cl.watchers.reduce((n, w) => n + w.relists, 0);
     const n = (type: string) => h.ops.filter((x) => x.op.op !== 'get' && x.client !== 'final' && x.outcome?.type === type).length;
-    const summary = `${n('ok')} writes acknowledged, ${n('fail')} refused (409/404), ${n('info')} unknown; watchers saw ${cl.watchers.map((w) => h.watchers.get(w.id)!.events.length).join(' and ')} events, ${relists} lists again`;
+    const summary = `${n('ok')} writes acknowledged, ${n('fail')} refused (409/404), ${n('info')} unknown; watchers saw ${cl.watchers.map((w) => h.watchers.get(w.id)!.events.length).join(' and ')} events, ${relists} lists again; phases: ${phases.join(', ')}`;
     return { ...rec, healed, report, relists, summary };
   } finally {
     await cl.stopWriters();
