@@ -2,6 +2,7 @@
 // every replica's watchers see every write once and in order, compaction from all at once is
 // harmless, and writes come back after the etcd leader is killed with nothing acknowledged lost.
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
 import { EtcdStore } from '../actors/apiserver/store/etcd-store.ts';
 import type { StoreEvent } from '../actors/apiserver/store/store.ts';
@@ -215,4 +216,52 @@ etcdTest('etcd cluster - killing the etcd leader while three stores write: write
   await waitFor(() => watched.every((evs) => evs.at(-1)?.revision === last), 'every watcher to reach the last write');
   checkWatchers(t, watched, acked);
   t.log(`${acked.length} writes acknowledged, ${[...failedPerKey.values()].reduce((a, b) => a + b, 0)} failed; warnings: ${warnings.length}`);
+});
+
+/** Returns the pid of the test's etcd member serving `endpoint` (its client URL is unique to this test). */
+function memberPid(endpoint: string): number {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => l.includes('etcd --name=') && l.includes(`--listen-client-urls=${endpoint} `));
+  if (!line) throw new Error(`no etcd member at ${endpoint}`);
+  return Number(line.trim().split(/\s+/)[0]);
+}
+
+etcdTest('etcd cluster - a frozen member (SIGSTOP) does not hang sync(): the watch moves to a member that answers', async (t) => {
+  t.timeout(120_000);
+  const etcd = await startEtcd(t, 3);
+  const warnings: string[] = [];
+  const [s] = await stores(t, etcd, 1, warnings);
+  const pids = etcd.endpoints.map(memberPid);
+  let frozen: number | undefined;
+  t.teardown(() => void (frozen !== undefined && process.kill(frozen, 'SIGCONT')));
+  // Whichever member the store's watch is on, one of the three rounds freezes it.
+  for (let i = 0; i < 3; i++) {
+    frozen = pids[i];
+    process.kill(frozen, 'SIGSTOP');
+    const others = etcd.endpoints.filter((_, j) => j !== i);
+    const key = `${PREFIX}frozen-${i}`;
+    await waitFor(() => {
+      try {
+        etcd.etcdctl(`--endpoints=${others.join(',')}`, '--command-timeout=2s', 'put', key, JSON.stringify({ n: i }));
+        return true;
+      } catch {
+        return false;
+      }
+    }, `a write with m${i} frozen`, 30_000, 200);
+    const started = Date.now();
+    await s.sync();
+    t.log(`m${i} frozen: sync took ${Date.now() - started} ms`);
+    t.deepEqual(s.get(key)?.value, { n: i });
+    process.kill(frozen, 'SIGCONT');
+    frozen = undefined;
+    await waitFor(() => {
+      try {
+        etcd.etcdctl('endpoint', 'health');
+        return true;
+      } catch {
+        return false;
+      }
+    }, `m${i} to answer again`, 30_000, 200);
+  }
+  t.true(warnings.some((w) => /reconnecting its watch/.test(w)), warnings.join('\n'));
 });

@@ -24,6 +24,12 @@ export interface EtcdStoreOptions {
 
 /** A sync that sees the replica stand still this long reconnects the watch (its member may be cut off, its revision behind). */
 const STALL_MS = 2000;
+/** A txn's gRPC deadline. */
+const TXN_DEADLINE_MS = 10_000;
+/** The deadline of sync's revision read (then another member is tried). */
+const SYNC_READ_DEADLINE_MS = 2000;
+/** How long sync keeps trying to read etcd's revision before it rejects. */
+const SYNC_READ_GIVE_UP_MS = 15_000;
 
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
 const rev = (s: string | number | undefined) => Number(s ?? 0);
@@ -120,11 +126,15 @@ export class EtcdStore extends MemoryBackedStore {
     if (cause) this.causes.set(op.key, cause);
     let res: ITxnResponse;
     try {
-      res = await this.client.kv.txn({
-        compare,
-        success: [value ? { request_put: { key, value, prev_kv: true } } : { request_delete_range: { key, prev_kv: true } }],
-        failure: [{ request_range: { key } }],
-      });
+      res = await this.client.kv.txn(
+        {
+          compare,
+          success: [value ? { request_put: { key, value, prev_kv: true } } : { request_delete_range: { key, prev_kv: true } }],
+          failure: [{ request_range: { key } }],
+        },
+        // Past etcd's own request timeout (~7 s): only a member that stopped answering (frozen, cut off) hits it.
+        { deadline: Date.now() + TXN_DEADLINE_MS },
+      );
       if (res.succeeded) await this.caughtUp(rev(res.header.revision), false);
     } finally {
       if (cause && this.causes.get(op.key) === cause) this.causes.delete(op.key);
@@ -176,14 +186,16 @@ export class EtcdStore extends MemoryBackedStore {
     // One key's linearizable read: its header holds the store revision; ranging the prefix would cost O(keys).
     const key = this.prefix.length ? this.prefix : Buffer.from([0]);
     let res: IRangeResponse;
-    // During an etcd election every member refuses for a moment (and etcd3's circuit breakers open): try thrice.
+    // During an etcd election every member refuses for a moment (and etcd3's circuit breakers open),
+    // and a member that stopped answering holds a read until its deadline: try others for a while.
+    const giveUp = Date.now() + SYNC_READ_GIVE_UP_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        res = await this.client.kv.range({ key });
+        res = await this.client.kv.range({ key }, { deadline: Date.now() + SYNC_READ_DEADLINE_MS });
         break;
       } catch (err) {
-        if (attempt === 3 || this.closed) throw err;
-        await new Promise((r) => setTimeout(r, 250 * attempt));
+        if (Date.now() > giveUp || this.closed) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
       }
     }
     await this.caughtUp(rev(res.header.revision), true);
