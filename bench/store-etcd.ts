@@ -101,12 +101,14 @@ async function bigKeyspace(o: EtcdBenchOptions, keys: number): Promise<{ openMs:
  */
 async function syncLatency(o: EtcdBenchOptions, calls: number): Promise<number[]> {
   const keyPrefix = runPrefix();
+  // Not under keyPrefix: its writes never reach the store's watch.
+  const other = `${runPrefix()}/k`;
   const store = await EtcdStore.open(o.endpoints, { keyPrefix });
   const client = new Etcd3({ hosts: o.endpoints });
   try {
     const out: number[] = [];
     for (let i = 0; i < calls; i++) {
-      await client.put(`${keyPrefix}-other/k`).value(String(i));
+      await client.put(other).value(String(i));
       const t0 = performance.now();
       await store.sync();
       out.push(performance.now() - t0);
@@ -114,7 +116,7 @@ async function syncLatency(o: EtcdBenchOptions, calls: number): Promise<number[]
     return out.sort((a, b) => a - b);
   } finally {
     await store.close();
-    await client.delete().prefix(`${keyPrefix}-other/`);
+    await client.delete().key(other);
     await cleanUp(client, keyPrefix);
   }
 }
