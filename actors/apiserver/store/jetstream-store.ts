@@ -101,13 +101,15 @@ export class JetStreamStore extends MemoryBackedStore {
     } catch (err) {
       throw unavailable(err, opts.servers, stream);
     }
+    let store: JetStreamStore | undefined;
     try {
       const { mem, lastSeq, leftovers } = await load(log, stream, storeSubjects(stream), warn);
-      const store = new JetStreamStore(log, stream, mem, lastSeq, warn, opts.timeoutMs ?? 30_000, opts.servers ?? 'the given connection');
+      store = new JetStreamStore(log, stream, mem, lastSeq, warn, opts.timeoutMs ?? 30_000, opts.servers ?? 'the given connection');
       await store.follow();
       await store.purge(leftovers);
       return store;
     } catch (err) {
+      await store?.feed?.stop();
       await log.close(true);
       throw unavailable(err, opts.servers, stream);
     }
@@ -139,7 +141,7 @@ export class JetStreamStore extends MemoryBackedStore {
   /** Resolves once the cache has applied every write the stream had acknowledged before the call: a consistent read's barrier. */
   async sync(): Promise<void> {
     if (this.closed) throw new StoreClosedError();
-    const last = await this.deadline(this.log.lastSequence(), () => `reading stream ${this.stream}'s last sequence took over ${this.timeoutMs} ms`);
+    const last = await this.deadline(this.reach(this.log.lastSequence()), () => `reading stream ${this.stream}'s last sequence took over ${this.timeoutMs} ms`);
     await this.deadline(this.until(last), () => `the cache did not reach revision ${last} in ${this.timeoutMs} ms`);
   }
 
