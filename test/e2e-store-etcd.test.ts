@@ -58,3 +58,40 @@ etcdTest('etcd store e2e - kubectl objects land in etcd as /registry/<resource>/
   t.is(back, 'etcd');
   await again.kill('SIGTERM');
 });
+
+etcdTest('etcd store e2e - two control planes on one etcd serve at once: a write through one is read through the other, and the survivor serves on after a kill -9; a foreign value hides nothing', async (t) => {
+  t.timeout(180_000);
+  const etcd = await startEtcd(t);
+  const nats = await natsServer(t);
+  const home = mkdtempSync(join(tmpdir(), 'kubus-etcd-e2e-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const controlPlane = () =>
+    startKubus(
+      t,
+      ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--http-address', '127.0.0.1:0', '--store', `etcd:${etcd.endpoints[0]}`, '--log-level', 'warn'],
+      { KUBUS_HOME: home },
+    );
+  const a = controlPlane();
+  const [, urlA] = await a.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/, 30_000);
+  const b = controlPlane();
+  const [, urlB] = await b.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/, 30_000);
+  for (let i = 0; i < 5; i++) {
+    const created = await kubectl(home, ['--server', i % 2 ? urlB : urlA, 'create', 'configmap', `cm-${i}`, `--from-literal=i=${i}`]);
+    t.is(created.code, 0, created.stderr);
+    // A consistent get through the other gateway sees the write at once (whichever replica answers).
+    const got = await kubectl(home, ['--server', i % 2 ? urlA : urlB, 'get', 'configmap', `cm-${i}`, '-o', 'jsonpath={.data.i}']);
+    t.is(got.stdout, String(i), got.stderr);
+  }
+  etcd.etcdctl('put', '/registry/configmaps/default/foreign', 'not json {');
+  await a.kill('SIGKILL');
+  const after = await waitFor(async () => {
+    const r = await kubectl(home, ['--server', urlB, 'create', 'configmap', 'after-kill', '--from-literal=i=after']);
+    return r.code === 0 && r;
+  }, 'a write through the surviving control plane', 30_000, 200);
+  t.is(after.code, 0);
+  const list = await kubectl(home, ['--server', urlB, 'get', 'configmaps', '-o', 'jsonpath={.items[*].metadata.name}']);
+  t.is(list.code, 0, list.stderr);
+  t.deepEqual(list.stdout.split(' ').filter((n) => n.startsWith('cm-') || n === 'after-kill').sort(), ['after-kill', 'cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-4']);
+  t.regex(b.output(), /\/registry\/configmaps\/default\/foreign.*not JSON/);
+  await b.kill('SIGTERM');
+});
