@@ -44,6 +44,16 @@ interface ServiceLike {
   spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: Array<{ port?: number; nodePort?: number }> };
 }
 
+/** One value of a Service to reserve: its key and reservation, where it is pending, how to pick another. */
+interface Claim {
+  key(): string;
+  value(): Reservation;
+  pending: Map<number, boolean>;
+  picked(): number;
+  inUse(): FieldError;
+  pickAgain(): void;
+}
+
 interface Reservation {
   metadata: { name: string; labels?: Record<string, string> };
   spec: { parentRef: { group: string; resource: string; namespace?: string; name: string } };
@@ -148,52 +158,63 @@ export class ServiceAllocator {
   }
 
   /**
-   * Reserves in the store what allocate() picked (create-if-absent per key). A pick another replica
-   * took meanwhile is picked again; an address asked for by name that is taken is 422, and
-   * nothing stays reserved.
+   * Reserves in the store what allocate() picked (create-if-absent per key, all at once: one round
+   * trip to a remote store). A pick another replica took meanwhile is picked again; an address
+   * asked for by name that is taken is 422, and nothing stays reserved.
    */
   async reserve(svc: ServiceLike): Promise<void> {
     const spec = svc.spec ?? {};
-    const done: string[] = [];
-    try {
-      if (hasIP(svc)) {
-        for (let attempt = 1; ; attempt++) {
-          const off = ipToInt(spec.clusterIP!) - this.base;
-          const ours = this.pendingIPs.get(off);
-          const ok = await this.claim(ipKey(spec.clusterIP!), ipReservation(spec.clusterIP!, svc, this.now()));
-          this.pendingIPs.delete(off);
-          if (ok) {
-            done.push(ipKey(spec.clusterIP!));
-            break;
-          }
-          if (!ours || attempt >= PICK_ATTEMPTS) throw invalid('Service', svc.metadata.name ?? '', [ipInUse(spec.clusterIP!)]);
+    const claims: Array<Promise<string>> = [];
+    if (hasIP(svc))
+      claims.push(
+        this.claimPicked(svc, {
+          key: () => ipKey(spec.clusterIP!),
+          value: () => ipReservation(spec.clusterIP!, svc, this.now()),
+          pending: this.pendingIPs,
+          picked: () => ipToInt(spec.clusterIP!) - this.base,
+          inUse: () => ipInUse(spec.clusterIP!),
           // Another replica got there first: its cache is ahead of ours here, so look elsewhere.
-          this.nextIP = 1 + this.opts.rng.int(this.size - 2);
-          spec.clusterIP = intToIp(this.base + this.freeIP());
-          spec.clusterIPs = [spec.clusterIP];
-        }
-      }
-      const ports = spec.ports ?? [];
-      for (let i = 0; i < ports.length; i++) {
-        const p = ports[i];
-        if (!p.nodePort || done.includes(portKey(p.nodePort))) continue;
-        for (let attempt = 1; ; attempt++) {
-          const ours = this.pendingPorts.get(p.nodePort);
-          const ok = await this.claim(portKey(p.nodePort), portReservation(p.nodePort, svc, this.now()));
-          this.pendingPorts.delete(p.nodePort);
-          if (ok) {
-            done.push(portKey(p.nodePort));
-            break;
-          }
-          if (!ours || attempt >= PICK_ATTEMPTS) throw invalid('Service', svc.metadata.name ?? '', [portInUse(i, p.nodePort)]);
-          this.nextPort = PORT_BASE + this.opts.rng.int(PORT_COUNT);
-          p.nodePort = this.freePort();
-        }
-      }
-    } catch (err) {
-      this.forget(svc);
-      await Promise.all(done.map((k) => this.drop(k, svc)));
-      throw err;
+          pickAgain: () => {
+            this.nextIP = 1 + this.opts.rng.int(this.size - 2);
+            spec.clusterIP = intToIp(this.base + this.freeIP());
+            spec.clusterIPs = [spec.clusterIP];
+          },
+        }),
+      );
+    (spec.ports ?? []).forEach((p, i) => {
+      if (!p.nodePort) return;
+      claims.push(
+        this.claimPicked(svc, {
+          key: () => portKey(p.nodePort!),
+          value: () => portReservation(p.nodePort!, svc, this.now()),
+          pending: this.pendingPorts,
+          picked: () => p.nodePort!,
+          inUse: () => portInUse(i, p.nodePort!),
+          pickAgain: () => {
+            this.nextPort = PORT_BASE + this.opts.rng.int(PORT_COUNT);
+            p.nodePort = this.freePort();
+          },
+        }),
+      );
+    });
+    const results = await Promise.allSettled(claims);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failed) return;
+    this.forget(svc);
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? this.drop(r.value, svc) : undefined)));
+    throw failed.reason;
+  }
+
+  /** Claims one picked value, picking again (when it was our pick) while other replicas hold it; resolves with the key. */
+  private async claimPicked(svc: ServiceLike, c: Claim): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      const value = c.picked();
+      const ours = c.pending.get(value);
+      const ok = await this.claim(c.key(), c.value());
+      c.pending.delete(value);
+      if (ok) return c.key();
+      if (!ours || attempt >= PICK_ATTEMPTS) throw invalid('Service', svc.metadata.name ?? '', [c.inUse()]);
+      c.pickAgain();
     }
   }
 
