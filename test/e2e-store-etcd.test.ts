@@ -86,7 +86,7 @@ etcdTest('etcd store e2e - two control planes on one etcd serve at once: a write
   await a.kill('SIGKILL');
   const after = await waitFor(async () => {
     const r = await kubectl(home, ['--server', urlB, 'create', 'configmap', 'after-kill', '--from-literal=i=after']);
-    return r.code === 0 && r;
+    return r.code === 0 ? r : undefined;
   }, 'a write through the surviving control plane', 30_000, 200);
   t.is(after.code, 0);
   const list = await kubectl(home, ['--server', urlB, 'get', 'configmaps', '-o', 'jsonpath={.items[*].metadata.name}']);
