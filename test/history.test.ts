@@ -124,6 +124,46 @@ test('history - a read or a watch event with another value at an acknowledged re
   t.regex(r.watchProblems.join('\n'), /event 1 \(put \/a at revision 1\) carries "x", but the write at that revision wrote "a"/);
 });
 
+/** /a = 1 at rev 1, /b = 2 at rev 2, /a deleted at rev 3 (all acknowledged), then a list by r1 that answers `revision` and `items`. */
+function listHistory(revision: number, items: { key: string; modRevision: number; value?: unknown }[]): History {
+  const h = new History();
+  op(h, 'c1', { op: 'create', key: '/a', value: 1 }, 1);
+  op(h, 'c1', { op: 'create', key: '/b', value: 2 }, 2);
+  op(h, 'c1', { op: 'delete', key: '/a' }, 3);
+  h.listOk(h.invokeList('r1', '/'), revision, items);
+  return h;
+}
+
+test('history - a fresh list that is one snapshot passes', (t) => {
+  t.true(check(listHistory(3, [{ key: '/b', modRevision: 2, value: 2 }])).ok);
+});
+
+test('history - a list older than a write acknowledged before it began is stale', (t) => {
+  const r = check(listHistory(2, [{ key: '/a', modRevision: 1 }, { key: '/b', modRevision: 2 }]));
+  t.regex(r.listProblems[0], /^r1 list \/ at revision 2 \[#6\.\.#7 .*\]: stale: revision 3 was acknowledged before it began, to c1 delete → ok rev 3/);
+});
+
+test('history - a list that is no snapshot (an old version, a missing key, a wrong value) is reported', (t) => {
+  const h = new History();
+  op(h, 'c1', { op: 'create', key: '/a', value: 1 }, 1);
+  op(h, 'c1', { op: 'update', key: '/a', value: 2 }, 2);
+  op(h, 'c1', { op: 'create', key: '/b', value: 3 }, 3);
+  op(h, 'c1', { op: 'create', key: '/c', value: 4 }, 4);
+  h.listOk(h.invokeList('r1', '/'), 4, [
+    { key: '/a', modRevision: 1 },
+    { key: '/c', modRevision: 4, value: 5 },
+  ]);
+  const r = check(h);
+  t.deepEqual(
+    r.listProblems.map((m) => m.replace(/^.*?\]: /, '')),
+    [
+      '/a is at revision 1, but it was written at revision 2 (acknowledged to c1) before the list\'s revision',
+      '/b is missing, but it was written at revision 3 (acknowledged to c1) and not deleted by the list\'s revision',
+      '/c has 5 at revision 4, but that write wrote 4 (acknowledged to c1)',
+    ],
+  );
+});
+
 /** Three acknowledged writes on /k (revisions 1..3) and a watcher from 0 that saw `revs` (all puts on /k). */
 function watcherHistory(revs: number[]): History {
   const h = new History();

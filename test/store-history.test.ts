@@ -24,7 +24,7 @@ if (!hasEtcd()) console.warn(ETCD_INSTALL_HINT);
 
 const PREFIX = '/registry/things/default/';
 
-/** One writer: `n` random ops on `keys`, CAS from the revisions it last saw; values are unique. */
+/** One writer: `n` random ops on `keys` (and lists of the prefix), CAS from the revisions it last saw; values are unique. */
 async function writer(h: History, store: Store, name: string, keys: string[], n: number, rng: Rng, sync?: (s: Store) => Promise<void>): Promise<void> {
   const seen = new Map<string, number>();
   for (let i = 0; i < n; i++) {
@@ -32,8 +32,12 @@ async function writer(h: History, store: Store, name: string, keys: string[], n:
     const x = rng.float();
     const rev = seen.get(key);
     const value = { by: name, i };
+    // A replica of a shared backend reads its cache: a consistent read first catches it up (as the API server does).
+    if (x < 0.05) {
+      await h.callList(name, PREFIX, async () => (await sync?.(store), store.range(PREFIX)));
+      continue;
+    }
     if (x < 0.25) {
-      // A replica of a shared backend reads its cache: a consistent read first catches it up (as the API server does).
       const r = await h.call(name, { op: 'get', key }, async () => (await sync?.(store), store.get(key)));
       if (r.ok && r.value) seen.set(key, r.value.modRevision);
       continue;
@@ -70,7 +74,23 @@ function watcher(t: ExecutionContext, h: History, store: Store, id: string, pref
 async function workload(
   t: ExecutionContext,
   stores: Store[],
-  { writers = 4, ops = 500, keyCount = 10, seed = 13, sync }: { writers?: number; ops?: number; keyCount?: number; seed?: number; sync?: (s: Store) => Promise<void> } = {},
+  {
+    writers = 4,
+    ops = 500,
+    keyCount = 10,
+    seed = 13,
+    sync,
+    settled,
+  }: {
+    writers?: number;
+    ops?: number;
+    keyCount?: number;
+    seed?: number;
+    /** A consistent read on a store client (catches its cache up to the backend). */
+    sync?: (s: Store) => Promise<void>;
+    /** Resolves once every store client has applied every write (before the final read). */
+    settled?: () => Promise<void>;
+  } = {},
 ) {
   const h = new History();
   const rng = seededRng(seed);
@@ -90,6 +110,7 @@ async function workload(
   const ms = performance.now() - t0;
 
   // Every client of the backend catches up to the last write; every watcher to the last change of its keys.
+  await settled?.();
   const end = Math.max(...stores.map((s) => s.revision));
   await waitFor(() => stores.every((s) => s.revision >= end), `every store client at revision ${end}`);
   const lastOf = (prefix: string) => stores[0].history(prefix, start, end).at(-1)?.revision ?? start;
@@ -104,6 +125,7 @@ async function workload(
   t.log(`${writers} writers × ${ops} ops on ${keyCount} keys over ${stores.length} store client(s): ${Math.round(ms)} ms; ${JSON.stringify(outcomes)}`);
   // The workload exercised both sides of every condition.
   t.true(outcomes.ok > ops && outcomes.conflict > 10 && outcomes.exists > 10 && outcomes['not-found'] > 10, JSON.stringify(outcomes));
+  t.true(h.lists.length > 10, `${h.lists.length} lists`);
   return { h, report: check(h) };
 }
 
@@ -125,7 +147,7 @@ test('store history - MemoryStore: 4 writers × 500 ops on 10 keys with CAS and 
 });
 
 test('store history - the checker catches stale reads from a replica that lags behind acknowledged writes', async (t) => {
-  // Writes go to the leader; reads come from a follower that applies the leader's changes a millisecond late.
+  // Writes go to the leader; gets and lists come from a follower that applies the leader's changes a millisecond late.
   const leader = new MemoryStore();
   const follower = new MemoryStore();
   t.teardown(leader.watch('', 0, (ev) => void setTimeout(() => follower.replicate(ev), 1)));
@@ -137,18 +159,19 @@ test('store history - the checker catches stale reads from a replica that lags b
       return leader.compactedRevision;
     },
     get: (key) => follower.get(key),
-    range: (prefix, opts) => leader.range(prefix, opts),
+    range: (prefix, opts) => follower.range(prefix, opts),
     txn: (op) => leader.txn(op),
     watch: (prefix, from, onEvent) => leader.watch(prefix, from, onEvent),
     history: (prefix, after, upTo) => leader.history(prefix, after, upTo),
     compact: (rev) => leader.compact(rev),
     close: () => leader.close(),
   };
-  const { report } = await workload(t, [lagging]);
+  const { report } = await workload(t, [lagging], { settled: async () => void (await waitFor(() => follower.revision === leader.revision, 'the follower caught up')) });
   t.log(report.text);
   t.false(report.ok);
   t.true(report.nonLinearizable.length > 0, report.text);
   t.regex(report.nonLinearizable[0].message, /not linearizable[\s\S]*get → read/);
+  t.regex(report.listProblems.join('\n'), /stale: revision \d+ was acknowledged before it began/);
   t.deepEqual([report.lostWrites, report.watchProblems, report.nonMonotonic], [[], [], []]);
 });
 
@@ -206,6 +229,10 @@ async function apiWriter(h: History, client: ApiClient, name: string, names: str
     const rev = seen.get(cm);
     const v = `${name}-${i}`;
     let r;
+    if (x < 0.05) {
+      await h.callList(name, 'configmaps/default/', () => client.list('configmaps', { namespace: 'default' }));
+      continue;
+    }
     if (x < 0.25) r = await h.call(name, { op: 'get', key }, () => client.get('configmaps', cm, { namespace: 'default' }));
     else if (x < 0.4) r = await h.call(name, { op: 'create', key, value: configMap(cm, v) }, () => client.create('configmaps', configMap(cm, v)));
     else if (x < 0.85) {
@@ -250,6 +277,7 @@ test('store history - through the API server (ConfigMaps, Status errors, an API 
   }
   const outcomes = countOutcomes(h);
   t.log(JSON.stringify(outcomes));
+  t.true(h.lists.length > 10, `${h.lists.length} lists`);
   t.true(outcomes.ok > 100 && outcomes.conflict > 10 && outcomes.exists > 10 && outcomes['not-found'] > 10, JSON.stringify(outcomes));
   const report = check(h);
   t.log(report.text);

@@ -1,9 +1,11 @@
 // Checks a recorded History: no acknowledged write lost, revisions increase, watchers see every revision of
-// their keys once and in order, and each key is linearizable as a register with compare-and-set.
+// their keys once and in order, lists are fresh snapshots, and each key is linearizable as a register with
+// compare-and-set.
 import type { ExecutionContext } from 'ava';
 import { stringify } from 'safe-stable-stringify';
 import type { History, RecordedOp, WatcherLog } from './history.ts';
 import { checkKey, describeOp, type LinOp, type RegState } from './linearizable.ts';
+import { checkLists, type KnownWrite } from './history-lists.ts';
 
 export interface CheckOptions {
   /** Time for the whole linearizability search before keys are reported `unknown` (default 30 s). */
@@ -23,6 +25,8 @@ export interface HistoryReport {
   nonMonotonic: string[];
   /** Watcher events missed, duplicated, out of order, outside the filter, or matching no write. */
   watchProblems: string[];
+  /** Lists older than a write acknowledged before them, or not one snapshot at their revision. */
+  listProblems: string[];
   nonLinearizable: { key: string; message: string }[];
   unknown: { key: string; message: string }[];
   /** Not violations, worth knowing: writes without ifModRevision refused with 409 Conflict (upstream's GuaranteedUpdate retries those). */
@@ -32,21 +36,13 @@ export interface HistoryReport {
     /** Ops by outcome: ok (writes), read, each failure reason, info (unknown outcome), pending. */
     outcomes: Record<string, number>;
     keys: number;
+    lists: number;
     watchers: number;
     events: number;
     ms: number;
     slowestKey?: { key: string; ms: number; steps: number };
   };
   text: string;
-}
-
-/** A write the history knows took effect at a revision: acknowledged, or open but seen by a read or watcher. */
-interface KnownWrite {
-  key: string;
-  type: 'put' | 'delete';
-  rev: number;
-  op?: RecordedOp;
-  how: string;
 }
 
 const MAX_MESSAGES = 20;
@@ -85,6 +81,7 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
   };
   for (const o of h.ops) if (o.outcome?.type === 'read' && o.outcome.kv) sawPut(o.op.key, o.outcome.kv.value, o.outcome.kv.modRevision);
   for (const w of h.watchers.values()) for (const e of w.events) if (e.type === 'put' && e.value !== undefined) sawPut(e.key, e.value, e.revision);
+  for (const l of h.lists) for (const i of l.items ?? []) if (i.value !== undefined) sawPut(i.key, i.value, i.modRevision);
 
   // An open write whose value (unique among the key's writes) was seen at one revision took effect there.
   const writesByValue = new Map<string, RecordedOp[]>();
@@ -117,6 +114,7 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
   checkObservations(h, known, canon, nonMonotonic);
   for (const w of h.watchers.values()) checkWatcher(w, known, unresolvedOpen, canon, watchProblems);
   checkFinals(h, known, unresolvedOpen, describe, canon, lostWrites);
+  const listProblems = checkLists(h, known, unresolvedOpen, canon, describe, at);
 
   // Linearizability, key by key (P-compositionality); definite failures without effect are left out.
   const byKey = new Map<string, LinOp[]>();
@@ -153,6 +151,7 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
     ops: h.ops.length,
     outcomes,
     keys: byKey.size,
+    lists: h.lists.length,
     watchers: h.watchers.size,
     events: [...h.watchers.values()].reduce((n, w) => n + w.events.length, 0),
     ms: Math.round(performance.now() - t0),
@@ -161,8 +160,8 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
   const notes: string[] = [];
   const refused = h.ops.filter((o) => o.op.op !== 'get' && o.op.op !== 'create' && o.op.ifModRevision === undefined && o.outcome?.type === 'fail' && o.outcome.reason === 'conflict');
   if (refused.length) notes.push(`${refused.length} write(s) without ifModRevision failed with 409 Conflict (no effect; upstream retries these), e.g. ${describe(refused[0])}`);
-  const ok = !lostWrites.length && !nonMonotonic.length && !watchProblems.length && !nonLinearizable.length && !unknown.length;
-  const report = { ok, lostWrites, nonMonotonic, watchProblems, nonLinearizable, unknown, notes, stats, text: '' };
+  const ok = !lostWrites.length && !nonMonotonic.length && !watchProblems.length && !listProblems.length && !nonLinearizable.length && !unknown.length;
+  const report = { ok, lostWrites, nonMonotonic, watchProblems, listProblems, nonLinearizable, unknown, notes, stats, text: '' };
   report.text = formatReport(report);
   return report;
 }
@@ -284,7 +283,7 @@ function checkFinals(
 export function formatReport(r: Omit<HistoryReport, 'text'>): string {
   const s = r.stats;
   const lines = [
-    `history: ${r.ok ? 'ok' : 'FAILED'} (${s.ops} ops on ${s.keys} keys, ${s.watchers} watchers with ${s.events} events; checked in ${s.ms} ms` +
+    `history: ${r.ok ? 'ok' : 'FAILED'} (${s.ops} ops on ${s.keys} keys, ${s.lists} lists, ${s.watchers} watchers with ${s.events} events; checked in ${s.ms} ms` +
       (s.slowestKey ? `, slowest key ${s.slowestKey.key}: ${Math.round(s.slowestKey.ms)} ms, ${s.slowestKey.steps} steps)` : ')'),
     `  outcomes: ${Object.entries(s.outcomes).map(([k, n]) => `${n} ${k}`).join(', ')}`,
   ];
@@ -294,6 +293,7 @@ export function formatReport(r: Omit<HistoryReport, 'text'>): string {
   section('lost writes', r.lostWrites);
   section('revisions', r.nonMonotonic);
   section('watch problems', r.watchProblems);
+  section('lists', r.listProblems);
   section('not linearizable', r.nonLinearizable.map((x) => x.message));
   section('unknown', r.unknown.map((x) => x.message));
   section('notes', r.notes);

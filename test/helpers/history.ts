@@ -4,6 +4,7 @@
 //   const h = new History();
 //   const r = await h.call('w1', { op: 'update', key, value, ifModRevision }, () => store.txn(op));
 //   h.watchStart('watch-a', { fromRevision: 0, keys: '/registry/' });  then h.watched(...) per event
+//   await h.callList('r1', '/registry/', () => store.range('/registry/'));   (a list: fresh and one snapshot)
 //   ...after the run: h.final(key, store.get(key)) for every key (or h.finalRange(prefix, kvs)),
 //   then assertHistory(t, h) or check(h).
 // Operations are ordered by when they were recorded (one counter), which is real time in one process.
@@ -65,6 +66,27 @@ export interface WatcherLog {
   upToRevision?: number;
 }
 
+/** One item of a list: a key at its modRevision (value optional, compared with compareBy). */
+export interface ListedItem {
+  key: string;
+  modRevision: number;
+  value?: unknown;
+}
+
+/** A list of the keys under a prefix: one snapshot at `revision`. `ret` undefined = pending or failed. */
+export interface RecordedList {
+  id: number;
+  client: string;
+  prefix: string;
+  call: number;
+  ret?: number;
+  callAt: number;
+  retAt?: number;
+  revision?: number;
+  items?: ListedItem[];
+  error?: string;
+}
+
 /** The state of a key read after the run (undefined kv = absent). */
 export interface FinalRead {
   key: string;
@@ -89,6 +111,7 @@ export class History {
   readonly ops: RecordedOp[] = [];
   readonly watchers = new Map<string, WatcherLog>();
   readonly finals = new Map<string, FinalRead>();
+  readonly lists: RecordedList[] = [];
   readonly compareBy: (value: unknown) => unknown;
   private readonly clock: { now(): number };
   private seq = 0;
@@ -158,6 +181,44 @@ export class History {
     }
     this.ok(id, r);
     return { ok: true, value };
+  }
+
+  /** Records that `client` started a list of the keys under `prefix`; returns the id for listOk/listFail. */
+  invokeList(client: string, prefix: string): number {
+    const id = this.lists.length;
+    this.lists.push({ id, client, prefix, call: this.seq++, callAt: this.clock.now() });
+    return id;
+  }
+
+  /** Records the list's answer: its revision (a list's resourceVersion) and its items. */
+  listOk(id: number, revision: number, items: ListedItem[]): void {
+    const l = this.lists[id];
+    if (!l || l.ret !== undefined || l.error !== undefined) throw new Error(`history: list #${id} is not open`);
+    Object.assign(l, { ret: this.seq++, retAt: this.clock.now(), revision, items: items.map((i) => ({ ...i })) });
+  }
+
+  /** Records that the list failed (it is then left out of the checks). */
+  listFail(id: number, err: unknown): void {
+    const l = this.lists[id];
+    if (!l || l.ret !== undefined || l.error !== undefined) throw new Error(`history: list #${id} is not open`);
+    l.error = describeError(err);
+  }
+
+  /**
+   * Runs a list and records it; never throws. `read` turns the answer into a revision and items (default: a store
+   * RangeResult, or an API list whose items are keyed `<prefix><metadata.name>`).
+   */
+  async callList<R>(client: string, prefix: string, fn: () => Promise<R> | R, read: (r: R) => { revision: number; items: ListedItem[] } = (r) => readList(r, prefix)): Promise<CallResult<R>> {
+    const id = this.invokeList(client, prefix);
+    try {
+      const value = await fn();
+      const { revision, items } = read(value);
+      this.listOk(id, revision, items);
+      return { ok: true, value };
+    } catch (error) {
+      this.listFail(id, error);
+      return { ok: false, definite: classifyError(error).definite, error };
+    }
   }
 
   /** Declares a watcher: it asked for changes after `fromRevision` on keys starting with `keys` (or matching it). */
@@ -234,6 +295,20 @@ export function readResult(r: unknown, op: HistoryOp): OkResult | FailReason {
   const rv = Number(t?.metadata?.resourceVersion);
   if (Number.isInteger(rv)) return { revision: rv };
   throw new TypeError(`history: cannot read a ${op.op} result ${JSON.stringify(r)?.slice(0, 200)}`);
+}
+
+/** Reads a store RangeResult ({kvs, revision}) or an API list ({metadata.resourceVersion, items}, keys `<prefix><name>`). */
+export function readList(r: unknown, prefix: string): { revision: number; items: ListedItem[] } {
+  const range = r as { kvs?: { key: string; modRevision: number; value: unknown }[]; revision?: number };
+  if (Array.isArray(range?.kvs) && typeof range.revision === 'number') {
+    return { revision: range.revision, items: range.kvs.map((kv) => ({ key: kv.key, modRevision: kv.modRevision, value: kv.value })) };
+  }
+  const list = r as { metadata?: { resourceVersion?: string }; items?: { metadata: { name?: string; resourceVersion?: string } }[] };
+  const revision = Number(list?.metadata?.resourceVersion);
+  if (Number.isInteger(revision) && Array.isArray(list.items)) {
+    return { revision, items: list.items.map((o) => ({ key: `${prefix}${o.metadata.name}`, modRevision: Number(o.metadata.resourceVersion), value: o })) };
+  }
+  throw new TypeError(`history: cannot read a list result ${JSON.stringify(r)?.slice(0, 200)}`);
 }
 
 const DEFINITE_NAMES = new Set(['BusClosedError']);
