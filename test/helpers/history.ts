@@ -7,6 +7,10 @@
 //   await h.callList('r1', '/registry/', () => store.range('/registry/'));   (a list: fresh and one snapshot)
 //   ...after the run: h.final(key, store.get(key)) for every key (or h.finalRange(prefix, kvs)),
 //   then assertHistory(t, h) or check(h).
+// Through the API: keys are names you choose ('configmaps/default/a'), values API objects, and
+// `new History({ compareBy: (o) => o?.data?.v })` compares only what identifies a write; h.call reads
+// metadata.resourceVersion and classifies StatusErrors (409/404 definite, 5xx and timeouts unknown).
+// Give every write a unique value: an unknown outcome is resolved by where its value was seen.
 // Operations are ordered by when they were recorded (one counter), which is real time in one process.
 import { StatusError, isStatus } from '../../api/status.ts';
 
