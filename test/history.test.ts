@@ -237,6 +237,24 @@ test('history - a write with an unknown outcome that did not happen passes', (t)
   t.true(r.ok, r.text);
 });
 
+test('history - a delete with an unknown outcome that one watcher saw must be seen by the others', (t) => {
+  const h = new History();
+  h.watchStart('w1', { fromRevision: 0, keys: '/' });
+  h.watchStart('w2', { fromRevision: 0, keys: '/' });
+  op(h, 'c1', { op: 'create', key: '/k', value: 'a' }, 1);
+  op(h, 'c1', { op: 'delete', key: '/k' }, 'info');
+  op(h, 'c1', { op: 'create', key: '/k', value: 'b' }, 3);
+  for (const [w, revs] of [['w1', [1, 2, 3]], ['w2', [1, 3]]] as const) {
+    for (const rev of revs) h.watched(w, '/k', rev === 2 ? 'DELETED' : 'ADDED', rev);
+  }
+  h.final('/k', { value: 'b', modRevision: 3 });
+  const r = check(h);
+  t.deepEqual(r.watchProblems, [
+    'watcher w2 (prefix "/", from revision 0): missed 1 revision(s) of its keys up to 3: 2 (delete /k, seen by watcher w1; a delete whose outcome was unknown)',
+  ]);
+  t.deepEqual([r.lostWrites, r.nonLinearizable, r.nonMonotonic], [[], [], []]);
+});
+
 test('history - an unknown outcome does not excuse a read of a value never written', (t) => {
   const h = new History();
   op(h, 'c1', { op: 'create', key: '/k', value: 'a' }, 1);

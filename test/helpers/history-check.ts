@@ -110,6 +110,16 @@ export function check(h: History, opts: CheckOptions = {}): HistoryReport {
     unresolvedOpen.set(o.op.key, u);
   }
 
+  // A watch event at a revision no write explains, on a key with a write of its kind left open, is that write:
+  // every other watcher of the key must see it too.
+  for (const w of h.watchers.values()) {
+    for (const e of w.events) {
+      if (!known.has(e.revision) && (unresolvedOpen.get(e.key)?.[e.type] ?? 0) > 0) {
+        known.set(e.revision, { key: e.key, type: e.type, rev: e.revision, how: `seen by watcher ${w.id}; a ${e.type} whose outcome was unknown` });
+      }
+    }
+  }
+
   checkRealTimeOrder(h, describe, nonMonotonic);
   checkObservations(h, known, canon, nonMonotonic);
   for (const w of h.watchers.values()) checkWatcher(w, known, unresolvedOpen, canon, watchProblems);
