@@ -35,16 +35,16 @@ export function keyOfSubject(prefix: string, subject: string): string | undefine
  */
 export function entryOf(m: LogMessage, prefix: string, warn: Warn): Entry | undefined {
   const key = keyOfSubject(prefix, m.subject);
-  const where = `stream message ${m.seq} on key ${JSON.stringify(key ?? m.subject)}`;
+  const where = () => `stream message ${m.seq} on key ${JSON.stringify(key ?? m.subject)}`;
   let rec;
   try {
     rec = decodeRecord(m.data);
   } catch (err) {
-    warn(`${where} is not a store record, skipped (${(err as Error).message})`, err);
+    warn(`${where()} is not a store record, skipped (${(err as Error).message})`, err);
     return undefined;
   }
   if (rec.t === 'compact' || rec.key !== key) {
-    warn(`${where} holds a record for ${rec.t === 'compact' ? 'no key' : `key ${JSON.stringify(rec.key)}`}, skipped`);
+    warn(`${where()} holds a record for ${rec.t === 'compact' ? 'no key' : `key ${JSON.stringify(rec.key)}`}, skipped`);
     return undefined;
   }
   // Older streams (one writer) recorded the revision in the record; a follower's writes learn it from the ack.
