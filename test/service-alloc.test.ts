@@ -3,7 +3,7 @@
 // looked orphaned in LEAK_PASSES passes (a create in flight is not a leak); an update that drops a
 // node port frees it.
 import test from 'ava';
-import { IP_PREFIX, LEAK_PASSES, NODE_PORT_PREFIX, ServiceAllocator } from '../actors/apiserver/service-alloc.ts';
+import { IP_PREFIX, LEAK_MIN_AGE_MS, LEAK_PASSES, NODE_PORT_PREFIX, ServiceAllocator } from '../actors/apiserver/service-alloc.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { seededRng } from '../bus/random.ts';
@@ -12,8 +12,9 @@ import { waitFor } from './helpers/wait.ts';
 
 const setup = () => {
   const store = new MemoryStore();
-  const alloc = new ServiceAllocator({ store, clock: new VirtualClock(0), rng: seededRng(1), log: silentLogger });
-  return { store, alloc };
+  const clock = new VirtualClock(0);
+  const alloc = new ServiceAllocator({ store, clock, rng: seededRng(1), log: silentLogger });
+  return { store, alloc, clock };
 };
 
 const svc = (name: string, uid: string, clusterIP: string, nodePort?: number) => ({
@@ -34,14 +35,22 @@ test('service alloc - repair reserves what stored Services hold (a store from be
   t.deepEqual(await alloc.repair(), { created: 0, released: 0, duplicates: 0 }, 'a second pass has nothing to do');
 });
 
-test('service alloc - a reservation whose Service never got stored is freed after LEAK_PASSES passes, not before', async (t) => {
-  const { store, alloc } = setup();
+test('service alloc - a reservation whose Service never got stored is freed after LEAK_PASSES passes and a minute, not before', async (t) => {
+  const { store, alloc, clock } = setup();
   const s = { metadata: { name: 'lost', namespace: 'default', uid: 'u9' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } };
   alloc.allocate(s);
   await alloc.reserve(s); // ... and the process dies before the Service is written
   t.is(store.range(IP_PREFIX).kvs.length, 1);
+  for (let pass = 1; pass <= LEAK_PASSES; pass++) t.is((await alloc.repair()).released, 0, `pass ${pass}, under a minute old, keeps it`);
+  await clock.advance(LEAK_MIN_AGE_MS);
+  t.is((await alloc.repair()).released, 2, 'orphaned in enough passes and old enough');
+  // Old enough from the start, it still needs LEAK_PASSES passes in a row.
+  const late = { metadata: { name: 'late', namespace: 'default', uid: 'u10' }, spec: { type: 'ClusterIP', ports: [{ port: 80 }] } };
+  alloc.allocate(late);
+  await alloc.reserve(late);
+  await clock.advance(LEAK_MIN_AGE_MS);
   for (let pass = 1; pass < LEAK_PASSES; pass++) t.is((await alloc.repair()).released, 0, `pass ${pass} keeps it`);
-  t.is((await alloc.repair()).released, 2);
+  t.is((await alloc.repair()).released, 1);
   t.is(store.range(IP_PREFIX).kvs.length + store.range(NODE_PORT_PREFIX).kvs.length, 0);
 });
 

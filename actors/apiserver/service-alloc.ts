@@ -16,9 +16,9 @@
 // node port is followed from the services prefix. A repair pass (upstream's repair controller)
 // creates keys missing for stored Services (stores from before this scheme) and deletes keys
 // whose Service never got stored or no longer holds them, after they looked orphaned in
-// LEAK_PASSES consecutive passes (upstream's numRepairsBeforeLeakCleanup).
+// LEAK_PASSES consecutive passes (upstream's numRepairsBeforeLeakCleanup) and are LEAK_MIN_AGE_MS old.
 import { badRequest, invalid, type FieldError } from '../../api/status.ts';
-import { rfc3339 } from '../../api/names.ts';
+import { parseRfc3339, rfc3339 } from '../../api/names.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import type { Logger } from '../../bus/types.ts';
@@ -34,6 +34,8 @@ const SERVICES_PREFIX = '/registry/services/';
 export const SERVICE_UID_LABEL = 'kubus.io/service-uid';
 /** Passes a reservation must look orphaned in before it is freed: a create in flight is not a leak. */
 export const LEAK_PASSES = 3;
+/** ... and be this old: with a short repair period (tests), a create still in flight is never taken for a leak. */
+export const LEAK_MIN_AGE_MS = 60_000;
 /** Picks tried when other replicas keep taking the free addresses this replica's cache shows. */
 const PICK_ATTEMPTS = 32;
 const PORT_BASE = 30000;
@@ -55,7 +57,7 @@ interface Claim {
 }
 
 interface Reservation {
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
   spec: { parentRef: { group: string; resource: string; namespace?: string; name: string } };
 }
 
@@ -270,7 +272,8 @@ export class ServiceAllocator {
         const s = this.suspects.get(kv.key);
         const passes = s && s.modRevision === kv.modRevision ? s.passes + 1 : 1;
         this.suspects.set(kv.key, { modRevision: kv.modRevision, passes });
-        if (passes < LEAK_PASSES) continue;
+        const born = parseRfc3339((kv.value as Reservation).metadata.creationTimestamp ?? '');
+        if (passes < LEAK_PASSES || !(this.opts.clock.now() - born >= LEAK_MIN_AGE_MS)) continue;
         const r = await store.txn({ op: 'delete', key: kv.key, ifModRevision: kv.modRevision });
         this.suspects.delete(kv.key);
         if (r.ok) {
