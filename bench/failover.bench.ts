@@ -52,21 +52,23 @@ const FAULT: Record<string, { what: string; kill(c: HaCluster): Promise<string> 
 /** What the harness needs of an ava context: teardowns (run last-first), a log, a verdict. */
 function benchContext() {
   const teardowns: Array<() => unknown> = [];
-  const t = { teardown: (fn: () => unknown) => void teardowns.push(fn), log: (...m: unknown[]) => log(m.join(' ')), passed: true };
+  // A failed run keeps its processes' logs (the harness removes them when `passed`).
+  const t = { teardown: (fn: () => unknown) => void teardowns.push(fn), log: (...m: unknown[]) => log(m.join(' ')), passed: false };
   const done = async () => {
     for (const fn of teardowns.reverse()) await fn();
   };
-  return { t: t as unknown as ExecutionContext, done };
+  return { t: t as unknown as ExecutionContext, done, passed: () => void (t.passed = true) };
 }
 
 async function oneRun(fault: string, run: number): Promise<FaultResult> {
-  const { t, done } = benchContext();
+  const { t, done, passed } = benchContext();
   try {
     const c = await haCluster(t, BACKEND);
     let victim = '';
     const r = await faultRun(c, { fault: async () => void (victim = await FAULT[fault].kill(c)) });
     log(`${fault} run ${run}: killed on ${victim}; every writer wrote again after ${r.all} ms (first write ${r.first} ms); ${r.summary}`);
     log(`  ${r.report.text.split('\n').slice(0, 6).join('\n  ')}`);
+    passed();
     return r;
   } finally {
     await done();
