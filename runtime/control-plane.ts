@@ -4,7 +4,8 @@
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { gatewayActor } from '../actors/gateway/gateway.actor.ts';
 import { defaultDnsAddress, dnsActor } from '../actors/dns/dns.actor.ts';
-import { openStore, type Store, type StoreSpec } from '../actors/apiserver/store/index.ts';
+import { hostname } from 'node:os';
+import { formatStoreSpec, openStore, type Store, type StoreSpec } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
 import { cryptoRng } from '../bus/random.ts';
@@ -93,15 +94,20 @@ async function dnsServing(dns: HostedActor): Promise<string> {
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const actors = opts.actors ?? [...DEFAULT_CONTROL_PLANE_ACTORS];
   let store: Store | undefined;
+  let storeName = 'memory';
   if (actors.includes('apiserver')) {
     const spec: StoreSpec = opts.store ?? (opts.dataDir ? { kind: 'file', dir: opts.dataDir } : { kind: 'memory' });
+    storeName = formatStoreSpec(spec);
     store = await openStore(spec, { nats: opts.nats, onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) });
   }
   const bus = await NatsBus.connect({ servers: opts.nats, name: 'control-plane', log: opts.log });
   const host = new Host({ bus, clock: realClock, rng: cryptoRng(), log: opts.log });
   const feed = opts.trace ? await startTracing(bus, host, { ...opts.trace, feed: { log: opts.log, ...opts.trace.feed } }) : undefined;
   if (store) {
-    const api = host.start(apiserverActor, 'apiserver', { store, ...opts.apiserver });
+    // Replicas on a shared store each need an id of their own (stop-watch requests and restart
+    // announcements are addressed by it); one owning its store keeps the plain name.
+    const serverId = store.sync ? `apiserver-${hostname()}-${process.pid}` : undefined;
+    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, ...opts.apiserver });
     await serving(api);
   }
   let gatewayUrl: string | undefined;
