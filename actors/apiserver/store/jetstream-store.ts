@@ -166,9 +166,6 @@ export class JetStreamStore extends MemoryBackedStore {
         const headers: Record<string, string> = current && op.op !== 'delete' ? { [CREATED]: String(current.createRevision), [VERSION]: String(current.version + 1) } : {};
         try {
           const seq = await this.reach(this.log.append(subject, payload, { headers, msgID, lastSubjectSequence: expect }));
-          // The cache holds everything before this write: it takes the write from the ack, as the feed
-          // would from the stream (the feed's copy is then dropped), instead of waiting for the feed.
-          if (seq === this.applied + 1) this.receive({ seq, subject, data: payload, header: (name) => headers[name] });
           await this.until(seq);
           return this.resultAt(op.key, seq);
         } catch (err) {
