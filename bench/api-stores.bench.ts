@@ -7,7 +7,7 @@
 // etcd (a temp one-member etcd, when etcd is on PATH).
 // Run: npm run bench -- api-stores [--stores file,jetstream,jetstream-x3,etcd] [--runs N] [--ops N]
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { openStore, parseStoreSpec } from '../actors/apiserver/store/open.ts';
@@ -205,7 +205,9 @@ for (const b of stores.filter((s) => !failed.has(s))) {
   );
   ratios.push([b, ...(['p50', 'p99', 'perSec'] as const).flatMap((f) => [fmt(med(b, 'c1', f)), `${x('c1', f).toFixed(2)}×`]), ...(['p50', 'p99', 'perSec'] as const).flatMap((f) => [fmt(med(b, 'c64', f)), `${x('c64', f).toFixed(2)}×`])]);
 }
-report(`API create per store backend (medians of ${RUNS} runs; ${OPS} creates at c=1, ${OPS * 4} at c=64; ratios to the file backend)`, figures);
+// The machine may be shared: p99s follow its load, so the table says what it was.
+const load = `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs at the end`;
+report(`API create per store backend (medians of ${RUNS} runs; ${OPS} creates at c=1, ${OPS * 4} at c=64; ratios to the file backend; ${load})`, figures);
 
 const head = ['backend', 'c1 p50 ms', '/file', 'c1 p99 ms', '/file', 'c1 ops/s', '/file', 'c64 p50 ms', '/file', 'c64 p99 ms', '/file', 'c64 ops/s', '/file'];
 const widths = head.map((h, i) => Math.max(h.length, ...ratios.map((r) => r[i].length)));
