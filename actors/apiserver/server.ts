@@ -25,7 +25,7 @@ import { objectKey } from './keys.ts';
 import { parseRV } from './objects.ts';
 import { get, list } from './reads.ts';
 import { asRequest, scopeOf } from './request.ts';
-import { IP_PREFIX, ServiceAllocator } from './service-alloc.ts';
+import { ServiceAllocator } from './service-alloc.ts';
 import type { Store } from './store/store.ts';
 import { WatchHub } from './watch-hub.ts';
 import { bind, create, patch, update } from './writes.ts';
@@ -166,15 +166,31 @@ export class ApiServer {
     try {
       await this.createMissing(svcDef, kubernetesService(ip));
     } catch (err) {
-      // Replicas bootstrapping at once: the one whose reservation of the address landed creates it.
-      await this.opts.store.sync?.();
-      const holder = (this.opts.store.get(IP_PREFIX + ip)?.value as { spec?: { parentRef?: { namespace?: string; name?: string } } } | undefined)?.spec?.parentRef;
-      if (this.shared && holder?.namespace === KUBERNETES_NAMESPACE && holder.name === KUBERNETES_SERVICE) {
-        this.opts.log.info({ ip }, 'the kubernetes Service is being created by another API server');
+      // Replicas bootstrapping at once: another one's create may hold the address, its Service lands a moment later.
+      if (this.shared && (await this.appears(objectKey(svcDef, KUBERNETES_NAMESPACE, KUBERNETES_SERVICE)))) {
+        this.opts.log.info({ ip }, 'the kubernetes Service was created by another API server');
         return;
       }
       this.opts.log.warn({ err: (err as Error).message }, 'could not create the kubernetes Service');
     }
+  }
+
+  /** Resolves true once `key` is in this replica's cache (after sync(), or within the catch-up time), false otherwise. */
+  private async appears(key: string): Promise<boolean> {
+    const { store, clock } = this.opts;
+    await store.sync?.();
+    if (store.get(key)) return true;
+    return new Promise((resolve) => {
+      const done = (found: boolean) => {
+        clock.clearTimeout(timer);
+        cancel();
+        resolve(found);
+      };
+      const timer = clock.setTimeout(() => done(false), 3000);
+      const cancel = store.watch(key, store.revision, (ev) => {
+        if (ev.kv.key === key && ev.type === 'put') done(true);
+      });
+    });
   }
 
   /**
