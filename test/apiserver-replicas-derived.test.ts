@@ -7,7 +7,7 @@ import type { KubeObject } from '../api/meta.ts';
 import { resourceFor } from '../api/resources.ts';
 import { isNotFound } from '../api/status.ts';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
-import { IP_PREFIX, NODE_PORT_PREFIX } from '../actors/apiserver/service-alloc.ts';
+import { IP_PREFIX, NODE_PORT_PREFIX } from '../actors/apiserver/service-reservations.ts';
 import { SharedMemoryBackend, type MemoryReplicaStore } from '../actors/apiserver/store/shared-memory.ts';
 import { realClock } from '../bus/clock.ts';
 import { ApiClient } from '../bus/client.ts';

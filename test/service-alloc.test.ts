@@ -3,7 +3,9 @@
 // looked orphaned in LEAK_PASSES passes (a create in flight is not a leak); an update that drops a
 // node port frees it.
 import test from 'ava';
-import { IP_PREFIX, LEAK_MIN_AGE_MS, LEAK_PASSES, NODE_PORT_PREFIX, ServiceAllocator } from '../actors/apiserver/service-alloc.ts';
+import { ServiceAllocator } from '../actors/apiserver/service-alloc.ts';
+import { LEAK_MIN_AGE_MS, LEAK_PASSES } from '../actors/apiserver/service-repair.ts';
+import { IP_PREFIX, NODE_PORT_PREFIX } from '../actors/apiserver/service-reservations.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { seededRng } from '../bus/random.ts';

@@ -13,38 +13,25 @@
 // A replica's view of what is taken is its store cache of those keys (fed by the change feed,
 // so always current), plus what it has picked for a create still in flight. Release: the
 // handler of a Service's deletion deletes its keys; a change of a Service that drops an IP or
-// node port is followed from the services prefix. A repair pass (upstream's repair controller)
-// creates keys missing for stored Services (stores from before this scheme) and deletes keys
-// whose Service never got stored or no longer holds them, after they looked orphaned in
-// LEAK_PASSES consecutive passes (upstream's numRepairsBeforeLeakCleanup) and are LEAK_MIN_AGE_MS old.
+// node port is followed from the services prefix; a repair pass (service-repair.ts) catches the rest.
 import { badRequest, invalid, type FieldError } from '../../api/status.ts';
-import { parseRfc3339, rfc3339 } from '../../api/names.ts';
+import { rfc3339 } from '../../api/names.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import type { Logger } from '../../bus/types.ts';
-import type { KeyValue, Store } from './store/store.ts';
+import { ServiceAddressRepair, type RepairResult } from './service-repair.ts';
+import { SERVICES_PREFIX, belongsTo, hasIP, ipKey, ipReservation, keysOf, nodePortsOf, portKey, portReservation, type Reservation, type ServiceLike } from './service-reservations.ts';
+import type { Store } from './store/store.ts';
+
+export { IP_PREFIX, NODE_PORT_PREFIX } from './service-reservations.ts';
 
 const ipToInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 const intToIp = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 
-export const IP_PREFIX = '/registry/ipaddresses/';
-export const NODE_PORT_PREFIX = '/registry/servicenodeports/';
-const SERVICES_PREFIX = '/registry/services/';
-/** Which Service (by uid) a reservation belongs to: parentRef names it, the uid tells a recreated one apart. */
-export const SERVICE_UID_LABEL = 'kubus.io/service-uid';
-/** Passes a reservation must look orphaned in before it is freed: a create in flight is not a leak. */
-export const LEAK_PASSES = 3;
-/** ... and be this old: with a short repair period (tests), a create still in flight is never taken for a leak. */
-export const LEAK_MIN_AGE_MS = 60_000;
 /** Picks tried when other replicas keep taking the free addresses this replica's cache shows. */
 const PICK_ATTEMPTS = 32;
 const PORT_BASE = 30000;
 const PORT_COUNT = 2768;
-
-interface ServiceLike {
-  metadata: { name?: string; namespace?: string; uid?: string };
-  spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: Array<{ port?: number; nodePort?: number }> };
-}
 
 /** One value of a Service to reserve: its key and reservation, where it is pending, how to pick another. */
 interface Claim {
@@ -56,11 +43,6 @@ interface Claim {
   pickAgain(): void;
 }
 
-interface Reservation {
-  metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
-  spec: { parentRef: { group: string; resource: string; namespace?: string; name: string } };
-}
-
 export interface ServiceAllocatorOptions {
   store: Store;
   clock: Clock;
@@ -69,24 +51,6 @@ export interface ServiceAllocatorOptions {
   cidr?: string;
 }
 
-/** What one repair pass did. */
-export interface RepairResult {
-  created: number;
-  released: number;
-  duplicates: number;
-}
-
-const ipKey = (ip: string) => IP_PREFIX + ip;
-const portKey = (port: number) => NODE_PORT_PREFIX + port;
-const hasIP = (svc: ServiceLike) => svc.spec?.type !== 'ExternalName' && !!svc.spec?.clusterIP && svc.spec.clusterIP !== 'None';
-const nodePortsOf = (svc: ServiceLike) => (svc.spec?.ports ?? []).map((p) => p.nodePort).filter((p): p is number => !!p);
-/** Returns the reservation keys a Service holds. */
-const keysOf = (svc: ServiceLike) => [...(hasIP(svc) ? [ipKey(svc.spec!.clusterIP!)] : []), ...nodePortsOf(svc).map(portKey)];
-const belongsTo = (kv: KeyValue | undefined, svc: ServiceLike) => {
-  const r = kv?.value as Reservation | undefined;
-  return !!r && r.metadata.labels?.[SERVICE_UID_LABEL] === svc.metadata.uid;
-};
-
 /** Hands out cluster IPs and node ports, never the same one twice while in use, on any replica. */
 export class ServiceAllocator {
   private readonly base: number;
@@ -94,8 +58,6 @@ export class ServiceAllocator {
   /** Picked by allocate() for a create in flight, not yet reserved in the store; true when picked by us (may be re-picked). */
   private readonly pendingIPs = new Map<number, boolean>();
   private readonly pendingPorts = new Map<number, boolean>();
-  /** Reservation keys that looked orphaned, with the modRevision seen and in how many passes in a row. */
-  private readonly suspects = new Map<string, { modRevision: number; passes: number }>();
   /**
    * Where dynamic allocation starts: after the range's low band, which upstream keeps for IPs asked
    * for by name (min(max(16, size/16), 256) addresses: the kubernetes Service's .1, kube-dns's .10).
@@ -103,8 +65,10 @@ export class ServiceAllocator {
   private nextIP: number;
   private nextPort = PORT_BASE;
   private unfollow?: () => void;
+  private readonly repairs: ServiceAddressRepair;
 
   constructor(private readonly opts: ServiceAllocatorOptions) {
+    this.repairs = new ServiceAddressRepair(opts);
     const [ip, bits] = (opts.cidr ?? '10.96.0.0/12').split('/');
     this.base = ipToInt(ip);
     this.size = 2 ** (32 - Number(bits));
@@ -240,50 +204,9 @@ export class ServiceAllocator {
     });
   }
 
-  /**
-   * One repair pass over this replica's cache: reserves what stored Services hold without a key,
-   * logs an address two Services hold, and frees keys orphaned LEAK_PASSES passes in a row.
-   */
-  async repair(): Promise<RepairResult> {
-    const { store, log } = this.opts;
-    const result: RepairResult = { created: 0, released: 0, duplicates: 0 };
-    const held = new Map<string, ServiceLike>();
-    for (const kv of store.range(SERVICES_PREFIX).kvs) {
-      const svc = kv.value as ServiceLike;
-      for (const key of keysOf(svc)) {
-        held.set(key, svc);
-        const cur = store.get(key);
-        if (cur && belongsTo(cur, svc)) continue;
-        if (cur) {
-          result.duplicates++;
-          log.error({ key, service: `${svc.metadata.namespace}/${svc.metadata.name}`, holder: (cur.value as Reservation).spec?.parentRef }, 'a Service holds an address reserved for another');
-          continue;
-        }
-        const value = key.startsWith(IP_PREFIX) ? ipReservation(svc.spec!.clusterIP!, svc, this.now()) : portReservation(Number(key.slice(NODE_PORT_PREFIX.length)), svc, this.now());
-        if (await this.claim(key, value)) result.created++;
-      }
-    }
-    const seen = new Set<string>();
-    for (const prefix of [IP_PREFIX, NODE_PORT_PREFIX]) {
-      for (const kv of store.range(prefix).kvs) {
-        const svc = held.get(kv.key);
-        if (svc && belongsTo(kv, svc)) continue;
-        seen.add(kv.key);
-        const s = this.suspects.get(kv.key);
-        const passes = s && s.modRevision === kv.modRevision ? s.passes + 1 : 1;
-        this.suspects.set(kv.key, { modRevision: kv.modRevision, passes });
-        const born = parseRfc3339((kv.value as Reservation).metadata.creationTimestamp ?? '');
-        if (passes < LEAK_PASSES || !(this.opts.clock.now() - born >= LEAK_MIN_AGE_MS)) continue;
-        const r = await store.txn({ op: 'delete', key: kv.key, ifModRevision: kv.modRevision });
-        this.suspects.delete(kv.key);
-        if (r.ok) {
-          result.released++;
-          log.info({ key: kv.key, parent: (kv.value as Reservation).spec?.parentRef }, 'released an address no Service holds');
-        }
-      }
-    }
-    for (const k of this.suspects.keys()) if (!seen.has(k)) this.suspects.delete(k);
-    return result;
+  /** Runs one repair pass over this replica's cache (service-repair.ts). */
+  repair(): Promise<RepairResult> {
+    return this.repairs.pass();
   }
 
   /** Stops following the store. */
@@ -354,29 +277,3 @@ export class ServiceAllocator {
 
 const ipInUse = (ip: string): FieldError => ({ field: 'spec.clusterIPs', type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: provided IP is already allocated` });
 const portInUse = (i: number, port: number): FieldError => ({ field: `spec.ports[${i}].nodePort`, type: 'FieldValueInvalid', message: `Invalid value: ${port}: provided port is already allocated` });
-
-const parentRef = (svc: ServiceLike) => ({ group: '', resource: 'services', namespace: svc.metadata.namespace, name: svc.metadata.name ?? '' });
-
-/** Returns the IPAddress upstream's allocator stores for a Service's cluster IP. */
-function ipReservation(ip: string, svc: ServiceLike, now: string): Reservation {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'IPAddress',
-    metadata: {
-      name: ip,
-      creationTimestamp: now,
-      labels: { 'ipaddress.kubernetes.io/ip-family': 'IPv4', 'ipaddress.kubernetes.io/managed-by': 'ipallocator.k8s.io', [SERVICE_UID_LABEL]: svc.metadata.uid ?? '' },
-    },
-    spec: { parentRef: parentRef(svc) },
-  } as Reservation;
-}
-
-/** Returns the same shape for a node port (kubus's own kind: upstream has no object per port). */
-function portReservation(port: number, svc: ServiceLike, now: string): Reservation {
-  return {
-    apiVersion: 'kubus.io/v1',
-    kind: 'ServiceNodePort',
-    metadata: { name: String(port), creationTimestamp: now, labels: { [SERVICE_UID_LABEL]: svc.metadata.uid ?? '' } },
-    spec: { parentRef: parentRef(svc) },
-  } as Reservation;
-}
