@@ -299,3 +299,20 @@ test('history - call() records store results and thrown errors', async (t) => {
   h.final('/k', store.get('/k'));
   t.true(check(h).ok, check(h).text);
 });
+
+test('history - a history saved as JSON checks the same when loaded again', (t) => {
+  const h = watcherHistory([1, 3]);
+  h.final('/k', { value: 2, modRevision: 2 });
+  h.listOk(h.invokeList('r1', '/'), 3, [{ key: '/k', modRevision: 3 }]);
+  const again = History.fromJSON(JSON.parse(JSON.stringify(h)));
+  const [a, b] = [check(h), check(again)];
+  t.false(a.ok);
+  t.deepEqual(
+    [b.lostWrites, b.watchProblems, b.listProblems, b.nonLinearizable.map((x) => x.key)],
+    [a.lostWrites, a.watchProblems, a.listProblems, a.nonLinearizable.map((x) => x.key)],
+  );
+  t.is(a.lostWrites.length, 1);
+  // A loaded history records on after what it holds.
+  const id = again.invoke('c9', { op: 'get', key: '/k' });
+  t.true(again.ops[id].call > Math.max(...h.ops.map((o) => o.ret ?? o.call)));
+});

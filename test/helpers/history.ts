@@ -65,6 +65,8 @@ export interface WatcherLog {
   fromRevision: number;
   covers: (key: string) => boolean;
   filter: string;
+  /** The prefix when the filter is one (lets a saved history be checked again). */
+  prefix?: string;
   events: WatchedEvent[];
   /** Set by watchEnd: events up to this revision must all have arrived (default: the last revision seen). */
   upToRevision?: number;
@@ -96,6 +98,14 @@ export interface FinalRead {
   key: string;
   kv: { value: unknown; modRevision: number } | undefined;
   opId: number;
+}
+
+/** A history as plain data: History.toJSON / History.fromJSON. */
+export interface SavedHistory {
+  ops: RecordedOp[];
+  lists?: RecordedList[];
+  watchers: Omit<WatcherLog, 'covers'>[];
+  finals?: FinalRead[];
 }
 
 /** What `call` resolves with: never throws; `definite: false` means the operation may or may not have happened. */
@@ -234,6 +244,7 @@ export class History {
       fromRevision: opts.fromRevision,
       covers: typeof keys === 'string' ? (k) => k.startsWith(keys) : keys,
       filter: typeof keys === 'string' ? `prefix ${JSON.stringify(keys)}` : 'a key filter',
+      ...(typeof keys === 'string' ? { prefix: keys } : {}),
       events: [],
     });
   }
@@ -268,6 +279,26 @@ export class History {
     for (const kv of kvs) if (kv.key.startsWith(prefix)) listed.set(kv.key, kv);
     const keys = new Set([...listed.keys(), ...this.ops.filter((o) => o.op.key.startsWith(prefix) && o.client !== 'final').map((o) => o.op.key)]);
     for (const key of [...keys].sort()) this.final(key, listed.get(key));
+  }
+
+  /** Returns the history as plain data (JSON.stringify it beside a failed run's logs; History.fromJSON checks it again). */
+  toJSON(): SavedHistory {
+    const watchers = [...this.watchers.values()].map(({ covers: _, ...w }) => w);
+    return { ops: this.ops, lists: this.lists, watchers, finals: [...this.finals.values()] };
+  }
+
+  /** Rebuilds a saved history; watchers declared with a key function (not a prefix) cover every key. */
+  static fromJSON(saved: SavedHistory, opts: HistoryOptions = {}): History {
+    const h = new History(opts);
+    h.ops.push(...saved.ops);
+    h.lists.push(...(saved.lists ?? []));
+    for (const w of saved.watchers) {
+      const prefix = w.prefix;
+      h.watchers.set(w.id, { ...w, covers: prefix === undefined ? () => true : (k) => k.startsWith(prefix) });
+    }
+    for (const f of saved.finals ?? []) h.finals.set(f.key, f);
+    h.seq = Math.max(0, ...saved.ops.map((o) => Math.max(o.call, o.ret ?? 0)), ...(saved.lists ?? []).map((l) => Math.max(l.call, l.ret ?? 0))) + 1;
+    return h;
   }
 
   private open(id: number): RecordedOp {
