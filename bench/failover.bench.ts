@@ -27,7 +27,7 @@ const FAULT: Record<string, { what: string; kill(c: HaCluster): Promise<string> 
     },
   },
   nats: {
-    what: 'kill -9 of a nats-server (not the stream leader)',
+    what: BACKEND === 'jetstream' ? 'kill -9 of a nats-server (not the stream leader)' : 'kill -9 of a nats-server',
     async kill(c) {
       const victim = BACKEND === 'jetstream' ? ((await c.streamLeader()) + 1) % 3 : 0;
       await c.nats.servers[victim].stop('SIGKILL');
