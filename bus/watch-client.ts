@@ -180,9 +180,15 @@ class WatchManager {
   /** Asks a server whether it lives; on "no responders" its watches end with 'reconnect' (the caller resumes elsewhere). */
   private probe(server: string): void {
     if (this.probing.has(server)) return;
-    this.probing.add(server);
     const period = Math.max(...[...this.watches.values()].filter((w) => w.server === server).map((w) => w.heartbeatMs), 1);
-    runAsRoot(undefined, () => this.bus.request(unwatchSubject(server), { probe: true }, { timeoutMs: period }))
+    let reply: Promise<unknown>;
+    try {
+      reply = runAsRoot(undefined, () => this.bus.request(unwatchSubject(server), { probe: true }, { timeoutMs: period }));
+    } catch {
+      return; // the bus is closed: nothing to resume on anyway
+    }
+    this.probing.add(server);
+    reply
       .then(
         () => {},
         (err: unknown) => {
