@@ -13,6 +13,9 @@ import { waitFor } from './helpers/wait.ts';
 import { ETCD_INSTALL_HINT, hasEtcd, startEtcd } from './helpers/etcd.ts';
 import { freshStream, jetstreamUrl, stopJetStreamServer, tempDir } from './fixtures/store-helpers.ts';
 import { startApi } from './helpers/api.ts';
+import { freePort } from './helpers/containerd-node.ts';
+import { startNatsServer } from '../runtime/nats-server.ts';
+import { join } from 'node:path';
 import type { ApiClient } from '../bus/client.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { isStatus, unlessNotFound } from '../api/status.ts';
@@ -191,6 +194,35 @@ test('store history - three JetStreamStores on one stream of a real nats-server 
     const s = await JetStreamStore.open({ servers, stream, onWarn: (m) => t.log(`store ${i}: ${m}`) });
     t.teardown(() => s.close());
     stores.push(s);
+  }
+  const { report } = await workload(t, stores, { writers: 6, ops: 300, sync: (s) => (s as JetStreamStore).sync() });
+  t.log(report.text);
+  t.true(report.ok, report.text);
+});
+
+// KNOWN FAILURE (test.failing: ava reports it, and fails once it passes): on an R3 stream, nats-server before
+// 2.9.21 may accept two concurrent publishes with the same Nats-Expected-Last-Subject-Sequence (the check is a
+// pre-check outside Raft: nats-io/nats-server#4320). The machines have Debian's 2.9.10, so two compare-and-sets on
+// one revision both succeed and a delete can be overwritten; the checker reports it. Make it `test` when fixed.
+test.failing('store history - three JetStreamStores on an R3 stream of a 3-server NATS cluster, one per server', async (t) => {
+  t.timeout(180_000); // JetStream elections
+  const root = await tempDir(t, 'kubus-h3-r3-');
+  const routes = [await freePort(), await freePort(), await freePort()];
+  const servers = [];
+  for (let i = 0; i < 3; i++) {
+    const s = await startNatsServer({
+      cluster: { name: 'kubus-h3', port: routes[i], routes: routes.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`) },
+      config: [`server_name: n${i}`, `jetstream { store_dir: ${JSON.stringify(join(root, `n${i}`))} }`],
+    });
+    t.teardown(() => s.stop('SIGKILL'));
+    servers.push(s);
+  }
+  const stream = freshStream();
+  const stores: Store[] = [];
+  for (const s of servers) {
+    const store = await waitFor(() => JetStreamStore.open({ servers: s.url, stream, replicas: 3, onWarn: (m) => t.log(m) }), 'an elected R3 stream', 60_000, 200);
+    t.teardown(() => store.close());
+    stores.push(store);
   }
   const { report } = await workload(t, stores, { writers: 6, ops: 300, sync: (s) => (s as JetStreamStore).sync() });
   t.log(report.text);
