@@ -5,7 +5,9 @@ import { currentContext } from '../../../bus/trace.ts';
 import type { HandlingContext } from '../../../bus/trace.ts';
 import type { KeyValue, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { StoreClosedError } from './errors.ts';
+import { CatchUp } from './etcd-catch-up.ts';
 import { EtcdFeed } from './etcd-feed.ts';
+import { decodeKv, loadAll, rev } from './etcd-load.ts';
 import { MemoryBackedStore } from './memory-backed.ts';
 import { MemoryStore, prefixEnd } from './memory-store.ts';
 
@@ -22,8 +24,6 @@ export interface EtcdStoreOptions {
   onWarn?: (message: string, err?: unknown) => void;
 }
 
-/** A sync that sees the replica stand still this long reconnects the watch (its member may be cut off, its revision behind). */
-const STALL_MS = 2000;
 /** A txn's gRPC deadline. */
 const TXN_DEADLINE_MS = 10_000;
 /** The deadline of sync's revision read (then another member is tried). */
@@ -32,7 +32,6 @@ const SYNC_READ_DEADLINE_MS = 2000;
 const SYNC_READ_GIVE_UP_MS = 15_000;
 
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
-const rev = (s: string | number | undefined) => Number(s ?? 0);
 
 /**
  * The etcd backend. etcd holds the data and orders every write (store revision = etcd revision,
@@ -48,14 +47,11 @@ export class EtcdStore extends MemoryBackedStore {
   private closed = false;
   /** etcd compactions in flight (close waits for them). */
   private readonly compacting = new Set<Promise<void>>();
-  /** The etcd revision up to which the watch has delivered every event (its events, or a progress notification). */
-  private seen: number;
-  /** Txns and syncs waiting for the replica to reach their revision, in no particular order. */
-  private waiting: Waiter[] = [];
+  /** How far the replica has followed etcd; txns and syncs wait on it. */
+  private readonly caught: CatchUp;
   /** The reload in progress (after etcd compacted past the replica, or a change it could not apply). */
   private reloading: Promise<void> | undefined;
   private readonly feed: EtcdFeed;
-  private stallTimer: NodeJS.Timeout | undefined;
   /** The trace context of each key's write in flight, so watchers send its event as the request's child. */
   private readonly causes = new Map<string, HandlingContext>();
   private readonly prefix: Buffer;
@@ -71,18 +67,22 @@ export class EtcdStore extends MemoryBackedStore {
     super(mem);
     this.prefix = Buffer.from(keyPrefix);
     this.warn = warn;
-    this.seen = mem.revision;
+    this.caught = new CatchUp(mem.revision, (from, ms) => {
+      if (this.closed || this.reloading) return;
+      this.warn(`a sync has waited ${ms} ms with the replica at revision ${from}, behind etcd; reconnecting its watch`);
+      this.feed.resume();
+    });
     const end = prefixEnd(keyPrefix);
     this.feed = new EtcdFeed(
       client,
       // No prefix: every key (from \0 to the end of the keyspace).
       { key: keyPrefix === '' ? Buffer.from([0]) : this.prefix, range_end: end === undefined ? Buffer.from([0]) : Buffer.from(end) },
-      () => this.seen + 1,
-      () => this.waiting.some((w) => w.sync),
+      () => this.caught.seen + 1,
+      () => this.caught.syncing,
       {
         onEvents: (res) => this.onEvents(res),
-        onProgress: (revision) => this.advance(revision),
-        onCompacted: (compacted) => void this.reload(`etcd compacted its history to revision ${compacted}, past the replica's ${this.seen}`),
+        onProgress: (revision) => this.caught.advance(revision),
+        onCompacted: (compacted) => void this.reload(`etcd compacted its history to revision ${compacted}, past the replica's ${this.caught.seen}`),
         onWarn: (m, err) => this.warn(m, err),
       },
     );
@@ -135,7 +135,10 @@ export class EtcdStore extends MemoryBackedStore {
         // Past etcd's own request timeout (~7 s): only a member that stopped answering (frozen, cut off) hits it.
         { deadline: Date.now() + TXN_DEADLINE_MS },
       );
-      if (res.succeeded) await this.caughtUp(rev(res.header.revision), false);
+      if (res.succeeded) {
+        if (this.closed) throw new StoreClosedError();
+        await this.caught.wait(rev(res.header.revision), false);
+      }
     } finally {
       if (cause && this.causes.get(op.key) === cause) this.causes.delete(op.key);
     }
@@ -198,7 +201,12 @@ export class EtcdStore extends MemoryBackedStore {
         await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
       }
     }
-    await this.caughtUp(rev(res.header.revision), true);
+    const revision = rev(res.header.revision);
+    if (revision <= this.caught.seen) return;
+    if (this.closed) throw new StoreClosedError();
+    const done = this.caught.wait(revision, true);
+    this.feed.requestProgress();
+    await done;
   }
 
   /** Stops following etcd and closes the connection; pending txns' own requests finish or fail, waiting ones reject. */
@@ -206,9 +214,7 @@ export class EtcdStore extends MemoryBackedStore {
     if (this.closed) return;
     this.closed = true;
     this.feed.close();
-    clearTimeout(this.stallTimer);
-    for (const w of this.waiting) w.reject(new StoreClosedError());
-    this.waiting = [];
+    this.caught.rejectAll(new StoreClosedError());
     await Promise.all(this.compacting);
     await this.reloading;
     this.client.close();
@@ -227,9 +233,9 @@ export class EtcdStore extends MemoryBackedStore {
           const { kvs, revision } = await loadAll(this.client, this.keyPrefix, this.pageSize, this.warn);
           if (this.closed) return;
           this.mem.reset(kvs, Math.max(revision, this.mem.revision));
-          this.seen = this.mem.revision;
+          this.caught.seen = this.mem.revision;
           this.warn(`reloaded ${kvs.length} keys from etcd at revision ${revision}; the store's watchers were ended as compacted`);
-          this.settle();
+          this.caught.advance(this.mem.revision);
           this.reloading = undefined;
           this.feed.resume();
           return;
@@ -279,103 +285,11 @@ export class EtcdStore extends MemoryBackedStore {
     // An events response's header may run ahead of events still to come (a watch catching up sends its
     // batches with the current revision): only the last event's revision is known to be complete.
     const events = res.events ?? [];
-    this.advance(events.length > 0 ? rev(events[events.length - 1].kv.mod_revision) : rev(res.header.revision));
-  }
-
-  /** Records that every change up to `upTo` has reached the replica; wakes the waiters it satisfies. */
-  private advance(upTo: number): void {
-    this.seen = Math.max(this.seen, upTo, this.mem.revision);
-    this.settle();
-  }
-
-  private settle(): void {
-    if (this.waiting.length === 0) return;
-    const still = [];
-    for (const w of this.waiting) if (w.revision <= this.seen) w.resolve();
-    else still.push(w);
-    this.waiting = still;
-  }
-
-  /** Resolves once the watch has delivered revision `revision` into the replica (a sync asks etcd for progress meanwhile). */
-  private caughtUp(revision: number, sync: boolean): Promise<void> {
-    if (revision <= this.seen) return Promise.resolve();
-    if (this.closed) return Promise.reject(new StoreClosedError());
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ revision, sync, resolve, reject });
-      if (!sync) return;
-      this.feed.requestProgress();
-      this.watchStall(this.seen);
-    });
-  }
-
-  /** While syncs wait: when the replica has not moved from `from` for STALL_MS, reconnects the watch (maybe to another member). */
-  private watchStall(from: number): void {
-    if (this.stallTimer) return;
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = undefined;
-      if (this.closed || this.reloading || !this.waiting.some((w) => w.sync)) return;
-      if (this.seen === from) {
-        this.warn(`a sync has waited ${STALL_MS} ms with the replica at revision ${from}, behind etcd; reconnecting its watch`);
-        this.feed.resume();
-      }
-      this.watchStall(this.seen);
-    }, STALL_MS);
-    this.stallTimer.unref();
+    this.caught.advance(Math.max(this.mem.revision, events.length > 0 ? rev(events[events.length - 1].kv.mod_revision) : rev(res.header.revision)));
   }
 
   /** Returns an etcd KeyValue as the store's, or undefined (with a warning naming the key) when its value is not JSON. */
   private decode(kv: IKeyValue | undefined): KeyValue | undefined {
     return kv ? decodeKv(kv, this.keyPrefix, this.warn) : undefined;
-  }
-}
-
-/** A txn or sync waiting for the replica to reach `revision`. */
-interface Waiter {
-  revision: number;
-  /** A sync: the feed asks etcd for progress while it waits. */
-  sync: boolean;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
-function decodeKv(kv: IKeyValue, keyPrefix: string, warn: (message: string, err?: unknown) => void): KeyValue | undefined {
-  const raw = kv.key.toString();
-  let value: unknown;
-  try {
-    value = JSON.parse(kv.value.toString());
-  } catch (err) {
-    warn(`etcd key ${raw}: value at revision ${kv.mod_revision} is not JSON, skipped (${(err as Error).message})`, err);
-    return undefined;
-  }
-  return {
-    key: raw.slice(keyPrefix.length),
-    value,
-    createRevision: rev(kv.create_revision),
-    modRevision: rev(kv.mod_revision),
-    version: rev(kv.version),
-  };
-}
-
-/** Reads every key under keyPrefix at one revision, page by page; returns them with that revision. */
-async function loadAll(
-  client: Etcd3,
-  keyPrefix: string,
-  pageSize: number,
-  warn: (message: string, err?: unknown) => void,
-): Promise<{ kvs: KeyValue[]; revision: number }> {
-  const end = prefixEnd(keyPrefix);
-  const rangeEnd = end === undefined ? Buffer.from([0]) : Buffer.from(end);
-  const kvs: KeyValue[] = [];
-  let start = Buffer.from(keyPrefix === '' ? '\0' : keyPrefix);
-  let revision = 0;
-  for (;;) {
-    const res: IRangeResponse = await client.kv.range({ key: start, range_end: rangeEnd, limit: pageSize, revision });
-    revision ||= rev(res.header.revision);
-    for (const kv of res.kvs) {
-      const decoded = decodeKv(kv, keyPrefix, warn);
-      if (decoded) kvs.push(decoded);
-    }
-    if (!res.more || res.kvs.length === 0) return { kvs, revision };
-    start = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
   }
 }
