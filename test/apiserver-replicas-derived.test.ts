@@ -7,6 +7,7 @@ import type { KubeObject } from '../api/meta.ts';
 import { resourceFor } from '../api/resources.ts';
 import { isNotFound } from '../api/status.ts';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
+import { ESTABLISH_AFTER_MS } from '../actors/apiserver/crds.ts';
 import { IP_PREFIX, NODE_PORT_PREFIX } from '../actors/apiserver/service-reservations.ts';
 import { SharedMemoryBackend, type MemoryReplicaStore } from '../actors/apiserver/store/shared-memory.ts';
 import { realClock } from '../bus/clock.ts';
@@ -108,6 +109,17 @@ test.serial('replicas - a CRD created through one replica is served by another; 
   backend.data.txn({ op: 'create', key, value: kv.value });
   await waitFor(() => b.create('widgets', widget('again') as KubeObject), 'the replicas to serve widgets again', 5_000);
   t.is(resourceFor('widgets')?.plural, 'widgets');
+  await backend.data.txn({ op: 'delete', key });
+  await waitFor(() => resourceFor('widgets') === undefined, 'widgets to go', 5_000);
+
+  // Written, but its API server died before establishing it: a replica does, after ESTABLISH_AFTER_MS, once.
+  const { status: _, ...unestablished } = kv.value as KubeObject;
+  const written = await backend.data.txn({ op: 'create', key, value: unestablished });
+  await waitFor(() => b.create('widgets', widget('late') as KubeObject), 'a replica to establish the CRD', ESTABLISH_AFTER_MS + 5_000, 50);
+  const now = backend.data.get(key)!;
+  t.like(now, { version: 2 }, 'one status write, not one per replica');
+  t.true(now.modRevision > (written.ok ? written.revision : Infinity));
+  t.truthy((now.value as { status?: { conditions?: Array<{ type: string; status: string }> } }).status?.conditions?.find((c) => c.type === 'Established' && c.status === 'True'));
   await backend.data.txn({ op: 'delete', key });
   await waitFor(() => resourceFor('widgets') === undefined, 'widgets to go before the next test', 5_000);
 });

@@ -55,12 +55,20 @@ export async function loadCustomResources(ctx: ServerContext): Promise<number> {
 }
 
 /**
+ * How long a CRD may stay as written, not established, before any replica establishes it: its
+ * handler does at once, unless it died in between (upstream's establishing controller waits 5 s too
+ * when several API servers run).
+ */
+export const ESTABLISH_AFTER_MS = 5_000;
+
+/**
  * Follows the CRDs in this replica's store cache from `fromRevision` (on a shared store): a CRD
  * established through any replica is served here, one deleted or no longer established is not.
  * Level-based: on a change it syncs the cache, then serves the CRD as it is now, so a lagging
  * replica never puts back an older state over a newer one in a table its process shares with other
- * replicas (simulations); and it takes back only what it served itself. It never writes (status
- * is the handling replica's), so N replicas cause no write storm. Returns a cancel function.
+ * replicas (simulations); and it takes back only what it served itself. Status is the handling
+ * replica's; only a CRD left unestablished for ESTABLISH_AFTER_MS (its handler died) gets its status
+ * written here, compare-and-set, so N replicas cause no write storm. Returns a cancel function.
  */
 export function followStoredCrds(ctx: ServerContext, fromRevision: number): () => void {
   /** CRDs this follower serves, with the modRevision it served: at first, those established in the cache (loadCustomResources serves them). */
@@ -68,6 +76,21 @@ export function followStoredCrds(ctx: ServerContext, fromRevision: number): () =
   for (const kv of ctx.store.range(`/registry/${CRD_PLURAL}/`).kvs)
     if (isEstablished(fromKV(kv) as unknown as CustomResourceDefinition)) served.set(fromKV(kv).metadata.name!, kv.modRevision);
   let stopped = false;
+  const timers = new Map<string, unknown>();
+  /** Establishes a CRD still as it was `revision`, unestablished, once ESTABLISH_AFTER_MS have passed. */
+  const establishLater = (name: string, revision: number) => {
+    ctx.clock.clearTimeout(timers.get(name));
+    const timer = ctx.clock.setTimeout(() => {
+      timers.delete(name);
+      void (async () => {
+        await ctx.store.sync?.();
+        if (stopped || ctx.store.get(objectKey(crdDef(), undefined, name))?.modRevision !== revision) return;
+        ctx.log.info({ crd: name }, 'establishing a CRD its API server left unestablished');
+        await syncCustomResource(ctx, name);
+      })().catch((err) => ctx.log.warn({ crd: name, err: (err as Error).message }, 'could not establish a CRD'));
+    }, ESTABLISH_AFTER_MS);
+    timers.set(name, timer);
+  };
   const reconcile = async (name: string) => {
     await ctx.store.sync?.();
     if (stopped) return;
@@ -77,9 +100,12 @@ export function followStoredCrds(ctx: ServerContext, fromRevision: number): () =
       if (served.get(name) === kv.modRevision) return;
       served.set(name, kv.modRevision);
       followCrd(crd, ctx.log);
-    } else if (served.delete(name)) {
-      if (crd) followCrd(crd, ctx.log);
-      else unregisterCustomResource(name);
+    } else {
+      if (kv && crd && !crd.metadata.deletionTimestamp) establishLater(name, kv.modRevision);
+      if (served.delete(name)) {
+        if (crd) followCrd(crd, ctx.log);
+        else unregisterCustomResource(name);
+      }
     }
   };
   const cancel = ctx.store.watch(`/registry/${CRD_PLURAL}/`, fromRevision, (ev) => {
@@ -89,6 +115,8 @@ export function followStoredCrds(ctx: ServerContext, fromRevision: number): () =
   return () => {
     stopped = true;
     cancel();
+    for (const timer of timers.values()) ctx.clock.clearTimeout(timer);
+    timers.clear();
   };
 }
 
