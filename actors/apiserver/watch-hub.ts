@@ -1,20 +1,20 @@
 // Server side of watches: one store watch fans out to every client watch, filtered on the
-// server (pods by node through an index), with bookmarks, and heartbeats that drop watches
-// whose client is gone. Sequence numbers and batching are watch-sender.ts's.
+// server (pods by node through an index). Sequence numbers and batching are watch-sender.ts's;
+// bookmarks and the heartbeats that drop watches whose client is gone, watch-liveness.ts's.
 import type { KubeObject } from '../../api/meta.ts';
 import type { ResourceDef } from '../../api/resource.ts';
-import type { WatchHeartbeat, WatchHeartbeatReply, WatchOptions } from '../../api/protocol.ts';
+import type { WatchOptions } from '../../api/protocol.ts';
 import { expired, type Status } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
-import { NoRespondersError } from '../../bus/errors.ts';
-import { watchEvents, watchHeartbeat } from '../../bus/subjects.ts';
-import { currentContext, runAsRoot, runHandling, type HandlingContext } from '../../bus/trace.ts';
+import { watchEvents } from '../../bus/subjects.ts';
+import { currentContext, runHandling, type HandlingContext } from '../../bus/trace.ts';
 import type { Bus, Logger } from '../../bus/types.ts';
 import type { ObjectFilter } from './filters.ts';
 import { REGISTRY_PREFIX, resourceOfKey, resourcePrefix } from './keys.ts';
 import { tooLargeResourceVersion } from './list-revision.ts';
 import { fromKV } from './objects.ts';
 import { CompactedError, type Store, type StoreEvent } from './store/store.ts';
+import { heartbeatWatches, sendBookmarks } from './watch-liveness.ts';
 import { WatchSender, type ServerWatch } from './watch-sender.ts';
 
 export interface HubOptions {
@@ -62,7 +62,7 @@ export class WatchHub {
     this.position = store.revision;
     this.root = { actor: opts.serverId };
     this.sender = new WatchSender({ ...opts, root: this.root });
-    for (const kv of store.range(`${REGISTRY_PREFIX}${PODS}/`).kvs) this.indexPod(kv.key, undefined, nodeOf(kv.value as KubeObject));
+    this.indexPods();
     this.cancel = this.follow();
   }
 
@@ -71,25 +71,17 @@ export class WatchHub {
     return this.store.watch(REGISTRY_PREFIX, this.position, (ev) => this.onStoreEvent(ev), (err) => this.restart(err));
   }
 
-  /**
-   * The store ended the hub's watch (its replica was reloaded from the backend, the events between
-   * are gone): every client watch ends with 410 Expired so its informer lists again, and the hub
-   * follows the store anew from its current revision.
-   */
+  /** The store ended the hub's watch (its replica reloaded, history gone): every watch gets 410 Expired and relists; the hub follows anew. */
   private restart(err: CompactedError): void {
     this.opts.log.warn({ err: err.message, watches: this.size }, 'store reloaded: ending every watch with 410 Expired');
     const status = expired(`the API server's cache was reloaded from the store (${err.message}); list again`).status;
     for (const m of [...this.byConn.values()]) for (const w of [...m.values()]) this.fail(w, status);
     this.podsByNode.clear();
-    for (const kv of this.store.range(`${REGISTRY_PREFIX}${PODS}/`).kvs) this.indexPod(kv.key, undefined, nodeOf(kv.value as KubeObject));
+    this.indexPods();
     this.position = this.store.revision;
     this.cancel = this.follow();
     // Watches waiting for a revision now reached replay from it: their history is gone, so they get 410 too.
-    while (this.waiting.length && this.waiting[0].until <= this.position) {
-      const e = this.waiting.shift()!;
-      this.opts.clock.clearTimeout(e.timer);
-      e.run();
-    }
+    this.runReached();
   }
 
   get heartbeatMs(): number {
@@ -177,17 +169,11 @@ export class WatchHub {
   private register(w: ServerWatch): void {
     let rw = this.byResource.get(w.def.plural);
     if (!rw) this.byResource.set(w.def.plural, (rw = { all: new Set(), byNode: new Map(), byName: new Map() }));
-    const index = (map: Map<string, Set<ServerWatch>>, key: string) => {
-      let s = map.get(key);
-      if (!s) map.set(key, (s = new Set()));
-      s.add(w);
-    };
+    const index = (map: Map<string, Set<ServerWatch>>, key: string) => map.set(key, (map.get(key) ?? new Set()).add(w));
     if (w.def.plural === PODS && w.filter.nodeName !== undefined) index(rw.byNode, w.filter.nodeName);
     else if (w.filter.name !== undefined) index(rw.byName, w.filter.name);
     else rw.all.add(w);
-    let m = this.byConn.get(w.conn);
-    if (!m) this.byConn.set(w.conn, (m = new Map()));
-    m.set(w.id, w);
+    this.byConn.set(w.conn, (this.byConn.get(w.conn) ?? new Map<string, ServerWatch>()).set(w.id, w));
   }
 
   private sendInitial(w: ServerWatch): void {
@@ -251,6 +237,11 @@ export class WatchHub {
         for (const w of (name && rw.byName.get(name)) || []) this.dispatchTo(w, ev);
       }
     }
+    this.runReached();
+  }
+
+  /** Runs what waits for a revision position has reached (in revision order). */
+  private runReached(): void {
     while (this.waiting.length && this.waiting[0].until <= this.position) {
       const e = this.waiting.shift()!;
       this.opts.clock.clearTimeout(e.timer);
@@ -258,14 +249,14 @@ export class WatchHub {
     }
   }
 
+  private indexPods(): void {
+    for (const kv of this.store.range(`${REGISTRY_PREFIX}${PODS}/`).kvs) this.indexPod(kv.key, undefined, nodeOf(kv.value as KubeObject));
+  }
+
   private indexPod(key: string, from: string | undefined, to: string | undefined): void {
     if (from === to) return;
     if (from !== undefined) this.podsByNode.get(from)?.delete(key);
-    if (to !== undefined) {
-      let s = this.podsByNode.get(to);
-      if (!s) this.podsByNode.set(to, (s = new Set()));
-      s.add(key);
-    }
+    if (to !== undefined) this.podsByNode.set(to, (this.podsByNode.get(to) ?? new Set()).add(key));
   }
 
   private dispatchTo(w: ServerWatch, ev: StoreEvent): void {
@@ -288,40 +279,12 @@ export class WatchHub {
 
   /** Sends each watch that asked for bookmarks a BOOKMARK at the current revision. */
   bookmark(): void {
-    runAsRoot(this.opts.serverId, () => {
-      for (const m of this.byConn.values())
-        for (const w of m.values()) {
-          if (!w.bookmarks) continue;
-          const kind = w.def.kind;
-          this.sender.push(w, 'BOOKMARK', {
-            kind,
-            apiVersion: w.def.apiVersion,
-            metadata: { resourceVersion: String(this.position) },
-          });
-        }
-    });
+    sendBookmarks(this.opts.serverId, this.byConn, this.sender, this.position);
   }
 
   /** Asks each client connection whether it still holds its watches; drops those it doesn't. */
   heartbeat(): void {
-    runAsRoot(this.opts.serverId, () => {
-      for (const [conn, watches] of this.byConn) {
-        const body: WatchHeartbeat = { server: this.opts.serverId, watches: [...watches.values()].map((w) => [w.id, w.sentSeq]) };
-        this.opts.bus
-          .request<WatchHeartbeatReply>(watchHeartbeat(conn), body, { timeoutMs: this.opts.heartbeatMs })
-          .then((r) => {
-            for (const w of watches.values()) w.misses = 0;
-            for (const id of r.data?.unknown ?? []) this.stop(conn, id);
-          })
-          .catch((err: Error) => {
-            const gone = err instanceof NoRespondersError;
-            for (const w of [...watches.values()]) {
-              if (gone || ++w.misses >= 3) this.stop(conn, w.id);
-            }
-            if (gone) this.opts.log.debug({ conn }, 'watch client gone; dropped its watches');
-          });
-      }
-    });
+    heartbeatWatches(this.opts, this.byConn, (conn, id) => this.stop(conn, id));
   }
 
   close(): void {
