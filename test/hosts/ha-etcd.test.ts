@@ -27,3 +27,38 @@ test.serial('hosts - HA etcd - kill -9 the etcd leader: writes go on within the 
     },
   });
 });
+
+test.serial('hosts - HA etcd - kill -9 a nats-server: writes go on within the failover time, the history checks', async (t) => {
+  const c = await haCluster(t, 'etcd');
+  await expectFailover(t, c, 'kill -9 of a nats-server (etcd)', {
+    async fault() {
+      // The one writer 1 and an API server use.
+      t.log(`killing the nats-server of ${c.cp[0].name}`);
+      await c.nats.servers[0].stop('SIGKILL');
+    },
+  });
+});
+
+test.serial('hosts - HA etcd - partition the etcd leader host, then heal: the others write within the failover time, the history checks', async (t) => {
+  const c = await haCluster(t, 'etcd');
+  let victim = -1;
+  await expectFailover(t, c, 'partition of the etcd leader host', {
+    async fault() {
+      victim = await c.etcdLeader();
+      const on = await Promise.all(c.cp.map((_, i) => c.apiServersOn(i)));
+      t.log(`cutting ${c.cp[victim].name} off (etcd leader); API servers by nats-server: ${on.map((x, i) => `${c.cp[i].name}: ${x.map((k) => c.cp[k].name).join(' ') || '-'}`).join(', ')}`);
+      c.cp[victim].linkDown();
+    },
+    get cutOff() {
+      return [victim];
+    },
+    async heal() {
+      c.cp[victim].linkUp();
+    },
+  });
+});
+
+test.serial('hosts - HA etcd - restart of everything: the data survives, writes go on, the history checks', async (t) => {
+  const c = await haCluster(t, 'etcd');
+  await expectFailover(t, c, 'kill -9 of every process, then all started again (etcd)', { fault: () => c.restartAll(), recoverWithinMs: 60_000 }, 60_000);
+});

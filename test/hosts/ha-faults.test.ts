@@ -39,7 +39,8 @@ test.serial('hosts - HA jetstream - partition the stream leader host, then heal:
   await expectFailover(t, c, 'partition of the stream leader host', {
     async fault() {
       victim = await c.streamLeader();
-      t.log(`cutting ${c.cp[victim].name} off (stream leader)`);
+      const on = await Promise.all(c.cp.map((_, i) => c.apiServersOn(i)));
+      t.log(`cutting ${c.cp[victim].name} off (stream leader); API servers by nats-server: ${on.map((x, i) => `${c.cp[i].name}: ${x.map((k) => c.cp[k].name).join(' ') || '-'}`).join(', ')}`);
       c.cp[victim].linkDown();
     },
     get cutOff() {
