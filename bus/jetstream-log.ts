@@ -30,6 +30,8 @@ export interface AppendOptions {
   msgID: string;
   /** The subject's last sequence must be this (0: the subject has no message). */
   lastSubjectSequence: number;
+  /** Retries after timeouts and no responders (a stream leader election) stop at this time (epoch ms). */
+  giveUpAt: number;
 }
 
 /** A message read back from the log. */
@@ -53,9 +55,11 @@ export interface MetaEntry {
   revision: number;
 }
 
-/** A publish is retried on timeouts and no responders (a stream leader election) this often, each waiting this long. */
-const PUBLISH_RETRIES = 15;
-const PUBLISH_TIMEOUT_MS = 2000;
+/** A publish waits this long for its ack, and after a timeout or no responders (a stream leader election) tries again after a pause. */
+const PUBLISH_TIMEOUT_MS = 1000;
+const PUBLISH_PAUSE_MS = 250;
+/** The errors a publish is retried on: no ack in time, no stream leader (the client's 503), a request lost with the connection. */
+const RETRIED = new Set(['TimeoutError', 'JetStreamNotEnabled', 'RequestError']);
 /** JetStream's error codes: a failed expected-last-sequence check; no such stream. */
 const WRONG_LAST_SEQUENCE = 10071;
 const WRONG_LAST_SEQUENCE_UNKNOWN = 10164;
@@ -65,6 +69,7 @@ const FOLLOW_BATCH = 4096;
 const FOLLOW_EXPIRES_MS = 10_000;
 /** A feed whose consumer cannot be created (JetStream not back yet) tries again this often. */
 const FOLLOW_RETRY_MS = 250;
+const FEED_API_TIMEOUT_MS = 1000;
 
 /** Returns true when an append failed because the subject's (or stream's) last sequence was not the expected one. */
 export const isWrongLastSequence = (err: unknown) =>
@@ -84,7 +89,12 @@ export class JetStreamLog {
     private readonly jsm: JetStreamManager,
     private readonly meta: KV,
     readonly stream: string,
-  ) {}
+  ) {
+    this.feedJs = jetstream(nc, { timeout: FEED_API_TIMEOUT_MS });
+  }
+
+  /** The feed's client: a consumer is created with a short timeout, as one JetStream cannot place (its meta leader lost) is tried again. */
+  private readonly feedJs: JetStreamClient;
 
   /** Connects, creates the stream (or checks the existing one keeps everything) and the bucket; throws JetStreamLogError. */
   static async open(opts: JetStreamLogOptions): Promise<JetStreamLog> {
@@ -118,20 +128,29 @@ export class JetStreamLog {
   async append(subject: string, data: Uint8Array, o: AppendOptions): Promise<number> {
     const h = natsHeaders();
     for (const [name, value] of Object.entries(o.headers)) h.set(name, value);
-    const ack = await this.js.publish(subject, data, {
-      headers: h,
-      msgID: o.msgID,
-      retries: PUBLISH_RETRIES,
-      timeout: PUBLISH_TIMEOUT_MS,
-      expect: { lastSubjectSequence: o.lastSubjectSequence },
-    });
-    return ack.seq;
+    // Retried at a steady pace (the client's own retries back off to 5 s between tries, which would add
+    // seconds to a stream leader election); the message ID makes a retry of a stored write its first ack.
+    for (;;) {
+      try {
+        const ack = await this.js.publish(subject, data, { headers: h, msgID: o.msgID, timeout: PUBLISH_TIMEOUT_MS, expect: { lastSubjectSequence: o.lastSubjectSequence } });
+        return ack.seq;
+      } catch (err) {
+        if (!RETRIED.has((err as Error).name) || Date.now() + PUBLISH_PAUSE_MS > o.giveUpAt) throw err;
+        await new Promise((resolve) => setTimeout(resolve, PUBLISH_PAUSE_MS));
+      }
+    }
   }
 
   /** Returns the sequence of the subject's last message as the stream's leader has it (0: none). */
   async lastSubjectSequence(subject: string): Promise<number> {
     const m = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
     return m?.seq ?? 0;
+  }
+
+  /** Returns the message at `seq` as the stream's leader has it, or undefined (purged, or not written yet). */
+  async get(seq: number): Promise<LogMessage | undefined> {
+    const m = await this.jsm.streams.getMessage(this.stream, { seq });
+    return m ? { seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.header?.get(name) || undefined } : undefined;
   }
 
   /** Returns the stream's last sequence (which a purge may have removed). */
@@ -156,7 +175,7 @@ export class JetStreamLog {
     const start = async () => {
       const mine = { live: true };
       gen = mine;
-      const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next });
+      const consumer = await this.feedJs.consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next });
       const msgs: ConsumerMessages = await consumer.consume({
         max_messages: FOLLOW_BATCH,
         expires: FOLLOW_EXPIRES_MS,

@@ -36,8 +36,8 @@ const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${m
 const PURGE_CONCURRENCY = 32;
 /** Fresh consumers tried at one position before a skip counts as writes purged before this replica read them. */
 const GAP_RETRIES = 3;
-/** A feed that has not moved this long while writes wait for it is restarted. */
-const STALL_MS = 2000;
+/** A feed that has not moved this long while writes wait for it is restarted (and filled by sequence). */
+const STALL_MS = 1000;
 /** A reload that failed (JetStream away) is tried again after this long. */
 const RELOAD_RETRY_MS = 500;
 
@@ -61,6 +61,8 @@ export class JetStreamStore extends MemoryBackedStore {
   private waiting: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private feed: LogFeed | undefined;
   private stallTimer: ReturnType<typeof setInterval> | undefined;
+  /** Set while fill() reads messages by sequence. */
+  private filling = false;
   /** The applied sequence at which the feed last skipped ahead, and how often it was restarted there. */
   private regapped = { at: -1, tries: 0 };
   /** How often the feed skipped messages that were still in the stream and was restarted before them (nats-server 2.9 after purges). */
@@ -155,6 +157,7 @@ export class JetStreamStore extends MemoryBackedStore {
   private async write(op: TxnOp, payload: Uint8Array): Promise<TxnResult> {
     const subject = this.subjectOf(op.key);
     const msgID = `${this.session}-${++this.writes}`;
+    const giveUpAt = Date.now() + this.timeoutMs;
     let expect = this.mem.lastWriteRevision(op.key);
     let confirmed = false;
     for (;;) {
@@ -165,7 +168,7 @@ export class JetStreamStore extends MemoryBackedStore {
         // The version headers follow the value this CAS is made against.
         const headers: Record<string, string> = current && op.op !== 'delete' ? { [CREATED]: String(current.createRevision), [VERSION]: String(current.version + 1) } : {};
         try {
-          const seq = await this.reach(this.log.append(subject, payload, { headers, msgID, lastSubjectSequence: expect }));
+          const seq = await this.reach(this.log.append(subject, payload, { headers, msgID, lastSubjectSequence: expect, giveUpAt }));
           await this.until(seq);
           return this.resultAt(op.key, seq);
         } catch (err) {
@@ -351,12 +354,35 @@ export class JetStreamStore extends MemoryBackedStore {
         clearInterval(this.stallTimer);
         this.stallTimer = undefined;
       } else if (this.applied === seen && !this.reloading) {
-        this.warn(`the feed of stream ${this.stream} has not moved past ${this.applied} in ${STALL_MS} ms with writes waiting; restarting it`);
+        this.warn(`the feed of stream ${this.stream} has not moved past ${this.applied} in ${STALL_MS} ms with writes waiting; restarting it, and reading what is waited for by sequence`);
         this.feed?.restart(this.applied + 1);
+        void this.fill();
       }
       seen = this.applied;
     }, STALL_MS);
     this.stallTimer.unref();
+  }
+
+  /**
+   * Reads the messages waited for one by one from the stream's leader, as the feed would deliver them:
+   * a new consumer needs JetStream's meta leader, which a failover may have taken away for seconds
+   * after the stream itself has a leader again.
+   */
+  private async fill(): Promise<void> {
+    if (this.filling) return;
+    this.filling = true;
+    try {
+      const upTo = this.waiting.at(-1)?.seq ?? 0;
+      while (this.applied < upTo && !this.closed && !this.reloading) {
+        const m = await this.log.get(this.applied + 1);
+        if (!m) return; // purged: the feed's gap handling settles it
+        this.receive(m);
+      }
+    } catch (err) {
+      this.warn(`reading stream ${this.stream} by sequence failed: ${(err as Error).message}`, err);
+    } finally {
+      this.filling = false;
+    }
   }
 
   /** Rejects `p` with StoreUnavailableError when it takes longer than the store's timeout. */
