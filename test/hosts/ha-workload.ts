@@ -29,6 +29,7 @@ type State = Map<string, number>;
 
 /** One watcher as the test sees it: its first list's revision, its state (name → revision) and its relists. */
 export interface WatcherState {
+  /** Its id in the History: after a list again, a new one (`<name>#<n>`) from the list's revision. */
   id: string;
   fromRV: number;
   state: State;
@@ -80,7 +81,7 @@ export async function startClients(h: History, writers: Array<[string, ApiClient
                 w.lastRV = Math.max(w.lastRV, rv);
                 if (ev.type === 'DELETED') w.state.delete(o.metadata.name!);
                 else w.state.set(o.metadata.name!, rv);
-                h.watched(id, o.metadata.name!, ev.type, rv, ev.type === 'DELETED' ? undefined : valueOf(o));
+                h.watched(w.id, o.metadata.name!, ev.type, rv, ev.type === 'DELETED' ? undefined : valueOf(o));
               },
               end: (reason) => resolve(reason),
             },
@@ -91,10 +92,15 @@ export async function startClients(h: History, writers: Array<[string, ApiClient
         });
         if (ended === 'stopped') return;
         if (ended === 'expired') {
-          // Compacted past our revision: the stream has a hole, which the test counts as a failure.
-          w.relists++;
+          // 410: the revision is gone from what the replica can serve (upstream's watch cache after a
+          // restart too): list again, and go on in the History as a new watcher from the list's revision.
           const again = await list().catch(() => undefined);
-          if (again) Object.assign(w, { lastRV: again.rv, state: again.state });
+          if (again) {
+            w.relists++;
+            h.watchEnd(w.id, w.lastRV);
+            Object.assign(w, { id: `${id}#${w.relists}`, lastRV: again.rv, state: again.state });
+            h.watchStart(w.id, { fromRevision: again.rv, keys: KEY_PREFIX });
+          }
         }
         if (ended.startsWith('start failed')) await pace();
       }
