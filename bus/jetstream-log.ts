@@ -1,9 +1,10 @@
 // JetStreamLog: an append-only log on one NATS JetStream stream (plus a one-value-per-key KV bucket
 // beside it), the transport under the jetstream store backend. It knows streams, sequences and
 // headers; what the messages mean is the caller's.
-import { connectNats, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType } from './nats-bus.ts';
-import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, KV, NatsConnection } from './nats-bus.ts';
+import { connectNats, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType } from './nats-bus.ts';
+import type { JetStreamClient, JetStreamManager, KV, NatsConnection } from './nats-bus.ts';
 import { JetStreamLogError } from './errors.ts';
+import { followStream } from './jetstream-feed.ts';
 
 /** A NATS connection a caller may hand to `JetStreamLog.open` (left open on close). */
 export type JetStreamConnection = NatsConnection;
@@ -64,11 +65,7 @@ const RETRIED = new Set(['TimeoutError', 'JetStreamNotEnabled', 'RequestError'])
 const WRONG_LAST_SEQUENCE = 10071;
 const WRONG_LAST_SEQUENCE_UNKNOWN = 10164;
 const STREAM_NOT_FOUND = 10059;
-/** Messages an ordered consumer asks for at once, and how long each pull lasts (its idle heartbeat is half that). */
-const FOLLOW_BATCH = 4096;
-const FOLLOW_EXPIRES_MS = 10_000;
-/** A feed whose consumer cannot be created (JetStream not back yet) tries again this often. */
-const FOLLOW_RETRY_MS = 250;
+/** The feed's consumers are created with this API timeout: one JetStream cannot place (its meta leader lost) is tried again. */
 const FEED_API_TIMEOUT_MS = 1000;
 
 /** Returns true when an append failed because the subject's (or stream's) last sequence was not the expected one. */
@@ -89,11 +86,13 @@ export class JetStreamLog {
     private readonly jsm: JetStreamManager,
     private readonly meta: KV,
     readonly stream: string,
+    /** The stream's subjects are `<prefix>.<token>`. */
+    readonly prefix: string,
   ) {
     this.feedJs = jetstream(nc, { timeout: FEED_API_TIMEOUT_MS });
   }
 
-  /** The feed's client: a consumer is created with a short timeout, as one JetStream cannot place (its meta leader lost) is tried again. */
+  /** The feed's client (FEED_API_TIMEOUT_MS). */
   private readonly feedJs: JetStreamClient;
 
   /** Connects, creates the stream (or checks the existing one keeps everything) and the bucket; throws JetStreamLogError. */
@@ -116,7 +115,7 @@ export class JetStreamLog {
       }
       await ensureStream(jsm, opts.stream, `${opts.prefix}.>`, opts.replicas);
       const meta = await new Kvm(nc).create(`${opts.stream}_META`, { replicas: opts.replicas, history: 1 });
-      return new JetStreamLog(nc, !opts.nc, jetstream(nc), jsm, meta, opts.stream);
+      return new JetStreamLog(nc, !opts.nc, jetstream(nc), jsm, meta, opts.stream, opts.prefix);
     } catch (err) {
       if (!opts.nc) await nc.close().catch(() => undefined);
       if (err instanceof JetStreamApiError) throw new JetStreamLogError('setup', err.message, nc.getServer());
@@ -159,80 +158,11 @@ export class JetStreamLog {
   }
 
   /**
-   * Hands every message from sequence `from` on to `each`, in stream order, with an ordered consumer.
-   * The ordered consumer recreates itself after a gap or missed heartbeats, but after a reconnect it
-   * can take tens of seconds to notice; so on a reconnect, or if it ends, a fresh one starts from the
-   * sequence after the last message handed on (retrying every FOLLOW_RETRY_MS until JetStream answers).
-   * `each` may see a message again across such a restart; it drops what it has.
+   * Hands every message from sequence `from` on to `each`, in stream order (see followStream): the
+   * live feed of a follower.
    */
-  async follow(from: number, each: (m: LogMessage) => void, warn: (message: string, err?: unknown) => void): Promise<LogFeed> {
-    let next = Math.max(1, from);
-    let stopped = false;
-    /** The consumer in use, and whether its messages still count (one that is being replaced may still deliver). */
-    let current: ConsumerMessages | undefined;
-    let gen = { live: false };
-    let restarting = false;
-    const start = async () => {
-      const mine = { live: true };
-      gen = mine;
-      const consumer = await this.feedJs.consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next });
-      const msgs: ConsumerMessages = await consumer.consume({
-        max_messages: FOLLOW_BATCH,
-        expires: FOLLOW_EXPIRES_MS,
-        callback: (m: JsMsg) => {
-          if (m.seq < next || !mine.live) return;
-          next = m.seq + 1;
-          each({ seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.headers?.get(name) });
-        },
-      });
-      if (stopped || !mine.live) {
-        await msgs.close().catch(() => undefined);
-        return;
-      }
-      current = msgs;
-      void msgs.closed().then(
-        (err) => current === msgs && restart(`its consumer ended${err ? `: ${err.message}` : ''}`),
-        (err: unknown) => current === msgs && restart(`its consumer failed: ${(err as Error).message}`),
-      );
-    };
-    const restart = (why: string | undefined, from = next) => {
-      next = from;
-      if (stopped || restarting) return;
-      restarting = true;
-      const old = current;
-      current = undefined;
-      gen.live = false;
-      void old?.close().catch(() => undefined);
-      if (why) warn(`the feed of stream ${this.stream} restarts at sequence ${next} (${why})`);
-      const again = () => {
-        if (stopped) return;
-        start().then(
-          () => (restarting = false),
-          () => setTimeout(again, FOLLOW_RETRY_MS).unref(),
-        );
-      };
-      again();
-    };
-    await start();
-    const status = this.nc.status();
-    void (async () => {
-      for await (const s of status) {
-        if (stopped) break;
-        if (s.type === 'reconnect') restart('reconnected to NATS');
-      }
-    })();
-    return {
-      restart: (from) => restart(undefined, from),
-      stop: async () => {
-        stopped = true;
-        // The status iterator is a QueuedIterator (stop() ends it at once), typed as a plain AsyncIterable.
-        (status as { stop?: () => void }).stop?.();
-        const old = current;
-        current = undefined;
-        gen.live = false;
-        await old?.close().catch(() => undefined);
-      },
-    };
+  follow(from: number, each: (m: LogMessage) => void, warn: (message: string, err?: unknown) => void): Promise<LogFeed> {
+    return followStream({ js: this.feedJs, nc: this.nc, stream: this.stream }, from, each, warn);
   }
 
   /**

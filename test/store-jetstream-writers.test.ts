@@ -239,7 +239,7 @@ test('jetstream writers - a store cut off while another compacts past it reloads
   const got: StoreEvent[] = [];
   b.watch('/c/', b.revision, (ev) => got.push(ev), (err) => (ended = err));
   // b is cut off (as an API server partitioned away): its feed stops. A test-only reach into the store.
-  const inside = b as unknown as { feed: LogFeed; follow(): Promise<void> };
+  const inside = (b as unknown as { cache: { feed: LogFeed; follow(): Promise<void> } }).cache;
   await inside.feed.stop();
   await a.txn({ op: 'delete', key: '/c/gone' });
   await a.txn({ op: 'update', key: '/c/keep', value: 2 });

@@ -3,17 +3,17 @@
 // of API servers can write one stream at once.
 import { randomUUID } from 'node:crypto';
 import { isJetStreamApiError, isWrongLastSequence, JetStreamLog } from '../../../bus/jetstream-log.ts';
-import type { JetStreamConnection, LogFeed, LogMessage } from '../../../bus/jetstream-log.ts';
+import type { JetStreamConnection } from '../../../bus/jetstream-log.ts';
 import { JetStreamLogError } from '../../../bus/errors.ts';
 import { storeKeySubject, storeSubjects } from '../../../bus/subjects.ts';
 import { currentContext } from '../../../bus/trace.ts';
-import type { HandlingContext } from '../../../bus/trace.ts';
 import type { KeyValue, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { StoreClosedError, StoreUnavailableError } from './errors.ts';
 import type { MemoryStore } from './memory-store.ts';
 import { MemoryBackedStore } from './memory-backed.ts';
 import { encodeRecord } from './wal.ts';
-import { applyEntry, CREATED, entryOf, load, VERSION } from './jetstream-recovery.ts';
+import { CREATED, load, VERSION } from './jetstream-recovery.ts';
+import { StreamCache } from './jetstream-cache.ts';
 
 /** Options of a JetStreamStore. */
 export interface JetStreamStoreOptions {
@@ -34,12 +34,6 @@ export interface JetStreamStoreOptions {
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
 /** Tombstone and superseded-version purges sent at once during compaction. */
 const PURGE_CONCURRENCY = 32;
-/** Fresh consumers tried at one position before a skip counts as writes purged before this replica read them. */
-const GAP_RETRIES = 3;
-/** A feed that has not moved this long while writes wait for it is restarted (and filled by sequence). */
-const STALL_MS = 1000;
-/** A reload that failed (JetStream away) is tried again after this long. */
-const RELOAD_RETRY_MS = 500;
 
 /**
  * The jetstream backend, a follower as EtcdStore is. Unlike a KV bucket (history capped at 64 per
@@ -55,28 +49,13 @@ const RELOAD_RETRY_MS = 500;
 export class JetStreamStore extends MemoryBackedStore {
   private closed = false;
   private closing: Promise<void> | undefined;
-  /** The stream sequence up to which the cache has applied (or skipped) every message. */
-  private applied: number;
-  /** Callers waiting for the cache to reach a sequence, ascending by it. */
-  private waiting: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private feed: LogFeed | undefined;
-  private stallTimer: ReturnType<typeof setInterval> | undefined;
-  /** Set while fill() reads messages by sequence. */
-  private filling = false;
-  /** The applied sequence at which the feed last skipped ahead, and how often it was restarted there. */
-  private regapped = { at: -1, tries: 0 };
-  /** How often the feed skipped messages that were still in the stream and was restarted before them (nats-server 2.9 after purges). */
-  skipsRecovered = 0;
-  /** The reload in progress (the cache missed writes compacted away before it read them). */
-  private reloading: Promise<void> | undefined;
+  /** The cache's follower of the stream. */
+  private readonly cache: StreamCache;
   private readonly inflight = new Set<Promise<unknown>>();
   private background: Promise<void> = Promise.resolve();
-  /** The trace context of each key's write in flight, so watchers send its event as the request's child. */
-  private readonly causes = new Map<string, HandlingContext>();
   /** Tells this open's message IDs from another's, so deduplication only ever merges retries of one write. */
   private readonly session = randomUUID();
   private writes = 0;
-  private readonly prefix: string;
 
   private constructor(
     private readonly log: JetStreamLog,
@@ -89,8 +68,7 @@ export class JetStreamStore extends MemoryBackedStore {
     private readonly servers: string,
   ) {
     super(mem);
-    this.applied = applied;
-    this.prefix = storeSubjects(stream);
+    this.cache = new StreamCache(log, mem, applied, warn);
   }
 
   /** Connects, creates the stream if missing, loads the cache and follows the stream; unreachable NATS or no JetStream throw StoreUnavailableError. */
@@ -107,11 +85,11 @@ export class JetStreamStore extends MemoryBackedStore {
     try {
       const { mem, lastSeq, leftovers } = await load(log, stream, storeSubjects(stream), warn);
       store = new JetStreamStore(log, stream, mem, lastSeq, warn, opts.timeoutMs ?? 30_000, opts.servers ?? 'the given connection');
-      await store.follow();
+      await store.cache.follow();
       await store.purge(leftovers);
       return store;
     } catch (err) {
-      await store?.feed?.stop();
+      await store?.cache.stop(err);
       await log.close(true);
       throw unavailable(err, opts.servers, stream);
     }
@@ -129,14 +107,14 @@ export class JetStreamStore extends MemoryBackedStore {
     // Encode before sending, so a value the codec rejects never reaches the stream. The revision is the ack's.
     const payload = encodeRecord(op.op === 'delete' ? { t: 'del', rev: 0, key: op.key } : { t: 'put', rev: 0, key: op.key, value: op.value });
     const cause = currentContext();
-    if (cause) this.causes.set(op.key, cause);
+    if (cause) this.cache.causes.set(op.key, cause);
     const p = this.deadline(this.write(op, payload), () => `a ${op.op} of ${op.key} did not finish in ${this.timeoutMs} ms (it may still take effect)`);
     this.inflight.add(p);
     try {
       return await p;
     } finally {
       this.inflight.delete(p);
-      if (cause && this.causes.get(op.key) === cause) this.causes.delete(op.key);
+      if (cause && this.cache.causes.get(op.key) === cause) this.cache.causes.delete(op.key);
     }
   }
 
@@ -144,7 +122,7 @@ export class JetStreamStore extends MemoryBackedStore {
   async sync(): Promise<void> {
     if (this.closed) throw new StoreClosedError();
     const last = await this.deadline(this.reach(this.log.lastSequence()), () => `reading stream ${this.stream}'s last sequence took over ${this.timeoutMs} ms`);
-    await this.deadline(this.until(last), () => `the cache did not reach revision ${last} in ${this.timeoutMs} ms`);
+    await this.deadline(this.cache.until(last), () => `the cache did not reach revision ${last} in ${this.timeoutMs} ms`);
   }
 
   /**
@@ -169,7 +147,7 @@ export class JetStreamStore extends MemoryBackedStore {
         const headers: Record<string, string> = current && op.op !== 'delete' ? { [CREATED]: String(current.createRevision), [VERSION]: String(current.version + 1) } : {};
         try {
           const seq = await this.reach(this.log.append(subject, payload, { headers, msgID, lastSubjectSequence: expect, giveUpAt }));
-          await this.until(seq);
+          await this.cache.until(seq);
           return this.resultAt(op.key, seq);
         } catch (err) {
           if (!isWrongLastSequence(err)) throw err;
@@ -177,7 +155,7 @@ export class JetStreamStore extends MemoryBackedStore {
       }
       expect = await this.reach(this.log.lastSubjectSequence(subject));
       // Deciding again on the cache is right once it holds the key's last write.
-      await this.until(expect);
+      await this.cache.until(expect);
       confirmed = true;
     }
   }
@@ -258,131 +236,8 @@ export class JetStreamStore extends MemoryBackedStore {
     this.closed = true;
     await Promise.allSettled([...this.inflight]);
     await this.background;
-    await this.reloading;
-    await this.feed?.stop();
-    clearInterval(this.stallTimer);
-    this.rejectWaiting(new StoreClosedError());
+    await this.cache.stop(new StoreClosedError());
     await this.log.close();
-  }
-
-  /** Starts the feed of the cache from the sequence after the last one applied (it restarts itself after reconnects). */
-  private async follow(): Promise<void> {
-    this.feed = await this.log.follow(this.applied + 1, (m) => this.receive(m), this.warn);
-  }
-
-  /** Applies one message of the feed to the cache; never throws (it runs in the consumer's callback). */
-  private receive(m: LogMessage): void {
-    if (m.seq <= this.applied || this.reloading) return;
-    try {
-      if (m.seq > this.applied + 1) {
-        // nats-server 2.9 may move a consumer past messages when a subject is purged: a fresh consumer
-        // from the next sequence tells such a skip from messages purged before this replica read them.
-        if (this.regapped.at !== this.applied) this.regapped = { at: this.applied, tries: 0 };
-        if (this.regapped.tries++ < GAP_RETRIES) {
-          this.skipsRecovered++;
-          this.feed?.restart(this.applied + 1);
-          return;
-        }
-        // Purged before this replica read them: deletes among them would stay visible here.
-        void this.reload(`sequences ${this.applied + 1}..${m.seq - 1} were compacted away before this API server read them`);
-        return;
-      }
-      const e = entryOf(m, this.prefix, this.warn);
-      if (e) applyEntry(this.mem, e, this.causes.get(e.key));
-    } catch (err) {
-      void this.reload(`applying message ${m.seq} failed: ${(err as Error).message}`);
-      return;
-    }
-    this.advance(m.seq);
-  }
-
-  /** Records that the cache holds every write up to `seq` and wakes who waited for it. */
-  private advance(seq: number): void {
-    this.applied = seq;
-    let n = 0;
-    while (n < this.waiting.length && this.waiting[n].seq <= seq) this.waiting[n++].resolve();
-    if (n > 0) this.waiting.splice(0, n);
-  }
-
-  /**
-   * Rebuilds the cache from the stream, as on open, when it can no longer follow (it missed writes
-   * compacted away before it read them: a replica cut off longer than the retention); its watchers
-   * end as compacted ones do (they list again), and txns waiting for it go on once it is back.
-   */
-  private reload(reason: string): Promise<void> {
-    this.reloading ??= (async () => {
-      this.warn(`the cache of stream ${this.stream} reloads from the stream (${reason}); its watchers end as compacted`);
-      await this.feed?.stop();
-      this.feed = undefined;
-      while (!this.closed) {
-        try {
-          const { mem, lastSeq } = await load(this.log, this.stream, this.prefix, this.warn);
-          this.mem.reset(mem.range('').kvs, Math.max(mem.revision, this.mem.revision));
-          this.advance(Math.max(lastSeq, this.applied));
-          if (!this.closed) await this.follow();
-          return;
-        } catch (err) {
-          this.warn(`reloading stream ${this.stream} failed (${(err as Error).message}); retrying`, err);
-          await new Promise((r) => setTimeout(r, RELOAD_RETRY_MS));
-        }
-      }
-    })().finally(() => (this.reloading = undefined));
-    return this.reloading;
-  }
-
-  /** Resolves once the cache has applied sequence `seq`. */
-  private until(seq: number): Promise<void> {
-    if (seq <= this.applied) return Promise.resolve();
-    this.watchStall();
-    return new Promise((resolve, reject) => {
-      let i = this.waiting.length;
-      while (i > 0 && this.waiting[i - 1].seq > seq) i--;
-      this.waiting.splice(i, 0, { seq, resolve, reject });
-    });
-  }
-
-  /**
-   * While someone waits for a sequence the stream has acknowledged, checks every STALL_MS that the feed
-   * moves; one that does not (its consumer lost with a server, which the ordered consumer notices only
-   * after missed heartbeats and a backoff) is restarted from the next sequence.
-   */
-  private watchStall(): void {
-    if (this.stallTimer) return;
-    let seen = this.applied;
-    this.stallTimer = setInterval(() => {
-      if (this.waiting.length === 0 || this.closed) {
-        clearInterval(this.stallTimer);
-        this.stallTimer = undefined;
-      } else if (this.applied === seen && !this.reloading) {
-        this.warn(`the feed of stream ${this.stream} has not moved past ${this.applied} in ${STALL_MS} ms with writes waiting; restarting it, and reading what is waited for by sequence`);
-        this.feed?.restart(this.applied + 1);
-        void this.fill();
-      }
-      seen = this.applied;
-    }, STALL_MS);
-    this.stallTimer.unref();
-  }
-
-  /**
-   * Reads the messages waited for one by one from the stream's leader, as the feed would deliver them:
-   * a new consumer needs JetStream's meta leader, which a failover may have taken away for seconds
-   * after the stream itself has a leader again.
-   */
-  private async fill(): Promise<void> {
-    if (this.filling) return;
-    this.filling = true;
-    try {
-      const upTo = this.waiting.at(-1)?.seq ?? 0;
-      while (this.applied < upTo && !this.closed && !this.reloading) {
-        const m = await this.log.get(this.applied + 1);
-        if (!m) return; // purged: the feed's gap handling settles it
-        this.receive(m);
-      }
-    } catch (err) {
-      this.warn(`reading stream ${this.stream} by sequence failed: ${(err as Error).message}`, err);
-    } finally {
-      this.filling = false;
-    }
   }
 
   /** Rejects `p` with StoreUnavailableError when it takes longer than the store's timeout. */
@@ -400,10 +255,6 @@ export class JetStreamStore extends MemoryBackedStore {
         },
       );
     });
-  }
-
-  private rejectWaiting(err: unknown): void {
-    for (const w of this.waiting.splice(0)) w.reject(err);
   }
 
   /** Purges each subject's messages below the given sequence, a few at a time. */

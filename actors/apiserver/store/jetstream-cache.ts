@@ -1,0 +1,177 @@
+// The jetstream store's cache kept in step with the stream: an ordered consumer's feed applied in
+// stream order, waits for a sequence, and the ways back when the feed stalls, skips or falls behind.
+import type { JetStreamLog, LogFeed, LogMessage } from '../../../bus/jetstream-log.ts';
+import type { HandlingContext } from '../../../bus/trace.ts';
+import type { MemoryStore } from './memory-store.ts';
+import { applyEntry, entryOf, load } from './jetstream-recovery.ts';
+
+/** Fresh consumers tried at one position before a skip counts as writes purged before this replica read them. */
+const GAP_RETRIES = 3;
+/** A feed that has not moved this long while someone waits for it is restarted (and filled by sequence). */
+const STALL_MS = 1000;
+/** A reload that failed (JetStream away) is tried again after this long. */
+const RELOAD_RETRY_MS = 500;
+
+/**
+ * Follows the stream into `mem` from sequence `applied + 1`: every message applied in stream order
+ * (a foreign or corrupt one skipped with a warning). When the feed skips messages still in the stream
+ * (nats-server 2.9 after a subject purge), stalls (its consumer lost with a server), or misses writes
+ * purged before it read them (cut off longer than the compaction retention: the cache reloads, its
+ * watchers ending as compacted ones do), it finds its way back on its own.
+ */
+export class StreamCache {
+  /** The trace context of each key's write in flight, so watchers send its event as the request's child. */
+  readonly causes = new Map<string, HandlingContext>();
+  /** How often the feed skipped messages still in the stream and was restarted before them. */
+  skipsRecovered = 0;
+  private stopped = false;
+  /** Callers waiting for the cache to reach a sequence, ascending by it. */
+  private waiting: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private feed: LogFeed | undefined;
+  private stallTimer: ReturnType<typeof setInterval> | undefined;
+  /** Set while fill() reads messages by sequence. */
+  private filling = false;
+  /** The applied sequence at which the feed last skipped ahead, and how often it was restarted there. */
+  private regapped = { at: -1, tries: 0 };
+  /** The reload in progress. */
+  private reloading: Promise<void> | undefined;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly log: JetStreamLog,
+    private readonly mem: MemoryStore,
+    /** The stream sequence up to which the cache has applied (or skipped) every message. */
+    public applied: number,
+    private readonly warn: (message: string, err?: unknown) => void,
+  ) {
+    this.prefix = log.prefix;
+  }
+
+  /** Starts the feed from the sequence after the last one applied (it restarts itself after reconnects). */
+  async follow(): Promise<void> {
+    this.feed = await this.log.follow(this.applied + 1, (m) => this.receive(m), this.warn);
+  }
+
+  /** Resolves once the cache has applied sequence `seq`. */
+  until(seq: number): Promise<void> {
+    if (seq <= this.applied) return Promise.resolve();
+    this.watchStall();
+    return new Promise((resolve, reject) => {
+      let i = this.waiting.length;
+      while (i > 0 && this.waiting[i - 1].seq > seq) i--;
+      this.waiting.splice(i, 0, { seq, resolve, reject });
+    });
+  }
+
+  /** Stops following (after a reload in progress); waiters reject with `err`. */
+  async stop(err: unknown): Promise<void> {
+    this.stopped = true;
+    await this.reloading;
+    await this.feed?.stop();
+    clearInterval(this.stallTimer);
+    for (const w of this.waiting.splice(0)) w.reject(err);
+  }
+
+  /** Applies one message of the feed to the cache; never throws (it runs in the consumer's callback). */
+  private receive(m: LogMessage): void {
+    if (m.seq <= this.applied || this.reloading) return;
+    try {
+      if (m.seq > this.applied + 1) {
+        // nats-server 2.9 may move a consumer past messages when a subject is purged: a fresh consumer
+        // from the next sequence tells such a skip from messages purged before this replica read them.
+        if (this.regapped.at !== this.applied) this.regapped = { at: this.applied, tries: 0 };
+        if (this.regapped.tries++ < GAP_RETRIES) {
+          this.skipsRecovered++;
+          this.feed?.restart(this.applied + 1);
+          return;
+        }
+        // Purged before this replica read them: deletes among them would stay visible here.
+        void this.reload(`sequences ${this.applied + 1}..${m.seq - 1} were compacted away before this API server read them`);
+        return;
+      }
+      const e = entryOf(m, this.prefix, this.warn);
+      if (e) applyEntry(this.mem, e, this.causes.get(e.key));
+    } catch (err) {
+      void this.reload(`applying message ${m.seq} failed: ${(err as Error).message}`);
+      return;
+    }
+    this.advance(m.seq);
+  }
+
+  /** Records that the cache holds every write up to `seq` and wakes who waited for it. */
+  private advance(seq: number): void {
+    this.applied = seq;
+    let n = 0;
+    while (n < this.waiting.length && this.waiting[n].seq <= seq) this.waiting[n++].resolve();
+    if (n > 0) this.waiting.splice(0, n);
+  }
+
+  /**
+   * Rebuilds the cache from the stream, as on open, when it can no longer follow; its watchers end as
+   * compacted ones do (they list again), and who waits for it goes on once it is back.
+   */
+  private reload(reason: string): Promise<void> {
+    this.reloading ??= (async () => {
+      this.warn(`the cache of stream ${this.log.stream} reloads from the stream (${reason}); its watchers end as compacted`);
+      await this.feed?.stop();
+      this.feed = undefined;
+      while (!this.stopped) {
+        try {
+          const { mem, lastSeq } = await load(this.log, this.log.stream, this.prefix, this.warn);
+          this.mem.reset(mem.range('').kvs, Math.max(mem.revision, this.mem.revision));
+          this.advance(Math.max(lastSeq, this.applied));
+          if (!this.stopped) await this.follow();
+          return;
+        } catch (err) {
+          this.warn(`reloading stream ${this.log.stream} failed (${(err as Error).message}); retrying`, err);
+          await new Promise((r) => setTimeout(r, RELOAD_RETRY_MS));
+        }
+      }
+    })().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  /**
+   * While someone waits for a sequence the stream has acknowledged, checks every STALL_MS that the feed
+   * moves; one that does not (its consumer lost with a server, which the ordered consumer notices only
+   * after missed heartbeats and a backoff) is restarted from the next sequence, and filled meanwhile.
+   */
+  private watchStall(): void {
+    if (this.stallTimer) return;
+    let seen = this.applied;
+    this.stallTimer = setInterval(() => {
+      if (this.waiting.length === 0 || this.stopped) {
+        clearInterval(this.stallTimer);
+        this.stallTimer = undefined;
+      } else if (this.applied === seen && !this.reloading) {
+        this.warn(`the feed of stream ${this.log.stream} has not moved past ${this.applied} in ${STALL_MS} ms with writes waiting; restarting it, and reading what is waited for by sequence`);
+        this.feed?.restart(this.applied + 1);
+        void this.fill();
+      }
+      seen = this.applied;
+    }, STALL_MS);
+    this.stallTimer.unref();
+  }
+
+  /**
+   * Reads the messages waited for one by one from the stream's leader, as the feed would deliver them:
+   * a new consumer needs JetStream's meta leader, which a failover may have taken away for seconds
+   * after the stream itself has a leader again.
+   */
+  private async fill(): Promise<void> {
+    if (this.filling) return;
+    this.filling = true;
+    try {
+      const upTo = this.waiting.at(-1)?.seq ?? 0;
+      while (this.applied < upTo && !this.stopped && !this.reloading) {
+        const m = await this.log.get(this.applied + 1);
+        if (!m) return; // purged: the feed's gap handling settles it
+        this.receive(m);
+      }
+    } catch (err) {
+      this.warn(`reading stream ${this.log.stream} by sequence failed: ${(err as Error).message}`, err);
+    } finally {
+      this.filling = false;
+    }
+  }
+}
