@@ -5,30 +5,26 @@ import { hostname } from 'node:os';
 import { KUBERNETES_NAMESPACE, KUBERNETES_SERVICE, kubernetesService } from '../../api/kubernetes-service.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { rfc3339 } from '../../api/names.ts';
-import { WARNINGS_HEADER, type UnwatchRequest, type WatchStarted } from '../../api/protocol.ts';
+import { WARNINGS_HEADER, type UnwatchRequest } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { allResources, resourceFor } from '../../api/resources.ts';
-import { StatusError, badRequest, internalError, isAlreadyExists, isStatus, type Status } from '../../api/status.ts';
+import { StatusError, internalError, isAlreadyExists, isStatus, type Status } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
-import { isSubjectToken, parseApiSubject } from '../../bus/subjects.ts';
+import { parseApiSubject } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import { PolicyCache } from './admission-policy.ts';
 import type { ServerContext } from './context.ts';
 import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, followStoredCrds, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
-import { remove } from './deletion.ts';
-import { consistent, guaranteed } from './freshness.ts';
-import { evict } from './eviction.ts';
-import { buildFilter } from './filters.ts';
+import { guaranteed } from './freshness.ts';
 import { objectKey } from './keys.ts';
-import { parseRV } from './objects.ts';
-import { get, list } from './reads.ts';
-import { asRequest, scopeOf } from './request.ts';
+import { asRequest } from './request.ts';
 import { ServiceAllocator } from './service-alloc.ts';
 import type { Store } from './store/store.ts';
 import { WatchHub } from './watch-hub.ts';
-import { bind, create, patch, update } from './writes.ts';
+import { VERBS } from './verbs.ts';
+import { bind, create } from './writes.ts';
 
 export const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -65,40 +61,6 @@ export interface ApiServerStats {
 const READS = new Set(['get', 'list', 'watch']);
 /** Verbs whose request may carry no precondition: on a shared store a stale cache's 409/404 is retried (freshness.ts). */
 const WRITES = new Set(['create', 'update', 'update-status', 'patch', 'patch-status', 'delete', 'bind', 'evict']);
-
-type Verb = (ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof asRequest>) => unknown;
-
-const VERBS: Record<string, Verb> = {
-  get,
-  list,
-  create,
-  update: (c, d, r) => update(c, d, r, 'main'),
-  'update-status': (c, d, r) => update(c, d, r, 'status'),
-  patch: (c, d, r) => patch(c, d, r, 'main'),
-  'patch-status': (c, d, r) => patch(c, d, r, 'status'),
-  delete: remove,
-  bind,
-  evict,
-  watch: startWatch,
-};
-
-function startWatch(ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof asRequest>): WatchStarted | Promise<WatchStarted> {
-  const w = req.watch;
-  // They name the subject the events go to: a dot or a wildcard would send them elsewhere.
-  if (!w || !isSubjectToken(w.conn) || !isSubjectToken(w.id))
-    throw badRequest('a watch needs watch.conn and watch.id (the client inbox), each one subject token');
-  const filter = buildFilter(def, w.labelSelector, w.fieldSelector);
-  const rv = parseRV(w.resourceVersion);
-  if (Number.isNaN(rv)) throw badRequest(`invalid resourceVersion "${w.resourceVersion}"`);
-  const begin = (): WatchStarted => {
-    ctx.hub.start(def, scopeOf(def, req), w, filter, rv === 0 ? undefined : rv);
-    return { kind: 'WatchStarted', server: ctx.serverId, instance: ctx.instance, heartbeatMs: ctx.hub.heartbeatMs };
-  };
-  // No resourceVersion: the initial state is a consistent read, as upstream's watch cache serves it;
-  // "0" starts from this replica's cache as it is; "N" waits in the hub for the cache to reach N.
-  const fresh = rv === undefined ? consistent(ctx) : undefined;
-  return fresh ? fresh.then(begin) : begin();
-}
 
 /** One API server instance: owns the store while it runs, or serves it with other replicas when it is shared. */
 export class ApiServer {
