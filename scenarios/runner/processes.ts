@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STATUS_QUERY, statusReplies } from '../../bus/subjects.ts';
+import type { Bus } from '../../bus/types.ts';
+import type { ProcessStatus } from '../../runtime/status.ts';
 
 /** Thrown when a process exits or stays silent before it says it is running. */
 export class ProcessStartError extends Error {
@@ -83,4 +86,30 @@ export class KubusProcess {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * Returns the leader-election identity a replica's process chose (hostname_<uuid>, as upstream),
+ * from its answer to the status query every kubus process serves (matched by pid).
+ */
+export function leaseIdentity(bus: Bus, target: string, proc: KubusProcess, lease: string, timeoutMs: number): Promise<string> {
+  const inbox = `${statusReplies(bus.id)}.${target}`;
+  return new Promise((resolve, reject) => {
+    const sub = bus.subscribe<ProcessStatus>(inbox, (msg) => {
+      const id = msg.data?.pid === proc.child.pid ? msg.data.components?.find((c) => c.name === lease)?.identity : undefined;
+      if (id) done(undefined, id);
+    });
+    const ask = () => bus.publish(STATUS_QUERY, {}, { reply: inbox });
+    // Asked again until it answers: a status query is fire-and-forget, and faults may drop it.
+    const again = setInterval(ask, 250);
+    const timer = setTimeout(() => done(new ProcessStartError(`${target} did not say its leader-election identity within ${timeoutMs / 1000} s`)), timeoutMs);
+    const done = (err?: Error, id?: string) => {
+      clearInterval(again);
+      clearTimeout(timer);
+      sub.unsubscribe();
+      if (err) reject(err);
+      else resolve(id!);
+    };
+    ask();
+  });
 }

@@ -12,17 +12,16 @@ import { realClock } from '../../bus/clock.ts';
 import { ApiClient } from '../../bus/client.ts';
 import { NatsBus } from '../../bus/nats-bus.ts';
 import { seededRng } from '../../bus/random.ts';
-import { STATUS_QUERY, statusReplies, TRACE_SPANS } from '../../bus/subjects.ts';
+import { TRACE_SPANS } from '../../bus/subjects.ts';
 import type { BusStatus } from '../../bus/types.ts';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
-import type { ProcessStatus } from '../../runtime/status.ts';
 import type { ExternalSpec, FaultHandle } from '../api.types.ts';
 import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
 import { componentOf, elected, LEASE_OF, sharedStore } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
 import { members, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
 import { Externals, type ExternalProcess } from './external.ts';
-import { KubusProcess, ProcessStartError } from './processes.ts';
+import { KubusProcess, leaseIdentity } from './processes.ts';
 import { controlPlaneArgs, gatewayArgs, nodeArgs, type ArgsContext } from './real-args.ts';
 import { Relay } from './relay.ts';
 
@@ -136,34 +135,7 @@ export class RealDriver implements Driver {
     m.proc = proc;
     delete m.identity;
     await proc.waitFor(RUNNING, START_TIMEOUT_MS);
-    if (m.lease) m.identity = await this.identity(target, proc, m.lease);
-  }
-
-  /**
-   * Returns the leader-election identity a replica's process chose (hostname_<uuid>, as upstream),
-   * from its answer to the status query every kubus process serves (matched by pid).
-   */
-  private identity(target: string, proc: KubusProcess, lease: string): Promise<string> {
-    const bus = this.bus!;
-    const inbox = `${statusReplies(bus.id)}.${target}`;
-    return new Promise((resolve, reject) => {
-      const sub = bus.subscribe<ProcessStatus>(inbox, (msg) => {
-        const id = msg.data?.pid === proc.child.pid ? msg.data.components?.find((c) => c.name === lease)?.identity : undefined;
-        if (id) done(undefined, id);
-      });
-      const ask = () => bus.publish(STATUS_QUERY, {}, { reply: inbox });
-      // Asked again until it answers: a status query is fire-and-forget, and faults may drop it.
-      const again = setInterval(ask, 250);
-      const timer = setTimeout(() => done(new ProcessStartError(`${target} did not say its leader-election identity within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-      const done = (err?: Error, id?: string) => {
-        clearInterval(again);
-        clearTimeout(timer);
-        sub.unsubscribe();
-        if (err) reject(err);
-        else resolve(id!);
-      };
-      ask();
-    });
+    if (m.lease) m.identity = await leaseIdentity(this.bus!, target, proc, m.lease, START_TIMEOUT_MS);
   }
 
   now(): number {
