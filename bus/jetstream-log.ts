@@ -29,8 +29,8 @@ export interface AppendOptions {
   headers: Record<string, string>;
   /** Makes a retry after a lost ack a duplicate the server answers with the first ack. */
   msgID: string;
-  /** The subject's last sequence must be this (0: the subject has no message). */
-  lastSubjectSequence: number;
+  /** The subject's last sequence must be this (0: the subject has no message); undefined: no check. */
+  lastSubjectSequence?: number;
   /** Retries after timeouts and no responders (a stream leader election) stop at this time (epoch ms). */
   giveUpAt: number;
 }
@@ -131,7 +131,8 @@ export class JetStreamLog {
     // seconds to a stream leader election); the message ID makes a retry of a stored write its first ack.
     for (;;) {
       try {
-        const ack = await this.js.publish(subject, data, { headers: h, msgID: o.msgID, timeout: PUBLISH_TIMEOUT_MS, expect: { lastSubjectSequence: o.lastSubjectSequence } });
+        const expect = o.lastSubjectSequence === undefined ? undefined : { lastSubjectSequence: o.lastSubjectSequence };
+        const ack = await this.js.publish(subject, data, { headers: h, msgID: o.msgID, timeout: PUBLISH_TIMEOUT_MS, expect });
         return ack.seq;
       } catch (err) {
         if (!RETRIED.has((err as Error).name) || Date.now() + PUBLISH_PAUSE_MS > o.giveUpAt) throw err;

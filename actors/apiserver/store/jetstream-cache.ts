@@ -3,7 +3,9 @@
 import type { JetStreamLog, LogFeed, LogMessage } from '../../../bus/jetstream-log.ts';
 import type { HandlingContext } from '../../../bus/trace.ts';
 import type { MemoryStore } from './memory-store.ts';
+import type { KeyValue } from './store.ts';
 import { applyEntry, entryOf, load } from './jetstream-recovery.ts';
+import type { Entry } from './jetstream-recovery.ts';
 
 /** Fresh consumers tried at one position before a skip counts as writes purged before this replica read them. */
 const GAP_RETRIES = 3;
@@ -11,6 +13,8 @@ const GAP_RETRIES = 3;
 const STALL_MS = 1000;
 /** A reload that failed (JetStream away) is tried again after this long. */
 const RELOAD_RETRY_MS = 500;
+/** Rejected proposals remembered for their writers (who read theirs right after the cache applied it). */
+const REJECTIONS_KEPT = 4096;
 
 /**
  * Follows the stream into `mem` from sequence `applied + 1`: every message applied in stream order
@@ -24,6 +28,10 @@ export class StreamCache {
   readonly causes = new Map<string, HandlingContext>();
   /** How often the feed skipped messages still in the stream and was restarted before them. */
   skipsRecovered = 0;
+  /** The latest rejected proposals by sequence, with the key's value each was decided on (its writer's answer). */
+  readonly rejections = new Map<number, KeyValue | undefined>();
+  /** Each key's first and last rejected proposal not purged yet, as far as this replica knows (compactionCuts). */
+  readonly unpurgedRejections = new Map<string, { first: number; last: number }>();
   private stopped = false;
   /** Callers waiting for the cache to reach a sequence, ascending by it. */
   private waiting: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -90,12 +98,24 @@ export class StreamCache {
         return;
       }
       const e = entryOf(m, this.prefix, this.warn);
-      if (e) applyEntry(this.mem, e, this.causes.get(e.key));
+      if (e) {
+        const prev = this.mem.get(e.key);
+        if (!applyEntry(this.mem, e, this.causes.get(e.key))) this.noteRejected(e, prev);
+      }
     } catch (err) {
       void this.reload(`applying message ${m.seq} failed: ${(err as Error).message}`);
       return;
     }
     this.advance(m.seq);
+  }
+
+  /** Remembers a rejected proposal for its writer and for compaction. */
+  noteRejected(e: Entry, prev: KeyValue | undefined): void {
+    this.rejections.set(e.seq, prev);
+    if (this.rejections.size > REJECTIONS_KEPT) this.rejections.delete(this.rejections.keys().next().value!);
+    const r = this.unpurgedRejections.get(e.key);
+    if (r) r.last = e.seq;
+    else this.unpurgedRejections.set(e.key, { first: e.seq, last: e.seq });
   }
 
   /** Records that the cache holds every write up to `seq` and wakes who waited for it. */
@@ -117,8 +137,9 @@ export class StreamCache {
       this.feed = undefined;
       while (!this.stopped) {
         try {
-          const { mem, lastSeq } = await load(this.log, this.log.stream, this.prefix, this.warn);
+          const { mem, lastSeq, rejected } = await load(this.log, this.log.stream, this.prefix, this.warn);
           this.mem.reset(mem.range('').kvs, Math.max(mem.revision, this.mem.revision));
+          for (const [e, prev] of rejected) this.noteRejected(e, prev);
           this.advance(Math.max(lastSeq, this.applied));
           if (!this.stopped) await this.follow();
           return;

@@ -9,6 +9,9 @@ import { decodeRecord } from './wal.ts';
 /** Headers carrying what a compacted stream can no longer replay: the key's create revision and version. */
 export const CREATED = 'Kubus-Create-Revision';
 export const VERSION = 'Kubus-Version';
+/** Headers of a proposal: its op (create | update | delete), and for update/delete the modRevision the key must have. */
+export const OP = 'Kubus-Op';
+export const EXPECT = 'Kubus-Expect-Revision';
 
 type Warn = (message: string, err?: unknown) => void;
 
@@ -20,6 +23,10 @@ export interface Entry {
   value?: unknown;
   createRevision: number;
   version: number;
+  /** The proposal's op; undefined in messages of the earlier format (accepted as they are). */
+  op?: 'create' | 'update' | 'delete';
+  /** For update/delete: the key's modRevision the proposal requires. */
+  expect?: number;
 }
 
 /** Returns the key a store subject names (`<prefix>.<key in base64url>`), or undefined for another subject. */
@@ -49,25 +56,52 @@ export function entryOf(m: LogMessage, prefix: string, warn: Warn): Entry | unde
   }
   // Older streams (one writer) recorded the revision in the record; a follower's writes learn it from the ack.
   const num = (name: string, dflt: number) => Number(m.header(name) || dflt);
-  if (rec.t === 'del') return { seq: m.seq, key, createRevision: 0, version: 0 };
-  return { seq: m.seq, key, value: rec.value, createRevision: num(CREATED, m.seq), version: num(VERSION, 1) };
+  const e: Entry = rec.t === 'del' ? { seq: m.seq, key, createRevision: 0, version: 0 } : { seq: m.seq, key, value: rec.value, createRevision: num(CREATED, m.seq), version: num(VERSION, 1) };
+  const op = m.header(OP);
+  if (op === undefined) return e;
+  if ((op === 'delete') !== (rec.t === 'del') || (op !== 'create' && op !== 'update' && op !== 'delete')) {
+    warn(`${where()} is a ${rec.t} record proposed as op ${JSON.stringify(op)}, skipped`);
+    return undefined;
+  }
+  e.op = op;
+  if (op !== 'create') e.expect = num(EXPECT, 0);
+  return e;
 }
 
 /**
- * Applies one write to the cache at its stream sequence; returns the event (undefined for a delete of
- * a key the cache does not hold). The headers decide createRevision and version, as on reload, so
- * every replica and every reload agree.
+ * Decides a proposal on the key's value `prev` at that point of the stream, as every replica and every
+ * load does in stream order: a create is accepted iff the key is absent, an update or delete iff the key
+ * is live with exactly the modRevision it requires. Returns the key's value after it (undefined: deleted),
+ * or 'rejected'. An accepted proposal's createRevision and version come from `prev`, not the writer; a
+ * message of the earlier format (no op) is accepted with its headers, as before.
+ */
+export function decide(e: Entry, prev: KeyValue | undefined): KeyValue | undefined | 'rejected' {
+  if (e.op === undefined) {
+    if (e.value === undefined) return prev ? undefined : 'rejected';
+    return { key: e.key, value: e.value, createRevision: e.createRevision, modRevision: e.seq, version: e.version };
+  }
+  if (e.op === 'create') return prev ? 'rejected' : { key: e.key, value: e.value, createRevision: e.seq, modRevision: e.seq, version: 1 };
+  if (!prev || prev.modRevision !== e.expect) return 'rejected';
+  if (e.op === 'delete') return undefined;
+  return { key: e.key, value: e.value, createRevision: prev.createRevision, modRevision: e.seq, version: prev.version + 1 };
+}
+
+/** The key's value a message holds on trust (its writer's headers): the first retained message of a key whose earlier ones were purged. */
+function trusted(e: Entry): KeyValue | undefined {
+  return e.value === undefined ? undefined : { key: e.key, value: e.value, createRevision: e.createRevision, modRevision: e.seq, version: e.version };
+}
+
+/**
+ * Applies one proposal to the cache at its stream sequence (decide): returns the event, or undefined
+ * when it was rejected (it changes nothing: a revision gap).
  */
 export function applyEntry(mem: MemoryStore, e: Entry, cause?: HandlingContext): StoreEvent | undefined {
   const prev = mem.get(e.key);
+  const kv = decide(e, prev);
+  if (kv === 'rejected') return undefined;
   let ev: StoreEvent;
-  if (e.value === undefined) {
-    if (!prev) return undefined;
-    ev = { type: 'delete', revision: e.seq, kv: { ...prev, modRevision: e.seq }, prev };
-  } else {
-    const kv: KeyValue = { key: e.key, value: e.value, createRevision: e.createRevision, modRevision: e.seq, version: e.version };
-    ev = prev ? { type: 'put', revision: e.seq, kv, prev } : { type: 'put', revision: e.seq, kv };
-  }
+  if (kv === undefined) ev = { type: 'delete', revision: e.seq, kv: { ...prev!, modRevision: e.seq }, prev };
+  else ev = prev ? { type: 'put', revision: e.seq, kv, prev } : { type: 'put', revision: e.seq, kv };
   if (cause) ev.cause = cause;
   mem.replicate(ev);
   return ev;
@@ -99,25 +133,71 @@ export async function load(log: JetStreamLog, stream: string, prefix: string, wa
     expect = seq + 1;
   }
   if (lastSeq >= expect) compacted = lastSeq; // purged at the end too
-  const latest = new Map<string, Entry>();
-  const older = new Map<string, number>();
+  // The snapshot: each key's first retained message at or below the compacted revision is taken on trust
+  // (compaction keeps the version visible at its point and purges what is below it); every later one is
+  // decided as the live feed decides it.
+  const state = new Map<string, { kv: KeyValue | undefined; first: number; last: number }>();
   let i = 0;
   for (; i < entries.length && entries[i].seq <= compacted; i++) {
     const e = entries[i];
-    if (latest.has(e.key)) older.set(e.key, e.seq);
-    latest.set(e.key, e);
+    const s = state.get(e.key);
+    if (!s) state.set(e.key, { kv: trusted(e), first: e.seq, last: e.seq });
+    else {
+      const kv = decide(e, s.kv);
+      if (kv !== 'rejected') s.kv = kv;
+      s.last = e.seq;
+    }
   }
   const kvs: KeyValue[] = [];
   const leftovers: [string, number][] = [];
-  for (const [key, e] of latest) {
-    if (e.value === undefined) leftovers.push([key, e.seq + 1]);
+  for (const [key, s] of state) {
+    // A key absent at the compacted revision needs none of its messages up to it (tombstones, rejected proposals).
+    if (s.kv === undefined) leftovers.push([key, s.last + 1]);
     else {
-      if (older.has(key)) leftovers.push([key, e.seq]);
-      kvs.push({ key, value: e.value, createRevision: e.createRevision, modRevision: e.seq, version: e.version });
+      if (s.first < s.kv.modRevision) leftovers.push([key, s.kv.modRevision]);
+      kvs.push(s.kv);
     }
   }
   if (leftovers.length > 0) warn(`stream ${stream}: finishing an interrupted compaction (${leftovers.length} keys)`);
   const mem = MemoryStore.restore(kvs, compacted, { onWarn: warn });
-  for (; i < entries.length; i++) applyEntry(mem, entries[i]);
-  return { mem, lastSeq, leftovers };
+  /** The proposals rejected above the compacted revision, with the key's value each was decided on. */
+  const rejected: [Entry, KeyValue | undefined][] = [];
+  for (; i < entries.length; i++) {
+    const prev = mem.get(entries[i].key);
+    if (!applyEntry(mem, entries[i])) rejected.push([entries[i], prev]);
+  }
+  return { mem, lastSeq, leftovers, rejected };
+}
+
+/**
+ * The purges (a subject's messages below a sequence) compaction at `revision` sends, given the events
+ * of the window (`before`, `revision`] and the cache compacted at `revision`: for each key written in
+ * the window, every message below the version visible at `revision`; all of them up to a visible delete
+ * (and the rejected proposals after it). A load takes a key's first retained message at or below the
+ * compacted revision on trust, so that must be its visible version: rejected proposals before a put
+ * are purged with the versions below it, and a deleted key loses its rejected ones; those after a live
+ * version stay until the key is written again. `rejections` (each key's first and last rejected
+ * proposal not purged yet) loses what this compaction settles.
+ */
+export function compactionCuts(window: StoreEvent[], rejections: Map<string, { first: number; last: number }>, mem: MemoryStore, before: number, revision: number): [string, number][] {
+  const last = new Map<string, StoreEvent>();
+  /** Keys written more than once in the window: older messages of theirs are in the stream. */
+  const rewritten = new Set<string>();
+  for (const ev of window) {
+    if (last.has(ev.kv.key)) rewritten.add(ev.kv.key);
+    last.set(ev.kv.key, ev);
+  }
+  const cuts: [string, number][] = [];
+  for (const [key, ev] of last) {
+    const r = rejections.get(key);
+    if (ev.type === 'delete') cuts.push([key, (r && r.last <= revision ? Math.max(r.last, ev.revision) : ev.revision) + 1]);
+    else if (ev.prev || rewritten.has(key) || (r && r.first < ev.revision)) cuts.push([key, ev.revision]);
+  }
+  for (const [key, r] of rejections) {
+    if (r.last > revision) continue;
+    rejections.delete(key);
+    // Absent since before the window and not written since: all its messages up to here are tombstones or rejected.
+    if (!last.has(key) && !mem.get(key) && mem.lastWriteRevision(key) <= before) cuts.push([key, r.last + 1]);
+  }
+  return cuts;
 }

@@ -2,7 +2,7 @@
 // the stream sequence is the revision), served from a cache that follows the stream, so any number
 // of API servers can write one stream at once.
 import { randomUUID } from 'node:crypto';
-import { isJetStreamApiError, isWrongLastSequence, JetStreamLog } from '../../../bus/jetstream-log.ts';
+import { isJetStreamApiError, JetStreamLog } from '../../../bus/jetstream-log.ts';
 import type { JetStreamConnection } from '../../../bus/jetstream-log.ts';
 import { JetStreamLogError } from '../../../bus/errors.ts';
 import { storeKeySubject, storeSubjects } from '../../../bus/subjects.ts';
@@ -12,7 +12,7 @@ import { StoreClosedError, StoreUnavailableError } from './errors.ts';
 import type { MemoryStore } from './memory-store.ts';
 import { MemoryBackedStore } from './memory-backed.ts';
 import { encodeRecord } from './wal.ts';
-import { CREATED, load, VERSION } from './jetstream-recovery.ts';
+import { compactionCuts, CREATED, EXPECT, load, OP, VERSION } from './jetstream-recovery.ts';
 import { StreamCache } from './jetstream-cache.ts';
 
 /** Options of a JetStreamStore. */
@@ -34,13 +34,15 @@ export interface JetStreamStoreOptions {
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
 /** Tombstone and superseded-version purges sent at once during compaction. */
 const PURGE_CONCURRENCY = 32;
+/** Proposals of one unconditional update or delete that lost races before it gives up. */
+const MAX_PROPOSALS = 100;
 
 /**
  * The jetstream backend, a follower as EtcdStore is. Unlike a KV bucket (history capped at 64 per
  * key), the stream keeps every version of every key until compaction purges it, so range-at-revision
- * and watch-from-revision reach back to the compacted revision as etcd's do. A write is published
- * with one expectation the server checks, the key's subject's last sequence (compare-and-set per
- * key); its revision is the sequence JetStream gives it. The cache (a MemoryStore) is fed by an
+ * and watch-from-revision reach back to the compacted revision as etcd's do. A write is published as
+ * a proposal with its precondition, which every replica decides alike when it applies the message
+ * (see write); an accepted one's revision is its stream sequence. The cache (a MemoryStore) is fed by an
  * ordered consumer in stream order, and a txn resolves once the cache has applied its write, so a
  * caller reads its own writes; reads, history and watches are served from the cache. A cache that
  * missed writes purged before it read them (cut off longer than the compaction retention) reloads
@@ -83,8 +85,9 @@ export class JetStreamStore extends MemoryBackedStore {
     }
     let store: JetStreamStore | undefined;
     try {
-      const { mem, lastSeq, leftovers } = await load(log, stream, storeSubjects(stream), warn);
+      const { mem, lastSeq, leftovers, rejected } = await load(log, stream, storeSubjects(stream), warn);
       store = new JetStreamStore(log, stream, mem, lastSeq, warn, opts.timeoutMs ?? 30_000, opts.servers ?? 'the given connection');
+      for (const [e, prev] of rejected) store.cache.noteRejected(e, prev);
       await store.cache.follow();
       await store.purge(leftovers);
       return store;
@@ -126,36 +129,46 @@ export class JetStreamStore extends MemoryBackedStore {
   }
 
   /**
-   * The key's compare-and-set: decides the op against the cache and publishes it expecting the key's
-   * last sequence; when the server has another (a stale cache, another writer, a purged tombstone),
-   * reads the key's last sequence from the server, waits for the cache to have it, and decides again,
-   * as etcd would on the current value. A refusal stands only once the server confirms the cache has
-   * the key's last write.
+   * The key's compare-and-set, decided when the log is applied rather than when it is appended: the
+   * write is published as a proposal carrying its precondition (the op; for update/delete the
+   * modRevision it requires: the caller's ifModRevision, or the cache's current one), and every
+   * replica's cache, and every load, accepts or rejects it the same way in stream order (decide in
+   * jetstream-recovery.ts). So the stream's order is the linearization order, whatever the server
+   * checks. No Nats-Expected-Last-Subject-Sequence is sent: nats-server 2.9.10 checks it outside Raft
+   * on clustered streams (nats-io/nats-server#4320: two CAS on one sequence both stored), and a
+   * rejected proposal stays its subject's last message, so a server-side expectation of the accepted
+   * version's sequence would refuse the next writer. A refusal the cache would give stands only once
+   * the cache has the key's last message (read from the server), as etcd would decide on the current
+   * value. An unconditional update or delete that lost a race is proposed again on the fresh value.
    */
   private async write(op: TxnOp, payload: Uint8Array): Promise<TxnResult> {
     const subject = this.subjectOf(op.key);
-    const msgID = `${this.session}-${++this.writes}`;
     const giveUpAt = Date.now() + this.timeoutMs;
-    let expect = this.mem.lastWriteRevision(op.key);
     let confirmed = false;
-    for (;;) {
+    for (let tries = 0; ; ) {
       const current = this.mem.get(op.key);
       const refused = refusal(op, current);
       if (refused && confirmed) return refused;
       if (!refused) {
-        // The version headers follow the value this CAS is made against.
-        const headers: Record<string, string> = current && op.op !== 'delete' ? { [CREATED]: String(current.createRevision), [VERSION]: String(current.version + 1) } : {};
-        try {
-          const seq = await this.reach(this.log.append(subject, payload, { headers, msgID, lastSubjectSequence: expect, giveUpAt }));
-          await this.cache.until(seq);
-          return this.resultAt(op.key, seq);
-        } catch (err) {
-          if (!isWrongLastSequence(err)) throw err;
-        }
+        if (++tries > MAX_PROPOSALS) throw new StoreUnavailableError(`a ${op.op} of ${op.key} lost ${MAX_PROPOSALS} races in a row to other writers of the key`);
+        const headers: Record<string, string> = { [OP]: op.op };
+        if (op.op !== 'create') headers[EXPECT] = String(op.ifModRevision ?? current!.modRevision);
+        // The version headers are only read for a key whose earlier messages were purged (load's trust).
+        if (current && op.op !== 'delete') Object.assign(headers, { [CREATED]: String(current.createRevision), [VERSION]: String(current.version + 1) });
+        // A fresh message ID per proposal: a retry of one publish is deduplicated, a new proposal is not.
+        const msgID = `${this.session}-${++this.writes}`;
+        const seq = await this.reach(this.log.append(subject, payload, { headers, msgID, giveUpAt }));
+        await this.cache.until(seq);
+        if (!this.cache.rejections.has(seq)) return this.resultAt(op.key, seq);
+        const at = this.cache.rejections.get(seq);
+        this.cache.rejections.delete(seq);
+        if (op.op === 'create') return { ok: false, reason: 'exists', current: at! };
+        if (!at) return { ok: false, reason: 'not-found' };
+        if (op.ifModRevision !== undefined) return { ok: false, reason: 'conflict', current: at };
+        continue; // unconditional: the cache now has the value that won, propose on it
       }
-      expect = await this.reach(this.log.lastSubjectSequence(subject));
-      // Deciding again on the cache is right once it holds the key's last write.
-      await this.cache.until(expect);
+      // Deciding again on the cache is right once it holds the key's last message.
+      await this.cache.until(await this.reach(this.log.lastSubjectSequence(subject)));
       confirmed = true;
     }
   }
@@ -187,8 +200,7 @@ export class JetStreamStore extends MemoryBackedStore {
    * Compacts the cache at once; then, in the background, advances the stream's recorded compacted
    * revision with a compare-and-set, and only when this replica moved it, purges from the stream every
    * version of a key hidden by the one visible at `revision` (and that one too when it is a delete).
-   * Every API server compacts on its own timer; one purges per compaction point. Writers that expected
-   * a purged tombstone retry on the key's fresh sequence.
+   * Every API server compacts on its own timer; one purges per compaction point.
    */
   compact(revision: number): void {
     if (this.closed) throw new StoreClosedError();
@@ -197,19 +209,9 @@ export class JetStreamStore extends MemoryBackedStore {
       this.mem.compact(revision); // no-op, or the memory store's error
       return;
     }
-    const last = new Map<string, StoreEvent>();
-    /** Keys written more than once in the window: older messages of theirs are in the stream. */
-    const rewritten = new Set<string>();
-    for (const ev of this.mem.history('', before, revision)) {
-      if (last.has(ev.kv.key)) rewritten.add(ev.kv.key);
-      last.set(ev.kv.key, ev);
-    }
+    const window = this.mem.history('', before, revision);
     this.mem.compact(revision);
-    const cuts: [string, number][] = [];
-    for (const [key, ev] of last) {
-      if (ev.type === 'delete') cuts.push([key, ev.revision + 1]);
-      else if (ev.prev || rewritten.has(key)) cuts.push([key, ev.revision]);
-    }
+    const cuts = compactionCuts(window, this.cache.unpurgedRejections, this.mem, before, revision);
     this.background = this.background
       .then(async () => {
         if (await this.claimCompaction(revision)) await this.purge(cuts);
