@@ -57,7 +57,7 @@ export function entryOf(m: LogMessage, prefix: string, warn: Warn): Entry | unde
   // Older streams (one writer) recorded the revision in the record; a follower's writes learn it from the ack.
   const num = (name: string, dflt: number) => Number(m.header(name) || dflt);
   const e: Entry = rec.t === 'del' ? { seq: m.seq, key, createRevision: 0, version: 0 } : { seq: m.seq, key, value: rec.value, createRevision: num(CREATED, m.seq), version: num(VERSION, 1) };
-  const op = m.header(OP);
+  const op = m.header(OP) || undefined; // a missing header reads as empty on the feed
   if (op === undefined) return e;
   if ((op === 'delete') !== (rec.t === 'del') || (op !== 'create' && op !== 'update' && op !== 'delete')) {
     warn(`${where()} is a ${rec.t} record proposed as op ${JSON.stringify(op)}, skipped`);
