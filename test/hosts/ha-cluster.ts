@@ -30,12 +30,22 @@ const ELECTION = [
 ];
 
 /**
- * Pings every second, two missed, so that a silent peer (a cut cable: no RST) should be declared
- * gone in seconds rather than after nats-server's default 2 min x 2. Observed with 2.9.10 all the
- * same: 20 s after a cut, the other two servers still list their routes to the cut host, and
- * requests for the API's queue group that they send across it are lost (the partition tests fail).
+ * Pings every second, two missed: a silent peer (a cut cable: no RST) is declared gone in ~3 s
+ * rather than after nats-server's default 2 min x 2 — but only an idle one: 2.9.10 skips the PING
+ * while it has sent on the connection within the interval (see TCP_RETRIES2 for the busy case).
  */
 export const PING = ['ping_interval: "1s"', 'ping_max: 2'];
+
+/**
+ * Retransmissions before a host's TCP gives up on a peer that acknowledges nothing (the kernel's
+ * default, 15, waits ~15 min): 2 ends such a connection after ~4 s. nats-server 2.9.10 (Debian's)
+ * sends its PINGs on a route or client connection only after ping_interval without traffic on it
+ * (nats-io/nats-server#4014, fixed in 2.9.16), so as long as it keeps sending to a cut host — Raft
+ * heartbeats, requests for a queue group member there — it never declares it stale; measured: the
+ * routes to a cut host still up 24 s later with a JetStream stream written to (test/hosts/ha-routes.test.ts).
+ * Data that stays unacknowledged ends the connection here instead.
+ */
+export const TCP_RETRIES2 = 2;
 
 export interface HaCluster {
   backend: HaBackend;
@@ -58,6 +68,8 @@ export interface HaCluster {
   startControlPlane(i: number): Promise<HostProc>;
   /** Indexes of the control planes whose API server is connected to nats-server `server`. */
   apiServersOn(server: number): Promise<number[]>;
+  /** Resolves with how long after `since` no other running nats-server listed a route to cp[i] any more (polled every 100 ms; rejects after `timeoutMs`). */
+  routesGone(i: number, since: number, timeoutMs?: number): Promise<number>;
   /** Index of the nats-server leading the store stream (JetStream's stream leader). */
   streamLeader(): Promise<number>;
   /** Index of the etcd leader. */
@@ -72,6 +84,9 @@ interface Jsz {
 }
 interface Connz {
   connections?: Array<{ ip?: string; name?: string; subscriptions_list?: string[] }>;
+}
+interface Routez {
+  routes?: Array<{ ip: string }>;
 }
 
 export interface HaOptions {
@@ -89,6 +104,7 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
   execFileSync(process.execPath, [join(ROOT, 'bin', 'kubus'), 'control-plane', '--help'], { encoding: 'utf8' });
   const began = Date.now();
   const hs = await hosts(t, 4);
+  for (const h of hs) h.sysctl('net.ipv4.tcp_retries2', TCP_RETRIES2);
   const cp = hs.slice(0, 3);
   const nodeHost = hs[3];
   const data = mkdtempSync(join(tmpdir(), 'kubus-ha-'));
@@ -189,6 +205,12 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
       const z = await monitor<Connz>(cp[server], '/connz?subs=1&limit=1024');
       const ips = (z.connections ?? []).filter((x) => x.name === 'control-plane' && (x.subscriptions_list ?? []).some((sub) => sub.startsWith('kubus.api.'))).map((x) => x.ip);
       return cp.flatMap((h, i) => (ips.includes(h.ip) ? [i] : []));
+    },
+    async routesGone(i, since, timeoutMs = 30_000) {
+      const others = cp.filter((_, k) => k !== i && nats.servers[k].pid !== undefined);
+      const listed = async () => (await Promise.all(others.map((h) => monitor<Routez>(h, '/routez')))).some((r) => (r.routes ?? []).some((x) => x.ip === cp[i].ip));
+      await waitFor(async () => !(await listed()), `no route to ${cp[i].name} listed`, timeoutMs, 100);
+      return Date.now() - since;
     },
     streamLeader,
     async etcdLeader() {

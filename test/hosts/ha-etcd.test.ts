@@ -3,7 +3,7 @@
 // time, and the history passes the checker.
 import test from 'ava';
 import { haCluster } from './ha-cluster.ts';
-import { expectFailover } from './ha-run.ts';
+import { expectFailover, partition } from './ha-run.ts';
 
 test.serial('hosts - HA etcd - kill -9 the API server serving a writer: writes go on within the failover time, the history checks', async (t) => {
   const c = await haCluster(t, 'etcd');
@@ -41,21 +41,7 @@ test.serial('hosts - HA etcd - kill -9 a nats-server: writes go on within the fa
 
 test.serial('hosts - HA etcd - partition the etcd leader host, then heal: the others write within the failover time, the history checks', async (t) => {
   const c = await haCluster(t, 'etcd');
-  let victim = -1;
-  await expectFailover(t, c, 'partition of the etcd leader host', {
-    async fault() {
-      victim = await c.etcdLeader();
-      const on = await Promise.all(c.cp.map((_, i) => c.apiServersOn(i)));
-      t.log(`cutting ${c.cp[victim].name} off (etcd leader); API servers by nats-server: ${on.map((x, i) => `${c.cp[i].name}: ${x.map((k) => c.cp[k].name).join(' ') || '-'}`).join(', ')}`);
-      c.cp[victim].linkDown();
-    },
-    get cutOff() {
-      return [victim];
-    },
-    async heal() {
-      c.cp[victim].linkUp();
-    },
-  });
+  await expectFailover(t, c, 'partition of the etcd leader host', partition(t, c, 'etcd leader', () => c.etcdLeader()));
 });
 
 test.serial('hosts - HA etcd - restart of everything: the data survives, writes go on, the history checks', async (t) => {

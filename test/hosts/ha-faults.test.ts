@@ -4,7 +4,7 @@
 // order, every watcher sees every revision once, reads and writes linearizable).
 import test from 'ava';
 import { haCluster } from './ha-cluster.ts';
-import { expectFailover } from './ha-run.ts';
+import { expectFailover, partition } from './ha-run.ts';
 
 test.serial('hosts - HA jetstream - kill -9 the API server serving a writer: writes go on within the failover time, the history checks', async (t) => {
   const c = await haCluster(t, 'jetstream');
@@ -35,21 +35,7 @@ for (const which of ['leader', 'follower'] as const) {
 
 test.serial('hosts - HA jetstream - partition the stream leader host, then heal: the others write within the failover time, the history checks', async (t) => {
   const c = await haCluster(t, 'jetstream');
-  let victim = -1;
-  await expectFailover(t, c, 'partition of the stream leader host', {
-    async fault() {
-      victim = await c.streamLeader();
-      const on = await Promise.all(c.cp.map((_, i) => c.apiServersOn(i)));
-      t.log(`cutting ${c.cp[victim].name} off (stream leader); API servers by nats-server: ${on.map((x, i) => `${c.cp[i].name}: ${x.map((k) => c.cp[k].name).join(' ') || '-'}`).join(', ')}`);
-      c.cp[victim].linkDown();
-    },
-    get cutOff() {
-      return [victim];
-    },
-    async heal() {
-      c.cp[victim].linkUp();
-    },
-  });
+  await expectFailover(t, c, 'partition of the stream leader host', partition(t, c, 'stream leader', () => c.streamLeader()));
 });
 
 test.serial('hosts - HA jetstream - restart of everything: the data survives, writes go on, the history checks', async (t) => {

@@ -110,6 +110,35 @@ export async function faultRun(c: HaCluster, o: FaultOptions): Promise<FaultResu
  */
 export const FAILOVER_MS = 10_000;
 
+/**
+ * Pulls the cable of the control-plane host `victim()` picks (a leader), then plugs it back in at
+ * the heal; its writer is cut off meanwhile. Logs who was connected where and when the other
+ * nats-servers dropped their routes to it (its API server must stop getting requests).
+ */
+export function partition(t: ExecutionContext, c: HaCluster, what: string, victim: () => Promise<number>): FaultOptions {
+  let v = -1;
+  let routesGone: Promise<number | Error> | undefined;
+  return {
+    async fault() {
+      v = await victim();
+      const on = await Promise.all(c.cp.map((_, i) => c.apiServersOn(i)));
+      t.log(`cutting ${c.cp[v].name} off (${what}); API servers by nats-server: ${on.map((x, i) => `${c.cp[i].name}: ${x.map((k) => c.cp[k].name).join(' ') || '-'}`).join(', ')}`);
+      const at = Date.now();
+      c.cp[v].linkDown();
+      routesGone = c.routesGone(v, at).catch((err: Error) => err);
+    },
+    get cutOff() {
+      return [v];
+    },
+    async heal() {
+      const gone = await routesGone;
+      if (typeof gone === 'number') t.log(`the other nats-servers dropped their routes to ${c.cp[v].name} ${gone} ms after the cut`);
+      else t.fail(`the routes to the cut host: ${gone?.message}`);
+      c.cp[v].linkUp();
+    },
+  };
+}
+
 /** Runs one fault on a fresh jetstream layout and asserts recovery and the history. */
 export async function expectFailover(t: ExecutionContext, c: HaCluster, what: string, o: FaultOptions, withinMs = FAILOVER_MS) {
   const r = await faultRun(c, o);

@@ -31,6 +31,8 @@ export interface TestHost {
   /** Pulls its cable (the bridge side of its veth goes down): nothing in or out. */
   linkDown(): void;
   linkUp(): void;
+  /** Sets a kernel setting of this host's network namespace (`net.*`: e.g. net.ipv4.tcp_retries2). */
+  sysctl(key: string, value: string | number): void;
   /** Kills every process on this host (default SIGKILL: the machine dies, its containers too) and waits until they are gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -106,6 +108,7 @@ export async function hosts(t: ExecutionContext, n: number): Promise<Hosts> {
       },
       linkDown: () => void ip('link', 'set', h.veth, 'down'),
       linkUp: () => void ip('link', 'set', h.veth, 'up'),
+      sysctl: (key, value) => void ip('netns', 'exec', h.ns, 'sysctl', '-qw', `${key}=${value}`),
       async kill(signal = 'SIGKILL') {
         await Promise.all(procs.map((p) => p.kill(signal)));
         if (signal !== 'SIGKILL') return;
