@@ -68,6 +68,25 @@ const STREAM_NOT_FOUND = 10059;
 /** The feed's consumers are created with this API timeout: one JetStream cannot place (its meta leader lost) is tried again. */
 const FEED_API_TIMEOUT_MS = 1000;
 
+/** Setting the stream up is tried again this long after timeouts and "temporarily unavailable" answers. */
+const SETUP_GIVE_UP_MS = 30_000;
+/** JetStream's "JetStream system temporarily unavailable" (no meta leader yet). */
+const TEMPORARILY_UNAVAILABLE = 10008;
+
+const notReadyYet = (err: unknown) => RETRIED.has((err as Error).name) || (err instanceof JetStreamApiError && err.code === TEMPORARILY_UNAVAILABLE);
+
+/** Runs a JetStream API call again, after a pause, while it times out or JetStream is not ready yet. */
+async function untilReady<T>(call: () => Promise<T>, giveUpAt: number, retried = notReadyYet): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!retried(err) || Date.now() + PUBLISH_PAUSE_MS > giveUpAt) throw err;
+      await new Promise((r) => setTimeout(r, PUBLISH_PAUSE_MS));
+    }
+  }
+}
+
 /** Returns true when an append failed because the subject's (or stream's) last sequence was not the expected one. */
 export const isWrongLastSequence = (err: unknown) =>
   err instanceof JetStreamApiError && (err.code === WRONG_LAST_SEQUENCE || err.code === WRONG_LAST_SEQUENCE_UNKNOWN);
@@ -108,13 +127,20 @@ export class JetStreamLog {
     }
     try {
       let jsm: JetStreamManager;
+      // Several API servers starting at once on a new cluster: JetStream's first meta leader election,
+      // then the stream's placement and election, may outlast one API timeout; tried again until
+      // SETUP_GIVE_UP_MS (a server without JetStream answers at once and is not waited for).
+      const giveUpAt = Date.now() + SETUP_GIVE_UP_MS;
       try {
-        jsm = await jetstreamManager(nc);
+        jsm = await untilReady(() => jetstreamManager(nc), giveUpAt, (err) => (err as Error).name === 'TimeoutError');
       } catch (err) {
         throw new JetStreamLogError('no-jetstream', (err as Error).message, nc.getServer());
       }
-      await ensureStream(jsm, opts.stream, `${opts.prefix}.>`, opts.replicas);
-      const meta = await new Kvm(nc).create(`${opts.stream}_META`, { replicas: opts.replicas, history: 1 });
+      await untilReady(() => ensureStream(jsm, opts.stream, `${opts.prefix}.>`, opts.replicas), giveUpAt);
+      const meta = await untilReady(() => new Kvm(nc).create(`${opts.stream}_META`, { replicas: opts.replicas, history: 1 }), giveUpAt);
+      // Both answer once their leaders are elected: reads and the feed's consumer need them.
+      await untilReady(() => jsm.streams.info(opts.stream), giveUpAt);
+      await untilReady(() => meta.get('compacted'), giveUpAt);
       return new JetStreamLog(nc, !opts.nc, jetstream(nc), jsm, meta, opts.stream, opts.prefix);
     } catch (err) {
       if (!opts.nc) await nc.close().catch(() => undefined);
