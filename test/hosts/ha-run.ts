@@ -13,8 +13,8 @@ import { caughtUp, newHistory, SELECTOR, startClients } from './ha-workload.ts';
 export const WRITE_TIMEOUT_MS = 2000;
 
 export interface FaultOptions {
-  /** Does the fault; resolves once it is done (the clock starts before it). */
-  fault(): Promise<void>;
+  /** Does the fault; resolves once it is done, with the instant it hit when that is not when it was called (the clock starts then). */
+  fault(): Promise<number | void>;
   /** Undoes it (a partition healed) once the other writers have written again. */
   heal?(): Promise<void>;
   /** Writers (by nats-server index) not expected to write until the heal (on the cut host). */
@@ -58,8 +58,8 @@ export async function faultRun(c: HaCluster, o: FaultOptions): Promise<FaultResu
   try {
     await cl.more(30);
     phase('30 writes');
-    const at = Date.now();
-    await o.fault();
+    const called = Date.now();
+    const at = (await o.fault()) ?? called;
     const cutOff = new Set((o.cutOff ?? []).map((i) => `w${i + 1}`));
     const rec = await cl.recoveredAfter(at, o.recoverWithinMs ?? 30_000, (who) => !cutOff.has(who));
     phase('fault and recovery');
@@ -98,7 +98,7 @@ export async function faultRun(c: HaCluster, o: FaultOptions): Promise<FaultResu
     await cl.stopWriters();
     cl.stopWatchers();
     // Beside the processes' logs (the harness keeps them when the test fails).
-    writeFileSync(join(c.hosts.logDir, 'history.json'), JSON.stringify({ ops: h.ops, watchers: [...h.watchers.values()] }, null, 1));
+    writeFileSync(join(c.hosts.logDir, 'history.json'), JSON.stringify(h.toJSON(), null, 1));
   }
 }
 
@@ -126,6 +126,7 @@ export function partition(t: ExecutionContext, c: HaCluster, what: string, victi
       const at = Date.now();
       c.cp[v].linkDown();
       routesGone = c.routesGone(v, at).catch((err: Error) => err);
+      return at;
     },
     get cutOff() {
       return [v];
