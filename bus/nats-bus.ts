@@ -39,11 +39,13 @@ export { Kvm } from '@nats-io/kv';
 export type { KV } from '@nats-io/kv';
 
 /**
- * How every kubus connection notices a server that went silent (a cut cable sends no RST): a PING
- * every 2 s, stale after 2 unanswered, so within 4-6 s instead of nats.js's default 2 min x 2.
- * Connections made with connectNats (the store's) should spread it in too.
+ * How every kubus connection notices a server that went silent (a cut cable sends no RST) and gets
+ * past it: a PING every 2 s, stale after 2 unanswered (4-6 s instead of nats.js's default 2 min x 2),
+ * and 2 s per dial — after a disconnect nats.js dials the lost server first again, and a dial to a cut
+ * host hangs for the whole timeout (measured: the bus back 5 s later, the store's connection 20 s).
+ * Connections made with connectNats (the store's) spread it in too.
  */
-export const LIVENESS = { pingInterval: 2000, maxPingOut: 2 } as const;
+export const LIVENESS = { pingInterval: 2000, maxPingOut: 2, timeout: 2000 } as const;
 
 export interface NatsBusOptions {
   /** One URL, several (a NATS cluster; the client fails over), or a comma-separated list. */
@@ -51,7 +53,7 @@ export interface NatsBusOptions {
   name: string;
   log?: Logger;
   rng?: Rng;
-  /** Give up the first connection attempt after this long (default 5 s). */
+  /** Give up a connection attempt (the first, and each dial when reconnecting) after this long (default LIVENESS.timeout, 2 s). */
   connectTimeoutMs?: number;
 }
 
@@ -109,8 +111,8 @@ export class NatsBus implements Bus {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
         reconnectJitter: 100,
-        timeout: opts.connectTimeoutMs ?? 5000,
         ...LIVENESS,
+        timeout: opts.connectTimeoutMs ?? LIVENESS.timeout,
         // No Error object per request for async stack traces: it costs ~8% of CPU under load.
         noAsyncTraces: true,
       });
