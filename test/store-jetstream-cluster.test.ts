@@ -1,26 +1,13 @@
 // The jetstream store on a new 3-server NATS cluster, as the HA layout starts it: three API servers
 // opening the R3 stream at the same moment, before JetStream has a meta leader, all get a store.
 import test from 'ava';
-import { join } from 'node:path';
 import { JetStreamStore } from '../actors/apiserver/store/jetstream-store.ts';
-import { startNatsServer } from '../runtime/nats-server.ts';
-import { freshStream, tempDir } from './fixtures/store-helpers.ts';
-import { freePort } from './helpers/containerd-node.ts';
+import { freshStream } from './fixtures/store-helpers.ts';
+import { jetstreamCluster } from './helpers/jetstream-cluster.ts';
 
 test('store jetstream cluster - three stores opening one new R3 stream at once on a cluster just started all open, and share writes', async (t) => {
   t.timeout(120_000);
-  const root = await tempDir(t, 'kubus-js-r3-');
-  const routes = [await freePort(), await freePort(), await freePort()];
-  const servers = await Promise.all(
-    routes.map(async (port, i) => {
-      const s = await startNatsServer({
-        cluster: { name: 'kubus-r3', port, routes: routes.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`) },
-        config: [`server_name: n${i}`, `jetstream { store_dir: ${JSON.stringify(join(root, `n${i}`))} }`],
-      });
-      t.teardown(() => s.stop('SIGKILL'));
-      return s;
-    }),
-  );
+  const servers = await jetstreamCluster(t, 'kubus-r3');
   const stream = freshStream();
   const warnings: string[] = [];
   // No waiting for an elected JetStream first: opening is what has to wait (it did time out before).

@@ -4,22 +4,19 @@
 // (several API servers): test/store-jetstream-writers.test.ts.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { JetStreamStore } from '../actors/apiserver/store/jetstream-store.ts';
 import { StoreSpecError, StoreUnavailableError } from '../actors/apiserver/store/errors.ts';
 import type { TxnResult } from '../actors/apiserver/store/store.ts';
 import { openStore, parseStoreSpec } from '../actors/apiserver/store/open.ts';
-import { startNatsServer } from '../runtime/nats-server.ts';
 import { startControlPlane } from '../runtime/control-plane.ts';
 import { silentLogger } from '../bus/types.ts';
 import { collect, freshStream, jetstreamUrl, stopJetStreamServer } from './fixtures/store-helpers.ts';
 import { natsServer } from './helpers/nats.ts';
 import { seededRng } from '../bus/random.ts';
 import { freePort } from './helpers/containerd-node.ts';
+import { jetstreamCluster } from './helpers/jetstream-cluster.ts';
 
 test.after.always(stopJetStreamServer);
 
@@ -196,18 +193,7 @@ test('jetstream store - an existing stream that would drop history is refused, n
 
 test('jetstream store - R3 on a 3-server cluster keeps serving writes when one server dies, and the data is on the others', async (t) => {
   t.timeout(120_000); // JetStream elections: the cluster's, then the stream's after a server dies
-  const root = await mkdtemp(join(tmpdir(), 'kubus-js3-'));
-  t.teardown(() => rm(root, { recursive: true, force: true }));
-  const routes = [await freePort(), await freePort(), await freePort()];
-  const servers = [];
-  for (let i = 0; i < 3; i++) {
-    const s = await startNatsServer({
-      cluster: { name: 'kubus-js', port: routes[i], routes: routes.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`) },
-      config: [`server_name: n${i}`, `jetstream { store_dir: ${JSON.stringify(join(root, `n${i}`))} }`],
-    });
-    t.teardown(() => s.stop('SIGKILL'));
-    servers.push(s);
-  }
+  const servers = await jetstreamCluster(t, 'kubus-js');
   const urls = servers.map((s) => s.url).join(',');
   const stream = freshStream();
   const store = await openWhenElected(t, urls, stream);
