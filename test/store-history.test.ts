@@ -13,9 +13,7 @@ import { waitFor } from './helpers/wait.ts';
 import { ETCD_INSTALL_HINT, hasEtcd, startEtcd } from './helpers/etcd.ts';
 import { freshStream, jetstreamUrl, stopJetStreamServer, tempDir } from './fixtures/store-helpers.ts';
 import { startApi } from './helpers/api.ts';
-import { freePort } from './helpers/containerd-node.ts';
-import { startNatsServer } from '../runtime/nats-server.ts';
-import { join } from 'node:path';
+import { jetstreamCluster } from './helpers/jetstream-cluster.ts';
 import type { ApiClient } from '../bus/client.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { isStatus, unlessNotFound } from '../api/status.ts';
@@ -205,17 +203,7 @@ test('store history - three JetStreamStores on one stream of a real nats-server 
 // no longer relies on it: each write is a proposal every replica decides alike in stream order.
 test('store history - three JetStreamStores on an R3 stream of a 3-server NATS cluster, one per server', async (t) => {
   t.timeout(180_000); // JetStream elections
-  const root = await tempDir(t, 'kubus-h3-r3-');
-  const routes = [await freePort(), await freePort(), await freePort()];
-  const servers = [];
-  for (let i = 0; i < 3; i++) {
-    const s = await startNatsServer({
-      cluster: { name: 'kubus-h3', port: routes[i], routes: routes.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`) },
-      config: [`server_name: n${i}`, `jetstream { store_dir: ${JSON.stringify(join(root, `n${i}`))} }`],
-    });
-    t.teardown(() => s.stop('SIGKILL'));
-    servers.push(s);
-  }
+  const servers = await jetstreamCluster(t, 'kubus-h3');
   const stream = freshStream();
   const stores: Store[] = [];
   for (const s of servers) {
