@@ -24,13 +24,11 @@ export interface JetStreamLogOptions {
   replicas: number;
 }
 
-/** What `append` asks the server to check and record. */
+/** What `append` records with a message, and until when it retries. */
 export interface AppendOptions {
   headers: Record<string, string>;
   /** Makes a retry after a lost ack a duplicate the server answers with the first ack. */
   msgID: string;
-  /** The subject's last sequence must be this (0: the subject has no message); undefined: no check. */
-  lastSubjectSequence?: number;
   /** Retries after timeouts and no responders (a stream leader election) stop at this time (epoch ms). */
   giveUpAt: number;
 }
@@ -87,8 +85,8 @@ async function untilReady<T>(call: () => Promise<T>, giveUpAt: number, retried =
   }
 }
 
-/** Returns true when an append failed because the subject's (or stream's) last sequence was not the expected one. */
-export const isWrongLastSequence = (err: unknown) =>
+/** Returns true when a compare-and-set failed because the last sequence was not the expected one. */
+const isWrongLastSequence = (err: unknown) =>
   err instanceof JetStreamApiError && (err.code === WRONG_LAST_SEQUENCE || err.code === WRONG_LAST_SEQUENCE_UNKNOWN);
 /** Returns true when JetStream's API refused a request (as opposed to a transport failure). */
 export const isJetStreamApiError = (err: unknown) => err instanceof JetStreamApiError;
@@ -149,22 +147,14 @@ export class JetStreamLog {
     }
   }
 
-  /** Publishes one message if the server's checks hold; resolves to its sequence once stored. */
+  /** Publishes one message (deduplicated by its message ID); resolves to its sequence once stored. */
   async append(subject: string, data: Uint8Array, o: AppendOptions): Promise<number> {
     const h = natsHeaders();
     for (const [name, value] of Object.entries(o.headers)) h.set(name, value);
     // Retried at a steady pace (the client's own retries back off to 5 s between tries, which would add
     // seconds to a stream leader election); the message ID makes a retry of a stored write its first ack.
-    for (;;) {
-      try {
-        const expect = o.lastSubjectSequence === undefined ? undefined : { lastSubjectSequence: o.lastSubjectSequence };
-        const ack = await this.js.publish(subject, data, { headers: h, msgID: o.msgID, timeout: PUBLISH_TIMEOUT_MS, expect });
-        return ack.seq;
-      } catch (err) {
-        if (!RETRIED.has((err as Error).name) || Date.now() + PUBLISH_PAUSE_MS > o.giveUpAt) throw err;
-        await new Promise((resolve) => setTimeout(resolve, PUBLISH_PAUSE_MS));
-      }
-    }
+    const ack = await untilReady(() => this.js.publish(subject, data, { headers: h, msgID: o.msgID, timeout: PUBLISH_TIMEOUT_MS }), o.giveUpAt, (err) => RETRIED.has((err as Error).name));
+    return ack.seq;
   }
 
   /** Returns the sequence of the subject's last message as the stream's leader has it (0: none). */
