@@ -40,7 +40,7 @@ export const PING = ['ping_interval: "1s"', 'ping_max: 2'];
  * Retransmissions before a host's TCP gives up on a peer that acknowledges nothing (the kernel's
  * default, 15, waits ~15 min): 2 ends such a connection after ~4 s. nats-server 2.9.10 (Debian's)
  * sends its PINGs on a route or client connection only after ping_interval without traffic on it
- * (nats-io/nats-server#4014, fixed in 2.9.16), so as long as it keeps sending to a cut host — Raft
+ * (nats-io/nats-server#4014, fixed upstream by #4016), so as long as it keeps sending to a cut host — Raft
  * heartbeats, requests for a queue group member there — it never declares it stale; measured: the
  * routes to a cut host still up 24 s later with a JetStream stream written to (test/hosts/ha-routes.test.ts).
  * Data that stays unacknowledged ends the connection here instead.
