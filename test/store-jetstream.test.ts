@@ -17,6 +17,7 @@ import { natsServer } from './helpers/nats.ts';
 import { seededRng } from '../bus/random.ts';
 import { freePort } from './helpers/containerd-node.ts';
 import { jetstreamCluster } from './helpers/jetstream-cluster.ts';
+import { waitFor } from './helpers/wait.ts';
 
 test.after.always(stopJetStreamServer);
 
@@ -169,17 +170,9 @@ test('jetstream store - unreachable NATS, or NATS without JetStream, is one line
 
 /** Opens an R3 store, retrying while the cluster has no JetStream leader or peers yet (up to 60 s); closed at teardown. */
 async function openWhenElected(t: ExecutionContext, servers: string, stream: string): Promise<JetStreamStore> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const store = await JetStreamStore.open({ servers, stream, replicas: 3 });
-      t.teardown(() => store.close());
-      return store;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200)); // retry pacing, not synchronisation
-    }
-  }
+  const store = await waitFor(() => JetStreamStore.open({ servers, stream, replicas: 3 }), 'an elected R3 stream', 60_000, 200);
+  t.teardown(() => store.close());
+  return store;
 }
 
 test('jetstream store - an existing stream that would drop history is refused, naming what is wrong', async (t) => {
