@@ -1,6 +1,6 @@
 // `kubus control-plane --store etcd:URL` in a real process on a real etcd: kubectl's objects are in
 // etcd under upstream's key layout (resourceVersion = etcd's mod_revision), and survive a restart.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,8 @@ const kubectl = (home: string, args: string[]) =>
     ),
   );
 
-etcdTest('etcd store e2e - kubectl objects land in etcd as /registry/<resource>/<namespace>/<name> JSON and survive a control-plane restart', async (t) => {
+/** Starts an etcd, a nats-server and a KUBUS_HOME for this test; `controlPlane()` starts a control plane (apiserver, gateway) on them. */
+async function onEtcd(t: ExecutionContext) {
   const etcd = await startEtcd(t);
   const nats = await natsServer(t);
   const home = mkdtempSync(join(tmpdir(), 'kubus-etcd-e2e-'));
@@ -32,6 +33,11 @@ etcdTest('etcd store e2e - kubectl objects land in etcd as /registry/<resource>/
       ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--http-address', '127.0.0.1:0', '--store', `etcd:${etcd.endpoints[0]}`, '--log-level', 'warn'],
       { KUBUS_HOME: home },
     );
+  return { etcd, home, controlPlane };
+}
+
+etcdTest('etcd store e2e - kubectl objects land in etcd as /registry/<resource>/<namespace>/<name> JSON and survive a control-plane restart', async (t) => {
+  const { etcd, home, controlPlane } = await onEtcd(t);
   const cp = controlPlane();
   const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/, 30_000);
   const created = await kubectl(home, ['--server', url, 'create', 'configmap', 'settings', '--from-literal=mode=etcd']);
@@ -61,16 +67,7 @@ etcdTest('etcd store e2e - kubectl objects land in etcd as /registry/<resource>/
 
 etcdTest('etcd store e2e - two control planes on one etcd serve at once: a write through one is read through the other, and the survivor serves on after a kill -9; a foreign value hides nothing', async (t) => {
   t.timeout(180_000);
-  const etcd = await startEtcd(t);
-  const nats = await natsServer(t);
-  const home = mkdtempSync(join(tmpdir(), 'kubus-etcd-e2e-'));
-  t.teardown(() => rmSync(home, { recursive: true, force: true }));
-  const controlPlane = () =>
-    startKubus(
-      t,
-      ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--http-address', '127.0.0.1:0', '--store', `etcd:${etcd.endpoints[0]}`, '--log-level', 'warn'],
-      { KUBUS_HOME: home },
-    );
+  const { etcd, home, controlPlane } = await onEtcd(t);
   const a = controlPlane();
   const [, urlA] = await a.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/, 30_000);
   const b = controlPlane();
