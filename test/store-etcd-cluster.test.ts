@@ -69,14 +69,17 @@ function checkWatchers(t: ExecutionContext, watched: StoreEvent[][], acked: numb
   });
 }
 
-etcdTest('etcd cluster - three stores writing CAS increments at once converge, conflicts decided right, every watcher sees every write once in order', async (t) => {
+/** A 3-member etcd with a store on it per member, each watched from the latest revision; `acked` and `okPerKey` are for the test's writes. */
+async function threeWriting(t: ExecutionContext) {
   const etcd = await startEtcd(t, 3);
   const warnings: string[] = [];
   const ss = await stores(t, etcd, 3, warnings);
-  const from = Math.max(...ss.map((s) => s.revision));
-  const watched = watchAll(ss, from);
-  const acked: number[] = [];
-  const okPerKey = new Map<string, number>();
+  const watched = watchAll(ss, Math.max(...ss.map((s) => s.revision)));
+  return { etcd, warnings, ss, watched, acked: [] as number[], okPerKey: new Map<string, number>() };
+}
+
+etcdTest('etcd cluster - three stores writing CAS increments at once converge, conflicts decided right, every watcher sees every write once in order', async (t) => {
+  const { etcd, warnings, ss, watched, acked, okPerKey } = await threeWriting(t);
   // Four writers per store, 15 increments each, over 5 keys: most rounds conflict with another store.
   await Promise.all(
     ss.flatMap((s, i) =>
@@ -146,13 +149,7 @@ function leaderIndex(etcd: EtcdCluster): number {
 
 etcdTest('etcd cluster - killing the etcd leader while three stores write: writes succeed again, nothing acknowledged is lost', async (t) => {
   t.timeout(120_000);
-  const etcd = await startEtcd(t, 3);
-  const warnings: string[] = [];
-  const ss = await stores(t, etcd, 3, warnings);
-  const from = Math.max(...ss.map((s) => s.revision));
-  const watched = watchAll(ss, from);
-  const acked: number[] = [];
-  const okPerKey = new Map<string, number>();
+  const { etcd, warnings, ss, watched, acked, okPerKey } = await threeWriting(t);
   const failedPerKey = new Map<string, number>();
   let killedAt = 0;
   const firstAfterKill = [Infinity, Infinity, Infinity];
