@@ -18,6 +18,8 @@ export interface ServiceLike {
 
 /** A reservation as stored. */
 export interface Reservation {
+  apiVersion: string;
+  kind: string;
   metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
   spec: { parentRef: { group: string; resource: string; namespace?: string; name: string } };
 }
@@ -48,7 +50,7 @@ export function ipReservation(ip: string, svc: ServiceLike, now: string): Reserv
       labels: { 'ipaddress.kubernetes.io/ip-family': 'IPv4', 'ipaddress.kubernetes.io/managed-by': 'ipallocator.k8s.io', [SERVICE_UID_LABEL]: svc.metadata.uid ?? '' },
     },
     spec: { parentRef: parentRef(svc) },
-  } as Reservation;
+  };
 }
 
 /** Returns the same shape for a node port (kubus's own kind: upstream has no object per port). */
@@ -58,7 +60,7 @@ export function portReservation(port: number, svc: ServiceLike, now: string): Re
     kind: 'ServiceNodePort',
     metadata: { name: String(port), creationTimestamp: now, labels: { [SERVICE_UID_LABEL]: svc.metadata.uid ?? '' } },
     spec: { parentRef: parentRef(svc) },
-  } as Reservation;
+  };
 }
 
 /** Returns the reservation a stored Service should have under `key` (repair). */
