@@ -14,7 +14,7 @@ import { REGISTRY_PREFIX, resourceOfKey, resourcePrefix } from './keys.ts';
 import { tooLargeResourceVersion } from './list-revision.ts';
 import { fromKV } from './objects.ts';
 import { CompactedError, type Store, type StoreEvent } from './store/store.ts';
-import { heartbeatWatches, sendBookmarks } from './watch-liveness.ts';
+import { heartbeatWatches, sendBookmarks, type WatchesByConn } from './watch-liveness.ts';
 import { WatchSender, type ServerWatch } from './watch-sender.ts';
 
 export interface HubOptions {
@@ -46,7 +46,7 @@ export class WatchHub {
   /** The last store revision dispatched to watches (everything at or below it is durable). */
   position: number;
   private readonly byResource = new Map<string, ResourceWatches>();
-  private readonly byConn = new Map<string, Map<string, ServerWatch>>();
+  private readonly byConn: WatchesByConn = new Map();
   private readonly waiting: Array<{ until: number; run: () => void; fail: () => void; closed?: () => void; timer: unknown }> = [];
   /** Keys of pods per spec.nodeName ('' = unscheduled), so node-filtered lists and watches skip other nodes. */
   readonly podsByNode = new Map<string, Set<string>>();
