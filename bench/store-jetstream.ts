@@ -3,13 +3,10 @@
 // client (the floor JetStream itself sets), two stores writing one stream (two API servers), opening (rebuilding from the stream) and ranging a big
 // keyspace, and a watch fan-out to 100 watchers. Each run uses a stream of its own, deleted after.
 // Without --nats a nats-server with JetStream is started on a free port with a temp store dir.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { JetStreamStore } from '../actors/apiserver/store/jetstream-store.ts';
-import { startNatsServer } from '../runtime/nats-server.ts';
+import { natsWithJetStream } from './bench-servers.ts';
 import { pool } from './pool.ts';
 import { median } from './report.ts';
 import type { Figure } from './report.ts';
@@ -169,7 +166,7 @@ async function watchFanout(o: JetStreamBenchOptions & { servers: string }, watch
 
 /** Returns the jetstream backend's figures (medians of RUNS runs). */
 export async function jetstreamFigures(opts: JetStreamBenchOptions): Promise<Figure[]> {
-  const own = opts.servers ? undefined : await ownServer();
+  const own = opts.servers ? undefined : await natsWithJetStream();
   const o = { ...opts, servers: opts.servers ?? own!.url };
   const log = opts.log;
   try {
@@ -214,17 +211,4 @@ export async function jetstreamFigures(opts: JetStreamBenchOptions): Promise<Fig
   } finally {
     await own?.stop();
   }
-}
-
-/** A nats-server with JetStream on a free loopback port; stop() also deletes its store dir. */
-async function ownServer() {
-  const dir = await mkdtemp(join(tmpdir(), 'kubus-bench-js-'));
-  const server = await startNatsServer({ config: [`jetstream { store_dir: ${JSON.stringify(dir)} }`] });
-  return {
-    url: server.url,
-    async stop() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
