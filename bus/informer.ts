@@ -9,7 +9,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts'
 import { realClock, type Clock } from './clock.ts';
 import type { ApiClient } from './client.ts';
 import { silentLogger, type Logger } from './types.ts';
-import type { ClientWatch, WatchEndReason } from './watch-client.ts';
+import { watchManager, type ClientWatch, type WatchEndReason } from './watch-client.ts';
 
 export interface InformerHandlers<T> {
   add?(obj: T): void;
@@ -46,6 +46,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private stopped = false;
   private failures = 0;
   private timer: unknown;
+  /** Cancels the current retry's wait for an API server start. */
+  private unlisten: (() => void) | undefined;
   private readonly clock: Clock;
   private readonly log: Logger;
   private syncWaiters: Array<() => void> = [];
@@ -109,7 +111,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   stop(): void {
     this.stopped = true;
-    this.clock.clearTimeout(this.timer);
+    this.cancelRetry();
     this.watch?.stop();
     this.watch = undefined;
   }
@@ -118,7 +120,20 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.failures++;
     const delay = backoffDelay(this.failures, this.opts.backoff ?? DEFAULT_BACKOFF);
     this.log.warn({ err: (err as Error)?.message ?? err, retryInMs: delay }, 'list/watch failed; retrying');
-    this.timer = this.clock.setTimeout(what, delay);
+    // An API server that (re)starts says so: the retry then runs at once, not after the rest of its backoff.
+    const again = () => {
+      this.cancelRetry();
+      what();
+    };
+    this.unlisten = watchManager(this.client.bus, this.clock).whenServerStarts(again);
+    this.timer = this.clock.setTimeout(again, delay);
+  }
+
+  /** Drops a scheduled retry (its timer and its wait for an API server start). */
+  private cancelRetry(): void {
+    this.clock.clearTimeout(this.timer);
+    this.unlisten?.();
+    this.unlisten = undefined;
   }
 
   private async relist(): Promise<void> {

@@ -41,6 +41,7 @@ interface Watch {
 class WatchManager {
   readonly conn: string;
   private readonly watches = new Map<string, Watch>();
+  private readonly startListeners = new Set<() => void>();
   private readonly subs: Subscription[];
   private nextId = 0;
   private silenceTimer: unknown;
@@ -147,6 +148,13 @@ class WatchManager {
       if (started?.shared && w.server !== started.server) continue;
       runHandling({ span: parseTraceparent(msg.headers[TRACEPARENT]), actor: w.actor }, () => this.end(w, 'reconnect', undefined, false));
     }
+    for (const fn of [...this.startListeners]) fn();
+  }
+
+  /** Calls `fn` when an API server (a run of one) announces it serves, e.g. so a caller backing off retries at once; returns the cancel. */
+  whenServerStarts(fn: () => void): () => void {
+    this.startListeners.add(fn);
+    return () => this.startListeners.delete(fn);
   }
 
   /**
