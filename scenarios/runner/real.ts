@@ -187,6 +187,8 @@ export class RealDriver implements Driver {
   async stopNode(name: string, graceful: boolean): Promise<void> {
     const m = this.member(name);
     await m.proc.stop(graceful ? 'SIGTERM' : 'SIGKILL');
+    m.relay.disconnect();
+    await this.bus?.flush();
     delete (m as Member).proc;
   }
 

@@ -118,6 +118,16 @@ export class Relay {
   /** Cuts the process off: closes its connections and refuses new ones until heal(). */
   cut(): void {
     this.isCut = true;
+    this.disconnect();
+  }
+
+  /**
+   * Closes the process's connections now (new ones are still let through): after the process died,
+   * so nats-server drops its subscriptions before the runner's next request, rather than once the
+   * relay gets round to the closed sockets (a request could still go to the dead API server's queue
+   * subscription and wait out its timeout).
+   */
+  disconnect(): void {
     for (const [c, u] of this.pairs) {
       c.destroy();
       u.destroy();
