@@ -243,7 +243,7 @@ test('cri - limits become cgroup settings: a container over its memory limit is 
   const hog = await run(rt, sb, { ...busybox('hog', 'tail /dev/zero'), resources });
   await waitFor(async () => (await rt.containerStatus(hog))?.state === 'exited', 'the hog killed', 30_000, 100);
   // containerd may handle the task's exit before its OOM event: until then it words the reason "Error".
-  await waitFor(async () => (await rt.containerStatus(hog))?.reason === 'OOMKilled', 'the reason OOMKilled', 5_000, 100).catch(() => undefined);
+  await waitFor(async () => (await rt.containerStatus(hog))?.reason === 'OOMKilled', 'the reason OOMKilled', 20_000, 100).catch(() => undefined);
   t.like(await rt.containerStatus(hog), { exitCode: 137, reason: 'OOMKilled' });
 });
 
