@@ -113,6 +113,14 @@ test('apiserver replicas - unconditional updates, patches, deletes and binds suc
   t.deepEqual(log.entries.filter((e) => e.level === 'error'), []);
 });
 
+test('apiserver replicas - concurrent unconditional updates of one object on every replica all succeed: a lost race is tried again though the cache already holds the winner', async (t) => {
+  const { client } = await cluster(t, 0);
+  await client.create('configmaps', cm('race'));
+  // Every replica reads the same version; all but one lose the compare-and-set, and their caches have the winner by the time they answer.
+  const results = await Promise.allSettled([...Array(4).keys()].map((j) => client.update('configmaps', cm('race', { w: String(j) }))));
+  t.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message), []);
+});
+
 test('apiserver replicas - three replicas bootstrapping at once leave one of each built-in object and log no error', async (t) => {
   const log = recordingLogger();
   const { client } = await cluster(t, 50, log);

@@ -44,13 +44,15 @@ const staleAnswer = (err: unknown) => err instanceof StatusError && (err.code ==
 export async function guaranteed<T>(ctx: ServerContext, write: () => T | Promise<T>): Promise<T> {
   if (!ctx.store.sync) return write();
   for (let attempt = 1; ; attempt++) {
+    // Taken before the write: a compare-and-set that lost a race (409) answers once the cache holds
+    // the write that won, so "nothing new since the failure" would wrongly make that 409 stand.
+    const before = ctx.store.revision;
     try {
       return await write();
     } catch (err) {
       if (attempt >= WRITE_ATTEMPTS || !staleAnswer(err)) throw err;
-      const before = ctx.store.revision;
       await consistent(ctx);
-      // Nothing new arrived: the cache was current, so the answer stands.
+      // Nothing new arrived since the attempt read the cache: it was current, so the answer stands.
       if (ctx.store.revision === before) throw err;
     }
   }
