@@ -4,7 +4,7 @@ import type { JetStreamLog, LogFeed, LogMessage } from '../../../bus/jetstream-l
 import type { HandlingContext } from '../../../bus/trace.ts';
 import type { MemoryStore } from './memory-store.ts';
 import type { KeyValue } from './store.ts';
-import { applyEntry, entryOf, load } from './jetstream-recovery.ts';
+import { applyEntry, Duplicates, entryOf, load, MSG_ID } from './jetstream-recovery.ts';
 import type { Entry } from './jetstream-recovery.ts';
 
 /** Fresh consumers tried at one position before a skip counts as writes purged before this replica read them. */
@@ -15,6 +15,8 @@ const STALL_MS = 1000;
 const RELOAD_RETRY_MS = 500;
 /** Rejected proposals remembered for their writers (who read theirs right after the cache applied it). */
 const REJECTIONS_KEPT = 4096;
+/** Message IDs of the latest messages applied, by sequence, kept for their writers' check (REJECTIONS_KEPT of them). */
+const IDS_KEPT = REJECTIONS_KEPT;
 
 /**
  * Follows the stream into `mem` from sequence `applied + 1`: every message applied in stream order
@@ -32,6 +34,14 @@ export class StreamCache {
   readonly rejections = new Map<number, KeyValue | undefined>();
   /** Each key's first and last rejected proposal not purged yet, as far as this replica knows (compactionCuts). */
   readonly unpurgedRejections = new Map<string, { first: number; last: number }>();
+  /**
+   * The message ID of each of the latest messages the feed applied, by sequence: a writer whose ack
+   * names sequence S finds its own message ID here, unless the stream as this replica reads it numbers
+   * messages otherwise than the leader that acknowledged it (diverged).
+   */
+  readonly ids = new Map<number, string>();
+  /** How often a writer found another message than its own at its acknowledged sequence (reloads). */
+  divergences = 0;
   private stopped = false;
   /** Callers waiting for the cache to reach a sequence, ascending by it. */
   private waiting: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -51,6 +61,8 @@ export class StreamCache {
     /** The stream sequence up to which the cache has applied (or skipped) every message. */
     public applied: number,
     private readonly warn: (message: string, err?: unknown) => void,
+    /** The message IDs seen (as the load that built the cache saw them): a later copy of one changes nothing. */
+    public dups = new Duplicates(),
   ) {
     this.prefix = log.prefix;
   }
@@ -97,7 +109,12 @@ export class StreamCache {
         void this.reload(`sequences ${this.applied + 1}..${m.seq - 1} were compacted away before this API server read them`);
         return;
       }
-      const e = entryOf(m, this.prefix, this.warn);
+      const id = m.header(MSG_ID);
+      if (id) {
+        this.ids.set(m.seq, id);
+        if (this.ids.size > IDS_KEPT) this.ids.delete(this.ids.keys().next().value!);
+      }
+      const e = this.dups.seen(m) ? undefined : entryOf(m, this.prefix, this.warn);
       if (e) {
         const prev = this.mem.get(e.key);
         if (!applyEntry(this.mem, e, this.causes.get(e.key))) this.noteRejected(e, prev);
@@ -116,6 +133,18 @@ export class StreamCache {
     const r = this.unpurgedRejections.get(e.key);
     if (r) r.last = e.seq;
     else this.unpurgedRejections.set(e.key, { first: e.seq, last: e.seq });
+  }
+
+  /**
+   * Called by a writer whose acknowledged sequence holds another message here: this cache no longer
+   * numbers the stream as its leader does, so every decision it made since may differ from the other
+   * replicas'. It reloads from the stream rather than go on diverged (its watchers end as compacted).
+   */
+  diverged(seq: number, reason: string): Promise<void> {
+    this.divergences++;
+    this.warn(`the cache of stream ${this.log.stream} diverged from the stream's leader at sequence ${seq}: ${reason}`);
+    this.ids.clear();
+    return this.reload(`diverged at sequence ${seq}`);
   }
 
   /** Records that the cache holds every write up to `seq` and wakes who waited for it. */
@@ -137,7 +166,8 @@ export class StreamCache {
       this.feed = undefined;
       while (!this.stopped) {
         try {
-          const { mem, lastSeq, rejected } = await load(this.log, this.log.stream, this.prefix, this.warn);
+          const { mem, lastSeq, rejected, dups } = await load(this.log, this.log.stream, this.prefix, this.warn);
+          this.dups = dups;
           this.mem.reset(mem.range('').kvs, Math.max(mem.revision, this.mem.revision));
           for (const [e, prev] of rejected) this.noteRejected(e, prev);
           this.advance(Math.max(lastSeq, this.applied));

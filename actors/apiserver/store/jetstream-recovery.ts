@@ -15,6 +15,43 @@ export const EXPECT = 'Kubus-Expect-Revision';
 
 type Warn = (message: string, err?: unknown) => void;
 
+/** The header nats-server keeps a publish's message ID in (its deduplication key). */
+export const MSG_ID = 'Nats-Msg-Id';
+/** How far back (in stream sequences) a message ID seen again marks a duplicate. */
+export const DUP_WINDOW = 4096;
+
+/**
+ * A proposal stored twice: a publish retried after its ack timed out is deduplicated by nats-server
+ * only when its first copy is already applied where the retry lands, so during a leader change both
+ * copies can be stored (seen on nats-server 2.9.10: a writer told "exists" for a create the others
+ * applied). Every replica and every load treats a message whose ID an earlier message within
+ * DUP_WINDOW sequences carried as changing nothing, and its writer's outcome is the first copy's.
+ * The rule depends on the stream alone, so every cache decides alike.
+ */
+export class Duplicates {
+  /** Each message ID's first sequence, in stream order (those older than the window dropped). */
+  private readonly first = new Map<string, number>();
+
+  /** Records the message's ID; returns true when an earlier message within the window had it. */
+  seen(m: LogMessage): boolean {
+    const id = m.header(MSG_ID);
+    if (!id) return false;
+    for (const [old, seq] of this.first) {
+      if (seq >= m.seq - DUP_WINDOW) break;
+      this.first.delete(old);
+    }
+    const at = this.first.get(id);
+    if (at !== undefined && at < m.seq) return true;
+    this.first.set(id, m.seq);
+    return false;
+  }
+
+  /** The first sequence that carried message ID `id` (within the window), if any. */
+  firstOf(id: string): number | undefined {
+    return this.first.get(id);
+  }
+}
+
 /** A write read back from the stream. */
 export interface Entry {
   seq: number;
@@ -118,8 +155,10 @@ export async function load(log: JetStreamLog, stream: string, prefix: string, wa
   const entries: Entry[] = [];
   /** Every sequence read, skipped messages too: the holes between them are purges. */
   const seqs: number[] = [];
+  const dups = new Duplicates();
   const lastSeq = await log.scan((m) => {
     seqs.push(m.seq);
+    if (dups.seen(m)) return;
     const e = entryOf(m, prefix, warn);
     if (e) entries.push(e);
   });
@@ -166,7 +205,7 @@ export async function load(log: JetStreamLog, stream: string, prefix: string, wa
     const prev = mem.get(entries[i].key);
     if (!applyEntry(mem, entries[i])) rejected.push([entries[i], prev]);
   }
-  return { mem, lastSeq, leftovers, rejected };
+  return { mem, lastSeq, leftovers, rejected, dups };
 }
 
 /**

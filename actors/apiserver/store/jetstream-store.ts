@@ -85,8 +85,9 @@ export class JetStreamStore extends MemoryBackedStore {
     }
     let store: JetStreamStore | undefined;
     try {
-      const { mem, lastSeq, leftovers, rejected } = await load(log, stream, storeSubjects(stream), warn);
+      const { mem, lastSeq, leftovers, rejected, dups } = await load(log, stream, storeSubjects(stream), warn);
       store = new JetStreamStore(log, stream, mem, lastSeq, warn, opts.timeoutMs ?? 30_000, opts.servers ?? 'the given connection');
+      store.cache.dups = dups;
       for (const [e, prev] of rejected) store.cache.noteRejected(e, prev);
       await store.cache.follow();
       await store.purge(leftovers);
@@ -157,8 +158,16 @@ export class JetStreamStore extends MemoryBackedStore {
         if (current && op.op !== 'delete') Object.assign(headers, { [CREATED]: String(current.createRevision), [VERSION]: String(current.version + 1) });
         // A fresh message ID per proposal: a retry of one publish is deduplicated, a new proposal is not.
         const msgID = `${this.session}-${++this.writes}`;
-        const seq = await this.reach(this.log.append(subject, payload, { headers, msgID, giveUpAt }));
-        await this.cache.until(seq);
+        const acked = await this.reach(this.log.append(subject, payload, { headers, msgID, giveUpAt }));
+        await this.cache.until(acked);
+        const applied = this.cache.ids.get(acked);
+        if (applied !== undefined && applied !== msgID) {
+          // The leader stored this proposal at `acked`; the cache has another message there, so its decision is not the stream's.
+          void this.cache.diverged(acked, `the ${op.op} of ${op.key} (message ${msgID}) was acknowledged there, but this API server's feed delivered message ${applied} at it`);
+          throw new StoreUnavailableError(`the jetstream store's cache diverged from the stream at revision ${acked} and reloads; the ${op.op} of ${op.key} may or may not have taken effect`);
+        }
+        // A retried publish stored twice: the proposal's outcome is its first copy's (the later one changed nothing).
+        const seq = Math.min(acked, this.cache.dups.firstOf(msgID) ?? acked);
         if (!this.cache.rejections.has(seq)) return this.resultAt(op.key, seq);
         const at = this.cache.rejections.get(seq);
         this.cache.rejections.delete(seq);
