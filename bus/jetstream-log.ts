@@ -66,6 +66,8 @@ const STREAM_NOT_FOUND = 10059;
 /** The feed's consumers are created with this API timeout: one JetStream cannot place (its meta leader lost) is tried again. */
 const FEED_API_TIMEOUT_MS = 1000;
 
+/** How long lastSequence asks again while a replicated stream's info names no leader. */
+const LEADER_WAIT_MS = 10_000;
 /** Setting the stream up is tried again this long after timeouts and "temporarily unavailable" answers. */
 const SETUP_GIVE_UP_MS = 30_000;
 /** JetStream's "JetStream system temporarily unavailable" (no meta leader yet). */
@@ -169,9 +171,21 @@ export class JetStreamLog {
     return m ? { seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.header?.get(name) || undefined } : undefined;
   }
 
-  /** Returns the stream's last sequence (which a purge may have removed). */
+  /**
+   * Returns the stream's last sequence (which a purge may have removed), as the stream's leader has it.
+   * A replica that thinks its group leaderless answers stream info with its own state (the cut-off old
+   * leader just after a partition heals, still behind: its API server's consistent reads were served
+   * stale, seen in the partition test); such an answer names no leader and is asked again, for up to
+   * LEADER_WAIT_MS.
+   */
   async lastSequence(): Promise<number> {
-    return (await this.jsm.streams.info(this.stream)).state.last_seq;
+    const giveUpAt = Date.now() + LEADER_WAIT_MS;
+    for (;;) {
+      const info = await this.jsm.streams.info(this.stream);
+      if ((info.config.num_replicas ?? 1) <= 1 || info.cluster?.leader) return info.state.last_seq;
+      if (Date.now() + PUBLISH_PAUSE_MS > giveUpAt) throw new Error(`stream ${this.stream} has no leader (its replica answered on its own)`);
+      await new Promise((r) => setTimeout(r, PUBLISH_PAUSE_MS));
+    }
   }
 
   /**
