@@ -1,6 +1,9 @@
 // The jetstream store's cache built from the stream: the initial load (an ordered consumer over the
-// whole stream) and the one rule, shared with the live feed, that turns a message into a change.
-import type { JetStreamLog, LogMessage } from '../../../bus/jetstream-log.ts';
+// whole stream), the one rule, shared with the live feed, that turns a message into a change, and
+// what an open that cannot have its stream tells the user.
+import { isJetStreamApiError, type JetStreamLog, type LogMessage } from '../../../bus/jetstream-log.ts';
+import { JetStreamLogError } from '../../../bus/errors.ts';
+import { StoreUnavailableError } from './errors.ts';
 import type { HandlingContext } from '../../../bus/trace.ts';
 import type { KeyValue, StoreEvent } from './store.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -239,4 +242,21 @@ export function compactionCuts(window: StoreEvent[], rejections: Map<string, { f
     if (!last.has(key) && !mem.get(key) && mem.lastWriteRevision(key) <= before) cuts.push([key, r.last + 1]);
   }
   return cuts;
+}
+
+/** Returns the StoreUnavailableError saying what to do about a log that cannot be had; other errors as they are. */
+export function unavailable(err: unknown, servers: string | undefined, stream: string): unknown {
+  if (isJetStreamApiError(err)) err = new JetStreamLogError('setup', (err as Error).message);
+  if (!(err instanceof JetStreamLogError)) return err;
+  switch (err.kind) {
+    case 'unreachable':
+      return new StoreUnavailableError(`cannot reach NATS at ${servers} for the jetstream store (${err.detail}); start nats-server with JetStream (nats-server -js) or point --nats at one`);
+    case 'no-jetstream':
+      return new StoreUnavailableError(`NATS at ${err.server} has no JetStream ready (${err.detail}); run nats-server with -js (or a jetstream {} block in its config), and in a cluster let it elect a JetStream leader`);
+    case 'unfit':
+      // A stream that drops messages on its own would lose history (or revisions) behind the store's back.
+      return new StoreUnavailableError(`stream ${stream} exists with ${err.detail}: it cannot hold the store's history; delete it or use another stream`);
+    case 'setup':
+      return new StoreUnavailableError(`the jetstream store's stream ${stream} could not be set up (${err.detail}); check that JetStream is enabled with room to store, on at least REPLICAS clustered servers for jetstream:REPLICAS`);
+  }
 }

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { isJetStreamApiError, JetStreamLog } from '../../../bus/jetstream-log.ts';
 import type { JetStreamConnection } from '../../../bus/jetstream-log.ts';
-import { JetStreamLogError } from '../../../bus/errors.ts';
 import { storeKeySubject, storeSubjects } from '../../../bus/subjects.ts';
 import { currentContext } from '../../../bus/trace.ts';
 import type { KeyValue, StoreEvent, TxnOp, TxnResult } from './store.ts';
@@ -12,7 +11,7 @@ import { StoreClosedError, StoreUnavailableError } from './errors.ts';
 import type { MemoryStore } from './memory-store.ts';
 import { MemoryBackedStore } from './memory-backed.ts';
 import { encodeRecord } from './wal.ts';
-import { compactionCuts, CREATED, EXPECT, load, OP, VERSION } from './jetstream-recovery.ts';
+import { compactionCuts, CREATED, EXPECT, load, OP, unavailable, VERSION } from './jetstream-recovery.ts';
 import { StreamCache } from './jetstream-cache.ts';
 
 /** Options of a JetStreamStore. */
@@ -282,21 +281,4 @@ function refusal(op: TxnOp, current: KeyValue | undefined): TxnResult | undefine
   if (!current) return { ok: false, reason: 'not-found' };
   if (op.ifModRevision !== undefined && op.ifModRevision !== current.modRevision) return { ok: false, reason: 'conflict', current };
   return undefined;
-}
-
-/** Returns the StoreUnavailableError saying what to do about a log that cannot be had; other errors as they are. */
-function unavailable(err: unknown, servers: string | undefined, stream: string): unknown {
-  if (isJetStreamApiError(err)) err = new JetStreamLogError('setup', (err as Error).message);
-  if (!(err instanceof JetStreamLogError)) return err;
-  switch (err.kind) {
-    case 'unreachable':
-      return new StoreUnavailableError(`cannot reach NATS at ${servers} for the jetstream store (${err.detail}); start nats-server with JetStream (nats-server -js) or point --nats at one`);
-    case 'no-jetstream':
-      return new StoreUnavailableError(`NATS at ${err.server} has no JetStream ready (${err.detail}); run nats-server with -js (or a jetstream {} block in its config), and in a cluster let it elect a JetStream leader`);
-    case 'unfit':
-      // A stream that drops messages on its own would lose history (or revisions) behind the store's back.
-      return new StoreUnavailableError(`stream ${stream} exists with ${err.detail}: it cannot hold the store's history; delete it or use another stream`);
-    case 'setup':
-      return new StoreUnavailableError(`the jetstream store's stream ${stream} could not be set up (${err.detail}); check that JetStream is enabled with room to store, on at least REPLICAS clustered servers for jetstream:REPLICAS`);
-  }
 }
