@@ -23,7 +23,19 @@ test('apiserver replicas over NATS - a killed replica\'s watch resumes on anothe
   const { replicas, kill, stats } = await startReplicas(t, { feedDelayMs: 5, connect });
   const clientBus = await connect('client');
   const client = new ApiClient(clientBus, { clock: realClock });
-  const writer = new ApiClient(await connect('writer'), { clock: realClock });
+  // A write in flight on the replica being killed gets no answer: it times out and is sent again
+  // (setting n is idempotent: an update that changes nothing stores nothing, so no event repeats).
+  const writer = new ApiClient(await connect('writer'), { clock: realClock, timeoutMs: 2_000 });
+  const patch = async (n: number): Promise<void> => {
+    for (;;) {
+      try {
+        await writer.patch('configmaps', 'counter', { data: { n: String(n) } }, ns);
+        return;
+      } catch (err) {
+        if ((err as { status?: { code?: number } }).status?.code !== 504) throw err;
+      }
+    }
+  };
   await writer.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counter', namespace: 'default' }, data: { n: '-1' } });
 
   const seen: Array<{ n: number; at: number }> = [];
@@ -41,7 +53,7 @@ test('apiserver replicas over NATS - a killed replica\'s watch resumes on anothe
       await kill(replicas.find((r) => r.id === holder)!);
       void waitFor(() => informer.resumes > 0, 'the watch to resume', 10_000).then(() => (resumedAt = Date.now()));
     }
-    await writer.patch('configmaps', 'counter', { data: { n: String(n) } }, ns);
+    await patch(n);
   }
   await waitFor(() => seen.length >= 200 && resumedAt > 0, 'every write to reach the informer', 15_000);
   t.deepEqual(
