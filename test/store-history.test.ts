@@ -207,7 +207,8 @@ test('store history - three JetStreamStores on an R3 stream of a 3-server NATS c
   const stream = freshStream();
   const stores: Store[] = [];
   for (const s of servers) {
-    const store = await waitFor(() => JetStreamStore.open({ servers: s.url, stream, replicas: 3, onWarn: (m) => t.log(m) }), 'an elected R3 stream', 60_000, 200);
+    // Opening waits through the cluster's first JetStream elections itself.
+    const store = await JetStreamStore.open({ servers: s.url, stream, replicas: 3, onWarn: (m) => t.log(m) });
     t.teardown(() => store.close());
     stores.push(store);
   }

@@ -3,18 +3,11 @@
 // time, and the history passes the checker.
 import test from 'ava';
 import { haCluster } from './ha-cluster.ts';
-import { expectFailover, partition } from './ha-run.ts';
+import { expectFailover, killServingApiServer, partition } from './ha-run.ts';
 
 test.serial('hosts - HA etcd - kill -9 the API server serving a writer: writes go on within the failover time, the history checks', async (t) => {
   const c = await haCluster(t, 'etcd');
-  await expectFailover(t, c, 'kill -9 an API server (etcd)', {
-    async fault() {
-      const onFirst = await c.apiServersOn(0);
-      const victim = onFirst[0] ?? 0;
-      t.log(`killing the control plane of ${c.cp[victim].name} (its API server ${onFirst.length ? 'serves writer 1' : 'is any one'})`);
-      await c.controlPlanes[victim].kill('SIGKILL');
-    },
-  });
+  await expectFailover(t, c, 'kill -9 an API server (etcd)', killServingApiServer(t, c));
 });
 
 test.serial('hosts - HA etcd - kill -9 the etcd leader: writes go on within the failover time, the history checks', async (t) => {

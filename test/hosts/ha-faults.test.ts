@@ -4,19 +4,11 @@
 // order, every watcher sees every revision once, reads and writes linearizable).
 import test from 'ava';
 import { haCluster } from './ha-cluster.ts';
-import { expectFailover, partition } from './ha-run.ts';
+import { expectFailover, killServingApiServer, partition } from './ha-run.ts';
 
 test.serial('hosts - HA jetstream - kill -9 the API server serving a writer: writes go on within the failover time, the history checks', async (t) => {
   const c = await haCluster(t, 'jetstream');
-  await expectFailover(t, c, 'kill -9 an API server', {
-    async fault() {
-      // Queue groups prefer local members: writer 1 (on nats-server 1) is served by an API server connected there.
-      const onFirst = await c.apiServersOn(0);
-      const victim = onFirst[0] ?? 0;
-      t.log(`killing the control plane of ${c.cp[victim].name} (its API server ${onFirst.length ? 'serves writer 1' : 'is any one'})`);
-      await c.controlPlanes[victim].kill('SIGKILL');
-    },
-  });
+  await expectFailover(t, c, 'kill -9 an API server', killServingApiServer(t, c));
 });
 
 for (const which of ['leader', 'follower'] as const) {

@@ -112,6 +112,18 @@ export async function faultRun(c: HaCluster, o: FaultOptions): Promise<FaultResu
  */
 export const FAILOVER_MS = 10_000;
 
+
+/** The fault that kills -9 the control plane whose API server serves writer 1 (queue groups prefer members on the writer's own nats-server), or any one. */
+export function killServingApiServer(t: ExecutionContext, c: HaCluster): FaultOptions {
+  return {
+    async fault() {
+      const onFirst = await c.apiServersOn(0);
+      const victim = onFirst[0] ?? 0;
+      t.log(`killing the control plane of ${c.cp[victim].name} (its API server ${onFirst.length ? 'serves writer 1' : 'is any one'})`);
+      await c.controlPlanes[victim].kill('SIGKILL');
+    },
+  };
+}
 /**
  * Pulls the cable of the control-plane host `victim()` picks (a leader), then plugs it back in at
  * the heal; its writer is cut off meanwhile. Logs who was connected where and when the other
