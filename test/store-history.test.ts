@@ -207,8 +207,9 @@ test('store history - three JetStreamStores on an R3 stream of a 3-server NATS c
   const stream = freshStream();
   const stores: Store[] = [];
   for (const s of servers) {
-    // Opening waits through the cluster's first JetStream elections itself.
-    const store = await JetStreamStore.open({ servers: s.url, stream, replicas: 3, onWarn: (m) => t.log(m) });
+    // Opening waits through JetStream's first elections, but not yet for every server of the cluster to
+    // have joined (an R3 placement then fails with "no suitable peers for placement"): tried again.
+    const store = await waitFor(() => JetStreamStore.open({ servers: s.url, stream, replicas: 3, onWarn: (m) => t.log(m) }), 'an elected R3 stream', 60_000, 200);
     t.teardown(() => store.close());
     stores.push(store);
   }
