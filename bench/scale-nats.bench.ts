@@ -1,0 +1,214 @@
+// Real mode at scale over NATS (issue 14): a nats-server, a control plane process (API server,
+// scheduler, controller manager) and `--procs` node processes (`kubus node --count K`, sim runtime,
+// default heartbeat periods). Reports: the time until every node is Ready; each process's CPU and
+// RSS idle (nodes only) and under pod load; and pod startup (create → Running, real time, seen by
+// a watch) of `--pods` bare pods created at `--rate` per second.
+// Run: npm run bench -- scale-nats [--nodes 5000] [--procs 5] [--rate 50] [--pods N | --duration 60] [--idle 20]
+import type { Node } from '../api/kinds/node.ts';
+import type { Pod } from '../api/kinds/pod.ts';
+import { ApiClient } from '../bus/client.ts';
+import { Informer } from '../bus/informer.ts';
+import { NatsBus } from '../bus/nats-bus.ts';
+import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
+import { formatUse, ProcSampler, type ProcUse } from './proc-sampler.ts';
+import { kubus, percentile, type Kubus } from './real-nodes.ts';
+import { arg, report, type Figure } from './report.ts';
+
+const NODES = arg('nodes', 5000);
+const PROCS = arg('procs', Math.max(1, Math.ceil(NODES / 1000)));
+const RATE = arg('rate', 50);
+const DURATION_S = arg('duration', 60);
+const PODS = arg('pods', Math.round(RATE * DURATION_S));
+const IDLE_S = arg('idle', 20);
+const READY_TIMEOUT_S = arg('ready-timeout', 600);
+const log = (m: string) => console.log(`[scale-nats bench] ${m}`);
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secs = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
+
+const isReady = (n: Node) => !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const isRunning = (p: Pod) => p.status?.phase === 'Running' && !!p.status.containerStatuses?.length && p.status.containerStatuses.every((c) => c.state?.running);
+
+/** A small pod the sim runtime starts at once; requests small enough that capacity never runs out. */
+const benchPod = (name: string): Pod =>
+  ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', labels: { bench: 'scale-nats' } },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+  }) as Pod;
+
+interface Times {
+  created: number;
+  bound?: number;
+  running?: number;
+}
+
+const children: Kubus[] = [];
+let nats: NatsServer | undefined;
+let bus: NatsBus | undefined;
+
+/** Stops every child (nodes first, then the control plane, then nats-server); safe to call twice. */
+async function cleanUp(): Promise<void> {
+  await bus?.close().catch(() => {});
+  bus = undefined;
+  await Promise.all(children.splice(0).reverse().map((c) => c.stop()));
+  await nats?.stop();
+  nats = undefined;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    log(`${sig}: stopping every child process`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+
+/** Samples the processes for `seconds`, printing progress; returns their use. */
+async function idleWindow(sampler: ProcSampler, seconds: number): Promise<ProcUse[]> {
+  sampler.begin();
+  for (let i = 1; i <= seconds; i++) {
+    await wait(1000);
+    sampler.sample();
+  }
+  return sampler.end();
+}
+
+/** Creates PODS pods at RATE per second; resolves with each pod's times once all run. */
+async function podLoad(client: ApiClient, pods: Informer<Pod>, sampler: ProcSampler): Promise<{ times: Times[]; use: ProcUse[]; createFailures: number }> {
+  const times = new Map<string, Times>();
+  let running = 0;
+  const seen = (p: Pod) => {
+    const t = times.get(p.metadata.name!);
+    if (!t) return;
+    const now = performance.now();
+    if (!t.bound && p.spec.nodeName) t.bound = now;
+    if (!t.running && isRunning(p)) {
+      t.running = now;
+      running++;
+    }
+  };
+  pods.on({ add: seen, update: (_, p) => seen(p) });
+  let createFailures = 0;
+  let inFlight = 0;
+  const t0 = performance.now();
+  sampler.begin();
+  const progress = setInterval(() => {
+    const done = [...times.values()].filter((t) => t.running).map((t) => t.running! - t.created);
+    log(`  ${secs(t0)} s: ${times.size} created (${inFlight} in flight), ${running} Running${done.length ? `, startup p50 ${Math.round(percentile(done, 50))} ms p99 ${Math.round(percentile(done, 99))} ms` : ''}`);
+    sampler.sample();
+  }, 5000);
+  try {
+    for (let i = 0; i < PODS; i++) {
+      const due = t0 + (i * 1000) / RATE;
+      if (due > performance.now()) await wait(due - performance.now());
+      const name = `scale-${i}`;
+      times.set(name, { created: performance.now() });
+      inFlight++;
+      client.create('pods', benchPod(name), { namespace: 'default' }).then(
+        () => inFlight--,
+        (err: Error) => {
+          inFlight--;
+          createFailures++;
+          times.delete(name);
+          log(`  create ${name} failed: ${err.message}`);
+        },
+      );
+    }
+    const deadline = performance.now() + 300_000;
+    while (inFlight > 0 || running < times.size) {
+      if (performance.now() > deadline) throw new Error(`${times.size - running} of ${times.size} pods not Running 5 min after the last create`);
+      await wait(100);
+      sampler.sample();
+    }
+    return { times: [...times.values()], use: sampler.end(), createFailures };
+  } finally {
+    clearInterval(progress);
+  }
+}
+
+async function main(): Promise<void> {
+  const per = Math.ceil(NODES / PROCS);
+  log(`${NODES} nodes in ${PROCS} node process(es) of up to ${per}; then ${PODS} pods at ${RATE}/s`);
+  nats = await startNatsServer();
+  const cp = kubus(['--nats', nats.url, 'control-plane', '--log-level', 'warn'], {});
+  children.push(cp);
+  await cp.waitFor(/control plane .* running/, 120_000);
+  log(`nats-server at ${nats.url}, control plane up`);
+  bus = await NatsBus.connect({ servers: nats.url, name: 'scale-bench' });
+  const client = new ApiClient(bus, { timeoutMs: 30_000 });
+  const nodes = new Informer<Node>(client, 'nodes', {});
+  await nodes.start();
+
+  // Nodes: every process started at once, as a cluster coming up; timed until all are Ready.
+  const t0 = performance.now();
+  const names: string[] = [];
+  for (let i = 0; i < PROCS; i++) {
+    const count = Math.min(per, NODES - i * per);
+    if (count <= 0) break;
+    const name = `s${i}`;
+    names.push(name);
+    children.push(kubus(['--nats', nats.url, 'node', '--name', name, '--count', String(count), '--first-index', String(i * per), '--log-level', 'warn'], {}));
+  }
+  const procs = [
+    { name: 'control plane', pid: cp.child.pid! },
+    ...names.map((n, i) => ({ name: `nodes ${n}`, pid: children[i + 1].child.pid! })),
+    { name: 'nats-server', pid: nats.pid! },
+  ];
+  const sampler = new ProcSampler(procs);
+  sampler.begin();
+  let readyS = 0;
+  for (let tick = 0; ; tick++) {
+    const ready = [...nodes.cache.values()].filter(isReady).length;
+    if (ready >= NODES) {
+      readyS = (performance.now() - t0) / 1000;
+      break;
+    }
+    const dead = children.find((c) => c.child.exitCode !== null);
+    if (dead) throw new Error(`a child exited (code ${dead.child.exitCode}) while nodes came up`);
+    if (performance.now() - t0 > READY_TIMEOUT_S * 1000) throw new Error(`only ${ready}/${NODES} nodes Ready after ${READY_TIMEOUT_S} s`);
+    if (tick % 50 === 0) log(`  ${secs(t0)} s: ${nodes.cache.size} registered, ${ready} Ready`);
+    await wait(100);
+    if (tick % 10 === 0) sampler.sample();
+  }
+  const upUse = sampler.end();
+  log(`${NODES} nodes Ready after ${readyS.toFixed(1)} s; during start-up: ${formatUse(upUse)}`);
+  nodes.stop();
+
+  log(`idle: settling 10 s, then ${IDLE_S} s sampled`);
+  await wait(10_000);
+  const idle = await idleWindow(sampler, IDLE_S);
+  log(`idle: ${formatUse(idle)}`);
+
+  const pods = new Informer<Pod>(client, 'pods', { namespace: 'default', labelSelector: 'bench=scale-nats' });
+  await pods.start();
+  log(`pods: ${PODS} at ${RATE}/s`);
+  const load = await podLoad(client, pods, sampler);
+  pods.stop();
+  const startup = load.times.map((t) => t.running! - t.created);
+  const bind = load.times.map((t) => (t.bound ?? t.running!) - t.created);
+  log(`load: ${formatUse(load.use)}`);
+
+  const figures: Figure[] = [
+    { name: `nodes Ready (${NODES} in ${PROCS} processes)`, value: readyS, unit: 's', budget: 60, higherIsBetter: false, anchor: 'KWOK CI: 5,000 nodes Ready < 60 s' },
+    { name: `pod startup p50 (${load.times.length} pods at ${RATE}/s)`, value: percentile(startup, 50), unit: 'ms', higherIsBetter: false },
+    { name: 'pod startup p99 (create → Running, real time)', value: percentile(startup, 99), unit: 'ms', budget: 1000, higherIsBetter: false, anchor: 'upstream SLO p99 ≤ 5 s; issue 14: ≤ 1 s' },
+    { name: 'create → bound p99', value: percentile(bind, 99), unit: 'ms', higherIsBetter: false },
+  ];
+  const total = (xs: ProcUse[], pick: (x: ProcUse) => boolean) => xs.filter(pick).reduce((s, x) => s + x.cpuPct, 0);
+  const heartbeat = (x: ProcUse) => x.name === 'control plane' || x.name === 'nats-server';
+  figures.push(
+    { name: 'idle CPU, control plane + nats-server', value: total(idle, heartbeat), unit: '% core', budget: NODES >= 5000 ? 10 : undefined, higherIsBetter: false, anchor: 'issue 14: ≤ 10% at 5,000 nodes' },
+    { name: 'idle CPU, all node processes', value: total(idle, (x) => !heartbeat(x)), unit: '% core', budget: NODES >= 5000 ? 5 : undefined, higherIsBetter: false, anchor: 'issue 14: ≤ 5% at 5,000 nodes' },
+  );
+  for (const [when, xs] of [['idle', idle], ['pod load', load.use]] as const)
+    for (const x of xs) {
+      figures.push({ name: `${when}: ${x.name} CPU`, value: x.cpuPct, unit: '% core', higherIsBetter: false });
+      figures.push({ name: `${when}: ${x.name} RSS${when === 'pod load' ? ' (peak)' : ''}`, value: when === 'idle' ? x.rssMiB : x.peakRssMiB, unit: 'MiB', higherIsBetter: false, anchor: x.name.startsWith('nodes') ? `${per} kubelets` : undefined });
+    }
+  report(`Real mode at scale over NATS: ${NODES} sim nodes, ${PODS} pods at ${RATE}/s${load.createFailures ? ` (${load.createFailures} creates failed)` : ''}`, figures);
+}
+
+try {
+  await main();
+} finally {
+  await cleanUp();
+}
+process.exit(0);
