@@ -2,7 +2,7 @@
 // beside it), the transport under the jetstream store backend. It knows streams, sequences and
 // headers; what the messages mean is the caller's.
 import { connectNats, DiscardPolicy, LIVENESS, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType } from './nats-bus.ts';
-import type { JetStreamClient, JetStreamManager, KV, NatsConnection } from './nats-bus.ts';
+import type { JetStreamClient, JetStreamManager, KV, NatsConnection, StreamInfo } from './nats-bus.ts';
 import { JetStreamLogError } from './errors.ts';
 import { followStream } from './jetstream-feed.ts';
 
@@ -103,6 +103,8 @@ export class JetStreamLog {
     private readonly ownConnection: boolean,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    /** Leader reads with FEED_API_TIMEOUT_MS: none is answered during an election, and 5 s a try made reads wait 8 s after a kill -9. */
+    private readonly quick: JetStreamManager,
     private readonly meta: KV,
     readonly stream: string,
     /** The stream's subjects are `<prefix>.<token>`. */
@@ -141,7 +143,8 @@ export class JetStreamLog {
       // Both answer once their leaders are elected: reads and the feed's consumer need them.
       await untilReady(() => jsm.streams.info(opts.stream), giveUpAt);
       await untilReady(() => meta.get('compacted'), giveUpAt);
-      return new JetStreamLog(nc, !opts.nc, jetstream(nc), jsm, meta, opts.stream, opts.prefix);
+      const quick = await jetstreamManager(nc, { timeout: FEED_API_TIMEOUT_MS, checkAPI: false });
+      return new JetStreamLog(nc, !opts.nc, jetstream(nc), jsm, quick, meta, opts.stream, opts.prefix);
     } catch (err) {
       if (!opts.nc) await nc.close().catch(() => undefined);
       if (err instanceof JetStreamApiError) throw new JetStreamLogError('setup', err.message, nc.getServer());
@@ -161,13 +164,13 @@ export class JetStreamLog {
 
   /** Returns the sequence of the subject's last message as the stream's leader has it (0: none). */
   async lastSubjectSequence(subject: string): Promise<number> {
-    const m = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+    const m = await this.quick.streams.getMessage(this.stream, { last_by_subj: subject });
     return m?.seq ?? 0;
   }
 
   /** Returns the message at `seq` as the stream's leader has it, or undefined (purged, or not written yet). */
   async get(seq: number): Promise<LogMessage | undefined> {
-    const m = await this.jsm.streams.getMessage(this.stream, { seq });
+    const m = await this.quick.streams.getMessage(this.stream, { seq });
     return m ? { seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.header?.get(name) || undefined } : undefined;
   }
 
@@ -181,8 +184,13 @@ export class JetStreamLog {
   async lastSequence(): Promise<number> {
     const giveUpAt = Date.now() + LEADER_WAIT_MS;
     for (;;) {
-      const info = await this.jsm.streams.info(this.stream);
-      if ((info.config.num_replicas ?? 1) <= 1 || info.cluster?.leader) return info.state.last_seq;
+      let info: StreamInfo | undefined;
+      try {
+        info = await this.quick.streams.info(this.stream);
+      } catch (err) {
+        if ((err as Error).name !== 'TimeoutError' || Date.now() + PUBLISH_PAUSE_MS > giveUpAt) throw err;
+      }
+      if (info && ((info.config.num_replicas ?? 1) <= 1 || info.cluster?.leader)) return info.state.last_seq;
       if (Date.now() + PUBLISH_PAUSE_MS > giveUpAt) throw new Error(`stream ${this.stream} has no leader (its replica answered on its own)`);
       await new Promise((r) => setTimeout(r, PUBLISH_PAUSE_MS));
     }

@@ -9,6 +9,7 @@ import {
   type Subscription as NatsSub,
 } from '@nats-io/transport-node';
 import { decode, encode } from './codec.ts';
+import { deepFreeze, freezeFromEnv } from './freeze.ts';
 import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import { cryptoRng, type Rng } from './random.ts';
 import { requestInbox } from './subjects.ts';
@@ -34,7 +35,7 @@ import { silentLogger } from './types.ts';
 export { connect as connectNats, headers as natsHeaders } from '@nats-io/transport-node';
 export type { NatsConnection } from '@nats-io/transport-node';
 export { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-export type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+export type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, StreamInfo } from '@nats-io/jetstream';
 export { Kvm } from '@nats-io/kv';
 export type { KV } from '@nats-io/kv';
 
@@ -55,6 +56,11 @@ export interface NatsBusOptions {
   rng?: Rng;
   /** Give up a connection attempt (the first, and each dial when reconnecting) after this long (default LIVENESS.timeout, 2 s). */
   connectTimeoutMs?: number;
+  /**
+   * Deeply freeze every delivered body and its headers, as MemoryBus always does, so a handler that
+   * mutates what it received fails loudly (tests). Default: the KUBUS_FREEZE environment variable (1 = on).
+   */
+  freeze?: boolean;
 }
 
 /** Thrown when the first connection to NATS cannot be made. */
@@ -96,6 +102,7 @@ export class NatsBus implements Bus {
     readonly name: string,
     private readonly log: Logger,
     private readonly rng: Rng,
+    private readonly freeze: boolean,
   ) {
     this.id = rng.hex(8);
     void this.watchStatus();
@@ -116,7 +123,7 @@ export class NatsBus implements Bus {
         // No Error object per request for async stack traces: it costs ~8% of CPU under load.
         noAsyncTraces: true,
       });
-      return new NatsBus(nc, opts.name, opts.log ?? silentLogger, opts.rng ?? cryptoRng());
+      return new NatsBus(nc, opts.name, opts.log ?? silentLogger, opts.rng ?? cryptoRng(), opts.freeze ?? freezeFromEnv());
     } catch (err) {
       throw new BusConnectError(
         `cannot connect to NATS at ${servers.join(', ')}: ${(err as Error).message}. ` +
@@ -198,12 +205,19 @@ export class NatsBus implements Bus {
     return { subject, unsubscribe: () => sub.unsubscribe() };
   }
 
+  /** Returns the headers of a received message (frozen when this bus freezes). */
+  private receivedHeaders(m: Msg): Headers {
+    const h = fromNatsHeaders(m.headers);
+    return this.freeze ? Object.freeze(h) : h;
+  }
+
   private deliver(m: Msg, handler: Handler, actor: string | undefined): void {
-    const headers = fromNatsHeaders(m.headers);
+    const headers = this.receivedHeaders(m);
     const handling = { span: parseTraceparent(headers[TRACEPARENT]), actor };
     let data: unknown;
     try {
       data = decode(m.data);
+      if (this.freeze) deepFreeze(data);
     } catch (err) {
       const bad = { subject: m.subject, reply: m.reply || undefined, headers };
       runHandling(handling, () => refuseUndecodable(bad, err as Error, this.log, (to, status) => this.publish(to, status)));
@@ -240,9 +254,10 @@ export class NatsBus implements Bus {
     } finally {
       this.inflight.delete(lost);
     }
-    const headers = fromNatsHeaders(m.headers);
+    const headers = this.receivedHeaders(m);
     this.recordDelivered(headers, m.subject, currentContext()?.actor);
-    return { subject: m.subject, data: decode<T>(m.data), headers };
+    const body = decode<T>(m.data);
+    return { subject: m.subject, data: this.freeze ? deepFreeze(body) : body, headers };
   }
 
   respond(msg: BusMessage, data: unknown, headers?: Headers): void {

@@ -85,7 +85,7 @@ export async function hosts(t: ExecutionContext, n: number): Promise<Hosts> {
   };
   t.teardown(async () => {
     await remove();
-    if (t.passed) rmSync(logDir, { recursive: true, force: true });
+    if (t.passed && !process.env.KUBUS_KEEP_LOGS) rmSync(logDir, { recursive: true, force: true });
     else console.error(`hosts: the processes' output is kept in ${logDir}`);
   });
   for (let i = 1; i <= n; i++) {
