@@ -4,7 +4,7 @@ import type { Node } from '../api/kinds/node.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeObject } from '../api/meta.ts';
 import type { ApiClient } from '../bus/client.ts';
-import type { Duration, Manifest, Mode, NodeSpec } from './types.ts';
+import type { Duration, Manifest, Mode, NodeSpec, ParamValues } from './types.ts';
 import type { NodeSet, ObjectSet, PodSet } from './view/sets.ts';
 
 /** What a condition returns: pass/fail, optionally with what it saw. */
@@ -96,6 +96,8 @@ export interface ScenarioApi {
   readonly seed: number;
   /** 1 in simulated mode; the factor periods are divided by in real mode. */
   readonly timeScale: number;
+  /** The declared parameters' values (`--param name=value`, else the defaults); durations in ms. */
+  readonly params: ParamValues;
 
   // ---- progress and figures
   /** Starts a named step (shown as progress; results are grouped by step). */
@@ -114,8 +116,8 @@ export interface ScenarioApi {
   seconds(n: number): number;
   /** Returns a duration in ms as the cluster sees it (divided by timeScale in real mode). */
   ms(d: Duration): number;
-  /** Lets `d` of cluster time pass: the virtual clock (simulated), or d / timeScale of wall-clock time (real). */
-  advance(d: Duration): Promise<void>;
+  /** Lets `d` of cluster time pass: the virtual clock (simulated), or d / timeScale of wall-clock time (real). `quiet`: no progress line (a pacing loop). */
+  advance(d: Duration, opts?: { quiet?: boolean }): Promise<void>;
   /** Waits `d` of wall-clock time, unscaled (real); in simulated mode the same as advance(d). */
   sleep(d: Duration): Promise<void>;
 

@@ -17,7 +17,7 @@ import { FaultSpecError } from './faults.ts';
 import { nodeFromSpec } from './nodes.ts';
 import { componentOf, LEASE_OF, replicaNames, type Replicas } from './replicas.ts';
 import { COMPONENTS, members, UnknownTargetError, type Driver } from './runner/driver.ts';
-import type { Duration, Manifest, Metric, Mode, NodeSpec } from './types.ts';
+import type { Duration, Manifest, Metric, Mode, NodeSpec, ParamValues } from './types.ts';
 import type { ClusterView } from './view/cluster-view.ts';
 import { NodeSet, ObjectSet, PodSet } from './view/sets.ts';
 import { applyObject, deleteObject, patchObject, scaleObject } from './workloads.ts';
@@ -46,6 +46,7 @@ export class ScenarioContext implements ScenarioApi {
   readonly mode: Mode;
   readonly seed: number;
   readonly timeScale: number;
+  readonly params: ParamValues;
   readonly api: ApiClient;
   readonly metrics: Metric[] = [];
   readonly subjects = {
@@ -60,11 +61,12 @@ export class ScenarioContext implements ScenarioApi {
   private nextIndex: number;
   private busDown = false;
 
-  constructor(private readonly o: ContextOptions) {
+  constructor(private readonly o: ContextOptions & { params?: ParamValues }) {
     this.name = o.name;
     this.mode = o.mode;
     this.seed = o.seed;
     this.timeScale = o.timeScale;
+    this.params = Object.freeze({ ...o.params });
     this.d = o.driver;
     this.x = o.expectations;
     this.view = o.view;
@@ -84,9 +86,7 @@ export class ScenarioContext implements ScenarioApi {
     this.x.step = name;
     this.x.emit('step', name);
   }
-  log(text: string): void {
-    this.x.emit('info', text);
-  }
+  log(text: string): void { this.x.emit('info', text); }
   metric(name: string, value: number, unit: string): void {
     this.metrics.push({ name, value, unit });
     this.x.emit('info', `${name}: ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
@@ -105,9 +105,9 @@ export class ScenarioContext implements ScenarioApi {
   ms(d: Duration): number {
     return toMs(d) / this.timeScale;
   }
-  advance(d: Duration): Promise<void> {
+  advance(d: Duration, opts: { quiet?: boolean } = {}): Promise<void> {
     const ms = toMs(d);
-    return this.act(`advance ${formatDuration(ms)}`, () => this.d.advance(ms));
+    return opts.quiet ? this.steps.serial(() => this.d.advance(ms)) : this.act(`advance ${formatDuration(ms)}`, () => this.d.advance(ms));
   }
   sleep(d: Duration): Promise<void> {
     const ms = toMs(d);
@@ -295,6 +295,5 @@ export class ScenarioContext implements ScenarioApi {
   }
 }
 
-const label = (what: string, f: ObjectFilter & { node?: string }) =>
-  [what, f.namespace && `-n ${f.namespace}`, f.labels, f.name && `${f.name}*`].filter(Boolean).join(' ');
+const label = (what: string, f: ObjectFilter & { node?: string }) => [what, f.namespace && `-n ${f.namespace}`, f.labels, f.name && `${f.name}*`].filter(Boolean).join(' ');
 const ends = (o: MessageFaultOptions) => `${o.from ? ` from ${o.from}` : ''}${o.to ? ` to ${o.to}` : ''}`;

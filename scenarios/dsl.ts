@@ -1,6 +1,7 @@
 // The entry point of a script: `export default scenario('node failure', { nodes: 3 }, async (s) => { … })`.
 // It only records the script (plain data), so a script loaded on its own (by tsx, from any
-// folder) works with the runner that loaded it.
+// folder) works with the runner that loaded it. Parameters: `options.params` (read as `s.params`), or
+// `withParams` when the options (nodes …) depend on them.
 import type { ScenarioApi } from './api.types.ts';
 import type { ScenarioDefinition, ScenarioOptions } from './types.ts';
 
@@ -22,5 +23,6 @@ export function isScenario(v: unknown): v is ScenarioDefinition {
   return !!v && typeof v === 'object' && (v as ScenarioDefinition).kind === 'KubusScenario' && typeof (v as ScenarioDefinition).body === 'function';
 }
 
+export { param, withParams, type ValuesOf } from './params.ts';
 export type { ScenarioApi } from './api.types.ts';
-export type { Duration, NodeSpec, ScenarioDefinition, ScenarioOptions } from './types.ts';
+export type { Duration, NodeSpec, ParamSpec, ParamSpecs, ParamValues, ScenarioDefinition, ScenarioOptions } from './types.ts';

@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { isScenario } from './dsl.ts';
-import type { ScenarioDefinition } from './types.ts';
+import type { ParamSpecs, ScenarioDefinition } from './types.ts';
 
 /** Thrown when a file does not export a scenario. */
 export class ScenarioLoadError extends Error {
@@ -59,6 +59,8 @@ export interface ScenarioListing {
   file: string;
   tags: string[];
   description: string;
+  /** The parameters it declares (`--param`). */
+  params?: ParamSpecs;
 }
 
 /** Loads every scenario in a folder; a file that fails to load is listed with its error as description. */
@@ -67,7 +69,9 @@ export async function listScenarios(dir: string): Promise<ScenarioListing[]> {
   for (const file of scenarioFiles(dir)) {
     try {
       const { def } = await loadScenario(file);
-      out.push({ name: def.name, file, tags: def.options.tags ?? [], description: def.options.description ?? '' });
+      const row: ScenarioListing = { name: def.name, file, tags: def.options.tags ?? [], description: def.options.description ?? '' };
+      if (def.options.params) row.params = def.options.params;
+      out.push(row);
     } catch (err) {
       out.push({ name: basename(file), file, tags: ['broken'], description: (err as Error).message });
     }

@@ -18,6 +18,13 @@ export function runHeader(name: string, file: string | undefined, mode: string, 
   return `▶ ${name}${file ? ` (${file})` : ''} — ${how}\n  ${lpad('cluster', 9)} ${lpad('real', 8)}`;
 }
 
+/** The run's CPU and memory (real mode: the runner's process alone). */
+function cost(r: RunReport): string {
+  if (!r.usage) return '';
+  const u = r.usage;
+  return `; CPU ${u.cpuSeconds.toFixed(1)} s, resident memory peak ${u.rssPeakMB.toLocaleString('en-US')} MB${r.mode === 'real' ? ' (driver process)' : ''}`;
+}
+
 function when(r: ExpectationResult): string {
   if (r.kind === 'always') return r.ok ? `from ${formatDuration(r.at)}` : `broken at ${formatDuration(r.brokenAt ?? r.at)}`;
   return `at ${formatDuration(r.at)}`;
@@ -28,7 +35,9 @@ export function summary(r: RunReport): string {
   const out: string[] = [];
   const verdict = r.ok ? 'PASSED' : 'FAILED';
   const msgs = r.messages !== undefined ? `, ${r.messages.toLocaleString('en-US')} messages` : '';
-  out.push(`${verdict}: ${r.name} — ${formatDuration(r.clusterMs)} of cluster time in ${real(r.realMs)} real; ${r.mode}${r.mode === 'real' ? ` ×${r.timeScale}` : ''}, seed ${r.seed}${msgs}`);
+  out.push(`${verdict}: ${r.name} — ${formatDuration(r.clusterMs)} of cluster time in ${real(r.realMs)} real; ${r.mode}${r.mode === 'real' ? ` ×${r.timeScale}` : ''}, seed ${r.seed}${msgs}${cost(r)}`);
+  const params = Object.entries(r.params ?? {});
+  if (params.length) out.push(`  parameters: ${params.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const width = Math.min(60, Math.max(20, ...r.expectations.map((e) => e.description.length)));
   for (const e of r.expectations) {
     out.push(`  ${e.ok ? '✓' : '✗'} ${pad(e.kind, 10)} ${pad(e.description, width)}  ${pad(when(e), 18)} [${e.step}]`);

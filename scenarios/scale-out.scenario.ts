@@ -1,24 +1,85 @@
-// Scale-out: N nodes join, then Deployments ask for P pods; reports the time until all of them
-// run, and pod startup latency (created → seen Running) p50/p99 in cluster and in real time.
-// The default export is the full size (1,000 nodes, 30,000 pods); tests run `scaleOut(100, 3000)`.
+// Scale-out: N nodes join, then Deployments ask for P pods, all at once or at a steady rate; reports
+// the time until all of them run, pod startup latency (created → seen Running) p50/p99 in cluster and
+// in real time, and what the run cost: resident memory (peak, at the end) and CPU seconds.
+// `kubus scenario run scenarios/scale-out.scenario.ts --param nodes=5000 --param pods=150000 [--param rate=50]`;
+// the default is 1,000 nodes and 30,000 pods at once; tests run `scaleOut(100, 3000)`.
 // In simulated mode the components' computing takes no cluster time: cluster-time figures show the
-// modelled delays only (watch batching, status writes); real time is what the simulation cost.
-import { scenario } from './dsl.ts';
-import { Latencies } from './latency.ts';
-import type { ScenarioDefinition } from './types.ts';
+// modelled delays only (watch batching, status writes); real time is what the simulation cost. With a
+// rate, pods come as upstream's load tests make them: a Deployment scaled up step by step (every 100 ms
+// of cluster time at most), so the startup latency is that of a steady load, not of a queue.
 import type { Pod } from '../api/kinds/pod.ts';
+import { param, scenario, withParams } from './dsl.ts';
+import { formatDuration } from './duration.ts';
+import { Latencies } from './latency.ts';
+import { deployment } from './objects.ts';
+import type { ScenarioApi } from './api.types.ts';
+import type { ScenarioDefinition } from './types.ts';
+import { ProcessUsage } from './usage.ts';
+import { scaleObject } from './workloads.ts';
 
-/** Returns the scale-out scenario for `nodes` nodes and `pods` pods (in Deployments of at most 1,000). */
-export function scaleOut(nodes: number, pods: number): ScenarioDefinition {
-  const deployments = Math.max(1, Math.ceil(pods / 1000));
+/** Pods per Deployment. */
+const PER_DEPLOYMENT = 1000;
+/** Real mode starts one process per node: beyond this many, the machine would not cope. */
+const REAL_MAX_NODES = 100;
+
+/** The parameters of the scale-out scenario (`--param name=value`). */
+export const SCALE_OUT_PARAMS = {
+  nodes: param.integer(1000, 'nodes that join', { min: 1 }),
+  pods: param.integer(30_000, 'pods to create, in Deployments of at most 1,000', { min: 1 }),
+  rate: param.number(0, 'pods created per second of cluster time (0: all at once)', { min: 0 }),
+  duration: param.duration(0, 'with a rate: create pods for this long of cluster time, rate × duration of them, instead of `pods` (0: `pods`)'),
+};
+
+export interface ScaleOutOptions {
+  /** Pods created per second of cluster time (default 0: all at once). */
+  rate?: number;
+  /** With a rate: create pods for this long (ms of cluster time) instead of `pods` of them. */
+  durationMs?: number;
+}
+
+const replicasOf = (i: number, asked: number) => Math.max(0, Math.min(PER_DEPLOYMENT, asked - i * PER_DEPLOYMENT));
+const app = (i: number, replicas: number) => deployment(`app-${i}`, replicas, { image: 'registry.k8s.io/pause:3.10' });
+
+/** Asks for `total` pods at `rate` per second of cluster time: scales Deployments up in steps, creating each on first use. */
+async function createAtRate(s: ScenarioApi, total: number, rate: number, running: () => number): Promise<void> {
+  const tickMs = Math.min(1000, Math.max(100, 1000 / rate));
+  const t0 = s.now();
+  let asked = 0;
+  let said = t0;
+  while (asked < total) {
+    const want = Math.min(total, Math.ceil((rate * (s.now() - t0)) / 1000));
+    for (let i = Math.floor(asked / PER_DEPLOYMENT); i * PER_DEPLOYMENT < want; i++) {
+      const [before, after] = [replicasOf(i, asked), replicasOf(i, want)];
+      if (after === before) continue;
+      // A Deployment's first step creates it; the next ones scale it (quietly: one line per step would flood the log).
+      if (before === 0) await s.apply(app(i, after));
+      else await scaleObject(s.api, 'deployments', `app-${i}`, after);
+    }
+    asked = Math.max(asked, want);
+    if (s.now() - said >= 10_000) {
+      said = s.now();
+      s.log(`${asked} pods asked for, ${running()} Running, after ${formatDuration(s.now() - t0)}`);
+    }
+    if (asked < total) await s.advance(tickMs, { quiet: true });
+  }
+}
+
+/** Returns the scale-out scenario: `nodes` nodes, then `pods` pods (with a rate: at that rate). */
+export function scaleOut(nodes: number, pods: number, o: ScaleOutOptions = {}): ScenarioDefinition {
+  const rate = o.rate ?? 0;
+  const total = rate > 0 && o.durationMs ? Math.max(1, Math.round((rate * o.durationMs) / 1000)) : pods;
+  const deployments = Math.max(1, Math.ceil(total / PER_DEPLOYMENT));
+  const how = rate > 0 ? `at ${rate} pods/s` : 'at once';
   return scenario(
-    `scale-out to ${nodes} nodes and ${pods} pods`,
+    rate > 0 ? `scale-out to ${nodes} nodes and ${total} pods at ${rate}/s` : `scale-out to ${nodes} nodes and ${total} pods`,
     {
       nodes: [{ prefix: 'node', count: nodes, capacity: { cpu: '32', memory: '128Gi', pods: '110' } }],
       kubelet: { events: false },
-      modes: ['simulated'],
+      // Real mode runs one process per node, on upstream's periods (cluster time is real time).
+      modes: nodes <= REAL_MAX_NODES ? ['simulated', 'real'] : ['simulated'],
+      timeScale: 1,
       tags: ['scale', 'benchmark'],
-      description: `${nodes} nodes, ${pods} pods in ${deployments} Deployment(s): time to all Running, pod startup p50/p99`,
+      description: `${nodes} nodes, ${total} pods ${how} in ${deployments} Deployment(s): time to all Running, pod startup p50/p99, memory and CPU${nodes <= REAL_MAX_NODES ? '' : ` (--real: at most ${REAL_MAX_NODES} nodes)`}`,
     },
     async (s) => {
       const created = new Map<string, [number, number]>();
@@ -36,35 +97,35 @@ export function scaleOut(nodes: number, pods: number): ScenarioDefinition {
           running++;
         },
       });
-      s.step(`create ${deployments} Deployment(s)`);
       const t0 = [s.now(), s.realElapsed()];
-      for (let i = 0; i < deployments; i++) {
-        const replicas = Math.floor(pods / deployments) + (i < pods % deployments ? 1 : 0);
-        await s.apply({
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: `app-${i}`, namespace: 'default' },
-          spec: {
-            replicas,
-            selector: { matchLabels: { app: `app-${i}` } },
-            template: { metadata: { labels: { app: `app-${i}` } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } },
-          },
-        });
+      const usage = new ProcessUsage(s.mode);
+      if (rate > 0) {
+        s.step(`create ${total} pods at ${rate}/s in ${deployments} Deployment(s)`);
+        await createAtRate(s, total, rate, () => running);
+        s.metric('pods asked for per second (cluster)', total / ((s.now() - t0[0]) / 1000 || 1), 'pods/s');
+      } else {
+        s.step(`create ${deployments} Deployment(s)`);
+        for (let i = 0; i < deployments; i++) {
+          await s.apply(app(i, Math.floor(total / deployments) + (i < total % deployments ? 1 : 0)));
+        }
       }
-      s.step(`wait for ${pods} pods Running`);
-      await s.until(`${pods} pods Running`, () => running >= pods || { ok: false, seen: `${running} Running` }, { within: '30m' });
+      s.step(`wait for ${total} pods Running`);
+      await s.until(`${total} pods Running`, () => running >= total || { ok: false, seen: `${running} Running` }, { within: '30m' });
       const clusterMs = s.now() - t0[0];
       const realMs = s.realElapsed() - t0[1];
-      await s.expect('every node runs pods', () => s.nodes().ready().count() === nodes && Object.keys(s.pods().running().perNode()).length === nodes);
+      const cost = usage.figures('to all Running');
+      await s.expect('every node Ready', () => s.nodes().ready().count() === nodes);
+      if (total >= nodes) await s.expect('every node runs pods', () => Object.keys(s.pods().running().perNode()).length === nodes);
       s.metric('time to all Running (cluster)', clusterMs / 1000, 's');
       s.metric('time to all Running (real)', realMs / 1000, 's');
-      s.metric('pods Running per second (real time)', pods / (realMs / 1000), 'pods/s');
+      s.metric('pods Running per second (real time)', total / (realMs / 1000), 'pods/s');
       s.metric('pod startup p50 (cluster)', cluster.percentile(50), 'ms');
       s.metric('pod startup p99 (cluster)', cluster.percentile(99), 'ms');
       s.metric('pod startup p50 (real)', real.percentile(50), 'ms');
       s.metric('pod startup p99 (real)', real.percentile(99), 'ms');
+      for (const f of cost) s.metric(f.name, f.value, f.unit);
     },
   );
 }
 
-export default scaleOut(1000, 30_000);
+export default withParams(SCALE_OUT_PARAMS, (p) => scaleOut(p.nodes, p.pods, { rate: p.rate, durationMs: p.duration }));

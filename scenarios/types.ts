@@ -56,8 +56,34 @@ export interface ElectionTimingOptions {
   retryPeriod?: Duration;
 }
 
+/** The kinds of value a scenario parameter takes (`--param name=value`). */
+export type ParamType = 'number' | 'string' | 'duration' | 'boolean';
+
+/** One parameter a scenario declares: its kind, default and a one-line description (`kubus scenario list` shows them). */
+export interface ParamSpec {
+  type: ParamType;
+  /** A number, a string, a duration (Go syntax or ms) or a boolean, as `type` says. */
+  default: number | string | boolean;
+  description: string;
+  /** Numbers and durations (ms): the smallest and largest value accepted. */
+  min?: number;
+  max?: number;
+  /** Numbers: whole numbers only. */
+  integer?: boolean;
+  /** Strings: the values accepted. */
+  choices?: string[];
+}
+
+/** The parameters a scenario declares, by name. */
+export type ParamSpecs = Record<string, ParamSpec>;
+
+/** Resolved parameter values: numbers, strings, booleans; durations in ms. */
+export type ParamValues = Record<string, number | string | boolean>;
+
 /** What a scenario declares besides its body. */
 export interface ScenarioOptions {
+  /** Parameters set with `--param name=value` (the body reads them as `s.params`). */
+  params?: ParamSpecs;
   /** Nodes at the start: a count (`node-0 …`) or specs per node or per group. */
   nodes?: number | NodeSpec[];
   /** How much faster than upstream the periods may run in real mode (default 10; 1 = unscaled). */
@@ -87,6 +113,8 @@ export interface ScenarioDefinition {
   name: string;
   options: ScenarioOptions;
   body: (s: ScenarioApi) => Promise<void>;
+  /** Set by `withParams`: builds the scenario (name, options, body) for given parameter values. */
+  build?: (values: ParamValues) => ScenarioDefinition;
 }
 
 /** What an expectation checked and how it ended. */
@@ -146,6 +174,10 @@ export interface RunReport {
   traceFiles?: string[];
   /** Messages delivered on the bus (simulated mode). */
   messages?: number;
+  /** The parameter values the run used (defaults included), when the scenario declares any. */
+  params?: ParamValues;
+  /** What the run cost this process (simulated: the whole cluster; real: the runner alone, the driver process). */
+  usage?: { cpuSeconds: number; rssPeakMB: number; rssEndMB: number };
 }
 
 /** A Kubernetes object as a script writes it. */

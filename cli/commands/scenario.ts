@@ -4,7 +4,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { listScenarios, loadScenario } from '../../scenarios/load.ts';
+import { listScenarios, loadScenario, type ScenarioListing } from '../../scenarios/load.ts';
+import { accepts, bindScenario, defaultText, parseParamArgs } from '../../scenarios/params.ts';
 import { jsonReport, progressLine, runHeader, summary } from '../../scenarios/report.ts';
 import { DEFAULT_TIME_SCALE, runScenario } from '../../scenarios/runner/run.ts';
 import { TraceOutput } from '../../scenarios/trace-output.ts';
@@ -22,6 +23,7 @@ interface RunFlags {
   timeScale?: number;
   logLevel: LogLevel;
   logFormat?: LogFormat;
+  param: string[];
 }
 
 /** The library shipped with kubus: `<repo>/scenarios` (this file is bundled into .cache/, or run from cli/commands/). */
@@ -47,9 +49,12 @@ async function runFiles(files: string[], f: RunFlags): Promise<number> {
   if (f.report !== undefined && f.report !== 'json') throw new UsageError(`unknown --report format "${f.report}": only json`);
   // With --report json, stdout carries the JSON alone; progress and summaries go to stderr.
   const say = (s: string) => (f.report ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
+  const params = parseParamArgs(f.param);
+  // Every file is loaded and its parameters checked before the first run starts.
+  const loaded = [];
+  for (const file of files) loaded.push({ file, def: bindScenario((await loadScenario(file)).def, params).def });
   const runs: RunReport[] = [];
-  for (const file of files) {
-    const { def } = await loadScenario(file);
+  for (const { file, def } of loaded) {
     const mode = f.real ? 'real' : 'simulated';
     const seed = f.seed ?? def.options.seed ?? 1;
     const trace = f.trace ? new TraceOutput() : undefined;
@@ -61,6 +66,7 @@ async function runFiles(files: string[], f: RunFlags): Promise<number> {
       seed,
       timeScale: f.timeScale,
       trace,
+      params,
       progress: (e) => say(progressLine(e)),
       logLevel: f.logLevel,
       logFormat: f.logFormat,
@@ -73,6 +79,18 @@ async function runFiles(files: string[], f: RunFlags): Promise<number> {
   return runs.every((r) => r.ok) ? 0 : 1;
 }
 
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** Returns the parameters of the listed scenarios that declare some: name, type, default, description and what it accepts. */
+function paramsSection(rows: ScenarioListing[]): string {
+  const withParams = rows.filter((r) => r.params && Object.keys(r.params).length);
+  if (!withParams.length) return '';
+  const lines = ['SCENARIO\tPARAMETER\tTYPE\tDEFAULT\tDESCRIPTION'];
+  for (const r of withParams)
+    for (const [name, spec] of Object.entries(r.params!)) lines.push([relative(process.cwd(), r.file) || r.file, name, spec.type, defaultText(spec), `${spec.description} (${accepts(spec)})`].join('\t'));
+  return `\nParameters (set with --param NAME=VALUE):\n${tabify(lines.join('\n') + '\n', GET_TABWRITER)}`;
+}
+
 /** Registers `kubus scenario run|list`. */
 export function scenarioCommand(program: Command): void {
   const cmd = program.command('scenario').description('Run scripted scenarios (a cluster, workloads, faults, expectations) — simulated by default, or real with --real');
@@ -83,10 +101,12 @@ export function scenarioCommand(program: Command): void {
     .option('--seed <n>', 'seed of the simulated run (a failing run prints its seed; this replays it)', countFlag('--seed'))
     .option('--real', 'run against a real nats-server with one kubus process per component and node (wall clock, time-scaled)')
     .option('--time-scale <x>', `real mode: divide the cluster's periods by X (default: the script's timeScale, else ${DEFAULT_TIME_SCALE})`, positive)
+    .option('--param <name=value>', 'set a parameter the scenario declares, e.g. --param nodes=5000 (repeatable; `kubus scenario list` shows each parameter, its default and what it accepts)', collect, [])
     .option('--trace <dir>', "write the run's trace files into DIR")
     .option('--report <format>', 'print a machine-readable report on stdout (json); progress goes to stderr')
     .option('--log-level <level>', 'log level of the cluster components (debug, info, warn, error, silent)', 'error')
     .addOption(logFormatOption())
+    .addHelpText('after', '\nExample:\n  kubus scenario run scenarios/scale-out.scenario.ts --param nodes=5000 --param pods=150000 --param rate=0')
     .action(async (files: string[], f: RunFlags) => {
       const code = await runFiles(files, f);
       process.exit(code);
@@ -99,7 +119,7 @@ export function scenarioCommand(program: Command): void {
       const d = dir ?? libraryDir();
       const rows = await listScenarios(d);
       const lines = [['NAME', 'FILE', 'TAGS', 'DESCRIPTION'], ...rows.map((r) => [r.name, relative(process.cwd(), r.file) || r.file, r.tags.join(',') || '-', r.description])];
-      await out(tabify(lines.map((l) => l.join('\t')).join('\n') + '\n', GET_TABWRITER));
+      await out(tabify(lines.map((l) => l.join('\t')).join('\n') + '\n', GET_TABWRITER) + paramsSection(rows));
       process.exit(0);
     });
 }

@@ -8,10 +8,11 @@ import { createLogger, logFormat, type LogFormat, type LogLevel } from '../../ru
 import { ScenarioContext } from '../context.ts';
 import { toMs } from '../duration.ts';
 import { Expectations } from '../expectations.ts';
+import { bindScenario } from '../params.ts';
 import { resolveNodes } from '../nodes.ts';
 import { resolveReplicas, type Replicas } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
-import type { Mode, ProgressEvent, RunReport, ScenarioDefinition, ScenarioOptions } from '../types.ts';
+import type { Mode, ParamValues, ProgressEvent, RunReport, ScenarioDefinition, ScenarioOptions } from '../types.ts';
 import { ClusterView } from '../view/cluster-view.ts';
 import type { ClusterTimings, Driver, DriverOptions } from './driver.ts';
 import { RealDriver } from './real.ts';
@@ -32,6 +33,8 @@ export interface RunOptions {
   logLevel?: LogLevel;
   /** Default: KUBUS_LOG_FORMAT, else pretty on a terminal and JSON otherwise; real mode's processes get the same. */
   logFormat?: LogFormat;
+  /** Parameter values (`--param` text, or typed values); the rest take the script's defaults. */
+  params?: Record<string, string | number | boolean>;
 }
 
 /** The default time scale of real mode, when a script says nothing. */
@@ -57,17 +60,40 @@ export function clusterTimings(o: ScenarioOptions, k: number): ClusterTimings {
   };
 }
 
+/** Returns what the run cost this process: CPU seconds since `cpu0`, resident memory now and at its peak (MB). */
+function runUsage(cpu0: NodeJS.CpuUsage): NonNullable<RunReport['usage']> {
+  const cpu = process.cpuUsage(cpu0);
+  const MB = 1024 * 1024;
+  return { cpuSeconds: (cpu.user + cpu.system) / 1e6, rssPeakMB: Math.round((process.resourceUsage().maxRSS * 1024) / MB), rssEndMB: Math.round(process.memoryUsage().rss / MB) };
+}
+
 /** Runs a scenario to the end; never throws for a failing scenario (the report says why). */
-export async function runScenario(def: ScenarioDefinition, opts: RunOptions = {}): Promise<RunReport> {
+export async function runScenario(declared: ScenarioDefinition, opts: RunOptions = {}): Promise<RunReport> {
+  // The scenario built for its parameters (an unknown name or a bad value ends the run before it starts).
+  let bound: { def: ScenarioDefinition; values: ParamValues } | undefined;
+  let paramError: Error | undefined;
+  try {
+    bound = bindScenario(declared, opts.params);
+  } catch (err) {
+    paramError = err as Error;
+  }
+  const def = bound?.def ?? declared;
+  const params = bound?.values;
   const mode = opts.mode ?? 'simulated';
   const seed = opts.seed ?? def.options.seed ?? 1;
   const timeScale = mode === 'real' ? (opts.timeScale ?? def.options.timeScale ?? DEFAULT_TIME_SCALE) : 1;
   const format = logFormat(opts.logFormat);
   const log = opts.log ?? createLogger(opts.logLevel ?? 'error', {}, { format });
   const realStart = performance.now();
+  const cpu0 = process.cpuUsage();
   const realNow = () => performance.now() - realStart;
   const report: RunReport = { name: def.name, mode, seed, timeScale, ok: false, clusterMs: 0, realMs: 0, expectations: [], metrics: [] };
   if (opts.file) report.file = opts.file;
+  if (def.options.params && params) report.params = params;
+  if (paramError) {
+    report.error = { message: `${paramError.name}: ${paramError.message}`, step: 'start', at: 0 };
+    return report;
+  }
   if (def.options.modes && !def.options.modes.includes(mode)) {
     report.error = { message: `"${def.name}" does not run in ${mode} mode (it runs in: ${def.options.modes.join(', ')})`, step: 'start', at: 0 };
     return report;
@@ -107,6 +133,7 @@ export async function runScenario(def: ScenarioDefinition, opts: RunOptions = {}
       mode,
       seed,
       timeScale,
+      params,
       driver,
       view,
       expectations: x,
@@ -128,6 +155,7 @@ export async function runScenario(def: ScenarioDefinition, opts: RunOptions = {}
     report.clusterMs = driver.now();
     report.realMs = realNow();
     report.messages = driver.messages();
+    report.usage = runUsage(cpu0);
     if (opts.trace) await driver.settleTrace?.().catch(() => undefined);
     opts.trace?.close();
     view?.stop();

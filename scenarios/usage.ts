@@ -1,0 +1,68 @@
+// What a run costs the machine: resident memory (RSS, peak and now) and CPU seconds of this process.
+// Simulated mode runs the whole cluster in this process, so the figures are the cluster's (and the
+// runner's); real mode runs only the runner here (the driver process), and the figures' names say so.
+import type { Mode } from './types.ts';
+
+const MB = 1024 * 1024;
+
+/** One reading of this process's memory. */
+export interface MemorySample {
+  /** Cluster time of the reading (ms). */
+  at: number;
+  rssMB: number;
+  heapUsedMB: number;
+}
+
+/** A figure as `s.metric` takes it. */
+export interface UsageFigure {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+/** Returns this process's memory now. */
+export function memoryNow(at: number): MemorySample {
+  const m = process.memoryUsage();
+  return { at, rssMB: m.rss / MB, heapUsedMB: m.heapUsed / MB };
+}
+
+/** Measures CPU and memory from its creation on. */
+export class ProcessUsage {
+  private readonly cpu0 = process.cpuUsage();
+  private readonly real0 = performance.now();
+
+  constructor(private readonly mode: Mode) {}
+
+  /** Real mode: the figures are the runner's alone (the driver process), and their names say so. */
+  private get whose(): string {
+    return this.mode === 'real' ? ' (driver process)' : '';
+  }
+
+  /** CPU seconds (user + system) since creation. */
+  cpuSeconds(): number {
+    const d = process.cpuUsage(this.cpu0);
+    return (d.user + d.system) / 1e6;
+  }
+
+  /** Returns the figures: RSS now and at its peak (the process's lifetime peak), CPU seconds since creation and share of a core; `span` names that stretch (`to all Running`). */
+  figures(span = ''): UsageFigure[] {
+    const cpuName = (what: string) => `${what}${span ? ` ${span}` : ''}${this.whose}`;
+    const cpu = this.cpuSeconds();
+    const realS = (performance.now() - this.real0) / 1000;
+    return [
+      { name: `resident memory at end${this.whose}`, value: Math.round(process.memoryUsage().rss / MB), unit: 'MB' },
+      // maxRSS is in kilobytes, the peak since the process started.
+      { name: `resident memory peak${this.whose}`, value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MB' },
+      { name: cpuName('CPU time'), value: Math.round(cpu * 100) / 100, unit: 's' },
+      { name: cpuName('CPU per real second'), value: realS > 0 ? Math.round((cpu / realS) * 1000) / 10 : 0, unit: '% of a core' },
+    ];
+  }
+}
+
+/** Returns the growth (%) of RSS from the first sample at or after `fromMs` to the last sample; 0 without two samples. */
+export function growthPercent(samples: MemorySample[], fromMs: number): number {
+  const base = samples.find((s) => s.at >= fromMs);
+  const last = samples[samples.length - 1];
+  if (!base || !last || base === last || base.rssMB <= 0) return 0;
+  return Math.round(((last.rssMB - base.rssMB) / base.rssMB) * 1000) / 10;
+}
