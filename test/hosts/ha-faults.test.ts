@@ -4,7 +4,7 @@
 // order, every watcher sees every revision once, reads and writes linearizable).
 import test from 'ava';
 import { haCluster } from './ha-cluster.ts';
-import { expectFailover, killServingApiServer, partition } from './ha-run.ts';
+import { expectFailover, FAILOVER_MS, killServingApiServer, partition, STREAM_LEADER_FAILOVER_MS } from './ha-run.ts';
 
 test.serial('hosts - HA jetstream - kill -9 the API server serving a writer: writes go on within the failover time, the history checks', async (t) => {
   const c = await haCluster(t, 'jetstream');
@@ -21,7 +21,7 @@ for (const which of ['leader', 'follower'] as const) {
         t.log(`stream leader: ${c.cp[leader].name}; killing the nats-server of ${c.cp[victim].name}`);
         await c.nats.servers[victim].stop('SIGKILL');
       },
-    });
+    }, which === 'leader' ? STREAM_LEADER_FAILOVER_MS : FAILOVER_MS);
   });
 }
 
