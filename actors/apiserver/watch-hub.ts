@@ -15,6 +15,7 @@ import { tooLargeResourceVersion } from './list-revision.ts';
 import { fromKV } from './objects.ts';
 import { CompactedError, type Store, type StoreEvent } from './store/store.ts';
 import { heartbeatWatches, sendBookmarks, type WatchesByConn } from './watch-liveness.ts';
+import { PodsByNode, WatchIndex } from './watch-index.ts';
 import { WatchSender, type ServerWatch } from './watch-sender.ts';
 
 export interface HubOptions {
@@ -29,27 +30,27 @@ export interface HubOptions {
   initialBatch?: number;
   /** A busy watch sends at most one message per this many ms (default 10). */
   batchMs?: number;
+  /**
+   * History kept when writes outrun the timed compaction (a burst at one instant): past twice this
+   * many revisions, a store only this server writes is compacted down to this many (default 20,000).
+   */
+  historyRevisions?: number;
 }
 
-interface ResourceWatches {
-  all: Set<ServerWatch>;
-  byNode: Map<string, Set<ServerWatch>>;
-  /** Watches of one object by name (a kubelet's own Node): an event reaches only those. */
-  byName: Map<string, Set<ServerWatch>>;
-}
+/** About 45 MiB of pod history (2.3 kB a revision): a watch resuming within the last 20,000 writes still replays. */
+export const DEFAULT_HISTORY_REVISIONS = 20_000;
 
 const PODS = 'pods';
-const nodeOf = (obj: KubeObject | undefined) => ((obj?.spec as { nodeName?: string } | undefined)?.nodeName ?? '');
 
 /** Holds every client watch of this API server instance. */
 export class WatchHub {
   /** The last store revision dispatched to watches (everything at or below it is durable). */
   position: number;
-  private readonly byResource = new Map<string, ResourceWatches>();
+  private readonly index = new WatchIndex();
   private readonly byConn: WatchesByConn = new Map();
   private readonly waiting: Array<{ until: number; run: () => void; fail: () => void; closed?: () => void; timer: unknown }> = [];
   /** Keys of pods per spec.nodeName ('' = unscheduled), so node-filtered lists and watches skip other nodes. */
-  readonly podsByNode = new Map<string, Set<string>>();
+  readonly podsByNode = new PodsByNode();
   private cancel: () => void;
   /** What events of a write made outside any request are sent as: new traces from the API server. */
   private readonly root: HandlingContext;
@@ -62,7 +63,7 @@ export class WatchHub {
     this.position = store.revision;
     this.root = { actor: opts.serverId };
     this.sender = new WatchSender({ ...opts, root: this.root });
-    this.indexPods();
+    this.podsByNode.load(this.store);
     this.cancel = this.follow();
   }
 
@@ -77,7 +78,7 @@ export class WatchHub {
     const status = expired(`the API server's cache was reloaded from the store (${err.message}); list again`).status;
     for (const m of [...this.byConn.values()]) for (const w of [...m.values()]) this.fail(w, status);
     this.podsByNode.clear();
-    this.indexPods();
+    this.podsByNode.load(this.store);
     this.position = this.store.revision;
     this.cancel = this.follow();
     // Watches waiting for a revision now reached replay from it: their history is gone, so they get 410 too.
@@ -159,20 +160,12 @@ export class WatchHub {
     if (!w) return;
     this.byConn.get(conn)!.delete(id);
     if (this.byConn.get(conn)!.size === 0) this.byConn.delete(conn);
-    const rw = this.byResource.get(w.def.plural);
-    rw?.all.delete(w);
-    if (w.filter.nodeName !== undefined) rw?.byNode.get(w.filter.nodeName)?.delete(w);
-    if (w.filter.name !== undefined) rw?.byName.get(w.filter.name)?.delete(w);
+    this.index.delete(w);
     this.sender.forget(w);
   }
 
   private register(w: ServerWatch): void {
-    let rw = this.byResource.get(w.def.plural);
-    if (!rw) this.byResource.set(w.def.plural, (rw = { all: new Set(), byNode: new Map(), byName: new Map() }));
-    const index = (map: Map<string, Set<ServerWatch>>, key: string) => map.set(key, (map.get(key) ?? new Set()).add(w));
-    if (w.def.plural === PODS && w.filter.nodeName !== undefined) index(rw.byNode, w.filter.nodeName);
-    else if (w.filter.name !== undefined) index(rw.byName, w.filter.name);
-    else rw.all.add(w);
+    this.index.add(w);
     this.byConn.set(w.conn, (this.byConn.get(w.conn) ?? new Map<string, ServerWatch>()).set(w.id, w));
   }
 
@@ -200,7 +193,7 @@ export class WatchHub {
 
   private replay(w: ServerWatch, fromRV: number): void {
     try {
-      for (const ev of this.store.history(w.prefix, fromRV, this.position)) this.dispatchTo(w, ev);
+      for (const ev of this.store.history(w.prefix, fromRV, this.position)) this.dispatchTo(w, new Change(ev));
     } catch (err) {
       if (!(err instanceof CompactedError)) throw err;
       this.fail(w, expired(`too old resource version: ${fromRV} (${err.compacted})`).status);
@@ -217,27 +210,27 @@ export class WatchHub {
   private dispatch(ev: StoreEvent): void {
     this.position = ev.revision;
     const resource = resourceOfKey(ev.kv.key);
-    if (resource === PODS) {
-      const prevNode = ev.prev ? nodeOf(ev.prev.value as KubeObject) : undefined;
-      this.indexPod(ev.kv.key, prevNode, ev.type === 'put' ? nodeOf(ev.kv.value as KubeObject) : undefined);
-    }
-    const rw = this.byResource.get(resource);
-    if (rw) {
-      for (const w of rw.all) this.dispatchTo(w, ev);
-      if (rw.byNode.size) {
-        const a = ev.type === 'put' ? nodeOf(ev.kv.value as KubeObject) : undefined;
-        const b = ev.prev ? nodeOf(ev.prev.value as KubeObject) : undefined;
-        for (const node of a === b || b === undefined ? [a] : a === undefined ? [b] : [a, b]) {
-          if (node === undefined) continue;
-          for (const w of rw.byNode.get(node) ?? []) this.dispatchTo(w, ev);
-        }
-      }
-      if (rw.byName.size) {
-        const name = (ev.kv.value as KubeObject).metadata.name;
-        for (const w of (name && rw.byName.get(name)) || []) this.dispatchTo(w, ev);
-      }
-    }
+    if (resource === PODS) this.podsByNode.apply(ev);
+    const change = new Change(ev);
+    this.index.route(ev, resource, (w) => this.dispatchTo(w, change));
     this.runReached();
+    this.boundHistory();
+  }
+
+  /**
+   * Compacts on size, not only every 5 minutes: only revisions every live watch has been sent
+   * (below position), keeping `historyRevisions` of them so that a watch resuming from a recent
+   * revision replays instead of relisting. A shared store is left to its own compaction.
+   */
+  private boundHistory(): void {
+    const keep = this.opts.historyRevisions ?? DEFAULT_HISTORY_REVISIONS;
+    if (this.position - this.store.compactedRevision <= 2 * keep || this.store.sync) return;
+    try {
+      this.store.compact(this.position - keep);
+      this.opts.log.debug({ revision: this.position - keep }, 'compacted: history passed its size bound');
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'could not compact history on size');
+    }
   }
 
   /** Runs what waits for a revision position has reached (in revision order). */
@@ -249,26 +242,15 @@ export class WatchHub {
     }
   }
 
-  private indexPods(): void {
-    for (const kv of this.store.range(`${REGISTRY_PREFIX}${PODS}/`).kvs) this.indexPod(kv.key, undefined, nodeOf(kv.value as KubeObject));
-  }
-
-  private indexPod(key: string, from: string | undefined, to: string | undefined): void {
-    if (from === to) return;
-    if (from !== undefined) this.podsByNode.get(from)?.delete(key);
-    if (to !== undefined) this.podsByNode.set(to, (this.podsByNode.get(to) ?? new Set()).add(key));
-  }
-
-  private dispatchTo(w: ServerWatch, ev: StoreEvent): void {
+  /** Sends a watch the event as its selectors see it: matching before and after (MODIFIED), only after (ADDED), only before (DELETED). */
+  private dispatchTo(w: ServerWatch, change: Change): void {
+    const ev = change.ev;
     if (!ev.kv.key.startsWith(w.prefix)) return;
-    const cur = ev.type === 'put' ? fromKV(ev.kv) : undefined;
-    const prev = ev.prev ? fromKV(ev.prev) : undefined;
-    const was = prev !== undefined && w.filter.matches(prev);
-    const is = cur !== undefined && w.filter.matches(cur);
-    if (ev.type === 'delete') {
-      if (was) this.sender.push(w, 'DELETED', fromKV(ev.kv));
-    } else if (is) this.sender.push(w, was ? 'MODIFIED' : 'ADDED', cur!);
-    else if (was) this.sender.push(w, 'DELETED', cur!);
+    // Selectors never look at resourceVersion: they test the stored values, and only the event sent is built.
+    const was = ev.prev !== undefined && w.filter.matches(ev.prev.value as KubeObject);
+    const is = ev.type === 'put' && w.filter.matches(ev.kv.value as KubeObject);
+    if (is) this.sender.push(w, was ? 'MODIFIED' : 'ADDED', change.object);
+    else if (was) this.sender.push(w, 'DELETED', change.object);
   }
 
   private fail(w: ServerWatch, status: Status): void {
@@ -294,6 +276,15 @@ export class WatchHub {
       e.closed?.();
     }
     this.byConn.clear();
-    this.byResource.clear();
+    this.index.clear();
+  }
+}
+
+/** One store event as watches see it: the API object (resourceVersion = the event's revision) is built once, however many watches send it. */
+class Change {
+  private obj: KubeObject | undefined;
+  constructor(readonly ev: StoreEvent) {}
+  get object(): KubeObject {
+    return (this.obj ??= fromKV(this.ev.kv));
   }
 }
