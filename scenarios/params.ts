@@ -128,6 +128,11 @@ export function withParams<P extends ParamSpecs>(specs: P, build: (values: Value
   return make(resolveParams(specs, {}, 'defaults'));
 }
 
+/** Returns the values as a report shows them: durations in Go syntax, the rest as they are. */
+export function reportedParams(specs: ParamSpecs, values: ParamValues): ParamValues {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, specs[k]?.type === 'duration' && typeof v === 'number' ? formatDuration(v) : v]));
+}
+
 /** Returns a parameter's default as a user would type it. */
 export function defaultText(spec: ParamSpec): string {
   if (spec.type === 'duration') return typeof spec.default === 'number' ? formatDuration(spec.default) : String(spec.default);

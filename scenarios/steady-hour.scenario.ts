@@ -46,6 +46,7 @@ export default withParams(
         const web = counter<Pod>((pod) => pod.metadata.labels?.app === 'web' && isPodReady(pod));
         s.on<Node>('nodes', { add: ready.set, update: (_, n) => ready.set(n), delete: ready.delete });
         s.on<Pod>('pods', { add: web.set, update: (_, pod) => web.set(pod), delete: web.delete });
+        for (const n of s.nodes().items()) ready.set(n);
         s.step(`deploy ${p.pods} pods`);
         await s.apply(deployment('web', p.pods));
         await s.until(`${p.pods} web pods Ready`, () => web.count === p.pods || { ok: false, seen: `${web.count} Ready` }, { within: p.pods > 1000 ? '15m' : '2m' });

@@ -174,7 +174,7 @@ export interface RunReport {
   traceFiles?: string[];
   /** Messages delivered on the bus (simulated mode). */
   messages?: number;
-  /** The parameter values the run used (defaults included), when the scenario declares any. */
+  /** The parameter values the run used (defaults included; durations in Go syntax), when the scenario declares any. */
   params?: ParamValues;
   /** What the run cost this process (simulated: the whole cluster; real: the runner alone, the driver process). */
   usage?: { cpuSeconds: number; rssPeakMB: number; rssEndMB: number };

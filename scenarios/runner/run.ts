@@ -8,7 +8,7 @@ import { createLogger, logFormat, type LogFormat, type LogLevel } from '../../ru
 import { ScenarioContext } from '../context.ts';
 import { toMs } from '../duration.ts';
 import { Expectations } from '../expectations.ts';
-import { bindScenario } from '../params.ts';
+import { bindScenario, reportedParams } from '../params.ts';
 import { resolveNodes } from '../nodes.ts';
 import { resolveReplicas, type Replicas } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
@@ -89,7 +89,7 @@ export async function runScenario(declared: ScenarioDefinition, opts: RunOptions
   const realNow = () => performance.now() - realStart;
   const report: RunReport = { name: def.name, mode, seed, timeScale, ok: false, clusterMs: 0, realMs: 0, expectations: [], metrics: [] };
   if (opts.file) report.file = opts.file;
-  if (def.options.params && params) report.params = params;
+  if (def.options.params && params) report.params = reportedParams(def.options.params, params);
   if (paramError) {
     report.error = { message: `${paramError.name}: ${paramError.message}`, step: 'start', at: 0 };
     return report;
