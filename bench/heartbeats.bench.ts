@@ -1,9 +1,12 @@
 // Heartbeat benchmark: CPU and messages/s of N sim nodes renewing their leases at the default
 // period (10 s), with the API server and the node lifecycle controller consuming them (DESIGN §8).
 // Run: npm run bench -- heartbeats [--nodes 1000,5000] [--mode memory,nats] [--window 20] [--windows 3]
+//   [--profile DIR]: CPU profiles of the control plane and the node process over the windows (NATS mode).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { nodeLifecycleController } from '../actors/controllers/node-lifecycle/node-lifecycle.controller.ts';
@@ -24,6 +27,7 @@ const MODES = arg('mode', 'memory,nats').split(',');
 // Windows are whole renew periods (10 s), so bursts of renewals don't make them uneven.
 const WINDOW_S = Number(arg('window', '20'));
 const WINDOWS = Number(arg('windows', '3'));
+const PROFILE = arg('profile', '');
 const ROOT = join(import.meta.dirname, '..');
 const log = (m: string) => console.log(`[heartbeats bench] ${m}`);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,21 +68,74 @@ async function allReady(client: ApiClient, n: number): Promise<void> {
 interface Window {
   cpu: number; // share of one core
   msgs: number; // messages/s
+  /** Shares of one core per component (NATS mode): control plane, node process, nats-server. */
+  parts?: number[];
 }
 
-/** Measures windows of CPU (all processes of the cluster) and messages/s. */
-async function windows(cpu: () => number, msgs: () => number): Promise<Window[]> {
+/** Measures windows of CPU (all processes of the cluster, and each of `parts`) and messages/s. */
+async function windows(parts: () => number[], msgs: () => number): Promise<Window[]> {
   const out: Window[] = [];
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   for (let i = 0; i < WINDOWS; i++) {
-    const c0 = cpu();
+    const p0 = parts();
     const m0 = msgs();
     const t0 = performance.now();
     await wait(WINDOW_S * 1000);
     const s = (performance.now() - t0) / 1000;
-    out.push({ cpu: (cpu() - c0) / s, msgs: (msgs() - m0) / s });
-    log(`  window ${i + 1}/${WINDOWS}: ${(out[i].cpu * 100).toFixed(1)}% of a core, ${Math.round(out[i].msgs)} msgs/s`);
+    const p = parts().map((x, j) => (x - p0[j]) / s);
+    out.push({ cpu: sum(p), msgs: (msgs() - m0) / s, parts: p.length > 1 ? p : undefined });
+    const split = p.length > 1 ? ` (control plane ${pct(p[0], 1)}, nodes ${pct(p[1], 1)}, nats-server ${pct(p[2], 1)})` : '';
+    log(`  window ${i + 1}/${WINDOWS}: ${(out[i].cpu * 100).toFixed(1)}% of a core${split}, ${Math.round(out[i].msgs)} msgs/s`);
   }
   return out;
+}
+
+/** Resolves when every node has its Lease, then after one more renew period: the windows see steady renewals, not start-up. */
+async function leasesSettled(client: ApiClient, n: number): Promise<void> {
+  const t0 = Date.now();
+  while ((await client.list('leases', { namespace: 'kube-node-lease' })).items.length < n) {
+    if (Date.now() - t0 > 300_000) throw new Error(`not every node has a Lease after 5 minutes`);
+    await wait(1000);
+  }
+  log(`  ${n} Leases after ${((Date.now() - t0) / 1000).toFixed(1)} s more; waiting a renew period`);
+  await wait(15_000);
+}
+
+/** A CPU profile of this process (the control plane) over `fn`, written to PROFILE/control-plane.cpuprofile. */
+async function profiled<T>(name: string, post: (method: string, params?: object) => Promise<unknown>, fn: () => Promise<T>): Promise<T> {
+  if (!PROFILE) return fn();
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  const r = await fn();
+  const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+  mkdirSync(PROFILE, { recursive: true });
+  writeFileSync(join(PROFILE, `${name}.cpuprofile`), JSON.stringify(profile));
+  log(`  profile: ${join(PROFILE, `${name}.cpuprofile`)}`);
+  return r;
+}
+
+/** Returns a post() to the inspector of the child started with --inspect=0 (its address read from stderr). */
+async function childInspector(child: ChildProcess): Promise<(method: string, params?: object) => Promise<unknown>> {
+  const url = await new Promise<string>((resolve) => {
+    let buf = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /ws:\/\/[^\s]+/.exec(buf);
+      if (m) resolve(m[0]);
+    });
+  });
+  const ws = new WebSocket(url);
+  await new Promise((r) => ws.once('open', r));
+  let id = 0;
+  const waiting = new Map<number, (v: unknown) => void>();
+  ws.on('message', (d: Buffer) => {
+    const m = JSON.parse(d.toString()) as { id?: number; result?: unknown };
+    if (m.id !== undefined) waiting.get(m.id)?.(m.result);
+  });
+  return (method, params) => new Promise((r) => {
+    waiting.set(++id, r);
+    ws.send(JSON.stringify({ id, method, params }));
+  });
 }
 
 async function memoryRun(n: number): Promise<Window[]> {
@@ -91,7 +148,7 @@ async function memoryRun(n: number): Promise<Window[]> {
   for (let i = 0; i < n; i++) nodes.start(kubeletActor, `kubelet/node-${i}`, { nodeName: `node-${i}`, events: false });
   await allReady(new ApiClient(broker.connect('bench')), n);
   await wait(10_000); // registration settles
-  const w = await windows(selfCpu, () => delivered);
+  const w = await windows(() => [selfCpu()], () => delivered);
   await nodes.stopAll();
   await cp.stopAll();
   return w;
@@ -102,11 +159,14 @@ async function natsRun(n: number): Promise<Window[]> {
   const nats = await startNatsServer();
   const cpBus = await NatsBus.connect({ servers: nats.url, name: 'control-plane' });
   const cp = await controlPlane(cpBus);
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'kubus'), '--nats', nats.url, 'node', '--name', 'node', '--count', String(n), '--log-level', 'warn'], { stdio: 'ignore' });
+  const inspect = PROFILE ? ['--inspect=127.0.0.1:0'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...inspect, join(ROOT, 'bin', 'kubus'), '--nats', nats.url, 'node', '--name', 'node', '--count', String(n), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', PROFILE ? 'pipe' : 'ignore'] });
+  const childPost = PROFILE ? await childInspector(child) : undefined;
   const clientBus = await NatsBus.connect({ servers: nats.url, name: 'bench' });
   try {
-    await allReady(new ApiClient(clientBus, { timeoutMs: 30_000 }), n);
-    await wait(10_000);
+    const client = new ApiClient(clientBus, { timeoutMs: 30_000 });
+    await allReady(client, n);
+    await leasesSettled(client, n);
     // Messages: what the control plane's connection receives and sends is every heartbeat message but the node-side replies.
     let msgs = 0;
     const bySubject = new Map<string, number>();
@@ -116,14 +176,14 @@ async function natsRun(n: number): Promise<Window[]> {
       bySubject.set(k, (bySubject.get(k) ?? 0) + 1);
     };
     cpBus.tap = { sent: (r) => count(`sent ${r.subject}`), delivered: (r) => count(`got ${r.subject}`) };
-    const cpu = () => selfCpu() + procCpu(child.pid!) + procCpu(nats.pid!);
     const parts = () => [selfCpu(), procCpu(child.pid!), procCpu(nats.pid!)];
-    const p0 = parts();
-    const w = await windows(cpu, () => msgs);
-    const p1 = parts();
+    const session = new Session();
+    session.connect();
+    const measure = () => profiled('control-plane', (m, p) => session.post(m as 'Profiler.enable', p), () => windows(parts, () => msgs));
+    const w = childPost ? await profiled('node-process', childPost, measure) : await measure();
+    session.disconnect();
     const secs = WINDOW_S * WINDOWS;
-    if (process.env.HB_DEBUG) log(`  subjects: ${[...bySubject].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-    log(`  split: control plane ${pct(p1[0] - p0[0], secs)}, nodes ${pct(p1[1] - p0[1], secs)}, nats-server ${pct(p1[2] - p0[2], secs)}`);
+    if (process.env.HB_DEBUG) log(`  subjects (per s): ${[...bySubject].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k}=${Math.round(v / secs)}`).join(', ')}`);
     return w;
   } finally {
     child.kill('SIGTERM');
@@ -156,6 +216,15 @@ for (const n of SIZES) {
       higherIsBetter: false,
       anchor: `upstream: ~${Math.round(n / 10)} lease writes/s at ${n} nodes`,
     });
+    if (mode !== 'nats') continue;
+    const part = (i: number) => median(w.map((x) => x.parts![i])) * 100;
+    const budgeted = n === 5000;
+    figures.push(
+      { name: `  control plane + nats-server, ${n} nodes`, value: median(w.map((x) => x.parts![0] + x.parts![2])) * 100, unit: '% core', budget: budgeted ? 10 : undefined, higherIsBetter: false, anchor: budgeted ? 'issue 14: control plane + nats-server ≤ 10% of a core' : undefined },
+      { name: `  control plane (API server + node lifecycle), ${n} nodes`, value: part(0), unit: '% core', higherIsBetter: false },
+      { name: `  nats-server, ${n} nodes`, value: part(2), unit: '% core', higherIsBetter: false },
+      { name: `  node process (${n} kubelets), ${n} nodes`, value: part(1), unit: '% core', budget: budgeted ? 5 : undefined, higherIsBetter: false, anchor: budgeted ? 'issue 14: node processes ≤ 5% of a core' : undefined },
+    );
   }
 }
 report(`Heartbeats at the default period (medians of ${WINDOWS} windows of ${WINDOW_S} s; Events off)`, figures);

@@ -24,6 +24,7 @@ import { EnvProvider } from './env-provider.ts';
 import { NodeEffects } from './node-effects.ts';
 import { serveNode } from './node-server.ts';
 import { PodEffects } from './pod-effects.ts';
+import { renewTimers } from './renew-timers.ts';
 import { podWorkerMachine } from './pod-worker.machine.ts';
 import type { PodWorkerEvent } from './pod-worker.types.ts';
 import { createRuntime } from './runtimes/create.ts';
@@ -110,14 +111,16 @@ export const kubeletActor = defineActor<KubeletInput>({
         node: fromCallback<NodeCommand>(({ sendBack, receive }) => {
           let live = true;
           let timer: unknown;
+          let cancelRenew = () => {};
           // The lease loop: renew, wait ~10 s (or back off after a failure), again; tell the
-          // machine only when renewals start failing or recover.
+          // machine only when renewals start failing or recover. Renewals of the process's kubelets
+          // due together leave together (renew-timers.ts).
           const renewLoop = (lease: Lease | undefined, nodeUid: string | undefined, failures: number) => {
             node.renewLease(lease, nodeUid).then(
               (r) => {
                 if (!live) return;
                 if (failures > 0) sendBack({ type: 'lease.recovered' });
-                timer = clock.setTimeout(() => renewLoop(r.lease, nodeUid, 0), r.nextRenewMs);
+                cancelRenew = renewTimers(clock).setTimeout(() => renewLoop(r.lease, nodeUid, 0), r.nextRenewMs);
               },
               () => {
                 if (!live) return;
@@ -139,6 +142,7 @@ export const kubeletActor = defineActor<KubeletInput>({
           receive((cmd) => {
             if (cmd.type === 'lease.start') {
               clock.clearTimeout(timer);
+              cancelRenew();
               renewLoop(undefined, cmd.nodeUid, 0);
             } else
               node.writeStatus(cmd.conditions).then(
@@ -149,6 +153,7 @@ export const kubeletActor = defineActor<KubeletInput>({
           return () => {
             live = false;
             clock.clearTimeout(timer);
+            cancelRenew();
             self.stop();
           };
         }),

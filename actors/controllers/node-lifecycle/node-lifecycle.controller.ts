@@ -9,7 +9,8 @@ import { NODE_NAME_INDEX, nodeNameIndexers } from '../../../bus/indexers.ts';
 import { runAsRoot } from '../../../bus/trace.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { withDefaults } from '../../lib/options.ts';
-import { DEFAULT_LIFECYCLE, deadline, observe, unknownConditions, type LifecycleTimings, type NodeHealth } from './node-health.ts';
+import { DEFAULT_LIFECYCLE, deadline, unknownConditions, type LifecycleTimings, type NodeHealth } from './node-health.ts';
+import { NodeMonitor } from './node-monitor.ts';
 import { conditionTaints, currentNoExecute, mergeTaints, noExecuteKey, readyStatus, sameTaints } from './node-taints.ts';
 import { DEFAULT_RATES, Zones, zoneOf, type EvictionRates } from './zones.ts';
 
@@ -28,7 +29,7 @@ const DEFAULT_WORKERS = 8;
  * monitor pass (synchronous); the zones' token buckets are taken synchronously.
  */
 interface Memory {
-  health: Map<string, NodeHealth>;
+  monitor: NodeMonitor;
   zones: Zones;
   timings: LifecycleTimings;
 }
@@ -49,6 +50,25 @@ async function markPodsNotReady(ctx: Ctx, nodeName: string, now: number): Promis
   }
 }
 
+const leaseOf = (ctx: Ctx, name: string) => ctx.cache<Lease>('leases', { namespace: LEASE_NS }).get(`${LEASE_NS}/${name}`);
+
+/** Notes a node's life and Ready status as its changes arrive (deleted: forgets it); returns its key. */
+function noteNode(node: Node, ctx: Ctx): string[] {
+  const name = node.metadata.name!;
+  const cached = ctx.cache<Node>('nodes').get(name);
+  if (cached) ctx.state.monitor.note(cached, leaseOf(ctx, name), ctx.deps.clock.now());
+  else ctx.state.monitor.forget(name);
+  return [name];
+}
+
+/** Notes a renewal as it arrives (the monitor pass then needs no look at the node); reconciles nothing. */
+function noteLease(lease: Lease, ctx: Ctx): string[] {
+  const node = ctx.cache<Node>('nodes').get(lease.metadata.name!);
+  const cached = leaseOf(ctx, lease.metadata.name!);
+  if (node && cached) ctx.state.monitor.note(node, cached, ctx.deps.clock.now());
+  return [];
+}
+
 /** Returns true when a node's health or taints call for a reconcile (cheap: most nodes are Ready and untainted). */
 function needsAction(node: Node, health: NodeHealth, now: number, t: LifecycleTimings): boolean {
   const ready = readyStatus(node);
@@ -61,38 +81,44 @@ function needsAction(node: Node, health: NodeHealth, now: number, t: LifecycleTi
 export const nodeLifecycleController = defineController<NodeLifecycleInput, Memory>({
   name: 'node-lifecycle',
   workers: (input) => (input && input.workers) || DEFAULT_WORKERS,
-  // Lease renewals (500/s at 5,000 nodes) only refresh the cache; the monitor pass below reads
-  // them every monitor period, as upstream's monitorNodeHealth does, and queues the nodes that
-  // need something done. A reconcile per renewal cost ~3x the whole heartbeat budget. Pods are
-  // only read (by node, when one stops being Ready).
+  // Lease renewals (500/s at 5,000 nodes) are only noted (node-monitor.ts); the monitor pass below
+  // runs every monitor period, as upstream's monitorNodeHealth does, and queues the nodes that
+  // need something done, looking only at nodes whose deadline passed or that are not idle. A
+  // reconcile per renewal cost ~3x the whole heartbeat budget. Pods are only read (by node, when
+  // one stops being Ready).
   watches: [
-    { resource: 'nodes' },
-    { resource: 'leases', opts: { namespace: LEASE_NS }, keys: () => [] },
+    { resource: 'nodes', keys: noteNode, updateKeys: (_old, node, ctx) => noteNode(node as Node, ctx) },
+    { resource: 'leases', opts: { namespace: LEASE_NS }, keys: (l, ctx) => noteLease(l as Lease, ctx), updateKeys: (_old, l, ctx) => noteLease(l as Lease, ctx) },
     { resource: 'pods', indexers: nodeNameIndexers, keys: () => [] },
   ],
-  init: (_ctx, input) => ({
-    health: new Map(),
-    zones: new Zones(withDefaults(DEFAULT_RATES, input)),
-    timings: withDefaults(DEFAULT_LIFECYCLE, input),
-  }),
+  init: (_ctx, input) => {
+    const timings = withDefaults(DEFAULT_LIFECYCLE, input);
+    return { monitor: new NodeMonitor(timings), zones: new Zones(withDefaults(DEFAULT_RATES, input)), timings };
+  },
   started(ctx) {
     const mem = ctx.state;
     const t = mem.timings;
     const tick = () =>
       runAsRoot(ctx.deps.id, () => {
         const now = ctx.deps.clock.now();
-        const nodes = ctx.cache<Node>('nodes').list();
-        const leases = ctx.cache<Lease>('leases', { namespace: LEASE_NS });
-        const was = mem.zones.allFullyDisrupted;
-        mem.zones.update(nodes, now);
-        const modeChanged = was !== mem.zones.allFullyDisrupted;
-        if (modeChanged) ctx.deps.log.warn({ allFullyDisrupted: mem.zones.allFullyDisrupted }, 'cluster disruption mode changed');
-        for (const node of nodes) {
-          const name = node.metadata.name!;
-          const health = observe(mem.health.get(name), node, leases.get(`${LEASE_NS}/${name}`), now);
-          mem.health.set(name, health);
-          if (modeChanged || needsAction(node, health, now, t)) ctx.queue.add(name);
+        const nodes = ctx.cache<Node>('nodes');
+        // Zone states change only when a node comes, goes or changes Ready status (or zone).
+        if (mem.monitor.zonesDirty) {
+          mem.monitor.zonesDirty = false;
+          const was = mem.zones.allFullyDisrupted;
+          mem.zones.update(nodes.list(), now);
+          if (was !== mem.zones.allFullyDisrupted) {
+            ctx.deps.log.warn({ allFullyDisrupted: mem.zones.allFullyDisrupted }, 'cluster disruption mode changed');
+            for (const node of nodes.list()) ctx.queue.add(node.metadata.name!);
+          }
         }
+        const find = (name: string) => {
+          const node = nodes.get(name);
+          return node && { node, lease: leaseOf(ctx, name) };
+        };
+        mem.monitor.pass(now, find, (node, health) => {
+          if (needsAction(node, health, now, t)) ctx.queue.add(node.metadata.name!);
+        });
         timer = ctx.deps.clock.setTimeout(tick, t.monitorPeriodMs);
       });
     let timer = ctx.deps.clock.setTimeout(tick, 0);
@@ -104,12 +130,10 @@ export const nodeLifecycleController = defineController<NodeLifecycleInput, Memo
     const now = ctx.deps.clock.now();
     let node = ctx.cache<Node>('nodes').get(name);
     if (!node) {
-      mem.health.delete(name);
+      mem.monitor.forget(name);
       return;
     }
-    const lease = ctx.cache<Lease>('leases', { namespace: LEASE_NS }).get(`${LEASE_NS}/${name}`);
-    const health = observe(mem.health.get(name), node, lease, now);
-    mem.health.set(name, health);
+    const health = mem.monitor.note(node, leaseOf(ctx, name), now);
     const before = readyStatus(node);
 
     if (now > deadline(health, node, t)) {
