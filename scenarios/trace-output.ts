@@ -1,12 +1,15 @@
 // `--trace DIR`: a run records its messages with the tracer's TraceRecorder (the simulated broker's
 // tap and every host's XState inspection; scenario steps as notes) and writes the trace as text,
 // Mermaid, Chrome trace-event JSON and OTLP-JSON. Rendering is deterministic: same seed, same bytes.
+// A very large run is sampled by whole traces past a threshold of held spans (actors/tracer/sampling.ts):
+// one line is printed at each change, and the files say how the trace was sampled.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { TraceRecorder } from '../actors/tracer/recorder.ts';
 import { render } from '../actors/tracer/render/index.ts';
-import type { FeedBatch, Trace, TraceFormat, TraceQuery } from '../actors/tracer/types.ts';
+import { samplingText } from '../actors/tracer/sampling.ts';
+import type { FeedBatch, Trace, TraceFormat, TraceQuery, TraceSampling } from '../actors/tracer/types.ts';
 import type { DeliveredRecord, SentRecord } from '../bus/tap.ts';
 
 /** What a run feeds its trace: messages (a BusTap), actors' state changes, and the script's steps. */
@@ -36,10 +39,26 @@ const FILES: Array<[TraceFormat, string]> = [
   ['otlp', 'otlp.json'],
 ];
 
+/** Spans a run's trace holds before it samples whole traces (about 0.5 KiB each, indexes included). */
+export const TRACE_SAMPLE_ABOVE = 250_000;
+
+export interface TraceOutputOptions {
+  /** Held spans past which whole traces are sampled; default TRACE_SAMPLE_ABOVE. */
+  sampleAbove?: number;
+  /** Where the sampling line goes; default stderr (stdout may carry a JSON report). */
+  say?: (line: string) => void;
+}
+
 /** Records one run and writes its trace files. */
 export class TraceOutput implements TraceSink {
-  readonly recorder = new TraceRecorder({ capacity: 500_000 });
+  readonly recorder: TraceRecorder;
   private closed = false;
+
+  constructor(opts: TraceOutputOptions = {}) {
+    const say = opts.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const sampleAbove = opts.sampleAbove ?? TRACE_SAMPLE_ABOVE;
+    this.recorder = new TraceRecorder({ capacity: Math.max(500_000, sampleAbove), sampleAbove, onSampling: (s: TraceSampling) => say(samplingText(s)) });
+  }
 
   sent(r: SentRecord): void {
     if (!this.closed) this.recorder.sent(r);

@@ -6,8 +6,9 @@ import { enrichSpans } from './enrich.ts';
 import { causalOrder, filterTrace } from './filter.ts';
 import { StateInspector } from './inspect.ts';
 import { RecordNormalizer } from './normalize.ts';
+import { TraceSampler } from './sampling.ts';
 import { SpanStore } from './span-store.ts';
-import type { DeliveredSummary, FeedBatch, SentSummary, StateNote, Trace, TraceQuery } from './types.ts';
+import type { DeliveredSummary, FeedBatch, SentSummary, StateNote, Trace, TraceQuery, TraceSampling } from './types.ts';
 
 export interface TraceRecorderOptions {
   /** Spans kept (oldest dropped first); default 200,000. */
@@ -16,6 +17,12 @@ export interface TraceRecorderOptions {
   noteCapacity?: number;
   /** Time of state notes made by `inspect` (the simulation's clock); default: the time of the last record. */
   now?: () => number;
+  /** Held spans past which whole traces are sampled (see sampling.ts), at most `capacity`; default: never (the ring alone drops, counted). */
+  sampleAbove?: number;
+  /** The sparsest sampling (1 in this many traces); reaching the threshold there switches recording off. Default 1,024. */
+  maxSampleRate?: number;
+  /** Told once per change of the sampling (a power-of-two halving, or off); the caller prints or logs it. */
+  onSampling?: (s: TraceSampling) => void;
 }
 
 /** What the recorder holds and has dropped. */
@@ -26,6 +33,8 @@ export interface RecorderStats {
   evicted: number;
   /** Records and notes the feeds dropped before sending (over their rate cap). */
   droppedByFeeds: number;
+  /** How the run is being sampled, once it is. */
+  sampling?: TraceSampling;
 }
 
 /** Collects spans (from bus records or feed batches) and state notes; answers TraceQuery. */
@@ -42,10 +51,14 @@ export class TraceRecorder implements BusTap {
   /** Notes made (on the default clock) before any message was recorded: dated with the first one. */
   private undated: StateNote[] = [];
   private readonly dated: boolean;
+  private sampler: TraceSampler;
+  private readonly onSampling?: (s: TraceSampling) => void;
 
   constructor(opts: TraceRecorderOptions = {}) {
     const capacity = opts.capacity ?? 200_000;
     this.store = new SpanStore(capacity);
+    this.sampler = new TraceSampler(opts.sampleAbove === undefined ? Infinity : Math.min(opts.sampleAbove, capacity), opts.maxSampleRate);
+    this.onSampling = opts.onSampling;
     this.noteCapacity = opts.noteCapacity ?? Math.max(1, Math.floor(capacity / 4));
     this.inspector = new StateInspector(opts.now ?? (() => this.lastAt));
     this.dated = opts.now !== undefined;
@@ -61,20 +74,42 @@ export class TraceRecorder implements BusTap {
   /** BusTap: a message was sent. */
   sent(r: SentRecord): void {
     this.seen(r.at);
+    if (!this.sampler.keeps(r.traceId)) return this.sampler.skip();
     const s = this.normalizer.sent(r);
     if (s) this.store.addSent(s);
+    this.checkSize();
   }
 
   /** BusTap: a message was delivered. */
   delivered(r: DeliveredRecord): void {
     this.seen(r.at);
+    if (!this.sampler.keeps(r.traceId)) return;
     this.store.addDelivered(this.normalizer.delivered(r));
+    this.checkSize();
   }
 
   /** Records an already summarised send or delivery (from a process's feed). */
   record(r: SentSummary | DeliveredSummary): void {
+    if (!this.sampler.keeps(r.traceId)) return r.t === 's' ? this.sampler.skip() : undefined;
     if (r.t === 's') this.store.addSent(r);
     else this.store.addDelivered(r);
+    this.checkSize();
+  }
+
+  /** Samples more sparsely (or switches off) each time the held spans reach the threshold; says so. */
+  private checkSize(): void {
+    if (this.store.size < this.sampler.threshold) return;
+    while (this.store.size >= this.sampler.threshold && !this.sampler.off) {
+      this.sampler.escalate();
+      const keep = (t: string) => this.sampler.keeps(t);
+      // Switched off: what is held stays; otherwise held traces no longer sampled go, notes too.
+      if (!this.sampler.off) {
+        this.sampler.dropped += this.store.retain(keep);
+        this.notes = this.orderedNotes().filter((n) => !n.traceId || keep(n.traceId));
+        this.noteHead = 0;
+      }
+      this.onSampling?.(this.sampler.state()!);
+    }
   }
 
   /** Records a feed's batch. */
@@ -84,8 +119,9 @@ export class TraceRecorder implements BusTap {
     this.droppedByFeeds += batch.dropped;
   }
 
-  /** Records a state change. */
+  /** Records a state change (unless it belongs to a trace the sampling leaves out). */
   note(n: StateNote): void {
+    if (n.traceId && !this.sampler.keeps(n.traceId)) return;
     if (this.notes.length < this.noteCapacity) this.notes.push(n);
     else {
       this.notes[this.noteHead] = n;
@@ -106,7 +142,9 @@ export class TraceRecorder implements BusTap {
   trace(q: TraceQuery = {}): Trace {
     const traces = q.traceId ? [q.traceId] : q.object ? this.store.tracesOf(q.object, q.exact) : undefined;
     const spans = enrichSpans(causalOrder(this.store.spans(traces)));
-    return filterTrace({ spans, notes: this.orderedNotes() }, q);
+    const t = filterTrace({ spans, notes: this.orderedNotes() }, q);
+    const sampling = this.sampler.state();
+    return sampling ? { ...t, sampling } : t;
   }
 
   private orderedNotes(): StateNote[] {
@@ -116,7 +154,8 @@ export class TraceRecorder implements BusTap {
 
   /** Returns what is held and what was dropped. */
   stats(): RecorderStats {
-    return { spans: this.store.size, notes: this.notes.length, evicted: this.store.evicted + this.notesEvicted, droppedByFeeds: this.droppedByFeeds };
+    const sampling = this.sampler.state();
+    return { spans: this.store.size, notes: this.notes.length, evicted: this.store.evicted + this.notesEvicted, droppedByFeeds: this.droppedByFeeds, ...(sampling ? { sampling } : {}) };
   }
 
   /** Forgets every span and note. */
@@ -126,5 +165,6 @@ export class TraceRecorder implements BusTap {
     this.noteHead = 0;
     this.notesEvicted = 0;
     this.droppedByFeeds = 0;
+    this.sampler = new TraceSampler(this.sampler.threshold, this.sampler.maxRate);
   }
 }

@@ -94,6 +94,22 @@ export class SpanStore {
     this.unindexObjects(e.span);
   }
 
+  /** Drops every span of the traces `keep` refuses (whole traces, for sampling); returns how many spans went. */
+  retain(keep: (traceId: string) => boolean): number {
+    let removed = 0;
+    for (const [traceId, ids] of this.byTrace) {
+      if (keep(traceId)) continue;
+      for (const id of ids) {
+        const e = this.entries.get(id)!;
+        this.entries.delete(id);
+        this.unindexObjects(e.span);
+        removed++;
+      }
+      this.byTrace.delete(traceId);
+    }
+    return removed;
+  }
+
   private indexObjects(s: Span): void {
     for (const o of objectsOf(s)) {
       let m = this.byObject.get(o);

@@ -6,11 +6,14 @@ import { TRACE_QUERY, TRACE_SPANS } from '../../bus/subjects.ts';
 import type { BusMessage } from '../../bus/types.ts';
 import { defineActor } from '../lib/actor.ts';
 import { TraceRecorder } from './recorder.ts';
+import { DEFAULT_SAMPLE_THRESHOLD, samplingText } from './sampling.ts';
 import type { FeedBatch, Trace, TraceQuery } from './types.ts';
 
 export interface TracerInput {
   /** Spans kept (oldest dropped first); default 200,000. */
   capacity?: number;
+  /** Held spans past which whole traces are sampled (1 in 2, then 4 ...; logged at warn); default and at most `capacity`. */
+  sampleAbove?: number;
   /** At most this many spans per reply (the latest; the reply says how many were left out); default 5,000. */
   maxReplySpans?: number;
   /** Receives the recorder (tests, or a process that renders traces itself). */
@@ -28,7 +31,11 @@ const isBatch = (d: unknown): d is FeedBatch =>
 export const tracerActor = defineActor<TracerInput | undefined>({
   kind: 'tracer',
   logic(deps, input) {
-    const recorder = new TraceRecorder({ capacity: input?.capacity });
+    const recorder = new TraceRecorder({
+      capacity: input?.capacity,
+      sampleAbove: input?.sampleAbove ?? input?.capacity ?? DEFAULT_SAMPLE_THRESHOLD,
+      onSampling: (s) => deps.log.warn({ rate: s.rate, threshold: s.threshold, off: s.off, dropped: s.dropped }, `tracer: ${samplingText(s)}`),
+    });
     input?.onRecorder?.(recorder);
     const maxReply = input?.maxReplySpans ?? 5_000;
     const record = (msg: BusMessage) => {

@@ -72,6 +72,20 @@ export interface Trace {
   notes: StateNote[];
   /** Spans left out (over the query's limit, or the reply's size cap), when any. */
   truncated?: number;
+  /** How the recorder sampled a very large run, when it did (absent: every span was recorded). */
+  sampling?: TraceSampling;
+}
+
+/** Whole-trace sampling of a very large run (see sampling.ts). */
+export interface TraceSampling {
+  /** 1 in `rate` traces kept, chosen by a hash of the trace id; kept traces are whole. */
+  rate: number;
+  /** Held spans that started sampling (and each halving after). */
+  threshold: number;
+  /** Recording switched off (the threshold was reached at the sparsest rate). */
+  off: boolean;
+  /** Spans dropped by sampling: purged from traces no longer kept, and never recorded. */
+  dropped: number;
 }
 
 /** A message sent, summarised at once by the process that sent it (the body is never kept). */

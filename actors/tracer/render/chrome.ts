@@ -2,6 +2,7 @@
 // a slice on the sender for each message and one on each receiver, joined by flow events; state
 // notes as instant events. Timestamps are µs since the first span, nudged so slices on a thread
 // never overlap (messages of the same millisecond keep their causal order).
+import { samplingText } from '../sampling.ts';
 import type { Trace } from '../types.ts';
 import { actorsOf, clockTime, dayOf, receivers, spanLabel, startOf, timeline, type RenderOptions } from './common.ts';
 
@@ -56,5 +57,7 @@ export function renderChrome(trace: Trace, opts: RenderOptions = {}): string {
       events.push({ ph: 'f', bp: 'e', cat: 'message', name: s.kind, id, pid: p, tid: 1, ts: recvTs });
     }
   }
-  return `${JSON.stringify({ traceEvents: events, displayTimeUnit: 'ms', otherData: { start: `${dayOf(t0)}T${clockTime(t0)}Z` } })}\n`;
+  const otherData: Ev = { start: `${dayOf(t0)}T${clockTime(t0)}Z` };
+  if (trace.sampling) otherData.sampling = samplingText(trace.sampling);
+  return `${JSON.stringify({ traceEvents: events, displayTimeUnit: 'ms', otherData })}\n`;
 }

@@ -1,5 +1,6 @@
 // The Mermaid sequenceDiagram: participants are actors (in order of first appearance), one arrow
 // per message (`->>` sends, `-->>` replies), `Note over` for state changes and elided noise.
+import { samplingText } from '../sampling.ts';
 import type { Trace } from '../types.ts';
 import { actorsOf, elidedText, noteLabel, receivers, spanLabel, timeline, type RenderOptions } from './common.ts';
 
@@ -56,6 +57,7 @@ export function renderMermaid(trace: Trace, opts: RenderOptions = {}): string {
   }
   const span = (first: string, last: string) => (first === last ? first : `${first},${last}`);
   const wide = actors.length ? span(ids.get(actors[0])!, ids.get(actors.at(-1)!)!) : undefined;
+  if (trace.sampling && wide) lines.push(`  Note over ${wide}: ${escapeMermaid(samplingText(trace.sampling))}`);
   for (const it of shown) {
     if (it.t === 'span') {
       const s = it.span;

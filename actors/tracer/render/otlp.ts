@@ -2,6 +2,7 @@
 // sending actor (service.name), each message a PRODUCER span with messaging attributes; state
 // notes are span events on the message that caused them. Ids are lowercase hex, times nanosecond strings.
 import { keyOf, noteKey } from '../keys.ts';
+import { samplingText } from '../sampling.ts';
 import type { Span, StateNote, Trace } from '../types.ts';
 import { receivers, spanLabel } from './common.ts';
 
@@ -65,8 +66,10 @@ export function renderOtlp(trace: Trace): string {
     if (!l) byActor.set(s.from, (l = []));
     l.push(otlpSpan(s, notesBySpan.get(keyOf(s)) ?? []));
   }
+  // A sampled trace says so on every resource (OTLP has no document-level attributes).
+  const sampled = trace.sampling ? [attr(`${NS}.trace.sampling`, samplingText(trace.sampling))] : [];
   const resourceSpans = [...byActor].map(([actor, spans]) => ({
-    resource: { attributes: [attr('service.name', actor), attr('service.namespace', 'kubus')] },
+    resource: { attributes: [attr('service.name', actor), attr('service.namespace', 'kubus'), ...sampled] },
     scopeSpans: [{ scope: { name: `${NS}.tracer`, version: '1' }, spans }],
   }));
   return `${JSON.stringify({ resourceSpans })}\n`;

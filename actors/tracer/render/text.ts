@@ -1,5 +1,6 @@
 // The text timeline: one line per message (time since the first, time of day, trace, sender →
 // receivers, kind, object), indented by causal depth, with state notes interleaved.
+import { samplingText } from '../sampling.ts';
 import type { Trace } from '../types.ts';
 import { clockTime, dayOf, elidedText, noteLabel, receivers, relTime, spanLabel, startOf, timeline, type RenderOptions } from './common.ts';
 
@@ -10,6 +11,7 @@ export function renderText(trace: Trace, opts: RenderOptions = {}): string {
   const traces = new Set(trace.spans.map((s) => s.traceId)).size;
   const lines: string[] = [];
   if (opts.title) lines.push(opts.title);
+  if (trace.sampling) lines.push(samplingText(trace.sampling));
   if (!trace.spans.length && !trace.notes.length) return `${lines.concat('(no spans)').join('\n')}\n`;
   let end = t0;
   for (const s of trace.spans) end = Math.max(end, s.sentAt);
