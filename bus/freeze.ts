@@ -1,0 +1,46 @@
+// Received messages are read-only. A transport decodes a message once and hands the same object to
+// every receiver (MemoryBus always; NatsBus when asked), so a handler that changed it would change it
+// for the others: the object is deeply frozen instead, and a mutation throws a TypeError (ESM is strict
+// mode). A handler that needs a changed copy makes one (spread, or structuredClone).
+
+/** Freezes `value` and every object and array under it; returns it. Typed arrays (msgpack bin) stay as they are. */
+export function deepFreeze<T>(value: T): T {
+  freeze(value);
+  return value;
+}
+
+function freeze(v: unknown): void {
+  // Decoded MessagePack is a tree (no references), and a frozen subtree was frozen whole: stop there.
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v) || ArrayBuffer.isView(v)) return;
+  Object.freeze(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) freeze(v[i]);
+    return;
+  }
+  for (const k in v) freeze((v as Record<string, unknown>)[k]);
+}
+
+/**
+ * Returns a mutable deep copy of a received value (plain objects and arrays are copied; bytes and
+ * other class instances are shared). For a receiver that keeps and changes what it was sent, as the
+ * API server does with a body it defaults and stores. Cheaper than structuredClone on decoded trees.
+ */
+export function thaw<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(thaw) as T;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const k in value) out[k] = thaw((value as Record<string, unknown>)[k]);
+  return out as T;
+}
+
+/**
+ * Whether a NatsBus freezes what it delivers when its options do not say: KUBUS_FREEZE=1 (or true)
+ * turns it on, anything else leaves it off (real processes share nothing, so freezing there only finds
+ * bugs; it costs a walk per message).
+ */
+export function freezeFromEnv(env: Record<string, string | undefined> = process.env): boolean {
+  const v = env.KUBUS_FREEZE?.toLowerCase();
+  return v === '1' || v === 'true';
+}
