@@ -39,8 +39,8 @@ const FILES: Array<[TraceFormat, string]> = [
   ['otlp', 'otlp.json'],
 ];
 
-/** Spans a run's trace holds before it samples whole traces (about 0.5 KiB each, indexes included). */
-export const TRACE_SAMPLE_ABOVE = 250_000;
+/** Spans a run's trace holds before it samples whole traces (about 1.2 KiB each with the indexes: ~120 MB). */
+export const TRACE_SAMPLE_ABOVE = 100_000;
 
 export interface TraceOutputOptions {
   /** Held spans past which whole traces are sampled; default TRACE_SAMPLE_ABOVE. */
