@@ -47,7 +47,8 @@ export function summary(r: RunReport): string {
   if (r.error) out.push(`  ✗ the run stopped in step "${r.error.step}" at ${formatDuration(r.error.at)}: ${r.error.message}`);
   if (r.metrics.length) {
     out.push('  figures:');
-    for (const m of r.metrics) out.push(`    ${pad(m.name, 40)} ${lpad(Number.isInteger(m.value) ? String(m.value) : m.value.toFixed(3), 12)} ${m.unit}`);
+    const w = Math.max(40, ...r.metrics.map((m) => m.name.length));
+    for (const m of r.metrics) out.push(`    ${pad(m.name, w)} ${lpad(Number.isInteger(m.value) ? String(m.value) : m.value.toFixed(3), 12)} ${m.unit}`);
   }
   if (r.traceFiles?.length) out.push(`  trace: ${r.traceFiles.join(', ')}`);
   if (!r.ok) {

@@ -8,6 +8,7 @@
 // rate, pods come as upstream's load tests make them: a Deployment scaled up step by step (every 100 ms
 // of cluster time at most), so the startup latency is that of a steady load, not of a queue.
 import type { Pod } from '../api/kinds/pod.ts';
+import { isConflict } from '../api/status.ts';
 import { param, scenario, withParams } from './dsl.ts';
 import { formatDuration } from './duration.ts';
 import { Latencies } from './latency.ts';
@@ -40,6 +41,17 @@ export interface ScaleOutOptions {
 const replicasOf = (i: number, asked: number) => Math.max(0, Math.min(PER_DEPLOYMENT, asked - i * PER_DEPLOYMENT));
 const app = (i: number, replicas: number) => deployment(`app-${i}`, replicas, { image: 'registry.k8s.io/pause:3.10' });
 
+/** Sets a Deployment's replicas; a merge patch that meets a concurrent write (409, seen in real mode) is sent again, as kubectl's retry does. */
+async function scale(s: ScenarioApi, name: string, replicas: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await scaleObject(s.api, 'deployments', name, replicas);
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
+  }
+}
+
 /** Asks for `total` pods at `rate` per second of cluster time: scales Deployments up in steps, creating each on first use. */
 async function createAtRate(s: ScenarioApi, total: number, rate: number, running: () => number): Promise<void> {
   const tickMs = Math.min(1000, Math.max(100, 1000 / rate));
@@ -53,7 +65,7 @@ async function createAtRate(s: ScenarioApi, total: number, rate: number, running
       if (after === before) continue;
       // A Deployment's first step creates it; the next ones scale it (quietly: one line per step would flood the log).
       if (before === 0) await s.apply(app(i, after));
-      else await scaleObject(s.api, 'deployments', `app-${i}`, after);
+      else await scale(s, `app-${i}`, after);
     }
     asked = Math.max(asked, want);
     if (s.now() - said >= 10_000) {

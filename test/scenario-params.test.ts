@@ -4,6 +4,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { param, scenario, withParams } from '../scenarios/dsl.ts';
+import { findNatsServer } from '../runtime/nats-server.ts';
 import { loadScenario } from '../scenarios/load.ts';
 import { accepts, bindScenario, ParamError, parseParamArgs, resolveParams } from '../scenarios/params.ts';
 import { summary } from '../scenarios/report.ts';
@@ -132,4 +133,16 @@ test('scenario params - the CLI: --param sets them, a bad one is one line and ex
   t.regex(list.stdout, /scenarios\/scale-out\.scenario\.ts\s+rate\s+number\s+0\s+pods created per second of cluster time \(0: all at once\) \(a number ≥ 0\)/);
   t.regex(list.stdout, /scenarios\/steady-hour\.scenario\.ts\s+pods\s+number\s+300\s+pods of one Deployment/);
   t.regex(help.stdout, /--param <name=value>\s+set a parameter the scenario declares/);
+});
+
+const nats = findNatsServer() ? test : test.skip;
+
+nats('scenario params - --real: scale-out with parameters against real processes; its memory and CPU are the driver process\'s', async (t) => {
+  const r = await runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--real', '--param', 'nodes=2', '--param', 'pods=6', '--param', 'rate=5'], { timeoutMs: 150_000 });
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, /^PASSED: scale-out to 2 nodes and 6 pods at 5\/s — .* real ×1, seed 1; CPU \d+\.\d s, resident memory peak [\d,]+ MB \(driver process\)$/m);
+  t.regex(r.stdout, /^ {2}parameters: nodes=2 pods=6 rate=5 duration=0s$/m);
+  t.regex(r.stdout, /pod startup p99 \(real\)\s+\d/);
+  t.regex(r.stdout, /resident memory peak \(driver process\)\s+\d+ MB/);
+  t.regex(r.stdout, /CPU time to all Running \(driver process\)\s+\d/);
 });
