@@ -131,7 +131,7 @@ test('scenario params - the CLI: --param sets them, a bad one is one line and ex
   t.is(list.code, 0, list.stderr);
   t.regex(list.stdout, /^Parameters \(set with --param NAME=VALUE\):$/m);
   t.regex(list.stdout, /scenarios\/scale-out\.scenario\.ts\s+rate\s+number\s+0\s+pods created per second of cluster time \(0: all at once\) \(a number ≥ 0\)/);
-  t.regex(list.stdout, /scenarios\/steady-hour\.scenario\.ts\s+pods\s+number\s+300\s+pods of one Deployment/);
+  t.regex(list.stdout, /scenarios\/steady-hour\.scenario\.ts\s+pods\s+integer\s+300\s+pods of one Deployment/);
   t.regex(help.stdout, /--param <name=value>\s+set a parameter the scenario declares/);
 });
 

@@ -23,7 +23,7 @@ interface RunFlags {
   timeScale?: number;
   logLevel: LogLevel;
   logFormat?: LogFormat;
-  param: string[];
+  param?: string[];
 }
 
 /** The library shipped with kubus: `<repo>/scenarios` (this file is bundled into .cache/, or run from cli/commands/). */
@@ -49,7 +49,7 @@ async function runFiles(files: string[], f: RunFlags): Promise<number> {
   if (f.report !== undefined && f.report !== 'json') throw new UsageError(`unknown --report format "${f.report}": only json`);
   // With --report json, stdout carries the JSON alone; progress and summaries go to stderr.
   const say = (s: string) => (f.report ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
-  const params = parseParamArgs(f.param);
+  const params = parseParamArgs(f.param ?? []);
   // Every file is loaded and its parameters checked before the first run starts.
   const loaded = [];
   for (const file of files) loaded.push({ file, def: bindScenario((await loadScenario(file)).def, params).def });
@@ -79,7 +79,7 @@ async function runFiles(files: string[], f: RunFlags): Promise<number> {
   return runs.every((r) => r.ok) ? 0 : 1;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** Returns the parameters of the listed scenarios that declare some: name, type, default, description and what it accepts. */
 function paramsSection(rows: ScenarioListing[]): string {
@@ -87,7 +87,7 @@ function paramsSection(rows: ScenarioListing[]): string {
   if (!withParams.length) return '';
   const lines = ['SCENARIO\tPARAMETER\tTYPE\tDEFAULT\tDESCRIPTION'];
   for (const r of withParams)
-    for (const [name, spec] of Object.entries(r.params!)) lines.push([relative(process.cwd(), r.file) || r.file, name, spec.type, defaultText(spec), `${spec.description} (${accepts(spec)})`].join('\t'));
+    for (const [name, spec] of Object.entries(r.params!)) lines.push([relative(process.cwd(), r.file) || r.file, name, spec.integer ? 'integer' : spec.type, defaultText(spec), `${spec.description} (${accepts(spec)})`].join('\t'));
   return `\nParameters (set with --param NAME=VALUE):\n${tabify(lines.join('\n') + '\n', GET_TABWRITER)}`;
 }
 
@@ -101,7 +101,7 @@ export function scenarioCommand(program: Command): void {
     .option('--seed <n>', 'seed of the simulated run (a failing run prints its seed; this replays it)', countFlag('--seed'))
     .option('--real', 'run against a real nats-server with one kubus process per component and node (wall clock, time-scaled)')
     .option('--time-scale <x>', `real mode: divide the cluster's periods by X (default: the script's timeScale, else ${DEFAULT_TIME_SCALE})`, positive)
-    .option('--param <name=value>', 'set a parameter the scenario declares, e.g. --param nodes=5000 (repeatable; `kubus scenario list` shows each parameter, its default and what it accepts)', collect, [])
+    .option('--param <name=value>', 'set a parameter the scenario declares, e.g. --param nodes=5000 (repeatable; `kubus scenario list` shows each parameter, its default and what it accepts)', collect)
     .option('--trace <dir>', "write the run's trace files into DIR")
     .option('--report <format>', 'print a machine-readable report on stdout (json); progress goes to stderr')
     .option('--log-level <level>', 'log level of the cluster components (debug, info, warn, error, silent)', 'error')
