@@ -56,3 +56,18 @@ test('status manager - a stale copy (older than its own last write) is not news:
   await waitFor(() => sm.stats.skipped === 1, 'the unchanged status skipped');
   t.is(sm.stats.writes, 1);
 });
+
+test('status manager - the echo of its own write replaces its copy of the status (one copy per pod), and an unchanged status is still skipped', async (t) => {
+  const { client, connect } = await startApi(t);
+  const created = await client.create<Pod>('pods', pod('web', { nodeName: 'node-0' }));
+  const sm = new StatusManager(connect('kubelet'), realClock, silentLogger, () => undefined, { initialMs: 10, maxMs: 100, factor: 2 });
+  t.teardown(() => sm.close());
+  sm.set(created, status('True'), false);
+  await waitFor(() => sm.stats.writes === 1, 'the first write');
+  const echo = await client.get<Pod>('pods', 'web', { namespace: 'default' });
+  sm.observed(echo);
+  t.is(sm.stats.shared, 1);
+  sm.set(created, status('True'), false);
+  await waitFor(() => sm.stats.skipped === 1, 'the unchanged status skipped');
+  t.is(sm.stats.writes, 1);
+});

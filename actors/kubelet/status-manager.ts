@@ -37,6 +37,8 @@ export interface StatusStats {
   skipped: number;
   deletes: number;
   failures: number;
+  /** Echoes of its own writes whose cached copy replaced the manager's (one status object per pod, not two). */
+  shared: number;
 }
 
 /** Returns `next` with lastTransitionTime kept from `prev` where a condition's status did not change. */
@@ -58,7 +60,7 @@ function sameOwnStatus(a: PodStatus | undefined, b: PodStatus): boolean {
 /** The kubelet's writer of pod statuses. */
 export class StatusManager {
   private readonly pods = new Map<string, Entry>();
-  readonly stats: StatusStats = { writes: 0, skipped: 0, deletes: 0, failures: 0 };
+  readonly stats: StatusStats = { writes: 0, skipped: 0, deletes: 0, failures: 0, shared: 0 };
   private closed = false;
 
   constructor(
@@ -103,6 +105,11 @@ export class StatusManager {
   observed(pod: Pod): void {
     const e = this.pods.get(pod.metadata.uid!);
     if (!e || e.deleted) return;
+    // The echo of its own last write: keep the informer's copy of that status, not a second one (memory per pod at scale).
+    if (e.last && e.last !== pod.status && Number(pod.metadata.resourceVersion) === e.writtenRV && isDeepStrictEqual(pod.status, e.last)) {
+      e.last = pod.status;
+      this.stats.shared++;
+    }
     if (e.pending || e.inflight || e.timer !== undefined) {
       e.recheck = true; // compared with the latest copy once the write is done (flush)
       return;
