@@ -4,7 +4,7 @@ import type { Node } from '../../api/kinds/node.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
 import { addPodToNode, newNodeInfo, removePodFromNode, setNode } from './node-info.ts';
 import { NodeTree } from './node-tree.ts';
-import { podInfoOf, podKey } from './pod-info.ts';
+import { podInfoOf, podKey, sameLabels } from './pod-info.ts';
 import type { ClusterView, Labels, NodeInfo, PodInfo, VolumeLister } from './types.ts';
 
 interface PodState {
@@ -19,13 +19,7 @@ interface PodState {
 function samePodSpec(info: PodInfo, pod: Pod): boolean {
   const m = pod.metadata;
   const old = info.pod.metadata;
-  if (m.uid !== old.uid || m.generation !== old.generation || m.deletionTimestamp !== old.deletionTimestamp) return false;
-  const a = old.labels ?? {};
-  const b = m.labels ?? {};
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (a[k] !== b[k]) return false;
-  return true;
+  return m.uid === old.uid && m.generation === old.generation && m.deletionTimestamp === old.deletionTimestamp && sameLabels(old.labels, m.labels);
 }
 
 /** Returns whether a pod has finished for good (its resources are free again). */
@@ -164,8 +158,14 @@ export class SchedulerCache implements ClusterView {
     const key = podKey(pod);
     const node = pod.spec.nodeName!;
     const cur = this.states.get(key);
+    const same = cur !== undefined && samePodSpec(cur.info, pod);
+    // A confirmed pod whose status moved on (Pending → Running): what it counts on its node is unchanged.
+    if (same && !cur.assumed && cur.node === node && !isTerminal(pod)) {
+      cur.info.pod = pod;
+      return cur.info;
+    }
     if (cur) this.unplace(key, cur.node);
-    const info = cur && samePodSpec(cur.info, pod) ? { ...cur.info, pod } : podInfoOf(pod);
+    const info = same ? { ...cur.info, pod } : podInfoOf(pod);
     if (isTerminal(pod)) {
       this.states.delete(key);
       return info;

@@ -49,6 +49,19 @@ function requestsOf(pod: Pod): { requests: ResourceVec; nonZeroCpu: number; nonZ
   return r;
 }
 
+/** Returns whether two label sets are equal (key order aside), without serialising them: this runs on every bound pod's update. */
+export function sameLabels(a: Labels | undefined, b: Labels | undefined): boolean {
+  if (a === b) return true;
+  const x = a ?? NO_LABELS;
+  const y = b ?? NO_LABELS;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] !== y[k]) return false;
+    n++;
+  }
+  return n === Object.keys(y).length;
+}
+
 /** Returns a pod's key in caches and queues: namespace/name. */
 export const podKey = (pod: Pod): string => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 

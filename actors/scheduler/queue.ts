@@ -149,14 +149,15 @@ export class SchedulingQueue<E = unknown> {
 
   /** Moves unschedulable pods the event may help to the active queue (or backoff while it lasts); returns how many moved. */
   onEvent(event: E, now: number): number {
-    let moved = 0;
-    for (const qp of [...this.unschedulable.values()]) {
-      if (!this.hint(qp, event)) continue;
+    // Most events (every bound pod's update at scale) find no unschedulable pod: nothing to copy or walk.
+    if (this.unschedulable.size === 0) return 0;
+    const moving: QueuedPod[] = [];
+    for (const qp of this.unschedulable.values()) if (this.hint(qp, event)) moving.push(qp);
+    for (const qp of moving) {
       this.take(qp);
       this.put(qp, this.isBackingOff(qp, now) ? 'backoff' : 'active');
-      moved++;
     }
-    return moved;
+    return moving.length;
   }
 
   /** Moves pods whose backoff ended to the active queue (upstream runs this every second). */

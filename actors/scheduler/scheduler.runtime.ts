@@ -15,7 +15,7 @@ import { SchedulerCache } from './cache.ts';
 import { explainPod, type ExplainReply, type ExplainRequest, type LastAttempt } from './explain.ts';
 import { mayBecomeSchedulable, nodeChanges, type ClusterEvent } from './hints.ts';
 import { Nominator } from './nominator.ts';
-import { podInfoOf, podKey } from './pod-info.ts';
+import { podInfoOf, podKey, sameLabels } from './pod-info.ts';
 import { SchedulingQueue } from './queue.ts';
 import type { PodInfo } from './types.ts';
 import type { BatchResult, Binding, Failure, Preemption } from './scheduler.machine.ts';
@@ -37,7 +37,6 @@ export interface SchedulerConfig {
 }
 
 const assigned = (p: Pod) => !!p.spec?.nodeName;
-const sameLabels = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
 const schedulingFields = (p: Pod) => JSON.stringify([p.metadata.labels, p.metadata.annotations, p.spec]);
 
 /** Returns an event note cut to the API's 1 KiB limit as upstream's truncateMessage does (the condition keeps it whole). */
