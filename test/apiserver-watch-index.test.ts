@@ -12,7 +12,7 @@ import { resourceFor } from '../api/resources.ts';
 import { buildFilter, type ObjectFilter } from '../actors/apiserver/filters.ts';
 import { FileStore } from '../actors/apiserver/store/file-store.ts';
 import { MemoryStore } from '../actors/apiserver/store/memory-store.ts';
-import type { Store } from '../actors/apiserver/store/store.ts';
+import { CompactedError, type Store } from '../actors/apiserver/store/store.ts';
 import { WatchHub } from '../actors/apiserver/watch-hub.ts';
 import { VirtualClock, settle } from '../bus/clock.ts';
 import { watchEvents } from '../bus/subjects.ts';
@@ -171,4 +171,28 @@ test('watch compaction - the file store compacts on size too; a shared store is 
   for (let i = 0; i < 200; i++) await put(shared, `/registry/pods/default/p${i % 10}`, pod(`p${i % 10}`, '', 'default', i));
   await drain(s.clock);
   t.is(shared.compactedRevision, 0);
+});
+
+test('watch compaction - history is per resource: a burst of pod writes compacted away leaves a Lease watch able to resume', async (t) => {
+  const store = new MemoryStore();
+  const { clock, watch } = hubOn(t, store, 100);
+  const lease: KubeObject = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'node-1', namespace: 'kube-node-lease' }, spec: { n: 0 } };
+  await put(store, '/registry/leases/kube-node-lease/node-1', lease);
+  const seen = store.revision;
+  await put(store, '/registry/pods/default/p', pod('p', '', 'default', -1));
+  const podSeen = store.revision;
+  for (let i = 0; i < 450; i++) await put(store, `/registry/pods/default/p${i % 30}`, pod(`p${i % 30}`, '', 'default', i));
+  await put(store, '/registry/leases/kube-node-lease/node-1', { ...lease, spec: { n: 1 } });
+  await settle();
+  t.true(store.compactedRevision > podSeen, 'the burst was compacted');
+  // The store: one resource's history is whole when none of its events was dropped.
+  t.deepEqual(store.history('/registry/leases/', seen, store.revision).map((e) => e.revision), [store.revision]);
+  t.throws(() => store.history('/registry/pods/', podSeen, store.revision), { instanceOf: CompactedError });
+  t.throws(() => store.history('/registry/', seen, store.revision), { instanceOf: CompactedError });
+  // The hub: the lease watch resumes from its old revision; the pod watch gets 410 and relists.
+  const leaseWatch = watch(leases, 'node-lifecycle', { from: seen });
+  const podWatch = watch(pods, 'scheduler', { from: podSeen });
+  await drain(clock);
+  t.deepEqual(leaseWatch.events().map((e) => e.type), ['MODIFIED']);
+  t.deepEqual(podWatch.events().map((e) => [e.type, (e.object as { code?: number }).code]), [['ERROR', 410]]);
 });

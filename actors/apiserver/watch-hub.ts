@@ -117,13 +117,9 @@ export class WatchHub {
       this.register(w);
       return;
     }
-    if (fromRV < this.store.compactedRevision) {
-      this.fail(w, expired(`too old resource version: ${fromRV} (${this.store.compactedRevision})`).status);
-      return;
-    }
+    // Below the compacted revision, replay still serves a resource none of whose events were dropped (or fails with 410).
     const begin = () => {
-      this.replay(w, fromRV);
-      this.register(w);
+      if (this.replay(w, fromRV)) this.register(w);
     };
     if (fromRV <= this.position) return begin();
     // The client saw a revision this server has not dispatched yet (another replica wrote it, or the
@@ -191,12 +187,15 @@ export class WatchHub {
     for (const kv of this.store.range(prefix, { revision: this.position }).kvs) emit(fromKV(kv));
   }
 
-  private replay(w: ServerWatch, fromRV: number): void {
+  /** Sends the watch what happened after fromRV; false (and 410 sent) when compaction dropped some of it. */
+  private replay(w: ServerWatch, fromRV: number): boolean {
     try {
       for (const ev of this.store.history(w.prefix, fromRV, this.position)) this.dispatchTo(w, new Change(ev));
+      return true;
     } catch (err) {
       if (!(err instanceof CompactedError)) throw err;
       this.fail(w, expired(`too old resource version: ${fromRV} (${err.compacted})`).status);
+      return false;
     }
   }
 

@@ -35,9 +35,26 @@ export class EventLog {
    * nodes, mostly lease renewals).
    */
   private readonly byBucket = new Map<string, number[]>();
+  /** Per bucket, the last revision compaction dropped one of its events at (a watch of it resumes from there on). */
+  private readonly droppedAt = new Map<string, number>();
+  /** Where the log started: what came before is unknown for every bucket. */
+  private readonly start: number;
 
   /** Starts empty at `compacted` (0, or a snapshot's revision). */
-  constructor(private compactedAt = 0) {}
+  constructor(private compactedAt = 0) {
+    this.start = compactedAt;
+  }
+
+  /**
+   * Returns the oldest revision a watch of `prefix` can resume from: for a prefix inside one bucket,
+   * the last revision compaction dropped an event of that bucket at, as upstream's watch cache is per
+   * resource (a burst of pod writes compacted away leaves Lease watches able to resume); otherwise the
+   * compacted revision.
+   */
+  floor(prefix: string): number {
+    const b = bucketOf(prefix);
+    return b ? Math.max(this.start, this.droppedAt.get(b) ?? 0) : this.compactedAt;
+  }
 
   /** Revisions at or below this are gone. */
   get compacted(): number {
@@ -83,7 +100,9 @@ export class EventLog {
     const keys = new Set<string>();
     for (let i = this.head; i < end; i++) {
       const ev = this.log[i];
-      if (ev) keys.add(ev.kv.key);
+      if (!ev) continue;
+      keys.add(ev.kv.key);
+      this.droppedAt.set(bucketOf(ev.kv.key), ev.revision);
     }
     this.head = end;
     this.compactedAt = revision;

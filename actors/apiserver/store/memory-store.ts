@@ -208,7 +208,8 @@ export class MemoryStore implements Store {
 
   watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void, onEnd?: (err: CompactedError) => void): () => void {
     if (!Number.isInteger(fromRevision) || fromRevision < 0) throw new TypeError(`bad fromRevision ${fromRevision}`);
-    if (fromRevision < this.events.compacted) throw new CompactedError(fromRevision, this.events.compacted);
+    const floor = this.events.floor(prefix);
+    if (fromRevision < floor) throw new CompactedError(fromRevision, floor);
     return this.watchers.add(prefix, fromRevision, this.history(prefix, fromRevision, this.durable), onEvent, onEnd);
   }
 
@@ -231,9 +232,14 @@ export class MemoryStore implements Store {
     this.watchers.endAll(new CompactedError(before, revision));
   }
 
-  /** Returns the logged events under prefix in (afterRevision, upToRevision], upToRevision capped at the current revision. */
+  /**
+   * Returns the logged events under prefix in (afterRevision, upToRevision], upToRevision capped at
+   * the current revision. Throws CompactedError when compaction dropped one of them: for a prefix of
+   * one resource, only that resource's dropped events count (see EventLog.floor).
+   */
   history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[] {
-    if (afterRevision < this.events.compacted) throw new CompactedError(afterRevision, this.events.compacted);
+    const floor = this.events.floor(prefix);
+    if (afterRevision < floor) throw new CompactedError(afterRevision, floor);
     return this.events.range(prefix, afterRevision, Math.min(upToRevision, this.rev));
   }
 

@@ -58,14 +58,16 @@ export interface Store {
   /**
    * Calls `onEvent` for every change under prefix with revision > fromRevision, first from
    * history, then live, in revision order; events reach watchers only once durable.
-   * Throws CompactedError when fromRevision < compactedRevision. Returns a cancel function.
+   * Throws CompactedError when fromRevision < compactedRevision (the memory-backed stores: only when
+   * compaction dropped an event of the prefix's resource, as upstream's per-resource watch cache).
+   * Returns a cancel function.
    * `onEnd` hears (once, with a CompactedError) that the store ended the watch itself: a replica
    * reloaded from its backend has lost the watch's position, so the watcher must list again.
    */
   watch(prefix: string, fromRevision: number, onEvent: (ev: StoreEvent) => void, onEnd?: (err: CompactedError) => void): () => void;
   /**
    * Returns the events under prefix with afterRevision < revision <= upToRevision, in order
-   * (a watch that starts from an old revision replays these). Throws CompactedError.
+   * (a watch that starts from an old revision replays these). Throws CompactedError, as watch does.
    */
   history(prefix: string, afterRevision: number, upToRevision: number): StoreEvent[];
   /** Stores shared by several API servers: resolves once this replica's cache has applied every write the backend acknowledged before the call; a consistent read's barrier. */
