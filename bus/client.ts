@@ -71,24 +71,29 @@ export class ApiClient {
 
   /**
    * Lists objects. Without a `limit` it fetches pages of 500 and joins them, as kubectl's
-   * --chunk-size does, so a large collection never becomes one oversized message.
+   * --chunk-size does, so a large collection never becomes one oversized message. The list and its
+   * items array are the caller's; the items are as received (frozen on MemoryBus: read-only).
    */
   async list<T extends KubeObject = KubeObject>(resource: string, opts: ListOptions & Scope = {}): Promise<KubeList<T>> {
     const { namespace, ...list } = opts;
-    if (list.limit !== undefined) return this.call(resource, 'list', { namespace, list });
+    if (list.limit !== undefined) {
+      const one = await this.call<KubeList<T>>(resource, 'list', { namespace, list });
+      return { ...one, metadata: { ...one.metadata }, items: [...one.items] };
+    }
     // A resourceVersion without a limit means "not older than"; with the chunk's limit it would mean Exact.
     const match = list.resourceVersion && !list.resourceVersionMatch ? { resourceVersionMatch: 'NotOlderThan' as const } : {};
     const first = await this.call<KubeList<T>>(resource, 'list', { namespace, list: { ...list, ...match, limit: CHUNK } });
+    const items = [...first.items];
     // Later pages carry only the selectors: the token holds the revision (upstream refuses both with continue).
     const { labelSelector, fieldSelector } = list;
     let cont = first.metadata.continue;
     while (cont) {
       const page = await this.call<KubeList<T>>(resource, 'list', { namespace, list: { labelSelector, fieldSelector, limit: CHUNK, continue: cont } });
-      first.items.push(...page.items);
+      for (const item of page.items) items.push(item);
       cont = page.metadata.continue;
     }
-    delete first.metadata.continue;
-    return first;
+    const { continue: _, ...metadata } = first.metadata;
+    return { ...first, metadata, items };
   }
 
   /** Creates an object; the server's warnings (admission policies' Warn) go to `opts.warnings`. */

@@ -1,6 +1,7 @@
 // The in-process bus: a MemoryBroker (the "server") routes messages with NATS subject semantics
 // between its MemoryBus connections (memory-connection.ts).
 import { decode } from './codec.ts';
+import { deepFreeze } from './freeze.ts';
 import { realClock, type Clock, type VirtualClock } from './clock.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
 import { MemoryBus } from './memory-connection.ts';
@@ -18,9 +19,12 @@ export { MemoryBus };
 export interface Envelope {
   subject: string;
   bytes: Uint8Array;
+  /** Frozen: every receiver gets this same object. */
   headers: Headers;
   reply?: string;
   from: string;
+  /** @internal The body decoded (and deeply frozen) by the first delivery, for every later one; or why it did not decode. */
+  decoded?: { data: unknown } | { err: Error };
 }
 
 /** Fault injection: decide per delivery whether to drop it, or delay it (virtual or real ms). */
@@ -152,14 +156,13 @@ export class MemoryBroker {
   private deliver(env: Envelope, sub: Sub): void {
     if (sub.closed || sub.conn.isDown) return;
     const handling = { span: parseTraceparent(env.headers[TRACEPARENT]), actor: sub.actor };
-    let data: unknown;
-    try {
-      data = decode(env.bytes);
-    } catch (err) {
-      runHandling(handling, () => refuseUndecodable(env, err as Error, this.log, (to, status) => sub.conn.publish(to, status)));
+    const decoded = (env.decoded ??= decodeFrozen(env.bytes));
+    if ('err' in decoded) {
+      runHandling(handling, () => refuseUndecodable(env, decoded.err, this.log, (to, status) => sub.conn.publish(to, status)));
       return;
     }
-    const msg: BusMessage = { subject: env.subject, data, headers: { ...env.headers } };
+    // Decoded once, shared by every receiver: frozen, so no handler can change what the others see.
+    const msg: BusMessage = { subject: env.subject, data: decoded.data, headers: env.headers };
     if (env.reply) msg.reply = env.reply;
     if (this.tap && !untapped(env.subject)) {
       const r = deliveredRecord(env.headers, env.subject, sub.conn.name, sub.actor, this.clock.now());
@@ -177,5 +180,14 @@ export class MemoryBroker {
   /** Resolves when nothing is queued for delivery. */
   idle(): Promise<void> {
     return this.queue.idle();
+  }
+}
+
+/** Returns the deeply frozen body of a message, or why it does not decode. */
+function decodeFrozen(bytes: Uint8Array): { data: unknown } | { err: Error } {
+  try {
+    return { data: deepFreeze(decode(bytes)) };
+  } catch (err) {
+    return { err: err as Error };
   }
 }

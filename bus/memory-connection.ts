@@ -60,7 +60,7 @@ export class MemoryBus implements Bus {
     const env: Envelope = {
       subject,
       bytes,
-      headers: stampHeaders(opts?.headers, this.rng.hex, this.name),
+      headers: Object.freeze(stampHeaders(opts?.headers, this.rng.hex, this.name)),
       from: this.name,
     };
     if (opts?.reply) env.reply = opts.reply;

@@ -82,7 +82,7 @@ async function cluster(t: ExecutionContext, timing: Timing = { readyMs: 5_000, s
   const names = async () => (await all()).filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name!).sort();
   const get = (name: string) => run(env.client.get<StatefulSet>('statefulsets', name, { namespace: 'default' }));
   const update = async (name: string, f: (s: StatefulSet) => void) => {
-    const s = await get(name);
+    const s = structuredClone(await get(name)); // what the bus delivers is frozen
     f(s);
     await run(env.client.update('statefulsets', s as KubeObject));
   };

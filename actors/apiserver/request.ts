@@ -4,6 +4,7 @@ import type { ApiRequest } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { servedVersionsOf } from '../../api/resources.ts';
 import { badRequest } from '../../api/status.ts';
+import { thaw } from '../../bus/freeze.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -35,9 +36,9 @@ export function nameOf(req: ApiRequest): string {
   return req.name;
 }
 
-/** Returns the request's object; throws 400 unless it is an object with object metadata. */
+/** Returns a mutable copy of the request's object (what the bus delivers is frozen); throws 400 unless it is an object with object metadata. */
 export function bodyOf(req: ApiRequest): KubeObject {
-  const b = req.body as unknown;
+  const b = thaw(req.body as unknown);
   if (!isObj(b)) throw badRequest('the request must carry an object (body)');
   if (b.metadata === undefined) b.metadata = {};
   if (!isObj(b.metadata)) throw badRequest('metadata must be an object');

@@ -9,6 +9,7 @@ import type { ApiRequest } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { servedVersionsOf } from '../../api/resources.ts';
 import { checkByteFields } from '../../api/validation/base64.ts';
+import { thaw } from '../../bus/freeze.ts';
 import {
   MODIFIED_MESSAGE,
   StatusError,
@@ -177,7 +178,8 @@ export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiReques
   const stored = structuredClone(fromKV(kv));
   const current = served ? served.conversion!.fromStorage(stored) : stored;
   const currentRV = current.metadata.resourceVersion;
-  const patched = applyPatch(def, current, req); // may change `current` in place
+  // The patch's values end up in the object, which is defaulted and stored: a copy, not the frozen message.
+  const patched = applyPatch(def, current, { ...req, patch: thaw(req.patch) }); // may change `current` in place
   if (typeof patched !== 'object' || patched === null || Array.isArray(patched))
     throw badRequest('the patch must leave an object');
   const next = served ? served.conversion!.toStorage(patched as KubeObject) : patched;
