@@ -57,7 +57,7 @@ async function controlPlane(bus: Bus): Promise<Host> {
 async function allReady(client: ApiClient, n: number): Promise<void> {
   const t0 = Date.now();
   for (;;) {
-    const nodes = (await client.list('nodes')).items;
+    const nodes = await client.list('nodes').then((l) => l.items, () => []); // a loaded machine: asked again
     const ready = nodes.filter((x) => (x.status as { conditions?: Array<{ type: string; status: string }> })?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
     if (ready >= n) return log(`  ${n} nodes Ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (Date.now() - t0 > 300_000) throw new Error(`only ${ready}/${n} nodes Ready after 5 minutes`);
@@ -90,15 +90,24 @@ async function windows(parts: () => number[], msgs: () => number): Promise<Windo
   return out;
 }
 
-/** Resolves when every node has its Lease, then after one more renew period: the windows see steady renewals, not start-up. */
-async function leasesSettled(client: ApiClient, n: number): Promise<void> {
+/**
+ * Resolves when every node has its Lease and the control plane has had 5 s with no API request but
+ * lease renewals (`startup` counts the others): the windows see steady renewals, not start-up.
+ */
+async function leasesSettled(client: ApiClient, n: number, startup: () => number): Promise<void> {
   const t0 = Date.now();
-  while ((await client.list('leases', { namespace: 'kube-node-lease' })).items.length < n) {
+  // A list may time out while 5,000 kubelets start on a loaded machine: asked again.
+  const count = () => client.list('leases', { namespace: 'kube-node-lease' }).then((l) => l.items.length, () => 0);
+  while ((await count()) < n) {
     if (Date.now() - t0 > 300_000) throw new Error(`not every node has a Lease after 5 minutes`);
     await wait(1000);
   }
-  log(`  ${n} Leases after ${((Date.now() - t0) / 1000).toFixed(1)} s more; waiting a renew period`);
-  await wait(15_000);
+  log(`  ${n} Leases after ${((Date.now() - t0) / 1000).toFixed(1)} s more; waiting for start-up requests to end`);
+  for (let before = -1; before !== startup() && Date.now() - t0 < 300_000; ) {
+    before = startup();
+    await wait(5000);
+  }
+  log(`  quiet after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 /** A CPU profile of this process (the control plane) over `fn`, written to PROFILE/control-plane.cpuprofile. */
@@ -165,17 +174,20 @@ async function natsRun(n: number): Promise<Window[]> {
   const clientBus = await NatsBus.connect({ servers: nats.url, name: 'bench' });
   try {
     const client = new ApiClient(clientBus, { timeoutMs: 30_000 });
-    await allReady(client, n);
-    await leasesSettled(client, n);
     // Messages: what the control plane's connection receives and sends is every heartbeat message but the node-side replies.
     let msgs = 0;
+    let startup = 0; // API requests but lease renewals
     const bySubject = new Map<string, number>();
     const count = (s: string) => {
       msgs++;
+      if (s.startsWith('got kubus.api.') && s !== 'got kubus.api.leases.update') startup++;
       const k = s.replace(/\.[0-9a-f]{8,}(\.|$)/, '.<id>$1').replace(/_INBOX\..*/, '_INBOX');
       bySubject.set(k, (bySubject.get(k) ?? 0) + 1);
     };
     cpBus.tap = { sent: (r) => count(`sent ${r.subject}`), delivered: (r) => count(`got ${r.subject}`) };
+    await allReady(client, n);
+    await leasesSettled(client, n, () => startup);
+    bySubject.clear();
     const parts = () => [selfCpu(), procCpu(child.pid!), procCpu(nats.pid!)];
     const session = new Session();
     session.connect();
@@ -187,6 +199,10 @@ async function natsRun(n: number): Promise<Window[]> {
     return w;
   } finally {
     child.kill('SIGTERM');
+    // A node process draining towards a NATS server that is going away may hang: it must not outlive the bench.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+    clearTimeout(killer);
     await clientBus.close();
     await cp.stopAll();
     await cpBus.close();

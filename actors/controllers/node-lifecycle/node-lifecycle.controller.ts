@@ -65,7 +65,7 @@ function noteNode(node: Node, ctx: Ctx): string[] {
 function noteLease(lease: Lease, ctx: Ctx): string[] {
   const node = ctx.cache<Node>('nodes').get(lease.metadata.name!);
   const cached = leaseOf(ctx, lease.metadata.name!);
-  if (node && cached) ctx.state.monitor.note(node, cached, ctx.deps.clock.now());
+  if (node && cached) ctx.state.monitor.note(node, cached, ctx.deps.clock.now(), true);
   return [];
 }
 

@@ -82,8 +82,11 @@ export class NodeMonitor {
 
   constructor(private readonly t: LifecycleTimings) {}
 
-  /** Notes what a node and its Lease show at `now` (call on every change of either); returns its health. */
-  note(node: Node, lease: Lease | undefined, now: number): NodeHealth {
+  /**
+   * Notes what a node and its Lease show at `now` (call on every change of either); returns its
+   * health. `renewal`: only the Lease changed (500/s at 5,000 nodes), so readiness and zone did not.
+   */
+  note(node: Node, lease: Lease | undefined, now: number, renewal = false): NodeHealth {
     const name = node.metadata.name!;
     const h = observe(this.health.get(name), node, lease, now);
     this.health.set(name, h);
@@ -95,6 +98,7 @@ export class NodeMonitor {
       this.scheduled.set(name, at);
       this.heap.push(at, name);
     }
+    if (renewal) return h;
     if (!idle(node)) this.busy.add(name);
     const zr = `${zoneOf(node)}\u0000${readyStatus(node)}`;
     if (this.zoneReady.get(name) !== zr) {
