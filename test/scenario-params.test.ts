@@ -112,12 +112,14 @@ test('scenario params - steady hour: nodes and pods as parameters, memory sample
 });
 
 test('scenario params - the CLI: --param sets them, a bad one is one line and exit 1, list and --help show them', async (t) => {
+  // Generous deadlines: `list` loads every script of the library, and a loaded machine makes that slow.
+  const kubus = (args: string[]) => runKubus(args, { timeoutMs: 180_000 });
   const [run, unknown, bad, list, help] = await Promise.all([
-    runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--param', 'nodes=3', '--param', 'pods=6', '--param', 'rate=10']),
-    runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--param', 'node=3']),
-    runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--param', 'nodes=lots']),
-    runKubus(['scenario', 'list']),
-    runKubus(['scenario', 'run', '--help']),
+    kubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--param', 'nodes=3', '--param', 'pods=6', '--param', 'rate=10']),
+    kubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--param', 'node=3']),
+    kubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--param', 'nodes=lots']),
+    kubus(['scenario', 'list']),
+    kubus(['scenario', 'run', '--help']),
   ]);
   t.is(run.code, 0, run.stdout + run.stderr);
   t.regex(run.stdout, /^PASSED: scale-out to 3 nodes and 6 pods at 10\/s/m);
