@@ -52,7 +52,7 @@ export const crdCleanupController = defineController({
     // Nothing left: drop the finalizer (read fresh, so the update carries the latest resourceVersion).
     const fresh = await client.get(CRDS, name).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
     if (!fresh) return;
-    fresh.metadata.finalizers = (fresh.metadata.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);
-    await client.update(CRDS, fresh as never);
+    const finalizers = (fresh.metadata.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);
+    await client.update(CRDS, { ...fresh, metadata: { ...fresh.metadata, finalizers } } as never);
   },
 });
