@@ -105,3 +105,25 @@ test('kubelet - a pod worker that fails is reported and the kubelet goes on', as
   t.like(failed, [{ id: 'pod-uid' }]);
   t.is(kubelet.getSnapshot().status, 'active');
 });
+
+test("kubelet - the kubelets of one process share their statecharts' state nodes, each with its own effects", async (t) => {
+  const clock = new VirtualClock(T0);
+  const env = await startApi(t, { clock });
+  const proc = env.process('nodes');
+  const a = proc.start(kubeletActor, 'kubelet/node-a', { nodeName: 'node-a' });
+  const b = proc.start(kubeletActor, 'kubelet/node-b', { nodeName: 'node-b' });
+  await clock.advance(1000);
+  const logicOf = (h: typeof a) => h.ref!.logic as typeof kubeletMachine;
+  t.is(logicOf(a).root, kubeletMachine.root, 'one tree of state nodes, not one per kubelet');
+  t.is(logicOf(b).root, kubeletMachine.root);
+  t.not(logicOf(a).implementations.actors.pods, logicOf(b).implementations.actors.pods, 'each kubelet has its own effects');
+  const worker = (h: typeof a) => h.ref!.logic.implementations.actors.podWorker as typeof podWorkerMachine;
+  t.is(worker(a).root, podWorkerMachine.root);
+  for (const n of ['node-a', 'node-b'])
+    void env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `on-${n}`, namespace: 'default' }, spec: { nodeName: n, containers: [{ name: 'c', image: 'nginx:1.27' }] } } as KubeObject);
+  await clock.advance(30_000);
+  let list: { items: Pod[] } | undefined;
+  void env.client.list<Pod>('pods', { namespace: 'default' }).then((l) => (list = l));
+  await clock.runUntil(() => !!list);
+  t.deepEqual(list!.items.map((p) => [p.metadata.name, p.status?.phase]).sort(), [['on-node-a', 'Running'], ['on-node-b', 'Running']]);
+});
