@@ -113,11 +113,11 @@ test("kubelet - the kubelets of one process share their statecharts' state nodes
   const a = proc.start(kubeletActor, 'kubelet/node-a', { nodeName: 'node-a' });
   const b = proc.start(kubeletActor, 'kubelet/node-b', { nodeName: 'node-b' });
   await clock.advance(1000);
-  const logicOf = (h: typeof a) => h.ref!.logic as typeof kubeletMachine;
+  const logicOf = (h: typeof a) => (h.ref as unknown as { logic: typeof kubeletMachine }).logic;
   t.is(logicOf(a).root, kubeletMachine.root, 'one tree of state nodes, not one per kubelet');
   t.is(logicOf(b).root, kubeletMachine.root);
   t.not(logicOf(a).implementations.actors.pods, logicOf(b).implementations.actors.pods, 'each kubelet has its own effects');
-  const worker = (h: typeof a) => h.ref!.logic.implementations.actors.podWorker as typeof podWorkerMachine;
+  const worker = (h: typeof a) => logicOf(h).implementations.actors.podWorker as typeof podWorkerMachine;
   t.is(worker(a).root, podWorkerMachine.root);
   for (const n of ['node-a', 'node-b'])
     void env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `on-${n}`, namespace: 'default' }, spec: { nodeName: n, containers: [{ name: 'c', image: 'nginx:1.27' }] } } as KubeObject);

@@ -111,7 +111,7 @@ export const kubeletActor = defineActor<KubeletInput>({
     });
 
     let started = false;
-    const worker = provideShared(podWorkerMachine, {
+    const worker = provideShared<typeof podWorkerMachine>(podWorkerMachine, {
       actions: {
         exec: ({ context, event, self }, cmd) => {
           const run = () => pods.run(cmd, context.pod, self);
@@ -121,7 +121,7 @@ export const kubeletActor = defineActor<KubeletInput>({
       },
     });
 
-    return provideShared(kubeletMachine, {
+    return provideShared<typeof kubeletMachine>(kubeletMachine, {
       actors: {
         podWorker: worker,
         registerNode: fromPromise(({ input: { conditions } }) => node.register(conditions)),
