@@ -92,7 +92,7 @@ async function podLoad(client: ApiClient, pods: Informer<Pod>, sampler: ProcSamp
   sampler.begin();
   const progress = setInterval(() => {
     const done = [...times.values()].filter((t) => t.running).map((t) => t.running! - t.created);
-    log(`  ${secs(t0)} s: ${times.size} created (${inFlight} in flight), ${running} Running${done.length ? `, startup p50 ${Math.round(percentile(done, 50))} ms p99 ${Math.round(percentile(done, 99))} ms` : ''}`);
+    log(`  ${secs(t0)} s: ${times.size} created (${inFlight} in flight${createFailures ? `, ${createFailures} failed` : ''}), ${running} Running${done.length ? `, startup p50 ${Math.round(percentile(done, 50))} ms p99 ${Math.round(percentile(done, 99))} ms` : ''}`);
     sampler.sample();
   }, 5000);
   try {
@@ -108,7 +108,8 @@ async function podLoad(client: ApiClient, pods: Informer<Pod>, sampler: ProcSamp
           inFlight--;
           createFailures++;
           times.delete(name);
-          log(`  create ${name} failed: ${err.message}`);
+          // The first few are shown; the rest are counted (a stalled API server fails hundreds at once).
+          if (createFailures <= 3) log(`  create ${name} failed: ${err.message}${createFailures === 3 ? ' (further failures are only counted)' : ''}`);
         },
       );
     }
