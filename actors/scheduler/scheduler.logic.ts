@@ -50,7 +50,11 @@ export function prioritize(pod: PodInfo, feasible: readonly NodeInfo[], view: Cl
   return { totals, plugins: out };
 }
 
-/** Returns the index of a highest total, ties broken uniformly by reservoir sampling (upstream selectHost). */
+/**
+ * Returns the index of a highest total, ties broken uniformly at random (upstream selectHost). Upstream
+ * draws once per tie (reservoir sampling); on a cluster of like nodes hundreds tie, so this counts
+ * them and draws once. Counted from the last tie, so that two ties get upstream's pick for the same draw.
+ */
 export function selectHost(totals: readonly number[], rng: Rng): number {
   let best = 0;
   let ties = 1;
@@ -58,12 +62,12 @@ export function selectHost(totals: readonly number[], rng: Rng): number {
     if (totals[i] > totals[best]) {
       best = i;
       ties = 1;
-    } else if (totals[i] === totals[best]) {
-      ties++;
-      if (rng.int(ties) === 0) best = i;
-    }
+    } else if (totals[i] === totals[best]) ties++;
   }
-  return best;
+  if (ties === 1) return best;
+  const top = totals[best];
+  let k = rng.int(ties);
+  for (let i = totals.length - 1; ; i--) if (totals[i] === top && k-- === 0) return i;
 }
 
 /** What one cycle decided. `rejectedBy` names the plugins that turned nodes down (the queue's hints use it). */
