@@ -1,8 +1,11 @@
-// The scheduler cache's cheap paths at scale: a bound pod's status moving on (Pending → Running)
-// changes nothing it counts, so its node is left alone; anything that matters still re-counts.
+// The scheduler's cheap paths at scale: a bound pod's status moving on (Pending → Running) changes
+// nothing it counts, so its node is left alone (anything that matters still re-counts); hundreds of
+// tied nodes cost one random draw.
 import test from 'ava';
 import type { Pod } from '../api/kinds/pod.ts';
 import { sameLabels } from '../actors/scheduler/pod-info.ts';
+import { selectHost } from '../actors/scheduler/scheduler.logic.ts';
+import { seededRng, type Rng } from '../bus/random.ts';
 import { clusterOf, info, mkNode, mkPod } from './helpers/scheduler.ts';
 
 const withStatus = (p: Pod, phase: string): Pod => ({ ...p, status: { phase, conditions: [{ type: 'Ready', status: phase === 'Running' ? 'True' : 'False' }] } });
@@ -49,4 +52,19 @@ test('scheduler cache - label sets compare by content, in any key order', (t) =>
   t.false(sameLabels({ a: '1' }, { a: '1', b: '2' }));
   t.false(sameLabels({ a: '1', b: '2' }, { a: '1' }));
   t.false(sameLabels({ a: '1' }, { a: '2' }));
+});
+
+test('scheduler selectHost - hundreds of tied nodes cost one draw, and every tied node can win', (t) => {
+  const base = seededRng(3);
+  const draws: number[] = [];
+  const rng: Rng = { ...base, int: (n) => (draws.push(n), base.int(n)) };
+  const totals = Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? 300 : 290));
+  const won = new Set<number>();
+  for (let i = 0; i < 5_000; i++) won.add(selectHost(totals, rng));
+  t.is(draws.length, 5_000, 'one draw per cycle');
+  t.true(draws.every((n) => n === 100));
+  t.true([...won].every((i) => i % 5 === 0), 'only the best');
+  t.true(won.size > 95, `nearly all 100 tied nodes won at least once in 5,000 draws (${won.size})`);
+  t.is(selectHost([1, 7, 3], rng), 1);
+  t.is(draws.length, 5_000, 'no draw without a tie');
 });
