@@ -3,7 +3,7 @@
 // default heartbeat periods). Reports: the time until every node is Ready; each process's CPU and
 // RSS idle (nodes only) and under pod load; and pod startup (create → Running, real time, seen by
 // a watch) of `--pods` bare pods created at `--rate` per second.
-// Run: npm run bench -- scale-nats [--nodes 5000] [--procs 5] [--rate 50] [--pods N | --duration 60] [--idle 20]
+// Run: npm run bench -- scale-nats [--nodes 5000] [--procs 5] [--rate 50] [--pods N | --duration 60] [--idle 20] [--settle 30]
 import type { Node } from '../api/kinds/node.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import { ApiClient } from '../bus/client.ts';
@@ -20,6 +20,8 @@ const RATE = arg('rate', 50);
 const DURATION_S = arg('duration', 60);
 const PODS = arg('pods', Math.round(RATE * DURATION_S));
 const IDLE_S = arg('idle', 20);
+// Seconds between all Ready and the idle window: late nodes' first status writes and watch starts settle first.
+const SETTLE_S = arg('settle', 30);
 const READY_TIMEOUT_S = arg('ready-timeout', 600);
 const log = (m: string) => console.log(`[scale-nats bench] ${m}`);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -173,8 +175,8 @@ async function main(): Promise<void> {
   log(`${NODES} nodes Ready after ${readyS.toFixed(1)} s; during start-up: ${formatUse(upUse)}`);
   nodes.stop();
 
-  log(`idle: settling 10 s, then ${IDLE_S} s sampled`);
-  await wait(10_000);
+  log(`idle: settling ${SETTLE_S} s, then ${IDLE_S} s sampled`);
+  await wait(SETTLE_S * 1000);
   const idle = await idleWindow(sampler, IDLE_S);
   log(`idle: ${formatUse(idle)}`);
 
