@@ -60,7 +60,7 @@ async function allReady(client: ApiClient, n: number): Promise<void> {
     const nodes = await client.list('nodes').then((l) => l.items, () => []); // a loaded machine: asked again
     const ready = nodes.filter((x) => (x.status as { conditions?: Array<{ type: string; status: string }> })?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
     if (ready >= n) return log(`  ${n} nodes Ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    if (Date.now() - t0 > 300_000) throw new Error(`only ${ready}/${n} nodes Ready after 5 minutes`);
+    if (Date.now() - t0 > 600_000) throw new Error(`only ${ready}/${n} nodes Ready after 10 minutes`);
     await wait(1000);
   }
 }
