@@ -49,13 +49,17 @@ const children: Kubus[] = [];
 let nats: NatsServer | undefined;
 let bus: NatsBus | undefined;
 
-/** Stops every child (nodes first, then the control plane, then nats-server); safe to call twice. */
-async function cleanUp(): Promise<void> {
-  await bus?.close().catch(() => {});
-  bus = undefined;
-  await Promise.all(children.splice(0).reverse().map((c) => c.stop()));
-  await nats?.stop();
-  nats = undefined;
+let cleaning: Promise<void> | undefined;
+/** Stops every child (nodes, then the control plane, then nats-server); a second call waits for the first. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    await bus?.close().catch(() => {});
+    const nodes = children.slice(1);
+    await Promise.all(nodes.map((c) => c.stop()));
+    await children[0]?.stop();
+    await nats?.stop();
+  })();
+  return cleaning;
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
   process.once(sig, () => {
@@ -74,7 +78,7 @@ async function idleWindow(sampler: ProcSampler, seconds: number): Promise<ProcUs
 }
 
 /** Creates PODS pods at RATE per second; resolves with each pod's times once all run. */
-async function podLoad(client: ApiClient, pods: Informer<Pod>, sampler: ProcSampler): Promise<{ times: Times[]; use: ProcUse[]; createFailures: number }> {
+async function podLoad(client: ApiClient, pods: Informer<Pod>, sampler: ProcSampler): Promise<{ times: Times[]; use: ProcUse[]; createFailures: number; notRunning: number }> {
   const times = new Map<string, Times>();
   let running = 0;
   const seen = (p: Pod) => {
@@ -117,11 +121,14 @@ async function podLoad(client: ApiClient, pods: Informer<Pod>, sampler: ProcSamp
     }
     const deadline = performance.now() + 300_000;
     while (inFlight > 0 || running < times.size) {
-      if (performance.now() > deadline) throw new Error(`${times.size - running} of ${times.size} pods not Running 5 min after the last create`);
+      if (performance.now() > deadline) {
+        log(`  ${times.size - running} of ${times.size} pods not Running 5 min after the last create: reporting the others`);
+        break;
+      }
       await wait(100);
       sampler.sample();
     }
-    return { times: [...times.values()], use: sampler.end(), createFailures };
+    return { times: [...times.values()].filter((t) => t.running), use: sampler.end(), createFailures, notRunning: times.size - running };
   } finally {
     clearInterval(progress);
   }
@@ -133,6 +140,22 @@ async function main(): Promise<void> {
   nats = await startNatsServer();
   const cp = kubus(['--nats', nats.url, 'control-plane', '--log-level', 'warn'], {});
   children.push(cp);
+  // Its warnings and errors (pino JSON at level 40+) are kept, to be shown at the end: a stall under load shows up here first.
+  const cpWarnings: string[] = [];
+  for (const stream of [cp.child.stdout!, cp.child.stderr!])
+    stream.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) if (/"level":(4|5|6)0/.test(line) && cpWarnings.length < 1000) cpWarnings.push(line);
+    });
+  process.once('exit', () => {
+    if (!cpWarnings.length) return;
+    const msgs = new Map<string, number>();
+    for (const l of cpWarnings) {
+      const m = /"msg":"([^"]*)"/.exec(l)?.[1] ?? l.slice(0, 120);
+      msgs.set(m, (msgs.get(m) ?? 0) + 1);
+    }
+    console.log(`\ncontrol plane warnings and errors (${cpWarnings.length}${cpWarnings.length >= 1000 ? '+' : ''}):`);
+    for (const [m, n] of [...msgs].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${n} × ${m}`);
+  });
   await cp.waitFor(/control plane .* running/, 120_000);
   log(`nats-server at ${nats.url}, control plane up`);
   bus = await NatsBus.connect({ servers: nats.url, name: 'scale-bench' });
@@ -189,11 +212,12 @@ async function main(): Promise<void> {
   const bind = load.times.map((t) => (t.bound ?? t.running!) - t.created);
   log(`load: ${formatUse(load.use)}`);
 
+  const pct = (xs: number[], p: number) => (xs.length ? percentile(xs, p) : NaN);
   const figures: Figure[] = [
     { name: `nodes Ready (${NODES} in ${PROCS} processes)`, value: readyS, unit: 's', budget: 60, higherIsBetter: false, anchor: 'KWOK CI: 5,000 nodes Ready < 60 s' },
-    { name: `pod startup p50 (${load.times.length} pods at ${RATE}/s)`, value: percentile(startup, 50), unit: 'ms', higherIsBetter: false },
-    { name: 'pod startup p99 (create → Running, real time)', value: percentile(startup, 99), unit: 'ms', budget: 1000, higherIsBetter: false, anchor: 'upstream SLO p99 ≤ 5 s; issue 14: ≤ 1 s' },
-    { name: 'create → bound p99', value: percentile(bind, 99), unit: 'ms', higherIsBetter: false },
+    { name: `pod startup p50 (${load.times.length} pods at ${RATE}/s)`, value: pct(startup, 50), unit: 'ms', higherIsBetter: false },
+    { name: 'pod startup p99 (create → Running, real time)', value: pct(startup, 99), unit: 'ms', budget: 1000, higherIsBetter: false, anchor: 'upstream SLO p99 ≤ 5 s; issue 14: ≤ 1 s' },
+    { name: 'create → bound p99', value: pct(bind, 99), unit: 'ms', higherIsBetter: false },
   ];
   const total = (xs: ProcUse[], pick: (x: ProcUse) => boolean) => xs.filter(pick).reduce((s, x) => s + x.cpuPct, 0);
   const heartbeat = (x: ProcUse) => x.name === 'control plane' || x.name === 'nats-server';
@@ -206,7 +230,7 @@ async function main(): Promise<void> {
       figures.push({ name: `${when}: ${x.name} CPU`, value: x.cpuPct, unit: '% core', higherIsBetter: false });
       figures.push({ name: `${when}: ${x.name} RSS${when === 'pod load' ? ' (peak)' : ''}`, value: when === 'idle' ? x.rssMiB : x.peakRssMiB, unit: 'MiB', higherIsBetter: false, anchor: x.name.startsWith('nodes') ? `${per} kubelets` : undefined });
     }
-  report(`Real mode at scale over NATS: ${NODES} sim nodes, ${PODS} pods at ${RATE}/s${load.createFailures ? ` (${load.createFailures} creates failed)` : ''}`, figures);
+  report(`Real mode at scale over NATS: ${NODES} sim nodes, ${PODS} pods at ${RATE}/s${load.createFailures ? ` (${load.createFailures} creates failed)` : ''}${load.notRunning ? ` (${load.notRunning} pods never Running: not in the percentiles)` : ''}`, figures);
 }
 
 try {
