@@ -284,3 +284,16 @@ test('client - a list without limit is fetched in pages of 500 and joined, at on
   t.is(calls, 3, 'three pages of at most 500');
   t.is(all.metadata.continue, undefined);
 });
+
+test('apiserver - concurrent merge patches without a resourceVersion all succeed (retried from a fresh read, as GuaranteedUpdate); a stale resourceVersion still gets 409', async (t) => {
+  const { client } = await startApi(t);
+  await client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: {} } as KubeObject);
+  const n = 40;
+  const results = await Promise.allSettled(Array.from({ length: n }, (_, i) => client.patch('configmaps', 'c', { data: { [`k${i}`]: String(i) } }, { namespace: 'default' })));
+  const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+  t.deepEqual(failed, []);
+  const cm = await client.get<KubeObject & { data: Record<string, string> }>('configmaps', 'c', { namespace: 'default' });
+  t.is(Object.keys(cm.data).length, n, 'every patch is in the object');
+  const stale = await t.throwsAsync(client.patch('configmaps', 'c', { metadata: { resourceVersion: '1' }, data: { x: 'y' } }, { namespace: 'default' }));
+  t.is((stale as StatusError).status.code, 409);
+});

@@ -4,8 +4,12 @@ import { StatusError } from '../../api/status.ts';
 import type { ServerContext } from './context.ts';
 import { tooLargeResourceVersion } from './list-revision.ts';
 
-/** How often a write that failed on a stale cache is tried again (upstream's GuaranteedUpdate retries until it stops conflicting). */
-const WRITE_ATTEMPTS = 5;
+/**
+ * How often a write that failed on a stale read is tried at most. Upstream's GuaranteedUpdate retries until
+ * it stops conflicting; each retry here follows someone else's write, so N writers racing on one key need
+ * up to N tries (40 concurrent patches of one ConfigMap: 35 got 409 with 5 tries).
+ */
+const WRITE_ATTEMPTS = 100;
 
 /**
  * Resolves once this replica's cache, and its watch hub, hold every write the backend acknowledged
@@ -36,13 +40,13 @@ export function atLeast(ctx: ServerContext, revision: number): Promise<void> | u
 const staleAnswer = (err: unknown) => err instanceof StatusError && (err.code === 404 || (err.code === 409 && err.status.reason === 'Conflict'));
 
 /**
- * Runs a write; on a shared store, when it failed as a stale cache would make it fail (404, 409
- * Conflict), syncs the cache and runs it again from a fresh read, as upstream's GuaranteedUpdate does:
- * an unconditional update, patch, delete or bind then succeeds on any replica, while a stale
- * resourceVersion precondition still gets its 409 (the cache was current, or the retry conflicts too).
+ * Runs a write; when it failed as a stale read would make it fail (404, 409 Conflict), runs it again
+ * from a fresh read, as upstream's GuaranteedUpdate does: on a shared store the cache may be behind
+ * (synced first), on any store a concurrent write may have landed between the read and the
+ * compare-and-set. An unconditional update, patch, delete or bind then succeeds, while a stale
+ * resourceVersion precondition still gets its 409 (nothing changed meanwhile, or the retry conflicts too).
  */
 export async function guaranteed<T>(ctx: ServerContext, write: () => T | Promise<T>): Promise<T> {
-  if (!ctx.store.sync) return write();
   for (let attempt = 1; ; attempt++) {
     // Taken before the write: a compare-and-set that lost a race (409) answers once the cache holds
     // the write that won, so "nothing new since the failure" would wrongly make that 409 stand.
@@ -51,7 +55,7 @@ export async function guaranteed<T>(ctx: ServerContext, write: () => T | Promise
       return await write();
     } catch (err) {
       if (attempt >= WRITE_ATTEMPTS || !staleAnswer(err)) throw err;
-      await consistent(ctx);
+      if (ctx.store.sync) await consistent(ctx);
       // Nothing new arrived since the attempt read the cache: it was current, so the answer stands.
       if (ctx.store.revision === before) throw err;
     }
