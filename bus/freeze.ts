@@ -2,6 +2,7 @@
 // every receiver (MemoryBus always; NatsBus when asked), so a handler that changed it would change it
 // for the others: the object is deeply frozen instead, and a mutation throws a TypeError (ESM is strict
 // mode). A handler that needs a changed copy makes one (spread, or structuredClone).
+import { decode, encode } from './codec.ts';
 
 /** Freezes `value` and every object and array under it; returns it. Typed arrays (msgpack bin) stay as they are. */
 export function deepFreeze<T>(value: T): T {
@@ -18,6 +19,48 @@ function freeze(v: unknown): void {
     return;
   }
   for (const k in v) freeze((v as Record<string, unknown>)[k]);
+}
+
+/**
+ * Returns a deeply frozen copy of `value` equal to what a MessagePack round trip (encode, decode)
+ * gives, without the bytes: MemoryBus's snapshot of a message at publish. Plain objects, arrays,
+ * strings, numbers, booleans, null and undefined are copied here; anything else (dates, bytes, maps,
+ * class instances) goes through the codec. Throws what encode throws, and DecodeError when the
+ * codec would not read its bytes back.
+ */
+export function frozenCopy<T>(value: T): T {
+  return copy(value) as T;
+}
+
+const roundTrip = (v: unknown) => deepFreeze(decode(encode(v)));
+
+function copy(v: unknown): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return v;
+    case 'number':
+      return v === 0 ? 0 : v; // MessagePack has no -0
+    case 'object':
+      break;
+    default:
+      return roundTrip(v);
+  }
+  if (v === null) return null;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) out.push(copy(v[i]));
+    return Object.freeze(out);
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return roundTrip(v);
+  const out: Record<string, unknown> = {};
+  for (const k in v) {
+    if (k === '__proto__') return roundTrip(v); // the decoder renames it; so does the round trip
+    out[k] = copy((v as Record<string, unknown>)[k]);
+  }
+  return Object.freeze(out);
 }
 
 /**

@@ -18,12 +18,13 @@ export { MemoryBus };
 /** A message on its way: who sent it, to which subscription. */
 export interface Envelope {
   subject: string;
-  bytes: Uint8Array;
+  /** The body's MessagePack bytes (in process: made only when asked for). */
+  readonly bytes: Uint8Array;
   /** Frozen: every receiver gets this same object. */
   headers: Headers;
   reply?: string;
   from: string;
-  /** @internal The body decoded (and deeply frozen) by the first delivery, for every later one; or why it did not decode. */
+  /** @internal The body, deeply frozen, that every receiver shares (snapshotted at publish, or decoded at the first delivery); or why it does not decode. */
   decoded?: { data: unknown } | { err: Error };
 }
 

@@ -1,6 +1,7 @@
 // One connection to a MemoryBroker: publish, subscribe, request/reply (one inbox per connection,
 // as nats.js muxes its requests), and cuts that fault injection makes.
-import { encode } from './codec.ts';
+import { DecodeError, encode } from './codec.ts';
+import { frozenCopy } from './freeze.ts';
 import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import type { Envelope, MemoryBroker, Sub } from './memory-bus.ts';
 import type { Rng } from './random.ts';
@@ -46,25 +47,35 @@ export class MemoryBus implements Bus {
   }
 
   publish(subject: string, data: unknown, opts?: PublishOptions): void {
-    this.send(subject, encode(data), opts, data);
+    this.send(subject, { data }, opts);
   }
 
   publishRaw(subject: string, bytes: Uint8Array, opts?: PublishOptions): void {
-    this.send(subject, bytes, opts);
+    this.send(subject, { bytes }, opts);
   }
 
-  private send(subject: string, bytes: Uint8Array, opts?: PublishOptions, data?: unknown): number {
+  /**
+   * Routes a message. A body is snapshotted at once (the sender may change its object afterwards):
+   * one deeply frozen copy, equal to what the bytes would decode to, that every receiver shares. In
+   * process no bytes are needed, so none are made unless someone asks the envelope for them.
+   */
+  private send(subject: string, body: { data: unknown } | { bytes: Uint8Array }, opts?: PublishOptions): number {
     if (this.closed) throw new BusClosedError(this.name);
     checkSubject(subject, false);
     if (this.down) return 0;
+    let raw = 'bytes' in body ? body.bytes : undefined;
+    const decoded = 'data' in body ? snapshot(body.data) : undefined;
     const env: Envelope = {
       subject,
-      bytes,
+      get bytes() {
+        return (raw ??= encode(decoded && 'data' in decoded ? decoded.data : (body as { data: unknown }).data));
+      },
       headers: Object.freeze(stampHeaders(opts?.headers, this.rng.hex, this.name)),
       from: this.name,
     };
+    if (decoded) env.decoded = decoded;
     if (opts?.reply) env.reply = opts.reply;
-    return this.broker.route(env, data);
+    return this.broker.route(env, 'data' in body ? body.data : undefined);
   }
 
   subscribe<T = unknown>(subject: string, handler: Handler<T>, opts?: SubscribeOptions): Subscription {
@@ -113,7 +124,7 @@ export class MemoryBus implements Bus {
       });
       let routed: number;
       try {
-        routed = this.send(subject, encode(data), { headers: opts?.headers, reply }, data);
+        routed = this.send(subject, { data }, { headers: opts?.headers, reply });
       } catch (err) {
         this.pending.delete(reply);
         reject(err);
@@ -164,5 +175,15 @@ export class MemoryBus implements Bus {
     this.subs.clear();
     this.closed = true;
     this.emitStatus('closed');
+  }
+}
+
+/** Returns a message body's frozen copy, or why it would not decode (its receivers refuse it, as they refuse bad bytes). */
+function snapshot(data: unknown): { data: unknown } | { err: Error } {
+  try {
+    return { data: frozenCopy(data) };
+  } catch (err) {
+    if (err instanceof DecodeError) return { err };
+    throw err;
   }
 }

@@ -1,6 +1,7 @@
 // Received messages are read-only: MemoryBus decodes each message once and shares one deeply frozen
 // object among its receivers; NatsBus freezes when asked (option `freeze`, or KUBUS_FREEZE=1).
 import test from 'ava';
+import { decode, encode } from '../bus/codec.ts';
 import { deepFreeze, freezeFromEnv } from '../bus/freeze.ts';
 import { MemoryBroker } from '../bus/memory-bus.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
@@ -146,4 +147,17 @@ test.serial('bus freeze (nats) - without freeze (and no KUBUS_FREEZE), handlers 
   b.publish('x', body());
   await waitFor(() => got.length === 1, 'delivered');
   t.false(Object.isFrozen(got[0].data));
+});
+
+test('bus freeze (memory) - what a receiver gets equals a MessagePack round trip of what was sent, taken at publish', async (t) => {
+  const broker = new MemoryBroker();
+  const [a, p] = [broker.connect('a'), broker.connect('p')];
+  const got: BusMessage[] = [];
+  a.subscribe('x', (m) => got.push(m));
+  const sent = { at: new Date(5), m: new Map([['k', 1]]), buf: Buffer.from([1, 2]), z: -0, u: undefined, list: [1, 'two', null, { deep: true }] };
+  p.publish('x', sent);
+  sent.list.push(5); // the sender's later change is not seen: the body was taken at publish
+  await waitFor(() => got.length === 1, 'delivered');
+  t.deepEqual(got[0].data, decode(encode({ ...sent, list: [1, 'two', null, { deep: true }] })));
+  t.true(Object.isFrozen((got[0].data as { list: unknown[] }).list));
 });
