@@ -1,6 +1,8 @@
 // What a run costs the machine: resident memory (RSS, peak and now) and CPU seconds of this process.
 // Simulated mode runs the whole cluster in this process, so the figures are the cluster's (and the
 // runner's); real mode runs only the runner here (the driver process), and the figures' names say so.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Mode } from './types.ts';
 
 const MB = 1024 * 1024;
@@ -20,8 +22,21 @@ export interface UsageFigure {
   unit: string;
 }
 
-/** Returns this process's memory now. */
-export function memoryNow(at: number): MemorySample {
+let fullGc: (() => void) | undefined;
+
+/** Runs a full garbage collection (exposing V8's `gc` once when node runs without --expose-gc), so a reading measures what is live, not where the last collection happened to fall. */
+export function collectGarbage(): void {
+  if (!fullGc) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (!exposed) setFlagsFromString('--expose-gc');
+    fullGc = exposed ?? (runInNewContext('gc') as () => void);
+  }
+  fullGc();
+}
+
+/** Returns this process's memory now; with `collect`, after a full garbage collection (a growth figure without it measures V8's heap sawing between collections, not a leak). */
+export function memoryNow(at: number, opts: { collect?: boolean } = {}): MemorySample {
+  if (opts.collect) collectGarbage();
   const m = process.memoryUsage();
   return { at, rssMB: m.rss / MB, heapUsedMB: m.heapUsed / MB };
 }
