@@ -29,6 +29,8 @@ const isTerminal = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status
 export class SchedulerCache implements ClusterView {
   private readonly infos = new Map<string, NodeInfo>();
   private readonly states = new Map<string, PodState>();
+  /** Keys whose binding finished (expiry clock running): cleanup visits these, not every pod, each second. */
+  private readonly expiring = new Set<string>();
   private readonly tree = new NodeTree();
   private ordered: NodeInfo[] | undefined;
   private readonly withAffinity = new Set<NodeInfo>();
@@ -133,7 +135,10 @@ export class SchedulerCache implements ClusterView {
   /** Starts the expiry clock of an assumed pod once its binding request succeeded. */
   finishBinding(key: string, now: number): void {
     const s = this.states.get(key);
-    if (s?.assumed && this.ttlMs > 0) s.deadline = now + this.ttlMs;
+    if (s?.assumed && this.ttlMs > 0) {
+      s.deadline = now + this.ttlMs;
+      this.expiring.add(key);
+    }
   }
 
   /** Drops an assumption (binding failed); a no-op when the watch already confirmed the pod elsewhere. */
@@ -186,12 +191,17 @@ export class SchedulerCache implements ClusterView {
   /** Removes assumed pods whose binding finished more than ttl ago without the watch confirming them; returns their keys. */
   cleanupExpired(now: number): string[] {
     const out: string[] = [];
-    for (const [key, s] of this.states)
-      if (s.assumed && s.deadline !== undefined && s.deadline <= now) {
+    for (const key of this.expiring) {
+      const s = this.states.get(key);
+      // Confirmed, forgotten, removed or assumed again since: no clock runs for it any more.
+      if (!s?.assumed || s.deadline === undefined) this.expiring.delete(key);
+      else if (s.deadline <= now) {
         out.push(key);
+        this.expiring.delete(key);
         this.states.delete(key);
         this.unplace(key, s.node);
       }
+    }
     return out;
   }
 
