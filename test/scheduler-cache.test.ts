@@ -36,6 +36,8 @@ test('scheduler cache - what does matter still re-counts: labels, deletion, a te
   t.true(deleting.terminating);
   c.upsertBoundPod(withStatus({ ...p, spec: { ...p.spec, nodeName: 'n2' } }, 'Running'));
   t.deepEqual([c.get('n1')!.requested.cpu, c.get('n2')!.requested.cpu], [0, 1000], 'moved to n2');
+  const room = (n: string) => [c.get(n)!.roomCpu, c.get(n)!.roomMemory, c.get(n)!.roomPods];
+  t.deepEqual([room('n1'), room('n2')], [[4000, 8 * 1024 ** 3, 110], [3000, 8 * 1024 ** 3, 109]], 'the room left follows every change');
   c.upsertBoundPod(withStatus({ ...p, spec: { ...p.spec, nodeName: 'n2' } }, 'Succeeded'));
   t.deepEqual([c.get('n2')!.requested.cpu, c.stats().pods], [0, 0], 'a finished pod frees its node');
   const q = mkPod('q', { cpu: '1' });

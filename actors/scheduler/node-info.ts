@@ -22,6 +22,10 @@ export function newNodeInfo(name: string): NodeInfo {
     nonZeroCpu: 0,
     nonZeroMemory: 0,
     pods: new Map(),
+    roomCpu: 0,
+    roomMemory: 0,
+    roomEph: 0,
+    roomPods: 0,
     podsWithAffinity: 0,
     podsWithRequiredAntiAffinity: 0,
     usedPorts: [],
@@ -40,7 +44,16 @@ export function setNode(ni: NodeInfo, node: Node): void {
   const alloc = nodeAllocatable(node);
   ni.allocatable = toResourceVec(alloc);
   ni.allowedPods = alloc.pods ?? 0;
+  updateRoom(ni);
   ni.generation++;
+}
+
+/** Re-derives the room left on a node from allocatable, requested and its pods. */
+function updateRoom(ni: NodeInfo): void {
+  ni.roomCpu = ni.allocatable.cpu - ni.requested.cpu;
+  ni.roomMemory = ni.allocatable.memory - ni.requested.memory;
+  ni.roomEph = ni.allocatable.eph - ni.requested.eph;
+  ni.roomPods = ni.allowedPods - ni.pods.size;
 }
 
 function addScalars(into: ResourceVec, from: ResourceVec, sign: 1 | -1): void {
@@ -59,6 +72,7 @@ function account(ni: NodeInfo, p: PodInfo, sign: 1 | -1): void {
   ni.nonZeroMemory += sign * p.nonZeroMemory;
   if (p.hasAffinity) ni.podsWithAffinity += sign;
   if (p.requiredAntiAffinityTerms.length) ni.podsWithRequiredAntiAffinity += sign;
+  updateRoom(ni);
   ni.generation++;
 }
 

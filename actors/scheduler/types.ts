@@ -84,6 +84,14 @@ export interface NodeInfo {
   nonZeroCpu: number;
   nonZeroMemory: number;
   pods: Map<string, PodInfo>;
+  /**
+   * Room left: allocatable − requested for cpu, memory and ephemeral storage, and pods; kept beside
+   * them so the fit filter, run per node per pod, reads this object alone.
+   */
+  roomCpu: number;
+  roomMemory: number;
+  roomEph: number;
+  roomPods: number;
   podsWithAffinity: number;
   podsWithRequiredAntiAffinity: number;
   usedPorts: HostPort[];

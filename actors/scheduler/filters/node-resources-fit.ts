@@ -38,18 +38,9 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
 export const nodeResourcesFitFilter: FilterPlugin = {
   name: 'NodeResourcesFit',
   filter(pod, node) {
-    // Fast path: the common "fits" case allocates nothing.
+    // Fast path: the common "fits" case allocates nothing and reads the NodeInfo alone (its room fields).
     const r = pod.requests;
-    const a = node.allocatable;
-    const used = node.requested;
-    if (
-      node.pods.size < node.allowedPods &&
-      r.cpu <= a.cpu - used.cpu &&
-      r.memory <= a.memory - used.memory &&
-      r.eph <= a.eph - used.eph &&
-      !r.scalars
-    )
-      return undefined;
+    if (node.roomPods > 0 && r.cpu <= node.roomCpu && r.memory <= node.roomMemory && r.eph <= node.roomEph && !r.scalars) return undefined;
     const reasons = insufficientResources(pod, node);
     return reasons.length ? statusOf(reasons) : undefined;
   },
