@@ -99,11 +99,11 @@ async function leasesSettled(client: ApiClient, n: number, startup: () => number
   // A list may time out while 5,000 kubelets start on a loaded machine: asked again.
   const count = () => client.list('leases', { namespace: 'kube-node-lease' }).then((l) => l.items.length, () => 0);
   while ((await count()) < n) {
-    if (Date.now() - t0 > 300_000) throw new Error(`not every node has a Lease after 5 minutes`);
+    if (Date.now() - t0 > 600_000) throw new Error(`not every node has a Lease after 10 minutes`);
     await wait(1000);
   }
   log(`  ${n} Leases after ${((Date.now() - t0) / 1000).toFixed(1)} s more; waiting for start-up requests to end`);
-  for (let before = -1; before !== startup() && Date.now() - t0 < 300_000; ) {
+  for (let before = -1; before !== startup() && Date.now() - t0 < 600_000; ) {
     before = startup();
     await wait(5000);
   }
