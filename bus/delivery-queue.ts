@@ -20,7 +20,7 @@ export interface DeliveryQueueOptions<T> {
 export class DeliveryQueue<T> {
   private fifo: T[] = [];
   private scheduled = false;
-  private readonly channels = new Map<string, T[]>();
+  private readonly channels = new Map<string, Fifo<T>>();
   private readonly ready: string[] = [];
   private idleWaiters: Array<() => void> = [];
 
@@ -37,9 +37,9 @@ export class DeliveryQueue<T> {
       return;
     }
     let ch = this.channels.get(channel);
-    if (!ch) this.channels.set(channel, (ch = []));
+    if (!ch) this.channels.set(channel, (ch = new Fifo<T>()));
     ch.push(item);
-    if (ch.length === 1) {
+    if (ch.size === 1) {
       this.ready.push(channel);
       if (this.ready.length === 1) this.opts.clock.setTimeout(() => this.pump(), 0);
     }
@@ -66,8 +66,8 @@ export class DeliveryQueue<T> {
     const i = this.opts.rng.int(this.ready.length);
     const key = this.ready[i];
     const ch = this.channels.get(key)!;
-    const item = ch.shift()!;
-    if (ch.length === 0) {
+    const item = ch.shift();
+    if (ch.size === 0) {
       this.channels.delete(key);
       this.ready[i] = this.ready[this.ready.length - 1];
       this.ready.pop();
@@ -81,5 +81,37 @@ export class DeliveryQueue<T> {
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const f of w) f();
+  }
+}
+
+/**
+ * A first-in first-out list that takes from the front in constant time: Array.shift moves every
+ * element once an array is large (a channel backlog of 150,000 messages at 5,000 nodes made the
+ * deterministic pump 11 % of the run's CPU).
+ */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  /** Removes and returns the oldest item; only called when size > 0. */
+  shift(): T {
+    const item = this.items[this.head] as T;
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
   }
 }

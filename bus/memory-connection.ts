@@ -46,6 +46,11 @@ export class MemoryBus implements Bus {
     this.emitStatus(down ? 'disconnected' : 'reconnected');
   }
 
+  /** A frozen snapshot that publishing does not copy again: a watch event sent to many watches is copied once. */
+  shareable<T>(value: T): T {
+    return frozenCopy(value);
+  }
+
   publish(subject: string, data: unknown, opts?: PublishOptions): void {
     this.send(subject, { data }, opts);
   }

@@ -45,6 +45,8 @@ export interface Bus {
   /** Unique id of this connection (subject-safe): names its inboxes. */
   readonly id: string;
   publish(subject: string, data: unknown, opts?: PublishOptions): void;
+  /** Returns `value` in the form that is cheapest to publish many times (MemoryBus: its frozen snapshot, taken once); optional. */
+  shareable?<T>(value: T): T;
   /** Sends already-encoded bytes (tests of undecodable payloads, relays). */
   publishRaw(subject: string, bytes: Uint8Array, opts?: PublishOptions): void;
   /**

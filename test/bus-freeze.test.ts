@@ -161,3 +161,22 @@ test('bus freeze (memory) - what a receiver gets equals a MessagePack round trip
   t.deepEqual(got[0].data, decode(encode({ ...sent, list: [1, 'two', null, { deep: true }] })));
   t.true(Object.isFrozen((got[0].data as { list: unknown[] }).list));
 });
+
+test('bus freeze - a shareable value published in several messages reaches every receiver as one frozen object, copied once', async (t) => {
+  const broker = new MemoryBroker();
+  const sender = broker.connect('sender');
+  const got: BusMessage[] = [];
+  const receivers = ['a', 'b', 'c'].map((n) => broker.connect(n));
+  receivers.forEach((r, i) => r.subscribe(`watch.${i}`, (m) => got.push(m)));
+  const original = body();
+  const shared = sender.shareable!(original);
+  t.true(Object.isFrozen(shared.metadata.labels), 'the shareable form is frozen');
+  t.not(shared, original, 'and a copy: the sender may go on changing its own object');
+  receivers.forEach((_, i) => sender.publish(`watch.${i}`, { type: 'MODIFIED', object: shared }));
+  original.metadata.labels.app = 'changed after';
+  await waitFor(() => got.length === 3, 'three deliveries');
+  const objects = got.map((m) => (m.data as { object: ReturnType<typeof body> }).object);
+  t.true(objects.every((o) => o === objects[0]), 'every receiver holds the same object');
+  t.is(objects[0].metadata.labels.app, 'web');
+  t.not(got[0].data, got[1].data, 'the envelopes are each message own');
+});

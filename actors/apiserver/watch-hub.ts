@@ -55,6 +55,8 @@ export class WatchHub {
   /** What events of a write made outside any request are sent as: new traces from the API server. */
   private readonly root: HandlingContext;
   private readonly sender: WatchSender;
+  /** Makes an event's object cheap to send to every watch of it (the bus's shareable form). */
+  private readonly share: (o: KubeObject) => KubeObject;
 
   constructor(
     private readonly store: Store,
@@ -63,6 +65,7 @@ export class WatchHub {
     this.position = store.revision;
     this.root = { actor: opts.serverId };
     this.sender = new WatchSender({ ...opts, root: this.root });
+    this.share = opts.bus.shareable ? (o) => opts.bus.shareable!(o) : (o) => o;
     this.podsByNode.load(this.store);
     this.cancel = this.follow();
   }
@@ -190,7 +193,7 @@ export class WatchHub {
   /** Sends the watch what happened after fromRV; false (and 410 sent) when compaction dropped some of it. */
   private replay(w: ServerWatch, fromRV: number): boolean {
     try {
-      for (const ev of this.store.history(w.prefix, fromRV, this.position)) this.dispatchTo(w, new Change(ev));
+      for (const ev of this.store.history(w.prefix, fromRV, this.position)) this.dispatchTo(w, new Change(ev, this.share));
       return true;
     } catch (err) {
       if (!(err instanceof CompactedError)) throw err;
@@ -210,7 +213,7 @@ export class WatchHub {
     this.position = ev.revision;
     const resource = resourceOfKey(ev.kv.key);
     if (resource === PODS) this.podsByNode.apply(ev);
-    const change = new Change(ev);
+    const change = new Change(ev, this.share);
     this.index.route(ev, resource, (w) => this.dispatchTo(w, change));
     this.runReached();
     this.boundHistory();
@@ -282,8 +285,11 @@ export class WatchHub {
 /** One store event as watches see it: the API object (resourceVersion = the event's revision) is built once, however many watches send it. */
 class Change {
   private obj: KubeObject | undefined;
-  constructor(readonly ev: StoreEvent) {}
+  constructor(
+    readonly ev: StoreEvent,
+    private readonly share: (o: KubeObject) => KubeObject,
+  ) {}
   get object(): KubeObject {
-    return (this.obj ??= fromKV(this.ev.kv));
+    return (this.obj ??= this.share(fromKV(this.ev.kv)));
   }
 }
