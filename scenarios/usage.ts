@@ -59,15 +59,20 @@ export class ProcessUsage {
     return (d.user + d.system) / 1e6;
   }
 
+  /** Returns what the process used since creation: CPU seconds, resident memory now and at its peak (the process's lifetime peak, MB). */
+  totals(): { cpuSeconds: number; rssPeakMB: number; rssEndMB: number } {
+    // maxRSS is in kilobytes.
+    return { cpuSeconds: this.cpuSeconds(), rssPeakMB: Math.round(process.resourceUsage().maxRSS / 1024), rssEndMB: Math.round(process.memoryUsage().rss / MB) };
+  }
+
   /** Returns the figures: RSS now and at its peak (the process's lifetime peak), CPU seconds since creation and share of a core; `span` names that stretch (`to all Running`). */
   figures(span = ''): UsageFigure[] {
     const cpuName = (what: string) => `${what}${span ? ` ${span}` : ''}${this.whose}`;
-    const cpu = this.cpuSeconds();
+    const { cpuSeconds: cpu, rssPeakMB, rssEndMB } = this.totals();
     const realS = (performance.now() - this.real0) / 1000;
     return [
-      { name: `resident memory at end${this.whose}`, value: Math.round(process.memoryUsage().rss / MB), unit: 'MB' },
-      // maxRSS is in kilobytes, the peak since the process started.
-      { name: `resident memory peak${this.whose}`, value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MB' },
+      { name: `resident memory at end${this.whose}`, value: rssEndMB, unit: 'MB' },
+      { name: `resident memory peak${this.whose}`, value: rssPeakMB, unit: 'MB' },
       { name: cpuName('CPU time'), value: Math.round(cpu * 100) / 100, unit: 's' },
       { name: cpuName('CPU per real second'), value: realS > 0 ? Math.round((cpu / realS) * 1000) / 10 : 0, unit: '% of a core' },
     ];

@@ -1,7 +1,7 @@
 // The kubelet's status manager against an API server: when another component changes the pod's
 // status while the kubelet's own write is still in flight, the kubelet writes its status again once
 // that write is done (upstream's status manager reconciles the same way).
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { Pod, PodStatus } from '../api/kinds/pod.ts';
 import { StatusManager } from '../actors/kubelet/status-manager.ts';
 import { realClock } from '../bus/clock.ts';
@@ -15,6 +15,17 @@ const status = (ready: 'True' | 'False', extra: Record<string, string> = {}): Po
   conditions: [{ type: 'Ready', status: ready, ...extra }],
 });
 const readyOf = (p: Pod) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+
+/** A pod created on node-0 and a status manager that has written its status (Ready=True) once. */
+async function afterFirstWrite(t: ExecutionContext) {
+  const { client, connect } = await startApi(t);
+  const created = await client.create<Pod>('pods', pod('web', { nodeName: 'node-0' }));
+  const sm = new StatusManager(connect('kubelet'), realClock, silentLogger, () => undefined, { initialMs: 10, maxMs: 100, factor: 2 });
+  t.teardown(() => sm.close());
+  sm.set(created, status('True'), false);
+  await waitFor(() => sm.stats.writes === 1, 'the first write');
+  return { client, created, sm };
+}
 
 test('status manager - a status changed on the server while its own write is in flight is written again after it', async (t) => {
   const { client, connect } = await startApi(t);
@@ -45,12 +56,7 @@ test('status manager - a status changed on the server while its own write is in 
 });
 
 test('status manager - a stale copy (older than its own last write) is not news: no write', async (t) => {
-  const { client, connect } = await startApi(t);
-  const created = await client.create<Pod>('pods', pod('web', { nodeName: 'node-0' }));
-  const sm = new StatusManager(connect('kubelet'), realClock, silentLogger, () => undefined, { initialMs: 10, maxMs: 100, factor: 2 });
-  t.teardown(() => sm.close());
-  sm.set(created, status('True'), false);
-  await waitFor(() => sm.stats.writes === 1, 'the first write');
+  const { created, sm } = await afterFirstWrite(t);
   sm.observed(created); // the watch event of the pod as created (Ready unset), arriving after the write
   sm.set(created, status('True'), false); // an unchanged status: skipped, and a barrier for what observed may have queued
   await waitFor(() => sm.stats.skipped === 1, 'the unchanged status skipped');
@@ -58,12 +64,7 @@ test('status manager - a stale copy (older than its own last write) is not news:
 });
 
 test('status manager - the echo of its own write replaces its copy of the status (one copy per pod), and an unchanged status is still skipped', async (t) => {
-  const { client, connect } = await startApi(t);
-  const created = await client.create<Pod>('pods', pod('web', { nodeName: 'node-0' }));
-  const sm = new StatusManager(connect('kubelet'), realClock, silentLogger, () => undefined, { initialMs: 10, maxMs: 100, factor: 2 });
-  t.teardown(() => sm.close());
-  sm.set(created, status('True'), false);
-  await waitFor(() => sm.stats.writes === 1, 'the first write');
+  const { client, created, sm } = await afterFirstWrite(t);
   const echo = await client.get<Pod>('pods', 'web', { namespace: 'default' });
   sm.observed(echo);
   t.is(sm.stats.shared, 1);

@@ -13,6 +13,7 @@ import { resolveNodes } from '../nodes.ts';
 import { resolveReplicas, type Replicas } from '../replicas.ts';
 import type { TraceSink } from '../trace-output.ts';
 import type { Mode, ParamValues, ProgressEvent, RunReport, ScenarioDefinition, ScenarioOptions } from '../types.ts';
+import { ProcessUsage } from '../usage.ts';
 import { ClusterView } from '../view/cluster-view.ts';
 import type { ClusterTimings, Driver, DriverOptions } from './driver.ts';
 import { RealDriver } from './real.ts';
@@ -60,13 +61,6 @@ export function clusterTimings(o: ScenarioOptions, k: number): ClusterTimings {
   };
 }
 
-/** Returns what the run cost this process: CPU seconds since `cpu0`, resident memory now and at its peak (MB). */
-function runUsage(cpu0: NodeJS.CpuUsage): NonNullable<RunReport['usage']> {
-  const cpu = process.cpuUsage(cpu0);
-  const MB = 1024 * 1024;
-  return { cpuSeconds: (cpu.user + cpu.system) / 1e6, rssPeakMB: Math.round((process.resourceUsage().maxRSS * 1024) / MB), rssEndMB: Math.round(process.memoryUsage().rss / MB) };
-}
-
 /** Runs a scenario to the end; never throws for a failing scenario (the report says why). */
 export async function runScenario(declared: ScenarioDefinition, opts: RunOptions = {}): Promise<RunReport> {
   // The scenario built for its parameters (an unknown name or a bad value ends the run before it starts).
@@ -85,7 +79,7 @@ export async function runScenario(declared: ScenarioDefinition, opts: RunOptions
   const format = logFormat(opts.logFormat);
   const log = opts.log ?? createLogger(opts.logLevel ?? 'error', {}, { format });
   const realStart = performance.now();
-  const cpu0 = process.cpuUsage();
+  const usage = new ProcessUsage(mode);
   const realNow = () => performance.now() - realStart;
   const report: RunReport = { name: def.name, mode, seed, timeScale, ok: false, clusterMs: 0, realMs: 0, expectations: [], metrics: [] };
   if (opts.file) report.file = opts.file;
@@ -155,7 +149,7 @@ export async function runScenario(declared: ScenarioDefinition, opts: RunOptions
     report.clusterMs = driver.now();
     report.realMs = realNow();
     report.messages = driver.messages();
-    report.usage = runUsage(cpu0);
+    report.usage = usage.totals();
     if (opts.trace) await driver.settleTrace?.().catch(() => undefined);
     opts.trace?.close();
     view?.stop();
