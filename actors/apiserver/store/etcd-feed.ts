@@ -15,7 +15,9 @@ export interface FeedHandlers {
 }
 
 /** etcd ≤ 3.4.23 / 3.5.7 may send a requested progress before events of the watch still being caught up (etcd#15220). */
-const CATCH_UP_MS = 250;
+const CATCH_UP_MS = 1000;
+/** etcd's catch-up of a watch from the past sends at most this many revisions a response (watchBatchMaxRevs). */
+const CATCH_UP_BATCH_REVS = 1000;
 const MIN_BACKOFF_MS = 20;
 const MAX_BACKOFF_MS = 500;
 /** Between progress requests that brought no news. */
@@ -27,8 +29,8 @@ const PROGRESS_PACE_MS = 10;
  * header's revision, which skips events a watch still catching up had not sent).
  *
  * Requested progress is trusted only when confirmed: a progress revision counts once a later
- * request (sent after it arrived) has been answered too, and not before CATCH_UP_MS after a watch
- * that started in the past was created. etcd before 3.4.24/3.5.8 answers a progress request out of
+ * request (sent after it arrived) has been answered too, and, for a watch that started in the past,
+ * not before its catch-up batch came (or CATCH_UP_MS after it was created, when it had no events). etcd before 3.4.24/3.5.8 answers a progress request out of
  * band of the events (etcd#15220); the confirmation round trip lets events queued meanwhile out first.
  */
 export class EtcdFeed {
@@ -37,6 +39,8 @@ export class EtcdFeed {
   private watchId: string | undefined;
   /** When the current watch may trust progress (after a catch-up). */
   private trustFrom = 0;
+  /** For a watch from the past: etcd's revision at its creation, which a catch-up batch's header reaches (0: in step). */
+  private catchUpTo = 0;
   private stopped = false;
   private closed = false;
   private backoff = MIN_BACKOFF_MS;
@@ -141,11 +145,16 @@ export class EtcdFeed {
       this.watchId = res.watch_id;
       this.backoff = MIN_BACKOFF_MS;
       // A watch from the past is caught up by etcd in the background; a future one is in step at once.
-      this.trustFrom = start <= Number(res.header.revision) ? Date.now() + CATCH_UP_MS : 0;
+      const past = start <= Number(res.header.revision);
+      this.trustFrom = past ? Date.now() + CATCH_UP_MS : 0;
+      this.catchUpTo = past ? Number(res.header.revision) : 0;
       if (this.wantsProgress()) this.requestProgress();
       return;
     }
-    if (res.events?.length) return this.h.onEvents(res);
+    if (res.events?.length) {
+      if (this.catchUpTo && this.caughtUp(res)) this.trustFrom = this.catchUpTo = 0;
+      return this.h.onEvents(res);
+    }
     const revision = Number(res.header.revision);
     if (res.watch_id === this.watchId) return this.h.onProgress(revision); // etcd's periodic progress_notify: in band
     this.asking = false;
@@ -160,6 +169,15 @@ export class EtcdFeed {
       this.paceTimer = undefined;
       if (this.wantsProgress()) this.requestProgress();
     }, PROGRESS_PACE_MS);
+  }
+
+  /**
+   * Whether a response ends the catch-up of a watch from the past: etcd sends a catch-up batch with
+   * the header of its revision then, and stops a batch at CATCH_UP_BATCH_REVS revisions when more follow.
+   */
+  private caughtUp(res: IWatchResponse): boolean {
+    if (Number(res.header.revision) < this.catchUpTo) return false;
+    return new Set(res.events.map((e) => String(e.kv.mod_revision))).size < CATCH_UP_BATCH_REVS;
   }
 
   /** The current stream broke: reconnect from the follower's position after a backoff. */
