@@ -76,7 +76,9 @@ export class HostedActor {
         complete: () => this.notify(),
       });
       for (const b of def.bindings?.(deps, this.input) ?? []) {
-        this.subs.push(env.bus.subscribe(b.subject, (msg) => ref.send(b.event(msg)), { queue: b.queue }));
+        const to = b.to;
+        const target = to === undefined ? () => ref : () => ref.system.get(to) ?? ref;
+        this.subs.push(env.bus.subscribe(b.subject, (msg) => target().send(b.event(msg)), { queue: b.queue }));
       }
       ref.start();
     });

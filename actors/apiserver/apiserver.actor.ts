@@ -1,10 +1,11 @@
-// The API-server actor: binds the machine to `kubus.api.>` and gives it its effects.
-import { fromPromise } from 'xstate';
+// The API-server actor: binds the machine to `kubus.api.>` (requests go to its `requests` actor while
+// serving) and gives it its effects.
+import { fromCallback, fromPromise } from 'xstate';
 import { unavailable } from '../../api/status.ts';
 import type { ApiServerStarted } from '../../api/protocol.ts';
 import { API_ALL, API_QUEUE, APISERVER_STARTED, APISERVER_STATS, unwatchSubject } from '../../bus/subjects.ts';
 import { defineActor } from '../lib/actor.ts';
-import { apiserverMachine, timingsOf, type ApiServerTimings } from './apiserver.machine.ts';
+import { apiserverMachine, REQUESTS_ACTOR, timingsOf, type ApiRequested, type ApiServerTimings } from './apiserver.machine.ts';
 import { ApiServer } from './server.ts';
 import type { Store } from './store/store.ts';
 
@@ -47,7 +48,6 @@ export const apiserverActor = defineActor<ApiServerInput>({
     return apiserverMachine.provide({
       delays: { heartbeat: heartbeatMs },
       actions: {
-        handle: (_, { msg }) => void server.handle(msg),
         refuse: (_, { msg, why }) => deps.bus.respond(msg, unavailable(why).status),
         unwatch: (_, { msg }) => server.unwatch(msg),
         stats: (_, { msg }) => deps.bus.respond(msg, server.stats()),
@@ -57,11 +57,14 @@ export const apiserverActor = defineActor<ApiServerInput>({
         compact: () => server.compact(),
         reportFailure: (_, { error }) => deps.log.error({ err: error }, 'API server failed to start'),
       },
-      actors: { bootstrap: fromPromise(() => server.bootstrap()) },
+      actors: {
+        bootstrap: fromPromise(() => server.bootstrap()),
+        requests: fromCallback<ApiRequested>(({ receive }) => receive(({ msg }) => void server.handle(msg))),
+      },
     });
   },
   bindings: (deps, input) => [
-    { subject: API_ALL, queue: API_QUEUE, event: (msg) => ({ type: 'api.requested', msg }) },
+    { subject: API_ALL, queue: API_QUEUE, event: (msg) => ({ type: 'api.requested', msg }), to: REQUESTS_ACTOR },
     { subject: unwatchSubject(serverIdOf(deps.id, input)), event: (msg) => ({ type: 'watch.stop.requested', msg }) },
     { subject: APISERVER_STATS, event: (msg) => ({ type: 'stats.requested', msg }) },
   ],

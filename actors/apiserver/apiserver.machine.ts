@@ -1,6 +1,7 @@
-// The API server's lifecycle: starting (bootstrap) → serving (requests, watch heartbeats,
-// bookmarks, compaction on timers) → failed. Pure: effects are provided by apiserver.actor.ts.
-import { fromPromise, setup } from 'xstate';
+// The API server's lifecycle: starting (bootstrap; requests refused) → serving (requests answered
+// by the `requests` actor it invokes, watch heartbeats, bookmarks, compaction on timers) → failed.
+// Pure: effects are provided by apiserver.actor.ts.
+import { fromCallback, fromPromise, setup } from 'xstate';
 import type { BusMessage } from '../../bus/types.ts';
 
 export interface ApiServerTimings {
@@ -21,8 +22,14 @@ export const timingsOf = (input: Partial<ApiServerTimings>): ApiServerTimings =>
   compactMs: input.compactMs ?? DEFAULT_TIMINGS.compactMs,
 });
 
+/** An API request: the `requests` actor takes it while serving, the machine refuses it otherwise. */
+export type ApiRequested = { type: 'api.requested'; msg: BusMessage };
+
+/** systemId of the actor that answers requests while serving (the binding of API requests sends to it). */
+export const REQUESTS_ACTOR = 'requests';
+
 export type ApiServerEvent =
-  | { type: 'api.requested'; msg: BusMessage }
+  | ApiRequested
   | { type: 'watch.stop.requested'; msg: BusMessage }
   | { type: 'stats.requested'; msg: BusMessage };
 
@@ -33,7 +40,6 @@ export const apiserverMachine = setup({
     events: {} as ApiServerEvent,
   },
   actions: {
-    handle: (_, _params: { msg: BusMessage }) => {},
     refuse: (_, _params: { msg: BusMessage; why: string }) => {},
     unwatch: (_, _params: { msg: BusMessage }) => {},
     stats: (_, _params: { msg: BusMessage }) => {},
@@ -45,6 +51,8 @@ export const apiserverMachine = setup({
   },
   actors: {
     bootstrap: fromPromise<void>(async () => {}),
+    /** Answers each API request it receives (one per request; no transition of the machine each). */
+    requests: fromCallback<ApiRequested>(() => {}),
   },
   delays: {
     heartbeat: ({ context }) => context.heartbeatMs,
@@ -71,8 +79,8 @@ export const apiserverMachine = setup({
     serving: {
       type: 'parallel',
       entry: 'announce',
+      invoke: { src: 'requests', systemId: REQUESTS_ACTOR },
       on: {
-        'api.requested': { actions: { type: 'handle', params: ({ event }) => ({ msg: event.msg }) } },
         'watch.stop.requested': { actions: { type: 'unwatch', params: ({ event }) => ({ msg: event.msg }) } },
         'stats.requested': { actions: { type: 'stats', params: ({ event }) => ({ msg: event.msg }) } },
       },

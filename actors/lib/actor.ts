@@ -27,6 +27,12 @@ export interface Binding {
   subject: string;
   queue?: string;
   event(msg: BusMessage): EventObject;
+  /**
+   * The systemId of an invoked actor that takes these events while it runs (a state's worker, e.g.
+   * the API server's request handler while serving): they skip the machine's transition, which
+   * gets them only when no such actor runs (e.g. to refuse them while starting).
+   */
+  to?: string;
 }
 
 /** How to build and bind one kind of actor; `input` is what the process was asked to run. */
