@@ -35,8 +35,22 @@ export interface WatchOptions {
   id: string;
 }
 
+/**
+ * Who makes a request (upstream's user.Info). Absent on a request: the trusted internal caller of
+ * today's open bus, served as a member of system:masters. Later parts of issue 15 replace that trust
+ * with the identity the NATS server establishes for the connection, never one the client claims.
+ */
+export interface UserInfo {
+  username: string;
+  groups?: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
 /** The body of every API request; which fields matter depends on the verb. */
 export interface ApiRequest {
+  /** The user the request acts as (the gateway's authenticated or impersonated user); unset: the trusted caller. */
+  user?: UserInfo;
   namespace?: string;
   name?: string;
   /** create, update, update-status; for bind, the Binding. */

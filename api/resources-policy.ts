@@ -12,6 +12,7 @@ import { defaultWebhookConfiguration, MutatingWebhookConfigurationSchema, Valida
 import { defaultValidatingAdmissionPolicy, defaultValidatingAdmissionPolicyBinding, validateAdmissionPolicyUpdate, ValidatingAdmissionPolicyBindingSchema, ValidatingAdmissionPolicySchema, validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './kinds/admission-policy.ts';
 import { defaultFlowSchema, defaultPriorityLevel, FlowSchemaSchema, PriorityLevelConfigurationSchema, validateFlowcontrolUpdate, validateFlowSchema, validatePriorityLevel } from './kinds/flowcontrol.ts';
 import { resetStatus } from './kinds/workload-common.ts';
+import { AUTHORIZATION_GROUP as AUTHZ, LocalSubjectAccessReviewSchema, SelfSubjectAccessReviewSchema, SelfSubjectRulesReviewSchema, SubjectAccessReviewSchema, validateLocalSubjectAccessReview, validateSelfSubjectAccessReview, validateSubjectAccessReview } from './kinds/authorization.ts';
 
 const NETWORKING = 'networking.k8s.io';
 const ADMISSION = 'admissionregistration.k8s.io';
@@ -41,6 +42,11 @@ export const POLICY_RESOURCES: readonly ResourceDef[] = [
   def({ kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', group: RBAC_GROUP, namespaced: false }, {
     schema: ClusterRoleBindingSchema, defaults: defaultRoleBinding, validate: validateClusterRoleBinding, validateUpdate: validateRoleBindingUpdate,
   }),
+  // The access reviews: create-only, answered and never stored (actors/apiserver/authz/reviews.ts).
+  def({ kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', group: AUTHZ, namespaced: false }, { schema: SubjectAccessReviewSchema, validate: validateSubjectAccessReview }),
+  def({ kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', group: AUTHZ, namespaced: false }, { schema: SelfSubjectAccessReviewSchema, validate: validateSelfSubjectAccessReview }),
+  def({ kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', group: AUTHZ }, { schema: LocalSubjectAccessReviewSchema, validate: validateLocalSubjectAccessReview }),
+  def({ kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', group: AUTHZ, namespaced: false }, { schema: SelfSubjectRulesReviewSchema, validate: () => [] }),
   def({ kind: 'RuntimeClass', plural: 'runtimeclasses', group: 'node.k8s.io', namespaced: false }, {
     schema: RuntimeClassSchema, validate: validateRuntimeClass, validateUpdate: validateRuntimeClassUpdate,
   }),

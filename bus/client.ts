@@ -1,6 +1,6 @@
 // The typed API client: every verb of the API server as a request over the bus.
 import type { KubeList, KubeObject } from '../api/meta.ts';
-import { WARNINGS_HEADER, type ApiRequest, type DeleteOptions, type ListOptions, type PatchType, type WatchOptions } from '../api/protocol.ts';
+import { WARNINGS_HEADER, type ApiRequest, type UserInfo, type DeleteOptions, type ListOptions, type PatchType, type WatchOptions } from '../api/protocol.ts';
 import { StatusError, isStatus } from '../api/status.ts';
 import type { Clock } from './clock.ts';
 import { ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
@@ -13,6 +13,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Clock for watch silence detection (virtual in simulations). */
   clock?: Clock;
+  /** The user every request acts as (the gateway's impersonated user); unset: the bus's trusted caller. */
+  user?: UserInfo;
 }
 
 export interface Scope {
@@ -47,12 +49,22 @@ export class ApiClient {
     private readonly opts: ClientOptions = {},
   ) {}
 
+  /** The user this client's requests act as; undefined: the bus's trusted caller. */
+  get user(): UserInfo | undefined {
+    return this.opts.user;
+  }
+
+  /** Returns a client whose requests act as `user` (the API server authorizes each for it). */
+  as(user: UserInfo): ApiClient {
+    return new ApiClient(this.bus, { ...this.opts, user });
+  }
+
   /** Sends one request and returns the reply, or throws its Status as a StatusError; the server's warnings go to `warnings`. */
   async call<R>(resource: string, verb: ApiVerb, req: ApiRequest, warnings?: string[]): Promise<R> {
     const subject = apiSubject(resource, verb);
     let data: unknown;
     try {
-      const reply = await this.bus.request(subject, req, { timeoutMs: this.opts.timeoutMs ?? 10_000 });
+      const reply = await this.bus.request(subject, this.opts.user ? { ...req, user: this.opts.user } : req, { timeoutMs: this.opts.timeoutMs ?? 10_000 });
       data = reply.data;
       if (warnings && reply.headers?.[WARNINGS_HEADER]) warnings.push(...warningsOf(reply.headers[WARNINGS_HEADER]));
     } catch (err) {

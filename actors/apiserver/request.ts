@@ -16,7 +16,16 @@ export function asRequest(data: unknown): ApiRequest {
     if (data[f] !== undefined && typeof data[f] !== 'string') throw badRequest(`${f} must be a string`);
   for (const f of ['list', 'delete', 'watch'] as const)
     if (data[f] !== undefined && !isObj(data[f])) throw badRequest(`${f} options must be an object`);
+  if (data.user !== undefined) checkUser(data.user);
   return data as ApiRequest;
+}
+
+/** A request's user must be whole: a malformed one is refused, never read as no user (the trusted caller). */
+function checkUser(u: unknown): void {
+  const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
+  if (!isObj(u) || typeof u.username !== 'string' || (u.groups !== undefined && !strings(u.groups)) || (u.uid !== undefined && typeof u.uid !== 'string'))
+    throw badRequest('user must be an object with a string username and, if any, a list of string groups and a string uid');
+  if (u.extra !== undefined && !(isObj(u.extra) && Object.values(u.extra).every(strings))) throw badRequest('user.extra must map strings to lists of strings');
 }
 
 /** Returns the namespace the request addresses: required for namespaced kinds, ignored otherwise. */

@@ -14,6 +14,11 @@ import type { Rng } from '../../bus/random.ts';
 import { parseApiSubject } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import { PolicyCache } from './admission-policy.ts';
+import { RbacAuthorizer } from './authz/authorizer.ts';
+import { BindingIndex } from './authz/binding-index.ts';
+import { bootstrapRbac } from './authz/bootstrap.ts';
+import { authorizeRequest } from './authz/enforce.ts';
+import { answerReview, REVIEWS } from './authz/reviews.ts';
 import type { ServerContext } from './context.ts';
 import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, followStoredCrds, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
@@ -67,6 +72,7 @@ export class ApiServer {
   readonly ctx: ServerContext;
   private compactionMarks: number[] = [];
   private readonly follows: Array<() => void> = [];
+  private readonly bindings: BindingIndex;
 
   constructor(private readonly opts: ApiServerOptions) {
     const hub = new WatchHub(opts.store, {
@@ -76,7 +82,10 @@ export class ApiServer {
       serverId: opts.serverId,
       heartbeatMs: opts.heartbeatMs,
     });
-    this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache() };
+    this.bindings = new BindingIndex(opts.store, opts.log);
+    this.bindings.start();
+    const authz = new RbacAuthorizer(opts.store, this.bindings);
+    this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache(), authz };
   }
 
   /** True when other API servers may write the store too (it has sync()). */
@@ -96,6 +105,7 @@ export class ApiServer {
       await this.createMissing(nsDef, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
     await bootstrapPriorityClasses(this.ctx, (def, body) => create(this.ctx, def, { body }));
+    await bootstrapRbac(this.ctx, (def, body) => this.createMissing(def, body));
     const svcDef = resourceFor('services')!;
     // Cluster IPs and node ports: reserved in the store itself (service-alloc.ts); follow the Services, repair what is missing.
     this.ctx.services.follow(this.opts.store.revision);
@@ -189,14 +199,17 @@ export class ApiServer {
       const def = route && resourceFor(route.resource);
       if (!route || !def || def.plural !== route.resource)
         throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${msg.subject})`);
+      const req = asRequest(msg.data);
+      ctx.user = req.user;
+      if (req.user) authorizeRequest(ctx.authz, req.user, route.verb, def, req);
       // Binding is not stored: creating one binds its pod, as upstream's bindings resource does.
       if (def.plural === 'bindings') {
         if (route.verb !== 'create') throw new StatusError(405, 'MethodNotAllowed', 'bindings can only be created');
-        return await bind(ctx, resourceFor('pods')!, asRequest(msg.data));
+        return await bind(ctx, resourceFor('pods')!, req);
       }
+      if (REVIEWS.has(def.plural)) return answerReview(ctx.authz, def, route.verb, req, req.user);
       const verb = VERBS[route.verb];
       if (!verb) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow the verb "${route.verb}" on ${def.plural}`);
-      const req = asRequest(msg.data);
       if (route.verb === 'create' && def.custom) checkCustomCreate(ctx, def);
       if (READS.has(route.verb)) return await verb(ctx, def, req);
       // Each attempt gets its own copy of the request: a verb may fill in the body it was given.
@@ -263,6 +276,7 @@ export class ApiServer {
 
   close(): void {
     for (const cancel of this.follows.splice(0)) cancel();
+    this.bindings.close();
     this.ctx.services.close();
     this.ctx.hub.close();
   }

@@ -1,5 +1,6 @@
 // Discovery as upstream serves it (legacy format): /api, /apis, /api/v1, /apis/<group>/<version>,
 // built from the resource table plus the facts below (verbs, categories, subresources).
+import { ACCESS_REVIEWS } from '../../api/kinds/authorization.ts';
 import { servedResources } from '../../api/resources.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 
@@ -11,8 +12,8 @@ const SUB = ['get', 'patch', 'update'];
 /** Resources that upstream puts in the `all` category (what `kubectl get all` shows). */
 const IN_ALL = new Set(['pods', 'services', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'replicationcontrollers', 'cronjobs', 'horizontalpodautoscalers']);
 
-/** Resources served as write-only (create) collections. */
-const CREATE_ONLY = new Set(['bindings']);
+/** Resources served as write-only (create) collections: answered, never stored. */
+const CREATE_ONLY = new Set(['bindings', ...ACCESS_REVIEWS]);
 
 /** Resources with a scale subresource (autoscaling/v1 Scale). */
 export const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets', 'replicationcontrollers']);

@@ -18,6 +18,7 @@ import { openRelay } from './stream-relay.ts';
 import { endPortForwards, servePortForward } from './port-forward.ts';
 import { askKubelet, getPod, validateContainer } from './node-proxy.ts';
 import { resourceRoute, type ResourceTarget } from './routes.ts';
+import { actingClient } from './impersonation.ts';
 
 /** The channel protocols served, best first (kubectl 1.30+ offers v5 and v4). */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -124,7 +125,7 @@ export const endExecSessions = (server: Server) => {
 };
 
 /** Serves pods/exec and pods/attach over WebSocket on the server's upgrades (others are refused with a Status). */
-export function serveExec(server: Server, client: ApiClient, clock: Clock, log: Logger): void {
+export function serveExec(server: Server, caller: ApiClient, clock: Clock, log: Logger): void {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
   sessions.set(server, wss);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -132,6 +133,7 @@ export function serveExec(server: Server, client: ApiClient, clock: Clock, log: 
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://gateway');
       const target = resourceRoute(url.pathname);
+      const client = await actingClient(caller, target, req);
       const attach = target.subresource === 'attach';
       if (target.def.plural === 'pods' && target.subresource === 'portforward') return await servePortForward(server, client, log, target, req, socket);
       if (target.def.plural !== 'pods' || !(attach || target.subresource === 'exec')) throw new StatusError(400, 'BadRequest', 'the server serves upgrades only for pods/exec and pods/attach');

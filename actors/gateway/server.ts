@@ -11,6 +11,7 @@ import { mediaType, methodNotAllowed, readBody, sendJson, sendText, statusOf } f
 import { endExecSessions, serveExec } from './exec.ts';
 import { fixedRoute, resourceRoute } from './routes.ts';
 import { verbFor } from './verbs.ts';
+import { actingClient } from './impersonation.ts';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.ts';
 
 export interface GatewayDeps {
@@ -47,9 +48,13 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
       return;
     }
     const target = resourceRoute(url.pathname);
+    const client = await actingClient(deps.client, target, req);
     let body: Promise<{ type: string; bytes: Buffer }> | undefined;
     const call: Call = {
       ...deps,
+      client,
+      // An impersonated user's watch is its own bus watch, which the API server authorizes; the shared ones are not checked per user.
+      watches: client.user ? undefined : deps.watches,
       target,
       query: url.searchParams,
       req,

@@ -5,6 +5,7 @@ import * as K from '../kinds/index.ts';
 import { LabelSelector, LabelSelectorRequirement, ObjectMeta, OwnerReference } from '../meta.ts';
 import type { ResourceDef } from '../resource.ts';
 import { AUTOSCALING_V1_TYPES } from '../kinds/autoscaling-v1.ts';
+import { AUTHORIZATION_TYPES } from '../kinds/authorization.ts';
 import { documentedResources } from '../resources.ts';
 
 /** One named type: its upstream name, its strategic-merge type (api/patch), and, when closed, upstream's fields kubus lacks. */
@@ -120,6 +121,7 @@ const TYPES: Array<[TSchema, NamedType]> = [
   ...closedTypes('io.k8s.api.autoscaling.v2.', K.AUTOSCALING_TYPES),
   ...closedTypes('io.k8s.api.autoscaling.v1.', AUTOSCALING_V1_TYPES),
   ...closedTypes('io.k8s.api.rbac.v1.', K.RBAC_TYPES),
+  ...closedTypes('io.k8s.api.authorization.v1.', AUTHORIZATION_TYPES),
   ...closedTypes('io.k8s.api.admissionregistration.v1.', { ...K.WEBHOOK_TYPES, ...K.ADMISSION_POLICY_TYPES }),
   ...closedTypes('io.k8s.api.flowcontrol.v1.', K.FLOWCONTROL_TYPES),
 ];

@@ -1,0 +1,30 @@
+// Upstream's RBAC post-start hook: the default ClusterRoles and ClusterRoleBindings are created when
+// missing at API server start; one that is there is left as it is (a user's edits are never overwritten).
+import type { ClusterRole } from '../../../api/kinds/rbac.ts';
+import type { KubeObject } from '../../../api/meta.ts';
+import type { ResourceDef } from '../../../api/resource.ts';
+import { resourceFor } from '../../../api/resources.ts';
+import { aggregatedRules } from '../../controllers/clusterrole-aggregation/clusterrole-aggregation.reconcile.ts';
+import type { ServerContext } from '../context.ts';
+import { objectKey, resourcePrefix } from '../keys.ts';
+import { defaultClusterRoleBindings, defaultClusterRoles } from './default-roles.ts';
+
+/** The aggregating defaults, each after the one it aggregates. */
+const AGGREGATED_IN_ORDER = ['view', 'edit', 'admin'];
+
+/** Creates the default ClusterRoles and ClusterRoleBindings that are missing. */
+export async function bootstrapRbac(ctx: ServerContext, create: (def: ResourceDef, body: KubeObject) => Promise<unknown>): Promise<void> {
+  const roleDef = resourceFor('clusterroles')!;
+  const bindingDef = resourceFor('clusterrolebindings')!;
+  const missing = (def: ResourceDef, o: KubeObject) => !ctx.store.get(objectKey(def, undefined, o.metadata.name!));
+  const roles = defaultClusterRoles();
+  // admin, edit and view grant their rules from the start, as the aggregation controller will fill them
+  // (the same rules in the same order: it then has nothing to write), so a cluster without it works too.
+  const all = [...ctx.store.range(resourcePrefix(roleDef)).kvs.map((kv) => kv.value as ClusterRole), ...roles.filter((r) => missing(roleDef, r as KubeObject))];
+  for (const name of AGGREGATED_IN_ORDER) {
+    const role = roles.find((r) => r.metadata.name === name)!;
+    if (missing(roleDef, role as KubeObject)) role.rules = aggregatedRules(role, all) ?? [];
+  }
+  for (const r of roles) if (missing(roleDef, r as KubeObject)) await create(roleDef, r as KubeObject);
+  for (const b of defaultClusterRoleBindings()) if (missing(bindingDef, b as KubeObject)) await create(bindingDef, b as KubeObject);
+}

@@ -1,0 +1,180 @@
+// The default ClusterRoles and ClusterRoleBindings as upstream's bootstrap policy has them
+// (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go), trimmed of resources and groups kubus
+// does not serve (extensions, certificates, CSI, dynamic resource allocation).
+import type { ClusterRole, PolicyRule, RoleBinding, Subject } from '../../../api/kinds/rbac.ts';
+
+const RBAC = 'rbac.authorization.k8s.io';
+const READ = ['get', 'list', 'watch'];
+const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
+const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+const rule = (verbs: string[], apiGroups: string[], resources: string[], resourceNames?: string[]): PolicyRule =>
+  resourceNames ? { verbs, apiGroups, resources, resourceNames } : { verbs, apiGroups, resources };
+const urls = (verbs: string[], nonResourceURLs: string[]): PolicyRule => ({ verbs, nonResourceURLs });
+
+/** Events, as every system component writes them. */
+const EVENTS = rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']);
+
+export const AGGREGATE_TO = (role: 'admin' | 'edit' | 'view') => `${RBAC}/aggregate-to-${role}`;
+
+interface RoleSpec {
+  name: string;
+  rules?: PolicyRule[];
+  /** Labels beyond kubernetes.io/bootstrapping (aggregation). */
+  labels?: Record<string, string>;
+  /** The label this role aggregates the rules of (admin, edit, view). */
+  aggregates?: string;
+}
+
+const ROLES: RoleSpec[] = [
+  { name: 'cluster-admin', rules: [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])] },
+  { name: 'system:discovery', rules: [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])] },
+  {
+    name: 'system:basic-user',
+    rules: [rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']), rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews'])],
+  },
+  { name: 'system:public-info-viewer', rules: [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])] },
+  // admin ⊃ edit ⊃ view: each aggregates the one below it and its own system:aggregate-to-* role.
+  { name: 'admin', aggregates: AGGREGATE_TO('admin') },
+  { name: 'edit', aggregates: AGGREGATE_TO('edit'), labels: { [AGGREGATE_TO('admin')]: 'true' } },
+  { name: 'view', aggregates: AGGREGATE_TO('view'), labels: { [AGGREGATE_TO('edit')]: 'true' } },
+  {
+    name: 'system:aggregate-to-admin',
+    labels: { [AGGREGATE_TO('admin')]: 'true' },
+    rules: [rule(CRUD, [RBAC], ['rolebindings', 'roles']), rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews'])],
+  },
+  {
+    name: 'system:aggregate-to-edit',
+    labels: { [AGGREGATE_TO('edit')]: 'true' },
+    rules: [
+      rule(READ, [''], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']),
+      rule(['impersonate'], [''], ['serviceaccounts']),
+      rule(WRITE, [''], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
+      rule(['create'], [''], ['pods/eviction']),
+      rule(WRITE, [''], ['replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/proxy', 'persistentvolumeclaims', 'configmaps', 'secrets', 'events']),
+      rule(['create'], [''], ['serviceaccounts/token']),
+      rule(WRITE, ['apps'], ['statefulsets', 'statefulsets/scale', 'daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'replicasets', 'replicasets/scale']),
+      rule(WRITE, ['autoscaling'], ['horizontalpodautoscalers']),
+      rule(WRITE, ['batch'], ['jobs', 'cronjobs']),
+      rule(WRITE, ['policy'], ['poddisruptionbudgets']),
+      rule(WRITE, ['networking.k8s.io'], ['networkpolicies', 'ingresses']),
+    ],
+  },
+  {
+    name: 'system:aggregate-to-view',
+    labels: { [AGGREGATE_TO('view')]: 'true' },
+    rules: [
+      rule(READ, [''], ['pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'configmaps']),
+      rule(READ, [''], ['limitranges', 'resourcequotas', 'bindings', 'events', 'pods/status', 'resourcequotas/status', 'namespaces/status', 'replicationcontrollers/status', 'pods/log']),
+      rule(READ, [''], ['namespaces']),
+      rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+      rule(READ, ['apps'], ['controllerrevisions', 'statefulsets', 'statefulsets/status', 'statefulsets/scale', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/status', 'deployments/scale', 'replicasets', 'replicasets/status', 'replicasets/scale']),
+      rule(READ, ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+      rule(READ, ['batch'], ['jobs', 'cronjobs', 'cronjobs/status', 'jobs/status']),
+      rule(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+      rule(READ, ['networking.k8s.io'], ['networkpolicies', 'ingresses', 'ingresses/status']),
+    ],
+  },
+  {
+    name: 'system:kube-scheduler',
+    rules: [
+      EVENTS,
+      rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+      rule(['create'], ['coordination.k8s.io'], ['leases']),
+      rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler']),
+      rule(READ, [''], ['nodes']),
+      rule(['get', 'list', 'watch', 'delete'], [''], ['pods']),
+      rule(['create'], [''], ['pods/binding', 'bindings']),
+      rule(['patch', 'update'], [''], ['pods/status']),
+      rule(READ, [''], ['services', 'replicationcontrollers']),
+      rule(READ, ['apps'], ['replicasets', 'statefulsets']),
+      rule(READ, ['policy'], ['poddisruptionbudgets']),
+      rule(READ, [''], ['persistentvolumeclaims', 'persistentvolumes', 'namespaces']),
+      rule(READ, ['storage.k8s.io'], ['storageclasses']),
+    ],
+  },
+  {
+    name: 'system:kube-controller-manager',
+    rules: [
+      EVENTS,
+      rule(['create'], ['coordination.k8s.io'], ['leases']),
+      rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-controller-manager']),
+      rule(['create'], [''], ['secrets', 'serviceaccounts']),
+      rule(['delete'], [''], ['secrets']),
+      rule(['get'], [''], ['namespaces', 'secrets', 'serviceaccounts', 'configmaps']),
+      rule(['update'], [''], ['secrets', 'serviceaccounts']),
+      rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+      rule(['list', 'watch'], ['*'], ['*']),
+      rule(['create'], [''], ['serviceaccounts/token']),
+    ],
+  },
+  {
+    name: 'system:node',
+    rules: [
+      rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews', 'localsubjectaccessreviews']),
+      rule(READ, [''], ['services']),
+      rule(['create', 'get', 'list', 'watch'], [''], ['nodes']),
+      rule(['update', 'patch'], [''], ['nodes/status']),
+      rule(['update', 'patch'], [''], ['nodes']),
+      rule(['create', 'update', 'patch'], [''], ['events']),
+      rule(READ, [''], ['pods']),
+      rule(['create', 'delete'], [''], ['pods']),
+      rule(['update', 'patch'], [''], ['pods/status']),
+      rule(['create'], [''], ['pods/eviction']),
+      rule(READ, [''], ['secrets', 'configmaps']),
+      rule(['get'], [''], ['persistentvolumeclaims', 'persistentvolumes']),
+      rule(['get'], [''], ['endpoints']),
+      rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
+      rule(['create'], [''], ['serviceaccounts/token']),
+    ],
+  },
+  {
+    name: 'system:node-proxier',
+    rules: [rule(['list', 'watch'], [''], ['services', 'endpoints']), rule(['get', 'list', 'watch'], [''], ['nodes']), EVENTS, rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])],
+  },
+];
+
+const group = (name: string): Subject => ({ apiGroup: RBAC, kind: 'Group', name });
+const user = (name: string): Subject => ({ apiGroup: RBAC, kind: 'User', name });
+
+/** ClusterRole name → the subjects its bootstrap ClusterRoleBinding (of the same name) binds. */
+const BINDINGS: Record<string, Subject[]> = {
+  'cluster-admin': [group('system:masters')],
+  'system:discovery': [group('system:authenticated')],
+  'system:basic-user': [group('system:authenticated')],
+  'system:public-info-viewer': [group('system:authenticated'), group('system:unauthenticated')],
+  'system:node-proxier': [user('system:kube-proxy')],
+  'system:kube-controller-manager': [user('system:kube-controller-manager')],
+  'system:kube-scheduler': [user('system:kube-scheduler')],
+  // No subjects, as upstream: nodes are authorized by the node authorizer (issue 15's later part), not this binding.
+  'system:node': [],
+};
+
+const meta = (name: string, labels?: Record<string, string>) => ({
+  name,
+  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults', ...labels },
+  annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+});
+
+/** The default ClusterRoles, the aggregating ones with an aggregationRule and (still) no rules. */
+export const defaultClusterRoles = (): ClusterRole[] =>
+  ROLES.map((r) => ({
+    apiVersion: `${RBAC}/v1`,
+    kind: 'ClusterRole',
+    metadata: meta(r.name, r.labels),
+    ...(r.aggregates ? { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [r.aggregates]: 'true' } }] } } : {}),
+    rules: structuredClone(r.rules ?? []),
+  })) as ClusterRole[];
+
+/** The default ClusterRoleBindings, each named as its role. */
+export const defaultClusterRoleBindings = (): RoleBinding[] =>
+  Object.entries(BINDINGS).map(([name, subjects]) => ({
+    apiVersion: `${RBAC}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: meta(name),
+    roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name },
+    subjects: structuredClone(subjects),
+  })) as RoleBinding[];
