@@ -105,16 +105,35 @@ export function ensureContainerd({ install = true } = {}) {
 /** The etcd store backend's tests and bench run a real etcd (issue 13): Debian package → a file it installs. */
 const ETCD_PACKAGES = { 'etcd-server': '/usr/bin/etcd', 'etcd-client': '/usr/bin/etcdctl' };
 
+/** Debian packages of ETCD_PACKAGES still missing. */
+const missingEtcd = () => Object.entries(ETCD_PACKAGES).filter(([, f]) => !existsSync(f)).map(([p]) => p);
+
 /** Installs etcd-server and etcd-client when missing and we may; returns whether both are there. */
 export function ensureEtcd({ install = true } = {}) {
-  const missing = () => Object.entries(ETCD_PACKAGES).filter(([, f]) => !existsSync(f)).map(([p]) => p);
-  if (missing().length === 0) return true;
-  if (install) aptInstall(missing().join(' '));
-  const still = missing();
+  if (missingEtcd().length === 0) return true;
+  if (install) aptInstall(missingEtcd().join(' '));
+  const still = missingEtcd();
   if (still.length === 0) return true;
   console.error(`kubus: the etcd store needs ${still.join(', ')}; install with: apt-get install -y ${still.join(' ')}`);
   return false;
 }
+
+/**
+ * Installs every OS package the tests need in one apt-get call (`node scripts/ensure.mjs
+ * os-packages`): .ci/run starts it beside npm ci and the type-check, instead of the tests' ensure*
+ * calls installing (and maybe updating the package lists) one group after another.
+ */
+export function ensureOsPackages() {
+  const missing = [
+    ...(findNatsServer() ? [] : ['nats-server']),
+    ...(hasPythonKubernetes() ? [] : ['python3-kubernetes']),
+    ...missingContainerd(),
+    ...missingEtcd(),
+  ];
+  if (missing.length) aptInstall(missing.join(' '));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'os-packages') ensureOsPackages();
 
 const SOURCE_DIRS = ['api', 'bus', 'actors', 'runtime', 'scenarios', 'cli'];
 
