@@ -1,7 +1,7 @@
 // The parts of the containerd runtime that need no containerd: the CRI log format, the translations
 // between the kubelet's runtime types and CRI messages, and the runtime health as the Ready condition.
 import test from 'ava';
-import { RUNTIME_DOWN_THRESHOLD_MS, RUNTIME_HEALTH_PERIOD_MS, readyCondition, watchRuntimeHealth } from '../actors/kubelet/runtime-health.ts';
+import { RUNTIME_DOWN_THRESHOLD_MS, RUNTIME_HEALTH_PERIOD_MS, readyCondition, UNCHECKED_READY, watchRuntimeHealth } from '../actors/kubelet/runtime-health.ts';
 import { codeName } from '../actors/kubelet/runtimes/cri/cri-client.ts';
 import { Pleg } from '../actors/kubelet/runtimes/cri/cri-pleg.ts';
 import { containerResources, milliCPUToQuota, milliCPUToShares } from '../actors/kubelet/container-resources.ts';
@@ -254,4 +254,19 @@ test('runtime health - the network is reported on the first answer and on each c
   await check(RUNTIME_HEALTH_PERIOD_MS);
   t.deepEqual(network, [netError, undefined], 'ready');
   t.deepEqual(ready.at(-1), ['True', 'kubelet is posting ready status']);
+});
+
+test('runtime health - a node registered NotReady before its runtime answered hears of the first answer, ready or not', async (t) => {
+  const clock = new VirtualClock();
+  for (const [answer, want] of [[{ ready: true }, 'True'], [{ ready: false, message: 'container runtime not ready' }, 'False']] as const) {
+    let asked = 0;
+    const runtime = { status: async () => (asked++, answer) } as unknown as ContainerRuntime;
+    const seen: string[] = [];
+    const stop = watchRuntimeHealth(runtime, clock, (c) => seen.push(c.status), { firstCheckMs: 0, initial: UNCHECKED_READY });
+    t.teardown(stop);
+    await clock.advance(0);
+    await waitFor(() => asked > 0, 'the first health check', 1000);
+    await new Promise((r) => setImmediate(r));
+    t.deepEqual(seen, [want], `first answer ${JSON.stringify(answer)}`);
+  }
 });

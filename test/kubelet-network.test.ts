@@ -4,7 +4,9 @@
 import test, { type ExecutionContext } from 'ava';
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import type { Pod } from '../api/kinds/pod.ts';
+import type { KubeletInput } from '../actors/kubelet/kubelet.config.ts';
 import { kubeletMachine } from '../actors/kubelet/kubelet.machine.ts';
+import type { NodeConditionState } from '../actors/kubelet/node-status.ts';
 import { podWorkerMachine } from '../actors/kubelet/pod-worker.machine.ts';
 import type { PodCommand } from '../actors/kubelet/pod-worker.types.ts';
 import { VirtualClock } from '../bus/clock.ts';
@@ -12,12 +14,15 @@ import { VirtualClock } from '../bus/clock.ts';
 const T0 = Date.UTC(2026, 0, 1);
 const NETWORK_ERROR = 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
 
-/** A containerd kubelet whose pod workers' commands are recorded (pod name → commands), not run. */
-async function kubelet(t: ExecutionContext) {
+const CONTAINERD: KubeletInput = { nodeName: 'n', runtime: 'containerd', cri: { endpoint: 'unix:///nonexistent.sock', logRoot: '/nonexistent/pods' } };
+
+/** A kubelet (containerd by default) whose pod workers' commands are recorded (pod name → commands), not run, and the conditions it registered with. */
+async function kubelet(t: ExecutionContext, input: KubeletInput = CONTAINERD) {
   const cmds = new Map<string, PodCommand[]>();
+  let registered: NodeConditionState[] = [];
   const logic = kubeletMachine.provide({
     actors: {
-      registerNode: fromPromise(async () => ({ uid: 'node-uid' })),
+      registerNode: fromPromise(async ({ input: { conditions } }) => ((registered = conditions), { uid: 'node-uid' })),
       node: fromCallback(() => {}),
       pods: fromCallback(() => {}),
       podWorker: podWorkerMachine.provide({
@@ -26,7 +31,7 @@ async function kubelet(t: ExecutionContext) {
     },
   });
   const clock = new VirtualClock(T0);
-  const actor = createActor(logic, { input: { nodeName: 'n', runtime: 'containerd', cri: { endpoint: 'unix:///nonexistent.sock', logRoot: '/nonexistent/pods' } }, clock }).start();
+  const actor = createActor(logic, { input, clock }).start();
   t.teardown(() => actor.stop());
   await clock.advance(10);
   const add = (name: string, hostNetwork = false) => {
@@ -34,8 +39,14 @@ async function kubelet(t: ExecutionContext) {
     actor.send({ type: 'pod.upserted', pod, now: clock.now() });
   };
   const of = (name: string, type: PodCommand['type']) => (cmds.get(name) ?? []).filter((c) => c.type === type);
-  return { actor, clock, add, of };
+  return { actor, clock, add, of, registered: () => registered };
 }
+
+test('kubelet network - a containerd node registers NotReady until its runtime first answers (upstream); a sim node registers Ready', async (t) => {
+  const ready = (cs: NodeConditionState[]) => cs.find((c) => c.type === 'Ready');
+  t.like(ready((await kubelet(t)).registered()), { status: 'False', reason: 'KubeletNotReady', message: '[container runtime status check may not have completed yet, network state unknown]' });
+  t.like(ready((await kubelet(t, { nodeName: 's', runtime: 'sim' })).registered()), { status: 'True', reason: 'KubeletReady' });
+});
 
 test('kubelet network - pods wait for the pod network and start when it is ready; hostNetwork pods start at once', async (t) => {
   const k = await kubelet(t);

@@ -30,7 +30,7 @@ import type { PodWorkerEvent } from './pod-worker.types.ts';
 import { createRuntime } from './runtimes/create.ts';
 import type { ContainerInfo } from './runtimes/runtime.ts';
 import { removeOrphanedSandboxes } from './pod-orphans.ts';
-import { watchRuntimeHealth } from './runtime-health.ts';
+import { UNCHECKED_READY, watchRuntimeHealth } from './runtime-health.ts';
 import { StatusManager } from './status-manager.ts';
 import { VolumeManager } from './volumes/volume-manager.ts';
 
@@ -211,6 +211,7 @@ export const kubeletActor = defineActor<KubeletInput>({
           // pods wait for the network (runtime-health.ts). Asked at once, as upstream's first updateRuntimeUp.
           const offHealth = watchRuntimeHealth(runtime, clock, (condition) => runAsRoot(deps.id, () => sendBack({ type: 'node.condition', condition })), {
             firstCheckMs: 0,
+            initial: UNCHECKED_READY,
             network: (error) => runAsRoot(deps.id, () => sendBack({ type: 'network.status', error, now: clock.now() })),
           });
           return () => {

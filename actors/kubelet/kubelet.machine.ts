@@ -10,7 +10,7 @@ import { backoffDelay } from '../../bus/backoff.ts';
 import { resolveConfig, type KubeletConfig, type KubeletInput } from './kubelet.config.ts';
 import { admit, admittedRequests } from './admission.ts';
 import { HEALTHY, type NodeConditionState } from './node-status.ts';
-import { NETWORK_UNKNOWN } from './runtime-health.ts';
+import { NETWORK_UNKNOWN, UNCHECKED_READY } from './runtime-health.ts';
 import type { PodWorkerInput } from './pod-step.ts';
 import { podWorkerMachine, type PodWorkerDone } from './pod-worker.machine.ts';
 import type { ContainerExit, ContainerInfo } from './runtimes/runtime.ts';
@@ -123,7 +123,8 @@ export const kubeletMachine = base.extend({
     return {
       cfg,
       runtimeName: cfg.runtime,
-      conditions: HEALTHY,
+      // A real runtime's node is NotReady until its runtime first answers (runtime-health.ts).
+      conditions: cfg.cri ? [...HEALTHY.filter((c) => c.type !== 'Ready'), UNCHECKED_READY] : HEALTHY,
       registerFailures: 0,
       statusFailures: 0,
       statusDirty: false,

@@ -14,6 +14,8 @@ export const RUNTIME_HEALTH_PERIOD_MS = 5_000;
 export const RUNTIME_DOWN_THRESHOLD_MS = 30_000;
 /** The network error before the runtime first answered (upstream's ErrNetworkUnknown). */
 export const NETWORK_UNKNOWN = 'network state unknown';
+/** The runtime error before its first answer (upstream's runtimeState before its first sync). */
+export const RUNTIME_UNCHECKED = 'container runtime status check may not have completed yet';
 
 /** Returns the Ready condition for a runtime health answer: its errors joined as upstream's error aggregate. */
 export function readyCondition(health: RuntimeHealth): NodeConditionState {
@@ -21,6 +23,15 @@ export function readyCondition(health: RuntimeHealth): NodeConditionState {
   if (!errors.length) return nodeConditionState('Ready', 'True');
   return nodeConditionState('Ready', 'False', errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
 }
+
+/**
+ * The Ready condition of a node whose runtime has not answered yet: NotReady, as upstream registers
+ * it. Registered Ready, a containerd node went NotReady ~0.3 s later (its CNI not initialized) and
+ * a test waiting for Ready nodes scheduled onto it in between.
+ */
+export const UNCHECKED_READY = readyCondition({ ready: false, message: RUNTIME_UNCHECKED, networkError: NETWORK_UNKNOWN });
+
+const keyOf = (c: NodeConditionState) => (c.status === 'True' ? 'ready' : c.message);
 
 /** The watch's timing, and who hears of the network's changes. */
 export interface HealthWatchOptions {
@@ -30,6 +41,8 @@ export interface HealthWatchOptions {
   firstCheckMs?: number;
   /** Called with the network's error (undefined: ready) on the first answer and whenever it changes. */
   network?: (error: string | undefined) => void;
+  /** The Ready condition the node has before the first answer (default Ready); `changed` hears of any other. */
+  initial?: NodeConditionState;
 }
 
 /** Asks the runtime its status every period; calls `changed` when the Ready condition changes. Returns a stop function. */
@@ -37,10 +50,10 @@ export function watchRuntimeHealth(
   runtime: ContainerRuntime,
   clock: Clock,
   changed: (c: NodeConditionState) => void,
-  { periodMs = RUNTIME_HEALTH_PERIOD_MS, downAfterMs = RUNTIME_DOWN_THRESHOLD_MS, firstCheckMs = periodMs, network }: HealthWatchOptions = {},
+  { periodMs = RUNTIME_HEALTH_PERIOD_MS, downAfterMs = RUNTIME_DOWN_THRESHOLD_MS, firstCheckMs = periodMs, network, initial }: HealthWatchOptions = {},
 ): () => void {
   if (!runtime.status) return () => undefined;
-  let last = 'ready';
+  let last = initial ? keyOf(initial) : 'ready';
   /** The network's last known error: kept while the runtime does not answer, as upstream's runtime state. */
   let networkError: string | undefined | null = null;
   /** The last good answer (the start counts as one: the node registered after its runtime answered). */
@@ -60,7 +73,7 @@ export function watchRuntimeHealth(
     // No answer: still the last state until the threshold has passed since the last good one.
     const health = answer ?? (now - lastSync >= downAfterMs ? { ready: false, message: 'container runtime is down', networkError: knownNetwork } : undefined);
     const condition = health && readyCondition(health);
-    const key = condition && (condition.status === 'True' ? 'ready' : condition.message);
+    const key = condition && keyOf(condition);
     if (condition && key !== last) {
       last = key!;
       changed(condition);
