@@ -50,7 +50,16 @@ function sweepStaleNodes(): void {
   }
 }
 
-/** Builds the cluster (1 + `nodeHosts` hosts, default 2 node hosts) and waits until every node is Ready with a pod CIDR. */
+/**
+ * Returns whether pods can be scheduled onto a node: Ready, with a pod CIDR, and (as upstream's e2e
+ * framework waits for) no NoSchedule/NoExecute taint: Ready comes back a moment before the node
+ * lifecycle controller lifts its not-ready taint, and a Deployment created in that moment all went
+ * to the other node (CI: 4 of 4 web pods on one node).
+ */
+const schedulable = (n: Node) =>
+  isReady(n) && !!n.spec?.podCIDR && !n.spec.unschedulable && !(n.spec.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+
+/** Builds the cluster (1 + `nodeHosts` hosts, default 2 node hosts) and waits until every node is schedulable (Ready, pod CIDR, untainted). */
 export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): Promise<RealCluster> {
   const hs = await hosts(t, 1 + nodeHosts);
   sweepStaleNodes();
@@ -81,8 +90,8 @@ export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): 
   t.teardown(() => bus.close());
   const client = new ApiClient(bus, { timeoutMs: 5000 });
   await waitFor(
-    async () => (await client.list<Node>('nodes')).items.filter((n) => isReady(n) && n.spec?.podCIDR).length === nodes.length,
-    `${nodes.length} Ready nodes with pod CIDRs`,
+    async () => (await client.list<Node>('nodes')).items.filter(schedulable).length === nodes.length,
+    `${nodes.length} Ready nodes with pod CIDRs and no NoSchedule/NoExecute taint`,
     30_000,
     200,
   );
