@@ -76,12 +76,20 @@ export function startNode(t: ExecutionContext, args: string[], env: Record<strin
 /** Runs `kubus ARGS...` to completion (asynchronously: other tests in the file keep running). */
 export function runKubus(args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [KUBUS, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env } });
+    // Its own process group: on timeout the processes it started (a --real scenario's nats-server,
+    // control planes and nodes) die with it instead of running on as orphans for the rest of the run.
+    const child = spawn(process.execPath, [KUBUS, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL'); // the group is gone already (or never started)
+      }
+    }, opts.timeoutMs ?? 60_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
