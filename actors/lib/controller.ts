@@ -75,14 +75,22 @@ export function defineController<Input = void, S = undefined>(spec: ControllerSp
         queue.add(k);
       };
       // One event adds each key once: a second add while it is being reconciled would mean "changed again".
-      const enqueue = (w: WatchSpec<S>, ...objs: KubeObject[]) => {
-        const keys = new Set<string>();
-        for (const o of objs) for (const k of w.keys ? w.keys(o, ctx) : [keyOf(o)]) keys.add(k);
-        for (const k of keys) add(k);
+      // Every watched object's every change comes through here, so the common cases allocate nothing.
+      const addOnce = (keys: Iterable<string>) => {
+        if (Array.isArray(keys) && keys.length < 2) {
+          if (keys.length === 1) add(keys[0]);
+          return;
+        }
+        for (const k of new Set(keys)) add(k);
       };
+      const enqueue = (w: WatchSpec<S>, o: KubeObject) => (w.keys ? addOnce(w.keys(o, ctx)) : add(keyOf(o)));
       const enqueueUpdate = (w: WatchSpec<S>, old: KubeObject, obj: KubeObject) => {
-        if (!w.updateKeys) return enqueue(w, old, obj);
-        for (const k of new Set(w.updateKeys(old, obj, ctx))) add(k);
+        if (w.updateKeys) return addOnce(w.updateKeys(old, obj, ctx));
+        if (w.keys) return addOnce([...w.keys(old, ctx), ...w.keys(obj, ctx)]);
+        const a = keyOf(old);
+        const b = keyOf(obj);
+        add(a);
+        if (b !== a) add(b);
       };
       const worker = workerMachine.provide({
         actors: {

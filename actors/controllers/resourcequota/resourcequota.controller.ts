@@ -32,10 +32,13 @@ const watched = (resource: string) => ({
   resource,
   indexers: namespaceIndexers,
   keys: (o: KubeObject, ctx: ControllerContext) => (gone(resource, o, ctx) ? quotasIn(o.metadata.namespace, ctx) : []),
-  // Only a change in what the object uses matters (a pod's status churn does not).
+  // Only a change in what the object uses matters (a pod's status churn does not). A namespace
+  // without quotas (most of them) has nothing to recompute: its usage is not evaluated at all.
   updateKeys: (old: KubeObject, obj: KubeObject, ctx: ControllerContext) => {
+    const quotas = quotasIn(obj.metadata.namespace, ctx);
+    if (quotas.length === 0) return quotas;
     const now = ctx.deps.clock.now();
-    return isDeepStrictEqual(listOf(objectUsage(resource, '', old, now)), listOf(objectUsage(resource, '', obj, now))) ? [] : quotasIn(obj.metadata.namespace, ctx);
+    return isDeepStrictEqual(listOf(objectUsage(resource, '', old, now)), listOf(objectUsage(resource, '', obj, now))) ? [] : quotas;
   },
 });
 
