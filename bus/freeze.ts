@@ -29,18 +29,61 @@ function freeze(v: unknown): void {
  * codec would not read its bytes back.
  */
 export function frozenCopy<T>(value: T): T {
-  const out = copy(value);
-  if (typeof out === 'object' && out !== null) copies.add(out);
-  return out as T;
+  return copy(value) as T;
 }
 
 /**
- * What frozenCopy returned: a copy of one is itself (copying is idempotent), so a value sent to many
- * (a watch event) is copied once. (A hidden symbol key on the copies instead was slower at 5,000 nodes.)
+ * Returns frozenCopy(value), remembered: publishing it again costs nothing, however big it is. For a
+ * value sent to many (a watch event). Every other copy is not remembered: a WeakSet entry per message
+ * cost more (its adds, and the collector's ephemeron work) than it saved.
  */
-const copies = new WeakSet<object>();
+export function shareableCopy<T>(value: T): T {
+  const out = copy(value);
+  if (typeof out === 'object' && out !== null) shared.add(out);
+  return out as T;
+}
+
+/** What shareableCopy returned. (A hidden symbol key on the copies instead was slower at 5,000 nodes.) */
+const shared = new WeakSet<object>();
 
 const roundTrip = (v: unknown) => deepFreeze(decode(encode(v)));
+
+/**
+ * Copies a frozen value, or returns it when it is its own copy (every value under it is): a body made
+ * of what a receiver was sent (a cached object with a new status) copies only what is new, and a
+ * message passed on is not copied at all. Nothing is allocated until a value under it differs.
+ */
+function reuse(v: object): unknown {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const c = copy(v[i]);
+      if (Object.is(c, v[i])) continue;
+      const out = v.slice(0, i);
+      out.push(c);
+      for (let j = i + 1; j < v.length; j++) out.push(copy(v[j]));
+      return Object.freeze(out);
+    }
+    return v;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || ArrayBuffer.isView(v)) return roundTrip(v);
+  const o = v as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const k in o) {
+    if (k === '__proto__') return roundTrip(v); // the decoder renames it; so does the round trip
+    const c = copy(o[k]);
+    if (out) out[k] = c;
+    else if (!Object.is(c, o[k])) {
+      out = {};
+      for (const done in o) {
+        if (done === k) break;
+        out[done] = o[done];
+      }
+      out[k] = c;
+    }
+  }
+  return out ? Object.freeze(out) : v;
+}
 
 function copy(v: unknown): unknown {
   switch (typeof v) {
@@ -56,7 +99,7 @@ function copy(v: unknown): unknown {
       return roundTrip(v);
   }
   if (v === null) return null;
-  if (copies.has(v)) return v;
+  if (Object.isFrozen(v)) return shared.has(v) ? v : reuse(v);
   if (Array.isArray(v)) {
     const out: unknown[] = [];
     for (let i = 0; i < v.length; i++) out.push(copy(v[i]));

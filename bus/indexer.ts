@@ -74,8 +74,10 @@ export class IndexedStore<T extends KubeObject> implements Lister<T> {
     for (const [name, fn] of this.funcs) {
       const index = this.indices.get(name)!;
       const next = fn(obj);
-      if (old) for (const v of fn(old)) if (!next.includes(v)) removeFrom(index, v, key);
-      for (const v of next) addTo(index, v, key);
+      // Most updates keep their index values (a pod's status changes, not its node): nothing to do then.
+      const prev = old ? fn(old) : [];
+      for (const v of prev) if (!next.includes(v)) removeFrom(index, v, key);
+      for (const v of next) if (!prev.includes(v)) addTo(index, v, key);
     }
     return old;
   }

@@ -41,7 +41,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** Counters for tests and `kubus status`: full lists, and watches resumed from a revision. */
   relists = 0;
   resumes = 0;
-  private readonly handlers: InformerHandlers<T>[] = [];
+  /** Replaced, never changed in place: a dispatch goes on with the handlers it started with. */
+  private handlers: readonly InformerHandlers<T>[] = [];
   private watch: ClientWatch | undefined;
   private stopped = false;
   private failures = 0;
@@ -63,7 +64,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Adds handlers; the objects already cached are delivered to them at once as adds. */
   on(h: InformerHandlers<T>): this {
-    this.handlers.push(h);
+    this.handlers = [...this.handlers, h];
     if (h.add) for (const obj of this.store.list()) this.deliver(h, 'add', obj);
     return this;
   }
@@ -87,7 +88,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** Removes handlers added with `on`. */
   off(h: InformerHandlers<T>): void {
     const i = this.handlers.indexOf(h);
-    if (i >= 0) this.handlers.splice(i, 1);
+    if (i >= 0) this.handlers = [...this.handlers.slice(0, i), ...this.handlers.slice(i + 1)];
   }
 
   /** Starts listing and watching; resolves once the cache holds the first full list. */
@@ -231,7 +232,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private dispatch(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
-    for (const h of [...this.handlers]) this.deliver(h, kind, obj, old); // a handler may register another
+    for (const h of this.handlers) this.deliver(h, kind, obj, old); // a handler may register another: a new array
   }
 
   private deliver(h: InformerHandlers<T>, kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {

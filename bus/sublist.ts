@@ -8,26 +8,35 @@ interface Node<T> {
 
 const node = <T>(): Node<T> => ({ children: new Map(), items: new Set(), tail: new Set() });
 
-// Subjects already checked: most messages go to a few thousand subjects, again and again.
-const valid = new Set<string>();
-
 /** Throws when a subject (or a pattern, with wildcards) is malformed. */
 export function checkSubject(subject: string, pattern: boolean): void {
-  if (!pattern && valid.has(subject)) return;
-  checkTokens(subject, pattern);
-  if (!pattern) {
-    if (valid.size >= 100_000) valid.clear();
-    valid.add(subject);
-  }
+  if (pattern ? !validPattern(subject) : !validLiteral(subject)) throw new Error(`invalid subject "${subject}"`);
 }
 
-function checkTokens(subject: string, pattern: boolean): void {
+const WHITESPACE = /\s/;
+
+/**
+ * Whether a literal subject is well formed, in one pass that allocates nothing: every message's
+ * subject is checked, and most reply subjects are new (one inbox token per request).
+ */
+function validLiteral(subject: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= subject.length; i++) {
+    const c = i < subject.length ? subject.charCodeAt(i) : 46; // a '.' ends the last token
+    if (c === 46) {
+      const len = i - start;
+      if (len === 0) return false;
+      if (len === 1 && (subject.charCodeAt(start) === 42 || subject.charCodeAt(start) === 62)) return false; // '*' or '>'
+      start = i + 1;
+    } else if (c <= 32 ? c === 32 || (c >= 9 && c <= 13) : c > 127 && WHITESPACE.test(subject[i])) return false;
+  }
+  return true;
+}
+
+/** Whether a pattern is well formed: `>` only as its last token. */
+function validPattern(subject: string): boolean {
   const tokens = subject.split('.');
-  const bad =
-    subject.length === 0 ||
-    /\s/.test(subject) ||
-    tokens.some((t, i) => t === '' || (t === '>' && (!pattern || i !== tokens.length - 1)) || (!pattern && t === '*'));
-  if (bad) throw new Error(`invalid subject "${subject}"`);
+  return subject.length > 0 && !WHITESPACE.test(subject) && !tokens.some((t, i) => t === '' || (t === '>' && i !== tokens.length - 1));
 }
 
 /** Holds items under subject patterns and finds those matching a literal subject. */
@@ -73,19 +82,19 @@ export class Sublist<T> {
   /** Returns every item whose pattern matches the subject. */
   match(subject: string): T[] {
     const out: T[] = [];
-    const tokens = subject.split('.');
-    const walk = (n: Node<T>, i: number) => {
-      if (i === tokens.length) {
-        for (const x of n.items) out.push(x);
-        return;
-      }
-      for (const x of n.tail) out.push(x);
-      const exact = n.children.get(tokens[i]);
-      if (exact) walk(exact, i + 1);
-      const star = n.children.get('*');
-      if (star) walk(star, i + 1);
-    };
-    walk(this.root, 0);
+    collect(this.root, subject.split('.'), 0, out);
     return out;
   }
+}
+
+function collect<T>(n: Node<T>, tokens: string[], i: number, out: T[]): void {
+  if (i === tokens.length) {
+    for (const x of n.items) out.push(x);
+    return;
+  }
+  for (const x of n.tail) out.push(x);
+  const exact = n.children.get(tokens[i]);
+  if (exact) collect(exact, tokens, i + 1, out);
+  const star = n.children.get('*');
+  if (star) collect(star, tokens, i + 1, out);
 }

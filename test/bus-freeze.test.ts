@@ -180,3 +180,30 @@ test('bus freeze - a shareable value published in several messages reaches every
   t.is(objects[0].metadata.labels.app, 'web');
   t.not(got[0].data, got[1].data, 'the envelopes are each message own');
 });
+
+test('bus freeze - a body made of what a receiver was sent shares its unchanged parts and copies only what is new', async (t) => {
+  const broker = new MemoryBroker();
+  const [a, b] = [broker.connect('a'), broker.connect('b')];
+  const got: BusMessage[] = [];
+  a.subscribe('x', (m) => got.push(m));
+  b.subscribe('y', (m) => got.push(m));
+  a.publish('y', body());
+  await waitFor(() => got.length === 1, 'first delivery');
+  type Body = ReturnType<typeof body> & { status?: { phase: string; z: number; at?: Date } };
+  const received = got[0].data as Body;
+  // As a kubelet writes a status: the cached object, a new status (with a -0 and a Date the codec rewrites).
+  const status = { phase: 'Running', z: -0, at: new Date(7) };
+  b.publish('x', { ...received, status });
+  b.publish('x', received); // passed on as it came
+  await waitFor(() => got.length === 3, 'both re-sent');
+  const [changed, same] = [got[1].data as Body, got[2].data as Body];
+  t.is(changed.spec, received.spec, 'an unchanged frozen part is shared, not copied');
+  t.is(changed.metadata, received.metadata);
+  t.not(changed.bin, received.bin, 'bytes are never shared (the codec copies them)');
+  t.deepEqual(changed, decode(encode({ ...received, status })), 'still what a MessagePack round trip gives');
+  t.true(Object.isFrozen(changed.status));
+  status.phase = 'changed after';
+  t.is(changed.status!.phase, 'Running', 'the new part was copied at publish');
+  t.is(same.spec, received.spec);
+  t.deepEqual(same, decode(encode(received)));
+});
