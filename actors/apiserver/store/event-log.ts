@@ -101,6 +101,8 @@ export class EventLog {
     for (let i = this.head; i < end; i++) {
       const ev = this.log[i];
       if (!ev) continue;
+      // Let go of it now, not when the array is next cut: until then it would keep the whole event.
+      this.log[i] = undefined;
       keys.add(ev.kv.key);
       this.droppedAt.set(bucketOf(ev.kv.key), ev.revision);
     }

@@ -5,6 +5,7 @@ import { CompactedError } from './store.ts';
 import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { FutureRevisionError } from './errors.ts';
 import { EventLog } from './event-log.ts';
+import { shareUnchanged } from './share-versions.ts';
 import { WatcherRegistry } from './watchers.ts';
 
 // sorted-btree is CommonJS: its class is the `default` export of the module object.
@@ -168,7 +169,7 @@ export class MemoryStore implements Store {
     }
     const kv: KeyValue = {
       key: op.key,
-      value: op.value,
+      value: shareUnchanged(op.value, current.value),
       createRevision: current.createRevision,
       modRevision: rev,
       version: current.version + 1,

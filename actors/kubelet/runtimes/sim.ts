@@ -85,7 +85,9 @@ export class SimRuntime implements ContainerRuntime {
   }
 
   private newId(): string {
-    return this.opts.rng.hex(32);
+    // Flattened: the generator's hex is a rope of 2-character pieces (about 1 KB for 64 characters),
+    // and every status that names a container or sandbox keeps it, history included.
+    return Buffer.from(this.opts.rng.hex(32), 'latin1').toString('latin1');
   }
 
   ensureImage(image: string, policy: string, sandbox: SandboxConfig, container: string, onPull?: () => void): Promise<PulledImage> {
