@@ -16,8 +16,17 @@ export function generateName(prefix: string, randomInt: (n: number) => number): 
 
 /** Returns `2026-11-23T10:00:00Z` for a time in ms (seconds precision, truncated, as metav1.Time). */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(ms / 1000);
+  // One string per second, not per call: a simulated burst stamps thousands of objects at one
+  // instant, and each fresh string (a rope, from replace) was held by every object and version.
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
+let lastSecond = NaN;
+let lastText = '';
 
 /** Returns `2026-11-23T10:00:00.123456Z` for a time in ms (microseconds, as metav1.MicroTime for leases). */
 export function rfc3339Micro(ms: number): string {
