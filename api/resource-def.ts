@@ -16,6 +16,8 @@ export interface Names {
   singular?: string;
   /** The served version when it is not v1 (autoscaling/v2). */
   version?: string;
+  /** Answered, never stored: only create is served. */
+  createOnly?: boolean;
 }
 
 /** How the API server treats a kind: schema, validation, defaults, create/update preparation, field labels. */
@@ -58,5 +60,6 @@ export function def<T>(n: Names, b: Behavior<T>): ResourceDef {
   if (b.prepareForCreate) d.prepareForCreate = b.prepareForCreate as unknown as ResourceDef['prepareForCreate'];
   if (b.prepareForUpdate) d.prepareForUpdate = b.prepareForUpdate as unknown as ResourceDef['prepareForUpdate'];
   if (b.fields) d.fields = b.fields as unknown as ResourceDef['fields'];
+  if (n.createOnly) d.createOnly = true;
   return Object.freeze(d);
 }

@@ -16,6 +16,8 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   namespaced: boolean;
   /** Has a status subresource: writes to the main resource ignore status and vice versa. */
   hasStatus: boolean;
+  /** Answered, never stored (bindings, the access reviews): only create is served; nothing lists or watches it. */
+  createOnly?: boolean;
   schema: TSchema;
   /** Fills defaults in place, as upstream's SetDefaults_* functions do. */
   defaults?(obj: T): void;

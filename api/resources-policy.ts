@@ -43,10 +43,10 @@ export const POLICY_RESOURCES: readonly ResourceDef[] = [
     schema: ClusterRoleBindingSchema, defaults: defaultRoleBinding, validate: validateClusterRoleBinding, validateUpdate: validateRoleBindingUpdate,
   }),
   // The access reviews: create-only, answered and never stored (actors/apiserver/authz/reviews.ts).
-  def({ kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', group: AUTHZ, namespaced: false }, { schema: SubjectAccessReviewSchema, validate: validateSubjectAccessReview }),
-  def({ kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', group: AUTHZ, namespaced: false }, { schema: SelfSubjectAccessReviewSchema, validate: validateSelfSubjectAccessReview }),
-  def({ kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', group: AUTHZ }, { schema: LocalSubjectAccessReviewSchema, validate: validateLocalSubjectAccessReview }),
-  def({ kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', group: AUTHZ, namespaced: false }, { schema: SelfSubjectRulesReviewSchema, validate: () => [] }),
+  def({ kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', group: AUTHZ, namespaced: false, createOnly: true }, { schema: SubjectAccessReviewSchema, validate: validateSubjectAccessReview }),
+  def({ kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', group: AUTHZ, namespaced: false, createOnly: true }, { schema: SelfSubjectAccessReviewSchema, validate: validateSelfSubjectAccessReview }),
+  def({ kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', group: AUTHZ, createOnly: true }, { schema: LocalSubjectAccessReviewSchema, validate: validateLocalSubjectAccessReview }),
+  def({ kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', group: AUTHZ, namespaced: false, createOnly: true }, { schema: SelfSubjectRulesReviewSchema, validate: () => [] }),
   def({ kind: 'RuntimeClass', plural: 'runtimeclasses', group: 'node.k8s.io', namespaced: false }, {
     schema: RuntimeClassSchema, validate: validateRuntimeClass, validateUpdate: validateRuntimeClassUpdate,
   }),

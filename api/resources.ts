@@ -66,7 +66,7 @@ const TABLE: readonly ResourceDef[] = [
   def({ kind: 'ServiceAccount', plural: 'serviceaccounts', shortNames: ['sa'] }, {
     schema: ServiceAccountSchema, validate: validateServiceAccount, validateUpdate: validateServiceAccountUpdate,
   }),
-  def({ kind: 'Binding', plural: 'bindings' }, { schema: BindingSchema, validate: validateBinding }),
+  def({ kind: 'Binding', plural: 'bindings', createOnly: true }, { schema: BindingSchema, validate: validateBinding }),
   def({ kind: 'EndpointSlice', plural: 'endpointslices', group: 'discovery.k8s.io' }, {
     schema: EndpointSliceSchema, defaults: defaultEndpointSlice, validate: validateEndpointSlice, validateUpdate: validateEndpointSliceUpdate,
   }),

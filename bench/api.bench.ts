@@ -19,6 +19,14 @@ const OPS = arg('ops', 3000);
 const log = (m: string) => console.log(`[api bench] ${m}`);
 
 
+/** A client acting as a user bound to the default `edit` ClusterRole in `default` (a RoleBinding). */
+async function boundUser(admin: ApiClient): Promise<ApiClient> {
+  const rbac = 'rbac.authorization.k8s.io';
+  const binding = { apiVersion: `${rbac}/v1`, kind: 'RoleBinding', metadata: { name: 'bench-edit', namespace: 'default' }, roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: 'edit' }, subjects: [{ apiGroup: rbac, kind: 'User', name: 'bench-user' }] };
+  await admin.create('rolebindings', binding as never);
+  return admin.as({ username: 'bench-user' });
+}
+
 async function oneRun(run: number): Promise<Record<string, Latency>> {
   const nats = await startNatsServer();
   const buses: Bus[] = [];
@@ -47,6 +55,27 @@ async function oneRun(run: number): Promise<Record<string, Latency>> {
     await measure(500, 1, (i) => client.create('pods', benchPod(`warm-${run}-${i}`)));
     out['create c1'] = await measure(OPS, 1, (i) => client.create('pods', benchPod(`a-${i}`)));
     out['get c1'] = await measure(OPS, 1, (i) => client.get('pods', `a-${i % OPS}`, { namespace: 'default' }));
+    // The same requests as a user the API server authorizes (RBAC: bound to `edit` in the namespace),
+    // A/B interleaved in rounds (the order flips each round) so load changes hit both alike.
+    const user = await boundUser(client);
+    const rounds = 4;
+    const per = Math.ceil(OPS / rounds);
+    // get reads what the same round's create wrote under the same tag.
+    const ops: Record<string, (c: ApiClient, tag: string) => (i: number) => Promise<unknown>> = {
+      create: (c, tag) => (i) => c.create('pods', benchPod(`${tag}-${i}`)),
+      get: (c, tag) => (i) => c.get('pods', `${tag}-${i}`, { namespace: 'default' }),
+    };
+    for (const [key, as] of Object.entries(ops)) {
+      const p50s: Record<string, number[]> = { none: [], user: [] };
+      for (let r = 0; r < rounds; r++) {
+        const order = r % 2 ? (['user', 'none'] as const) : (['none', 'user'] as const);
+        for (const who of order) {
+          p50s[who].push((await measure(per, 1, as(who === 'user' ? user : client, `ab-${who}-${r}`))).p50);
+        }
+      }
+      out[`${key} c1 ab`] = { p50: median(p50s.none) } as Latency;
+      out[`${key} c1 user`] = { p50: median(p50s.user) } as Latency;
+    }
     log(`run ${run}: API create/get at concurrency 64 ...`);
     out['create c64'] = await measure(OPS * 4, 64, (i) => client.create('pods', benchPod(`b-${i}`)));
     out['get c64'] = await measure(OPS * 4, 64, (i) => client.get('pods', `b-${i}`, { namespace: 'default' }));
@@ -71,6 +100,10 @@ const figures: Figure[] = [
   { name: 'API create p99 (c=1)', value: med('create c1', 'p99'), unit: 'ms', budget: 5, higherIsBetter: false, anchor: SLO },
   { name: 'API get p50 (c=1)', value: med('get c1', 'p50'), unit: 'ms', budget: 0.5, higherIsBetter: false },
   { name: 'API get p99 (c=1)', value: med('get c1', 'p99'), unit: 'ms', budget: 5, higherIsBetter: false },
+  { name: 'API create p50 (c=1), A/B: no user', value: med('create c1 ab', 'p50'), unit: 'ms', higherIsBetter: false, anchor: 'interleaved with the next' },
+  { name: 'API create p50 (c=1), A/B: an RBAC user', value: med('create c1 user', 'p50'), unit: 'ms', higherIsBetter: false, anchor: 'authorized (RoleBinding to edit)' },
+  { name: 'API get p50 (c=1), A/B: no user', value: med('get c1 ab', 'p50'), unit: 'ms', higherIsBetter: false, anchor: 'interleaved with the next' },
+  { name: 'API get p50 (c=1), A/B: an RBAC user', value: med('get c1 user', 'p50'), unit: 'ms', higherIsBetter: false, anchor: 'authorized (RoleBinding to edit)' },
   { name: 'API create throughput (c=64)', value: med('create c64', 'perSec'), unit: 'ops/s', higherIsBetter: true },
   { name: 'API create p99 (c=64)', value: med('create c64', 'p99'), unit: 'ms', higherIsBetter: false, anchor: SLO },
   { name: 'API get throughput (c=64)', value: med('get c64', 'perSec'), unit: 'ops/s', higherIsBetter: true },

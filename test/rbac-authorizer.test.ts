@@ -4,7 +4,8 @@ import test from 'ava';
 import type { PolicyRule } from '../api/kinds/rbac.ts';
 import { resourceFor } from '../api/resources.ts';
 import { ruleAllows, type Attributes } from '../actors/apiserver/authz/attributes.ts';
-import { attributesOf, forbiddenError } from '../actors/apiserver/authz/enforce.ts';
+import { attributesOf } from '../actors/apiserver/authz/enforce.ts';
+import { forbiddenError } from '../api/authorization.ts';
 
 const jane = { username: 'jane' };
 const res = (verb: string, resource: string, extra: Partial<Attributes> = {}): Attributes => ({ user: jane, verb, apiGroup: '', resource, namespace: 'default', name: '', ...extra });
@@ -60,7 +61,9 @@ test('rbac attributes - bus verbs become upstream verbs and subresources; a name
   t.like(a('evict', { name: 'p' }), { verb: 'create', subresource: 'eviction' });
   t.like(a('watch', { watch: { fieldSelector: 'metadata.name=p', conn: 'c', id: '1' } }), { verb: 'watch', name: 'p' });
   t.like(a('list', { list: { fieldSelector: 'spec.nodeName=n1' } }), { verb: 'list', name: '' });
-  t.like(attributesOf(jane, 'update', resourceFor('deployments')!, { namespace: 'ns', name: 'd', subresource: 'scale' }), { apiGroup: 'apps', resource: 'deployments', subresource: 'scale' });
+  const scaled = attributesOf(jane, 'update', resourceFor('deployments')!, { namespace: 'ns', name: 'd', subresource: 'scale' });
+  t.like(scaled, { apiGroup: 'apps', resource: 'deployments' });
+  t.is(scaled.subresource, undefined, 'a whole-object write that names `scale` is authorized as the write it is');
   t.like(attributesOf(jane, 'create', pods, { body: { metadata: { namespace: 'from-body' } } as never }), { namespace: 'from-body' });
   t.like(attributesOf(jane, 'list', resourceFor('nodes')!, { namespace: 'ignored' }), { namespace: '' });
   t.deepEqual(a('get', { name: 'p' }).user.groups, ['system:authenticated'], 'a user on a request is authenticated');

@@ -1,7 +1,7 @@
 // Impersonation on the HTTP gateway: the caller needs `impersonate` on each user and group it asks for;
 // what the gateway serves without a bus request of its own (pods/log, the shared watches) is checked for
 // the impersonated user too.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { createGatewayServer, close, listen } from '../actors/gateway/server.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { realClock } from '../bus/clock.ts';
@@ -12,7 +12,7 @@ import { startApi } from './helpers/api.ts';
 const RBAC = 'rbac.authorization.k8s.io';
 
 /** A gateway whose callers are `caller` (today's trusted one, or a user as later parts authenticate them). */
-async function gatewayFor(t: Parameters<Parameters<typeof test>[1]>[0], caller: ApiClient) {
+async function gatewayFor(t: ExecutionContext, caller: ApiClient) {
   const server = createGatewayServer({ client: caller, clock: realClock, log: silentLogger });
   const url = await listen(server, '127.0.0.1:0');
   t.teardown(() => close(server));

@@ -84,7 +84,7 @@ export class ApiServer {
     });
     this.bindings = new BindingIndex(opts.store, opts.log);
     this.bindings.start();
-    const authz = new RbacAuthorizer(opts.store, this.bindings);
+    const authz = new RbacAuthorizer(this.bindings);
     this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache(), authz };
   }
 

@@ -4,8 +4,7 @@
 // the gateway serves from the kubelet (log, exec, attach, portforward).
 import type { IncomingMessage } from 'node:http';
 import type { ApiClient } from '../../bus/client.ts';
-import { forbiddenError } from '../apiserver/authz/enforce.ts';
-import { TRUSTED_CALLER } from '../apiserver/authz/reviews.ts';
+import { forbiddenError, TRUSTED_CALLER } from '../../api/authorization.ts';
 import type { ResourceTarget } from './routes.ts';
 
 /** What a SelfSubjectAccessReview asks about (its spec.resourceAttributes). */

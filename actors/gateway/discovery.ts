@@ -1,6 +1,5 @@
 // Discovery as upstream serves it (legacy format): /api, /apis, /api/v1, /apis/<group>/<version>,
 // built from the resource table plus the facts below (verbs, categories, subresources).
-import { ACCESS_REVIEWS } from '../../api/kinds/authorization.ts';
 import { servedResources } from '../../api/resources.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 
@@ -12,9 +11,6 @@ const SUB = ['get', 'patch', 'update'];
 /** Resources that upstream puts in the `all` category (what `kubectl get all` shows). */
 const IN_ALL = new Set(['pods', 'services', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'replicationcontrollers', 'cronjobs', 'horizontalpodautoscalers']);
 
-/** Resources served as write-only (create) collections: answered, never stored. */
-const CREATE_ONLY = new Set(['bindings', ...ACCESS_REVIEWS]);
-
 /** Resources with a scale subresource (autoscaling/v1 Scale). */
 export const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets', 'replicationcontrollers']);
 
@@ -22,7 +18,7 @@ export const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets', '
 export const categoriesOf = (d: ResourceDef) => (d.categories?.length ? d.categories : IN_ALL.has(d.plural) ? ['all'] : undefined);
 
 /** Returns the verbs of a resource. */
-export const verbsOf = (d: ResourceDef) => (CREATE_ONLY.has(d.plural) ? ['create'] : CRUD);
+export const verbsOf = (d: ResourceDef) => (d.createOnly ? ['create'] : CRUD);
 
 /** Returns the subresources served for a resource: name → verbs (and the Scale kind for scale). */
 export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: string[]; kind: string; group?: string; version?: string }> {

@@ -21,7 +21,7 @@ export interface AllWatches {
 
 /** Starts an informer per stored kind (all namespaces) on `client`; stopped in teardown. */
 export async function watchAll(t: { teardown(fn: () => void): void }, client: ApiClient): Promise<AllWatches> {
-  const kinds = allResources().filter((d) => d.plural !== 'bindings').map((d) => d.plural);
+  const kinds = allResources().filter((d) => !d.createOnly).map((d) => d.plural);
   const informers = new Map(kinds.map((k) => [k, new Informer(client, k)]));
   const seen = new Set<number>();
   const note = (o: KubeObject) => seen.add(Number(o.metadata.resourceVersion));

@@ -1,24 +1,8 @@
-// What the authorizer decides on (upstream's authorizer.Attributes) and the RBAC rule matching of
-// upstream's plugin/pkg/auth/authorizer/rbac (RuleAllows and its helpers in rbac/v1/evaluation_helpers).
+// The RBAC rule matching of upstream's plugin/pkg/auth/authorizer/rbac (RuleAllows and its helpers in rbac/v1/evaluation_helpers).
+import { isResourceRequest, type Attributes } from '../../../api/authorization.ts';
 import type { PolicyRule } from '../../../api/kinds/rbac.ts';
-import type { UserInfo } from '../../../api/protocol.ts';
 
-/** One request as the authorizer sees it: a resource request, or a non-resource one (`path` set). */
-export interface Attributes {
-  user: UserInfo;
-  verb: string;
-  /** Resource requests: the API group ('' for core), resource, subresource, namespace ('' or unset: cluster scope) and name. */
-  apiGroup?: string;
-  apiVersion?: string;
-  resource?: string;
-  subresource?: string;
-  namespace?: string;
-  name?: string;
-  /** Non-resource requests (`/healthz`, `/api`): the path. */
-  path?: string;
-}
-
-export const isResourceRequest = (a: Attributes) => a.path === undefined;
+export type { Attributes };
 
 const ALL = '*';
 

@@ -1,14 +1,12 @@
 // Upstream's RBAC authorizer: a request is allowed when a rule of a role bound to its user (or one of
 // its groups) allows it, ClusterRoleBindings first, then the RoleBindings of the request's namespace.
 // Members of system:masters are allowed everything, as upstream's privileged group.
-import type { PolicyRule, Subject } from '../../../api/kinds/rbac.ts';
+import { AUTHENTICATED, SYSTEM_MASTERS } from '../../../api/authorization.ts';
+import type { PolicyRule, RoleBinding, Subject } from '../../../api/kinds/rbac.ts';
 import type { UserInfo } from '../../../api/protocol.ts';
-import type { Store } from '../store/store.ts';
 import { ruleAllows, type Attributes } from './attributes.ts';
 import { groupKey, userKey, type BindingIndex, type Grant } from './binding-index.ts';
 
-export const SYSTEM_MASTERS = 'system:masters';
-export const AUTHENTICATED = 'system:authenticated';
 
 export interface Decision {
   allowed: boolean;
@@ -24,6 +22,11 @@ export interface RuleSet {
 
 const describeSubject = (s: Subject) => `${s.kind} "${s.kind === 'ServiceAccount' && s.namespace ? `${s.namespace}/${s.name}` : s.name}"`;
 
+/** The index keys of a user: its name and each of its groups. */
+const subjectKeys = (user: UserInfo) => [userKey(user.username), ...(user.groups ?? []).map(groupKey)];
+
+const allowedBy = (g: Grant): Decision => ({ allowed: true, reason: `RBAC: allowed by ${describe(g)}` });
+
 /** Upstream's describer of the binding that allowed a request: `ClusterRoleBinding "x" of ClusterRole "y" to Group "z"`. */
 function describe(g: Grant): string {
   const b = g.binding;
@@ -33,18 +36,15 @@ function describe(g: Grant): string {
 }
 
 export class RbacAuthorizer {
-  constructor(
-    private readonly store: Store,
-    private readonly index: BindingIndex,
-  ) {}
+  constructor(private readonly index: BindingIndex) {}
 
   authorize(a: Attributes): Decision {
     if (a.user.groups?.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
     const errors: string[] = [];
-    for (const grant of this.grants(a.user, a.namespace)) {
-      const rules = this.rulesOf(grant, errors);
-      if (rules?.some((r) => ruleAllows(a, r))) return { allowed: true, reason: `RBAC: allowed by ${describe(grant)}` };
-    }
+    // Plain loops, no dedupe: a binding met twice (the user's and a group's) only repeats its check.
+    const keys = subjectKeys(a.user);
+    for (const k of keys) for (const g of this.index.clusterGrants(k)) if (this.allows(g, a, errors)) return allowedBy(g);
+    if (a.namespace) for (const k of keys) for (const g of this.index.namespaceGrants(a.namespace, k)) if (this.allows(g, a, errors)) return allowedBy(g);
     return { allowed: false, reason: errors.length ? `RBAC: ${errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`}` : '' };
   }
 
@@ -52,36 +52,28 @@ export class RbacAuthorizer {
   rulesFor(user: UserInfo, namespace: string): RuleSet {
     const errors: string[] = [];
     const rules: PolicyRule[] = [];
-    for (const grant of this.grants(user, namespace)) rules.push(...(this.rulesOf(grant, errors) ?? []));
+    const keys = subjectKeys(user);
+    const grants = [...keys.flatMap((k) => [...this.index.clusterGrants(k)]), ...keys.flatMap((k) => [...this.index.namespaceGrants(namespace, k)])];
+    // A binding that names the user and one of its groups lists its rules once.
+    for (const g of new Set(grants.map((x) => x.binding))) rules.push(...(this.rulesOf(g, errors) ?? []));
     return { rules, errors };
   }
 
-  /** The user's grants: ClusterRoleBindings of the user and each group, then their RoleBindings in `namespace`; each binding once. */
-  private *grants(user: UserInfo, namespace: string | undefined): Generator<Grant> {
-    const keys = [userKey(user.username), ...(user.groups ?? []).map(groupKey)];
-    const lists = keys.map((k) => this.index.clusterGrants(k));
-    if (namespace) lists.push(...keys.map((k) => this.index.namespaceGrants(namespace, k)));
-    // A binding that names the user and one of its groups is visited once.
-    const seen = new Set<Grant['binding']>();
-    for (const list of lists)
-      for (const g of list) {
-        if (seen.has(g.binding)) continue;
-        seen.add(g.binding);
-        yield g;
-      }
+  private allows(g: Grant, a: Attributes, errors: string[]): boolean {
+    const rules = this.rulesOf(g.binding, errors);
+    return !!rules && rules.some((r) => ruleAllows(a, r));
   }
 
   /** The rules of the role a grant refers to; a missing role is recorded in `errors`, as upstream reports it. */
-  private rulesOf(g: Grant, errors: string[]): PolicyRule[] | undefined {
-    const ref = g.binding.roleRef ?? {};
-    const ns = g.binding.metadata?.namespace;
-    const key = ref.kind === 'Role' ? `/registry/roles/${ns}/${ref.name}` : `/registry/clusterroles/${ref.name}`;
-    const kv = this.store.get(key);
-    if (!kv) {
-      errors.push(ref.kind === 'Role' ? `role.rbac.authorization.k8s.io "${ref.name}" not found` : `clusterrole.rbac.authorization.k8s.io "${ref.name}" not found`);
+  private rulesOf(binding: RoleBinding, errors: string[]): PolicyRule[] | undefined {
+    const ref = binding.roleRef ?? {};
+    const rules = this.index.roleRules(ref.kind, binding.metadata?.namespace, ref.name);
+    if (!rules) {
+      const missing = `${ref.kind === 'Role' ? 'role' : 'clusterrole'}.rbac.authorization.k8s.io "${ref.name}" not found`;
+      if (!errors.includes(missing)) errors.push(missing);
       return undefined;
     }
-    return (kv.value as { rules?: PolicyRule[] }).rules ?? [];
+    return rules;
   }
 }
 

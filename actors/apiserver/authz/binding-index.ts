@@ -1,12 +1,14 @@
 // Who is bound to what: the RoleBindings and ClusterRoleBindings of the API server's store, indexed by
-// subject and kept up to date from the store's watch, so authorizing a request looks up the user's
-// and its groups' bindings instead of scanning them all.
-import type { RoleBinding, Subject } from '../../../api/kinds/rbac.ts';
+// subject, and the rules of each Role and ClusterRole by key, kept up to date from the store's watch,
+// so authorizing a request looks up the user's and its groups' bindings instead of scanning them all.
+import type { PolicyRule, RoleBinding, Subject } from '../../../api/kinds/rbac.ts';
 import type { Logger } from '../../../bus/types.ts';
 import type { Store, StoreEvent } from '../store/store.ts';
 
 export const CLUSTER_ROLE_BINDINGS = '/registry/clusterrolebindings/';
 export const ROLE_BINDINGS = '/registry/rolebindings/';
+const ROLES = '/registry/roles/';
+const CLUSTER_ROLES = '/registry/clusterroles/';
 
 /** One binding as it applies to one of its subjects. */
 export interface Grant {
@@ -38,15 +40,22 @@ export class BindingIndex {
   /** Binding key → the index keys it is under, to drop it again. */
   private readonly placed = new Map<string, Array<[Map<string, Slot>, string]>>();
   private readonly cancels = new Map<string, () => void>();
+  /** Role and ClusterRole key → its rules (a Map lookup per grant, cheaper than the store's tree). */
+  private readonly rules = new Map<string, PolicyRule[]>();
 
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
   ) {}
 
-  /** Loads both binding kinds and follows their changes. */
+  /** Loads both binding kinds and both role kinds, and follows their changes. */
   start(): void {
-    for (const prefix of [CLUSTER_ROLE_BINDINGS, ROLE_BINDINGS]) this.load(prefix);
+    for (const prefix of [CLUSTER_ROLES, ROLES, CLUSTER_ROLE_BINDINGS, ROLE_BINDINGS]) this.load(prefix);
+  }
+
+  /** The rules of a Role (in `namespace`) or a ClusterRole; undefined when there is no such role. */
+  roleRules(kind: string | undefined, namespace: string | undefined, name: string | undefined): PolicyRule[] | undefined {
+    return this.rules.get(kind === 'Role' ? `${ROLES}${namespace}/${name}` : `${CLUSTER_ROLES}${name}`);
   }
 
   /** The grants of one subject key: its ClusterRoleBindings, or its RoleBindings in `namespace`. */
@@ -65,13 +74,13 @@ export class BindingIndex {
 
   private load(prefix: string): void {
     this.cancels.get(prefix)?.();
-    for (const key of [...this.placed.keys()]) if (key.startsWith(prefix)) this.drop(key);
+    for (const key of [...this.placed.keys(), ...this.rules.keys()]) if (key.startsWith(prefix)) this.drop(key);
     const { kvs, revision } = this.store.range(prefix);
-    for (const kv of kvs) this.put(kv.key, kv.value as RoleBinding);
+    for (const kv of kvs) this.put(kv.key, kv.value);
     const cancel = this.store.watch(
       prefix,
       revision,
-      (ev: StoreEvent) => (ev.type === 'put' ? this.put(ev.kv.key, ev.kv.value as RoleBinding) : this.drop(ev.kv.key)),
+      (ev: StoreEvent) => (ev.type === 'put' ? this.put(ev.kv.key, ev.kv.value) : this.drop(ev.kv.key)),
       // The store lost the watch's place (a replica reloaded): read the bindings again.
       () => {
         this.log.info({ prefix }, 'binding index reloads');
@@ -81,8 +90,10 @@ export class BindingIndex {
     this.cancels.set(prefix, cancel);
   }
 
-  private put(key: string, binding: RoleBinding): void {
+  private put(key: string, value: unknown): void {
     this.drop(key);
+    if (key.startsWith(ROLES) || key.startsWith(CLUSTER_ROLES)) return void this.rules.set(key, (value as { rules?: PolicyRule[] }).rules ?? []);
+    const binding = value as RoleBinding;
     const ns = key.startsWith(ROLE_BINDINGS) ? (binding.metadata?.namespace ?? '') : '';
     const where: Array<[Map<string, Slot>, string]> = [];
     for (const subject of binding.subjects ?? []) {
@@ -99,6 +110,7 @@ export class BindingIndex {
   }
 
   private drop(key: string): void {
+    this.rules.delete(key);
     for (const [map, at] of this.placed.get(key) ?? []) {
       const slot = map.get(at);
       slot?.delete(key);

@@ -4,7 +4,7 @@ import type { ClusterRole } from '../../../api/kinds/rbac.ts';
 import type { KubeObject } from '../../../api/meta.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { resourceFor } from '../../../api/resources.ts';
-import { aggregatedRules } from '../../controllers/clusterrole-aggregation/clusterrole-aggregation.reconcile.ts';
+import { aggregatedRules } from '../../../api/kinds/rbac-aggregation.ts';
 import type { ServerContext } from '../context.ts';
 import { objectKey, resourcePrefix } from '../keys.ts';
 import { defaultClusterRoleBindings, defaultClusterRoles } from './default-roles.ts';

@@ -2,8 +2,7 @@
 // the authorizer says so, else upstream's 403 Forbidden. One without a user is today's trusted caller.
 import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
-import { forbidden, StatusError } from '../../../api/status.ts';
-import { isResourceRequest, type Attributes } from './attributes.ts';
+import { forbiddenError, type Attributes } from '../../../api/authorization.ts';
 import { authenticated, type RbacAuthorizer } from './authorizer.ts';
 
 /** Bus verbs that are another RBAC verb, or a subresource's (upstream's RequestInfo of the same HTTP request). */
@@ -25,7 +24,9 @@ function nameOfSelector(fieldSelector: string | undefined): string | undefined {
 
 /** Returns what the authorizer decides on for a bus request `verb` of `def` by `user`. */
 export function attributesOf(user: UserInfo, verb: string, def: ResourceDef, req: ApiRequest): Attributes {
-  const mapped = AS_RBAC[verb] ?? { verb, subresource: verb === 'update' || verb === 'patch' ? req.subresource : undefined };
+  // req.subresource (`scale`) only names the managedFields entry of a write of the whole object: it is
+  // authorized as that write, never as the narrower subresource the client could name to pass.
+  const mapped = AS_RBAC[verb] ?? { verb };
   const bodyMeta = (req.body as { metadata?: { namespace?: string; name?: string } } | undefined)?.metadata;
   const namespace = def.namespaced ? req.namespace || bodyMeta?.namespace || '' : '';
   const selector = verb === 'list' ? req.list?.fieldSelector : verb === 'watch' ? req.watch?.fieldSelector : undefined;
@@ -39,22 +40,6 @@ export function attributesOf(user: UserInfo, verb: string, def: ResourceDef, req
     namespace,
     name: req.name ?? nameOfSelector(selector) ?? '',
   };
-}
-
-/** Upstream's forbidden message (responsewriters' forbiddenMessage). */
-export function forbiddenMessage(a: Attributes): string {
-  const who = `User ${JSON.stringify(a.user.username)}`;
-  if (!isResourceRequest(a)) return `${who} cannot ${a.verb} path ${JSON.stringify(a.path)}`;
-  const resource = JSON.stringify(a.subresource ? `${a.resource}/${a.subresource}` : a.resource);
-  const where = a.namespace ? `in the namespace ${JSON.stringify(a.namespace)}` : 'at the cluster scope';
-  return `${who} cannot ${a.verb} resource ${resource} in API group ${JSON.stringify(a.apiGroup ?? '')} ${where}`;
-}
-
-/** Upstream's 403 for a denied request: `pods "x" is forbidden: User "jane" cannot get resource "pods" ...`, the authorizer's reason after it. */
-export function forbiddenError(a: Attributes, reason: string): StatusError {
-  const why = reason ? `${forbiddenMessage(a)}: ${reason}` : forbiddenMessage(a);
-  if (!isResourceRequest(a)) return new StatusError(403, 'Forbidden', `forbidden: ${why}`, {});
-  return forbidden(a.apiGroup ? `${a.resource}.${a.apiGroup}` : a.resource!, a.name ?? '', why);
 }
 
 /** Throws upstream's 403 unless the authorizer allows the request. */

@@ -1,21 +1,16 @@
 // The access reviews (authorization.k8s.io/v1) as upstream's registry serves them: create-only, never
 // stored, answered with the authorizer's decision (SubjectAccessReview, SelfSubjectAccessReview,
 // LocalSubjectAccessReview) or with the rules that apply in a namespace (SelfSubjectRulesReview).
+import { TRUSTED_CALLER } from '../../../api/authorization.ts';
 import { ACCESS_REVIEWS, type AccessReview, type AccessReviewSpec, type RulesReview } from '../../../api/kinds/authorization.ts';
 import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { badRequest, invalid, StatusError } from '../../../api/status.ts';
 import { bodyOf, checkKind } from '../request.ts';
 import type { Attributes } from './attributes.ts';
-import { AUTHENTICATED, authenticated, SYSTEM_MASTERS, type RbacAuthorizer } from './authorizer.ts';
+import { authenticated, type RbacAuthorizer } from './authorizer.ts';
 
 export const REVIEWS = ACCESS_REVIEWS;
-
-/**
- * The user a request without one is (today's open bus: any caller is trusted, as a member of
- * system:masters); a Self* review by it says so. Issue 15's later parts give every caller its identity.
- */
-export const TRUSTED_CALLER: UserInfo = { username: 'system:kubus:trusted-caller', groups: [SYSTEM_MASTERS, AUTHENTICATED] };
 
 /** Returns the attributes a review's spec asks about, for `user`. */
 function attributesOf(spec: AccessReviewSpec, user: UserInfo): Attributes {

@@ -1,25 +1,3 @@
-// What an aggregated ClusterRole's rules should be (upstream pkg/controller/clusterroleaggregation). Pure.
-import type { ClusterRole, PolicyRule } from '../../../api/kinds/rbac.ts';
-import { deepEqual } from '../../../api/validation/field.ts';
-import { labelSelectorMatcher } from '../../../api/selectors.ts';
-
-const byName = (a: ClusterRole, b: ClusterRole) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0);
-
-/**
- * Returns the rules of an aggregating ClusterRole: for each selector in turn, the rules of the other
- * ClusterRoles it selects, by name, each rule once; undefined when the role does not aggregate.
- */
-export function aggregatedRules(role: ClusterRole, all: readonly ClusterRole[]): PolicyRule[] | undefined {
-  const selectors = role.aggregationRule?.clusterRoleSelectors;
-  if (!role.aggregationRule) return undefined;
-  const rules: PolicyRule[] = [];
-  for (const sel of selectors ?? []) {
-    const match = labelSelectorMatcher(sel);
-    const picked = all.filter((r) => r.metadata.name !== role.metadata.name && match(r.metadata.labels ?? {})).sort(byName);
-    for (const r of picked) for (const rule of r.rules ?? []) if (!rules.some((x) => deepEqual(x, rule))) rules.push(rule);
-  }
-  return rules;
-}
-
-/** Returns true when the role's rules already are the aggregate (absent and empty are the same, as Semantic.DeepEqual). */
-export const rulesUpToDate = (role: ClusterRole, rules: readonly PolicyRule[]): boolean => deepEqual(role.rules ?? [], rules);
+// What an aggregated ClusterRole's rules should be (upstream pkg/controller/clusterroleaggregation): pure,
+// in api/ since the API server's RBAC bootstrap fills the default admin, edit and view roles with it too.
+export { aggregatedRules, rulesUpToDate } from '../../../api/kinds/rbac-aggregation.ts';

@@ -26,7 +26,7 @@ import { OwnerGraph, describe, type GraphNode } from './owner-graph.ts';
 const IGNORED = new Set(['events', 'bindings']);
 
 /** Returns the built-in resources whose objects the collector tracks (custom ones follow their CRDs). */
-export const collectedResources = () => allResources().filter((d) => !IGNORED.has(d.plural) && !d.custom);
+export const collectedResources = () => allResources().filter((d) => !IGNORED.has(d.plural) && !d.custom && !d.createOnly);
 
 /** Kinds that usually own others, hooked (and so replayed) first at start so their dependents find them observed (no virtual owners to verify). */
 const OWNERS_FIRST = ['namespaces', 'nodes', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets'];

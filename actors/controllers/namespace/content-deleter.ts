@@ -16,7 +16,7 @@ import { podGraceEstimate, remainingAfterDelete, resourceLabel, type ResourceRem
 const DELETE_PARALLELISM = 16;
 
 /** Returns the namespaced resources that can hold content (bindings are not stored). */
-export const namespacedResources = () => allResources().filter((d) => d.namespaced && d.plural !== 'bindings');
+export const namespacedResources = () => allResources().filter((d) => d.namespaced && !d.createOnly);
 
 /** Gone already, or a resource that cannot be deleted (405 MethodNotAllowed). */
 const ignorable = (err: unknown) => isNotFound(err) || statusCodeOf(err) === 405;
