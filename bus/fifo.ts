@@ -20,6 +20,14 @@ export class Fifo<T> {
     return this.items[this.head] as T;
   }
 
+  /** Keeps only the items `keep` holds, in their order. */
+  retain(keep: (item: T) => boolean): void {
+    const kept: (T | undefined)[] = [];
+    for (let i = this.head; i < this.items.length; i++) if (keep(this.items[i] as T)) kept.push(this.items[i]);
+    this.items = kept;
+    this.head = 0;
+  }
+
   /** Removes and returns the oldest item; only called when size > 0. */
   shift(): T {
     const item = this.items[this.head] as T;
