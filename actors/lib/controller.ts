@@ -22,7 +22,10 @@ export interface WatchSpec<S = unknown> {
   opts?: SharedOptions;
   /** Indexes this controller reads on the shared informer (see bus/indexers.ts). */
   indexers?: Indexers;
-  /** Keys to reconcile when an object of this resource changes (default: the object's own key). */
+  /**
+   * Keys to reconcile when an object of this resource changes (default: the object's own key). A
+   * mapper reads caches and may note what it saw; it never writes (it runs as the informer's delivery).
+   */
   keys?(obj: KubeObject, ctx: ControllerContext<S>): Iterable<string>;
   /** Keys to reconcile on an update, when they depend on what changed (default: keys of old and new). */
   updateKeys?(old: KubeObject, obj: KubeObject, ctx: ControllerContext<S>): Iterable<string>;
@@ -70,8 +73,10 @@ export function defineController<Input = void, S = undefined>(spec: ControllerSp
       // What first caused each queued key (an event's span): its reconcile runs as that event's
       // handling, so what it writes joins the event's trace. Requeues (retries, requeueAfter) have none.
       const causes = new Map<string, HandlingContext>();
+      // A shared informer delivers in the context of the actor that started its watch: what this
+      // controller does about an event is its own (the event's span stays the cause).
       const add = (k: string) => {
-        if (!causes.has(k)) causes.set(k, currentContext() ?? { actor: deps.id });
+        if (!causes.has(k)) causes.set(k, { span: currentContext()?.span, actor: deps.id });
         queue.add(k);
       };
       // One event adds each key once: a second add while it is being reconciled would mean "changed again".
@@ -122,13 +127,12 @@ export function defineController<Input = void, S = undefined>(spec: ControllerSp
             for (const w of spec.watches) if (w.indexers) ctx.cache(w.resource, w.opts).addIndexers(w.indexers);
             const regs = spec.watches.map((w) => {
               const inf = ctx.cache(w.resource, w.opts);
-              // A shared informer delivers in the context of the actor that started its watch: what
-              // this controller does about an event is its own (the event's span stays the cause).
-              const own = (fn: () => void) => runHandling({ span: currentContext()?.span, actor: deps.id }, fn);
+              // Every event of the resource, for every controller watching it: no context or closure
+              // is made unless a key is queued (`add` records the event's span as its cause).
               const h = {
-                add: (o: KubeObject) => own(() => enqueue(w, o)),
-                update: (old: KubeObject, o: KubeObject) => own(() => enqueueUpdate(w, old, o)),
-                delete: (o: KubeObject) => own(() => enqueue(w, o)),
+                add: (o: KubeObject) => enqueue(w, o),
+                update: (old: KubeObject, o: KubeObject) => enqueueUpdate(w, old, o),
+                delete: (o: KubeObject) => enqueue(w, o),
               };
               inf.on(h); // replays what a shared informer has synced already
               return { inf, h };
