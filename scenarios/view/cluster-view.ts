@@ -28,6 +28,15 @@ export const WATCHED = [
   'persistentvolumes',
 ] as const;
 
+/**
+ * Kinds the runner watches in one namespace only. Leases: the control plane's leader-election
+ * Leases (kube-system, for s.leader); not the nodes' (kube-node-lease), renewed by every node every
+ * 10 s: watching them cost the runner as much as the node lifecycle controller's own watch (a
+ * steady hour's 36,000 renewals each an event, an informer update and a check of every wait), and
+ * scripts see node heartbeats as the Node's Ready condition.
+ */
+const NAMESPACE_OF: Partial<Record<(typeof WATCHED)[number], string>> = { leases: 'kube-system' };
+
 /** One change the informers saw. */
 export interface Change {
   resource: string;
@@ -39,8 +48,8 @@ export interface Change {
 /** Thrown when a script asks for a kind the runner does not watch. */
 export class UnwatchedKindError extends Error {
   override name = 'UnwatchedKindError';
-  constructor(kind: string) {
-    super(`the scenario runner does not watch "${kind}"; watched: ${WATCHED.join(', ')} (use s.api for others)`);
+  constructor(kind: string, watched = WATCHED.join(', ')) {
+    super(`the scenario runner does not watch "${kind}"; watched: ${watched} (use s.api for others)`);
   }
 }
 
@@ -59,7 +68,7 @@ export class ClusterView {
     private readonly log: Logger,
   ) {
     for (const resource of WATCHED) {
-      const inf = new Informer(client, resource, { clock, log });
+      const inf = new Informer(client, resource, { clock, log, namespace: NAMESPACE_OF[resource] });
       inf.on({
         add: (obj) => this.emit({ resource, type: 'add', obj }),
         update: (old, obj) => this.emit({ resource, type: 'update', obj, old }),
@@ -79,23 +88,25 @@ export class ClusterView {
     for (const i of this.informers.values()) i.stop();
   }
 
-  /** Returns the plural resource a script means by `kind` (pod, po, Pod, deployments …). */
-  resource(kind: string): string {
+  /** Returns the plural resource a script means by `kind` (pod, po, Pod, deployments …), in `namespace` when given. */
+  resource(kind: string, namespace?: string): string {
     const def = resourceFor(kind);
     if (!def || !this.informers.has(def.plural)) throw new UnwatchedKindError(kind);
+    const only = NAMESPACE_OF[def.plural as (typeof WATCHED)[number]];
+    if (only && namespace && namespace !== only) throw new UnwatchedKindError(`${kind} in namespace ${namespace}`, `${def.plural} only in ${only}`);
     return def.plural;
   }
 
   /** Returns the cached objects of a kind, filtered. */
   objects<T extends KubeObject>(kind: string, f: ObjectFilter = {}): () => Iterable<T> {
-    const inf = this.informers.get(this.resource(kind))!;
+    const inf = this.informers.get(this.resource(kind, f.namespace))!;
     if (!f.namespace && !f.labels && !f.name) return () => inf.cache.values() as Iterable<T>;
     return () => filtered(inf.cache.values() as Iterable<T>, f);
   }
 
   /** Returns one cached object. */
   get<T extends KubeObject>(kind: string, name: string, namespace?: string): T | undefined {
-    const inf = this.informers.get(this.resource(kind))!;
+    const inf = this.informers.get(this.resource(kind, namespace))!;
     return inf.cache.get(namespace ? `${namespace}/${name}` : name) as T | undefined;
   }
 
