@@ -1,7 +1,6 @@
 // The topology of the fault tests: a 3-server NATS cluster on hosts 1-3, the API server (file
 // store) and the controller manager on host 1, scheduler replicas on hosts 2 and 3, node
 // processes on hosts 4+. Every process gets `--nats` with all three URLs. Periods are shortened.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { ApiClient } from '../../bus/client.ts';
 import { NatsBus } from '../../bus/nats-bus.ts';
 import { isReady } from '../helpers/cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { hosts, ROOT, type Hosts, type TestHost } from './harness.ts';
+import { buildCli, hosts, type Hosts, type TestHost } from './harness.ts';
 import type { HostProc } from './host-proc.ts';
 import { natsCluster, type NatsCluster } from './nats-cluster.ts';
 
@@ -71,13 +70,13 @@ export interface HostsCluster {
 export async function hostsCluster(t: ExecutionContext, opts: HostsClusterOptions = {}): Promise<HostsCluster> {
   const nodeHostCount = opts.nodeHosts ?? 2;
   const perHost = opts.nodesPerHost ?? 2;
-  // Builds the CLI bundle (when sources changed) once here, not in every process at once.
-  const help = execFileSync(process.execPath, [join(ROOT, 'bin', 'kubus'), 'control-plane', '--help'], { encoding: 'utf8' });
+  const built = buildCli();
+  const hs = await hosts(t, 3 + nodeHostCount);
+  const nats = await natsCluster(t, hs.slice(0, 3));
+  const help = await built;
   // Scheduler replicas without leader election would both schedule; with it, one does.
   const leaderElection = help.includes('--leader-elect-lease-duration');
   const ELECTION = leaderElection ? ELECTION_FLAGS : [];
-  const hs = await hosts(t, 3 + nodeHostCount);
-  const nats = await natsCluster(t, hs.slice(0, 3));
   const at = ['--nats', nats.urls];
   const dataDir = mkdtempSync(join(tmpdir(), 'kubus-hosts-data-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 // JetStream for the jetstream backend), an etcd member (etcd backend) and a whole control plane
 // (API server, scheduler and controller manager, leader-elected) on the shared store; host 4 runs
 // a node process. The test process reaches every host over the bridge.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { NatsBus } from '../../bus/nats-bus.ts';
 import { isReady } from '../helpers/cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { LIFECYCLE, LOG, PERIODS, s } from './cluster.ts';
-import { hosts, ROOT, type Hosts, type TestHost } from './harness.ts';
+import { buildCli, hosts, type Hosts, type TestHost } from './harness.ts';
 import type { HostProc } from './host-proc.ts';
 import { monitor, natsCluster, type NatsCluster } from './nats-cluster.ts';
 
@@ -100,8 +100,7 @@ export interface HaOptions {
 export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: HaOptions = {}): Promise<HaCluster> {
   const nodes = opts.nodes ?? 2;
   const apiservers = opts.apiservers ?? 3;
-  // Builds the CLI bundle (when sources changed) once here, not in every process at once.
-  execFileSync(process.execPath, [join(ROOT, 'bin', 'kubus'), 'control-plane', '--help'], { encoding: 'utf8' });
+  const built = buildCli();
   const began = Date.now();
   const hs = await hosts(t, 4);
   for (const h of hs) h.sysctl('net.ipv4.tcp_retries2', TCP_RETRIES2);
@@ -239,6 +238,7 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
       t.log(`everything started again ${Date.now() - killed} ms after the kill`);
     },
   };
+  await built;
   await startAll(true);
   const { client } = await connect('ha-test');
   c.client = client;

@@ -1,6 +1,7 @@
 // The multi-host harness: `hosts(t, n)` gives n "machines" — network namespaces with their own
 // address on a bridge the test process also reaches — and removes everything afterwards, also
 // when the test fails or the runner dies (teardown, exit handler, and a sweep at the next start).
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,20 @@ import { spawnIn, type HostProc, type SpawnIn } from './host-proc.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const KUBUS = join(ROOT, 'bin', 'kubus');
+
+/**
+ * Builds the CLI bundle (when sources changed) once, before a test starts its processes, not in
+ * every process at once; resolves with `kubus control-plane --help`. Started first and awaited
+ * before the first kubus process, it runs while the hosts and NATS come up (a failure is thrown
+ * where it is awaited, never as an unhandled rejection meanwhile).
+ */
+export function buildCli(): Promise<string> {
+  const help = new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [KUBUS, 'control-plane', '--help'], { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
+  help.catch(() => undefined);
+  return help;
+}
 
 /** One machine of the harness. */
 export interface TestHost {
