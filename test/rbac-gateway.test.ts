@@ -16,10 +16,11 @@ async function gatewayFor(t: ExecutionContext, caller: ApiClient) {
   const server = createGatewayServer({ client: caller, clock: realClock, log: silentLogger });
   const url = await listen(server, '127.0.0.1:0');
   t.teardown(() => close(server));
-  return async (path: string, headers: Record<string, string | string[]> = {}) => {
+  const get = async (path: string, headers: Record<string, string | string[]> = {}) => {
     const res = await fetch(url + path, { headers: Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]])) as [string, string][] });
     return { code: res.status, body: (await res.json()) as { message?: string; kind?: string } };
   };
+  return Object.assign(get, { url });
 }
 
 test('rbac gateway - a caller without `impersonate` is refused with upstream text; groups without a user are a bad request', async (t) => {
@@ -52,4 +53,8 @@ test('rbac gateway - pods/log and shared watches are authorized for the imperson
   t.is(watch.code, 403);
   t.is(watch.body.message, 'configmaps is forbidden: User "jane" cannot watch resource "configmaps" in API group "" in the namespace "default"');
   t.is((await get('/api/v1/namespaces/default/pods', { 'Impersonate-User': 'jane' })).body.kind, 'PodList');
+  // A collection delete is upstream's deletecollection (the scheduler's role may delete pods, one by one only).
+  const gone = await fetch(`${get.url}/api/v1/namespaces/default/pods`, { method: 'DELETE', headers: { 'Impersonate-User': 'jane' } });
+  t.is(gone.status, 403);
+  t.is(((await gone.json()) as { message: string }).message, 'pods is forbidden: User "jane" cannot deletecollection resource "pods" in API group "" in the namespace "default"');
 });

@@ -4,6 +4,7 @@ import type { KubeList, KubeObject } from '../../api/meta.ts';
 import type { DeleteOptions, ListOptions, PatchType, PropagationPolicy } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { StatusError } from '../../api/status.ts';
+import { requireAccess } from './access.ts';
 import { addWarnings, type Call, type Reply, type VerbRoute } from './call.ts';
 import { asObject, boolParam, decodeObject, intParam, methodNotAllowed, unsupportedMedia } from './http.ts';
 import { writerOf } from './field-manager.ts';
@@ -181,6 +182,8 @@ const remove = async (call: Call): Promise<Reply> => {
 /** DELETE on a collection: every object the selectors match, one delete each; the answer lists them. */
 const deleteCollection = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
+  // Upstream's verb for this request; its list and deletes below are each authorized as well.
+  if (call.client.user) await requireAccess(call.client, { verb: 'deletecollection', resource: def.plural, group: def.group, namespace });
   const del = await deleteOptions(call);
   const { labelSelector, fieldSelector } = listOptions(call.query);
   const found = await call.client.list(def.plural, { namespace, labelSelector, fieldSelector });
