@@ -26,17 +26,18 @@ export function seededRng(seed: number): Rng {
   const rng: Rng = {
     float: () => uniformFloat64(g),
     int: (n) => uniformInt(g, 0, n - 1),
+    // join makes one flat string; `+=` would keep a chain of 2-character pieces (a pod uid lives as long as the pod).
     hex(bytes) {
-      let s = '';
-      for (let i = 0; i < bytes; i++) s += hex2[byte()];
-      return s;
+      const parts = new Array<string>(bytes);
+      for (let i = 0; i < bytes; i++) parts[i] = hex2[byte()];
+      return parts.join('');
     },
     uuid() {
       const b = Array.from({ length: 16 }, byte);
       b[6] = (b[6] & 0x0f) | 0x40;
       b[8] = (b[8] & 0x3f) | 0x80;
       const h = b.map((x) => hex2[x]).join('');
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+      return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-');
     },
     fork: (name) => seededRng(hashSeed(seed, name)),
   };
