@@ -12,6 +12,7 @@ import { defaultWebhookConfiguration, MutatingWebhookConfigurationSchema, Valida
 import { defaultValidatingAdmissionPolicy, defaultValidatingAdmissionPolicyBinding, validateAdmissionPolicyUpdate, ValidatingAdmissionPolicyBindingSchema, ValidatingAdmissionPolicySchema, validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './kinds/admission-policy.ts';
 import { defaultFlowSchema, defaultPriorityLevel, FlowSchemaSchema, PriorityLevelConfigurationSchema, validateFlowcontrolUpdate, validateFlowSchema, validatePriorityLevel } from './kinds/flowcontrol.ts';
 import { resetStatus } from './kinds/workload-common.ts';
+import { AUTHENTICATION_GROUP as AUTHN, TokenReviewSchema } from './kinds/authentication.ts';
 import { AUTHORIZATION_GROUP as AUTHZ, LocalSubjectAccessReviewSchema, SelfSubjectAccessReviewSchema, SelfSubjectRulesReviewSchema, SubjectAccessReviewSchema, validateLocalSubjectAccessReview, validateSelfSubjectAccessReview, validateSubjectAccessReview } from './kinds/authorization.ts';
 
 const NETWORKING = 'networking.k8s.io';
@@ -47,6 +48,8 @@ export const POLICY_RESOURCES: readonly ResourceDef[] = [
   def({ kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', group: AUTHZ, namespaced: false, createOnly: true }, { schema: SelfSubjectAccessReviewSchema, validate: validateSelfSubjectAccessReview }),
   def({ kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', group: AUTHZ, createOnly: true }, { schema: LocalSubjectAccessReviewSchema, validate: validateLocalSubjectAccessReview }),
   def({ kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', group: AUTHZ, namespaced: false, createOnly: true }, { schema: SelfSubjectRulesReviewSchema, validate: () => [] }),
+  // TokenReview: create-only, answered and never stored (actors/apiserver/authn/token-review.ts).
+  def({ kind: 'TokenReview', plural: 'tokenreviews', group: AUTHN, namespaced: false, createOnly: true }, { schema: TokenReviewSchema, validate: () => [] }),
   def({ kind: 'RuntimeClass', plural: 'runtimeclasses', group: 'node.k8s.io', namespaced: false }, {
     schema: RuntimeClassSchema, validate: validateRuntimeClass, validateUpdate: validateRuntimeClassUpdate,
   }),

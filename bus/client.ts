@@ -155,6 +155,12 @@ export class ApiClient {
     return this.call('pods', 'evict', { namespace, name: pod, delete: del, dryRun });
   }
 
+  /** serviceaccounts/<name>/token: a TokenRequest (authentication.k8s.io/v1) with its status (the token) filled. */
+  createToken<T = unknown>(namespace: string, serviceAccount: string, spec: Record<string, unknown> = {}): Promise<T> {
+    const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: serviceAccount, namespace }, spec };
+    return this.call('serviceaccounts', 'token', { namespace, name: serviceAccount, body: body as KubeObject });
+  }
+
   /** Starts a watch stream; events arrive in order with gap detection (see watch-client.ts). */
   watch(
     resource: string,

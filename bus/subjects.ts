@@ -13,6 +13,8 @@ export const API_VERBS = [
   'patch-status',
   'bind',
   'evict',
+  /** serviceaccounts/token: a TokenRequest, answered and never stored. */
+  'token',
 ] as const;
 export type ApiVerb = (typeof API_VERBS)[number];
 

@@ -65,6 +65,7 @@ test('api - the table matches upstream names, groups and scopes', (t) => {
     'SelfSubjectAccessReview|SelfSubjectAccessReviewList|selfsubjectaccessreviews|selfsubjectaccessreview||authorization.k8s.io/v1|cluster|',
     'LocalSubjectAccessReview|LocalSubjectAccessReviewList|localsubjectaccessreviews|localsubjectaccessreview||authorization.k8s.io/v1|ns|',
     'SelfSubjectRulesReview|SelfSubjectRulesReviewList|selfsubjectrulesreviews|selfsubjectrulesreview||authorization.k8s.io/v1|cluster|',
+    'TokenReview|TokenReviewList|tokenreviews|tokenreview||authentication.k8s.io/v1|cluster|',
     'RuntimeClass|RuntimeClassList|runtimeclasses|runtimeclass||node.k8s.io/v1|cluster|',
     'ValidatingWebhookConfiguration|ValidatingWebhookConfigurationList|validatingwebhookconfigurations|validatingwebhookconfiguration||admissionregistration.k8s.io/v1|cluster|',
     'MutatingWebhookConfiguration|MutatingWebhookConfigurationList|mutatingwebhookconfigurations|mutatingwebhookconfiguration||admissionregistration.k8s.io/v1|cluster|',

@@ -19,6 +19,9 @@ import { BindingIndex } from './authz/binding-index.ts';
 import { bootstrapRbac } from './authz/bootstrap.ts';
 import { authorizeRequest } from './authz/enforce.ts';
 import { answerReview, REVIEWS } from './authz/reviews.ts';
+import { SigningKeyRing } from './authn/signing-key.ts';
+import { requestToken } from './authn/token-request.ts';
+import { answerTokenReview } from './authn/token-review.ts';
 import type { ServerContext } from './context.ts';
 import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, followStoredCrds, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
@@ -73,6 +76,8 @@ export class ApiServer {
   private compactionMarks: number[] = [];
   private readonly follows: Array<() => void> = [];
   private readonly bindings: BindingIndex;
+  /** The service account token key, loaded (or created) at the first token request or review. */
+  private readonly tokenKeys: SigningKeyRing;
 
   constructor(private readonly opts: ApiServerOptions) {
     const hub = new WatchHub(opts.store, {
@@ -85,6 +90,7 @@ export class ApiServer {
     this.bindings = new BindingIndex(opts.store, opts.log);
     this.bindings.start();
     const authz = new RbacAuthorizer(this.bindings);
+    this.tokenKeys = new SigningKeyRing(opts.store);
     this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache(), authz };
   }
 
@@ -208,6 +214,8 @@ export class ApiServer {
         return await bind(ctx, resourceFor('pods')!, req);
       }
       if (REVIEWS.has(def.plural)) return answerReview(ctx.authz, def, route.verb, req, req.user);
+      if (def.plural === 'tokenreviews') return await answerTokenReview(ctx, this.tokenKeys, def, route.verb, req);
+      if (route.verb === 'token' && def.plural === 'serviceaccounts') return await requestToken(ctx, this.tokenKeys, req);
       const verb = VERBS[route.verb];
       if (!verb) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow the verb "${route.verb}" on ${def.plural}`);
       if (route.verb === 'create' && def.custom) checkCustomCreate(ctx, def);

@@ -31,6 +31,7 @@ export function subresourcesOf(d: ResourceDef): Array<{ name: string; verbs: str
   if (d.plural === 'pods') out.push({ name: 'attach', verbs: ['create', 'get'], kind: 'PodAttachOptions' });
   if (d.plural === 'pods') out.push({ name: 'portforward', verbs: ['create', 'get'], kind: 'PodPortForwardOptions' });
   if (d.plural === 'pods') out.push({ name: 'eviction', verbs: ['create'], kind: 'Eviction', group: 'policy', version: 'v1' });
+  if (d.plural === 'serviceaccounts') out.push({ name: 'token', verbs: ['create'], kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1' });
   return out;
 }
 

@@ -206,6 +206,12 @@ const bind = async (call: Call): Promise<Reply> => {
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 };
 
+/** POST serviceaccounts/<name>/token: the TokenRequest the API server signs a token into (201, never stored). */
+const token = async (call: Call): Promise<Reply> => {
+  const { def, namespace, name } = call.target;
+  return { code: 201, body: await call.client.call(def.plural, 'token', { namespace, name, body: await objectBody(call) }) };
+};
+
 const scaleBody = async (call: Call) => {
   const { type, bytes } = await call.body();
   dryRun(call, 'update');
@@ -243,6 +249,7 @@ export const VERBS: readonly VerbRoute[] = [
   { method: 'GET', on: 'portforward', run: portForwardWithoutUpgrade },
   { method: 'POST', on: 'portforward', run: portForwardWithoutUpgrade },
   { method: 'POST', on: 'eviction', run: evict },
+  { method: 'POST', on: 'token', run: token },
 ];
 
 /** Returns the handler of a method on a path shape; 405 when the path takes no such method. */

@@ -5,6 +5,7 @@ import * as K from '../kinds/index.ts';
 import { LabelSelector, LabelSelectorRequirement, ObjectMeta, OwnerReference } from '../meta.ts';
 import type { ResourceDef } from '../resource.ts';
 import { AUTOSCALING_V1_TYPES } from '../kinds/autoscaling-v1.ts';
+import { AUTHENTICATION_TYPES } from '../kinds/authentication.ts';
 import { AUTHORIZATION_TYPES } from '../kinds/authorization.ts';
 import { documentedResources } from '../resources.ts';
 
@@ -122,6 +123,7 @@ const TYPES: Array<[TSchema, NamedType]> = [
   ...closedTypes('io.k8s.api.autoscaling.v1.', AUTOSCALING_V1_TYPES),
   ...closedTypes('io.k8s.api.rbac.v1.', K.RBAC_TYPES),
   ...closedTypes('io.k8s.api.authorization.v1.', AUTHORIZATION_TYPES),
+  ...closedTypes('io.k8s.api.authentication.v1.', AUTHENTICATION_TYPES),
   ...closedTypes('io.k8s.api.admissionregistration.v1.', { ...K.WEBHOOK_TYPES, ...K.ADMISSION_POLICY_TYPES }),
   ...closedTypes('io.k8s.api.flowcontrol.v1.', K.FLOWCONTROL_TYPES),
 ];

@@ -1,6 +1,7 @@
 // Table-driven protobuf → JSON for the built-in kinds kubectl's generators send (tables.ts says how
 // the tables read). The JSON is what the same object looks like in Kubernetes JSON, so everything
 // after decoding (field validation, defaulting, the API server) treats it as any JSON body.
+import { AUTHENTICATION } from './authentication.tables.ts';
 import { AUTHORIZATION } from './authorization.tables.ts';
 import { AUTOSCALING_V1 } from './autoscaling.tables.ts';
 import { CORE } from './core.tables.ts';
@@ -41,6 +42,8 @@ const KINDS: Readonly<Record<string, string>> = {
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'LocalSubjectAccessReview',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
 };
 
 /** apimachinery's messages whose JSON is not an object: each is read with its table, then given its JSON form. */
@@ -55,7 +58,7 @@ const SPECIAL: Readonly<Record<string, { table: Table; json: (m: Record<string, 
   FieldsV1: { table: { 1: 'raw *bytes' }, json: (m) => parseJson(Buffer.from((m.raw as string | undefined) ?? '', 'base64')) },
 };
 
-const TABLES: Tables = { ...META, ...CORE, ...POD_EXTRAS, ...WORKLOADS, ...SCHEDULING, ...RBAC_NETWORKING, ...AUTOSCALING_V1, ...QUOTA, ...AUTHORIZATION, ...Object.fromEntries(Object.entries(SPECIAL).map(([k, v]) => [k, v.table])) };
+const TABLES: Tables = { ...META, ...CORE, ...POD_EXTRAS, ...WORKLOADS, ...SCHEDULING, ...RBAC_NETWORKING, ...AUTOSCALING_V1, ...QUOTA, ...AUTHORIZATION, ...AUTHENTICATION, ...Object.fromEntries(Object.entries(SPECIAL).map(([k, v]) => [k, v.table])) };
 
 type Spec = { json: string; type: string; repeated: boolean; map: boolean; ptr: boolean };
 

@@ -11,6 +11,7 @@ const AS_RBAC: Record<string, { verb: string; subresource?: string }> = {
   'patch-status': { verb: 'patch', subresource: 'status' },
   bind: { verb: 'create', subresource: 'binding' },
   evict: { verb: 'create', subresource: 'eviction' },
+  token: { verb: 'create', subresource: 'token' },
 };
 
 /** A list or watch of one object by `metadata.name=` is authorized as that name, as upstream's RequestInfo does. */
