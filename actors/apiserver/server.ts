@@ -215,7 +215,7 @@ export class ApiServer {
       }
       if (REVIEWS.has(def.plural)) return answerReview(ctx.authz, def, route.verb, req, req.user);
       if (def.plural === 'tokenreviews') return await answerTokenReview(ctx, this.tokenKeys, def, route.verb, req);
-      if (route.verb === 'token' && def.plural === 'serviceaccounts') return await requestToken(ctx, this.tokenKeys, req);
+      if (route.verb === 'token' && def.plural === 'serviceaccounts') return await guaranteed(ctx, () => requestToken(ctx, this.tokenKeys, req));
       const verb = VERBS[route.verb];
       if (!verb) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow the verb "${route.verb}" on ${def.plural}`);
       if (route.verb === 'create' && def.custom) checkCustomCreate(ctx, def);
