@@ -13,8 +13,9 @@ import { SigningKeyRing } from '../actors/apiserver/authn/signing-key.ts';
 import { requestToken } from '../actors/apiserver/authn/token-request.ts';
 import { answerTokenReview } from '../actors/apiserver/authn/token-review.ts';
 import type { ServerContext } from '../actors/apiserver/context.ts';
-import { MemoryStore } from '../actors/apiserver/store/index.ts';
+import { FileStore, MemoryStore } from '../actors/apiserver/store/index.ts';
 import { seededRng } from '../bus/random.ts';
+import { tempDir } from './fixtures/store-helpers.ts';
 
 const T0 = Date.UTC(2030, 0, 1);
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -107,6 +108,16 @@ test('token fuzz - two API servers creating the key at once end up signing with 
   t.is(typeof a.kid, 'string');
   t.true(store.get('/registry/kubus-internal/serviceaccount-signing-key') !== undefined);
   t.is(ISSUER, 'https://kubernetes.default.svc.cluster.local');
+});
+
+test('token fuzz - the file store keeps the key: an API server restarted on the same data dir verifies the old tokens', async (t) => {
+  const dir = await tempDir(t, 'kubus-sa-key-');
+  const first = await FileStore.open(dir);
+  const kid = (await new SigningKeyRing(first).key()).kid;
+  await first.close();
+  const again = await FileStore.open(dir);
+  t.teardown(() => again.close());
+  t.is((await new SigningKeyRing(again).key()).kid, kid);
 });
 
 test('token fuzz - a deleted service account invalidates its tokens; TokenRequest defaults and refuses as upstream', async (t) => {
