@@ -45,14 +45,25 @@ export function nameOf(req: ApiRequest): string {
   return req.name;
 }
 
-/** Returns a mutable copy of the request's object (what the bus delivers is frozen); throws 400 unless it is an object with object metadata. */
-export function bodyOf(req: ApiRequest): KubeObject {
-  const b = thaw(req.body as unknown);
+/**
+ * Returns an editable copy of the request's object (what the bus delivers is frozen): the whole of it,
+ * or for a status write the top levels of the object, its metadata and its status only (the server
+ * fills in metadata; the status is stored as sent, and what is under it never changed, so copying
+ * that would be wasted; a kind's defaults may fill a top-level status field later, as a namespace's
+ * phase). Throws 400 unless it is an object with object metadata.
+ */
+export function bodyOf(req: ApiRequest, part: 'whole' | 'top' = 'whole'): KubeObject {
+  const body = req.body as unknown;
+  const b = part === 'whole' ? thaw(body) : isObj(body) ? { ...body, metadata: top(body.metadata), status: top(body.status) } : body;
+  if (isObj(b) && b.status === undefined) delete b.status;
   if (!isObj(b)) throw badRequest('the request must carry an object (body)');
   if (b.metadata === undefined) b.metadata = {};
   if (!isObj(b.metadata)) throw badRequest('metadata must be an object');
   return b as unknown as KubeObject;
 }
+
+/** A shallow copy of an object; anything else as it is. */
+const top = (v: unknown) => (isObj(v) ? { ...v } : v);
 
 /** Checks kind/apiVersion of a body against the resource (filling them when absent). */
 export function checkKind(def: ResourceDef, obj: KubeObject): void {

@@ -12,8 +12,9 @@ import type { Bus, Logger } from '../../bus/types.ts';
 import type { ObjectFilter } from './filters.ts';
 import { REGISTRY_PREFIX, resourceOfKey, resourcePrefix } from './keys.ts';
 import { tooLargeResourceVersion } from './list-revision.ts';
+import { Change, EventObjects } from './event-objects.ts';
 import { fromKV } from './objects.ts';
-import { CompactedError, type Store, type StoreEvent } from './store/store.ts';
+import { CompactedError, type KeyValue, type Store, type StoreEvent } from './store/store.ts';
 import { heartbeatWatches, sendBookmarks, type WatchesByConn } from './watch-liveness.ts';
 import { PodsByNode, WatchIndex } from './watch-index.ts';
 import { WatchSender, type ServerWatch } from './watch-sender.ts';
@@ -55,8 +56,8 @@ export class WatchHub {
   /** What events of a write made outside any request are sent as: new traces from the API server. */
   private readonly root: HandlingContext;
   private readonly sender: WatchSender;
-  /** Makes an event's object cheap to send to every watch of it (the bus's shareable form). */
-  private readonly share: (o: KubeObject) => KubeObject;
+  /** Events' objects, shareable by every watch of them and by the write's reply. */
+  private readonly objects: EventObjects;
 
   constructor(
     private readonly store: Store,
@@ -65,7 +66,7 @@ export class WatchHub {
     this.position = store.revision;
     this.root = { actor: opts.serverId };
     this.sender = new WatchSender({ ...opts, root: this.root });
-    this.share = opts.bus.shareable ? (o) => opts.bus.shareable!(o) : (o) => o;
+    this.objects = new EventObjects(opts.bus);
     this.podsByNode.load(this.store);
     this.cancel = this.follow();
   }
@@ -86,6 +87,11 @@ export class WatchHub {
     this.cancel = this.follow();
     // Watches waiting for a revision now reached replay from it: their history is gone, so they get 410 too.
     this.runReached();
+  }
+
+  /** The API object to reply to the write that stored `kv` (EventObjects.forReply). */
+  objectOf(kv: KeyValue): KubeObject {
+    return this.objects.forReply(kv);
   }
 
   get heartbeatMs(): number {
@@ -193,7 +199,7 @@ export class WatchHub {
   /** Sends the watch what happened after fromRV; false (and 410 sent) when compaction dropped some of it. */
   private replay(w: ServerWatch, fromRV: number): boolean {
     try {
-      for (const ev of this.store.history(w.prefix, fromRV, this.position)) this.dispatchTo(w, new Change(ev, this.share));
+      for (const ev of this.store.history(w.prefix, fromRV, this.position)) this.dispatchTo(w, new Change(ev, this.objects));
       return true;
     } catch (err) {
       if (!(err instanceof CompactedError)) throw err;
@@ -213,7 +219,7 @@ export class WatchHub {
     this.position = ev.revision;
     const resource = resourceOfKey(ev.kv.key);
     if (resource === PODS) this.podsByNode.apply(ev);
-    const change = new Change(ev, this.share);
+    const change = new Change(ev, this.objects);
     this.index.route(ev, resource, (w) => this.dispatchTo(w, change));
     this.runReached();
     this.boundHistory();
@@ -280,17 +286,5 @@ export class WatchHub {
     }
     this.byConn.clear();
     this.index.clear();
-  }
-}
-
-/** One store event as watches see it: the API object (resourceVersion = the event's revision) is built once, however many watches send it. */
-class Change {
-  private obj: KubeObject | undefined;
-  constructor(
-    readonly ev: StoreEvent,
-    private readonly share: (o: KubeObject) => KubeObject,
-  ) {}
-  get object(): KubeObject {
-    return (this.obj ??= this.share(fromKV(this.ev.kv)));
   }
 }

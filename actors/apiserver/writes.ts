@@ -90,7 +90,7 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   for (let attempt = 1; ; attempt++) {
     const key = objectKey(def, namespace, meta.name!);
     const r = await ctx.store.txn({ op: 'create', key, value: toStored(obj) });
-    if (r.ok) return fromKV(r.kv!);
+    if (r.ok) return ctx.hub.objectOf(r.kv!);
     if (!generated || attempt >= GENERATE_ATTEMPTS) {
       if (def.plural === 'services') await ctx.services.release(obj as never);
       throw alreadyExists(qualified(def), meta.name!);
@@ -149,14 +149,14 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
     return finishDeletion(ctx, def, kv, obj);
   const r = await ctx.store.txn({ op: 'update', key: kv.key, value: toStored(obj), ifModRevision: kv.modRevision });
   if (!r.ok) throw conflict(qualified(def), name, MODIFIED_MESSAGE);
-  return fromKV(r.kv!);
+  return ctx.hub.objectOf(r.kv!);
 }
 
 const changedSpec = (a: KubeObject, b: KubeObject) => !isDeepStrictEqual(specOf(a), specOf(b));
 
 export async function update(ctx: ServerContext, def: ResourceDef, req: ApiRequest, part: Part = 'main'): Promise<KubeObject> {
   if (part === 'status' && !def.hasStatus) throw notAllowed(def, 'status');
-  const next = bodyOf(req);
+  const next = bodyOf(req, part === 'status' ? 'top' : 'whole');
   const name = req.name || next.metadata.name;
   if (!name) throw badRequest('a resource name is required for this request');
   // Checked before the lookup, as upstream's handler does: a mismatch is a 400 even when nothing is there.
