@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { generateName, NAME_ALPHABET, parseRfc3339, rfc3339, rfc3339Micro } from '../api/names.ts';
 import { allResources, resourceByKind, resourceFor } from '../api/resources.ts';
 import { invalid } from '../api/status.ts';
+import { deepFreeze } from '../bus/freeze.ts';
 import { job, lines, node, pod, service, workload } from './api-fixtures.ts';
 
 const lookup = test.macro({
@@ -115,6 +116,17 @@ test('api - JSON nulls read as absent fields, as Go decodes them', (t) => {
   t.deepEqual(d.validate(p), []);
   t.false('lastProbeTime' in p.status.conditions[0]);
   t.false('creationTimestamp' in p.metadata);
+});
+
+test('api - nulls in a frozen part (shared with a stored object) are dropped from a copy, never from it', (t) => {
+  const stored = deepFreeze({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null }] });
+  const p = pod({ status: stored });
+  const d = resourceFor('pods')!;
+  d.defaults!(p);
+  t.deepEqual(d.validate(p), []);
+  t.false('lastProbeTime' in p.status.conditions[0]);
+  t.is(stored.conditions[0].lastProbeTime, null);
+  t.not(p.status, stored);
 });
 
 const samples = () => [pod(), workload('Deployment'), workload('ReplicaSet'), workload('DaemonSet'), workload('StatefulSet'), job(), service(), node()];

@@ -195,6 +195,19 @@ test('store - prefixEnd bounds every key with the prefix', (t) => {
   t.is(prefixEnd('\uffff\uffff'), undefined);
 });
 
+test('memory store - stored values are deeply frozen, and an update shares the unchanged parts of the last version', async (t) => {
+  const s = new MemoryStore();
+  await s.txn({ op: 'create', key: '/k', value: { spec: { a: [1] }, status: { n: 1 } } });
+  const first = s.get('/k')!.value as { spec: { a: number[] }; status: { n: number } };
+  t.true(Object.isFrozen(first) && Object.isFrozen(first.spec.a) && Object.isFrozen(first.status));
+  t.throws(() => first.spec.a.push(2), { instanceOf: TypeError });
+  await s.txn({ op: 'update', key: '/k', value: { spec: { a: [1] }, status: { n: 2 } } });
+  const second = s.get('/k')!.value as typeof first;
+  t.true(Object.isFrozen(second) && Object.isFrozen(second.status));
+  t.is(second.spec, first.spec);
+  t.is(first.status.n, 1);
+});
+
 /** Every backend the contract runs on. */
 const backends: Backend[] = [memoryBackend, fileBackend, jetstreamBackend, etcdBackend, sharedMemoryBackend];
 test.after.always(stopJetStreamServer);

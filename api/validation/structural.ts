@@ -65,20 +65,39 @@ export function checkStructure(schema: TSchema, value: unknown): FieldError[] {
 }
 
 /**
- * Deletes object properties whose value is null, in place and recursively (array items are kept):
- * Go's decoder treats `"lastProbeTime": null` as an absent field, and so does kubus.
+ * Deletes object properties whose value is null, recursively (array items are kept): Go's decoder
+ * treats `"lastProbeTime": null` as an absent field, and so does kubus. `v` is changed in place, but
+ * a frozen part under it (shared with a stored object, which must never change) that holds a null is
+ * replaced by a copy without it.
  */
 export function dropNulls(v: unknown): void {
-  if (typeof v !== 'object' || v === null) return;
+  withoutNulls(v);
+}
+
+/** Returns v without null properties: v itself, changed in place, unless it is frozen and holds one (then a copy). */
+function withoutNulls(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return v;
+  let out = v as Record<string, unknown>;
+  const owned = () => {
+    if (out === v && Object.isFrozen(v)) out = (Array.isArray(v) ? v.slice() : { ...v }) as Record<string, unknown>;
+    return out;
+  };
   if (Array.isArray(v)) {
-    for (const x of v) dropNulls(x);
-    return;
+    for (let i = 0; i < v.length; i++) {
+      const c = withoutNulls(v[i]);
+      if (c !== v[i]) owned()[i] = c;
+    }
+    return out;
   }
   const o = v as Record<string, unknown>;
   for (const k in o) {
-    if (o[k] === null) delete o[k];
-    else dropNulls(o[k]);
+    if (o[k] === null) delete owned()[k];
+    else {
+      const c = withoutNulls(o[k]);
+      if (c !== o[k]) owned()[k] = c;
+    }
   }
+  return out;
 }
 
 /** Wraps a kind's semantic validation so it runs only on structurally sound objects (nulls dropped first). */

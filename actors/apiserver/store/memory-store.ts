@@ -1,5 +1,6 @@
 // MemoryStore: the MVCC store in memory (a B-tree of keys, each with its versions since the last compaction).
 import btree from 'sorted-btree';
+import { deepFreeze } from '../../../bus/freeze.ts';
 import { currentContext } from '../../../bus/trace.ts';
 import { CompactedError } from './store.ts';
 import type { KeyValue, RangeOptions, RangeResult, Store, StoreEvent, TxnOp, TxnResult } from './store.ts';
@@ -73,6 +74,7 @@ export class MemoryStore implements Store {
     for (const kv of kvs) {
       if (kv.modRevision > revision) throw new RangeError(`key ${kv.key} has modRevision ${kv.modRevision} > ${revision}`);
       s.tree.set(kv.key, [kv]);
+      deepFreeze(kv.value);
     }
     s.rev = s.durable = revision;
     s.events = new EventLog(revision);
@@ -179,6 +181,9 @@ export class MemoryStore implements Store {
   }
 
   private write(vs: Version[] | undefined, v: Version, ev: StoreEvent): void {
+    // Frozen, a stored value is shared, not copied, by every watch event's copy (bus/freeze.ts
+    // frozenCopy), and code that changed it in place (its history with it) fails loudly instead.
+    if (typeof v === 'object') deepFreeze(v.value);
     if (vs) vs.push(v);
     else this.tree.set(ev.kv.key, [v]);
     this.rev = ev.revision;
@@ -226,6 +231,7 @@ export class MemoryStore implements Store {
     for (const kv of kvs) {
       if (kv.modRevision > revision) throw new RangeError(`key ${kv.key} has modRevision ${kv.modRevision} > ${revision}`);
       this.tree.set(kv.key, [kv]);
+      deepFreeze(kv.value);
     }
     this.rev = this.durable = revision;
     this.events = new EventLog(revision);
