@@ -3,6 +3,7 @@
 // and, when asked, the HTTP gateway and the cluster DNS (stateless, so never elected).
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { gatewayActor } from '../actors/gateway/gateway.actor.ts';
+import type { GatewayTlsOptions } from '../actors/gateway/server.ts';
 import { defaultDnsAddress, dnsActor } from '../actors/dns/dns.actor.ts';
 import { hostname } from 'node:os';
 import { formatStoreSpec, openStore, type Store, type StoreSpec } from '../actors/apiserver/store/index.ts';
@@ -37,6 +38,8 @@ export interface ControlPlaneOptions {
   httpAddress?: string;
   /** Let the gateway take any free port when httpAddress's is in use. */
   httpAnyPortIfTaken?: boolean;
+  /** Serve the gateway over HTTPS with these PEMs, authenticating every caller; unset: plain HTTP, every caller the trusted admin. */
+  httpTls?: GatewayTlsOptions;
   /** IP:PORT of the cluster DNS server, when `actors` has dns (default: the host's IPv4, any free port). */
   dnsAddress?: string;
   log: Logger;
@@ -115,7 +118,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   if (actors.includes('gateway') || actors.includes('dns')) {
     try {
       if (actors.includes('gateway'))
-        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true }));
+        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true, tls: opts.httpTls }));
       if (actors.includes('dns')) dnsAddress = await dnsServing(host.start(dnsActor, 'dns', { address: opts.dnsAddress ?? defaultDnsAddress() }));
     } catch (err) {
       await host.stopAll();

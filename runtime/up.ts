@@ -8,7 +8,8 @@ import type { StoreSpec } from '../actors/apiserver/store/index.ts';
 import type { Logger } from '../bus/types.ts';
 import { clearClusterInfo, kubusHome, writeClusterInfo } from './connection.ts';
 import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } from './control-plane.ts';
-import { kubeconfigPath, writeKubeconfig } from './kubeconfig.ts';
+import { kubeconfigPath, writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.ts';
+import { ADMIN, ensureCA, gatewayTls, issue } from './pki.ts';
 import { startNatsServer, type NatsServer } from './nats-server.ts';
 import { startNodes, type NodeProcess, type NodesOptions } from './node.ts';
 import { startTracedNodes } from './trace-feed.ts';
@@ -23,6 +24,8 @@ export interface UpOptions {
   port?: number;
   /** HTTP gateway port on loopback (default 8080 when free, else any free port). */
   httpPort?: number;
+  /** Serve the gateway over HTTPS with the kubus CA (created once under ~/.kubus/pki); the kubeconfig then holds an admin's client certificate. */
+  https?: boolean;
   /** IP:PORT of the cluster DNS server (default: the host's IPv4, any free port). */
   dnsAddress?: string;
   /** Nodes started with the cluster, named node-0 … (default 3). */
@@ -87,6 +90,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   const nats = await startNatsServer({ port, config: opts.store?.kind === 'jetstream' ? [`jetstream { store_dir: ${JSON.stringify(jetstreamDir)} }`] : [] });
   const store: StoreSpec = opts.store ?? (opts.memory ? { kind: 'memory' } : { kind: 'file', dir: opts.dataDir ?? join(kubusHome(), 'data') });
   const dataDir = store.kind === 'file' ? store.dir : undefined;
+  const ca = opts.https ? ensureCA() : undefined;
   let controlPlane: ControlPlane;
   try {
     controlPlane = await startControlPlane({
@@ -98,6 +102,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
       // 8080 is where kubectl looks with no kubeconfig; taken (or taken meanwhile), any free port.
       httpAddress: `127.0.0.1:${opts.httpPort ?? 8080}`,
       httpAnyPortIfTaken: opts.httpPort === undefined,
+      httpTls: ca && gatewayTls(ca, '127.0.0.1'),
       trace: opts.trace === false ? undefined : { recorder: true },
     });
   } catch (err) {
@@ -116,7 +121,8 @@ export async function up(opts: UpOptions): Promise<Cluster> {
     throw err;
   }
   const gatewayUrl = controlPlane.gatewayUrl!;
-  const kubeconfig = writeKubeconfig(gatewayUrl);
+  const admin: KubeconfigCredentials | undefined = ca && { ca: ca.cert, ...issue(ca, { ...ADMIN, usage: 'client' }) };
+  const kubeconfig = writeKubeconfig(gatewayUrl, kubeconfigPath(), admin);
   writeClusterInfo({ nats: nats.url, pid: process.pid, dataDir, gateway: gatewayUrl, startedAt: new Date().toISOString() });
   return {
     nats,

@@ -125,7 +125,7 @@ export const endExecSessions = (server: Server) => {
 };
 
 /** Serves pods/exec and pods/attach over WebSocket on the server's upgrades (others are refused with a Status). */
-export function serveExec(server: Server, caller: ApiClient, clock: Clock, log: Logger): void {
+export function serveExec(server: Server, callerOf: (req: IncomingMessage) => Promise<ApiClient>, clock: Clock, log: Logger): void {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
   sessions.set(server, wss);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -133,7 +133,7 @@ export function serveExec(server: Server, caller: ApiClient, clock: Clock, log: 
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://gateway');
       const target = resourceRoute(url.pathname);
-      const client = await actingClient(caller, target, req);
+      const client = await actingClient(await callerOf(req), target, req);
       const attach = target.subresource === 'attach';
       if (target.def.plural === 'pods' && target.subresource === 'portforward') return await servePortForward(server, client, log, target, req, socket);
       if (target.def.plural !== 'pods' || !(attach || target.subresource === 'exec')) throw new StatusError(400, 'BadRequest', 'the server serves upgrades only for pods/exec and pods/attach');

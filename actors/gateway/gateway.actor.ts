@@ -8,7 +8,8 @@ import { followCustomResources } from '../lib/custom-resources.ts';
 import { hostIPv4 } from '../lib/host-address.ts';
 import { gatewayMachine, type AnnounceTimings } from './gateway.machine.ts';
 import { announceGateway, leaveGateway } from './kubernetes-endpoints.ts';
-import { close, createGatewayServer, listen } from './server.ts';
+import { gatewayAuthenticator } from './authn.ts';
+import { close, createGatewayServer, listen, type GatewayTlsOptions } from './server.ts';
 
 export interface GatewayInput extends Partial<AnnounceTimings> {
   /** HOST:PORT to listen on; port 0 picks a free one (the URL is in the snapshot's context). */
@@ -19,12 +20,16 @@ export interface GatewayInput extends Partial<AnnounceTimings> {
   advertise?: boolean;
   /** The address to announce (default: the one listened on; the host's IPv4 when that is 0.0.0.0 or ::). */
   advertiseIP?: string;
+  /** Serve HTTPS with these PEMs and authenticate every caller (client certificate or bearer token); unset: plain HTTP, every caller the trusted admin. */
+  tls?: GatewayTlsOptions;
 }
 
 export const gatewayActor = defineActor<GatewayInput>({
   kind: 'gateway',
   logic(deps, input) {
-    const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log });
+    const authenticate = input.tls ? gatewayAuthenticator(deps.client, deps.clock) : undefined;
+    const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log, authenticate }, undefined, input.tls);
+    if (!input.tls) deps.log.warn({ address: input.address }, 'the gateway serves plain HTTP without authentication: every caller acts as the trusted admin');
     deps.onStop(() => close(server));
     // Custom resources are served from the CRDs the gateway sees, wherever the API server runs.
     followCustomResources(deps.informers, deps.log);

@@ -1,6 +1,8 @@
 // The gateway's HTTP server: one request → fixed route or resource verb → bus call → JSON
 // answer; every failure becomes a Kubernetes Status with its HTTP code.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { inServedVersion } from '../../api/resources.ts';
 import type { ApiClient } from '../../bus/client.ts';
@@ -12,6 +14,7 @@ import { endExecSessions, serveExec } from './exec.ts';
 import { fixedRoute, resourceRoute } from './routes.ts';
 import { verbFor } from './verbs.ts';
 import { actingClient } from './impersonation.ts';
+import type { Authenticate } from './authn.ts';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.ts';
 
 export interface GatewayDeps {
@@ -20,7 +23,20 @@ export interface GatewayDeps {
   log: Logger;
   /** Shared watches (made by createGatewayServer when not given). */
   watches?: WatchCache;
+  /** Authenticates each caller (HTTPS); unset: every caller is the trusted `client` (the insecure plain-HTTP mode). */
+  authenticate?: Authenticate;
 }
+
+/** The HTTPS gateway's PEMs: its serving certificate and key, and the CA client certificates must chain to. */
+export interface GatewayTlsOptions {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/** Returns the client a request acts through before impersonation: its authenticated user's, or the trusted caller. */
+export const callerFor = async (deps: GatewayDeps, req: IncomingMessage): Promise<ApiClient> =>
+  deps.authenticate ? deps.client.as(await deps.authenticate(req)) : deps.client;
 
 /** Returns the request target as a URL: a path stays a path (`//x` names no host), and nothing throws. */
 function requestUrl(target = '/'): URL {
@@ -36,6 +52,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
   const url = requestUrl(req.url);
   const method = req.method ?? 'GET';
   try {
+    const caller = await callerFor(deps, req);
     const fixed = fixedRoute(url.pathname, req.headers.host ?? '', req.headers.accept);
     if (fixed) {
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method);
@@ -48,7 +65,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
       return;
     }
     const target = resourceRoute(url.pathname);
-    const client = await actingClient(deps.client, target, req);
+    const client = await actingClient(caller, target, req);
     let body: Promise<{ type: string; bytes: Buffer }> | undefined;
     const call: Call = {
       ...deps,
@@ -72,15 +89,25 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
   }
 }
 
-/** Returns an HTTP server for the gateway (not yet listening). */
-export function createGatewayServer(given: GatewayDeps, watchOptions?: WatchCacheOptions): Server {
+/** Returns an HTTP server for the gateway (not yet listening); HTTPS with `tls`, where callers must authenticate. */
+export function createGatewayServer(given: GatewayDeps, watchOptions?: WatchCacheOptions, tls?: GatewayTlsOptions): Server {
   const deps = { ...given, watches: given.watches ?? new WatchCache(given.log, watchOptions) };
-  const server = createServer((req, res) => void handle(deps, req, res));
-  serveExec(server, deps.client, deps.clock, deps.log);
+  const serve = (req: IncomingMessage, res: ServerResponse) => void handle(deps, req, res);
+  // A client certificate is asked for, not required (tokens, or 401); one that is presented must chain to the CA.
+  const server = (tls ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: false }, serve) : createServer(serve)) as Server;
+  if (tls) server.on('secureConnection', (socket: TLSSocket) => refuseForeignCertificate(socket, deps.log));
+  serveExec(server, (req) => callerFor(deps, req), deps.clock, deps.log);
   // Watches are long-lived: no request timeout of node's own (timeoutSeconds ends them).
   server.requestTimeout = 0;
   server.keepAliveTimeout = 60_000;
   return server;
+}
+
+/** Ends a TLS connection whose client certificate the CA did not sign, before any request is read. */
+function refuseForeignCertificate(socket: TLSSocket, log: Logger): void {
+  if (socket.authorized || !socket.getPeerCertificate()?.subject) return;
+  log.debug({ reason: socket.authorizationError }, 'gateway refused a client certificate');
+  socket.destroy();
 }
 
 /** Starts listening on HOST:PORT (port 0: any free one; `anyPortIfTaken`: that too when PORT is in use); resolves with the URL. */
@@ -103,7 +130,7 @@ function listenOn(server: Server, host: string, port: number): Promise<string> {
     server.listen(port, host, () => {
       server.off('error', reject);
       const a = server.address() as AddressInfo;
-      resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+      resolve(`${'setSecureContext' in server ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
     });
   });
 }

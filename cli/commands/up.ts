@@ -10,9 +10,13 @@ import { defaultProxyMode, PROXY_MODES, startNodes, type ProxyMode } from '../..
 import { NotRootError } from '../../runtime/node-cri.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
+import { ensureCA, gatewayTls } from '../../runtime/pki.ts';
 import { formatStoreSpec, parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type StoreSpec } from '../../actors/apiserver/store/index.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
+
+/** Returns HOST of a HOST:PORT address (brackets of an IPv6 one dropped). */
+const hostOf = (address: string) => address.slice(0, Math.max(0, address.lastIndexOf(':'))).replace(/^\[|\]$/g, '');
 
 /** Resolves on the first Ctrl-C / SIGTERM. */
 const untilSignal = () =>
@@ -97,6 +101,7 @@ export function upCommand(program: Command): void {
     .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: file:~/.kubus/data; jetstream runs NATS with JetStream, one server so 1 replica)`)
     .option('--port <port>', 'NATS client port (default: 4222 when free, else a free port)', countFlag('--port'))
     .option('--http-port <port>', 'HTTP gateway port on 127.0.0.1, for kubectl (default: 8080 when free, else a free port)', countFlag('--http-port'))
+    .option('--https', 'serve the gateway over HTTPS with the kubus CA (~/.kubus/pki, made once): callers need a client certificate or bearer token; the written kubeconfig holds an admin certificate. Without it the gateway is plain HTTP and every caller is the admin (insecure)')
     .option('--dns-address <ip:port>', "where the cluster DNS answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
     .option('--nodes <count>', 'nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
     .option('--node-prefix <prefix>', "their names' prefix (PREFIX-0, PREFIX-1, ...)", 'node')
@@ -104,14 +109,14 @@ export function upCommand(program: Command): void {
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
-    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean }) => {
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean }) => {
       if (opts.runtime !== 'sim' && opts.runtime !== 'containerd') throw new UsageError(`unknown runtime "${opts.runtime}"; choose sim or containerd`);
       if (opts.runtime === 'containerd' && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError(new NotRootError().message);
       const store = storeFlag(opts.store, { '--data': opts.data, '--memory': opts.memory });
       if (store?.kind === 'jetstream' && store.replicas > 1) throw new UsageError(`--store jetstream:${store.replicas}: kubus up runs one nats-server, so 1 replica; for more, run a NATS cluster and kubus control-plane --store jetstream:${store.replicas}`);
       const log = logger(opts);
       const runtime = opts.runtime;
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, log });
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, https: opts.https, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, log });
       console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : store?.kind === 'jetstream' ? 'in JetStream' : store?.kind === 'etcd' ? `in etcd (${store.endpoints.join(',')})` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
@@ -130,6 +135,7 @@ export function upCommand(program: Command): void {
       .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: memory, or file:DIR with --data); jetstream uses the --nats servers`)
       .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, DEFAULT_CONTROL_PLANE_ACTORS.join(','))
       .option('--http-address <host:port>', `where the gateway actor serves the Kubernetes HTTP API (default ${DEFAULT_HTTP_ADDRESS}; port 0: any free port)`)
+      .option('--https', "serve the gateway over HTTPS with the kubus CA ($KUBUS_HOME/pki, made once; certificate for localhost, 127.0.0.1 and --http-address's host), authenticating every caller; without it plain HTTP, every caller the admin (insecure)")
       .option('--dns-address <ip:port>', "where the dns actor answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
       .option('--cluster-cidr <cidr>', "the node IPAM controller's cluster CIDR, cut into node pod CIDRs (default 10.244.0.0/16)")
       .option('--node-cidr-mask-size <bits>', 'the prefix length of each node pod CIDR (default 24)', countFlag('--node-cidr-mask-size'))
@@ -141,7 +147,7 @@ export function upCommand(program: Command): void {
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .addOption(logFormatOption()),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number }) => {
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; https?: boolean; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number }) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
@@ -154,6 +160,7 @@ export function upCommand(program: Command): void {
       store,
       actors,
       httpAddress: opts.httpAddress,
+      httpTls: opts.https ? gatewayTls(ensureCA(), hostOf(opts.httpAddress ?? DEFAULT_HTTP_ADDRESS)) : undefined,
       dnsAddress: opts.dnsAddress,
       log,
       controllers: { nodeLifecycle: lifecycleInput(opts), nodeIpam: nodeIpamInput(opts) },

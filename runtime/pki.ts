@@ -1,0 +1,101 @@
+// The kubus CA and the certificates it issues (the gateway's serving certificate, users' client
+// certificates), through the openssl command: no crypto of our own, and no extra npm dependency.
+// Keys are EC P-256 (node:crypto makes them; openssl signs). A client certificate names the user as
+// upstream reads it: CN = user name, one O per group.
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isIP } from 'node:net';
+import { kubusHome } from './connection.ts';
+
+/** A PEM certificate and its PEM (PKCS#8) private key. */
+export interface KeyPair {
+  cert: string;
+  key: string;
+}
+
+export interface CertRequest {
+  /** The subject's common name (for a client: the user name). */
+  cn: string;
+  /** Organizations (for a client: the user's groups). */
+  orgs?: string[];
+  /** DNS names and IP addresses the certificate serves (a serving certificate). */
+  sans?: string[];
+  usage: 'server' | 'client';
+  days?: number;
+}
+
+/** The user `kubus kubeconfig` and `kubus up` issue by default: in system:masters, as upstream's admin.conf. */
+export const ADMIN = { cn: 'kubus-admin', orgs: ['system:masters'] };
+
+/** Where the CA lives unless told: under the kubus home (~/.kubus/pki). */
+export const pkiDir = (home = kubusHome()) => join(home, 'pki');
+
+const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+
+/** Returns an openssl -subj string; `/`, `+`, `=` and `\` in names are escaped. */
+function subject(cn: string, orgs: string[] = []): string {
+  const esc = (s: string) => s.replace(/[\\/+=]/g, (c) => `\\${c}`);
+  return [...orgs.map((o) => `/O=${esc(o)}`), `/CN=${esc(cn)}`].join('');
+}
+
+const newKey = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+/** Runs `fn` with a private temporary directory (keys pass through it), removed afterwards. */
+function inTemp<T>(fn: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'kubus-pki-'));
+  try {
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Returns the CA in `dir`, creating it the first time (ca.key is 0600) unless `create` is false (then a missing one throws). */
+export function ensureCA(dir = pkiDir(), create = true): KeyPair {
+  const certPath = join(dir, 'ca.crt');
+  const keyPath = join(dir, 'ca.key');
+  if (!existsSync(certPath) || !existsSync(keyPath)) {
+    if (!create) throw new Error(`no kubus CA in ${dir} (kubus up --https makes it there)`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(keyPath, newKey(), { mode: 0o600 });
+    openssl(['req', '-x509', '-new', '-key', keyPath, '-subj', '/CN=kubus-ca', '-days', '3650', '-out', certPath,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature']);
+  }
+  return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
+}
+
+/** Issues a certificate signed by `ca` (a fresh key each time). */
+export function issue(ca: KeyPair, req: CertRequest): KeyPair {
+  const key = newKey();
+  return inTemp((dir) => {
+    const p = (name: string) => join(dir, name);
+    writeFileSync(p('key.pem'), key, { mode: 0o600 });
+    writeFileSync(p('ca.key'), ca.key, { mode: 0o600 });
+    writeFileSync(p('ca.crt'), ca.cert);
+    const sans = (req.sans ?? []).map((s) => (isIP(s.replace(/^\[|\]$/g, '')) ? `IP:${s.replace(/^\[|\]$/g, '')}` : `DNS:${s}`));
+    writeFileSync(p('ext.cnf'), [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      `extendedKeyUsage=${req.usage === 'server' ? 'serverAuth' : 'clientAuth'}`,
+      ...(sans.length ? [`subjectAltName=${sans.join(',')}`] : []),
+    ].join('\n'));
+    openssl(['req', '-new', '-key', p('key.pem'), '-subj', subject(req.cn, req.orgs), '-out', p('req.csr')]);
+    openssl(['x509', '-req', '-in', p('req.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-set_serial', `0x${randomBytes(16).toString('hex').replace(/^./, '1')}`,
+      '-days', String(req.days ?? 365), '-extfile', p('ext.cnf'), '-out', p('cert.pem')]);
+    return { cert: readFileSync(p('cert.pem'), 'utf8'), key };
+  });
+}
+
+/** What an HTTPS gateway needs: its serving certificate and the CA its clients' certificates are checked against. */
+export interface GatewayTls extends KeyPair {
+  ca: string;
+}
+
+/** Issues the gateway's serving certificate for localhost, 127.0.0.1 and `host` (the listen address's host). */
+export function gatewayTls(ca: KeyPair, host?: string): GatewayTls {
+  const sans = [...new Set(['localhost', '127.0.0.1', '::1', ...(host && host !== '0.0.0.0' && host !== '::' ? [host] : [])])];
+  return { ...issue(ca, { cn: 'kubus-gateway', sans, usage: 'server' }), ca: ca.cert };
+}
