@@ -1,11 +1,16 @@
 // `kubus up --https` in real processes: the kubus CA made once under KUBUS_HOME (key 0600), the gateway
-// over HTTPS, the written kubeconfig enough for kubectl, `kubus kubeconfig --user --group` issuing others.
+// over HTTPS, the written kubeconfig enough for kubectl, `kubus kubeconfig --user --group` issuing others;
+// `kubus control-plane --https` the same for its gateway.
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:https';
 import { parse } from 'yaml';
+import { kubeconfigFor } from '../runtime/kubeconfig.ts';
+import { ADMIN, ensureCA, issue } from '../runtime/pki.ts';
+import { natsServer } from './helpers/nats.ts';
 import { KUBECTL } from './helpers/gateway.ts';
 import { runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -40,4 +45,19 @@ test('gateway tls up - kubus up --https: kubectl through the written kubeconfig;
   up.child.kill('SIGINT');
   await up.waitFor(/stopped\./, 20_000);
   t.is(await up.exited, 0);
+});
+
+test('gateway tls up - kubus control-plane --https: its gateway answers 401 without credentials, kubectl with an issued admin certificate', async (t) => {
+  const nats = await natsServer(t);
+  const home = mkdtempSync(join(tmpdir(), 'kubus-tls-cp-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--http-address', '127.0.0.1:0', '--https', '--log-level', 'warn'], { KUBUS_HOME: home });
+  const [, url] = await cp.waitFor(/Kubernetes API at (https:\/\/127\.0\.0\.1:\d+);/);
+  const ca = ensureCA(join(home, 'pki'), false);
+  const code = await new Promise<number>((resolve, reject) => request(`${url}/api/v1/namespaces`, { ca: ca.cert }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject).end());
+  t.is(code, 401);
+  const config = join(home, 'admin.kubeconfig');
+  writeFileSync(config, kubeconfigFor(url, { ca: ca.cert, ...issue(ca, { ...ADMIN, usage: 'client' }) }));
+  t.regex((await kubectl(home, config, ['get', 'namespaces', '-o', 'name'])).stdout, /^namespace\/default$/m);
+  await cp.kill('SIGTERM');
 });
