@@ -1,7 +1,7 @@
 // The store interface (etcd semantics) that every backend implements; the API server owns it.
 import type { HandlingContext } from '../../../bus/trace.ts';
 
-/** One key's current state. `value` is a plain object the store never mutates. */
+/** One key's current state. `value` is a plain object, deeply frozen once stored: no one mutates it (copy what you change). */
 export interface KeyValue {
   key: string;
   value: unknown;
