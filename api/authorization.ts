@@ -5,6 +5,8 @@ import { forbidden, StatusError } from './status.ts';
 
 export const SYSTEM_MASTERS = 'system:masters';
 export const AUTHENTICATED = 'system:authenticated';
+export const UNAUTHENTICATED = 'system:unauthenticated';
+export const ANONYMOUS = 'system:anonymous';
 
 /**
  * The user a request without one is (today's open bus: any caller is trusted, as a member of

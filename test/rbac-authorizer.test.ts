@@ -6,6 +6,7 @@ import { resourceFor } from '../api/resources.ts';
 import { ruleAllows, type Attributes } from '../actors/apiserver/authz/attributes.ts';
 import { attributesOf } from '../actors/apiserver/authz/enforce.ts';
 import { forbiddenError } from '../api/authorization.ts';
+import { authenticated } from '../actors/apiserver/authz/authorizer.ts';
 
 const jane = { username: 'jane' };
 const res = (verb: string, resource: string, extra: Partial<Attributes> = {}): Attributes => ({ user: jane, verb, apiGroup: '', resource, namespace: 'default', name: '', ...extra });
@@ -81,4 +82,10 @@ test('rbac denials - upstream texts: namespaced, cluster scope, named, subresour
   const err = forbiddenError(res('get', 'deployments', { apiGroup: 'apps', name: 'web' }), '');
   t.is(err.code, 403);
   t.deepEqual(err.status.details, { name: 'web', group: 'apps', kind: 'deployments' });
+});
+
+test('rbac users - every user is in system:authenticated but the anonymous one, which is in system:unauthenticated', (t) => {
+  t.deepEqual(authenticated({ username: 'jane', groups: ['dev'] }).groups, ['dev', 'system:authenticated']);
+  t.deepEqual(authenticated({ username: 'system:anonymous' }).groups, ['system:unauthenticated']);
+  t.deepEqual(authenticated({ username: 'system:anonymous', groups: ['system:unauthenticated'] }).groups, ['system:unauthenticated']);
 });
