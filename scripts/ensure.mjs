@@ -2,7 +2,7 @@
 // the tests, python3-kubernetes) from the OS packages when we may (root with apt-get); otherwise
 // says in one line how to install it.
 // Plain JavaScript with no dependencies: it runs before node_modules exists.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,24 +41,46 @@ export function findNatsServer() {
 /** Installs nats-server with apt-get when missing and we are root; returns whether it is there. */
 export function ensureNatsServer({ install = true } = {}) {
   if (findNatsServer()) return true;
-  if (install) aptInstall('nats-server');
+  if (install) aptInstall(['nats-server']);
   if (findNatsServer()) return true;
   console.error(`kubus: ${NATS_HINT}`);
   return false;
 }
 
-/** Installs a Debian package with apt-get when we are root and have apt-get (quietly; the caller checks the result). */
-function aptInstall(pkg) {
+/** Runs apt-get without questions, waiting up to 2 min for a dpkg lock (held at boot by unattended upgrades); returns its status and output. */
+function aptGet(args) {
+  const r = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=120', ...args], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+let listsUpdated = false;
+
+/**
+ * Installs Debian packages with apt-get when we are root and have apt-get (the caller checks the
+ * result): all at once; when that fails, once more after `apt-get update`; then each alone, so one
+ * unavailable package does not keep the others out. Prints apt's last lines for what failed.
+ */
+function aptInstall(pkgs) {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
-  if (!root || !apt) return;
-  console.error(`kubus: ${pkg} is missing; installing it (apt-get install -y ${pkg}) ...`);
-  try {
-    execFileSync('sh', ['-c', `apt-get install -y ${pkg} >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y ${pkg} >/dev/null 2>&1)`], { stdio: 'inherit' });
-  } catch {
-    // the caller reports it
+  if (!root || !apt || pkgs.length === 0) return;
+  const install = (list) => aptGet(['install', '-y', '-q', ...list]);
+  console.error(`kubus: installing ${pkgs.join(', ')} (apt-get install -y ${pkgs.join(' ')}) ...`);
+  let r = install(pkgs);
+  if (r.ok) return;
+  if (!listsUpdated) {
+    listsUpdated = true;
+    const u = aptGet(['update', '-q']);
+    if (!u.ok) console.error(`kubus: apt-get update failed:\n${tail(u.output)}`);
+    r = install(pkgs);
+    if (r.ok) return;
   }
+  if (pkgs.length === 1) console.error(`kubus: apt-get install -y ${pkgs[0]} failed:\n${tail(r.output)}`);
+  else for (const pkg of pkgs) aptInstall([pkg]);
 }
+
+/** The last lines of apt's output, indented: enough to see why without its whole log. */
+const tail = (output) => output.trim().split('\n').slice(-4).map((l) => `    ${l}`).join('\n');
 
 export const PYTHON_KUBERNETES_HINT = 'the Python Kubernetes client is not installed; install it with: apt-get install -y python3-kubernetes';
 
@@ -71,7 +93,7 @@ const hasPythonKubernetes = () => spawnSync(DEBIAN_PYTHON, ['-c', 'import kubern
 /** Installs Debian's python3-kubernetes when missing and we may; returns whether it is there. */
 export function ensurePythonKubernetes({ install = true } = {}) {
   if (hasPythonKubernetes()) return true;
-  if (install) aptInstall('python3-kubernetes');
+  if (install) aptInstall(['python3-kubernetes']);
   if (hasPythonKubernetes()) return true;
   console.error(`kubus: ${PYTHON_KUBERNETES_HINT}`);
   return false;
@@ -95,7 +117,7 @@ const missingContainerd = () => Object.entries(CONTAINERD_PACKAGES).filter(([, f
 /** Installs containerd, runc, the CNI plugins, busybox-static, nftables, iproute2 and iptables when missing and we may; returns whether all are there. */
 export function ensureContainerd({ install = true } = {}) {
   if (missingContainerd().length === 0) return true;
-  if (install) aptInstall(missingContainerd().join(' '));
+  if (install) aptInstall(missingContainerd());
   const missing = missingContainerd();
   if (missing.length === 0) return true;
   console.error(`kubus: real workloads need ${missing.join(', ')}; install with: apt-get install -y ${missing.join(' ')}`);
@@ -111,29 +133,47 @@ const missingEtcd = () => Object.entries(ETCD_PACKAGES).filter(([, f]) => !exist
 /** Installs etcd-server and etcd-client when missing and we may; returns whether both are there. */
 export function ensureEtcd({ install = true } = {}) {
   if (missingEtcd().length === 0) return true;
-  if (install) aptInstall(missingEtcd().join(' '));
+  if (install) aptInstall(missingEtcd());
   const still = missingEtcd();
   if (still.length === 0) return true;
   console.error(`kubus: the etcd store needs ${still.join(', ')}; install with: apt-get install -y ${still.join(' ')}`);
   return false;
 }
 
+/** What the tests do without each OS package, for the line ensureOsPackages prints when it stays missing. */
+const WITHOUT = {
+  'nats-server': 'the tests on a real NATS server skip or fail',
+  'python3-kubernetes': 'test/clientpython.test.ts fails',
+  'etcd-server': 'the etcd store tests skip',
+  'etcd-client': 'the etcd store tests skip',
+  ...Object.fromEntries(Object.keys(CONTAINERD_PACKAGES).map((p) => [p, 'the real-workload (containerd) tests skip or fail'])),
+};
+
 /**
- * Installs every OS package the tests need in one apt-get call (`node scripts/ensure.mjs
- * os-packages`): .ci/run starts it beside npm ci and the type-check, instead of the tests' ensure*
- * calls installing (and maybe updating the package lists) one group after another.
+ * Installs every OS package the tests need (`node scripts/ensure.mjs os-packages`): .ci/run starts
+ * it beside npm ci and the type-check, instead of the tests' ensure* calls installing (and maybe
+ * updating the package lists) one group after another. Prints one line per package still missing
+ * and returns whether none is. KUBUS_FAKE_MISSING="a b" adds packages to the missing list (to try
+ * the failure paths on a machine that has everything; a name that is not a Debian package fails).
  */
 export function ensureOsPackages() {
-  const missing = [
+  const fake = (process.env.KUBUS_FAKE_MISSING ?? '').split(/\s+/).filter(Boolean);
+  const missingNow = () => [
     ...(findNatsServer() ? [] : ['nats-server']),
     ...(hasPythonKubernetes() ? [] : ['python3-kubernetes']),
     ...missingContainerd(),
     ...missingEtcd(),
   ];
-  if (missing.length) aptInstall(missing.join(' '));
+  const isInstalled = (pkg) => spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('ok installed');
+  const missing = [...new Set([...missingNow(), ...fake])];
+  if (missing.length === 0) return true;
+  aptInstall(missing);
+  const still = [...missingNow(), ...fake.filter((p) => !isInstalled(p))];
+  for (const pkg of still) console.error(`kubus: ${pkg} is still missing (install: apt-get install -y ${pkg}); ${WITHOUT[pkg] ?? 'the tests that need it skip or fail'}`);
+  return still.length === 0;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'os-packages') ensureOsPackages();
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'os-packages') process.exitCode = ensureOsPackages() ? 0 : 1;
 
 const SOURCE_DIRS = ['api', 'bus', 'actors', 'runtime', 'scenarios', 'cli'];
 

@@ -1,7 +1,7 @@
 // Entry of the npm scripts (start, test, test:hosts, typecheck, bench) on a fresh clone: installs what is
 // missing first (see ensure.mjs), then runs the real thing.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureContainerd, ensureDeps, ensureEtcd, ensureNatsServer, ensurePythonKubernetes, ROOT } from './ensure.mjs';
@@ -17,8 +17,29 @@ function runInherit(argv) {
   process.exit(r.status ?? 1);
 }
 
+/**
+ * Deletes compiled test modules (.cache/ts, see test-loader-hooks.mjs) no run has read for a week:
+ * they are kept by content hash, so every edit leaves one behind. Once per test run, before ava, so
+ * the workers never pay for it. Reads move atime (at most daily with relatime: plenty for a week);
+ * on a noatime mount an entry still in use is merely compiled again.
+ */
+function pruneCompileCache(maxAgeMs = 7 * 24 * 3600_000) {
+  const dir = join(ROOT, '.cache', 'ts');
+  if (!existsSync(dir)) return;
+  const before = Date.now() - maxAgeMs;
+  for (const name of readdirSync(dir)) {
+    try {
+      const s = statSync(join(dir, name));
+      if (Math.max(s.atimeMs, s.mtimeMs) < before) unlinkSync(join(dir, name));
+    } catch {
+      // another run pruned it first
+    }
+  }
+}
+
 /** Runs ava with TAP output, passes it through, and ends with the plain `N passed, N failed`. */
 async function test(files, avaArgs = []) {
+  pruneCompileCache();
   const ava = join(ROOT, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
   const child = spawn(node, [ava, '--tap', ...avaArgs, ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let passed = 0;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { transformSync, version } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// Entries nothing read for a week are deleted by scripts/run.mjs before each test run.
 const CACHE = join(ROOT, '.cache', 'ts');
 const { compilerOptions } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
 // keepNames and minifyWhitespace as tsx sets them (functions and classes keep their names).
