@@ -14,6 +14,17 @@ export const ANONYMOUS = 'system:anonymous';
  */
 export const TRUSTED_CALLER: UserInfo = { username: 'system:kubus:trusted-caller', groups: [SYSTEM_MASTERS, AUTHENTICATED] };
 
+/**
+ * Returns the user as the authorizer sees it: every user a request carries was authenticated, so it is
+ * in system:authenticated; but the anonymous user, as upstream, is in system:unauthenticated instead.
+ */
+export function authenticated(user: UserInfo): UserInfo {
+  const groups = user.groups ?? [];
+  const group = user.username === ANONYMOUS ? UNAUTHENTICATED : AUTHENTICATED;
+  if (groups.includes(group) || groups.includes(UNAUTHENTICATED)) return user;
+  return { ...user, groups: [...groups, group] };
+}
+
 /** One request as the authorizer sees it: a resource request, or a non-resource one (`path` set). */
 export interface Attributes {
   user: UserInfo;

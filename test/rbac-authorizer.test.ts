@@ -5,8 +5,7 @@ import type { PolicyRule } from '../api/kinds/rbac.ts';
 import { resourceFor } from '../api/resources.ts';
 import { ruleAllows, type Attributes } from '../actors/apiserver/authz/attributes.ts';
 import { attributesOf } from '../actors/apiserver/authz/enforce.ts';
-import { forbiddenError } from '../api/authorization.ts';
-import { authenticated } from '../actors/apiserver/authz/authorizer.ts';
+import { authenticated, forbiddenError } from '../api/authorization.ts';
 
 const jane = { username: 'jane' };
 const res = (verb: string, resource: string, extra: Partial<Attributes> = {}): Attributes => ({ user: jane, verb, apiGroup: '', resource, namespace: 'default', name: '', ...extra });

@@ -3,7 +3,6 @@ import type { ResourceDef } from '../../api/resource.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import type { Logger } from '../../bus/types.ts';
-import type { UserInfo } from '../../api/protocol.ts';
 import type { PolicyCache } from './admission-policy.ts';
 import type { RbacAuthorizer } from './authz/authorizer.ts';
 import type { ServiceAllocator } from './service-alloc.ts';
@@ -25,8 +24,6 @@ export interface ServerContext {
   warnings?: string[];
   /** RBAC over the store's roles and bindings (authz/). */
   authz: RbacAuthorizer;
-  /** The user of the request being served; unset: the trusted caller of the open bus (see UserInfo). */
-  user?: UserInfo;
 }
 
 /** Returns the resource as upstream names it in messages: `pods`, `deployments.apps`. */

@@ -206,7 +206,6 @@ export class ApiServer {
       if (!route || !def || def.plural !== route.resource)
         throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${msg.subject})`);
       const req = asRequest(msg.data);
-      ctx.user = req.user;
       if (req.user) authorizeRequest(ctx.authz, req.user, route.verb, def, req);
       // Binding is not stored: creating one binds its pod, as upstream's bindings resource does.
       if (def.plural === 'bindings') {

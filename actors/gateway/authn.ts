@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { authenticated } from '../../api/authorization.ts';
 import type { UserInfo } from '../../api/protocol.ts';
 import { StatusError } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
 
-const AUTHENTICATED = 'system:authenticated';
 /** How long a token's verdict is reused (upstream's webhook cache: 2 min for a yes; kept short here). */
 export const TOKEN_CACHE_MS = 10_000;
 
@@ -20,8 +20,6 @@ export const unauthorized = () => new StatusError(401, 'Unauthorized', 'Unauthor
 /** Returns the request's authenticated user; throws 401 when there is none. */
 export type Authenticate = (req: IncomingMessage) => Promise<UserInfo>;
 
-const withAuthenticated = (groups: string[]) => (groups.includes(AUTHENTICATED) ? groups : [...groups, AUTHENTICATED]);
-
 /** Returns the user a CA-verified client certificate names, or undefined (no certificate). */
 export function certificateUser(req: IncomingMessage): UserInfo | undefined {
   const socket = req.socket as Partial<TLSSocket>;
@@ -30,7 +28,7 @@ export function certificateUser(req: IncomingMessage): UserInfo | undefined {
   const cn = subject?.CN;
   if (!cn || Array.isArray(cn)) return undefined;
   const o = subject?.O;
-  return { username: cn, groups: withAuthenticated(o === undefined ? [] : Array.isArray(o) ? o : [o]) };
+  return authenticated({ username: cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] });
 }
 
 interface TokenReviewStatus {
@@ -50,7 +48,7 @@ export function gatewayAuthenticator(client: ApiClient, clock: Clock): Authentic
     const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: {}, spec: { token } };
     const { status } = await client.call<{ status?: TokenReviewStatus }>('tokenreviews', 'create', { body: body as never });
     const u = status?.authenticated ? status.user : undefined;
-    const user = u?.username ? { username: u.username, groups: withAuthenticated(u.groups ?? []), ...(u.uid ? { uid: u.uid } : {}), ...(u.extra ? { extra: u.extra } : {}) } : undefined;
+    const user = u?.username ? authenticated({ username: u.username, groups: u.groups ?? [], ...(u.uid ? { uid: u.uid } : {}), ...(u.extra ? { extra: u.extra } : {}) }) : undefined;
     if (verdicts.size > 10_000) verdicts.clear();
     verdicts.set(key, { user, until: now + TOKEN_CACHE_MS });
     return user;

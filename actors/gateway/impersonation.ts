@@ -3,6 +3,7 @@
 // the caller may `impersonate` each of them. Today's caller is the gateway's trusted one (issue 15's
 // later parts authenticate HTTP callers); the checks are the API server's, by access review.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { ANONYMOUS, AUTHENTICATED } from '../../api/authorization.ts';
 import type { UserInfo } from '../../api/protocol.ts';
 import { badRequest } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
@@ -10,7 +11,6 @@ import { requireAccess, requireNodeAccess, type ResourceAttributes } from './acc
 import type { ResourceTarget } from './routes.ts';
 
 const SA_PREFIX = 'system:serviceaccount:';
-const AUTHENTICATED = 'system:authenticated';
 const EXTRA = 'impersonate-extra-';
 
 
@@ -37,7 +37,7 @@ export async function impersonatedUser(client: ApiClient, headers: IncomingHttpH
   for (const a of asked) await requireAccess(client, { verb: 'impersonate', ...a });
   // As upstream: a service account without groups asked is in its own; every user but anonymous is authenticated.
   const all = !groups.length && sa?.length === 2 ? ['system:serviceaccounts', `system:serviceaccounts:${sa[0]}`] : [...groups];
-  if (username !== 'system:anonymous' && !all.includes(AUTHENTICATED)) all.push(AUTHENTICATED);
+  if (username !== ANONYMOUS && !all.includes(AUTHENTICATED)) all.push(AUTHENTICATED);
   return { username, groups: all, ...(uid !== undefined ? { uid } : {}), ...(Object.keys(extra).length ? { extra } : {}) };
 }
 

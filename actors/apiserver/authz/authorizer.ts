@@ -1,7 +1,7 @@
 // Upstream's RBAC authorizer: a request is allowed when a rule of a role bound to its user (or one of
 // its groups) allows it, ClusterRoleBindings first, then the RoleBindings of the request's namespace.
 // Members of system:masters are allowed everything, as upstream's privileged group.
-import { ANONYMOUS, AUTHENTICATED, SYSTEM_MASTERS, UNAUTHENTICATED } from '../../../api/authorization.ts';
+import { SYSTEM_MASTERS } from '../../../api/authorization.ts';
 import type { PolicyRule, RoleBinding, Subject } from '../../../api/kinds/rbac.ts';
 import type { UserInfo } from '../../../api/protocol.ts';
 import { ruleAllows, type Attributes } from './attributes.ts';
@@ -75,15 +75,4 @@ export class RbacAuthorizer {
     }
     return rules;
   }
-}
-
-/**
- * Returns the user as the authorizer sees it: every user a request carries was authenticated, so it is
- * in system:authenticated; but the anonymous user, as upstream, is in system:unauthenticated instead.
- */
-export function authenticated(user: UserInfo): UserInfo {
-  const groups = user.groups ?? [];
-  const group = user.username === ANONYMOUS ? UNAUTHENTICATED : AUTHENTICATED;
-  if (groups.includes(group) || groups.includes(UNAUTHENTICATED)) return user;
-  return { ...user, groups: [...groups, group] };
 }

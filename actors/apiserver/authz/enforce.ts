@@ -2,8 +2,8 @@
 // the authorizer says so, else upstream's 403 Forbidden. One without a user is today's trusted caller.
 import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
-import { forbiddenError, type Attributes } from '../../../api/authorization.ts';
-import { authenticated, type RbacAuthorizer } from './authorizer.ts';
+import { authenticated, forbiddenError, type Attributes } from '../../../api/authorization.ts';
+import type { RbacAuthorizer } from './authorizer.ts';
 
 /** Bus verbs that are another RBAC verb, or a subresource's (upstream's RequestInfo of the same HTTP request). */
 const AS_RBAC: Record<string, { verb: string; subresource?: string }> = {

@@ -1,14 +1,14 @@
 // The access reviews (authorization.k8s.io/v1) as upstream's registry serves them: create-only, never
 // stored, answered with the authorizer's decision (SubjectAccessReview, SelfSubjectAccessReview,
 // LocalSubjectAccessReview) or with the rules that apply in a namespace (SelfSubjectRulesReview).
-import { TRUSTED_CALLER } from '../../../api/authorization.ts';
+import { authenticated, TRUSTED_CALLER } from '../../../api/authorization.ts';
 import { ACCESS_REVIEWS, type AccessReview, type AccessReviewSpec, type RulesReview } from '../../../api/kinds/authorization.ts';
 import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { badRequest, invalid, StatusError } from '../../../api/status.ts';
 import { bodyOf, checkKind } from '../request.ts';
 import type { Attributes } from './attributes.ts';
-import { authenticated, type RbacAuthorizer } from './authorizer.ts';
+import type { RbacAuthorizer } from './authorizer.ts';
 
 export const REVIEWS = ACCESS_REVIEWS;
 
