@@ -3,7 +3,7 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFile, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -170,6 +170,28 @@ test('store - snapshot plus log replay restores the state; covered segments are 
   const w = collect(store, '/k/', 61);
   t.deepEqual((await w.until(11)).map((e) => e.revision), [62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72]);
   t.throws(() => store.watch('/k/', 60, () => {}), { instanceOf: CompactedError });
+});
+
+test('store - the data dir is owner-only (0700) and its files 0600; an older store dir is made 0700 on open', async (t) => {
+  const dir = join(await tempDir(t), 'data');
+  const a = await FileStore.open(dir, { snapshotEveryRecords: 1_000_000 });
+  await fill(a, 3);
+  await a.snapshot();
+  await a.txn({ op: 'create', key: '/k/x', value: {} });
+  const mode = async (p: string) => (await stat(p)).mode & 0o777;
+  t.is(await mode(dir), 0o700);
+  const files = await readdir(dir);
+  t.true(files.some((f) => f.endsWith('.snap')) && files.some((f) => f.endsWith('.log')) && files.includes('LOCK'));
+  for (const f of files) t.is(await mode(join(dir, f)), 0o600, f);
+  await a.close();
+  await chmod(dir, 0o755);
+  await open(t, dir);
+  t.is(await mode(dir), 0o700);
+  const other = join(dir, '..', 'not-a-store');
+  await mkdir(other, { mode: 0o755 });
+  await chmod(other, 0o755);
+  await open(t, other);
+  t.is(await mode(other), 0o755, 'a directory without a store in it is left as it was');
 });
 
 test('store - automatic snapshots keep the log short', async (t) => {

@@ -1,5 +1,5 @@
 // The data directory: file names of log segments and snapshots, directory fsync, and the LOCK file.
-import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreLockedError } from './errors.ts';
 
@@ -32,6 +32,17 @@ export async function listDir(dir: string): Promise<DirListing> {
   return out;
 }
 
+/** The mode of the store's files: owner-only, as they hold secrets (the service-account signing key). */
+export const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+/** Creates dir owner-only; one that already holds a kubus store (made before modes were set) is made so too. */
+export async function makeDataDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  const { segments, snapshots } = await listDir(dir);
+  if (segments.length || snapshots.length) await chmod(dir, DIR_MODE);
+}
+
 /** Makes renames, creations and deletions in dir durable. */
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
@@ -59,7 +70,7 @@ export async function acquireLock(dir: string, onWarn: (message: string) => void
   const path = join(dir, 'LOCK');
   for (let attempt = 0; ; attempt++) {
     try {
-      const fh = await open(path, 'wx');
+      const fh = await open(path, 'wx', FILE_MODE);
       try {
         await fh.writeFile(`${process.pid}\n`);
         await fh.sync();

@@ -1,11 +1,11 @@
 // FileStore: the memory store made durable in a data directory (group-committed log + periodic snapshots).
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyValue, TxnOp, TxnResult } from './store.ts';
 import { StoreClosedError, StoreFailedError } from './errors.ts';
 import { MemoryBackedStore } from './memory-backed.ts';
 import type { MemoryStore } from './memory-store.ts';
-import { acquireLock, listDir, segmentName, snapshotName } from './data-dir.ts';
+import { acquireLock, listDir, makeDataDir, segmentName, snapshotName } from './data-dir.ts';
 import { GroupCommit } from './group-commit.ts';
 import { recover } from './recovery.ts';
 import { SegmentWriter } from './segment-writer.ts';
@@ -70,7 +70,7 @@ export class FileStore extends MemoryBackedStore {
   /** Returns the store recovered from dir (created if missing); throws StoreLockedError if another process has it. */
   static async open(dir: string, opts: FileStoreOptions = {}): Promise<FileStore> {
     const warn = opts.onWarn ?? defaultWarn;
-    await mkdir(dir, { recursive: true });
+    await makeDataDir(dir);
     const release = await acquireLock(dir, warn);
     try {
       const rec = await recover(dir, { deferDurability: true, onWarn: warn }, warn);

@@ -2,7 +2,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir, segmentName } from './data-dir.ts';
+import { FILE_MODE, fsyncDir, segmentName } from './data-dir.ts';
 
 /** The active segment: writes go at `size`, which recovery set to the end of its last good record. */
 export class SegmentWriter {
@@ -23,7 +23,7 @@ export class SegmentWriter {
 
   /** Returns a writer on a new, empty segment whose records start at revision `start`. */
   static async create(dir: string, start: number): Promise<SegmentWriter> {
-    const fh = await open(join(dir, segmentName(start)), 'wx');
+    const fh = await open(join(dir, segmentName(start)), 'wx', FILE_MODE);
     await fsyncDir(dir);
     return new SegmentWriter(dir, fh, start, 0);
   }
@@ -47,7 +47,7 @@ export class SegmentWriter {
   /** Closes this segment and continues in a new one starting at revision `start` (no-op if this one does). */
   async rotate(start: number): Promise<void> {
     if (start === this.startRev) return;
-    const fh = await open(join(this.dir, segmentName(start)), 'wx');
+    const fh = await open(join(this.dir, segmentName(start)), 'wx', FILE_MODE);
     await fsyncDir(this.dir);
     const old = this.fh;
     this.fh = fh;

@@ -3,7 +3,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decode, encode } from '../../../bus/codec.ts';
 import type { KeyValue } from './store.ts';
-import { fsyncDir, snapshotName } from './data-dir.ts';
+import { FILE_MODE, fsyncDir, snapshotName } from './data-dir.ts';
 import { frame, scan } from './wal.ts';
 
 const FORMAT = 1;
@@ -24,7 +24,7 @@ export class SnapshotError extends Error {
 export async function writeSnapshot(dir: string, revision: number, kvs: readonly KeyValue[]): Promise<string> {
   const final = join(dir, snapshotName(revision));
   const temp = `${final}.tmp`;
-  const fh = await open(temp, 'w');
+  const fh = await open(temp, 'w', FILE_MODE);
   try {
     let pending: Uint8Array[] = [encode(['snap', FORMAT, revision, kvs.length])];
     let bytes = 0;
