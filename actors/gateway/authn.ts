@@ -13,6 +13,8 @@ import type { Clock } from '../../bus/clock.ts';
 
 /** How long a token's verdict is reused (upstream's webhook cache: 2 min for a yes; kept short here). */
 export const TOKEN_CACHE_MS = 10_000;
+/** How many verdicts are kept; past it the oldest goes. */
+export const TOKEN_CACHE_MAX = 10_000;
 
 /** Upstream's 401 (body `Unauthorized`, reason Unauthorized). */
 export const unauthorized = () => new StatusError(401, 'Unauthorized', 'Unauthorized');
@@ -39,19 +41,30 @@ interface TokenReviewStatus {
 
 /** Returns an authenticator whose tokens `client` (the gateway's trusted caller) reviews. */
 export function gatewayAuthenticator(client: ApiClient, clock: Clock): Authenticate {
+  // Verdicts in insertion order, so the oldest is evicted first: random tokens cannot flush the good ones.
   const verdicts = new Map<string, { user?: UserInfo; until: number }>();
-  const review = async (token: string): Promise<UserInfo | undefined> => {
-    const key = createHash('sha256').update(token).digest('hex');
-    const now = clock.now();
-    const cached = verdicts.get(key);
-    if (cached && cached.until > now) return cached.user;
+  // One review per token at a time: concurrent requests with the same token share it.
+  const inFlight = new Map<string, Promise<UserInfo | undefined>>();
+  const ask = async (key: string, token: string): Promise<UserInfo | undefined> => {
     const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: {}, spec: { token } };
     const { status } = await client.call<{ status?: TokenReviewStatus }>('tokenreviews', 'create', { body: body as never });
     const u = status?.authenticated ? status.user : undefined;
     const user = u?.username ? authenticated({ username: u.username, groups: u.groups ?? [], ...(u.uid ? { uid: u.uid } : {}), ...(u.extra ? { extra: u.extra } : {}) }) : undefined;
-    if (verdicts.size > 10_000) verdicts.clear();
-    verdicts.set(key, { user, until: now + TOKEN_CACHE_MS });
+    verdicts.delete(key);
+    if (verdicts.size >= TOKEN_CACHE_MAX) verdicts.delete(verdicts.keys().next().value!);
+    verdicts.set(key, { user, until: clock.now() + TOKEN_CACHE_MS });
     return user;
+  };
+  const review = (token: string): Promise<UserInfo | undefined> => {
+    const key = createHash('sha256').update(token).digest('hex');
+    const cached = verdicts.get(key);
+    if (cached && cached.until > clock.now()) return Promise.resolve(cached.user);
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = ask(key, token).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
   };
   return async (req) => {
     const fromCert = certificateUser(req);
