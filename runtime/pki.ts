@@ -4,9 +4,9 @@
 // upstream reads it: CN = user name, one O per group.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
 import { kubusHome } from './connection.ts';
 
@@ -53,16 +53,33 @@ function inTemp<T>(fn: (dir: string) => T): T {
   }
 }
 
+/**
+ * Makes the CA in a private directory beside `dir` and renames it into place whole, so two processes on
+ * a fresh kubus home never mix one's ca.key with the other's ca.crt: if `dir` appeared meanwhile, it wins.
+ */
+function createCA(dir: string): void {
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
+  const temp = mkdtempSync(`${dir}.tmp-`);
+  try {
+    const keyPath = join(temp, 'ca.key');
+    writeFileSync(keyPath, newKey(), { mode: 0o600 });
+    openssl(['req', '-x509', '-new', '-key', keyPath, '-subj', '/CN=kubus-ca', '-days', '3650', '-out', join(temp, 'ca.crt'),
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature']);
+    renameSync(temp, dir); // replaces an empty `dir`; fails on one that holds files
+  } catch (err) {
+    if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
 /** Returns the CA in `dir`, creating it the first time (ca.key is 0600) unless `create` is false (then a missing one throws). */
 export function ensureCA(dir = pkiDir(), create = true): KeyPair {
   const certPath = join(dir, 'ca.crt');
   const keyPath = join(dir, 'ca.key');
   if (!existsSync(certPath) || !existsSync(keyPath)) {
     if (!create) throw new Error(`no kubus CA in ${dir} (kubus up --https makes it there)`);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(keyPath, newKey(), { mode: 0o600 });
-    openssl(['req', '-x509', '-new', '-key', keyPath, '-subj', '/CN=kubus-ca', '-days', '3650', '-out', certPath,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature']);
+    createCA(dir);
   }
   return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
 }
