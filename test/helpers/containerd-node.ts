@@ -101,6 +101,8 @@ export async function startContainerdCluster(t: ExecutionContext, prefix: string
       const child = execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
+      // kubectl may exit before it reads its input (EPIPE): its exit code tells what happened.
+      child.stdin!.on('error', () => {});
       child.stdin!.end(input ?? '');
     });
   return { natsUrl: nats.url, home, env, url, name, node, kubectl };

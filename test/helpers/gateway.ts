@@ -43,6 +43,8 @@ export async function startGateway(t: ExecutionContext, opts: ApiEnvOptions = {}
       const child = execFile(KUBECTL, [...base, ...args], { env: { PATH: process.env.PATH, HOME: dir }, timeout: 20_000 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
+      // kubectl may exit before it reads its input (EPIPE): its exit code tells what happened.
+      child.stdin!.on('error', () => {});
       if (stdin !== undefined) child.stdin!.end(stdin);
     });
   const spawnKubectl = (args: string[]) => {

@@ -95,6 +95,8 @@ export function runKubus(args: string[], opts: { input?: string; env?: Record<st
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // The command may exit before it reads its input (EPIPE): its exit code tells what happened.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
