@@ -29,7 +29,7 @@ for (const which of ['leader', 'follower'] as const) {
 // after the heal, the old stream leader's replica on nats-server 2.9.10 can hold the stream numbered
 // differently from the new leader's; the store on that host detects it (a write's acknowledged sequence
 // holds another message in its feed: it reloads and answers 503) but cannot repair it, and the history
-// checker finds stale reads and writes decided differently there. The etcd variant passes.
+// checker finds stale reads and writes decided differently there. The etcd variant is known-failing too (ha-etcd.test.ts).
 const knownFailing = process.env.KUBUS_KNOWN_FAILING ? test.serial : undefined;
 knownFailing?.('hosts - HA jetstream - partition the stream leader host, then heal: the others write within the failover time, the history checks', async (t) => {
   const c = await haCluster(t, 'jetstream');
