@@ -110,10 +110,16 @@ function refuseForeignCertificate(socket: TLSSocket, log: Logger): void {
   socket.destroy();
 }
 
+/** The host of a HOST:PORT listen address (brackets of an IPv6 host removed; none: 127.0.0.1). */
+export function hostOfAddress(address: string): string {
+  const i = address.lastIndexOf(':');
+  return (i < 0 ? '127.0.0.1' : address.slice(0, i)).replace(/^\[|\]$/g, '');
+}
+
 /** Starts listening on HOST:PORT (port 0: any free one; `anyPortIfTaken`: that too when PORT is in use); resolves with the URL. */
 export async function listen(server: Server, address: string, anyPortIfTaken = false): Promise<string> {
   const i = address.lastIndexOf(':');
-  const host = (i < 0 ? '127.0.0.1' : address.slice(0, i)).replace(/^\[|\]$/g, '');
+  const host = hostOfAddress(address);
   const port = Number(i < 0 ? address : address.slice(i + 1));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid HTTP address ${JSON.stringify(address)}: want HOST:PORT`);
   try {

@@ -11,12 +11,12 @@ import { NotRootError } from '../../runtime/node-cri.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
 import { ensureCA, gatewayTls } from '../../runtime/pki.ts';
+import { hostOfAddress } from '../../actors/gateway/server.ts';
 import { formatStoreSpec, parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type StoreSpec } from '../../actors/apiserver/store/index.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
 
 /** Returns HOST of a HOST:PORT address (brackets of an IPv6 one dropped). */
-const hostOf = (address: string) => address.slice(0, Math.max(0, address.lastIndexOf(':'))).replace(/^\[|\]$/g, '');
 
 /** Resolves on the first Ctrl-C / SIGTERM. */
 const untilSignal = () =>
@@ -160,7 +160,7 @@ export function upCommand(program: Command): void {
       store,
       actors,
       httpAddress: opts.httpAddress,
-      httpTls: opts.https ? gatewayTls(ensureCA(), hostOf(opts.httpAddress ?? DEFAULT_HTTP_ADDRESS)) : undefined,
+      httpTls: opts.https ? gatewayTls(ensureCA(), hostOfAddress(opts.httpAddress ?? DEFAULT_HTTP_ADDRESS)) : undefined,
       dnsAddress: opts.dnsAddress,
       log,
       controllers: { nodeLifecycle: lifecycleInput(opts), nodeIpam: nodeIpamInput(opts) },
