@@ -42,7 +42,7 @@ function procCpuSeconds(pid: number): number {
 
 /** Starts `kubus control-plane --actors gateway` as a child on a free port; resolves with its URL. */
 function startGatewayProcess(natsUrl: string, home: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'kubus'), '--nats', natsUrl, 'control-plane', '--actors', 'gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'kubus'), '--nats', natsUrl, 'control-plane', '--actors', 'gateway', '--insecure-http', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], {
     cwd: ROOT,
     env: { ...process.env, KUBUS_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],

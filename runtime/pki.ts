@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
+import { hostIPv4 } from '../actors/lib/host-address.ts';
 import { kubusHome } from './connection.ts';
 
 /** A PEM certificate and its PEM (PKCS#8) private key. */
@@ -78,7 +79,7 @@ export function ensureCA(dir = pkiDir(), create = true): KeyPair {
   const certPath = join(dir, 'ca.crt');
   const keyPath = join(dir, 'ca.key');
   if (!existsSync(certPath) || !existsSync(keyPath)) {
-    if (!create) throw new Error(`no kubus CA in ${dir} (kubus up --https makes it there)`);
+    if (!create) throw new Error(`no kubus CA in ${dir} (kubus up and kubus control-plane make it there)`);
     createCA(dir);
   }
   return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
@@ -111,8 +112,22 @@ export interface GatewayTls extends KeyPair {
   ca: string;
 }
 
-/** Issues the gateway's serving certificate for localhost, 127.0.0.1 and `host` (the listen address's host). */
+/** Names any serving certificate holds: the loopback ones. */
+export const LOOPBACK_SANS = ['localhost', '127.0.0.1', '::1'];
+
+/**
+ * The names the gateway's serving certificate holds: the loopback ones, plus the listen address's host
+ * when one is given; for every interface (0.0.0.0, ::), the host's IPv4, which the gateway advertises
+ * in the `kubernetes` Endpoints. Never a name nobody asked for (the host name, other interfaces).
+ */
+export function gatewaySans(host?: string): string[] {
+  const h = host?.replace(/^\[|\]$/g, '');
+  const extra = !h ? [] : h === '0.0.0.0' || h === '::' ? [hostIPv4()] : [h];
+  return [...new Set([...LOOPBACK_SANS, ...extra])];
+}
+
+/** Issues the gateway's serving certificate for `gatewaySans(host)` (host: the listen address's). */
 export function gatewayTls(ca: KeyPair, host?: string): GatewayTls {
-  const sans = [...new Set(['localhost', '127.0.0.1', '::1', ...(host && host !== '0.0.0.0' && host !== '::' ? [host] : [])])];
+  const sans = gatewaySans(host);
   return { ...issue(ca, { cn: 'kubus-gateway', sans, usage: 'server' }), ca: ca.cert };
 }

@@ -24,8 +24,11 @@ export interface UpOptions {
   port?: number;
   /** HTTP gateway port on loopback (default 8080 when free, else any free port). */
   httpPort?: number;
-  /** Serve the gateway over HTTPS with the kubus CA (created once under ~/.kubus/pki); the kubeconfig then holds an admin's client certificate. */
-  https?: boolean;
+  /**
+   * Serve the gateway as plain HTTP on loopback, every caller the admin (insecure). Unset: HTTPS with the
+   * kubus CA (created once under ~/.kubus/pki), every caller authenticated; the kubeconfig holds an admin's client certificate.
+   */
+  insecureHttp?: boolean;
   /** IP:PORT of the cluster DNS server (default: the host's IPv4, any free port). */
   dnsAddress?: string;
   /** Nodes started with the cluster, named node-0 … (default 3). */
@@ -90,7 +93,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   const nats = await startNatsServer({ port, config: opts.store?.kind === 'jetstream' ? [`jetstream { store_dir: ${JSON.stringify(jetstreamDir)} }`] : [] });
   const store: StoreSpec = opts.store ?? (opts.memory ? { kind: 'memory' } : { kind: 'file', dir: opts.dataDir ?? join(kubusHome(), 'data') });
   const dataDir = store.kind === 'file' ? store.dir : undefined;
-  const ca = opts.https ? ensureCA() : undefined;
+  const ca = opts.insecureHttp ? undefined : ensureCA();
   let controlPlane: ControlPlane;
   try {
     controlPlane = await startControlPlane({

@@ -128,10 +128,12 @@ test('e2e containerd - kubus up --runtime containerd --nodes 2: two real nodes, 
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   t.teardown(() => ['node-0', 'node-1'].forEach(cleanUpNode));
   const up = startKubus(t, ['up', '--runtime', 'containerd', '--nodes', '2', '--memory', '--port', '0', '--log-level', 'warn'], { KUBUS_HOME: home, HOME: home });
-  const [, url] = await up.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);.* 2 containerd node\(s\)/, 90_000);
+  await up.waitFor(/Kubernetes API at https:\/\/127\.0\.0\.1:\d+;.* 2 containerd node\(s\)/, 90_000);
+  // The admin kubeconfig it printed: HTTPS, with the CA and a client certificate embedded.
+  const [, kubeconfig] = await up.waitFor(/^export KUBECONFIG=(\S+)$/m);
   const kubectl = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(KUBECTL, ['--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
+      execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
@@ -157,7 +159,8 @@ test('e2e containerd - a node process killed -9 and started again adopts its run
   const containerd = await startContainerd({ dir: join(home, 'ctd'), log: silentLogger, nodes: [name] });
   t.teardown(() => containerd.stop());
   for (const cg of cgroupDirs(`/kubus/${name}`)) t.teardown(() => removeCgroupTree(cg));
-  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
+  // Not a test of security: the gateway's plain-HTTP loopback mode.
+  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--insecure-http', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
   const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
   const nodeArgs = ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--cri-endpoint', containerd.endpoint, '--proxy', 'none', '--log-level', 'warn'];
   const first = startKubus(t, nodeArgs, env);

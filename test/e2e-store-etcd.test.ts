@@ -30,7 +30,7 @@ async function onEtcd(t: ExecutionContext) {
   const controlPlane = () =>
     startKubus(
       t,
-      ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--http-address', '127.0.0.1:0', '--store', `etcd:${etcd.endpoints[0]}`, '--log-level', 'warn'],
+      ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--insecure-http', '--http-address', '127.0.0.1:0', '--store', `etcd:${etcd.endpoints[0]}`, '--log-level', 'warn'],
       { KUBUS_HOME: home },
     );
   return { etcd, home, controlPlane };

@@ -90,14 +90,17 @@ test('e2e web - kubus up --runtime containerd --nodes 2 in a netns: 3 httpd repl
   });
   const [, url, dns] = await waitFor(() => {
     if (up.exitCode !== null) throw new Error(`kubus up exited: ${out}`);
-    return /Kubernetes API at (http:\/\/127\.0\.0\.1:\d+); cluster DNS at (\S+);.* 2 containerd node\(s\)/.exec(out);
+    return /Kubernetes API at (https:\/\/127\.0\.0\.1:\d+); cluster DNS at (\S+);.* 2 containerd node\(s\)/.exec(out);
   }, 'kubus up', 60_000, 100).catch((err: Error) => Promise.reject(new Error(`${err.message}\n${out}`)));
   const upMs = Date.now() - started;
   t.true(dns.startsWith(`${NODE_IP}:`), `the cluster DNS answers where pods reach it: ${dns}`);
 
+  // kubectl as a user would: the admin kubeconfig kubus up wrote (HTTPS, CA and client certificate embedded).
+  const kubeconfig = join(home, 'kubeconfig');
+  t.regex(readFileSync(kubeconfig, 'utf8'), new RegExp(`server: ${url}\n`));
   /** kubectl in the namespace: its stdout; a failure rejects with its stderr only when `strict` (polls retry). */
   const kubectl = async (args: string[], strict = false) => {
-    const r = run(inNs[0], [...inNs.slice(1), KUBECTL, '--server', url, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 });
+    const r = run(inNs[0], [...inNs.slice(1), KUBECTL, '--kubeconfig', kubeconfig, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 });
     return (await (strict ? r : r.catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' })))).stdout;
   };
   // No image import: a node's containerd starts with busybox (and pause) imported.

@@ -15,7 +15,7 @@ test('gateway logs over NATS - kubectl logs, logs -f and exec reach a kubelet in
   const nats = await natsServer(t);
   const home = mkdtempSync(join(tmpdir(), 'kubus-logs-nats-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
-  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], { KUBUS_HOME: home });
+  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', 'apiserver,gateway', '--insecure-http', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], { KUBUS_HOME: home });
   const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
   const node = startKubus(t, ['--nats', nats.url, 'node', '--name', 'w', '--log-level', 'warn'], { KUBUS_HOME: home });
   await node.waitFor(/node\(s\) .* running/);

@@ -9,7 +9,7 @@ import { hostIPv4 } from '../lib/host-address.ts';
 import { gatewayMachine, type AnnounceTimings } from './gateway.machine.ts';
 import { announceGateway, leaveGateway } from './kubernetes-endpoints.ts';
 import { gatewayAuthenticator } from './authn.ts';
-import { close, createGatewayServer, listen, type GatewayTlsOptions } from './server.ts';
+import { close, createGatewayServer, hostOfAddress, isLoopbackHost, listen, type GatewayTlsOptions } from './server.ts';
 
 export interface GatewayInput extends Partial<AnnounceTimings> {
   /** HOST:PORT to listen on; port 0 picks a free one (the URL is in the snapshot's context). */
@@ -20,7 +20,7 @@ export interface GatewayInput extends Partial<AnnounceTimings> {
   advertise?: boolean;
   /** The address to announce (default: the one listened on; the host's IPv4 when that is 0.0.0.0 or ::). */
   advertiseIP?: string;
-  /** Serve HTTPS with these PEMs and authenticate every caller (client certificate or bearer token); unset: plain HTTP, every caller the trusted admin. */
+  /** Serve HTTPS with these PEMs and authenticate every caller (client certificate or bearer token); unset: plain HTTP, every caller the trusted admin (loopback addresses only). */
   tls?: GatewayTlsOptions;
 }
 
@@ -30,6 +30,8 @@ export const gatewayActor = defineActor<GatewayInput>({
     const authenticate = input.tls ? gatewayAuthenticator(deps.client, deps.clock) : undefined;
     const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log, authenticate }, undefined, input.tls);
     if (!input.tls) deps.log.warn({ address: input.address }, 'the gateway serves plain HTTP without authentication: every caller acts as the trusted admin');
+    // Without authentication every caller is the admin: only callers on this machine may reach it.
+    const insecureElsewhere = !input.tls && !isLoopbackHost(hostOfAddress(input.address));
     deps.onStop(() => close(server));
     // Custom resources are served from the CRDs the gateway sees, wherever the API server runs.
     followCustomResources(deps.informers, deps.log);
@@ -45,7 +47,10 @@ export const gatewayActor = defineActor<GatewayInput>({
     };
     return gatewayMachine.provide({
       actors: {
-        listen: fromPromise(({ input: i }: { input: { address: string } }) => listen(server, i.address, input.anyPortIfTaken)),
+        listen: fromPromise(async ({ input: i }: { input: { address: string } }) => {
+          if (insecureElsewhere) throw new Error('plain HTTP (no authentication) is served on a loopback address only; serve HTTPS (tls) elsewhere');
+          return listen(server, i.address, input.anyPortIfTaken);
+        }),
         announce: fromPromise(({ input: { url } }: { input: { url: string } }) => {
           const self = selfOf(url);
           if (!announced) {

@@ -116,6 +116,12 @@ export function hostOfAddress(address: string): string {
   return (i < 0 ? '127.0.0.1' : address.slice(0, i)).replace(/^\[|\]$/g, '');
 }
 
+/** True for a host that only this machine reaches: localhost, 127.0.0.0/8, ::1 (the only hosts plain HTTP may serve). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
 /** Starts listening on HOST:PORT (port 0: any free one; `anyPortIfTaken`: that too when PORT is in use); resolves with the URL. */
 export async function listen(server: Server, address: string, anyPortIfTaken = false): Promise<string> {
   const i = address.lastIndexOf(':');

@@ -11,12 +11,10 @@ import { NotRootError } from '../../runtime/node-cri.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
 import { ensureCA, gatewayTls } from '../../runtime/pki.ts';
-import { hostOfAddress } from '../../actors/gateway/server.ts';
+import { hostOfAddress, isLoopbackHost } from '../../actors/gateway/server.ts';
 import { formatStoreSpec, parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type StoreSpec } from '../../actors/apiserver/store/index.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
-
-/** Returns HOST of a HOST:PORT address (brackets of an IPv6 one dropped). */
 
 /** Resolves on the first Ctrl-C / SIGTERM. */
 const untilSignal = () =>
@@ -101,7 +99,8 @@ export function upCommand(program: Command): void {
     .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: file:~/.kubus/data; jetstream runs NATS with JetStream, one server so 1 replica)`)
     .option('--port <port>', 'NATS client port (default: 4222 when free, else a free port)', countFlag('--port'))
     .option('--http-port <port>', 'HTTP gateway port on 127.0.0.1, for kubectl (default: 8080 when free, else a free port)', countFlag('--http-port'))
-    .option('--https', 'serve the gateway over HTTPS with the kubus CA (~/.kubus/pki, made once): callers need a client certificate or bearer token; the written kubeconfig holds an admin certificate. Without it the gateway is plain HTTP and every caller is the admin (insecure)')
+    .option('--insecure-http', 'serve the gateway as plain HTTP on 127.0.0.1 without authentication: every process of this machine acts as the cluster admin (INSECURE; tests and debugging). By default it is HTTPS with the kubus CA (~/.kubus/pki, made once): callers need a client certificate or a bearer token, and the written kubeconfig holds an admin certificate')
+    .option('--https', 'HTTPS is the default; accepted for older scripts')
     .option('--dns-address <ip:port>', "where the cluster DNS answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
     .option('--nodes <count>', 'nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
     .option('--node-prefix <prefix>', "their names' prefix (PREFIX-0, PREFIX-1, ...)", 'node')
@@ -109,14 +108,15 @@ export function upCommand(program: Command): void {
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
-    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean }) => {
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean; insecureHttp?: boolean }) => {
       if (opts.runtime !== 'sim' && opts.runtime !== 'containerd') throw new UsageError(`unknown runtime "${opts.runtime}"; choose sim or containerd`);
       if (opts.runtime === 'containerd' && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError(new NotRootError().message);
+      if (opts.https && opts.insecureHttp) throw new UsageError('--https and --insecure-http contradict each other (HTTPS is the default)');
       const store = storeFlag(opts.store, { '--data': opts.data, '--memory': opts.memory });
       if (store?.kind === 'jetstream' && store.replicas > 1) throw new UsageError(`--store jetstream:${store.replicas}: kubus up runs one nats-server, so 1 replica; for more, run a NATS cluster and kubus control-plane --store jetstream:${store.replicas}`);
       const log = logger(opts);
       const runtime = opts.runtime;
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, https: opts.https, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, log });
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, insecureHttp: opts.insecureHttp, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, log });
       console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : store?.kind === 'jetstream' ? 'in JetStream' : store?.kind === 'etcd' ? `in etcd (${store.endpoints.join(',')})` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
@@ -135,7 +135,8 @@ export function upCommand(program: Command): void {
       .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: memory, or file:DIR with --data); jetstream uses the --nats servers`)
       .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, DEFAULT_CONTROL_PLANE_ACTORS.join(','))
       .option('--http-address <host:port>', `where the gateway actor serves the Kubernetes HTTP API (default ${DEFAULT_HTTP_ADDRESS}; port 0: any free port)`)
-      .option('--https', "serve the gateway over HTTPS with the kubus CA ($KUBUS_HOME/pki, made once; certificate for localhost, 127.0.0.1 and --http-address's host), authenticating every caller; without it plain HTTP, every caller the admin (insecure)")
+      .option('--insecure-http', 'serve the gateway as plain HTTP without authentication, every caller the cluster admin (INSECURE; a loopback --http-address only). By default it is HTTPS with the kubus CA ($KUBUS_HOME/pki, made once; certificate for localhost, 127.0.0.1, ::1 and --http-address\'s host, or this host\'s IPv4 for 0.0.0.0), authenticating every caller by client certificate or bearer token')
+      .option('--https', 'HTTPS is the default; accepted for older scripts')
       .option('--dns-address <ip:port>', "where the dns actor answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
       .option('--cluster-cidr <cidr>', "the node IPAM controller's cluster CIDR, cut into node pod CIDRs (default 10.244.0.0/16)")
       .option('--node-cidr-mask-size <bits>', 'the prefix length of each node pod CIDR (default 24)', countFlag('--node-cidr-mask-size'))
@@ -147,11 +148,15 @@ export function upCommand(program: Command): void {
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .addOption(logFormatOption()),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; https?: boolean; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number }) => {
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; https?: boolean; insecureHttp?: boolean; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number }) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
     const store = storeFlag(opts.store, { '--data': opts.data });
+    const httpAddress = opts.httpAddress ?? DEFAULT_HTTP_ADDRESS;
+    if (opts.https && opts.insecureHttp) throw new UsageError('--https and --insecure-http contradict each other (HTTPS is the default)');
+    if (opts.insecureHttp && !isLoopbackHost(hostOfAddress(httpAddress)))
+      throw new UsageError(`--insecure-http serves a loopback address only (127.0.0.1, ::1, localhost), not ${httpAddress}: every caller would be the cluster admin; drop --insecure-http to serve HTTPS`);
     const nats = resolveNats(program.opts<GlobalOptions>().nats);
     const log = logger(opts);
     const cp = await startControlPlane({
@@ -160,7 +165,7 @@ export function upCommand(program: Command): void {
       store,
       actors,
       httpAddress: opts.httpAddress,
-      httpTls: opts.https ? gatewayTls(ensureCA(), hostOfAddress(opts.httpAddress ?? DEFAULT_HTTP_ADDRESS)) : undefined,
+      httpTls: actors.includes('gateway') && !opts.insecureHttp ? gatewayTls(ensureCA(), hostOfAddress(httpAddress)) : undefined,
       dnsAddress: opts.dnsAddress,
       log,
       controllers: { nodeLifecycle: lifecycleInput(opts), nodeIpam: nodeIpamInput(opts) },
@@ -170,6 +175,7 @@ export function upCommand(program: Command): void {
     });
     const storeNote = cp.store ? `; state ${formatStoreSpec(store ?? (opts.data ? { kind: 'file', dir: opts.data } : { kind: 'memory' }))}` : '';
     console.log(`control plane (${actors.join(', ')}) running against ${nats}${storeNote}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}${cp.dnsAddress ? `; cluster DNS at ${cp.dnsAddress}` : ''}; Ctrl-C stops it`);
+    if (cp.gatewayUrl?.startsWith('https:')) console.log(`For kubectl, an admin kubeconfig (certificate from this KUBUS_HOME's CA): bin/kubus kubeconfig --server ${cp.gatewayUrl} > kubeconfig`);
     await untilSignal();
     await cp.stop();
     process.exit(0);

@@ -37,9 +37,9 @@ export function controlPlaneArgs(c: Component, x: ArgsContext): string[] {
   ];
 }
 
-/** Returns the arguments of the scenario's HTTP gateway (a control-plane process with only the gateway, on a free loopback port). */
+/** Returns the arguments of the scenario's HTTP gateway (a control-plane process with only the gateway, plain HTTP on a free loopback port: the scenario's own processes are its only callers). */
 export function gatewayArgs(x: ArgsContext): string[] {
-  return ['control-plane', '--log-level', 'warn', '--actors', 'gateway', ...traceFlag(x), '--http-address', '127.0.0.1:0', '--leader-elect', 'false'];
+  return ['control-plane', '--log-level', 'warn', '--actors', 'gateway', ...traceFlag(x), '--insecure-http', '--http-address', '127.0.0.1:0', '--leader-elect', 'false'];
 }
 
 /** Returns the arguments of a node's `kubus node` process. */

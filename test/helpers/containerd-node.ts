@@ -85,7 +85,8 @@ export async function startContainerdCluster(t: ExecutionContext, prefix: string
   const home = mkdtempSync(join(tmpdir(), `kubus-${prefix}-`));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   const env = { KUBUS_HOME: home };
-  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', actors, '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
+  // The gateway's plain-HTTP loopback mode: these tests are about containers, not security.
+  const cp = startKubus(t, ['--nats', nats.url, 'control-plane', '--actors', actors, '--insecure-http', '--http-address', '127.0.0.1:0', '--log-level', 'warn'], env);
   const [, url] = await cp.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/);
   const name = `${prefix}-${process.pid}`;
   // Registered before the node process, so it runs after that is stopped.
