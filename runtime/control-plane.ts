@@ -110,7 +110,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Replicas on a shared store each need an id of their own (stop-watch requests and restart
     // announcements are addressed by it); one owning its store keeps the plain name.
     const serverId = store.sync ? `apiserver-${hostname()}-${process.pid}` : undefined;
-    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, ...opts.apiserver });
+    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: [], ...opts.apiserver });
     await serving(api);
   }
   let gatewayUrl: string | undefined;

@@ -1,45 +1,126 @@
-// Admission on create, as upstream's plugins: NamespaceLifecycle, DefaultTolerationSeconds,
-// and the service IP/port allocation of the Service REST storage.
+// The admission chain, in upstream's order (kube-apiserver's AllOrderedPlugins): every plugin's
+// mutating step in list order, then the object's own validation (writes.ts), then every plugin's
+// validating step in list order, ResourceQuota last. Each plugin is one named entry below; the
+// request's user reaches every step (ctx.user). Plugins that the API server's options disable are
+// skipped (upstream's --disable-admission-plugins).
 import type { KubeObject } from '../../api/meta.ts';
+import type { UserInfo } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { forbidden, notFound } from '../../api/status.ts';
 import { addProtectionFinalizer, admitClaimResize, setDefaultStorageClass } from './admission-storage.ts';
 import { admitPodPriority, admitPriorityClass, keepPodPriority } from './admission-priority.ts';
+import { admitPolicies } from './admission-policy.ts';
+import { admitPodSecurity } from './admission-podsecurity.ts';
+import { admitServiceAccount } from './admission-serviceaccount.ts';
 import { qualified, type ServerContext } from './context.ts';
-import { applyLimitRangeDefaults } from './limit-range.ts';
+import { applyLimitRangeDefaults, validateLimitRanges } from './limit-range.ts';
+import type { AdmissionAttributes } from './policy-match.ts';
+import { chargeQuota } from './quota.ts';
+
+/** One admission request as the plugins see it: upstream's admission.Attributes, with the user. */
+export interface Attributes extends AdmissionAttributes {
+  /** Who asks (unset: the trusted internal caller). */
+  user?: UserInfo;
+}
+
+/** One admission plugin: a mutating step, a validating step, or both (upstream's Admit and Validate). */
+export interface AdmissionPlugin {
+  name: string;
+  mutate?: (ctx: ServerContext, a: Attributes) => void | Promise<void>;
+  validate?: (ctx: ServerContext, a: Attributes) => void | Promise<void>;
+}
 
 /** Seconds a pod tolerates a not-ready or unreachable node before eviction (upstream default). */
 export const DEFAULT_TOLERATION_SECONDS = 300;
 const NOT_READY = 'node.kubernetes.io/not-ready';
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 
-interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
+const isCreate = (a: Attributes, plural: string) => a.operation === 'CREATE' && a.def.plural === plural && !a.def.group && a.subresource === '';
+const isUpdate = (a: Attributes, plural: string) => a.operation === 'UPDATE' && a.def.plural === plural && !a.def.group && a.subresource === '';
+
+/**
+ * The plugins kubus runs, in upstream's order. Mutating steps all run before validating ones, so
+ * e.g. LimitRanger's defaults are what ResourceQuota charges, and NamespaceLifecycle refuses a
+ * create in a terminating namespace before anything else looks at it.
+ */
+export const ADMISSION_PLUGINS: AdmissionPlugin[] = [
+  { name: 'NamespaceLifecycle', mutate: (ctx, a) => void (a.operation === 'CREATE' && a.def.namespaced && a.subresource === '' && checkNamespace(ctx, a.def, a.object!)) },
+  {
+    name: 'LimitRanger',
+    mutate: (ctx, a) => void (isCreate(a, 'pods') && applyLimitRangeDefaults(ctx, a.object!)),
+    validate: (ctx, a) => void (a.operation === 'CREATE' && a.subresource === '' && validateLimitRanges(ctx, a.def, a.object!)),
+  },
+  { name: 'ServiceAccount', mutate: (ctx, a) => (isCreate(a, 'pods') ? admitServiceAccount(ctx, a) : undefined) },
+  // NodeRestriction (admission-node*.ts) validates here: { name: 'NodeRestriction', validate: ... }.
+  { name: 'PodSecurity', validate: (ctx, a) => admitPodSecurity(ctx, a) },
+  {
+    name: 'Priority',
+    mutate: (ctx, a) => {
+      if (isCreate(a, 'pods')) admitPodPriority(ctx, a.def, a.object!);
+      if (isUpdate(a, 'pods')) keepPodPriority(a.object!, a.oldObject!);
+    },
+    validate: (ctx, a) => {
+      if (a.def.plural === 'priorityclasses' && a.subresource === '' && a.operation !== 'DELETE') admitPriorityClass(ctx, a.def, a.object!, a.oldObject ?? undefined);
+    },
+  },
+  { name: 'DefaultTolerationSeconds', mutate: (_ctx, a) => void (isCreate(a, 'pods') && addDefaultTolerations(a.object!)) },
+  { name: 'DefaultStorageClass', mutate: (ctx, a) => void (isCreate(a, 'persistentvolumeclaims') && setDefaultStorageClass(ctx, a.object!)) },
+  {
+    name: 'StorageObjectInUseProtection',
+    mutate: (_ctx, a) => {
+      if (isCreate(a, 'persistentvolumeclaims') || isCreate(a, 'persistentvolumes')) addProtectionFinalizer(a.object!, a.def.plural);
+    },
+  },
+  { name: 'PersistentVolumeClaimResize', validate: (ctx, a) => void (isUpdate(a, 'persistentvolumeclaims') && admitClaimResize(ctx, a.def, a.object!, a.oldObject!)) },
+  { name: 'ValidatingAdmissionPolicy', validate: (ctx, a) => admitPolicies(ctx, a) },
+  {
+    name: 'ResourceQuota',
+    validate: async (ctx, a) => {
+      if (a.operation !== 'DELETE' && a.subresource === '') await chargeQuota(ctx, a.def, a.object!, a.dryRun, a.oldObject ?? undefined);
+    },
+  },
+];
+
+/** Returns the plugins this server runs (its options may disable some by name). */
+const enabled = (ctx: ServerContext) => (ctx.disabledAdmission?.length ? ADMISSION_PLUGINS.filter((p) => !ctx.disabledAdmission!.includes(p.name)) : ADMISSION_PLUGINS);
+
+/** Fills in the attributes' user from the request being served. */
+const withUser = (ctx: ServerContext, a: AdmissionAttributes): Attributes => ({ ...a, user: ctx.user });
+
+/** Runs every mutating step in order; throws a StatusError to refuse the request. */
+export async function admitMutating(ctx: ServerContext, attrs: AdmissionAttributes): Promise<void> {
+  const a = withUser(ctx, attrs);
+  for (const p of enabled(ctx)) if (p.mutate) await p.mutate(ctx, a);
 }
 
-/** Runs the admission steps for an object about to be created; throws a StatusError to refuse it. */
-export function admitCreate(ctx: ServerContext, def: ResourceDef, obj: KubeObject): void {
-  if (def.namespaced) checkNamespace(ctx, def, obj);
-  if (def.plural === 'pods') addDefaultTolerations(obj);
-  if (def.plural === 'pods') admitPodPriority(ctx, def, obj);
-  if (def.plural === 'pods') applyLimitRangeDefaults(ctx, obj);
-  if (def.plural === 'priorityclasses') admitPriorityClass(ctx, def, obj);
-  if (def.plural === 'services') ctx.services.allocate(obj as never);
-  if (def.plural === 'persistentvolumeclaims') setDefaultStorageClass(ctx, obj);
-  if (def.plural === 'persistentvolumeclaims' || def.plural === 'persistentvolumes') addProtectionFinalizer(obj, def.plural);
+/** Runs every validating step in order (ResourceQuota last: it charges); throws a StatusError to refuse the request. */
+export async function admitValidating(ctx: ServerContext, attrs: AdmissionAttributes): Promise<void> {
+  const a = withUser(ctx, attrs);
+  for (const p of enabled(ctx)) if (p.validate) await p.validate(ctx, a);
 }
 
-/** Runs the admission steps for an update of the whole object (not status); throws a StatusError to refuse it. */
-export function admitUpdate(ctx: ServerContext, def: ResourceDef, obj: KubeObject, old: KubeObject): void {
-  if (def.plural === 'pods') keepPodPriority(obj, old);
-  if (def.plural === 'priorityclasses') admitPriorityClass(ctx, def, obj, old);
-  if (def.plural === 'persistentvolumeclaims') admitClaimResize(ctx, def, obj, old);
+/** The mutating chain for an object about to be created, then the Service REST storage's address allocation (upstream's beginCreate). */
+export async function admitCreate(ctx: ServerContext, def: ResourceDef, obj: KubeObject, dryRun = false): Promise<void> {
+  await admitMutating(ctx, createAttributes(def, obj, dryRun));
+  if (def.plural === 'services' && !def.group) ctx.services.allocate(obj as never);
 }
 
+/** The mutating chain for an update of the whole object (not status). */
+export async function admitUpdate(ctx: ServerContext, def: ResourceDef, obj: KubeObject, old: KubeObject, dryRun = false): Promise<void> {
+  await admitMutating(ctx, updateAttributes(def, obj, old, '', dryRun));
+}
+
+/** Returns the attributes of a create. */
+export const createAttributes = (def: ResourceDef, obj: KubeObject, dryRun: boolean): AdmissionAttributes => ({
+  def, operation: 'CREATE', subresource: '', name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '', object: obj, oldObject: null, dryRun,
+});
+
+/** Returns the attributes of an update of `old` to `obj` (subresource '' or 'status', or the one a write came through). */
+export const updateAttributes = (def: ResourceDef, obj: KubeObject, old: KubeObject, subresource: string, dryRun: boolean): AdmissionAttributes => ({
+  def, operation: 'UPDATE', subresource, name: old.metadata.name ?? '', namespace: old.metadata.namespace ?? '', object: obj, oldObject: old, dryRun,
+});
+
+/** NamespaceLifecycle: nothing is created in a namespace that is missing or terminating. */
 function checkNamespace(ctx: ServerContext, def: ResourceDef, obj: KubeObject): void {
   const namespace = obj.metadata.namespace!;
   const kv = ctx.store.get(`/registry/namespaces/${namespace}`);
@@ -51,6 +132,14 @@ function checkNamespace(ctx: ServerContext, def: ResourceDef, obj: KubeObject): 
     e.status.details!.causes = [{ reason: 'NamespaceTerminating', message: why, field: 'metadata.namespace' }];
     throw e;
   }
+}
+
+interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+  tolerationSeconds?: number;
 }
 
 /** Gives a pod the not-ready/unreachable NoExecute tolerations (300 s) unless it has its own. */

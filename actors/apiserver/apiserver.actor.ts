@@ -16,7 +16,16 @@ export interface ApiServerInput extends Partial<ApiServerTimings> {
   serverId?: string;
   /** The store as `--store` names it, for `kubus status` (default "memory"). */
   storeName?: string;
+  /**
+   * Admission plugins to skip (upstream's --disable-admission-plugins). Default: ServiceAccount, for a
+   * bare API server (tests, benches) has no controller manager to make the `default` ServiceAccount,
+   * as upstream's integration framework; the control plane (runtime/control-plane.ts) runs them all.
+   */
+  disableAdmissionPlugins?: readonly string[];
 }
+
+/** What a bare API server skips unless told (see ApiServerInput.disableAdmissionPlugins). */
+export const BARE_DISABLED_ADMISSION = ['ServiceAccount'];
 
 /**
  * Watch heartbeats on a store several API servers share: a client whose replica died hears none
@@ -43,6 +52,7 @@ export const apiserverActor = defineActor<ApiServerInput>({
       instance,
       heartbeatMs,
       storeName: input.storeName,
+      disabledAdmission: input.disableAdmissionPlugins ?? BARE_DISABLED_ADMISSION,
     });
     deps.onStop(() => server.close());
     return apiserverMachine.provide({

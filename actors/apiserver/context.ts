@@ -1,4 +1,5 @@
 // What every request handler of the API server works with.
+import type { UserInfo } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
@@ -24,6 +25,10 @@ export interface ServerContext {
   warnings?: string[];
   /** RBAC over the store's roles and bindings (authz/). */
   authz: RbacAuthorizer;
+  /** The user of the request being served (unset: the trusted internal caller); admission reads it. */
+  user?: UserInfo;
+  /** Admission plugins this server skips, by name (upstream's --disable-admission-plugins). */
+  disabledAdmission?: readonly string[];
 }
 
 /** Returns the resource as upstream names it in messages: `pods`, `deployments.apps`. */

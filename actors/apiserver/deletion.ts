@@ -5,7 +5,7 @@ import { rfc3339 } from '../../api/names.ts';
 import type { ApiRequest, PropagationPolicy } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { MODIFIED_MESSAGE, badRequest, conflict, forbidden } from '../../api/status.ts';
-import { admitPolicies } from './admission-policy.ts';
+import { admitValidating } from './admission.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { fromKV, toStored } from './objects.ts';
 import { getKV } from './reads.ts';
@@ -48,7 +48,7 @@ export async function remove(ctx: ServerContext, def: ResourceDef, req: ApiReque
   if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion)
     throw conflict(res, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`);
   if (def.plural === 'namespaces' && IMMORTAL_NAMESPACES.has(name)) throw forbidden(res, name, 'this namespace may not be deleted');
-  admitPolicies(ctx, { def, operation: 'DELETE', subresource: '', name, namespace: cur.metadata.namespace ?? '', object: null, oldObject: cur, dryRun: req.dryRun === true });
+  await admitValidating(ctx, { def, operation: 'DELETE', subresource: '', name, namespace: cur.metadata.namespace ?? '', object: null, oldObject: cur, dryRun: req.dryRun === true });
   const policy = opts.propagationPolicy;
   if (policy !== undefined && !POLICIES.has(policy))
     throw badRequest(`propagationPolicy must be one of Background, Foreground, Orphan, got "${String(policy)}"`);

@@ -48,6 +48,8 @@ export interface ApiServerOptions {
   heartbeatMs: number;
   /** The store as `--store` names it (memory, file:DIR, jetstream:3, etcd:URL): `kubus status` shows it. */
   storeName?: string;
+  /** Admission plugins to skip, by name (admission.ts ADMISSION_PLUGINS). */
+  disabledAdmission?: readonly string[];
 }
 
 export interface ApiServerStats {
@@ -206,6 +208,7 @@ export class ApiServer {
       if (!route || !def || def.plural !== route.resource)
         throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${msg.subject})`);
       const req = asRequest(msg.data);
+      ctx.user = req.user; // this request's own context: admission sees who asks
       if (req.user) authorizeRequest(ctx.authz, req.user, route.verb, def, req);
       // Binding is not stored: creating one binds its pod, as upstream's bindings resource does.
       if (def.plural === 'bindings') {

@@ -19,10 +19,7 @@ import {
   invalid,
   type FieldError,
 } from '../../api/status.ts';
-import { admitCreate, admitUpdate } from './admission.ts';
-import { admitPolicies } from './admission-policy.ts';
-import { validateLimitRanges } from './limit-range.ts';
-import { chargeQuota } from './quota.ts';
+import { admitCreate, admitUpdate, admitValidating, createAttributes, updateAttributes } from './admission.ts';
 import { applyPatch as serverSideApply, recordManaged, recordingOf, type Recording } from './apply.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { finishDeletion, pendingFinalizers } from './deletion.ts';
@@ -66,15 +63,13 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   delete meta.deletionGracePeriodSeconds;
   def.defaults?.(obj);
   def.prepareForCreate?.(obj);
-  admitCreate(ctx, def, obj);
+  await admitCreate(ctx, def, obj, !!req.dryRun);
   recordManaged(ctx, def, undefined, obj, 'main', rec);
   const errs = validationErrors(def, obj);
   try {
     if (errs.length) throw invalid(def.kind, meta.name ?? '', errs, def.group);
-    // Validating admission in upstream's plugin order: LimitRanger, ValidatingAdmissionPolicy, ResourceQuota.
-    validateLimitRanges(ctx, def, obj);
-    admitPolicies(ctx, { def, operation: 'CREATE', subresource: '', name: meta.name ?? '', namespace: meta.namespace ?? '', object: obj, oldObject: null, dryRun: !!req.dryRun });
-    await chargeQuota(ctx, def, obj, !!req.dryRun);
+    // Validating admission in upstream's plugin order (admission.ts), ResourceQuota last.
+    await admitValidating(ctx, createAttributes(def, obj, !!req.dryRun));
   } catch (err) {
     if (def.plural === 'services') await ctx.services.release(obj as never);
     throw err;
@@ -135,15 +130,15 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
     }
     def.prepareForUpdate?.(obj, old);
     def.defaults?.(obj);
-    admitUpdate(ctx, def, obj, old);
+    await admitUpdate(ctx, def, obj, old, dryRun);
     if (changedSpec(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
   }
   recordManaged(ctx, def, old, obj, part, rec);
   const errs = validationErrors(def, obj, old);
   if (errs.length) throw invalid(def.kind, name, errs, def.group);
-  admitPolicies(ctx, { def, operation: 'UPDATE', subresource: part === 'status' ? 'status' : rec && 'fieldManager' in rec ? (rec.subresource ?? '') : '', name, namespace: old.metadata.namespace ?? '', object: obj, oldObject: old, dryRun });
+  const subresource = part === 'status' ? 'status' : rec && 'fieldManager' in rec ? (rec.subresource ?? '') : '';
+  await admitValidating(ctx, updateAttributes(def, obj, old, subresource, dryRun));
   if (sameStored(obj, old)) return old;
-  if (part === 'main') await chargeQuota(ctx, def, obj, dryRun, old);
   if (dryRun) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
   if (obj.metadata.deletionTimestamp && pendingFinalizers(obj) === 0 && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0)
     return finishDeletion(ctx, def, kv, obj);

@@ -1,0 +1,91 @@
+// The PodSecurity admission plugin (upstream staging/src/k8s.io/pod-security-admission): a namespace's
+// pod-security.kubernetes.io/{enforce,warn,audit} labels (and their -version labels) pick a level of
+// the Pod Security Standards; a pod that violates the enforce level is refused (403 with upstream's
+// text), one that violates the warn level is admitted with a Warning. Workload resources' pod
+// templates get warnings only, for both levels, as upstream. The checks: admission-podsecurity-checks.ts.
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject } from '../../api/meta.ts';
+import { forbidden } from '../../api/status.ts';
+import type { Attributes } from './admission.ts';
+import { evaluatePod, type Level, type Violation } from './admission-podsecurity-checks.ts';
+import { qualified, type ServerContext } from './context.ts';
+
+const LABEL = 'pod-security.kubernetes.io/';
+const LEVELS: ReadonlySet<string> = new Set(['privileged', 'baseline', 'restricted']);
+const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
+
+/** A mode's policy: the level and the version it is named with in messages. */
+export interface Policy {
+  level: Level;
+  version: string;
+}
+
+/** Where each workload kind keeps its pod template (metadata and spec). */
+const TEMPLATES: Record<string, (o: any) => { metadata?: any; spec?: any } | undefined> = {
+  'apps/deployments': (o) => o.spec?.template,
+  'apps/replicasets': (o) => o.spec?.template,
+  'apps/statefulsets': (o) => o.spec?.template,
+  'apps/daemonsets': (o) => o.spec?.template,
+  'batch/jobs': (o) => o.spec?.template,
+  'batch/cronjobs': (o) => o.spec?.jobTemplate?.spec?.template,
+  '/replicationcontrollers': (o) => o.spec?.template,
+  '/podtemplates': (o) => o.template,
+};
+
+/** Returns a namespace's policy for one mode; an invalid level reads as restricted (upstream), no label as privileged. */
+export function policyOf(labels: Record<string, string> | undefined, mode: 'enforce' | 'warn' | 'audit'): Policy {
+  const raw = labels?.[LABEL + mode];
+  const level = raw === undefined ? 'privileged' : LEVELS.has(raw) ? (raw as Level) : 'restricted';
+  return { level, version: labels?.[`${LABEL}${mode}-version`] || 'latest' };
+}
+
+/** Returns upstream's list of violations: `reason (detail), reason (detail)`. */
+export const describe = (vs: Violation[]) => vs.map((v) => (v.detail ? `${v.reason} (${v.detail})` : v.reason)).join(', ');
+const named = (p: Policy) => `"${p.level}:${p.version}"`;
+
+/** Validating step: pods against enforce (and warn), workload templates against both as warnings. */
+export function admitPodSecurity(ctx: ServerContext, a: Attributes): void {
+  if (a.operation === 'DELETE' || a.subresource !== '' || !a.def.namespaced || !a.object) return;
+  const kind = `${a.def.group}/${a.def.plural}`;
+  const template = TEMPLATES[kind];
+  if (kind !== '/pods' && !template) return;
+  const ns = ctx.store.get(`/registry/namespaces/${a.namespace}`)?.value as KubeObject | undefined;
+  const labels = ns?.metadata.labels;
+  if (!labels || !Object.keys(labels).some((k) => k.startsWith(LABEL))) return;
+  const enforce = policyOf(labels, 'enforce');
+  const warn = policyOf(labels, 'warn');
+  if (kind === '/pods') {
+    if (a.oldObject && !significantUpdate(a.object, a.oldObject)) return;
+    const meta = a.object.metadata;
+    const spec = (a.object.spec ?? {}) as Record<string, any>;
+    const denied = evaluatePod(enforce.level, meta, spec);
+    if (!isDeepStrictEqual(warn, enforce)) warnAbout(ctx, warn, evaluatePod(warn.level, meta, spec));
+    if (denied.length) throw forbidden(qualified(a.def), a.name, `violates PodSecurity ${named(enforce)}: ${describe(denied)}`);
+    return;
+  }
+  const t = template!(a.object);
+  if (!t || typeof t !== 'object') return;
+  if (a.oldObject && isDeepStrictEqual(t, template!(a.oldObject))) return;
+  const meta = t.metadata ?? {};
+  const spec = t.spec ?? {};
+  warnAbout(ctx, enforce, evaluatePod(enforce.level, meta, spec));
+  if (!isDeepStrictEqual(warn, enforce)) warnAbout(ctx, warn, evaluatePod(warn.level, meta, spec));
+}
+
+function warnAbout(ctx: ServerContext, p: Policy, vs: Violation[]): void {
+  if (vs.length) ctx.warnings?.push(`would violate PodSecurity ${named(p)}: ${describe(vs)}`);
+}
+
+/** A pod update matters unless it changes only images, activeDeadlineSeconds or tolerations (upstream isSignificantPodUpdate). */
+function significantUpdate(pod: KubeObject, old: KubeObject): boolean {
+  const apparmor = (o: KubeObject) => Object.entries(o.metadata.annotations ?? {}).filter(([k]) => k.startsWith(APPARMOR_PREFIX));
+  if (!isDeepStrictEqual(apparmor(pod), apparmor(old))) return true;
+  const strip = (o: KubeObject) => {
+    const s = structuredClone((o.spec ?? {}) as Record<string, any>);
+    delete s.activeDeadlineSeconds;
+    delete s.tolerations;
+    for (const list of ['containers', 'initContainers', 'ephemeralContainers']) for (const c of s[list] ?? []) if (c) delete c.image;
+    return s;
+  };
+  return !isDeepStrictEqual(strip(pod), strip(old));
+}
