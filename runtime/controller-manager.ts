@@ -26,6 +26,8 @@ import { persistentVolumeController } from '../actors/controllers/persistentvolu
 import { localPathProvisioner } from '../actors/controllers/local-path/local-path.controller.ts';
 import { pvcProtectionController } from '../actors/controllers/volume-protection/pvc-protection.controller.ts';
 import { pvProtectionController } from '../actors/controllers/volume-protection/pv-protection.controller.ts';
+import { rootCaPublisher } from '../actors/controllers/root-ca-publisher/root-ca-publisher.controller.ts';
+import { localCaCert } from './pki-read.ts';
 import type { Host } from './host.ts';
 
 /** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
@@ -37,6 +39,8 @@ export interface ControllerManagerOptions {
   podGc?: PodGcInput;
   /** Cluster CIDR and node mask size of the node IPAM controller (default 10.244.0.0/16, /24s). */
   nodeIpam?: NodeIpamInput;
+  /** The CA (PEM) the root-ca-cert-publisher puts in every namespace's kube-root-ca.crt; default: the kubus CA under KUBUS_HOME, if any. */
+  rootCaCert?: string;
 }
 
 /** The controllers, by name, with the input each gets. */
@@ -55,6 +59,7 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['endpointslice', endpointSliceController, undefined],
     ['endpointslicemirroring', endpointSliceMirroringController, undefined],
     ['serviceaccount', serviceAccountController, undefined],
+    ['root-ca-cert-publisher', rootCaPublisher, { caCert: opts.rootCaCert ?? localCaCert() }],
     ['clusterrole-aggregation', clusterRoleAggregationController, undefined],
     ['resourcequota', resourceQuotaController, undefined],
     ['daemonset', daemonSetController, opts.daemonSet],
