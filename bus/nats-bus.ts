@@ -3,6 +3,7 @@ import {
   connect,
   headers as natsHeaders,
   errors,
+  nkeyAuthenticator,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
@@ -12,7 +13,8 @@ import { decode, encode } from './codec.ts';
 import { deepFreeze, freezeFromEnv } from './freeze.ts';
 import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import { cryptoRng, type Rng } from './random.ts';
-import { requestInbox } from './subjects.ts';
+import { identityInboxPrefix, requestInbox } from './subjects.ts';
+import { BusConnectError, credentialsOf, tokenOf, warnOpenBusOnce, type BusCredentials, type NatsBusOptions } from './nats-options.ts';
 import { deliveredRecord, sentRecord, untapped, type BusTap } from './tap.ts';
 import { currentContext, parseTraceparent, runHandling, stampHeaders, TRACEPARENT } from './trace.ts';
 import { refuseUndecodable } from './undecodable.ts';
@@ -34,6 +36,7 @@ import { silentLogger } from './types.ts';
 // packages are imported here alone (DESIGN §1), which hands them on.
 export { connect as connectNats, headers as natsHeaders } from '@nats-io/transport-node';
 export type { NatsConnection } from '@nats-io/transport-node';
+export { nkeys } from '@nats-io/transport-node';
 export { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 export type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, StreamInfo } from '@nats-io/jetstream';
 export { Kvm } from '@nats-io/kv';
@@ -48,30 +51,16 @@ export type { KV } from '@nats-io/kv';
  */
 export const LIVENESS = { pingInterval: 2000, maxPingOut: 2, timeout: 2000 } as const;
 
-export interface NatsBusOptions {
-  /** One URL, several (a NATS cluster; the client fails over), or a comma-separated list. */
-  servers: string | string[];
-  name: string;
-  log?: Logger;
-  rng?: Rng;
-  /** Give up a connection attempt (the first, and each dial when reconnecting) after this long (default LIVENESS.timeout, 2 s). */
-  connectTimeoutMs?: number;
-  /**
-   * Deeply freeze every delivered body and its headers, as MemoryBus always does, so a handler that
-   * mutates what it received fails loudly (tests). Default: the KUBUS_FREEZE environment variable (1 = on).
-   */
-  freeze?: boolean;
-}
-
-/** Thrown when the first connection to NATS cannot be made. */
-export class BusConnectError extends Error {
-  override name = 'BusConnectError';
-}
+export { BusConnectError, CREDS_ENV, credentialsOf, readCredentials, type BusCredentials, type NatsBusOptions } from './nats-options.ts';
 
 const toArray = (s: string | string[]) =>
   (Array.isArray(s) ? s : s.split(','))
     .map((x) => x.trim())
     .filter(Boolean);
+
+/** The connection options of a locked bus: nkey authentication, TLS with the kubus CA, inboxes behind the identity's token. */
+export const natsAuth = (c: BusCredentials | undefined) =>
+  c ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(c.seed)), inboxPrefix: identityInboxPrefix(tokenOf(c)), ...(c.ca ? { tls: { ca: c.ca } } : {}) } : {};
 
 function fromNatsHeaders(h: MsgHdrs | undefined): Headers {
   const out: Headers = {};
@@ -94,6 +83,8 @@ export class NatsBus implements Bus {
   private down = false;
   private closed = false;
   readonly id: string;
+  /** On a locked bus, the subject token of this connection's identity (bus/identity.ts). */
+  readonly identity: string | undefined;
   /** Sees every message this connection sends and receives (a process's trace recorder feed). */
   tap: BusTap | undefined;
 
@@ -103,16 +94,21 @@ export class NatsBus implements Bus {
     private readonly log: Logger,
     private readonly rng: Rng,
     private readonly freeze: boolean,
+    creds: BusCredentials | undefined,
   ) {
     this.id = rng.hex(8);
+    this.identity = creds && tokenOf(creds);
     void this.watchStatus();
   }
 
   /** Connects; rejects with a BusConnectError that says what to do when nothing answers. */
   static async connect(opts: NatsBusOptions): Promise<NatsBus> {
     const servers = toArray(opts.servers);
+    const creds = credentialsOf(opts.credentials);
+    if (!creds) warnOpenBusOnce(opts.log ?? silentLogger, servers);
     try {
       const nc = await connect({
+        ...natsAuth(creds),
         servers,
         name: opts.name,
         maxReconnectAttempts: -1,
@@ -123,7 +119,7 @@ export class NatsBus implements Bus {
         // No Error object per request for async stack traces: it costs ~8% of CPU under load.
         noAsyncTraces: true,
       });
-      return new NatsBus(nc, opts.name, opts.log ?? silentLogger, opts.rng ?? cryptoRng(), opts.freeze ?? freezeFromEnv());
+      return new NatsBus(nc, opts.name, opts.log ?? silentLogger, opts.rng ?? cryptoRng(), opts.freeze ?? freezeFromEnv(), creds);
     } catch (err) {
       throw new BusConnectError(
         `cannot connect to NATS at ${servers.join(', ')}: ${(err as Error).message}. ` +

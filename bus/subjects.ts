@@ -18,31 +18,42 @@ export const API_VERBS = [
 ] as const;
 export type ApiVerb = (typeof API_VERBS)[number];
 
-/** Request subject of one verb on one resource, e.g. `kubus.api.pods.create`. */
-export const apiSubject = (resource: string, verb: ApiVerb) => `kubus.api.${resource}.${verb}`;
+/**
+ * Request subject of one verb on one resource: `kubus.api.pods.create` on an open bus, and on a locked
+ * one `kubus.api.pods.create.<identity token>`, the token its publish permission pins (bus/identity.ts).
+ */
+export const apiSubject = (resource: string, verb: ApiVerb, identity?: string) =>
+  identity ? `kubus.api.${resource}.${verb}.${identity}` : `kubus.api.${resource}.${verb}`;
 
-/** What the API server subscribes to (in queue group API_QUEUE). */
+/** What the API server subscribes to (in queue group API_QUEUE): both forms. */
 export const API_ALL = 'kubus.api.>';
 export const API_QUEUE = 'apiserver';
 
-/** Returns resource and verb of an API request subject, or undefined when it is not one. */
-export function parseApiSubject(subject: string): { resource: string; verb: string } | undefined {
+/** Returns resource, verb and (locked bus) the sender's identity token of an API request subject, or undefined when it is not one. */
+export function parseApiSubject(subject: string): { resource: string; verb: string; identity?: string } | undefined {
   const t = subject.split('.');
-  if (t.length !== 4 || t[0] !== 'kubus' || t[1] !== 'api') return undefined;
-  return { resource: t[2], verb: t[3] };
+  if ((t.length !== 4 && t.length !== 5) || t[0] !== 'kubus' || t[1] !== 'api') return undefined;
+  return t.length === 5 ? { resource: t[2], verb: t[3], identity: t[4] } : { resource: t[2], verb: t[3] };
 }
 
 /** Returns true when a string can be one token of a subject: no dots, wildcards, whitespace or control characters. */
 export const isSubjectToken = (s: unknown): s is string => typeof s === 'string' && /^[^.*>\s\x00-\x1f\x7f]+$/.test(s);
 
-/** Prefix of the inbox subjects of one client connection: its watch events and heartbeats. */
-export const watchInbox = (conn: string) => `kubus.watch.${conn}`;
+/**
+ * Who owns a connection's watch inboxes: its id, behind its identity token on a locked bus
+ * (`<token>.<conn>`), where the subscribe permission pins `kubus.watch.<token>.>` to that identity.
+ */
+export const watchOwner = (conn: string, identity?: string) => (identity ? `${identity}.${conn}` : conn);
+/** Returns true when a string is a watch owner: a connection id, or `<identity token>.<conn>`. */
+export const isWatchOwner = (s: unknown): s is string => typeof s === 'string' && s.split('.').length <= 2 && s.split('.').every(isSubjectToken);
+/** Prefix of the inbox subjects of one client connection (its owner, see watchOwner): its watch events and heartbeats. */
+export const watchInbox = (owner: string) => `kubus.watch.${owner}`;
 /** Subject of one watch's events. */
-export const watchEvents = (conn: string, watchId: string) => `kubus.watch.${conn}.${watchId}`;
+export const watchEvents = (owner: string, watchId: string) => `kubus.watch.${owner}.${watchId}`;
 /** Subject of the heartbeat requests an API server sends to a client connection for its watches. */
-export const watchHeartbeat = (conn: string) => `kubus.watch.${conn}.hb`;
-/** Returns the connection id of a watch-inbox subject. */
-export const watchConnOf = (subject: string) => subject.split('.')[2];
+export const watchHeartbeat = (owner: string) => `kubus.watch.${owner}.hb`;
+/** Returns the owner (see watchOwner) of a watch-inbox subject. */
+export const watchConnOf = (subject: string) => subject.split('.').slice(2, -1).join('.');
 
 /** Where a client tells the API server that served a watch to stop it. */
 export const unwatchSubject = (serverId: string) => `kubus.apiserver.${serverId}.unwatch`;
@@ -57,6 +68,8 @@ export const SCHEDULER_EXPLAIN = 'kubus.scheduler.explain';
 
 /** Request inboxes of one bus connection (MemoryBus; NatsBus uses the client's own). */
 export const requestInbox = (conn: string) => `_INBOX.${conn}`;
+/** The request inbox prefix of a locked connection: its subscribe permission pins `_INBOX.<token>.>`. */
+export const identityInboxPrefix = (identity: string) => `_INBOX.${identity}`;
 
 /** Spans published by processes for a trace recorder. */
 export const TRACE_SPANS = 'kubus.trace.spans';
@@ -91,3 +104,23 @@ export const nodeLogsAlive = (node: string) => `kubus.node.${node}.logs.alive`;
 export const storeSubjects = (stream: string) => `kubus.store.${stream.toLowerCase()}`;
 /** Subject of one key's writes in a store stream: base64url keeps any key a single valid subject token. */
 export const storeKeySubject = (stream: string, key: string) => `${storeSubjects(stream)}.${Buffer.from(key).toString('base64url')}`;
+/** Where the kubelet of a node answers resource stats (a NodeStatsRequest → NodeStats), as upstream's /metrics/resource. */
+export const nodeStats = (node: string) => `kubus.node.${node}.stats`;
+/** Where the metrics server answers metrics.k8s.io reads (a MetricsQuery → a MetricsReply or a Status). */
+export const METRICS_QUERY = 'kubus.metrics.query';
+
+/** Subjects every component uses beside the API on a locked bus: status, tracing, node logs/exec, log and exec streams, the scheduler's explain. */
+const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.node.>', 'kubus.stream.>', 'kubus.logs.>', 'kubus.scheduler.>'];
+
+/**
+ * What an identity (its token) may publish and subscribe to on a locked bus. API servers: everything
+ * (they serve the API, send every watch, and talk to JetStream). Any other: its own API request
+ * subjects, its request and watch inboxes (its token pinned in each), and the shared subjects.
+ */
+export function permittedSubjects(identity: string, apiserver: boolean): { publish: string[]; subscribe: string[] } {
+  if (apiserver) return { publish: ['>'], subscribe: ['>'] };
+  return {
+    publish: [`kubus.api.*.*.${identity}`, unwatchSubject('*'), APISERVER_STATS, ...SHARED_SUBJECTS],
+    subscribe: [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, ...SHARED_SUBJECTS],
+  };
+}

@@ -44,6 +44,8 @@ export interface Bus {
   readonly name: string;
   /** Unique id of this connection (subject-safe): names its inboxes. */
   readonly id: string;
+  /** On a locked bus, the subject token of the connection's identity (its API requests and inboxes carry it); unset: an open bus. */
+  readonly identity?: string;
   publish(subject: string, data: unknown, opts?: PublishOptions): void;
   /** Returns `value` in the form that is cheapest to publish many times (MemoryBus: its frozen snapshot, taken once); optional. */
   shareable?<T>(value: T): T;

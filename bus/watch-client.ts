@@ -6,7 +6,7 @@ import type { Status } from '../api/status.ts';
 import { realClock, type Clock } from './clock.ts';
 import type { ApiClient, Scope } from './client.ts';
 import { NoRespondersError } from './errors.ts';
-import { APISERVER_STARTED, unwatchSubject, watchHeartbeat, watchInbox } from './subjects.ts';
+import { APISERVER_STARTED, unwatchSubject, watchHeartbeat, watchInbox, watchOwner } from './subjects.ts';
 import { currentContext, parseTraceparent, runAsRoot, runHandling, TRACEPARENT } from './trace.ts';
 import type { Bus, BusMessage, Subscription } from './types.ts';
 
@@ -40,6 +40,8 @@ interface Watch {
 /** All watches of one bus connection. */
 class WatchManager {
   readonly conn: string;
+  /** Whose inboxes the events go to: the connection, behind its identity on a locked bus (the API server derives it from the request's subject). */
+  private readonly owner: string;
   private readonly watches = new Map<string, Watch>();
   private readonly startListeners = new Set<() => void>();
   private readonly subs: Subscription[];
@@ -54,8 +56,9 @@ class WatchManager {
     private readonly clock: Clock,
   ) {
     this.conn = bus.id;
-    const inbox = watchInbox(this.conn);
-    const hb = watchHeartbeat(this.conn);
+    this.owner = watchOwner(bus.id, bus.identity);
+    const inbox = watchInbox(this.owner);
+    const hb = watchHeartbeat(this.owner);
     this.subs = runAsRoot(undefined, () => [
       bus.subscribe(`${inbox}.>`, (msg) => (msg.subject === hb ? this.onHeartbeat(msg) : this.onEvents(msg))),
       bus.subscribe(APISERVER_STARTED, (msg) => this.onServerStarted(msg)),
@@ -215,7 +218,7 @@ class WatchManager {
     this.watches.delete(w.id);
     if (tellServer && w.server) {
       try {
-        this.bus.publish(unwatchSubject(w.server), { conn: this.conn, id: w.id });
+        this.bus.publish(unwatchSubject(w.server), { conn: this.owner, id: w.id });
       } catch {
         // the bus is closed: the server drops the watch at its next heartbeat
       }

@@ -8,7 +8,7 @@ import { defaultDnsAddress, dnsActor } from '../actors/dns/dns.actor.ts';
 import { hostname } from 'node:os';
 import { formatStoreSpec, openStore, type Store, type StoreSpec } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
-import { NatsBus } from '../bus/nats-bus.ts';
+import { NatsBus, type BusCredentials } from '../bus/nats-bus.ts';
 import { cryptoRng } from '../bus/random.ts';
 import type { Bus, Logger } from '../bus/types.ts';
 import type { ApiServerTimings } from '../actors/apiserver/apiserver.machine.ts';
@@ -52,6 +52,8 @@ export interface ControlPlaneOptions {
   /** Run the scheduler and controller manager only while leading their Lease (default true, as upstream). */
   leaderElect?: boolean;
   election?: Partial<ElectionTimings>;
+  /** The bus identity this process connects as (a locked bus; unset: KUBUS_CREDS's file, if any). */
+  credentials?: BusCredentials | null;
 }
 
 export interface ControlPlane {
@@ -103,7 +105,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     storeName = formatStoreSpec(spec);
     store = await openStore(spec, { nats: opts.nats, onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) });
   }
-  const bus = await NatsBus.connect({ servers: opts.nats, name: 'control-plane', log: opts.log });
+  const bus = await NatsBus.connect({ servers: opts.nats, name: 'control-plane', log: opts.log, credentials: opts.credentials });
   const host = new Host({ bus, clock: realClock, rng: cryptoRng(), log: opts.log });
   const feed = opts.trace ? await startTracing(bus, host, { ...opts.trace, feed: { log: opts.log, ...opts.trace.feed } }) : undefined;
   if (store) {

@@ -27,6 +27,7 @@ import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, followStoredCrds, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
 import { guaranteed } from './freshness.ts';
 import { objectKey } from './keys.ts';
+import { establish } from './identity.ts';
 import { asRequest } from './request.ts';
 import { ServiceAllocator } from './service-alloc.ts';
 import type { Store } from './store/store.ts';
@@ -207,7 +208,7 @@ export class ApiServer {
       const def = route && resourceFor(route.resource);
       if (!route || !def || def.plural !== route.resource)
         throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${msg.subject})`);
-      const req = asRequest(msg.data);
+      const req = establish(asRequest(msg.data), route.identity);
       ctx.user = req.user; // this request's own context: admission sees who asks
       if (req.user) authorizeRequest(ctx.authz, req.user, route.verb, def, req);
       // Binding is not stored: creating one binds its pod, as upstream's bindings resource does.

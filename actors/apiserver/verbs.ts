@@ -3,7 +3,7 @@
 import type { WatchStarted } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { badRequest } from '../../api/status.ts';
-import { isSubjectToken } from '../../bus/subjects.ts';
+import { isSubjectToken, isWatchOwner } from '../../bus/subjects.ts';
 import type { ServerContext } from './context.ts';
 import { remove } from './deletion.ts';
 import { evict } from './eviction.ts';
@@ -33,7 +33,7 @@ export const VERBS: Record<string, Verb> = {
 function startWatch(ctx: ServerContext, def: ResourceDef, req: ReturnType<typeof asRequest>): WatchStarted | Promise<WatchStarted> {
   const w = req.watch;
   // They name the subject the events go to: a dot or a wildcard would send them elsewhere.
-  if (!w || !isSubjectToken(w.conn) || !isSubjectToken(w.id))
+  if (!w || !isWatchOwner(w.conn) || !isSubjectToken(w.id))
     throw badRequest('a watch needs watch.conn and watch.id (the client inbox), each one subject token');
   const filter = buildFilter(def, w.labelSelector, w.fieldSelector);
   const rv = parseRV(w.resourceVersion);

@@ -1,0 +1,47 @@
+// Who a bus request is: on a locked bus its subject ends in the sender's identity token, which the
+// NATS server's permissions pin to that identity's credentials (bus/identity.ts). The API server maps
+// it to a Kubernetes user, as kube-apiserver maps a client certificate; a user the body claims counts
+// only from the API servers and the gateway (which pass on the HTTP caller they authenticated).
+import { forbiddenError, SYSTEM_MASTERS } from '../../api/authorization.ts';
+import type { ApiRequest, UserInfo } from '../../api/protocol.ts';
+import { badRequest, StatusError } from '../../api/status.ts';
+import { identityOfToken, type Identity, type IdentityKind } from '../../bus/identity.ts';
+import { isSubjectToken, watchOwner } from '../../bus/subjects.ts';
+
+/** What each kind of identity is, as a user; `pass` = the request's own user (or the trusted caller when it has none). */
+const USERS: Record<IdentityKind, (name: string | undefined) => UserInfo | 'pass'> = {
+  apiserver: () => 'pass',
+  gateway: () => 'pass',
+  node: (name) => ({ username: `system:node:${name}`, groups: ['system:nodes'] }),
+  scheduler: () => ({ username: 'system:kube-scheduler' }),
+  // Upstream runs each controller as its own service account (--use-service-account-credentials) with
+  // a system:controller:* role; kubus has no such roles yet, so its controller manager is privileged.
+  'controller-manager': () => ({ username: 'system:kube-controller-manager', groups: [SYSTEM_MASTERS] }),
+  tracer: () => ({ username: 'system:kubus:trace-recorder' }),
+  admin: () => ({ username: 'kubus-admin', groups: [SYSTEM_MASTERS] }),
+};
+
+/** Returns the user a bus identity acts as, or 'pass' when it passes on the request's. */
+export const userOfIdentity = (id: Identity) => USERS[id.kind](id.name);
+
+/**
+ * Returns the request as its sender's identity makes it: the user set from the identity (a claimed one
+ * is refused with upstream's impersonation 403), and a watch's inbox behind the identity's token, so
+ * its events reach only the sender. No identity (an open bus, or an API server's own form): as it is.
+ */
+export function establish(req: ApiRequest, token: string | undefined): ApiRequest {
+  // The client names one token; only the server puts an identity before it.
+  if (req.watch && !isSubjectToken(req.watch.conn)) throw badRequest('a watch needs watch.conn and watch.id (the client inbox), each one subject token');
+  if (token === undefined) return req;
+  const id = identityOfToken(token);
+  if (!id) throw new StatusError(403, 'Forbidden', `forbidden: unknown bus identity "${token}"`, {});
+  const user = userOfIdentity(id);
+  const out: ApiRequest = { ...req };
+  if (user !== 'pass') {
+    if (req.user && req.user.username !== user.username)
+      throw forbiddenError({ user, verb: 'impersonate', apiGroup: '', resource: 'users', name: req.user.username }, '');
+    out.user = user;
+  }
+  if (req.watch) out.watch = { ...req.watch, conn: watchOwner(req.watch.conn, token) };
+  return out;
+}

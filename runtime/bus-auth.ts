@@ -1,0 +1,83 @@
+// The locked bus: one nkey per identity (credentials files under KUBUS_HOME/bus, 0600, one per
+// identity so a host is handed only its own), and the nats-server configuration kubus generates from
+// them: authentication by nkey, subject permissions per identity, TLS with the kubus CA.
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatIdentity, identityToken, parseIdentity, type Identity } from '../bus/identity.ts';
+import { nkeys, readCredentials, type BusCredentials } from '../bus/nats-bus.ts';
+import { permittedSubjects } from '../bus/subjects.ts';
+import { kubusHome } from './connection.ts';
+import { ensureCA, issue, pkiDir } from './pki.ts';
+
+/** Where the identities' credentials (and the NATS server's TLS files) live: KUBUS_HOME/bus. */
+export const busDir = (home = kubusHome()) => join(home, 'bus');
+
+/** Returns the file that holds `identity`'s credentials. */
+export const credentialsPath = (identity: string, home = kubusHome()) => join(busDir(home), `${identityToken(parseIdentity(identity))}.creds`);
+
+/** Returns `identity`'s credentials, creating them (a new nkey; the kubus CA) the first time. */
+export function ensureCredentials(identity: string, home = kubusHome()): BusCredentials {
+  const path = credentialsPath(identity, home);
+  if (existsSync(path)) return readCredentials(path);
+  mkdirSync(busDir(home), { recursive: true, mode: 0o700 });
+  const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
+  const creds: BusCredentials = { identity: formatIdentity(parseIdentity(identity)), seed, ca: ensureCA(pkiDir(home)).cert };
+  writeFileSync(path, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  return creds;
+}
+
+/** Returns every identity that has credentials under `home`. */
+export function knownCredentials(home = kubusHome()): BusCredentials[] {
+  if (!existsSync(busDir(home))) return [];
+  return readdirSync(busDir(home))
+    .filter((f) => f.endsWith('.creds'))
+    .map((f) => readCredentials(join(busDir(home), f)));
+}
+
+/** Returns the public nkey of the credentials (all the server needs). */
+export const publicKeyOf = (c: BusCredentials) => nkeys.fromSeed(new TextEncoder().encode(c.seed)).getPublicKey();
+
+/** Returns what an identity may publish and subscribe to (bus/subjects.ts spells them). */
+export const permissionsOf = (id: Identity) => permittedSubjects(identityToken(id), id.kind === 'apiserver');
+
+const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
+
+/** Returns the nats-server `authorization` block for these identities (public keys and permissions only). */
+export function authorizationConfig(all: BusCredentials[]): string[] {
+  const users = all.map((c) => {
+    const p = permissionsOf(parseIdentity(c.identity));
+    return `    { nkey: ${JSON.stringify(publicKeyOf(c))}, permissions: { publish: { allow: ${list(p.publish)} }, subscribe: { allow: ${list(p.subscribe)} }, allow_responses: true } } # ${c.identity}`;
+  });
+  return ['authorization {', '  users: [', ...users, '  ]', '}'];
+}
+
+/** Writes the NATS server's TLS certificate (kubus CA; for localhost, 127.0.0.1 and `hosts`) and returns its `tls` block. */
+export function tlsConfig(hosts: string[] = [], home = kubusHome(), name = 'nats-server'): string[] {
+  const ca = ensureCA(pkiDir(home));
+  const sans = [...new Set(['localhost', '127.0.0.1', ...hosts.filter((h) => h && h !== '0.0.0.0' && h !== '::')])];
+  const pair = issue(ca, { cn: name, sans, usage: 'server' });
+  mkdirSync(busDir(home), { recursive: true, mode: 0o700 });
+  const cert = join(busDir(home), `${name}.crt`);
+  const key = join(busDir(home), `${name}.key`);
+  writeFileSync(cert, pair.cert);
+  writeFileSync(key, pair.key, { mode: 0o600 });
+  chmodSync(key, 0o600);
+  return ['tls {', `  cert_file: ${JSON.stringify(cert)}`, `  key_file: ${JSON.stringify(key)}`, '  timeout: 2', '}'];
+}
+
+/** The identities a cluster of these nodes runs (the API server, control plane components, gateway, tracer, admin, each node). */
+export const clusterIdentities = (nodes: string[] = []) => [
+  'apiserver',
+  'scheduler',
+  'controller-manager',
+  'gateway',
+  'tracer',
+  'admin',
+  ...nodes.map((n) => `node/${n}`),
+];
+
+/** Creates what is missing of `identities`' credentials and returns the locked nats-server's config lines (every known identity). */
+export function lockedConfig(identities: string[], hosts: string[] = [], home = kubusHome()): string[] {
+  for (const id of identities) ensureCredentials(id, home);
+  return [...authorizationConfig(knownCredentials(home)), ...tlsConfig(hosts, home)];
+}

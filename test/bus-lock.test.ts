@@ -1,0 +1,154 @@
+// The locked bus over a real nats-server with the configuration kubus generates: who may connect,
+// subscribe, answer and act as whom. One server and API server for the file; each test its own clients.
+import test, { type ExecutionContext } from 'ava';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '../api/meta.ts';
+import type { WatchEvent } from '../api/protocol.ts';
+import { StatusError } from '../api/status.ts';
+import { ApiClient } from '../bus/client.ts';
+import { identityOfToken, identityToken, parseIdentity } from '../bus/identity.ts';
+import { connectNats, NatsBus, type BusCredentials } from '../bus/nats-bus.ts';
+import { API_ALL, watchInbox } from '../bus/subjects.ts';
+import type { Logger } from '../bus/types.ts';
+import { clusterIdentities, credentialsPath, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
+import { startControlPlane, type ControlPlane } from '../runtime/control-plane.ts';
+import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
+import { silentLogger } from '../bus/types.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const home = mkdtempSync(join(tmpdir(), 'kubus-buslock-'));
+let nats: NatsServer;
+let cp: ControlPlane;
+const creds = (id: string): BusCredentials => ensureCredentials(id, home);
+
+test.before(async () => {
+  nats = await startNatsServer({ config: lockedConfig(clusterIdentities(['n1', 'n2.example']), [], home) });
+  cp = await startControlPlane({ nats: nats.url, actors: ['apiserver'], log: silentLogger, credentials: creds('apiserver') });
+});
+
+test.after.always(async () => {
+  await cp?.stop();
+  await nats?.stop('SIGKILL');
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** A logger that keeps its warn lines (NATS permission errors end up there). */
+function capture(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const l = { ...silentLogger, lines, warn: (o: object | string, m?: string) => void lines.push(`${m ?? ''} ${JSON.stringify(o)}`), child: () => l };
+  return l;
+}
+
+async function connect(t: ExecutionContext, identity: string | null, log: Logger = silentLogger): Promise<NatsBus> {
+  const bus = await NatsBus.connect({ servers: nats.url, name: `test/${identity}`, log, credentials: identity === null ? null : creds(identity) });
+  t.teardown(() => bus.close());
+  return bus;
+}
+
+const cm = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: {} });
+
+test('bus lock - identities make reversible subject tokens, dotted node names included', (t) => {
+  for (const s of ['apiserver', 'admin', 'node/n1', 'node/n2.example.com', 'apiserver/a-1']) {
+    const token = identityToken(parseIdentity(s));
+    t.false(token.includes('.'), token);
+    t.deepEqual(identityOfToken(token), parseIdentity(s));
+  }
+  t.throws(() => parseIdentity('node'), { message: /node name/ });
+  t.throws(() => parseIdentity('root'), { message: /unknown identity kind/ });
+  t.is(identityOfToken('node_A*B'), undefined);
+});
+
+test('bus lock - credentials files are 0600, one per identity', (t) => {
+  creds('node/n1');
+  t.is(statSync(credentialsPath('node/n1', home)).mode & 0o777, 0o600);
+  t.not(creds('node/n1').seed, creds('node/n2.example').seed);
+});
+
+test('bus lock - a client without credentials cannot connect', async (t) => {
+  // Past TLS (it trusts the kubus CA) but with no nkey: the server refuses it.
+  await t.throwsAsync(connectNats({ servers: nats.url, tls: { ca: creds('admin').ca }, timeout: 2000, reconnect: false }), { message: /Authorization Violation/i });
+  // Without even the CA, TLS stops it first.
+  await t.throwsAsync(NatsBus.connect({ servers: nats.url, name: 'anonymous', credentials: null, connectTimeoutMs: 2000 }), { instanceOf: Error });
+});
+
+test('bus lock - the admin reads and writes; the API server sees its requests as kubus-admin in system:masters', async (t) => {
+  const admin = new ApiClient(await connect(t, 'admin'));
+  await admin.create('configmaps', cm('by-admin'));
+  t.is((await admin.get<KubeObject>('configmaps', 'by-admin', { namespace: 'default' })).metadata.name, 'by-admin');
+});
+
+test('bus lock - a kubelet cannot subscribe to API requests, so it can neither read nor answer them', async (t) => {
+  const log = capture();
+  const kubelet = await connect(t, 'node/n1', log);
+  let stolen = 0;
+  kubelet.subscribe(API_ALL, () => stolen++, { queue: 'apiserver' });
+  kubelet.subscribe('kubus.api.configmaps.create', () => stolen++);
+  await waitFor(() => log.lines.filter((l) => /Permissions Violation for Subscription/.test(l)).length >= 2, 'two subscription violations');
+  const admin = new ApiClient(await connect(t, 'admin'));
+  for (let i = 0; i < 20; i++) await admin.create('configmaps', cm(`not-stolen-${i}`));
+  t.is(stolen, 0);
+});
+
+test('bus lock - a kubelet cannot publish a reply into another identity\'s inbox, nor send API requests as another identity', async (t) => {
+  const log = capture();
+  const kubelet = await connect(t, 'node/n1', log);
+  const admin = await connect(t, 'admin');
+  const got: unknown[] = [];
+  const inbox = '_INBOX.admin.forged';
+  admin.subscribe(inbox, (m) => got.push(m.data));
+  await admin.flush();
+  kubelet.publish(inbox, { forged: true });
+  kubelet.publish('kubus.api.configmaps.create.admin', { body: cm('forged') });
+  kubelet.publish('kubus.api.configmaps.create', { body: cm('forged') });
+  await kubelet.flush();
+  cp.bus.publish(inbox, { control: true }); // an API server may publish anywhere
+  await waitFor(() => got.length >= 1, 'the control message');
+  t.deepEqual(got, [{ control: true }]);
+  await waitFor(() => log.lines.filter((l) => /Permissions Violation for Publish/.test(l)).length >= 3, 'three publish violations');
+  await t.throwsAsync(new ApiClient(admin).get('configmaps', 'forged', { namespace: 'default' }), { instanceOf: StatusError, message: /not found/ });
+});
+
+test('bus lock - a kubelet cannot read another identity\'s watch events; its own watch works', async (t) => {
+  const log = capture();
+  const n2 = await connect(t, 'node/n2.example', log);
+  let leaked = 0;
+  n2.subscribe(`${watchInbox('admin')}.>`, () => leaked++);
+  n2.subscribe('kubus.watch.>', () => leaked++);
+  await waitFor(() => log.lines.filter((l) => /Permissions Violation for Subscription/.test(l)).length >= 2, 'two subscription violations');
+  const adminBus = await connect(t, 'admin');
+  const admin = new ApiClient(adminBus);
+  const seen: WatchEvent[] = [];
+  const w = await admin.watch('configmaps', { namespace: 'default' }, { event: (e) => seen.push(e), end: () => {} });
+  t.teardown(() => w.stop());
+  await admin.create('configmaps', cm('watched'));
+  await waitFor(() => seen.some((e) => (e.object as KubeObject).metadata.name === 'watched'), 'the admin sees its watch event');
+  t.is(leaked, 0);
+});
+
+test('bus lock - a watch inbox a client names is put behind its own identity', async (t) => {
+  const n1 = new ApiClient(await connect(t, 'node/n1'));
+  // Asking for the admin's inbox by name: the server prefixes the sender's token, so the name is not another's.
+  const err = await t.throwsAsync(n1.call('configmaps', 'watch', { namespace: 'default', watch: { conn: 'admin.x', id: '1' } }), { instanceOf: StatusError });
+  t.is(err!.code, 400);
+});
+
+test('bus lock - a kubelet cannot claim another user: upstream\'s impersonation 403 names the node', async (t) => {
+  const n1 = new ApiClient(await connect(t, 'node/n1')).as({ username: 'kubus-admin', groups: ['system:masters'] });
+  const err = await t.throwsAsync(n1.create('configmaps', cm('claimed')), { instanceOf: StatusError });
+  t.is(err!.code, 403);
+  t.regex(err!.message, /User "system:node:n1" cannot impersonate resource "users"/);
+});
+
+test('bus lock - the API server authorizes a kubelet\'s request as system:node:<name>', async (t) => {
+  for (const node of ['n1', 'n2.example']) {
+    const client = new ApiClient(await connect(t, `node/${node}`));
+    const err = await t.throwsAsync(
+      client.create('clusterroles', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `from-${node}` }, rules: [] } as KubeObject),
+      { instanceOf: StatusError },
+    );
+    t.is(err!.code, 403);
+    t.regex(err!.message, new RegExp(`User "system:node:${node.replace('.', '\\.')}"`));
+  }
+});
