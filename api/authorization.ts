@@ -38,6 +38,8 @@ export interface Attributes {
   name?: string;
   /** Non-resource requests (`/healthz`, `/api`): the path. */
   path?: string;
+  /** A list's or watch's field selector, as sent (the node authorizer allows a kubelet its own pods by `spec.nodeName`). */
+  fieldSelector?: string;
 }
 
 export const isResourceRequest = (a: Attributes) => a.path === undefined;

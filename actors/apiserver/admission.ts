@@ -9,6 +9,7 @@ import type { ResourceDef } from '../../api/resource.ts';
 import { forbidden, notFound } from '../../api/status.ts';
 import { addProtectionFinalizer, admitClaimResize, setDefaultStorageClass } from './admission-storage.ts';
 import { admitPodPriority, admitPriorityClass, keepPodPriority } from './admission-priority.ts';
+import { admitNodeRestriction } from './admission-node.ts';
 import { admitPolicies } from './admission-policy.ts';
 import { admitPodSecurity } from './admission-podsecurity.ts';
 import { admitServiceAccount } from './admission-serviceaccount.ts';
@@ -51,7 +52,7 @@ export const ADMISSION_PLUGINS: AdmissionPlugin[] = [
     validate: (ctx, a) => void (a.operation === 'CREATE' && a.subresource === '' && validateLimitRanges(ctx, a.def, a.object!)),
   },
   { name: 'ServiceAccount', mutate: (ctx, a) => (isCreate(a, 'pods') ? admitServiceAccount(ctx, a) : undefined) },
-  // NodeRestriction (admission-node*.ts) validates here: { name: 'NodeRestriction', validate: ... }.
+  { name: 'NodeRestriction', validate: (ctx, a) => admitNodeRestriction(ctx, a) },
   { name: 'PodSecurity', validate: (ctx, a) => admitPodSecurity(ctx, a) },
   {
     name: 'Priority',

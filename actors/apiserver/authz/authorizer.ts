@@ -20,6 +20,12 @@ export interface RuleSet {
   errors: string[];
 }
 
+/** One authorization mode (RBAC, Node) or their chain (chain.ts): a decision, and the rules a review lists. */
+export interface Authorizer {
+  authorize(a: Attributes): Decision;
+  rulesFor(user: UserInfo, namespace: string): RuleSet;
+}
+
 const describeSubject = (s: Subject) => `${s.kind} "${s.kind === 'ServiceAccount' && s.namespace ? `${s.namespace}/${s.name}` : s.name}"`;
 
 /** The index keys of a user: its name and each of its groups. */
@@ -35,7 +41,7 @@ function describe(g: Grant): string {
   return `${b.metadata?.namespace ? 'RoleBinding' : 'ClusterRoleBinding'} "${name}" of ${ref.kind} "${ref.name}" to ${describeSubject(g.subject)}`;
 }
 
-export class RbacAuthorizer {
+export class RbacAuthorizer implements Authorizer {
   constructor(private readonly index: BindingIndex) {}
 
   authorize(a: Attributes): Decision {

@@ -8,7 +8,7 @@ import type { ResourceDef } from '../../../api/resource.ts';
 import { badRequest, invalid, StatusError } from '../../../api/status.ts';
 import { bodyOf, checkKind } from '../request.ts';
 import type { Attributes } from './attributes.ts';
-import type { RbacAuthorizer } from './authorizer.ts';
+import type { Authorizer } from './authorizer.ts';
 
 export const REVIEWS = ACCESS_REVIEWS;
 
@@ -31,7 +31,7 @@ function reviewOf<T extends AccessReview | RulesReview>(def: ResourceDef, req: A
 }
 
 /** Answers a create of one of the REVIEWS by `user` (undefined: the trusted caller). */
-export function answerReview(authz: RbacAuthorizer, def: ResourceDef, verb: string, req: ApiRequest, user: UserInfo | undefined): unknown {
+export function answerReview(authz: Authorizer, def: ResourceDef, verb: string, req: ApiRequest, user: UserInfo | undefined): unknown {
   if (verb !== 'create') throw new StatusError(405, 'MethodNotAllowed', `${def.plural} can only be created`);
   const self = user ? authenticated(user) : TRUSTED_CALLER;
   if (def.plural === 'selfsubjectrulesreviews') return rulesReview(authz, reviewOf<RulesReview>(def, req), self);
@@ -49,7 +49,7 @@ export function answerReview(authz: RbacAuthorizer, def: ResourceDef, verb: stri
 }
 
 /** SelfSubjectRulesReview: the caller's rules in the namespace, resource and non-resource ones apart. */
-function rulesReview(authz: RbacAuthorizer, review: RulesReview, user: UserInfo): unknown {
+function rulesReview(authz: Authorizer, review: RulesReview, user: UserInfo): unknown {
   const ns = review.spec.namespace;
   if (!ns) throw badRequest('no namespace on request');
   const { rules, errors } = authz.rulesFor(user, ns);
