@@ -28,6 +28,8 @@ import { pvcProtectionController } from '../actors/controllers/volume-protection
 import { pvProtectionController } from '../actors/controllers/volume-protection/pv-protection.controller.ts';
 import { rootCaPublisher } from '../actors/controllers/root-ca-publisher/root-ca-publisher.controller.ts';
 import { localCaCert } from './pki-read.ts';
+import { hpaController } from '../actors/controllers/hpa/hpa.controller.ts';
+import { metricsServer } from '../actors/metrics/metrics-server.actor.ts';
 import type { Host } from './host.ts';
 
 /** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
@@ -74,6 +76,9 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     ['local-path-provisioner', localPathProvisioner, undefined],
     ['pvc-protection', pvcProtectionController, undefined],
     ['pv-protection', pvProtectionController, undefined],
+    ['horizontalpodautoscaling', hpaController, undefined],
+    // The metrics-server addon runs with the controller manager (in kubus up and in scenarios), so the HPA has metrics.
+    ['metrics-server', metricsServer, undefined],
   ];
 }
 

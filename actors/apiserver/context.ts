@@ -5,7 +5,7 @@ import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { PolicyCache } from './admission-policy.ts';
-import type { RbacAuthorizer } from './authz/authorizer.ts';
+import type { Authorizer } from './authz/authorizer.ts';
 import type { ServiceAllocator } from './service-alloc.ts';
 import type { Store } from './store/store.ts';
 import type { WatchHub } from './watch-hub.ts';
@@ -23,8 +23,8 @@ export interface ServerContext {
   policies: PolicyCache;
   /** Warnings for the client of the request being served (admission adds them; the reply carries them). */
   warnings?: string[];
-  /** RBAC over the store's roles and bindings (authz/). */
-  authz: RbacAuthorizer;
+  /** Node, then RBAC over the store's roles and bindings (authz/), as --authorization-mode=Node,RBAC. */
+  authz: Authorizer;
   /** The user of the request being served (unset: the trusted internal caller); admission reads it. */
   user?: UserInfo;
   /** Admission plugins this server skips, by name (upstream's --disable-admission-plugins). */

@@ -15,6 +15,10 @@ import { parseApiSubject } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import { PolicyCache } from './admission-policy.ts';
 import { RbacAuthorizer } from './authz/authorizer.ts';
+import { AuthorizerChain } from './authz/chain.ts';
+import { NodeAuthorizer } from './authz/node-authorizer.ts';
+import { NodeGraph } from './authz/node-graph.ts';
+import { admitNodeSubresource } from './admission-node.ts';
 import { BindingIndex } from './authz/binding-index.ts';
 import { bootstrapRbac } from './authz/bootstrap.ts';
 import { authorizeRequest } from './authz/enforce.ts';
@@ -79,6 +83,8 @@ export class ApiServer {
   private compactionMarks: number[] = [];
   private readonly follows: Array<() => void> = [];
   private readonly bindings: BindingIndex;
+  /** What each node's pods refer to, for the node authorizer. */
+  private readonly nodeGraph: NodeGraph;
   /** The service account token key, loaded (or created) at the first token request or review. */
   private readonly tokenKeys: SigningKeyRing;
 
@@ -92,7 +98,10 @@ export class ApiServer {
     });
     this.bindings = new BindingIndex(opts.store, opts.log);
     this.bindings.start();
-    const authz = new RbacAuthorizer(this.bindings);
+    this.nodeGraph = new NodeGraph(opts.store, opts.log);
+    this.nodeGraph.start();
+    // --authorization-mode=Node,RBAC: the node authorizer first, as upstream's default.
+    const authz = new AuthorizerChain(new NodeAuthorizer(this.nodeGraph), new RbacAuthorizer(this.bindings));
     this.tokenKeys = new SigningKeyRing(opts.store);
     this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache(), authz };
   }
@@ -211,6 +220,7 @@ export class ApiServer {
       const req = establish(asRequest(msg.data), route.identity);
       ctx.user = req.user; // this request's own context: admission sees who asks
       if (req.user) authorizeRequest(ctx.authz, req.user, route.verb, def, req);
+      if (req.user) admitNodeSubresource(ctx, req.user, route.verb, def, req);
       // Binding is not stored: creating one binds its pod, as upstream's bindings resource does.
       if (def.plural === 'bindings') {
         if (route.verb !== 'create') throw new StatusError(405, 'MethodNotAllowed', 'bindings can only be created');
@@ -288,6 +298,7 @@ export class ApiServer {
   close(): void {
     for (const cancel of this.follows.splice(0)) cancel();
     this.bindings.close();
+    this.nodeGraph.close();
     this.ctx.services.close();
     this.ctx.hub.close();
   }

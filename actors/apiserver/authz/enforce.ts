@@ -3,7 +3,7 @@
 import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { authenticated, forbiddenError, type Attributes } from '../../../api/authorization.ts';
-import type { RbacAuthorizer } from './authorizer.ts';
+import type { Authorizer } from './authorizer.ts';
 
 /** Bus verbs that are another RBAC verb, or a subresource's (upstream's RequestInfo of the same HTTP request). */
 const AS_RBAC: Record<string, { verb: string; subresource?: string }> = {
@@ -40,11 +40,12 @@ export function attributesOf(user: UserInfo, verb: string, def: ResourceDef, req
     subresource: mapped.subresource,
     namespace,
     name: req.name ?? nameOfSelector(selector) ?? '',
+    ...(selector ? { fieldSelector: selector } : {}),
   };
 }
 
 /** Throws upstream's 403 unless the authorizer allows the request. */
-export function authorizeRequest(authz: RbacAuthorizer, user: UserInfo, verb: string, def: ResourceDef, req: ApiRequest): void {
+export function authorizeRequest(authz: Authorizer, user: UserInfo, verb: string, def: ResourceDef, req: ApiRequest): void {
   const a = attributesOf(user, verb, def, req);
   const d = authz.authorize(a);
   if (!d.allowed) throw forbiddenError(a, d.reason);

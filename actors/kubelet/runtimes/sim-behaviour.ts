@@ -1,6 +1,7 @@
 // How a simulated container behaves, read from its pod's `sim.kubus.io/*` annotations
 // (docs/sim-runtime.md). Pure: no clock, no state.
 import { parseGoDuration } from '../../../api/duration.ts';
+import { parseQuantity } from '../../../api/quantity.ts';
 
 /** Annotation prefix of the sim runtime. */
 export const SIM_PREFIX = 'sim.kubus.io/';
@@ -26,7 +27,14 @@ export interface SimBehaviour {
   /** Lines the container writes to its log (all at start, or one every `logEveryMs`, round and round). */
   logLines: readonly string[];
   logEveryMs?: number;
+  /** CPU the container uses while it runs, in nanocores (read again from the pod's current annotations for stats). */
+  cpuUsageNanoCores: number;
+  /** Memory working set of the running container, in bytes. */
+  memoryUsageBytes: number;
 }
+
+/** How a value parses: `cpu` is a quantity of cores (→ nanocores), `bytes` a quantity of bytes. */
+type Kind = 'duration' | 'int' | 'count' | 'text' | 'cpu' | 'bytes';
 
 type Key =
   | 'pull-delay'
@@ -42,10 +50,12 @@ type Key =
   | 'stop-delay'
   | 'stop-exit-code'
   | 'log-lines'
-  | 'log-every';
+  | 'log-every'
+  | 'cpu-usage'
+  | 'memory-usage';
 
 /** Every key the sim understands, with how its value parses. */
-export const SIM_KEYS: Record<Key, 'duration' | 'int' | 'count' | 'text'> = {
+export const SIM_KEYS: Record<Key, Kind> = {
   'pull-delay': 'duration',
   'pull-error': 'count',
   'start-delay': 'duration',
@@ -60,6 +70,8 @@ export const SIM_KEYS: Record<Key, 'duration' | 'int' | 'count' | 'text'> = {
   'stop-exit-code': 'int',
   'log-lines': 'text',
   'log-every': 'duration',
+  'cpu-usage': 'cpu',
+  'memory-usage': 'bytes',
 };
 
 const DEFAULTS: SimBehaviour = Object.freeze({
@@ -73,6 +85,8 @@ const DEFAULTS: SimBehaviour = Object.freeze({
   stopDelayMs: 0,
   stopExitCode: 0,
   logLines: [],
+  cpuUsageNanoCores: 0,
+  memoryUsageBytes: 0,
 });
 
 /** Thrown for an annotation the sim cannot read; the kubelet shows it as CreateContainerConfigError. */
@@ -80,10 +94,21 @@ export class SimAnnotationError extends Error {
   override name = 'SimAnnotationError';
 }
 
-function parseValue(key: string, kind: 'duration' | 'int' | 'count' | 'text', raw: string): number | string[] {
+function parseValue(key: string, kind: Kind, raw: string): number | string[] {
   if (kind === 'text') return raw.replace(/\r?\n$/, '').split(/\r?\n/);
   const v = raw.trim();
   const fail = (why: string) => new SimAnnotationError(`invalid annotation ${SIM_PREFIX}${key}: ${JSON.stringify(raw)}: ${why}`);
+  if (kind === 'cpu' || kind === 'bytes') {
+    let nanos: bigint;
+    try {
+      nanos = parseQuantity(v).nanos;
+    } catch (err) {
+      throw fail((err as Error).message);
+    }
+    if (nanos < 0n) throw fail('must not be negative');
+    // A quantity's nanos are nanocores for CPU; bytes are whole units, rounded up.
+    return kind === 'cpu' ? Number(nanos) : Number((nanos + 999_999_999n) / 1_000_000_000n);
+  }
   if (kind === 'duration') {
     let ms: number;
     try {
@@ -119,6 +144,8 @@ const FIELD: Record<Key, keyof SimBehaviour> = {
   'stop-exit-code': 'stopExitCode',
   'log-lines': 'logLines',
   'log-every': 'logEveryMs',
+  'cpu-usage': 'cpuUsageNanoCores',
+  'memory-usage': 'memoryUsageBytes',
 };
 
 /**
