@@ -1,7 +1,7 @@
 // The control-plane process: connects to NATS, opens the store, and hosts the API server
 // and the scheduler and controller manager — each behind leader election unless told otherwise —
 // and, when asked, the HTTP gateway and the cluster DNS (stateless, so never elected).
-import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
+import { apiserverActor, BARE_DISABLED_ADMISSION } from '../actors/apiserver/apiserver.actor.ts';
 import { gatewayActor } from '../actors/gateway/gateway.actor.ts';
 import type { GatewayTlsOptions } from '../actors/gateway/server.ts';
 import { defaultDnsAddress, dnsActor } from '../actors/dns/dns.actor.ts';
@@ -95,6 +95,13 @@ async function dnsServing(dns: HostedActor): Promise<string> {
   return `${ctx.host}:${ctx.port}`;
 }
 
+/**
+ * Admission plugins this control plane's API server skips: none when the controller manager runs here
+ * too; without it ServiceAccount admission is off, as nothing here makes the `default` accounts (a
+ * bare API server's default; upstream would refuse every pod until a controller manager comes).
+ */
+export const admissionDisabled = (actors: readonly string[]) => (actors.includes('controller-manager') ? [] : BARE_DISABLED_ADMISSION);
+
 /** Starts the control-plane actors of this process. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const actors = opts.actors ?? [...DEFAULT_CONTROL_PLANE_ACTORS];
@@ -112,7 +119,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Replicas on a shared store each need an id of their own (stop-watch requests and restart
     // announcements are addressed by it); one owning its store keeps the plain name.
     const serverId = store.sync ? `apiserver-${hostname()}-${process.pid}` : undefined;
-    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: [], ...opts.apiserver });
+    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors), ...opts.apiserver });
     await serving(api);
   }
   let gatewayUrl: string | undefined;

@@ -62,7 +62,7 @@ test('volume plan - a missing ConfigMap or Secret fails with upstream words unle
   t.deepEqual(files(opt), []);
 });
 
-test('volume plan - secret values are decoded; downwardAPI fieldRef and resourceFieldRef values; projected mixes sources and a placeholder token', (t) => {
+test('volume plan - secret values are decoded; downwardAPI fieldRef and resourceFieldRef values; projected mixes sources and the token manager\'s token', (t) => {
   const [s, d, p] = planVolumes(
     pod([
       { name: 's', secret: { secretName: 'sec', defaultMode: 0o440 } },
@@ -80,7 +80,7 @@ test('volume plan - secret values are decoded; downwardAPI fieldRef and resource
       },
       { name: 'p', projected: { sources: [{ configMap: { name: 'cfg', items: [{ key: 'b', path: 'b' }] } }, { secret: { name: 'sec' } }, { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }, { serviceAccountToken: { path: 'token' } }] } },
     ]),
-    input(),
+    input({ tokens: new Map([['p/3', 'jwt']]) }),
   );
   t.deepEqual(files(s), [{ path: 'password', data: 's3cret', mode: '440' }]);
   t.deepEqual(files(d), [
@@ -94,6 +94,7 @@ test('volume plan - secret values are decoded; downwardAPI fieldRef and resource
     files(p).map((f) => f.path),
     ['b', 'password', 'ns', 'token'],
   );
+  t.is(files(p).find((f) => f.path === 'token')?.data, 'jwt');
   t.deepEqual(volumeReferences(pod([{ name: 'p', projected: { sources: [{ configMap: { name: 'c1' } }, { secret: { name: 's1' } }] } }, { name: 'q', secret: { secretName: 's2' } }])), { configMaps: ['c1'], secrets: ['s1', 's2'], claims: [] });
 });
 

@@ -23,6 +23,7 @@ import { readHostResolvConf } from './dns-host.ts';
 import { EnvProvider } from './env-provider.ts';
 import { NodeEffects } from './node-effects.ts';
 import { serveNode } from './node-server.ts';
+import { serveStats } from './node-stats.ts';
 import { PodEffects } from './pod-effects.ts';
 import { renewTimers } from './renew-timers.ts';
 import { podWorkerMachine } from './pod-worker.machine.ts';
@@ -100,12 +101,19 @@ export const kubeletActor = defineActor<KubeletInput>({
     const node = new NodeEffects({ id: deps.id, client: heartbeats, clock, rng: rng.fork('lease'), log, events }, cfg, identity);
     // Logs and exec for `kubectl logs` / `kubectl exec`, asked by the gateway over the bus.
     const stopServing = serveNode({ bus: deps.bus, clock, runtime, nodeName: cfg.nodeName, pod: (ns, name) => informer.get(`${ns}/${name}`), log });
+    // Resource stats for the metrics server (node-stats.ts).
+    const stopStats = serveStats({ bus: deps.bus, clock, runtime, nodeName: cfg.nodeName, pods: () => informer.list(), onPodUpdate: (update) => {
+        const h = { update };
+        informer.on(h);
+        return () => informer.off(h);
+      }, log });
     // A real runtime's pod network: the node's CNI conflist once it has a pod CIDR, host-gw routes to the other nodes.
     const network = cfg.cri?.cniConfDir ? new PodNetwork({ nodeName: cfg.nodeName, confDir: cfg.cri.cniConfDir, nodes: deps.informers.get<Node>('nodes'), routes: new HostGwRoutes({ log }), masquerade: new PodMasquerade({ nodeName: cfg.nodeName, log }), cni: { dataDir: `${cfg.cri.cniConfDir}-ipam` }, log }) : undefined;
     network?.start();
     if (network) deps.onStop(() => network.stop());
     deps.onStop(() => {
       stopServing();
+      stopStats();
       informer.stop();
       status.close();
       return runtime.close();

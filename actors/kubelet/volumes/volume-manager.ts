@@ -19,7 +19,8 @@ import { groupMode, setVolumeOwnership } from './volume-ownership.ts';
 import { podFsGroup, type FsGroup } from '../security-context.ts';
 import { checkHostPath, mountTmpfs, unmountUnder } from './host-mounts.ts';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../../api/kinds/storage.ts';
-import { containerMounts, planVolume, volumeHostPath, volumeReferences, VolumeSetupError, type AnyVolume, type ClaimSource, type VolumePlan } from './volume-plan.ts';
+import { containerMounts, planVolume, tokenSources, volumeHostPath, volumeReferences, VolumeSetupError, type AnyVolume, type ClaimSource, type VolumePlan } from './volume-plan.ts';
+import { TokenManager } from './token-manager.ts';
 
 export interface VolumeManagerDeps {
   /** Pod dirs go under here (upstream /var/lib/kubelet/pods). */
@@ -48,8 +49,10 @@ export class VolumeManager {
   private readonly pods = new Map<string, Tracked>();
   private timer: unknown;
   private closed = false;
+  private readonly tokens: TokenManager;
 
   constructor(private readonly d: VolumeManagerDeps) {
+    this.tokens = new TokenManager(d);
     this.schedule();
   }
 
@@ -91,6 +94,7 @@ export class VolumeManager {
   /** Unmounts and removes the pod's dir; the resync forgets it. */
   async tearDown(uid: string): Promise<void> {
     this.pods.delete(uid);
+    this.tokens.forget(uid);
     const dir = this.podDir(uid);
     await unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
@@ -164,12 +168,22 @@ export class VolumeManager {
       }
     };
     const refs = volumeReferences(pod);
-    const [configMaps, secrets, claims] = await Promise.all([
+    const [configMaps, secrets, claims, tokens] = await Promise.all([
       Promise.all(refs.configMaps.map((n) => get<ConfigMap>('configmaps', n))),
       Promise.all(refs.secrets.map((n) => get<Secret>('secrets', n))),
       Promise.all(refs.claims.map(async (n) => [n, await this.claimSource(ns, n)] as const)),
+      Promise.all(tokenSources(pod).map(async ({ key, source }) => [key, await this.token(pod, key, source)] as const)),
     ]);
-    return { configMaps: new Map(configMaps), secrets: new Map(secrets), claims: new Map(claims), hostIPs: this.d.hostIPs, podIPs, allocatable: this.d.allocatable };
+    return { configMaps: new Map(configMaps), secrets: new Map(secrets), claims: new Map(claims), tokens: new Map(tokens), hostIPs: this.d.hostIPs, podIPs, allocatable: this.d.allocatable };
+  }
+
+  /** A projected source's token from the token manager; a refusal is the volume's FailedMount (upstream's text). */
+  private async token(pod: Pod, key: string, source: Parameters<TokenManager['token']>[1]): Promise<string> {
+    try {
+      return await this.tokens.token(pod, source);
+    } catch (err) {
+      throw new VolumeSetupError(key.slice(0, key.lastIndexOf('/')), `failed to fetch token: ${(err as Error).message}`);
+    }
   }
 
   /** Resolves a claim to its bound volume's path on this node, or upstream's reason it cannot be used yet. */

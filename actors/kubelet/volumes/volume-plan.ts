@@ -35,6 +35,18 @@ export interface PlanInput {
   allocatable: ResourceList;
   /** Each claim a volume names: its volume's path on this node, or why it cannot be used yet. */
   claims?: Map<string, ClaimSource | string>;
+  /** The service account token of each projected serviceAccountToken source, by tokenSourceKey. */
+  tokens?: Map<string, string>;
+}
+
+/** Names one serviceAccountToken source of a pod: its volume and its place among the volume's sources. */
+export const tokenSourceKey = (volume: string, index: number) => `${volume}/${index}`;
+
+/** The projected serviceAccountToken sources of a pod's volumes, each with its key (their tokens are fetched before planning). */
+export function tokenSources(pod: Pod): Array<{ key: string; source: { audience?: string; expirationSeconds?: number; path: string } }> {
+  return ((pod.spec.volumes ?? []) as AnyVolume[]).flatMap((v) =>
+    ((v.projected?.sources ?? []) as Array<Record<string, any>>).flatMap((s, i) => (s?.serviceAccountToken ? [{ key: tokenSourceKey(v.name, i), source: s.serviceAccountToken }] : [])),
+  );
 }
 
 /** Where a bound claim's volume is on the node (a hostPath or local PersistentVolume). */
@@ -143,14 +155,18 @@ export function planVolume(pod: Pod, v: AnyVolume, input: PlanInput): VolumePlan
   return { name, kind: 'unsupported', message: `volume type of "${name}" is not supported by kubus (${Object.keys(v).filter((k) => k !== 'name').join(', ') || 'none'})` };
 }
 
-/** Files of a projected volume: its sources' files in order; the service account token is a placeholder until the security issue. */
+/** Files of a projected volume: its sources' files in order (a service account token as the token manager got it). */
 function projectedFiles(pod: Pod, v: AnyVolume, input: PlanInput): VolumeFile[] {
   const mode = v.projected.defaultMode ?? DEFAULT_MODE;
-  return ((v.projected.sources ?? []) as Array<Record<string, any>>).flatMap((s): VolumeFile[] => {
+  return ((v.projected.sources ?? []) as Array<Record<string, any>>).flatMap((s, i): VolumeFile[] => {
     if (s.configMap) return payload('configmap', v.name, s.configMap.name, configMapData(input.configMaps.get(s.configMap.name)), s.configMap.items, mode, !!s.configMap.optional);
     if (s.secret) return payload('secret', v.name, s.secret.name, secretData(input.secrets.get(s.secret.name)), s.secret.items, mode, !!s.secret.optional);
     if (s.downwardAPI) return downwardFiles(pod, s.downwardAPI.items, mode, input, v.name);
-    if (s.serviceAccountToken) return [{ path: s.serviceAccountToken.path, data: Buffer.from('kubus-placeholder-token'), mode: 0o600 }];
+    if (s.serviceAccountToken) {
+      const token = input.tokens?.get(tokenSourceKey(v.name, i));
+      if (token === undefined) throw new VolumeSetupError(v.name, 'failed to fetch token: no token was requested');
+      return [{ path: s.serviceAccountToken.path, data: Buffer.from(token), mode }];
+    }
     return [];
   });
 }
