@@ -1,7 +1,7 @@
 // How far an etcd replica has followed etcd, and who waits for it to get further: txns (to read
-// their own writes) and syncs (consistent reads), with a watch on syncs that stop getting anywhere.
+// their own writes) and syncs (consistent reads), with a watch on waits that stop getting anywhere.
 
-/** A sync that sees the replica stand still this long calls onStall (its watch's member may be cut off, its revision behind). */
+/** A txn or sync that sees the replica stand still this long calls onStall (its watch's member may be cut off, frozen). */
 const STALL_MS = 2000;
 
 /** A txn or sync waiting for the replica to reach `revision`. */
@@ -22,7 +22,7 @@ export class CatchUp {
   constructor(
     /** The etcd revision up to which the watch has delivered every change (its events, or a progress notification). */
     public seen: number,
-    /** Called when syncs have waited STALL_MS with `seen` unmoved. */
+    /** Called when txns or syncs have waited STALL_MS with `seen` unmoved. */
     private readonly onStall: (seen: number, ms: number) => void,
   ) {}
 
@@ -46,7 +46,7 @@ export class CatchUp {
     if (revision <= this.seen) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiting.push({ revision, sync, resolve, reject });
-      if (sync) this.watchStall(this.seen);
+      this.watchStall(this.seen);
     });
   }
 
@@ -57,12 +57,12 @@ export class CatchUp {
     this.waiting = [];
   }
 
-  /** While syncs wait: each STALL_MS without `seen` moving from `from` calls onStall. */
+  /** While txns or syncs wait: each STALL_MS without `seen` moving from `from` calls onStall. */
   private watchStall(from: number): void {
     if (this.stallTimer) return;
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
-      if (!this.syncing) return;
+      if (this.waiting.length === 0) return;
       if (this.seen === from) this.onStall(from, STALL_MS);
       this.watchStall(this.seen);
     }, STALL_MS);

@@ -1,6 +1,7 @@
 // EtcdFeed: one etcd watch stream over a key range, resumed from the follower's own position after
 // any break, that asks etcd for progress and reports when etcd compacted past it.
-import type { Etcd3, IDuplexStream, IWatchRequest, IWatchResponse } from 'etcd3';
+import type { IDuplexStream, IWatchRequest, IWatchResponse } from 'etcd3';
+import type { EtcdMembers, Member } from './etcd-members.ts';
 
 /** What the feed hands its follower. */
 export interface FeedHandlers {
@@ -52,9 +53,12 @@ export class EtcdFeed {
   private paceTimer: NodeJS.Timeout | undefined;
   /** Bumped by every drop: a connect that was under way meanwhile cancels its stream. */
   private epoch = 0;
+  /** The member the stream is on (or being opened on), and one the next connect is to avoid. */
+  private member: Member | undefined;
+  private avoid: Member | undefined;
 
   constructor(
-    private readonly client: Etcd3,
+    private readonly members: EtcdMembers,
     private readonly range: { key: Buffer; range_end: Buffer },
     private readonly from: () => number,
     /** Whether someone waits for progress (the feed keeps asking while so). */
@@ -74,9 +78,16 @@ export class EtcdFeed {
     this.drop();
   }
 
-  /** Starts following again from `from()` after onCompacted or stop (the follower has reloaded). */
-  resume(): void {
+  /**
+   * Starts following again from `from()` after onCompacted or stop (the follower has reloaded); with
+   * `leaveMember`, on another member than the current one (it stopped sending: frozen, cut off).
+   */
+  resume(leaveMember = false): void {
     if (this.closed) return;
+    if (leaveMember && this.member) {
+      this.member.failed();
+      this.avoid = this.member;
+    }
     this.drop();
     this.start();
   }
@@ -103,10 +114,15 @@ export class EtcdFeed {
     if (this.closed || this.stopped) return;
     const epoch = this.epoch;
     let stream: IDuplexStream<IWatchRequest, IWatchResponse>;
+    const member = this.members.pick(this.avoid);
+    this.avoid = undefined;
+    this.member = member;
     try {
-      stream = await this.client.watchClient.watch();
+      stream = await member.client.watchClient.watch();
     } catch (err) {
       if (epoch !== this.epoch) return;
+      member.failed();
+      this.avoid = member;
       this.retry(`etcd watch could not connect: ${(err as Error).message}`, err);
       return;
     }
@@ -119,6 +135,7 @@ export class EtcdFeed {
     const start = this.from();
     stream.on('data', (res) => {
       if (stream !== this.stream) return;
+      member.ok();
       try {
         this.onData(stream, res, start);
       } catch (err) {
@@ -183,6 +200,10 @@ export class EtcdFeed {
   /** The current stream broke: reconnect from the follower's position after a backoff. */
   private lost(stream: IDuplexStream<IWatchRequest, IWatchResponse>, err: Error): void {
     if (stream !== this.stream || this.closed) return;
+    if (this.member) {
+      this.member.failed();
+      this.avoid = this.member;
+    }
     this.drop();
     this.retry(`etcd watch broke (${err.message}); resuming`, err);
   }

@@ -1,6 +1,6 @@
 // Reading etcd into the store's form: one KeyValue (JSON values; an unreadable one is skipped with a
 // warning naming its key), and every key under a prefix at one revision, page by page.
-import type { Etcd3, IKeyValue, IRangeResponse } from 'etcd3';
+import type { IKeyValue, IRangeRequest, IRangeResponse } from 'etcd3';
 import type { KeyValue } from './store.ts';
 import { prefixEnd } from './memory-store.ts';
 
@@ -26,9 +26,9 @@ export function decodeKv(kv: IKeyValue, keyPrefix: string, warn: (message: strin
   };
 }
 
-/** Reads every key under keyPrefix at one revision, page by page; returns them with that revision. */
+/** Reads every key under keyPrefix at one revision, page by page (each through `range`); returns them with that revision. */
 export async function loadAll(
-  client: Etcd3,
+  range: (req: IRangeRequest) => Promise<IRangeResponse>,
   keyPrefix: string,
   pageSize: number,
   warn: (message: string, err?: unknown) => void,
@@ -39,7 +39,7 @@ export async function loadAll(
   let start = Buffer.from(keyPrefix === '' ? '\0' : keyPrefix);
   let revision = 0;
   for (;;) {
-    const res: IRangeResponse = await client.kv.range({ key: start, range_end: rangeEnd, limit: pageSize, revision });
+    const res: IRangeResponse = await range({ key: start, range_end: rangeEnd, limit: pageSize, revision });
     revision ||= rev(res.header.revision);
     for (const kv of res.kvs) {
       const decoded = decodeKv(kv, keyPrefix, warn);

@@ -1,12 +1,12 @@
 // EtcdStore: the store on a real etcd (v3 API through the etcd3 client), with a local replica fed by etcd's watch.
-import { Etcd3 } from 'etcd3';
-import type { IKeyValue, IRangeResponse, ITxnResponse, IWatchResponse } from 'etcd3';
+import type { IKeyValue, IRangeRequest, IRangeResponse, ITxnResponse, IWatchResponse } from 'etcd3';
 import { currentContext } from '../../../bus/trace.ts';
 import type { HandlingContext } from '../../../bus/trace.ts';
 import type { KeyValue, StoreEvent, TxnOp, TxnResult } from './store.ts';
 import { StoreClosedError } from './errors.ts';
 import { CatchUp } from './etcd-catch-up.ts';
 import { EtcdFeed } from './etcd-feed.ts';
+import { EtcdMembers, EtcdOutcomeUnknownError } from './etcd-members.ts';
 import { decodeKv, loadAll, rev } from './etcd-load.ts';
 import { MemoryBackedStore } from './memory-backed.ts';
 import { MemoryStore, prefixEnd } from './memory-store.ts';
@@ -26,10 +26,12 @@ export interface EtcdStoreOptions {
 
 /** A txn's gRPC deadline. */
 const TXN_DEADLINE_MS = 10_000;
-/** The deadline of sync's revision read (then another member is tried). */
-const SYNC_READ_DEADLINE_MS = 2000;
-/** How long sync keeps trying to read etcd's revision before it rejects. */
-const SYNC_READ_GIVE_UP_MS = 15_000;
+/** The deadline of one try of a read (then another member is tried). */
+const READ_TRY_MS = 2000;
+/** How long a read (sync's revision, a page of a load, a compaction) keeps trying members before it rejects. */
+const READ_GIVE_UP_MS = 15_000;
+/** A page of a load may take longer than a one-key read. */
+const PAGE_TRY_MS = 10_000;
 
 const defaultWarn = (message: string, err?: unknown) => console.warn(`store: ${message}`, err ?? '');
 
@@ -58,7 +60,7 @@ export class EtcdStore extends MemoryBackedStore {
   private readonly warn: (message: string, err?: unknown) => void;
 
   private constructor(
-    private readonly client: Etcd3,
+    private readonly members: EtcdMembers,
     mem: MemoryStore,
     private readonly keyPrefix: string,
     private readonly pageSize: number,
@@ -69,12 +71,12 @@ export class EtcdStore extends MemoryBackedStore {
     this.warn = warn;
     this.caught = new CatchUp(mem.revision, (from, ms) => {
       if (this.closed || this.reloading) return;
-      this.warn(`a sync has waited ${ms} ms with the replica at revision ${from}, behind etcd; reconnecting its watch`);
-      this.feed.resume();
+      this.warn(`a write or sync has waited ${ms} ms with the replica at revision ${from}, behind etcd; reconnecting its watch to another member`);
+      this.feed.resume(true);
     });
     const end = prefixEnd(keyPrefix);
     this.feed = new EtcdFeed(
-      client,
+      members,
       // No prefix: every key (from \0 to the end of the keyspace).
       { key: keyPrefix === '' ? Buffer.from([0]) : this.prefix, range_end: end === undefined ? Buffer.from([0]) : Buffer.from(end) },
       () => this.caught.seen + 1,
@@ -92,21 +94,17 @@ export class EtcdStore extends MemoryBackedStore {
   static async open(endpoints: string[], opts: EtcdStoreOptions = {}): Promise<EtcdStore> {
     const warn = opts.onWarn ?? defaultWarn;
     const keyPrefix = opts.keyPrefix ?? '';
-    const client = new Etcd3({
-      hosts: endpoints,
-      dialTimeout: 5000,
-      // A page of 10,000 objects is more than gRPC's default 4 MiB.
-      grpcOptions: { 'grpc.max_receive_message_length': -1 },
-    });
+    // A page of 10,000 objects is more than gRPC's default 4 MiB.
+    const members = new EtcdMembers(endpoints, { 'grpc.max_receive_message_length': -1 });
     try {
       const pageSize = opts.pageSize ?? 10_000;
-      const { kvs, revision } = await loadAll(client, keyPrefix, pageSize, warn);
+      const { kvs, revision } = await loadAll((req) => read(members, req, PAGE_TRY_MS), keyPrefix, pageSize, warn);
       const mem = MemoryStore.restore(kvs, revision, { onWarn: warn });
-      const store = new EtcdStore(client, mem, keyPrefix, pageSize, warn);
+      const store = new EtcdStore(members, mem, keyPrefix, pageSize, warn);
       store.feed.start();
       return store;
     } catch (err) {
-      client.close();
+      members.close();
       throw err;
     }
   }
@@ -125,16 +123,27 @@ export class EtcdStore extends MemoryBackedStore {
     const cause = currentContext();
     if (cause) this.causes.set(op.key, cause);
     let res: ITxnResponse;
+    // A try that may have been applied (timed out, connection lost) is sent again only when its compare
+    // stops it from applying on top of itself (a create: the key absent; else the key's exact revision):
+    // a success then means the earlier try was not applied (for a create, unless someone deleted the key
+    // in between, as with etcd3's own retries), while a failed compare may be the earlier try's doing, so
+    // its outcome is unknown, never 'exists' or 'conflict'. An unconditional write rejects with the try's error.
+    const outcome = { ambiguous: false };
     try {
-      res = await this.client.kv.txn(
-        {
-          compare,
-          success: [value ? { request_put: { key, value, prev_kv: true } } : { request_delete_range: { key, prev_kv: true } }],
-          failure: [{ request_range: { key } }],
-        },
+      res = await this.members.call(
+        (c, deadline) =>
+          c.kv.txn(
+            {
+              compare,
+              success: [value ? { request_put: { key, value, prev_kv: true } } : { request_delete_range: { key, prev_kv: true } }],
+              failure: [{ request_range: { key } }],
+            },
+            { deadline },
+          ),
         // Past etcd's own request timeout (~7 s): only a member that stopped answering (frozen, cut off) hits it.
-        { deadline: Date.now() + TXN_DEADLINE_MS },
+        { deadline: Date.now() + TXN_DEADLINE_MS, resend: op.op === 'create' || op.ifModRevision !== undefined, outcome, stopped: () => this.closed },
       );
+      if (!res.succeeded && outcome.ambiguous) throw new EtcdOutcomeUnknownError(op.key);
       if (res.succeeded) {
         if (this.closed) throw new StoreClosedError();
         await this.caught.wait(rev(res.header.revision), false);
@@ -169,8 +178,8 @@ export class EtcdStore extends MemoryBackedStore {
     this.mem.compact(revision);
     if (this.mem.compactedRevision <= before) return;
     // Another API server may have compacted etcd further already: etcd then says so, which is fine.
-    const p: Promise<void> = this.client.kv
-      .compact({ revision })
+    const p: Promise<void> = this.members
+      .call((c, deadline) => c.kv.compact({ revision }, { deadline }), { deadline: Date.now() + READ_GIVE_UP_MS, tryMs: READ_TRY_MS, resend: true })
       .then(() => undefined)
       .catch((err: Error) => {
         if (!/compacted/.test(err.message)) this.warn(`etcd compaction to revision ${revision} failed: ${err.message}`, err);
@@ -188,19 +197,9 @@ export class EtcdStore extends MemoryBackedStore {
     if (this.closed) throw new StoreClosedError();
     // One key's linearizable read: its header holds the store revision; ranging the prefix would cost O(keys).
     const key = this.prefix.length ? this.prefix : Buffer.from([0]);
-    let res: IRangeResponse;
-    // During an etcd election every member refuses for a moment (and etcd3's circuit breakers open),
-    // and a member that stopped answering holds a read until its deadline: try others for a while.
-    const giveUp = Date.now() + SYNC_READ_GIVE_UP_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        res = await this.client.kv.range({ key }, { deadline: Date.now() + SYNC_READ_DEADLINE_MS });
-        break;
-      } catch (err) {
-        if (Date.now() > giveUp || this.closed) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
-      }
-    }
+    // During an etcd election every member refuses for a moment, and a member that stopped answering
+    // holds a read until its deadline: other members are tried, for a while.
+    const res = await read(this.members, { key }, READ_TRY_MS, () => this.closed);
     const revision = rev(res.header.revision);
     if (revision <= this.caught.seen) return;
     if (this.closed) throw new StoreClosedError();
@@ -217,7 +216,7 @@ export class EtcdStore extends MemoryBackedStore {
     this.caught.rejectAll(new StoreClosedError());
     await Promise.all(this.compacting);
     await this.reloading;
-    this.client.close();
+    this.members.close();
   }
 
   /**
@@ -230,7 +229,7 @@ export class EtcdStore extends MemoryBackedStore {
       this.warn(`the replica lost its place in etcd (${reason}); reloading from etcd`, err);
       for (let wait = 100; !this.closed; wait = Math.min(wait * 2, 2000)) {
         try {
-          const { kvs, revision } = await loadAll(this.client, this.keyPrefix, this.pageSize, this.warn);
+          const { kvs, revision } = await loadAll((req) => read(this.members, req, PAGE_TRY_MS, () => this.closed), this.keyPrefix, this.pageSize, this.warn);
           if (this.closed) return;
           this.mem.reset(kvs, Math.max(revision, this.mem.revision));
           this.caught.seen = this.mem.revision;
@@ -292,4 +291,9 @@ export class EtcdStore extends MemoryBackedStore {
   private decode(kv: IKeyValue | undefined): KeyValue | undefined {
     return kv ? decodeKv(kv, this.keyPrefix, this.warn) : undefined;
   }
+}
+
+/** A linearizable range on the best member, tried on the others (each try at most tryMs) for READ_GIVE_UP_MS. */
+function read(members: EtcdMembers, req: IRangeRequest, tryMs: number, stopped?: () => boolean): Promise<IRangeResponse> {
+  return members.call((c, deadline) => c.kv.range(req, { deadline }), { deadline: Date.now() + READ_GIVE_UP_MS, tryMs, resend: true, stopped });
 }
