@@ -1,6 +1,7 @@
 // The request/reply protocol between API clients and the API server (bodies of `kubus.api.*`).
 import type { KubeObject } from './meta.ts';
 import type { Status } from './status.ts';
+import type { AuditContext } from './audit-event.ts';
 
 export interface ListOptions {
   labelSelector?: string;
@@ -69,6 +70,8 @@ export interface ApiRequest {
   force?: boolean;
   /** The subresource a write of the whole object came through (`scale`), recorded in its managedFields entry. */
   subresource?: string;
+  /** The HTTP request behind this one (the gateway's auditID, URI, source IPs, user agent): the API server's audit event carries them. */
+  audit?: AuditContext;
 }
 
 /** The reply to a successful watch request. */

@@ -1,6 +1,7 @@
 // The typed API client: every verb of the API server as a request over the bus.
 import type { KubeList, KubeObject } from '../api/meta.ts';
 import { WARNINGS_HEADER, type ApiRequest, type UserInfo, type DeleteOptions, type ListOptions, type PatchType, type WatchOptions } from '../api/protocol.ts';
+import type { AuditContext } from '../api/audit-event.ts';
 import { StatusError, isStatus } from '../api/status.ts';
 import type { Clock } from './clock.ts';
 import { ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
@@ -15,6 +16,8 @@ export interface ClientOptions {
   clock?: Clock;
   /** The user every request acts as (the gateway's impersonated user); unset: the bus's trusted caller. */
   user?: UserInfo;
+  /** The HTTP request every request serves (the gateway's audit context): the API server's audit event carries it. */
+  audit?: AuditContext;
 }
 
 export interface Scope {
@@ -59,12 +62,27 @@ export class ApiClient {
     return new ApiClient(this.bus, { ...this.opts, user });
   }
 
+  /** The request with this client's user and audit context, when it has them. */
+  private stamped(req: ApiRequest): ApiRequest {
+    const { user, audit } = this.opts;
+    if (!user && !audit) return req;
+    const out = { ...req };
+    if (user) out.user = user;
+    if (audit) out.audit = audit;
+    return out;
+  }
+
+  /** Returns a client whose requests carry the audit context of the HTTP request they serve. */
+  withAudit(audit: AuditContext): ApiClient {
+    return new ApiClient(this.bus, { ...this.opts, audit });
+  }
+
   /** Sends one request and returns the reply, or throws its Status as a StatusError; the server's warnings go to `warnings`. */
   async call<R>(resource: string, verb: ApiVerb, req: ApiRequest, warnings?: string[]): Promise<R> {
     const subject = apiSubject(resource, verb, this.bus.identity);
     let data: unknown;
     try {
-      const reply = await this.bus.request(subject, this.opts.user ? { ...req, user: this.opts.user } : req, { timeoutMs: this.opts.timeoutMs ?? 10_000 });
+      const reply = await this.bus.request(subject, this.stamped(req), { timeoutMs: this.opts.timeoutMs ?? 10_000 });
       data = reply.data;
       if (warnings && reply.headers?.[WARNINGS_HEADER]) warnings.push(...warningsOf(reply.headers[WARNINGS_HEADER]));
     } catch (err) {

@@ -1,6 +1,7 @@
 // The API-server actor: binds the machine to `kubus.api.>` (requests go to its `requests` actor while
 // serving) and gives it its effects.
 import { fromCallback, fromPromise } from 'xstate';
+import type { Auditor } from '../../api/audit-event.ts';
 import { unavailable } from '../../api/status.ts';
 import type { ApiServerStarted } from '../../api/protocol.ts';
 import { API_ALL, API_QUEUE, APISERVER_STARTED, APISERVER_STATS, unwatchSubject } from '../../bus/subjects.ts';
@@ -22,6 +23,8 @@ export interface ApiServerInput extends Partial<ApiServerTimings> {
    * as upstream's integration framework; the control plane (runtime/control-plane.ts) runs them all.
    */
   disableAdmissionPlugins?: readonly string[];
+  /** Audits every request by its policy (`--audit-log`); unset: no audit. */
+  audit?: Auditor;
 }
 
 /** What a bare API server skips unless told (see ApiServerInput.disableAdmissionPlugins). */
@@ -52,6 +55,7 @@ export const apiserverActor = defineActor<ApiServerInput>({
       instance,
       heartbeatMs,
       storeName: input.storeName,
+      auditor: input.audit,
       disabledAdmission: input.disableAdmissionPlugins ?? BARE_DISABLED_ADMISSION,
     });
     deps.onStop(() => server.close());

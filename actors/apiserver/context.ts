@@ -1,5 +1,6 @@
 // What every request handler of the API server works with.
 import type { UserInfo } from '../../api/protocol.ts';
+import type { AuditRecord } from '../../api/audit-event.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
@@ -25,6 +26,8 @@ export interface ServerContext {
   warnings?: string[];
   /** Node, then RBAC over the store's roles and bindings (authz/), as --authorization-mode=Node,RBAC. */
   authz: Authorizer;
+  /** The audit of the request being served, when the policy audits it (the authorization decision goes into it). */
+  audit?: AuditRecord;
   /** The user of the request being served (unset: the trusted internal caller); admission reads it. */
   user?: UserInfo;
   /** Admission plugins this server skips, by name (upstream's --disable-admission-plugins). */

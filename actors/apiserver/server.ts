@@ -13,7 +13,9 @@ import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import { parseApiSubject } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
+import type { Auditor } from '../../api/audit-event.ts';
 import { PolicyCache } from './admission-policy.ts';
+import { beginBusAudit, finishBusAudit } from './audit/bus-audit.ts';
 import { RbacAuthorizer } from './authz/authorizer.ts';
 import { AuthorizerChain } from './authz/chain.ts';
 import { NodeAuthorizer } from './authz/node-authorizer.ts';
@@ -53,6 +55,8 @@ export interface ApiServerOptions {
   heartbeatMs: number;
   /** The store as `--store` names it (memory, file:DIR, jetstream:3, etcd:URL): `kubus status` shows it. */
   storeName?: string;
+  /** Audits every request by its policy (`--audit-log`); unset: no audit. */
+  auditor?: Auditor;
   /** Admission plugins to skip, by name (admission.ts ADMISSION_PLUGINS). */
   disabledAdmission?: readonly string[];
 }
@@ -195,7 +199,9 @@ export class ApiServer {
   /** Handles one request message and replies (never throws). */
   async handle(msg: BusMessage): Promise<void> {
     const warnings: string[] = [];
-    const reply = await this.answer(msg, { ...this.ctx, warnings });
+    const audit = this.opts.auditor && beginBusAudit(this.opts.auditor, msg);
+    const reply = await this.answer(msg, { ...this.ctx, warnings, audit });
+    if (audit) finishBusAudit(audit, parseApiSubject(msg.subject)?.verb ?? '', reply);
     try {
       this.opts.bus.respond(msg, reply, warnings.length ? { [WARNINGS_HEADER]: JSON.stringify(warnings) } : undefined);
     } catch (err) {
@@ -219,7 +225,8 @@ export class ApiServer {
         throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${msg.subject})`);
       const req = establish(asRequest(msg.data), route.identity);
       ctx.user = req.user; // this request's own context: admission sees who asks
-      if (req.user) authorizeRequest(ctx.authz, req.user, route.verb, def, req);
+      if (req.user) authorizeRequest(ctx.authz, req.user, route.verb, def, req, ctx.audit);
+      else ctx.audit?.decided(true, '');
       if (req.user) admitNodeSubresource(ctx, req.user, route.verb, def, req);
       // Binding is not stored: creating one binds its pod, as upstream's bindings resource does.
       if (def.plural === 'bindings') {

@@ -1,5 +1,6 @@
 // Authorization of the API server's bus requests: a request that carries a user is allowed only when
 // the authorizer says so, else upstream's 403 Forbidden. One without a user is today's trusted caller.
+import type { AuditRecord } from '../../../api/audit-event.ts';
 import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { authenticated, forbiddenError, type Attributes } from '../../../api/authorization.ts';
@@ -44,9 +45,10 @@ export function attributesOf(user: UserInfo, verb: string, def: ResourceDef, req
   };
 }
 
-/** Throws upstream's 403 unless the authorizer allows the request. */
-export function authorizeRequest(authz: Authorizer, user: UserInfo, verb: string, def: ResourceDef, req: ApiRequest): void {
+/** Throws upstream's 403 unless the authorizer allows the request; the decision goes into the request's audit. */
+export function authorizeRequest(authz: Authorizer, user: UserInfo, verb: string, def: ResourceDef, req: ApiRequest, audit?: AuditRecord): void {
   const a = attributesOf(user, verb, def, req);
   const d = authz.authorize(a);
+  audit?.decided(d.allowed, d.reason);
   if (!d.allowed) throw forbiddenError(a, d.reason);
 }

@@ -1,0 +1,85 @@
+// Auditing of the API server's bus requests. Where the log is written: the API server writes the
+// events of every request that reaches it, over the bus from any component, or from the HTTP gateway
+// on behalf of an HTTP client. For the latter the gateway sends the HTTP details along (ApiRequest.audit:
+// auditID, requestURI, sourceIPs, userAgent, the authenticated user behind an impersonation), so one
+// HTTP request gives one RequestReceived/ResponseComplete pair, written here with what only the API
+// server knows (the authorization decision, the stored object); the gateway writes only the requests
+// that never reach the API server (401s, discovery and other non-resource paths; gateway/audit.ts).
+import type { AuditContext, AuditRecord, Auditor } from '../../../api/audit-event.ts';
+import { TRUSTED_CALLER, type Attributes } from '../../../api/authorization.ts';
+import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
+import type { ResourceDef } from '../../../api/resource.ts';
+import { resourceFor } from '../../../api/resources.ts';
+import type { Status } from '../../../api/status.ts';
+import { parseApiSubject } from '../../../bus/subjects.ts';
+import { ACTOR_HEADER } from '../../../bus/trace.ts';
+import type { BusMessage } from '../../../bus/types.ts';
+import { attributesOf } from '../authz/enforce.ts';
+import { establish } from '../identity.ts';
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** The request URI upstream would have served the same request on. */
+export function requestPath(def: ResourceDef, namespace: string, name: string, subresource: string | undefined, verb: string): string {
+  const root = def.group ? `/apis/${def.group}/${def.version}` : `/api/${def.version}`;
+  const ns = def.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const obj = name ? `/${encodeURIComponent(name)}${subresource ? `/${subresource}` : ''}` : '';
+  return `${root}${ns}/${def.plural}${obj}${verb === 'watch' ? '?watch=true' : ''}`;
+}
+
+/** Returns the gateway's audit context of a request when it is whole, else undefined (a bus caller's own request). */
+export function auditContextOf(req: ApiRequest): AuditContext | undefined {
+  const a = req.audit as unknown;
+  if (!isObj(a) || !isString(a.id) || !isString(a.requestURI) || !Array.isArray(a.sourceIPs) || !a.sourceIPs.every(isString)) return undefined;
+  return a as unknown as AuditContext;
+}
+
+const userOf = (u: unknown): UserInfo | undefined => (isObj(u) && isString(u.username) ? (u as unknown as UserInfo) : undefined);
+
+/** Starts the audit of one bus request (its RequestReceived event written); undefined when the policy says None or the subject is no API's. */
+export function beginBusAudit(auditor: Auditor, msg: BusMessage): AuditRecord | undefined {
+  const route = parseApiSubject(msg.subject);
+  const def = route && resourceFor(route.resource);
+  if (!route || !def) return undefined;
+  const sent = (isObj(msg.data) ? msg.data : {}) as ApiRequest;
+  // The user as authorization will see it: on a locked bus, the one the subject's identity is.
+  let req = sent;
+  try {
+    req = establish(sent, route.identity);
+  } catch {
+    // Refused by its identity: answered 403; audited as the body says.
+  }
+  const http = auditContextOf(req);
+  const asked = userOf(req.user);
+  // Through the gateway with impersonation, the user is the authenticated one and the request's the impersonated one.
+  const authenticatedUser = http ? userOf(http.authenticatedUser) : undefined;
+  const user = authenticatedUser ?? asked ?? TRUSTED_CALLER;
+  let attributes: Attributes;
+  try {
+    attributes = attributesOf(user, route.verb, def, req);
+  } catch {
+    attributes = { user, verb: route.verb, apiGroup: def.group, apiVersion: def.version, resource: def.plural, namespace: '', name: '' };
+  }
+  const record = auditor.begin({
+    attributes,
+    impersonatedUser: authenticatedUser ? asked : undefined,
+    requestURI: http?.requestURI ?? requestPath(def, attributes.namespace ?? '', attributes.name ?? '', attributes.subresource, route.verb),
+    sourceIPs: http?.sourceIPs ?? [],
+    userAgent: http ? http.userAgent : `kubus-bus (${msg.headers?.[ACTOR_HEADER] ?? 'unknown sender'})`,
+    auditID: http?.id,
+    receivedAt: http?.receivedAt,
+  });
+  if (!record) return undefined;
+  record.request(req.body ?? req.patch ?? req.delete);
+  record.received();
+  return record;
+}
+
+/** Writes the last stage of a bus request's audit from its reply: ResponseStarted for a watch begun, else ResponseComplete. */
+export function finishBusAudit(record: AuditRecord, verb: string, reply: unknown): void {
+  const status = reply as Partial<Status> | undefined;
+  if (status?.kind === 'Status' && status.status === 'Failure') return record.complete(status.code ?? 500, reply);
+  if (verb === 'watch') return record.started(200);
+  record.complete(verb === 'create' ? 201 : 200, reply);
+}

@@ -1,0 +1,121 @@
+// The gateway's part of the audit (the API server writes the rest; see actors/apiserver/audit/bus-audit.ts):
+// each HTTP request gets an auditID (its Audit-Id header) and an audit context that its bus requests
+// carry, so the API server's events show the HTTP request; the gateway itself writes the events of the
+// requests that never reach the API server: a 401, a non-resource path (discovery, /version, /healthz,
+// /openapi), a path it does not serve, a failure before the bus is asked.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditContext, Auditor } from '../../api/audit-event.ts';
+import { ANONYMOUS, TRUSTED_CALLER, UNAUTHENTICATED, type Attributes } from '../../api/authorization.ts';
+import type { UserInfo } from '../../api/protocol.ts';
+import type { ApiClient } from '../../bus/client.ts';
+import type { Clock } from '../../bus/clock.ts';
+import { resourceRoute, type ResourceTarget } from './routes.ts';
+
+/** The user of a request whose caller is unknown (refused with 401), as upstream's anonymous user. */
+const UNKNOWN: UserInfo = { username: ANONYMOUS, groups: [UNAUTHENTICATED] };
+
+/** Upstream's RequestInfo verb of an HTTP request on a resource path. */
+function resourceVerb(method: string, named: boolean, url: URL): string {
+  if (method === 'GET' || method === 'HEAD') return named ? 'get' : ['1', 'true', 'True'].includes(url.searchParams.get('watch') ?? '') ? 'watch' : 'list';
+  if (method === 'POST') return 'create';
+  if (method === 'PUT') return 'update';
+  if (method === 'PATCH') return 'patch';
+  if (method === 'DELETE') return named ? 'delete' : 'deletecollection';
+  return method.toLowerCase();
+}
+
+/** Returns the attributes of an HTTP request: a resource's when the path names one, else the path's. */
+export function httpAttributes(url: URL, method: string, user: UserInfo): Attributes {
+  try {
+    const t = resourceRoute(url.pathname);
+    const verb = resourceVerb(method, t.name !== undefined, url);
+    return { user, verb, apiGroup: t.def.group, apiVersion: t.def.version, resource: t.def.plural, subresource: t.subresource, namespace: t.namespace ?? '', name: t.name ?? '' };
+  } catch {
+    return { user, verb: method.toLowerCase(), path: url.pathname };
+  }
+}
+
+/** Returns the addresses a request came from: X-Forwarded-For's, then the peer's (as upstream's SourceIPs). */
+function sourceIPs(req: IncomingMessage): string[] {
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const peer = (req.socket?.remoteAddress ?? '').replace(/^::ffff:/, '');
+  return [...forwarded, ...(peer && !forwarded.includes(peer) ? [peer] : [])];
+}
+
+/** Requests the gateway serves without a bus request of their own for them: watches (from its shared watch cache) and the node's pods subresources. */
+function servedHere(target: ResourceTarget, method: string, url: URL): boolean {
+  if (target.def.plural === 'pods' && ['log', 'exec', 'attach', 'portforward'].includes(target.subresource ?? '')) return true;
+  return (method === 'GET' || method === 'HEAD') && target.name === undefined && ['1', 'true', 'True'].includes(url.searchParams.get('watch') ?? '');
+}
+
+/** The audit of one HTTP request at the gateway: forwarded to the API server's audit, or written here when the response ends. */
+export class HttpAudit {
+  private user?: UserInfo;
+  private impersonated?: UserInfo;
+  private forwarded = false;
+  private reply?: { status: unknown; panic: boolean };
+  readonly context: AuditContext;
+
+  constructor(
+    private readonly auditor: Auditor,
+    clock: Clock,
+    private readonly req: IncomingMessage,
+    private readonly url: URL,
+    res: ServerResponse,
+  ) {
+    this.context = {
+      id: auditor.newId(),
+      requestURI: req.url ?? '/',
+      sourceIPs: sourceIPs(req),
+      ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+      receivedAt: clock.now(),
+    };
+    res.setHeader('Audit-Id', this.context.id);
+    res.on('close', () => this.write(res.statusCode));
+  }
+
+  /** Remembers who the caller is once authenticated (plain HTTP: the trusted caller). */
+  authenticated(client: ApiClient): void {
+    this.user = client.user ?? TRUSTED_CALLER;
+    if (client.user) this.context.authenticatedUser = client.user;
+  }
+
+  /**
+   * Returns the client a resource request acts through: with the audit context when the API server
+   * audits the request (it then writes the events), as it is when the gateway serves it itself.
+   */
+  route(client: ApiClient, target: ResourceTarget): ApiClient {
+    if (client.user && client.user.username !== this.user?.username) this.impersonated = client.user;
+    if (servedHere(target, this.req.method ?? 'GET', this.url)) return client;
+    this.forwarded = true;
+    return client.withAudit(this.context);
+  }
+
+  /** The failure the request was answered with (`panic`: one nothing expected). */
+  failed(status: unknown, panic: boolean): void {
+    this.reply = { status, panic };
+  }
+
+  /** Writes the events of a request answered here, once its response ends. */
+  private write(code: number): void {
+    if (this.forwarded) return;
+    const attributes = httpAttributes(this.url, this.req.method ?? 'GET', this.user ?? UNKNOWN);
+    const record = this.auditor.begin({
+      attributes,
+      impersonatedUser: this.impersonated,
+      requestURI: this.context.requestURI,
+      sourceIPs: this.context.sourceIPs,
+      userAgent: this.context.userAgent,
+      auditID: this.context.id,
+      receivedAt: this.context.receivedAt,
+    });
+    if (!record) return;
+    // Authorized by an access review here (watches, node subresources) or open to all (non-resource paths); a 401 was never authorized.
+    if (this.user) record.decided(code !== 403, code === 403 ? ((this.reply?.status as { message?: string })?.message ?? '') : '');
+    record.received();
+    record.complete(code, this.reply?.status, this.reply?.panic);
+  }
+}
