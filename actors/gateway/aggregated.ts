@@ -2,6 +2,7 @@
 // client's Accept asks for it (kubectl does first); from the same facts as the legacy format.
 import type { ResourceDef } from '../../api/resource.ts';
 import { categoriesOf, groups, subresourcesOf, verbsOf } from './discovery.ts';
+import { metricsAggregatedGroup } from './metrics-api.ts';
 
 /** The media type a client names to get aggregated discovery, and that the answer carries. */
 export const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -50,6 +51,7 @@ function group(name: string, defs: ResourceDef[]) {
 
 /** /api (core: true) or /apis (the named groups) as APIGroupDiscoveryList. */
 export function aggregatedDiscovery(core: boolean) {
-  const items = [...groups()].filter(([g]) => (g === '') === core).map(([g, defs]) => group(g, defs));
+  const items: unknown[] = [...groups()].filter(([g]) => (g === '') === core).map(([g, defs]) => group(g, defs));
+  if (!core) items.push(metricsAggregatedGroup());
   return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
 }

@@ -2,6 +2,7 @@
 // built from the resource table plus the facts below (verbs, categories, subresources).
 import { servedResources } from '../../api/resources.ts';
 import type { ResourceDef } from '../../api/resource.ts';
+import { metricsApiGroup } from './metrics-api.ts';
 
 /** Verbs of an ordinary resource, as upstream lists them. */
 const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -86,7 +87,8 @@ function apiGroup(name: string, defs: ResourceDef[]) {
 /** /apis: every named group. */
 export function apiGroupList() {
   const out = [...groups()].filter(([g]) => g !== '').map(([g, defs]) => apiGroup(g, defs));
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
+  // metrics.k8s.io, served by the metrics server (metrics-api.ts), last as an aggregated API.
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...out, metricsApiGroup()] };
 }
 
 /** /apis/<group>: one group, or undefined. */

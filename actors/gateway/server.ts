@@ -12,6 +12,7 @@ import type { Call } from './call.ts';
 import { mediaType, methodNotAllowed, readBody, sendJson, sendText, statusOf } from './http.ts';
 import { endExecSessions, serveExec } from './exec.ts';
 import { fixedRoute, resourceRoute } from './routes.ts';
+import { isMetricsPath, metricsRoute } from './metrics-api.ts';
 import { verbFor } from './verbs.ts';
 import { actingClient } from './impersonation.ts';
 import type { Authenticate } from './authn.ts';
@@ -53,6 +54,8 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
   const method = req.method ?? 'GET';
   try {
     const caller = await callerFor(deps, req);
+    // metrics.k8s.io is the metrics server's (an aggregated API upstream), not the API server's.
+    if (isMetricsPath(url.pathname)) return sendJson(res, 200, await metricsRoute(caller, url.pathname, url.searchParams, method));
     const fixed = fixedRoute(url.pathname, req.headers.host ?? '', req.headers.accept);
     if (fixed) {
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method);
