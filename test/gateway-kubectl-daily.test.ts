@@ -201,12 +201,13 @@ test('gateway kubectl daily - api-versions, get all, --show-labels, --sort-by an
   const labels = await g.kubectl(['get', 'deployments', '--show-labels']);
   t.regex(labels.stdout, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+LABELS\nweb\s+1\/1\s+1\s+1\s+\S+\s+app=web\n$/);
 
-  for (const name of ['b', 'c', 'a']) await g.client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { k: name } });
-  const sorted = await g.kubectl(['get', 'configmaps', '--sort-by=.metadata.name', '-o', 'name']);
+  // Labelled: the namespace also holds kube-root-ca.crt (the root CA publisher's, as upstream).
+  for (const name of ['b', 'c', 'a']) await g.client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels: { t: 'sort' } }, data: { k: name } });
+  const sorted = await g.kubectl(['get', 'configmaps', '-l', 't=sort', '--sort-by=.metadata.name', '-o', 'name']);
   t.is(sorted.stdout, 'configmap/a\nconfigmap/b\nconfigmap/c\n', sorted.stderr);
-  const sortedTable = await g.kubectl(['get', 'configmaps', '--sort-by=.data.k']);
+  const sortedTable = await g.kubectl(['get', 'configmaps', '-l', 't=sort', '--sort-by=.data.k']);
   t.deepEqual(sortedTable.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]), ['NAME', 'a', 'b', 'c'], sortedTable.stderr);
-  const columns = await g.kubectl(['get', 'configmaps', '-o', 'custom-columns=NAME:.metadata.name,K:.data.k', '--sort-by=.metadata.name']);
+  const columns = await g.kubectl(['get', 'configmaps', '-l', 't=sort', '-o', 'custom-columns=NAME:.metadata.name,K:.data.k', '--sort-by=.metadata.name']);
   t.regex(columns.stdout, /^NAME\s+K\na\s+a\nb\s+b\nc\s+c\n$/);
 });
 

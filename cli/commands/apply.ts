@@ -27,6 +27,9 @@ export function threeWayMergePatch(original: Json, modified: Json, current: Json
     if (isMap(v) && isMap(cur)) {
       const sub = threeWayMergePatch(isMap(original[k]) ? (original[k] as Json) : {}, v, cur);
       if (Object.keys(sub).length) patch[k] = sub;
+    } else if (Array.isArray(v) && isDeepStrictEqual(v, original[k])) {
+      // A list the manifest did not change since the last apply stays as the server has it: a merge
+      // patch would replace it whole, dropping what admission added (kubectl merges such lists by key).
     } else if (!isDeepStrictEqual(v, cur)) patch[k] = v;
   }
   for (const k of Object.keys(original)) if (!(k in modified) && k in current) patch[k] = null;
