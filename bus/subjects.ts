@@ -109,8 +109,8 @@ export const nodeStats = (node: string) => `kubus.node.${node}.stats`;
 /** Where the metrics server answers metrics.k8s.io reads (a MetricsQuery → a MetricsReply or a Status). */
 export const METRICS_QUERY = 'kubus.metrics.query';
 
-/** Subjects every component uses beside the API on a locked bus: status, tracing, node logs/exec, log and exec streams, the scheduler's explain. */
-const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.node.>', 'kubus.stream.>', 'kubus.logs.>', 'kubus.scheduler.>'];
+/** Subjects every component uses beside the API on a locked bus: status, tracing, node logs/exec/stats, log and exec streams, the scheduler's explain, the metrics server. */
+const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.node.>', 'kubus.stream.>', 'kubus.logs.>', 'kubus.scheduler.>', 'kubus.metrics.>'];
 
 /**
  * What an identity (its token) may publish and subscribe to on a locked bus. API servers: everything
