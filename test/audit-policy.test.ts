@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Auditor, microTime, type AuditEvent } from '../api/audit-event.ts';
-import { auditVerdict, checkPolicy, type AuditPolicy } from '../api/audit-policy.ts';
+import { auditVerdict, checkPolicy, type AuditLevel, type AuditPolicy } from '../api/audit-policy.ts';
 import type { Attributes } from '../api/authorization.ts';
 import { AuditLogWriter, loadAuditPolicy } from '../runtime/audit-log.ts';
 
@@ -31,7 +31,7 @@ const policy: AuditPolicy = checkPolicy({
   ],
 });
 
-const table: Array<[string, Attributes, string]> = [
+const table: Array<[string, Attributes, AuditLevel]> = [
   ['a user rule', res({ user: { username: 'system:kube-proxy' } }), 'None'],
   ['group + verb + resource', res({ user: kubelet, resource: 'nodes', namespace: '', name: 'n1' }), 'None'],
   ['group rule misses another verb', res({ user: kubelet, verb: 'update', resource: 'nodes', namespace: '', name: 'n1' }), 'None'],
