@@ -1,8 +1,7 @@
 // JetStreamLog: an append-only log on one NATS JetStream stream (plus a one-value-per-key KV bucket
 // beside it), the transport under the jetstream store backend. It knows streams, sequences and
 // headers; what the messages mean is the caller's.
-import { connectNats, credentialsOf, DiscardPolicy, LIVENESS, natsAuth, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType } from './nats-bus.ts';
-import type { JetStreamClient, JetStreamManager, KV, NatsConnection, StreamInfo } from './nats-bus.ts';
+import { connectNats, credentialsOf, DiscardPolicy, LIVENESS, natsAuth, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType, type BusCredentials, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StreamInfo } from './nats-bus.ts';
 import { JetStreamLogError } from './errors.ts';
 import { followStream } from './jetstream-feed.ts';
 
@@ -22,6 +21,7 @@ export interface JetStreamLogOptions {
   prefix: string;
   /** Stream and bucket replicas. */
   replicas: number;
+  credentials?: BusCredentials | null; // the identity of its own connection on a locked bus; unset: KUBUS_CREDS's file
 }
 
 /** What `append` records with a message, and until when it retries. */
@@ -122,7 +122,7 @@ export class JetStreamLog {
     if (!nc) {
       try {
         // noAsyncTraces: a request otherwise builds two Errors (for stack traces) up front, a fifth of the CPU of a write.
-        nc = await connectNats({ servers: (opts.servers ?? '127.0.0.1:4222').split(','), name: opts.name, maxReconnectAttempts: -1, noAsyncTraces: true, ...LIVENESS, ...natsAuth(credentialsOf()) });
+        nc = await connectNats({ servers: (opts.servers ?? '127.0.0.1:4222').split(','), name: opts.name, maxReconnectAttempts: -1, noAsyncTraces: true, ...LIVENESS, ...natsAuth(credentialsOf(opts.credentials)) });
       } catch (err) {
         throw new JetStreamLogError('unreachable', (err as Error).message);
       }

@@ -2,7 +2,7 @@
 import { StatusError, type Status } from '../api/status.ts';
 import { ApiClient } from '../bus/client.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
-import { resolveNats } from '../runtime/connection.ts';
+import { resolveCredentials, resolveNats } from '../runtime/connection.ts';
 import { createLogger } from '../runtime/logger.ts';
 
 export interface GlobalOptions {
@@ -17,8 +17,10 @@ export interface CliSession {
 
 /** Connects to the cluster's NATS (flag, KUBUS_NATS, `kubus up`'s record, or localhost:4222). */
 export async function connect(opts: GlobalOptions): Promise<CliSession> {
+  const servers = resolveNats(opts.nats);
   const bus = await NatsBus.connect({
-    servers: resolveNats(opts.nats),
+    servers,
+    credentials: resolveCredentials(servers),
     name: 'kubus-cli',
     log: createLogger('error'),
     connectTimeoutMs: 3000,

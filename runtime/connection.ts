@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { CREDS_ENV, readCredentials, type BusCredentials } from '../bus/nats-options.ts';
 
 export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
 
@@ -12,6 +13,8 @@ export interface ClusterInfo {
   /** The HTTP gateway's URL (what the kubeconfig points at). */
   gateway?: string;
   startedAt: string;
+  /** The admin's bus credentials file, when the bus is locked (other kubus commands of this machine connect with it). */
+  credentials?: string;
 }
 
 /** Returns kubus's home folder: KUBUS_HOME, else ~/.kubus. */
@@ -47,6 +50,16 @@ export function readClusterInfo(): ClusterInfo | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Returns the bus credentials a command connects with: KUBUS_CREDS's file (NatsBus reads it itself:
+ * undefined here), else the admin's of the `kubus up` cluster that `nats` is; else null (an open bus).
+ */
+export function resolveCredentials(nats: string): BusCredentials | null | undefined {
+  if (process.env[CREDS_ENV]) return undefined;
+  const info = readClusterInfo();
+  return info?.credentials && info.nats === nats ? readCredentials(info.credentials) : null;
 }
 
 /** Returns the NATS URL(s) to use: the flag, else KUBUS_NATS, else what `kubus up` wrote, else localhost:4222. */

@@ -110,7 +110,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   if (actors.includes('apiserver')) {
     const spec: StoreSpec = opts.store ?? (opts.dataDir ? { kind: 'file', dir: opts.dataDir } : { kind: 'memory' });
     storeName = formatStoreSpec(spec);
-    store = await openStore(spec, { nats: opts.nats, onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) });
+    store = await openStore(spec, { nats: opts.nats, credentials: opts.credentials, onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) });
   }
   const bus = await NatsBus.connect({ servers: opts.nats, name: 'control-plane', log: opts.log, credentials: opts.credentials });
   const host = new Host({ bus, clock: realClock, rng: cryptoRng(), log: opts.log });

@@ -3,7 +3,7 @@
 import { kubeletActor, type KubeletInput } from '../actors/kubelet/kubelet.actor.ts';
 import { proxyActor } from '../actors/proxy/proxy.actor.ts';
 import { realClock } from '../bus/clock.ts';
-import { NatsBus } from '../bus/nats-bus.ts';
+import { NatsBus, type BusCredentials } from '../bus/nats-bus.ts';
 import { cryptoRng } from '../bus/random.ts';
 import type { Bus, Logger } from '../bus/types.ts';
 import { Host } from './host.ts';
@@ -23,6 +23,8 @@ export interface NodesOptions {
   criEndpoint?: string;
   /** kube-proxy per node: `nftables` programs this host's nftables (a table per node); default none. */
   proxy?: ProxyMode;
+  /** The bus identity of this process (a locked bus: node/<name>, one node per process); unset: KUBUS_CREDS's file, if any. */
+  credentials?: BusCredentials | null;
   log: Logger;
 }
 
@@ -50,7 +52,7 @@ export async function startNodes(opts: NodesOptions, bus?: Bus): Promise<NodePro
   // Real containers: a containerd (ours, or the endpoint given) before any kubelet starts.
   const cri = opts.kubelet?.runtime === 'containerd' && !opts.kubelet.cri ? await startNodeCri({ name: opts.name, nodes: names, endpoint: opts.criEndpoint, log: opts.log }) : undefined;
   const kubelet = cri ? { ...opts.kubelet, cri: cri.settings, internalIP: opts.kubelet?.internalIP ?? hostAddress() } : opts.kubelet;
-  const b = bus ?? (await NatsBus.connect({ servers: opts.nats, name: `node/${opts.name}`, log: opts.log }).catch(async (err) => {
+  const b = bus ?? (await NatsBus.connect({ servers: opts.nats, name: `node/${opts.name}`, log: opts.log, credentials: opts.credentials }).catch(async (err) => {
     await cri?.stop();
     throw err;
   }));

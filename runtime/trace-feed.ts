@@ -156,7 +156,7 @@ export async function startTracing(bus: Bus & Tappable, host: Host | undefined, 
 
 /** Starts `kubus node`'s kubelets with tracing on: their connection is tapped before they start. */
 export async function startTracedNodes(opts: NodesOptions, feedOpts: TraceFeedOptions = {}): Promise<NodeProcess> {
-  const bus = await NatsBus.connect({ servers: opts.nats, name: `node/${opts.name}`, log: opts.log });
+  const bus = await NatsBus.connect({ servers: opts.nats, name: `node/${opts.name}`, log: opts.log, credentials: opts.credentials });
   const feed = await startTracing(bus, undefined, { feed: { log: opts.log, ...feedOpts } });
   const nodes = await startNodes(opts, bus);
   nodes.host.inspect(feed.inspect);

@@ -11,7 +11,9 @@ import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } fr
 import { kubeconfigPath, writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.ts';
 import { ADMIN, ensureCA, gatewayTls, issue } from './pki.ts';
 import { startNatsServer, type NatsServer } from './nats-server.ts';
-import { startNodes, type NodeProcess, type NodesOptions } from './node.ts';
+import { nodeNames, startNodes, type NodeProcess, type NodesOptions } from './node.ts';
+import { clusterIdentities, credentialsPath, lockedConfig } from './bus-auth.ts';
+import { startLockedControlPlane, startLockedNodes } from './up-locked.ts';
 import { startTracedNodes } from './trace-feed.ts';
 
 export interface UpOptions {
@@ -39,6 +41,8 @@ export interface UpOptions {
   runtime?: 'sim' | 'containerd';
   /** Record message flows: the control plane and nodes feed a recorder in the control plane (default true). */
   trace?: boolean;
+  /** Run the bus open: no credentials, no TLS, every process that reaches NATS trusted (INSECURE; default: locked, an identity per component). */
+  openBus?: boolean;
   log: Logger;
 }
 
@@ -90,13 +94,16 @@ async function startContainerdNodes(start: (o: NodesOptions) => Promise<NodeProc
 export async function up(opts: UpOptions): Promise<Cluster> {
   const port = opts.port ?? ((await portFree(4222)) ? 4222 : 0);
   const jetstreamDir = join(kubusHome(), 'jetstream');
-  const nats = await startNatsServer({ port, config: opts.store?.kind === 'jetstream' ? [`jetstream { store_dir: ${JSON.stringify(jetstreamDir)} }`] : [] });
+  const count = opts.nodes ?? 3;
+  const prefix = opts.nodePrefix ?? 'node';
+  const lock = opts.openBus ? [] : lockedConfig(clusterIdentities(count ? nodeNames(prefix, count) : []));
+  const nats = await startNatsServer({ port, config: [...(opts.store?.kind === 'jetstream' ? [`jetstream { store_dir: ${JSON.stringify(jetstreamDir)} }`] : []), ...lock] });
   const store: StoreSpec = opts.store ?? (opts.memory ? { kind: 'memory' } : { kind: 'file', dir: opts.dataDir ?? join(kubusHome(), 'data') });
   const dataDir = store.kind === 'file' ? store.dir : undefined;
   const ca = opts.insecureHttp ? undefined : ensureCA();
   let controlPlane: ControlPlane;
   try {
-    controlPlane = await startControlPlane({
+    controlPlane = await (opts.openBus ? startControlPlane : startLockedControlPlane)({
       nats: nats.url,
       store,
       log: opts.log,
@@ -112,12 +119,12 @@ export async function up(opts: UpOptions): Promise<Cluster> {
     await nats.stop();
     throw err;
   }
-  const count = opts.nodes ?? 3;
   const start = opts.trace === false ? startNodes : startTracedNodes;
-  const prefix = opts.nodePrefix ?? 'node';
   let nodes: NodeProcess | undefined;
   try {
-    nodes = count === 0 ? undefined : opts.runtime === 'containerd' ? await startContainerdNodes(start, nats.url, count, prefix, opts.log) : await start({ nats: nats.url, name: prefix, count, log: opts.log });
+    const containerd = opts.runtime === 'containerd' ? { kubelet: { runtime: 'containerd' as const }, proxy: 'nftables' as const } : {};
+    if (count && !opts.openBus) nodes = await startLockedNodes(start, { nats: nats.url, log: opts.log, ...containerd }, count, prefix);
+    else nodes = count === 0 ? undefined : opts.runtime === 'containerd' ? await startContainerdNodes(start, nats.url, count, prefix, opts.log) : await start({ nats: nats.url, name: prefix, count, log: opts.log });
   } catch (err) {
     await controlPlane.stop();
     await nats.stop();
@@ -126,7 +133,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   const gatewayUrl = controlPlane.gatewayUrl!;
   const admin: KubeconfigCredentials | undefined = ca && { ca: ca.cert, ...issue(ca, { ...ADMIN, usage: 'client' }) };
   const kubeconfig = writeKubeconfig(gatewayUrl, kubeconfigPath(), admin);
-  writeClusterInfo({ nats: nats.url, pid: process.pid, dataDir, gateway: gatewayUrl, startedAt: new Date().toISOString() });
+  writeClusterInfo({ nats: nats.url, pid: process.pid, dataDir, gateway: gatewayUrl, startedAt: new Date().toISOString(), credentials: opts.openBus ? undefined : credentialsPath('admin') });
   return {
     nats,
     controlPlane,

@@ -66,7 +66,7 @@ test('gateway up - kubus up serves HTTPS by default; its kubeconfig (CA, admin c
   t.false(existsSync(path), 'the kubeconfig goes with the cluster');
 });
 
-test('gateway up - kubus up --insecure-http: plain HTTP on 127.0.0.1, every caller the admin; no CA made', async (t) => {
+test('gateway up - kubus up --insecure-http: plain HTTP on 127.0.0.1, every caller the admin; the bus stays locked', async (t) => {
   const home = tempDir(t);
   const env = { KUBUS_HOME: home, HOME: home };
   const up = startKubus(t, ['up', '--insecure-http', '--memory', '--port', '0', '--nodes', '0'], env);
@@ -76,7 +76,8 @@ test('gateway up - kubus up --insecure-http: plain HTTP on 127.0.0.1, every call
   t.regex(readFileSync(path, 'utf8'), /insecure-skip-tls-verify: true/);
   t.regex((await kubectl(home, ['--kubeconfig', path, 'get', 'namespaces', '-o', 'name'])).stdout, /^namespace\/default$/m);
   t.is((await fetch(`${url}/api/v1/namespaces`)).status, 200);
-  t.false(existsSync(join(home, 'pki')));
+  // --insecure-http opens the gateway only: the bus is locked all the same (its TLS is why the CA exists).
+  t.true(existsSync(join(home, 'bus', 'admin.creds')));
   const user = await runKubus(['kubeconfig', '--user', 'vera'], { env });
   t.is(user.code, 1);
   t.regex(user.stderr, /plain HTTP \(--insecure-http\), where every caller is the admin/);

@@ -102,13 +102,14 @@ export function upCommand(program: Command): void {
     .option('--insecure-http', 'serve the gateway as plain HTTP on 127.0.0.1 without authentication: every process of this machine acts as the cluster admin (INSECURE; tests and debugging). By default it is HTTPS with the kubus CA (~/.kubus/pki, made once): callers need a client certificate or a bearer token, and the written kubeconfig holds an admin certificate')
     .option('--https', 'HTTPS is the default; accepted for older scripts')
     .option('--dns-address <ip:port>', "where the cluster DNS answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
+    .option('--insecure-open-bus', 'run NATS without credentials or TLS: any process that reaches it may send any API request as anyone and read every watch (INSECURE). By default the bus is locked: an nkey identity per component (~/.kubus/bus/*.creds, 0600), subject permissions, TLS with the kubus CA')
     .option('--nodes <count>', 'nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
     .option('--node-prefix <prefix>', "their names' prefix (PREFIX-0, PREFIX-1, ...)", 'node')
     .option('--runtime <runtime>', 'their container runtime: sim, or containerd (real containers; needs root; a containerd per node)', 'sim')
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
-    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean; insecureHttp?: boolean }) => {
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean; insecureHttp?: boolean; insecureOpenBus?: boolean }) => {
       if (opts.runtime !== 'sim' && opts.runtime !== 'containerd') throw new UsageError(`unknown runtime "${opts.runtime}"; choose sim or containerd`);
       if (opts.runtime === 'containerd' && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError(new NotRootError().message);
       if (opts.https && opts.insecureHttp) throw new UsageError('--https and --insecure-http contradict each other (HTTPS is the default)');
@@ -116,7 +117,7 @@ export function upCommand(program: Command): void {
       if (store?.kind === 'jetstream' && store.replicas > 1) throw new UsageError(`--store jetstream:${store.replicas}: kubus up runs one nats-server, so 1 replica; for more, run a NATS cluster and kubus control-plane --store jetstream:${store.replicas}`);
       const log = logger(opts);
       const runtime = opts.runtime;
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, insecureHttp: opts.insecureHttp, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, log });
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, insecureHttp: opts.insecureHttp, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, openBus: opts.insecureOpenBus, log });
       console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : store?.kind === 'jetstream' ? 'in JetStream' : store?.kind === 'etcd' ? `in etcd (${store.endpoints.join(',')})` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);

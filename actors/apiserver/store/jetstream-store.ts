@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { isJetStreamApiError, JetStreamLog } from '../../../bus/jetstream-log.ts';
 import type { JetStreamConnection } from '../../../bus/jetstream-log.ts';
+import type { BusCredentials } from '../../../bus/nats-options.ts';
 import { storeKeySubject, storeSubjects } from '../../../bus/subjects.ts';
 import { currentContext } from '../../../bus/trace.ts';
 import type { KeyValue, StoreEvent, TxnOp, TxnResult } from './store.ts';
@@ -24,6 +25,8 @@ export interface JetStreamStoreOptions {
   stream?: string;
   /** Stream replicas: 1 on one server, 3 on a 3-server cluster (default 1). */
   replicas?: number;
+  /** The identity its own connection uses on a locked bus (unset: KUBUS_CREDS's file, if any). */
+  credentials?: BusCredentials | null;
   /** Hears what must not crash the store (default console.warn). */
   onWarn?: (message: string, err?: unknown) => void;
   /** How long a txn or sync waits for JetStream and for the cache before StoreUnavailableError (default 30 s). */
@@ -78,7 +81,7 @@ export class JetStreamStore extends MemoryBackedStore {
     const stream = opts.stream ?? 'KUBUS_STORE';
     let log: JetStreamLog;
     try {
-      log = await JetStreamLog.open({ servers: opts.servers, nc: opts.nc, name: 'kubus-store', stream, prefix: storeSubjects(stream), replicas: opts.replicas ?? 1 });
+      log = await JetStreamLog.open({ servers: opts.servers, nc: opts.nc, name: 'kubus-store', stream, prefix: storeSubjects(stream), replicas: opts.replicas ?? 1, credentials: opts.credentials });
     } catch (err) {
       throw unavailable(err, opts.servers, stream);
     }

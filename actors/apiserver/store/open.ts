@@ -1,6 +1,7 @@
 // Choosing a store backend: the `--store` value (memory | file:DIR | jetstream[:REPLICAS] | etcd:URL[,URL...])
 // parsed into a spec, and the factory that opens the backend it names.
 import type { Store } from './store.ts';
+import type { BusCredentials } from '../../../bus/nats-options.ts';
 import { EtcdStore } from './etcd-store.ts';
 import { FileStore } from './file-store.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -62,6 +63,8 @@ export function formatStoreSpec(spec: StoreSpec): string {
 export interface OpenStoreOptions {
   /** NATS servers (comma-separated URLs) for the jetstream backend. */
   nats?: string;
+  /** The jetstream backend's identity on a locked bus (unset: KUBUS_CREDS's file, if any). */
+  credentials?: BusCredentials | null;
   /** Hears what must not crash the store (default console.warn). */
   onWarn?: (message: string, err?: unknown) => void;
 }
@@ -75,7 +78,7 @@ export async function openStore(spec: StoreSpec, opts: OpenStoreOptions = {}): P
       return FileStore.open(spec.dir, { onWarn: opts.onWarn });
     case 'jetstream':
       if (!opts.nats) throw new StoreUnavailableError('the jetstream store needs a NATS server (--nats URL or $KUBUS_NATS)');
-      return JetStreamStore.open({ servers: opts.nats, replicas: spec.replicas, onWarn: opts.onWarn });
+      return JetStreamStore.open({ servers: opts.nats, replicas: spec.replicas, onWarn: opts.onWarn, credentials: opts.credentials });
     case 'etcd':
       try {
         return await EtcdStore.open(spec.endpoints, { onWarn: opts.onWarn });

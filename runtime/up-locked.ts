@@ -1,0 +1,66 @@
+// `kubus up` on a locked bus: each component connects as its own identity, as it would from its own
+// host, so the API server authorizes the scheduler as system:kube-scheduler and each kubelet as
+// system:node:<name>. One process still runs them all: a connection (and a Host) per identity.
+import { ensureCredentials } from './bus-auth.ts';
+import { startControlPlane, type ControlPlane, type ControlPlaneActor, type ControlPlaneOptions } from './control-plane.ts';
+import type { NodeProcess, NodesOptions } from './node.ts';
+
+/** Which identity runs which control-plane actors (the trace recorder with the API server). */
+const PARTS: Array<{ identity: string; actors: ControlPlaneActor[] }> = [
+  { identity: 'apiserver', actors: ['apiserver'] },
+  { identity: 'gateway', actors: ['gateway', 'dns'] },
+  { identity: 'scheduler', actors: ['scheduler'] },
+  { identity: 'controller-manager', actors: ['controller-manager'] },
+];
+
+/** Starts the control plane's actors (of `opts.actors`), a connection per identity; one ControlPlane for all. */
+export async function startLockedControlPlane(opts: ControlPlaneOptions, home?: string): Promise<ControlPlane> {
+  const started: ControlPlane[] = [];
+  const stop = async () => {
+    for (const cp of started.reverse()) await cp.stop();
+  };
+  try {
+    for (const part of PARTS) {
+      const actors = part.actors.filter((a) => opts.actors?.includes(a) ?? true);
+      if (!actors.length) continue;
+      const first = part.identity === 'apiserver';
+      const trace = opts.trace && (first ? opts.trace : { ...opts.trace, recorder: false });
+      started.push(await startControlPlane({ ...opts, actors, trace, credentials: ensureCredentials(part.identity, home) }));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const [main] = started;
+  return {
+    bus: main!.bus,
+    host: main!.host,
+    store: main!.store,
+    gatewayUrl: started.find((c) => c.gatewayUrl)?.gatewayUrl,
+    dnsAddress: started.find((c) => c.dnsAddress)?.dnsAddress,
+    leadership: started.flatMap((c) => c.leadership),
+    stop,
+  };
+}
+
+/** Starts `count` nodes, each on a connection of its own as node/<name> (a process's nodes share none on a locked bus). */
+export async function startLockedNodes(start: (o: NodesOptions) => Promise<NodeProcess>, base: Omit<NodesOptions, 'name'>, count: number, prefix: string, home?: string): Promise<NodeProcess> {
+  const all: NodeProcess[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const name = `${prefix}-${i}`;
+      all.push(await start({ ...base, name, firstIndex: i, credentials: ensureCredentials(`node/${name}`, home) }));
+    }
+  } catch (err) {
+    await Promise.all(all.map((n) => n.stop()));
+    throw err;
+  }
+  return {
+    bus: all[0]!.bus,
+    host: all[0]!.host,
+    names: all.flatMap((n) => n.names),
+    async stop() {
+      await Promise.all(all.map((n) => n.stop()));
+    },
+  };
+}
