@@ -1,5 +1,6 @@
 // The kubelet's resource stats (upstream's /metrics/resource), answered on the bus to the metrics
-// server: cumulative CPU and memory working set of the node and of each running container. With
+// server: cumulative CPU and memory working set of the node and of each running container. A CRI
+// runtime measures them (ListContainerStats: usage_core_nano_seconds, working_set_bytes). With
 // the sim runtime, usage is modelled from the pods' CURRENT `sim.kubus.io/cpu-usage` and
 // `memory-usage` annotations: CPU integrates each rate over the time it held, on the cluster's clock.
 import type { Pod } from '../../api/kinds/pod.ts';
@@ -83,6 +84,32 @@ export class SimUsage {
   }
 }
 
+/** A real runtime's samples (CRI ListContainerStats): the node's CPU is its containers', those gone included. */
+class RuntimeUsage {
+  private last = new Map<string, number>();
+  private goneCpuNs = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  sample(running: ContainerInfo[], stats: Map<string, { cpuNs: number; memoryBytes: number }>): ReturnType<SimUsage['sample']> {
+    const containers = new Map<string, ContainerStats>();
+    const now = new Map<string, number>();
+    let cpuNs = 0;
+    let memoryBytes = 0;
+    for (const c of running) {
+      const st = stats.get(c.id);
+      if (!st) continue;
+      now.set(c.id, st.cpuNs);
+      cpuNs += st.cpuNs;
+      memoryBytes += st.memoryBytes;
+      containers.set(c.id, { name: c.name, startedAt: c.startedAt ?? c.createdAt, cpuNs: st.cpuNs, memoryBytes: st.memoryBytes });
+    }
+    for (const [id, v] of this.last) if (!now.has(id)) this.goneCpuNs += v;
+    this.last = now;
+    return { at: this.clock.now(), cpuNs: this.goneCpuNs + cpuNs, memoryBytes, containers };
+  }
+}
+
 export interface StatsServerDeps {
   bus: Bus;
   runtime: ContainerRuntime;
@@ -98,20 +125,23 @@ export interface StatsServerDeps {
 /** Answers NodeStats on nodeStats(node) until the returned function is called. */
 export function serveStats(d: StatsServerDeps): () => void {
   const usage = new SimUsage(d.clock, d.log);
+  const real = new RuntimeUsage(d.clock);
   const off = d.onPodUpdate((old, pod) => {
     if (old.metadata.annotations !== pod.metadata.annotations) usage.podChanged(pod);
   });
   const stats = async (): Promise<NodeStats> => {
     const running = await d.runtime.listContainers({ state: 'running' });
     const byUid = new Map(d.pods().map((p) => [p.metadata.uid!, p]));
-    const s = usage.sample(running, (uid) => byUid.get(uid));
+    // A runtime with stats (CRI) is measured; the sim's usage is modelled from annotations.
+    const s = d.runtime.containerStats ? real.sample(running, await d.runtime.containerStats()) : usage.sample(running, (uid) => byUid.get(uid));
     const pods = new Map<string, PodStats>();
     for (const c of running) {
       const pod = byUid.get(c.podUid);
       if (!pod) continue;
       let p = pods.get(c.podUid);
       if (!p) pods.set(c.podUid, (p = { namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: c.podUid, containers: [] }));
-      p.containers.push(s.containers.get(c.id)!);
+      const cs = s.containers.get(c.id);
+      if (cs) p.containers.push(cs);
     }
     return { node: d.nodeName, at: s.at, cpuNs: s.cpuNs, memoryBytes: s.memoryBytes, pods: [...pods.values()] };
   };

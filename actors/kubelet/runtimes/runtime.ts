@@ -192,6 +192,12 @@ export interface ContainerRuntime {
    */
   probe?(id: string, kind: ProbeKind, handler: ProbeHandler, timeoutMs: number): Promise<ProbeOutcome>;
 
+  /**
+   * Cumulative CPU (core-nanoseconds) and memory working set (bytes) of each running container, by
+   * id (CRI ListContainerStats). Optional: the kubelet models a runtime without it (sim) from annotations.
+   */
+  containerStats?(): Promise<Map<string, { cpuNs: number; memoryBytes: number }>>;
+
   /** Whether the runtime is up and ready (CRI Status); rejects when it does not answer. Optional: runtimes without it are always ready. */
   status?(): Promise<RuntimeHealth>;
 

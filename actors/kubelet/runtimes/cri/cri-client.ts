@@ -82,6 +82,7 @@ const RUNTIME_RPCS = [
   'attach',
   'portForward',
   'status',
+  'listContainerStats',
 ] as const;
 const IMAGE_RPCS = ['listImages', 'imageStatus', 'pullImage', 'removeImage'] as const;
 

@@ -156,3 +156,10 @@ export function runtimeHealth(conditions: CriRuntimeCondition[]): RuntimeHealth 
   if (!network?.status) health.networkError = `container runtime network not ready: ${conditionText(network)}`;
   return health;
 }
+
+/** Returns CRI ContainerStats by container id: usage_core_nano_seconds and working_set_bytes (uint64s arrive as strings). */
+export function statsById(stats: Array<{ attributes?: { id?: string }; cpu?: { usageCoreNanoSeconds?: { value?: string } }; memory?: { workingSetBytes?: { value?: string } } }>): Map<string, { cpuNs: number; memoryBytes: number }> {
+  const out = new Map<string, { cpuNs: number; memoryBytes: number }>();
+  for (const s of stats) if (s.attributes?.id) out.set(s.attributes.id, { cpuNs: Number(s.cpu?.usageCoreNanoSeconds?.value ?? 0), memoryBytes: Number(s.memory?.workingSetBytes?.value ?? 0) });
+  return out;
+}

@@ -25,6 +25,7 @@ import { followCriLog, readCriLog } from './cri-logs.ts';
 import { removeOlderInstances } from './cri-gc.ts';
 import { Pleg } from './cri-pleg.ts';
 import { runSandbox } from './cri-sandbox.ts';
+import { statsById } from './cri-convert.ts';
 
 /** What the CRI runtime is made with. */
 export interface CriRuntimeOptions extends SandboxContext {
@@ -274,6 +275,12 @@ export class CriRuntime implements ContainerRuntime {
   async status(): Promise<RuntimeHealth> {
     const st = await this.client.runtime.status({}, { deadlineMs: 4_000 });
     return runtimeHealth(st.status?.conditions ?? []);
+  }
+
+  /** CRI ListContainerStats of this node's containers: cumulative CPU and working set by container id. */
+  async containerStats(): Promise<Map<string, { cpuNs: number; memoryBytes: number }>> {
+    const { stats } = await this.client.runtime.listContainerStats({ filter: { labelSelector: { [KUBUS_NODE_LABEL]: this.opts.nodeName } } });
+    return statsById(stats ?? []);
   }
 
   onContainerExit(fn: (exit: ContainerExit) => void): () => void {
