@@ -17,6 +17,8 @@ export interface Call {
   res: ServerResponse;
   /** The gateway's shared watches; without it every watch opens its own bus watch. */
   watches?: WatchCache;
+  /** The gateway's own client, which opens the shared watches (a user's watch joins one once authorized); default `client`. */
+  trusted?: ApiClient;
   /** The body as media type and bytes (read once, size-limited). */
   body(): Promise<{ type: string; bytes: Buffer }>;
 }

@@ -16,6 +16,8 @@ import { isMetricsPath, metricsRoute } from './metrics-api.ts';
 import { verbFor } from './verbs.ts';
 import { actingClient } from './impersonation.ts';
 import type { Authenticate } from './authn.ts';
+import { HttpAudit } from './audit.ts';
+import type { Auditor } from '../../api/audit-event.ts';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.ts';
 
 export interface GatewayDeps {
@@ -26,6 +28,8 @@ export interface GatewayDeps {
   watches?: WatchCache;
   /** Authenticates each caller (HTTPS); unset: every caller is the trusted `client` (the insecure plain-HTTP mode). */
   authenticate?: Authenticate;
+  /** Audits the requests the API server never sees (actors/gateway/audit.ts) and stamps the others with their HTTP details; unset: no audit. */
+  auditor?: Auditor;
 }
 
 /** The HTTPS gateway's PEMs: its serving certificate and key, and the CA client certificates must chain to. */
@@ -52,8 +56,10 @@ function requestUrl(target = '/'): URL {
 export async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = requestUrl(req.url);
   const method = req.method ?? 'GET';
+  const audit = deps.auditor && new HttpAudit(deps.auditor, deps.clock, req, url, res);
   try {
     const caller = await callerFor(deps, req);
+    audit?.authenticated(caller);
     // metrics.k8s.io is the metrics server's (an aggregated API upstream), not the API server's.
     if (isMetricsPath(url.pathname)) return sendJson(res, 200, await metricsRoute(caller, url.pathname, url.searchParams, method));
     const fixed = fixedRoute(url.pathname, req.headers.host ?? '', req.headers.accept);
@@ -68,13 +74,15 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
       return;
     }
     const target = resourceRoute(url.pathname);
-    const client = await actingClient(caller, target, req);
+    const acting = await actingClient(caller, target, req);
+    const client = audit ? audit.route(acting, target) : acting;
     let body: Promise<{ type: string; bytes: Buffer }> | undefined;
     const call: Call = {
       ...deps,
       client,
-      // An impersonated user's watch is its own bus watch, which the API server authorizes; the shared ones are not checked per user.
-      watches: client.user ? undefined : deps.watches,
+      // A user joins a shared watch (opened by the gateway's own client) only after its own access review (watch.ts).
+      watches: deps.watches,
+      trusted: deps.client,
       target,
       query: url.searchParams,
       req,
@@ -86,6 +94,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
     if (reply) sendJson(res, reply.code, inServedVersion(target.def, reply.body));
   } catch (err) {
     const { status, expected } = statusOf(err);
+    audit?.failed(status, !expected);
     if (!expected) deps.log.error({ err, method, path: url.pathname }, 'gateway request failed');
     if (res.headersSent) res.end();
     else sendJson(res, status.code, status);

@@ -2,9 +2,11 @@
 // resourceVersion rides the gateway's shared watch of the same resource, namespace and selectors
 // (watch-cache.ts); one without (the initial state first), or older than the shared watch's ring,
 // opens a bus watch of its own.
+import { exactFieldValue } from '../../api/field-selector.ts';
 import type { WatchEvent } from '../../api/protocol.ts';
 import { invalid, isExpired, StatusError } from '../../api/status.ts';
 import type { WatchHandlers } from '../../bus/watch-client.ts';
+import { requireAccess } from './access.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
 import { requestedOutput } from './output.ts';
@@ -31,10 +33,10 @@ export async function streamWatch(call: Call): Promise<Reply> {
   const out = new WatchResponse(call, output, watches?.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
   const from = /^\d+$/.test(opts.resourceVersion ?? '') ? Number(opts.resourceVersion) : 0;
   try {
-    if (watches && from > 0) {
+    if (watches && from > 0 && (await mayShare(call, opts.fieldSelector))) {
       // The version asked is in the key: a custom resource's events are rendered in it.
       const key = JSON.stringify([target.def.apiVersion, target.def.plural, opts.namespace ?? '', opts.labelSelector ?? '', opts.fieldSelector ?? '']);
-      const open = (h: WatchHandlers) => client.watch(target.def.plural, { ...opts, allowWatchBookmarks: true }, h);
+      const open = (h: WatchHandlers) => (call.trusted ?? client).watch(target.def.plural, { ...opts, allowWatchBookmarks: true }, h);
       const forms = [outputKey(output, false), outputKey(output, true)];
       const joined: Joined = await watches.join(key, from, open, {
         event: (e: CachedEvent) => {
@@ -61,6 +63,25 @@ export async function streamWatch(call: Call): Promise<Reply> {
     out.finish((err as StatusError).status);
     return undefined;
   }
+}
+
+/**
+ * Whether this watch may ride a shared one: the trusted caller's always; a user's once an access review
+ * with the attributes the API server would authorize its own watch by (verb watch, namespace, the name of
+ * a `metadata.name=` field selector) allows it, else upstream's 403. A selector that does not parse is
+ * left to the API server (its own watch, its own 400).
+ */
+async function mayShare(call: Call, fieldSelector: string | undefined): Promise<boolean> {
+  if (!call.client.user) return true;
+  let name: string | undefined;
+  try {
+    name = fieldSelector ? exactFieldValue(fieldSelector, 'metadata.name') : undefined;
+  } catch {
+    return false;
+  }
+  const { def, namespace } = call.target;
+  await requireAccess(call.client, { verb: 'watch', resource: def.plural, group: def.group, namespace: def.namespaced ? namespace : undefined, name });
+  return true;
 }
 
 /** Starts streaming once the watch is on; one that ended while starting (the client left, an ERROR came) is stopped. */
