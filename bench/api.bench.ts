@@ -1,6 +1,6 @@
 // API benchmark: create and get over a real nats-server (latency at concurrency 1, throughput and
 // latency at 64), beside raw NATS request/reply measured in the same run as the floor (DESIGN §8).
-// Run: npm run bench -- api [--runs N] [--ops N]
+// Run: npm run bench -- api [--runs N] [--ops N]; with --locked: the locked bus against the open one (api-locked.ts).
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
@@ -13,6 +13,7 @@ import { Host } from '../runtime/host.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
 import { benchPod, measure, type Latency } from './latency.ts';
 import { arg, median, report, type Figure } from './report.ts';
+import { lockedBench } from './api-locked.ts';
 
 const RUNS = arg('runs', 3);
 const OPS = arg('ops', 3000);
@@ -87,6 +88,10 @@ async function oneRun(run: number): Promise<Record<string, Latency>> {
   return out;
 }
 
+if (process.argv.includes('--locked')) {
+  await lockedBench(RUNS, OPS, log);
+  process.exit(0);
+}
 const runs: Array<Record<string, Latency>> = [];
 for (let r = 1; r <= RUNS; r++) runs.push(await oneRun(r));
 const med = (key: string, f: keyof Latency) => median(runs.map((r) => r[key][f]));
