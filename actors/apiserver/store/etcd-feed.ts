@@ -92,8 +92,15 @@ export class EtcdFeed {
     this.start();
   }
 
-  /** Asks etcd for progress (now, or once the watch is connected). */
+  /**
+   * Asks etcd for progress (now, or once the watch is connected). A watch on a member in doubt (it failed
+   * a request lately, or holds one unanswered) moves to one that is not, first: its progress may never come.
+   */
   requestProgress(): void {
+    if (this.member?.doubtful && this.members.members.some((m) => m !== this.member && !m.doubtful)) {
+      this.h.onWarn(`etcd member ${this.member.endpoint} failed or held a request lately; moving the watch to another member`);
+      return this.resume(true);
+    }
     if (this.asking || this.paceTimer || !this.stream || this.watchId === undefined) return;
     this.asking = true;
     try {
