@@ -6,6 +6,17 @@ import type { KubeObject } from '../api/meta.ts';
 import { StatusError } from '../api/status.ts';
 import { evaluatePod, type Level } from '../actors/apiserver/admission-podsecurity-checks.ts';
 import { describe as describeViolations, policyOf } from '../actors/apiserver/admission-podsecurity.ts';
+import { Auditor, type AuditEvent } from '../api/audit-event.ts';
+import { METADATA_FOR_ALL } from '../api/audit-policy.ts';
+import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
+import { MemoryStore } from '../actors/apiserver/store/index.ts';
+import { realClock } from '../bus/clock.ts';
+import { ApiClient } from '../bus/client.ts';
+import { MemoryBroker } from '../bus/memory-bus.ts';
+import { seededRng } from '../bus/random.ts';
+import { silentLogger } from '../bus/types.ts';
+import { serving } from '../runtime/control-plane.ts';
+import { Host } from '../runtime/host.ts';
 import { pod, startApi } from './helpers/api.ts';
 import { startGateway } from './helpers/gateway.ts';
 
@@ -79,4 +90,53 @@ test('podsecurity kubectl - a refused pod, a warned one, and a Deployment whose 
   const created = await g.kubectl(['apply', '-f', '-'], stringify(ok));
   t.is(created.code, 0, created.stderr);
   t.is(created.stderr, '');
+});
+
+test('podsecurity namespaces - invalid labels are 422 with upstream\'s texts; raising enforce warns about existing pods, grouped', async (t) => {
+  const { client } = await startApi(t);
+  const bad = await t.throwsAsync(client.create('namespaces', labelled('bad', { 'pod-security.kubernetes.io/enforce': 'strict', 'pod-security.kubernetes.io/warn-version': '1.30' })), { instanceOf: StatusError });
+  t.is(bad.code, 422);
+  t.is(bad.message, 'Namespace "bad" is invalid: [metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted, metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: "1.30": must be "latest" or "v1.x"]');
+  const ns = await client.create('namespaces', labelled('apps', {}));
+  const inApps = (p: KubeObject) => ({ ...p, metadata: { ...p.metadata, namespace: 'apps' } });
+  for (const name of ['b', 'a', 'c']) await client.create('pods', inApps(pod(name, spec())));
+  await client.create('pods', inApps(pod('root', spec({ ...RESTRICTED_OK, runAsUser: 0 }))));
+  await client.create('pods', inApps(pod('fine', spec(RESTRICTED_OK))));
+  const warnings: string[] = [];
+  await client.update('namespaces', { ...ns, metadata: { ...ns.metadata, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } as KubeObject, { warnings });
+  t.deepEqual(warnings, [
+    'existing pods in namespace "apps" violate the new PodSecurity enforce level "restricted:latest"',
+    'a (and 2 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile',
+    'root: runAsUser=0',
+  ]);
+});
+
+test('podsecurity kubectl - labelling a namespace warns about its pods (a server dry run, as upstream documents); a bad level is refused', async (t) => {
+  const g = await startGateway(t);
+  t.is((await g.kubectl(['run', 'web', '--image=nginx'])).code, 0);
+  const dry = await g.kubectl(['label', '--dry-run=server', '--overwrite', 'namespace', 'default', 'pod-security.kubernetes.io/enforce=restricted']);
+  t.is(dry.code, 0, dry.stderr);
+  t.is(dry.stderr, 'Warning: existing pods in namespace "default" violate the new PodSecurity enforce level "restricted:latest"\nWarning: web: allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile\n');
+  const bad = await g.kubectl(['label', 'namespace', 'default', 'pod-security.kubernetes.io/audit=everything']);
+  t.is(bad.code, 1);
+  t.is(bad.stderr, 'The Namespace "default" is invalid: metadata.labels[pod-security.kubernetes.io/audit]: Invalid value: "everything": must be one of privileged, baseline, restricted\n');
+});
+
+test('podsecurity audit - the enforce policy and the audit level\'s violations are annotations of the request\'s audit event', async (t) => {
+  const events: AuditEvent[] = [];
+  const rng = seededRng(7);
+  const auditor = new Auditor(METADATA_FOR_ALL, { write: (e) => events.push(e) }, () => realClock.now(), () => rng.uuid());
+  const broker = new MemoryBroker({ clock: realClock, rng: seededRng(1) });
+  const host = new Host({ bus: broker.connect('control-plane'), clock: realClock, rng: seededRng(2), log: silentLogger });
+  await serving(host.start(apiserverActor, 'apiserver', { store: new MemoryStore(), audit: auditor }));
+  const client = new ApiClient(broker.connect('client'), { clock: realClock });
+  t.teardown(async () => {
+    await client.bus.close();
+    await host.stopAll();
+  });
+  await client.create('namespaces', labelled('audited', { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/audit': 'restricted' }));
+  await client.create('pods', { ...pod('web', spec()), metadata: { name: 'web', namespace: 'audited' } });
+  const done = events.find((e) => e.stage === 'ResponseComplete' && e.verb === 'create' && e.objectRef?.resource === 'pods');
+  t.is(done?.annotations?.['pod-security.kubernetes.io/enforce-policy'], 'baseline:latest');
+  t.regex(done?.annotations?.['pod-security.kubernetes.io/audit-violations'] ?? '', /^would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false \(container "c" must set/);
 });

@@ -1,13 +1,16 @@
 // The PodSecurity admission plugin (upstream staging/src/k8s.io/pod-security-admission): a namespace's
 // pod-security.kubernetes.io/{enforce,warn,audit} labels (and their -version labels) pick a level of
 // the Pod Security Standards; a pod that violates the enforce level is refused (403 with upstream's
-// text), one that violates the warn level is admitted with a Warning. Workload resources' pod
-// templates get warnings only, for both levels, as upstream. The checks: admission-podsecurity-checks.ts.
+// text), one that violates the warn level is admitted with a Warning, and the audit level's verdict
+// goes into the request's audit event as upstream's annotations. Workload resources' pod templates get
+// warnings only, for both levels, as upstream. The checks: admission-podsecurity-checks.ts; namespaces'
+// own labels: admission-podsecurity-namespace.ts.
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../api/meta.ts';
 import { forbidden } from '../../api/status.ts';
 import type { Attributes } from './admission.ts';
 import { evaluatePod, type Level, type Violation } from './admission-podsecurity-checks.ts';
+import { admitNamespacePodSecurity } from './admission-podsecurity-namespace.ts';
 import { qualified, type ServerContext } from './context.ts';
 
 const LABEL = 'pod-security.kubernetes.io/';
@@ -45,6 +48,7 @@ const named = (p: Policy) => `"${p.level}:${p.version}"`;
 
 /** Validating step: pods against enforce (and warn), workload templates against both as warnings. */
 export function admitPodSecurity(ctx: ServerContext, a: Attributes): void {
+  if (a.def.plural === 'namespaces' && !a.def.group) return admitNamespacePodSecurity(ctx, a);
   if (a.operation === 'DELETE' || a.subresource !== '' || !a.def.namespaced || !a.object) return;
   const kind = `${a.def.group}/${a.def.plural}`;
   const template = TEMPLATES[kind];
@@ -54,10 +58,19 @@ export function admitPodSecurity(ctx: ServerContext, a: Attributes): void {
   if (!labels || !Object.keys(labels).some((k) => k.startsWith(LABEL))) return;
   const enforce = policyOf(labels, 'enforce');
   const warn = policyOf(labels, 'warn');
+  const audit = policyOf(labels, 'audit');
+  // The audit event of the request (when the audit policy records it) carries the verdicts, as upstream's annotations.
+  const annotate = (meta: KubeObject['metadata'], spec: Record<string, any>) => {
+    if (!ctx.audit) return;
+    ctx.audit.annotations['pod-security.kubernetes.io/enforce-policy'] = `${enforce.level}:${enforce.version}`;
+    const vs = evaluatePod(audit.level, meta, spec);
+    if (vs.length) ctx.audit.annotations['pod-security.kubernetes.io/audit-violations'] = `would violate PodSecurity ${named(audit)}: ${describe(vs)}`;
+  };
   if (kind === '/pods') {
     if (a.oldObject && !significantUpdate(a.object, a.oldObject)) return;
     const meta = a.object.metadata;
     const spec = (a.object.spec ?? {}) as Record<string, any>;
+    annotate(meta, spec);
     const denied = evaluatePod(enforce.level, meta, spec);
     if (!isDeepStrictEqual(warn, enforce)) warnAbout(ctx, warn, evaluatePod(warn.level, meta, spec));
     if (denied.length) throw forbidden(qualified(a.def), a.name, `violates PodSecurity ${named(enforce)}: ${describe(denied)}`);
@@ -68,6 +81,7 @@ export function admitPodSecurity(ctx: ServerContext, a: Attributes): void {
   if (a.oldObject && isDeepStrictEqual(t, template!(a.oldObject))) return;
   const meta = t.metadata ?? {};
   const spec = t.spec ?? {};
+  annotate(meta, spec);
   warnAbout(ctx, enforce, evaluatePod(enforce.level, meta, spec));
   if (!isDeepStrictEqual(warn, enforce)) warnAbout(ctx, warn, evaluatePod(warn.level, meta, spec));
 }
