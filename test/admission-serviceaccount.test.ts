@@ -70,12 +70,13 @@ test('serviceaccount admission - the kube-api-access volume and a read-only moun
   t.deepEqual(made.spec.containers[1].volumeMounts, [{ name: 'x', mountPath: API_TOKEN_MOUNT_PATH }]);
 });
 
-test('serviceaccount admission - automountServiceAccountToken: the pod\'s choice, else the account\'s; mirror pods are left alone', async (t) => {
+test('serviceaccount admission - automountServiceAccountToken: the pod\'s choice, else the account\'s; the account\'s pull secrets; mirror pods are left alone', async (t) => {
   const { client } = await startFullApi(t);
-  await client.create('serviceaccounts', sa('quiet', 'default', { automountServiceAccountToken: false }));
+  await client.create('serviceaccounts', sa('quiet', 'default', { automountServiceAccountToken: false, imagePullSecrets: [{ name: 'registry' }] }));
   await client.create('serviceaccounts', sa('default'));
   const quiet = await client.create<Pod>('pods', pod('a', { serviceAccountName: 'quiet' }));
   t.is(quiet.spec.volumes, undefined);
+  t.deepEqual((quiet.spec as { imagePullSecrets?: unknown }).imagePullSecrets, [{ name: 'registry' }], 'the account\'s pull secrets');
   const asked = await client.create<Pod>('pods', pod('b', { serviceAccountName: 'quiet', automountServiceAccountToken: true }));
   t.is(asked.spec.volumes?.length, 1);
   const off = await client.create<Pod>('pods', pod('c', { automountServiceAccountToken: false }));

@@ -1,7 +1,8 @@
 // The ServiceAccount admission plugin (upstream plugin/pkg/admission/serviceaccount): a new pod runs as
 // its namespace's "default" ServiceAccount unless it names one, the ServiceAccount must exist, and
 // unless the pod or the account opts out, every container mounts the kube-api-access-<5> projected
-// volume (a bound token, the cluster's CA, the namespace) at the well-known path.
+// volume (a bound token, the cluster's CA, the namespace) at the well-known path; a pod without
+// pull secrets gets its account's.
 import type { Pod } from '../../api/kinds/pod.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { generateName } from '../../api/names.ts';
@@ -24,6 +25,7 @@ const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
 interface ServiceAccount extends KubeObject {
   automountServiceAccountToken?: boolean;
+  imagePullSecrets?: Array<{ name?: string }>;
 }
 
 /** Returns the projected volume the plugin adds (upstream's TokenVolumeSource with the CA and namespace). */
@@ -56,6 +58,9 @@ export async function admitServiceAccount(ctx: ServerContext, a: Attributes): Pr
     throw forbidden(qualified(a.def), pod.metadata.name ?? '', `error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`);
   const automount = spec.automountServiceAccountToken ?? sa.automountServiceAccountToken ?? true;
   if (automount) mountToken(ctx, spec);
+  // A pod without pull secrets of its own gets its account's (upstream).
+  const own = spec as { imagePullSecrets?: Array<{ name?: string }> };
+  if (!own.imagePullSecrets?.length && sa.imagePullSecrets?.length) own.imagePullSecrets = sa.imagePullSecrets.map((s) => ({ name: s.name }));
 }
 
 /** Adds the token volume's mount to every container that has none at the path, and the volume when one needs it. */
