@@ -49,6 +49,9 @@ test('metrics kubectl - top nodes and top pods (-A, -l, --containers) show the s
   t.like(raw, { kind: 'PodMetrics', apiVersion: 'metrics.k8s.io/v1beta1', metadata: { name: 'web-1', namespace: 'default', labels: { app: 'web' } } });
   t.regex(raw.window, /^\d+(\.\d+)?m?s$/);
   t.is(raw.containers[0].usage.memory, '64Mi');
+  const node = JSON.parse((await g.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes/n1'])).stdout);
+  t.like(node, { kind: 'NodeMetrics', metadata: { name: 'n1' }, usage: { memory: '264Mi' } });
+  t.regex((await g.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes/nope'])).stderr, /nodemetrics\.metrics\.k8s\.io "nope" not found/);
   const byName = JSON.parse((await g.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/pods?fieldSelector=metadata.name%3Ddb-1'])).stdout);
   t.deepEqual(byName.items.map((i: KubeObject) => i.metadata.name), ['db-1']);
   const bad = await g.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/pods?labelSelector=a%20in%20(']);
