@@ -16,12 +16,8 @@ import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import type { Auditor } from '../../api/audit-event.ts';
 import { PolicyCache } from './admission-policy.ts';
 import { beginBusAudit, finishBusAudit } from './audit/bus-audit.ts';
-import { RbacAuthorizer } from './authz/authorizer.ts';
-import { AuthorizerChain } from './authz/chain.ts';
-import { NodeAuthorizer } from './authz/node-authorizer.ts';
-import { NodeGraph } from './authz/node-graph.ts';
 import { admitNodeSubresource } from './admission-node.ts';
-import { BindingIndex } from './authz/binding-index.ts';
+import { startAuthorization, type Authorization } from './authz/node-rbac.ts';
 import { bootstrapRbac } from './authz/bootstrap.ts';
 import { authorizeRequest } from './authz/enforce.ts';
 import { answerReview, REVIEWS } from './authz/reviews.ts';
@@ -86,9 +82,7 @@ export class ApiServer {
   readonly ctx: ServerContext;
   private compactionMarks: number[] = [];
   private readonly follows: Array<() => void> = [];
-  private readonly bindings: BindingIndex;
-  /** What each node's pods refer to, for the node authorizer. */
-  private readonly nodeGraph: NodeGraph;
+  private readonly authorization: Authorization;
   /** The service account token key, loaded (or created) at the first token request or review. */
   private readonly tokenKeys: SigningKeyRing;
 
@@ -100,14 +94,9 @@ export class ApiServer {
       serverId: opts.serverId,
       heartbeatMs: opts.heartbeatMs,
     });
-    this.bindings = new BindingIndex(opts.store, opts.log);
-    this.bindings.start();
-    this.nodeGraph = new NodeGraph(opts.store, opts.log);
-    this.nodeGraph.start();
-    // --authorization-mode=Node,RBAC: the node authorizer first, as upstream's default.
-    const authz = new AuthorizerChain(new NodeAuthorizer(this.nodeGraph), new RbacAuthorizer(this.bindings));
+    this.authorization = startAuthorization(opts.store, opts.log);
     this.tokenKeys = new SigningKeyRing(opts.store);
-    this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache(), authz };
+    this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache(), authz: this.authorization.authz };
   }
 
   /** True when other API servers may write the store too (it has sync()). */
@@ -304,8 +293,7 @@ export class ApiServer {
 
   close(): void {
     for (const cancel of this.follows.splice(0)) cancel();
-    this.bindings.close();
-    this.nodeGraph.close();
+    this.authorization.close();
     this.ctx.services.close();
     this.ctx.hub.close();
   }

@@ -16,6 +16,8 @@ import { nodeIdentity } from './node-identity.ts';
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 const ALLOW: Decision = { allowed: true, reason: '' };
+const READS = new Set(['get', 'list', 'watch']);
+const LEASE_VERBS = new Set(['get', 'create', 'update', 'patch', 'delete']);
 const noOpinion = (reason = ''): Decision => ({ allowed: false, reason });
 const unrelated = (node: string) => noOpinion(`no relationship found between node '${node}' and this object`);
 
@@ -80,7 +82,7 @@ export class NodeAuthorizer implements Authorizer {
   }
 
   private readNamespaced(node: string, resource: GraphResource, a: Attributes): Decision {
-    if (!['get', 'list', 'watch'].includes(a.verb)) return noOpinion('can only read resources of this type');
+    if (!READS.has(a.verb)) return noOpinion('can only read resources of this type');
     if (a.subresource) return noOpinion('cannot read subresource');
     if (!a.namespace) return noOpinion('can only read namespaced object of this type');
     return this.related(node, resource, a);
@@ -104,7 +106,7 @@ export class NodeAuthorizer implements Authorizer {
   }
 
   private lease(node: string, a: Attributes): Decision {
-    if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb)) return noOpinion('can only get, create, update, patch, or delete a node lease');
+    if (!LEASE_VERBS.has(a.verb)) return noOpinion('can only get, create, update, patch, or delete a node lease');
     if (a.namespace !== NODE_LEASE_NAMESPACE) return noOpinion(`can only access leases in the "${NODE_LEASE_NAMESPACE}" system namespace`);
     // A create names no object here: NodeRestriction checks the Lease's name.
     if (a.verb !== 'create' && a.name !== node) return noOpinion('can only access node lease with the same name as the requesting node');
