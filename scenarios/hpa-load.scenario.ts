@@ -2,7 +2,8 @@
 // 50 % of request) on a Deployment of 2. The "load balancer" below spreads a total CPU load over
 // the running pods through their `sim.kubus.io/cpu-usage` annotations; the kubelets integrate it,
 // the metrics server scrapes every 15 s, the HPA syncs every 15 s. Up goes at once (to 6, the
-// maximum); down waits out the 300 s stabilization window, as upstream.
+// maximum); down waits out the 300 s stabilization window, as upstream. Unscaled (timeScale 1): the
+// metrics server's and the HPA's periods are upstream's in `--real` mode too.
 import type { Deployment } from '../api/kinds/deployment.ts';
 import type { HorizontalPodAutoscaler } from '../api/kinds/autoscaling.ts';
 import type { KubeObject } from '../api/meta.ts';
@@ -43,7 +44,7 @@ async function hold(s: ScenarioApi, totalMilli: number, seconds: number, until?:
   return (s.now() - start) / 1000;
 }
 
-export default scenario('hpa follows load', { nodes: 3, tags: ['autoscaling', 'metrics'], description: 'an HPA scales a Deployment from 2 to 6 as cpu load rises, and back to 2 after the 5-minute window' }, async (s) => {
+export default scenario('hpa follows load', { nodes: 3, timeScale: 1, tags: ['autoscaling', 'metrics'], description: 'an HPA scales a Deployment from 2 to 6 as cpu load rises, and back to 2 after the 5-minute window' }, async (s) => {
   const replicas = () => s.get<Deployment>('deployment', 'web')?.spec?.replicas ?? 0;
   type Status = { currentMetrics?: Array<{ resource?: { current?: { averageUtilization?: number } } }>; conditions?: Array<{ type: string; status: string; reason: string }> };
   // The runner does not watch HPAs: read through the API.
