@@ -8,7 +8,7 @@ import { defaultDnsAddress, dnsActor } from '../actors/dns/dns.actor.ts';
 import { hostname } from 'node:os';
 import { formatStoreSpec, openStore, type Store, type StoreSpec } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
-import { NatsBus, type BusCredentials } from '../bus/nats-bus.ts';
+import { credentialsOf, NatsBus, type BusCredentials } from '../bus/nats-bus.ts';
 import { cryptoRng } from '../bus/random.ts';
 import type { Bus, Logger } from '../bus/types.ts';
 import type { ApiServerTimings } from '../actors/apiserver/apiserver.machine.ts';
@@ -97,10 +97,11 @@ async function dnsServing(dns: HostedActor): Promise<string> {
 
 /**
  * Admission plugins this control plane's API server skips: none when the controller manager runs here
- * too; without it ServiceAccount admission is off, as nothing here makes the `default` accounts (a
+ * too, or on a locked bus (a cluster of identities, the controller manager one of them: `kubus up`, the
+ * hosts' layout); else ServiceAccount admission is off, as nothing makes the `default` accounts (a
  * bare API server's default; upstream would refuse every pod until a controller manager comes).
  */
-export const admissionDisabled = (actors: readonly string[]) => (actors.includes('controller-manager') ? [] : BARE_DISABLED_ADMISSION);
+export const admissionDisabled = (actors: readonly string[], locked: boolean) => (locked || actors.includes('controller-manager') ? [] : BARE_DISABLED_ADMISSION);
 
 /** Starts the control-plane actors of this process. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
@@ -119,7 +120,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Replicas on a shared store each need an id of their own (stop-watch requests and restart
     // announcements are addressed by it); one owning its store keeps the plain name.
     const serverId = store.sync ? `apiserver-${hostname()}-${process.pid}` : undefined;
-    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors), ...opts.apiserver });
+    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors, !!credentialsOf(opts.credentials)), ...opts.apiserver });
     await serving(api);
   }
   let gatewayUrl: string | undefined;
