@@ -19,6 +19,7 @@ import { runElected, type ElectedComponent, type Leadership } from './leader.ts'
 import { serveStatus } from './status.ts';
 import { Host, type HostedActor } from './host.ts';
 import { startTracing, type TracingOptions } from './trace-feed.ts';
+import { openAudit, type AuditOptions } from './audit-log.ts';
 
 export const CONTROL_PLANE_ACTORS = ['apiserver', 'scheduler', 'controller-manager', 'gateway', 'dns'] as const;
 export type ControlPlaneActor = (typeof CONTROL_PLANE_ACTORS)[number];
@@ -54,6 +55,8 @@ export interface ControlPlaneOptions {
   election?: Partial<ElectionTimings>;
   /** The bus identity this process connects as (a locked bus; unset: KUBUS_CREDS's file, if any). */
   credentials?: BusCredentials | null;
+  /** Audit the API server's and the gateway's requests (`--audit-log`, `--audit-policy`); unset: no audit. */
+  audit?: AuditOptions;
 }
 
 export interface ControlPlane {
@@ -106,6 +109,10 @@ export const admissionDisabled = (actors: readonly string[], locked: boolean) =>
 /** Starts the control-plane actors of this process. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const actors = opts.actors ?? [...DEFAULT_CONTROL_PLANE_ACTORS];
+  // A bad policy file stops the start before anything is opened. Only the API server and the gateway audit;
+  // processes of one cluster may share the file (each batch is one append).
+  const audits = actors.includes('apiserver') || actors.includes('gateway');
+  const audit = opts.audit && audits ? openAudit(opts.audit, realClock, cryptoRng(), opts.log) : undefined;
   let store: Store | undefined;
   let storeName = 'memory';
   if (actors.includes('apiserver')) {
@@ -120,7 +127,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Replicas on a shared store each need an id of their own (stop-watch requests and restart
     // announcements are addressed by it); one owning its store keeps the plain name.
     const serverId = store.sync ? `apiserver-${hostname()}-${process.pid}` : undefined;
-    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors, !!credentialsOf(opts.credentials)), ...opts.apiserver });
+    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors, !!credentialsOf(opts.credentials)), audit: audit?.auditor, ...opts.apiserver });
     await serving(api);
   }
   let gatewayUrl: string | undefined;
@@ -128,13 +135,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   if (actors.includes('gateway') || actors.includes('dns')) {
     try {
       if (actors.includes('gateway'))
-        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true, tls: opts.httpTls }));
+        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true, tls: opts.httpTls, audit: audit?.auditor }));
       if (actors.includes('dns')) dnsAddress = await dnsServing(host.start(dnsActor, 'dns', { address: opts.dnsAddress ?? defaultDnsAddress() }));
     } catch (err) {
       await host.stopAll();
       feed?.stop();
       await bus.drain().catch(() => bus.close());
       await store?.close();
+      await audit?.writer.close();
       throw err;
     }
   }
@@ -170,6 +178,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       feed?.stop();
       await bus.drain().catch(() => bus.close());
       await store?.close();
+      await audit?.writer.close();
     },
   };
 }

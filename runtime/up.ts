@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { StoreSpec } from '../actors/apiserver/store/index.ts';
 import type { Logger } from '../bus/types.ts';
 import { clearClusterInfo, kubusHome, writeClusterInfo } from './connection.ts';
+import type { AuditOptions } from './audit-log.ts';
 import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } from './control-plane.ts';
 import { kubeconfigPath, writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.ts';
 import { ADMIN, ensureCA, gatewayTls, issue } from './pki.ts';
@@ -43,6 +44,8 @@ export interface UpOptions {
   trace?: boolean;
   /** Run the bus open: no credentials, no TLS, every process that reaches NATS trusted (INSECURE; default: locked, an identity per component). */
   openBus?: boolean;
+  /** Audit the API server's and the gateway's requests (`--audit-log`, `--audit-policy`). */
+  audit?: AuditOptions;
   log: Logger;
 }
 
@@ -114,6 +117,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
       httpAnyPortIfTaken: opts.httpPort === undefined,
       httpTls: ca && gatewayTls(ca, '127.0.0.1'),
       trace: opts.trace === false ? undefined : { recorder: true },
+      audit: opts.audit,
     });
   } catch (err) {
     await nats.stop();

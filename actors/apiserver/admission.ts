@@ -17,6 +17,7 @@ import { qualified, type ServerContext } from './context.ts';
 import { applyLimitRangeDefaults, validateLimitRanges } from './limit-range.ts';
 import type { AdmissionAttributes } from './policy-match.ts';
 import { chargeQuota } from './quota.ts';
+import { checkEscalation } from './authz/escalation.ts';
 
 /** One admission request as the plugins see it: upstream's admission.Attributes, with the user. */
 export interface Attributes extends AdmissionAttributes {
@@ -45,6 +46,8 @@ const isUpdate = (a: Attributes, plural: string) => a.operation === 'UPDATE' && 
  * create in a terminating namespace before anything else looks at it.
  */
 export const ADMISSION_PLUGINS: AdmissionPlugin[] = [
+  // Not an admission plugin upstream but the RBAC registry's own check, before any plugin looks at the write.
+  { name: 'RBACEscalationPrevention', mutate: (ctx, a) => checkEscalation(ctx, a) },
   { name: 'NamespaceLifecycle', mutate: (ctx, a) => void (a.operation === 'CREATE' && a.def.namespaced && a.subresource === '' && checkNamespace(ctx, a.def, a.object!)) },
   {
     name: 'LimitRanger',

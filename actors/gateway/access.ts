@@ -30,9 +30,35 @@ export async function requireAccess(client: ApiClient, attrs: ResourceAttributes
   throw forbiddenError({ user, verb, apiGroup: group, resource, subresource, namespace: namespace ?? '', name: name ?? '' }, review.status.reason ?? '');
 }
 
-/** For a client with a user: checks a pods subresource served from the node (GET is `get`, any other method `create`, as upstream's RequestInfo). */
+/**
+ * For a caller with a user: checks a request of a non-resource path (discovery, /version, /healthz,
+ * /openapi), as upstream's system:discovery and system:public-info-viewer grant them. The gateway's
+ * own client asks (a SubjectAccessReview: a user may hold no right to review itself, as the anonymous
+ * one); a gateway whose own client is a user's asks as that user.
+ */
+export async function requirePathAccess(gateway: ApiClient, caller: ApiClient, path: string, method: string): Promise<void> {
+  const user = caller.user;
+  if (!user) return;
+  const verb = method === 'HEAD' ? 'get' : method.toLowerCase();
+  const nonResourceAttributes = { path, verb };
+  type Review = { status: { allowed: boolean; reason?: string } };
+  const review = gateway.user
+    ? await caller.call<Review>('selfsubjectaccessreviews', 'create', { body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: { nonResourceAttributes } } as never })
+    : await gateway.call<Review>('subjectaccessreviews', 'create', {
+        body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {}, spec: { user: user.username, groups: user.groups, uid: user.uid, extra: user.extra, nonResourceAttributes } } as never,
+      });
+  if (!review.status.allowed) throw forbiddenError({ user, verb, path }, review.status.reason ?? '');
+}
+
+/**
+ * For a client with a user: checks a pods subresource served from the node. log: GET is `get`. exec,
+ * attach and portforward are always `create`, also over a WebSocket upgrade, which is a GET: as
+ * upstream since 1.35 (AuthorizePodWebsocketUpgradeCreatePermission), so `get` on pods/exec (which
+ * view-like roles hand out) never opens a shell.
+ */
 export async function requireNodeAccess(client: ApiClient, target: ResourceTarget, req: IncomingMessage): Promise<void> {
   if (!client.user || target.def.plural !== 'pods' || !FROM_THE_NODE.has(target.subresource ?? '')) return;
-  const verb = req.method === 'GET' || req.method === 'HEAD' ? 'get' : 'create';
+  const read = target.subresource === 'log' && (req.method === 'GET' || req.method === 'HEAD');
+  const verb = read ? 'get' : 'create';
   await requireAccess(client, { verb, resource: 'pods', group: '', subresource: target.subresource, namespace: target.namespace, name: target.name });
 }

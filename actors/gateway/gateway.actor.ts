@@ -9,6 +9,7 @@ import { hostIPv4 } from '../lib/host-address.ts';
 import { gatewayMachine, type AnnounceTimings } from './gateway.machine.ts';
 import { announceGateway, leaveGateway } from './kubernetes-endpoints.ts';
 import { gatewayAuthenticator } from './authn.ts';
+import type { Auditor } from '../../api/audit-event.ts';
 import { close, createGatewayServer, hostOfAddress, isLoopbackHost, listen, type GatewayTlsOptions } from './server.ts';
 
 export interface GatewayInput extends Partial<AnnounceTimings> {
@@ -22,13 +23,15 @@ export interface GatewayInput extends Partial<AnnounceTimings> {
   advertiseIP?: string;
   /** Serve HTTPS with these PEMs and authenticate every caller (client certificate or bearer token); unset: plain HTTP, every caller the trusted admin (loopback addresses only). */
   tls?: GatewayTlsOptions;
+  /** Audits HTTP requests (`--audit-log`): the process's auditor, shared with an API server in the same process. */
+  audit?: Auditor;
 }
 
 export const gatewayActor = defineActor<GatewayInput>({
   kind: 'gateway',
   logic(deps, input) {
     const authenticate = input.tls ? gatewayAuthenticator(deps.client, deps.clock) : undefined;
-    const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log, authenticate }, undefined, input.tls);
+    const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log, authenticate, auditor: input.audit }, undefined, input.tls);
     if (!input.tls) deps.log.warn({ address: input.address }, 'the gateway serves plain HTTP without authentication: every caller acts as the trusted admin');
     // Without authentication every caller is the admin: only callers on this machine may reach it.
     const insecureElsewhere = !input.tls && !isLoopbackHost(hostOfAddress(input.address));

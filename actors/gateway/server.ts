@@ -17,6 +17,7 @@ import { verbFor } from './verbs.ts';
 import { actingClient } from './impersonation.ts';
 import type { Authenticate } from './authn.ts';
 import { HttpAudit } from './audit.ts';
+import { requirePathAccess } from './access.ts';
 import type { Auditor } from '../../api/audit-event.ts';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.ts';
 
@@ -64,6 +65,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
     if (isMetricsPath(url.pathname)) return sendJson(res, 200, await metricsRoute(caller, url.pathname, url.searchParams, method));
     const fixed = fixedRoute(url.pathname, req.headers.host ?? '', req.headers.accept);
     if (fixed) {
+      await requirePathAccess(deps.client, caller, url.pathname, method);
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(method);
       if ('text' in fixed) sendText(res, 200, fixed.text);
       else if ('bytes' in fixed) {

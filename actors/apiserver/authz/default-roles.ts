@@ -33,6 +33,8 @@ const ROLES: RoleSpec[] = [
     name: 'system:basic-user',
     rules: [rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']), rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews'])],
   },
+  // For delegated authentication and authorization (an aggregated API server, a webhook): no default binding, as upstream.
+  { name: 'system:auth-delegator', rules: [rule(['create'], ['authentication.k8s.io'], ['tokenreviews']), rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews'])] },
   { name: 'system:public-info-viewer', rules: [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])] },
   // admin ⊃ edit ⊃ view: each aggregates the one below it and its own system:aggregate-to-* role.
   { name: 'admin', aggregates: AGGREGATE_TO('admin') },

@@ -1,0 +1,175 @@
+// Audit of real requests: the API server's bus requests (one event pair each, the authorization
+// decision in it) and HTTP requests through the gateway (kubectl's URI, address and user agent in the
+// API server's event; a 401 and a non-resource path written by the gateway itself).
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Auditor, type AuditEvent } from '../api/audit-event.ts';
+import { checkPolicy, METADATA_FOR_ALL, type AuditPolicy } from '../api/audit-policy.ts';
+import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
+import { MemoryStore } from '../actors/apiserver/store/index.ts';
+import { unauthorized } from '../actors/gateway/authn.ts';
+import { close, createGatewayServer, listen } from '../actors/gateway/server.ts';
+import { realClock } from '../bus/clock.ts';
+import { ApiClient } from '../bus/client.ts';
+import { MemoryBroker } from '../bus/memory-bus.ts';
+import { seededRng } from '../bus/random.ts';
+import { silentLogger } from '../bus/types.ts';
+import { serving } from '../runtime/control-plane.ts';
+import { Host } from '../runtime/host.ts';
+import { writeKubeconfig } from '../runtime/kubeconfig.ts';
+import { statusOf } from './helpers/api.ts';
+import { KUBECTL } from './helpers/gateway.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/** An API server and a plain-HTTP gateway (optionally authenticating) sharing one auditor that writes into an array. */
+async function auditedCluster(t: import('ava').ExecutionContext, policy: AuditPolicy = METADATA_FOR_ALL, authenticate?: Parameters<typeof createGatewayServer>[0]['authenticate']) {
+  const events: AuditEvent[] = [];
+  const rng = seededRng(7);
+  const auditor = new Auditor(policy, { write: (e) => events.push(e) }, () => realClock.now(), () => rng.uuid());
+  const broker = new MemoryBroker({ clock: realClock, rng: seededRng(1) });
+  const host = new Host({ bus: broker.connect('control-plane'), clock: realClock, rng: seededRng(2), log: silentLogger });
+  await serving(host.start(apiserverActor, 'apiserver', { store: new MemoryStore(), audit: auditor }));
+  const client = new ApiClient(broker.connect('client'), { clock: realClock });
+  const gatewayBus = broker.connect('gateway');
+  const server = createGatewayServer({ client: new ApiClient(gatewayBus, { clock: realClock }), clock: realClock, log: silentLogger, auditor, authenticate });
+  const url = await listen(server, '127.0.0.1:0');
+  t.teardown(async () => {
+    await close(server);
+    await client.bus.close();
+    await gatewayBus.close();
+    await host.stopAll();
+  });
+  return { events, client, url };
+}
+
+const get = (url: string, path: string, headers: Record<string, string> = {}) =>
+  new Promise<{ code: number; auditId: string }>((resolve, reject) => {
+    const req = request(url + path, { headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ code: res.statusCode!, auditId: String(res.headers['audit-id'] ?? '') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { a: '1' } });
+
+test('audit - a bus request gives one RequestReceived/ResponseComplete pair in upstream Event shape', async (t) => {
+  const { events, client } = await auditedCluster(t);
+  events.length = 0;
+  await client.create('configmaps', cm('one'));
+  const mine = events.filter((e) => e.objectRef?.name === 'one' || e.requestURI === '/api/v1/namespaces/default/configmaps');
+  t.deepEqual(mine.map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+  const done = mine[1];
+  t.is(done.kind, 'Event');
+  t.is(done.apiVersion, 'audit.k8s.io/v1');
+  t.is(done.level, 'Metadata');
+  t.regex(done.auditID, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.is(done.auditID, mine[0].auditID);
+  t.is(done.verb, 'create');
+  t.is(done.requestURI, '/api/v1/namespaces/default/configmaps');
+  t.deepEqual(done.objectRef, { resource: 'configmaps', namespace: 'default', apiGroup: '', apiVersion: 'v1' });
+  t.deepEqual(done.responseStatus, { metadata: {}, code: 201 });
+  t.is(done.user.username, 'system:kubus:trusted-caller');
+  t.regex(done.userAgent ?? '', /^kubus-bus/);
+  t.regex(done.requestReceivedTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  t.regex(done.stageTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  t.is(done.annotations?.['authorization.k8s.io/decision'], 'allow');
+  t.is(done.requestObject, undefined);
+  t.is(done.responseObject, undefined);
+});
+
+test('audit - a denied request shows decision forbid and the 403 Status', async (t) => {
+  const { events, client } = await auditedCluster(t);
+  const err = await statusOf(client.as({ username: 'jane', groups: ['devs'] }).get('secrets', 'token', { namespace: 'default' }));
+  t.is(err.status.code, 403);
+  const done = events.find((e) => e.stage === 'ResponseComplete' && e.objectRef?.resource === 'secrets')!;
+  t.truthy(done);
+  t.is(done.user.username, 'jane');
+  t.deepEqual(done.user.groups, ['devs', 'system:authenticated']);
+  t.is(done.verb, 'get');
+  t.is(done.requestURI, '/api/v1/namespaces/default/secrets/token');
+  t.is(done.annotations?.['authorization.k8s.io/decision'], 'forbid');
+  t.is(done.responseStatus?.code, 403);
+  t.is(done.responseStatus?.reason, 'Forbidden');
+  t.regex(done.responseStatus?.message ?? '', /User "jane" cannot get resource "secrets" in API group "" in the namespace "default"/);
+});
+
+test('audit - RequestResponse carries both objects; a policy of None writes nothing', async (t) => {
+  const policy = checkPolicy({
+    apiVersion: 'audit.k8s.io/v1',
+    kind: 'Policy',
+    rules: [
+      { level: 'None', resources: [{ group: '', resources: ['secrets'] }] },
+      { level: 'RequestResponse', resources: [{ group: '', resources: ['configmaps'] }] },
+    ],
+  });
+  const { events, client } = await auditedCluster(t, policy);
+  events.length = 0;
+  await client.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default' }, stringData: { k: 'v' } } as never);
+  await client.list('secrets', { namespace: 'default' });
+  t.is(events.length, 0);
+  await client.create('configmaps', cm('two'));
+  const done = events.find((e) => e.stage === 'ResponseComplete')!;
+  t.is((done.requestObject as { metadata: { name: string } }).metadata.name, 'two');
+  t.truthy((done.responseObject as { metadata: { uid?: string } }).metadata.uid);
+});
+
+test('audit - kubectl through the gateway: the API server writes one pair with the HTTP URI, address, user agent and auditID', async (t) => {
+  const { events, url } = await auditedCluster(t);
+  const dir = mkdtempSync(join(tmpdir(), 'kubus-audit-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const kubeconfig = writeKubeconfig(url, join(dir, 'kubeconfig'));
+  const out = await new Promise<{ code: number; stderr: string }>((resolve) =>
+    execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'create', 'configmap', 'via-http', '--from-literal=a=1'], { env: { PATH: process.env.PATH, HOME: dir }, timeout: 20_000 }, (err, _o, stderr) =>
+      resolve({ code: err ? 1 : 0, stderr }),
+    ),
+  );
+  t.is(out.code, 0, out.stderr);
+  await waitFor(() => events.some((e) => e.stage === 'ResponseComplete' && e.verb === 'create' && e.objectRef?.resource === 'configmaps'), 'the audit event', 5_000);
+  const done = events.find((e) => e.stage === 'ResponseComplete' && e.verb === 'create' && e.objectRef?.resource === 'configmaps')!;
+  t.regex(done.requestURI, /^\/api\/v1\/namespaces\/default\/configmaps\?/);
+  t.deepEqual(done.sourceIPs, ['127.0.0.1']);
+  t.regex(done.userAgent ?? '', /^kubectl/);
+  t.deepEqual(done.responseStatus, { metadata: {}, code: 201 });
+  t.deepEqual(events.filter((e) => e.auditID === done.auditID).map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+  // kubectl's /version never reaches the API server: the gateway writes it, as a non-resource request.
+  const discovery = events.find((e) => e.requestURI.startsWith('/version') && e.stage === 'ResponseComplete');
+  t.truthy(discovery);
+  t.is(discovery!.objectRef, undefined);
+  t.is(discovery!.verb, 'get');
+});
+
+test('audit - the gateway writes a request it refuses itself (401) and a non-resource path; Audit-Id header', async (t) => {
+  const { events, url } = await auditedCluster(t, METADATA_FOR_ALL, async () => {
+    throw unauthorized();
+  });
+  const r = await get(url, '/api/v1/namespaces/default/pods?limit=5', { 'User-Agent': 'probe/1.0' });
+  t.is(r.code, 401);
+  await waitFor(() => events.some((e) => e.auditID === r.auditId && e.stage === 'ResponseComplete'), 'the audit event', 5_000);
+  const done = events.find((e) => e.auditID === r.auditId && e.stage === 'ResponseComplete')!;
+  t.is(done.requestURI, '/api/v1/namespaces/default/pods?limit=5');
+  t.is(done.verb, 'list');
+  t.is(done.user.username, 'system:anonymous');
+  t.is(done.userAgent, 'probe/1.0');
+  t.deepEqual(done.responseStatus, { metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+  t.deepEqual(done.objectRef, { resource: 'pods', namespace: 'default', apiGroup: '', apiVersion: 'v1' });
+  t.is(done.annotations, undefined, 'never authorized');
+  t.deepEqual(events.filter((e) => e.auditID === r.auditId).map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+});
+
+test('audit - a non-resource path through the plain gateway is written once, by the gateway', async (t) => {
+  const { events, url } = await auditedCluster(t);
+  const r = await get(url, '/version');
+  t.is(r.code, 200);
+  await waitFor(() => events.some((e) => e.auditID === r.auditId && e.stage === 'ResponseComplete'), 'the audit event', 5_000);
+  const mine = events.filter((e) => e.auditID === r.auditId);
+  t.deepEqual(mine.map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+  t.is(mine[1].requestURI, '/version');
+  t.is(mine[1].user.username, 'system:kubus:trusted-caller');
+  t.deepEqual(mine[1].responseStatus, { metadata: {}, code: 200 });
+});
