@@ -15,6 +15,7 @@ import { hostOfAddress, isLoopbackHost } from '../../actors/gateway/server.ts';
 import { formatStoreSpec, parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type StoreSpec } from '../../actors/apiserver/store/index.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
+import { loadAuditPolicy, type AuditOptions } from '../../runtime/audit-log.ts';
 
 /** Resolves on the first Ctrl-C / SIGTERM. */
 const untilSignal = () =>
@@ -90,6 +91,23 @@ function storeFlag(value: string | undefined, conflicts: Record<string, unknown>
   }
 }
 
+interface AuditFlags {
+  auditLog?: string;
+  auditPolicy?: string;
+}
+
+/** Returns the audit options of the flags, the policy file read and checked now (a bad one is a usage error naming the field). */
+function auditFlags(opts: AuditFlags): AuditOptions | undefined {
+  if (opts.auditPolicy && !opts.auditLog) throw new UsageError('--audit-policy needs --audit-log (where the events go)');
+  if (!opts.auditLog) return undefined;
+  try {
+    if (opts.auditPolicy) loadAuditPolicy(opts.auditPolicy);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return { auditLog: opts.auditLog, auditPolicy: opts.auditPolicy };
+}
+
 export function upCommand(program: Command): void {
   program
     .command('up')
@@ -102,6 +120,8 @@ export function upCommand(program: Command): void {
     .option('--insecure-http', 'serve the gateway as plain HTTP on 127.0.0.1 without authentication: every process of this machine acts as the cluster admin (INSECURE; tests and debugging). By default it is HTTPS with the kubus CA (~/.kubus/pki, made once): callers need a client certificate or a bearer token, and the written kubeconfig holds an admin certificate')
     .option('--https', 'HTTPS is the default; accepted for older scripts')
     .option('--dns-address <ip:port>', "where the cluster DNS answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
+    .option('--audit-log <file>', 'append an audit.k8s.io/v1 Event per request stage to this file as JSON lines (- for stdout); without --audit-policy every request is audited at Metadata level')
+    .option('--audit-policy <file>', 'an audit.k8s.io/v1 Policy (YAML or JSON): the first matching rule gives each request its level (None, Metadata, Request, RequestResponse)')
     .option('--insecure-open-bus', 'run NATS without credentials or TLS: any process that reaches it may send any API request as anyone and read every watch (INSECURE). By default the bus is locked: an nkey identity per component (~/.kubus/bus/*.creds, 0600), subject permissions, TLS with the kubus CA')
     .option('--nodes <count>', 'nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
     .option('--node-prefix <prefix>', "their names' prefix (PREFIX-0, PREFIX-1, ...)", 'node')
@@ -109,15 +129,16 @@ export function upCommand(program: Command): void {
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
-    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean; insecureHttp?: boolean; insecureOpenBus?: boolean }) => {
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean; insecureHttp?: boolean; insecureOpenBus?: boolean } & AuditFlags) => {
       if (opts.runtime !== 'sim' && opts.runtime !== 'containerd') throw new UsageError(`unknown runtime "${opts.runtime}"; choose sim or containerd`);
       if (opts.runtime === 'containerd' && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError(new NotRootError().message);
       if (opts.https && opts.insecureHttp) throw new UsageError('--https and --insecure-http contradict each other (HTTPS is the default)');
       const store = storeFlag(opts.store, { '--data': opts.data, '--memory': opts.memory });
+      const audit = auditFlags(opts);
       if (store?.kind === 'jetstream' && store.replicas > 1) throw new UsageError(`--store jetstream:${store.replicas}: kubus up runs one nats-server, so 1 replica; for more, run a NATS cluster and kubus control-plane --store jetstream:${store.replicas}`);
       const log = logger(opts);
       const runtime = opts.runtime;
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, insecureHttp: opts.insecureHttp, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, openBus: opts.insecureOpenBus, log });
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, insecureHttp: opts.insecureHttp, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, audit, openBus: opts.insecureOpenBus, log });
       console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : store?.kind === 'jetstream' ? 'in JetStream' : store?.kind === 'etcd' ? `in etcd (${store.endpoints.join(',')})` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
@@ -139,6 +160,8 @@ export function upCommand(program: Command): void {
       .option('--insecure-http', 'serve the gateway as plain HTTP without authentication, every caller the cluster admin (INSECURE; a loopback --http-address only). By default it is HTTPS with the kubus CA ($KUBUS_HOME/pki, made once; certificate for localhost, 127.0.0.1, ::1 and --http-address\'s host, or this host\'s IPv4 for 0.0.0.0), authenticating every caller by client certificate or bearer token')
       .option('--https', 'HTTPS is the default; accepted for older scripts')
       .option('--dns-address <ip:port>', "where the dns actor answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
+      .option('--audit-log <file>', 'append an audit.k8s.io/v1 Event per request stage to this file as JSON lines (- for stdout); without --audit-policy every request is audited at Metadata level')
+      .option('--audit-policy <file>', 'an audit.k8s.io/v1 Policy (YAML or JSON): the first matching rule gives each request its level (None, Metadata, Request, RequestResponse)')
       .option('--cluster-cidr <cidr>', "the node IPAM controller's cluster CIDR, cut into node pod CIDRs (default 10.244.0.0/16)")
       .option('--node-cidr-mask-size <bits>', 'the prefix length of each node pod CIDR (default 24)', countFlag('--node-cidr-mask-size'))
       .option('--leader-elect <bool>', 'run the scheduler and controller manager only while leading their Lease (several replicas may run)', 'true')
@@ -149,11 +172,12 @@ export function upCommand(program: Command): void {
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .addOption(logFormatOption()),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; https?: boolean; insecureHttp?: boolean; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number }) => {
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; https?: boolean; insecureHttp?: boolean; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number } & AuditFlags) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
     const store = storeFlag(opts.store, { '--data': opts.data });
+    const audit = auditFlags(opts);
     const httpAddress = opts.httpAddress ?? DEFAULT_HTTP_ADDRESS;
     if (opts.https && opts.insecureHttp) throw new UsageError('--https and --insecure-http contradict each other (HTTPS is the default)');
     if (opts.insecureHttp && !isLoopbackHost(hostOfAddress(httpAddress)))
@@ -173,6 +197,7 @@ export function upCommand(program: Command): void {
       leaderElect: opts.leaderElect !== 'false',
       election: { leaseDurationMs: opts.leaderElectLeaseDuration, renewDeadlineMs: opts.leaderElectRenewDeadline, retryPeriodMs: opts.leaderElectRetryPeriod },
       trace: opts.traceRecorder ? { recorder: true } : opts.trace ? {} : undefined,
+      audit,
     });
     const storeNote = cp.store ? `; state ${formatStoreSpec(store ?? (opts.data ? { kind: 'file', dir: opts.data } : { kind: 'memory' }))}` : '';
     console.log(`control plane (${actors.join(', ')}) running against ${nats}${storeNote}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}${cp.dnsAddress ? `; cluster DNS at ${cp.dnsAddress}` : ''}; Ctrl-C stops it`);
