@@ -1,6 +1,7 @@
 // API benchmark: create and get over a real nats-server (latency at concurrency 1, throughput and
 // latency at 64), beside raw NATS request/reply measured in the same run as the floor (DESIGN §8).
-// Run: npm run bench -- api [--runs N] [--ops N]; with --locked: the locked bus against the open one (api-locked.ts).
+// Run: npm run bench -- api [--runs N] [--ops N]; with --locked: the locked bus against the open one (api-locked.ts);
+// with --audit: audit at Metadata and RequestResponse against none (api-audit.ts).
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
@@ -14,6 +15,7 @@ import { startNatsServer } from '../runtime/nats-server.ts';
 import { benchPod, measure, type Latency } from './latency.ts';
 import { arg, median, report, type Figure } from './report.ts';
 import { lockedBench } from './api-locked.ts';
+import { auditBench } from './api-audit.ts';
 
 const RUNS = arg('runs', 3);
 const OPS = arg('ops', 3000);
@@ -88,6 +90,10 @@ async function oneRun(run: number): Promise<Record<string, Latency>> {
   return out;
 }
 
+if (process.argv.includes('--audit')) {
+  await auditBench(RUNS, OPS, log);
+  process.exit(0);
+}
 if (process.argv.includes('--locked')) {
   await lockedBench(RUNS, OPS, log);
   process.exit(0);

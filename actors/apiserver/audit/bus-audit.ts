@@ -11,6 +11,7 @@ import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { resourceFor } from '../../../api/resources.ts';
 import type { Status } from '../../../api/status.ts';
+import { identityOfToken } from '../../../bus/identity.ts';
 import { parseApiSubject } from '../../../bus/subjects.ts';
 import { ACTOR_HEADER } from '../../../bus/trace.ts';
 import type { BusMessage } from '../../../bus/types.ts';
@@ -50,7 +51,9 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage): AuditRecord | 
   } catch {
     // Refused by its identity: answered 403; audited as the body says.
   }
-  const http = auditContextOf(req);
+  // Only the gateway (or an API server, or anyone on an open bus) speaks for an HTTP request.
+  const kind = route.identity === undefined ? undefined : identityOfToken(route.identity)?.kind;
+  const http = route.identity === undefined || kind === 'gateway' || kind === 'apiserver' ? auditContextOf(req) : undefined;
   const asked = userOf(req.user);
   // Through the gateway with impersonation, the user is the authenticated one and the request's the impersonated one.
   const authenticatedUser = http ? userOf(http.authenticatedUser) : undefined;
