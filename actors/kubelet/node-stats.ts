@@ -19,7 +19,12 @@ interface Modelled {
   cpuNs: number;
   nanoCores: number;
   memoryBytes: number;
+  /** The annotations the rate was read from: read again only when the pod's change (stats are asked every 15 s). */
+  source?: object;
 }
+
+/** What a pod without annotations is read from (one object, so it is read once). */
+const NO_ANNOTATIONS = {};
 
 /** Returns a container's modelled rate and memory from its pod's annotations (undefined: unreadable, keep the last). */
 function modelledUsage(pod: Pod, name: string, log: Logger): { nanoCores: number; memoryBytes: number } | undefined {
@@ -51,8 +56,12 @@ export class SimUsage {
     m.cpuNs += delta;
     this.nodeCpuNs += delta;
     m.at = now;
-    const u = pod ? modelledUsage(pod, m.name, this.log) : undefined;
-    if (u) Object.assign(m, u);
+    const annotations = pod?.metadata.annotations ?? NO_ANNOTATIONS;
+    if (pod && annotations !== m.source) {
+      m.source = annotations;
+      const u = modelledUsage(pod, m.name, this.log);
+      if (u) Object.assign(m, u);
+    }
     this.containers.set(id, m);
   }
 
@@ -74,7 +83,7 @@ export class SimUsage {
       const start = c.startedAt ?? c.createdAt;
       const m = this.containers.get(c.id) ?? { podUid: c.podUid, name: c.name, at: start, cpuNs: 0, nanoCores: 0, memoryBytes: 0 };
       // A new container takes its pod's rate from its start.
-      if (!this.containers.has(c.id) && pod) Object.assign(m, modelledUsage(pod, c.name, this.log) ?? {});
+      if (!this.containers.has(c.id) && pod) Object.assign(m, modelledUsage(pod, c.name, this.log) ?? {}, { source: pod.metadata.annotations ?? NO_ANNOTATIONS });
       this.advance(c.id, m, pod, now);
       memoryBytes += m.memoryBytes;
       out.set(c.id, { name: c.name, startedAt: start, cpuNs: Math.round(m.cpuNs), memoryBytes: m.memoryBytes });
