@@ -35,8 +35,8 @@ async function side(mode: Mode, dir: string) {
   };
   const writer = mode === 'off' ? undefined : new AuditLogWriter(join(dir, `${mode}.log`));
   const rng = cryptoRng();
-  const policy = checkPolicy({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: mode as AuditLevel }] });
-  const audit = writer && new Auditor(policy, writer, () => realClock.now(), () => rng.uuid());
+  const policy = () => checkPolicy({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: mode as AuditLevel }] });
+  const audit = writer && new Auditor(policy(), writer, () => realClock.now(), () => rng.uuid());
   const serverBus = await connect('control-plane');
   const host = new Host({ bus: serverBus, clock: realClock, rng, log: silentLogger });
   await serving(host.start(apiserverActor, 'apiserver', { store: new MemoryStore(), audit }));
