@@ -61,6 +61,10 @@ test('metrics kubectl - top nodes and top pods (-A, -l, --containers) show the s
   t.is(resources.code, 0, resources.stderr);
   t.regex(resources.stdout, /nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics/);
   t.regex(resources.stdout, /pods\s+metrics\.k8s\.io\/v1beta1\s+true\s+PodMetrics/);
+  // The addon's reader role, aggregated into view/edit/admin.
+  const role = await g.client.get<KubeObject & { rules: unknown[] }>('clusterroles', 'system:aggregated-metrics-reader');
+  t.like(role.metadata.labels, { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' });
+  t.deepEqual(role.rules, [{ apiGroups: ['metrics.k8s.io'], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] }]);
   const legacy = JSON.parse((await g.kubectl(['get', '--raw', '/apis'])).stdout);
   t.true(legacy.groups.some((x: { name: string }) => x.name === 'metrics.k8s.io'));
 });

@@ -6,7 +6,8 @@ import type { Pod } from '../../api/kinds/pod.ts';
 import { METRICS_GROUP, METRICS_VERSION, type MetricsQuery, type MetricsReply, type NodeMetrics, type NodeStats, type PodMetrics } from '../../api/metrics.ts';
 import { rfc3339 } from '../../api/names.ts';
 import { fieldSelectorMatcher, selectorMatcher } from '../../api/selectors.ts';
-import { badRequest, isStatus, notFound, StatusError } from '../../api/status.ts';
+import { badRequest, isAlreadyExists, isStatus, notFound, StatusError } from '../../api/status.ts';
+import type { KubeObject } from '../../api/meta.ts';
 import { METRICS_QUERY, nodeStats } from '../../bus/subjects.ts';
 import { defineController, type ControllerContext } from '../lib/controller.ts';
 import { MetricsStore } from './metrics.store.ts';
@@ -92,6 +93,25 @@ export function answer(ctx: Ctx, q: MetricsQuery): MetricsReply {
   return { kind: 'PodMetricsList', apiVersion: API_VERSION, metadata: {}, items: items.sort((a, b) => (key(a) < key(b) ? -1 : 1)) };
 }
 
+/**
+ * The ClusterRole metrics-server's manifests install: reading metrics.k8s.io, aggregated into the
+ * view, edit and admin roles (so whoever may read pods may `kubectl top` them). Made once; one that exists is kept.
+ */
+async function ensureReaderRole(ctx: Ctx): Promise<void> {
+  const aggregate = Object.fromEntries(['view', 'edit', 'admin'].map((r) => [`rbac.authorization.k8s.io/aggregate-to-${r}`, 'true']));
+  const role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'system:aggregated-metrics-reader', labels: { 'k8s-app': 'metrics-server', ...aggregate } },
+    rules: [{ apiGroups: [METRICS_GROUP], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] }],
+  };
+  try {
+    await ctx.deps.client.create('clusterroles', role as unknown as KubeObject);
+  } catch (err) {
+    if (!isAlreadyExists(err)) ctx.deps.log.warn({ err: (err as Error).message }, 'metrics-server: reader ClusterRole not made');
+  }
+}
+
 /** The metrics server actor (kind `controller/metrics-server`), run with the controller manager. */
 export const metricsServer = defineController<MetricsServerInput | undefined, MetricsStore>({
   name: 'metrics-server',
@@ -119,6 +139,7 @@ export const metricsServer = defineController<MetricsServerInput | undefined, Me
   },
   started(ctx) {
     ctx.queue.add(SCRAPE_KEY);
+    void ensureReaderRole(ctx);
   },
   async reconcile(_key, ctx, input) {
     const resolutionMs = input?.resolutionMs ?? 15_000;
