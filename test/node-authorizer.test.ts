@@ -11,6 +11,10 @@ import { NodeAuthorizer } from '../actors/apiserver/authz/node-authorizer.ts';
 import { NodeGraph, podReferences } from '../actors/apiserver/authz/node-graph.ts';
 import { nodeIdentity } from '../actors/apiserver/authz/node-identity.ts';
 import { isForbiddenNodeLabel } from '../actors/apiserver/admission-node-labels.ts';
+import { authorizeCaughtUp, startAuthorization } from '../actors/apiserver/authz/node-rbac.ts';
+import type { ServerContext } from '../actors/apiserver/context.ts';
+import type { UserInfo } from '../api/protocol.ts';
+import { resourceFor } from '../api/resources.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { silentLogger } from '../bus/types.ts';
 
@@ -183,4 +187,22 @@ test('node restriction labels - kubelet labels and namespaces allowed; node-rest
     t.false(isForbiddenNodeLabel(k), k);
   for (const k of ['node-restriction.kubernetes.io/pci', 'x.node-restriction.kubernetes.io/a', 'node-role.kubernetes.io/control-plane', 'kubernetes.io/anything', 'k8s.io/x', 'sub.k8s.io/y'])
     t.true(isForbiddenNodeLabel(k), k);
+});
+
+test('node authorizer - on a shared store a refused kubelet is authorized again once the replica caught up (its pod arrived meanwhile)', async (t) => {
+  const store = new MemoryStore();
+  const { authz, close } = startAuthorization(store, silentLogger);
+  t.teardown(close);
+  let syncs = 0;
+  // This replica's cache lags: the pod bound to n1 arrives only with sync().
+  const lagging = { sync: async () => void (syncs++ === 0 && (await store.txn({ op: 'create', key: '/registry/pods/ns/web', value: pod('web', 'n1', { volumes: [{ name: 's', secret: { secretName: 'creds' } }] }) }))), revision: 0 };
+  const ctx = (shared: boolean) => ({ authz, store: shared ? lagging : { revision: 0 }, hub: { reach: async () => true, position: 0 } }) as unknown as ServerContext;
+  const get = (user: UserInfo, name: string, shared = true) => authorizeCaughtUp(ctx(shared), user, 'get', resourceFor('secrets')!, { namespace: 'ns', name });
+  await t.throwsAsync(get(kubelet('n1'), 'creds', false), { message: /no relationship found between node 'n1'/ }, 'one API server: its cache is the store');
+  await get(kubelet('n1'), 'creds');
+  t.is(syncs, 1);
+  await t.throwsAsync(get(kubelet('n2'), 'creds'), { message: /no relationship found between node 'n2'/ }, 'still refused after catching up');
+  t.is(syncs, 2);
+  await t.throwsAsync(get({ username: 'jane' }, 'creds'), { message: /User "jane" cannot get/ });
+  t.is(syncs, 2, 'a user who is no node is not waited for');
 });

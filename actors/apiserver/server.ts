@@ -17,9 +17,8 @@ import type { Auditor } from '../../api/audit-event.ts';
 import { PolicyCache } from './admission-policy.ts';
 import { beginBusAudit, finishBusAudit } from './audit/bus-audit.ts';
 import { admitNodeSubresource } from './admission-node.ts';
-import { startAuthorization, type Authorization } from './authz/node-rbac.ts';
+import { authorizeCaughtUp, startAuthorization, type Authorization } from './authz/node-rbac.ts';
 import { bootstrapRbac } from './authz/bootstrap.ts';
-import { authorizeRequest } from './authz/enforce.ts';
 import { answerReview, REVIEWS } from './authz/reviews.ts';
 import { SigningKeyRing } from './authn/signing-key.ts';
 import { requestToken } from './authn/token-request.ts';
@@ -214,7 +213,7 @@ export class ApiServer {
         throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${msg.subject})`);
       const req = establish(asRequest(msg.data), route.identity);
       ctx.user = req.user; // this request's own context: admission sees who asks
-      if (req.user) authorizeRequest(ctx.authz, req.user, route.verb, def, req, ctx.audit);
+      if (req.user) await authorizeCaughtUp(ctx, req.user, route.verb, def, req, ctx.audit);
       else ctx.audit?.decided(true, '');
       if (req.user) admitNodeSubresource(ctx, req.user, route.verb, def, req);
       // Binding is not stored: creating one binds its pod, as upstream's bindings resource does.

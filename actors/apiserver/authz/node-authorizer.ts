@@ -19,7 +19,9 @@ const ALLOW: Decision = { allowed: true, reason: '' };
 const READS = new Set(['get', 'list', 'watch']);
 const LEASE_VERBS = new Set(['get', 'create', 'update', 'patch', 'delete']);
 const noOpinion = (reason = ''): Decision => ({ allowed: false, reason });
-const unrelated = (node: string) => noOpinion(`no relationship found between node '${node}' and this object`);
+/** The reason of a graph refusal (the object is not used by a pod bound to the node). */
+export const UNRELATED = 'no relationship found between node';
+const unrelated = (node: string) => noOpinion(`${UNRELATED} '${node}' and this object`);
 
 /** Returns true when the field selector holds `spec.nodeName=<node>`. */
 function selectsNode(fieldSelector: string | undefined, node: string): boolean {
