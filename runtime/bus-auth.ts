@@ -12,8 +12,11 @@ import { ensureCA, issue, pkiDir } from './pki.ts';
 /** Where the identities' credentials (and the NATS server's TLS files) live: KUBUS_HOME/bus. */
 export const busDir = (home = kubusHome()) => join(home, 'bus');
 
-/** Returns the file that holds `identity`'s credentials. */
-export const credentialsPath = (identity: string, home = kubusHome()) => join(busDir(home), `${identityToken(parseIdentity(identity))}.creds`);
+/** Returns the file in `dir` that holds `identity`'s credentials (`<token>.creds`). */
+export const credentialsFile = (dir: string, identity: string) => join(dir, `${identityToken(parseIdentity(identity))}.creds`);
+
+/** Returns the file that holds `identity`'s credentials under `home`. */
+export const credentialsPath = (identity: string, home = kubusHome()) => credentialsFile(busDir(home), identity);
 
 /** Returns `identity`'s credentials, creating them (a new nkey; the kubus CA) the first time. */
 export function ensureCredentials(identity: string, home = kubusHome()): BusCredentials {

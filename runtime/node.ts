@@ -3,7 +3,8 @@
 import { kubeletActor, type KubeletInput } from '../actors/kubelet/kubelet.actor.ts';
 import { proxyActor } from '../actors/proxy/proxy.actor.ts';
 import { realClock } from '../bus/clock.ts';
-import { NatsBus, type BusCredentials } from '../bus/nats-bus.ts';
+import { NatsBus, readCredentials, type BusCredentials } from '../bus/nats-bus.ts';
+import { credentialsFile } from './bus-auth.ts';
 import { cryptoRng } from '../bus/random.ts';
 import type { Bus, Logger } from '../bus/types.ts';
 import { Host } from './host.ts';
@@ -25,6 +26,8 @@ export interface NodesOptions {
   proxy?: ProxyMode;
   /** The bus identity of this process (a locked bus: node/<name>, one node per process); unset: KUBUS_CREDS's file, if any. */
   credentials?: BusCredentials | null;
+  /** A directory of node/<name> credentials files (`kubus credentials`): each node connects as itself, on a connection of its own. */
+  credentialsDir?: string;
   log: Logger;
 }
 
@@ -45,8 +48,26 @@ export interface NodeProcess {
 export const nodeNames = (name: string, count?: number) =>
   count === undefined ? [name] : Array.from({ length: count }, (_, i) => `${name}-${i}`);
 
+/** Starts each node of `opts` with `start` on a connection of its own as node/<name> (`credentialsFor`); one NodeProcess for all. */
+export async function startEachNode(start: (o: NodesOptions) => Promise<NodeProcess>, opts: NodesOptions, credentialsFor: (node: string) => BusCredentials): Promise<NodeProcess> {
+  const all: NodeProcess[] = [];
+  try {
+    for (const [i, name] of nodeNames(opts.name, opts.count).entries()) {
+      const firstIndex = opts.firstIndex === undefined ? undefined : opts.firstIndex + i;
+      all.push(await start({ ...opts, name, count: undefined, firstIndex, credentialsDir: undefined, credentials: credentialsFor(name) }));
+    }
+  } catch (err) {
+    await Promise.all(all.map((n) => n.stop()));
+    throw err;
+  }
+  const stop = async () => void (await Promise.all(all.map((n) => n.stop())));
+  return { bus: all[0]!.bus, host: all[0]!.host, names: all.flatMap((n) => n.names), stop };
+}
+
 /** Starts the kubelets of this process on an existing bus (in `kubus up`) or a new NATS connection. */
 export async function startNodes(opts: NodesOptions, bus?: Bus): Promise<NodeProcess> {
+  const dir = opts.credentialsDir;
+  if (dir && !bus) return startEachNode(startNodes, opts, (node) => readCredentials(credentialsFile(dir, `node/${node}`)));
   const names = nodeNames(opts.name, opts.count);
   const own = !bus;
   // Real containers: a containerd (ours, or the endpoint given) before any kubelet starts.

@@ -3,7 +3,7 @@
 // system:node:<name>. One process still runs them all: a connection (and a Host) per identity.
 import { ensureCredentials } from './bus-auth.ts';
 import { startControlPlane, type ControlPlane, type ControlPlaneActor, type ControlPlaneOptions } from './control-plane.ts';
-import type { NodeProcess, NodesOptions } from './node.ts';
+import { startEachNode, type NodeProcess, type NodesOptions } from './node.ts';
 
 /** Which identity runs which control-plane actors (the trace recorder with the API server). */
 const PARTS: Array<{ identity: string; actors: ControlPlaneActor[] }> = [
@@ -44,23 +44,5 @@ export async function startLockedControlPlane(opts: ControlPlaneOptions, home?: 
 }
 
 /** Starts `count` nodes, each on a connection of its own as node/<name> (a process's nodes share none on a locked bus). */
-export async function startLockedNodes(start: (o: NodesOptions) => Promise<NodeProcess>, base: Omit<NodesOptions, 'name'>, count: number, prefix: string, home?: string): Promise<NodeProcess> {
-  const all: NodeProcess[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const name = `${prefix}-${i}`;
-      all.push(await start({ ...base, name, firstIndex: i, credentials: ensureCredentials(`node/${name}`, home) }));
-    }
-  } catch (err) {
-    await Promise.all(all.map((n) => n.stop()));
-    throw err;
-  }
-  return {
-    bus: all[0]!.bus,
-    host: all[0]!.host,
-    names: all.flatMap((n) => n.names),
-    async stop() {
-      await Promise.all(all.map((n) => n.stop()));
-    },
-  };
-}
+export const startLockedNodes = (start: (o: NodesOptions) => Promise<NodeProcess>, base: Omit<NodesOptions, 'name'>, count: number, prefix: string, home?: string) =>
+  startEachNode(start, { ...base, name: prefix, count, firstIndex: 0 }, (node) => ensureCredentials(`node/${node}`, home));

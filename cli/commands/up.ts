@@ -222,10 +222,12 @@ export function upCommand(program: Command): void {
     .option('--node-lease-duration <duration>', 'lease duration (default 40s; renewed every quarter of it)', durationFlag('--node-lease-duration'))
     .option('--node-status-report-frequency <duration>', 'node status written at least this often (default 5m)', durationFlag('--node-status-report-frequency'))
     .option('--trace', "publish these nodes' messages and state changes to the cluster's trace recorder")
+    .option('--creds-dir <dir>', 'on a locked bus: a directory holding each node\'s credentials (node_<name>.creds, from kubus credentials --identity node/<name>); each node connects as itself. One node: KUBUS_CREDS=FILE does too')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
     .action(
       async (opts: LogFlags & {
+        credsDir?: string;
         name: string;
         count?: number;
         firstIndex?: number;
@@ -255,7 +257,7 @@ export function upCommand(program: Command): void {
           leaseDurationSeconds: opts.nodeLeaseDuration === undefined ? undefined : opts.nodeLeaseDuration / 1000,
           nodeStatusReportMs: opts.nodeStatusReportFrequency,
         };
-        const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, proxy, log, criEndpoint: opts.criEndpoint };
+        const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, proxy, log, criEndpoint: opts.criEndpoint, credentialsDir: opts.credsDir };
         const nodes = await (opts.trace ? startTracedNodes(nodeOpts) : startNodes(nodeOpts));
         console.log(`${nodes.names.length} node(s) (${nodes.names.length > 3 ? `${nodes.names[0]} … ${nodes.names.at(-1)}` : nodes.names.join(', ')}) running against ${nats}; Ctrl-C stops them`);
         await untilSignal();

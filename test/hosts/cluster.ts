@@ -1,6 +1,7 @@
 // The topology of the fault tests: a 3-server NATS cluster on hosts 1-3, the API server (file
 // store) and the controller manager on host 1, scheduler replicas on hosts 2 and 3, node
 // processes on hosts 4+. Every process gets `--nats` with all three URLs. Periods are shortened.
+// The bus is locked (nkeys, permissions, TLS): each process holds only its own identity's credentials.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { buildCli, hosts, type Hosts, type TestHost } from './harness.ts';
 import type { HostProc } from './host-proc.ts';
 import { natsCluster, type NatsCluster } from './nats-cluster.ts';
+import { lockedBus, type LockedBus } from './bus-lock.ts';
 
 /** The shortened periods (upstream: lease 40 s, grace 50 s, monitor 5 s; election 15/10/2 s). */
 export const PERIODS = {
@@ -53,6 +55,8 @@ export interface HostsCluster {
   nodeHosts: TestHost[];
   /** Node names per node host. */
   nodeNames: Map<TestHost, string[]>;
+  /** The locked bus: identities, and what each host was handed. */
+  lock: LockedBus;
   /** Whether this build has leader election (`--leader-elect-*` flags). */
   leaderElection: boolean;
   /** The test's own connection (all three servers) and client. */
@@ -72,7 +76,11 @@ export async function hostsCluster(t: ExecutionContext, opts: HostsClusterOption
   const perHost = opts.nodesPerHost ?? 2;
   const built = buildCli();
   const hs = await hosts(t, 3 + nodeHostCount);
-  const nats = await natsCluster(t, hs.slice(0, 3));
+  const nodeHosts = hs.slice(3);
+  const nodeNames = new Map<TestHost, string[]>(nodeHosts.map((h) => [h, Array.from({ length: perHost }, (_, k) => `n${h.index}-${k}`)]));
+  // The bus is locked: each host gets only the credentials of the processes it runs.
+  const lock = lockedBus(t, [...nodeNames.values()].flat(), hs.slice(0, 3).map((h) => h.ip));
+  const nats = await natsCluster(t, hs.slice(0, 3), { config: lock.config });
   const help = await built;
   // Scheduler replicas without leader election would both schedule; with it, one does.
   const leaderElection = help.includes('--leader-elect-lease-duration');
@@ -84,25 +92,21 @@ export async function hostsCluster(t: ExecutionContext, opts: HostsClusterOption
   const buses: NatsBus[] = [];
   t.teardown(() => Promise.all(buses.map((b) => b.close())));
   const connect = async (name: string, servers = nats.urls) => {
-    const bus = await NatsBus.connect({ servers, name });
+    const bus = await NatsBus.connect({ servers, name, credentials: lock.admin });
     buses.push(bus);
     return { bus, client: new ApiClient(bus, { timeoutMs: 3000 }) };
   };
 
   const startApiserver = async () => {
-    const p = hs[0].kubus([...at, 'control-plane', '--actors', 'apiserver', '--data', dataDir, ...LOG], 'apiserver');
+    const p = hs[0].kubus([...at, 'control-plane', '--actors', 'apiserver', '--data', dataDir, ...LOG], 'apiserver', lock.env(hs[0], 'apiserver'));
     await p.waitFor(/control plane .* running/);
     return p;
   };
   const apiserver = await startApiserver();
-  const controllerManager = hs[0].kubus([...at, 'control-plane', '--actors', 'controller-manager', ...ELECTION, ...LIFECYCLE, ...LOG], 'controller-manager');
-  const schedulers = [1, 2].map((i) => hs[i].kubus([...at, 'control-plane', '--actors', 'scheduler', ...ELECTION, ...LOG], 'scheduler'));
-  const nodeHosts = hs.slice(3);
-  const nodeNames = new Map<TestHost, string[]>();
+  const controllerManager = hs[0].kubus([...at, 'control-plane', '--actors', 'controller-manager', ...ELECTION, ...LIFECYCLE, ...LOG], 'controller-manager', lock.env(hs[0], 'controller-manager'));
+  const schedulers = [1, 2].map((i) => hs[i].kubus([...at, 'control-plane', '--actors', 'scheduler', ...ELECTION, ...LOG], 'scheduler', lock.env(hs[i], 'scheduler')));
   const nodes = nodeHosts.map((h, i) => {
-    const name = `n${h.index}`;
-    nodeNames.set(h, Array.from({ length: perHost }, (_, k) => `${name}-${k}`));
-    const args = ['node', '--name', name, '--count', String(perHost), '--first-index', String(i * perHost)];
+    const args = ['node', '--name', `n${h.index}`, '--count', String(perHost), '--first-index', String(i * perHost), '--creds-dir', lock.nodesDir(h, nodeNames.get(h)!)];
     return h.kubus([...at, ...args, '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG], 'node');
   });
   await Promise.all([controllerManager, ...schedulers].map((p) => p.waitFor(/control plane .* running/)));
@@ -117,5 +121,5 @@ export async function hostsCluster(t: ExecutionContext, opts: HostsClusterOption
     const holder = l?.spec?.holderIdentity ?? '';
     return hs.find((h) => holder.startsWith(`${h.name}_`));
   };
-  return { leaderElection, hosts: hs, nats, dataDir, apiserver, controllerManager, schedulers, nodeHosts, nodeNames, bus, client, startApiserver, connect, leaderHost };
+  return { lock, leaderElection, hosts: hs, nats, dataDir, apiserver, controllerManager, schedulers, nodeHosts, nodeNames, bus, client, startApiserver, connect, leaderHost };
 }

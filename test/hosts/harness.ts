@@ -52,8 +52,8 @@ export interface TestHost {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** How a process joins its host: `netOnly` for containerd nodes (see SpawnIn). */
-export type SpawnOptions = Pick<SpawnIn, 'netOnly'>;
+/** How a process joins its host: `netOnly` for containerd nodes (see SpawnIn); `env` adds to the test's (e.g. KUBUS_CREDS). */
+export type SpawnOptions = Pick<SpawnIn, 'netOnly' | 'env'>;
 
 export interface Hosts extends Array<TestHost> {
   readonly net: Net;
