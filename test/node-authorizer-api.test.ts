@@ -103,3 +103,12 @@ test('node authz api - tokens only for its pods\' service accounts, bound to suc
   t.is((await statusOf(n1.createToken('default', 'default'))).message, 'serviceaccounts "default" is forbidden: node requested token not bound to a pod');
   t.is((await statusOf(n1.createToken('default', 'default', bound(p2)))).message, 'serviceaccounts "default" is forbidden: node requested token bound to a pod scheduled on a different node');
 });
+
+test('node authz api - kube-proxy, in its node\'s process and identity, lists and watches Services and EndpointSlices; a node still reads no ConfigMap list', async (t) => {
+  const { n1 } = await cluster(t);
+  t.is((await n1.list('endpointslices')).kind, 'EndpointSliceList');
+  t.is((await n1.list('services')).kind, 'ServiceList');
+  (await n1.watch('endpointslices', {}, { event: () => {}, end: () => {} })).stop();
+  t.is((await statusOf(n1.list('configmaps', { namespace: 'default' }))).code, 403);
+  t.is((await statusOf(n1.create('endpointslices', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'x', namespace: 'default' }, addressType: 'IPv4', endpoints: [] } as unknown as KubeObject))).code, 403);
+});

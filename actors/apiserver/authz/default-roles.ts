@@ -148,10 +148,12 @@ const BINDINGS: Record<string, Subject[]> = {
   'system:discovery': [group('system:authenticated')],
   'system:basic-user': [group('system:authenticated')],
   'system:public-info-viewer': [group('system:authenticated'), group('system:unauthenticated')],
-  'system:node-proxier': [user('system:kube-proxy')],
+  // Not upstream: kubus's kube-proxy runs in its node's process under the node's bus identity
+  // (system:node:<name> in system:nodes), so the group gets the proxier's reads (endpointslices, endpoints).
+  'system:node-proxier': [user('system:kube-proxy'), group('system:nodes')],
   'system:kube-controller-manager': [user('system:kube-controller-manager')],
   'system:kube-scheduler': [user('system:kube-scheduler')],
-  // No subjects, as upstream: nodes are authorized by the node authorizer (issue 15's later part), not this binding.
+  // No subjects, as upstream: nodes are authorized by the node authorizer (authz/node-authorizer.ts), not this binding.
   'system:node': [],
 };
 
