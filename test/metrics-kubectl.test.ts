@@ -4,6 +4,7 @@
 import test from 'ava';
 import { metricsServer } from '../actors/metrics/metrics-server.actor.ts';
 import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
+import { hpaController } from '../actors/controllers/hpa/hpa.controller.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { startGateway } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -83,4 +84,23 @@ test('metrics kubectl - usage follows the pod\'s current annotation (CPU integra
   await g.client.patch('pods', 'web-1', { metadata: { annotations: { 'sim.kubus.io/cpu-usage': '700m' } } }, { namespace: 'default' });
   await waitFor(async () => (await cpu()) === '700', 'web-1 at 700m after the annotation changed', 15_000, 200);
   t.pass();
+});
+
+test('metrics kubectl - kubectl get hpa shows the current utilization the HPA computed from the metrics server', async (t) => {
+  const g = await startGateway(t);
+  g.process('node/n1').start(kubeletActor, 'kubelet/n1', { nodeName: 'n1' });
+  g.process('metrics').start(metricsServer, 'metrics-server', { resolutionMs: 500 });
+  g.process('controller-manager').start(hpaController, 'controller/horizontalpodautoscaling', { syncPeriodMs: 500 });
+  await waitFor(() => g.client.get('nodes', 'n1').catch(() => undefined), 'node n1 registered');
+  await g.client.create('deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } } } } as KubeObject);
+  // Two pods at 300m of a 500m request: 60 % against 50 % is outside the tolerance: 3 replicas.
+  for (const name of ['web-1', 'web-2']) await g.client.create('pods', pod(name, { app: 'web' }, { 'sim.kubus.io/cpu-usage': '300m' }));
+  const made = await g.kubectl(['autoscale', 'deployment', 'web', '--cpu-percent=50', '--min=1', '--max=5']);
+  t.is(made.code, 0, made.stderr);
+  let get = { code: 1, stdout: '', stderr: '' };
+  await waitFor(async () => ((get = await g.kubectl(['get', 'hpa', 'web'])), /cpu: 60%\/50%/.test(get.stdout)), 'kubectl get hpa shows cpu: 60%/50%', 15_000, 200);
+  t.regex(get.stdout, /web\s+Deployment\/web\s+cpu: 60%\/50%\s+1\s+5\s+\d\s+/);
+  await waitFor(async () => (await g.client.get<KubeObject & { spec: { replicas: number } }>('deployments', 'web', { namespace: 'default' })).spec.replicas === 3, 'the Deployment scaled to 3', 10_000, 100);
+  const described = await g.kubectl(['describe', 'hpa', 'web']);
+  t.regex(described.stdout, /SuccessfulRescale\s+.*New size: 3; reason: cpu resource utilization \(percentage of request\) above target/);
 });
