@@ -68,6 +68,7 @@ test('audit control plane - kubectl over HTTPS: a create at RequestResponse and 
   const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
   t.false(events.some((e) => e.stage === 'RequestReceived'), 'omitStages');
   t.false(events.some((e) => e.objectRef === undefined), 'non-resource paths (discovery, /version) at None');
+  t.false(events.some((e) => e.objectRef?.resource?.endsWith('accessreviews')), "the gateway's own access checks are no requests of their own");
   const created = events.find((e) => e.verb === 'create' && e.objectRef?.resource === 'configmaps')!;
   t.truthy(created);
   t.is(created.level, 'RequestResponse');

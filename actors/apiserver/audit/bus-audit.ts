@@ -18,6 +18,9 @@ import type { BusMessage } from '../../../bus/types.ts';
 import { attributesOf } from '../authz/enforce.ts';
 import { establish } from '../identity.ts';
 
+/** The reviews the gateway makes for itself while serving an HTTP request. */
+const GATEWAY_CHECKS = new Set(['tokenreviews', 'subjectaccessreviews', 'selfsubjectaccessreviews']);
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 
@@ -54,6 +57,10 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage): AuditRecord | 
   // Only the gateway (or an API server, or anyone on an open bus) speaks for an HTTP request.
   const kind = route.identity === undefined ? undefined : identityOfToken(route.identity)?.kind;
   const http = route.identity === undefined || kind === 'gateway' || kind === 'apiserver' ? auditContextOf(req) : undefined;
+  // The gateway's own reviews (its callers' tokens, impersonation, discovery and node access checks) are
+  // part of the HTTP request it serves, not requests of their own: upstream audits none of them.
+  const fromGateway = kind === 'gateway' || (route.identity === undefined && msg.headers?.[ACTOR_HEADER] === 'gateway');
+  if (!http && fromGateway && GATEWAY_CHECKS.has(def.plural)) return undefined;
   const asked = userOf(req.user);
   // Through the gateway with impersonation, the user is the authenticated one and the request's the impersonated one.
   const authenticatedUser = http ? userOf(http.authenticatedUser) : undefined;
