@@ -18,6 +18,8 @@ export interface ClientOptions {
   user?: UserInfo;
   /** The HTTP request every request serves (the gateway's audit context): the API server's audit event carries it. */
   audit?: AuditContext;
+  /** Called as a request with the audit context leaves (the gateway then leaves the events to the API server). */
+  onAudited?: () => void;
 }
 
 export interface Scope {
@@ -68,13 +70,16 @@ export class ApiClient {
     if (!user && !audit) return req;
     const out = { ...req };
     if (user) out.user = user;
-    if (audit) out.audit = audit;
+    if (audit) {
+      out.audit = audit;
+      this.opts.onAudited?.();
+    }
     return out;
   }
 
   /** Returns a client whose requests carry the audit context of the HTTP request they serve. */
-  withAudit(audit: AuditContext): ApiClient {
-    return new ApiClient(this.bus, { ...this.opts, audit });
+  withAudit(audit: AuditContext, onAudited?: () => void): ApiClient {
+    return new ApiClient(this.bus, { ...this.opts, audit, onAudited });
   }
 
   /** Sends one request and returns the reply, or throws its Status as a StatusError; the server's warnings go to `warnings`. */

@@ -173,3 +173,16 @@ test('audit - a non-resource path through the plain gateway is written once, by 
   t.is(mine[1].user.username, 'system:kubus:trusted-caller');
   t.deepEqual(mine[1].responseStatus, { metadata: {}, code: 200 });
 });
+
+test('audit - a request the gateway refuses after routing, before any bus request (a bad body), is written by the gateway', async (t) => {
+  const { events, url } = await auditedCluster(t);
+  const res = await fetch(`${url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{not json' });
+  t.is(res.status, 400);
+  const id = res.headers.get('audit-id')!;
+  await waitFor(() => events.some((e) => e.auditID === id && e.stage === 'ResponseComplete'), 'the audit event', 5_000);
+  const mine = events.filter((e) => e.auditID === id);
+  t.deepEqual(mine.map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+  t.is(mine[1].verb, 'create');
+  t.is(mine[1].responseStatus?.code, 400);
+  t.is(mine[1].responseStatus?.reason, 'BadRequest');
+});

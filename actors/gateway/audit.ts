@@ -90,8 +90,8 @@ export class HttpAudit {
   route(client: ApiClient, target: ResourceTarget): ApiClient {
     if (client.user && client.user.username !== this.user?.username) this.impersonated = client.user;
     if (servedHere(target, this.req.method ?? 'GET', this.url)) return client;
-    this.forwarded = true;
-    return client.withAudit(this.context);
+    // Forwarded once a bus request carries the context: a request refused before (a bad body) is still written here.
+    return client.withAudit(this.context, () => (this.forwarded = true));
   }
 
   /** The failure the request was answered with (`panic`: one nothing expected). */
