@@ -186,3 +186,21 @@ test('audit - a request the gateway refuses after routing, before any bus reques
   t.is(mine[1].responseStatus?.code, 400);
   t.is(mine[1].responseStatus?.reason, 'BadRequest');
 });
+
+test('audit - impersonation through the gateway: user is the caller, impersonatedUser the one it acts as', async (t) => {
+  const { events, client, url } = await auditedCluster(t);
+  await client.create('configmaps', cm('seen'));
+  const res = await fetch(`${url}/api/v1/namespaces/default/configmaps/seen`, { headers: { 'Impersonate-User': 'jane', 'Impersonate-Group': 'devs' } });
+  t.is(res.status, 403);
+  const id = res.headers.get('audit-id')!;
+  await waitFor(() => events.some((e) => e.auditID === id && e.stage === 'ResponseComplete'), 'the audit event', 5_000);
+  const done = events.find((e) => e.auditID === id && e.stage === 'ResponseComplete')!;
+  t.is(done.user.username, 'system:kubus:trusted-caller');
+  t.is(done.impersonatedUser?.username, 'jane');
+  t.deepEqual(done.impersonatedUser?.groups, ['devs', 'system:authenticated']);
+  t.is(done.annotations?.['authorization.k8s.io/decision'], 'forbid');
+  const plain = await fetch(`${url}/api/v1/namespaces/default/configmaps/seen`);
+  const pid = plain.headers.get('audit-id')!;
+  await waitFor(() => events.some((e) => e.auditID === pid && e.stage === 'ResponseComplete'), 'the audit event', 5_000);
+  t.is(events.find((e) => e.auditID === pid && e.stage === 'ResponseComplete')!.impersonatedUser, undefined);
+});

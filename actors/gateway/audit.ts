@@ -80,7 +80,7 @@ export class HttpAudit {
   /** Remembers who the caller is once authenticated (plain HTTP: the trusted caller). */
   authenticated(client: ApiClient): void {
     this.user = client.user ?? TRUSTED_CALLER;
-    if (client.user) this.context.authenticatedUser = client.user;
+    this.context.authenticatedUser = this.user;
   }
 
   /**

@@ -73,7 +73,7 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage): AuditRecord | 
   }
   const record = auditor.begin({
     attributes,
-    impersonatedUser: authenticatedUser ? asked : undefined,
+    impersonatedUser: authenticatedUser && asked && asked.username !== authenticatedUser.username ? asked : undefined,
     requestURI: http?.requestURI ?? requestPath(def, attributes.namespace ?? '', attributes.name ?? '', attributes.subresource, route.verb),
     sourceIPs: http?.sourceIPs ?? [],
     userAgent: http ? http.userAgent : `kubus-bus (${msg.headers?.[ACTOR_HEADER] ?? 'unknown sender'})`,
