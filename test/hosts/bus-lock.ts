@@ -14,6 +14,8 @@ export interface LockedBus {
   config: string[];
   /** The admin's credentials: the test's own connections. */
   admin: BusCredentials;
+  /** The environment of a kubus command the test runs as the admin (KUBUS_CREDS). */
+  adminEnv: Record<string, string>;
   /** The environment of a process on `host` that runs as `identity` (KUBUS_CREDS: its file, copied to the host's directory). */
   env(host: TestHost, identity: string): { env: Record<string, string> };
   /** A directory of `host` with its nodes' credentials, for `kubus node --creds-dir`. */
@@ -41,6 +43,7 @@ export function lockedBus(t: ExecutionContext, nodes: string[], natsAddresses: s
   return {
     config,
     admin: ensureCredentials('admin', home),
+    adminEnv: { KUBUS_CREDS: credentialsPath('admin', home) },
     env: (host, identity) => ({ env: { KUBUS_CREDS: handTo(host, identity) } }),
     nodesDir(host, names) {
       for (const n of names) handTo(host, `node/${n}`);

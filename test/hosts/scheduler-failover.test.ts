@@ -25,7 +25,7 @@ test('hosts - kill the active scheduler host: the standby replica takes over wit
   const standbyHost = leader === c.hosts[1] ? c.hosts[2] : c.hosts[1];
   await active.waitFor(LEADING);
   t.notRegex(standby.output(), LEADING, 'exactly one replica leads');
-  const status = await runKubus(['--nats', c.nats.urls, 'status']);
+  const status = await runKubus(['--nats', c.nats.urls, 'status'], { env: c.lock.adminEnv });
   const schedulerRows = status.stdout.split('\n').filter((l) => l.startsWith('kube-scheduler'));
   t.is(schedulerRows.length, 2, status.stdout + status.stderr);
   t.regex(schedulerRows.find((l) => l.includes(leader!.name)) ?? '', /\byes\b/, '`kubus status` shows the leader');
