@@ -31,7 +31,7 @@ export function podReferences(pod: unknown): { node: string; refs: string[] } | 
     if (s) refs.add(`${resource}/${ns}/${s}`);
   };
   for (const s of list(spec.imagePullSecrets)) add('secrets', s.name);
-  for (const c of [...list(spec.initContainers), ...list(spec.containers), ...list(spec.ephemeralContainers)]) {
+  for (const group of [spec.initContainers, spec.containers, spec.ephemeralContainers]) for (const c of list(group)) {
     for (const e of list(c.envFrom)) {
       if (isObj(e.secretRef)) add('secrets', e.secretRef.name);
       if (isObj(e.configMapRef)) add('configmaps', e.configMapRef.name);
