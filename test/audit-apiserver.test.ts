@@ -204,3 +204,29 @@ test('audit - impersonation through the gateway: user is the caller, impersonate
   await waitFor(() => events.some((e) => e.auditID === pid && e.stage === 'ResponseComplete'), 'the audit event', 5_000);
   t.is(events.find((e) => e.auditID === pid && e.stage === 'ResponseComplete')!.impersonatedUser, undefined);
 });
+
+test('audit - an exec upgrade is written by the gateway (here refused: no such pod)', async (t) => {
+  const { events, url } = await auditedCluster(t);
+  const path = '/api/v1/namespaces/default/pods/nope/exec?command=ls&stdout=true';
+  const code = await new Promise<number>((resolve, reject) => {
+    const req = request(url + path, {
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy();
+      resolve(101);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  t.is(code, 404);
+  await waitFor(() => events.some((e) => e.requestURI === path && e.stage === 'ResponseComplete'), 'the audit event', 5_000);
+  const mine = events.filter((e) => e.requestURI === path);
+  t.deepEqual(mine.map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+  t.deepEqual(mine[1].objectRef, { resource: 'pods', namespace: 'default', name: 'nope', apiGroup: '', apiVersion: 'v1', subresource: 'exec' });
+  t.is(mine[1].responseStatus?.code, 404);
+});

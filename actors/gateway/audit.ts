@@ -64,7 +64,8 @@ export class HttpAudit {
     clock: Clock,
     private readonly req: IncomingMessage,
     private readonly url: URL,
-    res: ServerResponse,
+    /** The response, whose end writes the events; none for an upgrade (exec, attach, portforward): call `ended`. */
+    res?: ServerResponse,
   ) {
     this.context = {
       id: auditor.newId(),
@@ -73,8 +74,15 @@ export class HttpAudit {
       ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
       receivedAt: clock.now(),
     };
+    if (!res) return;
     res.setHeader('Audit-Id', this.context.id);
     res.on('close', () => this.write(res.statusCode));
+  }
+
+  /** An upgraded request's end: refused with `status`, or a session (101) that closed. */
+  ended(code: number, status?: unknown): void {
+    if (status !== undefined) this.failed(status, false);
+    this.write(code);
   }
 
   /** Remembers who the caller is once authenticated (plain HTTP: the trusted caller). */

@@ -19,6 +19,8 @@ import { endPortForwards, servePortForward } from './port-forward.ts';
 import { askKubelet, getPod, validateContainer } from './node-proxy.ts';
 import { resourceRoute, type ResourceTarget } from './routes.ts';
 import { actingClient } from './impersonation.ts';
+import type { Auditor } from '../../api/audit-event.ts';
+import { HttpAudit } from './audit.ts';
 
 /** The channel protocols served, best first (kubectl 1.30+ offers v5 and v4). */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -124,16 +126,32 @@ export const endExecSessions = (server: Server) => {
   endPortForwards(server);
 };
 
+/** The request target as a URL; a malformed one (`//[`) is the root, never a throw outside the handler's catch. */
+function safeUrl(target = '/'): URL {
+  try {
+    return new URL(target, 'http://gateway');
+  } catch {
+    return new URL('http://gateway/');
+  }
+}
+
 /** Serves pods/exec and pods/attach over WebSocket on the server's upgrades (others are refused with a Status). */
-export function serveExec(server: Server, callerOf: (req: IncomingMessage) => Promise<ApiClient>, clock: Clock, log: Logger): void {
+export function serveExec(server: Server, callerOf: (req: IncomingMessage) => Promise<ApiClient>, clock: Clock, log: Logger, auditor?: Auditor): void {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
   sessions.set(server, wss);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err }, 'exec connection error'));
+    const url = safeUrl(req.url);
+    // The gateway writes an upgrade's events: the session never is one bus request (audit.ts).
+    const audit = auditor && new HttpAudit(auditor, clock, req, url);
+    let refused = false;
+    socket.once('close', () => void (refused || audit?.ended(101)));
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://gateway');
       const target = resourceRoute(url.pathname);
-      const client = await actingClient(await callerOf(req), target, req);
+      const caller = await callerOf(req);
+      audit?.authenticated(caller);
+      const client = await actingClient(caller, target, req);
+      audit?.route(client, target);
       const attach = target.subresource === 'attach';
       if (target.def.plural === 'pods' && target.subresource === 'portforward') return await servePortForward(server, client, log, target, req, socket);
       if (target.def.plural !== 'pods' || !(attach || target.subresource === 'exec')) throw new StatusError(400, 'BadRequest', 'the server serves upgrades only for pods/exec and pods/attach');
@@ -147,7 +165,11 @@ export function serveExec(server: Server, callerOf: (req: IncomingMessage) => Pr
         if (relay) relay(ws);
         else void (attach ? runAttach(client, clock, log, ws, p) : run(client, log, ws, p));
       });
-    })().catch((err: unknown) => refuse(socket, err));
+    })().catch((err: unknown) => {
+      refused = true;
+      audit?.ended(statusOf(err).status.code, statusOf(err).status);
+      refuse(socket, err);
+    });
   });
 }
 
