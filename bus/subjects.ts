@@ -109,18 +109,26 @@ export const nodeStats = (node: string) => `kubus.node.${node}.stats`;
 /** Where the metrics server answers metrics.k8s.io reads (a MetricsQuery → a MetricsReply or a Status). */
 export const METRICS_QUERY = 'kubus.metrics.query';
 
-/** Subjects every component uses beside the API on a locked bus: status, tracing, node logs/exec/stats, log and exec streams, the scheduler's explain, the metrics server. */
-const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.node.>', 'kubus.stream.>', 'kubus.logs.>', 'kubus.scheduler.>', 'kubus.metrics.>'];
+/** Subjects every identity uses beside the API on a locked bus: status, tracing, metrics, the scheduler's explain. */
+const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.scheduler.>', 'kubus.metrics.>'];
+/** Where logs, exec and attach streams flow (both sides): the gateway's and admin's followers and the kubelets. */
+const STREAM_SUBJECTS = ['kubus.stream.>', 'kubus.logs.>'];
+
+/** The part an identity plays on a locked bus, for its permissions. */
+export type BusRole = 'apiserver' | 'node' | 'front' | 'component';
 
 /**
  * What an identity (its token) may publish and subscribe to on a locked bus. API servers: everything
  * (they serve the API, send every watch, and talk to JetStream). Any other: its own API request
- * subjects, its request and watch inboxes (its token pinned in each), and the shared subjects.
+ * subjects, its request and watch inboxes (its token pinned in each), and the shared subjects; the
+ * kubelet of node N serves only N's log/exec subjects (exact tokens, so node `a` never matches node
+ * `a.b`), and only the fronts (gateway, admin) may call kubelets.
  */
-export function permittedSubjects(identity: string, apiserver: boolean): { publish: string[]; subscribe: string[] } {
-  if (apiserver) return { publish: ['>'], subscribe: ['>'] };
-  return {
-    publish: [`kubus.api.*.*.${identity}`, unwatchSubject('*'), APISERVER_STATS, ...SHARED_SUBJECTS],
-    subscribe: [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, ...SHARED_SUBJECTS],
-  };
+export function permittedSubjects(identity: string, role: BusRole, node?: string): { publish: string[]; subscribe: string[] } {
+  if (role === 'apiserver') return { publish: ['>'], subscribe: ['>'] };
+  const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*'), APISERVER_STATS, ...SHARED_SUBJECTS];
+  const subscribe = [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, ...SHARED_SUBJECTS];
+  if (role === 'front') return { publish: [...publish, 'kubus.node.>', ...STREAM_SUBJECTS], subscribe: [...subscribe, ...STREAM_SUBJECTS] };
+  if (role === 'node' && node) return { publish: [...publish, ...STREAM_SUBJECTS], subscribe: [...subscribe, `kubus.node.${node}.*`, `kubus.node.${node}.logs.*`, ...STREAM_SUBJECTS] };
+  return { publish, subscribe };
 }

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { formatIdentity, identityToken, parseIdentity, type Identity } from '../bus/identity.ts';
 import { nkeys, readCredentials, type BusCredentials } from '../bus/nats-bus.ts';
-import { permittedSubjects } from '../bus/subjects.ts';
+import { permittedSubjects, type BusRole } from '../bus/subjects.ts';
 import { kubusHome } from './connection.ts';
 import { ensureCA, issue, pkiDir } from './pki.ts';
 
@@ -41,7 +41,11 @@ export function knownCredentials(home = kubusHome()): BusCredentials[] {
 export const publicKeyOf = (c: BusCredentials) => nkeys.fromSeed(new TextEncoder().encode(c.seed)).getPublicKey();
 
 /** Returns what an identity may publish and subscribe to (bus/subjects.ts spells them). */
-export const permissionsOf = (id: Identity) => permittedSubjects(identityToken(id), id.kind === 'apiserver');
+export const permissionsOf = (id: Identity) => permittedSubjects(identityToken(id), roleOf(id), id.name);
+
+/** The part an identity's kind plays (who may serve, call kubelets, or only use the API). */
+const roleOf = (id: Identity): BusRole =>
+  id.kind === 'apiserver' ? 'apiserver' : id.kind === 'node' ? 'node' : id.kind === 'gateway' || id.kind === 'admin' ? 'front' : 'component';
 
 const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
 

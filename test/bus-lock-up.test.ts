@@ -38,6 +38,11 @@ test('bus lock up - kubus up is locked by default: components as their identitie
   t.is(applied.code, 0, applied.stderr);
   await waitFor(async () => (await runKubus(['get', 'pods', '-n', 'default'], { env })).stdout.match(/\bRunning\b/g)?.length === 3, 'three Running pods', 60_000, 300);
 
+  // Logs go from the CLI (admin, a front) to the pod's kubelet on its node's own subjects.
+  const pod = /^(web-\S+)/m.exec((await runKubus(['get', 'pods', '-n', 'default'], { env })).stdout)![1]!;
+  const logs = await runKubus(['logs', pod, '-n', 'default'], { env });
+  t.is(logs.code, 0, logs.stderr);
+
   const printed = await runKubus(['credentials', '--identity', 'node/node-0'], { env });
   t.is(JSON.parse(printed.stdout).seed, JSON.parse(readFileSync(join(home, 'bus', 'node_node-0.creds'), 'utf8')).seed);
   up.child.kill('SIGINT');

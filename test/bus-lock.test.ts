@@ -152,3 +152,23 @@ test('bus lock - the API server authorizes a kubelet\'s request as system:node:<
     t.regex(err!.message, new RegExp(`User "system:node:${node.replace('.', '\\.')}"`));
   }
 });
+
+test('bus lock - a kubelet serves only its own node\'s log/exec subjects and cannot call another kubelet; the admin can', async (t) => {
+  const log = capture();
+  const n1 = await connect(t, 'node/n1', log);
+  let own = 0;
+  let stolen = 0;
+  n1.subscribe('kubus.node.n1.exec', (m) => {
+    own++;
+    n1.respond(m, { ok: true });
+  });
+  n1.subscribe('kubus.node.n2.example.exec', () => stolen++);
+  await waitFor(() => log.lines.some((l) => /Permissions Violation for Subscription to \W*kubus\.node\.n2\.example\.exec/.test(l)), 'the other node\'s subject refused');
+  n1.publish('kubus.node.n2.example.exec', {});
+  await waitFor(() => log.lines.some((l) => /Permissions Violation for Publish to \W*kubus\.node\.n2\.example\.exec/.test(l)), 'calling another kubelet refused');
+  const admin = await connect(t, 'admin');
+  t.deepEqual((await admin.request('kubus.node.n1.exec', {})).data, { ok: true });
+  t.is(own, 1);
+  t.is(stolen, 0);
+  t.false(log.lines.some((l) => /Violation for Subscription to \W*kubus\.node\.n1\.exec/.test(l)));
+});
