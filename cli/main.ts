@@ -13,6 +13,8 @@ import { imageCommand } from './commands/image.ts';
 import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { logsCommand } from './commands/logs.ts';
 import { portForwardCommand } from './commands/port-forward.ts';
+import { recordCommand } from './commands/record.ts';
+import { replayCommand } from './commands/replay.ts';
 import { rolloutCommand } from './commands/rollout.ts';
 import { scaleCommand } from './commands/scale.ts';
 import { scenarioCommand } from './commands/scenario.ts';
@@ -54,6 +56,8 @@ imageCommand(program);
 execCommand(program);
 logsCommand(program);
 portForwardCommand(program);
+recordCommand(program);
+replayCommand(program);
 
 program.parseAsync(process.argv).then(
   () => {
