@@ -126,7 +126,9 @@ export type BusRole = 'apiserver' | 'node' | 'front' | 'component';
  */
 export function permittedSubjects(identity: string, role: BusRole, node?: string): { publish: string[]; subscribe: string[] } {
   if (role === 'apiserver') return { publish: ['>'], subscribe: ['>'] };
-  const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*'), APISERVER_STATS, ...SHARED_SUBJECTS];
+  // Any identity may read kubelets' resource stats (the metrics server runs with the controller manager); a node name may hold up to 2 dots here.
+  const stats = [nodeStats('*'), nodeStats('*.*'), nodeStats('*.*.*')];
+  const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*'), APISERVER_STATS, ...SHARED_SUBJECTS, ...stats];
   const subscribe = [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, ...SHARED_SUBJECTS];
   if (role === 'front') return { publish: [...publish, 'kubus.node.>', ...STREAM_SUBJECTS], subscribe: [...subscribe, ...STREAM_SUBJECTS] };
   if (role === 'node' && node) return { publish: [...publish, ...STREAM_SUBJECTS], subscribe: [...subscribe, `kubus.node.${node}.*`, `kubus.node.${node}.logs.*`, ...STREAM_SUBJECTS] };
