@@ -14,7 +14,7 @@ import { deepFreeze, freezeFromEnv } from './freeze.ts';
 import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import { cryptoRng, type Rng } from './random.ts';
 import { identityInboxPrefix, requestInbox } from './subjects.ts';
-import { BusConnectError, credentialsOf, tokenOf, warnOpenBusOnce, type BusCredentials, type NatsBusOptions } from './nats-options.ts';
+import { BusConnectError, credentialsOf, dialPatiently, tokenOf, warnOpenBusOnce, type BusCredentials, type NatsBusOptions } from './nats-options.ts';
 import { deliveredRecord, sentRecord, untapped, type BusTap } from './tap.ts';
 import { currentContext, parseTraceparent, runHandling, stampHeaders, TRACEPARENT } from './trace.ts';
 import { refuseUndecodable } from './undecodable.ts';
@@ -106,8 +106,8 @@ export class NatsBus implements Bus {
     const servers = toArray(opts.servers);
     const creds = credentialsOf(opts.credentials);
     if (!creds) warnOpenBusOnce(opts.log ?? silentLogger, servers);
-    try {
-      const nc = await connect({
+    const dial = () =>
+      connect({
         ...natsAuth(creds),
         servers,
         name: opts.name,
@@ -119,6 +119,8 @@ export class NatsBus implements Bus {
         // No Error object per request for async stack traces: it costs ~8% of CPU under load.
         noAsyncTraces: true,
       });
+    try {
+      const nc = await dialPatiently(dial);
       return new NatsBus(nc, opts.name, opts.log ?? silentLogger, opts.rng ?? cryptoRng(), opts.freeze ?? freezeFromEnv(), creds);
     } catch (err) {
       throw new BusConnectError(

@@ -79,3 +79,18 @@ export function warnOpenBusOnce(log: Logger, servers: string[]): void {
     'the NATS bus is open (no credentials): any process that reaches it may send any API request as anyone, read every watch and serve API subjects; `kubus up` locks it',
   );
 }
+
+/**
+ * The first dial, tried up to 3 times when it times out: the dial timeout is short for the reconnects'
+ * sake (LIVENESS), and a TLS + nkey handshake on a busy machine can outlast it (seen at load 25). A
+ * refused or rejected connection fails at once.
+ */
+export async function dialPatiently<T>(dial: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await dial();
+    } catch (err) {
+      if (i >= attempts || !/timeout/i.test((err as Error).message)) throw err;
+    }
+  }
+}
