@@ -16,6 +16,8 @@ export interface ReplayOptions {
   sleep: (ms: number) => Promise<void>;
   /** Told after each change is applied (the object as the server now holds it; undefined once deleted). */
   onApplied?: (c: RecordedChange, index: number, current: KubeObject | undefined) => void;
+  /** Told of a change the server refused; the replay then goes on. Unset: the error ends the replay. */
+  onFailed?: (c: RecordedChange, index: number, err: unknown) => void;
 }
 
 /** Fields the server owns: never sent back. */
@@ -35,7 +37,14 @@ export async function replay(client: ApiClient, changes: readonly RecordedChange
     const due = start + c.offsetMs / speed;
     const wait = due - opts.now();
     if (Number.isFinite(wait) && wait > 0) await opts.sleep(wait);
-    const current = await applyChange(client, c, uids);
+    let current: KubeObject | undefined;
+    try {
+      current = await applyChange(client, c, uids);
+    } catch (err) {
+      if (!opts.onFailed) throw err;
+      opts.onFailed(c, i, err);
+      continue;
+    }
     opts.onApplied?.(c, i, current);
   }
 }

@@ -58,9 +58,19 @@ test('record-replay cli - kubus record counts changes on stderr, ends cleanly on
   writeFileSync(partial, `${kept}\n`);
   const r = await runKubus(['replay', partial, '--speed', '1000'], { env, timeoutMs: 30_000 });
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stdout, /replayed 2 changes from /);
+  t.regex(r.stdout, /replayed 2 of 2 changes from /);
   t.regex(r.stderr, /\[2\/2\] .*MODIFIED configmaps\/cfg/);
   const got = await client.get<KubeObject & { data: { v: string } }>('configmaps', 'cfg', ns);
   t.is(got.data.v, '2');
   t.not(got.metadata.uid, changes[0].object.metadata.uid, 'a new object, not the recorded uid');
+
+  // A change the server refuses is reported with its number and the server's reason; the rest still go in, and the exit code is 1.
+  const bad = join(dir, 'bad.jsonl');
+  const line = (name: string) => JSON.stringify({ offsetMs: 0, type: 'ADDED', resource: 'configmaps', object: { metadata: { name, namespace: 'default' }, data: { v: 'x' } } });
+  writeFileSync(bad, `${line('Bad_Name')}\n${line('good')}\n`);
+  const b = await runKubus(['replay', bad, '--speed', '1000'], { env, timeoutMs: 30_000 });
+  t.is(b.code, 1, b.stderr);
+  t.regex(b.stderr, /change 1 \(ADDED configmaps\/Bad_Name\): The ConfigMap "Bad_Name" is invalid/);
+  t.regex(b.stdout, /replayed 1 of 2 changes/);
+  t.is((await client.get('configmaps', 'good', ns)).metadata.name, 'good');
 });

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseRecording, RecordingFormatError } from '../../api/record-format.ts';
 import { replay } from '../../runtime/record-replay.ts';
-import { UsageError, withSession, type GlobalOptions } from '../context.ts';
+import { errorLine, UsageError, withSession, type GlobalOptions } from '../context.ts';
 
 export function replayCommand(program: Command): void {
   program
@@ -21,6 +21,7 @@ export function replayCommand(program: Command): void {
         if (err instanceof RecordingFormatError) throw new UsageError(`${file}: ${err.message}`);
         throw err;
       }
+      let failed = 0;
       await withSession(program.opts<GlobalOptions>(), async ({ client }) => {
         await replay(client, changes, {
           speed,
@@ -28,8 +29,13 @@ export function replayCommand(program: Command): void {
           sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
           onApplied: (c, i) =>
             process.stderr.write(`\r[${i + 1}/${changes.length}] +${(c.offsetMs / 1000).toFixed(1)}s ${c.type} ${c.resource}/${c.object.metadata.name}\x1b[K${i + 1 === changes.length ? '\n' : ''}`),
+          onFailed: (c, i, err) => {
+            failed++;
+            process.stderr.write(`\nchange ${i + 1} (${c.type} ${c.resource}/${c.object.metadata.name}): ${errorLine(err)}\n`);
+          },
         });
-        console.log(`replayed ${changes.length} changes from ${file}`);
+        console.log(`replayed ${changes.length - failed} of ${changes.length} changes from ${file}`);
       });
+      if (failed) process.exitCode = 1;
     });
 }
