@@ -9,6 +9,10 @@ import type { ClientWatch } from '../bus/watch-client.ts';
 /** What `kubus record` records when no --resources is given. Secrets are left out on purpose: a recording is a plain file. */
 export const DEFAULT_RECORDED = ['namespaces', 'nodes', 'configmaps', 'services', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'pods'];
 
+/** Owners before what they own, so a replay meets an owner before its dependents (their ownerReferences name its uid). */
+const LIST_ORDER = ['namespaces', 'nodes', 'cronjobs', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets', 'pods'];
+const rank = (plural: string) => (LIST_ORDER.includes(plural) ? LIST_ORDER.indexOf(plural) : LIST_ORDER.indexOf('cronjobs'));
+
 export interface RecorderOptions {
   resources: readonly string[];
   /** Only this namespace's objects (cluster-scoped resources are recorded whole). */
@@ -64,7 +68,7 @@ export async function startRecorder(client: ApiClient, opts: RecorderOptions): P
     if (stopped) w.stop();
     else watches.set(plural, w);
   };
-  const scopes = opts.resources.map(scopeOf);
+  const scopes = opts.resources.map(scopeOf).sort((a, b) => rank(a.plural) - rank(b.plural));
   for (const { plural, namespace } of scopes) {
     const list = await client.list(plural, { namespace });
     for (const item of list.items) emit(plural, 'ADDED', item);

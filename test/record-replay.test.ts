@@ -98,6 +98,7 @@ test('record-replay - a recorded rollout replayed into a fresh API server (no co
     },
   });
   const took = Date.now() - began;
+  t.log(`${recorded.length} changes over ${span} ms of cluster time, replayed at ${speed}x in ${took} ms`);
   t.deepEqual(mismatches, [], 'after each change the object is as recorded');
   t.true(took >= span / speed - 5, `timings kept at 1/${speed}: ${took} ms for ${span} ms recorded`);
 
