@@ -1,7 +1,8 @@
 // API benchmark: create and get over a real nats-server (latency at concurrency 1, throughput and
 // latency at 64), beside raw NATS request/reply measured in the same run as the floor (DESIGN §8).
 // Run: npm run bench -- api [--runs N] [--ops N]; with --locked: the locked bus against the open one (api-locked.ts);
-// with --audit: audit at Metadata and RequestResponse against none (api-audit.ts).
+// with --audit: audit at Metadata and RequestResponse against none (api-audit.ts); with both, the
+// locked bus with audit at Metadata and at RequestResponse against the open one (api-locked.ts).
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
@@ -90,12 +91,13 @@ async function oneRun(run: number): Promise<Record<string, Latency>> {
   return out;
 }
 
-if (process.argv.includes('--audit')) {
-  await auditBench(RUNS, OPS, log);
+if (process.argv.includes('--locked')) {
+  // With --audit too: locked + audit Metadata and locked + RequestResponse against open, in one run.
+  await lockedBench(RUNS, OPS, log, process.argv.includes('--audit'));
   process.exit(0);
 }
-if (process.argv.includes('--locked')) {
-  await lockedBench(RUNS, OPS, log);
+if (process.argv.includes('--audit')) {
+  await auditBench(RUNS, OPS, log);
   process.exit(0);
 }
 const runs: Array<Record<string, Latency>> = [];
