@@ -1,11 +1,13 @@
 // Issue 15's abuse cases over the real locked bus: a client holding node n1's bus credentials (so the
 // API server knows it as system:node:n1, whatever it claims) reads its own pod's secret but not another
 // node's pod's, and cannot delete another node's pod; upstream's texts. A real nats-server with the
-// configuration kubus generates, started and stopped here.
+// configuration kubus generates, started and stopped here. The API server audits (--audit-log, every
+// request at Metadata): each denial is in the log with the node's user, its object and the decision.
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AuditEvent } from '../api/audit-event.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { StatusError } from '../api/status.ts';
 import { ApiClient } from '../bus/client.ts';
@@ -14,14 +16,16 @@ import { silentLogger } from '../bus/types.ts';
 import { clusterIdentities, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
 import { startControlPlane, type ControlPlane } from '../runtime/control-plane.ts';
 import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'kubus-nodeauthz-bus-'));
+const auditLog = join(home, 'audit.log');
 let nats: NatsServer;
 let cp: ControlPlane;
 
 test.before(async () => {
   nats = await startNatsServer({ config: lockedConfig(clusterIdentities(['n1', 'n2']), [], home) });
-  cp = await startControlPlane({ nats: nats.url, actors: ['apiserver'], log: silentLogger, credentials: ensureCredentials('apiserver', home) });
+  cp = await startControlPlane({ nats: nats.url, actors: ['apiserver'], log: silentLogger, credentials: ensureCredentials('apiserver', home), audit: { auditLog } });
 });
 
 test.after.always(async () => {
@@ -65,4 +69,23 @@ test('node authz bus - with n1\'s bus credentials: its pod\'s secret yes; n2\'s 
   await n1.delete('pods', 'p-n1', { namespace: 'default' });
   t.truthy((await admin.get('pods', 'p-n1', { namespace: 'default' })).metadata.deletionTimestamp);
   t.falsy((await admin.get('pods', 'p-n2', { namespace: 'default' })).metadata.deletionTimestamp, 'n2\'s pod untouched');
+
+  // Each denial is in the audit log, complete, with the node's user and the object it went for.
+  const events = () => (existsSync(auditLog) ? readFileSync(auditLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent) : []);
+  const denial = (verb: string, resource: string, name?: string) =>
+    events().find((e) => e.stage === 'ResponseComplete' && e.verb === verb && e.objectRef?.resource === resource && e.objectRef?.name === name && e.user.username === 'system:node:n1' && e.responseStatus?.code === 403);
+  await waitFor(() => !!denial('list', 'pods'), 'the denied list in the audit log', 10_000);
+  const get = denial('get', 'secrets', 's2')!;
+  t.truthy(get, 'the denied get of n2\'s secret');
+  t.like(get, { level: 'Metadata', objectRef: { namespace: 'default' } });
+  t.is(get.annotations?.['authorization.k8s.io/decision'], 'forbid');
+  t.true(get.user.groups?.includes('system:nodes'));
+  const list = denial('list', 'pods')!;
+  t.is(list.annotations?.['authorization.k8s.io/decision'], 'forbid');
+  // The delete passes the node authorizer (nodes may delete pods) and NodeRestriction admission refuses it, as upstream.
+  const deleted = denial('delete', 'pods', 'p-n2')!;
+  t.truthy(deleted, 'the refused delete of n2\'s pod');
+  t.is(deleted.annotations?.['authorization.k8s.io/decision'], 'allow');
+  t.is(deleted.responseStatus?.message, del.message);
+  t.truthy(events().find((e) => e.verb === 'get' && e.objectRef?.name === 's1' && e.responseStatus?.code === 200), 'the allowed read is there too');
 });
