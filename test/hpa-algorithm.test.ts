@@ -51,6 +51,29 @@ test('hpa replicas - missing metrics count as 100 % when scaling down and 0 % wh
   t.is(resourceReplicas(4, cpu(50), 'cpu', pods, metrics({ a: 400, b: 400, c: 400 }), NOW).replicas, 4);
 });
 
+test('hpa replicas - usage exactly on target with pods missing metrics keeps the count', (t) => {
+  const pods = [pod('a'), pod('b'), pod('c'), pod('d')];
+  // a and b at 50 % of a 50 % target (ratio 1.0); c and d without metrics are left out, not counted as 0.
+  t.is(resourceReplicas(4, cpu(50), 'cpu', pods, metrics({ a: 500, b: 500 }), NOW).replicas, 4);
+  t.is(resourceReplicas(4, { averageValue: 500 }, 'cpu', pods, metrics({ a: 500, b: 500 }), NOW).replicas, 4, 'AverageValue too');
+});
+
+test('hpa replicas - a target above 100 % counts missing pods at the target when scaling down', (t) => {
+  const pods = [pod('a'), pod('b'), pod('c'), pod('d')];
+  // 100 % on three of a 200 % target (ratio 0.5); d counted at 200 %: 5000 / 4000 = 125 % → ratio 0.625 → ceil(2.5).
+  t.is(resourceReplicas(4, cpu(200), 'cpu', pods, metrics({ a: 1000, b: 1000, c: 1000 }), NOW).replicas, 3);
+});
+
+test('hpa replicas - AverageValue truncates the average to whole milli-units before the ratio', (t) => {
+  // (1 + 2) / 2 = 1.5m truncates to 1m: exactly on a 1m target, so 2 stays 2 (not ceil(1.5 × 2) = 3).
+  t.deepEqual(resourceReplicas(2, { averageValue: 1 }, 'cpu', [pod('a'), pod('b')], metrics({ a: 1, b: 2 }), NOW), { replicas: 2, utilization: undefined, average: 1 });
+});
+
+test('hpa replicas - a request of 0 counts as missing', (t) => {
+  const zero = { ...pod('a'), spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '0' } } }] } } as Pod;
+  t.throws(() => resourceReplicas(1, cpu(50), 'cpu', [zero], metrics({ a: 1 }), NOW), { message: 'missing request for cpu in container c of Pod a' });
+});
+
 test('hpa replicas - unready and pending pods count as 0 when scaling up; deleting and failed pods are ignored', (t) => {
   const starting = pod('c', 1000, { ready: false, startedAt: NOW - 60_000 });
   // a and b at 100 %; c still starting (not Ready, inside the cpu initialization period): 2000 / 3000 = 66 % → ratio 1.33 → ceil(4).

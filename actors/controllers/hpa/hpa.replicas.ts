@@ -1,8 +1,8 @@
 // The HPA's replica calculator (upstream pkg/controller/podautoscaler/replica_calculator.go) for
 // resource metrics: pods grouped into ready, unready, missing and ignored; the usage ratio against
-// the target; a tolerance of 10 %; missing pods assumed at the target (100 %) when scaling down and
-// at 0 when scaling up, unready pods at 0 when scaling up, and no change when that flips the
-// direction. Pure: pods and metrics in, a proposal out. Values are milli-units (millicores, millibytes).
+// the target; a tolerance of 10 %; missing pods assumed at their request (or at the target when it
+// is above 100 %) when scaling down, at 0 when scaling up, and left out when usage is on target;
+// unready pods at 0 when scaling up, and no change when that flips the direction. Pure: pods and metrics in, a proposal out. Values are milli-units (millicores, millibytes).
 import type { Pod } from '../../../api/kinds/pod.ts';
 import { parseRfc3339 } from '../../../api/names.ts';
 import { parseQuantity } from '../../../api/quantity.ts';
@@ -80,7 +80,8 @@ export function podRequests(pods: Pod[], resource: string, container?: string): 
     for (const c of pod.spec.containers) {
       if (container && c.name !== container) continue;
       const req = c.resources?.requests?.[resource];
-      if (req === undefined) throw new ReplicaCalculationError(`missing request for ${resource} in container ${c.name} of Pod ${pod.metadata.name}`);
+      // A zero request makes utilization meaningless: it counts as missing.
+      if (req === undefined || parseQuantity(req).nanos === 0n) throw new ReplicaCalculationError(`missing request for ${resource} in container ${c.name} of Pod ${pod.metadata.name}`);
       sum += Number(parseQuantity(req).nanos / 1_000_000n);
     }
     out.set(podKey(pod), sum);
@@ -133,8 +134,9 @@ export function resourceReplicas(
     if (byUtilization) return utilizationRatio(m, requests, target.utilization!);
     let sum = 0;
     for (const v of m.values()) sum += v;
-    const average = sum / m.size;
-    return { ratio: average / target.averageValue!, utilization: undefined, average: Math.trunc(average) };
+    // Upstream GetMetricUsageRatio divides int64 milli-values: the average is truncated before the ratio.
+    const average = Math.trunc(sum / m.size);
+    return { ratio: average / target.averageValue!, utilization: undefined, average };
   };
   const first = measure(metrics);
   const result = (replicas: number): Proposal => ({ replicas, utilization: first.utilization, average: first.average });
@@ -143,8 +145,12 @@ export function resourceReplicas(
     if (Math.abs(1 - first.ratio) <= TOLERANCE) return result(current);
     return result(Math.ceil(first.ratio * g.readyCount));
   }
-  if (g.missing.size > 0)
-    for (const pod of g.missing) metrics.set(pod, first.ratio < 1 ? (byUtilization ? requests.get(pod)! : target.averageValue!) : 0);
+  // On target (ratio exactly 1) missing pods stay out, so the re-run ratio is 1 and the count stays.
+  const fallback = Math.max(100, target.utilization ?? 0);
+  for (const pod of g.missing) {
+    if (first.ratio < 1) metrics.set(pod, byUtilization ? Math.trunc((requests.get(pod)! * fallback) / 100) : target.averageValue!);
+    else if (first.ratio > 1) metrics.set(pod, 0);
+  }
   if (scaleUpWithUnready) for (const pod of g.unready) metrics.set(pod, 0);
   const next = measure(metrics).ratio;
   if (Math.abs(1 - next) <= TOLERANCE || (first.ratio < 1 && next > 1) || (first.ratio > 1 && next < 1)) return result(current);
