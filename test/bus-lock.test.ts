@@ -1,9 +1,10 @@
 // The locked bus over a real nats-server with the configuration kubus generates: who may connect,
 // subscribe, answer and act as whom. One server and API server for the file; each test its own clients.
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AuditEvent } from '../api/audit-event.ts';
 import type { KubeObject } from '../api/meta.ts';
 import type { WatchEvent } from '../api/protocol.ts';
 import { StatusError } from '../api/status.ts';
@@ -22,10 +23,13 @@ const home = mkdtempSync(join(tmpdir(), 'kubus-buslock-'));
 let nats: NatsServer;
 let cp: ControlPlane;
 const creds = (id: string): BusCredentials => ensureCredentials(id, home);
+const auditLog = join(home, 'audit.log');
+/** The audit log's events so far (the API server audits every request at Metadata). */
+const audited = (): AuditEvent[] => (existsSync(auditLog) ? readFileSync(auditLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent) : []);
 
 test.before(async () => {
   nats = await startNatsServer({ config: lockedConfig(clusterIdentities(['n1', 'n2.example']), [], home) });
-  cp = await startControlPlane({ nats: nats.url, actors: ['apiserver'], log: silentLogger, credentials: creds('apiserver') });
+  cp = await startControlPlane({ nats: nats.url, actors: ['apiserver'], log: silentLogger, credentials: creds('apiserver'), audit: { auditLog } });
 });
 
 test.after.always(async () => {
@@ -139,6 +143,11 @@ test('bus lock - a kubelet cannot claim another user: upstream\'s impersonation 
   const err = await t.throwsAsync(n1.create('configmaps', cm('claimed')), { instanceOf: StatusError });
   t.is(err!.code, 403);
   t.regex(err!.message, /User "system:node:n1" cannot impersonate resource "users"/);
+  // Audited as the node that sent it (the claim kept as the impersonated user), refused before authorization.
+  const denied = (e: AuditEvent) => e.stage === 'ResponseComplete' && e.verb === 'create' && e.objectRef?.resource === 'configmaps' && e.user.username === 'system:node:n1' && e.impersonatedUser?.username === 'kubus-admin';
+  await waitFor(() => audited().some(denied), 'the refused claim in the audit log', 10_000);
+  t.like(audited().find(denied), { objectRef: { namespace: 'default' }, responseStatus: { code: 403, message: err!.message }, annotations: { 'authorization.k8s.io/decision': 'forbid' } });
+  t.false(audited().some((e) => e.user.username === 'kubus-admin' && e.userAgent === 'kubus-bus (test/node/n1)'), 'never blamed on the claimed user');
 });
 
 test('bus lock - the API server authorizes a kubelet\'s request as system:node:<name>', async (t) => {
@@ -150,6 +159,9 @@ test('bus lock - the API server authorizes a kubelet\'s request as system:node:<
     );
     t.is(err!.code, 403);
     t.regex(err!.message, new RegExp(`User "system:node:${node.replace('.', '\\.')}"`));
+    const denied = (e: AuditEvent) => e.stage === 'ResponseComplete' && e.verb === 'create' && e.objectRef?.resource === 'clusterroles' && e.user.username === `system:node:${node}`;
+    await waitFor(() => audited().some(denied), `${node}'s refused create in the audit log`, 10_000);
+    t.like(audited().find(denied), { responseStatus: { code: 403 }, objectRef: { apiGroup: 'rbac.authorization.k8s.io' }, annotations: { 'authorization.k8s.io/decision': 'forbid' } });
   }
 });
 
