@@ -105,3 +105,15 @@ test('root-ca-cert-publisher - every namespace gets kube-root-ca.crt; an edited 
   const p = await client.create<Pod>('pods', { ...pod('p'), metadata: { name: 'p', namespace: 'newer' } });
   t.is(p.spec.serviceAccountName, 'default');
 });
+
+test('root-ca-cert-publisher - a leader without a CA never blanks a published ca.crt', async (t) => {
+  const { client, host } = await startFullApi(t);
+  await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kept' } });
+  await client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'kept' }, data: { 'ca.crt': 'PEM' } } as KubeObject);
+  host.start(rootCaPublisher, 'controller/root-ca-cert-publisher', { caCert: '' });
+  // One worker, keys in order: once the later namespace has its ConfigMap, 'kept' was reconciled.
+  await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'later' } });
+  await waitFor(() => client.get('configmaps', 'kube-root-ca.crt', { namespace: 'later' }).catch(() => undefined), 'kube-root-ca.crt in later', 5_000);
+  const kept = await client.get('configmaps', 'kube-root-ca.crt', { namespace: 'kept' });
+  t.deepEqual((kept as any).data, { 'ca.crt': 'PEM' });
+});

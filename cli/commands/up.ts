@@ -10,12 +10,32 @@ import { defaultProxyMode, PROXY_MODES, startNodes, type ProxyMode } from '../..
 import { NotRootError } from '../../runtime/node-cri.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
 import { up } from '../../runtime/up.ts';
-import { ensureCA, gatewayTls } from '../../runtime/pki.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../bus/types.ts';
+import { ensureCA, gatewayTls, pkiDir, type KeyPair } from '../../runtime/pki.ts';
 import { hostOfAddress, isLoopbackHost } from '../../actors/gateway/server.ts';
+import { hostIPv4 } from '../../actors/lib/host-address.ts';
 import { formatStoreSpec, parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type StoreSpec } from '../../actors/apiserver/store/index.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
 import { loadAuditPolicy, type AuditOptions } from '../../runtime/audit-log.ts';
+
+/** Returns the URL with an every-interface host (0.0.0.0, ::) replaced by this host's IPv4, a name the gateway's certificate holds. */
+export function reachableUrl(url: string): string {
+  const u = new URL(url);
+  if (u.hostname === '0.0.0.0' || u.hostname === '[::]') u.hostname = hostIPv4();
+  return u.origin;
+}
+
+/** Returns the kubus CA in `dir`; when this call made it, warns that the hosts of one control plane must share it. */
+export function sharedCA(log: Logger, dir = pkiDir()): KeyPair {
+  const fresh = !existsSync(join(dir, 'ca.crt'));
+  const ca = ensureCA(dir);
+  if (fresh)
+    log.warn({ dir }, 'created a new kubus CA: with several control-plane hosts, copy $KUBUS_HOME/pki from the first host to each other host before starting it, or each makes its own CA and their certificates do not verify');
+  return ca;
+}
 
 /** Resolves on the first Ctrl-C / SIGTERM. */
 const untilSignal = () =>
@@ -190,7 +210,7 @@ export function upCommand(program: Command): void {
       store,
       actors,
       httpAddress: opts.httpAddress,
-      httpTls: actors.includes('gateway') && !opts.insecureHttp ? gatewayTls(ensureCA(), hostOfAddress(httpAddress)) : undefined,
+      httpTls: actors.includes('gateway') && !opts.insecureHttp ? gatewayTls(sharedCA(log), hostOfAddress(httpAddress)) : undefined,
       dnsAddress: opts.dnsAddress,
       log,
       controllers: { nodeLifecycle: lifecycleInput(opts), nodeIpam: nodeIpamInput(opts) },
@@ -201,7 +221,7 @@ export function upCommand(program: Command): void {
     });
     const storeNote = cp.store ? `; state ${formatStoreSpec(store ?? (opts.data ? { kind: 'file', dir: opts.data } : { kind: 'memory' }))}` : '';
     console.log(`control plane (${actors.join(', ')}) running against ${nats}${storeNote}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}${cp.dnsAddress ? `; cluster DNS at ${cp.dnsAddress}` : ''}; Ctrl-C stops it`);
-    if (cp.gatewayUrl?.startsWith('https:')) console.log(`For kubectl, an admin kubeconfig (certificate from this KUBUS_HOME's CA): bin/kubus kubeconfig --server ${cp.gatewayUrl} > kubeconfig`);
+    if (cp.gatewayUrl?.startsWith('https:')) console.log(`For kubectl, an admin kubeconfig (certificate from this KUBUS_HOME's CA): bin/kubus kubeconfig --server ${reachableUrl(cp.gatewayUrl)} > kubeconfig`);
     await untilSignal();
     await cp.stop();
     process.exit(0);

@@ -13,7 +13,7 @@ export const DESCRIPTION =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
 export interface RootCaPublisherInput {
-  /** The CA certificate (PEM) that verifies the API server: the kubus CA where there is one. */
+  /** The CA certificate (PEM) that verifies the API server: the kubus CA where there is one; empty never replaces a published one. */
   caCert: string;
 }
 
@@ -29,6 +29,11 @@ export const rootCaPublisher = defineController<RootCaPublisherInput>({
     const ns = ctx.cache<Namespace>('namespaces').get(namespace);
     if (!ns || ns.status?.phase !== 'Active') return;
     const cm = ctx.cache<ConfigMap>('configmaps').get(`${namespace}/${ROOT_CA_CONFIGMAP}`);
+    // A leader on a host without the CA must not blank the certificate another leader published.
+    if (!input.caCert && cm?.data?.['ca.crt']) {
+      ctx.deps.log.debug({ namespace }, 'no CA on this host: keeping the published kube-root-ca.crt');
+      return;
+    }
     const data = { 'ca.crt': input.caCert };
     const annotations = { 'kubernetes.io/description': DESCRIPTION };
     try {
