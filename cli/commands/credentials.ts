@@ -1,5 +1,6 @@
 // `kubus credentials` and `kubus bus-config`: hand each host of a locked bus its own identity, and the
 // NATS hosts the configuration that knows them all (public keys and permissions only).
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseIdentity } from '../../bus/identity.ts';
 import { authorizationConfig, clusterIdentities, ensureCredentials, knownCredentials, tlsConfig } from '../../runtime/bus-auth.ts';
@@ -12,13 +13,22 @@ export function credentialsCommand(program: Command): void {
     .command('credentials')
     .description('Print the bus credentials of one identity (made under $KUBUS_HOME/bus the first time, 0600): give the file to the host that runs it as KUBUS_CREDS. Identities: apiserver, scheduler, controller-manager, gateway, tracer, admin, node/<name>')
     .requiredOption('--identity <identity>', 'e.g. node/n1, scheduler, admin')
-    .action((opts: { identity: string }) => {
+    .option('-o, --output <file>', 'write the credentials to FILE (mode 0600; an existing file is never overwritten) instead of stdout')
+    .action((opts: { identity: string; output?: string }) => {
       try {
         parseIdentity(opts.identity);
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      process.stdout.write(JSON.stringify(ensureCredentials(opts.identity), null, 2) + '\n');
+      const text = JSON.stringify(ensureCredentials(opts.identity), null, 2) + '\n';
+      if (!opts.output) return void process.stdout.write(text);
+      try {
+        writeFileSync(opts.output, text, { mode: 0o600, flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${opts.output} exists; kubus credentials never overwrites a file (remove it first)`);
+        throw err;
+      }
+      console.error(`credentials of ${opts.identity} written to ${opts.output} (0600)`);
     });
   program
     .command('bus-config')
