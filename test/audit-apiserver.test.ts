@@ -13,10 +13,12 @@ import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { unauthorized } from '../actors/gateway/authn.ts';
 import { close, createGatewayServer, listen } from '../actors/gateway/server.ts';
+import type { Status } from '../api/status.ts';
 import { realClock } from '../bus/clock.ts';
 import { ApiClient } from '../bus/client.ts';
 import { MemoryBroker } from '../bus/memory-bus.ts';
 import { seededRng } from '../bus/random.ts';
+import { apiSubject } from '../bus/subjects.ts';
 import { silentLogger } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
@@ -97,6 +99,29 @@ test('audit - a denied request shows decision forbid and the 403 Status', async 
   t.is(done.responseStatus?.code, 403);
   t.is(done.responseStatus?.reason, 'Forbidden');
   t.regex(done.responseStatus?.message ?? '', /User "jane" cannot get resource "secrets" in API group "" in the namespace "default"/);
+});
+
+test('audit - a node claiming another user is written as the node, the claim as impersonatedUser, decision forbid', async (t) => {
+  const { events, client } = await auditedCluster(t);
+  events.length = 0;
+  const admin = { username: 'kubus-admin', groups: ['system:masters'] };
+  const reply = await client.bus.request(apiSubject('configmaps', 'create', 'node_n1'), { namespace: 'default', body: cm('claimed'), user: admin });
+  t.is((reply.data as Status).code, 403);
+  const mine = events.filter((e) => e.objectRef?.resource === 'configmaps');
+  t.deepEqual(mine.map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+  const done = mine[1];
+  t.is(done.user.username, 'system:node:n1');
+  t.deepEqual(done.user.groups, ['system:nodes', 'system:authenticated']);
+  t.deepEqual(done.impersonatedUser, admin);
+  t.is(done.annotations?.['authorization.k8s.io/decision'], 'forbid');
+  t.is(done.responseStatus?.code, 403);
+  // A node's own request is still written as the node, with no impersonation.
+  events.length = 0;
+  const own = await client.bus.request(apiSubject('configmaps', 'get', 'node_n1'), { namespace: 'default', name: 'x' });
+  t.is((own.data as Status).code, 403);
+  const ownDone = events.find((e) => e.stage === 'ResponseComplete' && e.objectRef?.resource === 'configmaps')!;
+  t.is(ownDone.user.username, 'system:node:n1');
+  t.is(ownDone.impersonatedUser, undefined);
 });
 
 test('audit - RequestResponse carries both objects; a policy of None writes nothing', async (t) => {

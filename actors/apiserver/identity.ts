@@ -7,6 +7,7 @@ import type { ApiRequest, UserInfo } from '../../api/protocol.ts';
 import { badRequest, StatusError } from '../../api/status.ts';
 import { identityOfToken, type Identity, type IdentityKind } from '../../bus/identity.ts';
 import { isSubjectToken, watchOwner } from '../../bus/subjects.ts';
+import { asRequest } from './request.ts';
 
 /** What each kind of identity is, as a user; `pass` = the request's own user (or the trusted caller when it has none). */
 const USERS: Record<IdentityKind, (name: string | undefined) => UserInfo | 'pass'> = {
@@ -44,4 +45,22 @@ export function establish(req: ApiRequest, token: string | undefined): ApiReques
   }
   if (req.watch) out.watch = { ...req.watch, conn: watchOwner(req.watch.conn, token) };
   return out;
+}
+
+/** A request's identity, established once per request: the request as establish() makes it, or why it was refused. */
+export type Established = { req: ApiRequest; refused?: undefined } | { req?: undefined; refused: unknown };
+
+/** Returns the outcome of checking a message body's shape and establishing it for `token`; never throws. */
+export function establishOnce(data: unknown, token: string | undefined): Established {
+  try {
+    return { req: establish(asRequest(data), token) };
+  } catch (refused) {
+    return { refused };
+  }
+}
+
+/** Returns the established request, or throws why it was refused. */
+export function establishedRequest(est: Established): ApiRequest {
+  if (est.req === undefined) throw est.refused;
+  return est.req;
 }

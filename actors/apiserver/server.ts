@@ -11,7 +11,7 @@ import { allResources, resourceFor } from '../../api/resources.ts';
 import { StatusError, internalError, isAlreadyExists, isStatus, type Status } from '../../api/status.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
-import { parseApiSubject } from '../../bus/subjects.ts';
+import { ownsWatches, parseApiSubject } from '../../bus/subjects.ts';
 import type { Bus, BusMessage, Logger } from '../../bus/types.ts';
 import type { Auditor } from '../../api/audit-event.ts';
 import { PolicyCache } from './admission-policy.ts';
@@ -28,8 +28,7 @@ import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, followStoredCrds, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
 import { guaranteed } from './freshness.ts';
 import { objectKey } from './keys.ts';
-import { establish } from './identity.ts';
-import { asRequest } from './request.ts';
+import { establishOnce, establishedRequest, type Established } from './identity.ts';
 import { ServiceAllocator } from './service-alloc.ts';
 import type { Store } from './store/store.ts';
 import { WatchHub } from './watch-hub.ts';
@@ -187,8 +186,9 @@ export class ApiServer {
   /** Handles one request message and replies (never throws). */
   async handle(msg: BusMessage): Promise<void> {
     const warnings: string[] = [];
-    const audit = this.opts.auditor && beginBusAudit(this.opts.auditor, msg);
-    const reply = await this.answer(msg, { ...this.ctx, warnings, audit });
+    const est = establishOnce(msg.data, parseApiSubject(msg.subject)?.identity);
+    const audit = this.opts.auditor && beginBusAudit(this.opts.auditor, msg, est);
+    const reply = await this.answer(msg, est, { ...this.ctx, warnings, audit });
     if (audit) finishBusAudit(audit, parseApiSubject(msg.subject)?.verb ?? '', reply);
     try {
       this.opts.bus.respond(msg, reply, warnings.length ? { [WARNINGS_HEADER]: JSON.stringify(warnings) } : undefined);
@@ -204,14 +204,14 @@ export class ApiServer {
     }
   }
 
-  /** Serves one request with `ctx`, this server's context with the request's own warnings. */
-  private async answer(msg: BusMessage, ctx: ServerContext): Promise<unknown> {
+  /** Serves one request, as `est` (established once, for its audit too) makes it, with `ctx`: this server's context with the request's own warnings. */
+  private async answer(msg: BusMessage, est: Established, ctx: ServerContext): Promise<unknown> {
     try {
       const route = parseApiSubject(msg.subject);
       const def = route && resourceFor(route.resource);
       if (!route || !def || def.plural !== route.resource)
         throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${msg.subject})`);
-      const req = establish(asRequest(msg.data), route.identity);
+      const req = establishedRequest(est);
       ctx.user = req.user; // this request's own context: admission sees who asks
       if (req.user) await authorizeCaughtUp(ctx, req.user, route.verb, def, req, ctx.audit);
       else ctx.audit?.decided(true, '');
@@ -270,7 +270,8 @@ export class ApiServer {
   /** Stops a watch at the client's request; a request (a client probing whether this server lives) gets a reply. */
   unwatch(msg: BusMessage): void {
     const r = msg.data as UnwatchRequest;
-    if (r && typeof r.conn === 'string' && typeof r.id === 'string') this.ctx.hub.stop(r.conn, r.id);
+    // Only the watches of the sender's own identity (the subject's token, pinned on a locked bus).
+    if (r && typeof r.conn === 'string' && typeof r.id === 'string' && ownsWatches(msg.subject, r.conn)) this.ctx.hub.stop(r.conn, r.id);
     if (msg.reply) this.opts.bus.respond(msg, { server: this.opts.serverId, instance: this.opts.instance });
   }
 

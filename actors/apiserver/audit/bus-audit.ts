@@ -10,13 +10,13 @@ import { TRUSTED_CALLER, type Attributes } from '../../../api/authorization.ts';
 import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { resourceFor } from '../../../api/resources.ts';
-import type { Status } from '../../../api/status.ts';
+import { StatusError, type Status } from '../../../api/status.ts';
 import { identityOfToken } from '../../../bus/identity.ts';
 import { parseApiSubject } from '../../../bus/subjects.ts';
 import { ACTOR_HEADER } from '../../../bus/trace.ts';
 import type { BusMessage } from '../../../bus/types.ts';
 import { attributesOf } from '../authz/enforce.ts';
-import { establish } from '../identity.ts';
+import { userOfIdentity, type Established } from '../identity.ts';
 
 /** The reviews the gateway makes for itself while serving an HTTP request. */
 const GATEWAY_CHECKS = new Set(['tokenreviews', 'subjectaccessreviews', 'selfsubjectaccessreviews']);
@@ -41,19 +41,29 @@ export function auditContextOf(req: ApiRequest): AuditContext | undefined {
 
 const userOf = (u: unknown): UserInfo | undefined => (isObj(u) && isString(u.username) ? (u as unknown as UserInfo) : undefined);
 
-/** Starts the audit of one bus request (its RequestReceived event written); undefined when the policy says None or the subject is no API's. */
-export function beginBusAudit(auditor: Auditor, msg: BusMessage): AuditRecord | undefined {
+/** Who sent a request its identity refused: the identity's own user; system:anonymous for an unknown one; undefined when it passes on the body's. */
+function refusedSender(token: string | undefined): UserInfo | undefined {
+  if (token === undefined) return undefined;
+  const id = identityOfToken(token);
+  if (!id) return { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+  const user = userOfIdentity(id);
+  return user === 'pass' ? undefined : user;
+}
+
+/**
+ * Starts the audit of one bus request (its RequestReceived event written), `est` being its identity as
+ * the server established it; undefined when the policy says None or the subject is no API's.
+ */
+export function beginBusAudit(auditor: Auditor, msg: BusMessage, est: Established): AuditRecord | undefined {
   const route = parseApiSubject(msg.subject);
   const def = route && resourceFor(route.resource);
   if (!route || !def) return undefined;
   const sent = (isObj(msg.data) ? msg.data : {}) as ApiRequest;
-  // The user as authorization will see it: on a locked bus, the one the subject's identity is.
-  let req = sent;
-  try {
-    req = establish(sent, route.identity);
-  } catch {
-    // Refused by its identity: answered 403; audited as the body says.
-  }
+  // The user as authorization sees it: on a locked bus, the one the subject's identity is.
+  const req = est.req ?? sent;
+  // Refused by its identity (a node claiming another user): blamed on the sender, the claim kept as the impersonated user.
+  const sender = est.refused === undefined ? undefined : refusedSender(route.identity);
+  const claimed = sender ? userOf(sent.user) : undefined;
   // Only the gateway (or an API server, or anyone on an open bus) speaks for an HTTP request.
   const kind = route.identity === undefined ? undefined : identityOfToken(route.identity)?.kind;
   const http = route.identity === undefined || kind === 'gateway' || kind === 'apiserver' ? auditContextOf(req) : undefined;
@@ -61,7 +71,7 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage): AuditRecord | 
   // part of the HTTP request it serves, not requests of their own: upstream audits none of them.
   const fromGateway = kind === 'gateway' || (route.identity === undefined && msg.headers?.[ACTOR_HEADER] === 'gateway');
   if (!http && fromGateway && GATEWAY_CHECKS.has(def.plural)) return undefined;
-  const asked = userOf(req.user);
+  const asked = sender ?? userOf(req.user);
   // Through the gateway with impersonation, the user is the authenticated one and the request's the impersonated one.
   const authenticatedUser = http ? userOf(http.authenticatedUser) : undefined;
   const user = authenticatedUser ?? asked ?? TRUSTED_CALLER;
@@ -73,7 +83,7 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage): AuditRecord | 
   }
   const record = auditor.begin({
     attributes,
-    impersonatedUser: authenticatedUser && asked && asked.username !== authenticatedUser.username ? asked : undefined,
+    impersonatedUser: claimed ?? (authenticatedUser && asked && asked.username !== authenticatedUser.username ? asked : undefined),
     requestURI: http?.requestURI ?? requestPath(def, attributes.namespace ?? '', attributes.name ?? '', attributes.subresource, route.verb),
     sourceIPs: http?.sourceIPs ?? [],
     userAgent: http ? http.userAgent : `kubus-bus (${msg.headers?.[ACTOR_HEADER] ?? 'unknown sender'})`,
@@ -81,6 +91,8 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage): AuditRecord | 
     receivedAt: http?.receivedAt,
   });
   if (!record) return undefined;
+  // The server answers a refused identity before authorization runs: the refusal is the decision.
+  if (sender && est.refused instanceof StatusError && est.refused.code === 403) record.decided(false, '');
   record.request(req.body ?? req.patch ?? req.delete);
   record.received();
   return record;
