@@ -7,6 +7,7 @@ import { forbiddenError } from '../api/authorization.ts';
 import { AuthorizerChain } from '../actors/apiserver/authz/chain.ts';
 import { RbacAuthorizer } from '../actors/apiserver/authz/authorizer.ts';
 import { BindingIndex } from '../actors/apiserver/authz/binding-index.ts';
+import { checkEscalation } from '../actors/apiserver/authz/escalation.ts';
 import { NodeAuthorizer } from '../actors/apiserver/authz/node-authorizer.ts';
 import { NodeGraph, podReferences } from '../actors/apiserver/authz/node-graph.ts';
 import { nodeIdentity } from '../actors/apiserver/authz/node-identity.ts';
@@ -177,9 +178,16 @@ test('node authorizer - Node,RBAC: RBAC still allows what a binding grants; a de
   t.is(forbiddenError(a, d.reason).message,
     'secrets "other" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "ns": no relationship found between node \'n1\' and this object');
   t.true(chain.authorize({ ...a, user: { username: 'root', groups: ['system:masters'] } }).allowed, 'RBAC after Node');
+  // As upstream: the node authorizer resolves no rules, it only says it cannot.
   const rules = chain.rulesFor(kubelet('n1'), 'ns');
-  t.true(rules.rules.some((r) => r.resources?.includes('nodes/status')));
+  t.deepEqual(rules.rules, []);
   t.deepEqual(rules.errors, ['node authorizer does not support user rule resolution']);
+  // So a node's graph-gated rights (reading secrets) never count as held when it writes a role.
+  const ctx = { authz: chain, store } as unknown as ServerContext;
+  const role = { rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] };
+  const write = { operation: 'CREATE', def: resourceFor('roles')!, subresource: '', user: kubelet('n1'), namespace: 'ns', name: 'r', object: role };
+  const err = t.throws(() => checkEscalation(ctx, write as unknown as Parameters<typeof checkEscalation>[1]));
+  t.regex(err?.message ?? '', /attempting to grant RBAC permissions not currently held/);
 });
 
 test('node restriction labels - kubelet labels and namespaces allowed; node-restriction and other kubernetes.io labels not', (t) => {

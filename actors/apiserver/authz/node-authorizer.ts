@@ -50,10 +50,13 @@ export class NodeAuthorizer implements Authorizer {
     return this.rules.some((r) => ruleAllows(a, r)) ? ALLOW : noOpinion();
   }
 
-  /** What a node may do, as SelfSubjectRulesReview shows it: the static rules, marked incomplete (the graph is not a rule). */
+  /**
+   * As upstream: no rules, only the error (so SelfSubjectRulesReview is incomplete for a node, and the
+   * escalation check never counts the node's graph-gated rules, e.g. reading secrets, as held).
+   */
   rulesFor(user: UserInfo, _namespace: string): RuleSet {
     if (nodeIdentity(user) === undefined) return { rules: [], errors: [] };
-    return { rules: structuredClone(this.rules), errors: ['node authorizer does not support user rule resolution'] };
+    return { rules: [], errors: ['node authorizer does not support user rule resolution'] };
   }
 
   /** The resources upstream subdivides; undefined: the static rules decide. */
