@@ -41,6 +41,8 @@ export interface NatsServerOptions {
   readyTimeoutMs?: number;
   /** Run the server in another network namespace (`ip netns exec NAME`). */
   netns?: string;
+  /** Receives the server's log (stderr) as it comes, after ready too: its auth and permission violations. */
+  onLog?: (chunk: string) => void;
 }
 
 export interface NatsServer {
@@ -100,6 +102,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
       }, opts.readyTimeoutMs ?? 10_000);
       c.stderr!.setEncoding('utf8');
       c.stderr!.on('data', (chunk: string) => {
+        opts.onLog?.(chunk);
         if (out.length < 20_000) out += chunk;
         const m = /Listening for client connections on [^\s]*:(\d+)/.exec(out);
         if (m) port = Number(m[1]);

@@ -22,13 +22,15 @@ import { waitFor } from './helpers/wait.ts';
 const home = mkdtempSync(join(tmpdir(), 'kubus-buslock-'));
 let nats: NatsServer;
 let cp: ControlPlane;
+/** The nats-server's own log: the denials it enforces itself (never reaching an API server) are there. */
+let natsLog = '';
 const creds = (id: string): BusCredentials => ensureCredentials(id, home);
 const auditLog = join(home, 'audit.log');
 /** The audit log's events so far (the API server audits every request at Metadata). */
 const audited = (): AuditEvent[] => (existsSync(auditLog) ? readFileSync(auditLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent) : []);
 
 test.before(async () => {
-  nats = await startNatsServer({ config: lockedConfig(clusterIdentities(['n1', 'n2.example']), [], home) });
+  nats = await startNatsServer({ config: lockedConfig(clusterIdentities(['n1', 'n2.example']), [], home), onLog: (c) => (natsLog += c) });
   cp = await startControlPlane({ nats: nats.url, actors: ['apiserver'], log: silentLogger, credentials: creds('apiserver'), audit: { auditLog } });
 });
 
@@ -75,6 +77,10 @@ test('bus lock - a client without credentials cannot connect', async (t) => {
   await t.throwsAsync(connectNats({ servers: nats.url, tls: { ca: creds('admin').ca }, timeout: 2000, reconnect: false }), { message: /Authorization Violation/i });
   // Without even the CA, TLS stops it first.
   await t.throwsAsync(NatsBus.connect({ servers: nats.url, name: 'anonymous', credentials: null, connectTimeoutMs: 2000 }), { instanceOf: Error });
+  // Both never reach an API server: the nats-server logs them.
+  await waitFor(() => /\[ERR\] .* - "[^"]*nats\.js" - authentication error - Nkey ""/.test(natsLog), 'the refused connection in the nats-server log', 10_000);
+  await waitFor(() => /\[ERR\] .* TLS handshake error/.test(natsLog), 'the failed handshake in the nats-server log', 10_000);
+  t.pass();
 });
 
 test('bus lock - the admin reads and writes; the API server sees its requests as kubus-admin in system:masters', async (t) => {
@@ -90,6 +96,9 @@ test('bus lock - a kubelet cannot subscribe to API requests, so it can neither r
   kubelet.subscribe(API_ALL, () => stolen++, { queue: 'apiserver' });
   kubelet.subscribe('kubus.api.configmaps.create', () => stolen++);
   await waitFor(() => log.lines.filter((l) => /Permissions Violation for Subscription/.test(l)).length >= 2, 'two subscription violations');
+  // The nats-server logs each with the client's name and nkey.
+  const violations = () => natsLog.split('\n').filter((l) => /\[ERR\] .*:test\/node\/n1" - Subscription Violation - Nkey "U[A-Z0-9]+", Subject "kubus\.api\./.test(l));
+  await waitFor(() => violations().some((l) => l.includes('Subject "kubus.api.>"')) && violations().some((l) => l.includes('kubus.api.configmaps.create')), 'both in the nats-server log', 10_000);
   const admin = new ApiClient(await connect(t, 'admin'));
   for (let i = 0; i < 20; i++) await admin.create('configmaps', cm(`not-stolen-${i}`));
   t.is(stolen, 0);
@@ -111,6 +120,9 @@ test('bus lock - a kubelet cannot publish a reply into another identity\'s inbox
   await waitFor(() => got.length >= 1, 'the control message');
   t.deepEqual(got, [{ control: true }]);
   await waitFor(() => log.lines.filter((l) => /Permissions Violation for Publish/.test(l)).length >= 3, 'three publish violations');
+  // The nats-server logs the three; they never reach an API server, so its audit log cannot hold them.
+  const published = () => natsLog.split('\n').filter((l) => /\[ERR\] .*:test\/node\/n1" - Publish Violation - Nkey "U[A-Z0-9]+", Subject "/.test(l)).join('\n');
+  await waitFor(() => [inbox, 'kubus.api.configmaps.create.admin', 'kubus.api.configmaps.create'].every((s) => published().includes(`Subject "${s}"`)), 'three publish violations in the nats-server log', 10_000);
   await t.throwsAsync(new ApiClient(admin).get('configmaps', 'forged', { namespace: 'default' }), { instanceOf: StatusError, message: /not found/ });
 });
 
@@ -121,6 +133,9 @@ test('bus lock - a kubelet cannot read another identity\'s watch events; its own
   n2.subscribe(`${watchInbox('admin')}.>`, () => leaked++);
   n2.subscribe('kubus.watch.>', () => leaked++);
   await waitFor(() => log.lines.filter((l) => /Permissions Violation for Subscription/.test(l)).length >= 2, 'two subscription violations');
+  // The nats-server logs both (the admin's watch inbox, every watch) with the client's name.
+  const violations = () => natsLog.split('\n').filter((l) => /\[ERR\] .*:test\/node\/n2\.example" - Subscription Violation - Nkey "U[A-Z0-9]+", Subject "kubus\.watch\./.test(l));
+  await waitFor(() => violations().some((l) => l.includes(`Subject "${watchInbox('admin')}.>"`)) && violations().some((l) => l.includes('Subject "kubus.watch.>"')), 'both in the nats-server log', 10_000);
   const adminBus = await connect(t, 'admin');
   const admin = new ApiClient(adminBus);
   const seen: WatchEvent[] = [];
