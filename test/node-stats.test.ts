@@ -2,7 +2,7 @@
 // annotated rate integrated over the time it held; memory is the current annotation; the node's
 // CPU never goes back when a container goes.
 import test from 'ava';
-import { SimUsage } from '../actors/kubelet/node-stats.ts';
+import { RuntimeUsage, SimUsage, simKey } from '../actors/kubelet/node-stats.ts';
 import type { ContainerInfo } from '../actors/kubelet/runtimes/runtime.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import { VirtualClock } from '../bus/clock.ts';
@@ -35,4 +35,43 @@ test('node stats - sim CPU integrates each annotated rate over the time it held;
   s = usage.sample([both[0]], () => p);
   t.is(s.cpuNs, 6e9 + 20e9 + 5e9, 'the sidecar gone, the node keeps what it used');
   t.false(s.containers.has('c2'));
+});
+
+test('node stats - a sim container that stopped since the last sample counts its CPU up to when it finished', async (t) => {
+  const clock = new VirtualClock(T0);
+  const usage = new SimUsage(clock, silentLogger);
+  const p = pod({ 'sim.kubus.io/cpu-usage': '1' });
+  await clock.advance(10_000);
+  t.is(usage.sample([container('c1', 'app')], () => p).cpuNs, 10e9);
+  await clock.advance(10_000);
+  // c1 exited 5 s after the last sample: 5 more core-seconds, not 0 and not 10.
+  const exited: ContainerInfo = { ...container('c1', 'app'), state: 'exited', finishedAt: T0 + 15_000, exitCode: 0 };
+  const s = usage.sample([exited], () => p);
+  t.is(s.cpuNs, 15e9);
+  t.false(s.containers.has('c1'));
+  await clock.advance(10_000);
+  t.is(usage.sample([exited], () => p).cpuNs, 15e9, 'counted once');
+});
+
+test('node stats - a running container missing from one stats reply keeps its last value and is not counted twice', (t) => {
+  const clock = new VirtualClock(T0);
+  const usage = new RuntimeUsage(clock);
+  const running = [container('c1', 'app'), container('c2', 'side')];
+  const stats = (v: Record<string, number>) => new Map(Object.entries(v).map(([k, cpu]) => [k, { cpuNs: cpu, memoryBytes: 100 }]));
+  t.is(usage.sample(running, stats({ c1: 1e9, c2: 2e9 })).cpuNs, 3e9);
+  const gap = usage.sample(running, stats({ c1: 1.5e9 }));
+  t.is(gap.cpuNs, 3.5e9, 'c2 keeps its last 2e9');
+  t.is(gap.memoryBytes, 200);
+  t.false(gap.containers.has('c2'), 'no per-container sample without stats');
+  t.is(usage.sample(running, stats({ c1: 2e9, c2: 3e9 })).cpuNs, 5e9, 'c2 back: its own cumulative value, not added to a gone total');
+  // c2 stopped: gone is decided from `running`; its last value stays in the node's CPU.
+  t.is(usage.sample([running[0]!, { ...running[1]!, state: 'exited' }], stats({ c1: 2.5e9 })).cpuNs, 5.5e9);
+  t.is(usage.sample([running[0]!], stats({ c1: 3e9 })).cpuNs, 6e9);
+});
+
+test('node stats - the sim model rereads a pod only when its sim.kubus.io/* values change', (t) => {
+  const a = pod({ 'sim.kubus.io/cpu-usage': '1', other: 'x' });
+  t.is(simKey(a), simKey(pod({ other: 'y', 'sim.kubus.io/cpu-usage': '1' })), 'a new object, other annotations changed: same');
+  t.not(simKey(a), simKey(pod({ 'sim.kubus.io/cpu-usage': '2', other: 'x' })));
+  t.not(simKey(a), simKey(pod({})));
 });

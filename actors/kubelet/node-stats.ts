@@ -19,12 +19,17 @@ interface Modelled {
   cpuNs: number;
   nanoCores: number;
   memoryBytes: number;
-  /** The annotations the rate was read from: read again only when the pod's change (stats are asked every 15 s). */
-  source?: object;
+  /** The pod's sim.kubus.io/* annotations the rate was read from (simKey): read again only when they change. */
+  source?: string;
 }
 
-/** What a pod without annotations is read from (one object, so it is read once). */
-const NO_ANNOTATIONS = {};
+const SIM_PREFIX = 'sim.kubus.io/';
+
+/** Returns the pod's sim.kubus.io/* annotations as one comparable string (other annotations do not matter). */
+export function simKey(pod: Pod | undefined): string {
+  const entries = Object.entries(pod?.metadata.annotations ?? {}).filter(([k]) => k.startsWith(SIM_PREFIX));
+  return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
 
 /** Returns a container's modelled rate and memory from its pod's annotations (undefined: unreadable, keep the last). */
 function modelledUsage(pod: Pod, name: string, log: Logger): { nanoCores: number; memoryBytes: number } | undefined {
@@ -56,9 +61,9 @@ export class SimUsage {
     m.cpuNs += delta;
     this.nodeCpuNs += delta;
     m.at = now;
-    const annotations = pod?.metadata.annotations ?? NO_ANNOTATIONS;
-    if (pod && annotations !== m.source) {
-      m.source = annotations;
+    const key = pod && simKey(pod);
+    if (pod && key !== m.source) {
+      m.source = key;
       const u = modelledUsage(pod, m.name, this.log);
       if (u) Object.assign(m, u);
     }
@@ -71,19 +76,27 @@ export class SimUsage {
     for (const [id, m] of this.containers) if (m.podUid === pod.metadata.uid) this.advance(id, m, pod, now);
   }
 
-  /** Returns the samples of the running containers, now; forgets containers no longer running. */
-  sample(running: ContainerInfo[], podOf: (uid: string) => Pod | undefined): { at: number; cpuNs: number; memoryBytes: number; containers: Map<string, ContainerStats> } {
+  /**
+   * Returns the samples of the running containers, now. A container that stopped since the last
+   * sample (in `containers` as exited) counts its CPU up to when it finished, then is forgotten; one
+   * no longer listed at all is forgotten with what it had at the last sample.
+   */
+  sample(containers: ContainerInfo[], podOf: (uid: string) => Pod | undefined): { at: number; cpuNs: number; memoryBytes: number; containers: Map<string, ContainerStats> } {
     const now = this.clock.now();
     const out = new Map<string, ContainerStats>();
     const live = new Set<string>();
     let memoryBytes = 0;
-    for (const c of running) {
+    for (const c of containers) {
+      const m = c.state !== 'running' ? this.containers.get(c.id) : undefined;
+      if (m && c.finishedAt !== undefined) this.advance(c.id, m, undefined, Math.min(now, Math.max(m.at, c.finishedAt)));
+    }
+    for (const c of containers.filter((x) => x.state === 'running')) {
       live.add(c.id);
       const pod = podOf(c.podUid);
       const start = c.startedAt ?? c.createdAt;
       const m = this.containers.get(c.id) ?? { podUid: c.podUid, name: c.name, at: start, cpuNs: 0, nanoCores: 0, memoryBytes: 0 };
       // A new container takes its pod's rate from its start.
-      if (!this.containers.has(c.id) && pod) Object.assign(m, modelledUsage(pod, c.name, this.log) ?? {}, { source: pod.metadata.annotations ?? NO_ANNOTATIONS });
+      if (!this.containers.has(c.id) && pod) Object.assign(m, modelledUsage(pod, c.name, this.log) ?? {}, { source: simKey(pod) });
       this.advance(c.id, m, pod, now);
       memoryBytes += m.memoryBytes;
       out.set(c.id, { name: c.name, startedAt: start, cpuNs: Math.round(m.cpuNs), memoryBytes: m.memoryBytes });
@@ -93,29 +106,36 @@ export class SimUsage {
   }
 }
 
-/** A real runtime's samples (CRI ListContainerStats): the node's CPU is its containers', those gone included. */
-class RuntimeUsage {
-  private last = new Map<string, number>();
+/**
+ * A real runtime's samples (CRI ListContainerStats): the node's CPU is its containers', those gone
+ * included. A container is gone when it is no longer running; one running but missing from a stats
+ * reply keeps its last values in the node's totals (no per-container sample this round).
+ */
+export class RuntimeUsage {
+  private last = new Map<string, { cpuNs: number; memoryBytes: number }>();
   private goneCpuNs = 0;
 
   constructor(private readonly clock: Clock) {}
 
-  sample(running: ContainerInfo[], stats: Map<string, { cpuNs: number; memoryBytes: number }>): ReturnType<SimUsage['sample']> {
-    const containers = new Map<string, ContainerStats>();
-    const now = new Map<string, number>();
+  sample(containers: ContainerInfo[], stats: Map<string, { cpuNs: number; memoryBytes: number }>): ReturnType<SimUsage['sample']> {
+    const out = new Map<string, ContainerStats>();
+    const next = new Map<string, { cpuNs: number; memoryBytes: number }>();
     let cpuNs = 0;
     let memoryBytes = 0;
-    for (const c of running) {
+    for (const c of containers) {
+      if (c.state !== 'running') continue;
       const st = stats.get(c.id);
-      if (!st) continue;
-      now.set(c.id, st.cpuNs);
-      cpuNs += st.cpuNs;
-      memoryBytes += st.memoryBytes;
-      containers.set(c.id, { name: c.name, startedAt: c.startedAt ?? c.createdAt, cpuNs: st.cpuNs, memoryBytes: st.memoryBytes });
+      const v = st ?? this.last.get(c.id);
+      if (!v) continue;
+      next.set(c.id, v);
+      cpuNs += v.cpuNs;
+      memoryBytes += v.memoryBytes;
+      if (st) out.set(c.id, { name: c.name, startedAt: c.startedAt ?? c.createdAt, cpuNs: st.cpuNs, memoryBytes: st.memoryBytes });
     }
-    for (const [id, v] of this.last) if (!now.has(id)) this.goneCpuNs += v;
-    this.last = now;
-    return { at: this.clock.now(), cpuNs: this.goneCpuNs + cpuNs, memoryBytes, containers };
+    // A container that stopped counts its final reading when the reply still has one.
+    for (const [id, v] of this.last) if (!next.has(id)) this.goneCpuNs += Math.max(v.cpuNs, stats.get(id)?.cpuNs ?? 0);
+    this.last = next;
+    return { at: this.clock.now(), cpuNs: this.goneCpuNs + cpuNs, memoryBytes, containers: out };
   }
 }
 
@@ -136,13 +156,14 @@ export function serveStats(d: StatsServerDeps): () => void {
   const usage = new SimUsage(d.clock, d.log);
   const real = new RuntimeUsage(d.clock);
   const off = d.onPodUpdate((old, pod) => {
-    if (old.metadata.annotations !== pod.metadata.annotations) usage.podChanged(pod);
+    if (simKey(old) !== simKey(pod)) usage.podChanged(pod);
   });
   const stats = async (): Promise<NodeStats> => {
-    const running = await d.runtime.listContainers({ state: 'running' });
+    const all = await d.runtime.listContainers();
+    const running = all.filter((c) => c.state === 'running');
     const byUid = new Map(d.pods().map((p) => [p.metadata.uid!, p]));
     // A runtime with stats (CRI) is measured; the sim's usage is modelled from annotations.
-    const s = d.runtime.containerStats ? real.sample(running, await d.runtime.containerStats()) : usage.sample(running, (uid) => byUid.get(uid));
+    const s = d.runtime.containerStats ? real.sample(all, await d.runtime.containerStats()) : usage.sample(all, (uid) => byUid.get(uid));
     const pods = new Map<string, PodStats>();
     for (const c of running) {
       const pod = byUid.get(c.podUid);
