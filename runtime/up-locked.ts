@@ -16,8 +16,15 @@ const PARTS: Array<{ identity: string; actors: ControlPlaneActor[] }> = [
 /** Starts the control plane's actors (of `opts.actors`), a connection per identity; one ControlPlane for all. */
 export async function startLockedControlPlane(opts: ControlPlaneOptions, home?: string): Promise<ControlPlane> {
   const started: ControlPlane[] = [];
+  // In reverse start order, each stopped even when one before it fails (its failure logged).
   const stop = async () => {
-    for (const cp of started.reverse()) await cp.stop();
+    for (const cp of [...started].reverse()) {
+      try {
+        await cp.stop();
+      } catch (err) {
+        opts.log.warn({ err: (err as Error).message }, 'could not stop part of the control plane');
+      }
+    }
   };
   try {
     for (const part of PARTS) {
