@@ -2,7 +2,8 @@
 // user (`kubus kubeconfig --user viewer`, bound to view) gets upstream's 403 on writes through real
 // kubectl and @kubernetes/client-node, a forged token 401; an expired token 401 too (signed by the
 // API server's own key, on an in-process HTTPS gateway); the cluster keeps working after each. And a
-// user's watch rides the gateway's shared watch only after its access review.
+// user's watch rides the gateway's shared watch only after its access review. `kubus up` runs with
+// --audit-log: each denied request is in the log (ResponseComplete, 403 with decision forbid, or 401).
 import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { decodeJwt, SignJWT } from 'jose';
+import type { AuditEvent } from '../api/audit-event.ts';
 import type { TokenRequest } from '../api/kinds/authentication.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { SigningKeyRing } from '../actors/apiserver/authn/signing-key.ts';
@@ -61,7 +63,8 @@ test('http abuse - kubus up (defaults): a view-only user gets 403 on writes (kub
   const home = mkdtempSync(join(tmpdir(), 'kubus-abuse-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   const env = { KUBUS_HOME: home, HOME: home };
-  const up = startKubus(t, ['up', '--memory', '--port', '0', '--nodes', '1', '--log-level', 'warn'], env);
+  const auditLog = join(home, 'audit.log');
+  const up = startKubus(t, ['up', '--memory', '--port', '0', '--nodes', '1', '--log-level', 'warn', '--audit-log', auditLog], env);
   const [, url] = await up.waitFor(/Kubernetes API at (https:\/\/127\.0\.0\.1:\d+);/, 60_000);
   const [, admin] = await up.waitFor(/^export KUBECONFIG=(\S+)$/m);
   const kubectl = kubectlIn(home);
@@ -123,6 +126,32 @@ test('http abuse - kubus up (defaults): a view-only user gets 403 on writes (kub
   up.child.kill('SIGINT');
   await up.waitFor(/stopped\./, 30_000);
   t.is(await up.exited, 0);
+
+  // Each denial is in the audit log (written and closed by the stop): complete, its user, verb, object and code.
+  const events = readFileSync(auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEvent).filter((e) => e.stage === 'ResponseComplete');
+  const forbidden = (verb: string, resource: string, name?: string) =>
+    events.filter((e) => e.user.username === 'viewer' && e.verb === verb && e.objectRef?.resource === resource && e.objectRef?.name === name && e.responseStatus?.code === 403);
+  const expected: Array<[string, string, string | undefined, number]> = [
+    ['create', 'configmaps', undefined, 2], // kubectl and client-node
+    ['delete', 'configmaps', 'probe-1', 1],
+    ['patch', 'configmaps', 'probe-1', 1],
+    ['create', 'clusterrolebindings', undefined, 1],
+    ['delete', 'nodes', 'node-0', 1],
+  ];
+  for (const [verb, resource, name, count] of expected) {
+    const found = forbidden(verb, resource, name);
+    t.is(found.length, count, `${verb} ${resource} ${name ?? ''}`);
+    for (const e of found) t.is(e.annotations?.['authorization.k8s.io/decision'], 'forbid', `${verb} ${resource}`);
+  }
+  t.like(forbidden('delete', 'nodes', 'node-0')[0], { level: 'Metadata', responseStatus: { reason: 'Forbidden', message: del.status!.message }, objectRef: { apiVersion: 'v1' } });
+  t.true(forbidden('create', 'clusterrolebindings').every((e) => e.objectRef?.apiGroup === 'rbac.authorization.k8s.io'));
+  // The forged tokens: client-node's list of pods, each answered 401 as the anonymous user, never authorized.
+  const refused = events.filter((e) => e.responseStatus?.code === 401 && e.objectRef?.resource === 'pods' && e.verb === 'list');
+  t.true(refused.length >= forged.length, `${refused.length} 401s for pods`);
+  for (const e of refused) {
+    t.is(e.user.username, 'system:anonymous');
+    t.is(e.annotations?.['authorization.k8s.io/decision'], undefined);
+  }
 });
 
 test('http abuse - an expired token (signed by the API server\'s own key) gets 401 from kubectl and client-node; the admin keeps working', async (t) => {
