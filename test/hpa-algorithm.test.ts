@@ -5,6 +5,7 @@
 import test from 'ava';
 import { normalizeDefault, normalizeWithBehavior, newMemory, scaleLimit, defaultedRules, storeScaleEvent } from '../actors/controllers/hpa/hpa.behavior.ts';
 import { resourceReplicas, type PodMetric } from '../actors/controllers/hpa/hpa.replicas.ts';
+import { computeReplicasForMetrics, HpaMetricError, type MetricSpec } from '../actors/controllers/hpa/hpa.compute.ts';
 import { MetricsStore } from '../actors/metrics/metrics.store.ts';
 import type { Pod } from '../api/kinds/pod.ts';
 import { cpuRate, usageOf } from '../api/metrics.ts';
@@ -91,6 +92,28 @@ test('hpa replicas - AverageValue divides the pods\' average by the target; erro
   t.throws(() => resourceReplicas(1, cpu(50), 'cpu', [pod('a', 1000, { phase: 'Pending' })], metrics({ a: 1 }), NOW), { message: 'did not receive metrics for targeted pods (pods might be unready)' });
   const noRequest = { ...pod('a'), spec: { containers: [{ name: 'c', image: 'x' }] } } as Pod;
   t.throws(() => resourceReplicas(1, cpu(50), 'cpu', [noRequest], metrics({ a: 1 }), NOW), { message: 'missing request for cpu in container c of Pod a' });
+});
+
+test('hpa compute - the largest proposal wins; each failing metric is an HpaMetricError with upstream\'s reason and text', (t) => {
+  const pods = [pod('a'), pod('b')];
+  const specs = [
+    { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+    { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '1' } } },
+    { type: 'Pods', pods: {} },
+  ] as unknown as MetricSpec[];
+  const fetched = new Map<string, Map<string, PodMetric> | Error>([
+    ['cpu', metrics({ a: 1000, b: 1000 })],
+    ['memory', new Error('unable to get metrics for resource memory: no metrics returned from resource metrics API')],
+  ]);
+  const r = computeReplicasForMetrics(specs, fetched, pods, 2, NOW);
+  t.is(r.best?.replicas, 4);
+  t.is(r.best?.name, 'cpu resource utilization (percentage of request)');
+  t.deepEqual(r.statuses, [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 100, averageValue: '1' } } }]);
+  t.true(r.errors.every((e) => e instanceof HpaMetricError));
+  t.deepEqual(r.errors.map((e) => [e.reason, e.message]), [
+    ['FailedGetResourceMetric', 'failed to get memory resource metric value: unable to get metrics for resource memory: no metrics returned from resource metrics API'],
+    ['InvalidMetricSourceType', 'unsupported metric source type "Pods"'],
+  ]);
 });
 
 test('hpa normalize - without behavior: at most max(2×, 4) up; the highest recommendation of 5 minutes down', (t) => {

@@ -7,13 +7,12 @@
 import type { HorizontalPodAutoscaler } from '../../../api/kinds/autoscaling.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
 import { rfc3339 } from '../../../api/names.ts';
-import { formatQuantity, parseQuantity } from '../../../api/quantity.ts';
 import { selectorMatcher } from '../../../api/selectors.ts';
 import { NAMESPACE_INDEX, namespaceIndexers } from '../../../bus/indexers.ts';
 import { defineController, type ControllerContext } from '../../lib/controller.ts';
 import { newMemory, normalizeDefault, normalizeWithBehavior, storeScaleEvent, type Behavior, type HpaMemory } from './hpa.behavior.ts';
 import { getScale, podResourceMetrics, updateScale, type TargetScale } from './hpa.metrics.ts';
-import { resourceReplicas } from './hpa.replicas.ts';
+import { computeReplicasForMetrics, type FetchedMetrics, type MetricSpec } from './hpa.compute.ts';
 
 export interface HpaControllerInput {
   /** Upstream's --horizontal-pod-autoscaler-sync-period (15 s). */
@@ -22,7 +21,6 @@ export interface HpaControllerInput {
 
 type Ctx = ControllerContext<Map<string, HpaMemory>>;
 type Condition = { type: string; status: string; reason: string; message: string; lastTransitionTime: string };
-type MetricSpec = NonNullable<NonNullable<HorizontalPodAutoscaler['spec']>['metrics']>[number];
 
 /** The HPA's conditions, updated in place: a condition keeps its lastTransitionTime while its status holds. */
 class Conditions {
@@ -40,40 +38,18 @@ class Conditions {
   }
 }
 
-/** One metric's proposal: replicas, the status entry, and the name used in reasons. */
-interface MetricResult {
-  replicas: number;
-  status: Record<string, unknown>;
-  name: string;
-}
-
-/** Computes one Resource metric's proposal (other metric types are not served: no custom/external metrics API). */
-async function metricReplicas(ctx: Ctx, hpa: HorizontalPodAutoscaler, m: MetricSpec, scale: TargetScale, now: number): Promise<MetricResult> {
-  const resource = m.resource?.name ?? '';
-  if (m.type !== 'Resource' || !m.resource) throw Object.assign(new Error(`unsupported metric source type "${m.type}"`), { reason: 'InvalidMetricSourceType' });
-  const t = m.resource.target ?? {};
-  const byUtilization = t.type === 'Utilization';
-  const fail = (err: Error) =>
-    Object.assign(new Error(`failed to get ${resource} resource metric value: ${byUtilization ? `failed to get ${resource} utilization: ` : ''}${err.message}`), { reason: 'FailedGetResourceMetric' });
-  let proposal;
-  try {
-    const metrics = await podResourceMetrics(ctx.deps.bus, hpa.metadata.namespace!, scale.selector, resource).catch((err: Error) => {
-      throw new Error(`unable to get metrics for resource ${resource}: ${err.message}`);
-    });
-    const match = selectorMatcher(scale.selector);
-    const pods = ctx.cache<Pod>('pods').byIndex(NAMESPACE_INDEX, hpa.metadata.namespace!).filter((p) => match(p.metadata.labels));
-    const averageValue = t.averageValue !== undefined ? Number(parseQuantity(String(t.averageValue)).nanos / 1_000_000n) : undefined;
-    proposal = resourceReplicas(scale.replicas, byUtilization ? { utilization: t.averageUtilization ?? 80 } : { averageValue }, resource, pods, metrics, now);
-  } catch (err) {
-    throw fail(err as Error);
+/** Fetches the pods' metrics of each resource the spec's Resource metrics name (once per resource); a failure is kept as its Error. */
+async function fetchMetrics(ctx: Ctx, hpa: HorizontalPodAutoscaler, metrics: MetricSpec[], selector: string): Promise<FetchedMetrics> {
+  const out: FetchedMetrics = new Map();
+  for (const m of metrics) {
+    const resource = m.resource?.name;
+    if (m.type !== 'Resource' || !resource || out.has(resource)) continue;
+    const got = await podResourceMetrics(ctx.deps.bus, hpa.metadata.namespace!, selector, resource).catch(
+      (err: Error) => new Error(`unable to get metrics for resource ${resource}: ${err.message}`),
+    );
+    out.set(resource, got);
   }
-  const average = formatQuantity({ nanos: BigInt(proposal.average) * 1_000_000n, format: resource === 'memory' ? 'BinarySI' : 'DecimalSI' });
-  const current = byUtilization ? { averageUtilization: proposal.utilization, averageValue: average } : { averageValue: average };
-  return {
-    replicas: proposal.replicas,
-    status: { type: 'Resource', resource: { name: resource, current } },
-    name: byUtilization ? `${resource} resource utilization (percentage of request)` : `${resource} resource`,
-  };
+  return out;
 }
 
 /** Brings one HPA's target to the replica count its metrics ask for, and writes its status. */
@@ -115,24 +91,15 @@ async function sync(ctx: Ctx, hpa: HorizontalPodAutoscaler, mem: HpaMemory, now:
       return writeStatus({ currentReplicas: current, desiredReplicas: old.desiredReplicas ?? current, currentMetrics: metricStatuses });
     }
     const metrics = spec.metrics ?? [];
-    let best: MetricResult | undefined;
-    let firstErr: (Error & { reason?: string }) | undefined;
-    let invalid = 0;
-    const statuses: Array<Record<string, unknown>> = [];
-    for (const m of metrics) {
-      try {
-        const r = await metricReplicas(ctx, hpa, m, scale, now);
-        statuses.push(r.status);
-        if (!best || r.replicas > best.replicas) best = r;
-      } catch (err) {
-        invalid++;
-        firstErr ??= err as Error;
-        ctx.events.record(hpa, 'Warning', (err as { reason?: string }).reason ?? 'FailedGetResourceMetric', (err as Error).message);
-        conds.set('ScalingActive', 'False', (err as { reason?: string }).reason ?? 'FailedGetResourceMetric', `the HPA was unable to compute the replica count: ${(err as Error).message}`);
-      }
+    const match = selectorMatcher(scale.selector);
+    const pods = ctx.cache<Pod>('pods').byIndex(NAMESPACE_INDEX, hpa.metadata.namespace!).filter((p) => match(p.metadata.labels));
+    const { best, statuses, errors } = computeReplicasForMetrics(metrics, await fetchMetrics(ctx, hpa, metrics, scale.selector), pods, current, now);
+    for (const err of errors) {
+      ctx.events.record(hpa, 'Warning', err.reason, err.message);
+      conds.set('ScalingActive', 'False', err.reason, `the HPA was unable to compute the replica count: ${err.message}`);
     }
-    if (!best || invalid >= metrics.length) {
-      const message = `invalid metrics (${invalid} invalid out of ${metrics.length}), first error is: ${firstErr?.message}`;
+    if (!best || errors.length >= metrics.length) {
+      const message = `invalid metrics (${errors.length} invalid out of ${metrics.length}), first error is: ${errors[0]?.message}`;
       ctx.events.record(hpa, 'Warning', 'FailedComputeMetricsReplicas', message);
       return writeStatus({ currentReplicas: current, desiredReplicas: old.desiredReplicas ?? current, currentMetrics: statuses.length ? statuses : metricStatuses });
     }
