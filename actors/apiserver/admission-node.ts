@@ -12,18 +12,10 @@ import { podReferences } from './authz/node-graph.ts';
 import { nodeIdentity } from './authz/node-identity.ts';
 import { qualified, type ServerContext } from './context.ts';
 import { isForbiddenNodeLabel } from './admission-node-labels.ts';
+import type { AdmissionAttributes } from './policy-match.ts';
 
-/** What NodeRestriction looks at: upstream's admission.Attributes with the user. */
-export interface NodeAdmission {
-  def: ResourceDef;
-  operation: 'CREATE' | 'UPDATE' | 'DELETE';
-  subresource: string;
-  name: string;
-  namespace: string;
-  object: KubeObject | null;
-  oldObject: KubeObject | null;
-  user?: UserInfo;
-}
+/** What NodeRestriction looks at: upstream's admission.Attributes with the user (dry run or not, the same). */
+export type NodeAdmission = Omit<AdmissionAttributes, 'dryRun'> & { user?: UserInfo };
 
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
