@@ -1,4 +1,6 @@
 // Every subject kubus uses is spelled here, and only here.
+import { randomBytes } from 'node:crypto';
+import { nameToken } from './identity.ts';
 
 /** API verbs: each resource has one request subject per verb. */
 export const API_VERBS = [
@@ -55,8 +57,20 @@ export const watchHeartbeat = (owner: string) => `kubus.watch.${owner}.hb`;
 /** Returns the owner (see watchOwner) of a watch-inbox subject. */
 export const watchConnOf = (subject: string) => subject.split('.').slice(2, -1).join('.');
 
-/** Where a client tells the API server that served a watch to stop it. */
-export const unwatchSubject = (serverId: string) => `kubus.apiserver.${serverId}.unwatch`;
+/** The identity token that stands for "no identity" in subjects that carry one, on an open bus (no identity is named so). */
+export const OPEN_BUS_TOKEN = 'open';
+
+/**
+ * Where a client tells the API server that served a watch to stop it (or probes whether it lives): its
+ * identity's token last, which a locked bus's publish permission pins, so one may stop only its own watches.
+ */
+export const unwatchSubject = (serverId: string, identity = OPEN_BUS_TOKEN) => `kubus.apiserver.${serverId}.unwatch.${identity}`;
+/** Returns true when the sender of an unwatch on `subject` owns the watches of `owner` (see watchOwner): the same identity token. */
+export function ownsWatches(subject: string, owner: string): boolean {
+  const t = subject.split('.');
+  const o = owner.split('.');
+  return t.length === 5 && t[3] === 'unwatch' && t[4] === (o.length === 2 ? o[0] : OPEN_BUS_TOKEN);
+}
 
 /** Where API servers answer with their statistics (revision, watches): every instance replies. */
 export const APISERVER_STATS = 'kubus.apiserver.stats';
@@ -84,35 +98,47 @@ export const COMPONENT_STATUS_ALL = 'kubus.status.>';
 
 /** Every kubus process answers here with what it runs (`kubus status`); replies go to statusReplies. */
 export const STATUS_QUERY = 'kubus.status.query';
-export const statusReplies = (conn: string) => `kubus.status.replies.${conn}`;
+/** Where status answers for the connection `bus` go: on a locked bus one of its request inboxes, which only its identity may read. */
+export const statusReplies = (bus: { id: string; identity?: string }) =>
+  bus.identity ? `${identityInboxPrefix(bus.identity)}.status.${bus.id}` : `kubus.status.replies.${bus.id}`;
 
 /** Where the kubelet of a node reads its pods' container logs (`kubectl logs`): a LogRequest → a LogReply. */
-export const nodeLogs = (node: string) => `kubus.node.${node}.logs`;
+export const nodeLogs = (node: string) => `kubus.node.${nameToken(node)}.logs`;
 /** Where a log follower tells the kubelet to stop sending (a LogStop naming its stream). */
-export const nodeLogsStop = (node: string) => `kubus.node.${node}.logs.stop`;
+export const nodeLogsStop = (node: string) => `kubus.node.${nameToken(node)}.logs.stop`;
 /** Where the kubelet of a node runs a command in a container (`kubectl exec`): an ExecRequest → an ExecReply. */
-export const nodeExec = (node: string) => `kubus.node.${node}.exec`;
+export const nodeExec = (node: string) => `kubus.node.${nameToken(node)}.exec`;
 /** Where the kubelet of a node opens an interactive exec or attach (a StreamRequest → a StreamReply). */
-export const nodeStream = (node: string) => `kubus.node.${node}.stream`;
-/** One side of a streaming session: frames for `conn`'s session `id`. */
-export const streamSession = (conn: string, id: string) => `kubus.stream.${conn}.${id}`;
-/** Where one followed log's new lines go (LogChunks), on the follower's connection. */
-export const logStream = (conn: string, id: string) => `kubus.logs.${conn}.${id}`;
+export const nodeStream = (node: string) => `kubus.node.${nameToken(node)}.stream`;
+/** A new session id: random, so no one guesses another's session subject. */
+export const sessionId = () => randomBytes(9).toString('base64url').replace(/[-_]/g, 'x');
+/**
+ * One side of a streaming session, where the connection `bus` receives: frames for its session `id`
+ * (see sessionId), behind its identity's token, which a locked bus's subscribe permission pins.
+ */
+export const streamSession = (bus: { id: string; identity?: string }, id: string) => `kubus.stream.${bus.identity ?? OPEN_BUS_TOKEN}.${bus.id}.${id}`;
+/** Where one followed log's new lines go (LogChunks), on the follower `bus`'s connection, behind its identity's token. */
+export const logStream = (bus: { id: string; identity?: string }, id: string) => `kubus.logs.${bus.identity ?? OPEN_BUS_TOKEN}.${bus.id}.${id}`;
 /** Where a log follower says it is still there (a LogStop naming its stream; the reply says whether the follow is known). */
-export const nodeLogsAlive = (node: string) => `kubus.node.${node}.logs.alive`;
+export const nodeLogsAlive = (node: string) => `kubus.node.${nameToken(node)}.logs.alive`;
 /** Subject prefix of the keys of one store stream (the jetstream store backend). */
 export const storeSubjects = (stream: string) => `kubus.store.${stream.toLowerCase()}`;
 /** Subject of one key's writes in a store stream: base64url keeps any key a single valid subject token. */
 export const storeKeySubject = (stream: string, key: string) => `${storeSubjects(stream)}.${Buffer.from(key).toString('base64url')}`;
 /** Where the kubelet of a node answers resource stats (a NodeStatsRequest → NodeStats), as upstream's /metrics/resource. */
-export const nodeStats = (node: string) => `kubus.node.${node}.stats`;
+export const nodeStats = (node: string) => `kubus.node.${nameToken(node)}.stats`;
 /** Where the metrics server answers metrics.k8s.io reads (a MetricsQuery → a MetricsReply or a Status). */
 export const METRICS_QUERY = 'kubus.metrics.query';
 
-/** Subjects every identity uses beside the API on a locked bus: status, tracing, metrics, the scheduler's explain. */
+/** Subjects every identity may publish to beside the API on a locked bus: status, tracing, metrics, the scheduler's explain. */
 const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.scheduler.>', 'kubus.metrics.>'];
-/** Where logs, exec and attach streams flow (both sides): the gateway's and admin's followers and the kubelets. */
-const STREAM_SUBJECTS = ['kubus.stream.>', 'kubus.logs.>'];
+/** Who may serve (subscribe to) a shared request subject beside the API servers: the one component that runs its server. */
+const SERVES: Record<string, string[]> = {
+  scheduler: ['kubus.scheduler.>'],
+  'controller-manager': [METRICS_QUERY], // the metrics server runs with the controller manager
+  tracer: ['kubus.trace.>'],
+  admin: [TRACE_SPANS], // a scenario's real runner reads the processes' spans
+};
 
 /** The part an identity plays on a locked bus, for its permissions. */
 export type BusRole = 'apiserver' | 'node' | 'front' | 'component';
@@ -126,11 +152,13 @@ export type BusRole = 'apiserver' | 'node' | 'front' | 'component';
  */
 export function permittedSubjects(identity: string, role: BusRole, node?: string): { publish: string[]; subscribe: string[] } {
   if (role === 'apiserver') return { publish: ['>'], subscribe: ['>'] };
-  // Any identity may read kubelets' resource stats (the metrics server runs with the controller manager); a node name may hold up to 2 dots here.
-  const stats = [nodeStats('*'), nodeStats('*.*'), nodeStats('*.*.*')];
-  const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*'), APISERVER_STATS, ...SHARED_SUBJECTS, ...stats];
-  const subscribe = [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, ...SHARED_SUBJECTS];
-  if (role === 'front') return { publish: [...publish, 'kubus.node.>', ...STREAM_SUBJECTS], subscribe: [...subscribe, ...STREAM_SUBJECTS] };
-  if (role === 'node' && node) return { publish: [...publish, ...STREAM_SUBJECTS], subscribe: [...subscribe, `kubus.node.${node}.*`, `kubus.node.${node}.logs.*`, ...STREAM_SUBJECTS] };
+  // Any identity may read kubelets' resource stats (the metrics server runs with the controller manager): node names are one token.
+  const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*', identity), APISERVER_STATS, ...SHARED_SUBJECTS, 'kubus.node.*.stats'];
+  const serves = SERVES[identity.split('_')[0]] ?? [];
+  const subscribe = [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, STATUS_QUERY, ...serves];
+  // Session frames and followed logs: anyone of the two sides may send, each reads only its own token's.
+  const streams = { publish: ['kubus.stream.>', 'kubus.logs.>'], subscribe: [`kubus.stream.${identity}.>`, `kubus.logs.${identity}.>`] };
+  if (role === 'front') return { publish: [...publish, 'kubus.node.>', ...streams.publish], subscribe: [...subscribe, ...streams.subscribe] };
+  if (role === 'node' && node) return { publish: [...publish, ...streams.publish], subscribe: [...subscribe, `kubus.node.${nameToken(node)}.>`, ...streams.subscribe] };
   return { publish, subscribe };
 }

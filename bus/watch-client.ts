@@ -194,7 +194,7 @@ class WatchManager {
     const period = Math.max(...[...this.watches.values()].filter((w) => w.server === server).map((w) => w.heartbeatMs), 1);
     let reply: Promise<unknown>;
     try {
-      reply = runAsRoot(undefined, () => this.bus.request(unwatchSubject(server), { probe: true }, { timeoutMs: period }));
+      reply = runAsRoot(undefined, () => this.bus.request(unwatchSubject(server, this.bus.identity), { probe: true }, { timeoutMs: period }));
     } catch {
       return; // the bus is closed: nothing to resume on anyway
     }
@@ -218,7 +218,7 @@ class WatchManager {
     this.watches.delete(w.id);
     if (tellServer && w.server) {
       try {
-        this.bus.publish(unwatchSubject(w.server), { conn: this.owner, id: w.id });
+        this.bus.publish(unwatchSubject(w.server, this.bus.identity), { conn: this.owner, id: w.id });
       } catch {
         // the bus is closed: the server drops the watch at its next heartbeat
       }

@@ -135,7 +135,7 @@ test('sim logs - the kubelet server follows a log over the bus and drops a follo
     await client.close();
   });
   const chunks: LogChunk[] = [];
-  const follow = logStream(client.id, '1');
+  const follow = logStream(client, '1');
   client.subscribe<LogChunk>(follow, (m) => chunks.push(m.data));
   const req = async (data: unknown, subject = nodeLogs('n')) => {
     let done = false;
@@ -173,7 +173,7 @@ test('sim logs - a follower ends when the kubelet restarted (the follow is unkno
   let stop = serve();
   const follow = async (id: string) => {
     let gone = false;
-    const subject = logStream(client.bus.id, id);
+    const subject = logStream(client.bus, id);
     let done = false;
     void client.bus.request(nodeLogs('n'), { namespace: 'default', name: 'p', container: 'c', follow: subject }).finally(() => (done = true));
     await clock.runUntil(() => done, clock.now() + 5000);

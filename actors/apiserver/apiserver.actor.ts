@@ -79,7 +79,7 @@ export const apiserverActor = defineActor<ApiServerInput>({
   },
   bindings: (deps, input) => [
     { subject: API_ALL, queue: API_QUEUE, event: (msg) => ({ type: 'api.requested', msg }), to: REQUESTS_ACTOR },
-    { subject: unwatchSubject(serverIdOf(deps.id, input)), event: (msg) => ({ type: 'watch.stop.requested', msg }) },
+    { subject: unwatchSubject(serverIdOf(deps.id, input), '*'), event: (msg) => ({ type: 'watch.stop.requested', msg }) },
     { subject: APISERVER_STATS, event: (msg) => ({ type: 'stats.requested', msg }) },
   ],
 });

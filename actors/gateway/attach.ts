@@ -4,7 +4,7 @@
 import type { LogChunk, LogReply, LogRequest, LogStop } from '../../api/node-protocol.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
-import { logStream, nodeLogs, nodeLogsStop } from '../../bus/subjects.ts';
+import { logStream, nodeLogs, nodeLogsStop, sessionId } from '../../bus/subjects.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { WebSocket } from 'ws';
 import { ERROR, sendOn, STDERR, STDOUT, type ExecPlan } from './exec.ts';
@@ -12,12 +12,11 @@ import { statusOf } from './http.ts';
 import { askKubelet, keepFollowing } from './node-proxy.ts';
 
 /** Attaches served by this process: names each one's stream subject. */
-let attaches = 0;
 
 /** Streams the container's output to the WebSocket until it exits or the client leaves. */
 export async function runAttach(client: ApiClient, clock: Clock, log: Logger, ws: WebSocket, p: ExecPlan): Promise<void> {
   const bus = client.bus;
-  const subject = logStream(bus.id, `attach-${++attaches}`);
+  const subject = logStream(bus, sessionId());
   let open = true;
   let stopAlive = () => {};
   const stopFollow = () => {

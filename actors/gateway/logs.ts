@@ -2,13 +2,12 @@
 // over the bus; with follow=true a chunked stream until the container ends or the client leaves.
 import type { LogChunk, LogReply, LogRequest, LogStop, NodeLogLine } from '../../api/node-protocol.ts';
 import { invalid, StatusError } from '../../api/status.ts';
-import { logStream, nodeLogs, nodeLogsStop } from '../../bus/subjects.ts';
+import { logStream, nodeLogs, nodeLogsStop, sessionId } from '../../bus/subjects.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
 import { askKubelet, getPod, keepFollowing, validateContainer } from './node-proxy.ts';
 
 /** Follows served by this process: names each one's stream subject. */
-let follows = 0;
 
 /** Returns a time as Go's RFC3339Nano prints it: UTC, trailing zeros of the fraction dropped. */
 export function rfc3339Nano(ms: number): string {
@@ -69,7 +68,7 @@ export async function podLogs(call: Call): Promise<Reply> {
     return undefined;
   }
   // Follow: chunks may come before the reply; they wait for it.
-  const subject = logStream(bus.id, String(++follows));
+  const subject = logStream(bus, sessionId());
   let pending: LogChunk[] | undefined = [];
   let open = true;
   let stopAlive = () => {};

@@ -4,7 +4,7 @@
 import WebSocket from 'ws';
 import type { StreamFrame, StreamReply, StreamRequest } from '../../api/node-protocol.ts';
 import { StatusError } from '../../api/status.ts';
-import { streamSession } from '../../bus/subjects.ts';
+import { sessionId, streamSession } from '../../bus/subjects.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Bus, Logger } from '../../bus/types.ts';
 import type { ContainerInfo, ContainerRuntime } from './runtimes/runtime.ts';
@@ -41,7 +41,6 @@ function connect(url: string, setup: (ws: WebSocket) => void): Promise<WebSocket
 /** Opens the sessions the kubelet relays; `closeAll` ends them (the kubelet stops). */
 export function streamSessions(d: StreamDeps) {
   const open = new Set<WebSocket>();
-  let seq = 0;
 
   /** Opens the runtime's stream for `c` and relays it; returns where the client sends its frames. */
   const start = async (req: StreamRequest, c: ContainerInfo): Promise<StreamReply> => {
@@ -51,7 +50,7 @@ export function streamSessions(d: StreamDeps) {
     if (!forward && c.state !== 'running') throw new StatusError(400, 'BadRequest', `container "${req.container}" in pod "${req.name}" is not running`);
     // A port-forward reaches the pod's sandbox (its network), found through one of its containers.
     const url = await d.runtime.streamUrl(req.kind, forward ? c.sandboxId : c.id, req);
-    const toKubelet = streamSession(d.bus.id, `s${++seq}`);
+    const toKubelet = streamSession(d.bus, sessionId());
     const send = (frame: StreamFrame) => d.bus.publish(req.toClient, frame);
     // A port-forward's stream starts each channel with its port (2 bytes, little-endian): not data.
     const prefixed = new Set(forward ? [0, 1] : []);

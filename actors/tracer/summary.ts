@@ -178,6 +178,6 @@ export function summarize(subject: string, data: unknown): Summary {
   if (subject === APISERVER_STATS) return { kind: 'stats' };
   if (subject.startsWith(STATUS_PREFIX)) return { kind: `status ${subject.slice(STATUS_PREFIX.length)}` };
   const t = subject.split('.');
-  if (t.length === 4 && subject === unwatchSubject(t[2])) return { kind: 'unwatch' };
+  if (t.length === 5 && subject === unwatchSubject(t[2], t[4])) return { kind: 'unwatch' };
   return { kind: subject };
 }

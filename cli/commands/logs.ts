@@ -7,7 +7,7 @@ import type { LogChunk, LogReply, LogRequest, LogStop } from '../../api/node-pro
 import { StatusError } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import { realClock } from '../../bus/clock.ts';
-import { logStream, nodeLogs, nodeLogsStop } from '../../bus/subjects.ts';
+import { logStream, nodeLogs, nodeLogsStop, sessionId } from '../../bus/subjects.ts';
 import { askKubelet, keepFollowing, validateContainer } from '../../actors/gateway/node-proxy.ts';
 import { UsageError, withSession, type GlobalOptions } from '../context.ts';
 
@@ -49,8 +49,6 @@ export async function resolvePod(client: ApiClient, target: string, namespace: s
   return { pod: pods[0], note: pods.length > 1 ? `Found ${pods.length} pods, using pod/${pods[0].metadata.name}` : undefined };
 }
 
-let follows = 0;
-
 /** Writes the container's log to `out`; with follow, until the container ends (or the returned promise's caller stops the process). */
 export async function logs(client: ApiClient, target: string, o: LogsOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
   const { pod, note } = await resolvePod(client, target, o.namespace);
@@ -62,7 +60,7 @@ export async function logs(client: ApiClient, target: string, o: LogsOptions, ou
   const req: LogRequest = { namespace: o.namespace, name, uid: pod.metadata.uid, container, previous: o.previous, tailLines: o.tail !== undefined && o.tail >= 0 ? o.tail : undefined };
   const write = (lines: { text: string }[]) => lines.forEach((l) => out.write(`${l.text}\n`));
   if (!o.follow || o.previous) return write((await askKubelet<LogReply>(client, node, nodeLogs(node), req)).lines);
-  const subject = logStream(client.bus.id, `cli-${++follows}`);
+  const subject = logStream(client.bus, sessionId());
   // Chunks that come before the reply wait for it (the reply holds the lines before them).
   let held: LogChunk[] | undefined = [];
   let finished!: () => void;

@@ -34,7 +34,7 @@ const isApiServerAnswer = (d: unknown): d is ApiServerAnswer => !!d && typeof d 
 /** Asks every process (STATUS_QUERY) and every API server replica (APISERVER_STATS) at once; collects answers for `waitMs`. */
 export async function gatherStatus(bus: Bus, waitMs: number): Promise<ClusterStatus> {
   const got: ClusterStatus = { processes: [], apiservers: [] };
-  const inbox = statusReplies(bus.id);
+  const inbox = statusReplies(bus);
   const sub = bus.subscribe(inbox, (m) => {
     if (isApiServerAnswer(m.data)) got.apiservers.push(m.data);
     else got.processes.push(m.data as ProcessStatus);

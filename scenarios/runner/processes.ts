@@ -93,7 +93,7 @@ export class KubusProcess {
  * from its answer to the status query every kubus process serves (matched by pid).
  */
 export function leaseIdentity(bus: Bus, target: string, proc: KubusProcess, lease: string, timeoutMs: number): Promise<string> {
-  const inbox = `${statusReplies(bus.id)}.${target}`;
+  const inbox = `${statusReplies(bus)}.${target}`;
   return new Promise((resolve, reject) => {
     const sub = bus.subscribe<ProcessStatus>(inbox, (msg) => {
       const id = msg.data?.pid === proc.child.pid ? msg.data.components?.find((c) => c.name === lease)?.identity : undefined;
