@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { decodeJwt, SignJWT } from 'jose';
-import type { AuditEvent } from '../api/audit-event.ts';
+import { randomUUID } from 'node:crypto';
+import { Auditor, type AuditEvent } from '../api/audit-event.ts';
+import { METADATA_FOR_ALL } from '../api/audit-policy.ts';
 import type { TokenRequest } from '../api/kinds/authentication.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { SigningKeyRing } from '../actors/apiserver/authn/signing-key.ts';
@@ -155,7 +157,9 @@ test('http abuse - kubus up (defaults): a view-only user gets 403 on writes (kub
 });
 
 test('http abuse - an expired token (signed by the API server\'s own key) gets 401 from kubectl and client-node; the admin keeps working', async (t) => {
-  const g = await secureGateway(t);
+  // The gateway audits what it answers itself (a 401 never reaches the API server) into `audited`.
+  const audited: AuditEvent[] = [];
+  const g = await secureGateway(t, { audit: new Auditor(METADATA_FOR_ALL, { write: (e) => audited.push(e) }, () => Date.now(), () => randomUUID()) });
   const c = g.env.client;
   await c.create<KubeObject>('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: 'default' } });
   const good = (await c.createToken<TokenRequest>('default', 'robot', {})).status!.token;
@@ -169,8 +173,13 @@ test('http abuse - an expired token (signed by the API server\'s own key) gets 4
   t.regex(r.stderr, UNAUTHORIZED);
   const viaNode = await apiFailure(t, tokenClient(g.url, g.ca.cert, expired).listNamespacedPod({ namespace: 'default' }));
   // client-node keeps no body for a 401, only the code.
-    t.like(viaNode, { code: 401 });
-    t.regex(viaNode.message, /Unauthorized/);
+  t.like(viaNode, { code: 401 });
+  t.regex(viaNode.message, /Unauthorized/);
+  // Both refusals are in the audit log: kubectl's (at discovery) and client-node's list of pods, as the anonymous user.
+  const refused = audited.filter((e) => e.stage === 'ResponseComplete' && e.responseStatus?.code === 401);
+  t.true(refused.length >= 2, `${refused.length} 401s audited`);
+  t.true(refused.every((e) => e.user.username === 'system:anonymous' && e.annotations?.['authorization.k8s.io/decision'] === undefined));
+  t.like(refused.find((e) => e.objectRef?.resource === 'pods'), { verb: 'list', objectRef: { namespace: 'default' }, requestURI: '/api/v1/namespaces/default/pods' });
   // The same account's live token is authenticated (403: robot has no role), and the admin writes.
   const live = await g.kubectl('/dev/null', ['--server', g.url, '--certificate-authority', ca, '--token', good, 'get', 'pods']);
   t.regex(live.stderr, /pods is forbidden: User "system:serviceaccount:default:robot" cannot list resource "pods"/);
