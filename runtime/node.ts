@@ -48,8 +48,8 @@ export interface NodeProcess {
 export const nodeNames = (name: string, count?: number) =>
   count === undefined ? [name] : Array.from({ length: count }, (_, i) => `${name}-${i}`);
 
-/** Starts each node of `opts` with `start` on a connection of its own as node/<name> (`credentialsFor`); one NodeProcess for all. */
-export async function startEachNode(start: (o: NodesOptions) => Promise<NodeProcess>, opts: NodesOptions, credentialsFor: (node: string) => BusCredentials): Promise<NodeProcess> {
+/** Starts each node of `opts` with `start` on a connection of its own as node/<name> (`credentialsFor`; undefined: KUBUS_CREDS's, if any); one NodeProcess for all. */
+export async function startEachNode(start: (o: NodesOptions) => Promise<NodeProcess>, opts: NodesOptions, credentialsFor: (node: string) => NodesOptions['credentials']): Promise<NodeProcess> {
   const all: NodeProcess[] = [];
   try {
     for (const [i, name] of nodeNames(opts.name, opts.count).entries()) {

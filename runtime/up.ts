@@ -12,7 +12,7 @@ import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } fr
 import { kubeconfigPath, writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.ts';
 import { ADMIN, ensureCA, gatewayTls, issue } from './pki.ts';
 import { startNatsServer, type NatsServer } from './nats-server.ts';
-import { nodeNames, startNodes, type NodeProcess, type NodesOptions } from './node.ts';
+import { nodeNames, startEachNode, startNodes, type NodeProcess } from './node.ts';
 import { clusterIdentities, credentialsPath, lockedConfig } from './bus-auth.ts';
 import { startLockedControlPlane, startLockedNodes } from './up-locked.ts';
 import { startTracedNodes } from './trace-feed.ts';
@@ -71,28 +71,6 @@ export function portFree(port: number): Promise<boolean> {
   });
 }
 
-/**
- * Starts `count` real nodes, each a node process of its own with its own containerd (so each has
- * its own CNI conf dir, bridge and pod CIDR), and kube-proxy; returns them as one NodeProcess.
- */
-async function startContainerdNodes(start: (o: NodesOptions) => Promise<NodeProcess>, nats: string, count: number, prefix: string, log: Logger): Promise<NodeProcess> {
-  const all: NodeProcess[] = [];
-  try {
-    for (let i = 0; i < count; i++) all.push(await start({ nats, name: `${prefix}-${i}`, firstIndex: i, kubelet: { runtime: 'containerd' }, proxy: 'nftables', log }));
-  } catch (err) {
-    await Promise.all(all.map((n) => n.stop()));
-    throw err;
-  }
-  return {
-    bus: all[0]!.bus,
-    host: all[0]!.host,
-    names: all.flatMap((n) => n.names),
-    async stop() {
-      await Promise.all(all.map((n) => n.stop()));
-    },
-  };
-}
-
 /** Starts NATS and the control plane; `stop()` takes both down and removes the connection info. */
 export async function up(opts: UpOptions): Promise<Cluster> {
   const port = opts.port ?? ((await portFree(4222)) ? 4222 : 0);
@@ -128,7 +106,9 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   try {
     const containerd = opts.runtime === 'containerd' ? { kubelet: { runtime: 'containerd' as const }, proxy: 'nftables' as const } : {};
     if (count && !opts.openBus) nodes = await startLockedNodes(start, { nats: nats.url, log: opts.log, ...containerd }, count, prefix);
-    else nodes = count === 0 ? undefined : opts.runtime === 'containerd' ? await startContainerdNodes(start, nats.url, count, prefix, opts.log) : await start({ nats: nats.url, name: prefix, count, log: opts.log });
+    // Real nodes each run as a node process of their own (own containerd, CNI conf dir, bridge and pod CIDR).
+    else if (count && opts.runtime === 'containerd') nodes = await startEachNode(start, { nats: nats.url, log: opts.log, ...containerd, name: prefix, count, firstIndex: 0 }, () => undefined);
+    else nodes = count === 0 ? undefined : await start({ nats: nats.url, name: prefix, count, log: opts.log });
   } catch (err) {
     await controlPlane.stop();
     await nats.stop();
