@@ -13,6 +13,7 @@ import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { unauthorized } from '../actors/gateway/authn.ts';
 import { close, createGatewayServer, listen } from '../actors/gateway/server.ts';
+import type { UserInfo } from '../api/protocol.ts';
 import type { Status } from '../api/status.ts';
 import { realClock } from '../bus/clock.ts';
 import { ApiClient } from '../bus/client.ts';
@@ -254,4 +255,32 @@ test('audit - an exec upgrade is written by the gateway (here refused: no such p
   t.deepEqual(mine.map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
   t.deepEqual(mine[1].objectRef, { resource: 'pods', namespace: 'default', name: 'nope', apiGroup: '', apiVersion: 'v1', subresource: 'exec' });
   t.is(mine[1].responseStatus?.code, 404);
+});
+
+test('audit - HTTP watches: a node\'s pods by spec.nodeName from a resourceVersion are served (its own watch, written by the API server); a shared one is written once, by the gateway', async (t) => {
+  let who: UserInfo = { username: 'system:node:n1', groups: ['system:nodes'] };
+  const { events, client, url } = await auditedCluster(t, METADATA_FOR_ALL, async () => who);
+  const rv = (await client.create('configmaps', cm('rv'))).metadata.resourceVersion;
+  /** Opens a watch, takes its status and Audit-Id, and leaves. */
+  const watch = async (path: string) => {
+    const res = await fetch(url + path);
+    await res.body?.cancel();
+    return { code: res.status, id: res.headers.get('audit-id')! };
+  };
+  events.length = 0;
+  const node = await watch(`/api/v1/pods?watch=1&resourceVersion=${rv}&fieldSelector=spec.nodeName%3Dn1`);
+  t.is(node.code, 200);
+  await waitFor(() => events.some((e) => e.auditID === node.id && e.stage === 'ResponseStarted'), 'the node watch audited', 5_000);
+  const nodeEvents = events.filter((e) => e.auditID === node.id);
+  t.deepEqual(nodeEvents.map((e) => e.stage), ['RequestReceived', 'ResponseStarted']);
+  t.is(nodeEvents[1].user.username, 'system:node:n1');
+  t.is(nodeEvents[1].requestURI, `/api/v1/pods?watch=1&resourceVersion=${rv}&fieldSelector=spec.nodeName%3Dn1`);
+  who = { username: 'root', groups: ['system:masters'] };
+  events.length = 0;
+  const shared = await watch(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`);
+  t.is(shared.code, 200);
+  await waitFor(() => events.some((e) => e.auditID === shared.id && e.stage === 'ResponseComplete'), 'the shared watch audited', 5_000);
+  t.deepEqual(events.filter((e) => e.auditID === shared.id).map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+  // Neither the gateway's access review nor the shared watch it opened is a request of its own.
+  t.deepEqual(events.filter((e) => e.auditID !== shared.id).map((e) => `${e.verb} ${e.objectRef?.resource} ${e.user.username}`), []);
 });

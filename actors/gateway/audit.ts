@@ -45,11 +45,20 @@ function sourceIPs(req: IncomingMessage): string[] {
   return [...forwarded, ...(peer && !forwarded.includes(peer) ? [peer] : [])];
 }
 
-/** Requests the gateway serves without a bus request of their own for them: watches (from its shared watch cache) and the node's pods subresources. */
-function servedHere(target: ResourceTarget, method: string, url: URL): boolean {
-  if (target.def.plural === 'pods' && ['log', 'exec', 'attach', 'portforward'].includes(target.subresource ?? '')) return true;
-  return (method === 'GET' || method === 'HEAD') && target.name === undefined && ['1', 'true', 'True'].includes(url.searchParams.get('watch') ?? '');
-}
+/**
+ * Requests the gateway serves without a bus request of their own: the node's pods subresources. A watch
+ * that joins the shared watch cache is one too, but makes no request with the context (watch.ts), so
+ * the gateway writes it; one that opens its own bus watch carries the context and the API server writes it.
+ */
+const servedHere = (target: ResourceTarget) => target.def.plural === 'pods' && ['log', 'exec', 'attach', 'portforward'].includes(target.subresource ?? '');
+
+/**
+ * Returns the request's client without the HTTP request's audit context (same user), for the gateway's
+ * own checks and lookups, which upstream audits as no request of their own. `trusted` is the gateway's
+ * own client (which never carries a context).
+ */
+export const unaudited = (client: ApiClient, trusted: ApiClient | undefined): ApiClient =>
+  trusted ? (client.user ? trusted.as(client.user) : trusted) : client;
 
 /** The audit of one HTTP request at the gateway: forwarded to the API server's audit, or written here when the response ends. */
 export class HttpAudit {
@@ -97,7 +106,7 @@ export class HttpAudit {
    */
   route(client: ApiClient, target: ResourceTarget): ApiClient {
     if (client.user && client.user.username !== this.user?.username) this.impersonated = client.user;
-    if (servedHere(target, this.req.method ?? 'GET', this.url)) return client;
+    if (servedHere(target)) return client;
     // Forwarded once a bus request carries the context: a request refused before (a bad body) is still written here.
     return client.withAudit(this.context, () => (this.forwarded = true));
   }

@@ -7,6 +7,7 @@ import type { WatchEvent } from '../../api/protocol.ts';
 import { invalid, isExpired, StatusError } from '../../api/status.ts';
 import type { WatchHandlers } from '../../bus/watch-client.ts';
 import { requireAccess } from './access.ts';
+import { unaudited } from './audit.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
 import { requestedOutput } from './output.ts';
@@ -67,9 +68,10 @@ export async function streamWatch(call: Call): Promise<Reply> {
 
 /**
  * Whether this watch may ride a shared one: the trusted caller's always; a user's once an access review
- * with the attributes the API server would authorize its own watch by (verb watch, namespace, the name of
- * a `metadata.name=` field selector) allows it, else upstream's 403. A selector that does not parse is
- * left to the API server (its own watch, its own 400).
+ * (verb watch, namespace, the name of a `metadata.name=` field selector) allows it. Denied, or a selector
+ * that does not parse: the user's own watch, which the API server authorizes with all its attributes
+ * (the node authorizer allows a node's pods by `spec.nodeName`) and answers with its own 403 or 400.
+ * The review carries no audit context: it is part of this request, not one of its own.
  */
 async function mayShare(call: Call, fieldSelector: string | undefined): Promise<boolean> {
   if (!call.client.user) return true;
@@ -80,8 +82,13 @@ async function mayShare(call: Call, fieldSelector: string | undefined): Promise<
     return false;
   }
   const { def, namespace } = call.target;
-  await requireAccess(call.client, { verb: 'watch', resource: def.plural, group: def.group, namespace: def.namespaced ? namespace : undefined, name });
-  return true;
+  try {
+    await requireAccess(unaudited(call.client, call.trusted), { verb: 'watch', resource: def.plural, group: def.group, namespace: def.namespaced ? namespace : undefined, name });
+    return true;
+  } catch (err) {
+    if (err instanceof StatusError && err.code === 403) return false;
+    throw err;
+  }
 }
 
 /** Starts streaming once the watch is on; one that ended while starting (the client left, an ERROR came) is stopped. */

@@ -68,9 +68,12 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage, est: Establishe
   const kind = route.identity === undefined ? undefined : identityOfToken(route.identity)?.kind;
   const http = route.identity === undefined || kind === 'gateway' || kind === 'apiserver' ? auditContextOf(req) : undefined;
   // The gateway's own reviews (its callers' tokens, impersonation, discovery and node access checks) are
-  // part of the HTTP request it serves, not requests of their own: upstream audits none of them.
-  const fromGateway = kind === 'gateway' || (route.identity === undefined && msg.headers?.[ACTOR_HEADER] === 'gateway');
-  if (!http && fromGateway && GATEWAY_CHECKS.has(def.plural)) return undefined;
+  // part of the HTTP request it serves, not requests of their own: upstream audits none of them. Nor its
+  // own requests as no user (the shared watches of its watch cache, a pod looked up for pods/log or exec),
+  // which upstream's API server makes inside itself, from its watch cache and storage.
+  const byHeader = msg.headers?.[ACTOR_HEADER] === 'gateway';
+  const fromGateway = kind === 'gateway' || (route.identity === undefined && byHeader);
+  if (!http && fromGateway && (GATEWAY_CHECKS.has(def.plural) || (byHeader && !userOf(sent.user)))) return undefined;
   const asked = sender ?? userOf(req.user);
   // Through the gateway with impersonation, the user is the authenticated one and the request's the impersonated one.
   const authenticatedUser = http ? userOf(http.authenticatedUser) : undefined;
