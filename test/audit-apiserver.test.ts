@@ -284,3 +284,21 @@ test('audit - HTTP watches: a node\'s pods by spec.nodeName from a resourceVersi
   // Neither the gateway's access review nor the shared watch it opened is a request of its own.
   t.deepEqual(events.filter((e) => e.auditID !== shared.id).map((e) => `${e.verb} ${e.objectRef?.resource} ${e.user.username}`), []);
 });
+
+test('audit - the gateway\'s own lookups are no requests of their own: pods/log\'s pod get, deletecollection\'s access review', async (t) => {
+  const { events, client, url } = await auditedCluster(t, METADATA_FOR_ALL, async () => ({ username: 'root', groups: ['system:masters'] }));
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } } as never);
+  await client.create('configmaps', { ...cm('gone'), metadata: { name: 'gone', namespace: 'default', labels: { x: 'y' } } });
+  events.length = 0;
+  // Not scheduled: an empty log, as upstream.
+  const logs = await fetch(`${url}/api/v1/namespaces/default/pods/p/log`);
+  t.is(logs.status, 200);
+  t.is(await logs.text(), '');
+  const id = logs.headers.get('audit-id')!;
+  await waitFor(() => events.some((e) => e.auditID === id && e.stage === 'ResponseComplete'), 'the log request audited', 5_000);
+  t.deepEqual(events.map((e) => `${e.stage} ${e.verb} ${e.objectRef?.resource}/${e.objectRef?.subresource}`), ['RequestReceived get pods/log', 'ResponseComplete get pods/log']);
+  events.length = 0;
+  const del = await fetch(`${url}/api/v1/namespaces/default/configmaps?labelSelector=x%3Dy`, { method: 'DELETE' });
+  t.is(del.status, 200);
+  t.false(events.some((e) => e.objectRef?.resource === 'selfsubjectaccessreviews'), 'no event for the access review');
+});
