@@ -5,11 +5,11 @@ import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { StatusError } from '../api/status.ts';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
-import { apiAccessVolume, API_TOKEN_MOUNT_PATH } from '../actors/apiserver/admission-serviceaccount.ts';
+import { apiAccessVolume, API_TOKEN_MOUNT_PATH, DEFAULT_ACCOUNT_WAIT_MS } from '../actors/apiserver/admission-serviceaccount.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { DESCRIPTION, rootCaPublisher } from '../actors/controllers/root-ca-publisher/root-ca-publisher.controller.ts';
 import { serviceAccountController } from '../actors/controllers/serviceaccount/serviceaccount.controller.ts';
-import { realClock } from '../bus/clock.ts';
+import { realClock, VirtualClock, type Clock } from '../bus/clock.ts';
 import { ApiClient } from '../bus/client.ts';
 import { MemoryBroker } from '../bus/memory-bus.ts';
 import { seededRng } from '../bus/random.ts';
@@ -17,36 +17,49 @@ import { silentLogger } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { pod } from './helpers/api.ts';
-import { waitFor } from './helpers/wait.ts';
+import { settle, waitFor } from './helpers/wait.ts';
 
-/** An API server with every admission plugin (as the control plane runs it), a client, and a host for controllers. */
-async function startFullApi(t: ExecutionContext) {
-  const broker = new MemoryBroker({ clock: realClock, rng: seededRng(1) });
-  const host = new Host({ bus: broker.connect('control-plane'), clock: realClock, rng: seededRng(2), log: silentLogger });
+/** An API server with every admission plugin (as the control plane runs it), a client, and a host for controllers; on `clock` (default the real one). */
+async function startFullApi(t: ExecutionContext, clock: Clock = realClock) {
+  const broker = new MemoryBroker({ clock, rng: seededRng(1) });
+  const host = new Host({ bus: broker.connect('control-plane'), clock, rng: seededRng(2), log: silentLogger });
   await serving(host.start(apiserverActor, 'apiserver', { store: new MemoryStore(), disableAdmissionPlugins: [] }));
   const bus = broker.connect('client');
   t.teardown(async () => {
     await bus.close();
     await host.stopAll();
   });
-  return { host, client: new ApiClient(bus, { clock: realClock }) };
+  return { host, client: new ApiClient(bus, { clock }) };
 }
 
 const sa = (name: string, namespace = 'default', extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace }, ...extra } as KubeObject);
 
 test('serviceaccount admission - a missing account is refused with upstream\'s text; the default one is waited for', async (t) => {
-  const { client } = await startFullApi(t);
+  const clock = new VirtualClock();
+  const { client } = await startFullApi(t, clock);
   const named = await t.throwsAsync(client.create('pods', pod('p', { serviceAccountName: 'robot' })), { instanceOf: StatusError });
   t.is(named.code, 403);
   t.is(named.message, 'pods "p" is forbidden: error looking up service account default/robot: serviceaccount "robot" not found');
-  const started = Date.now();
-  const missing = await t.throwsAsync(client.create('pods', pod('p')), { instanceOf: StatusError });
+  // The wait is on the server's clock: the create is answered once it has run its course, not before.
+  const idle = clock.pending;
+  let answered = false;
+  const missingP = t.throwsAsync(client.create('pods', pod('p')), { instanceOf: StatusError }).finally(() => (answered = true));
+  // Waiting: the request's timeout and the admission's wait are both set.
+  await waitFor(() => clock.pending >= idle + 2, 'the create waiting for the default account');
+  await clock.advance(DEFAULT_ACCOUNT_WAIT_MS - 1);
+  t.false(answered, 'still waiting');
+  const missing = await settle(clock, missingP, 1);
   t.is(missing.message, 'pods "p" is forbidden: error looking up service account default/default: serviceaccount "default" not found');
-  t.true(Date.now() - started >= 1_900, 'the default account is waited for');
-  // The controller makes it while a create waits: the create goes through.
+  // The controller makes it while a create waits: the create goes through, before the wait is over.
+  const asked = clock.now();
   const creating = client.create<Pod>('pods', pod('q'));
-  setTimeout(() => void client.create('serviceaccounts', sa('default')), 200);
+  // Waiting: the request's timeout and the admission's wait are both set.
+  await waitFor(() => clock.pending >= idle + 2, 'the create waiting for the default account');
+  await clock.advance(500);
+  // Neither needs the clock to move: the account's create ends the wait.
+  await client.create('serviceaccounts', sa('default'));
   t.is((await creating).spec.serviceAccountName, 'default');
+  t.true(clock.now() - asked < DEFAULT_ACCOUNT_WAIT_MS, 'the account ended the wait');
 });
 
 test('serviceaccount admission - the kube-api-access volume and a read-only mount in every container', async (t) => {
