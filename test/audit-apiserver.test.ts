@@ -46,7 +46,7 @@ async function auditedCluster(t: import('ava').ExecutionContext, policy: AuditPo
     await gatewayBus.close();
     await host.stopAll();
   });
-  return { events, client, url };
+  return { events, client, url, host };
 }
 
 const get = (url: string, path: string, headers: Record<string, string> = {}) =>
@@ -271,8 +271,11 @@ test('audit - HTTP watches: a node\'s pods by spec.nodeName from a resourceVersi
   const node = await watch(`/api/v1/pods?watch=1&resourceVersion=${rv}&fieldSelector=spec.nodeName%3Dn1`);
   t.is(node.code, 200);
   await waitFor(() => events.some((e) => e.auditID === node.id && e.stage === 'ResponseStarted'), 'the node watch audited', 5_000);
+  // The client left: the gateway ends its bus watch, and the API server writes the watch's end under the same auditID.
+  await waitFor(() => events.some((e) => e.auditID === node.id && e.stage === 'ResponseComplete'), 'the node watch\'s end audited', 5_000);
   const nodeEvents = events.filter((e) => e.auditID === node.id);
-  t.deepEqual(nodeEvents.map((e) => e.stage), ['RequestReceived', 'ResponseStarted']);
+  t.deepEqual(nodeEvents.map((e) => e.stage), ['RequestReceived', 'ResponseStarted', 'ResponseComplete']);
+  t.deepEqual(nodeEvents[2].responseStatus, { metadata: {}, code: 200 });
   t.is(nodeEvents[1].user.username, 'system:node:n1');
   t.is(nodeEvents[1].requestURI, `/api/v1/pods?watch=1&resourceVersion=${rv}&fieldSelector=spec.nodeName%3Dn1`);
   who = { username: 'root', groups: ['system:masters'] };
@@ -301,4 +304,98 @@ test('audit - the gateway\'s own lookups are no requests of their own: pods/log\
   const del = await fetch(`${url}/api/v1/namespaces/default/configmaps?labelSelector=x%3Dy`, { method: 'DELETE' });
   t.is(del.status, 200);
   t.false(events.some((e) => e.objectRef?.resource === 'selfsubjectaccessreviews'), 'no event for the access review');
+});
+
+/** Sends an upgrade request and resolves with the HTTP status it gets (101 when switched). */
+const upgrade = (url: string, path: string, headers: Record<string, string>) =>
+  new Promise<number>((resolve, reject) => {
+    const req = request(url + path, { method: 'POST', headers: { Connection: 'Upgrade', ...headers } });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy();
+      resolve(101);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+const isConfigMapWatch = (e: AuditEvent) => e.verb === 'watch' && e.objectRef?.resource === 'configmaps';
+
+test('audit - a bus watch\'s end is written under its auditID: ResponseComplete when the client stops it, and when the server stops', async (t) => {
+  const { events, client, host } = await auditedCluster(t);
+  events.length = 0;
+  const quiet = { event: () => {}, end: () => {} };
+  const w = await client.watch('configmaps', { namespace: 'default' }, quiet);
+  await waitFor(() => events.some((e) => isConfigMapWatch(e) && e.stage === 'ResponseStarted'), 'the watch started', 5_000);
+  t.false(events.some((e) => isConfigMapWatch(e) && e.stage === 'ResponseComplete'), 'an open watch is not complete');
+  w.stop();
+  await waitFor(() => events.some((e) => isConfigMapWatch(e) && e.stage === 'ResponseComplete'), 'the stopped watch\'s end', 5_000);
+  const stopped = events.filter(isConfigMapWatch);
+  t.deepEqual(stopped.map((e) => e.stage), ['RequestReceived', 'ResponseStarted', 'ResponseComplete']);
+  t.is(new Set(stopped.map((e) => e.auditID)).size, 1);
+  t.deepEqual(stopped[2].responseStatus, { metadata: {}, code: 200 });
+  events.length = 0;
+  await client.watch('configmaps', { namespace: 'default' }, quiet);
+  await waitFor(() => events.some((e) => isConfigMapWatch(e) && e.stage === 'ResponseStarted'), 'the second watch started', 5_000);
+  await host.stopAll();
+  await waitFor(() => events.some((e) => isConfigMapWatch(e) && e.stage === 'ResponseComplete'), 'the watch\'s end at the server\'s stop', 5_000);
+  const ended = events.filter(isConfigMapWatch);
+  t.deepEqual(ended.map((e) => e.stage), ['RequestReceived', 'ResponseStarted', 'ResponseComplete']);
+  t.is(new Set(ended.map((e) => e.auditID)).size, 1);
+});
+
+test('audit - a deletecollection through the gateway is one deletecollection pair (the gateway\'s); its list and deletes are no requests of their own', async (t) => {
+  let who: UserInfo = { username: 'root', groups: ['system:masters'] };
+  const { events, client, url } = await auditedCluster(t, METADATA_FOR_ALL, async () => who);
+  for (const name of ['a', 'b']) await client.create('configmaps', { ...cm(name), metadata: { name, namespace: 'default', labels: { x: 'y' } } });
+  const path = '/api/v1/namespaces/default/configmaps?labelSelector=x%3Dy';
+  /** Deletes the collection; returns the code and the events of the whole exchange, once the gateway has written its own. */
+  const deleteAll = async () => {
+    events.length = 0;
+    const res = await fetch(url + path, { method: 'DELETE' });
+    const body = (await res.json()) as { items?: Array<{ metadata: { name: string } }> };
+    const id = res.headers.get('audit-id')!;
+    await waitFor(() => events.some((e) => e.auditID === id && e.stage === 'ResponseComplete'), 'the deletecollection audited', 5_000);
+    return { code: res.status, body, id, seen: events.map((e) => `${e.auditID === id ? 'this' : 'other'} ${e.stage} ${e.verb} ${e.objectRef?.resource}`) };
+  };
+  const ok = await deleteAll();
+  t.is(ok.code, 200);
+  t.deepEqual(ok.body.items?.map((o) => o.metadata.name).sort(), ['a', 'b']);
+  t.deepEqual(ok.seen, ['this RequestReceived deletecollection configmaps', 'this ResponseComplete deletecollection configmaps']);
+  const done = events.find((e) => e.auditID === ok.id && e.stage === 'ResponseComplete')!;
+  t.is(done.user.username, 'root');
+  t.is(done.requestURI, path);
+  t.deepEqual(done.responseStatus, { metadata: {}, code: 200 });
+  t.is(done.annotations?.['authorization.k8s.io/decision'], 'allow');
+  t.is((await client.list('configmaps', { namespace: 'default', labelSelector: 'x=y' })).items.length, 0);
+  // Refused: still the one pair, with the 403 and the decision.
+  who = { username: 'jane', groups: ['devs'] };
+  const refused = await deleteAll();
+  t.is(refused.code, 403);
+  t.deepEqual(refused.seen, ['this RequestReceived deletecollection configmaps', 'this ResponseComplete deletecollection configmaps']);
+  const denied = events.find((e) => e.auditID === refused.id && e.stage === 'ResponseComplete')!;
+  t.is(denied.responseStatus?.code, 403);
+  t.is(denied.annotations?.['authorization.k8s.io/decision'], 'forbid');
+});
+
+test('audit - exec and port-forward look their pod up as the gateway: one pair each, no "get pods" of their own', async (t) => {
+  const { events, client, url } = await auditedCluster(t, METADATA_FOR_ALL, async () => ({ username: 'root', groups: ['system:masters'] }));
+  // Not scheduled: exec has no node to run on, port-forward no running pod (both 400, after the lookup).
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } } as never);
+  events.length = 0;
+  const exec = '/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=true';
+  const ws = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' };
+  t.is(await upgrade(url, exec, ws), 400);
+  t.is(await upgrade(url, '/api/v1/namespaces/default/pods/p/portforward', { Upgrade: 'SPDY/3.1' }), 400);
+  // Without an upgrade, through the verb table: checked the same way, then upstream's 400.
+  t.is((await fetch(url + exec)).status, 400);
+  await waitFor(() => events.filter((e) => e.stage === 'ResponseComplete').length >= 3, 'the three requests audited', 5_000);
+  t.deepEqual(
+    events.map((e) => `${e.stage} ${e.objectRef?.resource}/${e.objectRef?.subresource} ${e.responseStatus?.code ?? ''}`.trim()),
+    ['exec', 'portforward', 'exec'].flatMap((sub) => [`RequestReceived pods/${sub}`, `ResponseComplete pods/${sub} 400`]),
+  );
+  t.true(events.every((e) => e.user.username === 'root'));
 });

@@ -189,7 +189,7 @@ export class ApiServer {
     const est = establishOnce(msg.data, parseApiSubject(msg.subject)?.identity);
     const audit = this.opts.auditor && beginBusAudit(this.opts.auditor, msg, est);
     const reply = await this.answer(msg, est, { ...this.ctx, warnings, audit });
-    if (audit) finishBusAudit(audit, parseApiSubject(msg.subject)?.verb ?? '', reply);
+    if (audit) finishBusAudit(audit, msg, est, reply, this.ctx.hub);
     try {
       this.opts.bus.respond(msg, reply, warnings.length ? { [WARNINGS_HEADER]: JSON.stringify(warnings) } : undefined);
     } catch (err) {

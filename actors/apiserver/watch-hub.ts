@@ -15,6 +15,7 @@ import { tooLargeResourceVersion } from './list-revision.ts';
 import { Change, EventObjects } from './event-objects.ts';
 import { fromKV } from './objects.ts';
 import { CompactedError, type KeyValue, type Store, type StoreEvent } from './store/store.ts';
+import { WatchEnds } from './watch-ends.ts';
 import { heartbeatWatches, sendBookmarks, type WatchesByConn } from './watch-liveness.ts';
 import { PodsByNode, WatchIndex } from './watch-index.ts';
 import { WatchSender, type ServerWatch } from './watch-sender.ts';
@@ -58,6 +59,8 @@ export class WatchHub {
   private readonly sender: WatchSender;
   /** Events' objects, shareable by every watch of them and by the write's reply. */
   private readonly objects: EventObjects;
+  /** What runs when each watch ends (its audit's ResponseComplete): whenEnded. */
+  private readonly ends = new WatchEnds();
 
   constructor(
     private readonly store: Store,
@@ -121,6 +124,7 @@ export class WatchHub {
       sentSeq: 0,
     };
     this.stop(w.conn, w.id);
+    this.ends.started(w.conn, w.id);
     if (fromRV === undefined) {
       this.sendInitial(w);
       this.register(w);
@@ -159,8 +163,12 @@ export class WatchHub {
     this.waiting.splice(i, 0, entry);
   }
 
-  /** Stops one watch (the client asked, or went away). */
+  /** Runs `fn` once the watch ends: stopped, failed, its client gone or the hub closed (at once if it has). */
+  whenEnded = (conn: string, id: string, fn: () => void): void => this.ends.whenEnded(conn, id, fn);
+
+  /** Stops one watch (the client asked, or went away; also one still waiting for its revision). */
   stop(conn: string, id: string): void {
+    this.ends.ended(conn, id);
     const w = this.byConn.get(conn)?.get(id);
     if (!w) return;
     this.byConn.get(conn)!.delete(id);
@@ -286,5 +294,6 @@ export class WatchHub {
     }
     this.byConn.clear();
     this.index.clear();
+    this.ends.endAll();
   }
 }

@@ -2,7 +2,8 @@
 // each HTTP request gets an auditID (its Audit-Id header) and an audit context that its bus requests
 // carry, so the API server's events show the HTTP request; the gateway itself writes the events of the
 // requests that never reach the API server: a 401, a non-resource path (discovery, /version, /healthz,
-// /openapi), a path it does not serve, a failure before the bus is asked.
+// /openapi), a path it does not serve, a failure before the bus is asked, a deletecollection (whose list
+// and deletes are the gateway's own, as upstream's storage calls; verbs.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditContext, Auditor } from '../../api/audit-event.ts';
 import { ANONYMOUS, TRUSTED_CALLER, UNAUTHENTICATED, type Attributes } from '../../api/authorization.ts';

@@ -45,7 +45,11 @@ export interface ExecPlan {
   tty: boolean;
 }
 
-/** Returns the exec (or attach) a request asks for, checked as upstream's ExecLocation checks it. */
+/**
+ * Returns the exec (or attach) a request asks for, checked as upstream's ExecLocation checks it. The
+ * request is authorized already: `client` is the gateway's own, whose pod lookup (upstream's, from
+ * storage) is no request of its own in the audit.
+ */
 export async function plan(client: ApiClient, target: ResourceTarget, q: URLSearchParams): Promise<ExecPlan> {
   const command = q.getAll('command');
   const pod = await getPod(client, target.namespace, target.name);
@@ -135,8 +139,8 @@ function safeUrl(target = '/'): URL {
   }
 }
 
-/** Serves pods/exec and pods/attach over WebSocket on the server's upgrades (others are refused with a Status). */
-export function serveExec(server: Server, callerOf: (req: IncomingMessage) => Promise<ApiClient>, clock: Clock, log: Logger, auditor?: Auditor): void {
+/** Serves pods/exec and pods/attach over WebSocket on the server's upgrades (others are refused with a Status); `trusted` (the gateway's own client) looks the pod up. */
+export function serveExec(server: Server, callerOf: (req: IncomingMessage) => Promise<ApiClient>, clock: Clock, log: Logger, auditor?: Auditor, trusted?: ApiClient): void {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
   sessions.set(server, wss);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -150,12 +154,14 @@ export function serveExec(server: Server, callerOf: (req: IncomingMessage) => Pr
       const target = resourceRoute(url.pathname);
       const caller = await callerOf(req);
       audit?.authenticated(caller);
+      // Authorized here (actingClient's access review for the subresource): the pod lookups below are the gateway's own.
       const client = await actingClient(caller, target, req);
       audit?.route(client, target);
+      const own = trusted ?? client;
       const attach = target.subresource === 'attach';
-      if (target.def.plural === 'pods' && target.subresource === 'portforward') return await servePortForward(server, client, log, target, req, socket);
+      if (target.def.plural === 'pods' && target.subresource === 'portforward') return await servePortForward(server, own, log, target, req, socket);
       if (target.def.plural !== 'pods' || !(attach || target.subresource === 'exec')) throw new StatusError(400, 'BadRequest', 'the server serves upgrades only for pods/exec and pods/attach');
-      const p = await plan(client, target, url.searchParams);
+      const p = await plan(own, target, url.searchParams);
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
         throw new StatusError(400, 'BadRequest', `kubus serves exec over WebSocket only (${EXEC_PROTOCOLS.join(', ')}), not ${req.headers.upgrade}`);
       // A runtime that streams (CRI) gets the channels relayed; the sim runs the command to completion.
@@ -175,6 +181,6 @@ export function serveExec(server: Server, callerOf: (req: IncomingMessage) => Pr
 
 /** GET or POST on pods/exec or pods/attach without an upgrade: checked as one, then upstream's 400. */
 export async function execWithoutUpgrade(call: Call): Promise<Reply> {
-  await plan(call.client, call.target, call.query);
+  await plan(call.trusted ?? call.client, call.target, call.query);
   throw new StatusError(400, 'BadRequest', 'Upgrade request required');
 }

@@ -36,7 +36,7 @@ const connections = new WeakMap<Server, Set<Duplex>>();
 /** Ends the server's port-forward connections (it is closing). */
 export const endPortForwards = (server: Server) => connections.get(server)?.forEach((s) => s.destroy());
 
-/** Serves one port-forward upgrade: checks the pod, switches to SPDY and relays each stream pair. */
+/** Serves one authorized port-forward upgrade: checks the pod (`client`: the gateway's own, as upstream reads it from storage), switches to SPDY and relays each stream pair. */
 export async function servePortForward(server: Server, client: ApiClient, log: Logger, target: ResourceTarget, req: IncomingMessage, socket: Duplex): Promise<void> {
   if (!isSpdyUpgrade(req)) throw new StatusError(400, 'BadRequest', `kubus serves port-forward over SPDY/3.1 only, not ${req.headers.upgrade}`);
   const pod = await getPod(client, target.namespace, target.name);
@@ -87,6 +87,6 @@ async function relay(client: ApiClient, node: string, pod: Awaited<ReturnType<ty
 
 /** GET or POST on pods/portforward without an upgrade: the pod is checked, then upstream's 400. */
 export async function portForwardWithoutUpgrade(call: Call): Promise<Reply> {
-  await getPod(call.client, call.target.namespace, call.target.name);
+  await getPod(call.trusted ?? call.client, call.target.namespace, call.target.name);
   throw new StatusError(400, 'BadRequest', 'Upgrade request required');
 }

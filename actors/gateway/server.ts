@@ -110,7 +110,7 @@ export function createGatewayServer(given: GatewayDeps, watchOptions?: WatchCach
   // A client certificate is asked for, not required (tokens, or 401); one that is presented must chain to the CA.
   const server = (tls ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: false }, serve) : createServer(serve)) as Server;
   if (tls) server.on('secureConnection', (socket: TLSSocket) => refuseForeignCertificate(socket, deps.log));
-  serveExec(server, (req) => callerFor(deps, req), deps.clock, deps.log, deps.auditor);
+  serveExec(server, (req) => callerFor(deps, req), deps.clock, deps.log, deps.auditor, deps.client);
   // Watches are long-lived: no request timeout of node's own (timeoutSeconds ends them).
   server.requestTimeout = 0;
   server.keepAliveTimeout = 60_000;

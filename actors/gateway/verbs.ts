@@ -180,18 +180,23 @@ const remove = async (call: Call): Promise<Reply> => {
   return { code: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details } };
 };
 
-/** DELETE on a collection: every object the selectors match, one delete each; the answer lists them. */
+/**
+ * DELETE on a collection: every object the selectors match, one delete each; the answer lists them.
+ * As upstream, one request: authorized once (deletecollection), its list and deletes are the gateway's
+ * own (as upstream's storage calls, neither authorized nor audited apart), so the gateway writes its one
+ * deletecollection event pair.
+ */
 const deleteCollection = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
-  // Upstream's verb for this request; its list and deletes below are each authorized as well.
   if (call.client.user) await requireAccess(unaudited(call.client, call.trusted), { verb: 'deletecollection', resource: def.plural, group: def.group, namespace });
   const del = await deleteOptions(call);
   const { labelSelector, fieldSelector } = listOptions(call.query);
-  const found = await call.client.list(def.plural, { namespace, labelSelector, fieldSelector });
+  const own = call.trusted ?? call.client;
+  const found = await own.list(def.plural, { namespace, labelSelector, fieldSelector });
   const items: KubeObject[] = [];
   for (const o of found.items) {
     try {
-      items.push(await call.client.call(def.plural, 'delete', { namespace: o.metadata.namespace, name: o.metadata.name, delete: del, dryRun: dryRun(call, 'delete') }));
+      items.push(await own.call(def.plural, 'delete', { namespace: o.metadata.namespace, name: o.metadata.name, delete: del, dryRun: dryRun(call, 'delete') }));
     } catch (err) {
       // Gone meanwhile: deleted by someone else, which is what was asked.
       if (!(err instanceof StatusError && err.code === 404)) throw err;

@@ -101,10 +101,22 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage, est: Establishe
   return record;
 }
 
-/** Writes the last stage of a bus request's audit from its reply: ResponseStarted for a watch begun, else ResponseComplete. */
-export function finishBusAudit(record: AuditRecord, verb: string, reply: unknown): void {
+/** The API server's watches, as the audit follows them: whenEnded runs once a watch has ended. */
+export interface EndingWatches {
+  whenEnded(conn: string, id: string, fn: () => void): void;
+}
+
+/**
+ * Writes the last stages of a bus request's audit from its reply: for a watch begun, ResponseStarted
+ * now and ResponseComplete when `watches` says it ended (as upstream, whatever ends it); else ResponseComplete.
+ */
+export function finishBusAudit(record: AuditRecord, msg: BusMessage, est: Established, reply: unknown, watches?: EndingWatches): void {
+  const verb = parseApiSubject(msg.subject)?.verb ?? '';
   const status = reply as Partial<Status> | undefined;
   if (status?.kind === 'Status' && status.status === 'Failure') return record.complete(status.code ?? 500, reply);
-  if (verb === 'watch') return record.started(200);
-  record.complete(verb === 'create' ? 201 : 200, reply);
+  if (verb !== 'watch') return record.complete(verb === 'create' ? 201 : 200, reply);
+  record.started(200);
+  // As the hub holds it: on a locked bus, behind the sender's identity token.
+  const w = est.req?.watch;
+  if (watches && w && isString(w.conn) && isString(w.id)) watches.whenEnded(w.conn, w.id, () => record.complete(200, undefined));
 }
