@@ -19,7 +19,7 @@ import { realClock } from '../bus/clock.ts';
 import { ApiClient } from '../bus/client.ts';
 import { MemoryBroker } from '../bus/memory-bus.ts';
 import { seededRng } from '../bus/random.ts';
-import { apiSubject } from '../bus/subjects.ts';
+import { apiSubject, unwatchSubject, watchOwner } from '../bus/subjects.ts';
 import { silentLogger } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
@@ -345,6 +345,22 @@ test('audit - a bus watch\'s end is written under its auditID: ResponseComplete 
   const ended = events.filter(isConfigMapWatch);
   t.deepEqual(ended.map((e) => e.stage), ['RequestReceived', 'ResponseStarted', 'ResponseComplete']);
   t.is(new Set(ended.map((e) => e.auditID)).size, 1);
+});
+
+test('audit - a node\'s watch on the identity-pinned bus ends in the audit when its unwatch stops it (the watch as the hub holds it, behind the token)', async (t) => {
+  const { events, client } = await auditedCluster(t);
+  events.length = 0;
+  const isPodWatch = (e: AuditEvent) => e.verb === 'watch' && e.objectRef?.resource === 'pods';
+  const started = await client.bus.request(apiSubject('pods', 'watch', 'node_n1'), { watch: { conn: 'c1', id: 'w1', fieldSelector: 'spec.nodeName=n1' } });
+  const server = (started.data as { server?: string }).server;
+  t.truthy(server, JSON.stringify(started.data));
+  t.deepEqual(events.filter(isPodWatch).map((e) => e.stage), ['RequestReceived', 'ResponseStarted'], 'open until stopped');
+  client.bus.publish(unwatchSubject(server!, 'node_n1'), { conn: watchOwner('c1', 'node_n1'), id: 'w1' });
+  await waitFor(() => events.some((e) => isPodWatch(e) && e.stage === 'ResponseComplete'), 'the watch\'s end', 5_000);
+  const mine = events.filter(isPodWatch);
+  t.deepEqual(mine.map((e) => e.stage), ['RequestReceived', 'ResponseStarted', 'ResponseComplete']);
+  t.is(mine[2].user.username, 'system:node:n1');
+  t.is(new Set(mine.map((e) => e.auditID)).size, 1);
 });
 
 test('audit - a deletecollection through the gateway is one deletecollection pair (the gateway\'s); its list and deletes are no requests of their own', async (t) => {
