@@ -17,6 +17,8 @@ export interface AuditContext {
   receivedAt: number;
   /** The authenticated user when the request impersonates another (the request's own user is the impersonated one). */
   authenticatedUser?: UserInfo;
+  /** A step of an HTTP request the gateway audits itself (a deletecollection's list and deletes): no event of its own. */
+  inner?: boolean;
 }
 
 export interface ObjectReference {

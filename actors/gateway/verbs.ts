@@ -182,16 +182,17 @@ const remove = async (call: Call): Promise<Reply> => {
 
 /**
  * DELETE on a collection: every object the selectors match, one delete each; the answer lists them.
- * As upstream, one request: authorized once (deletecollection), its list and deletes are the gateway's
- * own (as upstream's storage calls, neither authorized nor audited apart), so the gateway writes its one
- * deletecollection event pair.
+ * One request in the audit, as upstream: its list and deletes go as the user (each authorized, and
+ * admission sees the user, as upstream's per-item admission does) but carry the context marked inner, so
+ * the API server writes no events for them and the gateway writes the one deletecollection pair.
  */
 const deleteCollection = async (call: Call): Promise<Reply> => {
   const { def, namespace } = call.target;
   if (call.client.user) await requireAccess(unaudited(call.client, call.trusted), { verb: 'deletecollection', resource: def.plural, group: def.group, namespace });
   const del = await deleteOptions(call);
   const { labelSelector, fieldSelector } = listOptions(call.query);
-  const own = call.trusted ?? call.client;
+  // Same user (admission sees it, as upstream's per-item admission does), no events of their own.
+  const own = call.client.innerSteps();
   const found = await own.list(def.plural, { namespace, labelSelector, fieldSelector });
   const items: KubeObject[] = [];
   for (const o of found.items) {

@@ -71,6 +71,7 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage, est: Establishe
   // part of the HTTP request it serves, not requests of their own: upstream audits none of them. Nor its
   // own requests as no user (the shared watches of its watch cache, a pod looked up for pods/log or exec),
   // which upstream's API server makes inside itself, from its watch cache and storage.
+  if (http?.inner) return undefined;
   const byHeader = msg.headers?.[ACTOR_HEADER] === 'gateway';
   const fromGateway = kind === 'gateway' || (route.identity === undefined && byHeader);
   if (!http && fromGateway && (GATEWAY_CHECKS.has(def.plural) || (byHeader && !userOf(sent.user)))) return undefined;
