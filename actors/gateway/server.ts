@@ -20,6 +20,8 @@ import { HttpAudit } from './audit.ts';
 import { requirePathAccess } from './access.ts';
 import type { Auditor } from '../../api/audit-event.ts';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.ts';
+import { isUiPath, serveUi } from './ui-route.ts';
+import { isPromPath, servePromRoute } from './prom-route.ts';
 
 export interface GatewayDeps {
   client: ApiClient;
@@ -57,10 +59,13 @@ function requestUrl(target = '/'): URL {
 export async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = requestUrl(req.url);
   const method = req.method ?? 'GET';
+  // The dashboard's files are public, served before authentication (a browser has no client certificate).
+  if (isUiPath(url.pathname)) return serveUi(req, res, url.pathname);
   const audit = deps.auditor && new HttpAudit(deps.auditor, deps.clock, req, url, res);
   try {
     const caller = await callerFor(deps, req);
     audit?.authenticated(caller);
+    if (isPromPath(url.pathname)) return await servePromRoute(deps.client, caller, url.pathname, method, res);
     // metrics.k8s.io is the metrics server's (an aggregated API upstream), not the API server's.
     if (isMetricsPath(url.pathname)) return sendJson(res, 200, await metricsRoute(caller, url.pathname, url.searchParams, method));
     const fixed = fixedRoute(url.pathname, req.headers.host ?? '', req.headers.accept);

@@ -1,0 +1,55 @@
+// The dashboard's shell: takes the token from the address, routes by the hash (#/ overview, #/bus,
+// #/o/<Kind>/<namespace|_>/<name> an object page) and draws the page with preact + htm.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { html } from 'htm/preact';
+import { adoptToken } from './api.js';
+import { KINDS } from './kinds.js';
+import { Overview } from './overview.js';
+import { ObjectPage } from './object.js';
+import { CustomElement } from './elements.js';
+
+/** Returns the route of a hash: { page, kind, namespace, name }. */
+export function routeOf(hash) {
+  const parts = hash.replace(/^#\/?/, '').split('/').map((s) => { try { return decodeURIComponent(s); } catch { return s; } });
+  if (parts[0] === 'bus') return { page: 'bus' };
+  if (parts[0] === 'o') return { page: 'object', kind: parts[1], namespace: parts[2] === '_' ? undefined : parts[2], name: parts.slice(3).join('/') };
+  if (parts[0] === '' || parts[0] === 'overview') return { page: 'overview' };
+  return { page: 'unknown', hash };
+}
+
+function useHash() {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = () => setHash(location.hash);
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+}
+
+function Page({ route }) {
+  if (route.page === 'overview') return html`<${Overview} />`;
+  if (route.page === 'bus') return html`<section><h2>Bus</h2><${CustomElement} module="./bus-view.js" tag="kubus-bus-view" /></section>`;
+  if (route.page === 'object') {
+    if (!KINDS[route.kind]) return html`<p class="error">The dashboard does not show objects of kind ${route.kind}. <a href="#/">Back to the overview</a></p>`;
+    return html`<${ObjectPage} kind=${route.kind} namespace=${route.namespace} name=${route.name} />`;
+  }
+  return html`<p class="error">No such page: ${route.hash}. <a href="#/">Back to the overview</a></p>`;
+}
+
+function App() {
+  const route = routeOf(useHash());
+  return html`
+    <header>
+      <a class="brand" href="#/">kubus</a>
+      <nav>
+        <a href="#/" class=${route.page === 'overview' ? 'active' : ''}>Overview</a>
+        <a href="#/bus" class=${route.page === 'bus' ? 'active' : ''}>Bus</a>
+      </nav>
+    </header>
+    <main><${Page} route=${route} /></main>`;
+}
+
+adoptToken();
+render(html`<${App} />`, document.getElementById('app'));
