@@ -29,6 +29,25 @@ export function findNatsServer(): string | undefined {
   return undefined;
 }
 
+// A kubus up killed with SIGKILL runs no exit handler, so its nats-server would run on as an orphan. On
+// Linux, util-linux's `setpriv --pdeathsig KILL` has the kernel kill the server when the process that
+// started it dies (setpriv then execs the server: same pid). Elsewhere the prefix is empty.
+let parentDeathPrefix: string[] | undefined;
+function dieWithParent(): string[] {
+  if (parentDeathPrefix) return parentDeathPrefix;
+  parentDeathPrefix = [];
+  if (process.platform !== 'linux') return parentDeathPrefix;
+  for (const c of ['/usr/bin/setpriv', '/bin/setpriv']) {
+    try {
+      accessSync(c, constants.X_OK);
+      return (parentDeathPrefix = [c, '--pdeathsig', 'KILL']);
+    } catch {
+      // not here; try the next place
+    }
+  }
+  return parentDeathPrefix;
+}
+
 export interface NatsServerOptions {
   host?: string;
   /** 0 = a free port chosen by the server. */
@@ -89,10 +108,9 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const launch = () =>
     new Promise<void>((resolve, reject) => {
       writeConf();
-      const [cmd, args] = opts.netns
-        ? ['ip', ['netns', 'exec', opts.netns, bin, '-c', conf]]
-        : [bin, ['-c', conf]];
-      const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      // `ip netns exec` execs its command, so the server is still this process's child.
+      const argv = [...(opts.netns ? ['ip', 'netns', 'exec', opts.netns] : []), ...dieWithParent(), bin, '-c', conf];
+      const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
       child = c;
       live.add(c);
       let out = '';

@@ -16,12 +16,36 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
+/** Signals the child's whole process group (it leads one: spawned detached); a group already gone is fine. */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal); // not a group leader (or gone)
+  }
+}
+
+// The groups still running: a worker that ends (ava times it out, Ctrl-C) takes them along, as it did
+// when they shared its process group; 'exit' alone would miss a worker ended by a signal.
+const groups = new Set<ChildProcess>();
+process.once('exit', () => groups.forEach((c) => killGroup(c)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    groups.forEach((c) => killGroup(c));
+    process.kill(process.pid, signal); // the default action, now that this handler is gone
+  });
+
 /** Starts `kubus ARGS...` in the background; it is killed in teardown. */
 export const startKubus = (t: ExecutionContext, args: string[], env: Record<string, string> = {}): Proc => startNode(t, [KUBUS, ...args], env);
 
-/** Starts `node ARGS...` (a script and its arguments; TypeScript through tsx) in the background; it is killed in teardown. */
+/**
+ * Starts `node ARGS...` (a script and its arguments; TypeScript through tsx) in the background, leading a
+ * process group of its own; teardown kills the group, so what it started (kubus up's nats-server) goes too.
+ */
 export function startNode(t: ExecutionContext, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, args[0].endsWith('.ts') ? ['--import', 'tsx', ...args] : args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args[0].endsWith('.ts') ? ['--import', 'tsx', ...args] : args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  groups.add(child);
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -32,7 +56,8 @@ export function startNode(t: ExecutionContext, args: string[], env: Record<strin
   child.stderr!.on('data', onData);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killGroup(child); // after its leader exited too: what it started may still run
+    groups.delete(child);
   });
   return {
     child,
@@ -79,20 +104,16 @@ export function runKubus(args: string[], opts: { input?: string; env?: Record<st
     // Its own process group: on timeout the processes it started (a --real scenario's nats-server,
     // control planes and nodes) die with it instead of running on as orphans for the rest of the run.
     const child = spawn(process.execPath, [KUBUS, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, detached: true });
+    groups.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL'); // the group is gone already (or never started)
-      }
-    }, opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => killGroup(child), opts.timeoutMs ?? 60_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
+      groups.delete(child);
       resolve({ code, stdout, stderr });
     });
     // The command may exit before it reads its input (EPIPE): its exit code tells what happened.
