@@ -109,6 +109,7 @@ export const admissionDisabled = (actors: readonly string[], locked: boolean) =>
 /** Starts the control-plane actors of this process. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const actors = opts.actors ?? [...DEFAULT_CONTROL_PLANE_ACTORS];
+  const locked = !!credentialsOf(opts.credentials);
   // A bad policy file stops the start before anything is opened. Only the API server and the gateway audit;
   // processes of one cluster may share the file (each batch is one append).
   const audits = actors.includes('apiserver') || actors.includes('gateway');
@@ -127,7 +128,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Replicas on a shared store each need an id of their own (stop-watch requests and restart
     // announcements are addressed by it); one owning its store keeps the plain name.
     const serverId = store.sync ? `apiserver-${hostname()}-${process.pid}` : undefined;
-    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors, !!credentialsOf(opts.credentials)), audit: audit?.auditor, ...opts.apiserver });
+    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors, locked), audit: audit?.auditor, ...opts.apiserver });
     await serving(api);
   }
   let gatewayUrl: string | undefined;
@@ -150,7 +151,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const components: ElectedComponent[] = [];
   if (actors.includes('scheduler')) components.push({ name: 'kube-scheduler', actors: [[schedulerActor, 'scheduler', opts.scheduler]] });
   if (actors.includes('controller-manager'))
-    components.push({ name: 'kube-controller-manager', actors: controllers(opts.controllers).map(([n, def, input]) => [def, `controller/${n}`, input]) });
+    components.push({ name: 'kube-controller-manager', actors: controllers({ useServiceAccountCredentials: locked, ...opts.controllers }).map(([n, def, input]) => [def, `controller/${n}`, input]) });
   for (const c of components) {
     if (opts.leaderElect === false) for (const [def, id, input] of c.actors) host.start(def, id, input);
     else leadership.push(runElected(host, { ...c, timings: opts.election }));

@@ -30,6 +30,7 @@ import { rootCaPublisher } from '../actors/controllers/root-ca-publisher/root-ca
 import { localCaCert } from './pki-read.ts';
 import { hpaController } from '../actors/controllers/hpa/hpa.controller.ts';
 import { metricsServer } from '../actors/metrics/metrics-server.actor.ts';
+import { asControllerAccount } from '../actors/controllers/shared/service-account-credentials.ts';
 import type { Host } from './host.ts';
 
 /** Timing knobs of the controllers (every number configurable, for scenarios that shorten them). */
@@ -43,11 +44,13 @@ export interface ControllerManagerOptions {
   nodeIpam?: NodeIpamInput;
   /** The CA (PEM) the root-ca-cert-publisher puts in every namespace's kube-root-ca.crt; default: the kubus CA under KUBUS_HOME, if any. */
   rootCaCert?: string;
+  /** Each controller acts as its own service account (upstream's --use-service-account-credentials; on by default on a locked bus). */
+  useServiceAccountCredentials?: boolean;
 }
 
 /** The controllers, by name, with the input each gets. */
 export function controllers(opts: ControllerManagerOptions = {}): Array<[string, ActorDefinition<any>, unknown]> {
-  return [
+  const all: Array<[string, ActorDefinition<any>, unknown]> = [
     ['node-lifecycle', nodeLifecycleController, opts.nodeLifecycle],
     ['taint-eviction', taintEvictionController, undefined],
     ['replicaset', replicaSetController, undefined],
@@ -80,6 +83,7 @@ export function controllers(opts: ControllerManagerOptions = {}): Array<[string,
     // The metrics-server addon runs with the controller manager (in kubus up and in scenarios), so the HPA has metrics.
     ['metrics-server', metricsServer, undefined],
   ];
+  return opts.useServiceAccountCredentials ? all.map(([name, def, input]) => [name, asControllerAccount(name, def), input]) : all;
 }
 
 /** Starts every controller in the host; actor ids are `controller/<name>`. */

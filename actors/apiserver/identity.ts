@@ -7,6 +7,7 @@ import type { ApiRequest, UserInfo } from '../../api/protocol.ts';
 import { badRequest, StatusError } from '../../api/status.ts';
 import { identityOfToken, type Identity, type IdentityKind } from '../../bus/identity.ts';
 import { isSubjectToken, watchOwner } from '../../bus/subjects.ts';
+import { controllerAccountUser } from './authz/controller-roles.ts';
 import { asRequest } from './request.ts';
 
 /** What each kind of identity is, as a user; `pass` = the request's own user (or the trusted caller when it has none). */
@@ -15,11 +16,19 @@ const USERS: Record<IdentityKind, (name: string | undefined) => UserInfo | 'pass
   gateway: () => 'pass',
   node: (name) => ({ username: `system:node:${name}`, groups: ['system:nodes'] }),
   scheduler: () => ({ username: 'system:kube-scheduler' }),
-  // Upstream runs each controller as its own service account (--use-service-account-credentials) with
-  // a system:controller:* role; kubus has no such roles yet, so its controller manager is privileged.
-  'controller-manager': () => ({ username: 'system:kube-controller-manager', groups: [SYSTEM_MASTERS] }),
+  // Its shared informers and leader election; each controller acts as its own service account (ACTS_AS).
+  'controller-manager': () => ({ username: 'system:kube-controller-manager' }),
   tracer: () => ({ username: 'system:kubus:trace-recorder' }),
   admin: () => ({ username: 'kubus-admin', groups: [SYSTEM_MASTERS] }),
+};
+
+/**
+ * The users an identity may name on a request beside its own, as the user the API server builds (the
+ * claimed groups never count): the controller manager its controllers' service accounts, as upstream's
+ * kube-controller-manager --use-service-account-credentials holds a token for each (and nothing else).
+ */
+const ACTS_AS: Partial<Record<IdentityKind, (username: string) => UserInfo | undefined>> = {
+  'controller-manager': controllerAccountUser,
 };
 
 /** Returns the user a bus identity acts as, or 'pass' when it passes on the request's. */
@@ -39,9 +48,10 @@ export function establish(req: ApiRequest, token: string | undefined): ApiReques
   const user = userOfIdentity(id);
   const out: ApiRequest = { ...req };
   if (user !== 'pass') {
-    if (req.user && req.user.username !== user.username)
+    const other = req.user && req.user.username !== user.username ? ACTS_AS[id.kind]?.(req.user.username) : undefined;
+    if (req.user && req.user.username !== user.username && !other)
       throw forbiddenError({ user, verb: 'impersonate', apiGroup: '', resource: 'users', name: req.user.username }, '');
-    out.user = user;
+    out.user = other ?? user;
   }
   if (req.watch) out.watch = { ...req.watch, conn: watchOwner(req.watch.conn, token) };
   return out;

@@ -2,6 +2,7 @@
 // (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go), trimmed of resources and groups kubus
 // does not serve (extensions, certificates, CSI, dynamic resource allocation).
 import type { ClusterRole, PolicyRule, RoleBinding, Subject } from '../../../api/kinds/rbac.ts';
+import { controllerClusterRoleBindings, controllerClusterRoles } from './controller-roles.ts';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const READ = ['get', 'list', 'watch'];
@@ -163,22 +164,26 @@ const meta = (name: string, labels?: Record<string, string>) => ({
   annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
 });
 
-/** The default ClusterRoles, the aggregating ones with an aggregationRule and (still) no rules. */
-export const defaultClusterRoles = (): ClusterRole[] =>
-  ROLES.map((r) => ({
+/** The default ClusterRoles (the controllers' system:controller:* among them), the aggregating ones with an aggregationRule and (still) no rules. */
+export const defaultClusterRoles = (): ClusterRole[] => [
+  ...(ROLES.map((r) => ({
     apiVersion: `${RBAC}/v1`,
     kind: 'ClusterRole',
     metadata: meta(r.name, r.labels),
     ...(r.aggregates ? { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [r.aggregates]: 'true' } }] } } : {}),
     rules: structuredClone(r.rules ?? []),
-  })) as ClusterRole[];
+  })) as ClusterRole[]),
+  ...controllerClusterRoles(),
+];
 
 /** The default ClusterRoleBindings, each named as its role. */
-export const defaultClusterRoleBindings = (): RoleBinding[] =>
-  Object.entries(BINDINGS).map(([name, subjects]) => ({
+export const defaultClusterRoleBindings = (): RoleBinding[] => [
+  ...(Object.entries(BINDINGS).map(([name, subjects]) => ({
     apiVersion: `${RBAC}/v1`,
     kind: 'ClusterRoleBinding',
     metadata: meta(name),
     roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name },
     subjects: structuredClone(subjects),
-  })) as RoleBinding[];
+  })) as RoleBinding[]),
+  ...controllerClusterRoleBindings(),
+];
