@@ -11,6 +11,7 @@ import type { AuditOptions } from './audit-log.ts';
 import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } from './control-plane.ts';
 import { kubeconfigPath, writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.ts';
 import { ADMIN, ensureCA, gatewayTls, issue } from './pki.ts';
+import { dashboardUrl } from './dashboard.ts';
 import { startNatsServer, type NatsServer } from './nats-server.ts';
 import { nodeNames, startEachNode, startNodes, type NodeProcess } from './node.ts';
 import { clusterIdentities, credentialsPath, lockedConfig } from './bus-auth.ts';
@@ -57,6 +58,8 @@ export interface Cluster {
   /** The HTTP gateway's URL and the kubeconfig that points at it. */
   gatewayUrl: string;
   kubeconfig: string;
+  /** The web dashboard's URL (with a bearer token in its fragment on an HTTPS gateway). */
+  dashboardUrl: string;
   /** IP:PORT the cluster DNS answers on (the kube-dns Service's Endpoints). */
   dnsAddress?: string;
   stop(): Promise<void>;
@@ -117,6 +120,11 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   const gatewayUrl = controlPlane.gatewayUrl!;
   const admin: KubeconfigCredentials | undefined = ca && { ca: ca.cert, ...issue(ca, { ...ADMIN, usage: 'client' }) };
   const kubeconfig = writeKubeconfig(gatewayUrl, kubeconfigPath(), admin);
+  // No token is no reason to fail the cluster: the page then asks for one.
+  const dashboard = await dashboardUrl(gatewayUrl, admin).catch((err: Error) => {
+    opts.log.warn({ err }, 'no token for the dashboard; its page will ask for one');
+    return `${gatewayUrl}/ui/`;
+  });
   writeClusterInfo({ nats: nats.url, pid: process.pid, dataDir, gateway: gatewayUrl, startedAt: new Date().toISOString(), credentials: opts.openBus ? undefined : credentialsPath('admin') });
   return {
     nats,
@@ -125,6 +133,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
     dataDir,
     gatewayUrl,
     kubeconfig,
+    dashboardUrl: dashboard,
     dnsAddress: controlPlane.dnsAddress,
     async stop() {
       clearClusterInfo();

@@ -12,6 +12,12 @@ export function adoptToken() {
   history.replaceState(null, '', location.pathname + location.search + '#/');
 }
 
+/** True when the page has a token to send. */
+export const hasToken = () => Boolean(sessionStorage.getItem(KEY));
+
+/** Keeps `token` for this tab's requests. */
+export const setToken = (token) => sessionStorage.setItem(KEY, token);
+
 /** Returns the headers every API request carries: the bearer token when the page has one. */
 export function authHeaders(extra = {}) {
   const token = sessionStorage.getItem(KEY);

@@ -3,7 +3,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
-import { adoptToken } from './api.js';
+import { adoptToken, hasToken, setToken } from './api.js';
 import { KINDS } from './kinds.js';
 import { Overview } from './overview.js';
 import { ObjectPage } from './object.js';
@@ -38,6 +38,19 @@ function Page({ route }) {
   return html`<p class="error">No such page: ${route.hash}. <a href="#/">Back to the overview</a></p>`;
 }
 
+/** Shown on an HTTPS gateway when the page has no token (opened without the #token=... link). */
+function TokenForm() {
+  const submit = (e) => {
+    e.preventDefault();
+    setToken(new FormData(e.target).get('token').trim());
+    location.reload();
+  };
+  return html`<form class="token" onSubmit=${submit}>
+    <span>This page has no token. Open the link <code>kubus up</code> printed, or paste a bearer token (<code>kubectl create token NAME</code>):</span>
+    <input name="token" type="password" autocomplete="off" /><button>Use</button>
+  </form>`;
+}
+
 function App() {
   const route = routeOf(useHash());
   return html`
@@ -48,8 +61,11 @@ function App() {
         <a href="#/bus" class=${route.page === 'bus' ? 'active' : ''}>Bus</a>
       </nav>
     </header>
+    ${location.protocol === 'https:' && !hasToken() && html`<${TokenForm} />`}
     <main><${Page} route=${route} /></main>`;
 }
 
 adoptToken();
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -57,7 +57,7 @@ export const eventTime = (e) => e.lastTimestamp ?? e.eventTime ?? e.metadata.cre
 export const newest = (a, b) => Date.parse(eventTime(b)) - Date.parse(eventTime(a));
 
 /** A table of events (all, or those `filter` keeps), newest first. */
-export function Events({ namespace, filter, limit = 50, title = 'Events' }) {
+export function Events({ namespace, filter, limit = 30, title = 'Events' }) {
   const live = useLive('Event', namespace);
   const view = filter ? { ...live, items: live.items.filter(filter) } : live;
   const involved = (e) => e.involvedObject ?? {};

@@ -162,6 +162,7 @@ export function upCommand(program: Command): void {
       console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : store?.kind === 'jetstream' ? 'in JetStream' : store?.kind === 'etcd' ? `in etcd (${store.endpoints.join(',')})` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
+      console.log(`Dashboard (a browser; the link holds an admin token, keep it to yourself): ${cluster.dashboardUrl}`);
       const sig = await untilSignal();
       console.log(`\n${sig}: stopping ...`);
       await cluster.stop();
