@@ -140,12 +140,25 @@ export function ensureEtcd({ install = true } = {}) {
   return false;
 }
 
+/** The dashboard's tests drive Debian's Chromium (headless, through playwright-core; issue 16). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Installs chromium when missing and we may; returns whether it is there. */
+export function ensureChromium({ install = true } = {}) {
+  if (existsSync(CHROMIUM)) return true;
+  if (install) aptInstall(['chromium']);
+  if (existsSync(CHROMIUM)) return true;
+  console.error('kubus: the dashboard tests need Chromium; install with: apt-get install -y chromium');
+  return false;
+}
+
 /** What the tests do without each OS package, for the line ensureOsPackages prints when it stays missing. */
 const WITHOUT = {
   'nats-server': 'the tests on a real NATS server skip or fail',
   'python3-kubernetes': 'test/clientpython.test.ts fails',
   'etcd-server': 'the etcd store tests skip',
   'etcd-client': 'the etcd store tests skip',
+  chromium: 'the dashboard tests (test/dashboard*.test.ts) skip',
   ...Object.fromEntries(Object.keys(CONTAINERD_PACKAGES).map((p) => [p, 'the real-workload (containerd) tests skip or fail'])),
 };
 
@@ -163,6 +176,7 @@ export function ensureOsPackages() {
     ...(hasPythonKubernetes() ? [] : ['python3-kubernetes']),
     ...missingContainerd(),
     ...missingEtcd(),
+    ...(existsSync(CHROMIUM) ? [] : ['chromium']),
   ];
   const isInstalled = (pkg) => spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('ok installed');
   const missing = [...new Set([...missingNow(), ...fake])];
