@@ -4,9 +4,11 @@ import { fromCallback, fromPromise } from 'xstate';
 import type { Auditor } from '../../api/audit-event.ts';
 import { unavailable } from '../../api/status.ts';
 import type { ApiServerStarted } from '../../api/protocol.ts';
-import { API_ALL, API_QUEUE, APISERVER_STARTED, APISERVER_STATS, unwatchSubject } from '../../bus/subjects.ts';
+import { API_ALL, API_QUEUE, APISERVER_STARTED, APISERVER_STATS, promSubject, unwatchSubject } from '../../bus/subjects.ts';
 import { defineActor } from '../lib/actor.ts';
+import { serveScrapes } from '../lib/metrics-registry.ts';
 import { apiserverMachine, REQUESTS_ACTOR, timingsOf, type ApiRequested, type ApiServerTimings } from './apiserver.machine.ts';
+import { ApiServerMetrics } from './metrics.ts';
 import { ApiServer } from './server.ts';
 import type { Store } from './store/store.ts';
 
@@ -59,6 +61,10 @@ export const apiserverActor = defineActor<ApiServerInput>({
       disabledAdmission: input.disableAdmissionPlugins ?? BARE_DISABLED_ADMISSION,
     });
     deps.onStop(() => server.close());
+    // Its metrics answer scrapes from any one replica (the gateway's /metrics), as a load-balanced kube-apiserver's.
+    const metricsId = { component: 'apiserver', instance: { server: serverId } };
+    const metrics = new ApiServerMetrics(metricsId, input.store);
+    deps.onStop(serveScrapes(deps.bus, promSubject('apiserver'), metricsId, deps.log, API_QUEUE));
     return apiserverMachine.provide({
       delays: { heartbeat: heartbeatMs },
       actions: {
@@ -73,7 +79,7 @@ export const apiserverActor = defineActor<ApiServerInput>({
       },
       actors: {
         bootstrap: fromPromise(() => server.bootstrap()),
-        requests: fromCallback<ApiRequested>(({ receive }) => receive(({ msg }) => void server.handle(msg))),
+        requests: fromCallback<ApiRequested>(({ receive }) => receive(({ msg }) => void metrics.track(msg, () => server.handle(msg)))),
       },
     });
   },

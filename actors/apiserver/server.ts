@@ -183,8 +183,8 @@ export class ApiServer {
     this.follows.push(followStoredCrds(this.ctx, this.opts.store.revision));
   }
 
-  /** Handles one request message and replies (never throws). */
-  async handle(msg: BusMessage): Promise<void> {
+  /** Handles one request message, replies, and resolves with the reply (never throws). */
+  async handle(msg: BusMessage): Promise<unknown> {
     const warnings: string[] = [];
     const est = establishOnce(msg.data, parseApiSubject(msg.subject)?.identity);
     const audit = this.opts.auditor && beginBusAudit(this.opts.auditor, msg, est);
@@ -202,6 +202,7 @@ export class ApiServer {
         this.opts.log.warn({ subject: msg.subject, err: (again as Error).message }, 'could not send the error reply either');
       }
     }
+    return reply;
   }
 
   /** Serves one request, as `est` (established once, for its audit too) makes it, with `ctx`: this server's context with the request's own warnings. */
@@ -250,7 +251,6 @@ export class ApiServer {
     this.opts.log.error({ subject, err }, 'request failed');
     return internalError((err as Error)?.message ?? String(err)).status;
   }
-
   /** Returns what `kubus status` shows of this instance. */
   stats(): ApiServerStats {
     const { store, hub } = this.ctx;

@@ -24,6 +24,7 @@ import { EnvProvider } from './env-provider.ts';
 import { NodeEffects } from './node-effects.ts';
 import { serveNode } from './node-server.ts';
 import { serveStats } from './node-stats.ts';
+import { serveKubeletMetrics } from './metrics.ts';
 import { PodEffects } from './pod-effects.ts';
 import { renewTimers } from './renew-timers.ts';
 import { podWorkerMachine } from './pod-worker.machine.ts';
@@ -107,6 +108,8 @@ export const kubeletActor = defineActor<KubeletInput>({
         informer.on(h);
         return () => informer.off(h);
       }, log });
+    // Prometheus metrics (metrics.ts), scraped over the bus as upstream's kubelet serves /metrics.
+    deps.onStop(serveKubeletMetrics({ bus: deps.bus, clock, runtime, nodeName: cfg.nodeName, pods: informer, log }));
     // A real runtime's pod network: the node's CNI conflist once it has a pod CIDR, host-gw routes to the other nodes.
     const network = cfg.cri?.cniConfDir ? new PodNetwork({ nodeName: cfg.nodeName, confDir: cfg.cri.cniConfDir, nodes: deps.informers.get<Node>('nodes'), routes: new HostGwRoutes({ log }), masquerade: new PodMasquerade({ nodeName: cfg.nodeName, log }), cni: { dataDir: `${cfg.cri.cniConfDir}-ipam` }, log }) : undefined;
     network?.start();

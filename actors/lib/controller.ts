@@ -14,6 +14,9 @@ import { defineActor, type ActorDefinition, type ActorDeps } from './actor.ts';
 import { controllerMachine, workerMachine, type ReconcileResult } from './controller.machine.ts';
 import { EventRecorder } from './events.ts';
 import { WorkQueue } from './workqueue.ts';
+import { CONTROLLER_MANAGER, workQueueMetrics } from './workqueue-metrics.ts';
+import { shareScrapes } from './metrics-registry.ts';
+import { promSubject } from '../../bus/subjects.ts';
 
 export type { ReconcileResult } from './controller.machine.ts';
 
@@ -60,8 +63,10 @@ export function defineController<Input = void, S = undefined>(spec: ControllerSp
   return defineActor<Input>({
     kind: `controller/${spec.name}`,
     logic(deps, input) {
-      const queue = new WorkQueue(deps.clock);
+      const queue = new WorkQueue(deps.clock, undefined, workQueueMetrics(spec.name, deps.clock));
       deps.onStop(() => queue.close());
+      // The controllers of a process answer the controller manager's scrapes together (one subscription while any runs).
+      deps.onStop(shareScrapes(deps.bus, promSubject('controller-manager'), CONTROLLER_MANAGER, deps.log));
       const base: Omit<ControllerContext<S>, 'state'> = {
         deps,
         cache: (resource, opts) => deps.informers.get(resource, opts),

@@ -3,6 +3,7 @@
 // of its pending delays, and retried after failures by a rate limiter (client-go's default).
 import type { Clock } from '../../bus/clock.ts';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import type { WorkQueueMetrics } from './workqueue-metrics.ts';
 
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -17,6 +18,8 @@ export class WorkQueue {
   constructor(
     private readonly clock: Clock,
     limiter?: RateLimiter,
+    /** client-go's workqueue metrics (workqueue-metrics.ts); unset: none. */
+    private readonly metrics?: WorkQueueMetrics,
   ) {
     this.limiter = limiter ?? defaultControllerRateLimiter(clock);
   }
@@ -25,10 +28,11 @@ export class WorkQueue {
     return this.queue.length;
   }
 
-  /** Queues a key (no-op when it is already waiting). */
-  add(key: string): void {
+  /** Queues a key (no-op when it is already waiting); `again`: done() queues a key added while it was processed (counted then). */
+  add(key: string, again = false): void {
     if (this.closed || this.dirty.has(key)) return;
     this.dirty.add(key);
+    if (!again) this.metrics?.added(key);
     if (this.processing.has(key)) return; // queued again by done()
     this.queue.push(key);
     // Hand keys over after the current event: other handlers of the same change must see it first.
@@ -60,6 +64,7 @@ export class WorkQueue {
 
   /** Queues a key after the rate limiter's delay (a failure: the key's backoff grows until `forget`). */
   addRateLimited(key: string): void {
+    this.metrics?.retried();
     this.addAfter(key, this.limiter.when(key));
   }
 
@@ -82,6 +87,7 @@ export class WorkQueue {
     }
     this.dirty.delete(key);
     this.processing.add(key);
+    this.metrics?.taken(key);
     cb(key);
   }
 
@@ -93,9 +99,10 @@ export class WorkQueue {
   /** Marks a key processed; if it was added meanwhile it is queued again. */
   done(key: string): void {
     this.processing.delete(key);
+    this.metrics?.finished(key);
     if (this.dirty.has(key)) {
       this.dirty.delete(key);
-      this.add(key);
+      this.add(key, true);
     }
   }
 

@@ -3,12 +3,14 @@
 // requests are answered on SCHEDULER_EXPLAIN.
 import { fromCallback, fromPromise } from 'xstate';
 import type { KubeObject } from '../../api/meta.ts';
-import { SCHEDULER_EXPLAIN } from '../../bus/subjects.ts';
+import { promSubject, SCHEDULER_EXPLAIN } from '../../bus/subjects.ts';
 import type { InformerHandlers } from '../../bus/informer.ts';
 import { defineActor } from '../lib/actor.ts';
+import { serveScrapes } from '../lib/metrics-registry.ts';
 import type { ExplainRequest } from './explain.ts';
 import { schedulerMachine, type BatchResult, type BinderCommand, type SchedulerTimings } from './scheduler.machine.ts';
 import { SchedulerRuntime, type SchedulerConfig } from './scheduler.runtime.ts';
+import { SchedulerMetrics } from './metrics.ts';
 
 /** What a process asks of its scheduler; every number has the upstream default. */
 export interface SchedulerInput extends Partial<SchedulerTimings>, Partial<SchedulerConfig> {}
@@ -31,7 +33,19 @@ export function schedulerConfigOf(input: SchedulerInput = {}): SchedulerConfig {
 export const schedulerActor = defineActor<SchedulerInput | undefined>({
   kind: 'scheduler',
   logic(deps, input) {
-    const rt = new SchedulerRuntime(deps, schedulerConfigOf(input ?? {}));
+    const cfg = schedulerConfigOf(input ?? {});
+    const rt = new SchedulerRuntime(deps, cfg);
+    const metricsId = { component: 'scheduler', instance: { scheduler: deps.id } };
+    const metrics = new SchedulerMetrics(metricsId, cfg.schedulerName, () => rt.queue.counts());
+    deps.onStop(serveScrapes(deps.bus, promSubject('scheduler'), metricsId, deps.log));
+    // Each attempt's algorithm is timed (its result is counted when known: failures now, bindings when they land).
+    const schedule = rt.algo.schedule.bind(rt.algo);
+    rt.algo.schedule = (...args) => {
+      const done = metrics.timeAttempt();
+      const r = schedule(...args);
+      done(r.kind);
+      return r;
+    };
     return schedulerMachine.provide({
       actors: {
         informers: fromCallback(({ sendBack }) => {
@@ -76,13 +90,23 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
             live = false;
           };
         }),
-        scheduleBatch: fromPromise<BatchResult>(async () => rt.runBatch()),
+        scheduleBatch: fromPromise<BatchResult>(async () => {
+          const r = rt.runBatch();
+          for (const f of r.failures) metrics.attempted(f.reason === 'Unschedulable' ? 'unschedulable' : 'error');
+          return r;
+        }),
       },
       actions: {
         report: (_, { failures }) => rt.report(failures),
         preempt: (_, { preemptions }) => rt.preempt(preemptions),
-        bindSucceeded: (_, { key, node }) => rt.bindSucceeded(key, node),
-        bindFailed: (_, { key, node, error }) => rt.bindFailed(key, node, error),
+        bindSucceeded: (_, { key, node }) => {
+          metrics.attempted('scheduled');
+          rt.bindSucceeded(key, node);
+        },
+        bindFailed: (_, { key, node, error }) => {
+          metrics.attempted('error');
+          rt.bindFailed(key, node, error);
+        },
         explain: (_, { msg }) => {
           try {
             deps.bus.respond(msg, rt.explain(msg.data as ExplainRequest));

@@ -37,6 +37,7 @@ const ROLES: RoleSpec[] = [
   // For delegated authentication and authorization (an aggregated API server, a webhook): no default binding, as upstream.
   { name: 'system:auth-delegator', rules: [rule(['create'], ['authentication.k8s.io'], ['tokenreviews']), rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews'])] },
   { name: 'system:public-info-viewer', rules: [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])] },
+  { name: 'system:monitoring', rules: [urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'])] },
   // admin ⊃ edit ⊃ view: each aggregates the one below it and its own system:aggregate-to-* role.
   { name: 'admin', aggregates: AGGREGATE_TO('admin') },
   { name: 'edit', aggregates: AGGREGATE_TO('edit'), labels: { [AGGREGATE_TO('admin')]: 'true' } },
@@ -149,6 +150,7 @@ const BINDINGS: Record<string, Subject[]> = {
   'system:discovery': [group('system:authenticated')],
   'system:basic-user': [group('system:authenticated')],
   'system:public-info-viewer': [group('system:authenticated'), group('system:unauthenticated')],
+  'system:monitoring': [group('system:monitoring')],
   // Not upstream: kubus's kube-proxy runs in its node's process under the node's bus identity
   // (system:node:<name> in system:nodes), so the group gets the proxier's reads (endpointslices, endpoints).
   'system:node-proxier': [user('system:kube-proxy'), group('system:nodes')],
