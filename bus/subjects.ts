@@ -89,6 +89,25 @@ export const identityInboxPrefix = (identity: string) => `_INBOX.${identity}`;
 export const TRACE_SPANS = 'kubus.trace.spans';
 /** Where a trace recorder answers queries (a TraceQuery → a Trace). */
 export const TRACE_QUERY = 'kubus.trace.query';
+/** Where a trace recorder answers with the bus's rates per subject and actor, and actors' states (the dashboard's bus view). */
+export const TRACE_BUS = 'kubus.trace.bus';
+
+/**
+ * Returns the group a subject is counted under in the bus view: API requests by resource and verb (the
+ * identity token left out), watch events, replies, node and session subjects without their ids; else its first 3 tokens.
+ */
+export function subjectGroup(subject: string): string {
+  const api = parseApiSubject(subject);
+  if (api) return `kubus.api.${api.resource}.${api.verb}`;
+  const t = subject.split('.');
+  if (t[0] === '_INBOX') return '_INBOX (replies)';
+  if (t[0] !== 'kubus') return t.slice(0, 2).join('.');
+  if (t[1] === 'watch') return t[t.length - 1] === 'hb' ? 'kubus.watch.*.hb' : 'kubus.watch (events)';
+  if (t[1] === 'node' && t.length >= 4) return `kubus.node.*.${t.slice(3).join('.')}`;
+  if (t[1] === 'stream' || t[1] === 'logs') return `kubus.${t[1]}`;
+  if (t[1] === 'apiserver' && t.length >= 4) return `kubus.apiserver.*.${t[3]}`;
+  return t.slice(0, 3).join('.');
+}
 /** Returns true for the trace recorder's own subjects (never recorded themselves). */
 export const isTraceSubject = (subject: string) => subject.startsWith('kubus.trace.');
 
@@ -130,17 +149,12 @@ export const nodeStats = (node: string) => `kubus.node.${nameToken(node)}.stats`
 /** Where the metrics server answers metrics.k8s.io reads (a MetricsQuery → a MetricsReply or a Status). */
 export const METRICS_QUERY = 'kubus.metrics.query';
 
-/** Where a control-plane component answers Prometheus scrapes with its text exposition (`kubus.prom.apiserver`, `.scheduler`, `.controller-manager`). */
-export const promSubject = (component: string) => `kubus.prom.${component}`;
-/** Where the kubelet of a node answers Prometheus scrapes, as upstream's kubelet serves /metrics. */
-export const nodeProm = (node: string) => `kubus.node.${nameToken(node)}.prom`;
-
 /** Subjects every identity may publish to beside the API on a locked bus: status, tracing, metrics, the scheduler's explain. */
 const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.scheduler.>', 'kubus.metrics.>'];
 /** Who may serve (subscribe to) a shared request subject beside the API servers: the one component that runs its server. */
 const SERVES: Record<string, string[]> = {
-  scheduler: ['kubus.scheduler.>', promSubject('scheduler')],
-  'controller-manager': [METRICS_QUERY, promSubject('controller-manager')], // the metrics server runs with the controller manager
+  scheduler: ['kubus.scheduler.>'],
+  'controller-manager': [METRICS_QUERY], // the metrics server runs with the controller manager
   tracer: ['kubus.trace.>'],
   admin: [TRACE_SPANS], // a scenario's real runner reads the processes' spans
 };
@@ -163,8 +177,7 @@ export function permittedSubjects(identity: string, role: BusRole, node?: string
   const subscribe = [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, STATUS_QUERY, ...serves];
   // Session frames and followed logs: anyone of the two sides may send, each reads only its own token's.
   const streams = { publish: ['kubus.stream.>', 'kubus.logs.>'], subscribe: [`kubus.stream.${identity}.>`, `kubus.logs.${identity}.>`] };
-  // Only the fronts (the gateway's /metrics, an admin) scrape components' metrics.
-  if (role === 'front') return { publish: [...publish, 'kubus.node.>', promSubject('*'), ...streams.publish], subscribe: [...subscribe, ...streams.subscribe] };
+  if (role === 'front') return { publish: [...publish, 'kubus.node.>', ...streams.publish], subscribe: [...subscribe, ...streams.subscribe] };
   if (role === 'node' && node) return { publish: [...publish, ...streams.publish], subscribe: [...subscribe, `kubus.node.${nameToken(node)}.>`, ...streams.subscribe] };
   return { publish, subscribe };
 }

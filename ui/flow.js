@@ -50,7 +50,9 @@ export function diagramOf(spans, notes) {
       arrows.push(s);
     }
     for (const n of notesBySpan.get(`${s.traceId}/${s.spanId}`) ?? []) {
-      body.push(`Note over ${participant(n.actor)}: ${label(`${n.child ? `${n.child} ` : ''}${n.state}`)}`);
+      // A child named by a uid (a pod worker) says nothing the diagram's object does not: its state alone.
+      const who = n.child && n.child.length <= 24 ? `${n.child} ` : '';
+      body.push(`Note over ${participant(n.actor)}: ${label(`${who}${n.state}`)}`);
     }
   }
   const head = [...ids].map(([name, id]) => `participant ${id} as ${label(name)}`);
@@ -85,7 +87,7 @@ class KubusFlow extends HTMLElement {
   static observedAttributes = ['kind', 'namespace', 'name'];
 
   connectedCallback() {
-    this.innerHTML = `<p class="flow-status muted">Waiting for messages ...</p><div class="flow-diagram"></div><div class="flow-message"></div>`;
+    this.innerHTML = `<style>kubus-flow .flow-selected { stroke: #dc2626 !important; fill: #dc2626 !important; font-weight: 600; } kubus-flow .flow-diagram { overflow: auto; }</style><p class="flow-status muted">Waiting for messages ...</p><div class="flow-diagram"></div><div class="flow-message"></div>`;
     this.status = this.querySelector('.flow-status');
     this.diagram = this.querySelector('.flow-diagram');
     this.panel = this.querySelector('.flow-message');

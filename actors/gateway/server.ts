@@ -21,6 +21,7 @@ import { requirePathAccess } from './access.ts';
 import type { Auditor } from '../../api/audit-event.ts';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.ts';
 import { isUiPath, serveUi } from './ui-route.ts';
+import { isUiFeedPath, serveUiFeed } from './ui-feeds.ts';
 import { isPromPath, servePromRoute } from './prom-route.ts';
 
 export interface GatewayDeps {
@@ -65,6 +66,8 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
   try {
     const caller = await callerFor(deps, req);
     audit?.authenticated(caller);
+    // The dashboard's live feeds (flows, bus view), as the caller: a Status before the stream opens.
+    if (isUiFeedPath(url.pathname)) return await serveUiFeed(deps, caller, req, res, url);
     if (isPromPath(url.pathname)) return await servePromRoute(deps.client, caller, url.pathname, method, res);
     // metrics.k8s.io is the metrics server's (an aggregated API upstream), not the API server's.
     if (isMetricsPath(url.pathname)) return sendJson(res, 200, await metricsRoute(caller, url.pathname, url.searchParams, method));

@@ -21,6 +21,7 @@ export const VENDOR: Record<string, Record<string, string>> = {
   preact: { preact: 'dist/preact.module.js', 'preact/hooks': 'hooks/dist/hooks.module.js' },
   htm: { htm: 'dist/htm.module.js', 'htm/preact': 'preact/index.module.js' },
   yaml: { yaml: 'browser/dist/index.js' },
+  mermaid: { mermaid: 'dist/mermaid.esm.min.mjs' },
 };
 
 const TYPES: Record<string, string> = {

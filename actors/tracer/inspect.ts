@@ -69,6 +69,8 @@ export class StateInspector {
     const state = leaves.filter((l) => !old.has(l)).join(', ') || all;
     const root = this.roots.get(ev.rootId) ?? rootOf(actorRef) ?? '?';
     const note: StateNote = { actor: root, at: this.now(), state, event: type };
+    const value = leaves.join(', ');
+    if (value !== state) note.value = value;
     if (session !== ev.rootId && actorRef.id) {
       note.child = actorRef.id;
       const o = objectOfContext(snap.context);

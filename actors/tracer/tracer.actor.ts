@@ -1,10 +1,12 @@
 // The trace recorder actor (kind "tracer"): collects the span batches that processes publish on
-// TRACE_SPANS and answers TraceQuery requests on TRACE_QUERY with a Trace. Any process may run it.
-// A callback actor: it has no lifecycle, only two kinds of message, each handled as it comes.
+// TRACE_SPANS and answers TraceQuery requests on TRACE_QUERY with a Trace, and the bus view's rates
+// and actors' states on TRACE_BUS. Any process may run it.
+// A callback actor: it has no lifecycle, only three kinds of message, each handled as it comes.
 import { fromCallback } from 'xstate';
-import { TRACE_QUERY, TRACE_SPANS } from '../../bus/subjects.ts';
+import { TRACE_BUS, TRACE_QUERY, TRACE_SPANS } from '../../bus/subjects.ts';
 import type { BusMessage } from '../../bus/types.ts';
 import { defineActor } from '../lib/actor.ts';
+import { BusStats } from './bus-stats.ts';
 import { TraceRecorder } from './recorder.ts';
 import { DEFAULT_SAMPLE_THRESHOLD, samplingText } from './sampling.ts';
 import type { FeedBatch, Trace, TraceQuery } from './types.ts';
@@ -20,8 +22,11 @@ export interface TracerInput {
   onRecorder?: (r: TraceRecorder) => void;
 }
 
-/** Events of the recorder: a feed's batch arrived, a query arrived. */
-export type TracerEvent = { type: 'spans.received'; msg: BusMessage } | { type: 'query.received'; msg: BusMessage };
+/** Events of the recorder: a feed's batch arrived, a query arrived, a bus view's query arrived. */
+export type TracerEvent =
+  | { type: 'spans.received'; msg: BusMessage }
+  | { type: 'query.received'; msg: BusMessage }
+  | { type: 'bus.queried'; msg: BusMessage };
 
 /** Returns true for something shaped as a FeedBatch. */
 const isBatch = (d: unknown): d is FeedBatch =>
@@ -37,10 +42,12 @@ export const tracerActor = defineActor<TracerInput | undefined>({
       onSampling: (s) => deps.log.warn({ rate: s.rate, threshold: s.threshold, off: s.off, dropped: s.dropped }, `tracer: ${samplingText(s)}`),
     });
     input?.onRecorder?.(recorder);
+    const stats = new BusStats();
     const maxReply = input?.maxReplySpans ?? 5_000;
     const record = (msg: BusMessage) => {
       if (!isBatch(msg.data)) return void deps.log.warn({ subject: msg.subject }, 'tracer: dropped a malformed span batch');
       try {
+        stats.ingest(msg.data, deps.clock.now());
         recorder.ingest(msg.data);
       } catch (err) {
         deps.log.warn({ err, source: msg.data.source }, 'tracer: a span batch could not be recorded');
@@ -58,11 +65,16 @@ export const tracerActor = defineActor<TracerInput | undefined>({
       deps.bus.respond(msg, reply);
     };
     return fromCallback<TracerEvent>(({ receive }) => {
-      receive((ev) => (ev.type === 'spans.received' ? record(ev.msg) : answer(ev.msg)));
+      receive((ev) => {
+        if (ev.type === 'spans.received') record(ev.msg);
+        else if (ev.type === 'query.received') answer(ev.msg);
+        else deps.bus.respond(ev.msg, stats.snapshot(deps.clock.now()));
+      });
     });
   },
   bindings: () => [
     { subject: TRACE_SPANS, event: (msg) => ({ type: 'spans.received', msg }) },
     { subject: TRACE_QUERY, event: (msg) => ({ type: 'query.received', msg }) },
+    { subject: TRACE_BUS, event: (msg) => ({ type: 'bus.queried', msg }) },
   ],
 });

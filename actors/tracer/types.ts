@@ -39,6 +39,8 @@ export interface StateNote {
   state: string;
   /** The event that caused it. */
   event: string;
+  /** Every active leaf (`running.lease.healthy, running.sync.idle`), when more than `state` names (parallel states). */
+  value?: string;
   traceId?: string;
   spanId?: string;
   /** The child actor whose state changed (e.g. a pod worker), when not the hosted actor itself. */
