@@ -149,12 +149,17 @@ export const nodeStats = (node: string) => `kubus.node.${nameToken(node)}.stats`
 /** Where the metrics server answers metrics.k8s.io reads (a MetricsQuery → a MetricsReply or a Status). */
 export const METRICS_QUERY = 'kubus.metrics.query';
 
+/** Where a control-plane component answers Prometheus scrapes with its text exposition (`kubus.prom.apiserver`, `.scheduler`, `.controller-manager`). */
+export const promSubject = (component: string) => `kubus.prom.${component}`;
+/** Where the kubelet of a node answers Prometheus scrapes, as upstream's kubelet serves /metrics. */
+export const nodeProm = (node: string) => `kubus.node.${nameToken(node)}.prom`;
+
 /** Subjects every identity may publish to beside the API on a locked bus: status, tracing, metrics, the scheduler's explain. */
 const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.scheduler.>', 'kubus.metrics.>'];
 /** Who may serve (subscribe to) a shared request subject beside the API servers: the one component that runs its server. */
 const SERVES: Record<string, string[]> = {
-  scheduler: ['kubus.scheduler.>'],
-  'controller-manager': [METRICS_QUERY], // the metrics server runs with the controller manager
+  scheduler: ['kubus.scheduler.>', promSubject('scheduler')],
+  'controller-manager': [METRICS_QUERY, promSubject('controller-manager')], // the metrics server runs with the controller manager
   tracer: ['kubus.trace.>'],
   admin: [TRACE_SPANS], // a scenario's real runner reads the processes' spans
 };
@@ -177,7 +182,8 @@ export function permittedSubjects(identity: string, role: BusRole, node?: string
   const subscribe = [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, STATUS_QUERY, ...serves];
   // Session frames and followed logs: anyone of the two sides may send, each reads only its own token's.
   const streams = { publish: ['kubus.stream.>', 'kubus.logs.>'], subscribe: [`kubus.stream.${identity}.>`, `kubus.logs.${identity}.>`] };
-  if (role === 'front') return { publish: [...publish, 'kubus.node.>', ...streams.publish], subscribe: [...subscribe, ...streams.subscribe] };
+  // Only the fronts (the gateway's /metrics, an admin) scrape components' metrics.
+  if (role === 'front') return { publish: [...publish, 'kubus.node.>', promSubject('*'), ...streams.publish], subscribe: [...subscribe, ...streams.subscribe] };
   if (role === 'node' && node) return { publish: [...publish, ...streams.publish], subscribe: [...subscribe, `kubus.node.${nameToken(node)}.>`, ...streams.subscribe] };
   return { publish, subscribe };
 }
