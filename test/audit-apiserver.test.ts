@@ -234,22 +234,7 @@ test('audit - impersonation through the gateway: user is the caller, impersonate
 test('audit - an exec upgrade is written by the gateway (here refused: no such pod)', async (t) => {
   const { events, url } = await auditedCluster(t);
   const path = '/api/v1/namespaces/default/pods/nope/exec?command=ls&stdout=true';
-  const code = await new Promise<number>((resolve, reject) => {
-    const req = request(url + path, {
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    });
-    req.on('upgrade', (_res, socket) => {
-      socket.destroy();
-      resolve(101);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  t.is(code, 404);
+  t.is(await upgrade(url, path, WEBSOCKET, 'GET'), 404);
   await waitFor(() => events.some((e) => e.requestURI === path && e.stage === 'ResponseComplete'), 'the audit event', 5_000);
   const mine = events.filter((e) => e.requestURI === path);
   t.deepEqual(mine.map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
@@ -307,9 +292,9 @@ test('audit - the gateway\'s own lookups are no requests of their own: pods/log\
 });
 
 /** Sends an upgrade request and resolves with the HTTP status it gets (101 when switched). */
-const upgrade = (url: string, path: string, headers: Record<string, string>) =>
+const upgrade = (url: string, path: string, headers: Record<string, string>, method = 'POST') =>
   new Promise<number>((resolve, reject) => {
-    const req = request(url + path, { method: 'POST', headers: { Connection: 'Upgrade', ...headers } });
+    const req = request(url + path, { method, headers: { Connection: 'Upgrade', ...headers } });
     req.on('response', (res) => {
       res.resume();
       resolve(res.statusCode!);
@@ -321,6 +306,9 @@ const upgrade = (url: string, path: string, headers: Record<string, string>) =>
     req.on('error', reject);
     req.end();
   });
+
+/** The headers of a WebSocket upgrade for exec (kubectl's v5 channel protocol). */
+const WEBSOCKET = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' };
 
 const isConfigMapWatch = (e: AuditEvent) => e.verb === 'watch' && e.objectRef?.resource === 'configmaps';
 
@@ -403,8 +391,7 @@ test('audit - exec and port-forward look their pod up as the gateway: one pair e
   await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } } as never);
   events.length = 0;
   const exec = '/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=true';
-  const ws = { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' };
-  t.is(await upgrade(url, exec, ws), 400);
+  t.is(await upgrade(url, exec, WEBSOCKET), 400);
   t.is(await upgrade(url, '/api/v1/namespaces/default/pods/p/portforward', { Upgrade: 'SPDY/3.1' }), 400);
   // Without an upgrade, through the verb table: checked the same way, then upstream's 400.
   t.is((await fetch(url + exec)).status, 400);

@@ -1,15 +1,11 @@
 // The locked bus's subjects beside the API, over a real nats-server with the configuration kubus
 // generates: stream and log sessions behind the receiver's token, shared request subjects served only
 // by their component, node subjects one token per node, and unwatch pinned to the sender's identity.
-import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import test from 'ava';
 import type { KubeObject } from '../api/meta.ts';
 import type { WatchEvent } from '../api/protocol.ts';
 import { ApiClient } from '../bus/client.ts';
 import { parseIdentity } from '../bus/identity.ts';
-import { NatsBus } from '../bus/nats-bus.ts';
 import {
   APISERVER_STATS,
   logStream,
@@ -25,39 +21,11 @@ import {
   TRACE_QUERY,
   unwatchSubject,
 } from '../bus/subjects.ts';
-import { silentLogger, type Logger } from '../bus/types.ts';
-import { clusterIdentities, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
-import { startControlPlane, type ControlPlane } from '../runtime/control-plane.ts';
-import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
+import { capture, lockedBus } from './helpers/locked-bus.ts';
 import { waitFor } from './helpers/wait.ts';
 
-const home = mkdtempSync(join(tmpdir(), 'kubus-buslock-subjects-'));
-let nats: NatsServer;
-let cp: ControlPlane;
-
-test.before(async () => {
-  nats = await startNatsServer({ config: lockedConfig(clusterIdentities(['n1', 'n2.example', 'a', 'a.logs']), [], home) });
-  cp = await startControlPlane({ nats: nats.url, actors: ['apiserver'], log: silentLogger, credentials: ensureCredentials('apiserver', home) });
-});
-
-test.after.always(async () => {
-  await cp?.stop();
-  await nats?.stop('SIGKILL');
-  rmSync(home, { recursive: true, force: true });
-});
-
-/** A logger that keeps its warn lines (NATS permission errors end up there). */
-function capture(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const l = { ...silentLogger, lines, warn: (o: object | string, m?: string) => void lines.push(`${m ?? ''} ${JSON.stringify(o)}`), child: () => l };
-  return l;
-}
-
-async function connect(t: ExecutionContext, identity: string, log: Logger = silentLogger): Promise<NatsBus> {
-  const bus = await NatsBus.connect({ servers: nats.url, name: `test/${identity}`, log, credentials: ensureCredentials(identity, home) });
-  t.teardown(() => bus.close());
-  return bus;
-}
+const locked = lockedBus({ prefix: 'kubus-buslock-subjects-', nodes: ['n1', 'n2.example', 'a', 'a.logs'] });
+const { connect } = locked;
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\>]/g, '\\$&');
 const refused = (log: { lines: string[] }, kind: 'Subscription' | 'Publish', subject: string) =>

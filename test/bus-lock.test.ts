@@ -1,8 +1,7 @@
 // The locked bus over a real nats-server with the configuration kubus generates: who may connect,
 // subscribe, answer and act as whom. One server and API server for the file; each test its own clients.
-import test, { type ExecutionContext } from 'ava';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import test from 'ava';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditEvent } from '../api/audit-event.ts';
 import type { KubeObject } from '../api/meta.ts';
@@ -10,48 +9,19 @@ import type { WatchEvent } from '../api/protocol.ts';
 import { StatusError } from '../api/status.ts';
 import { ApiClient } from '../bus/client.ts';
 import { identityOfToken, identityToken, parseIdentity } from '../bus/identity.ts';
-import { connectNats, NatsBus, type BusCredentials } from '../bus/nats-bus.ts';
+import { connectNats, NatsBus } from '../bus/nats-bus.ts';
 import { API_ALL, watchInbox } from '../bus/subjects.ts';
-import type { Logger } from '../bus/types.ts';
-import { clusterIdentities, credentialsPath, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
-import { startControlPlane, type ControlPlane } from '../runtime/control-plane.ts';
-import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
-import { silentLogger } from '../bus/types.ts';
+import { credentialsPath } from '../runtime/bus-auth.ts';
+import { capture, lockedBus } from './helpers/locked-bus.ts';
 import { waitFor } from './helpers/wait.ts';
 
-const home = mkdtempSync(join(tmpdir(), 'kubus-buslock-'));
-let nats: NatsServer;
-let cp: ControlPlane;
 /** The nats-server's own log: the denials it enforces itself (never reaching an API server) are there. */
 let natsLog = '';
-const creds = (id: string): BusCredentials => ensureCredentials(id, home);
+const locked = lockedBus({ prefix: 'kubus-buslock-', nodes: ['n1', 'n2.example'], onLog: (c) => (natsLog += c), controlPlane: (home) => ({ audit: { auditLog: join(home, 'audit.log') } }) });
+const { home, creds, connect } = locked;
 const auditLog = join(home, 'audit.log');
 /** The audit log's events so far (the API server audits every request at Metadata). */
 const audited = (): AuditEvent[] => (existsSync(auditLog) ? readFileSync(auditLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent) : []);
-
-test.before(async () => {
-  nats = await startNatsServer({ config: lockedConfig(clusterIdentities(['n1', 'n2.example']), [], home), onLog: (c) => (natsLog += c) });
-  cp = await startControlPlane({ nats: nats.url, actors: ['apiserver'], log: silentLogger, credentials: creds('apiserver'), audit: { auditLog } });
-});
-
-test.after.always(async () => {
-  await cp?.stop();
-  await nats?.stop('SIGKILL');
-  rmSync(home, { recursive: true, force: true });
-});
-
-/** A logger that keeps its warn lines (NATS permission errors end up there). */
-function capture(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const l = { ...silentLogger, lines, warn: (o: object | string, m?: string) => void lines.push(`${m ?? ''} ${JSON.stringify(o)}`), child: () => l };
-  return l;
-}
-
-async function connect(t: ExecutionContext, identity: string | null, log: Logger = silentLogger): Promise<NatsBus> {
-  const bus = await NatsBus.connect({ servers: nats.url, name: `test/${identity}`, log, credentials: identity === null ? null : creds(identity) });
-  t.teardown(() => bus.close());
-  return bus;
-}
 
 const cm = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: {} });
 
@@ -74,9 +44,9 @@ test('bus lock - credentials files are 0600, one per identity', (t) => {
 
 test('bus lock - a client without credentials cannot connect', async (t) => {
   // Past TLS (it trusts the kubus CA) but with no nkey: the server refuses it.
-  await t.throwsAsync(connectNats({ servers: nats.url, tls: { ca: creds('admin').ca }, timeout: 2000, reconnect: false }), { message: /Authorization Violation/i });
+  await t.throwsAsync(connectNats({ servers: locked.nats.url, tls: { ca: creds('admin').ca }, timeout: 2000, reconnect: false }), { message: /Authorization Violation/i });
   // Without even the CA, TLS stops it first.
-  await t.throwsAsync(NatsBus.connect({ servers: nats.url, name: 'anonymous', credentials: null, connectTimeoutMs: 2000 }), { instanceOf: Error });
+  await t.throwsAsync(NatsBus.connect({ servers: locked.nats.url, name: 'anonymous', credentials: null, connectTimeoutMs: 2000 }), { instanceOf: Error });
   // Both never reach an API server: the nats-server logs them.
   await waitFor(() => /\[ERR\] .* - "[^"]*nats\.js" - authentication error - Nkey ""/.test(natsLog), 'the refused connection in the nats-server log', 10_000);
   await waitFor(() => /\[ERR\] .* TLS handshake error/.test(natsLog), 'the failed handshake in the nats-server log', 10_000);
@@ -116,7 +86,7 @@ test('bus lock - a kubelet cannot publish a reply into another identity\'s inbox
   kubelet.publish('kubus.api.configmaps.create.admin', { body: cm('forged') });
   kubelet.publish('kubus.api.configmaps.create', { body: cm('forged') });
   await kubelet.flush();
-  cp.bus.publish(inbox, { control: true }); // an API server may publish anywhere
+  locked.cp.bus.publish(inbox, { control: true }); // an API server may publish anywhere
   await waitFor(() => got.length >= 1, 'the control message');
   t.deepEqual(got, [{ control: true }]);
   await waitFor(() => log.lines.filter((l) => /Permissions Violation for Publish/.test(l)).length >= 3, 'three publish violations');
