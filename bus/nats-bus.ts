@@ -37,7 +37,7 @@ import { silentLogger } from './types.ts';
 export { connect as connectNats, headers as natsHeaders } from '@nats-io/transport-node';
 export type { NatsConnection } from '@nats-io/transport-node';
 export { nkeys } from '@nats-io/transport-node';
-export { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+export { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 export type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, StreamInfo } from '@nats-io/jetstream';
 export { Kvm } from '@nats-io/kv';
 export type { KV } from '@nats-io/kv';

@@ -154,6 +154,19 @@ export const promSubject = (component: string) => `kubus.prom.${component}`;
 /** Where the kubelet of a node answers Prometheus scrapes, as upstream's kubelet serves /metrics. */
 export const nodeProm = (node: string) => `kubus.node.${nameToken(node)}.prom`;
 
+/** Subject of one container's shipped log batches (a ClusterLogBatch): the node first, which a node identity's publish permission pins. */
+export const clusterLogSubject = (node: string, namespace: string, pod: string, container: string) =>
+  `kubus.clusterlogs.${nameToken(node)}.${namespace}.${nameToken(pod)}.${container}`;
+/** Returns true for shipped container log subjects. */
+export const isClusterLogSubject = (subject: string) => subject.startsWith('kubus.clusterlogs.');
+/** The cluster log stream's subjects; with a namespace (and pod), a read's filter of them. */
+export const clusterLogFilter = (namespace?: string, pod?: string) =>
+  !namespace ? 'kubus.clusterlogs.>' : pod ? `kubus.clusterlogs.*.${namespace}.${nameToken(pod)}.*` : `kubus.clusterlogs.*.${namespace}.>`;
+/** The JetStream API subjects that read one stream (an ephemeral consumer's create, pulls, info, delete): the fronts' right to read cluster logs. */
+export const streamReadSubjects = (stream: string) => ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.CONSUMER.*.${stream}`, `$JS.API.CONSUMER.*.${stream}.>`, `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`];
+/** The cluster log stream's name (one per cluster, as one JetStream serves one cluster). */
+export const CLUSTER_LOG_STREAM = 'KUBUS_LOGS';
+
 /** Subjects every identity may publish to beside the API on a locked bus: status, tracing, metrics, the scheduler's explain. */
 const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.scheduler.>', 'kubus.metrics.>'];
 /** Who may serve (subscribe to) a shared request subject beside the API servers: the one component that runs its server. */
@@ -183,7 +196,7 @@ export function permittedSubjects(identity: string, role: BusRole, node?: string
   // Session frames and followed logs: anyone of the two sides may send, each reads only its own token's.
   const streams = { publish: ['kubus.stream.>', 'kubus.logs.>'], subscribe: [`kubus.stream.${identity}.>`, `kubus.logs.${identity}.>`] };
   // Only the fronts (the gateway's /metrics, an admin) scrape components' metrics.
-  if (role === 'front') return { publish: [...publish, 'kubus.node.>', promSubject('*'), ...streams.publish], subscribe: [...subscribe, ...streams.subscribe] };
-  if (role === 'node' && node) return { publish: [...publish, ...streams.publish], subscribe: [...subscribe, `kubus.node.${nameToken(node)}.>`, ...streams.subscribe] };
+  if (role === 'front') return { publish: [...publish, 'kubus.node.>', promSubject('*'), ...streams.publish, ...streamReadSubjects(CLUSTER_LOG_STREAM)], subscribe: [...subscribe, ...streams.subscribe] };
+  if (role === 'node' && node) return { publish: [...publish, ...streams.publish, `kubus.clusterlogs.${nameToken(node)}.>`], subscribe: [...subscribe, `kubus.node.${nameToken(node)}.>`, ...streams.subscribe] };
   return { publish, subscribe };
 }

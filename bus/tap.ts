@@ -1,6 +1,6 @@
 // Observing what crosses a bus, for the trace recorder: every message sent (a span, child of the
 // message being handled) and every delivery of it to an actor.
-import { isTraceSubject } from './subjects.ts';
+import { isClusterLogSubject, isTraceSubject } from './subjects.ts';
 import { ACTOR_HEADER, currentContext, parseTraceparent, TRACEPARENT } from './trace.ts';
 
 export interface SentRecord {
@@ -34,8 +34,8 @@ export interface BusTap {
   delivered(r: DeliveredRecord): void;
 }
 
-/** Subjects never recorded: the recorder's own traffic. */
-export const untapped = isTraceSubject;
+/** Subjects never recorded: the recorder's own traffic, and shipped container logs (volume, not flow). */
+export const untapped = (subject: string) => isTraceSubject(subject) || isClusterLogSubject(subject);
 
 /** Returns the record of a message being sent with these (already stamped) headers. */
 export function sentRecord(headers: Record<string, string>, subject: string, data: unknown, reply: string | undefined, at: number): SentRecord | undefined {

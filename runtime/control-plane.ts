@@ -20,6 +20,7 @@ import { serveStatus } from './status.ts';
 import { Host, type HostedActor } from './host.ts';
 import { startTracing, type TracingOptions } from './trace-feed.ts';
 import { openAudit, type AuditOptions } from './audit-log.ts';
+import { parseRetention, startLogStream, type LogRetention } from './cluster-logs.ts';
 
 export const CONTROL_PLANE_ACTORS = ['apiserver', 'scheduler', 'controller-manager', 'gateway', 'dns'] as const;
 export type ControlPlaneActor = (typeof CONTROL_PLANE_ACTORS)[number];
@@ -57,6 +58,8 @@ export interface ControlPlaneOptions {
   credentials?: BusCredentials | null;
   /** Audit the API server's and the gateway's requests (`--audit-log`, `--audit-policy`); unset: no audit. */
   audit?: AuditOptions;
+  /** The cluster log stream's retention, made by the API server's process (cluster-logs.ts); unset: the defaults; false: no stream. */
+  clusterLogs?: LogRetention | false;
 }
 
 export interface ControlPlane {
@@ -130,6 +133,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const serverId = store.sync ? `apiserver-${hostname()}-${process.pid}` : undefined;
     const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors, locked), audit: audit?.auditor, ...opts.apiserver });
     await serving(api);
+    if (opts.clusterLogs !== false) {
+      const logs = await startLogStream(opts.nats, opts.credentials, opts.clusterLogs ?? parseRetention());
+      if (logs.ok) opts.log.info(logs.message);
+      else opts.log.warn(logs.message);
+    }
   }
   let gatewayUrl: string | undefined;
   let dnsAddress: string | undefined;

@@ -79,7 +79,8 @@ export async function startNodes(opts: NodesOptions, bus?: Bus): Promise<NodePro
   }));
   const host = new Host({ bus: b, clock: realClock, rng: cryptoRng(), log: opts.log });
   names.forEach((nodeName, i) => {
-    const input: KubeletInput = { ...kubelet, nodeName };
+    // Real processes ship their containers' lines to the cluster log stream (log-shipper.ts) unless told otherwise.
+    const input: KubeletInput = { clusterLogs: {}, ...kubelet, nodeName };
     if (opts.firstIndex !== undefined) input.index = opts.firstIndex + i;
     host.start(kubeletActor, `kubelet/${nodeName}`, input);
     if (opts.proxy === 'nftables') host.start(proxyActor, `kube-proxy/${nodeName}`, { nodeName });

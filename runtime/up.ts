@@ -8,6 +8,7 @@ import type { StoreSpec } from '../actors/apiserver/store/index.ts';
 import type { Logger } from '../bus/types.ts';
 import { clearClusterInfo, kubusHome, writeClusterInfo } from './connection.ts';
 import type { AuditOptions } from './audit-log.ts';
+import type { LogRetention } from './cluster-logs.ts';
 import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } from './control-plane.ts';
 import { kubeconfigPath, writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.ts';
 import { ADMIN, ensureCA, gatewayTls, issue } from './pki.ts';
@@ -47,6 +48,8 @@ export interface UpOptions {
   openBus?: boolean;
   /** Audit the API server's and the gateway's requests (`--audit-log`, `--audit-policy`). */
   audit?: AuditOptions;
+  /** The cluster log stream's retention (`--log-retention`, `--log-max-bytes`; default 24h, 256Mi). */
+  clusterLogs?: LogRetention;
   log: Logger;
 }
 
@@ -81,7 +84,8 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   const count = opts.nodes ?? 3;
   const prefix = opts.nodePrefix ?? 'node';
   const lock = opts.openBus ? [] : lockedConfig(clusterIdentities(count ? nodeNames(prefix, count) : []));
-  const nats = await startNatsServer({ port, config: [...(opts.store?.kind === 'jetstream' ? [`jetstream { store_dir: ${JSON.stringify(jetstreamDir)} }`] : []), ...lock] });
+  // JetStream always: the cluster log stream lives there (and the store, with --store jetstream).
+  const nats = await startNatsServer({ port, config: [`jetstream { store_dir: ${JSON.stringify(jetstreamDir)} }`, ...lock] });
   const store: StoreSpec = opts.store ?? (opts.memory ? { kind: 'memory' } : { kind: 'file', dir: opts.dataDir ?? join(kubusHome(), 'data') });
   const dataDir = store.kind === 'file' ? store.dir : undefined;
   const ca = opts.insecureHttp ? undefined : ensureCA();
@@ -99,6 +103,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
       httpTls: ca && gatewayTls(ca, '127.0.0.1'),
       trace: opts.trace === false ? undefined : { recorder: true },
       audit: opts.audit,
+      clusterLogs: opts.clusterLogs,
     });
   } catch (err) {
     await nats.stop();

@@ -21,6 +21,7 @@ import { PodNetwork } from './cni/pod-network.ts';
 import { podDnsConfig } from './dns-config.ts';
 import { readHostResolvConf } from './dns-host.ts';
 import { EnvProvider } from './env-provider.ts';
+import { LogShipper, withLogShipping } from './log-shipper.ts';
 import { NodeEffects } from './node-effects.ts';
 import { serveNode } from './node-server.ts';
 import { serveStats } from './node-stats.ts';
@@ -82,7 +83,9 @@ export const kubeletActor = defineActor<KubeletInput>({
     const cfg = resolveConfig(input);
     const { clock, rng } = deps;
     const log = deps.log.child({ node: cfg.nodeName });
-    const runtime = createRuntime(cfg.runtime, { clock, rng: rng.fork('runtime'), log, podCIDR: cfg.podCIDR, hostIP: cfg.internalIP, nodeName: cfg.nodeName, cri: cfg.cri });
+    // Cluster logging: each container's lines go to the cluster's log stream, its pod's labels read at ship time.
+    const shipper = cfg.clusterLogs && new LogShipper({ ...cfg.clusterLogs, bus: deps.bus, clock, node: cfg.nodeName, log, pod: (ns, name) => informer.get(`${ns}/${name}`) });
+    const runtime = withLogShipping(createRuntime(cfg.runtime, { clock, rng: rng.fork('runtime'), log, podCIDR: cfg.podCIDR, hostIP: cfg.internalIP, nodeName: cfg.nodeName, cri: cfg.cri }), shipper);
     const informer = new Informer<Pod>(deps.client, 'pods', { fieldSelector: `spec.nodeName=${cfg.nodeName}`, clock, log });
     const status = new StatusManager(deps.client, clock, log, (ns, name) => informer.get(`${ns}/${name}`), cfg.statusRetry);
     const events = cfg.events ? new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName }, clock, rng.fork('events'), log) : undefined;
@@ -117,6 +120,7 @@ export const kubeletActor = defineActor<KubeletInput>({
     deps.onStop(() => {
       stopServing();
       stopStats();
+      shipper?.close();
       informer.stop();
       status.close();
       return runtime.close();

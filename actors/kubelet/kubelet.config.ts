@@ -3,6 +3,7 @@
 import type { ResourceList } from '../../api/kinds/common.ts';
 import type { Taint } from '../../api/kinds/scheduling.ts';
 import type { BackoffPolicy } from '../../bus/backoff.ts';
+import type { LogShippingSettings } from './log-shipper.ts';
 import type { RestartBackoff } from './pod-worker.types.ts';
 
 /** The kubelet actor's input; everything but `nodeName` has a default. */
@@ -12,6 +13,8 @@ export interface KubeletInput {
   runtime?: 'sim' | 'containerd';
   /** The CRI runtime's endpoint and where pod logs and cgroups go (runtime `containerd`). */
   cri?: CriSettings;
+  /** Ship containers' lines to the cluster log stream in batches (log-shipper.ts); unset: not shipped (simulations). */
+  clusterLogs?: LogShippingSettings;
   /** Node capacity; default cpu 4, memory 16Gi, pods 110, ephemeral-storage 100Gi. */
   capacity?: ResourceList;
   /** Allocatable; default = capacity. */
@@ -77,8 +80,9 @@ export interface CriSettings {
 }
 
 /** The resolved configuration: every knob set. */
-export type KubeletConfig = Required<Omit<KubeletInput, 'instanceType' | 'taints' | 'restartBackoff' | 'cri'>> & {
+export type KubeletConfig = Required<Omit<KubeletInput, 'instanceType' | 'taints' | 'restartBackoff' | 'cri' | 'clusterLogs'>> & {
   cri?: CriSettings;
+  clusterLogs?: LogShippingSettings;
   instanceType?: string;
   taints: Taint[];
   restartBackoff: RestartBackoff;
@@ -109,6 +113,7 @@ export function resolveConfig(input: KubeletInput): KubeletConfig {
     nodeName: input.nodeName,
     runtime: input.runtime ?? 'sim',
     cri: input.cri,
+    clusterLogs: input.clusterLogs,
     capacity: input.capacity ?? DEFAULT_CAPACITY,
     allocatable: input.allocatable ?? input.capacity ?? DEFAULT_CAPACITY,
     labels: input.labels ?? {},

@@ -10,6 +10,7 @@ import { realClock } from '../../bus/clock.ts';
 import { logStream, nodeLogs, nodeLogsStop, sessionId } from '../../bus/subjects.ts';
 import { askKubelet, keepFollowing, validateContainer } from '../../actors/gateway/node-proxy.ts';
 import { UsageError, withSession, type GlobalOptions } from '../context.ts';
+import { clusterLogs, logsNats, type ClusterLogFlags } from './logs-cluster.ts';
 
 export interface LogsOptions {
   namespace: string;
@@ -90,14 +91,39 @@ export async function logs(client: ApiClient, target: string, o: LogsOptions, ou
 export function logsCommand(program: Command): void {
   program
     .command('logs')
-    .description('Print the log of a container of a pod (or of one pod of a deployment or job)')
-    .argument('<target>', 'POD, pod/NAME, deploy/NAME or job/NAME')
+    .description('Print the log of a container of a pod (or of one pod of a deployment or job); with -l, the lines of every matching pod on every node, gone pods too, from the cluster log stream')
+    .argument('[target]', 'POD, pod/NAME, deploy/NAME or job/NAME (not with -l)')
     .option('-c, --container <name>', 'the container (default: the pod’s only one, else its first)')
-    .option('-f, --follow', 'keep printing new lines until the container ends')
+    .option('-f, --follow', 'keep printing new lines until the container ends (with -l: until interrupted)')
     .option('-p, --previous', 'the previous instance of the container (before its last restart)')
     .option('--tail <n>', 'only the last N lines', (v) => Number(v))
     .option('-n, --namespace <ns>', 'namespace', 'default')
-    .action(async (target: string, o: LogsOptions) => {
-      await withSession(program.opts<GlobalOptions>(), ({ client }) => logs(client, target, o, process.stdout, process.stderr));
+    .option('-l, --selector <selector>', 'read the cluster log stream: lines of every pod these labels match (e.g. app=web,tier!=db)')
+    .option('-A, --all-namespaces', 'with -l: pods of every namespace')
+    .option('--since <duration>', 'with -l (or a pod that is gone): only lines of the last DURATION (e.g. 10m, 1h)')
+    .option('--since-time <time>', 'with -l: only lines from this RFC 3339 time on')
+    .option('--all-containers', 'with -l: every container of each pod (default: its default container)')
+    .option('--prefix', 'with -l: start each line with [pod/NAME/CONTAINER] (the default with -l)')
+    .option('--no-prefix', 'with -l: print the bare lines')
+    .action(async (target: string | undefined, o: LogsOptions & ClusterLogFlags) => {
+      const g = program.opts<GlobalOptions>();
+      if (o.selector !== undefined) {
+        if (target) throw new UsageError('give either a pod (or deploy/NAME, job/NAME) or -l SELECTOR, not both');
+        if (o.previous || o.tail !== undefined) throw new UsageError('--previous and --tail read a kubelet: give a pod, not -l');
+        await withSession(g, ({ bus }) => clusterLogs(bus, logsNats(g.nats), o, process.stdout));
+        return;
+      }
+      if (!target) throw new UsageError('give a pod (POD, pod/NAME, deploy/NAME, job/NAME) or -l SELECTOR');
+      await withSession(g, async ({ client, bus }) => {
+        try {
+          await logs(client, target, o, process.stdout, process.stderr);
+        } catch (err) {
+          // A pod that is gone: its lines are still in the cluster log stream.
+          const name = /^(?:pods?|po)\/(.+)$/.exec(target)?.[1] ?? (target.includes('/') ? undefined : target);
+          if (!(err instanceof StatusError) || err.code !== 404 || !name || o.previous) throw err;
+          const n = await clusterLogs(bus, logsNats(g.nats), { ...o, prefix: false, allContainers: !o.container }, process.stdout, name).catch(() => 0);
+          if (!n) throw err;
+        }
+      });
     });
 }

@@ -20,6 +20,7 @@ import { formatStoreSpec, parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
 import { loadAuditPolicy, type AuditOptions } from '../../runtime/audit-log.ts';
+import { LOG_MAX_BYTES_HELP, LOG_RETENTION_HELP, logRetentionOf, type LogRetentionFlags } from './logs-cluster.ts';
 
 /** Returns the URL with an every-interface host (0.0.0.0, ::) replaced by this host's IPv4, a name the gateway's certificate holds. */
 export function reachableUrl(url: string): string {
@@ -147,9 +148,10 @@ export function upCommand(program: Command): void {
     .option('--node-prefix <prefix>', "their names' prefix (PREFIX-0, PREFIX-1, ...)", 'node')
     .option('--runtime <runtime>', 'their container runtime: sim, or containerd (real containers; needs root; a containerd per node)', 'sim')
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
+    .option('--log-retention <duration>', LOG_RETENTION_HELP).option('--log-max-bytes <size>', LOG_MAX_BYTES_HELP)
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
-    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean; insecureHttp?: boolean; insecureOpenBus?: boolean } & AuditFlags) => {
+    .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean; insecureHttp?: boolean; insecureOpenBus?: boolean } & AuditFlags & LogRetentionFlags) => {
       if (opts.runtime !== 'sim' && opts.runtime !== 'containerd') throw new UsageError(`unknown runtime "${opts.runtime}"; choose sim or containerd`);
       if (opts.runtime === 'containerd' && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError(new NotRootError().message);
       if (opts.https && opts.insecureHttp) throw new UsageError('--https and --insecure-http contradict each other (HTTPS is the default)');
@@ -158,7 +160,7 @@ export function upCommand(program: Command): void {
       if (store?.kind === 'jetstream' && store.replicas > 1) throw new UsageError(`--store jetstream:${store.replicas}: kubus up runs one nats-server, so 1 replica; for more, run a NATS cluster and kubus control-plane --store jetstream:${store.replicas}`);
       const log = logger(opts);
       const runtime = opts.runtime;
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, insecureHttp: opts.insecureHttp, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, audit, openBus: opts.insecureOpenBus, log });
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, insecureHttp: opts.insecureHttp, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, audit, openBus: opts.insecureOpenBus, clusterLogs: logRetentionOf(opts), log });
       console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : store?.kind === 'jetstream' ? 'in JetStream' : store?.kind === 'etcd' ? `in etcd (${store.endpoints.join(',')})` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
@@ -191,9 +193,10 @@ export function upCommand(program: Command): void {
       .option('--leader-elect-retry-period <duration>', 'how often to try to acquire or renew (default 2s)', durationFlag('--leader-elect-retry-period'))
       .option('--trace', "publish this process's messages and state changes to the cluster's trace recorder")
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
+      .option('--log-retention <duration>', LOG_RETENTION_HELP).option('--log-max-bytes <size>', LOG_MAX_BYTES_HELP)
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .addOption(logFormatOption()),
-  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; https?: boolean; insecureHttp?: boolean; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number } & AuditFlags) => {
+  ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; https?: boolean; insecureHttp?: boolean; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number } & AuditFlags & LogRetentionFlags) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
     if (bad.length) throw new UsageError(`unknown actor(s) ${bad.join(', ')}; choose from ${CONTROL_PLANE_ACTORS.join(', ')}`);
@@ -219,6 +222,7 @@ export function upCommand(program: Command): void {
       election: { leaseDurationMs: opts.leaderElectLeaseDuration, renewDeadlineMs: opts.leaderElectRenewDeadline, retryPeriodMs: opts.leaderElectRetryPeriod },
       trace: opts.traceRecorder ? { recorder: true } : opts.trace ? {} : undefined,
       audit,
+      clusterLogs: logRetentionOf(opts),
     });
     const storeNote = cp.store ? `; state ${formatStoreSpec(store ?? (opts.data ? { kind: 'file', dir: opts.data } : { kind: 'memory' }))}` : '';
     console.log(`control plane (${actors.join(', ')}) running against ${nats}${storeNote}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}${cp.dnsAddress ? `; cluster DNS at ${cp.dnsAddress}` : ''}; Ctrl-C stops it`);

@@ -1,0 +1,89 @@
+// `kubus logs -l SELECTOR [-n NS|-A] [--since 10m] [--all-containers] [-c C] [-f] [--prefix]`: lines
+// of every matching pod on every node, gone pods too, read from the cluster's log stream; and the
+// control plane's retention flags of that stream.
+import { parseGoDuration } from '../../api/duration.ts';
+import type { ClusterLogEntry, ClusterLogQuery } from '../../api/cluster-logs.ts';
+import type { NatsBus } from '../../bus/nats-bus.ts';
+import { connectLogs, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_RETENTION, LogRetentionError, parseRetention, type LogRetention } from '../../runtime/cluster-logs.ts';
+import { linePrefix, readClusterLogs } from '../../runtime/cluster-logs-read.ts';
+import { resolveCredentials, resolveNats } from '../../runtime/connection.ts';
+import { UsageError } from '../context.ts';
+
+/** The flags of a cluster log read. */
+export interface ClusterLogFlags {
+  selector?: string;
+  namespace: string;
+  allNamespaces?: boolean;
+  since?: string;
+  sinceTime?: string;
+  allContainers?: boolean;
+  container?: string;
+  follow?: boolean;
+  prefix?: boolean;
+}
+
+/** Returns the query of the flags (`now` for --since); a bad duration or time is a usage error. */
+export function clusterQuery(o: ClusterLogFlags, now: number, pod?: string): ClusterLogQuery {
+  if (o.since && o.sinceTime) throw new UsageError('at most one of --since or --since-time may be used');
+  let sinceMs: number | undefined;
+  if (o.since) {
+    try {
+      sinceMs = now - parseGoDuration(o.since);
+    } catch {
+      throw new UsageError(`--since ${JSON.stringify(o.since)}: give a duration such as 10m, 1h or 30s`);
+    }
+  } else if (o.sinceTime) {
+    sinceMs = Date.parse(o.sinceTime);
+    if (Number.isNaN(sinceMs)) throw new UsageError(`--since-time ${JSON.stringify(o.sinceTime)}: give an RFC 3339 time such as 2026-01-02T15:04:05Z`);
+  }
+  return { namespace: o.allNamespaces ? undefined : o.namespace, selector: o.selector, pod, container: o.container, allContainers: o.allContainers || !!pod, sinceMs, follow: o.follow };
+}
+
+/**
+ * Prints the cluster log lines the flags ask for to `out` (prefixed `[pod/NAME/CONTAINER]` unless
+ * --no-prefix); with -f keeps printing until SIGINT. Returns how many lines it printed.
+ */
+export async function clusterLogs(bus: NatsBus, nats: string, o: ClusterLogFlags, out: NodeJS.WritableStream, pod?: string): Promise<number> {
+  const q = clusterQuery(o, Date.now(), pod);
+  const nc = await connectLogs(nats, resolveCredentials(nats), `kubus-cli-logs-${bus.id}`);
+  const stop = new AbortController();
+  const interrupt = () => stop.abort();
+  process.once('SIGINT', interrupt);
+  let n = 0;
+  const write = (e: ClusterLogEntry) => {
+    n++;
+    out.write(o.prefix === false ? `${e.text}\n` : `${linePrefix(e, o.allNamespaces)} ${e.text}\n`);
+  };
+  try {
+    await readClusterLogs(nc, q, write, { signal: stop.signal, onBadBatch: (seq) => process.stderr.write(`warning: log stream message ${seq} is not a log batch; skipped\n`) });
+  } catch (err) {
+    const m = (err as Error).message ?? '';
+    if (/stream not found/i.test(m)) throw new UsageError('this cluster keeps no logs: its NATS has no KUBUS_LOGS stream (kubus up makes one; a control plane makes it when its NATS runs JetStream)');
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+    await nc.close();
+  }
+  return n;
+}
+
+/** Returns the NATS servers the CLI uses (for the log stream's own connection). */
+export const logsNats = (flag?: string) => resolveNats(flag);
+
+/** The help of `--log-retention` and `--log-max-bytes` (the control plane's log stream). */
+export const LOG_RETENTION_HELP = `how long the cluster log stream keeps container lines (default ${DEFAULT_LOG_RETENTION})`;
+export const LOG_MAX_BYTES_HELP = `how much the cluster log stream keeps at most, oldest dropped first (default ${DEFAULT_LOG_MAX_BYTES}; e.g. 1Gi)`;
+export interface LogRetentionFlags {
+  logRetention?: string;
+  logMaxBytes?: string;
+}
+
+/** Returns the retention the flags give; a bad value is a usage error. */
+export function logRetentionOf(o: LogRetentionFlags): LogRetention {
+  try {
+    return parseRetention(o.logRetention, o.logMaxBytes);
+  } catch (err) {
+    if (err instanceof LogRetentionError) throw new UsageError(err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,84 @@
+// Reading the cluster's log stream (`kubus logs -l`, the dashboard's /ui/api/logs): an ephemeral
+// consumer filtered by subject (namespace, pod) and start time, whose batches are then filtered by the
+// label selector and container as kubectl's `logs -l` does; pods that are gone are read like any other.
+import type { ClusterLogBatch, ClusterLogEntry, ClusterLogQuery } from '../api/cluster-logs.ts';
+import { parseSelector, matches } from '../api/selectors.ts';
+import { decode } from '../bus/codec.ts';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg, type NatsConnection } from '../bus/nats-bus.ts';
+import { CLUSTER_LOG_STREAM, clusterLogFilter } from '../bus/subjects.ts';
+
+/**
+ * How much earlier than `since` the read starts: a batch is stored up to its shipper's delay (1 s)
+ * after its first line, so a line written just after `since` may sit in a batch stored just before.
+ */
+export const SHIP_SLACK_MS = 5_000;
+/** An ephemeral consumer left behind (a reader killed) goes after this long without pulls. */
+const CONSUMER_IDLE_NS = 30_000_000_000;
+
+export interface ReadOptions {
+  /** The stream's name (default KUBUS_LOGS). */
+  stream?: string;
+  /** Stops a read (a follow's only end). */
+  signal?: AbortSignal;
+  /** Told of each stored message that is no batch (skipped; a reader logs it). */
+  onBadBatch?: (seq: number) => void;
+}
+
+/** Returns the entries of one batch that the query asks for (selector, container, since). */
+export function entriesOf(b: ClusterLogBatch, q: ClusterLogQuery): ClusterLogEntry[] {
+  if (q.namespace && b.namespace !== q.namespace) return [];
+  if (q.pod && b.pod !== q.pod) return [];
+  if (q.container ? b.container !== q.container : !q.allContainers && !b.default) return [];
+  if (q.selector && !matches(q.selector, b.labels ?? {})) return [];
+  const out: ClusterLogEntry[] = [];
+  for (const l of b.lines)
+    if (q.sinceMs === undefined || l.at >= q.sinceMs) out.push({ node: b.node, namespace: b.namespace, pod: b.pod, container: b.container, at: l.at, stream: l.stream, text: l.text });
+  return out;
+}
+
+/**
+ * Calls `each` with every stored line the query asks for, in stream order, then (follow) with new ones
+ * until `signal` aborts. Throws a 400 StatusError for a malformed selector before reading anything.
+ */
+export async function readClusterLogs(nc: NatsConnection, q: ClusterLogQuery, each: (e: ClusterLogEntry) => void, o: ReadOptions = {}): Promise<void> {
+  if (q.selector) parseSelector(q.selector);
+  const stream = o.stream ?? CLUSTER_LOG_STREAM;
+  const jsm = await jetstreamManager(nc);
+  const start =
+    q.sinceMs !== undefined
+      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(Math.max(0, q.sinceMs - SHIP_SLACK_MS)).toISOString() }
+      : { deliver_policy: DeliverPolicy.All };
+  const ci = await jsm.consumers.add(stream, { ...start, filter_subject: clusterLogFilter(q.namespace, q.pod), ack_policy: AckPolicy.None, inactive_threshold: CONSUMER_IDLE_NS, mem_storage: true });
+  try {
+    if (o.signal?.aborted || (!q.follow && ci.num_pending === 0)) return;
+    const consumer = await jetstream(nc).consumers.get(stream, ci.name);
+    let msgs: ConsumerMessages | undefined;
+    let failure: unknown;
+    const take = (m: JsMsg) => {
+      let batch: ClusterLogBatch | undefined;
+      try {
+        batch = decode<ClusterLogBatch>(m.data);
+      } catch {
+        o.onBadBatch?.(m.seq);
+      }
+      try {
+        if (batch?.lines) for (const e of entriesOf(batch, q)) each(e);
+      } catch (err) {
+        failure ??= err;
+      }
+      if (failure !== undefined || (!q.follow && m.info.pending === 0)) void msgs?.close();
+    };
+    msgs = await consumer.consume({ callback: take, max_messages: 256 });
+    const stop = () => void msgs?.close();
+    o.signal?.addEventListener('abort', stop, { once: true });
+    await msgs.closed();
+    o.signal?.removeEventListener('abort', stop);
+    if (failure !== undefined) throw failure;
+  } finally {
+    await jsm.consumers.delete(stream, ci.name).catch(() => false);
+  }
+}
+
+/** Returns kubectl's `--prefix` of a line, `[pod/NAME/CONTAINER]`, with the namespace first when reading every namespace. */
+export const linePrefix = (e: ClusterLogEntry, allNamespaces = false) =>
+  allNamespaces ? `[pod/${e.namespace}/${e.pod}/${e.container}]` : `[pod/${e.pod}/${e.container}]`;

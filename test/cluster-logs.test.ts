@@ -1,0 +1,212 @@
+// Cluster logging over a real nats-server with JetStream: sim containers on two nodes, their lines
+// shipped by each node's LogShipper into the log stream, read back as `kubus logs -l` reads them.
+import test, { type ExecutionContext } from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClusterLogBatch, ClusterLogEntry, ClusterLogQuery } from '../api/cluster-logs.ts';
+import type { Pod } from '../api/kinds/pod.ts';
+import { LogShipper, withLogShipping } from '../actors/kubelet/log-shipper.ts';
+import { SimRuntime } from '../actors/kubelet/runtimes/sim.ts';
+import { realClock } from '../bus/clock.ts';
+import { jetstreamManager, NatsBus, type NatsConnection } from '../bus/nats-bus.ts';
+import { cryptoRng } from '../bus/random.ts';
+import { clusterLogSubject } from '../bus/subjects.ts';
+import { silentLogger } from '../bus/types.ts';
+import { clusterQuery } from '../cli/commands/logs-cluster.ts';
+import { clusterIdentities, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
+import { connectLogs, ensureLogStream, parseRetention } from '../runtime/cluster-logs.ts';
+import { linePrefix, readClusterLogs } from '../runtime/cluster-logs-read.ts';
+import { natsServer } from './helpers/nats.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/** A nats-server with JetStream (its store in a temp dir removed afterwards), and the log stream on it. */
+async function jsServer(t: ExecutionContext, retention = { maxAgeMs: 3_600_000, maxBytes: 8 << 20 }, config: string[] = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'kubus-clusterlogs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const nats = await natsServer(t, { config: [`jetstream { store_dir: ${JSON.stringify(dir)} }`, ...config] });
+  return { nats, dir, retention };
+}
+
+async function conn(t: ExecutionContext, url: string, creds?: Parameters<typeof connectLogs>[1]): Promise<NatsConnection> {
+  const nc = await connectLogs(url, creds ?? null);
+  t.teardown(() => nc.close());
+  return nc;
+}
+
+/** One node: a sim runtime whose containers a LogShipper follows, on a bus of its own; pods are known until deleted. */
+async function simNode(t: ExecutionContext, url: string, name: string, creds?: Parameters<typeof NatsBus.connect>[0]['credentials']) {
+  const bus = await NatsBus.connect({ servers: url, name: `node/${name}`, credentials: creds ?? null });
+  const pods = new Map<string, Pod>();
+  const shipper = new LogShipper({ bus, clock: realClock, node: name, log: silentLogger, maxDelayMs: 50, pod: (ns, n) => pods.get(`${ns}/${n}`) });
+  const runtime = withLogShipping(new SimRuntime({ clock: realClock, rng: cryptoRng(), log: silentLogger, podCIDR: '10.200.0.0/24', hostIP: '10.0.0.9' }), shipper);
+  t.teardown(async () => {
+    shipper.close();
+    await runtime.close();
+    await bus.close();
+  });
+  const sandboxes = new Map<string, string>();
+  return {
+    bus,
+    shipper,
+    /** Starts a pod whose containers each write `lines` at once. */
+    async run(namespace: string, pod: string, labels: Record<string, string>, containers: Record<string, string[]>) {
+      const names = Object.keys(containers);
+      pods.set(`${namespace}/${pod}`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace, labels, uid: `uid-${pod}` }, spec: { containers: names.map((c) => ({ name: c, image: 'busybox' })) } } as Pod);
+      const sandbox = { podUid: `uid-${pod}`, name: pod, namespace, labels, annotations: {} };
+      const { id } = await runtime.runPodSandbox(sandbox);
+      sandboxes.set(pod, id);
+      for (const c of names) {
+        const cid = await runtime.createContainer(id, { name: c, image: 'busybox', attempt: 0, init: false }, { ...sandbox, annotations: { [`sim.kubus.io/log-lines`]: containers[c].join('\n') } });
+        await runtime.startContainer(cid);
+      }
+    },
+    /** Stops and removes the pod; the node forgets it (a deleted pod). */
+    async remove(namespace: string, pod: string) {
+      await runtime.removePodSandbox(sandboxes.get(pod)!);
+      pods.delete(`${namespace}/${pod}`);
+    },
+  };
+}
+
+/** Reads what the query gives now (no follow). */
+async function read(nc: NatsConnection, q: ClusterLogQuery, stream?: string): Promise<ClusterLogEntry[]> {
+  const out: ClusterLogEntry[] = [];
+  await readClusterLogs(nc, q, (e) => out.push(e), { stream });
+  return out;
+}
+const texts = (es: ClusterLogEntry[]) => es.map((e) => `${linePrefix(e)} ${e.text}`);
+
+test('cluster logs - lines of two pods on two nodes come back merged by selector, other pods and containers left out', async (t) => {
+  const { nats, retention } = await jsServer(t);
+  const nc = await conn(t, nats.url);
+  await ensureLogStream(nc, retention);
+  const n1 = await simNode(t, nats.url, 'n1');
+  const n2 = await simNode(t, nats.url, 'n2.example');
+  await n1.run('default', 'web-a', { app: 'web' }, { app: ['a says hi'], sidecar: ['a sidecar'] });
+  await n2.run('default', 'web-b', { app: 'web' }, { app: ['b says hi'] });
+  await n1.run('default', 'db-0', { app: 'db' }, { db: ['db line'] });
+  await n2.run('other', 'web-c', { app: 'web' }, { app: ['c in other'] });
+  const all = await waitFor(async () => {
+    const es = await read(nc, { namespace: 'default', selector: 'app=web' });
+    return es.some((e) => e.pod === 'web-a') && es.some((e) => e.pod === 'web-b') && es;
+  }, 'both pods’ lines');
+  const got = texts(all);
+  t.true(got.includes('[pod/web-a/app] a says hi'), got.join('\n'));
+  t.true(got.includes('[pod/web-b/app] b says hi'), got.join('\n'));
+  t.false(got.some((l) => /db line|c in other|a sidecar/.test(l)), got.join('\n'));
+  t.deepEqual([...new Set(all.map((e) => e.node))].sort(), ['n1', 'n2.example']);
+  // --all-containers adds the sidecar; -A adds the other namespace; a selector that matches nothing gives nothing.
+  t.true(texts(await read(nc, { namespace: 'default', selector: 'app=web', allContainers: true })).includes('[pod/web-a/sidecar] a sidecar'));
+  t.true((await read(nc, { selector: 'app=web' })).some((e) => e.namespace === 'other' && e.text === 'c in other'));
+  t.deepEqual(await read(nc, { namespace: 'default', selector: 'app=nothing' }), []);
+  // A malformed selector is a 400 before anything is read.
+  await t.throwsAsync(read(nc, { selector: 'app in (' }), { message: /unable to parse requirement/ });
+});
+
+test('cluster logs - a deleted pod’s lines still come back, by selector and by name', async (t) => {
+  const { nats, retention } = await jsServer(t);
+  const nc = await conn(t, nats.url);
+  await ensureLogStream(nc, retention);
+  const n1 = await simNode(t, nats.url, 'n1');
+  await n1.run('default', 'gone', { app: 'job' }, { main: ['before the end'] });
+  await n1.remove('default', 'gone');
+  // Its last lines (the sim's exit line) were shipped when the container went.
+  const es = await waitFor(async () => {
+    const r = await read(nc, { namespace: 'default', selector: 'app=job' });
+    return r.some((e) => /exited/.test(e.text)) && r;
+  }, 'the deleted pod’s lines');
+  t.true(es.some((e) => e.text === 'before the end'));
+  t.true((await read(nc, { namespace: 'default', pod: 'gone', allContainers: true })).some((e) => e.text === 'before the end'));
+});
+
+test('cluster logs - --since cuts older lines; a bad duration is a usage error', async (t) => {
+  const { nats, retention } = await jsServer(t);
+  const nc = await conn(t, nats.url);
+  await ensureLogStream(nc, retention);
+  const bus = await NatsBus.connect({ servers: nats.url, name: 'shipper', credentials: null });
+  t.teardown(() => bus.close());
+  const now = Date.now();
+  const batch = (lines: Array<[number, string]>): ClusterLogBatch => ({ node: 'n1', namespace: 'default', pod: 'p', uid: 'u', container: 'c', labels: { app: 'web' }, default: true, lines: lines.map(([at, text]) => ({ at, stream: 'stdout', text })) });
+  bus.publish(clusterLogSubject('n1', 'default', 'p', 'c'), batch([[now - 20 * 60_000, 'twenty minutes ago'], [now - 5 * 60_000, 'five minutes ago'], [now, 'now']]));
+  await bus.flush();
+  const q = clusterQuery({ namespace: 'default', selector: 'app=web', since: '10m' }, now);
+  t.is(q.sinceMs, now - 600_000);
+  const es = await waitFor(async () => {
+    const r = await read(nc, q);
+    return r.length && r;
+  }, 'lines since 10m');
+  t.deepEqual(es.map((e) => e.text), ['five minutes ago', 'now']);
+  t.is((await read(nc, { namespace: 'default', selector: 'app=web' })).length, 3);
+  t.throws(() => clusterQuery({ namespace: 'default', since: 'ten minutes' }, now), { message: /--since "ten minutes": give a duration/ });
+});
+
+test('cluster logs - -f follows new lines until stopped', async (t) => {
+  const { nats, retention } = await jsServer(t);
+  const nc = await conn(t, nats.url);
+  await ensureLogStream(nc, retention);
+  const n1 = await simNode(t, nats.url, 'n1');
+  await n1.run('default', 'old', { app: 'web' }, { app: ['stored before'] });
+  await waitFor(async () => (await read(nc, { selector: 'app=web' })).length > 0, 'the stored line');
+  const seen: ClusterLogEntry[] = [];
+  const stop = new AbortController();
+  const reading = readClusterLogs(nc, { selector: 'app=web', follow: true }, (e) => seen.push(e), { signal: stop.signal });
+  await waitFor(() => seen.some((e) => e.text === 'stored before'), 'the stored line, followed');
+  await n1.run('default', 'new', { app: 'web' }, { app: ['written later'] });
+  await waitFor(() => seen.some((e) => e.text === 'written later'), 'the new line, followed', 15_000);
+  stop.abort();
+  await reading;
+  t.true(seen.findIndex((e) => e.text === 'stored before') < seen.findIndex((e) => e.text === 'written later'));
+  // No consumer is left behind.
+  const jsm = await jetstreamManager(nc);
+  t.deepEqual(await jsm.consumers.list('KUBUS_LOGS').next(), []);
+});
+
+test('cluster logs - retention by size drops the oldest lines', async (t) => {
+  const { nats } = await jsServer(t);
+  const nc = await conn(t, nats.url);
+  const retention = parseRetention('24h', '64Ki');
+  t.is(retention.maxBytes, 65536);
+  await ensureLogStream(nc, retention);
+  const bus = await NatsBus.connect({ servers: nats.url, name: 'shipper', credentials: null });
+  t.teardown(() => bus.close());
+  const line = 'x'.repeat(1000);
+  for (let i = 0; i < 200; i++)
+    bus.publish(clusterLogSubject('n1', 'default', 'p', 'c'), { node: 'n1', namespace: 'default', pod: 'p', uid: 'u', container: 'c', labels: {}, default: true, lines: [{ at: Date.now(), stream: 'stdout', text: `${i} ${line}` }] } satisfies ClusterLogBatch);
+  await bus.flush();
+  const jsm = await jetstreamManager(nc);
+  const info = await waitFor(async () => {
+    const s = await jsm.streams.info('KUBUS_LOGS');
+    return s.state.last_seq === 200 && s;
+  }, 'all 200 batches stored');
+  t.true(info.state.bytes <= 65536, `${info.state.bytes} bytes`);
+  const es = await read(nc, { namespace: 'default' });
+  t.true(es.length > 10 && es.length < 200, `${es.length} lines kept`);
+  t.true(es.at(-1)!.text.startsWith('199 '));
+  t.false(es.some((e) => e.text.startsWith('0 ')));
+  t.throws(() => parseRetention('forever', '1Gi'), { message: /--log-retention "forever"/ });
+  t.throws(() => parseRetention('24h', 'lots'), { message: /--log-max-bytes "lots"/ });
+});
+
+test('cluster logs - on a locked bus a node publishes only as itself; the admin reads, a node does not', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'kubus-clusterlogs-home-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const { nats, retention } = await jsServer(t, undefined, lockedConfig(clusterIdentities(['n1', 'n2']), [], home));
+  const creds = (id: string) => ensureCredentials(id, home);
+  await ensureLogStream(await conn(t, nats.url, creds('apiserver')), retention);
+  const n1 = await NatsBus.connect({ servers: nats.url, name: 'node/n1', credentials: creds('node/n1') });
+  t.teardown(() => n1.close());
+  const batch = (node: string, text: string): ClusterLogBatch => ({ node, namespace: 'default', pod: 'p', uid: 'u', container: 'c', labels: { app: 'web' }, default: true, lines: [{ at: Date.now(), stream: 'stdout', text }] });
+  n1.publish(clusterLogSubject('n2', 'default', 'p', 'c'), batch('n2', 'forged as n2'));
+  n1.publish(clusterLogSubject('n1', 'default', 'p', 'c'), batch('n1', 'own line'));
+  await n1.flush();
+  const admin = await conn(t, nats.url, creds('admin'));
+  const es = await waitFor(async () => {
+    const r = await read(admin, { selector: 'app=web' });
+    return r.length && r;
+  }, 'the admin’s read');
+  t.deepEqual(es.map((e) => `${e.node} ${e.text}`), ['n1 own line']);
+  // The gateway may read too; a node may not (its consumer is refused).
+  t.true((await read(await conn(t, nats.url, creds('gateway')), { selector: 'app=web' })).length === 1);
+  await t.throwsAsync(read(await conn(t, nats.url, creds('node/n2')), { selector: 'app=web' }));
+});
