@@ -85,8 +85,14 @@ export const requestInbox = (conn: string) => `_INBOX.${conn}`;
 /** The request inbox prefix of a locked connection: its subscribe permission pins `_INBOX.<token>.>`. */
 export const identityInboxPrefix = (identity: string) => `_INBOX.${identity}`;
 
-/** Spans published by processes for a trace recorder. */
+/** Spans published by processes for a trace recorder (an open bus's feeds publish here). */
 export const TRACE_SPANS = 'kubus.trace.spans';
+/** Where a locked connection's trace feed publishes: behind its identity's token, which its publish permission pins. */
+export const traceSpans = (identity: string) => `${TRACE_SPANS}.${identity}`;
+/** Every identity's span subjects (the recorder reads them beside TRACE_SPANS). */
+export const TRACE_SPANS_OF_ANY = `${TRACE_SPANS}.*`;
+/** Returns the identity token a span subject names; undefined for TRACE_SPANS itself (no identity). */
+export const spanPublisher = (subject: string) => (subject.startsWith(`${TRACE_SPANS}.`) ? subject.slice(TRACE_SPANS.length + 1) : undefined);
 /** Where a trace recorder answers queries (a TraceQuery → a Trace). */
 export const TRACE_QUERY = 'kubus.trace.query';
 /** Where a trace recorder answers with the bus's rates per subject and actor, and actors' states (the dashboard's bus view). */
@@ -168,13 +174,13 @@ export const streamReadSubjects = (stream: string) => ['$JS.API.INFO', `$JS.API.
 export const CLUSTER_LOG_STREAM = 'KUBUS_LOGS';
 
 /** Subjects every identity may publish to beside the API on a locked bus: status, tracing, metrics, the scheduler's explain. */
-const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.>', 'kubus.scheduler.>', 'kubus.metrics.>'];
+const SHARED_SUBJECTS = ['kubus.status.>', 'kubus.trace.*', 'kubus.scheduler.>', 'kubus.metrics.>'];
 /** Who may serve (subscribe to) a shared request subject beside the API servers: the one component that runs its server. */
 const SERVES: Record<string, string[]> = {
   scheduler: ['kubus.scheduler.>', promSubject('scheduler')],
   'controller-manager': [METRICS_QUERY, promSubject('controller-manager')], // the metrics server runs with the controller manager
   tracer: ['kubus.trace.>'],
-  admin: [TRACE_SPANS], // a scenario's real runner reads the processes' spans
+  admin: [TRACE_SPANS, TRACE_SPANS_OF_ANY], // a scenario's real runner reads the processes' spans
 };
 
 /** The part an identity plays on a locked bus, for its permissions. */
@@ -190,7 +196,8 @@ export type BusRole = 'apiserver' | 'node' | 'front' | 'component';
 export function permittedSubjects(identity: string, role: BusRole, node?: string): { publish: string[]; subscribe: string[] } {
   if (role === 'apiserver') return { publish: ['>'], subscribe: ['>'] };
   // Any identity may read kubelets' resource stats (the metrics server runs with the controller manager): node names are one token.
-  const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*', identity), APISERVER_STATS, ...SHARED_SUBJECTS, 'kubus.node.*.stats'];
+  // Trace queries (`kubus.trace.*`, one token: a recorder ignores span batches there on a locked bus) and its own spans only.
+  const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*', identity), APISERVER_STATS, ...SHARED_SUBJECTS, traceSpans(identity), 'kubus.node.*.stats'];
   const serves = SERVES[identity.split('_')[0]] ?? [];
   const subscribe = [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, STATUS_QUERY, ...serves];
   // Session frames and followed logs: anyone of the two sides may send, each reads only its own token's.

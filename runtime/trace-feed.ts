@@ -1,12 +1,13 @@
 // Tracing in a process: a feed taps the process's bus connection and the XState inspection of its
 // hosts, summarises each record at once (bodies are never kept), and publishes batches on
-// TRACE_SPANS every ~100 ms for a recorder; over a cap per interval it drops and counts.
+// TRACE_SPANS (a locked connection: its identity's span subject) every ~100 ms for a recorder; over a
+// cap per interval it drops and counts.
 import type { InspectionEvent } from 'xstate';
 import { RecordNormalizer } from '../actors/tracer/normalize.ts';
 import { StateInspector } from '../actors/tracer/inspect.ts';
 import { tracerActor, type TracerInput } from '../actors/tracer/tracer.actor.ts';
 import { TRACER_ID, type DeliveredSummary, type FeedBatch, type SentSummary, type StateNote } from '../actors/tracer/types.ts';
-import { TRACE_SPANS } from '../bus/subjects.ts';
+import { TRACE_SPANS, traceSpans } from '../bus/subjects.ts';
 import type { BusTap, DeliveredRecord, SentRecord } from '../bus/tap.ts';
 import { runAsRoot } from '../bus/trace.ts';
 import { silentLogger, type Bus, type Logger } from '../bus/types.ts';
@@ -113,11 +114,13 @@ export class TraceFeed implements BusTap {
     this.notes = [];
     this.dropped = 0;
     const source = this.bus.name;
+    // On a locked bus, behind this connection's identity (its permission pins it; the recorder keeps only its own actors' spans).
+    const subject = this.bus.identity ? traceSpans(this.bus.identity) : TRACE_SPANS;
     runAsRoot(undefined, () => {
       try {
         for (let i = 0; i === 0 || i < records.length; i += this.chunk) {
           const batch: FeedBatch = { source, records: records.slice(i, i + this.chunk), notes: i === 0 ? notes : [], dropped: i === 0 ? dropped : 0 };
-          this.bus.publish(TRACE_SPANS, batch);
+          this.bus.publish(subject, batch);
           this.totals.batches++;
         }
         this.totals.records += records.length;

@@ -100,7 +100,7 @@ test.serial('controller accounts bus - a Deployment, its Service and a namespace
 test.serial('controller accounts bus - a controller whose role lacks a rule is denied it (403 in the audit); the rule back, it reconciles', async (t) => {
   const name = 'system:controller:replicaset-controller';
   const role = await admin.get<ClusterRole & KubeObject>('clusterroles', name);
-  const without = role.rules!.map((r) => (r.resources?.includes('pods') ? { ...r, verbs: r.verbs.filter((v) => v !== 'create') } : r));
+  const without = role.rules!.map((r) => (r.resources?.includes('pods') ? { ...r, verbs: (r.verbs ?? []).filter((v) => v !== 'create') } : r));
   await admin.update('clusterroles', { ...role, rules: without } as KubeObject);
   await admin.create('deployments', deployment('blocked', 1));
   const denial = () =>

@@ -3,11 +3,12 @@
 // and actors' states on TRACE_BUS. Any process may run it.
 // A callback actor: it has no lifecycle, only three kinds of message, each handled as it comes.
 import { fromCallback } from 'xstate';
-import { TRACE_BUS, TRACE_QUERY, TRACE_SPANS } from '../../bus/subjects.ts';
+import { spanPublisher, TRACE_BUS, TRACE_QUERY, TRACE_SPANS, TRACE_SPANS_OF_ANY } from '../../bus/subjects.ts';
 import type { BusMessage } from '../../bus/types.ts';
 import { defineActor } from '../lib/actor.ts';
 import { BusStats } from './bus-stats.ts';
 import { TraceRecorder } from './recorder.ts';
+import { ownedBatch } from './span-owner.ts';
 import { DEFAULT_SAMPLE_THRESHOLD, samplingText } from './sampling.ts';
 import type { FeedBatch, Trace, TraceQuery } from './types.ts';
 
@@ -44,8 +45,14 @@ export const tracerActor = defineActor<TracerInput | undefined>({
     input?.onRecorder?.(recorder);
     const stats = new BusStats();
     const maxReply = input?.maxReplySpans ?? 5_000;
-    const record = (msg: BusMessage) => {
-      if (!isBatch(msg.data)) return void deps.log.warn({ subject: msg.subject }, 'tracer: dropped a malformed span batch');
+    const record = (received: BusMessage) => {
+      if (!isBatch(received.data)) return void deps.log.warn({ subject: received.subject }, 'tracer: dropped a malformed span batch');
+      // On a locked bus every feed publishes behind its identity's token: a batch without one is no one's.
+      const publisher = spanPublisher(received.subject);
+      if (publisher === undefined && deps.bus.identity) return void deps.log.warn({ subject: received.subject }, 'tracer: dropped a span batch without its identity');
+      const { batch, refused } = ownedBatch(received.data, publisher);
+      if (refused) deps.log.warn({ source: batch.source, refused }, 'tracer: dropped spans of actors the publishing identity does not run');
+      const msg = { ...received, data: batch };
       try {
         stats.ingest(msg.data, deps.clock.now());
         recorder.ingest(msg.data);
@@ -74,6 +81,7 @@ export const tracerActor = defineActor<TracerInput | undefined>({
   },
   bindings: () => [
     { subject: TRACE_SPANS, event: (msg) => ({ type: 'spans.received', msg }) },
+    { subject: TRACE_SPANS_OF_ANY, event: (msg) => ({ type: 'spans.received', msg }) },
     { subject: TRACE_QUERY, event: (msg) => ({ type: 'query.received', msg }) },
     { subject: TRACE_BUS, event: (msg) => ({ type: 'bus.queried', msg }) },
   ],

@@ -7,13 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ownedBatch } from '../../actors/tracer/span-owner.ts';
 import type { FeedBatch } from '../../actors/tracer/types.ts';
 import { realClock } from '../../bus/clock.ts';
 import { ApiClient } from '../../bus/client.ts';
 import { NatsBus } from '../../bus/nats-bus.ts';
 import { seededRng } from '../../bus/random.ts';
-import { TRACE_SPANS } from '../../bus/subjects.ts';
-import type { BusStatus } from '../../bus/types.ts';
+import { spanPublisher, TRACE_SPANS, TRACE_SPANS_OF_ANY } from '../../bus/subjects.ts';
+import type { BusMessage, BusStatus } from '../../bus/types.ts';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
 import type { ExternalSpec, FaultHandle } from '../api.types.ts';
 import { FaultPlan, HEARTBEAT_PATTERNS } from '../faults.ts';
@@ -115,11 +116,14 @@ export class RealDriver implements Driver {
    */
   private record(trace: TraceSink): void {
     this.bus!.tap = trace;
-    this.bus!.subscribe(TRACE_SPANS, (msg) => {
+    const ingest = (msg: BusMessage) => {
       const b = msg.data as FeedBatch;
-      if (Array.isArray(b?.records) && Array.isArray(b?.notes)) trace.ingest(b);
+      // A locked process's batch: only its identity's own actors' spans (actors/tracer/span-owner.ts).
+      if (Array.isArray(b?.records) && Array.isArray(b?.notes)) trace.ingest(ownedBatch(b, spanPublisher(msg.subject)).batch);
       else this.opts.log.warn({ subject: msg.subject }, 'scenario: dropped a malformed span batch');
-    });
+    };
+    this.bus!.subscribe(TRACE_SPANS, ingest);
+    this.bus!.subscribe(TRACE_SPANS_OF_ANY, ingest);
   }
 
   /** Starts a member's process behind its relay and waits until it says it is running (and, for a replica, who it is). */
