@@ -3,6 +3,7 @@
 // /ui/api/flows and /ui/api/bus over a MemoryBus with a real trace recorder.
 import test from 'ava';
 import { createServer, request, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { BusStats, type BusSnapshot } from '../actors/tracer/bus-stats.ts';
 import { tracerActor } from '../actors/tracer/tracer.actor.ts';
@@ -17,6 +18,8 @@ import { seededRng } from '../bus/random.ts';
 import { apiSubject, subjectGroup, TRACE_BUS, TRACE_SPANS } from '../bus/subjects.ts';
 import { silentLogger } from '../bus/types.ts';
 import { Host } from '../runtime/host.ts';
+import { issue } from '../runtime/pki.ts';
+import { secureGateway } from './helpers/secure-gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const sent = (i: number, from: string, subject: string, object?: string, parent?: string): SentSummary => ({
@@ -193,4 +196,31 @@ test('dashboard feeds - no recorder: the stream says how to start one; a bad que
   t.is(((await res.json()) as { details: { causes: Array<{ field: string }> } }).details.causes[0].field, 'namespace');
   t.is((await fetch(`${base}/ui/api/nothing`)).status, 404);
   t.is(TRACE_BUS, 'kubus.trace.bus');
+});
+
+/** The status code of an HTTPS GET (a stream is cut once its head arrives). */
+const statusOver = (url: string, ca: string, client: { cert: string; key: string }) =>
+  new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(url, { ca, ...client }, (res) => {
+      resolve(res.statusCode!);
+      req.destroy();
+    });
+    req.on('error', reject).end();
+  });
+
+test('dashboard feeds - over HTTPS a flow needs get on the object, the bus view cluster-admin', async (t) => {
+  const gw = await secureGateway(t);
+  const RBAC = 'rbac.authorization.k8s.io';
+  await gw.env.client.create('rolebindings', { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name: 'viewer', namespace: 'default' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'view' }, subjects: [{ apiGroup: RBAC, kind: 'User', name: 'viewer' }] } as never);
+  const user = (cn: string, orgs: string[] = []) => issue(gw.ca, { cn, orgs, usage: 'client' });
+  const flow = `${gw.url}/ui/api/flows?kind=Pod&namespace=default&name=web-1`;
+  const bus = `${gw.url}/ui/api/bus`;
+  const nobody = await gw.get('/ui/api/flows?kind=Pod&namespace=default&name=web-1', { client: user('nobody') });
+  t.is(nobody.code, 403);
+  t.regex(nobody.body.message, /cannot get resource "pods"/);
+  t.is(await statusOver(flow, gw.ca.cert, user('viewer')), 200, 'view in default: the flow of a pod there');
+  t.is((await gw.get('/ui/api/flows?kind=Pod&namespace=kube-system&name=x', { client: user('viewer') })).code, 403, 'not in another namespace');
+  t.is((await gw.get('/ui/api/bus', { client: user('viewer') })).code, 403, 'the bus view is cluster-admin\'s');
+  t.is(await statusOver(bus, gw.ca.cert, user('root', ['system:masters'])), 200);
+  t.is((await gw.get('/ui/api/bus')).code, 401, 'no credentials: 401');
 });
