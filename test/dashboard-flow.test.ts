@@ -1,7 +1,7 @@
 // The dashboard's flow and bus views in a real headless Chromium (Debian's chromium through
 // playwright-core) against `kubus up` (locked bus; the gateway on plain HTTP, every caller the admin):
 // a pod created with kubectl shows the scheduler's bind in its flow diagram, a click on it shows its
-// trace context, the bus view shows non-zero rates and actors' states, and no console errors.
+// trace context and body, the bus view shows non-zero rates and actors' states, and no console errors.
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -54,6 +54,9 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
   await panel.getByText('traceparent').waitFor({ timeout: 10_000 });
   t.regex(await panel.innerText(), /00-[0-9a-f]{32}-[0-9a-f]{16}-01/);
   t.regex(await panel.innerText(), /kubus\.api\.pods\.bind/);
+  // Its body: the pod as the bind left it, read back from the store's history at the rv its watch event carried.
+  await panel.locator('.flow-body pre').waitFor({ timeout: 15_000 });
+  t.regex(await panel.locator('.flow-body').innerText(), /after this request[\s\S]*nodeName: node-0/);
   mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
   await page.locator('kubus-flow').screenshot({ path: join(ROOT, 'docs', 'images', 'flow.png') });
 

@@ -3,6 +3,8 @@
 // state changes as notes) that grows as the gateway's /ui/api/flows stream sends new spans. A click
 // on an arrow shows that message: subject, kind, object, detail, timing and its trace context.
 import mermaid from 'mermaid';
+import { stringify } from 'yaml';
+import { objectAt, rvOf } from './flow-body.js';
 import { follow } from './sse.js';
 
 /** Arrows drawn at most (the latest); older ones are counted above the diagram. */
@@ -78,7 +80,22 @@ function detailsOf(s) {
     ['reply', s.reply ? 'yes (to a request)' : 'no'],
   ].filter(([, v]) => v !== '');
   return `<h3>Message ${esc(s.kind)}</h3><dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(v)}</code></dd>`).join('')}</dl>
-    <p class="muted">Body: the recorder keeps each message's summary (kind, object, detail), not its body.</p>`;
+    <h3>Body</h3><div class="flow-body muted">...</div>`;
+}
+
+/**
+ * Returns which revision of the flow's object stands for a message's body, and how: the rv it carried,
+ * else (a request) the rv of its reply, else of the first watch event it caused; undefined: none known.
+ */
+function bodyRevision(s, spans) {
+  const own = rvOf(s);
+  if (own !== undefined) return { rv: own, how: `the object as this message carried it (rv ${own})` };
+  const kids = spans.filter((k) => k.traceId === s.traceId && k.parentSpanId === s.spanId);
+  const reply = kids.find((k) => k.reply && rvOf(k) !== undefined);
+  if (reply) return { rv: rvOf(reply), how: `the object this request wrote, as its reply carried it (rv ${rvOf(reply)})` };
+  const caused = kids.filter((k) => rvOf(k) !== undefined).sort((a, b) => rvOf(a) - rvOf(b))[0];
+  if (caused) return { rv: rvOf(caused), how: `the object after this request, as the watch event it caused carried it (rv ${rvOf(caused)})` };
+  return undefined;
 }
 
 let renders = 0;
@@ -127,6 +144,7 @@ class KubusFlow extends HTMLElement {
   }
 
   received(event, data) {
+    if (event === 'object') this.ref = data.ref;
     if (event === 'problem') this.problem = data.message;
     if (event === 'spans') {
       this.problem = '';
@@ -183,11 +201,33 @@ class KubusFlow extends HTMLElement {
     }
   }
 
+  /** Fills `el` with the body of a message about the flow's own object, read back from the store's history. */
+  async showBody(s, el) {
+    const about = s.object === this.ref || (s.objects ?? []).includes(this.ref);
+    const at = about ? bodyRevision(s, [...this.spans.values()]) : undefined;
+    if (!at) {
+      el.textContent = about ? 'This message carried no revision of the object (the recorder keeps summaries, not bodies).' : `This message is about ${s.object ?? 'no single object'}; bodies are shown for ${this.ref}'s messages.`;
+      return;
+    }
+    el.textContent = `Reading ${at.how} ...`;
+    try {
+      const got = await objectAt(this.getAttribute('kind'), this.getAttribute('namespace') || undefined, this.getAttribute('name'), at.rv);
+      if (!el.isConnected) return;
+      if (got.missing) el.textContent = `No body: ${got.missing}.`;
+      // managedFields left out, as kubectl get -o yaml does by default.
+      else el.innerHTML = `<p>${esc(at.how)}:</p><pre class="yaml">${esc(stringify({ ...got.object, metadata: { ...got.object.metadata, managedFields: undefined } }))}</pre>`;
+      el.classList.toggle('muted', !!got.missing);
+    } catch (err) {
+      el.textContent = `No body: ${err.message}.`;
+    }
+  }
+
   clicked(e) {
     const i = e.target.closest?.('[data-arrow]')?.dataset.arrow;
     const s = i === undefined ? undefined : this.arrows[Number(i)];
     if (!s) return;
     this.panel.innerHTML = detailsOf(s);
+    void this.showBody(s, this.panel.querySelector('.flow-body'));
     this.diagram.querySelectorAll('.flow-selected').forEach((el) => el.classList.remove('flow-selected'));
     this.diagram.querySelectorAll(`[data-arrow="${i}"]`).forEach((el) => el.classList.add('flow-selected'));
   }
