@@ -62,9 +62,11 @@ function filterNotes(notes: StateNote[], spans: Span[], q: TraceQuery): StateNot
   if (q.object || q.traceId) {
     // A note belongs when the message being handled is kept (or, for a whole-trace query, its trace is).
     const ids = new Set(spans.map((s) => (q.focus ? keyOf(s) : s.traceId)));
+    // Checked first, without building a key: most notes belong to other traces (a live view asks often).
+    const traces = new Set(spans.map((s) => s.traceId));
     const match = q.object ? objectMatcher(q.object, q.exact) : undefined;
     const of = (n: StateNote) => (q.focus ? noteKey(n) : n.traceId);
-    out = out.filter((n) => ids.has(of(n) ?? '') || (match?.(n.object) ?? false));
+    out = out.filter((n) => (n.traceId !== undefined && traces.has(n.traceId) && ids.has(of(n) ?? '')) || (match?.(n.object) ?? false));
   }
   if (q.actor) out = out.filter((n) => n.actor.startsWith(q.actor!));
   if (q.from !== undefined) out = out.filter((n) => n.at >= q.from!);
