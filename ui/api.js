@@ -71,11 +71,72 @@ export async function* lines(res) {
 }
 
 const keyOf = (o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A live collection: lists `path` (query `query`), then watches from the list's resourceVersion; on a
- * stream that ends, fails or says 410 Expired, waits a little and lists again (replacing everything).
- * `onChange(items, error)` gets the current objects (a Map by namespace/name) after each change.
+ * The page's watches in one /ui/watch response (the gateway serves each as an ordinary watch): a browser
+ * holds at most 6 HTTP/1.1 connections to a host, fewer than a page's live lists. When a list joins or
+ * leaves, the response is reopened with every watch from its last resourceVersion (a resume, not a break).
+ */
+class WatchMux {
+  constructor() {
+    this.members = [];
+    this.abort = undefined;
+    this.timer = undefined;
+  }
+
+  add(list) {
+    this.members.push(list);
+    this.reopenSoon();
+  }
+
+  remove(list) {
+    const i = this.members.indexOf(list);
+    if (i < 0) return;
+    this.members.splice(i, 1);
+    this.reopenSoon();
+  }
+
+  reopenSoon() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.open(), 20);
+  }
+
+  async open() {
+    this.abort?.abort();
+    if (!this.members.length) return;
+    const abort = (this.abort = new AbortController());
+    const streams = [...this.members];
+    const q = new URLSearchParams();
+    for (const l of streams) q.append('w', l.watchUrl());
+    let failure;
+    try {
+      const res = await fetch(`/ui/watch?${q}`, { signal: abort.signal, headers: authHeaders() });
+      if (!res.ok) throw new ApiError(await res.json().catch(() => ({ code: res.status, reason: res.statusText })));
+      for await (const line of lines(res)) {
+        if (!line.trim()) continue;
+        const m = JSON.parse(line);
+        const list = streams[m.stream];
+        if (!list || !this.members.includes(list)) continue;
+        if (m.event) list.event(m.event);
+        else list.broken(m.error ? new ApiError(m.error) : undefined);
+      }
+    } catch (err) {
+      if (abort.signal.aborted) return; // reopened on purpose
+      failure = err;
+    }
+    if (abort.signal.aborted) return;
+    // The response ended or failed: every watch in it broke.
+    for (const l of streams) if (this.members.includes(l)) l.broken(failure);
+  }
+}
+
+const mux = new WatchMux();
+
+/**
+ * A live collection: lists `path` (query `query`), then watches from the list's resourceVersion (in the
+ * page's shared /ui/watch); when its watch breaks (ended, failed, 410 Expired), waits a little and lists
+ * again, replacing everything. `onChange(items, error)` gets the objects (a Map by namespace/name).
  */
 export class LiveList {
   constructor(path, query, onChange) {
@@ -83,51 +144,65 @@ export class LiveList {
     this.query = query;
     this.onChange = onChange;
     this.items = new Map();
-    this.abort = new AbortController();
     this.listed = false;
-    void this.run();
+    this.stopped = false;
+    this.backoff = 250;
+    this.abort = new AbortController();
+    void this.relist();
   }
 
   stop() {
+    this.stopped = true;
     this.abort.abort();
+    mux.remove(this);
   }
 
   url(extra) {
-    const q = new URLSearchParams({ ...this.query, ...extra });
-    return `${this.path}?${q}`;
+    return `${this.path}?${new URLSearchParams({ ...this.query, ...extra })}`;
   }
 
-  async run() {
-    let backoff = 250;
-    while (!this.abort.signal.aborted) {
+  /** The watch request from the last resourceVersion seen. */
+  watchUrl() {
+    return this.url({ watch: '1', resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true' });
+  }
+
+  async relist() {
+    while (!this.stopped) {
       try {
         const list = await api(this.url({}), { signal: this.abort.signal });
         this.items = new Map(list.items.map((o) => [keyOf(o), o]));
+        this.resourceVersion = list.metadata.resourceVersion;
         this.listed = true;
+        this.backoff = 250;
         this.onChange(this.items, undefined);
-        backoff = 250;
-        await this.watch(list.metadata.resourceVersion);
+        mux.add(this);
+        return;
       } catch (err) {
-        if (this.abort.signal.aborted) return;
+        if (this.stopped) return;
         this.onChange(this.items, err);
-        if (err instanceof ApiError && (err.code === 401 || err.code === 403 || err.code === 404)) backoff = 5000;
+        await sleep(err instanceof ApiError && [401, 403, 404].includes(err.code) ? 5000 : this.backoff);
+        this.backoff = Math.min(this.backoff * 2, 5000);
       }
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, 5000);
     }
   }
 
-  async watch(resourceVersion) {
-    const res = await fetch(this.url({ watch: '1', resourceVersion, allowWatchBookmarks: 'true' }), { signal: this.abort.signal, headers: authHeaders() });
-    if (!res.ok) throw new ApiError(await res.json().catch(() => ({ code: res.status, reason: res.statusText })));
-    for await (const line of lines(res)) {
-      if (!line.trim()) continue;
-      const ev = JSON.parse(line);
-      if (ev.type === 'ERROR') throw new ApiError(ev.object);
-      if (ev.type === 'BOOKMARK') continue;
-      if (ev.type === 'DELETED') this.items.delete(keyOf(ev.object));
-      else this.items.set(keyOf(ev.object), ev.object);
-      this.onChange(this.items, undefined);
-    }
+  /** One watch event from the mux. */
+  event(ev) {
+    if (ev.type === 'ERROR') return this.broken(new ApiError(ev.object));
+    if (ev.object?.metadata?.resourceVersion) this.resourceVersion = ev.object.metadata.resourceVersion;
+    if (ev.type === 'BOOKMARK') return;
+    if (ev.type === 'DELETED') this.items.delete(keyOf(ev.object));
+    else this.items.set(keyOf(ev.object), ev.object);
+    this.onChange(this.items, undefined);
+  }
+
+  /** The watch ended or failed: out of the mux, then a new list after a pause. */
+  broken(err) {
+    mux.remove(this);
+    if (this.stopped) return;
+    if (err) this.onChange(this.items, err);
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, 5000);
+    void sleep(wait).then(() => this.relist());
   }
 }

@@ -61,7 +61,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
   const url = requestUrl(req.url);
   const method = req.method ?? 'GET';
   // The dashboard's files are public, served before authentication (a browser has no client certificate).
-  if (isUiPath(url.pathname)) return serveUi(req, res, url.pathname);
+  if (isUiPath(url.pathname)) return serveUi(req, res, url, (r, s) => handle(deps, r, s));
   const audit = deps.auditor && new HttpAudit(deps.auditor, deps.clock, req, url, res);
   try {
     const caller = await callerFor(deps, req);

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serveUiWatch, type Inner } from './ui-watch.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // From source (actors/gateway/) or from the CLI's bundle (.cache/): the repository root holds ui/index.html.
@@ -107,12 +108,14 @@ const notFound = (res: ServerResponse, path: string) => {
   res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify(status));
 };
 
-/** Serves a /ui path: 301 from /ui to /ui/, the file with ETag, Last-Modified and Cache-Control (304 when unchanged), else 404. */
-export function serveUi(req: IncomingMessage, res: ServerResponse, path: string): void {
+/** Serves a /ui path: 301 from /ui to /ui/, /ui/watch (ui-watch.ts, each watch through `inner`), the file with ETag, Last-Modified and Cache-Control (304 when unchanged), else 404. */
+export function serveUi(req: IncomingMessage, res: ServerResponse, url: URL, inner: Inner): void {
+  const path = url.pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('the dashboard files are read with GET\n');
+    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('the dashboard is read with GET\n');
     return;
   }
+  if (path === '/ui/watch') return serveUiWatch(req, res, url.searchParams, inner);
   if (path === '/ui') {
     res.writeHead(301, { Location: '/ui/' }).end();
     return;
