@@ -8,7 +8,7 @@ import { allResources, resourceFor } from '../../api/resources.ts';
 import { isStatus } from '../../api/status.ts';
 import { parseApiSubject } from '../../bus/subjects.ts';
 import type { BusMessage } from '../../bus/types.ts';
-import { metricsOf, type ComponentId } from '../lib/metrics-registry.ts';
+import { metricsOf, stopwatch, type ComponentId } from '../lib/metrics-registry.ts';
 import { resourcePrefix } from './keys.ts';
 import type { Store } from './store/store.ts';
 
@@ -34,20 +34,56 @@ const LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource'
 
 type Labels = Record<(typeof LABELS)[number], string>;
 
-/** The metrics of one API server (its registry: ComponentId { component: 'apiserver', instance: { server } }). */
+/** A request's labels without code, with the key of its series. */
+interface Series {
+  key: string;
+  labels: Labels;
+}
+
+/** Request counts by series and code, and requests in flight by kind: plain numbers, read by prom-client at scrape time. */
+interface Tally {
+  counts: Map<string, { labels: Labels & { code: string }; n: number }>;
+  inflight: { readOnly: number; mutating: number };
+  store?: Store;
+}
+
+/**
+ * The metrics of one API server (its registry: ComponentId { component: 'apiserver', instance: { server } }).
+ * A request costs a few map lookups and one histogram observation: counts and in-flight requests are
+ * kept as plain numbers that prom-client reads when scraped.
+ */
 export class ApiServerMetrics {
-  private readonly requests: Counter<(typeof LABELS)[number] | 'code'>;
+  private readonly tally: Tally;
   private readonly duration: Histogram<(typeof LABELS)[number]>;
-  private readonly inflight: Gauge<'request_kind'>;
+  /** Each subject's labels (parsed once) and each series' labels object (made once). */
+  private readonly subjects = new Map<string, { v?: (typeof VERB_LABELS)[string]; group: string; version: string; resource: string }>();
+  private readonly series = new Map<string, Series>();
 
   constructor(id: ComponentId, store: Store) {
     const m = metricsOf(id, 'apiserver', (registers) => {
-      const source: { store?: Store } = {};
+      const tally: Tally = { counts: new Map(), inflight: { readOnly: 0, mutating: 0 } };
       return {
-        source,
-        requests: new Counter({ name: 'apiserver_request_total', help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.', labelNames: [...LABELS, 'code'], registers: [registers] }),
+        tally,
+        requests: new Counter({
+          name: 'apiserver_request_total',
+          help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+          labelNames: [...LABELS, 'code'],
+          registers: [registers],
+          collect() {
+            this.reset();
+            for (const c of tally.counts.values()) this.inc(c.labels, c.n);
+          },
+        }),
         duration: new Histogram({ name: 'apiserver_request_duration_seconds', help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.', labelNames: [...LABELS], buckets: DURATION_BUCKETS, registers: [registers] }),
-        inflight: new Gauge({ name: 'apiserver_current_inflight_requests', help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.', labelNames: ['request_kind'], registers: [registers] }),
+        inflight: new Gauge({
+          name: 'apiserver_current_inflight_requests',
+          help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
+          labelNames: ['request_kind'],
+          registers: [registers],
+          collect() {
+            for (const request_kind of ['readOnly', 'mutating'] as const) this.set({ request_kind }, tally.inflight[request_kind]);
+          },
+        }),
         // Counted when scraped, in the store of the API server that runs now (a restarted one's).
         objects: new Gauge({
           name: 'apiserver_storage_objects',
@@ -56,53 +92,59 @@ export class ApiServerMetrics {
           registers: [registers],
           collect() {
             this.reset();
-            for (const def of source.store ? allResources() : []) {
-              const n = source.store!.range(resourcePrefix(def)).kvs.length;
+            for (const def of tally.store ? allResources() : []) {
+              const n = tally.store!.range(resourcePrefix(def)).kvs.length;
               if (n > 0) this.set({ resource: def.group ? `${def.plural}.${def.group}` : def.plural }, n);
             }
           },
         }),
       };
     });
-    m.source.store = store;
-    this.requests = m.requests;
+    m.tally.store = store;
+    this.tally = m.tally;
     this.duration = m.duration;
-    this.inflight = m.inflight;
   }
 
   /** Counts and times one request: `serve` answers it and resolves with the reply. */
   async track(msg: BusMessage, serve: () => Promise<unknown>): Promise<void> {
-    const labels = labelsOf(msg);
-    const kind = READ_ONLY.has(labels.verb) ? 'readOnly' : 'mutating';
-    const end = this.duration.startTimer(labels);
-    this.inflight.inc({ request_kind: kind });
+    const series = this.seriesOf(msg);
+    const kind = READ_ONLY.has(series.labels.verb) ? 'readOnly' : 'mutating';
+    const elapsed = stopwatch();
+    this.tally.inflight[kind]++;
     try {
       const reply = await serve();
-      const code = isStatus(reply) && reply.status === 'Failure' ? reply.code : VERB_LABELS[parseApiSubject(msg.subject)?.verb ?? '']?.created ? 201 : 200;
-      this.requests.inc({ ...labels, code: String(code) });
+      const code = isStatus(reply) && reply.status === 'Failure' ? String(reply.code) : this.subjects.get(msg.subject)?.v?.created ? '201' : '200';
+      const key = `${series.key}|${code}`;
+      const c = this.tally.counts.get(key);
+      if (c) c.n++;
+      else this.tally.counts.set(key, { labels: { ...series.labels, code }, n: 1 });
     } finally {
-      end();
-      this.inflight.dec({ request_kind: kind });
+      this.tally.inflight[kind]--;
+      this.duration.observe(series.labels, elapsed());
     }
   }
-}
 
-/** Returns the labels of a request on an API subject, as kube-apiserver's request info has them. */
-function labelsOf(msg: BusMessage): Labels {
-  const route = parseApiSubject(msg.subject);
-  const v = VERB_LABELS[route?.verb ?? ''];
-  const def = route && resourceFor(route.resource);
-  const req = (typeof msg.data === 'object' && msg.data !== null ? msg.data : {}) as ApiRequest;
-  const name = typeof req.name === 'string' && req.name !== '';
-  const namespace = typeof req.namespace === 'string' && req.namespace !== '';
-  return {
-    verb: v?.verb ?? 'other',
-    dry_run: req.dryRun === true ? 'All' : '',
-    group: def?.group ?? '',
-    version: def?.version ?? '',
-    resource: def ? route!.resource : '',
-    subresource: v?.subresource ?? '',
-    scope: name ? 'resource' : namespace ? 'namespace' : 'cluster',
-    component: 'apiserver',
-  };
+  /** Returns the series of a request on an API subject: its labels as kube-apiserver's request info has them. */
+  private seriesOf(msg: BusMessage): Series {
+    let sub = this.subjects.get(msg.subject);
+    if (!sub) {
+      const route = parseApiSubject(msg.subject);
+      const def = route && resourceFor(route.resource);
+      sub = { v: VERB_LABELS[route?.verb ?? ''], group: def?.group ?? '', version: def?.version ?? '', resource: def ? route!.resource : '' };
+      // Subjects carry the sender's identity on a locked bus: a bounded cache, started again when full.
+      if (this.subjects.size >= 10_000) this.subjects.clear();
+      this.subjects.set(msg.subject, sub);
+    }
+    const req = (typeof msg.data === 'object' && msg.data !== null ? msg.data : {}) as ApiRequest;
+    const dryRun = req.dryRun === true ? 'All' : '';
+    const scope = typeof req.name === 'string' && req.name !== '' ? 'resource' : typeof req.namespace === 'string' && req.namespace !== '' ? 'namespace' : 'cluster';
+    const verb = sub.v?.verb ?? 'other';
+    const key = `${verb}|${sub.v?.subresource ?? ''}|${sub.group}|${sub.version}|${sub.resource}|${dryRun}|${scope}`;
+    let series = this.series.get(key);
+    if (!series) {
+      const labels: Labels = { verb, dry_run: dryRun, group: sub.group, version: sub.version, resource: sub.resource, subresource: sub.v?.subresource ?? '', scope, component: 'apiserver' };
+      this.series.set(key, (series = { key, labels }));
+    }
+    return series;
+  }
 }

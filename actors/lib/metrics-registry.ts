@@ -44,6 +44,15 @@ export function metricsOf<M>(id: ComponentId, part: string, build: (registry: Re
   return e.parts.get(part) as M;
 }
 
+/**
+ * Returns a function that returns the seconds since this call, on the monotonic clock: for metrics
+ * only (request durations, as prom-client's own startTimer), never read by an actor's behaviour.
+ */
+export function stopwatch(): () => number {
+  const start = performance.now();
+  return () => (performance.now() - start) / 1000;
+}
+
 /** The content type of the Prometheus text exposition (format 0.0.4). */
 export const EXPOSITION_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
