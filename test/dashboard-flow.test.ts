@@ -64,8 +64,9 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
   // Some subject's rate above 0.0 msg/s (leases, status updates, watches keep the bus busy).
   const someRate = `[...document.querySelectorAll('kubus-bus-view table.bus-rates tbody tr td.num:nth-child(2)')].some((td) => Number(td.textContent) > 0)`;
   await page.waitForFunction(someRate, undefined, { timeout: 30_000 });
-  t.true(await page.locator('kubus-bus-view table.bus-rates tr[data-name="scheduler"]').count() === 1, 'the scheduler is counted as an actor');
+  t.true(await page.locator('kubus-bus-view table.bus-rates tr[data-name="apiserver"]').count() === 1, 'the API server is counted as an actor');
   await page.locator('kubus-bus-view table.bus-states tr[data-actor]').first().waitFor({ timeout: 30_000 });
+  await page.locator('kubus-bus-view').screenshot({ path: join(ROOT, 'docs', 'images', 'bus.png') });
   t.deepEqual(problems, [], 'no console errors');
   up.child.kill('SIGINT');
   await up.waitFor(/stopped\./, 30_000);

@@ -6,8 +6,22 @@ import { follow } from './sse.js';
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const ago = (at, now) => (at ? `${Math.max(0, Math.round((now - at) / 1000))} s ago` : '');
 
+/** Rows shown at least (by total) when few are busy; the busy ones are always shown. */
+const MIN_ROWS = 12;
+
+/** Returns the busy rows (any rate), topped up to MIN_ROWS by total, and a line summing the rest. */
+function shownRows(rows) {
+  const busy = (r) => r.rate + (r.received ?? 0) > 0;
+  const shown = rows.filter(busy);
+  const quiet = rows.filter((r) => !busy(r)).sort((a, b) => b.total - a.total);
+  shown.push(...quiet.splice(0, Math.max(0, MIN_ROWS - shown.length)));
+  const rest = quiet.length ? `${quiet.length} more without messages in the window (${quiet.reduce((n, r) => n + r.total, 0)} in all)` : '';
+  return { shown, rest };
+}
+
 /** A table of rate rows with a bar each, scaled to the largest rate. */
-function rateTable(title, rows, columns) {
+function rateTable(title, all, columns) {
+  const { shown: rows, rest } = shownRows(all);
   const max = Math.max(1e-9, ...rows.map((r) => r.rate + (r.received ?? 0)));
   const body = rows
     .map((r) => {
@@ -15,7 +29,7 @@ function rateTable(title, rows, columns) {
       return `<tr data-name="${esc(r.name)}"><td><code>${esc(r.name)}</code></td>${columns.map((c) => `<td class="num">${esc(c.value(r))}</td>`).join('')}<td class="bar"><span style="width:${width}%"></span></td></tr>`;
     })
     .join('');
-  return `<h3>${esc(title)}</h3><table class="bus-rates"><thead><tr><th>${esc(title === 'Subjects' ? 'subject' : 'actor')}</th>${columns.map((c) => `<th class="num">${esc(c.title)}</th>`).join('')}<th></th></tr></thead><tbody>${body || '<tr><td colspan="9" class="muted">none yet</td></tr>'}</tbody></table>`;
+  return `<h3>${esc(title)}</h3><table class="bus-rates"><thead><tr><th>${esc(title === 'Subjects' ? 'subject' : 'actor')}</th>${columns.map((c) => `<th class="num">${esc(c.title)}</th>`).join('')}<th></th></tr></thead><tbody>${body || '<tr><td colspan="9" class="muted">none yet</td></tr>'}${rest ? `<tr><td colspan="9" class="muted">${esc(rest)}</td></tr>` : ''}</tbody></table>`;
 }
 
 function statesTable(states, now) {
