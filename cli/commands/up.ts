@@ -21,6 +21,7 @@ import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
 import { loadAuditPolicy, type AuditOptions } from '../../runtime/audit-log.ts';
 import { LOG_MAX_BYTES_HELP, LOG_RETENTION_HELP, logRetentionOf, type LogRetentionFlags } from './logs-cluster.ts';
+import { metricsPortOption, startMetricsPort, type MetricsPortFlags } from './metrics-port-flag.ts';
 
 /** Returns the URL with an every-interface host (0.0.0.0, ::) replaced by this host's IPv4, a name the gateway's certificate holds. */
 export function reachableUrl(url: string): string {
@@ -195,7 +196,7 @@ export function upCommand(program: Command): void {
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
       .option('--log-retention <duration>', LOG_RETENTION_HELP).option('--log-max-bytes <size>', LOG_MAX_BYTES_HELP)
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
-      .addOption(logFormatOption()),
+      .addOption(logFormatOption()).addOption(metricsPortOption()),
   ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; https?: boolean; insecureHttp?: boolean; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number } & AuditFlags & LogRetentionFlags) => {
     const actors = opts.actors.split(',').map((a) => a.trim()) as ControlPlaneActor[];
     const bad = actors.filter((a) => !CONTROL_PLANE_ACTORS.includes(a));
@@ -224,11 +225,12 @@ export function upCommand(program: Command): void {
       audit,
       clusterLogs: logRetentionOf(opts),
     });
+    const stopMetrics = await startMetricsPort(opts as MetricsPortFlags, log);
     const storeNote = cp.store ? `; state ${formatStoreSpec(store ?? (opts.data ? { kind: 'file', dir: opts.data } : { kind: 'memory' }))}` : '';
     console.log(`control plane (${actors.join(', ')}) running against ${nats}${storeNote}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}${cp.dnsAddress ? `; cluster DNS at ${cp.dnsAddress}` : ''}; Ctrl-C stops it`);
     if (cp.gatewayUrl?.startsWith('https:')) console.log(`For kubectl, an admin kubeconfig (certificate from this KUBUS_HOME's CA): bin/kubus kubeconfig --server ${reachableUrl(cp.gatewayUrl)} > kubeconfig`);
     await untilSignal();
-    await cp.stop();
+    await Promise.all([cp.stop(), stopMetrics()]);
     process.exit(0);
   });
 
@@ -249,7 +251,7 @@ export function upCommand(program: Command): void {
     .option('--trace', "publish these nodes' messages and state changes to the cluster's trace recorder")
     .option('--creds-dir <dir>', 'on a locked bus: a directory holding each node\'s credentials (node_<name>.creds, from kubus credentials --identity node/<name>); each node connects as itself. One node: KUBUS_CREDS=FILE does too')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
-    .addOption(logFormatOption())
+    .addOption(logFormatOption()).addOption(metricsPortOption())
     .action(
       async (opts: LogFlags & {
         credsDir?: string;
@@ -284,9 +286,10 @@ export function upCommand(program: Command): void {
         };
         const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, proxy, log, criEndpoint: opts.criEndpoint, credentialsDir: opts.credsDir };
         const nodes = await (opts.trace ? startTracedNodes(nodeOpts) : startNodes(nodeOpts));
+        const stopMetrics = await startMetricsPort(opts as MetricsPortFlags, log);
         console.log(`${nodes.names.length} node(s) (${nodes.names.length > 3 ? `${nodes.names[0]} … ${nodes.names.at(-1)}` : nodes.names.join(', ')}) running against ${nats}; Ctrl-C stops them`);
         await untilSignal();
-        await nodes.stop();
+        await Promise.all([nodes.stop(), stopMetrics()]);
         process.exit(0);
       },
     );
