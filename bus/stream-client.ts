@@ -3,7 +3,7 @@
 import type { StreamFrame, StreamReply, StreamRequest } from '../api/node-protocol.ts';
 import { isStatus, StatusError } from '../api/status.ts';
 import { NoRespondersError, RequestTimeoutError } from './errors.ts';
-import { nodeStream, sessionId, streamSession } from './subjects.ts';
+import { nodePeer, nodeStream, sessionId, streamSession } from './subjects.ts';
 import type { Bus } from './types.ts';
 
 /** One open session: frames to the kubelet (0 stdin, 4 resize), and its end (the client left). */
@@ -23,7 +23,7 @@ export interface NodeStreamHandlers {
  * streams nothing (the sim: the caller runs the command to completion instead). A failure is a StatusError.
  */
 export async function openNodeStream(bus: Bus, node: string, req: Omit<StreamRequest, 'toClient'>, on: NodeStreamHandlers): Promise<NodeStream | undefined> {
-  const toClient = streamSession(bus, sessionId());
+  const toClient = streamSession(bus, sessionId(), nodePeer(bus, node));
   let done = false;
   const finish = () => {
     if (done) return;

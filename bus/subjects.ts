@@ -1,6 +1,6 @@
 // Every subject kubus uses is spelled here, and only here.
 import { randomBytes } from 'node:crypto';
-import { nameToken } from './identity.ts';
+import { identityToken, nameToken } from './identity.ts';
 
 /** API verbs: each resource has one request subject per verb. */
 export const API_VERBS = [
@@ -137,13 +137,20 @@ export const nodeExec = (node: string) => `kubus.node.${nameToken(node)}.exec`;
 export const nodeStream = (node: string) => `kubus.node.${nameToken(node)}.stream`;
 /** A new session id: random, so no one guesses another's session subject. */
 export const sessionId = () => randomBytes(9).toString('base64url').replace(/[-_]/g, 'x');
+/** The receiver's and the sender's tokens of a session subject: a locked bus's subscribe permission pins the first, its publish permission the second. */
+const sessionEnds = (bus: { identity?: string }, peer: string) => (bus.identity ? `${bus.identity}.${peer}` : `${OPEN_BUS_TOKEN}.${OPEN_BUS_TOKEN}`);
 /**
- * One side of a streaming session, where the connection `bus` receives: frames for its session `id`
- * (see sessionId), behind its identity's token, which a locked bus's subscribe permission pins.
+ * One side of a streaming session, where the connection `bus` receives frames for its session `id` (see
+ * sessionId) from `peer`, the other end's identity token: `kubus.stream.<receiver>.<sender>.<conn>.<id>`.
+ * Only the session's two ends may write into it. An open bus: placeholders for both.
  */
-export const streamSession = (bus: { id: string; identity?: string }, id: string) => `kubus.stream.${bus.identity ?? OPEN_BUS_TOKEN}.${bus.id}.${id}`;
-/** Where one followed log's new lines go (LogChunks), on the follower `bus`'s connection, behind its identity's token. */
-export const logStream = (bus: { id: string; identity?: string }, id: string) => `kubus.logs.${bus.identity ?? OPEN_BUS_TOKEN}.${bus.id}.${id}`;
+export const streamSession = (bus: { id: string; identity?: string }, id: string, peer: string) => `kubus.stream.${sessionEnds(bus, peer)}.${bus.id}.${id}`;
+/** Where one followed log's new lines go (LogChunks), on the follower `bus`'s connection, from the kubelet `peer` (see nodePeer). */
+export const logStream = (bus: { id: string; identity?: string }, id: string, peer: string) => `kubus.logs.${sessionEnds(bus, peer)}.${bus.id}.${id}`;
+/** Returns the identity token of node `node`'s kubelet, a session's peer on a locked bus (`bus`'s: else a placeholder). */
+export const nodePeer = (bus: { identity?: string }, node: string) => (bus.identity ? identityToken({ kind: 'node', name: node }) : OPEN_BUS_TOKEN);
+/** Returns the receiver's token of a session subject (streamSession, logStream): the peer of the end that answers into it. */
+export const sessionReceiver = (subject: string) => subject.split('.')[2] ?? OPEN_BUS_TOKEN;
 /** Where a log follower says it is still there (a LogStop naming its stream; the reply says whether the follow is known). */
 export const nodeLogsAlive = (node: string) => `kubus.node.${nameToken(node)}.logs.alive`;
 /** Subject prefix of the keys of one store stream (the jetstream store backend). */
@@ -200,8 +207,8 @@ export function permittedSubjects(identity: string, role: BusRole, node?: string
   const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*', identity), APISERVER_STATS, ...SHARED_SUBJECTS, traceSpans(identity), 'kubus.node.*.stats'];
   const serves = SERVES[identity.split('_')[0]] ?? [];
   const subscribe = [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, STATUS_QUERY, ...serves];
-  // Session frames and followed logs: anyone of the two sides may send, each reads only its own token's.
-  const streams = { publish: ['kubus.stream.>', 'kubus.logs.>'], subscribe: [`kubus.stream.${identity}.>`, `kubus.logs.${identity}.>`] };
+  // Session frames and followed logs: each end reads only its own token's and writes only as itself (the sender's token).
+  const streams = { publish: [`kubus.stream.*.${identity}.>`, `kubus.logs.*.${identity}.>`], subscribe: [`kubus.stream.${identity}.>`, `kubus.logs.${identity}.>`] };
   // Only the fronts (the gateway's /metrics, an admin) scrape components' metrics.
   if (role === 'front') return { publish: [...publish, 'kubus.node.>', promSubject('*'), ...streams.publish, ...streamReadSubjects(CLUSTER_LOG_STREAM)], subscribe: [...subscribe, ...streams.subscribe] };
   if (role === 'node' && node) return { publish: [...publish, ...streams.publish, `kubus.clusterlogs.${nameToken(node)}.>`], subscribe: [...subscribe, `kubus.node.${nameToken(node)}.>`, ...streams.subscribe] };

@@ -12,9 +12,11 @@ import {
   METRICS_QUERY,
   nodeExec,
   nodeLogsStop,
+  nodePeer,
   nodeStats,
   SCHEDULER_EXPLAIN,
   sessionId,
+  sessionReceiver,
   STATUS_QUERY,
   statusReplies,
   streamSession,
@@ -36,33 +38,40 @@ test('bus lock subjects - names are DNS-1123 subdomains label by label: no empty
   for (const good of ['node/a.b-c.d', 'node/n2.example', `node/${'a'.repeat(63)}.b`]) t.notThrows(() => parseIdentity(good), good);
 });
 
-test('bus lock subjects - stream and log sessions: random ids behind the receiver\'s token; no kubelet reads another\'s', async (t) => {
+test('bus lock subjects - stream and log sessions: random ids behind the receiver\'s and the sender\'s tokens; only the two ends read or write', async (t) => {
   const log = capture();
   const n2 = await connect(t, 'node/n2.example', log);
   const n1 = await connect(t, 'node/n1');
   const gateway = await connect(t, 'gateway');
-  const toGateway = streamSession(gateway, sessionId());
-  const toN1 = streamSession(n1, sessionId());
-  t.regex(toGateway, new RegExp(`^kubus\\.stream\\.gateway\\.${gateway.id}\\.[A-Za-z0-9]{12}$`));
+  const toGateway = streamSession(gateway, sessionId(), nodePeer(gateway, 'n1'));
+  const toN1 = streamSession(n1, sessionId(), sessionReceiver(toGateway));
+  t.regex(toGateway, new RegExp(`^kubus\\.stream\\.gateway\\.node_n1\\.${gateway.id}\\.[A-Za-z0-9]{12}$`));
+  t.regex(toN1, new RegExp(`^kubus\\.stream\\.node_n1\\.gateway\\.${n1.id}\\.`));
   t.not(sessionId(), sessionId());
-  t.regex(logStream(gateway, 'x'), /^kubus\.logs\.gateway\./);
-  t.regex(streamSession({ id: 'c' }, 'x'), /^kubus\.stream\.open\.c\.x$/, 'an open bus: a placeholder token');
+  t.regex(logStream(gateway, 'x', nodePeer(gateway, 'n2.example')), /^kubus\.logs\.gateway\.node_n2~example\./);
+  t.regex(streamSession({ id: 'c' }, 'x', 'node_n1'), /^kubus\.stream\.open\.open\.c\.x$/, 'an open bus: placeholder tokens');
   let leaked = 0;
   for (const s of ['kubus.stream.>', 'kubus.logs.>', 'kubus.stream.gateway.>', 'kubus.logs.gateway.>', 'kubus.stream.node_n1.>', toN1]) n2.subscribe(s, () => leaked++);
   for (const s of ['kubus.stream.>', 'kubus.logs.>', 'kubus.stream.gateway.>', 'kubus.logs.gateway.>', 'kubus.stream.node_n1.>'])
     await waitFor(() => refused(log, 'Subscription', s), `n2 refused ${s}`);
-  // Both sides of a session still talk: the kubelet sends to the gateway's, the gateway to the kubelet's.
+  // Both ends of a session still talk: the kubelet sends to the gateway's side, the gateway to the kubelet's.
   const atGateway: unknown[] = [];
   const atN1: unknown[] = [];
+  const follow = logStream(gateway, 'f', nodePeer(gateway, 'n1'));
   gateway.subscribe(toGateway, (m) => atGateway.push(m.data));
   n1.subscribe(toN1, (m) => atN1.push(m.data));
-  gateway.subscribe(logStream(gateway, 'f'), (m) => atGateway.push(m.data));
+  gateway.subscribe(follow, (m) => atGateway.push(m.data));
   await gateway.flush();
   await n1.flush();
+  // Another kubelet writes into neither (its token is not the sender's the subjects name): nats-server refuses it.
+  n2.publish(toGateway, { ch: 1, forged: true });
+  n2.publish(follow, { line: 'forged' });
+  n2.publish(toN1, { ch: 0, forged: true });
+  for (const s of [toGateway, follow, toN1]) await waitFor(() => refused(log, 'Publish', s), `n2's publish into ${s} refused`);
   n1.publish(toGateway, { ch: 1 });
-  n1.publish(logStream(gateway, 'f'), { line: 'l' });
+  n1.publish(follow, { line: 'l' });
   gateway.publish(toN1, { ch: 0 });
-  await waitFor(() => atGateway.length === 2 && atN1.length === 1, 'the frames of both sides');
+  await waitFor(() => atGateway.length === 2 && atN1.length === 1, 'the frames of both ends');
   t.deepEqual(atGateway, [{ ch: 1 }, { line: 'l' }]);
   t.deepEqual(atN1, [{ ch: 0 }]);
   t.is(leaked, 0);

@@ -13,7 +13,7 @@ import { FOLLOW_KEEPALIVE_MS, type LogChunk, type LogReply } from '../api/node-p
 import { ApiClient } from '../bus/client.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { MemoryBroker } from '../bus/memory-bus.ts';
-import { logStream, nodeLogs, nodeLogsAlive } from '../bus/subjects.ts';
+import { logStream, nodeLogs, nodeLogsAlive, nodePeer } from '../bus/subjects.ts';
 import { seededRng } from '../bus/random.ts';
 import { silentLogger } from '../bus/types.ts';
 
@@ -135,7 +135,7 @@ test('sim logs - the kubelet server follows a log over the bus and drops a follo
     await client.close();
   });
   const chunks: LogChunk[] = [];
-  const follow = logStream(client, '1');
+  const follow = logStream(client, '1', nodePeer(client, 'n'));
   client.subscribe<LogChunk>(follow, (m) => chunks.push(m.data));
   const req = async (data: unknown, subject = nodeLogs('n')) => {
     let done = false;
@@ -173,7 +173,7 @@ test('sim logs - a follower ends when the kubelet restarted (the follow is unkno
   let stop = serve();
   const follow = async (id: string) => {
     let gone = false;
-    const subject = logStream(client.bus, id);
+    const subject = logStream(client.bus, id, nodePeer(client.bus, 'n'));
     let done = false;
     void client.bus.request(nodeLogs('n'), { namespace: 'default', name: 'p', container: 'c', follow: subject }).finally(() => (done = true));
     await clock.runUntil(() => done, clock.now() + 5000);

@@ -4,7 +4,7 @@
 import type { LogChunk, LogReply, LogRequest, LogStop } from '../../api/node-protocol.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
-import { logStream, nodeLogs, nodeLogsStop, sessionId } from '../../bus/subjects.ts';
+import { logStream, nodeLogs, nodeLogsStop, nodePeer, sessionId } from '../../bus/subjects.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { WebSocket } from 'ws';
 import { ERROR, sendOn, STDERR, STDOUT, type ExecPlan } from './exec.ts';
@@ -16,7 +16,7 @@ import { askKubelet, keepFollowing } from './node-proxy.ts';
 /** Streams the container's output to the WebSocket until it exits or the client leaves. */
 export async function runAttach(client: ApiClient, clock: Clock, log: Logger, ws: WebSocket, p: ExecPlan): Promise<void> {
   const bus = client.bus;
-  const subject = logStream(bus, sessionId());
+  const subject = logStream(bus, sessionId(), nodePeer(bus, p.node));
   let open = true;
   let stopAlive = () => {};
   const stopFollow = () => {

@@ -2,7 +2,7 @@
 // over the bus; with follow=true a chunked stream until the container ends or the client leaves.
 import type { LogChunk, LogReply, LogRequest, LogStop, NodeLogLine } from '../../api/node-protocol.ts';
 import { invalid, StatusError } from '../../api/status.ts';
-import { logStream, nodeLogs, nodeLogsStop, sessionId } from '../../bus/subjects.ts';
+import { logStream, nodeLogs, nodeLogsStop, nodePeer, sessionId } from '../../bus/subjects.ts';
 import type { Call, Reply } from './call.ts';
 import { boolParam, intParam } from './http.ts';
 import { askKubelet, getPod, keepFollowing, validateContainer } from './node-proxy.ts';
@@ -69,7 +69,7 @@ export async function podLogs(call: Call): Promise<Reply> {
     return undefined;
   }
   // Follow: chunks may come before the reply; they wait for it.
-  const subject = logStream(bus, sessionId());
+  const subject = logStream(bus, sessionId(), nodePeer(bus, node));
   let pending: LogChunk[] | undefined = [];
   let open = true;
   let stopAlive = () => {};

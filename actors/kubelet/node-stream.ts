@@ -4,7 +4,7 @@
 import WebSocket from 'ws';
 import type { StreamFrame, StreamReply, StreamRequest } from '../../api/node-protocol.ts';
 import { StatusError } from '../../api/status.ts';
-import { sessionId, streamSession } from '../../bus/subjects.ts';
+import { sessionId, sessionReceiver, streamSession } from '../../bus/subjects.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Bus, Logger } from '../../bus/types.ts';
 import type { ContainerInfo, ContainerRuntime } from './runtimes/runtime.ts';
@@ -50,7 +50,7 @@ export function streamSessions(d: StreamDeps) {
     if (!forward && c.state !== 'running') throw new StatusError(400, 'BadRequest', `container "${req.container}" in pod "${req.name}" is not running`);
     // A port-forward reaches the pod's sandbox (its network), found through one of its containers.
     const url = await d.runtime.streamUrl(req.kind, forward ? c.sandboxId : c.id, req);
-    const toKubelet = streamSession(d.bus, sessionId());
+    const toKubelet = streamSession(d.bus, sessionId(), sessionReceiver(req.toClient));
     const send = (frame: StreamFrame) => d.bus.publish(req.toClient, frame);
     // A port-forward's stream starts each channel with its port (2 bytes, little-endian): not data.
     const prefixed = new Set(forward ? [0, 1] : []);

@@ -7,7 +7,7 @@ import type { LogChunk, LogReply, LogRequest, LogStop } from '../../api/node-pro
 import { StatusError } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import { realClock } from '../../bus/clock.ts';
-import { logStream, nodeLogs, nodeLogsStop, sessionId } from '../../bus/subjects.ts';
+import { logStream, nodeLogs, nodeLogsStop, nodePeer, sessionId } from '../../bus/subjects.ts';
 import { askKubelet, keepFollowing, validateContainer } from '../../actors/gateway/node-proxy.ts';
 import { UsageError, withSession, type GlobalOptions } from '../context.ts';
 import { clusterLogs, logsNats, type ClusterLogFlags } from './logs-cluster.ts';
@@ -61,7 +61,7 @@ export async function logs(client: ApiClient, target: string, o: LogsOptions, ou
   const req: LogRequest = { namespace: o.namespace, name, uid: pod.metadata.uid, container, previous: o.previous, tailLines: o.tail !== undefined && o.tail >= 0 ? o.tail : undefined };
   const write = (lines: { text: string }[]) => lines.forEach((l) => out.write(`${l.text}\n`));
   if (!o.follow || o.previous) return write((await askKubelet<LogReply>(client, node, nodeLogs(node), req)).lines);
-  const subject = logStream(client.bus, sessionId());
+  const subject = logStream(client.bus, sessionId(), nodePeer(client.bus, node));
   // Chunks that come before the reply wait for it (the reply holds the lines before them).
   let held: LogChunk[] | undefined = [];
   let finished!: () => void;
