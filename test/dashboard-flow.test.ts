@@ -35,13 +35,13 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
   page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
   page.on('pageerror', (e) => void problems.push(`page: ${e.message}`));
 
-  const created = await new Promise<{ code: number; out: string }>((resolve) => {
+  const made = await new Promise<{ code: number; out: string }>((resolve) => {
     const c = execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(home, 'cache'), 'create', '-f', '-'], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? 1 : 0, out: stdout + stderr }),
     );
     c.stdin!.end(POD);
   });
-  t.is(created.code, 0, created.out);
+  t.is(made.code, 0, made.out);
 
   await page.goto(`${url}/ui/#/o/Pod/default/flow-1`);
   await page.getByRole('tab', { name: 'Flow' }).click({ timeout: 30_000 });
@@ -68,6 +68,31 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
   await page.locator('kubus-bus-view table.bus-states tr[data-actor]').first().waitFor({ timeout: 30_000 });
   await page.locator('kubus-bus-view').screenshot({ path: join(ROOT, 'docs', 'images', 'bus.png') });
   t.deepEqual(problems, [], 'no console errors');
+
+  // How live: a flow stream opened before the pod exists gets the scheduler's bind this long after kubectl returns.
+  const abort = new AbortController();
+  t.teardown(() => abort.abort());
+  const res = await fetch(`${url}/ui/api/flows?kind=Pod&namespace=default&name=flow-2`, { signal: abort.signal });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const sawBind = (async () => {
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return false;
+      buf += value;
+      if (/"kind":"bind pods"/.test(buf)) return true;
+    }
+  })();
+  const second = await new Promise<number>((resolve) => {
+    const c = execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(home, 'cache'), 'create', '-f', '-'], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err) => resolve(err ? 1 : 0));
+    c.stdin!.end(POD.replace('flow-1', 'flow-2'));
+  });
+  t.is(second, 0);
+  const created = Date.now();
+  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000).unref());
+  t.true(await Promise.race([sawBind, timeout]), 'the bind reaches the flow stream');
+  t.log(`bind in the flow stream ${Date.now() - created} ms after kubectl create returned`);
+  abort.abort();
   up.child.kill('SIGINT');
   await up.waitFor(/stopped\./, 30_000);
 });
