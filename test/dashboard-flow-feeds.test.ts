@@ -222,5 +222,7 @@ test('dashboard feeds - over HTTPS a flow needs get on the object, the bus view 
   t.is((await gw.get('/ui/api/flows?kind=Pod&namespace=kube-system&name=x', { client: user('viewer') })).code, 403, 'not in another namespace');
   t.is((await gw.get('/ui/api/bus', { client: user('viewer') })).code, 403, 'the bus view is cluster-admin\'s');
   t.is(await statusOver(bus, gw.ca.cert, user('root', ['system:masters'])), 200);
+  await gw.env.client.create('clusterrolebindings', { apiVersion: `${RBAC}/v1`, kind: 'ClusterRoleBinding', metadata: { name: 'boss' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: RBAC, kind: 'User', name: 'boss' }] } as never);
+  t.is(await statusOver(bus, gw.ca.cert, user('boss')), 200, 'bound to cluster-admin (as the dashboard\'s service account is)');
   t.is((await gw.get('/ui/api/bus')).code, 401, 'no credentials: 401');
 });
