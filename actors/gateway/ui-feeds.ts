@@ -29,7 +29,7 @@ export const BUS_POLL_MS = 1_000;
 const MAX_FLOW_SPANS = 2_000;
 /** A comment line this often keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
-const NO_RECORDER = 'no trace recorder answers: run `kubus up` with tracing on (the default; not --no-trace)';
+const NO_RECORDER = 'no trace recorder answers: run `kubus up` with tracing on (the default; not --no-trace), or one `kubus control-plane --trace-recorder` (and --trace on the other processes)';
 
 /** True for the paths served here. */
 export const isUiFeedPath = (path: string) => path.startsWith('/ui/api/');
