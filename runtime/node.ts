@@ -50,21 +50,15 @@ export const nodeNames = (name: string, count?: number) =>
 
 /** Starts each node of `opts` with `start` on a connection of its own as node/<name> (`credentialsFor`; undefined: KUBUS_CREDS's, if any); one NodeProcess for all. */
 export async function startEachNode(start: (o: NodesOptions) => Promise<NodeProcess>, opts: NodesOptions, credentialsFor: (node: string) => NodesOptions['credentials']): Promise<NodeProcess> {
-  const one = (name: string, i: number) =>
-    start({ ...opts, name, count: undefined, firstIndex: opts.firstIndex === undefined ? undefined : opts.firstIndex + i, credentialsDir: undefined, credentials: credentialsFor(name) });
-  // Sim nodes connect all at once (a TLS handshake each); containerd nodes one by one (each brings up its containerd and network).
-  const results: PromiseSettledResult<NodeProcess>[] = [];
-  if (opts.kubelet?.runtime === 'containerd') {
+  const all: NodeProcess[] = [];
+  try {
     for (const [i, name] of nodeNames(opts.name, opts.count).entries()) {
-      results.push(await one(name, i).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const));
-      if (results.at(-1)!.status === 'rejected') break;
+      const firstIndex = opts.firstIndex === undefined ? undefined : opts.firstIndex + i;
+      all.push(await start({ ...opts, name, count: undefined, firstIndex, credentialsDir: undefined, credentials: credentialsFor(name) }));
     }
-  } else results.push(...(await Promise.allSettled(nodeNames(opts.name, opts.count).map(one))));
-  const all = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) {
+  } catch (err) {
     await Promise.all(all.map((n) => n.stop()));
-    throw failed.reason;
+    throw err;
   }
   const stop = async () => void (await Promise.all(all.map((n) => n.stop())));
   return { bus: all[0]!.bus, host: all[0]!.host, names: all.flatMap((n) => n.names), stop };

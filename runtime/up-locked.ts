@@ -26,21 +26,14 @@ export async function startLockedControlPlane(opts: ControlPlaneOptions, home?: 
       }
     }
   };
-  const startPart = (part: (typeof PARTS)[number]) => {
-    const actors = part.actors.filter((a) => opts.actors?.includes(a) ?? true);
-    if (!actors.length) return undefined;
-    const first = part.identity === 'apiserver';
-    const trace = opts.trace && (first ? opts.trace : { ...opts.trace, recorder: false });
-    return startControlPlane({ ...opts, actors, trace, credentials: ensureCredentials(part.identity, home) });
-  };
   try {
-    // The API server first (it holds the recorder; the others list from it), then the others together.
-    const api = await startPart(PARTS[0]!);
-    if (api) started.push(api);
-    const rest = await Promise.allSettled(PARTS.slice(1).map(async (part) => startPart(part)));
-    for (const r of rest) if (r.status === 'fulfilled' && r.value) started.push(r.value);
-    const failed = rest.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    for (const part of PARTS) {
+      const actors = part.actors.filter((a) => opts.actors?.includes(a) ?? true);
+      if (!actors.length) continue;
+      const first = part.identity === 'apiserver';
+      const trace = opts.trace && (first ? opts.trace : { ...opts.trace, recorder: false });
+      started.push(await startControlPlane({ ...opts, actors, trace, credentials: ensureCredentials(part.identity, home) }));
+    }
   } catch (err) {
     await stop();
     throw err;
