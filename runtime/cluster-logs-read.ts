@@ -2,10 +2,11 @@
 // consumer filtered by subject (namespace, pod) and start time, whose batches are then filtered by the
 // label selector and container as kubectl's `logs -l` does; pods that are gone are read like any other.
 import type { ClusterLogBatch, ClusterLogEntry, ClusterLogQuery } from '../api/cluster-logs.ts';
-import { parseSelector, matches } from '../api/selectors.ts';
+import { selectorMatcher, type LabelMatcher } from '../api/selectors.ts';
 import { decode } from '../bus/codec.ts';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg, type NatsConnection } from '../bus/nats-bus.ts';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type BusCredentials, type ConsumerMessages, type JsMsg, type NatsConnection } from '../bus/nats-bus.ts';
 import { CLUSTER_LOG_STREAM, clusterLogFilter } from '../bus/subjects.ts';
+import { connectLogs } from './cluster-logs.ts';
 
 /**
  * How much earlier than `since` the read starts: a batch is stored up to its shipper's delay (1 s)
@@ -24,12 +25,12 @@ export interface ReadOptions {
   onBadBatch?: (seq: number) => void;
 }
 
-/** Returns the entries of one batch that the query asks for (selector, container, since). */
-export function entriesOf(b: ClusterLogBatch, q: ClusterLogQuery): ClusterLogEntry[] {
+/** Returns the entries of one batch that the query asks for (selector, container, since); `match` is the query's selector compiled once. */
+export function entriesOf(b: ClusterLogBatch, q: ClusterLogQuery, match: LabelMatcher = q.selector ? selectorMatcher(q.selector) : () => true): ClusterLogEntry[] {
   if (q.namespace && b.namespace !== q.namespace) return [];
   if (q.pod && b.pod !== q.pod) return [];
   if (q.container ? b.container !== q.container : !q.allContainers && !b.default) return [];
-  if (q.selector && !matches(q.selector, b.labels ?? {})) return [];
+  if (!match(b.labels ?? {})) return [];
   const out: ClusterLogEntry[] = [];
   for (const l of b.lines)
     if (q.sinceMs === undefined || l.at >= q.sinceMs) out.push({ node: b.node, namespace: b.namespace, pod: b.pod, container: b.container, at: l.at, stream: l.stream, text: l.text });
@@ -41,7 +42,7 @@ export function entriesOf(b: ClusterLogBatch, q: ClusterLogQuery): ClusterLogEnt
  * until `signal` aborts. Throws a 400 StatusError for a malformed selector before reading anything.
  */
 export async function readClusterLogs(nc: NatsConnection, q: ClusterLogQuery, each: (e: ClusterLogEntry) => void, o: ReadOptions = {}): Promise<void> {
-  if (q.selector) parseSelector(q.selector);
+  const match: LabelMatcher = q.selector ? selectorMatcher(q.selector) : () => true;
   const stream = o.stream ?? CLUSTER_LOG_STREAM;
   const jsm = await jetstreamManager(nc);
   const start =
@@ -62,13 +63,13 @@ export async function readClusterLogs(nc: NatsConnection, q: ClusterLogQuery, ea
         o.onBadBatch?.(m.seq);
       }
       try {
-        if (batch?.lines) for (const e of entriesOf(batch, q)) each(e);
+        if (batch?.lines) for (const e of entriesOf(batch, q, match)) each(e);
       } catch (err) {
         failure ??= err;
       }
       if (failure !== undefined || (!q.follow && m.info.pending === 0)) void msgs?.close();
     };
-    msgs = await consumer.consume({ callback: take, max_messages: 256 });
+    msgs = await consumer.consume({ callback: take, max_messages: 4096 });
     const stop = () => void msgs?.close();
     o.signal?.addEventListener('abort', stop, { once: true });
     await msgs.closed();
@@ -82,3 +83,26 @@ export async function readClusterLogs(nc: NatsConnection, q: ClusterLogQuery, ea
 /** Returns kubectl's `--prefix` of a line, `[pod/NAME/CONTAINER]`, with the namespace first when reading every namespace. */
 export const linePrefix = (e: ClusterLogEntry, allNamespaces = false) =>
   allNamespaces ? `[pod/${e.namespace}/${e.pod}/${e.container}]` : `[pod/${e.pod}/${e.container}]`;
+
+/** A reader of the log stream for a long-lived process (the gateway): one connection of its own, made at the first read. */
+export interface ClusterLogReader {
+  read(q: ClusterLogQuery, each: (e: ClusterLogEntry) => void, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Returns a reader that connects as `credentials`' identity (the gateway's, on a locked bus) when first asked. */
+export function clusterLogReader(servers: string, credentials?: BusCredentials | null, stream?: string): ClusterLogReader {
+  let nc: Promise<NatsConnection> | undefined;
+  const conn = () => (nc ??= connectLogs(servers, credentials, 'kubus-gateway-logs').catch((err: unknown) => {
+    nc = undefined;
+    throw err;
+  }));
+  return {
+    read: async (q, each, signal) => readClusterLogs(await conn(), q, each, { signal, stream }),
+    async close() {
+      const c = nc;
+      nc = undefined;
+      await (await c?.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -21,6 +21,7 @@ import { Host, type HostedActor } from './host.ts';
 import { startTracing, type TracingOptions } from './trace-feed.ts';
 import { openAudit, type AuditOptions } from './audit-log.ts';
 import { parseRetention, startLogStream, type LogRetention } from './cluster-logs.ts';
+import { clusterLogReader } from './cluster-logs-read.ts';
 
 export const CONTROL_PLANE_ACTORS = ['apiserver', 'scheduler', 'controller-manager', 'gateway', 'dns'] as const;
 export type ControlPlaneActor = (typeof CONTROL_PLANE_ACTORS)[number];
@@ -141,10 +142,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
   let gatewayUrl: string | undefined;
   let dnsAddress: string | undefined;
+  // The dashboard's cluster logs: the gateway reads the log stream on a connection of its own, opened at the first read.
+  const logReader = actors.includes('gateway') && opts.clusterLogs !== false ? clusterLogReader(opts.nats, opts.credentials) : undefined;
   if (actors.includes('gateway') || actors.includes('dns')) {
     try {
       if (actors.includes('gateway'))
-        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true, tls: opts.httpTls, audit: audit?.auditor }));
+        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true, tls: opts.httpTls, audit: audit?.auditor, clusterLogs: logReader?.read }));
       if (actors.includes('dns')) dnsAddress = await dnsServing(host.start(dnsActor, 'dns', { address: opts.dnsAddress ?? defaultDnsAddress() }));
     } catch (err) {
       await host.stopAll();
@@ -184,6 +187,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     leadership,
     async stop() {
       await host.stopAll();
+      await logReader?.close();
       feed?.stop();
       await bus.drain().catch(() => bus.close());
       await store?.close();

@@ -89,7 +89,7 @@ test('cluster logs - lines of two pods on two nodes come back merged by selector
   await n2.run('other', 'web-c', { app: 'web' }, { app: ['c in other'] });
   const all = await waitFor(async () => {
     const es = await read(nc, { namespace: 'default', selector: 'app=web' });
-    return es.some((e) => e.pod === 'web-a') && es.some((e) => e.pod === 'web-b') && es;
+    return es.some((e) => e.pod === 'web-a') && es.some((e) => e.pod === 'web-b') ? es : undefined;
   }, 'both pods’ lines');
   const got = texts(all);
   t.true(got.includes('[pod/web-a/app] a says hi'), got.join('\n'));
@@ -114,7 +114,7 @@ test('cluster logs - a deleted pod’s lines still come back, by selector and by
   // Its last lines (the sim's exit line) were shipped when the container went.
   const es = await waitFor(async () => {
     const r = await read(nc, { namespace: 'default', selector: 'app=job' });
-    return r.some((e) => /exited/.test(e.text)) && r;
+    return r.some((e) => /exited/.test(e.text)) ? r : undefined;
   }, 'the deleted pod’s lines');
   t.true(es.some((e) => e.text === 'before the end'));
   t.true((await read(nc, { namespace: 'default', pod: 'gone', allContainers: true })).some((e) => e.text === 'before the end'));
@@ -134,7 +134,7 @@ test('cluster logs - --since cuts older lines; a bad duration is a usage error',
   t.is(q.sinceMs, now - 600_000);
   const es = await waitFor(async () => {
     const r = await read(nc, q);
-    return r.length && r;
+    return r.length ? r : undefined;
   }, 'lines since 10m');
   t.deepEqual(es.map((e) => e.text), ['five minutes ago', 'now']);
   t.is((await read(nc, { namespace: 'default', selector: 'app=web' })).length, 3);
@@ -177,7 +177,7 @@ test('cluster logs - retention by size drops the oldest lines', async (t) => {
   const jsm = await jetstreamManager(nc);
   const info = await waitFor(async () => {
     const s = await jsm.streams.info('KUBUS_LOGS');
-    return s.state.last_seq === 200 && s;
+    return s.state.last_seq === 200 ? s : undefined;
   }, 'all 200 batches stored');
   t.true(info.state.bytes <= 65536, `${info.state.bytes} bytes`);
   const es = await read(nc, { namespace: 'default' });
@@ -203,7 +203,7 @@ test('cluster logs - on a locked bus a node publishes only as itself; the admin 
   const admin = await conn(t, nats.url, creds('admin'));
   const es = await waitFor(async () => {
     const r = await read(admin, { selector: 'app=web' });
-    return r.length && r;
+    return r.length ? r : undefined;
   }, 'the admin’s read');
   t.deepEqual(es.map((e) => `${e.node} ${e.text}`), ['n1 own line']);
   // The gateway may read too; a node may not (its consumer is refused).

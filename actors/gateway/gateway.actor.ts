@@ -11,6 +11,7 @@ import { announceGateway, leaveGateway } from './kubernetes-endpoints.ts';
 import { gatewayAuthenticator } from './authn.ts';
 import type { Auditor } from '../../api/audit-event.ts';
 import { close, createGatewayServer, hostOfAddress, isLoopbackHost, listen, type GatewayTlsOptions } from './server.ts';
+import type { ClusterLogSource } from './ui-logs.ts';
 
 export interface GatewayInput extends Partial<AnnounceTimings> {
   /** HOST:PORT to listen on; port 0 picks a free one (the URL is in the snapshot's context). */
@@ -25,13 +26,15 @@ export interface GatewayInput extends Partial<AnnounceTimings> {
   tls?: GatewayTlsOptions;
   /** Audits HTTP requests (`--audit-log`): the process's auditor, shared with an API server in the same process. */
   audit?: Auditor;
+  /** The process's reader of the cluster log stream, for the dashboard's /ui/api/logs; unset: none served. */
+  clusterLogs?: ClusterLogSource;
 }
 
 export const gatewayActor = defineActor<GatewayInput>({
   kind: 'gateway',
   logic(deps, input) {
     const authenticate = input.tls ? gatewayAuthenticator(deps.client, deps.clock) : undefined;
-    const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log, authenticate, auditor: input.audit }, undefined, input.tls);
+    const server = createGatewayServer({ client: deps.client, clock: deps.clock, log: deps.log, authenticate, auditor: input.audit, clusterLogs: input.clusterLogs }, undefined, input.tls);
     if (!input.tls) deps.log.warn({ address: input.address }, 'the gateway serves plain HTTP without authentication: every caller acts as the trusted admin');
     // Without authentication every caller is the admin: only callers on this machine may reach it.
     const insecureElsewhere = !input.tls && !isLoopbackHost(hostOfAddress(input.address));

@@ -22,6 +22,7 @@ import type { Auditor } from '../../api/audit-event.ts';
 import { WatchCache, type WatchCacheOptions } from './watch-cache.ts';
 import { isUiPath, serveUi } from './ui-route.ts';
 import { isUiFeedPath, serveUiFeed } from './ui-feeds.ts';
+import { serveUiLogs, UI_LOGS_PATH, type ClusterLogSource } from './ui-logs.ts';
 import { isPromPath, servePromRoute } from './prom-route.ts';
 
 export interface GatewayDeps {
@@ -34,6 +35,8 @@ export interface GatewayDeps {
   authenticate?: Authenticate;
   /** Audits the requests the API server never sees (actors/gateway/audit.ts) and stamps the others with their HTTP details; unset: no audit. */
   auditor?: Auditor;
+  /** Reads the cluster log stream for /ui/api/logs (ui-logs.ts); unset: 503 there. */
+  clusterLogs?: ClusterLogSource;
 }
 
 /** The HTTPS gateway's PEMs: its serving certificate and key, and the CA client certificates must chain to. */
@@ -67,6 +70,7 @@ export async function handle(deps: GatewayDeps, req: IncomingMessage, res: Serve
     const caller = await callerFor(deps, req);
     audit?.authenticated(caller);
     // The dashboard's live feeds (flows, bus view), as the caller: a Status before the stream opens.
+    if (url.pathname === UI_LOGS_PATH) return await serveUiLogs({ clock: deps.clock, log: deps.log, logs: deps.clusterLogs }, caller, req, res, url);
     if (isUiFeedPath(url.pathname)) return await serveUiFeed(deps, caller, req, res, url);
     if (isPromPath(url.pathname)) return await servePromRoute(deps.client, caller, url.pathname, method, res);
     // metrics.k8s.io is the metrics server's (an aggregated API upstream), not the API server's.

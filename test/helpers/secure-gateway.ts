@@ -8,18 +8,19 @@ import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import type { Auditor } from '../../api/audit-event.ts';
 import { gatewayActor } from '../../actors/gateway/gateway.actor.ts';
+import type { ClusterLogSource } from '../../actors/gateway/ui-logs.ts';
 import { kubeconfigFor } from '../../runtime/kubeconfig.ts';
 import { ensureCA, gatewayTls, issue, type KeyPair } from '../../runtime/pki.ts';
 import { startApi } from './api.ts';
 import { KUBECTL } from './gateway.ts';
 
 /** An API server and an HTTPS gateway (auditing into `opts.audit` when given) with a fresh CA; `kubeconfig(user, groups)` writes one with a client certificate. */
-export async function secureGateway(t: ExecutionContext, opts: { audit?: Auditor } = {}) {
+export async function secureGateway(t: ExecutionContext, opts: { audit?: Auditor; clusterLogs?: ClusterLogSource } = {}) {
   const env = await startApi(t);
   const dir = mkdtempSync(join(tmpdir(), 'kubus-tls-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const ca = ensureCA(join(dir, 'pki'));
-  const gw = env.process('gateway').start(gatewayActor, 'gateway', { address: '127.0.0.1:0', tls: gatewayTls(ca, '127.0.0.1'), audit: opts.audit });
+  const gw = env.process('gateway').start(gatewayActor, 'gateway', { address: '127.0.0.1:0', tls: gatewayTls(ca, '127.0.0.1'), audit: opts.audit, clusterLogs: opts.clusterLogs });
   await gw.waitFor((s) => s.matches('listening') || s.status === 'done');
   const url = gw.snapshot()?.context.url as string;
   const kubeconfig = (user: string, groups: string[] = []) => {

@@ -1,0 +1,125 @@
+// The dashboard's cluster logs at /ui/api/logs: lines of every pod a selector matches, on every node,
+// gone pods too, read from the cluster's log stream (as `kubus logs -l`). Authorized as `get pods/log`
+// in the namespace (every namespace: cluster-wide). Without follow a JSON list; with follow=true
+// Server-Sent Events (`lines`, each a batch of entries) until the client goes.
+//   GET /ui/api/logs?namespace=default&selector=app%3Dweb&since=10m[&container=C|&allContainers=true][&pod=P][&follow=true][&limit=N]
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClusterLogEntry, ClusterLogQuery } from '../../api/cluster-logs.ts';
+import { parseGoDuration } from '../../api/duration.ts';
+import { parseSelector } from '../../api/selectors.ts';
+import { StatusError } from '../../api/status.ts';
+import type { ApiClient } from '../../bus/client.ts';
+import type { Clock } from '../../bus/clock.ts';
+import type { Logger } from '../../bus/types.ts';
+import { requireAccess } from './access.ts';
+
+/** Reads the cluster log stream: calls `each` per line, resolves when done (or, following, when `signal` aborts). */
+export type ClusterLogSource = (q: ClusterLogQuery, each: (e: ClusterLogEntry) => void, signal: AbortSignal) => Promise<void>;
+
+export interface UiLogsDeps {
+  clock: Clock;
+  log: Logger;
+  /** The process's reader of the log stream; unset: this gateway serves no cluster logs (503). */
+  logs?: ClusterLogSource;
+}
+
+export const UI_LOGS_PATH = '/ui/api/logs';
+/** Lines a list answer holds at most (the latest); a follow sends its lines in events of at most this many each 250 ms. */
+export const UI_LOGS_LIMIT = 5_000;
+const FLUSH_MS = 250;
+const KEEPALIVE_MS = 15_000;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+const bad = (field: string, message: string) =>
+  new StatusError(400, 'BadRequest', `${field}: ${message}`, { causes: [{ field, message, reason: 'FieldValueInvalid' }] });
+
+/** Returns the query of a /ui/api/logs request and its list limit; 400 with the field for anything malformed. */
+export function uiLogsQuery(p: URLSearchParams, now: number): { query: ClusterLogQuery; limit: number } {
+  const namespace = p.get('namespace') || undefined;
+  if (namespace && !DNS_LABEL.test(namespace)) throw bad('namespace', `Invalid value: ${JSON.stringify(namespace)}: not a namespace name`);
+  const selector = p.get('selector') || undefined;
+  if (selector) {
+    try {
+      parseSelector(selector);
+    } catch (err) {
+      throw bad('selector', `Invalid value: ${JSON.stringify(selector)}: ${(err as Error).message}`);
+    }
+  }
+  let sinceMs: number | undefined;
+  const since = p.get('since');
+  if (since) {
+    try {
+      sinceMs = now - parseGoDuration(since);
+    } catch {
+      throw bad('since', `Invalid value: ${JSON.stringify(since)}: a duration such as 10m or 1h`);
+    }
+  }
+  const flag = (name: string) => {
+    const v = p.get(name);
+    if (v === null || v === '' || v === 'false' || v === '0') return false;
+    if (v === 'true' || v === '1') return true;
+    throw bad(name, `Invalid value: ${JSON.stringify(v)}: true or false`);
+  };
+  const limitRaw = p.get('limit');
+  const limit = limitRaw ? Number(limitRaw) : UI_LOGS_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > UI_LOGS_LIMIT) throw bad('limit', `Invalid value: ${JSON.stringify(limitRaw)}: a whole number from 1 to ${UI_LOGS_LIMIT}`);
+  const query: ClusterLogQuery = { namespace, selector, sinceMs, follow: flag('follow'), allContainers: flag('allContainers') };
+  const pod = p.get('pod');
+  if (pod) query.pod = pod;
+  const container = p.get('container');
+  if (container) query.container = container;
+  return { query, limit };
+}
+
+/** Serves /ui/api/logs for `caller`; throws a Status (answered by the caller) before anything is written. */
+export async function serveUiLogs(deps: UiLogsDeps, caller: ApiClient, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (req.method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', `cluster logs are read with GET (got ${req.method})`);
+  const { query, limit } = uiLogsQuery(url.searchParams, deps.clock.now());
+  if (caller.user) await requireAccess(caller, { verb: 'get', resource: 'pods', subresource: 'log', group: '', namespace: query.namespace });
+  if (!deps.logs) throw new StatusError(503, 'ServiceUnavailable', 'this gateway serves no cluster logs: its process has no log stream reader (kubus up and kubus control-plane give one)');
+  const stop = new AbortController();
+  const gone = () => stop.abort();
+  req.on('close', gone);
+  res.on('close', gone);
+  if (!query.follow) {
+    const items: ClusterLogEntry[] = [];
+    let dropped = 0;
+    const keep = (e: ClusterLogEntry) => {
+      items.push(e);
+      if (items.length > limit) {
+        items.shift();
+        dropped++;
+      }
+    };
+    await deps.logs(query, keep, stop.signal);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify({ kind: 'ClusterLogList', items, truncated: dropped }));
+    return;
+  }
+  // Follow: lines gathered for FLUSH_MS go out as one `lines` event; a comment line keeps idle streams open.
+  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, private', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  res.write(': kubus\n\n');
+  let pending: ClusterLogEntry[] = [];
+  let timer: unknown;
+  let idle = 0;
+  const flush = () => {
+    timer = undefined;
+    if (stop.signal.aborted) return;
+    if (pending.length) res.write(`event: lines\ndata: ${JSON.stringify(pending.splice(0, limit))}\n\n`);
+    else if ((idle += FLUSH_MS) >= KEEPALIVE_MS) {
+      idle = 0;
+      res.write(': ping\n\n');
+    }
+    timer = deps.clock.setTimeout(flush, FLUSH_MS);
+  };
+  timer = deps.clock.setTimeout(flush, FLUSH_MS);
+  try {
+    await deps.logs(query, (e) => pending.push(e), stop.signal);
+  } catch (err) {
+    if (!stop.signal.aborted) res.write(`event: problem\ndata: ${JSON.stringify({ message: (err as Error).message })}\n\n`);
+    deps.log.debug({ err: (err as Error).message }, 'dashboard logs: the read ended');
+  } finally {
+    deps.clock.clearTimeout(timer);
+    pending = [];
+    res.end();
+  }
+}
