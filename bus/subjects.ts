@@ -148,7 +148,7 @@ export const streamSession = (bus: { id: string; identity?: string }, id: string
 /** Where one followed log's new lines go (LogChunks), on the follower `bus`'s connection, from the kubelet `peer` (see nodePeer). */
 export const logStream = (bus: { id: string; identity?: string }, id: string, peer: string) => `kubus.logs.${sessionEnds(bus, peer)}.${bus.id}.${id}`;
 /** Returns the identity token of node `node`'s kubelet, a session's peer on a locked bus (`bus`'s: else a placeholder). */
-export const nodePeer = (bus: { identity?: string }, node: string) => (bus.identity ? identityToken({ kind: 'node', name: node }) : OPEN_BUS_TOKEN);
+export const nodePeer = (bus: { id: string; identity?: string }, node: string) => (bus.identity ? identityToken({ kind: 'node', name: node }) : OPEN_BUS_TOKEN);
 /** Returns the receiver's token of a session subject (streamSession, logStream): the peer of the end that answers into it. */
 export const sessionReceiver = (subject: string) => subject.split('.')[2] ?? OPEN_BUS_TOKEN;
 /** Where a log follower says it is still there (a LogStop naming its stream; the reply says whether the follow is known). */
