@@ -8,9 +8,10 @@ import type { ClusterLogBatch, ClusterLogEntry, ClusterLogQuery } from '../api/c
 import type { Pod } from '../api/kinds/pod.ts';
 import { LogShipper, withLogShipping } from '../actors/kubelet/log-shipper.ts';
 import { SimRuntime } from '../actors/kubelet/runtimes/sim.ts';
-import { realClock } from '../bus/clock.ts';
+import { realClock, settle, VirtualClock } from '../bus/clock.ts';
+import { MemoryBroker } from '../bus/memory-bus.ts';
 import { jetstreamManager, NatsBus, type NatsConnection } from '../bus/nats-bus.ts';
-import { cryptoRng } from '../bus/random.ts';
+import { cryptoRng, seededRng } from '../bus/random.ts';
 import { clusterLogSubject } from '../bus/subjects.ts';
 import { silentLogger } from '../bus/types.ts';
 import { clusterQuery } from '../cli/commands/logs-cluster.ts';
@@ -61,10 +62,10 @@ async function simNode(t: ExecutionContext, url: string, name: string, creds?: P
         await runtime.startContainer(cid);
       }
     },
-    /** Stops and removes the pod; the node forgets it (a deleted pod). */
+    /** The node forgets the pod (deleted from the API), then its containers stop and go: their last lines ship after. */
     async remove(namespace: string, pod: string) {
-      await runtime.removePodSandbox(sandboxes.get(pod)!);
       pods.delete(`${namespace}/${pod}`);
+      await runtime.removePodSandbox(sandboxes.get(pod)!);
     },
   };
 }
@@ -109,7 +110,7 @@ test('cluster logs - a deleted pod’s lines still come back, by selector and by
   const nc = await conn(t, nats.url);
   await ensureLogStream(nc, retention);
   const n1 = await simNode(t, nats.url, 'n1');
-  await n1.run('default', 'gone', { app: 'job' }, { main: ['before the end'] });
+  await n1.run('default', 'gone', { app: 'job' }, { main: ['before the end'], sidecar: ['side line'] });
   await n1.remove('default', 'gone');
   // Its last lines (the sim's exit line) were shipped when the container went.
   const es = await waitFor(async () => {
@@ -117,6 +118,9 @@ test('cluster logs - a deleted pod’s lines still come back, by selector and by
     return r.some((e) => /exited/.test(e.text)) ? r : undefined;
   }, 'the deleted pod’s lines');
   t.true(es.some((e) => e.text === 'before the end'));
+  // Lines shipped after the pod was gone keep its labels and its default container (main, not the sidecar).
+  t.deepEqual([...new Set(es.map((e) => e.container))], ['main']);
+  t.true(es.filter((e) => /exited/.test(e.text)).length === 1);
   t.true((await read(nc, { namespace: 'default', pod: 'gone', allContainers: true })).some((e) => e.text === 'before the end'));
 });
 
@@ -209,4 +213,36 @@ test('cluster logs - on a locked bus a node publishes only as itself; the admin 
   // The gateway may read too; a node may not (its consumer is refused).
   t.true((await read(await conn(t, nats.url, creds('gateway')), { selector: 'app=web' })).length === 1);
   await t.throwsAsync(read(await conn(t, nats.url, creds('node/n2')), { selector: 'app=web' }));
+});
+
+test('cluster logs - the shipper batches per container: a batch at most maxDelayMs after its first line, at once when maxLines fill it', async (t) => {
+  const clock = new VirtualClock();
+  const broker = new MemoryBroker();
+  const node = broker.connect('node', seededRng(1));
+  const reader = broker.connect('reader', seededRng(2));
+  const got: ClusterLogBatch[] = [];
+  reader.subscribe<ClusterLogBatch>('kubus.clusterlogs.>', (m) => got.push(m.data));
+  const shipper = new LogShipper({ bus: node, clock, node: 'n1.example', log: silentLogger, maxDelayMs: 1000, maxLines: 3, pod: () => undefined });
+  let write!: (text: string) => void;
+  let end!: () => void;
+  const runtime = { followLogs: (_id: string, line: (l: { at: number; stream: 'stdout'; text: string }) => void, e: () => void) => ((write = (text) => line({ at: clock.now(), stream: 'stdout', text })), (end = e), () => {}) } as never;
+  shipper.track(runtime, 'c1', { podUid: 'u', name: 'p.1', namespace: 'default', labels: { app: 'web' }, annotations: {} }, { name: 'app', image: 'x', attempt: 0, init: false });
+  write('one');
+  write('two');
+  await clock.advance(999);
+  await node.flush();
+  await settle();
+  t.is(got.length, 0, 'not yet: under a second and under maxLines');
+  await clock.advance(1);
+  await waitFor(() => got.length === 1, 'the batch after 1 s');
+  t.deepEqual(got[0].lines.map((l) => l.text), ['one', 'two']);
+  t.is(got[0].node, 'n1.example');
+  t.deepEqual(got[0].labels, { app: 'web' });
+  for (const x of ['a', 'b', 'c']) write(x);
+  await waitFor(() => got.length === 2, 'a full batch at once');
+  t.deepEqual(got[1].lines.map((l) => l.text), ['a', 'b', 'c']);
+  write('last');
+  end();
+  await waitFor(() => got.length === 3, 'the rest when the container ends');
+  t.deepEqual(shipper.shipped, { batches: 3, lines: 6 });
 });

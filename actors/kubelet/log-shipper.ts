@@ -34,6 +34,9 @@ interface Followed {
   sandbox: SandboxConfig;
   container: string;
   init: boolean;
+  /** The pod's labels and whether this is its default container, as last seen (kept for the batches after the pod is gone). */
+  labels: Record<string, string>;
+  default?: boolean;
   lines: ClusterLogLine[];
   bytes: number;
   timer: unknown;
@@ -65,8 +68,10 @@ export class LogShipper {
   /** Follows the container `id` of `runtime` from its first line until it is gone. */
   track(runtime: ContainerRuntime, id: string, sandbox: SandboxConfig, config: ContainerConfig): void {
     if (this.followed.has(id)) return;
-    const f: Followed = { sandbox, container: config.name, init: config.init, lines: [], bytes: 0, timer: undefined };
+    const f: Followed = { sandbox, container: config.name, init: config.init, labels: sandbox.labels, lines: [], bytes: 0, timer: undefined };
     this.followed.set(id, f);
+    const pod = this.opts.pod(sandbox.namespace, sandbox.name);
+    if (pod) f.default = isDefaultContainer(pod, f.container, f.init);
     try {
       f.stop = runtime.followLogs(id, (l) => this.add(f, l), () => this.done(id));
     } catch (err) {
@@ -96,14 +101,18 @@ export class LogShipper {
     if (!f.lines.length) return;
     const { namespace, name, podUid } = f.sandbox;
     const pod = this.opts.pod(namespace, name);
+    if (pod) {
+      f.labels = pod.metadata.labels ?? {};
+      f.default = isDefaultContainer(pod, f.container, f.init);
+    }
     const batch: ClusterLogBatch = {
       node: this.opts.node,
       namespace,
       pod: name,
       uid: podUid,
       container: f.container,
-      labels: pod?.metadata.labels ?? f.sandbox.labels,
-      default: isDefaultContainer(pod, f.container, f.init),
+      labels: f.labels,
+      default: f.default ?? isDefaultContainer(undefined, f.container, f.init),
       lines: f.lines,
     };
     f.lines = [];

@@ -36,7 +36,7 @@ export function clusterQuery(o: ClusterLogFlags, now: number, pod?: string): Clu
     sinceMs = Date.parse(o.sinceTime);
     if (Number.isNaN(sinceMs)) throw new UsageError(`--since-time ${JSON.stringify(o.sinceTime)}: give an RFC 3339 time such as 2026-01-02T15:04:05Z`);
   }
-  return { namespace: o.allNamespaces ? undefined : o.namespace, selector: o.selector, pod, container: o.container, allContainers: o.allContainers || !!pod, sinceMs, follow: o.follow };
+  return { namespace: o.allNamespaces ? undefined : o.namespace, selector: o.selector, pod, container: o.container, allContainers: o.allContainers, sinceMs, follow: o.follow };
 }
 
 /**

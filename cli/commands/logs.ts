@@ -121,7 +121,7 @@ export function logsCommand(program: Command): void {
           // A pod that is gone: its lines are still in the cluster log stream.
           const name = /^(?:pods?|po)\/(.+)$/.exec(target)?.[1] ?? (target.includes('/') ? undefined : target);
           if (!(err instanceof StatusError) || err.code !== 404 || !name || o.previous) throw err;
-          const n = await clusterLogs(bus, logsNats(g.nats), { ...o, prefix: false, allContainers: !o.container }, process.stdout, name).catch(() => 0);
+          const n = await clusterLogs(bus, logsNats(g.nats), { ...o, prefix: !!o.allContainers }, process.stdout, name).catch(() => 0);
           if (!n) throw err;
         }
       });
