@@ -265,10 +265,17 @@ test('audit - HTTP watches: a node\'s pods by spec.nodeName from a resourceVersi
   t.is(nodeEvents[1].requestURI, `/api/v1/pods?watch=1&resourceVersion=${rv}&fieldSelector=spec.nodeName%3Dn1`);
   who = { username: 'root', groups: ['system:masters'] };
   events.length = 0;
-  const shared = await watch(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`);
+  // The shared watch is written as it streams (RequestReceived, ResponseStarted), its end when the client leaves.
+  const open = await fetch(`${url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`);
+  const shared = { code: open.status, id: open.headers.get('audit-id')! };
   t.is(shared.code, 200);
-  await waitFor(() => events.some((e) => e.auditID === shared.id && e.stage === 'ResponseComplete'), 'the shared watch audited', 5_000);
-  t.deepEqual(events.filter((e) => e.auditID === shared.id).map((e) => e.stage), ['RequestReceived', 'ResponseComplete']);
+  await waitFor(() => events.some((e) => e.auditID === shared.id && e.stage === 'ResponseStarted'), 'the shared watch\'s start audited while it streams', 5_000);
+  t.deepEqual(events.filter((e) => e.auditID === shared.id).map((e) => e.stage), ['RequestReceived', 'ResponseStarted']);
+  await open.body?.cancel();
+  await waitFor(() => events.some((e) => e.auditID === shared.id && e.stage === 'ResponseComplete'), 'the shared watch\'s end audited', 5_000);
+  const sharedEvents = events.filter((e) => e.auditID === shared.id);
+  t.deepEqual(sharedEvents.map((e) => e.stage), ['RequestReceived', 'ResponseStarted', 'ResponseComplete']);
+  t.like(sharedEvents[1], { verb: 'watch', user: { username: 'root' }, responseStatus: { code: 200 }, annotations: { 'authorization.k8s.io/decision': 'allow' } });
   // Neither the gateway's access review nor the shared watch it opened is a request of its own.
   t.deepEqual(events.filter((e) => e.auditID !== shared.id).map((e) => `${e.verb} ${e.objectRef?.resource} ${e.user.username}`), []);
 });

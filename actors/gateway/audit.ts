@@ -5,7 +5,7 @@
 // /openapi), a path it does not serve, a failure before the bus is asked, a deletecollection (whose list
 // and deletes are the gateway's own, as upstream's storage calls; verbs.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuditContext, Auditor } from '../../api/audit-event.ts';
+import type { AuditContext, Auditor, AuditRecord } from '../../api/audit-event.ts';
 import { ANONYMOUS, TRUSTED_CALLER, UNAUTHENTICATED, type Attributes } from '../../api/authorization.ts';
 import type { UserInfo } from '../../api/protocol.ts';
 import type { ApiClient } from '../../bus/client.ts';
@@ -67,6 +67,8 @@ export class HttpAudit {
   private impersonated?: UserInfo;
   private forwarded = false;
   private reply?: { status: unknown; panic: boolean };
+  /** The record of a watch served here, begun when its stream started. */
+  private streaming?: AuditRecord;
   readonly context: AuditContext;
 
   constructor(
@@ -86,7 +88,26 @@ export class HttpAudit {
     };
     if (!res) return;
     res.setHeader('Audit-Id', this.context.id);
+    if (httpAttributes(url, req.method ?? 'GET', UNKNOWN).verb === 'watch') this.onStreamStart(res);
     res.on('close', () => this.write(res.statusCode));
+  }
+
+  /**
+   * A watch served here (the shared watch cache) is written as upstream writes a long-running request:
+   * RequestReceived and ResponseStarted when its stream starts (its headers go out, explicitly or with
+   * the first event), ResponseComplete at its end. One the API server serves is its to write.
+   */
+  private onStreamStart(res: ServerResponse): void {
+    const writeHead = res.writeHead;
+    res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
+      res.writeHead = writeHead;
+      const code = args[0];
+      if (!this.forwarded && code < 300) {
+        this.streaming = this.begin(code);
+        this.streaming?.started(code);
+      }
+      return writeHead.apply(res, args);
+    }) as ServerResponse['writeHead'];
   }
 
   /** An upgraded request's end: refused with `status`, or a session (101) that closed. */
@@ -119,7 +140,13 @@ export class HttpAudit {
 
   /** Writes the events of a request answered here, once its response ends. */
   private write(code: number): void {
-    if (this.forwarded) return;
+    if (this.forwarded && !this.streaming) return;
+    const record = this.streaming ?? this.begin(code);
+    record?.complete(code, this.reply?.status, this.reply?.panic);
+  }
+
+  /** Returns the request's record (none when the policy says None), its decision and RequestReceived written. */
+  private begin(code: number): AuditRecord | undefined {
     const attributes = httpAttributes(this.url, this.req.method ?? 'GET', this.user ?? UNKNOWN);
     const record = this.auditor.begin({
       attributes,
@@ -130,10 +157,10 @@ export class HttpAudit {
       auditID: this.context.id,
       receivedAt: this.context.receivedAt,
     });
-    if (!record) return;
+    if (!record) return undefined;
     // Authorized by an access review here (watches, node subresources) or open to all (non-resource paths); a 401 was never authorized.
     if (this.user) record.decided(code !== 403, code === 403 ? ((this.reply?.status as { message?: string })?.message ?? '') : '');
     record.received();
-    record.complete(code, this.reply?.status, this.reply?.panic);
+    return record;
   }
 }
