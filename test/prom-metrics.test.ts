@@ -16,11 +16,8 @@ import { parseExposition, valueOf, hasSample, type Sample } from './helpers/prom
 /** Scrapes a component over the bus and returns its parsed samples. */
 async function scrape(c: SimCluster, subject: string): Promise<Sample[]> {
   const reply = await c.run(c.client.bus.request<string>(subject, {}, { timeoutMs: 5_000 }));
-  t_assertText(reply.data);
+  if (typeof reply.data !== 'string') throw new Error(`${subject} answered ${JSON.stringify(reply.data)}`);
   return parseExposition(reply.data).samples;
-}
-function t_assertText(x: unknown): asserts x is string {
-  if (typeof x !== 'string') throw new Error(`scrape answered ${JSON.stringify(x)}`);
 }
 
 const pod = (name: string, o: Parameters<typeof mkPod>[1] = {}): Pod => {

@@ -1,7 +1,7 @@
 // client-go's workqueue metrics (workqueue_depth, _adds_total, _retries_total, _queue_duration_seconds,
 // _work_duration_seconds) for the controller manager's queues, labelled by queue name. Durations come
 // from the queue's injected clock, so a simulation's figures are its virtual time's.
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Clock } from '../../bus/clock.ts';
 import { metricsOf, type ComponentId } from './metrics-registry.ts';
 
@@ -23,7 +23,7 @@ const BUCKETS = Array.from({ length: 10 }, (_, i) => 1e-8 * 10 ** i);
 /** The controller manager's component id (its registry). */
 export const CONTROLLER_MANAGER: ComponentId = { component: 'controller-manager' };
 
-const define = (registers: import('prom-client').Registry) => ({
+const define = (registers: Registry) => ({
   depth: new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name'], registers: [registers] }),
   adds: new Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: ['name'], registers: [registers] }),
   retries: new Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: ['name'], registers: [registers] }),
