@@ -39,8 +39,8 @@ export function serveKubeletMetrics(d: KubeletMetricsDeps): () => void {
         async collect() {
           const rt = source.runtime;
           if (!rt) return;
-          const sandboxes = rt.listPodSandboxes ? await rt.listPodSandboxes() : (await rt.listContainers({ state: 'running' })).map((c) => ({ podUid: c.podUid }));
-          this.set(new Set(sandboxes.map((s) => s.podUid)).size);
+          // Pods with a running container: the same on every runtime (CRI's sandbox list holds stopped ones too).
+          this.set(new Set((await rt.listContainers({ state: 'running' })).map((c) => c.podUid)).size);
         },
       }),
       containers: new Gauge({
