@@ -14,7 +14,8 @@ import { jetstreamManager, NatsBus, type NatsConnection } from '../bus/nats-bus.
 import { cryptoRng, seededRng } from '../bus/random.ts';
 import { clusterLogSubject } from '../bus/subjects.ts';
 import { silentLogger } from '../bus/types.ts';
-import { clusterQuery } from '../cli/commands/logs-cluster.ts';
+import { clusterLogs, clusterQuery } from '../cli/commands/logs-cluster.ts';
+import { PassThrough } from 'node:stream';
 import { clusterIdentities, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
 import { connectLogs, ensureLogStream, parseRetention } from '../runtime/cluster-logs.ts';
 import { linePrefix, readClusterLogs } from '../runtime/cluster-logs-read.ts';
@@ -245,4 +246,24 @@ test('cluster logs - the shipper batches per container: a batch at most maxDelay
   end();
   await waitFor(() => got.length === 3, 'the rest when the container ends');
   t.deepEqual(shipper.shipped, { batches: 3, lines: 6 });
+});
+
+test('cluster logs - kubus logs -l prints prefixed lines (bare with --no-prefix); a NATS without the stream is a usage error that says why', async (t) => {
+  const { nats, retention } = await jsServer(t);
+  const bus = await NatsBus.connect({ servers: nats.url, name: 'cli', credentials: null });
+  t.teardown(() => bus.close());
+  const run = async (flags: Parameters<typeof clusterLogs>[2]) => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    await clusterLogs(bus, nats.url, flags, out);
+    return text;
+  };
+  await t.throwsAsync(run({ namespace: 'default', selector: 'app=web' }), { message: /keeps no logs: its NATS has no KUBUS_LOGS stream/ });
+  await ensureLogStream(await conn(t, nats.url), retention);
+  bus.publish(clusterLogSubject('n1', 'default', 'web-1', 'app'), { node: 'n1', namespace: 'default', pod: 'web-1', uid: 'u', container: 'app', labels: { app: 'web' }, default: true, lines: [{ at: Date.now(), stream: 'stdout', text: 'hello' }] } satisfies ClusterLogBatch);
+  await bus.flush();
+  t.is(await waitFor(async () => (await run({ namespace: 'default', selector: 'app=web' })) || undefined, 'the line'), '[pod/web-1/app] hello\n');
+  t.is(await run({ namespace: 'default', selector: 'app=web', prefix: false }), 'hello\n');
+  t.is(await run({ namespace: 'default', selector: 'app=web', allNamespaces: true }), '[pod/default/web-1/app] hello\n');
 });
