@@ -15,7 +15,7 @@ import { Latencies } from './latency.ts';
 import { deployment } from './objects.ts';
 import type { ScenarioApi } from './api.types.ts';
 import type { ScenarioDefinition } from './types.ts';
-import { ProcessUsage } from './usage.ts';
+import { memoryNow, ProcessUsage } from './usage.ts';
 import { scaleObject } from './workloads.ts';
 
 /** Pods per Deployment. */
@@ -129,6 +129,8 @@ export function scaleOut(nodes: number, pods: number, o: ScaleOutOptions = {}): 
       const clusterMs = s.now() - t0[0];
       const realMs = s.realElapsed() - t0[1];
       const cost = usage.figures('to all Running');
+      // What is live once all run (after a full collection): RSS follows where V8's last collection fell.
+      const live = memoryNow(s.now(), { collect: true }).heapUsedMB;
       await s.expect('every node Ready', () => s.nodes().ready().count() === nodes);
       if (total >= nodes) await s.expect('every node runs pods', () => Object.keys(s.pods().running().perNode()).length === nodes);
       s.metric('time to all Running (cluster)', clusterMs / 1000, 's');
@@ -139,6 +141,7 @@ export function scaleOut(nodes: number, pods: number, o: ScaleOutOptions = {}): 
       s.metric('pod startup p50 (real)', real.percentile(50), 'ms');
       s.metric('pod startup p99 (real)', real.percentile(99), 'ms');
       for (const f of cost) s.metric(f.name, f.value, f.unit);
+      s.metric('live heap at all Running (after a full collection)', Math.round(live), 'MB');
     },
   );
 }
