@@ -26,7 +26,7 @@ const pod = (name: string, o: Parameters<typeof mkPod>[1] = {}): Pod => {
   return p;
 };
 
-test.serial('prom - the API server counts each request by verb, resource, scope and code; objects by resource; process metrics', async (t) => {
+test.serial('prom - the API server counts each request by verb, resource, scope and code; store writes; objects by resource; process metrics', async (t) => {
   const c = await startSimCluster(t, { nodes: 1 });
   const before = await scrape(c, promSubject('apiserver'));
   const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prom-a', namespace: 'default' }, data: { a: '1' } };
@@ -41,6 +41,8 @@ test.serial('prom - the API server counts each request by verb, resource, scope 
   t.is(valueOf(after, 'apiserver_storage_objects', { resource: 'configmaps' }), (await c.list('configmaps')).length);
   t.is(valueOf(after, 'apiserver_storage_objects', { resource: 'nodes' }), 1);
   t.true(hasSample(after, 'apiserver_current_inflight_requests', { request_kind: 'mutating' }));
+  const writes = (x: Sample[]) => valueOf(x, 'etcd_request_duration_seconds_count', { operation: 'create', group: '', resource: 'configmaps' });
+  t.is(writes(after) - writes(before), 1, 'one store write for the one create');
   t.true(hasSample(after, 'process_cpu_seconds_total'));
   t.true(hasSample(after, 'nodejs_heap_size_used_bytes'));
 });

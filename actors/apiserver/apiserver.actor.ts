@@ -9,6 +9,7 @@ import { defineActor } from '../lib/actor.ts';
 import { serveScrapes } from '../lib/metrics-registry.ts';
 import { apiserverMachine, REQUESTS_ACTOR, timingsOf, type ApiRequested, type ApiServerTimings } from './apiserver.machine.ts';
 import { ApiServerMetrics } from './metrics.ts';
+import { timedStore } from './store-metrics.ts';
 import { ApiServer } from './server.ts';
 import type { Store } from './store/store.ts';
 
@@ -47,8 +48,10 @@ export const apiserverActor = defineActor<ApiServerInput>({
     const instance = deps.rng.hex(6);
     const shared = typeof input.store.sync === 'function';
     const heartbeatMs = input.heartbeatMs ?? (shared ? SHARED_HEARTBEAT_MS : timingsOf(input).heartbeatMs);
+    // Its metrics answer scrapes from any one replica (the gateway's /metrics), as a load-balanced kube-apiserver's.
+    const metricsId = { component: 'apiserver', instance: { server: serverId } };
     const server = new ApiServer({
-      store: input.store,
+      store: timedStore(input.store, metricsId),
       bus: deps.bus,
       clock: deps.clock,
       rng: deps.rng,
@@ -61,8 +64,6 @@ export const apiserverActor = defineActor<ApiServerInput>({
       disabledAdmission: input.disableAdmissionPlugins ?? BARE_DISABLED_ADMISSION,
     });
     deps.onStop(() => server.close());
-    // Its metrics answer scrapes from any one replica (the gateway's /metrics), as a load-balanced kube-apiserver's.
-    const metricsId = { component: 'apiserver', instance: { server: serverId } };
     const metrics = new ApiServerMetrics(metricsId, input.store);
     deps.onStop(serveScrapes(deps.bus, promSubject('apiserver'), metricsId, deps.log, API_QUEUE));
     return apiserverMachine.provide({
