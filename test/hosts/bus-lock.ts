@@ -24,11 +24,11 @@ export interface LockedBus {
   files(host: TestHost): string[];
 }
 
-/** Makes the identities of a cluster with these nodes and a TLS certificate for the NATS servers' addresses. */
-export function lockedBus(t: ExecutionContext, nodes: string[], natsAddresses: string[]): LockedBus {
+/** Makes the identities of a cluster with these nodes (and `extra` ones, e.g. named API servers) and a TLS certificate for the NATS servers' addresses. */
+export function lockedBus(t: ExecutionContext, nodes: string[], natsAddresses: string[], extra: string[] = []): LockedBus {
   const home = mkdtempSync(join(tmpdir(), 'kubus-hosts-bus-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
-  const config = lockedConfig(clusterIdentities(nodes), natsAddresses, home);
+  const config = lockedConfig([...clusterIdentities(nodes), ...extra], natsAddresses, home);
   const hostDir = (host: TestHost) => {
     const dir = join(home, 'hosts', host.name);
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -1,7 +1,10 @@
 // The HA layout of the fault tests (issue 13): hosts 1-3 each run a nats-server (clustered, with
 // JetStream for the jetstream backend), an etcd member (etcd backend) and a whole control plane
 // (API server, scheduler and controller manager, leader-elected) on the shared store; host 4 runs
-// a node process. The test process reaches every host over the bridge.
+// a node process. The test process reaches every host over the bridge. The bus is locked (nkeys,
+// permissions, TLS), as test/hosts/cluster.ts's: each host holds only its own processes' credentials. A
+// control-plane process runs its API server, scheduler and controller manager on one connection, as its
+// host's API server (apiserver/<host>); the controllers act as their service accounts, authorized by RBAC.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +19,7 @@ import { LIFECYCLE, LOG, PERIODS, s } from './cluster.ts';
 import { buildCli, hosts, type Hosts, type TestHost } from './harness.ts';
 import type { HostProc } from './host-proc.ts';
 import { monitor, natsCluster, type NatsCluster } from './nats-cluster.ts';
+import { lockedBus, type LockedBus } from './bus-lock.ts';
 
 /** The store backends the layout runs on. */
 export type HaBackend = 'jetstream' | 'etcd';
@@ -60,6 +64,8 @@ export interface HaCluster {
   controlPlanes: HostProc[];
   etcdProcs: HostProc[];
   nodeProc: HostProc;
+  /** The locked bus: identities, and what each host was handed. */
+  lock: LockedBus;
   /** The test's own connection and client (all three servers). */
   client: ApiClient;
   /** Another connection of the test (closed in teardown). */
@@ -108,7 +114,9 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
   const nodeHost = hs[3];
   const data = mkdtempSync(join(tmpdir(), 'kubus-ha-'));
   t.teardown(() => rmSync(data, { recursive: true, force: true }));
-  const nats = await natsCluster(t, cp, { ...(backend === 'jetstream' ? { jetstream: join(data, 'js') } : {}), config: PING });
+  const nodeNames = Array.from({ length: nodes }, (_, k) => `n4-${k}`);
+  const lock = lockedBus(t, nodeNames, cp.map((h) => h.ip), cp.map((h) => `apiserver/${h.name}`));
+  const nats = await natsCluster(t, cp, { ...(backend === 'jetstream' ? { jetstream: join(data, 'js') } : {}), config: [...PING, ...lock.config] });
   const at = ['--nats', nats.urls];
 
   const etcdEndpoints = cp.map((h) => `http://${h.ip}:2379`);
@@ -155,18 +163,18 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
   const controlPlanes: HostProc[] = [];
   const startControlPlane = async (i: number) => {
     const role = i < apiservers ? ['--store', store] : ['--actors', 'scheduler,controller-manager'];
-    const p = cp[i].kubus([...at, 'control-plane', ...role, '--leader-elect', 'true', ...ELECTION, ...LIFECYCLE, ...LOG], 'control-plane');
+    const p = cp[i].kubus([...at, 'control-plane', ...role, '--leader-elect', 'true', ...ELECTION, ...LIFECYCLE, ...LOG], 'control-plane', lock.env(cp[i], `apiserver/${cp[i].name}`));
     controlPlanes[i] = p;
     await p.waitFor(/control plane .* running/, 30_000);
     return p;
   };
   const startNode = () =>
-    nodeHost.kubus([...at, 'node', '--name', 'n4', '--count', String(nodes), '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG], 'node');
+    nodeHost.kubus([...at, 'node', '--name', 'n4', '--count', String(nodes), '--creds-dir', lock.nodesDir(nodeHost, nodeNames), '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG], 'node');
 
   const buses: NatsBus[] = [];
   t.teardown(() => Promise.all(buses.map((b) => b.close())));
   const connect = async (name: string, servers = nats.urls, timeoutMs = 3000) => {
-    const bus = await NatsBus.connect({ servers, name });
+    const bus = await NatsBus.connect({ servers, name, credentials: lock.admin });
     buses.push(bus);
     return { bus, client: new ApiClient(bus, { timeoutMs }) };
   };
@@ -196,6 +204,7 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
     etcdEndpoints,
     controlPlanes,
     etcdProcs,
+    lock,
     nodeProc: undefined as unknown as HostProc,
     client: undefined as unknown as ApiClient,
     connect,

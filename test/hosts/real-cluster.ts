@@ -2,7 +2,8 @@
 // scheduler, controller manager with node IPAM and node lifecycle, cluster DNS) on host 1, and a
 // `kubus node --runtime containerd` on each further host: its own containerd, node IP (the host's),
 // pod CIDR, bridge, host-gw routes to the other nodes' CIDRs and kube-proxy tables, all inside that
-// host's namespace. Teardown kills each node host and removes what its containerd left.
+// host's namespace. Teardown kills each node host and removes what its containerd left. The bus is
+// locked (nkeys, permissions, TLS): host 1 holds the API server's identity, each node host its node's.
 import type { ExecutionContext } from 'ava';
 import { existsSync, readdirSync } from 'node:fs';
 import type { Node } from '../../api/kinds/node.ts';
@@ -14,6 +15,7 @@ import { isReady } from '../helpers/cluster.ts';
 import { cleanUpNode } from '../helpers/containerd-node.ts';
 import { runKubus } from '../helpers/proc.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { lockedBus } from './bus-lock.ts';
 import { LIFECYCLE, LOG, PERIODS, s } from './cluster.ts';
 import { hosts, type Hosts, type TestHost } from './harness.ts';
 import type { HostProc } from './host-proc.ts';
@@ -64,14 +66,15 @@ export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): 
   const hs = await hosts(t, 1 + nodeHosts);
   sweepStaleNodes();
   const [cp, ...nodeHs] = hs;
-  const nats = await startNatsServer({ netns: cp!.name, host: cp!.ip, port: 4222 });
+  const lock = lockedBus(t, nodeHs.map((h) => h.name), [cp!.ip]);
+  const nats = await startNatsServer({ netns: cp!.name, host: cp!.ip, port: 4222, config: lock.config });
   t.teardown(() => nats.stop('SIGKILL'));
   const at = ['--nats', nats.url];
   const actors = 'apiserver,scheduler,controller-manager,dns';
-  const controlPlane = cp!.kubus([...at, 'control-plane', '--actors', actors, '--leader-elect', 'false', ...LIFECYCLE, ...LOG], 'control-plane');
+  const controlPlane = cp!.kubus([...at, 'control-plane', '--actors', actors, '--leader-elect', 'false', ...LIFECYCLE, ...LOG], 'control-plane', lock.env(cp!, 'apiserver'));
 
   const startNode = (host: TestHost, name: string) =>
-    host.kubus([...at, 'node', '--name', name, '--runtime', 'containerd', '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG], 'node', { netOnly: true });
+    host.kubus([...at, 'node', '--name', name, '--runtime', 'containerd', '--node-lease-duration', s(PERIODS.nodeLeaseMs), ...LOG], 'node', { netOnly: true, ...lock.env(host, `node/${name}`) });
   const nodes = nodeHs.map((host): RealNode => {
     const name = host.name;
     // Whatever a killed run of this id left (the harness sweeps its namespaces, not containerd's dirs).
@@ -86,7 +89,7 @@ export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): 
   await controlPlane.waitFor(/control plane .* running/, 30_000);
   await Promise.all(nodes.map((n) => n.proc.waitFor(/node\(s\) .* running/, 90_000)));
 
-  const bus = await NatsBus.connect({ servers: nats.url, name: 'real-nodes-test' });
+  const bus = await NatsBus.connect({ servers: nats.url, name: 'real-nodes-test', credentials: lock.admin });
   t.teardown(() => bus.close());
   const client = new ApiClient(bus, { timeoutMs: 5000 });
   await waitFor(
@@ -95,7 +98,7 @@ export async function realCluster(t: ExecutionContext, { nodeHosts = 2 } = {}): 
     30_000,
     200,
   );
-  const kubus = (args: string[]) => runKubus([...at, ...args]);
+  const kubus = (args: string[]) => runKubus([...at, ...args], { env: lock.adminEnv });
   const exec = (pod: string, script: string) => kubus(['exec', pod, '--', 'sh', '-c', script]);
   const restartNode = async (n: RealNode) => {
     n.proc = startNode(n.host, n.name);
