@@ -1,7 +1,8 @@
 // `kubus up`: a whole local cluster from one command: nats-server as a child process on
 // loopback, the control plane, the HTTP gateway and the cluster DNS, with connection info and a kubeconfig
 // written for other commands (and kubectl).
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { StoreSpec } from '../actors/apiserver/store/index.ts';
@@ -80,13 +81,15 @@ export function portFree(port: number): Promise<boolean> {
 /** Starts NATS and the control plane; `stop()` takes both down and removes the connection info. */
 export async function up(opts: UpOptions): Promise<Cluster> {
   const port = opts.port ?? ((await portFree(4222)) ? 4222 : 0);
-  const jetstreamDir = join(kubusHome(), 'jetstream');
+  const store: StoreSpec = opts.store ?? (opts.memory ? { kind: 'memory' } : { kind: 'file', dir: opts.dataDir ?? join(kubusHome(), 'data') });
+  // A cluster in memory keeps its logs only while it runs (a fresh JetStream dir, removed at stop), so a next one starts without them.
+  const scratchJs = store.kind === 'memory' ? mkdtempSync(join(tmpdir(), 'kubus-jetstream-')) : undefined;
+  const jetstreamDir = scratchJs ?? join(kubusHome(), 'jetstream');
   const count = opts.nodes ?? 3;
   const prefix = opts.nodePrefix ?? 'node';
   const lock = opts.openBus ? [] : lockedConfig(clusterIdentities(count ? nodeNames(prefix, count) : []));
   // JetStream always: the cluster log stream lives there (and the store, with --store jetstream).
   const nats = await startNatsServer({ port, config: [`jetstream { store_dir: ${JSON.stringify(jetstreamDir)} }`, ...lock] });
-  const store: StoreSpec = opts.store ?? (opts.memory ? { kind: 'memory' } : { kind: 'file', dir: opts.dataDir ?? join(kubusHome(), 'data') });
   const dataDir = store.kind === 'file' ? store.dir : undefined;
   const ca = opts.insecureHttp ? undefined : ensureCA();
   let controlPlane: ControlPlane;
@@ -107,6 +110,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
     });
   } catch (err) {
     await nats.stop();
+    if (scratchJs) rmSync(scratchJs, { recursive: true, force: true });
     throw err;
   }
   const start = opts.trace === false ? startNodes : startTracedNodes;
@@ -120,6 +124,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   } catch (err) {
     await controlPlane.stop();
     await nats.stop();
+    if (scratchJs) rmSync(scratchJs, { recursive: true, force: true });
     throw err;
   }
   const gatewayUrl = controlPlane.gatewayUrl!;
@@ -146,6 +151,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
       await nodes?.stop();
       await controlPlane.stop();
       await nats.stop();
+      if (scratchJs) rmSync(scratchJs, { recursive: true, force: true });
     },
   };
 }
