@@ -139,7 +139,7 @@ test('gateway exec - kubectl exec runs the sim commands over WebSocket; a missin
 
 test('gateway attach - kubectl attach shows what the container writes from then on, and ends when it exits', async (t) => {
   const g = await cluster(t);
-  const annotations = { 'sim.kubus.io/log-lines': 'first\nnext', 'sim.kubus.io/log-every': '300ms', 'sim.kubus.io/exit-after': '4s', 'sim.kubus.io/exit-code': '0' };
+  const annotations = { 'sim.kubus.io/log-lines': 'first\nnext', 'sim.kubus.io/log-every': '300ms', 'sim.kubus.io/exit-after': '12s', 'sim.kubus.io/exit-code': '0' };
   await g.client.create('pods', { ...simPod('a', annotations), spec: { nodeName: 'n1', restartPolicy: 'Never', containers: [{ name: 'c', image: 'app:1' }] } });
   await running(g, 'a');
   const raw = await g.kubectl(['get', '--raw', '/api/v1/namespaces/default/pods/a/attach?stdout=true']);
