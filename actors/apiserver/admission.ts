@@ -94,13 +94,20 @@ const withUser = (ctx: ServerContext, a: AdmissionAttributes): Attributes => ({ 
 /** Runs every mutating step in order; throws a StatusError to refuse the request. */
 export async function admitMutating(ctx: ServerContext, attrs: AdmissionAttributes): Promise<void> {
   const a = withUser(ctx, attrs);
-  for (const p of enabled(ctx)) if (p.mutate) await p.mutate(ctx, a);
+  // Most steps answer at once: awaiting only a promise spares a tick and a promise per step on every write.
+  for (const p of enabled(ctx)) {
+    const r = p.mutate?.(ctx, a);
+    if (r) await r;
+  }
 }
 
 /** Runs every validating step in order (ResourceQuota last: it charges); throws a StatusError to refuse the request. */
 export async function admitValidating(ctx: ServerContext, attrs: AdmissionAttributes): Promise<void> {
   const a = withUser(ctx, attrs);
-  for (const p of enabled(ctx)) if (p.validate) await p.validate(ctx, a);
+  for (const p of enabled(ctx)) {
+    const r = p.validate?.(ctx, a);
+    if (r) await r;
+  }
 }
 
 /** The mutating chain for an object about to be created, then the Service REST storage's address allocation (upstream's beginCreate). */

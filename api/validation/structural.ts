@@ -77,25 +77,29 @@ export function dropNulls(v: unknown): void {
 /** Returns v without null properties: v itself, changed in place, unless it is frozen and holds one (then a copy). */
 function withoutNulls(v: unknown): unknown {
   if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return v;
-  let out = v as Record<string, unknown>;
-  const owned = () => {
-    if (out === v && Object.isFrozen(v)) out = (Array.isArray(v) ? v.slice() : { ...v }) as Record<string, unknown>;
-    return out;
-  };
+  // No closure and no call per scalar: this runs on every field of every write.
   if (Array.isArray(v)) {
+    let items: unknown[] = v;
     for (let i = 0; i < v.length; i++) {
-      const c = withoutNulls(v[i]);
-      if (c !== v[i]) owned()[i] = c;
+      const x: unknown = v[i];
+      if (typeof x !== 'object' || x === null) continue;
+      const c = withoutNulls(x);
+      if (c === x) continue;
+      if (items === v && Object.isFrozen(v)) items = v.slice();
+      items[i] = c;
     }
-    return out;
+    return items;
   }
   const o = v as Record<string, unknown>;
+  let out = o;
   for (const k in o) {
-    if (o[k] === null) delete owned()[k];
-    else {
-      const c = withoutNulls(o[k]);
-      if (c !== o[k]) owned()[k] = c;
-    }
+    const x = o[k];
+    if (typeof x !== 'object') continue;
+    const c = x === null ? undefined : withoutNulls(x);
+    if (c === x) continue;
+    if (out === o && Object.isFrozen(o)) out = { ...o };
+    if (x === null) delete out[k];
+    else out[k] = c;
   }
   return out;
 }
