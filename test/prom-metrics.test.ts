@@ -8,6 +8,8 @@ import { VirtualClock } from '../bus/clock.ts';
 import { nodeProm, promSubject } from '../bus/subjects.ts';
 import { exposition } from '../actors/lib/metrics-registry.ts';
 import { WorkQueue } from '../actors/lib/workqueue.ts';
+import { LeanHistogram } from '../actors/lib/lean-histogram.ts';
+import { Histogram, Registry } from 'prom-client';
 import { workQueueMetrics } from '../actors/lib/workqueue-metrics.ts';
 import { startSimCluster, type SimCluster } from './helpers/cluster.ts';
 import { mkPod } from './helpers/scheduler.ts';
@@ -126,4 +128,21 @@ test.serial('prom - a kubelet reports its node, running pods and containers, and
   t.is(valueOf(after, 'kubelet_running_containers', { container_state: 'running' }), 3);
   t.is(valueOf(after, 'kubelet_pod_start_duration_seconds_count') - valueOf(before, 'kubelet_pod_start_duration_seconds_count'), 3);
   t.true(valueOf(after, 'kubelet_pod_start_duration_seconds_sum') > 0, 'starts take virtual time');
+});
+
+test('prom - the lean histogram exposes what prom-client\'s Histogram does for the same observations', async (t) => {
+  const buckets = [0.005, 0.025, 0.1, 1];
+  const a = new Registry();
+  const b = new Registry();
+  const reference = new Histogram({ name: 'x_seconds', help: 'x', labelNames: ['verb'], buckets, registers: [a] });
+  const lean = new LeanHistogram('x_seconds', 'x', buckets, [b]);
+  const get = { verb: 'GET' };
+  const post = { verb: 'POST' };
+  for (const [labels, v] of [[get, 0.001], [get, 0.005], [get, 0.02], [post, 0.5], [post, 3], [get, 0.1]] as const) {
+    reference.observe({ ...labels }, v);
+    lean.observe(labels, v);
+  }
+  const norm = (text: string) => parseExposition(text).samples.map((x) => `${x.name}${JSON.stringify(Object.entries(x.labels).sort())} ${x.value}`).sort();
+  t.deepEqual(norm(await b.metrics()), norm(await a.metrics()));
+  t.is(valueOf(parseExposition(await b.metrics()).samples, 'x_seconds_bucket', { verb: 'GET', le: '0.005' }), 2, 'a value on a bound counts in that bucket');
 });

@@ -2,12 +2,13 @@
 // serves over the bus (the gateway's, the CLI's, the components') is one `apiserver_request_total`,
 // timed in `apiserver_request_duration_seconds`; in-flight requests by kind; stored objects per
 // resource, counted at scrape time.
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { ApiRequest } from '../../api/protocol.ts';
 import { allResources, resourceFor } from '../../api/resources.ts';
 import { isStatus } from '../../api/status.ts';
 import { parseApiSubject } from '../../bus/subjects.ts';
 import type { BusMessage } from '../../bus/types.ts';
+import { LeanHistogram } from '../lib/lean-histogram.ts';
 import { metricsOf, stopwatch, type ComponentId } from '../lib/metrics-registry.ts';
 import { resourcePrefix } from './keys.ts';
 import type { Store } from './store/store.ts';
@@ -45,6 +46,9 @@ interface Tally {
   counts: Map<string, { labels: Labels & { code: string }; n: number }>;
   inflight: { readOnly: number; mutating: number };
   store?: Store;
+  /** Each subject's labels (parsed once) and each series' labels object (made once, the duration histogram's key). */
+  subjects: Map<string, { v?: (typeof VERB_LABELS)[string]; group: string; version: string; resource: string }>;
+  series: Map<string, Series>;
 }
 
 /**
@@ -54,14 +58,11 @@ interface Tally {
  */
 export class ApiServerMetrics {
   private readonly tally: Tally;
-  private readonly duration: Histogram<(typeof LABELS)[number]>;
-  /** Each subject's labels (parsed once) and each series' labels object (made once). */
-  private readonly subjects = new Map<string, { v?: (typeof VERB_LABELS)[string]; group: string; version: string; resource: string }>();
-  private readonly series = new Map<string, Series>();
+  private readonly duration: LeanHistogram;
 
   constructor(id: ComponentId, store: Store) {
     const m = metricsOf(id, 'apiserver', (registers) => {
-      const tally: Tally = { counts: new Map(), inflight: { readOnly: 0, mutating: 0 } };
+      const tally: Tally = { counts: new Map(), inflight: { readOnly: 0, mutating: 0 }, subjects: new Map(), series: new Map() };
       return {
         tally,
         requests: new Counter({
@@ -74,7 +75,7 @@ export class ApiServerMetrics {
             for (const c of tally.counts.values()) this.inc(c.labels, c.n);
           },
         }),
-        duration: new Histogram({ name: 'apiserver_request_duration_seconds', help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.', labelNames: [...LABELS], buckets: DURATION_BUCKETS, registers: [registers] }),
+        duration: new LeanHistogram('apiserver_request_duration_seconds', 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.', DURATION_BUCKETS, [registers]),
         inflight: new Gauge({
           name: 'apiserver_current_inflight_requests',
           help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
@@ -113,7 +114,7 @@ export class ApiServerMetrics {
     this.tally.inflight[kind]++;
     try {
       const reply = await serve();
-      const code = isStatus(reply) && reply.status === 'Failure' ? String(reply.code) : this.subjects.get(msg.subject)?.v?.created ? '201' : '200';
+      const code = isStatus(reply) && reply.status === 'Failure' ? String(reply.code) : this.tally.subjects.get(msg.subject)?.v?.created ? '201' : '200';
       const key = `${series.key}|${code}`;
       const c = this.tally.counts.get(key);
       if (c) c.n++;
@@ -126,24 +127,25 @@ export class ApiServerMetrics {
 
   /** Returns the series of a request on an API subject: its labels as kube-apiserver's request info has them. */
   private seriesOf(msg: BusMessage): Series {
-    let sub = this.subjects.get(msg.subject);
+    const { subjects } = this.tally;
+    let sub = subjects.get(msg.subject);
     if (!sub) {
       const route = parseApiSubject(msg.subject);
       const def = route && resourceFor(route.resource);
       sub = { v: VERB_LABELS[route?.verb ?? ''], group: def?.group ?? '', version: def?.version ?? '', resource: def ? route!.resource : '' };
       // Subjects carry the sender's identity on a locked bus: a bounded cache, started again when full.
-      if (this.subjects.size >= 10_000) this.subjects.clear();
-      this.subjects.set(msg.subject, sub);
+      if (subjects.size >= 10_000) subjects.clear();
+      subjects.set(msg.subject, sub);
     }
     const req = (typeof msg.data === 'object' && msg.data !== null ? msg.data : {}) as ApiRequest;
     const dryRun = req.dryRun === true ? 'All' : '';
     const scope = typeof req.name === 'string' && req.name !== '' ? 'resource' : typeof req.namespace === 'string' && req.namespace !== '' ? 'namespace' : 'cluster';
     const verb = sub.v?.verb ?? 'other';
     const key = `${verb}|${sub.v?.subresource ?? ''}|${sub.group}|${sub.version}|${sub.resource}|${dryRun}|${scope}`;
-    let series = this.series.get(key);
+    let series = this.tally.series.get(key);
     if (!series) {
       const labels: Labels = { verb, dry_run: dryRun, group: sub.group, version: sub.version, resource: sub.resource, subresource: sub.v?.subresource ?? '', scope, component: 'apiserver' };
-      this.series.set(key, (series = { key, labels }));
+      this.tally.series.set(key, (series = { key, labels }));
     }
     return series;
   }

@@ -1,8 +1,8 @@
 // etcd_request_duration_seconds{operation,group,resource}: how long each store write takes to be
 // acknowledged, the one store call that reaches the backend (etcd, JetStream, the file log); reads
 // come from the API server's cache, as upstream's watch cache serves them.
-import { Histogram } from 'prom-client';
 import { resourceFor } from '../../api/resources.ts';
+import { LeanHistogram } from '../lib/lean-histogram.ts';
 import { metricsOf, stopwatch, type ComponentId } from '../lib/metrics-registry.ts';
 import { REGISTRY_PREFIX } from './keys.ts';
 import type { Store, TxnOp } from './store/store.ts';
@@ -12,10 +12,11 @@ const BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3
 
 /** Returns `store` with its writes timed in the component's registry; every other member is the store's own. */
 export function timedStore(store: Store, id: ComponentId): Store {
-  const latency = metricsOf(id, 'etcd', (registers) =>
-    new Histogram({ name: 'etcd_request_duration_seconds', help: 'Etcd request latency in seconds for each operation and object type.', labelNames: ['operation', 'group', 'resource'], buckets: BUCKETS, registers: [registers] }),
-  );
-  const labels = new Map<string, { operation: string; group: string; resource: string }>();
+  // The histogram keys its series by labels object: one object per series, kept with it (a restarted API server's too).
+  const { latency, labels } = metricsOf(id, 'etcd', (registers) => ({
+    latency: new LeanHistogram('etcd_request_duration_seconds', 'Etcd request latency in seconds for each operation and object type.', BUCKETS, [registers]),
+    labels: new Map<string, { operation: string; group: string; resource: string }>(),
+  }));
   const labelsOf = (op: TxnOp) => {
     const resource = op.key.startsWith(REGISTRY_PREFIX) ? op.key.slice(REGISTRY_PREFIX.length).split('/')[0] : '';
     const k = `${op.op}|${resource}`;
