@@ -67,21 +67,25 @@ test('dashboard - overview of kubus up in Chromium: nodes, a kubectl pod within 
   page.on('request', (r) => void (new URL(r.url()).pathname === '/api/v1/pods' && seen.push('list')));
   const EXPIRED = { type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' } };
   await page.route((u) => u.pathname === '/ui/watch', (route) => {
-    const stream = new URL(route.request().url()).searchParams.getAll('w').findIndex((w) => w.startsWith('/api/v1/pods?'));
+    const ws = new URL(route.request().url()).searchParams.getAll('w');
+    const stream = ws.findIndex((w) => w.startsWith('/api/v1/pods?'));
     const breaks = seen.filter((s) => s.startsWith('broken')).length;
-    if (stream < 0 || breaks >= 2) return void (stream >= 0 && seen.push('watch'), route.continue());
+    // Only a response with all 9 of the overview's watches is broken: no list joins after it, so the page
+    // never reopens (and so aborts) it before it reads the break.
+    if (stream < 0 || breaks >= 2 || ws.length < 9) return void (stream >= 0 && seen.push('watch'), route.continue());
     seen.push(`broken${breaks + 1}`);
     return breaks === 0 ? route.fulfill({ status: 200, contentType: 'application/json', body: `${JSON.stringify({ stream, event: EXPIRED })}\n` }) : route.abort();
   });
   await page.goto(link);
-  t.false(page.url().includes('token='), 'the token leaves the address bar');
+  await t.notThrowsAsync(waitFor(() => !page.url().includes('token='), 'the token out of the address bar', 10_000, 20));
   await page.locator('#nodes tbody tr').nth(2).waitFor({ timeout: 30_000 });
   t.deepEqual(await page.locator('#nodes tbody tr td:first-child').allInnerTexts(), ['node-0', 'node-1', 'node-2']);
   t.is(await page.locator('#nodes .badge', { hasText: /^Ready$/ }).count(), 3);
 
-  await waitFor(() => seen.includes('watch'), 'the pods watched after two breaks', 30_000, 50);
-  const order = seen.filter((x, i) => i === 0 || x !== seen[i - 1]);
-  t.deepEqual(order.slice(0, 6), ['list', 'broken1', 'list', 'broken2', 'list', 'watch'], `a list after each break (${seen.join(',')})`);
+  await waitFor(() => seen.indexOf('watch', seen.indexOf('broken2')) > 0, 'the pods watched after two breaks', 30_000, 50);
+  const next = (after: string) => seen.slice(seen.indexOf(after) + 1).find((x) => x === 'list' || x === 'watch' || x.startsWith('broken'));
+  t.is(next('broken1'), 'list', `a list after the 410 (${seen.join(',')})`);
+  t.is(next('broken2'), 'list', `a list after the network failure (${seen.join(',')})`);
 
   // A pod created with kubectl: on the page within 1 s of kubectl's answer.
   t.is((await kubectl(['create', '-f', '-'], POD('dash-1'))).code, 0);
@@ -93,7 +97,7 @@ test('dashboard - overview of kubus up in Chromium: nodes, a kubectl pod within 
   const applied = await kubectl(['apply', '-f', join(ROOT, 'examples', 'deployment.yaml')]);
   t.is(applied.code, 0, applied.out);
   await waitFor(async () => (await podRows(page, 'demo', 'Running').count()) === 5, 'the 5 demo pods Running on the page', 60_000, 100);
-  t.is(await page.locator('#deployments tr[data-name="web"] td:nth-child(3)').innerText(), '5/5');
+  await waitFor(async () => (await page.locator('#deployments tr[data-name="web"] td:nth-child(3)').innerText()) === '5/5', 'the Deployment 5/5 on the page', 30_000, 100);
   if (SHOTS) {
     mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'docs', 'images', 'dashboard-overview.png'), fullPage: true });

@@ -122,10 +122,10 @@ class WatchMux {
         else list.broken(m.error ? new ApiError(m.error) : undefined);
       }
     } catch (err) {
-      if (abort.signal.aborted) return; // reopened on purpose
-      failure = err;
+      if (err?.name === 'AbortError') return; // reopened on purpose
+      failure = err; // even if reopened since: this response failed, so its watches list again
     }
-    if (abort.signal.aborted) return;
+    if (!failure && abort.signal.aborted) return;
     // The response ended or failed: every watch in it broke.
     for (const l of streams) if (this.members.includes(l)) l.broken(failure);
   }

@@ -5,15 +5,23 @@ import { LiveList } from './api.js';
 import { collectionPath } from './kinds.js';
 
 const shared = new Map();
+/** At most one redraw per list in this many ms. */
+const FRAME_MS = 50;
 
 function subscribe(path, query, listener) {
   const key = `${path}?${new URLSearchParams(query)}`;
   let entry = shared.get(key);
   if (!entry) {
     entry = { listeners: new Set(), state: { items: [], error: undefined, listed: false } };
-    entry.list = new LiveList(path, query, (items, error) => {
-      entry.state = { items: [...items.values()], error, listed: entry.list.listed };
+    // Changes within FRAME_MS are drawn once: a busy cluster's watch events must not redraw per event.
+    const flush = () => {
+      entry.timer = undefined;
+      entry.state = { items: [...entry.list.items.values()], error: entry.error, listed: entry.list.listed };
       for (const l of entry.listeners) l(entry.state);
+    };
+    entry.list = new LiveList(path, query, (items, error) => {
+      entry.error = error;
+      entry.timer ??= setTimeout(flush, FRAME_MS);
     });
     shared.set(key, entry);
   }
@@ -23,6 +31,7 @@ function subscribe(path, query, listener) {
     entry.listeners.delete(listener);
     if (entry.listeners.size) return;
     entry.list.stop();
+    clearTimeout(entry.timer);
     shared.delete(key);
   };
 }

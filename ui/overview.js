@@ -1,12 +1,14 @@
 // The overview: nodes, workloads, pods, Services and recent events, each a live list.
+import { useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { useLive } from './live.js';
 import { WORKLOADS, age, byName, condition, pageOf, podReady, podStatus, restarts, workloadReady } from './kinds.js';
 
 /** A titled table of a live list: a header row, a row per object, and the list's state (loading, error, empty). */
-export function Table({ title, id, live, head, row, sort = byName, limit }) {
+export function Table({ title, id, live, head, row, sort = byName, limit, more = false }) {
+  const [all, setAll] = useState(false);
   const items = [...live.items].sort(sort);
-  const shown = limit ? items.slice(0, limit) : items;
+  const shown = limit && !all ? items.slice(0, limit) : items;
   return html`
     <section id=${id}>
       <h2>${title} <span class="count">${live.listed ? items.length : ''}</span></h2>
@@ -18,6 +20,7 @@ export function Table({ title, id, live, head, row, sort = byName, limit }) {
           <thead><tr>${head.map((h) => html`<th>${h}</th>`)}</tr></thead>
           <tbody>${shown.map((o) => html`<tr key=${o.metadata.uid ?? o.metadata.name} data-name=${o.metadata.name}>${row(o).map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody>
         </table>`}
+      ${more && shown.length < items.length && html`<button class="more" onClick=${() => setAll(true)}>Show all ${items.length}</button>`}
     </section>`;
 }
 
@@ -40,7 +43,8 @@ function Workloads({ kind }) {
 
 function Pods() {
   const live = useLive('Pod');
-  return html`<${Table} title="Pods" id="pods" live=${live} head=${['Namespace', 'Name', 'Ready', 'Status', 'Restarts', 'Node', 'Age']}
+  // A thousand rows cost the browser more to lay out on each change than the rest of the page: the first 200, and a button.
+  return html`<${Table} title="Pods" id="pods" live=${live} limit=${200} more=${true} head=${['Namespace', 'Name', 'Ready', 'Status', 'Restarts', 'Node', 'Age']}
     row=${(p) => [ns(p), link('Pod', p), podReady(p), badge(podStatus(p)), restarts(p), p.spec?.nodeName ?? '', age(p.metadata.creationTimestamp)]} />`;
 }
 
