@@ -11,6 +11,9 @@ import { clusterIdentities, ensureCredentials, lockedConfig } from '../../runtim
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../runtime/control-plane.ts';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
 
+/** A client's connect timeout: the tests' clients connect at once (ava runs a file's tests together), each with a TLS handshake, on a loaded machine. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export interface LockedBus {
   /** The KUBUS_HOME that holds the identities' credentials and the CA (removed after the file). */
   readonly home: string;
@@ -64,7 +67,7 @@ export function lockedBus(opts: LockedBusOptions): LockedBus {
     },
     creds,
     async connect(t, identity, log = silentLogger) {
-      const bus = await NatsBus.connect({ servers: started(nats, 'nats-server').url, name: `test/${identity}`, log, credentials: identity === null ? null : creds(identity) });
+      const bus = await NatsBus.connect({ servers: started(nats, 'nats-server').url, name: `test/${identity}`, log, credentials: identity === null ? null : creds(identity), connectTimeoutMs: CONNECT_TIMEOUT_MS });
       t.teardown(() => bus.close());
       return bus;
     },
