@@ -63,7 +63,7 @@ async function ingest(): Promise<{ linesPerS: number; shipperCpu: number; natsCp
   const enders: Array<() => void> = [];
   const runtime = { followLogs: (_id: string, line: (l: LogLine) => void, end: () => void) => (writers.push(line), enders.push(end), () => {}) } as unknown as ContainerRuntime;
   for (let c = 0; c < CONTAINERS; c++)
-    shipper.track(runtime, `c${c}`, { podUid: `u${c}`, name: `web-${c}`, namespace: 'default', labels: { app: 'web' }, annotations: {} }, { name: 'app', image: 'x', attempt: 0, init: false });
+    shipper.track(runtime, `c${c}`, { podUid: `u${c}`, name: `web-${c}`, namespace: 'default', labels: { app: 'web' }, annotations: {} }, { name: 'app', init: false });
   const text = 'GET /api/v1/items?page=3 200 1532 bytes in 4.2 ms user-agent=bench/1.0 request-id=';
   const pid = s.nats.pid!;
   const n0 = usage(pid).cpuMs;

@@ -227,7 +227,7 @@ test('cluster logs - the shipper batches per container: a batch at most maxDelay
   let write!: (text: string) => void;
   let end!: () => void;
   const runtime = { followLogs: (_id: string, line: (l: { at: number; stream: 'stdout'; text: string }) => void, e: () => void) => ((write = (text) => line({ at: clock.now(), stream: 'stdout', text })), (end = e), () => {}) } as never;
-  shipper.track(runtime, 'c1', { podUid: 'u', name: 'p.1', namespace: 'default', labels: { app: 'web' }, annotations: {} }, { name: 'app', image: 'x', attempt: 0, init: false });
+  shipper.track(runtime, 'c1', { podUid: 'u', name: 'p.1', namespace: 'default', labels: { app: 'web' }, annotations: {} }, { name: 'app', init: false });
   write('one');
   write('two');
   await clock.advance(999);
@@ -266,4 +266,31 @@ test('cluster logs - kubus logs -l prints prefixed lines (bare with --no-prefix)
   t.is(await waitFor(async () => (await run({ namespace: 'default', selector: 'app=web' })) || undefined, 'the line'), '[pod/web-1/app] hello\n');
   t.is(await run({ namespace: 'default', selector: 'app=web', prefix: false }), 'hello\n');
   t.is(await run({ namespace: 'default', selector: 'app=web', allNamespaces: true }), '[pod/default/web-1/app] hello\n');
+});
+
+test('cluster logs - a restarted kubelet follows the containers it adopts, from the restart on (earlier lines were shipped before)', async (t) => {
+  const clock = new VirtualClock();
+  const broker = new MemoryBroker();
+  const node = broker.connect('node', seededRng(1));
+  const reader = broker.connect('reader', seededRng(2));
+  const got: ClusterLogBatch[] = [];
+  reader.subscribe<ClusterLogBatch>('kubus.clusterlogs.>', (m) => got.push(m.data));
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', uid: 'u1', labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'x' }] } } as Pod;
+  const shipper = new LogShipper({ bus: node, clock, node: 'n1', log: silentLogger, maxDelayMs: 1000, pod: () => pod });
+  const followed: string[] = [];
+  // As the CRI runtime follows a container it did not create: its file from the start, then new lines.
+  const runtime = {
+    followLogs: (id: string, line: (l: { at: number; stream: 'stdout'; text: string }) => void) => {
+      followed.push(id);
+      line({ at: clock.now() - 60_000, stream: 'stdout', text: 'before the restart' });
+      line({ at: clock.now(), stream: 'stdout', text: 'after the restart' });
+      return () => {};
+    },
+  } as never;
+  shipper.adopt(runtime, pod, [{ id: 'c1', name: 'app', state: 'running' }, { id: 'c0', name: 'app', state: 'exited' }], clock.now());
+  t.deepEqual(followed, ['c1'], 'running containers only');
+  await clock.advance(1000);
+  await waitFor(() => got.length === 1, 'the adopted container’s batch');
+  t.deepEqual(got[0].lines.map((l) => l.text), ['after the restart']);
+  t.like(got[0], { pod: 'web-1', namespace: 'default', uid: 'u1', container: 'app', default: true, labels: { app: 'web' } });
 });

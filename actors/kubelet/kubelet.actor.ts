@@ -198,6 +198,7 @@ export const kubeletActor = defineActor<KubeletInput>({
               const containers = adoptable.get(pod.metadata.uid!);
               adoptable.delete(pod.metadata.uid!);
               // An adopted pod's volumes are resynced again (its files brought up to date, as after any kubelet restart).
+              if (containers?.length) shipper?.adopt(runtime, pod, containers, clock.now());
               if (containers?.length) volumes?.setUp(pod, () => (pod.status?.podIP ? [pod.status.podIP] : []), () => informer.get(`${pod.metadata.namespace}/${pod.metadata.name}`) ?? pod).catch((err: Error) => log.warn({ pod: pod.metadata.name, err: err.message }, 'adopted pod volumes not set up'));
               sendBack({ type: 'pod.upserted', pod, now: clock.now(), containers });
             },

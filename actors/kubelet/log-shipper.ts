@@ -37,6 +37,8 @@ interface Followed {
   /** The pod's labels and whether this is its default container, as last seen (kept for the batches after the pod is gone). */
   labels: Record<string, string>;
   default?: boolean;
+  /** Lines written before this time are not shipped (an adopted container's, shipped before the kubelet restarted). */
+  fromMs?: number;
   lines: ClusterLogLine[];
   bytes: number;
   timer: unknown;
@@ -66,9 +68,9 @@ export class LogShipper {
   }
 
   /** Follows the container `id` of `runtime` from its first line until it is gone. */
-  track(runtime: ContainerRuntime, id: string, sandbox: SandboxConfig, config: ContainerConfig): void {
+  track(runtime: ContainerRuntime, id: string, sandbox: SandboxConfig, config: Pick<ContainerConfig, 'name' | 'init'>, fromMs?: number): void {
     if (this.followed.has(id)) return;
-    const f: Followed = { sandbox, container: config.name, init: config.init, labels: sandbox.labels, lines: [], bytes: 0, timer: undefined };
+    const f: Followed = { sandbox, container: config.name, init: config.init, labels: sandbox.labels, fromMs, lines: [], bytes: 0, timer: undefined };
     this.followed.set(id, f);
     const pod = this.opts.pod(sandbox.namespace, sandbox.name);
     if (pod) f.default = isDefaultContainer(pod, f.container, f.init);
@@ -80,7 +82,19 @@ export class LogShipper {
     }
   }
 
+  /**
+   * Follows the running containers a restarted kubelet adopts for `pod`, from `nowMs` on: the lines before
+   * went out before the restart (those written while no kubelet ran are lost to the stream).
+   */
+  adopt(runtime: ContainerRuntime, pod: Pod, containers: ReadonlyArray<{ id: string; name: string; state: string }>, nowMs: number): void {
+    const { name = '', namespace = 'default', uid = '', labels = {}, annotations = {} } = pod.metadata;
+    const sandbox: SandboxConfig = { podUid: uid, name, namespace, labels, annotations };
+    const inits = new Set((pod.spec.initContainers ?? []).map((c) => c.name));
+    for (const c of containers) if (c.state === 'running') this.track(runtime, c.id, sandbox, { name: c.name, init: inits.has(c.name) }, nowMs);
+  }
+
   private add(f: Followed, l: ClusterLogLine): void {
+    if (f.fromMs !== undefined && l.at < f.fromMs) return;
     f.lines.push({ at: l.at, stream: l.stream, text: l.text });
     f.bytes += l.text.length;
     if (f.lines.length >= this.maxLines || f.bytes >= this.maxBytes) this.flush(f);
