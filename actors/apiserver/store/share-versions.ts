@@ -19,18 +19,36 @@ export function shareUnchanged(next: unknown, prev: unknown): unknown {
   if (next === prev || typeof next !== 'object' || next === null || typeof prev !== 'object' || prev === null) return next;
   if (Array.isArray(next) !== Array.isArray(prev) || !isPlain(next) || !isPlain(prev)) return next;
   const mutable = !Object.isFrozen(next);
+  // Indices for arrays, and one key list (not two) for objects: this walks every write's whole object.
+  if (Array.isArray(next)) {
+    const p = prev as unknown[];
+    let same = next.length === p.length;
+    for (let i = 0; i < next.length && i < p.length; i++) {
+      const c = shareUnchanged(next[i], p[i]);
+      if (c !== next[i] && mutable) next[i] = c;
+      if (c !== p[i]) same = false;
+    }
+    return same ? prev : next;
+  }
   const n = next as Record<string, unknown>;
   const p = prev as Record<string, unknown>;
   const nk = Object.keys(n);
-  const pk = Object.keys(p);
-  let same = nk.length === pk.length;
+  let same = true;
   for (let i = 0; i < nk.length; i++) {
     const k = nk[i];
-    if (same && pk[i] !== k) same = false;
-    if (k === '__proto__' || !Object.hasOwn(p, k)) continue;
+    if (k === '__proto__' || !Object.hasOwn(p, k)) {
+      same = false;
+      continue;
+    }
     const c = shareUnchanged(n[k], p[k]);
     if (c !== n[k] && mutable) n[k] = c;
     if (c !== p[k]) same = false;
+  }
+  if (same) {
+    // Equal parts; `prev` stands for `next` only with the same keys in the same order.
+    let j = 0;
+    for (const k in p) if (nk[j++] !== k) same = false;
+    if (j !== nk.length) same = false;
   }
   return same ? prev : next;
 }
