@@ -25,6 +25,18 @@ export interface ReadOptions {
   onBadBatch?: (seq: number) => void;
 }
 
+/**
+ * Returns the node, namespace, pod and container a batch's subject names (`~` back to `.`), or undefined
+ * for another subject. Readers trust these, not the body: a locked bus pins only the subject's node token
+ * to the publisher, so a node could otherwise ship lines as another node's.
+ */
+export function batchOrigin(subject: string): Pick<ClusterLogBatch, 'node' | 'namespace' | 'pod' | 'container'> | undefined {
+  const t = subject.split('.');
+  if (t.length !== 6 || t[0] !== 'kubus' || t[1] !== 'clusterlogs') return undefined;
+  const [node, namespace, pod, container] = t.slice(2).map((x) => x.replace(/~/g, '.'));
+  return { node, namespace, pod, container };
+}
+
 /** Returns the entries of one batch that the query asks for (selector, container, since); `match` is the query's selector compiled once. */
 export function entriesOf(b: ClusterLogBatch, q: ClusterLogQuery, match: LabelMatcher = q.selector ? selectorMatcher(q.selector) : () => true): ClusterLogEntry[] {
   if (q.namespace && b.namespace !== q.namespace) return [];
@@ -57,11 +69,13 @@ export async function readClusterLogs(nc: NatsConnection, q: ClusterLogQuery, ea
     let failure: unknown;
     const take = (m: JsMsg) => {
       let batch: ClusterLogBatch | undefined;
+      const origin = batchOrigin(m.subject);
       try {
-        batch = decode<ClusterLogBatch>(m.data);
+        batch = origin && { ...decode<ClusterLogBatch>(m.data), ...origin };
       } catch {
-        o.onBadBatch?.(m.seq);
+        batch = undefined;
       }
+      if (!batch) o.onBadBatch?.(m.seq);
       try {
         if (batch?.lines) for (const e of entriesOf(batch, q, match)) each(e);
       } catch (err) {

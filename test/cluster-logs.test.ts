@@ -18,7 +18,7 @@ import { clusterLogs, clusterQuery } from '../cli/commands/logs-cluster.ts';
 import { PassThrough } from 'node:stream';
 import { clusterIdentities, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
 import { connectLogs, ensureLogStream, parseRetention } from '../runtime/cluster-logs.ts';
-import { linePrefix, readClusterLogs } from '../runtime/cluster-logs-read.ts';
+import { batchOrigin, linePrefix, readClusterLogs } from '../runtime/cluster-logs-read.ts';
 import { natsServer } from './helpers/nats.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -204,15 +204,17 @@ test('cluster logs - on a locked bus a node publishes only as itself; the admin 
   const batch = (node: string, text: string): ClusterLogBatch => ({ node, namespace: 'default', pod: 'p', uid: 'u', container: 'c', labels: { app: 'web' }, default: true, lines: [{ at: Date.now(), stream: 'stdout', text }] });
   n1.publish(clusterLogSubject('n2', 'default', 'p', 'c'), batch('n2', 'forged as n2'));
   n1.publish(clusterLogSubject('n1', 'default', 'p', 'c'), batch('n1', 'own line'));
+  // On its own subject with another node in the body: readers go by the subject, so it stays n1's.
+  n1.publish(clusterLogSubject('n1', 'default', 'p', 'c'), { ...batch('n2', 'body says n2'), pod: 'other', container: 'x' });
   await n1.flush();
   const admin = await conn(t, nats.url, creds('admin'));
   const es = await waitFor(async () => {
     const r = await read(admin, { selector: 'app=web' });
-    return r.length ? r : undefined;
+    return r.length >= 2 ? r : undefined;
   }, 'the admin’s read');
-  t.deepEqual(es.map((e) => `${e.node} ${e.text}`), ['n1 own line']);
+  t.deepEqual(es.map((e) => `${e.node} ${linePrefix(e)} ${e.text}`), ['n1 [pod/p/c] own line', 'n1 [pod/p/c] body says n2']);
   // The gateway may read too; a node may not (its consumer is refused).
-  t.true((await read(await conn(t, nats.url, creds('gateway')), { selector: 'app=web' })).length === 1);
+  t.is((await read(await conn(t, nats.url, creds('gateway')), { selector: 'app=web' })).length, 2);
   await t.throwsAsync(read(await conn(t, nats.url, creds('node/n2')), { selector: 'app=web' }));
 });
 
@@ -293,4 +295,9 @@ test('cluster logs - a restarted kubelet follows the containers it adopts, from 
   await waitFor(() => got.length === 1, 'the adopted container’s batch');
   t.deepEqual(got[0].lines.map((l) => l.text), ['after the restart']);
   t.like(got[0], { pod: 'web-1', namespace: 'default', uid: 'u1', container: 'app', default: true, labels: { app: 'web' } });
+});
+
+test('cluster logs - a batch’s origin is read from its subject, dotted names decoded', (t) => {
+  t.deepEqual(batchOrigin(clusterLogSubject('n1.example', 'default', 'web.1', 'app')), { node: 'n1.example', namespace: 'default', pod: 'web.1', container: 'app' });
+  t.is(batchOrigin('kubus.clusterlogs.n1.default'), undefined);
 });
