@@ -1,5 +1,5 @@
 // The dashboard's shell: takes the token from the address, routes by the hash (#/ overview, #/bus,
-// #/o/<Kind>/<namespace|_>/<name> an object page) and draws the page with preact + htm.
+// #/logs?... cluster logs, #/o/<Kind>/<namespace|_>/<name> an object page) and draws the page with preact + htm.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
@@ -8,9 +8,12 @@ import { KINDS } from './kinds.js';
 import { Overview } from './overview.js';
 import { ObjectPage } from './object.js';
 import { CustomElement } from './elements.js';
+import { LogsPage } from './logs-cluster.js';
 
-/** Returns the route of a hash: { page, kind, namespace, name }. */
+/** Returns the route of a hash: { page, kind, namespace, name } (the Logs page: its query, whose selector may hold '/'). */
 export function routeOf(hash) {
+  const logs = /^#\/?logs(?:\?(.*))?$/.exec(hash);
+  if (logs) return { page: 'logs', query: logs[1] ?? '' };
   const parts = hash.replace(/^#\/?/, '').split('/').map((s) => { try { return decodeURIComponent(s); } catch { return s; } });
   if (parts[0] === 'bus') return { page: 'bus' };
   if (parts[0] === 'o') return { page: 'object', kind: parts[1], namespace: parts[2] === '_' ? undefined : parts[2], name: parts.slice(3).join('/') };
@@ -30,6 +33,7 @@ function useHash() {
 
 function Page({ route }) {
   if (route.page === 'overview') return html`<${Overview} />`;
+  if (route.page === 'logs') return html`<${LogsPage} query=${route.query} />`;
   if (route.page === 'bus') return html`<section><h2>Bus</h2><${CustomElement} module="./bus-view.js" tag="kubus-bus-view" /></section>`;
   if (route.page === 'object') {
     if (!KINDS[route.kind]) return html`<p class="error">The dashboard does not show objects of kind ${route.kind}. <a href="#/">Back to the overview</a></p>`;
@@ -58,6 +62,7 @@ function App() {
       <a class="brand" href="#/">kubus</a>
       <nav>
         <a href="#/" class=${route.page === 'overview' ? 'active' : ''}>Overview</a>
+        <a href="#/logs" class=${route.page === 'logs' ? 'active' : ''}>Logs</a>
         <a href="#/bus" class=${route.page === 'bus' ? 'active' : ''}>Bus</a>
       </nav>
     </header>

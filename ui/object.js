@@ -1,4 +1,5 @@
-// An object page: its summary and conditions, events, YAML, logs (pods) and message flow, kept live by a
+// An object page: its summary and conditions, events, YAML, logs (a pod's; a workload's pods' from the
+// cluster's log stream) and message flow, kept live by a
 // watch on the one object (a list narrowed by metadata.name); a name that does not exist says so.
 import { useState } from 'preact/hooks';
 import { html } from 'htm/preact';
@@ -7,6 +8,7 @@ import { useLive } from './live.js';
 import { Events } from './overview.js';
 import { Actions } from './actions.js';
 import { Logs } from './logs.js';
+import { WorkloadLogs, podSelectorOf } from './logs-cluster.js';
 import { CustomElement } from './elements.js';
 import { KINDS, age, podStatus, workloadReady } from './kinds.js';
 
@@ -57,7 +59,7 @@ export function ObjectPage({ kind, namespace, name }) {
     if (!live.listed) return html`<section><h2>${title}</h2><p class="muted">Loading ...</p></section>`;
     return html`<section class="not-found"><h2>${title}</h2><p class="error">${kind} "${name}" ${namespace ? `does not exist in namespace "${namespace}"` : 'does not exist'}.</p><p><a href="#/">Back to the overview</a></p></section>`;
   }
-  const tabs = TABS.filter((t) => t !== 'Logs' || kind === 'Pod');
+  const tabs = TABS.filter((t) => t !== 'Logs' || kind === 'Pod' || podSelectorOf(kind, obj));
   const involves = (e) => e.involvedObject?.kind === kind && e.involvedObject?.name === name && (e.involvedObject?.namespace ?? '') === (namespace ?? '');
   return html`
     <section class="object">
@@ -69,7 +71,7 @@ export function ObjectPage({ kind, namespace, name }) {
         ${tab === 'Summary' && html`<${Summary} kind=${kind} obj=${obj} />`}
         ${tab === 'Events' && html`<${Events} namespace=${namespace} filter=${involves} title="Events" />`}
         ${tab === 'YAML' && html`<pre class="yaml">${stringify(shown(obj))}</pre>`}
-        ${tab === 'Logs' && html`<${Logs} pod=${obj} />`}
+        ${tab === 'Logs' && (kind === 'Pod' ? html`<${Logs} pod=${obj} />` : html`<${WorkloadLogs} kind=${kind} obj=${obj} />`)}
         ${tab === 'Flow' && html`<${CustomElement} module="./flow.js" tag="kubus-flow" attrs=${{ kind, namespace: namespace ?? '', name }} />`}
       </div>
     </section>`;
