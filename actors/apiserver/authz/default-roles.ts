@@ -99,6 +99,14 @@ const ROLES: RoleSpec[] = [
     ],
   },
   {
+    // The scheduler's volume binding: it annotates a claim with the selected node and binds claims and volumes.
+    name: 'system:volume-scheduler',
+    rules: [
+      rule(['get', 'list', 'watch', 'update', 'patch'], [''], ['persistentvolumes', 'persistentvolumeclaims']),
+      rule(READ, ['storage.k8s.io'], ['storageclasses']),
+    ],
+  },
+  {
     name: 'system:kube-controller-manager',
     rules: [
       EVENTS,
@@ -156,6 +164,7 @@ const BINDINGS: Record<string, Subject[]> = {
   'system:node-proxier': [user('system:kube-proxy'), group('system:nodes')],
   'system:kube-controller-manager': [user('system:kube-controller-manager')],
   'system:kube-scheduler': [user('system:kube-scheduler')],
+  'system:volume-scheduler': [user('system:kube-scheduler')],
   // No subjects, as upstream: nodes are authorized by the node authorizer (authz/node-authorizer.ts), not this binding.
   'system:node': [],
 };
