@@ -158,7 +158,7 @@ const WITHOUT = {
   'python3-kubernetes': 'test/clientpython.test.ts fails',
   'etcd-server': 'the etcd store tests skip',
   'etcd-client': 'the etcd store tests skip',
-  chromium: 'the dashboard tests (test/dashboard*.test.ts) skip',
+  chromium: 'the dashboard tests (test/dashboard*.test.ts) fail, saying how to install it',
   ...Object.fromEntries(Object.keys(CONTAINERD_PACKAGES).map((p) => [p, 'the real-workload (containerd) tests skip or fail'])),
 };
 

@@ -2,16 +2,13 @@
 // playwright-core) against `kubus up` (locked bus; the gateway on plain HTTP, every caller the admin):
 // a pod created with kubectl shows the scheduler's bind in its flow diagram, a click on it shows its
 // trace context and body, the bus view shows non-zero rates and actors' states, and no console errors.
+// KUBUS_SCREENSHOTS=1 writes docs/images/flow.png and bus.png for the README.
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { KUBECTL } from './helpers/gateway.ts';
-import { ROOT, startKubus } from './helpers/proc.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { collectProblems, ensureChromium, kubectlWith, launchChromium, screenshot } from './helpers/browser.ts';
+import { startKubus } from './helpers/proc.ts';
 
 const POD = `apiVersion: v1
 kind: Pod
@@ -20,7 +17,8 @@ spec: { containers: [{ name: c, image: registry.k8s.io/pause:3.10 }] }
 `;
 
 test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\'s bind; the bus view shows rates', async (t) => {
-  if (!existsSync(CHROMIUM)) return t.fail(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  const missing = ensureChromium();
+  if (missing) return t.fail(missing);
   const home = mkdtempSync(join(tmpdir(), 'kubus-flow-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   const env = { KUBUS_HOME: home, HOME: home };
@@ -28,19 +26,13 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
   const [, url] = await up.waitFor(/Kubernetes API at (http:\/\/127\.0\.0\.1:\d+);/, 90_000);
   const [, kubeconfig] = await up.waitFor(/^export KUBECONFIG=(\S+)$/m);
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-  t.teardown(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
-  page.on('pageerror', (e) => void problems.push(`page: ${e.message}`));
+  const kubectl = kubectlWith(kubeconfig, home);
 
-  const made = await new Promise<{ code: number; out: string }>((resolve) => {
-    const c = execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(home, 'cache'), 'create', '-f', '-'], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? 1 : 0, out: stdout + stderr }),
-    );
-    c.stdin!.end(POD);
-  });
+  const browser = await launchChromium(t);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = collectProblems(page);
+
+  const made = await kubectl(['create', '-f', '-'], POD);
   t.is(made.code, 0, made.out);
 
   await page.goto(`${url}/ui/#/o/Pod/default/flow-1`);
@@ -57,8 +49,7 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
   // Its body: the pod as the bind left it, read back from the store's history at the rv its watch event carried.
   await panel.locator('.flow-body pre').waitFor({ timeout: 15_000 });
   t.regex(await panel.locator('.flow-body').innerText(), /after this request[\s\S]*nodeName: node-0/);
-  mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
-  await page.locator('kubus-flow').screenshot({ path: join(ROOT, 'docs', 'images', 'flow.png') });
+  await screenshot(page.locator('kubus-flow'), 'flow.png');
 
   await page.goto(`${url}/ui/#/bus`);
   // Some subject's rate above 0.0 msg/s (leases, status updates, watches keep the bus busy).
@@ -66,7 +57,7 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
   await page.waitForFunction(someRate, undefined, { timeout: 30_000 });
   t.true(await page.locator('kubus-bus-view table.bus-rates tr[data-name="apiserver"]').count() === 1, 'the API server is counted as an actor');
   await page.locator('kubus-bus-view table.bus-states tr[data-actor]').first().waitFor({ timeout: 30_000 });
-  await page.locator('kubus-bus-view').screenshot({ path: join(ROOT, 'docs', 'images', 'bus.png') });
+  await screenshot(page.locator('kubus-bus-view'), 'bus.png');
   t.deepEqual(problems, [], 'no console errors');
 
   // How live: a flow stream opened before the pod exists gets the scheduler's bind this long after kubectl returns.
@@ -83,11 +74,8 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
       if (/"kind":"bind pods"/.test(buf)) return true;
     }
   })();
-  const second = await new Promise<number>((resolve) => {
-    const c = execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(home, 'cache'), 'create', '-f', '-'], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err) => resolve(err ? 1 : 0));
-    c.stdin!.end(POD.replace('flow-1', 'flow-2'));
-  });
-  t.is(second, 0);
+  const second = await kubectl(['create', '-f', '-'], POD.replace('flow-1', 'flow-2'));
+  t.is(second.code, 0, second.out);
   const created = Date.now();
   const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000).unref());
   t.true(await Promise.race([sawBind, timeout]), 'the bind reaches the flow stream');
