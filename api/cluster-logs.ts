@@ -49,3 +49,8 @@ export interface ClusterLogEntry extends ClusterLogLine {
 
 /** Kubernetes' annotation that names a pod's default container for logs and exec. */
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
+
+/** What a reader says when the cluster's NATS keeps no log stream (none made, or no JetStream). */
+export const NO_LOG_STREAM = 'this cluster keeps no logs: its NATS has no KUBUS_LOGS stream (kubus up makes one; a control plane makes it when its NATS runs JetStream)';
+/** Returns true for a read's error that means there is no log stream to read (stream not found, JetStream off). */
+export const isNoLogStream = (err: unknown) => /stream not found|jetstream is not enabled|jetstream not enabled/i.test((err as Error)?.message ?? '');

@@ -1,10 +1,12 @@
 // The dashboard's cluster logs at /ui/api/logs: lines of every pod a selector matches, on every node,
 // gone pods too, read from the cluster's log stream (as `kubus logs -l`). Authorized as `get pods/log`
 // in the namespace (every namespace: cluster-wide). Without follow a JSON list; with follow=true
-// Server-Sent Events (`lines`, each a batch of entries) until the client goes.
+// Server-Sent Events (`lines`, each a batch of entries) until the client goes, from `since` or else
+// the last minute; a client slower than the stream gets `truncated` events ({dropped}) instead of
+// the gateway holding what it cannot send. No log stream (none made, JetStream off): 503.
 //   GET /ui/api/logs?namespace=default&selector=app%3Dweb&since=10m[&container=C|&allContainers=true][&pod=P][&follow=true][&limit=N]
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClusterLogEntry, ClusterLogQuery } from '../../api/cluster-logs.ts';
+import { isNoLogStream, NO_LOG_STREAM, type ClusterLogEntry, type ClusterLogQuery } from '../../api/cluster-logs.ts';
 import { parseGoDuration } from '../../api/duration.ts';
 import { parseSelector } from '../../api/selectors.ts';
 import { StatusError } from '../../api/status.ts';
@@ -27,8 +29,14 @@ export const UI_LOGS_PATH = '/ui/api/logs';
 /** Lines a list answer holds at most (the latest); a follow sends its lines in events of at most this many each 250 ms. */
 export const UI_LOGS_LIMIT = 5_000;
 const FLUSH_MS = 250;
+/** Where a follow without `since` starts: this long before the request. */
+export const UI_FOLLOW_BACK_MS = 60_000;
+/** What a follow holds unsent at most (lines, and characters of text); past either the oldest go, counted in a `truncated` event. */
+export const UI_FOLLOW_MAX_LINES = 2 * UI_LOGS_LIMIT;
+const UI_FOLLOW_MAX_CHARS = 4 << 20;
 const KEEPALIVE_MS = 15_000;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const bad = (field: string, message: string) =>
   new StatusError(400, 'BadRequest', `${field}: ${message}`, { causes: [{ field, message, reason: 'FieldValueInvalid' }] });
@@ -63,10 +71,14 @@ export function uiLogsQuery(p: URLSearchParams, now: number): { query: ClusterLo
   const limitRaw = p.get('limit');
   const limit = limitRaw ? Number(limitRaw) : UI_LOGS_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > UI_LOGS_LIMIT) throw bad('limit', `Invalid value: ${JSON.stringify(limitRaw)}: a whole number from 1 to ${UI_LOGS_LIMIT}`);
-  const query: ClusterLogQuery = { namespace, selector, sinceMs, follow: flag('follow'), allContainers: flag('allContainers') };
+  const follow = flag('follow');
+  if (follow && sinceMs === undefined) sinceMs = now - UI_FOLLOW_BACK_MS;
+  const query: ClusterLogQuery = { namespace, selector, sinceMs, follow, allContainers: flag('allContainers') };
   const pod = p.get('pod');
+  if (pod && !DNS_SUBDOMAIN.test(pod)) throw bad('pod', `Invalid value: ${JSON.stringify(pod)}: not a pod name`);
   if (pod) query.pod = pod;
   const container = p.get('container');
+  if (container && !DNS_LABEL.test(container)) throw bad('container', `Invalid value: ${JSON.stringify(container)}: not a container name`);
   if (container) query.container = container;
   return { query, limit };
 }
@@ -91,7 +103,12 @@ export async function serveUiLogs(deps: UiLogsDeps, caller: ApiClient, req: Inco
         dropped++;
       }
     };
-    await deps.logs(query, keep, stop.signal);
+    try {
+      await deps.logs(query, keep, stop.signal);
+    } catch (err) {
+      if (isNoLogStream(err)) throw new StatusError(503, 'ServiceUnavailable', NO_LOG_STREAM);
+      throw err;
+    }
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify({ kind: 'ClusterLogList', items, truncated: dropped }));
     return;
   }
@@ -99,23 +116,50 @@ export async function serveUiLogs(deps: UiLogsDeps, caller: ApiClient, req: Inco
   res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, private', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.write(': kubus\n\n');
   let pending: ClusterLogEntry[] = [];
+  let chars = 0;
+  let dropped = 0;
+  let blocked = false;
   let timer: unknown;
   let idle = 0;
+  // Writes while the socket takes them; once it refuses (write() false) nothing more until 'drain'.
+  const send = (text: string) => {
+    if (!res.write(text)) {
+      blocked = true;
+      res.once('drain', () => (blocked = false));
+    }
+  };
+  const hold = (e: ClusterLogEntry) => {
+    pending.push(e);
+    chars += e.text.length;
+    if (pending.length <= UI_FOLLOW_MAX_LINES && chars <= UI_FOLLOW_MAX_CHARS) return;
+    let n = 0;
+    while (n < pending.length - 1 && (pending.length - n > UI_FOLLOW_MAX_LINES || chars > UI_FOLLOW_MAX_CHARS)) chars -= pending[n++].text.length;
+    pending.splice(0, n);
+    dropped += n;
+  };
   const flush = () => {
     timer = undefined;
     if (stop.signal.aborted) return;
-    if (pending.length) res.write(`event: lines\ndata: ${JSON.stringify(pending.splice(0, limit))}\n\n`);
-    else if ((idle += FLUSH_MS) >= KEEPALIVE_MS) {
+    if (blocked) {
+      // The client reads slower than lines come: hold (bounded) until it drains.
+    } else if (dropped || pending.length) {
+      if (dropped) send(`event: truncated\ndata: ${JSON.stringify({ dropped })}\n\n`);
+      dropped = 0;
+      const out = pending.splice(0, limit);
+      for (const e of out) chars -= e.text.length;
+      if (out.length) send(`event: lines\ndata: ${JSON.stringify(out)}\n\n`);
       idle = 0;
-      res.write(': ping\n\n');
+    } else if ((idle += FLUSH_MS) >= KEEPALIVE_MS) {
+      idle = 0;
+      send(': ping\n\n');
     }
     timer = deps.clock.setTimeout(flush, FLUSH_MS);
   };
   timer = deps.clock.setTimeout(flush, FLUSH_MS);
   try {
-    await deps.logs(query, (e) => pending.push(e), stop.signal);
+    await deps.logs(query, hold, stop.signal);
   } catch (err) {
-    if (!stop.signal.aborted) res.write(`event: problem\ndata: ${JSON.stringify({ message: (err as Error).message })}\n\n`);
+    if (!stop.signal.aborted) res.write(`event: problem\ndata: ${JSON.stringify({ message: isNoLogStream(err) ? NO_LOG_STREAM : (err as Error).message })}\n\n`);
     deps.log.debug({ err: (err as Error).message }, 'dashboard logs: the read ended');
   } finally {
     deps.clock.clearTimeout(timer);

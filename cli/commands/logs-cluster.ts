@@ -2,7 +2,7 @@
 // of every matching pod on every node, gone pods too, read from the cluster's log stream; and the
 // control plane's retention flags of that stream.
 import { parseGoDuration } from '../../api/duration.ts';
-import type { ClusterLogEntry, ClusterLogQuery } from '../../api/cluster-logs.ts';
+import { isNoLogStream, NO_LOG_STREAM, type ClusterLogEntry, type ClusterLogQuery } from '../../api/cluster-logs.ts';
 import type { NatsBus } from '../../bus/nats-bus.ts';
 import { connectLogs, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_RETENTION, LogRetentionError, parseRetention, type LogRetention } from '../../runtime/cluster-logs.ts';
 import { linePrefix, readClusterLogs } from '../../runtime/cluster-logs-read.ts';
@@ -57,8 +57,7 @@ export async function clusterLogs(bus: NatsBus, nats: string, o: ClusterLogFlags
   try {
     await readClusterLogs(nc, q, write, { signal: stop.signal, onBadBatch: (seq) => process.stderr.write(`warning: log stream message ${seq} is not a log batch; skipped\n`) });
   } catch (err) {
-    const m = (err as Error).message ?? '';
-    if (/stream not found/i.test(m)) throw new UsageError('this cluster keeps no logs: its NATS has no KUBUS_LOGS stream (kubus up makes one; a control plane makes it when its NATS runs JetStream)');
+    if (isNoLogStream(err)) throw new UsageError(NO_LOG_STREAM);
     throw err;
   } finally {
     process.removeListener('SIGINT', interrupt);
