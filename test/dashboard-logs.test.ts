@@ -2,7 +2,8 @@
 // playwright-core) against `kubus up` (HTTPS gateway, the page opened by the printed link with its bearer
 // token): the Logs page shows a Deployment's pods' lines prefixed `[pod/NAME/CONTAINER]`; the Deployment's
 // Logs tab follows its selector and shows a replacement pod's new line; a deleted pod's lines still show;
-// a bad `since` shows the gateway's 400 as the page's errors are shown; no other console errors.
+// a bad `since` (400) and another namespace for a narrower token (403) show the gateway's Status as the
+// page's other errors are shown; no other console errors.
 // KUBUS_SCREENSHOTS=1 writes docs/images/dashboard-logs.png.
 import test from 'ava';
 import { execFile, spawnSync } from 'node:child_process';
@@ -85,7 +86,7 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   page.on('console', (m) => void (m.type() === 'error' && !(m.location().url.includes('since=soon') && m.text().includes('400')) && problems.push(`console: ${m.text()} (${m.location().url})`)));
   page.on('pageerror', (e) => void problems.push(`page: ${e.message}`));
   await page.goto(link);
-  await waitFor(() => !page.url().includes('token='), 'the token out of the address bar', 10_000, 20);
+  await waitFor(() => !page.url().includes('token='), 'the token out of the address bar', 30_000, 20);
 
   const applied = await kubectl(['apply', '-f', '-'], DEPLOYMENT);
   t.is(applied.code, 0, applied.out);
@@ -148,6 +149,25 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   // A bad parameter: the gateway's 400, shown as the page's other errors are.
   await page.goto(`${ui}#/logs?namespace=default&selector=app%3Dlogweb&since=soon`);
   t.regex(await page.locator('.logs-page p.error').innerText({ timeout: 15_000 }), /^since: Invalid value: "soon"/);
+
+  // A token that may read only default's logs (the view role there): another namespace's answer is the gateway's 403.
+  for (const args of [['create', 'serviceaccount', 'logviewer', '-n', 'default'], ['create', 'rolebinding', 'logviewer', '-n', 'default', '--clusterrole=view', '--serviceaccount=default:logviewer']]) {
+    const r = await kubectl(args);
+    t.is(r.code, 0, r.out);
+  }
+  const token = await kubectl(['create', 'token', 'logviewer', '-n', 'default']);
+  t.is(token.code, 0, token.out);
+  const viewer = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  // Its narrower token is refused on purpose (the overview's cluster-wide lists, kube-system's logs): 403s are expected there.
+  viewer.on('console', (m) => void (m.type() === 'error' && !m.text().includes('status of 403') && problems.push(`viewer console: ${m.text()} (${m.location().url})`)));
+  viewer.on('pageerror', (e) => void problems.push(`viewer page: ${e.message}`));
+  await viewer.goto(`${ui}#token=${token.out.trim()}`);
+  await waitFor(() => !viewer.url().includes('token='), 'the viewer token out of the address bar', 30_000, 20);
+  await viewer.goto(`${ui}#/logs?namespace=default&selector=app%3Dlogweb&since=10m`);
+  await viewer.locator('.logs-page .logs-state', { hasText: /stored lines/ }).waitFor({ timeout: 15_000 });
+  t.true((await viewer.locator('.logs-page pre.cluster-log').innerText()).includes(`[pod/${kept}/app] hello from logweb`), 'the viewer reads default\'s logs');
+  await viewer.goto(`${ui}#/logs?namespace=kube-system&since=10m&follow=true`);
+  t.regex(await viewer.locator('.logs-page p.error').innerText({ timeout: 15_000 }), /forbidden|cannot get resource/i);
 
   t.deepEqual(problems, [], 'no console errors');
   up.child.kill('SIGINT');
