@@ -15,6 +15,7 @@ import { cryptoRng, seededRng } from '../bus/random.ts';
 import { clusterLogSubject } from '../bus/subjects.ts';
 import { silentLogger } from '../bus/types.ts';
 import { clusterLogs, clusterQuery } from '../cli/commands/logs-cluster.ts';
+import { gonePodFlags } from '../cli/commands/logs.ts';
 import { PassThrough } from 'node:stream';
 import { clusterIdentities, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
 import { connectLogs, ensureLogStream, parseRetention } from '../runtime/cluster-logs.ts';
@@ -268,6 +269,15 @@ test('cluster logs - kubus logs -l prints prefixed lines (bare with --no-prefix)
   t.is(await waitFor(async () => (await run({ namespace: 'default', selector: 'app=web' })) || undefined, 'the line'), '[pod/web-1/app] hello\n');
   t.is(await run({ namespace: 'default', selector: 'app=web', prefix: false }), 'hello\n');
   t.is(await run({ namespace: 'default', selector: 'app=web', allNamespaces: true }), '[pod/default/web-1/app] hello\n');
+  // --tail N: the last N lines of each container, in stream order.
+  const at = Date.now();
+  bus.publish(clusterLogSubject('n1', 'default', 'web-2', 'app'), { node: 'n1', namespace: 'default', pod: 'web-2', uid: 'u2', container: 'app', labels: { app: 'web' }, default: true, lines: ['a', 'b', 'c'].map((text) => ({ at, stream: 'stdout' as const, text })) } satisfies ClusterLogBatch);
+  await bus.flush();
+  await waitFor(async () => (await run({ namespace: 'default', selector: 'app=web' })).includes('web-2/app] c'), 'web-2’s lines');
+  t.is(await run({ namespace: 'default', selector: 'app=web', tail: 2, prefix: false }), 'hello\nb\nc\n');
+  t.is(await run({ namespace: 'default', selector: 'app=web', tail: 0 }), '');
+  // A pod that is gone is read once, never followed (nothing more comes; kubectl answers NotFound).
+  t.like(gonePodFlags({ namespace: 'default', follow: true }), { follow: false, prefix: false });
 });
 
 test('cluster logs - a restarted kubelet follows the containers it adopts, from the restart on (earlier lines were shipped before)', async (t) => {

@@ -20,6 +20,8 @@ export interface ClusterLogFlags {
   container?: string;
   follow?: boolean;
   prefix?: boolean;
+  /** The last N lines of each container (unset or negative: every line, kubus's default with -l). */
+  tail?: number;
 }
 
 /** Returns the query of the flags (`now` for --since); a bad duration or time is a usage error. */
@@ -50,12 +52,13 @@ export async function clusterLogs(bus: NatsBus, nats: string, o: ClusterLogFlags
   const interrupt = () => stop.abort();
   process.once('SIGINT', interrupt);
   let n = 0;
-  const write = (e: ClusterLogEntry) => {
+  const print = (e: ClusterLogEntry) => {
     n++;
     out.write(o.prefix === false ? `${e.text}\n` : `${linePrefix(e, o.allNamespaces)} ${e.text}\n`);
   };
+  const tail = o.tail !== undefined && o.tail >= 0 && !q.follow ? lastPerContainer(o.tail) : undefined;
   try {
-    await readClusterLogs(nc, q, write, { signal: stop.signal, onBadBatch: (seq) => process.stderr.write(`warning: log stream message ${seq} is not a log batch; skipped\n`) });
+    await readClusterLogs(nc, q, tail?.add ?? print, { signal: stop.signal, onBadBatch: (seq) => process.stderr.write(`warning: log stream message ${seq} is not a log batch; skipped\n`) });
   } catch (err) {
     if (isNoLogStream(err)) throw new UsageError(NO_LOG_STREAM);
     throw err;
@@ -63,7 +66,23 @@ export async function clusterLogs(bus: NatsBus, nats: string, o: ClusterLogFlags
     process.removeListener('SIGINT', interrupt);
     await nc.close();
   }
+  tail?.lines().forEach(print);
   return n;
+}
+
+/** Keeps the last `n` lines of each container (namespace, pod, container); `lines` gives them in the order they came. */
+export function lastPerContainer(n: number) {
+  const kept = new Map<string, { seq: number; e: ClusterLogEntry }[]>();
+  let seq = 0;
+  return {
+    add(e: ClusterLogEntry) {
+      const k = `${e.namespace}/${e.pod}/${e.container}`;
+      const l = kept.get(k) ?? kept.set(k, []).get(k)!;
+      l.push({ seq: seq++, e });
+      if (l.length > n) l.shift();
+    },
+    lines: () => [...kept.values()].flat().sort((a, b) => a.seq - b.seq).map((x) => x.e),
+  };
 }
 
 /** Returns the NATS servers the CLI uses (for the log stream's own connection). */

@@ -88,6 +88,9 @@ export async function logs(client: ApiClient, target: string, o: LogsOptions, ou
   }
 }
 
+/** Returns the cluster log read of a pod that is gone: its stored lines only (as kubectl, no follow: nothing more comes), prefixed with every container. */
+export const gonePodFlags = (o: LogsOptions & ClusterLogFlags): ClusterLogFlags => ({ ...o, follow: false, prefix: !!o.allContainers });
+
 export function logsCommand(program: Command): void {
   program
     .command('logs')
@@ -96,7 +99,7 @@ export function logsCommand(program: Command): void {
     .option('-c, --container <name>', 'the container (default: the pod’s only one, else its first)')
     .option('-f, --follow', 'keep printing new lines until the container ends (with -l: until interrupted)')
     .option('-p, --previous', 'the previous instance of the container (before its last restart)')
-    .option('--tail <n>', 'only the last N lines', (v) => Number(v))
+    .option('--tail <n>', 'only the last N lines (with -l: of each container; default with -l: every line, unlike kubectl\'s 10)', (v) => Number(v))
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-l, --selector <selector>', 'read the cluster log stream: lines of every pod these labels match (e.g. app=web,tier!=db)')
     .option('-A, --all-namespaces', 'with -l: pods of every namespace')
@@ -109,7 +112,8 @@ export function logsCommand(program: Command): void {
       const g = program.opts<GlobalOptions>();
       if (o.selector !== undefined) {
         if (target) throw new UsageError('give either a pod (or deploy/NAME, job/NAME) or -l SELECTOR, not both');
-        if (o.previous || o.tail !== undefined) throw new UsageError('--previous and --tail read a kubelet: give a pod, not -l');
+        if (o.previous) throw new UsageError('--previous reads a kubelet: give a pod, not -l');
+        if (o.tail !== undefined && o.tail >= 0 && o.follow) throw new UsageError('--tail with -l -f is not supported: use --since to start a follow later');
         await withSession(g, ({ bus }) => clusterLogs(bus, logsNats(g.nats), o, process.stdout));
         return;
       }
@@ -121,7 +125,7 @@ export function logsCommand(program: Command): void {
           // A pod that is gone: its lines are still in the cluster log stream.
           const name = /^(?:pods?|po)\/(.+)$/.exec(target)?.[1] ?? (target.includes('/') ? undefined : target);
           if (!(err instanceof StatusError) || err.code !== 404 || !name || o.previous) throw err;
-          const n = await clusterLogs(bus, logsNats(g.nats), { ...o, prefix: !!o.allContainers }, process.stdout, name).catch(() => 0);
+          const n = await clusterLogs(bus, logsNats(g.nats), gonePodFlags(o), process.stdout, name).catch(() => 0);
           if (!n) throw err;
         }
       });
