@@ -78,6 +78,24 @@ test('dashboard feeds - rates per subject group and actor over whole seconds; st
   t.deepEqual(later.subjects.map((r) => [r.rate, r.total]), [[0, 4], [0, 2]]);
 });
 
+test('dashboard feeds - an hour of messages with no snapshot keeps at most window + 1 buckets per counter', (t) => {
+  const stats = new BusStats(5);
+  for (let sec = 0; sec < 3_600; sec++) {
+    stats.ingest(batch([sent(sec, 'scheduler', 'kubus.api.pods.bind.scheduler'), { t: 'd', traceId: 'a'.repeat(32), spanId: '0'.repeat(16), to: 'apiserver', subject: 'kubus.api.pods.bind.scheduler', at: 1 }]), sec * 1000 + 10);
+  }
+  t.true(stats.bucketCount <= 3 * 6, `${stats.bucketCount} buckets`);
+  // The rates are the same as before: 1 message per second over the last whole seconds.
+  t.is(stats.snapshot(3_600_000).subjects[0].rate, 1);
+});
+
+test('dashboard feeds - a stopped child is no longer counted in its actor\'s states', (t) => {
+  const stats = new BusStats(2);
+  stats.note({ actor: 'kubelet/node-1', child: 'pod-a', at: 9, state: 'Running', event: 'x' });
+  stats.note({ actor: 'kubelet/node-1', child: 'pod-b', at: 9, state: 'Running', event: 'x' });
+  stats.note({ actor: 'kubelet/node-1', child: 'pod-a', at: 10, state: 'stopped', event: 'xstate.stop', stopped: true });
+  t.deepEqual(stats.snapshot(20_000).states, [{ actor: 'kubelet/node-1', state: '', event: '', at: 0, children: { Running: 1 } }]);
+});
+
 test('dashboard feeds - the flow diff sends new and changed spans only, notes once', (t) => {
   const diff = new FlowDiff();
   const a: WireSpan = { traceId: 't', spanId: '1', subject: 'kubus.api.pods.create', from: 'gateway', to: [], kind: 'create pods', sentAt: 1 };

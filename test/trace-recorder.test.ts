@@ -181,7 +181,9 @@ test('trace recorder - a child actor working on a pod is named with the pod; par
     ['kubelet/node-1', undefined, undefined, 'lease.ok, status.idle'],
     ['kubelet/node-1', 'uid-1', 'pod/default/web', 'Running'],
     ['kubelet/node-1', undefined, undefined, 'lease.late'],
+    ['kubelet/node-1', 'uid-1', 'pod/default/web', 'stopped'], // the bus view stops counting it
   ]);
+  t.true(notes.filter(Boolean).at(-1)!.stopped);
 });
 
 test('trace recorder - normalizer names the receiver of a MemoryBus reply: the actor that asked', (t) => {

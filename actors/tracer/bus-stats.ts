@@ -42,18 +42,29 @@ export interface BusSnapshot {
   states: ActorState[];
 }
 
-/** Counts per key in one-second buckets, with a running total. */
+/** Counts per key in one-second buckets (at most `window` + 1 of them), with a running total. */
 class Counter {
   readonly totals = new Map<string, number>();
   /** second → key → count. */
   private readonly buckets = new Map<number, Map<string, number>>();
 
+  constructor(private readonly window: number) {}
+
+  /** Counts one message in `second`; a new second drops the buckets older than the window (no snapshot may come for hours). */
   add(key: string, second: number): void {
     const k = this.totals.has(key) || this.totals.size < MAX_KEYS ? key : 'other';
     this.totals.set(k, (this.totals.get(k) ?? 0) + 1);
     let b = this.buckets.get(second);
-    if (!b) this.buckets.set(second, (b = new Map()));
+    if (!b) {
+      for (const s of this.buckets.keys()) if (s < second - this.window) this.buckets.delete(s);
+      this.buckets.set(second, (b = new Map()));
+    }
     b.set(k, (b.get(k) ?? 0) + 1);
+  }
+
+  /** Returns how many one-second buckets are held (for tests). */
+  get bucketCount(): number {
+    return this.buckets.size;
   }
 
   /** Returns key → count per second over the `window` whole seconds before `second`, dropping older buckets. */
@@ -75,13 +86,22 @@ const round = (n: number) => Math.round(n * 10) / 10;
 
 /** Rates per subject group and per actor, and actors' states, fed by FeedBatches. */
 export class BusStats {
-  private readonly subjects = new Counter();
-  private readonly sent = new Counter();
-  private readonly received = new Counter();
+  private readonly subjects: Counter;
+  private readonly sent: Counter;
+  private readonly received: Counter;
   private readonly states = new Map<string, StateNote>();
   private readonly children = new Map<string, { actor: string; state: string }>();
 
-  constructor(private readonly windowSeconds = RATE_WINDOW_S) {}
+  constructor(private readonly windowSeconds = RATE_WINDOW_S) {
+    this.subjects = new Counter(windowSeconds);
+    this.sent = new Counter(windowSeconds);
+    this.received = new Counter(windowSeconds);
+  }
+
+  /** Returns the one-second buckets held by all counters (for tests: bounded by 3 × (window + 1)). */
+  get bucketCount(): number {
+    return this.subjects.bucketCount + this.sent.bucketCount + this.received.bucketCount;
+  }
 
   /** Counts a batch's records (at `now`, the recorder's clock, so processes' clock skew does not matter) and keeps its notes' states. */
   ingest(batch: FeedBatch, now: number): void {
@@ -95,7 +115,7 @@ export class BusStats {
     for (const n of batch.notes) this.note(n);
   }
 
-  /** Keeps an actor's (or a child's) latest state. */
+  /** Keeps an actor's (or a child's) latest state; a stopped child is forgotten. */
   note(n: StateNote): void {
     if (!n.child) {
       const prev = this.states.get(n.actor);
@@ -104,6 +124,7 @@ export class BusStats {
     }
     const key = `${n.actor}/${n.child}`;
     this.children.delete(key);
+    if (n.stopped) return;
     this.children.set(key, { actor: n.actor, state: n.value ?? n.state });
     if (this.children.size > MAX_CHILDREN) this.children.delete(this.children.keys().next().value!);
   }

@@ -51,11 +51,7 @@ export class StateInspector {
     if (ev.type !== '@xstate.snapshot') return undefined;
     const snap = ev.snapshot as { value?: unknown; status?: string; context?: unknown };
     if (snap.value === undefined) return undefined;
-    if (snap.status !== 'active') {
-      this.last.delete(session);
-      if (session === ev.rootId) this.roots.delete(session);
-      return undefined;
-    }
+    if (snap.status !== 'active') return this.stopped(ev, actorRef, session, snap.context);
     const leaves = leafStates(snap.value);
     const all = leaves.join('+');
     const before = this.last.get(session);
@@ -81,6 +77,22 @@ export class StateInspector {
       note.traceId = span.traceId;
       note.spanId = span.spanId;
     }
+    return note;
+  }
+
+  /** Forgets a stopped (or done) actor; returns a stopped note for a child noted before, so the bus view stops counting it. */
+  private stopped(ev: InspectionEvent, actorRef: Ref, session: string, context: unknown): StateNote | undefined {
+    const seen = this.last.delete(session);
+    if (session === ev.rootId) {
+      this.roots.delete(session);
+      return undefined;
+    }
+    if (!seen || !actorRef.id) return undefined;
+    const root = this.roots.get(ev.rootId) ?? rootOf(actorRef) ?? '?';
+    const type = (ev as { event?: { type?: string } }).event?.type ?? '';
+    const note: StateNote = { actor: root, at: this.now(), state: 'stopped', event: type, child: actorRef.id, stopped: true };
+    const o = objectOfContext(context);
+    if (o) note.object = o;
     return note;
   }
 }

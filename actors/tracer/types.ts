@@ -47,6 +47,8 @@ export interface StateNote {
   child?: string;
   /** The object the (child) actor works on, when it says (a pod worker's pod). */
   object?: string;
+  /** The child actor stopped (or reached a final state): readers forget it. */
+  stopped?: true;
 }
 
 /** Which spans a caller wants: all given fields must match. */
