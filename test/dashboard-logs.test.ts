@@ -16,7 +16,7 @@ import { KUBECTL } from './helpers/gateway.ts';
 import { ROOT, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 // @ts-expect-error: the dashboard's modules are plain browser JavaScript (no types); these helpers are pure.
-import { logsHref, logsParams, podSelectorOf, selectorString } from '../ui/logs-cluster.js';
+import { linePrefix, logsHref, logsParams, podSelectorOf, selectorString } from '../ui/logs-cluster.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = process.env.KUBUS_SCREENSHOTS === '1';
@@ -42,7 +42,10 @@ spec:
     spec: { containers: [{ name: app, image: registry.k8s.io/pause:3.10 }] }
 `;
 
-test('dashboard logs - a workload\'s selector as the API\'s string form; the Logs page\'s address', (t) => {
+test('dashboard logs - line prefixes as kubus logs -l; a workload\'s selector as the API\'s string form; the Logs page\'s address', (t) => {
+  const e = { node: 'n1', namespace: 'demo', pod: 'web-1', container: 'app', at: 0, stream: 'stdout', text: 'hi' };
+  t.is(linePrefix(e, false), '[pod/web-1/app]');
+  t.is(linePrefix(e, true), '[pod/demo/web-1/app]', 'across namespaces the namespace too, as kubus logs -l -A');
   const sel = { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'env', operator: 'NotIn', values: ['dev'] }, { key: 'x', operator: 'Exists' }, { key: 'y', operator: 'DoesNotExist' }] };
   t.is(selectorString(sel), 'app=web,tier in (a,b),env notin (dev),x,!y');
   t.is(podSelectorOf('Deployment', { spec: { selector: sel } }), 'app=web,tier in (a,b),env notin (dev),x,!y');
@@ -53,6 +56,9 @@ test('dashboard logs - a workload\'s selector as the API\'s string form; the Log
   t.is(logsHref(params), '#/logs?namespace=demo&selector=app.kubernetes.io%2Fname%3Dweb&since=10m&follow=true');
   t.deepEqual(logsParams(logsHref(params).slice('#/logs?'.length)), params);
   t.deepEqual(logsParams(''), { namespace: 'default', selector: '', since: '1h', follow: false, allContainers: false });
+  const every = { ...params, namespace: '', follow: false };
+  t.is(logsHref(every), '#/logs?namespace=&selector=app.kubernetes.io%2Fname%3Dweb&since=10m', 'every namespace stays every namespace');
+  t.deepEqual(logsParams(logsHref(every).slice('#/logs?'.length)), every);
 });
 
 test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Logs tab: followed, a deleted pod\'s kept', async (t) => {

@@ -22,10 +22,10 @@ export function logsParams(query = '') {
   };
 }
 
-/** Returns the Logs page's address for `params`. */
+/** Returns the Logs page's address for `params` (an empty namespace kept: every namespace, not the default one). */
 export function logsHref(params) {
   const q = new URLSearchParams();
-  for (const k of FIELDS) if (params[k]) q.set(k, String(params[k]));
+  for (const k of FIELDS) if (params[k] || k === 'namespace') q.set(k, String(params[k] ?? ''));
   return `#/logs?${q}`;
 }
 
