@@ -47,6 +47,14 @@ test('dashboard route - /ui/watch: 400 for bad input, events tagged by stream, a
     ['?w=/api/v1/pods', /is not a watch path/],
     ['?w=https://example.com/api/v1/pods?watch=1', /is not a watch path/],
     [`?${Array.from({ length: 33 }, () => 'w=/api/v1/pods%3Fwatch%3D1').join('&')}`, /at most 32 watches/],
+    // Paths the gateway would normalise to another route (a nested /ui/watch, a feed, any GET route).
+    [`?w=${encodeURIComponent('/api/../ui/watch?watch=1&w=/api/v1/pods?watch=1')}`, /is not a watch path/],
+    [`?w=${encodeURIComponent('/api/%2e%2e/ui/api/bus?watch=1')}`, /is not a watch path/],
+    [`?w=${encodeURIComponent('/api/v1/../../metrics?watch=1')}`, /is not a watch path/],
+    [`?w=${encodeURIComponent('/api/v1/..%2f..%2fui/api/bus?watch=1')}`, /is not a watch path/],
+    [`?w=${encodeURIComponent('/api\\..\\ui\\api\\bus?watch=1')}`, /is not a watch path/],
+    [`?w=${encodeURIComponent('/apis/x/ui/api/bus?watch=1')}`, /is not a watch path/],
+    [`?w=${encodeURIComponent('/api/v1/pods?watch=1&watch=0')}`, /is not a watch path/],
   ] as const) {
     const r = await fetch(`${g.url}/ui/watch${query}`);
     t.is(r.status, 400, query);

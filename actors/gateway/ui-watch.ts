@@ -22,9 +22,28 @@ export function watchPaths(query: URLSearchParams): string[] | ReturnType<typeof
   if (!paths.length) return status(400, 'BadRequest', 'w: give one or more watch paths, e.g. ?w=/api/v1/pods%3Fwatch%3D1');
   if (paths.length > MAX_UI_WATCHES) return status(400, 'BadRequest', `w: at most ${MAX_UI_WATCHES} watches, got ${paths.length}`);
   for (const p of paths) {
-    if (!/^\/apis?\/[^?#]+\?(.*&)?watch=(1|true)(&|$)/.test(p)) return status(400, 'BadRequest', `w: ${JSON.stringify(p)} is not a watch path (/api/... or /apis/... with watch=1)`);
+    if (!isWatchPath(p)) return status(400, 'BadRequest', `w: ${JSON.stringify(p)} is not a watch path (/api/... or /apis/... with watch=1, no '..', '%' or '\\' in the path)`);
   }
   return paths;
+}
+
+/**
+ * Returns whether `p` is a plain watch request: the gateway normalises a request's URL (`..`, `%2e%2e`, `\\`),
+ * so the path must be what it normalises to, under /api/ or /apis/ and not a /ui/ route, or a `w` could reach
+ * any GET route (a nested /ui/watch, a feed) through this one.
+ */
+function isWatchPath(p: string): boolean {
+  const q = p.indexOf('?');
+  const raw = q < 0 ? p : p.slice(0, q);
+  if (!/^\/apis?\/[A-Za-z0-9._~:@!$&'()*+,;=/-]+$/.test(raw) || raw.includes('/ui/')) return false;
+  let u: URL;
+  try {
+    u = new URL(p, 'http://gateway');
+  } catch {
+    return false;
+  }
+  if (u.origin !== 'http://gateway' || u.pathname !== raw || u.hash) return false;
+  return u.searchParams.getAll('watch').every((v) => v === '1' || v === 'true') && u.searchParams.has('watch');
 }
 
 /** A response for one inner watch: its lines go to the shared response, tagged with the stream's index. */
