@@ -1,18 +1,23 @@
 // Upstream's RBAC post-start hook: the default ClusterRoles and ClusterRoleBindings are created when
-// missing at API server start; one that is there is left as it is (a user's edits are never overwritten).
-import type { ClusterRole } from '../../../api/kinds/rbac.ts';
+// missing at API server start, and reconciled when there (rbac-defaults.reconcile.ts): a rule or subject
+// a newer kubus added reaches a store an older one wrote; a user's additions stay, and an object
+// annotated autoupdate "false" is left as it is.
+import type { ClusterRole, RoleBinding } from '../../../api/kinds/rbac.ts';
 import type { KubeObject } from '../../../api/meta.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { resourceFor } from '../../../api/resources.ts';
 import { aggregatedRules } from '../../../api/kinds/rbac-aggregation.ts';
 import type { ServerContext } from '../context.ts';
+import { guaranteed } from '../freshness.ts';
 import { objectKey, resourcePrefix } from '../keys.ts';
+import { update } from '../writes.ts';
 import { defaultClusterRoleBindings, defaultClusterRoles } from './default-roles.ts';
+import { reconcileBinding, reconcileRole } from './rbac-defaults.reconcile.ts';
 
 /** The aggregating defaults, each after the one it aggregates. */
 const AGGREGATED_IN_ORDER = ['view', 'edit', 'admin'];
 
-/** Creates the default ClusterRoles and ClusterRoleBindings that are missing. */
+/** Creates the default ClusterRoles and ClusterRoleBindings that are missing and reconciles those that are there. */
 export async function bootstrapRbac(ctx: ServerContext, create: (def: ResourceDef, body: KubeObject) => Promise<unknown>): Promise<void> {
   const roleDef = resourceFor('clusterroles')!;
   const bindingDef = resourceFor('clusterrolebindings')!;
@@ -25,6 +30,24 @@ export async function bootstrapRbac(ctx: ServerContext, create: (def: ResourceDe
     const role = roles.find((r) => r.metadata.name === name)!;
     if (missing(roleDef, role as KubeObject)) role.rules = aggregatedRules(role, all) ?? [];
   }
-  for (const r of roles) if (missing(roleDef, r as KubeObject)) await create(roleDef, r as KubeObject);
-  for (const b of defaultClusterRoleBindings()) if (missing(bindingDef, b as KubeObject)) await create(bindingDef, b as KubeObject);
+  for (const r of roles) {
+    if (missing(roleDef, r as KubeObject)) await create(roleDef, r as KubeObject);
+    else await reconcile(ctx, roleDef, r, reconcileRole);
+  }
+  for (const b of defaultClusterRoleBindings()) {
+    if (missing(bindingDef, b as KubeObject)) await create(bindingDef, b as KubeObject);
+    else await reconcile(ctx, bindingDef, b, reconcileBinding);
+  }
+}
+
+/** Stores the reconciled object, read afresh on each attempt (a concurrent write is a 409, then tried again). */
+async function reconcile<T extends ClusterRole | RoleBinding>(ctx: ServerContext, def: ResourceDef, expected: T, plan: (expected: T, existing: T) => T | undefined): Promise<void> {
+  const name = expected.metadata.name!;
+  await guaranteed(ctx, async () => {
+    const kv = ctx.store.get(objectKey(def, undefined, name));
+    const next = kv && plan(expected, ctx.hub.objectOf(kv) as T);
+    if (!next) return;
+    await update(ctx, def, { name, body: structuredClone(next) as KubeObject });
+    ctx.log.info({ resource: def.plural, name }, 'default RBAC object reconciled: missing rules or subjects added');
+  });
 }

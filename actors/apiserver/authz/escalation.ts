@@ -23,7 +23,7 @@ interface Right {
 }
 
 /** Upstream's BreakdownRule: a rule as the atomic rights it grants. */
-function breakdown(r: PolicyRule): Right[] {
+export function breakdown(r: PolicyRule): Right[] {
   const out: Right[] = [];
   for (const verb of r.verbs ?? []) {
     for (const group of r.apiGroups ?? [])
@@ -39,7 +39,7 @@ function breakdown(r: PolicyRule): Right[] {
 const has = (xs: string[] | undefined, x: string) => !!xs && (xs.includes('*') || xs.includes(x));
 
 /** Returns true when the owner's rule grants the right (upstream's ruleCovers on one atomic rule). */
-function covers(owner: PolicyRule, right: Right): boolean {
+export function covers(owner: PolicyRule, right: Right): boolean {
   if (!has(owner.verbs, right.verb)) return false;
   if (right.url !== undefined) {
     return (owner.nonResourceURLs ?? []).some((u) => u === '*' || u === right.url || (u.endsWith('*') && right.url!.startsWith(u.slice(0, -1))));
