@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterLogBatch, ClusterLogEntry, ClusterLogQuery } from '../api/cluster-logs.ts';
 import type { Pod } from '../api/kinds/pod.ts';
-import { LogShipper, withLogShipping } from '../actors/kubelet/log-shipper.ts';
+import { LogShipper, MAX_LINE_CHARS, withLogShipping } from '../actors/kubelet/log-shipper.ts';
 import { SimRuntime } from '../actors/kubelet/runtimes/sim.ts';
 import { realClock, settle, VirtualClock } from '../bus/clock.ts';
 import { MemoryBroker } from '../bus/memory-bus.ts';
@@ -79,6 +79,18 @@ async function read(nc: NatsConnection, q: ClusterLogQuery, stream?: string): Pr
   return out;
 }
 const texts = (es: ClusterLogEntry[]) => es.map((e) => `${linePrefix(e)} ${e.text}`);
+
+/** A LogShipper on a MemoryBus and a virtual clock (batches after 1 s), with what it shipped in `got`. */
+function virtualShipper(o: Partial<ConstructorParameters<typeof LogShipper>[0]> & Pick<ConstructorParameters<typeof LogShipper>[0], 'node' | 'pod'>) {
+  const clock = new VirtualClock();
+  const broker = new MemoryBroker();
+  const node = broker.connect('node', seededRng(1));
+  const reader = broker.connect('reader', seededRng(2));
+  const got: ClusterLogBatch[] = [];
+  reader.subscribe<ClusterLogBatch>('kubus.clusterlogs.>', (m) => got.push(m.data));
+  const shipper = new LogShipper({ bus: node, clock, log: silentLogger, maxDelayMs: 1000, ...o });
+  return { clock, node, got, shipper };
+}
 
 test('cluster logs - lines of two pods on two nodes come back merged by selector, other pods and containers left out', async (t) => {
   const { nats, retention } = await jsServer(t);
@@ -220,13 +232,7 @@ test('cluster logs - on a locked bus a node publishes only as itself; the admin 
 });
 
 test('cluster logs - the shipper batches per container: a batch at most maxDelayMs after its first line, at once when maxLines fill it', async (t) => {
-  const clock = new VirtualClock();
-  const broker = new MemoryBroker();
-  const node = broker.connect('node', seededRng(1));
-  const reader = broker.connect('reader', seededRng(2));
-  const got: ClusterLogBatch[] = [];
-  reader.subscribe<ClusterLogBatch>('kubus.clusterlogs.>', (m) => got.push(m.data));
-  const shipper = new LogShipper({ bus: node, clock, node: 'n1.example', log: silentLogger, maxDelayMs: 1000, maxLines: 3, pod: () => undefined });
+  const { clock, node, got, shipper } = virtualShipper({ node: 'n1.example', maxLines: 3, pod: () => undefined });
   let write!: (text: string) => void;
   let end!: () => void;
   const runtime = { followLogs: (_id: string, line: (l: { at: number; stream: 'stdout'; text: string }) => void, e: () => void) => ((write = (text) => line({ at: clock.now(), stream: 'stdout', text })), (end = e), () => {}) } as never;
@@ -281,14 +287,8 @@ test('cluster logs - kubus logs -l prints prefixed lines (bare with --no-prefix)
 });
 
 test('cluster logs - a restarted kubelet follows the containers it adopts, from the restart on (earlier lines were shipped before)', async (t) => {
-  const clock = new VirtualClock();
-  const broker = new MemoryBroker();
-  const node = broker.connect('node', seededRng(1));
-  const reader = broker.connect('reader', seededRng(2));
-  const got: ClusterLogBatch[] = [];
-  reader.subscribe<ClusterLogBatch>('kubus.clusterlogs.>', (m) => got.push(m.data));
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', uid: 'u1', labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'x' }] } } as Pod;
-  const shipper = new LogShipper({ bus: node, clock, node: 'n1', log: silentLogger, maxDelayMs: 1000, pod: () => pod });
+  const { clock, got, shipper } = virtualShipper({ node: 'n1', pod: () => pod });
   const followed: string[] = [];
   // As the CRI runtime follows a container it did not create: its file from the start, then new lines.
   const runtime = {
@@ -310,4 +310,24 @@ test('cluster logs - a restarted kubelet follows the containers it adopts, from 
 test('cluster logs - a batch’s origin is read from its subject, dotted names decoded', (t) => {
   t.deepEqual(batchOrigin(clusterLogSubject('n1.example', 'default', 'web.1', 'app')), { node: 'n1.example', namespace: 'default', pod: 'web.1', container: 'app' });
   t.is(batchOrigin('kubus.clusterlogs.n1.default'), undefined);
+});
+
+test('cluster logs - the shipper counts a batch in UTF-8 bytes, not UTF-16 units; a very long line ships in parts', async (t) => {
+  const { clock, got, shipper } = virtualShipper({ node: 'n1', maxBytes: 1000, pod: () => undefined });
+  let line!: (l: { at: number; stream: 'stdout'; text: string }) => void;
+  const runtime = { followLogs: (_id: string, l: typeof line) => ((line = l), () => {}) } as never;
+  shipper.track(runtime, 'c1', { podUid: 'u', name: 'p', namespace: 'default', labels: {}, annotations: {} }, { name: 'app', init: false });
+  // 200 'é' are 200 units but 400 bytes: two fit under 1000 bytes, a third does not.
+  for (let i = 0; i < 3; i++) line({ at: clock.now(), stream: 'stdout', text: 'é'.repeat(200) });
+  await waitFor(() => got.length === 1, 'a batch at the byte cap');
+  t.is(got[0].lines.length, 2);
+  t.true(Buffer.byteLength(JSON.stringify(got[0])) < 1200);
+  const big = new LogShipper({ bus: virtualShipper({ node: 'n2', pod: () => undefined }).node, clock, node: 'n2', log: silentLogger, pod: () => undefined });
+  let bigLine!: typeof line;
+  big.track({ followLogs: (_id: string, l: typeof line) => ((bigLine = l), () => {}) } as never, 'c2', { podUid: 'u', name: 'p', namespace: 'default', labels: {}, annotations: {} }, { name: 'app', init: false });
+  bigLine({ at: clock.now(), stream: 'stdout', text: 'x'.repeat(MAX_LINE_CHARS * 2 + 5) });
+  await clock.advance(1000);
+  t.deepEqual(big.shipped, { batches: 1, lines: 3 });
+  shipper.close();
+  big.close();
 });

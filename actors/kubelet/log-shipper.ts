@@ -16,7 +16,7 @@ export interface LogShippingSettings {
   maxDelayMs?: number;
   /** Lines per batch at most (default 500). */
   maxLines?: number;
-  /** Bytes of text per batch at most (default 256 KiB). */
+  /** UTF-8 bytes of lines per batch at most (default 128 KiB, at most 512 KiB: a batch must fit NATS's 1 MiB max_payload even with JSON escapes). */
   maxBytes?: number;
 }
 
@@ -45,6 +45,13 @@ interface Followed {
   stop?: () => void;
 }
 
+/** The default and the ceiling of a batch's bytes; a line's JSON ({at,stream,text}) beside its text counts as LINE_OVERHEAD. */
+export const DEFAULT_BATCH_BYTES = 128 * 1024;
+const MAX_BATCH_BYTES = 512 * 1024;
+const LINE_OVERHEAD = 48;
+/** A longer line ships as several of this many UTF-16 units (at most 48 KiB of UTF-8 each), as CRI splits long lines. */
+export const MAX_LINE_CHARS = 16 * 1024;
+
 /** Returns whether `container` is the pod's default container (kubectl's choice for logs without -c). */
 export function isDefaultContainer(pod: Pod | undefined, container: string, init: boolean): boolean {
   if (!pod) return !init;
@@ -64,7 +71,7 @@ export class LogShipper {
   constructor(private readonly opts: LogShipperOptions) {
     this.maxDelayMs = opts.maxDelayMs ?? 1000;
     this.maxLines = opts.maxLines ?? 500;
-    this.maxBytes = opts.maxBytes ?? 256 * 1024;
+    this.maxBytes = Math.min(opts.maxBytes ?? DEFAULT_BATCH_BYTES, MAX_BATCH_BYTES);
   }
 
   /** Follows the container `id` of `runtime` from its first line until it is gone. */
@@ -95,10 +102,15 @@ export class LogShipper {
 
   private add(f: Followed, l: ClusterLogLine): void {
     if (f.fromMs !== undefined && l.at < f.fromMs) return;
-    f.lines.push({ at: l.at, stream: l.stream, text: l.text });
-    f.bytes += l.text.length;
-    if (f.lines.length >= this.maxLines || f.bytes >= this.maxBytes) this.flush(f);
-    else if (f.timer === undefined) f.timer = this.opts.clock.setTimeout(() => this.flush(f), this.maxDelayMs);
+    for (let i = 0; i === 0 || i < l.text.length; i += MAX_LINE_CHARS) {
+      const text = l.text.length > MAX_LINE_CHARS ? l.text.slice(i, i + MAX_LINE_CHARS) : l.text;
+      const bytes = Buffer.byteLength(text) + LINE_OVERHEAD;
+      if (f.lines.length && f.bytes + bytes > this.maxBytes) this.flush(f);
+      f.lines.push({ at: l.at, stream: l.stream, text });
+      f.bytes += bytes;
+      if (f.lines.length >= this.maxLines || f.bytes >= this.maxBytes) this.flush(f);
+    }
+    if (f.lines.length && f.timer === undefined) f.timer = this.opts.clock.setTimeout(() => this.flush(f), this.maxDelayMs);
   }
 
   private done(id: string): void {
