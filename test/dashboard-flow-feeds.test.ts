@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { BusStats, type BusSnapshot } from '../actors/tracer/bus-stats.ts';
 import { tracerActor } from '../actors/tracer/tracer.actor.ts';
 import { TRACER_ID, type FeedBatch, type SentSummary } from '../actors/tracer/types.ts';
-import { FlowDiff, type WireSpan } from '../actors/gateway/ui-flow-diff.ts';
+import { FlowDiff, scopeSpan, type WireSpan } from '../actors/gateway/ui-flow-diff.ts';
 import { flowTarget, serveUiFeed } from '../actors/gateway/ui-feeds.ts';
 import { StatusError } from '../api/status.ts';
 import { ApiClient } from '../bus/client.ts';
@@ -106,6 +106,30 @@ test('dashboard feeds - the flow diff sends new and changed spans only, notes on
   const delivered = { ...a, to: ['apiserver'], deliveredAt: 3 };
   t.deepEqual(diff.update([delivered, b], [note]), { spans: [delivered], notes: [] });
   t.deepEqual(diff.update([delivered, b], [note]), { spans: [], notes: [] });
+});
+
+test('dashboard feeds - the flow diff remembers only the last answer\'s window', (t) => {
+  const diff = new FlowDiff();
+  const span = (i: number): WireSpan => ({ traceId: 't', spanId: String(i), subject: 'kubus.api.pods.get', from: 'kubelet', to: ['apiserver'], kind: 'get pods', sentAt: i });
+  // The recorder's answer is its latest 100 spans: a stream of 10,000 remembers 100 keys, not 10,000.
+  for (let i = 0; i < 10_000; i += 50) {
+    const window = Array.from({ length: 100 }, (_, j) => span(Math.max(0, i - 99) + j));
+    const notes = [{ actor: 'kubelet', at: i, state: `s${i}`, event: 'x' }];
+    const change = diff.update(window, notes);
+    t.true(change.spans.length <= 100);
+  }
+  t.true(diff.size <= 101, `${diff.size} keys`);
+});
+
+test('dashboard feeds - a flow\'s spans name only objects in the target\'s namespace', (t) => {
+  const batch: WireSpan = { traceId: 't', spanId: '1', subject: 'kubus.watch.x', from: 'apiserver', to: ['kubelet'], kind: 'watch ADDED', sentAt: 1, object: 'pod/other/secret-job', objects: ['pod/other/secret-job', 'pod/default/web', 'pod/default/db', 'node/n1'], objectCount: 40 };
+  const scoped = scopeSpan(batch, 'default');
+  t.deepEqual([scoped.object, scoped.objects, scoped.objectCount], ['pod/default/web', ['pod/default/web', 'pod/default/db'], 2]);
+  t.deepEqual([scopeSpan(batch, undefined).object, scopeSpan(batch, undefined).objects], ['node/n1', undefined], 'a cluster-scoped target: cluster-scoped objects');
+  const one = scopeSpan({ ...batch, objects: ['pod/other/a', 'pod/default/web'], objectCount: 2 }, 'default');
+  t.deepEqual([one.object, one.objects, one.objectCount], ['pod/default/web', undefined, undefined]);
+  const own: WireSpan = { ...batch, object: 'pod/default/web', objects: undefined, objectCount: undefined };
+  t.is(scopeSpan(own, 'default'), own, 'nothing to cut: the same span');
 });
 
 test('dashboard feeds - malformed flow queries are 400 with the field', (t) => {

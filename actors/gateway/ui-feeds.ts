@@ -12,7 +12,7 @@ import type { Clock } from '../../bus/clock.ts';
 import { TRACE_BUS, TRACE_QUERY } from '../../bus/subjects.ts';
 import type { Logger } from '../../bus/types.ts';
 import { requireAccess } from './access.ts';
-import { FlowDiff, type WireSpan, type WireNote } from './ui-flow-diff.ts';
+import { FlowDiff, scopeSpan, type WireSpan, type WireNote } from './ui-flow-diff.ts';
 
 /** What the feeds need of the gateway. */
 export interface UiFeedDeps {
@@ -128,7 +128,7 @@ export async function serveUiFeed(deps: UiFeedDeps, caller: ApiClient, req: Inco
         return reply;
       },
       (trace) => {
-        const change = diff.update(trace.spans ?? [], trace.notes ?? []);
+        const change = diff.update((trace.spans ?? []).map((sp) => scopeSpan(sp, target.namespace)), trace.notes ?? []);
         if (change.spans.length || change.notes.length) stream.send('spans', change);
       },
     );
