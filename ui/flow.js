@@ -5,16 +5,16 @@
 import mermaid from 'mermaid';
 import { stringify } from 'yaml';
 import { objectAt, rvOf } from './flow-body.js';
+import { FlowWindow } from './flow-window.js';
 import { follow } from './sse.js';
 
-/** Arrows drawn at most (the latest); older ones are counted above the diagram. */
+/** Messages kept and drawn at most (the latest); older ones are dropped and counted above the diagram. */
 const MAX_ARROWS = 250;
 /** Redraws at most this often while messages pour in. */
 const RENDER_MS = 300;
 
 mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'default', sequence: { mirrorActors: false, showSequenceNumbers: true, wrap: false } });
 
-const keyOf = (s) => `${s.traceId}/${s.spanId}/${s.subject}`;
 /** Mermaid message text: its statement separators and entity marks taken out, kept short. */
 const label = (t) => {
   const s = String(t).replace(/[;#<>]/g, ' ').replace(/\s+/g, ' ').trim();
@@ -123,16 +123,13 @@ class KubusFlow extends HTMLElement {
 
   start() {
     this.feed?.stop();
-    this.spans = new Map();
-    this.order = 0;
-    this.notes = [];
+    this.window = new FlowWindow(MAX_ARROWS);
     this.arrows = [];
     const q = new URLSearchParams({ kind: this.getAttribute('kind') ?? '', name: this.getAttribute('name') ?? '' });
     if (this.getAttribute('namespace')) q.set('namespace', this.getAttribute('namespace'));
     this.feed = follow(`/ui/api/flows?${q}`, {
       onOpen: () => {
-        this.spans = new Map();
-        this.notes = [];
+        this.window = new FlowWindow(MAX_ARROWS);
         this.problem = '';
       },
       onEvent: (event, data) => this.received(event, data),
@@ -148,20 +145,15 @@ class KubusFlow extends HTMLElement {
     if (event === 'problem') this.problem = data.message;
     if (event === 'spans') {
       this.problem = '';
-      for (const s of data.spans) {
-        const k = keyOf(s);
-        const had = this.spans.get(k);
-        this.spans.set(k, { ...s, order: had?.order ?? this.order++ });
-      }
-      this.notes.push(...data.notes);
+      this.window.add(data.spans, data.notes);
       this.schedule();
     }
     this.showStatus();
   }
 
   showStatus() {
-    const n = this.spans.size;
-    const shown = Math.min(n, MAX_ARROWS);
+    const shown = this.window.spans.size;
+    const n = this.window.total;
     const text = this.problem || (n ? `${n} message${n === 1 ? '' : 's'}${n > shown ? ` (the latest ${shown} drawn)` : ''}; click an arrow for its details` : 'Waiting for messages ...');
     this.status.textContent = text;
     this.status.className = `flow-status ${this.problem ? 'error' : 'muted'}`;
@@ -179,8 +171,7 @@ class KubusFlow extends HTMLElement {
     if (this.rendering) return this.schedule();
     this.rendering = true;
     try {
-      const spans = [...this.spans.values()].sort((a, b) => a.sentAt - b.sentAt || a.order - b.order).slice(-MAX_ARROWS);
-      const { text, arrows } = diagramOf(spans, this.notes);
+      const { text, arrows } = diagramOf(this.window.sorted(), this.window.notes);
       const { svg } = await mermaid.render(`kubus-flow-${++renders}`, text);
       this.diagram.innerHTML = svg;
       this.arrows = arrows;
@@ -204,7 +195,7 @@ class KubusFlow extends HTMLElement {
   /** Fills `el` with the body of a message about the flow's own object, read back from the store's history. */
   async showBody(s, el) {
     const about = s.object === this.ref || (s.objects ?? []).includes(this.ref);
-    const at = about ? bodyRevision(s, [...this.spans.values()]) : undefined;
+    const at = about ? bodyRevision(s, [...this.window.spans.values()]) : undefined;
     if (!at) {
       el.textContent = about ? 'This message carried no revision of the object (the recorder keeps summaries, not bodies).' : `This message is about ${s.object ?? 'no single object'}; bodies are shown for ${this.ref}'s messages.`;
       return;
