@@ -2,7 +2,7 @@
 // against `kubus up` as a user runs it: HTTPS gateway, the page opened by the link `kubus up` printed (a
 // bearer token in its fragment). The overview lists the 3 nodes; a pod created with kubectl appears
 // (the time logged: the issue's figure is 1 s); examples/deployment.yaml's pods show Running; scale and rollout restart from the page
-// change the Deployment; a missing object gets a page that says so; a watch that breaks is followed by a
+// change the Deployment; another object's page starts afresh; a missing object gets a page that says so; a refused token is dropped and asked for again; a watch that breaks is followed by a
 // new list (410 Expired, a network failure); no console errors. KUBUS_SCREENSHOTS=1 writes docs/images/dashboard-*.png for the README.
 import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -110,6 +110,13 @@ test('dashboard - overview of kubus up in Chromium: nodes, a kubectl pod shown l
   t.regex(await page.locator('.logs pre.log').innerText(), /\[sim\] container c started/);
   t.is(await page.locator('.logs .muted').innerText(), 'following');
 
+  // Another object's page from here (the hash only, as a link does): a page of its own, on its Summary, not
+  // this one's components reused (its tab, its log stream).
+  await page.evaluate(`location.hash = '#/o/Pod/default/dash-1'`);
+  await page.locator('.object h2', { hasText: 'Pod default/dash-1' }).waitFor({ timeout: 30_000 });
+  t.is(await page.locator('.object .tab').getAttribute('data-tab'), 'Summary');
+  t.is(await page.locator('.logs').count(), 0);
+
   // An object that does not exist: a page that says so.
   await page.goto(pod.replace('dash-2', 'no-such-pod'));
   t.regex(await page.locator('.not-found').innerText({ timeout: 30_000 }), /Pod "no-such-pod" does not exist in namespace "default"/);
@@ -121,6 +128,11 @@ test('dashboard - overview of kubus up in Chromium: nodes, a kubectl pod shown l
   await anon.locator('form.token').waitFor({ timeout: 30_000 });
   await anon.locator('#nodes .error', { hasText: 'Unauthorized' }).waitFor({ timeout: 30_000 });
   t.is(await anon.locator('#nodes tbody tr').count(), 0, 'no nodes without a token');
+  // A token the gateway refuses (expired, revoked): the page drops it and asks for another, saying why.
+  const stale = await bare.newPage();
+  await stale.goto(`${pod.replace(/#.*/, '')}#token=not-a-token`);
+  await stale.locator('form.token', { hasText: 'The gateway refused this page\'s token' }).waitFor({ timeout: 30_000 });
+  t.is(await stale.evaluate(`sessionStorage.getItem('kubus.token')`), null, 'the refused token dropped');
   await bare.close();
 
   t.deepEqual(problems, [], 'no console errors');

@@ -24,6 +24,27 @@ export function authHeaders(extra = {}) {
   return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
 }
 
+const refusedListeners = new Set();
+
+/** Calls `fn()` when the gateway refuses the page's token (expired or revoked); returns the unsubscribe. */
+export function onTokenRefused(fn) {
+  refusedListeners.add(fn);
+  return () => refusedListeners.delete(fn);
+}
+
+/**
+ * Drops the token after a 401 to a request that carried it (asking again with it gets the same answer)
+ * and tells the onTokenRefused listeners, so the page asks for a new one. `headers`: the request's.
+ */
+export function checkRefused(res, headers) {
+  if (res.status !== 401) return;
+  const token = sessionStorage.getItem(KEY);
+  // A request sent with an older token (replaced since) says nothing about the current one.
+  if (!token || headers.Authorization !== `Bearer ${token}`) return;
+  sessionStorage.removeItem(KEY);
+  for (const fn of refusedListeners) fn();
+}
+
 /** Thrown for a failed API request: the Status's code, reason and message. */
 export class ApiError extends Error {
   constructor(status) {
@@ -36,12 +57,9 @@ export class ApiError extends Error {
 
 /** Sends a request; resolves with the parsed JSON answer, rejects with an ApiError. */
 export async function api(path, { method = 'GET', body, contentType = 'application/json', signal } = {}) {
-  const res = await fetch(path, {
-    method,
-    signal,
-    headers: authHeaders(body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': contentType }),
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const headers = authHeaders(body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': contentType });
+  const res = await fetch(path, { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  checkRefused(res, headers);
   const text = await res.text();
   let json;
   try {
@@ -53,8 +71,11 @@ export async function api(path, { method = 'GET', body, contentType = 'applicati
   return json;
 }
 
-/** Yields the lines of a streamed response body as they arrive. */
-export async function* lines(res) {
+/**
+ * Yields the pieces of a streamed response body ended by `sep` as they arrive; `partial`: what follows the
+ * last `sep` too, when the body ends (a log's last line without its newline; a cut SSE event is dropped, per the spec).
+ */
+export async function* records(res, sep, { partial = false } = {}) {
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
   for (;;) {
@@ -62,13 +83,16 @@ export async function* lines(res) {
     if (done) break;
     buf += value;
     let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
+    while ((i = buf.indexOf(sep)) >= 0) {
       yield buf.slice(0, i);
-      buf = buf.slice(i + 1);
+      buf = buf.slice(i + sep.length);
     }
   }
-  if (buf) yield buf;
+  if (partial && buf) yield buf;
 }
+
+/** Yields the lines of a streamed response body as they arrive. */
+export const lines = (res) => records(res, '\n', { partial: true });
 
 const keyOf = (o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -111,7 +135,9 @@ class WatchMux {
     for (const l of streams) q.append('w', l.watchUrl());
     let failure;
     try {
-      const res = await fetch(`/ui/watch?${q}`, { signal: abort.signal, headers: authHeaders() });
+      const headers = authHeaders();
+      const res = await fetch(`/ui/watch?${q}`, { signal: abort.signal, headers });
+      checkRefused(res, headers);
       if (!res.ok) throw new ApiError(await res.json().catch(() => ({ code: res.status, reason: res.statusText })));
       for await (const line of lines(res)) {
         if (!line.trim()) continue;

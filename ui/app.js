@@ -3,7 +3,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
-import { adoptToken, hasToken, setToken } from './api.js';
+import { adoptToken, hasToken, onTokenRefused, setToken } from './api.js';
 import { KINDS } from './kinds.js';
 import { Overview } from './overview.js';
 import { ObjectPage } from './object.js';
@@ -37,26 +37,35 @@ function Page({ route }) {
   if (route.page === 'bus') return html`<section><h2>Bus</h2><${CustomElement} module="./bus-view.js" tag="kubus-bus-view" /></section>`;
   if (route.page === 'object') {
     if (!KINDS[route.kind]) return html`<p class="error">The dashboard does not show objects of kind ${route.kind}. <a href="#/">Back to the overview</a></p>`;
-    return html`<${ObjectPage} kind=${route.kind} namespace=${route.namespace} name=${route.name} />`;
+    // Keyed by the object: another object's page starts afresh (its replicas box, a pod's log stream), not reused.
+    return html`<${ObjectPage} key=${`${route.kind}/${route.namespace ?? '_'}/${route.name}`} kind=${route.kind} namespace=${route.namespace} name=${route.name} />`;
   }
   return html`<p class="error">No such page: ${route.hash}. <a href="#/">Back to the overview</a></p>`;
 }
 
-/** Shown on an HTTPS gateway when the page has no token (opened without the #token=... link). */
-function TokenForm() {
+/** Shown on an HTTPS gateway when the page has no token (opened without the #token=... link), or when the gateway refused it. */
+function TokenForm({ refused }) {
   const submit = (e) => {
     e.preventDefault();
     setToken(new FormData(e.target).get('token').trim());
     location.reload();
   };
   return html`<form class="token" onSubmit=${submit}>
-    <span>This page has no token. Open the link <code>kubus up</code> printed, or paste a bearer token (<code>kubectl create token NAME</code>):</span>
+    <span>${refused ? 'The gateway refused this page\'s token (expired or revoked).' : 'This page has no token.'} Open the link <code>kubus up</code> printed, or paste a bearer token (<code>kubectl create token NAME</code>):</span>
     <input name="token" type="password" autocomplete="off" /><button>Use</button>
   </form>`;
 }
 
+/** True once the gateway answered 401 to the page's token (api.js dropped it). */
+function useRefused() {
+  const [refused, setRefused] = useState(false);
+  useEffect(() => onTokenRefused(() => setRefused(true)), []);
+  return refused;
+}
+
 function App() {
   const route = routeOf(useHash());
+  const refused = useRefused();
   return html`
     <header>
       <a class="brand" href="#/">kubus</a>
@@ -66,7 +75,7 @@ function App() {
         <a href="#/bus" class=${route.page === 'bus' ? 'active' : ''}>Bus</a>
       </nav>
     </header>
-    ${location.protocol === 'https:' && !hasToken() && html`<${TokenForm} />`}
+    ${(refused || (location.protocol === 'https:' && !hasToken())) && html`<${TokenForm} refused=${refused} />`}
     <main><${Page} route=${route} /></main>`;
 }
 

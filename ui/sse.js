@@ -1,7 +1,7 @@
 // Server-Sent Events read with fetch (EventSource cannot send the page's bearer token): calls
 // `onEvent(name, data)` for each event, and on any break waits and opens the stream again, calling
 // `onOpen()` first so the caller drops what it had (nothing stale stays on screen as current).
-import { authHeaders } from './api.js';
+import { authHeaders, checkRefused, records } from './api.js';
 
 /** Parses one `event:`/`data:` block; undefined for comments and keep-alives. */
 function parseBlock(block) {
@@ -21,7 +21,9 @@ export function follow(path, { onOpen, onEvent, onError }) {
     let backoff = 500;
     while (!abort.signal.aborted) {
       try {
-        const res = await fetch(path, { signal: abort.signal, headers: authHeaders({ Accept: 'text/event-stream' }) });
+        const headers = authHeaders({ Accept: 'text/event-stream' });
+        const res = await fetch(path, { signal: abort.signal, headers });
+        checkRefused(res, headers);
         if (!res.ok) {
           const status = await res.json().catch(() => ({ message: `${res.status} ${res.statusText}` }));
           onError(status.message ?? `${res.status}`, res.status);
@@ -29,18 +31,9 @@ export function follow(path, { onOpen, onEvent, onError }) {
         } else {
           onOpen();
           backoff = 500;
-          const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buf = '';
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            buf += value;
-            let i;
-            while ((i = buf.indexOf('\n\n')) >= 0) {
-              const ev = parseBlock(buf.slice(0, i));
-              buf = buf.slice(i + 2);
-              if (ev) onEvent(ev.event, ev.data);
-            }
+          for await (const block of records(res, '\n\n')) {
+            const ev = parseBlock(block);
+            if (ev) onEvent(ev.event, ev.data);
           }
           onError('the stream ended; reconnecting');
         }
