@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mayClaim, ownedBatch } from '../actors/tracer/span-owner.ts';
-import type { FeedBatch, SentSummary, StateNote, Trace } from '../actors/tracer/types.ts';
+import type { DeliveredSummary, FeedBatch, SentSummary, StateNote, Trace } from '../actors/tracer/types.ts';
 import { ApiClient } from '../bus/client.ts';
 import { parseIdentity } from '../bus/identity.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
@@ -72,6 +72,28 @@ test('bus lock spans - a batch keeps its identity\'s own records and notes, name
   t.is(ownedBatch(b, 'nobody_x').batch.records.length, 0);
   t.is(ownedBatch(b, undefined).batch, b, 'an open bus: as it is');
   t.is(ownedBatch(b, 'apiserver').batch.records.length, 2, 'the API server may publish anything anyway');
+});
+
+const delivered = (to: string, from?: string): DeliveredSummary => ({ t: 'd', traceId: 't', spanId: '1'.padStart(16, '0'), to, subject: 'kubus.watch.x', at: 1, ...(from ? { from } : {}) });
+
+test('bus lock spans - a delivery is kept only when its receiver is the identity\'s; a sender another identity runs is dropped, a name none runs is relabelled', (t) => {
+  const records = [
+    delivered('node/node-0', 'apiserver'), // another node's connection: refused
+    delivered('control-plane', 'kubelet/n1'), // the API server's process: refused
+    delivered('kubelet/n1', 'apiserver'), // its own kubelet; the API server names itself in its own send
+    delivered('node/n1', 'kubectl'), // its own connection; a sender no identity runs stays
+    delivered('kubectl', 'node/n2'), // a name no identity runs: relabelled to the identity
+  ];
+  const { batch: kept, refused } = ownedBatch(batch(records as unknown as SentSummary[]), 'node_n1');
+  t.is(refused, 2);
+  t.deepEqual(kept.records.map((r) => [(r as DeliveredSummary).to, (r as DeliveredSummary).from]), [
+    ['kubelet/n1', undefined],
+    ['node/n1', 'kubectl'],
+    ['node/n1', undefined],
+  ]);
+  t.is(ownedBatch(batch([sent('t', 'kubectl')]), 'node_n1').batch.records.map((r) => (r as SentSummary).from)[0], 'node/n1', 'a send from a name no identity runs is the identity\'s');
+  t.false(mayClaim(parseIdentity('node/n1'), 'node/node-0'));
+  t.false(mayClaim(parseIdentity('scheduler'), 'control-plane'));
 });
 
 test('bus lock spans - a kubelet publishes only on its own span subject; the recorder drops its forged API server spans', async (t) => {
