@@ -64,6 +64,8 @@ export interface Cluster {
   kubeconfig: string;
   /** The web dashboard's URL (with a bearer token in its fragment on an HTTPS gateway). */
   dashboardUrl: string;
+  /** Why the dashboard's URL carries no token on an HTTPS gateway (the page then asks for one). */
+  dashboardProblem?: string;
   /** IP:PORT the cluster DNS answers on (the kube-dns Service's Endpoints). */
   dnsAddress?: string;
   stop(): Promise<void>;
@@ -131,8 +133,10 @@ export async function up(opts: UpOptions): Promise<Cluster> {
   const admin: KubeconfigCredentials | undefined = ca && { ca: ca.cert, ...issue(ca, { ...ADMIN, usage: 'client' }) };
   const kubeconfig = writeKubeconfig(gatewayUrl, kubeconfigPath(), admin);
   // No token is no reason to fail the cluster: the page then asks for one.
+  let dashboardProblem: string | undefined;
   const dashboard = await dashboardUrl(gatewayUrl, admin).catch((err: Error) => {
     opts.log.warn({ err }, 'no token for the dashboard; its page will ask for one');
+    dashboardProblem = err.message;
     return `${gatewayUrl}/ui/`;
   });
   writeClusterInfo({ nats: nats.url, pid: process.pid, dataDir, gateway: gatewayUrl, startedAt: new Date().toISOString(), credentials: opts.openBus ? undefined : credentialsPath('admin') });
@@ -144,6 +148,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
     gatewayUrl,
     kubeconfig,
     dashboardUrl: dashboard,
+    dashboardProblem,
     dnsAddress: controlPlane.dnsAddress,
     async stop() {
       clearClusterInfo();
