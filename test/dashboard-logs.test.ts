@@ -6,27 +6,14 @@
 // page's other errors are shown; no other console errors.
 // KUBUS_SCREENSHOTS=1 writes docs/images/dashboard-logs.png.
 import test from 'ava';
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { KUBECTL } from './helpers/gateway.ts';
-import { ROOT, startKubus } from './helpers/proc.ts';
+import { collectProblems, ensureChromium, kubectlWith, launchChromium, screenshot } from './helpers/browser.ts';
+import { startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 // @ts-expect-error: the dashboard's modules are plain browser JavaScript (no types); these helpers are pure.
 import { linePrefix, logsHref, logsParams, podSelectorOf, selectorString } from '../ui/logs-cluster.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = process.env.KUBUS_SCREENSHOTS === '1';
-
-/** Installs Chromium through the project's own script when missing; returns why not, if it cannot. */
-function ensureChromium(): string | undefined {
-  const ensure = pathToFileURL(join(ROOT, 'scripts', 'ensure.mjs')).href;
-  const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(ensure)}).then((m) => process.exit(m.ensureChromium() ? 0 : 1))`], { cwd: ROOT, encoding: 'utf8' });
-  return r.status === 0 ? undefined : `Chromium is needed and could not be installed (root with apt-get, or: apt-get install -y chromium): ${r.stderr.trim()}`;
-}
 
 // Each pod writes two lines when its (simulated) container starts (after the sim's own start line).
 const DEPLOYMENT = `apiVersion: apps/v1
@@ -70,27 +57,17 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   const [, kubeconfig] = await up.waitFor(/^export KUBECONFIG=(\S+)$/m, 90_000);
   const [, link] = await up.waitFor(/^Dashboard .*: (https:\/\/127\.0\.0\.1:\d+\/ui\/#token=\S+)$/m, 30_000);
   const ui = `${new URL(link).origin}/ui/`;
-  const kubectl = (args: string[], stdin?: string) =>
-    new Promise<{ code: number; out: string }>((resolve) => {
-      const c = execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(home, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? 1 : 0, out: stdout + stderr }),
-      );
-      c.stdin!.on('error', () => {});
-      c.stdin!.end(stdin);
-    });
+  const kubectl = kubectlWith(kubeconfig, home);
   const running = async () => {
     const r = await kubectl(['get', 'pods', '-n', 'default', '-l', 'app=logweb', '--field-selector', 'status.phase=Running', '-o', 'jsonpath={.items[*].metadata.name}']);
     return r.out.split(/\s+/).filter((s) => /^logweb-/.test(s) && r.code === 0);
   };
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
-  const problems: string[] = [];
   // The one request the test makes fail on purpose (since=soon) logs its 400; any other error counts.
-  page.on('console', (m) => void (m.type() === 'error' && !(m.location().url.includes('since=soon') && m.text().includes('400')) && problems.push(`console: ${m.text()} (${m.location().url})`)));
-  page.on('pageerror', (e) => void problems.push(`page: ${e.message}`));
+  const problems = collectProblems(page, (m) => m.location().url.includes('since=soon') && m.text().includes('400'));
   await page.goto(link);
   await waitFor(() => !page.url().includes('token='), 'the token out of the address bar', 30_000, 20);
 
@@ -139,10 +116,7 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   }, 'the replacement pod Running', 60_000, 250);
   await waitFor(async () => (await tab.innerText()).includes(`[pod/${replacement}/app] ready to serve`), 'the replacement\'s new line in the followed tab', 30_000, 200);
   const followed = await tab.innerText();
-  if (SHOTS) {
-    mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
-    await page.screenshot({ path: join(ROOT, 'docs', 'images', 'dashboard-logs.png') });
-  }
+  await screenshot(page, 'dashboard-logs.png');
   t.true(followed.includes(`[pod/${gone}/app] hello from logweb`) && followed.includes(`[pod/${kept}/app] hello from logweb`), followed);
 
   // Once the deleted pod is gone from the API, a new read (the Logs page, not following) still has its lines.
@@ -165,8 +139,7 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   t.is(token.code, 0, token.out);
   const viewer = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
   // Its narrower token is refused on purpose (the overview's cluster-wide lists, kube-system's logs): 403s are expected there.
-  viewer.on('console', (m) => void (m.type() === 'error' && !m.text().includes('status of 403') && problems.push(`viewer console: ${m.text()} (${m.location().url})`)));
-  viewer.on('pageerror', (e) => void problems.push(`viewer page: ${e.message}`));
+  const viewerProblems = collectProblems(viewer, (m) => m.text().includes('status of 403'));
   await viewer.goto(`${ui}#token=${token.out.trim()}`);
   await waitFor(() => !viewer.url().includes('token='), 'the viewer token out of the address bar', 30_000, 20);
   await viewer.goto(`${ui}#/logs?namespace=default&selector=app%3Dlogweb&since=10m`);
@@ -176,6 +149,7 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   t.regex(await viewer.locator('.logs-page p.error').innerText({ timeout: 15_000 }), /forbidden|cannot get resource/i);
 
   t.deepEqual(problems, [], 'no console errors');
+  t.deepEqual(viewerProblems, [], 'no console errors on the viewer\'s page');
   up.child.kill('SIGINT');
   await up.waitFor(/stopped\./, 30_000);
 });
