@@ -165,8 +165,7 @@ export function upCommand(program: Command): void {
       console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : store?.kind === 'jetstream' ? 'in JetStream' : store?.kind === 'etcd' ? `in etcd (${store.endpoints.join(',')})` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
-      if (cluster.dashboardProblem) console.log(`Dashboard (a browser; the page asks for a token): ${cluster.dashboardUrl}\n  no token in the link: ${cluster.dashboardProblem}`);
-      else console.log(`Dashboard (a browser; the link holds an admin token, keep it to yourself): ${cluster.dashboardUrl}`);
+      console.log(cluster.dashboardProblem ? `Dashboard (a browser; the page asks for a token): ${cluster.dashboardUrl}\n  no token in the link: ${cluster.dashboardProblem}` : `Dashboard (a browser; the link holds an admin token, keep it to yourself): ${cluster.dashboardUrl}`);
       const sig = await untilSignal();
       console.log(`\n${sig}: stopping ...`);
       await cluster.stop();
@@ -226,11 +225,8 @@ export function upCommand(program: Command): void {
       audit,
       clusterLogs: logRetentionOf(opts),
     });
-    // A taken --metrics-port fails the command: stop what started rather than leave it running unannounced.
-    const stopMetrics = await startMetricsPort(opts as MetricsPortFlags, log).catch(async (err: unknown) => {
-      await cp.stop();
-      throw err;
-    });
+    // A taken --metrics-port fails the command (and, below, `kubus node`): stop what started, not leave it running.
+    const stopMetrics = await startMetricsPort(opts as MetricsPortFlags, log).catch((err: unknown) => cp.stop().then(() => Promise.reject(err)));
     const storeNote = cp.store ? `; state ${formatStoreSpec(store ?? (opts.data ? { kind: 'file', dir: opts.data } : { kind: 'memory' }))}` : '';
     console.log(`control plane (${actors.join(', ')}) running against ${nats}${storeNote}${cp.gatewayUrl ? `; Kubernetes API at ${cp.gatewayUrl}` : ''}${cp.dnsAddress ? `; cluster DNS at ${cp.dnsAddress}` : ''}; Ctrl-C stops it`);
     if (cp.gatewayUrl?.startsWith('https:')) console.log(`For kubectl, an admin kubeconfig (certificate from this KUBUS_HOME's CA): bin/kubus kubeconfig --server ${reachableUrl(cp.gatewayUrl)} > kubeconfig`);
@@ -291,10 +287,7 @@ export function upCommand(program: Command): void {
         };
         const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, proxy, log, criEndpoint: opts.criEndpoint, credentialsDir: opts.credsDir };
         const nodes = await (opts.trace ? startTracedNodes(nodeOpts) : startNodes(nodeOpts));
-        const stopMetrics = await startMetricsPort(opts as MetricsPortFlags, log).catch(async (err: unknown) => {
-          await nodes.stop();
-          throw err;
-        });
+        const stopMetrics = await startMetricsPort(opts as MetricsPortFlags, log).catch((err: unknown) => nodes.stop().then(() => Promise.reject(err)));
         console.log(`${nodes.names.length} node(s) (${nodes.names.length > 3 ? `${nodes.names[0]} … ${nodes.names.at(-1)}` : nodes.names.join(', ')}) running against ${nats}; Ctrl-C stops them`);
         await untilSignal();
         await Promise.all([nodes.stop(), stopMetrics()]);
