@@ -6,7 +6,7 @@ import test from 'ava';
 import type { Pod } from '../api/kinds/pod.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import { nodeProm, promSubject } from '../bus/subjects.ts';
-import { exposition } from '../actors/lib/metrics-registry.ts';
+import { exposition, processExposition } from '../actors/lib/metrics-registry.ts';
 import { WorkQueue } from '../actors/lib/workqueue.ts';
 import { LeanHistogram } from '../actors/lib/lean-histogram.ts';
 import { Histogram, Registry } from 'prom-client';
@@ -47,6 +47,14 @@ test.serial('prom - the API server counts each request by verb, resource, scope 
   t.is(writes(after) - writes(before), 1, 'one store write for the one create');
   t.true(hasSample(after, 'process_cpu_seconds_total'));
   t.true(hasSample(after, 'nodejs_heap_size_used_bytes'));
+  // Each replica's samples say which it is: the gateway's /metrics reaches any one, and Prometheus must not see one series reset.
+  const own = after.filter((x) => /^(apiserver|etcd)_/.test(x.name));
+  t.true(own.length > 0 && own.every((x) => x.labels.server === 'apiserver'), 'every API server sample has server="apiserver"');
+  t.false(after.some((x) => x.name.startsWith('process_') && 'server' in x.labels), 'the process metrics are the process’s');
+});
+
+test.serial('prom - the process exposition (--metrics-port) keeps process_start_time_seconds', async (t) => {
+  t.true(hasSample(parseExposition(await processExposition()).samples, 'process_start_time_seconds'));
 });
 
 test.serial('prom - the scheduler counts scheduled and unschedulable attempts and its pending pods by queue', async (t) => {

@@ -9,7 +9,7 @@ import { isStatus } from '../../api/status.ts';
 import { parseApiSubject } from '../../bus/subjects.ts';
 import type { BusMessage } from '../../bus/types.ts';
 import { LeanHistogram } from '../lib/lean-histogram.ts';
-import { metricsOf, stopwatch, type ComponentId } from '../lib/metrics-registry.ts';
+import { componentRegistry, metricsOf, stopwatch, type ComponentId } from '../lib/metrics-registry.ts';
 import { resourcePrefix } from './keys.ts';
 import type { Store } from './store/store.ts';
 
@@ -29,8 +29,8 @@ const VERB_LABELS: Record<string, { verb: string; subresource?: string; created?
   token: { verb: 'POST', subresource: 'token', created: true },
 };
 const READ_ONLY = new Set(['GET', 'LIST', 'WATCH']);
-/** Upstream's buckets of apiserver_request_duration_seconds. */
-const DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+/** Upstream's buckets of apiserver_request_duration_seconds (etcd_request_duration_seconds uses them too). */
+export const DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 const LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
 
 type Labels = Record<(typeof LABELS)[number], string>;
@@ -61,6 +61,9 @@ export class ApiServerMetrics {
   private readonly duration: LeanHistogram;
 
   constructor(id: ComponentId, store: Store) {
+    // Every sample carries the replica (`server`): the gateway's /metrics reaches any one replica, and
+    // without it Prometheus would see one series whose counters reset as replicas alternate.
+    if (id.instance) componentRegistry(id).setDefaultLabels(id.instance);
     const m = metricsOf(id, 'apiserver', (registers) => {
       const tally: Tally = { counts: new Map(), inflight: { readOnly: 0, mutating: 0 }, subjects: new Map(), series: new Map() };
       return {

@@ -5,10 +5,9 @@ import { resourceFor } from '../../api/resources.ts';
 import { LeanHistogram } from '../lib/lean-histogram.ts';
 import { metricsOf, stopwatch, type ComponentId } from '../lib/metrics-registry.ts';
 import { REGISTRY_PREFIX } from './keys.ts';
+import { DURATION_BUCKETS as BUCKETS } from './metrics.ts';
 import type { Store, TxnOp } from './store/store.ts';
 
-/** Upstream's buckets (those of apiserver_request_duration_seconds). */
-const BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 
 /** Returns `store` with its writes timed in the component's registry; every other member is the store's own. */
 export function timedStore(store: Store, id: ComponentId): Store {

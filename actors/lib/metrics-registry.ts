@@ -65,10 +65,12 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-/** Returns the text exposition of one component: its metrics and the process's. */
+/** Returns the text exposition of one component: its metrics (with its registry's default labels) and the process's. */
 export async function exposition(id: ComponentId): Promise<string> {
-  return Registry.merge([componentRegistry(id), processMetrics()]).metrics();
+  return joined(await componentRegistry(id).metrics(), await processMetrics().metrics());
 }
+
+const joined = (a: string, b: string) => (a && !a.endsWith('\n') ? `${a}\n${b}` : a + b);
 
 /** Labels every value of a registry's metrics with its instance label (kubelets of one process stay apart). */
 function labelled(json: MetricObjectWithValues<MetricValue<string>>[], instance?: Record<string, string>) {
@@ -84,8 +86,8 @@ function labelled(json: MetricObjectWithValues<MetricValue<string>>[], instance?
 export async function processExposition(): Promise<string> {
   const all = [...entries.values()];
   const jsons = await Promise.all(all.map(async (e) => labelled(await e.registry.getMetricsAsJSON(), e.id.instance)));
-  jsons.push(await processMetrics().getMetricsAsJSON());
-  return AggregatorRegistry.aggregate(jsons).metrics();
+  // The process's own text after: AggregatorRegistry drops process_start_time_seconds (it cannot be summed).
+  return joined(await AggregatorRegistry.aggregate(jsons).metrics(), await processMetrics().metrics());
 }
 
 /** Answers scrape requests on `subject` with a component's exposition (a string) until the returned function is called. */
