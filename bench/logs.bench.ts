@@ -44,11 +44,14 @@ async function server(): Promise<{ nats: NatsServer; nc: NatsConnection; stop():
   };
 }
 
-/** Waits until the stream holds `n` messages. */
-async function stored(nc: NatsConnection, n: number): Promise<void> {
+/** Waits until the stream holds `n` messages; throws after `deadlineMs` (a lost batch must not hang the bench). */
+async function stored(nc: NatsConnection, n: number, deadlineMs = 300_000): Promise<void> {
   const jsm = await jetstreamManager(nc);
+  const end = performance.now() + deadlineMs;
   for (;;) {
-    if ((await jsm.streams.info('KUBUS_LOGS')).state.messages >= n) return;
+    const have = (await jsm.streams.info('KUBUS_LOGS')).state.messages;
+    if (have >= n) return;
+    if (performance.now() > end) throw new Error(`the log stream holds ${have} of ${n} batches after ${deadlineMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -56,6 +59,14 @@ async function stored(nc: NatsConnection, n: number): Promise<void> {
 /** One ingest run: LINES lines over CONTAINERS containers as fast as the shipper takes them. */
 async function ingest(): Promise<{ linesPerS: number; shipperCpu: number; natsCpu: number; batches: number }> {
   const s = await server();
+  try {
+    return await ingestOn(s);
+  } finally {
+    await s.stop();
+  }
+}
+
+async function ingestOn(s: Awaited<ReturnType<typeof server>>): Promise<{ linesPerS: number; shipperCpu: number; natsCpu: number; batches: number }> {
   const bus = await NatsBus.connect({ servers: s.nats.url, name: 'node/bench', credentials: null });
   const shipper = new LogShipper({ bus, clock: realClock, node: 'bench', log: silentLogger, pod: () => undefined });
   // A runtime that only has followers: the bench writes each container's lines straight to them.
@@ -80,13 +91,20 @@ async function ingest(): Promise<{ linesPerS: number; shipperCpu: number; natsCp
   const natsCpu = (usage(pid).cpuMs - n0) / 1000 / secs;
   const out = { linesPerS: LINES / secs, shipperCpu: (c.user + c.system) / 1e6 / secs, natsCpu, batches: shipper.shipped.batches };
   await bus.close();
-  await s.stop();
   return out;
 }
 
 /** One hour of logs from PODS pods at RATE lines/s each, as the shipper stores them (a batch per line at that rate). */
 async function query(): Promise<{ allMs: number; oneMs: number; lines: number; batches: number }> {
   const s = await server();
+  try {
+    return await queryOn(s);
+  } finally {
+    await s.stop();
+  }
+}
+
+async function queryOn(s: Awaited<ReturnType<typeof server>>): Promise<{ allMs: number; oneMs: number; lines: number; batches: number }> {
   const bus = await NatsBus.connect({ servers: s.nats.url, name: 'node/bench', credentials: null });
   const start = Date.now() - HOUR_S * 1000;
   let batches = 0;
@@ -113,7 +131,6 @@ async function query(): Promise<{ allMs: number; oneMs: number; lines: number; b
   const all = await time('app=web');
   const one = await time('shard=7');
   await bus.close();
-  await s.stop();
   return { allMs: all.ms, oneMs: one.ms, lines: all.n, batches };
 }
 

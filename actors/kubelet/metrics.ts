@@ -81,5 +81,7 @@ export function serveKubeletMetrics(d: KubeletMetricsDeps): () => void {
   return () => {
     stop();
     d.pods.off(h);
+    // A stopped kubelet's runtime is closed: its gauges must not list it at the next scrape (a restarted one sets its own).
+    if (m.source.runtime === d.runtime) m.source.runtime = undefined;
   };
 }
