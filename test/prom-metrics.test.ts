@@ -5,6 +5,11 @@
 import test from 'ava';
 import type { Pod } from '../api/kinds/pod.ts';
 import { VirtualClock } from '../bus/clock.ts';
+import { MemoryBroker } from '../bus/memory-bus.ts';
+import { seededRng } from '../bus/random.ts';
+import { silentLogger } from '../bus/types.ts';
+import { serveKubeletMetrics } from '../actors/kubelet/metrics.ts';
+import type { ContainerRuntime } from '../actors/kubelet/runtimes/runtime.ts';
 import { nodeProm, promSubject } from '../bus/subjects.ts';
 import { exposition, processExposition } from '../actors/lib/metrics-registry.ts';
 import { WorkQueue } from '../actors/lib/workqueue.ts';
@@ -153,4 +158,18 @@ test('prom - the lean histogram exposes what prom-client\'s Histogram does for t
   const norm = (text: string) => parseExposition(text).samples.map((x) => `${x.name}${JSON.stringify(Object.entries(x.labels).sort())} ${x.value}`).sort();
   t.deepEqual(norm(await b.metrics()), norm(await a.metrics()));
   t.is(valueOf(parseExposition(await b.metrics()).samples, 'x_seconds_bucket', { verb: 'GET', le: '0.005' }), 2, 'a value on a bound counts in that bucket');
+});
+
+test.serial('prom - a stopped kubelet’s gauges no longer read its (closed) runtime', async (t) => {
+  const broker = new MemoryBroker();
+  let reads = 0;
+  const runtime = { listContainers: async () => (reads++, []) } as unknown as ContainerRuntime;
+  const stop = serveKubeletMetrics({ bus: broker.connect('k', seededRng(1)), clock: new VirtualClock(0), runtime, nodeName: 'prom-stopped', pods: { on: () => {}, off: () => {} }, log: silentLogger });
+  const id = { component: 'kubelet', instance: { node: 'prom-stopped' } };
+  await exposition(id);
+  t.true(reads > 0, 'read while running');
+  stop();
+  reads = 0;
+  await exposition(id);
+  t.is(reads, 0, 'not read after stop');
 });
