@@ -96,6 +96,35 @@ test('dashboard feeds - a stopped child is no longer counted in its actor\'s sta
   t.deepEqual(stats.snapshot(20_000).states, [{ actor: 'kubelet/node-1', state: '', event: '', at: 0, children: { Running: 1 } }]);
 });
 
+test('dashboard feeds - a client that does not read has its feed closed past the buffer bound', async (t) => {
+  const { EventEmitter } = await import('node:events');
+  let asked = 0;
+  const client = { bus: { request: async () => ({ data: { at: ++asked, windowSeconds: 5, subjects: [], actors: [], states: [] } }) } } as unknown as ApiClient;
+  const req = Object.assign(new EventEmitter(), { method: 'GET', url: '/ui/api/bus' });
+  // Nothing written is ever sent: the buffered bytes only grow.
+  const res = Object.assign(new EventEmitter(), {
+    writableLength: 0,
+    destroyed: false,
+    writeHead() {
+      return this;
+    },
+    write(text: string) {
+      this.writableLength += Buffer.byteLength(text);
+      return false;
+    },
+    destroy() {
+      this.destroyed = true;
+      this.emit('close');
+      return this;
+    },
+  });
+  await serveUiFeed({ client, clock: realClock, log: silentLogger, feedMaxBufferedBytes: 300 }, { user: undefined } as unknown as ApiClient, req as never, res as never, new URL('http://x/ui/api/bus'));
+  await waitFor(() => res.destroyed, 'the slow feed closed', 15_000);
+  // Closed at the first write past the bound, not after buffering on.
+  t.true(res.writableLength > 300 && res.writableLength < 2_000, `${res.writableLength} bytes`);
+  t.true(asked >= 2, 'the bus snapshots were written until the bound');
+});
+
 test('dashboard feeds - the flow diff sends new and changed spans only, notes once', (t) => {
   const diff = new FlowDiff();
   const a: WireSpan = { traceId: 't', spanId: '1', subject: 'kubus.api.pods.create', from: 'gateway', to: [], kind: 'create pods', sentAt: 1 };

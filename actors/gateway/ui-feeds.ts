@@ -20,6 +20,8 @@ export interface UiFeedDeps {
   client: ApiClient;
   clock: Clock;
   log: Logger;
+  /** Bytes a feed may hold unsent for a slow client before it is closed (default FEED_MAX_BUFFERED_BYTES). */
+  feedMaxBufferedBytes?: number;
 }
 
 /** How often a feed asks the recorder (the feeds publish every ~100 ms). */
@@ -29,6 +31,8 @@ export const BUS_POLL_MS = 1_000;
 const MAX_FLOW_SPANS = 2_000;
 /** A comment line this often keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
+/** A client this far behind (bytes written, not yet sent) has its feed closed, as a slow watch client is. */
+export const FEED_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const NO_RECORDER = 'no trace recorder answers: run `kubus up` with tracing on (the default; not --no-trace), or one `kubus control-plane --trace-recorder` (and --trace on the other processes)';
 
 /** True for the paths served here. */
@@ -57,7 +61,9 @@ export function flowTarget(q: URLSearchParams): { ref: string; resource: string;
 }
 
 /** An open event stream: `send` writes one event, `closed` tells when the client went. */
-function eventStream(req: IncomingMessage, res: ServerResponse, clock: Clock) {
+function eventStream(deps: UiFeedDeps, req: IncomingMessage, res: ServerResponse) {
+  const { clock } = deps;
+  const maxBuffered = deps.feedMaxBufferedBytes ?? FEED_MAX_BUFFERED_BYTES;
   res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, private', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.write(': kubus\n\n');
   let closed = false;
@@ -68,9 +74,20 @@ function eventStream(req: IncomingMessage, res: ServerResponse, clock: Clock) {
   };
   req.on('close', onClose);
   res.on('close', onClose);
+  // Still holding too much from earlier writes: the client does not read; close rather than buffer without end.
+  const write = (text: string) => {
+    if (closed) return;
+    if (res.writableLength > maxBuffered) {
+      deps.log.warn({ path: req.url, buffered: res.writableLength }, 'dashboard feed client too slow: feed closed');
+      onClose();
+      res.destroy();
+      return;
+    }
+    res.write(text);
+  };
   const ping = () => {
     if (closed) return;
-    res.write(': ping\n\n');
+    write(': ping\n\n');
     keep = clock.setTimeout(ping, KEEPALIVE_MS);
   };
   keep = clock.setTimeout(ping, KEEPALIVE_MS);
@@ -79,7 +96,7 @@ function eventStream(req: IncomingMessage, res: ServerResponse, clock: Clock) {
       return closed;
     },
     send(event: string, data: unknown) {
-      if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
   };
 }
@@ -114,7 +131,7 @@ export async function serveUiFeed(deps: UiFeedDeps, caller: ApiClient, req: Inco
   if (url.pathname === '/ui/api/flows') {
     const target = flowTarget(url.searchParams);
     if (caller.user) await requireAccess(caller, { verb: 'get', resource: target.resource, group: target.group, namespace: target.namespace, name: target.name });
-    const stream = eventStream(req, res, deps.clock);
+    const stream = eventStream(deps, req, res);
     const diff = new FlowDiff();
     stream.send('object', { ref: target.ref });
     const query = { object: target.ref, exact: true, focus: true, limit: MAX_FLOW_SPANS };
@@ -136,7 +153,7 @@ export async function serveUiFeed(deps: UiFeedDeps, caller: ApiClient, req: Inco
   }
   if (url.pathname === '/ui/api/bus') {
     if (caller.user) await requireAccess(caller, { verb: '*', resource: '*', group: '*' });
-    const stream = eventStream(req, res, deps.clock);
+    const stream = eventStream(deps, req, res);
     poll(deps, stream, BUS_POLL_MS, async () => (await bus.request(TRACE_BUS, {}, { timeoutMs: 5_000 })).data, (snap) => stream.send('bus', snap));
     return;
   }
