@@ -119,44 +119,48 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const audits = actors.includes('apiserver') || actors.includes('gateway');
   const audit = opts.audit && audits ? openAudit(opts.audit, realClock, cryptoRng(), opts.log) : undefined;
   let store: Store | undefined;
+  let bus: NatsBus | undefined;
+  let host: Host | undefined;
+  let feed: Awaited<ReturnType<typeof startTracing>> | undefined;
+  let logReader: ReturnType<typeof clusterLogReader> | undefined;
   let storeName = 'memory';
-  if (actors.includes('apiserver')) {
-    const spec: StoreSpec = opts.store ?? (opts.dataDir ? { kind: 'file', dir: opts.dataDir } : { kind: 'memory' });
-    storeName = formatStoreSpec(spec);
-    store = await openStore(spec, { nats: opts.nats, credentials: opts.credentials, onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) });
-  }
-  const bus = await NatsBus.connect({ servers: opts.nats, name: 'control-plane', log: opts.log, credentials: opts.credentials });
-  const host = new Host({ bus, clock: realClock, rng: cryptoRng(), log: opts.log });
-  const feed = opts.trace ? await startTracing(bus, host, { ...opts.trace, feed: { log: opts.log, ...opts.trace.feed } }) : undefined;
-  if (store) {
-    // Replicas on a shared store each need an id of their own (stop-watch requests and restart
-    // announcements are addressed by it); one owning its store keeps the plain name.
-    const serverId = store.sync ? `apiserver-${hostname()}-${process.pid}` : undefined;
-    const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors, locked), audit: audit?.auditor, ...opts.apiserver });
-    await serving(api);
-    if (opts.clusterLogs !== false) {
-      const logs = await startLogStream(opts.nats, opts.credentials, opts.clusterLogs ?? parseRetention());
-      if (logs.ok) opts.log.info(logs.message);
-      else opts.log.warn(logs.message);
-    }
-  }
   let gatewayUrl: string | undefined;
   let dnsAddress: string | undefined;
-  // The dashboard's cluster logs: the gateway reads the log stream on a connection of its own, opened at the first read.
-  const logReader = actors.includes('gateway') && opts.clusterLogs !== false ? clusterLogReader(opts.nats, opts.credentials) : undefined;
-  if (actors.includes('gateway') || actors.includes('dns')) {
-    try {
-      if (actors.includes('gateway'))
-        gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true, tls: opts.httpTls, audit: audit?.auditor, clusterLogs: logReader?.read }));
-      if (actors.includes('dns')) dnsAddress = await dnsServing(host.start(dnsActor, 'dns', { address: opts.dnsAddress ?? defaultDnsAddress() }));
-    } catch (err) {
-      await host.stopAll();
-      feed?.stop();
-      await bus.drain().catch(() => bus.close());
-      await store?.close();
-      await audit?.writer.close();
-      throw err;
+  // Whatever throws before the control plane serves closes what was opened (the audit file's writer is shared: refcounted).
+  try {
+    if (actors.includes('apiserver')) {
+      const spec: StoreSpec = opts.store ?? (opts.dataDir ? { kind: 'file', dir: opts.dataDir } : { kind: 'memory' });
+      storeName = formatStoreSpec(spec);
+      store = await openStore(spec, { nats: opts.nats, credentials: opts.credentials, onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) });
     }
+    bus = await NatsBus.connect({ servers: opts.nats, name: 'control-plane', log: opts.log, credentials: opts.credentials });
+    host = new Host({ bus, clock: realClock, rng: cryptoRng(), log: opts.log });
+    feed = opts.trace ? await startTracing(bus, host, { ...opts.trace, feed: { log: opts.log, ...opts.trace.feed } }) : undefined;
+    if (store) {
+      // Replicas on a shared store each need an id of their own (stop-watch requests and restart
+      // announcements are addressed by it); one owning its store keeps the plain name.
+      const serverId = store.sync ? `apiserver-${hostname()}-${process.pid}` : undefined;
+      const api = host.start(apiserverActor, 'apiserver', { store, serverId, storeName, disableAdmissionPlugins: admissionDisabled(actors, locked), audit: audit?.auditor, ...opts.apiserver });
+      await serving(api);
+      if (opts.clusterLogs !== false) {
+        const logs = await startLogStream(opts.nats, opts.credentials, opts.clusterLogs ?? parseRetention());
+        if (logs.ok) opts.log.info(logs.message);
+        else opts.log.warn(logs.message);
+      }
+    }
+    // The dashboard's cluster logs: the gateway reads the log stream on a connection of its own, opened at the first read.
+    logReader = actors.includes('gateway') && opts.clusterLogs !== false ? clusterLogReader(opts.nats, opts.credentials) : undefined;
+    if (actors.includes('gateway'))
+      gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true, tls: opts.httpTls, audit: audit?.auditor, clusterLogs: logReader?.read }));
+    if (actors.includes('dns')) dnsAddress = await dnsServing(host.start(dnsActor, 'dns', { address: opts.dnsAddress ?? defaultDnsAddress() }));
+  } catch (err) {
+    await host?.stopAll();
+    await logReader?.close();
+    feed?.stop();
+    await bus?.drain().catch(() => bus?.close());
+    await store?.close();
+    await audit?.writer.close();
+    throw err;
   }
   const leadership: Leadership[] = [];
   const components: ElectedComponent[] = [];
