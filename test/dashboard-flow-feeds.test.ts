@@ -102,7 +102,8 @@ test('dashboard feeds - a client that does not read has its feed closed past the
   const client = { bus: { request: async () => ({ data: { at: ++asked, windowSeconds: 5, subjects: [], actors: [], states: [] } }) } } as unknown as ApiClient;
   const req = Object.assign(new EventEmitter(), { method: 'GET', url: '/ui/api/bus' });
   // Nothing written is ever sent: the buffered bytes only grow.
-  const res = Object.assign(new EventEmitter(), {
+  const emitter = new EventEmitter();
+  const res = Object.assign(emitter, {
     writableLength: 0,
     destroyed: false,
     writeHead() {
@@ -114,7 +115,7 @@ test('dashboard feeds - a client that does not read has its feed closed past the
     },
     destroy() {
       this.destroyed = true;
-      this.emit('close');
+      emitter.emit('close');
       return this;
     },
   });
