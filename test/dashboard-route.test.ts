@@ -3,7 +3,7 @@
 // /ui/watch: bad input is a 400 Status saying why, each watch's events come tagged with its stream, a
 // watch the gateway refuses comes back as that stream's Status.
 import test from 'ava';
-import { importMap } from '../actors/gateway/ui-route.ts';
+import { importMap, uiAsset } from '../actors/gateway/ui-route.ts';
 import { startGateway, watchLines } from './helpers/gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -38,6 +38,14 @@ test('dashboard route - files with ETag/Last-Modified, 304, immutable vendor URL
     t.is(((await r.json()) as { reason: string }).reason, 'NotFound', path);
   }
   t.is((await fetch(`${g.url}/ui/app.js`, { method: 'POST' })).status, 405);
+});
+
+test('dashboard route - a file unchanged on disk is read and hashed once (cached by path, mtime and size)', (t) => {
+  for (const path of ['/ui/', '/ui/app.js', ...Object.values(importMap().imports).slice(0, 1)]) {
+    const first = uiAsset(path);
+    t.truthy(first, path);
+    t.is(uiAsset(path), first, `${path}: the same asset, not re-read`);
+  }
 });
 
 test('dashboard route - /ui/watch: 400 for bad input, events tagged by stream, a refused watch as its Status', async (t) => {

@@ -76,31 +76,48 @@ function fileUnder(dir: string, rel: string): string | undefined {
   }
 }
 
-const assetOf = (file: string, body: Buffer, immutable: boolean): Asset => ({
-  body,
-  type: TYPES[extname(file)] ?? 'application/octet-stream',
-  etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`,
-  modified: statSync(file).mtime,
-  immutable,
-});
+/** Assets read, by file: re-read only when the file's mtime or size (or the import map, for index.html) changes. */
+const assets = new Map<string, { stamp: string; asset: Asset }>();
+/** Bytes of cached bodies at most (mermaid's chunks are large): past it the cache starts over. */
+const MAX_CACHED_BYTES = 128 * 1024 * 1024;
+let cachedBytes = 0;
+
+/** Returns `file` as an asset (`render` turns its bytes into the body), from the cache while the file is unchanged. */
+function assetOf(file: string, immutable: boolean, render?: (bytes: Buffer) => Buffer, extra = ''): Asset {
+  const st = statSync(file);
+  const stamp = `${st.mtimeMs}|${st.size}|${immutable}|${extra}`;
+  const hit = assets.get(file);
+  if (hit?.stamp === stamp) return hit.asset;
+  const raw = readFileSync(file);
+  const body = render ? render(raw) : raw;
+  const asset: Asset = { body, type: TYPES[extname(file)] ?? 'application/octet-stream', etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`, modified: st.mtime, immutable };
+  if (hit) cachedBytes -= hit.asset.body.length;
+  if (cachedBytes + body.length > MAX_CACHED_BYTES) {
+    assets.clear();
+    cachedBytes = 0;
+  }
+  assets.set(file, { stamp, asset });
+  cachedBytes += body.length;
+  return asset;
+}
 
 /** Returns the asset a /ui path names, or undefined (not found). */
 export function uiAsset(path: string): Asset | undefined {
   if (path === '/ui/' || path === '/ui/index.html') {
     const file = join(UI_DIR, 'index.html');
-    const html = readFileSync(file, 'utf8').replace('<!-- importmap -->', `<script type="importmap">${JSON.stringify(importMap())}</script>`);
-    return assetOf(file, Buffer.from(html), false);
+    const map = `<script type="importmap">${JSON.stringify(importMap())}</script>`;
+    return assetOf(file, false, (bytes) => Buffer.from(bytes.toString('utf8').replace('<!-- importmap -->', map)), map);
   }
   const vendor = /^\/ui\/vendor\/((?:@[^/@]+\/)?[^/@]+)@([^/]+)\/(.+)$/.exec(path);
   if (vendor) {
     const [, pkg, version, rel] = vendor;
     if (!VENDOR[pkg] || version !== versionOf(pkg) || !/\.(m?js|css|map)$/.test(rel)) return undefined;
     const file = fileUnder(join(MODULES, pkg), rel);
-    return file ? assetOf(file, readFileSync(file), true) : undefined;
+    return file ? assetOf(file, true) : undefined;
   }
   const rel = decodeURIComponent(path.slice('/ui/'.length));
   const file = rel.startsWith('vendor/') ? undefined : fileUnder(UI_DIR, rel);
-  return file ? assetOf(file, readFileSync(file), false) : undefined;
+  return file ? assetOf(file, false) : undefined;
 }
 
 const notFound = (res: ServerResponse, path: string) => {
