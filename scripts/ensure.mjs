@@ -90,10 +90,17 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
 /** Whether Debian's Python can import the official Kubernetes client (test/clientpython.test.ts needs it). */
 const hasPythonKubernetes = () => spawnSync(DEBIAN_PYTHON, ['-c', 'import kubernetes'], { stdio: 'ignore' }).status === 0;
 
-/** Installs Debian's python3-kubernetes when missing and we may; returns whether it is there. */
+/** Whether Debian's Python can import Prometheus's own client, whose parser the /metrics tests read expositions with. */
+const hasPythonPrometheus = () => spawnSync(DEBIAN_PYTHON, ['-c', 'import prometheus_client'], { stdio: 'ignore' }).status === 0;
+
+/** The Debian Python packages the tests use that are missing. */
+const missingPython = () => [...(hasPythonKubernetes() ? [] : ['python3-kubernetes']), ...(hasPythonPrometheus() ? [] : ['python3-prometheus-client'])];
+
+/** Installs Debian's python3-kubernetes (and python3-prometheus-client) when missing and we may; returns whether the Kubernetes client is there. */
 export function ensurePythonKubernetes({ install = true } = {}) {
-  if (hasPythonKubernetes()) return true;
-  if (install) aptInstall(['python3-kubernetes']);
+  const missing = missingPython();
+  if (missing.length > 0 && install) aptInstall(missing);
+  if (!hasPythonPrometheus()) console.error(`kubus: python3-prometheus-client is not installed (install: apt-get install -y python3-prometheus-client); ${WITHOUT['python3-prometheus-client']}`);
   if (hasPythonKubernetes()) return true;
   console.error(`kubus: ${PYTHON_KUBERNETES_HINT}`);
   return false;
@@ -156,6 +163,7 @@ export function ensureChromium({ install = true } = {}) {
 const WITHOUT = {
   'nats-server': 'the tests on a real NATS server skip or fail',
   'python3-kubernetes': 'test/clientpython.test.ts fails',
+  'python3-prometheus-client': 'the /metrics tests (test/prom-*.test.ts) fail',
   'etcd-server': 'the etcd store tests skip',
   'etcd-client': 'the etcd store tests skip',
   chromium: 'the dashboard tests (test/dashboard*.test.ts) fail, saying how to install it',
@@ -173,7 +181,7 @@ export function ensureOsPackages() {
   const fake = (process.env.KUBUS_FAKE_MISSING ?? '').split(/\s+/).filter(Boolean);
   const missingNow = () => [
     ...(findNatsServer() ? [] : ['nats-server']),
-    ...(hasPythonKubernetes() ? [] : ['python3-kubernetes']),
+    ...missingPython(),
     ...missingContainerd(),
     ...missingEtcd(),
     ...(existsSync(CHROMIUM) ? [] : ['chromium']),

@@ -1,5 +1,10 @@
-// A strict reader of the Prometheus text exposition format (0.0.4) for tests: every line must be a
-// HELP, a TYPE or a sample of a declared metric, or the reader throws naming the line.
+// The Prometheus text exposition read by Prometheus's own Python client (Debian's
+// python3-prometheus-client, its parser `text_string_to_metric_families`): a line it cannot read
+// throws, naming the line, so a test that parses an exposition checks it is valid text format.
+import { spawnSync } from 'node:child_process';
+
+/** Debian's own Python, the one python3-prometheus-client installs into (scripts/ensure.mjs installs it). */
+const DEBIAN_PYTHON = '/usr/bin/python3';
 
 export interface Sample {
   name: string;
@@ -7,49 +12,27 @@ export interface Sample {
   value: number;
 }
 
-const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)(?: -?\\d+)?$`);
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
-const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
+const READ = `
+import json, math, sys
+from prometheus_client.parser import text_string_to_metric_families
+types, samples = {}, []
+for f in text_string_to_metric_families(sys.stdin.read()):
+    types[f.name] = f.type
+    for s in f.samples:
+        samples.append({'name': s.name, 'labels': s.labels, 'value': s.value if math.isfinite(s.value) else str(s.value)})
+json.dump({'samples': samples, 'types': types}, sys.stdout)
+`;
 
-/** Returns the samples of an exposition; throws on any line that is not valid text format. */
+/** Returns the samples of an exposition and the type of each metric family (by the parser's family name). */
 export function parseExposition(text: string): { samples: Sample[]; types: Map<string, string> } {
-  const types = new Map<string, string>();
-  const samples: Sample[] = [];
-  for (const [i, line] of text.split('\n').entries()) {
-    if (line === '') continue;
-    const fail = (why: string) => new Error(`line ${i + 1} ${why}: ${JSON.stringify(line)}`);
-    if (line.startsWith('# HELP ')) {
-      if (!new RegExp(`^# HELP ${NAME} `).test(line + ' ')) throw fail('is a malformed HELP');
-      continue;
-    }
-    if (line.startsWith('# TYPE ')) {
-      const [, , name, type] = line.split(' ');
-      if (!new RegExp(`^${NAME}$`).test(name) || !TYPES.has(type)) throw fail('is a malformed TYPE');
-      if (types.has(name)) throw fail('declares a type twice');
-      types.set(name, type);
-      continue;
-    }
-    if (line.startsWith('#')) continue;
-    const m = SAMPLE.exec(line);
-    if (!m) throw fail('is not a sample');
-    const [, name, body = '', raw] = m;
-    // Go's ParseFloat, which Prometheus reads values with, takes NaN and Inf in any case.
-    const lower = raw.toLowerCase();
-    const value = lower === '+inf' || lower === 'inf' ? Infinity : lower === '-inf' ? -Infinity : lower === 'nan' ? NaN : Number(raw);
-    if (Number.isNaN(value) && lower !== 'nan') throw fail('has a value that is not a number');
-    const labels: Record<string, string> = {};
-    LABEL.lastIndex = 0;
-    while (LABEL.lastIndex < body.length) {
-      const l = LABEL.exec(body);
-      if (!l) throw fail('has malformed labels');
-      labels[l[1]] = l[2].replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-    }
-    const family = [name, name.replace(/_(bucket|sum|count)$/, '')].find((n) => types.has(n));
-    if (!family) throw fail('is a sample of no declared metric');
-    samples.push({ name, labels, value });
+  const r = spawnSync(DEBIAN_PYTHON, ['-c', READ], { input: text, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    const why = r.error?.message ?? r.stderr.trim().split('\n').pop();
+    throw new Error(`the Prometheus client's parser refused the exposition: ${why} (it needs python3-prometheus-client: apt-get install -y python3-prometheus-client)`);
   }
-  return { samples, types };
+  const out = JSON.parse(r.stdout) as { samples: { name: string; labels: Record<string, string>; value: number | string }[]; types: Record<string, string> };
+  const number = (v: number | string) => (typeof v === 'number' ? v : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : NaN);
+  return { samples: out.samples.map((x) => ({ ...x, value: number(x.value) })), types: new Map(Object.entries(out.types)) };
 }
 
 /** Returns the sum of the samples named `name` whose labels include `labels`. */
