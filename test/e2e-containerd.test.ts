@@ -123,7 +123,7 @@ test('e2e containerd - a node process runs hostNetwork busybox pods through CRI:
   await waitFor(() => !existsSync(`${NODE_STATE_DIR}/${name}`), 'the node process removed its containerd dir', 30_000, 100);
 });
 
-test('e2e containerd - kubus up --runtime containerd --nodes 2: two real nodes, a pod runs, Ctrl-C removes their containerds', async (t) => {
+test('e2e containerd - kubus up --runtime containerd --nodes 2: two real nodes, a pod runs, kubectl top shows real usage, Ctrl-C removes their containerds', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'kubus-e2e-up-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   t.teardown(() => ['node-0', 'node-1'].forEach(cleanUpNode));
@@ -143,6 +143,20 @@ test('e2e containerd - kubus up --runtime containerd --nodes 2: two real nodes, 
   writeFileSync(join(home, 'hi.yaml'), stringify(pod));
   t.is((await kubectl(['create', '-f', join(home, 'hi.yaml')])).code, 0);
   await waitFor(async () => (await kubectl(['logs', 'hi'])).stdout === 'hi\n', 'the pod runs and logs', 60_000, 200);
+  // kubectl top on real containers: the metrics server's figures come from CRI ListContainerStats,
+  // two 15 s scrapes apart; a busy loop capped at 300m by its cgroup shows about that.
+  const busy = { ...pod, metadata: { name: 'busy', namespace: 'default' }, spec: { hostNetwork: true, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Never', command: ['sh', '-c', 'while :; do :; done'], resources: { limits: { cpu: '300m' } } }] } };
+  writeFileSync(join(home, 'busy.yaml'), stringify(busy));
+  t.is((await kubectl(['create', '-f', join(home, 'busy.yaml')])).code, 0);
+  const top = async () => (await kubectl(['top', 'pods', '--no-headers'])).stdout;
+  const usage = await waitFor(async () => {
+    const m = /^busy\s+(\d+)m\s+(\d+)Mi\s*$/m.exec(await top());
+    return m && Number(m[1]) >= 100 ? { cpu: Number(m[1]), memoryMi: Number(m[2]) } : undefined;
+  }, 'kubectl top pods to show the busy pod using CPU', 90_000, 1000);
+  t.log(`kubectl top pods: busy ${usage.cpu}m CPU (limit 300m), ${usage.memoryMi}Mi`);
+  t.true(usage.cpu <= 400, `a 300m limit caps the busy loop near 300m, not ${usage.cpu}m`);
+  t.regex(await top(), /^hi\s+\d+m\s+\d+Mi\s*$/m, 'the idle pod has figures too');
+  t.regex((await kubectl(['top', 'nodes', '--no-headers'])).stdout, /^node-\d\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\s*$/m);
   up.child.kill('SIGINT');
   await up.waitFor(/stopped\./, 60_000);
   t.is(await up.exited, 0);
