@@ -38,7 +38,9 @@ test('hosts - kill -9 the nats-server of the API server: clients fail over, no w
   await waitFor(() => [...a.informers.values()].every((i) => i.resumes > 0), 'every informer on the victim connection resumed', 20_000, 10);
   const resumedAfter = since(killedAt);
   await writer.more(30);
-  await c.client.patch('deployments', 'web', { spec: { replicas: 8 } }, { namespace: 'default' });
+  // The harness's own client may have been on the killed server too: until it has reconnected its
+  // requests are refused at once (503, not sent), so the (idempotent) patch is tried until it goes.
+  await waitFor(() => c.client.patch('deployments', 'web', { spec: { replicas: 8 } }, { namespace: 'default' }).then(() => true), 'the harness client to scale web to 8 (reconnecting too)', 20_000, 100);
   await waitFor(async () => (await podsOf(c.client, 'web', { live: true })).filter(isReady).length === 8, 'the Deployment scaled to 8 Ready pods', 30_000, 100);
   const scaledAfter = since(killedAt);
 
