@@ -68,16 +68,11 @@ const FEED_API_TIMEOUT_MS = 1000;
 
 /** How long lastSequence asks again while a replicated stream's info names no leader. */
 const LEADER_WAIT_MS = 10_000;
-/** Setting the stream up is tried again this long after timeouts and "temporarily unavailable" answers. */
+/** Setting the stream up is tried again this long after timeouts and NOT_READY_CODES answers. */
 const SETUP_GIVE_UP_MS = 30_000;
-/** JetStream's "JetStream system temporarily unavailable" (no meta leader yet). */
-const TEMPORARILY_UNAVAILABLE = 10008;
-
-/** JetStream's "no suitable peers for placement": on a cluster still forming, fewer servers have joined its meta group than the replicas asked for. */
-const NO_SUITABLE_PEERS = 10005;
-
-const notReadyYet = (err: unknown) =>
-  RETRIED.has((err as Error).name) || (err instanceof JetStreamApiError && (err.code === TEMPORARILY_UNAVAILABLE || err.code === NO_SUITABLE_PEERS));
+/** JetStream's "temporarily unavailable" (no meta leader yet) and "no suitable peers for placement" (too few servers joined yet). */
+const NOT_READY_CODES = new Set([10008, 10005]);
+const notReadyYet = (err: unknown) => RETRIED.has((err as Error).name) || (err instanceof JetStreamApiError && NOT_READY_CODES.has(err.code));
 
 /** Runs a JetStream API call again, after a pause, while it times out or JetStream is not ready yet. */
 async function untilReady<T>(call: () => Promise<T>, giveUpAt: number, retried = notReadyYet): Promise<T> {
@@ -134,9 +129,8 @@ export class JetStreamLog {
     try {
       let jsm: JetStreamManager;
       // Several API servers starting at once on a new cluster: JetStream's first meta leader election,
-      // then the stream's placement and election, may outlast one API timeout, and an R3 placement
-      // fails while fewer than 3 servers have joined; tried again until SETUP_GIVE_UP_MS (a server
-      // without JetStream answers at once and is not waited for).
+      // then the stream's placement (refused while too few servers have joined) and election, may outlast
+      // one API timeout; tried again until SETUP_GIVE_UP_MS (a server without JetStream answers at once).
       const giveUpAt = Date.now() + SETUP_GIVE_UP_MS;
       try {
         jsm = await untilReady(() => jetstreamManager(nc), giveUpAt, (err) => (err as Error).name === 'TimeoutError');
