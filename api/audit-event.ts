@@ -81,8 +81,25 @@ export interface AuditRequest {
 export const DECISION = 'authorization.k8s.io/decision';
 export const REASON = 'authorization.k8s.io/reason';
 
-/** RFC 3339 with microseconds, as upstream's MicroTime (the clock gives milliseconds). */
-export const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+/** The second microTime formatted last (ms since the epoch / 1000) and its text up to the fraction's dot. */
+let lastSecond = NaN;
+let lastPrefix = '';
+
+/**
+ * RFC 3339 with microseconds, as upstream's MicroTime (the clock gives milliseconds). Each request
+ * stamps two or more events: the date and time up to the second are formatted once per second.
+ */
+export function microTime(ms: number): string {
+  const t = Math.trunc(ms); // as Date does
+  const second = Math.floor(t / 1000);
+  if (second !== lastSecond) {
+    const iso = new Date(second * 1000).toISOString(); // ends in '.000Z'
+    if (!iso.endsWith('.000Z')) return iso;
+    lastSecond = second;
+    lastPrefix = iso.slice(0, -4);
+  }
+  return `${lastPrefix}${String(t - second * 1000).padStart(3, '0')}000Z`;
+}
 
 /** Returns `obj` without metadata.managedFields (its items' too, for a list); the original is never changed. */
 function withoutManagedFields(obj: unknown): unknown {
@@ -97,6 +114,9 @@ function withoutManagedFields(obj: unknown): unknown {
   return out;
 }
 
+/** What every event of one request shares. */
+type AuditRecordBase = Omit<AuditEvent, 'stage' | 'stageTimestamp' | 'responseStatus' | 'annotations'>;
+
 /** The events of one request: RequestReceived at once, then ResponseStarted (watches) and ResponseComplete. */
 export class AuditRecord {
   readonly annotations: Record<string, string> = {};
@@ -106,7 +126,7 @@ export class AuditRecord {
     private readonly sink: AuditSink,
     private readonly now: () => number,
     private readonly verdict: AuditVerdict,
-    private readonly base: Omit<AuditEvent, 'stage' | 'stageTimestamp' | 'responseStatus' | 'annotations'>,
+    private readonly base: AuditRecordBase,
   ) {}
 
   get level(): AuditLevel {
@@ -144,7 +164,10 @@ export class AuditRecord {
 
   private emit(stage: AuditStage, code?: number, response?: unknown): void {
     if (this.verdict.omitStages.includes(stage)) return;
-    const e: AuditEvent = { ...this.base, stage, stageTimestamp: microTime(this.now()) };
+    // Object.assign, not spread: V8 (Node 20) spreads an object this size several times slower.
+    const e = Object.assign({}, this.base) as AuditEvent;
+    e.stage = stage;
+    e.stageTimestamp = microTime(this.now());
     if (code !== undefined) {
       const s = response as { kind?: string; status?: string; reason?: string; message?: string } | undefined;
       const failed = code >= 400 && s?.kind === 'Status';
@@ -152,7 +175,10 @@ export class AuditRecord {
       if (this.requestObject !== undefined) e.requestObject = this.requestObject;
       if (this.verdict.level === 'RequestResponse' && response !== undefined && stage !== 'ResponseStarted') e.responseObject = this.strip(response);
     }
-    if (Object.keys(this.annotations).length) e.annotations = { ...this.annotations };
+    for (const _ in this.annotations) {
+      e.annotations = Object.assign({}, this.annotations);
+      break;
+    }
     this.sink.write(e);
   }
 }
@@ -176,18 +202,21 @@ export class Auditor {
     const verdict = auditVerdict(this.policy, r.attributes);
     if (verdict.level === 'None') return undefined;
     const a = r.attributes;
-    const user: UserInfo = { username: a.user.username, ...(a.user.uid ? { uid: a.user.uid } : {}), groups: a.user.groups ?? [] };
-    const objectRef: ObjectReference | undefined = isResourceRequest(a)
-      ? {
-          resource: a.resource,
-          ...(a.namespace ? { namespace: a.namespace } : {}),
-          ...(a.name ? { name: a.name } : {}),
-          apiGroup: a.apiGroup ?? '',
-          ...(a.apiVersion ? { apiVersion: a.apiVersion } : {}),
-          ...(a.subresource ? { subresource: a.subresource } : {}),
-        }
-      : undefined;
-    return new AuditRecord(this.sink, this.now, verdict, {
+    // Copies: the sink may format the event after the request's handling has moved on. Built field by
+    // field in upstream's order (conditional spreads cost several times more in V8).
+    const user: UserInfo = { username: a.user.username };
+    if (a.user.uid) user.uid = a.user.uid;
+    user.groups = a.user.groups ? a.user.groups.slice() : [];
+    let objectRef: ObjectReference | undefined;
+    if (isResourceRequest(a)) {
+      objectRef = { resource: a.resource };
+      if (a.namespace) objectRef.namespace = a.namespace;
+      if (a.name) objectRef.name = a.name;
+      objectRef.apiGroup = a.apiGroup ?? '';
+      if (a.apiVersion) objectRef.apiVersion = a.apiVersion;
+      if (a.subresource) objectRef.subresource = a.subresource;
+    }
+    const base: AuditRecordBase = {
       kind: 'Event',
       apiVersion: 'audit.k8s.io/v1',
       level: verdict.level,
@@ -195,11 +224,12 @@ export class Auditor {
       requestURI: r.requestURI,
       verb: a.verb,
       user,
-      ...(r.impersonatedUser ? { impersonatedUser: r.impersonatedUser } : {}),
-      sourceIPs: r.sourceIPs,
-      ...(r.userAgent ? { userAgent: r.userAgent } : {}),
-      ...(objectRef ? { objectRef } : {}),
-      requestReceivedTimestamp: microTime(r.receivedAt ?? this.now()),
-    });
+    } as AuditRecordBase;
+    if (r.impersonatedUser) base.impersonatedUser = Object.assign({}, r.impersonatedUser);
+    base.sourceIPs = r.sourceIPs.slice();
+    if (r.userAgent) base.userAgent = r.userAgent;
+    if (objectRef) base.objectRef = objectRef;
+    base.requestReceivedTimestamp = microTime(r.receivedAt ?? this.now());
+    return new AuditRecord(this.sink, this.now, verdict, base);
   }
 }

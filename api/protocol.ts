@@ -113,7 +113,7 @@ export interface WatchBatch {
   events: WatchEvent[];
 }
 
-/** Sent (as a request) to a connection's heartbeat subject; the client replies with WatchHeartbeatReply. */
+/** Sent to a connection's heartbeat subject: a request every third time (the client replies with WatchHeartbeatReply), one-way between. */
 export interface WatchHeartbeat {
   server: string;
   /** [watch id, last sequence number sent] for each watch of this connection. */

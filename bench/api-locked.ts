@@ -3,7 +3,7 @@
 // against an open one, in the same run, A/B interleaved in rounds so load changes hit both alike.
 // With --audit too (`npm run bench -- api --locked --audit`): the locked side also audits every request at
 // Metadata into a file (issue 15's "locked"), and a third side, locked with audit at RequestResponse, prices that level.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
@@ -25,7 +25,19 @@ import { AuditLogWriter } from '../runtime/audit-log.ts';
 
 interface Side {
   client: ApiClient;
+  /** CPU time its nats-server has used so far (ms; undefined where /proc cannot tell). */
+  natsCpu(): number | undefined;
   stop(): Promise<void>;
+}
+
+/** A process's user + system CPU time in ms from /proc/PID/stat (clock ticks of 10 ms), or undefined. */
+function cpuOf(pid: number | undefined): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A nats-server, an API server on it and a client: open (no credentials) or locked (`home`'s identities); auditing at `level` into `home`. */
@@ -48,6 +60,7 @@ async function side(home: string | undefined, level?: AuditLevel): Promise<Side>
   const client = new ApiClient(await connect('client', home ? ensureCredentials('admin', home) : null));
   return {
     client,
+    natsCpu: () => cpuOf(nats.pid),
     async stop() {
       await host.stopAll();
       for (const b of buses) await b.close();
@@ -63,6 +76,8 @@ export async function lockedBench(runs: number, ops: number, log: (m: string) =>
   const names = audit ? (['open', 'locked', 'locked RequestResponse'] as const) : (['open', 'locked'] as const);
   const p50: Record<string, number[]> = {};
   const p99: Record<string, number[]> = {};
+  // The nats-servers' CPU per call, by side: where the locked bus's cost goes (TLS, permissions, reply tracking).
+  const natsUs: Record<string, { ms: number; calls: number }> = {};
   const push = (key: string, l: Latency) => {
     (p50[key] ??= []).push(l.p50);
     (p99[key] ??= []).push(l.p99);
@@ -82,8 +97,12 @@ export async function lockedBench(runs: number, ops: number, log: (m: string) =>
           // The order rotates each round.
           for (const who of [...names.slice(r % names.length), ...names.slice(0, r % names.length)]) {
             const c = sides[who].client;
+            const cpu0 = sides[who].natsCpu();
             push(`create ${who}`, await measure(per, 1, (i) => c.create('pods', benchPod(`r${r}-${i}`))));
             push(`get ${who}`, await measure(per, 1, (i) => c.get('pods', `r${r}-${i}`, { namespace: 'default' })));
+            const cpu1 = sides[who].natsCpu();
+            const n = (natsUs[who] ??= { ms: 0, calls: 0 });
+            if (cpu0 !== undefined && cpu1 !== undefined) (n.ms += cpu1 - cpu0), (n.calls += 2 * per);
           }
         }
       } finally {
@@ -107,6 +126,10 @@ export async function lockedBench(runs: number, ops: number, log: (m: string) =>
     { name: `API get p50, ${locked}`, value: m(p50['get locked']), unit: 'ms', higherIsBetter: false },
     { name: 'API get p50 locked/open', value: m(p50['get locked']) / m(p50['get open']), unit: 'x', budget: 1.3, higherIsBetter: false, anchor },
   ];
+  for (const who of ['open', 'locked']) {
+    const n = natsUs[who];
+    if (n?.calls) figures.push({ name: `nats-server CPU per call, ${who === 'open' ? 'open bus' : locked}`, value: (n.ms * 1000) / n.calls, unit: 'µs', higherIsBetter: false });
+  }
   if (audit) {
     const rr = 'locked RequestResponse';
     figures.push(

@@ -1,9 +1,9 @@
 // Heartbeat benchmark: CPU and messages/s of N sim nodes renewing their leases at the default
 // period (10 s), with the API server and the node lifecycle controller consuming them (DESIGN §8).
-// Run: npm run bench -- heartbeats [--nodes 1000,5000] [--mode memory,nats] [--window 20] [--windows 3]
+// Run: npm run bench -- heartbeats [--nodes 1000,5000] [--mode memory,nats] [--window 60] [--windows 3]
 //   [--profile DIR]: CPU profiles of the control plane and the node process over the windows (NATS mode).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -24,8 +24,10 @@ import { arg, median, report, type Figure } from './report.ts';
 
 const SIZES = arg('nodes', '1000,5000').split(',').map(Number);
 const MODES = arg('mode', 'memory,nats').split(',');
-// Windows are whole renew periods (10 s), so bursts of renewals don't make them uneven.
-const WINDOW_S = Number(arg('window', '20'));
+// Windows are whole renew periods (10 s) and whole watch bookmark periods (60 s: the API server
+// bookmarks every watch, 2 per kubelet, at once each minute; 20 s windows saw 10,000 of them in one
+// window of three, ~1,500 msgs/s against ~1,000), so periodic bursts don't make them uneven.
+const WINDOW_S = Number(arg('window', '60'));
 const WINDOWS = Number(arg('windows', '3'));
 const PROFILE = arg('profile', '');
 const ROOT = join(import.meta.dirname, '..');
@@ -73,7 +75,7 @@ interface Window {
 }
 
 /** Measures windows of CPU (all processes of the cluster, and each of `parts`) and messages/s. */
-async function windows(parts: () => number[], msgs: () => number): Promise<Window[]> {
+async function windows(parts: () => number[], msgs: () => number, done?: (i: number, s: number) => void): Promise<Window[]> {
   const out: Window[] = [];
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   for (let i = 0; i < WINDOWS; i++) {
@@ -86,6 +88,7 @@ async function windows(parts: () => number[], msgs: () => number): Promise<Windo
     out.push({ cpu: sum(p), msgs: (msgs() - m0) / s, parts: p.length > 1 ? p : undefined });
     const split = p.length > 1 ? ` (control plane ${pct(p[0], 1)}, nodes ${pct(p[1], 1)}, nats-server ${pct(p[2], 1)})` : '';
     log(`  window ${i + 1}/${WINDOWS}: ${(out[i].cpu * 100).toFixed(1)}% of a core${split}, ${Math.round(out[i].msgs)} msgs/s`);
+    done?.(i, s);
   }
   return out;
 }
@@ -169,7 +172,12 @@ async function natsRun(n: number): Promise<Window[]> {
   const cpBus = await NatsBus.connect({ servers: nats.url, name: 'control-plane' });
   const cp = await controlPlane(cpBus);
   const inspect = PROFILE ? ['--inspect=127.0.0.1:0'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...inspect, join(ROOT, 'bin', 'kubus'), '--nats', nats.url, 'node', '--name', 'node', '--count', String(n), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', PROFILE ? 'pipe' : 'ignore'] });
+  // HB_NODE_FLAGS: extra node flags for the node process (experiments: --trace-gc, heap sizes); its stdout to HB_NODE_OUT.
+  const flags = (process.env.HB_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const out = process.env.HB_NODE_OUT ? openSync(process.env.HB_NODE_OUT, 'w') : 'ignore';
+  // HB_NODE_ENTRY: another build of the CLI for the node process (a bundle of an older commit, for before/after runs).
+  const entry = process.env.HB_NODE_ENTRY ?? join(ROOT, 'bin', 'kubus');
+  const child: ChildProcess = spawn(process.execPath, [...inspect, ...flags, entry, '--nats', nats.url, 'node', '--name', 'node', '--count', String(n), '--log-level', 'warn'], { stdio: ['ignore', out, PROFILE ? 'pipe' : 'ignore'] });
   const childPost = PROFILE ? await childInspector(child) : undefined;
   const clientBus = await NatsBus.connect({ servers: nats.url, name: 'bench' });
   try {
@@ -178,24 +186,33 @@ async function natsRun(n: number): Promise<Window[]> {
     let msgs = 0;
     let startup = 0; // API requests but lease renewals
     const bySubject = new Map<string, number>();
-    const count = (s: string) => {
+    // The tap runs in the control plane's process and counts as its CPU: subjects are grouped only with HB_DEBUG
+    // (the regular expressions were ~5% of the control plane's busy time in a profile).
+    const bySubjectOn = !!process.env.HB_DEBUG;
+    const count = (dir: string, s: string) => {
       msgs++;
-      if (s.startsWith('got kubus.api.') && s !== 'got kubus.api.leases.update') startup++;
-      const k = s.replace(/\.[0-9a-f]{8,}(\.|$)/, '.<id>$1').replace(/_INBOX\..*/, '_INBOX');
+      if (dir === 'got' && s !== 'kubus.api.leases.update' && s.startsWith('kubus.api.')) startup++;
+      if (!bySubjectOn) return;
+      const k = `${dir} ${s}`.replace(/\.[0-9a-f]{8,}(\.|$)/, '.<id>$1').replace(/_INBOX\..*/, '_INBOX').replace(/\.\d+$/, '.<n>');
       bySubject.set(k, (bySubject.get(k) ?? 0) + 1);
     };
-    cpBus.tap = { sent: (r) => count(`sent ${r.subject}`), delivered: (r) => count(`got ${r.subject}`) };
+    cpBus.tap = { sent: (r) => count('sent', r.subject), delivered: (r) => count('got', r.subject) };
     await allReady(client, n);
     await leasesSettled(client, n, () => startup);
     bySubject.clear();
     const parts = () => [selfCpu(), procCpu(child.pid!), procCpu(nats.pid!)];
     const session = new Session();
     session.connect();
-    const measure = () => profiled('control-plane', (m, p) => session.post(m as 'Profiler.enable', p), () => windows(parts, () => msgs));
+    // HB_DEBUG: each window's messages by subject, per second (what makes one window busier than another).
+    const subjects = (_: number, secs: number) => {
+      if (process.env.HB_DEBUG) log(`    subjects (per s): ${[...bySubject].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k}=${Math.round(v / secs)}`).join(', ')}`);
+      bySubject.clear();
+    };
+    const measure = () => profiled('control-plane', (m, p) => session.post(m as 'Profiler.enable', p), () => windows(parts, () => msgs, subjects));
     const w = childPost ? await profiled('node-process', childPost, measure) : await measure();
     session.disconnect();
-    const secs = WINDOW_S * WINDOWS;
-    if (process.env.HB_DEBUG) log(`  subjects (per s): ${[...bySubject].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k}=${Math.round(v / secs)}`).join(', ')}`);
+    const rss = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+    log(`  resident: node process ${rss(child.pid!)} MiB, this process (control plane) ${rss(process.pid)} MiB`);
     return w;
   } finally {
     child.kill('SIGTERM');

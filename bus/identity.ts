@@ -3,7 +3,7 @@
 // identity from the subject and never from the message.
 
 /** The kinds of identity kubus issues; `node` and `apiserver` take a name (`node/n1`, `apiserver/a`). */
-export const IDENTITY_KINDS = ['apiserver', 'scheduler', 'controller-manager', 'gateway', 'node', 'tracer', 'admin'] as const;
+export const IDENTITY_KINDS = ['apiserver', 'scheduler', 'controller-manager', 'gateway', 'dns', 'node', 'tracer', 'admin'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 export interface Identity {

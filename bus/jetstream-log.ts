@@ -1,7 +1,7 @@
 // JetStreamLog: an append-only log on one NATS JetStream stream (plus a one-value-per-key KV bucket
 // beside it), the transport under the jetstream store backend. It knows streams, sequences and
 // headers; what the messages mean is the caller's.
-import { connectNats, credentialsOf, DiscardPolicy, LIVENESS, natsAuth, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType, type BusCredentials, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StreamInfo } from './nats-bus.ts';
+import { connectNats, credentialsOf, DiscardPolicy, LIVENESS, natsAuth, jetstream, jetstreamManager, JetStreamApiError, Kvm, natsHeaders, RetentionPolicy, StorageType, type BusCredentials, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from './nats-bus.ts';
 import { JetStreamLogError } from './errors.ts';
 import { followStream } from './jetstream-feed.ts';
 
@@ -66,8 +66,6 @@ const STREAM_NOT_FOUND = 10059;
 /** The feed's consumers are created with this API timeout: one JetStream cannot place (its meta leader lost) is tried again. */
 const FEED_API_TIMEOUT_MS = 1000;
 
-/** How long lastSequence asks again while a replicated stream's info names no leader. */
-const LEADER_WAIT_MS = 10_000;
 /** Setting the stream up is tried again this long after timeouts and NOT_READY_CODES answers. */
 const SETUP_GIVE_UP_MS = 30_000;
 /** JetStream's "temporarily unavailable" (no meta leader yet) and "no suitable peers for placement" (too few servers joined yet). */
@@ -98,7 +96,8 @@ export const isJetStreamApiError = (err: unknown) => err instanceof JetStreamApi
  */
 export class JetStreamLog {
   private constructor(
-    private readonly nc: NatsConnection,
+    /** The connection (the store's replica repair sends its own JetStream requests on it). */
+    readonly nc: NatsConnection,
     private readonly ownConnection: boolean,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
@@ -161,38 +160,10 @@ export class JetStreamLog {
     return ack.seq;
   }
 
-  /** Returns the sequence of the subject's last message as the stream's leader has it (0: none). */
-  async lastSubjectSequence(subject: string): Promise<number> {
-    const m = await this.quick.streams.getMessage(this.stream, { last_by_subj: subject });
-    return m?.seq ?? 0;
-  }
-
   /** Returns the message at `seq` as the stream's leader has it, or undefined (purged, or not written yet). */
   async get(seq: number): Promise<LogMessage | undefined> {
     const m = await this.quick.streams.getMessage(this.stream, { seq });
     return m ? { seq: m.seq, subject: m.subject, data: m.data, header: (name) => m.header?.get(name) || undefined } : undefined;
-  }
-
-  /**
-   * Returns the stream's last sequence (which a purge may have removed), as the stream's leader has it.
-   * A replica that thinks its group leaderless answers stream info with its own state (the cut-off old
-   * leader just after a partition heals, still behind: its API server's consistent reads were served
-   * stale, seen in the partition test); such an answer names no leader and is asked again, for up to
-   * LEADER_WAIT_MS.
-   */
-  async lastSequence(): Promise<number> {
-    const giveUpAt = Date.now() + LEADER_WAIT_MS;
-    for (;;) {
-      let info: StreamInfo | undefined;
-      try {
-        info = await this.quick.streams.info(this.stream);
-      } catch (err) {
-        if ((err as Error).name !== 'TimeoutError' || Date.now() + PUBLISH_PAUSE_MS > giveUpAt) throw err;
-      }
-      if (info && ((info.config.num_replicas ?? 1) <= 1 || info.cluster?.leader)) return info.state.last_seq;
-      if (Date.now() + PUBLISH_PAUSE_MS > giveUpAt) throw new Error(`stream ${this.stream} has no leader (its replica answered on its own)`);
-      await new Promise((r) => setTimeout(r, PUBLISH_PAUSE_MS));
-    }
   }
 
   /**
@@ -227,6 +198,8 @@ export class JetStreamLog {
 
   /** Purges a subject's messages below the given sequence. */
   async purge(subject: string, seq: number): Promise<void> {
+    // Nothing is below 1, but nats-server reads a purge up to sequence 0 or 1 as no bound: every message of the subject.
+    if (seq <= 1) return;
     await this.jsm.streams.purge(this.stream, { filter: subject, seq });
   }
 

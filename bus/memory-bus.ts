@@ -66,6 +66,8 @@ export class MemoryBroker {
   faults: Faults;
   /** Sees every message sent and delivered on this broker (the simulation's trace recorder). */
   tap: BusTap | undefined;
+  /** Deliveries so far of messages the tap would see (traced, not the recorder's own): counted with or without a tap. */
+  delivered = 0;
   private readonly subs = new Sublist<Sub>();
   private nextSub = 0;
   private readonly rr = new Map<string, number>(); // round-robin cursors per queue group
@@ -165,9 +167,10 @@ export class MemoryBroker {
     // Decoded once, shared by every receiver: frozen, so no handler can change what the others see.
     const msg: BusMessage = { subject: env.subject, data: decoded.data, headers: env.headers };
     if (env.reply) msg.reply = env.reply;
-    if (this.tap && !untapped(env.subject)) {
-      const r = deliveredRecord(env.headers, env.subject, sub.conn.name, sub.actor, this.clock.now());
-      if (r) this.tap.delivered(r);
+    if (handling.span && !untapped(env.subject)) {
+      this.delivered++;
+      const r = this.tap && deliveredRecord(env.headers, env.subject, sub.conn.name, sub.actor, this.clock.now());
+      if (r) this.tap!.delivered(r);
     }
     runHandling(handling, () => {
       try {

@@ -1,6 +1,7 @@
 // The real bus: a NATS connection (@nats-io/transport-node). The only module that imports NATS.
 import {
   connect,
+  createInbox,
   headers as natsHeaders,
   errors,
   nkeyAuthenticator,
@@ -11,8 +12,9 @@ import {
 } from '@nats-io/transport-node';
 import { decode, encode } from './codec.ts';
 import { deepFreeze, freezeFromEnv } from './freeze.ts';
-import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
+import { BusClosedError, ConnectionLostError, NoRespondersError } from './errors.ts';
 import { cryptoRng, type Rng } from './random.ts';
+import { ReplyMux } from './reply-mux.ts';
 import { identityInboxPrefix, requestInbox } from './subjects.ts';
 import { BusConnectError, credentialsOf, dialPatiently, tokenOf, warnOpenBusOnce, type BusCredentials, type NatsBusOptions } from './nats-options.ts';
 import { deliveredRecord, sentRecord, untapped, type BusTap } from './tap.ts';
@@ -65,21 +67,21 @@ export const natsAuth = (c: BusCredentials | undefined) =>
 function fromNatsHeaders(h: MsgHdrs | undefined): Headers {
   const out: Headers = {};
   if (!h) return out;
-  for (const k of h.keys()) out[k] = h.get(k);
+  for (const [k, v] of h) out[k] = v[0]; // h.get(k) for each key, without its scans of the keys
   return out;
 }
 
 function toNatsHeaders(h: Headers): MsgHdrs {
   const nh = natsHeaders();
-  for (const k in h) nh.set(k, h[k]);
+  for (const k in h) nh.append(k, h[k]); // the keys of an object are distinct: set()'s delete first is a scan for nothing
   return nh;
 }
 
 /** A Bus over a real NATS connection; reconnects forever and resubscribes on its own. */
 export class NatsBus implements Bus {
   private readonly statusCbs = new Set<(s: BusStatus) => void>();
-  /** Fails each request waiting for its reply (when the connection drops). */
-  private readonly inflight = new Set<() => void>();
+  /** The requests waiting for their replies, on this connection's one reply inbox. */
+  private readonly replies: ReplyMux<Msg>;
   private down = false;
   private closed = false;
   readonly id: string;
@@ -98,7 +100,10 @@ export class NatsBus implements Bus {
   ) {
     this.id = rng.hex(8);
     this.identity = creds && tokenOf(creds);
-    void this.watchStatus();
+    this.replies = new ReplyMux(`${createInbox(creds ? identityInboxPrefix(tokenOf(creds)) : '')}.`);
+    nc.subscribe(this.replies.subject, { callback: (err, m) => this.replied(err, m) });
+    void this.watchStatus(); // closed (by close(), drain() or nats.js): the waiting requests fail as nats.js's own did
+    void nc.closed().then(() => this.replies.failAll(() => new errors.RequestError('connection closed')));
   }
 
   /** Connects; rejects with a BusConnectError that says what to do when nothing answers. */
@@ -140,7 +145,7 @@ export class NatsBus implements Bus {
       if (s.type === 'disconnect') {
         this.log.warn({ server: s.server }, 'NATS disconnected; reconnecting');
         this.down = true;
-        for (const lost of [...this.inflight]) lost();
+        this.replies.failAll((subject) => new ConnectionLostError(subject));
         this.emit('disconnected');
       } else if (s.type === 'reconnect') {
         this.log.info({ server: s.server }, 'NATS reconnected');
@@ -148,6 +153,9 @@ export class NatsBus implements Bus {
         this.emit('reconnected');
       } else if (s.type === 'error') {
         this.log.warn({ err: s.error.message }, 'NATS error');
+        const e = s.error; // a request the server refused to publish fails at once (as nats.js's own did)
+        if (e instanceof errors.PermissionViolationError && e.operation === 'publish')
+          this.replies.failAll(() => new errors.RequestError(e.message, { cause: e }), (subject) => subject === e.subject);
       }
     }
   }
@@ -239,23 +247,25 @@ export class NatsBus implements Bus {
     const timeoutMs = opts?.timeoutMs ?? 5000;
     const h = stampHeaders(opts?.headers, this.rng.hex, this.name);
     this.recordSent(h, subject, data, requestInbox(this.id));
-    let m: Msg;
-    let lost!: () => void;
-    const dropped = new Promise<never>((_, reject) => (lost = () => reject(new ConnectionLostError(subject))));
-    this.inflight.add(lost);
+    const { reply, replied } = this.replies.open(subject, timeoutMs);
     try {
-      const replied = this.nc.request(subject, encode(data), { timeout: timeoutMs, headers: toNatsHeaders(h) });
-      replied.catch(() => {}); // when the connection drops first, its later timeout is nobody's business
-      m = await Promise.race([replied, dropped]);
+      this.nc.publish(subject, encode(data), { headers: toNatsHeaders(h), reply });
     } catch (err) {
-      throw err instanceof ConnectionLostError ? err : mapRequestError(err, subject, timeoutMs);
-    } finally {
-      this.inflight.delete(lost);
+      this.replies.cancel(reply, err as Error); // rejects `replied` with it
     }
+    const m = await replied;
     const headers = this.receivedHeaders(m);
     this.recordDelivered(headers, m.subject, currentContext()?.actor);
     const body = decode<T>(m.data);
     return { subject: m.subject, data: this.freeze ? deepFreeze(body) : body, headers };
+  }
+
+  /** A message on the reply inbox: the reply of a waiting request, or nats-server's no-responders status (503, no data). */
+  private replied(err: Error | null, m: Msg): void {
+    // An error: the server refused the subscription (watchStatus logs it); nats.js failed its requests so.
+    if (err) this.replies.failAll(() => new errors.RequestError(err.message, { cause: err }));
+    else if (m.data.length === 0 && m.headers?.code === 503) this.replies.answer(m.subject, m, noResponders);
+    else this.replies.answer(m.subject, m);
   }
 
   respond(msg: BusMessage, data: unknown, headers?: Headers): void {
@@ -287,11 +297,4 @@ export class NatsBus implements Bus {
   }
 }
 
-function mapRequestError(err: unknown, subject: string, timeoutMs: number): Error {
-  const e = err as Error & { cause?: unknown; isNoResponders?: () => boolean };
-  if (e instanceof errors.NoRespondersError || e.cause instanceof errors.NoRespondersError || e.isNoResponders?.())
-    return new NoRespondersError(subject);
-  if (e instanceof errors.TimeoutError || e.cause instanceof errors.TimeoutError)
-    return new RequestTimeoutError(subject, timeoutMs);
-  return e;
-}
+const noResponders = (subject: string) => new NoRespondersError(subject);

@@ -110,7 +110,7 @@ export function subjectGroup(subject: string): string {
   if (t[0] !== 'kubus') return t.slice(0, 2).join('.');
   if (t[1] === 'watch') return t[t.length - 1] === 'hb' ? 'kubus.watch.*.hb' : 'kubus.watch (events)';
   if (t[1] === 'node' && t.length >= 4) return `kubus.node.*.${t.slice(3).join('.')}`;
-  if (t[1] === 'stream' || t[1] === 'logs') return `kubus.${t[1]}`;
+  if (t[1] === 'stream' || t[1] === 'logs' || t[1] === 'logquery') return `kubus.${t[1]}`;
   if (t[1] === 'apiserver' && t.length >= 4) return `kubus.apiserver.*.${t[3]}`;
   return t.slice(0, 3).join('.');
 }
@@ -175,8 +175,13 @@ export const isClusterLogSubject = (subject: string) => subject.startsWith('kubu
 /** The cluster log stream's subjects; with a namespace (and pod), a read's filter of them. */
 export const clusterLogFilter = (namespace?: string, pod?: string) =>
   !namespace ? 'kubus.clusterlogs.>' : pod ? `kubus.clusterlogs.*.${namespace}.${nameToken(pod)}.*` : `kubus.clusterlogs.*.${namespace}.>`;
-/** The JetStream API subjects that read one stream (an ephemeral consumer's create, pulls, info, delete): the fronts' right to read cluster logs. */
-export const streamReadSubjects = (stream: string) => ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.CONSUMER.*.${stream}`, `$JS.API.CONSUMER.*.${stream}.>`, `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`];
+/**
+ * Where an identity asks the API server's process to read the cluster log stream (runtime/cluster-logs-serve.ts):
+ * its token last, which a locked bus's publish permission pins (only the API server's identity uses JetStream).
+ */
+export const clusterLogQuery = (identity = OPEN_BUS_TOKEN) => `kubus.logquery.${identity}`;
+/** What the API server's process serves cluster log reads on. */
+export const CLUSTER_LOG_QUERY_ALL = 'kubus.logquery.*';
 /** The cluster log stream's name (one per cluster, as one JetStream serves one cluster). */
 export const CLUSTER_LOG_STREAM = 'KUBUS_LOGS';
 
@@ -204,13 +209,13 @@ export function permittedSubjects(identity: string, role: BusRole, node?: string
   if (role === 'apiserver') return { publish: ['>'], subscribe: ['>'] };
   // Any identity may read kubelets' resource stats (the metrics server runs with the controller manager): node names are one token.
   // Trace queries (`kubus.trace.*`, one token: a recorder ignores span batches there on a locked bus) and its own spans only.
-  const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*', identity), APISERVER_STATS, ...SHARED_SUBJECTS, traceSpans(identity), 'kubus.node.*.stats'];
+  const publish = [`kubus.api.*.*.${identity}`, unwatchSubject('*', identity), APISERVER_STATS, ...SHARED_SUBJECTS, traceSpans(identity), 'kubus.node.*.stats', clusterLogQuery(identity)];
   const serves = SERVES[identity.split('_')[0]] ?? [];
   const subscribe = [`${identityInboxPrefix(identity)}.>`, `${watchInbox(identity)}.>`, APISERVER_STARTED, STATUS_QUERY, ...serves];
   // Session frames and followed logs: each end reads only its own token's and writes only as itself (the sender's token).
   const streams = { publish: [`kubus.stream.*.${identity}.>`, `kubus.logs.*.${identity}.>`], subscribe: [`kubus.stream.${identity}.>`, `kubus.logs.${identity}.>`] };
   // Only the fronts (the gateway's /metrics, an admin) scrape components' metrics.
-  if (role === 'front') return { publish: [...publish, 'kubus.node.>', promSubject('*'), ...streams.publish, ...streamReadSubjects(CLUSTER_LOG_STREAM)], subscribe: [...subscribe, ...streams.subscribe] };
+  if (role === 'front') return { publish: [...publish, 'kubus.node.>', promSubject('*'), ...streams.publish], subscribe: [...subscribe, ...streams.subscribe] };
   if (role === 'node' && node) return { publish: [...publish, ...streams.publish, `kubus.clusterlogs.${nameToken(node)}.>`], subscribe: [...subscribe, `kubus.node.${nameToken(node)}.>`, ...streams.subscribe] };
   return { publish, subscribe };
 }

@@ -1,24 +1,36 @@
 // The audit log of a process (`--audit-log FILE|-`, `--audit-policy FILE`): events as JSON lines,
-// appended in batches (one write per turn of the event loop, so a request never waits on the disk),
+// appended in batches (one write per 5 ms or 256 events, so a request never waits on the disk),
 // flushed and closed when the process stops. The parts of one process that audit into one file (the API
 // server and the gateway of a locked `kubus up`, each on its own connection) share its one writer, so
 // their lines never interleave and keep the order they were written in.
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { Auditor, type AuditEvent, type AuditSink } from '../api/audit-event.ts';
 import { AuditPolicyError, checkPolicy, METADATA_FOR_ALL, type AuditPolicy } from '../api/audit-policy.ts';
 import type { Clock } from '../bus/clock.ts';
 import type { Rng } from '../bus/random.ts';
 import type { Logger } from '../bus/types.ts';
+import { loadConfigFile } from './config-file.ts';
+
+/**
+ * How long an event waits for others to share its write (ms), and how many make a batch that is
+ * written at once: one write (a thread-pool round trip and its callback) per batch, not per request.
+ */
+const BATCH_MS = 5;
+const BATCH_EVENTS = 256;
 
 /** Appends events to a file (0600: events may carry objects), or stdout for `-`. */
 export class AuditLogWriter implements AuditSink {
-  private lines: string[] = [];
-  private scheduled = false;
+  /** Queued lines, or events still to format (see write). */
+  private lines: (string | AuditEvent)[] = [];
+  /** The batch's write: BATCH_MS after its first event, or at the end of the turn that filled it. */
+  private later?: NodeJS.Timeout;
+  private soon?: NodeJS.Immediate;
   private readonly out: WriteStream | NodeJS.WriteStream;
-  /** Events written so far (for tests and `kubus status`). */
+  /** Events written so far, counted once their batch's write succeeded (for tests and `kubus status`). */
   written = 0;
+  /** Events lost: their batch's write failed, or came after the file had failed. */
+  dropped = 0;
   /** How many hold this writer (forFile); the last close ends the stream. */
   private holders = 1;
   private closing?: Promise<void>;
@@ -33,21 +45,49 @@ export class AuditLogWriter implements AuditSink {
     this.out.on('error', (err: Error) => this.log?.error({ err: err.message, file: target }, 'audit log write failed'));
   }
 
+  /**
+   * Queues an event. One carrying a request's or response's object is formatted now (the object may
+   * change later); the others (their own strings and copies) when the batch is written, after the
+   * request's reply has gone out.
+   */
   write(event: AuditEvent): void {
-    this.lines.push(JSON.stringify(event));
-    this.written++;
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    this.lines.push(event.requestObject === undefined && event.responseObject === undefined ? event : JSON.stringify(event));
+    if (this.lines.length >= BATCH_EVENTS && !this.soon) this.soon = setImmediate(() => this.flush());
+    else this.later ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
   /** Hands the buffered lines to the stream. */
   flush(): void {
-    this.scheduled = false;
+    clearTimeout(this.later);
+    clearImmediate(this.soon);
+    this.later = this.soon = undefined;
     if (!this.lines.length) return;
-    const chunk = `${this.lines.join('\n')}\n`;
+    const n = this.lines.length;
+    // A stream that failed is destroyed: its later batches would go nowhere, unsaid.
+    if (this.out.destroyed || this.out.writableEnded) {
+      this.lines = [];
+      return this.lost(n, 'the file failed earlier (see the error logged then)');
+    }
+    let chunk = '';
+    for (const l of this.lines) chunk += `${typeof l === 'string' ? l : this.format(l)}\n`;
     this.lines = [];
-    this.out.write(chunk);
+    this.out.write(chunk, (err) => (err ? this.lost(n, err.message) : (this.written += n)));
+  }
+
+  /** Counts and logs (once per batch) the events of a batch that could not be written. */
+  private lost(n: number, why: string): void {
+    this.dropped += n;
+    this.log?.error({ events: n, err: why, file: this.target }, 'audit events dropped');
+  }
+
+  /** An event's line (its fields are strings and copies: nothing can make it fail, but a thrown error must not end the process). */
+  private format(e: AuditEvent): string {
+    try {
+      return JSON.stringify(e);
+    } catch (err) {
+      this.log?.error({ err: (err as Error).message, auditID: e.auditID, file: this.target }, 'audit event could not be formatted');
+      return JSON.stringify({ ...e, user: { username: e.user.username }, impersonatedUser: undefined, annotations: undefined });
+    }
   }
 
   /** Returns the process's one writer of `target` (a file, or `-`), made the first time; each caller closes it once. */
@@ -80,17 +120,7 @@ const SHARED = new Map<string, AuditLogWriter>();
 
 /** Reads and checks a policy file (YAML or JSON); the error names the file and the field. */
 export function loadAuditPolicy(file: string): AuditPolicy {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new AuditPolicyError(`audit policy ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return checkPolicy(parseYaml(text) as unknown);
-  } catch (err) {
-    throw new AuditPolicyError(`audit policy ${file}: ${(err as Error).message}`);
-  }
+  return loadConfigFile(file, 'audit policy', (m) => new AuditPolicyError(m), checkPolicy);
 }
 
 export interface AuditOptions {

@@ -53,7 +53,12 @@ const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]
 export function authorizationConfig(all: BusCredentials[]): string[] {
   const users = all.map((c) => {
     const p = permissionsOf(parseIdentity(c.identity));
-    return `    { nkey: ${JSON.stringify(publicKeyOf(c))}, permissions: { publish: { allow: ${list(p.publish)} }, subscribe: { allow: ${list(p.subscribe)} }, allow_responses: true } } # ${c.identity}`;
+    // allow_responses lets an identity answer on its requesters' inboxes. One that may publish anywhere
+    // (the API server) needs none, and it costs: nats-server 2.9 records the reply subject of every request
+    // delivered to such a connection, drops a record only when the permission is used (never, as the
+    // publish is allowed anyway) or after 2 minutes, and past 4,096 records scans them all on each delivery.
+    const responses = p.publish.includes('>') ? '' : ', allow_responses: true';
+    return `    { nkey: ${JSON.stringify(publicKeyOf(c))}, permissions: { publish: { allow: ${list(p.publish)} }, subscribe: { allow: ${list(p.subscribe)} }${responses} } } # ${c.identity}`;
   });
   return ['authorization {', '  users: [', ...users, '  ]', '}'];
 }
@@ -72,12 +77,13 @@ export function tlsConfig(hosts: string[] = [], home = kubusHome(), name = 'nats
   return ['tls {', `  cert_file: ${JSON.stringify(cert)}`, `  key_file: ${JSON.stringify(key)}`, '  timeout: 2', '}'];
 }
 
-/** The identities a cluster of these nodes runs (the API server, control plane components, gateway, tracer, admin, each node). */
+/** The identities a cluster of these nodes runs (the API server, control plane components, gateway, cluster DNS, tracer, admin, each node). */
 export const clusterIdentities = (nodes: string[] = []) => [
   'apiserver',
   'scheduler',
   'controller-manager',
   'gateway',
+  'dns',
   'tracer',
   'admin',
   ...nodes.map((n) => `node/${n}`),

@@ -98,21 +98,21 @@ export async function readClusterLogs(nc: NatsConnection, q: ClusterLogQuery, ea
 export const linePrefix = (e: ClusterLogEntry, allNamespaces = false) =>
   allNamespaces ? `[pod/${e.namespace}/${e.pod}/${e.container}]` : `[pod/${e.pod}/${e.container}]`;
 
-/** A reader of the log stream for a long-lived process (the gateway): one connection of its own, made at the first read. */
+/** A reader of the log stream for a long-lived process (the API server's, which serves the reads): one connection of its own, made at the first read. */
 export interface ClusterLogReader {
   read(q: ClusterLogQuery, each: (e: ClusterLogEntry) => void, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Returns a reader that connects as `credentials`' identity (the gateway's, on a locked bus) when first asked. */
-export function clusterLogReader(servers: string, credentials?: BusCredentials | null, stream?: string): ClusterLogReader {
+/** Returns a reader that connects as `credentials`' identity (the API server's, on a locked bus) when first asked; `o` as readClusterLogs'. */
+export function clusterLogReader(servers: string, credentials?: BusCredentials | null, o: Omit<ReadOptions, 'signal'> = {}): ClusterLogReader {
   let nc: Promise<NatsConnection> | undefined;
-  const conn = () => (nc ??= connectLogs(servers, credentials, 'kubus-gateway-logs').catch((err: unknown) => {
+  const conn = () => (nc ??= connectLogs(servers, credentials, 'kubus-apiserver-logs').catch((err: unknown) => {
     nc = undefined;
     throw err;
   }));
   return {
-    read: async (q, each, signal) => readClusterLogs(await conn(), q, each, { signal, stream }),
+    read: async (q, each, signal) => readClusterLogs(await conn(), q, each, { ...o, signal }),
     async close() {
       const c = nc;
       nc = undefined;

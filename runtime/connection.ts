@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CREDS_ENV, readCredentials, type BusCredentials } from '../bus/nats-options.ts';
+import { pidAlive } from '../actors/lib/pid.ts';
 
 export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
 
@@ -33,20 +34,11 @@ export function clearClusterInfo(pid = process.pid): void {
   if (readClusterInfo()?.pid === pid) rmSync(infoPath(), { force: true });
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** Returns the running cluster's record, or undefined when none (or its process is gone). */
 export function readClusterInfo(): ClusterInfo | undefined {
   try {
     const info = JSON.parse(readFileSync(infoPath(), 'utf8')) as ClusterInfo;
-    return alive(info.pid) ? info : undefined;
+    return pidAlive(info.pid) ? info : undefined;
   } catch {
     return undefined;
   }

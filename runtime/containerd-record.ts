@@ -3,6 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubusHome } from './connection.ts';
+import { pidAlive } from '../actors/lib/pid.ts';
 
 export interface ContainerdRecord {
   node: string;
@@ -28,15 +29,6 @@ export function clearContainerdRecord(node: string, pid = process.pid): void {
   if (readContainerdRecords().some((r) => r.node === node && r.pid === pid)) rmSync(recordPath(node), { force: true });
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** Returns the records of nodes whose process still runs, sorted by node. */
 export function readContainerdRecords(): ContainerdRecord[] {
   let files: string[];
@@ -49,7 +41,7 @@ export function readContainerdRecords(): ContainerdRecord[] {
   for (const f of files) {
     try {
       const r = JSON.parse(readFileSync(join(recordsDir(), f), 'utf8')) as ContainerdRecord;
-      if (alive(r.pid)) out.push(r);
+      if (pidAlive(r.pid)) out.push(r);
     } catch {
       // half-written or removed meanwhile: not a node to import into
     }

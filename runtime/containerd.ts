@@ -142,6 +142,9 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   let serving: Promise<void> = Promise.resolve();
 
   const spawnOnce = async (): Promise<void> => {
+    // The socket file of a containerd that died, or that was killed and is still exiting, would pass the wait
+    // below before this one listens (its dial then refused); containerd makes the file anew when it listens.
+    rmSync(p.socket, { force: true });
     const out = openSync(p.log, 'a');
     // A process group of its own: a Ctrl-C at the terminal reaches the node process, whose stop() ends containerd in order.
     // nsenter switches the network namespace only (`ip netns exec` would give it a mount namespace of its own too).

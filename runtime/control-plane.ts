@@ -8,13 +8,16 @@ import { defaultDnsAddress, dnsActor } from '../actors/dns/dns.actor.ts';
 import { hostname } from 'node:os';
 import { formatStoreSpec, openStore, type Store, type StoreSpec } from '../actors/apiserver/store/index.ts';
 import { realClock } from '../bus/clock.ts';
+import { ApiClient } from '../bus/client.ts';
 import { credentialsOf, NatsBus, type BusCredentials } from '../bus/nats-bus.ts';
 import { cryptoRng } from '../bus/random.ts';
 import type { Bus, Logger } from '../bus/types.ts';
 import type { ApiServerTimings } from '../actors/apiserver/apiserver.machine.ts';
+import type { PodSecurityConfig } from '../actors/apiserver/admission-podsecurity-config.ts';
 import { schedulerActor, type SchedulerInput } from '../actors/scheduler/scheduler.actor.ts';
 import type { ElectionTimings } from '../actors/lib/leader-election/leader-election.machine.ts';
 import { controllers, type ControllerManagerOptions } from './controller-manager.ts';
+import { accountsOf, ensureControllerAccounts } from '../actors/controllers/shared/service-account-credentials.ts';
 import { runElected, type ElectedComponent, type Leadership } from './leader.ts';
 import { serveStatus } from './status.ts';
 import { Host, type HostedActor } from './host.ts';
@@ -22,6 +25,8 @@ import { startTracing, type TracingOptions } from './trace-feed.ts';
 import { openAudit, type AuditOptions } from './audit-log.ts';
 import { parseRetention, startLogStream, type LogRetention } from './cluster-logs.ts';
 import { clusterLogReader } from './cluster-logs-read.ts';
+import { remoteClusterLogs } from './cluster-logs-client.ts';
+import { serveClusterLogs } from './cluster-logs-serve.ts';
 
 export const CONTROL_PLANE_ACTORS = ['apiserver', 'scheduler', 'controller-manager', 'gateway', 'dns'] as const;
 export type ControlPlaneActor = (typeof CONTROL_PLANE_ACTORS)[number];
@@ -47,7 +52,7 @@ export interface ControlPlaneOptions {
   dnsAddress?: string;
   log: Logger;
   /** Timing knobs (shortened in tests and scenarios; defaults are upstream's). */
-  apiserver?: Partial<ApiServerTimings>;
+  apiserver?: Partial<ApiServerTimings> & { podSecurity?: PodSecurityConfig };
   scheduler?: SchedulerInput;
   controllers?: ControllerManagerOptions;
   /** Trace this process's messages and state changes for a recorder (and run one, when asked). */
@@ -123,6 +128,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let host: Host | undefined;
   let feed: Awaited<ReturnType<typeof startTracing>> | undefined;
   let logReader: ReturnType<typeof clusterLogReader> | undefined;
+  let stopLogServer = () => {};
   let storeName = 'memory';
   let gatewayUrl: string | undefined;
   let dnsAddress: string | undefined;
@@ -146,27 +152,38 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         const logs = await startLogStream(opts.nats, opts.credentials, opts.clusterLogs ?? parseRetention());
         if (logs.ok) opts.log.info(logs.message);
         else opts.log.warn(logs.message);
+        // Reads of it (kubus logs -l, the dashboard's) are served here, authorized: no other identity uses JetStream.
+        logReader = clusterLogReader(opts.nats, opts.credentials, { onBadBatch: (seq) => opts.log.warn({ seq }, 'cluster log stream: a message that is no batch, skipped') });
+        stopLogServer = serveClusterLogs({ bus, api: new ApiClient(bus), read: logReader.read, log: opts.log });
       }
     }
-    // The dashboard's cluster logs: the gateway reads the log stream on a connection of its own, opened at the first read.
-    logReader = actors.includes('gateway') && opts.clusterLogs !== false ? clusterLogReader(opts.nats, opts.credentials) : undefined;
     if (actors.includes('gateway'))
-      gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true, tls: opts.httpTls, audit: audit?.auditor, clusterLogs: logReader?.read }));
+      gatewayUrl = await listening(host.start(gatewayActor, 'gateway', { address: opts.httpAddress ?? DEFAULT_HTTP_ADDRESS, anyPortIfTaken: opts.httpAnyPortIfTaken, advertise: true, tls: opts.httpTls, audit: audit?.auditor, clusterLogs: opts.clusterLogs !== false ? remoteClusterLogs(bus) : undefined }));
     if (actors.includes('dns')) dnsAddress = await dnsServing(host.start(dnsActor, 'dns', { address: opts.dnsAddress ?? defaultDnsAddress() }));
   } catch (err) {
-    await host?.stopAll();
-    await logReader?.close();
-    feed?.stop();
-    await bus?.drain().catch(() => bus?.close());
-    await store?.close();
-    await audit?.writer.close();
+    try {
+      await host?.stopAll();
+      stopLogServer();
+      await logReader?.close();
+      feed?.stop();
+      await bus?.drain().catch(() => bus?.close());
+      await store?.close();
+    } finally {
+      await audit?.writer.close();
+    }
     throw err;
   }
   const leadership: Leadership[] = [];
   const components: ElectedComponent[] = [];
   if (actors.includes('scheduler')) components.push({ name: 'kube-scheduler', actors: [[schedulerActor, 'scheduler', opts.scheduler]] });
-  if (actors.includes('controller-manager'))
-    components.push({ name: 'kube-controller-manager', actors: controllers({ useServiceAccountCredentials: locked, ...opts.controllers }).map(([n, def, input]) => [def, `controller/${n}`, input]) });
+  const accounts = new AbortController();
+  if (actors.includes('controller-manager')) {
+    const cm = { useServiceAccountCredentials: locked, ...opts.controllers };
+    const list = controllers(cm);
+    components.push({ name: 'kube-controller-manager', actors: list.map(([n, def, input]) => [def, `controller/${n}`, input]) });
+    // As upstream's controller manager with --use-service-account-credentials: the accounts its controllers act as exist (its own user makes them).
+    if (cm.useServiceAccountCredentials) void ensureControllerAccounts(new ApiClient(bus), accountsOf(list.map(([n]) => n)), { signal: accounts.signal, log: opts.log });
+  }
   for (const c of components) {
     if (opts.leaderElect === false) for (const [def, id, input] of c.actors) host.start(def, id, input);
     else leadership.push(runElected(host, { ...c, timings: opts.election }));
@@ -190,12 +207,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     dnsAddress,
     leadership,
     async stop() {
-      await host.stopAll();
-      await logReader?.close();
-      feed?.stop();
-      await bus.drain().catch(() => bus.close());
-      await store?.close();
-      await audit?.writer.close();
+      accounts.abort();
+      // The audit lines queued are written whatever else fails to close.
+      try {
+        await host.stopAll();
+        stopLogServer();
+        await logReader?.close();
+        feed?.stop();
+        await bus.drain().catch(() => bus.close());
+        await store?.close();
+      } finally {
+        await audit?.writer.close();
+      }
     },
   };
 }

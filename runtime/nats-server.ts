@@ -1,6 +1,6 @@
 // Starts and stops a nats-server child process (for `kubus up` and for tests).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -74,6 +74,21 @@ export interface NatsServer {
   restart(): Promise<void>;
 }
 
+/** Output kept for a failure's message (per stream, until ready), and the readiness clock's tick. */
+const KEPT = 256 * 1024;
+const TICK_MS = 100;
+
+/** A pid's state from /proc (R running, S sleeping, D disk wait, Z zombie, T stopped), or 'gone'. */
+function procState(pid: number | undefined): string {
+  if (pid === undefined) return 'no pid';
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return `alive, state ${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]}`;
+  } catch {
+    return 'gone';
+  }
+}
+
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
@@ -89,6 +104,13 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   let port = opts.port ?? 0;
   let child: ChildProcess | undefined;
 
+  const readConf = () => {
+    try {
+      return readFileSync(conf, 'utf8').trim().split('\n').join('; ');
+    } catch (e) {
+      return String(e);
+    }
+  };
   const writeConf = () => {
     const lines = [`listen: "${host}:${port || -1}"`, 'max_payload: 8MB', ...(opts.config ?? [])];
     if (opts.cluster) {
@@ -108,35 +130,82 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const launch = () =>
     new Promise<void>((resolve, reject) => {
       writeConf();
-      // `ip netns exec` execs its command, so the server is still this process's child.
+      // `ip netns exec` and setpriv exec their command, so the server is still this process's child.
       const argv = [...(opts.netns ? ['ip', 'netns', 'exec', opts.netns] : []), ...dieWithParent(), bin, '-c', conf];
-      const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+      const limit = opts.readyTimeoutMs ?? 10_000;
+      const started = Date.now();
+      const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       live.add(c);
+      let closed = false;
+      c.once('close', () => (closed = true));
+      c.once('exit', () => live.delete(c));
       let out = '';
-      const timer = setTimeout(() => {
-        c.kill('SIGKILL');
-        reject(new Error(`nats-server did not become ready within ${opts.readyTimeoutMs ?? 10_000} ms:\n${out}`));
-      }, opts.readyTimeoutMs ?? 10_000);
-      c.stderr!.setEncoding('utf8');
-      c.stderr!.on('data', (chunk: string) => {
+      let err = '';
+      let ready = false;
+      let judging = false;
+      let failed = false;
+      // Both pipes are read to their end (stdout too, so that it can never fill); kept until ready.
+      c.stdout!.setEncoding('utf8').on('data', (s: string) => {
+        if (!ready && out.length < KEPT) out += s;
+      });
+      c.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         opts.onLog?.(chunk);
-        if (out.length < 20_000) out += chunk;
-        const m = /Listening for client connections on [^\s]*:(\d+)/.exec(out);
+        if (ready || err.length >= KEPT) return;
+        err += chunk;
+        const m = /Listening for client connections on [^\s]*:(\d+)/.exec(err);
         if (m) port = Number(m[1]);
-        if (out.includes('Server is ready')) {
-          clearTimeout(timer);
+        // A clustered server says it is ready before it binds its route port (which may then fail: its exit).
+        if (!failed && err.includes('Server is ready') && (!opts.cluster || err.includes('Listening for route connections'))) {
+          ready = true;
+          clearInterval(tick);
+          err = out = '';
           resolve();
         }
       });
-      c.once('exit', (code) => {
-        live.delete(c);
-        clearTimeout(timer);
-        reject(new Error(`nats-server exited with code ${code} before it was ready:\n${out}`));
-      });
+      const fail = async (why: string) => {
+        if (ready || judging) return;
+        judging = true;
+        clearInterval(tick);
+        // One more turn of the loop first: its poll phase reads what the server wrote meanwhile.
+        await new Promise((r) => setImmediate(r));
+        if (ready) return;
+        failed = true;
+        const exited = c.exitCode !== null || c.signalCode !== null;
+        const state = exited ? `exited (code ${c.exitCode}, signal ${c.signalCode})` : `${procState(c.pid)}; killed now`;
+        if (!exited) c.kill('SIGKILL');
+        // Its output to the end: 'close' comes once both pipes have ended (2 s at most).
+        if (!closed) await new Promise((r) => (c.once('close', r), setTimeout(r, 2000)));
+        const wall = Date.now() - started;
+        reject(
+          new Error(
+            `nats-server ${why} (${wall} ms since it was started)\n` +
+              `command: ${argv.join(' ')}\nconfig: ${readConf()}\npid ${c.pid ?? '-'}: ${state}\n` +
+              `stderr (${err.length} chars):\n${err}\nstdout (${out.length} chars):\n${out}`,
+          ),
+        );
+      };
+      // The limit counts time this process's event loop was free to read the server's output: a test
+      // that blocks the loop (a spawnSync) past the limit must not fail a server whose "Server is
+      // ready" waits unread in the pipe (the empty-output timeouts of store.test.ts at load).
+      let waited = 0;
+      let last = started;
+      const tick = setInterval(() => {
+        const now = Date.now();
+        waited += Math.min(now - last, 2 * TICK_MS);
+        last = now;
+        if (waited >= limit) void fail(`did not become ready within ${limit} ms`);
+      }, TICK_MS);
+      c.once('error', (e) => void fail(`could not be started: ${e.message}`));
+      c.once('exit', () => void fail('exited before it was ready'));
     });
 
-  await launch();
+  try {
+    await launch();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 
   const server: NatsServer = {
     get url() {
@@ -150,13 +219,15 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     },
     async stop(signal = 'SIGTERM') {
       const c = child;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.kill(signal);
-      });
-      live.delete(c);
-      if (signal === 'SIGTERM') rmSync(dir, { recursive: true, force: true });
+      if (c && c.exitCode === null && c.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          c.once('exit', () => resolve());
+          c.kill(signal);
+        });
+        live.delete(c);
+      }
+      // Only its config is in there (restart writes it again).
+      rmSync(dir, { recursive: true, force: true });
     },
     async restart() {
       await server.stop('SIGKILL');

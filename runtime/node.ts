@@ -13,9 +13,11 @@ import { serveStatus } from './status.ts';
 
 export interface NodesOptions {
   nats: string;
-  /** One node of this name, or with `count`, nodes `<name>-0 … <name>-<count-1>`. */
+  /** One node of this name, or with `count`, nodes `<name>-<nameFrom> … <name>-<nameFrom+count-1>`. */
   name: string;
   count?: number;
+  /** With `count`: the number the node names start from (default 0), so several processes can share a prefix. */
+  nameFrom?: number;
   /** Everything else a kubelet takes (capacity, labels, taints, timings). */
   kubelet?: Omit<KubeletInput, 'nodeName' | 'index'>;
   /** Number of the first node (picks its pod CIDR and address): lets several node processes not clash. */
@@ -45,14 +47,14 @@ export interface NodeProcess {
 }
 
 /** Returns the node names `kubus node --name N [--count K]` runs. */
-export const nodeNames = (name: string, count?: number) =>
-  count === undefined ? [name] : Array.from({ length: count }, (_, i) => `${name}-${i}`);
+export const nodeNames = (name: string, count?: number, from = 0) =>
+  count === undefined ? [name] : Array.from({ length: count }, (_, i) => `${name}-${from + i}`);
 
 /** Starts each node of `opts` with `start` on a connection of its own as node/<name> (`credentialsFor`; undefined: KUBUS_CREDS's, if any); one NodeProcess for all. */
 export async function startEachNode(start: (o: NodesOptions) => Promise<NodeProcess>, opts: NodesOptions, credentialsFor: (node: string) => NodesOptions['credentials']): Promise<NodeProcess> {
   const all: NodeProcess[] = [];
   try {
-    for (const [i, name] of nodeNames(opts.name, opts.count).entries()) {
+    for (const [i, name] of nodeNames(opts.name, opts.count, opts.nameFrom).entries()) {
       const firstIndex = opts.firstIndex === undefined ? undefined : opts.firstIndex + i;
       all.push(await start({ ...opts, name, count: undefined, firstIndex, credentialsDir: undefined, credentials: credentialsFor(name) }));
     }
@@ -68,7 +70,7 @@ export async function startEachNode(start: (o: NodesOptions) => Promise<NodeProc
 export async function startNodes(opts: NodesOptions, bus?: Bus): Promise<NodeProcess> {
   const dir = opts.credentialsDir;
   if (dir && !bus) return startEachNode(startNodes, opts, (node) => readCredentials(credentialsFile(dir, `node/${node}`)));
-  const names = nodeNames(opts.name, opts.count);
+  const names = nodeNames(opts.name, opts.count, opts.nameFrom);
   const own = !bus;
   // Real containers: a containerd (ours, or the endpoint given) before any kubelet starts.
   const cri = opts.kubelet?.runtime === 'containerd' && !opts.kubelet.cri ? await startNodeCri({ name: opts.name, nodes: names, endpoint: opts.criEndpoint, log: opts.log }) : undefined;
@@ -80,7 +82,8 @@ export async function startNodes(opts: NodesOptions, bus?: Bus): Promise<NodePro
   const host = new Host({ bus: b, clock: realClock, rng: cryptoRng(), log: opts.log });
   names.forEach((nodeName, i) => {
     // Real processes ship their containers' lines to the cluster log stream (log-shipper.ts) unless told otherwise.
-    const input: KubeletInput = { clusterLogs: {}, ...kubelet, nodeName };
+    // Many kubelets on one connection share one watch of all Nodes (own-node.ts), not one each.
+    const input: KubeletInput = { clusterLogs: {}, sharedNodeWatch: names.length > 1, ...kubelet, nodeName };
     if (opts.firstIndex !== undefined) input.index = opts.firstIndex + i;
     host.start(kubeletActor, `kubelet/${nodeName}`, input);
     if (opts.proxy === 'nftables') host.start(proxyActor, `kube-proxy/${nodeName}`, { nodeName });

@@ -8,7 +8,9 @@ import { startEachNode, type NodeProcess, type NodesOptions } from './node.ts';
 /** Which identity runs which control-plane actors (the trace recorder with the API server). */
 const PARTS: Array<{ identity: string; actors: ControlPlaneActor[] }> = [
   { identity: 'apiserver', actors: ['apiserver'] },
-  { identity: 'gateway', actors: ['gateway', 'dns'] },
+  { identity: 'gateway', actors: ['gateway'] },
+  // The cluster DNS only reads services, slices, pods and namespaces and keeps its addon's objects (system:coredns).
+  { identity: 'dns', actors: ['dns'] },
   { identity: 'scheduler', actors: ['scheduler'] },
   { identity: 'controller-manager', actors: ['controller-manager'] },
 ];

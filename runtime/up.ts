@@ -10,7 +10,8 @@ import type { Logger } from '../bus/types.ts';
 import { clearClusterInfo, kubusHome, writeClusterInfo } from './connection.ts';
 import type { AuditOptions } from './audit-log.ts';
 import type { LogRetention } from './cluster-logs.ts';
-import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane } from './control-plane.ts';
+import { loadAdmissionConfig } from './admission-config.ts';
+import { DEFAULT_CONTROL_PLANE_ACTORS, startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.ts';
 import { kubeconfigPath, writeKubeconfig, type KubeconfigCredentials } from './kubeconfig.ts';
 import { ADMIN, ensureCA, gatewayTls, issue } from './pki.ts';
 import { dashboardUrl } from './dashboard.ts';
@@ -19,6 +20,10 @@ import { nodeNames, startEachNode, startNodes, type NodeProcess } from './node.t
 import { clusterIdentities, credentialsPath, lockedConfig } from './bus-auth.ts';
 import { startLockedControlPlane, startLockedNodes } from './up-locked.ts';
 import { startTracedNodes } from './trace-feed.ts';
+
+export { ADMISSION_CONFIG_HELP } from './admission-config.ts';
+/** Returns the API server's part of `--admission-control-config-file FILE` (unset: none); throws AdmissionConfigError naming the file and field. */
+export const admissionFlag = (file?: string) => (file ? loadAdmissionConfig(file) : undefined);
 
 export interface UpOptions {
   /** Data folder of the file store (default ~/.kubus/data); ignored with `memory`. */
@@ -51,6 +56,8 @@ export interface UpOptions {
   audit?: AuditOptions;
   /** The cluster log stream's retention (`--log-retention`, `--log-max-bytes`; default 24h, 256Mi). */
   clusterLogs?: LogRetention;
+  /** The API server's admission configuration (`--admission-control-config-file`: PodSecurity's exemptions). */
+  apiserver?: ControlPlaneOptions['apiserver'];
   log: Logger;
 }
 
@@ -109,6 +116,7 @@ export async function up(opts: UpOptions): Promise<Cluster> {
       trace: opts.trace === false ? undefined : { recorder: true },
       audit: opts.audit,
       clusterLogs: opts.clusterLogs,
+      apiserver: opts.apiserver,
     });
   } catch (err) {
     await nats.stop();

@@ -48,13 +48,18 @@ export type FaultStage = 'delivery' | 'send' | 'receive';
 export class FaultPlan {
   private rules: FaultRule[] = [];
 
-  constructor(private readonly rng: Rng) {}
+  /** `refuse` throws for a rule the mode can't apply (real mode: nodes in shared processes have no relay). */
+  constructor(
+    private readonly rng: Rng,
+    private readonly refuse?: (rule: FaultRule) => void,
+  ) {}
 
   /** Adds a rule; the handle lifts it. */
   add(rule: FaultRule): FaultHandle {
     if (rule.action === 'drop' && !(rule.fraction! >= 0 && rule.fraction! <= 1)) throw new FaultSpecError(`drop fraction must be between 0 and 1, got ${rule.fraction}`);
     if (rule.action === 'delay' && !(rule.delayMs! >= 0)) throw new FaultSpecError(`delay must be ≥ 0 ms, got ${rule.delayMs}`);
     if (!/^[^\s]+$/.test(rule.pattern)) throw new FaultSpecError(`invalid subject pattern "${rule.pattern}"`);
+    this.refuse?.(rule);
     const r = { ...rule };
     this.rules.push(r);
     return { stop: () => (this.rules = this.rules.filter((x) => x !== r)) };

@@ -3,7 +3,7 @@
 // says in one line how to install it.
 // Plain JavaScript with no dependencies: it runs before node_modules exists.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -228,16 +228,32 @@ export async function ensureBundle(entry, name) {
     target: 'node20',
     packages: 'external',
     sourcemap: 'linked',
-    outfile: out,
+    // Dynamic imports become chunks beside the entry (same folder, so import.meta.url paths hold), named by
+    // content: a command loads only the chunks it imports (cli/main.ts loads the heavy commands lazily).
+    splitting: true,
+    outdir: dirname(out),
+    entryNames: name,
+    chunkNames: `${name}-chunk-[hash]`,
+    outExtension: { '.js': '.mjs' },
     write: false,
     logLevel: 'error',
   });
   mkdirSync(dirname(out), { recursive: true });
-  // Write then rename, so two commands building at once never run a half-written file.
-  for (const f of r.outputFiles) {
+  // Write then rename, so two commands building at once never run a half-written file; the entry last,
+  // so a newer entry never names a chunk not yet written.
+  const entryLast = (f) => (f.path === out ? 1 : 0);
+  for (const f of [...r.outputFiles].sort((a, b) => entryLast(a) - entryLast(b))) {
     const tmp = `${f.path}.${process.pid}.tmp`;
     writeFileSync(tmp, f.contents);
     renameSync(tmp, f.path);
+  }
+  // Chunks of earlier builds: kept a day (a command started before this build may still import one).
+  const current = new Set(r.outputFiles.map((f) => f.path));
+  for (const e of readdirSync(dirname(out))) {
+    const p = join(dirname(out), e);
+    if (!e.startsWith(`${name}-chunk-`) || current.has(p)) continue;
+    // Another build may have pruned it already.
+    if ((statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < Date.now() - 86_400_000) rmSync(p, { force: true });
   }
   return out;
 }

@@ -75,7 +75,8 @@ switch (cmd) {
     ensurePythonKubernetes();
     ensureContainerd();
     ensureEtcd();
-    await test(args);
+    // test/ava.config.mjs: package.json's ava settings, the longest files started first.
+    await test(args, ['--config', join(ROOT, 'test', 'ava.config.mjs')]);
     break;
   case 'test:hosts':
     // The multi-host tests (network namespaces; need root): test/hosts/ava.config.mjs picks them.

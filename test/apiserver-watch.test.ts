@@ -6,7 +6,7 @@ import type { WatchEvent } from '../api/protocol.ts';
 import type { Status } from '../api/status.ts';
 import type { ApiServerStats } from '../actors/apiserver/server.ts';
 import { VirtualClock } from '../bus/clock.ts';
-import { APISERVER_STATS } from '../bus/subjects.ts';
+import { APISERVER_STATS, watchHeartbeat } from '../bus/subjects.ts';
 import type { ApiClient } from '../bus/client.ts';
 import type { WatchEndReason } from '../bus/watch-client.ts';
 import { runHandling } from '../bus/trace.ts';
@@ -134,6 +134,13 @@ test('watch - from a compacted revision: one ERROR 410 Expired, then the stream 
   t.is(w.ended?.status?.reason, 'Expired');
 });
 
+/** The API server's count of watches, asked over the bus on a virtual clock. */
+async function watchCount(client: { bus: { request<T>(subject: string, body: unknown): Promise<{ data: T }> } }, clock: VirtualClock): Promise<number> {
+  const r = client.bus.request<ApiServerStats>(APISERVER_STATS, {});
+  await clock.advance(1);
+  return (await r).data.watches;
+}
+
 test('watch - heartbeats drop the watches of a client that is gone', async (t) => {
   const clock = new VirtualClock(0);
   const { client, connect } = await startApi(t, { clock, heartbeatMs: 5_000 });
@@ -141,15 +148,38 @@ test('watch - heartbeats drop the watches of a client that is gone', async (t) =
   const p = other.watch('pods', {}, { event: () => {}, end: () => {} });
   await clock.advance(1);
   await p;
-  const watches = async () => {
-    const r = client.bus.request<ApiServerStats>(APISERVER_STATS, {});
-    await clock.advance(1);
-    return (await r).data.watches;
-  };
+  const watches = () => watchCount(client, clock);
   t.is(await watches(), 1);
-  await other.bus.close();
+  // Closed just after a heartbeat that asked for a reply: the next that asks comes 3 periods later.
   await clock.advance(5_000);
+  await other.bus.close();
+  await clock.advance(3 * 5_000);
   t.is(await watches(), 0);
+});
+
+test('watch - heartbeats ask for a reply every third period, one-way between; a quiet watch lives on them and its client unwatches what it no longer holds', async (t) => {
+  const clock = new VirtualClock(0);
+  const { client, connect, broker } = await startApi(t, { clock, heartbeatMs: 5_000 });
+  const other = connect('quiet');
+  const heartbeats = { asking: 0, oneWay: 0 };
+  broker.tap = { sent: (r) => void (r.subject === watchHeartbeat(other.bus.id) && heartbeats[r.reply ? 'asking' : 'oneWay']++), delivered: () => {} };
+  let ended: WatchEndReason | undefined;
+  const p = other.watch('pods', {}, { event: () => {}, end: (reason) => (ended = reason) });
+  await clock.advance(1);
+  await p;
+  const watches = () => watchCount(client, clock);
+  await clock.advance(5_000); // the first heartbeat, which asks
+  // A watch the server holds for this connection but its client does not (as when its unwatch was lost).
+  const lost = other.call('configmaps', 'watch', { namespace: 'default', watch: { conn: other.bus.id, id: 'lost' } });
+  await clock.advance(1);
+  await lost;
+  t.is(await watches(), 2);
+  await clock.advance(5_000); // the second heartbeat, one-way
+  t.deepEqual(heartbeats, { asking: 1, oneWay: 1 });
+  t.is(await watches(), 1, 'the watch its client does not hold is stopped on its unwatch');
+  await clock.advance(4 * 5_000); // four more, well past the client's 15 s silence limit
+  t.deepEqual(heartbeats, { asking: 2, oneWay: 4 });
+  t.is(ended, undefined, 'the quiet watch heard the server on every heartbeat');
 });
 
 test('watch - a busy watch gets batches (at most one message per 10 ms) and no false gaps from heartbeats', async (t) => {

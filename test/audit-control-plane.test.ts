@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEvent } from '../api/audit-event.ts';
+import { ApiClient } from '../bus/client.ts';
 import { silentLogger } from '../bus/types.ts';
+import { AuditLogWriter } from '../runtime/audit-log.ts';
 import { startControlPlane } from '../runtime/control-plane.ts';
 import { kubeconfigFor } from '../runtime/kubeconfig.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
@@ -96,4 +98,21 @@ test('audit control plane - a bad policy file: the start fails naming the file a
     startControlPlane({ nats: 'nats://127.0.0.1:1', actors: ['apiserver'], log: silentLogger, credentials: null, audit: { auditLog: join(dir, 'audit.log'), auditPolicy: policy } }),
     { message: `audit policy ${policy}: rules[0].omitStages[0]: Unsupported value: "Sometimes": supported values: "RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"` },
   );
+});
+
+test('audit control plane - a stop whose store fails to close still writes the audit lines queued (and releases the file)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubus-audit-cp-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'audit.log');
+  const nats = await startNatsServer();
+  t.teardown(() => nats.stop());
+  const cp = await startControlPlane({ nats: nats.url, actors: ['apiserver'], log: silentLogger, leaderElect: false, credentials: null, clusterLogs: false, audit: { auditLog: log } });
+  await new ApiClient(cp.bus).create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'queued', namespace: 'default' } } as never, { namespace: 'default' });
+  cp.store!.close = () => Promise.reject(new Error('store close failed'));
+  await t.throwsAsync(cp.stop(), { message: 'store close failed' });
+  const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
+  t.true(events.some((e) => e.verb === 'create' && e.objectRef?.resource === 'configmaps' && e.stage === 'ResponseComplete'), 'the create’s event was lost');
+  const next = AuditLogWriter.forFile(log, silentLogger);
+  t.teardown(() => next.close());
+  t.is(next.written, 0, 'a new writer: the stopped control plane released the file');
 });

@@ -8,6 +8,8 @@ import { Auditor, microTime, type AuditEvent } from '../api/audit-event.ts';
 import { auditVerdict, checkPolicy, type AuditLevel, type AuditPolicy } from '../api/audit-policy.ts';
 import type { Attributes } from '../api/authorization.ts';
 import { AuditLogWriter, loadAuditPolicy } from '../runtime/audit-log.ts';
+import { silentLogger, type Logger } from '../bus/types.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const jane = { username: 'jane', groups: ['devs', 'system:authenticated'] };
 const kubelet = { username: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
@@ -173,4 +175,25 @@ test('audit log - events are appended as JSON lines, flushed on close', async (t
   await writer.close();
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
   t.deepEqual(lines.map((e) => e.requestURI), ['/r/0', '/r/1', '/r/2']);
+});
+
+test('audit log - a file that cannot be written: each batch lost is counted and logged once, never counted as written', async (t) => {
+  const errors: { events?: number; err?: string; msg?: string }[] = [];
+  const log = { ...silentLogger, error: (o: object, msg?: string) => void errors.push({ ...(o as object), msg }) } as Logger;
+  const writer = new AuditLogWriter('/dev/full', log);
+  t.teardown(() => writer.close().catch(() => undefined));
+  const auditor = new Auditor(ONE('Metadata'), writer, () => 0, () => 'x');
+  const batch = (n: number) => {
+    for (let i = 0; i < n; i++) auditor.begin({ attributes: res({}), requestURI: `/r/${i}`, sourceIPs: [] })!.complete(200, {});
+    writer.flush();
+  };
+  batch(2);
+  await waitFor(() => writer.dropped === 2, 'the first batch lost');
+  // The stream is destroyed now: the next batch is lost at once, and said so.
+  batch(3);
+  await waitFor(() => writer.dropped === 5, 'the second batch lost');
+  const dropped = errors.filter((e) => e.msg === 'audit events dropped');
+  t.deepEqual(dropped.map((e) => e.events), [2, 3]);
+  t.regex(dropped[0].err ?? '', /ENOSPC|no space/i);
+  t.is(writer.written, 0);
 });

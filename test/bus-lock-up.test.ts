@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NatsBus } from '../bus/nats-bus.ts';
 import { runKubus, startKubus } from './helpers/proc.ts';
+import { countReady, countRunning, upClient } from './helpers/up-client.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const deployment = `apiVersion: apps/v1
@@ -33,13 +34,19 @@ test('bus lock up - kubus up is locked by default: components as their identitie
   await t.throwsAsync(NatsBus.connect({ servers: url!, name: 'anonymous', credentials: null, connectTimeoutMs: 2000 }));
 
   // The CLI finds the admin's credentials through cluster.json.
-  await waitFor(async () => (await runKubus(['get', 'nodes'], { env })).stdout.match(/\bReady\b/g)?.length === 2, 'two Ready nodes', 30_000, 200);
+  // Waited for in process (a `kubus` start per try costs ~1 s of CPU), then seen once through the CLI.
+  const client = await upClient(t, home);
+  await waitFor(async () => countReady((await client.list('nodes')).items) === 2, 'two Ready nodes', 30_000, 200);
+  const nodes = await runKubus(['get', 'nodes'], { env });
+  t.is(nodes.stdout.match(/\bReady\b/g)?.length, 2, nodes.stdout + nodes.stderr);
   const applied = await runKubus(['apply', '-f', '-'], { input: deployment, env });
   t.is(applied.code, 0, applied.stderr);
-  await waitFor(async () => (await runKubus(['get', 'pods', '-n', 'default'], { env })).stdout.match(/\bRunning\b/g)?.length === 3, 'three Running pods', 60_000, 300);
+  await waitFor(async () => countRunning((await client.list('pods', { namespace: 'default' })).items) === 3, 'three Running pods', 60_000, 300);
+  const pods = (await runKubus(['get', 'pods', '-n', 'default'], { env })).stdout;
+  t.is(pods.match(/\bRunning\b/g)?.length, 3, pods);
 
   // Logs go from the CLI (admin, a front) to the pod's kubelet on its node's own subjects.
-  const pod = /^(web-\S+)/m.exec((await runKubus(['get', 'pods', '-n', 'default'], { env })).stdout)![1]!;
+  const pod = /^(web-\S+)/m.exec(pods)![1]!;
   const logs = await runKubus(['logs', pod, '-n', 'default'], { env });
   t.is(logs.code, 0, logs.stderr);
 

@@ -20,6 +20,8 @@ import { PassThrough } from 'node:stream';
 import { clusterIdentities, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
 import { connectLogs, ensureLogStream, parseRetention } from '../runtime/cluster-logs.ts';
 import { batchOrigin, linePrefix, readClusterLogs } from '../runtime/cluster-logs-read.ts';
+import { serveClusterLogs } from '../runtime/cluster-logs-serve.ts';
+import { ApiClient } from '../bus/client.ts';
 import { natsServer } from './helpers/nats.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -206,7 +208,7 @@ test('cluster logs - retention by size drops the oldest lines', async (t) => {
   t.throws(() => parseRetention('24h', 'lots'), { message: /--log-max-bytes "lots"/ });
 });
 
-test('cluster logs - on a locked bus a node publishes only as itself; the admin reads, a node does not', async (t) => {
+test('cluster logs - on a locked bus a node publishes only as itself; the API server’s process reads the stream, no other identity does', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'kubus-clusterlogs-home-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   const { nats, retention } = await jsServer(t, undefined, lockedConfig(clusterIdentities(['n1', 'n2']), [], home));
@@ -220,14 +222,15 @@ test('cluster logs - on a locked bus a node publishes only as itself; the admin 
   // On its own subject with another node in the body: readers go by the subject, so it stays n1's.
   n1.publish(clusterLogSubject('n1', 'default', 'p', 'c'), { ...batch('n2', 'body says n2'), pod: 'other', container: 'x' });
   await n1.flush();
-  const admin = await conn(t, nats.url, creds('admin'));
+  const apiserver = await conn(t, nats.url, creds('apiserver'));
   const es = await waitFor(async () => {
-    const r = await read(admin, { selector: 'app=web' });
+    const r = await read(apiserver, { selector: 'app=web' });
     return r.length >= 2 ? r : undefined;
-  }, 'the admin’s read');
+  }, 'the API server’s read');
   t.deepEqual(es.map((e) => `${e.node} ${linePrefix(e)} ${e.text}`), ['n1 [pod/p/c] own line', 'n1 [pod/p/c] body says n2']);
-  // The gateway may read too; a node may not (its consumer is refused).
-  t.is((await read(await conn(t, nats.url, creds('gateway')), { selector: 'app=web' })).length, 2);
+  // No other identity may use JetStream: the admin's, gateway's and a node's consumers are refused (reads go through the API server's process).
+  await t.throwsAsync(read(await conn(t, nats.url, creds('admin')), { selector: 'app=web' }));
+  await t.throwsAsync(read(await conn(t, nats.url, creds('gateway')), { selector: 'app=web' }));
   await t.throwsAsync(read(await conn(t, nats.url, creds('node/n2')), { selector: 'app=web' }));
 });
 
@@ -261,11 +264,15 @@ test('cluster logs - kubus logs -l prints prefixed lines (bare with --no-prefix)
   const { nats, retention } = await jsServer(t);
   const bus = await NatsBus.connect({ servers: nats.url, name: 'cli', credentials: null });
   t.teardown(() => bus.close());
-  const run = async (flags: Parameters<typeof clusterLogs>[2]) => {
+  // The API server's process serves the reads (an open bus: no user, no review).
+  const reader = await conn(t, nats.url);
+  t.teardown(serveClusterLogs({ bus, api: new ApiClient(bus), read: (q, each, signal) => readClusterLogs(reader, q, each, { signal }), log: silentLogger }));
+  await bus.flush();
+  const run = async (flags: Parameters<typeof clusterLogs>[1]) => {
     const out = new PassThrough();
     let text = '';
     out.on('data', (d: Buffer) => (text += d.toString()));
-    await clusterLogs(bus, nats.url, flags, out);
+    await clusterLogs(bus, flags, out);
     return text;
   };
   await t.throwsAsync(run({ namespace: 'default', selector: 'app=web' }), { message: /keeps no logs: its NATS has no KUBUS_LOGS stream/ });

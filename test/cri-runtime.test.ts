@@ -240,7 +240,10 @@ test('cri - limits become cgroup settings: a container over its memory limit is 
   const cfs = await run(rt, sb, { ...busybox('cfs', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu.max 2>/dev/null; sleep 3600'), resources });
   await waitFor(async () => (await rt.logs(cfs)).length > 0, 'the quota printed', 10_000, 100);
   t.regex((await rt.logs(cfs))[0].text, /^25000\b/);
-  const hog = await run(rt, sb, { ...busybox('hog', 'tail /dev/zero'), resources });
+  // The hog allocates only once told to: the shim watches the container's OOM events from the end of its
+  // start, and a hog killed before then exits 137 with no OOM event (reason "Error"; seen once in CI).
+  const hog = await run(rt, sb, { ...busybox('hog', 'until [ -e /tmp/go ]; do sleep 0.1; done; tail /dev/zero'), resources });
+  await rt.exec(hog, ['touch', '/tmp/go'], 10_000);
   await waitFor(async () => (await rt.containerStatus(hog))?.state === 'exited', 'the hog killed', 30_000, 100);
   // containerd may handle the task's exit before its OOM event: until then it words the reason "Error".
   await waitFor(async () => (await rt.containerStatus(hog))?.reason === 'OOMKilled', 'the reason OOMKilled', 20_000, 100).catch(() => undefined);

@@ -90,9 +90,14 @@ test('e2e containerd exec - kubectl exec -i and exit codes, kubectl attach -i, k
   t.is((await kubus(['logs', 'pod/shell'])).stdout, 'one\ntwo\nthree\n');
   const labels = { app: 'web' };
   await apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: spec('echo from deploy; exec sleep 3600') } } }, 'web.yaml');
-  await waitFor(async () => (await kubus(['logs', 'deploy/web'])).stdout === 'from deploy\n', 'kubus logs deploy/web', 60_000, 300);
+  // Waited for with kubectl (a Go binary: ~0.1 s of CPU a run, where each `kubus` start costs ~1 s), then read once with kubus.
+  await waitFor(async () => (await kubectl(['logs', 'deploy/web'])).stdout === 'from deploy\n', 'kubectl logs deploy/web', 60_000, 300);
+  const deployed = await kubus(['logs', 'deploy/web']);
+  t.deepEqual([deployed.code, deployed.stdout], [0, 'from deploy\n'], deployed.stderr);
   await apply({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once', namespace: 'default' }, spec: { backoffLimit: 0, template: { spec: { ...spec('echo job done'), restartPolicy: 'Never' } } } }, 'job.yaml');
-  await waitFor(async () => (await kubus(['logs', 'job/once'])).stdout === 'job done\n', 'kubus logs job/once', 60_000, 300);
+  await waitFor(async () => (await kubectl(['logs', 'job/once'])).stdout === 'job done\n', 'kubectl logs job/once', 60_000, 300);
+  const done = await kubus(['logs', 'job/once']);
+  t.deepEqual([done.code, done.stdout], [0, 'job done\n'], done.stderr);
   const none = await kubus(['logs', 'job/nope']);
   t.is(none.code, 1);
   t.regex(none.stderr, /jobs.* "nope" not found/);

@@ -9,6 +9,7 @@ import { ApiClient } from '../bus/client.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
 import { natsServer } from './helpers/nats.ts';
 import { runKubus, startKubus } from './helpers/proc.ts';
+import { countReady, countRunning, upClient } from './helpers/up-client.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const tempDir = (t: { teardown(fn: () => void): void }) => {
@@ -126,12 +127,17 @@ test('e2e - kubus up: NATS, control plane and 3 Ready sim nodes; pods run; Ctrl-
   const env = { KUBUS_HOME: home };
   const up = startKubus(t, ['up', '--memory', '--port', '0', '--log-level', 'warn'], env);
   await up.waitFor(/kubus is up: NATS at (nats:\/\/\S+);/);
-  const nodes = async () => (await runKubus(['get', 'nodes'], { env })).stdout;
-  await waitFor(async () => ((await nodes()).match(/\bReady\b/g) ?? []).length === 3, '3 Ready nodes', 20_000, 200);
-  t.regex(await nodes(), /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\nnode-0\s+Ready\s+<none>\s+\d+s\s+v1\.32\.0-kubus\n/);
+  // Waited for in process (a `kubus` start per try costs ~1 s of CPU), then seen through the CLI.
+  const client = await upClient(t, home);
+  await waitFor(async () => countReady((await client.list('nodes')).items) === 3, '3 Ready nodes', 20_000, 200);
+  const nodes = (await runKubus(['get', 'nodes'], { env })).stdout;
+  t.is(nodes.match(/\bReady\b/g)?.length, 3, nodes);
+  t.regex(nodes, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\nnode-0\s+Ready\s+<none>\s+\d+s\s+v1\.32\.0-kubus\n/);
   const applied = await runKubus(['apply', '-f', 'examples/demo.yaml'], { env });
   t.is(applied.code, 0, applied.stderr);
-  await waitFor(async () => ((await runKubus(['get', 'pods', '-n', 'demo'], { env })).stdout.match(/Running/g) ?? []).length === 2, '2 pods Running', 20_000, 200);
+  await waitFor(async () => countRunning((await client.list('pods', { namespace: 'demo' })).items) === 2, '2 pods Running', 20_000, 200);
+  const running = (await runKubus(['get', 'pods', '-n', 'demo'], { env })).stdout;
+  t.is(running.match(/Running/g)?.length, 2, running);
   const wide = (await runKubus(['get', 'pods', '-n', 'demo', '-o', 'wide'], { env })).stdout;
   t.regex(wide, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\n/);
   t.regex(wide, /\n(db|web)\s+1\/1\s+Running\s+0\s+\d+s\s+10\.\d+\.\d+\.\d+\s+node-\d/);

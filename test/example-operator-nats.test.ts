@@ -3,6 +3,7 @@
 // `kubus get websites` prints the CRD's printer columns, and `kubus trace website hello` shows the
 // operator's messages.
 import test from 'ava';
+import { ApiClient } from '../bus/client.ts';
 import { NatsBus } from '../bus/nats-bus.ts';
 import { queryRecorder } from '../cli/commands/trace.ts';
 import { natsServer } from './helpers/nats.ts';
@@ -29,7 +30,11 @@ test('example operator nats - the operator process reconciles a Website, and kub
   const site = await runKubus(['--nats', nats.url, 'apply', '-f', 'examples/operator/website.yaml']);
   t.is(site.code, 0, site.stderr);
   t.regex(site.stdout, /website\.demo\.kubus\.dev\/hello created/);
-  await waitFor(async () => (await runKubus(['--nats', nats.url, 'get', 'deployment', 'hello'])).code === 0, 'the Deployment', 20_000, 200);
+  // Waited for in process (a `kubus` start per try costs ~1 s of CPU), then read once through the CLI.
+  const client = new ApiClient(bus, { timeoutMs: 5000 });
+  await waitFor(async () => (await client.list('deployments', { namespace: 'default' })).items.some((d) => d.metadata.name === 'hello'), 'the Deployment', 20_000, 200);
+  const deployment = await runKubus(['--nats', nats.url, 'get', 'deployment', 'hello']);
+  t.is(deployment.code, 0, deployment.stderr);
   const get = await waitFor(async () => {
     const r = await runKubus(['--nats', nats.url, 'get', 'websites']);
     return /^hello\s+2\s+0\s+\d+s$/m.test(r.stdout) ? r : undefined;

@@ -141,7 +141,9 @@ test('kubelet - a crashing container backs off 10 s, 20 s, 40 s … capped at 5 
   const events = await env.run(env.client.list('events', { namespace: 'default' }));
   const backoff = events.items.find((e) => e.reason === 'BackOff');
   t.like(backoff, { type: 'Warning', message: `Back-off restarting failed container c in pod crash_default(${p0.metadata.uid})` });
-  t.true((backoff!.count as number) >= 8, 'one Event, its count bumped on every back-off');
+  // Upstream's spam filter lets 25 Events about a pod through, then one per 5 minutes: about 10 restarts of
+  // 4 Events each in 30 minutes leave the BackOff Event at a count of 5.
+  t.true((backoff!.count as number) >= 4, 'one Event, its count bumped on back-offs (as the spam filter lets them through)');
 });
 
 test('kubelet - the backoff starts over after a container ran 10 minutes', async (t) => {

@@ -77,9 +77,15 @@ test('scenario cli - a bad file or flag is a one-line error with exit code 1', a
   const notAScenario = await runKubus(['scenario', 'run', 'scenarios/dsl.ts']);
   t.is(notAScenario.code, 1);
   t.regex(notAScenario.stderr, /does not export a scenario/);
-  const scaleReal = await runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--real']);
-  t.is(scaleReal.code, 1);
-  t.regex(scaleReal.stdout, /does not run in real mode/);
+  const simOnly = await runKubus(['scenario', 'run', 'scenarios/cronjob-forbid.scenario.ts', '--real']);
+  t.is(simOnly.code, 1);
+  t.regex(simOnly.stdout, /does not run in real mode/);
+  const perProcess = await runKubus(['scenario', 'run', 'scenarios/pod-lifecycle.scenario.ts', '--nodes-per-process', '10']);
+  t.is(perProcess.code, 1);
+  t.regex(perProcess.stderr, /--nodes-per-process needs --real/);
+  const zero = await runKubus(['scenario', 'run', 'scenarios/pod-lifecycle.scenario.ts', '--real', '--nodes-per-process', '0']);
+  t.is(zero.code, 1);
+  t.regex(zero.stderr, /--nodes-per-process: expected at least 1/);
 });
 
 test("scenario cli - a user's scenario outside the repo, importing kubus's scenario modules, runs", async (t) => {

@@ -135,6 +135,9 @@ test('scenario params - the CLI: --param sets them, a bad one is one line and ex
   t.regex(list.stdout, /scenarios\/scale-out\.scenario\.ts\s+rate\s+number\s+0\s+pods created per second of cluster time \(0: all at once\) \(a number ≥ 0\)/);
   t.regex(list.stdout, /scenarios\/steady-hour\.scenario\.ts\s+pods\s+integer\s+300\s+pods of one Deployment/);
   t.regex(help.stdout, /--param <name=value>\s+set a parameter the scenario declares/);
+  // What --real does at scale: shared node processes beyond 100 nodes, or as many per process as asked.
+  t.regex(help.stdout.replace(/\s+/g, ' '), /--real .*beyond 100 nodes, the nodes share `kubus node --count` processes of up to 500/);
+  t.regex(help.stdout, /--nodes-per-process <k>\s+with --real: run the nodes in `kubus node --count`/);
 });
 
 const nats = findNatsServer() ? test : test.skip;

@@ -51,6 +51,19 @@ nats('scenario real - a PDB-protected Deployment drained node by node with --rea
   t.regex(r.stdout, /Cannot evict pod as it would violate the pod's disruption budget\./);
 });
 
+nats('scenario real - scale-out with its 20 nodes in two `kubus node --count` processes: every pod Running, startup p50/p99 reported', async (t) => {
+  const started = Date.now();
+  const r = await runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--real', '--nodes-per-process', '10', '--param', 'nodes=20', '--param', 'rate=50', '--param', 'duration=2s']);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, /start: control plane and 20 node\(s\) in 2 node process\(es\) \(real/);
+  // Names numbered from each process's first (node-10 … node-19 in the second): a clash would leave 10 nodes.
+  t.regex(r.stdout, /✓ until +20 node\(s\) Ready/);
+  t.regex(r.stdout, /✓ until +100 pods Running/);
+  t.regex(r.stdout, /✓ expect +every node runs pods/);
+  for (const f of ['p50 (real)', 'p99 (real)']) t.regex(r.stdout, new RegExp(`pod startup ${f.replace(/[()]/g, '\\$&')} +\\d+(\\.\\d+)? ms`));
+  t.log(`${Date.now() - started} ms`);
+});
+
 nats('scenario real - partition and heal over a relay that cuts the node process off NATS', async (t) => {
   const r = await runKubus(['scenario', 'run', 'scenarios/partition-heal.scenario.ts', '--real', '--time-scale', '20']);
   t.is(r.code, 0, r.stdout + r.stderr);

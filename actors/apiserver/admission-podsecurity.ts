@@ -11,6 +11,7 @@ import { forbidden } from '../../api/status.ts';
 import type { Attributes } from './admission.ts';
 import { evaluatePod, type Level, type Violation } from './admission-podsecurity-checks.ts';
 import { admitNamespacePodSecurity } from './admission-podsecurity-namespace.ts';
+import { defaultsApply, exemptionOf } from './admission-podsecurity-config.ts';
 import { qualified, type ServerContext } from './context.ts';
 
 const LABEL = 'pod-security.kubernetes.io/';
@@ -35,11 +36,11 @@ const TEMPLATES: Record<string, (o: any) => { metadata?: any; spec?: any } | und
   '/podtemplates': (o) => o.template,
 };
 
-/** Returns a namespace's policy for one mode; an invalid level reads as restricted (upstream), no label as privileged. */
-export function policyOf(labels: Record<string, string> | undefined, mode: 'enforce' | 'warn' | 'audit'): Policy {
-  const raw = labels?.[LABEL + mode];
+/** Returns a namespace's policy for one mode; an invalid level reads as restricted (upstream), no label as the configured default (else privileged, latest). */
+export function policyOf(labels: Record<string, string> | undefined, mode: 'enforce' | 'warn' | 'audit', defaults?: Record<string, string>): Policy {
+  const raw = labels?.[LABEL + mode] ?? defaults?.[mode];
   const level = raw === undefined ? 'privileged' : LEVELS.has(raw) ? (raw as Level) : 'restricted';
-  return { level, version: labels?.[`${LABEL}${mode}-version`] || 'latest' };
+  return { level, version: labels?.[`${LABEL}${mode}-version`] || defaults?.[`${mode}-version`] || 'latest' };
 }
 
 /** Returns upstream's list of violations: `reason (detail), reason (detail)`. */
@@ -53,12 +54,19 @@ export function admitPodSecurity(ctx: ServerContext, a: Attributes): void {
   const kind = `${a.def.group}/${a.def.plural}`;
   const template = TEMPLATES[kind];
   if (kind !== '/pods' && !template) return;
+  // Exempt (the plugin's configuration): not evaluated at all, said in the audit event as upstream's annotation.
+  const exempt = exemptionOf(ctx.podSecurity, a.namespace, ctx.user?.username, (kind === '/pods' ? a.object.spec : template!(a.object)?.spec)?.runtimeClassName);
+  if (exempt) {
+    if (ctx.audit) ctx.audit.annotations['pod-security.kubernetes.io/exempt'] = exempt;
+    return;
+  }
   const ns = ctx.store.get(`/registry/namespaces/${a.namespace}`)?.value as KubeObject | undefined;
   const labels = ns?.metadata.labels;
-  if (!labels || !Object.keys(labels).some((k) => k.startsWith(LABEL))) return;
-  const enforce = policyOf(labels, 'enforce');
-  const warn = policyOf(labels, 'warn');
-  const audit = policyOf(labels, 'audit');
+  if (!Object.keys(labels ?? {}).some((k) => k.startsWith(LABEL)) && !defaultsApply(ctx.podSecurity)) return;
+  const defaults = ctx.podSecurity?.defaults;
+  const enforce = policyOf(labels, 'enforce', defaults);
+  const warn = policyOf(labels, 'warn', defaults);
+  const audit = policyOf(labels, 'audit', defaults);
   // The audit event of the request (when the audit policy records it) carries the verdicts, as upstream's annotations.
   const annotate = (meta: KubeObject['metadata'], spec: Record<string, any>) => {
     if (!ctx.audit) return;

@@ -1,5 +1,6 @@
 // The API-server actor: binds the machine to `kubus.api.>` (requests go to its `requests` actor while
 // serving) and gives it its effects.
+import type { PodSecurityConfig } from './admission-podsecurity-config.ts';
 import { fromCallback, fromPromise } from 'xstate';
 import type { Auditor } from '../../api/audit-event.ts';
 import { unavailable } from '../../api/status.ts';
@@ -28,6 +29,8 @@ export interface ApiServerInput extends Partial<ApiServerTimings> {
   disableAdmissionPlugins?: readonly string[];
   /** Audits every request by its policy (`--audit-log`); unset: no audit. */
   audit?: Auditor;
+  /** PodSecurity's configuration from the AdmissionConfiguration file (`--admission-control-config-file`). */
+  podSecurity?: PodSecurityConfig;
 }
 
 /** What a bare API server skips unless told (see ApiServerInput.disableAdmissionPlugins). */
@@ -63,6 +66,7 @@ export const apiserverActor = defineActor<ApiServerInput>({
       auditor: input.audit,
       disabledAdmission: input.disableAdmissionPlugins ?? BARE_DISABLED_ADMISSION,
     });
+    server.ctx.podSecurity = input.podSecurity;
     deps.onStop(() => server.close());
     const metrics = new ApiServerMetrics(metricsId, input.store);
     deps.onStop(serveScrapes(deps.bus, promSubject('apiserver'), metricsId, deps.log, API_QUEUE));

@@ -6,6 +6,7 @@ import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import type { Logger } from '../../bus/types.ts';
 import type { PolicyCache } from './admission-policy.ts';
+import type { PodSecurityConfig } from './admission-podsecurity-config.ts';
 import type { Authorizer } from './authz/authorizer.ts';
 import type { ServiceAllocator } from './service-alloc.ts';
 import type { Store } from './store/store.ts';
@@ -32,6 +33,8 @@ export interface ServerContext {
   user?: UserInfo;
   /** Admission plugins this server skips, by name (upstream's --disable-admission-plugins). */
   disabledAdmission?: readonly string[];
+  /** PodSecurity's configuration (its exemptions), from --admission-control-config-file. */
+  podSecurity?: PodSecurityConfig;
 }
 
 /** Returns the resource as upstream names it in messages: `pods`, `deployments.apps`. */

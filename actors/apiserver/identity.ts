@@ -18,6 +18,8 @@ const USERS: Record<IdentityKind, (name: string | undefined) => UserInfo | 'pass
   scheduler: () => ({ username: 'system:kube-scheduler' }),
   // Its shared informers and leader election; each controller acts as its own service account (ACTS_AS).
   'controller-manager': () => ({ username: 'system:kube-controller-manager' }),
+  // The cluster DNS as upstream's CoreDNS runs: the kube-system/coredns service account, bound to system:coredns.
+  dns: () => ({ username: 'system:serviceaccount:kube-system:coredns', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] }),
   tracer: () => ({ username: 'system:kubus:trace-recorder' }),
   admin: () => ({ username: 'kubus-admin', groups: [SYSTEM_MASTERS] }),
 };
@@ -31,8 +33,36 @@ const ACTS_AS: Partial<Record<IdentityKind, (username: string) => UserInfo | und
   'controller-manager': controllerAccountUser,
 };
 
+/** The identities of the subject tokens seen so far (the few a cluster has; cleared past 1,024 all the same). */
+const IDENTITIES = new Map<string, Readonly<Identity> | undefined>();
+
+/** Returns the identity a subject token names, or undefined (identityOfToken, read once per token). */
+export function identityOf(token: string): Readonly<Identity> | undefined {
+  if (IDENTITIES.has(token)) return IDENTITIES.get(token);
+  const id = identityOfToken(token);
+  if (IDENTITIES.size >= 1024) IDENTITIES.clear();
+  IDENTITIES.set(token, id && Object.freeze(id));
+  return id;
+}
+
 /** Returns the user a bus identity acts as, or 'pass' when it passes on the request's. */
 export const userOfIdentity = (id: Identity) => USERS[id.kind](id.name);
+
+/**
+ * Returns the user a request from `token` acts as: the identity's own, one it may act as (ACTS_AS), or,
+ * for an identity that passes on its caller's, the `claimed` one (undefined: the trusted caller).
+ * Throws upstream's 403 for an unknown identity, or a claimed user it may not name (impersonate).
+ */
+export function userFor(token: string, claimed: UserInfo | undefined): UserInfo | undefined {
+  const id = identityOf(token);
+  if (!id) throw new StatusError(403, 'Forbidden', `forbidden: unknown bus identity "${token}"`, {});
+  const user = userOfIdentity(id);
+  if (user === 'pass') return claimed;
+  if (!claimed || claimed.username === user.username) return user;
+  const other = ACTS_AS[id.kind]?.(claimed.username);
+  if (!other) throw forbiddenError({ user, verb: 'impersonate', apiGroup: '', resource: 'users', name: claimed.username }, '');
+  return other;
+}
 
 /**
  * Returns the request as its sender's identity makes it: the user set from the identity (a claimed one
@@ -43,17 +73,10 @@ export function establish(req: ApiRequest, token: string | undefined): ApiReques
   // The client names one token; only the server puts an identity before it.
   if (req.watch && !isSubjectToken(req.watch.conn)) throw badRequest('a watch needs watch.conn and watch.id (the client inbox), each one subject token');
   if (token === undefined) return req;
-  const id = identityOfToken(token);
-  if (!id) throw new StatusError(403, 'Forbidden', `forbidden: unknown bus identity "${token}"`, {});
-  const user = userOfIdentity(id);
-  const out: ApiRequest = { ...req };
-  if (user !== 'pass') {
-    const other = req.user && req.user.username !== user.username ? ACTS_AS[id.kind]?.(req.user.username) : undefined;
-    if (req.user && req.user.username !== user.username && !other)
-      throw forbiddenError({ user, verb: 'impersonate', apiGroup: '', resource: 'users', name: req.user.username }, '');
-    out.user = other ?? user;
-  }
-  if (req.watch) out.watch = { ...req.watch, conn: watchOwner(req.watch.conn, token) };
+  const user = userFor(token, req.user);
+  const out: ApiRequest = Object.assign({}, req); // not a spread: several times slower in V8 (Node 20)
+  if (user !== req.user) out.user = user;
+  if (req.watch) out.watch = Object.assign({}, req.watch, { conn: watchOwner(req.watch.conn, token) });
   return out;
 }
 

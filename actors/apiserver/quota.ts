@@ -24,13 +24,19 @@ const CHARGED_ON_UPDATE = new Set(['services', 'persistentvolumeclaims']);
  * Checks a namespaced object about to be created (or an update of `old`) against its namespace's
  * quotas and charges them (not on a dry run); throws upstream's 403 when one refuses it.
  */
-export async function chargeQuota(ctx: ServerContext, def: ResourceDef, obj: KubeObject, dryRun: boolean, old?: KubeObject): Promise<void> {
+export function chargeQuota(ctx: ServerContext, def: ResourceDef, obj: KubeObject, dryRun: boolean, old?: KubeObject): void | Promise<void> {
   // Upstream's quota configuration ignores events (DefaultIgnoredResources).
   if (!def.namespaced || (def.plural === 'events' && !def.group)) return;
   if (old && (def.group || !CHARGED_ON_UPDATE.has(def.plural))) return;
+  // A namespace without quotas (most writes) is answered at once: no promise, no tick.
+  const found = quotasOf(ctx, obj.metadata.namespace!);
+  if (found.length) return charge(ctx, def, obj, dryRun, old, found);
+}
+
+async function charge(ctx: ServerContext, def: ResourceDef, obj: KubeObject, dryRun: boolean, old: KubeObject | undefined, first: ReturnType<typeof quotasOf>): Promise<void> {
   const namespace = obj.metadata.namespace!;
   for (let attempt = 1; ; attempt++) {
-    const found = quotasOf(ctx, namespace);
+    const found = attempt === 1 ? first : quotasOf(ctx, namespace);
     if (!found.length) return;
     const result = checkQuotas(found.map((f) => f.quota), def.plural, def.group, obj, ctx.clock.now(), old);
     if ('error' in result) throw forbidden(qualified(def), obj.metadata.name ?? '', result.error);

@@ -61,6 +61,7 @@ export class WatchHub {
   private readonly objects: EventObjects;
   /** What runs when each watch ends (its audit's ResponseComplete): whenEnded. */
   private readonly ends = new WatchEnds();
+  private heartbeats = 0; // sent so far: every third asks for a reply
 
   constructor(
     private readonly store: Store,
@@ -281,9 +282,9 @@ export class WatchHub {
     sendBookmarks(this.opts.serverId, this.byConn, this.sender, this.position);
   }
 
-  /** Asks each client connection whether it still holds its watches; drops those it doesn't. */
+  /** Tells each client connection this server lives (every third time asking which watches it still holds); drops those it doesn't. */
   heartbeat(): void {
-    heartbeatWatches(this.opts, this.byConn, (conn, id) => this.stop(conn, id));
+    heartbeatWatches(this.opts, this.byConn, (conn, id) => this.stop(conn, id), this.heartbeats++);
   }
 
   close(): void {

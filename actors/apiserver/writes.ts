@@ -1,5 +1,4 @@
 // create, update, patch, the status subresource and pods/binding.
-import { isDeepStrictEqual } from 'node:util';
 import fastJsonPatch from 'fast-json-patch';
 import mergePatch from 'json-merge-patch';
 import type { KubeObject } from '../../api/meta.ts';
@@ -24,7 +23,7 @@ import { applyPatch as serverSideApply, recordManaged, recordingOf, type Recordi
 import { qualified, type ServerContext } from './context.ts';
 import { finishDeletion, pendingFinalizers } from './deletion.ts';
 import { objectKey } from './keys.ts';
-import { fromKV, sameStored, specOf, toStored } from './objects.ts';
+import { fromKV, sameStored, sameValue, specOf, toStored } from './objects.ts';
 import { getKV } from './reads.ts';
 import { bodyOf, checkKind, nameOf, namespaceOf } from './request.ts';
 import type { KeyValue } from './store/store.ts';
@@ -147,7 +146,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
   return ctx.hub.objectOf(r.kv!);
 }
 
-const changedSpec = (a: KubeObject, b: KubeObject) => !isDeepStrictEqual(specOf(a), specOf(b));
+const changedSpec = (a: KubeObject, b: KubeObject) => !sameValue(specOf(a), specOf(b));
 
 export async function update(ctx: ServerContext, def: ResourceDef, req: ApiRequest, part: Part = 'main'): Promise<KubeObject> {
   if (part === 'status' && !def.hasStatus) throw notAllowed(def, 'status');
@@ -225,10 +224,13 @@ export async function bind(ctx: ServerContext, def: ResourceDef, req: ApiRequest
   if (!target || typeof target !== 'string')
     throw invalid('Binding', name, [{ field: 'target.name', type: 'FieldValueRequired', message: 'Required value' }]);
   const kv = getKV(ctx, def, namespaceOf(def, req, binding), name);
-  const pod = structuredClone(fromKV(kv)) as KubeObject & {
+  type Bound = KubeObject & {
     spec: { nodeName?: string };
     status?: { conditions?: Array<{ type: string; status: string; lastTransitionTime?: string; lastProbeTime?: null }> };
   };
+  // Only spec and status change: copy those two levels, and share the rest (frozen in the store) with the stored pod.
+  const cur = fromKV(kv) as Bound;
+  const pod: Bound = { ...cur, spec: { ...cur.spec }, status: { ...cur.status } };
   const res = `${qualified(def)}/binding`;
   if (pod.metadata.deletionTimestamp) throw conflict(res, name, `pod ${name} is being deleted, cannot be assigned to a host`);
   if (pod.spec.nodeName) throw conflict(res, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);

@@ -9,19 +9,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isNoLogStream, NO_LOG_STREAM, type ClusterLogEntry, type ClusterLogQuery } from '../../api/cluster-logs.ts';
 import { parseGoDuration } from '../../api/duration.ts';
 import { parseSelector } from '../../api/selectors.ts';
+import type { UserInfo } from '../../api/protocol.ts';
 import { StatusError } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
 import { requireAccess } from './access.ts';
 
-/** Reads the cluster log stream: calls `each` per line, resolves when done (or, following, when `signal` aborts). */
-export type ClusterLogSource = (q: ClusterLogQuery, each: (e: ClusterLogEntry) => void, signal: AbortSignal) => Promise<void>;
+/**
+ * Reads the cluster log stream: calls `each` per line, resolves when done (or, following, when `signal` aborts).
+ * `user` is the caller's, which the API server's process (the stream's reader) authorizes again.
+ */
+export type ClusterLogSource = (q: ClusterLogQuery, each: (e: ClusterLogEntry) => void, signal: AbortSignal, user?: UserInfo) => Promise<void>;
 
 export interface UiLogsDeps {
   clock: Clock;
   log: Logger;
-  /** The process's reader of the log stream; unset: this gateway serves no cluster logs (503). */
+  /** The process's reader of the log stream (through the API server's process); unset: this gateway serves no cluster logs (503). */
   logs?: ClusterLogSource;
 }
 
@@ -104,7 +108,7 @@ export async function serveUiLogs(deps: UiLogsDeps, caller: ApiClient, req: Inco
       }
     };
     try {
-      await deps.logs(query, keep, stop.signal);
+      await deps.logs(query, keep, stop.signal, caller.user);
     } catch (err) {
       if (isNoLogStream(err)) throw new StatusError(503, 'ServiceUnavailable', NO_LOG_STREAM);
       throw err;
@@ -157,7 +161,7 @@ export async function serveUiLogs(deps: UiLogsDeps, caller: ApiClient, req: Inco
   };
   timer = deps.clock.setTimeout(flush, FLUSH_MS);
   try {
-    await deps.logs(query, hold, stop.signal);
+    await deps.logs(query, hold, stop.signal, caller.user);
   } catch (err) {
     if (!stop.signal.aborted) res.write(`event: problem\ndata: ${JSON.stringify({ message: isNoLogStream(err) ? NO_LOG_STREAM : (err as Error).message })}\n\n`);
     deps.log.debug({ err: (err as Error).message }, 'dashboard logs: the read ended');

@@ -12,12 +12,15 @@ export interface Rejection {
 
 const ORDER = ['cpu', 'memory', 'ephemeral-storage'];
 
-/** Returns the rejection of `pod` given the requests of the pods already admitted, or undefined when it fits. */
-export function admit(pod: Pod, admitted: Resources[], allocatable: ResourceList): Rejection | undefined {
-  const capacity = resourceNumbers(allocatable);
+/** A kubelet's allocatable as numbers: parsed once per list, not once per pod. */
+const capacities = new WeakMap<ResourceList, Resources>();
+
+/** Returns the rejection of `pod` given the requests of the pods already admitted, or undefined when it fits; `want` is the pod's requests when already known. */
+export function admit(pod: Pod, admitted: Resources[], allocatable: ResourceList, want: Resources = podRequests(pod)): Rejection | undefined {
+  let capacity = capacities.get(allocatable);
+  if (!capacity) capacities.set(allocatable, (capacity = resourceNumbers(allocatable)));
   const used: Resources = {};
   for (const r of admitted) for (const k in r) used[k] = (used[k] ?? 0) + r[k];
-  const want = podRequests(pod);
   const checks: Array<[string, number, number, number]> = [['pods', 1, admitted.length, capacity.pods ?? Infinity]];
   const names = [...ORDER.filter((k) => k in want), ...Object.keys(want).filter((k) => !ORDER.includes(k) && k !== 'pods').sort()];
   for (const k of names) if (want[k] > 0) checks.push([k, want[k], used[k] ?? 0, capacity[k] ?? 0]);

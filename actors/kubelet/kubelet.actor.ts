@@ -34,6 +34,7 @@ import { createRuntime } from './runtimes/create.ts';
 import type { ContainerInfo } from './runtimes/runtime.ts';
 import { removeOrphanedSandboxes } from './pod-orphans.ts';
 import { UNCHECKED_READY, watchRuntimeHealth } from './runtime-health.ts';
+import { onOwnNode } from './own-node.ts';
 import { StatusManager } from './status-manager.ts';
 import { VolumeManager } from './volumes/volume-manager.ts';
 
@@ -165,13 +166,15 @@ export const kubeletActor = defineActor<KubeletInput>({
           // Its own Node, as the server has it: when someone else wrote its Ready condition (the
           // node lifecycle controller's Unknown after a cut the kubelet never noticed), write status
           // again at once, as upstream's kubelet does when it finds the server's status differs.
-          const self = new Informer<Node>(deps.client, 'nodes', { fieldSelector: `metadata.name=${cfg.nodeName}`, clock, log });
           const check = (n: Node) => {
             const reason = n.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? '';
             if (live && !reason.startsWith('Kubelet')) sendBack({ type: 'node.status.dirty' });
           };
-          self.on({ add: check, update: (_, n) => check(n) });
-          void self.start();
+          // The kubelets of one connection share the process's watch of all Nodes (own-node.ts).
+          const self = cfg.sharedNodeWatch ? undefined : new Informer<Node>(deps.client, 'nodes', { fieldSelector: `metadata.name=${cfg.nodeName}`, clock, log });
+          self?.on({ add: check, update: (_, n) => check(n) });
+          void self?.start();
+          const offShared = self ? () => {} : onOwnNode(deps.informers.get<Node>('nodes'), cfg.nodeName, check);
           receive((cmd) => {
             if (cmd.type === 'lease.start') {
               clock.clearTimeout(timer);
@@ -187,7 +190,8 @@ export const kubeletActor = defineActor<KubeletInput>({
             live = false;
             clock.clearTimeout(timer);
             cancelRenew();
-            self.stop();
+            self?.stop();
+            offShared();
           };
         }),
         pods: fromCallback<KubeletEvent>(({ sendBack }) => {

@@ -53,6 +53,8 @@ export interface KubeletInput {
   statusRetry?: BackoffPolicy;
   /** Record Kubernetes Events (default true; benchmarks turn them off). */
   events?: boolean;
+  /** Hear of its own Node from the process's shared watch of all Nodes, not a watch of its own (many kubelets on one connection; default false). */
+  sharedNodeWatch?: boolean;
   /** DNS servers of ClusterFirst pods (--cluster-dns; default 10.96.0.10, the kube-dns Service). */
   clusterDNS?: string[];
   /** --cluster-domain (default cluster.local). */
@@ -135,6 +137,7 @@ export function resolveConfig(input: KubeletInput): KubeletConfig {
     restartBackoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000, ...input.restartBackoff },
     statusRetry: input.statusRetry ?? { initialMs: 200, maxMs: 7000 },
     events: input.events ?? true,
+    sharedNodeWatch: input.sharedNodeWatch ?? false,
     clusterDNS: input.clusterDNS ?? ['10.96.0.10'],
     clusterDomain: input.clusterDomain ?? 'cluster.local',
     resolvConf: input.resolvConf ?? '/etc/resolv.conf',

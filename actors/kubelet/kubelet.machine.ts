@@ -25,7 +25,7 @@ export interface KubeletContext {
   statusFailures: number;
   /** Node status must be written again once the write under way is done. */
   statusDirty: boolean;
-  /** Pods with a worker: `namespace/name` → uid, and uid → key. */
+  /** Pods with a worker: `namespace/name` → uid, and uid → key. These records change in place (one kubelet owns them). */
   pods: Record<string, string>;
   workers: Record<string, string>;
   /** Requests of the admitted pods that still run (uid → requests), for admission. */
@@ -96,7 +96,8 @@ export const kubeletMachine = base.extend({
       // A new pod, or a new pod under the name of a deleted one: the old worker cleans up on its own.
       if (known !== undefined) enqueue.sendTo(known, { type: 'pod.removed', now: event.now });
       const active = !pod.metadata.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
-      const rejected = active ? admit(pod, Object.values(context.admitted), context.cfg.allocatable) : undefined;
+      const requests = active ? admittedRequests(pod) : undefined;
+      const rejected = requests && admit(pod, Object.values(context.admitted), context.cfg.allocatable, requests);
       const input: PodWorkerInput = {
         pod,
         now: event.now,
@@ -109,11 +110,11 @@ export const kubeletMachine = base.extend({
         networkError: context.networkError,
       };
       enqueue.spawnChild('podWorker', { id: uid, input });
-      enqueue.assign({
-        pods: { ...context.pods, [key]: uid },
-        workers: { ...context.workers, [uid]: key },
-        admitted: active && !rejected ? { ...context.admitted, [uid]: admittedRequests(pod) } : context.admitted,
-      });
+      // The per-pod records change in place: copying them for every pod cost ~2 % of a 1,000-node
+      // run's CPU (30 pods a node, 30,000 pod starts). Nothing keeps an older context to compare.
+      context.pods[key] = uid;
+      context.workers[uid] = key;
+      if (active && !rejected) context.admitted[uid] = requests!;
     }),
   },
 }).createMachine({
@@ -180,18 +181,16 @@ export const kubeletMachine = base.extend({
         },
         'worker.terminated': {
           guard: ({ context, event }) => event.uid in context.admitted,
-          actions: assign({ admitted: ({ context, event }) => omit(context.admitted, event.uid) }),
+          actions: ({ context, event }) => void delete context.admitted[event.uid],
         },
         'worker.done': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const key = context.workers[event.uid];
             enqueue.stopChild(event.uid);
             enqueue({ type: 'forget', params: { uid: event.uid } });
-            enqueue.assign({
-              workers: ({ context }) => omit(context.workers, event.uid),
-              pods: ({ context }) => (key !== undefined && context.pods[key] === event.uid ? omit(context.pods, key) : context.pods),
-              admitted: ({ context }) => omit(context.admitted, event.uid),
-            });
+            delete context.workers[event.uid];
+            if (key !== undefined && context.pods[key] === event.uid) delete context.pods[key];
+            delete context.admitted[event.uid];
           }),
         },
       },
@@ -248,8 +247,3 @@ export const kubeletMachine = base.extend({
     },
   },
 });
-
-function omit<T>(rec: Record<string, T>, key: string): Record<string, T> {
-  const { [key]: _, ...rest } = rec;
-  return rest;
-}

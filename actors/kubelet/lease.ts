@@ -20,8 +20,8 @@ export function nodeLease(nodeName: string, nodeUid: string | undefined, duratio
 
 /** Returns `lease` renewed at `now` (holder, duration and owner set as the node wants them). */
 export function renewedLease(lease: Lease, nodeName: string, nodeUid: string | undefined, durationSeconds: number, now: number): Lease {
-  const fresh = nodeLease(nodeName, nodeUid, durationSeconds, now);
-  const metadata = { ...lease.metadata };
-  if (nodeUid && !metadata.ownerReferences?.some((r) => r.uid === nodeUid)) metadata.ownerReferences = fresh.metadata.ownerReferences;
-  return { ...lease, metadata, spec: { ...lease.spec, ...fresh.spec } };
+  const spec = { ...lease.spec, holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: rfc3339Micro(now) };
+  // The usual renewal (every 10 s per node) changes renewTime alone: the metadata is passed on as it is.
+  if (!nodeUid || lease.metadata.ownerReferences?.some((r) => r.uid === nodeUid)) return { ...lease, spec };
+  return { ...lease, metadata: { ...lease.metadata, ownerReferences: nodeLease(nodeName, nodeUid, durationSeconds, now).metadata.ownerReferences }, spec };
 }

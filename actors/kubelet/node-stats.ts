@@ -25,10 +25,19 @@ interface Modelled {
 
 const SIM_PREFIX = 'sim.kubus.io/';
 
+/** The simKey of each frozen pod object seen (simulated mode shares one frozen object among every reader). */
+const simKeys = new WeakMap<Pod, string>();
+
 /** Returns the pod's sim.kubus.io/* annotations as one comparable string (other annotations do not matter). */
 export function simKey(pod: Pod | undefined): string {
-  const entries = Object.entries(pod?.metadata.annotations ?? {}).filter(([k]) => k.startsWith(SIM_PREFIX));
-  return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  if (!pod) return '[]';
+  let key = simKeys.get(pod);
+  if (key === undefined) {
+    const entries = Object.entries(pod.metadata.annotations ?? {}).filter(([k]) => k.startsWith(SIM_PREFIX));
+    key = JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (Object.isFrozen(pod)) simKeys.set(pod, key);
+  }
+  return key;
 }
 
 /** Returns a container's modelled rate and memory from its pod's annotations (undefined: unreadable, keep the last). */

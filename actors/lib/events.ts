@@ -1,5 +1,6 @@
 // Kubernetes Events (what `kubus describe` shows under "Events"), recorded as upstream's
-// EventRecorder does: one Event per (object, reason, message), its count bumped on repeats.
+// EventRecorder does: one Event per (object, reason, message), its count bumped on repeats;
+// similar ones combined and spam dropped first, as its EventCorrelator does (event-correlator.ts).
 import type { KubeObject } from '../../api/meta.ts';
 import { rfc3339 } from '../../api/names.ts';
 import { isNotFound } from '../../api/status.ts';
@@ -7,6 +8,7 @@ import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Rng } from '../../bus/random.ts';
 import type { Logger } from '../../bus/types.ts';
+import { EventCorrelator } from './event-correlator.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -18,6 +20,7 @@ export interface EventSource {
 /** Records Events about objects; failures are logged, never thrown (events are best effort). */
 export class EventRecorder {
   private readonly seen = new Map<string, { name: string; namespace: string; count: number }>();
+  private readonly correlator = new EventCorrelator();
 
   constructor(
     private readonly client: ApiClient,
@@ -34,15 +37,21 @@ export class EventRecorder {
     );
   }
 
-  private async write(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(obj: KubeObject, type: EventType, reason: string, said: string): Promise<void> {
     const namespace = obj.metadata.namespace || 'default';
     const now = this.clock.now();
-    const key = `${obj.metadata.uid}|${type}|${reason}|${message}`;
+    const m = obj.metadata;
+    const object = `${obj.kind}|${m.namespace ?? ''}|${m.name}|${m.uid}`;
+    const c = this.correlator.correlate({ source: `${this.source.component}|${this.source.host ?? ''}`, object, type, reason, message: said }, now);
+    // The count of a dropped Event is not kept (upstream's is, in its cache, until the next one goes).
+    if (c.skip) return;
+    const { key, message } = c;
     const prev = this.seen.get(key);
     if (prev) {
       prev.count++;
       try {
-        await this.client.patch('events', prev.name, { count: prev.count, lastTimestamp: rfc3339(now) }, { namespace: prev.namespace });
+        const patch = c.combined ? { count: prev.count, lastTimestamp: rfc3339(now), message } : { count: prev.count, lastTimestamp: rfc3339(now) };
+        await this.client.patch('events', prev.name, patch, { namespace: prev.namespace });
         return;
       } catch (err) {
         if (!isNotFound(err)) throw err;

@@ -15,7 +15,7 @@ const OWNER: Record<string, Identity['kind']> = {
   controller: 'controller-manager',
   'leader-elector/kube-controller-manager': 'controller-manager',
   gateway: 'gateway',
-  dns: 'gateway',
+  dns: 'dns',
   kubelet: 'node',
   'kube-proxy': 'node',
 };

@@ -1,12 +1,13 @@
 // `kubus logs -l SELECTOR [-n NS|-A] [--since 10m] [--all-containers] [-c C] [-f] [--prefix]`: lines
-// of every matching pod on every node, gone pods too, read from the cluster's log stream; and the
+// of every matching pod on every node, gone pods too, read from the cluster's log stream (through the API
+// server's process, which authorizes the read); and the
 // control plane's retention flags of that stream.
 import { parseGoDuration } from '../../api/duration.ts';
 import { isNoLogStream, NO_LOG_STREAM, type ClusterLogEntry, type ClusterLogQuery } from '../../api/cluster-logs.ts';
 import type { NatsBus } from '../../bus/nats-bus.ts';
-import { connectLogs, DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_RETENTION, LogRetentionError, parseRetention, type LogRetention } from '../../runtime/cluster-logs.ts';
-import { linePrefix, readClusterLogs } from '../../runtime/cluster-logs-read.ts';
-import { resolveCredentials, resolveNats } from '../../runtime/connection.ts';
+import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_RETENTION, LogRetentionError, parseRetention, type LogRetention } from '../../runtime/cluster-logs.ts';
+import { readRemoteClusterLogs } from '../../runtime/cluster-logs-client.ts';
+import { linePrefix } from '../../runtime/cluster-logs-read.ts';
 import { UsageError } from '../context.ts';
 
 /** The flags of a cluster log read. */
@@ -45,9 +46,8 @@ export function clusterQuery(o: ClusterLogFlags, now: number, pod?: string): Clu
  * Prints the cluster log lines the flags ask for to `out` (prefixed `[pod/NAME/CONTAINER]` unless
  * --no-prefix); with -f keeps printing until SIGINT. Returns how many lines it printed.
  */
-export async function clusterLogs(bus: NatsBus, nats: string, o: ClusterLogFlags, out: NodeJS.WritableStream, pod?: string): Promise<number> {
+export async function clusterLogs(bus: NatsBus, o: ClusterLogFlags, out: NodeJS.WritableStream, pod?: string): Promise<number> {
   const q = clusterQuery(o, Date.now(), pod);
-  const nc = await connectLogs(nats, resolveCredentials(nats), `kubus-cli-logs-${bus.id}`);
   const stop = new AbortController();
   const interrupt = () => stop.abort();
   process.once('SIGINT', interrupt);
@@ -58,13 +58,13 @@ export async function clusterLogs(bus: NatsBus, nats: string, o: ClusterLogFlags
   };
   const tail = o.tail !== undefined && o.tail >= 0 && !q.follow ? lastPerContainer(o.tail) : undefined;
   try {
-    await readClusterLogs(nc, q, tail?.add ?? print, { signal: stop.signal, onBadBatch: (seq) => process.stderr.write(`warning: log stream message ${seq} is not a log batch; skipped\n`) });
+    // Asked of the API server's process, which alone reads the stream and authorizes the read (get pods/log).
+    await readRemoteClusterLogs(bus, q, tail?.add ?? print, stop.signal, undefined, { onDropped: (n) => process.stderr.write(`warning: ${n} log lines dropped: this reader was slower than they came\n`) });
   } catch (err) {
     if (isNoLogStream(err)) throw new UsageError(NO_LOG_STREAM);
     throw err;
   } finally {
     process.removeListener('SIGINT', interrupt);
-    await nc.close();
   }
   tail?.lines().forEach(print);
   return n;
@@ -84,9 +84,6 @@ export function lastPerContainer(n: number) {
     lines: () => [...kept.values()].flat().sort((a, b) => a.seq - b.seq).map((x) => x.e),
   };
 }
-
-/** Returns the NATS servers the CLI uses (for the log stream's own connection). */
-export const logsNats = (flag?: string) => resolveNats(flag);
 
 /** The help of `--log-retention` and `--log-max-bytes` (the control plane's log stream). */
 export const LOG_RETENTION_HELP = `how long the cluster log stream keeps container lines (default ${DEFAULT_LOG_RETENTION})`;

@@ -10,7 +10,7 @@ import { realClock } from '../../bus/clock.ts';
 import { logStream, nodeLogs, nodeLogsStop, nodePeer, sessionId } from '../../bus/subjects.ts';
 import { askKubelet, keepFollowing, validateContainer } from '../../actors/gateway/node-proxy.ts';
 import { UsageError, withSession, type GlobalOptions } from '../context.ts';
-import { clusterLogs, logsNats, type ClusterLogFlags } from './logs-cluster.ts';
+import { clusterLogs, type ClusterLogFlags } from './logs-cluster.ts';
 
 export interface LogsOptions {
   namespace: string;
@@ -114,7 +114,7 @@ export function logsCommand(program: Command): void {
         if (target) throw new UsageError('give either a pod (or deploy/NAME, job/NAME) or -l SELECTOR, not both');
         if (o.previous) throw new UsageError('--previous reads a kubelet: give a pod, not -l');
         if (o.tail !== undefined && o.tail >= 0 && o.follow) throw new UsageError('--tail with -l -f is not supported: use --since to start a follow later');
-        await withSession(g, ({ bus }) => clusterLogs(bus, logsNats(g.nats), o, process.stdout));
+        await withSession(g, ({ bus }) => clusterLogs(bus, o, process.stdout));
         return;
       }
       if (!target) throw new UsageError('give a pod (POD, pod/NAME, deploy/NAME, job/NAME) or -l SELECTOR');
@@ -125,7 +125,7 @@ export function logsCommand(program: Command): void {
           // A pod that is gone: its lines are still in the cluster log stream.
           const name = /^(?:pods?|po)\/(.+)$/.exec(target)?.[1] ?? (target.includes('/') ? undefined : target);
           if (!(err instanceof StatusError) || err.code !== 404 || !name || o.previous) throw err;
-          const n = await clusterLogs(bus, logsNats(g.nats), gonePodFlags(o), process.stdout, name).catch(() => 0);
+          const n = await clusterLogs(bus, gonePodFlags(o), process.stdout, name).catch(() => 0);
           if (!n) throw err;
         }
       });

@@ -21,6 +21,7 @@ interface RunFlags {
   trace?: string;
   report?: string;
   timeScale?: number;
+  nodesPerProcess?: number;
   logLevel: LogLevel;
   logFormat?: LogFormat;
   param?: string[];
@@ -47,6 +48,8 @@ const out = (text: string) => new Promise<void>((resolve) => process.stdout.writ
 
 async function runFiles(files: string[], f: RunFlags): Promise<number> {
   if (f.report !== undefined && f.report !== 'json') throw new UsageError(`unknown --report format "${f.report}": only json`);
+  if (f.nodesPerProcess !== undefined && !f.real) throw new UsageError('--nodes-per-process needs --real');
+  if (f.nodesPerProcess === 0) throw new UsageError('invalid value "0" for --nodes-per-process: expected at least 1 (1: a process per node)');
   // With --report json, stdout carries the JSON alone; progress and summaries go to stderr.
   const say = (s: string) => (f.report ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
   const params = parseParamArgs(f.param ?? []);
@@ -65,6 +68,7 @@ async function runFiles(files: string[], f: RunFlags): Promise<number> {
       mode,
       seed,
       timeScale: f.timeScale,
+      nodesPerProcess: f.nodesPerProcess,
       trace,
       params,
       progress: (e) => say(progressLine(e)),
@@ -93,20 +97,21 @@ function paramsSection(rows: ScenarioListing[]): string {
 
 /** Registers `kubus scenario run|list`. */
 export function scenarioCommand(program: Command): void {
-  const cmd = program.command('scenario').description('Run scripted scenarios (a cluster, workloads, faults, expectations) — simulated by default, or real with --real');
+  const cmd = program.command('scenario').description('Run scripted scenarios (a cluster, workloads, faults, expectations) — simulated by default, or real with --real (kubus processes over a nats-server of its own: one per component, one per node up to 100 nodes, shared `kubus node --count` processes of up to 500 nodes beyond)');
   cmd
     .command('run')
     .description('Run scenario files (*.scenario.ts); exit code 1 when an expectation fails')
     .argument('<file...>', 'scenario files')
     .option('--seed <n>', 'seed of the simulated run (a failing run prints its seed; this replays it)', countFlag('--seed'))
-    .option('--real', 'run against a real nats-server with one kubus process per component and node (wall clock, time-scaled)')
+    .option('--real', 'run against a real nats-server with one kubus process per component and node (wall clock, time-scaled); beyond 100 nodes, the nodes share `kubus node --count` processes of up to 500 each (a node then can\'t be killed, cut or faulted alone)')
+    .option('--nodes-per-process <k>', 'with --real: run the nodes in `kubus node --count` processes of up to K nodes each (1: a process per node, each behind a relay that faults can cut)', countFlag('--nodes-per-process'))
     .option('--time-scale <x>', `real mode: divide the cluster's periods by X (default: the script's timeScale, else ${DEFAULT_TIME_SCALE})`, positive)
     .option('--param <name=value>', 'set a parameter the scenario declares, e.g. --param nodes=5000 (repeatable; `kubus scenario list` shows each parameter, its default and what it accepts)', collect)
     .option('--trace <dir>', "write the run's trace files into DIR")
     .option('--report <format>', 'print a machine-readable report on stdout (json); progress goes to stderr')
     .option('--log-level <level>', 'log level of the cluster components (debug, info, warn, error, silent)', 'error')
     .addOption(logFormatOption())
-    .addHelpText('after', '\nExample:\n  kubus scenario run scenarios/scale-out.scenario.ts --param nodes=5000 --param pods=150000 --param rate=0')
+    .addHelpText('after', '\nExamples:\n  kubus scenario run scenarios/scale-out.scenario.ts --param nodes=5000 --param pods=150000 --param rate=0\n  kubus scenario run scenarios/scale-out.scenario.ts --real --param nodes=1000 --param rate=50 --param duration=60s   # 1,000 nodes in 2 processes')
     .action(async (files: string[], f: RunFlags) => {
       const code = await runFiles(files, f);
       process.exit(code);

@@ -9,7 +9,7 @@ import { createLogger, type LogFormat, type LogLevel } from '../../runtime/logge
 import { defaultProxyMode, PROXY_MODES, startNodes, type ProxyMode } from '../../runtime/node.ts';
 import { NotRootError } from '../../runtime/node-cri.ts';
 import { startTracedNodes } from '../../runtime/trace-feed.ts';
-import { up } from '../../runtime/up.ts';
+import { admissionFlag, up } from '../../runtime/up.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../bus/types.ts';
@@ -19,7 +19,7 @@ import { hostIPv4 } from '../../actors/lib/host-address.ts';
 import { formatStoreSpec, parseStoreSpec, STORE_SPEC_FORMS, StoreSpecError, type StoreSpec } from '../../actors/apiserver/store/index.ts';
 import { UsageError, type GlobalOptions } from '../context.ts';
 import { countFlag, durationFlag, logFormatOption, mapFlag, taintsFlag } from '../flags.ts';
-import { loadAuditPolicy, type AuditOptions } from '../../runtime/audit-log.ts';
+import { apiServerFlags, auditFlags, type ApiServerFlags as AuditFlags } from './control-plane-flags.ts';
 import { LOG_MAX_BYTES_HELP, LOG_RETENTION_HELP, logRetentionOf, type LogRetentionFlags } from './logs-cluster.ts';
 import { metricsPortOption, startMetricsPort, type MetricsPortFlags } from './metrics-port-flag.ts';
 
@@ -113,43 +113,27 @@ function storeFlag(value: string | undefined, conflicts: Record<string, unknown>
   }
 }
 
-interface AuditFlags {
-  auditLog?: string;
-  auditPolicy?: string;
-}
-
-/** Returns the audit options of the flags, the policy file read and checked now (a bad one is a usage error naming the field). */
-function auditFlags(opts: AuditFlags): AuditOptions | undefined {
-  if (opts.auditPolicy && !opts.auditLog) throw new UsageError('--audit-policy needs --audit-log (where the events go)');
-  if (!opts.auditLog) return undefined;
-  try {
-    if (opts.auditPolicy) loadAuditPolicy(opts.auditPolicy);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  return { auditLog: opts.auditLog, auditPolicy: opts.auditPolicy };
-}
-
 export function upCommand(program: Command): void {
-  program
-    .command('up')
-    .description('Start a local cluster: nats-server (child process, loopback), the control plane and sim nodes; Ctrl-C stops it')
-    .option('--data <dir>', 'data folder of the file-backed store (default: ~/.kubus/data, or $KUBUS_HOME/data)')
-    .option('--memory', 'keep cluster state in memory only (nothing survives a restart)')
-    .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: file:~/.kubus/data; jetstream runs NATS with JetStream, one server so 1 replica)`)
-    .option('--port <port>', 'NATS client port (default: 4222 when free, else a free port)', countFlag('--port'))
-    .option('--http-port <port>', 'HTTP gateway port on 127.0.0.1, for kubectl (default: 8080 when free, else a free port)', countFlag('--http-port'))
-    .option('--insecure-http', 'serve the gateway as plain HTTP on 127.0.0.1 without authentication: every process of this machine acts as the cluster admin (INSECURE; tests and debugging). By default it is HTTPS with the kubus CA (~/.kubus/pki, made once): callers need a client certificate or a bearer token, and the written kubeconfig holds an admin certificate')
-    .option('--https', 'HTTPS is the default; accepted for older scripts')
-    .option('--dns-address <ip:port>', "where the cluster DNS answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
-    .option('--audit-log <file>', 'append an audit.k8s.io/v1 Event per request stage to this file as JSON lines (- for stdout); without --audit-policy every request is audited at Metadata level')
-    .option('--audit-policy <file>', 'an audit.k8s.io/v1 Policy (YAML or JSON): the first matching rule gives each request its level (None, Metadata, Request, RequestResponse)')
+  apiServerFlags(
+    program
+      .command('up')
+      .description('Start a local cluster: nats-server (child process, loopback), the control plane and sim nodes; Ctrl-C stops it')
+      .option('--data <dir>', 'data folder of the file-backed store (default: ~/.kubus/data, or $KUBUS_HOME/data)')
+      .option('--memory', 'keep cluster state in memory only (nothing survives a restart)')
+      .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: file:~/.kubus/data; jetstream runs NATS with JetStream, one server so 1 replica)`)
+      .option('--port <port>', 'NATS client port (default: 4222 when free, else a free port)', countFlag('--port'))
+      .option('--http-port <port>', 'HTTP gateway port on 127.0.0.1, for kubectl (default: 8080 when free, else a free port)', countFlag('--http-port'))
+      .option('--insecure-http', 'serve the gateway as plain HTTP on 127.0.0.1 without authentication: every process of this machine acts as the cluster admin (INSECURE; tests and debugging). By default it is HTTPS with the kubus CA (~/.kubus/pki, made once): callers need a client certificate or a bearer token, and the written kubeconfig holds an admin certificate')
+      .option('--https', 'HTTPS is the default; accepted for older scripts')
+      .option('--dns-address <ip:port>', "where the cluster DNS answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)"),
+  )
     .option('--insecure-open-bus', 'run NATS without credentials or TLS: any process that reaches it may send any API request as anyone and read every watch (INSECURE). By default the bus is locked: an nkey identity per component (~/.kubus/bus/*.creds, 0600), subject permissions, TLS with the kubus CA')
     .option('--nodes <count>', 'nodes to start (node-0, node-1, ...)', countFlag('--nodes'), 3)
     .option('--node-prefix <prefix>', "their names' prefix (PREFIX-0, PREFIX-1, ...)", 'node')
     .option('--runtime <runtime>', 'their container runtime: sim, or containerd (real containers; needs root; a containerd per node)', 'sim')
     .option('--no-trace', 'do not record message flows (by default the control plane runs a trace recorder: kubus trace)')
-    .option('--log-retention <duration>', LOG_RETENTION_HELP).option('--log-max-bytes <size>', LOG_MAX_BYTES_HELP)
+    .option('--log-retention <duration>', LOG_RETENTION_HELP)
+    .option('--log-max-bytes <size>', LOG_MAX_BYTES_HELP)
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addOption(logFormatOption())
     .action(async (opts: LogFlags & { data?: string; memory?: boolean; store?: string; port?: number; httpPort?: number; dnsAddress?: string; nodes: number; nodePrefix: string; runtime: string; trace: boolean; https?: boolean; insecureHttp?: boolean; insecureOpenBus?: boolean } & AuditFlags & LogRetentionFlags) => {
@@ -161,7 +145,7 @@ export function upCommand(program: Command): void {
       if (store?.kind === 'jetstream' && store.replicas > 1) throw new UsageError(`--store jetstream:${store.replicas}: kubus up runs one nats-server, so 1 replica; for more, run a NATS cluster and kubus control-plane --store jetstream:${store.replicas}`);
       const log = logger(opts);
       const runtime = opts.runtime;
-      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, insecureHttp: opts.insecureHttp, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, audit, openBus: opts.insecureOpenBus, clusterLogs: logRetentionOf(opts), log });
+      const cluster = await up({ dataDir: opts.data, memory: opts.memory, store, port: opts.port, httpPort: opts.httpPort, insecureHttp: opts.insecureHttp, dnsAddress: opts.dnsAddress, nodes: opts.nodes, nodePrefix: opts.nodePrefix, runtime, trace: opts.trace, audit, apiserver: admissionFlag(opts.admissionControlConfigFile), openBus: opts.insecureOpenBus, clusterLogs: logRetentionOf(opts), log });
       console.log(`kubus is up: NATS at ${cluster.nats.url}; Kubernetes API at ${cluster.gatewayUrl}; cluster DNS at ${cluster.dnsAddress}; state ${cluster.dataDir ? `in ${cluster.dataDir}` : store?.kind === 'jetstream' ? 'in JetStream' : store?.kind === 'etcd' ? `in etcd (${store.endpoints.join(',')})` : 'in memory'}; ${opts.nodes} ${runtime} node(s).`);
       console.log('In another shell: bin/kubus get nodes   (Ctrl-C here stops the cluster)');
       console.log(`For kubectl and client libraries (~/.kube/config is left alone):\nexport KUBECONFIG=${cluster.kubeconfig}`);
@@ -174,18 +158,18 @@ export function upCommand(program: Command): void {
     });
 
   lifecycleOptions(
-    program
-      .command('control-plane')
-      .description('Run control-plane components against an existing NATS (for clusters spread over machines)')
-      .option('--data <dir>', 'data folder of the file-backed store (default: in memory)')
-      .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: memory, or file:DIR with --data); jetstream uses the --nats servers`)
-      .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, DEFAULT_CONTROL_PLANE_ACTORS.join(','))
-      .option('--http-address <host:port>', `where the gateway actor serves the Kubernetes HTTP API (default ${DEFAULT_HTTP_ADDRESS}; port 0: any free port)`)
-      .option('--insecure-http', 'serve the gateway as plain HTTP without authentication, every caller the cluster admin (INSECURE; a loopback --http-address only). By default it is HTTPS with the kubus CA ($KUBUS_HOME/pki, made once; certificate for localhost, 127.0.0.1, ::1 and --http-address\'s host, or this host\'s IPv4 for 0.0.0.0), authenticating every caller by client certificate or bearer token')
-      .option('--https', 'HTTPS is the default; accepted for older scripts')
-      .option('--dns-address <ip:port>', "where the dns actor answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)")
-      .option('--audit-log <file>', 'append an audit.k8s.io/v1 Event per request stage to this file as JSON lines (- for stdout); without --audit-policy every request is audited at Metadata level')
-      .option('--audit-policy <file>', 'an audit.k8s.io/v1 Policy (YAML or JSON): the first matching rule gives each request its level (None, Metadata, Request, RequestResponse)')
+    apiServerFlags(
+      program
+        .command('control-plane')
+        .description('Run control-plane components against an existing NATS (for clusters spread over machines)')
+        .option('--data <dir>', 'data folder of the file-backed store (default: in memory)')
+        .option('--store <backend>', `where cluster state lives: ${STORE_SPEC_FORMS} (default: memory, or file:DIR with --data); jetstream uses the --nats servers`)
+        .option('--actors <list>', `comma-separated subset of: ${CONTROL_PLANE_ACTORS.join(', ')}`, DEFAULT_CONTROL_PLANE_ACTORS.join(','))
+        .option('--http-address <host:port>', `where the gateway actor serves the Kubernetes HTTP API (default ${DEFAULT_HTTP_ADDRESS}; port 0: any free port)`)
+        .option('--insecure-http', 'serve the gateway as plain HTTP without authentication, every caller the cluster admin (INSECURE; a loopback --http-address only). By default it is HTTPS with the kubus CA ($KUBUS_HOME/pki, made once; certificate for localhost, 127.0.0.1, ::1 and --http-address\'s host, or this host\'s IPv4 for 0.0.0.0), authenticating every caller by client certificate or bearer token')
+        .option('--https', 'HTTPS is the default; accepted for older scripts')
+        .option('--dns-address <ip:port>', "where the dns actor answers (the kube-dns Service's endpoint; default: this host's IPv4, a free port)"),
+    )
       .option('--cluster-cidr <cidr>', "the node IPAM controller's cluster CIDR, cut into node pod CIDRs (default 10.244.0.0/16)")
       .option('--node-cidr-mask-size <bits>', 'the prefix length of each node pod CIDR (default 24)', countFlag('--node-cidr-mask-size'))
       .option('--leader-elect <bool>', 'run the scheduler and controller manager only while leading their Lease (several replicas may run)', 'true')
@@ -194,7 +178,8 @@ export function upCommand(program: Command): void {
       .option('--leader-elect-retry-period <duration>', 'how often to try to acquire or renew (default 2s)', durationFlag('--leader-elect-retry-period'))
       .option('--trace', "publish this process's messages and state changes to the cluster's trace recorder")
       .option('--trace-recorder', 'also run the trace recorder here (what kubus trace asks); implies --trace')
-      .option('--log-retention <duration>', LOG_RETENTION_HELP).option('--log-max-bytes <size>', LOG_MAX_BYTES_HELP)
+      .option('--log-retention <duration>', LOG_RETENTION_HELP)
+    .option('--log-max-bytes <size>', LOG_MAX_BYTES_HELP)
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .addOption(logFormatOption()).addOption(metricsPortOption()),
   ).action(async (opts: LifecycleFlags & ElectionFlags & TraceFlags & LogFlags & { data?: string; store?: string; actors: string; httpAddress?: string; https?: boolean; insecureHttp?: boolean; dnsAddress?: string; clusterCidr?: string; nodeCidrMaskSize?: number } & AuditFlags & LogRetentionFlags) => {
@@ -223,6 +208,7 @@ export function upCommand(program: Command): void {
       election: { leaseDurationMs: opts.leaderElectLeaseDuration, renewDeadlineMs: opts.leaderElectRenewDeadline, retryPeriodMs: opts.leaderElectRetryPeriod },
       trace: opts.traceRecorder ? { recorder: true } : opts.trace ? {} : undefined,
       audit,
+      apiserver: admissionFlag(opts.admissionControlConfigFile),
       clusterLogs: logRetentionOf(opts),
     });
     // A taken --metrics-port fails the command (and, below, `kubus node`): stop what started, not leave it running.
@@ -240,6 +226,7 @@ export function upCommand(program: Command): void {
     .description('Run kubelets (sim, or containerd for real containers) against an existing NATS: one node, or --count nodes named NAME-0 … NAME-(K-1)')
     .requiredOption('--name <name>', 'node name (or name prefix with --count)')
     .option('--count <k>', 'run K nodes in this process', countFlag('--count'))
+    .option('--name-from <n>', 'with --count: number the names from N (NAME-N … NAME-(N+K-1)), so node processes can share a prefix', countFlag('--name-from'))
     .option('--first-index <n>', 'number of the first node: picks pod CIDRs and addresses, so node processes do not clash', countFlag('--first-index'))
     .option('--runtime <runtime>', 'container runtime: sim, or containerd (real containers over CRI; needs root)', 'sim')
     .option('--cri-endpoint <endpoint>', 'with --runtime containerd: use this containerd (unix:///path.sock) instead of starting one')
@@ -258,6 +245,7 @@ export function upCommand(program: Command): void {
         credsDir?: string;
         name: string;
         count?: number;
+        nameFrom?: number;
         firstIndex?: number;
         runtime: string;
         criEndpoint?: string;
@@ -285,7 +273,8 @@ export function upCommand(program: Command): void {
           leaseDurationSeconds: opts.nodeLeaseDuration === undefined ? undefined : opts.nodeLeaseDuration / 1000,
           nodeStatusReportMs: opts.nodeStatusReportFrequency,
         };
-        const nodeOpts = { nats, name: opts.name, count: opts.count, firstIndex: opts.firstIndex, kubelet, proxy, log, criEndpoint: opts.criEndpoint, credentialsDir: opts.credsDir };
+        if (opts.nameFrom !== undefined && opts.count === undefined) throw new UsageError('--name-from needs --count');
+        const nodeOpts = { nats, name: opts.name, count: opts.count, nameFrom: opts.nameFrom, firstIndex: opts.firstIndex, kubelet, proxy, log, criEndpoint: opts.criEndpoint, credentialsDir: opts.credsDir };
         const nodes = await (opts.trace ? startTracedNodes(nodeOpts) : startNodes(nodeOpts));
         const stopMetrics = await startMetricsPort(opts as MetricsPortFlags, log).catch((err: unknown) => nodes.stop().then(() => Promise.reject(err)));
         console.log(`${nodes.names.length} node(s) (${nodes.names.length > 3 ? `${nodes.names[0]} … ${nodes.names.at(-1)}` : nodes.names.join(', ')}) running against ${nats}; Ctrl-C stops them`);

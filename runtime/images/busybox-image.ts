@@ -5,6 +5,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, sy
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { PAUSE_IMAGE } from '../containerd-config.ts';
+import { builderSources, cacheKey, cachedArchive } from './image-cache.ts';
 import { writeOciArchive, type ImageRunConfig } from './oci-archive.ts';
 
 export const BUSYBOX_BIN = '/bin/busybox';
@@ -57,16 +58,34 @@ function buildFromBusybox(outTar: string, names: string[], config: ImageRunConfi
 }
 
 /** Writes an OCI archive of the busybox image (Cmd ["sh"]) named `name` (default BUSYBOX_IMAGES); returns its manifest digest. */
+const BUSYBOX_CONFIG: ImageRunConfig = { Env: [PATH_ENV], Cmd: ['sh'], WorkingDir: '/' };
+const BUSYBOX_BY = 'kubus: busybox-static';
+
+/** Writes an OCI archive of the busybox image (Cmd ["sh"]) named `name` (default BUSYBOX_IMAGES); returns its manifest digest. */
 export function buildBusyboxImage(outTar: string, name: string | string[] = BUSYBOX_IMAGES): string {
   const names = typeof name === 'string' ? [name] : name;
-  return buildFromBusybox(outTar, names, { Env: [PATH_ENV], Cmd: ['sh'], WorkingDir: '/' }, 'kubus: busybox-static');
+  return buildFromBusybox(outTar, names, BUSYBOX_CONFIG, BUSYBOX_BY);
 }
 
 // As pause does: sleep forever, end at once on SIGTERM or SIGINT (a shell as pid 1 gets no default handlers).
 const PAUSE_SCRIPT = "trap 'exit 0' TERM INT; while true; do sleep 2147483647 & wait $!; done";
+const PAUSE_CONFIG: ImageRunConfig = { Env: [PATH_ENV], Entrypoint: ['/bin/sh', '-c', PAUSE_SCRIPT], WorkingDir: '/' };
+const PAUSE_BY = 'kubus: pause from busybox-static';
 
 /** Writes an OCI archive of the pause image (default name PAUSE_IMAGE, containerd's sandbox_image here); returns its manifest digest. */
 export function buildPauseImage(outTar: string, name: string = PAUSE_IMAGE): string {
-  const config = { Env: [PATH_ENV], Entrypoint: ['/bin/sh', '-c', PAUSE_SCRIPT], WorkingDir: '/' };
-  return buildFromBusybox(outTar, [name], config, 'kubus: pause from busybox-static');
+  return buildFromBusybox(outTar, [name], PAUSE_CONFIG, PAUSE_BY);
+}
+
+/** The image-cache key of a busybox-rootfs image: this machine's /bin/busybox, the builders' sources, the config and the names. */
+export function busyboxImageKey(image: 'busybox' | 'pause', names: string[]): string {
+  if (!existsSync(BUSYBOX_BIN)) throw new BusyboxMissingError();
+  const [config, by] = image === 'busybox' ? [BUSYBOX_CONFIG, BUSYBOX_BY] : [PAUSE_CONFIG, PAUSE_BY];
+  return cacheKey([image, JSON.stringify(config), by, ...names], [BUSYBOX_BIN, ...builderSources()]);
+}
+
+/** The path of the busybox (`names` default BUSYBOX_IMAGES) or pause (default PAUSE_IMAGE) archive in the machine's image cache, built there first if missing. */
+export async function cachedBusyboxImage(image: 'busybox' | 'pause', names: string[] = image === 'busybox' ? BUSYBOX_IMAGES : [PAUSE_IMAGE]): Promise<string> {
+  const build = image === 'busybox' ? (out: string) => buildBusyboxImage(out, names) : (out: string) => buildPauseImage(out, names[0]);
+  return cachedArchive(image, busyboxImageKey(image, names), build);
 }

@@ -44,6 +44,8 @@ export interface DriverOptions {
   log: Logger;
   /** Real mode: the processes' log format (their stderr is a pipe, so they would pick JSON themselves). */
   logFormat?: LogFormat;
+  /** Real mode: nodes per `kubus node` process (default: one up to 100 nodes, 500 beyond; runner/node-groups.ts). */
+  nodesPerProcess?: number;
   /** Records messages and state changes (simulated: all of them; real: the runner's own connection). */
   trace?: TraceSink;
 }

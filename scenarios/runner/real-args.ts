@@ -2,7 +2,8 @@
 // `kubus node` per node, with the cluster's timings (already scaled) as flags.
 import type { Component } from '../api.types.ts';
 import { elected, sharedStore, type Replicas } from '../replicas.ts';
-import type { ClusterTimings, ResolvedNode } from './driver.ts';
+import type { ClusterTimings } from './driver.ts';
+import { groupNameArgs, type NodeGroup } from './node-groups.ts';
 
 /** What every process's command line depends on. */
 export interface ArgsContext {
@@ -16,7 +17,7 @@ export interface ArgsContext {
 
 /** A flag value in Go's duration syntax, at least 1 ms (a scaled period may round to 0). */
 const goMs = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
-const traceFlag = (x: ArgsContext) => (x.trace ? ['--trace'] : []);
+const traceFlag = (x: { trace: boolean }) => (x.trace ? ['--trace'] : []);
 
 /** Returns the arguments of a component's control-plane process (the same for each of its replicas). */
 export function controlPlaneArgs(c: Component, x: ArgsContext): string[] {
@@ -42,11 +43,15 @@ export function gatewayArgs(x: ArgsContext): string[] {
   return ['control-plane', '--log-level', 'warn', '--actors', 'gateway', ...traceFlag(x), '--insecure-http', '--http-address', '127.0.0.1:0', '--leader-elect', 'false'];
 }
 
-/** Returns the arguments of a node's `kubus node` process. */
-export function nodeArgs(n: ResolvedNode, x: ArgsContext): string[] {
+/**
+ * Returns the arguments of a `kubus node` process: one node, or a group of them (`--count`), all of
+ * the first node's spec; without timings (the scale-nats bench), the kubelet's defaults.
+ */
+export function nodeArgs(g: NodeGroup, x: { trace: boolean; timings?: ClusterTimings }): string[] {
   const t = x.timings;
-  const args = ['node', '--name', n.name, '--first-index', String(n.index), '--log-level', 'warn', ...traceFlag(x)];
-  args.push('--node-lease-duration', `${t.leaseDurationSeconds}s`, '--node-status-report-frequency', goMs(t.nodeStatusReportMs));
+  const n = g.nodes[0]!;
+  const args = ['node', ...groupNameArgs(g), '--first-index', String(n.index), '--log-level', 'warn', ...traceFlag(x)];
+  if (t) args.push('--node-lease-duration', `${t.leaseDurationSeconds}s`, '--node-status-report-frequency', goMs(t.nodeStatusReportMs));
   if (n.capacity) args.push('--capacity', Object.entries(n.capacity).map(([k, v]) => `${k}=${v}`).join(','));
   if (n.labels) args.push('--labels', Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','));
   if (n.taints?.length) args.push('--register-with-taints', n.taints.map((x) => `${x.key}${x.value ? `=${x.value}` : ''}:${x.effect}`).join(','));

@@ -1,7 +1,8 @@
 // Real mode: a nats-server child process, one `kubus control-plane --actors X` process per
 // component (per replica when replicated: schedulers and controller managers behind leader election,
 // API servers all serving on `--store jetstream`, the nats-server then running JetStream) and one `kubus node` process
-// per node, each reaching NATS through its own relay (so a partition is a real cut). Wall-clock
+// per node, each reaching NATS through its own relay (so a partition is a real cut); beyond 100 nodes at
+// the start, `kubus node --count` processes straight on NATS instead (node-groups.ts). Wall-clock
 // time; the cluster's periods are divided by timeScale, and cluster time is reported as wall
 // time × timeScale.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ import type { TraceSink } from '../trace-output.ts';
 import { members, UnknownTargetError, type Driver, type DriverOptions, type ResolvedNode } from './driver.ts';
 import { Externals, type ExternalProcess } from './external.ts';
 import { KubusProcess, leaseIdentity } from './processes.ts';
+import { processGroups, refuseSharedFault, SHARED_WHY, soloGroup, type NodeGroup } from './node-groups.ts';
 import { controlPlaneArgs, gatewayArgs, nodeArgs, type ArgsContext } from './real-args.ts';
 import { Relay } from './relay.ts';
 
@@ -56,6 +58,8 @@ export class RealDriver implements Driver {
   private bus: NatsBus | undefined;
   private api: ApiClient | undefined;
   private readonly members = new Map<string, Member>();
+  /** Nodes run by a shared `kubus node --count` process (node-groups.ts): node name → that process. */
+  private readonly shared = new Map<string, KubusProcess>();
   private readonly heartbeatFaults = new Map<string, FaultHandle[]>();
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'kubus-scenario-'));
   /** The users' processes, and the gateway they reach (a member like any other, started on first use). */
@@ -71,7 +75,7 @@ export class RealDriver implements Driver {
 
   constructor(private readonly opts: DriverOptions) {
     // Which messages a fault drops is seeded (--seed); the timing of a real run is not.
-    this.faults = new FaultPlan(seededRng(opts.seed).fork('faults'));
+    this.faults = new FaultPlan(seededRng(opts.seed).fork('faults'), (r) => refuseSharedFault(r, this.shared));
   }
 
   get client(): ApiClient {
@@ -97,7 +101,18 @@ export class RealDriver implements Driver {
     // One API server after another: the first bootstraps the store (namespaces, priority classes), the others find it done.
     for (const [, target] of all.filter(([c]) => c === 'apiserver')) await this.launch(target, controlPlaneArgs('apiserver', this.argsContext()));
     await Promise.all(all.filter(([c]) => c !== 'apiserver').map(([c, target]) => this.launch(target, controlPlaneArgs(c, this.argsContext()), elected(c, r) ? LEASE_OF[c] : undefined)));
-    await Promise.all(nodes.map((n) => this.addNode(n)));
+    await Promise.all(processGroups(nodes, this.opts.nodesPerProcess).map((g) => (g.nodes.length === 1 ? this.addNode(g.nodes[0]!) : this.launchGroup(g))));
+  }
+
+  /** Starts a shared node process, straight on NATS: no relay, as its nodes can't be cut or faulted one by one. */
+  private async launchGroup(g: NodeGroup): Promise<void> {
+    const proc = new KubusProcess(g.name, ['--nats', this.nats!.url, ...nodeArgs(g, this.argsContext()), ...this.logFormatArgs()]);
+    for (const n of g.nodes) this.shared.set(n.name, proc);
+    await proc.waitFor(RUNNING, START_TIMEOUT_MS);
+  }
+
+  private logFormatArgs(): string[] {
+    return this.opts.logFormat ? ['--log-format', this.opts.logFormat] : [];
   }
 
   private argsContext(): ArgsContext {
@@ -135,7 +150,7 @@ export class RealDriver implements Driver {
       m = { relay, args, lease };
       this.members.set(target, m);
     }
-    const proc = new KubusProcess(target, ['--nats', m.relay.url, ...args, ...(this.opts.logFormat ? ['--log-format', this.opts.logFormat] : [])]);
+    const proc = new KubusProcess(target, ['--nats', m.relay.url, ...args, ...this.logFormatArgs()]);
     m.proc = proc;
     delete m.identity;
     await proc.waitFor(RUNNING, START_TIMEOUT_MS);
@@ -177,13 +192,14 @@ export class RealDriver implements Driver {
   }
 
   async addNode(n: ResolvedNode): Promise<void> {
-    if (this.members.get(n.name)?.proc) throw new UnknownTargetError(`node ${n.name} is already running`);
+    if (this.members.get(n.name)?.proc || this.shared.has(n.name)) throw new UnknownTargetError(`node ${n.name} is already running`);
     if (componentOf(n.name)) throw new UnknownTargetError(`a node can't be named ${n.name} (a control-plane name)`);
-    await this.launch(n.name, nodeArgs(n, this.argsContext()));
+    await this.launch(n.name, nodeArgs(soloGroup(n), this.argsContext()));
   }
 
   private member(target: string): Member & { proc: KubusProcess } {
     const m = this.members.get(target);
+    if (this.shared.has(target)) throw new UnknownTargetError(`node ${target} runs in a shared process (${SHARED_WHY}): it can't be stopped, cut or faulted alone`);
     if (!m?.proc) throw new UnknownTargetError(`no running node or component ${target}`);
     return m as Member & { proc: KubusProcess };
   }
@@ -261,7 +277,7 @@ export class RealDriver implements Driver {
   }
 
   knows(target: string): boolean {
-    return !!this.members.get(target)?.proc;
+    return !!this.members.get(target)?.proc || this.shared.has(target);
   }
 
   messages(): undefined {
@@ -271,7 +287,8 @@ export class RealDriver implements Driver {
   async stop(): Promise<void> {
     await this.externals.stop(); // first: the cluster still answers their last calls
     const order = [...this.members.entries()].reverse();
-    await Promise.all(order.filter(([t]) => !componentOf(t)).map(([, m]) => m.proc?.stop('SIGTERM', 3_000)));
+    const nodes = [...order.filter(([t]) => !componentOf(t)).map(([, m]) => m.proc), ...new Set(this.shared.values())];
+    await Promise.all(nodes.map((p) => p?.stop('SIGTERM', 3_000)));
     for (const [, t] of members(this.opts.replicas).reverse()) await this.members.get(t)?.proc?.stop('SIGTERM', 3_000);
     for (const m of this.members.values()) await m.relay.close();
     await this.bus?.close();

@@ -16,6 +16,7 @@ import type { Mode, ParamValues, ProgressEvent, RunReport, ScenarioDefinition, S
 import { ProcessUsage } from '../usage.ts';
 import { ClusterView } from '../view/cluster-view.ts';
 import type { ClusterTimings, Driver, DriverOptions } from './driver.ts';
+import { processGroups } from './node-groups.ts';
 import { RealDriver } from './real.ts';
 import { SimDriver } from './sim.ts';
 
@@ -34,6 +35,8 @@ export interface RunOptions {
   logLevel?: LogLevel;
   /** Default: KUBUS_LOG_FORMAT, else pretty on a terminal and JSON otherwise; real mode's processes get the same. */
   logFormat?: LogFormat;
+  /** Real mode: nodes per `kubus node` process (default: one up to 100 nodes, 500 beyond). */
+  nodesPerProcess?: number;
   /** Parameter values (`--param` text, or typed values); the rest take the script's defaults. */
   params?: Record<string, string | number | boolean>;
 }
@@ -99,7 +102,7 @@ export async function runScenario(declared: ScenarioDefinition, opts: RunOptions
     report.error = { message: `${(err as Error).name}: ${(err as Error).message}`, step: 'start', at: 0 };
     return report;
   }
-  const dopts: DriverOptions = { seed, timeScale, timings: clusterTimings(def.options, timeScale), replicas, log, logFormat: format, trace: opts.trace };
+  const dopts: DriverOptions = { seed, timeScale, timings: clusterTimings(def.options, timeScale), replicas, log, logFormat: format, trace: opts.trace, nodesPerProcess: opts.nodesPerProcess };
   const driver: Driver = mode === 'simulated' ? new SimDriver(dopts) : new RealDriver(dopts);
   const progress = (e: ProgressEvent) => {
     if (e.kind === 'step') opts.trace?.step(e.text, driver.clock.now());
@@ -111,7 +114,10 @@ export async function runScenario(declared: ScenarioDefinition, opts: RunOptions
   let ctx: ScenarioContext | undefined;
   try {
     const nodes = resolveNodes(def.options.nodes);
-    progress({ at: 0, realAt: 0, kind: 'step', text: `start: control plane and ${nodes.length} node(s) (${mode}${mode === 'real' ? `, time scale ${timeScale}` : `, seed ${seed}`})` });
+    // Real mode beyond 100 nodes (or with --nodes-per-process): nodes share `kubus node --count` processes.
+    const procs = mode === 'real' ? processGroups(nodes, opts.nodesPerProcess).length : nodes.length;
+    const where = procs < nodes.length ? ` in ${procs} node process(es)` : '';
+    progress({ at: 0, realAt: 0, kind: 'step', text: `start: control plane and ${nodes.length} node(s)${where} (${mode}${mode === 'real' ? `, time scale ${timeScale}` : `, seed ${seed}`})` });
     await driver.start(nodes);
     view = new ClusterView(driver.client, driver.clock, log);
     x = new Expectations(driver, view, realNow, progress);

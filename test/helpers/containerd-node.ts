@@ -12,6 +12,7 @@ import { containerdPaths } from '../../runtime/containerd-config.ts';
 import { killAll, removeCniResults, shimPids, unmountAll, withDescendants } from '../../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../../runtime/node-cri.ts';
 import { KUBECTL } from './gateway.ts';
+import { cliBusyboxArchive } from './images.ts';
 import { natsServer } from './nats.ts';
 import { runKubus, startKubus, type Proc } from './proc.ts';
 
@@ -77,7 +78,8 @@ export interface ContainerdCluster {
 
 /**
  * Starts a test's cluster of one real node: nats-server, `kubus control-plane` with `actors` and a
- * gateway, and `kubus node --runtime containerd` named `<prefix>-<pid>` with busybox imported.
+ * gateway, and `kubus node --runtime containerd` named `<prefix>-<pid>` with busybox imported (the
+ * archive of `kubus image build`, from the machine's image cache: see helpers/images.ts).
  * Everything, the node's containerd state included, is removed in teardown.
  */
 export async function startContainerdCluster(t: ExecutionContext, prefix: string, actors = 'apiserver,scheduler,gateway'): Promise<ContainerdCluster> {
@@ -93,8 +95,7 @@ export async function startContainerdCluster(t: ExecutionContext, prefix: string
   t.teardown(() => cleanUpNode(name));
   const node = startKubus(t, ['--nats', nats.url, 'node', '--name', name, '--runtime', 'containerd', '--proxy', 'none', '--log-level', 'warn'], env);
   await node.waitFor(/node\(s\) .* running/, 60_000);
-  const archive = join(home, 'busybox.tar');
-  t.is((await runKubus(['image', 'build', 'busybox', '-o', archive])).code, 0);
+  const archive = await cliBusyboxArchive(t);
   const imported = await runKubus(['image', 'import', '--node', name, archive], { env });
   t.is(imported.code, 0, imported.stderr);
   const kubectl = (args: string[], input?: string) =>

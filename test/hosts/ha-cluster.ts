@@ -80,13 +80,15 @@ export interface HaCluster {
   streamLeader(): Promise<number>;
   /** Index of the etcd leader. */
   etcdLeader(): Promise<number>;
+  /** What each nats-server's replica of the store stream says (messages, first..last sequence, its leader, the replicas' lag), one line per server. */
+  streamStates(): Promise<{ text: string; converged: boolean }>;
   /** kill -9 of every process on every host, then everything started again on the same data. */
   restartAll(): Promise<void>;
 }
 
 interface Jsz {
   meta_cluster?: { leader?: string };
-  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }>;
+  account_details?: Array<{ stream_detail?: Array<{ name: string; state?: { messages: number; first_seq: number; last_seq: number }; cluster?: { leader?: string; replicas?: Array<{ name: string; current?: boolean; lag?: number; offline?: boolean }> } }> }>;
 }
 interface Connz {
   connections?: Array<{ ip?: string; name?: string; subscriptions_list?: string[] }>;
@@ -221,6 +223,26 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
       return Date.now() - since;
     },
     streamLeader,
+    async streamStates() {
+      const ds = await Promise.all(
+        cp.map((h) =>
+          jsz(h)
+            .then((j) => j.account_details?.flatMap((a) => a.stream_detail ?? []).find((x) => x.name === STORE_STREAM))
+            .catch((err: Error) => err),
+        ),
+      );
+      const lines = ds.map((d, i) => {
+        if (d instanceof Error) return `${cp[i].name}: ${d.message}`;
+        if (!d) return `${cp[i].name}: no replica`;
+        const reps = (d.cluster?.replicas ?? []).map((r) => `${r.name}${r.current ? '' : ' behind'}${r.offline ? ' offline' : ''} lag ${r.lag ?? 0}`).join(', ');
+        return `${cp[i].name}: ${d.state?.messages} messages, seq ${d.state?.first_seq}..${d.state?.last_seq}, leader ${d.cluster?.leader || '-'} (${reps})`;
+      });
+      // Converged: every replica answers and names one leader, which lists every other server as a current replica.
+      const ok = ds.filter((d) => d && !(d instanceof Error)) as Array<Exclude<(typeof ds)[number], Error | undefined>>;
+      const leader = ok.find((d) => d.cluster?.leader === cp[ds.indexOf(d)].name);
+      const converged = ok.length === cp.length && new Set(ok.map((d) => d.cluster?.leader)).size === 1 && !!leader && (leader.cluster?.replicas ?? []).length === cp.length - 1 && (leader.cluster?.replicas ?? []).every((r) => r.current);
+      return { text: lines.join('; '), converged };
+    },
     async etcdLeader() {
       return waitFor(
         () => {

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { waitFor } from '../helpers/wait.ts';
-import type { HaCluster } from './ha-cluster.ts';
+import { STORE_STREAM, type HaCluster } from './ha-cluster.ts';
 import { check, type HistoryReport } from '../helpers/history.ts';
 import { caughtUp, newHistory, SELECTOR, startClients } from './ha-workload.ts';
 
@@ -151,6 +151,7 @@ export function partition(t: ExecutionContext, c: HaCluster, what: string, victi
   return {
     async fault() {
       v = await victim();
+      if (c.backend === 'jetstream') t.log(`stream before the cut: ${(await c.streamStates()).text}`);
       const on = await Promise.all(c.cp.map((_, i) => c.apiServersOn(i)));
       t.log(`cutting ${c.cp[v].name} off (${what}); API servers by nats-server: ${on.map((x, i) => `${c.cp[i].name}: ${x.map((k) => c.cp[k].name).join(' ') || '-'}`).join(', ')}`);
       const at = Date.now();
@@ -165,6 +166,7 @@ export function partition(t: ExecutionContext, c: HaCluster, what: string, victi
       const gone = await routesGone;
       if (typeof gone === 'number') t.log(`the other nats-servers dropped their routes to ${c.cp[v].name} ${gone} ms after the cut`);
       else t.fail(`the routes to the cut host: ${gone?.message}`);
+      if (c.backend === 'jetstream') t.log(`stream before the heal: ${(await c.streamStates()).text}`);
       c.cp[v].linkUp();
     },
   };
@@ -172,12 +174,56 @@ export function partition(t: ExecutionContext, c: HaCluster, what: string, victi
 
 /** Runs one fault on a fresh jetstream layout and asserts recovery and the history. */
 export async function expectFailover(t: ExecutionContext, c: HaCluster, what: string, o: FaultOptions, withinMs = o.heal ? PARTITION_FAILOVER_MS : FAILOVER_MS) {
-  const r = await faultRun(c, o);
+  const r = await faultRun(c, o).finally(async () => {
+    if (o.heal && c.backend === 'jetstream') t.log(`stream after the run: ${(await c.streamStates()).text}`);
+  });
   t.log(`${what}: first write acknowledged after ${r.first} ms, every writer wrote again after ${r.all} ms${r.healed !== undefined ? `; after the heal, the cut-off writers after ${r.healed} ms` : ''}`);
   t.log(r.summary);
   if (r.report.ok) t.log(r.report.text);
   else t.fail(r.report.text);
   if (!o.relistAllowed) t.is(r.relists, 0, 'every watch resumed from its revision (none had to list again)');
   t.true(r.all <= withinMs, `every writer wrote again within ${withinMs} ms (took ${r.all} ms)`);
+  if (o.heal && c.backend === 'jetstream') {
+    // The healed replica must rejoin: one leader, one last sequence on every server.
+    const since = Date.now();
+    const converged = await waitFor(async () => (await c.streamStates()).converged, 'every replica of the stream agreeing', 60_000, 250).then(
+      () => true,
+      () => false,
+    );
+    t.log(`stream ${converged ? `converged ${Date.now() - since} ms after the run` : 'did NOT converge in 60 s'}: ${(await c.streamStates()).text}`);
+    // Every replica's stored copy must hold what the leader's does (the store drops one that parts from it, jetstream-repair.ts).
+    const since2 = Date.now();
+    const agree = await waitFor(async () => (await replicaDifferences(c)).length === 0, 'every replica holding the leader\'s messages', 60_000, 500).then(
+      () => true,
+      () => false,
+    );
+    const diffs = await replicaDifferences(c);
+    t.log(agree ? `every replica's stored copy agrees with the leader's (${Date.now() - since2} ms after convergence)` : diffs.join('; '));
+    t.true(agree, `the replicas' copies of the stream agree with the leader's within 60 s: ${diffs.join('; ')}`);
+    const end = await waitFor(async () => ((await c.streamStates()).converged ? true : undefined), 'the stream back at 3 current replicas', 60_000, 250).catch(() => false);
+    t.true(end, `the stream is back at 3 current replicas: ${(await c.streamStates()).text}`);
+    // Once more, whole copies this time: a replica just dropped (empty) agreed with the leader's in their common part trivially.
+    // The cluster keeps writing (leases, barriers), so a replica may be a message or two behind at one reading: retried.
+    const whole = await waitFor(async () => ((await replicaDifferences(c, true)).length === 0 ? [] : undefined), 'whole copies', 15_000, 250).catch(() => replicaDifferences(c, true));
+    t.deepEqual(whole, [], `every replica's stored copy is the leader's, to the last message: ${whole.join('; ')}`);
+  }
 }
 
+
+/** Where each replica's stored copy of the store stream parts from the leader's (empty: none does, in their common part; `whole`: and each is as long). */
+async function replicaDifferences(c: HaCluster, whole = false): Promise<string[]> {
+  // The leader's copy is read first: a replica read after it holds at least as much once it has caught up.
+  const leader = await c.streamLeader();
+  const leaderIds = c.nats.storedMsgIds(leader, STORE_STREAM);
+  const ids = c.cp.map((_, i) => (i === leader ? leaderIds : c.nats.storedMsgIds(i, STORE_STREAM)));
+  const out: string[] = [];
+  for (const [i, mine] of ids.entries()) {
+    if (i === leader) continue;
+    const n = Math.min(mine.length, ids[leader].length);
+    let k = 0;
+    while (k < n && mine[k] === ids[leader][k]) k++;
+    if (whole && k === n && mine.length < ids[leader].length) out.push(`${c.cp[i].name}'s stored copy ends at message ${mine.length}, the leader ${c.cp[leader].name}'s at ${ids[leader].length}`);
+    if (k < n) out.push(`${c.cp[i].name}'s stored copy (${mine.length} messages) parts from the leader ${c.cp[leader].name}'s (${ids[leader].length}) at message ${k + 1}: ${mine[k]} (at ${ids[leader].indexOf(mine[k]) + 1} on the leader) vs ${ids[leader][k]} (at ${mine.indexOf(ids[leader][k]) + 1} here)`);
+  }
+  return out;
+}

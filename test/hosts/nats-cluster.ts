@@ -1,6 +1,8 @@
 // A 3-server NATS cluster across harness hosts: one nats-server per host (client port 4222,
 // routes on 6222, monitoring on 8222), with routes between all of them; optionally with JetStream
 // (clustered: each server keeps its store in a folder of its own).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -13,6 +15,11 @@ export interface NatsCluster {
   urls: string;
   /** Resolves once every running server has routes to all the other running ones. */
   waitForRoutes(timeoutMs?: number): Promise<void>;
+  /**
+   * The message IDs (Nats-Msg-Id) in server `i`'s copy of `stream` on disk, in stored order (JetStream only; a
+   * diagnostic read of its block files, removed messages included until their block is compacted).
+   */
+  storedMsgIds(i: number, stream: string): string[];
   /** Index of the server holding a client connection with a subscription on `subject` (e.g. the API server's). */
   serverWithSubscription(subject: string): Promise<number>;
 }
@@ -67,6 +74,18 @@ export async function natsCluster(t: ExecutionContext, hosts: TestHost[], opts: 
         timeoutMs,
         100,
       );
+    },
+    storedMsgIds(i, stream) {
+      const accounts = join(opts.jetstream ?? '', hosts[i].name, 'jetstream');
+      if (!opts.jetstream || !existsSync(accounts)) return [];
+      const ids: string[] = [];
+      for (const account of readdirSync(accounts)) {
+        const dir = join(accounts, account, 'streams', stream, 'msgs');
+        if (!existsSync(dir)) continue;
+        const blocks = readdirSync(dir).filter((f) => f.endsWith('.blk')).sort((a, b) => parseInt(a) - parseInt(b));
+        for (const b of blocks) for (const m of readFileSync(join(dir, b), 'latin1').matchAll(/Nats-Msg-Id:\s*([\w-]+)/g)) ids.push(m[1]);
+      }
+      return ids;
     },
     async serverWithSubscription(subject) {
       return waitFor(

@@ -11,12 +11,11 @@ import type { ApiRequest, UserInfo } from '../../../api/protocol.ts';
 import type { ResourceDef } from '../../../api/resource.ts';
 import { resourceFor } from '../../../api/resources.ts';
 import { StatusError, type Status } from '../../../api/status.ts';
-import { identityOfToken } from '../../../bus/identity.ts';
 import { parseApiSubject } from '../../../bus/subjects.ts';
 import { ACTOR_HEADER } from '../../../bus/trace.ts';
 import type { BusMessage } from '../../../bus/types.ts';
 import { attributesOf } from '../authz/enforce.ts';
-import { userOfIdentity, type Established } from '../identity.ts';
+import { identityOf, userOfIdentity, type Established } from '../identity.ts';
 
 /** The reviews the gateway makes for itself while serving an HTTP request. */
 const GATEWAY_CHECKS = new Set(['tokenreviews', 'subjectaccessreviews', 'selfsubjectaccessreviews']);
@@ -44,7 +43,7 @@ const userOf = (u: unknown): UserInfo | undefined => (isObj(u) && isString(u.use
 /** Who sent a request its identity refused: the identity's own user; system:anonymous for an unknown one; undefined when it passes on the body's. */
 function refusedSender(token: string | undefined): UserInfo | undefined {
   if (token === undefined) return undefined;
-  const id = identityOfToken(token);
+  const id = identityOf(token);
   if (!id) return { username: 'system:anonymous', groups: ['system:unauthenticated'] };
   const user = userOfIdentity(id);
   return user === 'pass' ? undefined : user;
@@ -65,7 +64,7 @@ export function beginBusAudit(auditor: Auditor, msg: BusMessage, est: Establishe
   const sender = est.refused === undefined ? undefined : refusedSender(route.identity);
   const claimed = sender ? userOf(sent.user) : undefined;
   // Only the gateway (or an API server, or anyone on an open bus) speaks for an HTTP request.
-  const kind = route.identity === undefined ? undefined : identityOfToken(route.identity)?.kind;
+  const kind = route.identity === undefined ? undefined : identityOf(route.identity)?.kind;
   const http = route.identity === undefined || kind === 'gateway' || kind === 'apiserver' ? auditContextOf(req) : undefined;
   // The gateway's own reviews (its callers' tokens, impersonation, discovery and node access checks) are
   // part of the HTTP request it serves, not requests of their own: upstream audits none of them. Nor its

@@ -1,7 +1,7 @@
 // The default ClusterRoles and ClusterRoleBindings as upstream's bootstrap policy has them
 // (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go), trimmed of resources and groups kubus
 // does not serve (extensions, certificates, CSI, dynamic resource allocation).
-import type { ClusterRole, PolicyRule, RoleBinding, Subject } from '../../../api/kinds/rbac.ts';
+import type { ClusterRole, PolicyRule, Role, RoleBinding, Subject } from '../../../api/kinds/rbac.ts';
 import { controllerClusterRoleBindings, controllerClusterRoles } from './controller-roles.ts';
 
 const RBAC = 'rbac.authorization.k8s.io';
@@ -144,8 +144,42 @@ const ROLES: RoleSpec[] = [
     ],
   },
   {
+    // Upstream's CoreDNS role (its kubernetes plugin's reads), cluster-wide; the addon's writes are the
+    // kube-system Role below (NAMESPACE_ROLES).
+    name: 'system:coredns',
+    rules: [rule(['list', 'watch'], [''], ['endpoints', 'services', 'pods', 'namespaces']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']), EVENTS],
+  },
+  {
     name: 'system:node-proxier',
     rules: [rule(['list', 'watch'], [''], ['services', 'endpoints']), rule(['get', 'list', 'watch'], [''], ['nodes']), EVENTS, rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])],
+  },
+];
+
+/** Rules an earlier kubus gave a default ClusterRole and took back: reconciling removes them (exactly these) from a stored one. */
+export const RETIRED_RULES: Record<string, PolicyRule[]> = {
+  'system:coredns': [
+    rule(['create'], [''], ['services', 'endpoints']),
+    rule(['get', 'update'], [''], ['services', 'endpoints'], ['kube-dns']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete'], ['coordination.k8s.io'], ['leases']),
+  ],
+};
+
+/**
+ * Default Roles, each bound by a RoleBinding of the same name in its namespace. kubus's DNS keeps the
+ * kube-dns Service, its Endpoints and one Lease per DNS server in kube-system (what upstream's addon
+ * manager and Deployment do for CoreDNS): it writes there only. Its Leases are named by address
+ * (kube-dns-<ip>-<port>), so they cannot be listed by name: any Lease of kube-system is writable.
+ */
+const NAMESPACE_ROLES: Array<{ namespace: string; name: string; rules: PolicyRule[]; subjects: Subject[] }> = [
+  {
+    namespace: 'kube-system',
+    name: 'system:coredns:addon',
+    rules: [
+      rule(['create'], [''], ['services', 'endpoints']),
+      rule(['get', 'update'], [''], ['services', 'endpoints'], ['kube-dns']),
+      rule(['get', 'list', 'watch', 'create', 'update', 'delete'], ['coordination.k8s.io'], ['leases']),
+    ],
+    subjects: [{ kind: 'ServiceAccount', name: 'coredns', namespace: 'kube-system' }],
   },
 ];
 
@@ -164,6 +198,7 @@ const BINDINGS: Record<string, Subject[]> = {
   'system:node-proxier': [user('system:kube-proxy'), group('system:nodes')],
   'system:kube-controller-manager': [user('system:kube-controller-manager')],
   'system:kube-scheduler': [user('system:kube-scheduler')],
+  'system:coredns': [{ kind: 'ServiceAccount', name: 'coredns', namespace: 'kube-system' }],
   'system:volume-scheduler': [user('system:kube-scheduler')],
   // No subjects, as upstream: nodes are authorized by the node authorizer (authz/node-authorizer.ts), not this binding.
   'system:node': [],
@@ -198,3 +233,15 @@ export const defaultClusterRoleBindings = (): RoleBinding[] => [
   })) as RoleBinding[]),
   ...controllerClusterRoleBindings(),
 ];
+
+const nsMeta = (namespace: string, name: string) => ({ ...meta(name), namespace });
+
+/** The default (namespaced) Roles. */
+export const defaultRoles = (): Role[] =>
+  NAMESPACE_ROLES.map((r) => ({ apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: nsMeta(r.namespace, r.name), rules: structuredClone(r.rules) }) as Role);
+
+/** The default RoleBindings, each named as its Role and in its namespace. */
+export const defaultRoleBindings = (): RoleBinding[] =>
+  NAMESPACE_ROLES.map(
+    (r) => ({ apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: nsMeta(r.namespace, r.name), roleRef: { apiGroup: RBAC, kind: 'Role', name: r.name }, subjects: structuredClone(r.subjects) }) as RoleBinding,
+  );

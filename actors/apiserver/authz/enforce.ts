@@ -32,7 +32,7 @@ export function attributesOf(user: UserInfo, verb: string, def: ResourceDef, req
   const bodyMeta = (req.body as { metadata?: { namespace?: string; name?: string } } | undefined)?.metadata;
   const namespace = def.namespaced ? req.namespace || bodyMeta?.namespace || '' : '';
   const selector = verb === 'list' ? req.list?.fieldSelector : verb === 'watch' ? req.watch?.fieldSelector : undefined;
-  return {
+  const a: Attributes = {
     user: authenticated(user),
     verb: mapped.verb,
     apiGroup: def.group,
@@ -41,8 +41,9 @@ export function attributesOf(user: UserInfo, verb: string, def: ResourceDef, req
     subresource: mapped.subresource,
     namespace,
     name: req.name ?? nameOfSelector(selector) ?? '',
-    ...(selector ? { fieldSelector: selector } : {}),
   };
+  if (selector) a.fieldSelector = selector; // not a conditional spread: V8 (Node 20) makes those slow
+  return a;
 }
 
 /** Throws upstream's 403 unless the authorizer allows the request; the decision goes into the request's audit. */

@@ -2,6 +2,7 @@
 import { chmod, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreLockedError } from './errors.ts';
+import { pidAlive } from '../../lib/pid.ts';
 
 const pad = (n: number) => String(n).padStart(16, '0');
 
@@ -53,15 +54,6 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Creates dir/LOCK holding our pid, exclusively; returns its release function. Throws StoreLockedError
  * when a live process (this one included) holds it; a lock left by a dead process is taken over.
@@ -81,7 +73,7 @@ export async function acquireLock(dir: string, onWarn: (message: string) => void
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-      if ((Number.isInteger(pid) && pid > 0 && isAlive(pid)) || attempt > 0) throw new StoreLockedError(dir, pid);
+      if ((Number.isInteger(pid) && pid > 0 && pidAlive(pid)) || attempt > 0) throw new StoreLockedError(dir, pid);
       onWarn(`taking over stale lock ${path} of pid ${Number.isNaN(pid) ? '?' : pid} (process is gone)`);
       await rm(path, { force: true });
     }

@@ -1,6 +1,6 @@
 // EtcdFeed: one etcd watch stream over a key range, resumed from the follower's own position after
 // any break, that asks etcd for progress and reports when etcd compacted past it.
-import type { IDuplexStream, IWatchRequest, IWatchResponse } from 'etcd3';
+import type { IDuplexStream, IRangeRequest, IWatchRequest, IWatchResponse } from 'etcd3';
 import type { EtcdMembers, Member } from './etcd-members.ts';
 
 /** What the feed hands its follower. */
@@ -15,8 +15,8 @@ export interface FeedHandlers {
   onWarn(message: string, err?: unknown): void;
 }
 
-/** etcd ≤ 3.4.23 / 3.5.7 may send a requested progress before events of the watch still being caught up (etcd#15220). */
-const CATCH_UP_MS = 1000;
+/** The deadline of the reads that prove a replica has every change up to a progress revision (proveCaughtUp). */
+const PROOF_MS = 5000;
 /** etcd's catch-up of a watch from the past sends at most this many revisions a response (watchBatchMaxRevs). */
 const CATCH_UP_BATCH_REVS = 1000;
 const MIN_BACKOFF_MS = 20;
@@ -30,17 +30,19 @@ const PROGRESS_PACE_MS = 10;
  * header's revision, which skips events a watch still catching up had not sent).
  *
  * Requested progress is trusted only when confirmed: a progress revision counts once a later
- * request (sent after it arrived) has been answered too, and, for a watch that started in the past,
- * not before its catch-up batch came (or CATCH_UP_MS after it was created, when it had no events). etcd before 3.4.24/3.5.8 answers a progress request out of
- * band of the events (etcd#15220); the confirmation round trip lets events queued meanwhile out first.
+ * request (sent after it arrived) has been answered too. etcd before 3.4.24/3.5.8 answers a progress
+ * request out of band of the events (etcd#15220); the confirmation round trip lets events queued
+ * meanwhile out first. It answers so even while a watch from the past waits for its catch-up (etcd's
+ * loop runs every 100 ms, later at load; a watch with nothing to catch up on gets nothing): such a
+ * watch trusts progress once its catch-up batch came, until then only when reads of the range's
+ * keys prove the replica has every change up to it (proveCaughtUp). A timer (trust 1 s after the
+ * creation) stood for that before: at load etcd caught up later, and a sync resolved early.
  */
 export class EtcdFeed {
   private stream: IDuplexStream<IWatchRequest, IWatchResponse> | undefined;
   /** The created watch's id on the current stream, once etcd has confirmed it. */
   private watchId: string | undefined;
-  /** When the current watch may trust progress (after a catch-up). */
-  private trustFrom = 0;
-  /** For a watch from the past: etcd's revision at its creation, which a catch-up batch's header reaches (0: in step). */
+  /** For a watch from the past: etcd's revision at its creation, which a catch-up batch's header reaches (0: in step, progress may be trusted). */
   private catchUpTo = 0;
   private stopped = false;
   private closed = false;
@@ -48,6 +50,9 @@ export class EtcdFeed {
   private retryTimer: NodeJS.Timeout | undefined;
   /** A progress request is in flight on the current stream. */
   private asking = false;
+  /** A proveCaughtUp is under way; the stream whose proof failure was reported. */
+  private proving = false;
+  private proofWarned: unknown;
   /** The last progress answer, trusted once a later request is answered. */
   private unconfirmed: number | undefined;
   private paceTimer: NodeJS.Timeout | undefined;
@@ -170,19 +175,21 @@ export class EtcdFeed {
       this.backoff = MIN_BACKOFF_MS;
       // A watch from the past is caught up by etcd in the background; a future one is in step at once.
       const past = start <= Number(res.header.revision);
-      this.trustFrom = past ? Date.now() + CATCH_UP_MS : 0;
       this.catchUpTo = past ? Number(res.header.revision) : 0;
       if (this.wantsProgress()) this.requestProgress();
       return;
     }
     if (res.events?.length) {
-      if (this.catchUpTo && this.caughtUp(res)) this.trustFrom = this.catchUpTo = 0;
+      if (this.catchUpTo && this.caughtUp(res)) this.catchUpTo = 0;
       return this.h.onEvents(res);
     }
     const revision = Number(res.header.revision);
-    if (res.watch_id === this.watchId) return this.h.onProgress(revision); // etcd's periodic progress_notify: in band
+    // etcd's periodic progress_notify is in band; an answer to our request needs its confirmation, and
+    // etcd before 3.4.24 gives it the watch's own id too (newer ones -1): while asking, it is one.
+    if (res.watch_id === this.watchId && !this.asking) return this.h.onProgress(revision);
     this.asking = false;
-    const trusted = Date.now() >= this.trustFrom;
+    const trusted = this.catchUpTo === 0;
+    if (!trusted) void this.proveCaughtUp(stream, revision);
     const confirmed = this.unconfirmed;
     this.unconfirmed = trusted ? revision : undefined;
     if (confirmed !== undefined) this.h.onProgress(confirmed);
@@ -202,6 +209,43 @@ export class EtcdFeed {
   private caughtUp(res: IWatchResponse): boolean {
     if (Number(res.header.revision) < this.catchUpTo) return false;
     return new Set(res.events.map((e) => String(e.kv.mod_revision))).size < CATCH_UP_BATCH_REVS;
+  }
+
+  /**
+   * For a watch from the past not yet caught up, on `stream`: whether the range's keys prove that the
+   * replica, at `from() - 1`, has every change up to `upTo` (a progress answer); then it is reported as
+   * progress. Needed because etcd sends nothing to a watch with no events to catch up on, and, until
+   * its catch-up loop has come to the watch, nothing of later writes either, while it answers progress
+   * at once. Proof: the newest modification among the keys alive at `upTo` (one keys-only range sorted
+   * by mod revision; a count with min_mod_revision does not do: etcd's count ignores it, etcd#18267)
+   * is not after the replica's revision, and as many keys were alive then (so no delete either). A key
+   * put and deleted again in between leaves the state as it was: its events still come, later. Nothing
+   * is reported when the replica moved meanwhile or a read failed (the next answer tries again).
+   */
+  private async proveCaughtUp(stream: IDuplexStream<IWatchRequest, IWatchResponse>, upTo: number): Promise<void> {
+    const at = this.from() - 1;
+    if (this.proving || at >= upTo) return;
+    this.proving = true;
+    const range = (req: IRangeRequest) =>
+      this.members.call((c, deadline) => c.kv.range({ ...this.range, ...req }, { deadline }), {
+        deadline: Date.now() + PROOF_MS,
+        resend: true,
+        stopped: () => stream !== this.stream,
+      });
+    const count = (revision: number) => range({ revision, count_only: true }).then((r) => Number(r.count));
+    const newest = range({ revision: upTo, keys_only: true, sort_target: 'Mod', sort_order: 'Descend', limit: 1 }).then((r) =>
+      Number(r.kvs[0]?.mod_revision ?? 0),
+    );
+    try {
+      const [modified, before, after] = await Promise.all([newest, count(at), count(upTo)]);
+      if (stream === this.stream && this.catchUpTo !== 0 && this.from() - 1 === at && modified <= at && before === after) this.h.onProgress(upTo);
+    } catch (err) {
+      // Once per stream: the next answer tries again.
+      if (stream === this.stream && this.proofWarned !== stream) this.h.onWarn(`etcd: reading keys to confirm progress failed (${(err as Error).message}); waiting for the watch's catch-up`, err);
+      this.proofWarned = stream;
+    } finally {
+      this.proving = false;
+    }
   }
 
   /** The current stream broke: reconnect from the follower's position after a backoff. */

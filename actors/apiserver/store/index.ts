@@ -7,6 +7,5 @@ export { FileStore } from './file-store.ts';
 export type { FileStoreOptions } from './file-store.ts';
 export { JetStreamStore } from './jetstream-store.ts';
 export type { JetStreamStoreOptions } from './jetstream-store.ts';
-export { EtcdStore } from './etcd-store.ts';
-export type { EtcdStoreOptions } from './etcd-store.ts';
+export type { EtcdStore, EtcdStoreOptions } from './etcd-store.ts'; // the class: import etcd-store.ts (etcd3 is heavy to load)
 export * from './open.ts';

@@ -4,8 +4,9 @@ import type { JetStreamLog, LogFeed, LogMessage } from '../../../bus/jetstream-l
 import type { HandlingContext } from '../../../bus/trace.ts';
 import type { MemoryStore } from './memory-store.ts';
 import type { KeyValue } from './store.ts';
-import { applyEntry, Duplicates, entryOf, load, MSG_ID } from './jetstream-recovery.ts';
+import { applyEntry, barrierSubject, Duplicates, entryOf, load, MSG_ID } from './jetstream-recovery.ts';
 import type { Entry } from './jetstream-recovery.ts';
+import { bounded, metaLock, Repairer } from './jetstream-repair.ts';
 
 /** Fresh consumers tried at one position before a skip counts as writes purged before this replica read them. */
 const GAP_RETRIES = 3;
@@ -15,8 +16,14 @@ const STALL_MS = 1000;
 const RELOAD_RETRY_MS = 500;
 /** Rejected proposals remembered for their writers (who read theirs right after the cache applied it). */
 const REJECTIONS_KEPT = 4096;
+/** How often the latest message applied is compared with the leader's at its sequence (verify). */
+const VERIFY_MS = 2000;
+/** How often, while the stream moves, every replica is probed at the latest sequence applied (jetstream-repair.ts). */
+const PROBE_MS = 20_000;
 /** Message IDs of the latest messages applied, by sequence, kept for their writers' check (REJECTIONS_KEPT of them). */
 const IDS_KEPT = REJECTIONS_KEPT;
+/** How long a reload waits for the repair it runs first (writers wait for the reload); the repair goes on after. */
+const RELOAD_REPAIR_MS = 5000;
 
 /**
  * Follows the stream into `mem` from sequence `applied + 1`: every message applied in stream order
@@ -34,15 +41,22 @@ export class StreamCache {
   readonly rejections = new Map<number, KeyValue | undefined>();
   /** Each key's first and last rejected proposal not purged yet, as far as this replica knows (compactionCuts). */
   readonly unpurgedRejections = new Map<string, { first: number; last: number }>();
-  /**
-   * The message ID of each of the latest messages the feed applied, by sequence: a writer whose ack
-   * names sequence S finds its own message ID here, unless the stream as this replica reads it numbers
-   * messages otherwise than the leader that acknowledged it (diverged).
-   */
+  /** Message IDs of the latest messages applied, by sequence: a writer acked at S finds its own here, unless this replica numbers messages otherwise than the leader (diverged). */
   readonly ids = new Map<number, string>();
   /** How often a writer found another message than its own at its acknowledged sequence (reloads). */
   divergences = 0;
+  /** Drops replicas found diverged from the leader, one repair at a time (jetstream-repair.ts); its `want` is the store's replica count. */
+  readonly repairer: Repairer;
+  /** The sequence and message ID the feed applied last, the one the leader's copy was last compared at, and whether a comparison runs. */
+  private lastApplied: [number, string] | undefined;
+  private verifiedAt = 0;
+  private verifying: Promise<void> | undefined;
+  /** When the replicas were last probed, and the message (sequence, ID) to probe them at next. */
+  private probedAt = Date.now();
+  private toProbe: [number, string] | undefined;
+  private verifyTimer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
+  private stopError: unknown;
   /** Callers waiting for the cache to reach a sequence, ascending by it. */
   private waiting: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private feed: LogFeed | undefined;
@@ -54,6 +68,9 @@ export class StreamCache {
   /** The reload in progress. */
   private reloading: Promise<void> | undefined;
   private readonly prefix: string;
+  /** The subject of consistent reads' barriers, and the sequence of the latest one applied (compaction purges them). */
+  private readonly barrier: string;
+  lastBarrier = 0;
 
   constructor(
     private readonly log: JetStreamLog,
@@ -65,16 +82,24 @@ export class StreamCache {
     public dups = new Duplicates(),
   ) {
     this.prefix = log.prefix;
+    this.barrier = barrierSubject(log.prefix);
+    this.repairer = new Repairer(log.nc, log.stream, 1, warn, metaLock(log));
   }
 
   /** Starts the feed from the sequence after the last one applied (it restarts itself after reconnects). */
   async follow(): Promise<void> {
     this.feed = await this.log.follow(this.applied + 1, (m) => this.receive(m), this.warn);
+    this.verifyTimer ??= setInterval(() => void this.verify(), VERIFY_MS);
+    this.verifyTimer.unref();
   }
+
+  /** Restarts the feed from the next sequence: nats-server 2.9 may stall or skip a consumer after a subject purge. */
+  resume = (): void => void (!this.stopped && !this.reloading && this.feed?.restart(this.applied + 1));
 
   /** Resolves once the cache has applied sequence `seq`. */
   until(seq: number): Promise<void> {
     if (seq <= this.applied) return Promise.resolve();
+    if (this.stopped) return Promise.reject(this.stopError);
     this.watchStall();
     return new Promise((resolve, reject) => {
       let i = this.waiting.length;
@@ -83,12 +108,16 @@ export class StreamCache {
     });
   }
 
-  /** Stops following (after a reload in progress); waiters reject with `err`. */
+  /** Stops following (after a reload, comparison or repair in progress); waiters reject with `err`. */
   async stop(err: unknown): Promise<void> {
     this.stopped = true;
+    this.stopError = err;
     await this.reloading;
+    await this.verifying;
+    await this.repairer.idle();
     await this.feed?.stop();
     clearInterval(this.stallTimer);
+    clearInterval(this.verifyTimer);
     for (const w of this.waiting.splice(0)) w.reject(err);
   }
 
@@ -111,9 +140,11 @@ export class StreamCache {
       }
       const id = m.header(MSG_ID);
       if (id) {
+        this.lastApplied = [m.seq, id];
         this.ids.set(m.seq, id);
         if (this.ids.size > IDS_KEPT) this.ids.delete(this.ids.keys().next().value!);
       }
+      if (m.subject === this.barrier) this.lastBarrier = m.seq;
       const e = this.dups.seen(m) ? undefined : entryOf(m, this.prefix, this.warn);
       if (e) {
         const prev = this.mem.get(e.key);
@@ -144,7 +175,44 @@ export class StreamCache {
     this.divergences++;
     this.warn(`the cache of stream ${this.log.stream} diverged from the stream's leader at sequence ${seq}: ${reason}`);
     this.ids.clear();
-    return this.reload(`diverged at sequence ${seq}`);
+    this.lastApplied = this.toProbe = undefined;
+    // A replica that numbers the stream otherwise would feed the reload as well: repaired first (once per reload).
+    return this.reload(`diverged at sequence ${seq}`, () => this.repairer.repair(seq).then(() => undefined));
+  }
+
+  /**
+   * Every VERIFY_MS, compares the ID of the latest message the feed applied with the one the leader has
+   * at its sequence, so a feed read from a diverged replica is found without a write; every PROBE_MS
+   * it probes every replica there (a diverged one no feed reads would lead the stream if elected). The leader's answer
+   * alone is not trusted (an old leader back from a partition answers too, for a while): a mismatch has the
+   * replicas probed, and the cache reloads only when a majority of them holds another message than it did.
+   * A stream configured with fewer replicas than the store (a repair's scale-up failed) is scaled back up.
+   */
+  private verify(): Promise<void> {
+    return (this.verifying ??= this.compare().finally(() => (this.verifying = undefined)));
+  }
+
+  private async compare(): Promise<void> {
+    const last = this.lastApplied;
+    if (!last || this.stopped || this.reloading) return;
+    // Every PROBE_MS (while the stream moves) the replicas are probed anyway: one no feed reads may have diverged
+    // too. At the message applied last time, which every replica has had PROBE_MS to store (at the newest one a
+    // replica catching up has nothing yet, and is not read).
+    const probe = last !== this.toProbe && Date.now() - this.probedAt >= PROBE_MS;
+    const [seq, id] = probe && this.toProbe ? this.toProbe : last;
+    if (!probe && seq === this.verifiedAt) return;
+    if (probe) [this.probedAt, this.toProbe] = [Date.now(), last];
+    if (probe) await this.repairer.restore();
+    if (probe && seq === last[0]) return; // the first time: nothing older to probe yet
+    if (!probe) {
+      const leaderId = (await this.log.get(seq).catch(() => undefined))?.header(MSG_ID);
+      if (!leaderId || this.reloading) return;
+      this.verifiedAt = seq;
+      if (leaderId === id) return;
+    }
+    this.verifiedAt = seq;
+    const majority = await this.repairer.repair(seq);
+    if (majority !== undefined && majority !== id && !this.reloading && !this.stopped) await this.diverged(seq, `a majority of the replicas hold message ${majority} there, this API server's feed delivered ${id}`);
   }
 
   /** Records that the cache holds every write up to `seq` and wakes who waited for it. */
@@ -159,11 +227,13 @@ export class StreamCache {
    * Rebuilds the cache from the stream, as on open, when it can no longer follow; its watchers end as
    * compacted ones do (they list again), and who waits for it goes on once it is back.
    */
-  private reload(reason: string): Promise<void> {
+  private reload(reason: string, first?: () => Promise<void>): Promise<void> {
     this.reloading ??= (async () => {
       this.warn(`the cache of stream ${this.log.stream} reloads from the stream (${reason}); its watchers end as compacted`);
       await this.feed?.stop();
       this.feed = undefined;
+      // Bounded (writers wait for the reload): a repair still running goes on beside the load.
+      if (first) await bounded(first(), RELOAD_REPAIR_MS);
       while (!this.stopped) {
         try {
           const { mem, lastSeq, rejected, dups } = await load(this.log, this.log.stream, this.prefix, this.warn);
@@ -226,3 +296,4 @@ export class StreamCache {
     }
   }
 }
+

@@ -69,6 +69,9 @@ export interface Entry {
   expect?: number;
 }
 
+/** The subject of consistent reads' barriers (jetstream-barrier.ts): '~' is no base64url character, so no key's subject. */
+export const barrierSubject = (prefix: string) => `${prefix}.~barrier`;
+
 /** Returns the key a store subject names (`<prefix>.<key in base64url>`), or undefined for another subject. */
 export function keyOfSubject(prefix: string, subject: string): string | undefined {
   if (!subject.startsWith(`${prefix}.`)) return undefined;
@@ -81,6 +84,7 @@ export function keyOfSubject(prefix: string, subject: string): string | undefine
  * published there by hand). Such a message is skipped; it never stops the store.
  */
 export function entryOf(m: LogMessage, prefix: string, warn: Warn): Entry | undefined {
+  if (m.subject.charCodeAt(prefix.length + 1) === 126 /* ~ */ && m.subject === barrierSubject(prefix)) return undefined;
   const key = keyOfSubject(prefix, m.subject);
   const where = () => `stream message ${m.seq} on key ${JSON.stringify(key ?? m.subject)}`;
   let rec;

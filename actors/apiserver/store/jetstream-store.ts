@@ -12,8 +12,9 @@ import { StoreClosedError, StoreUnavailableError } from './errors.ts';
 import type { MemoryStore } from './memory-store.ts';
 import { MemoryBackedStore } from './memory-backed.ts';
 import { encodeRecord } from './wal.ts';
-import { compactionCuts, CREATED, EXPECT, load, OP, unavailable, VERSION } from './jetstream-recovery.ts';
+import { barrierSubject, compactionCuts, CREATED, EXPECT, load, OP, unavailable, VERSION } from './jetstream-recovery.ts';
 import { StreamCache } from './jetstream-cache.ts';
+import { ReadBarrier } from './jetstream-barrier.ts';
 
 /** Options of a JetStreamStore. */
 export interface JetStreamStoreOptions {
@@ -60,6 +61,7 @@ export class JetStreamStore extends MemoryBackedStore {
   /** Tells this open's message IDs from another's, so deduplication only ever merges retries of one write. */
   private readonly session = randomUUID();
   private writes = 0;
+  private readonly barrier: ReadBarrier;
 
   private constructor(
     private readonly log: JetStreamLog,
@@ -73,6 +75,7 @@ export class JetStreamStore extends MemoryBackedStore {
   ) {
     super(mem);
     this.cache = new StreamCache(log, mem, applied, warn);
+    this.barrier = new ReadBarrier(log, this.cache, { session: this.session, reach: (p) => this.reach(p), closed: () => this.closed, timeoutMs });
   }
 
   /** Connects, creates the stream if missing, loads the cache and follows the stream; unreachable NATS or no JetStream throw StoreUnavailableError. */
@@ -90,6 +93,7 @@ export class JetStreamStore extends MemoryBackedStore {
       const { mem, lastSeq, leftovers, rejected, dups } = await load(log, stream, storeSubjects(stream), warn);
       store = new JetStreamStore(log, stream, mem, lastSeq, warn, opts.timeoutMs ?? 30_000, opts.servers ?? 'the given connection');
       store.cache.dups = dups;
+      store.cache.repairer.want = opts.replicas ?? 1;
       for (const [e, prev] of rejected) store.cache.noteRejected(e, prev);
       await store.cache.follow();
       await store.purge(leftovers);
@@ -124,11 +128,10 @@ export class JetStreamStore extends MemoryBackedStore {
     }
   }
 
-  /** Resolves once the cache has applied every write the stream had acknowledged before the call: a consistent read's barrier. */
+  /** Resolves once the cache has applied every write the stream had acknowledged before the call: a consistent read's barrier (jetstream-barrier.ts). */
   async sync(): Promise<void> {
     if (this.closed) throw new StoreClosedError();
-    const last = await this.deadline(this.reach(this.log.lastSequence()), () => `reading stream ${this.stream}'s last sequence took over ${this.timeoutMs} ms`);
-    await this.deadline(this.cache.until(last), () => `the cache did not reach revision ${last} in ${this.timeoutMs} ms`);
+    await this.deadline(this.barrier.sync(), () => `a consistent read's barrier did not reach the cache in ${this.timeoutMs} ms`);
   }
 
   /**
@@ -141,7 +144,7 @@ export class JetStreamStore extends MemoryBackedStore {
    * on clustered streams (nats-io/nats-server#4320: two CAS on one sequence both stored), and a
    * rejected proposal stays its subject's last message, so a server-side expectation of the accepted
    * version's sequence would refuse the next writer. A refusal the cache would give stands only once
-   * the cache has the key's last message (read from the server), as etcd would decide on the current
+   * the cache holds every write acknowledged before it (a read barrier), as etcd would decide on the current
    * value. An unconditional update or delete that lost a race is proposed again on the fresh value.
    */
   private async write(op: TxnOp, payload: Uint8Array): Promise<TxnResult> {
@@ -178,8 +181,9 @@ export class JetStreamStore extends MemoryBackedStore {
         if (op.ifModRevision !== undefined) return { ok: false, reason: 'conflict', current: at };
         continue; // unconditional: the cache now has the value that won, propose on it
       }
-      // Deciding again on the cache is right once it holds the key's last message.
-      await this.cache.until(await this.reach(this.log.lastSubjectSequence(subject)));
+      // Deciding again on the cache is right once it holds every write acknowledged so far: a read's barrier
+      // (the leader's word on the key's last message is not enough, an old leader's copy answers too).
+      await this.barrier.sync();
       confirmed = true;
     }
   }
@@ -225,7 +229,12 @@ export class JetStreamStore extends MemoryBackedStore {
     const cuts = compactionCuts(window, this.cache.unpurgedRejections, this.mem, before, revision);
     this.background = this.background
       .then(async () => {
-        if (await this.claimCompaction(revision)) await this.purge(cuts);
+        if (!(await this.claimCompaction(revision))) return;
+        await this.purge(cuts);
+        // Read barriers below the compaction point hold nothing.
+        if (this.cache.lastBarrier > before) await this.log.purge(barrierSubject(this.log.prefix), revision);
+        // nats-server 2.9 may stall or skip a consumer after a subject purge: the feed starts afresh.
+        this.cache.resume();
       })
       .catch((err) => this.warn(`compaction at revision ${revision} did not finish in stream ${this.stream} (reopening finishes it): ${(err as Error).message}`, err));
   }

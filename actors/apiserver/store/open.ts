@@ -2,7 +2,6 @@
 // parsed into a spec, and the factory that opens the backend it names.
 import type { Store } from './store.ts';
 import type { BusCredentials } from '../../../bus/nats-options.ts';
-import { EtcdStore } from './etcd-store.ts';
 import { FileStore } from './file-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { JetStreamStore } from './jetstream-store.ts';
@@ -81,6 +80,8 @@ export async function openStore(spec: StoreSpec, opts: OpenStoreOptions = {}): P
       return JetStreamStore.open({ servers: opts.nats, replicas: spec.replicas, onWarn: opts.onWarn, credentials: opts.credentials });
     case 'etcd':
       try {
+        // Loaded only here: etcd3 and gRPC cost every API server ~0.25 s of CPU to import.
+        const { EtcdStore } = await import('./etcd-store.ts');
         return await EtcdStore.open(spec.endpoints, { onWarn: opts.onWarn });
       } catch (err) {
         throw new StoreUnavailableError(`cannot open the etcd store at ${spec.endpoints.join(',')} (${(err as Error).message}); start etcd there or point --store etcd:URL at a running one`);

@@ -50,7 +50,9 @@ async function markPodsNotReady(ctx: Ctx, nodeName: string, now: number): Promis
   }
 }
 
-const leaseOf = (ctx: Ctx, name: string) => ctx.cache<Lease>('leases', { namespace: LEASE_NS }).get(`${LEASE_NS}/${name}`);
+// Leases of every namespace, as upstream's shared lease informer: the garbage collector watches them
+// all too, and one shared watch carries each renewal to the controller manager once, not twice.
+const leaseOf = (ctx: Ctx, name: string) => ctx.cache<Lease>('leases').get(`${LEASE_NS}/${name}`);
 
 /** Notes a node's life and Ready status as its changes arrive (deleted: forgets it); returns its key. */
 function noteNode(node: Node, ctx: Ctx): string[] {
@@ -63,6 +65,7 @@ function noteNode(node: Node, ctx: Ctx): string[] {
 
 /** Notes a renewal as it arrives (the monitor pass then needs no look at the node); reconciles nothing. */
 function noteLease(lease: Lease, ctx: Ctx): string[] {
+  if (lease.metadata.namespace !== LEASE_NS) return [];
   const node = ctx.cache<Node>('nodes').get(lease.metadata.name!);
   const cached = leaseOf(ctx, lease.metadata.name!);
   if (node && cached) ctx.state.monitor.note(node, cached, ctx.deps.clock.now(), true);
@@ -88,7 +91,7 @@ export const nodeLifecycleController = defineController<NodeLifecycleInput, Memo
   // one stops being Ready).
   watches: [
     { resource: 'nodes', keys: noteNode, updateKeys: (_old, node, ctx) => noteNode(node as Node, ctx) },
-    { resource: 'leases', opts: { namespace: LEASE_NS }, keys: (l, ctx) => noteLease(l as Lease, ctx), updateKeys: (_old, l, ctx) => noteLease(l as Lease, ctx) },
+    { resource: 'leases', keys: (l, ctx) => noteLease(l as Lease, ctx), updateKeys: (_old, l, ctx) => noteLease(l as Lease, ctx) },
     { resource: 'pods', indexers: nodeNameIndexers, keys: () => [] },
   ],
   init: (_ctx, input) => {

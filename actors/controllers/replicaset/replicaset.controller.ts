@@ -3,7 +3,6 @@
 // once its caches have seen its own earlier writes (upstream's expectations), and writes status.
 // The same logic, given REPLICATION_CONTROLLER, is the ReplicationController controller.
 import type { Pod } from '../../../api/kinds/pod.ts';
-import { isPodActive } from '../../../api/kinds/pod-helpers.ts';
 import type { ReplicaSet } from '../../../api/kinds/replicaset.ts';
 import { controllerRefOf, type KubeObject } from '../../../api/meta.ts';
 import { isEmptySelector, labelSelectorMatcher, type LabelMatcher } from '../../../api/selectors.ts';
@@ -17,7 +16,7 @@ import { claimObjects } from '../shared/ownership.client.ts';
 import { newControllerRef } from '../shared/ownership.ts';
 import { createPods, deletePods, writeStatus } from './pod-control.ts';
 import { REPLICA_SET, REPLICATION_CONTROLLER, type ReplicaKind } from './replica-kinds.ts';
-import { BURST_REPLICAS, calculateStatus, nextAvailableAt, planReplicas, replicasOf } from './replicaset.reconcile.ts';
+import { BURST_REPLICAS, calculateStatus, nextAvailableAt, planReplicas, podFacts, replicasOf } from './replicaset.reconcile.ts';
 
 export interface ReplicaSetControllerOptions {
   /** At most this many pods created or deleted per sync (upstream --replicaset burst, 500). */
@@ -81,8 +80,12 @@ export function replicaManager(k: ReplicaKind) {
       const pods = ctx.cache<Pod>('pods');
       const needsSync = fence.caughtUp(key, { pods });
       const matches = selectorOf(k, rs, ctx.deps.log);
-      const candidates = [...pods.byIndex(CONTROLLER_INDEX, rs.metadata.uid!), ...pods.byIndex(CONTROLLER_INDEX, orphansIn(rs.metadata.namespace))].filter(isPodActive);
-      const owned = await claimObjects(ctx, candidates, {
+      // Active pods it controls that still match are its own (claimOf's 'own': their references were read by the index); only the others are claimed.
+      const kept: Pod[] = [];
+      const others: Pod[] = [];
+      for (const p of pods.byIndex(CONTROLLER_INDEX, rs.metadata.uid!)) if (podFacts(p).active) (matches?.(p.metadata.labels) ? kept : others).push(p);
+      for (const p of pods.byIndex(CONTROLLER_INDEX, orphansIn(rs.metadata.namespace))) if (podFacts(p).active) others.push(p);
+      const claimed = await claimObjects(ctx, others, {
         owner: rs,
         ownerResource: k.resource,
         resource: 'pods',
@@ -90,6 +93,7 @@ export function replicaManager(k: ReplicaKind) {
         matches: (p) => !!matches?.(p.metadata.labels),
         wrote: (o) => wrote(o.metadata.resourceVersion),
       });
+      const owned = claimed.length ? [...kept, ...claimed] : kept;
       let manageError: Error | undefined;
       if (needsSync && !rs.metadata.deletionTimestamp && matches) {
         const related = owned.length > replicasOf(rs) ? relatedPods(k, ctx, rs) : []; // only a scale-down ranks by siblings

@@ -2,7 +2,7 @@
 // create or which to delete, the status the pods add up to, and when a pod becomes available.
 import type { Condition } from '../../../api/kinds/common.ts';
 import type { Pod } from '../../../api/kinds/pod.ts';
-import { isPodAvailable, isPodReady, podCondition } from '../../../api/kinds/pod-helpers.ts';
+import { isPodActive, podCondition } from '../../../api/kinds/pod-helpers.ts';
 import type { ReplicaSet, ReplicaSetStatus } from '../../../api/kinds/replicaset.ts';
 import { parseRfc3339, rfc3339 } from '../../../api/names.ts';
 import { podsToDelete } from './ranking.ts';
@@ -24,21 +24,52 @@ export function planReplicas(rs: ReplicaSet, owned: readonly Pod[], related: rea
   return { create: 0, delete: [] };
 }
 
-/** Returns whether every label of the template is on the pod (the fullyLabeledReplicas test). */
-const fullyLabeled = (rs: ReplicaSet, pod: Pod): boolean =>
-  Object.entries(rs.spec.template.metadata?.labels ?? {}).every(([k, v]) => pod.metadata.labels?.[k] === v);
+/** Returns whether every label of the template (its entries) is on the pod (the fullyLabeledReplicas test). */
+const fullyLabeled = (template: ReadonlyArray<[string, string]>, pod: Pod): boolean => template.every(([k, v]) => pod.metadata.labels?.[k] === v);
+
+/** What a sync reads of a pod's state: whether it is active, Ready, and since when (ms; NaN if unknown). */
+export interface PodFacts {
+  active: boolean;
+  ready: boolean;
+  readySince: number;
+}
+
+/**
+ * Facts of deep-frozen pods (simulated caches), by object: a changed pod is a new object. A sync reads
+ * every pod of its ReplicaSet and a pod event syncs it, so a 1,000-pod ReplicaSet filling at 50 pods/s
+ * read ~730 pods per pod created (Dec 6, 100 nodes, 6,000 pods: a third of the CPU), each of them
+ * spread across a dozen objects (status, conditions); their facts come from one small object.
+ */
+const factsOf = new WeakMap<Pod, PodFacts>();
+
+/** Returns the facts of a pod (remembered when it is frozen: it cannot change under them). */
+export function podFacts(pod: Pod): PodFacts {
+  let f = factsOf.get(pod);
+  if (f) return f;
+  const ready = podCondition(pod, 'Ready');
+  const since = ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : NaN;
+  f = { active: isPodActive(pod), ready: ready?.status === 'True', readySince: since };
+  if (Object.isFrozen(pod) && Object.isFrozen(pod.metadata) && Object.isFrozen(pod.status ?? pod)) factsOf.set(pod, f);
+  return f;
+}
+
+/** Returns whether the pod has been Ready for minReadySeconds at `now` (upstream IsPodAvailable, from its facts). */
+const available = (f: PodFacts, minReady: number, now: number): boolean =>
+  f.ready && (minReady <= 0 || (!Number.isNaN(f.readySince) && f.readySince + minReady * 1000 <= now));
 
 /** Returns the status the owned pods add up to, with ReplicaFailure set or cleared after a create/delete error (calculateStatus). */
 export function calculateStatus(rs: ReplicaSet, owned: readonly Pod[], manageError: Error | undefined, now: number): ReplicaSetStatus {
   const minReady = rs.spec.minReadySeconds ?? 0;
   let labeled = 0;
   let ready = 0;
-  let available = 0;
+  let availableCount = 0;
+  const template = Object.entries(rs.spec.template.metadata?.labels ?? {});
   for (const pod of owned) {
-    if (fullyLabeled(rs, pod)) labeled++;
-    if (isPodReady(pod)) {
+    if (fullyLabeled(template, pod)) labeled++;
+    const f = podFacts(pod);
+    if (f.ready) {
       ready++;
-      if (isPodAvailable(pod, minReady, now)) available++;
+      if (available(f, minReady, now)) availableCount++;
     }
   }
   let conditions: Condition[] | undefined = rs.status?.conditions;
@@ -52,7 +83,7 @@ export function calculateStatus(rs: ReplicaSet, owned: readonly Pod[], manageErr
   }
   // Zero counts are left out, as the omitempty fields of apps/v1 ReplicaSetStatus (replicas is always there).
   const status: ReplicaSetStatus = { ...rs.status, replicas: owned.length };
-  const counts = { fullyLabeledReplicas: labeled, readyReplicas: ready, availableReplicas: available };
+  const counts = { fullyLabeledReplicas: labeled, readyReplicas: ready, availableReplicas: availableCount };
   for (const [k, v] of Object.entries(counts) as Array<[keyof typeof counts, number]>) {
     if (v) status[k] = v;
     else delete status[k];
@@ -81,7 +112,8 @@ export function nextAvailableAt(rs: ReplicaSet, owned: readonly Pod[], now: numb
   if (minReady <= 0) return undefined;
   let next: number | undefined;
   for (const pod of owned) {
-    if (!isPodReady(pod) || isPodAvailable(pod, minReady, now)) continue;
+    const f = podFacts(pod);
+    if (!f.ready || available(f, minReady, now)) continue;
     const since = parseRfc3339(podCondition(pod, 'Ready')?.lastTransitionTime ?? '');
     if (Number.isNaN(since)) continue; // never available without a transition time (as upstream)
     next = Math.min(next ?? Infinity, since + minReady * 1000);
