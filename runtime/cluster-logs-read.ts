@@ -61,9 +61,13 @@ export async function readClusterLogs(nc: NatsConnection, q: ClusterLogQuery, ea
     q.sinceMs !== undefined
       ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(Math.max(0, q.sinceMs - SHIP_SLACK_MS)).toISOString() }
       : { deliver_policy: DeliverPolicy.All };
+  // A read that does not follow ends at the stream's last message as it was when the read began: by
+  // the messages' own sequences too, not the consumer's pending count alone: a count reported too high
+  // would leave the read waiting for messages that never come (nats-server#5655, fixed after 2.9).
+  const last = q.follow ? 0 : (await jsm.streams.info(stream)).state.last_seq;
   const ci = await jsm.consumers.add(stream, { ...start, filter_subject: clusterLogFilter(q.namespace, q.pod), ack_policy: AckPolicy.None, inactive_threshold: CONSUMER_IDLE_NS, mem_storage: true });
   try {
-    if (o.signal?.aborted || (!q.follow && ci.num_pending === 0)) return;
+    if (o.signal?.aborted || (!q.follow && (ci.num_pending === 0 || last === 0))) return;
     const consumer = await jetstream(nc).consumers.get(stream, ci.name);
     let msgs: ConsumerMessages | undefined;
     let failure: unknown;
@@ -81,7 +85,7 @@ export async function readClusterLogs(nc: NatsConnection, q: ClusterLogQuery, ea
       } catch (err) {
         failure ??= err;
       }
-      if (failure !== undefined || (!q.follow && m.info.pending === 0)) void msgs?.close();
+      if (failure !== undefined || (!q.follow && (m.info.pending === 0 || m.seq >= last))) void msgs?.close();
     };
     msgs = await consumer.consume({ callback: take, max_messages: 4096 });
     const stop = () => void msgs?.close();

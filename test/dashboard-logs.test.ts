@@ -9,6 +9,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { collectProblems, ensureChromium, kubectlWith, launchChromium, screenshot } from './helpers/browser.ts';
 import { startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -57,6 +58,15 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   const [, kubeconfig] = await up.waitFor(/^export KUBECONFIG=(\S+)$/m, 90_000);
   const [, link] = await up.waitFor(/^Dashboard .*: (https:\/\/127\.0\.0\.1:\d+\/ui\/#token=\S+)$/m, 30_000);
   const ui = `${new URL(link).origin}/ui/`;
+  // Waits for a read's 'stored lines'; a timeout says what the page showed instead (still loading, or an error).
+  const stored = async (p: Page) => {
+    try {
+      await p.locator('.logs-page .logs-state', { hasText: /stored lines/ }).waitFor({ timeout: 15_000 });
+    } catch (err) {
+      const shown = await p.locator('.logs-page .cluster-logs').innerText({ timeout: 1_000 }).catch(() => '(nothing)');
+      throw new Error(`${(err as Error).message.split('\n')[0]}; the page showed: ${shown.slice(0, 500)}`);
+    }
+  };
   const kubectl = kubectlWith(kubeconfig, home);
   const running = async () => {
     const r = await kubectl(['get', 'pods', '-n', 'default', '-l', 'app=logweb', '--field-selector', 'status.phase=Running', '-o', 'jsonpath={.items[*].metadata.name}']);
@@ -87,7 +97,7 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   // The shipper sends a container's lines up to 1 s after the first: ask again (the Show button) until both pods' are in.
   const listed = await waitFor(async () => {
     await page.click('.logs-form button[name=show]');
-    await page.locator('.logs-page .logs-state', { hasText: /stored lines/ }).waitFor({ timeout: 15_000 });
+    await stored(page);
     const text = await log.innerText();
     return pods.every((p) => text.includes(`[pod/${p}/app] ready to serve`)) ? text : undefined;
   }, 'both pods\' lines on the Logs page', 30_000, 500);
@@ -122,7 +132,7 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   // Once the deleted pod is gone from the API, a new read (the Logs page, not following) still has its lines.
   await waitFor(async () => (await kubectl(['get', 'pod', gone, '-n', 'default'])).code !== 0, 'the deleted pod gone from the API', 60_000, 250);
   await page.goto(`${ui}#/logs?namespace=default&selector=app%3Dlogweb&since=10m`);
-  await page.locator('.logs-page .logs-state', { hasText: /stored lines/ }).waitFor({ timeout: 15_000 });
+  await stored(page);
   const after = await log.innerText();
   for (const p of [gone, kept, replacement]) t.true(after.includes(`[pod/${p}/app] hello from logweb`), `${p}'s line after the delete (${after})`);
 
@@ -143,7 +153,7 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   await viewer.goto(`${ui}#token=${token.out.trim()}`);
   await waitFor(() => !viewer.url().includes('token='), 'the viewer token out of the address bar', 30_000, 20);
   await viewer.goto(`${ui}#/logs?namespace=default&selector=app%3Dlogweb&since=10m`);
-  await viewer.locator('.logs-page .logs-state', { hasText: /stored lines/ }).waitFor({ timeout: 15_000 });
+  await stored(viewer);
   t.true((await viewer.locator('.logs-page pre.cluster-log').innerText()).includes(`[pod/${kept}/app] hello from logweb`), 'the viewer reads default\'s logs');
   await viewer.goto(`${ui}#/logs?namespace=kube-system&since=10m&follow=true`);
   t.regex(await viewer.locator('.logs-page p.error').innerText({ timeout: 15_000 }), /forbidden|cannot get resource/i);
