@@ -7,7 +7,7 @@ import type { Clock } from './clock.ts';
 import { ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import { apiSubject, type ApiVerb } from './subjects.ts';
 import type { Bus } from './types.ts';
-import { watchManager, type ClientWatch, type WatchHandlers } from './watch-client.ts';
+import { answeredBy, WATCH_SERVER_HEADER, watchManager, type ClientWatch, type WatchHandlers } from './watch-client.ts';
 
 export interface ClientOptions {
   /** Per-request timeout (default 10 s). */
@@ -96,6 +96,8 @@ export class ApiClient {
       const reply = await this.bus.request(subject, this.stamped(req), { timeoutMs: this.opts.timeoutMs ?? 10_000 });
       data = reply.data;
       if (warnings && reply.headers?.[WARNINGS_HEADER]) warnings.push(...warningsOf(reply.headers[WARNINGS_HEADER]));
+      const server = reply.headers?.[WATCH_SERVER_HEADER];
+      if (server) answeredBy(this.bus, server);
     } catch (err) {
       if (err instanceof NoRespondersError) throw noApiServer(subject);
       if (err instanceof RequestTimeoutError) throw new StatusError(504, 'Timeout', err.message);

@@ -10,6 +10,9 @@ import { APISERVER_STARTED, unwatchSubject, watchHeartbeat, watchInbox, watchOwn
 import { currentContext, parseTraceparent, runAsRoot, runHandling, TRACEPARENT } from './trace.ts';
 import type { Bus, BusMessage, Subscription } from './types.ts';
 
+/** Header of an API server's reply to a connection holding watches there: the server's run (WatchStarted.instance). The reply stands in for a heartbeat. */
+export const WATCH_SERVER_HEADER = 'kubus-watch-server';
+
 /** Why a watch ended: events were lost (gap, silence, reconnect), the server ended it, or the caller did. */
 export type WatchEndReason = 'gap' | 'silence' | 'reconnect' | 'expired' | 'error' | 'stopped';
 
@@ -50,6 +53,8 @@ class WatchManager {
   private silencePeriod = Infinity;
   /** Servers being probed now (one probe each at a time). */
   private readonly probing = new Set<string>();
+  /** When each server run (instance) last answered a request of this connection: heard as a heartbeat is. */
+  private readonly answeredAt = new Map<string, number>();
 
   constructor(
     private readonly bus: Bus,
@@ -159,6 +164,11 @@ class WatchManager {
     for (const fn of [...this.startListeners]) fn();
   }
 
+  /** Takes a reply from server run `instance` as its heartbeat: its watches heard from it now. */
+  answered(instance: string): void {
+    this.answeredAt.set(instance, this.clock.now());
+  }
+
   /** Calls `fn` when an API server (a run of one) announces it serves, e.g. so a caller backing off retries at once; returns the cancel. */
   whenServerStarts(fn: () => void): () => void {
     this.startListeners.add(fn);
@@ -187,10 +197,11 @@ class WatchManager {
       const overdue = new Set<string>();
       let next = Infinity;
       for (const w of [...this.watches.values()]) {
-        const quiet = now - w.lastHeard;
+        const heard = Math.max(w.lastHeard, (w.instance && this.answeredAt.get(w.instance)) || -Infinity);
+        const quiet = now - heard;
         if (quiet > 3 * w.heartbeatMs) runHandling({ actor: w.actor }, () => this.end(w, 'silence'));
         else if (quiet > 1.25 * w.heartbeatMs && w.server) overdue.add(w.server);
-        else next = Math.min(next, w.lastHeard + 1.25 * w.heartbeatMs + 1);
+        else next = Math.min(next, heard + 1.25 * w.heartbeatMs + 1);
       }
       for (const server of overdue) this.probe(server);
       // No due time known (a quiet watch whose server is not known yet): a quarter period, never Infinity (a timer of 1 ms).
@@ -249,6 +260,11 @@ class WatchManager {
 }
 
 const managers = new WeakMap<Bus, WatchManager>();
+
+/** Notes a reply that names the server run it came from (WATCH_SERVER_HEADER), for the watches this connection holds there. */
+export function answeredBy(bus: Bus, instance: string): void {
+  managers.get(bus)?.answered(instance);
+}
 
 /** Returns the watch manager of a bus connection (one inbox subscription for all its watches). */
 export function watchManager(bus: Bus, clock: Clock = realClock): WatchManager {

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { KUBERNETES_NAMESPACE, KUBERNETES_SERVICE, kubernetesService } from '../../api/kubernetes-service.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { rfc3339 } from '../../api/names.ts';
-import { WARNINGS_HEADER, type UnwatchRequest } from '../../api/protocol.ts';
+import type { UnwatchRequest } from '../../api/protocol.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import { allResources, resourceFor } from '../../api/resources.ts';
 import { StatusError, internalError, isAlreadyExists, isStatus, type Status } from '../../api/status.ts';
@@ -85,13 +85,7 @@ export class ApiServer {
   private readonly tokenKeys: SigningKeyRing;
 
   constructor(private readonly opts: ApiServerOptions) {
-    const hub = new WatchHub(opts.store, {
-      bus: opts.bus,
-      clock: opts.clock,
-      log: opts.log,
-      serverId: opts.serverId,
-      heartbeatMs: opts.heartbeatMs,
-    });
+    const hub = new WatchHub(opts.store, opts);
     this.authorization = startAuthorization(opts.store, opts.log);
     this.tokenKeys = new SigningKeyRing(opts.store);
     this.ctx = { ...opts, hub, services: new ServiceAllocator(opts), policies: new PolicyCache(), authz: this.authorization.authz };
@@ -191,7 +185,7 @@ export class ApiServer {
     const reply = await this.answer(msg, est, { ...this.ctx, warnings, audit });
     if (audit) finishBusAudit(audit, msg, est, reply, this.ctx.hub);
     try {
-      this.opts.bus.respond(msg, reply, warnings.length ? { [WARNINGS_HEADER]: JSON.stringify(warnings) } : undefined);
+      this.opts.bus.respond(msg, reply, this.ctx.hub.liveness.replyHeaders(msg.reply, est.req?.watch?.conn, warnings));
     } catch (err) {
       // Most likely larger than the bus allows: say so, rather than letting the client time out.
       const why = (err as Error).message;

@@ -5,10 +5,8 @@ import type { KubeObject } from '../../api/meta.ts';
 import type { ResourceDef } from '../../api/resource.ts';
 import type { WatchOptions } from '../../api/protocol.ts';
 import { expired, type Status } from '../../api/status.ts';
-import type { Clock } from '../../bus/clock.ts';
 import { watchEvents } from '../../bus/subjects.ts';
 import { currentContext, runHandling, type HandlingContext } from '../../bus/trace.ts';
-import type { Bus, Logger } from '../../bus/types.ts';
 import type { ObjectFilter } from './filters.ts';
 import { REGISTRY_PREFIX, resourceOfKey, resourcePrefix } from './keys.ts';
 import { tooLargeResourceVersion } from './list-revision.ts';
@@ -16,16 +14,11 @@ import { Change, EventObjects } from './event-objects.ts';
 import { fromKV } from './objects.ts';
 import { CompactedError, type KeyValue, type Store, type StoreEvent } from './store/store.ts';
 import { WatchEnds } from './watch-ends.ts';
-import { heartbeatWatches, sendBookmarks, type WatchesByConn } from './watch-liveness.ts';
+import { sendBookmarks, WatchLiveness, type LivenessOptions, type WatchesByConn } from './watch-liveness.ts';
 import { PodsByNode, WatchIndex } from './watch-index.ts';
 import { WatchSender, type ServerWatch } from './watch-sender.ts';
 
-export interface HubOptions {
-  bus: Bus;
-  clock: Clock;
-  log: Logger;
-  serverId: string;
-  heartbeatMs: number;
+export interface HubOptions extends LivenessOptions {
   /** How long a watch from a revision the server has not reached yet may wait. */
   catchUpMs?: number;
   /** Events per message when sending the initial state. */
@@ -61,7 +54,7 @@ export class WatchHub {
   private readonly objects: EventObjects;
   /** What runs when each watch ends (its audit's ResponseComplete): whenEnded. */
   private readonly ends = new WatchEnds();
-  private heartbeats = 0; // sent so far: every third asks for a reply
+  private live: WatchLiveness | undefined;
 
   constructor(
     private readonly store: Store,
@@ -282,9 +275,14 @@ export class WatchHub {
     sendBookmarks(this.opts.serverId, this.byConn, this.sender, this.position);
   }
 
+  /** The heartbeats, and the replies that stand in for them (watch-liveness.ts). */
+  get liveness(): WatchLiveness {
+    return (this.live ??= new WatchLiveness(this.opts));
+  }
+
   /** Tells each client connection this server lives (every third time asking which watches it still holds); drops those it doesn't. */
   heartbeat(): void {
-    heartbeatWatches(this.opts, this.byConn, (conn, id) => this.stop(conn, id), this.heartbeats++);
+    this.liveness.beat(this.byConn, (conn, id) => this.stop(conn, id));
   }
 
   close(): void {

@@ -1,11 +1,13 @@
 // Keeping client watches alive and honest: BOOKMARKs for the watches that asked for them, and
 // heartbeats that drop the watches of a client that is gone or no longer holds them (a reply asked
-// for every third).
-import type { WatchHeartbeat, WatchHeartbeatReply } from '../../api/protocol.ts';
+// for every third); none to a client this server answered within the period and sent nothing new.
+import { WARNINGS_HEADER, type WatchHeartbeat, type WatchHeartbeatReply } from '../../api/protocol.ts';
+import type { Clock } from '../../bus/clock.ts';
 import { NoRespondersError } from '../../bus/errors.ts';
 import { watchHeartbeat } from '../../bus/subjects.ts';
 import { runAsRoot } from '../../bus/trace.ts';
-import type { Bus, Logger } from '../../bus/types.ts';
+import type { Bus, Headers, Logger } from '../../bus/types.ts';
+import { WATCH_SERVER_HEADER } from '../../bus/watch-client.ts';
 import type { ServerWatch, WatchSender } from './watch-sender.ts';
 
 /** Client watches by connection, then by watch id, as the hub holds them. */
@@ -31,22 +33,125 @@ export function sendBookmarks(serverId: string, byConn: WatchesByConn, sender: W
  */
 export const REPLY_EVERY = 3;
 
+/** Every this many heartbeats each connection gets one (asking) even when its requests stand in for it: a watch its client no longer holds is found within a minute at 10 s. */
+export const CONFIRM_EVERY = 6;
+
+/** A client probes a server it has not heard for this many periods (bus/watch-client.ts). */
+const OVERDUE = 1.25;
+
+/** What the heartbeats need to know: the hub's options. */
+export interface LivenessOptions {
+  bus: Bus;
+  clock: Clock;
+  log: Logger;
+  serverId: string;
+  /** This run of the server: replies to a connection with watches name it (WATCH_SERVER_HEADER). */
+  instance?: string;
+  heartbeatMs: number;
+}
+
+/** One client connection with watches here: its request inbox, and when this server last answered a request from it. */
+interface ConnState {
+  inbox: string;
+  answeredAt: number;
+  /** The last heartbeat was left out: the next asks for a reply (a client gone is found as soon as without the skip). */
+  skipped: boolean;
+}
+
+/**
+ * The heartbeats of one API server, and what stands in for them. A client connection this server
+ * answered within the last period (and a quarter), and whose watches were sent nothing since their last heartbeat,
+ * needs none: the reply (naming this server's run) told the client the server lives, the request
+ * told the server the client does, and the last heartbeat's sequence numbers still hold. A kubelet
+ * renewing its Lease every 10 s then gets a heartbeat a minute instead of six (and two replies, not
+ * four). A dead server answers nothing, so its clients notice as soon as they did.
+ */
+export class WatchLiveness {
+  private tick = 0;
+  private readonly conns = new Map<string, ConnState>();
+  /** Request inbox (the reply subject less its last token) → the watch connection it belongs to, learnt from its watch requests. */
+  private readonly byInbox = new Map<string, string>();
+
+  constructor(private readonly opts: LivenessOptions) {}
+
+  /**
+   * Returns the headers of the reply to a request (`reply`: its reply subject; `watchConn`: the
+   * connection a watch request names): the warnings, and when the requester holds watches here, this
+   * run's id (its client takes the reply as a heartbeat).
+   */
+  replyHeaders(reply: string | undefined, watchConn: string | undefined, warnings: string[]): Headers | undefined {
+    const headers = warnings.length ? { [WARNINGS_HEADER]: JSON.stringify(warnings) } : undefined;
+    const dot = reply ? reply.lastIndexOf('.') : -1;
+    if (dot < 0 || this.opts.instance === undefined) return headers;
+    const inbox = reply!.slice(0, dot);
+    let conn = this.byInbox.get(inbox);
+    if (watchConn !== undefined && conn !== watchConn) {
+      const was = this.conns.get(watchConn);
+      if (was) this.byInbox.delete(was.inbox);
+      this.byInbox.set(inbox, (conn = watchConn));
+      this.conns.set(conn, { inbox, answeredAt: -Infinity, skipped: false });
+    }
+    const state = conn === undefined ? undefined : this.conns.get(conn);
+    if (!state) return headers;
+    state.answeredAt = this.opts.clock.now();
+    return { ...headers, [WATCH_SERVER_HEADER]: this.opts.instance };
+  }
+
+  /** Heartbeat to each client connection (see heartbeatWatches), but for those a recent reply stands in for. */
+  beat(byConn: WatchesByConn, stop: (conn: string, id: string) => void): void {
+    const tick = this.tick++;
+    const now = this.opts.clock.now();
+    for (const [conn, state] of this.conns)
+      if (!byConn.has(conn)) {
+        this.conns.delete(conn);
+        if (this.byInbox.get(state.inbox) === conn) this.byInbox.delete(state.inbox);
+      }
+    const confirm = tick % CONFIRM_EVERY === 0;
+    const pick = (conn: string, watches: Map<string, ServerWatch>): Pick => {
+      const state = this.conns.get(conn);
+      if (!state) return undefined;
+      // Within the time a client waits before it probes (1.25 periods): renewals every period land on either side of a tick.
+      if (!confirm && now - state.answeredAt <= OVERDUE * this.opts.heartbeatMs && unchanged(watches)) {
+        state.skipped = true;
+        return 'skip';
+      }
+      // The first after a skip asks: the client's requests stopped (or events went out) meanwhile.
+      const after = state.skipped;
+      state.skipped = false;
+      return after ? 'ask' : undefined;
+    };
+    heartbeatWatches(this.opts, byConn, stop, tick, pick);
+  }
+}
+
+/** A connection's heartbeat this time: none, one that asks, or as the tick has it (undefined). */
+type Pick = 'skip' | 'ask' | undefined;
+
+/** Whether every watch's last sent event is the one its last heartbeat reported (so a skipped heartbeat would have said nothing new). */
+function unchanged(watches: Map<string, ServerWatch>): boolean {
+  for (const w of watches.values()) if (w.beatSeq !== w.sentSeq) return false;
+  return true;
+}
+
 /**
  * Heartbeat number `tick` to each client connection: one-way, or (every REPLY_EVERY-th, from the
- * first) a request; stops the watches a reply says the client no longer has, and all of a client
- * gone or silent to 3 requests. A one-way heartbeat's unknown watches are unwatched by the client.
+ * first, and the first after a skip) a request; stops the watches a reply says the client no longer
+ * has, and all of a client gone or silent to 3 requests. A one-way heartbeat's unknown watches are
+ * unwatched by the client. `pick` leaves a connection out, or has it asked (WatchLiveness).
  */
 export function heartbeatWatches(
   opts: { bus: Bus; log: Logger; serverId: string; heartbeatMs: number },
   byConn: WatchesByConn,
   stop: (conn: string, id: string) => void,
   tick = 0,
+  pick?: (conn: string, watches: Map<string, ServerWatch>) => Pick,
 ): void {
-  const ask = tick % REPLY_EVERY === 0;
   runAsRoot(opts.serverId, () => {
     for (const [conn, watches] of byConn) {
-      const body: WatchHeartbeat = { server: opts.serverId, watches: [...watches.values()].map((w) => [w.id, w.sentSeq]) };
-      if (!ask) {
+      const how = pick?.(conn, watches);
+      if (how === 'skip') continue;
+      const body: WatchHeartbeat = { server: opts.serverId, watches: [...watches.values()].map((w) => [w.id, (w.beatSeq = w.sentSeq)]) };
+      if (how !== 'ask' && tick % REPLY_EVERY !== 0) {
         try {
           opts.bus.publish(watchHeartbeat(conn), body);
         } catch (err) {

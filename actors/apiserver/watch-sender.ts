@@ -29,6 +29,8 @@ export interface ServerWatch {
   batchTimer?: unknown;
   /** Sequence number of the last event sent (heartbeats report this, not events still queued). */
   sentSeq: number;
+  /** The sentSeq the last heartbeat reported (unset before the first). */
+  beatSeq?: number;
 }
 
 export interface SenderOptions {
@@ -127,9 +129,12 @@ export class WatchSender {
   }
 
   private send(w: ServerWatch): void {
-    // A batch of bookmarks only does not make a watch busy: the next change still goes at once.
+    // A batch of bookmarks only does not make a watch busy: the next change still goes at once. Nor
+    // does it need a heartbeat to confirm it (watch-liveness.ts): a bookmark lost loses no change.
+    const last = w.pending[w.pending.length - 1].seq;
     if (w.pending.some((e) => e.type !== 'BOOKMARK')) w.sentAt = this.opts.clock.now();
-    w.sentSeq = w.pending[w.pending.length - 1].seq;
+    else if (w.beatSeq === w.sentSeq) w.beatSeq = last;
+    w.sentSeq = last;
     const batch: WatchBatch = { events: w.pending };
     w.pending = [];
     try {

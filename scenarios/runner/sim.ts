@@ -59,6 +59,8 @@ export class SimDriver implements Driver {
   private readonly heartbeatFaults = new Map<string, FaultHandle[]>();
   private readonly runnerBus: MemoryBus;
   private restarts = 0;
+  /** Processes started so far per connection name: a restarted one draws other random ids (a new API server run, a new instance), as a real process does. */
+  private readonly runs = new Map<string, number>();
 
   constructor(private readonly opts: DriverOptions) {
     this.rng = seededRng(opts.seed);
@@ -119,7 +121,10 @@ export class SimDriver implements Driver {
 
   private proc(conn: string): Proc {
     const bus = this.broker.connect(conn, this.rng.fork(`${conn}#${this.restarts++}`));
-    const host = new Host({ bus, clock: this.clock, rng: this.rng.fork(`host/${conn}`), log: this.opts.log, inspect: this.opts.trace?.inspect });
+    const run = this.runs.get(conn) ?? 0;
+    this.runs.set(conn, run + 1);
+    const rng = this.rng.fork(run ? `host/${conn}#${run}` : `host/${conn}`);
+    const host = new Host({ bus, clock: this.clock, rng, log: this.opts.log, inspect: this.opts.trace?.inspect });
     return { host, bus };
   }
 
