@@ -118,6 +118,8 @@ export interface WatchHeartbeat {
   server: string;
   /** [watch id, last sequence number sent] for each watch of this connection. */
   watches: Array<[string, number]>;
+  /** A BOOKMARK at `revision` for each watch listed ([id, kind, apiVersion]), once the client holds every event counted above. */
+  bookmark?: { revision: string; watches: Array<[string, string, string]> };
 }
 
 export interface WatchHeartbeatReply {

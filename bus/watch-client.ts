@@ -140,6 +140,7 @@ class WatchManager {
       w.lastHeard = now;
       if (seq > w.lastSeq) runHandling({ actor: w.actor }, () => this.end(w, 'gap'));
     }
+    if (hb?.bookmark) this.onBookmarks(hb.bookmark, msg);
     if (msg.reply) {
       const reply: WatchHeartbeatReply = { unknown };
       this.bus.respond(msg, reply);
@@ -147,6 +148,25 @@ class WatchManager {
     }
     // A one-way heartbeat wants no reply: the server hears of watches this side no longer has as of any other end.
     for (const id of unknown) this.unwatch(hb.server, id);
+  }
+
+  /** Hands each watch listed a BOOKMARK (not counted in its sequence): it holds every event sent before, or it ended above as a gap. */
+  private onBookmarks(bookmark: NonNullable<WatchHeartbeat['bookmark']>, msg: BusMessage): void {
+    const span = parseTraceparent(msg.headers[TRACEPARENT]);
+    for (const [id, kind, apiVersion] of bookmark.watches) {
+      const w = this.watches.get(id);
+      if (!w || w.ended) continue;
+      const ev: WatchEvent = { type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: bookmark.revision } }, seq: w.lastSeq };
+      runHandling({ span, actor: w.actor }, () => {
+        try {
+          w.handlers.event(ev);
+        } catch (err) {
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      });
+    }
   }
 
   /**

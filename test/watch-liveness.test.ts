@@ -1,7 +1,10 @@
 // Watch heartbeats that replies stand in for (actors/apiserver/watch-liveness.ts): a client the API
 // server answers every period needs no heartbeat but one a minute, and still notices at once when the
 // server dies; a client that stops asking gets its heartbeats back, asking, at the next period.
+// Bookmarks of the watches of one connection with nothing queued ride on one heartbeat.
 import test from 'ava';
+import type { KubeObject } from '../api/meta.ts';
+import type { WatchEvent } from '../api/protocol.ts';
 import { CONFIRM_EVERY } from '../actors/apiserver/watch-liveness.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import type { ApiClient } from '../bus/client.ts';
@@ -74,4 +77,44 @@ test('watch liveness - a client that stops asking gets a heartbeat that asks at 
   await clock.advance(2 * PERIOD);
   t.is(w.ended, 'reconnect', 'the probe of the silent server found nobody');
   t.true(w.at! - died <= 1.5 * PERIOD, `noticed ${w.at! - died} ms after the server stopped`);
+});
+
+test('watch liveness - the bookmarks of a connection\'s quiet watches come in one heartbeat, each after every event sent before it, and kind and apiVersion are those of the resource', async (t) => {
+  const clock = new VirtualClock(0);
+  const { client, connect, broker } = await startApi(t, { clock, heartbeatMs: PERIOD, bookmarkMs: 60_000 });
+  const node = connect('node');
+  const messages = { events: 0, heartbeats: 0 };
+  broker.tap = {
+    sent: (r) => {
+      if (r.subject === watchHeartbeat(node.bus.id)) messages.heartbeats++;
+      else if (r.subject.startsWith(`kubus.watch.${node.bus.id}.`)) messages.events++;
+    },
+    delivered: () => {},
+  };
+  const seen: Record<string, WatchEvent[]> = { pods: [], configmaps: [], services: [] };
+  for (const resource of Object.keys(seen)) {
+    const p = node.watch(resource, { namespace: 'default', allowWatchBookmarks: true, resourceVersion: '1' }, { event: (ev) => seen[resource].push(ev), end: () => {} });
+    await clock.advance(1);
+    await p;
+  }
+  // A write seen by the configmaps watch just before the bookmarks are due: its event must come first.
+  await clock.advance(60_000 - clock.now() - 5);
+  const created = client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', namespace: 'default' } });
+  await clock.advance(10);
+  await created;
+  const before = { ...messages };
+  for (let i = 0; i < 60_000 / PERIOD; i++) await askAndWait(node, clock, PERIOD);
+  for (const [resource, events] of Object.entries(seen)) {
+    const bookmarks = events.filter((e) => e.type === 'BOOKMARK');
+    t.true(bookmarks.length >= 1, `${resource}: ${bookmarks.length} bookmarks`);
+    const rv = Number((bookmarks[0].object as KubeObject).metadata.resourceVersion);
+    const changes = events.filter((e) => e.type !== 'BOOKMARK').map((e) => Number((e.object as KubeObject).metadata.resourceVersion));
+    t.true(changes.every((c) => c <= rv) || events.indexOf(bookmarks[0]) > events.findIndex((e) => e.type !== 'BOOKMARK'), `${resource}: no bookmark passed an event below it`);
+  }
+  t.like(seen.configmaps.find((e) => e.type === 'BOOKMARK')?.object, { kind: 'ConfigMap', apiVersion: 'v1' });
+  t.like(seen.pods.find((e) => e.type === 'BOOKMARK')?.object, { kind: 'Pod', apiVersion: 'v1' });
+  t.is(seen.configmaps[0].type, 'ADDED', 'the event of the write came before the bookmark');
+  // In the next minute: one heartbeat carries the three watches' bookmarks; no bookmark went in a stream.
+  t.is(messages.events - before.events, 0, 'no bookmark in a watch stream');
+  t.true(messages.heartbeats - before.heartbeats <= 2, `${messages.heartbeats - before.heartbeats} heartbeats in a minute`);
 });

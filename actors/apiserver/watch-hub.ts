@@ -14,7 +14,7 @@ import { Change, EventObjects } from './event-objects.ts';
 import { fromKV } from './objects.ts';
 import { CompactedError, type KeyValue, type Store, type StoreEvent } from './store/store.ts';
 import { WatchEnds } from './watch-ends.ts';
-import { sendBookmarks, WatchLiveness, type LivenessOptions, type WatchesByConn } from './watch-liveness.ts';
+import { WatchLiveness, type LivenessOptions, type WatchesByConn } from './watch-liveness.ts';
 import { PodsByNode, WatchIndex } from './watch-index.ts';
 import { WatchSender, type ServerWatch } from './watch-sender.ts';
 
@@ -272,7 +272,7 @@ export class WatchHub {
 
   /** Sends each watch that asked for bookmarks a BOOKMARK at the current revision. */
   bookmark(): void {
-    sendBookmarks(this.opts.serverId, this.byConn, this.sender, this.position);
+    this.liveness.bookmark(this.byConn, this.sender, this.position);
   }
 
   /** The heartbeats, and the replies that stand in for them (watch-liveness.ts). */

@@ -13,15 +13,35 @@ import type { ServerWatch, WatchSender } from './watch-sender.ts';
 /** Client watches by connection, then by watch id, as the hub holds them. */
 export type WatchesByConn = Map<string, Map<string, ServerWatch>>;
 
-/** Sends each watch that asked for bookmarks a BOOKMARK at revision `position`. */
-export function sendBookmarks(serverId: string, byConn: WatchesByConn, sender: WatchSender, position: number): void {
-  runAsRoot(serverId, () => {
-    for (const m of byConn.values())
+/**
+ * Sends each watch that asked for bookmarks a BOOKMARK at revision `position`. Those with nothing
+ * queued get it in one one-way heartbeat per connection (the client hands it to each of them once it
+ * holds every event the heartbeat counts, so no bookmark passes an event below it), not a message
+ * each; a watch with events still queued gets it in its stream, after them. Returns the connections
+ * sent a heartbeat.
+ */
+export function sendBookmarks(opts: { bus: Bus; log: Logger; serverId: string }, byConn: WatchesByConn, sender: WatchSender, position: number): Set<string> {
+  const beaten = new Set<string>();
+  const revision = String(position);
+  runAsRoot(opts.serverId, () => {
+    for (const [conn, m] of byConn) {
+      const riding: NonNullable<WatchHeartbeat['bookmark']>['watches'] = [];
       for (const w of m.values()) {
         if (!w.bookmarks) continue;
-        sender.push(w, 'BOOKMARK', { kind: w.def.kind, apiVersion: w.def.apiVersion, metadata: { resourceVersion: String(position) } });
+        if (w.pending.length === 0) riding.push([w.id, w.def.kind, w.def.apiVersion]);
+        else sender.push(w, 'BOOKMARK', { kind: w.def.kind, apiVersion: w.def.apiVersion, metadata: { resourceVersion: revision } });
       }
+      if (riding.length === 0) continue;
+      const body: WatchHeartbeat = { server: opts.serverId, watches: [...m.values()].map((w) => [w.id, (w.beatSeq = w.sentSeq)]), bookmark: { revision, watches: riding } };
+      try {
+        opts.bus.publish(watchHeartbeat(conn), body);
+        beaten.add(conn);
+      } catch (err) {
+        opts.log.debug({ conn, err: (err as Error).message }, 'watch heartbeat with bookmarks not sent');
+      }
+    }
   });
+  return beaten;
 }
 
 /**
@@ -33,7 +53,7 @@ export function sendBookmarks(serverId: string, byConn: WatchesByConn, sender: W
  */
 export const REPLY_EVERY = 3;
 
-/** Every this many heartbeats each connection gets one (asking) even when its requests stand in for it: a watch its client no longer holds is found within a minute at 10 s. */
+/** Every this many periods each connection gets a heartbeat (asking, or with bookmarks) even when its requests stand in for it: a watch its client no longer holds is found within a minute at 10 s. */
 export const CONFIRM_EVERY = 6;
 
 /** A client probes a server it has not heard for this many periods (bus/watch-client.ts). */
@@ -52,8 +72,11 @@ export interface LivenessOptions {
 
 /** One client connection with watches here: its request inbox, and when this server last answered a request from it. */
 interface ConnState {
+  conn: string;
   inbox: string;
   answeredAt: number;
+  /** When it was last sent a heartbeat. */
+  beatAt: number;
   /** The last heartbeat was left out: the next asks for a reply (a client gone is found as soon as without the skip). */
   skipped: boolean;
 }
@@ -69,10 +92,14 @@ interface ConnState {
 export class WatchLiveness {
   private tick = 0;
   private readonly conns = new Map<string, ConnState>();
-  /** Request inbox (the reply subject less its last token) → the watch connection it belongs to, learnt from its watch requests. */
-  private readonly byInbox = new Map<string, string>();
+  /** Request inbox (the reply subject less its last token) → its connection's state, learnt from the connection's watch requests. */
+  private readonly byInbox = new Map<string, ConnState>();
+  /** The header of a reply that stands in for a heartbeat (one object for every reply: the bus copies headers). */
+  private readonly named: Headers | undefined;
 
-  constructor(private readonly opts: LivenessOptions) {}
+  constructor(private readonly opts: LivenessOptions) {
+    this.named = opts.instance === undefined ? undefined : { [WATCH_SERVER_HEADER]: opts.instance };
+  }
 
   /**
    * Returns the headers of the reply to a request (`reply`: its reply subject; `watchConn`: the
@@ -80,21 +107,32 @@ export class WatchLiveness {
    * run's id (its client takes the reply as a heartbeat).
    */
   replyHeaders(reply: string | undefined, watchConn: string | undefined, warnings: string[]): Headers | undefined {
-    const headers = warnings.length ? { [WARNINGS_HEADER]: JSON.stringify(warnings) } : undefined;
-    const dot = reply ? reply.lastIndexOf('.') : -1;
-    if (dot < 0 || this.opts.instance === undefined) return headers;
-    const inbox = reply!.slice(0, dot);
-    let conn = this.byInbox.get(inbox);
-    if (watchConn !== undefined && conn !== watchConn) {
-      const was = this.conns.get(watchConn);
-      if (was) this.byInbox.delete(was.inbox);
-      this.byInbox.set(inbox, (conn = watchConn));
-      this.conns.set(conn, { inbox, answeredAt: -Infinity, skipped: false });
+    const dot = reply && this.named ? reply.lastIndexOf('.') : -1;
+    let state: ConnState | undefined;
+    if (dot > 0) {
+      const inbox = reply!.slice(0, dot);
+      state = this.byInbox.get(inbox);
+      if (watchConn !== undefined && state?.conn !== watchConn) {
+        const was = this.conns.get(watchConn);
+        if (was) this.byInbox.delete(was.inbox);
+        state = { conn: watchConn, inbox, answeredAt: -Infinity, beatAt: -Infinity, skipped: false };
+        this.byInbox.set(inbox, state);
+        this.conns.set(watchConn, state);
+      }
+      if (state) state.answeredAt = this.opts.clock.now();
     }
-    const state = conn === undefined ? undefined : this.conns.get(conn);
-    if (!state) return headers;
-    state.answeredAt = this.opts.clock.now();
-    return { ...headers, [WATCH_SERVER_HEADER]: this.opts.instance };
+    if (!warnings.length) return state && this.named;
+    const headers: Headers = { [WARNINGS_HEADER]: JSON.stringify(warnings) };
+    return state ? { ...headers, ...this.named } : headers;
+  }
+
+  /** Sends the bookmarks due (sendBookmarks); a heartbeat that carries them counts as the connection's. */
+  bookmark(byConn: WatchesByConn, sender: WatchSender, position: number): void {
+    const now = this.opts.clock.now();
+    for (const conn of sendBookmarks(this.opts, byConn, sender, position)) {
+      const state = this.conns.get(conn);
+      if (state) state.beatAt = now;
+    }
   }
 
   /** Heartbeat to each client connection (see heartbeatWatches), but for those a recent reply stands in for. */
@@ -104,21 +142,23 @@ export class WatchLiveness {
     for (const [conn, state] of this.conns)
       if (!byConn.has(conn)) {
         this.conns.delete(conn);
-        if (this.byInbox.get(state.inbox) === conn) this.byInbox.delete(state.inbox);
+        if (this.byInbox.get(state.inbox) === state) this.byInbox.delete(state.inbox);
       }
-    const confirm = tick % CONFIRM_EVERY === 0;
+    const period = this.opts.heartbeatMs;
     const pick = (conn: string, watches: Map<string, ServerWatch>): Pick => {
       const state = this.conns.get(conn);
       if (!state) return undefined;
       // Within the time a client waits before it probes (1.25 periods): renewals every period land on either side of a tick.
-      if (!confirm && now - state.answeredAt <= OVERDUE * this.opts.heartbeatMs && unchanged(watches)) {
+      const confirm = now - state.beatAt >= CONFIRM_EVERY * period;
+      if (!confirm && now - state.answeredAt <= OVERDUE * period && unchanged(watches)) {
         state.skipped = true;
         return 'skip';
       }
+      state.beatAt = now;
       // The first after a skip asks: the client's requests stopped (or events went out) meanwhile.
       const after = state.skipped;
       state.skipped = false;
-      return after ? 'ask' : undefined;
+      return after || confirm ? 'ask' : undefined;
     };
     heartbeatWatches(this.opts, byConn, stop, tick, pick);
   }
