@@ -2,7 +2,6 @@
 // request per pod at a time (later changes coalesce), condition transition times kept, other
 // components' conditions merged in, retries with backoff; then deletes pods whose containers
 // have stopped (grace period 0, uid precondition).
-import { isDeepStrictEqual } from 'node:util';
 import type { Condition } from '../../api/kinds/common.ts';
 import type { Pod, PodStatus } from '../../api/kinds/pod.ts';
 import { rfc3339 } from '../../api/names.ts';
@@ -11,6 +10,7 @@ import { backoffDelay, type BackoffPolicy } from '../../bus/backoff.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Clock } from '../../bus/clock.ts';
 import type { Logger } from '../../bus/types.ts';
+import { plainEqual } from '../lib/plain-equal.ts';
 import { KUBELET_CONDITIONS } from './pod-status.ts';
 
 interface Entry {
@@ -106,7 +106,7 @@ export class StatusManager {
     const e = this.pods.get(pod.metadata.uid!);
     if (!e || e.deleted) return;
     // The echo of its own last write: keep the informer's copy of that status, not a second one (memory per pod at scale).
-    if (e.last && e.last !== pod.status && Number(pod.metadata.resourceVersion) === e.writtenRV && isDeepStrictEqual(pod.status, e.last)) {
+    if (e.last && e.last !== pod.status && Number(pod.metadata.resourceVersion) === e.writtenRV && plainEqual(pod.status, e.last)) {
       e.last = pod.status;
       this.stats.shared++;
     }
@@ -185,7 +185,7 @@ export class StatusManager {
     const others = cur?.metadata.uid === e.uid ? (cur.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)) : [];
     const own = (status.conditions ?? []).filter((c) => KUBELET_CONDITIONS.has(c.type));
     const next = withTransitionTimes({ ...status, conditions: [...others, ...own] }, e.last, this.clock.now());
-    if (e.last && isDeepStrictEqual(next, e.last)) {
+    if (e.last && plainEqual(next, e.last)) {
       this.stats.skipped++;
       return;
     }
