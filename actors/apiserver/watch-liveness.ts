@@ -83,11 +83,12 @@ interface ConnState {
 
 /**
  * The heartbeats of one API server, and what stands in for them. A client connection this server
- * answered within the last period (and a quarter), and whose watches were sent nothing since their last heartbeat,
- * needs none: the reply (naming this server's run) told the client the server lives, the request
- * told the server the client does, and the last heartbeat's sequence numbers still hold. A kubelet
- * renewing its Lease every 10 s then gets a heartbeat a minute instead of six (and two replies, not
- * four). A dead server answers nothing, so its clients notice as soon as they did.
+ * answered within the last period (and a quarter), and whose watches were sent nothing since their
+ * last heartbeat, needs none: the reply (naming this server's run) told the client the server lives,
+ * the request told the server the client does, and the last heartbeat's sequence numbers still hold.
+ * A kubelet renewing its Lease every 10 s then hears one message a minute (the heartbeat with its
+ * watches' bookmarks) where it had six heartbeats, two replies and three bookmarks. A dead server
+ * answers nothing, so its clients notice as soon as they did.
  */
 export class WatchLiveness {
   private tick = 0;
