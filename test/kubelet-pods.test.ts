@@ -132,8 +132,7 @@ test('kubelet - a crashing container backs off 10 s, 20 s, 40 s … capped at 5 
   t.is(s.state?.waiting?.message, `back-off 5m0s restarting failed container=c pod=crash_default(${p0.metadata.uid})`);
   t.like(s.lastState?.terminated, { exitCode: 1, reason: 'Error' });
   t.like(cond(p, 'Ready'), { status: 'False', reason: 'ContainersNotReady' });
-  const kubelet = env.kubelets.get('node-1')!.snapshot()!;
-  const worker = kubelet.children[kubelet.context.ids[p0.metadata.uid!]];
+  const worker = env.kubelets.get('node-1')!.snapshot()!.children[p0.metadata.uid!];
   t.deepEqual(worker.getSnapshot().value, { Running: 'CrashLoopBackOff' });
   // While waiting 10 s the status says so.
   const waiting10 = env.history.get('crash')!.find((h) => cs(h.pod)?.state?.waiting?.reason === 'CrashLoopBackOff')!;

@@ -28,13 +28,6 @@ export interface KubeletContext {
   /** Pods with a worker: `namespace/name` → uid, and uid → key. These records change in place (one kubelet owns them). */
   pods: Record<string, string>;
   workers: Record<string, string>;
-  /**
-   * Each worker's actor id (uid → id), `w0`, `w1`, ... counted per kubelet (`spawned`): XState copies a
-   * parent's children object on every spawn and stop, and children named by uids gave every kubelet
-   * objects of their own shape (stopping 1,000 kubelets of 30 pods took ~1.5 s of that copying).
-   */
-  ids: Record<string, string>;
-  spawned: number;
   /** Requests of the admitted pods that still run (uid → requests), for admission. */
   admitted: Record<string, Resources>;
   /** Why the pod network is not ready (upstream's runtimeState network error); unset when it is. */
@@ -99,9 +92,9 @@ export const kubeletMachine = base.extend({
       const uid = pod.metadata.uid!;
       const key = keyOf(pod);
       const known = context.pods[key];
-      if (known === uid) return void enqueue.sendTo(context.ids[uid], { type: 'pod.updated', pod, now: event.now });
+      if (known === uid) return void enqueue.sendTo(uid, { type: 'pod.updated', pod, now: event.now });
       // A new pod, or a new pod under the name of a deleted one: the old worker cleans up on its own.
-      if (known !== undefined) enqueue.sendTo(context.ids[known], { type: 'pod.removed', now: event.now });
+      if (known !== undefined) enqueue.sendTo(known, { type: 'pod.removed', now: event.now });
       const active = !pod.metadata.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
       const requests = active ? admittedRequests(pod) : undefined;
       const rejected = requests && admit(pod, Object.values(context.admitted), context.cfg.allocatable, requests);
@@ -116,13 +109,11 @@ export const kubeletMachine = base.extend({
         containers: event.containers,
         networkError: context.networkError,
       };
-      const id = `w${context.spawned++}`;
-      enqueue.spawnChild('podWorker', { id, input });
+      enqueue.spawnChild('podWorker', { id: uid, input });
       // The per-pod records change in place: copying them for every pod cost ~2 % of a 1,000-node
       // run's CPU (30 pods a node, 30,000 pod starts). Nothing keeps an older context to compare.
       context.pods[key] = uid;
       context.workers[uid] = key;
-      context.ids[uid] = id;
       if (active && !rejected) context.admitted[uid] = requests!;
     }),
   },
@@ -140,8 +131,6 @@ export const kubeletMachine = base.extend({
       statusDirty: false,
       pods: {},
       workers: {},
-      ids: {},
-      spawned: 0,
       admitted: {},
       // A real runtime's network is unknown until it first answers (the sim runtime's is always ready).
       networkError: cfg.cri ? NETWORK_UNKNOWN : undefined,
@@ -168,30 +157,26 @@ export const kubeletMachine = base.extend({
         'pod.upserted': { actions: 'podUpserted' },
         'pod.deleted': {
           guard: ({ context, event }) => context.pods[keyOf(event.pod)] === event.pod.metadata.uid,
-          actions: enqueueActions(({ context, event, enqueue }) => enqueue.sendTo(context.ids[event.pod.metadata.uid!], { type: 'pod.removed', now: event.now })),
+          actions: enqueueActions(({ event, enqueue }) => enqueue.sendTo(event.pod.metadata.uid!, { type: 'pod.removed', now: event.now })),
         },
         'network.status': {
           guard: ({ context, event }) => context.networkError !== event.error,
           actions: enqueueActions(({ context, event, enqueue }) => {
             enqueue.assign({ networkError: event.error });
-            for (const id of Object.values(context.ids)) enqueue.sendTo(id, { type: 'network.changed', error: event.error, now: event.now });
+            for (const uid of Object.keys(context.workers)) enqueue.sendTo(uid, { type: 'network.changed', error: event.error, now: event.now });
           }),
         },
         'container.exited': {
           guard: ({ context, event }) => event.exit.podUid in context.workers,
-          actions: enqueueActions(({ context, event, enqueue }) => {
+          actions: enqueueActions(({ event, enqueue }) => {
             const e = event.exit;
-            enqueue.sendTo(context.ids[e.podUid], { type: 'container.exited', name: e.name, id: e.id, exitCode: e.exitCode, reason: e.reason, message: e.message, startedAt: e.startedAt, finishedAt: e.finishedAt, now: event.now });
+            enqueue.sendTo(e.podUid, { type: 'container.exited', name: e.name, id: e.id, exitCode: e.exitCode, reason: e.reason, message: e.message, startedAt: e.startedAt, finishedAt: e.finishedAt, now: event.now });
           }),
         },
         'xstate.error.actor.*': {
           actions: {
             type: 'workerFailed',
-            params: ({ context, event }: { context: KubeletContext; event: { type: string; error?: unknown } }) => {
-              const id = event.type.slice('xstate.error.actor.'.length);
-              // Named by its pod's uid in the log, as the worker's id says nothing.
-              return { id: Object.keys(context.ids).find((uid) => context.ids[uid] === id) ?? id, error: event.error };
-            },
+            params: ({ event }: { event: { type: string; error?: unknown } }) => ({ id: event.type.slice('xstate.error.actor.'.length), error: event.error }),
           },
         },
         'worker.terminated': {
@@ -201,10 +186,9 @@ export const kubeletMachine = base.extend({
         'worker.done': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const key = context.workers[event.uid];
-            enqueue.stopChild(context.ids[event.uid]);
+            enqueue.stopChild(event.uid);
             enqueue({ type: 'forget', params: { uid: event.uid } });
             delete context.workers[event.uid];
-            delete context.ids[event.uid];
             if (key !== undefined && context.pods[key] === event.uid) delete context.pods[key];
             delete context.admitted[event.uid];
           }),
