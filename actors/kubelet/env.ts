@@ -34,6 +34,8 @@ export interface EnvSources {
   secrets: Map<string, Secret | null>;
   /** Every Service known (the kubelet's Service lister); filtered by namespace here. */
   services: Service[];
+  /** The Service variables of `services` for this pod's namespace and enableServiceLinks, when the caller has them already (read, never changed). */
+  serviceEnv?: ReadonlyMap<string, string>;
   hostIPs: string[];
   podIPs: string[];
   /** Limits left unset read as this (upstream defaultPodLimitsForDownwardAPI). */
@@ -71,7 +73,7 @@ const secretData = (s: Secret): Record<string, string> =>
 /** Returns the container's environment and the Events to record; throws EnvConfigError (CreateContainerConfigError). */
 export function containerEnv(pod: Pod, container: Container, src: EnvSources): { env: EnvVarValue[]; events: EnvEvent[] } {
   const ns = pod.metadata.namespace ?? 'default';
-  const services = serviceEnvMap(src.services, ns, pod.spec.enableServiceLinks ?? true);
+  const services = src.serviceEnv ?? serviceEnvMap(src.services, ns, pod.spec.enableServiceLinks ?? true);
   const env = new Map<string, string>();
   const events: EnvEvent[] = [];
   // Returns the object, undefined for a missing optional one; throws for a missing required one.
