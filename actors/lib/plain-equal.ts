@@ -1,7 +1,7 @@
 // Deep equality of plain data (what JSON or msgpack decode: objects, arrays, primitives), as
 // node's isDeepStrictEqual judges it, without its allocations: the kubelet compares a pod's status
-// on every status write and every echo of one (~2 % of a 1,000-node run's CPU went to
-// isDeepStrictEqual's key lists and memo sets).
+// on every status write and every echo of one (at 1,000 nodes / 30,000 pods, 0.8 % of CPU was
+// isDeepStrictEqual's own, and ~120 MB of garbage its key lists and memo sets).
 import { isDeepStrictEqual } from 'node:util';
 
 /** Returns whether `a` and `b` are deeply, strictly equal; anything other than plain objects and arrays is left to isDeepStrictEqual. */

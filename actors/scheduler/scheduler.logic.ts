@@ -33,7 +33,7 @@ export interface PluginScores {
 
 /**
  * Arrays a scheduler reuses from one cycle to the next (per feasible node: the totals, one plugin's
- * scores): at 1,000 nodes a cycle scores ~400 of them, and fresh arrays cost ~10 KB a pod in garbage.
+ * scores): at 1,000 nodes a cycle scores ~400 of them, and fresh arrays cost ~20 KB a pod in garbage.
  */
 export interface ScoreBuffers {
   totals: number[];
