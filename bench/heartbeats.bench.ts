@@ -20,6 +20,7 @@ import { silentLogger, type Bus } from '../bus/types.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
+import { launchFlags } from '../scripts/v8-flags.mjs';
 import { arg, median, report, type Figure } from './report.ts';
 
 const SIZES = arg('nodes', '1000,5000').split(',').map(Number);
@@ -177,7 +178,10 @@ async function natsRun(n: number): Promise<Window[]> {
   const out = process.env.HB_NODE_OUT ? openSync(process.env.HB_NODE_OUT, 'w') : 'ignore';
   // HB_NODE_ENTRY: another build of the CLI for the node process (a bundle of an older commit, for before/after runs).
   const entry = process.env.HB_NODE_ENTRY ?? join(ROOT, 'bin', 'kubus');
-  const child: ChildProcess = spawn(process.execPath, [...inspect, ...flags, entry, '--nats', nats.url, 'node', '--name', 'node', '--count', String(n), '--log-level', 'warn'], { stdio: ['ignore', out, PROFILE ? 'pipe' : 'ignore'] });
+  const args = ['--nats', nats.url, 'node', '--name', 'node', '--count', String(n), '--log-level', 'warn'];
+  // What every launcher of `kubus node --count` passes (scripts/v8-flags.mjs), unless HB_NODE_FLAGS sets its own.
+  const v8 = launchFlags(args, { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${flags.join(' ')}` });
+  const child: ChildProcess = spawn(process.execPath, [...inspect, ...v8, ...flags, entry, ...args], { stdio: ['ignore', out, PROFILE ? 'pipe' : 'ignore'] });
   const childPost = PROFILE ? await childInspector(child) : undefined;
   const clientBus = await NatsBus.connect({ servers: nats.url, name: 'bench' });
   try {

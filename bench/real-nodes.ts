@@ -5,6 +5,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { launchFlags } from '../scripts/v8-flags.mjs';
 
 export const ROOT = join(import.meta.dirname, '..');
 const KUBUS = join(ROOT, 'bin', 'kubus');
@@ -48,7 +49,7 @@ export interface Kubus {
 
 /** Starts `kubus ARGS...`; `stop()` sends SIGTERM and waits (SIGKILL after 30 s). */
 export function kubus(args: string[], env: Record<string, string>): Kubus {
-  const child = spawn(process.execPath, [KUBUS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...launchFlags(args, { ...process.env, ...env }), KUBUS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

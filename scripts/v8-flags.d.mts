@@ -8,3 +8,7 @@ export declare const REEXEC_MARK: string;
 export declare function reexecFlags(args: string[], execArgv?: string[], env?: Record<string, string | undefined>): string[] | undefined;
 /** The heap limit for a simulation, in MiB, on a machine with `totalBytes` of memory. */
 export declare function oldSpaceMb(totalBytes: number): number;
+/** What a `kubus node --count` process needs of V8 (its launcher passes them: launchFlags). */
+export declare const NODE_PROCESS_V8_FLAGS: string[];
+/** Returns node's options to start `kubus ARGS` with: NODE_PROCESS_V8_FLAGS for `node --count`, but those NODE_OPTIONS in `env` sets. */
+export declare function launchFlags(args: string[], env?: Record<string, string | undefined>): string[];

@@ -1,4 +1,5 @@
-// V8 options for the commands that simulate a whole cluster in one process (`kubus scenario run`).
+// V8 options for the commands that simulate a whole cluster in one process (`kubus scenario run`)
+// and for node processes of many kubelets (`kubus node --count`).
 // Plain JavaScript with no dependencies: bin/kubus reads it before the CLI is bundled.
 import { totalmem } from 'node:os';
 
@@ -23,6 +24,12 @@ export function oldSpaceMb(totalBytes) {
 /** Set in the environment of the process bin/kubus started again with SIMULATION_V8_FLAGS (it must not start again). */
 export const REEXEC_MARK = 'KUBUS_V8_FLAGS_SET';
 
+/** Returns those of `flags` the user did not set already (in node's own options or NODE_OPTIONS). */
+function notGiven(flags, execArgv, env) {
+  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return flags.filter((f) => !given.some((g) => g.replace(/_/g, '-').startsWith(f.split('=')[0])));
+}
+
 /**
  * Returns the V8 options to run `kubus` again with, or undefined to run as it is: only for
  * `scenario run`, never twice, and never over a young-generation size or heap limit the user chose
@@ -31,7 +38,28 @@ export const REEXEC_MARK = 'KUBUS_V8_FLAGS_SET';
 export function reexecFlags(args, execArgv = [], env = {}) {
   const i = args.indexOf('scenario');
   if (i < 0 || args[i + 1] !== 'run' || env[REEXEC_MARK]) return undefined;
-  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
-  const flags = SIMULATION_V8_FLAGS.filter((f) => !given.some((g) => g.replace(/_/g, '-').startsWith(f.split('=')[0])));
+  const flags = notGiven(SIMULATION_V8_FLAGS, execArgv, env);
   return flags.length ? flags : undefined;
+}
+
+/**
+ * What a `kubus node --count` process (thousands of kubelets on one connection) needs of V8: a 64 MB
+ * young generation too. Its garbage (each renewal's request, reply and Lease) dies young, and 16 MB
+ * semi-spaces scavenge it often: the heartbeats bench's node process (5,000 nodes) took a median of
+ * 5.65 % of a core with them, 5.00 % with 64 MB (5 interleaved pairs, Dec 6). It can't be set from
+ * inside: V8 sizes the young generation when the process starts (v8.setFlagsFromString later leaves
+ * new space at 16 MB semi-spaces), and running itself again, as `scenario run` does, would put a
+ * wrapper between the pid its launcher watches or kills and the kubelets. So whoever starts one
+ * passes launchFlags().
+ */
+export const NODE_PROCESS_V8_FLAGS = ['--max-semi-space-size=64'];
+
+/**
+ * Returns node's options to start `kubus ARGS` with (before bin/kubus): NODE_PROCESS_V8_FLAGS for
+ * `kubus node --count`, but any the user set in NODE_OPTIONS (the child inherits `env`); else none.
+ */
+export function launchFlags(args, env = {}) {
+  const i = args.indexOf('node');
+  if (i < 0 || !args.some((a, j) => j > i && (a === '--count' || a.startsWith('--count=')))) return [];
+  return notGiven(NODE_PROCESS_V8_FLAGS, [], env);
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { STATUS_QUERY, statusReplies } from '../../bus/subjects.ts';
 import type { Bus } from '../../bus/types.ts';
 import type { ProcessStatus } from '../../runtime/status.ts';
+import { launchFlags } from '../../scripts/v8-flags.mjs';
 
 /** Thrown when a process exits or stays silent before it says it is running. */
 export class ProcessStartError extends Error {
@@ -39,7 +40,8 @@ export class KubusProcess {
     readonly name: string,
     readonly args: string[],
   ) {
-    const child = spawn(process.execPath, [kubusBin(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+    // launchFlags: `kubus node --count` starts with its V8 options (scripts/v8-flags.mjs), no wrapper between.
+    const child = spawn(process.execPath, [...launchFlags(args, process.env), kubusBin(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
     this.child = child;
     live.add(child);
     const onData = (d: Buffer) => {
