@@ -55,6 +55,8 @@ class WatchManager {
   private readonly probing = new Set<string>();
   /** When each server run (instance) last answered a request of this connection: heard as a heartbeat is. */
   private readonly answeredAt = new Map<string, number>();
+  /** When each server last sent a heartbeat here: a reply stands in only for watches that heartbeat listed. */
+  private readonly beatAt = new Map<string, number>();
 
   constructor(
     private readonly bus: Bus,
@@ -131,6 +133,7 @@ class WatchManager {
     const hb = msg.data as WatchHeartbeat;
     const unknown: string[] = [];
     const now = this.clock.now();
+    if (hb?.server) this.beatAt.set(hb.server, now);
     for (const [id, seq] of hb?.watches ?? []) {
       const w = this.watches.get(id);
       if (!w) {
@@ -172,7 +175,7 @@ class WatchManager {
   /**
    * A new run of an API server serves. When it owns the store alone, the watches of any other run are
    * gone. On a shared store the other replicas' watches live on: only those of an earlier run of
-   * this same server end.
+   * this same server end. Runs no watch is on any more: when they last answered is forgotten.
    */
   private onServerStarted(msg: BusMessage): void {
     const started = msg.data as ApiServerStarted;
@@ -181,6 +184,8 @@ class WatchManager {
       if (started?.shared && w.server !== started.server) continue;
       runHandling({ span: parseTraceparent(msg.headers[TRACEPARENT]), actor: w.actor }, () => this.end(w, 'reconnect', undefined, false));
     }
+    const live = new Set([...this.watches.values()].map((w) => w.instance));
+    for (const instance of this.answeredAt.keys()) if (!live.has(instance)) this.answeredAt.delete(instance);
     for (const fn of [...this.startListeners]) fn();
   }
 
@@ -217,7 +222,8 @@ class WatchManager {
       const overdue = new Set<string>();
       let next = Infinity;
       for (const w of [...this.watches.values()]) {
-        const heard = Math.max(w.lastHeard, (w.instance && this.answeredAt.get(w.instance)) || -Infinity);
+        const listed = w.server !== undefined && w.lastHeard >= (this.beatAt.get(w.server) ?? -Infinity);
+        const heard = Math.max(w.lastHeard, (listed && w.instance && this.answeredAt.get(w.instance)) || -Infinity);
         const quiet = now - heard;
         if (quiet > 3 * w.heartbeatMs) runHandling({ actor: w.actor }, () => this.end(w, 'silence'));
         else if (quiet > 1.25 * w.heartbeatMs && w.server) overdue.add(w.server);

@@ -32,7 +32,7 @@ export function sendBookmarks(opts: { bus: Bus; log: Logger; serverId: string },
         else sender.push(w, 'BOOKMARK', { kind: w.def.kind, apiVersion: w.def.apiVersion, metadata: { resourceVersion: revision } });
       }
       if (riding.length === 0) continue;
-      const body: WatchHeartbeat = { server: opts.serverId, watches: [...m.values()].map((w) => [w.id, (w.beatSeq = w.sentSeq)]), bookmark: { revision, watches: riding } };
+      const body: WatchHeartbeat = { server: opts.serverId, watches: [...m.values()].map((w) => [w.id, w.sentSeq]), bookmark: { revision, watches: riding } };
       try {
         opts.bus.publish(watchHeartbeat(conn), body);
         beaten.add(conn);
@@ -151,7 +151,9 @@ export class WatchLiveness {
       if (!state) return undefined;
       // Within the time a client waits before it probes (1.25 periods): renewals every period land on either side of a tick.
       const confirm = now - state.beatAt >= CONFIRM_EVERY * period;
-      if (!confirm && now - state.answeredAt <= OVERDUE * period && unchanged(watches)) {
+      const recent = now - state.answeredAt <= OVERDUE * period;
+      const same = unchanged(watches);
+      if (!confirm && recent && same) {
         state.skipped = true;
         return 'skip';
       }
@@ -159,7 +161,7 @@ export class WatchLiveness {
       // The first after a skip asks: the client's requests stopped (or events went out) meanwhile.
       const after = state.skipped;
       state.skipped = false;
-      return after || confirm ? 'ask' : undefined;
+      return after || confirm || (recent && !same) ? 'ask' : undefined;
     };
     heartbeatWatches(this.opts, byConn, stop, tick, pick);
   }
@@ -191,7 +193,8 @@ export function heartbeatWatches(
     for (const [conn, watches] of byConn) {
       const how = pick?.(conn, watches);
       if (how === 'skip') continue;
-      const body: WatchHeartbeat = { server: opts.serverId, watches: [...watches.values()].map((w) => [w.id, (w.beatSeq = w.sentSeq)]) };
+      const reported = [...watches.values()].map((w) => [w, w.sentSeq] as const);
+      const body: WatchHeartbeat = { server: opts.serverId, watches: reported.map(([w, seq]) => [w.id, seq]) };
       if (how !== 'ask' && tick % REPLY_EVERY !== 0) {
         try {
           opts.bus.publish(watchHeartbeat(conn), body);
@@ -204,6 +207,7 @@ export function heartbeatWatches(
         .request<WatchHeartbeatReply>(watchHeartbeat(conn), body, { timeoutMs: opts.heartbeatMs })
         .then((r) => {
           for (const w of watches.values()) w.misses = 0;
+          for (const [w, seq] of reported) w.beatSeq = seq; // the client held every event up to seq
           for (const id of r.data?.unknown ?? []) stop(conn, id);
         })
         .catch((err: Error) => {
