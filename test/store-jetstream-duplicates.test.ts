@@ -3,50 +3,21 @@
 // on the live feed and in a load alike, so a create that a delete followed is not created again by its
 // own retry. The stream is a fake log here: nats-server deduplicates the copies a test could publish.
 import test from 'ava';
-import type { JetStreamLog, LogFeed, LogMessage } from '../bus/jetstream-log.ts';
-import { storeKeySubject, storeSubjects } from '../bus/subjects.ts';
+import { storeSubjects } from '../bus/subjects.ts';
 import { StreamCache } from '../actors/apiserver/store/jetstream-cache.ts';
-import { EXPECT, load, MSG_ID, OP } from '../actors/apiserver/store/jetstream-recovery.ts';
+import { load } from '../actors/apiserver/store/jetstream-recovery.ts';
 import { MemoryStore } from '../actors/apiserver/store/memory-store.ts';
-import { encodeRecord } from '../actors/apiserver/store/wal.ts';
+import { fakeLog, proposal } from './helpers/jetstream-fake-log.ts';
 
 const STREAM = 'DUPS';
 const prefix = storeSubjects(STREAM);
 
-/** A stream message proposing `op` on key `key` with message ID `id`. */
-function message(seq: number, id: string, key: string, op: 'create' | 'delete', expect?: number): LogMessage {
-  const headers: Record<string, string> = { [MSG_ID]: id, [OP]: op };
-  if (expect !== undefined) headers[EXPECT] = String(expect);
-  const data = encodeRecord(op === 'delete' ? { t: 'del', rev: 0, key } : { t: 'put', rev: 0, key, value: { v: id } });
-  return { seq, subject: storeKeySubject(STREAM, key), data, header: (name) => headers[name] };
-}
-
 /** create k (A), delete k (B), then A's retry stored again. */
-const stream = [message(1, 'A', 'k', 'create'), message(2, 'B', 'k', 'delete', 1), message(3, 'A', 'k', 'create')];
-
-/** A log that holds `messages` for a load and hands the live feed's callback to the test. */
-function fakeLog(messages: LogMessage[]) {
-  let each: ((m: LogMessage) => void) | undefined;
-  const feed: LogFeed = { restart: () => undefined, stop: async () => undefined };
-  const log = {
-    stream: STREAM,
-    prefix,
-    getMeta: async () => undefined,
-    scan: async (f: (m: LogMessage) => void) => {
-      for (const m of messages) f(m);
-      return messages.at(-1)?.seq ?? 0;
-    },
-    follow: async (_from: number, f: (m: LogMessage) => void) => {
-      each = f;
-      return feed;
-    },
-  };
-  return { log: log as unknown as JetStreamLog, deliver: (m: LogMessage) => each!(m) };
-}
+const stream = [proposal(STREAM, 1, 'A', 'k', 'create'), proposal(STREAM, 2, 'B', 'k', 'delete', 1), proposal(STREAM, 3, 'A', 'k', 'create')];
 
 test('jetstream duplicates - a load takes a retried create stored after a delete as no change', async (t) => {
   const warnings: string[] = [];
-  const { mem, lastSeq, rejected, dups } = await load(fakeLog(stream).log, STREAM, prefix, (m) => warnings.push(m));
+  const { mem, lastSeq, rejected, dups } = await load(fakeLog(STREAM, stream).log, STREAM, prefix, (m) => warnings.push(m));
   t.is(lastSeq, 3);
   t.is(mem.get('k'), undefined, 'the second copy of the create did not bring the key back');
   t.deepEqual(rejected, [], 'a duplicate is no rejected proposal');
@@ -55,7 +26,7 @@ test('jetstream duplicates - a load takes a retried create stored after a delete
 });
 
 test('jetstream duplicates - the live feed decides a retried copy as the load does, and its writer finds its first copy', async (t) => {
-  const { log, deliver } = fakeLog([]);
+  const { log, deliver } = fakeLog(STREAM, []);
   const mem = new MemoryStore();
   const cache = new StreamCache(log, mem, 0, () => undefined);
   await cache.follow();
