@@ -195,7 +195,7 @@ async function natsRun(n: number): Promise<Window[]> {
     const bySubjectOn = !!process.env.HB_DEBUG;
     const count = (dir: string, s: string) => {
       msgs++;
-      if (dir === 'got' && s !== 'kubus.api.leases.update' && s.startsWith('kubus.api.')) startup++;
+      if (dir === 'got' && s !== 'kubus.api.leases.update' && s !== 'kubus.api.leases.batch' && s.startsWith('kubus.api.')) startup++;
       if (!bySubjectOn) return;
       const k = `${dir} ${s}`.replace(/\.[0-9a-f]{8,}(\.|$)/, '.<id>$1').replace(/_INBOX\..*/, '_INBOX').replace(/\.\d+$/, '.<n>');
       bySubject.set(k, (bySubject.get(k) ?? 0) + 1);

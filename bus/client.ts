@@ -3,6 +3,7 @@ import type { KubeList, KubeObject } from '../api/meta.ts';
 import { WARNINGS_HEADER, type ApiRequest, type UserInfo, type DeleteOptions, type ListOptions, type PatchType, type WatchOptions } from '../api/protocol.ts';
 import type { AuditContext } from '../api/audit-event.ts';
 import { StatusError, isStatus } from '../api/status.ts';
+import type { Coalescer } from './batch-client.ts';
 import type { Clock } from './clock.ts';
 import { ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import { apiSubject, type ApiVerb } from './subjects.ts';
@@ -20,6 +21,8 @@ export interface ClientOptions {
   audit?: AuditContext;
   /** Called as a request with the audit context leaves (the gateway then leaves the events to the API server). */
   onAudited?: () => void;
+  /** The requests this coalescer accepts (one resource and verb) leave in its batches, with other clients' of the connection (batch-client.ts). */
+  coalesce?: Coalescer;
 }
 
 export interface Scope {
@@ -92,10 +95,12 @@ export class ApiClient {
   async call<R>(resource: string, verb: ApiVerb, req: ApiRequest, warnings?: string[]): Promise<R> {
     const subject = apiSubject(resource, verb, this.bus.identity);
     let data: unknown;
+    const batch = this.opts.coalesce?.accepts(resource, verb) ? this.opts.coalesce : undefined;
     try {
-      const reply = await this.bus.request(subject, this.stamped(req), { timeoutMs: this.opts.timeoutMs ?? 10_000 });
+      const reply = batch ? await batch.request(this.stamped(req)) : await this.bus.request(subject, this.stamped(req), { timeoutMs: this.opts.timeoutMs ?? 10_000 });
       data = reply.data;
       if (warnings && reply.headers?.[WARNINGS_HEADER]) warnings.push(...warningsOf(reply.headers[WARNINGS_HEADER]));
+      if (warnings && batch && 'warnings' in reply && reply.warnings) warnings.push(...reply.warnings);
       const server = reply.headers?.[WATCH_SERVER_HEADER];
       if (server) answeredBy(this.bus, server);
     } catch (err) {

@@ -17,6 +17,8 @@ export const API_VERBS = [
   'evict',
   /** serviceaccounts/token: a TokenRequest, answered and never stored. */
   'token',
+  /** Several requests of one verb on the resource in one message, each answered on its own (api/batch.ts). */
+  'batch',
 ] as const;
 export type ApiVerb = (typeof API_VERBS)[number];
 

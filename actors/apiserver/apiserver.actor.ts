@@ -9,6 +9,7 @@ import { API_ALL, API_QUEUE, APISERVER_STARTED, APISERVER_STATS, promSubject, un
 import { defineActor } from '../lib/actor.ts';
 import { serveScrapes } from '../lib/metrics-registry.ts';
 import { apiserverMachine, REQUESTS_ACTOR, timingsOf, type ApiRequested, type ApiServerTimings } from './apiserver.machine.ts';
+import { isBatchSubject, serveBatch } from './batch.ts';
 import { ApiServerMetrics } from './metrics.ts';
 import { timedStore } from './store-metrics.ts';
 import { ApiServer } from './server.ts';
@@ -84,7 +85,10 @@ export const apiserverActor = defineActor<ApiServerInput>({
       },
       actors: {
         bootstrap: fromPromise(() => server.bootstrap()),
-        requests: fromCallback<ApiRequested>(({ receive }) => receive(({ msg }) => void metrics.track(msg, () => server.handle(msg)))),
+        // A batch's items are counted one by one, as the requests they would be alone (batch.ts).
+        requests: fromCallback<ApiRequested>(({ receive }) =>
+          receive(({ msg }) => void (isBatchSubject(msg.subject) ? serveBatch(msg, server, (m, serve) => metrics.track(m, serve)) : metrics.track(msg, () => server.handle(msg)))),
+        ),
       },
     });
   },

@@ -28,6 +28,7 @@ import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, followStoredCrds, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
 import { guaranteed } from './freshness.ts';
 import { objectKey } from './keys.ts';
+import { sendReply } from './reply.ts';
 import { establishOnce, establishedRequest, type Established } from './identity.ts';
 import { ServiceAllocator } from './service-alloc.ts';
 import type { Store } from './store/store.ts';
@@ -181,22 +182,22 @@ export class ApiServer {
   async handle(msg: BusMessage): Promise<unknown> {
     const warnings: string[] = [];
     const est = establishOnce(msg.data, parseApiSubject(msg.subject)?.identity);
+    const reply = await this.serve(msg, warnings, est);
+    this.send(msg, reply, this.ctx.hub.liveness.replyHeaders(msg.reply, est.req?.watch?.conn, warnings));
+    return reply;
+  }
+
+  /** Serves one request without replying (alone, or an item of a batch: batch.ts), audited; resolves with its reply (never throws). */
+  async serve(msg: BusMessage, warnings: string[], est = establishOnce(msg.data, parseApiSubject(msg.subject)?.identity)): Promise<unknown> {
     const audit = this.opts.auditor && beginBusAudit(this.opts.auditor, msg, est);
     const reply = await this.answer(msg, est, { ...this.ctx, warnings, audit });
     if (audit) finishBusAudit(audit, msg, est, reply, this.ctx.hub);
-    try {
-      this.opts.bus.respond(msg, reply, this.ctx.hub.liveness.replyHeaders(msg.reply, est.req?.watch?.conn, warnings));
-    } catch (err) {
-      // Most likely larger than the bus allows: say so, rather than letting the client time out.
-      const why = (err as Error).message;
-      this.opts.log.warn({ subject: msg.subject, err: why }, 'could not send reply');
-      try {
-        this.opts.bus.respond(msg, internalError(`the response could not be sent (${why}); for lists, use limit and continue`).status);
-      } catch (again) {
-        this.opts.log.warn({ subject: msg.subject, err: (again as Error).message }, 'could not send the error reply either');
-      }
-    }
     return reply;
+  }
+
+  /** Sends a reply (reply.ts); `headers` unset: those of a reply to no watch, with no warnings. */
+  send(msg: BusMessage, reply: unknown, headers = this.ctx.hub.liveness.replyHeaders(msg.reply, undefined, [])): void {
+    sendReply(this.opts.bus, this.opts.log, msg, reply, headers);
   }
 
   /** Serves one request, as `est` (established once, for its audit too) makes it, with `ctx`: this server's context with the request's own warnings. */

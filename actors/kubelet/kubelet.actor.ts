@@ -8,6 +8,7 @@ import type { Node } from '../../api/kinds/node.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
 import type { Service } from '../../api/kinds/service.ts';
 import { backoffDelay } from '../../bus/backoff.ts';
+import { coalescer } from '../../bus/batch-client.ts';
 import { ApiClient } from '../../bus/client.ts';
 import { Informer } from '../../bus/informer.ts';
 import { runAsRoot } from '../../bus/trace.ts';
@@ -101,8 +102,10 @@ export const kubeletActor = defineActor<KubeletInput>({
     const identity = { machineID: rng.hex(16), systemUUID: rng.uuid(), bootID: rng.uuid(), runtimeVersion: `${runtime.name}://${runtime.version}` };
     // Lease and node status go through a client with upstream's heartbeat timeout, min(10 s, lease
     // duration): a renewal whose reply never comes (an API server killed mid-request) is retried in time.
-    // It acts as the kubelet's own client does (its node user, when the host gives one).
-    const heartbeats = new ApiClient(deps.bus, { clock, timeoutMs: Math.min(HEARTBEAT_TIMEOUT_MS, cfg.leaseDurationSeconds * 1000), user: deps.client.user });
+    // It acts as the kubelet's own client does (its node user, when the host gives one). Its lease
+    // updates of one renewal slot leave with the other kubelets' of the connection, as one batch.
+    const heartbeatMs = Math.min(HEARTBEAT_TIMEOUT_MS, cfg.leaseDurationSeconds * 1000);
+    const heartbeats = new ApiClient(deps.bus, { clock, timeoutMs: heartbeatMs, user: deps.client.user, coalesce: coalescer(deps.bus, 'leases', 'update', heartbeatMs) });
     const node = new NodeEffects({ id: deps.id, client: heartbeats, clock, rng: rng.fork('lease'), log, events }, cfg, identity);
     // Logs and exec for `kubectl logs` / `kubectl exec`, asked by the gateway over the bus.
     const stopServing = serveNode({ bus: deps.bus, clock, runtime, nodeName: cfg.nodeName, pod: (ns, name) => informer.get(`${ns}/${name}`), log });

@@ -82,6 +82,8 @@ function apiRequest(resource: string, verb: string, data: unknown): Summary {
   const kind = kindOfResource(resource);
   const s: Summary = { kind: `${verb} ${resource}` };
   if (!isRec(data)) return s;
+  // A batch (api/batch.ts): its items' verb, count and first names.
+  if (verb === 'batch' && Array.isArray(data.items)) return batchSummary(resource, data.verb, data.items);
   const ns = str(data.namespace);
   const body = isRec(data.body) ? data.body : undefined;
   if (verb === 'bind') {
@@ -105,6 +107,11 @@ function apiRequest(resource: string, verb: string, data: unknown): Summary {
   return s;
 }
 
+function batchSummary(resource: string, verb: unknown, items: unknown[]): Summary {
+  const names = items.map((i) => (isRec(i) ? (str(i.name) ?? str((isRec(i.body) ? (i.body.metadata as Rec | undefined) : undefined)?.name)) : undefined) ?? '?');
+  return { kind: `batch ${str(verb) ?? '?'} ${resource}`, detail: `${items.length} items: ${names.slice(0, 3).join(', ')}${items.length > 3 ? ', …' : ''}` };
+}
+
 function replySummary(data: unknown): Summary {
   const s: Summary = { kind: 'reply', reply: true };
   if (!isRec(data)) return s;
@@ -116,6 +123,10 @@ function replySummary(data: unknown): Summary {
     return s;
   }
   if (data.kind === 'WatchStarted') return { ...s, kind: 'reply watching' };
+  if (data.kind === 'BatchReply' && Array.isArray(data.items)) {
+    const failed = data.items.filter((i) => isRec(i) && i.kind === 'Status' && i.status === 'Failure').length;
+    return { ...s, kind: 'reply batch', detail: `${data.items.length} items${failed ? `, ${failed} failed` : ''}` };
+  }
   if (Array.isArray(data.items)) return { ...s, kind: 'reply 200', detail: `${data.items.length} items` };
   if (Array.isArray(data.unknown)) return { ...s, kind: 'reply heartbeat' };
   if (typeof data.found === 'boolean' && str(data.name)) return { ...s, kind: 'reply explain', object: ref('pod', str(data.namespace), data.name as string) };

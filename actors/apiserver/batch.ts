@@ -1,0 +1,51 @@
+// The API server's side of batches (api/batch.ts): every item is served as the request it would be
+// alone on its own subject (`kubus.api.<resource>.<verb>[.<identity>]`, the batch's identity token
+// kept, so on a locked bus each item's user is established from the sender's identity as before),
+// each authorized, admitted, audited and counted in the metrics on its own, and the replies go back
+// together. A malformed batch gets a 400 Status, one past MAX_BATCH_ITEMS a 413, for the whole batch.
+import { asBatch, type ApiBatch, type ApiBatchReply } from '../../api/batch.ts';
+import { isStatus, StatusError } from '../../api/status.ts';
+import { apiSubject, parseApiSubject, type ApiVerb } from '../../bus/subjects.ts';
+import type { BusMessage } from '../../bus/types.ts';
+
+/** What serves a batch's items: the API server's serve() and send() (server.ts). */
+export interface BatchServer {
+  serve(msg: BusMessage, warnings: string[]): Promise<unknown>;
+  send(msg: BusMessage, reply: unknown): void;
+}
+
+/** Counts and times one request as `serve` answers it (the API server's metrics, metrics.ts). */
+export type Track = (msg: BusMessage, serve: () => Promise<unknown>) => Promise<void>;
+
+/** Returns true when a message is a batch request (`kubus.api.<resource>.batch[.<identity>]`). */
+export const isBatchSubject = (subject: string) => subject.includes('.batch') && parseApiSubject(subject)?.verb === 'batch';
+
+/** Serves a batch request and replies to it once; resolves with the reply (never throws). */
+export async function serveBatch(msg: BusMessage, server: BatchServer, track: Track): Promise<unknown> {
+  const route = parseApiSubject(msg.subject)!;
+  let batch: ApiBatch;
+  try {
+    batch = asBatch(msg.data);
+  } catch (err) {
+    const status = err instanceof StatusError ? err.status : isStatus(err) ? err : new StatusError(400, 'BadRequest', String(err)).status;
+    server.send(msg, status);
+    return status;
+  }
+  // Each item on the subject it would have had alone: the server's routing, audit and metrics read it from there.
+  const subject = apiSubject(route.resource, batch.verb as ApiVerb, route.identity);
+  const warnings: Record<number, string[]> = {};
+  const replies = await Promise.all(
+    batch.items.map(async (data, i) => {
+      const one: BusMessage = { subject, data, headers: msg.headers };
+      const w: string[] = [];
+      let reply: unknown;
+      await track(one, async () => (reply = await server.serve(one, w)));
+      if (w.length) warnings[i] = w;
+      return reply;
+    }),
+  );
+  const out: ApiBatchReply = { kind: 'BatchReply', items: replies };
+  if (Object.keys(warnings).length) out.warnings = warnings;
+  server.send(msg, out);
+  return out;
+}
