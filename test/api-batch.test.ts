@@ -18,6 +18,7 @@ import { apiserverActor } from '../actors/apiserver/apiserver.actor.ts';
 import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
+import { summarize } from '../actors/tracer/summary.ts';
 import { startApi, statusOf } from './helpers/api.ts';
 import { natsServer } from './helpers/nats.ts';
 
@@ -155,4 +156,11 @@ test('api batch - over a real nats-server', async (t) => {
     await cpBus.close();
   });
   await mixedBatch(t, new ApiClient(bus), bus);
+});
+
+test('api batch - the trace describes a batch by its verb, item count and first names, and its reply by failures', (t) => {
+  const items = ['node-1', 'node-2', 'node-3', 'node-4'].map((n) => ({ name: n, namespace: 'kube-node-lease', body: lease(n) }));
+  t.like(summarize('kubus.api.leases.batch', { verb: 'update', items }), { kind: 'batch update leases', detail: '4 items: node-1, node-2, node-3, …' });
+  const conflict = { kind: 'Status', status: 'Failure', code: 409 };
+  t.like(summarize('_INBOX.x.1', { kind: 'BatchReply', items: [lease('node-1'), conflict] }), { kind: 'reply batch', detail: '2 items, 1 failed', reply: true });
 });
