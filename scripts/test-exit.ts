@@ -7,7 +7,47 @@
 // the test file), not a --import preload (there, importing 'ava' fails its assertion that a runner
 // exists and the worker dies). A .ts file: with extensions {ts: module}, ava would require() an .mjs.
 // Exit handlers still run: nats-server.ts and test/helpers/proc.ts kill what is left of their children there.
+// With KUBUS_TEST_TIMES=<file>, each worker appends a JSON line there as it exits: its test file, wall
+// times (process start, this module loaded, done) and CPU (own and waited-for children's, ms); see
+// scripts/test-times.mjs.
+import { appendFileSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 import process from 'node:process';
 import { registerCompletionHandler } from 'ava';
 
-registerCompletionHandler(() => process.exit());
+const TIMES = process.env.KUBUS_TEST_TIMES;
+const loaded = Date.now();
+
+/** ms of CPU of the children this process has waited for (/proc/self/stat cutime + cstime, 100 Hz). */
+function childrenCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+function record(): void {
+  if (!TIMES) return;
+  const root = join(import.meta.dirname, '..');
+  // ava's worker options (not exported by the package: required by path, the same module instance).
+  const { file } = createRequire(import.meta.url)(join(root, 'node_modules', 'ava', 'lib', 'worker', 'options.cjs')).get();
+  const cpu = process.cpuUsage();
+  const line = {
+    file: relative(root, file),
+    start: Math.round(performance.timeOrigin),
+    loaded,
+    end: Date.now(),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    childCpuMs: childrenCpuMs(),
+  };
+  appendFileSync(TIMES, `${JSON.stringify(line)}\n`);
+}
+
+registerCompletionHandler(() => {
+  record();
+  process.exit();
+});

@@ -8,8 +8,8 @@ import { realClock } from '../../bus/clock.ts';
 import { seededRng } from '../../bus/random.ts';
 import { APISERVER_STATS } from '../../bus/subjects.ts';
 import { silentLogger, type Bus, type Logger } from '../../bus/types.ts';
-import { serving } from '../../runtime/control-plane.ts';
 import { Host } from '../../runtime/host.ts';
+import { apiServing } from './api.ts';
 import { waitFor } from './wait.ts';
 
 export interface Replica {
@@ -51,7 +51,7 @@ export async function startReplicas(t: ExecutionContext, opts: ReplicaOptions): 
     const store = backend.replica();
     const r: Replica = { id, bus, host, store, alive: true };
     replicas.push(r);
-    await serving(host.start(apiserverActor, 'apiserver', { store, serverId: id, storeName: 'shared-memory' }));
+    await apiServing(host.start(apiserverActor, 'apiserver', { store, serverId: id, storeName: 'shared-memory' }));
     return r;
   };
   await Promise.all(Array.from({ length: opts.n ?? 3 }, (_, i) => add(`api-${i}`)));
