@@ -19,6 +19,8 @@ export const BATCH_VERBS: ReadonlySet<string> = new Set(['get', 'create', 'updat
 export interface ApiBatch {
   verb: string;
   items: ApiRequest[];
+  /** The actor each item comes from, as a lone request's kubus-actor header names it ('' for none): the audit's user agent, the trace. */
+  actors?: string[];
 }
 
 /** The reply to a batch: each item's reply (the object, or its Status) in order; warnings by item index. */
@@ -38,6 +40,8 @@ export function asBatch(data: unknown): ApiBatch {
   if (!Array.isArray(data.items) || data.items.length === 0) throw badRequest('a batch must carry a non-empty list of items');
   if (data.items.length > MAX_BATCH_ITEMS)
     throw new StatusError(413, 'RequestEntityTooLarge', `a batch may carry at most ${MAX_BATCH_ITEMS} items; got ${data.items.length}: send smaller batches`);
+  if (data.actors !== undefined && !(Array.isArray(data.actors) && data.actors.length === data.items.length && data.actors.every((a) => typeof a === 'string')))
+    throw badRequest("a batch's actors must be a list of strings, one per item");
   return data as unknown as ApiBatch;
 }
 

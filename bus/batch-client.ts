@@ -90,6 +90,7 @@ export class Coalescer {
     this.stats.batches++;
     this.stats.items += items.length;
     const batch: ApiBatch = { verb: this.verb, items: items.map((p) => p.req) };
+    if (items.some((p) => p.ctx?.actor)) batch.actors = items.map((p) => p.ctx?.actor ?? '');
     // Several callers' requests: the batch starts a trace of its own rather than joining the first caller's.
     const sent = attempt(() => runAsRoot(undefined, () => bus.request(apiSubject(this.resource, 'batch', bus.identity), batch, { timeoutMs })));
     sent.then(

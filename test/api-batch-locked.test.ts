@@ -10,6 +10,7 @@ import type { Lease } from '../api/kinds/lease.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { coalescer, gathered } from '../bus/batch-client.ts';
 import { ApiClient } from '../bus/client.ts';
+import { runAsRoot } from '../bus/trace.ts';
 import { statusOf } from './helpers/api.ts';
 import { lockedBus } from './helpers/locked-bus.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -30,7 +31,7 @@ test('api batch locked - a node\'s batch: its own renewal passes; another node\'
   const n1 = new ApiClient(bus, { coalesce: c });
   const claiming = n1.as({ username: 'system:node:n2', groups: ['system:nodes'] });
   const [own, other, claimed] = gathered(() => [
-    n1.update<Lease>('leases', renewed(leases.n1, '2026-01-01T00:00:01.000000Z')),
+    runAsRoot('kubelet/n1', () => n1.update<Lease>('leases', renewed(leases.n1, '2026-01-01T00:00:01.000000Z'))),
     n1.update<Lease>('leases', renewed(leases.n2, '2026-01-01T00:00:01.000000Z')),
     claiming.update<Lease>('leases', renewed(leases.n2, '2026-01-01T00:00:02.000000Z')),
   ]);
@@ -49,6 +50,7 @@ test('api batch locked - a node\'s batch: its own renewal passes; another node\'
   const done = (name: string, code: number) => events().filter((e) => e.stage === 'ResponseComplete' && e.verb === 'update' && e.objectRef?.resource === 'leases' && e.objectRef?.name === name && e.user.username === 'system:node:n1' && e.responseStatus?.code === code);
   await waitFor(() => done('n1', 200).length && done('n2', 403).length === 2, 'three audited items', 10_000);
   t.is(done('n1', 200).length, 1);
+  t.is(done('n1', 200)[0].userAgent, 'kubus-bus (kubelet/n1)', 'the item\'s own sender, as its lone request\'s header named it');
   const impersonation = done('n2', 403).find((e) => e.impersonatedUser?.username === 'system:node:n2');
   t.truthy(impersonation, 'the claimed user is in the refused item\'s event');
 });

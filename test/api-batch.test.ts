@@ -19,6 +19,9 @@ import { MemoryStore } from '../actors/apiserver/store/index.ts';
 import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { summarize } from '../actors/tracer/summary.ts';
+import { serveBatch, type Track } from '../actors/apiserver/batch.ts';
+import { ACTOR_HEADER } from '../bus/trace.ts';
+import type { BusMessage } from '../bus/types.ts';
 import { startApi, statusOf } from './helpers/api.ts';
 import { natsServer } from './helpers/nats.ts';
 
@@ -163,4 +166,18 @@ test('api batch - the trace describes a batch by its verb, item count and first 
   t.like(summarize('kubus.api.leases.batch', { verb: 'update', items }), { kind: 'batch update leases', detail: '4 items: node-1, node-2, node-3, …' });
   const conflict = { kind: 'Status', status: 'Failure', code: 409 };
   t.like(summarize('_INBOX.x.1', { kind: 'BatchReply', items: [lease('node-1'), conflict] }), { kind: 'reply batch', detail: '2 items, 1 failed', reply: true });
+});
+
+test('api batch - the server serves each item on its own subject (identity kept), with its sender as the actor header', async (t) => {
+  const served: BusMessage[] = [];
+  const sent: unknown[] = [];
+  const server = { serve: async (m: BusMessage) => (served.push(m), { ok: m.subject }), send: (_: BusMessage, r: unknown) => void sent.push(r) };
+  const track: Track = async (_, serve) => void (await serve());
+  const msg = (data: unknown): BusMessage => ({ subject: 'kubus.api.leases.batch.tok', data, headers: { [ACTOR_HEADER]: 'node/proc', traceparent: 'x' } });
+  const reply = (await serveBatch(msg({ verb: 'update', items: [{ name: 'a' }, { name: 'b' }], actors: ['kubelet/a', ''] }), server, track)) as ApiBatchReply;
+  t.deepEqual(served.map((m) => [m.subject, m.headers[ACTOR_HEADER], m.headers.traceparent]), [['kubus.api.leases.update.tok', 'kubelet/a', 'x'], ['kubus.api.leases.update.tok', 'node/proc', 'x']]);
+  t.deepEqual(reply.items, [{ ok: 'kubus.api.leases.update.tok' }, { ok: 'kubus.api.leases.update.tok' }]);
+  t.is(sent.length, 1);
+  t.is(((await serveBatch(msg({ verb: 'update', items: [{}], actors: ['a', 'b'] }), server, track)) as Status).code, 400);
+  t.is(served.length, 2, 'a malformed batch serves no item');
 });

@@ -6,6 +6,7 @@
 import { asBatch, type ApiBatch, type ApiBatchReply } from '../../api/batch.ts';
 import { isStatus, StatusError } from '../../api/status.ts';
 import { apiSubject, parseApiSubject, type ApiVerb } from '../../bus/subjects.ts';
+import { ACTOR_HEADER } from '../../bus/trace.ts';
 import type { BusMessage } from '../../bus/types.ts';
 
 /** What serves a batch's items: the API server's serve() and send() (server.ts). */
@@ -36,7 +37,9 @@ export async function serveBatch(msg: BusMessage, server: BatchServer, track: Tr
   const warnings: Record<number, string[]> = {};
   const replies = await Promise.all(
     batch.items.map(async (data, i) => {
-      const one: BusMessage = { subject, data, headers: msg.headers };
+      // Its sender as a lone request's header would name it (a claim, as that header is: never trusted for authority).
+      const actor = batch.actors?.[i];
+      const one: BusMessage = { subject, data, headers: actor ? { ...msg.headers, [ACTOR_HEADER]: actor } : msg.headers };
       const w: string[] = [];
       let reply: unknown;
       await track(one, async () => (reply = await server.serve(one, w)));
