@@ -2,6 +2,7 @@
 // convertToAPIContainerStatuses and status/generate.go), computed from a pod worker's context.
 // Pure: times come from the context; condition transition times are added by the status manager.
 import type { Condition } from '../../api/kinds/common.ts';
+import type { Container } from '../../api/kinds/container.ts';
 import type { ContainerState, ContainerStatus, Pod, PodPhase, PodStatus } from '../../api/kinds/pod.ts';
 import { qosClass } from '../../api/kinds/pod-helpers.ts';
 import { rfc3339 } from '../../api/names.ts';
@@ -109,14 +110,23 @@ export function getPhase(pod: Pod, init: ContainerStatus[], app: ContainerStatus
   return 'Pending';
 }
 
+const NO_CONTAINERS: readonly Container[] = [];
+
+/** Returns whether the status of the container named `name` says ready. */
+function readyNamed(statuses: ContainerStatus[], name: string): boolean {
+  for (const s of statuses) if (s.name === name) return !!s.ready;
+  return false;
+}
+
 /** Returns the kubelet-owned conditions (status/generate.go), without times. */
 export function podConditions(ctx: PodWorkerContext, init: ContainerStatus[], app: ContainerStatus[], phase: PodPhase): Condition[] {
   const pod = ctx.pod;
-  const specInit = pod.spec.initContainers ?? [];
-  const sidecars = specInit.map((c, i) => [c, init[i]] as const).filter(([c]) => c.restartPolicy === 'Always');
+  const specInit = pod.spec.initContainers ?? NO_CONTAINERS;
   const out: Condition[] = [{ type: 'PodReadyToStartContainers', status: ctx.sandbox === 'ready' ? 'True' : 'False' }];
 
-  const incomplete = specInit.filter((c, i) => (c.restartPolicy === 'Always' ? !init[i]?.started : !init[i]?.ready)).map((c) => c.name);
+  // Loops, not map/filter chains: this runs at every status change of every pod (most have no init containers).
+  const incomplete: string[] = [];
+  for (let i = 0; i < specInit.length; i++) if (specInit[i].restartPolicy === 'Always' ? !init[i]?.started : !init[i]?.ready) incomplete.push(specInit[i].name);
   const anyAppStarted = ctx.ctrs.some((c) => c.kind === 'app' && (c.phase !== 'none' || c.attempt > 0 || c.last));
   if (phase === 'Succeeded') out.push({ type: 'Initialized', status: 'True', reason: 'PodCompleted' });
   else if (anyAppStarted || incomplete.length === 0) out.push({ type: 'Initialized', status: 'True' });
@@ -126,7 +136,9 @@ export function podConditions(ctx: PodWorkerContext, init: ContainerStatus[], ap
   if (phase === 'Succeeded' || phase === 'Failed') {
     containersReady = { type: 'ContainersReady', status: 'False', reason: phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed' };
   } else {
-    const unready = [...sidecars.filter(([, s]) => !s?.ready).map(([c]) => c.name), ...pod.spec.containers.filter((c) => !app.find((s) => s.name === c.name)?.ready).map((c) => c.name)];
+    const unready: string[] = [];
+    for (let i = 0; i < specInit.length; i++) if (specInit[i].restartPolicy === 'Always' && !init[i]?.ready) unready.push(specInit[i].name);
+    for (const c of pod.spec.containers) if (!readyNamed(app, c.name)) unready.push(c.name);
     containersReady = unready.length
       ? { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: ${goList(unready)}` }
       : { type: 'ContainersReady', status: 'True' };
@@ -155,16 +167,20 @@ export const podIsTerminal = (ctx: PodWorkerContext) =>
   ctx.sandbox !== 'stopping' &&
   !ctx.ctrs.some((c) => c.phase === 'starting' || c.phase === 'running' || c.phase === 'stopping');
 
+const byName = (a: ContainerStatus, b: ContainerStatus) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /** Returns the pod's status as the kubelet would write it; the status manager adds condition times and others' conditions. */
 export function generatePodStatus(ctx: PodWorkerContext): PodStatus {
   const pod = ctx.pod;
-  const image = (c: Ctr) => (c.kind === 'app' ? pod.spec.containers : pod.spec.initContainers)?.find((x) => x.name === c.name)?.image ?? '';
-  const init = ctx.ctrs.filter((c) => c.kind !== 'app').map((c) => containerStatus(ctx, c, image(c)));
-  const app = ctx.ctrs
-    .filter((c) => c.kind === 'app')
-    .map((c) => containerStatus(ctx, c, image(c)))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const hasInitialized = ctx.ctrs.some((c) => c.kind === 'app' && (c.phase !== 'none' || c.attempt > 0));
+  const init: ContainerStatus[] = [];
+  const app: ContainerStatus[] = [];
+  let hasInitialized = false;
+  for (const c of ctx.ctrs) {
+    const spec = (c.kind === 'app' ? pod.spec.containers : pod.spec.initContainers)?.find((x) => x.name === c.name);
+    (c.kind === 'app' ? app : init).push(containerStatus(ctx, c, spec?.image ?? ''));
+    if (c.kind === 'app' && (c.phase !== 'none' || c.attempt > 0)) hasInitialized = true;
+  }
+  if (app.length > 1) app.sort(byName);
   const phase = ctx.terminal?.phase ?? getPhase(pod, init, app, podIsTerminal(ctx), hasInitialized);
   const status: PodStatus = {
     phase,

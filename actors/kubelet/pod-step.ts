@@ -35,9 +35,13 @@ export interface Step {
   dirty: boolean;
 }
 
-/** Starts a step from the current context. */
-export function begin(ctx: PodWorkerContext): Step {
-  return { ctx: { ...ctx, ctrs: ctx.ctrs.map((c) => ({ ...c })) }, out: [], dirty: false };
+/**
+ * Starts a step from the current context: on a copy (containers copied too), or with `inPlace` on
+ * the context itself, for its one owner (the worker machine), which would copy the result back
+ * into it anyway: ~0.5 KB a step less garbage (6 steps a pod).
+ */
+export function begin(ctx: PodWorkerContext, inPlace = false): Step {
+  return { ctx: inPlace ? ctx : { ...ctx, ctrs: ctx.ctrs.map((c) => ({ ...c })) }, out: [], dirty: false };
 }
 
 /** Ends a step: adds the status write when something changed; returns the new context and outputs. */

@@ -5,7 +5,7 @@ import { parseRfc3339 } from '../../api/names.ts';
 import { RESYNC_MS, cancelAll, killAll, kill, pullBackoff, shouldRestart, startFailed, syncContainers } from './pod-containers.ts';
 import { onContainerStarted, onProbeResult, onProbeTick } from './pod-probes.ts';
 import { begin, cancelTimer, emit, finish, podGraceMs, record, sandboxConfig, setTimer, type Step } from './pod-step.ts';
-import { PROBE_KINDS, type PodOutput, type PodWorkerContext, type PodWorkerEvent, type Termination } from './pod-worker.types.ts';
+import { PROBE_KINDS, type Ctr, type PodOutput, type PodWorkerContext, type PodWorkerEvent, type Termination } from './pod-worker.types.ts';
 
 /** The first event a worker handles (when it starts). */
 export type StartEvent = { type: 'worker.start' };
@@ -14,9 +14,9 @@ const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified d
 /** Upstream's NetworkNotReadyErrorMsg. */
 const NETWORK_NOT_READY = 'network is not ready';
 
-/** Returns the worker's next context and outputs after `ev`. */
-export function react(ctx: PodWorkerContext, ev: PodWorkerEvent | StartEvent): { ctx: PodWorkerContext; out: PodOutput[] } {
-  const s = begin(ctx);
+/** Returns the worker's next context and outputs after `ev`; with `inPlace`, `ctx` itself changes and is returned (see begin). */
+export function react(ctx: PodWorkerContext, ev: PodWorkerEvent | StartEvent, inPlace = false): { ctx: PodWorkerContext; out: PodOutput[] } {
+  const s = begin(ctx, inPlace);
   if ('now' in ev) s.ctx.now = Math.max(s.ctx.now, ev.now);
   apply(s, ev);
   plan(s);
@@ -45,9 +45,14 @@ function terminate(s: Step, cause: Termination['cause'], deadline: number): void
   for (const c of s.ctx.ctrs) if (c.phase === 'stopping' && c.id) kill(s, c, graceMs, `Stopping container ${c.name}`);
 }
 
+/** Returns the container named `name` (a module function: a closure per step was garbage). */
+function ctrNamed(ctx: PodWorkerContext, name: string): Ctr | undefined {
+  for (const c of ctx.ctrs) if (c.name === name) return c;
+  return undefined;
+}
+
 function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
   const ctx = s.ctx;
-  const byName = (name: string) => ctx.ctrs.find((c) => c.name === name);
   switch (ev.type) {
     case 'worker.start':
       if (ctx.terminal?.message?.startsWith('Pod was rejected: ')) record(s, 'Warning', ctx.terminal.reason!, ctx.terminal.message);
@@ -90,13 +95,13 @@ function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
       ctx.sandbox = 'removed';
       return;
     case 'container.created': {
-      const c = byName(ev.name);
+      const c = ctrNamed(ctx, ev.name);
       if (c && (c.phase === 'starting' || c.phase === 'stopping') && c.attempt === ev.attempt && !c.id)
         Object.assign(c, { id: ev.id, image: ev.image, imageRef: ev.imageRef });
       return;
     }
     case 'container.started': {
-      const c = byName(ev.name);
+      const c = ctrNamed(ctx, ev.name);
       if (!c || c.id !== ev.id) return;
       if (c.phase === 'stopping') c.startedAt ??= ev.now;
       if (c.phase !== 'starting') return;
@@ -107,7 +112,7 @@ function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
       return;
     }
     case 'container.failed': {
-      const c = byName(ev.name);
+      const c = ctrNamed(ctx, ev.name);
       if (c && (c.phase === 'starting' || c.phase === 'stopping') && c.attempt === ev.attempt) startFailed(s, c, ev.reason, ev.message);
       return;
     }
@@ -131,7 +136,7 @@ function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
     case 'probe.result':
       return onProbeResult(s, ev);
     case 'backoff.done': {
-      const c = byName(ev.name);
+      const c = ctrNamed(ctx, ev.name);
       if (c && !pullBackoff(s, c)) c.inBackoff = false;
       return;
     }
@@ -150,9 +155,14 @@ function apply(s: Step, ev: PodWorkerEvent | StartEvent): void {
 function finalPhase(ctx: PodWorkerContext): 'Succeeded' | 'Failed' | undefined {
   const policy = ctx.pod.spec.restartPolicy ?? 'Always';
   if (policy === 'Never' && ctx.ctrs.some((c) => c.kind === 'init' && c.phase === 'exited' && c.exited!.exitCode !== 0)) return 'Failed';
-  const apps = ctx.ctrs.filter((c) => c.kind === 'app');
-  if (!apps.every((c) => c.phase === 'exited' && !shouldRestart(c, policy))) return undefined;
-  return apps.every((c) => c.exited!.exitCode === 0) ? 'Succeeded' : 'Failed';
+  // Loops, not filter/every: this runs at every step of every running pod.
+  let failed = false;
+  for (const c of ctx.ctrs) {
+    if (c.kind !== 'app') continue;
+    if (c.phase !== 'exited' || shouldRestart(c, policy)) return undefined;
+    if (c.exited!.exitCode !== 0) failed = true;
+  }
+  return failed ? 'Failed' : 'Succeeded';
 }
 
 function deletionDeadline(ctx: PodWorkerContext): number | undefined {
