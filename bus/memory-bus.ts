@@ -8,7 +8,7 @@ import { MemoryBus } from './memory-connection.ts';
 import { cryptoRng, type Rng } from './random.ts';
 import { Sublist } from './sublist.ts';
 import { deliveredRecord, sentRecord, untapped, type BusTap } from './tap.ts';
-import { parseTraceparent, runHandling, TRACEPARENT } from './trace.ts';
+import { parseTraceparent, runHandling, TRACEPARENT, type SpanContext } from './trace.ts';
 import { refuseUndecodable } from './undecodable.ts';
 import type { BusMessage, Handler, Headers, Logger } from './types.ts';
 import { silentLogger } from './types.ts';
@@ -24,6 +24,8 @@ export interface Envelope {
   headers: Headers;
   reply?: string;
   from: string;
+  /** The span its traceparent header carries, when the sender knows it (else the header is parsed). */
+  readonly span?: SpanContext;
   /** @internal The body, deeply frozen, that every receiver shares (snapshotted at publish, or decoded at the first delivery); or why it does not decode. */
   decoded?: { data: unknown } | { err: Error };
 }
@@ -158,7 +160,7 @@ export class MemoryBroker {
 
   private deliver(env: Envelope, sub: Sub): void {
     if (sub.closed || sub.conn.isDown) return;
-    const handling = { span: parseTraceparent(env.headers[TRACEPARENT]), actor: sub.actor };
+    const handling = { span: env.span ?? parseTraceparent(env.headers[TRACEPARENT]), actor: sub.actor };
     const decoded = (env.decoded ??= decodeFrozen(env.bytes));
     if ('err' in decoded) {
       runHandling(handling, () => refuseUndecodable(env, decoded.err, this.log, (to, status) => sub.conn.publish(to, status)));

@@ -7,7 +7,7 @@ import type { Envelope, MemoryBroker, Sub } from './memory-bus.ts';
 import type { Rng } from './random.ts';
 import { checkSubject } from './sublist.ts';
 import { requestInbox } from './subjects.ts';
-import { currentContext, runAsRoot, stampHeaders } from './trace.ts';
+import { currentContext, runAsRoot, stamp, type SpanContext } from './trace.ts';
 import type { Bus, BusMessage, BusStatus, Handler, Headers, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './types.ts';
 
 /** One connection to a MemoryBroker; behaves as a NatsBus does. */
@@ -68,18 +68,12 @@ export class MemoryBus implements Bus {
     if (this.closed) throw new BusClosedError(this.name);
     checkSubject(subject, false);
     if (this.down) return 0;
-    let raw = 'bytes' in body ? body.bytes : undefined;
-    const decoded = 'data' in body ? snapshot(body.data) : undefined;
-    const env: Envelope = {
-      subject,
-      get bytes() {
-        return (raw ??= encode(decoded && 'data' in decoded ? decoded.data : (body as { data: unknown }).data));
-      },
-      headers: Object.freeze(stampHeaders(opts?.headers, this.rng.hex, this.name)),
-      from: this.name,
-    };
-    if (decoded) env.decoded = decoded;
-    if (opts?.reply) env.reply = opts.reply;
+    const stamped = stamp(opts?.headers, this.rng.hex, this.name);
+    const env = new Sent(subject, Object.freeze(stamped.headers), this.name, stamped.span, opts?.reply);
+    if ('data' in body) {
+      env.body = body.data;
+      env.decoded = env.snapshot = snapshot(body.data);
+    } else env.raw = body.bytes;
     return this.broker.route(env, 'data' in body ? body.data : undefined);
   }
 
@@ -190,5 +184,26 @@ function snapshot(data: unknown): { data: unknown } | { err: Error } {
   } catch (err) {
     if (err instanceof DecodeError) return { err };
     throw err;
+  }
+}
+
+/** A message this connection sent: its bytes are made only when someone asks for them. */
+class Sent implements Envelope {
+  /** The body as the sender gave it, and its snapshot (what the bytes encode). */
+  body: unknown = undefined;
+  snapshot: { data: unknown } | { err: Error } | undefined = undefined;
+  raw: Uint8Array | undefined = undefined;
+  decoded?: { data: unknown } | { err: Error } = undefined;
+
+  constructor(
+    readonly subject: string,
+    readonly headers: Headers,
+    readonly from: string,
+    readonly span: SpanContext | undefined,
+    readonly reply: string | undefined,
+  ) {}
+
+  get bytes(): Uint8Array {
+    return (this.raw ??= encode(this.snapshot && 'data' in this.snapshot ? this.snapshot.data : this.body));
   }
 }

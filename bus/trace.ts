@@ -83,13 +83,31 @@ export function formatTraceparent(ctx: SpanContext): string {
   return `00-${ctx.traceId}-${ctx.spanId}-01`;
 }
 
+/** Outgoing headers, and the span they carry when this stamping made it (undefined: the caller's own traceparent, kept). */
+export interface Stamped {
+  headers: Record<string, string>;
+  span?: SpanContext;
+}
+
 /** Returns outgoing headers: `base` plus a traceparent that is a child of the current span, and the sender. */
 export function stampHeaders(base: Record<string, string> | undefined, hex: (bytes: number) => string, sender: string) {
-  const h: Record<string, string> = base ? { ...base } : {};
-  if (!h[TRACEPARENT]) {
-    const ctx = storage.getStore();
-    h[TRACEPARENT] = formatTraceparent({ traceId: ctx?.span?.traceId ?? hex(16), spanId: hex(8) });
+  return stamp(base, hex, sender).headers;
+}
+
+/** stampHeaders, and the span it made: an in-process receiver reads it instead of parsing the header again. */
+export function stamp(base: Record<string, string> | undefined, hex: (bytes: number) => string, sender: string): Stamped {
+  const ctx = storage.getStore();
+  if (!base) {
+    // The common case in one literal (one shape): no copy, one look at the context.
+    const span = { traceId: ctx?.span?.traceId ?? hex(16), spanId: hex(8) };
+    return { headers: { traceparent: formatTraceparent(span), 'kubus-actor': ctx?.actor ?? sender }, span };
   }
-  if (!h[ACTOR_HEADER]) h[ACTOR_HEADER] = storage.getStore()?.actor ?? sender;
-  return h;
+  const h: Record<string, string> = { ...base };
+  let span: SpanContext | undefined;
+  if (!h[TRACEPARENT]) {
+    span = { traceId: ctx?.span?.traceId ?? hex(16), spanId: hex(8) };
+    h[TRACEPARENT] = formatTraceparent(span);
+  }
+  if (!h[ACTOR_HEADER]) h[ACTOR_HEADER] = ctx?.actor ?? sender;
+  return span ? { headers: h, span } : { headers: h };
 }
