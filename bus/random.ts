@@ -29,7 +29,8 @@ export function seededRng(seed: number): Rng {
     // join makes one flat string; `+=` would keep a chain of 2-character pieces (a pod uid lives as long as the pod).
     hex(bytes) {
       const parts = new Array<string>(bytes);
-      for (let i = 0; i < bytes; i++) parts[i] = hex2[byte()];
+      // uniformInt(g, 0, 255) is (g.next() + 2^31) % 256, the same low byte: one draw each, without its range arithmetic (a span id per message).
+      for (let i = 0; i < bytes; i++) parts[i] = hex2[g.next() & 255];
       return parts.join('');
     },
     uuid() {
