@@ -118,7 +118,9 @@ export const schedulerMachine = setup({
     'pod.bound': {
       actions: [
         { type: 'bindSucceeded', params: ({ event }) => ({ key: event.key, node: event.node }) },
-        assign({ stats: ({ context }) => ({ ...context.stats, bound: context.stats.bound + 1 }) }),
+        // Counted in place, not with assign: an assign copies the context and the snapshot (its state
+        // nodes, tags and value) at every binding, ~3.5 KB of garbage a pod. Only this machine writes stats.
+        ({ context }) => void context.stats.bound++,
       ],
     },
     'pod.bind.failed': {
