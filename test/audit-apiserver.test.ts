@@ -25,7 +25,7 @@ import { serving } from '../runtime/control-plane.ts';
 import { Host } from '../runtime/host.ts';
 import { writeKubeconfig } from '../runtime/kubeconfig.ts';
 import { statusOf } from './helpers/api.ts';
-import { KUBECTL } from './helpers/gateway.ts';
+import { KUBECTL } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** An API server and a plain-HTTP gateway (optionally authenticating) sharing one auditor that writes into an array. */

@@ -14,7 +14,7 @@ import { startControlPlane } from '../runtime/control-plane.ts';
 import { kubeconfigFor } from '../runtime/kubeconfig.ts';
 import { startNatsServer } from '../runtime/nats-server.ts';
 import { ensureCA, gatewayTls, issue } from '../runtime/pki.ts';
-import { KUBECTL } from './helpers/gateway.ts';
+import { KUBECTL } from './helpers/proc.ts';
 
 const POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy

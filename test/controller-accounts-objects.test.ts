@@ -17,7 +17,7 @@ import type { ControlPlane } from '../runtime/control-plane.ts';
 import { writeKubeconfig } from '../runtime/kubeconfig.ts';
 import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
 import { startLockedControlPlane } from '../runtime/up-locked.ts';
-import { KUBECTL } from './helpers/gateway.ts';
+import { KUBECTL } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'kubus-ctl-accounts-'));

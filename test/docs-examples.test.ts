@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDir, classify, formatReport, startDocsCluster } from '../bench/docs-examples.ts';
-import { KUBECTL } from './helpers/gateway.ts';
+import { KUBECTL } from './helpers/proc.ts';
 
 const files: Record<string, string> = {
   // Namespaced in a namespace nobody created: the checker creates it first, as the docs' steps do.

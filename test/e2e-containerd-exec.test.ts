@@ -8,8 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, startContainerdCluster } from './helpers/containerd-node.ts';
-import { KUBECTL } from './helpers/gateway.ts';
-import { ROOT, runKubus, startKubus } from './helpers/proc.ts';
+import { KUBECTL, ROOT, runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 test('e2e containerd exec - kubectl exec -i and exit codes, kubectl attach -i, kubus exec (-i, -it, resize), kubus logs pod/deploy/job, kubus port-forward', async (t) => {

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, startContainerdCluster } from './helpers/containerd-node.ts';
-import { KUBECTL } from './helpers/gateway.ts';
+import { KUBECTL } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 test('e2e containerd failures - ErrImagePull then ImagePullBackOff and a pull again after 10 s; a missing command: RunContainerError (StartError 128) then CrashLoopBackOff; a taken hostPort: not scheduled; a healthy pod undisturbed', async (t) => {

@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cleanUpNode, startContainerdCluster } from './helpers/containerd-node.ts';
-import { KUBECTL } from './helpers/gateway.ts';
-import { startKubus } from './helpers/proc.ts';
+import { KUBECTL, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

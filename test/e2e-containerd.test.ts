@@ -14,9 +14,8 @@ import { containerdPaths } from '../runtime/containerd-config.ts';
 import { CriClient } from '../actors/kubelet/runtimes/cri/cri-client.ts';
 import { silentLogger } from '../bus/types.ts';
 import { startContainerd } from '../runtime/containerd.ts';
-import { KUBECTL } from './helpers/gateway.ts';
 import { natsServer } from './helpers/nats.ts';
-import { startKubus } from './helpers/proc.ts';
+import { KUBECTL, startKubus } from './helpers/proc.ts';
 import { cleanUpNode, freePort, removeCgroupTree, startContainerdCluster } from './helpers/containerd-node.ts';
 import { waitFor } from './helpers/wait.ts';
 

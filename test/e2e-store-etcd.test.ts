@@ -5,10 +5,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KUBECTL } from './helpers/gateway.ts';
 import { ETCD_INSTALL_HINT, hasEtcd, startEtcd } from './helpers/etcd.ts';
 import { natsServer } from './helpers/nats.ts';
-import { startKubus } from './helpers/proc.ts';
+import { KUBECTL, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const etcdTest = hasEtcd() ? test : test.skip;

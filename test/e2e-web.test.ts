@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
 import { cleanUpNode } from './helpers/containerd-node.ts';
-import { KUBECTL } from './helpers/gateway.ts';
-import { ROOT } from './helpers/proc.ts';
+import { KUBECTL, ROOT } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const run = promisify(execFile);

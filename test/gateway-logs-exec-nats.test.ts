@@ -6,9 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { KUBECTL } from './helpers/gateway.ts';
 import { natsServer } from './helpers/nats.ts';
-import { startKubus } from './helpers/proc.ts';
+import { KUBECTL, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 test('gateway logs over NATS - kubectl logs, logs -f and exec reach a kubelet in another process', async (t) => {

@@ -11,8 +11,7 @@ import { parse } from 'yaml';
 import { kubeconfigFor } from '../runtime/kubeconfig.ts';
 import { ADMIN, ensureCA, issue } from '../runtime/pki.ts';
 import { natsServer } from './helpers/nats.ts';
-import { KUBECTL } from './helpers/gateway.ts';
-import { runKubus, startKubus } from './helpers/proc.ts';
+import { KUBECTL, runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const kubectl = (home: string, config: string, args: string[]) =>

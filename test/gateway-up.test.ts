@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { natsServer } from './helpers/nats.ts';
-import { KUBECTL } from './helpers/gateway.ts';
-import { runKubus, startKubus } from './helpers/proc.ts';
+import { KUBECTL, runKubus, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const tempDir = (t: { teardown(fn: () => void): void }) => {

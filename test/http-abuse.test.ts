@@ -26,8 +26,7 @@ import { realClock } from '../bus/clock.ts';
 import { silentLogger } from '../bus/types.ts';
 import { ADMIN, ensureCA, gatewayTls, issue, type KeyPair } from '../runtime/pki.ts';
 import { startApi } from './helpers/api.ts';
-import { KUBECTL } from './helpers/gateway.ts';
-import { runKubus, startKubus } from './helpers/proc.ts';
+import { KUBECTL, runKubus, startKubus } from './helpers/proc.ts';
 import { secureGateway } from './helpers/secure-gateway.ts';
 import { waitFor } from './helpers/wait.ts';
 

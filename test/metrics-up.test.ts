@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { KUBECTL } from './helpers/gateway.ts';
-import { startKubus } from './helpers/proc.ts';
+import { KUBECTL, startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const kubectl = (home: string, kubeconfig: string, args: string[], input?: string) =>

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { chromium, type Browser, type ConsoleMessage, type Locator, type Page } from 'playwright-core';
-import { KUBECTL } from './gateway.ts';
-import { ROOT } from './proc.ts';
+import { KUBECTL, ROOT } from './proc.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 

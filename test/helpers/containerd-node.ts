@@ -11,10 +11,9 @@ import { cgroupDirs } from '../../actors/kubelet/runtimes/cri/cri-cgroups.ts';
 import { containerdPaths } from '../../runtime/containerd-config.ts';
 import { killAll, removeCniResults, shimPids, unmountAll, withDescendants } from '../../runtime/containerd-cleanup.ts';
 import { NODE_STATE_DIR } from '../../runtime/node-cri.ts';
-import { KUBECTL } from './gateway.ts';
 import { cliBusyboxArchive } from './images.ts';
 import { natsServer } from './nats.ts';
-import { runKubus, startKubus, type Proc } from './proc.ts';
+import { KUBECTL, runKubus, startKubus, type Proc } from './proc.ts';
 
 /** Removes a cgroup and its children, deepest first. */
 export function removeCgroupTree(dir: string): void {

@@ -11,9 +11,11 @@ import { schedulerActor } from '../../actors/scheduler/scheduler.actor.ts';
 import { startControllerManager } from '../../runtime/controller-manager.ts';
 import { writeKubeconfig } from '../../runtime/kubeconfig.ts';
 import { startApi, type ApiEnv, type ApiEnvOptions } from './api.ts';
+import { KUBECTL } from './proc.ts';
 import { waitFor } from './wait.ts';
 
-export const KUBECTL = '/usr/bin/kubectl';
+// KUBECTL lives in proc.ts (no actors imported); exported here too for the tests that take it from here.
+export { KUBECTL };
 
 export interface GatewayEnv extends ApiEnv {
   /** The gateway's base URL, e.g. http://127.0.0.1:41234. */

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+/** kubectl (Debian's package). Here, not in gateway.ts, so a test that only runs it imports no actors. */
+export const KUBECTL = '/usr/bin/kubectl';
 const KUBUS = join(ROOT, 'bin', 'kubus');
 
 export interface Proc {

@@ -12,7 +12,7 @@ import type { ClusterLogSource } from '../../actors/gateway/ui-logs.ts';
 import { kubeconfigFor } from '../../runtime/kubeconfig.ts';
 import { ensureCA, gatewayTls, issue, type KeyPair } from '../../runtime/pki.ts';
 import { startApi } from './api.ts';
-import { KUBECTL } from './gateway.ts';
+import { KUBECTL } from './proc.ts';
 
 /** An API server and an HTTPS gateway (auditing into `opts.audit` when given) with a fresh CA; `kubeconfig(user, groups)` writes one with a client certificate. */
 export async function secureGateway(t: ExecutionContext, opts: { audit?: Auditor; clusterLogs?: ClusterLogSource } = {}) {
