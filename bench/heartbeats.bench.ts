@@ -187,6 +187,7 @@ async function natsRun(n: number): Promise<Window[]> {
   try {
     const client = new ApiClient(clientBus, { timeoutMs: 30_000 });
     // Messages: what the control plane's connection receives and sends is every heartbeat message but the node-side replies.
+    // The node process's renewals of one slot are one batch (kubus.api.leases.batch) and one reply: two messages, not 2 per renewal.
     let msgs = 0;
     let startup = 0; // API requests but lease renewals
     const bySubject = new Map<string, number>();
