@@ -4,7 +4,12 @@
 // reply each. Outside gathered(), a request leaves at once, as it would without a coalescer.
 // Each caller still gets its own reply (its object or its Status) or the bus error (timeout, no
 // responders, connection lost) the batch met, as a request of its own would have.
-import { itemReplies, MAX_BATCH_ITEMS, type ApiBatch } from '../api/batch.ts';
+// An item the server had no room for in the batch's reply (isUnservedItem) is sent again alone. A
+// server that does not know batches (an older replica in a rolling upgrade) refuses the whole batch
+// with 403 (RBAC has no verb "batch"), 404 or 405: its items are sent again alone, and so are this
+// coalescer's requests from then on (for good: the connection may reach that replica again).
+import { BATCH_ITEM_SLACK, isBatchActor, isUnservedItem, itemReplies, MAX_BATCH_ITEMS, MAX_BATCH_REPLY_BYTES, type ApiBatch } from '../api/batch.ts';
+import { isStatus } from '../api/status.ts';
 import type { ApiRequest } from '../api/protocol.ts';
 import { currentContext, runAsRoot, runHandling, type HandlingContext } from './trace.ts';
 import { apiSubject, type ApiVerb } from './subjects.ts';
@@ -49,6 +54,8 @@ export class Coalescer {
   private queue: Pending[] = [];
   /** Batches sent and requests they carried (tests, benchmarks); a lone request goes as it is and counts in neither. */
   readonly stats = { batches: 0, items: 0 };
+  /** Set once a server refused a batch as one that does not know batches: requests leave alone from then on. */
+  unbatched = false;
 
   constructor(
     private readonly bus: Bus,
@@ -71,30 +78,51 @@ export class Coalescer {
     });
   }
 
-  /** Sends what is queued: batches of at most MAX_BATCH_ITEMS. */
+  /** Sends what is queued: batches of at most MAX_BATCH_ITEMS whose items fit the server's reply budget as it counts it (api/batch.ts). */
   flush(): void {
     const all = this.queue;
     this.queue = [];
-    for (let i = 0; i < all.length; i += MAX_BATCH_ITEMS) this.send(all.slice(i, i + MAX_BATCH_ITEMS));
+    let batch: Pending[] = [];
+    let room = MAX_BATCH_REPLY_BYTES;
+    for (const p of all) {
+      const need = Buffer.byteLength(JSON.stringify(p.req)) + BATCH_ITEM_SLACK;
+      if (batch.length === MAX_BATCH_ITEMS || need > room) {
+        if (batch.length) this.send(batch);
+        [batch, room] = [[], MAX_BATCH_REPLY_BYTES];
+      }
+      batch.push(p);
+      room -= need;
+    }
+    if (batch.length) this.send(batch);
+  }
+
+  /** Sends one request as it would have gone alone (its own subject, in its caller's trace). */
+  private alone(p: Pending): void {
+    const { bus, timeoutMs } = this;
+    const one = () => bus.request(apiSubject(this.resource, this.verb, bus.identity), p.req, { timeoutMs });
+    attempt(() => (p.ctx ? runHandling(p.ctx, one) : one())).then((r) => p.resolve(r), p.reject);
   }
 
   private send(items: Pending[]): void {
     const { bus, timeoutMs } = this;
-    // One request: as it would have gone alone (its own subject, in its caller's trace).
-    if (items.length === 1) {
-      const [p] = items;
-      const one = () => bus.request(apiSubject(this.resource, this.verb, bus.identity), p.req, { timeoutMs });
-      attempt(() => (p.ctx ? runHandling(p.ctx, one) : one())).then((r) => p.resolve(r), p.reject);
+    if (items.length === 1 || this.unbatched) {
+      for (const p of items) this.alone(p);
       return;
     }
     this.stats.batches++;
     this.stats.items += items.length;
     const batch: ApiBatch = { verb: this.verb, items: items.map((p) => p.req) };
-    if (items.some((p) => p.ctx?.actor)) batch.actors = items.map((p) => p.ctx?.actor ?? '');
+    // An actor name the server would refuse (api/batch.ts) goes as '' rather than failing the batch.
+    if (items.some((p) => p.ctx?.actor)) batch.actors = items.map((p) => (isBatchActor(p.ctx?.actor) ? p.ctx.actor : ''));
     // Several callers' requests: the batch starts a trace of its own rather than joining the first caller's.
     const sent = attempt(() => runAsRoot(undefined, () => bus.request(apiSubject(this.resource, 'batch', bus.identity), batch, { timeoutMs })));
     sent.then(
       (reply) => {
+        if (isStatus(reply.data) && [403, 404, 405].includes(reply.data.code)) {
+          this.unbatched = true;
+          for (const p of items) this.alone(p);
+          return;
+        }
         let replies: unknown[];
         try {
           replies = itemReplies(reply.data, items.length);
@@ -103,7 +131,7 @@ export class Coalescer {
           return;
         }
         const warnings = (reply.data as { warnings?: Record<number, string[]> }).warnings;
-        items.forEach((p, i) => p.resolve({ data: replies[i], headers: reply.headers, warnings: warnings?.[i] }));
+        items.forEach((p, i) => (isUnservedItem(replies[i]) ? this.alone(p) : p.resolve({ data: replies[i], headers: reply.headers, warnings: warnings?.[i] })));
       },
       (err: unknown) => {
         for (const p of items) p.reject(err);

@@ -116,7 +116,7 @@ test('api batch - a malformed batch gets 400, an oversized one 413, for the whol
   t.is(big.reason, 'RequestEntityTooLarge');
   t.regex(big.message, /at most 500 items/);
   // Malformed items are each their own 400, the others served.
-  const mixed = (await env.client.bus.request<ApiBatchReply>(apiSubject('leases', 'batch'), { verb: 'get', items: [7, { namespace: 'kube-system', name: 'none' }] }, { timeoutMs: 5000 })).data;
+  const mixed = (await env.client.bus.request<ApiBatchReply>(apiSubject('leases', 'batch'), { verb: 'update', items: [7, { namespace: 'kube-node-lease', name: 'none', body: lease('none') }] }, { timeoutMs: 5000 })).data;
   t.is(mixed.kind, 'BatchReply');
   t.is((mixed.items[0] as Status).code, 400);
   t.is((mixed.items[1] as Status).code, 404);
