@@ -21,8 +21,8 @@ export const BATCH_RESOURCE = 'leases';
 export const BATCH_VERBS: ReadonlySet<string> = new Set(['update']);
 
 /**
- * Most bytes (JSON) a batch's reply may carry, half NATS's default 1 MiB payload. Each item reserves
- * its request's size plus BATCH_ITEM_SLACK before it is served (an update's reply is the object it
+ * Most bytes a batch's reply may carry, counted as JSON (the bus's MessagePack is about as large or
+ * smaller), half NATS's default 1 MiB payload. Each item reserves its request's size plus BATCH_ITEM_SLACK before it is served (an update's reply is the object it
  * stored); an item that no longer fits is not served and gets its own 413 (unservedItem), which the
  * coalescer sends again alone. A Lease's size is its sender's to choose (annotations, labels).
  */

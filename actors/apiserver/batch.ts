@@ -65,5 +65,5 @@ export async function serveBatch(msg: BusMessage, server: BatchServer, track: Tr
   return out;
 }
 
-/** Bytes of a value as JSON (the bus's encoding). */
+/** Bytes of a value as JSON: what the budget counts (the bus's MessagePack of such objects is about as large or smaller). */
 const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');
