@@ -90,10 +90,15 @@ test('store jetstream repair - a replacement whose group is whole again when it 
   // the peer; the later one must not scale the group down once the earlier one has placed the copy back.
   const warnings: string[] = [];
   await Promise.all([replaceReplica(nc, stream, victim, (m) => warnings.push(m), 3), replaceReplica(nc, stream, victim, (m) => warnings.push(m), 3)]);
+  // Each repair returns once it has seen the group whole; the later one's last read is the state it leaves.
+  let seen = '';
   const end = await waitFor(async () => {
     const i = await jsm.streams.info(stream);
+    seen = `${i.config.num_replicas} configured, group ${[i.cluster?.leader, ...(i.cluster?.replicas ?? []).map((r) => r.name)].join(' ')}`;
     return i.config.num_replicas === 3 && (i.cluster?.replicas ?? []).length === 2 ? i : undefined;
-  }, 'the stream at 3 replicas', 60_000, 250);
+  }, 'the stream at 3 replicas', 10_000, 250).catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${seen}; the repairs warned: ${warnings.join(' | ')}`);
+  });
   t.is(end.config.num_replicas, 3, warnings.join('\n'));
   t.is(1 + (end.cluster?.replicas ?? []).length, 3);
 });

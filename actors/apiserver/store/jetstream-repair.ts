@@ -18,6 +18,8 @@ const PROBES = 12;
 const REQUEST_MS = 2000;
 /** How long the repair waits for the meta leader to take the dropped peer out of the group. */
 const DROP_WAIT_MS = 10_000;
+/** How long a stream update to the full count may take to list the placed copy before the repair scales down and up again. */
+const PLACE_WAIT_MS = 5000;
 /** The key of the stream's meta bucket that the API servers' repairs take in turn (metaLock). */
 const LOCK_KEY = 'replica-repair';
 /** How long a repair lock holds: one whose holder crashed blocks the others this long at most (a repair takes < 1 min). */
@@ -128,22 +130,28 @@ export async function replaceReplica(nc: NatsConnection, stream: string, server:
     await new Promise((res) => setTimeout(res, 250));
   }
   // The group is short of its replicas now. 2.9.10 adds peers only when the configured count goes up: scaled
-  // to what is left, then back to the store's count, which places a fresh copy. Read again just before: a
-  // scale-down once the group is whole again (another repair placed the copy) drops a peer of the server's choosing.
-  const info = await jsm.streams.info(stream);
-  const have = 1 + (info.cluster?.replicas ?? []).length;
-  if (have < want) {
-    if (info.config.num_replicas > have) await jsm.streams.update(stream, { ...info.config, num_replicas: have });
-    // Placing it back may be refused for a while ('no suitable peers': the dropped server's copy is still going away).
-    for (const giveUp = Date.now() + DROP_WAIT_MS * 3; ; ) {
+  // to what is left, then back to the store's count, which places a fresh copy. Another repair of the same
+  // replica may be doing the same at once (two API servers before the lock, or a lock taken over), and its
+  // scale-down, read before our copy was placed, can drop a peer again: so this goes on until the group
+  // holds `want` peers, and repeats the dance only when a count of `want` has placed nothing for PLACE_WAIT_MS.
+  let placedAt = -Infinity;
+  let last = '';
+  for (const giveUp = Date.now() + DROP_WAIT_MS * 3; ; ) {
+    const info = await jsm.streams.info(stream);
+    const have = 1 + (info.cluster?.replicas ?? []).length;
+    if (have >= want) break;
+    if (Date.now() > giveUp) throw new Error(`stream ${stream} is left at ${have} of ${want} replicas after dropping the one on ${server}${last && `: ${last}`}`);
+    if (info.config.num_replicas < want || Date.now() - placedAt > PLACE_WAIT_MS) {
       try {
+        if (info.config.num_replicas > have) await jsm.streams.update(stream, { ...info.config, num_replicas: have });
         await jsm.streams.update(stream, { ...info.config, num_replicas: want });
-        break;
+        placedAt = Date.now();
       } catch (err) {
-        if (Date.now() > giveUp) throw new Error(`stream ${stream} is left at ${have} replicas, placing replica ${want} failed: ${(err as Error).message}`);
-        await new Promise((res) => setTimeout(res, 500));
+        // Placing it back may be refused for a while ('no suitable peers': the dropped server's copy is still going away).
+        last = (err as Error).message;
       }
     }
+    await new Promise((res) => setTimeout(res, 250));
   }
   warn(`stream ${stream}: the replica on ${server} dropped and a fresh one placed`);
 }
