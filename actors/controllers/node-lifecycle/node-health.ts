@@ -42,6 +42,17 @@ export function observe(prev: NodeHealth | undefined, node: Node, lease: Lease |
   return { probeAt: renewed || beat ? now : prev.probeAt, heartbeat, leaseRenew };
 }
 
+/** observe() that updates `h` itself and returns it (the monitor's renewals: the old health is no one else's). */
+export function observeInPlace(h: NodeHealth, node: Node, lease: Lease | undefined, now: number): NodeHealth {
+  const heartbeat = nodeCondition(node, 'Ready')?.lastHeartbeatTime;
+  const leaseRenew = lease?.spec?.renewTime;
+  const renewed = leaseRenew !== undefined && (h.leaseRenew === undefined || leaseRenew > h.leaseRenew);
+  if (renewed || (heartbeat !== undefined && heartbeat !== h.heartbeat)) h.probeAt = now;
+  h.heartbeat = heartbeat;
+  h.leaseRenew = leaseRenew;
+  return h;
+}
+
 /** Returns when the node's silence runs out: probeAt + the grace period that applies to it. */
 export function deadline(h: NodeHealth, node: Node, t: LifecycleTimings): number {
   return h.probeAt + (nodeCondition(node, 'Ready') ? t.gracePeriodMs : t.startupGracePeriodMs);

@@ -63,13 +63,23 @@ function noteNode(node: Node, ctx: Ctx): string[] {
   return [name];
 }
 
-/** Notes a renewal as it arrives (the monitor pass then needs no look at the node); reconciles nothing. */
+const NONE: string[] = [];
+
+/** Notes a Lease that came or went (the monitor pass then needs no look at the node); reconciles nothing. */
 function noteLease(lease: Lease, ctx: Ctx): string[] {
-  if (lease.metadata.namespace !== LEASE_NS) return [];
+  if (lease.metadata.namespace !== LEASE_NS) return NONE;
   const node = ctx.cache<Node>('nodes').get(lease.metadata.name!);
   const cached = leaseOf(ctx, lease.metadata.name!);
   if (node && cached) ctx.state.monitor.note(node, cached, ctx.deps.clock.now(), true);
-  return [];
+  return NONE;
+}
+
+/** Notes a renewal (an update: the Lease is the cache's latest, no lookup of it by a built key); reconciles nothing. */
+function noteRenewal(lease: Lease, ctx: Ctx): string[] {
+  if (lease.metadata.namespace !== LEASE_NS) return NONE;
+  const node = ctx.cache<Node>('nodes').get(lease.metadata.name!);
+  if (node) ctx.state.monitor.note(node, lease, ctx.deps.clock.now(), true);
+  return NONE;
 }
 
 /** Returns true when a node's health or taints call for a reconcile (cheap: most nodes are Ready and untainted). */
@@ -91,7 +101,7 @@ export const nodeLifecycleController = defineController<NodeLifecycleInput, Memo
   // one stops being Ready).
   watches: [
     { resource: 'nodes', keys: noteNode, updateKeys: (_old, node, ctx) => noteNode(node as Node, ctx) },
-    { resource: 'leases', keys: (l, ctx) => noteLease(l as Lease, ctx), updateKeys: (_old, l, ctx) => noteLease(l as Lease, ctx) },
+    { resource: 'leases', keys: (l, ctx) => noteLease(l as Lease, ctx), updateKeys: (_old, l, ctx) => noteRenewal(l as Lease, ctx) },
     { resource: 'pods', indexers: nodeNameIndexers, keys: () => [] },
   ],
   init: (_ctx, input) => {
