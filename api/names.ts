@@ -31,10 +31,18 @@ let lastText = '';
 /** Returns `2026-11-23T10:00:00.123456Z` for a time in ms (microseconds, as metav1.MicroTime for leases). */
 export function rfc3339Micro(ms: number): string {
   const whole = Math.floor(ms);
-  const micros = Math.floor((ms - whole) * 1000 + 1e-6);
-  const iso = new Date(whole).toISOString(); // ...:00.123Z
-  return `${iso.slice(0, -1)}${String(Math.min(micros, 999)).padStart(3, '0')}Z`;
+  const micros = Math.min(Math.floor((ms - whole) * 1000 + 1e-6), 999);
+  // The date and time to the second are built once per second (every lease renewal formats one).
+  const second = Math.floor(whole / 1000);
+  if (second !== microSecond) {
+    microSecond = second;
+    microPrefix = new Date(second * 1000).toISOString().slice(0, -4); // ...:00.
+  }
+  return `${microPrefix}${pad3(whole - second * 1000)}${pad3(micros)}Z`;
 }
+let microSecond = NaN;
+let microPrefix = '';
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
 /** Returns the time in ms of an RFC 3339 timestamp (with or without fractional seconds), or NaN when malformed. */
 export function parseRfc3339(s: string): number {
