@@ -83,15 +83,22 @@ export class Coalescer {
     const all = this.queue;
     this.queue = [];
     let batch: Pending[] = [];
-    let room = MAX_BATCH_REPLY_BYTES;
+    // What the batch takes of the budget: an upper bound (jsonBytesAtMost, no string built) while
+    // that fits, counted exactly from the first item whose bound might not: the same batches as
+    // counting every item exactly, which a renewal's 0.5 KB never needs.
+    let bound = 0;
+    let exact: number | undefined;
     for (const p of all) {
-      const need = Buffer.byteLength(JSON.stringify(p.req)) + BATCH_ITEM_SLACK;
-      if (batch.length === MAX_BATCH_ITEMS || need > room) {
+      let need = jsonBytesAtMost(p.req) + BATCH_ITEM_SLACK;
+      if (exact === undefined && bound + need > MAX_BATCH_REPLY_BYTES) exact = batch.reduce((n, q) => n + jsonBytes(q.req) + BATCH_ITEM_SLACK, 0);
+      if (exact !== undefined) need = jsonBytes(p.req) + BATCH_ITEM_SLACK;
+      if (batch.length === MAX_BATCH_ITEMS || need > MAX_BATCH_REPLY_BYTES - (exact ?? bound)) {
         if (batch.length) this.send(batch);
-        [batch, room] = [[], MAX_BATCH_REPLY_BYTES];
+        [batch, bound, exact] = [[], 0, undefined];
       }
       batch.push(p);
-      room -= need;
+      if (exact !== undefined) exact += need;
+      else bound += need;
     }
     if (batch.length) this.send(batch);
   }
@@ -137,6 +144,44 @@ export class Coalescer {
         for (const p of items) p.reject(err);
       },
     );
+  }
+}
+
+/** Bytes of a value as JSON, as the server counts them (api/batch.ts). */
+const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');
+
+/**
+ * Returns at least jsonBytes(v), without building the JSON: 6 bytes per UTF-16 unit of a string (an
+ * escape's most), 32 per number; Infinity for anything but plain data (toJSON, classes, BigInt,
+ * deeper than 64), which the caller then counts exactly.
+ */
+export function jsonBytesAtMost(v: unknown, depth = 0): number {
+  switch (typeof v) {
+    case 'string':
+      return 6 * v.length + 2;
+    case 'number':
+      return 32;
+    case 'boolean':
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return 5;
+    case 'object': {
+      if (v === null) return 4;
+      if (depth > 64) return Infinity;
+      let n = 2;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) n += jsonBytesAtMost(v[i], depth + 1) + 1;
+        return n;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return Infinity;
+      const o = v as Record<string, unknown>;
+      for (const k in o) n += 6 * k.length + 4 + jsonBytesAtMost(o[k], depth + 1);
+      return n;
+    }
+    default:
+      return Infinity;
   }
 }
 
