@@ -41,14 +41,16 @@ export interface StatusStats {
   shared: number;
 }
 
+/** Returns `c` with its lastTransitionTime: its own, else `prev`'s same condition's when its status did not change, else `now`. */
+function withTransitionTime(c: Condition, prev: PodStatus | undefined, now: number): Condition {
+  if (c.lastTransitionTime) return c;
+  const old = prev?.conditions?.find((o) => o.type === c.type);
+  return { ...c, lastTransitionTime: old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : rfc3339(now) };
+}
+
 /** Returns `next` with lastTransitionTime kept from `prev` where a condition's status did not change. */
 export function withTransitionTimes(next: PodStatus, prev: PodStatus | undefined, now: number): PodStatus {
-  const conditions = (next.conditions ?? []).map((c): Condition => {
-    if (c.lastTransitionTime) return c;
-    const old = prev?.conditions?.find((o) => o.type === c.type);
-    return { ...c, lastTransitionTime: old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : rfc3339(now) };
-  });
-  return { ...next, conditions };
+  return { ...next, conditions: (next.conditions ?? []).map((c) => withTransitionTime(c, prev, now)) };
 }
 
 /** Whether the kubelet's own conditions and the phase are the same in both. */
@@ -182,9 +184,12 @@ export class StatusManager {
 
   private async write(e: Entry, status: PodStatus): Promise<void> {
     const cur = this.latest(e.namespace, e.name);
-    const others = cur?.metadata.uid === e.uid ? (cur.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)) : [];
-    const own = (status.conditions ?? []).filter((c) => KUBELET_CONDITIONS.has(c.type));
-    const next = withTransitionTimes({ ...status, conditions: [...others, ...own] }, e.last, this.clock.now());
+    // Others' conditions as the server has them, then the kubelet's own with their transition times
+    // (withTransitionTimes over both, in one pass: a write per pod start, 30,000 pods).
+    const conditions: Condition[] = [];
+    if (cur?.metadata.uid === e.uid) for (const c of cur.status?.conditions ?? []) if (!KUBELET_CONDITIONS.has(c.type)) conditions.push(withTransitionTime(c, e.last, this.clock.now()));
+    for (const c of status.conditions ?? []) if (KUBELET_CONDITIONS.has(c.type)) conditions.push(withTransitionTime(c, e.last, this.clock.now()));
+    const next = { ...status, conditions };
     if (e.last && plainEqual(next, e.last)) {
       this.stats.skipped++;
       return;
