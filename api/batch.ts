@@ -29,6 +29,44 @@ export const BATCH_VERBS: ReadonlySet<string> = new Set(['update']);
 export const MAX_BATCH_REPLY_BYTES = 512 * 1024;
 export const BATCH_ITEM_SLACK = 1024;
 
+/** Bytes of a value as JSON: what the reply budget counts. */
+export const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');
+
+/**
+ * Returns at least jsonBytes(v), without building the JSON: 6 bytes per UTF-16 unit of a string (an
+ * escape's most), 32 per number; Infinity for anything but plain data (toJSON, classes, BigInt,
+ * deeper than 64), which the caller then counts exactly.
+ */
+export function jsonBytesAtMost(v: unknown, depth = 0): number {
+  switch (typeof v) {
+    case 'string':
+      return 6 * v.length + 2;
+    case 'number':
+      return 32;
+    case 'boolean':
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return 5;
+    case 'object': {
+      if (v === null) return 4;
+      if (depth > 64) return Infinity;
+      let n = 2;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) n += jsonBytesAtMost(v[i], depth + 1) + 1;
+        return n;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return Infinity;
+      const o = v as Record<string, unknown>;
+      for (const k in o) n += 6 * k.length + 4 + jsonBytesAtMost(o[k], depth + 1);
+      return n;
+    }
+    default:
+      return Infinity;
+  }
+}
+
 /** The cause a batch item carries when it was not served for want of room in the reply: send it alone. */
 export const NOT_SERVED_IN_BATCH = 'NotServedInBatch';
 

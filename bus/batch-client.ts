@@ -8,7 +8,7 @@
 // server that does not know batches (an older replica in a rolling upgrade) refuses the whole batch
 // with 403 (RBAC has no verb "batch"), 404 or 405: its items are sent again alone, and so are this
 // coalescer's requests from then on (for good: the connection may reach that replica again).
-import { BATCH_ITEM_SLACK, isBatchActor, isUnservedItem, itemReplies, MAX_BATCH_ITEMS, MAX_BATCH_REPLY_BYTES, type ApiBatch } from '../api/batch.ts';
+import { BATCH_ITEM_SLACK, isBatchActor, isUnservedItem, itemReplies, jsonBytes, jsonBytesAtMost, MAX_BATCH_ITEMS, MAX_BATCH_REPLY_BYTES, type ApiBatch } from '../api/batch.ts';
 import { isStatus } from '../api/status.ts';
 import type { ApiRequest } from '../api/protocol.ts';
 import { currentContext, runAsRoot, runHandling, type HandlingContext } from './trace.ts';
@@ -144,44 +144,6 @@ export class Coalescer {
         for (const p of items) p.reject(err);
       },
     );
-  }
-}
-
-/** Bytes of a value as JSON, as the server counts them (api/batch.ts). */
-const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');
-
-/**
- * Returns at least jsonBytes(v), without building the JSON: 6 bytes per UTF-16 unit of a string (an
- * escape's most), 32 per number; Infinity for anything but plain data (toJSON, classes, BigInt,
- * deeper than 64), which the caller then counts exactly.
- */
-export function jsonBytesAtMost(v: unknown, depth = 0): number {
-  switch (typeof v) {
-    case 'string':
-      return 6 * v.length + 2;
-    case 'number':
-      return 32;
-    case 'boolean':
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return 5;
-    case 'object': {
-      if (v === null) return 4;
-      if (depth > 64) return Infinity;
-      let n = 2;
-      if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) n += jsonBytesAtMost(v[i], depth + 1) + 1;
-        return n;
-      }
-      const proto = Object.getPrototypeOf(v);
-      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return Infinity;
-      const o = v as Record<string, unknown>;
-      for (const k in o) n += 6 * k.length + 4 + jsonBytesAtMost(o[k], depth + 1);
-      return n;
-    }
-    default:
-      return Infinity;
   }
 }
 

@@ -1,7 +1,7 @@
-// jsonBytesAtMost (bus/batch-client.ts): the coalescer splits batches by it while it fits, so it
-// must never be below what the server counts (the bytes of the JSON).
+// jsonBytesAtMost (api/batch.ts): the coalescer splits batches and the API server holds a batch's
+// reply to its budget by it while it fits, so it must never be below the bytes of the JSON.
 import test from 'ava';
-import { jsonBytesAtMost } from '../bus/batch-client.ts';
+import { jsonBytesAtMost } from '../api/batch.ts';
 import { nodeLease } from '../actors/kubelet/lease.ts';
 
 const exact = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');

@@ -6,7 +6,7 @@
 // MAX_BATCH_ITEMS a 413, for the whole batch, before any item is served. The reply is held to
 // MAX_BATCH_REPLY_BYTES: each item reserves room before it is served, and one that finds none is not
 // served (its own 413, sent again alone by the coalescer) rather than the reply failing after the writes.
-import { asBatch, BATCH_ITEM_SLACK, MAX_BATCH_REPLY_BYTES, unservedItem, type ApiBatch, type ApiBatchReply } from '../../api/batch.ts';
+import { asBatch, BATCH_ITEM_SLACK, jsonBytes, jsonBytesAtMost, MAX_BATCH_REPLY_BYTES, unservedItem, type ApiBatch, type ApiBatchReply } from '../../api/batch.ts';
 import { internalError, isStatus, StatusError } from '../../api/status.ts';
 import { apiSubject, parseApiSubject, type ApiVerb } from '../../bus/subjects.ts';
 import { ACTOR_HEADER } from '../../bus/trace.ts';
@@ -38,13 +38,12 @@ export async function serveBatch(msg: BusMessage, server: BatchServer, track: Tr
   // Each item on the subject it would have had alone: the server's routing, audit and metrics read it from there.
   const subject = apiSubject(route.resource, batch.verb as ApiVerb, route.identity);
   const warnings: Record<number, string[]> = {};
-  let room = MAX_BATCH_REPLY_BYTES;
+  const budget = new ReplyBudget();
   const replies = await Promise.all(
     batch.items.map(async (data, i) => {
       // Reserved in item order before any is served (nothing below awaits before this).
-      const need = bytes(data) + BATCH_ITEM_SLACK;
-      if (need > room) return unservedItem(need);
-      room -= need;
+      const room = budget.reserve(data);
+      if (typeof room === 'number') return unservedItem(room);
       // Its sender as a lone request's header would name it (a claim, as that header is: never trusted for authority).
       const actor = batch.actors?.[i];
       const one: BusMessage = { subject, data, headers: actor ? { ...msg.headers, [ACTOR_HEADER]: actor } : msg.headers };
@@ -53,9 +52,8 @@ export async function serveBatch(msg: BusMessage, server: BatchServer, track: Tr
       await track(one, async () => (reply = await server.serve(one, w)));
       if (w.length) warnings[i] = w;
       // Larger than its request: the excess comes out of what is left; past that, it was served but cannot be sent.
-      const over = bytes(reply) - need;
-      if (over > room) return internalError(`this item was served, but its reply is ${over} bytes larger than the room left in the batch's reply: get the object`).status;
-      if (over > 0) room -= over;
+      const over = budget.replied(room, reply);
+      if (over !== undefined) return internalError(`this item was served, but its reply is ${over} bytes larger than the room left in the batch's reply: get the object`).status;
       return reply;
     }),
   );
@@ -65,5 +63,67 @@ export async function serveBatch(msg: BusMessage, server: BatchServer, track: Tr
   return out;
 }
 
-/** Bytes of a value as JSON: what the budget counts (the bus's MessagePack of such objects is about as large or smaller). */
-const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');
+/** An item's room in the reply: what its request reserved, and its reply once counted. */
+interface Room {
+  data: unknown;
+  need: number;
+  reply?: { value: unknown };
+}
+
+/**
+ * A batch reply's budget (MAX_BATCH_REPLY_BYTES of JSON, the bus's MessagePack of such objects being
+ * about as large or smaller): each item reserves its request's bytes + BATCH_ITEM_SLACK before it
+ * is served, and a reply larger than that takes the excess. Counted with upper bounds
+ * (jsonBytesAtMost, no JSON built) while they fit, and exactly, for every item so far, from the first
+ * bound that might not: the same decisions as counting every item exactly, which a batch of
+ * renewals (0.5 KB each) never needs.
+ */
+class ReplyBudget {
+  private used = 0;
+  private exact = false;
+  private readonly rooms: Room[] = [];
+
+  /** Reserves an item's room; returns it, or the bytes it needs when there is no room for it (not served). */
+  reserve(data: unknown): Room | number {
+    if (!this.exact) {
+      const need = jsonBytesAtMost(data) + BATCH_ITEM_SLACK;
+      if (need <= MAX_BATCH_REPLY_BYTES - this.used) return this.take({ data, need });
+      this.count();
+    }
+    const need = jsonBytes(data) + BATCH_ITEM_SLACK;
+    return need > MAX_BATCH_REPLY_BYTES - this.used ? need : this.take({ data, need });
+  }
+
+  /** Counts a served item's reply; returns by how many bytes it is over the room left when it does not fit (not counted then). */
+  replied(room: Room, value: unknown): number | undefined {
+    if (!this.exact) {
+      const over = jsonBytesAtMost(value) - room.need;
+      if (over <= MAX_BATCH_REPLY_BYTES - this.used) return this.fit(room, value, over);
+      this.count();
+    }
+    const over = jsonBytes(value) - room.need;
+    return over > MAX_BATCH_REPLY_BYTES - this.used ? over : this.fit(room, value, over);
+  }
+
+  private take(room: Room): Room {
+    this.used += room.need;
+    this.rooms.push(room);
+    return room;
+  }
+
+  private fit(room: Room, value: unknown, over: number): undefined {
+    if (over > 0) this.used += over;
+    room.reply = { value };
+    return undefined;
+  }
+
+  /** From bounds to exact bytes: what the items reserved so far and the replies counted so far take. */
+  private count(): void {
+    this.exact = true;
+    this.used = 0;
+    for (const r of this.rooms) {
+      r.need = jsonBytes(r.data) + BATCH_ITEM_SLACK;
+      this.used += r.need + (r.reply ? Math.max(0, jsonBytes(r.reply.value) - r.need) : 0);
+    }
+  }
+}
