@@ -1,7 +1,8 @@
 // Heartbeat benchmark: CPU and messages/s of N sim nodes renewing their leases at the default
 // period (10 s), with the API server and the node lifecycle controller consuming them (DESIGN §8).
 // Run: npm run bench -- heartbeats [--nodes 1000,5000] [--mode memory,nats] [--window 60] [--windows 3]
-//   [--profile DIR]: CPU profiles of the control plane and the node process over the windows (NATS mode).
+//   [--profile DIR]: CPU profiles of the control plane and the node process over the windows (NATS mode);
+//   with --heap-profile also their sampled allocations (.heapprofile: where the garbage comes from).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -31,6 +32,7 @@ const MODES = arg('mode', 'memory,nats').split(',');
 const WINDOW_S = Number(arg('window', '60'));
 const WINDOWS = Number(arg('windows', '3'));
 const PROFILE = arg('profile', '');
+const HEAP_PROFILE = process.argv.includes('--heap-profile');
 const ROOT = join(import.meta.dirname, '..');
 const log = (m: string) => console.log(`[heartbeats bench] ${m}`);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -119,11 +121,17 @@ async function profiled<T>(name: string, post: (method: string, params?: object)
   if (!PROFILE) return fn();
   await post('Profiler.enable');
   await post('Profiler.start');
+  if (HEAP_PROFILE) await post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   const r = await fn();
   const { profile } = (await post('Profiler.stop')) as { profile: unknown };
   mkdirSync(PROFILE, { recursive: true });
   writeFileSync(join(PROFILE, `${name}.cpuprofile`), JSON.stringify(profile));
   log(`  profile: ${join(PROFILE, `${name}.cpuprofile`)}`);
+  if (HEAP_PROFILE) {
+    const { profile: heap } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+    writeFileSync(join(PROFILE, `${name}.heapprofile`), JSON.stringify(heap));
+    log(`  allocations: ${join(PROFILE, `${name}.heapprofile`)}`);
+  }
   return r;
 }
 
