@@ -54,10 +54,17 @@ export interface Sub {
   handler: Handler;
   actor?: string;
   closed: boolean;
+  /** @internal Its channel names by sender, made once (a string built per delivery cost its concatenation and its hashing). */
+  channels?: Map<string, string>;
 }
 
 /** Messages from one sender to one subscription keep their order (the deterministic mode's channel). */
-const channelOf = (env: Envelope, sub: Sub) => `${env.from}\u0000${sub.id}`;
+function channelOf(env: Envelope, sub: Sub): string {
+  const channels = (sub.channels ??= new Map());
+  let ch = channels.get(env.from);
+  if (ch === undefined) channels.set(env.from, (ch = `${env.from}\u0000${sub.id}`));
+  return ch;
+}
 
 /** The in-process "server": routes messages between its connections with NATS subject semantics. */
 export class MemoryBroker {
@@ -97,7 +104,7 @@ export class MemoryBroker {
 
   /** @internal */
   addSub(sub: Omit<Sub, 'id' | 'closed'>): Sub {
-    const s: Sub = { ...sub, id: this.nextSub++, closed: false };
+    const s: Sub = { ...sub, id: this.nextSub++, closed: false, channels: undefined };
     this.subs.insert(s.subject, s);
     return s;
   }

@@ -33,11 +33,25 @@ export const apiSubject = (resource: string, verb: ApiVerb, identity?: string) =
 export const API_ALL = 'kubus.api.>';
 export const API_QUEUE = 'apiserver';
 
+/** An API request subject's parts (frozen: shared by every request on that subject). */
+export type ApiRoute = Readonly<{ resource: string; verb: string; identity?: string }>;
+
+/** The routes of the subjects seen lately: a cluster sends to a few thousand (each is read ~3 times per request). */
+const ROUTES = new Map<string, ApiRoute | undefined>();
+
 /** Returns resource, verb and (locked bus) the sender's identity token of an API request subject, or undefined when it is not one. */
-export function parseApiSubject(subject: string): { resource: string; verb: string; identity?: string } | undefined {
+export function parseApiSubject(subject: string): ApiRoute | undefined {
+  if (!subject.startsWith('kubus.api.')) return undefined; // replies and the rest: not remembered, one new subject per request
+  const seen = ROUTES.get(subject);
+  if (seen !== undefined || ROUTES.has(subject)) return seen;
   const t = subject.split('.');
-  if ((t.length !== 4 && t.length !== 5) || t[0] !== 'kubus' || t[1] !== 'api') return undefined;
-  return t.length === 5 ? { resource: t[2], verb: t[3], identity: t[4] } : { resource: t[2], verb: t[3] };
+  const route =
+    (t.length !== 4 && t.length !== 5) || t[0] !== 'kubus' || t[1] !== 'api'
+      ? undefined
+      : Object.freeze(t.length === 5 ? { resource: t[2], verb: t[3], identity: t[4] } : { resource: t[2], verb: t[3] });
+  if (ROUTES.size >= 4096) ROUTES.clear();
+  ROUTES.set(subject, route);
+  return route;
 }
 
 /** Returns true when a string can be one token of a subject: no dots, wildcards, whitespace or control characters. */

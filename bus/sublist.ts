@@ -1,4 +1,5 @@
 // A subject trie for NATS-style matching (`*` one token, `>` one or more), as nats-server's sublist.
+import { requestInbox } from './subjects.ts';
 
 interface Node<T> {
   children: Map<string, Node<T>>;
@@ -39,11 +40,29 @@ function validPattern(subject: string): boolean {
   return subject.length > 0 && !WHITESPACE.test(subject) && !tokens.some((t, i) => t === '' || (t === '>' && i !== tokens.length - 1));
 }
 
+/** Subjects whose matches are remembered at most (the cache starts over past it). */
+const CACHE_MAX = 4096;
+
+/** Reply subjects (`_INBOX.<connection>.<request>`): a new one per request, remembered by their inbox instead. */
+const INBOX = requestInbox('');
+
 /** Holds items under subject patterns and finds those matching a literal subject. */
 export class Sublist<T> {
   private readonly root: Node<T> = node();
+  /**
+   * The matches of subjects seen since the last insert or remove (as nats-server's sublist cache): a
+   * steady cluster sends to the same few thousand subjects again and again (a lease update, a scrape),
+   * and subscriptions change rarely. Forgotten whole on any change, so a match is always what the trie says.
+   */
+  private cache = new Map<string, readonly T[]>();
+  /**
+   * The matches of reply subjects by all but their last token, for an inbox whose matches do not
+   * depend on that token (no subscription names one request's subject: `_INBOX.<conn>.*` only).
+   */
+  private byInbox = new Map<string, readonly T[]>();
 
   insert(pattern: string, item: T): void {
+    this.forget();
     const tokens = pattern.split('.');
     let n = this.root;
     for (let i = 0; i < tokens.length; i++) {
@@ -60,6 +79,7 @@ export class Sublist<T> {
   }
 
   remove(pattern: string, item: T): void {
+    this.forget();
     const tokens = pattern.split('.');
     const path: Node<T>[] = [this.root];
     let n: Node<T> | undefined = this.root;
@@ -79,22 +99,54 @@ export class Sublist<T> {
     }
   }
 
-  /** Returns every item whose pattern matches the subject. */
-  match(subject: string): T[] {
+  /** Returns every item whose pattern matches the subject (read-only: it may be a remembered array). */
+  match(subject: string): readonly T[] {
+    if (subject.startsWith(INBOX)) return this.matchReply(subject);
+    const hit = this.cache.get(subject);
+    if (hit) return hit;
     const out: T[] = [];
     collect(this.root, subject.split('.'), 0, out);
+    if (this.cache.size >= CACHE_MAX) this.cache = new Map();
+    this.cache.set(subject, out);
     return out;
+  }
+
+  private matchReply(subject: string): readonly T[] {
+    const dot = subject.lastIndexOf('.');
+    const inbox = dot > 0 ? subject.slice(0, dot) : undefined;
+    const hit = inbox === undefined ? undefined : this.byInbox.get(inbox);
+    if (hit) return hit;
+    const out: T[] = [];
+    const look: LastToken = { named: false };
+    collect(this.root, subject.split('.'), 0, out, look);
+    if (inbox !== undefined && !look.named) {
+      if (this.byInbox.size >= CACHE_MAX) this.byInbox = new Map();
+      this.byInbox.set(inbox, out);
+    }
+    return out;
+  }
+
+  private forget(): void {
+    if (this.cache.size) this.cache = new Map();
+    if (this.byInbox.size) this.byInbox = new Map();
   }
 }
 
-function collect<T>(n: Node<T>, tokens: string[], i: number, out: T[]): void {
+/** Whether a match looked up the subject's last token by name (then it holds for that subject only). */
+interface LastToken {
+  named: boolean;
+}
+
+function collect<T>(n: Node<T>, tokens: string[], i: number, out: T[], look?: LastToken): void {
   if (i === tokens.length) {
     for (const x of n.items) out.push(x);
     return;
   }
   for (const x of n.tail) out.push(x);
-  const exact = n.children.get(tokens[i]);
-  if (exact) collect(exact, tokens, i + 1, out);
   const star = n.children.get('*');
-  if (star) collect(star, tokens, i + 1, out);
+  // The last token: a child of another name than `*` means this match is that token's only.
+  if (look && i === tokens.length - 1 && n.children.size > (star ? 1 : 0)) look.named = true;
+  const exact = n.children.get(tokens[i]);
+  if (exact) collect(exact, tokens, i + 1, out, look);
+  if (star) collect(star, tokens, i + 1, out, look);
 }
