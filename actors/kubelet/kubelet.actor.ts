@@ -169,7 +169,9 @@ export const kubeletActor = defineActor<KubeletInput>({
           // Its own Node, as the server has it: when someone else wrote its Ready condition (the
           // node lifecycle controller's Unknown after a cut the kubelet never noticed), write status
           // again at once, as upstream's kubelet does when it finds the server's status differs.
+          let own: Node | undefined;
           const check = (n: Node) => {
+            own = n;
             const reason = n.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? '';
             if (live && !reason.startsWith('Kubelet')) sendBack({ type: 'node.status.dirty' });
           };
@@ -184,7 +186,7 @@ export const kubeletActor = defineActor<KubeletInput>({
               cancelRenew();
               renewLoop(undefined, cmd.nodeUid, 0);
             } else
-              node.writeStatus(cmd.conditions).then(
+              node.writeStatus(cmd.conditions, () => own).then(
                 () => live && sendBack({ type: 'node.status.written' }),
                 () => live && sendBack({ type: 'node.status.failed' }),
               );

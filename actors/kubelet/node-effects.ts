@@ -76,7 +76,7 @@ export class NodeEffects {
       const updated = reconcileExistingNode(this.cfg, existing);
       if (updated) await client.update('nodes', updated);
       this.d.events?.record(existing, 'Normal', 'Starting', 'Starting kubelet.');
-      const written = await this.writeStatusNow(conditions);
+      const written = await this.writeStatusNow(conditions, undefined);
       log.info('node already registered; updated');
       return { uid: existing.metadata.uid!, status: written };
     });
@@ -115,26 +115,45 @@ export class NodeEffects {
     });
   }
 
-  /** Writes the node's status (heartbeat times now; transition times kept from the server's copy). */
-  writeStatus(conditions: NodeConditionState[]): Promise<NodeStatus | undefined> {
-    return this.root(() => this.writeStatusNow(conditions));
+  /**
+   * Writes the node's status (heartbeat times now; transition times kept from the server's copy).
+   * The server's copy is `cached` (the kubelet's watch of its own Node) when that copy has every
+   * condition at the status being written, as upstream's kubelet reads it from its informer since 1.30
+   * (kubernetes#123977): no GET for the periodic report. Else (a change, someone else's write, no copy
+   * yet) a GET, so transition times and events start from the server's latest.
+   */
+  writeStatus(conditions: NodeConditionState[], cached?: () => Node | undefined): Promise<NodeStatus | undefined> {
+    return this.root(() => this.writeStatusNow(conditions, cached?.()));
   }
 
-  private async writeStatusNow(conditions: NodeConditionState[]): Promise<NodeStatus | undefined> {
+  private async writeStatusNow(conditions: NodeConditionState[], cached: Node | undefined): Promise<NodeStatus | undefined> {
     const { client, clock, log } = this.d;
+    // The Node is gone (deleted, or the API server lost its data): register it again.
+    const again = async () => {
+      log.warn('node object missing; registering again');
+      return (await this.register(conditions)).status;
+    };
     try {
       let cur: Node;
-      try {
-        cur = await client.get<Node>('nodes', this.cfg.nodeName);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        // The Node is gone (deleted, or the API server lost its data): register it again.
-        log.warn('node object missing; registering again');
-        return (await this.register(conditions)).status;
+      if (cached && sameStatuses(cached, conditions)) cur = cached;
+      else {
+        try {
+          cur = await client.get<Node>('nodes', this.cfg.nodeName);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          return await again();
+        }
       }
       const prev = cur.status?.conditions;
       const status = nodeStatus(this.cfg, this.identity, conditions, prev, clock.now());
-      const node = await client.patch<Node>('nodes', this.cfg.nodeName, { status }, { status: true });
+      let node: Node;
+      try {
+        node = await client.patch<Node>('nodes', this.cfg.nodeName, { status }, { status: true });
+      } catch (err) {
+        // A cached Node may be one deleted since: the patch finds nothing.
+        if (!isNotFound(err)) throw err;
+        return await again();
+      }
       this.stats.statusWrites++;
       this.recordConditions(node, conditions, prev);
       return node.status;
@@ -143,4 +162,13 @@ export class NodeEffects {
       throw err;
     }
   }
+}
+
+/** Whether `node` has each of `conditions` at its status, written by the kubelet. */
+function sameStatuses(node: Node, conditions: NodeConditionState[]): boolean {
+  const have = node.status?.conditions;
+  return conditions.every((c) => {
+    const o = have?.find((x) => x.type === c.type);
+    return o !== undefined && o.status === c.status && o.reason === c.reason;
+  });
 }
