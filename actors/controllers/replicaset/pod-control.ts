@@ -18,7 +18,7 @@ export type WroteFn = (resourceVersion: string | undefined) => void;
 /** Creates `count` pods from the ReplicaSet's template in batches of 1, 2, 4, ...; throws the first failure. */
 export async function createPods(ctx: ControllerContext<unknown>, k: ReplicaKind, rs: ReplicaSet, count: number, wrote: WroteFn): Promise<void> {
   const ref = newControllerRef(rs, k.apiVersion, k.kind);
-  const create = async () => void (await createPod(ctx, rs, podFromTemplate(rs.spec.template, rs, ref), (o) => wrote(o.metadata.resourceVersion)));
+  const create = async () => void (await createPod(ctx, rs, podFromTemplate(rs.spec.template, rs, ref, true), (o) => wrote(o.metadata.resourceVersion)));
   // Upstream reports the first failure of the failing batch (they are likely all the same).
   const errors = await slowStart(Array.from({ length: count }, (_, i) => i), create);
   if (errors.length) throw errors[0];

@@ -36,9 +36,14 @@ export function claimOf(owner: Owner, obj: Pick<KubeObject, 'metadata'>, matches
   return 'adopt';
 }
 
-/** Returns a pod stamped from a template for `owner` (controller.GetPodFromTemplate): generateName `<owner>-`. */
-export function podFromTemplate(template: PodTemplateSpec, owner: Owner, ref: OwnerReference): Pod {
-  const t = structuredClone(template);
+/**
+ * Returns a pod stamped from a template for `owner` (controller.GetPodFromTemplate): generateName
+ * `<owner>-`. Its spec is a copy, for callers that change it, unless `shareSpec`: then it is the
+ * template's own, for a caller that only sends the pod (a ReplicaSet: no structuredClone per pod,
+ * and a frozen template's spec goes on the bus as it is, not copied again).
+ */
+export function podFromTemplate(template: PodTemplateSpec, owner: Owner, ref: OwnerReference, shareSpec = false): Pod {
+  const t = shareSpec ? template : structuredClone(template);
   const meta = t.metadata ?? {};
   const pod: Pod = {
     apiVersion: 'v1',
