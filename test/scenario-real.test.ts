@@ -14,6 +14,9 @@ import { FaultPlan } from '../scenarios/faults.ts';
 import { Relay } from '../scenarios/runner/relay.ts';
 import { runKubus } from './helpers/proc.ts';
 
+// A real run takes 40-60 s of real time on an idle 2-core machine; under load (other test files, other
+// work) start-up alone has taken 30 s, and runKubus's own minute then killed a run that was passing.
+const REAL_RUN_MS = 180_000;
 const nats = findNatsServer() ? test : test.skip;
 const natsSerial = findNatsServer() ? test.serial : test.serial.skip;
 
@@ -21,7 +24,7 @@ nats('scenario real - node-failure passes with --real: kill -9 of a node process
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'kubus-real-trace-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const r = await runKubus(['scenario', 'run', 'scenarios/node-failure.scenario.ts', '--real', '--trace', dir]);
+  const r = await runKubus(['scenario', 'run', 'scenarios/node-failure.scenario.ts', '--real', '--trace', dir], { timeoutMs: REAL_RUN_MS });
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /— real \(time scale 20\)/);
   t.regex(r.stdout, /^PASSED: node failure — .* real ×20/m);
@@ -53,7 +56,7 @@ nats('scenario real - a PDB-protected Deployment drained node by node with --rea
 
 nats('scenario real - scale-out with its 20 nodes in two `kubus node --count` processes: every pod Running, startup p50/p99 reported', async (t) => {
   const started = Date.now();
-  const r = await runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--real', '--nodes-per-process', '10', '--param', 'nodes=20', '--param', 'rate=50', '--param', 'duration=2s']);
+  const r = await runKubus(['scenario', 'run', 'scenarios/scale-out.scenario.ts', '--real', '--nodes-per-process', '10', '--param', 'nodes=20', '--param', 'rate=50', '--param', 'duration=2s'], { timeoutMs: REAL_RUN_MS });
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /start: control plane and 20 node\(s\) in 2 node process\(es\) \(real/);
   // Names numbered from each process's first (node-10 … node-19 in the second): a clash would leave 10 nodes.
@@ -65,7 +68,7 @@ nats('scenario real - scale-out with its 20 nodes in two `kubus node --count` pr
 });
 
 nats('scenario real - partition and heal over a relay that cuts the node process off NATS', async (t) => {
-  const r = await runKubus(['scenario', 'run', 'scenarios/partition-heal.scenario.ts', '--real', '--time-scale', '20']);
+  const r = await runKubus(['scenario', 'run', 'scenarios/partition-heal.scenario.ts', '--real', '--time-scale', '20'], { timeoutMs: REAL_RUN_MS });
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /· partition node-2/);
   t.regex(r.stdout, /✓ until node-2 Ready again/);
@@ -104,7 +107,7 @@ nats('scenario real - a client behind a relay reconnects when nats-server is kil
 // Serial: its nine processes run before the other real scenarios start, not on top of them (2 cores).
 natsSerial('scenario real - control-plane failover with --real: scheduler replica killed, nats-server killed and restarted, API server killed -9', async (t) => {
   const started = Date.now();
-  const r = await runKubus(['scenario', 'run', 'scenarios/control-plane-failover.scenario.ts', '--real']);
+  const r = await runKubus(['scenario', 'run', 'scenarios/control-plane-failover.scenario.ts', '--real'], { timeoutMs: REAL_RUN_MS });
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /^PASSED: control-plane failover — .* real ×15/m);
   t.regex(r.stdout, /· crash scheduler-[01]/);
