@@ -194,7 +194,8 @@ test('gateway - status and scale subresources; delete with a body; deletecollect
 test('gateway - watch: newline-delimited events flushed one by one; timeoutSeconds ends the stream', async (t) => {
   const g = await startGateway(t);
   await g.client.create('pods', pod('w1'));
-  const w = watchLines(t, g.url, '/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=2');
+  // 5 s: the three writes below must land before the stream ends (2 s was too short at load 17).
+  const w = watchLines(t, g.url, '/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=5');
   t.teardown(w.stop);
   await waitFor(() => w.lines.length === 1, 'the initial ADDED');
   t.like(w.lines[0], { type: 'ADDED', object: { metadata: { name: 'w1' } } });
