@@ -8,8 +8,17 @@ import { totalmem } from 'node:os';
  * copied and wrapped by every actor that handles it), and most of it dies young: V8's default young
  * generation (16 MB semi-spaces) makes it scavenge every few milliseconds and promote objects that
  * would have died a moment later. Measured at 1,000 nodes / 30,000 pods (scenarios/scale-out).
+ * 128 MB, not 64 (Dec 7): with 64 a quarter of each scavenge's ~45 MB survived (requests and queued
+ * messages of the burst: alive for a while, not for long), scavenges took ~20 % of the CPU, and what
+ * they promoted grew the old generation ~12 MB each, to ~2.4x the live heap before a full
+ * collection (1.3 GB for 0.53 GB live): the resident peak. 128 halves the scavenges but adds its
+ * 128 MB (x2) to the peak; a fixed old-generation growth of 100 % (V8 lets it grow up to 4x under a
+ * large heap limit) brings full collections sooner, which are cheap here (concurrent marking).
+ * 1k/30k at load 1-4, medians of interleaved runs (time to all Running, CPU, peak resident): 64
+ * alone 41.3 s, 47.8 s, 1,569 MiB (4 runs); 128 alone 34.9 s, 41.6 s, 1,774 MiB (4); 128 + 100 %
+ * 38.5 s, 46.7 s, 1,412 MiB (2); 128 + 60 % 40.4 s, 49.8 s, 1,236 MiB (3).
  */
-export const SIMULATION_V8_FLAGS = ['--max-semi-space-size=64', `--max-old-space-size=${oldSpaceMb(totalmem())}`];
+export const SIMULATION_V8_FLAGS = ['--max-semi-space-size=128', `--max-old-space-size=${oldSpaceMb(totalmem())}`, '--heap-growing-percent=100'];
 
 /**
  * The heap limit for a simulation: three quarters of the machine's memory, at most 12 GiB. Node's

@@ -27,9 +27,11 @@ test('kubus v8 flags - never twice, never over the user’s own size', (t) => {
   t.is(reexecFlags(args, [], { [REEXEC_MARK]: '1' }), undefined);
   t.deepEqual(reexecFlags(args, ['--max-semi-space-size=8']), SIMULATION_V8_FLAGS.slice(1));
   t.deepEqual(reexecFlags(args, ['--max_semi_space_size=8']), SIMULATION_V8_FLAGS.slice(1));
-  t.is(reexecFlags(args, [], { NODE_OPTIONS: '--max-old-space-size=9000 --max-semi-space-size=32' }), undefined);
+  // --heap-growing-percent is not allowed in NODE_OPTIONS: it is always added, unless given to node itself.
+  t.deepEqual(reexecFlags(args, [], { NODE_OPTIONS: '--max-old-space-size=9000 --max-semi-space-size=32' }), ['--heap-growing-percent=100']);
+  t.is(reexecFlags(args, ['--heap-growing-percent=30'], { NODE_OPTIONS: '--max-old-space-size=9000 --max-semi-space-size=32' }), undefined);
   // Each option the user did not give is added.
-  t.deepEqual(reexecFlags(args, [], { NODE_OPTIONS: '--max-old-space-size=9000' }), ['--max-semi-space-size=64']);
+  t.deepEqual(reexecFlags(args, [], { NODE_OPTIONS: '--max-old-space-size=9000' }), ['--max-semi-space-size=128', '--heap-growing-percent=100']);
 });
 
 test('kubus v8 flags - launchers start `kubus node --count` with a larger young generation', (t) => {
