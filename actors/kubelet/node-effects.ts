@@ -120,7 +120,8 @@ export class NodeEffects {
    * The server's copy is `cached` (the kubelet's watch of its own Node) when that copy has every
    * condition at the status being written, as upstream's kubelet reads it from its informer since 1.30
    * (kubernetes#123977): no GET for the periodic report. Else (a change, someone else's write, no copy
-   * yet) a GET, so transition times and events start from the server's latest.
+   * yet) a GET, so transition times and events start from the server's latest. A cached copy that is
+   * stale (written since by someone else) is found by the patch's resourceVersion: 409, then a GET.
    */
   writeStatus(conditions: NodeConditionState[], cached?: () => Node | undefined): Promise<NodeStatus | undefined> {
     return this.root(() => this.writeStatusNow(conditions, cached?.()));
@@ -147,9 +148,15 @@ export class NodeEffects {
       const prev = cur.status?.conditions;
       const status = nodeStatus(this.cfg, this.identity, conditions, prev, clock.now());
       let node: Node;
+      const fromCache = cur === cached;
       try {
-        node = await client.patch<Node>('nodes', this.cfg.nodeName, { status }, { status: true });
+        // A patch from the cached copy carries its resourceVersion: a copy someone wrote past (the node
+        // lifecycle controller's Unknown while this kubelet was cut off) gets a 409, and the write
+        // starts again from the server's copy, so transition times and events see that change.
+        const body = fromCache ? { metadata: { resourceVersion: cur.metadata.resourceVersion }, status } : { status };
+        node = await client.patch<Node>('nodes', this.cfg.nodeName, body, { status: true });
       } catch (err) {
+        if (fromCache && isConflict(err)) return await this.writeStatusNow(conditions, undefined);
         // A cached Node may be one deleted since: the patch finds nothing.
         if (!isNotFound(err)) throw err;
         return await again();
