@@ -1,4 +1,4 @@
-// One pod's lifecycle on its node: Pending → ContainerCreating → Running (Active or
+// One pod's lifecycle on its node: ContainerCreating → Running (Active or
 // CrashLoopBackOff) → Terminating → Terminated → Done. Each state takes only the events that mean
 // something there (TAKES); what an event it takes does is decided by pod-sync.ts, level-based like
 // upstream SyncPod, and the state follows from the result. Pure: runtime calls and API writes go
@@ -82,17 +82,16 @@ export const podWorkerMachine = base.extend({
 }).createMachine({
   id: 'podWorker',
   context: ({ input }) => initialContext(input),
-  initial: 'Pending',
+  // The first step runs on entering ContainerCreating and decides where the pod goes from there in
+  // the same macrostep: an adopted pod with a running sandbox to Running, an adopted terminal or a
+  // rejected pod through Terminating (nothing to stop) to Terminated. No pass-through state before it:
+  // one microstep less for each of 30,000 pod starts.
+  initial: 'ContainerCreating',
   states: {
-    // Passed through at once: the first step decides where the pod starts (an adopted or rejected
-    // pod goes straight to Terminated).
-    Pending: {
-      entry: 'react',
-      always: [{ guard: 'terminated', target: 'Terminated' }, { guard: 'terminating', target: 'Terminating' }, { target: 'ContainerCreating' }],
-    },
     ContainerCreating: {
+      entry: 'react',
       on: take(TAKES.ContainerCreating),
-      always: [{ guard: 'terminating', target: 'Terminating' }, { guard: 'sandboxReady', target: 'Running' }],
+      always: [{ guard: 'terminated', target: 'Terminated' }, { guard: 'terminating', target: 'Terminating' }, { guard: 'sandboxReady', target: 'Running' }],
     },
     Running: {
       on: take(TAKES.Running),

@@ -96,7 +96,14 @@ export function defineController<Input = void, S = undefined>(spec: ControllerSp
       const enqueue = (w: WatchSpec<S>, o: KubeObject) => (w.keys ? addOnce(w.keys(o, ctx)) : add(keyOf(o)));
       const enqueueUpdate = (w: WatchSpec<S>, old: KubeObject, obj: KubeObject) => {
         if (w.updateKeys) return addOnce(w.updateKeys(old, obj, ctx));
-        if (w.keys) return addOnce([...w.keys(old, ctx), ...w.keys(obj, ctx)]);
+        if (w.keys) {
+          const a = w.keys(old, ctx);
+          const b = w.keys(obj, ctx);
+          // Most pod updates map to no key on one side (or both): no merged copy then (every pod write, every such watch).
+          if (Array.isArray(a) && a.length === 0) return addOnce(b);
+          if (Array.isArray(b) && b.length === 0) return addOnce(a);
+          return addOnce([...a, ...b]);
+        }
         const a = keyOf(old);
         const b = keyOf(obj);
         add(a);
