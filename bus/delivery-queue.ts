@@ -5,12 +5,25 @@ import { Fifo } from './fifo.ts';
 import type { Rng } from './random.ts';
 
 /** How a DeliveryQueue orders its items, and what it hands them to. */
-export interface DeliveryQueueOptions<T> {
+export interface DeliveryQueueOptions<M, S> {
   /** Deterministic: each turn delivers the head of one ready channel, picked by `rng`, on `clock`. */
   deterministic: boolean;
   clock: Clock;
   rng: Rng;
-  deliver(item: T): void;
+  deliver(msg: M, to: S): void;
+  /** Deterministic mode: the channel `msg` goes by to `to` (the same object for the same sender and subscription). */
+  channel(msg: M, to: S): Channel<M, S>;
+}
+
+/**
+ * The messages of one sender to one subscription (`to`), in their order: the deterministic mode's
+ * unit of choice. Made once per pair and kept by its subscription (a string key per delivery cost
+ * its concatenation and two map look-ups by it).
+ */
+export class Channel<M, S> extends Fifo<M> {
+  constructor(readonly to: S) {
+    super();
+  }
 }
 
 /**
@@ -18,32 +31,32 @@ export interface DeliveryQueueOptions<T> {
  * Real mode: one FIFO drained on setImmediate. Deterministic mode: one FIFO per channel (sender
  * and subscription), so each pair keeps its order while the interleaving is fixed by the seed.
  */
-export class DeliveryQueue<T> {
-  private fifo: T[] = [];
+export class DeliveryQueue<M, S> {
+  /** Real mode: message and subscription, one after the other (no pair allocated per message). */
+  private fifo: Array<M | S> = [];
   private scheduled = false;
-  private readonly channels = new Map<string, Fifo<T>>();
-  private readonly ready: string[] = [];
+  /** Channels with messages, in the order the seeded choice indexes. */
+  private readonly ready: Array<Channel<M, S>> = [];
   private idleWaiters: Array<() => void> = [];
   /** One turn of the pump (one function for every turn: a turn per message delivered). */
   private readonly pumpOnce = () => this.pump();
 
-  constructor(private readonly opts: DeliveryQueueOptions<T>) {}
+  constructor(private readonly opts: DeliveryQueueOptions<M, S>) {}
 
-  /** Queues one item on `channel` (only deterministic mode looks at the channel). */
-  push(channel: string, item: T): void {
+  /** Queues `msg` for `to` (deterministic mode: on its channel). */
+  push(msg: M, to: S): void {
     if (!this.opts.deterministic) {
-      this.fifo.push(item);
+      this.fifo.push(msg, to);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.drainFifo());
       }
       return;
     }
-    let ch = this.channels.get(channel);
-    if (!ch) this.channels.set(channel, (ch = new Fifo<T>()));
-    ch.push(item);
+    const ch = this.opts.channel(msg, to);
+    ch.push(msg);
     if (ch.size === 1) {
-      this.ready.push(channel);
+      this.ready.push(ch);
       if (this.ready.length === 1) this.opts.clock.setTimeout(this.pumpOnce, 0);
     }
   }
@@ -59,7 +72,7 @@ export class DeliveryQueue<T> {
     const batch = this.fifo;
     this.fifo = [];
     this.scheduled = false;
-    for (const item of batch) this.opts.deliver(item);
+    for (let i = 0; i < batch.length; i += 2) this.opts.deliver(batch[i] as M, batch[i + 1] as S);
     if (this.fifo.length === 0) this.notifyIdle();
   }
 
@@ -67,16 +80,14 @@ export class DeliveryQueue<T> {
   private pump(): void {
     if (this.ready.length === 0) return;
     const i = this.opts.rng.int(this.ready.length);
-    const key = this.ready[i];
-    const ch = this.channels.get(key)!;
-    const item = ch.shift();
+    const ch = this.ready[i];
+    const msg = ch.shift();
     if (ch.size === 0) {
-      this.channels.delete(key);
       this.ready[i] = this.ready[this.ready.length - 1];
       this.ready.pop();
     }
     if (this.ready.length > 0) this.opts.clock.setTimeout(this.pumpOnce, 0);
-    this.opts.deliver(item);
+    this.opts.deliver(msg, ch.to);
     if (this.ready.length === 0) this.notifyIdle();
   }
 

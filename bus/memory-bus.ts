@@ -3,7 +3,7 @@
 import { decode } from './codec.ts';
 import { deepFreeze } from './freeze.ts';
 import { realClock, type Clock, type VirtualClock } from './clock.ts';
-import { DeliveryQueue } from './delivery-queue.ts';
+import { Channel, DeliveryQueue } from './delivery-queue.ts';
 import { MemoryBus } from './memory-connection.ts';
 import { cryptoRng, type Rng } from './random.ts';
 import { Sublist } from './sublist.ts';
@@ -54,15 +54,15 @@ export interface Sub {
   handler: Handler;
   actor?: string;
   closed: boolean;
-  /** @internal Its channel names by sender, made once (a string built per delivery cost its concatenation and its hashing). */
-  channels?: Map<string, string>;
+  /** @internal Its channels by sender, made once (deterministic mode). */
+  channels?: Map<string, Channel<Envelope, Sub>>;
 }
 
 /** Messages from one sender to one subscription keep their order (the deterministic mode's channel). */
-function channelOf(env: Envelope, sub: Sub): string {
+function channelOf(env: Envelope, sub: Sub): Channel<Envelope, Sub> {
   const channels = (sub.channels ??= new Map());
   let ch = channels.get(env.from);
-  if (ch === undefined) channels.set(env.from, (ch = `${env.from}\u0000${sub.id}`));
+  if (ch === undefined) channels.set(env.from, (ch = new Channel<Envelope, Sub>(sub)));
   return ch;
 }
 
@@ -80,7 +80,7 @@ export class MemoryBroker {
   private readonly subs = new Sublist<Sub>();
   private nextSub = 0;
   private readonly rr = new Map<string, number>(); // round-robin cursors per queue group
-  private readonly queue: DeliveryQueue<[Envelope, Sub]>;
+  private readonly queue: DeliveryQueue<Envelope, Sub>;
 
   constructor(opts: MemoryBrokerOptions = {}) {
     this.clock = opts.clock ?? realClock;
@@ -93,7 +93,8 @@ export class MemoryBroker {
       deterministic: this.deterministic,
       clock: this.clock,
       rng: this.rng,
-      deliver: ([env, sub]) => this.deliver(env, sub),
+      deliver: (env, sub) => this.deliver(env, sub),
+      channel: channelOf,
     });
   }
 
@@ -123,6 +124,9 @@ export class MemoryBroker {
     }
     const matched = this.subs.match(env.subject);
     if (matched.length === 0) return 0;
+    // Queue groups: most messages meet one member of one (the API server's requests), kept apart
+    // from the map and sort that several groups or members need.
+    let lone: Sub | undefined;
     let groups: Map<string, Sub[]> | undefined;
     let n = 0;
     for (const s of matched) {
@@ -130,39 +134,46 @@ export class MemoryBroker {
       if (s.queue === undefined) {
         this.enqueue(env, s);
         n++;
-      } else {
-        groups ??= new Map();
-        const g = groups.get(s.queue);
+      } else if (lone === undefined && groups === undefined) lone = s;
+      else {
+        if (lone) groups = new Map([[lone.queue!, [lone]]]);
+        lone = undefined;
+        const g = groups!.get(s.queue);
         if (g) g.push(s);
-        else groups.set(s.queue, [s]);
+        else groups!.set(s.queue, [s]);
       }
     }
-    if (groups) {
+    if (lone) {
+      this.pick(env, lone.queue!, 1); // its draw or cursor step, as a group of one always took
+      this.enqueue(env, lone);
+      n++;
+    } else if (groups) {
       for (const [queue, members] of groups) {
         members.sort((a, b) => a.id - b.id);
-        let pick: Sub;
-        if (this.deterministic) pick = members[this.rng.int(members.length)];
-        else {
-          const key = `${env.subject} ${queue}`;
-          const i = (this.rr.get(key) ?? 0) % members.length;
-          this.rr.set(key, i + 1);
-          pick = members[i];
-        }
-        this.enqueue(env, pick);
+        this.enqueue(env, members[this.pick(env, queue, members.length)]);
         n++;
       }
     }
     return n;
   }
 
+  /** Returns which of a queue group's `count` members gets the message: seeded in deterministic mode, else round robin. */
+  private pick(env: Envelope, queue: string, count: number): number {
+    if (this.deterministic) return this.rng.int(count);
+    const key = `${env.subject} ${queue}`;
+    const i = (this.rr.get(key) ?? 0) % count;
+    this.rr.set(key, i + 1);
+    return i;
+  }
+
   private enqueue(env: Envelope, sub: Sub): void {
     if (this.faults.drop?.(env, sub.conn.name)) return;
     const delay = this.faults.delayMs?.(env, sub.conn.name) ?? 0;
     if (delay > 0) {
-      this.clock.setTimeout(() => this.queue.push(channelOf(env, sub), [env, sub]), delay);
+      this.clock.setTimeout(() => this.queue.push(env, sub), delay);
       return;
     }
-    this.queue.push(channelOf(env, sub), [env, sub]);
+    this.queue.push(env, sub);
   }
 
   private deliver(env: Envelope, sub: Sub): void {

@@ -3,6 +3,7 @@
 import { DecodeError, encode } from './codec.ts';
 import { frozenCopy, shareableCopy } from './freeze.ts';
 import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
+import type { Clock } from './clock.ts';
 import type { Envelope, MemoryBroker, Sub } from './memory-bus.ts';
 import type { Rng } from './random.ts';
 import { checkSubject } from './sublist.ts';
@@ -19,9 +20,8 @@ export class MemoryBus implements Bus {
   private inboxSeq = 0;
   private readonly inbox: string;
   private replies: Subscription | undefined;
-  private readonly pending = new Map<string, (msg: BusMessage) => void>();
-  /** Fails each request waiting for its reply (when the connection goes down). */
-  private readonly inflight = new Map<string, () => void>();
+  /** The requests waiting for their replies, by reply subject. */
+  private readonly pending = new Map<string, Waiting>();
   readonly id: string;
 
   constructor(
@@ -42,7 +42,7 @@ export class MemoryBus implements Bus {
   setDown(down: boolean): void {
     if (this.down === down || this.closed) return;
     this.down = down;
-    if (down) for (const lost of [...this.inflight.values()]) lost();
+    if (down) for (const w of [...this.pending.values()]) w.lost();
     this.emitStatus(down ? 'disconnected' : 'reconnected');
   }
 
@@ -52,29 +52,30 @@ export class MemoryBus implements Bus {
   }
 
   publish(subject: string, data: unknown, opts?: PublishOptions): void {
-    this.send(subject, { data }, opts);
+    this.send(subject, data, undefined, opts?.headers, opts?.reply);
   }
 
   publishRaw(subject: string, bytes: Uint8Array, opts?: PublishOptions): void {
-    this.send(subject, { bytes }, opts);
+    this.send(subject, undefined, bytes, opts?.headers, opts?.reply);
   }
 
   /**
-   * Routes a message. A body is snapshotted at once (the sender may change its object afterwards):
-   * one deeply frozen copy, equal to what the bytes would decode to, that every receiver shares. In
-   * process no bytes are needed, so none are made unless someone asks the envelope for them.
+   * Routes a message: `data`, or `bytes` when given. A body is snapshotted at once (the sender may
+   * change its object afterwards): one deeply frozen copy, equal to what the bytes would decode to,
+   * that every receiver shares. In process no bytes are needed, so none are made unless someone asks
+   * the envelope for them.
    */
-  private send(subject: string, body: { data: unknown } | { bytes: Uint8Array }, opts?: PublishOptions): number {
+  private send(subject: string, data: unknown, bytes: Uint8Array | undefined, headers: Headers | undefined, reply: string | undefined): number {
     if (this.closed) throw new BusClosedError(this.name);
     checkSubject(subject, false);
     if (this.down) return 0;
-    const stamped = stamp(opts?.headers, this.rng.hex, this.name);
-    const env = new Sent(subject, Object.freeze(stamped.headers), this.name, stamped.span, opts?.reply);
-    if ('data' in body) {
-      env.body = body.data;
-      env.decoded = env.snapshot = snapshot(body.data);
-    } else env.raw = body.bytes;
-    return this.broker.route(env, 'data' in body ? body.data : undefined);
+    const stamped = stamp(headers, this.rng.hex, this.name);
+    const env = new Sent(subject, Object.freeze(stamped.headers), this.name, stamped.span, reply);
+    if (bytes === undefined) {
+      env.body = data;
+      env.decoded = env.snapshot = snapshot(data);
+    } else env.raw = bytes;
+    return this.broker.route(env, bytes === undefined ? data : undefined);
   }
 
   subscribe<T = unknown>(subject: string, handler: Handler<T>, opts?: SubscribeOptions): Subscription {
@@ -101,7 +102,7 @@ export class MemoryBus implements Bus {
     const timeoutMs = opts?.timeoutMs ?? 5000;
     // One subscription carries every reply of this connection, as nats.js muxes its requests.
     this.replies ??= runAsRoot(undefined, () =>
-      this.subscribe(`${this.inbox}.*`, (msg) => this.pending.get(msg.subject)?.(msg)),
+      this.subscribe(`${this.inbox}.*`, (msg) => this.pending.get(msg.subject)?.answer(msg)),
     );
     return new Promise((resolve, reject) => {
       if (this.down && !this.closed) {
@@ -110,20 +111,11 @@ export class MemoryBus implements Bus {
         return;
       }
       const reply = `${this.inbox}.${this.inboxSeq++}`;
-      const clock = this.broker.clock;
-      let timer: unknown;
-      const settle = () => {
-        this.pending.delete(reply);
-        this.inflight.delete(reply);
-        clock.clearTimeout(timer);
-      };
-      this.pending.set(reply, (msg) => {
-        settle();
-        resolve(msg as BusMessage<T>);
-      });
+      const waiting = new Waiting(this.pending, this.broker.clock, reply, subject, resolve as (msg: BusMessage) => void, reject);
+      this.pending.set(reply, waiting);
       let routed: number;
       try {
-        routed = this.send(subject, { data }, { headers: opts?.headers, reply });
+        routed = this.send(subject, data, undefined, opts?.headers, reply);
       } catch (err) {
         this.pending.delete(reply);
         reject(err);
@@ -135,14 +127,7 @@ export class MemoryBus implements Bus {
         queueMicrotask(() => reject(new NoRespondersError(subject)));
         return;
       }
-      this.inflight.set(reply, () => {
-        settle();
-        reject(new ConnectionLostError(subject));
-      });
-      timer = clock.setTimeout(() => {
-        settle();
-        reject(new RequestTimeoutError(subject, timeoutMs));
-      }, timeoutMs);
+      waiting.sent(timeoutMs);
     });
   }
 
@@ -205,5 +190,42 @@ class Sent implements Envelope {
 
   get bytes(): Uint8Array {
     return (this.raw ??= encode(this.snapshot && 'data' in this.snapshot ? this.snapshot.data : this.body));
+  }
+}
+
+/** A request waiting for its reply: answered, timed out, or lost with the connection, whichever comes first. */
+class Waiting {
+  private timer: unknown = undefined;
+
+  constructor(
+    private readonly pending: Map<string, Waiting>,
+    private readonly clock: Clock,
+    private readonly reply: string,
+    private readonly subject: string,
+    private readonly resolve: (msg: BusMessage) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  /** The request left: its timeout starts. */
+  sent(timeoutMs: number): void {
+    this.timer = this.clock.setTimeout(() => {
+      this.settle();
+      this.reject(new RequestTimeoutError(this.subject, timeoutMs));
+    }, timeoutMs);
+  }
+
+  answer(msg: BusMessage): void {
+    this.settle();
+    this.resolve(msg);
+  }
+
+  lost(): void {
+    this.settle();
+    this.reject(new ConnectionLostError(this.subject));
+  }
+
+  private settle(): void {
+    this.pending.delete(this.reply);
+    this.clock.clearTimeout(this.timer);
   }
 }

@@ -133,6 +133,8 @@ export class HostedActor {
   }
 
   private notify(): void {
+    // Called on every snapshot of the actor (every event it takes): most have no waiter.
+    if (this.waiters.size === 0) return;
     for (const w of [...this.waiters]) w();
   }
 
