@@ -39,3 +39,16 @@ export interface ServerContext {
 
 /** Returns the resource as upstream names it in messages: `pods`, `deployments.apps`. */
 export const qualified = (def: ResourceDef) => (def.group ? `${def.plural}.${def.group}` : def.plural);
+
+/**
+ * Returns the context of one request: the server's, with the request's own warnings, audit and (set
+ * once established) user, inheriting the rest rather than copying it: a spread of the server's
+ * context with keys added took V8's slow path, microseconds of every request.
+ */
+export function requestContext(base: ServerContext, warnings: string[], audit: AuditRecord | undefined): ServerContext {
+  const ctx = Object.create(base) as ServerContext;
+  ctx.warnings = warnings;
+  ctx.audit = audit;
+  ctx.user = undefined;
+  return ctx;
+}

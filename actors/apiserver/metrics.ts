@@ -35,11 +35,26 @@ const LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource'
 
 type Labels = Record<(typeof LABELS)[number], string>;
 
-/** A request's labels without code, with the key of its series. */
+/** A request's labels without code, with the key of its series, and its counts by code (entries of Tally.counts). */
 interface Series {
   key: string;
   labels: Labels;
+  /** Whether a success is a 201 (a POST that creates). */
+  created: boolean;
+  codes: Map<string, { labels: Labels & { code: string }; n: number }>;
 }
+
+/** What a request subject gives its series: the labels it parses to, and its series by dry run and scope (found once). */
+interface Subject {
+  v?: (typeof VERB_LABELS)[string];
+  group: string;
+  version: string;
+  resource: string;
+  /** By dry run (0, 1) × 3 + scope (cluster, namespace, resource). */
+  series: Array<Series | undefined>;
+}
+
+const SCOPES = ['cluster', 'namespace', 'resource'] as const;
 
 /** Request counts by series and code, and requests in flight by kind: plain numbers, read by prom-client at scrape time. */
 interface Tally {
@@ -47,7 +62,7 @@ interface Tally {
   inflight: { readOnly: number; mutating: number };
   store?: Store;
   /** Each subject's labels (parsed once) and each series' labels object (made once, the duration histogram's key). */
-  subjects: Map<string, { v?: (typeof VERB_LABELS)[string]; group: string; version: string; resource: string }>;
+  subjects: Map<string, Subject>;
   series: Map<string, Series>;
 }
 
@@ -117,11 +132,14 @@ export class ApiServerMetrics {
     this.tally.inflight[kind]++;
     try {
       const reply = await serve();
-      const code = isStatus(reply) && reply.status === 'Failure' ? String(reply.code) : this.tally.subjects.get(msg.subject)?.v?.created ? '201' : '200';
-      const key = `${series.key}|${code}`;
-      const c = this.tally.counts.get(key);
+      const code = isStatus(reply) && reply.status === 'Failure' ? String(reply.code) : series.created ? '201' : '200';
+      const c = series.codes.get(code);
       if (c) c.n++;
-      else this.tally.counts.set(key, { labels: { ...series.labels, code }, n: 1 });
+      else {
+        const entry = { labels: { ...series.labels, code }, n: 1 };
+        series.codes.set(code, entry);
+        this.tally.counts.set(`${series.key}|${code}`, entry);
+      }
     } finally {
       this.tally.inflight[kind]--;
       this.duration.observe(series.labels, elapsed());
@@ -135,21 +153,26 @@ export class ApiServerMetrics {
     if (!sub) {
       const route = parseApiSubject(msg.subject);
       const def = route && resourceFor(route.resource);
-      sub = { v: VERB_LABELS[route?.verb ?? ''], group: def?.group ?? '', version: def?.version ?? '', resource: def ? route!.resource : '' };
+      sub = { v: VERB_LABELS[route?.verb ?? ''], group: def?.group ?? '', version: def?.version ?? '', resource: def ? route!.resource : '', series: [] };
       // Subjects carry the sender's identity on a locked bus: a bounded cache, started again when full.
       if (subjects.size >= 10_000) subjects.clear();
       subjects.set(msg.subject, sub);
     }
     const req = (typeof msg.data === 'object' && msg.data !== null ? msg.data : {}) as ApiRequest;
-    const dryRun = req.dryRun === true ? 'All' : '';
-    const scope = typeof req.name === 'string' && req.name !== '' ? 'resource' : typeof req.namespace === 'string' && req.namespace !== '' ? 'namespace' : 'cluster';
+    const dry = req.dryRun === true ? 1 : 0;
+    const scoped = typeof req.name === 'string' && req.name !== '' ? 2 : typeof req.namespace === 'string' && req.namespace !== '' ? 1 : 0;
+    const known = sub.series[dry * 3 + scoped];
+    if (known) return known;
+    const dryRun = dry ? 'All' : '';
+    const scope = SCOPES[scoped];
     const verb = sub.v?.verb ?? 'other';
     const key = `${verb}|${sub.v?.subresource ?? ''}|${sub.group}|${sub.version}|${sub.resource}|${dryRun}|${scope}`;
     let series = this.tally.series.get(key);
     if (!series) {
       const labels: Labels = { verb, dry_run: dryRun, group: sub.group, version: sub.version, resource: sub.resource, subresource: sub.v?.subresource ?? '', scope, component: 'apiserver' };
-      this.tally.series.set(key, (series = { key, labels }));
+      this.tally.series.set(key, (series = { key, labels, created: !!sub.v?.created, codes: new Map() }));
     }
+    sub.series[dry * 3 + scoped] = series;
     return series;
   }
 }

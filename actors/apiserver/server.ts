@@ -23,7 +23,7 @@ import { answerReview, REVIEWS } from './authz/reviews.ts';
 import { SigningKeyRing } from './authn/signing-key.ts';
 import { requestToken } from './authn/token-request.ts';
 import { answerTokenReview } from './authn/token-review.ts';
-import type { ServerContext } from './context.ts';
+import { requestContext, type ServerContext } from './context.ts';
 import { bootstrapPriorityClasses } from './admission-priority.ts';
 import { CRD_PLURAL, checkCustomCreate, followStoredCrds, holdForCleanup, loadCustomResources, syncCustomResource } from './crds.ts';
 import { guaranteed } from './freshness.ts';
@@ -190,7 +190,7 @@ export class ApiServer {
   /** Serves one request without replying (alone, or an item of a batch: batch.ts), audited; resolves with its reply (never throws). */
   async serve(msg: BusMessage, warnings: string[], est = establishOnce(msg.data, parseApiSubject(msg.subject)?.identity)): Promise<unknown> {
     const audit = this.opts.auditor && beginBusAudit(this.opts.auditor, msg, est);
-    const reply = await this.answer(msg, est, { ...this.ctx, warnings, audit });
+    const reply = await this.answer(msg, est, requestContext(this.ctx, warnings, audit));
     if (audit) finishBusAudit(audit, msg, est, reply, this.ctx.hub);
     return reply;
   }
