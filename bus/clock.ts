@@ -20,9 +20,9 @@ interface Timer {
   seq: number;
   fn: () => void;
   /** The lane it waits in (none: in the heap). */
-  lane?: Lane;
+  lane: Lane | undefined;
   /** Cleared or fired: a lane or the heap skips it when it reaches it. */
-  done?: boolean;
+  done: boolean;
 }
 
 const before = (a: Timer, b: Timer) => a.due < b.due || (a.due === b.due && a.seq < b.seq);
@@ -168,12 +168,11 @@ export class VirtualClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): unknown {
     const wait = Math.max(0, ms || 0);
-    const timer: Timer = { due: this.t + wait, seq: this.seq++, fn };
     const lane = this.laneFor(wait);
-    if (lane) {
-      timer.lane = lane;
-      lane.timers.push(timer);
-    } else this.timers.push(timer);
+    // Every field set at once: one shape for every timer (a field added later made two).
+    const timer: Timer = { due: this.t + wait, seq: this.seq++, fn, lane, done: false };
+    if (lane) lane.timers.push(timer);
+    else this.timers.push(timer);
     return timer;
   }
 

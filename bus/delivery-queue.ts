@@ -92,6 +92,7 @@ export class DeliveryQueue<M, S> {
   }
 
   private notifyIdle(): void {
+    if (this.idleWaiters.length === 0) return; // after most turns of the pump: no array made
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const f of w) f();
