@@ -5,6 +5,7 @@ import type { ResourceDef } from '../../api/resource.ts';
 import { servedVersionsOf } from '../../api/resources.ts';
 import { badRequest } from '../../api/status.ts';
 import { thaw } from '../../bus/freeze.ts';
+import { shallowCopy } from './objects.ts';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -54,7 +55,7 @@ export function nameOf(req: ApiRequest): string {
  */
 export function bodyOf(req: ApiRequest, part: 'whole' | 'top' = 'whole'): KubeObject {
   const body = req.body as unknown;
-  const b = part === 'whole' ? thaw(body) : isObj(body) ? { ...body, metadata: top(body.metadata), status: top(body.status) } : body;
+  const b = part === 'whole' ? thaw(body) : isObj(body) ? topLevels(body) : body;
   if (isObj(b) && b.status === undefined) delete b.status;
   if (!isObj(b)) throw badRequest('the request must carry an object (body)');
   if (b.metadata === undefined) b.metadata = {};
@@ -63,7 +64,15 @@ export function bodyOf(req: ApiRequest, part: 'whole' | 'top' = 'whole'): KubeOb
 }
 
 /** A shallow copy of an object; anything else as it is. */
-const top = (v: unknown) => (isObj(v) ? { ...v } : v);
+const top = (v: unknown) => (isObj(v) ? shallowCopy(v) : v);
+
+/** The body's top level, metadata and status copied (key by key: see shallowCopy). */
+function topLevels(body: Record<string, unknown>): Record<string, unknown> {
+  const b = shallowCopy(body);
+  b.metadata = top(body.metadata);
+  b.status = top(body.status);
+  return b;
+}
 
 /** Checks kind/apiVersion of a body against the resource (filling them when absent). */
 export function checkKind(def: ResourceDef, obj: KubeObject): void {

@@ -23,7 +23,7 @@ import { applyPatch as serverSideApply, recordManaged, recordingOf, type Recordi
 import { qualified, type ServerContext } from './context.ts';
 import { finishDeletion, pendingFinalizers } from './deletion.ts';
 import { objectKey } from './keys.ts';
-import { fromKV, sameStored, sameValue, specOf, toStored } from './objects.ts';
+import { fromKV, sameStored, sameValue, shallowCopy, specOf, toStored } from './objects.ts';
 import { getKV } from './reads.ts';
 import { bodyOf, checkKind, nameOf, namespaceOf } from './request.ts';
 import type { KeyValue } from './store/store.ts';
@@ -119,9 +119,13 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
     throw conflict(qualified(def), name, MODIFIED_MESSAGE);
 
   let obj: KubeObject;
-  if (part === 'status') obj = { ...old, metadata: { ...old.metadata }, status: next.status };
-  else {
-    obj = { ...next, metadata: { ...m } };
+  if (part === 'status') {
+    obj = shallowCopy(old);
+    obj.metadata = shallowCopy(old.metadata);
+    obj.status = next.status;
+  } else {
+    obj = shallowCopy(next);
+    obj.metadata = shallowCopy(m);
     if (def.hasStatus) obj.status = old.status;
     for (const f of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
       if (old.metadata[f] === undefined) delete obj.metadata[f];
