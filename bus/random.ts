@@ -18,6 +18,11 @@ export interface Rng {
 }
 
 const hex2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The character codes of a byte's two hex digits. */
+const HEX_HIGH = hex2.map((h) => h.charCodeAt(0));
+const HEX_LOW = hex2.map((h) => h.charCodeAt(1));
+/** A code array per length asked for (reused: hex() runs once or twice per message). */
+const hexCodes: number[][] = [];
 
 /** Returns a deterministic generator for a seed. */
 export function seededRng(seed: number): Rng {
@@ -28,16 +33,14 @@ export function seededRng(seed: number): Rng {
     int: (n) => uniformInt(g, 0, n - 1),
     // uniformInt(g, 0, 255) is (g.next() + 2^31) % 256, the same low byte: one draw each, without its range arithmetic (a span id per message).
     hex(bytes) {
-      if (bytes <= 8) {
-        // A span id per message: `+=` is a third of the array and join. Up to 12 characters each step is a flat copy.
-        let s = '';
-        for (let i = 0; i < bytes; i++) s += hex2[g.next() & 255];
-        return s;
+      // The characters' codes, made into one flat string at once: half the time of joining 2-character pieces.
+      const codes = (hexCodes[bytes] ??= new Array<number>(2 * bytes));
+      for (let i = 0; i < bytes; i++) {
+        const b = g.next() & 255;
+        codes[2 * i] = HEX_HIGH[b];
+        codes[2 * i + 1] = HEX_LOW[b];
       }
-      // join makes one flat string; `+=` would keep a chain of 2-character pieces (a long id may live as long as its object).
-      const parts = new Array<string>(bytes);
-      for (let i = 0; i < bytes; i++) parts[i] = hex2[g.next() & 255];
-      return parts.join('');
+      return String.fromCharCode.apply(null, codes);
     },
     uuid() {
       const b = Array.from({ length: 16 }, byte);
