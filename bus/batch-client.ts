@@ -82,6 +82,8 @@ export class Coalescer {
   flush(): void {
     const all = this.queue;
     this.queue = [];
+    // One request (a connection per kubelet, as in simulation): it leaves alone whatever its size, uncounted.
+    if (all.length === 1) return this.send(all);
     let batch: Pending[] = [];
     // What the batch takes of the budget: an upper bound (jsonBytesAtMost, no string built) while
     // that fits, counted exactly from the first item whose bound might not: the same batches as
