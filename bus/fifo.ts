@@ -33,8 +33,7 @@ export class Fifo<T> {
     const item = this.items[this.head] as T;
     this.items[this.head++] = undefined;
     if (this.head === this.items.length) {
-      // Emptied (a channel or a lane, many times a message): the array is kept, not made again.
-      this.items.length = 0;
+      this.items = [];
       this.head = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
