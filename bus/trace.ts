@@ -104,12 +104,16 @@ export function stamp(base: Record<string, string> | undefined, hex: (bytes: num
   }
   // Built key by key (base's keys in their order, then the two of ours), as `{ ...base }` plus two
   // keyed stores would: the spread of a reply's headers and its stores were ~3 % of a steady hour.
-  const h: Record<string, string> = {};
+  // Own keys only, as the spread; an own `__proto__` key (JSON.parse makes one) would set the copy's
+  // prototype when stored, so such headers are spread.
+  const keys = Object.keys(base);
+  const spread = keys.includes('__proto__');
+  const h: Record<string, string> = spread ? { ...base } : {};
   let hasParent = false;
   let hasActor = false;
-  for (const k in base) {
+  for (const k of keys) {
     const v = base[k];
-    h[k] = v;
+    if (!spread) h[k] = v;
     if (k === TRACEPARENT) hasParent = !!v;
     else if (k === ACTOR_HEADER) hasActor = !!v;
   }

@@ -38,3 +38,15 @@ test.serial('trace - followAwaits(false) keeps the context for the synchronous p
   const c = await seen();
   t.is(c.after.ctx?.actor, 'kubelet/n1', 'switched back: the context follows awaits again');
 });
+
+test('stamped headers keep the given headers as own keys, in order, before the two of the bus', (t) => {
+  const given = JSON.parse('{"__proto__":"x","a":"1"}') as Record<string, string>;
+  const h = stampHeaders(given, hex, 'node/n1');
+  t.deepEqual(Object.keys(h), ['__proto__', 'a', TRACEPARENT, 'kubus-actor']);
+  t.is(Object.getPrototypeOf(h), Object.prototype);
+  const inherited = Object.create({ inherited: 'no' }) as Record<string, string>;
+  inherited.own = 'yes';
+  t.deepEqual(Object.keys(stampHeaders(inherited, hex, 'node/n1')), ['own', TRACEPARENT, 'kubus-actor']);
+  // A traceparent given is kept, not replaced.
+  t.is(stampHeaders({ [TRACEPARENT]: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` }, hex, 'node/n1')[TRACEPARENT], `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`);
+});
