@@ -7,7 +7,7 @@ import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeletInput } from '../actors/kubelet/kubelet.config.ts';
 import { kubeletMachine } from '../actors/kubelet/kubelet.machine.ts';
 import type { NodeConditionState } from '../actors/kubelet/node-status.ts';
-import { podWorkerMachine } from '../actors/kubelet/pod-worker.machine.ts';
+import { podWorkerLogic } from '../actors/kubelet/pod-worker.machine.ts';
 import type { PodCommand } from '../actors/kubelet/pod-worker.types.ts';
 import { VirtualClock } from '../bus/clock.ts';
 
@@ -25,7 +25,7 @@ async function kubelet(t: ExecutionContext, input: KubeletInput = CONTAINERD) {
       registerNode: fromPromise(async ({ input: { conditions } }) => ((registered = conditions), { uid: 'node-uid' })),
       node: fromCallback(() => {}),
       pods: fromCallback(() => {}),
-      podWorker: podWorkerMachine.provide({
+      podWorker: podWorkerLogic.provide({
         actions: { exec: ({ context }, cmd) => void cmds.set(context.pod.metadata.name!, [...(cmds.get(context.pod.metadata.name!) ?? []), cmd]) },
       }),
     },

@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import { createActor, setup } from 'xstate';
 import type { Pod } from '../api/kinds/pod.ts';
 import { rfc3339 } from '../api/names.ts';
-import { podWorkerMachine, TAKES, type PodWorkerDone } from '../actors/kubelet/pod-worker.machine.ts';
+import { podWorkerLogic, TAKES, type PodWorkerDone } from '../actors/kubelet/pod-worker.machine.ts';
 import type { PodWorkerInput } from '../actors/kubelet/pod-step.ts';
 import type { PodCommand, PodWorkerEvent } from '../actors/kubelet/pod-worker.types.ts';
 import { VirtualClock } from '../bus/clock.ts';
@@ -32,7 +32,7 @@ function worker(t: ExecutionContext, pod = basePod(), extra: Partial<PodWorkerIn
   const parent = createActor(
     setup({
       types: { events: {} as PodWorkerDone },
-      actors: { worker: podWorkerMachine.provide({ actions: { exec: (_, cmd) => void cmds.push(cmd) } }) },
+      actors: { worker: podWorkerLogic.provide({ actions: { exec: (_, cmd) => void cmds.push(cmd) } }) },
     }).createMachine({
       invoke: { id: 'worker', src: 'worker', input },
       on: { 'worker.*': { actions: ({ event }) => void told.push(event) } },

@@ -7,7 +7,7 @@ import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
 import { kubeletMachine } from '../actors/kubelet/kubelet.machine.ts';
-import { podWorkerMachine } from '../actors/kubelet/pod-worker.machine.ts';
+import { PodWorkerLogic, podWorkerLogic } from '../actors/kubelet/pod-worker.machine.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import type { Envelope } from '../bus/memory-bus.ts';
 import { startApi } from './helpers/api.ts';
@@ -85,7 +85,7 @@ test('kubelet - a pod worker that fails is reported and the kubelet goes on', as
       registerNode: fromPromise(async () => ({ uid: 'node-uid' })),
       node: fromCallback(() => {}),
       pods: fromCallback(() => {}),
-      podWorker: podWorkerMachine.provide({
+      podWorker: podWorkerLogic.provide({
         actions: {
           exec: () => {
             throw new Error('boom');
@@ -117,8 +117,9 @@ test("kubelet - the kubelets of one process share their statecharts' state nodes
   t.is(logicOf(a).root, kubeletMachine.root, 'one tree of state nodes, not one per kubelet');
   t.is(logicOf(b).root, kubeletMachine.root);
   t.not(logicOf(a).implementations.actors.pods, logicOf(b).implementations.actors.pods, 'each kubelet has its own effects');
-  const worker = (h: typeof a) => logicOf(h).implementations.actors.podWorker as typeof podWorkerMachine;
-  t.is(worker(a).root, podWorkerMachine.root);
+  const worker = (h: typeof a) => logicOf(h).implementations.actors.podWorker as typeof podWorkerLogic;
+  t.true(worker(a) instanceof PodWorkerLogic, 'pod workers are the pod worker logic, with no tree of state nodes to share');
+  t.not(worker(a).implementations.actions.exec, worker(b).implementations.actions.exec, "each kubelet's workers run its own effects");
   for (const n of ['node-a', 'node-b'])
     void env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `on-${n}`, namespace: 'default' }, spec: { nodeName: n, containers: [{ name: 'c', image: 'nginx:1.27' }] } } as KubeObject);
   await clock.advance(30_000);

@@ -29,7 +29,7 @@ import { serveStats } from './node-stats.ts';
 import { serveKubeletMetrics } from './metrics.ts';
 import { PodEffects } from './pod-effects.ts';
 import { renewTimers } from './renew-timers.ts';
-import { podWorkerMachine } from './pod-worker.machine.ts';
+import { podWorkerLogic } from './pod-worker.machine.ts';
 import type { PodWorkerEvent } from './pod-worker.types.ts';
 import { createRuntime } from './runtimes/create.ts';
 import type { ContainerInfo } from './runtimes/runtime.ts';
@@ -43,7 +43,7 @@ import { VolumeManager } from './volumes/volume-manager.ts';
 export type { KubeletInput } from './kubelet.config.ts';
 
 /** Worker events caused by time passing, not by a message: their effects start new traces. */
-const TIMER_EVENTS = new Set<PodWorkerEvent['type']>(['backoff.done', 'probe.tick', 'deadline', 'sandbox.retry', 'container.exited', 'probe.result', 'network.changed']);
+const TIMER_EVENTS: ReadonlySet<string> = new Set(['backoff.done', 'probe.tick', 'deadline', 'sandbox.retry', 'container.exited', 'probe.result', 'network.changed'] satisfies PodWorkerEvent['type'][]);
 
 /** Returns whether a pod change matters to its worker (its own status writes come back as updates too). */
 export function podChangeMatters(old: Pod, pod: Pod): boolean {
@@ -131,7 +131,7 @@ export const kubeletActor = defineActor<KubeletInput>({
     });
 
     let started = false;
-    const worker = provideShared<typeof podWorkerMachine>(podWorkerMachine, {
+    const worker = podWorkerLogic.provide({
       actions: {
         exec: ({ context, event, self }, cmd) => {
           const run = () => pods.run(cmd, context.pod, self);

@@ -12,7 +12,7 @@ import { admit, admittedRequests } from './admission.ts';
 import { HEALTHY, type NodeConditionState } from './node-status.ts';
 import { NETWORK_UNKNOWN, UNCHECKED_READY } from './runtime-health.ts';
 import type { PodWorkerInput } from './pod-step.ts';
-import { podWorkerMachine, type PodWorkerDone } from './pod-worker.machine.ts';
+import { podWorkerLogic, type PodWorkerDone } from './pod-worker.machine.ts';
 import type { ContainerExit, ContainerInfo } from './runtimes/runtime.ts';
 
 /** What the kubelet machine knows: its config, node identity, heartbeat bookkeeping and its pods. */
@@ -62,7 +62,7 @@ const base = setup({
     events: {} as KubeletEvent,
   },
   actors: {
-    podWorker: podWorkerMachine,
+    podWorker: podWorkerLogic,
     registerNode: fromPromise<{ uid: string; status?: NodeStatus }, { conditions: NodeConditionState[] }>(async () => ({ uid: '' })),
     /** Renews the lease and writes node status when told; answers lease.renewed/failed, node.status.written/failed. */
     node: fromCallback<NodeCommand>(() => {}),
