@@ -37,11 +37,20 @@ function pruneCompileCache(maxAgeMs = 7 * 24 * 3600_000) {
   }
 }
 
-/** Runs ava with TAP output, passes it through, and ends with the plain `N passed, N failed`. */
+/**
+ * Runs ava with TAP output on the test files' bundles (scripts/test-bundle.mjs; built first when a
+ * source changed), passes it through, and ends with the plain `N passed, N failed`. A file argument
+ * test/x.test.ts[:lines] names its bundle.
+ */
 async function test(files, avaArgs = []) {
   pruneCompileCache();
+  const { bundleOf, ensureTestBundles } = await import('./test-bundle.mjs');
+  const t0 = performance.now();
+  if (await ensureTestBundles()) console.error(`# test files bundled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const args = files.map((f) => f.replace(/^(?:\.\/)?(test\/.*\.test)\.ts(?=$|:)/, (_, stem) => bundleOf(`${stem}.ts`)));
   const ava = join(ROOT, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
-  const child = spawn(node, [ava, '--tap', ...avaArgs, ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, KUBUS_TEST_BUNDLES: '1' };
+  const child = spawn(node, [ava, '--tap', ...avaArgs, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let passed = 0;
   let failed = 0;
   let skipped = 0;

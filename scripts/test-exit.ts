@@ -37,7 +37,8 @@ function record(): void {
   const { file } = createRequire(import.meta.url)(join(root, 'node_modules', 'ava', 'lib', 'worker', 'options.cjs')).get();
   const cpu = process.cpuUsage();
   const line = {
-    file: relative(root, file),
+    // A bundle (build/tests/test/x.test.mjs, see scripts/test-bundle.mjs) is named by its source.
+    file: relative(root, file).replace(/^build\/tests\/(.*)\.mjs$/, '$1.ts'),
     start: Math.round(performance.timeOrigin),
     loaded,
     end: Date.now(),

@@ -9,12 +9,11 @@
 // the short files fill in around the long ones and the run ends with short files, whatever names the
 // long ones have; in name order a long file that happens to start late runs on alone at the end.
 // A single file (`ava test/x.test.ts`) reads package.json directly and is not affected.
+// scripts/run.mjs builds the test files into bundles first and runs those (scripts/test-bundle.mjs).
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bundledConfig, sourceOf } from '../scripts/test-bundle.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 // The files that took longest, longest first: the 50 longest of a whole `npm test` (2026-12-07, 2 cores,
@@ -77,10 +76,10 @@ const LONGEST_FIRST = [
 ].map((name) => `test/${name}`);
 
 const rank = new Map(LONGEST_FIRST.map((file, i) => [file, i]));
-const rankOf = (file) => rank.get(relative(ROOT, file)) ?? LONGEST_FIRST.length;
+const rankOf = (file) => rank.get(sourceOf(file)) ?? LONGEST_FIRST.length;
 
 export default {
-  ...pkg.ava,
+  ...bundledConfig(pkg.ava),
   concurrency: Math.max(2, Math.min(4, 2 * availableParallelism())),
   sortTestFiles: (a, b) => rankOf(a) - rankOf(b) || a.localeCompare(b, 'en'),
 };
