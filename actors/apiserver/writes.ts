@@ -133,14 +133,17 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
     }
     def.prepareForUpdate?.(obj, old);
     def.defaults?.(obj);
-    await admitUpdate(ctx, def, obj, old, dryRun);
+    // Most writes meet no admission step that waits: no tick (and no promise) for those.
+    const admitted = admitUpdate(ctx, def, obj, old, dryRun);
+    if (admitted) await admitted;
     if (changedSpec(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
   }
   recordManaged(ctx, def, old, obj, part, rec);
   const errs = validationErrors(def, obj, old);
   if (errs.length) throw invalid(def.kind, name, errs, def.group);
   const subresource = part === 'status' ? 'status' : rec && 'fieldManager' in rec ? (rec.subresource ?? '') : '';
-  await admitValidating(ctx, updateAttributes(def, obj, old, subresource, dryRun));
+  const validated = admitValidating(ctx, updateAttributes(def, obj, old, subresource, dryRun));
+  if (validated) await validated;
   if (sameStored(obj, old)) return old;
   if (dryRun) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
   if (obj.metadata.deletionTimestamp && pendingFinalizers(obj) === 0 && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0)

@@ -92,25 +92,31 @@ export class SimUsage {
    */
   sample(containers: ContainerInfo[], podOf: (uid: string) => Pod | undefined): { at: number; cpuNs: number; memoryBytes: number; containers: Map<string, ContainerStats> } {
     const now = this.clock.now();
+    // Every running container's sample, by id: also the set of containers still here.
     const out = new Map<string, ContainerStats>();
-    const live = new Set<string>();
     let memoryBytes = 0;
-    for (const c of containers) {
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i];
       const m = c.state !== 'running' ? this.containers.get(c.id) : undefined;
       if (m && c.finishedAt !== undefined) this.advance(c.id, m, undefined, Math.min(now, Math.max(m.at, c.finishedAt)));
     }
-    for (const c of containers.filter((x) => x.state === 'running')) {
-      live.add(c.id);
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i];
+      if (c.state !== 'running') continue;
       const pod = podOf(c.podUid);
       const start = c.startedAt ?? c.createdAt;
-      const m = this.containers.get(c.id) ?? { podUid: c.podUid, name: c.name, at: start, cpuNs: 0, nanoCores: 0, memoryBytes: 0 };
+      let m = this.containers.get(c.id);
       // A new container takes its pod's rate from its start.
-      if (!this.containers.has(c.id) && pod) Object.assign(m, modelledUsage(pod, c.name, this.log) ?? {}, { source: simKey(pod) });
+      if (m === undefined) {
+        m = { podUid: c.podUid, name: c.name, at: start, cpuNs: 0, nanoCores: 0, memoryBytes: 0 };
+        if (pod) Object.assign(m, modelledUsage(pod, c.name, this.log) ?? {}, { source: simKey(pod) });
+      }
       this.advance(c.id, m, pod, now);
       memoryBytes += m.memoryBytes;
-      out.set(c.id, { name: c.name, startedAt: start, cpuNs: Math.round(m.cpuNs), memoryBytes: m.memoryBytes });
+      // Frozen as built: the reply's snapshot (bus/freeze.ts) then copies none of it.
+      out.set(c.id, Object.freeze({ name: c.name, startedAt: start, cpuNs: Math.round(m.cpuNs), memoryBytes: m.memoryBytes }));
     }
-    for (const id of [...this.containers.keys()]) if (!live.has(id)) this.containers.delete(id);
+    for (const id of this.containers.keys()) if (!out.has(id)) this.containers.delete(id);
     return { at: now, cpuNs: Math.round(this.nodeCpuNs), memoryBytes, containers: out };
   }
 }
@@ -139,7 +145,7 @@ export class RuntimeUsage {
       next.set(c.id, v);
       cpuNs += v.cpuNs;
       memoryBytes += v.memoryBytes;
-      if (st) out.set(c.id, { name: c.name, startedAt: c.startedAt ?? c.createdAt, cpuNs: st.cpuNs, memoryBytes: st.memoryBytes });
+      if (st) out.set(c.id, Object.freeze({ name: c.name, startedAt: c.startedAt ?? c.createdAt, cpuNs: st.cpuNs, memoryBytes: st.memoryBytes }));
     }
     // A container that stopped counts its final reading when the reply still has one.
     for (const [id, v] of this.last) if (!next.has(id)) this.goneCpuNs += Math.max(v.cpuNs, stats.get(id)?.cpuNs ?? 0);
@@ -169,12 +175,15 @@ export function serveStats(d: StatsServerDeps): () => void {
   });
   const stats = async (): Promise<NodeStats> => {
     const all = await d.runtime.listContainers();
-    const running = all.filter((c) => c.state === 'running');
-    const byUid = new Map(d.pods().map((p) => [p.metadata.uid!, p]));
+    const byUid = new Map<string, Pod>();
+    for (const p of d.pods()) byUid.set(p.metadata.uid!, p);
     // A runtime with stats (CRI) is measured; the sim's usage is modelled from annotations.
     const s = d.runtime.containerStats ? real.sample(all, await d.runtime.containerStats()) : usage.sample(all, (uid) => byUid.get(uid));
+    // Built frozen, as the bus would snapshot it: sent, it is not copied again (a reply every 15 s per node).
     const pods = new Map<string, PodStats>();
-    for (const c of running) {
+    for (let i = 0; i < all.length; i++) {
+      const c = all[i];
+      if (c.state !== 'running') continue;
       const pod = byUid.get(c.podUid);
       if (!pod) continue;
       let p = pods.get(c.podUid);
@@ -182,7 +191,12 @@ export function serveStats(d: StatsServerDeps): () => void {
       const cs = s.containers.get(c.id);
       if (cs) p.containers.push(cs);
     }
-    return { node: d.nodeName, at: s.at, cpuNs: s.cpuNs, memoryBytes: s.memoryBytes, pods: [...pods.values()] };
+    const list: PodStats[] = [];
+    for (const p of pods.values()) {
+      Object.freeze(p.containers);
+      list.push(Object.freeze(p));
+    }
+    return Object.freeze({ node: d.nodeName, at: s.at, cpuNs: s.cpuNs, memoryBytes: s.memoryBytes, pods: Object.freeze(list) as PodStats[] });
   };
   const sub = d.bus.subscribe(nodeStats(d.nodeName), (msg) => {
     stats().then(
