@@ -61,6 +61,39 @@ function moduleIdentity(compilerOptions) {
   };
 }
 
+/**
+ * Returns esbuild's result (nothing written) of bundling `entries` (paths under the root) as npm test
+ * does: one build, shared modules split into chunks, npm packages left external; `options` adds to or
+ * overrides those settings.
+ */
+export async function bundle(entries, options = {}) {
+  const { compilerOptions } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
+  const { build } = await import('esbuild');
+  return build({
+    absWorkingDir: ROOT,
+    entryPoints: entries,
+    outbase: ROOT,
+    outdir: OUT,
+    bundle: true,
+    splitting: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Classes and functions keep their names, as with the loader (error names, machine ids).
+    keepNames: true,
+    sourcemap: 'linked',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    tsconfigRaw: { compilerOptions },
+    plugins: [moduleIdentity(compilerOptions)],
+    metafile: true,
+    write: false,
+    logLevel: 'error',
+    ...options,
+  });
+}
+
 function upToDate(entries, version) {
   let manifest;
   try {
@@ -82,32 +115,9 @@ export async function ensureTestBundles() {
   const { version } = JSON.parse(readFileSync(require.resolve('esbuild/package.json'), 'utf8'));
   const entries = [...testFiles().sort(), EXIT];
   if (upToDate(entries, version)) return false;
-  const { compilerOptions } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
-  const { build } = await import('esbuild');
   // An input saved while esbuild reads it is newer than `started`: the next run builds again.
   const started = Date.now();
-  const r = await build({
-    absWorkingDir: ROOT,
-    entryPoints: entries,
-    outbase: ROOT,
-    outdir: OUT,
-    bundle: true,
-    splitting: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // Classes and functions keep their names, as with the loader (error names, machine ids).
-    keepNames: true,
-    sourcemap: 'linked',
-    chunkNames: 'chunks/[name]-[hash]',
-    outExtension: { '.js': '.mjs' },
-    tsconfigRaw: { compilerOptions },
-    plugins: [moduleIdentity(compilerOptions)],
-    metafile: true,
-    write: false,
-    logLevel: 'error',
-  });
+  const r = await bundle(entries);
   // Write then rename (a run started meanwhile never reads half a file); chunks first, entries after.
   const isChunk = (p) => p.startsWith(join(OUT, 'chunks') + sep);
   const files = [...r.outputFiles].sort((a, b) => Number(isChunk(b.path)) - Number(isChunk(a.path)));
@@ -124,7 +134,8 @@ export async function ensureTestBundles() {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) prune(p);
-      else if (!current.has(p) && p !== MANIFEST) {
+      // (A .tmp file is another build's, about to be renamed.)
+      else if (!current.has(p) && p !== MANIFEST && !p.endsWith('.tmp')) {
         const old = (statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < Date.now() - 86_400_000;
         if (!isChunk(p) || old) rmSync(p, { force: true });
       }
