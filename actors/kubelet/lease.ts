@@ -18,10 +18,14 @@ export function nodeLease(nodeName: string, nodeUid: string | undefined, duratio
   return lease;
 }
 
-/** Returns `lease` renewed at `now` (holder, duration and owner set as the node wants them). */
+/**
+ * Returns `lease` renewed at `now` (holder, duration and owner set as the node wants them). Frozen
+ * where it is new: sent as it is, with the rest of it as it came (frozen on MemoryBus), the bus's
+ * snapshot copies nothing (a renewal every 10 s per node).
+ */
 export function renewedLease(lease: Lease, nodeName: string, nodeUid: string | undefined, durationSeconds: number, now: number): Lease {
-  const spec = { ...lease.spec, holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: rfc3339Micro(now) };
+  const spec = Object.freeze({ ...lease.spec, holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: rfc3339Micro(now) });
   // The usual renewal (every 10 s per node) changes renewTime alone: the metadata is passed on as it is.
-  if (!nodeUid || lease.metadata.ownerReferences?.some((r) => r.uid === nodeUid)) return { ...lease, spec };
+  if (!nodeUid || lease.metadata.ownerReferences?.some((r) => r.uid === nodeUid)) return Object.freeze({ ...lease, spec });
   return { ...lease, metadata: { ...lease.metadata, ownerReferences: nodeLease(nodeName, nodeUid, durationSeconds, now).metadata.ownerReferences }, spec };
 }
