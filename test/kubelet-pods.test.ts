@@ -273,7 +273,7 @@ test('kubelet - a force-deleted pod is cleaned up and its worker goes away', asy
   await env.clock.advance(1000);
   t.is(current(env, 'gone'), undefined);
   const kubelet = env.kubelets.get('node-1')!.snapshot()!;
-  t.deepEqual(kubelet.context.pods, {});
+  t.deepEqual([...kubelet.context.pods.keys()], []);
   t.deepEqual(Object.keys(kubelet.children).sort(), ['node', 'pods'], 'only the node and pod effects are left: the worker stopped once its containers and sandbox were removed');
   // Recreated under the same name: a new worker, a new container.
   await env.run(env.client.create('pods', simPod('gone')));
@@ -305,7 +305,7 @@ test('kubelet - a force delete during a graceful stop kills the container at onc
   t.is(current(env, 'slow'), undefined);
   await env.clock.advance(1000);
   const kubelet = env.kubelets.get('node-1')!.snapshot()!;
-  t.deepEqual(kubelet.context.workers, {}, 'the worker is gone: its container was killed, its sandbox removed');
+  t.deepEqual([...kubelet.context.workers.keys()], [], 'the worker is gone: its container was killed, its sandbox removed');
 });
 
 test('kubelet - a changed image restarts the container with the new image', async (t) => {

@@ -16,12 +16,16 @@ const ORDER = ['cpu', 'memory', 'ephemeral-storage'];
 const capacities = new WeakMap<ResourceList, Resources>();
 
 /** Returns the rejection of `pod` given the requests of the pods already admitted, or undefined when it fits; `want` is the pod's requests when already known. */
-export function admit(pod: Pod, admitted: Resources[], allocatable: ResourceList, want: Resources = podRequests(pod)): Rejection | undefined {
+export function admit(pod: Pod, admitted: Iterable<Resources>, allocatable: ResourceList, want: Resources = podRequests(pod)): Rejection | undefined {
   let capacity = capacities.get(allocatable);
   if (!capacity) capacities.set(allocatable, (capacity = resourceNumbers(allocatable)));
   const used: Resources = {};
-  for (const r of admitted) for (const k in r) used[k] = (used[k] ?? 0) + r[k];
-  const checks: Array<[string, number, number, number]> = [['pods', 1, admitted.length, capacity.pods ?? Infinity]];
+  let count = 0;
+  for (const r of admitted) {
+    count++;
+    for (const k in r) used[k] = (used[k] ?? 0) + r[k];
+  }
+  const checks: Array<[string, number, number, number]> = [['pods', 1, count, capacity.pods ?? Infinity]];
   const names = [...ORDER.filter((k) => k in want), ...Object.keys(want).filter((k) => !ORDER.includes(k) && k !== 'pods').sort()];
   for (const k of names) if (want[k] > 0) checks.push([k, want[k], used[k] ?? 0, capacity[k] ?? 0]);
   for (const [name, requested, inUse, cap] of checks) {
