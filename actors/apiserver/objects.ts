@@ -102,3 +102,26 @@ export function parseRV(rv: string | undefined): number | undefined {
 
 /** Returns a deep copy of plain data (objects from the wire are already ours; this is for stored ones). */
 export const clone = <T>(v: T): T => structuredClone(v);
+
+/**
+ * Returns what structuredClone returns for a stored value (a deep, mutable copy), with its plain
+ * objects and arrays copied here and anything else (bytes, dates) left to structuredClone: several
+ * times faster on an API object (structuredClone of the stored Node under each status patch was ~2 %
+ * of a steady hour's CPU).
+ */
+export function cloneStored<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) out.push(cloneStored(v[i]));
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const k in v) {
+    if (k === '__proto__') return structuredClone(v); // stored, it would set the copy's prototype
+    out[k] = cloneStored((v as Record<string, unknown>)[k]);
+  }
+  return out as T;
+}

@@ -23,7 +23,7 @@ import { applyPatch as serverSideApply, recordManaged, recordingOf, type Recordi
 import { qualified, type ServerContext } from './context.ts';
 import { finishDeletion, pendingFinalizers } from './deletion.ts';
 import { objectKey } from './keys.ts';
-import { fromKV, sameStored, sameValue, shallowCopy, specOf, toStored } from './objects.ts';
+import { cloneStored, fromKV, sameStored, sameValue, shallowCopy, specOf, toStored } from './objects.ts';
 import { getKV } from './reads.ts';
 import { bodyOf, checkKind, nameOf, namespaceOf } from './request.ts';
 import type { KeyValue } from './store/store.ts';
@@ -176,7 +176,7 @@ export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiReques
   const kv = getKV(ctx, def, namespaceOf(def, req), nameOf(req));
   // A patch written against another served version applies to the object in that version, then converts back.
   const served = req.patchVersion ? servedVersionsOf(def).find((d) => d.apiVersion === req.patchVersion && d.conversion) : undefined;
-  const stored = structuredClone(fromKV(kv));
+  const stored = cloneStored(fromKV(kv));
   const current = served ? served.conversion!.fromStorage(stored) : stored;
   const currentRV = current.metadata.resourceVersion;
   // The patch's values end up in the object, which is defaulted and stored: a copy, not the frozen message.
