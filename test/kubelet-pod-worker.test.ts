@@ -231,3 +231,19 @@ test('pod worker - the image pull backoff is per image: 10 s, 20 s for one image
   w.send({ type: 'pod.updated', pod });
   t.is(await failAndWait(), 10_000, 'another image: its own backoff');
 });
+
+test('pod worker - stopping it (its kubelet stops) cancels its timers: no restart after the stop', async (t) => {
+  const w = running(t);
+  const exit = (id: string) => ({ type: 'container.exited', name: 'c', id, exitCode: 1, reason: 'Error', startedAt: w.clock.now(), finishedAt: w.clock.now() }) as const;
+  w.send(exit('ctr-1'));
+  w.send({ type: 'container.created', name: 'c', attempt: 1, id: 'ctr-2', image: 'nginx:1.27', imageRef: 'sha256:1' });
+  w.send({ type: 'container.started', name: 'c', attempt: 1, id: 'ctr-2' });
+  w.send(exit('ctr-2'));
+  t.deepEqual(w.state(), { Running: 'CrashLoopBackOff' });
+  t.true(w.clock.pending > 0, 'the backoff timer waits');
+  w.actor._parent!.stop();
+  t.is(w.actor.getSnapshot().status, 'stopped');
+  t.is(w.clock.pending, 0, 'no timer of the stopped worker is left');
+  await w.clock.advance(60_000);
+  t.is(w.cmds.filter((c) => c.type === 'container.start').length, 2, 'no restart after the stop');
+});
