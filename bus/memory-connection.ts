@@ -1,7 +1,7 @@
 // One connection to a MemoryBroker: publish, subscribe, request/reply (one inbox per connection,
 // as nats.js muxes its requests), and cuts that fault injection makes.
 import { DecodeError, encode } from './codec.ts';
-import { frozenCopy, shareableCopy } from './freeze.ts';
+import { frozenCopy, shareableCopy, shareableOwned } from './freeze.ts';
 import { BusClosedError, ConnectionLostError, NoRespondersError, RequestTimeoutError } from './errors.ts';
 import type { Clock } from './clock.ts';
 import type { Envelope, MemoryBroker, Sub } from './memory-bus.ts';
@@ -47,8 +47,8 @@ export class MemoryBus implements Bus {
   }
 
   /** A frozen snapshot that publishing does not copy again: a watch event sent to many watches is copied once. */
-  shareable<T>(value: T): T {
-    return shareableCopy(value);
+  shareable<T>(value: T, owned = false): T {
+    return owned ? shareableOwned(value) : shareableCopy(value);
   }
 
   publish(subject: string, data: unknown, opts?: PublishOptions): void {

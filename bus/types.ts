@@ -47,8 +47,12 @@ export interface Bus {
   /** On a locked bus, the subject token of the connection's identity (its API requests and inboxes carry it); unset: an open bus. */
   readonly identity?: string;
   publish(subject: string, data: unknown, opts?: PublishOptions): void;
-  /** Returns `value` in the form that is cheapest to publish many times (MemoryBus: its frozen snapshot, taken once); optional. */
-  shareable?<T>(value: T): T;
+  /**
+   * Returns `value` in the form that is cheapest to publish many times (MemoryBus: its frozen snapshot,
+   * taken once); optional. `owned`: the caller hands `value` over and never changes it again, so its own
+   * unfrozen objects may become the snapshot's (frozen where they are) instead of being copied.
+   */
+  shareable?<T>(value: T, owned?: boolean): T;
   /** Sends already-encoded bytes (tests of undecodable payloads, relays). */
   publishRaw(subject: string, bytes: Uint8Array, opts?: PublishOptions): void;
   /**

@@ -181,6 +181,28 @@ test('bus freeze - a shareable value published in several messages reaches every
   t.not(got[0].data, got[1].data, 'the envelopes are each message own');
 });
 
+test('bus freeze - a shareable value handed over (owned) is frozen where it is new, equals its round trip, and is not copied when published', async (t) => {
+  const broker = new MemoryBroker();
+  const sender = broker.connect('sender');
+  const got: BusMessage[] = [];
+  broker.connect('r').subscribe('watch.*', (m) => got.push(m));
+  // As a watch event's object: a new top level and metadata over a frozen stored rest.
+  const stored = deepFreeze(body());
+  const bare = Object.assign(Object.create(null) as Record<string, unknown>, { k: 'v' });
+  const fresh = { ...stored, metadata: { ...stored.metadata, resourceVersion: '7', z: -0, at: new Date(7), bare } };
+  const top = fresh;
+  const shared = sender.shareable!(fresh, true);
+  t.is(shared, top, 'the top level handed over is the snapshot, frozen where it is');
+  t.true(Object.isFrozen(shared) && Object.isFrozen(shared.metadata));
+  t.is(shared.spec, stored.spec, 'a frozen part is kept as it is');
+  t.deepEqual(shared, decode(encode(top)) as typeof shared, 'equal to what the bytes decode to (-0, the date, the bare object as the codec has them)');
+  t.is(Object.getPrototypeOf(shared.metadata.bare), Object.prototype);
+  sender.publish('watch.1', { type: 'MODIFIED', object: shared });
+  sender.publish('watch.2', { type: 'MODIFIED', object: shared });
+  await waitFor(() => got.length === 2, 'two deliveries');
+  t.true(got.every((m) => (m.data as { object: unknown }).object === shared), 'published as it is, not copied again');
+});
+
 test('bus freeze - a body made of what a receiver was sent shares its unchanged parts and copies only what is new', async (t) => {
   const broker = new MemoryBroker();
   const [a, b] = [broker.connect('a'), broker.connect('b')];

@@ -15,7 +15,8 @@ export class EventObjects {
   readonly of: (kv: KeyValue) => KubeObject;
 
   constructor(bus: Bus) {
-    this.of = bus.shareable ? (kv) => this.keep(kv, bus.shareable!(fromKV(kv))) : fromKV;
+    // fromKV's new top level and metadata are nobody else's: handed over, they are frozen rather than copied.
+    this.of = bus.shareable ? (kv) => this.keep(kv, bus.shareable!(fromKV(kv), true)) : fromKV;
   }
 
   private keep(kv: KeyValue, o: KubeObject): KubeObject {
