@@ -164,7 +164,8 @@ export async function update(ctx: ServerContext, def: ResourceDef, req: ApiReque
   if (def.namespaced && req.namespace && next.metadata.namespace && next.metadata.namespace !== req.namespace)
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   const kv = getKV(ctx, def, namespaceOf(def, req, next), name);
-  return commitUpdate(ctx, def, kv, next, part, req.dryRun === true, recordingOf(req, 'UpdateOptions'));
+  // Awaited: an async function returning a promise takes two ticks more to settle (a lease renewal each).
+  return await commitUpdate(ctx, def, kv, next, part, req.dryRun === true, recordingOf(req, 'UpdateOptions'));
 }
 
 export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiRequest, part: Part = 'main'): Promise<KubeObject> {
@@ -188,7 +189,7 @@ export async function patch(ctx: ServerContext, def: ResourceDef, req: ApiReques
   if (typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('the patch must leave metadata an object');
   // The resourceVersion is a precondition only when the patch itself changed it.
   if (obj.metadata.resourceVersion === currentRV) delete obj.metadata.resourceVersion;
-  return commitUpdate(ctx, def, kv, obj, part, dryRun, rec);
+  return await commitUpdate(ctx, def, kv, obj, part, dryRun, rec);
 }
 
 function applyPatch(def: ResourceDef, current: KubeObject, req: ApiRequest): unknown {
