@@ -61,8 +61,7 @@ export type BinderCommand = { type: 'bind'; bindings: Binding[] };
 export type SchedulerEvent =
   | { type: 'informers.synced' }
   | { type: 'queue.ready' }
-  /** Bindings that landed since the last such event (their effects already ran in the binder). */
-  | { type: 'pods.bound'; count: number }
+  | { type: 'pod.bound'; key: string; node: string }
   | { type: 'pod.bind.failed'; key: string; node: string; error: unknown }
   | { type: 'explain.requested'; msg: BusMessage };
 
@@ -85,6 +84,7 @@ export const schedulerMachine = setup({
   actions: {
     report: (_, _params: { failures: Failure[] }) => {},
     preempt: (_, _params: { preemptions: Preemption[] }) => {},
+    bindSucceeded: (_, _params: { key: string; node: string }) => {},
     bindFailed: (_, _params: { key: string; node: string; error: unknown }) => {},
     explain: (_, _params: { msg: BusMessage }) => {},
     flushBackoff: () => {},
@@ -115,9 +115,14 @@ export const schedulerMachine = setup({
     { id: 'informers', src: 'informers' },
   ],
   on: {
-    // Counted in place, not with assign: an assign copies the context and the snapshot (its state
-    // nodes, tags and value). Only this machine writes stats.
-    'pods.bound': { actions: ({ context, event }) => void (context.stats.bound += event.count) },
+    'pod.bound': {
+      actions: [
+        { type: 'bindSucceeded', params: ({ event }) => ({ key: event.key, node: event.node }) },
+        // Counted in place, not with assign: an assign copies the context and the snapshot (its state
+        // nodes, tags and value) at every binding, ~3.5 KB of garbage a pod. Only this machine writes stats.
+        ({ context }) => void context.stats.bound++,
+      ],
+    },
     'pod.bind.failed': {
       actions: [
         { type: 'bindFailed', params: ({ event }) => ({ key: event.key, node: event.node, error: event.error }) },
