@@ -55,11 +55,17 @@ async function test(files, avaArgs = []) {
     bundled = false;
   }
   // The CLI's bundle too (bin/kubus), once here rather than in each of the first tests that run kubus at once.
-  await ensureBundle('cli/main.ts', 'kubus');
+  try {
+    await ensureBundle('cli/main.ts', 'kubus');
+  } catch (err) {
+    // A source the CLI imports does not build: the tests that run kubus fail (each says why), the others run.
+    console.error(`# bundling the kubus CLI failed (${err.message.split('\n')[0]}); the tests that run it will fail`);
+  }
   const toBundle = (f) => f.replace(/^(?:\.\/)?(test\/.*\.test)\.ts(?=$|:)/, (_, stem) => bundleOf(`${stem}.ts`));
   const args = bundled ? files.map(toBundle) : files;
   const ava = join(ROOT, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
-  const env = bundled ? { ...process.env, KUBUS_TEST_BUNDLES: '1' } : process.env;
+  // Set either way: a KUBUS_TEST_BUNDLES=1 from the shell must not point ava at stale bundles.
+  const env = { ...process.env, KUBUS_TEST_BUNDLES: bundled ? '1' : '0' };
   const child = spawn(node, [ava, '--tap', ...avaArgs, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let passed = 0;
   let failed = 0;

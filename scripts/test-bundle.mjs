@@ -101,7 +101,8 @@ function upToDate(entries, version) {
   } catch {
     return false;
   }
-  if (manifest.version !== version || manifest.entries.join('\n') !== entries.join('\n')) return false;
+  // The bundles hold this checkout's absolute paths (import.meta): a copy elsewhere builds its own.
+  if (manifest.version !== version || manifest.root !== ROOT || manifest.entries.join('\n') !== entries.join('\n')) return false;
   for (const f of [...manifest.inputs, 'package.json', 'tsconfig.json']) {
     const s = statSync(join(ROOT, f), { throwIfNoEntry: false });
     if (!s || s.mtimeMs >= manifest.started) return false;
@@ -143,7 +144,7 @@ export async function ensureTestBundles() {
   };
   prune(OUT);
   const inputs = Object.keys(r.metafile.inputs).filter((f) => !f.includes(':'));
-  writeFileSync(`${MANIFEST}.${process.pid}.tmp`, JSON.stringify({ version, started, entries, inputs }));
+  writeFileSync(`${MANIFEST}.${process.pid}.tmp`, JSON.stringify({ version, root: ROOT, started, entries, inputs }));
   renameSync(`${MANIFEST}.${process.pid}.tmp`, MANIFEST);
   return true;
 }

@@ -7,7 +7,7 @@ import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeletInput } from '../actors/kubelet/kubelet.config.ts';
 import { kubeletMachine } from '../actors/kubelet/kubelet.machine.ts';
 import type { NodeConditionState } from '../actors/kubelet/node-status.ts';
-import { podWorkerLogic } from '../actors/kubelet/pod-worker.machine.ts';
+import { podWorkerLogic } from '../actors/kubelet/pod-worker.logic.ts';
 import type { PodCommand } from '../actors/kubelet/pod-worker.types.ts';
 import { VirtualClock } from '../bus/clock.ts';
 

@@ -1,10 +1,10 @@
-// The pod worker's statechart on its own, on the virtual clock: which events each state takes,
+// The pod worker's actor logic (its states as a statechart would have them) on its own, on the virtual clock: which events each state takes,
 // and that one a state does not take changes nothing (no command, no timer, same context).
 import test, { type ExecutionContext } from 'ava';
 import { createActor, setup } from 'xstate';
 import type { Pod } from '../api/kinds/pod.ts';
 import { rfc3339 } from '../api/names.ts';
-import { podWorkerLogic, TAKES, type PodWorkerDone } from '../actors/kubelet/pod-worker.machine.ts';
+import { podWorkerLogic, TAKES, type PodWorkerDone } from '../actors/kubelet/pod-worker.logic.ts';
 import type { PodWorkerInput } from '../actors/kubelet/pod-step.ts';
 import type { PodCommand, PodWorkerEvent } from '../actors/kubelet/pod-worker.types.ts';
 import { VirtualClock } from '../bus/clock.ts';

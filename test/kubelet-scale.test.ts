@@ -7,7 +7,7 @@ import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
 import { kubeletMachine } from '../actors/kubelet/kubelet.machine.ts';
-import { PodWorkerLogic, podWorkerLogic } from '../actors/kubelet/pod-worker.machine.ts';
+import { PodWorkerLogic, podWorkerLogic } from '../actors/kubelet/pod-worker.logic.ts';
 import { VirtualClock } from '../bus/clock.ts';
 import type { Envelope } from '../bus/memory-bus.ts';
 import { startApi } from './helpers/api.ts';

@@ -100,9 +100,6 @@ export function parseRV(rv: string | undefined): number | undefined {
   return /^\d+$/.test(rv) ? Number(rv) : NaN;
 }
 
-/** Returns a deep copy of plain data (objects from the wire are already ours; this is for stored ones). */
-export const clone = <T>(v: T): T => structuredClone(v);
-
 /**
  * Returns what structuredClone returns for a stored value (a deep, mutable copy), with its plain
  * objects and arrays copied here and anything else (bytes, dates) left to structuredClone: several

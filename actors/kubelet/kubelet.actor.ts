@@ -29,7 +29,7 @@ import { serveStats } from './node-stats.ts';
 import { serveKubeletMetrics } from './metrics.ts';
 import { PodEffects } from './pod-effects.ts';
 import { renewTimers } from './renew-timers.ts';
-import { podWorkerLogic } from './pod-worker.machine.ts';
+import { podWorkerLogic } from './pod-worker.logic.ts';
 import type { PodWorkerEvent } from './pod-worker.types.ts';
 import { createRuntime } from './runtimes/create.ts';
 import type { ContainerInfo } from './runtimes/runtime.ts';

@@ -12,7 +12,7 @@ import { admit, admittedRequests } from './admission.ts';
 import { HEALTHY, type NodeConditionState } from './node-status.ts';
 import { NETWORK_UNKNOWN, UNCHECKED_READY } from './runtime-health.ts';
 import type { PodWorkerInput } from './pod-step.ts';
-import { podWorkerLogic, type PodWorkerDone } from './pod-worker.machine.ts';
+import { podWorkerLogic, type PodWorkerDone } from './pod-worker.logic.ts';
 import type { ContainerExit, ContainerInfo } from './runtimes/runtime.ts';
 
 /** What the kubelet machine knows: its config, node identity, heartbeat bookkeeping and its pods. */

@@ -19,9 +19,9 @@ export function nodeLease(nodeName: string, nodeUid: string | undefined, duratio
 }
 
 /**
- * Returns `lease` renewed at `now` (holder, duration and owner set as the node wants them). Frozen
- * where it is new: sent as it is, with the rest of it as it came (frozen on MemoryBus), the bus's
- * snapshot copies nothing (a renewal every 10 s per node).
+ * Returns `lease` renewed at `now` (holder, duration and owner set as the node wants them). The usual
+ * renewal is frozen where it is new: sent as it is, with the rest of it as it came (frozen on
+ * MemoryBus), the bus's snapshot copies nothing (a renewal every 10 s per node).
  */
 export function renewedLease(lease: Lease, nodeName: string, nodeUid: string | undefined, durationSeconds: number, now: number): Lease {
   const spec = Object.freeze({ ...lease.spec, holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: rfc3339Micro(now) });
