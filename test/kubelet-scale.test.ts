@@ -2,7 +2,7 @@
 // 100 pods across 5 nodes end the same way every run with the same seed, and one broken pod
 // worker does not take its kubelet down.
 import test, { type ExecutionContext } from 'ava';
-import { createActor, fromCallback, fromPromise } from 'xstate';
+import { createActor, fromCallback, fromPromise, type AnyActorRef } from 'xstate';
 import type { Pod } from '../api/kinds/pod.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { kubeletActor } from '../actors/kubelet/kubelet.actor.ts';
@@ -127,4 +127,28 @@ test("kubelet - the kubelets of one process share their statecharts' state nodes
   void env.client.list<Pod>('pods', { namespace: 'default' }).then((l) => (list = l));
   await clock.runUntil(() => !!list);
   t.deepEqual(list!.items.map((p) => [p.metadata.name, p.status?.phase]).sort(), [['on-node-a', 'Running'], ['on-node-b', 'Running']]);
+});
+
+test('kubelet - a kubelet that stops stops its pod workers with it, and each is gone from the system', async (t) => {
+  const clock = new VirtualClock(T0);
+  const env = await startApi(t, { clock });
+  const proc = env.process('nodes');
+  const h = proc.start(kubeletActor, 'kubelet/node-a', { nodeName: 'node-a' });
+  await clock.advance(1000);
+  for (let i = 0; i < 5; i++)
+    void env.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${i}`, namespace: 'default' }, spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'nginx:1.27' }] } } as KubeObject);
+  await clock.advance(30_000);
+  const ref = h.ref!;
+  const children = Object.values(ref.getSnapshot().children as Record<string, AnyActorRef>);
+  const workers = children.filter((c) => c.id !== 'pods' && c.id !== 'node');
+  t.is(workers.length, 5);
+  t.true(children.every((c) => c.getSnapshot().status === 'active'));
+  const stopped: string[] = [];
+  for (const c of children) c.subscribe({ complete: () => stopped.push(c.id) });
+  await proc.stop('kubelet/node-a');
+  t.is(ref.getSnapshot().status, 'stopped');
+  t.deepEqual(ref.getSnapshot().children, {});
+  t.deepEqual(stopped.sort(), children.map((c) => c.id).sort(), 'every child completed (stopped)');
+  t.true(children.every((c) => c.getSnapshot().status === 'stopped'));
+  t.true(children.every((c) => ref.system.get(c.id) === undefined && (c as unknown as { _processingStatus: number })._processingStatus === 2), 'unregistered, not processing');
 });

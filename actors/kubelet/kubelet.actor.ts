@@ -2,7 +2,7 @@
 // effects: the API (node, lease, pod statuses, Events), the node's own pod informer (filtered by
 // spec.nodeName on the server) and the container runtime.
 import { dirname, join } from 'node:path';
-import { fromCallback, fromPromise, type AnyStateMachine } from 'xstate';
+import { fromCallback, fromPromise } from 'xstate';
 import type { Lease } from '../../api/kinds/lease.ts';
 import type { Node } from '../../api/kinds/node.ts';
 import type { Pod } from '../../api/kinds/pod.ts';
@@ -28,6 +28,7 @@ import { serveNode } from './node-server.ts';
 import { serveStats } from './node-stats.ts';
 import { serveKubeletMetrics } from './metrics.ts';
 import { PodEffects } from './pod-effects.ts';
+import { provideShared } from './provide-shared.ts';
 import { renewTimers } from './renew-timers.ts';
 import { podWorkerLogic } from './pod-worker.logic.ts';
 import type { PodWorkerEvent } from './pod-worker.types.ts';
@@ -56,23 +57,6 @@ export function podChangeMatters(old: Pod, pod: Pod): boolean {
     a.generation !== b.generation ||
     (!!pod.spec.readinessGates?.length && JSON.stringify(old.status?.conditions) !== JSON.stringify(pod.status?.conditions))
   );
-}
-
-/**
- * Returns `machine` with these implementations, as `machine.provide` does, but sharing its state
- * nodes instead of building the statechart again: 1,000 kubelets of one process hold one tree of
- * each machine, not 1,000 (about 30 KiB each). XState looks implementations up on the snapshot's
- * machine, never on its state nodes, so an object whose prototype is `machine` serves.
- */
-export function provideShared<M extends AnyStateMachine>(machine: M, impl: Parameters<M['provide']>[0]): M {
-  const base = machine.implementations;
-  const given = impl as { actions?: object; actors?: object };
-  const implementations = { ...base, actions: { ...base.actions, ...given.actions }, actors: { ...base.actors, ...given.actors } };
-  const shared = Object.create(machine, { implementations: { value: implementations } }) as M;
-  // The constructor binds these to the machine itself; bound again here, they see the new implementations.
-  const proto = Object.getPrototypeOf(machine) as Record<string, (...args: unknown[]) => unknown>;
-  for (const m of ['transition', 'getInitialSnapshot', 'getPersistedSnapshot', 'restoreSnapshot', 'start']) Object.defineProperty(shared, m, { value: proto[m].bind(shared) });
-  return shared;
 }
 
 /** Upstream's nodeStatusUpdateFrequency, the heartbeat client's timeout unless the lease is shorter. */
