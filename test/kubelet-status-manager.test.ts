@@ -72,3 +72,29 @@ test('status manager - the echo of its own write replaces its copy of the status
   await waitFor(() => sm.stats.skipped === 1, 'the unchanged status skipped');
   t.is(sm.stats.writes, 1);
 });
+
+test('status manager - a status handed over to the bus is sent as it is (frozen where it is, not copied)', async (t) => {
+  const { client, broker } = await startApi(t);
+  const created = await client.create<Pod>('pods', pod('web', { nodeName: 'node-0' }));
+  const bus = broker.connect('kubelet');
+  const spy = broker.connect('spy');
+  t.teardown(async () => {
+    await bus.close();
+    await spy.close();
+  });
+  const sent: Array<{ body?: unknown }> = [];
+  spy.subscribe('>', (m) => void sent.push(m.data as { body?: unknown }));
+  const handed: Array<{ status: PodStatus }> = [];
+  const hand = <T,>(body: T): T => (handed.push(body as { status: PodStatus }), bus.shareable!(body, true));
+  const sm = new StatusManager(new ApiClient(bus, { clock: realClock }), realClock, silentLogger, () => undefined, { initialMs: 10, maxMs: 100, factor: 2 }, hand);
+  t.teardown(() => sm.close());
+  sm.set(created, status('True'), false);
+  await waitFor(() => sm.stats.writes === 1, 'the first write');
+  t.is(handed.length, 1);
+  t.true(Object.isFrozen(handed[0]) && Object.isFrozen(handed[0].status.conditions![0]), 'frozen where it is');
+  t.true(sent.some((d) => d.body === handed[0]), 'the request carries the body itself, no copy');
+  t.is(readyOf(await client.get<Pod>('pods', 'web', { namespace: 'default' })), 'True');
+  sm.set(created, status('True'), false); // its frozen last status still compares: an unchanged status is skipped
+  await waitFor(() => sm.stats.skipped === 1, 'the unchanged status skipped');
+  t.is(sm.stats.writes, 1);
+});

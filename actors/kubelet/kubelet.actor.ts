@@ -73,7 +73,7 @@ export const kubeletActor = defineActor<KubeletInput>({
     const shipper = cfg.clusterLogs && new LogShipper({ ...cfg.clusterLogs, bus: deps.bus, clock, node: cfg.nodeName, log, pod: (ns, name) => informer.get(`${ns}/${name}`) });
     const runtime = withLogShipping(createRuntime(cfg.runtime, { clock, rng: rng.fork('runtime'), log, podCIDR: cfg.podCIDR, hostIP: cfg.internalIP, nodeName: cfg.nodeName, cri: cfg.cri }), shipper);
     const informer = new Informer<Pod>(deps.client, 'pods', { fieldSelector: `spec.nodeName=${cfg.nodeName}`, clock, log });
-    const status = new StatusManager(deps.client, clock, log, (ns, name) => informer.get(`${ns}/${name}`), cfg.statusRetry);
+    const status = new StatusManager(deps.client, clock, log, (ns, name) => informer.get(`${ns}/${name}`), cfg.statusRetry, (body) => deps.bus.shareable?.(body, true) ?? body);
     const events = cfg.events ? new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName }, clock, rng.fork('events'), log) : undefined;
     // Containers' environments: the ConfigMaps, Secrets and Services they read (env-provider.ts).
     const env = new EnvProvider({ client: deps.client, services: () => deps.informers.get<Service>('services'), hostIPs: [cfg.internalIP], allocatable: cfg.allocatable });

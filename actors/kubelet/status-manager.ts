@@ -72,6 +72,12 @@ export class StatusManager {
     /** The latest copy of a pod (the kubelet's informer cache), for conditions others own. */
     private readonly latest: (namespace: string, name: string) => Pod | undefined,
     private readonly retry: BackoffPolicy,
+    /**
+     * Hands a request body over to the bus (MemoryBus: frozen where it is, so the send does not copy
+     * it; a status write per pod start, 30,000 at 1,000 nodes). The manager never changes a body or
+     * status after writing it. Default: the body as it is (the bus copies it).
+     */
+    private readonly handOver: <T>(body: T) => T = (body) => body,
   ) {}
 
   private entry(pod: Pod): Entry {
@@ -194,7 +200,7 @@ export class StatusManager {
       this.stats.skipped++;
       return;
     }
-    const written = await this.client.updateStatus('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: e.name, namespace: e.namespace, uid: e.uid }, status: next });
+    const written = await this.client.updateStatus('pods', this.handOver({ apiVersion: 'v1', kind: 'Pod', metadata: { name: e.name, namespace: e.namespace, uid: e.uid }, status: next }));
     e.last = next;
     e.writtenRV = Number(written.metadata.resourceVersion);
     this.stats.writes++;
