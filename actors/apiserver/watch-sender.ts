@@ -9,6 +9,7 @@ import { BusClosedError } from '../../bus/errors.ts';
 import { currentContext, runHandling, type HandlingContext } from '../../bus/trace.ts';
 import type { Bus, Logger } from '../../bus/types.ts';
 import type { ObjectFilter } from './filters.ts';
+import { microtask } from '../../bus/microtask.ts';
 
 /** One client watch as the server holds it. */
 export interface ServerWatch {
@@ -104,7 +105,7 @@ export class WatchSender {
     this.dirty.add(w);
     if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(() => this.flush());
+      microtask(() => this.flush());
     }
   }
 

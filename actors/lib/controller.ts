@@ -3,7 +3,7 @@
 // workers reconcile keys from current state, never one key in two workers at once; failures are
 // retried by the queue's rate limiter, and a reconcile may ask to run again later. State that a
 // controller keeps between reconciles is built once by `init` and owned by the framework.
-import { fromCallback, fromPromise } from 'xstate';
+import { fromCallback } from 'xstate';
 import type { KubeObject } from '../../api/meta.ts';
 import type { Indexers } from '../../bus/indexer.ts';
 import type { Informer } from '../../bus/informer.ts';
@@ -11,7 +11,8 @@ import { keyOf } from '../../bus/informer.ts';
 import { currentContext, runHandling, type HandlingContext } from '../../bus/trace.ts';
 import type { SharedOptions } from '../../bus/informer-factory.ts';
 import { defineActor, type ActorDefinition, type ActorDeps } from './actor.ts';
-import { controllerMachine, workerMachine, type ReconcileResult } from './controller.machine.ts';
+import { controllerMachine, type ReconcileResult } from './controller.machine.ts';
+import { controllerWorker } from './controller-worker.ts';
 import { EventRecorder } from './events.ts';
 import { WorkQueue } from './workqueue.ts';
 import { CONTROLLER_MANAGER, workQueueMetrics } from './workqueue-metrics.ts';
@@ -109,27 +110,24 @@ export function defineController<Input = void, S = undefined>(spec: ControllerSp
         add(a);
         if (b !== a) add(b);
       };
-      const worker = workerMachine.provide({
-        actors: {
-          next: fromPromise(() => new Promise<string>((resolve) => queue.next(resolve))),
-          reconcile: fromPromise<ReconcileResult | void, { key: string }>(({ input: { key } }) => {
-            const cause = causes.get(key) ?? { actor: deps.id };
-            causes.delete(key);
-            return runHandling(cause, () => spec.reconcile(key, ctx, input));
-          }),
+      const worker = controllerWorker({
+        next: (cb) => queue.next(cb),
+        reconcile: (key) => {
+          const cause = causes.get(key) ?? { actor: deps.id };
+          causes.delete(key);
+          return runHandling(cause, () => spec.reconcile(key, ctx, input));
         },
-        actions: {
-          succeeded: (_, { key, result }) => {
-            queue.done(key);
-            queue.forget(key);
-            if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
-          },
-          failed: (_, { key, error }) => {
-            queue.done(key);
-            deps.log.warn({ key, err: (error as Error)?.message ?? error, retries: queue.retries(key) + 1 }, 'reconcile failed; will retry');
-            queue.addRateLimited(key);
-          },
+        succeeded: (key, result) => {
+          queue.done(key);
+          queue.forget(key);
+          if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
         },
+        failed: (key, error) => {
+          queue.done(key);
+          deps.log.warn({ key, err: (error as Error)?.message ?? error, retries: queue.retries(key) + 1 }, 'reconcile failed; will retry');
+          queue.addRateLimited(key);
+        },
+        log: deps.log,
       });
       return controllerMachine(workers).provide({
         actors: {

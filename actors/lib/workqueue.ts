@@ -4,6 +4,7 @@
 import type { Clock } from '../../bus/clock.ts';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import type { WorkQueueMetrics } from './workqueue-metrics.ts';
+import { microtask } from '../../bus/microtask.ts';
 
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -38,7 +39,7 @@ export class WorkQueue {
     // Hand keys over after the current event: other handlers of the same change must see it first.
     if (this.waiters.length > 0 && !this.handing) {
       this.handing = true;
-      queueMicrotask(() => {
+      microtask(() => {
         this.handing = false;
         while (this.waiters.length > 0 && this.queue.length > 0) this.next(this.waiters.shift()!);
       });

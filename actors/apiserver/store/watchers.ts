@@ -1,5 +1,6 @@
 // The watcher registry, keyed by prefix, and in-order asynchronous delivery of events to watchers.
 import type { CompactedError, StoreEvent } from './store.ts';
+import { microtask } from '../../../bus/microtask.ts';
 
 interface Watcher {
   prefix: string;
@@ -72,7 +73,7 @@ export class WatcherRegistry {
   endAll(err: CompactedError): void {
     const ended = [...this.byPrefix.values()].flatMap((set) => [...set]);
     for (const w of ended) this.remove(w);
-    queueMicrotask(() => {
+    microtask(() => {
       for (const w of ended) {
         try {
           w.onEnd?.(err);
@@ -105,7 +106,7 @@ export class WatcherRegistry {
     this.ready.add(w);
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => this.deliver());
+    microtask(() => this.deliver());
   }
 
   /** Drains every ready watcher's queue; events routed meanwhile go to the next round, after these. */
