@@ -2,7 +2,7 @@
 // Default, None, ClusterFirstWithHostNet, dnsConfig merged, resolv.conf limits. Pure.
 import test from 'ava';
 import type { Pod } from '../api/kinds/pod.ts';
-import { formatResolvConf, parseResolvConf, podDnsConfig } from '../actors/kubelet/dns-config.ts';
+import { formatResolvConf, parseResolvConf, podDnsConfig, podDnsConfigs } from '../actors/kubelet/dns-config.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const HOST = parseResolvConf('# host\nnameserver 192.168.1.1\nnameserver 192.168.1.2 ; second\nsearch corp.example. lab.example .\noptions timeout:2 rotate\n');
@@ -77,4 +77,19 @@ test('dns-config - the kubelet hands RunPodSandbox the pod DNS config (pod effec
   await waitFor(() => events.length > 0, 'sandbox.ready');
   t.like(seen, { name: 'p', dnsConfig: { servers: ['10.96.0.10'], options: ['ndots:5'] } });
   t.like(events[0], { type: 'sandbox.ready', id: 'sb' });
+});
+
+test('dns-config - podDnsConfigs remembers a config per namespace, policy and host network; not with a dnsConfig or a warning', (t) => {
+  const dns = podDnsConfigs({ host: HOST });
+  const cases = [pod(), pod({}, 'other'), pod({ dnsPolicy: 'Default' }), pod({ hostNetwork: true }), pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'] } })];
+  for (const p of cases) t.deepEqual(dns(p), podDnsConfig(p, { host: HOST }), `${p.metadata.namespace} ${JSON.stringify(p.spec)}`);
+  t.is(dns(pod()).config, dns({ ...pod(), metadata: { name: 'q', namespace: 'shop', uid: 'u2' } } as Pod).config, 'one config per namespace and policy');
+  t.not(dns(pod()).config, dns(pod({}, 'other')).config);
+  t.not(dns(pod({ dnsPolicy: 'Default' })).config, dns(pod({ hostNetwork: true, dnsPolicy: 'Default' })).config);
+  const own = pod({ dnsConfig: { searches: ['x.example'] } });
+  t.not(dns(own).config, dns(own).config, 'a pod with a dnsConfig of its own is formed each time');
+  const noCluster = podDnsConfigs({ clusterDNS: [], host: HOST });
+  const [a, b] = [noCluster(pod()), noCluster({ ...pod(), metadata: { name: 'q', namespace: 'shop', uid: 'u2' } } as Pod)];
+  t.true(a.warnings.length > 0);
+  t.not(a.warnings[1].message, b.warnings[1].message, 'warnings name their pod: not remembered');
 });

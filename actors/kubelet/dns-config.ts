@@ -149,3 +149,23 @@ export function podDnsConfig(pod: Pod, settings: DnsSettings = {}): { config: Cr
   if (cut) warnings.push({ reason: 'DNSConfigForming', message: `Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${searches.join(' ')}` });
   return { config: c, warnings };
 }
+
+/**
+ * Returns podDnsConfig over `settings`, remembered for pods with no dnsConfig of their own and no
+ * warning: those get the same config per namespace, policy and host network (30,000 pod starts at
+ * 1,000 nodes formed ~30 configs per node). The configs are shared: readers must not change them.
+ */
+export function podDnsConfigs(settings: DnsSettings): (pod: Pod) => { config: CriDnsConfig; warnings: DnsWarning[] } {
+  const memo = new Map<string, { config: CriDnsConfig; warnings: DnsWarning[] }>();
+  return (pod) => {
+    if ((pod.spec as { dnsConfig?: PodDnsConfig }).dnsConfig) return podDnsConfig(pod, settings);
+    const key = `${pod.metadata.namespace ?? 'default'}|${pod.spec.dnsPolicy ?? ''}|${!!pod.spec.hostNetwork}`;
+    let r = memo.get(key);
+    if (!r) {
+      r = podDnsConfig(pod, settings);
+      if (r.warnings.length) return r;
+      memo.set(key, r);
+    }
+    return r;
+  };
+}

@@ -19,7 +19,7 @@ import { kubeletMachine, type KubeletEvent, type NodeCommand } from './kubelet.m
 import { HostGwRoutes } from './cni/host-gw.effects.ts';
 import { PodMasquerade } from './cni/pod-masq.ts';
 import { PodNetwork } from './cni/pod-network.ts';
-import { podDnsConfig } from './dns-config.ts';
+import { podDnsConfigs } from './dns-config.ts';
 import { readHostResolvConf } from './dns-host.ts';
 import { EnvProvider } from './env-provider.ts';
 import { LogShipper, withLogShipping } from './log-shipper.ts';
@@ -82,7 +82,7 @@ export const kubeletActor = defineActor<KubeletInput>({
     // A real runtime's pod volumes on the host (volumes/); the sim runtime has no files to mount.
     const volumes = cfg.cri ? new VolumeManager({ root: cfg.cri.podsDir ?? join(dirname(cfg.cri.logRoot), 'kubelet-pods'), client: deps.client, clock, log, hostIPs: [cfg.internalIP], allocatable: cfg.allocatable, resyncMs: cfg.cri.volumeResyncMs, current: (p) => informer.get(`${p.metadata.namespace}/${p.metadata.name}`) }) : undefined;
     if (volumes) deps.onStop(() => volumes.close());
-    const pods = new PodEffects({ runtime, status, events, clock, log, env, dns: (pod) => podDnsConfig(pod, dnsSettings), volumes });
+    const pods = new PodEffects({ runtime, status, events, clock, log, env, dns: podDnsConfigs(dnsSettings), volumes });
     const identity = { machineID: rng.hex(16), systemUUID: rng.uuid(), bootID: rng.uuid(), runtimeVersion: `${runtime.name}://${runtime.version}` };
     // Lease and node status go through a client with upstream's heartbeat timeout, min(10 s, lease
     // duration): a renewal whose reply never comes (an API server killed mid-request) is retried in time.

@@ -171,7 +171,8 @@ export function serveStats(d: StatsServerDeps): () => void {
   const usage = new SimUsage(d.clock, d.log);
   const real = new RuntimeUsage(d.clock);
   const off = d.onPodUpdate((old, pod) => {
-    if (simKey(old) !== simKey(pod)) usage.podChanged(pod);
+    // Most updates are status writes: the API server keeps unchanged parts of a pod (its annotations) the same objects.
+    if (old.metadata.annotations !== pod.metadata.annotations && simKey(old) !== simKey(pod)) usage.podChanged(pod);
   });
   const stats = async (): Promise<NodeStats> => {
     const all = await d.runtime.listContainers();

@@ -56,6 +56,9 @@ export class PodEffects {
 
   /** Carries out `cmd` for the worker `self` of `pod`; never throws (failures come back as events or logs). */
   run(cmd: PodCommand, pod: Pod, self: WorkerRef): void {
+    // Status writes and Events, most of the commands, need none of the closures below.
+    if (cmd.type === 'status') return this.d.status.set(pod, cmd.status, cmd.deleteWhenWritten);
+    if (cmd.type === 'event') return void this.d.events?.record(pod, cmd.eventType, cmd.reason, cmd.message);
     const { runtime, clock, log } = this.d;
     const send = (ev: PodWorkerEvent) => {
       if (self.getSnapshot().status === 'active') self.send(ev);
@@ -99,12 +102,6 @@ export class PodEffects {
         void this.probe(cmd.id, cmd.kind, cmd.probe, cmd.podIP ?? pod.status?.podIP ?? '', namedPorts(pod, cmd.name)).then((r) =>
           send({ type: 'probe.result', name: cmd.name, id: cmd.id, kind: cmd.kind, result: r.result, output: r.output, now: now() }),
         );
-        return;
-      case 'event':
-        this.d.events?.record(pod, cmd.eventType, cmd.reason, cmd.message);
-        return;
-      case 'status':
-        this.d.status.set(pod, cmd.status, cmd.deleteWhenWritten);
         return;
       case 'pod.delete':
         this.d.status.delete(pod);
