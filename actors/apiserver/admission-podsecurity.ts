@@ -36,6 +36,9 @@ const TEMPLATES: Record<string, (o: any) => { metadata?: any; spec?: any } | und
   '/podtemplates': (o) => o.template,
 };
 
+/** The plurals of pods and of the kinds in TEMPLATES (the only ones checked). */
+const POD_PLURALS = new Set(['pods', ...Object.keys(TEMPLATES).map((k) => k.slice(k.indexOf('/') + 1))]);
+
 /** Returns a namespace's policy for one mode; an invalid level reads as restricted (upstream), no label as the configured default (else privileged, latest). */
 export function policyOf(labels: Record<string, string> | undefined, mode: 'enforce' | 'warn' | 'audit', defaults?: Record<string, string>): Policy {
   const raw = labels?.[LABEL + mode] ?? defaults?.[mode];
@@ -51,6 +54,8 @@ const named = (p: Policy) => `"${p.level}:${p.version}"`;
 export function admitPodSecurity(ctx: ServerContext, a: Attributes): void {
   if (a.def.plural === 'namespaces' && !a.def.group) return admitNamespacePodSecurity(ctx, a);
   if (a.operation === 'DELETE' || a.subresource !== '' || !a.def.namespaced || !a.object) return;
+  // Most writes are of other kinds (a Lease renewal): no key string is made for them.
+  if (!POD_PLURALS.has(a.def.plural)) return;
   const kind = `${a.def.group}/${a.def.plural}`;
   const template = TEMPLATES[kind];
   if (kind !== '/pods' && !template) return;

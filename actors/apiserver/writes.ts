@@ -155,9 +155,18 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
 
 const changedSpec = (a: KubeObject, b: KubeObject) => !sameValue(specOf(a), specOf(b));
 
+/**
+ * Whether an update of this kind changes nothing of the body below its top level and metadata (no
+ * defaults, no update preparation, no mutating admission step): those two are copied, and the rest
+ * stays the request's frozen values, which the store keeps as they are. A Lease renewal (most of a
+ * steady cluster's writes) then copies no spec. Pods (the Priority plugin) and custom resources
+ * (schema defaults) are always copied whole.
+ */
+const fillsTopOnly = (def: ResourceDef) => !def.defaults && !def.prepareForUpdate && !def.custom && !(def.plural === 'pods' && !def.group);
+
 export async function update(ctx: ServerContext, def: ResourceDef, req: ApiRequest, part: Part = 'main'): Promise<KubeObject> {
   if (part === 'status' && !def.hasStatus) throw notAllowed(def, 'status');
-  const next = bodyOf(req, part === 'status' ? 'top' : 'whole');
+  const next = bodyOf(req, part === 'status' || fillsTopOnly(def) ? 'top' : 'whole');
   const name = req.name || next.metadata.name;
   if (!name) throw badRequest('a resource name is required for this request');
   // Checked before the lookup, as upstream's handler does: a mismatch is a 400 even when nothing is there.
