@@ -83,8 +83,9 @@ export class GraphBuilder {
     }
     if (!ev.virtual && (existing.identity.apiVersion !== id.apiVersion || existing.identity.kind !== id.kind))
       existing.identity = { ...existing.identity, apiVersion: id.apiVersion, kind: id.kind };
-    const diff = referencesDiff(existing.owners, owners);
-    if (diff.added.length || diff.removed.length || diff.changed.length) {
+    // Most updates keep the references: the stored object's unchanged array (or none, before and after).
+    const diff = existing.owners === owners || (owners.length === 0 && existing.owners.length === 0) ? undefined : referencesDiff(existing.owners, owners);
+    if (diff && (diff.added.length || diff.removed.length || diff.changed.length)) {
       this.queueUnblockedOwners(diff.removed, diff.changed);
       existing.owners = owners;
       this.addDependentToOwners(existing, diff.added);
