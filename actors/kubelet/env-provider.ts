@@ -10,6 +10,7 @@ import { isNotFound } from '../../api/status.ts';
 import type { ApiClient } from '../../bus/client.ts';
 import type { Informer } from '../../bus/informer.ts';
 import { containerEnv, EnvConfigError, envReferences, expandCommand, type EnvEvent } from './env.ts';
+import { expandVars } from './env-fields.ts';
 import { serviceEnvMap } from './env-services.ts';
 
 export interface EnvProviderDeps {
@@ -36,6 +37,8 @@ export class EnvProvider {
    * at 1,000 nodes), while the Services rarely change.
    */
   private serviceVars?: { services: Service[]; byKey: Map<string, ReadonlyMap<string, string>> };
+  /** The Service variables of serviceVars as the environment object of a container with none of its own. */
+  private readonly serviceEnvObjects = new WeakMap<ReadonlyMap<string, string>, Readonly<Record<string, string>>>();
 
   constructor(private readonly d: EnvProviderDeps) {
     // Watch Services from the start, as upstream's kubelet does (not from inside a pod's first start).
@@ -63,11 +66,14 @@ export class EnvProvider {
       services.waitForSync(),
     ]);
     const list = services.list();
+    const serviceEnv = this.serviceEnvOf(list, ns, pod.spec.enableServiceLinks ?? true);
+    // No env or envFrom of its own (most containers at scale): the environment is the Service variables alone.
+    if (!spec.env?.length && !spec.envFrom?.length) return this.serviceOnly(serviceEnv, spec.command, spec.args);
     const { env, events } = containerEnv(pod, spec, {
       configMaps: new Map(configMaps),
       secrets: new Map(secrets),
       services: list,
-      serviceEnv: this.serviceEnvOf(list, ns, pod.spec.enableServiceLinks ?? true),
+      serviceEnv,
       hostIPs: this.d.hostIPs,
       podIPs,
       nodeAllocatable: this.d.allocatable,
@@ -78,6 +84,18 @@ export class EnvProvider {
       args: expandCommand(spec.args, env),
       events,
     };
+  }
+
+  /**
+   * What containerEnv and expandCommand make of a container with no env or envFrom: its Service
+   * variables as one frozen object, shared by every such container of the namespace (until the
+   * Services change), and its command and args expanded from them.
+   */
+  private serviceOnly(vars: ReadonlyMap<string, string>, command: string[] | undefined, args: string[] | undefined): ResolvedEnv {
+    let env = this.serviceEnvObjects.get(vars);
+    if (!env) this.serviceEnvObjects.set(vars, (env = Object.freeze(Object.fromEntries(vars))));
+    const expand = (list: string[] | undefined) => list?.map((a) => expandVars(a, (n) => vars.get(n)));
+    return { env, command: expand(command), args: expand(args), events: [] };
   }
 
   /** Returns the Service variables for a namespace, made again only when a Service came, changed or went (the informer's objects are replaced, never changed). */
