@@ -46,6 +46,11 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
       done(r.kind);
       return r;
     };
+    // A binding that landed: the assumed pod is confirmed in the cache (the machine only hears of failures).
+    const bound = (key: string, node: string) => {
+      metrics.attempted('scheduled');
+      rt.bindSucceeded(key, node);
+    };
     return schedulerMachine.provide({
       actors: {
         informers: fromCallback(({ sendBack }) => {
@@ -82,7 +87,7 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
                 .preBind(rt.pods.get(b.key) ?? { metadata: { namespace: b.namespace, name: b.name }, spec: {} } as never, rt.nodes.get(b.node), b.node)
                 .then(() => deps.client.bind(b.namespace, b.name, b.node))
                 .then(
-                () => live && sendBack({ type: 'pod.bound', key: b.key, node: b.node }),
+                () => live && bound(b.key, b.node),
                 (error: unknown) => live && sendBack({ type: 'pod.bind.failed', key: b.key, node: b.node, error }),
               );
           });
@@ -99,10 +104,6 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
       actions: {
         report: (_, { failures }) => rt.report(failures),
         preempt: (_, { preemptions }) => rt.preempt(preemptions),
-        bindSucceeded: (_, { key, node }) => {
-          metrics.attempted('scheduled');
-          rt.bindSucceeded(key, node);
-        },
         bindFailed: (_, { key, node, error }) => {
           metrics.attempted('error');
           rt.bindFailed(key, node, error);
