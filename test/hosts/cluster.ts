@@ -80,14 +80,18 @@ export async function hostsCluster(t: ExecutionContext, opts: HostsClusterOption
   const nodeNames = new Map<TestHost, string[]>(nodeHosts.map((h) => [h, Array.from({ length: perHost }, (_, k) => `n${h.index}-${k}`)]));
   // The bus is locked: each host gets only the credentials of the processes it runs.
   const lock = lockedBus(t, [...nodeNames.values()].flat(), hs.slice(0, 3).map((h) => h.ip));
-  const nats = await natsCluster(t, hs.slice(0, 3), { config: lock.config });
+  const dataDir = mkdtempSync(join(tmpdir(), 'kubus-hosts-data-'));
+  const jsDir = mkdtempSync(join(tmpdir(), 'kubus-hosts-js-'));
+  t.teardown(() => [dataDir, jsDir].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  // With JetStream (as `kubus logs -l` needs): the API server makes its cluster-log stream as it
+  // starts, and on a NATS cluster without JetStream that request waits out a 5 s timeout.
+  const nats = await natsCluster(t, hs.slice(0, 3), { jetstream: jsDir, config: lock.config });
   const help = await built;
   // Scheduler replicas without leader election would both schedule; with it, one does.
   const leaderElection = help.includes('--leader-elect-lease-duration');
   const ELECTION = leaderElection ? ELECTION_FLAGS : [];
   const at = ['--nats', nats.urls];
-  const dataDir = mkdtempSync(join(tmpdir(), 'kubus-hosts-data-'));
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  await nats.metaLeader();
 
   const buses: NatsBus[] = [];
   t.teardown(() => Promise.all(buses.map((b) => b.close())));

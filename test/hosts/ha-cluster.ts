@@ -87,7 +87,6 @@ export interface HaCluster {
 }
 
 interface Jsz {
-  meta_cluster?: { leader?: string };
   account_details?: Array<{ stream_detail?: Array<{ name: string; state?: { messages: number; first_seq: number; last_seq: number }; cluster?: { leader?: string; replicas?: Array<{ name: string; current?: boolean; lag?: number; offline?: boolean }> } }> }>;
 }
 interface Connz {
@@ -118,7 +117,10 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
   t.teardown(() => rmSync(data, { recursive: true, force: true }));
   const nodeNames = Array.from({ length: nodes }, (_, k) => `n4-${k}`);
   const lock = lockedBus(t, nodeNames, cp.map((h) => h.ip), cp.map((h) => `apiserver/${h.name}`));
-  const nats = await natsCluster(t, cp, { ...(backend === 'jetstream' ? { jetstream: join(data, 'js') } : {}), config: [...PING, ...lock.config] });
+  // JetStream on either backend: a control plane makes its cluster-log stream as it starts (kubus logs
+  // -l), and on a NATS cluster without JetStream that request waits out a 5 s timeout (a lone server
+  // says "not enabled" at once) — twice per layout start, a minute of test:hosts.
+  const nats = await natsCluster(t, cp, { jetstream: join(data, 'js'), config: [...PING, ...lock.config] });
   const at = ['--nats', nats.urls];
 
   const etcdEndpoints = cp.map((h) => `http://${h.ip}:2379`);
@@ -141,7 +143,6 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
   const etcdReady = () => waitFor(() => etcdctl(etcdEndpoints, 'endpoint', 'health').status === 0, 'every etcd member healthy', 20_000, 100);
 
   const jsz = (h: TestHost) => monitor<Jsz>(h, '/jsz?accounts=true&streams=true');
-  const metaLeader = () => waitFor(async () => (await Promise.all(cp.map((h) => jsz(h).catch(() => ({}) as Jsz)))).some((j) => j.meta_cluster?.leader), 'a JetStream meta leader', 20_000, 100);
   const leaderOf = async (h: TestHost) => {
     const j = await jsz(h);
     return j.account_details?.flatMap((a) => a.stream_detail ?? []).find((d) => d.name === STORE_STREAM)?.cluster?.leader;
@@ -181,20 +182,32 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
     return { bus, client: new ApiClient(bus, { timeoutMs }) };
   };
 
+  // How long each step of a start took (logged with the layout's start-up time).
+  const phases: string[] = [];
+  let mark = began;
+  const phase = (name: string) => {
+    phases.push(`${name} ${Date.now() - mark}`);
+    mark = Date.now();
+  };
   const startAll = async (fresh: boolean) => {
     if (backend === 'etcd') {
       cp.forEach((h, i) => (etcdProcs[i] = startEtcd(h)));
-      await etcdReady();
+      await Promise.all([etcdReady(), nats.metaLeader()]);
+      phase('etcd');
     } else {
-      await metaLeader();
+      await nats.metaLeader();
       if (!fresh) await streamLeader();
+      phase('jetstream');
     }
     // The first opens (and creates) the store, then the others join it: started all at once, one
     // may fail its open with a timeout (seen with jetstream:3, nats-server 2.9).
     await startControlPlane(0);
+    phase('control plane 1');
     await Promise.all([1, 2].map(startControlPlane));
+    phase('control planes 2, 3');
     c.nodeProc = startNode();
     await c.nodeProc.waitFor(/node\(s\) .* running/, 30_000);
+    phase('node');
   };
 
   const c: HaCluster = {
@@ -263,17 +276,21 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
     async restartAll() {
       await Promise.all(hs.map((h) => h.kill('SIGKILL')));
       const killed = Date.now();
+      phases.length = 0;
+      mark = killed;
       await Promise.all(nats.servers.map((x) => x.restart()));
       await nats.waitForRoutes();
       await startAll(false);
-      t.log(`everything started again ${Date.now() - killed} ms after the kill`);
+      t.log(`everything started again ${Date.now() - killed} ms after the kill (ms: ${phases.join(', ')})`);
     },
   };
+  phase('hosts and nats');
   await built;
   await startAll(true);
   const { client } = await connect('ha-test');
   c.client = client;
   await waitFor(async () => (await client.list<Node>('nodes')).items.filter(isReady).length === nodes, `${nodes} Ready nodes`, 30_000, 100);
-  t.log(`${backend} layout up, ${nodes} nodes Ready, in ${Date.now() - began} ms`);
+  phase('nodes Ready');
+  t.log(`${backend} layout up, ${nodes} nodes Ready, in ${Date.now() - began} ms (ms: ${phases.join(', ')})`);
   return c;
 }

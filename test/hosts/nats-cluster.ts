@@ -15,6 +15,8 @@ export interface NatsCluster {
   urls: string;
   /** Resolves once every running server has routes to all the other running ones. */
   waitForRoutes(timeoutMs?: number): Promise<void>;
+  /** Resolves once a server names a JetStream meta leader (JetStream only): streams can be made. */
+  metaLeader(timeoutMs?: number): Promise<void>;
   /**
    * The message IDs (Nats-Msg-Id) in server `i`'s copy of `stream` on disk, in stored order (JetStream only; a
    * diagnostic read of its block files, removed messages included until their block is compacted).
@@ -26,6 +28,9 @@ export interface NatsCluster {
 
 interface Routez {
   num_routes: number;
+}
+interface Jsz {
+  meta_cluster?: { leader?: string };
 }
 interface Connz {
   connections?: Array<{ name?: string; subscriptions_list?: string[] }>;
@@ -74,6 +79,9 @@ export async function natsCluster(t: ExecutionContext, hosts: TestHost[], opts: 
         timeoutMs,
         100,
       );
+    },
+    async metaLeader(timeoutMs = 20_000) {
+      await waitFor(async () => (await Promise.all(alive().map((h) => monitor<Jsz>(h, '/jsz').catch(() => ({}) as Jsz)))).some((j) => j.meta_cluster?.leader), 'a JetStream meta leader', timeoutMs, 100);
     },
     storedMsgIds(i, stream) {
       const accounts = join(opts.jetstream ?? '', hosts[i].name, 'jetstream');
