@@ -219,19 +219,19 @@ class WatchManager {
     this.silenceTimer = this.clock.setTimeout(() => {
       this.silenceTimer = undefined;
       const now = this.clock.now();
-      const overdue = new Set<string>();
+      let overdue: Set<string> | undefined; // made only when a server is overdue (most checks find every watch heard)
       let next = Infinity;
       for (const w of [...this.watches.values()]) {
         const listed = w.server !== undefined && w.lastHeard >= (this.beatAt.get(w.server) ?? -Infinity);
         const heard = Math.max(w.lastHeard, (listed && w.instance && this.answeredAt.get(w.instance)) || -Infinity);
         const quiet = now - heard;
         if (quiet > 3 * w.heartbeatMs) runHandling({ actor: w.actor }, () => this.end(w, 'silence'));
-        else if (quiet > 1.25 * w.heartbeatMs && w.server) overdue.add(w.server);
+        else if (quiet > 1.25 * w.heartbeatMs && w.server) (overdue ??= new Set()).add(w.server);
         else next = Math.min(next, heard + 1.25 * w.heartbeatMs + 1);
       }
-      for (const server of overdue) this.probe(server);
+      for (const server of overdue ?? []) this.probe(server);
       // No due time known (a quiet watch whose server is not known yet): a quarter period, never Infinity (a timer of 1 ms).
-      if (this.watches.size) this.armSilenceCheck(periodMs, overdue.size || !Number.isFinite(next) ? periodMs / 4 : Math.max(periodMs / 4, next - now));
+      if (this.watches.size) this.armSilenceCheck(periodMs, overdue || !Number.isFinite(next) ? periodMs / 4 : Math.max(periodMs / 4, next - now));
     }, delayMs);
   }
 
