@@ -38,13 +38,12 @@ function pruneCompileCache(maxAgeMs = 7 * 24 * 3600_000) {
 }
 
 /**
- * Runs ava with TAP output on the test files' bundles (scripts/test-bundle.mjs; built first when a
- * source changed), passes it through, and ends with the plain `N passed, N failed`. A file argument
- * test/x.test.ts[:lines] names its bundle.
+ * Builds the test files' bundles (when a source changed) and the CLI's; returns whether the test files
+ * are bundled. Also `node scripts/run.mjs bundle`: .ci/run builds them once before npm test and
+ * test:hosts start side by side (each would otherwise build them at the same time).
  */
-async function test(files, avaArgs = []) {
-  pruneCompileCache();
-  const { bundleOf, ensureTestBundles } = await import('./test-bundle.mjs');
+async function bundleAll() {
+  const { ensureTestBundles } = await import('./test-bundle.mjs');
   const t0 = performance.now();
   let bundled = true;
   try {
@@ -61,6 +60,18 @@ async function test(files, avaArgs = []) {
     // A source the CLI imports does not build: the tests that run kubus fail (each says why), the others run.
     console.error(`# bundling the kubus CLI failed (${err.message.split('\n')[0]}); the tests that run it will fail`);
   }
+  return bundled;
+}
+
+/**
+ * Runs ava with TAP output on the test files' bundles (scripts/test-bundle.mjs; built first when a
+ * source changed), passes it through, and ends with the plain `N passed, N failed`. A file argument
+ * test/x.test.ts[:lines] names its bundle.
+ */
+async function test(files, avaArgs = []) {
+  pruneCompileCache();
+  const { bundleOf } = await import('./test-bundle.mjs');
+  const bundled = await bundleAll();
   const toBundle = (f) => f.replace(/^(?:\.\/)?(test\/.*\.test)\.ts(?=$|:)/, (_, stem) => bundleOf(`${stem}.ts`));
   const args = bundled ? files.map(toBundle) : files;
   const ava = join(ROOT, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
@@ -109,6 +120,10 @@ switch (cmd) {
     ensureNatsServer();
     await test(args, ['--config', join(ROOT, 'test', 'hosts', 'ava.config.mjs')]);
     break;
+  case 'bundle':
+    ensureDeps();
+    await bundleAll();
+    break;
   case 'typecheck':
     ensureDeps();
     runInherit([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', ROOT]);
@@ -126,6 +141,6 @@ switch (cmd) {
     break;
   }
   default:
-    console.error('usage: node scripts/run.mjs up|test|test:hosts|typecheck|bench [args]');
+    console.error('usage: node scripts/run.mjs up|test|test:hosts|typecheck|bench|bundle [args]');
     process.exit(2);
 }
