@@ -95,6 +95,9 @@ export async function startLogStream(servers: string, credentials: BusCredential
   let nc: NatsConnection | undefined;
   try {
     nc = await connectLogs(servers, credentials, 'kubus-log-stream');
+    // A server that says it has no JetStream: in a routed cluster of such servers nobody answers the
+    // stream's creation, and asking would wait out the request's 5 s timeout on every start.
+    if (nc.info && !nc.info.jetstream) throw new Error(`the NATS server ${nc.info.server_name || nc.getServer()} runs without JetStream`);
     const info = await ensureLogStream(nc, r);
     return { ok: true, message: `cluster logs in stream ${info.config.name} (max age ${r.maxAgeMs / 1000}s, max ${r.maxBytes} bytes)` };
   } catch (err) {
