@@ -3,23 +3,43 @@
 // says in one line how to install it.
 // Plain JavaScript with no dependencies: it runs before node_modules exists.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NATS_HINT = 'nats-server is not installed; install it with: apt-get install -y nats-server';
 
-/** Runs `npm ci` when node_modules is missing or older than package-lock.json. */
+/**
+ * Runs `npm ci` when node_modules is missing or was installed from another package-lock.json. What it
+ * was installed from is known by the lock's hash (kept in node_modules once seen up to date), else by
+ * the lock being older than npm's record of the install: a checkout that only touched the lock (git
+ * clone, checkout, a node_modules shared by a second clone) installs nothing again.
+ */
 export function ensureDeps() {
   const lock = join(ROOT, 'package-lock.json');
   const installed = join(ROOT, 'node_modules', '.package-lock.json');
-  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
+  const stamp = join(ROOT, 'node_modules', '.kubus-lock-sha256');
+  const sha = createHash('sha256').update(readFileSync(lock)).digest('hex');
+  if (existsSync(installed)) {
+    if (existsSync(stamp) && readFileSync(stamp, 'utf8') === sha) return;
+    if (statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return void writeStamp(stamp, sha);
+  }
   console.error('kubus: installing npm dependencies (npm ci) ...');
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
     console.error('kubus: `npm ci` failed; fix the error above and run it again in ' + ROOT);
     process.exit(1);
+  }
+  writeStamp(stamp, sha);
+}
+
+function writeStamp(path, sha) {
+  try {
+    writeFileSync(path, sha);
+  } catch {
+    // a read-only node_modules: the mtime check serves
   }
 }
 
