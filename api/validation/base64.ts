@@ -59,12 +59,16 @@ const BYTE_FIELDS: Record<string, (o: Record<string, unknown>) => unknown[]> = {
   'apiextensions.k8s.io/CustomResourceDefinition': (o) => caBundle(path(o, 'spec', 'conversion', 'webhook', 'clientConfig')),
 };
 
+/** Each kind's entry of BYTE_FIELDS (null: none), found once: a key string per write otherwise. */
+const byteFieldsOf = new WeakMap<ResourceDef, ((o: Record<string, unknown>) => unknown[]) | null>();
+
 /**
  * Throws upstream's 400 when a []byte field of a whole object is not base64 (`Secret in version "v1"
  * cannot be handled as a Secret: illegal base64 data at input byte 4`); nothing is stored.
  */
 export function checkByteFields(def: ResourceDef, obj: KubeObject): void {
-  const fields = BYTE_FIELDS[`${def.group}/${def.kind}`];
+  let fields = byteFieldsOf.get(def);
+  if (fields === undefined) byteFieldsOf.set(def, (fields = BYTE_FIELDS[`${def.group}/${def.kind}`] ?? null));
   if (!fields) return;
   for (const v of fields(obj as unknown as Record<string, unknown>)) {
     if (typeof v !== 'string') continue; // a non-string is the schema's type error

@@ -131,11 +131,12 @@ function validateMetaCommon(meta: ObjectMeta, namespaced: boolean, errs: FieldEr
   } else if (meta.namespace) {
     errs.push(forbiddenField(child(field, 'namespace'), 'not allowed on this type'));
   }
-  nonNegative(meta.generation, child(field, 'generation'), errs);
-  validateLabels(meta.labels, child(field, 'labels'), errs);
-  validateAnnotations(meta.annotations, child(field, 'annotations'), errs);
-  validateOwnerReferences(meta.ownerReferences, child(field, 'ownerReferences'), errs);
-  validateFinalizers(meta.finalizers, child(field, 'finalizers'), errs);
+  // Each check only for a field that is set: its path is a new string, and this runs on every write.
+  if (meta.generation !== undefined) nonNegative(meta.generation, child(field, 'generation'), errs);
+  if (meta.labels) validateLabels(meta.labels, child(field, 'labels'), errs);
+  if (meta.annotations) validateAnnotations(meta.annotations, child(field, 'annotations'), errs);
+  if (meta.ownerReferences) validateOwnerReferences(meta.ownerReferences, child(field, 'ownerReferences'), errs);
+  if (meta.finalizers) validateFinalizers(meta.finalizers, child(field, 'finalizers'), errs);
 }
 
 const isNamespaceName = (n: string) => nameIsDNSLabel(n, false);
@@ -158,12 +159,16 @@ export function validateObjectMetaUpdate(meta: ObjectMeta, old: ObjectMeta, errs
   }
   if ((meta.generation ?? 0) < (old.generation ?? 0))
     errs.push(invalidValue(child(field, 'generation'), meta.generation ?? 0, 'must not be decremented'));
-  immutable(meta.name ?? '', old.name ?? '', child(field, 'name'), errs);
-  immutable(meta.namespace ?? '', old.namespace ?? '', child(field, 'namespace'), errs);
-  immutable(meta.uid ?? '', old.uid ?? '', child(field, 'uid'), errs);
-  immutable(meta.creationTimestamp, old.creationTimestamp, child(field, 'creationTimestamp'), errs);
-  immutable(meta.deletionTimestamp, old.deletionTimestamp, child(field, 'deletionTimestamp'), errs);
-  immutable(meta.deletionGracePeriodSeconds, old.deletionGracePeriodSeconds, child(field, 'deletionGracePeriodSeconds'), errs);
+  // An unchanged field (every one on almost every update) costs a comparison, not a path string.
+  if ((meta.name ?? '') !== (old.name ?? '')) immutable(meta.name ?? '', old.name ?? '', child(field, 'name'), errs);
+  if ((meta.namespace ?? '') !== (old.namespace ?? '')) immutable(meta.namespace ?? '', old.namespace ?? '', child(field, 'namespace'), errs);
+  if ((meta.uid ?? '') !== (old.uid ?? '')) immutable(meta.uid ?? '', old.uid ?? '', child(field, 'uid'), errs);
+  if (meta.creationTimestamp !== old.creationTimestamp)
+    immutable(meta.creationTimestamp, old.creationTimestamp, child(field, 'creationTimestamp'), errs);
+  if (meta.deletionTimestamp !== old.deletionTimestamp)
+    immutable(meta.deletionTimestamp, old.deletionTimestamp, child(field, 'deletionTimestamp'), errs);
+  if (meta.deletionGracePeriodSeconds !== old.deletionGracePeriodSeconds)
+    immutable(meta.deletionGracePeriodSeconds, old.deletionGracePeriodSeconds, child(field, 'deletionGracePeriodSeconds'), errs);
 }
 
 /** Validates a LabelSelector (upstream ValidateLabelSelector, strict values). */

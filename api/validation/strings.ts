@@ -217,10 +217,30 @@ export type NameFn = (name: string, prefix: boolean) => string[];
 
 const maskTrailingDash = (name: string) => (name.endsWith('-') ? (name.length >= 2 ? name.slice(0, -2) : '') + 'a' : name);
 
+/**
+ * Remembers the names a pure check found valid (at most `max`, then starts again): every write checks
+ * its object's name and namespace, nearly always ones it checked before (a node's Lease every 10 s).
+ */
+function validMemo(check: (v: string) => string[], max = 16_384): (v: string) => string[] {
+  const valid = new Set<string>();
+  return (v) => {
+    if (valid.has(v)) return [];
+    const errs = check(v);
+    if (errs.length === 0) {
+      if (valid.size >= max) valid.clear();
+      valid.add(v);
+    }
+    return errs;
+  };
+}
+
+const dns1123Subdomain = validMemo(isDNS1123Subdomain);
+const dns1123Label = validMemo(isDNS1123Label);
+
 /** Name rule for pods and most kinds: DNS-1123 subdomain. */
-export const nameIsDNSSubdomain: NameFn = (n, p) => isDNS1123Subdomain(p ? maskTrailingDash(n) : n);
+export const nameIsDNSSubdomain: NameFn = (n, p) => (p ? isDNS1123Subdomain(maskTrailingDash(n)) : dns1123Subdomain(n));
 /** Name rule for namespaces (and statefulsets): DNS-1123 label. */
-export const nameIsDNSLabel: NameFn = (n, p) => isDNS1123Label(p ? maskTrailingDash(n) : n);
+export const nameIsDNSLabel: NameFn = (n, p) => (p ? isDNS1123Label(maskTrailingDash(n)) : dns1123Label(n));
 /** Name rule for services: DNS-1035 label. */
 export const nameIsDNS1035Label: NameFn = (n, p) => isDNS1035Label(p ? maskTrailingDash(n) : n);
 

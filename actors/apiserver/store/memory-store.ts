@@ -18,6 +18,8 @@ type Version = KeyValue | number;
 const revOf = (v: Version) => (typeof v === 'number' ? v : v.modRevision);
 const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+const pair: [string, Version[]] = ['', []]; // reused by range() to look at the first key under a prefix
+
 /** Returns the smallest key above every key that starts with prefix, or undefined when there is none. */
 export function prefixEnd(prefix: string): string | undefined {
   let p = prefix;
@@ -127,8 +129,10 @@ export class MemoryStore implements Store {
     const at = opts.revision ? opts.revision : this.rev;
     if (at < this.events.compacted) throw new CompactedError(at, this.events.compacted);
     if (at > this.rev) throw new FutureRevisionError(at, this.rev);
+    const after = opts.startAfter; // no key under the prefix (admission's policy bindings, every write): one descent, no walk
+    const first = after === undefined ? this.tree.getPairOrNextHigher(prefix, pair)?.[0] : prefix;
+    if (first === undefined || !first.startsWith(prefix)) return { kvs: [], revision: at, more: false };
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const after = opts.startAfter;
     const low = after !== undefined && after > prefix ? after : prefix;
     const end = prefixEnd(prefix);
     const high = end ?? this.tree.maxKey();
