@@ -58,12 +58,15 @@ export function parseRetention(age = DEFAULT_LOG_RETENTION, bytes = DEFAULT_LOG_
   return { maxAgeMs, maxBytes };
 }
 
+/** How long JetStream is waited for when the server connected to says it runs none. */
+const NO_LOCAL_JETSTREAM_TIMEOUT_MS = 1_000;
+
 /** JetStream's "stream name already in use" error code. */
 const STREAM_NAME_IN_USE = 10058;
 
 /** Creates the log stream, or brings an existing one's retention to `r`; returns its info. */
-export async function ensureLogStream(nc: NatsConnection, r: LogRetention): Promise<StreamInfo> {
-  const jsm = await jetstreamManager(nc);
+export async function ensureLogStream(nc: NatsConnection, r: LogRetention, timeoutMs?: number): Promise<StreamInfo> {
+  const jsm = await jetstreamManager(nc, timeoutMs === undefined ? {} : { timeout: timeoutMs });
   const config = {
     name: r.stream ?? CLUSTER_LOG_STREAM,
     subjects: [clusterLogFilter()],
@@ -95,10 +98,14 @@ export async function startLogStream(servers: string, credentials: BusCredential
   let nc: NatsConnection | undefined;
   try {
     nc = await connectLogs(servers, credentials, 'kubus-log-stream');
-    // A server that says it has no JetStream: in a routed cluster of such servers nobody answers the
-    // stream's creation, and asking would wait out the request's 5 s timeout on every start.
-    if (nc.info && !nc.info.jetstream) throw new Error(`the NATS server ${nc.info.server_name || nc.getServer()} runs without JetStream`);
-    const info = await ensureLogStream(nc, r);
+    // A server that says it has no JetStream may still reach one (a leaf node's hub, a cluster where
+    // only some run it), so it is asked, but briefly: in a routed cluster without any, nobody answers,
+    // and the default 5 s request timeout was waited out on every control-plane start.
+    const local = nc.info?.jetstream === true; // the field is left out when false
+    const info = await ensureLogStream(nc, r, local ? undefined : NO_LOCAL_JETSTREAM_TIMEOUT_MS).catch((err: Error) => {
+      if (local) throw err;
+      throw new Error(`the NATS server ${nc!.info?.server_name || nc!.getServer()} runs without JetStream, and none was reached (${err.message})`);
+    });
     return { ok: true, message: `cluster logs in stream ${info.config.name} (max age ${r.maxAgeMs / 1000}s, max ${r.maxBytes} bytes)` };
   } catch (err) {
     return { ok: false, message: `cluster logs off: the log stream could not be made (${(err as Error).message}); run nats-server with JetStream (-js) for \`kubus logs -l\`` };
