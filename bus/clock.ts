@@ -1,5 +1,6 @@
 // Injected time: the real clock, and a virtual clock whose timers fire only when advanced.
 import { Fifo } from './fifo.ts';
+import { microtask } from './microtask.ts';
 
 /** What every actor and the XState `clock` option use instead of Date.now/setTimeout. */
 export interface Clock {
@@ -134,9 +135,6 @@ const MAX_LANES = 8;
 /** Timers fired between two turns of the event loop in runUntil. */
 const YIELD_EVERY = 64;
 
-/** A promise already resolved: `then` on it queues a microtask. */
-const settled = Promise.resolve();
-
 /** Resolves after every microtask queued so far (and those they queue) has run. */
 export const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -261,7 +259,7 @@ export class VirtualClock implements Clock {
           return reject(err);
         }
         if (++fired % YIELD_EVERY === 0) setImmediate(step);
-        else settled.then(turn); // as queueMicrotask, without its AsyncResource per timer
+        else microtask(turn);
       };
       setImmediate(step);
     });

@@ -79,12 +79,14 @@ test('dns-config - the kubelet hands RunPodSandbox the pod DNS config (pod effec
   t.like(events[0], { type: 'sandbox.ready', id: 'sb' });
 });
 
-test('dns-config - podDnsConfigs remembers a config per namespace, policy and host network; not with a dnsConfig or a warning', (t) => {
+test('dns-config - podDnsConfigs remembers a config per namespace, policy and host network, frozen; not with a dnsConfig or a warning', (t) => {
   const dns = podDnsConfigs({ host: HOST });
   const cases = [pod(), pod({}, 'other'), pod({ dnsPolicy: 'Default' }), pod({ hostNetwork: true }), pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'] } })];
   for (const p of cases) t.deepEqual(dns(p), podDnsConfig(p, { host: HOST }), `${p.metadata.namespace} ${JSON.stringify(p.spec)}`);
   t.is(dns(pod()).config, dns({ ...pod(), metadata: { name: 'q', namespace: 'shop', uid: 'u2' } } as Pod).config, 'one config per namespace and policy');
   t.not(dns(pod()).config, dns(pod({}, 'other')).config);
+  t.throws(() => dns(pod()).config.searches.push('x.example'), { instanceOf: TypeError }, 'a shared config is frozen');
+  t.true(Object.isFrozen(dns(pod()).config));
   t.not(dns(pod({ dnsPolicy: 'Default' })).config, dns(pod({ hostNetwork: true, dnsPolicy: 'Default' })).config);
   const own = pod({ dnsConfig: { searches: ['x.example'] } });
   t.not(dns(own).config, dns(own).config, 'a pod with a dnsConfig of its own is formed each time');

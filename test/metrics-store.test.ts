@@ -39,7 +39,7 @@ class Reference {
   /** What a rate reader sees of a pod: each container's name and rate inputs, in order. */
   pod(key: string) {
     const p = this.pods.get(key);
-    return p && [...p.containers].map(([name, s]) => ({ name, rate: cpuRate(s.prev, s.last, s.since) }));
+    return p && [...p.containers].map(([name, s]) => ({ name, rate: cpuRate(s.prev, s.last, s.since), memoryBytes: s.last.memoryBytes }));
   }
 }
 
@@ -85,6 +85,7 @@ test('metrics store - answers as the rebuilt maps did, over random batches (move
         const s = ref.nodes.get(`n${n}`);
         const want = s && cpuRate(s.prev, s.last, s.since);
         t.is(store.node(`n${n}`)?.window, want ? `${want.windowMs / 1000}s` : undefined, `seed ${seed} round ${round} node n${n}`);
+        if (want) t.deepEqual(store.node(`n${n}`)?.value, usageOf(want.nanoCores, s.last.memoryBytes));
       }
       for (const ns of ['ns0', 'ns1'])
         for (let i = 0; i < 8; i++) {
@@ -94,7 +95,7 @@ test('metrics store - answers as the rebuilt maps did, over random batches (move
           t.is(!!got, !!complete, `seed ${seed} round ${round} ${ns}/p${i} answered`);
           if (got && want) {
             t.deepEqual(got.value.map((c) => c.name), want.map((c) => c.name));
-            t.deepEqual(got.value.map((c) => c.usage.cpu), want.map((c) => usageOf(c.rate!.nanoCores, 0).cpu));
+            t.deepEqual(got.value.map((c) => c.usage), want.map((c) => usageOf(c.rate!.nanoCores, c.memoryBytes)));
             t.is(got.window, `${Math.max(...want.map((c) => c.rate!.windowMs)) / 1000}s`);
             checked++;
           }

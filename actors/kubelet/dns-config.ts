@@ -153,7 +153,7 @@ export function podDnsConfig(pod: Pod, settings: DnsSettings = {}): { config: Cr
 /**
  * Returns podDnsConfig over `settings`, remembered for pods with no dnsConfig of their own and no
  * warning: those get the same config per namespace, policy and host network (30,000 pod starts at
- * 1,000 nodes formed ~30 configs per node). The configs are shared: readers must not change them.
+ * 1,000 nodes formed ~30 configs per node). The configs are shared, so frozen: a reader that changes one throws.
  */
 export function podDnsConfigs(settings: DnsSettings): (pod: Pod) => { config: CriDnsConfig; warnings: DnsWarning[] } {
   const memo = new Map<string, { config: CriDnsConfig; warnings: DnsWarning[] }>();
@@ -164,6 +164,7 @@ export function podDnsConfigs(settings: DnsSettings): (pod: Pod) => { config: Cr
     if (!r) {
       r = podDnsConfig(pod, settings);
       if (r.warnings.length) return r;
+      for (const part of [r.config.servers, r.config.searches, r.config.options, r.config, r.warnings, r]) Object.freeze(part);
       memo.set(key, r);
     }
     return r;
