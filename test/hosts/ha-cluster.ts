@@ -101,12 +101,18 @@ export interface HaOptions {
   nodes?: number;
   /** Control planes running an API server, from host 1 on (default 3; the others run scheduler and controller manager only). */
   apiservers?: number;
+  /**
+   * JetStream on the NATS cluster (default true; the jetstream backend needs it). Off, the etcd layout is a
+   * routed cluster without JetStream, as a user of an outside NATS may run: cluster logging is off.
+   */
+  jetstream?: boolean;
 }
 
 /** Builds the layout for this test (also a bench's fake context) and waits until the nodes are Ready. */
 export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: HaOptions = {}): Promise<HaCluster> {
   const nodes = opts.nodes ?? 2;
   const apiservers = opts.apiservers ?? 3;
+  const withJetStream = backend === 'jetstream' || opts.jetstream !== false;
   const built = buildCli();
   const began = Date.now();
   const hs = await hosts(t, 4);
@@ -117,10 +123,9 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
   t.teardown(() => rmSync(data, { recursive: true, force: true }));
   const nodeNames = Array.from({ length: nodes }, (_, k) => `n4-${k}`);
   const lock = lockedBus(t, nodeNames, cp.map((h) => h.ip), cp.map((h) => `apiserver/${h.name}`));
-  // JetStream on either backend: a control plane makes its cluster-log stream as it starts (kubus logs
-  // -l), and on a NATS cluster without JetStream that request waits out a 5 s timeout (a lone server
-  // says "not enabled" at once) — twice per layout start, a minute of test:hosts.
-  const nats = await natsCluster(t, cp, { jetstream: join(data, 'js'), config: [...PING, ...lock.config] });
+  // JetStream on either backend unless asked otherwise: a control plane makes its cluster-log stream as
+  // it starts (kubus logs -l); without JetStream it gives up after 1 s (runtime/cluster-logs.ts).
+  const nats = await natsCluster(t, cp, { ...(withJetStream ? { jetstream: join(data, 'js') } : {}), config: [...PING, ...lock.config] });
   const at = ['--nats', nats.urls];
 
   const etcdEndpoints = cp.map((h) => `http://${h.ip}:2379`);
@@ -192,7 +197,7 @@ export async function haCluster(t: ExecutionContext, backend: HaBackend, opts: H
   const startAll = async (fresh: boolean) => {
     if (backend === 'etcd') {
       cp.forEach((h, i) => (etcdProcs[i] = startEtcd(h)));
-      await Promise.all([etcdReady(), nats.metaLeader()]);
+      await Promise.all([etcdReady(), withJetStream && nats.metaLeader()]);
       phase('etcd');
     } else {
       await nats.metaLeader();
