@@ -6,6 +6,7 @@ import type { Pod } from '../api/kinds/pod.ts';
 import { nodeAllocatable, podRequests } from '../api/kinds/pod-helpers.ts';
 import type { ExplainReply } from '../actors/scheduler/explain.ts';
 import { schedulerActor } from '../actors/scheduler/scheduler.actor.ts';
+import { componentRegistry } from '../actors/lib/metrics-registry.ts';
 import { apiSubject, SCHEDULER_EXPLAIN } from '../bus/subjects.ts';
 import { startApi } from './helpers/api.ts';
 import { mkNode, mkPod, schedEnv } from './helpers/scheduler.ts';
@@ -82,21 +83,38 @@ test('scheduler - an unschedulable pod with nothing changing is retried after po
 test('scheduler - a binding that fails (request lost, timed out) is forgotten and retried after backoff', async (t) => {
   const s = await schedEnv(t);
   await s.createNode(mkNode('n1', { cpu: '1' }));
-  const sched = s.startScheduler();
+  // A profile of its own: the metrics registry is the process's, shared with this file's other schedulers.
+  const profile = 'bind-retry-scheduler';
+  const sched = s.startScheduler({ schedulerName: profile });
+  const pod = (name: string, cpu: string) => {
+    const p = mkPod(name, { cpu });
+    p.spec.schedulerName = profile;
+    return p;
+  };
+  // scheduler_schedule_attempts_total by result: a binding counts as scheduled once it landed, a lost one as an error.
+  const attempts = async () => {
+    const metric = componentRegistry({ component: 'scheduler', instance: { scheduler: 'scheduler' } }).getSingleMetric('scheduler_schedule_attempts_total');
+    const values = metric ? (await metric.get()).values : [];
+    const of = (result: string) => values.find((v) => v.labels.result === result && v.labels.profile === profile)?.value ?? 0;
+    return { scheduled: of('scheduled'), error: of('error') };
+  };
   await s.clock.advance(1_000);
   let dropped = 0;
   const bind = apiSubject('pods', 'bind');
   s.env.broker.faults = { drop: (env) => env.subject === bind && env.from === 'scheduler' && dropped++ === 0 };
-  await s.createPod(mkPod('p', { cpu: '600m' }));
+  await s.createPod(pod('p', '600m'));
   await s.clock.advance(9_000);
   t.is((await s.getPod('p')).spec.nodeName, undefined, 'the first binding is lost');
+  t.deepEqual(await attempts(), { scheduled: 0, error: 0 }, 'the lost binding not counted before it times out');
   await s.clock.advance(5_000); // the request times out at 10 s; the pod backs off 1 s, then binds
   t.is((await s.getPod('p')).spec.nodeName, 'n1');
   t.like(sched.snapshot()?.context.stats, { bindFailures: 1, scheduled: 2 });
+  t.deepEqual(await attempts(), { scheduled: 1, error: 1 }, 'one binding lost, one retried that landed (not lost, not doubled)');
   // Its assumption was dropped before the retry: the node holds it once.
-  await s.createPod(mkPod('q', { cpu: '400m' }));
+  await s.createPod(pod('q', '400m'));
   await s.clock.advance(2_000);
   t.is((await s.getPod('q')).spec.nodeName, 'n1');
+  t.deepEqual(await attempts(), { scheduled: 2, error: 1 });
 });
 
 test('scheduler - with no nodes at all a pod is Unschedulable ("no nodes available to schedule pods") until the first node registers', async (t) => {
