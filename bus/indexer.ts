@@ -25,6 +25,12 @@ export class IndexedStore<T extends KubeObject> implements Lister<T> {
   readonly items = new Map<string, T>();
   private readonly funcs = new Map<string, IndexFunc<T>>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /**
+   * The index functions with their indexes, in an array: every write walks them (a pod informer has
+   * four or five), and a Map's entries iterator and a lookup by name per index were ~1 % of the
+   * CPU at 1,000 nodes and 30,000 pods.
+   */
+  private readonly indexes: Array<{ fn: IndexFunc<T>; index: Map<string, Set<string>> }> = [];
 
   get size(): number {
     return this.items.size;
@@ -47,6 +53,7 @@ export class IndexedStore<T extends KubeObject> implements Lister<T> {
       this.funcs.set(name, fn);
       const index = new Map<string, Set<string>>();
       this.indices.set(name, index);
+      this.indexes.push({ fn, index });
       for (const [key, obj] of this.items) for (const v of fn(obj)) addTo(index, v, key);
     }
   }
@@ -71,11 +78,17 @@ export class IndexedStore<T extends KubeObject> implements Lister<T> {
   set(key: string, obj: T): T | undefined {
     const old = this.items.get(key);
     this.items.set(key, obj);
-    for (const [name, fn] of this.funcs) {
-      const index = this.indices.get(name)!;
+    const indexes = this.indexes;
+    for (let i = 0; i < indexes.length; i++) {
+      const { fn, index } = indexes[i];
       const next = fn(obj);
+      if (!old) {
+        for (const v of next) addTo(index, v, key);
+        continue;
+      }
       // Most updates keep their index values (a pod's status changes, not its node): nothing to do then.
-      const prev = old ? fn(old) : [];
+      const prev = fn(old);
+      if (prev.length === 1 && next.length === 1 && prev[0] === next[0]) continue;
       for (const v of prev) if (!next.includes(v)) removeFrom(index, v, key);
       for (const v of next) if (!prev.includes(v)) addTo(index, v, key);
     }
@@ -86,7 +99,7 @@ export class IndexedStore<T extends KubeObject> implements Lister<T> {
     const old = this.items.get(key);
     if (!old) return undefined;
     this.items.delete(key);
-    for (const [name, fn] of this.funcs) for (const v of fn(old)) removeFrom(this.indices.get(name)!, v, key);
+    for (const { fn, index } of this.indexes) for (const v of fn(old)) removeFrom(index, v, key);
     return old;
   }
 }
