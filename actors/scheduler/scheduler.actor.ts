@@ -1,7 +1,7 @@
 // The scheduler actor: informers on pods, nodes and namespaces feed its cache and queue; the
 // machine runs batches of scheduling cycles; bindings go out through pods/binding; `kubus explain`
 // requests are answered on SCHEDULER_EXPLAIN.
-import { fromCallback, fromPromise } from 'xstate';
+import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import type { KubeObject } from '../../api/meta.ts';
 import { promSubject, SCHEDULER_EXPLAIN } from '../../bus/subjects.ts';
 import type { InformerHandlers } from '../../bus/informer.ts';
@@ -95,6 +95,24 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
             live = false;
           };
         }),
+        // Each timer armed again before its work, as the `after` transitions it replaces did (the
+        // order of timers due at one instant follows the order they were set in).
+        housekeeping: fromCallback<EventObject, SchedulerTimings>(({ input }) => {
+          const every = (ms: number, work: () => void) => {
+            const tick = () => {
+              timer = deps.clock.setTimeout(tick, ms);
+              work();
+            };
+            let timer = deps.clock.setTimeout(tick, ms);
+            return () => deps.clock.clearTimeout(timer);
+          };
+          const offBackoff = every(input.backoffFlushMs, () => rt.flushBackoff());
+          const offLeftovers = every(input.unschedulableFlushMs, () => rt.flushUnschedulable());
+          return () => {
+            offBackoff();
+            offLeftovers();
+          };
+        }),
         scheduleBatch: fromPromise<BatchResult>(async () => {
           const r = rt.runBatch();
           for (const f of r.failures) metrics.attempted(f.reason === 'Unschedulable' ? 'unschedulable' : 'error');
@@ -116,8 +134,6 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
             deps.bus.respond(msg, { error: (err as Error).message });
           }
         },
-        flushBackoff: () => rt.flushBackoff(),
-        flushUnschedulable: () => rt.flushUnschedulable(),
         batchFailed: (_, { error }) => deps.log.error({ err: error }, 'scheduling batch failed'),
       },
     });

@@ -2,7 +2,7 @@
 // bindings handed to the binder and housekeeping on timers (backoff flush, assumed-pod expiry,
 // unschedulable leftovers). Pure: the cache, queue, binder and reports are effects provided by
 // scheduler.actor.ts.
-import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, sendTo, setup, type EventObject } from 'xstate';
 import type { BusMessage } from '../../bus/types.ts';
 import { withDefaults } from '../lib/options.ts';
 
@@ -84,8 +84,6 @@ export const schedulerMachine = setup({
     preempt: (_, _params: { preemptions: Preemption[] }) => {},
     bindFailed: (_, _params: { key: string; node: string; error: unknown }) => {},
     explain: (_, _params: { msg: BusMessage }) => {},
-    flushBackoff: () => {},
-    flushUnschedulable: () => {},
     batchFailed: (_, _params: { error: unknown }) => {},
   },
   actors: {
@@ -94,11 +92,17 @@ export const schedulerMachine = setup({
     /** Binds each pod decided; confirms those that land itself, reports those that fail (pod.bind.failed). */
     binder: fromCallback<BinderCommand>(() => {}),
     scheduleBatch: fromPromise<BatchResult>(async () => ({ bindings: [], failures: [], more: false })),
+    /**
+     * The housekeeping timers on the injected clock: every backoffFlushMs, pods whose backoff ended
+     * move to the active queue and expired assumptions are dropped; every unschedulableFlushMs, pods
+     * unschedulable too long are retried. Plain timers, not `after` transitions of this machine: the
+     * 1 s flush is 3,600 ticks an hour of cluster time, and each was an XState event, a transition and
+     * a delayed event scheduled again, nearly always with nothing to move.
+     */
+    housekeeping: fromCallback<EventObject, SchedulerTimings>(() => {}),
   },
   delays: {
     yield: ({ context }) => context.timings.yieldMs,
-    backoffFlush: ({ context }) => context.timings.backoffFlushMs,
-    unschedulableFlush: ({ context }) => context.timings.unschedulableFlushMs,
   },
 }).createMachine({
   id: 'scheduler',
@@ -161,18 +165,13 @@ export const schedulerMachine = setup({
         batched: { always: [{ guard: ({ context }) => context.more, target: 'waking' }, { target: 'idle' }] },
       },
     },
+    // The timers run in the housekeeping actor; these regions keep the state value inspection shows.
     housekeeping: {
       type: 'parallel',
+      invoke: { id: 'housekeeping', src: 'housekeeping', input: ({ context }) => context.timings },
       states: {
-        // Each timer loops inside its own region (re-entering a region's child restarts only that timer).
-        backoff: {
-          initial: 'waiting',
-          states: { waiting: { after: { backoffFlush: { target: 'waiting', reenter: true, actions: 'flushBackoff' } } } },
-        },
-        leftovers: {
-          initial: 'waiting',
-          states: { waiting: { after: { unschedulableFlush: { target: 'waiting', reenter: true, actions: 'flushUnschedulable' } } } },
-        },
+        backoff: { initial: 'waiting', states: { waiting: {} } },
+        leftovers: { initial: 'waiting', states: { waiting: {} } },
       },
     },
   },
