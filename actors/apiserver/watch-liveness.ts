@@ -4,7 +4,7 @@
 import { WARNINGS_HEADER, type WatchHeartbeat, type WatchHeartbeatReply } from '../../api/protocol.ts';
 import type { Clock } from '../../bus/clock.ts';
 import { NoRespondersError } from '../../bus/errors.ts';
-import { watchHeartbeat } from '../../bus/subjects.ts';
+import { inboxOf, watchHeartbeat } from '../../bus/subjects.ts';
 import { runAsRoot } from '../../bus/trace.ts';
 import type { Bus, Headers, Logger } from '../../bus/types.ts';
 import { WATCH_SERVER_HEADER } from '../../bus/watch-client.ts';
@@ -109,10 +109,9 @@ export class WatchLiveness {
    * run's id (its client takes the reply as a heartbeat).
    */
   replyHeaders(reply: string | undefined, watchConn: string | undefined, warnings: string[]): Headers | undefined {
-    const dot = reply && this.named ? reply.lastIndexOf('.') : -1;
+    const inbox = reply && this.named ? inboxOf(reply) : undefined;
     let state: ConnState | undefined;
-    if (dot > 0) {
-      const inbox = reply!.slice(0, dot);
+    if (inbox !== undefined) {
       state = this.byInbox.get(inbox);
       if (watchConn !== undefined && state?.conn !== watchConn) {
         const was = this.conns.get(watchConn);
