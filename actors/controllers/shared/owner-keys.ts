@@ -49,8 +49,12 @@ export function ownerOrAdopters(obj: KubeObject, kind: string, adopters: (o: Kub
 
 /** Returns what an update wakes (upstream updatePod / updateReplicaSet): old and new controller; an orphan's possible adopters only when its labels or controller changed. */
 export function ownerUpdateKeys(old: KubeObject, obj: KubeObject, kind: string, adopters: (o: KubeObject) => string[]): string[] {
-  const [oldRef, ref] = [controllerRefOf(old), controllerRefOf(obj)];
-  const keys = oldRef && oldRef.uid !== ref?.uid ? controllerKeys(old, kind) : [];
+  const oldRef = controllerRefOf(old);
+  const ref = controllerRefOf(obj);
+  const moved = oldRef !== undefined && oldRef.uid !== ref?.uid;
+  // The common case, a controlled object updated under the same controller, without arrays spread together (every pod update, in several controllers).
+  if (ref && !moved) return controllerKeys(obj, kind);
+  const keys = moved ? controllerKeys(old, kind) : [];
   if (ref) return [...keys, ...controllerKeys(obj, kind)];
   const changed = oldRef !== undefined || !sameLabels(old.metadata.labels, obj.metadata.labels);
   return changed ? [...keys, ...ownerOrAdopters(obj, kind, adopters)] : keys;
