@@ -20,9 +20,10 @@ export function staleAt(pod: Pod): number | undefined {
   // A loop, not podCondition's find: this runs on every pod event (its watch's keys), and the
   // closure find makes per call was ~0.3 % of the CPU at 1,000 nodes and 30,000 pods.
   let cond: Condition | undefined;
-  for (const c of pod.status?.conditions ?? NO_CONDITIONS)
-    if (c.type === 'DisruptionTarget') {
-      cond = c;
+  const conditions = pod.status?.conditions ?? NO_CONDITIONS;
+  for (let i = 0; i < conditions.length; i++)
+    if (conditions[i].type === 'DisruptionTarget') {
+      cond = conditions[i];
       break;
     }
   const phase = pod.status?.phase;
