@@ -20,12 +20,13 @@ export const SCALE_SOURCES = ['replicasets', 'deployments', 'statefulsets', 'rep
 const selects = (pdb: PodDisruptionBudget, pod: KubeObject): boolean => pdbSelects(pdb, pod.metadata.labels);
 
 /** Returns the keys of the budgets in the pod's namespace that select it. */
-const budgetKeys = (pod: KubeObject, ctx: Ctx): string[] =>
-  ctx
-    .cache<PodDisruptionBudget>('poddisruptionbudgets')
-    .byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '')
-    .filter((pdb) => selects(pdb, pod))
-    .map(keyOf);
+function budgetKeys(pod: KubeObject, ctx: Ctx): string[] {
+  // A loop, not filter and map: every pod event, and most namespaces have no budget.
+  const pdbs = ctx.cache<PodDisruptionBudget>('poddisruptionbudgets').byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '');
+  const out: string[] = [];
+  for (let i = 0; i < pdbs.length; i++) if (selects(pdbs[i], pod)) out.push(keyOf(pdbs[i]));
+  return out;
+}
 
 // Go's %v of *metav1.LabelSelector (its generated String()), as upstream's UnmanagedPods event prints it.
 function selectorString(sel: LabelSelector | undefined): string {

