@@ -1,7 +1,7 @@
 // create, update, patch, the status subresource and pods/binding.
 import fastJsonPatch from 'fast-json-patch';
 import mergePatch from 'json-merge-patch';
-import type { KubeObject } from '../../api/meta.ts';
+import type { KubeObject, ObjectMeta } from '../../api/meta.ts';
 import { generateName, rfc3339 } from '../../api/names.ts';
 import { strategicMergePatch } from '../../api/patch/index.ts';
 import type { ApiRequest } from '../../api/protocol.ts';
@@ -127,10 +127,7 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
     obj = shallowCopy(next);
     obj.metadata = shallowCopy(m);
     if (def.hasStatus) obj.status = old.status;
-    for (const f of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
-      if (old.metadata[f] === undefined) delete obj.metadata[f];
-      else (obj.metadata as Record<string, unknown>)[f] = old.metadata[f];
-    }
+    keepSystemMeta(obj.metadata, old.metadata);
     def.prepareForUpdate?.(obj, old);
     def.defaults?.(obj);
     // Most writes meet no admission step that waits: no tick (and no promise) for those.
@@ -151,6 +148,33 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
   const r = await ctx.store.txn({ op: 'update', key: kv.key, value: toStored(obj), ifModRevision: kv.modRevision });
   if (!r.ok) throw conflict(qualified(def), name, MODIFIED_MESSAGE);
   return ctx.hub.objectOf(r.kv!);
+}
+
+/**
+ * Gives `m` (an update's new metadata) the stored object's system fields, in this order: each set as
+ * `old` has it, or deleted when `old` has none. Written out field by field: a loop over their names
+ * made each a keyed store or a delete of an absent key (a runtime call), ~3x as slow on a Lease renewal.
+ */
+function keepSystemMeta(m: ObjectMeta, old: ObjectMeta): void {
+  if (old.name === undefined) dropOwn(m, 'name');
+  else m.name = old.name;
+  if (old.namespace === undefined) dropOwn(m, 'namespace');
+  else m.namespace = old.namespace;
+  if (old.uid === undefined) dropOwn(m, 'uid');
+  else m.uid = old.uid;
+  if (old.creationTimestamp === undefined) dropOwn(m, 'creationTimestamp');
+  else m.creationTimestamp = old.creationTimestamp;
+  if (old.deletionTimestamp === undefined) dropOwn(m, 'deletionTimestamp');
+  else m.deletionTimestamp = old.deletionTimestamp;
+  if (old.deletionGracePeriodSeconds === undefined) dropOwn(m, 'deletionGracePeriodSeconds');
+  else m.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+  if (old.generation === undefined) dropOwn(m, 'generation');
+  else m.generation = old.generation;
+}
+
+/** Deletes `m[k]` when `m` has it as its own (a delete of a key it lacks changes nothing, and costs a call). */
+function dropOwn(m: ObjectMeta, k: keyof ObjectMeta): void {
+  if (Object.hasOwn(m, k)) delete m[k];
 }
 
 const changedSpec = (a: KubeObject, b: KubeObject) => !sameValue(specOf(a), specOf(b));
