@@ -50,19 +50,12 @@ export function shareableCopy<T>(value: T): T {
  * object, a new top level and metadata over a stored frozen rest, then costs two freezes, not two copies.
  */
 export function shareableOwned<T>(value: T): T {
-  const out = own(value, true);
+  const out = own(value);
   if (typeof out === 'object' && out !== null) shared.add(out);
   return out as T;
 }
 
-/**
- * Freezes an owned value in place (see shareableOwned). With `top`, the plain objects directly under
- * it that it freezes where they are (an event object's new metadata) are remembered as shareableCopy's
- * results are: a body built over one (a Lease renewal passes on the metadata of the Lease it was sent)
- * is then not walked again to prove it its own copy. Only those: a part frozen before (the store's) is
- * proved by reuse() as before.
- */
-function own(v: unknown, top = false): unknown {
+function own(v: unknown): unknown {
   if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return copy(v);
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) v[i] = own(v[i]);
@@ -72,13 +65,7 @@ function own(v: unknown, top = false): unknown {
   if (Object.getPrototypeOf(v) !== Object.prototype) return copy(v);
   const o = v as Record<string, unknown>;
   for (const k in o) if (k === '__proto__') return copy(v);
-  for (const k in o) {
-    const c = o[k];
-    const fresh = top && typeof c === 'object' && c !== null && !Array.isArray(c) && !Object.isFrozen(c);
-    const made = own(c);
-    o[k] = made;
-    if (fresh && made === c) shared.add(c);
-  }
+  for (const k in o) o[k] = own(o[k]);
   return Object.freeze(o);
 }
 
