@@ -123,8 +123,9 @@ export class SchedulerRuntime {
       return;
     }
     if (!this.responsible(p)) return this.queue.delete(key);
-    // Status-only writes (our own PodScheduled condition among them) do not change the pod's chances.
-    if (schedulingFields(old) !== schedulingFields(p) || !this.queue.where(key)) this.queue.update(podInfoOf(p), this.now());
+    // Status-only writes (our own PodScheduled condition among them) do not change the pod's chances; copies sharing spec, labels and annotations are not stringified.
+    const same = old.spec === p.spec && old.metadata.labels === p.metadata.labels && old.metadata.annotations === p.metadata.annotations;
+    if ((!same && schedulingFields(old) !== schedulingFields(p)) || !this.queue.where(key)) this.queue.update(podInfoOf(p), this.now());
   }
 
   onPodDelete(p: Pod): void {
