@@ -7,7 +7,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectProblems, ensureChromium, kubectlWith, launchChromium, screenshot } from './helpers/browser.ts';
+import { collectProblems, ensureChromium, kubectlWith, launchChromium, PAGE_LOAD_MS, screenshot } from './helpers/browser.ts';
 import { startKubus } from './helpers/proc.ts';
 
 const POD = `apiVersion: v1
@@ -35,7 +35,7 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
   const made = await kubectl(['create', '-f', '-'], POD);
   t.is(made.code, 0, made.out);
 
-  await page.goto(`${url}/ui/#/o/Pod/default/flow-1`);
+  await page.goto(`${url}/ui/#/o/Pod/default/flow-1`, { timeout: PAGE_LOAD_MS });
   await page.getByRole('tab', { name: 'Flow' }).click({ timeout: 30_000 });
   // The bind arrives in the diagram as the recorder gets it (the scheduler's `bind pods`, to the API server).
   const bind = page.locator('kubus-flow svg text.messageText', { hasText: 'bind pods' });

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { collectProblems, ensureChromium, kubectlWith, launchChromium, screenshot } from './helpers/browser.ts';
+import { collectProblems, ensureChromium, kubectlWith, launchChromium, PAGE_LOAD_MS, screenshot } from './helpers/browser.ts';
 import { startKubus } from './helpers/proc.ts';
 import { waitFor } from './helpers/wait.ts';
 // @ts-expect-error: the dashboard's modules are plain browser JavaScript (no types); these helpers are pure.
@@ -78,7 +78,7 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   const page = await context.newPage();
   // The one request the test makes fail on purpose (since=soon) logs its 400; any other error counts.
   const problems = collectProblems(page, (m) => m.location().url.includes('since=soon') && m.text().includes('400'));
-  await page.goto(link);
+  await page.goto(link, { timeout: PAGE_LOAD_MS });
   await waitFor(() => !page.url().includes('token='), 'the token out of the address bar', 30_000, 20);
 
   const applied = await kubectl(['apply', '-f', '-'], DEPLOYMENT);
@@ -150,7 +150,7 @@ test('dashboard logs - a Deployment\'s pods\' lines on the Logs page and its Log
   const viewer = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
   // Its narrower token is refused on purpose (the overview's cluster-wide lists, kube-system's logs): 403s are expected there.
   const viewerProblems = collectProblems(viewer, (m) => m.text().includes('status of 403'));
-  await viewer.goto(`${ui}#token=${token.out.trim()}`);
+  await viewer.goto(`${ui}#token=${token.out.trim()}`, { timeout: PAGE_LOAD_MS });
   await waitFor(() => !viewer.url().includes('token='), 'the viewer token out of the address bar', 30_000, 20);
   await viewer.goto(`${ui}#/logs?namespace=default&selector=app%3Dlogweb&since=10m`);
   await stored(viewer);

@@ -11,6 +11,12 @@ import { KUBECTL, ROOT } from './proc.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
+/**
+ * The bound on a page's first load (page.goto): at CI's load (10-25 on 2 cores) the dashboard's first load took
+ * up to ~25 s, near Playwright's default 30 s; an idle machine loads it in under a second.
+ */
+export const PAGE_LOAD_MS = 90_000;
+
 /** True when this run writes docs/images/*.png (KUBUS_SCREENSHOTS=1); otherwise the committed images stay as they are. */
 export const SHOTS = process.env.KUBUS_SCREENSHOTS === '1';
 
