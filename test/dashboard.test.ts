@@ -110,7 +110,6 @@ test('dashboard - overview of kubus up in Chromium: nodes, a kubectl pod shown l
   const restartedAt = (await kubectl(['get', 'deployment', 'web', '-n', 'demo', '-o', `jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}`])).out;
   t.regex(restartedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   await page.getByRole('tab', { name: 'YAML' }).click();
-  // The tab loads the yaml library the first time it opens.
   t.regex(await page.locator('pre.yaml').innerText({ timeout: 30_000 }), /replicas: 2/);
   await page.getByRole('tab', { name: 'Summary' }).click();
   await page.locator('.conditions tr[data-type="Available"]').waitFor({ timeout: 30_000 });

@@ -126,7 +126,8 @@ test('e2e - kubus up: NATS, control plane and 3 Ready sim nodes; pods run; Ctrl-
   const home = tempDir(t);
   const env = { KUBUS_HOME: home };
   const up = startKubus(t, ['up', '--memory', '--port', '0', '--log-level', 'warn'], env);
-  await up.waitFor(/kubus is up: NATS at (nats:\/\/\S+);/);
+  // 90 s, as the dashboard test's kubus up: the default 20 s ran out in a CI run at load ~14 on 2 cores.
+  await up.waitFor(/kubus is up: NATS at (nats:\/\/\S+);/, 90_000);
   // Waited for in process (a `kubus` start per try costs ~1 s of CPU), then seen through the CLI.
   const client = await upClient(t, home);
   await waitFor(async () => countReady((await client.list('nodes')).items) === 3, '3 Ready nodes', 20_000, 200);

@@ -1,8 +1,9 @@
 // An object page: its summary and conditions, events, YAML, logs (a pod's; a workload's pods' from the
 // cluster's log stream) and message flow, kept live by a
 // watch on the one object (a list narrowed by metadata.name); a name that does not exist says so.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { html } from 'htm/preact';
+import { stringify } from 'yaml';
 import { useLive } from './live.js';
 import { Events } from './overview.js';
 import { Actions } from './actions.js';
@@ -45,28 +46,6 @@ function Summary({ kind, obj }) {
     <${Conditions} obj=${obj} />`;
 }
 
-// The yaml library is 73 modules: fetched the first time a YAML tab opens, not with the page (with it the
-// page's first load was ~100 requests, without it ~30; at load 17-23 on 2 cores, median of 6: 10.7 s -> 2.4 s).
-let yaml;
-const loadYaml = () => import('yaml').then((m) => (yaml = m));
-
-/** The object as YAML, once the yaml library is loaded. */
-function Yaml({ obj }) {
-  const [lib, setLib] = useState(yaml);
-  const [error, setError] = useState(undefined);
-  useEffect(() => {
-    if (lib) return;
-    let live = true;
-    loadYaml().then((m) => live && setLib(m), (err) => live && setError(err));
-    return () => {
-      live = false;
-    };
-  }, []);
-  if (error) return html`<p class="error">${error.message}</p>`;
-  if (!lib) return html`<p class="muted">Loading ...</p>`;
-  return html`<pre class="yaml">${lib.stringify(shown(obj))}</pre>`;
-}
-
 const TABS = ['Summary', 'Events', 'YAML', 'Logs', 'Flow'];
 
 /** The page of one object; `name` not found: a page that says so. */
@@ -91,7 +70,7 @@ export function ObjectPage({ kind, namespace, name }) {
       <div class="tab" data-tab=${tab}>
         ${tab === 'Summary' && html`<${Summary} kind=${kind} obj=${obj} />`}
         ${tab === 'Events' && html`<${Events} namespace=${namespace} filter=${involves} title="Events" />`}
-        ${tab === 'YAML' && html`<${Yaml} obj=${obj} />`}
+        ${tab === 'YAML' && html`<pre class="yaml">${stringify(shown(obj))}</pre>`}
         ${tab === 'Logs' && (kind === 'Pod' ? html`<${Logs} pod=${obj} />` : html`<${WorkloadLogs} kind=${kind} obj=${obj} />`)}
         ${tab === 'Flow' && html`<${CustomElement} module="./flow.js" tag="kubus-flow" attrs=${{ kind, namespace: namespace ?? '', name }} />`}
       </div>
