@@ -7,7 +7,7 @@ import type { Clock } from './clock.ts';
 import type { Envelope, MemoryBroker, Sub } from './memory-bus.ts';
 import type { Rng } from './random.ts';
 import { checkSubject } from './sublist.ts';
-import { isWaitingReply, replySettled, replyWaiting, requestInbox } from './subjects.ts';
+import { replySettled, replyWaiting, requestInbox } from './subjects.ts';
 import { currentContext, runAsRoot, stamp, type SpanContext } from './trace.ts';
 import type { Bus, BusMessage, BusStatus, Handler, Headers, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './types.ts';
 
@@ -67,8 +67,7 @@ export class MemoryBus implements Bus {
    */
   private send(subject: string, data: unknown, bytes: Uint8Array | undefined, headers: Headers | undefined, reply: string | undefined): number {
     if (this.closed) throw new BusClosedError(this.name);
-    // A reply to a request of this process goes to a subject a MemoryBus made: `_INBOX.<id: [A-Za-z0-9_-]+>.<n>`, valid as made.
-    if (!isWaitingReply(subject)) checkSubject(subject, false);
+    checkSubject(subject, false);
     if (this.down) return 0;
     const stamped = stamp(headers, this.rng.hex, this.name);
     const env = new Sent(subject, Object.freeze(stamped.headers), this.name, stamped.span, reply);

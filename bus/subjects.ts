@@ -105,7 +105,7 @@ export const requestInbox = (conn: string) => `_INBOX.${conn}`;
  */
 const waitingReplies = new Map<string, string>();
 
-/** Records that `reply` (`<inbox>.<token>`, a valid subject whose last token has no dots) waits for its reply; replySettled forgets it. */
+/** Records that `reply` (`<inbox>.<token>`, the token without dots) waits for its reply; replySettled forgets it. */
 export function replyWaiting(reply: string, inbox: string): void {
   waitingReplies.set(reply, inbox);
 }
@@ -114,9 +114,6 @@ export function replyWaiting(reply: string, inbox: string): void {
 export function replySettled(reply: string): void {
   waitingReplies.delete(reply);
 }
-
-/** Whether `subject` is a reply subject replyWaiting holds (one this process made: a valid subject, checked no more). */
-export const isWaitingReply = (subject: string): boolean => subject.charCodeAt(0) === 95 /* _ */ && waitingReplies.has(subject);
 
 /** How many reply subjects replyWaiting holds (tests: none is left once every request settled). */
 export const repliesWaiting = (): number => waitingReplies.size;
