@@ -7,7 +7,7 @@ import type { Clock } from './clock.ts';
 import type { Envelope, MemoryBroker, Sub } from './memory-bus.ts';
 import type { Rng } from './random.ts';
 import { checkSubject } from './sublist.ts';
-import { replySettled, replyWaiting, requestInbox } from './subjects.ts';
+import { requestInbox } from './subjects.ts';
 import { currentContext, runAsRoot, stamp, type SpanContext } from './trace.ts';
 import type { Bus, BusMessage, BusStatus, Handler, Headers, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from './types.ts';
 
@@ -113,19 +113,16 @@ export class MemoryBus implements Bus {
       const reply = `${this.inbox}.${this.inboxSeq++}`;
       const waiting = new Waiting(this.pending, this.broker.clock, reply, subject, resolve as (msg: BusMessage) => void, reject);
       this.pending.set(reply, waiting);
-      replyWaiting(reply, this.inbox);
       let routed: number;
       try {
         routed = this.send(subject, data, undefined, opts?.headers, reply);
       } catch (err) {
         this.pending.delete(reply);
-        replySettled(reply);
         reject(err);
         return;
       }
       if (routed === 0) {
         this.pending.delete(reply);
-        replySettled(reply);
         // NATS answers "no responders" right away; keep it asynchronous like the server's reply.
         queueMicrotask(() => reject(new NoRespondersError(subject)));
         return;
@@ -229,7 +226,6 @@ class Waiting {
 
   private settle(): void {
     this.pending.delete(this.reply);
-    replySettled(this.reply);
     this.clock.clearTimeout(this.timer);
   }
 }

@@ -98,33 +98,6 @@ export const SCHEDULER_EXPLAIN = 'kubus.scheduler.explain';
 
 /** Request inboxes of one bus connection (MemoryBus; NatsBus uses the client's own). */
 export const requestInbox = (conn: string) => `_INBOX.${conn}`;
-/**
- * Reply subjects of this process's requests still waiting (MemoryBus) → their inbox, the one string
- * each connection keeps: a reply's inbox is looked up by the broker's routing and by the API server's
- * watch liveness, and slicing each new reply subject and hashing the slice was ~1 % of a steady hour.
- */
-const waitingReplies = new Map<string, string>();
-
-/** Records that `reply` (`<inbox>.<token>`, the token without dots) waits for its reply; replySettled forgets it. */
-export function replyWaiting(reply: string, inbox: string): void {
-  waitingReplies.set(reply, inbox);
-}
-
-/** Forgets a reply subject replyWaiting recorded (answered, timed out or lost). */
-export function replySettled(reply: string): void {
-  waitingReplies.delete(reply);
-}
-
-/** How many reply subjects replyWaiting holds (tests: none is left once every request settled). */
-export const repliesWaiting = (): number => waitingReplies.size;
-
-/** Returns a reply subject's inbox (all but its last token), or undefined for a subject of one token. */
-export function inboxOf(reply: string): string | undefined {
-  const known = waitingReplies.get(reply);
-  if (known !== undefined) return known;
-  const dot = reply.lastIndexOf('.');
-  return dot > 0 ? reply.slice(0, dot) : undefined;
-}
 /** The request inbox prefix of a locked connection: its subscribe permission pins `_INBOX.<token>.>`. */
 export const identityInboxPrefix = (identity: string) => `_INBOX.${identity}`;
 

@@ -1,5 +1,5 @@
 // A subject trie for NATS-style matching (`*` one token, `>` one or more), as nats-server's sublist.
-import { inboxOf, requestInbox } from './subjects.ts';
+import { requestInbox } from './subjects.ts';
 
 interface Node<T> {
   children: Map<string, Node<T>>;
@@ -112,7 +112,8 @@ export class Sublist<T> {
   }
 
   private matchReply(subject: string): readonly T[] {
-    const inbox = inboxOf(subject);
+    const dot = subject.lastIndexOf('.');
+    const inbox = dot > 0 ? subject.slice(0, dot) : undefined;
     const hit = inbox === undefined ? undefined : this.byInbox.get(inbox);
     if (hit) return hit;
     const out: T[] = [];

@@ -4,7 +4,7 @@
 import { WARNINGS_HEADER, type WatchHeartbeat, type WatchHeartbeatReply } from '../../api/protocol.ts';
 import type { Clock } from '../../bus/clock.ts';
 import { NoRespondersError } from '../../bus/errors.ts';
-import { inboxOf, watchHeartbeat } from '../../bus/subjects.ts';
+import { watchHeartbeat } from '../../bus/subjects.ts';
 import { runAsRoot } from '../../bus/trace.ts';
 import type { Bus, Headers, Logger } from '../../bus/types.ts';
 import { WATCH_SERVER_HEADER } from '../../bus/watch-client.ts';
@@ -109,9 +109,10 @@ export class WatchLiveness {
    * run's id (its client takes the reply as a heartbeat).
    */
   replyHeaders(reply: string | undefined, watchConn: string | undefined, warnings: string[]): Headers | undefined {
-    const inbox = reply && this.named ? inboxOf(reply) : undefined;
+    const dot = reply && this.named ? reply.lastIndexOf('.') : -1;
     let state: ConnState | undefined;
-    if (inbox !== undefined) {
+    if (dot > 0) {
+      const inbox = reply!.slice(0, dot);
       state = this.byInbox.get(inbox);
       if (watchConn !== undefined && state?.conn !== watchConn) {
         const was = this.conns.get(watchConn);
