@@ -2,6 +2,7 @@
 // GetServicesToUpdateOnPodChange): those of its namespace, read through the services informer's
 // namespace index, whose selector matches the pod; on an update only when an endpoint may move.
 import type { Pod } from '../../../api/kinds/pod.ts';
+import { isPodReady } from '../../../api/kinds/pod-helpers.ts';
 import type { Service } from '../../../api/kinds/service.ts';
 import type { Lister } from '../../../bus/indexer.ts';
 import { sameLabels } from '../../../api/selectors.ts';
@@ -39,13 +40,6 @@ function sameIPs(a: Pod, b: Pod): boolean {
   return true;
 }
 
-/** Whether the pod's Ready condition is True (isPodReady, without a closure per call). */
-function ready(p: Pod): boolean {
-  const conditions = p.status?.conditions;
-  if (conditions) for (let i = 0; i < conditions.length; i++) if (conditions[i].type === 'Ready') return conditions[i].status === 'True';
-  return false;
-}
-
 /**
  * Returns [podChanged, labelsChanged] (upstream podEndpointsChanged): whether the pod's endpoint
  * may have moved (deletion, readiness, IPs, phase), and whether its service memberships may have.
@@ -54,7 +48,7 @@ export function podEndpointsChanged(old: Pod, now: Pod): [boolean, boolean] {
   const labelsChanged = !sameLabels(old.metadata.labels, now.metadata.labels) || old.spec.hostname !== now.spec.hostname || old.spec.subdomain !== now.spec.subdomain;
   const podChanged =
     old.metadata.deletionTimestamp !== now.metadata.deletionTimestamp ||
-    ready(old) !== ready(now) ||
+    isPodReady(old) !== isPodReady(now) ||
     !sameIPs(old, now) ||
     old.status?.phase !== now.status?.phase;
   return [podChanged, labelsChanged];
