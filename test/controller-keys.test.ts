@@ -47,7 +47,7 @@ function randomPod(rng: Rng): Pod {
   } as Pod;
 }
 
-test('ownerUpdateKeys answers as the spread version did, over 5,000 random pairs', (t) => {
+test('controller keys - ownerUpdateKeys answers as the spread version did, over 5,000 random pairs', (t) => {
   const rng = seededRng(14);
   const adopters = (o: KubeObject) => (o.metadata.labels?.app ? [`ns/owner-of-${o.metadata.labels.app}`] : []);
   for (let i = 0; i < 5_000; i++) {
@@ -57,7 +57,7 @@ test('ownerUpdateKeys answers as the spread version did, over 5,000 random pairs
   }
 });
 
-test('podEndpointsChanged answers as the string-joining version did, over 5,000 random pairs', (t) => {
+test('controller keys - podEndpointsChanged answers as the string-joining version did, over 5,000 random pairs', (t) => {
   const rng = seededRng(15);
   let changed = 0;
   for (let i = 0; i < 5_000; i++) {

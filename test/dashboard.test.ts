@@ -53,9 +53,9 @@ test('dashboard - overview of kubus up in Chromium: nodes, a kubectl pod shown l
   const seen: string[] = [];
   page.on('request', (r) => void (new URL(r.url()).pathname === '/api/v1/pods' && seen.push('list')));
   const EXPIRED = { type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' } };
-  // A pattern, not a function: Playwright matches it in the browser's process, so the page's other requests (its
-  // modules) do not each wait on this test's process (a function made every request a round trip to it: at load
-  // ~20 on 2 cores the page's first load took ~16 s of the 30 s allowed, median of 6).
+  // A pattern, not a function: Playwright's driver matches it itself, so the page's other requests (its
+  // modules) are not each handed to a route handler and back (with a function, at load ~20 on 2 cores the
+  // page's first load took ~16 s of the 30 s allowed, median of 6). The page's watches are /ui/watch?w=....
   await page.route(/\/ui\/watch\?/, (route) => {
     const ws = new URL(route.request().url()).searchParams.getAll('w');
     const stream = ws.findIndex((w) => w.startsWith('/api/v1/pods?'));

@@ -10,7 +10,7 @@ function idleClient(): { client: ApiClient; lists: string[] } {
   return { client, lists };
 }
 
-test('an unfiltered informer is one per resource, however its (empty) filter is spelled', (t) => {
+test('informer factory - an unfiltered informer is one per resource, however its (empty) filter is spelled', (t) => {
   const { client, lists } = idleClient();
   const f = new SharedInformers(client);
   const pods = f.get('pods');
@@ -22,7 +22,7 @@ test('an unfiltered informer is one per resource, however its (empty) filter is 
   f.stopAll();
 });
 
-test('a filtered informer is its own, and the same for the same filter', (t) => {
+test('informer factory - a filtered informer is its own, and the same for the same filter', (t) => {
   const { client, lists } = idleClient();
   const f = new SharedInformers(client);
   const all = f.get('pods');
@@ -37,7 +37,7 @@ test('a filtered informer is its own, and the same for the same filter', (t) => 
   f.stopAll();
 });
 
-test('after stopAll, a resource asked for again gets a new informer', (t) => {
+test('informer factory - after stopAll, a resource asked for again gets a new informer', (t) => {
   const { client, lists } = idleClient();
   const f = new SharedInformers(client);
   const first = f.get('pods');

@@ -95,19 +95,25 @@ export const schedulerActor = defineActor<SchedulerInput | undefined>({
             live = false;
           };
         }),
-        // Each timer armed again before its work, as the `after` transitions it replaces did (the
-        // order of timers due at one instant follows the order they were set in).
+        // Each timer is armed again before its work runs. The `after` transitions these replace ran the
+        // work first and re-armed at the end of the step, but the work's one effect (queue.ready) goes
+        // through the machine's mailbox, so both orders give the same traces. A throw in the work is
+        // logged, not left to the clock's callback (on the real clock an uncaught exception).
         housekeeping: fromCallback<EventObject, SchedulerTimings>(({ input }) => {
-          const every = (ms: number, work: () => void) => {
+          const every = (ms: number, work: () => void, what: string) => {
             const tick = () => {
               timer = deps.clock.setTimeout(tick, ms);
-              work();
+              try {
+                work();
+              } catch (err) {
+                deps.log.error({ err }, `scheduler housekeeping: ${what} failed`);
+              }
             };
             let timer = deps.clock.setTimeout(tick, ms);
             return () => deps.clock.clearTimeout(timer);
           };
-          const offBackoff = every(input.backoffFlushMs, () => rt.flushBackoff());
-          const offLeftovers = every(input.unschedulableFlushMs, () => rt.flushUnschedulable());
+          const offBackoff = every(input.backoffFlushMs, () => rt.flushBackoff(), 'the backoff flush');
+          const offLeftovers = every(input.unschedulableFlushMs, () => rt.flushUnschedulable(), 'the unschedulable flush');
           return () => {
             offBackoff();
             offLeftovers();

@@ -96,8 +96,8 @@ export const schedulerMachine = setup({
      * The housekeeping timers on the injected clock: every backoffFlushMs, pods whose backoff ended
      * move to the active queue and expired assumptions are dropped; every unschedulableFlushMs, pods
      * unschedulable too long are retried. Plain timers, not `after` transitions of this machine: the
-     * 1 s flush is 3,600 ticks an hour of cluster time, and each was an XState event, a transition and
-     * a delayed event scheduled again, nearly always with nothing to move.
+     * 1 s flush is 3,600 ticks an hour of cluster time (the 30 s one 120 more), and each was an XState
+     * event, a transition and a delayed event scheduled again, nearly always with nothing to move.
      */
     housekeeping: fromCallback<EventObject, SchedulerTimings>(() => {}),
   },
