@@ -91,7 +91,9 @@ export default withParams(
         s.metric('resident memory after warm-up (first sample)', Math.round(first.rssMB), 'MB');
         s.metric('resident memory at end', Math.round(last.rssMB), 'MB');
         s.metric('resident memory peak of the samples', Math.round(Math.max(...samples.map((m) => m.rssMB))), 'MB');
-        s.metric('resident memory growth over the last half', growthPercent(samples, p.duration / 2), '%');
+        const growth = growthPercent(samples, p.duration / 2);
+        if (growth === undefined) s.log('resident memory growth over the last half: not measured (fewer than two samples in it)');
+        else s.metric('resident memory growth over the last half', growth, '%');
       },
     ),
 );

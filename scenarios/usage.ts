@@ -79,10 +79,13 @@ export class ProcessUsage {
   }
 }
 
-/** Returns the growth (%) of RSS from the first sample at or after `fromMs` to the last sample; 0 without two samples. */
-export function growthPercent(samples: MemorySample[], fromMs: number): number {
+/**
+ * Returns the growth (%, one decimal) of RSS from the first sample at or after `fromMs` to the last
+ * sample; undefined without two such samples (or a base of no memory), so "not measured" never reads as "flat".
+ */
+export function growthPercent(samples: MemorySample[], fromMs: number): number | undefined {
   const base = samples.find((s) => s.at >= fromMs);
   const last = samples[samples.length - 1];
-  if (!base || !last || base === last || base.rssMB <= 0) return 0;
+  if (!base || !last || base === last || base.rssMB <= 0) return undefined;
   return Math.round(((last.rssMB - base.rssMB) / base.rssMB) * 1000) / 10;
 }

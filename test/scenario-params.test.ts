@@ -10,7 +10,7 @@ import { accepts, bindScenario, ParamError, parseParamArgs, resolveParams } from
 import { summary } from '../scenarios/report.ts';
 import { runScenario } from '../scenarios/runner/run.ts';
 import { scaleOut } from '../scenarios/scale-out.scenario.ts';
-import type { RunReport } from '../scenarios/types.ts';
+import type { ProgressEvent, RunReport } from '../scenarios/types.ts';
 import { ROOT, runKubus } from './helpers/proc.ts';
 
 const SPECS = {
@@ -102,12 +102,25 @@ test('scenario params - scale-out at a steady rate reports startup latency, memo
 
 test('scenario params - steady hour: nodes and pods as parameters, memory sampled every 5 min of cluster time', async (t) => {
   const { def } = await loadScenario(join(ROOT, 'scenarios', 'steady-hour.scenario.ts'));
-  const r = await runScenario(def, { params: { nodes: '3', pods: '6', duration: '10m' } });
+  const logged = new Map<string, number>();
+  const progress = (e: ProgressEvent) => {
+    const m = /^resident memory (\d+) MB \(heap \d+ MB\) after (\S+)$/.exec(e.text);
+    if (e.kind === 'info' && m) logged.set(m[2], Number(m[1]));
+  };
+  const r = await runScenario(def, { params: { nodes: '3', pods: '6', duration: '10m' }, progress });
   t.true(r.ok, summary(r));
   t.true(r.clusterMs >= 600_000);
   t.true(r.expectations.some((e) => e.kind === 'always' && e.description === 'every node stays Ready' && e.ok && e.checks! > 10));
-  t.true(typeof figure(r, 'resident memory growth over the last half') === 'number');
-  t.true(figure(r, 'resident memory at end')! > 10);
+  t.deepEqual([...logged.keys()], ['5m0s', '10m0s'], 'a sample every 5 min of cluster time');
+  const [half, end] = [logged.get('5m0s')!, logged.get('10m0s')!];
+  t.is(figure(r, 'resident memory at end'), end, 'the end figure is the last logged sample');
+  t.true(end > 10);
+  // The logged samples are whole MB: the figure (from the unrounded ones) lies within what they allow.
+  const growth = figure(r, 'resident memory growth over the last half')!;
+  t.true(Number.isFinite(growth), `growth ${growth}`);
+  const low = ((end - 0.5 - (half + 0.5)) / (half + 0.5)) * 100 - 0.05;
+  const high = ((end + 0.5 - (half - 0.5)) / (half - 0.5)) * 100 + 0.05;
+  t.true(growth >= low && growth <= high, `growth ${growth} % from ${half} MB to ${end} MB (allowed ${low.toFixed(2)} … ${high.toFixed(2)})`);
   t.truthy(figure(r, 'real time for 10m0s of cluster time'));
 });
 
