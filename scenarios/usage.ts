@@ -1,7 +1,7 @@
 // What a run costs the machine: resident memory (RSS, peak and now) and CPU seconds of this process.
 // Simulated mode runs the whole cluster in this process, so the figures are the cluster's (and the
 // runner's); real mode runs only the runner here (the driver process), and the figures' names say so.
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Mode } from './types.ts';
 
@@ -13,6 +13,12 @@ export interface MemorySample {
   at: number;
   rssMB: number;
   heapUsedMB: number;
+  /**
+   * What V8's young generation holds in memory (its spaces' physical size). It is part of RSS, and
+   * grows in steps towards its limit (the simulation's 128 MB semi-spaces) as V8 sees survivors,
+   * so RSS without it is the figure that says whether anything lasting grows.
+   */
+  youngMB: number;
 }
 
 /** A figure as `s.metric` takes it. */
@@ -38,7 +44,9 @@ export function collectGarbage(): void {
 export function memoryNow(at: number, opts: { collect?: boolean } = {}): MemorySample {
   if (opts.collect) collectGarbage();
   const m = process.memoryUsage();
-  return { at, rssMB: m.rss / MB, heapUsedMB: m.heapUsed / MB };
+  let young = 0;
+  for (const space of getHeapSpaceStatistics()) if (space.space_name.startsWith('new_')) young += space.physical_space_size;
+  return { at, rssMB: m.rss / MB, heapUsedMB: m.heapUsed / MB, youngMB: young / MB };
 }
 
 /** Measures CPU and memory from its creation on. */
@@ -80,12 +88,13 @@ export class ProcessUsage {
 }
 
 /**
- * Returns the growth (%, one decimal) of RSS from the first sample at or after `fromMs` to the last
- * sample; undefined without two such samples (or a base of no memory), so "not measured" never reads as "flat".
+ * Returns the growth (%, one decimal) of RSS (or what `of` reads from a sample) from the first sample
+ * at or after `fromMs` to the last sample; undefined without two such samples (or a base of no
+ * memory), so "not measured" never reads as "flat".
  */
-export function growthPercent(samples: MemorySample[], fromMs: number): number | undefined {
+export function growthPercent(samples: MemorySample[], fromMs: number, of: (s: MemorySample) => number = (s) => s.rssMB): number | undefined {
   const base = samples.find((s) => s.at >= fromMs);
   const last = samples[samples.length - 1];
-  if (!base || !last || base === last || base.rssMB <= 0) return undefined;
-  return Math.round(((last.rssMB - base.rssMB) / base.rssMB) * 1000) / 10;
+  if (!base || !last || base === last || of(base) <= 0) return undefined;
+  return Math.round(((of(last) - of(base)) / of(base)) * 1000) / 10;
 }

@@ -104,7 +104,7 @@ test('scenario params - steady hour: nodes and pods as parameters, memory sample
   const { def } = await loadScenario(join(ROOT, 'scenarios', 'steady-hour.scenario.ts'));
   const logged = new Map<string, number>();
   const progress = (e: ProgressEvent) => {
-    const m = /^resident memory (\d+) MB \(heap \d+ MB\) after (\S+)$/.exec(e.text);
+    const m = /^resident memory (\d+) MB \(heap \d+ MB, young generation \d+ MB\) after (\S+)$/.exec(e.text);
     if (e.kind === 'info' && m) logged.set(m[2], Number(m[1]));
   };
   const r = await runScenario(def, { params: { nodes: '3', pods: '6', duration: '10m' }, progress });
@@ -121,6 +121,7 @@ test('scenario params - steady hour: nodes and pods as parameters, memory sample
   const low = ((end - 0.5 - (half + 0.5)) / (half + 0.5)) * 100 - 0.05;
   const high = ((end + 0.5 - (half - 0.5)) / (half - 0.5)) * 100 + 0.05;
   t.true(growth >= low && growth <= high, `growth ${growth} % from ${half} MB to ${end} MB (allowed ${low.toFixed(2)} … ${high.toFixed(2)})`);
+  t.true(Number.isFinite(figure(r, 'resident memory growth over the last half, young generation apart')));
   t.truthy(figure(r, 'real time for 10m0s of cluster time'));
 });
 

@@ -4,7 +4,7 @@ import test from 'ava';
 import { growthPercent, type MemorySample } from '../scenarios/usage.ts';
 
 const MIN = 60_000;
-const at = (minutes: number, rssMB: number): MemorySample => ({ at: minutes * MIN, rssMB, heapUsedMB: rssMB / 2 });
+const at = (minutes: number, rssMB: number, youngMB = 0): MemorySample => ({ at: minutes * MIN, rssMB, heapUsedMB: rssMB / 2, youngMB });
 
 test('scenario usage - growth runs from the first sample at or after fromMs to the last', (t) => {
   const samples = [at(0, 50), at(5, 100), at(10, 104), at(15, 110)];
@@ -26,4 +26,11 @@ test('scenario usage - fewer than two samples from fromMs on is not measured (un
   t.is(growthPercent([at(0, 100), at(5, 200), at(10, 300)], 10 * MIN), undefined, 'only the last sample is at or after fromMs');
   t.is(growthPercent([at(0, 100), at(5, 200)], 6 * MIN), undefined, 'no sample at or after fromMs');
   t.is(growthPercent([at(0, 0), at(5, 100)], 0), undefined, 'a base of no memory gives no percentage');
+});
+
+test('scenario usage - growth of what a sample reads: RSS with the young generation apart', (t) => {
+  // 280 → 366 MB of RSS while the young generation grows 100 → 186 MB: nothing lasting grew.
+  const samples = [at(0, 250, 90), at(30, 280, 100), at(60, 366, 186)];
+  t.is(growthPercent(samples, 30 * MIN), 30.7, 'RSS grew');
+  t.is(growthPercent(samples, 30 * MIN, (s) => s.rssMB - s.youngMB), 0, 'without the young generation it is flat');
 });
