@@ -115,6 +115,14 @@ async function dnsServing(dns: HostedActor): Promise<string> {
  */
 export const admissionDisabled = (actors: readonly string[], locked: boolean) => (locked || actors.includes('controller-manager') ? [] : BARE_DISABLED_ADMISSION);
 
+/**
+ * The name of a control plane process's bus connection: `control-plane` where it runs the API
+ * server, else `control-plane/<its actors>` (a locked `kubus up` runs one per identity, and the
+ * trace recorder takes what a connection sends as its identity's only when its name does not say
+ * it is the API server's).
+ */
+export const controlPlaneConnectionName = (actors: readonly ControlPlaneActor[]) => (actors.includes('apiserver') ? 'control-plane' : `control-plane/${actors.join('+')}`);
+
 /** Starts the control-plane actors of this process. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const actors = opts.actors ?? [...DEFAULT_CONTROL_PLANE_ACTORS];
@@ -139,7 +147,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       storeName = formatStoreSpec(spec);
       store = await openStore(spec, { nats: opts.nats, credentials: opts.credentials, onWarn: (m, err) => opts.log.warn({ err }, `store: ${m}`) });
     }
-    bus = await NatsBus.connect({ servers: opts.nats, name: 'control-plane', log: opts.log, credentials: opts.credentials });
+    bus = await NatsBus.connect({ servers: opts.nats, name: controlPlaneConnectionName(actors), log: opts.log, credentials: opts.credentials });
     host = new Host({ bus, clock: realClock, rng: cryptoRng(), log: opts.log });
     feed = opts.trace ? await startTracing(bus, host, { ...opts.trace, feed: { log: opts.log, ...opts.trace.feed } }) : undefined;
     if (store) {

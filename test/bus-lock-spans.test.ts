@@ -14,7 +14,7 @@ import { NatsBus } from '../bus/nats-bus.ts';
 import { permittedSubjects, TRACE_QUERY, TRACE_SPANS, traceSpans } from '../bus/subjects.ts';
 import { silentLogger } from '../bus/types.ts';
 import { clusterIdentities, ensureCredentials, lockedConfig } from '../runtime/bus-auth.ts';
-import { startControlPlane, type ControlPlane } from '../runtime/control-plane.ts';
+import { controlPlaneConnectionName, startControlPlane, type ControlPlane } from '../runtime/control-plane.ts';
 import { startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -94,6 +94,16 @@ test('bus lock spans - a delivery is kept only when its receiver is the identity
   t.is(ownedBatch(batch([sent('t', 'kubectl')]), 'node_n1').batch.records.map((r) => (r as SentSummary).from)[0], 'node/n1', 'a send from a name no identity runs is the identity\'s');
   t.false(mayClaim(parseIdentity('node/n1'), 'node/node-0'));
   t.false(mayClaim(parseIdentity('scheduler'), 'control-plane'));
+});
+
+test('bus lock spans - a control plane process without the API server names its connection after its actors, so its identity\'s sends are kept', (t) => {
+  t.is(controlPlaneConnectionName(['apiserver', 'gateway']), 'control-plane');
+  t.is(controlPlaneConnectionName(['scheduler']), 'control-plane/scheduler');
+  // What a locked `kubus up` runs: the scheduler's own connection creates and watches (not an actor's send).
+  const own = ownedBatch(batch([sent('t', controlPlaneConnectionName(['scheduler']))]), 'scheduler');
+  t.is(own.refused, 0);
+  t.deepEqual(own.batch.records.map((r) => (r as SentSummary).from), ['scheduler'], 'relabelled to the identity');
+  t.is(ownedBatch(batch([sent('t', 'control-plane')]), 'scheduler').refused, 1, 'the API server process\'s name stays the API server\'s');
 });
 
 test('bus lock spans - a kubelet publishes only on its own span subject; the recorder drops its forged API server spans', async (t) => {

@@ -59,6 +59,8 @@ test('dashboard flow - a pod created with kubectl: its flow shows the scheduler\
   await page.locator('kubus-bus-view table.bus-states tr[data-actor]').first().waitFor({ timeout: 30_000 });
   await screenshot(page.locator('kubus-bus-view'), 'bus.png');
   t.deepEqual(problems, [], 'no console errors');
+  // Each identity's connection keeps its own spans (a locked `kubus up` runs one per component).
+  t.notRegex(up.output(), /dropped spans of actors the publishing identity does not run/);
 
   // How live: a flow stream opened before the pod exists gets the scheduler's bind this long after kubectl returns.
   const abort = new AbortController();
