@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureBundle, ensureContainerd, ensureDeps, ensureEtcd, ensureNatsServer, ensurePythonKubernetes, ROOT } from './ensure.mjs';
+import { testEnv } from './test-env.mjs';
 
 const [cmd, ...args] = process.argv.slice(2);
 const node = process.execPath;
@@ -75,8 +76,8 @@ async function test(files, avaArgs = []) {
   const toBundle = (f) => f.replace(/^(?:\.\/)?(test\/.*\.test)\.ts(?=$|:)/, (_, stem) => bundleOf(`${stem}.ts`));
   const args = bundled ? files.map(toBundle) : files;
   const ava = join(ROOT, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
-  // Set either way: a KUBUS_TEST_BUNDLES=1 from the shell must not point ava at stale bundles.
-  const env = { ...process.env, KUBUS_TEST_BUNDLES: bundled ? '1' : '0' };
+  // KUBUS_FREEZE=1 among others: a handler that mutates a received message fails over NATS too.
+  const env = testEnv(process.env, bundled);
   const child = spawn(node, [ava, '--tap', ...avaArgs, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let passed = 0;
   let failed = 0;
