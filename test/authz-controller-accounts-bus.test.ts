@@ -85,6 +85,8 @@ test.serial('controller accounts bus - a Deployment, its Service and a namespace
   await waitFor(async () => (await admin.list('replicasets', { namespace: 'default' })).items.length === 0, 'the garbage collector to delete the ReplicaSet', 30_000);
 
   await waitFor(() => byUser(SA('replicaset-controller'), 'create', 'pods').length >= 2, 'the pods created as replicaset-controller', 10_000);
+  // The audit log is written behind the requests: the last write (the collector's delete) may land after the ReplicaSet is gone.
+  await waitFor(() => byUser(SA('generic-garbage-collector'), 'delete', 'replicasets').length >= 1, 'the ReplicaSet delete audited as generic-garbage-collector', 10_000);
   t.true(byUser(SA('deployment-controller'), 'create', 'replicasets').length >= 1, 'the ReplicaSet created as deployment-controller');
   t.true(byUser(SA('endpoint-controller'), 'create', 'endpoints').length + byUser(SA('endpoint-controller'), 'update', 'endpoints').length >= 1, 'the endpoints written as endpoint-controller');
   t.true(byUser(SA('namespace-controller'), 'delete', 'configmaps').length >= 1, 'the namespace emptied as namespace-controller');
