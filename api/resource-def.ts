@@ -1,7 +1,7 @@
 // How one entry of the resource table is written: a kind's names and its behaviour, made into a frozen ResourceDef.
 import type { TSchema } from '@sinclair/typebox';
 import type { KubeObject } from './meta.ts';
-import type { ResourceDef } from './resource.ts';
+import type { GenerationRule, ResourceDef } from './resource.ts';
 import type { FieldError } from './status.ts';
 import { dropNulls, structural, structuralUpdate } from './validation/structural.ts';
 
@@ -18,6 +18,8 @@ export interface Names {
   version?: string;
   /** Answered, never stored: only create is served. */
   createOnly?: boolean;
+  /** The kind tracks metadata.generation, bumped on this kind of change (ResourceDef.generation). */
+  generation?: GenerationRule;
 }
 
 /** How the API server treats a kind: schema, validation, defaults, create/update preparation, field labels. */
@@ -61,5 +63,6 @@ export function def<T>(n: Names, b: Behavior<T>): ResourceDef {
   if (b.prepareForUpdate) d.prepareForUpdate = b.prepareForUpdate as unknown as ResourceDef['prepareForUpdate'];
   if (b.fields) d.fields = b.fields as unknown as ResourceDef['fields'];
   if (n.createOnly) d.createOnly = true;
+  if (n.generation) d.generation = n.generation;
   return Object.freeze(d);
 }

@@ -16,6 +16,11 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   namespaced: boolean;
   /** Has a status subresource: writes to the main resource ignore status and vice versa. */
   hasStatus: boolean;
+  /**
+   * Set on the kinds whose upstream strategy tracks metadata.generation (1 on create) and says which
+   * update bumps it. Unset: the server never sets or bumps it (a Lease, a ConfigMap), as upstream.
+   */
+  generation?: GenerationRule;
   /** Answered, never stored (bindings, the access reviews): only create is served; nothing lists or watches it. */
   createOnly?: boolean;
   schema: TSchema;
@@ -50,6 +55,13 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
    */
   conversion?: { toStorage(obj: KubeObject): KubeObject; fromStorage(obj: KubeObject): KubeObject };
 }
+
+/**
+ * Which update bumps a kind's metadata.generation (upstream's PrepareForUpdate): 'spec' when spec
+ * changes; 'body' when anything but metadata changes (custom resources, webhook configurations);
+ * 'body+labels' also on labels (EndpointSlices); 'create' never: set to 1 on create only (PriorityClasses).
+ */
+export type GenerationRule = 'spec' | 'body' | 'body+labels' | 'create';
 
 /** One extra column of a kind's Table (upstream's CustomResourceColumnDefinition). */
 export interface PrinterColumn {

@@ -21,16 +21,17 @@ const FLOWCONTROL = 'flowcontrol.apiserver.k8s.io';
 
 /** The ResourceDefs of these kinds, in table order. */
 export const POLICY_RESOURCES: readonly ResourceDef[] = [
-  def({ kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], group: NETWORKING, hasStatus: true }, {
+  def({ kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], group: NETWORKING, hasStatus: true, generation: 'spec' }, {
     schema: IngressSchema, prepareForCreate: prepareIngressForCreate, validate: validateIngress, validateUpdate: validateIngressUpdate,
   }),
-  def({ kind: 'IngressClass', plural: 'ingressclasses', group: NETWORKING, namespaced: false }, {
+  def({ kind: 'IngressClass', plural: 'ingressclasses', group: NETWORKING, namespaced: false, generation: 'spec' }, {
     schema: IngressClassSchema, defaults: defaultIngressClass, validate: validateIngressClass, validateUpdate: validateIngressClassUpdate,
   }),
-  def({ kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'], group: NETWORKING }, {
+  def({ kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'], group: NETWORKING, generation: 'spec' }, {
     schema: NetworkPolicySchema, defaults: defaultNetworkPolicy, validate: validateNetworkPolicy, validateUpdate: validateNetworkPolicyUpdate,
   }),
-  def({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], group: 'autoscaling', version: 'v2', hasStatus: true }, {
+  // Upstream's HPAs get a generation only in later releases (1.32: none); kubus keeps it: its HPA controller syncs at once when it moves.
+  def({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], group: 'autoscaling', version: 'v2', hasStatus: true, generation: 'spec' }, {
     schema: HorizontalPodAutoscalerSchema, defaults: defaultHPA, prepareForCreate: prepareHPAForCreate, validate: validateHPA, validateUpdate: validateHPAUpdate,
   }),
   def({ kind: 'Role', plural: 'roles', group: RBAC_GROUP }, { schema: RoleSchema, validate: validateRole, validateUpdate: validateRoleUpdate }),
@@ -53,22 +54,22 @@ export const POLICY_RESOURCES: readonly ResourceDef[] = [
   def({ kind: 'RuntimeClass', plural: 'runtimeclasses', group: 'node.k8s.io', namespaced: false }, {
     schema: RuntimeClassSchema, validate: validateRuntimeClass, validateUpdate: validateRuntimeClassUpdate,
   }),
-  def({ kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
+  def({ kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', group: ADMISSION, namespaced: false, generation: 'body' }, {
     schema: ValidatingWebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, false), validate: webhookConfigurationValidator(false), validateUpdate: validateWebhookConfigurationUpdate,
   }),
-  def({ kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', group: ADMISSION, namespaced: false }, {
+  def({ kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', group: ADMISSION, namespaced: false, generation: 'body' }, {
     schema: MutatingWebhookConfigurationSchema, defaults: (c) => defaultWebhookConfiguration(c, true), validate: webhookConfigurationValidator(true), validateUpdate: validateWebhookConfigurationUpdate,
   }),
-  def({ kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', group: ADMISSION, namespaced: false, hasStatus: true }, {
+  def({ kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', group: ADMISSION, namespaced: false, hasStatus: true, generation: 'spec' }, {
     schema: ValidatingAdmissionPolicySchema, defaults: defaultValidatingAdmissionPolicy, prepareForCreate: resetStatus, validate: validateValidatingAdmissionPolicy, validateUpdate: validateAdmissionPolicyUpdate,
   }),
-  def({ kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', group: ADMISSION, namespaced: false }, {
+  def({ kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', group: ADMISSION, namespaced: false, generation: 'spec' }, {
     schema: ValidatingAdmissionPolicyBindingSchema, defaults: defaultValidatingAdmissionPolicyBinding, validate: validateValidatingAdmissionPolicyBinding, validateUpdate: validateAdmissionPolicyUpdate,
   }),
-  def({ kind: 'FlowSchema', plural: 'flowschemas', group: FLOWCONTROL, namespaced: false, hasStatus: true }, {
+  def({ kind: 'FlowSchema', plural: 'flowschemas', group: FLOWCONTROL, namespaced: false, hasStatus: true, generation: 'spec' }, {
     schema: FlowSchemaSchema, defaults: defaultFlowSchema, validate: validateFlowSchema, validateUpdate: validateFlowcontrolUpdate,
   }),
-  def({ kind: 'PriorityLevelConfiguration', plural: 'prioritylevelconfigurations', group: FLOWCONTROL, namespaced: false, hasStatus: true }, {
+  def({ kind: 'PriorityLevelConfiguration', plural: 'prioritylevelconfigurations', group: FLOWCONTROL, namespaced: false, hasStatus: true, generation: 'spec' }, {
     schema: PriorityLevelConfigurationSchema, defaults: defaultPriorityLevel, validate: validatePriorityLevel, validateUpdate: validateFlowcontrolUpdate,
   }),
 ];
@@ -76,7 +77,7 @@ export const POLICY_RESOURCES: readonly ResourceDef[] = [
 /** Built-in versions served beside their storage version (in the table above): the gateway converts at its edge. */
 export const ALSO_SERVED: readonly ResourceDef[] = [
   Object.freeze({
-    ...def({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], group: 'autoscaling', hasStatus: true }, {
+    ...def({ kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], group: 'autoscaling', hasStatus: true, generation: 'spec' }, {
       schema: HorizontalPodAutoscalerV1Schema, validate: () => [],
     }),
     conversion: { toStorage: hpaFromV1, fromStorage: hpaToV1 },

@@ -37,7 +37,8 @@ import * as storageValidation from './kinds/storage-validation.ts';
 const APPS = 'apps';
 
 const TABLE: readonly ResourceDef[] = [
-  def({ kind: 'Pod', plural: 'pods', shortNames: ['po'], hasStatus: true }, {
+  // Upstream gives pods a generation from 1.33 on (1.32: none); kubus keeps it: its kubelet and scheduler read it as the spec-change signal.
+  def({ kind: 'Pod', plural: 'pods', shortNames: ['po'], hasStatus: true, generation: 'spec' }, {
     schema: PodSchema, defaults: defaultPod, prepareForCreate: preparePodForCreate, validate: validatePod, validateCreate: validatePodCreate, validateUpdate: validatePodUpdate, fields: podFields,
   }),
   def({ kind: 'Node', plural: 'nodes', shortNames: ['no'], namespaced: false, hasStatus: true }, {
@@ -67,31 +68,33 @@ const TABLE: readonly ResourceDef[] = [
     schema: ServiceAccountSchema, validate: validateServiceAccount, validateUpdate: validateServiceAccountUpdate,
   }),
   def({ kind: 'Binding', plural: 'bindings', createOnly: true }, { schema: BindingSchema, validate: validateBinding }),
-  def({ kind: 'EndpointSlice', plural: 'endpointslices', group: 'discovery.k8s.io' }, {
+  def({ kind: 'EndpointSlice', plural: 'endpointslices', group: 'discovery.k8s.io', generation: 'body+labels' }, {
     schema: EndpointSliceSchema, defaults: defaultEndpointSlice, validate: validateEndpointSlice, validateUpdate: validateEndpointSliceUpdate,
   }),
   def({ kind: 'Lease', plural: 'leases', group: 'coordination.k8s.io' }, {
     schema: LeaseSchema, validate: validateLease, validateUpdate: validateLeaseUpdate,
   }),
-  def({ kind: 'ReplicaSet', plural: 'replicasets', shortNames: ['rs'], group: APPS, hasStatus: true }, {
+  def({ kind: 'ReplicaSet', plural: 'replicasets', shortNames: ['rs'], group: APPS, hasStatus: true, generation: 'spec' }, {
     schema: ReplicaSetSchema, defaults: defaultReplicaSet, prepareForCreate: resetStatus, validate: validateReplicaSet, validateUpdate: validateReplicaSetUpdate,
   }),
-  def({ kind: 'Deployment', plural: 'deployments', shortNames: ['deploy'], group: APPS, hasStatus: true }, {
+  // Upstream bumps a Deployment's generation on annotations too, its controller writing the revision annotation through
+  // deployments/status (whose strategy keeps annotations); kubus's writes it with a patch, so only spec bumps it here.
+  def({ kind: 'Deployment', plural: 'deployments', shortNames: ['deploy'], group: APPS, hasStatus: true, generation: 'spec' }, {
     schema: DeploymentSchema, defaults: defaultDeployment, prepareForCreate: resetStatus, validate: validateDeployment, validateUpdate: validateDeploymentUpdate,
   }),
-  def({ kind: 'DaemonSet', plural: 'daemonsets', shortNames: ['ds'], group: APPS, hasStatus: true }, {
+  def({ kind: 'DaemonSet', plural: 'daemonsets', shortNames: ['ds'], group: APPS, hasStatus: true, generation: 'spec' }, {
     schema: DaemonSetSchema, defaults: defaultDaemonSet, prepareForCreate: resetStatus, validate: validateDaemonSet, validateUpdate: validateDaemonSetUpdate,
   }),
-  def({ kind: 'StatefulSet', plural: 'statefulsets', shortNames: ['sts'], group: APPS, hasStatus: true }, {
+  def({ kind: 'StatefulSet', plural: 'statefulsets', shortNames: ['sts'], group: APPS, hasStatus: true, generation: 'spec' }, {
     schema: StatefulSetSchema, defaults: defaultStatefulSet, prepareForCreate: resetStatus, validate: validateStatefulSet, validateUpdate: validateStatefulSetUpdate,
   }),
   def({ kind: 'ControllerRevision', plural: 'controllerrevisions', group: APPS }, {
     schema: ControllerRevisionSchema, validate: validateControllerRevision, validateUpdate: validateControllerRevisionUpdate,
   }),
-  def({ kind: 'Job', plural: 'jobs', group: 'batch', hasStatus: true }, {
+  def({ kind: 'Job', plural: 'jobs', group: 'batch', hasStatus: true, generation: 'spec' }, {
     schema: JobSchema, defaults: defaultJob, prepareForCreate: prepareJobForCreate, validate: validateJob, validateUpdate: validateJobUpdate,
   }),
-  def({ kind: 'CronJob', plural: 'cronjobs', shortNames: ['cj'], group: 'batch', hasStatus: true }, {
+  def({ kind: 'CronJob', plural: 'cronjobs', shortNames: ['cj'], group: 'batch', hasStatus: true, generation: 'spec' }, {
     schema: CronJobSchema, defaults: defaultCronJob, prepareForCreate: prepareCronJobForCreate, validate: validateCronJob, validateUpdate: validateCronJobUpdate,
   }),
   def({ kind: 'PersistentVolume', plural: 'persistentvolumes', shortNames: ['pv'], namespaced: false, hasStatus: true }, {
@@ -103,17 +106,17 @@ const TABLE: readonly ResourceDef[] = [
   def({ kind: 'StorageClass', plural: 'storageclasses', shortNames: ['sc'], group: 'storage.k8s.io', namespaced: false }, {
     schema: StorageClassSchema, defaults: defaultStorageClass, validate: storageValidation.validateStorageClass, validateUpdate: storageValidation.validateStorageClassUpdate,
   }),
-  def({ kind: 'PriorityClass', plural: 'priorityclasses', shortNames: ['pc'], group: 'scheduling.k8s.io', namespaced: false }, {
+  def({ kind: 'PriorityClass', plural: 'priorityclasses', shortNames: ['pc'], group: 'scheduling.k8s.io', namespaced: false, generation: 'create' }, {
     schema: PriorityClassSchema, defaults: defaultPriorityClass, validate: validatePriorityClass, validateUpdate: validatePriorityClassUpdate,
   }),
-  def({ kind: 'ReplicationController', plural: 'replicationcontrollers', shortNames: ['rc'], hasStatus: true }, {
+  def({ kind: 'ReplicationController', plural: 'replicationcontrollers', shortNames: ['rc'], hasStatus: true, generation: 'spec' }, {
     schema: ReplicationControllerSchema, defaults: defaultReplicationController, prepareForCreate: resetStatus, validate: validateReplicationController,
     validateUpdate: validateReplicationControllerUpdate,
   }),
   def({ kind: 'PodTemplate', plural: 'podtemplates' }, {
     schema: PodTemplateSchema, defaults: defaultPodTemplate, validate: validatePodTemplate, validateUpdate: validatePodTemplateUpdate,
   }),
-  def({ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', shortNames: ['pdb'], group: 'policy', hasStatus: true }, {
+  def({ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', shortNames: ['pdb'], group: 'policy', hasStatus: true, generation: 'spec' }, {
     schema: PodDisruptionBudgetSchema, prepareForCreate: resetStatus, validate: validatePodDisruptionBudget, validateUpdate: validatePodDisruptionBudgetUpdate,
   }),
   ...POLICY_RESOURCES,

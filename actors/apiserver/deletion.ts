@@ -85,7 +85,8 @@ export async function remove(ctx: ServerContext, def: ResourceDef, req: ApiReque
   if (grace === 0 && pendingFinalizers(obj) === 0) return finish(obj);
   meta.deletionTimestamp = rfc3339(now + grace * 1000);
   meta.deletionGracePeriodSeconds = grace;
-  meta.generation = (meta.generation ?? 0) + 1;
+  // A first deletion is a change of desired state: upstream bumps a generation the object has (none if 0).
+  if (meta.generation) meta.generation += 1;
   if (def.plural === 'namespaces') obj.status = { ...(obj.status as object), phase: 'Terminating' };
   return write(obj);
 }

@@ -1,6 +1,7 @@
 // Converting between stored values and API objects; small metadata helpers.
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../api/meta.ts';
+import type { GenerationRule } from '../../api/resource.ts';
 import type { KeyValue } from './store/store.ts';
 
 /**
@@ -87,11 +88,26 @@ function sameKeys(a: object, b: object, skip?: string): boolean {
   return n === 0;
 }
 
-/** Returns the object's "spec" for generation tracking: spec, or everything but metadata/status. */
-export function specOf(obj: KubeObject): unknown {
-  if ('spec' in obj) return obj.spec;
-  const { metadata: _m, status: _s, resourceVersion: _r, ...rest } = obj;
-  return rest;
+const NO_KEYS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Whether two label maps are equal, none the same as an empty one (as upstream's Semantic.DeepEqual). */
+const sameMap = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) => sameValue(a ?? NO_KEYS, b ?? NO_KEYS);
+
+/**
+ * Whether an update (`obj` over the stored `old`, status already carried over) bumps the generation
+ * by its kind's rule, as that kind's upstream PrepareForUpdate decides it.
+ */
+export function bumpsGeneration(rule: GenerationRule, obj: KubeObject, old: KubeObject): boolean {
+  switch (rule) {
+    case 'spec':
+      return !sameValue(obj.spec, old.spec);
+    case 'body':
+      return !sameKeys(obj, old, 'metadata');
+    case 'body+labels':
+      return !sameKeys(obj, old, 'metadata') || !sameMap(obj.metadata.labels, old.metadata.labels);
+    case 'create':
+      return false;
+  }
 }
 
 /** Parses a resourceVersion string; returns undefined when unset/empty, NaN when malformed. */

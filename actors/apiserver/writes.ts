@@ -23,7 +23,7 @@ import { applyPatch as serverSideApply, recordManaged, recordingOf, type Recordi
 import { qualified, type ServerContext } from './context.ts';
 import { finishDeletion, pendingFinalizers } from './deletion.ts';
 import { objectKey } from './keys.ts';
-import { cloneStored, fromKV, sameStored, sameValue, shallowCopy, specOf, toStored } from './objects.ts';
+import { bumpsGeneration, cloneStored, fromKV, sameStored, shallowCopy, toStored } from './objects.ts';
 import { getKV } from './reads.ts';
 import { bodyOf, checkKind, nameOf, namespaceOf } from './request.ts';
 import type { KeyValue } from './store/store.ts';
@@ -54,10 +54,11 @@ export async function create(ctx: ServerContext, def: ResourceDef, req: ApiReque
   const generated = !meta.name && typeof meta.generateName === 'string' && meta.generateName !== '';
   if (generated) meta.name = generateName(meta.generateName!, (n) => ctx.rng.int(n));
 
-  // System fields are the server's: uid, creation time, generation; deletion fields are cleared.
+  // System fields are the server's: uid, creation time; deletion fields are cleared. A kind that tracks
+  // generation starts at 1; any other keeps what the client sent, as upstream's create clears nothing.
   meta.uid = ctx.rng.uuid();
   meta.creationTimestamp = rfc3339(ctx.clock.now());
-  meta.generation = 1;
+  if (def.generation) meta.generation = 1;
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   def.defaults?.(obj);
@@ -98,7 +99,7 @@ type Part = 'main' | 'status';
 
 /**
  * Writes `next` over the stored `kv` with upstream's update rules: system metadata kept,
- * status or spec ignored depending on `part`, generation bumped on spec change, validation,
+ * status or spec ignored depending on `part`, generation bumped by the kind's rule, validation,
  * a precondition on resourceVersion, no write when nothing changed, and deletion when the
  * last finalizer of an object being deleted goes. A dry run stops before the store: it answers what
  * would be stored, with the current resourceVersion, as upstream.
@@ -126,14 +127,18 @@ export async function commitUpdate(ctx: ServerContext, def: ResourceDef, kv: Key
   } else {
     obj = shallowCopy(next);
     obj.metadata = shallowCopy(m);
-    if (def.hasStatus) obj.status = old.status;
+    // The stored status stays; none stays none (a key set to undefined would count as a change of the body).
+    if (def.hasStatus) {
+      if (old.status === undefined) delete obj.status;
+      else obj.status = old.status;
+    }
     keepSystemMeta(obj.metadata, old.metadata);
     def.prepareForUpdate?.(obj, old);
     def.defaults?.(obj);
     // Most writes meet no admission step that waits: no tick (and no promise) for those.
     const admitted = admitUpdate(ctx, def, obj, old, dryRun);
     if (admitted) await admitted;
-    if (changedSpec(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    if (def.generation && bumpsGeneration(def.generation, obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
   }
   recordManaged(ctx, def, old, obj, part, rec);
   const errs = validationErrors(def, obj, old);
@@ -176,8 +181,6 @@ function keepSystemMeta(m: ObjectMeta, old: ObjectMeta): void {
 function dropOwn(m: ObjectMeta, k: keyof ObjectMeta): void {
   if (Object.hasOwn(m, k)) delete m[k];
 }
-
-const changedSpec = (a: KubeObject, b: KubeObject) => !sameValue(specOf(a), specOf(b));
 
 /**
  * Whether an update of this kind changes nothing of the body below its top level and metadata (no

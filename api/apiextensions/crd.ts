@@ -113,6 +113,7 @@ export const crdResourceDef: ResourceDef = Object.freeze({
   apiVersion: `${APIEXTENSIONS_GROUP}/${APIEXTENSIONS_VERSION}`,
   namespaced: false,
   hasStatus: true,
+  generation: 'spec',
   schema: CRDSchema,
   defaults: (o: KubeObject) => {
     dropNulls(o);

@@ -59,6 +59,8 @@ function versionDef(crd: CustomResourceDefinition, v: CRDVersion): ResourceDef {
       validateObjectMetaUpdate(obj.metadata, old.metadata, errs);
       return errs;
     },
+    // Anything but metadata bumps a custom resource's generation (upstream's customResourceStrategy).
+    generation: 'body',
     custom: { crd: crd.metadata.name ?? `${names.plural}.${group}` },
   };
   // With a status subresource, a create cannot set status (upstream's PrepareForCreate).
